@@ -1,0 +1,33 @@
+"""Writing events to the transactional outbox (inside the caller's unit of work)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.tables import events
+
+
+def record_event(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    domain: str,
+    kind: str,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    payload: dict[str, Any],
+) -> events.OutboxEvent:
+    """Add an event to the session; it commits or rolls back with the change it describes."""
+    event = events.OutboxEvent(
+        tenant_id=tenant_id,
+        domain=domain,
+        kind=kind,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        payload=payload,
+    )
+    session.add(event)
+    return event

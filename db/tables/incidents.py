@@ -1,0 +1,133 @@
+"""The `incidents` schema: incidents, their comments, their change history, and the per-tenant
+counter behind the human numbers (INC-1042).
+
+References to other domains (assignee, team, reporter, comment author) are plain UUID
+columns: no foreign keys across schemas, the router joins through federation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, TenantRow
+
+SCHEMA = "incidents"
+
+
+class Incident(TenantRow, Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number", name="uq_incidents_tenant_number"),
+        CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),
+        CheckConstraint(
+            "status IN ('OPEN','IN_PROGRESS','ON_HOLD','RESOLVED','CLOSED','CANCELLED')",
+            name="status_known",
+        ),
+        # Keyset pagination: every sort order has an index ending in id.
+        Index("ix_incidents_opened", "tenant_id", "opened_at", "id"),
+        Index("ix_incidents_updated", "tenant_id", "updated_at", "id"),
+        Index("ix_incidents_priority", "tenant_id", "priority", "opened_at", "id"),
+        Index("ix_incidents_status_opened", "tenant_id", "status", "opened_at", "id"),
+        Index("ix_incidents_assignee", "tenant_id", "assignee_id"),
+        Index("ix_incidents_team", "tenant_id", "team_id"),
+        Index("ix_incidents_search", "search", postgresql_using="gin"),
+        Index(
+            "uq_incidents_source_external_id",
+            "tenant_id",
+            "source",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
+        {"schema": SCHEMA},
+    )
+
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    priority: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    priority_overridden: Mapped[bool] = mapped_column(nullable=False, server_default="false")
+    impact: Mapped[str] = mapped_column(String(8), nullable=False)
+    urgency: Mapped[str] = mapped_column(String(8), nullable=False)
+    category: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    reporter_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    opened_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('english'::regconfig, (title::text || ' '::text) || description)",
+            persisted=True,
+        ),
+    )
+
+
+class IncidentComment(TenantRow, Base):
+    __tablename__ = "incident_comments"
+    __table_args__ = (
+        Index("ix_incident_comments_incident", "incident_id", "created_at", "id"),
+        CheckConstraint("visibility IN ('WORK_NOTE','PUBLIC')", name="visibility_known"),
+        {"schema": SCHEMA},
+    )
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    visibility: Mapped[str] = mapped_column(String(16), nullable=False)
+
+
+class IncidentChange(TenantRow, Base):
+    """One entry of an incident's history: what changed, from what to what, and who did it."""
+
+    __tablename__ = "incident_changes"
+    __table_args__ = (
+        Index("ix_incident_changes_incident", "incident_id", "created_at", "id"),
+        {"schema": SCHEMA},
+    )
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+
+
+class IncidentNumber(Base):
+    """The last number handed out per tenant; its row lock makes numbering gapless."""
+
+    __tablename__ = "incident_numbers"
+    __table_args__ = {"schema": SCHEMA}
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
+    )

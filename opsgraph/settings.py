@@ -1,0 +1,132 @@
+"""Settings from the environment (and an optional `.env` file), validated once at start-up.
+
+A bad value stops the process with a message naming the variable, what it holds and what
+it should hold, instead of failing later somewhere deep in a request."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import platformdirs
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is meant for the operator."""
+
+
+ENVIRONMENTS = ("development", "production", "test")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    debug: bool = False
+    host: str = "127.0.0.1"
+    port: int = 4000
+    database_url: str | None = None
+    redis_url: str | None = None
+    opensearch_url: str | None = None
+    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("opsgraph")))
+    db_pool_size: int = 10
+    db_max_overflow: int = 5
+    default_tenant: str = "demo"
+    log_level: str = "info"
+
+    @property
+    def embedded_database(self) -> bool:
+        """True when no DATABASE_URL is set and OpsGraph runs its own PostgreSQL."""
+        return self.database_url is None
+
+    @property
+    def graphiql(self) -> bool:
+        return self.env != "production"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; `#` comments, blank lines and surrounding quotes allowed."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if not sep:
+            raise SettingsError(f"{path}:{number}: expected KEY=VALUE, got {raw!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+    """Build Settings from `environ` (default: os.environ) over an optional `.env` file.
+
+    Real environment variables win over the file, as operators expect."""
+    source = read_dotenv(dotenv if dotenv is not None else Path(".env"))
+    source.update(os.environ if environ is None else environ)
+
+    def text(name: str) -> str | None:
+        value = source.get(name)
+        return value.strip() if value and value.strip() else None
+
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        value = text(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise SettingsError(f"{name}={value!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise SettingsError(f"{name}={number} is out of range ({low}..{high})")
+        return number
+
+    def boolean(name: str, default: bool) -> bool:
+        value = text(name)
+        if value is None:
+            return default
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{name}={value!r} is not a boolean (use true or false)")
+
+    def url(name: str, schemes: tuple[str, ...]) -> str | None:
+        value = text(name)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in schemes:
+            raise SettingsError(
+                f"{name} must be a URL starting with one of {', '.join(s + '://' for s in schemes)}"
+                f" (got scheme {parts.scheme or 'none'!r})"
+            )
+        return value
+
+    env = text("OPSGRAPH_ENV") or "development"
+    if env not in ENVIRONMENTS:
+        raise SettingsError(f"OPSGRAPH_ENV={env!r} must be one of {', '.join(ENVIRONMENTS)}")
+    log_level = (text("OPSGRAPH_LOG_LEVEL") or "info").lower()
+    if log_level not in ("debug", "info", "warning", "error"):
+        raise SettingsError(f"OPSGRAPH_LOG_LEVEL={log_level!r} must be debug|info|warning|error")
+    data_dir = text("OPSGRAPH_DATA_DIR")
+    return Settings(
+        env=env,
+        debug=boolean("OPSGRAPH_DEBUG", False),
+        host=text("OPSGRAPH_HOST") or "127.0.0.1",
+        port=integer("OPSGRAPH_PORT", 4000, 1, 65535),
+        database_url=url("DATABASE_URL", ("postgres", "postgresql", "postgresql+asyncpg")),
+        redis_url=url("REDIS_URL", ("redis", "rediss", "unix")),
+        opensearch_url=url("OPENSEARCH_URL", ("http", "https")),
+        data_dir=Path(data_dir).expanduser() if data_dir else Settings().data_dir,
+        db_pool_size=integer("OPSGRAPH_DB_POOL_SIZE", 10, 1, 200),
+        db_max_overflow=integer("OPSGRAPH_DB_MAX_OVERFLOW", 5, 0, 200),
+        default_tenant=text("OPSGRAPH_DEFAULT_TENANT") or "demo",
+        log_level=log_level,
+    )

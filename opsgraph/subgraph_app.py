@@ -1,0 +1,82 @@
+"""One subgraph as its own HTTP service (`opsgraph subgraph NAME --port N`): POST/GET
+/graphql with `_service` and `_entities`, for our router in HTTP mode or any Federation 2
+gateway; /health and /ready as on the router."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import strawberry
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from opsgraph.runtime import Runtime
+from opsgraph.tenancy import TenantMiddleware
+from resolvers.context import Context
+
+
+class SubgraphGraphQL(GraphQL):  # type: ignore[type-arg]
+    """Strawberry's ASGI app with our per-request Context, closed after the response."""
+
+    def __init__(self, schema: strawberry.federation.Schema, runtime: Runtime) -> None:
+        super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
+        self.runtime = runtime
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        assert self.runtime.sessions is not None
+        context = Context.open(
+            self.runtime.sessions,
+            tenant_id=request.state.tenant_id,
+            request_id=request.headers.get("x-request-id"),
+            headers=dict(request.headers),
+            debug=self.runtime.settings.debug,
+        )
+        request.state.context = context
+        return context
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            context = scope.get("state", {}).get("context")
+            if context is not None:
+                await context.close()
+
+
+def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) -> Starlette:
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(request: Request) -> JSONResponse:
+        try:
+            await runtime.check_ready()
+        except Exception as error:
+            return JSONResponse({"status": "unavailable", "reason": str(error)}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime.open()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/ready", ready),
+            Route("/graphql", SubgraphGraphQL(schema, runtime), methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        TenantMiddleware, lookup=runtime.tenant_id, default=runtime.settings.default_tenant
+    )
+    return app

@@ -1,0 +1,52 @@
+"""The per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.scope import RequestDatabase
+from resolvers.loaders import LoaderRegistry
+
+
+@dataclass(eq=False)
+class Context:
+    """Who asks (tenant, acting user), the request's database scope and its loaders.
+
+    `headers` are the caller's HTTP headers; the router forwards the identity ones when it
+    calls a subgraph over HTTP."""
+
+    tenant_id: uuid.UUID
+    db: RequestDatabase
+    request_id: str
+    actor_id: uuid.UUID | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    debug: bool = False
+    loaders: LoaderRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = LoaderRegistry(self)
+
+    @classmethod
+    def open(
+        cls,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        tenant_id: uuid.UUID,
+        request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        debug: bool = False,
+    ) -> Context:
+        return cls(
+            tenant_id=tenant_id,
+            db=RequestDatabase(sessions),
+            request_id=request_id or uuid.uuid4().hex,
+            headers=headers or {},
+            debug=debug,
+        )
+
+    async def close(self) -> None:
+        await self.db.close()

@@ -1,0 +1,92 @@
+"""Errors a client may see, each with its `extensions.code`, and the schema extension that
+masks everything else as INTERNAL_SERVER_ERROR (logged with its traceback and request id)."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+log = logging.getLogger("opsgraph.errors")
+
+
+class OpsGraphError(GraphQLError):
+    """Base of the errors we raise on purpose; the message is written for the client."""
+
+    code: ClassVar[str] = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message, extensions={"code": self.code, **extensions})
+
+
+class BadUserInput(OpsGraphError):
+    code = "BAD_USER_INPUT"
+
+
+class NotFound(OpsGraphError):
+    code = "NOT_FOUND"
+
+
+class Conflict(OpsGraphError):
+    code = "CONFLICT"
+
+
+class Unauthenticated(OpsGraphError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(OpsGraphError):
+    code = "FORBIDDEN"
+
+
+def code_for_unlocated(error: GraphQLError) -> str:
+    """A code for graphql-core's own errors (parse, validation, variable coercion)."""
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error a code; replace unexpected exceptions with a masked error.
+
+    Unexpected means: raised by our code but not an OpsGraphError (a bug, a lost database).
+    Their message may hold internals, so clients get "Internal server error" and the request
+    id; the log gets the traceback. When the context says `debug`, the traceback is added to
+    extensions."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [self.with_code(error) for error in result.errors]
+
+    def with_code(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, GraphQLError) or (error.extensions or {}).get("code"):
+            return error
+        if original is None:
+            error.extensions = {**(error.extensions or {}), "code": code_for_unlocated(error)}
+            return error
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        log.error(
+            "unexpected error in %s (request %s)",
+            ".".join(map(str, error.path or [])),
+            request_id,
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        extensions: dict[str, Any] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+        if getattr(context, "debug", False):
+            extensions["stacktrace"] = traceback.format_exception(original)
+        return GraphQLError(
+            "Internal server error",
+            nodes=error.nodes,
+            path=error.path,
+            extensions=extensions,
+        )

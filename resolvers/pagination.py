@@ -1,0 +1,205 @@
+"""Relay-style connections over keyset pagination.
+
+Cursors encode the sort order and the sort-key values of a row (never an OFFSET), so a page
+is one indexed range scan however deep it is, and rows inserted while a client pages never
+cause duplicates or gaps. The cursor is opaque to clients: base64url of compact JSON."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+import strawberry
+from sqlalchemy import Select, func, select, tuple_
+
+from resolvers.errors import BadUserInput
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+@strawberry.input(
+    description="Which slice of a list to return: `first`/`after` pages forward, "
+    "`last`/`before` pages backward. Cursors come from `edges.cursor` and "
+    "`pageInfo`."
+)
+class Pagination:
+    first: int | None = strawberry.field(
+        default=None,
+        description=f"Page size going forward (default {DEFAULT_PAGE_SIZE}, "
+        f"at most {MAX_PAGE_SIZE}).",
+    )
+    after: str | None = strawberry.field(
+        default=None, description="Return items after this cursor."
+    )
+    last: int | None = strawberry.field(
+        default=None, description=f"Page size going backward (at most {MAX_PAGE_SIZE})."
+    )
+    before: str | None = strawberry.field(
+        default=None, description="Return items before this cursor."
+    )
+
+
+# Every subgraph that lists things has a PageInfo: Federation 2 requires value types that
+# several subgraphs define to be shareable.
+@strawberry.federation.type(shareable=True, description="Where a page sits in the whole list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
+
+
+@strawberry.type(description="An item of a page with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Opaque position of this item in the list.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Cursors and neighbours of this page.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items match, across all pages.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """A named, total order: sort columns ending in a unique column, all one direction."""
+
+    name: str
+    columns: tuple[Any, ...]
+    descending: bool
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    size: int
+    cursor: str | None
+    backward: bool
+
+    @classmethod
+    def from_input(cls, pagination: Pagination | None) -> PageRequest:
+        """Validate the client's pagination argument (BAD_USER_INPUT when it makes no sense)."""
+        p = pagination or Pagination()
+        if p.first is not None and p.last is not None:
+            raise BadUserInput("Pass either `first` or `last`, not both", argument="pagination")
+        if (p.after is not None and p.last is not None) or (
+            p.before is not None and p.first is not None
+        ):
+            raise BadUserInput(
+                "Use `first` with `after` and `last` with `before`", argument="pagination"
+            )
+        if p.after is not None and p.before is not None:
+            raise BadUserInput("Pass either `after` or `before`, not both", argument="pagination")
+        backward = p.last is not None or p.before is not None
+        size = p.last if backward else p.first
+        if size is None:
+            size = DEFAULT_PAGE_SIZE
+        if not 0 <= size <= MAX_PAGE_SIZE:
+            raise BadUserInput(
+                f"Page size must be between 0 and {MAX_PAGE_SIZE}, got {size}",
+                argument="pagination",
+            )
+        return cls(size=size, cursor=p.before if backward else p.after, backward=backward)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def encode_cursor(order: SortOrder, values: Sequence[Any]) -> str:
+    raw = orjson.dumps([order.name, [_plain(v) for v in values]])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(order: SortOrder, cursor: str) -> list[Any]:
+    """Values of a cursor made for `order`, typed like its columns; BAD_USER_INPUT otherwise."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        name, values = orjson.loads(raw)
+        if name != order.name:
+            raise BadUserInput(
+                f"This cursor belongs to the order {name}, not {order.name}", argument="cursor"
+            )
+        if len(values) != len(order.columns):
+            raise ValueError(cursor)
+        return [_typed(column, value) for column, value in zip(order.columns, values, strict=True)]
+    except BadUserInput:
+        raise
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        raise BadUserInput("Invalid cursor", argument="cursor") from None
+
+
+def _typed(column: Any, value: Any) -> Any:
+    python_type = column.type.python_type
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    if python_type is uuid.UUID:
+        return uuid.UUID(value)
+    if python_type is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if python_type is str and isinstance(value, str):
+        return value
+    raise ValueError(value)
+
+
+def page_query(query: Select[Any], order: SortOrder, page: PageRequest) -> Select[Any]:
+    """`query` narrowed to one page (plus one row to tell whether more follow)."""
+    # Paging backward reads the list in reverse and flips the page back afterwards.
+    descending = order.descending != page.backward
+    if page.cursor is not None:
+        key = tuple_(*order.columns)
+        values = tuple_(*decode_cursor(order, page.cursor))
+        query = query.where(key < values if descending else key > values)
+    ordering = [c.desc() if descending else c.asc() for c in order.columns]
+    return query.order_by(*ordering).limit(page.size + 1)
+
+
+def build_connection(
+    rows: Sequence[Any],
+    order: SortOrder,
+    page: PageRequest,
+    node: Callable[[Any], T],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[T]:
+    """Turn the rows fetched by `page_query` into a Connection."""
+    has_more = len(rows) > page.size
+    rows = list(rows[: page.size])
+    if page.backward:
+        rows.reverse()
+    edges = [
+        Edge(cursor=encode_cursor(order, [getattr(r, c.key) for c in order.columns]), node=node(r))
+        for r in rows
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_more if not page.backward else page.cursor is not None,
+            has_previous_page=has_more if page.backward else page.cursor is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count=count,
+    )
+
+
+def count_query(query: Select[Any]) -> Select[Any]:
+    """COUNT(*) over the filtered (unpaged, unordered) query."""
+    return select(func.count()).select_from(query.order_by(None).subquery())

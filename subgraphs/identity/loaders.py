@@ -1,0 +1,64 @@
+"""Batched reads of the identity tables, always within the request's tenant."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from db.tables import identity as tables
+from resolvers.loaders import BatchLoader, many_per_key, one_per_key
+
+
+class UserByIdLoader(BatchLoader[uuid.UUID, Any]):
+    async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[Any]:
+        rows = await self.context.db.scalars(
+            select(tables.User).where(
+                tables.User.tenant_id == self.context.tenant_id, tables.User.id.in_(keys)
+            )
+        )
+        return one_per_key(rows, keys, lambda r: r.id)
+
+
+class TeamByIdLoader(BatchLoader[uuid.UUID, Any]):
+    async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[Any]:
+        rows = await self.context.db.scalars(
+            select(tables.Team).where(
+                tables.Team.tenant_id == self.context.tenant_id, tables.Team.id.in_(keys)
+            )
+        )
+        return one_per_key(rows, keys, lambda r: r.id)
+
+
+class MembersByTeamIdLoader(BatchLoader[uuid.UUID, list[Any]]):
+    """Users of each team, by name."""
+
+    async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
+        rows = await self.context.db.rows(
+            select(tables.TeamMember.team_id, tables.User)
+            .join(tables.User, tables.User.id == tables.TeamMember.user_id)
+            .where(
+                tables.TeamMember.tenant_id == self.context.tenant_id,
+                tables.TeamMember.team_id.in_(keys),
+            )
+            .order_by(tables.User.name, tables.User.id)
+        )
+        return [[r.User for r in group] for group in many_per_key(rows, keys, lambda r: r.team_id)]
+
+
+class TeamsByUserIdLoader(BatchLoader[uuid.UUID, list[Any]]):
+    """Teams of each user, by name."""
+
+    async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
+        rows = await self.context.db.rows(
+            select(tables.TeamMember.user_id, tables.Team)
+            .join(tables.Team, tables.Team.id == tables.TeamMember.team_id)
+            .where(
+                tables.TeamMember.tenant_id == self.context.tenant_id,
+                tables.TeamMember.user_id.in_(keys),
+            )
+            .order_by(tables.Team.name, tables.Team.id)
+        )
+        return [[r.Team for r in group] for group in many_per_key(rows, keys, lambda r: r.user_id)]

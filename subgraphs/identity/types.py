@@ -1,0 +1,88 @@
+"""The entities identity owns: User and Team."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from resolvers.ids import try_parse_id
+from subgraphs.identity.loaders import (
+    MembersByTeamIdLoader,
+    TeamByIdLoader,
+    TeamsByUserIdLoader,
+    UserByIdLoader,
+)
+
+
+@strawberry.federation.type(keys=["id"], description="A person who reports or works on tickets.")
+class User:
+    id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
+    name: str = strawberry.field(description="Display name.")
+    email: str = strawberry.field(description="E-mail address, unique within the tenant.")
+    phone: str | None = strawberry.field(description="Phone number, if known.")
+    active: bool = strawberry.field(
+        description="Inactive users keep their history but cannot be assigned new work."
+    )
+    roles: list[str] = strawberry.field(description="Role names (admin, operator, viewer).")
+    created_at: datetime = strawberry.field(description="When the user was created.")
+    updated_at: datetime = strawberry.field(description="When the user last changed.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> User:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            email=row.email,
+            phone=row.phone,
+            active=row.active,
+            roles=list(row.roles),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field(description="Teams this user belongs to, by name.")
+    async def teams(self, info: strawberry.Info) -> list[Team]:
+        rows = await info.context.loaders.get(TeamsByUserIdLoader).load(try_parse_id(self.id))
+        return [Team.from_row(r) for r in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> User | None:
+        key = try_parse_id(id)
+        row = await info.context.loaders.get(UserByIdLoader).load(key) if key else None
+        return cls.from_row(row) if row else None
+
+
+@strawberry.federation.type(
+    keys=["id"], description="An assignment group: the people a ticket can be routed to."
+)
+class Team:
+    id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
+    name: str = strawberry.field(description="Name, unique within the tenant.")
+    description: str = strawberry.field(description="What the team does.")
+    email: str | None = strawberry.field(description="The team's shared mailbox, if any.")
+    created_at: datetime = strawberry.field(description="When the team was created.")
+    updated_at: datetime = strawberry.field(description="When the team last changed.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Team:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            description=row.description,
+            email=row.email,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field(description="Members of the team, by name.")
+    async def members(self, info: strawberry.Info) -> list[User]:
+        rows = await info.context.loaders.get(MembersByTeamIdLoader).load(try_parse_id(self.id))
+        return [User.from_row(r) for r in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Team | None:
+        key = try_parse_id(id)
+        row = await info.context.loaders.get(TeamByIdLoader).load(key) if key else None
+        return cls.from_row(row) if row else None

@@ -1,0 +1,35 @@
+"""Events the incident domain writes to the outbox, one per committed change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.outbox import record_event
+from db.tables import incidents as tables
+from subgraphs.incidents.enums import ChangeKind
+
+DOMAIN = "incidents"
+
+EVENT_KIND: dict[ChangeKind, str] = {
+    ChangeKind.CREATED: "incident.created",
+    ChangeKind.UPDATED: "incident.updated",
+    ChangeKind.ASSIGNED: "incident.assigned",
+    ChangeKind.STATUS_CHANGED: "incident.status_changed",
+    ChangeKind.COMMENTED: "incident.commented",
+}
+
+
+def record_incident_event(
+    session: AsyncSession, incident: tables.Incident, kind: ChangeKind, changes: dict[str, Any]
+) -> None:
+    record_event(
+        session,
+        tenant_id=incident.tenant_id,
+        domain=DOMAIN,
+        kind=EVENT_KIND[kind],
+        entity_type="Incident",
+        entity_id=incident.id,
+        payload={"id": str(incident.id), "number": incident.number, "changes": changes},
+    )

@@ -1,0 +1,119 @@
+"""Inputs, filters and orderings of the incidents API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from subgraphs.incidents import enums
+from subgraphs.incidents.types import (
+    CommentVisibility,
+    Impact,
+    IncidentSource,
+    IncidentStatus,
+    Priority,
+    Urgency,
+)
+
+IncidentSortField = strawberry.enum(enums.IncidentSortField, description="What to sort by.")
+SortDirection = strawberry.enum(enums.SortDirection, description="Ascending or descending.")
+
+
+@strawberry.input(description="A new incident. Priority follows impact × urgency unless given.")
+class CreateIncidentInput:
+    title: str = strawberry.field(description="One-line summary (1-200 characters).")
+    description: str = strawberry.field(default="", description="What is wrong, in detail.")
+    impact: Impact = strawberry.field(default=enums.Impact.MEDIUM, description="Impact.")
+    urgency: Urgency = strawberry.field(default=enums.Urgency.MEDIUM, description="Urgency.")
+    priority: Priority | None = strawberry.field(
+        default=None, description="Set to override the priority derived from impact × urgency."
+    )
+    category: str | None = strawberry.field(default=None, description="Free-form category.")
+    source: IncidentSource = strawberry.field(
+        default=enums.IncidentSource.MANUAL, description="How the incident arrived."
+    )
+    external_id: str | None = strawberry.field(
+        default=None, description="Id in the raising system; unique per source."
+    )
+    assignee_id: strawberry.ID | None = strawberry.field(default=None, description="A User id.")
+    team_id: strawberry.ID | None = strawberry.field(default=None, description="A Team id.")
+    reporter_id: strawberry.ID | None = strawberry.field(default=None, description="A User id.")
+    opened_at: datetime | None = strawberry.field(
+        default=None, description="When the problem began, if not now (e.g. from an alert)."
+    )
+
+
+@strawberry.input(description="Changes to an incident; omitted fields stay as they are.")
+class UpdateIncidentInput:
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="New summary.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New description."
+    )
+    impact: Impact | None = strawberry.field(default=strawberry.UNSET, description="New impact.")
+    urgency: Urgency | None = strawberry.field(default=strawberry.UNSET, description="New urgency.")
+    priority: Priority | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Override the priority; null goes back to deriving it from impact × urgency.",
+    )
+    category: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New category; null clears it."
+    )
+    team_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New team (a Team id); null clears it."
+    )
+    status: IncidentStatus | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Move to this status; an illegal transition is a CONFLICT error.",
+    )
+
+
+@strawberry.input(description="A comment or work note.")
+class AddCommentInput:
+    body: str = strawberry.field(description="The text (1-20000 characters).")
+    visibility: CommentVisibility = strawberry.field(
+        default=enums.CommentVisibility.WORK_NOTE, description="Who may read it."
+    )
+    author_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who wrote it (a User id)."
+    )
+
+
+@strawberry.input(description="Which incidents to list; all conditions must hold.")
+class IncidentFilter:
+    status: list[IncidentStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses."
+    )
+    priority: list[Priority] | None = strawberry.field(
+        default=None, description="Any of these priorities."
+    )
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Assigned to this user."
+    )
+    team_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Assigned to this team."
+    )
+    unassigned: bool | None = strawberry.field(
+        default=None, description="True: nobody assigned; false: somebody assigned."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Words to find in title or description (full-text search)."
+    )
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Created at or after."
+    )
+    created_before: datetime | None = strawberry.field(default=None, description="Created before.")
+    updated_after: datetime | None = strawberry.field(
+        default=None, description="Updated at or after."
+    )
+    updated_before: datetime | None = strawberry.field(default=None, description="Updated before.")
+
+
+@strawberry.input(description="How to order incidents; ties are broken by id, so order is stable.")
+class IncidentOrder:
+    field: IncidentSortField = strawberry.field(
+        default=enums.IncidentSortField.OPENED_AT, description="What to sort by."
+    )
+    direction: SortDirection = strawberry.field(
+        default=enums.SortDirection.DESC, description="Direction."
+    )

@@ -1,0 +1,16 @@
+"""Mutation root of the incidents subgraph, one module per mutation."""
+
+import strawberry
+
+from subgraphs.incidents.mutations.add_comment import add_comment
+from subgraphs.incidents.mutations.assign_incident import assign_incident
+from subgraphs.incidents.mutations.create_incident import create_incident
+from subgraphs.incidents.mutations.update_incident import update_incident
+
+
+@strawberry.type
+class Mutation:
+    create_incident = create_incident
+    update_incident = update_incident
+    assign_incident = assign_incident
+    add_comment = add_comment

@@ -1,0 +1,26 @@
+"""assignIncident: hand an incident to a user."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.ids import parse_id
+from subgraphs.incidents import service
+from subgraphs.incidents.mutations.common import changed
+from subgraphs.incidents.types import Incident
+
+
+@strawberry.mutation(
+    description="Assign an incident to a user. NOT_FOUND for an unknown incident; CONFLICT "
+    "when it is CLOSED or CANCELLED."
+)
+async def assign_incident(
+    info: strawberry.Info, id: strawberry.ID, user_id: strawberry.ID
+) -> Incident:
+    ctx = info.context
+    incident_id, assignee_id = parse_id(id), parse_id(user_id, "userId")
+    async with ctx.db.unit_of_work() as session:
+        row = await service.assign_incident(
+            session, ctx.tenant_id, incident_id, assignee_id, ctx.actor_id
+        )
+    return changed(info, row)

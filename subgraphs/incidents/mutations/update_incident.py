@@ -1,0 +1,45 @@
+"""updateIncident: change fields and/or move the status along the transition table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from resolvers.ids import parse_id
+from subgraphs.incidents import service
+from subgraphs.incidents.inputs import UpdateIncidentInput
+from subgraphs.incidents.mutations.common import changed
+from subgraphs.incidents.types import Incident
+
+
+def _given(value: Any) -> Any:
+    return service.UNCHANGED if value is strawberry.UNSET else value
+
+
+@strawberry.mutation(
+    description="Change an incident. Omitted fields stay; an illegal status transition or a "
+    "change to a CLOSED/CANCELLED incident is a CONFLICT error and changes nothing."
+)
+async def update_incident(
+    info: strawberry.Info, id: strawberry.ID, input: UpdateIncidentInput
+) -> Incident:
+    ctx = info.context
+    team_id = _given(input.team_id)
+    update = service.IncidentUpdate(
+        title=_given(input.title),
+        description=_given(input.description),
+        impact=_given(input.impact),
+        urgency=_given(input.urgency),
+        priority=_given(input.priority),
+        category=_given(input.category),
+        team_id=parse_id(team_id, "input.teamId")
+        if team_id not in (None, service.UNCHANGED)
+        else team_id,
+        status=_given(input.status),
+    )
+    async with ctx.db.unit_of_work() as session:
+        row = await service.update_incident(
+            session, ctx.tenant_id, parse_id(id), update, ctx.actor_id
+        )
+    return changed(info, row)

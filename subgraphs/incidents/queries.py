@@ -1,0 +1,112 @@
+"""Query root of the incidents subgraph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from sqlalchemy import Select, func, select
+
+from db.tables import incidents as tables
+from resolvers.errors import BadUserInput
+from resolvers.ids import parse_id, try_parse_id
+from resolvers.pagination import (
+    Connection,
+    PageRequest,
+    Pagination,
+    SortOrder,
+    build_connection,
+    count_query,
+    page_query,
+)
+from subgraphs.incidents import enums, rules
+from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
+from subgraphs.incidents.loaders import IncidentByIdLoader, IncidentByNumberLoader
+from subgraphs.incidents.types import Incident
+
+Row = tables.Incident
+SORT_COLUMNS: dict[enums.IncidentSortField, tuple[Any, ...]] = {
+    enums.IncidentSortField.OPENED_AT: (Row.opened_at, Row.id),
+    enums.IncidentSortField.UPDATED_AT: (Row.updated_at, Row.id),
+    enums.IncidentSortField.PRIORITY: (Row.priority, Row.opened_at, Row.id),
+}
+SEARCH_MAX = 200
+
+
+def sort_order(order: IncidentOrder | None) -> SortOrder:
+    order = order or IncidentOrder()
+    return SortOrder(
+        name=f"{order.field.value}:{order.direction.value}",
+        columns=SORT_COLUMNS[order.field],
+        descending=order.direction is enums.SortDirection.DESC,
+    )
+
+
+def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
+    """`query` narrowed by the client's filter (values validated, never spliced into SQL)."""
+    if f is None:
+        return query
+    if f.status:
+        query = query.where(Row.status.in_([s.value for s in f.status]))
+    if f.priority:
+        query = query.where(Row.priority.in_([rules.PRIORITY_RANK[p] for p in f.priority]))
+    if f.assignee_id is not None:
+        query = query.where(Row.assignee_id == parse_id(f.assignee_id, "filter.assigneeId"))
+    if f.team_id is not None:
+        query = query.where(Row.team_id == parse_id(f.team_id, "filter.teamId"))
+    if f.unassigned is not None:
+        query = query.where(
+            Row.assignee_id.is_(None) if f.unassigned else Row.assignee_id.isnot(None)
+        )
+    if f.search is not None and f.search.strip():
+        if len(f.search) > SEARCH_MAX:
+            raise BadUserInput(
+                f"filter.search must be at most {SEARCH_MAX} characters", argument="filter"
+            )
+        query = query.where(Row.search.op("@@")(func.websearch_to_tsquery("english", f.search)))
+    if f.created_after is not None:
+        query = query.where(Row.created_at >= f.created_after)
+    if f.created_before is not None:
+        query = query.where(Row.created_at < f.created_before)
+    if f.updated_after is not None:
+        query = query.where(Row.updated_at >= f.updated_after)
+    if f.updated_before is not None:
+        query = query.where(Row.updated_at < f.updated_before)
+    return query
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Incidents of the tenant, newest first unless ordered otherwise.")
+    async def incidents(
+        self,
+        info: strawberry.Info,
+        filter: IncidentFilter | None = None,
+        pagination: Pagination | None = None,
+        order_by: IncidentOrder | None = None,
+    ) -> Connection[Incident]:
+        ctx = info.context
+        page = PageRequest.from_input(pagination)
+        order = sort_order(order_by)
+        query = filtered(select(Row).where(Row.tenant_id == ctx.tenant_id), filter)
+        rows = await ctx.db.scalars(page_query(query, order, page))
+        loader = ctx.loaders.get(IncidentByIdLoader)
+        for row in rows:
+            loader.prime(row.id, row)
+
+        async def count() -> int:
+            return int((await ctx.db.scalars(count_query(query)))[0])
+
+        return build_connection(rows, order, page, Incident.from_row, count)
+
+    @strawberry.field(description="An incident by id; null when there is none.")
+    async def incident(self, info: strawberry.Info, id: strawberry.ID) -> Incident | None:
+        key = try_parse_id(id)
+        row = await info.context.loaders.get(IncidentByIdLoader).load(key) if key else None
+        return Incident.from_row(row) if row else None
+
+    @strawberry.field(description="An incident by its human number (INC-1042 or 1042).")
+    async def incident_by_number(self, info: strawberry.Info, number: str) -> Incident | None:
+        value = rules.parse_number(number)
+        row = await info.context.loaders.get(IncidentByNumberLoader).load(value) if value else None
+        return Incident.from_row(row) if row else None

@@ -1,0 +1,302 @@
+"""Incident writes: validation, numbering, the transition table and priority matrix applied,
+the change recorded in the incident's history and in the outbox — all inside the caller's
+unit of work, so either everything commits or nothing does. No Strawberry here."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.tables import incidents as tables
+from resolvers.errors import BadUserInput, Conflict, NotFound
+from subgraphs.incidents import rules
+from subgraphs.incidents.enums import (
+    ChangeKind,
+    CommentVisibility,
+    Impact,
+    IncidentSource,
+    IncidentStatus,
+    Priority,
+    Urgency,
+)
+from subgraphs.incidents.events import record_incident_event
+
+UNCHANGED: Any = object()
+"""Marks a field an update leaves alone (distinct from None, which clears it)."""
+
+
+@dataclass(frozen=True)
+class NewIncident:
+    title: str
+    description: str = ""
+    impact: Impact = Impact.MEDIUM
+    urgency: Urgency = Urgency.MEDIUM
+    priority: Priority | None = None
+    category: str | None = None
+    source: IncidentSource = IncidentSource.MANUAL
+    external_id: str | None = None
+    assignee_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
+    reporter_id: uuid.UUID | None = None
+    opened_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IncidentUpdate:
+    """Fields to change; UNCHANGED leaves one alone. `priority=None` means derive it again."""
+
+    title: Any = UNCHANGED
+    description: Any = UNCHANGED
+    impact: Any = UNCHANGED
+    urgency: Any = UNCHANGED
+    priority: Any = UNCHANGED
+    category: Any = UNCHANGED
+    team_id: Any = UNCHANGED
+    status: Any = UNCHANGED
+
+
+@dataclass
+class Diff:
+    """Old and new value per changed field, JSON-ready for history and events."""
+
+    fields: dict[str, list[Any]] = field(default_factory=dict)
+
+    def set(self, row: Any, attribute: str, value: Any, name: str | None = None) -> None:
+        old = getattr(row, attribute)
+        if old != value:
+            self.fields[name or attribute] = [_plain(old), _plain(value)]
+            setattr(row, attribute, value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def _text(value: str | None, name: str, limit: int, *, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise BadUserInput(f"{name} is required", field=name)
+        return None
+    text = value.strip()
+    if required and not text:
+        raise BadUserInput(f"{name} must not be empty", field=name)
+    if len(text) > limit:
+        raise BadUserInput(f"{name} must be at most {limit} characters", field=name)
+    return text
+
+
+async def next_number(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    """The tenant's next incident number. The counter row stays locked until the unit of work
+    ends, so concurrent creates queue here and a rollback gives the number back: no gaps."""
+    statement = (
+        insert(tables.IncidentNumber)
+        .values(tenant_id=tenant_id, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[tables.IncidentNumber.tenant_id],
+            set_={"last_number": tables.IncidentNumber.last_number + 1, "updated_at": func.now()},
+        )
+        .returning(tables.IncidentNumber.last_number)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def get_for_update(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
+    row = await session.scalar(
+        select(tables.Incident)
+        .where(tables.Incident.tenant_id == tenant_id, tables.Incident.id == id)
+        .with_for_update()
+    )
+    if row is None:
+        raise NotFound(f"No incident with id {id}", id=str(id))
+    return row
+
+
+def _record(
+    session: AsyncSession, row: Any, kind: ChangeKind, diff: Diff, actor: uuid.UUID | None
+) -> None:
+    session.add(
+        tables.IncidentChange(
+            tenant_id=row.tenant_id,
+            incident_id=row.id,
+            actor_id=actor,
+            kind=kind.value,
+            changes=diff.fields,
+        )
+    )
+    record_incident_event(session, row, kind, diff.fields)
+
+
+async def create_incident(
+    session: AsyncSession, tenant_id: uuid.UUID, new: NewIncident, actor: uuid.UUID | None
+) -> Any:
+    title = _text(new.title, "title", rules.TITLE_MAX, required=True)
+    description = _text(new.description, "description", rules.DESCRIPTION_MAX) or ""
+    category = _text(new.category, "category", rules.CATEGORY_MAX) or None
+    external_id = _text(new.external_id, "externalId", rules.EXTERNAL_ID_MAX) or None
+    priority = new.priority or rules.derive_priority(new.impact, new.urgency)
+    row = tables.Incident(
+        tenant_id=tenant_id,
+        number=await next_number(session, tenant_id),
+        title=title,
+        description=description,
+        status=IncidentStatus.OPEN.value,
+        priority=rules.PRIORITY_RANK[priority],
+        priority_overridden=new.priority is not None,
+        impact=new.impact.value,
+        urgency=new.urgency.value,
+        category=category,
+        source=new.source.value,
+        external_id=external_id,
+        assignee_id=new.assignee_id,
+        team_id=new.team_id,
+        reporter_id=new.reporter_id or actor,
+    )
+    if new.opened_at is not None:
+        row.opened_at = new.opened_at
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"An incident from {new.source.value} with externalId {external_id} already exists",
+            field="externalId",
+        ) from None
+    await session.refresh(row)
+    diff = Diff({"status": [None, row.status], "title": [None, row.title]})
+    _record(session, row, ChangeKind.CREATED, diff, actor)
+    return row
+
+
+def _transition(row: Any, target: IncidentStatus, diff: Diff) -> None:
+    current = IncidentStatus(row.status)
+    if current is target:
+        return
+    if not rules.can_transition(current, target):
+        raise Conflict(
+            f"An incident cannot go from {current.value} to {target.value}",
+            field="status",
+            currentStatus=current.value,
+        )
+    now = func.now()
+    if target is IncidentStatus.IN_PROGRESS and row.acknowledged_at is None:
+        row.acknowledged_at = now
+    if target is IncidentStatus.RESOLVED:
+        row.resolved_at = now
+    if current is IncidentStatus.RESOLVED and target is IncidentStatus.IN_PROGRESS:
+        row.resolved_at = None  # reopened
+    if target in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
+        row.closed_at = now
+    diff.set(row, "status", target.value)
+
+
+async def update_incident(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    id: uuid.UUID,
+    update: IncidentUpdate,
+    actor: uuid.UUID | None,
+) -> Any:
+    row = await get_for_update(session, tenant_id, id)
+    was_final = IncidentStatus(row.status) in rules.FINAL
+    diff = Diff()
+    if update.title is not UNCHANGED:
+        diff.set(row, "title", _text(update.title, "title", rules.TITLE_MAX, required=True))
+    if update.description is not UNCHANGED:
+        description = _text(update.description, "description", rules.DESCRIPTION_MAX)
+        diff.set(row, "description", description or "")
+    if update.category is not UNCHANGED:
+        diff.set(row, "category", _text(update.category, "category", rules.CATEGORY_MAX) or None)
+    if update.team_id is not UNCHANGED:
+        diff.set(row, "team_id", update.team_id, "teamId")
+    if update.impact is not UNCHANGED:
+        diff.set(row, "impact", _required(update.impact, "impact").value)
+    if update.urgency is not UNCHANGED:
+        diff.set(row, "urgency", _required(update.urgency, "urgency").value)
+    if update.priority is not UNCHANGED:
+        diff.set(row, "priority_overridden", update.priority is not None, "priorityOverridden")
+    if update.priority is not UNCHANGED and update.priority is not None:
+        priority = update.priority
+    elif not row.priority_overridden:
+        priority = rules.derive_priority(Impact(row.impact), Urgency(row.urgency))
+    else:
+        priority = rules.PRIORITY_BY_RANK[row.priority]
+    _set_priority(row, priority, diff)
+    kind = ChangeKind.UPDATED
+    if update.status is not UNCHANGED:
+        _transition(row, _required(update.status, "status"), diff)
+        if list(diff.fields) == ["status"]:
+            kind = ChangeKind.STATUS_CHANGED
+    if was_final and diff.fields:
+        # Raising inside the unit of work rolls back the attribute changes made above.
+        raise Conflict(f"A {row.status} incident cannot be changed", field="status")
+    if diff.fields:
+        await session.flush()
+        await session.refresh(row)
+        _record(session, row, kind, diff, actor)
+    return row
+
+
+def _set_priority(row: Any, priority: Priority, diff: Diff) -> None:
+    old = rules.PRIORITY_BY_RANK[row.priority]
+    if old is not priority:
+        diff.fields["priority"] = [old.value, priority.value]
+        row.priority = rules.PRIORITY_RANK[priority]
+
+
+def _required(value: Any, name: str) -> Any:
+    if value is None:
+        raise BadUserInput(f"{name} cannot be null", field=name)
+    return value
+
+
+async def assign_incident(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    id: uuid.UUID,
+    assignee_id: uuid.UUID,
+    actor: uuid.UUID | None,
+) -> Any:
+    row = await get_for_update(session, tenant_id, id)
+    if IncidentStatus(row.status) in rules.FINAL:
+        raise Conflict(f"A {row.status} incident cannot be reassigned", field="id")
+    diff = Diff()
+    diff.set(row, "assignee_id", assignee_id, "assigneeId")
+    if diff.fields:
+        await session.flush()
+        await session.refresh(row)
+        _record(session, row, ChangeKind.ASSIGNED, diff, actor)
+    return row
+
+
+async def add_comment(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    incident_id: uuid.UUID,
+    body: str,
+    visibility: CommentVisibility,
+    author_id: uuid.UUID | None,
+) -> Any:
+    incident = await get_for_update(session, tenant_id, incident_id)
+    comment = tables.IncidentComment(
+        tenant_id=tenant_id,
+        incident_id=incident_id,
+        author_id=author_id,
+        body=_text(body, "body", rules.COMMENT_MAX, required=True),
+        visibility=visibility.value,
+    )
+    session.add(comment)
+    incident.updated_at = func.now()
+    await session.flush()
+    await session.refresh(comment)
+    diff = Diff({"comment": [None, str(comment.id)]})
+    _record(session, incident, ChangeKind.COMMENTED, diff, author_id)
+    return comment

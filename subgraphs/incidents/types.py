@@ -1,0 +1,175 @@
+"""The entities and value types the incidents subgraph owns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from resolvers.errors import BadUserInput
+from resolvers.ids import try_parse_id
+from subgraphs.incidents import enums, rules
+from subgraphs.incidents.loaders import (
+    ChangesByIncidentIdLoader,
+    CommentsByIncidentIdLoader,
+    IncidentByIdLoader,
+)
+from subgraphs.incidents.references import Team, User
+
+IncidentStatus = strawberry.enum(
+    enums.IncidentStatus,
+    description="Where an incident is in its life. CLOSED and CANCELLED are final; a "
+    "RESOLVED incident can be reopened (back to IN_PROGRESS).",
+)
+Priority = strawberry.enum(
+    enums.Priority,
+    description="How soon work must happen; derived from impact × urgency unless set explicitly.",
+)
+Impact = strawberry.enum(enums.Impact, description="How much of the business is affected.")
+Urgency = strawberry.enum(enums.Urgency, description="How quickly the business needs a fix.")
+IncidentSource = strawberry.enum(enums.IncidentSource, description="How the incident arrived.")
+CommentVisibility = strawberry.enum(
+    enums.CommentVisibility,
+    description="WORK_NOTE is internal to the service desk; PUBLIC is shown to the reporter.",
+)
+ChangeKind = strawberry.enum(enums.ChangeKind, description="What kind of change happened.")
+
+
+@strawberry.type(description="A comment or work note on an incident.")
+class IncidentComment:
+    id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
+    body: str = strawberry.field(description="The text.")
+    visibility: CommentVisibility = strawberry.field(description="Who may read it.")
+    author: User | None = strawberry.field(description="Who wrote it, if known.")
+    created_at: datetime = strawberry.field(description="When it was written.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> IncidentComment:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            body=row.body,
+            visibility=enums.CommentVisibility(row.visibility),
+            author=User.ref(row.author_id),
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="One field's value before and after a change.")
+class FieldChange:
+    field: str = strawberry.field(description="The field's name.")
+    old_value: str | None = strawberry.field(description="Value before, as text.")
+    new_value: str | None = strawberry.field(description="Value after, as text.")
+
+
+@strawberry.type(description="An entry in an incident's history.")
+class IncidentChange:
+    id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
+    kind: ChangeKind = strawberry.field(description="What kind of change this was.")
+    actor: User | None = strawberry.field(description="Who made it, if known.")
+    changes: list[FieldChange] = strawberry.field(description="What changed.")
+    created_at: datetime = strawberry.field(description="When it happened.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> IncidentChange:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=enums.ChangeKind(row.kind),
+            actor=User.ref(row.actor_id),
+            changes=[
+                FieldChange(field=name, old_value=_text(old), new_value=_text(new))
+                for name, (old, new) in row.changes.items()
+            ],
+            created_at=row.created_at,
+        )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+@strawberry.federation.type(
+    keys=["id"], description="An unplanned interruption or degradation of a service."
+)
+class Incident:
+    id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
+    number: str = strawberry.field(description="Human number within the tenant, e.g. INC-1042.")
+    title: str = strawberry.field(description="One-line summary.")
+    description: str = strawberry.field(description="What is wrong, in detail.")
+    status: IncidentStatus = strawberry.field(description="Where the incident is in its life.")
+    priority: Priority = strawberry.field(description="How soon work must happen.")
+    priority_overridden: bool = strawberry.field(
+        description="True when priority was set by hand instead of derived."
+    )
+    impact: Impact = strawberry.field(description="How much of the business is affected.")
+    urgency: Urgency = strawberry.field(description="How quickly a fix is needed.")
+    category: str | None = strawberry.field(description="Free-form category, e.g. network.")
+    source: IncidentSource = strawberry.field(description="How the incident arrived.")
+    external_id: str | None = strawberry.field(
+        description="Id in the system that raised it (e.g. an alert fingerprint)."
+    )
+    assignee: User | None = strawberry.field(description="Who works on it.")
+    team: Team | None = strawberry.field(description="The assignment group.")
+    reporter: User | None = strawberry.field(description="Who reported it.")
+    opened_at: datetime = strawberry.field(description="When it was opened.")
+    acknowledged_at: datetime | None = strawberry.field(
+        description="When work first started (first move to IN_PROGRESS)."
+    )
+    resolved_at: datetime | None = strawberry.field(description="When it was resolved.")
+    closed_at: datetime | None = strawberry.field(description="When it was closed or cancelled.")
+    created_at: datetime = strawberry.field(description="When the record was created.")
+    updated_at: datetime = strawberry.field(description="When the record last changed.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Incident:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            number=rules.format_number(row.number),
+            title=row.title,
+            description=row.description,
+            status=enums.IncidentStatus(row.status),
+            priority=rules.PRIORITY_BY_RANK[row.priority],
+            priority_overridden=row.priority_overridden,
+            impact=enums.Impact(row.impact),
+            urgency=enums.Urgency(row.urgency),
+            category=row.category,
+            source=enums.IncidentSource(row.source),
+            external_id=row.external_id,
+            assignee=User.ref(row.assignee_id),
+            team=Team.ref(row.team_id),
+            reporter=User.ref(row.reporter_id),
+            opened_at=row.opened_at,
+            acknowledged_at=row.acknowledged_at,
+            resolved_at=row.resolved_at,
+            closed_at=row.closed_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field(description="Comments and work notes, oldest first.")
+    async def comments(
+        self,
+        info: strawberry.Info,
+        last: Annotated[
+            int | None, strawberry.argument(description="Only the newest N (at most 100).")
+        ] = None,
+    ) -> list[IncidentComment]:
+        if last is not None and not 0 <= last <= 100:
+            raise BadUserInput("last must be between 0 and 100", argument="last")
+        rows = await info.context.loaders.get(CommentsByIncidentIdLoader).load(
+            try_parse_id(self.id)
+        )
+        if last is not None:
+            rows = rows[len(rows) - last :] if last else []
+        return [IncidentComment.from_row(r) for r in rows]
+
+    @strawberry.field(description="Every change made to the incident, oldest first.")
+    async def history(self, info: strawberry.Info) -> list[IncidentChange]:
+        rows = await info.context.loaders.get(ChangesByIncidentIdLoader).load(try_parse_id(self.id))
+        return [IncidentChange.from_row(r) for r in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Incident | None:
+        key = try_parse_id(id)
+        row = await info.context.loaders.get(IncidentByIdLoader).load(key) if key else None
+        return cls.from_row(row) if row else None

@@ -1,0 +1,123 @@
+"""Real PostgreSQL for every test: DATABASE_URL when set, else one embedded cluster for the run.
+
+Each run migrates a fresh database; each test gets a tenant of its own, so tests never see
+each other's rows and no cleanup between tests is needed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from db import migrate
+from db.embedded import EmbeddedPostgres
+from db.engine import create_engine, session_factory
+from db.tenants import create_tenant
+from resolvers.context import Context
+
+
+def _admin_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a PostgreSQL server's admin database (embedded unless DATABASE_URL is set)."""
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        yield _admin_url(configured)
+        return
+    server = EmbeddedPostgres(Path(tmp_path_factory.mktemp("pg")))
+    server.start()
+    yield server.url("postgres")
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """A fresh database for this run, migrated to head, dropped afterwards."""
+    name = f"opsgraph_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(server_url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class StatementCounter:
+    """Counts SQL statements sent by an engine while `counting` is on."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.count += 1
+        self.statements.append(statement)
+
+    def reset(self) -> None:
+        self.count = 0
+        self.statements.clear()
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=5, max_overflow=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    event.listen(engine.sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine.sync_engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+async def tenant_id(sessions: async_sessionmaker[AsyncSession]) -> uuid.UUID:
+    async with sessions() as session, session.begin():
+        slug = f"t-{uuid.uuid4().hex[:10]}"
+        return await create_tenant(session, slug, f"Tenant {slug}")
+
+
+@pytest.fixture
+async def new_context(
+    sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID
+) -> AsyncIterator[Any]:
+    """Factory of request contexts for the test's tenant (each one is a separate request)."""
+    opened: list[Context] = []
+
+    def make(tenant: uuid.UUID | None = None) -> Context:
+        context = Context.open(sessions, tenant_id=tenant or tenant_id)
+        opened.append(context)
+        return context
+
+    yield make
+    for context in opened:
+        await context.close()

@@ -1,0 +1,38 @@
+"""Running a subgraph schema directly, as the router's in-process transport does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from subgraphs.identity import schema as identity_schema
+from subgraphs.incidents import schema as incidents_schema
+
+
+class Subgraph:
+    def __init__(self, schema: Any, new_context: Any) -> None:
+        self.schema = schema
+        self.new_context = new_context
+
+    async def run(self, query: str, context: Any = None, **variables: Any) -> dict[str, Any]:
+        """Execute in a fresh request context (or the one given); returns data and errors."""
+        result = await self.schema.execute(
+            query, variable_values=variables, context_value=context or self.new_context()
+        )
+        return {"data": result.data, "errors": [e.formatted for e in result.errors or []]}
+
+    async def ok(self, query: str, context: Any = None, **variables: Any) -> dict[str, Any]:
+        result = await self.run(query, context, **variables)
+        assert not result["errors"], result["errors"]
+        return result["data"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def identity(new_context: Any) -> Subgraph:
+    return Subgraph(identity_schema, new_context)
+
+
+@pytest.fixture
+def incidents(new_context: Any) -> Subgraph:
+    return Subgraph(incidents_schema, new_context)
