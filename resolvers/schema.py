@@ -20,8 +20,8 @@ def subgraph_schema(
     """A Federation 2 schema with error codes/masking and parse/validation caches."""
     extensions: list[Any] = [
         ErrorCodes,
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
     ]
     return strawberry.federation.Schema(
         query=query, mutation=mutation, types=list(types), extensions=extensions

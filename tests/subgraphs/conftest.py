@@ -17,9 +17,15 @@ class Subgraph:
 
     async def run(self, query: str, context: Any = None, **variables: Any) -> dict[str, Any]:
         """Execute in a fresh request context (or the one given); returns data and errors."""
-        result = await self.schema.execute(
-            query, variable_values=variables, context_value=context or self.new_context()
-        )
+        own = context is None
+        context = context or self.new_context()
+        try:
+            result = await self.schema.execute(
+                query, variable_values=variables, context_value=context
+            )
+        finally:
+            if own:
+                await context.close()  # as the server does after each request
         return {"data": result.data, "errors": [e.formatted for e in result.errors or []]}
 
     async def ok(self, query: str, context: Any = None, **variables: Any) -> dict[str, Any]:

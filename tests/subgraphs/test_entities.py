@@ -1,0 +1,59 @@
+"""`_service` and `_entities` on each subgraph, as a Federation 2 gateway calls them."""
+
+from __future__ import annotations
+
+from tests.subgraphs.conftest import Subgraph
+
+IDENTITY_ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on User { id name } ... on Team { id name } } }"""
+INCIDENT_ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Incident { id number title } } }"""
+MISSING = "00000000-0000-4000-8000-000000000000"
+
+
+async def test_service_sdl_is_federation_2(identity: Subgraph, incidents: Subgraph) -> None:
+    for subgraph, entity in ((identity, "type User @key"), (incidents, "type Incident @key")):
+        sdl = (await subgraph.ok("{ _service { sdl } }"))["_service"]["sdl"]
+        assert 'schema @link(url: "https://specs.apollo.dev/federation/v2' in sdl
+        assert entity in sdl
+    incidents_sdl = (await incidents.ok("{ _service { sdl } }"))["_service"]["sdl"]
+    assert 'type User @key(fields: "id", resolvable: false)' in incidents_sdl
+
+
+async def test_identity_entities_keep_order_and_batch(
+    identity: Subgraph, statements: object
+) -> None:
+    ada = await identity.ok('mutation { createUser(input: {name: "Ada", email: "a@x.io"}) { id } }')
+    noc = await identity.ok('mutation { createTeam(input: {name: "NOC"}) { id } }')
+    ada_id, noc_id = ada["createUser"]["id"], noc["createTeam"]["id"]
+    statements.reset()  # type: ignore[attr-defined]
+    data = await identity.ok(
+        IDENTITY_ENTITIES,
+        r=[
+            {"__typename": "Team", "id": noc_id},
+            {"__typename": "User", "id": MISSING},
+            {"__typename": "User", "id": ada_id},
+            {"__typename": "User", "id": "not-a-uuid"},
+        ],
+    )
+    assert data["_entities"] == [
+        {"id": noc_id, "name": "NOC"},
+        None,
+        {"id": ada_id, "name": "Ada"},
+        None,
+    ]
+    # One statement per entity type (plus the transaction's BEGIN is not a statement).
+    assert statements.count == 2  # type: ignore[attr-defined]
+
+
+async def test_incident_entities(incidents: Subgraph) -> None:
+    created = await incidents.ok('mutation { createIncident(input: {title: "Down"}) { id } }')
+    incident_id = created["createIncident"]["id"]
+    data = await incidents.ok(
+        INCIDENT_ENTITIES,
+        r=[
+            {"__typename": "Incident", "id": incident_id},
+            {"__typename": "Incident", "id": MISSING},
+        ],
+    )
+    assert data["_entities"] == [{"id": incident_id, "number": "INC-1", "title": "Down"}, None]

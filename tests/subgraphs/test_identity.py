@@ -1,0 +1,143 @@
+"""The identity subgraph against real PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from db.tables import identity as tables
+from tests.subgraphs.conftest import Subgraph
+
+CREATE_USER = """mutation($input: CreateUserInput!) {
+  createUser(input: $input) { id name email active roles teams { name } } }"""
+CREATE_TEAM = """mutation($input: CreateTeamInput!) {
+  createTeam(input: $input) { id name description members { name } } }"""
+ADD = """mutation($t: ID!, $u: ID!) { addTeamMember(teamId: $t, userId: $u) {
+  name members { name } } }"""
+
+
+async def user(identity: Subgraph, name: str, email: str, **extra: Any) -> dict[str, Any]:
+    data = await identity.ok(CREATE_USER, input={"name": name, "email": email, **extra})
+    return data["createUser"]  # type: ignore[no-any-return]
+
+
+async def team(identity: Subgraph, name: str) -> dict[str, Any]:
+    return (await identity.ok(CREATE_TEAM, input={"name": name}))["createTeam"]  # type: ignore[no-any-return]
+
+
+async def test_users_and_teams(identity: Subgraph) -> None:
+    ada = await user(identity, " Ada Lovelace ", "ada@example.com", roles=["operator", "admin"])
+    assert ada | {"id": None} == {
+        "id": None,
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "active": True,
+        "roles": ["admin", "operator"],
+        "teams": [],
+    }
+    grace = await user(identity, "Grace Hopper", "grace@example.com")
+    assert grace["roles"] == ["viewer"]
+    noc = await team(identity, "NOC")
+    await identity.ok(ADD, t=noc["id"], u=grace["id"])
+    added = await identity.ok(ADD, t=noc["id"], u=ada["id"])
+    again = await identity.ok(ADD, t=noc["id"], u=ada["id"])  # idempotent
+    assert (
+        added
+        == again
+        == {
+            "addTeamMember": {
+                "name": "NOC",
+                "members": [{"name": "Ada Lovelace"}, {"name": "Grace Hopper"}],
+            }
+        }
+    )
+    data = await identity.ok(
+        "query($id: ID!) { user(id: $id) { teams { name } } teams { totalCount } "
+        'users(filter: {search: "HOPP"}) { edges { node { name } } } }',
+        id=ada["id"],
+    )
+    assert data["user"] == {"teams": [{"name": "NOC"}]}
+    assert data["teams"]["totalCount"] == 1
+    assert data["users"]["edges"] == [{"node": {"name": "Grace Hopper"}}]
+    removed = await identity.ok(
+        "mutation($t: ID!, $u: ID!) { removeTeamMember(teamId: $t, userId: $u) { members "
+        "{ name } } }",
+        t=noc["id"],
+        u=ada["id"],
+    )
+    assert removed["removeTeamMember"]["members"] == [{"name": "Grace Hopper"}]
+
+
+async def test_users_filtered_by_team_and_paged(identity: Subgraph) -> None:
+    people = [await user(identity, f"User {i:02d}", f"u{i}@example.com") for i in range(5)]
+    ops = await team(identity, "Ops")
+    for person in people[:3]:
+        await identity.ok(ADD, t=ops["id"], u=person["id"])
+    data = await identity.ok(
+        "query($t: ID!) { users(filter: {teamId: $t}, pagination: {first: 2}) { totalCount "
+        "edges { node { name } } pageInfo { hasNextPage } } }",
+        t=ops["id"],
+    )
+    assert data["users"]["totalCount"] == 3
+    assert [e["node"]["name"] for e in data["users"]["edges"]] == ["User 00", "User 01"]
+    assert data["users"]["pageInfo"]["hasNextPage"] is True
+
+
+@pytest.mark.parametrize(
+    "fields,code,message",
+    [
+        ({"name": ""}, "BAD_USER_INPUT", "name must not be empty"),
+        ({"name": "n" * 201}, "BAD_USER_INPUT", "name must be at most 200 characters"),
+        (
+            {"email": "not-an-email"},
+            "BAD_USER_INPUT",
+            "email 'not-an-email' is not an e-mail address",
+        ),
+        (
+            {"roles": ["root"]},
+            "BAD_USER_INPUT",
+            "Unknown role(s) root; known roles: admin, operator, viewer",
+        ),
+        (
+            {"email": "TAKEN@example.com"},
+            "CONFLICT",
+            "A user with e-mail TAKEN@example.com already exists",
+        ),
+    ],
+)
+async def test_bad_user_input_writes_nothing(
+    identity: Subgraph,
+    sessions: Any,
+    tenant_id: Any,
+    fields: dict[str, Any],
+    code: str,
+    message: str,
+) -> None:
+    await user(identity, "Taken", "taken@example.com")
+    result = await identity.run(
+        CREATE_USER, input={"name": "New", "email": "new@example.com", **fields}
+    )
+    assert [(e["extensions"]["code"], e["message"]) for e in result["errors"]] == [(code, message)]
+    async with sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(tables.User).where(tables.User.tenant_id == tenant_id)
+        )
+    assert count == 1
+
+
+async def test_team_errors(identity: Subgraph) -> None:
+    noc = await team(identity, "NOC")
+    duplicate = await identity.run(CREATE_TEAM, input={"name": "NOC"})
+    assert duplicate["errors"][0]["extensions"]["code"] == "CONFLICT"
+    unknown = await identity.run(ADD, t=noc["id"], u="00000000-0000-4000-8000-000000000000")
+    assert unknown["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    malformed = await identity.run(ADD, t="x", u="y")
+    assert malformed["errors"][0]["message"] == "teamId 'x' is not a valid id"
+    not_member = await identity.run(
+        "mutation($t: ID!, $u: ID!) { removeTeamMember(teamId: $t, userId: $u) { id } }",
+        t=noc["id"],
+        u="00000000-0000-4000-8000-000000000000",
+    )
+    assert not_member["errors"][0]["extensions"]["code"] == "NOT_FOUND"
