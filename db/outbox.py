@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import events
@@ -31,3 +32,26 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+NOTIFY_CHANNEL = "opsgraph_outbox"
+
+
+async def claim_unpublished(session: AsyncSession, limit: int) -> list[events.OutboxEvent]:
+    """The oldest unpublished events, locked so that a second relay skips them."""
+    result = await session.scalars(
+        select(events.OutboxEvent)
+        .where(events.OutboxEvent.published_at.is_(None))
+        .order_by(events.OutboxEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(result)
+
+
+async def mark_published(session: AsyncSession, ids: list[int]) -> None:
+    await session.execute(
+        update(events.OutboxEvent)
+        .where(events.OutboxEvent.id.in_(ids))
+        .values(published_at=func.now())
+    )

@@ -13,16 +13,15 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from opsgraph.runtime import Runtime
-from opsgraph.tenancy import TenantMiddleware
+from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
 
 
 class SubgraphGraphQL(GraphQL):  # type: ignore[type-arg]
-    """Strawberry's ASGI app with our per-request Context, closed after the response."""
+    """Strawberry's ASGI app with our per-request Context (RequestScopeMiddleware closes it)."""
 
     def __init__(self, schema: strawberry.federation.Schema, runtime: Runtime) -> None:
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
@@ -39,14 +38,6 @@ class SubgraphGraphQL(GraphQL):  # type: ignore[type-arg]
         )
         request.state.context = context
         return context
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            context = scope.get("state", {}).get("context")
-            if context is not None:
-                await context.close()
 
 
 def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) -> Starlette:
@@ -77,6 +68,6 @@ def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) 
         lifespan=lifespan,
     )
     app.add_middleware(
-        TenantMiddleware, lookup=runtime.tenant_id, default=runtime.settings.default_tenant
+        RequestScopeMiddleware, lookup=runtime.tenant_id, default=runtime.settings.default_tenant
     )
     return app

@@ -1,8 +1,9 @@
-"""Which tenant a GraphQL request speaks for.
+"""Which tenant a GraphQL request speaks for, and the end of its request context.
 
 Until token authentication lands, the tenant comes from the `X-OpsGraph-Tenant` header
 (slug or id), or the configured default tenant. An unknown tenant is refused with 401 and
-an UNAUTHENTICATED error before any GraphQL work starts."""
+an UNAUTHENTICATED error before any GraphQL work starts. Whatever request context the app
+put into the request state as `context` is closed once the response is sent."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def needs_tenant(scope: Scope) -> bool:
     return scope["method"] == "GET" and "query" in QueryParams(scope.get("query_string", b""))
 
 
-class TenantMiddleware:
-    """Puts `tenant_id` into the request state, or answers 401 for an unknown tenant."""
+class RequestScopeMiddleware:
+    """Puts `tenant_id` into the request state (or answers 401 for an unknown tenant), and
+    closes the request's context (its database session) after the response."""
 
     def __init__(self, app: ASGIApp, *, lookup: TenantLookup, default: str) -> None:
         self.app = app
@@ -61,5 +63,11 @@ class TenantMiddleware:
             )
             await send({"type": "http.response.body", "body": body})
             return
-        scope.setdefault("state", {})["tenant_id"] = tenant_id
-        await self.app(scope, receive, send)
+        state = scope.setdefault("state", {})
+        state["tenant_id"] = tenant_id
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            context = state.pop("context", None)
+            if context is not None:
+                await context.close()

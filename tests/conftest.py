@@ -23,6 +23,9 @@ from db.embedded import EmbeddedPostgres
 from db.engine import create_engine, session_factory
 from db.tenants import create_tenant
 from resolvers.context import Context
+from subgraphs.identity import schema as identity_schema
+from subgraphs.incidents import schema as incidents_schema
+from tests.support import Subgraph
 
 
 def _admin_url(url: str) -> str:
@@ -123,3 +126,56 @@ async def new_context(
     yield make
     for context in opened:
         await context.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """REDIS_URL when set; else a private redis-server from PATH on a free loopback port."""
+    import shutil
+    import subprocess
+    import time
+
+    configured = os.environ.get("REDIS_URL")
+    if configured:
+        yield configured
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("needs Redis: set REDIS_URL or put redis-server on PATH")
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    client.close()
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def identity(new_context: Any) -> Subgraph:
+    return Subgraph(identity_schema, new_context)
+
+
+@pytest.fixture
+def incidents(new_context: Any) -> Subgraph:
+    return Subgraph(incidents_schema, new_context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.subgraphs.conftest import Subgraph
+from tests.support import Subgraph
 
 IDENTITY_ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
   ... on User { id name } ... on Team { id name } } }"""

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.tables import identity as tables
-from tests.subgraphs.conftest import Subgraph
+from tests.support import Subgraph
 
 CREATE_USER = """mutation($input: CreateUserInput!) {
   createUser(input: $input) { id name email active roles teams { name } } }"""

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert
 
 from db.tables import incidents as tables
-from tests.subgraphs.conftest import Subgraph
+from tests.support import Subgraph
 
 LIST = """
 query($filter: IncidentFilter, $pagination: Pagination, $orderBy: IncidentOrder) {

@@ -24,7 +24,7 @@ def test_transition_table(current: IncidentStatus, target: IncidentStatus) -> No
 
 
 def test_closed_and_cancelled_are_final() -> None:
-    assert rules.FINAL == {S.CLOSED, S.CANCELLED}
+    assert {S.CLOSED, S.CANCELLED} == rules.FINAL
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db.tables import events, incidents as tables
-from tests.subgraphs.conftest import Subgraph
+from db.tables import events
+from db.tables import incidents as tables
+from tests.support import Subgraph
 
 CREATE = """
 mutation($input: CreateIncidentInput!) {
@@ -118,8 +119,9 @@ async def test_nothing_changes_once_closed_or_cancelled(incidents: Subgraph) -> 
         result = await incidents.run(UPDATE, id=incident["id"], input=change)
         assert result["errors"][0]["extensions"]["code"] == "CONFLICT", change
     assigned = await incidents.run(
-        'mutation($id: ID!) { assignIncident(id: $id, userId: "%s") { id } }' % USER_ID,
+        "mutation($id: ID!, $u: ID!) { assignIncident(id: $id, userId: $u) { id } }",
         id=incident["id"],
+        u=USER_ID,
     )
     assert assigned["errors"][0]["extensions"]["code"] == "CONFLICT"
 
@@ -133,10 +135,10 @@ async def test_assign_and_comment_are_recorded(incidents: Subgraph) -> None:
     )
     assert assigned["assignIncident"]["assignee"] == {"id": USER_ID}
     comment = await incidents.ok(
-        """mutation($id: ID!) { addComment(incidentId: $id, input: {body: " Rebooted ",
-        visibility: PUBLIC, authorId: "%s"}) { body visibility author { id } } }"""
-        % USER_ID,
+        """mutation($id: ID!, $u: ID!) { addComment(incidentId: $id, input: {body: " Rebooted ",
+        visibility: PUBLIC, authorId: $u}) { body visibility author { id } } }""",
         id=incident["id"],
+        u=USER_ID,
     )
     assert comment["addComment"] == {
         "body": "Rebooted",

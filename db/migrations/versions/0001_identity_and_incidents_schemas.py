@@ -55,6 +55,21 @@ def upgrade() -> None:
         unique=False,
         schema="events",
     )
+    # Wake the outbox relay when events commit (NOTIFY is delivered at commit, once per
+    # statement); the relay also polls, so a missed notification only delays delivery.
+    op.execute(
+        """
+        CREATE FUNCTION events.notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('opsgraph_outbox', '');
+            RETURN NULL;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON events.outbox "
+        "FOR EACH STATEMENT EXECUTE FUNCTION events.notify_outbox()"
+    )
     op.create_index(
         "ix_outbox_unpublished",
         "outbox",
@@ -399,6 +414,8 @@ def downgrade() -> None:
         postgresql_where=sa.text("published_at IS NULL"),
     )
     op.drop_index("ix_outbox_tenant_created", table_name="outbox", schema="events")
+    op.execute("DROP TRIGGER outbox_notify ON events.outbox")
+    op.execute("DROP FUNCTION events.notify_outbox()")
     op.drop_table("outbox", schema="events")
     for schema in reversed(SCHEMAS):
         op.execute(f"DROP SCHEMA IF EXISTS {schema}")

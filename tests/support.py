@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from subgraphs.identity import schema as identity_schema
-from subgraphs.incidents import schema as incidents_schema
-
 
 class Subgraph:
     def __init__(self, schema: Any, new_context: Any) -> None:
@@ -32,13 +27,3 @@ class Subgraph:
         result = await self.run(query, context, **variables)
         assert not result["errors"], result["errors"]
         return result["data"]  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def identity(new_context: Any) -> Subgraph:
-    return Subgraph(identity_schema, new_context)
-
-
-@pytest.fixture
-def incidents(new_context: Any) -> Subgraph:
-    return Subgraph(incidents_schema, new_context)

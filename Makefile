@@ -1,0 +1,39 @@
+# The two set-up commands of the README:
+#   make run   install into .venv and start the server with demo data (GraphiQL on :4000)
+#   make test  install into .venv (with test tools) and run the whole test suite
+# Both need only Python >= 3.11 on PATH (as python3, or set PYTHON=...).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: run test lint schema bench clean
+
+$(VENV)/.python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OpsGraph needs Python >= 3.11 (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.python-ok pyproject.toml constraints.txt
+	$(PIP) install --quiet -c constraints.txt -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install --quiet -c constraints.txt -e ".[test]"
+	@touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/opsgraph serve --demo
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+schema: $(VENV)/.installed
+	$(BIN)/opsgraph schema export
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,53 @@
+"""The generated schema files: `schema/<subgraph>.graphql` (each subgraph's SDL as a gateway
+sees it) and `schema.graphql` (the composed client-facing API, for codegen)."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from opsgraph.catalog import SUBGRAPHS, load_schema, subgraph_sdl
+from opsgraph.server import build_supergraph
+from router.composition import print_api_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def render() -> dict[Path, str]:
+    """Every artefact's path (relative to the repository root) and its current content."""
+    files = {
+        Path("schema") / f"{name}.graphql": subgraph_sdl(load_schema(name)).rstrip() + "\n"
+        for name in SUBGRAPHS
+    }
+    files[Path("schema.graphql")] = print_api_schema(build_supergraph()).rstrip() + "\n"
+    return files
+
+
+def export(root: Path = ROOT) -> list[Path]:
+    """Write the artefacts; returns the ones whose content changed."""
+    changed = []
+    for path, content in render().items():
+        target = root / path
+        if not target.exists() or target.read_text() != content:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
+            changed.append(path)
+    return changed
+
+
+def stale(root: Path = ROOT) -> dict[Path, str]:
+    """Artefacts that differ from what the code generates, each with a unified diff."""
+    problems = {}
+    for path, content in render().items():
+        target = root / path
+        current = target.read_text() if target.exists() else ""
+        if current != content:
+            diff = difflib.unified_diff(
+                current.splitlines(),
+                content.splitlines(),
+                f"{path} (committed)",
+                f"{path} (generated)",
+                lineterm="",
+            )
+            problems[path] = "\n".join(diff)
+    return problems

@@ -1,0 +1,2 @@
+"""Domain events after commit: the relay reads the outbox in order and publishes each event
+on the bus, in-process by default or through Redis when REDIS_URL is set."""

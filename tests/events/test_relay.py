@@ -1,0 +1,78 @@
+"""Committed changes reach subscribers through the outbox relay, in-process or via Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import select
+
+from db.tables import events
+from opsgraph.events.bus import EVENTS_CHANNEL, InProcessBus, RedisBus, event_bus
+from opsgraph.events.relay import OutboxRelay
+from tests.support import Subgraph
+
+CREATE = 'mutation { createIncident(input: {title: "Core switch down"}) { id number } }'
+
+
+async def next_event_for(subscription: Any, tenant_id: uuid.UUID) -> dict[str, Any]:
+    """The next message of this test's tenant (other tests' events may pass by)."""
+    while True:
+        message = orjson.loads(await asyncio.wait_for(subscription.get(), 10))
+        if message["tenantId"] == str(tenant_id):
+            return message  # type: ignore[no-any-return]
+
+
+async def relay_delivers(
+    bus: Any, incidents: Subgraph, sessions: Any, database_url: str, tenant_id: uuid.UUID
+) -> None:
+    relay = OutboxRelay(sessions, bus, database_url, poll_interval=5.0)
+    async with bus.subscribe(EVENTS_CHANNEL) as subscription:
+        relay.start()
+        try:
+            created = (await incidents.ok(CREATE))["createIncident"]
+            # Woken by NOTIFY: well before the 5 s poll would come round.
+            message = await next_event_for(subscription, tenant_id)
+        finally:
+            await relay.stop()
+    assert message["kind"] == "incident.created"
+    assert message["entityId"] == created["id"]
+    assert message["payload"]["number"] == 1
+    async with sessions() as session:
+        published = await session.scalar(
+            select(events.OutboxEvent.published_at).where(events.OutboxEvent.id == message["id"])
+        )
+    assert published is not None
+
+
+async def test_in_process_delivery(
+    incidents: Subgraph, sessions: Any, database_url: str, tenant_id: uuid.UUID
+) -> None:
+    await relay_delivers(InProcessBus(), incidents, sessions, database_url, tenant_id)
+
+
+@pytest.mark.redis
+async def test_redis_delivery(
+    incidents: Subgraph, sessions: Any, database_url: str, tenant_id: uuid.UUID, redis_url: str
+) -> None:
+    bus = RedisBus(redis_url)
+    try:
+        await relay_delivers(bus, incidents, sessions, database_url, tenant_id)
+    finally:
+        await bus.close()
+
+
+def test_the_switch_follows_redis_url() -> None:
+    assert isinstance(event_bus(None), InProcessBus)
+    assert isinstance(event_bus("redis://127.0.0.1:1/0"), RedisBus)
+
+
+async def test_a_subscriber_that_stops_reading_is_cut_off() -> None:
+    bus = InProcessBus()
+    async with bus.subscribe("c") as slow:
+        for i in range(1001):
+            await bus.publish("c", str(i).encode())
+    assert slow.overflowed and slow.queue.qsize() == 1000
