@@ -49,10 +49,9 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def database_url(server_url: str) -> Iterator[str]:
-    """A fresh database for this run, migrated to head, dropped afterwards."""
-    name = f"opsgraph_test_{uuid.uuid4().hex[:12]}"
+def fresh_database(server_url: str, prefix: str) -> Iterator[str]:
+    """Create a database migrated to head; drop it when the generator is closed."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
 
     async def admin(sql: str) -> None:
         conn = await asyncpg.connect(server_url)
@@ -66,6 +65,12 @@ def database_url(server_url: str) -> Iterator[str]:
     migrate.upgrade(url)
     yield url
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """A fresh database for this run's in-process tests."""
+    yield from fresh_database(server_url, "opsgraph_test")
 
 
 class StatementCounter:

@@ -56,6 +56,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._listener: Any = None
         self._stopping = False
+        self.ready = asyncio.Event()  # set once LISTEN is in place (or known unavailable)
 
     async def publish_pending(self) -> int:
         """Publish every unpublished event now; returns how many were published."""
@@ -81,15 +82,17 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         await self._listen()
+        self.ready.set()
         backoff = self.poll_interval
         while not self._stopping:
+            # Cleared before publishing: a NOTIFY that arrives meanwhile is not lost.
+            self._wake.clear()
             try:
                 await self.publish_pending()
                 backoff = self.poll_interval
             except Exception:
                 log.exception("outbox relay failed; retrying in %.1fs", backoff)
                 backoff = min(backoff * 2, 30.0)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), backoff)
 

@@ -29,12 +29,13 @@ async def next_event_for(subscription: Any, tenant_id: uuid.UUID) -> dict[str, A
 async def relay_delivers(
     bus: Any, incidents: Subgraph, sessions: Any, database_url: str, tenant_id: uuid.UUID
 ) -> None:
-    relay = OutboxRelay(sessions, bus, database_url, poll_interval=5.0)
+    # Polling once an hour: within the test's wait only NOTIFY can wake the relay.
+    relay = OutboxRelay(sessions, bus, database_url, poll_interval=3600)
     async with bus.subscribe(EVENTS_CHANNEL) as subscription:
         relay.start()
         try:
+            await asyncio.wait_for(relay.ready.wait(), 10)
             created = (await incidents.ok(CREATE))["createIncident"]
-            # Woken by NOTIFY: well before the 5 s poll would come round.
             message = await next_event_for(subscription, tenant_id)
         finally:
             await relay.stop()

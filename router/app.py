@@ -1,0 +1,158 @@
+"""The router's ASGI application (Starlette): ``/graphql``, GraphiQL, health and readiness.
+
+Status codes follow GraphQL over HTTP: requests that cannot start executing get 4xx with
+``errors`` only; once execution starts the answer is 200 with ``data`` and maybe ``errors``
+(a failing subgraph is partial data, never a 500). Only a bug in the router itself is a 500,
+and its stack trace is logged, never sent, unless ``debug`` is on.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Lifespan
+
+from router.gateway import Gateway
+from router.http_params import BadRequest, GraphQLParams, params_from_body, params_from_query_string
+
+logger = logging.getLogger(__name__)
+
+GRAPHIQL_DIR = Path(__file__).parent / "static" / "graphiql"
+JSON = "application/json"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+ContextFactory = Callable[[Request], Awaitable[object]]
+Readiness = Callable[[], Awaitable[None]]
+
+
+def create_router_app(
+    gateway: Gateway,
+    *,
+    context_factory: ContextFactory,
+    readiness: Readiness | None = None,
+    lifespan: Lifespan[Starlette] | None = None,
+    graphiql: bool = True,
+    debug: bool = False,
+) -> Starlette:
+    """Build the Starlette app serving ``gateway``.
+
+    ``context_factory`` builds the opaque per-request context handed to transports;
+    ``readiness`` raises when the process should not receive traffic (``/ready`` → 503).
+    """
+    endpoint = _GraphQLEndpoint(gateway, context_factory, graphiql, debug)
+
+    async def health(_: Request) -> Response:
+        return _json({"status": "ok"})
+
+    async def ready(_: Request) -> Response:
+        if readiness is not None:
+            try:
+                await readiness()
+            except Exception as error:
+                return _json({"status": "unavailable", "reason": str(error)}, status=503)
+        return _json({"status": "ready"})
+
+    routes = [
+        Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/ready", ready, methods=["GET"]),
+        Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_DIR, check_dir=False)),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+class _GraphQLEndpoint:
+    def __init__(
+        self, gateway: Gateway, context_factory: ContextFactory, graphiql: bool, debug: bool
+    ) -> None:
+        self.gateway = gateway
+        self.context_factory = context_factory
+        self.graphiql = graphiql
+        self.debug = debug
+
+    async def handle(self, request: Request) -> Response:
+        media_type = _response_media_type(request.headers.get("accept", ""))
+        try:
+            if request.method == "GET":
+                if "query" not in request.query_params and self._wants_graphiql(request):
+                    return _graphiql_page()
+                params = params_from_query_string(request.query_params)
+                allowed: tuple[str, ...] = ("query",)
+            else:
+                params = params_from_body(await request.body())
+                allowed = ("query", "mutation")
+            return await self._execute(request, params, allowed, media_type)
+        except BadRequest as error:
+            return _errors(str(error), "BAD_REQUEST", 400, media_type)
+        except Exception as error:
+            logger.exception("Router failed on %s %s", request.method, request.url.path)
+            extensions: dict[str, Any] = {}
+            if self.debug:
+                extensions["exception"] = {
+                    "stacktrace": traceback.format_exception(error),
+                }
+            return _errors(
+                "Internal server error", "INTERNAL_SERVER_ERROR", 500, media_type, extensions
+            )
+
+    async def _execute(
+        self, request: Request, params: GraphQLParams, allowed: tuple[str, ...], media_type: str
+    ) -> Response:
+        context = await self.context_factory(request)
+        result = await self.gateway.execute_request(
+            params.query,
+            params.variables,
+            params.operation_name,
+            context,
+            allowed_operations=allowed,
+        )
+        return _json(result.body, result.status, media_type, result.headers)
+
+    def _wants_graphiql(self, request: Request) -> bool:
+        return self.graphiql and "text/html" in request.headers.get("accept", "")
+
+
+def _graphiql_page() -> Response:
+    page = GRAPHIQL_DIR / "index.html"
+    if not page.is_file():
+        return PlainTextResponse("GraphiQL is not installed", status_code=404)
+    return FileResponse(page, media_type="text/html")
+
+
+def _response_media_type(accept: str) -> str:
+    """The first of our two JSON media types the client lists; plain JSON otherwise."""
+    for item in accept.split(","):
+        media = item.split(";", 1)[0].strip().lower()
+        if media in (JSON, GRAPHQL_RESPONSE_JSON):
+            return media
+    return JSON
+
+
+def _errors(
+    message: str,
+    code: str,
+    status: int,
+    media_type: str,
+    extensions: dict[str, Any] | None = None,
+) -> Response:
+    error = {"message": message, "extensions": {"code": code, **(extensions or {})}}
+    return _json({"errors": [error]}, status, media_type)
+
+
+def _json(
+    body: dict[str, Any],
+    status: int = 200,
+    media_type: str = JSON,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)

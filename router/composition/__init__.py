@@ -1,0 +1,32 @@
+"""Composition: Federation 2 subgraph SDLs → client API schema + ownership metadata.
+
+Knows subgraphs only through their SDL text; never imports subgraph code.
+"""
+
+from router.composition.compose import compose
+from router.composition.model import (
+    CompositionError,
+    CompositionIssue,
+    EntityKey,
+    FieldMetadata,
+    KeyField,
+    SubgraphSource,
+    Supergraph,
+    TypeKind,
+    TypeMetadata,
+)
+from router.composition.printer import print_api_schema
+
+__all__ = [
+    "CompositionError",
+    "CompositionIssue",
+    "EntityKey",
+    "FieldMetadata",
+    "KeyField",
+    "SubgraphSource",
+    "Supergraph",
+    "TypeKind",
+    "TypeMetadata",
+    "compose",
+    "print_api_schema",
+]

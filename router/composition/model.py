@@ -1,0 +1,117 @@
+"""Plain data produced by composition: the supergraph and its ownership metadata.
+
+Everything here is a frozen dataclass so the planner (and later Federation 2 features
+such as ``@requires``/``@provides``/``@override``) can read ownership facts without
+touching graphql-core AST nodes. New facts are added as new fields with defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from graphql import GraphQLSchema
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphSource:
+    """One subgraph as composition sees it: its name and the SDL it prints for ``_service``."""
+
+    name: str
+    sdl: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompositionIssue:
+    """One reason composition failed; ``message`` names the coordinate and the subgraphs."""
+
+    code: str
+    message: str
+
+
+class CompositionError(Exception):
+    """Raised by :func:`router.composition.compose` with every issue found, not just the first."""
+
+    def __init__(self, issues: list[CompositionIssue]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(f"[{issue.code}] {issue.message}" for issue in issues))
+
+
+class TypeKind(StrEnum):
+    """The GraphQL kind of a named type, as far as composition cares."""
+
+    OBJECT = "object"
+    INTERFACE = "interface"
+    UNION = "union"
+    ENUM = "enum"
+    INPUT = "input"
+    SCALAR = "scalar"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyField:
+    """One field of a ``@key`` field set; ``children`` holds nested keys (``org { id }``)."""
+
+    name: str
+    children: tuple[KeyField, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntityKey:
+    """A ``@key`` declared by one subgraph on an entity type."""
+
+    fields: str
+    selection: tuple[KeyField, ...]
+    resolvable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMetadata:
+    """Who can resolve one field of an object or interface type."""
+
+    type_name: str
+    name: str
+    # Subgraphs that define the field and can resolve it (i.e. not ``@external`` there).
+    resolvable_in: frozenset[str]
+    shareable_in: frozenset[str] = frozenset()
+    external_in: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class TypeMetadata:
+    """Ownership facts about one named type of the API schema."""
+
+    name: str
+    kind: TypeKind
+    defined_in: frozenset[str]
+    fields: Mapping[str, FieldMetadata] = field(default_factory=dict)
+    # Per subgraph, the ``@key``s it declares (empty mapping for non-entities).
+    keys: Mapping[str, tuple[EntityKey, ...]] = field(default_factory=dict)
+    # For interfaces and unions: per subgraph, the object types it knows as possible types.
+    possible_types: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def is_entity(self) -> bool:
+        """Whether any subgraph declares a ``@key`` on this type."""
+        return any(self.keys.values())
+
+    def resolvable_keys(self, subgraph: str) -> tuple[EntityKey, ...]:
+        """Keys through which ``subgraph`` can resolve this entity from a representation."""
+        return tuple(key for key in self.keys.get(subgraph, ()) if key.resolvable)
+
+
+@dataclass(frozen=True, slots=True)
+class Supergraph:
+    """The composed API schema plus the metadata the planner needs per type and field."""
+
+    schema: GraphQLSchema
+    types: Mapping[str, TypeMetadata]
+    subgraphs: tuple[str, ...]
+    # Stable digest of the subgraph SDLs; part of every plan/document cache key.
+    version: str
+
+    def field(self, type_name: str, field_name: str) -> FieldMetadata | None:
+        """Metadata of ``type_name.field_name`` or ``None`` when no subgraph defines it."""
+        meta = self.types.get(type_name)
+        return None if meta is None else meta.fields.get(field_name)

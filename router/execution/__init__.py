@@ -1,0 +1,29 @@
+"""Execution: run a query plan through transports and shape the client's response.
+
+Knows subgraphs only through ``Transport`` objects; never imports subgraph code.
+"""
+
+from router.execution.executor import PlanExecution
+from router.execution.http import FORWARDED_HEADERS, HttpTransport, create_http_client
+from router.execution.in_process import ExecuteFunction, InProcessTransport
+from router.execution.shape import shape_response
+from router.execution.transport import (
+    HasHeaders,
+    SubgraphRequest,
+    SubgraphResponse,
+    Transport,
+)
+
+__all__ = [
+    "FORWARDED_HEADERS",
+    "ExecuteFunction",
+    "HasHeaders",
+    "HttpTransport",
+    "InProcessTransport",
+    "PlanExecution",
+    "SubgraphRequest",
+    "SubgraphResponse",
+    "Transport",
+    "create_http_client",
+    "shape_response",
+]

@@ -1,0 +1,157 @@
+"""Run a query plan: send the fetches, merge their answers into one raw response tree.
+
+Entity fetches collect every representation at their Flatten path into one ``_entities``
+call, deduplicated by type and key, and merge each answer into every place it belongs.
+The raw tree is keyed by the client's response keys; ``shape`` turns it into the response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+from graphql import GraphQLSchema, execute_sync, parse
+
+from router.execution.errors import subgraph_error
+from router.execution.transport import SubgraphRequest, SubgraphResponse, Transport, failure
+from router.execution.tree import Path, deep_merge, key_values, objects_at
+from router.planning import (
+    FetchNode,
+    FlattenNode,
+    IntrospectionNode,
+    ParallelNode,
+    PlanNode,
+    SequenceNode,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class PlanExecution:
+    """State of one plan run: the raw data tree and the errors collected so far."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        transports: Mapping[str, Transport],
+        variables: Mapping[str, Any],
+        context: object,
+    ) -> None:
+        self.schema = schema
+        self.transports = transports
+        self.variables = variables
+        self.context = context
+        self.data: dict[str, Any] = {}
+        self.errors: list[dict[str, Any]] = []
+
+    async def run(self, node: PlanNode | None) -> None:
+        """Execute ``node`` and everything below it."""
+        if node is None:
+            return
+        if isinstance(node, SequenceNode):
+            for child in node.nodes:
+                await self.run(child)
+        elif isinstance(node, ParallelNode):
+            await asyncio.gather(*(self.run(child) for child in node.nodes))
+        elif isinstance(node, FlattenNode):
+            await self._entities(node.path, node.node)
+        elif isinstance(node, IntrospectionNode):
+            self._introspection(node)
+        else:
+            await self._root(node)
+
+    async def _root(self, fetch: FetchNode) -> None:
+        response = await self._send(fetch, self._variables(fetch))
+        if response.data:
+            deep_merge(self.data, response.data)
+        for error in response.errors:
+            path = error.get("path")
+            if isinstance(path, list) and path:
+                self.errors.append(subgraph_error(error, path, fetch.subgraph))
+            else:
+                # No path: every root field of the fetch is affected.
+                for key in fetch.response_keys:
+                    self.errors.append(subgraph_error(error, (key,), fetch.subgraph))
+
+    async def _entities(self, path: tuple[str, ...], fetch: FetchNode) -> None:
+        keys = {entity.type_name: entity.key for entity in fetch.requires or ()}
+        representations: list[dict[str, Any]] = []
+        placements: list[list[tuple[dict[str, Any], Path]]] = []
+        index: dict[bytes, int] = {}
+        for obj, at in objects_at(self.data, path):
+            type_name = obj.get("__typename")
+            key = keys.get(type_name) if isinstance(type_name, str) else None
+            values = key_values(obj, key) if key is not None else None
+            if values is None:
+                continue
+            representation = {"__typename": type_name, **values}
+            identity = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+            position = index.get(identity)
+            if position is None:
+                position = index[identity] = len(representations)
+                representations.append(representation)
+                placements.append([])
+            placements[position].append((obj, at))
+        if not representations:
+            return  # nothing reached this path (null parents, skipped fields, other types)
+        variables = self._variables(fetch)
+        variables[fetch.representations_variable] = representations
+        response = await self._send(fetch, variables)
+        entities = (response.data or {}).get("_entities")
+        if isinstance(entities, list):
+            for position, entity in enumerate(entities[: len(placements)]):
+                if isinstance(entity, dict):
+                    for obj, _ in placements[position]:
+                        deep_merge(obj, entity)
+        for error in response.errors:
+            self._entity_error(error, placements, fetch.subgraph)
+
+    def _entity_error(
+        self,
+        error: dict[str, Any],
+        placements: Sequence[list[tuple[dict[str, Any], Path]]],
+        service: str,
+    ) -> None:
+        path = error.get("path")
+        if (
+            isinstance(path, list)
+            and len(path) >= 2
+            and path[0] == "_entities"
+            and isinstance(path[1], int)
+            and 0 <= path[1] < len(placements)
+        ):
+            for _, at in placements[path[1]]:
+                self.errors.append(subgraph_error(error, (*at, *path[2:]), service))
+            return
+        # Not tied to one representation: every object waiting for this fetch is affected.
+        for group in placements:
+            for _, at in group:
+                self.errors.append(subgraph_error(error, at, service))
+
+    def _introspection(self, node: IntrospectionNode) -> None:
+        result = execute_sync(
+            self.schema, parse(node.operation), variable_values=dict(self.variables)
+        )
+        if result.data:
+            deep_merge(self.data, result.data)
+        for error in result.errors or ():
+            formatted = dict(error.formatted)
+            formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", **(error.extensions or {})}
+            self.errors.append(formatted)
+
+    def _variables(self, fetch: FetchNode) -> dict[str, Any]:
+        return {
+            name: self.variables[name] for name in fetch.variable_usages if name in self.variables
+        }
+
+    async def _send(self, fetch: FetchNode, variables: dict[str, Any]) -> SubgraphResponse:
+        request = SubgraphRequest(fetch.operation, variables or None, fetch.operation_name)
+        try:
+            return await self.transports[fetch.subgraph].fetch(request, self.context)
+        except Exception:
+            # Transports should not raise; if one does, the request still gets an answer.
+            logger.exception("Transport for subgraph %s raised", fetch.subgraph)
+            return failure("Subgraph request failed")

@@ -1,0 +1,88 @@
+"""Transport to a subgraph running as its own HTTP service (GraphQL over HTTP, JSON)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import httpx
+import orjson
+
+from router.execution.transport import (
+    HasHeaders,
+    SubgraphRequest,
+    SubgraphResponse,
+    failure,
+)
+
+logger = logging.getLogger(__name__)
+
+# Identity and tracing headers a subgraph needs to authorise and correlate the request.
+FORWARDED_HEADERS = ("authorization", "x-opsgraph-tenant", "x-request-id")
+
+
+def create_http_client(max_connections: int = 100) -> httpx.AsyncClient:
+    """The one pooled keep-alive client a process should share across all HTTP transports."""
+    return httpx.AsyncClient(
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+    )
+
+
+class HttpTransport:
+    """POSTs ``{"query", "variables", "operationName"}`` to ``url`` with a per-subgraph timeout."""
+
+    def __init__(self, url: str, timeout_s: float, client: httpx.AsyncClient) -> None:
+        self.url = url
+        self.timeout = httpx.Timeout(timeout_s)
+        self.timeout_s = timeout_s
+        self.client = client
+
+    async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
+        """Send the request; timeouts, network errors and non-GraphQL answers become errors."""
+        body = {
+            "query": request.query,
+            "variables": request.variables,
+            "operationName": request.operation_name,
+        }
+        headers = {
+            "content-type": "application/json",
+            "accept": "application/graphql-response+json, application/json",
+            **_forwarded(context),
+        }
+        try:
+            response = await self.client.post(
+                self.url, content=orjson.dumps(body), headers=headers, timeout=self.timeout
+            )
+        except httpx.TimeoutException:
+            logger.warning("Subgraph at %s timed out after %ss", self.url, self.timeout_s)
+            return failure(f"Subgraph request timed out after {self.timeout_s:g}s")
+        except httpx.HTTPError as error:
+            logger.warning("Subgraph at %s unreachable: %r", self.url, error)
+            return failure("Subgraph request failed")
+        try:
+            payload = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            logger.warning(
+                "Subgraph at %s answered HTTP %s without JSON", self.url, response.status_code
+            )
+            return failure(f"Subgraph answered HTTP {response.status_code} without a JSON body")
+        if not isinstance(payload, dict) or not ("data" in payload or "errors" in payload):
+            return failure(
+                f"Subgraph answered HTTP {response.status_code} without a GraphQL result"
+            )
+        data = payload.get("data")
+        errors = payload.get("errors")
+        return SubgraphResponse(
+            data=data if isinstance(data, dict) else None,
+            errors=[e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
+        )
+
+
+def _forwarded(context: object) -> dict[str, str]:
+    if not isinstance(context, HasHeaders):
+        return {}
+    incoming: Mapping[str, str] = context.headers
+    lowered = {name.lower(): value for name, value in incoming.items()}
+    return {name: lowered[name] for name in FORWARDED_HEADERS if name in lowered}

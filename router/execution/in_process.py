@@ -1,0 +1,48 @@
+"""Transport to a subgraph living in the same process (the default deployment)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from router.execution.transport import SubgraphRequest, SubgraphResponse, failure
+
+logger = logging.getLogger(__name__)
+
+# execute(query, variables, operation_name, context) -> {"data": ..., "errors": [...]}
+ExecuteFunction = Callable[
+    [str, dict[str, Any] | None, str | None, object], Awaitable[dict[str, Any]]
+]
+
+
+class InProcessTransport:
+    """Calls an application-supplied coroutine that runs the subgraph's schema directly.
+
+    The application decides how its schema builds a context from the router's opaque one;
+    the result must already be GraphQL JSON (``data`` plus formatted ``errors``).
+    """
+
+    def __init__(self, execute: ExecuteFunction) -> None:
+        self._execute = execute
+
+    async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
+        """Run the request in-process; an exception becomes an ``INTERNAL_SERVER_ERROR``."""
+        # The subgraph gets its own copy, as it would over HTTP: Strawberry, for one, pops
+        # ``__typename`` out of representations, and client variables are shared by fetches.
+        variables = (
+            None if request.variables is None else orjson.loads(orjson.dumps(request.variables))
+        )
+        try:
+            result = await self._execute(request.query, variables, request.operation_name, context)
+        except Exception:
+            logger.exception("In-process subgraph raised for operation %s", request.operation_name)
+            return failure("Subgraph request failed")
+        data = result.get("data")
+        errors = result.get("errors") or []
+        return SubgraphResponse(
+            data=data if isinstance(data, dict) else None,
+            errors=[e for e in errors if isinstance(e, dict)],
+        )

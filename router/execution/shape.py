@@ -1,0 +1,197 @@
+"""Shape the raw merged tree into the client's response, following the GraphQL spec.
+
+Walks the normalised client operation (not the fetched data): response keys and field order
+are the client's, injected ``__typename``/key fields disappear, ``@skip``/``@include`` are
+evaluated, and a null in a non-null position nulls the nearest nullable parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    VariableNode,
+    is_abstract_type,
+)
+
+from router.execution.errors import router_error
+from router.execution.transport import DOWNSTREAM_ERROR_CODE
+from router.planning.operation import Field, NormalizedOperation, Selection
+
+Path = tuple[str | int, ...]
+
+
+class _Invalid:
+    """Marker for "null in a non-null position": the parent must become null."""
+
+
+INVALID = _Invalid()
+
+
+def shape_response(
+    schema: GraphQLSchema,
+    operation: NormalizedOperation,
+    data: dict[str, Any],
+    variables: Mapping[str, Any],
+    errors: list[dict[str, Any]],
+) -> dict[str, Any] | None:
+    """The client's ``data``; errors for nulls nobody explained are appended to ``errors``."""
+    root = schema.get_type(operation.root_type)
+    assert isinstance(root, GraphQLObjectType)
+    return _Shaper(schema, variables, errors).object(root, operation.selections, data, ())
+
+
+class _Shaper:
+    def __init__(
+        self, schema: GraphQLSchema, variables: Mapping[str, Any], errors: list[dict[str, Any]]
+    ) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.errors = errors
+        self.error_paths: set[Path] = set()
+        self.error_prefixes: set[Path] = set()
+        for error in errors:
+            self._index(tuple(error.get("path") or ()))
+
+    def object(
+        self,
+        object_type: GraphQLObjectType,
+        selections: tuple[Selection, ...],
+        raw: dict[str, Any],
+        path: Path,
+    ) -> dict[str, Any] | None:
+        out: dict[str, Any] = {}
+        for key, fields in self._collect(object_type, selections, {}).items():
+            first = fields[0]
+            if first.name == "__typename":
+                out[key] = object_type.name
+                continue
+            value = self._complete(first.output_type, fields, raw.get(key), (*path, key))
+            if value is INVALID:
+                return None
+            out[key] = value
+        return out
+
+    def _complete(
+        self, output_type: GraphQLOutputType, fields: list[Field], value: Any, path: Path
+    ) -> Any:
+        if isinstance(output_type, GraphQLNonNull):
+            completed = self._complete(output_type.of_type, fields, value, path)
+            if completed is None:
+                self._unexplained_null(fields[0], path)
+                return INVALID
+            return completed
+        if value is None:
+            return None
+        if isinstance(output_type, GraphQLList):
+            if not isinstance(value, list):
+                return self._bad_value(fields[0], path, "a list")
+            items = []
+            for index, item in enumerate(value):
+                completed = self._complete(output_type.of_type, fields, item, (*path, index))
+                if completed is INVALID:
+                    return None
+                items.append(completed)
+            return items
+        if isinstance(output_type, GraphQLScalarType | GraphQLEnumType):
+            return value
+        if not isinstance(value, dict):
+            return self._bad_value(fields[0], path, "an object")
+        runtime = output_type
+        if is_abstract_type(output_type):
+            runtime = self.schema.get_type(value.get("__typename") or "")  # type: ignore[assignment]
+            if not isinstance(runtime, GraphQLObjectType) or not self.schema.is_sub_type(
+                output_type,  # type: ignore[arg-type]
+                runtime,
+            ):
+                return self._bad_value(fields[0], path, f"a {output_type} with a known __typename")
+        assert isinstance(runtime, GraphQLObjectType)
+        object_type = runtime
+        selections = tuple(s for f in fields for s in f.selections)
+        return self.object(object_type, selections, value, path)
+
+    def _collect(
+        self,
+        object_type: GraphQLObjectType,
+        selections: tuple[Selection, ...],
+        out: dict[str, list[Field]],
+    ) -> dict[str, list[Field]]:
+        for selection in selections:
+            if not self._included(selection.directives):
+                continue
+            if isinstance(selection, Field):
+                out.setdefault(selection.response_key, []).append(selection)
+            elif self._applies(selection.type_condition, object_type):
+                self._collect(object_type, selection.selections, out)
+        return out
+
+    def _applies(self, condition: str | None, object_type: GraphQLObjectType) -> bool:
+        if condition is None or condition == object_type.name:
+            return True
+        condition_type = self.schema.get_type(condition)
+        return is_abstract_type(condition_type) and self.schema.is_sub_type(
+            condition_type,  # type: ignore[arg-type]
+            object_type,
+        )
+
+    def _included(self, directives: tuple[DirectiveNode, ...]) -> bool:
+        for directive in directives:
+            condition = self._condition(directive)
+            if directive.name.value == "skip" and condition:
+                return False
+            if directive.name.value == "include" and not condition:
+                return False
+        return True
+
+    def _condition(self, directive: DirectiveNode) -> bool:
+        for argument in directive.arguments or ():
+            if argument.name.value != "if":
+                continue
+            if isinstance(argument.value, BooleanValueNode):
+                return argument.value.value
+            if isinstance(argument.value, VariableNode):
+                return bool(self.variables.get(argument.value.name.value))
+        return False
+
+    def _unexplained_null(self, field: Field, path: Path) -> None:
+        """Add an error for a non-null field left null, unless an error already explains it."""
+        if path in self.error_prefixes or any(
+            path[:length] in self.error_paths for length in range(len(path))
+        ):
+            return
+        self._add(
+            router_error(
+                f"Cannot return null for non-nullable field {field.parent_type}.{field.name}.",
+                DOWNSTREAM_ERROR_CODE,
+                path,
+            )
+        )
+
+    def _bad_value(self, field: Field, path: Path, expected: str) -> None:
+        self._add(
+            router_error(
+                f"Subgraph returned an invalid value for {field.parent_type}.{field.name}: "
+                f"expected {expected}.",
+                DOWNSTREAM_ERROR_CODE,
+                path,
+            )
+        )
+
+    def _add(self, error: dict[str, Any]) -> None:
+        self.errors.append(error)
+        self._index(tuple(error.get("path") or ()))
+
+    def _index(self, path: Path) -> None:
+        self.error_paths.add(path)
+        for length in range(len(path) + 1):
+            self.error_prefixes.add(path[:length])

@@ -1,0 +1,58 @@
+"""The transport seam: how the executor talks to one subgraph.
+
+The router never imports subgraph code; it sends a GraphQL request through a ``Transport``.
+``context`` is the application's opaque per-request object; the router only passes it on.
+Transports never raise for subgraph or network failures: they answer with errors instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+# Codes the router gives errors that do not carry their own ``extensions.code``.
+TRANSPORT_FAILURE_CODE = "INTERNAL_SERVER_ERROR"
+DOWNSTREAM_ERROR_CODE = "DOWNSTREAM_SERVICE_ERROR"
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphRequest:
+    """One GraphQL request to a subgraph."""
+
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphResponse:
+    """A subgraph's answer; ``errors`` are GraphQL JSON errors as the subgraph sent them."""
+
+    data: dict[str, Any] | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+@runtime_checkable
+class HasHeaders(Protocol):
+    """What the HTTP transport needs from the request context: the client's headers."""
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Incoming request headers (case-insensitive mapping preferred)."""
+        ...
+
+
+class Transport(Protocol):
+    """Sends one request to one subgraph."""
+
+    async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
+        """Answer ``request``; failures become errors in the response, never exceptions."""
+        ...
+
+
+def failure(message: str) -> SubgraphResponse:
+    """The response standing in for a request that got no usable answer."""
+    return SubgraphResponse(
+        data=None, errors=[{"message": message, "extensions": {"code": TRANSPORT_FAILURE_CODE}}]
+    )

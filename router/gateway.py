@@ -1,0 +1,210 @@
+"""The gateway: supergraph + transports + caches, executing GraphQL requests without HTTP.
+
+``Gateway.execute`` is what tests and benchmarks call; the ASGI app calls
+``execute_request`` to also learn the HTTP status a request error maps to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    get_operation_ast,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from router.composition import Supergraph
+from router.execution import PlanExecution, Transport, shape_response
+from router.planning import LruCache, PlanningError, QueryPlan, document_hash, plan
+from router.planning.cache import DocumentKey, PlanKey
+
+DEFAULT_ALLOWED_OPERATIONS = ("query", "mutation")
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayResult:
+    """A GraphQL response body plus the HTTP status (and headers) it maps to."""
+
+    body: dict[str, Any]
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class RequestError(Exception):
+    """The request cannot be executed at all; the response has ``errors`` and no ``data``."""
+
+    def __init__(
+        self,
+        code: str,
+        errors: list[dict[str, Any]],
+        status: int = 400,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(errors[0]["message"] if errors else code)
+        self.errors = [
+            {**e, "extensions": {**e.get("extensions", {}), "code": code}} for e in errors
+        ]
+        self.status = status
+        self.headers = dict(headers or {})
+
+    @classmethod
+    def single(cls, code: str, message: str, status: int = 400, **kwargs: Any) -> RequestError:
+        """A request error with one message."""
+        return cls(code, [{"message": message}], status, **kwargs)
+
+    @classmethod
+    def from_graphql(cls, code: str, errors: Collection[GraphQLError]) -> RequestError:
+        """Keep graphql-core's readable messages and locations."""
+        return cls(code, [_without_path(error.formatted) for error in errors])
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    document: DocumentNode
+    errors: tuple[GraphQLError, ...]
+
+
+class Gateway:
+    """Executes client operations against a supergraph through per-subgraph transports."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        transports: Mapping[str, Transport],
+        *,
+        document_cache_size: int = 1000,
+        plan_cache_size: int = 1000,
+    ) -> None:
+        missing = sorted(set(supergraph.subgraphs) - set(transports))
+        if missing:
+            raise ValueError(f"No transport for subgraph(s): {', '.join(missing)}")
+        self.supergraph = supergraph
+        self.transports = dict(transports)
+        self.documents: LruCache[DocumentKey, _Document] = LruCache(document_cache_size)
+        self.plans: LruCache[PlanKey, QueryPlan] = LruCache(plan_cache_size)
+
+    async def execute(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: object,
+        *,
+        allowed_operations: Collection[str] = DEFAULT_ALLOWED_OPERATIONS,
+    ) -> dict[str, Any]:
+        """Run one GraphQL request and return the response body (``data``/``errors``)."""
+        result = await self.execute_request(
+            query, variables, operation_name, context, allowed_operations=allowed_operations
+        )
+        return result.body
+
+    async def execute_request(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: object,
+        *,
+        allowed_operations: Collection[str] = DEFAULT_ALLOWED_OPERATIONS,
+    ) -> GatewayResult:
+        """Like :meth:`execute`, also telling the HTTP status a request error maps to."""
+        try:
+            query_plan, coerced = self.prepare(query, variables, operation_name, allowed_operations)
+        except RequestError as error:
+            return GatewayResult({"errors": error.errors}, error.status, error.headers)
+        execution = PlanExecution(
+            self.supergraph.schema, self.transports, dict(variables or {}), context
+        )
+        await execution.run(query_plan.node)
+        data = shape_response(
+            self.supergraph.schema, query_plan.operation, execution.data, coerced, execution.errors
+        )
+        body: dict[str, Any] = {"errors": execution.errors} if execution.errors else {}
+        body["data"] = data
+        return GatewayResult(body)
+
+    def prepare(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        allowed_operations: Collection[str] = DEFAULT_ALLOWED_OPERATIONS,
+    ) -> tuple[QueryPlan, dict[str, Any]]:
+        """Parse, validate, select the operation, coerce variables and plan (all cached).
+
+        Raises :class:`RequestError` for anything that stops the request before execution.
+        """
+        if not isinstance(query, str):
+            raise RequestError.single("BAD_REQUEST", "The query must be a string")
+        if variables is not None and not isinstance(variables, Mapping):
+            raise RequestError.single("BAD_REQUEST", "Variables must be an object")
+        version = self.supergraph.version
+        digest = document_hash(query)
+        document = self._document(query, digest, version)
+        operation = self._operation(document.document, operation_name, allowed_operations)
+        coerced = get_variable_values(
+            self.supergraph.schema, operation.variable_definitions or (), dict(variables or {})
+        )
+        if isinstance(coerced, list):
+            raise RequestError.from_graphql("BAD_USER_INPUT", coerced)
+        plan_key: PlanKey = (digest, operation_name, version)
+        query_plan = self.plans.get(plan_key)
+        if query_plan is None:
+            try:
+                query_plan = plan(self.supergraph, document.document, operation_name)
+            except PlanningError as error:
+                raise RequestError.single(error.code, error.message) from error
+            self.plans.put(plan_key, query_plan)
+        return query_plan, coerced.coerced
+
+    def _document(self, query: str, digest: str, version: str) -> _Document:
+        cached = self.documents.get((digest, version))
+        if cached is None:
+            try:
+                document = parse(query)
+            except GraphQLSyntaxError as error:
+                raise RequestError.from_graphql("GRAPHQL_PARSE_FAILED", [error]) from error
+            cached = _Document(document, tuple(validate(self.supergraph.schema, document)))
+            self.documents.put((digest, version), cached)
+        if cached.errors:
+            raise RequestError.from_graphql("GRAPHQL_VALIDATION_FAILED", cached.errors)
+        return cached
+
+    @staticmethod
+    def _operation(
+        document: DocumentNode, operation_name: str | None, allowed: Collection[str]
+    ) -> OperationDefinitionNode:
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            message = (
+                f'Unknown operation named "{operation_name}".'
+                if operation_name
+                else "Must provide operation name if query contains multiple operations."
+            )
+            raise RequestError.single("BAD_REQUEST", message)
+        kind = operation.operation.value
+        if kind not in allowed:
+            if kind == "mutation":
+                # GraphQL over HTTP: a mutation over GET is a method problem, answered with 405.
+                raise RequestError.single(
+                    "BAD_REQUEST",
+                    "Mutations can only be sent with POST",
+                    status=405,
+                    headers={"Allow": "POST"},
+                )
+            raise RequestError.single(
+                "BAD_REQUEST", f"{kind.capitalize()} operations are not supported here"
+            )
+        return operation
+
+
+def _without_path(formatted: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in formatted.items() if key != "path"}

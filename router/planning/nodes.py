@@ -1,0 +1,76 @@
+"""The query plan: a tree of small frozen dataclasses, readable through ``format_plan``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from router.composition import KeyField
+from router.planning.operation import NormalizedOperation
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredEntity:
+    """One entity type a dependent fetch needs representations of, and the key to send."""
+
+    type_name: str
+    key: tuple[KeyField, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchNode:
+    """One request to one subgraph.
+
+    ``requires`` is ``None`` for a root fetch; for an ``_entities`` fetch it lists the entity
+    types (and keys) whose representations are collected at the enclosing Flatten path.
+    """
+
+    subgraph: str
+    operation: str
+    operation_name: str | None
+    variable_usages: tuple[str, ...]
+    selection: str  # the fetched selection in compact form, for format_plan and logs
+    requires: tuple[RequiredEntity, ...] | None = None
+    representations_variable: str = "representations"
+    # Root fetches: the client response keys they fill (errors without a path land there).
+    response_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IntrospectionNode:
+    """Introspection root fields (``__schema``/``__type``), answered by the router itself."""
+
+    operation: str
+    selection: str
+
+
+@dataclass(frozen=True, slots=True)
+class FlattenNode:
+    """Run ``node`` for every object found at ``path`` (``@`` steps into list elements)."""
+
+    path: tuple[str, ...]
+    node: FetchNode
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceNode:
+    """Children run one after the other (later ones read what earlier ones fetched)."""
+
+    nodes: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ParallelNode:
+    """Children are independent and run concurrently."""
+
+    nodes: tuple[PlanNode, ...]
+
+
+PlanNode = FetchNode | FlattenNode | SequenceNode | ParallelNode | IntrospectionNode
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """A plan plus the normalised client operation the response is shaped from."""
+
+    operation: NormalizedOperation
+    node: PlanNode | None

@@ -1,0 +1,211 @@
+"""``plan()``: operation → query plan (root split, fetch groups, then plan nodes)."""
+
+from __future__ import annotations
+
+from itertools import count
+
+from graphql import DocumentNode, OperationType, SelectionNode, get_operation_ast
+
+from router.composition import Supergraph
+from router.planning.builder import FetchGroup, GroupBuilder
+from router.planning.errors import PlanningError
+from router.planning.nodes import (
+    FetchNode,
+    FlattenNode,
+    IntrospectionNode,
+    ParallelNode,
+    PlanNode,
+    QueryPlan,
+    RequiredEntity,
+    SequenceNode,
+)
+from router.planning.operation import (
+    INTROSPECTION_FIELDS,
+    Field,
+    Fragment,
+    NormalizedOperation,
+    Selection,
+    normalize,
+)
+from router.planning.printing import (
+    print_selection_set,
+    print_variable_definitions,
+    variables_used,
+)
+from router.planning.tree import selection_nodes
+
+_INTROSPECTION = "\0introspection"
+
+
+def plan(supergraph: Supergraph, document: DocumentNode, operation_name: str | None) -> QueryPlan:
+    """Plan the named (or only) operation of a validated ``document``."""
+    definition = get_operation_ast(document, operation_name)
+    if definition is None:
+        raise PlanningError(
+            f'Unknown operation named "{operation_name}"'
+            if operation_name
+            else "Must provide operation name if query contains multiple operations",
+            code="BAD_REQUEST",
+        )
+    operation = normalize(supergraph.schema, document, definition)
+    return QueryPlan(operation, _Planner(supergraph, operation).root())
+
+
+class _Planner:
+    def __init__(self, supergraph: Supergraph, operation: NormalizedOperation) -> None:
+        self.supergraph = supergraph
+        self.operation = operation
+        self.builder = GroupBuilder(supergraph)
+        self.fetch_numbers = count()
+
+    def root(self) -> PlanNode | None:
+        operation = self.operation
+        batches = self._batches()
+        nodes: list[PlanNode] = []
+        for subgraph, keys in batches:
+            selections = _keep(operation.selections, keys)
+            if subgraph == _INTROSPECTION:
+                nodes.append(self._introspection(selections))
+            else:
+                group = self.builder.root_group(subgraph, operation.root_type, selections)
+                response_keys = tuple(_root_fields(selections))
+                nodes.append(self._node(group, operation.kind.value, response_keys))
+        if operation.kind is OperationType.MUTATION:
+            return _combine(SequenceNode, nodes)
+        return _combine(ParallelNode, nodes)
+
+    def _batches(self) -> list[tuple[str, set[str]]]:
+        """Root response keys grouped by the subgraph that will resolve them.
+
+        Queries: one batch per subgraph. Mutations: consecutive fields of one subgraph share a
+        batch, so the batches executed in sequence keep the client's field order.
+        """
+        is_mutation = self.operation.kind is OperationType.MUTATION
+        batches: list[tuple[str, set[str]]] = []
+        for key, selected in _root_fields(self.operation.selections).items():
+            if selected.name == "__typename":
+                continue
+            if selected.name in INTROSPECTION_FIELDS:
+                subgraph = _INTROSPECTION
+            else:
+                meta = self.supergraph.field(self.operation.root_type, selected.name)
+                if meta is None or not meta.resolvable_in:
+                    raise PlanningError(
+                        f'No subgraph resolves "{self.operation.root_type}.{selected.name}"'
+                    )
+                candidates = sorted(meta.resolvable_in)
+                open_batches = batches[-1:] if is_mutation else batches
+                subgraph = next((sg for sg, _ in open_batches if sg in candidates), candidates[0])
+            if is_mutation:
+                if batches and batches[-1][0] == subgraph:
+                    batches[-1][1].add(key)
+                else:
+                    batches.append((subgraph, {key}))
+            else:
+                batch = next((b for b in batches if b[0] == subgraph), None)
+                if batch is None:
+                    batches.append((subgraph, {key}))
+                else:
+                    batch[1].add(key)
+        return batches
+
+    def _introspection(self, selections: tuple[Selection, ...]) -> IntrospectionNode:
+        nodes = selection_nodes(selections)
+        used = set(variables_used(nodes))
+        definitions = [
+            d for d in self.operation.variable_definitions if d.variable.name.value in used
+        ]
+        selection = print_selection_set(nodes)
+        return IntrospectionNode(
+            operation=f"query{print_variable_definitions(definitions)} {selection}",
+            selection=selection,
+        )
+
+    def _node(self, group: FetchGroup, kind: str, response_keys: tuple[str, ...] = ()) -> PlanNode:
+        fetch = self._fetch(group, kind, response_keys)
+        node: PlanNode = fetch if group.requires is None else FlattenNode(group.path, fetch)
+        if not group.dependents:
+            return node
+        children = [self._node(dependent, "query") for dependent in group.dependents]
+        return _combine(SequenceNode, [node, _combine(ParallelNode, children)])  # type: ignore[return-value,list-item]
+
+    def _fetch(self, group: FetchGroup, kind: str, response_keys: tuple[str, ...]) -> FetchNode:
+        operation = self.operation
+        client_variables = {d.variable.name.value for d in operation.variable_definitions}
+        if group.requires is None:
+            selections: list[SelectionNode] = group.selections
+            requires = None
+            representations = "representations"
+        else:
+            selections = group.entity_selections()
+            requires = tuple(
+                RequiredEntity(type_name, key) for type_name, key in group.requires.items()
+            )
+            representations = _free_name("representations", client_variables)
+        used = set(variables_used(selections))
+        definitions = [d for d in operation.variable_definitions if d.variable.name.value in used]
+        variables = print_variable_definitions(definitions)
+        selection = print_selection_set(selections)
+        body = selection
+        if requires is not None:
+            declared = f"${representations}: [_Any!]!"
+            variables = f"({declared}, {variables[1:]}" if definitions else f"({declared})"
+            body = f"{{ _entities(representations: ${representations}) {selection} }}"
+        number = next(self.fetch_numbers)
+        name = f"{operation.name}__{group.subgraph}__{number}" if operation.name else None
+        return FetchNode(
+            subgraph=group.subgraph,
+            operation=f"{kind}{' ' + name if name else ''}{variables} {body}",
+            operation_name=name,
+            variable_usages=tuple(d.variable.name.value for d in definitions),
+            selection=selection,
+            requires=requires,
+            representations_variable=representations,
+            response_keys=response_keys,
+        )
+
+
+def _combine(
+    kind: type[SequenceNode] | type[ParallelNode], nodes: list[PlanNode]
+) -> PlanNode | None:
+    if not nodes:
+        return None
+    if len(nodes) == 1:
+        return nodes[0]
+    # A sequence inside a sequence (or parallel inside parallel) adds nothing but nesting.
+    flat: list[PlanNode] = []
+    for node in nodes:
+        flat.extend(node.nodes if isinstance(node, kind) else (node,))
+    return kind(tuple(flat))
+
+
+def _root_fields(selections: tuple[Selection, ...]) -> dict[str, Field]:
+    """First field per response key at the root, in document order (through fragments)."""
+    found: dict[str, Field] = {}
+    for selection in selections:
+        if isinstance(selection, Fragment):
+            for key, value in _root_fields(selection.selections).items():
+                found.setdefault(key, value)
+        else:
+            found.setdefault(selection.response_key, selection)
+    return found
+
+
+def _keep(selections: tuple[Selection, ...], keys: set[str]) -> tuple[Selection, ...]:
+    """The root selections whose response key is in ``keys``, fragments kept around them."""
+    kept: list[Selection] = []
+    for selection in selections:
+        if isinstance(selection, Fragment):
+            inner = _keep(selection.selections, keys)
+            if inner:
+                kept.append(Fragment(selection.type_condition, selection.directives, inner))
+        elif selection.response_key in keys:
+            kept.append(selection)
+    return tuple(kept)
+
+
+def _free_name(wanted: str, taken: set[str]) -> str:
+    name = wanted
+    while name in taken:
+        name += "_"
+    return name

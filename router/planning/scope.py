@@ -1,0 +1,129 @@
+"""Selection scopes: where the planner injects ``__typename`` and ``@key`` fields.
+
+A scope is one object position in a subgraph operation (a field's selection set, a
+type-narrowing inline fragment, or one ``... on T`` under ``_entities``). When a field of the
+scope lives in another subgraph, the scope must also fetch the entity's key so the router can
+build a representation; the scope remembers what it added so it is added once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql import FieldNode, NameNode, SelectionSetNode
+
+from router.composition import EntityKey, KeyField
+from router.planning.errors import PlanningError
+from router.planning.operation import Field, Fragment, Selection
+
+
+@dataclass(eq=False, slots=True)
+class Scope:
+    """One object position: its type, its response path and the client's response keys there."""
+
+    type_name: str
+    path: tuple[str, ...]
+    # Client response key → (field name, has arguments) for every field at this position.
+    used_keys: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # Client fields fetched unconditionally, without arguments or sub-selection.
+    direct_leaves: frozenset[str] = frozenset()
+    # The enclosing scope when this one is a type-narrowing fragment of the same object.
+    parent: Scope | None = None
+    injected: dict[str, FieldNode] = field(default_factory=dict)
+
+    @classmethod
+    def for_selections(
+        cls,
+        type_name: str,
+        path: tuple[str, ...],
+        selections: tuple[Selection, ...],
+        parent: Scope | None = None,
+    ) -> Scope:
+        """A scope for ``selections`` of the client operation at ``path``."""
+        used: dict[str, tuple[str, bool]] = {}
+        _collect_used(selections, used)
+        # The client's own __typename never reaches the subgraph (the router answers it), so
+        # it cannot stand in for an injected one.
+        leaves = frozenset(
+            s.response_key
+            for s in selections
+            if isinstance(s, Field)
+            and s.name != "__typename"
+            and not s.selections
+            and not s.arguments
+            and not s.directives
+            and s.alias is None
+        )
+        return cls(type_name, path, used, leaves, parent)
+
+    def inject_typename(self) -> None:
+        """Make the subgraph return ``__typename`` here (abstract types, representations)."""
+        self._inject(KeyField("__typename"))
+
+    def inject_key(self, key: EntityKey) -> None:
+        """Make the subgraph return ``__typename`` and the fields of ``key`` here."""
+        self.inject_typename()
+        for key_field in key.selection:
+            self._inject(key_field)
+
+    def injected_nodes(self) -> list[FieldNode]:
+        """The injected fields, to be placed before the client's own selections."""
+        return list(self.injected.values())
+
+    def _inject(self, key_field: KeyField) -> None:
+        used = self._lookup(key_field.name)
+        if used is not None and used != (key_field.name, False):
+            # The client reused the key's response key for another field; the subgraph
+            # could not return both under one name.
+            raise PlanningError(
+                f'Response key "{key_field.name}" on "{self.type_name}" is reserved for a '
+                "federation key field; choose another alias",
+                code="GRAPHQL_VALIDATION_FAILED",
+            )
+        if self._has_injected(key_field.name):
+            return
+        if not key_field.children and self._is_direct_leaf(key_field.name):
+            return
+        self.injected[key_field.name] = key_field_node(key_field)
+
+    def _lookup(self, response_key: str) -> tuple[str, bool] | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if response_key in scope.used_keys:
+                return scope.used_keys[response_key]
+            scope = scope.parent
+        return None
+
+    def _has_injected(self, response_key: str) -> bool:
+        scope: Scope | None = self
+        while scope is not None:
+            if response_key in scope.injected:
+                return True
+            scope = scope.parent
+        return False
+
+    def _is_direct_leaf(self, response_key: str) -> bool:
+        scope: Scope | None = self
+        while scope is not None:
+            if response_key in scope.direct_leaves:
+                return True
+            scope = scope.parent
+        return False
+
+
+def key_field_node(key_field: KeyField) -> FieldNode:
+    """A field node (with nested selection for composite keys) for one key field."""
+    selection_set = None
+    if key_field.children:
+        selection_set = SelectionSetNode(
+            selections=tuple(key_field_node(child) for child in key_field.children)
+        )
+    return FieldNode(name=NameNode(value=key_field.name), selection_set=selection_set)
+
+
+def _collect_used(selections: tuple[Selection, ...], used: dict[str, tuple[str, bool]]) -> None:
+    for selection in selections:
+        if isinstance(selection, Fragment):
+            _collect_used(selection.selections, used)
+        else:
+            used.setdefault(selection.response_key, (selection.name, bool(selection.arguments)))

@@ -1,0 +1,106 @@
+"""The real server processes on loopback ports, over this run's test database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from db.engine import create_engine, session_factory
+from opsgraph.seed import seed_demo
+from tests.conftest import _free_port, fresh_database
+
+TENANT = "e2e"
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def graphql(self) -> str:
+        return f"{self.url}/graphql"
+
+
+def _start(args: list[str], env: dict[str, str], port: int) -> Server:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "opsgraph.cli", *args],
+        env={**os.environ, **env, "OPSGRAPH_PORT": str(port), "OPSGRAPH_LOG_LEVEL": "warning"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
+        try:
+            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
+                return Server(url, process)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not become ready in 60 s")
+
+
+def _stop(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(server_url: str) -> Iterator[str]:
+    """The server processes' own database: their outbox relays must not race the tests'."""
+    yield from fresh_database(server_url, "opsgraph_e2e")
+
+
+@pytest.fixture(scope="session")
+def seeded(e2e_database_url: str) -> str:
+    """The e2e tenant, seeded with the demo data set."""
+
+    async def seed() -> None:
+        engine = create_engine(e2e_database_url)
+        async with session_factory(engine)() as session, session.begin():
+            await seed_demo(session, slug=TENANT, incident_count=120)
+        await engine.dispose()
+
+    asyncio.run(seed())
+    return TENANT
+
+
+@pytest.fixture(scope="session")
+def server_env(e2e_database_url: str, seeded: str) -> dict[str, str]:
+    return {"DATABASE_URL": e2e_database_url, "OPSGRAPH_DEFAULT_TENANT": seeded}
+
+
+@pytest.fixture(scope="session")
+def server(server_env: dict[str, str]) -> Iterator[Server]:
+    """`opsgraph serve`: the router with both subgraphs in-process."""
+    running = _start(["serve"], server_env, _free_port())
+    yield running
+    _stop(running)
+
+
+@pytest.fixture(scope="session")
+def subgraph_servers(server_env: dict[str, str]) -> Iterator[dict[str, Server]]:
+    """`opsgraph subgraph NAME`: each subgraph as its own process."""
+    running = {
+        name: _start(["subgraph", name, "--port", str(port)], server_env, port)
+        for name, port in (("identity", _free_port()), ("incidents", _free_port()))
+    }
+    yield running
+    for server in running.values():
+        _stop(server)

@@ -1,0 +1,52 @@
+"""Settings are validated at start-up, with messages an operator can act on."""
+
+# ruff: noqa: E501  (the expected messages are compared whole)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opsgraph.settings import SettingsError, load_settings
+
+NO_FILE = Path("/nonexistent/.env")
+
+
+def test_defaults_use_the_embedded_services() -> None:
+    settings = load_settings({}, NO_FILE)
+    assert settings.embedded_database and settings.redis_url is None
+    assert (settings.host, settings.port, settings.env) == ("127.0.0.1", 4000, "development")
+    assert settings.graphiql
+
+
+@pytest.mark.parametrize(
+    "environ,message",
+    [
+        ({"OPSGRAPH_PORT": "http"}, "OPSGRAPH_PORT='http' is not a whole number"),
+        ({"OPSGRAPH_PORT": "70000"}, "OPSGRAPH_PORT=70000 is out of range (1..65535)"),
+        ({"OPSGRAPH_ENV": "prod"}, "OPSGRAPH_ENV='prod' must be one of development, production, test"),
+        ({"OPSGRAPH_DEBUG": "maybe"}, "OPSGRAPH_DEBUG='maybe' is not a boolean (use true or false)"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be a URL starting with one of postgres://, postgresql://, postgresql+asyncpg:// (got scheme 'mysql')"),
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with one of redis://, rediss://, unix:// (got scheme 'localhost')"),
+    ],
+)  # fmt: skip
+def test_bad_values_are_refused_clearly(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(environ, NO_FILE)
+    assert str(error.value) == message
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text('# local\nOPSGRAPH_PORT=4100\nexport REDIS_URL="redis://127.0.0.1:6379/1"\n')
+    settings = load_settings({"OPSGRAPH_PORT": "4200"}, dotenv)
+    assert settings.port == 4200 and settings.redis_url == "redis://127.0.0.1:6379/1"
+    assert load_settings({"OPSGRAPH_ENV": "production"}, NO_FILE).graphiql is False
+
+
+def test_a_malformed_dotenv_line_is_named(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("OPSGRAPH_PORT=1\nthis is not a setting\n")
+    with pytest.raises(SettingsError, match=r"\.env:2: expected KEY=VALUE"):
+        load_settings({}, dotenv)

@@ -1,0 +1,58 @@
+"""No N+1: a page of incidents with everything nested costs the same statements at any size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from opsgraph.seed import seed_demo
+from opsgraph.server import build_gateway
+from router.gateway import Gateway
+
+PAGE = """
+query($first: Int!) {
+  incidents(pagination: {first: $first}, filter: {status: [OPEN, IN_PROGRESS, ON_HOLD, RESOLVED,
+      CLOSED, CANCELLED]}) {
+    edges { node {
+      number title
+      assignee { name email }
+      team { name }
+      reporter { name }
+      comments { body author { name } }
+    } }
+  }
+}"""
+
+# incidents page · comments · users (assignee, reporter and comment authors in one batch) ·
+# teams: one statement per entity kind, whatever the page size.
+STATEMENTS_PER_PAGE = 4
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Gateway:
+    return build_gateway()
+
+
+async def test_page_size_does_not_change_the_statement_count(
+    gateway: Gateway, sessions: Any, tenant_id: Any, new_context: Any, statements: Any
+) -> None:
+    async with sessions() as session, session.begin():
+        slug = f"seed-{tenant_id.hex[:8]}"
+        await seed_demo(session, slug=slug, incident_count=60)
+    from db.tenants import find_tenant_id
+
+    async with sessions() as session:
+        seeded = await find_tenant_id(session, slug)
+    counts = {}
+    for size in (10, 50):
+        context = new_context(seeded)
+        statements.reset()
+        result = await gateway.execute(PAGE, {"first": size}, None, context)
+        assert "errors" not in result, result.get("errors")
+        edges = result["data"]["incidents"]["edges"]
+        assert len(edges) == size
+        assert all(e["node"]["reporter"]["name"] for e in edges)
+        assert any(e["node"]["comments"] for e in edges)
+        counts[size] = statements.count
+    assert counts == {10: STATEMENTS_PER_PAGE, 50: STATEMENTS_PER_PAGE}, statements.statements

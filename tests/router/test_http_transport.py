@@ -1,0 +1,177 @@
+"""HttpTransport against a real uvicorn server, and its failure modes."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.requests import Request
+from strawberry.asgi import GraphQL
+
+from router.composition import Supergraph
+from router.execution import HttpTransport, SubgraphRequest, Transport, create_http_client
+from router.gateway import Gateway
+from tests.router.fixture_subgraphs import SCHEMAS, CountingTransport, RequestContext
+
+QUERY = "{ viewerToken reviews { body author { name email } } me { name } }"
+HEADERS = {
+    "Authorization": "Bearer t0ken",
+    "X-OpsGraph-Tenant": "acme",
+    "X-Request-Id": "req-1",
+    "Cookie": "session=secret",
+}
+
+
+class AccountsOverHttp(GraphQL):
+    """The accounts fixture subgraph as its own service; its context carries the headers."""
+
+    received: list[dict[str, str]] = []
+
+    async def get_context(self, request: Request, response: Any) -> dict[str, Any]:  # type: ignore[override]
+        self.received.append(dict(request.headers))
+        return {"headers": request.headers}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def accounts_url() -> AsyncIterator[str]:
+    AccountsOverHttp.received = []
+    port = free_port()
+    config = uvicorn.Config(
+        AccountsOverHttp(SCHEMAS["accounts"]), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    yield f"http://127.0.0.1:{port}/graphql"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with create_http_client() as shared:
+        yield shared
+
+
+async def test_http_answer_equals_in_process_answer(
+    supergraph: Supergraph,
+    transports: dict[str, CountingTransport],
+    accounts_url: str,
+    client: httpx.AsyncClient,
+) -> None:
+    context = RequestContext(headers={k.lower(): v for k, v in HEADERS.items()})
+    in_process = await Gateway(supergraph, dict(transports)).execute(QUERY, None, None, context)
+    routed: dict[str, Transport] = {
+        **transports,
+        "accounts": HttpTransport(accounts_url, timeout_s=5, client=client),
+    }
+
+    over_http = await Gateway(supergraph, routed).execute(QUERY, None, None, context)
+
+    assert over_http == in_process
+    assert over_http["data"]["viewerToken"] == "Bearer t0ken"
+    assert over_http["data"]["reviews"][2]["author"] == {
+        "name": "Grace",
+        "email": "grace@example.com",
+    }
+
+
+async def test_only_identity_headers_are_forwarded(
+    accounts_url: str, client: httpx.AsyncClient
+) -> None:
+    transport = HttpTransport(accounts_url, timeout_s=5, client=client)
+
+    await transport.fetch(SubgraphRequest("{ me { name } }", None, None), RequestContext(HEADERS))
+
+    received = AccountsOverHttp.received[0]
+    assert received["authorization"] == "Bearer t0ken"
+    assert received["x-opsgraph-tenant"] == "acme"
+    assert received["x-request-id"] == "req-1"
+    assert "cookie" not in received
+
+
+async def mock_fetch(handler: Any) -> tuple[Any, list[dict[str, Any]]]:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as mock:
+        transport = HttpTransport("http://subgraph/graphql", timeout_s=0.5, client=mock)
+        response = await transport.fetch(SubgraphRequest("{ me { name } }", None, None), object())
+    return response.data, response.errors
+
+
+async def test_timeout_becomes_an_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    assert await mock_fetch(handler) == (
+        None,
+        [
+            {
+                "message": "Subgraph request timed out after 0.5s",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            }
+        ],
+    )
+
+
+async def test_unreachable_subgraph_becomes_an_error(client: httpx.AsyncClient) -> None:
+    transport = HttpTransport(f"http://127.0.0.1:{free_port()}/graphql", timeout_s=1, client=client)
+
+    response = await transport.fetch(SubgraphRequest("{ me { name } }", None, None), object())
+
+    assert response.data is None
+    assert response.errors == [
+        {"message": "Subgraph request failed", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+    ]
+
+
+async def test_non_json_answer_becomes_an_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text="<html>Bad gateway</html>")
+
+    assert await mock_fetch(handler) == (
+        None,
+        [
+            {
+                "message": "Subgraph answered HTTP 502 without a JSON body",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            }
+        ],
+    )
+
+
+async def test_json_that_is_not_a_graphql_result_becomes_an_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=["not", "a", "result"])
+
+    data, errors = await mock_fetch(handler)
+
+    assert data is None
+    assert errors[0]["message"] == "Subgraph answered HTTP 200 without a GraphQL result"
+
+
+async def test_request_body_is_graphql_over_http_json() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"data": {"me": {"name": "Ada"}}})
+
+    assert await mock_fetch(handler) == ({"me": {"name": "Ada"}}, [])
+    assert seen[0].method == "POST"
+    assert seen[0].headers["content-type"] == "application/json"
+    assert httpx.Response(200, content=seen[0].content).json() == {
+        "query": "{ me { name } }",
+        "variables": None,
+        "operationName": None,
+    }
