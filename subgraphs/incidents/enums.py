@@ -1,11 +1,19 @@
-"""The incident domain's vocabularies, as plain Python enums (types.py exposes them to
-GraphQL; service.py uses them without knowing about GraphQL)."""
+"""The incident domain's vocabularies: Python enums that are also the GraphQL enums.
+
+They are decorated here, where they are defined, so that every module sees one GraphQL
+definition whatever the import order; rules.py and service.py use them as plain enums."""
 
 from __future__ import annotations
 
 from enum import Enum
 
+import strawberry
 
+
+@strawberry.enum(
+    description="Where an incident is in its life. CLOSED and CANCELLED are final; a RESOLVED "
+    "incident can be reopened (back to IN_PROGRESS)."
+)
 class IncidentStatus(Enum):
     OPEN = "OPEN"
     IN_PROGRESS = "IN_PROGRESS"
@@ -15,6 +23,9 @@ class IncidentStatus(Enum):
     CANCELLED = "CANCELLED"
 
 
+@strawberry.enum(
+    description="How soon work must happen; derived from impact × urgency unless set explicitly."
+)
 class Priority(Enum):
     LOW = "LOW"
     MEDIUM = "MEDIUM"
@@ -22,18 +33,21 @@ class Priority(Enum):
     CRITICAL = "CRITICAL"
 
 
+@strawberry.enum(description="How much of the business is affected.")
 class Impact(Enum):
     LOW = "LOW"
     MEDIUM = "MEDIUM"
     HIGH = "HIGH"
 
 
+@strawberry.enum(description="How quickly the business needs a fix.")
 class Urgency(Enum):
     LOW = "LOW"
     MEDIUM = "MEDIUM"
     HIGH = "HIGH"
 
 
+@strawberry.enum(description="How the incident arrived.")
 class IncidentSource(Enum):
     MANUAL = "MANUAL"
     EMAIL = "EMAIL"
@@ -42,22 +56,28 @@ class IncidentSource(Enum):
     API = "API"
 
 
+@strawberry.enum(
+    description="WORK_NOTE is internal to the service desk; PUBLIC is shown to the reporter."
+)
 class CommentVisibility(Enum):
     WORK_NOTE = "WORK_NOTE"
     PUBLIC = "PUBLIC"
 
 
+@strawberry.enum(description="What to sort incidents by.")
 class IncidentSortField(Enum):
     OPENED_AT = "OPENED_AT"
     UPDATED_AT = "UPDATED_AT"
     PRIORITY = "PRIORITY"
 
 
+@strawberry.enum(description="Ascending or descending.")
 class SortDirection(Enum):
     ASC = "ASC"
     DESC = "DESC"
 
 
+@strawberry.enum(description="What kind of change happened.")
 class ChangeKind(Enum):
     CREATED = "CREATED"
     UPDATED = "UPDATED"

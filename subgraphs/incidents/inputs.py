@@ -7,30 +7,19 @@ from datetime import datetime
 import strawberry
 
 from subgraphs.incidents import enums
-from subgraphs.incidents.types import (
-    CommentVisibility,
-    Impact,
-    IncidentSource,
-    IncidentStatus,
-    Priority,
-    Urgency,
-)
-
-IncidentSortField = strawberry.enum(enums.IncidentSortField, description="What to sort by.")
-SortDirection = strawberry.enum(enums.SortDirection, description="Ascending or descending.")
 
 
 @strawberry.input(description="A new incident. Priority follows impact × urgency unless given.")
 class CreateIncidentInput:
     title: str = strawberry.field(description="One-line summary (1-200 characters).")
     description: str = strawberry.field(default="", description="What is wrong, in detail.")
-    impact: Impact = strawberry.field(default=enums.Impact.MEDIUM, description="Impact.")
-    urgency: Urgency = strawberry.field(default=enums.Urgency.MEDIUM, description="Urgency.")
-    priority: Priority | None = strawberry.field(
+    impact: enums.Impact = strawberry.field(default=enums.Impact.MEDIUM, description="Impact.")
+    urgency: enums.Urgency = strawberry.field(default=enums.Urgency.MEDIUM, description="Urgency.")
+    priority: enums.Priority | None = strawberry.field(
         default=None, description="Set to override the priority derived from impact × urgency."
     )
     category: str | None = strawberry.field(default=None, description="Free-form category.")
-    source: IncidentSource = strawberry.field(
+    source: enums.IncidentSource = strawberry.field(
         default=enums.IncidentSource.MANUAL, description="How the incident arrived."
     )
     external_id: str | None = strawberry.field(
@@ -50,9 +39,13 @@ class UpdateIncidentInput:
     description: str | None = strawberry.field(
         default=strawberry.UNSET, description="New description."
     )
-    impact: Impact | None = strawberry.field(default=strawberry.UNSET, description="New impact.")
-    urgency: Urgency | None = strawberry.field(default=strawberry.UNSET, description="New urgency.")
-    priority: Priority | None = strawberry.field(
+    impact: enums.Impact | None = strawberry.field(
+        default=strawberry.UNSET, description="New impact."
+    )
+    urgency: enums.Urgency | None = strawberry.field(
+        default=strawberry.UNSET, description="New urgency."
+    )
+    priority: enums.Priority | None = strawberry.field(
         default=strawberry.UNSET,
         description="Override the priority; null goes back to deriving it from impact × urgency.",
     )
@@ -62,7 +55,7 @@ class UpdateIncidentInput:
     team_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="New team (a Team id); null clears it."
     )
-    status: IncidentStatus | None = strawberry.field(
+    status: enums.IncidentStatus | None = strawberry.field(
         default=strawberry.UNSET,
         description="Move to this status; an illegal transition is a CONFLICT error.",
     )
@@ -71,7 +64,7 @@ class UpdateIncidentInput:
 @strawberry.input(description="A comment or work note.")
 class AddCommentInput:
     body: str = strawberry.field(description="The text (1-20000 characters).")
-    visibility: CommentVisibility = strawberry.field(
+    visibility: enums.CommentVisibility = strawberry.field(
         default=enums.CommentVisibility.WORK_NOTE, description="Who may read it."
     )
     author_id: strawberry.ID | None = strawberry.field(
@@ -81,10 +74,10 @@ class AddCommentInput:
 
 @strawberry.input(description="Which incidents to list; all conditions must hold.")
 class IncidentFilter:
-    status: list[IncidentStatus] | None = strawberry.field(
+    status: list[enums.IncidentStatus] | None = strawberry.field(
         default=None, description="Any of these statuses."
     )
-    priority: list[Priority] | None = strawberry.field(
+    priority: list[enums.Priority] | None = strawberry.field(
         default=None, description="Any of these priorities."
     )
     assignee_id: strawberry.ID | None = strawberry.field(
@@ -111,9 +104,9 @@ class IncidentFilter:
 
 @strawberry.input(description="How to order incidents; ties are broken by id, so order is stable.")
 class IncidentOrder:
-    field: IncidentSortField = strawberry.field(
+    field: enums.IncidentSortField = strawberry.field(
         default=enums.IncidentSortField.OPENED_AT, description="What to sort by."
     )
-    direction: SortDirection = strawberry.field(
+    direction: enums.SortDirection = strawberry.field(
         default=enums.SortDirection.DESC, description="Direction."
     )

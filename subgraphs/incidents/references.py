@@ -7,9 +7,10 @@ import uuid
 
 import strawberry
 from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 
 
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
 class User:
     id: strawberry.ID
 
@@ -18,7 +19,7 @@ class User:
         return cls(id=strawberry.ID(str(id))) if id else None
 
 
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
 class Team:
     id: strawberry.ID
 

@@ -17,30 +17,12 @@ from subgraphs.incidents.loaders import (
 )
 from subgraphs.incidents.references import Team, User
 
-IncidentStatus = strawberry.enum(
-    enums.IncidentStatus,
-    description="Where an incident is in its life. CLOSED and CANCELLED are final; a "
-    "RESOLVED incident can be reopened (back to IN_PROGRESS).",
-)
-Priority = strawberry.enum(
-    enums.Priority,
-    description="How soon work must happen; derived from impact × urgency unless set explicitly.",
-)
-Impact = strawberry.enum(enums.Impact, description="How much of the business is affected.")
-Urgency = strawberry.enum(enums.Urgency, description="How quickly the business needs a fix.")
-IncidentSource = strawberry.enum(enums.IncidentSource, description="How the incident arrived.")
-CommentVisibility = strawberry.enum(
-    enums.CommentVisibility,
-    description="WORK_NOTE is internal to the service desk; PUBLIC is shown to the reporter.",
-)
-ChangeKind = strawberry.enum(enums.ChangeKind, description="What kind of change happened.")
-
 
 @strawberry.type(description="A comment or work note on an incident.")
 class IncidentComment:
     id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
     body: str = strawberry.field(description="The text.")
-    visibility: CommentVisibility = strawberry.field(description="Who may read it.")
+    visibility: enums.CommentVisibility = strawberry.field(description="Who may read it.")
     author: User | None = strawberry.field(description="Who wrote it, if known.")
     created_at: datetime = strawberry.field(description="When it was written.")
 
@@ -65,7 +47,7 @@ class FieldChange:
 @strawberry.type(description="An entry in an incident's history.")
 class IncidentChange:
     id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
-    kind: ChangeKind = strawberry.field(description="What kind of change this was.")
+    kind: enums.ChangeKind = strawberry.field(description="What kind of change this was.")
     actor: User | None = strawberry.field(description="Who made it, if known.")
     changes: list[FieldChange] = strawberry.field(description="What changed.")
     created_at: datetime = strawberry.field(description="When it happened.")
@@ -96,15 +78,17 @@ class Incident:
     number: str = strawberry.field(description="Human number within the tenant, e.g. INC-1042.")
     title: str = strawberry.field(description="One-line summary.")
     description: str = strawberry.field(description="What is wrong, in detail.")
-    status: IncidentStatus = strawberry.field(description="Where the incident is in its life.")
-    priority: Priority = strawberry.field(description="How soon work must happen.")
+    status: enums.IncidentStatus = strawberry.field(
+        description="Where the incident is in its life."
+    )
+    priority: enums.Priority = strawberry.field(description="How soon work must happen.")
     priority_overridden: bool = strawberry.field(
         description="True when priority was set by hand instead of derived."
     )
-    impact: Impact = strawberry.field(description="How much of the business is affected.")
-    urgency: Urgency = strawberry.field(description="How quickly a fix is needed.")
+    impact: enums.Impact = strawberry.field(description="How much of the business is affected.")
+    urgency: enums.Urgency = strawberry.field(description="How quickly a fix is needed.")
     category: str | None = strawberry.field(description="Free-form category, e.g. network.")
-    source: IncidentSource = strawberry.field(description="How the incident arrived.")
+    source: enums.IncidentSource = strawberry.field(description="How the incident arrived.")
     external_id: str | None = strawberry.field(
         description="Id in the system that raised it (e.g. an alert fingerprint)."
     )
