@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from aiodataloader import DataLoader
+from sqlalchemy import select
+
+from resolvers.ids import try_parse_id
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -48,6 +51,47 @@ class LoaderRegistry:
         if loader is None:
             loader = self._loaders[loader_class] = loader_class(self._context)
         return loader  # type: ignore[no-any-return]
+
+
+class RowByKeyLoader(BatchLoader[K, Any]):
+    """Rows of `table` whose unique `key` column matches, within the request's tenant."""
+
+    table: ClassVar[Any]
+    key: ClassVar[str] = "id"
+
+    async def load_batch(self, keys: Sequence[K]) -> list[Any]:
+        column = getattr(self.table, self.key)
+        rows = await self.context.db.scalars(
+            select(self.table).where(
+                self.table.tenant_id == self.context.tenant_id, column.in_(keys)
+            )
+        )
+        return one_per_key(rows, keys, lambda row: getattr(row, self.key))
+
+
+class RowsByKeyLoader(BatchLoader[K, list[Any]]):
+    """All rows of `table` per value of its `key` column (a one-to-many read), in `order`."""
+
+    table: ClassVar[Any]
+    key: ClassVar[str]
+    order: ClassVar[tuple[str, ...]] = ("created_at", "id")
+
+    async def load_batch(self, keys: Sequence[K]) -> list[list[Any]]:
+        column = getattr(self.table, self.key)
+        rows = await self.context.db.scalars(
+            select(self.table)
+            .where(self.table.tenant_id == self.context.tenant_id, column.in_(keys))
+            .order_by(*(getattr(self.table, name) for name in self.order))
+        )
+        return many_per_key(rows, keys, lambda row: getattr(row, self.key))
+
+
+async def load_by_id(
+    context: Context, loader: type[RowByKeyLoader[Any]], raw_id: object
+) -> Any | None:
+    """The row with a client-supplied id, or None (also for an id that is not a UUID)."""
+    key = try_parse_id(raw_id)
+    return await context.loaders.get(loader).load(key) if key is not None else None
 
 
 def one_per_key(rows: Iterable[V], keys: Sequence[K], key: Callable[[V], K]) -> list[V | None]:

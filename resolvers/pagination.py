@@ -18,6 +18,7 @@ import orjson
 import strawberry
 from sqlalchemy import Select, func, select, tuple_
 
+from db.scope import RequestDatabase
 from resolvers.errors import BadUserInput
 
 T = TypeVar("T")
@@ -203,3 +204,21 @@ def build_connection(
 def count_query(query: Select[Any]) -> Select[Any]:
     """COUNT(*) over the filtered (unpaged, unordered) query."""
     return select(func.count()).select_from(query.order_by(None).subquery())
+
+
+async def paginate(
+    db: RequestDatabase,
+    query: Select[Any],
+    order: SortOrder,
+    pagination: Pagination | None,
+    node: Callable[[Any], T],
+) -> Connection[T]:
+    """One page of the rows `query` selects, in `order`; `totalCount` is counted only if
+    the client asks for it."""
+    page = PageRequest.from_input(pagination)
+    rows = await db.scalars(page_query(query, order, page))
+
+    async def count() -> int:
+        return int((await db.scalars(count_query(query)))[0])
+
+    return build_connection(rows, order, page, node, count)

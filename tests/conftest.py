@@ -49,22 +49,34 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.stop()
 
 
-def fresh_database(server_url: str, prefix: str) -> Iterator[str]:
-    """Create a database migrated to head; drop it when the generator is closed."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+def admin(server_url: str, sql: str) -> None:
+    """Run one statement on the server's admin database (CREATE/DROP DATABASE)."""
 
-    async def admin(sql: str) -> None:
+    async def run() -> None:
         conn = await asyncpg.connect(server_url)
         try:
             await conn.execute(sql)
         finally:
             await conn.close()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    yield url
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(run())
+
+
+def empty_database(server_url: str, prefix: str) -> Iterator[str]:
+    """Create an empty database; drop it when the generator is closed."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def fresh_database(server_url: str, prefix: str) -> Iterator[str]:
+    """Create a database migrated to head; drop it when the generator is closed."""
+    for url in empty_database(server_url, prefix):
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

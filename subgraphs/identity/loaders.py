@@ -9,27 +9,15 @@ from typing import Any
 from sqlalchemy import select
 
 from db.tables import identity as tables
-from resolvers.loaders import BatchLoader, many_per_key, one_per_key
+from resolvers.loaders import BatchLoader, RowByKeyLoader, many_per_key
 
 
-class UserByIdLoader(BatchLoader[uuid.UUID, Any]):
-    async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[Any]:
-        rows = await self.context.db.scalars(
-            select(tables.User).where(
-                tables.User.tenant_id == self.context.tenant_id, tables.User.id.in_(keys)
-            )
-        )
-        return one_per_key(rows, keys, lambda r: r.id)
+class UserByIdLoader(RowByKeyLoader[uuid.UUID]):
+    table = tables.User
 
 
-class TeamByIdLoader(BatchLoader[uuid.UUID, Any]):
-    async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[Any]:
-        rows = await self.context.db.scalars(
-            select(tables.Team).where(
-                tables.Team.tenant_id == self.context.tenant_id, tables.Team.id.in_(keys)
-            )
-        )
-        return one_per_key(rows, keys, lambda r: r.id)
+class TeamByIdLoader(RowByKeyLoader[uuid.UUID]):
+    table = tables.Team
 
 
 class MembersByTeamIdLoader(BatchLoader[uuid.UUID, list[Any]]):

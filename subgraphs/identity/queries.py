@@ -6,18 +6,9 @@ import strawberry
 from sqlalchemy import or_, select
 
 from db.tables import identity as tables
-from resolvers.ids import parse_id, try_parse_id
-from resolvers.pagination import (
-    Connection,
-    PageRequest,
-    Pagination,
-    SortOrder,
-    build_connection,
-    count_query,
-    page_query,
-)
+from resolvers.ids import parse_id
+from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from subgraphs.identity.inputs import TeamFilter, UserFilter
-from subgraphs.identity.loaders import TeamByIdLoader, UserByIdLoader
 from subgraphs.identity.types import Team, User
 
 USERS_BY_NAME = SortOrder("NAME", (tables.User.name, tables.User.id), descending=False)
@@ -33,9 +24,7 @@ def _like(text: str) -> str:
 class Query:
     @strawberry.field(description="A user by id; null when there is none.")
     async def user(self, info: strawberry.Info, id: strawberry.ID) -> User | None:
-        key = try_parse_id(id)
-        row = await info.context.loaders.get(UserByIdLoader).load(key) if key else None
-        return User.from_row(row) if row else None
+        return await User.resolve_reference(info, id)
 
     @strawberry.field(description="Users of the tenant, by name.")
     async def users(
@@ -44,7 +33,6 @@ class Query:
         filter: UserFilter | None = None,
         pagination: Pagination | None = None,
     ) -> Connection[User]:
-        page = PageRequest.from_input(pagination)
         ctx = info.context
         query = select(tables.User).where(tables.User.tenant_id == ctx.tenant_id)
         if filter and filter.search:
@@ -59,18 +47,11 @@ class Query:
                 tables.TeamMember.team_id == parse_id(filter.team_id, "filter.teamId")
             )
             query = query.where(tables.User.id.in_(members))
-        rows = await ctx.db.scalars(page_query(query, USERS_BY_NAME, page))
-
-        async def count() -> int:
-            return int((await ctx.db.scalars(count_query(query)))[0])
-
-        return build_connection(rows, USERS_BY_NAME, page, User.from_row, count)
+        return await paginate(ctx.db, query, USERS_BY_NAME, pagination, User.from_row)
 
     @strawberry.field(description="A team by id; null when there is none.")
     async def team(self, info: strawberry.Info, id: strawberry.ID) -> Team | None:
-        key = try_parse_id(id)
-        row = await info.context.loaders.get(TeamByIdLoader).load(key) if key else None
-        return Team.from_row(row) if row else None
+        return await Team.resolve_reference(info, id)
 
     @strawberry.field(description="Teams of the tenant, by name.")
     async def teams(
@@ -79,14 +60,8 @@ class Query:
         filter: TeamFilter | None = None,
         pagination: Pagination | None = None,
     ) -> Connection[Team]:
-        page = PageRequest.from_input(pagination)
         ctx = info.context
         query = select(tables.Team).where(tables.Team.tenant_id == ctx.tenant_id)
         if filter and filter.search:
             query = query.where(tables.Team.name.ilike(_like(filter.search)))
-        rows = await ctx.db.scalars(page_query(query, TEAMS_BY_NAME, page))
-
-        async def count() -> int:
-            return int((await ctx.db.scalars(count_query(query)))[0])
-
-        return build_connection(rows, TEAMS_BY_NAME, page, Team.from_row, count)
+        return await paginate(ctx.db, query, TEAMS_BY_NAME, pagination, Team.from_row)

@@ -62,6 +62,18 @@ def clean_roles(roles: list[str]) -> list[str]:
     return sorted(set(roles))
 
 
+async def _insert_unique(session: AsyncSession, row: Any, conflict: str, field: str) -> Any:
+    """Insert `row`; a unique-constraint violation becomes CONFLICT (the unit of work rolls
+    back). Relying on the constraint, not a prior SELECT, keeps concurrent creates honest."""
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(conflict, field=field) from None
+    await session.refresh(row)
+    return row
+
+
 async def create_user(session: AsyncSession, tenant_id: uuid.UUID, new: NewUser) -> Any:
     row = tables.User(
         tenant_id=tenant_id,
@@ -70,13 +82,9 @@ async def create_user(session: AsyncSession, tenant_id: uuid.UUID, new: NewUser)
         phone=new.phone.strip() or None if new.phone else None,
         roles=clean_roles(new.roles),
     )
-    session.add(row)
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict(f"A user with e-mail {row.email} already exists", field="email") from None
-    await session.refresh(row)
-    return row
+    return await _insert_unique(
+        session, row, f"A user with e-mail {row.email} already exists", "email"
+    )
 
 
 async def create_team(session: AsyncSession, tenant_id: uuid.UUID, new: NewTeam) -> Any:
@@ -86,13 +94,7 @@ async def create_team(session: AsyncSession, tenant_id: uuid.UUID, new: NewTeam)
         description=new.description.strip(),
         email=clean_email(new.email) if new.email else None,
     )
-    session.add(row)
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict(f"A team named {row.name} already exists", field="name") from None
-    await session.refresh(row)
-    return row
+    return await _insert_unique(session, row, f"A team named {row.name} already exists", "name")
 
 
 async def _existing(session: AsyncSession, table: Any, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:

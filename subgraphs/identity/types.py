@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from resolvers.ids import try_parse_id
+from resolvers.loaders import load_by_id
 from subgraphs.identity.loaders import (
     MembersByTeamIdLoader,
     TeamByIdLoader,
@@ -49,8 +50,7 @@ class User:
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> User | None:
-        key = try_parse_id(id)
-        row = await info.context.loaders.get(UserByIdLoader).load(key) if key else None
+        row = await load_by_id(info.context, UserByIdLoader, id)
         return cls.from_row(row) if row else None
 
 
@@ -83,6 +83,5 @@ class Team:
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Team | None:
-        key = try_parse_id(id)
-        row = await info.context.loaders.get(TeamByIdLoader).load(key) if key else None
+        row = await load_by_id(info.context, TeamByIdLoader, id)
         return cls.from_row(row) if row else None

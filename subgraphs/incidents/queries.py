@@ -9,19 +9,11 @@ from sqlalchemy import Select, func, select
 
 from db.tables import incidents as tables
 from resolvers.errors import BadUserInput
-from resolvers.ids import parse_id, try_parse_id
-from resolvers.pagination import (
-    Connection,
-    PageRequest,
-    Pagination,
-    SortOrder,
-    build_connection,
-    count_query,
-    page_query,
-)
+from resolvers.ids import parse_id
+from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from subgraphs.incidents import enums, rules
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
-from subgraphs.incidents.loaders import IncidentByIdLoader, IncidentByNumberLoader
+from subgraphs.incidents.loaders import IncidentByNumberLoader
 from subgraphs.incidents.types import Incident
 
 Row = tables.Incident
@@ -86,24 +78,12 @@ class Query:
         order_by: IncidentOrder | None = None,
     ) -> Connection[Incident]:
         ctx = info.context
-        page = PageRequest.from_input(pagination)
-        order = sort_order(order_by)
         query = filtered(select(Row).where(Row.tenant_id == ctx.tenant_id), filter)
-        rows = await ctx.db.scalars(page_query(query, order, page))
-        loader = ctx.loaders.get(IncidentByIdLoader)
-        for row in rows:
-            loader.prime(row.id, row)
-
-        async def count() -> int:
-            return int((await ctx.db.scalars(count_query(query)))[0])
-
-        return build_connection(rows, order, page, Incident.from_row, count)
+        return await paginate(ctx.db, query, sort_order(order_by), pagination, Incident.from_row)
 
     @strawberry.field(description="An incident by id; null when there is none.")
     async def incident(self, info: strawberry.Info, id: strawberry.ID) -> Incident | None:
-        key = try_parse_id(id)
-        row = await info.context.loaders.get(IncidentByIdLoader).load(key) if key else None
-        return Incident.from_row(row) if row else None
+        return await Incident.resolve_reference(info, id)
 
     @strawberry.field(description="An incident by its human number (INC-1042 or 1042).")
     async def incident_by_number(self, info: strawberry.Info, number: str) -> Incident | None:

@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
+from resolvers.loaders import load_by_id
 from subgraphs.incidents import enums, rules
 from subgraphs.incidents.loaders import (
     ChangesByIncidentIdLoader,
@@ -154,6 +155,5 @@ class Incident:
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Incident | None:
-        key = try_parse_id(id)
-        row = await info.context.loaders.get(IncidentByIdLoader).load(key) if key else None
+        row = await load_by_id(info.context, IncidentByIdLoader, id)
         return cls.from_row(row) if row else None
