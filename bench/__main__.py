@@ -1,0 +1,294 @@
+"""`python -m bench`: load the data set, start OpsGraph and the floor, measure, report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import orjson
+from sqlalchemy.engine import make_url
+
+from bench import dataset, processes, statements
+from bench.driver import Measurement, measure
+from bench.scenarios import PAGE, PAGE_VARIABLES, Fixtures, build
+from db import migrate
+from db.embedded import EmbeddedPostgres, ensure_database
+from opsgraph.settings import load_settings
+
+BENCH_DATABASE = "opsgraph_bench"
+RESULTS = Path(__file__).parent / "results"
+
+
+@dataclass
+class Row:
+    scenario: str
+    target: str
+    concurrency: int
+    requests_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+    statements: float
+    rss_mb: float
+
+    @classmethod
+    def of(cls, scenario: str, target: str, m: Measurement, statements: float, rss: float) -> Row:
+        return cls(
+            scenario,
+            target,
+            m.concurrency,
+            m.rate,
+            m.percentile(50),
+            m.percentile(95),
+            m.percentile(99),
+            m.errors,
+            statements,
+            rss,
+        )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Load-test OpsGraph over HTTP against a separate bench database, side by "
+        "side with a hand-written Python floor for the incidents page.",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="data set size: 1 = 100,000 incidents, 300,000 comments",
+    )
+    parser.add_argument("--seed", type=int, default=7, help="data set seed")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds per measurement")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unrecorded seconds before")
+    parser.add_argument("--concurrency", default="1,16,64", help="comma-separated levels")
+    parser.add_argument(
+        "--scenarios",
+        default="page,detail,write,deep",
+        help="comma-separated: page, detail, write, deep",
+    )
+    parser.add_argument(
+        "--soak",
+        type=float,
+        default=0.0,
+        help="then run the page at concurrency 16 this long, reporting RSS",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server to create the bench database on (default: "
+        "DATABASE_URL's server, else the embedded PostgreSQL)",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny and quick (CI): scale 0.01, 1 s measurements, levels 1,4",
+    )
+    parser.add_argument("--output", type=Path, help="JSON results file (default bench/results/)")
+    args = parser.parse_args()
+    if args.smoke:
+        args.scale, args.duration, args.warmup, args.concurrency = 0.01, 1.0, 0.3, "1,4"
+    args.levels = [int(level) for level in args.concurrency.split(",")]
+    return args
+
+
+def bench_database(args: argparse.Namespace) -> tuple[str, EmbeddedPostgres | None]:
+    """The bench database's URL (created and migrated), never the demo database."""
+    server = args.database_url or os.environ.get("DATABASE_URL")
+    embedded = None
+    if server is None:
+        embedded = EmbeddedPostgres(load_settings().data_dir)
+        embedded.start()
+        server = embedded.url("postgres")
+    admin = make_url(server).set(drivername="postgresql", database="postgres")
+    asyncio.run(ensure_database(admin.render_as_string(hide_password=False), BENCH_DATABASE))
+    url = admin.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    return url, embedded
+
+
+async def prepare(url: str, scale: float, seed: int) -> tuple[dataset.Loaded, Fixtures]:
+    conn = await asyncpg.connect(url)
+    try:
+        loaded = await dataset.load(conn, scale=scale, seed=seed)
+        return loaded, await Fixtures.pick(conn, loaded.tenant_id)
+    finally:
+        await conn.close()
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    url, embedded = bench_database(args)
+    try:
+        loaded, fixtures = asyncio.run(prepare(url, args.scale, args.seed))
+        print(
+            f"data set: {loaded.incidents:,} incidents "
+            + ("(reused)" if loaded.reused else f"(loaded in {loaded.seconds:.1f} s)")
+        )
+        scenarios = build(fixtures)
+        chosen = [scenarios[name] for name in args.scenarios.split(",")]
+        counts = asyncio.run(statements.opsgraph_statements(url, loaded.tenant_id, chosen))
+        floor_count, floor_body = asyncio.run(statements.floor_statements(url, loaded.tenant_id))
+        return measure_all(args, url, loaded.tenant_id, chosen, counts, floor_count, floor_body)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def measure_all(
+    args: argparse.Namespace,
+    url: str,
+    tenant: uuid.UUID,
+    chosen: list[Any],
+    counts: dict[str, float],
+    floor_count: int,
+    floor_body: bytes,
+) -> dict[str, Any]:
+    env = {
+        "DATABASE_URL": url,
+        "OPSGRAPH_ENV": "production",
+        "OPSGRAPH_LOG_LEVEL": "warning",
+        "OPSGRAPH_DEFAULT_TENANT": dataset.BENCH_TENANT,
+    }
+    opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], env)
+    floor = processes.ServerProcess(
+        "floor",
+        "bench.floor",
+        [],
+        {"BENCH_DATABASE_URL": url, "BENCH_TENANT_ID": str(tenant)},
+    )
+    processes.pin(os.getpid(), processes.DRIVER_CPU)
+    processes.pin_postgres(processes.DRIVER_CPU)
+    rows: list[Row] = []
+    try:
+        same = check_same_page(opsgraph.port, floor_body)
+        for scenario in chosen:
+            for level in args.levels:
+                m = asyncio.run(
+                    measure(
+                        "127.0.0.1",
+                        opsgraph.port,
+                        scenario.iteration,
+                        concurrency=level,
+                        warmup=args.warmup,
+                        duration=args.duration,
+                    )
+                )
+                rows.append(
+                    Row.of(scenario.name, "opsgraph", m, counts[scenario.name], opsgraph.rss_mb())
+                )
+                print_row(rows[-1])
+                if scenario.name == "page":
+                    m = asyncio.run(
+                        measure(
+                            "127.0.0.1",
+                            floor.port,
+                            scenario.iteration,
+                            concurrency=level,
+                            warmup=args.warmup,
+                            duration=args.duration,
+                        )
+                    )
+                    rows.append(Row.of("page", "floor", m, floor_count, floor.rss_mb()))
+                    print_row(rows[-1])
+        soak = run_soak(args, opsgraph, chosen) if args.soak else None
+    finally:
+        opsgraph.stop()
+        floor.stop()
+    return {"rows": [asdict(r) for r in rows], "same_page_as_floor": same, "soak": soak}
+
+
+def check_same_page(port: int, floor_body: bytes) -> bool:
+    """OpsGraph and the floor must serve the same JSON, or the comparison means nothing."""
+    import httpx
+
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": PAGE, "variables": PAGE_VARIABLES},
+        timeout=30,
+    )
+    return bool(orjson.loads(response.content) == orjson.loads(floor_body))
+
+
+def run_soak(
+    args: argparse.Namespace, server: processes.ServerProcess, chosen: list[Any]
+) -> dict[str, Any]:
+    page = next(s for s in chosen if s.name == "page")
+    before = server.rss_mb()
+    m = asyncio.run(
+        measure(
+            "127.0.0.1", server.port, page.iteration, concurrency=16, warmup=0, duration=args.soak
+        )
+    )
+    after = server.rss_mb()
+    print(
+        f"soak {args.soak:.0f} s @16: {m.rate:.0f} req/s, {m.errors} errors, "
+        f"RSS {before:.0f} → {after:.0f} MB"
+    )
+    return {
+        "seconds": args.soak,
+        "errors": m.errors,
+        "rss_before_mb": before,
+        "rss_after_mb": after,
+        "requests_per_s": m.rate,
+    }
+
+
+HEADER = (
+    f"{'scenario':<8} {'target':<9} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+    f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7} {'RSS MB':>7}"
+)
+
+
+def print_row(r: Row) -> None:
+    print(
+        f"{r.scenario:<8} {r.target:<9} {r.concurrency:>4} {r.requests_per_s:>8.1f} "
+        f"{r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} {r.errors:>6} "
+        f"{r.statements:>7.1f} {r.rss_mb:>7.0f}",
+        flush=True,
+    )
+
+
+def print_ratios(rows: list[dict[str, Any]]) -> None:
+    pages = {(r["target"], r["concurrency"]): r for r in rows if r["scenario"] == "page"}
+    for (target, level), row in sorted(pages.items()):
+        floor = pages.get(("floor", level))
+        if target == "opsgraph" and floor and floor["requests_per_s"]:
+            print(
+                f"page @{level}: OpsGraph / floor = "
+                f"{row['requests_per_s'] / floor['requests_per_s']:.2f}"
+            )
+
+
+def main() -> None:
+    args = parse_args()
+    pinning = "server on CPU 0, driver and PostgreSQL on CPU 1"
+    print(f"pinning: {pinning if processes.can_pin() else 'off (fewer than 2 CPUs)'}")
+    print(HEADER)
+    started = time.time()
+    result = run(args)
+    print_ratios(result["rows"])
+    print(f"OpsGraph and the floor serve the same page: {result['same_page_as_floor']}")
+    output = args.output or RESULTS / time.strftime("%Y%m%d-%H%M%S.json")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    result["settings"] = {k: v for k, v in vars(args).items() if k != "output"}
+    result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    result["started"] = started
+    output.write_text(json.dumps(result, indent=2, default=str))
+    print(f"results: {output}")
+    failed = sum(r["errors"] for r in result["rows"])
+    if failed or not result["same_page_as_floor"]:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The load driver: N keep-alive connections looping over a scenario for a fixed time.
+
+A minimal HTTP/1.1 client on asyncio streams (pre-encoded requests, Content-Length bodies)
+so that the driver costs far less CPU per request than the servers it measures; an httpx
+client would itself be the bottleneck near the floor's rate."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+
+class HttpError(Exception):
+    pass
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection to the server under test."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            await self._writer.wait_closed()
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        assert self._reader is not None and self._writer is not None
+        self._writer.write(
+            b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (path.encode(), self.host.encode(), len(body), body)
+        )
+        head = await self._reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = None
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if length is None:
+            raise HttpError("response without Content-Length")
+        return status, await self._reader.readexactly(length)
+
+    async def graphql(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        """POST a GraphQL request; raise HttpError unless it is 200 with data and no errors."""
+        status, body = await self.post(
+            "/graphql", orjson.dumps({"query": query, "variables": variables or {}})
+        )
+        result = orjson.loads(body)
+        if status != 200 or result.get("errors"):
+            raise HttpError(f"{status}: {body[:300]!r}")
+        return result["data"]
+
+
+Iteration = Callable[[Connection], Awaitable[None]]
+
+
+@dataclass
+class Measurement:
+    concurrency: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    first_error: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        """The p-th percentile latency in milliseconds (nearest rank)."""
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+async def measure(
+    host: str,
+    port: int,
+    iteration: Iteration,
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+) -> Measurement:
+    """Run `iteration` on `concurrency` connections: `warmup` seconds unrecorded, then
+    `duration` seconds recorded. Stops by itself; a failed iteration counts as an error."""
+    result = Measurement(concurrency, duration)
+    started = time.perf_counter()
+    record_from, stop_at = started + warmup, started + warmup + duration
+
+    async def worker() -> None:
+        connection = Connection(host, port)
+        await connection.open()
+        try:
+            while (now := time.perf_counter()) < stop_at:
+                try:
+                    await iteration(connection)
+                except (HttpError, OSError, asyncio.IncompleteReadError) as error:
+                    if now >= record_from:
+                        result.errors += 1
+                        result.first_error = result.first_error or str(error)
+                    await connection.close()
+                    connection = Connection(host, port)
+                    await connection.open()
+                    continue
+                if now >= record_from:
+                    result.latencies.append(time.perf_counter() - now)
+        finally:
+            await connection.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return result

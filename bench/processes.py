@@ -1,0 +1,87 @@
+"""Starting the servers under test as real processes, and keeping the two cores apart.
+
+On a machine with two or more CPUs the server under test runs on CPU 0 while the load
+driver and PostgreSQL share CPU 1, so the driver never steals the server's cycles."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+import httpx
+import psutil
+
+SERVER_CPU, DRIVER_CPU = 0, 1
+
+
+def can_pin() -> bool:
+    return hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
+
+
+def pin(pid: int, cpu: int) -> None:
+    if can_pin():
+        os.sched_setaffinity(pid, {cpu})
+
+
+def pin_postgres(cpu: int) -> int:
+    """Pin every running postgres process this user may touch; returns how many."""
+    pinned = 0
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in ("postgres", "postmaster"):
+            try:
+                pin(process.pid, cpu)
+                pinned += 1
+            except (PermissionError, ProcessLookupError, psutil.Error):
+                continue
+    return pinned
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """A server started with `python -m MODULE ARGS`, waited for until /ready answers."""
+
+    def __init__(self, name: str, module: str, args: Sequence[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", module, *args, "--port", str(self.port)],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        pin(self.process.pid, SERVER_CPU)
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                error = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}: {error}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not become ready in {timeout:.0f} s")
+
+    def rss_mb(self) -> float:
+        return psutil.Process(self.process.pid).memory_info().rss / 2**20
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
