@@ -54,15 +54,18 @@ class LoaderRegistry:
 
 
 class RowByKeyLoader(BatchLoader[K, Any]):
-    """Rows of `table` whose unique `key` column matches, within the request's tenant."""
+    """Rows of `table` whose unique `key` column matches, within the request's tenant.
+
+    Reads select the Core table, not the mapped class: plain rows cost a fraction of ORM
+    objects, and nothing on a read path needs identity-map bookkeeping."""
 
     table: ClassVar[Any]
     key: ClassVar[str] = "id"
 
     async def load_batch(self, keys: Sequence[K]) -> list[Any]:
         column = getattr(self.table, self.key)
-        rows = await self.context.db.scalars(
-            select(self.table).where(
+        rows = await self.context.db.rows(
+            select(self.table.__table__).where(
                 self.table.tenant_id == self.context.tenant_id, column.in_(keys)
             )
         )
@@ -78,8 +81,8 @@ class RowsByKeyLoader(BatchLoader[K, list[Any]]):
 
     async def load_batch(self, keys: Sequence[K]) -> list[list[Any]]:
         column = getattr(self.table, self.key)
-        rows = await self.context.db.scalars(
-            select(self.table)
+        rows = await self.context.db.rows(
+            select(self.table.__table__)
             .where(self.table.tenant_id == self.context.tenant_id, column.in_(keys))
             .order_by(*(getattr(self.table, name) for name in self.order))
         )

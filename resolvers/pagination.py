@@ -216,7 +216,7 @@ async def paginate(
     """One page of the rows `query` selects, in `order`; `totalCount` is counted only if
     the client asks for it."""
     page = PageRequest.from_input(pagination)
-    rows = await db.scalars(page_query(query, order, page))
+    rows = await db.rows(page_query(query, order, page))
 
     async def count() -> int:
         return int((await db.scalars(count_query(query)))[0])

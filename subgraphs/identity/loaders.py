@@ -25,7 +25,7 @@ class MembersByTeamIdLoader(BatchLoader[uuid.UUID, list[Any]]):
 
     async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
         rows = await self.context.db.rows(
-            select(tables.TeamMember.team_id, tables.User)
+            select(tables.TeamMember.team_id.label("member_of"), tables.User.__table__)
             .join(tables.User, tables.User.id == tables.TeamMember.user_id)
             .where(
                 tables.TeamMember.tenant_id == self.context.tenant_id,
@@ -33,7 +33,7 @@ class MembersByTeamIdLoader(BatchLoader[uuid.UUID, list[Any]]):
             )
             .order_by(tables.User.name, tables.User.id)
         )
-        return [[r.User for r in group] for group in many_per_key(rows, keys, lambda r: r.team_id)]
+        return many_per_key(rows, keys, lambda r: r.member_of)
 
 
 class TeamsByUserIdLoader(BatchLoader[uuid.UUID, list[Any]]):
@@ -41,7 +41,7 @@ class TeamsByUserIdLoader(BatchLoader[uuid.UUID, list[Any]]):
 
     async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
         rows = await self.context.db.rows(
-            select(tables.TeamMember.user_id, tables.Team)
+            select(tables.TeamMember.user_id.label("member"), tables.Team.__table__)
             .join(tables.Team, tables.Team.id == tables.TeamMember.team_id)
             .where(
                 tables.TeamMember.tenant_id == self.context.tenant_id,
@@ -49,4 +49,4 @@ class TeamsByUserIdLoader(BatchLoader[uuid.UUID, list[Any]]):
             )
             .order_by(tables.Team.name, tables.Team.id)
         )
-        return [[r.Team for r in group] for group in many_per_key(rows, keys, lambda r: r.user_id)]
+        return many_per_key(rows, keys, lambda r: r.member)

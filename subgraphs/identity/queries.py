@@ -34,7 +34,7 @@ class Query:
         pagination: Pagination | None = None,
     ) -> Connection[User]:
         ctx = info.context
-        query = select(tables.User).where(tables.User.tenant_id == ctx.tenant_id)
+        query = select(tables.User.__table__).where(tables.User.tenant_id == ctx.tenant_id)
         if filter and filter.search:
             pattern = _like(filter.search)
             query = query.where(
@@ -61,7 +61,7 @@ class Query:
         pagination: Pagination | None = None,
     ) -> Connection[Team]:
         ctx = info.context
-        query = select(tables.Team).where(tables.Team.tenant_id == ctx.tenant_id)
+        query = select(tables.Team.__table__).where(tables.Team.tenant_id == ctx.tenant_id)
         if filter and filter.search:
             query = query.where(tables.Team.name.ilike(_like(filter.search)))
         return await paginate(ctx.db, query, TEAMS_BY_NAME, pagination, Team.from_row)

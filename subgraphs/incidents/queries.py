@@ -78,7 +78,7 @@ class Query:
         order_by: IncidentOrder | None = None,
     ) -> Connection[Incident]:
         ctx = info.context
-        query = filtered(select(Row).where(Row.tenant_id == ctx.tenant_id), filter)
+        query = filtered(select(Row.__table__).where(Row.tenant_id == ctx.tenant_id), filter)
         return await paginate(ctx.db, query, sort_order(order_by), pagination, Incident.from_row)
 
     @strawberry.field(description="An incident by id; null when there is none.")
