@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import platform
@@ -22,6 +23,7 @@ from bench.driver import Measurement, measure
 from bench.scenarios import PAGE, PAGE_VARIABLES, Fixtures, build
 from db import migrate
 from db.embedded import EmbeddedPostgres, ensure_database
+from opsgraph.auth.setup import dev_issuer
 from opsgraph.settings import load_settings
 
 BENCH_DATABASE = "opsgraph_bench"
@@ -160,6 +162,7 @@ def measure_all(
         "OPSGRAPH_DEFAULT_TENANT": dataset.BENCH_TENANT,
     }
     opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], env)
+    authorize(opsgraph, tenant)
     floor = processes.ServerProcess(
         "floor",
         "bench.floor",
@@ -170,33 +173,27 @@ def measure_all(
     processes.pin_postgres(processes.DRIVER_CPU)
     rows: list[Row] = []
     try:
-        same = check_same_page(opsgraph.port, floor_body)
+        same = check_same_page(opsgraph, floor_body)
         for scenario in chosen:
             for level in args.levels:
-                m = asyncio.run(
-                    measure(
-                        "127.0.0.1",
-                        opsgraph.port,
-                        scenario.iteration,
-                        concurrency=level,
-                        warmup=args.warmup,
-                        duration=args.duration,
-                    )
+                m = drive(
+                    opsgraph,
+                    scenario.iteration,
+                    concurrency=level,
+                    warmup=args.warmup,
+                    duration=args.duration,
                 )
                 rows.append(
                     Row.of(scenario.name, "opsgraph", m, counts[scenario.name], opsgraph.rss_mb())
                 )
                 print_row(rows[-1])
                 if scenario.name == "page":
-                    m = asyncio.run(
-                        measure(
-                            "127.0.0.1",
-                            floor.port,
-                            scenario.iteration,
-                            concurrency=level,
-                            warmup=args.warmup,
-                            duration=args.duration,
-                        )
+                    m = drive(
+                        floor,
+                        scenario.iteration,
+                        concurrency=level,
+                        warmup=args.warmup,
+                        duration=args.duration,
                     )
                     rows.append(Row.of("page", "floor", m, floor_count, floor.rss_mb()))
                     print_row(rows[-1])
@@ -207,13 +204,45 @@ def measure_all(
     return {"rows": [asdict(r) for r in rows], "same_page_as_floor": same, "soak": soak}
 
 
-def check_same_page(port: int, floor_body: bytes) -> bool:
+def drive(
+    server: processes.ServerProcess,
+    iteration: Any,
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+) -> Measurement:
+    return asyncio.run(
+        measure(
+            "127.0.0.1",
+            server.port,
+            iteration,
+            concurrency=concurrency,
+            warmup=warmup,
+            duration=duration,
+            headers=server.headers,
+        )
+    )
+
+
+def authorize(server: processes.ServerProcess, tenant: uuid.UUID) -> None:
+    """Give the driver a token from the server's development issuer (production settings
+    refuse anonymous requests), so the measurements include token validation."""
+    settings = dataclasses.replace(load_settings(), host="127.0.0.1", port=server.port)
+    token = dev_issuer(settings).mint(
+        {"sub": "bench", "tenant_id": str(tenant), "roles": ["admin"]}, 24 * 3600
+    )
+    server.headers = {"Authorization": f"Bearer {token}"}
+
+
+def check_same_page(server: processes.ServerProcess, floor_body: bytes) -> bool:
     """OpsGraph and the floor must serve the same JSON, or the comparison means nothing."""
     import httpx
 
     response = httpx.post(
-        f"http://127.0.0.1:{port}/graphql",
+        f"http://127.0.0.1:{server.port}/graphql",
         json={"query": PAGE, "variables": PAGE_VARIABLES},
+        headers=server.headers,
         timeout=30,
     )
     return bool(orjson.loads(response.content) == orjson.loads(floor_body))
@@ -224,11 +253,7 @@ def run_soak(
 ) -> dict[str, Any]:
     page = next(s for s in chosen if s.name == "page")
     before = server.rss_mb()
-    m = asyncio.run(
-        measure(
-            "127.0.0.1", server.port, page.iteration, concurrency=16, warmup=0, duration=args.soak
-        )
-    )
+    m = drive(server, page.iteration, concurrency=16, warmup=0, duration=args.soak)
     after = server.rss_mb()
     print(
         f"soak {args.soak:.0f} s @16: {m.rate:.0f} req/s, {m.errors} errors, "

@@ -22,8 +22,12 @@ class HttpError(Exception):
 class Connection:
     """One keep-alive HTTP/1.1 connection to the server under test."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, headers: dict[str, str] | None = None) -> None:
         self.host, self.port = host, port
+        self._extra = b"".join(
+            b"%s: %s\r\n" % (name.encode(), value.encode())
+            for name, value in (headers or {}).items()
+        )
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
@@ -39,7 +43,8 @@ class Connection:
         assert self._reader is not None and self._writer is not None
         self._writer.write(
             b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (path.encode(), self.host.encode(), len(body), body)
+            b"%sContent-Length: %d\r\n\r\n%s"
+            % (path.encode(), self.host.encode(), self._extra, len(body), body)
         )
         head = await self._reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
@@ -94,6 +99,7 @@ async def measure(
     concurrency: int,
     warmup: float,
     duration: float,
+    headers: dict[str, str] | None = None,
 ) -> Measurement:
     """Run `iteration` on `concurrency` connections: `warmup` seconds unrecorded, then
     `duration` seconds recorded. Stops by itself; a failed iteration counts as an error."""
@@ -102,7 +108,7 @@ async def measure(
     record_from, stop_at = started + warmup, started + warmup + duration
 
     async def worker() -> None:
-        connection = Connection(host, port)
+        connection = Connection(host, port, headers)
         await connection.open()
         try:
             while (now := time.perf_counter()) < stop_at:
@@ -113,7 +119,7 @@ async def measure(
                         result.errors += 1
                         result.first_error = result.first_error or str(error)
                     await connection.close()
-                    connection = Connection(host, port)
+                    connection = Connection(host, port, headers)
                     await connection.open()
                     continue
                 if now >= record_from:

@@ -52,6 +52,7 @@ class ServerProcess:
     def __init__(self, name: str, module: str, args: Sequence[str], env: dict[str, str]) -> None:
         self.name = name
         self.port = free_port()
+        self.headers: dict[str, str] = {}  # sent with every benchmark request
         self.process = subprocess.Popen(
             [sys.executable, "-m", module, *args, "--port", str(self.port)],
             env={**os.environ, **env},

@@ -15,6 +15,7 @@ from bench.scenarios import PAGE_VARIABLES, Scenario
 from db.engine import create_engine, session_factory
 from opsgraph.server import build_gateway
 from resolvers.context import Context
+from resolvers.principal import Principal
 
 
 async def opsgraph_statements(
@@ -35,7 +36,8 @@ async def opsgraph_statements(
             requests = scenario.requests()
             counted[0] = 0
             for query, variables in requests:
-                context = Context.open(sessions, tenant_id=tenant)
+                principal = Principal.with_roles(tenant, frozenset({"admin"}))
+                context = Context.open(sessions, principal=principal)
                 try:
                     body = await gateway.execute(query, variables, None, context)
                 finally:

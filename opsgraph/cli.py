@@ -73,6 +73,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("action", choices=["export", "check"])
 
+    token = commands.add_parser(
+        "token",
+        help="mint a bearer token with OpsGraph's development issuer",
+        description="Print a signed JWT for a user of a tenant, to paste into GraphiQL's "
+        'headers as {"Authorization": "Bearer <token>"}. Only for the embedded '
+        "development issuer (OPSGRAPH_OIDC_ISSUER unset).",
+    )
+    token.add_argument("--user", required=True, help="the user's e-mail address")
+    token.add_argument(
+        "--role",
+        action="append",
+        choices=["viewer", "operator", "admin"],
+        required=True,
+        help="a role to grant (repeat for several)",
+    )
+    token.add_argument("--tenant", default=None, help="tenant slug (default: the default tenant)")
+    token.add_argument("--ttl", default="1h", help="lifetime, e.g. 30m, 1h, 7d (default 1h)")
+
     subgraph = commands.add_parser(
         "subgraph",
         help="run one subgraph alone as a Federation 2 HTTP service",
@@ -105,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": _seed,
         "schema": _schema,
         "subgraph": _subgraph,
+        "token": _token,
     }[args.command]
     return handler(settings, args)
 
@@ -118,14 +137,27 @@ def _runtime(settings: Settings, *, migrate_schema: bool = True):  # type: ignor
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import dataclasses
+
     import uvicorn
 
     from opsgraph.server import create_app
 
+    # The effective address is also the development issuer's URL (the tokens' `iss`).
+    settings = dataclasses.replace(
+        settings, host=args.host or settings.host, port=args.port or settings.port
+    )
     runtime = _runtime(settings)
     if args.demo:
         asyncio.run(_load_demo(runtime.database_url, "demo", 300))
-    host, port = args.host or settings.host, args.port or settings.port
+    host, port = settings.host, settings.port
+    if args.demo and not settings.oidc_issuer:
+        token = asyncio.run(_mint(settings, runtime.database_url, None, "demo", ["admin"], 86400))
+        print(
+            "GraphiQL headers for the demo admin (valid 24 h):\n"
+            f'  {{"Authorization": "Bearer {token}"}}',
+            flush=True,
+        )
     print(f"OpsGraph is up: GraphiQL at http://{host}:{port}/graphql", flush=True)
     try:
         uvicorn.run(
@@ -189,6 +221,92 @@ def _schema(settings: Settings, args: argparse.Namespace) -> int:
         print("schema files are stale: run `opsgraph schema export`", file=sys.stderr)
         return 1
     print("schema files up to date")
+    return 0
+
+
+TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _ttl_seconds(text: str) -> int | None:
+    number, unit = text[:-1], text[-1:]
+    if unit not in TTL_UNITS or not number.isdigit():
+        return None
+    seconds = int(number) * TTL_UNITS[unit]
+    return seconds if 0 < seconds <= 30 * 86400 else None
+
+
+async def _mint(
+    settings: Settings,
+    database_url: str,
+    email: str | None,
+    tenant: str,
+    roles: list[str],
+    ttl: int,
+) -> str:
+    """A development token for the user with `email` (or the tenant's first admin)."""
+    from sqlalchemy import select
+
+    from db.engine import create_engine, session_factory
+    from db.tables import identity
+    from db.tenants import find_tenant_id
+    from opsgraph.auth.setup import dev_issuer
+
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            tenant_id = await find_tenant_id(session, tenant)
+            if tenant_id is None:
+                raise LookupError(f"no tenant {tenant!r}")
+            query = select(identity.User).where(identity.User.tenant_id == tenant_id)
+            if email is None:
+                query = query.where(identity.User.roles.contains(["admin"])).order_by(
+                    identity.User.name
+                )
+            else:
+                query = query.where(identity.User.email == email)
+            user = (await session.scalars(query.limit(1))).first()
+            if user is None:
+                raise LookupError(f"no user {email or 'with role admin'} in tenant {tenant!r}")
+    finally:
+        await engine.dispose()
+    claims = {
+        "sub": str(user.id),
+        "email": user.email,
+        "tenant_id": str(tenant_id),
+        "roles": sorted(set(roles)),
+    }
+    return dev_issuer(settings).mint(claims, ttl)
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.oidc_issuer:
+        print(
+            "opsgraph: tokens come from your OIDC issuer (OPSGRAPH_OIDC_ISSUER is set)",
+            file=sys.stderr,
+        )
+        return 2
+    ttl = _ttl_seconds(args.ttl)
+    if ttl is None:
+        print("opsgraph: --ttl must look like 30m, 1h or 7d (at most 30d)", file=sys.stderr)
+        return 2
+    runtime = _runtime(settings)
+    try:
+        token = asyncio.run(
+            _mint(
+                settings,
+                runtime.database_url,
+                args.user,
+                args.tenant or settings.default_tenant,
+                args.role,
+                ttl,
+            )
+        )
+    except LookupError as error:
+        print(f"opsgraph: {error}", file=sys.stderr)
+        return 2
+    finally:
+        runtime.shutdown()
+    print(token)
     return 0
 
 

@@ -144,7 +144,7 @@ async def seed_demo(
     """Create the demo tenant with its teams, users and incidents. False if it exists."""
     if await session.scalar(select(identity.Tenant.id).where(identity.Tenant.slug == slug)):
         return False
-    rnd = random.Random(seed)
+    rnd = random.Random(f"{seed}:{slug}")  # deterministic per tenant, distinct ids across tenants
     now = now or datetime.now(UTC)
     tenant = await create_tenant(session, slug, "Demo Corp")
     users = _users(rnd, tenant)

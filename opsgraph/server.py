@@ -11,7 +11,10 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
 
+from opsgraph.auth.setup import Auth, build_auth
 from opsgraph.catalog import SUBGRAPHS, in_process_executor, load_schema, subgraph_sdl
 from opsgraph.events.bus import event_bus
 from opsgraph.events.relay import OutboxRelay
@@ -36,15 +39,34 @@ def build_gateway() -> Gateway:
     return Gateway(build_supergraph(), transports)
 
 
+def well_known_routes(auth: Auth) -> list[Route]:
+    """The development issuer's discovery document and JWKS (none with an external issuer)."""
+    issuer = auth.dev_issuer
+    if issuer is None:
+        return []
+
+    async def discovery(request: Request) -> JSONResponse:
+        return JSONResponse(issuer.discovery())
+
+    async def jwks(request: Request) -> JSONResponse:
+        return JSONResponse(issuer.jwks())
+
+    return [
+        Route("/.well-known/openid-configuration", discovery),
+        Route("/.well-known/jwks.json", jwks),
+    ]
+
+
 def create_app(runtime: Runtime) -> Starlette:
     """The router app over a prepared runtime (database started and migrated)."""
     settings = runtime.settings
+    auth = build_auth(settings, runtime.tenant_id)
 
     async def context_factory(request: Request) -> Context:
         assert runtime.sessions is not None
         context = Context.open(
             runtime.sessions,
-            tenant_id=request.state.tenant_id,
+            principal=request.state.principal,
             request_id=request.headers.get("x-request-id"),
             headers=request.headers,
             debug=settings.debug,
@@ -64,17 +86,16 @@ def create_app(runtime: Runtime) -> Starlette:
         finally:
             await relay.stop()
             await bus.close()
+            await auth.close()
             await runtime.close()
 
-    app = create_router_app(
+    router_app = create_router_app(
         build_gateway(),
         context_factory=context_factory,
         readiness=runtime.check_ready,
-        lifespan=lifespan,
         graphiql=settings.graphiql,
         debug=settings.debug,
     )
-    app.add_middleware(
-        RequestScopeMiddleware, lookup=runtime.tenant_id, default=settings.default_tenant
-    )
+    app = Starlette(routes=[*well_known_routes(auth), Mount("/", router_app)], lifespan=lifespan)
+    app.add_middleware(RequestScopeMiddleware, authenticator=auth.authenticator)
     return app

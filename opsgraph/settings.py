@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from opsgraph.auth.tokens import ASYMMETRIC as ASYMMETRIC_ALGORITHMS
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message is meant for the operator."""
@@ -34,6 +36,10 @@ class Settings:
     db_max_overflow: int = 5
     default_tenant: str = "demo"
     log_level: str = "info"
+    oidc_issuer: str | None = None
+    oidc_audience: str = "opsgraph"
+    jwt_algorithms: tuple[str, ...] = ("RS256",)
+    anonymous_role: str | None = "admin"
 
     @property
     def embedded_database(self) -> bool:
@@ -43,6 +49,15 @@ class Settings:
     @property
     def graphiql(self) -> bool:
         return self.env != "production"
+
+    @property
+    def public_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def token_issuer(self) -> str:
+        """The `iss` tokens must carry: the configured issuer, or OpsGraph's own dev issuer."""
+        return (self.oidc_issuer or self.public_url).rstrip("/")
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -116,6 +131,19 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
     if log_level not in ("debug", "info", "warning", "error"):
         raise SettingsError(f"OPSGRAPH_LOG_LEVEL={log_level!r} must be debug|info|warning|error")
     data_dir = text("OPSGRAPH_DATA_DIR")
+    algorithms = tuple((text("OPSGRAPH_JWT_ALGORITHMS") or "RS256").replace(" ", "").split(","))
+    unsafe = sorted(set(algorithms) - ASYMMETRIC_ALGORITHMS)
+    if unsafe:
+        raise SettingsError(
+            f"OPSGRAPH_JWT_ALGORITHMS may list only asymmetric algorithms "
+            f"({', '.join(sorted(ASYMMETRIC_ALGORITHMS))}), not {', '.join(unsafe)}"
+        )
+    # Requests without a token act with this role in development; production requires tokens.
+    anonymous = text("OPSGRAPH_ANONYMOUS_ROLE") or ("none" if env == "production" else "admin")
+    if anonymous not in ("none", "viewer", "operator", "admin"):
+        raise SettingsError(
+            f"OPSGRAPH_ANONYMOUS_ROLE={anonymous!r} must be none, viewer, operator or admin"
+        )
     return Settings(
         env=env,
         debug=boolean("OPSGRAPH_DEBUG", False),
@@ -129,4 +157,8 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         db_max_overflow=integer("OPSGRAPH_DB_MAX_OVERFLOW", 5, 0, 200),
         default_tenant=text("OPSGRAPH_DEFAULT_TENANT") or "demo",
         log_level=log_level,
+        oidc_issuer=url("OPSGRAPH_OIDC_ISSUER", ("http", "https")),
+        oidc_audience=text("OPSGRAPH_OIDC_AUDIENCE") or "opsgraph",
+        jwt_algorithms=algorithms,
+        anonymous_role=None if anonymous == "none" else anonymous,
     )

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from opsgraph.auth.setup import build_auth
 from opsgraph.runtime import Runtime
 from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
@@ -31,7 +32,7 @@ class SubgraphGraphQL(GraphQL[Context, None]):
         assert self.runtime.sessions is not None
         context = Context.open(
             self.runtime.sessions,
-            tenant_id=request.state.tenant_id,
+            principal=request.state.principal,
             request_id=request.headers.get("x-request-id"),
             headers=dict(request.headers),
             debug=self.runtime.settings.debug,
@@ -41,6 +42,10 @@ class SubgraphGraphQL(GraphQL[Context, None]):
 
 
 def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) -> Starlette:
+    """The subgraph re-validates the caller's token itself: a principal forwarded by a router
+    is never taken from a plain header."""
+    auth = build_auth(runtime.settings, runtime.tenant_id)
+
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
@@ -57,6 +62,7 @@ def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) 
         try:
             yield
         finally:
+            await auth.close()
             await runtime.close()
 
     app = Starlette(
@@ -67,7 +73,5 @@ def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) 
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(
-        RequestScopeMiddleware, lookup=runtime.tenant_id, default=runtime.settings.default_tenant
-    )
+    app.add_middleware(RequestScopeMiddleware, authenticator=auth.authenticator)
     return app

@@ -1,26 +1,21 @@
-"""Which tenant a GraphQL request speaks for, and the end of its request context.
+"""Who a GraphQL request speaks for, and the end of its request context.
 
-Until token authentication lands, the tenant comes from the `X-OpsGraph-Tenant` header
-(slug or id), or the configured default tenant. An unknown tenant is refused with 401 and
-an UNAUTHENTICATED error before any GraphQL work starts. Whatever request context the app
-put into the request state as `context` is closed once the response is sent."""
+Before any GraphQL work starts, the Authenticator turns the request's headers into a
+principal (a validated bearer token, or the development anonymous principal) and puts it
+into the request state; a refused request gets its HTTP status and an error with its code.
+Whatever request context the app stored as `context` is closed once the response is sent."""
 
 from __future__ import annotations
-
-import uuid
-from collections.abc import Awaitable, Callable
 
 import orjson
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-TENANT_HEADER = "x-opsgraph-tenant"
-
-TenantLookup = Callable[[str], Awaitable[uuid.UUID | None]]
+from opsgraph.auth.principals import Authenticator, Refused
 
 
-def needs_tenant(scope: Scope) -> bool:
-    """GraphQL requests need a tenant; GraphiQL's page and static assets do not."""
+def needs_principal(scope: Scope) -> bool:
+    """GraphQL requests need one; GraphiQL's page, assets and the well-known files do not."""
     if scope["type"] != "http" or not scope["path"].rstrip("/").endswith("/graphql"):
         return False
     if scope["method"] == "POST":
@@ -29,45 +24,35 @@ def needs_tenant(scope: Scope) -> bool:
 
 
 class RequestScopeMiddleware:
-    """Puts `tenant_id` into the request state (or answers 401 for an unknown tenant), and
-    closes the request's context (its database session) after the response."""
-
-    def __init__(self, app: ASGIApp, *, lookup: TenantLookup, default: str) -> None:
+    def __init__(self, app: ASGIApp, *, authenticator: Authenticator) -> None:
         self.app = app
-        self.lookup = lookup
-        self.default = default
+        self.authenticator = authenticator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not needs_tenant(scope):
+        if not needs_principal(scope):
             await self.app(scope, receive, send)
             return
-        reference = Headers(scope=scope).get(TENANT_HEADER) or self.default
-        tenant_id = await self.lookup(reference) if len(reference) <= 100 else None
-        if tenant_id is None:
-            body = orjson.dumps(
-                {
-                    "errors": [
-                        {
-                            "message": f"Unknown tenant {reference[:100]!r}",
-                            "extensions": {"code": "UNAUTHENTICATED"},
-                        }
-                    ]
-                }
-            )
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 401,
-                    "headers": [(b"content-type", b"application/json")],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+        try:
+            principal = await self.authenticator.principal(Headers(scope=scope))
+        except Refused as refused:
+            await _refuse(send, refused)
             return
         state = scope.setdefault("state", {})
-        state["tenant_id"] = tenant_id
+        state["principal"] = principal
         try:
             await self.app(scope, receive, send)
         finally:
             context = state.pop("context", None)
             if context is not None:
                 await context.close()
+
+
+async def _refuse(send: Send, refused: Refused) -> None:
+    body = orjson.dumps(
+        {"errors": [{"message": refused.message, "extensions": {"code": refused.code}}]}
+    )
+    headers = [(b"content-type", b"application/json")]
+    if refused.status == 401:
+        headers.append((b"www-authenticate", b'Bearer realm="opsgraph"'))
+    await send({"type": "http.response.start", "status": refused.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -10,19 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.scope import RequestDatabase
 from resolvers.loaders import LoaderRegistry
+from resolvers.principal import Principal
 
 
 @dataclass(eq=False)
 class Context:
-    """Who asks (tenant, acting user), the request's database scope and its loaders.
+    """Who asks (the principal: tenant, user, permissions), the request's database scope and
+    its loaders.
 
     `headers` are the caller's HTTP headers; the router forwards the identity ones when it
     calls a subgraph over HTTP."""
 
-    tenant_id: uuid.UUID
+    principal: Principal
     db: RequestDatabase
     request_id: str
-    actor_id: uuid.UUID | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     debug: bool = False
     loaders: LoaderRegistry = field(init=False)
@@ -30,18 +31,27 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = LoaderRegistry(self)
 
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        return self.principal.tenant_id
+
+    @property
+    def actor_id(self) -> uuid.UUID | None:
+        """The acting user, recorded as author and actor of what this request changes."""
+        return self.principal.user_id
+
     @classmethod
     def open(
         cls,
         sessions: async_sessionmaker[AsyncSession],
         *,
-        tenant_id: uuid.UUID,
+        principal: Principal,
         request_id: str | None = None,
         headers: Mapping[str, str] | None = None,
         debug: bool = False,
     ) -> Context:
         return cls(
-            tenant_id=tenant_id,
+            principal=principal,
             db=RequestDatabase(sessions),
             request_id=request_id or uuid.uuid4().hex,
             headers=headers or {},

@@ -23,6 +23,7 @@ from db.embedded import EmbeddedPostgres
 from db.engine import create_engine, session_factory
 from db.tenants import create_tenant
 from resolvers.context import Context
+from resolvers.principal import Principal
 from subgraphs.identity import schema as identity_schema
 from subgraphs.incidents import schema as incidents_schema
 from tests.support import Subgraph
@@ -136,7 +137,9 @@ async def new_context(
     opened: list[Context] = []
 
     def make(tenant: uuid.UUID | None = None) -> Context:
-        context = Context.open(sessions, tenant_id=tenant or tenant_id)
+        context = Context.open(
+            sessions, principal=Principal.with_roles(tenant or tenant_id, frozenset({"admin"}))
+        )
         opened.append(context)
         return context
 

@@ -10,17 +10,21 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.ids import parse_id
+from resolvers.permissions import requires
 from subgraphs.identity import service
 from subgraphs.identity.inputs import CreateTeamInput, CreateUserInput
 from subgraphs.identity.loaders import MembersByTeamIdLoader, TeamsByUserIdLoader
-from subgraphs.identity.types import Team, User
+from subgraphs.identity.types import MANAGE, Team, User
 
 MembershipChange = Callable[[AsyncSession, uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[Any]]
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a user. CONFLICT when the e-mail is taken.")
+    @strawberry.mutation(
+        description="Create a user. CONFLICT when the e-mail is taken.",
+        permission_classes=requires(MANAGE),
+    )
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> User:
         ctx = info.context
         new = service.NewUser(
@@ -30,7 +34,10 @@ class Mutation:
             row = await service.create_user(session, ctx.tenant_id, new)
         return User.from_row(row)
 
-    @strawberry.mutation(description="Create a team. CONFLICT when the name is taken.")
+    @strawberry.mutation(
+        description="Create a team. CONFLICT when the name is taken.",
+        permission_classes=requires(MANAGE),
+    )
     async def create_team(self, info: strawberry.Info, input: CreateTeamInput) -> Team:
         ctx = info.context
         new = service.NewTeam(name=input.name, description=input.description, email=input.email)
@@ -40,7 +47,8 @@ class Mutation:
 
     @strawberry.mutation(
         description="Add a user to a team (no change when already a member). NOT_FOUND for an "
-        "unknown team or user; CONFLICT for an inactive user."
+        "unknown team or user; CONFLICT for an inactive user.",
+        permission_classes=requires(MANAGE),
     )
     async def add_team_member(
         self, info: strawberry.Info, team_id: strawberry.ID, user_id: strawberry.ID
@@ -48,7 +56,8 @@ class Mutation:
         return await _change_membership(info, team_id, user_id, service.add_team_member)
 
     @strawberry.mutation(
-        description="Remove a user from a team. NOT_FOUND when they are not a member."
+        description="Remove a user from a team. NOT_FOUND when they are not a member.",
+        permission_classes=requires(MANAGE),
     )
     async def remove_team_member(
         self, info: strawberry.Info, team_id: strawberry.ID, user_id: strawberry.ID

@@ -8,8 +8,9 @@ from sqlalchemy import or_, select
 from db.tables import identity as tables
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
+from resolvers.permissions import requires
 from subgraphs.identity.inputs import TeamFilter, UserFilter
-from subgraphs.identity.types import Team, User
+from subgraphs.identity.types import VIEW, Team, User
 
 USERS_BY_NAME = SortOrder("NAME", (tables.User.name, tables.User.id), descending=False)
 TEAMS_BY_NAME = SortOrder("NAME", (tables.Team.name, tables.Team.id), descending=False)
@@ -22,11 +23,15 @@ def _like(text: str) -> str:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A user by id; null when there is none.")
+    @strawberry.field(
+        description="A user by id; null when there is none.", permission_classes=requires(VIEW)
+    )
     async def user(self, info: strawberry.Info, id: strawberry.ID) -> User | None:
         return await User.resolve_reference(info, id)
 
-    @strawberry.field(description="Users of the tenant, by name.")
+    @strawberry.field(
+        description="Users of the tenant, by name.", permission_classes=requires(VIEW)
+    )
     async def users(
         self,
         info: strawberry.Info,
@@ -49,11 +54,15 @@ class Query:
             query = query.where(tables.User.id.in_(members))
         return await paginate(ctx.db, query, USERS_BY_NAME, pagination, User.from_row)
 
-    @strawberry.field(description="A team by id; null when there is none.")
+    @strawberry.field(
+        description="A team by id; null when there is none.", permission_classes=requires(VIEW)
+    )
     async def team(self, info: strawberry.Info, id: strawberry.ID) -> Team | None:
         return await Team.resolve_reference(info, id)
 
-    @strawberry.field(description="Teams of the tenant, by name.")
+    @strawberry.field(
+        description="Teams of the tenant, by name.", permission_classes=requires(VIEW)
+    )
     async def teams(
         self,
         info: strawberry.Info,

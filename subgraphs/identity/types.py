@@ -9,6 +9,8 @@ import strawberry
 
 from resolvers.ids import try_parse_id
 from resolvers.loaders import load_by_id
+from resolvers.permissions import check
+from resolvers.privacy import PII_PERMISSION, mask_email, mask_phone
 from subgraphs.identity.loaders import (
     MembersByTeamIdLoader,
     TeamByIdLoader,
@@ -16,13 +18,16 @@ from subgraphs.identity.loaders import (
     UserByIdLoader,
 )
 
+VIEW = "identity:view"
+MANAGE = "identity:manage"
+
 
 @strawberry.federation.type(keys=["id"], description="A person who reports or works on tickets.")
 class User:
     id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
     name: str = strawberry.field(description="Display name.")
-    email: str = strawberry.field(description="E-mail address, unique within the tenant.")
-    phone: str | None = strawberry.field(description="Phone number, if known.")
+    email_address: strawberry.Private[str]
+    phone_number: strawberry.Private[str | None]
     active: bool = strawberry.field(
         description="Inactive users keep their history but cannot be assigned new work."
     )
@@ -35,13 +40,26 @@ class User:
         return cls(
             id=strawberry.ID(str(row.id)),
             name=row.name,
-            email=row.email,
-            phone=row.phone,
+            email_address=row.email,
+            phone_number=row.phone,
             active=row.active,
             roles=list(row.roles),
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
+
+    @strawberry.field(
+        description="E-mail address, unique within the tenant (masked without pii:view)."
+    )
+    def email(self, info: strawberry.Info) -> str:
+        visible = info.context.principal.can(PII_PERMISSION)
+        return self.email_address if visible else mask_email(self.email_address)
+
+    @strawberry.field(description="Phone number, if known (masked without pii:view).")
+    def phone(self, info: strawberry.Info) -> str | None:
+        if self.phone_number is None or info.context.principal.can(PII_PERMISSION):
+            return self.phone_number
+        return mask_phone(self.phone_number)
 
     @strawberry.field(description="Teams this user belongs to, by name.")
     async def teams(self, info: strawberry.Info) -> list[Team]:
@@ -50,6 +68,7 @@ class User:
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> User | None:
+        check(info.context.principal, VIEW)
         row = await load_by_id(info.context, UserByIdLoader, id)
         return cls.from_row(row) if row else None
 
@@ -83,5 +102,6 @@ class Team:
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Team | None:
+        check(info.context.principal, VIEW)
         row = await load_by_id(info.context, TeamByIdLoader, id)
         return cls.from_row(row) if row else None

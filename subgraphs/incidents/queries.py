@@ -11,7 +11,8 @@ from db.tables import incidents as tables
 from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
-from subgraphs.incidents import enums, rules
+from resolvers.permissions import requires
+from subgraphs.incidents import enums, permissions, rules
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
 from subgraphs.incidents.loaders import IncidentByNumberLoader
 from subgraphs.incidents.types import Incident
@@ -69,7 +70,10 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Incidents of the tenant, newest first unless ordered otherwise.")
+    @strawberry.field(
+        description="Incidents of the tenant, newest first unless ordered otherwise.",
+        permission_classes=requires(permissions.VIEW),
+    )
     async def incidents(
         self,
         info: strawberry.Info,
@@ -81,11 +85,17 @@ class Query:
         query = filtered(select(Row.__table__).where(Row.tenant_id == ctx.tenant_id), filter)
         return await paginate(ctx.db, query, sort_order(order_by), pagination, Incident.from_row)
 
-    @strawberry.field(description="An incident by id; null when there is none.")
+    @strawberry.field(
+        description="An incident by id; null when there is none.",
+        permission_classes=requires(permissions.VIEW),
+    )
     async def incident(self, info: strawberry.Info, id: strawberry.ID) -> Incident | None:
         return await Incident.resolve_reference(info, id)
 
-    @strawberry.field(description="An incident by its human number (INC-1042 or 1042).")
+    @strawberry.field(
+        description="An incident by its human number (INC-1042 or 1042).",
+        permission_classes=requires(permissions.VIEW),
+    )
     async def incident_by_number(self, info: strawberry.Info, number: str) -> Incident | None:
         value = rules.parse_number(number)
         row = await info.context.loaders.get(IncidentByNumberLoader).load(value) if value else None

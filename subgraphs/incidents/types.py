@@ -10,7 +10,8 @@ import strawberry
 from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
 from resolvers.loaders import load_by_id
-from subgraphs.incidents import enums, rules
+from resolvers.permissions import check
+from subgraphs.incidents import enums, permissions, rules
 from subgraphs.incidents.loaders import (
     ChangesByIncidentIdLoader,
     CommentsByIncidentIdLoader,
@@ -155,5 +156,6 @@ class Incident:
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Incident | None:
+        check(info.context.principal, permissions.VIEW)
         row = await load_by_id(info.context, IncidentByIdLoader, id)
         return cls.from_row(row) if row else None

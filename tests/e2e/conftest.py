@@ -82,8 +82,15 @@ def seeded(e2e_database_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_env(e2e_database_url: str, seeded: str) -> dict[str, str]:
-    return {"DATABASE_URL": e2e_database_url, "OPSGRAPH_DEFAULT_TENANT": seeded}
+def server_env(
+    e2e_database_url: str, seeded: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """Shared by every server process of the run: one database, one issuer key."""
+    return {
+        "DATABASE_URL": e2e_database_url,
+        "OPSGRAPH_DEFAULT_TENANT": seeded,
+        "OPSGRAPH_DATA_DIR": str(tmp_path_factory.mktemp("e2e-data")),
+    }
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.ids import parse_id
-from subgraphs.incidents import service
+from resolvers.permissions import requires
+from subgraphs.incidents import permissions, service
 from subgraphs.incidents.inputs import AddCommentInput
 from subgraphs.incidents.mutations.common import changed
 from subgraphs.incidents.types import IncidentComment
@@ -13,7 +14,8 @@ from subgraphs.incidents.types import IncidentComment
 
 @strawberry.mutation(
     description="Comment on an incident. NOT_FOUND for an unknown incident; BAD_USER_INPUT for "
-    "an empty or over-long body."
+    "an empty or over-long body.",
+    permission_classes=requires(permissions.UPDATE),
 )
 async def add_comment(
     info: strawberry.Info, incident_id: strawberry.ID, input: AddCommentInput

@@ -5,14 +5,16 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.ids import parse_id
-from subgraphs.incidents import service
+from resolvers.permissions import requires
+from subgraphs.incidents import permissions, service
 from subgraphs.incidents.mutations.common import changed
 from subgraphs.incidents.types import Incident
 
 
 @strawberry.mutation(
     description="Assign an incident to a user. NOT_FOUND for an unknown incident; CONFLICT "
-    "when it is CLOSED or CANCELLED."
+    "when it is CLOSED or CANCELLED.",
+    permission_classes=requires(permissions.ASSIGN),
 )
 async def assign_incident(
     info: strawberry.Info, id: strawberry.ID, user_id: strawberry.ID

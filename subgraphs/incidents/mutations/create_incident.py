@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.ids import parse_id
-from subgraphs.incidents import service
+from resolvers.permissions import requires
+from subgraphs.incidents import permissions, service
 from subgraphs.incidents.inputs import CreateIncidentInput
 from subgraphs.incidents.mutations.common import changed
 from subgraphs.incidents.types import Incident
@@ -17,7 +18,8 @@ def _optional_id(value: strawberry.ID | None, name: str):  # type: ignore[no-unt
 
 @strawberry.mutation(
     description="Open an incident. BAD_USER_INPUT for an empty or over-long title; CONFLICT "
-    "when an incident with the same source and externalId exists."
+    "when an incident with the same source and externalId exists.",
+    permission_classes=requires(permissions.CREATE),
 )
 async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> Incident:
     ctx = info.context

@@ -7,7 +7,8 @@ from typing import Any
 import strawberry
 
 from resolvers.ids import parse_id
-from subgraphs.incidents import service
+from resolvers.permissions import requires
+from subgraphs.incidents import permissions, service
 from subgraphs.incidents.inputs import UpdateIncidentInput
 from subgraphs.incidents.mutations.common import changed
 from subgraphs.incidents.types import Incident
@@ -19,7 +20,8 @@ def _given(value: Any) -> Any:
 
 @strawberry.mutation(
     description="Change an incident. Omitted fields stay; an illegal status transition or a "
-    "change to a CLOSED/CANCELLED incident is a CONFLICT error and changes nothing."
+    "change to a CLOSED/CANCELLED incident is a CONFLICT error and changes nothing.",
+    permission_classes=requires(permissions.UPDATE),
 )
 async def update_incident(
     info: strawberry.Info, id: strawberry.ID, input: UpdateIncidentInput

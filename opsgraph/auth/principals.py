@@ -1,0 +1,83 @@
+"""From request headers to the principal: a validated bearer token, or — where the settings
+allow it (development) — an anonymous principal acting in the default or named tenant."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from opsgraph.auth.errors import AuthError
+from opsgraph.auth.tokens import TokenValidator
+from resolvers.principal import Principal
+
+TENANT_HEADER = "x-opsgraph-tenant"
+TenantLookup = Callable[[str], Awaitable[uuid.UUID | None]]
+
+
+class Refused(Exception):
+    """The request cannot proceed: HTTP status, error code and a message for the client."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class Authenticator:
+    def __init__(
+        self,
+        validator: TokenValidator,
+        lookup: TenantLookup,
+        *,
+        default_tenant: str,
+        anonymous_role: str | None,
+    ) -> None:
+        self.validator = validator
+        self.lookup = lookup
+        self.default_tenant = default_tenant
+        self.anonymous_role = anonymous_role
+
+    async def principal(self, headers: Mapping[str, str]) -> Principal:
+        authorization = headers.get("authorization")
+        named = headers.get(TENANT_HEADER)
+        if authorization is None:
+            return await self._anonymous(named)
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Refused(401, "UNAUTHENTICATED", "Authorization must be 'Bearer <token>'")
+        try:
+            claims = await self.validator.validate(token.strip())
+        except AuthError as error:
+            raise Refused(401, "UNAUTHENTICATED", error.message) from None
+        return await self._from_claims(claims, named)
+
+    async def _tenant(self, reference: str) -> uuid.UUID:
+        tenant_id = await self.lookup(reference) if len(reference) <= 100 else None
+        if tenant_id is None:
+            raise Refused(401, "UNAUTHENTICATED", f"Unknown tenant {reference[:100]!r}")
+        return tenant_id
+
+    async def _anonymous(self, named: str | None) -> Principal:
+        if self.anonymous_role is None:
+            raise Refused(401, "UNAUTHENTICATED", "Authentication required: send a bearer token")
+        tenant_id = await self._tenant(named or self.default_tenant)
+        return Principal.with_roles(tenant_id, frozenset({self.anonymous_role}))
+
+    async def _from_claims(self, claims: dict[str, Any], named: str | None) -> Principal:
+        reference = claims.get("tenant_id")
+        if not isinstance(reference, str):
+            raise Refused(401, "UNAUTHENTICATED", "Token names no tenant (claim tenant_id)")
+        tenant_id = await self._tenant(reference)
+        if named is not None and await self._tenant(named) != tenant_id:
+            raise Refused(403, "FORBIDDEN", "The token belongs to another tenant")
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise Refused(401, "UNAUTHENTICATED", "Token claim roles must be a list of names")
+        subject = str(claims["sub"])
+        try:
+            user_id: uuid.UUID | None = uuid.UUID(subject)
+        except ValueError:
+            user_id = None
+        return Principal.with_roles(
+            tenant_id, frozenset(roles), user_id=user_id, subject=subject, authenticated=True
+        )

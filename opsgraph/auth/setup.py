@@ -1,0 +1,53 @@
+"""Building the request authenticator from the settings: the configured OIDC issuer (keys by
+discovery), or OpsGraph's own development issuer (keys in the data directory)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from opsgraph.auth.issuer import DevIssuer
+from opsgraph.auth.keys import DiscoveredKeys, KeySource, StaticKeys
+from opsgraph.auth.principals import Authenticator, TenantLookup
+from opsgraph.auth.tokens import TokenPolicy, TokenValidator
+from opsgraph.settings import Settings
+
+
+@dataclass
+class Auth:
+    authenticator: Authenticator
+    dev_issuer: DevIssuer | None
+    client: httpx.AsyncClient | None
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+
+
+def dev_issuer(settings: Settings) -> DevIssuer:
+    return DevIssuer(settings.data_dir, settings.token_issuer, settings.oidc_audience)
+
+
+def build_auth(settings: Settings, lookup: TenantLookup) -> Auth:
+    policy = TokenPolicy(
+        issuer=settings.token_issuer,
+        audience=settings.oidc_audience,
+        algorithms=settings.jwt_algorithms,
+    )
+    issuer: DevIssuer | None = None
+    client: httpx.AsyncClient | None = None
+    keys: KeySource
+    if settings.oidc_issuer:
+        client = httpx.AsyncClient()
+        keys = DiscoveredKeys(settings.oidc_issuer, client)
+    else:
+        issuer = dev_issuer(settings)
+        keys = StaticKeys(issuer.public_keys())
+    authenticator = Authenticator(
+        TokenValidator(policy, keys),
+        lookup,
+        default_tenant=settings.default_tenant,
+        anonymous_role=settings.anonymous_role,
+    )
+    return Auth(authenticator, issuer, client)

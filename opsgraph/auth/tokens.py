@@ -1,0 +1,95 @@
+"""Validating bearer tokens. One path for every issuer: signature with a key from the key
+source, then `iss`, `aud`, `exp`, `nbf` with a small clock-skew allowance.
+
+Refused outright: algorithms outside the configured asymmetric list (so no `none`, no HS*
+key-confusion with a public key), and headers that bring their own keys (`jwk`, `jku`,
+`x5u`, `x5c`) — keys only ever come from the configured issuer."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwt import JWTClaimsRegistry
+
+from opsgraph.auth.errors import AuthError
+from opsgraph.auth.keys import KeySource
+
+ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"})
+KEY_CARRYING_HEADERS = ("jwk", "jku", "x5u", "x5c")
+MAX_TOKEN_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    issuer: str
+    audience: str
+    algorithms: tuple[str, ...] = ("RS256",)
+    leeway_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        unsafe = set(self.algorithms) - ASYMMETRIC
+        if unsafe or not self.algorithms:
+            raise ValueError(f"only asymmetric JWT algorithms are allowed, not {sorted(unsafe)}")
+
+
+class TokenValidator:
+    def __init__(self, policy: TokenPolicy, keys: KeySource) -> None:
+        self.policy = policy
+        self.keys = keys
+
+    async def validate(self, token: str) -> dict[str, Any]:
+        """The token's claims, or AuthError saying what is wrong with it."""
+        header = self._header(token)
+        algorithm = header.get("alg")
+        if algorithm not in self.policy.algorithms:
+            raise AuthError(f"Token algorithm {algorithm!r} is not accepted")
+        if any(name in header for name in KEY_CARRYING_HEADERS):
+            raise AuthError("Token headers must not carry keys")
+        kid = header.get("kid")
+        keys = await self.keys.key_set(kid if isinstance(kid, str) else None)
+        try:
+            decoded = jwt.decode(token, keys, algorithms=list(self.policy.algorithms))
+        except JoseError as error:
+            raise AuthError(_describe(error)) from None
+        claims = decoded.claims
+        registry = JWTClaimsRegistry(
+            leeway=self.policy.leeway_seconds,
+            iss={"essential": True, "value": self.policy.issuer},
+            aud={"essential": True, "value": self.policy.audience},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except JoseError as error:
+            raise AuthError(_describe(error)) from None
+        return claims
+
+    @staticmethod
+    def _header(token: str) -> dict[str, Any]:
+        if len(token) > MAX_TOKEN_BYTES or token.count(".") != 2:
+            raise AuthError("Malformed token")
+        encoded = token.split(".", 1)[0]
+        try:
+            header = orjson.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+        except (ValueError, binascii.Error, orjson.JSONDecodeError):
+            raise AuthError("Malformed token") from None
+        if not isinstance(header, dict):
+            raise AuthError("Malformed token")
+        return header
+
+
+def _describe(error: JoseError) -> str:
+    name = type(error).__name__
+    return {
+        "ExpiredTokenError": "Token has expired",
+        "BadSignatureError": "Token signature is invalid",
+        "InvalidKeyIdError": "Token was signed with an unknown key",
+        "MissingKeyError": "Token was signed with an unknown key",
+    }.get(name, f"Token is invalid ({error.error})")

@@ -1,0 +1,48 @@
+"""Who is asking: the principal built once per request (or WebSocket connection) and handed to
+every subgraph fetch, and the permissions its roles grant."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+# Permission names are `<domain>:<action>`; domains add theirs as they arrive.
+BUILTIN_ROLES: dict[str, frozenset[str]] = {
+    "viewer": frozenset({"incident:view", "identity:view"}),
+    "operator": frozenset({
+        "incident:view", "incident:create", "incident:update", "incident:assign",
+        "identity:view", "pii:view",
+    }),
+    "admin": frozenset({
+        "incident:view", "incident:create", "incident:update", "incident:assign",
+        "incident:delete", "identity:view", "identity:manage", "pii:view", "audit:view",
+        "admin:*",
+    }),
+}  # fmt: skip
+
+
+def permissions_for(roles: frozenset[str]) -> frozenset[str]:
+    """The union of what the roles grant; unknown roles grant nothing."""
+    granted: set[str] = set()
+    for role in roles:
+        granted |= BUILTIN_ROLES.get(role, frozenset())
+    return frozenset(granted)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller. `authenticated` is False for a request without a token."""
+
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    subject: str | None = None
+    roles: frozenset[str] = frozenset()
+    permissions: frozenset[str] = field(default=frozenset())
+    authenticated: bool = False
+
+    @classmethod
+    def with_roles(cls, tenant_id: uuid.UUID, roles: frozenset[str], **kwargs: object) -> Principal:
+        return cls(tenant_id=tenant_id, roles=roles, permissions=permissions_for(roles), **kwargs)  # type: ignore[arg-type]
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
