@@ -8,6 +8,7 @@ from router.composition.model import (
     CompositionError,
     CompositionIssue,
     EntityKey,
+    FieldJoin,
     FieldMetadata,
     KeyField,
     SubgraphSource,
@@ -16,11 +17,13 @@ from router.composition.model import (
     TypeMetadata,
 )
 from router.composition.printer import print_api_schema
+from router.composition.supergraph_sdl import print_supergraph
 
 __all__ = [
     "CompositionError",
     "CompositionIssue",
     "EntityKey",
+    "FieldJoin",
     "FieldMetadata",
     "KeyField",
     "SubgraphSource",
@@ -29,4 +32,5 @@ __all__ = [
     "TypeMetadata",
     "compose",
     "print_api_schema",
+    "print_supergraph",
 ]

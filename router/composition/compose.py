@@ -5,11 +5,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from graphql import DocumentNode, GraphQLError, build_ast_schema, validate_schema
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    TypeDefinitionNode,
+    build_ast_schema,
+    validate_schema,
+)
 
+from router.composition.field_set_rules import check_field_sets
+from router.composition.inaccessible import api_definitions
 from router.composition.merge import merge_types
 from router.composition.model import CompositionError, CompositionIssue, SubgraphSource, Supergraph
 from router.composition.reader import SubgraphSchema, read_subgraph
+from router.composition.satisfiability import check_satisfiability
 
 
 def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
@@ -31,11 +41,37 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
         subgraph = read_subgraph(source.name, source.sdl, issues)
         if subgraph is not None:
             subgraphs.append(subgraph)
+    if issues:
+        raise CompositionError(issues)
+    check_field_sets(subgraphs, issues)
     definitions, metadata = merge_types(subgraphs, issues)
     if "Query" not in metadata:
         issues.append(CompositionIssue("NO_QUERIES", "No subgraph defines a Query root field"))
     if issues:
         raise CompositionError(issues)
+    check_satisfiability(metadata, issues)
+    inaccessible = frozenset(c for subgraph in subgraphs for c in subgraph.inaccessible)
+    visible = api_definitions(definitions, inaccessible, issues)
+    if issues:
+        raise CompositionError(issues)
+    tags: dict[str, list[str]] = {}
+    for subgraph in subgraphs:
+        for coordinate, names_ in subgraph.tags.items():
+            known = tags.setdefault(coordinate, [])
+            known.extend(name for name in names_ if name not in known)
+    return Supergraph(
+        schema=_build(visible),
+        types=metadata,
+        subgraphs=tuple(names),
+        version=_version(ordered),
+        supergraph_schema=_build(definitions),
+        inaccessible=inaccessible,
+        tags={coordinate: tuple(names_) for coordinate, names_ in tags.items()},
+        urls={source.name: source.url for source in ordered if source.url is not None},
+    )
+
+
+def _build(definitions: list[TypeDefinitionNode]) -> GraphQLSchema:
     try:
         schema = build_ast_schema(DocumentNode(definitions=tuple(definitions)))
     except (TypeError, GraphQLError) as error:
@@ -45,12 +81,7 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
         raise CompositionError(
             [CompositionIssue("INVALID_API_SCHEMA", error.message) for error in schema_errors]
         )
-    return Supergraph(
-        schema=schema,
-        types=metadata,
-        subgraphs=tuple(names),
-        version=_version(ordered),
-    )
+    return schema
 
 
 def _version(sources: Sequence[SubgraphSource]) -> str:

@@ -1,9 +1,10 @@
-"""How one subgraph spells the Federation 2 machinery it imports through ``@link``.
+"""How one subgraph spells the Federation machinery it uses.
 
 A Federation 2 subgraph says ``@link(url: ".../federation/v2.x", import: ["@key", ...])``;
 imported directives keep their bare (or ``as:``-renamed) name, the others are reachable only
-as ``federation__<name>``. Reading the names from the link, instead of assuming ``@key``,
-keeps composition correct for subgraphs written with any Federation 2 library.
+as ``federation__<name>``. A subgraph without that link is Federation 1 style: the directives
+have their bare names. Reading the names from the link, instead of assuming ``@key``, keeps
+composition correct for subgraphs written with any Federation library.
 """
 
 from __future__ import annotations
@@ -33,16 +34,56 @@ FEDERATION_ROOT_FIELDS = frozenset({"_entities", "_service"})
 # subgraph machinery (federation, tagging, auth hints) and is dropped from the API schema.
 API_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf"})
 
+# Federation directives this router composes and plans for.
+SUPPORTED_DIRECTIVES = frozenset(
+    {
+        "key",
+        "shareable",
+        "external",
+        "requires",
+        "provides",
+        "override",
+        "inaccessible",
+        "tag",
+        "extends",
+    }
+)
+
+# Federation directives this router does not implement. Composition refuses a subgraph that
+# applies one (``UNSUPPORTED_FEATURE``): serving it while ignoring the directive would give
+# wrong answers (or, for the access-control ones, leak data).
+UNSUPPORTED_DIRECTIVES = frozenset(
+    {
+        "interfaceObject",
+        "composeDirective",
+        "context",
+        "fromContext",
+        "authenticated",
+        "requiresScopes",
+        "policy",
+        "cost",
+        "listSize",
+    }
+)
+
+# The directive names a Federation 1 subgraph may use, spelled bare.
+_FEDERATION_1_DIRECTIVES = frozenset(
+    {"key", "external", "requires", "provides", "extends", "shareable", "inaccessible", "tag"}
+)
+
 
 @dataclass(frozen=True, slots=True)
 class FederationNames:
     """Local names of the federation directives and types used by one subgraph."""
 
-    key: str
-    shareable: str
-    external: str
+    # Local directive name → canonical federation directive name (``key``, ``requires``...).
+    directives: dict[str, str]
     imported_types: frozenset[str]
     is_federation_2: bool
+
+    def canonical(self, local_name: str) -> str | None:
+        """The federation directive a local name stands for, or ``None`` for other directives."""
+        return self.directives.get(local_name)
 
     def is_federation_type(self, name: str) -> bool:
         """Whether a type definition belongs to the federation machinery, not the API."""
@@ -59,41 +100,32 @@ def read_federation_names(document: DocumentNode) -> FederationNames:
         if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
             continue
         for directive in definition.directives or ():
-            url = _string_argument(directive, "url")
+            url = string_argument(directive, "url")
             if url is not None and url.startswith(FEDERATION_SPEC_PREFIX):
                 return _names_from_link(directive)
-    # Without a link the SDL is Federation 1 style; bare names are the only spelling.
     return FederationNames(
-        key="key",
-        shareable="shareable",
-        external="external",
+        directives={name: name for name in _FEDERATION_1_DIRECTIVES},
         imported_types=frozenset(),
         is_federation_2=False,
     )
 
 
 def _names_from_link(link: DirectiveNode) -> FederationNames:
-    prefix = (_string_argument(link, "as") or "federation") + "__"
-    renamed: dict[str, str] = {}
+    prefix = (string_argument(link, "as") or "federation") + "__"
+    directives: dict[str, str] = {
+        prefix + name: name for name in SUPPORTED_DIRECTIVES | UNSUPPORTED_DIRECTIVES
+    }
     imported_types: set[str] = set()
     for item in _list_argument(link, "import"):
         name, alias = _import_item(item)
         if name is None:
             continue
         if name.startswith("@"):
-            renamed[name[1:]] = (alias or name)[1:]
+            directives[(alias or name)[1:]] = name[1:]
         else:
             imported_types.add(alias or name)
-
-    def local(directive: str) -> str:
-        return renamed.get(directive, prefix + directive)
-
     return FederationNames(
-        key=local("key"),
-        shareable=local("shareable"),
-        external=local("external"),
-        imported_types=frozenset(imported_types),
-        is_federation_2=True,
+        directives=directives, imported_types=frozenset(imported_types), is_federation_2=True
     )
 
 
@@ -110,7 +142,8 @@ def _import_item(item: ConstValueNode) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _string_argument(directive: DirectiveNode, name: str) -> str | None:
+def string_argument(directive: DirectiveNode, name: str) -> str | None:
+    """The string value of argument ``name`` of ``directive``, if given as a string."""
     for argument in directive.arguments or ():
         if argument.name.value == name and isinstance(argument.value, StringValueNode):
             return argument.value.value

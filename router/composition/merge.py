@@ -1,8 +1,11 @@
 """Merge the normalised subgraph types into API type definitions plus ownership metadata.
 
-Rules of this cut: object and interface types take the union of their fields (a field
-resolved by several subgraphs must be shareable there), field types must agree, arguments and
-input types are intersected, enum values and union members are united, descriptions are kept.
+Federation 2 rules: object and interface types take the union of their fields (a field
+resolved by several subgraphs must be shareable there, ``@override(from:)`` takes a field
+away from its source), field types must agree, arguments and input types are intersected,
+union members are united, enums are merged by usage (see :mod:`router.composition.enums`)
+and descriptions are kept. ``@inaccessible`` elements stay in the merged definitions; the
+API schema is filtered from them later.
 """
 
 from __future__ import annotations
@@ -27,8 +30,17 @@ from graphql import (
     print_ast,
 )
 
-from router.composition.model import CompositionIssue, FieldMetadata, TypeKind, TypeMetadata
+from router.composition.enums import merge_enums
+from router.composition.field_set import parse_field_set
+from router.composition.model import (
+    CompositionIssue,
+    FieldJoin,
+    FieldMetadata,
+    TypeKind,
+    TypeMetadata,
+)
 from router.composition.reader import SubgraphSchema, SubgraphType
+from router.composition.spelling import named_type, quoted
 
 Definition = tuple[str, SubgraphType]
 
@@ -56,7 +68,7 @@ def merge_types(
         node, meta = _merge_type(name, kinds.pop(), definitions, possible.get(name, {}), issues)
         nodes.append(node)
         metadata[name] = meta
-    return nodes, metadata
+    return merge_enums(nodes, metadata, issues), metadata
 
 
 def _possible_types(by_name: dict[str, list[Definition]]) -> dict[str, dict[str, frozenset[str]]]:
@@ -88,7 +100,17 @@ def _merge_type(
     description = next((d.description for _, d in definitions if d.description), None)
     directives = next((tuple(d.directives) for _, d in definitions if d.directives), ())
     name_node = NameNode(value=name)
-    meta = TypeMetadata(name=name, kind=kind, defined_in=defined_in, possible_types=possible)
+    extension_in = frozenset(sg for sg, d in definitions if d.is_extension)
+    meta = TypeMetadata(
+        name=name,
+        kind=kind,
+        defined_in=defined_in,
+        possible_types=possible,
+        extension_in=extension_in,
+        enum_values={sg: frozenset(d.enum_values) for sg, d in definitions}
+        if kind is TypeKind.ENUM
+        else {},
+    )
     node: TypeDefinitionNode
     # Only object and interface types carry field ownership and keys; other kinds keep `meta`.
     if kind in (TypeKind.OBJECT, TypeKind.INTERFACE):
@@ -113,6 +135,8 @@ def _merge_type(
             fields=field_meta,
             keys=keys,
             possible_types=possible,
+            extension_in=extension_in,
+            implements={sg: tuple(d.interfaces) for sg, d in definitions if d.interfaces},
         )
     elif kind is TypeKind.INPUT:
         node = InputObjectTypeDefinitionNode(
@@ -162,7 +186,10 @@ def _merge_output_fields(
     for field_name, found in occurrences.items():
         coordinate = f"{type_name}.{field_name}"
         _check_same_type(coordinate, [(sg, node) for sg, node, _ in found], issues)
-        resolving = [sg for sg, _, d in found if field_name not in d.external_fields]
+        overridden = {d.overrides[field_name] for _, _, d in found if field_name in d.overrides}
+        resolving = [
+            sg for sg, _, d in found if field_name not in d.external_fields and sg not in overridden
+        ]
         shareable = [sg for sg, _, d in found if d.is_shareable(field_name)]
         if kind is TypeKind.OBJECT:
             _check_sharing(coordinate, resolving, shareable, [sg for sg, _, _ in found], issues)
@@ -186,6 +213,26 @@ def _merge_output_fields(
             resolvable_in=frozenset(resolving),
             shareable_in=frozenset(shareable),
             external_in=frozenset(sg for sg, _, d in found if field_name in d.external_fields),
+            output_type=named_type(first.type),
+            joins={
+                sg: FieldJoin(
+                    external=field_name in d.external_fields,
+                    requires=d.requires.get(field_name),
+                    provides=d.provides.get(field_name),
+                    override=d.overrides.get(field_name),
+                )
+                for sg, _, d in found
+            },
+            requires={
+                sg: parse_field_set(d.requires[field_name])
+                for sg, _, d in found
+                if field_name in d.requires
+            },
+            provides={
+                sg: parse_field_set(d.provides[field_name])
+                for sg, _, d in found
+                if field_name in d.provides
+            },
         )
     return tuple(nodes), metadata
 
@@ -202,7 +249,7 @@ def _check_sharing(
             CompositionIssue(
                 "EXTERNAL_MISSING_ON_BASE",
                 f'Field "{coordinate}" is marked @external in all of its subgraphs '
-                f"({_quoted(defining)}); no subgraph resolves it",
+                f"({quoted(defining)}); no subgraph resolves it",
             )
         )
     elif len(resolving) > 1:
@@ -212,7 +259,7 @@ def _check_sharing(
                 CompositionIssue(
                     "INVALID_FIELD_SHARING",
                     f'Non-shareable field "{coordinate}" is resolved from several subgraphs: '
-                    f"{_quoted(resolving)}; it is not @shareable in {_quoted(not_shareable)}",
+                    f"{quoted(resolving)}; it is not @shareable in {quoted(not_shareable)}",
                 )
             )
 
@@ -254,7 +301,7 @@ def _merge_arguments(
                 CompositionIssue(
                     "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
                     f'Argument "{argument_coordinate}" is required in '
-                    f"{_quoted([sg for sg, _ in having])} but missing in {_quoted(missing)}",
+                    f"{quoted([sg for sg, _ in having])} but missing in {quoted(missing)}",
                 )
             )
     return tuple(merged)
@@ -270,7 +317,7 @@ def _merge_input_fields(
             CompositionIssue(
                 "EMPTY_MERGED_INPUT_TYPE",
                 f'Input type "{type_name}" has no field common to all of '
-                f"{_quoted([sg for sg, _ in definitions])}",
+                f"{quoted([sg for sg, _ in definitions])}",
             )
         )
     return merged
@@ -318,7 +365,3 @@ def _is_required(node: InputValueDefinitionNode) -> bool:
 
 def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
-
-
-def _quoted(subgraphs: Iterable[str]) -> str:
-    return ", ".join(f'"{sg}"' for sg in subgraphs)

@@ -1,8 +1,8 @@
 """Plain data produced by composition: the supergraph and its ownership metadata.
 
-Everything here is a frozen dataclass so the planner (and later Federation 2 features
-such as ``@requires``/``@provides``/``@override``) can read ownership facts without
-touching graphql-core AST nodes. New facts are added as new fields with defaults.
+Everything here is a frozen dataclass so the planner and the supergraph printer can read
+ownership facts (keys, ``@requires``/``@provides``/``@override``, per-subgraph membership)
+without touching graphql-core AST nodes. New facts are added as new fields with defaults.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ class SubgraphSource:
 
     name: str
     sdl: str
+    # Where the subgraph serves GraphQL over HTTP; ``None`` when it runs in-process.
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +69,34 @@ class EntityKey:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldJoin:
+    """How one subgraph declares a field: what ``@join__field`` records for it."""
+
+    external: bool = False
+    requires: str | None = None
+    provides: str | None = None
+    override: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FieldMetadata:
     """Who can resolve one field of an object or interface type."""
 
     type_name: str
     name: str
-    # Subgraphs that define the field and can resolve it (i.e. not ``@external`` there).
+    # Subgraphs that define the field and can resolve it (not ``@external`` there, and not
+    # taken over by another subgraph's ``@override(from:)``).
     resolvable_in: frozenset[str]
     shareable_in: frozenset[str] = frozenset()
     external_in: frozenset[str] = frozenset()
+    # The named type the field returns (also for fields hidden by ``@inaccessible``).
+    output_type: str = ""
+    # Every subgraph that declares the field, with its federation directives.
+    joins: Mapping[str, FieldJoin] = field(default_factory=dict)
+    # Per resolving subgraph, the ``@requires`` field set that must be in the representation.
+    requires: Mapping[str, tuple[KeyField, ...]] = field(default_factory=dict)
+    # Per subgraph, the ``@provides`` field set it resolves below this field.
+    provides: Mapping[str, tuple[KeyField, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +111,12 @@ class TypeMetadata:
     keys: Mapping[str, tuple[EntityKey, ...]] = field(default_factory=dict)
     # For interfaces and unions: per subgraph, the object types it knows as possible types.
     possible_types: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Subgraphs that only extend the type (``extend type`` / ``@extends``).
+    extension_in: frozenset[str] = frozenset()
+    # Objects and interfaces: per subgraph, the interfaces it says the type implements.
+    implements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Enums: per subgraph, the values it defines.
+    enum_values: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def is_entity(self) -> bool:
@@ -110,6 +137,14 @@ class Supergraph:
     subgraphs: tuple[str, ...]
     # Stable digest of the subgraph SDLs; part of every plan/document cache key.
     version: str
+    # The whole composed schema, ``@inaccessible`` elements included (``schema`` hides them).
+    supergraph_schema: GraphQLSchema | None = None
+    # Coordinates hidden by ``@inaccessible``: ``Type``, ``Type.field``, ``Type.field(arg:)``.
+    inaccessible: frozenset[str] = frozenset()
+    # ``@tag`` names per coordinate (``""`` is the schema itself).
+    tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Routing URL per subgraph, for the ``join__Graph`` enum of the supergraph SDL.
+    urls: Mapping[str, str] = field(default_factory=dict)
 
     def field(self, type_name: str, field_name: str) -> FieldMetadata | None:
         """Metadata of ``type_name.field_name`` or ``None`` when no subgraph defines it."""

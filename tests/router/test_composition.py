@@ -240,9 +240,3 @@ def test_fed1_style_extensions_fold_into_the_type() -> None:
 
     assert supergraph.types["User"].fields["nick"].resolvable_in == frozenset({"b"})
     assert supergraph.types["User"].resolvable_keys("b")[0].fields == "id"
-
-
-def test_subgraph_without_federation_2_link_is_rejected() -> None:
-    issues = issues_of(SubgraphSource("old", "type Query { a: Int }"))
-
-    assert [code for code, _ in issues] == ["UNSUPPORTED_FEDERATION_VERSION", "NO_QUERIES"]
