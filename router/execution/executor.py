@@ -17,7 +17,7 @@ from graphql import GraphQLSchema, execute_sync, parse
 
 from router.execution.errors import subgraph_error
 from router.execution.transport import SubgraphRequest, SubgraphResponse, Transport, failure
-from router.execution.tree import Path, deep_merge, key_values, objects_at
+from router.execution.tree import Path, deep_merge, key_values, objects_at, required_values
 from router.planning import (
     FetchNode,
     FlattenNode,
@@ -57,7 +57,7 @@ class PlanExecution:
         elif isinstance(node, ParallelNode):
             await asyncio.gather(*(self.run(child) for child in node.nodes))
         elif isinstance(node, FlattenNode):
-            await self._entities(node.path, node.node)
+            await self._entities(node.paths, node.node)
         elif isinstance(node, IntrospectionNode):
             self._introspection(node)
         else:
@@ -76,18 +76,23 @@ class PlanExecution:
                 for key in fetch.response_keys:
                     self.errors.append(subgraph_error(error, (key,), fetch.subgraph))
 
-    async def _entities(self, path: tuple[str, ...], fetch: FetchNode) -> None:
-        keys = {entity.type_name: entity.key for entity in fetch.requires or ()}
+    async def _entities(self, paths: tuple[tuple[str, ...], ...], fetch: FetchNode) -> None:
+        entities = {entity.type_name: entity for entity in fetch.requires or ()}
         representations: list[dict[str, Any]] = []
         placements: list[list[tuple[dict[str, Any], Path]]] = []
         index: dict[bytes, int] = {}
-        for obj, at in objects_at(self.data, path):
+        found = (found for path in paths for found in objects_at(self.data, path))
+        for obj, at in found:
             type_name = obj.get("__typename")
-            key = keys.get(type_name) if isinstance(type_name, str) else None
-            values = key_values(obj, key) if key is not None else None
-            if values is None:
+            entity = entities.get(type_name) if isinstance(type_name, str) else None
+            values = key_values(obj, entity.key) if entity is not None else None
+            if entity is None or values is None:
                 continue
-            representation = {"__typename": type_name, **values}
+            representation = {
+                "__typename": type_name,
+                **values,
+                **required_values(obj, entity.required),
+            }
             identity = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
             position = index.get(identity)
             if position is None:
@@ -100,12 +105,12 @@ class PlanExecution:
         variables = self._variables(fetch)
         variables[fetch.representations_variable] = representations
         response = await self._send(fetch, variables)
-        entities = (response.data or {}).get("_entities")
-        if isinstance(entities, list):
-            for position, entity in enumerate(entities[: len(placements)]):
-                if isinstance(entity, dict):
+        answers = (response.data or {}).get("_entities")
+        if isinstance(answers, list):
+            for position, answer in enumerate(answers[: len(placements)]):
+                if isinstance(answer, dict):
                     for obj, _ in placements[position]:
-                        deep_merge(obj, entity)
+                        deep_merge(obj, answer)
         for error in response.errors:
             self._entity_error(error, placements, fetch.subgraph)
 

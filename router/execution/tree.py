@@ -64,3 +64,21 @@ def key_values(obj: dict[str, Any], key: tuple[KeyField, ...]) -> dict[str, Any]
                 return None
         values[key_field.name] = value
     return values
+
+
+def required_values(obj: dict[str, Any], fields: tuple[KeyField, ...]) -> dict[str, Any]:
+    """The ``@requires`` fields of ``obj`` for a representation: nulls and lists kept as is."""
+    return {
+        key_field.name: _selected(obj.get(key_field.name), key_field.children)
+        for key_field in fields
+    }
+
+
+def _selected(value: Any, children: tuple[KeyField, ...]) -> Any:
+    if not children or value is None:
+        return value
+    if isinstance(value, list):
+        return [_selected(item, children) for item in value]
+    if isinstance(value, dict):
+        return required_values(value, children)
+    return value

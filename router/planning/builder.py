@@ -1,9 +1,11 @@
 """Split a normalised operation into fetch groups, one per subgraph request.
 
-Inside a fetch to subgraph S at type T, a field S can resolve stays in the fetch; a field S
-cannot resolve on an entity makes S return the entity's ``__typename`` and key, and moves the
-field into a dependent ``_entities`` group of the owning subgraph at that response path.
-Dependent groups can have their own dependents, which is how A → B → A chains form.
+Inside a fetch to subgraph S at type T, a field S can resolve (or that a parent field's
+``@provides`` hands it) stays in the fetch; a field S cannot resolve on an entity makes S
+return the entity's ``__typename`` and key, and moves the field into a dependent
+``_entities`` group of the owning subgraph at that response path. Dependent groups can have
+their own dependents, which is how A → B → A chains form, and how a field's ``@requires``
+fields or a key known to a third subgraph ("key mashup") are fetched before it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from graphql import (
 )
 
 from router.composition import EntityKey, KeyField, Supergraph, TypeKind
+from router.composition.field_set import merge_field_sets
+from router.composition.routes import EntityRoute, can_provide, direct_route, entity_routes
 from router.planning.errors import PlanningError
+from router.planning.nodes import RequiredEntity
 from router.planning.operation import Field, Fragment, Selection
 from router.planning.scope import Scope, key_field_node
 
@@ -47,10 +52,17 @@ class FetchGroup:
 
     subgraph: str
     path: tuple[str, ...]
-    requires: dict[str, tuple[KeyField, ...]] | None = None
+    requires: dict[str, RequiredEntity] | None = None
     selections: list[SelectionNode] = field(default_factory=list)
     parts: dict[str, EntityPart] = field(default_factory=dict)
     dependents: list[FetchGroup] = field(default_factory=list)
+    # Further paths whose representations this entity fetch also takes (merged siblings).
+    merged_paths: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """Every response path the representations of this fetch are collected at."""
+        return (self.path, *self.merged_paths)
 
     def entity_selections(self) -> list[SelectionNode]:
         """What goes inside ``_entities(...)``: one inline fragment per entity type."""
@@ -142,7 +154,7 @@ class GroupBuilder:
         meta = self.supergraph.field(scope.type_name, selected.name)
         if meta is None:
             raise PlanningError(f'No subgraph defines "{scope.type_name}.{selected.name}"')
-        if group.subgraph in meta.resolvable_in:
+        if group.subgraph in meta.resolvable_in or scope.provides(selected.name):
             out.append(self._field_node(group, scope, selected))
             return
         if self._is_abstract(scope.type_name):
@@ -151,15 +163,34 @@ class GroupBuilder:
                 narrowed = Fragment(type_name, (), (selected,))
                 self._fragment(group, scope, narrowed, out, conditions)
             return
-        target, key = self._choose_target(group, scope, selected)
-        scope.inject_key(key)
-        dependent = self._dependent(group, target, scope.path)
-        part = dependent.parts.get(scope.type_name)
-        if part is None:
-            part = EntityPart(Scope(scope.type_name, scope.path))
-            dependent.parts[scope.type_name] = part
-            assert dependent.requires is not None
-            dependent.requires[scope.type_name] = key.selection
+        route = self._choose_route(group, scope, selected)
+        type_name = scope.type_name
+        parent = group
+        if route.via is not None and route.via_key is not None:
+            # Key mashup: the intermediate subgraph turns a key we have into the one we need.
+            scope.inject_fields(route.via_key.selection, typename=True)
+            parent = self._dependent(group, route.via, scope.path, type_name, route.via_key)
+            parent.parts[type_name].scope.inject_fields(route.key.selection)
+        else:
+            scope.inject_fields(route.key.selection, typename=True)
+        required = meta.requires.get(route.target, ())
+        for required_field in required:
+            if can_provide(self.supergraph.types, type_name, (required_field,), group.subgraph):
+                scope.inject_fields((required_field,))
+                continue
+            # Fetched first from a subgraph resolving it; the target's fetch runs after that.
+            helper = direct_route(
+                self.supergraph.types, type_name, required_field.name, group.subgraph
+            )
+            assert helper is not None, "composition checked that @requires is reachable"
+            scope.inject_fields(helper.key.selection, typename=True)
+            if not (parent.subgraph == helper.target and parent.path == scope.path):
+                parent = self._dependent(parent, helper.target, scope.path, type_name, helper.key)
+            parent.parts[type_name].scope.inject_fields((required_field,))
+        dependent = self._dependent(
+            parent, route.target, scope.path, type_name, route.key, required
+        )
+        part = dependent.parts[type_name]
         moved: list[SelectionNode] = []
         self._field(dependent, part.scope, selected, moved, ())
         # Keep enclosing @skip/@include so the owning subgraph skips the work as well.
@@ -172,6 +203,7 @@ class GroupBuilder:
         if selected.selections:
             path = (*scope.path, selected.response_key, *("@",) * _list_depth(selected.output_type))
             child = Scope.for_selections(selected.type_name, path, selected.selections)
+            child.provided = self._provided_below(group, scope, selected)
             if self._is_abstract(selected.type_name):
                 child.inject_typename()
             inner: list[SelectionNode] = []
@@ -189,42 +221,63 @@ class GroupBuilder:
             selection_set=selection_set,
         )
 
-    def _choose_target(
+    def _provided_below(
         self, group: FetchGroup, scope: Scope, selected: Field
-    ) -> tuple[str, EntityKey]:
-        type_meta = self.supergraph.types[scope.type_name]
-        meta = type_meta.fields[selected.name]
+    ) -> tuple[KeyField, ...]:
+        """What ``group``'s subgraph resolves below ``selected`` thanks to ``@provides``."""
+        meta = self.supergraph.field(scope.type_name, selected.name)
+        own = meta.provides.get(group.subgraph, ()) if meta is not None else ()
+        inherited = scope.provided_children(selected.name)
+        return merge_field_sets(own, inherited)
+
+    def _choose_route(self, group: FetchGroup, scope: Scope, selected: Field) -> EntityRoute:
+        routes = entity_routes(
+            self.supergraph.types, scope.type_name, selected.name, group.subgraph
+        )
+        if not routes:
+            raise PlanningError(
+                f'Cannot plan "{scope.type_name}.{selected.name}" from subgraph '
+                f'"{group.subgraph}": no subgraph resolving it has a resolvable @key whose '
+                f'fields "{group.subgraph}" can provide'
+            )
         existing = {d.subgraph for d in group.dependents if d.path == scope.path}
         # Prefer a subgraph already fetched at this path: one request instead of two.
-        for target in sorted(meta.resolvable_in, key=lambda sg: (sg not in existing, sg)):
-            for key in type_meta.resolvable_keys(target):
-                if self._key_readable(scope.type_name, key.selection, group.subgraph):
-                    return target, key
-        raise PlanningError(
-            f'Cannot plan "{scope.type_name}.{selected.name}" from subgraph "{group.subgraph}": '
-            f"no subgraph resolving it ({', '.join(sorted(meta.resolvable_in))}) has a "
-            f'resolvable @key whose fields "{group.subgraph}" can provide'
-        )
-
-    def _key_readable(self, type_name: str, key: tuple[KeyField, ...], subgraph: str) -> bool:
-        for key_field in key:
-            meta = self.supergraph.field(type_name, key_field.name)
-            if meta is None or subgraph not in meta.resolvable_in:
-                return False
-            if key_field.children:
-                field_type = self.schema.get_type(type_name).fields[key_field.name].type  # type: ignore[union-attr]
-                child_type = _named(field_type)
-                if not self._key_readable(child_type, key_field.children, subgraph):
-                    return False
-        return True
+        return next((r for r in routes if r.via is None and r.target in existing), routes[0])
 
     @staticmethod
-    def _dependent(group: FetchGroup, target: str, path: tuple[str, ...]) -> FetchGroup:
-        for dependent in group.dependents:
-            if dependent.subgraph == target and dependent.path == path:
-                return dependent
-        dependent = FetchGroup(target, path, requires={})
-        group.dependents.append(dependent)
+    def _dependent(
+        group: FetchGroup,
+        target: str,
+        path: tuple[str, ...],
+        type_name: str,
+        key: EntityKey,
+        required: tuple[KeyField, ...] = (),
+    ) -> FetchGroup:
+        """The dependent of ``group`` fetching ``type_name`` from ``target`` by ``key``."""
+        dependent = next(
+            (
+                d
+                for d in group.dependents
+                if d.subgraph == target
+                and d.path == path
+                and d.requires is not None
+                and d.requires.get(type_name, RequiredEntity(type_name, key.selection)).key
+                == key.selection
+            ),
+            None,
+        )
+        if dependent is None:
+            dependent = FetchGroup(target, path, requires={})
+            group.dependents.append(dependent)
+        assert dependent.requires is not None
+        known = dependent.requires.get(type_name)
+        dependent.requires[type_name] = RequiredEntity(
+            type_name,
+            key.selection,
+            merge_field_sets(known.required if known else (), required),
+        )
+        if type_name not in dependent.parts:
+            dependent.parts[type_name] = EntityPart(Scope(type_name, path))
         return dependent
 
     def _is_abstract(self, type_name: str) -> bool:
@@ -269,10 +322,3 @@ def _list_depth(output_type: GraphQLOutputType) -> int:
             depth += 1
         current = current.of_type
     return depth
-
-
-def _named(output_type: GraphQLOutputType) -> str:
-    current = output_type
-    while isinstance(current, GraphQLNonNull | GraphQLList):
-        current = current.of_type
-    return current.name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from router.composition import KeyField
+from router.composition.field_set import print_field_set
 from router.planning.nodes import (
     FetchNode,
     FlattenNode,
@@ -33,7 +33,11 @@ def _format(node: PlanNode, depth: int, lines: list[str]) -> None:
     elif isinstance(node, IntrospectionNode):
         lines.append(f"{pad}Introspection {{ {node.selection} }},")
     elif isinstance(node, FlattenNode):
-        lines.append(f'{pad}Flatten(path: "{".".join(node.path)}") {{')
+        if len(node.paths) == 1:
+            lines.append(f'{pad}Flatten(path: "{".".join(node.paths[0])}") {{')
+        else:
+            paths = ", ".join(f'"{".".join(path)}"' for path in node.paths)
+            lines.append(f"{pad}Flatten(paths: [{paths}]) {{")
         _format(node.node, depth + 1, lines)
         lines.append(f"{pad}}},")
     else:
@@ -53,10 +57,9 @@ def _fetch(node: FetchNode) -> str:
 
 def _requires(requires: tuple[RequiredEntity, ...]) -> str:
     parts = [
-        f"... on {entity.type_name} {{ __typename {_key(entity.key)} }}" for entity in requires
+        f"... on {entity.type_name} {{ __typename {print_field_set(entity.key)}"
+        + (f" {print_field_set(entity.required)}" if entity.required else "")
+        + " }"
+        for entity in requires
     ]
     return "{ " + " ".join(parts) + " }"
-
-
-def _key(fields: tuple[KeyField, ...]) -> str:
-    return " ".join(f"{f.name} {{ {_key(f.children)} }}" if f.children else f.name for f in fields)

@@ -10,10 +10,15 @@ from router.planning.operation import NormalizedOperation
 
 @dataclass(frozen=True, slots=True)
 class RequiredEntity:
-    """One entity type a dependent fetch needs representations of, and the key to send."""
+    """One entity type a dependent fetch needs representations of, and what to send.
+
+    A representation is skipped when a ``key`` field is missing or null (there is no entity
+    to fetch); ``required`` fields (``@requires``) are sent as they are, nulls included.
+    """
 
     type_name: str
     key: tuple[KeyField, ...]
+    required: tuple[KeyField, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +50,12 @@ class IntrospectionNode:
 
 @dataclass(frozen=True, slots=True)
 class FlattenNode:
-    """Run ``node`` for every object found at ``path`` (``@`` steps into list elements)."""
+    """Run ``node`` once for every object found at any of ``paths`` (``@``: list elements).
 
-    path: tuple[str, ...]
+    Several paths appear when sibling fetches to one subgraph were merged into one call.
+    """
+
+    paths: tuple[tuple[str, ...], ...]
     node: FetchNode
 
 

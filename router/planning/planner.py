@@ -9,6 +9,7 @@ from graphql import DocumentNode, OperationType, SelectionNode, get_operation_as
 from router.composition import Supergraph
 from router.planning.builder import FetchGroup, GroupBuilder
 from router.planning.errors import PlanningError
+from router.planning.merging import merge_siblings
 from router.planning.nodes import (
     FetchNode,
     FlattenNode,
@@ -16,7 +17,6 @@ from router.planning.nodes import (
     ParallelNode,
     PlanNode,
     QueryPlan,
-    RequiredEntity,
     SequenceNode,
 )
 from router.planning.operation import (
@@ -123,10 +123,12 @@ class _Planner:
 
     def _node(self, group: FetchGroup, kind: str, response_keys: tuple[str, ...] = ()) -> PlanNode:
         fetch = self._fetch(group, kind, response_keys)
-        node: PlanNode = fetch if group.requires is None else FlattenNode(group.path, fetch)
+        node: PlanNode = fetch if group.requires is None else FlattenNode(group.paths, fetch)
         if not group.dependents:
             return node
-        children = [self._node(dependent, "query") for dependent in group.dependents]
+        children = [
+            self._node(dependent, "query") for dependent in merge_siblings(group.dependents)
+        ]
         return _combine(SequenceNode, [node, _combine(ParallelNode, children)])  # type: ignore[return-value,list-item]
 
     def _fetch(self, group: FetchGroup, kind: str, response_keys: tuple[str, ...]) -> FetchNode:
@@ -138,9 +140,7 @@ class _Planner:
             representations = "representations"
         else:
             selections = group.entity_selections()
-            requires = tuple(
-                RequiredEntity(type_name, key) for type_name, key in group.requires.items()
-            )
+            requires = tuple(group.requires.values())
             representations = _free_name("representations", client_variables)
         used = set(variables_used(selections))
         definitions = [d for d in operation.variable_definitions if d.variable.name.value in used]

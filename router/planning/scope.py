@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from graphql import FieldNode, NameNode, SelectionSetNode
 
-from router.composition import EntityKey, KeyField
+from router.composition import KeyField
 from router.planning.errors import PlanningError
 from router.planning.operation import Field, Fragment, Selection
 
@@ -30,6 +30,8 @@ class Scope:
     # The enclosing scope when this one is a type-narrowing fragment of the same object.
     parent: Scope | None = None
     injected: dict[str, FieldNode] = field(default_factory=dict)
+    # Fields the fetching subgraph resolves here only because a parent field ``@provides`` them.
+    provided: tuple[KeyField, ...] = ()
 
     @classmethod
     def for_selections(
@@ -60,11 +62,29 @@ class Scope:
         """Make the subgraph return ``__typename`` here (abstract types, representations)."""
         self._inject(KeyField("__typename"))
 
-    def inject_key(self, key: EntityKey) -> None:
-        """Make the subgraph return ``__typename`` and the fields of ``key`` here."""
-        self.inject_typename()
-        for key_field in key.selection:
+    def inject_fields(self, fields: tuple[KeyField, ...], *, typename: bool = False) -> None:
+        """Make the subgraph return ``fields`` (a key, ``@requires`` fields) here.
+
+        ``typename`` also asks for ``__typename``, which every representation needs.
+        """
+        if typename:
+            self.inject_typename()
+        for key_field in fields:
             self._inject(key_field)
+
+    def provides(self, field_name: str) -> bool:
+        """Whether a parent's ``@provides`` makes the fetching subgraph resolve the field."""
+        return any(provided.name == field_name for provided in self._provided())
+
+    def provided_children(self, field_name: str) -> tuple[KeyField, ...]:
+        """The provided selection below ``field_name`` (nested ``@provides`` paths)."""
+        return next((p.children for p in self._provided() if p.name == field_name), ())
+
+    def _provided(self) -> tuple[KeyField, ...]:
+        scope: Scope | None = self
+        while scope is not None and not scope.provided:
+            scope = scope.parent
+        return () if scope is None else scope.provided
 
     def injected_nodes(self) -> list[FieldNode]:
         """The injected fields, to be placed before the client's own selections."""

@@ -1,0 +1,95 @@
+"""One ``_entities`` call per subgraph per plan step: merge sibling fetches.
+
+Sibling groups (dependents of one fetch) run in the same step. When several go to the same
+subgraph at different paths (an incident's ``assignee``, ``reporter`` and its comments'
+``author``, all users), one call can take all their representations: the router collects
+them at every path, deduplicates, and merges each answer back where it came from. Siblings
+are merged only when they send the same keys and their selections for a shared entity type
+can share one selection set (no response key used for two different fields or arguments).
+"""
+
+from __future__ import annotations
+
+from graphql import FieldNode, InlineFragmentNode, SelectionNode
+
+from router.planning.builder import FetchGroup
+from router.planning.printing import print_arguments, print_selection
+
+
+def merge_siblings(groups: list[FetchGroup]) -> list[FetchGroup]:
+    """``groups`` with each mergeable same-subgraph sibling folded into the first one."""
+    merged: list[FetchGroup] = []
+    for group in groups:
+        into = next((m for m in merged if _mergeable(m, group)), None)
+        if into is None:
+            merged.append(group)
+        else:
+            _absorb(into, group)
+    return merged
+
+
+def _mergeable(first: FetchGroup, second: FetchGroup) -> bool:
+    if first.subgraph != second.subgraph or first.requires is None or second.requires is None:
+        return False
+    for type_name in first.parts.keys() & second.parts.keys():
+        if first.requires[type_name] != second.requires[type_name]:
+            return False
+        if _conflict(_selections(first, type_name), _selections(second, type_name)):
+            return False
+    return True
+
+
+def _absorb(into: FetchGroup, other: FetchGroup) -> None:
+    assert into.requires is not None and other.requires is not None
+    into.merged_paths.extend(other.paths)
+    for type_name, part in other.parts.items():
+        if type_name not in into.parts:
+            into.parts[type_name] = part
+            into.requires[type_name] = other.requires[type_name]
+            continue
+        mine = into.parts[type_name]
+        seen = {print_selection(node) for node in _selections(into, type_name)}
+        for node in [*part.scope.injected_nodes(), *part.selections]:
+            printed = print_selection(node)
+            if printed not in seen:
+                seen.add(printed)
+                mine.selections.append(node)
+    into.dependents.extend(other.dependents)
+
+
+def _selections(group: FetchGroup, type_name: str) -> list[SelectionNode]:
+    part = group.parts[type_name]
+    return [*part.scope.injected_nodes(), *part.selections]
+
+
+def _conflict(first: list[SelectionNode], second: list[SelectionNode]) -> bool:
+    """Whether two selection sets on one type cannot be merged (GraphQL's field merging)."""
+    by_key = _fields_by_response_key(first)
+    for key, nodes in _fields_by_response_key(second).items():
+        for node in nodes:
+            for other in by_key.get(key, ()):
+                if node.name.value != other.name.value or print_arguments(
+                    node.arguments or ()
+                ) != print_arguments(other.arguments or ()):
+                    return True
+                if (
+                    node.selection_set is not None
+                    and other.selection_set is not None
+                    and _conflict(
+                        list(node.selection_set.selections), list(other.selection_set.selections)
+                    )
+                ):
+                    return True
+    return False
+
+
+def _fields_by_response_key(selections: list[SelectionNode]) -> dict[str, list[FieldNode]]:
+    found: dict[str, list[FieldNode]] = {}
+    for node in selections:
+        if isinstance(node, FieldNode):
+            key = node.alias.value if node.alias else node.name.value
+            found.setdefault(key, []).append(node)
+        elif isinstance(node, InlineFragmentNode):
+            for key, nodes in _fields_by_response_key(list(node.selection_set.selections)).items():
+                found.setdefault(key, []).extend(nodes)
+    return found
