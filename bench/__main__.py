@@ -160,6 +160,7 @@ def measure_all(
         "OPSGRAPH_ENV": "production",
         "OPSGRAPH_LOG_LEVEL": "warning",
         "OPSGRAPH_DEFAULT_TENANT": dataset.BENCH_TENANT,
+        "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0",  # measure throughput, not the limiter
     }
     opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], env)
     authorize(opsgraph, tenant)

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -18,6 +19,8 @@ from opsgraph.auth.setup import Auth, build_auth
 from opsgraph.catalog import SUBGRAPHS, in_process_executor, load_schema, subgraph_sdl
 from opsgraph.events.bus import event_bus
 from opsgraph.events.relay import OutboxRelay
+from opsgraph.http_guard import HttpGuardMiddleware
+from opsgraph.ratelimit import rate_limiter
 from opsgraph.runtime import Runtime
 from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
@@ -61,6 +64,11 @@ def create_app(runtime: Runtime) -> Starlette:
     """The router app over a prepared runtime (database started and migrated)."""
     settings = runtime.settings
     auth = build_auth(settings, runtime.tenant_id)
+    limiter = (
+        rate_limiter(settings.redis_url, settings.rate_limit_per_second, settings.rate_limit_burst)
+        if settings.rate_limit_per_second > 0
+        else None
+    )
 
     async def context_factory(request: Request) -> Context:
         assert runtime.sessions is not None
@@ -87,6 +95,8 @@ def create_app(runtime: Runtime) -> Starlette:
             await relay.stop()
             await bus.close()
             await auth.close()
+            if limiter is not None:
+                await limiter.close()
             await runtime.close()
 
     router_app = create_router_app(
@@ -97,5 +107,20 @@ def create_app(runtime: Runtime) -> Starlette:
         debug=settings.debug,
     )
     app = Starlette(routes=[*well_known_routes(auth), Mount("/", router_app)], lifespan=lifespan)
-    app.add_middleware(RequestScopeMiddleware, authenticator=auth.authenticator)
+    # Added innermost first: CORS, then the HTTP guard, then principal and rate limit.
+    app.add_middleware(RequestScopeMiddleware, authenticator=auth.authenticator, limiter=limiter)
+    app.add_middleware(HttpGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=[
+                "authorization",
+                "content-type",
+                "x-opsgraph-tenant",
+                "apollo-require-preflight",
+                "x-apollo-operation-name",
+            ],
+        )
     return app

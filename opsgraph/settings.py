@@ -40,6 +40,10 @@ class Settings:
     oidc_audience: str = "opsgraph"
     jwt_algorithms: tuple[str, ...] = ("RS256",)
     anonymous_role: str | None = "admin"
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 100
+    max_body_bytes: int = 1024 * 1024
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def embedded_database(self) -> bool:
@@ -161,4 +165,12 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         oidc_audience=text("OPSGRAPH_OIDC_AUDIENCE") or "opsgraph",
         jwt_algorithms=algorithms,
         anonymous_role=None if anonymous == "none" else anonymous,
+        rate_limit_per_second=float(integer("OPSGRAPH_RATE_LIMIT_PER_SECOND", 50, 0, 100_000)),
+        rate_limit_burst=integer("OPSGRAPH_RATE_LIMIT_BURST", 100, 1, 1_000_000),
+        max_body_bytes=integer("OPSGRAPH_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+        cors_origins=tuple(
+            origin.strip()
+            for origin in (text("OPSGRAPH_CORS_ORIGINS") or "").split(",")
+            if origin.strip()
+        ),
     )

@@ -12,6 +12,8 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opsgraph.auth.principals import Authenticator, Refused
+from opsgraph.ratelimit import RateLimiter, retry_after_header
+from resolvers.principal import Principal
 
 
 def needs_principal(scope: Scope) -> bool:
@@ -24,9 +26,12 @@ def needs_principal(scope: Scope) -> bool:
 
 
 class RequestScopeMiddleware:
-    def __init__(self, app: ASGIApp, *, authenticator: Authenticator) -> None:
+    def __init__(
+        self, app: ASGIApp, *, authenticator: Authenticator, limiter: RateLimiter | None = None
+    ) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not needs_principal(scope):
@@ -37,6 +42,15 @@ class RequestScopeMiddleware:
         except Refused as refused:
             await _refuse(send, refused)
             return
+        if self.limiter is not None:
+            decision = await self.limiter.take(_limit_key(principal, scope))
+            if not decision.allowed:
+                await _refuse(
+                    send,
+                    Refused(429, "RATE_LIMITED", "Too many requests"),
+                    retry_after=decision.retry_after,
+                )
+                return
         state = scope.setdefault("state", {})
         state["principal"] = principal
         try:
@@ -47,12 +61,22 @@ class RequestScopeMiddleware:
                 await context.close()
 
 
-async def _refuse(send: Send, refused: Refused) -> None:
+def _limit_key(principal: Principal, scope: Scope) -> str:
+    """Per user for token holders; per client address for anonymous callers."""
+    if principal.authenticated:
+        return f"{principal.tenant_id}:{principal.subject}"
+    client = scope.get("client") or ("unknown", 0)
+    return f"{principal.tenant_id}:anonymous:{client[0]}"
+
+
+async def _refuse(send: Send, refused: Refused, *, retry_after: float | None = None) -> None:
     body = orjson.dumps(
         {"errors": [{"message": refused.message, "extensions": {"code": refused.code}}]}
     )
     headers = [(b"content-type", b"application/json")]
     if refused.status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="opsgraph"'))
+    if retry_after is not None:
+        headers.append((b"retry-after", retry_after_header(retry_after).encode()))
     await send({"type": "http.response.start", "status": refused.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
+
+import httpx
+
+from opsgraph.runtime import Runtime
+from opsgraph.server import create_app
+from opsgraph.settings import Settings, load_settings
 
 
 class Subgraph:
@@ -27,3 +37,21 @@ class Subgraph:
         result = await self.run(query, context, **variables)
         assert not result["errors"], result["errors"]
         return result["data"]  # type: ignore[no-any-return]
+
+
+@contextlib.asynccontextmanager
+async def running_app(
+    database_url: str, data_dir: Path, **environment: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
+    """The real server app, in-process (lifespan run, httpx over ASGI), with these settings."""
+    settings = load_settings(
+        {"DATABASE_URL": database_url, "OPSGRAPH_DATA_DIR": str(data_dir), **environment},
+        Path("/nonexistent/.env"),
+    )
+    runtime = Runtime(settings)
+    await asyncio.to_thread(runtime.prepare)  # Alembic runs its own event loop
+    app = create_app(runtime)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client, settings

@@ -3,7 +3,6 @@ no anonymous access, tokens checked, permissions and PII masking applied per pri
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,15 +13,15 @@ import httpx
 import pytest
 from sqlalchemy import any_, literal, select
 
+from db.engine import create_engine, session_factory
 from db.tables import identity
 from opsgraph.auth.issuer import DevIssuer
 from opsgraph.auth.keys import DiscoveredKeys
 from opsgraph.auth.setup import dev_issuer
 from opsgraph.auth.tokens import TokenPolicy, TokenValidator
-from opsgraph.runtime import Runtime
 from opsgraph.seed import seed_demo
-from opsgraph.server import create_app
-from opsgraph.settings import Settings, load_settings
+from opsgraph.settings import Settings
+from tests.support import running_app
 
 CREATE = 'mutation { createIncident(input: {title: "Auth test"}) { id reporter { id } } }'
 
@@ -58,22 +57,9 @@ class Deployment:
 async def deployment(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Deployment]:
-    settings = load_settings(
-        {
-            "DATABASE_URL": database_url,
-            "OPSGRAPH_ENV": "production",
-            "OPSGRAPH_DATA_DIR": str(tmp_path_factory.mktemp("data")),
-        },
-        Path("/nonexistent/.env"),
-    )
-    runtime = Runtime(settings)
-    await asyncio.to_thread(runtime.prepare)  # Alembic runs its own event loop
-    app = create_app(runtime)
     slug, other = f"auth-{uuid.uuid4().hex[:8]}", f"other-{uuid.uuid4().hex[:8]}"
-    async with app.router.lifespan_context(app):
-        assert runtime.sessions is not None
-        from db.engine import create_engine, session_factory
-
+    data_dir = Path(tmp_path_factory.mktemp("data"))
+    async with running_app(database_url, data_dir, OPSGRAPH_ENV="production") as (client, settings):
         owner = create_engine(database_url)
         async with session_factory(owner)() as session, session.begin():
             await seed_demo(session, slug=slug, incident_count=5)
@@ -96,9 +82,7 @@ async def deployment(
                 for role in ("admin", "operator", "viewer")
             }
         await owner.dispose()
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield Deployment(client, settings, dev_issuer(settings), tenant, other, users)
+        yield Deployment(client, settings, dev_issuer(settings), tenant, other, users)
 
 
 async def incident_count(deployment: Deployment) -> int:

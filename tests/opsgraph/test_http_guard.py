@@ -1,0 +1,133 @@
+"""HTTP hardening and rate limits through the real app: CSRF, body limit, security headers,
+CORS allow-list, 429 with Retry-After (in-process and shared through Redis)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from opsgraph.ratelimit import InProcessLimiter, RedisLimiter
+from tests.support import running_app
+
+QUERY = '{"query": "{ __typename }"}'
+
+
+@pytest.fixture
+async def client(
+    database_url: str, tmp_path: Path, tenant_id: object
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(
+        database_url,
+        tmp_path,
+        OPSGRAPH_DEFAULT_TENANT=str(tenant_id),
+        OPSGRAPH_RATE_LIMIT_PER_SECOND="1",
+        OPSGRAPH_RATE_LIMIT_BURST="3",
+        OPSGRAPH_MAX_BODY_BYTES="2048",
+        OPSGRAPH_CORS_ORIGINS="https://desk.example",
+    ) as (client, _):
+        yield client
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
+async def test_simple_requests_are_refused_as_csrf(
+    client: httpx.AsyncClient, content_type: str | None
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    response = await client.post("/graphql", content=QUERY, headers=headers)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "Cross-Site Request Forgery" in response.json()["errors"][0]["message"]
+
+
+async def test_a_preflight_header_lets_a_simple_request_through(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/graphql",
+        content=QUERY,
+        headers={"content-type": "text/plain", "apollo-require-preflight": "true"},
+    )
+    # Through the guard; the router then wants JSON it can parse, which this is.
+    assert response.status_code == 200
+
+
+async def test_oversized_bodies_are_refused(client: httpx.AsyncClient) -> None:
+    big = '{"query": "{ __typename }", "variables": {"x": "' + "a" * 4000 + '"}}'
+    declared = await client.post(
+        "/graphql", content=big, headers={"content-type": "application/json"}
+    )
+    assert declared.status_code == 413
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as read
+        for _ in range(10):
+            yield b" " * 500
+        yield QUERY.encode()
+
+    streamed = await client.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    assert streamed.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_security_headers_everywhere(client: httpx.AsyncClient) -> None:
+    for response in (
+        await client.get("/health"),
+        await client.get("/graphql", headers={"accept": "text/html"}),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_cors_allows_only_listed_origins(client: httpx.AsyncClient) -> None:
+    preflight = {
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+    }
+    allowed = await client.options(
+        "/graphql", headers={"origin": "https://desk.example", **preflight}
+    )
+    assert allowed.headers["access-control-allow-origin"] == "https://desk.example"
+    refused = await client.options(
+        "/graphql", headers={"origin": "https://evil.example", **preflight}
+    )
+    assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_rate_limit_answers_429_with_retry_after(client: httpx.AsyncClient) -> None:
+    statuses = [
+        (await client.post("/graphql", json={"query": "{ __typename }"})).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]  # burst of 3, then one per second
+    limited = await client.post("/graphql", json={"query": "{ __typename }"})
+    assert limited.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert int(limited.headers["retry-after"]) >= 1
+
+
+async def test_in_process_buckets_refill() -> None:
+    limiter = InProcessLimiter(rate=1000, burst=1)
+    assert (await limiter.take("k")).allowed
+    refused = await limiter.take("k")
+    assert not refused.allowed and 0 < refused.retry_after <= 0.001
+    assert (await limiter.take("other")).allowed  # buckets are per key
+
+
+@pytest.mark.redis
+async def test_redis_buckets_are_shared_between_processes(redis_url: str) -> None:
+    one, two = RedisLimiter(redis_url, 0.5, 2), RedisLimiter(redis_url, 0.5, 2)
+    key = f"shared-{id(one)}"
+    try:
+        decisions = [await one.take(key), await two.take(key), await one.take(key)]
+        assert [d.allowed for d in decisions] == [True, True, False]
+        assert 0 < decisions[-1].retry_after <= 2
+    finally:
+        await one.close()
+        await two.close()
