@@ -108,7 +108,12 @@ def create_app(runtime: Runtime) -> Starlette:
     )
     app = Starlette(routes=[*well_known_routes(auth), Mount("/", router_app)], lifespan=lifespan)
     # Added innermost first: CORS, then the HTTP guard, then principal and rate limit.
-    app.add_middleware(RequestScopeMiddleware, authenticator=auth.authenticator, limiter=limiter)
+    app.add_middleware(
+        RequestScopeMiddleware,
+        authenticator=auth.authenticator,
+        limiter=limiter,
+        timeout_seconds=settings.request_timeout_seconds,
+    )
     app.add_middleware(HttpGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

@@ -43,6 +43,7 @@ class Settings:
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 100
     max_body_bytes: int = 1024 * 1024
+    request_timeout_seconds: int = 30
     cors_origins: tuple[str, ...] = ()
 
     @property
@@ -168,6 +169,7 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         rate_limit_per_second=float(integer("OPSGRAPH_RATE_LIMIT_PER_SECOND", 50, 0, 100_000)),
         rate_limit_burst=integer("OPSGRAPH_RATE_LIMIT_BURST", 100, 1, 1_000_000),
         max_body_bytes=integer("OPSGRAPH_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+        request_timeout_seconds=integer("OPSGRAPH_REQUEST_TIMEOUT_SECONDS", 30, 1, 3600),
         cors_origins=tuple(
             origin.strip()
             for origin in (text("OPSGRAPH_CORS_ORIGINS") or "").split(",")

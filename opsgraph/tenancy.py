@@ -7,9 +7,11 @@ Whatever request context the app stored as `context` is closed once the response
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 from starlette.datastructures import Headers, QueryParams
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opsgraph.auth.principals import Authenticator, Refused
 from opsgraph.ratelimit import RateLimiter, retry_after_header
@@ -27,11 +29,17 @@ def needs_principal(scope: Scope) -> bool:
 
 class RequestScopeMiddleware:
     def __init__(
-        self, app: ASGIApp, *, authenticator: Authenticator, limiter: RateLimiter | None = None
+        self,
+        app: ASGIApp,
+        *,
+        authenticator: Authenticator,
+        limiter: RateLimiter | None = None,
+        timeout_seconds: float | None = None,
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.limiter = limiter
+        self.timeout_seconds = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not needs_principal(scope):
@@ -53,8 +61,20 @@ class RequestScopeMiddleware:
                 return
         state = scope.setdefault("state", {})
         state["principal"] = principal
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            # A request that outlives the limit is cancelled: its unit of work rolls back.
+            async with asyncio.timeout(self.timeout_seconds):
+                await self.app(scope, receive, tracking_send)
+        except TimeoutError:
+            if not started:
+                await _refuse(send, Refused(504, "GATEWAY_TIMEOUT", "The request took too long"))
         finally:
             context = state.pop("context", None)
             if context is not None:

@@ -90,6 +90,7 @@ def server_env(
         "DATABASE_URL": e2e_database_url,
         "OPSGRAPH_DEFAULT_TENANT": seeded,
         "OPSGRAPH_DATA_DIR": str(tmp_path_factory.mktemp("e2e-data")),
+        "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0",  # the fuzzer and the tests send bursts
     }
 
 

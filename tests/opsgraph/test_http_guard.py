@@ -3,13 +3,21 @@ CORS allow-list, 429 with Retry-After (in-process and shared through Redis)."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from joserfc.jwk import KeySet
+from starlette.types import Receive, Scope, Send
 
+from opsgraph.auth.keys import StaticKeys
+from opsgraph.auth.principals import Authenticator
+from opsgraph.auth.tokens import TokenPolicy, TokenValidator
 from opsgraph.ratelimit import InProcessLimiter, RedisLimiter
+from opsgraph.tenancy import RequestScopeMiddleware
 from tests.support import running_app
 
 QUERY = '{"query": "{ __typename }"}'
@@ -131,3 +139,33 @@ async def test_redis_buckets_are_shared_between_processes(redis_url: str) -> Non
     finally:
         await one.close()
         await two.close()
+
+
+async def test_a_request_past_the_time_limit_gets_504_and_its_context_is_closed() -> None:
+    closed: list[bool] = []
+
+    class SlowContext:
+        async def close(self) -> None:
+            closed.append(True)
+
+    async def slow_app(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["state"]["context"] = SlowContext()
+        await asyncio.sleep(5)
+
+    async def any_tenant(reference: str) -> uuid.UUID:
+        return uuid.uuid5(uuid.NAMESPACE_DNS, reference)
+
+    authenticator = Authenticator(
+        TokenValidator(TokenPolicy("http://issuer", "opsgraph"), StaticKeys(KeySet([]))),
+        any_tenant,
+        default_tenant="t",
+        anonymous_role="admin",
+    )
+    app = RequestScopeMiddleware(slow_app, authenticator=authenticator, timeout_seconds=0.05)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        response = await client.post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 504
+    assert response.json()["errors"][0]["extensions"]["code"] == "GATEWAY_TIMEOUT"
+    assert closed == [True]  # the request's context (and its transaction) was closed
