@@ -192,7 +192,20 @@ def _merge_output_fields(
         ]
         shareable = [sg for sg, _, d in found if d.is_shareable(field_name)]
         if kind is TypeKind.OBJECT:
-            _check_sharing(coordinate, resolving, shareable, [sg for sg, _, _ in found], issues)
+            # A subgraph resolving the field through @provides shares it too (Federation 2).
+            providing = [
+                sg
+                for sg, _, d in found
+                if field_name in d.provided_fields and field_name in d.external_fields
+            ]
+            _check_sharing(
+                coordinate,
+                resolving,
+                providing,
+                shareable,
+                [sg for sg, _, _ in found],
+                issues,
+            )
         first = found[0][1]
         nodes.append(
             FieldDefinitionNode(
@@ -240,6 +253,7 @@ def _merge_output_fields(
 def _check_sharing(
     coordinate: str,
     resolving: list[str],
+    providing: list[str],
     shareable: list[str],
     defining: list[str],
     issues: list[CompositionIssue],
@@ -252,14 +266,15 @@ def _check_sharing(
                 f"({quoted(defining)}); no subgraph resolves it",
             )
         )
-    elif len(resolving) > 1:
+    elif len(resolving) + len(providing) > 1:
         not_shareable = [sg for sg in resolving if sg not in shareable]
         if not_shareable:
             issues.append(
                 CompositionIssue(
                     "INVALID_FIELD_SHARING",
                     f'Non-shareable field "{coordinate}" is resolved from several subgraphs: '
-                    f"{quoted(resolving)}; it is not @shareable in {quoted(not_shareable)}",
+                    f"{quoted(sorted([*resolving, *providing]))}; it is not @shareable in "
+                    f"{quoted(not_shareable)}",
                 )
             )
 

@@ -53,7 +53,8 @@ from router.composition.federation import (
     string_argument,
 )
 from router.composition.field_set import parse_field_set
-from router.composition.model import CompositionIssue, EntityKey, TypeKind
+from router.composition.model import CompositionIssue, EntityKey, KeyField, TypeKind
+from router.composition.spelling import named_type
 
 DEFAULT_ROOT_NAMES = {
     OperationType.QUERY: "Query",
@@ -99,6 +100,8 @@ class SubgraphType:
     requires: dict[str, str] = field(default_factory=dict)  # field → @requires field set
     provides: dict[str, str] = field(default_factory=dict)  # field → @provides field set
     overrides: dict[str, str] = field(default_factory=dict)  # field → subgraph it overrides
+    # Fields some ``@provides`` of this subgraph resolves (below the providing field only).
+    provided_fields: set[str] = field(default_factory=set)
     has_definition: bool = False  # a plain definition, not only ``extend type``
     extends: bool = False  # ``@extends`` (Federation 1 spelling of an extension)
 
@@ -183,6 +186,7 @@ class _Reader:
                     del types[root]
         if not self.names.is_federation_2:
             _upgrade_federation_1(types.values())
+        _mark_provided(types)
         return self.schema
 
     def _issue(self, code: str, message: str) -> None:
@@ -347,6 +351,24 @@ def _upgrade_federation_1(types: Iterable[SubgraphType]) -> None:
         for field_name in list(subgraph_type.external_fields):
             if subgraph_type.is_key_field(field_name):
                 subgraph_type.external_fields.discard(field_name)
+
+
+def _mark_provided(types: dict[str, SubgraphType]) -> None:
+    """Record on each type which of its fields a ``@provides`` of the subgraph resolves."""
+
+    def mark(type_name: str, field_set: tuple[KeyField, ...]) -> None:
+        target = types.get(type_name)
+        if target is None:
+            return
+        for key_field in field_set:
+            target.provided_fields.add(key_field.name)
+            node = target.fields.get(key_field.name)
+            if key_field.children and node is not None:
+                mark(named_type(node.type), key_field.children)
+
+    for subgraph_type in list(types.values()):
+        for field_name, text in subgraph_type.provides.items():
+            mark(named_type(subgraph_type.fields[field_name].type), parse_field_set(text))
 
 
 def _root_renames(document: DocumentNode) -> dict[str, str]:

@@ -24,7 +24,11 @@ LINK = (
 SDL = {
     "accounts": """
         type Query { me: User }
-        type User @key(fields: "id") { id: ID! username: String name: String @tag(name: "pii") }
+        type User @key(fields: "id") {
+          id: ID!
+          username: String @shareable
+          name: String @tag(name: "pii")
+        }
     """,
     "inventory": """
         type Product @key(fields: "upc") {
@@ -46,7 +50,7 @@ SDL = {
         type Product @key(fields: "upc") @key(fields: "sku") {
           upc: String!
           sku: String!
-          name: String
+          name: String @shareable
           weight: Int
           price: Int
           discount: Int

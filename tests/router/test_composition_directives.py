@@ -240,3 +240,22 @@ def test_federation_1_subgraphs_compose_with_extends_and_external_keys() -> None
     assert supergraph.types["Money"].fields["amount"].resolvable_in == frozenset(
         {"accounts", "reviews"}
     )
+
+
+def test_field_provided_elsewhere_must_be_shareable_where_it_is_resolved() -> None:
+    issues = issues_of(
+        subgraph("a", 'type Query { u: U } type U @key(fields: "id") { id: ID! n: String }'),
+        subgraph(
+            "b",
+            'type Query { v: U @provides(fields: "n") } '
+            'type U @key(fields: "id") { id: ID! n: String @external }',
+        ),
+    )
+
+    assert issues == [
+        (
+            "INVALID_FIELD_SHARING",
+            'Non-shareable field "U.n" is resolved from several subgraphs: "a", "b"; '
+            'it is not @shareable in "a"',
+        )
+    ]
