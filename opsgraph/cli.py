@@ -100,6 +100,17 @@ def _parser() -> argparse.ArgumentParser:
     subgraph.add_argument("name", help="identity or incidents")
     subgraph.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     subgraph.add_argument("--port", type=int, required=True, help="port to listen on")
+
+    router = commands.add_parser(
+        "router",
+        help="run the router alone against subgraphs served over HTTP",
+        description="Read the subgraphs file, fetch each subgraph's SDL, compose (exit 1 on "
+        "a composition error, printing the issues) and serve /graphql, GraphiQL, /health and "
+        "/ready, e.g. `opsgraph router --config schema/subgraphs.toml`.",
+    )
+    router.add_argument("--config", required=True, help="TOML file listing the subgraphs")
+    router.add_argument("--host", help="interface to bind (default OPSGRAPH_HOST or 127.0.0.1)")
+    router.add_argument("--port", type=int, help="port (default OPSGRAPH_PORT or 4000)")
     return parser
 
 
@@ -124,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "schema": _schema,
         "subgraph": _subgraph,
         "token": _token,
+        "router": _router,
     }[args.command]
     return handler(settings, args)
 
@@ -335,6 +347,45 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
         )
     finally:
         runtime.shutdown()
+    return 0
+
+
+def _router(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import uvicorn
+
+    from opsgraph.remote_router import (
+        ConfigError,
+        compose_remote,
+        create_remote_app,
+        load_config,
+        remote_subgraphs,
+    )
+    from router.composition import CompositionError
+
+    try:
+        configs = remote_subgraphs(load_config(Path(args.config)))
+        supergraph = asyncio.run(compose_remote(configs))
+    except ConfigError as error:
+        print(f"opsgraph: {error}", file=sys.stderr)
+        return 1
+    except CompositionError as error:
+        print("opsgraph: the subgraphs do not compose:", file=sys.stderr)
+        for issue in error.issues:
+            print(f"  [{issue.code}] {issue.message}", file=sys.stderr)
+        return 1
+    host, port = args.host or settings.host, args.port or settings.port
+    print(
+        f"router for {', '.join(supergraph.subgraphs)} at http://{host}:{port}/graphql", flush=True
+    )
+    uvicorn.run(
+        create_remote_app(supergraph, configs, graphiql=settings.graphiql, debug=settings.debug),
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        lifespan="on",
+    )
     return 0
 
 

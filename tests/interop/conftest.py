@@ -1,0 +1,144 @@
+"""Processes and tools for interoperability tests.
+
+- The two subgraphs as stand-alone processes (`opsgraph subgraph NAME`), our router over HTTP
+  (`opsgraph router --config FILE`) and, for comparison, `opsgraph serve`; all over a
+  database of their own, started with the e2e helpers.
+- Apollo's JavaScript packages, installed once with npm into `.cache/interop-node` (git
+  ignored) at the exact versions below; tests needing them are skipped when `node` is not
+  on PATH.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from db.engine import create_engine, session_factory
+from opsgraph.seed import seed_demo
+from tests.conftest import _free_port, fresh_database
+from tests.e2e.conftest import Server, _start, _stop
+
+TENANT = "interop"
+ROOT = Path(__file__).resolve().parents[2]
+NODE_CACHE = ROOT / ".cache" / "interop-node"
+SCRIPTS = Path(__file__).resolve().parent / "js"
+# Exact versions (checked with `npm view`); changing one reinstalls.
+NPM_PACKAGES = {"@apollo/composition": "2.14.4", "@apollo/gateway": "2.14.4", "graphql": "16.15.0"}
+
+
+@pytest.fixture(scope="session")
+def interop_database_url(server_url: str) -> Iterator[str]:
+    """The processes' own database, so their outbox relays never race other tests."""
+    yield from fresh_database(server_url, "opsgraph_interop")
+
+
+@pytest.fixture(scope="session")
+def interop_env(
+    interop_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """Settings shared by every process: one seeded database, one issuer key."""
+
+    async def seed() -> None:
+        engine = create_engine(interop_database_url)
+        async with session_factory(engine)() as session, session.begin():
+            await seed_demo(session, slug=TENANT, incident_count=20)
+        await engine.dispose()
+
+    asyncio.run(seed())
+    return {
+        "DATABASE_URL": interop_database_url,
+        "OPSGRAPH_DEFAULT_TENANT": TENANT,
+        "OPSGRAPH_DATA_DIR": str(tmp_path_factory.mktemp("interop-data")),
+    }
+
+
+@pytest.fixture(scope="session")
+def split_subgraphs(interop_env: dict[str, str]) -> Iterator[dict[str, Server]]:
+    """Each subgraph in its own process."""
+    running: dict[str, Server] = {}
+    try:
+        for name in ("identity", "incidents"):
+            port = _free_port()
+            running[name] = _start(["subgraph", name, "--port", str(port)], interop_env, port)
+        yield running
+    finally:
+        for server in running.values():
+            _stop(server)
+
+
+@pytest.fixture(scope="session")
+def subgraphs_config(
+    split_subgraphs: dict[str, Server], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A subgraphs file pointing at the stand-alone subgraph processes."""
+    path = tmp_path_factory.mktemp("interop-config") / "subgraphs.toml"
+    path.write_text(
+        "".join(
+            f'[subgraphs.{name}]\nurl = "{server.graphql}"\ntimeout_s = 10\n\n'
+            for name, server in split_subgraphs.items()
+        )
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def remote_router(interop_env: dict[str, str], subgraphs_config: Path) -> Iterator[Server]:
+    """`opsgraph router --config FILE` over the stand-alone subgraphs."""
+    port = _free_port()
+    running = _start(["router", "--config", str(subgraphs_config)], interop_env, port)
+    yield running
+    _stop(running)
+
+
+@pytest.fixture(scope="session")
+def in_process_server(interop_env: dict[str, str]) -> Iterator[Server]:
+    """`opsgraph serve`: the reference answers."""
+    port = _free_port()
+    running = _start(["serve"], interop_env, port)
+    yield running
+    _stop(running)
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """Apollo's packages installed (once, cached across runs) for the node scripts."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not on PATH")
+    npm = shutil.which("npm")
+    assert npm is not None, "node without npm on PATH"
+    marker = NODE_CACHE / "installed.json"
+    wanted = json.dumps(NPM_PACKAGES, sort_keys=True)
+    if not marker.exists() or marker.read_text() != wanted:
+        NODE_CACHE.mkdir(parents=True, exist_ok=True)
+        package = {"name": "opsgraph-interop", "private": True, "dependencies": NPM_PACKAGES}
+        (NODE_CACHE / "package.json").write_text(json.dumps(package, indent=2))
+        subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+            cwd=NODE_CACHE,
+            check=True,
+            timeout=600,
+        )
+        marker.write_text(wanted)
+    return NODE_CACHE / "node_modules"
+
+
+def run_node(node_modules: Path, script: str, payload: Any) -> Any:
+    """Run `js/<script>` with `payload` as JSON on stdin; its stdout parsed as JSON."""
+    completed = subprocess.run(
+        ["node", str(SCRIPTS / script)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NODE_PATH": str(node_modules)},
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
