@@ -22,12 +22,14 @@ from opsgraph.events.relay import OutboxRelay
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.ratelimit import rate_limiter
 from opsgraph.runtime import Runtime
+from opsgraph.settings import Settings
 from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
 from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import InProcessTransport
 from router.gateway import Gateway
+from router.limits import OperationLimits
 
 
 def build_supergraph() -> Supergraph:
@@ -35,11 +37,26 @@ def build_supergraph() -> Supergraph:
     return compose([SubgraphSource(name, subgraph_sdl(load_schema(name))) for name in SUBGRAPHS])
 
 
-def build_gateway() -> Gateway:
+def operation_limits(settings: Settings) -> OperationLimits:
+    """Production hides the schema: no introspection, no "did you mean" hints."""
+    exposed = settings.env != "production"
+    return OperationLimits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_directives=settings.max_directives,
+        max_cost=settings.max_cost,
+        introspection=exposed,
+        suggestions=exposed,
+    )
+
+
+def build_gateway(settings: Settings | None = None) -> Gateway:
     transports = {
         name: InProcessTransport(in_process_executor(load_schema(name))) for name in SUBGRAPHS
     }
-    return Gateway(build_supergraph(), transports)
+    limits = operation_limits(settings) if settings is not None else None
+    return Gateway(build_supergraph(), transports, limits=limits)
 
 
 def well_known_routes(auth: Auth) -> list[Route]:
@@ -100,7 +117,7 @@ def create_app(runtime: Runtime) -> Starlette:
             await runtime.close()
 
     router_app = create_router_app(
-        build_gateway(),
+        build_gateway(settings),
         context_factory=context_factory,
         readiness=runtime.check_ready,
         graphiql=settings.graphiql,

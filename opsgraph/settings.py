@@ -44,6 +44,11 @@ class Settings:
     rate_limit_burst: int = 100
     max_body_bytes: int = 1024 * 1024
     request_timeout_seconds: int = 30
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_directives: int = 50
+    max_cost: int = 25_000
     cors_origins: tuple[str, ...] = ()
 
     @property
@@ -170,6 +175,11 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         rate_limit_burst=integer("OPSGRAPH_RATE_LIMIT_BURST", 100, 1, 1_000_000),
         max_body_bytes=integer("OPSGRAPH_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
         request_timeout_seconds=integer("OPSGRAPH_REQUEST_TIMEOUT_SECONDS", 30, 1, 3600),
+        max_depth=integer("OPSGRAPH_MAX_DEPTH", 10, 1, 100),
+        max_aliases=integer("OPSGRAPH_MAX_ALIASES", 30, 0, 10_000),
+        max_tokens=integer("OPSGRAPH_MAX_TOKENS", 5000, 100, 1_000_000),
+        max_directives=integer("OPSGRAPH_MAX_DIRECTIVES", 50, 0, 10_000),
+        max_cost=integer("OPSGRAPH_MAX_COST", 25_000, 100, 100_000_000),
         cors_origins=tuple(
             origin.strip()
             for origin in (text("OPSGRAPH_CORS_ORIGINS") or "").split(",")

@@ -14,15 +14,18 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     GraphQLSyntaxError,
+    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     get_operation_ast,
     parse,
+    specified_rules,
     validate,
 )
 from graphql.execution.values import get_variable_values
 
 from router.composition import Supergraph
 from router.execution import PlanExecution, Transport, shape_response
+from router.limits import OperationLimits, check_cost, check_shape, without_suggestions
 from router.planning import LruCache, PlanningError, QueryPlan, document_hash, plan
 from router.planning.cache import DocumentKey, PlanKey
 
@@ -70,6 +73,7 @@ class RequestError(Exception):
 class _Document:
     document: DocumentNode
     errors: tuple[GraphQLError, ...]
+    code: str = "GRAPHQL_VALIDATION_FAILED"
 
 
 class Gateway:
@@ -82,12 +86,17 @@ class Gateway:
         *,
         document_cache_size: int = 1000,
         plan_cache_size: int = 1000,
+        limits: OperationLimits | None = None,
     ) -> None:
         missing = sorted(set(supergraph.subgraphs) - set(transports))
         if missing:
             raise ValueError(f"No transport for subgraph(s): {', '.join(missing)}")
         self.supergraph = supergraph
         self.transports = dict(transports)
+        self.limits = limits or OperationLimits()
+        self.rules = [*specified_rules] + (
+            [] if self.limits.introspection else [NoSchemaIntrospectionCustomRule]
+        )
         self.documents: LruCache[DocumentKey, _Document] = LruCache(document_cache_size)
         self.plans: LruCache[PlanKey, QueryPlan] = LruCache(plan_cache_size)
 
@@ -155,6 +164,11 @@ class Gateway:
         )
         if isinstance(coerced, list):
             raise RequestError.from_graphql("BAD_USER_INPUT", coerced)
+        too_costly = check_cost(
+            self.supergraph.schema, document.document, operation, coerced.coerced, self.limits
+        )
+        if too_costly:
+            raise RequestError.from_graphql("MAX_COST_LIMIT", too_costly)
         plan_key: PlanKey = (digest, operation_name, version)
         query_plan = self.plans.get(plan_key)
         if query_plan is None:
@@ -168,15 +182,33 @@ class Gateway:
     def _document(self, query: str, digest: str, version: str) -> _Document:
         cached = self.documents.get((digest, version))
         if cached is None:
-            try:
-                document = parse(query)
-            except GraphQLSyntaxError as error:
-                raise RequestError.from_graphql("GRAPHQL_PARSE_FAILED", [error]) from error
-            cached = _Document(document, tuple(validate(self.supergraph.schema, document)))
+            cached = self._parse_and_validate(query)
             self.documents.put((digest, version), cached)
         if cached.errors:
-            raise RequestError.from_graphql("GRAPHQL_VALIDATION_FAILED", cached.errors)
+            raise RequestError.from_graphql(cached.code, cached.errors)
         return cached
+
+    def _parse_and_validate(self, query: str) -> _Document:
+        """Parse (token-capped), check the operations' shape, then validate — in that order,
+        so that an oversized or bomb-shaped document never reaches validation."""
+        try:
+            document = parse(query, max_tokens=self.limits.max_tokens)
+        except GraphQLSyntaxError as error:
+            too_long = "tokens. Parsing aborted" in error.message
+            code = "MAX_TOKENS_LIMIT" if too_long else "GRAPHQL_PARSE_FAILED"
+            raise RequestError.from_graphql(code, [error]) from error
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                shape = check_shape(document, definition, self.limits)
+                if shape:
+                    return _Document(document, tuple(shape), (shape[0].extensions or {})["code"])
+        errors = validate(self.supergraph.schema, document, self.rules)
+        if not self.limits.suggestions:
+            errors = [
+                GraphQLError(without_suggestions(e.message), e.nodes, extensions=e.extensions)
+                for e in errors
+            ]
+        return _Document(document, tuple(errors))
 
     @staticmethod
     def _operation(

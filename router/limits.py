@@ -29,6 +29,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 DEFAULT_PAGE = 20  # what a connection returns without first/last
 DEFAULT_LIST = 10  # assumed length of a list field without a size argument
 
@@ -66,6 +67,8 @@ class _Counter:
         for selection in node.selections if node else ():
             directives += len(selection.directives or ())
             if isinstance(selection, FieldNode):
+                if selection.name.value in INTROSPECTION_ROOTS:
+                    continue  # introspection: its own switch, and deep by nature (ofType)
                 inner = self.selection_set(selection.selection_set)
                 depth = max(depth, 1 + inner.depth if selection.selection_set else 1)
                 aliases += inner.aliases + (1 if selection.alias else 0)

@@ -67,17 +67,22 @@ def e2e_database_url(server_url: str) -> Iterator[str]:
     yield from fresh_database(server_url, "opsgraph_e2e")
 
 
-@pytest.fixture(scope="session")
-def seeded(e2e_database_url: str) -> str:
-    """The e2e tenant, seeded with the demo data set."""
+def seed_tenant(database_url: str) -> None:
+    """The e2e tenant with the demo data set (120 incidents)."""
 
     async def seed() -> None:
-        engine = create_engine(e2e_database_url)
+        engine = create_engine(database_url)
         async with session_factory(engine)() as session, session.begin():
             await seed_demo(session, slug=TENANT, incident_count=120)
         await engine.dispose()
 
     asyncio.run(seed())
+
+
+@pytest.fixture(scope="session")
+def seeded(e2e_database_url: str) -> str:
+    """The e2e tenant, seeded with the demo data set."""
+    seed_tenant(e2e_database_url)
     return TENANT
 
 

@@ -1,21 +1,43 @@
 """Schemathesis fuzzes the composed GraphQL schema through the real server process, as the
 (development) admin of the seeded tenant: whatever it sends, never a server error, and every
-error carries a code."""
+error carries a code. The fuzzer writes freely, so it gets a database and server of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.e2e.conftest import Server
+from tests.conftest import _free_port, fresh_database
+from tests.e2e.conftest import TENANT, Server, _start, _stop, seed_tenant
 
 EXAMPLES_PER_FIELD = 20
 
 
+@pytest.fixture(scope="module")
+def fuzz_server(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    for database_url in fresh_database(server_url, "opsgraph_fuzz"):
+        seed_tenant(database_url)
+        env = {
+            "DATABASE_URL": database_url,
+            "OPSGRAPH_DEFAULT_TENANT": TENANT,
+            "OPSGRAPH_DATA_DIR": str(Path(tmp_path_factory.mktemp("fuzz-data"))),
+            "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0",
+        }
+        running = _start(["serve"], env, _free_port())
+        yield running
+        _stop(running)
+
+
 def check(case: Any) -> None:
-    response = case.call(timeout=30)
+    try:
+        response = case.call(timeout=30)
+    except Exception as error:  # a hang or a dropped connection: say which request
+        raise AssertionError(f"{type(error).__name__} for {case.body!r}") from None
     assert response.status_code < 500, response.text
     assert "Traceback" not in response.text
     for error in response.json().get("errors", []):
@@ -23,8 +45,8 @@ def check(case: Any) -> None:
         assert code and code != "INTERNAL_SERVER_ERROR", error
 
 
-def test_no_server_errors(server: Server) -> None:
-    schema = schemathesis.graphql.from_url(server.graphql)
+def test_no_server_errors(fuzz_server: Server) -> None:
+    schema = schemathesis.graphql.from_url(fuzz_server.graphql)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 15  # every root query and mutation field
     for operation in operations:

@@ -107,3 +107,9 @@ def test_cost_limit() -> None:
     [error] = check_cost(SCHEMA, document, operation, {}, LIMITS)
     assert error.extensions == {"code": "MAX_COST_LIMIT"}
     assert error.message.startswith("Query cost ")
+
+
+def test_introspection_is_not_counted() -> None:
+    from graphql import get_introspection_query
+
+    assert codes(get_introspection_query()) == []
