@@ -46,6 +46,7 @@ class Runtime:
             self.database_url,
             pool_size=self.settings.db_pool_size,
             max_overflow=self.settings.db_max_overflow,
+            statement_timeout_ms=self.settings.db_statement_timeout_ms,
         )
         self.sessions = session_factory(self.engine)
 

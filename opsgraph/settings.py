@@ -34,6 +34,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("opsgraph")))
     db_pool_size: int = 10
     db_max_overflow: int = 5
+    db_statement_timeout_ms: int = 10_000
     default_tenant: str = "demo"
     log_level: str = "info"
     oidc_issuer: str | None = None
@@ -165,6 +166,7 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         data_dir=Path(data_dir).expanduser() if data_dir else Settings().data_dir,
         db_pool_size=integer("OPSGRAPH_DB_POOL_SIZE", 10, 1, 200),
         db_max_overflow=integer("OPSGRAPH_DB_MAX_OVERFLOW", 5, 0, 200),
+        db_statement_timeout_ms=integer("OPSGRAPH_DB_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),
         default_tenant=text("OPSGRAPH_DEFAULT_TENANT") or "demo",
         log_level=log_level,
         oidc_issuer=url("OPSGRAPH_OIDC_ISSUER", ("http", "https")),
