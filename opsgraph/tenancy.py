@@ -14,7 +14,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opsgraph.auth.principals import Authenticator, Refused
-from opsgraph.ratelimit import RateLimiter, retry_after_header
+from opsgraph.ratelimit import Decision, RateLimiter, retry_after_header
 from resolvers.principal import Principal
 
 
@@ -41,6 +41,15 @@ class RequestScopeMiddleware:
         self.limiter = limiter
         self.timeout_seconds = timeout_seconds
 
+    async def _take(self, principal: Principal, scope: Scope) -> Decision:
+        """A token from every bucket the request counts against; the first refusal wins."""
+        assert self.limiter is not None
+        for key in _limit_keys(principal, scope):
+            decision = await self.limiter.take(key)
+            if not decision.allowed:
+                return decision
+        return Decision(True)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not needs_principal(scope):
             await self.app(scope, receive, send)
@@ -51,7 +60,7 @@ class RequestScopeMiddleware:
             await _refuse(send, refused)
             return
         if self.limiter is not None:
-            decision = await self.limiter.take(_limit_key(principal, scope))
+            decision = await self._take(principal, scope)
             if not decision.allowed:
                 await _refuse(
                     send,
@@ -81,12 +90,16 @@ class RequestScopeMiddleware:
                 await context.close()
 
 
-def _limit_key(principal: Principal, scope: Scope) -> str:
-    """Per user for token holders; per client address for anonymous callers."""
-    if principal.authenticated:
-        return f"{principal.tenant_id}:{principal.subject}"
-    client = scope.get("client") or ("unknown", 0)
-    return f"{principal.tenant_id}:anonymous:{client[0]}"
+def _limit_keys(principal: Principal, scope: Scope) -> list[str]:
+    """Per user for token holders (and per client application, which all its users share);
+    per client address for anonymous callers."""
+    if not principal.authenticated:
+        address = (scope.get("client") or ("unknown", 0))[0]
+        return [f"{principal.tenant_id}:anonymous:{address}"]
+    keys = [f"{principal.tenant_id}:user:{principal.subject}"]
+    if principal.client_id:
+        keys.append(f"{principal.tenant_id}:client:{principal.client_id}")
+    return keys
 
 
 async def _refuse(send: Send, refused: Refused, *, retry_after: float | None = None) -> None:

@@ -31,11 +31,13 @@ def permissions_for(roles: frozenset[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller. `authenticated` is False for a request without a token."""
+    """The caller. `authenticated` is False for a request without a token; `client_id` names
+    the application the token was issued to (a partner system), when the token says."""
 
     tenant_id: uuid.UUID
     user_id: uuid.UUID | None = None
     subject: str | None = None
+    client_id: str | None = None
     roles: frozenset[str] = frozenset()
     permissions: frozenset[str] = field(default=frozenset())
     authenticated: bool = False

@@ -78,6 +78,12 @@ class Authenticator:
             user_id: uuid.UUID | None = uuid.UUID(subject)
         except ValueError:
             user_id = None
+        client = claims.get("azp", claims.get("client_id"))
         return Principal.with_roles(
-            tenant_id, frozenset(roles), user_id=user_id, subject=subject, authenticated=True
+            tenant_id,
+            frozenset(roles),
+            user_id=user_id,
+            subject=subject,
+            client_id=client if isinstance(client, str) else None,
+            authenticated=True,
         )

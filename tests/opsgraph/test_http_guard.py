@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from opsgraph.auth.keys import StaticKeys
 from opsgraph.auth.principals import Authenticator
+from opsgraph.auth.setup import dev_issuer
 from opsgraph.auth.tokens import TokenPolicy, TokenValidator
 from opsgraph.ratelimit import InProcessLimiter, RedisLimiter
 from opsgraph.tenancy import RequestScopeMiddleware
@@ -169,3 +170,35 @@ async def test_a_request_past_the_time_limit_gets_504_and_its_context_is_closed(
     assert response.status_code == 504
     assert response.json()["errors"][0]["extensions"]["code"] == "GATEWAY_TIMEOUT"
     assert closed == [True]  # the request's context (and its transaction) was closed
+
+
+async def test_users_of_one_client_share_its_bucket(
+    database_url: str, tmp_path: Path, tenant_id: uuid.UUID
+) -> None:
+    async with running_app(
+        database_url, tmp_path, OPSGRAPH_RATE_LIMIT_PER_SECOND="1", OPSGRAPH_RATE_LIMIT_BURST="2"
+    ) as (client, settings):
+        issuer = dev_issuer(settings)
+
+        def token(subject: str, application: str) -> dict[str, str]:
+            minted = issuer.mint(
+                {
+                    "sub": subject,
+                    "tenant_id": str(tenant_id),
+                    "roles": ["viewer"],
+                    "azp": application,
+                },
+                60,
+            )
+            return {"authorization": f"Bearer {minted}"}
+
+        async def status(headers: dict[str, str]) -> int:
+            response = await client.post(
+                "/graphql", json={"query": "{ __typename }"}, headers=headers
+            )
+            return response.status_code
+
+        partner_a, partner_b = token("alice", "partner-x"), token("bob", "partner-x")
+        assert [await status(partner_a), await status(partner_a)] == [200, 200]
+        assert await status(partner_b) == 429  # bob's own bucket is full; the client's is empty
+        assert await status(token("carol", "partner-y")) == 200  # another client
