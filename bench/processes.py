@@ -9,8 +9,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
 import psutil
@@ -53,12 +55,16 @@ class ServerProcess:
         self.name = name
         self.port = free_port()
         self.headers: dict[str, str] = {}  # sent with every benchmark request
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", module, *args, "--port", str(self.port)],
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        # Output goes to a file, never to an unread pipe: a full pipe would block the
+        # server's logging, and with it the whole event loop, mid-measurement.
+        self.log = _log_file(f"bench-{name}-")
+        with self.log.open("wb") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", module, *args, "--port", str(self.port)],
+                env={**os.environ, **env},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         pin(self.process.pid, SERVER_CPU)
         self._wait_ready()
 
@@ -66,8 +72,9 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                error = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}: {error}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}: {self.log.read_text()}"
+                )
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/ready", timeout=1).status_code == 200:
                     return
@@ -86,3 +93,9 @@ class ServerProcess:
             self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def _log_file(prefix: str) -> Path:
+    descriptor, name = tempfile.mkstemp(prefix=prefix, suffix=".log")
+    os.close(descriptor)
+    return Path(name)

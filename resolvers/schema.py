@@ -9,6 +9,7 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
 from resolvers.errors import ErrorCodes
+from resolvers.text import RejectNulCharacters
 
 
 class SubgraphSchema(strawberry.federation.Schema):
@@ -30,6 +31,7 @@ def subgraph_schema(
     """A Federation 2 schema with error codes/masking and parse/validation caches."""
     extensions: list[Any] = [
         ErrorCodes,
+        RejectNulCharacters,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]

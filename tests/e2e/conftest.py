@@ -6,9 +6,11 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,6 +26,7 @@ TENANT = "e2e"
 class Server:
     url: str
     process: subprocess.Popen[bytes]
+    log: Path
 
     @property
     def graphql(self) -> str:
@@ -31,21 +34,24 @@ class Server:
 
 
 def _start(args: list[str], env: dict[str, str], port: int) -> Server:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "opsgraph.cli", *args],
-        env={**os.environ, **env, "OPSGRAPH_PORT": str(port), "OPSGRAPH_LOG_LEVEL": "warning"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    # Output goes to a file, never to an unread pipe: a full pipe would block the server's
+    # logging, and with it the whole event loop.
+    log = _log_file("opsgraph-server-")
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "opsgraph.cli", *args],
+            env={**os.environ, **env, "OPSGRAPH_PORT": str(port), "OPSGRAPH_LOG_LEVEL": "warning"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
         try:
             if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                return Server(url, process)
+                return Server(url, process, log)
         except httpx.TransportError:
             pass
         time.sleep(0.2)
@@ -117,3 +123,9 @@ def subgraph_servers(server_env: dict[str, str]) -> Iterator[dict[str, Server]]:
     yield running
     for server in running.values():
         _stop(server)
+
+
+def _log_file(prefix: str) -> Path:
+    descriptor, name = tempfile.mkstemp(prefix=prefix, suffix=".log")
+    os.close(descriptor)
+    return Path(name)

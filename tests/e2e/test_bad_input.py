@@ -128,6 +128,11 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
                                "BAD_USER_INPUT"),
     "huge title": ({"query": "mutation($t: String!) { createIncident(input: {title: $t}) "
                     "{ id } }", "variables": {"t": "x" * 100_000}}, {}, 200, "BAD_USER_INPUT"),
+    "NUL in a variable": ({"query": "mutation($n: String!) { createTeam(input: {name: $n}) "
+                           "{ id } }", "variables": {"n": "bad\u0000name"}}, {}, 200,
+                          "BAD_USER_INPUT"),
+    "NUL in a literal": ({"query": '{ users(filter: {search: "x\\u0000y"}) { totalCount } }'},
+                         {}, 200, "BAD_USER_INPUT"),
     "empty title": ({"query": 'mutation { createIncident(input: {title: "   "}) { id } }'},
                     {}, 200, "BAD_USER_INPUT"),
     "unknown incident": ({"query": 'mutation { updateIncident(id: "00000000-0000-4000-8000-'

@@ -1,0 +1,54 @@
+"""Text PostgreSQL cannot store: NUL characters.
+
+PostgreSQL rejects U+0000 in text, so a NUL anywhere in an operation's variables or string
+literals is refused up front as BAD_USER_INPUT, for every field of every subgraph, rather
+than failing inside a query as an internal error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import DocumentNode, StringValueNode, visit
+from graphql.language import Visitor
+from strawberry.extensions import SchemaExtension
+
+from resolvers.errors import BadUserInput
+
+NUL = "\x00"
+
+
+def contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(contains_nul(v) or contains_nul(k) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+class _Literals(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        self.found = self.found or NUL in node.value
+
+
+def literals_contain_nul(document: DocumentNode) -> bool:
+    visitor = _Literals()
+    visit(document, visitor)
+    return visitor.found
+
+
+class RejectNulCharacters(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if contains_nul(context.variables) or (
+            document is not None and literals_contain_nul(document)
+        ):
+            raise BadUserInput("Text must not contain NUL (U+0000) characters")
+        yield
