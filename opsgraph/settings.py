@@ -29,6 +29,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 4000
     database_url: str | None = None
+    database_app_url: str | None = None
     redis_url: str | None = None
     opensearch_url: str | None = None
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("opsgraph")))
@@ -142,6 +143,13 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
     if log_level not in ("debug", "info", "warning", "error"):
         raise SettingsError(f"OPSGRAPH_LOG_LEVEL={log_level!r} must be debug|info|warning|error")
     data_dir = text("OPSGRAPH_DATA_DIR")
+    database_schemes = ("postgres", "postgresql", "postgresql+asyncpg")
+    database_url = url("DATABASE_URL", database_schemes)
+    database_app_url = url("DATABASE_APP_URL", database_schemes)
+    if database_app_url is not None and database_url is None:
+        raise SettingsError(
+            "DATABASE_APP_URL needs DATABASE_URL (the embedded PostgreSQL derives its own)"
+        )
     algorithms = tuple((text("OPSGRAPH_JWT_ALGORITHMS") or "RS256").replace(" ", "").split(","))
     unsafe = sorted(set(algorithms) - ASYMMETRIC_ALGORITHMS)
     if unsafe:
@@ -160,7 +168,8 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         debug=boolean("OPSGRAPH_DEBUG", False),
         host=text("OPSGRAPH_HOST") or "127.0.0.1",
         port=integer("OPSGRAPH_PORT", 4000, 1, 65535),
-        database_url=url("DATABASE_URL", ("postgres", "postgresql", "postgresql+asyncpg")),
+        database_url=database_url,
+        database_app_url=database_app_url,
         redis_url=url("REDIS_URL", ("redis", "rediss", "unix")),
         opensearch_url=url("OPENSEARCH_URL", ("http", "https")),
         data_dir=Path(data_dir).expanduser() if data_dir else Settings().data_dir,

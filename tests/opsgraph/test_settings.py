@@ -28,6 +28,8 @@ def test_defaults_use_the_embedded_services() -> None:
         ({"OPSGRAPH_ENV": "prod"}, "OPSGRAPH_ENV='prod' must be one of development, production, test"),
         ({"OPSGRAPH_DEBUG": "maybe"}, "OPSGRAPH_DEBUG='maybe' is not a boolean (use true or false)"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be a URL starting with one of postgres://, postgresql://, postgresql+asyncpg:// (got scheme 'mysql')"),
+        ({"DATABASE_URL": "postgresql://o@db/x", "DATABASE_APP_URL": "db:5432"}, "DATABASE_APP_URL must be a URL starting with one of postgres://, postgresql://, postgresql+asyncpg:// (got scheme 'db')"),
+        ({"DATABASE_APP_URL": "postgresql://app@db/x"}, "DATABASE_APP_URL needs DATABASE_URL (the embedded PostgreSQL derives its own)"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with one of redis://, rediss://, unix:// (got scheme 'localhost')"),
     ],
 )  # fmt: skip
@@ -50,3 +52,16 @@ def test_a_malformed_dotenv_line_is_named(tmp_path: Path) -> None:
     dotenv.write_text("OPSGRAPH_PORT=1\nthis is not a setting\n")
     with pytest.raises(SettingsError, match=r"\.env:2: expected KEY=VALUE"):
         load_settings({}, dotenv)
+
+
+def test_the_app_database_url_is_derived_unless_set() -> None:
+    from db.roles import app_database_url
+
+    owner = "postgresql://owner:secret@db:5432/opsgraph"
+    assert app_database_url(owner) == "postgresql://opsgraph_app@db:5432/opsgraph"
+    embedded = "postgresql://postgres@/opsgraph?host=%2Ftmp%2Fpg"
+    assert app_database_url(embedded) == "postgresql://opsgraph_app@/opsgraph?host=%2Ftmp%2Fpg"
+    settings = load_settings(
+        {"DATABASE_URL": owner, "DATABASE_APP_URL": "postgresql://app:pw@db/opsgraph"}, NO_FILE
+    )
+    assert settings.database_app_url == "postgresql://app:pw@db/opsgraph"
