@@ -1,5 +1,6 @@
 """SQL statements per request, counted in-process: OpsGraph's gateway over a counting
-engine, and the floor's page over a counting fetch."""
+engine (connected as the application role, as the server's requests are), and the floor's
+page over a counting fetch."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import event
 from bench import floor
 from bench.scenarios import PAGE_VARIABLES, Scenario
 from db.engine import create_engine, session_factory
+from db.roles import app_database_url
 from opsgraph.server import build_gateway
 from resolvers.context import Context
 from resolvers.principal import Principal
@@ -21,7 +23,7 @@ from resolvers.principal import Principal
 async def opsgraph_statements(
     database_url: str, tenant: uuid.UUID, scenarios: Sequence[Scenario]
 ) -> dict[str, float]:
-    engine = create_engine(database_url)
+    engine = create_engine(app_database_url(database_url))
     counted = [0]
 
     def count(*_: Any) -> None:

@@ -3,22 +3,33 @@
 A request gets one AsyncSession, opened lazily. DataLoader batches of one request may be
 dispatched in the same event-loop tick, but an AsyncSession must not be used concurrently,
 so every statement goes through `run()` under a per-request lock. Mutations wrap their
-writes in `unit_of_work()`: one transaction, committed once, rolled back on any error."""
+writes in `unit_of_work()`: one transaction, committed once, rolled back on any error.
+
+The request's tenant is the wall row-level security enforces (migration 0002): the first
+statement of every transaction the session begins, read or unit of work, is
+`SELECT set_config('app.tenant_id', <tenant>, true)`. `true` makes it transaction-local, so
+it ends with the transaction and never leaks to the next user of the pooled connection (a
+session-level SET would)."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Executable, Result
+from sqlalchemy import Connection, Executable, Result, event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
+
+SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant, true)")
 
 
 class RequestDatabase:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID) -> None:
         self._sessions = sessions
+        self.tenant_id = tenant_id
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
@@ -26,7 +37,14 @@ class RequestDatabase:
     def _get_session(self) -> AsyncSession:
         if self._session is None:
             self._session = self._sessions()
+            event.listen(self._session.sync_session, "after_begin", self._set_tenant)
         return self._session
+
+    def _set_tenant(
+        self, session: Session, transaction: SessionTransaction, connection: Connection
+    ) -> None:
+        """Runs as the session begins a transaction, before the statement that began it."""
+        connection.execute(SET_TENANT, {"tenant": str(self.tenant_id)})
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         """Run one statement on the request's session (serialised with the others)."""

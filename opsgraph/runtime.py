@@ -1,8 +1,13 @@
 """The process's shared resources: the database (embedded or configured), migrated before
-serving, its engine and session factory, and the tenant directory.
+serving, its engines and session factories, and the tenant directory.
+
+Two database roles (see db/roles.py): requests use `engine`/`sessions`, connected as the
+application role that row-level security walls in, with the configured pool bounds;
+`owner_engine`/`owner_sessions` (a small pool, as the migrating owner) serve what crosses
+tenants: the outbox relay and the readiness check's schema revision.
 
 `prepare()` is synchronous (starting PostgreSQL and running Alembic must not happen inside
-the server's event loop); `open()`/`close()` manage the async engine."""
+the server's event loop); `open()`/`close()` manage the async engines."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db import migrate
 from db.embedded import EmbeddedPostgres, start_embedded
 from db.engine import create_engine, session_factory
+from db.roles import app_database_url
 from db.tenants import find_tenant_id
 from opsgraph.settings import Settings
 
@@ -25,14 +31,18 @@ log = logging.getLogger(__name__)
 @dataclass
 class Runtime:
     settings: Settings
-    database_url: str = ""
+    database_url: str = ""  # the owner's
+    app_database_url: str = ""
     embedded: EmbeddedPostgres | None = None
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = None
+    owner_engine: AsyncEngine | None = None
+    owner_sessions: async_sessionmaker[AsyncSession] | None = None
     _tenant_ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
     def prepare(self, *, migrate_schema: bool = True) -> None:
-        """Start the embedded PostgreSQL when no DATABASE_URL is set, then migrate to head."""
+        """Start the embedded PostgreSQL when no DATABASE_URL is set, then migrate to head
+        (as the owner; migration 0002 creates the application role)."""
         if self.settings.database_url:
             self.database_url = self.settings.database_url
         else:
@@ -40,20 +50,26 @@ class Runtime:
             log.info("embedded PostgreSQL ready (data in %s)", self.embedded.pgdata)
         if migrate_schema:
             migrate.upgrade(self.database_url)
+        self.app_database_url = self.settings.database_app_url or app_database_url(
+            self.database_url
+        )
 
     def open(self) -> None:
         self.engine = create_engine(
-            self.database_url,
+            self.app_database_url,
             pool_size=self.settings.db_pool_size,
             max_overflow=self.settings.db_max_overflow,
             statement_timeout_ms=self.settings.db_statement_timeout_ms,
         )
         self.sessions = session_factory(self.engine)
+        self.owner_engine = create_engine(self.database_url, pool_size=2, max_overflow=2)
+        self.owner_sessions = session_factory(self.owner_engine)
 
     async def close(self) -> None:
-        if self.engine is not None:
-            await self.engine.dispose()
-            self.engine = None
+        for engine in (self.engine, self.owner_engine):
+            if engine is not None:
+                await engine.dispose()
+        self.engine = self.owner_engine = None
 
     def shutdown(self) -> None:
         """Stop the embedded PostgreSQL if this process started it."""
@@ -62,18 +78,21 @@ class Runtime:
             self.embedded = None
 
     async def check_ready(self) -> None:
-        """Raise unless the database answers and its schema is at the migrations' head."""
-        assert self.engine is not None, "runtime not opened"
+        """Raise unless both roles can connect and the schema is at the migrations' head."""
+        assert self.engine is not None and self.owner_engine is not None, "runtime not opened"
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-        current = await migrate.current_revision(self.engine)
+        current = await migrate.current_revision(self.owner_engine)
         if current != migrate.head_revision():
             raise RuntimeError(
                 f"database at revision {current}, expected {migrate.head_revision()}"
             )
 
     async def tenant_id(self, reference: str) -> uuid.UUID | None:
-        """Resolve a tenant slug or id; found tenants are cached (they are never renamed)."""
+        """Resolve a tenant slug or id; found tenants are cached (they are never renamed).
+
+        Runs as the application role before any tenant is set: it may read the tenant
+        directory (migration 0002 leaves `identity.tenants` unwalled, SELECT only)."""
         cached = self._tenant_ids.get(reference)
         if cached is not None:
             return cached

@@ -102,9 +102,10 @@ def create_app(runtime: Runtime) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.open()
-        assert runtime.sessions is not None
+        assert runtime.owner_sessions is not None
         bus = event_bus(settings.redis_url)
-        relay = OutboxRelay(runtime.sessions, bus, runtime.database_url)
+        # The relay reads every tenant's events: the owner's connection, not the walled one.
+        relay = OutboxRelay(runtime.owner_sessions, bus, runtime.database_url)
         relay.start()
         try:
             yield

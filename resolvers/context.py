@@ -52,7 +52,7 @@ class Context:
     ) -> Context:
         return cls(
             principal=principal,
-            db=RequestDatabase(sessions),
+            db=RequestDatabase(sessions, principal.tenant_id),
             request_id=request_id or uuid.uuid4().hex,
             headers=headers or {},
             debug=debug,

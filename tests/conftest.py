@@ -1,7 +1,12 @@
 """Real PostgreSQL for every test: DATABASE_URL when set, else one embedded cluster for the run.
 
 Each run migrates a fresh database; each test gets a tenant of its own, so tests never see
-each other's rows and no cleanup between tests is needed."""
+each other's rows and no cleanup between tests is needed.
+
+Two roles, as in the server: request contexts (`new_context`, the `identity`/`incidents`
+subgraphs, `sessions`, `engine`, `statements`) connect as the application role, so every test
+runs behind the tenant walls; fixtures and tests that set data up or count it directly use
+`owner_sessions`/`owner_engine`, the migrating owner who crosses tenants."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db import migrate
 from db.embedded import EmbeddedPostgres
 from db.engine import create_engine, session_factory
+from db.roles import app_database_url
 from db.tenants import create_tenant
 from resolvers.context import Context
 from resolvers.principal import Principal
@@ -104,7 +110,16 @@ class StatementCounter:
 
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url, pool_size=5, max_overflow=5)
+    """The application role's engine (what requests use)."""
+    engine = create_engine(app_database_url(database_url), pool_size=5, max_overflow=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def owner_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The owner's engine: setting data up and checking it across tenants."""
+    engine = create_engine(database_url, pool_size=2, max_overflow=5)
     yield engine
     await engine.dispose()
 
@@ -122,9 +137,14 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
 
 
+@pytest.fixture(scope="session")
+def owner_sessions(owner_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(owner_engine)
+
+
 @pytest.fixture
-async def tenant_id(sessions: async_sessionmaker[AsyncSession]) -> uuid.UUID:
-    async with sessions() as session, session.begin():
+async def tenant_id(owner_sessions: async_sessionmaker[AsyncSession]) -> uuid.UUID:
+    async with owner_sessions() as session, session.begin():
         slug = f"t-{uuid.uuid4().hex[:10]}"
         return await create_tenant(session, slug, f"Tenant {slug}")
 

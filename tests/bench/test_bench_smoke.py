@@ -44,5 +44,7 @@ def test_smoke_run(server_url: str, tmp_path: Path) -> None:
     }
     assert all(r["errors"] == 0 and r["requests_per_s"] > 0 for r in rows)
     page = next(r for r in rows if r["scenario"] == "page" and r["target"] == "opsgraph")
-    assert page["statements"] == 4  # constant: one per entity kind
+    # Constant: the tenant's set_config (first statement of the request's one transaction,
+    # for row-level security), then one statement per entity kind.
+    assert page["statements"] == 5
     assert "OpsGraph / floor" in completed.stdout

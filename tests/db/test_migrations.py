@@ -42,5 +42,5 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(server_url: str) -> None
         assert asyncio.run(_revision(url)) == migrate.head_revision()
 
 
-async def test_tables_match_the_migrations(engine: AsyncEngine) -> None:
-    assert await migrate.schema_drift(engine) == []
+async def test_tables_match_the_migrations(owner_engine: AsyncEngine) -> None:
+    assert await migrate.schema_drift(owner_engine) == []

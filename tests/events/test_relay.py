@@ -27,10 +27,10 @@ async def next_event_for(subscription: Any, tenant_id: uuid.UUID) -> dict[str, A
 
 
 async def relay_delivers(
-    bus: Any, incidents: Subgraph, sessions: Any, database_url: str, tenant_id: uuid.UUID
+    bus: Any, incidents: Subgraph, owner_sessions: Any, database_url: str, tenant_id: uuid.UUID
 ) -> None:
     # Polling once an hour: within the test's wait only NOTIFY can wake the relay.
-    relay = OutboxRelay(sessions, bus, database_url, poll_interval=3600)
+    relay = OutboxRelay(owner_sessions, bus, database_url, poll_interval=3600)
     async with bus.subscribe(EVENTS_CHANNEL) as subscription:
         relay.start()
         try:
@@ -42,7 +42,7 @@ async def relay_delivers(
     assert message["kind"] == "incident.created"
     assert message["entityId"] == created["id"]
     assert message["payload"]["number"] == 1
-    async with sessions() as session:
+    async with owner_sessions() as session:
         published = await session.scalar(
             select(events.OutboxEvent.published_at).where(events.OutboxEvent.id == message["id"])
         )
@@ -50,18 +50,22 @@ async def relay_delivers(
 
 
 async def test_in_process_delivery(
-    incidents: Subgraph, sessions: Any, database_url: str, tenant_id: uuid.UUID
+    incidents: Subgraph, owner_sessions: Any, database_url: str, tenant_id: uuid.UUID
 ) -> None:
-    await relay_delivers(InProcessBus(), incidents, sessions, database_url, tenant_id)
+    await relay_delivers(InProcessBus(), incidents, owner_sessions, database_url, tenant_id)
 
 
 @pytest.mark.redis
 async def test_redis_delivery(
-    incidents: Subgraph, sessions: Any, database_url: str, tenant_id: uuid.UUID, redis_url: str
+    incidents: Subgraph,
+    owner_sessions: Any,
+    database_url: str,
+    tenant_id: uuid.UUID,
+    redis_url: str,
 ) -> None:
     bus = RedisBus(redis_url)
     try:
-        await relay_delivers(bus, incidents, sessions, database_url, tenant_id)
+        await relay_delivers(bus, incidents, owner_sessions, database_url, tenant_id)
     finally:
         await bus.close()
 

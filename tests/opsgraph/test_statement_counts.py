@@ -24,9 +24,10 @@ query($first: Int!) {
   }
 }"""
 
-# incidents page · comments · users (assignee, reporter and comment authors in one batch) ·
-# teams: one statement per entity kind, whatever the page size.
-STATEMENTS_PER_PAGE = 4
+# set_config of the tenant (row-level security: first statement of the request's one read
+# transaction) · incidents page · comments · users (assignee, reporter and comment authors in
+# one batch) · teams: one statement per entity kind, whatever the page size.
+STATEMENTS_PER_PAGE = 5
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +36,14 @@ def gateway() -> Gateway:
 
 
 async def test_page_size_does_not_change_the_statement_count(
-    gateway: Gateway, sessions: Any, tenant_id: Any, new_context: Any, statements: Any
+    gateway: Gateway, owner_sessions: Any, tenant_id: Any, new_context: Any, statements: Any
 ) -> None:
-    async with sessions() as session, session.begin():
+    async with owner_sessions() as session, session.begin():
         slug = f"seed-{tenant_id.hex[:8]}"
         await seed_demo(session, slug=slug, incident_count=60)
     from db.tenants import find_tenant_id
 
-    async with sessions() as session:
+    async with owner_sessions() as session:
         seeded = await find_tenant_id(session, slug)
     counts = {}
     for size in (10, 50):

@@ -42,8 +42,9 @@ async def test_identity_entities_keep_order_and_batch(
         {"id": ada_id, "name": "Ada"},
         None,
     ]
-    # One statement per entity type (plus the transaction's BEGIN is not a statement).
-    assert statements.count == 2  # type: ignore[attr-defined]
+    # The tenant's set_config (row-level security: the first statement of the transaction;
+    # BEGIN itself is not counted), then one statement per entity type.
+    assert statements.count == 3  # type: ignore[attr-defined]
 
 
 async def test_incident_entities(incidents: Subgraph) -> None:

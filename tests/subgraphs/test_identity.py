@@ -109,7 +109,7 @@ async def test_users_filtered_by_team_and_paged(identity: Subgraph) -> None:
 )
 async def test_bad_user_input_writes_nothing(
     identity: Subgraph,
-    sessions: Any,
+    owner_sessions: Any,
     tenant_id: Any,
     fields: dict[str, Any],
     code: str,
@@ -120,7 +120,7 @@ async def test_bad_user_input_writes_nothing(
         CREATE_USER, input={"name": "New", "email": "new@example.com", **fields}
     )
     assert [(e["extensions"]["code"], e["message"]) for e in result["errors"]] == [(code, message)]
-    async with sessions() as session:
+    async with owner_sessions() as session:
         count = await session.scalar(
             select(func.count()).select_from(tables.User).where(tables.User.tenant_id == tenant_id)
         )

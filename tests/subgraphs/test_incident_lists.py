@@ -24,7 +24,7 @@ ALICE = "5f0c5a57-0000-4000-8000-00000000000a"
 TEAM = "5f0c5a57-0000-4000-8000-0000000000te".replace("te", "01")
 
 
-async def insert_incidents(sessions: Any, tenant_id: Any, rows: list[dict[str, Any]]) -> None:
+async def insert_incidents(owner_sessions: Any, tenant_id: Any, rows: list[dict[str, Any]]) -> None:
     base = {
         "tenant_id": tenant_id,
         "description": "",
@@ -34,13 +34,13 @@ async def insert_incidents(sessions: Any, tenant_id: Any, rows: list[dict[str, A
         "urgency": "MEDIUM",
         "source": "MANUAL",
     }
-    async with sessions() as session, session.begin():
+    async with owner_sessions() as session, session.begin():
         await session.execute(insert(tables.Incident), [{**base, **row} for row in rows])
 
 
-async def numbered(sessions: Any, tenant_id: Any, count: int, start: int = 1) -> None:
+async def numbered(owner_sessions: Any, tenant_id: Any, count: int, start: int = 1) -> None:
     await insert_incidents(
-        sessions,
+        owner_sessions,
         tenant_id,
         [
             {
@@ -64,9 +64,9 @@ def numbers(connection: dict[str, Any]) -> list[int]:
 
 
 async def test_forward_pages_newest_first_without_gaps_while_rows_arrive(
-    incidents: Subgraph, sessions: Any, tenant_id: Any
+    incidents: Subgraph, owner_sessions: Any, tenant_id: Any
 ) -> None:
-    await numbered(sessions, tenant_id, 25)
+    await numbered(owner_sessions, tenant_id, 25)
     seen: list[int] = []
     after = None
     while True:
@@ -76,16 +76,16 @@ async def test_forward_pages_newest_first_without_gaps_while_rows_arrive(
             break
         after = connection["pageInfo"]["endCursor"]
         if len(seen) == 10:  # new incidents open while the client pages
-            await numbered(sessions, tenant_id, 5, start=100)
+            await numbered(owner_sessions, tenant_id, 5, start=100)
     assert seen == list(range(25, 0, -1))
     assert connection["pageInfo"]["hasPreviousPage"] is True
     assert connection["totalCount"] == 30
 
 
 async def test_backward_pages_mirror_forward_pages(
-    incidents: Subgraph, sessions: Any, tenant_id: Any
+    incidents: Subgraph, owner_sessions: Any, tenant_id: Any
 ) -> None:
-    await numbered(sessions, tenant_id, 12)
+    await numbered(owner_sessions, tenant_id, 12)
     last = await page(incidents, pagination={"last": 5})
     assert numbers(last) == [5, 4, 3, 2, 1]
     assert last["pageInfo"]["hasPreviousPage"] is True
@@ -106,11 +106,11 @@ async def test_backward_pages_mirror_forward_pages(
 
 
 async def test_orderings_are_total_and_stable(
-    incidents: Subgraph, sessions: Any, tenant_id: Any
+    incidents: Subgraph, owner_sessions: Any, tenant_id: Any
 ) -> None:
     # Same opened_at for all: ties are broken by id, the same way on every page.
     await insert_incidents(
-        sessions,
+        owner_sessions,
         tenant_id,
         [
             {
@@ -156,9 +156,9 @@ async def test_bad_pagination_is_bad_user_input(
 
 
 async def test_a_cursor_only_fits_its_own_order(
-    incidents: Subgraph, sessions: Any, tenant_id: Any
+    incidents: Subgraph, owner_sessions: Any, tenant_id: Any
 ) -> None:
-    await numbered(sessions, tenant_id, 3)
+    await numbered(owner_sessions, tenant_id, 3)
     cursor = (await page(incidents, pagination={"first": 1}))["pageInfo"]["endCursor"]
     result = await incidents.run(
         LIST, pagination={"first": 1, "after": cursor}, orderBy={"field": "PRIORITY"}
@@ -168,9 +168,9 @@ async def test_a_cursor_only_fits_its_own_order(
     )
 
 
-async def test_filters(incidents: Subgraph, sessions: Any, tenant_id: Any) -> None:
+async def test_filters(incidents: Subgraph, owner_sessions: Any, tenant_id: Any) -> None:
     await insert_incidents(
-        sessions,
+        owner_sessions,
         tenant_id,
         [
             {

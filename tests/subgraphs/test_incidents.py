@@ -39,8 +39,8 @@ async def create(incidents: Subgraph, **fields: Any) -> dict[str, Any]:
     return data["createIncident"]  # type: ignore[no-any-return]
 
 
-async def count_rows(sessions: Any, table: Any, tenant_id: Any) -> int:
-    async with sessions() as session:
+async def count_rows(owner_sessions: Any, table: Any, tenant_id: Any) -> int:
+    async with owner_sessions() as session:
         return int(
             await session.scalar(
                 select(func.count()).select_from(table).where(table.tenant_id == tenant_id)
@@ -94,10 +94,10 @@ async def test_lifecycle_sets_timestamps_and_reopens(incidents: Subgraph) -> Non
 
 
 async def test_illegal_transition_is_a_conflict_and_changes_nothing(
-    incidents: Subgraph, sessions: Any, tenant_id: Any
+    incidents: Subgraph, owner_sessions: Any, tenant_id: Any
 ) -> None:
     incident = await create(incidents)
-    outbox_before = await count_rows(sessions, events.OutboxEvent, tenant_id)
+    outbox_before = await count_rows(owner_sessions, events.OutboxEvent, tenant_id)
     result = await incidents.run(
         UPDATE, id=incident["id"], input={"status": "CLOSED", "title": "Changed"}
     )
@@ -109,7 +109,7 @@ async def test_illegal_transition_is_a_conflict_and_changes_nothing(
         "query($id: ID!) { incident(id: $id) { title status } }", id=incident["id"]
     )
     assert after["incident"] == {"title": "Disk full", "status": "OPEN"}
-    assert await count_rows(sessions, events.OutboxEvent, tenant_id) == outbox_before
+    assert await count_rows(owner_sessions, events.OutboxEvent, tenant_id) == outbox_before
 
 
 async def test_nothing_changes_once_closed_or_cancelled(incidents: Subgraph) -> None:
@@ -151,11 +151,11 @@ async def test_assign_and_comment_are_recorded(incidents: Subgraph) -> None:
 
 
 async def test_every_change_writes_one_outbox_event(
-    incidents: Subgraph, sessions: Any, tenant_id: Any
+    incidents: Subgraph, owner_sessions: Any, tenant_id: Any
 ) -> None:
     incident = await create(incidents)
     await incidents.ok(UPDATE, id=incident["id"], input={"status": "IN_PROGRESS"})
-    async with sessions() as session:
+    async with owner_sessions() as session:
         kinds = (
             await session.scalars(
                 select(events.OutboxEvent.kind)
@@ -178,7 +178,7 @@ async def test_every_change_writes_one_outbox_event(
 )
 async def test_bad_create_input_writes_nothing(
     incidents: Subgraph,
-    sessions: Any,
+    owner_sessions: Any,
     tenant_id: Any,
     fields: dict[str, Any],
     code: str,
@@ -186,8 +186,8 @@ async def test_bad_create_input_writes_nothing(
 ) -> None:
     result = await incidents.run(CREATE, input={"title": "ok", **fields})
     assert [(e["extensions"]["code"], e["message"]) for e in result["errors"]] == [(code, message)]
-    assert await count_rows(sessions, tables.Incident, tenant_id) == 0
-    assert await count_rows(sessions, events.OutboxEvent, tenant_id) == 0
+    assert await count_rows(owner_sessions, tables.Incident, tenant_id) == 0
+    assert await count_rows(owner_sessions, events.OutboxEvent, tenant_id) == 0
 
 
 async def test_duplicate_external_id_is_a_conflict(incidents: Subgraph) -> None:
@@ -238,12 +238,12 @@ async def test_incident_by_number(incidents: Subgraph) -> None:
 
 
 async def test_tenants_do_not_see_each_other(
-    incidents: Subgraph, new_context: Any, sessions: Any
+    incidents: Subgraph, new_context: Any, owner_sessions: Any
 ) -> None:
     from db.tenants import create_tenant
 
     incident = await create(incidents)
-    async with sessions() as session, session.begin():
+    async with owner_sessions() as session, session.begin():
         other = await create_tenant(session, f"other-{incident['id'][:8]}", "Other")
     other_context = new_context(other)
     query = "query($id: ID!) { incident(id: $id) { id } incidents { totalCount } }"

@@ -1,0 +1,283 @@
+"""The tenant walls in PostgreSQL itself (migration 0002), below any application filter.
+
+Queries here deliberately forget `WHERE tenant_id = ...`: row-level security alone must keep
+each tenant to its own rows, as the application role that requests connect as."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from db.engine import create_engine, session_factory
+from db.migrate import SCHEMAS
+from db.roles import APP_ROLE, app_database_url
+from db.scope import RequestDatabase
+from db.tables import events, identity, incidents
+from db.tenants import create_tenant
+
+# Every walled table, and a column the application role may read that tells rows apart
+# (the outbox grants it only the columns an INSERT ... RETURNING reads back).
+WALLED = {
+    "identity.users": "id",
+    "identity.teams": "id",
+    "identity.team_members": "user_id",
+    "incidents.incidents": "id",
+    "incidents.incident_comments": "id",
+    "incidents.incident_changes": "id",
+    "incidents.incident_numbers": "tenant_id",
+    "events.outbox": "id",
+}
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
+    """A new tenant with one row in every walled table (written by the owner)."""
+    async with owner_sessions() as session, session.begin():
+        tenant = await create_tenant(session, slug, slug)
+        user, team, incident = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        of_tenant = {"tenant_id": tenant}
+        for table, row in (
+            (identity.User, {"id": user, "name": "Ada", "email": f"ada@{slug}.io"}),
+            (identity.Team, {"id": team, "name": "NOC"}),
+            (identity.TeamMember, {"team_id": team, "user_id": user}),
+            (
+                incidents.Incident,
+                {
+                    "id": incident,
+                    "number": 1,
+                    "title": f"Disk full at {slug}",
+                    "status": "OPEN",
+                    "priority": 2,
+                    "impact": "MEDIUM",
+                    "urgency": "MEDIUM",
+                    "source": "MANUAL",
+                },
+            ),
+            (
+                incidents.IncidentComment,
+                {"incident_id": incident, "body": "looking", "visibility": "WORK_NOTE"},
+            ),
+            (incidents.IncidentChange, {"incident_id": incident, "kind": "CREATED", "changes": {}}),
+            (incidents.IncidentNumber, {"last_number": 1}),
+            (
+                events.OutboxEvent,
+                {
+                    "domain": "incidents",
+                    "kind": "incident.created",
+                    "entity_type": "Incident",
+                    "entity_id": incident,
+                    "payload": {},
+                },
+            ),
+        ):
+            await session.execute(insert(table).values(**of_tenant, **row))
+    return tenant
+
+
+@pytest.fixture
+async def tenants(owner_sessions: Sessions) -> tuple[uuid.UUID, uuid.UUID]:
+    """Tenants A and B, each with a row in every walled table."""
+    suffix = uuid.uuid4().hex[:8]
+    a = await one_row_everywhere(owner_sessions, f"wall-a-{suffix}")
+    b = await one_row_everywhere(owner_sessions, f"wall-b-{suffix}")
+    return a, b
+
+
+async def owner_keys(owner_sessions: Sessions, table: str, tenant: uuid.UUID) -> set[Any]:
+    async with owner_sessions() as session:
+        rows = await session.execute(
+            text(f"SELECT {WALLED[table]} FROM {table} WHERE tenant_id = :t"), {"t": tenant}
+        )
+        return {row[0] for row in rows}
+
+
+async def test_the_app_role_neither_owns_nor_bypasses(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT current_user")) == APP_ROLE
+        role = (
+            await connection.execute(
+                text(
+                    "SELECT rolsuper, rolbypassrls, rolcanlogin, rolcreaterole, rolcreatedb,"
+                    " oid FROM pg_roles WHERE rolname = :r"
+                ),
+                {"r": APP_ROLE},
+            )
+        ).one()
+        owned = await connection.scalar(
+            text(
+                "SELECT (SELECT count(*) FROM pg_class WHERE relowner = :oid)"
+                " + (SELECT count(*) FROM pg_namespace WHERE nspowner = :oid)"
+                " + (SELECT count(*) FROM pg_proc WHERE proowner = :oid)"
+            ),
+            {"oid": role.oid},
+        )
+    assert (role.rolsuper, role.rolbypassrls, role.rolcanlogin) == (False, False, True)
+    assert (role.rolcreaterole, role.rolcreatedb) == (False, False)
+    assert owned == 0
+
+
+async def test_every_table_with_a_tenant_id_is_walled(owner_engine: AsyncEngine) -> None:
+    """A new domain table joins the wall in its migration, or this test names it."""
+    async with owner_engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    """
+                    SELECT n.nspname || '.' || c.relname AS name,
+                           c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+                           array_agg(p.policyname) AS policies, array_agg(p.cmd) AS commands,
+                           array_agg(p.roles::text) AS roles, array_agg(p.qual) AS quals,
+                           array_agg(p.with_check) AS checks
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+                    LEFT JOIN pg_policies p ON p.schemaname = n.nspname AND p.tablename = c.relname
+                    WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(:schemas)
+                    GROUP BY 1, 2, 3
+                    """
+                ),
+                {"schemas": list(SCHEMAS)},
+            )
+        ).all()
+    assert {row.name for row in rows} == set(WALLED)
+    wall = "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)"
+    for row in rows:
+        # Enabled, forced, and one policy for every command and role (no other, permissive one).
+        assert (row.enabled, row.forced, row.policies) == (True, True, ["tenant_wall"]), row
+        assert (row.commands, row.roles, row.quals, row.checks) == (
+            ["ALL"],
+            ["{public}"],
+            [wall],
+            [wall],
+        ), row
+
+
+async def test_the_tenant_directory_is_read_only_for_the_app(owner_engine: AsyncEngine) -> None:
+    async with owner_engine.connect() as connection:
+        granted = await connection.scalar(
+            text(
+                "SELECT array_agg(p ORDER BY p) FROM unnest(ARRAY['SELECT','INSERT','UPDATE',"
+                "'DELETE','TRUNCATE']) p WHERE has_table_privilege(:r, 'identity.tenants', p)"
+            ),
+            {"r": APP_ROLE},
+        )
+        outbox = await connection.scalar(
+            text(
+                "SELECT array_agg(p ORDER BY p) FROM unnest(ARRAY['SELECT','INSERT','UPDATE',"
+                "'DELETE']) p WHERE has_table_privilege(:r, 'events.outbox', p)"
+            ),
+            {"r": APP_ROLE},
+        )
+    assert granted == ["SELECT"]
+    assert outbox == ["INSERT"]  # plus SELECT on the read-back columns only
+
+
+@pytest.mark.parametrize("table", sorted(WALLED))
+async def test_a_query_that_forgets_the_tenant_sees_only_its_tenant(
+    table: str,
+    tenants: tuple[uuid.UUID, uuid.UUID],
+    sessions: Sessions,
+    owner_sessions: Sessions,
+) -> None:
+    a, b = tenants
+    for tenant in (a, b):
+        expected = await owner_keys(owner_sessions, table, tenant)
+        assert expected  # the other tenant's rows are there to be hidden
+        db = RequestDatabase(sessions, tenant)
+        try:
+            seen = set(await db.scalars(text(f"SELECT {WALLED[table]} FROM {table}")))
+            if table != "events.outbox":
+                tenant_ids = await db.scalars(text(f"SELECT DISTINCT tenant_id FROM {table}"))
+                assert list(tenant_ids) == [tenant]
+        finally:
+            await db.close()
+        assert seen == expected
+
+
+@pytest.mark.parametrize("table", sorted(WALLED))
+async def test_without_a_tenant_reads_return_nothing(
+    table: str, tenants: tuple[uuid.UUID, uuid.UUID], sessions: Sessions
+) -> None:
+    async with sessions() as session:
+        assert await session.scalar(text(f"SELECT count({WALLED[table]}) FROM {table}")) == 0
+
+
+async def insert_comment(session: AsyncSession, tenant: uuid.UUID) -> None:
+    await session.execute(
+        insert(incidents.IncidentComment).values(
+            tenant_id=tenant, incident_id=uuid.uuid4(), body="x", visibility="PUBLIC"
+        )
+    )
+
+
+async def test_without_a_tenant_inserts_fail(
+    tenants: tuple[uuid.UUID, uuid.UUID], sessions: Sessions
+) -> None:
+    a, _ = tenants
+    async with sessions() as session:
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await insert_comment(session, a)
+
+
+async def test_writing_into_another_tenant_is_refused(
+    tenants: tuple[uuid.UUID, uuid.UUID], sessions: Sessions, owner_sessions: Sessions
+) -> None:
+    a, b = tenants
+    db = RequestDatabase(sessions, a)
+    try:
+        with pytest.raises(DBAPIError, match="row-level security"):
+            async with db.unit_of_work() as session:
+                await insert_comment(session, b)
+        with pytest.raises(DBAPIError, match="row-level security"):
+            async with db.unit_of_work() as session:  # moving a row out of the wall
+                await session.execute(
+                    text("UPDATE incidents.incidents SET tenant_id = :b"), {"b": b}
+                )
+        async with db.unit_of_work() as session:  # B's rows are out of reach, not an error
+            changed = await session.execute(text("DELETE FROM incidents.incident_comments"))
+            assert changed.rowcount == 1  # A's own comment only
+    finally:
+        await db.close()
+    assert await owner_keys(owner_sessions, "incidents.incident_comments", b)
+
+
+@pytest.fixture
+async def one_connection(database_url: str) -> AsyncIterator[Sessions]:
+    """App-role sessions over a pool of exactly one connection, reused by every request."""
+    engine = create_engine(app_database_url(database_url), pool_size=1, max_overflow=0)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def request_sees(sessions: Sessions, tenant: uuid.UUID) -> tuple[int, set[uuid.UUID]]:
+    """One request's backend pid and the tenants of the incidents it can see."""
+    db = RequestDatabase(sessions, tenant)
+    try:
+        pid = (await db.scalars(text("SELECT pg_backend_pid()")))[0]
+        seen = set(await db.scalars(text("SELECT tenant_id FROM incidents.incidents")))
+        async with db.unit_of_work() as session:  # a second transaction: set again
+            assert await session.scalar(text("SELECT current_setting('app.tenant_id')")) == str(
+                tenant
+            )
+        return pid, seen
+    finally:
+        await db.close()
+
+
+async def test_the_tenant_setting_ends_with_the_transaction(
+    tenants: tuple[uuid.UUID, uuid.UUID], one_connection: Sessions
+) -> None:
+    a, b = tenants
+    pid_a, seen_a = await request_sees(one_connection, a)
+    async with one_connection() as session:  # the same pooled connection, no tenant set
+        assert await session.scalar(text("SELECT pg_backend_pid()")) == pid_a
+        assert await session.scalar(text("SELECT current_setting('app.tenant_id', true)")) == ""
+        assert await session.scalar(text("SELECT count(*) FROM incidents.incidents")) == 0
+    pid_b, seen_b = await request_sees(one_connection, b)
+    assert pid_b == pid_a
+    assert (seen_a, seen_b) == ({a}, {b})
