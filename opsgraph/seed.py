@@ -102,7 +102,9 @@ PROBLEMS = [
     ("Website returns 502 errors", "platform"),
     ("Replica lag above 5 minutes", "database"),
 ]
-COMMENTS = [
+# A believable thread: comments follow the incident's progress, in order, as far as its
+# status has come (an open incident is still being looked at; a closed one was confirmed).
+COMMENT_THREAD = [
     "Acknowledged, looking into it.",
     "Reproduced on my machine.",
     "Escalating to the owning team.",
@@ -111,6 +113,14 @@ COMMENTS = [
     "Monitoring after the change; looks stable.",
     "Customer confirmed the issue is gone.",
 ]
+THREAD_LENGTH = {
+    "OPEN": 2,
+    "IN_PROGRESS": 5,
+    "ON_HOLD": 4,
+    "RESOLVED": 6,
+    "CLOSED": 7,
+    "CANCELLED": 1,
+}
 STATUS_WEIGHTS = {
     "OPEN": 30,
     "IN_PROGRESS": 25,
@@ -249,14 +259,14 @@ def _incidents(
                 "updated_at": opened,
             }
         )
-        for n in range(rnd.randint(0, 5)):
+        for n, body in enumerate(COMMENT_THREAD[: rnd.randint(0, THREAD_LENGTH[status])]):
             at = opened + timedelta(minutes=15 * (n + 1))
             comments.append(
                 {
                     "tenant_id": tenant,
                     "incident_id": incident_id,
                     "author_id": rnd.choice(operators)["id"],
-                    "body": rnd.choice(COMMENTS),
+                    "body": body,
                     "visibility": rnd.choice(["WORK_NOTE", "WORK_NOTE", "PUBLIC"]),
                     "created_at": at,
                     "updated_at": at,
