@@ -29,6 +29,10 @@ from router.planning import (
 
 logger = logging.getLogger(__name__)
 
+# An object waiting for an entity fetch: itself, its response path, and (merged fetches) the
+# response keys the client selected at that path.
+Placement = tuple[dict[str, Any], Path, frozenset[str] | None]
+
 
 class PlanExecution:
     """State of one plan run: the raw data tree and the errors collected so far."""
@@ -57,7 +61,7 @@ class PlanExecution:
         elif isinstance(node, ParallelNode):
             await asyncio.gather(*(self.run(child) for child in node.nodes))
         elif isinstance(node, FlattenNode):
-            await self._entities(node.paths, node.node)
+            await self._entities(node)
         elif isinstance(node, IntrospectionNode):
             self._introspection(node)
         else:
@@ -76,13 +80,18 @@ class PlanExecution:
                 for key in fetch.response_keys:
                     self.errors.append(subgraph_error(error, (key,), fetch.subgraph))
 
-    async def _entities(self, paths: tuple[tuple[str, ...], ...], fetch: FetchNode) -> None:
+    async def _entities(self, flatten: FlattenNode) -> None:
+        fetch = flatten.node
         entities = {entity.type_name: entity for entity in fetch.requires or ()}
         representations: list[dict[str, Any]] = []
-        placements: list[list[tuple[dict[str, Any], Path]]] = []
+        placements: list[list[Placement]] = []
         index: dict[bytes, int] = {}
-        found = (found for path in paths for found in objects_at(self.data, path))
-        for obj, at in found:
+        found = (
+            (obj, at, flatten.selected[number] if flatten.selected else None)
+            for number, path in enumerate(flatten.paths)
+            for obj, at in objects_at(self.data, path)
+        )
+        for obj, at, selected in found:
             type_name = obj.get("__typename")
             entity = entities.get(type_name) if isinstance(type_name, str) else None
             values = key_values(obj, entity.key) if entity is not None else None
@@ -99,7 +108,7 @@ class PlanExecution:
                 position = index[identity] = len(representations)
                 representations.append(representation)
                 placements.append([])
-            placements[position].append((obj, at))
+            placements[position].append((obj, at, selected))
         if not representations:
             return  # nothing reached this path (null parents, skipped fields, other types)
         variables = self._variables(fetch)
@@ -109,7 +118,7 @@ class PlanExecution:
         if isinstance(answers, list):
             for position, answer in enumerate(answers[: len(placements)]):
                 if isinstance(answer, dict):
-                    for obj, _ in placements[position]:
+                    for obj, _, _ in placements[position]:
                         deep_merge(obj, answer)
         for error in response.errors:
             self._entity_error(error, placements, fetch.subgraph)
@@ -117,7 +126,7 @@ class PlanExecution:
     def _entity_error(
         self,
         error: dict[str, Any],
-        placements: Sequence[list[tuple[dict[str, Any], Path]]],
+        placements: Sequence[list[Placement]],
         service: str,
     ) -> None:
         path = error.get("path")
@@ -128,12 +137,15 @@ class PlanExecution:
             and isinstance(path[1], int)
             and 0 <= path[1] < len(placements)
         ):
-            for _, at in placements[path[1]]:
-                self.errors.append(subgraph_error(error, (*at, *path[2:]), service))
+            field = path[2] if len(path) > 2 else None
+            for _, at, selected in placements[path[1]]:
+                # A merged fetch asks every path for every field; report where it was asked.
+                if selected is None or not isinstance(field, str) or field in selected:
+                    self.errors.append(subgraph_error(error, (*at, *path[2:]), service))
             return
         # Not tied to one representation: every object waiting for this fetch is affected.
         for group in placements:
-            for _, at in group:
+            for _, at, _ in group:
                 self.errors.append(subgraph_error(error, at, service))
 
     def _introspection(self, node: IntrospectionNode) -> None:

@@ -58,6 +58,8 @@ class FetchGroup:
     dependents: list[FetchGroup] = field(default_factory=list)
     # Further paths whose representations this entity fetch also takes (merged siblings).
     merged_paths: list[tuple[str, ...]] = field(default_factory=list)
+    # After a merge: per path, the entity fields the client selected there (error routing).
+    path_selections: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
 
     @property
     def paths(self) -> tuple[tuple[str, ...], ...]:

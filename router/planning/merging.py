@@ -41,6 +41,10 @@ def _mergeable(first: FetchGroup, second: FetchGroup) -> bool:
 
 def _absorb(into: FetchGroup, other: FetchGroup) -> None:
     assert into.requires is not None and other.requires is not None
+    if not into.path_selections:
+        into.path_selections[into.path] = _response_keys(into)
+    for path in other.paths:
+        into.path_selections[path] = other.path_selections.get(path) or _response_keys(other)
     into.merged_paths.extend(other.paths)
     for type_name, part in other.parts.items():
         if type_name not in into.parts:
@@ -55,6 +59,15 @@ def _absorb(into: FetchGroup, other: FetchGroup) -> None:
                 seen.add(printed)
                 mine.selections.append(node)
     into.dependents.extend(other.dependents)
+
+
+def _response_keys(group: FetchGroup) -> frozenset[str]:
+    """Top-level response keys a group asks for, over all its entity types."""
+    return frozenset(
+        key
+        for type_name in group.parts
+        for key in _fields_by_response_key(_selections(group, type_name))
+    )
 
 
 def _selections(group: FetchGroup, type_name: str) -> list[SelectionNode]:

@@ -52,11 +52,14 @@ class IntrospectionNode:
 class FlattenNode:
     """Run ``node`` once for every object found at any of ``paths`` (``@``: list elements).
 
-    Several paths appear when sibling fetches to one subgraph were merged into one call.
+    Several paths appear when sibling fetches to one subgraph were merged into one call;
+    ``selected`` then gives, per path, the response keys asked for there, so that an error on
+    an entity field is reported only where the client selected that field.
     """
 
     paths: tuple[tuple[str, ...], ...]
     node: FetchNode
+    selected: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,7 +123,10 @@ class _Planner:
 
     def _node(self, group: FetchGroup, kind: str, response_keys: tuple[str, ...] = ()) -> PlanNode:
         fetch = self._fetch(group, kind, response_keys)
-        node: PlanNode = fetch if group.requires is None else FlattenNode(group.paths, fetch)
+        node: PlanNode = fetch
+        if group.requires is not None:
+            selected = tuple(group.path_selections.get(path, frozenset()) for path in group.paths)
+            node = FlattenNode(group.paths, fetch, selected if group.merged_paths else ())
         if not group.dependents:
             return node
         children = [

@@ -28,10 +28,11 @@ class ScriptedTransport:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.requests: list[SubgraphRequest] = []
+        self.errors: list[dict[str, Any]] = []  # sent with every answer
 
     async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
         self.requests.append(request)
-        return SubgraphResponse(data=self.handler(request))
+        return SubgraphResponse(data=self.handler(request), errors=self.errors)
 
 
 def representations(request: SubgraphRequest) -> list[dict[str, Any]]:
@@ -132,4 +133,25 @@ async def test_merged_siblings_send_each_entity_once_and_fill_every_path(
     }
     assert [representations(r) for r in scripted["accounts"].requests] == [
         [{"__typename": "User", "id": "u1"}, {"__typename": "User", "id": "u2"}]
+    ]
+
+
+async def test_errors_of_a_merged_fetch_land_only_where_the_field_was_selected(
+    gateway: Gateway, scripted: dict[str, ScriptedTransport]
+) -> None:
+    scripted["accounts"].errors = [
+        {"message": "hidden", "path": ["_entities", 0, "username"]},
+        {"message": "hidden", "path": ["_entities", 1, "username"]},
+    ]
+
+    result = await gateway.execute(
+        "{ latestReviews { author { name } editor { username } } }",
+        None,
+        None,
+        RequestContext(),
+    )
+
+    assert sorted(error["path"] for error in result["errors"]) == [
+        ["latestReviews", 0, "editor", "username"],
+        ["latestReviews", 1, "editor", "username"],
     ]
