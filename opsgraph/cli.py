@@ -256,7 +256,7 @@ async def _mint(
     ttl: int,
 ) -> str:
     """A development token for the user with `email` (or the tenant's first admin)."""
-    from sqlalchemy import select
+    from sqlalchemy import any_, literal, select
 
     from db.engine import create_engine, session_factory
     from db.tables import identity
@@ -271,9 +271,8 @@ async def _mint(
                 raise LookupError(f"no tenant {tenant!r}")
             query = select(identity.User).where(identity.User.tenant_id == tenant_id)
             if email is None:
-                query = query.where(identity.User.roles.contains(["admin"])).order_by(
-                    identity.User.name
-                )
+                admins = literal("admin") == any_(identity.User.roles)
+                query = query.where(admins).order_by(identity.User.name)
             else:
                 query = query.where(identity.User.email == email)
             user = (await session.scalars(query.limit(1))).first()
