@@ -1,5 +1,7 @@
 """The generated schema files: `schema/<subgraph>.graphql` (each subgraph's SDL as a gateway
-sees it) and `schema.graphql` (the composed client-facing API, for codegen)."""
+sees it), `schema/supergraph.graphql` (the composed supergraph in the `@link`/`join__` form,
+routing to the URLs of `schema/subgraphs.toml`, for Apollo Router, Hive Gateway or Cosmo)
+and `schema.graphql` (the composed client-facing API, for codegen)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ import difflib
 from pathlib import Path
 
 from opsgraph.catalog import SUBGRAPHS, load_schema, subgraph_sdl
+from opsgraph.remote_router import load_config
 from opsgraph.server import build_supergraph
-from router.composition import print_api_schema
+from router.composition import print_api_schema, print_supergraph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +23,10 @@ def render() -> dict[Path, str]:
         for name in SUBGRAPHS
     }
     files[Path("schema.graphql")] = print_api_schema(build_supergraph()).rstrip() + "\n"
+    urls = {c.name: c.url for c in load_config(ROOT / "schema" / "subgraphs.toml") if c.url}
+    files[Path("schema") / "supergraph.graphql"] = (
+        print_supergraph(build_supergraph(urls)).rstrip() + "\n"
+    )
     return files
 
 

@@ -7,7 +7,7 @@ batch across subgraph boundaries too."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -32,9 +32,16 @@ from router.gateway import Gateway
 from router.limits import OperationLimits
 
 
-def build_supergraph() -> Supergraph:
-    """Compose the SDL of every subgraph in the catalog (raises CompositionError)."""
-    return compose([SubgraphSource(name, subgraph_sdl(load_schema(name))) for name in SUBGRAPHS])
+def build_supergraph(urls: Mapping[str, str] | None = None) -> Supergraph:
+    """Compose the SDL of every subgraph in the catalog (raises CompositionError). `urls`
+    are the routing URLs a supergraph file names for split deployments."""
+    urls = urls or {}
+    return compose(
+        [
+            SubgraphSource(name, subgraph_sdl(load_schema(name)), url=urls.get(name))
+            for name in SUBGRAPHS
+        ]
+    )
 
 
 def operation_limits(settings: Settings) -> OperationLimits:
