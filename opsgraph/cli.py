@@ -7,8 +7,12 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from opsgraph.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from opsgraph.runtime import Runtime
 
 DESCRIPTION = """OpsGraph: a federated GraphQL API for IT Service Management.
 
@@ -140,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return handler(settings, args)
 
 
-def _runtime(settings: Settings, *, migrate_schema: bool = True):  # type: ignore[no-untyped-def]
+def _runtime(settings: Settings, *, migrate_schema: bool = True) -> Runtime:
     from opsgraph.runtime import Runtime
 
     runtime = Runtime(settings)

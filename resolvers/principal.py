@@ -43,8 +43,26 @@ class Principal:
     authenticated: bool = False
 
     @classmethod
-    def with_roles(cls, tenant_id: uuid.UUID, roles: frozenset[str], **kwargs: object) -> Principal:
-        return cls(tenant_id=tenant_id, roles=roles, permissions=permissions_for(roles), **kwargs)  # type: ignore[arg-type]
+    def with_roles(
+        cls,
+        tenant_id: uuid.UUID,
+        roles: frozenset[str],
+        *,
+        user_id: uuid.UUID | None = None,
+        subject: str | None = None,
+        client_id: str | None = None,
+        authenticated: bool = False,
+    ) -> Principal:
+        """A principal whose permissions are what its roles grant."""
+        return cls(
+            tenant_id=tenant_id,
+            user_id=user_id,
+            subject=subject,
+            client_id=client_id,
+            roles=roles,
+            permissions=permissions_for(roles),
+            authenticated=authenticated,
+        )
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

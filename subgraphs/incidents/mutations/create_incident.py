@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import strawberry
 
 from resolvers.ids import parse_id
@@ -12,7 +14,7 @@ from subgraphs.incidents.mutations.common import changed
 from subgraphs.incidents.types import Incident
 
 
-def _optional_id(value: strawberry.ID | None, name: str):  # type: ignore[no-untyped-def]
+def _optional_id(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
     return parse_id(value, name) if value is not None else None
 
 
