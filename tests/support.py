@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from opsgraph.runtime import Runtime
 from opsgraph.server import create_app
@@ -55,3 +56,13 @@ async def running_app(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client, settings
+
+
+async def count_rows(sessions: Any, table: Any, tenant_id: Any) -> int:
+    """Rows of `table` belonging to a tenant (read as the owner, past the tenant wall)."""
+    async with sessions() as session:
+        return int(
+            await session.scalar(
+                select(func.count()).select_from(table).where(table.tenant_id == tenant_id)
+            )
+        )

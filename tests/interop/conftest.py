@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -21,10 +20,8 @@ from typing import Any
 
 import pytest
 
-from db.engine import create_engine, session_factory
-from opsgraph.seed import seed_demo
 from tests.conftest import _free_port, fresh_database
-from tests.e2e.conftest import Server, _start, _stop
+from tests.e2e.conftest import Server, _start, _stop, seed_tenant
 
 TENANT = "interop"
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,14 +42,7 @@ def interop_env(
     interop_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
     """Settings shared by every process: one seeded database, one issuer key."""
-
-    async def seed() -> None:
-        engine = create_engine(interop_database_url)
-        async with session_factory(engine)() as session, session.begin():
-            await seed_demo(session, slug=TENANT, incident_count=20)
-        await engine.dispose()
-
-    asyncio.run(seed())
+    seed_tenant(interop_database_url, TENANT, incident_count=20)
     return {
         "DATABASE_URL": interop_database_url,
         "OPSGRAPH_DEFAULT_TENANT": TENANT,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from db.tables import identity as tables
-from tests.support import Subgraph
+from tests.support import Subgraph, count_rows
 
 CREATE_USER = """mutation($input: CreateUserInput!) {
   createUser(input: $input) { id name email active roles teams { name } } }"""
@@ -120,11 +119,7 @@ async def test_bad_user_input_writes_nothing(
         CREATE_USER, input={"name": "New", "email": "new@example.com", **fields}
     )
     assert [(e["extensions"]["code"], e["message"]) for e in result["errors"]] == [(code, message)]
-    async with owner_sessions() as session:
-        count = await session.scalar(
-            select(func.count()).select_from(tables.User).where(tables.User.tenant_id == tenant_id)
-        )
-    assert count == 1
+    assert await count_rows(owner_sessions, tables.User, tenant_id) == 1
 
 
 async def test_team_errors(identity: Subgraph) -> None:

@@ -7,11 +7,11 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db.tables import events
 from db.tables import incidents as tables
-from tests.support import Subgraph
+from tests.support import Subgraph, count_rows
 
 CREATE = """
 mutation($input: CreateIncidentInput!) {
@@ -37,15 +37,6 @@ USER_ID = "5f0c5a57-0000-4000-8000-000000000001"
 async def create(incidents: Subgraph, **fields: Any) -> dict[str, Any]:
     data = await incidents.ok(CREATE, input={"title": "Disk full", **fields})
     return data["createIncident"]  # type: ignore[no-any-return]
-
-
-async def count_rows(owner_sessions: Any, table: Any, tenant_id: Any) -> int:
-    async with owner_sessions() as session:
-        return int(
-            await session.scalar(
-                select(func.count()).select_from(table).where(table.tenant_id == tenant_id)
-            )
-        )
 
 
 async def test_create_numbers_and_derives_priority(incidents: Subgraph) -> None:
