@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import _free_port, fresh_database
+from tests.conftest import fresh_database
 from tests.e2e.conftest import Server, _start, _stop, seed_tenant
+from tests.support import free_port
 
 TENANT = "interop"
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,7 @@ def split_subgraphs(interop_env: dict[str, str]) -> Iterator[dict[str, Server]]:
     running: dict[str, Server] = {}
     try:
         for name in ("identity", "incidents"):
-            port = _free_port()
+            port = free_port()
             running[name] = _start(["subgraph", name, "--port", str(port)], interop_env, port)
         yield running
     finally:
@@ -82,7 +83,7 @@ def subgraphs_config(
 @pytest.fixture(scope="session")
 def remote_router(interop_env: dict[str, str], subgraphs_config: Path) -> Iterator[Server]:
     """`opsgraph router --config FILE` over the stand-alone subgraphs."""
-    port = _free_port()
+    port = free_port()
     running = _start(["router", "--config", str(subgraphs_config)], interop_env, port)
     yield running
     _stop(running)
@@ -91,7 +92,7 @@ def remote_router(interop_env: dict[str, str], subgraphs_config: Path) -> Iterat
 @pytest.fixture(scope="session")
 def in_process_server(interop_env: dict[str, str]) -> Iterator[Server]:
     """`opsgraph serve`: the reference answers."""
-    port = _free_port()
+    port = free_port()
     running = _start(["serve"], interop_env, port)
     yield running
     _stop(running)
