@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -63,6 +63,13 @@ class Context:
             debug=debug,
             events=events,
         )
+
+    @property
+    def sharing_key(self) -> Hashable:
+        """Contexts with equal keys see exactly the same data, so identical subscriptions of
+        theirs may share one execution (router/subscriptions.py)."""
+        principal = self.principal
+        return (principal.tenant_id, principal.subject, principal.permissions)
 
     async def end_event(self) -> None:
         """Release the database connection and forget what the loaders cached: the next

@@ -81,14 +81,8 @@ class _Listener:
 
 class EventHub:
     def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        bus: EventBus,
-        *,
-        catch_up_interval: float = 2.0,
-        queue_limit: int = 10_000,
+        self, bus: EventBus, *, catch_up_interval: float = 2.0, queue_limit: int = 10_000
     ) -> None:
-        self.sessions = sessions  # the owner's: the hub reads every tenant's events
         self.bus = bus
         self.catch_up_interval = catch_up_interval
         self.queue_limit = queue_limit
@@ -97,7 +91,9 @@ class EventHub:
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
-    async def start(self) -> None:
+    async def start(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        """Start following the bus; `sessions` are the owner's (every tenant's events)."""
+        self.sessions = sessions
         async with self.sessions() as session:
             self.last_seq = (await sequence_bounds(session))[1]
         self._task = asyncio.create_task(self._run(), name="event-hub")

@@ -81,9 +81,9 @@ class Collector:
 async def running(
     owner_sessions: Sessions, database_url: str, bus: EventBus, *, relay: bool = True
 ) -> AsyncIterator[EventHub]:
-    hub = EventHub(owner_sessions, bus, catch_up_interval=0.5)
+    hub = EventHub(bus, catch_up_interval=0.5)
     relay_task = OutboxRelay(owner_sessions, bus, database_url, poll_interval=0.2)
-    await hub.start()
+    await hub.start(owner_sessions)
     await asyncio.wait_for(hub.ready.wait(), 10)
     if relay:
         relay_task.start()
