@@ -3,6 +3,7 @@
 - shop owns ``Order`` (``total`` needs ``orders:read``; ``notes`` is declared by both
   subgraphs, each with its own scopes, which composition AND-s) and ``Customer`` (a type that
   needs authentication as a whole: every field returning it is restricted).
+- ``search`` returns a union of both, to select a restricted type through a fragment.
 - billing adds ``Order.invoice`` (``billing:read`` or ``admin``) and the ``refund`` mutation.
 """
 
@@ -22,7 +23,9 @@ SDL = {
           order(id: ID!): Order
           me: Customer
           ping: String
+          search: [SearchResult!]!
         }
+        union SearchResult = Order | Customer
         type Order @key(fields: "id") {
           id: ID!
           total: Int @requiresScopes(scopes: [["orders:read"]])
