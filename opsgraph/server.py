@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 
+import redis.asyncio as redis
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -16,20 +17,30 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from opsgraph.auth.setup import Auth, build_auth
-from opsgraph.catalog import SUBGRAPHS, in_process_executor, load_schema, subgraph_sdl
+from opsgraph.catalog import (
+    SUBGRAPHS,
+    cache_hints,
+    in_process_executor,
+    load_schema,
+    subgraph_sdl,
+)
 from opsgraph.events.bus import event_bus
 from opsgraph.events.relay import OutboxRelay
 from opsgraph.http_guard import HttpGuardMiddleware
+from opsgraph.persisted.caller import caller_of
+from opsgraph.persisted.wiring import persisted_operations, response_cache
 from opsgraph.ratelimit import rate_limiter
 from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
 from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
 from router.app import create_router_app
+from router.caching import ResponseCache
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import InProcessTransport
 from router.gateway import Gateway
 from router.limits import OperationLimits
+from router.persisted import PersistedOperations
 
 
 def build_supergraph(urls: Mapping[str, str] | None = None) -> Supergraph:
@@ -58,12 +69,25 @@ def operation_limits(settings: Settings) -> OperationLimits:
     )
 
 
-def build_gateway(settings: Settings | None = None) -> Gateway:
+def build_gateway(
+    settings: Settings | None = None,
+    *,
+    persisted: PersistedOperations | None = None,
+    cache: ResponseCache | None = None,
+) -> Gateway:
     transports = {
         name: InProcessTransport(in_process_executor(load_schema(name))) for name in SUBGRAPHS
     }
     limits = operation_limits(settings) if settings is not None else None
-    return Gateway(build_supergraph(), transports, limits=limits)
+    return Gateway(
+        build_supergraph(),
+        transports,
+        limits=limits,
+        persisted=persisted,
+        response_cache=cache,
+        cache_hints=cache_hints(),
+        caller_of=caller_of if persisted or cache else None,
+    )
 
 
 def well_known_routes(auth: Auth) -> list[Route]:
@@ -106,26 +130,40 @@ def create_app(runtime: Runtime) -> Starlette:
         request.state.context = context  # closed by RequestScopeMiddleware
         return context
 
+    redis_client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
+    bus = event_bus(settings.redis_url)
+    caching = response_cache(settings, redis_client, bus)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.open()
         assert runtime.owner_sessions is not None
-        bus = event_bus(settings.redis_url)
         # The relay reads every tenant's events: the owner's connection, not the walled one.
         relay = OutboxRelay(runtime.owner_sessions, bus, runtime.database_url)
         relay.start()
+        if caching is not None:
+            caching[1].start()
         try:
             yield
         finally:
             await relay.stop()
+            if caching is not None:
+                await caching[1].stop()
             await bus.close()
+            if redis_client is not None:
+                await redis_client.aclose()
             await auth.close()
             if limiter is not None:
                 await limiter.close()
             await runtime.close()
 
+    gateway = build_gateway(
+        settings,
+        persisted=persisted_operations(settings, redis_client),
+        cache=caching[0] if caching is not None else None,
+    )
     router_app = create_router_app(
-        build_gateway(settings),
+        gateway,
         context_factory=context_factory,
         readiness=runtime.check_ready,
         graphiql=settings.graphiql,

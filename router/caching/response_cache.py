@@ -169,6 +169,12 @@ class ResponseCache:
         logger.debug("response cache: invalidated %s (%d entries)", sorted(walled), dropped)
         return dropped
 
+    def clear(self) -> None:
+        """Forget every L1 entry (when invalidations may have been missed)."""
+        self.epoch += 1
+        self._entries.clear()
+        self._by_tag.clear()
+
     def __len__(self) -> int:
         return len(self._entries)
 
