@@ -170,6 +170,7 @@ def create_app(runtime: Runtime) -> Starlette:
         debug=settings.debug,
     )
     app = Starlette(routes=[*well_known_routes(auth), Mount("/", router_app)], lifespan=lifespan)
+    app.state.response_cache = gateway.response_cache  # its hit/miss counts, for operators
     # Added innermost first: CORS, then the HTTP guard, then principal and rate limit.
     app.add_middleware(
         RequestScopeMiddleware,
