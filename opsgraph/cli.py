@@ -416,10 +416,6 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _persisted(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -494,3 +490,7 @@ async def _persisted_in_database(
             return 0
     finally:
         await engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
