@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types import ExecutionResult
 
+from router.caching import CacheHint, hints_from_config
 from router.execution.in_process import ExecuteFunction, SubscribeFunction
 
 SUBGRAPHS: dict[str, str] = {
@@ -23,6 +24,18 @@ def load_schema(name: str) -> strawberry.federation.Schema:
         raise KeyError(f"unknown subgraph {name!r}; known: {', '.join(SUBGRAPHS)}")
     schema: strawberry.federation.Schema = importlib.import_module(SUBGRAPHS[name]).schema
     return schema
+
+
+def cache_hints() -> dict[str, CacheHint]:
+    """The cache hints every subgraph declares in its `cache_hints` module, merged (two
+    subgraphs declaring one coordinate differently is an error)."""
+    merged: dict[str, CacheHint] = {}
+    for name, package in SUBGRAPHS.items():
+        declared = importlib.import_module(f"{package}.cache_hints").CACHE_HINTS
+        for coordinate, hint in hints_from_config(declared).items():
+            if merged.setdefault(coordinate, hint) != hint:
+                raise ValueError(f"subgraph {name} declares cache hint {coordinate} differently")
+    return merged
 
 
 def subgraph_sdl(schema: strawberry.federation.Schema) -> str:

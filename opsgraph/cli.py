@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from opsgraph.settings import Settings, SettingsError, load_settings
 
@@ -105,6 +105,29 @@ def _parser() -> argparse.ArgumentParser:
     subgraph.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     subgraph.add_argument("--port", type=int, required=True, help="port to listen on")
 
+    persisted = commands.add_parser(
+        "persisted",
+        help="register or check persisted-operation manifests (trusted documents)",
+        description="register CLIENT FILE: validate an Apollo (apollo-persisted-query-manifest "
+        "v1) or Relay (persisted-queries.json) manifest against the current schema and add its "
+        "operations to CLIENT's trusted documents; an invalid operation refuses the whole file. "
+        "check [FILE...]: validate the given manifest files, or without files every registered "
+        "document of every tenant; exit 1 on any problem.",
+    )
+    actions = persisted.add_subparsers(dest="action", required=True, metavar="ACTION")
+    register = actions.add_parser("register", help="register a client's manifest")
+    register.add_argument("client", help="the client id (the token's azp/client_id claim)")
+    register.add_argument("file", help="the manifest (JSON)")
+    register.add_argument("--tenant", default=None, help="tenant slug (default: default tenant)")
+    register.add_argument(
+        "--safelist-only",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the client may run only its registered operations (default: unchanged)",
+    )
+    check = actions.add_parser("check", help="validate manifests against the current schema")
+    check.add_argument("files", nargs="*", help="manifest files (default: the database's)")
+
     router = commands.add_parser(
         "router",
         help="run the router alone against subgraphs served over HTTP",
@@ -140,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "subgraph": _subgraph,
         "token": _token,
         "router": _router,
+        "persisted": _persisted,
     }[args.command]
     return handler(settings, args)
 
@@ -390,6 +414,82 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         lifespan="on",
     )
     return 0
+
+
+def _persisted(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from opsgraph.persisted.registration import InvalidManifest, checked_manifest
+    from opsgraph.server import build_gateway
+
+    check = build_gateway(settings).check_document
+    if args.action == "check" and args.files:
+        failed = False
+        for name in args.files:
+            try:
+                count = len(checked_manifest(Path(name).read_bytes(), check))
+            except InvalidManifest as error:
+                print(f"{name}: invalid operations:\n{error}", file=sys.stderr)
+                failed = True
+            except (OSError, ValueError) as error:
+                print(f"{name}: {error}", file=sys.stderr)
+                failed = True
+            else:
+                print(f"{name}: {count} operations valid")
+        return 1 if failed else 0
+    runtime = _runtime(settings)
+    try:
+        return asyncio.run(_persisted_in_database(runtime.database_url, settings, args, check))
+    finally:
+        runtime.shutdown()
+
+
+async def _persisted_in_database(
+    database_url: str, settings: Settings, args: argparse.Namespace, check: Any
+) -> int:
+    from pathlib import Path
+
+    from db.engine import create_engine, session_factory
+    from db.persisted import DocumentConflict
+    from opsgraph.persisted.registration import (
+        InvalidManifest,
+        describe,
+        register_manifest,
+        registered_problems,
+    )
+    from router.persisted.manifest import ManifestError
+
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            if args.action == "check":
+                count, problems = await registered_problems(session, check)
+                if problems:
+                    print(f"{len(problems)} of {count} registered documents no longer validate:")
+                    print(describe(problems))
+                    return 1
+                print(f"{count} registered documents valid")
+                return 0
+            try:
+                raw = Path(args.file).read_bytes()
+                added = await register_manifest(
+                    session,
+                    args.tenant or settings.default_tenant,
+                    args.client,
+                    raw,
+                    check,
+                    safelist_only=args.safelist_only,
+                )
+            except InvalidManifest as error:
+                print(f"{args.file}: refused, invalid operations:\n{error}", file=sys.stderr)
+                return 1
+            except (OSError, ManifestError, DocumentConflict) as error:
+                print(f"{args.file}: refused: {error}", file=sys.stderr)
+                return 1
+            print(f"client {args.client!r}: {added} new documents registered")
+            return 0
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 
+import redis.asyncio as redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -20,6 +21,7 @@ from starlette.routing import Mount, Route
 from opsgraph.auth.setup import Auth, build_auth
 from opsgraph.catalog import (
     SUBGRAPHS,
+    cache_hints,
     in_process_executor,
     in_process_subscriber,
     load_schema,
@@ -29,6 +31,8 @@ from opsgraph.events.bus import event_bus
 from opsgraph.events.hub import EventHub
 from opsgraph.events.relay import OutboxRelay
 from opsgraph.http_guard import HttpGuardMiddleware
+from opsgraph.persisted.caller import caller_of
+from opsgraph.persisted.wiring import persisted_operations, response_cache
 from opsgraph.ratelimit import rate_limiter
 from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
@@ -36,10 +40,12 @@ from opsgraph.tenancy import RequestScopeMiddleware
 from opsgraph.websockets import WebSocketAuthenticator
 from resolvers.context import Context
 from router.app import create_router_app
+from router.caching import ResponseCache
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import InProcessTransport
 from router.gateway import Gateway
 from router.limits import OperationLimits
+from router.persisted import PersistedOperations
 from router.subscriptions import Subscriptions
 from router.websocket import GraphQLWebSocket, WebSocketLimits
 
@@ -70,7 +76,12 @@ def operation_limits(settings: Settings) -> OperationLimits:
     )
 
 
-def build_gateway(settings: Settings | None = None) -> Gateway:
+def build_gateway(
+    settings: Settings | None = None,
+    *,
+    persisted: PersistedOperations | None = None,
+    cache: ResponseCache | None = None,
+) -> Gateway:
     transports = {
         name: InProcessTransport(
             in_process_executor(load_schema(name)), in_process_subscriber(load_schema(name))
@@ -78,7 +89,15 @@ def build_gateway(settings: Settings | None = None) -> Gateway:
         for name in SUBGRAPHS
     }
     limits = operation_limits(settings) if settings is not None else None
-    return Gateway(build_supergraph(), transports, limits=limits)
+    return Gateway(
+        build_supergraph(),
+        transports,
+        limits=limits,
+        persisted=persisted,
+        response_cache=cache,
+        cache_hints=cache_hints(),
+        caller_of=caller_of if persisted or cache else None,
+    )
 
 
 def well_known_routes(auth: Auth) -> list[Route]:
@@ -121,8 +140,10 @@ def create_app(runtime: Runtime) -> Starlette:
         request.state.context = context  # closed by RequestScopeMiddleware
         return context
 
+    redis_client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
     bus = event_bus(settings.redis_url)
     hub = EventHub(bus)
+    caching = response_cache(settings, redis_client, bus)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -137,12 +158,18 @@ def create_app(runtime: Runtime) -> Starlette:
         )
         relay.start()
         await hub.start(runtime.owner_sessions)
+        if caching is not None:
+            caching[1].start()
         try:
             yield
         finally:
             await hub.stop()
             await relay.stop()
+            if caching is not None:
+                await caching[1].stop()
             await bus.close()
+            if redis_client is not None:
+                await redis_client.aclose()
             await auth.close()
             if limiter is not None:
                 await limiter.close()
@@ -152,7 +179,11 @@ def create_app(runtime: Runtime) -> Starlette:
         assert runtime.sessions is not None
         return runtime.sessions
 
-    gateway = build_gateway(settings)
+    gateway = build_gateway(
+        settings,
+        persisted=persisted_operations(settings, redis_client),
+        cache=caching[0] if caching is not None else None,
+    )
     websocket = GraphQLWebSocket(
         gateway,
         Subscriptions(gateway, queue_limit=settings.ws_queue_limit),
@@ -181,6 +212,7 @@ def create_app(runtime: Runtime) -> Starlette:
         websocket=websocket,
     )
     app = Starlette(routes=[*well_known_routes(auth), Mount("/", router_app)], lifespan=lifespan)
+    app.state.response_cache = gateway.response_cache  # its hit/miss counts, for operators
     # Added innermost first: CORS, then the HTTP guard, then principal and rate limit.
     app.add_middleware(
         RequestScopeMiddleware,

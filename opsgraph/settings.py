@@ -59,6 +59,9 @@ class Settings:
     ws_keepalive_seconds: int = 15
     ws_send_timeout_seconds: int = 10
     ws_queue_limit: int = 256
+    response_cache_size: int = 1000
+    apq_cache_size: int = 10_000
+    safelist_allow_matching_text: bool = False
 
     @property
     def embedded_database(self) -> bool:
@@ -198,6 +201,9 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         max_tokens=integer("OPSGRAPH_MAX_TOKENS", 5000, 100, 1_000_000),
         max_directives=integer("OPSGRAPH_MAX_DIRECTIVES", 50, 0, 10_000),
         max_cost=integer("OPSGRAPH_MAX_COST", 25_000, 100, 100_000_000),
+        response_cache_size=integer("OPSGRAPH_RESPONSE_CACHE_SIZE", 1000, 0, 1_000_000),
+        apq_cache_size=integer("OPSGRAPH_APQ_CACHE_SIZE", 10_000, 1, 1_000_000),
+        safelist_allow_matching_text=boolean("OPSGRAPH_SAFELIST_ALLOW_MATCHING_TEXT", False),
         cors_origins=tuple(
             origin.strip()
             for origin in (text("OPSGRAPH_CORS_ORIGINS") or "").split(",")

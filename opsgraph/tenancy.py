@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from opsgraph.auth.principals import Authenticator, Refused
 from opsgraph.ratelimit import Decision, RateLimiter, retry_after_header
 from resolvers.principal import Principal
+from router.http_params import is_graphql_get
 
 
 def needs_principal(scope: Scope) -> bool:
@@ -24,7 +25,7 @@ def needs_principal(scope: Scope) -> bool:
         return False
     if scope["method"] == "POST":
         return True
-    return scope["method"] == "GET" and "query" in QueryParams(scope.get("query_string", b""))
+    return scope["method"] == "GET" and is_graphql_get(QueryParams(scope.get("query_string", b"")))
 
 
 class RequestScopeMiddleware:

@@ -23,7 +23,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Lifespan
 
 from router.gateway import Gateway
-from router.http_params import BadRequest, GraphQLParams, params_from_body, params_from_query_string
+from router.http_caching import cache_headers, not_modified
+from router.http_params import (
+    BadRequest,
+    GraphQLParams,
+    is_graphql_get,
+    params_from_body,
+    params_from_query_string,
+)
 from router.websocket import GraphQLWebSocket
 
 logger = logging.getLogger(__name__)
@@ -89,7 +96,7 @@ class _GraphQLEndpoint:
         media_type = _response_media_type(request.headers.get("accept", ""))
         try:
             if request.method == "GET":
-                if "query" not in request.query_params and self._wants_graphiql(request):
+                if not is_graphql_get(request.query_params) and self._wants_graphiql(request):
                     return _graphiql_page()
                 params = params_from_query_string(request.query_params)
                 allowed: tuple[str, ...] = ("query",)
@@ -120,8 +127,16 @@ class _GraphQLEndpoint:
             params.operation_name,
             context,
             allowed_operations=allowed,
+            extensions=params.extensions,
+            document_id=params.document_id,
         )
-        return _json(result.body, result.status, media_type, result.headers)
+        response = _json(result.body, result.status, media_type, result.headers)
+        if request.method == "GET" and result.cache_policy is not None:
+            headers = cache_headers(result.cache_policy, response.body)
+            if not_modified(request.headers, headers):
+                return Response(status_code=304, headers=headers)
+            response.headers.update(headers)
+        return response
 
     def _wants_graphiql(self, request: Request) -> bool:
         return self.graphiql and "text/html" in request.headers.get("accept", "")

@@ -16,6 +16,7 @@ from graphql import (
     GraphQLSyntaxError,
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
+    OperationType,
     get_operation_ast,
     parse,
     specified_rules,
@@ -24,11 +25,16 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from router.access import Grants, denial_errors, grants_of
+from router.caching import CachePolicy, ResponseCache, entities_in, policy_for
+from router.caching.hints import CacheHint
+from router.caching.tags import change_tags, entry_tags, subgraph_tags
+from router.caller import Caller, CallerOf
 from router.composition import Supergraph
 from router.execution import PlanExecution, Transport, shape_response
 from router.execution.subscription import subscription_executions
 from router.execution.transport import EventScoped
 from router.limits import OperationLimits, check_cost, check_shape, without_suggestions
+from router.persisted import PersistedOperations, PersistedQueryError
 from router.planning import (
     GuardedOperation,
     LruCache,
@@ -53,6 +59,7 @@ class GatewayResult:
     body: dict[str, Any]
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
+    cache_policy: CachePolicy | None = None  # set for queries the response cache judged
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +128,14 @@ class Gateway:
         document_cache_size: int = 1000,
         plan_cache_size: int = 1000,
         limits: OperationLimits | None = None,
+        persisted: PersistedOperations | None = None,
+        response_cache: ResponseCache | None = None,
+        cache_hints: Mapping[str, CacheHint] | None = None,
+        caller_of: CallerOf | None = None,
     ) -> None:
+        """``persisted`` resolves APQ hashes and trusted document ids (freeform text only
+        without it); ``response_cache`` caches whole query responses under ``cache_hints``.
+        Both need ``caller_of``: who a request context speaks for."""
         missing = sorted(set(supergraph.subgraphs) - set(transports))
         if missing:
             raise ValueError(f"No transport for subgraph(s): {', '.join(missing)}")
@@ -134,43 +148,98 @@ class Gateway:
         self.documents: LruCache[DocumentKey, _Document] = LruCache(document_cache_size)
         self.operations: LruCache[OperationKey, GuardedOperation] = LruCache(plan_cache_size)
         self.plans: LruCache[PlanKey, QueryPlan] = LruCache(plan_cache_size)
+        self.policies: LruCache[OperationKey, CachePolicy] = LruCache(plan_cache_size)
+        if (persisted or response_cache) and caller_of is None:
+            raise ValueError("persisted operations and the response cache need caller_of")
+        self.persisted = persisted
+        self.response_cache = response_cache
+        self.cache_hints = dict(cache_hints or {})
+        self.caller_of = caller_of
 
     async def execute(
         self,
-        query: str,
+        query: str | None,
         variables: Mapping[str, Any] | None,
         operation_name: str | None,
         context: object,
         *,
         allowed_operations: Collection[str] = DEFAULT_ALLOWED_OPERATIONS,
+        extensions: Mapping[str, Any] | None = None,
+        document_id: str | None = None,
     ) -> dict[str, Any]:
         """Run one GraphQL request and return the response body (``data``/``errors``)."""
         result = await self.execute_request(
-            query, variables, operation_name, context, allowed_operations=allowed_operations
+            query,
+            variables,
+            operation_name,
+            context,
+            allowed_operations=allowed_operations,
+            extensions=extensions,
+            document_id=document_id,
         )
         return result.body
 
     async def execute_request(
         self,
-        query: str,
+        query: str | None,
         variables: Mapping[str, Any] | None,
         operation_name: str | None,
         context: object,
         *,
         allowed_operations: Collection[str] = DEFAULT_ALLOWED_OPERATIONS,
+        extensions: Mapping[str, Any] | None = None,
+        document_id: str | None = None,
     ) -> GatewayResult:
-        """Like :meth:`execute`, also telling the HTTP status a request error maps to."""
+        """Like :meth:`execute`, also telling the HTTP status a request error maps to.
+
+        ``extensions.persistedQuery`` (APQ) and ``document_id`` (trusted documents) name a
+        persisted document instead of, or along with, the ``query`` text."""
+        caller = self.caller_of(context) if self.caller_of is not None else None
         try:
+            query, digest = await self._resolve(query, extensions, document_id, context, caller)
             prepared = self.prepare(
-                query, variables, operation_name, allowed_operations, grants_of(context)
+                query,
+                variables,
+                operation_name,
+                allowed_operations,
+                grants_of(context),
+                digest=digest,
             )
         except RequestError as error:
             return GatewayResult({"errors": error.errors}, error.status, error.headers)
+        cache = self.response_cache
+        if cache is None or caller is None:
+            return GatewayResult(await self._run(prepared, variables, context))
+        version = self.supergraph.version
+        policy = self._policy((digest, operation_name, version), prepared.operation)
+        key = cache.key(caller, policy, digest, operation_name, variables, version)
+        if key is not None:
+            cached = await cache.get(key)
+            if cached is not None:
+                return GatewayResult(cached, cache_policy=policy)
+        epoch = cache.epoch
+        body = await self._run(prepared, variables, context)
+        entities = entities_in(prepared.operation, body["data"])
+        read_from = subgraph_tags(prepared.plan.subgraphs)
+        if prepared.operation.kind == OperationType.MUTATION:
+            # Before answering: the writer's next read must not be served the old value.
+            tags = set(read_from)
+            for entity in entities:
+                tags |= change_tags(entity.type_name, entity.id)
+            await cache.invalidate(caller.tenant, tags)
+        elif key is not None and "errors" not in body:
+            tags = entry_tags(entities) | read_from
+            await cache.put(key, body, policy, caller.tenant, tags, epoch)
+        return GatewayResult(body, cache_policy=policy if key is not None else None)
+
+    async def _run(
+        self, prepared: Prepared, variables: Mapping[str, Any] | None, context: object
+    ) -> dict[str, Any]:
         execution = PlanExecution(
             self.supergraph.schema, self.transports, dict(variables or {}), context
         )
         await execution.run(prepared.plan.node)
-        return GatewayResult(self._body(prepared, execution))
+        return self._body(prepared, execution)
 
     def subscribe(
         self,
@@ -212,25 +281,77 @@ class Gateway:
         body["data"] = data
         return body
 
+    async def _resolve(
+        self,
+        query: str | None,
+        extensions: Mapping[str, Any] | None,
+        document_id: str | None,
+        context: object,
+        caller: Caller | None,
+    ) -> tuple[str | None, str]:
+        """The document's text (``None`` when already cached) and its hash."""
+        if query is not None and not isinstance(query, str):
+            raise RequestError.single("BAD_REQUEST", "The query must be a string")
+        if self.persisted is None:
+            if query is None:
+                raise RequestError.single("BAD_REQUEST", "The request has no query")
+            return query, document_hash(query)
+        version = self.supergraph.version
+        try:
+            resolved = await self.persisted.resolve(
+                query,
+                extensions,
+                document_id,
+                context,
+                caller,
+                known=lambda digest: self.documents.get((digest, version)) is not None,
+            )
+        except PersistedQueryError as error:
+            raise RequestError.single(error.code, error.message, error.status) from error
+        return resolved.text, resolved.digest
+
+    def _policy(self, key: OperationKey, operation: NormalizedOperation) -> CachePolicy:
+        policy = self.policies.get(key)
+        if policy is None:
+            policy = policy_for(operation, self.cache_hints)
+            self.policies.put(key, policy)
+        return policy
+
+    def check_document(self, query: str) -> list[str]:
+        """Why ``query`` could not run here (parse, limits, validation); empty when it can.
+        Used to validate persisted-operation manifests against the current schema."""
+        try:
+            document = self._parse_and_validate(query)
+        except RequestError as error:
+            return [e["message"] for e in error.errors]
+        return [error.message for error in document.errors]
+
     def prepare(
         self,
-        query: str,
+        query: str | None,
         variables: Mapping[str, Any] | None,
         operation_name: str | None,
         allowed_operations: Collection[str] = DEFAULT_ALLOWED_OPERATIONS,
         grants: Grants | None = None,
+        *,
+        digest: str | None = None,
     ) -> Prepared:
         """Parse, validate, select the operation, coerce variables, prune what ``grants`` may
         not select (``None``: nothing) and plan; all but the pruning decision are cached.
 
-        Raises :class:`RequestError` for anything that stops the request before execution.
+        ``digest`` is the document's SHA-256 when known (persisted operations); the text may
+        then be ``None`` if that document is cached. Raises :class:`RequestError` for
+        anything that stops the request before execution.
         """
-        if not isinstance(query, str):
+        if query is not None and not isinstance(query, str):
             raise RequestError.single("BAD_REQUEST", "The query must be a string")
         if variables is not None and not isinstance(variables, Mapping):
             raise RequestError.single("BAD_REQUEST", "Variables must be an object")
         version = self.supergraph.version
-        digest = document_hash(query)
+        if digest is None:
+            if query is None:
+                raise RequestError.single("BAD_REQUEST", "The request has no query")
+            digest = document_hash(query)
         document = self._document(query, digest, version)
         operation = self._operation(document.document, operation_name, allowed_operations)
         coerced = get_variable_values(
@@ -275,9 +396,13 @@ class Gateway:
         allowed = ("query", "mutation", "subscription")
         return self._operation(document.document, operation_name, allowed).operation.value
 
-    def _document(self, query: str, digest: str, version: str) -> _Document:
+    def _document(self, query: str | None, digest: str, version: str) -> _Document:
         cached = self.documents.get((digest, version))
         if cached is None:
+            if query is None:  # evicted between resolving and here: the client retries
+                raise RequestError.single(
+                    "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound", status=404
+                )
             cached = self._parse_and_validate(query)
             self.documents.put((digest, version), cached)
         if cached.errors:

@@ -15,12 +15,22 @@ class BadRequest(Exception):
 
 @dataclass(frozen=True, slots=True)
 class GraphQLParams:
-    """The ``query``, ``variables``, ``operationName`` and ``extensions`` of one request."""
+    """The ``query``, ``variables``, ``operationName``, ``extensions`` and ``documentId`` of
+    one request; ``query`` may be missing when a persisted document is named instead."""
 
-    query: str
+    query: str | None
     variables: dict[str, Any] | None
     operation_name: str | None
     extensions: dict[str, Any] | None
+    document_id: str | None = None
+
+
+# A GET with any of these is a GraphQL request (not a browser asking for GraphiQL).
+GET_REQUEST_PARAMETERS = ("query", "extensions", "documentId")
+
+
+def is_graphql_get(params: QueryParams) -> bool:
+    return any(name in params for name in GET_REQUEST_PARAMETERS)
 
 
 def params_from_body(body: bytes) -> GraphQLParams:
@@ -39,6 +49,7 @@ def params_from_query_string(params: QueryParams) -> GraphQLParams:
     payload: dict[str, Any] = {
         "query": params.get("query"),
         "operationName": params.get("operationName") or None,
+        "documentId": params.get("documentId") or None,
     }
     for name in ("variables", "extensions"):
         raw = params.get(name)
@@ -52,9 +63,7 @@ def params_from_query_string(params: QueryParams) -> GraphQLParams:
 
 def _params(payload: dict[str, Any]) -> GraphQLParams:
     query = payload.get("query")
-    if query is None:
-        raise BadRequest("The request has no query")
-    if not isinstance(query, str):
+    if query is not None and not isinstance(query, str):
         raise BadRequest("The query must be a string")
     variables = payload.get("variables")
     if variables is not None and not isinstance(variables, dict):
@@ -65,4 +74,9 @@ def _params(payload: dict[str, Any]) -> GraphQLParams:
     extensions = payload.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise BadRequest("Extensions must be a JSON object")
-    return GraphQLParams(query, variables, operation_name, extensions)
+    document_id = payload.get("documentId")
+    if document_id is not None and not isinstance(document_id, str):
+        raise BadRequest("documentId must be a string")
+    if query is None and document_id is None and "persistedQuery" not in (extensions or {}):
+        raise BadRequest("The request has no query")
+    return GraphQLParams(query, variables, operation_name, extensions, document_id)

@@ -85,3 +85,18 @@ class QueryPlan:
 
     operation: NormalizedOperation
     node: PlanNode | None
+
+    @property
+    def subgraphs(self) -> frozenset[str]:
+        """Every subgraph a fetch of this plan calls."""
+        return _subgraphs(self.node)
+
+
+def _subgraphs(node: PlanNode | None) -> frozenset[str]:
+    if isinstance(node, FetchNode):
+        return frozenset({node.subgraph})
+    if isinstance(node, FlattenNode):
+        return frozenset({node.node.subgraph})
+    if isinstance(node, SequenceNode | ParallelNode):
+        return frozenset().union(*(_subgraphs(child) for child in node.nodes))
+    return frozenset()

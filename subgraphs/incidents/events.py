@@ -10,7 +10,7 @@ from db.outbox import record_event
 from db.tables import incidents as tables
 from subgraphs.incidents.enums import ChangeKind
 
-DOMAIN = "incidents"
+DOMAIN = "incidents"  # the subgraph owning the entity (caches key on it)
 
 EVENT_KIND: dict[ChangeKind, str] = {
     ChangeKind.CREATED: "incident.created",

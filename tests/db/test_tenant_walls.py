@@ -18,7 +18,7 @@ from db.engine import create_engine, session_factory
 from db.migrate import SCHEMAS
 from db.roles import APP_ROLE, app_database_url
 from db.scope import RequestDatabase
-from db.tables import events, identity, incidents
+from db.tables import events, identity, incidents, persisted
 from db.tenants import create_tenant
 
 # Every walled table, and a column the application role may read that tells rows apart
@@ -32,6 +32,8 @@ WALLED = {
     "incidents.incident_changes": "id",
     "incidents.incident_numbers": "tenant_id",
     "events.outbox": "id",
+    "identity.api_clients": "id",
+    "identity.persisted_documents": "id",
 }
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -65,6 +67,11 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
             ),
             (incidents.IncidentChange, {"incident_id": incident, "kind": "CREATED", "changes": {}}),
             (incidents.IncidentNumber, {"last_number": 1}),
+            (persisted.ApiClient, {"client_id": "partner", "safelist_only": True}),
+            (
+                persisted.PersistedDocument,
+                {"client_id": "partner", "document_id": "q1", "sha256": "0" * 64, "body": "{a}"},
+            ),
             (
                 events.OutboxEvent,
                 {
