@@ -87,7 +87,7 @@ def well_known_routes(auth: Auth) -> list[Route]:
 def create_app(runtime: Runtime) -> Starlette:
     """The router app over a prepared runtime (database started and migrated)."""
     settings = runtime.settings
-    auth = build_auth(settings, runtime.tenant_id)
+    auth = build_auth(settings, runtime.tenant_id, runtime.custom_roles.get)
     limiter = (
         rate_limiter(settings.redis_url, settings.rate_limit_per_second, settings.rate_limit_burst)
         if settings.rate_limit_per_second > 0
@@ -102,6 +102,7 @@ def create_app(runtime: Runtime) -> Starlette:
             request_id=request.headers.get("x-request-id"),
             headers=request.headers,
             debug=settings.debug,
+            roles_changed=runtime.custom_roles.forget,
         )
         request.state.context = context  # closed by RequestScopeMiddleware
         return context

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,13 +19,16 @@ class Context:
     its loaders.
 
     `headers` are the caller's HTTP headers; the router forwards the identity ones when it
-    calls a subgraph over HTTP."""
+    calls a subgraph over HTTP. `roles_changed(tenant)` is called after a mutation changed the
+    tenant's own roles, so that the process drops what it cached of them."""
 
     principal: Principal
     db: RequestDatabase
     request_id: str
     headers: Mapping[str, str] = field(default_factory=dict)
     debug: bool = False
+    roles_changed: Callable[[uuid.UUID], None] = field(default=lambda tenant: None)
+    """Default: nothing cached to drop (contexts built by tests and tools)."""
     loaders: LoaderRegistry = field(init=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +52,7 @@ class Context:
         request_id: str | None = None,
         headers: Mapping[str, str] | None = None,
         debug: bool = False,
+        roles_changed: Callable[[uuid.UUID], None] = lambda tenant: None,
     ) -> Context:
         return cls(
             principal=principal,
@@ -56,6 +60,7 @@ class Context:
             request_id=request_id or uuid.uuid4().hex,
             headers=headers or {},
             debug=debug,
+            roles_changed=roles_changed,
         )
 
     async def close(self) -> None:
