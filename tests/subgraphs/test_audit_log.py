@@ -218,8 +218,7 @@ async def test_audit_log_lists_newest_first_with_filters_and_pages(
     for title in ("One", "Two"):
         context = acting(sessions, tenant_id, world["actor"])
         await incidents_schema.execute(
-            "mutation($i: ID!, $t: String!) { updateIncident(id: $i, input: {title: $t}) "
-            "{ id } }",
+            "mutation($i: ID!, $t: String!) { updateIncident(id: $i, input: {title: $t}) { id } }",
             variable_values={"i": world["incident"], "t": title},
             context_value=context,
         )
