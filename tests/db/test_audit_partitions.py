@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.audit_partitions import ensure_partitions, month_start
+from db.audit_partitions import ensure_partitions, month_start, partition_name
 from db.engine import create_engine
 from db.tables import audit
+from opsgraph.runtime import Runtime
+from opsgraph.settings import load_settings
 from tests.conftest import fresh_database
 
 
@@ -84,3 +88,29 @@ async def test_partitions_are_created_ahead_and_take_rows_out_of_default(
         "audit_partitions.entries_y2030m04",
         "audit_partitions.entries_default",
     ]
+
+
+def test_server_start_prepares_this_and_next_month(own_database: str, tmp_path: Path) -> None:
+    settings = load_settings(
+        {"DATABASE_URL": own_database, "OPSGRAPH_DATA_DIR": str(tmp_path)},
+        Path("/nonexistent/.env"),
+    )
+    Runtime(settings).prepare()  # migrates (already at head) and tops partitions up
+
+    async def partitions() -> list[str]:
+        engine = create_engine(own_database)
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(
+                    text(
+                        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                        " WHERE i.inhparent = 'audit.entries'::regclass ORDER BY 1"
+                    )
+                )
+                return [row[0] for row in rows]
+        finally:
+            await engine.dispose()
+
+    this_month = month_start(datetime.now(UTC).date())
+    expected = [partition_name(this_month), partition_name(month_start(this_month, 1))]
+    assert asyncio.run(partitions()) == sorted(["entries_default", *expected])
