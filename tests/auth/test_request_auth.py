@@ -222,8 +222,8 @@ async def test_a_custom_role_grants_exactly_its_permissions(deployment: Deployme
     )
     assert await allowed(deployment, token) == {"audit:view"}
     log = await deployment.post(
-        '{ auditLog(filter: {operation: "createRole", entityId: "%s"}) '
-        "{ edges { node { actor { id } requestId clientId changes { field after } } } } }" % role,
+        f'{{ auditLog(filter: {{operation: "createRole", entityId: "{role}"}}) '
+        "{ edges { node { actor { id } requestId clientId changes { field after } } } } }",
         token,
     )
     [entry] = log.json()["data"]["auditLog"]["edges"]
