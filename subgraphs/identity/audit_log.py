@@ -16,6 +16,7 @@ from db.tables import audit as tables
 from resolvers.ids import parse_id
 from resolvers.loaders import load_by_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
+from resolvers.privacy import PII_PERMISSION, mask_email, mask_phone
 from subgraphs.identity.inputs import AuditLogFilter
 from subgraphs.identity.loaders import UserByIdLoader
 from subgraphs.identity.types import User
@@ -24,6 +25,15 @@ VIEW_AUDIT = "audit:view"
 NEWEST_FIRST = SortOrder(
     "RECORDED_AT", (tables.AuditEntry.recorded_at, tables.AuditEntry.id), descending=True
 )
+# Personal data in recorded values, masked as on `User` for principals without pii:view.
+MASKS = {("User", "email"): mask_email, ("User", "phone"): mask_phone}
+
+
+def _shown(entity_type: str, field: str, value: Any, info: strawberry.Info) -> Any:
+    mask = MASKS.get((entity_type, field))
+    if mask is None or value is None or info.context.principal.can(PII_PERMISSION):
+        return value
+    return mask(value)
 
 
 @strawberry.type(description="One changed field of an audited mutation.")
@@ -41,9 +51,8 @@ class AuditEntry:
     operation: str = strawberry.field(description="The mutation's field name (createIncident).")
     entity_type: str = strawberry.field(description="The changed entity's type (Incident).")
     entity_id: strawberry.ID = strawberry.field(description="The changed entity's id.")
-    changes: list[AuditFieldChange] = strawberry.field(
-        description="The changed fields with their values before and after, by name."
-    )
+    before: strawberry.Private[dict[str, Any]]
+    after: strawberry.Private[dict[str, Any]]
     request_id: str = strawberry.field(description="The request id (X-Request-Id or generated).")
     client_id: str | None = strawberry.field(
         description="The client application the token was issued to, if it says."
@@ -51,7 +60,6 @@ class AuditEntry:
 
     @classmethod
     def from_row(cls, row: Any) -> AuditEntry:
-        names = sorted(set(row.before) | set(row.after))
         return cls(
             id=strawberry.ID(str(row.id)),
             recorded_at=row.recorded_at,
@@ -59,13 +67,25 @@ class AuditEntry:
             operation=row.operation,
             entity_type=row.entity_type,
             entity_id=strawberry.ID(str(row.entity_id)),
-            changes=[
-                AuditFieldChange(field=name, before=row.before.get(name), after=row.after.get(name))
-                for name in names
-            ],
+            before=row.before,
+            after=row.after,
             request_id=row.request_id,
             client_id=row.client_id,
         )
+
+    @strawberry.field(
+        description="The changed fields with their values before and after, by name "
+        "(e-mail addresses and phone numbers masked without pii:view)."
+    )
+    def changes(self, info: strawberry.Info) -> list[AuditFieldChange]:
+        return [
+            AuditFieldChange(
+                field=name,
+                before=_shown(self.entity_type, name, self.before.get(name), info),
+                after=_shown(self.entity_type, name, self.after.get(name), info),
+            )
+            for name in sorted(set(self.before) | set(self.after))
+        ]
 
     @strawberry.field(description="The user who did it; null for an anonymous or unknown one.")
     async def actor(self, info: strawberry.Info) -> User | None:

@@ -283,3 +283,35 @@ async def test_audit_log_bad_input(identity: Subgraph) -> None:
         assert [(e["extensions"]["code"], e["message"]) for e in result["errors"]] == [
             ("BAD_USER_INPUT", message)
         ]
+
+
+async def test_personal_data_in_records_is_masked_without_pii_view(
+    identity: Subgraph, sessions: Sessions, tenant_id: uuid.UUID
+) -> None:
+    await identity.ok(
+        'mutation { createUser(input: {name: "Pat", email: "pat@example.com", '
+        'phone: "+44 20 7946 0123"}) { id } }'
+    )
+    query = (
+        '{ auditLog(filter: {operation: "createUser"}) { edges { node { changes { field after } '
+        "} } } }"
+    )
+    auditor = Principal(
+        tenant_id=tenant_id, authenticated=True, permissions=frozenset({"audit:view"})
+    )
+    context = Context.open(sessions, principal=auditor)
+    try:
+        masked = await identity_schema.execute(query, context_value=context)
+    finally:
+        await context.close()
+    seen = {
+        c["field"]: c["after"]
+        for c in masked.data["auditLog"]["edges"][0]["node"]["changes"]  # type: ignore[index]
+    }
+    assert (seen["email"], seen["phone"], seen["name"]) == (
+        "p***@example.com",
+        "+** ** **** **23",
+        "Pat",
+    )
+    full = (await identity.ok(query))["auditLog"]["edges"][0]["node"]["changes"]
+    assert {"field": "email", "after": "pat@example.com"} in full
