@@ -13,10 +13,10 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.base import Base
-from db.tables import events, identity, incidents
+from db.tables import audit, events, identity, incidents
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMAS = (identity.SCHEMA, incidents.SCHEMA, events.SCHEMA)
+SCHEMAS = (identity.SCHEMA, incidents.SCHEMA, events.SCHEMA, audit.SCHEMA)
 
 
 def _include_name(name: str | None, type_: str, parent_names: object) -> bool:

@@ -7,23 +7,34 @@ application role that row-level security walls in, with the configured pool boun
 tenants: the outbox relay and the readiness check's schema revision.
 
 `prepare()` is synchronous (starting PostgreSQL and running Alembic must not happen inside
-the server's event loop); `open()`/`close()` manage the async engines."""
+the server's event loop); `open()`/`close()` manage the async engines. After migrating,
+`prepare()` also creates the audit log's partitions for this month and the next (as the owner,
+see db/audit_partitions.py); each start tops them up.
+
+`custom_roles` caches the tenants' own roles for the authenticator (see
+opsgraph/auth/custom_roles.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db import migrate
+from db.audit_partitions import ensure_partitions
 from db.embedded import EmbeddedPostgres, start_embedded
 from db.engine import create_engine, session_factory
 from db.roles import app_database_url
+from db.scope import RequestDatabase
+from db.tables import identity
 from db.tenants import find_tenant_id
+from opsgraph.auth.custom_roles import CustomRoleCache
 from opsgraph.settings import Settings
+from resolvers.principal import CustomRoles
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +50,10 @@ class Runtime:
     owner_engine: AsyncEngine | None = None
     owner_sessions: async_sessionmaker[AsyncSession] | None = None
     _tenant_ids: dict[str, uuid.UUID] = field(default_factory=dict)
+    custom_roles: CustomRoleCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.custom_roles = CustomRoleCache(self._load_custom_roles)
 
     def prepare(self, *, migrate_schema: bool = True) -> None:
         """Start the embedded PostgreSQL when no DATABASE_URL is set, then migrate to head
@@ -50,9 +65,33 @@ class Runtime:
             log.info("embedded PostgreSQL ready (data in %s)", self.embedded.pgdata)
         if migrate_schema:
             migrate.upgrade(self.database_url)
+            asyncio.run(self._prepare_audit_partitions())
         self.app_database_url = self.settings.database_app_url or app_database_url(
             self.database_url
         )
+
+    async def _prepare_audit_partitions(self) -> None:
+        engine = create_engine(self.database_url, pool_size=1, max_overflow=0)
+        try:
+            created = await ensure_partitions(engine)
+        finally:
+            await engine.dispose()
+        if created:
+            log.info("audit log partitions created: %s", ", ".join(created))
+
+    async def _load_custom_roles(self, tenant_id: uuid.UUID) -> CustomRoles:
+        """The tenant's own roles, read as the application role behind the tenant's wall."""
+        assert self.sessions is not None, "runtime not opened"
+        db = RequestDatabase(self.sessions, tenant_id)
+        try:
+            rows = await db.rows(
+                select(identity.Role.name, identity.Role.permissions).where(
+                    identity.Role.tenant_id == tenant_id
+                )
+            )
+        finally:
+            await db.close()
+        return {row.name: frozenset(row.permissions) for row in rows}
 
     def open(self) -> None:
         self.engine = create_engine(

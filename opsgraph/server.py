@@ -121,7 +121,7 @@ def well_known_routes(auth: Auth) -> list[Route]:
 def create_app(runtime: Runtime) -> Starlette:
     """The router app over a prepared runtime (database started and migrated)."""
     settings = runtime.settings
-    auth = build_auth(settings, runtime.tenant_id)
+    auth = build_auth(settings, runtime.tenant_id, runtime.custom_roles.get)
     limiter = (
         rate_limiter(settings.redis_url, settings.rate_limit_per_second, settings.rate_limit_burst)
         if settings.rate_limit_per_second > 0
@@ -136,6 +136,7 @@ def create_app(runtime: Runtime) -> Starlette:
             request_id=request.headers.get("x-request-id"),
             headers=request.headers,
             debug=settings.debug,
+            roles_changed=runtime.custom_roles.forget,
         )
         request.state.context = context  # closed by RequestScopeMiddleware
         return context
@@ -192,6 +193,7 @@ def create_app(runtime: Runtime) -> Starlette:
             app_sessions,
             hub,
             max_connections=settings.ws_max_connections_per_principal,
+            roles_changed=runtime.custom_roles.forget,
             debug=settings.debug,
         ),
         origin_allowed=lambda origin: origin in settings.cors_origins,

@@ -36,6 +36,7 @@ class SubgraphGraphQL(GraphQL[Context, None]):
             request_id=request.headers.get("x-request-id"),
             headers=dict(request.headers),
             debug=self.runtime.settings.debug,
+            roles_changed=self.runtime.custom_roles.forget,
         )
         request.state.context = context
         return context
@@ -44,7 +45,7 @@ class SubgraphGraphQL(GraphQL[Context, None]):
 def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) -> Starlette:
     """The subgraph re-validates the caller's token itself: a principal forwarded by a router
     is never taken from a plain header."""
-    auth = build_auth(runtime.settings, runtime.tenant_id)
+    auth = build_auth(runtime.settings, runtime.tenant_id, runtime.custom_roles.get)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

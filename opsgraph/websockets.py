@@ -41,12 +41,14 @@ class WebSocketAuthenticator:
         events: EventFeed,
         *,
         max_connections: int,
+        roles_changed: Callable[[uuid.UUID], None],
         debug: bool = False,
     ) -> None:
         self.authenticator = authenticator
         self.sessions = sessions
         self.events = events
         self.max_connections = max_connections
+        self.roles_changed = roles_changed
         self.debug = debug
         self.connections: Counter[str] = Counter()
 
@@ -71,6 +73,7 @@ class WebSocketAuthenticator:
             headers=headers,
             debug=self.debug,
             events=self.events,
+            roles_changed=self.roles_changed,
         )
 
         async def release() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,7 +22,9 @@ class Context:
     `headers` are the caller's HTTP headers; the router forwards the identity ones when it
     calls a subgraph over HTTP. `events` feeds subscriptions (absent where nothing delivers
     events). A subscription's context lives as long as its WebSocket connection: each event
-    is handled with fresh loaders and database scope (`end_event`)."""
+    is handled with fresh loaders and database scope (`end_event`).
+    `roles_changed(tenant)` is called after a mutation changed the tenant's own roles, so that
+    the process drops what it cached of them."""
 
     principal: Principal
     db: RequestDatabase
@@ -30,6 +32,8 @@ class Context:
     headers: Mapping[str, str] = field(default_factory=dict)
     debug: bool = False
     events: EventFeed | None = None
+    roles_changed: Callable[[uuid.UUID], None] = field(default=lambda tenant: None)
+    """Default: nothing cached to drop (contexts built by tests and tools)."""
     loaders: LoaderRegistry = field(init=False)
 
     def __post_init__(self) -> None:
@@ -54,6 +58,7 @@ class Context:
         headers: Mapping[str, str] | None = None,
         debug: bool = False,
         events: EventFeed | None = None,
+        roles_changed: Callable[[uuid.UUID], None] = lambda tenant: None,
     ) -> Context:
         return cls(
             principal=principal,
@@ -62,6 +67,7 @@ class Context:
             headers=headers or {},
             debug=debug,
             events=events,
+            roles_changed=roles_changed,
         )
 
     @property

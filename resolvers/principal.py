@@ -4,6 +4,7 @@ every subgraph fetch, and the permissions its roles grant."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # Permission names are `<domain>:<action>`; domains add theirs as they arrive.
@@ -16,16 +17,23 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset({
         "incident:view", "incident:create", "incident:update", "incident:assign",
         "incident:delete", "identity:view", "identity:manage", "pii:view", "audit:view",
-        "admin:*",
+        "admin:roles", "admin:*",
     }),
 }  # fmt: skip
 
+PERMISSIONS: frozenset[str] = frozenset().union(*BUILTIN_ROLES.values())
+"""The permission catalogue: every name a role (built-in or a tenant's own) may grant."""
 
-def permissions_for(roles: frozenset[str]) -> frozenset[str]:
-    """The union of what the roles grant; unknown roles grant nothing."""
+CustomRoles = Mapping[str, frozenset[str]]
+"""A tenant's own roles: name → the permissions it grants."""
+
+
+def permissions_for(roles: frozenset[str], custom: CustomRoles | None = None) -> frozenset[str]:
+    """The union of what the roles grant, built-in or the tenant's own (`custom`); unknown
+    roles grant nothing."""
     granted: set[str] = set()
     for role in roles:
-        granted |= BUILTIN_ROLES.get(role, frozenset())
+        granted |= BUILTIN_ROLES.get(role) or (custom or {}).get(role, frozenset())
     return frozenset(granted)
 
 
@@ -54,15 +62,17 @@ class Principal:
         client_id: str | None = None,
         authenticated: bool = False,
         expires_at: float | None = None,
+        custom_roles: CustomRoles | None = None,
     ) -> Principal:
-        """A principal whose permissions are what its roles grant."""
+        """A principal whose permissions are what its roles grant (built-in roles, or the
+        tenant's own roles in `custom_roles`)."""
         return cls(
             tenant_id=tenant_id,
             user_id=user_id,
             subject=subject,
             client_id=client_id,
             roles=roles,
-            permissions=permissions_for(roles),
+            permissions=permissions_for(roles, custom_roles),
             authenticated=authenticated,
             expires_at=expires_at,
         )

@@ -1,4 +1,5 @@
-"""The `identity` schema: tenants, users, teams (assignment groups) and team membership."""
+"""The `identity` schema: tenants, users, teams (assignment groups), team membership and the
+custom roles each tenant defines beside the built-in ones."""
 
 from __future__ import annotations
 
@@ -90,3 +91,18 @@ class TeamMember(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
     )
+
+
+class Role(TenantRow, Base):
+    """A tenant's own role: a name a token's `roles` claim (or a user's roles) may carry, and
+    the permissions it grants. Built-in role names are never stored here."""
+
+    __tablename__ = "roles"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name", name="uq_roles_tenant_name"),
+        {"schema": SCHEMA},
+    )
+
+    name: Mapped[str] = mapped_column(String(63), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    permissions: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")

@@ -1,5 +1,8 @@
 """From request headers to the principal: a validated bearer token, or — where the settings
-allow it (development) — an anonymous principal acting in the default or named tenant."""
+allow it (development) — an anonymous principal acting in the default or named tenant.
+
+A token's roles grant the built-in roles' permissions; a role name that is not built-in is
+looked up among the tenant's own roles (`custom_roles`, cached, see custom_roles.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +10,17 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from opsgraph.auth.custom_roles import RoleLoader
 from opsgraph.auth.errors import AuthError
 from opsgraph.auth.tokens import TokenValidator
-from resolvers.principal import Principal
+from resolvers.principal import BUILTIN_ROLES, CustomRoles, Principal
 
 TENANT_HEADER = "x-opsgraph-tenant"
 TenantLookup = Callable[[str], Awaitable[uuid.UUID | None]]
+
+
+async def no_custom_roles(tenant_id: uuid.UUID) -> CustomRoles:
+    return {}
 
 
 class Refused(Exception):
@@ -31,11 +39,13 @@ class Authenticator:
         *,
         default_tenant: str,
         anonymous_role: str | None,
+        custom_roles: RoleLoader = no_custom_roles,
     ) -> None:
         self.validator = validator
         self.lookup = lookup
         self.default_tenant = default_tenant
         self.anonymous_role = anonymous_role
+        self.custom_roles = custom_roles
 
     async def principal(self, headers: Mapping[str, str]) -> Principal:
         authorization = headers.get("authorization")
@@ -80,12 +90,14 @@ class Authenticator:
             user_id = None
         client = claims.get("azp", claims.get("client_id"))
         expires = claims.get("exp")
+        names = frozenset(roles)
         return Principal.with_roles(
             tenant_id,
-            frozenset(roles),
+            names,
             user_id=user_id,
             subject=subject,
             client_id=client if isinstance(client, str) else None,
             authenticated=True,
             expires_at=float(expires) if isinstance(expires, int | float) else None,
+            custom_roles=await self.custom_roles(tenant_id) if names - BUILTIN_ROLES.keys() else {},
         )

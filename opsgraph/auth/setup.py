@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from opsgraph.auth.custom_roles import RoleLoader
 from opsgraph.auth.issuer import DevIssuer
 from opsgraph.auth.keys import DiscoveredKeys, KeySource, StaticKeys
 from opsgraph.auth.principals import Authenticator, TenantLookup
@@ -29,7 +30,7 @@ def dev_issuer(settings: Settings) -> DevIssuer:
     return DevIssuer(settings.data_dir, settings.token_issuer, settings.oidc_audience)
 
 
-def build_auth(settings: Settings, lookup: TenantLookup) -> Auth:
+def build_auth(settings: Settings, lookup: TenantLookup, custom_roles: RoleLoader) -> Auth:
     policy = TokenPolicy(
         issuer=settings.token_issuer,
         audience=settings.oidc_audience,
@@ -49,5 +50,6 @@ def build_auth(settings: Settings, lookup: TenantLookup) -> Auth:
         lookup,
         default_tenant=settings.default_tenant,
         anonymous_role=settings.anonymous_role,
+        custom_roles=custom_roles,
     )
     return Auth(authenticator, issuer, client)

@@ -1,6 +1,8 @@
-"""Inputs and filters of the identity API."""
+"""Inputs and filters of the identity API (users, teams, roles and the audit log)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import strawberry
 
@@ -37,4 +39,47 @@ class UserFilter:
 class TeamFilter:
     search: str | None = strawberry.field(
         default=None, description="Part of the name (case-insensitive)."
+    )
+
+
+@strawberry.input(description="A new role of this tenant.")
+class CreateRoleInput:
+    name: str = strawberry.field(
+        description="Name that tokens' `roles` claim and users' roles refer to: 1-63 "
+        "characters, a lower-case letter then lower-case letters, digits, '.', '_' or '-'; "
+        "not a built-in role's name."
+    )
+    description: str = strawberry.field(default="", description="What the role is for.")
+    permissions: list[str] = strawberry.field(
+        description="Permission names (`<domain>:<action>`) from the catalogue; see `permissions`."
+    )
+
+
+@strawberry.input(description="Changes to a role; omitted fields stay as they are.")
+class UpdateRoleInput:
+    description: str | None = strawberry.field(default=None, description="What the role is for.")
+    permissions: list[str] | None = strawberry.field(
+        default=None, description="The complete new set of permission names."
+    )
+
+
+@strawberry.input(description="Which audit records to list; all conditions must hold.")
+class AuditLogFilter:
+    entity_type: str | None = strawberry.field(
+        default=None, description="Only records about this entity type (Incident, User, ...)."
+    )
+    entity_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only records about this entity."
+    )
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only records of what this user did."
+    )
+    operation: str | None = strawberry.field(
+        default=None, description="Only records of this mutation (createIncident, ...)."
+    )
+    since: datetime | None = strawberry.field(
+        default=None, description="Only records at or after this time."
+    )
+    until: datetime | None = strawberry.field(
+        default=None, description="Only records before this time."
     )

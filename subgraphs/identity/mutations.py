@@ -1,4 +1,4 @@
-"""Mutation root of the identity subgraph: each mutation is one unit of work."""
+"""Mutation root of the identity subgraph: each mutation is one audited unit of work."""
 
 from __future__ import annotations
 
@@ -9,20 +9,30 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from subgraphs.identity import service
-from subgraphs.identity.inputs import CreateTeamInput, CreateUserInput
+from subgraphs.identity.inputs import (
+    CreateRoleInput,
+    CreateTeamInput,
+    CreateUserInput,
+    UpdateRoleInput,
+)
 from subgraphs.identity.loaders import MembersByTeamIdLoader, TeamsByUserIdLoader
+from subgraphs.identity.roles import MANAGE_ROLES, Role
 from subgraphs.identity.types import MANAGE, Team, User
 
-MembershipChange = Callable[[AsyncSession, uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[Any]]
+MembershipChange = Callable[
+    [AsyncSession, uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[tuple[Any, service.Changes]]
+]
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Create a user. CONFLICT when the e-mail is taken.",
+        description="Create a user. CONFLICT when the e-mail is taken; BAD_USER_INPUT for a "
+        "role that is neither built-in nor one of the tenant's own.",
         extensions=requires(MANAGE),
     )
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> User:
@@ -30,8 +40,12 @@ class Mutation:
         new = service.NewUser(
             name=input.name, email=input.email, phone=input.phone, roles=input.roles
         )
-        async with ctx.db.unit_of_work() as session:
+        async with audited(info) as (session, audit):
             row = await service.create_user(session, ctx.tenant_id, new)
+            audit.entity("User", row.id)
+            audit.created(
+                {"name": row.name, "email": row.email, "phone": row.phone, "roles": row.roles}
+            )
         return User.from_row(row)
 
     @strawberry.mutation(
@@ -41,8 +55,10 @@ class Mutation:
     async def create_team(self, info: strawberry.Info, input: CreateTeamInput) -> Team:
         ctx = info.context
         new = service.NewTeam(name=input.name, description=input.description, email=input.email)
-        async with ctx.db.unit_of_work() as session:
+        async with audited(info) as (session, audit):
             row = await service.create_team(session, ctx.tenant_id, new)
+            audit.entity("Team", row.id)
+            audit.created({"name": row.name, "description": row.description, "email": row.email})
         return Team.from_row(row)
 
     @strawberry.mutation(
@@ -64,14 +80,79 @@ class Mutation:
     ) -> Team:
         return await _change_membership(info, team_id, user_id, service.remove_team_member)
 
+    @strawberry.mutation(
+        description="Define a role of this tenant. BAD_USER_INPUT for a malformed name or an "
+        "unknown permission; CONFLICT for a built-in or taken name; FORBIDDEN for a "
+        "permission the caller does not hold.",
+        extensions=requires(MANAGE_ROLES),
+    )
+    async def create_role(self, info: strawberry.Info, input: CreateRoleInput) -> Role:
+        ctx = info.context
+        new = service.NewRole(
+            name=input.name, description=input.description, permissions=input.permissions
+        )
+        async with audited(info) as (session, audit):
+            row = await service.create_role(session, ctx.tenant_id, new, ctx.principal.permissions)
+            audit.entity("Role", row.id)
+            audit.created(
+                {"name": row.name, "description": row.description, "permissions": row.permissions}
+            )
+        ctx.roles_changed(ctx.tenant_id)
+        return Role.from_row(row)
+
+    @strawberry.mutation(
+        description="Change a role's description and/or permissions (omitted ones stay). "
+        "NOT_FOUND for an unknown role; errors as for createRole.",
+        extensions=requires(MANAGE_ROLES),
+    )
+    async def update_role(
+        self, info: strawberry.Info, id: strawberry.ID, input: UpdateRoleInput
+    ) -> Role:
+        ctx = info.context
+        async with audited(info) as (session, audit):
+            row, changes = await service.update_role(
+                session,
+                ctx.tenant_id,
+                parse_id(id),
+                description=input.description,
+                permissions=input.permissions,
+                grantor=ctx.principal.permissions,
+            )
+            audit.entity("Role", row.id)
+            audit.changed(changes)
+        ctx.roles_changed(ctx.tenant_id)
+        return Role.from_row(row)
+
+    @strawberry.mutation(
+        description="Delete a role; returns it as it was. Tokens and users naming it keep "
+        "the name, which grants nothing any more. NOT_FOUND for an unknown role.",
+        extensions=requires(MANAGE_ROLES),
+    )
+    async def delete_role(self, info: strawberry.Info, id: strawberry.ID) -> Role:
+        ctx = info.context
+        async with audited(info) as (session, audit):
+            row = await service.delete_role(session, ctx.tenant_id, parse_id(id))
+            audit.entity("Role", row.id)
+            audit.changed(
+                {
+                    "name": [row.name, None],
+                    "description": [row.description, None],
+                    "permissions": [row.permissions, None],
+                }
+            )
+        ctx.roles_changed(ctx.tenant_id)
+        return Role.from_row(row)
+
 
 async def _change_membership(
     info: strawberry.Info, team_id: strawberry.ID, user_id: strawberry.ID, change: MembershipChange
 ) -> Team:
     ctx = info.context
     team_key, user_key = parse_id(team_id, "teamId"), parse_id(user_id, "userId")
-    async with ctx.db.unit_of_work() as session:
-        row = await change(session, ctx.tenant_id, team_key, user_key)
+    async with audited(info) as (session, audit):
+        row, changes = await change(session, ctx.tenant_id, team_key, user_key)
+        audit.entity("Team", row.id)
+        audit.changed(changes)
     # Memberships read earlier in this request are stale now.
     ctx.loaders.get(MembersByTeamIdLoader).clear(team_key)
     ctx.loaders.get(TeamsByUserIdLoader).clear(user_key)

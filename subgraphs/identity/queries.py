@@ -9,7 +9,10 @@ from db.tables import identity as tables
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
-from subgraphs.identity.inputs import TeamFilter, UserFilter
+from resolvers.principal import PERMISSIONS
+from subgraphs.identity.audit_log import VIEW_AUDIT, AuditEntry, audit_log
+from subgraphs.identity.inputs import AuditLogFilter, TeamFilter, UserFilter
+from subgraphs.identity.roles import Role, all_roles
 from subgraphs.identity.types import VIEW, Team, User
 
 USERS_BY_NAME = SortOrder("NAME", (tables.User.name, tables.User.id), descending=False)
@@ -70,3 +73,29 @@ class Query:
         if filter and filter.search:
             query = query.where(tables.Team.name.ilike(_like(filter.search)))
         return await paginate(ctx.db, query, TEAMS_BY_NAME, pagination, Team.from_row)
+
+    @strawberry.field(
+        description="Roles of the tenant: the built-in ones, then its own, by name.",
+        extensions=requires(VIEW),
+    )
+    async def roles(self, info: strawberry.Info) -> list[Role]:
+        return await all_roles(info)
+
+    @strawberry.field(
+        description="The permission catalogue: every name a role may grant, sorted.",
+        extensions=requires(VIEW),
+    )
+    def permissions(self) -> list[str]:
+        return sorted(PERMISSIONS)
+
+    @strawberry.field(
+        description="Records of committed mutations, newest first (needs audit:view).",
+        extensions=requires(VIEW_AUDIT),
+    )
+    async def audit_log(
+        self,
+        info: strawberry.Info,
+        filter: AuditLogFilter | None = None,
+        pagination: Pagination | None = None,
+    ) -> Connection[AuditEntry]:
+        return await audit_log(info, filter, pagination)

@@ -1,5 +1,6 @@
-"""Identity's rules and writes: validation of users and teams, uniqueness, membership.
-No Strawberry here: callers pass plain values and get table rows back."""
+"""Identity's rules and writes: validation of users, teams and the tenant's own roles,
+uniqueness, membership. No Strawberry here: callers pass plain values and get table rows back
+(and, where a write may change nothing, the changed fields as `{field: [old, new]}`)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import identity as tables
-from resolvers.errors import BadUserInput, Conflict, NotFound
+from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
+from resolvers.principal import BUILTIN_ROLES, PERMISSIONS
 
-BUILTIN_ROLES = ("admin", "operator", "viewer")
 NAME_MAX = 200
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")
+Changes = dict[str, list[Any]]
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,13 @@ class NewTeam:
     name: str
     description: str
     email: str | None
+
+
+@dataclass(frozen=True)
+class NewRole:
+    name: str
+    description: str
+    permissions: list[str]
 
 
 def clean_name(value: str, field: str = "name") -> str:
@@ -52,11 +62,21 @@ def clean_email(value: str, field: str = "email") -> str:
     return email
 
 
-def clean_roles(roles: list[str]) -> list[str]:
-    unknown = sorted(set(roles) - set(BUILTIN_ROLES))
+async def clean_roles(session: AsyncSession, tenant_id: uuid.UUID, roles: list[str]) -> list[str]:
+    """The role names, deduplicated; each built-in or one of the tenant's own roles."""
+    unknown = set(roles) - set(BUILTIN_ROLES)
+    if unknown:
+        unknown -= set(
+            await session.scalars(
+                select(tables.Role.name).where(
+                    tables.Role.tenant_id == tenant_id, tables.Role.name.in_(unknown)
+                )
+            )
+        )
     if unknown:
         raise BadUserInput(
-            f"Unknown role(s) {', '.join(unknown)}; known roles: {', '.join(BUILTIN_ROLES)}",
+            f"Unknown role(s) {', '.join(sorted(unknown))}; built-in roles: "
+            f"{', '.join(sorted(BUILTIN_ROLES))}, or one of the tenant's own roles",
             field="roles",
         )
     return sorted(set(roles))
@@ -80,7 +100,7 @@ async def create_user(session: AsyncSession, tenant_id: uuid.UUID, new: NewUser)
         name=clean_name(new.name),
         email=clean_email(new.email),
         phone=new.phone.strip() or None if new.phone else None,
-        roles=clean_roles(new.roles),
+        roles=await clean_roles(session, tenant_id, new.roles),
     )
     return await _insert_unique(
         session, row, f"A user with e-mail {row.email} already exists", "email"
@@ -106,27 +126,114 @@ async def _existing(session: AsyncSession, table: Any, tenant_id: uuid.UUID, id:
 
 async def add_team_member(
     session: AsyncSession, tenant_id: uuid.UUID, team_id: uuid.UUID, user_id: uuid.UUID
-) -> Any:
+) -> tuple[Any, Changes]:
     """Add a user to a team; adding an existing member changes nothing."""
     team = await _existing(session, tables.Team, tenant_id, team_id)
     user = await _existing(session, tables.User, tenant_id, user_id)
     if not user.active:
         raise Conflict(f"User {user.email} is inactive and cannot join a team", field="userId")
-    await session.execute(
+    added = await session.execute(
         insert(tables.TeamMember)
         .values(tenant_id=tenant_id, team_id=team_id, user_id=user_id)
         .on_conflict_do_nothing()
     )
-    return team
+    return team, {"member": [None, str(user_id)]} if added.rowcount else {}  # type: ignore[attr-defined]
 
 
 async def remove_team_member(
     session: AsyncSession, tenant_id: uuid.UUID, team_id: uuid.UUID, user_id: uuid.UUID
-) -> Any:
+) -> tuple[Any, Changes]:
     """Remove a user from a team; NOT_FOUND when they were not a member."""
     team = await _existing(session, tables.Team, tenant_id, team_id)
     membership = await session.get(tables.TeamMember, (team_id, user_id))
     if membership is None or membership.tenant_id != tenant_id:
         raise NotFound(f"User {user_id} is not a member of team {team.name}", field="userId")
     await session.delete(membership)
-    return team
+    return team, {"member": [str(user_id), None]}
+
+
+def clean_role_name(value: str) -> str:
+    name = value.strip()
+    if name in BUILTIN_ROLES:
+        raise Conflict(f"{name} is a built-in role and cannot be redefined", field="name")
+    if not ROLE_NAME.match(name):
+        raise BadUserInput(
+            "name must be 1-63 characters: a lower-case letter, then lower-case letters, "
+            "digits, '.', '_' or '-'",
+            field="name",
+        )
+    return name
+
+
+def clean_permissions(permissions: list[str], grantor: frozenset[str]) -> list[str]:
+    """Known permission names only, and only those the granting principal holds itself (a
+    role manager cannot hand out more than it has)."""
+    unknown = sorted(set(permissions) - PERMISSIONS)
+    if unknown:
+        raise BadUserInput(
+            f"Unknown permission(s) {', '.join(unknown)}; known: {', '.join(sorted(PERMISSIONS))}",
+            field="permissions",
+        )
+    beyond = sorted(set(permissions) - grantor)
+    if beyond:
+        raise Forbidden(
+            f"Cannot grant permission(s) you do not hold: {', '.join(beyond)}",
+            field="permissions",
+        )
+    return sorted(set(permissions))
+
+
+async def create_role(
+    session: AsyncSession, tenant_id: uuid.UUID, new: NewRole, grantor: frozenset[str]
+) -> Any:
+    row = tables.Role(
+        tenant_id=tenant_id,
+        name=clean_role_name(new.name),
+        description=new.description.strip(),
+        permissions=clean_permissions(new.permissions, grantor),
+    )
+    return await _insert_unique(session, row, f"A role named {row.name} already exists", "name")
+
+
+async def _existing_role(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
+    row = await session.scalar(
+        select(tables.Role)
+        .where(tables.Role.tenant_id == tenant_id, tables.Role.id == id)
+        .with_for_update()
+    )
+    if row is None:
+        raise NotFound(f"No role with id {id}", id=str(id))
+    return row
+
+
+async def update_role(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    id: uuid.UUID,
+    *,
+    description: str | None,
+    permissions: list[str] | None,
+    grantor: frozenset[str],
+) -> tuple[Any, Changes]:
+    """Change a role's description and/or permissions (None leaves one alone)."""
+    row = await _existing_role(session, tenant_id, id)
+    changes: Changes = {}
+    if description is not None and description.strip() != row.description:
+        changes["description"] = [row.description, description.strip()]
+        row.description = description.strip()
+    if permissions is not None:
+        cleaned = clean_permissions(permissions, grantor)
+        if cleaned != sorted(row.permissions):
+            changes["permissions"] = [sorted(row.permissions), cleaned]
+            row.permissions = cleaned
+    if changes:
+        await session.flush()
+        await session.refresh(row)
+    return row, changes
+
+
+async def delete_role(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
+    """Delete a role; tokens and users naming it keep the name, which then grants nothing."""
+    row = await _existing_role(session, tenant_id, id)
+    await session.execute(delete(tables.Role).where(tables.Role.id == row.id))
+    return row

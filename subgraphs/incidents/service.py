@@ -1,6 +1,9 @@
 """Incident writes: validation, numbering, the transition table and priority matrix applied,
 the change recorded in the incident's history and in the outbox — all inside the caller's
-unit of work, so either everything commits or nothing does. No Strawberry here."""
+unit of work, so either everything commits or nothing does. No Strawberry here.
+
+Writes return the row with its changed fields (`{field: [old, new]}`, empty when nothing
+changed), which the mutation hands to the audit trail."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from subgraphs.incidents.enums import (
 )
 from subgraphs.incidents.events import record_incident_event
 
+Changes = dict[str, list[Any]]
 UNCHANGED: Any = object()
 """Marks a field an update leaves alone (distinct from None, which clears it)."""
 
@@ -66,7 +70,7 @@ class IncidentUpdate:
 class Diff:
     """Old and new value per changed field, JSON-ready for history and events."""
 
-    fields: dict[str, list[Any]] = field(default_factory=dict)
+    fields: Changes = field(default_factory=dict)
 
     def set(self, row: Any, attribute: str, value: Any, name: str | None = None) -> None:
         old = getattr(row, attribute)
@@ -137,7 +141,7 @@ def _record(
 
 async def create_incident(
     session: AsyncSession, tenant_id: uuid.UUID, new: NewIncident, actor: uuid.UUID | None
-) -> Any:
+) -> tuple[Any, Changes]:
     title = _text(new.title, "title", rules.TITLE_MAX, required=True)
     description = _text(new.description, "description", rules.DESCRIPTION_MAX) or ""
     category = _text(new.category, "category", rules.CATEGORY_MAX) or None
@@ -173,7 +177,7 @@ async def create_incident(
     await session.refresh(row)
     diff = Diff({"status": [None, row.status], "title": [None, row.title]})
     _record(session, row, ChangeKind.CREATED, diff, actor)
-    return row
+    return row, diff.fields
 
 
 def _transition(row: Any, target: IncidentStatus, diff: Diff) -> None:
@@ -204,7 +208,7 @@ async def update_incident(
     id: uuid.UUID,
     update: IncidentUpdate,
     actor: uuid.UUID | None,
-) -> Any:
+) -> tuple[Any, Changes]:
     row = await get_for_update(session, tenant_id, id)
     was_final = IncidentStatus(row.status) in rules.FINAL
     diff = Diff()
@@ -242,7 +246,7 @@ async def update_incident(
         await session.flush()
         await session.refresh(row)
         _record(session, row, kind, diff, actor)
-    return row
+    return row, diff.fields
 
 
 def _set_priority(row: Any, priority: Priority, diff: Diff) -> None:
@@ -264,7 +268,7 @@ async def assign_incident(
     id: uuid.UUID,
     assignee_id: uuid.UUID,
     actor: uuid.UUID | None,
-) -> Any:
+) -> tuple[Any, Changes]:
     row = await get_for_update(session, tenant_id, id)
     if IncidentStatus(row.status) in rules.FINAL:
         raise Conflict(f"A {row.status} incident cannot be reassigned", field="id")
@@ -274,7 +278,7 @@ async def assign_incident(
         await session.flush()
         await session.refresh(row)
         _record(session, row, ChangeKind.ASSIGNED, diff, actor)
-    return row
+    return row, diff.fields
 
 
 async def add_comment(

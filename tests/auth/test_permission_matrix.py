@@ -1,22 +1,26 @@
 """The authorisation matrix: every restricted root field, mutation and entity type, for a
-caller without a token, one without the permission, and each built-in role. A refused call
-returns the right code and changes nothing; an allowed one succeeds."""
+caller without a token, one without the permission, each built-in role, and an admin of
+another tenant. A refused call returns the right code and changes nothing (no row, no audit
+record); an allowed one succeeds; the other tenant's admin neither sees nor changes anything
+of this tenant."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import pytest
 
+from db.tenants import create_tenant
 from resolvers.context import Context
 from resolvers.principal import Principal
 from subgraphs.identity import schema as identity_schema
 from subgraphs.incidents import schema as incidents_schema
 
-PRINCIPALS = ["anonymous", "no permission", "viewer", "operator", "admin"]
+PRINCIPALS = ["anonymous", "no permission", "viewer", "operator", "admin", "other tenant"]
 
-# (name, schema, operation, permission). $incident, $user, $team are filled in per test.
+# (name, schema, operation, permission). $incident, $user, $team, $role are filled in per test.
 OPERATIONS = [
     ("incidents", "incidents", "{ incidents { totalCount } }", "incident:view"),
     ("incident", "incidents", "query($incident: ID!) { incident(id: $incident) { id } }",
@@ -47,20 +51,40 @@ OPERATIONS = [
      "$team, userId: $user) { id } }", "identity:manage"),
     ("removeTeamMember", "identity", "mutation($team: ID!, $user: ID!) { removeTeamMember("
      "teamId: $team, userId: $user) { id } }", "identity:manage"),
+    ("auditLog", "identity", "{ auditLog { totalCount edges { node { operation entityId "
+     "changes { after } actor { id } } } } }", "audit:view"),
+    ("roles", "identity", "{ roles { id name permissions } }", "identity:view"),
+    ("permissions", "identity", "{ permissions }", "identity:view"),
+    ("createRole", "identity", 'mutation { createRole(input: {name: "new-role", '
+     'permissions: ["incident:view"]}) { id } }', "admin:roles"),
+    ("updateRole", "identity", "mutation($role: ID!) { updateRole(id: $role, input: "
+     "{permissions: []}) { id permissions } }", "admin:roles"),
+    ("deleteRole", "identity", "mutation($role: ID!) { deleteRole(id: $role) { id } }",
+     "admin:roles"),
 ]  # fmt: skip
 SCHEMAS = {"incidents": incidents_schema, "identity": identity_schema}
+# Everything of the tenant an operation could change, audit records included.
 SNAPSHOT = {
     "incidents": "{ incidents { totalCount edges { node { title assignee { id } "
     "comments { id } history { id } } } } }",
-    "identity": "{ users { totalCount } teams { totalCount edges { node { members { id } } } } }",
+    "identity": "{ users { totalCount } teams { totalCount edges { node { members { id } } } } "
+    "roles { id name permissions } auditLog { totalCount } }",
 }
 
 
-def principal(kind: str, tenant: uuid.UUID) -> Principal:
+def principal(kind: str, tenant: uuid.UUID, other_tenant: uuid.UUID) -> Principal:
     if kind == "anonymous":
         return Principal(tenant_id=tenant)
+    if kind == "other tenant":
+        return Principal.with_roles(other_tenant, frozenset({"admin"}), authenticated=True)
     roles = frozenset() if kind == "no permission" else frozenset({kind})
     return Principal.with_roles(tenant, roles, authenticated=True)
+
+
+async def snapshot(sessions: Any, admin: Principal) -> dict[str, Any]:
+    return {
+        name: (await run(sessions, admin, name, query)).data for name, query in SNAPSHOT.items()
+    }
 
 
 async def run(sessions: Any, who: Principal, schema: str, query: str, **variables: Any) -> Any:
@@ -85,16 +109,20 @@ async def test_matrix(
     schema: str,
     query: str,
     permission: str,
+    owner_sessions: Any,
 ) -> None:
-    admin = principal("admin", tenant_id)
+    async with owner_sessions() as session, session.begin():
+        other_tenant = await create_tenant(session, f"x-{uuid.uuid4().hex[:10]}", "Other")
+    admin = principal("admin", tenant_id, other_tenant)
     made = await run(
         sessions,
         admin,
         "identity",
         'mutation { u: createUser(input: {name: "Ann", email: "ann@example.com"}) '
-        '{ id } t: createTeam(input: {name: "NOC"}) { id } }',
+        '{ id } t: createTeam(input: {name: "NOC"}) { id } '
+        'r: createRole(input: {name: "triage", permissions: ["incident:view"]}) { id } }',
     )
-    user, team = made.data["u"]["id"], made.data["t"]["id"]
+    user, team, role = made.data["u"]["id"], made.data["t"]["id"], made.data["r"]["id"]
     await run(
         sessions,
         admin,
@@ -107,16 +135,23 @@ async def test_matrix(
         sessions, admin, "incidents", 'mutation { createIncident(input: {title: "Seed"}) { id } }'
     )
     incident = created.data["createIncident"]["id"]
-    variables = {"incident": incident, "user": user, "team": team}
+    variables = {"incident": incident, "user": user, "team": team, "role": role}
     used = {k: v for k, v in variables.items() if f"${k}" in query}
-    before = (await run(sessions, admin, schema, SNAPSHOT[schema])).data
+    before = await snapshot(sessions, admin)
 
-    who = principal(kind, tenant_id)
+    who = principal(kind, tenant_id, other_tenant)
     result = await run(sessions, who, schema, query, **used)
 
-    if who.can(permission):
+    if kind == "other tenant":
+        # Allowed or NOT_FOUND there; either way none of this tenant's rows shows or changes.
+        codes = {e.extensions["code"] for e in result.errors or []}
+        assert codes <= {"NOT_FOUND"}, result.errors
+        shown = json.dumps(result.data)
+        assert not any(value in shown for value in (*variables.values(), "Seed", "Ann", "NOC"))
+        assert await snapshot(sessions, admin) == before
+    elif who.can(permission):
         assert not result.errors, result.errors
     else:
         codes = [e.extensions["code"] for e in result.errors or []]
         assert codes == ["UNAUTHENTICATED" if kind == "anonymous" else "FORBIDDEN"]
-        assert (await run(sessions, admin, schema, SNAPSHOT[schema])).data == before
+        assert await snapshot(sessions, admin) == before

@@ -205,3 +205,68 @@ async def test_discovery_serves_the_keys_tokens_are_checked_with(deployment: Dep
     jwks = (await deployment.client.get("/.well-known/jwks.json")).json()
     assert [k["kid"] for k in jwks["keys"]] == [deployment.issuer.key.kid]
     assert "d" not in jwks["keys"][0]  # never the private part
+
+
+# One probe per permission: a request that needs exactly that permission.
+PROBES = {
+    "incident:view": "{ incidents { totalCount } }",
+    "incident:create": 'mutation { createIncident(input: {title: "Probe"}) { id } }',
+    "identity:view": "{ users { totalCount } }",
+    "identity:manage": 'mutation { createTeam(input: {name: "Probe %s"}) { id } }',
+    "audit:view": "{ auditLog { totalCount } }",
+    "admin:roles": 'mutation { createRole(input: {name: "probe-%s", permissions: []}) { id } }',
+}
+
+
+async def allowed(deployment: Deployment, token: str) -> set[str]:
+    """The permissions the token's requests are granted, by probe."""
+    granted = set()
+    for permission, probe in PROBES.items():
+        query = probe % uuid.uuid4().hex[:8] if "%s" in probe else probe
+        body = (await deployment.post(query, token)).json()
+        codes = [e["extensions"]["code"] for e in body.get("errors", [])]
+        assert codes in ([], ["FORBIDDEN"]), body
+        if not codes:
+            granted.add(permission)
+    return granted
+
+
+async def test_a_custom_role_grants_exactly_its_permissions(deployment: Deployment) -> None:
+    admin = deployment.token("admin", azp="console")
+    name = f"triage-{uuid.uuid4().hex[:6]}"
+    created = await deployment.post(
+        f'mutation {{ createRole(input: {{name: "{name}", permissions: ["incident:view", '
+        f'"incident:create"]}}) {{ id }} }}',
+        admin,
+        **{"x-request-id": "req-role-1"},
+    )
+    role = created.json()["data"]["createRole"]["id"]
+    token = deployment.token("viewer", roles=[name])
+
+    assert await allowed(deployment, token) == {"incident:view", "incident:create"}
+
+    # A change in this process applies to the next request at once (the cache is dropped).
+    await deployment.post(
+        f'mutation {{ updateRole(id: "{role}", input: {{permissions: ["audit:view"]}}) {{ id }} }}',
+        admin,
+    )
+    assert await allowed(deployment, token) == {"audit:view"}
+    log = await deployment.post(
+        f'{{ auditLog(filter: {{operation: "createRole", entityId: "{role}"}}) '
+        "{ edges { node { actor { id } requestId clientId changes { field after } } } } }",
+        token,
+    )
+    [entry] = log.json()["data"]["auditLog"]["edges"]
+    assert entry["node"] == {
+        "actor": {"id": str(deployment.users["admin"].id)},
+        "requestId": "req-role-1",
+        "clientId": "console",
+        "changes": [
+            {"field": "description", "after": ""},
+            {"field": "name", "after": name},
+            {"field": "permissions", "after": ["incident:create", "incident:view"]},
+        ],
+    }
+
+    await deployment.post(f'mutation {{ deleteRole(id: "{role}") {{ id }} }}', admin)
+    assert await allowed(deployment, token) == set()

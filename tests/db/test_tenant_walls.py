@@ -18,7 +18,7 @@ from db.engine import create_engine, session_factory
 from db.migrate import SCHEMAS
 from db.roles import APP_ROLE, app_database_url
 from db.scope import RequestDatabase
-from db.tables import events, identity, incidents, persisted
+from db.tables import audit, events, identity, incidents, persisted
 from db.tenants import create_tenant
 
 # Every walled table, and a column the application role may read that tells rows apart
@@ -27,6 +27,7 @@ WALLED = {
     "identity.users": "id",
     "identity.teams": "id",
     "identity.team_members": "user_id",
+    "identity.roles": "id",
     "incidents.incidents": "id",
     "incidents.incident_comments": "id",
     "incidents.incident_changes": "id",
@@ -34,6 +35,7 @@ WALLED = {
     "events.outbox": "id",
     "identity.api_clients": "id",
     "identity.persisted_documents": "id",
+    "audit.entries": "id",
 }
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -48,6 +50,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
             (identity.User, {"id": user, "name": "Ada", "email": f"ada@{slug}.io"}),
             (identity.Team, {"id": team, "name": "NOC"}),
             (identity.TeamMember, {"team_id": team, "user_id": user}),
+            (identity.Role, {"name": "auditor", "permissions": ["audit:view"]}),
             (
                 incidents.Incident,
                 {
@@ -80,6 +83,15 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                     "entity_type": "Incident",
                     "entity_id": incident,
                     "payload": {},
+                },
+            ),
+            (
+                audit.AuditEntry,
+                {
+                    "operation": "createIncident",
+                    "entity_type": "Incident",
+                    "entity_id": incident,
+                    "request_id": "r1",
                 },
             ),
         ):
@@ -288,3 +300,33 @@ async def test_the_tenant_setting_ends_with_the_transaction(
     pid_b, seen_b = await request_sees(one_connection, b)
     assert pid_b == pid_a
     assert (seen_a, seen_b) == ({a}, {b})
+
+
+async def test_the_audit_log_is_append_only_for_the_app(
+    tenants: tuple[uuid.UUID, uuid.UUID], sessions: Sessions, owner_sessions: Sessions
+) -> None:
+    a, _ = tenants
+    async with owner_sessions() as session:
+        granted = await session.scalar(
+            text(
+                "SELECT array_agg(p ORDER BY p) FROM unnest(ARRAY['SELECT','INSERT','UPDATE',"
+                "'DELETE','TRUNCATE']) p WHERE has_table_privilege(:r, 'audit.entries', p)"
+            ),
+            {"r": APP_ROLE},
+        )
+    assert granted == ["INSERT", "SELECT"]
+    db = RequestDatabase(sessions, a)
+    try:
+        for statement in (
+            "UPDATE audit.entries SET operation = 'forged'",
+            "DELETE FROM audit.entries",
+            "TRUNCATE audit.entries",
+            "SELECT count(*) FROM audit_partitions.entries_default",  # only through the parent
+            "DELETE FROM audit_partitions.entries_default",
+        ):
+            with pytest.raises(DBAPIError, match="permission denied"):
+                async with db.unit_of_work() as session:
+                    await session.execute(text(statement))
+    finally:
+        await db.close()
+    assert await owner_keys(owner_sessions, "audit.entries", a)

@@ -77,10 +77,9 @@ class App:
 async def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[App]:
     slug, other = f"pq-{uuid.uuid4().hex[:8]}", f"pq-other-{uuid.uuid4().hex[:8]}"
     data_dir = Path(tmp_path_factory.mktemp("data"))
-    async with running_app(database_url, data_dir, OPSGRAPH_DEFAULT_TENANT=slug) as (
-        client,
-        settings,
-    ):
+    # No rate limit: the module's requests all come from one test client address.
+    environment = {"OPSGRAPH_DEFAULT_TENANT": slug, "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0"}
+    async with running_app(database_url, data_dir, **environment) as (client, settings):
         owner = create_engine(database_url)
         async with session_factory(owner)() as session, session.begin():
             await seed_demo(session, slug=slug, incident_count=5)

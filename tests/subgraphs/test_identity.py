@@ -97,7 +97,8 @@ async def test_users_filtered_by_team_and_paged(identity: Subgraph) -> None:
         (
             {"roles": ["root"]},
             "BAD_USER_INPUT",
-            "Unknown role(s) root; known roles: admin, operator, viewer",
+            "Unknown role(s) root; built-in roles: admin, operator, viewer, or one of the "
+            "tenant's own roles",
         ),
         (
             {"email": "TAKEN@example.com"},

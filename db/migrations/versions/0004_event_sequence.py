@@ -1,7 +1,7 @@
 """event sequence: a gapless delivery order for the outbox, the resume position of subscribers
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-27 04:00:00
 
 `id` is taken when a transaction inserts its event, so under concurrent transactions ids
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

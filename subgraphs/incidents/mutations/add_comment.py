@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from subgraphs.incidents import permissions, service
@@ -23,9 +24,18 @@ async def add_comment(
     ctx = info.context
     incident_key = parse_id(incident_id, "incidentId")
     author = parse_id(input.author_id, "input.authorId") if input.author_id else ctx.actor_id
-    async with ctx.db.unit_of_work() as session:
+    async with audited(info) as (session, audit):
         comment = await service.add_comment(
             session, ctx.tenant_id, incident_key, input.body, input.visibility, author
+        )
+        audit.entity("IncidentComment", comment.id)
+        audit.created(
+            {
+                "incidentId": str(incident_key),
+                "authorId": str(author) if author else None,
+                "visibility": comment.visibility,
+                "body": comment.body,
+            }
         )
         incident = await service.get_for_update(session, ctx.tenant_id, incident_key)
     changed(info, incident)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from subgraphs.incidents import permissions, service
@@ -21,8 +22,10 @@ async def assign_incident(
 ) -> Incident:
     ctx = info.context
     incident_id, assignee_id = parse_id(id), parse_id(user_id, "userId")
-    async with ctx.db.unit_of_work() as session:
-        row = await service.assign_incident(
+    async with audited(info) as (session, audit):
+        row, changes = await service.assign_incident(
             session, ctx.tenant_id, incident_id, assignee_id, ctx.actor_id
         )
+        audit.entity("Incident", row.id)
+        audit.changed(changes)
     return changed(info, row)

@@ -6,6 +6,7 @@ import uuid
 
 import strawberry
 
+from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from subgraphs.incidents import permissions, service
@@ -39,6 +40,8 @@ async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> 
         reporter_id=_optional_id(input.reporter_id, "input.reporterId"),
         opened_at=input.opened_at,
     )
-    async with ctx.db.unit_of_work() as session:
-        row = await service.create_incident(session, ctx.tenant_id, new, ctx.actor_id)
+    async with audited(info) as (session, audit):
+        row, changes = await service.create_incident(session, ctx.tenant_id, new, ctx.actor_id)
+        audit.entity("Incident", row.id)
+        audit.changed(changes)
     return changed(info, row)

@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from subgraphs.incidents import permissions, service
@@ -40,8 +41,10 @@ async def update_incident(
         else team_id,
         status=_given(input.status),
     )
-    async with ctx.db.unit_of_work() as session:
-        row = await service.update_incident(
+    async with audited(info) as (session, audit):
+        row, changes = await service.update_incident(
             session, ctx.tenant_id, parse_id(id), update, ctx.actor_id
         )
+        audit.entity("Incident", row.id)
+        audit.changed(changes)
     return changed(info, row)

@@ -1,0 +1,72 @@
+"""The audit trail: every mutation writes exactly one record, inside its own unit of work.
+
+A mutation opens its transaction with `audited(info)` instead of `db.unit_of_work()`. It gets
+the session and an `AuditRecord` to fill in (the entity it changed and the changed fields);
+when its body returns, one INSERT writes the record with what the request knows (actor,
+tenant, operation name, request id, client application), and the transaction commits. A
+mutation that raises writes nothing: the record and the change roll back together.
+
+`before`/`after` hold only the changed fields, by their GraphQL names, as JSON values."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.tables import audit as tables
+
+TEXT_LIMIT = 200  # request and client ids come from the caller: keep what fits the column
+
+
+@dataclass
+class AuditRecord:
+    """What the mutation tells the trail about its change."""
+
+    entity_type: str | None = None
+    entity_id: uuid.UUID | None = None
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+
+    def entity(self, entity_type: str, entity_id: uuid.UUID) -> None:
+        self.entity_type, self.entity_id = entity_type, entity_id
+
+    def changed(self, changes: Mapping[str, Sequence[Any]]) -> None:
+        """Add `{field: [before, after]}` pairs (the shape of incident history)."""
+        for name, (old, new) in changes.items():
+            self.before[name] = old
+            self.after[name] = new
+
+    def created(self, values: Mapping[str, Any]) -> None:
+        """A new entity: every given field goes from nothing to its value."""
+        self.changed({name: (None, value) for name, value in values.items()})
+
+
+@asynccontextmanager
+async def audited(info: strawberry.Info) -> AsyncIterator[tuple[AsyncSession, AuditRecord]]:
+    """The mutation's unit of work, plus its audit record written just before the commit."""
+    context = info.context
+    record = AuditRecord()
+    async with context.db.unit_of_work() as session:
+        yield session, record
+        if record.entity_type is None or record.entity_id is None:
+            raise RuntimeError(f"mutation {info.field_name} named no audited entity")
+        await session.execute(
+            insert(tables.AuditEntry).values(
+                tenant_id=context.tenant_id,
+                actor_id=context.actor_id,
+                operation=info.field_name,
+                entity_type=record.entity_type,
+                entity_id=record.entity_id,
+                before=record.before,
+                after=record.after,
+                request_id=context.request_id[:TEXT_LIMIT],
+                client_id=(context.principal.client_id or "")[:TEXT_LIMIT] or None,
+            )
+        )

@@ -1,0 +1,71 @@
+"""The custom-role cache: one load per tenant while fresh, dropped on change or expiry, and a
+load that raced a change does not bring the old roles back."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from opsgraph.auth.custom_roles import CustomRoleCache
+from resolvers.principal import CustomRoles, Principal
+
+TENANT = uuid.uuid4()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_loads_once_while_fresh_and_again_when_expired_or_forgotten() -> None:
+    loads: list[uuid.UUID] = []
+    version = {"n": 0}
+
+    async def load(tenant: uuid.UUID) -> CustomRoles:
+        loads.append(tenant)
+        return {"triage": frozenset({f"v{version['n']}"})}
+
+    clock = Clock()
+    cache = CustomRoleCache(load, ttl_seconds=30, clock=clock)
+    assert await cache.get(TENANT) == {"triage": frozenset({"v0"})}
+    clock.now = 29
+    await cache.get(TENANT)
+    assert len(loads) == 1
+    clock.now = 31
+    version["n"] = 1
+    assert await cache.get(TENANT) == {"triage": frozenset({"v1"})}
+    version["n"] = 2
+    cache.forget(TENANT)
+    assert await cache.get(TENANT) == {"triage": frozenset({"v2"})}
+    assert len(loads) == 3
+
+
+async def test_a_load_that_raced_a_change_is_not_cached() -> None:
+    release = asyncio.Event()
+    calls = {"n": 0}
+
+    async def load(tenant: uuid.UUID) -> CustomRoles:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            await release.wait()
+            return {"triage": frozenset({"old"})}
+        return {"triage": frozenset({"new"})}
+
+    cache = CustomRoleCache(load)
+    slow = asyncio.create_task(cache.get(TENANT))
+    await asyncio.sleep(0)
+    cache.forget(TENANT)  # the role changed while the first load was reading
+    release.set()
+    assert await slow == {"triage": frozenset({"old"})}
+    assert await cache.get(TENANT) == {"triage": frozenset({"new"})}
+
+
+def test_custom_roles_grant_their_permissions_and_builtins_win() -> None:
+    custom = {"triage": frozenset({"incident:view"}), "viewer": frozenset({"audit:view"})}
+    principal = Principal.with_roles(
+        TENANT, frozenset({"triage", "viewer", "ghost"}), custom_roles=custom
+    )
+    assert principal.permissions == frozenset({"incident:view", "identity:view"})
