@@ -24,6 +24,7 @@ from opsgraph.ratelimit import rate_limiter
 from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
 from opsgraph.tenancy import RequestScopeMiddleware
+from opsgraph.wallboard import wallboard_routes
 from resolvers.context import Context
 from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
@@ -131,7 +132,10 @@ def create_app(runtime: Runtime) -> Starlette:
         graphiql=settings.graphiql,
         debug=settings.debug,
     )
-    app = Starlette(routes=[*well_known_routes(auth), Mount("/", router_app)], lifespan=lifespan)
+    app = Starlette(
+        routes=[*well_known_routes(auth), *wallboard_routes(), Mount("/", router_app)],
+        lifespan=lifespan,
+    )
     # Added innermost first: CORS, then the HTTP guard, then principal and rate limit.
     app.add_middleware(
         RequestScopeMiddleware,
