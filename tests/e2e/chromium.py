@@ -72,7 +72,8 @@ class Page:
             self.log.append(f"console.{params['type']}: {' '.join(texts)}")
         elif message.get("method") == "Runtime.exceptionThrown":
             details = params["exceptionDetails"]
-            self.log.append(f"exception: {details.get('exception', {}).get('description', details)}")
+            description = details.get("exception", {}).get("description", details)
+            self.log.append(f"exception: {description}")
 
     def navigate(self, url: str) -> None:
         """Open the URL and return once its load event has fired."""

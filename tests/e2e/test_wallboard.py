@@ -66,11 +66,11 @@ def api(server: Server, token: str, query: str, **variables: Any) -> dict[str, A
 
 
 def on_board(number: str) -> str:
-    """JS: the priority and status shown for an incident number, or null when absent."""
+    """JS: "PRIORITY STATUS" as shown for an incident number, or null when absent."""
     selector = json.dumps(f'li.incident[data-number="{number}"]')
     return (
         f"(() => {{ const li = document.querySelector({selector}); return li && "
-        "[li.closest('.priority').dataset.priority, li.dataset.status]; })()"
+        "`${li.closest('.priority').dataset.priority} ${li.dataset.status}`; })()"
     )
 
 
@@ -99,12 +99,12 @@ def test_incidents_appear_and_leave_live(page: Page, server: Server, operator_to
     )["createIncident"]
     assert created["priority"] == "CRITICAL"
     number = created["number"]
-    assert page.wait_for(on_board(number)) == ["CRITICAL", "OPEN"]
+    assert page.wait_for(on_board(number)) == "CRITICAL OPEN"
     assert title in page.evaluate("document.body.innerText")
     page.wait_for(f"document.getElementById('count').textContent === '{open_count + 1} open'")
 
     api(server, operator_token, UPDATE, id=created["id"], status="IN_PROGRESS")
-    page.wait_for(f"JSON.stringify({on_board(number)}) === '[\"CRITICAL\",\"IN_PROGRESS\"]'")
+    page.wait_for(f"{on_board(number)} === 'CRITICAL IN_PROGRESS'")
 
     api(server, operator_token, UPDATE, id=created["id"], status="RESOLVED")
     page.wait_for(f"{on_board(number)} === null")
