@@ -9,6 +9,13 @@ const WebSocket = require("ws");
 const SETTLE_MS = 300; // after connection_ack, for the server to start the subscription
 const TIMEOUT_MS = 20000;
 
+// graphql-ws reports a closed socket with its close event, GraphQL errors as an array.
+function describe(error) {
+  if (error instanceof Error) return error;
+  if (error && error.code) return new Error(`socket closed: ${error.code} ${error.reason}`);
+  return new Error(JSON.stringify(error));
+}
+
 async function main() {
   const { url, token, subscription, mutation, variables } = JSON.parse(readFileSync(0, "utf8"));
   const authorization = `Bearer ${token}`;
@@ -40,7 +47,7 @@ async function main() {
           events.push(result.data);
           check();
         },
-        error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+        error: (error) => reject(describe(error)),
         complete: () => reject(new Error("subscription completed before the event")),
       },
     );
