@@ -179,7 +179,12 @@ def run_subscriptions(args: argparse.Namespace) -> subscriptions.Result:
     url, embedded = bench_database(args)
     try:
         loaded, _ = asyncio.run(prepare(url, args.scale, args.seed))
-        opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], server_env(url))
+        # Every subscriber holds the one bench token: allow that many sockets for it.
+        env = {
+            **server_env(url),
+            "OPSGRAPH_WS_MAX_CONNECTIONS_PER_PRINCIPAL": str(args.subscribers + 1),
+        }
+        opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], env)
         try:
             authorize(opsgraph, loaded.tenant_id)
             processes.pin(os.getpid(), processes.DRIVER_CPU)
