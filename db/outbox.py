@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import events
@@ -36,13 +37,41 @@ def record_event(
 
 NOTIFY_CHANNEL = "opsgraph_outbox"
 
+# One stamping transaction at a time across every relay process, so `seq` stays gapless.
+SEQUENCE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('opsgraph.outbox.seq'))")
+STAMP = text(
+    """
+    WITH todo AS (
+        SELECT id FROM events.outbox WHERE seq IS NULL ORDER BY id LIMIT :limit FOR UPDATE
+    ), numbered AS (
+        SELECT id, row_number() OVER (ORDER BY id) AS n FROM todo
+    ), base AS (
+        SELECT coalesce(max(seq), 0) AS last FROM events.outbox
+    )
+    UPDATE events.outbox AS o SET seq = base.last + numbered.n
+    FROM numbered, base WHERE o.id = numbered.id
+    """
+)
 
-async def claim_unpublished(session: AsyncSession, limit: int) -> list[events.OutboxEvent]:
-    """The oldest unpublished events, locked so that a second relay skips them."""
+Outbox = events.OutboxEvent
+
+
+async def stamp_committed(session: AsyncSession, limit: int) -> int:
+    """Give up to `limit` committed, unstamped events their delivery `seq`, in id order.
+
+    Only committed events are visible here, so an event whose transaction commits late gets
+    a later `seq` than events already stamped: `seq` is the order events became visible."""
+    await session.execute(SEQUENCE_LOCK)
+    result = await session.execute(STAMP, {"limit": limit})
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_unpublished(session: AsyncSession, limit: int) -> list[Outbox]:
+    """The stamped, unpublished events in `seq` order, locked so a second relay skips them."""
     result = await session.scalars(
-        select(events.OutboxEvent)
-        .where(events.OutboxEvent.published_at.is_(None))
-        .order_by(events.OutboxEvent.id)
+        select(Outbox)
+        .where(Outbox.published_at.is_(None), Outbox.seq.isnot(None))
+        .order_by(Outbox.seq)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -50,8 +79,41 @@ async def claim_unpublished(session: AsyncSession, limit: int) -> list[events.Ou
 
 
 async def mark_published(session: AsyncSession, ids: list[int]) -> None:
-    await session.execute(
-        update(events.OutboxEvent)
-        .where(events.OutboxEvent.id.in_(ids))
-        .values(published_at=func.now())
+    await session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(published_at=func.now()))
+
+
+async def events_after(
+    session: AsyncSession,
+    after: int,
+    limit: int,
+    *,
+    through: int | None = None,
+    tenant_id: uuid.UUID | None = None,
+) -> list[Outbox]:
+    """Stamped events with `after < seq <= through`, in `seq` order (of one tenant, or all)."""
+    query = select(Outbox).where(Outbox.seq > after)
+    if through is not None:
+        query = query.where(Outbox.seq <= through)
+    if tenant_id is not None:
+        query = query.where(Outbox.tenant_id == tenant_id)
+    return list(await session.scalars(query.order_by(Outbox.seq).limit(limit)))
+
+
+async def sequence_bounds(session: AsyncSession) -> tuple[int, int]:
+    """(oldest retained seq, latest seq); (0, 0) before the first event."""
+    row = (await session.execute(select(func.min(Outbox.seq), func.max(Outbox.seq)))).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+async def prune_published(session: AsyncSession, older_than: datetime) -> int:
+    """Forget published events created before `older_than`, keeping the latest event so
+    that the sequence (and so the retention check of a resuming subscriber) survives."""
+    latest = select(func.max(Outbox.seq)).scalar_subquery()
+    result = await session.execute(
+        delete(Outbox).where(
+            Outbox.published_at.isnot(None),
+            Outbox.created_at < older_than,
+            Outbox.seq < latest,
+        )
     )
+    return int(result.rowcount)  # type: ignore[attr-defined]

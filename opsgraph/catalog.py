@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
+from strawberry.types import ExecutionResult
 
-from router.execution.in_process import ExecuteFunction
+from router.execution.in_process import ExecuteFunction, SubscribeFunction
 
 SUBGRAPHS: dict[str, str] = {
     "identity": "subgraphs.identity",
@@ -41,9 +43,32 @@ def in_process_executor(schema: strawberry.federation.Schema) -> ExecuteFunction
             operation_name=operation_name,
             context_value=context,
         )
-        response: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            response["errors"] = [error.formatted for error in result.errors]
-        return response
+        return _response(result)
 
     return execute
+
+
+def in_process_subscriber(schema: strawberry.federation.Schema) -> SubscribeFunction:
+    """A `subscribe(query, variables, operation_name, context)` for the in-process transport:
+    the subgraph's subscription as a stream of GraphQL JSON responses."""
+
+    async def subscribe(
+        query: str, variables: dict[str, Any] | None, operation_name: str | None, context: Any
+    ) -> AsyncIterator[dict[str, Any]]:
+        results = await schema.subscribe(
+            query,
+            variable_values=variables,
+            operation_name=operation_name,
+            context_value=context,
+        )
+        async for result in results:
+            yield _response(result)
+
+    return subscribe
+
+
+def _response(result: ExecutionResult) -> dict[str, Any]:
+    response: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        response["errors"] = [error.formatted for error in result.errors]
+    return response

@@ -171,13 +171,18 @@ async def seed_demo(
         {"tenant_id": tenant, "team_id": teams[i % len(teams)]["id"], "user_id": user["id"]}
         for i, user in enumerate(users)
     ]
-    await session.execute(insert(identity.User), users)
-    await session.execute(insert(identity.Team), teams)
-    await session.execute(insert(identity.TeamMember), members)
     rows, comments, changes = _incidents(rnd, tenant, users, teams, incident_count, now)
-    await session.execute(insert(incidents.Incident), rows)
-    await session.execute(insert(incidents.IncidentComment), comments)
-    await session.execute(insert(incidents.IncidentChange), changes)
+    batches = (
+        (identity.User, users),
+        (identity.Team, teams),
+        (identity.TeamMember, members),
+        (incidents.Incident, rows),
+        (incidents.IncidentComment, comments),
+        (incidents.IncidentChange, changes),
+    )
+    for table, batch in batches:
+        if batch:  # an empty executemany would insert one row of defaults
+            await session.execute(insert(table), batch)
     await session.execute(
         insert(incidents.IncidentNumber), [{"tenant_id": tenant, "last_number": incident_count}]
     )

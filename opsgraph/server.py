@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
+from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -16,8 +18,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from opsgraph.auth.setup import Auth, build_auth
-from opsgraph.catalog import SUBGRAPHS, in_process_executor, load_schema, subgraph_sdl
+from opsgraph.catalog import (
+    SUBGRAPHS,
+    in_process_executor,
+    in_process_subscriber,
+    load_schema,
+    subgraph_sdl,
+)
 from opsgraph.events.bus import event_bus
+from opsgraph.events.hub import EventHub
 from opsgraph.events.relay import OutboxRelay
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.ratelimit import rate_limiter
@@ -25,12 +34,15 @@ from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
 from opsgraph.tenancy import RequestScopeMiddleware
 from opsgraph.wallboard import wallboard_routes
+from opsgraph.websockets import WebSocketAuthenticator
 from resolvers.context import Context
 from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import InProcessTransport
 from router.gateway import Gateway
 from router.limits import OperationLimits
+from router.subscriptions import Subscriptions
+from router.websocket import GraphQLWebSocket, WebSocketLimits
 
 
 def build_supergraph(urls: Mapping[str, str] | None = None) -> Supergraph:
@@ -61,7 +73,10 @@ def operation_limits(settings: Settings) -> OperationLimits:
 
 def build_gateway(settings: Settings | None = None) -> Gateway:
     transports = {
-        name: InProcessTransport(in_process_executor(load_schema(name))) for name in SUBGRAPHS
+        name: InProcessTransport(
+            in_process_executor(load_schema(name)), in_process_subscriber(load_schema(name))
+        )
+        for name in SUBGRAPHS
     }
     limits = operation_limits(settings) if settings is not None else None
     return Gateway(build_supergraph(), transports, limits=limits)
@@ -107,17 +122,26 @@ def create_app(runtime: Runtime) -> Starlette:
         request.state.context = context  # closed by RequestScopeMiddleware
         return context
 
+    bus = event_bus(settings.redis_url)
+    hub = EventHub(bus)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.open()
         assert runtime.owner_sessions is not None
-        bus = event_bus(settings.redis_url)
-        # The relay reads every tenant's events: the owner's connection, not the walled one.
-        relay = OutboxRelay(runtime.owner_sessions, bus, runtime.database_url)
+        # Relay and hub read every tenant's events: the owner's connection, not the walled one.
+        relay = OutboxRelay(
+            runtime.owner_sessions,
+            bus,
+            runtime.database_url,
+            retention=timedelta(hours=settings.event_retention_hours),
+        )
         relay.start()
+        await hub.start(runtime.owner_sessions)
         try:
             yield
         finally:
+            await hub.stop()
             await relay.stop()
             await bus.close()
             await auth.close()
@@ -125,12 +149,37 @@ def create_app(runtime: Runtime) -> Starlette:
                 await limiter.close()
             await runtime.close()
 
+    def app_sessions() -> async_sessionmaker[AsyncSession]:
+        assert runtime.sessions is not None
+        return runtime.sessions
+
+    gateway = build_gateway(settings)
+    websocket = GraphQLWebSocket(
+        gateway,
+        Subscriptions(gateway, queue_limit=settings.ws_queue_limit),
+        WebSocketAuthenticator(
+            auth.authenticator,
+            app_sessions,
+            hub,
+            max_connections=settings.ws_max_connections_per_principal,
+            debug=settings.debug,
+        ),
+        origin_allowed=lambda origin: origin in settings.cors_origins,
+        limits=WebSocketLimits(
+            init_timeout=settings.ws_init_timeout_seconds,
+            max_subscriptions=settings.ws_max_subscriptions,
+            max_message_bytes=settings.max_body_bytes,
+            keepalive=settings.ws_keepalive_seconds,
+            send_timeout=settings.ws_send_timeout_seconds,
+        ),
+    )
     router_app = create_router_app(
-        build_gateway(settings),
+        gateway,
         context_factory=context_factory,
         readiness=runtime.check_ready,
         graphiql=settings.graphiql,
         debug=settings.debug,
+        websocket=websocket,
     )
     app = Starlette(
         routes=[*well_known_routes(auth), *wallboard_routes(), Mount("/", router_app)],

@@ -52,6 +52,13 @@ class Settings:
     max_directives: int = 50
     max_cost: int = 25_000
     cors_origins: tuple[str, ...] = ()
+    event_retention_hours: int = 24
+    ws_init_timeout_seconds: int = 10
+    ws_max_subscriptions: int = 100
+    ws_max_connections_per_principal: int = 50
+    ws_keepalive_seconds: int = 15
+    ws_send_timeout_seconds: int = 10
+    ws_queue_limit: int = 256
 
     @property
     def embedded_database(self) -> bool:
@@ -196,4 +203,13 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
             for origin in (text("OPSGRAPH_CORS_ORIGINS") or "").split(",")
             if origin.strip()
         ),
+        event_retention_hours=integer("OPSGRAPH_EVENT_RETENTION_HOURS", 24, 1, 24 * 90),
+        ws_init_timeout_seconds=integer("OPSGRAPH_WS_INIT_TIMEOUT_SECONDS", 10, 1, 300),
+        ws_max_subscriptions=integer("OPSGRAPH_WS_MAX_SUBSCRIPTIONS", 100, 1, 10_000),
+        ws_max_connections_per_principal=integer(
+            "OPSGRAPH_WS_MAX_CONNECTIONS_PER_PRINCIPAL", 50, 1, 1_000_000
+        ),
+        ws_keepalive_seconds=integer("OPSGRAPH_WS_KEEPALIVE_SECONDS", 15, 1, 3600),
+        ws_send_timeout_seconds=integer("OPSGRAPH_WS_SEND_TIMEOUT_SECONDS", 10, 1, 600),
+        ws_queue_limit=integer("OPSGRAPH_WS_QUEUE_LIMIT", 256, 1, 100_000),
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.scope import RequestDatabase
+from resolvers.events import EventFeed
 from resolvers.loaders import LoaderRegistry
 from resolvers.principal import Principal
 
@@ -19,13 +20,16 @@ class Context:
     its loaders.
 
     `headers` are the caller's HTTP headers; the router forwards the identity ones when it
-    calls a subgraph over HTTP."""
+    calls a subgraph over HTTP. `events` feeds subscriptions (absent where nothing delivers
+    events). A subscription's context lives as long as its WebSocket connection: each event
+    is handled with fresh loaders and database scope (`end_event`)."""
 
     principal: Principal
     db: RequestDatabase
     request_id: str
     headers: Mapping[str, str] = field(default_factory=dict)
     debug: bool = False
+    events: EventFeed | None = None
     loaders: LoaderRegistry = field(init=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +53,7 @@ class Context:
         request_id: str | None = None,
         headers: Mapping[str, str] | None = None,
         debug: bool = False,
+        events: EventFeed | None = None,
     ) -> Context:
         return cls(
             principal=principal,
@@ -56,7 +61,21 @@ class Context:
             request_id=request_id or uuid.uuid4().hex,
             headers=headers or {},
             debug=debug,
+            events=events,
         )
+
+    @property
+    def sharing_key(self) -> Hashable:
+        """Contexts with equal keys see exactly the same data, so identical subscriptions of
+        theirs may share one execution (router/subscriptions.py)."""
+        principal = self.principal
+        return (principal.tenant_id, principal.subject, principal.permissions)
+
+    async def end_event(self) -> None:
+        """Release the database connection and forget what the loaders cached: the next
+        event of a subscription must read what is current."""
+        await self.db.close()
+        self.loaders = LoaderRegistry(self)
 
     async def close(self) -> None:
         await self.db.close()

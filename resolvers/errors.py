@@ -43,6 +43,18 @@ class Forbidden(OpsGraphError):
     code = "FORBIDDEN"
 
 
+class ResyncRequired(OpsGraphError):
+    """A subscriber asked to resume from before the retained events: reload, then subscribe."""
+
+    code = "RESYNC_REQUIRED"
+
+
+class SlowConsumer(OpsGraphError):
+    """Events arrived faster than this subscription was processing them; resume with `after`."""
+
+    code = "SLOW_CONSUMER"
+
+
 def code_for_unlocated(error: GraphQLError) -> str:
     """A code for graphql-core's own errors (parse, validation, variable coercion)."""
     if error.message.startswith("Syntax Error"):

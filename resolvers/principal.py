@@ -41,6 +41,7 @@ class Principal:
     roles: frozenset[str] = frozenset()
     permissions: frozenset[str] = field(default=frozenset())
     authenticated: bool = False
+    expires_at: float | None = None  # the credentials' end (epoch seconds), if they have one
 
     @classmethod
     def with_roles(
@@ -52,6 +53,7 @@ class Principal:
         subject: str | None = None,
         client_id: str | None = None,
         authenticated: bool = False,
+        expires_at: float | None = None,
     ) -> Principal:
         """A principal whose permissions are what its roles grant."""
         return cls(
@@ -62,6 +64,7 @@ class Principal:
             roles=roles,
             permissions=permissions_for(roles),
             authenticated=authenticated,
+            expires_at=expires_at,
         )
 
     def can(self, permission: str) -> bool:

@@ -26,6 +26,7 @@ def subgraph_schema(
     *,
     query: type,
     mutation: type | None = None,
+    subscription: type | None = None,
     types: Iterable[type] = (),
 ) -> SubgraphSchema:
     """A Federation 2 schema with error codes/masking and parse/validation caches."""
@@ -35,4 +36,10 @@ def subgraph_schema(
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]
-    return SubgraphSchema(query=query, mutation=mutation, types=list(types), extensions=extensions)
+    return SubgraphSchema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=list(types),
+        extensions=extensions,
+    )

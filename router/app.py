@@ -18,12 +18,13 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Lifespan
 
 from router.gateway import Gateway
 from router.http_params import BadRequest, GraphQLParams, params_from_body, params_from_query_string
+from router.websocket import GraphQLWebSocket
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +44,13 @@ def create_router_app(
     lifespan: Lifespan[Starlette] | None = None,
     graphiql: bool = True,
     debug: bool = False,
+    websocket: GraphQLWebSocket | None = None,
 ) -> Starlette:
     """Build the Starlette app serving ``gateway``.
 
     ``context_factory`` builds the opaque per-request context handed to transports;
-    ``readiness`` raises when the process should not receive traffic (``/ready`` → 503).
+    ``readiness`` raises when the process should not receive traffic (``/ready`` → 503);
+    ``websocket`` serves GraphQL over WebSocket on ``/graphql`` (subscriptions).
     """
     endpoint = _GraphQLEndpoint(gateway, context_factory, graphiql, debug)
 
@@ -68,6 +71,8 @@ def create_router_app(
         Route("/ready", ready, methods=["GET"]),
         Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_DIR, check_dir=False)),
     ]
+    if websocket is not None:
+        routes.append(WebSocketRoute("/graphql", websocket.serve))
     return Starlette(routes=routes, lifespan=lifespan)
 
 

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +25,12 @@ from graphql.execution.values import get_variable_values
 
 from router.composition import Supergraph
 from router.execution import PlanExecution, Transport, shape_response
+from router.execution.subscription import subscription_executions
+from router.execution.transport import EventScoped
 from router.limits import OperationLimits, check_cost, check_shape, without_suggestions
 from router.planning import LruCache, PlanningError, QueryPlan, document_hash, plan
 from router.planning.cache import DocumentKey, PlanKey
+from router.planning.operation import NormalizedOperation
 
 DEFAULT_ALLOWED_OPERATIONS = ("query", "mutation")
 
@@ -39,6 +42,14 @@ class GatewayResult:
     body: dict[str, Any]
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionStream:
+    """A subscription that passed every check: its operation and its response bodies."""
+
+    operation: NormalizedOperation
+    events: AsyncIterator[dict[str, Any]]
 
 
 class RequestError(Exception):
@@ -133,12 +144,51 @@ class Gateway:
             self.supergraph.schema, self.transports, dict(variables or {}), context
         )
         await execution.run(query_plan.node)
+        return GatewayResult(self._body(query_plan, coerced, execution))
+
+    def subscribe(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: object,
+    ) -> SubscriptionStream:
+        """The response bodies of a subscription, one per event.
+
+        Everything that can refuse the operation (parse, limits, validation, variables, plan)
+        raises :class:`RequestError` here, before the stream starts. A context that is
+        :class:`EventScoped` is told when each event's response is complete."""
+        query_plan, coerced = self.prepare(query, variables, operation_name, ("subscription",))
+        return SubscriptionStream(
+            query_plan.operation,
+            self._events(query_plan, coerced, dict(variables or {}), context),
+        )
+
+    async def _events(
+        self,
+        query_plan: QueryPlan,
+        coerced: dict[str, Any],
+        variables: dict[str, Any],
+        context: object,
+    ) -> AsyncIterator[dict[str, Any]]:
+        executions = subscription_executions(
+            self.supergraph.schema, self.transports, query_plan.node, variables, context
+        )
+        async for execution in executions:
+            body = self._body(query_plan, coerced, execution)
+            if isinstance(context, EventScoped):
+                await context.end_event()
+            yield body
+
+    def _body(
+        self, query_plan: QueryPlan, coerced: dict[str, Any], execution: PlanExecution
+    ) -> dict[str, Any]:
         data = shape_response(
             self.supergraph.schema, query_plan.operation, execution.data, coerced, execution.errors
         )
         body: dict[str, Any] = {"errors": execution.errors} if execution.errors else {}
         body["data"] = data
-        return GatewayResult(body)
+        return body
 
     def prepare(
         self,
@@ -178,6 +228,15 @@ class Gateway:
                 raise RequestError.single(error.code, error.message) from error
             self.plans.put(plan_key, query_plan)
         return query_plan, coerced.coerced
+
+    def operation_type(self, query: str, operation_name: str | None) -> str:
+        """``query``, ``mutation`` or ``subscription``: what the named operation is (the
+        document parsed and validated through the cache; RequestError when it is not valid)."""
+        if not isinstance(query, str):
+            raise RequestError.single("BAD_REQUEST", "The query must be a string")
+        document = self._document(query, document_hash(query), self.supergraph.version)
+        allowed = ("query", "mutation", "subscription")
+        return self._operation(document.document, operation_name, allowed).operation.value
 
     def _document(self, query: str, digest: str, version: str) -> _Document:
         cached = self.documents.get((digest, version))

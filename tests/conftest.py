@@ -32,7 +32,7 @@ from resolvers.context import Context
 from resolvers.principal import Principal
 from subgraphs.identity import schema as identity_schema
 from subgraphs.incidents import schema as incidents_schema
-from tests.support import Subgraph
+from tests.support import RedisServer, Subgraph
 
 
 def _admin_url(url: str) -> str:
@@ -168,47 +168,24 @@ async def new_context(
         await context.close()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """REDIS_URL when set; else a private redis-server from PATH on a free loopback port."""
-    import shutil
-    import subprocess
-    import time
-
     configured = os.environ.get("REDIS_URL")
     if configured:
         yield configured
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("needs Redis: set REDIS_URL or put redis-server on PATH")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
+    server = RedisServer.on_free_port()
+    yield server.url
+    server.stop()
 
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    client.close()
-    yield url
-    process.terminate()
-    process.wait(10)
+
+@pytest.fixture
+def private_redis() -> Iterator[RedisServer]:
+    """A redis-server of the test's own, which the test may stop and start again."""
+    server = RedisServer.on_free_port()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+import redis
 from sqlalchemy import func, select
 
 from opsgraph.runtime import Runtime
@@ -66,3 +72,53 @@ async def count_rows(sessions: Any, table: Any, tenant_id: Any) -> int:
                 select(func.count()).select_from(table).where(table.tenant_id == tenant_id)
             )
         )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A redis-server process from PATH on a loopback port; it can be stopped and restarted
+    on the same port (what a Redis restart looks like to its clients)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def on_free_port(cls) -> RedisServer:
+        if shutil.which("redis-server") is None:
+            pytest.skip("needs Redis: set REDIS_URL or put redis-server on PATH")
+        server = cls(free_port())
+        server.start()
+        return server
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        try:
+            for _ in range(200):
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+            raise RuntimeError(f"redis-server did not start on port {self.port}")
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None

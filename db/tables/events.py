@@ -1,8 +1,9 @@
 """The `events` schema: the transactional outbox shared by every domain.
 
 A mutation inserts its event here in the same transaction as its rows, so an event exists
-if and only if the change committed. `id` grows monotonically and is the resume position
-that subscribers will hand back; `published_at` is set by the relay once delivered."""
+if and only if the change committed. `id` grows in the order of insertion; `seq` is the order
+of delivery, stamped by the relay on committed events (gapless; the resume position
+subscribers hand back, see migration 0004); `published_at` is set once delivered."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ SCHEMA = "events"
 class OutboxEvent(Base):
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+        Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
+        Index("ix_outbox_unsequenced", "id", postgresql_where=text("seq IS NULL")),
+        Index("ux_outbox_seq", "seq", unique=True),
+        Index("ix_outbox_tenant_seq", "tenant_id", "seq"),
         Index("ix_outbox_tenant_created", "tenant_id", "created_at"),
         {"schema": SCHEMA},
     )
@@ -40,4 +44,5 @@ class OutboxEvent(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
     )
+    seq: Mapped[int | None] = mapped_column(BigInteger)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

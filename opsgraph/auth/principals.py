@@ -79,6 +79,7 @@ class Authenticator:
         except ValueError:
             user_id = None
         client = claims.get("azp", claims.get("client_id"))
+        expires = claims.get("exp")
         return Principal.with_roles(
             tenant_id,
             frozenset(roles),
@@ -86,4 +87,5 @@ class Authenticator:
             subject=subject,
             client_id=client if isinstance(client, str) else None,
             authenticated=True,
+            expires_at=float(expires) if isinstance(expires, int | float) else None,
         )

@@ -1,4 +1,6 @@
-"""The outbox relay: publishes committed events in id order and marks them published.
+"""The outbox relay: stamps committed events with their delivery `seq`, publishes them in
+that order and marks them published; it also forgets published events past the retention
+window (subscribers resuming from further back are told to resync).
 
 It wakes on PostgreSQL NOTIFY (sent by a trigger when events commit) and also polls, so a
 lost notification or a dropped LISTEN connection only delays delivery. When publishing
@@ -9,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -16,7 +20,13 @@ import orjson
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.outbox import NOTIFY_CHANNEL, claim_unpublished, mark_published
+from db.outbox import (
+    NOTIFY_CHANNEL,
+    claim_unpublished,
+    mark_published,
+    prune_published,
+    stamp_committed,
+)
 from db.tables.events import OutboxEvent
 from opsgraph.events.bus import EVENTS_CHANNEL, EventBus
 
@@ -28,6 +38,7 @@ def encode_event(event: OutboxEvent) -> bytes:
     return orjson.dumps(
         {
             "id": event.id,
+            "seq": event.seq,
             "tenantId": str(event.tenant_id),
             "domain": event.domain,
             "kind": event.kind,
@@ -47,11 +58,16 @@ class OutboxRelay:
         database_url: str,
         *,
         poll_interval: float = 1.0,
+        retention: timedelta = timedelta(hours=24),
+        prune_interval: float = 300.0,
     ) -> None:
         self.sessions = sessions
         self.bus = bus
         self.database_url = database_url
         self.poll_interval = poll_interval
+        self.retention = retention
+        self.prune_interval = prune_interval
+        self._pruned_at = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: Any = None
@@ -63,14 +79,21 @@ class OutboxRelay:
         published = 0
         while True:
             async with self.sessions() as session, session.begin():
+                stamped = await stamp_committed(session, BATCH)
+            async with self.sessions() as session, session.begin():
                 batch = await claim_unpublished(session, BATCH)
                 for event in batch:
                     await self.bus.publish(EVENTS_CHANNEL, encode_event(event))
                 if batch:
                     await mark_published(session, [e.id for e in batch])
             published += len(batch)
-            if len(batch) < BATCH:
+            if len(batch) < BATCH and stamped < BATCH:
                 return published
+
+    async def prune(self) -> int:
+        """Delete published events older than the retention window; returns how many."""
+        async with self.sessions() as session, session.begin():
+            return await prune_published(session, datetime.now(UTC) - self.retention)
 
     async def _listen(self) -> None:
         url = make_url(self.database_url).set(drivername="postgresql")
@@ -89,6 +112,9 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 await self.publish_pending()
+                if time.monotonic() - self._pruned_at >= self.prune_interval:
+                    await self.prune()
+                    self._pruned_at = time.monotonic()
                 backoff = self.poll_interval
             except Exception:
                 log.exception("outbox relay failed; retrying in %.1fs", backoff)

@@ -68,7 +68,10 @@ class PlanExecution:
             await self._root(node)
 
     async def _root(self, fetch: FetchNode) -> None:
-        response = await self._send(fetch, self._variables(fetch))
+        self.merge_root(fetch, await self._send(fetch, self._variables(fetch)))
+
+    def merge_root(self, fetch: FetchNode, response: SubgraphResponse) -> None:
+        """Take a root fetch's answer into the response tree (and its errors)."""
         if response.data:
             deep_merge(self.data, response.data)
         for error in response.errors:
@@ -158,6 +161,10 @@ class PlanExecution:
             formatted = dict(error.formatted)
             formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", **(error.extensions or {})}
             self.errors.append(formatted)
+
+    def root_request(self, fetch: FetchNode) -> SubgraphRequest:
+        variables = self._variables(fetch)
+        return SubgraphRequest(fetch.operation, variables or None, fetch.operation_name)
 
     def _variables(self, fetch: FetchNode) -> dict[str, Any]:
         return {

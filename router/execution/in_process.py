@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -16,6 +16,10 @@ logger = logging.getLogger(__name__)
 ExecuteFunction = Callable[
     [str, dict[str, Any] | None, str | None, object], Awaitable[dict[str, Any]]
 ]
+# subscribe(query, variables, operation_name, context) -> responses, one per event
+SubscribeFunction = Callable[
+    [str, dict[str, Any] | None, str | None, object], AsyncIterator[dict[str, Any]]
+]
 
 
 class InProcessTransport:
@@ -25,24 +29,50 @@ class InProcessTransport:
     the result must already be GraphQL JSON (``data`` plus formatted ``errors``).
     """
 
-    def __init__(self, execute: ExecuteFunction) -> None:
+    def __init__(
+        self, execute: ExecuteFunction, subscribe: SubscribeFunction | None = None
+    ) -> None:
         self._execute = execute
+        self._subscribe = subscribe
 
     async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
         """Run the request in-process; an exception becomes an ``INTERNAL_SERVER_ERROR``."""
-        # The subgraph gets its own copy, as it would over HTTP: Strawberry, for one, pops
-        # ``__typename`` out of representations, and client variables are shared by fetches.
-        variables = (
-            None if request.variables is None else orjson.loads(orjson.dumps(request.variables))
-        )
         try:
-            result = await self._execute(request.query, variables, request.operation_name, context)
+            result = await self._execute(
+                request.query, _own_copy(request.variables), request.operation_name, context
+            )
         except Exception:
             logger.exception("In-process subgraph raised for operation %s", request.operation_name)
             return failure("Subgraph request failed")
-        data = result.get("data")
-        errors = result.get("errors") or []
-        return SubgraphResponse(
-            data=data if isinstance(data, dict) else None,
-            errors=[e for e in errors if isinstance(e, dict)],
-        )
+        return _response(result)
+
+    async def subscribe(
+        self, request: SubgraphRequest, context: object
+    ) -> AsyncIterator[SubgraphResponse]:
+        """The subgraph's responses to a subscription, one per event; failures end it."""
+        if self._subscribe is None:
+            yield failure("This subgraph does not serve subscriptions")
+            return
+        try:
+            async for result in self._subscribe(
+                request.query, _own_copy(request.variables), request.operation_name, context
+            ):
+                yield _response(result)
+        except Exception:
+            logger.exception("In-process subscription raised for %s", request.operation_name)
+            yield failure("Subgraph subscription failed")
+
+
+def _own_copy(variables: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The subgraph gets its own copy, as it would over HTTP: Strawberry, for one, pops
+    ``__typename`` out of representations, and client variables are shared by fetches."""
+    return None if variables is None else orjson.loads(orjson.dumps(variables))
+
+
+def _response(result: dict[str, Any]) -> SubgraphResponse:
+    data = result.get("data")
+    errors = result.get("errors") or []
+    return SubgraphResponse(
+        data=data if isinstance(data, dict) else None,
+        errors=[e for e in errors if isinstance(e, dict)],
+    )

@@ -7,7 +7,7 @@ Transports never raise for subgraph or network failures: they answer with errors
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -49,6 +49,26 @@ class Transport(Protocol):
     async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
         """Answer ``request``; failures become errors in the response, never exceptions."""
         ...
+
+
+@runtime_checkable
+class SubscriptionTransport(Protocol):
+    """A transport that can also follow a subgraph subscription."""
+
+    def subscribe(
+        self, request: SubgraphRequest, context: object
+    ) -> AsyncIterator[SubgraphResponse]:
+        """The subgraph's responses, one per event, until the subscription ends."""
+        ...
+
+
+@runtime_checkable
+class EventScoped(Protocol):
+    """A request context that outlives one event (a subscription's, a WebSocket's): the
+    router calls ``end_event`` once each event's response is complete, so the application
+    can release what the event used (database connections, loader caches)."""
+
+    async def end_event(self) -> None: ...
 
 
 def failure(message: str) -> SubgraphResponse:

@@ -17,7 +17,8 @@ import pytest
 
 from db.engine import create_engine, session_factory
 from opsgraph.seed import seed_demo
-from tests.conftest import _free_port, fresh_database
+from tests.conftest import fresh_database
+from tests.support import free_port
 
 TENANT = "e2e"
 
@@ -33,7 +34,7 @@ class Server:
         return f"{self.url}/graphql"
 
 
-def _start(args: list[str], env: dict[str, str], port: int) -> Server:
+def start_server(args: list[str], env: dict[str, str], port: int) -> Server:
     # Output goes to a file, never to an unread pipe: a full pipe would block the server's
     # logging, and with it the whole event loop.
     log = _log_file("opsgraph-server-")
@@ -59,7 +60,7 @@ def _start(args: list[str], env: dict[str, str], port: int) -> Server:
     raise RuntimeError("server did not become ready in 60 s")
 
 
-def _stop(server: Server) -> None:
+def stop_server(server: Server) -> None:
     server.process.terminate()
     try:
         server.process.wait(15)
@@ -108,21 +109,21 @@ def server_env(
 @pytest.fixture(scope="session")
 def server(server_env: dict[str, str]) -> Iterator[Server]:
     """`opsgraph serve`: the router with both subgraphs in-process."""
-    running = _start(["serve"], server_env, _free_port())
+    running = start_server(["serve"], server_env, free_port())
     yield running
-    _stop(running)
+    stop_server(running)
 
 
 @pytest.fixture(scope="session")
 def subgraph_servers(server_env: dict[str, str]) -> Iterator[dict[str, Server]]:
     """`opsgraph subgraph NAME`: each subgraph as its own process."""
     running = {
-        name: _start(["subgraph", name, "--port", str(port)], server_env, port)
-        for name, port in (("identity", _free_port()), ("incidents", _free_port()))
+        name: start_server(["subgraph", name, "--port", str(port)], server_env, port)
+        for name, port in (("identity", free_port()), ("incidents", free_port()))
     }
     yield running
     for server in running.values():
-        _stop(server)
+        stop_server(server)
 
 
 def _log_file(prefix: str) -> Path:

@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import _free_port, fresh_database
-from tests.e2e.conftest import _start, _stop
+from tests.conftest import fresh_database
+from tests.e2e.conftest import start_server, stop_server
+from tests.support import free_port
 
 NESTED = """{ incidents(pagination: {first: 3}) { totalCount edges { node { number
   assignee { name email } team { name } comments(last: 2) { body author { name } } } } } }"""
@@ -24,7 +25,7 @@ def test_serve_demo_prints_a_token_that_works(
             "DATABASE_URL": database_url,
             "OPSGRAPH_DATA_DIR": str(Path(tmp_path_factory.mktemp("demo-data"))),
         }
-        server = _start(["serve", "--demo"], env, _free_port())
+        server = start_server(["serve", "--demo"], env, free_port())
         try:
             output = server.log.read_text()
             assert f"GraphiQL at {server.url}/graphql" in output
@@ -40,4 +41,4 @@ def test_serve_demo_prints_a_token_that_works(
             assert body["data"]["incidents"]["totalCount"] == 300
             assert all(e["node"]["team"]["name"] for e in body["data"]["incidents"]["edges"])
         finally:
-            _stop(server)
+            stop_server(server)

@@ -12,8 +12,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.conftest import _free_port, fresh_database
-from tests.e2e.conftest import TENANT, Server, _start, _stop, seed_tenant
+from tests.conftest import fresh_database
+from tests.e2e.conftest import TENANT, Server, seed_tenant, start_server, stop_server
+from tests.support import free_port
 
 EXAMPLES_PER_FIELD = 20
 
@@ -28,9 +29,9 @@ def fuzz_server(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
             "OPSGRAPH_DATA_DIR": str(Path(tmp_path_factory.mktemp("fuzz-data"))),
             "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0",
         }
-        running = _start(["serve"], env, _free_port())
+        running = start_server(["serve"], env, free_port())
         yield running
-        _stop(running)
+        stop_server(running)
 
 
 def check(case: Any) -> None:

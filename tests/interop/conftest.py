@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import _free_port, fresh_database
-from tests.e2e.conftest import Server, _start, _stop, seed_tenant
+from tests.conftest import fresh_database
+from tests.e2e.conftest import Server, seed_tenant, start_server, stop_server
+from tests.support import free_port
 
 TENANT = "interop"
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,12 +63,12 @@ def split_subgraphs(interop_env: dict[str, str]) -> Iterator[dict[str, Server]]:
     running: dict[str, Server] = {}
     try:
         for name in ("identity", "incidents"):
-            port = _free_port()
-            running[name] = _start(["subgraph", name, "--port", str(port)], interop_env, port)
+            port = free_port()
+            running[name] = start_server(["subgraph", name, "--port", str(port)], interop_env, port)
         yield running
     finally:
         for server in running.values():
-            _stop(server)
+            stop_server(server)
 
 
 @pytest.fixture(scope="session")
@@ -88,19 +89,19 @@ def subgraphs_config(
 @pytest.fixture(scope="session")
 def remote_router(interop_env: dict[str, str], subgraphs_config: Path) -> Iterator[Server]:
     """`opsgraph router --config FILE` over the stand-alone subgraphs."""
-    port = _free_port()
-    running = _start(["router", "--config", str(subgraphs_config)], interop_env, port)
+    port = free_port()
+    running = start_server(["router", "--config", str(subgraphs_config)], interop_env, port)
     yield running
-    _stop(running)
+    stop_server(running)
 
 
 @pytest.fixture(scope="session")
 def in_process_server(interop_env: dict[str, str]) -> Iterator[Server]:
     """`opsgraph serve`: the reference answers."""
-    port = _free_port()
-    running = _start(["serve"], interop_env, port)
+    port = free_port()
+    running = start_server(["serve"], interop_env, port)
     yield running
-    _stop(running)
+    stop_server(running)
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import _free_port
 from tests.e2e.conftest import Server
 from tests.e2e.test_server import NESTED
+from tests.support import free_port
 
 
 def post(server: Server, query: str, **headers: str) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def start_router(config: Path, env: dict[str, str]) -> subprocess.CompletedProce
     """Run `opsgraph router` expecting it to refuse to start."""
     return subprocess.run(
         [sys.executable, "-m", "opsgraph.cli", "router", "--config", str(config)],
-        env={**os.environ, **env, "OPSGRAPH_PORT": str(_free_port())},
+        env={**os.environ, **env, "OPSGRAPH_PORT": str(free_port())},
         capture_output=True,
         text=True,
         timeout=60,
@@ -71,7 +71,7 @@ def test_refuses_to_start_when_a_subgraph_is_unreachable(
     interop_env: dict[str, str], tmp_path: Path
 ) -> None:
     config = tmp_path / "subgraphs.toml"
-    config.write_text(f'[subgraphs.identity]\nurl = "http://127.0.0.1:{_free_port()}/graphql"\n')
+    config.write_text(f'[subgraphs.identity]\nurl = "http://127.0.0.1:{free_port()}/graphql"\n')
 
     completed = start_router(config, interop_env)
 

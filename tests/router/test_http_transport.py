@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from router.composition import Supergraph
 from router.execution import HttpTransport, SubgraphRequest, Transport, create_http_client
 from router.gateway import Gateway
 from tests.router.fixture_subgraphs import SCHEMAS, CountingTransport, RequestContext
+from tests.support import free_port
 
 QUERY = "{ viewerToken reviews { body author { name email } } me { name } }"
 HEADERS = {
@@ -35,12 +35,6 @@ class AccountsOverHttp(GraphQL):
     async def get_context(self, request: Request, response: Any) -> dict[str, Any]:  # type: ignore[override]
         self.received.append(dict(request.headers))
         return {"headers": request.headers}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,0 +1,82 @@
+"""WebSocket connections of the server: who each speaks for, and how many a principal holds.
+
+The connection is authenticated once, from the `connection_init` payload (what browsers can
+send: `{"authorization": "Bearer …"}`, or `{"headers": {…}}` as some clients do) over the
+upgrade request's headers, by the same Authenticator as HTTP requests. Its context lives as
+long as the connection and follows the tenant's events through the process's event hub."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from opsgraph.auth.principals import TENANT_HEADER, Authenticator, Refused
+from resolvers.context import Context
+from resolvers.events import EventFeed
+from router.websocket import Close, ConnectionRefused, Grant
+
+FORWARDED = ("authorization", TENANT_HEADER)
+
+
+def connection_headers(upgrade: Mapping[str, str], payload: Mapping[str, Any]) -> dict[str, str]:
+    """The upgrade's headers, overridden by credentials the init payload carries."""
+    headers = {name.lower(): value for name, value in upgrade.items()}
+    nested = payload.get("headers")
+    for source in (nested if isinstance(nested, Mapping) else {}, payload):
+        for name, value in source.items():
+            if isinstance(name, str) and name.lower() in FORWARDED and isinstance(value, str):
+                headers[name.lower()] = value
+    return headers
+
+
+class WebSocketAuthenticator:
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        sessions: Callable[[], async_sessionmaker[AsyncSession]],
+        events: EventFeed,
+        *,
+        max_connections: int,
+        debug: bool = False,
+    ) -> None:
+        self.authenticator = authenticator
+        self.sessions = sessions
+        self.events = events
+        self.max_connections = max_connections
+        self.debug = debug
+        self.connections: Counter[str] = Counter()
+
+    async def __call__(
+        self, upgrade: Mapping[str, str], payload: Mapping[str, Any], address: str
+    ) -> Grant:
+        headers = connection_headers(upgrade, payload)
+        try:
+            principal = await self.authenticator.principal(headers)
+        except Refused as refused:
+            raise ConnectionRefused(Close.FORBIDDEN, refused.message) from None
+        holder = f"{principal.tenant_id}:" + (
+            f"user:{principal.subject}" if principal.authenticated else f"anonymous:{address}"
+        )
+        if self.connections[holder] >= self.max_connections:
+            raise ConnectionRefused(Close.TOO_MANY, "Too many connections for this principal")
+        self.connections[holder] += 1
+        context = Context.open(
+            self.sessions(),
+            principal=principal,
+            request_id=uuid.uuid4().hex,
+            headers=headers,
+            debug=self.debug,
+            events=self.events,
+        )
+
+        async def release() -> None:
+            self.connections[holder] -= 1
+            if not self.connections[holder]:
+                del self.connections[holder]
+            await context.close()
+
+        return Grant(context, principal.expires_at, release)

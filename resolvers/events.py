@@ -1,0 +1,81 @@
+"""Committed domain events as subgraph subscriptions see them, and the feed that delivers them.
+
+The feed (implemented by the server, see opsgraph/events/hub.py) hands a subscription the
+events of one tenant in `seq` order, gapless and without duplicates: first the retained
+events after the client's resume position, then live ones. `live_events` turns that feed into
+what a subscription resolver yields, checking the subscriber again for every event."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+import strawberry
+
+from resolvers.errors import BadUserInput, OpsGraphError
+from resolvers.permissions import check
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One committed change; `seq` is its position in the delivery order (the resume id)."""
+
+    seq: int
+    tenant_id: uuid.UUID
+    kind: str
+    entity_type: str
+    entity_id: uuid.UUID
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+class EventFeed(Protocol):
+    def stream(self, tenant_id: uuid.UUID, after: int | None) -> AsyncIterator[Event]:
+        """Events of `tenant_id` with `seq > after` (retained ones first), then live ones.
+
+        Raises ResyncRequired when `after` is older than the retention window."""
+        ...
+
+
+class SubscriptionsUnavailable(OpsGraphError):
+    code = "SUBSCRIPTIONS_UNAVAILABLE"
+
+
+def resume_position(after: str | None) -> int | None:
+    """The `after` argument of a subscription: an event id previously received."""
+    if after is None:
+        return None
+    if not after.isdigit() or len(after) > 18:
+        raise BadUserInput("after must be the id of an event received earlier", argument="after")
+    return int(after)
+
+
+async def live_events(
+    info: strawberry.Info,
+    permission: str,
+    after: int | None,
+    load: Callable[[Event], Awaitable[T | None]],
+) -> AsyncIterator[tuple[Event, T]]:
+    """Events of the subscriber's tenant, each paired with what `load` makes of it.
+
+    For every event the subscriber's permission is checked again and the event's data is
+    loaded afresh through the subscriber's own (tenant-walled) database scope; an event whose
+    data the subscriber may not see (`load` returns None) is skipped. The context's database
+    scope is released after each event, so an idle subscription holds no connection."""
+    context = info.context
+    feed: EventFeed | None = getattr(context, "events", None)
+    if feed is None:
+        raise SubscriptionsUnavailable("This server does not deliver events")
+    check(context.principal, permission)
+    async for event in feed.stream(context.tenant_id, after):
+        check(context.principal, permission)
+        item = await load(event)
+        if item is None:
+            await context.end_event()
+            continue
+        yield event, item

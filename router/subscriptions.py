@@ -1,0 +1,182 @@
+"""Identical subscriptions share one execution.
+
+A NOC runs the same wallboard on many screens: the same operation, the same variables, the
+same principal. Executing it once per event and handing the response to every subscriber
+keeps the cost of an event independent of the number of screens. Subscriptions share only
+when the application says their contexts are equivalent (``sharing_key``) and when none of
+them resumes from a position of its own (an argument named in ``resume_arguments`` with a
+value): a resuming subscriber first needs events the others have already had.
+
+Each subscriber has a bounded queue; one that falls behind by more than ``queue_limit``
+responses is cut off (``SlowSubscriber``) instead of buffering without bound."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Collection, Hashable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import orjson
+from graphql import ValueNode, VariableNode
+
+from router.gateway import Gateway
+from router.planning import document_hash
+from router.planning.operation import NormalizedOperation
+
+logger = logging.getLogger(__name__)
+Body = dict[str, Any]
+_END = None
+FAILED: Body = {
+    "errors": [{"message": "Subscription failed", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}],
+    "data": None,
+}
+
+
+@runtime_checkable
+class Shareable(Protocol):
+    """A context whose subscriptions may share an execution with equal-keyed contexts."""
+
+    @property
+    def sharing_key(self) -> Hashable:
+        """Equal for contexts that see exactly the same data (tenant, user, permissions)."""
+        ...
+
+
+class SlowSubscriber(Exception):
+    """The subscriber did not take its responses as fast as they came."""
+
+
+class Subscriber:
+    """One client subscription: an async iterator of response bodies."""
+
+    def __init__(self, limit: int, on_close: Callable[[Subscriber], None]) -> None:
+        self._queue: asyncio.Queue[Body | None] = asyncio.Queue(limit)
+        self._on_close = on_close
+        self.overflowed = False
+
+    def offer(self, body: Body | None) -> None:
+        try:
+            self._queue.put_nowait(body)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+    def __aiter__(self) -> Subscriber:
+        return self
+
+    async def __anext__(self) -> Body:
+        if self.overflowed:
+            raise SlowSubscriber
+        body = await self._queue.get()
+        if body is _END:
+            raise StopAsyncIteration
+        return body
+
+    def close(self) -> None:
+        self._on_close(self)
+
+
+class _Execution:
+    """One running subscription execution and the subscribers it feeds."""
+
+    def __init__(self, events: AsyncIterator[Body], forget: Callable[[], None]) -> None:
+        self.subscribers: set[Subscriber] = set()
+        self._forget = forget
+        self._task = asyncio.create_task(self._run(events), name="subscription")
+
+    async def _run(self, events: AsyncIterator[Body]) -> None:
+        try:
+            async for body in events:
+                for subscriber in tuple(self.subscribers):
+                    subscriber.offer(body)
+        except Exception:
+            logger.exception("subscription execution failed")
+            for subscriber in tuple(self.subscribers):
+                subscriber.offer(FAILED)
+        finally:
+            self._forget()
+            for subscriber in tuple(self.subscribers):
+                subscriber.offer(_END)
+
+    def leave(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+        if not self.subscribers:
+            self._forget()
+            self._task.cancel()
+
+
+class Subscriptions:
+    def __init__(
+        self,
+        gateway: Gateway,
+        *,
+        queue_limit: int = 256,
+        resume_arguments: Collection[str] = ("after",),
+    ) -> None:
+        self.gateway = gateway
+        self.queue_limit = queue_limit
+        self.resume_arguments = frozenset(resume_arguments)
+        self._shared: dict[Hashable, _Execution] = {}
+
+    @property
+    def execution_count(self) -> int:
+        return len(self._shared)
+
+    def subscribe(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: object,
+    ) -> Subscriber:
+        """Join an equal running subscription or start one; raises ``RequestError`` when
+        the operation is refused before it starts."""
+        stream = self.gateway.subscribe(query, variables, operation_name, context)
+        key = self._key(stream.operation, query, variables, operation_name, context)
+        execution = self._shared.get(key) if key is not None else None
+        if execution is None:
+            execution = self._start(key, stream.events)
+        subscriber = Subscriber(self.queue_limit, execution.leave)
+        execution.subscribers.add(subscriber)
+        return subscriber
+
+    def _start(self, key: Hashable | None, events: AsyncIterator[Body]) -> _Execution:
+        def forget() -> None:
+            if key is not None and self._shared.get(key) is execution:
+                del self._shared[key]
+
+        execution = _Execution(events, forget)
+        if key is not None:
+            self._shared[key] = execution
+        return execution
+
+    def _key(
+        self,
+        operation: NormalizedOperation,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: object,
+    ) -> Hashable | None:
+        if not isinstance(context, Shareable) or self._resumes(operation, variables):
+            return None
+        return (
+            context.sharing_key,
+            document_hash(query),
+            operation_name,
+            orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS),
+        )
+
+    def _resumes(self, operation: NormalizedOperation, variables: Mapping[str, Any] | None) -> bool:
+        """Whether a root field gets a resume position (a non-null resume argument)."""
+        return any(
+            argument.name.value in self.resume_arguments and _given(argument.value, variables)
+            for selection in operation.selections
+            for argument in getattr(selection, "arguments", ())
+        )
+
+
+def _given(value: ValueNode, variables: Mapping[str, Any] | None) -> bool:
+    if isinstance(value, VariableNode):
+        return (variables or {}).get(value.name.value) is not None
+    return value.kind != "null_value"
