@@ -39,6 +39,7 @@ CREATE = "mutation($input: CreateIncidentInput!) { createIncident(input: $input)
 HANDSHAKES_AT_ONCE = 50
 GENERATOR_CONNECTIONS = 8
 DRAIN_SECONDS = 15.0
+PONG = '{"type":"pong"}'
 
 
 @dataclass
@@ -84,12 +85,11 @@ async def subscribe(url: str, token: str, query: str) -> Subscriber:
     socket = await connect(
         url, subprotocols=[Subprotocol("graphql-transport-ws")], max_size=None, open_timeout=60
     )
-    await socket.send(
-        orjson.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-    )
+    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+    await socket.send(orjson.dumps(init).decode())  # the protocol speaks text frames
     while (message := orjson.loads(await socket.recv()))["type"] != "connection_ack":
         if message["type"] == "ping":
-            await socket.send(b'{"type":"pong"}')
+            await socket.send(PONG)
     await socket.send(
         orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}).decode()
     )
@@ -111,7 +111,7 @@ async def listen(subscriber: Subscriber) -> None:
             subscriber.arrivals.append((event["incident"]["id"], now))
             subscriber.event_ids.append(event["id"])
         elif kind == "ping":
-            await subscriber.socket.send(b'{"type":"pong"}')
+            await subscriber.socket.send(PONG)
         elif kind in ("error", "complete"):
             subscriber.errors.append(f"{kind}: {message.get('payload')}")
             return
