@@ -5,8 +5,9 @@
 //   connection_init (with the bearer token) -> connection_ack -> subscribe -> next...
 // The client answers the server's pings, sends its own to notice a dead socket, and on any
 // drop reconnects with back-off, resuming with `after` = the last event id it applied, so
-// nothing is missed. When the server answers RESYNC_REQUIRED (it no longer holds the events
-// after that id), the page subscribes afresh and reloads the list.
+// nothing is missed (SLOW_CONSUMER resumes the same way). When the server answers
+// RESYNC_REQUIRED (it no longer holds the events after that id), the page subscribes afresh
+// and reloads the list.
 "use strict";
 
 (() => {
@@ -181,12 +182,14 @@
       send({ id: subscription, type: "subscribe", payload: { query: EVENTS, variables: { after: lastEventId } } });
     }
 
-    function resync() {
-      // The server cannot replay from our last id: start over from "now" and reload.
+    function restart({ reload }) {
+      // Drop this stream (if the server has not already) and start another: resumed after
+      // the last applied event, or, when the server can no longer replay from there, from
+      // "now" with the list loaded again.
       if (subscription) send({ id: subscription, type: "complete" });
-      lastEventId = null;
+      if (reload) lastEventId = null;
       subscribe();
-      refresh();
+      if (reload) refresh();
     }
 
     socket.onopen = () => {
@@ -239,8 +242,9 @@
     };
 
     function handleErrors(errors) {
-      if (errors.some((e) => e.extensions?.code === "RESYNC_REQUIRED")) {
-        resync();
+      const codes = errors.map((e) => e.extensions?.code);
+      if (codes.includes("RESYNC_REQUIRED") || codes.includes("SLOW_CONSUMER")) {
+        restart({ reload: codes.includes("RESYNC_REQUIRED") });
         return;
       }
       showProblem(errors.map((e) => `${e.extensions?.code || "ERROR"}: ${e.message}`).join("; "));
