@@ -1,9 +1,12 @@
 """Permissions declared where a field or mutation is defined, enforced in the subgraph.
 
-`permission_classes=requires("incident:view")` on a field; `check(principal, ...)` in code
-paths that are not fields (`resolve_reference`, which `_entities` calls). A caller with no
-token and no permissions gets UNAUTHENTICATED; anyone else lacking the permission gets
-FORBIDDEN, and nothing runs."""
+`extensions=requires("incident:view")` on a field is the one declaration: it checks the
+permission before the resolver runs and prints `@requiresScopes(scopes: [["incident:view"]])`
+on the field in the subgraph SDL, so composition carries it into the supergraph and the router
+can drop the field before planning. `check(principal, ...)` covers code paths that are not
+fields (`resolve_reference`, which `_entities` calls). A caller with no token and no
+permissions gets UNAUTHENTICATED; anyone else lacking the permission gets FORBIDDEN, and
+nothing runs."""
 
 from __future__ import annotations
 
@@ -11,7 +14,9 @@ import re
 from typing import Any, ClassVar
 
 import strawberry
-from strawberry.permission import BasePermission
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.federation.schema_directives import RequiresScopes
+from strawberry.permission import BasePermission, PermissionExtension
 
 from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.principal import Principal
@@ -33,7 +38,12 @@ class RequiresPermission(BasePermission):
         return True
 
 
-def requires(permission: str) -> list[type[BasePermission]]:
-    """Permission classes for a field that needs `permission` (`<domain>:<action>`)."""
+def requires(permission: str) -> list[FieldExtension]:
+    """Field extensions for a field that needs `permission` (`<domain>:<action>`): the check,
+    and its `@requiresScopes` directive in the SDL (a permission is a scope to the router)."""
     name = "Requires" + "".join(p.capitalize() for p in re.split(r"[^a-zA-Z]+", permission))
-    return [type(name, (RequiresPermission,), {"permission": permission})]
+    directive = RequiresScopes(scopes=[[permission]])  # type: ignore[call-arg]
+    guard = type(
+        name, (RequiresPermission,), {"permission": permission, "_schema_directive": directive}
+    )
+    return [PermissionExtension([guard()], use_directives=True)]

@@ -23,14 +23,25 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from router.access import Grants, denial_errors, grants_of
 from router.composition import Supergraph
 from router.execution import PlanExecution, Transport, shape_response
 from router.execution.subscription import subscription_executions
 from router.execution.transport import EventScoped
 from router.limits import OperationLimits, check_cost, check_shape, without_suggestions
-from router.planning import LruCache, PlanningError, QueryPlan, document_hash, plan
-from router.planning.cache import DocumentKey, PlanKey
-from router.planning.operation import NormalizedOperation
+from router.planning import (
+    GuardedOperation,
+    LruCache,
+    NormalizedOperation,
+    PlanningError,
+    QueryPlan,
+    document_hash,
+    guard,
+    plan_operation,
+    prune,
+    select_operation,
+)
+from router.planning.cache import DocumentKey, OperationKey, PlanKey
 
 DEFAULT_ALLOWED_OPERATIONS = ("query", "mutation")
 
@@ -81,6 +92,18 @@ class RequestError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Prepared:
+    """A request ready to execute: its plan, the client's whole operation (the response is
+    shaped from it, so pruned fields come back null), coerced variables and the errors for
+    what authorization pruned."""
+
+    plan: QueryPlan
+    operation: NormalizedOperation
+    variables: dict[str, Any]
+    errors: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class _Document:
     document: DocumentNode
     errors: tuple[GraphQLError, ...]
@@ -109,6 +132,7 @@ class Gateway:
             [] if self.limits.introspection else [NoSchemaIntrospectionCustomRule]
         )
         self.documents: LruCache[DocumentKey, _Document] = LruCache(document_cache_size)
+        self.operations: LruCache[OperationKey, GuardedOperation] = LruCache(plan_cache_size)
         self.plans: LruCache[PlanKey, QueryPlan] = LruCache(plan_cache_size)
 
     async def execute(
@@ -137,14 +161,16 @@ class Gateway:
     ) -> GatewayResult:
         """Like :meth:`execute`, also telling the HTTP status a request error maps to."""
         try:
-            query_plan, coerced = self.prepare(query, variables, operation_name, allowed_operations)
+            prepared = self.prepare(
+                query, variables, operation_name, allowed_operations, grants_of(context)
+            )
         except RequestError as error:
             return GatewayResult({"errors": error.errors}, error.status, error.headers)
         execution = PlanExecution(
             self.supergraph.schema, self.transports, dict(variables or {}), context
         )
-        await execution.run(query_plan.node)
-        return GatewayResult(self._body(query_plan, coerced, execution))
+        await execution.run(prepared.plan.node)
+        return GatewayResult(self._body(prepared, execution))
 
     def subscribe(
         self,
@@ -158,35 +184,31 @@ class Gateway:
         Everything that can refuse the operation (parse, limits, validation, variables, plan)
         raises :class:`RequestError` here, before the stream starts. A context that is
         :class:`EventScoped` is told when each event's response is complete."""
-        query_plan, coerced = self.prepare(query, variables, operation_name, ("subscription",))
+        prepared = self.prepare(
+            query, variables, operation_name, ("subscription",), grants_of(context)
+        )
         return SubscriptionStream(
-            query_plan.operation,
-            self._events(query_plan, coerced, dict(variables or {}), context),
+            prepared.operation, self._events(prepared, dict(variables or {}), context)
         )
 
     async def _events(
-        self,
-        query_plan: QueryPlan,
-        coerced: dict[str, Any],
-        variables: dict[str, Any],
-        context: object,
+        self, prepared: Prepared, variables: dict[str, Any], context: object
     ) -> AsyncIterator[dict[str, Any]]:
         executions = subscription_executions(
-            self.supergraph.schema, self.transports, query_plan.node, variables, context
+            self.supergraph.schema, self.transports, prepared.plan.node, variables, context
         )
         async for execution in executions:
-            body = self._body(query_plan, coerced, execution)
+            body = self._body(prepared, execution)
             if isinstance(context, EventScoped):
                 await context.end_event()
             yield body
 
-    def _body(
-        self, query_plan: QueryPlan, coerced: dict[str, Any], execution: PlanExecution
-    ) -> dict[str, Any]:
+    def _body(self, prepared: Prepared, execution: PlanExecution) -> dict[str, Any]:
+        errors = [*prepared.errors, *execution.errors]
         data = shape_response(
-            self.supergraph.schema, query_plan.operation, execution.data, coerced, execution.errors
+            self.supergraph.schema, prepared.operation, execution.data, prepared.variables, errors
         )
-        body: dict[str, Any] = {"errors": execution.errors} if execution.errors else {}
+        body: dict[str, Any] = {"errors": errors} if errors else {}
         body["data"] = data
         return body
 
@@ -196,8 +218,10 @@ class Gateway:
         variables: Mapping[str, Any] | None,
         operation_name: str | None,
         allowed_operations: Collection[str] = DEFAULT_ALLOWED_OPERATIONS,
-    ) -> tuple[QueryPlan, dict[str, Any]]:
-        """Parse, validate, select the operation, coerce variables and plan (all cached).
+        grants: Grants | None = None,
+    ) -> Prepared:
+        """Parse, validate, select the operation, coerce variables, prune what ``grants`` may
+        not select (``None``: nothing) and plan; all but the pruning decision are cached.
 
         Raises :class:`RequestError` for anything that stops the request before execution.
         """
@@ -219,15 +243,28 @@ class Gateway:
         )
         if too_costly:
             raise RequestError.from_graphql("MAX_COST_LIMIT", too_costly)
-        plan_key: PlanKey = (digest, operation_name, version)
+        operation_key: OperationKey = (digest, operation_name, version)
+        guarded = self.operations.get(operation_key)
+        if guarded is None:
+            try:
+                selected = select_operation(self.supergraph, document.document, operation_name)
+            except PlanningError as error:
+                raise RequestError.single(error.code, error.message) from error
+            guarded = guard(self.supergraph, selected)
+            self.operations.put(operation_key, guarded)
+        denied = () if grants is None else guarded.denied(grants.authenticated, grants.permissions)
+        full = guarded.operation
+        pruned, removed = (full, ()) if not denied else prune(self.supergraph, full, denied)
+        plan_key: PlanKey = (*operation_key, denied)
         query_plan = self.plans.get(plan_key)
         if query_plan is None:
             try:
-                query_plan = plan(self.supergraph, document.document, operation_name)
+                query_plan = plan_operation(self.supergraph, pruned)
             except PlanningError as error:
                 raise RequestError.single(error.code, error.message) from error
             self.plans.put(plan_key, query_plan)
-        return query_plan, coerced.coerced
+        errors = denial_errors(removed, self.supergraph.access, grants) if grants else []
+        return Prepared(query_plan, full, coerced.coerced, tuple(errors))
 
     def operation_type(self, query: str, operation_name: str | None) -> str:
         """``query``, ``mutation`` or ``subscription``: what the named operation is (the

@@ -3,6 +3,7 @@
 Knows subgraphs only through their SDL text; never imports subgraph code.
 """
 
+from router.composition.access import AccessRequirement
 from router.composition.compose import compose
 from router.composition.model import (
     CompositionError,
@@ -20,6 +21,7 @@ from router.composition.printer import print_api_schema
 from router.composition.supergraph_sdl import print_supergraph
 
 __all__ = [
+    "AccessRequirement",
     "CompositionError",
     "CompositionIssue",
     "EntityKey",

@@ -14,6 +14,7 @@ from graphql import (
     validate_schema,
 )
 
+from router.composition.access import merge_requirements
 from router.composition.field_set_rules import check_field_sets
 from router.composition.inaccessible import api_definitions
 from router.composition.merge import merge_types
@@ -68,6 +69,7 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
         inaccessible=inaccessible,
         tags={coordinate: tuple(names_) for coordinate, names_ in tags.items()},
         urls={source.name: source.url for source in ordered if source.url is not None},
+        access=merge_requirements(subgraph.access for subgraph in subgraphs),
     )
 
 

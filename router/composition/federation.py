@@ -46,6 +46,8 @@ SUPPORTED_DIRECTIVES = frozenset(
         "inaccessible",
         "tag",
         "extends",
+        "authenticated",
+        "requiresScopes",
     }
 )
 
@@ -58,8 +60,6 @@ UNSUPPORTED_DIRECTIVES = frozenset(
         "composeDirective",
         "context",
         "fromContext",
-        "authenticated",
-        "requiresScopes",
         "policy",
         "cost",
         "listSize",

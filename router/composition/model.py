@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from graphql import GraphQLSchema
 
+from router.composition.access import AccessRequirement
+
 
 @dataclass(frozen=True, slots=True)
 class SubgraphSource:
@@ -145,6 +147,9 @@ class Supergraph:
     tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Routing URL per subgraph, for the ``join__Graph`` enum of the supergraph SDL.
     urls: Mapping[str, str] = field(default_factory=dict)
+    # ``@authenticated``/``@requiresScopes`` per coordinate (``Type`` or ``Type.field``),
+    # merged over the subgraphs; the router prunes what a caller may not select.
+    access: Mapping[str, AccessRequirement] = field(default_factory=dict)
 
     def field(self, type_name: str, field_name: str) -> FieldMetadata | None:
         """Metadata of ``type_name.field_name`` or ``None`` when no subgraph defines it."""

@@ -4,8 +4,8 @@ Each type's definition and its ``extend type`` extensions are folded together; f
 types, ``_entities``/``_service`` and non-API directives are removed here so that merging only
 ever sees client-facing shapes. Federation directives become facts on :class:`SubgraphType`
 (keys, external/requires/provides/override per field) and on :class:`SubgraphSchema`
-(``@inaccessible`` and ``@tag`` per coordinate). Directives this router does not implement
-are reported as ``UNSUPPORTED_FEATURE``.
+(``@inaccessible``, ``@tag`` and ``@authenticated``/``@requiresScopes`` per coordinate).
+Directives this router does not implement are reported as ``UNSUPPORTED_FEATURE``.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from graphql import (
     parse,
 )
 
+from router.composition.access import AccessRequirement, read_scopes
 from router.composition.federation import (
     API_DIRECTIVES,
     FEDERATION_ROOT_FIELDS,
@@ -134,6 +135,8 @@ class SubgraphSchema:
     inaccessible: set[str] = field(default_factory=set)
     # ``@tag(name:)`` values per coordinate (``""`` for the schema).
     tags: dict[str, list[str]] = field(default_factory=dict)
+    # ``@authenticated``/``@requiresScopes`` per coordinate (``Type`` or ``Type.field``).
+    access: dict[str, AccessRequirement] = field(default_factory=dict)
 
 
 def read_subgraph(name: str, sdl: str, issues: list[CompositionIssue]) -> SubgraphSchema | None:
@@ -289,10 +292,12 @@ class _Reader:
     def _element_directives(
         self, directives: tuple[ConstDirectiveNode, ...] | None, coordinate: str
     ) -> None:
-        """``@inaccessible``, ``@tag`` and unsupported directives, on any schema element."""
+        """``@inaccessible``, ``@tag``, access and unsupported directives, on any element."""
         for directive in directives or ():
             canonical = self.names.canonical(directive.name.value)
-            if canonical == "inaccessible":
+            if canonical in ("authenticated", "requiresScopes"):
+                self._read_access(directive, canonical, coordinate)
+            elif canonical == "inaccessible":
                 self.schema.inaccessible.add(coordinate)
             elif canonical == "tag":
                 tag = string_argument(directive, "name")
@@ -304,6 +309,22 @@ class _Reader:
                     "UNSUPPORTED_FEATURE",
                     f'@{canonical} {where}in "{self.subgraph}" is not supported by this router',
                 )
+
+    def _read_access(self, directive: ConstDirectiveNode, canonical: str, coordinate: str) -> None:
+        if canonical == "authenticated":
+            requirement = AccessRequirement(authenticated=True)
+        else:
+            scopes = read_scopes(directive)
+            if scopes is None:
+                self._issue(
+                    "INVALID_GRAPHQL",
+                    f'[{self.subgraph}] @requiresScopes on "{coordinate}" needs '
+                    "scopes: [[String!]!]!",
+                )
+                return
+            requirement = AccessRequirement(scopes=scopes)
+        known = self.schema.access.get(coordinate)
+        self.schema.access[coordinate] = requirement if known is None else known.also(requirement)
 
     def _read_key(self, target: SubgraphType, directive: DirectiveNode) -> None:
         fields_text: str | None = None

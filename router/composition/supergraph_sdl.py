@@ -3,8 +3,9 @@
 This is the file other Federation 2 routers (Apollo Router and Gateway, Hive Gateway, Cosmo)
 load as their supergraph: every type and field says which subgraphs (``join__Graph`` values)
 define it, with the keys, ``@external``/``@requires``/``@provides``/``@override`` facts the
-planner needs. ``@inaccessible`` and ``@tag`` are kept. Output is sorted, so it only changes
-when a subgraph does.
+planner needs. ``@inaccessible``, ``@tag``, ``@authenticated`` and ``@requiresScopes`` are
+kept (the last two as Apollo prints them: ``for: SECURITY`` links, scopes as
+``requiresScopes__Scope``). Output is sorted, so it only changes when a subgraph does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from graphql import (
     BooleanValueNode,
     ConstArgumentNode,
     ConstDirectiveNode,
+    ConstListValueNode,
     ConstValueNode,
     EnumTypeDefinitionNode,
     EnumValueDefinitionNode,
@@ -43,6 +45,8 @@ JOIN_SPEC = "https://specs.apollo.dev/join/v0.3"
 LINK_SPEC = "https://specs.apollo.dev/link/v1.0"
 INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/v0.2"
 TAG_SPEC = "https://specs.apollo.dev/tag/v0.3"
+AUTHENTICATED_SPEC = "https://specs.apollo.dev/authenticated/v0.1"
+REQUIRES_SCOPES_SPEC = "https://specs.apollo.dev/requiresScopes/v0.1"
 
 _JOIN_DEFINITIONS = """
 directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
@@ -73,6 +77,12 @@ _LOCATIONS = (
 )
 _INACCESSIBLE_DEFINITION = f"directive @inaccessible on {_LOCATIONS}"
 _TAG_DEFINITION = f"directive @tag(name: String!) repeatable on {_LOCATIONS} | SCHEMA"
+_ACCESS_LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
+_AUTHENTICATED_DEFINITION = f"directive @authenticated on {_ACCESS_LOCATIONS}"
+_REQUIRES_SCOPES_DEFINITION = (
+    "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on "
+    f"{_ACCESS_LOCATIONS}\nscalar requiresScopes__Scope"
+)
 
 
 def print_supergraph(supergraph: Supergraph) -> str:
@@ -93,6 +103,9 @@ class _SupergraphPrinter:
         self.schema = supergraph.supergraph_schema
         self.uses_tags = bool(supergraph.tags)
         self.uses_inaccessible = bool(supergraph.inaccessible)
+        access = supergraph.access.values()
+        self.uses_authenticated = any(requirement.authenticated for requirement in access)
+        self.uses_scopes = any(requirement.scopes is not None for requirement in access)
 
     def print(self) -> str:
         definitions: list[str] = [print_ast(self._schema_definition())]
@@ -101,6 +114,10 @@ class _SupergraphPrinter:
             extra.append(_INACCESSIBLE_DEFINITION)
         if self.uses_tags:
             extra.append(_TAG_DEFINITION)
+        if self.uses_authenticated:
+            extra.append(_AUTHENTICATED_DEFINITION)
+        if self.uses_scopes:
+            extra.append(_REQUIRES_SCOPES_DEFINITION)
         definitions.append(print_ast(parse("\n".join(extra), no_location=True)))
         definitions.append(print_ast(self._graph_enum()))
         for name in sorted(self.schema.type_map):
@@ -120,6 +137,14 @@ class _SupergraphPrinter:
             links.append(_directive("link", url=_string(INACCESSIBLE_SPEC), for_=_enum("SECURITY")))
         if self.uses_tags:
             links.append(_directive("link", url=_string(TAG_SPEC)))
+        if self.uses_authenticated:
+            links.append(
+                _directive("link", url=_string(AUTHENTICATED_SPEC), for_=_enum("SECURITY"))
+            )
+        if self.uses_scopes:
+            links.append(
+                _directive("link", url=_string(REQUIRES_SCOPES_SPEC), for_=_enum("SECURITY"))
+            )
         links.extend(self._tags(""))
         roots = [
             (OperationType.QUERY, self.schema.query_type),
@@ -312,12 +337,27 @@ class _SupergraphPrinter:
 
     def _marks(self, coordinate: str) -> list[ConstDirectiveNode]:
         marks = [_directive("inaccessible")] if coordinate in self.supergraph.inaccessible else []
-        return [*marks, *self._tags(coordinate)]
+        return [*marks, *self._tags(coordinate), *self._access(coordinate)]
 
     def _tags(self, coordinate: str) -> list[ConstDirectiveNode]:
         return [
             _directive("tag", name=_string(tag)) for tag in self.supergraph.tags.get(coordinate, ())
         ]
+
+    def _access(self, coordinate: str) -> list[ConstDirectiveNode]:
+        requirement = self.supergraph.access.get(coordinate)
+        if requirement is None:
+            return []
+        found = [_directive("authenticated")] if requirement.authenticated else []
+        if requirement.scopes is not None:
+            scopes = ConstListValueNode(
+                values=tuple(
+                    ConstListValueNode(values=tuple(_string(scope) for scope in alternative))
+                    for alternative in requirement.scopes
+                )
+            )
+            found.append(_directive("requiresScopes", scopes=scopes))
+        return found
 
 
 def _directive(directive: str, /, **arguments: ConstValueNode) -> ConstDirectiveNode:

@@ -164,9 +164,13 @@ class _Shaper:
         return False
 
     def _unexplained_null(self, field: Field, path: Path) -> None:
-        """Add an error for a non-null field left null, unless an error already explains it."""
-        if path in self.error_prefixes or any(
-            path[:length] in self.error_paths for length in range(len(path))
+        """Add an error for a non-null field left null, unless an error already explains it.
+
+        Errors for fields the router pruned name list elements ``@`` (any index)."""
+        if any(
+            candidate in self.error_prefixes
+            or any(candidate[:length] in self.error_paths for length in range(len(candidate)))
+            for candidate in (path, _any_index(path))
         ):
             return
         self._add(
@@ -195,3 +199,7 @@ class _Shaper:
         self.error_paths.add(path)
         for length in range(len(path) + 1):
             self.error_prefixes.add(path[:length])
+
+
+def _any_index(path: Path) -> Path:
+    return tuple("@" if isinstance(segment, int) else segment for segment in path)

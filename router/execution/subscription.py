@@ -17,7 +17,7 @@ from router.execution.transport import SubscriptionTransport, Transport, failure
 from router.planning import FetchNode, PlanNode, SequenceNode
 
 
-def split_subscription_plan(node: PlanNode | None) -> tuple[FetchNode, tuple[PlanNode, ...]]:
+def split_subscription_plan(node: PlanNode) -> tuple[FetchNode, tuple[PlanNode, ...]]:
     """The plan's root fetch, and what runs after it for every event."""
     if isinstance(node, FetchNode):
         return node, ()
@@ -34,9 +34,12 @@ async def subscription_executions(
     context: object,
 ) -> AsyncIterator[PlanExecution]:
     """One finished plan execution per event of the root subgraph's subscription."""
+    first = PlanExecution(schema, transports, variables, context)
+    if node is None:  # the router pruned the root field: the refusal is the only event
+        yield first
+        return
     root, rest = split_subscription_plan(node)
     transport = transports[root.subgraph]
-    first = PlanExecution(schema, transports, variables, context)
     if not isinstance(transport, SubscriptionTransport):
         first.merge_root(root, failure(f"Subgraph {root.subgraph} cannot serve subscriptions"))
         yield first

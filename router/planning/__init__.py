@@ -16,20 +16,29 @@ from router.planning.nodes import (
     RequiredEntity,
     SequenceNode,
 )
-from router.planning.planner import plan
+from router.planning.operation import NormalizedOperation
+from router.planning.planner import plan, plan_operation, select_operation
+from router.planning.pruning import GuardedOperation, Removed, guard, prune
 
 __all__ = [
     "FetchNode",
     "FlattenNode",
+    "GuardedOperation",
     "IntrospectionNode",
     "LruCache",
+    "NormalizedOperation",
     "ParallelNode",
     "PlanNode",
     "PlanningError",
     "QueryPlan",
+    "Removed",
     "RequiredEntity",
     "SequenceNode",
     "document_hash",
     "format_plan",
+    "guard",
     "plan",
+    "plan_operation",
+    "prune",
+    "select_operation",
 ]

@@ -47,4 +47,6 @@ def document_hash(query: str) -> str:
 
 
 DocumentKey = tuple[str, str]  # (document hash, supergraph version)
-PlanKey = tuple[str, str | None, str]  # (document hash, operation name, supergraph version)
+OperationKey = tuple[str, str | None, str]  # (document hash, operation name, supergraph version)
+# An operation key plus the coordinates pruned for the caller (see planning.pruning).
+PlanKey = tuple[str, str | None, str, tuple[str, ...]]

@@ -39,6 +39,13 @@ _INTROSPECTION = "\0introspection"
 
 def plan(supergraph: Supergraph, document: DocumentNode, operation_name: str | None) -> QueryPlan:
     """Plan the named (or only) operation of a validated ``document``."""
+    return plan_operation(supergraph, select_operation(supergraph, document, operation_name))
+
+
+def select_operation(
+    supergraph: Supergraph, document: DocumentNode, operation_name: str | None
+) -> NormalizedOperation:
+    """The named (or only) operation of a validated ``document``, normalised."""
     definition = get_operation_ast(document, operation_name)
     if definition is None:
         raise PlanningError(
@@ -47,7 +54,11 @@ def plan(supergraph: Supergraph, document: DocumentNode, operation_name: str | N
             else "Must provide operation name if query contains multiple operations",
             code="BAD_REQUEST",
         )
-    operation = normalize(supergraph.schema, document, definition)
+    return normalize(supergraph.schema, document, definition)
+
+
+def plan_operation(supergraph: Supergraph, operation: NormalizedOperation) -> QueryPlan:
+    """Plan a normalised operation (possibly pruned: an empty one plans to no fetch at all)."""
     return QueryPlan(operation, _Planner(supergraph, operation).root())
 
 

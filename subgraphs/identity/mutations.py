@@ -23,7 +23,7 @@ MembershipChange = Callable[[AsyncSession, uuid.UUID, uuid.UUID, uuid.UUID], Awa
 class Mutation:
     @strawberry.mutation(
         description="Create a user. CONFLICT when the e-mail is taken.",
-        permission_classes=requires(MANAGE),
+        extensions=requires(MANAGE),
     )
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> User:
         ctx = info.context
@@ -36,7 +36,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="Create a team. CONFLICT when the name is taken.",
-        permission_classes=requires(MANAGE),
+        extensions=requires(MANAGE),
     )
     async def create_team(self, info: strawberry.Info, input: CreateTeamInput) -> Team:
         ctx = info.context
@@ -48,7 +48,7 @@ class Mutation:
     @strawberry.mutation(
         description="Add a user to a team (no change when already a member). NOT_FOUND for an "
         "unknown team or user; CONFLICT for an inactive user.",
-        permission_classes=requires(MANAGE),
+        extensions=requires(MANAGE),
     )
     async def add_team_member(
         self, info: strawberry.Info, team_id: strawberry.ID, user_id: strawberry.ID
@@ -57,7 +57,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="Remove a user from a team. NOT_FOUND when they are not a member.",
-        permission_classes=requires(MANAGE),
+        extensions=requires(MANAGE),
     )
     async def remove_team_member(
         self, info: strawberry.Info, team_id: strawberry.ID, user_id: strawberry.ID

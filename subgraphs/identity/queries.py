@@ -24,14 +24,12 @@ def _like(text: str) -> str:
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="A user by id; null when there is none.", permission_classes=requires(VIEW)
+        description="A user by id; null when there is none.", extensions=requires(VIEW)
     )
     async def user(self, info: strawberry.Info, id: strawberry.ID) -> User | None:
         return await User.resolve_reference(info, id)
 
-    @strawberry.field(
-        description="Users of the tenant, by name.", permission_classes=requires(VIEW)
-    )
+    @strawberry.field(description="Users of the tenant, by name.", extensions=requires(VIEW))
     async def users(
         self,
         info: strawberry.Info,
@@ -55,14 +53,12 @@ class Query:
         return await paginate(ctx.db, query, USERS_BY_NAME, pagination, User.from_row)
 
     @strawberry.field(
-        description="A team by id; null when there is none.", permission_classes=requires(VIEW)
+        description="A team by id; null when there is none.", extensions=requires(VIEW)
     )
     async def team(self, info: strawberry.Info, id: strawberry.ID) -> Team | None:
         return await Team.resolve_reference(info, id)
 
-    @strawberry.field(
-        description="Teams of the tenant, by name.", permission_classes=requires(VIEW)
-    )
+    @strawberry.field(description="Teams of the tenant, by name.", extensions=requires(VIEW))
     async def teams(
         self,
         info: strawberry.Info,

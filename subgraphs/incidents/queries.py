@@ -72,7 +72,7 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
 class Query:
     @strawberry.field(
         description="Incidents of the tenant, newest first unless ordered otherwise.",
-        permission_classes=requires(permissions.VIEW),
+        extensions=requires(permissions.VIEW),
     )
     async def incidents(
         self,
@@ -87,14 +87,14 @@ class Query:
 
     @strawberry.field(
         description="An incident by id; null when there is none.",
-        permission_classes=requires(permissions.VIEW),
+        extensions=requires(permissions.VIEW),
     )
     async def incident(self, info: strawberry.Info, id: strawberry.ID) -> Incident | None:
         return await Incident.resolve_reference(info, id)
 
     @strawberry.field(
         description="An incident by its human number (INC-1042 or 1042).",
-        permission_classes=requires(permissions.VIEW),
+        extensions=requires(permissions.VIEW),
     )
     async def incident_by_number(self, info: strawberry.Info, number: str) -> Incident | None:
         value = rules.parse_number(number)

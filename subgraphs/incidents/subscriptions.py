@@ -81,7 +81,7 @@ class Subscription:
             "missed events arrive first, in order (RESYNC_REQUIRED when they are older than "
             "the retention window)."
         ),
-        permission_classes=requires(permissions.VIEW),
+        extensions=requires(permissions.VIEW),
     )
     async def incident_events(
         self,
@@ -103,7 +103,7 @@ class Subscription:
 
     @strawberry.subscription(
         description="Incidents as they are opened (matching the filter, if given).",
-        permission_classes=requires(permissions.VIEW),
+        extensions=requires(permissions.VIEW),
     )
     async def new_incident(
         self, info: strawberry.Info, filter: IncidentFilter | None = None
@@ -114,7 +114,7 @@ class Subscription:
 
     @strawberry.subscription(
         description="The incident, each time a change to it commits.",
-        permission_classes=requires(permissions.VIEW),
+        extensions=requires(permissions.VIEW),
     )
     async def incident_updated(
         self, info: strawberry.Info, id: strawberry.ID

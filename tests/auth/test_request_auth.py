@@ -120,13 +120,43 @@ async def test_viewer_reads_with_masked_pii_but_cannot_write(deployment: Deploym
     assert all(r["phone"].endswith(r["phone"][-2:]) and "*" in r["phone"] for r in reporters)
     write = await deployment.post(CREATE, viewer)
     assert write.status_code == 200 and write.json()["data"] is None
-    [error] = write.json()["errors"]
-    assert error["extensions"] == {
-        "code": "FORBIDDEN",
-        "permission": "incident:create",
-        "serviceName": "incidents",
-    }
+    # Refused by the router from the field's @requiresScopes: no serviceName, no subgraph call.
+    assert write.json()["errors"] == [
+        {
+            "message": "Missing permission incident:create for Mutation.createIncident",
+            "path": ["createIncident"],
+            "extensions": {"code": "FORBIDDEN", "requiredScopes": [["incident:create"]]},
+        }
+    ]
     assert await incident_count(deployment) == before
+
+
+async def test_allowed_mutation_runs_beside_a_refused_one(deployment: Deployment) -> None:
+    before = await incident_count(deployment)
+    mutation = (
+        'mutation { createIncident(input: {title: "Beside a refusal"}) { title } '
+        'createTeam(input: {name: "Not for operators"}) { id } }'
+    )
+
+    response = await deployment.post(mutation, deployment.token("operator"))
+
+    # createTeam is non-null, so its null empties `data`; createIncident still ran.
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Missing permission identity:manage for Mutation.createTeam",
+                "path": ["createTeam"],
+                "extensions": {"code": "FORBIDDEN", "requiredScopes": [["identity:manage"]]},
+            }
+        ],
+        "data": None,
+    }
+    assert await incident_count(deployment) == before + 1
+    teams = await deployment.post(
+        '{ teams(filter: {search: "Not for operators"}) { totalCount } }',
+        deployment.token("admin"),
+    )
+    assert teams.json()["data"]["teams"]["totalCount"] == 0
 
 
 async def test_operator_writes_as_itself_and_sees_pii(deployment: Deployment) -> None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -130,3 +131,17 @@ def _log_file(prefix: str) -> Path:
     descriptor, name = tempfile.mkstemp(prefix=prefix, suffix=".log")
     os.close(descriptor)
     return Path(name)
+
+
+def mint_token(
+    server: Server, server_env: dict[str, str], email: str, role: str
+) -> subprocess.CompletedProcess[str]:
+    """`opsgraph token --user EMAIL --role ROLE` against the running server's settings."""
+    command = ["token", "--user", email, "--role", role, "--ttl", "10m"]
+    return subprocess.run(
+        [sys.executable, "-m", "opsgraph.cli", *command],
+        env={**os.environ, **server_env, "OPSGRAPH_PORT": str(urlsplit(server.url).port)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

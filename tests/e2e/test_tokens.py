@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from urllib.parse import urlsplit
 
 import httpx
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, mint_token
 
 
 def test_cli_token_is_accepted_and_its_roles_apply(
@@ -20,24 +19,7 @@ def test_cli_token_is_accepted_and_its_roles_apply(
         json={"query": '{ users(filter: {search: "demo.example"}) { edges { node { email } } } }'},
     ).json()
     email = users["data"]["users"]["edges"][0]["node"]["email"]
-    minted = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "opsgraph.cli",
-            "token",
-            "--user",
-            email,
-            "--role",
-            "viewer",
-            "--ttl",
-            "10m",
-        ],
-        env={**os.environ, **server_env, "OPSGRAPH_PORT": str(urlsplit(server.url).port)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    minted = mint_token(server, server_env, email, "viewer")
     assert minted.returncode == 0, minted.stderr
     headers = {"authorization": f"Bearer {minted.stdout.strip()}"}
     seen = httpx.post(

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
-from graphql import build_schema, lexicographic_sort_schema, print_schema
+from graphql import (
+    FieldDefinitionNode,
+    ObjectTypeDefinitionNode,
+    build_schema,
+    lexicographic_sort_schema,
+    parse,
+    print_ast,
+    print_schema,
+)
 
 from opsgraph.catalog import SUBGRAPHS, load_schema, subgraph_sdl
 from opsgraph.server import build_supergraph
@@ -13,6 +22,7 @@ from router.composition import SubgraphSource, compose, print_api_schema, print_
 from tests.e2e.conftest import Server
 from tests.e2e.test_server import NESTED
 from tests.interop.conftest import run_node
+from tests.router.fixture_access import access_sources
 from tests.router.fixture_directives import directive_sources
 
 
@@ -41,6 +51,50 @@ def test_directive_fixture_composes_under_apollo_into_our_api_schema(node_module
     )
 
 
+def access_directives(supergraph_sdl: str) -> dict[str, list[str]]:
+    """``@authenticated``/``@requiresScopes`` per object type and field of a supergraph SDL."""
+    found: dict[str, list[str]] = {}
+    for definition in parse(supergraph_sdl).definitions:
+        if not isinstance(definition, ObjectTypeDefinitionNode):
+            continue
+        elements: list[tuple[str, ObjectTypeDefinitionNode | FieldDefinitionNode]] = [
+            (definition.name.value, definition),
+            *((f"{definition.name.value}.{f.name.value}", f) for f in definition.fields or ()),
+        ]
+        for coordinate, element in elements:
+            marks = [
+                print_ast(directive)
+                for directive in element.directives or ()
+                if directive.name.value in ("authenticated", "requiresScopes")
+            ]
+            if marks:
+                found[coordinate] = marks
+    return found
+
+
+def test_access_directives_merge_like_apollo(node_modules: Path) -> None:
+    services = [{"name": source.name, "sdl": source.sdl} for source in access_sources()]
+
+    composed = run_node(node_modules, "compose.cjs", services)
+
+    assert composed.get("errors") is None
+    ours = print_supergraph(compose(access_sources()))
+    assert access_directives(ours) == access_directives(composed["supergraphSdl"])
+    assert normalised(composed["apiSchema"]) == normalised(
+        print_api_schema(compose(access_sources()))
+    )
+
+
+def test_our_subgraphs_scopes_reach_the_supergraph_like_apollo(node_modules: Path) -> None:
+    services = [{"name": name, "sdl": subgraph_sdl(load_schema(name))} for name in SUBGRAPHS]
+
+    composed = run_node(node_modules, "compose.cjs", services)
+
+    ours = access_directives(print_supergraph(build_supergraph()))
+    assert ours["Mutation.createIncident"] == ['@requiresScopes(scopes: [["incident:create"]])']
+    assert ours == access_directives(composed["supergraphSdl"])
+
+
 def test_apollo_gateway_serves_our_supergraph_like_our_router(
     node_modules: Path, split_subgraphs: dict[str, Server], remote_router: Server
 ) -> None:
@@ -51,10 +105,14 @@ def test_apollo_gateway_serves_our_supergraph_like_our_router(
         ]
     )
 
+    # @apollo/gateway enforces no authorization directive, so it refuses any supergraph with a
+    # `for: SECURITY` feature (Apollo's own composition of our subgraphs included); the
+    # subgraphs check every permission themselves, so it is served without them here.
+    unguarded = replace(supergraph, access={})
     through_apollo = run_node(
         node_modules,
         "gateway.cjs",
-        {"supergraphSdl": print_supergraph(supergraph), "query": NESTED},
+        {"supergraphSdl": print_supergraph(unguarded), "query": NESTED},
     )
     ours = httpx.post(remote_router.graphql, json={"query": NESTED}, timeout=30).json()
 

@@ -8,6 +8,8 @@ import pytest
 
 from opsgraph.seed import seed_demo
 from opsgraph.server import build_gateway
+from resolvers.context import Context
+from resolvers.principal import Principal
 from router.gateway import Gateway
 
 PAGE = """
@@ -57,3 +59,21 @@ async def test_page_size_does_not_change_the_statement_count(
         assert any(e["node"]["comments"] for e in edges)
         counts[size] = statements.count
     assert counts == {10: STATEMENTS_PER_PAGE, 50: STATEMENTS_PER_PAGE}, statements.statements
+
+
+async def test_a_mutation_the_caller_may_not_run_costs_no_statement(
+    gateway: Gateway, sessions: Any, tenant_id: Any, statements: Any
+) -> None:
+    viewer = Principal.with_roles(tenant_id, frozenset({"viewer"}), authenticated=True)
+    context = Context.open(sessions, principal=viewer)
+    statements.reset()
+    try:
+        result = await gateway.execute(
+            'mutation { createIncident(input: {title: "no"}) { id } }', None, None, context
+        )
+    finally:
+        await context.close()
+
+    assert result["data"] is None
+    assert [error["extensions"]["code"] for error in result["errors"]] == ["FORBIDDEN"]
+    assert statements.count == 0, statements.statements

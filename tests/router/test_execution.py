@@ -249,7 +249,7 @@ async def test_introspection_sees_the_api_schema_only(gateway: Gateway) -> None:
 
 async def test_plans_and_documents_are_cached(gateway: Gateway, supergraph: Supergraph) -> None:
     query = "query One { me { name } }"
-    key = (document_hash(query), "One", supergraph.version)
+    key = (document_hash(query), "One", supergraph.version, ())
     await gateway.execute(query, None, "One", RequestContext())
     first_plan = gateway.plans.get(key)
 

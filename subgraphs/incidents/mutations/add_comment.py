@@ -15,7 +15,7 @@ from subgraphs.incidents.types import IncidentComment
 @strawberry.mutation(
     description="Comment on an incident. NOT_FOUND for an unknown incident; BAD_USER_INPUT for "
     "an empty or over-long body.",
-    permission_classes=requires(permissions.UPDATE),
+    extensions=requires(permissions.UPDATE),
 )
 async def add_comment(
     info: strawberry.Info, incident_id: strawberry.ID, input: AddCommentInput

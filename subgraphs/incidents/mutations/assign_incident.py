@@ -14,7 +14,7 @@ from subgraphs.incidents.types import Incident
 @strawberry.mutation(
     description="Assign an incident to a user. NOT_FOUND for an unknown incident; CONFLICT "
     "when it is CLOSED or CANCELLED.",
-    permission_classes=requires(permissions.ASSIGN),
+    extensions=requires(permissions.ASSIGN),
 )
 async def assign_incident(
     info: strawberry.Info, id: strawberry.ID, user_id: strawberry.ID

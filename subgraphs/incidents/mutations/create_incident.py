@@ -21,7 +21,7 @@ def _optional_id(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
 @strawberry.mutation(
     description="Open an incident. BAD_USER_INPUT for an empty or over-long title; CONFLICT "
     "when an incident with the same source and externalId exists.",
-    permission_classes=requires(permissions.CREATE),
+    extensions=requires(permissions.CREATE),
 )
 async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> Incident:
     ctx = info.context

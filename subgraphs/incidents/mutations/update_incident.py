@@ -21,7 +21,7 @@ def _given(value: Any) -> Any:
 @strawberry.mutation(
     description="Change an incident. Omitted fields stay; an illegal status transition or a "
     "change to a CLOSED/CANCELLED incident is a CONFLICT error and changes nothing.",
-    permission_classes=requires(permissions.UPDATE),
+    extensions=requires(permissions.UPDATE),
 )
 async def update_incident(
     info: strawberry.Info, id: strawberry.ID, input: UpdateIncidentInput

@@ -1,0 +1,135 @@
+"""``@authenticated`` and ``@requiresScopes``: who may select a field, or a field returning a type.
+
+A subgraph declares them on fields, objects, interfaces, scalars and enums; composition keeps
+one :class:`AccessRequirement` per coordinate (``Type`` or ``Type.field``), printed into the
+supergraph SDL and left out of the API schema. Several subgraphs declaring one coordinate are
+AND-ed, as Apollo's composition does: ``@authenticated`` if any says so, and the scopes merged
+by DNF conjunction (each alternative of one subgraph combined with each of the others, then
+alternatives implied by a smaller one dropped); scopes only one subgraph declares are kept
+as written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from graphql import ConstDirectiveNode, ListValueNode, StringValueNode
+
+# Scopes in disjunctive normal form: the caller needs every scope of at least one alternative.
+Scopes = tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRequirement:
+    """What selecting one coordinate needs; ``scopes`` is ``None`` when no scopes are needed."""
+
+    authenticated: bool = False
+    scopes: Scopes | None = None
+
+    def allows(self, authenticated: bool, granted: Collection[str]) -> bool:
+        """Whether a caller (authenticated or not, with ``granted`` scopes) may select it."""
+        if self.authenticated and not authenticated:
+            return False
+        return self.scopes is None or any(
+            all(scope in granted for scope in alternative) for alternative in self.scopes
+        )
+
+    def also(self, other: AccessRequirement) -> AccessRequirement:
+        """Both requirements at once (the AND of the two)."""
+        return AccessRequirement(
+            authenticated=self.authenticated or other.authenticated,
+            scopes=_conjunction([s for s in (self.scopes, other.scopes) if s is not None]),
+        )
+
+    def describe(self) -> str:
+        """``incident:create``, ``a and b``, ``(a and b) or c``: for error messages."""
+        assert self.scopes is not None
+        parts = [" and ".join(alternative) for alternative in self.scopes]
+        if len(parts) == 1:
+            return parts[0]
+        return " or ".join(f"({part})" if " and " in part else part for part in parts)
+
+
+def dnf_conjunction(values: Sequence[Scopes]) -> Scopes:
+    """The AND of several DNF scope lists, normalised exactly as Apollo's composition does
+    (so both composers print the same supergraph): alternatives sorted, duplicates and (once
+    two lists are combined) alternatives that contain a smaller one removed."""
+    if not values:
+        return ()
+    normalised = list(dict.fromkeys(_sorted(value or ((),)) for value in values))
+    result = normalised[0]
+    for current in normalised[1:]:
+        combined: list[tuple[str, ...]] = []
+        for left in result:
+            for right in current:
+                candidate = tuple(sorted([*left, *(s for s in right if s not in left)]))
+                if candidate not in combined:
+                    combined.append(candidate)
+        result = _without_subsumed(combined)
+    return result
+
+
+def merge_requirements(
+    declared: Iterable[Mapping[str, AccessRequirement]],
+) -> dict[str, AccessRequirement]:
+    """One requirement per coordinate from every subgraph's declarations (AND-ed)."""
+    authenticated: dict[str, bool] = {}
+    scopes: dict[str, list[Scopes]] = {}
+    for requirements in declared:
+        for coordinate, requirement in requirements.items():
+            authenticated[coordinate] = (
+                authenticated.get(coordinate, False) or requirement.authenticated
+            )
+            if requirement.scopes is not None:
+                scopes.setdefault(coordinate, []).append(requirement.scopes)
+    return {
+        coordinate: AccessRequirement(
+            authenticated=authenticated[coordinate],
+            scopes=_conjunction(scopes.get(coordinate, [])),
+        )
+        for coordinate in sorted(authenticated)
+    }
+
+
+def _conjunction(values: list[Scopes]) -> Scopes | None:
+    """No scopes, one declaration as written (Apollo merges only what several declare), or
+    the DNF conjunction of several."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else dnf_conjunction(values)
+
+
+def read_scopes(directive: ConstDirectiveNode) -> Scopes | None:
+    """The ``scopes:`` argument of ``@requiresScopes`` or ``None`` when it is not a list of
+    lists of strings."""
+    for argument in directive.arguments or ():
+        if argument.name.value != "scopes" or not isinstance(argument.value, ListValueNode):
+            continue
+        alternatives: list[tuple[str, ...]] = []
+        for alternative in argument.value.values:
+            if not isinstance(alternative, ListValueNode):
+                return None
+            scopes = tuple(v.value for v in alternative.values if isinstance(v, StringValueNode))
+            if len(scopes) != len(alternative.values):
+                return None
+            alternatives.append(scopes)
+        return tuple(alternatives)
+    return None
+
+
+def _sorted(value: Scopes) -> Scopes:
+    return tuple(sorted((tuple(sorted(a)) for a in value), key=_json))
+
+
+def _without_subsumed(alternatives: list[tuple[str, ...]]) -> Scopes:
+    kept: list[tuple[str, ...]] = []
+    for candidate in sorted(alternatives, key=len):
+        if not any(set(smaller) <= set(candidate) for smaller in kept):
+            kept.append(candidate)
+    return tuple(kept)
+
+
+def _json(alternative: tuple[str, ...]) -> str:
+    return json.dumps(list(alternative), separators=(",", ":"))
