@@ -18,7 +18,7 @@ import asyncpg
 import orjson
 from sqlalchemy.engine import make_url
 
-from bench import dataset, processes, statements
+from bench import dataset, processes, statements, subscriptions
 from bench.driver import Measurement, measure
 from bench.scenarios import PAGE, PAGE_VARIABLES, Fixtures, build
 from db import migrate
@@ -97,9 +97,25 @@ def parse_args() -> argparse.Namespace:
         help="tiny and quick (CI): scale 0.01, 1 s measurements, levels 1,4",
     )
     parser.add_argument("--output", type=Path, help="JSON results file (default bench/results/)")
+    parser.add_argument(
+        "--subscriptions",
+        action="store_true",
+        help="instead: the subscription benchmark (--subscribers, --rate, --duration)",
+    )
+    parser.add_argument(
+        "--subscribers", type=int, default=1000, help="concurrent incidentEvents subscribers"
+    )
+    parser.add_argument("--rate", type=float, default=20.0, help="createIncident per second")
+    parser.add_argument(
+        "--selection",
+        choices=sorted(subscriptions.SELECTIONS),
+        default="wallboard",
+        help="what each subscriber selects: the wallboard's fields or just ids",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.scale, args.duration, args.warmup, args.concurrency = 0.01, 1.0, 0.3, "1,4"
+        args.subscribers, args.rate = min(args.subscribers, 20), min(args.rate, 5.0)
     args.levels = [int(level) for level in args.concurrency.split(",")]
     return args
 
@@ -146,6 +162,53 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             embedded.stop()
 
 
+def server_env(url: str) -> dict[str, str]:
+    """OpsGraph as deployed: production settings over the bench database."""
+    return {
+        "DATABASE_URL": url,
+        "OPSGRAPH_ENV": "production",
+        "OPSGRAPH_LOG_LEVEL": "warning",
+        "OPSGRAPH_DEFAULT_TENANT": dataset.BENCH_TENANT,
+        "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0",  # measure throughput, not the limiter
+        # The scenarios repeat identical queries: measure the work, not response-cache hits.
+        "OPSGRAPH_RESPONSE_CACHE_SIZE": "0",
+    }
+
+
+def run_subscriptions(args: argparse.Namespace) -> subscriptions.Result:
+    """The subscription benchmark on one `opsgraph serve` process; this process (pinned
+    apart from the server) holds every subscriber and generates the mutations."""
+    url, embedded = bench_database(args)
+    try:
+        loaded, _ = asyncio.run(prepare(url, args.scale, args.seed))
+        # Every subscriber holds the one bench token: allow that many sockets for it.
+        env = {
+            **server_env(url),
+            "OPSGRAPH_WS_MAX_CONNECTIONS_PER_PRINCIPAL": str(args.subscribers + 1),
+        }
+        opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], env)
+        try:
+            authorize(opsgraph, loaded.tenant_id)
+            processes.pin(os.getpid(), processes.DRIVER_CPU)
+            processes.pin_postgres(processes.DRIVER_CPU)
+            return asyncio.run(
+                subscriptions.measure(
+                    port=opsgraph.port,
+                    server_pid=opsgraph.process.pid,
+                    token=opsgraph.headers["Authorization"].removeprefix("Bearer "),
+                    subscribers=args.subscribers,
+                    rate=args.rate,
+                    seconds=args.duration,
+                    selection=args.selection,
+                )
+            )
+        finally:
+            opsgraph.stop()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
 def measure_all(
     args: argparse.Namespace,
     url: str,
@@ -155,17 +218,7 @@ def measure_all(
     floor_count: int,
     floor_body: bytes,
 ) -> dict[str, Any]:
-    env = {
-        "DATABASE_URL": url,
-        "OPSGRAPH_ENV": "production",
-        "OPSGRAPH_LOG_LEVEL": "warning",
-        "OPSGRAPH_DEFAULT_TENANT": dataset.BENCH_TENANT,
-        "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0",  # measure throughput, not the limiter
-        # The scenarios repeat identical queries: measure the work, not response-cache hits
-        # (the persisted/cached comparison of the persisted-operations issue is still to come).
-        "OPSGRAPH_RESPONSE_CACHE_SIZE": "0",
-    }
-    opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], env)
+    opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], server_env(url))
     authorize(opsgraph, tenant)
     floor = processes.ServerProcess(
         "floor",
@@ -298,15 +351,7 @@ def print_ratios(rows: list[dict[str, Any]]) -> None:
             )
 
 
-def main() -> None:
-    args = parse_args()
-    pinning = "server on CPU 0, driver and PostgreSQL on CPU 1"
-    print(f"pinning: {pinning if processes.can_pin() else 'off (fewer than 2 CPUs)'}")
-    print(HEADER)
-    started = time.time()
-    result = run(args)
-    print_ratios(result["rows"])
-    print(f"OpsGraph and the floor serve the same page: {result['same_page_as_floor']}")
+def write(args: argparse.Namespace, result: dict[str, Any], started: float) -> None:
     output = args.output or RESULTS / time.strftime("%Y%m%d-%H%M%S.json")
     output.parent.mkdir(parents=True, exist_ok=True)
     result["settings"] = {k: v for k, v in vars(args).items() if k != "output"}
@@ -314,6 +359,25 @@ def main() -> None:
     result["started"] = started
     output.write_text(json.dumps(result, indent=2, default=str))
     print(f"results: {output}")
+
+
+def main() -> None:
+    args = parse_args()
+    pinning = "server on CPU 0, driver and PostgreSQL on CPU 1"
+    print(f"pinning: {pinning if processes.can_pin() else 'off (fewer than 2 CPUs)'}")
+    started = time.time()
+    if args.subscriptions:
+        measured = run_subscriptions(args)
+        print(subscriptions.report(measured), flush=True)
+        write(args, {"subscriptions": asdict(measured)}, started)
+        if subscriptions.failed(measured):
+            raise SystemExit(1)
+        return
+    print(HEADER)
+    result = run(args)
+    print_ratios(result["rows"])
+    print(f"OpsGraph and the floor serve the same page: {result['same_page_as_floor']}")
+    write(args, result, started)
     failed = sum(r["errors"] for r in result["rows"])
     if failed or not result["same_page_as_floor"]:
         raise SystemExit(1)

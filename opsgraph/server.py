@@ -37,6 +37,7 @@ from opsgraph.ratelimit import rate_limiter
 from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
 from opsgraph.tenancy import RequestScopeMiddleware
+from opsgraph.wallboard import wallboard_routes
 from opsgraph.websockets import WebSocketAuthenticator
 from resolvers.context import Context
 from router.app import create_router_app
@@ -213,7 +214,10 @@ def create_app(runtime: Runtime) -> Starlette:
         debug=settings.debug,
         websocket=websocket,
     )
-    app = Starlette(routes=[*well_known_routes(auth), Mount("/", router_app)], lifespan=lifespan)
+    app = Starlette(
+        routes=[*well_known_routes(auth), *wallboard_routes(), Mount("/", router_app)],
+        lifespan=lifespan,
+    )
     app.state.response_cache = gateway.response_cache  # its hit/miss counts, for operators
     # Added innermost first: CORS, then the HTTP guard, then principal and rate limit.
     app.add_middleware(

@@ -13,25 +13,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_smoke_run(server_url: str, tmp_path: Path) -> None:
-    output = tmp_path / "bench.json"
+def run_smoke(server_url: str, output: Path, *flags: str) -> str:
+    """`python -m bench --smoke FLAGS` on the test PostgreSQL server; returns its stdout."""
+    command = [sys.executable, "-m", "bench", "--smoke", "--database-url", server_url]
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--smoke",
-            "--database-url",
-            server_url,
-            "--output",
-            str(output),
-        ],
+        [*command, "--output", str(output), *flags],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout
+
+
+def test_smoke_run(server_url: str, tmp_path: Path) -> None:
+    output = tmp_path / "bench.json"
+    stdout = run_smoke(server_url, output)
     result = json.loads(output.read_text())
     assert result["same_page_as_floor"] is True
     rows = result["rows"]
@@ -47,4 +45,18 @@ def test_smoke_run(server_url: str, tmp_path: Path) -> None:
     # Constant: the tenant's set_config (first statement of the request's one transaction,
     # for row-level security), then one statement per entity kind.
     assert page["statements"] == 5
-    assert "OpsGraph / floor" in completed.stdout
+    assert "OpsGraph / floor" in stdout
+
+
+def test_subscription_smoke_run(server_url: str, tmp_path: Path) -> None:
+    output = tmp_path / "subscriptions.json"
+    stdout = run_smoke(server_url, output, "--subscriptions")
+    result = json.loads(output.read_text())["subscriptions"]
+    # --smoke: 20 subscribers, 5 createIncident per second for 1 s.
+    assert (result["subscribers"], result["mutations"], result["mutation_errors"]) == (20, 5, 0)
+    assert result["deliveries"] == 20 * 5
+    assert (result["lost"], result["duplicates"], result["out_of_order"]) == (0, 0, 0)
+    assert result["subscriber_errors"] == 0
+    assert result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    assert result["rss_after_mb"] > 0
+    assert "latency commit→delivery: p50" in stdout

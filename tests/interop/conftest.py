@@ -3,9 +3,9 @@
 - The two subgraphs as stand-alone processes (`opsgraph subgraph NAME`), our router over HTTP
   (`opsgraph router --config FILE`) and, for comparison, `opsgraph serve`; all over a
   database of their own, started with the e2e helpers.
-- Apollo's JavaScript packages, installed once with npm into `.cache/interop-node` (git
-  ignored) at the exact versions below; tests needing them are skipped when `node` is not
-  on PATH.
+- Apollo's JavaScript packages and the `graphql-ws` client (with `ws`), installed once with
+  npm into `.cache/interop-node` (git ignored) at the exact versions below; tests needing
+  them are skipped when `node` is not on PATH.
 """
 
 from __future__ import annotations
@@ -29,7 +29,13 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE_CACHE = ROOT / ".cache" / "interop-node"
 SCRIPTS = Path(__file__).resolve().parent / "js"
 # Exact versions (checked with `npm view`); changing one reinstalls.
-NPM_PACKAGES = {"@apollo/composition": "2.14.4", "@apollo/gateway": "2.14.4", "graphql": "16.15.0"}
+NPM_PACKAGES = {
+    "@apollo/composition": "2.14.4",
+    "@apollo/gateway": "2.14.4",
+    "graphql": "16.15.0",
+    "graphql-ws": "6.4.2",
+    "ws": "8.23.0",
+}
 
 
 @pytest.fixture(scope="session")

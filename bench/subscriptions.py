@@ -1,0 +1,303 @@
+"""The subscription benchmark: N graphql-transport-ws subscribers on one server process while
+incidents are created at M per second for a fixed time.
+
+Latency of one delivery: the instant a subscriber's socket yields the `next` message, minus
+the instant the load generator received the HTTP response of the `createIncident` that
+caused it (by then its transaction, outbox event included, has committed). Both instants
+come from one monotonic clock in this one process. A delivery may beat the response (the
+relay publishes as soon as it sees the commit): such latencies are negative and kept so.
+
+Losses and duplicates are counted per subscriber against every incident the generator
+created after all subscribers were subscribed; memory per connection is the server's RSS
+after subscribing minus before, divided by N. The driver's own CPU share is reported: near
+100 % means the figures measure the driver, not the server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import orjson
+import psutil
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from bench.driver import Connection, HttpError
+
+# What the wallboard subscribes to (incident fields resolved per delivery, team and assignee
+# across subgraphs), and the bare minimum for isolating the delivery path.
+SELECTIONS = {
+    "wallboard": "id kind incident { id number title status priority openedAt "
+    "assignee { name } team { name } }",
+    "ids": "id kind incident { id }",
+}
+CREATE = "mutation($input: CreateIncidentInput!) { createIncident(input: $input) { id } }"
+HANDSHAKES_AT_ONCE = 50
+GENERATOR_CONNECTIONS = 8
+DRAIN_SECONDS = 15.0
+PONG = '{"type":"pong"}'
+
+
+@dataclass
+class Subscriber:
+    socket: ClientConnection
+    arrivals: list[tuple[str, float]] = field(default_factory=list)  # (incident id, instant)
+    event_ids: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def seen(self) -> set[str]:
+        return {incident for incident, _ in self.arrivals}
+
+
+@dataclass
+class Result:
+    subscribers: int
+    rate: float
+    seconds: float
+    selection: str
+    mutations: int
+    mutation_errors: int
+    connect_seconds: float
+    rss_before_mb: float
+    rss_after_mb: float
+    kib_per_connection: float
+    server_cpu_percent: float
+    driver_cpu_percent: float
+    # Filled in from the subscribers' records by `summarise`.
+    deliveries: int = 0
+    lost: int = 0
+    duplicates: int = 0
+    out_of_order: int = 0
+    subscriber_errors: int = 0
+    first_error: str | None = None
+    p50_ms: float = float("nan")
+    p99_ms: float = float("nan")
+    max_ms: float = float("nan")
+    early_deliveries: int = 0
+
+
+async def subscribe(url: str, token: str, query: str) -> Subscriber:
+    """Connect, authenticate in connection_init, wait for the ack, subscribe."""
+    socket = await connect(
+        url, subprotocols=[Subprotocol("graphql-transport-ws")], max_size=None, open_timeout=60
+    )
+    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+    await socket.send(orjson.dumps(init).decode())  # the protocol speaks text frames
+    while (message := orjson.loads(await socket.recv()))["type"] != "connection_ack":
+        if message["type"] == "ping":
+            await socket.send(PONG)
+    await socket.send(
+        orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}).decode()
+    )
+    return Subscriber(socket)
+
+
+async def listen(subscriber: Subscriber) -> None:
+    """Record every event's arrival until the socket closes or the stream ends."""
+    async for raw in subscriber.socket:
+        now = time.perf_counter()
+        message = orjson.loads(raw)
+        kind = message["type"]
+        if kind == "next":
+            payload = message["payload"]
+            if payload.get("errors"):
+                subscriber.errors.append(str(payload["errors"]))
+                continue
+            event = payload["data"]["incidentEvents"]
+            subscriber.arrivals.append((event["incident"]["id"], now))
+            subscriber.event_ids.append(event["id"])
+        elif kind == "ping":
+            await subscriber.socket.send(PONG)
+        elif kind in ("error", "complete"):
+            subscriber.errors.append(f"{kind}: {message.get('payload')}")
+            return
+
+
+async def generate(
+    port: int, headers: dict[str, str], rate: float, seconds: float, created: dict[str, float]
+) -> int:
+    """createIncident at `rate` per second for `seconds` on a few keep-alive connections;
+    each created id is stamped with its response's instant. Returns the failures."""
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(GENERATOR_CONNECTIONS):
+        connection = Connection("127.0.0.1", port, headers)
+        await connection.open()
+        pool.put_nowait(connection)
+    failures = 0
+
+    async def create(number: int) -> None:
+        nonlocal failures
+        connection = await pool.get()
+        variables = {"input": {"title": f"Subscription bench {number}", "impact": "HIGH"}}
+        try:
+            data = await connection.graphql(CREATE, variables)
+            created[data["createIncident"]["id"]] = time.perf_counter()
+        except (HttpError, OSError, asyncio.IncompleteReadError):
+            failures += 1
+            await connection.close()
+            connection = Connection("127.0.0.1", port, headers)
+            await connection.open()
+        finally:
+            pool.put_nowait(connection)
+
+    started = time.perf_counter()
+    tasks = []
+    for number in range(round(rate * seconds)):
+        await asyncio.sleep(max(0.0, started + number / rate - time.perf_counter()))
+        tasks.append(asyncio.create_task(create(number)))
+    await asyncio.gather(*tasks)
+    while not pool.empty():
+        await pool.get_nowait().close()
+    return failures
+
+
+async def drain(subscribers: list[Subscriber], expected: set[str]) -> None:
+    """Wait until every subscriber has every expected event, or DRAIN_SECONDS pass."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while time.monotonic() < deadline:
+        if all(expected <= s.seen() for s in subscribers):
+            return
+        await asyncio.sleep(0.1)
+
+
+def percentile(ordered: list[float], p: float) -> float:
+    """Nearest-rank percentile in milliseconds."""
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def out_of_order(event_ids: list[str]) -> int:
+    """Events whose id is not above the one before (ids increase along a stream)."""
+    try:
+        numbers = [int(ident) for ident in event_ids]
+    except ValueError:
+        return 0  # not numeric: order is not ours to judge
+    return sum(1 for a, b in itertools.pairwise(numbers) if b <= a)
+
+
+async def measure(
+    *,
+    port: int,
+    server_pid: int,
+    token: str,
+    subscribers: int,
+    rate: float,
+    seconds: float,
+    selection: str,
+) -> Result:
+    url = f"ws://127.0.0.1:{port}/graphql"
+    query = f"subscription {{ incidentEvents {{ {SELECTIONS[selection]} }} }}"
+    headers = {"Authorization": f"Bearer {token}"}
+    server = psutil.Process(server_pid)
+    driver = psutil.Process()
+    # Warm the server's paths once (a subscriber, a mutation, its delivery) before "before".
+    warm = await subscribe(url, token, query)
+    listener = asyncio.create_task(listen(warm))
+    await generate(port, headers, 1.0, 1.0, {})
+    await asyncio.sleep(0.5)
+    listener.cancel()
+    await warm.socket.close()
+    rss_before = server.memory_info().rss
+
+    started = time.perf_counter()
+    gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
+
+    async def one() -> Subscriber:
+        async with gate:
+            return await subscribe(url, token, query)
+
+    opened = await asyncio.gather(*(one() for _ in range(subscribers)))
+    connect_seconds = time.perf_counter() - started
+    listeners = [asyncio.create_task(listen(s)) for s in opened]
+    await asyncio.sleep(1.0)  # every subscribe processed before the first mutation
+    rss_after = server.memory_info().rss
+
+    created: dict[str, float] = {}
+    server_cpu, driver_cpu = server.cpu_times(), driver.cpu_times()
+    window = time.perf_counter()
+    failures = await generate(port, headers, rate, seconds, created)
+    await drain(opened, set(created))
+    window = time.perf_counter() - window
+    server_used = sum(server.cpu_times()[:2]) - sum(server_cpu[:2])
+    driver_used = sum(driver.cpu_times()[:2]) - sum(driver_cpu[:2])
+
+    for task in listeners:
+        task.cancel()
+    for subscriber in opened:
+        with contextlib.suppress(Exception):
+            await subscriber.socket.close()
+    return summarise(
+        opened,
+        created,
+        Result(
+            subscribers=subscribers,
+            rate=rate,
+            seconds=seconds,
+            selection=selection,
+            mutations=len(created),
+            mutation_errors=failures,
+            connect_seconds=connect_seconds,
+            rss_before_mb=rss_before / 2**20,
+            rss_after_mb=rss_after / 2**20,
+            kib_per_connection=(rss_after - rss_before) / 1024 / subscribers,
+            server_cpu_percent=100 * server_used / window,
+            driver_cpu_percent=100 * driver_used / window,
+        ),
+    )
+
+
+def summarise(subscribers: list[Subscriber], created: dict[str, float], result: Result) -> Result:
+    """Fill in the delivery figures: latencies, losses, duplicates, order, errors."""
+    expected = set(created)
+    latencies: list[float] = []
+    for subscriber in subscribers:
+        counts = Counter(incident for incident, _ in subscriber.arrivals if incident in expected)
+        result.lost += len(expected - counts.keys())
+        result.duplicates += sum(n - 1 for n in counts.values())
+        result.out_of_order += out_of_order(subscriber.event_ids)
+        result.subscriber_errors += len(subscriber.errors)
+        result.first_error = result.first_error or next(iter(subscriber.errors), None)
+        latencies.extend(
+            arrived - created[incident]
+            for incident, arrived in subscriber.arrivals
+            if incident in expected
+        )
+    latencies.sort()
+    result.deliveries = len(latencies)
+    result.early_deliveries = sum(1 for latency in latencies if latency < 0)
+    result.p50_ms = percentile(latencies, 50)
+    result.p99_ms = percentile(latencies, 99)
+    result.max_ms = latencies[-1] * 1000 if latencies else float("nan")
+    return result
+
+
+def report(r: Result) -> str:
+    return "\n".join(
+        [
+            f"subscriptions: {r.subscribers} subscribers ({r.selection} selection), "
+            f"{r.rate:g} mutations/s for {r.seconds:g} s",
+            f"  connected and subscribed in {r.connect_seconds:.1f} s",
+            f"  mutations {r.mutations} ({r.mutation_errors} failed), deliveries "
+            f"{r.deliveries} of {r.mutations * r.subscribers} expected",
+            f"  latency commit→delivery: p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, "
+            f"max {r.max_ms:.1f} ms ({r.early_deliveries} before the mutation's response)",
+            f"  lost {r.lost}, duplicates {r.duplicates}, out of order {r.out_of_order}, "
+            f"subscriber errors {r.subscriber_errors}"
+            + (f" (first: {r.first_error[:200]})" if r.first_error else ""),
+            f"  server RSS {r.rss_before_mb:.0f} → {r.rss_after_mb:.0f} MB: "
+            f"{r.kib_per_connection:.1f} KiB per connection",
+            f"  CPU during the run: server {r.server_cpu_percent:.0f} %, "
+            f"driver {r.driver_cpu_percent:.0f} %",
+        ]
+    )
+
+
+def failed(r: Result) -> bool:
+    """Anything short of every event delivered once, in order, to every subscriber."""
+    troubles = r.lost + r.duplicates + r.out_of_order + r.subscriber_errors + r.mutation_errors
+    return troubles > 0 or r.mutations == 0
