@@ -179,8 +179,6 @@ def _runtime(settings: Settings, *, migrate_schema: bool = True) -> Runtime:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import dataclasses
 
-    import uvicorn
-
     from opsgraph.server import create_app
 
     # The effective address is also the development issuer's URL (the tokens' `iss`).
@@ -200,12 +198,27 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         )
     print(f"OpsGraph is up: GraphiQL at http://{host}:{port}/graphql", flush=True)
     try:
-        uvicorn.run(
-            create_app(runtime), host=host, port=port, log_level=settings.log_level, lifespan="on"
-        )
+        _run_server(create_app(runtime), host, port, settings)
     finally:
         runtime.shutdown()
     return 0
+
+
+def _run_server(app: Any, host: str, port: int, settings: Settings) -> None:
+    """uvicorn with our settings. WebSocket messages are not compressed: wallboard events are
+    small, and deflating each one for each of a thousand connections would dominate the
+    cost of a delivery."""
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        lifespan="on",
+        ws_max_size=settings.max_body_bytes,
+        ws_per_message_deflate=False,
+    )
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -350,7 +363,6 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
 
     from opsgraph.catalog import SUBGRAPHS, load_schema
     from opsgraph.subgraph_app import create_subgraph_app
@@ -365,13 +377,7 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     print(f"subgraph {args.name} at http://{host}:{args.port}/graphql", flush=True)
     try:
-        uvicorn.run(
-            create_subgraph_app(load_schema(args.name), runtime),
-            host=host,
-            port=args.port,
-            log_level=settings.log_level,
-            lifespan="on",
-        )
+        _run_server(create_subgraph_app(load_schema(args.name), runtime), host, args.port, settings)
     finally:
         runtime.shutdown()
     return 0
@@ -379,8 +385,6 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
 
 def _router(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
-
-    import uvicorn
 
     from opsgraph.remote_router import (
         ConfigError,
@@ -406,13 +410,8 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"router for {', '.join(supergraph.subgraphs)} at http://{host}:{port}/graphql", flush=True
     )
-    uvicorn.run(
-        create_remote_app(supergraph, configs, graphiql=settings.graphiql, debug=settings.debug),
-        host=host,
-        port=port,
-        log_level=settings.log_level,
-        lifespan="on",
-    )
+    app = create_remote_app(supergraph, configs, graphiql=settings.graphiql, debug=settings.debug)
+    _run_server(app, host, port, settings)
     return 0
 
 

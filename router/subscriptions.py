@@ -7,8 +7,9 @@ when the application says their contexts are equivalent (``sharing_key``) and wh
 them resumes from a position of its own (an argument named in ``resume_arguments`` with a
 value): a resuming subscriber first needs events the others have already had.
 
-Each subscriber has a bounded queue; one that falls behind by more than ``queue_limit``
-responses is cut off (``SlowSubscriber``) instead of buffering without bound."""
+Each response is encoded to JSON once for all the subscribers it goes to. Each subscriber
+has a bounded queue; one that falls behind by more than ``queue_limit`` responses is cut off
+(``SlowSubscriber``) instead of buffering without bound."""
 
 from __future__ import annotations
 
@@ -27,10 +28,14 @@ from router.planning.operation import NormalizedOperation
 logger = logging.getLogger(__name__)
 Body = dict[str, Any]
 _END = None
-FAILED: Body = {
-    "errors": [{"message": "Subscription failed", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}],
-    "data": None,
-}
+FAILED = orjson.dumps(
+    {
+        "errors": [
+            {"message": "Subscription failed", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ],
+        "data": None,
+    }
+).decode()
 
 
 @runtime_checkable
@@ -48,14 +53,14 @@ class SlowSubscriber(Exception):
 
 
 class Subscriber:
-    """One client subscription: an async iterator of response bodies."""
+    """One client subscription: an async iterator of response bodies, encoded as JSON."""
 
     def __init__(self, limit: int, on_close: Callable[[Subscriber], None]) -> None:
-        self._queue: asyncio.Queue[Body | None] = asyncio.Queue(limit)
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue(limit)
         self._on_close = on_close
         self.overflowed = False
 
-    def offer(self, body: Body | None) -> None:
+    def offer(self, body: str | None) -> None:
         try:
             self._queue.put_nowait(body)
         except asyncio.QueueFull:
@@ -64,7 +69,7 @@ class Subscriber:
     def __aiter__(self) -> Subscriber:
         return self
 
-    async def __anext__(self) -> Body:
+    async def __anext__(self) -> str:
         if self.overflowed:
             raise SlowSubscriber
         body = await self._queue.get()
@@ -87,8 +92,9 @@ class _Execution:
     async def _run(self, events: AsyncIterator[Body]) -> None:
         try:
             async for body in events:
+                encoded = orjson.dumps(body).decode()
                 for subscriber in tuple(self.subscribers):
-                    subscriber.offer(body)
+                    subscriber.offer(encoded)
         except Exception:
             logger.exception("subscription execution failed")
             for subscriber in tuple(self.subscribers):

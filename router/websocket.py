@@ -132,6 +132,7 @@ class _Connection:
         self.grant: Grant | None = None
         self._send_lock = asyncio.Lock()
         self._closing = False
+        self._sending_since: float | None = None
         self._main: asyncio.Task[Any] | None = None
 
     async def run(self) -> None:
@@ -140,7 +141,7 @@ class _Connection:
         try:
             self.grant = await self._initialise()
             await self._send({"type": "connection_ack"})
-            helpers.append(asyncio.create_task(self._keepalive()))
+            helpers.append(asyncio.create_task(self._watch()))
             if self.grant.expires_at is not None:
                 helpers.append(asyncio.create_task(self._expire(self.grant.expires_at)))
             while True:
@@ -267,9 +268,11 @@ class _Connection:
         except RequestError as error:
             await self._send({"id": identifier, "type": "error", "payload": error.errors})
             return
+        # The payload comes encoded, once for every subscriber it goes to.
+        prefix = '{"id":' + orjson.dumps(identifier).decode() + ',"type":"next","payload":'
         try:
-            async for body in subscriber:
-                await self._send({"id": identifier, "type": "next", "payload": body})
+            async for encoded in subscriber:
+                await self._send_text(prefix + encoded + "}")
             await self._send({"id": identifier, "type": "complete"})
         except SlowSubscriber:
             await self.close(Close.TRY_AGAIN_LATER, SLOW)
@@ -280,27 +283,40 @@ class _Connection:
         error = {"message": message, "extensions": {"code": code}}
         await self._send({"id": identifier, "type": "error", "payload": [error]})
 
-    async def _keepalive(self) -> None:
+    async def _watch(self) -> None:
+        """Ping every `keepalive` seconds; close a connection whose client has not taken a
+        message for `send_timeout` seconds (its send is still blocked)."""
+        tick = min(self.limits.keepalive, self.limits.send_timeout) / 2
+        pinged = time.monotonic()
+        ping: asyncio.Task[None] | None = None
         while True:
-            await asyncio.sleep(self.limits.keepalive)
-            await self._send({"type": "ping"})
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            since = self._sending_since
+            if since is not None and now - since > self.limits.send_timeout:
+                await self.close(Close.TRY_AGAIN_LATER, SLOW)
+            if now - pinged >= self.limits.keepalive and (ping is None or ping.done()):
+                pinged = now
+                ping = asyncio.create_task(self._send({"type": "ping"}))
 
     async def _expire(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))
         await self.close(Close.FORBIDDEN, "Credentials expired")
 
     async def _send(self, message: dict[str, Any]) -> None:
-        text = orjson.dumps(message).decode()
+        await self._send_text(orjson.dumps(message).decode())
+
+    async def _send_text(self, text: str) -> None:
         async with self._send_lock:
             if self._closing:
                 raise _Closed
+            self._sending_since = time.monotonic()
             try:
-                async with asyncio.timeout(self.limits.send_timeout):
-                    await self.websocket.send_text(text)
-            except TimeoutError:
-                await self.close(Close.TRY_AGAIN_LATER, SLOW)
+                await self.websocket.send_text(text)
             except (WebSocketDisconnect, RuntimeError, OSError):
                 raise _Closed from None
+            finally:
+                self._sending_since = None
 
     async def close(self, code: int, reason: str) -> NoReturn:
         """Close the connection (once) and end the caller's work on it; the connection's
