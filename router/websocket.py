@@ -42,6 +42,7 @@ from router.subscriptions import SlowSubscriber, Subscriptions
 logger = logging.getLogger(__name__)
 PROTOCOL = "graphql-transport-ws"
 SLOW = "Subscriber too slow: resume with after"
+CLOSE_GRACE_SECONDS = 10.0
 
 
 class Close(IntEnum):
@@ -324,9 +325,10 @@ class _Connection:
         if not self._closing:
             self._closing = True
             if self.websocket.application_state != WebSocketState.DISCONNECTED:
-                # A client that does not read may never take the close frame either.
+                # The close frame waits behind what the client has not read yet: a slow
+                # client gets it once it reads again; a dead one is dropped after the grace.
                 with contextlib.suppress(Exception):
-                    async with asyncio.timeout(1):
+                    async with asyncio.timeout(CLOSE_GRACE_SECONDS):
                         await self.websocket.close(code, reason)
             if self._main is not None and self._main is not asyncio.current_task():
                 self._main.cancel()

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 
 import orjson
+import redis.asyncio as redis
 
 from opsgraph.events.bus import EVENTS_CHANNEL, RESUBSCRIBED, EventBus
 from router.caching import ResponseCache
@@ -38,7 +39,12 @@ class CacheInvalidation:
 
     async def announce(self, tenant: str, tags: frozenset[str]) -> None:
         message = {"origin": self.origin, "tenantId": tenant, "tags": sorted(tags)}
-        await self.bus.publish(CACHE_CHANNEL, orjson.dumps(message))
+        try:
+            await self.bus.publish(CACHE_CHANNEL, orjson.dumps(message))
+        except (redis.RedisError, OSError) as error:
+            # The mutation stands. Peers missing this drop their whole L1 when their own
+            # subscription to the bus reconnects (RESUBSCRIBED below).
+            log.warning("cache invalidation not announced (%s)", error)
 
     def start(self) -> None:
         self._tasks = [

@@ -3,13 +3,43 @@ process sharing the Redis shares (and invalidates) them.
 
 Response entries expire with their ``maxAge``; each tag is a Redis set naming the entries
 that carry it, expiring no sooner than they do. Invalidating a tag deletes its entries and
-the set in one transaction."""
+the set in one transaction.
+
+Redis is a cache here, never a dependency of correctness for the request in hand: when it is
+unreachable a lookup is a miss and a store or invalidation is skipped (logged), so reads and
+mutations keep working while Redis is down. Redis without persistence restarts empty, so
+nothing stale survives the outage in L2; the processes' own L1 entries are dropped when their
+event subscription reconnects (invalidation.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import functools
+import logging
+from collections.abc import Callable, Collection, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 import redis.asyncio as redis
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def tolerant(
+    method: Callable[P, Coroutine[Any, Any, T | None]],
+) -> Callable[P, Coroutine[Any, Any, T | None]]:
+    """The method, answering None (a miss, or nothing done) while Redis is unreachable."""
+
+    @functools.wraps(method)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> T | None:
+        try:
+            return await method(*args, **kwargs)
+        except (redis.RedisError, OSError) as error:
+            log.warning("Redis unavailable for %s: %s", method.__qualname__, error)
+            return None
+
+    return call
+
 
 APQ_PREFIX = "opsgraph:apq:"
 APQ_TTL_SECONDS = 7 * 86400
@@ -21,10 +51,12 @@ class RedisDocumentStore:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
+    @tolerant
     async def get(self, sha256: str) -> str | None:
         value = await self.client.get(APQ_PREFIX + sha256)
         return value.decode() if isinstance(value, bytes) else value
 
+    @tolerant
     async def put(self, sha256: str, text: str) -> None:
         await self.client.set(APQ_PREFIX + sha256, text.encode(), ex=APQ_TTL_SECONDS)
 
@@ -33,10 +65,12 @@ class RedisResponseStore:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
+    @tolerant
     async def get(self, key: str) -> bytes | None:
         value = await self.client.get(RESPONSE_PREFIX + key)
         return value.encode() if isinstance(value, str) else value
 
+    @tolerant
     async def put(self, key: str, value: bytes, ttl: int, tags: Collection[str]) -> None:
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.set(RESPONSE_PREFIX + key, value, ex=ttl)
@@ -46,6 +80,7 @@ class RedisResponseStore:
                 pipe.expire(TAG_PREFIX + tag, ttl, nx=True)
             await pipe.execute()
 
+    @tolerant
     async def invalidate(self, tags: Collection[str]) -> None:
         names = [TAG_PREFIX + tag for tag in tags]
         async with self.client.pipeline(transaction=True) as pipe:
