@@ -97,7 +97,7 @@ def build_gateway(
         persisted=persisted,
         response_cache=cache,
         cache_hints=cache_hints(),
-        caller_of=caller_of if persisted or cache else None,
+        caller_of=caller_of if persisted is not None or cache is not None else None,
     )
 
 

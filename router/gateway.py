@@ -149,7 +149,7 @@ class Gateway:
         self.operations: LruCache[OperationKey, GuardedOperation] = LruCache(plan_cache_size)
         self.plans: LruCache[PlanKey, QueryPlan] = LruCache(plan_cache_size)
         self.policies: LruCache[OperationKey, CachePolicy] = LruCache(plan_cache_size)
-        if (persisted or response_cache) and caller_of is None:
+        if (persisted is not None or response_cache is not None) and caller_of is None:
             raise ValueError("persisted operations and the response cache need caller_of")
         self.persisted = persisted
         self.response_cache = response_cache
