@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from opsgraph.auth.issuer import DevIssuer
-from tests.e2e.conftest import TENANT, Server
+from tests.e2e.conftest import Server, seed_tenant
 from tests.e2e.test_subscriptions import issuer_of
 from tests.e2e.ws import Client, graphql, ws_client
 
@@ -27,6 +27,10 @@ def apq(text: str) -> dict[str, Any]:
     }
 
 
+# A tenant of its own: the other e2e tests count the shared tenant's incidents.
+TENANT = "e2e-persisted"
+
+
 def mint(issuer: DevIssuer, client_id: str | None = None) -> str:
     claims: dict[str, Any] = {"sub": f"pq-{uuid.uuid4().hex[:6]}", "tenant_id": TENANT}
     if client_id:
@@ -35,7 +39,8 @@ def mint(issuer: DevIssuer, client_id: str | None = None) -> str:
 
 
 @pytest.fixture(scope="module")
-def issuer(server: Server, server_env: dict[str, str]) -> DevIssuer:
+def issuer(server: Server, server_env: dict[str, str], e2e_database_url: str) -> DevIssuer:
+    seed_tenant(e2e_database_url, TENANT, incident_count=3)
     return issuer_of(server, server_env)
 
 
