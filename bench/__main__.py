@@ -77,8 +77,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", default="1,16,64", help="comma-separated levels")
     parser.add_argument(
         "--scenarios",
-        default="page,detail,write,deep",
-        help="comma-separated: page, detail, write, deep",
+        default="page,persisted,cached,detail,write,deep",
+        help="comma-separated: page, persisted, cached, detail, write, deep",
     )
     parser.add_argument(
         "--soak",
@@ -162,16 +162,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             embedded.stop()
 
 
-def server_env(url: str) -> dict[str, str]:
-    """OpsGraph as deployed: production settings over the bench database."""
+def server_env(url: str, response_cache: bool = False) -> dict[str, str]:
+    """OpsGraph as deployed: production settings over the bench database. The scenarios
+    repeat identical queries: without ``response_cache`` they measure the work, not hits."""
     return {
         "DATABASE_URL": url,
         "OPSGRAPH_ENV": "production",
         "OPSGRAPH_LOG_LEVEL": "warning",
         "OPSGRAPH_DEFAULT_TENANT": dataset.BENCH_TENANT,
         "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0",  # measure throughput, not the limiter
-        # The scenarios repeat identical queries: measure the work, not response-cache hits.
-        "OPSGRAPH_RESPONSE_CACHE_SIZE": "0",
+        "OPSGRAPH_RESPONSE_CACHE_SIZE": "1000" if response_cache else "0",
     }
 
 
@@ -220,6 +220,13 @@ def measure_all(
 ) -> dict[str, Any]:
     opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], server_env(url))
     authorize(opsgraph, tenant)
+    # The cached scenario gets its own server, with the response cache on.
+    cached = None
+    if any(scenario.response_cache for scenario in chosen):
+        cached = processes.ServerProcess(
+            "opsgraph-cached", "opsgraph.cli", ["serve"], server_env(url, response_cache=True)
+        )
+        authorize(cached, tenant)
     floor = processes.ServerProcess(
         "floor",
         "bench.floor",
@@ -232,16 +239,17 @@ def measure_all(
     try:
         same = check_same_page(opsgraph, floor_body)
         for scenario in chosen:
+            server = cached if scenario.response_cache and cached is not None else opsgraph
             for level in args.levels:
                 m = drive(
-                    opsgraph,
+                    server,
                     scenario.iteration,
                     concurrency=level,
                     warmup=args.warmup,
                     duration=args.duration,
                 )
                 rows.append(
-                    Row.of(scenario.name, "opsgraph", m, counts[scenario.name], opsgraph.rss_mb())
+                    Row.of(scenario.name, "opsgraph", m, counts[scenario.name], server.rss_mb())
                 )
                 print_row(rows[-1])
                 if scenario.name == "page":
@@ -258,6 +266,8 @@ def measure_all(
     finally:
         opsgraph.stop()
         floor.stop()
+        if cached is not None:
+            cached.stop()
     return {"rows": [asdict(r) for r in rows], "same_page_as_floor": same, "soak": soak}
 
 
@@ -326,14 +336,14 @@ def run_soak(
 
 
 HEADER = (
-    f"{'scenario':<8} {'target':<9} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+    f"{'scenario':<9} {'target':<9} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
     f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7} {'RSS MB':>7}"
 )
 
 
 def print_row(r: Row) -> None:
     print(
-        f"{r.scenario:<8} {r.target:<9} {r.concurrency:>4} {r.requests_per_s:>8.1f} "
+        f"{r.scenario:<9} {r.target:<9} {r.concurrency:>4} {r.requests_per_s:>8.1f} "
         f"{r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} {r.errors:>6} "
         f"{r.statements:>7.1f} {r.rss_mb:>7.0f}",
         flush=True,
@@ -349,6 +359,27 @@ def print_ratios(rows: list[dict[str, Any]]) -> None:
                 f"page @{level}: OpsGraph / floor = "
                 f"{row['requests_per_s'] / floor['requests_per_s']:.2f}"
             )
+
+
+SIDE_BY_SIDE = ("page", "persisted", "cached")
+
+
+def print_side_by_side(rows: list[dict[str, Any]]) -> None:
+    """The same nested page sent as text, as an APQ hash, and served from the cache."""
+    found = {
+        (r["scenario"], r["concurrency"]): r
+        for r in rows
+        if r["target"] == "opsgraph" and r["scenario"] in SIDE_BY_SIDE
+    }
+    for level in sorted({level for _, level in found}):
+        shown = [
+            f"{name} {found[name, level]['requests_per_s']:.0f} req/s "
+            f"(p50 {found[name, level]['p50_ms']:.1f} ms)"
+            for name in SIDE_BY_SIDE
+            if (name, level) in found
+        ]
+        if len(shown) > 1:
+            print(f"page @{level}, freeform vs persisted vs cached: " + " | ".join(shown))
 
 
 def write(args: argparse.Namespace, result: dict[str, Any], started: float) -> None:
@@ -376,6 +407,7 @@ def main() -> None:
     print(HEADER)
     result = run(args)
     print_ratios(result["rows"])
+    print_side_by_side(result["rows"])
     print(f"OpsGraph and the floor serve the same page: {result['same_page_as_floor']}")
     write(args, result, started)
     failed = sum(r["errors"] for r in result["rows"])

@@ -16,7 +16,9 @@ import orjson
 
 
 class HttpError(Exception):
-    pass
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(f"{status}: {body[:300]!r}")
+        self.status = status
 
 
 class Connection:
@@ -54,17 +56,26 @@ class Connection:
             if name.strip().lower() == b"content-length":
                 length = int(value)
         if length is None:
-            raise HttpError("response without Content-Length")
+            raise HttpError(status, b"response without Content-Length")
         return status, await self._reader.readexactly(length)
 
-    async def graphql(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        """POST a GraphQL request; raise HttpError unless it is 200 with data and no errors."""
-        status, body = await self.post(
-            "/graphql", orjson.dumps({"query": query, "variables": variables or {}})
-        )
+    async def graphql(
+        self,
+        query: str | None,
+        variables: dict[str, Any] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> Any:
+        """POST a GraphQL request (no text: a persisted query named by ``extensions``);
+        raise HttpError unless it is 200 with data and no errors."""
+        request: dict[str, Any] = {"variables": variables or {}}
+        if query is not None:
+            request["query"] = query
+        if extensions is not None:
+            request["extensions"] = extensions
+        status, body = await self.post("/graphql", orjson.dumps(request))
         result = orjson.loads(body)
         if status != 200 or result.get("errors"):
-            raise HttpError(f"{status}: {body[:300]!r}")
+            raise HttpError(status, body)
         return result["data"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import uuid
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.driver import Connection, Iteration
+from bench.driver import Connection, HttpError, Iteration
 from resolvers.pagination import encode_cursor
 from subgraphs.incidents.enums import IncidentSortField, SortDirection
 from subgraphs.incidents.inputs import IncidentOrder
@@ -50,6 +51,10 @@ ASSIGN = """mutation Assign($id: ID!, $user: ID!) {
 }"""
 
 PAGE_VARIABLES = {"status": ["OPEN"], "first": 50}
+# The page as a mobile client sends it after the first time: its SHA-256 only (APQ).
+PAGE_APQ = {
+    "persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(PAGE.encode()).hexdigest()}
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class Scenario:
     iteration: Iteration
     # The GraphQL requests of one iteration, for counting statements in-process.
     requests: Callable[[], list[tuple[str, dict[str, Any]]]]
+    # Measured on a server with the response cache on (the others run without it).
+    response_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,14 @@ def build(fixtures: Fixtures) -> dict[str, Scenario]:
     async def page(conn: Connection) -> None:
         await conn.graphql(PAGE, PAGE_VARIABLES)
 
+    async def persisted_page(conn: Connection) -> None:
+        try:
+            await conn.graphql(None, PAGE_VARIABLES, PAGE_APQ)
+        except HttpError as error:
+            if error.status != 404:  # PERSISTED_QUERY_NOT_FOUND: send the text once, as APQ
+                raise
+            await conn.graphql(PAGE, PAGE_VARIABLES, PAGE_APQ)
+
     async def detail(conn: Connection) -> None:
         await conn.graphql(DETAIL, {"id": next(incident_ids)})
 
@@ -140,6 +155,19 @@ def build(fixtures: Fixtures) -> dict[str, Scenario]:
             "1. incidents page (50, nested, crosses subgraphs)",
             page,
             lambda: [(PAGE, PAGE_VARIABLES)],
+        ),
+        "persisted": Scenario(
+            "persisted",
+            "2. the same page as a persisted query (APQ hash, no text)",
+            persisted_page,
+            lambda: [(PAGE, PAGE_VARIABLES)],
+        ),
+        "cached": Scenario(
+            "cached",
+            "2b. the same page again, from the response cache",
+            page,
+            lambda: [(PAGE, PAGE_VARIABLES)],
+            response_cache=True,
         ),
         "detail": Scenario(
             "detail",

@@ -1,15 +1,18 @@
 """Reading and registering persisted documents (tables in db/tables/persisted.py).
 
-Look-ups run per request behind the tenant wall (`RequestDatabase`); registration and the
-all-tenants check run as the owner, inside the caller's transaction."""
+Look-ups run per request behind the tenant wall (`RequestDatabase`). Registration runs inside
+the caller's transaction: as the owner from the CLI, or as the application role from the
+admin mutations (behind the wall, with the INSERT/UPDATE grants of migration 0006); the
+all-tenants check runs as the owner."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +62,17 @@ async def is_safelist_only(db: RequestDatabase, client_id: str) -> bool:
     return bool(rows and rows[0])
 
 
+async def find_client(
+    session: AsyncSession, tenant_id: uuid.UUID, client_id: str, *, lock: bool = False
+) -> tables.ApiClient | None:
+    """The tenant's record of ``client_id``; ``lock`` holds it until the transaction ends, so
+    that registrations for one client run one after the other."""
+    statement = select(tables.ApiClient).where(
+        tables.ApiClient.tenant_id == tenant_id, tables.ApiClient.client_id == client_id
+    )
+    return await session.scalar(statement.with_for_update() if lock else statement)
+
+
 async def register_documents(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -67,28 +81,9 @@ async def register_documents(
     *,
     safelist_only: bool | None = None,
 ) -> int:
-    """Add the documents a client has not registered yet (those it has are left as they are);
-    create the client record, and set its safelist flag when given. Returns how many were
-    added. Raises DocumentConflict, changing nothing, if an id names another text."""
-    existing = {
-        row.document_id: row.sha256
-        for row in (
-            await session.execute(
-                select(tables.PersistedDocument.document_id, tables.PersistedDocument.sha256)
-                .where(
-                    tables.PersistedDocument.tenant_id == tenant_id,
-                    tables.PersistedDocument.client_id == client_id,
-                    tables.PersistedDocument.document_id.in_([d.document_id for d in documents]),
-                )
-                .with_for_update()
-            )
-        ).all()
-    }
-    conflicts = [
-        d.document_id for d in documents if existing.get(d.document_id, d.sha256) != d.sha256
-    ]
-    if conflicts:
-        raise DocumentConflict(conflicts)
+    """Create the client record (setting its safelist flag when given) and add the documents
+    it has not registered yet. Returns how many were added. Raises DocumentConflict if an id
+    names another text; the caller's transaction then rolls back and nothing changed."""
     client = insert(tables.ApiClient).values(
         tenant_id=tenant_id, client_id=client_id, safelist_only=bool(safelist_only)
     )
@@ -99,11 +94,40 @@ async def register_documents(
             constraint="uq_api_clients_tenant_client", set_={"safelist_only": safelist_only}
         )
     await session.execute(client)
+    await find_client(session, tenant_id, client_id, lock=True)
+    return len(await add_documents(session, tenant_id, client_id, documents))
+
+
+async def add_documents(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    client_id: str,
+    documents: Sequence[NewDocument],
+) -> list[str]:
+    """Add the documents the client has not registered yet (those it has stay as they are);
+    returns the ids added. The caller holds the client's record locked (``find_client``).
+    Raises DocumentConflict, adding nothing, if an id names another text."""
+    existing = {
+        row.document_id: row.sha256
+        for row in (
+            await session.execute(
+                select(tables.PersistedDocument.document_id, tables.PersistedDocument.sha256).where(
+                    tables.PersistedDocument.tenant_id == tenant_id,
+                    tables.PersistedDocument.client_id == client_id,
+                    tables.PersistedDocument.document_id.in_([d.document_id for d in documents]),
+                )
+            )
+        ).all()
+    }
+    conflicts = [
+        d.document_id for d in documents if existing.get(d.document_id, d.sha256) != d.sha256
+    ]
+    if conflicts:
+        raise DocumentConflict(conflicts)
     new = [d for d in documents if d.document_id not in existing]
     if new:
         await session.execute(
-            insert(tables.PersistedDocument)
-            .values(
+            insert(tables.PersistedDocument).values(
                 [
                     {
                         "tenant_id": tenant_id,
@@ -115,9 +139,25 @@ async def register_documents(
                     for d in new
                 ]
             )
-            .on_conflict_do_nothing(constraint="uq_persisted_documents_client_id")
         )
-    return len(new)
+    return [d.document_id for d in new]
+
+
+def clients_with_counts() -> Select[tuple[uuid.UUID, str, bool, datetime, int]]:
+    """API client records with how many documents each has registered (one statement)."""
+    client, document = tables.ApiClient, tables.PersistedDocument
+    count = (
+        select(func.count())
+        .where(document.tenant_id == client.tenant_id, document.client_id == client.client_id)
+        .scalar_subquery()
+    )
+    return select(
+        client.id,
+        client.client_id,
+        client.safelist_only,
+        client.created_at,
+        count.label("document_count"),
+    )
 
 
 async def every_document(session: AsyncSession) -> Sequence[tables.PersistedDocument]:

@@ -456,7 +456,7 @@ async def _persisted_in_database(
         register_manifest,
         registered_problems,
     )
-    from router.persisted.manifest import ManifestError
+    from resolvers.manifests import ManifestError
 
     engine = create_engine(database_url)
     try:

@@ -97,7 +97,7 @@ def build_gateway(
         persisted=persisted,
         response_cache=cache,
         cache_hints=cache_hints(),
-        caller_of=caller_of if persisted or cache else None,
+        caller_of=caller_of if persisted is not None or cache is not None else None,
     )
 
 
@@ -128,19 +128,6 @@ def create_app(runtime: Runtime) -> Starlette:
         if settings.rate_limit_per_second > 0
         else None
     )
-
-    async def context_factory(request: Request) -> Context:
-        assert runtime.sessions is not None
-        context = Context.open(
-            runtime.sessions,
-            principal=request.state.principal,
-            request_id=request.headers.get("x-request-id"),
-            headers=request.headers,
-            debug=settings.debug,
-            roles_changed=runtime.custom_roles.forget,
-        )
-        request.state.context = context  # closed by RequestScopeMiddleware
-        return context
 
     redis_client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
     bus = event_bus(settings.redis_url)
@@ -186,6 +173,22 @@ def create_app(runtime: Runtime) -> Starlette:
         persisted=persisted_operations(settings, redis_client),
         cache=caching[0] if caching is not None else None,
     )
+
+    async def context_factory(request: Request) -> Context:
+        assert runtime.sessions is not None
+        context = Context.open(
+            runtime.sessions,
+            principal=request.state.principal,
+            request_id=request.headers.get("x-request-id"),
+            headers=request.headers,
+            debug=settings.debug,
+            roles_changed=runtime.custom_roles.forget,
+            # Registering persisted operations validates them against the composed schema.
+            check_document=gateway.check_document,
+        )
+        request.state.context = context  # closed by RequestScopeMiddleware
+        return context
+
     websocket = GraphQLWebSocket(
         gateway,
         Subscriptions(gateway, queue_limit=settings.ws_queue_limit),
@@ -195,6 +198,7 @@ def create_app(runtime: Runtime) -> Starlette:
             hub,
             max_connections=settings.ws_max_connections_per_principal,
             roles_changed=runtime.custom_roles.forget,
+            check_document=gateway.check_document,
             debug=settings.debug,
         ),
         origin_allowed=lambda origin: origin in settings.cors_origins,

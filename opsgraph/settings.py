@@ -62,6 +62,7 @@ class Settings:
     response_cache_size: int = 1000
     apq_cache_size: int = 10_000
     safelist_allow_matching_text: bool = False
+    persisted_only: bool = False
 
     @property
     def embedded_database(self) -> bool:
@@ -204,6 +205,8 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         response_cache_size=integer("OPSGRAPH_RESPONSE_CACHE_SIZE", 1000, 0, 1_000_000),
         apq_cache_size=integer("OPSGRAPH_APQ_CACHE_SIZE", 10_000, 1, 1_000_000),
         safelist_allow_matching_text=boolean("OPSGRAPH_SAFELIST_ALLOW_MATCHING_TEXT", False),
+        # Every caller may run only its client's registered documents (GraphiQL included).
+        persisted_only=boolean("OPSGRAPH_PERSISTED_ONLY", False),
         cors_origins=tuple(
             origin.strip()
             for origin in (text("OPSGRAPH_CORS_ORIGINS") or "").split(",")

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from opsgraph.auth.principals import TENANT_HEADER, Authenticator, Refused
 from resolvers.context import Context
 from resolvers.events import EventFeed
+from resolvers.manifests import DocumentCheck
 from router.websocket import Close, ConnectionRefused, Grant
 
 FORWARDED = ("authorization", TENANT_HEADER)
@@ -42,6 +43,7 @@ class WebSocketAuthenticator:
         *,
         max_connections: int,
         roles_changed: Callable[[uuid.UUID], None],
+        check_document: DocumentCheck | None = None,
         debug: bool = False,
     ) -> None:
         self.authenticator = authenticator
@@ -49,6 +51,7 @@ class WebSocketAuthenticator:
         self.events = events
         self.max_connections = max_connections
         self.roles_changed = roles_changed
+        self.check_document = check_document
         self.debug = debug
         self.connections: Counter[str] = Counter()
 
@@ -74,6 +77,7 @@ class WebSocketAuthenticator:
             debug=self.debug,
             events=self.events,
             roles_changed=self.roles_changed,
+            check_document=self.check_document,
         )
 
         async def release() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.scope import RequestDatabase
 from resolvers.events import EventFeed
 from resolvers.loaders import LoaderRegistry
+from resolvers.manifests import DocumentCheck
 from resolvers.principal import Principal
 
 
@@ -24,7 +25,10 @@ class Context:
     events). A subscription's context lives as long as its WebSocket connection: each event
     is handled with fresh loaders and database scope (`end_event`).
     `roles_changed(tenant)` is called after a mutation changed the tenant's own roles, so that
-    the process drops what it cached of them."""
+    the process drops what it cached of them. `check_document(text)` says why a GraphQL
+    document could not run against the composed API schema (empty when it can): a subgraph
+    cannot see the supergraph, so the router process injects it for the mutations that
+    register persisted operations; it is None where no supergraph is at hand."""
 
     principal: Principal
     db: RequestDatabase
@@ -34,6 +38,7 @@ class Context:
     events: EventFeed | None = None
     roles_changed: Callable[[uuid.UUID], None] = field(default=lambda tenant: None)
     """Default: nothing cached to drop (contexts built by tests and tools)."""
+    check_document: DocumentCheck | None = None
     loaders: LoaderRegistry = field(init=False)
 
     def __post_init__(self) -> None:
@@ -59,6 +64,7 @@ class Context:
         debug: bool = False,
         events: EventFeed | None = None,
         roles_changed: Callable[[uuid.UUID], None] = lambda tenant: None,
+        check_document: DocumentCheck | None = None,
     ) -> Context:
         return cls(
             principal=principal,
@@ -68,6 +74,7 @@ class Context:
             debug=debug,
             events=events,
             roles_changed=roles_changed,
+            check_document=check_document,
         )
 
     @property

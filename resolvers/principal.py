@@ -17,7 +17,7 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset({
         "incident:view", "incident:create", "incident:update", "incident:assign",
         "incident:delete", "identity:view", "identity:manage", "pii:view", "audit:view",
-        "admin:roles", "admin:*",
+        "admin:roles", "admin:clients", "admin:*",
     }),
 }  # fmt: skip
 
@@ -40,7 +40,9 @@ def permissions_for(roles: frozenset[str], custom: CustomRoles | None = None) ->
 @dataclass(frozen=True)
 class Principal:
     """The caller. `authenticated` is False for a request without a token; `client_id` names
-    the application the token was issued to (a partner system), when the token says."""
+    the application the token was issued to (a partner system), when the token says;
+    `safelist_only` (token claim `opsgraph_safelist: true`) restricts the caller to the
+    persisted operations registered for that client, as the client's own record may."""
 
     tenant_id: uuid.UUID
     user_id: uuid.UUID | None = None
@@ -50,6 +52,7 @@ class Principal:
     permissions: frozenset[str] = field(default=frozenset())
     authenticated: bool = False
     expires_at: float | None = None  # the credentials' end (epoch seconds), if they have one
+    safelist_only: bool = False
 
     @classmethod
     def with_roles(
@@ -63,6 +66,7 @@ class Principal:
         authenticated: bool = False,
         expires_at: float | None = None,
         custom_roles: CustomRoles | None = None,
+        safelist_only: bool = False,
     ) -> Principal:
         """A principal whose permissions are what its roles grant (built-in roles, or the
         tenant's own roles in `custom_roles`)."""
@@ -75,6 +79,7 @@ class Principal:
             permissions=permissions_for(roles, custom_roles),
             authenticated=authenticated,
             expires_at=expires_at,
+            safelist_only=safelist_only,
         )
 
     def can(self, permission: str) -> bool:

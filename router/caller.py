@@ -14,12 +14,14 @@ class Caller:
     """``tenant`` walls every cache entry; ``audience`` keys entries shared by callers who see
     the same fields the same way (their permission set); ``principal`` keys private entries
     (``None`` for an anonymous caller, whose private data is never cached); ``client_id`` names
-    the application (a partner system) whose registered documents apply."""
+    the application (a partner system) whose registered documents apply; ``safelist_only``
+    says the credentials themselves restrict the caller to those documents."""
 
     tenant: str
     audience: str
     principal: str | None = None
     client_id: str | None = None
+    safelist_only: bool = False
 
 
 CallerOf = Callable[[object], Caller]

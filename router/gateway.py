@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +149,7 @@ class Gateway:
         self.operations: LruCache[OperationKey, GuardedOperation] = LruCache(plan_cache_size)
         self.plans: LruCache[PlanKey, QueryPlan] = LruCache(plan_cache_size)
         self.policies: LruCache[OperationKey, CachePolicy] = LruCache(plan_cache_size)
-        if (persisted or response_cache) and caller_of is None:
+        if (persisted is not None or response_cache is not None) and caller_of is None:
             raise ValueError("persisted operations and the response cache need caller_of")
         self.persisted = persisted
         self.response_cache = response_cache
@@ -251,7 +251,9 @@ class Gateway:
         """The response bodies of a subscription, one per event.
 
         Everything that can refuse the operation (parse, limits, validation, variables, plan)
-        raises :class:`RequestError` here, before the stream starts. A context that is
+        raises :class:`RequestError` here, before the stream starts. ``query`` is text: a
+        request naming a persisted document resolves it first (:meth:`document_text`), which
+        also enforces the caller's safelist. A context that is
         :class:`EventScoped` is told when each event's response is complete."""
         prepared = self.prepare(
             query, variables, operation_name, ("subscription",), grants_of(context)
@@ -281,6 +283,24 @@ class Gateway:
         body["data"] = data
         return body
 
+    async def document_text(
+        self,
+        query: str | None,
+        extensions: Mapping[str, Any] | None,
+        document_id: str | None,
+        context: object,
+    ) -> str:
+        """The text of the document a request names (freeform, APQ hash, trusted document
+        id), enforcing the caller's safelist exactly as :meth:`execute_request` does; raises
+        :class:`RequestError`. For WebSocket operations: subscriptions are started (and
+        shared) by their text, which is therefore always fetched, never taken as known."""
+        caller = self.caller_of(context) if self.caller_of is not None else None
+        text, _ = await self._resolve(
+            query, extensions, document_id, context, caller, known=lambda digest: False
+        )
+        assert text is not None  # nothing is taken as known
+        return text
+
     async def _resolve(
         self,
         query: str | None,
@@ -288,8 +308,10 @@ class Gateway:
         document_id: str | None,
         context: object,
         caller: Caller | None,
+        known: Callable[[str], bool] | None = None,
     ) -> tuple[str | None, str]:
-        """The document's text (``None`` when already cached) and its hash."""
+        """The document's text (``None`` when ``known``: by default, when the gateway holds
+        it parsed and validated) and its hash."""
         if query is not None and not isinstance(query, str):
             raise RequestError.single("BAD_REQUEST", "The query must be a string")
         if self.persisted is None:
@@ -297,14 +319,13 @@ class Gateway:
                 raise RequestError.single("BAD_REQUEST", "The request has no query")
             return query, document_hash(query)
         version = self.supergraph.version
+
+        def held(digest: str) -> bool:
+            return self.documents.get((digest, version)) is not None
+
         try:
             resolved = await self.persisted.resolve(
-                query,
-                extensions,
-                document_id,
-                context,
-                caller,
-                known=lambda digest: self.documents.get((digest, version)) is not None,
+                query, extensions, document_id, context, caller, known=known or held
             )
         except PersistedQueryError as error:
             raise RequestError.single(error.code, error.message, error.status) from error

@@ -226,7 +226,7 @@ class _Connection:
             not isinstance(identifier, str)
             or not 0 < len(identifier) <= 128
             or not isinstance(payload, dict)
-            or not isinstance(payload.get("query"), str)
+            or not isinstance(payload.get("query") or "", str)  # absent: a persisted document
         ):
             await self.close(Close.BAD_REQUEST, "Invalid subscribe message")
         if identifier in self.operations:
@@ -240,7 +240,11 @@ class _Connection:
     async def _operation(self, identifier: str, payload: dict[str, Any]) -> None:
         assert self.grant is not None
         context = self.grant.context
-        query = payload["query"]
+        gateway = self.endpoint.gateway
+        # APQ (extensions.persistedQuery) and trusted document ids (documentId) as over HTTP;
+        # an empty query beside them is no text (clients that must send a string send "").
+        extensions, document_id = payload.get("extensions"), payload.get("documentId")
+        query = payload.get("query") or None
         variables = payload.get("variables")
         name = payload.get("operationName")
         if variables is not None and not isinstance(variables, dict):
@@ -249,11 +253,20 @@ class _Connection:
         if name is not None and not isinstance(name, str):
             await self._error(identifier, "BAD_REQUEST", "operationName must be a string")
             return
+        if extensions is not None and not isinstance(extensions, dict):
+            await self._error(identifier, "BAD_REQUEST", "extensions must be an object")
+            return
         try:
-            kind = self.endpoint.gateway.operation_type(query, name)
+            query = await gateway.document_text(query, extensions, document_id, context)
+            kind = gateway.operation_type(query, name)
             if kind != "subscription":
-                result = await self.endpoint.gateway.execute_request(
-                    query, variables, name, context
+                result = await gateway.execute_request(
+                    query,
+                    variables,
+                    name,
+                    context,
+                    extensions=extensions,
+                    document_id=document_id,
                 )
                 if isinstance(context, EventScoped):
                     await context.end_event()

@@ -16,6 +16,9 @@ from opsgraph.auth.tokens import TokenValidator
 from resolvers.principal import BUILTIN_ROLES, CustomRoles, Principal
 
 TENANT_HEADER = "x-opsgraph-tenant"
+# `"opsgraph_safelist": true` in a token: its bearer may run only the persisted operations
+# registered for the token's client (`azp`/`client_id`), whatever the client's own record says.
+SAFELIST_CLAIM = "opsgraph_safelist"
 TenantLookup = Callable[[str], Awaitable[uuid.UUID | None]]
 
 
@@ -89,6 +92,9 @@ class Authenticator:
         except ValueError:
             user_id = None
         client = claims.get("azp", claims.get("client_id"))
+        safelist = claims.get(SAFELIST_CLAIM, False)
+        if not isinstance(safelist, bool):
+            raise Refused(401, "UNAUTHENTICATED", f"Token claim {SAFELIST_CLAIM} must be a boolean")
         expires = claims.get("exp")
         names = frozenset(roles)
         return Principal.with_roles(
@@ -100,4 +106,5 @@ class Authenticator:
             authenticated=True,
             expires_at=float(expires) if isinstance(expires, int | float) else None,
             custom_roles=await self.custom_roles(tenant_id) if names - BUILTIN_ROLES.keys() else {},
+            safelist_only=safelist,
         )

@@ -16,4 +16,5 @@ def caller_of(context: object) -> Caller:
         audience=",".join(sorted(principal.permissions)),
         principal=principal.subject if principal.authenticated else None,
         client_id=principal.client_id,
+        safelist_only=principal.safelist_only,
     )

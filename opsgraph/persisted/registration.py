@@ -10,14 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.persisted import NewDocument, every_document, register_documents
 from db.tables.persisted import CLIENT_ID_LENGTH
 from db.tenants import find_tenant_id
-from router.persisted.manifest import (
+from resolvers.manifests import (
     DocumentCheck,
     ManifestError,
     ManifestOperation,
     manifest_problems,
     parse_manifest,
 )
-from router.planning import document_hash
 
 
 class InvalidManifest(ValueError):
@@ -66,7 +65,7 @@ async def register_manifest(
     if tenant_id is None:
         raise ManifestError(f"unknown tenant {tenant!r}")
     operations = checked_manifest(raw, check)
-    documents = [NewDocument(op.document_id, document_hash(op.body), op.body) for op in operations]
+    documents = [NewDocument(op.document_id, op.sha256, op.body) for op in operations]
     return await register_documents(
         session, tenant_id, client_id, documents, safelist_only=safelist_only
     )

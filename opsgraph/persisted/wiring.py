@@ -14,7 +14,8 @@ from router.persisted import DocumentStore, LruDocumentStore, PersistedOperation
 
 
 def persisted_operations(settings: Settings, client: redis.Redis | None) -> PersistedOperations:
-    """APQ in Redis when configured (shared by every process), else in-process."""
+    """APQ in Redis when configured (shared by every process), else in-process; with
+    OPSGRAPH_PERSISTED_ONLY every caller is held to its client's registered documents."""
     apq: DocumentStore = (
         RedisDocumentStore(client) if client else LruDocumentStore(settings.apq_cache_size)
     )
@@ -22,6 +23,7 @@ def persisted_operations(settings: Settings, client: redis.Redis | None) -> Pers
         apq,
         DatabaseTrustedDocuments(),
         allow_matching_text=settings.safelist_allow_matching_text,
+        persisted_only=settings.persisted_only,
     )
 
 

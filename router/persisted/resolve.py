@@ -5,9 +5,11 @@ to run, enforcing each client's safelist.
   retries with hash and text; the text is stored when its SHA-256 matches the hash, and a
   mismatch is ``BAD_USER_INPUT``.
 - Trusted documents: an id (``documentId``, or the APQ hash) names a document registered for
-  the caller's client. A safelist-only client may run nothing else
+  the caller's client. A safelist-only caller may run nothing else
   (``PERSISTED_QUERY_NOT_IN_LIST``), not even freeform text equal to a registered document
-  unless ``allow_matching_text`` is on.
+  unless ``allow_matching_text`` is on. A caller is safelist-only when its client's record
+  says so, when its credentials say so (``Caller.safelist_only``), or for everyone when
+  ``persisted_only`` is on (production mode: no freeform text, no APQ registration).
 - Everyone else keeps freeform access.
 
 A document the gateway already parsed and validated (``known``) is not fetched again:
@@ -23,7 +25,7 @@ from typing import Any
 
 from router.caller import Caller
 from router.persisted.documents import DocumentStore
-from router.persisted.trusted import ClientPolicy, TrustedDocument, TrustedDocuments
+from router.persisted.trusted import TrustedDocument, TrustedDocuments
 from router.planning.cache import document_hash
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -63,10 +65,12 @@ class PersistedOperations:
         trusted: TrustedDocuments | None = None,
         *,
         allow_matching_text: bool = False,
+        persisted_only: bool = False,
     ) -> None:
         self.apq = apq
         self.trusted = trusted
         self.allow_matching_text = allow_matching_text
+        self.persisted_only = persisted_only
 
     async def resolve(
         self,
@@ -81,11 +85,9 @@ class PersistedOperations:
         if document_id is not None and (not isinstance(document_id, str) or not document_id):
             raise PersistedQueryError("BAD_USER_INPUT", "documentId must be a non-empty string")
         wanted = document_id or apq_hash
-        policy = await self._policy(context, caller)
-        if policy.safelist_only:
-            assert caller is not None
+        if await self._safelist_only(context, caller):
             return await self._safelisted(query, wanted, context, caller)
-        if wanted is not None and caller is not None and caller.client_id:
+        if wanted is not None:
             found = await self._find(context, caller, document_id=wanted)
             if found is not None:
                 return _checked(query, found)
@@ -97,25 +99,27 @@ class PersistedOperations:
             raise PersistedQueryError("BAD_REQUEST", "The request has no query")
         return ResolvedDocument(query, document_hash(query))
 
-    async def _policy(self, context: object, caller: Caller | None) -> ClientPolicy:
+    async def _safelist_only(self, context: object, caller: Caller | None) -> bool:
+        if self.persisted_only or (caller is not None and caller.safelist_only):
+            return True
         if self.trusted is None or caller is None or not caller.client_id:
-            return ClientPolicy()
-        return await self.trusted.policy(context, caller)
+            return False
+        return (await self.trusted.policy(context, caller)).safelist_only
 
     async def _find(
         self,
         context: object,
-        caller: Caller,
+        caller: Caller | None,
         *,
         document_id: str | None = None,
         sha256: str | None = None,
     ) -> TrustedDocument | None:
-        if self.trusted is None:
-            return None
+        if self.trusted is None or caller is None or not caller.client_id:
+            return None  # no client: no registered documents
         return await self.trusted.find(context, caller, document_id=document_id, sha256=sha256)
 
     async def _safelisted(
-        self, query: str | None, wanted: str | None, context: object, caller: Caller
+        self, query: str | None, wanted: str | None, context: object, caller: Caller | None
     ) -> ResolvedDocument:
         if wanted is not None:
             found = await self._find(context, caller, document_id=wanted)

@@ -83,3 +83,32 @@ class AuditLogFilter:
     until: datetime | None = strawberry.field(
         default=None, description="Only records before this time."
     )
+
+
+@strawberry.input(description="A new API client record.")
+class CreateApiClientInput:
+    client_id: str = strawberry.field(
+        description="The client id its tokens carry (`azp` or `client_id` claim), 1-200 characters."
+    )
+    safelist_only: bool = strawberry.field(
+        default=False,
+        description="May it run only its registered persisted operations?",
+    )
+
+
+@strawberry.input(description="Changes to an API client; omitted fields stay as they are.")
+class UpdateApiClientInput:
+    safelist_only: bool | None = strawberry.field(
+        default=None, description="May it run only its registered persisted operations?"
+    )
+
+
+@strawberry.input(description="A persisted-operation manifest to register for a client.")
+class RegisterPersistedOperationsInput:
+    client_id: str = strawberry.field(description="An existing API client's id.")
+    manifest: str = strawberry.field(
+        description="The manifest file's content: Apollo's persisted-query manifest "
+        '(`"format": "apollo-persisted-query-manifest"`, version 1) or Relay\'s '
+        "`persisted-queries.json` (`{id: text}`). Every operation must validate against the "
+        "current API schema, or nothing is registered."
+    )

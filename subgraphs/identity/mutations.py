@@ -12,11 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
-from subgraphs.identity import service
+from subgraphs.identity import client_service, service
+from subgraphs.identity.api_clients import (
+    MANAGE_CLIENTS,
+    ApiClient,
+    RegisterPersistedOperationsPayload,
+    client_as_shown,
+)
 from subgraphs.identity.inputs import (
+    CreateApiClientInput,
     CreateRoleInput,
     CreateTeamInput,
     CreateUserInput,
+    RegisterPersistedOperationsInput,
+    UpdateApiClientInput,
     UpdateRoleInput,
 )
 from subgraphs.identity.loaders import MembersByTeamIdLoader, TeamsByUserIdLoader
@@ -142,6 +151,62 @@ class Mutation:
             )
         ctx.roles_changed(ctx.tenant_id)
         return Role.from_row(row)
+
+    @strawberry.mutation(
+        description="Record an API client (an application, by its tokens' client id). "
+        "CONFLICT when it exists; BAD_USER_INPUT for a malformed client id.",
+        extensions=requires(MANAGE_CLIENTS),
+    )
+    async def create_api_client(
+        self, info: strawberry.Info, input: CreateApiClientInput
+    ) -> ApiClient:
+        ctx = info.context
+        async with audited(info) as (session, audit):
+            row = await client_service.create_client(
+                session, ctx.tenant_id, input.client_id, input.safelist_only
+            )
+            audit.entity("ApiClient", row.id)
+            audit.created({"clientId": row.client_id, "safelistOnly": row.safelist_only})
+            return await client_as_shown(session, row)
+
+    @strawberry.mutation(
+        description="Change an API client: safelistOnly takes effect within seconds. "
+        "NOT_FOUND for an unknown client.",
+        extensions=requires(MANAGE_CLIENTS),
+    )
+    async def update_api_client(
+        self, info: strawberry.Info, client_id: str, input: UpdateApiClientInput
+    ) -> ApiClient:
+        ctx = info.context
+        async with audited(info) as (session, audit):
+            row, changes = await client_service.update_client(
+                session, ctx.tenant_id, client_id, safelist_only=input.safelist_only
+            )
+            audit.entity("ApiClient", row.id)
+            audit.changed(changes)
+            return await client_as_shown(session, row)
+
+    @strawberry.mutation(
+        description="Register a client's persisted operations from its manifest (Apollo or "
+        "Relay format), validated against the current API schema: BAD_USER_INPUT with each "
+        "invalid operation's errors (extensions.problems), registering nothing; NOT_FOUND "
+        "for an unknown client; CONFLICT when an id is registered with another text.",
+        extensions=requires(MANAGE_CLIENTS),
+    )
+    async def register_persisted_operations(
+        self, info: strawberry.Info, input: RegisterPersistedOperationsInput
+    ) -> RegisterPersistedOperationsPayload:
+        ctx = info.context
+        async with audited(info) as (session, audit):
+            row, added, count = await client_service.register_operations(
+                session, ctx.tenant_id, input.client_id, input.manifest, ctx.check_document
+            )
+            audit.entity("ApiClient", row.id)
+            audit.changed({"persistedOperations": [None, added]})
+            client = await client_as_shown(session, row)
+        return RegisterPersistedOperationsPayload(
+            client=client, added_ids=added, operation_count=count
+        )
 
 
 async def _change_membership(

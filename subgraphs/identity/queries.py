@@ -10,6 +10,7 @@ from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
 from resolvers.principal import PERMISSIONS
+from subgraphs.identity.api_clients import MANAGE_CLIENTS, ApiClient, all_clients
 from subgraphs.identity.audit_log import VIEW_AUDIT, AuditEntry, audit_log
 from subgraphs.identity.inputs import AuditLogFilter, TeamFilter, UserFilter
 from subgraphs.identity.roles import Role, all_roles
@@ -99,3 +100,10 @@ class Query:
         pagination: Pagination | None = None,
     ) -> Connection[AuditEntry]:
         return await audit_log(info, filter, pagination)
+
+    @strawberry.field(
+        description="The tenant's API client records, by client id (needs admin:clients).",
+        extensions=requires(MANAGE_CLIENTS),
+    )
+    async def api_clients(self, info: strawberry.Info) -> list[ApiClient]:
+        return await all_clients(info)

@@ -82,7 +82,7 @@ async def clean_roles(session: AsyncSession, tenant_id: uuid.UUID, roles: list[s
     return sorted(set(roles))
 
 
-async def _insert_unique(session: AsyncSession, row: Any, conflict: str, field: str) -> Any:
+async def insert_unique(session: AsyncSession, row: Any, conflict: str, field: str) -> Any:
     """Insert `row`; a unique-constraint violation becomes CONFLICT (the unit of work rolls
     back). Relying on the constraint, not a prior SELECT, keeps concurrent creates honest."""
     session.add(row)
@@ -102,7 +102,7 @@ async def create_user(session: AsyncSession, tenant_id: uuid.UUID, new: NewUser)
         phone=new.phone.strip() or None if new.phone else None,
         roles=await clean_roles(session, tenant_id, new.roles),
     )
-    return await _insert_unique(
+    return await insert_unique(
         session, row, f"A user with e-mail {row.email} already exists", "email"
     )
 
@@ -114,7 +114,7 @@ async def create_team(session: AsyncSession, tenant_id: uuid.UUID, new: NewTeam)
         description=new.description.strip(),
         email=clean_email(new.email) if new.email else None,
     )
-    return await _insert_unique(session, row, f"A team named {row.name} already exists", "name")
+    return await insert_unique(session, row, f"A team named {row.name} already exists", "name")
 
 
 async def _existing(session: AsyncSession, table: Any, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
@@ -192,7 +192,7 @@ async def create_role(
         description=new.description.strip(),
         permissions=clean_permissions(new.permissions, grantor),
     )
-    return await _insert_unique(session, row, f"A role named {row.name} already exists", "name")
+    return await insert_unique(session, row, f"A role named {row.name} already exists", "name")
 
 
 async def _existing_role(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from db.tenants import create_tenant
+from opsgraph.server import build_gateway
 from resolvers.context import Context
 from resolvers.principal import Principal
 from subgraphs.identity import schema as identity_schema
@@ -61,14 +62,26 @@ OPERATIONS = [
      "{permissions: []}) { id permissions } }", "admin:roles"),
     ("deleteRole", "identity", "mutation($role: ID!) { deleteRole(id: $role) { id } }",
      "admin:roles"),
+    ("apiClients", "identity", "{ apiClients { clientId safelistOnly documentCount } }",
+     "admin:clients"),
+    ("createApiClient", "identity", 'mutation { createApiClient(input: {clientId: "new-app"}) '
+     "{ id } }", "admin:clients"),
+    ("updateApiClient", "identity", 'mutation { updateApiClient(clientId: "seed-app", input: '
+     "{safelistOnly: true}) { safelistOnly } }", "admin:clients"),
+    ("registerPersistedOperations", "identity", "mutation($manifest: String!) { "
+     'registerPersistedOperations(input: {clientId: "seed-app", manifest: $manifest}) '
+     "{ addedIds } }", "admin:clients"),
 ]  # fmt: skip
+# Persisted operations are validated against the composed schema, as the server injects it.
+CHECK_DOCUMENT = build_gateway().check_document
 SCHEMAS = {"incidents": incidents_schema, "identity": identity_schema}
 # Everything of the tenant an operation could change, audit records included.
 SNAPSHOT = {
     "incidents": "{ incidents { totalCount edges { node { title assignee { id } "
     "comments { id } history { id } } } } }",
     "identity": "{ users { totalCount } teams { totalCount edges { node { members { id } } } } "
-    "roles { id name permissions } auditLog { totalCount } }",
+    "roles { id name permissions } auditLog { totalCount } "
+    "apiClients { clientId safelistOnly documentCount } }",
 }
 
 
@@ -88,7 +101,7 @@ async def snapshot(sessions: Any, admin: Principal) -> dict[str, Any]:
 
 
 async def run(sessions: Any, who: Principal, schema: str, query: str, **variables: Any) -> Any:
-    context = Context.open(sessions, principal=who)
+    context = Context.open(sessions, principal=who, check_document=CHECK_DOCUMENT)
     try:
         return await SCHEMAS[schema].execute(
             query, variable_values=variables, context_value=context
@@ -120,7 +133,8 @@ async def test_matrix(
         "identity",
         'mutation { u: createUser(input: {name: "Ann", email: "ann@example.com"}) '
         '{ id } t: createTeam(input: {name: "NOC"}) { id } '
-        'r: createRole(input: {name: "triage", permissions: ["incident:view"]}) { id } }',
+        'r: createRole(input: {name: "triage", permissions: ["incident:view"]}) { id } '
+        'c: createApiClient(input: {clientId: "seed-app"}) { id } }',
     )
     user, team, role = made.data["u"]["id"], made.data["t"]["id"], made.data["r"]["id"]
     await run(
@@ -135,7 +149,14 @@ async def test_matrix(
         sessions, admin, "incidents", 'mutation { createIncident(input: {title: "Seed"}) { id } }'
     )
     incident = created.data["createIncident"]["id"]
-    variables = {"incident": incident, "user": user, "team": team, "role": role}
+    manifest = '{"seed-count": "{ incidents { totalCount } }"}'
+    variables = {
+        "incident": incident,
+        "user": user,
+        "team": team,
+        "role": role,
+        "manifest": manifest,
+    }
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     before = await snapshot(sessions, admin)
 

@@ -36,6 +36,8 @@ def test_smoke_run(server_url: str, tmp_path: Path) -> None:
     assert {(r["scenario"], r["target"]) for r in rows} == {
         ("page", "opsgraph"),
         ("page", "floor"),
+        ("persisted", "opsgraph"),
+        ("cached", "opsgraph"),
         ("detail", "opsgraph"),
         ("write", "opsgraph"),
         ("deep", "opsgraph"),
@@ -45,7 +47,12 @@ def test_smoke_run(server_url: str, tmp_path: Path) -> None:
     # Constant: the tenant's set_config (first statement of the request's one transaction,
     # for row-level security), then one statement per entity kind.
     assert page["statements"] == 5
+    statements = {r["scenario"]: r["statements"] for r in rows}
+    assert statements["persisted"] == 5  # the same work, without sending or parsing the text
+    assert statements["cached"] == 0  # served from the response cache
     assert "OpsGraph / floor" in stdout
+    for level in (1, 4):
+        assert f"page @{level}, freeform vs persisted vs cached: page " in stdout
 
 
 def test_subscription_smoke_run(server_url: str, tmp_path: Path) -> None:

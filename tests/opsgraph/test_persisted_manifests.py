@@ -15,7 +15,7 @@ from db.tables import persisted as tables
 from opsgraph.cli import main
 from opsgraph.persisted.registration import checked_manifest, registered_problems
 from opsgraph.server import build_gateway
-from router.persisted.manifest import ManifestError, parse_manifest
+from resolvers.manifests import ManifestError, parse_manifest
 
 MANIFESTS = sorted((Path(__file__).parents[2] / "schema" / "persisted").glob("*.json"))
 

@@ -1,4 +1,5 @@
-"""Persisted-operation manifests in the formats clients already produce.
+"""Persisted-operation manifests in the formats clients already produce, read the same way by
+`opsgraph persisted register` and by the `registerPersistedOperations` mutation.
 
 - Apollo (``generate-persisted-query-manifest``)::
 
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +30,11 @@ class ManifestError(ValueError):
 class ManifestOperation:
     document_id: str
     body: str
+
+    @property
+    def sha256(self) -> str:
+        """The text's SHA-256: what APQ hashes name it by (the router's ``document_hash``)."""
+        return hashlib.sha256(self.body.encode()).hexdigest()
 
 
 def parse_manifest(raw: bytes | str) -> list[ManifestOperation]:
