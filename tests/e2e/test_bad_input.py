@@ -17,8 +17,10 @@ from joserfc.jwk import OctKey, RSAKey
 
 from opsgraph.auth.issuer import DevIssuer
 from tests.e2e.conftest import Server
+from tests.e2e.ws import ws_client
 
 COUNTS = "{ incidents { totalCount } users { totalCount } teams { totalCount } }"
+CREATE_OVER_WS = 'mutation { createIncident(input: {title: "Smuggled"}) { id } }'
 
 
 def issuer(server: Server, env: dict[str, str]) -> DevIssuer:
@@ -216,4 +218,36 @@ def test_sql_shaped_search_is_just_text(server: Server) -> None:
         },
     )
     assert response.json() == {"data": {"incidents": {"totalCount": 0}}}
+    assert counts(server) == before
+
+
+WS_CASES = {
+    "subscribe before connection_init": (
+        [{"id": "1", "type": "subscribe", "payload": {"query": CREATE_OVER_WS}}],
+        4401,
+    ),
+    "a mutation smuggled into connection_init": (
+        [{"type": "connection_init", "payload": {"query": CREATE_OVER_WS}}, "not json"],
+        4400,
+    ),
+    "an unknown message type": ([{"type": "connection_init"}, {"type": "execute"}], 4400),
+    "a subscribe without a payload": (
+        [{"type": "connection_init"}, {"id": "1", "type": "subscribe"}],
+        4400,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", WS_CASES)
+async def test_bad_websocket_message(server: Server, case: str) -> None:
+    """Each refused by its close code, the mutation inside never run."""
+    messages, code = WS_CASES[case]
+    before = counts(server)
+    async with ws_client(server.graphql, init=False) as client:
+        for message in messages:
+            if isinstance(message, str):
+                await client.connection.send(message)
+            else:
+                await client.send(message)
+        assert (await client.closed_with())[0] == code
     assert counts(server) == before
