@@ -1,9 +1,9 @@
-"""GraphQL over WebSocket: the ``graphql-transport-ws`` protocol on ``/graphql``.
+"""GraphQL over WebSocket on ``/graphql``: ``graphql-transport-ws``, and the legacy ``graphql-ws``.
 
 Protocol: https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md. The legacy
-``graphql-ws`` protocol (subscriptions-transport-ws) is not spoken: it lets a client start
-operations before authenticating and has no way to refuse duplicates, so a client asking
-only for it is closed with 4406.
+protocol of subscriptions-transport-ws (``start``/``data``/``stop``, server ``ka``) is spoken
+under the same rules, which make it safe: nothing before ``connection_init``, the same limits
+and close codes; a client offering both gets ``graphql-transport-ws``, one offering neither 4406.
 
 - The upgrade is refused (HTTP 403) when its ``Origin`` is neither this server's own nor
   allowed by ``origin_allowed`` (browsers send it; other clients usually do not).
@@ -41,6 +41,24 @@ from router.subscriptions import SlowSubscriber, Subscriptions
 
 logger = logging.getLogger(__name__)
 PROTOCOL = "graphql-transport-ws"
+LEGACY_PROTOCOL = "graphql-ws"
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """The message names of one protocol."""
+
+    subscribe: str
+    stop: str
+    next: str
+    ping: str  # what the server sends as keep-alive
+    answers_pings: bool
+
+
+DIALECTS = {
+    PROTOCOL: Dialect("subscribe", "complete", "next", "ping", answers_pings=True),
+    LEGACY_PROTOCOL: Dialect("start", "stop", "data", "ka", answers_pings=False),
+}
 SLOW = "Subscriber too slow: resume with after"
 CLOSE_GRACE_SECONDS = 10.0
 
@@ -116,17 +134,20 @@ class GraphQLWebSocket:
         ):
             await websocket.close(code=Close.FORBIDDEN)  # before accept: HTTP 403
             return
-        if PROTOCOL not in websocket.scope.get("subprotocols", ()):
+        offered = websocket.scope.get("subprotocols", ())
+        chosen = next((name for name in DIALECTS if name in offered), None)
+        if chosen is None:
             await websocket.accept()
             await websocket.close(Close.SUBPROTOCOL_NOT_ACCEPTABLE, "Subprotocol not acceptable")
             return
-        await websocket.accept(subprotocol=PROTOCOL)
-        await _Connection(self, websocket).run()
+        await websocket.accept(subprotocol=chosen)
+        await _Connection(self, websocket, DIALECTS[chosen]).run()
 
 
 class _Connection:
-    def __init__(self, endpoint: GraphQLWebSocket, websocket: WebSocket) -> None:
+    def __init__(self, endpoint: GraphQLWebSocket, websocket: WebSocket, dialect: Dialect) -> None:
         self.endpoint = endpoint
+        self.dialect = dialect
         self.limits = endpoint.limits
         self.websocket = websocket
         self.operations: dict[str, asyncio.Task[None]] = {}
@@ -170,7 +191,7 @@ class _Connection:
             await self.close(Close.INIT_TIMEOUT, "Connection initialisation timeout")
             raise _Closed from None
         kind = message.get("type")
-        if kind == "subscribe":
+        if kind == self.dialect.subscribe:
             await self.close(Close.UNAUTHORIZED, "Unauthorized")
         if kind != "connection_init":
             await self.close(Close.BAD_REQUEST, "connection_init must come first")
@@ -205,15 +226,17 @@ class _Connection:
 
     async def _dispatch(self, message: dict[str, Any]) -> None:
         kind = message["type"]
-        if kind == "ping":
+        if kind == "ping" and self.dialect.answers_pings:
             await self._send({"type": "pong", **_payload_of(message)})
-        elif kind == "pong":
+        elif kind == "pong" and self.dialect.answers_pings:
             return
         elif kind == "connection_init":
             await self.close(Close.TOO_MANY, "Too many initialisation requests")
-        elif kind == "subscribe":
+        elif kind == "connection_terminate" and self.dialect is DIALECTS[LEGACY_PROTOCOL]:
+            await self.close(1000, "Terminated by the client")
+        elif kind == self.dialect.subscribe:
             await self._start(message)
-        elif kind == "complete":
+        elif kind == self.dialect.stop:
             task = self.operations.get(str(message.get("id")))
             if task is not None:
                 task.cancel()
@@ -275,7 +298,9 @@ class _Connection:
                         {"id": identifier, "type": "error", "payload": result.body["errors"]}
                     )
                     return
-                await self._send({"id": identifier, "type": "next", "payload": result.body})
+                await self._send(
+                    {"id": identifier, "type": self.dialect.next, "payload": result.body}
+                )
                 await self._send({"id": identifier, "type": "complete"})
                 return
             subscriber = self.endpoint.subscriptions.subscribe(query, variables, name, context)
@@ -283,7 +308,9 @@ class _Connection:
             await self._send({"id": identifier, "type": "error", "payload": error.errors})
             return
         # The payload comes encoded, once for every subscriber it goes to.
-        prefix = '{"id":' + orjson.dumps(identifier).decode() + ',"type":"next","payload":'
+        prefix = (
+            f'{{"id":{orjson.dumps(identifier).decode()},"type":"{self.dialect.next}","payload":'
+        )
         try:
             async for encoded in subscriber:
                 await self._send_text(prefix + encoded + "}")
@@ -309,9 +336,10 @@ class _Connection:
             since = self._sending_since
             if since is not None and now - since > self.limits.send_timeout:
                 await self.close(Close.TRY_AGAIN_LATER, SLOW)
+            keepalive = self.dialect.ping
             if now - pinged >= self.limits.keepalive and (ping is None or ping.done()):
                 pinged = now
-                ping = asyncio.create_task(self._send({"type": "ping"}))
+                ping = asyncio.create_task(self._send({"type": keepalive}))
 
     async def _expire(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))

@@ -87,6 +87,21 @@ async def test_events_carry_fields_of_both_subgraphs(server: Server, operator: s
         assert commented["kind"] == "COMMENTED"
 
 
+async def test_the_legacy_protocol_delivers_too(server: Server, operator: str) -> None:
+    async with ws_client(server.graphql, token=operator, subprotocols=["graphql-ws"]) as client:
+        assert client.connection.subprotocol == "graphql-ws"
+        payload = {"query": "subscription { newIncident { title team { name } } }"}
+        await client.send({"id": "old", "type": "start", "payload": payload})
+        await asyncio.sleep(0.3)
+        await create(server, operator, "Seen by an old client")
+        message = await client.receive()
+        assert message["type"] == "data" and message["id"] == "old"
+        assert message["payload"]["data"]["newIncident"]["title"] == "Seen by an old client"
+        await client.send({"id": "old", "type": "stop"})
+        await client.send({"type": "connection_terminate"})
+        assert (await client.closed_with())[0] == 1000
+
+
 async def test_filters_choose_the_incidents(server: Server, operator: str) -> None:
     query = "subscription { newIncident(filter: {priority: [CRITICAL]}) { title priority } }"
     async with ws_client(server.graphql, token=operator) as client:
@@ -218,8 +233,11 @@ async def test_close_codes(strict_server: Server, strict_issuer: DevIssuer) -> N
     async with ws_client(url, init=False) as client:  # no token, no anonymous access
         await client.send({"type": "connection_init"})
         assert (await client.closed_with())[0] == 4403
-    async with ws_client(url, init=False, subprotocols=["graphql-ws"]) as client:
+    async with ws_client(url, init=False, subprotocols=["graphql-sse"]) as client:
         assert (await client.closed_with())[0] == 4406
+    async with ws_client(url, init=False, subprotocols=["graphql-ws"]) as legacy:
+        await legacy.send({"id": "1", "type": "start", "payload": {"query": subscription}})
+        assert (await legacy.closed_with())[0] == 4401
     async with ws_client(url, init=False) as client:
         assert (await client.closed_with())[0] == 4408
     async with ws_client(url, token=operator) as client:

@@ -34,7 +34,7 @@ class Client:
         while True:
             raw = await asyncio.wait_for(self.connection.recv(), timeout)
             message: dict[str, Any] = orjson.loads(raw)
-            if message.get("type") != "ping":
+            if message.get("type") not in ("ping", "ka"):  # keep-alives of both protocols
                 return message
 
     async def init(self, payload: dict[str, Any] | None = None) -> dict[str, Any]:
