@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -67,6 +68,22 @@ def stop_server(server: Server) -> None:
         server.process.wait(15)
     except subprocess.TimeoutExpired:
         server.process.kill()
+
+
+@contextlib.contextmanager
+def server_pair(env: dict[str, str]) -> Iterator[tuple[Server, Server]]:
+    """Two `opsgraph serve` processes with the same settings (one database, one Redis)."""
+    first = start_server(["serve"], env, free_port())
+    try:
+        second = start_server(["serve"], env, free_port())
+    except BaseException:
+        stop_server(first)
+        raise
+    try:
+        yield first, second
+    finally:
+        stop_server(second)
+        stop_server(first)
 
 
 @pytest.fixture(scope="session")

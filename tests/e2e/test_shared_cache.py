@@ -13,8 +13,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.e2e.conftest import Server, start_server, stop_server
-from tests.support import free_port
+from tests.e2e.conftest import Server, server_pair
 
 TITLE = "query Title($id: ID!) { incident(id: $id) { id title } }"
 RENAME = (
@@ -25,16 +24,8 @@ RENAME = (
 
 @pytest.fixture(scope="module")
 def pair(server_env: dict[str, str], redis_url: str) -> Iterator[tuple[Server, Server]]:
-    env = {**server_env, "REDIS_URL": redis_url}
-    first = start_server(["serve"], env, free_port())
-    try:
-        second = start_server(["serve"], env, free_port())
-    except BaseException:
-        stop_server(first)
-        raise
-    yield first, second
-    stop_server(first)
-    stop_server(second)
+    with server_pair({**server_env, "REDIS_URL": redis_url}) as servers:
+        yield servers
 
 
 def get(server: Server, query: str | None, variables: Any = None, **extra: Any) -> httpx.Response:

@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from opsgraph.auth.issuer import DevIssuer
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.conftest import Server, server_pair, start_server, stop_server
 from tests.e2e.test_subscriptions import create, issuer_of
 from tests.e2e.ws import graphql, token, ws_client
 from tests.support import RedisServer, free_port
@@ -24,16 +24,8 @@ NEW = "subscription { newIncident { id title } }"
 def two_routers(
     server_env: dict[str, str], private_redis: RedisServer
 ) -> Iterator[tuple[Server, Server]]:
-    env = {**server_env, "REDIS_URL": private_redis.url}
-    first = start_server(["serve"], env, free_port())
-    try:
-        second = start_server(["serve"], env, free_port())
-    except BaseException:
-        stop_server(first)
-        raise
-    yield first, second
-    stop_server(second)
-    stop_server(first)
+    with server_pair({**server_env, "REDIS_URL": private_redis.url}) as servers:
+        yield servers
 
 
 async def next_title(client: Any, identifier: str = "n") -> str:
