@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types import ExecutionResult
 
+from resolvers.schema import SubgraphSchema
 from router.caching import CacheHint, hints_from_config
 from router.execution.in_process import ExecuteFunction, SubscribeFunction
 
