@@ -35,6 +35,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     InlineFragmentNode,
+    NamedTypeNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -145,6 +146,7 @@ class _Compiler:
         selection_set: SelectionSetNode,
         grouped: dict[str, list[FieldNode]],
     ) -> None:
+        condition: NamedTypeNode | None
         for selection in selection_set.selections:
             if selection.directives:
                 raise Unsupported("directives")

@@ -11,14 +11,13 @@ GraphQL specification says; error codes and masking are ``resolvers.errors``'.
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Awaitable, Iterable, Sequence
 from types import CoroutineType
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, located_error
 from graphql.execution.values import VariableValues, get_argument_values
-from graphql.pyutils import Path
+from graphql.pyutils import Path, is_awaitable
 from graphql.type.definition import GraphQLResolveInfoHelpers
 
 from resolvers.compiled.plan import FieldPlan, Kind, QueryPlan, TypePlan
@@ -109,7 +108,7 @@ class PlanRun:
             )
         except Exception as error:
             return self.field_error(field, error, path)
-        if inspect.isawaitable(result):
+        if is_awaitable(result):
             return self._resolve_later(field, result, path)
         return self._complete_or_error(field, result, path)
 
@@ -156,16 +155,12 @@ class PlanRun:
         if kind is Kind.NON_NULL:
             assert plan.inner is not None
             if value is None:
-                self.errors.append(
-                    located_error(
-                        GraphQLError(
-                            "Cannot return null for non-nullable field "
-                            f"{field.parent_type.name}.{field.name}."
-                        ),
-                        field.nodes,
-                        path.as_list(),
-                    )
+                # As graphql-core: a TypeError, so masked and logged like any other bug.
+                message = (
+                    f"Cannot return null for non-nullable field "
+                    f"{field.parent_type.name}.{field.name}."
                 )
+                self._record(field, TypeError(message), path)
                 raise _Null
             return self.complete(field, plan.inner, value, path)
         if value is None:
@@ -246,8 +241,9 @@ class PlanRun:
             )
         return self.object(runtime, value, path)
 
-    def field_error(self, field: FieldPlan, error: Exception, path: Path) -> None:
-        """Record ``error`` at the field; a non-null field makes its parent null."""
+    def field_error(self, field: FieldPlan, error: Exception, path: Path) -> Any:
+        """Record ``error`` at the field; its value is null, and a non-null field makes its
+        parent null."""
         self._record(field, error, path)
         if field.non_null:
             raise _Null from None
@@ -283,7 +279,7 @@ class PlanRun:
             self.plan.operation,
             self.variables,
             self.context,
-            inspect.isawaitable,
+            is_awaitable,
             None,
             _HELPERS,
         )
