@@ -39,6 +39,18 @@ def _is_async(value: Any) -> bool:
     return type(value) is CoroutineType
 
 
+async def _settle(coroutines: list[Any]) -> list[Any]:
+    """The coroutines' results, run concurrently (one needs no task of its own); every one
+    finishes before the first failure (a null to propagate) is raised."""
+    if len(coroutines) == 1:
+        return [await coroutines[0]]
+    results = await asyncio.gather(*coroutines, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
 class PlanRun:
     """One execution of a plan for one request."""
 
@@ -92,10 +104,8 @@ class PlanRun:
         return out
 
     async def _object_later(self, out: dict[str, Any], waiting: list[tuple[str, Any]]) -> Any:
-        results = await asyncio.gather(*(value for _, value in waiting), return_exceptions=True)
+        results = await _settle([value for _, value in waiting])
         for (key, _), result in zip(waiting, results, strict=True):
-            if isinstance(result, BaseException):
-                raise result
             out[key] = result
         return out
 
@@ -224,10 +234,8 @@ class PlanRun:
 
     async def _list_later(self, items: list[Any]) -> list[Any]:
         positions = [index for index, item in enumerate(items) if _is_async(item)]
-        results = await asyncio.gather(*(items[i] for i in positions), return_exceptions=True)
+        results = await _settle([items[i] for i in positions])
         for index, result in zip(positions, results, strict=True):
-            if isinstance(result, BaseException):
-                raise result
             items[index] = result
         return items
 
