@@ -82,6 +82,9 @@ class FieldPlan:
     type: TypePlan | None
     getter: Callable[[Any], Any] | None  # plain attribute fields
     non_null: bool
+    # A plain attribute field of a scalar or enum type: serialised without the general
+    # completion (most fields of a page).
+    leaf: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,15 +184,19 @@ class _Compiler:
             raise Unsupported("introspection")
         definition = parent.fields[name]
         sub_selections = [node.selection_set for node in nodes if node.selection_set]
+        completion = self.type(definition.type, sub_selections)
+        getter = _attribute_getter(definition)
+        leaf = completion.inner if completion.kind is Kind.NON_NULL else completion
         return FieldPlan(
             key,
             name,
             nodes,
             parent,
             definition,
-            self.type(definition.type, sub_selections),
-            _attribute_getter(definition),
-            non_null=isinstance(definition.type, GraphQLNonNull),
+            completion,
+            getter,
+            non_null=completion.kind is Kind.NON_NULL,
+            leaf=leaf.serialize if getter is not None and leaf is not None else None,
         )
 
     def type(self, output: GraphQLOutputType, selection_sets: list[SelectionSetNode]) -> TypePlan:

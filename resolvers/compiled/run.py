@@ -86,6 +86,14 @@ class PlanRun:
             if field.type is None:
                 out[key] = plan.name
                 continue
+            if field.leaf is not None:
+                try:
+                    value = field.getter(source)  # type: ignore[misc]
+                    if value is not None:
+                        out[key] = field.leaf(value)
+                        continue
+                except Exception:  # the general path below reports it, with its path
+                    pass
             field_path = Path(path, key, plan.name)
             if field.getter is not None:
                 try:
