@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from opsgraph.gc_tuning import tune_garbage_collector
 from opsgraph.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -198,11 +199,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             f'  {{"Authorization": "Bearer {token}"}}',
             flush=True,
         )
+    app = create_app(runtime)
+    tune_garbage_collector(settings.gc_threshold)
     print(f"OpsGraph is up: GraphiQL at http://{host}:{port}/graphql", flush=True)
     try:
-        uvicorn.run(
-            create_app(runtime), host=host, port=port, log_level=settings.log_level, lifespan="on"
-        )
+        uvicorn.run(app, host=host, port=port, log_level=settings.log_level, lifespan="on")
     finally:
         runtime.shutdown()
     return 0
@@ -363,10 +364,12 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     runtime = _runtime(settings)
     host = args.host or settings.host
+    app = create_subgraph_app(load_schema(args.name), runtime)
+    tune_garbage_collector(settings.gc_threshold)
     print(f"subgraph {args.name} at http://{host}:{args.port}/graphql", flush=True)
     try:
         uvicorn.run(
-            create_subgraph_app(load_schema(args.name), runtime),
+            app,
             host=host,
             port=args.port,
             log_level=settings.log_level,
@@ -406,8 +409,10 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"router for {', '.join(supergraph.subgraphs)} at http://{host}:{port}/graphql", flush=True
     )
+    app = create_remote_app(supergraph, configs, graphiql=settings.graphiql, debug=settings.debug)
+    tune_garbage_collector(settings.gc_threshold)
     uvicorn.run(
-        create_remote_app(supergraph, configs, graphiql=settings.graphiql, debug=settings.debug),
+        app,
         host=host,
         port=port,
         log_level=settings.log_level,
