@@ -23,6 +23,26 @@ from graphql.type.definition import GraphQLResolveInfoHelpers
 from resolvers.compiled.plan import FieldPlan, Kind, QueryPlan, TypePlan
 from resolvers.errors import with_code
 
+# A response path as nested tuples (parent, key, parent type name): built for every object
+# and list element, so as cheap as a tuple can be; a graphql-core ``Path`` is made from it
+# only for a resolver's info or an error.
+Chain = tuple[Any, str | int, str | None] | None
+
+
+def _as_path(chain: Chain) -> Path | None:
+    if chain is None:
+        return None
+    parent, key, type_name = chain
+    return Path(_as_path(parent), key, type_name)
+
+
+def _as_list(chain: Chain) -> list[str | int]:
+    keys: list[str | int] = []
+    while chain is not None:
+        chain, key, _ = chain
+        keys.append(key)
+    return keys[::-1]
+
 
 class _Null(Exception):
     """A null reached a non-null position: the nearest nullable parent becomes null."""
@@ -78,7 +98,7 @@ class PlanRun:
             return None
         return data  # type: ignore[no-any-return]
 
-    def object(self, plan: TypePlan, source: Any, path: Path | None) -> Any:
+    def object(self, plan: TypePlan, source: Any, path: Chain) -> Any:
         out: dict[str, Any] = {}
         waiting: list[tuple[str, Any]] = []
         for field in plan.fields:
@@ -94,7 +114,7 @@ class PlanRun:
                         continue
                 except Exception:  # the general path below reports it, with its path
                     pass
-            field_path = Path(path, key, plan.name)
+            field_path = (path, key, plan.name)
             if field.getter is not None:
                 try:
                     value = self.complete_field(field, field.getter(source), field_path)
@@ -117,7 +137,7 @@ class PlanRun:
             out[key] = result
         return out
 
-    def resolve(self, field: FieldPlan, source: Any, path: Path) -> Any:
+    def resolve(self, field: FieldPlan, source: Any, path: Chain) -> Any:
         """Call a field's own resolver; its awaitable completes in a coroutine."""
         assert field.definition is not None and field.definition.resolve is not None
         try:
@@ -130,7 +150,7 @@ class PlanRun:
             return self._resolve_later(field, result, path)
         return self._complete_or_error(field, result, path)
 
-    async def _resolve_later(self, field: FieldPlan, result: Awaitable[Any], path: Path) -> Any:
+    async def _resolve_later(self, field: FieldPlan, result: Awaitable[Any], path: Chain) -> Any:
         try:
             value = await result
         except Exception as error:
@@ -138,7 +158,7 @@ class PlanRun:
         completed = self._complete_or_error(field, value, path)
         return await completed if _is_async(completed) else completed
 
-    def _complete_or_error(self, field: FieldPlan, value: Any, path: Path) -> Any:
+    def _complete_or_error(self, field: FieldPlan, value: Any, path: Chain) -> Any:
         try:
             return self.complete_field(field, value, path)
         except _Null:
@@ -146,7 +166,7 @@ class PlanRun:
         except Exception as error:
             return self.field_error(field, error, path)
 
-    def complete_field(self, field: FieldPlan, value: Any, path: Path) -> Any:
+    def complete_field(self, field: FieldPlan, value: Any, path: Chain) -> Any:
         assert field.type is not None
         if isinstance(value, Exception):
             raise value
@@ -168,7 +188,7 @@ class PlanRun:
                 return None
             raise
 
-    def complete(self, field: FieldPlan, plan: TypePlan, value: Any, path: Path) -> Any:
+    def complete(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
         kind = plan.kind
         if kind is Kind.NON_NULL:
             assert plan.inner is not None
@@ -192,7 +212,7 @@ class PlanRun:
             return self._list(field, plan, value, path)
         return self._abstract(field, plan, value, path)
 
-    def _list(self, field: FieldPlan, plan: TypePlan, value: Any, path: Path) -> Any:
+    def _list(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
         assert plan.inner is not None
         if isinstance(value, str) or not isinstance(value, Iterable):
             raise GraphQLError(
@@ -204,7 +224,7 @@ class PlanRun:
         items: list[Any] = []
         waiting = False
         for index, item in enumerate(value):
-            item_path = path.add_key(index)
+            item_path = (path, index, None)
             if hasattr(type(item), "__await__"):
                 completed = self._item_later(field, inner, item, item_path)
             else:
@@ -217,7 +237,7 @@ class PlanRun:
             return self._list_later(items)
         return items
 
-    def _item(self, field: FieldPlan, plan: TypePlan, item: Any, path: Path) -> Any:
+    def _item(self, field: FieldPlan, plan: TypePlan, item: Any, path: Chain) -> Any:
         try:
             if isinstance(item, Exception):
                 raise item
@@ -232,7 +252,7 @@ class PlanRun:
                 raise _Null from None
             return None
 
-    async def _item_later(self, field: FieldPlan, plan: TypePlan, item: Any, path: Path) -> Any:
+    async def _item_later(self, field: FieldPlan, plan: TypePlan, item: Any, path: Chain) -> Any:
         try:
             value = await item
         except Exception as error:
@@ -247,7 +267,7 @@ class PlanRun:
             items[index] = result
         return items
 
-    def _abstract(self, field: FieldPlan, plan: TypePlan, value: Any, path: Path) -> Any:
+    def _abstract(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
         definition = getattr(type(value), "__strawberry_definition__", None)
         runtime = plan.possible.get(getattr(definition, "name", ""))
         if runtime is None:
@@ -257,7 +277,7 @@ class PlanRun:
             )
         return self.object(runtime, value, path)
 
-    def field_error(self, field: FieldPlan, error: Exception, path: Path) -> Any:
+    def field_error(self, field: FieldPlan, error: Exception, path: Chain) -> Any:
         """Record ``error`` at the field; its value is null, and a non-null field makes its
         parent null."""
         self._record(field, error, path)
@@ -265,8 +285,8 @@ class PlanRun:
             raise _Null from None
         return None
 
-    def _record(self, field: FieldPlan, error: Exception, path: Path) -> None:
-        located = located_error(error, field.nodes, path.as_list())
+    def _record(self, field: FieldPlan, error: Exception, path: Chain) -> None:
+        located = located_error(error, field.nodes, _as_list(path))
         self.errors.append(with_code(located, self.context))
 
     def _arguments_of(self, field: FieldPlan) -> dict[str, Any]:
@@ -281,14 +301,14 @@ class PlanRun:
             )
         return arguments
 
-    def _info(self, field: FieldPlan, path: Path) -> GraphQLResolveInfo:
+    def _info(self, field: FieldPlan, path: Chain) -> GraphQLResolveInfo:
         assert field.type is not None and field.definition is not None
         return GraphQLResolveInfo(
             field.name,
             field.nodes,
             field.definition.type,
             field.parent_type,
-            path,
+            _as_path(path),  # type: ignore[arg-type]
             self.schema,
             self.plan.fragments,
             None,

@@ -37,6 +37,10 @@ class Item:
         return kids[-last:] if last else kids
 
     @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        return ".".join(map(str, info.path.as_list()))
+
+    @strawberry.field
     def shout(self, suffix: str = "!") -> str:
         return self.name.upper() + suffix
 
@@ -105,7 +109,7 @@ COVERED = {
         {"n": 3},
     ),
     "async resolvers with arguments, nested": (
-        "{ items(first: 2) { children(last: 2) { id children { name } } } }",
+        "{ items(first: 2) { children(last: 2) { id children { name where } } } }",
         None,
     ),
     "an unexpected error is masked, the field null": (
