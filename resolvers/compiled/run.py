@@ -227,11 +227,12 @@ class PlanRun:
             item_path = (path, index, None)
             if hasattr(type(item), "__await__"):
                 completed = self._item_later(field, inner, item, item_path)
+                waiting = True
             else:
                 completed = self._item(field, inner, item, item_path)
-            if _is_async(completed):
-                completed = self._nullable_later(completed, nullable=nullable)
-                waiting = True
+                if _is_async(completed):
+                    completed = self._nullable_later(completed, nullable=nullable)
+                    waiting = True
             items.append(completed)
         if waiting:
             return self._list_later(items)
@@ -258,7 +259,9 @@ class PlanRun:
         except Exception as error:
             value = error
         completed = self._item(field, plan, value, path)
-        return await completed if _is_async(completed) else completed
+        if not _is_async(completed):
+            return completed
+        return await self._nullable_later(completed, nullable=plan.kind is not Kind.NON_NULL)
 
     async def _list_later(self, items: list[Any]) -> list[Any]:
         positions = [index for index, item in enumerate(items) if _is_async(item)]
