@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types import ExecutionResult
 
+from resolvers.schema import SubgraphSchema
 from router.caching import CacheHint, hints_from_config
 from router.execution.in_process import ExecuteFunction, SubscribeFunction
 
@@ -45,11 +46,17 @@ def subgraph_sdl(schema: strawberry.federation.Schema) -> str:
 
 def in_process_executor(schema: strawberry.federation.Schema) -> ExecuteFunction:
     """An `execute(query, variables, operation_name, context)` for the router's in-process
-    transport: runs the subgraph schema directly, with the request's own context."""
+    transport: runs the subgraph schema directly, with the request's own context. Queries
+    take the schema's compiled path when it covers them (resolvers/compiled/)."""
+    compiled = schema.compiled if isinstance(schema, SubgraphSchema) else None
 
     async def execute(
         query: str, variables: dict[str, Any] | None, operation_name: str | None, context: Any
     ) -> dict[str, Any]:
+        if compiled is not None:
+            response = await compiled.execute(query, variables, operation_name, context)
+            if response is not None:
+                return response
         result = await schema.execute(
             query,
             variable_values=variables,

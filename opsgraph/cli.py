@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from opsgraph.gc_tuning import tune_garbage_collector
 from opsgraph.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -196,20 +197,22 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             f'  {{"Authorization": "Bearer {token}"}}',
             flush=True,
         )
+    app = create_app(runtime)
     print(f"OpsGraph is up: GraphiQL at http://{host}:{port}/graphql", flush=True)
     try:
-        _run_server(create_app(runtime), host, port, settings)
+        _run_server(app, host, port, settings)
     finally:
         runtime.shutdown()
     return 0
 
 
 def _run_server(app: Any, host: str, port: int, settings: Settings) -> None:
-    """uvicorn with our settings. WebSocket messages are not compressed: wallboard events are
-    small, and deflating each one for each of a thousand connections would dominate the
-    cost of a delivery."""
+    """uvicorn with our settings, the garbage collector tuned once the app is built (its
+    heap frozen). WebSocket messages are not compressed: wallboard events are small, and
+    deflating each one for each of a thousand connections would dominate a delivery."""
     import uvicorn
 
+    tune_garbage_collector(settings.gc_threshold)
     uvicorn.run(
         app,
         host=host,
@@ -375,9 +378,10 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     runtime = _runtime(settings)
     host = args.host or settings.host
+    app = create_subgraph_app(load_schema(args.name), runtime)
     print(f"subgraph {args.name} at http://{host}:{args.port}/graphql", flush=True)
     try:
-        _run_server(create_subgraph_app(load_schema(args.name), runtime), host, args.port, settings)
+        _run_server(app, host, args.port, settings)
     finally:
         runtime.shutdown()
     return 0

@@ -99,6 +99,7 @@ class Runtime:
             pool_size=self.settings.db_pool_size,
             max_overflow=self.settings.db_max_overflow,
             statement_timeout_ms=self.settings.db_statement_timeout_ms,
+            prepared_statements=self.settings.db_prepared_statements,
         )
         self.sessions = session_factory(self.engine)
         self.owner_engine = create_engine(self.database_url, pool_size=2, max_overflow=2)

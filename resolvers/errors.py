@@ -76,29 +76,32 @@ class ErrorCodes(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = [self.with_code(error) for error in result.errors]
+            context = self.execution_context.context
+            result.errors = [with_code(error, context) for error in result.errors]
 
-    def with_code(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, GraphQLError) or (error.extensions or {}).get("code"):
-            return error
-        if original is None:
-            error.extensions = {**(error.extensions or {}), "code": code_for_unlocated(error)}
-            return error
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", None)
-        log.error(
-            "unexpected error in %s (request %s)",
-            ".".join(map(str, error.path or [])),
-            request_id,
-            exc_info=(type(original), original, original.__traceback__),
-        )
-        extensions: dict[str, Any] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
-        if getattr(context, "debug", False):
-            extensions["stacktrace"] = traceback.format_exception(original)
-        return GraphQLError(
-            "Internal server error",
-            nodes=error.nodes,
-            path=error.path,
-            extensions=extensions,
-        )
+
+def with_code(error: GraphQLError, context: Any) -> GraphQLError:
+    """``error`` with its ``extensions.code``, or masked when it is unexpected (see ErrorCodes);
+    also used by the compiled execution path (resolvers/compiled/)."""
+    original = error.original_error
+    if isinstance(original, GraphQLError) or (error.extensions or {}).get("code"):
+        return error
+    if original is None:
+        error.extensions = {**(error.extensions or {}), "code": code_for_unlocated(error)}
+        return error
+    request_id = getattr(context, "request_id", None)
+    log.error(
+        "unexpected error in %s (request %s)",
+        ".".join(map(str, error.path or [])),
+        request_id,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    extensions: dict[str, Any] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+    if getattr(context, "debug", False):
+        extensions["stacktrace"] = traceback.format_exception(original)
+    return GraphQLError(
+        "Internal server error",
+        nodes=error.nodes,
+        path=error.path,
+        extensions=extensions,
+    )

@@ -13,7 +13,8 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from resolvers.ids import try_parse_id
 
@@ -66,7 +67,7 @@ class RowByKeyLoader(BatchLoader[K, Any]):
         column = getattr(self.table, self.key)
         rows = await self.context.db.rows(
             select(self.table.__table__).where(
-                self.table.tenant_id == self.context.tenant_id, column.in_(keys)
+                self.table.tenant_id == self.context.tenant_id, in_keys(column, keys)
             )
         )
         return one_per_key(rows, keys, lambda row: getattr(row, self.key))
@@ -83,10 +84,17 @@ class RowsByKeyLoader(BatchLoader[K, list[Any]]):
         column = getattr(self.table, self.key)
         rows = await self.context.db.rows(
             select(self.table.__table__)
-            .where(self.table.tenant_id == self.context.tenant_id, column.in_(keys))
+            .where(self.table.tenant_id == self.context.tenant_id, in_keys(column, keys))
             .order_by(*(getattr(self.table, name) for name in self.order))
         )
         return many_per_key(rows, keys, lambda row: getattr(row, self.key))
+
+
+def in_keys(column: Any, keys: Sequence[Any]) -> ColumnElement[bool]:
+    """``column = ANY($1)`` with the keys as one array parameter: the same SQL text for any
+    number of keys, so SQLAlchemy's compiled cache and asyncpg's prepared statements are
+    reused (``IN (...)`` renders a different statement for every batch size)."""
+    return column == any_(bindparam(None, list(keys), type_=ARRAY(column.type)))
 
 
 async def load_by_id(

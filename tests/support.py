@@ -17,6 +17,7 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from opsgraph.catalog import in_process_executor
 from opsgraph.runtime import Runtime
 from opsgraph.server import create_app
 from opsgraph.settings import Settings, load_settings
@@ -26,19 +27,18 @@ class Subgraph:
     def __init__(self, schema: Any, new_context: Any) -> None:
         self.schema = schema
         self.new_context = new_context
+        self.execute = in_process_executor(schema)
 
     async def run(self, query: str, context: Any = None, **variables: Any) -> dict[str, Any]:
         """Execute in a fresh request context (or the one given); returns data and errors."""
         own = context is None
         context = context or self.new_context()
         try:
-            result = await self.schema.execute(
-                query, variable_values=variables, context_value=context
-            )
+            result = await self.execute(query, variables, None, context)
         finally:
             if own:
                 await context.close()  # as the server does after each request
-        return {"data": result.data, "errors": [e.formatted for e in result.errors or []]}
+        return {"data": result["data"], "errors": result.get("errors", [])}
 
     async def ok(self, query: str, context: Any = None, **variables: Any) -> dict[str, Any]:
         result = await self.run(query, context, **variables)

@@ -60,6 +60,10 @@ class _Shaper:
         self.errors = errors
         self.error_paths: set[Path] = set()
         self.error_prefixes: set[Path] = set()
+        # Every element of a list has the same selections: collect them once per type.
+        # Keyed by identity, each entry keeps its key object alive so no id is reused.
+        self._collected: dict[tuple[str, int], tuple[object, dict[str, list[Field]]]] = {}
+        self._children: dict[int, tuple[object, tuple[Selection, ...]]] = {}
         for error in errors:
             self._index(tuple(error.get("path") or ()))
 
@@ -71,7 +75,7 @@ class _Shaper:
         path: Path,
     ) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
-        for key, fields in self._collect(object_type, selections, {}).items():
+        for key, fields in self._fields_of(object_type, selections).items():
             first = fields[0]
             if first.name == "__typename":
                 out[key] = object_type.name
@@ -117,8 +121,26 @@ class _Shaper:
                 return self._bad_value(fields[0], path, f"a {output_type} with a known __typename")
         assert isinstance(runtime, GraphQLObjectType)
         object_type = runtime
+        return self.object(object_type, self._sub_selections(fields), value, path)
+
+    def _fields_of(
+        self, object_type: GraphQLObjectType, selections: tuple[Selection, ...]
+    ) -> dict[str, list[Field]]:
+        key = (object_type.name, id(selections))
+        cached = self._collected.get(key)
+        if cached is not None and cached[0] is selections:
+            return cached[1]
+        fields = self._collect(object_type, selections, {})
+        self._collected[key] = (selections, fields)
+        return fields
+
+    def _sub_selections(self, fields: list[Field]) -> tuple[Selection, ...]:
+        cached = self._children.get(id(fields))
+        if cached is not None and cached[0] is fields:
+            return cached[1]
         selections = tuple(s for f in fields for s in f.selections)
-        return self.object(object_type, selections, value, path)
+        self._children[id(fields)] = (fields, selections)
+        return selections
 
     def _collect(
         self,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db.tables import identity as tables
-from resolvers.loaders import BatchLoader, RowByKeyLoader, many_per_key
+from resolvers.loaders import BatchLoader, RowByKeyLoader, in_keys, many_per_key
 
 
 class UserByIdLoader(RowByKeyLoader[uuid.UUID]):
@@ -29,7 +29,7 @@ class MembersByTeamIdLoader(BatchLoader[uuid.UUID, list[Any]]):
             .join(tables.User, tables.User.id == tables.TeamMember.user_id)
             .where(
                 tables.TeamMember.tenant_id == self.context.tenant_id,
-                tables.TeamMember.team_id.in_(keys),
+                in_keys(tables.TeamMember.team_id, keys),
             )
             .order_by(tables.User.name, tables.User.id)
         )
@@ -45,7 +45,7 @@ class TeamsByUserIdLoader(BatchLoader[uuid.UUID, list[Any]]):
             .join(tables.Team, tables.Team.id == tables.TeamMember.team_id)
             .where(
                 tables.TeamMember.tenant_id == self.context.tenant_id,
-                tables.TeamMember.user_id.in_(keys),
+                in_keys(tables.TeamMember.user_id, keys),
             )
             .order_by(tables.Team.name, tables.Team.id)
         )

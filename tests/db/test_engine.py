@@ -18,3 +18,28 @@ async def test_statement_timeout_cancels_long_statements(database_url: str) -> N
                 await connection.execute(text("SELECT pg_sleep(2)"))
     finally:
         await engine.dispose()
+
+
+# Spelled apart, so that this statement does not count itself.
+PREPARED = text(
+    "SELECT count(*) FROM pg_prepared_statements "
+    "WHERE statement LIKE '%' || 'prepared_' || 'probe%'"
+)
+PROBE = text("SELECT 41 + :x AS prepared_probe")
+
+
+@pytest.mark.parametrize("prepared, expected", [(True, 1), (False, 0)])
+async def test_prepared_statements_are_reused_unless_turned_off(
+    database_url: str, prepared: bool, expected: int
+) -> None:
+    """On: one statement prepared per connection, then reused. Off (PgBouncer in transaction
+    mode): nothing stays prepared on the connection."""
+    engine = create_engine(database_url, prepared_statements=prepared)
+    try:
+        async with engine.connect() as connection:
+            for value in (1, 2, 3):
+                result = await connection.execute(PROBE, {"x": value})
+                assert result.scalar() == 41 + value
+            assert (await connection.execute(PREPARED)).scalar() == expected
+    finally:
+        await engine.dispose()

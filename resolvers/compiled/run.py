@@ -1,0 +1,324 @@
+"""Running a compiled query plan: the GraphQL execution semantics without per-field
+machinery.
+
+Values complete synchronously while they can; a resolver returning an awaitable makes its
+object (and the lists above it) complete in a coroutine, and sibling awaitables are gathered
+together, so loaders batch exactly as under graphql-core. Errors are located at their field's
+path and a null in a non-null position propagates to the nearest nullable parent, as the
+GraphQL specification says; error codes and masking are ``resolvers.errors``'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
+from types import CoroutineType
+from typing import Any
+
+from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, located_error
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.pyutils import Path, is_awaitable
+from graphql.type.definition import GraphQLResolveInfoHelpers
+
+from resolvers.compiled.plan import FieldPlan, Kind, QueryPlan, TypePlan
+from resolvers.errors import with_code
+
+# A response path as nested tuples (parent, key, parent type name): built for every object
+# and list element, so as cheap as a tuple can be; a graphql-core ``Path`` is made from it
+# only for a resolver's info or an error.
+Chain = tuple[Any, str | int, str | None] | None
+
+
+def _as_path(chain: Chain) -> Path | None:
+    if chain is None:
+        return None
+    parent, key, type_name = chain
+    return Path(_as_path(parent), key, type_name)
+
+
+def _as_list(chain: Chain) -> list[str | int]:
+    keys: list[str | int] = []
+    while chain is not None:
+        chain, key, _ = chain
+        keys.append(key)
+    return keys[::-1]
+
+
+class _Null(Exception):
+    """A null reached a non-null position: the nearest nullable parent becomes null."""
+
+
+async def _gather(values: Sequence[Awaitable[Any]]) -> list[Any]:
+    return list(await asyncio.gather(*values))
+
+
+_HELPERS = GraphQLResolveInfoHelpers(gather=_gather, track=lambda values: None)
+
+
+def _is_async(value: Any) -> bool:
+    return type(value) is CoroutineType
+
+
+async def _settle(coroutines: list[Any]) -> list[Any]:
+    """The coroutines' results, run concurrently (one needs no task of its own); every one
+    finishes before the first failure (a null to propagate) is raised."""
+    if len(coroutines) == 1:
+        return [await coroutines[0]]
+    results = await asyncio.gather(*coroutines, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
+class PlanRun:
+    """One execution of a plan for one request."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        plan: QueryPlan,
+        variables: VariableValues,
+        context: Any,
+    ) -> None:
+        self.schema = schema
+        self.plan = plan
+        self.variables = variables
+        self.context = context
+        self.errors: list[GraphQLError] = []
+        self._arguments: dict[int, dict[str, Any]] = {}
+
+    async def data(self) -> dict[str, Any] | None:
+        """The operation's ``data`` (None when a non-null root field failed)."""
+        try:
+            data = self.object(self.plan.root, None, None)
+            if _is_async(data):
+                data = await data
+        except _Null:
+            return None
+        return data  # type: ignore[no-any-return]
+
+    def object(self, plan: TypePlan, source: Any, path: Chain) -> Any:
+        out: dict[str, Any] = {}
+        waiting: list[tuple[str, Any]] = []
+        for field in plan.fields:
+            key = field.key
+            if field.type is None:
+                out[key] = plan.name
+                continue
+            if field.leaf is not None:
+                try:
+                    value = field.getter(source)  # type: ignore[misc]
+                    if value is not None:
+                        out[key] = field.leaf(value)
+                        continue
+                except Exception:  # the general path below reports it, with its path
+                    pass
+            field_path = (path, key, plan.name)
+            if field.getter is not None:
+                try:
+                    value = self.complete_field(field, field.getter(source), field_path)
+                except _Null:
+                    raise
+                except Exception as error:
+                    value = self.field_error(field, error, field_path)
+            else:
+                value = self.resolve(field, source, field_path)
+            out[key] = value
+            if _is_async(value):
+                waiting.append((key, value))
+        if waiting:
+            return self._object_later(out, waiting)
+        return out
+
+    async def _object_later(self, out: dict[str, Any], waiting: list[tuple[str, Any]]) -> Any:
+        results = await _settle([value for _, value in waiting])
+        for (key, _), result in zip(waiting, results, strict=True):
+            out[key] = result
+        return out
+
+    def resolve(self, field: FieldPlan, source: Any, path: Chain) -> Any:
+        """Call a field's own resolver; its awaitable completes in a coroutine."""
+        assert field.definition is not None and field.definition.resolve is not None
+        try:
+            result = field.definition.resolve(
+                source, self._info(field, path), **self._arguments_of(field)
+            )
+        except Exception as error:
+            return self.field_error(field, error, path)
+        if is_awaitable(result):
+            return self._resolve_later(field, result, path)
+        return self._complete_or_error(field, result, path)
+
+    async def _resolve_later(self, field: FieldPlan, result: Awaitable[Any], path: Chain) -> Any:
+        try:
+            value = await result
+        except Exception as error:
+            return self.field_error(field, error, path)
+        completed = self._complete_or_error(field, value, path)
+        return await completed if _is_async(completed) else completed
+
+    def _complete_or_error(self, field: FieldPlan, value: Any, path: Chain) -> Any:
+        try:
+            return self.complete_field(field, value, path)
+        except _Null:
+            raise
+        except Exception as error:
+            return self.field_error(field, error, path)
+
+    def complete_field(self, field: FieldPlan, value: Any, path: Chain) -> Any:
+        assert field.type is not None
+        if isinstance(value, Exception):
+            raise value
+        try:
+            completed = self.complete(field, field.type, value, path)
+        except _Null:
+            if field.non_null:
+                raise
+            return None
+        if _is_async(completed):
+            return self._nullable_later(completed, nullable=not field.non_null)
+        return completed
+
+    async def _nullable_later(self, completed: Any, *, nullable: bool) -> Any:
+        try:
+            return await completed
+        except _Null:
+            if nullable:
+                return None
+            raise
+
+    def complete(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
+        kind = plan.kind
+        if kind is Kind.NON_NULL:
+            assert plan.inner is not None
+            if value is None:
+                # As graphql-core: a TypeError, so masked and logged like any other bug.
+                message = (
+                    f"Cannot return null for non-nullable field "
+                    f"{field.parent_type.name}.{field.name}."
+                )
+                self._record(field, TypeError(message), path)
+                raise _Null
+            return self.complete(field, plan.inner, value, path)
+        if value is None:
+            return None
+        if kind is Kind.LEAF:
+            assert plan.serialize is not None
+            return plan.serialize(value)
+        if kind is Kind.OBJECT:
+            return self.object(plan, value, path)
+        if kind is Kind.LIST:
+            return self._list(field, plan, value, path)
+        return self._abstract(field, plan, value, path)
+
+    def _list(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
+        assert plan.inner is not None
+        if isinstance(value, str) or not isinstance(value, Iterable):
+            raise GraphQLError(
+                "Expected Iterable, but did not find one for field "
+                f"'{field.parent_type.name}.{field.name}'."
+            )
+        inner = plan.inner
+        nullable = inner.kind is not Kind.NON_NULL
+        items: list[Any] = []
+        waiting = False
+        for index, item in enumerate(value):
+            item_path = (path, index, None)
+            if hasattr(type(item), "__await__"):
+                completed = self._item_later(field, inner, item, item_path)
+                waiting = True
+            else:
+                completed = self._item(field, inner, item, item_path)
+                if _is_async(completed):
+                    completed = self._nullable_later(completed, nullable=nullable)
+                    waiting = True
+            items.append(completed)
+        if waiting:
+            return self._list_later(items)
+        return items
+
+    def _item(self, field: FieldPlan, plan: TypePlan, item: Any, path: Chain) -> Any:
+        try:
+            if isinstance(item, Exception):
+                raise item
+            return self.complete(field, plan, item, path)
+        except _Null:
+            if plan.kind is Kind.NON_NULL:
+                raise
+            return None
+        except Exception as error:
+            self._record(field, error, path)
+            if plan.kind is Kind.NON_NULL:
+                raise _Null from None
+            return None
+
+    async def _item_later(self, field: FieldPlan, plan: TypePlan, item: Any, path: Chain) -> Any:
+        try:
+            value = await item
+        except Exception as error:
+            value = error
+        completed = self._item(field, plan, value, path)
+        if not _is_async(completed):
+            return completed
+        return await self._nullable_later(completed, nullable=plan.kind is not Kind.NON_NULL)
+
+    async def _list_later(self, items: list[Any]) -> list[Any]:
+        positions = [index for index, item in enumerate(items) if _is_async(item)]
+        results = await _settle([items[i] for i in positions])
+        for index, result in zip(positions, results, strict=True):
+            items[index] = result
+        return items
+
+    def _abstract(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
+        definition = getattr(type(value), "__strawberry_definition__", None)
+        runtime = plan.possible.get(getattr(definition, "name", ""))
+        if runtime is None:
+            raise GraphQLError(
+                f"Abstract type '{plan.name}' must resolve to an Object type at runtime"
+                f" for field '{field.parent_type.name}.{field.name}'."
+            )
+        return self.object(runtime, value, path)
+
+    def field_error(self, field: FieldPlan, error: Exception, path: Chain) -> Any:
+        """Record ``error`` at the field; its value is null, and a non-null field makes its
+        parent null."""
+        self._record(field, error, path)
+        if field.non_null:
+            raise _Null from None
+        return None
+
+    def _record(self, field: FieldPlan, error: Exception, path: Chain) -> None:
+        located = located_error(error, field.nodes, _as_list(path))
+        self.errors.append(with_code(located, self.context))
+
+    def _arguments_of(self, field: FieldPlan) -> dict[str, Any]:
+        """A field's coerced arguments: the same for every object in one execution."""
+        arguments = self._arguments.get(id(field))
+        if arguments is None:
+            assert field.definition is not None
+            arguments = self._arguments[id(field)] = (
+                get_argument_values(field.definition, field.nodes[0], self.variables)
+                if field.definition.args
+                else {}
+            )
+        return arguments
+
+    def _info(self, field: FieldPlan, path: Chain) -> GraphQLResolveInfo:
+        assert field.type is not None and field.definition is not None
+        return GraphQLResolveInfo(
+            field.name,
+            field.nodes,
+            field.definition.type,
+            field.parent_type,
+            _as_path(path),  # type: ignore[arg-type]
+            self.schema,
+            self.plan.fragments,
+            None,
+            self.plan.operation,
+            self.variables,
+            self.context,
+            is_awaitable,
+            None,
+            _HELPERS,
+        )

@@ -1,0 +1,191 @@
+"""The compiled execution path answers exactly what the normal executor answers: the same
+data, the same errors (codes, masking, paths), the same null propagation; and it leaves
+what it does not cover to the normal executor."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import strawberry
+
+from resolvers.errors import Forbidden
+from resolvers.schema import subgraph_schema
+
+
+@strawberry.enum
+class Color(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+@strawberry.federation.type(keys=["id"])
+class Item:
+    id: strawberry.ID
+    name: str
+    label: str | None
+    color: Color
+
+    @strawberry.field
+    async def children(self, last: int | None = None) -> list[Item]:
+        await asyncio.sleep(0)
+        kids = [make(f"{self.id}.{n}") for n in range(3)]
+        return kids[-last:] if last else kids
+
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        return ".".join(map(str, info.path.as_list()))
+
+    @strawberry.field
+    def shout(self, suffix: str = "!") -> str:
+        return self.name.upper() + suffix
+
+    @strawberry.field
+    async def broken(self) -> str | None:
+        raise RuntimeError("connection string with a password")
+
+    @strawberry.field
+    def required(self) -> str:
+        return None  # type: ignore[return-value]
+
+    @strawberry.field
+    async def secret(self) -> str | None:
+        raise Forbidden("Missing permission item:secret")
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Item | None:
+        if id == "forbidden":
+            raise Forbidden("Missing permission item:view")
+        return None if id == "missing" else make(id)
+
+
+def make(id: str) -> Item:
+    return Item(id=strawberry.ID(id), name=f"item {id}", label=None, color=Color.GREEN)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self, first: int) -> list[Item]:
+        return [make(str(n)) for n in range(first)]
+
+    @strawberry.field
+    async def item(self, id: strawberry.ID) -> Item | None:
+        return None if id == "missing" else make(id)
+
+    @strawberry.field
+    async def strict(self) -> Item:
+        return make("strict")
+
+    @strawberry.field
+    def required_items(self) -> list[Item]:
+        return [make("a"), None]  # type: ignore[list-item]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    def touch(self) -> bool:
+        return True
+
+
+schema = subgraph_schema(query=Query, mutation=Mutation, types=[Item])
+
+
+@dataclass
+class Context:
+    request_id: str = "req-1"
+    debug: bool = False
+
+
+COVERED = {
+    "plain fields, aliases, fragments, __typename": (
+        """query($n: Int!) { items(first: $n) { __typename id name label color
+             ...F alias: name } } fragment F on Item { shout(suffix: "?") }""",
+        {"n": 3},
+    ),
+    "async resolvers with arguments, nested": (
+        "{ items(first: 2) { children(last: 2) { id children { name where } } } }",
+        None,
+    ),
+    "an unexpected error is masked, the field null": (
+        "{ item(id: 7) { name broken } }",
+        None,
+    ),
+    "an OpsGraph error keeps its code": ("{ item(id: 7) { secret name } }", None),
+    "null in a non-null field nulls the nullable parent": (
+        "{ item(id: 7) { name required } }",
+        None,
+    ),
+    "null propagates up to data": ("{ strict { required } }", None),
+    "a null item in a list of non-null items": ("{ requiredItems { id } }", None),
+    "a missing object": ('{ item(id: "missing") { name } }', None),
+    "entities keep their order; refusals are errors at their index": (
+        """query($r: [_Any!]!) { _entities(representations: $r) { ... on Item { id name } } }""",
+        {
+            "r": [
+                {"__typename": "Item", "id": "1"},
+                {"__typename": "Item", "id": "forbidden"},
+                {"__typename": "Item", "id": "missing"},
+            ]
+        },
+    ),
+}
+
+NOT_COVERED = {
+    "a mutation": ("mutation { touch }", None),
+    "a directive": ("query($x: Boolean!) { item(id: 1) { name @include(if: $x) } }", {"x": True}),
+    "introspection": ("{ __schema { queryType { name } } }", None),
+    "an invalid document": ("{ item(id: 1) { nope } }", None),
+    "a syntax error": ("{ item(", None),
+    "bad variables": ("query($n: Int!) { items(first: $n) { id } }", {"n": "many"}),
+    "NUL in a variable": ("query($id: ID!) { item(id: $id) { id } }", {"id": "a\x00"}),
+    "NUL in a literal": ('{ item(id: "a\\u0000") { id } }', None),
+}
+
+
+async def normal(query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
+    result = await schema.execute(query, variable_values=variables, context_value=Context())
+    response: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        response["errors"] = [error.formatted for error in result.errors]
+    return response
+
+
+def by_path(response: dict[str, Any]) -> dict[str, Any]:
+    errors = sorted(response.get("errors", []), key=lambda e: str(e.get("path")))
+    return {**response, "errors": errors}
+
+
+@pytest.mark.parametrize("case", COVERED)
+async def test_answers_like_the_normal_executor(case: str) -> None:
+    query, variables = COVERED[case]
+    # Copies: entities_resolver consumes its representations' __typename.
+    compiled = await schema.compiled.execute(query, copy.deepcopy(variables), None, Context())
+    assert compiled is not None
+    assert by_path(compiled) == by_path(await normal(query, copy.deepcopy(variables)))
+
+
+async def test_masked_errors_name_the_request() -> None:
+    compiled = await schema.compiled.execute("{ item(id: 7) { broken } }", None, None, Context())
+    assert compiled == {
+        "data": {"item": {"broken": None}},
+        "errors": [
+            {
+                "message": "Internal server error",
+                "locations": [{"line": 1, "column": 17}],
+                "path": ["item", "broken"],
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-1"},
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("case", NOT_COVERED)
+async def test_leaves_the_rest_to_the_normal_executor(case: str) -> None:
+    query, variables = NOT_COVERED[case]
+    assert await schema.compiled.execute(query, variables, None, Context()) is None
