@@ -189,9 +189,10 @@ def create_app(runtime: Runtime) -> Starlette:
         request.state.context = context  # closed by RequestScopeMiddleware
         return context
 
+    subscriptions = Subscriptions(gateway, queue_limit=settings.ws_queue_limit)
     websocket = GraphQLWebSocket(
         gateway,
-        Subscriptions(gateway, queue_limit=settings.ws_queue_limit),
+        subscriptions,
         WebSocketAuthenticator(
             auth.authenticator,
             app_sessions,
@@ -222,7 +223,11 @@ def create_app(runtime: Runtime) -> Starlette:
         routes=[*well_known_routes(auth), *wallboard_routes(), Mount("/", router_app)],
         lifespan=lifespan,
     )
-    app.state.response_cache = gateway.response_cache  # its hit/miss counts, for operators
+    # For operators: the response cache's hit/miss counts, the running subscription
+    # executions and the event hub's listeners.
+    app.state.response_cache = gateway.response_cache
+    app.state.subscriptions = subscriptions
+    app.state.event_hub = hub
     # Added innermost first: CORS, then the HTTP guard, then principal and rate limit.
     app.add_middleware(
         RequestScopeMiddleware,

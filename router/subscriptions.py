@@ -123,10 +123,12 @@ class Subscriptions:
         self.queue_limit = queue_limit
         self.resume_arguments = frozenset(resume_arguments)
         self._shared: dict[Hashable, _Execution] = {}
+        self._running: set[_Execution] = set()
 
     @property
     def execution_count(self) -> int:
-        return len(self._shared)
+        """Executions running now (shared or not)."""
+        return len(self._running)
 
     def subscribe(
         self,
@@ -148,10 +150,12 @@ class Subscriptions:
 
     def _start(self, key: Hashable | None, events: AsyncIterator[Body]) -> _Execution:
         def forget() -> None:
+            self._running.discard(execution)
             if key is not None and self._shared.get(key) is execution:
                 del self._shared[key]
 
         execution = _Execution(events, forget)
+        self._running.add(execution)
         if key is not None:
             self._shared[key] = execution
         return execution
