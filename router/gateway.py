@@ -217,7 +217,7 @@ class Gateway:
             cached = await cache.get(key)
             if cached is not None:
                 return GatewayResult(cached, cache_policy=policy)
-        epoch = cache.epoch
+        epoch = cache.epoch_of(caller.tenant)
         body = await self._run(prepared, variables, context)
         entities = entities_in(prepared.operation, body["data"])
         read_from = subgraph_tags(prepared.plan.subgraphs)

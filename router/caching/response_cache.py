@@ -6,8 +6,9 @@ since masked fields differ by permission) or, for ``PRIVATE`` entries, the princ
 private answer never lands in an entry another caller can read. Tags are walled by tenant
 too: a change in one tenant never touches, nor reveals, another's entries.
 
-A read that started before an invalidation must not store what it read (it may be the old
-value): ``epoch`` counts invalidations, and ``put`` refuses when it moved.
+A read that started before an invalidation of its tenant must not store what it read (it may
+be the old value): ``epoch_of(tenant)`` counts the tenant's invalidations (and every
+``clear``), and ``put`` refuses when it moved. Other tenants' writes do not hold a read back.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ class ResponseCache:
         self.announce = announce
         self.clock = clock
         self.stats = CacheStats()
-        self.epoch = 0
+        self._cleared = 0
+        self._epochs: dict[str, int] = {}
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._by_tag: dict[str, set[str]] = {}
 
@@ -135,10 +137,11 @@ class ResponseCache:
         policy: CachePolicy,
         tenant: str,
         tags: Collection[str],
-        epoch: int,
+        epoch: tuple[int, int],
     ) -> bool:
-        """Store ``body`` unless an invalidation happened since the read began at ``epoch``."""
-        if epoch != self.epoch:
+        """Store ``body`` unless the tenant saw an invalidation since the read began at
+        ``epoch`` (``epoch_of(tenant)`` then)."""
+        if epoch != self.epoch_of(tenant):
             return False
         walled = frozenset(_walled(tenant, tags))
         expires_at = self.clock() + policy.max_age
@@ -156,7 +159,7 @@ class ResponseCache:
         walled = frozenset(_walled(tenant, tags))
         if not walled:
             return 0
-        self.epoch += 1
+        self._epochs[tenant] = self._epochs.get(tenant, 0) + 1
         dropped = 0
         for tag in walled:
             for key in self._by_tag.pop(tag, ()):
@@ -171,9 +174,13 @@ class ResponseCache:
 
     def clear(self) -> None:
         """Forget every L1 entry (when invalidations may have been missed)."""
-        self.epoch += 1
+        self._cleared += 1
         self._entries.clear()
         self._by_tag.clear()
+
+    def epoch_of(self, tenant: str) -> tuple[int, int]:
+        """Moves with every invalidation of ``tenant`` and every ``clear``."""
+        return self._cleared, self._epochs.get(tenant, 0)
 
     def __len__(self) -> int:
         return len(self._entries)

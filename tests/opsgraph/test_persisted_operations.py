@@ -49,6 +49,7 @@ class App:
     slug: str
     other: str
     incident: str
+    tenant: str  # our tenant's id, as the cache keys it
 
     def token(
         self, subject: str, client_id: str | None = None, roles: tuple[str, ...] = ("admin",)
@@ -98,10 +99,22 @@ async def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> As
                 )
                 .limit(1)
             )
+            tenant = await session.scalar(
+                select(identity.Tenant.id).where(identity.Tenant.slug == slug)
+            )
         await owner.dispose()
         assert incident is not None
         cache = client._transport.app.state.response_cache  # type: ignore[attr-defined]
-        yield App(client, cache, dev_issuer(settings), database_url, slug, other, str(incident))
+        yield App(
+            client,
+            cache,
+            dev_issuer(settings),
+            database_url,
+            slug,
+            other,
+            str(incident),
+            str(tenant),
+        )
 
 
 async def test_apq_round_trip_over_post(app: App) -> None:
@@ -221,13 +234,13 @@ async def test_an_invalid_manifest_is_refused_with_its_errors(app: App) -> None:
 async def served_twice(app: App, params: dict[str, Any], token: str | None = None) -> bool:
     """Ask twice; whether the second answer came from L1. The outbox relay invalidates
     asynchronously (other tests' writes too), so a pair that an invalidation interrupted
-    (the cache's epoch moved) is asked again."""
+    (the tenant's cache epoch moved) is asked again."""
     for _ in range(10):
-        epoch = app.cache.epoch
+        epoch = app.cache.epoch_of(app.tenant)
         first = await app.get(params, token)
         hits = app.cache.stats.l1_hits
         second = await app.get(params, token)
-        if app.cache.epoch == epoch:
+        if app.cache.epoch_of(app.tenant) == epoch:
             assert second.json() == first.json()
             return app.cache.stats.l1_hits == hits + 1
     raise AssertionError("the cache was invalidated during every attempt")
