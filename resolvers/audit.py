@@ -47,6 +47,10 @@ class AuditRecord:
         """A new entity: every given field goes from nothing to its value."""
         self.changed({name: (None, value) for name, value in values.items()})
 
+    def deleted(self, values: Mapping[str, Any]) -> None:
+        """A removed entity: every given field goes from its value to nothing."""
+        self.changed({name: (value, None) for name, value in values.items()})
+
 
 @asynccontextmanager
 async def audited(info: strawberry.Info) -> AsyncIterator[tuple[AsyncSession, AuditRecord]]:

@@ -49,6 +49,12 @@ class ResyncRequired(OpsGraphError):
     code = "RESYNC_REQUIRED"
 
 
+class SubscriptionsUnavailable(OpsGraphError):
+    """Nothing delivers events where this subgraph runs (e.g. served alone, without a hub)."""
+
+    code = "SUBSCRIPTIONS_UNAVAILABLE"
+
+
 class SlowConsumer(OpsGraphError):
     """Events arrived faster than this subscription was processing them; resume with `after`."""
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 import strawberry
 
-from resolvers.errors import BadUserInput, OpsGraphError
+from resolvers.errors import BadUserInput, SubscriptionsUnavailable
 from resolvers.permissions import check
 
 T = TypeVar("T")
@@ -40,10 +40,6 @@ class EventFeed(Protocol):
 
         Raises ResyncRequired when `after` is older than the retention window."""
         ...
-
-
-class SubscriptionsUnavailable(OpsGraphError):
-    code = "SUBSCRIPTIONS_UNAVAILABLE"
 
 
 def resume_position(after: str | None) -> int | None:

@@ -177,7 +177,7 @@ class EventHub:
         """The tenant's events with `after < seq <= through`, read from the outbox."""
         async with self.sessions() as session:
             oldest, latest = await sequence_bounds(session)
-        if after > max(latest, through):
+        if after > latest:  # `through` (the hub's position) never passes the outbox's latest
             raise BadUserInput(f"No event has the id {after}", argument="after")
         if after < oldest - 1:
             raise ResyncRequired(

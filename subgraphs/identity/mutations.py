@@ -37,6 +37,11 @@ MembershipChange = Callable[
 ]
 
 
+def role_fields(row: Any) -> dict[str, Any]:
+    """What the audit trail records of a role."""
+    return {"name": row.name, "description": row.description, "permissions": row.permissions}
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
@@ -103,9 +108,7 @@ class Mutation:
         async with audited(info) as (session, audit):
             row = await service.create_role(session, ctx.tenant_id, new, ctx.principal.permissions)
             audit.entity("Role", row.id)
-            audit.created(
-                {"name": row.name, "description": row.description, "permissions": row.permissions}
-            )
+            audit.created(role_fields(row))
         ctx.roles_changed(ctx.tenant_id)
         return Role.from_row(row)
 
@@ -142,13 +145,7 @@ class Mutation:
         async with audited(info) as (session, audit):
             row = await service.delete_role(session, ctx.tenant_id, parse_id(id))
             audit.entity("Role", row.id)
-            audit.changed(
-                {
-                    "name": [row.name, None],
-                    "description": [row.description, None],
-                    "permissions": [row.permissions, None],
-                }
-            )
+            audit.deleted(role_fields(row))
         ctx.roles_changed(ctx.tenant_id)
         return Role.from_row(row)
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import identity as tables
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
+from resolvers.locking import locked_row
 from resolvers.principal import BUILTIN_ROLES, PERMISSIONS
 
 NAME_MAX = 200
@@ -195,17 +196,6 @@ async def create_role(
     return await insert_unique(session, row, f"A role named {row.name} already exists", "name")
 
 
-async def _existing_role(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
-    row = await session.scalar(
-        select(tables.Role)
-        .where(tables.Role.tenant_id == tenant_id, tables.Role.id == id)
-        .with_for_update()
-    )
-    if row is None:
-        raise NotFound(f"No role with id {id}", id=str(id))
-    return row
-
-
 async def update_role(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -216,7 +206,7 @@ async def update_role(
     grantor: frozenset[str],
 ) -> tuple[Any, Changes]:
     """Change a role's description and/or permissions (None leaves one alone)."""
-    row = await _existing_role(session, tenant_id, id)
+    row = await locked_row(session, tables.Role, tenant_id, id, "role")
     changes: Changes = {}
     if description is not None and description.strip() != row.description:
         changes["description"] = [row.description, description.strip()]
@@ -234,6 +224,6 @@ async def update_role(
 
 async def delete_role(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
     """Delete a role; tokens and users naming it keep the name, which then grants nothing."""
-    row = await _existing_role(session, tenant_id, id)
+    row = await locked_row(session, tables.Role, tenant_id, id, "role")
     await session.execute(delete(tables.Role).where(tables.Role.id == row.id))
     return row

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import incidents as tables
-from resolvers.errors import BadUserInput, Conflict, NotFound
+from resolvers.errors import BadUserInput, Conflict
+from resolvers.locking import locked_row
 from subgraphs.incidents import rules
 from subgraphs.incidents.enums import (
     ChangeKind,
@@ -114,14 +115,7 @@ async def next_number(session: AsyncSession, tenant_id: uuid.UUID) -> int:
 
 
 async def get_for_update(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
-    row = await session.scalar(
-        select(tables.Incident)
-        .where(tables.Incident.tenant_id == tenant_id, tables.Incident.id == id)
-        .with_for_update()
-    )
-    if row is None:
-        raise NotFound(f"No incident with id {id}", id=str(id))
-    return row
+    return await locked_row(session, tables.Incident, tenant_id, id, "incident")
 
 
 def _record(

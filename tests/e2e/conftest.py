@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from db.engine import create_engine, session_factory
+from opsgraph.auth.issuer import DevIssuer
 from opsgraph.seed import seed_demo
 from tests.conftest import fresh_database
 from tests.support import free_port
@@ -68,6 +69,12 @@ def stop_server(server: Server) -> None:
         server.process.wait(15)
     except subprocess.TimeoutExpired:
         server.process.kill()
+
+
+def issuer_of(server: Server, env: dict[str, str]) -> DevIssuer:
+    """The development issuer as `server` names itself (the key is shared by every process
+    of the run: one data directory)."""
+    return DevIssuer(Path(env["OPSGRAPH_DATA_DIR"]), server.url, "opsgraph")
 
 
 @contextlib.contextmanager

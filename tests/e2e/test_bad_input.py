@@ -16,17 +16,11 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
 from opsgraph.auth.issuer import DevIssuer
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, issuer_of
 from tests.e2e.ws import ws_client
 
 COUNTS = "{ incidents { totalCount } users { totalCount } teams { totalCount } }"
 CREATE_OVER_WS = 'mutation { createIncident(input: {title: "Smuggled"}) { id } }'
-
-
-def issuer(server: Server, env: dict[str, str]) -> DevIssuer:
-    from pathlib import Path
-
-    return DevIssuer(Path(env["OPSGRAPH_DATA_DIR"]), server.url, "opsgraph")
 
 
 def b64(data: Any) -> str:
@@ -188,7 +182,7 @@ def test_bad_request(server: Server, case: str) -> None:
 @pytest.mark.parametrize("case", list(TOKENS))
 def test_bad_token(server: Server, server_env: dict[str, str], case: str) -> None:
     before = counts(server)
-    token = TOKENS[case](issuer(server, server_env))
+    token = TOKENS[case](issuer_of(server, server_env))
     response = httpx.post(
         server.graphql,
         headers={"authorization": f"Bearer {token}"},

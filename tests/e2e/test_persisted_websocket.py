@@ -12,8 +12,7 @@ import orjson
 import pytest
 
 from opsgraph.auth.issuer import DevIssuer
-from tests.e2e.conftest import Server, seed_tenant
-from tests.e2e.test_subscriptions import issuer_of
+from tests.e2e.conftest import Server, issuer_of, seed_tenant
 from tests.e2e.ws import Client, graphql, ws_client
 
 WATCH = "subscription Watch { newIncident { title } }"

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from opsgraph.auth.issuer import DevIssuer
-from tests.e2e.conftest import Server, seed_tenant, start_server, stop_server
+from tests.e2e.conftest import Server, issuer_of, seed_tenant, start_server, stop_server
 from tests.e2e.ws import graphql, token, ws_client
 from tests.support import free_port
 
@@ -35,11 +34,6 @@ FIRST_USER_AND_TEAM = """{
   users(pagination: {first: 1}) { edges { node { id name } } }
   teams(pagination: {first: 1}) { edges { node { id name } } }
 }"""
-
-
-def issuer_of(server: Server, env: dict[str, str]) -> DevIssuer:
-    """The development issuer as `server` names itself (same key for every process)."""
-    return DevIssuer(Path(env["OPSGRAPH_DATA_DIR"]), server.url, "opsgraph")
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from opsgraph.auth.issuer import DevIssuer
-from tests.e2e.conftest import Server, server_pair, start_server, stop_server
-from tests.e2e.test_subscriptions import create, issuer_of
+from tests.e2e.conftest import Server, issuer_of, server_pair, start_server, stop_server
+from tests.e2e.test_subscriptions import create
 from tests.e2e.ws import graphql, token, ws_client
 from tests.support import RedisServer, free_port
 
