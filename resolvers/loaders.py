@@ -105,6 +105,17 @@ async def load_by_id(
     return await context.loaders.get(loader).load(key) if key is not None else None
 
 
+async def load_by_ids(
+    context: Context, loader: type[RowByKeyLoader[Any]], raw_ids: Sequence[object]
+) -> list[Any | None]:
+    """The rows with client-supplied ids, positionally (None where none matches), in one
+    batch."""
+    keys = [try_parse_id(raw_id) for raw_id in raw_ids]
+    valid = [key for key in keys if key is not None]
+    rows = iter(await context.loaders.get(loader).load_many(valid) if valid else ())
+    return [next(rows) if key is not None else None for key in keys]
+
+
 def one_per_key(rows: Iterable[V], keys: Sequence[K], key: Callable[[V], K]) -> list[V | None]:
     """Rows in the order of `keys` (missing → None): DataLoader and `_entities` are positional."""
     by_key = {key(row): row for row in rows}

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.federation.schema import FederationAny
 
 from resolvers.compiled import CompiledQueries
-from resolvers.errors import ErrorCodes
+from resolvers.errors import BadUserInput, ErrorCodes
 from resolvers.text import RejectNulCharacters
 
 
@@ -23,6 +24,39 @@ class SubgraphSchema(strawberry.federation.Schema):
 
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
         return None
+
+    async def entities_resolver(  # type: ignore[override]
+        self, info: strawberry.Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """`_entities`, one call per entity type: a type with `resolve_references` gets all
+        its representations at once (see resolvers/references.py); any other type is
+        resolved one representation at a time, as Strawberry does. Answers are positional;
+        a failure stands at the positions it concerns."""
+        positions: dict[str, list[int]] = {}
+        for index, representation in enumerate(representations):
+            positions.setdefault(representation.get("__typename"), []).append(index)  # type: ignore[attr-defined]
+        results: list[Any] = [None] * len(representations)
+        for type_name, indexes in positions.items():
+            chosen = [representations[index] for index in indexes]
+            answers = await self._references(info, type_name, chosen)
+            for index, answer in zip(indexes, answers, strict=True):
+                results[index] = answer
+        return results
+
+    async def _references(
+        self, info: strawberry.Info, type_name: str, representations: list[Any]
+    ) -> Sequence[Any]:
+        found = self.schema_converter.type_map.get(type_name)
+        if found is None:
+            unknown = BadUserInput(f"Unknown entity type {type_name!r}", argument="representations")
+            return [unknown] * len(representations)
+        batch = getattr(getattr(found.definition, "origin", None), "resolve_references", None)
+        if batch is None:
+            return super().entities_resolver(info, representations)
+        try:
+            return list(await batch(info, representations))
+        except Exception as error:  # each position reports it
+            return [error] * len(representations)
 
     @functools.cached_property
     def compiled(self) -> CompiledQueries:

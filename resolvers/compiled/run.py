@@ -141,9 +141,12 @@ class PlanRun:
         """Call a field's own resolver; its awaitable completes in a coroutine."""
         assert field.definition is not None and field.definition.resolve is not None
         try:
-            result = field.definition.resolve(
-                source, self._info(field, path), **self._arguments_of(field)
-            )
+            if field.direct is not None:
+                result = field.direct(source, self._info(field, path), self._arguments_of(field))
+            else:
+                result = field.definition.resolve(
+                    source, self._info(field, path), **self._arguments_of(field)
+                )
         except Exception as error:
             return self.field_error(field, error, path)
         if is_awaitable(result):
@@ -293,15 +296,19 @@ class PlanRun:
         self.errors.append(with_code(located, self.context))
 
     def _arguments_of(self, field: FieldPlan) -> dict[str, Any]:
-        """A field's coerced arguments: the same for every object in one execution."""
+        """A field's coerced arguments: the same for every object in one execution (named
+        as the resolver's parameters for a direct call)."""
         arguments = self._arguments.get(id(field))
         if arguments is None:
             assert field.definition is not None
-            arguments = self._arguments[id(field)] = (
+            arguments = (
                 get_argument_values(field.definition, field.nodes[0], self.variables)
                 if field.definition.args
                 else {}
             )
+            if field.direct is not None:
+                arguments = field.direct.arguments(arguments)
+            self._arguments[id(field)] = arguments
         return arguments
 
     def _info(self, field: FieldPlan, path: Chain) -> GraphQLResolveInfo:

@@ -8,9 +8,8 @@ from typing import Any
 import strawberry
 
 from resolvers.ids import try_parse_id
-from resolvers.loaders import load_by_id
-from resolvers.permissions import check
 from resolvers.privacy import PII_PERMISSION, mask_email, mask_phone
+from resolvers.references import ReferencedById
 from subgraphs.identity.loaders import (
     MembersByTeamIdLoader,
     TeamByIdLoader,
@@ -23,7 +22,10 @@ MANAGE = "identity:manage"
 
 
 @strawberry.federation.type(keys=["id"], description="A person who reports or works on tickets.")
-class User:
+class User(ReferencedById):
+    reference_permission = VIEW
+    reference_loader = UserByIdLoader
+
     id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
     name: str = strawberry.field(description="Display name.")
     email_address: strawberry.Private[str]
@@ -66,17 +68,14 @@ class User:
         rows = await info.context.loaders.get(TeamsByUserIdLoader).load(try_parse_id(self.id))
         return [Team.from_row(r) for r in rows]
 
-    @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> User | None:
-        check(info.context.principal, VIEW)
-        row = await load_by_id(info.context, UserByIdLoader, id)
-        return cls.from_row(row) if row else None
-
 
 @strawberry.federation.type(
     keys=["id"], description="An assignment group: the people a ticket can be routed to."
 )
-class Team:
+class Team(ReferencedById):
+    reference_permission = VIEW
+    reference_loader = TeamByIdLoader
+
     id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
     name: str = strawberry.field(description="Name, unique within the tenant.")
     description: str = strawberry.field(description="What the team does.")
@@ -99,9 +98,3 @@ class Team:
     async def members(self, info: strawberry.Info) -> list[User]:
         rows = await info.context.loaders.get(MembersByTeamIdLoader).load(try_parse_id(self.id))
         return [User.from_row(r) for r in rows]
-
-    @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Team | None:
-        check(info.context.principal, VIEW)
-        row = await load_by_id(info.context, TeamByIdLoader, id)
-        return cls.from_row(row) if row else None

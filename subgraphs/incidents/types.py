@@ -9,8 +9,7 @@ import strawberry
 
 from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
-from resolvers.loaders import load_by_id
-from resolvers.permissions import check
+from resolvers.references import ReferencedById
 from subgraphs.incidents import enums, permissions, rules
 from subgraphs.incidents.loaders import (
     ChangesByIncidentIdLoader,
@@ -75,7 +74,10 @@ def _text(value: Any) -> str | None:
 @strawberry.federation.type(
     keys=["id"], description="An unplanned interruption or degradation of a service."
 )
-class Incident:
+class Incident(ReferencedById):
+    reference_permission = permissions.VIEW
+    reference_loader = IncidentByIdLoader
+
     id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
     number: str = strawberry.field(description="Human number within the tenant, e.g. INC-1042.")
     title: str = strawberry.field(description="One-line summary.")
@@ -153,9 +155,3 @@ class Incident:
     async def history(self, info: strawberry.Info) -> list[IncidentChange]:
         rows = await info.context.loaders.get(ChangesByIncidentIdLoader).load(try_parse_id(self.id))
         return [IncidentChange.from_row(r) for r in rows]
-
-    @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Incident | None:
-        check(info.context.principal, permissions.VIEW)
-        row = await load_by_id(info.context, IncidentByIdLoader, id)
-        return cls.from_row(row) if row else None

@@ -7,13 +7,18 @@ from __future__ import annotations
 import asyncio
 import copy
 import enum
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import strawberry
+from graphql import parse
 
+from resolvers.compiled.plan import compile_query
 from resolvers.errors import Forbidden
+from resolvers.permissions import requires
+from resolvers.principal import Principal
 from resolvers.schema import subgraph_schema
 
 
@@ -43,6 +48,14 @@ class Item:
     @strawberry.field
     def shout(self, suffix: str = "!") -> str:
         return self.name.upper() + suffix
+
+    @strawberry.field
+    def tinted(self, color: Color = Color.RED) -> str:
+        return f"{self.name} in {color.value}"
+
+    @strawberry.field(extensions=requires("item:audit"))
+    def audited(self) -> str:
+        return "seen"
 
     @strawberry.field
     async def broken(self) -> str | None:
@@ -100,12 +113,15 @@ schema = subgraph_schema(query=Query, mutation=Mutation, types=[Item])
 class Context:
     request_id: str = "req-1"
     debug: bool = False
+    principal: Principal = field(
+        default_factory=lambda: Principal.with_roles(uuid.uuid4(), frozenset({"viewer"}))
+    )
 
 
 COVERED = {
     "plain fields, aliases, fragments, __typename": (
         """query($n: Int!) { items(first: $n) { __typename id name label color
-             ...F alias: name } } fragment F on Item { shout(suffix: "?") }""",
+             ...F alias: name tinted(color: GREEN) } } fragment F on Item { shout(suffix: "?") }""",
         {"n": 3},
     ),
     "async resolvers with arguments, nested": (
@@ -117,6 +133,7 @@ COVERED = {
         None,
     ),
     "an OpsGraph error keeps its code": ("{ item(id: 7) { secret name } }", None),
+    "a field extension still runs (the permission check)": ("{ item(id: 7) { audited } }", None),
     "null in a non-null field nulls the nullable parent": (
         "{ item(id: 7) { name required } }",
         None,
@@ -189,3 +206,21 @@ async def test_masked_errors_name_the_request() -> None:
 async def test_leaves_the_rest_to_the_normal_executor(case: str) -> None:
     query, variables = NOT_COVERED[case]
     assert await schema.compiled.execute(query, variables, None, Context()) is None
+
+
+def test_resolvers_are_called_directly_unless_strawberry_must_convert_or_extend() -> None:
+    """Strawberry's per-call wrapper is skipped only where it would do nothing: no field
+    extensions, no argument needing conversion (enums, inputs)."""
+    query = "{ item(id: 1) { shout where children { id } tinted audited } }"
+    plan = compile_query(schema._schema, parse(query), None)
+    assert plan is not None
+    (item,) = plan.root.fields
+    assert item.type is not None
+    direct = {field.key: field.direct is not None for field in item.type.fields}
+    assert direct == {
+        "shout": True,
+        "where": True,
+        "children": True,
+        "tinted": False,
+        "audited": False,
+    }

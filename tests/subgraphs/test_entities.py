@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+from resolvers.context import Context
+from resolvers.principal import Principal
 from tests.support import Subgraph
 
 IDENTITY_ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
@@ -58,3 +63,34 @@ async def test_incident_entities(incidents: Subgraph) -> None:
         ],
     )
     assert data["_entities"] == [{"id": incident_id, "number": "INC-1", "title": "Down"}, None]
+
+
+async def test_entities_failures_stand_at_their_positions(
+    identity: Subgraph, sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    """A type the subgraph does not know fails at its own positions; the others resolve.
+    A caller without identity:view gets FORBIDDEN at each position of the refused type."""
+    ada = await identity.ok('mutation { createUser(input: {name: "Ada", email: "a@x.io"}) { id } }')
+    ada_id = ada["createUser"]["id"]
+    representations = [
+        {"__typename": "User", "id": ada_id},
+        {"__typename": "Spaceship", "id": MISSING},
+        {"__typename": "User", "id": ada_id},
+    ]
+    result = await identity.run(IDENTITY_ENTITIES, r=representations)
+    assert result["data"]["_entities"] == [
+        {"id": ada_id, "name": "Ada"},
+        None,
+        {"id": ada_id, "name": "Ada"},
+    ]
+    assert [error["path"] for error in result["errors"]] == [["_entities", 1]]
+    assert "Spaceship" in result["errors"][0]["message"]
+
+    stranger = Context.open(sessions, principal=Principal.with_roles(tenant_id, frozenset()))
+    refused = await identity.run(IDENTITY_ENTITIES, stranger, r=representations[::2])
+    await stranger.close()
+    assert refused["data"]["_entities"] == [None, None]
+    assert [(e["path"], e["extensions"]["code"]) for e in refused["errors"]] == [
+        (["_entities", 0], "UNAUTHENTICATED"),
+        (["_entities", 1], "UNAUTHENTICATED"),
+    ]
