@@ -88,7 +88,8 @@ class Context:
         """Release the database connection and forget what the loaders cached: the next
         event of a subscription must read what is current."""
         await self.db.close()
-        self.loaders = LoaderRegistry(self)
+        self.loaders.clear()
 
     async def close(self) -> None:
         await self.db.close()
+        self.loaders.clear()

@@ -8,12 +8,13 @@ another."""
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, any_, bindparam, select
+from sqlalchemy import ColumnElement, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from resolvers.ids import try_parse_id
@@ -41,20 +42,43 @@ class BatchLoader(DataLoader, Generic[K, V]):  # type: ignore[type-arg]
 
 
 class LoaderRegistry:
-    """One loader instance per loader class, created on first use."""
+    """One loader instance per loader class, created on first use.
+
+    Loaders refer to their context, which refers to this registry: ``clear()`` at the end of
+    a request breaks that cycle, so everything the loaders cached (rows, futures) is freed
+    at once by reference counting instead of waiting for the cyclic garbage collector (the
+    registry itself refers to its context only weakly)."""
 
     def __init__(self, context: Context) -> None:
-        self._context = context
+        self._context = weakref.ref(context)
         self._loaders: dict[type[Any], Any] = {}
 
     def get(self, loader_class: type[L]) -> L:
         loader = self._loaders.get(loader_class)
         if loader is None:
-            loader = self._loaders[loader_class] = loader_class(self._context)
+            context = self._context()
+            assert context is not None, "a loader asked for after its request ended"
+            loader = self._loaders[loader_class] = loader_class(context)
         return loader  # type: ignore[no-any-return]
 
+    def clear(self) -> None:
+        """Forget every loader and what it cached; the next ``get`` starts afresh."""
+        self._loaders.clear()
 
-class RowByKeyLoader(BatchLoader[K, Any]):
+
+class BatchStatement:
+    """A loader's SELECT, built once per loader class, run with ``batch_parameters``.
+
+    Built per batch, a statement would cost its construction and leave cyclic garbage (a
+    bound parameter and its comparator refer to each other) holding the batch's keys."""
+
+    statement: ClassVar[Select[Any]]
+
+    def batch_parameters(self: Any, keys: Sequence[Any]) -> dict[str, Any]:
+        return {TENANT: self.context.tenant_id, KEYS: list(keys)}
+
+
+class RowByKeyLoader(BatchStatement, BatchLoader[K, Any]):
     """Rows of `table` whose unique `key` column matches, within the request's tenant.
 
     Reads select the Core table, not the mapped class: plain rows cost a fraction of ORM
@@ -63,38 +87,50 @@ class RowByKeyLoader(BatchLoader[K, Any]):
     table: ClassVar[Any]
     key: ClassVar[str] = "id"
 
-    async def load_batch(self, keys: Sequence[K]) -> list[Any]:
-        column = getattr(self.table, self.key)
-        rows = await self.context.db.rows(
-            select(self.table.__table__).where(
-                self.table.tenant_id == self.context.tenant_id, in_keys(column, keys)
-            )
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.statement = select(cls.table.__table__).where(
+            within_tenant(cls.table.tenant_id), in_keys(getattr(cls.table, cls.key))
         )
+
+    async def load_batch(self, keys: Sequence[K]) -> list[Any]:
+        rows = await self.context.db.rows(self.statement, self.batch_parameters(keys))
         return one_per_key(rows, keys, lambda row: getattr(row, self.key))
 
 
-class RowsByKeyLoader(BatchLoader[K, list[Any]]):
+class RowsByKeyLoader(BatchStatement, BatchLoader[K, list[Any]]):
     """All rows of `table` per value of its `key` column (a one-to-many read), in `order`."""
 
     table: ClassVar[Any]
     key: ClassVar[str]
     order: ClassVar[tuple[str, ...]] = ("created_at", "id")
 
-    async def load_batch(self, keys: Sequence[K]) -> list[list[Any]]:
-        column = getattr(self.table, self.key)
-        rows = await self.context.db.rows(
-            select(self.table.__table__)
-            .where(self.table.tenant_id == self.context.tenant_id, in_keys(column, keys))
-            .order_by(*(getattr(self.table, name) for name in self.order))
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.statement = (
+            select(cls.table.__table__)
+            .where(within_tenant(cls.table.tenant_id), in_keys(getattr(cls.table, cls.key)))
+            .order_by(*(getattr(cls.table, name) for name in cls.order))
         )
+
+    async def load_batch(self, keys: Sequence[K]) -> list[list[Any]]:
+        rows = await self.context.db.rows(self.statement, self.batch_parameters(keys))
         return many_per_key(rows, keys, lambda row: getattr(row, self.key))
 
 
-def in_keys(column: Any, keys: Sequence[Any]) -> ColumnElement[bool]:
-    """``column = ANY($1)`` with the keys as one array parameter: the same SQL text for any
-    number of keys, so SQLAlchemy's compiled cache and asyncpg's prepared statements are
+# The bound parameters of every batch statement: the request's tenant and the batch's keys.
+TENANT, KEYS = "tenant", "keys"
+
+
+def within_tenant(column: Any) -> ColumnElement[bool]:
+    return column == bindparam(TENANT)  # type: ignore[no-any-return]
+
+
+def in_keys(column: Any) -> ColumnElement[bool]:
+    """``column = ANY(:keys)`` with the keys as one array parameter: the same SQL text for
+    any number of keys, so SQLAlchemy's compiled cache and asyncpg's prepared statements are
     reused (``IN (...)`` renders a different statement for every batch size)."""
-    return column == any_(bindparam(None, list(keys), type_=ARRAY(column.type)))
+    return column == any_(bindparam(KEYS, type_=ARRAY(column.type)))
 
 
 async def load_by_id(

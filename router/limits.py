@@ -170,12 +170,29 @@ def estimate_cost(
     variables: Mapping[str, Any],
 ) -> int:
     """1 per field, times the sizes of the lists above it (after validation)."""
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
     root = schema.get_root_type(operation.operation)
+    assert isinstance(root, GraphQLObjectType)
+    return _CostEstimate(schema, document, variables).cost(
+        root, operation.selection_set, frozenset()
+    )
 
-    def cost(parent: Any, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
+
+class _CostEstimate:
+    """A class, not a closure: a recursive closure refers to itself through its cell, cyclic
+    garbage left behind by every request."""
+
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]
+    ) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def cost(
+        self, parent: Any, selection_set: SelectionSetNode | None, seen: frozenset[str]
+    ) -> int:
         total = 0
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
@@ -186,26 +203,23 @@ def estimate_cost(
                 field_type = (
                     field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
                 )
-                size = _size(selection, variables, isinstance(field_type, GraphQLList))
-                inner = cost(get_named_type(field.type), selection.selection_set, seen)
+                size = _size(selection, self.variables, isinstance(field_type, GraphQLList))
+                inner = self.cost(get_named_type(field.type), selection.selection_set, seen)
                 total += 1 + size * inner
             elif isinstance(selection, InlineFragmentNode):
                 target = (
-                    schema.get_type(selection.type_condition.name.value)
+                    self.schema.get_type(selection.type_condition.name.value)
                     if selection.type_condition
                     else parent
                 )
-                total += cost(target, selection.selection_set, seen)
+                total += self.cost(target, selection.selection_set, seen)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
-                if name in fragments and name not in seen:
-                    definition = fragments[name]
-                    target = schema.get_type(definition.type_condition.name.value)
-                    total += cost(target, definition.selection_set, seen | {name})
+                if name in self.fragments and name not in seen:
+                    definition = self.fragments[name]
+                    target = self.schema.get_type(definition.type_condition.name.value)
+                    total += self.cost(target, definition.selection_set, seen | {name})
         return total
-
-    assert isinstance(root, GraphQLObjectType)
-    return cost(root, operation.selection_set, frozenset())
 
 
 def check_cost(
