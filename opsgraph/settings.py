@@ -37,7 +37,7 @@ class Settings:
     db_max_overflow: int = 5
     db_statement_timeout_ms: int = 10_000
     db_prepared_statements: bool = True
-    gc_threshold: int = 0
+    gc_threshold: int = 10_000
     default_tenant: str = "demo"
     log_level: str = "info"
     oidc_issuer: str | None = None
@@ -190,7 +190,7 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         db_max_overflow=integer("OPSGRAPH_DB_MAX_OVERFLOW", 5, 0, 200),
         db_statement_timeout_ms=integer("OPSGRAPH_DB_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),
         db_prepared_statements=boolean("OPSGRAPH_DB_PREPARED_STATEMENTS", True),
-        gc_threshold=integer("OPSGRAPH_GC_THRESHOLD", 0, 0, 10_000_000),
+        gc_threshold=integer("OPSGRAPH_GC_THRESHOLD", 10_000, 0, 10_000_000),
         default_tenant=text("OPSGRAPH_DEFAULT_TENANT") or "demo",
         log_level=log_level,
         oidc_issuer=url("OPSGRAPH_OIDC_ISSUER", ("http", "https")),

@@ -37,6 +37,17 @@ class BatchLoader(DataLoader, Generic[K, V]):  # type: ignore[type-arg]
     async def batch_load_fn(self, keys: list[K]) -> list[V]:
         return await self.load_batch(keys)
 
+    async def read_many(self, keys: Sequence[K]) -> list[V]:
+        """The values of many keys one caller needs together (``_entities``): what is not
+        cached yet is read at once in one ``load_batch`` and cached, without the pending
+        future, callback and event-loop turn per key that ``load_many`` costs."""
+        cache_key = self.get_cache_key
+        missing = [key for key in dict.fromkeys(keys) if cache_key(key) not in self._cache]
+        if missing:
+            for key, value in zip(missing, await self.load_batch(missing), strict=True):
+                self.prime(key, value)
+        return [await self._cache[cache_key(key)] for key in keys]
+
     async def load_batch(self, keys: Sequence[K]) -> list[V]:
         raise NotImplementedError
 
@@ -148,7 +159,7 @@ async def load_by_ids(
     batch."""
     keys = [try_parse_id(raw_id) for raw_id in raw_ids]
     valid = [key for key in keys if key is not None]
-    rows = iter(await context.loaders.get(loader).load_many(valid) if valid else ())
+    rows = iter(await context.loaders.get(loader).read_many(valid) if valid else ())
     return [next(rows) if key is not None else None for key in keys]
 
 

@@ -94,3 +94,30 @@ async def test_entities_failures_stand_at_their_positions(
         (["_entities", 0], "UNAUTHENTICATED"),
         (["_entities", 1], "UNAUTHENTICATED"),
     ]
+
+
+async def test_entities_share_the_requests_loader_cache(
+    identity: Subgraph, new_context: Any, statements: Any
+) -> None:
+    """A user read earlier in the request is not read again by `_entities`; a key repeated
+    in the representations is read once."""
+    ada = await identity.ok('mutation { createUser(input: {name: "Ada", email: "a@x.io"}) { id } }')
+    bob = await identity.ok('mutation { createUser(input: {name: "Bob", email: "b@x.io"}) { id } }')
+    ada_id, bob_id = ada["createUser"]["id"], bob["createUser"]["id"]
+    context = new_context()
+    statements.reset()
+    await identity.ok("query($id: ID!) { user(id: $id) { name } }", context, id=ada_id)
+    assert statements.count == 2  # the tenant's set_config, the user
+    data = await identity.ok(
+        IDENTITY_ENTITIES,
+        context,
+        r=[
+            {"__typename": "User", "id": bob_id},
+            {"__typename": "User", "id": ada_id},
+            {"__typename": "User", "id": bob_id},
+        ],
+    )
+    names = [entity["name"] for entity in data["_entities"]]
+    assert names == ["Bob", "Ada", "Bob"]
+    assert statements.count == 3, statements.statements  # Bob only
+    assert "ANY" in statements.statements[-1]
