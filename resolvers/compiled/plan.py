@@ -49,6 +49,8 @@ from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 
+from resolvers.batching import BATCH, BatchResolver
+
 # Strawberry marks the resolver of a field without resolver or extensions like this, and
 # keeps its field definition in the GraphQL field's extensions under this key.
 _BASIC_RESOLVER_MARK = "_is_default"
@@ -73,6 +75,9 @@ class TypePlan:
     serialize: Callable[[Any], Any] | None = None
     fields: tuple[FieldPlan, ...] = ()  # OBJECT: its selected fields, in response order
     possible: dict[str, TypePlan] = field(default_factory=dict)  # ABSTRACT: per object type
+    # OBJECT: the batched fields reached from this object through plain attribute fields
+    # (no list, no resolver between): each as that chain of fields and the batched field.
+    batches: tuple[tuple[tuple[FieldPlan, ...], FieldPlan], ...] = ()
 
 
 @dataclass(slots=True, eq=False)
@@ -92,6 +97,8 @@ class FieldPlan:
     leaf: Callable[[Any], Any] | None = None
     # A resolver the runner may call itself, without Strawberry's per-call wrapper.
     direct: DirectCall | None = None
+    # Its resolver for many objects at once (resolvers/batching.py), when declared.
+    batch: BatchResolver | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,11 +183,8 @@ class _Compiler:
         grouped: dict[str, list[FieldNode]] = {}
         for selection_set in selection_sets:
             self._collect(object_type, selection_set, grouped)
-        return TypePlan(
-            Kind.OBJECT,
-            name=object_type.name,
-            fields=tuple(self._field(object_type, key, nodes) for key, nodes in grouped.items()),
-        )
+        fields = tuple(self._field(object_type, key, nodes) for key, nodes in grouped.items())
+        return TypePlan(Kind.OBJECT, name=object_type.name, fields=fields, batches=_batches(fields))
 
     def _collect(
         self,
@@ -226,6 +230,7 @@ class _Compiler:
         completion = self.type(definition.type, sub_selections)
         getter = _attribute_getter(definition)
         leaf = completion.inner if completion.kind is Kind.NON_NULL else completion
+        direct = self._direct_call(definition) if getter is None else None
         return FieldPlan(
             key,
             name,
@@ -236,7 +241,8 @@ class _Compiler:
             getter,
             non_null=completion.kind is Kind.NON_NULL,
             leaf=leaf.serialize if getter is not None and leaf is not None else None,
-            direct=self._direct_call(definition) if getter is None else None,
+            direct=direct,
+            batch=direct.field.metadata.get(BATCH) if direct is not None else None,
         )
 
     def _direct_call(self, definition: GraphQLField) -> DirectCall | None:
@@ -288,6 +294,20 @@ class _Compiler:
                 for possible in self.schema.get_possible_types(output)  # type: ignore[arg-type]
             },
         )
+
+
+def _batches(fields: tuple[FieldPlan, ...]) -> tuple[tuple[tuple[FieldPlan, ...], FieldPlan], ...]:
+    found: list[tuple[tuple[FieldPlan, ...], FieldPlan]] = []
+    for field_plan in fields:
+        if field_plan.batch is not None:
+            found.append(((), field_plan))
+            continue
+        completion = field_plan.type
+        if completion is not None and completion.kind is Kind.NON_NULL:
+            completion = completion.inner
+        if field_plan.getter is not None and completion is not None:
+            found.extend(((field_plan, *chain), batched) for chain, batched in completion.batches)
+    return tuple(found)
 
 
 def _direct_info_class(schema: GraphQLSchema) -> type[strawberry.Info] | None:

@@ -44,6 +44,22 @@ def _as_list(chain: Chain) -> list[str | int]:
     return keys[::-1]
 
 
+def _follow(source: Any, chain: tuple[FieldPlan, ...]) -> Any:
+    """The object reached from ``source`` through plain attribute fields (None if any link
+    is missing, fails or is not a plain object)."""
+    for link in chain:
+        if source is None or isinstance(source, Exception) or hasattr(source, "__await__"):
+            return None
+        assert link.getter is not None
+        try:
+            source = link.getter(source)
+        except Exception:  # its own completion reports it
+            return None
+    if isinstance(source, Exception) or hasattr(source, "__await__"):
+        return None
+    return source
+
+
 class _Null(Exception):
     """A null reached a non-null position: the nearest nullable parent becomes null."""
 
@@ -87,6 +103,9 @@ class PlanRun:
         self.context = context
         self.errors: list[GraphQLError] = []
         self._arguments: dict[int, dict[str, Any]] = {}
+        # Per batched field: per object (by id, the object kept to rule out a reused id)
+        # the value its batch resolved, taken by the object's completion.
+        self._prefetched: dict[int, dict[int, tuple[Any, Any]]] = {}
 
     async def data(self) -> dict[str, Any] | None:
         """The operation's ``data`` (None when a non-null root field failed)."""
@@ -122,6 +141,8 @@ class PlanRun:
                     raise
                 except Exception as error:
                     value = self.field_error(field, error, field_path)
+            elif field.batch is not None and (found := self._batched(field, source)):
+                value = self._complete_or_error(field, found[0], field_path)
             else:
                 value = self.resolve(field, source, field_path)
             out[key] = value
@@ -223,6 +244,49 @@ class PlanRun:
                 f"'{field.parent_type.name}.{field.name}'."
             )
         inner = plan.inner
+        item = inner.inner if inner.kind is Kind.NON_NULL else inner
+        if item is not None and item.batches:
+            return self._list_batched(field, plan, list(value), path, item)
+        return self._items(field, inner, value, path)
+
+    async def _list_batched(
+        self, field: FieldPlan, plan: TypePlan, items: list[Any], path: Chain, item: TypePlan
+    ) -> Any:
+        """A list whose objects reach batched fields: each batched field is resolved once for
+        all of them (resolvers/batching.py), then the list completes as any other."""
+        for chain, batched in item.batches:
+            sources = [
+                source for element in items if (source := _follow(element, chain)) is not None
+            ]
+            if sources:
+                await self._batch(batched, sources, (path, 0, None))
+        assert plan.inner is not None
+        completed = self._items(field, plan.inner, items, path)
+        return await completed if _is_async(completed) else completed
+
+    async def _batch(self, field: FieldPlan, sources: list[Any], path: Chain) -> None:
+        assert field.batch is not None and field.direct is not None
+        arguments = self._arguments_of(field)
+        info = field.direct.info_class(
+            _raw_info=self._info(field, (path, field.key, field.parent_type.name)),
+            _field=field.direct.field,
+        )
+        try:
+            values = list(await field.batch(sources, info, **arguments))
+            if len(values) != len(sources):
+                raise RuntimeError(f"{field.parent_type.name}.{field.name}: batch answer size")
+        except Exception as error:
+            values = [error] * len(sources)
+        found = self._prefetched.setdefault(id(field), {})
+        for source, value in zip(sources, values, strict=True):
+            found[id(source)] = (source, value)
+
+    def _batched(self, field: FieldPlan, source: Any) -> tuple[Any] | None:
+        """The value a batch resolved for ``source``'s field (once), if any."""
+        entry = self._prefetched.get(id(field), {}).pop(id(source), None)
+        return (entry[1],) if entry is not None and entry[0] is source else None
+
+    def _items(self, field: FieldPlan, inner: TypePlan, value: Any, path: Chain) -> Any:
         nullable = inner.kind is not Kind.NON_NULL
         items: list[Any] = []
         waiting = False

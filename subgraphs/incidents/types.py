@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
 
+from resolvers.batching import batched
 from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
 from resolvers.references import ReferencedById
@@ -69,6 +71,27 @@ class IncidentChange:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+async def comments_of(
+    incidents: Sequence[Incident], info: strawberry.Info, last: int | None = None
+) -> list[list[IncidentComment]]:
+    """`Incident.comments` of many incidents at once (resolvers/batching.py)."""
+    _check_last(last)
+    loader = info.context.loaders.get(CommentsByIncidentIdLoader)
+    per_incident = await loader.read_many([try_parse_id(incident.id) for incident in incidents])
+    return [_newest(rows, last) for rows in per_incident]
+
+
+def _check_last(last: int | None) -> None:
+    if last is not None and not 0 <= last <= 100:
+        raise BadUserInput("last must be between 0 and 100", argument="last")
+
+
+def _newest(rows: list[Any], last: int | None) -> list[IncidentComment]:
+    if last is not None:
+        rows = rows[len(rows) - last :] if last else []
+    return [IncidentComment.from_row(row) for row in rows]
 
 
 @strawberry.federation.type(
@@ -134,7 +157,9 @@ class Incident(ReferencedById):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field(description="Comments and work notes, oldest first.")
+    @strawberry.field(
+        description="Comments and work notes, oldest first.", metadata=batched(comments_of)
+    )
     async def comments(
         self,
         info: strawberry.Info,
@@ -142,14 +167,11 @@ class Incident(ReferencedById):
             int | None, strawberry.argument(description="Only the newest N (at most 100).")
         ] = None,
     ) -> list[IncidentComment]:
-        if last is not None and not 0 <= last <= 100:
-            raise BadUserInput("last must be between 0 and 100", argument="last")
+        _check_last(last)
         rows = await info.context.loaders.get(CommentsByIncidentIdLoader).load(
             try_parse_id(self.id)
         )
-        if last is not None:
-            rows = rows[len(rows) - last :] if last else []
-        return [IncidentComment.from_row(r) for r in rows]
+        return _newest(rows, last)
 
     @strawberry.field(description="Every change made to the incident, oldest first.")
     async def history(self, info: strawberry.Info) -> list[IncidentChange]:

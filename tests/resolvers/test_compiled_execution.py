@@ -8,6 +8,7 @@ import asyncio
 import copy
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +16,9 @@ import pytest
 import strawberry
 from graphql import parse
 
+from resolvers.batching import batched
 from resolvers.compiled.plan import compile_query
-from resolvers.errors import Forbidden
+from resolvers.errors import BadUserInput, Forbidden
 from resolvers.permissions import requires
 from resolvers.principal import Principal
 from resolvers.schema import subgraph_schema
@@ -26,6 +28,19 @@ from resolvers.schema import subgraph_schema
 class Color(enum.Enum):
     RED = "red"
     GREEN = "green"
+
+
+# Sizes of the lists the batched field was resolved for, call by call.
+BATCH_CALLS: list[int] = []
+
+
+async def labels_of(
+    items: Sequence[Item], info: strawberry.Info, prefix: str = ""
+) -> list[list[str]]:
+    if prefix == "bad":
+        raise BadUserInput("no bad prefixes", argument="prefix")
+    BATCH_CALLS.append(len(items))
+    return [[f"{prefix}{item.id}-a", f"{prefix}{item.id}-b"] for item in items]
 
 
 @strawberry.federation.type(keys=["id"])
@@ -48,6 +63,10 @@ class Item:
     @strawberry.field
     def shout(self, suffix: str = "!") -> str:
         return self.name.upper() + suffix
+
+    @strawberry.field(metadata=batched(labels_of))
+    async def labels(self, info: strawberry.Info, prefix: str = "") -> list[str]:
+        return (await labels_of([self], info, prefix))[0]
 
     @strawberry.field
     def tinted(self, color: Color = Color.RED) -> str:
@@ -81,10 +100,19 @@ def make(id: str) -> Item:
 
 
 @strawberry.type
+class Box:
+    item: Item | None
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def items(self, first: int) -> list[Item]:
         return [make(str(n)) for n in range(first)]
+
+    @strawberry.field
+    def boxes(self, first: int) -> list[Box]:
+        return [Box(item=make(f"box{n}") if n else None) for n in range(first)]
 
     @strawberry.field
     async def item(self, id: strawberry.ID) -> Item | None:
@@ -130,6 +158,14 @@ COVERED = {
     ),
     "an unexpected error is masked, the field null": (
         "{ item(id: 7) { name broken } }",
+        None,
+    ),
+    "batched fields, on list elements and through plain fields": (
+        '{ items(first: 3) { id labels(prefix: "x") } boxes(first: 3) { item { labels } } }',
+        None,
+    ),
+    "a batch that fails is an error at every object": (
+        '{ items(first: 2) { id labels(prefix: "bad") } item(id: 5) { labels } }',
         None,
     ),
     "an OpsGraph error keeps its code": ("{ item(id: 7) { secret name } }", None),
@@ -224,3 +260,16 @@ def test_resolvers_are_called_directly_unless_strawberry_must_convert_or_extend(
         "tinted": False,
         "audited": False,
     }
+
+
+async def test_a_batched_field_is_resolved_once_per_list() -> None:
+    BATCH_CALLS.clear()
+    query = (
+        "{ items(first: 4) { labels } boxes(first: 3) { item { labels } } item(id: 1) { labels } }"
+    )
+    compiled = await schema.compiled.execute(query, None, None, Context())
+    assert compiled is not None and "errors" not in compiled
+    # items: one call for 4; boxes: one for the 2 boxes holding an item; the single item
+    # goes through the field's own resolver (a batch of one).
+    assert sorted(BATCH_CALLS) == [1, 2, 4]
+    assert compiled["data"]["boxes"][1] == {"item": {"labels": ["box1-a", "box1-b"]}}
