@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -88,7 +88,7 @@ class PlanExecution:
         entities = {entity.type_name: entity for entity in fetch.requires or ()}
         representations: list[dict[str, Any]] = []
         placements: list[list[Placement]] = []
-        index: dict[bytes, int] = {}
+        index: dict[Hashable, int] = {}
         found = (
             (obj, at, flatten.selected[number] if flatten.selected else None)
             for number, path in enumerate(flatten.paths)
@@ -105,7 +105,7 @@ class PlanExecution:
                 **values,
                 **required_values(obj, entity.required),
             }
-            identity = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+            identity = _identity(representation)
             position = index.get(identity)
             if position is None:
                 position = index[identity] = len(representations)
@@ -179,3 +179,12 @@ class PlanExecution:
             # Transports should not raise; if one does, the request still gets an answer.
             logger.exception("Transport for subgraph %s raised", fetch.subgraph)
             return failure("Subgraph request failed")
+
+
+def _identity(representation: dict[str, Any]) -> Hashable:
+    """Equal for equal representations: the values themselves when they are all strings
+    (the common ``{__typename, id}``), else their canonical JSON."""
+    values = tuple(representation.items())
+    if all(type(value) is str for _, value in values):
+        return tuple(sorted(values))
+    return orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)

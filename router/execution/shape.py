@@ -7,6 +7,7 @@ evaluated, and a null in a non-null position nulls the nearest nullable parent.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,28 @@ from router.execution.transport import DOWNSTREAM_ERROR_CODE
 from router.planning.operation import Field, NormalizedOperation, Selection
 
 Path = tuple[str | int, ...]
+
+
+class _Kind(enum.Enum):
+    """How a selected field completes; leaves (most of a response) take a shortcut."""
+
+    TYPENAME = "__typename"
+    LEAF = "a nullable scalar or enum: the subgraph's value as it is"
+    NON_NULL_LEAF = "a non-null scalar or enum: the value, unless it is missing"
+    OTHER = "objects and lists"
+
+
+def _kind_of(field: Field) -> _Kind:
+    if field.name == "__typename":
+        return _Kind.TYPENAME
+    output_type = field.output_type
+    if isinstance(output_type, GraphQLScalarType | GraphQLEnumType):
+        return _Kind.LEAF
+    if isinstance(output_type, GraphQLNonNull) and isinstance(
+        output_type.of_type, GraphQLScalarType | GraphQLEnumType
+    ):
+        return _Kind.NON_NULL_LEAF
+    return _Kind.OTHER
 
 
 class _Invalid:
@@ -62,7 +85,9 @@ class _Shaper:
         self.error_prefixes: set[Path] = set()
         # Every element of a list has the same selections: collect them once per type.
         # Keyed by identity, each entry keeps its key object alive so no id is reused.
-        self._collected: dict[tuple[str, int], tuple[object, dict[str, list[Field]]]] = {}
+        self._collected: dict[
+            tuple[str, int], tuple[object, list[tuple[str, list[Field], _Kind]]]
+        ] = {}
         self._children: dict[int, tuple[object, tuple[Selection, ...]]] = {}
         for error in errors:
             self._index(tuple(error.get("path") or ()))
@@ -75,12 +100,18 @@ class _Shaper:
         path: Path,
     ) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
-        for key, fields in self._fields_of(object_type, selections).items():
-            first = fields[0]
-            if first.name == "__typename":
+        for key, fields, kind in self._fields_of(object_type, selections):
+            if kind is _Kind.LEAF:
+                out[key] = raw.get(key)
+                continue
+            if kind is _Kind.TYPENAME:
                 out[key] = object_type.name
                 continue
-            value = self._complete(first.output_type, fields, raw.get(key), (*path, key))
+            value = raw.get(key)
+            if kind is _Kind.NON_NULL_LEAF and value is not None:
+                out[key] = value
+                continue
+            value = self._complete(fields[0].output_type, fields, value, (*path, key))
             if value is INVALID:
                 return None
             out[key] = value
@@ -125,12 +156,15 @@ class _Shaper:
 
     def _fields_of(
         self, object_type: GraphQLObjectType, selections: tuple[Selection, ...]
-    ) -> dict[str, list[Field]]:
+    ) -> list[tuple[str, list[Field], _Kind]]:
         key = (object_type.name, id(selections))
         cached = self._collected.get(key)
         if cached is not None and cached[0] is selections:
             return cached[1]
-        fields = self._collect(object_type, selections, {})
+        fields = [
+            (response_key, grouped, _kind_of(grouped[0]))
+            for response_key, grouped in self._collect(object_type, selections, {}).items()
+        ]
         self._collected[key] = (selections, fields)
         return fields
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from router.composition import KeyField
@@ -32,21 +31,22 @@ def _merge_lists(target: list[Any], source: list[Any]) -> None:
             target[index] = value
 
 
-def objects_at(
-    value: Any, path: tuple[str, ...], position: int = 0, at: Path = ()
-) -> Iterator[tuple[dict[str, Any], Path]]:
-    """Every object at ``path`` (``@`` = each list element) with its concrete response path."""
-    if position == len(path):
-        if isinstance(value, dict):
-            yield value, at
-        return
-    step = path[position]
-    if step == "@":
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                yield from objects_at(item, path, position + 1, (*at, index))
-    elif isinstance(value, dict) and step in value:
-        yield from objects_at(value[step], path, position + 1, (*at, step))
+def objects_at(value: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], Path]]:
+    """Every object at ``path`` (``@`` = each list element) with its concrete response path,
+    in response order; walked level by level (a page's worth of objects per step)."""
+    level: list[tuple[Any, Path]] = [(value, ())]
+    for step in path:
+        below: list[tuple[Any, Path]] = []
+        if step == "@":
+            for found, at in level:
+                if isinstance(found, list):
+                    below.extend((item, (*at, index)) for index, item in enumerate(found))
+        else:
+            for found, at in level:
+                if isinstance(found, dict) and step in found:
+                    below.append((found[step], (*at, step)))
+        level = below
+    return [(found, at) for found, at in level if isinstance(found, dict)]
 
 
 def key_values(obj: dict[str, Any], key: tuple[KeyField, ...]) -> dict[str, Any] | None:
