@@ -281,7 +281,9 @@ class _Compiler:
             return TypePlan(Kind.NON_NULL, inner=self.type(output.of_type, selection_sets))
         if isinstance(output, GraphQLList):
             return TypePlan(Kind.LIST, inner=self.type(output.of_type, selection_sets))
-        if isinstance(output, GraphQLScalarType | GraphQLEnumType):
+        if isinstance(output, GraphQLEnumType):
+            return TypePlan(Kind.LEAF, name=output.name, serialize=_enum_serializer(output))
+        if isinstance(output, GraphQLScalarType):
             return TypePlan(Kind.LEAF, name=output.name, serialize=output.serialize)
         if isinstance(output, GraphQLObjectType):
             return self.object(output, selection_sets)
@@ -294,6 +296,27 @@ class _Compiler:
                 for possible in self.schema.get_possible_types(output)  # type: ignore[arg-type]
             },
         )
+
+
+def _enum_serializer(enum_type: GraphQLEnumType) -> Callable[[Any], Any]:
+    """The enum's serialisation, with its Python members' names looked up in a dict
+    (Strawberry's enum type compares the value with each of the enum's in turn)."""
+    names: dict[Any, str] = {}
+    members = getattr(enum_type, "wrapped_cls", None)
+    for member in members or ():
+        for name, value in enum_type.values.items():
+            if value.value == member.value:
+                names.setdefault(member, name)
+    fallback = enum_type.serialize
+
+    def serialize(value: Any) -> Any:
+        try:
+            name = names.get(value)
+        except TypeError:  # unhashable: not a member
+            name = None
+        return name if name is not None else fallback(value)
+
+    return serialize
 
 
 def _batches(fields: tuple[FieldPlan, ...]) -> tuple[tuple[tuple[FieldPlan, ...], FieldPlan], ...]:
