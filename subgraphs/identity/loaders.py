@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 
@@ -27,31 +27,36 @@ class TeamByIdLoader(RowByKeyLoader[uuid.UUID]):
     table = tables.Team
 
 
-class MembersByTeamIdLoader(BatchStatement, BatchLoader[uuid.UUID, list[Any]]):
+class _AcrossMembership(BatchStatement, BatchLoader[uuid.UUID, list[Any]]):
+    """Rows of `target` on the other side of team membership from each key, by name: the
+    key is the membership's `key` column, the target joined through its `other` column."""
+
+    key: ClassVar[str]
+    other: ClassVar[str]
+    target: ClassVar[Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        key = getattr(tables.TeamMember, cls.key)
+        cls.statement = (
+            select(key.label("membership_key"), cls.target.__table__)
+            .join(cls.target, cls.target.id == getattr(tables.TeamMember, cls.other))
+            .where(within_tenant(tables.TeamMember.tenant_id), in_keys(key))
+            .order_by(cls.target.name, cls.target.id)
+        )
+
+    async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
+        rows = await self.context.db.rows(self.statement, self.batch_parameters(keys))
+        return many_per_key(rows, keys, lambda row: row.membership_key)
+
+
+class MembersByTeamIdLoader(_AcrossMembership):
     """Users of each team, by name."""
 
-    statement = (
-        select(tables.TeamMember.team_id.label("member_of"), tables.User.__table__)
-        .join(tables.User, tables.User.id == tables.TeamMember.user_id)
-        .where(within_tenant(tables.TeamMember.tenant_id), in_keys(tables.TeamMember.team_id))
-        .order_by(tables.User.name, tables.User.id)
-    )
-
-    async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
-        rows = await self.context.db.rows(self.statement, self.batch_parameters(keys))
-        return many_per_key(rows, keys, lambda r: r.member_of)
+    key, other, target = "team_id", "user_id", tables.User
 
 
-class TeamsByUserIdLoader(BatchStatement, BatchLoader[uuid.UUID, list[Any]]):
+class TeamsByUserIdLoader(_AcrossMembership):
     """Teams of each user, by name."""
 
-    statement = (
-        select(tables.TeamMember.user_id.label("member"), tables.Team.__table__)
-        .join(tables.Team, tables.Team.id == tables.TeamMember.team_id)
-        .where(within_tenant(tables.TeamMember.tenant_id), in_keys(tables.TeamMember.user_id))
-        .order_by(tables.Team.name, tables.Team.id)
-    )
-
-    async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
-        rows = await self.context.db.rows(self.statement, self.batch_parameters(keys))
-        return many_per_key(rows, keys, lambda r: r.member)
+    key, other, target = "user_id", "team_id", tables.Team
