@@ -266,13 +266,12 @@ class PlanRun:
 
     async def _batch(self, field: FieldPlan, sources: list[Any], path: Chain) -> None:
         assert field.batch is not None and field.direct is not None
-        arguments = self._arguments_of(field)
-        info = field.direct.info_class(
-            _raw_info=self._info(field, (path, field.key, field.parent_type.name)),
-            _field=field.direct.field,
-        )
         try:
-            values = list(await field.batch(sources, info, **arguments))
+            info = field.direct.info_class(
+                _raw_info=self._info(field, (path, field.key, field.parent_type.name)),
+                _field=field.direct.field,
+            )
+            values = list(await field.batch(sources, info, **self._arguments_of(field)))
             if len(values) != len(sources):
                 raise RuntimeError(f"{field.parent_type.name}.{field.name}: batch answer size")
         except Exception as error:
