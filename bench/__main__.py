@@ -42,6 +42,7 @@ class Row:
     errors: int
     statements: float
     rss_mb: float
+    first_error: str | None = None
 
     @classmethod
     def of(cls, scenario: str, target: str, m: Measurement, statements: float, rss: float) -> Row:
@@ -56,6 +57,7 @@ class Row:
             m.errors,
             statements,
             rss,
+            m.first_error,
         )
 
 
@@ -325,6 +327,7 @@ def run_soak(
     print(
         f"soak {args.soak:.0f} s @16: {m.rate:.0f} req/s, {m.errors} errors, "
         f"RSS {before:.0f} → {after:.0f} MB"
+        + (f" (first error: {m.first_error[:200]})" if m.first_error else "")
     )
     return {
         "seconds": args.soak,
@@ -345,7 +348,8 @@ def print_row(r: Row) -> None:
     print(
         f"{r.scenario:<9} {r.target:<9} {r.concurrency:>4} {r.requests_per_s:>8.1f} "
         f"{r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} {r.errors:>6} "
-        f"{r.statements:>7.1f} {r.rss_mb:>7.0f}",
+        f"{r.statements:>7.1f} {r.rss_mb:>7.0f}"
+        + (f"  first error: {r.first_error[:200]}" if r.first_error else ""),
         flush=True,
     )
 
@@ -410,7 +414,7 @@ def main() -> None:
     print_side_by_side(result["rows"])
     print(f"OpsGraph and the floor serve the same page: {result['same_page_as_floor']}")
     write(args, result, started)
-    failed = sum(r["errors"] for r in result["rows"])
+    failed = sum(r["errors"] for r in result["rows"]) + (result["soak"] or {}).get("errors", 0)
     if failed or not result["same_page_as_floor"]:
         raise SystemExit(1)
 

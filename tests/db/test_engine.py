@@ -1,12 +1,17 @@
-"""The engine's guards against stuck requests."""
+"""The engine's guards against stuck requests and overload."""
 
 from __future__ import annotations
+
+import asyncio
+import uuid
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from db.engine import create_engine
+from db.engine import create_engine, session_factory
+from db.roles import app_database_url
+from db.scope import RequestDatabase
 
 
 async def test_statement_timeout_cancels_long_statements(database_url: str) -> None:
@@ -41,5 +46,43 @@ async def test_prepared_statements_are_reused_unless_turned_off(
                 result = await connection.execute(PROBE, {"x": value})
                 assert result.scalar() == 41 + value
             assert (await connection.execute(PREPARED)).scalar() == expected
+    finally:
+        await engine.dispose()
+
+
+async def test_requests_take_the_pool_first_come_first_served(database_url: str) -> None:
+    """Past the pool's size, request databases wait at its gate in the order they asked and
+    hold a connection from their first statement to close(): never more at once than the
+    pool holds, none timed out at the pool, each admitted in turn."""
+    engine = create_engine(app_database_url(database_url), pool_size=2, max_overflow=1)
+    sessions = session_factory(engine)
+    tenant = uuid.uuid4()
+    holding, most, admitted = 0, 0, []
+
+    async def request(number: int) -> None:
+        nonlocal holding, most
+        db = RequestDatabase(sessions, tenant)
+        try:
+            await db.rows(text("SELECT 1"))
+            admitted.append(number)
+            holding += 1
+            most = max(most, holding)
+            await asyncio.sleep(0.02)  # the rest of the request, connection held
+            await db.rows(text("SELECT 2"))
+            holding -= 1
+        finally:
+            await db.close()
+
+    try:
+        requests = []
+        for number in range(12):
+            requests.append(asyncio.create_task(request(number)))
+            await asyncio.sleep(0)  # each asks in turn
+        await asyncio.gather(*requests)
+        # In turn: none overtaken by more than the requests being served with it.
+        assert sorted(admitted) == list(range(12))
+        assert all(abs(position - number) < 3 for position, number in enumerate(admitted))
+        assert most == 3
+        assert engine.sync_engine.pool.checkedout() == 0  # every connection came back
     finally:
         await engine.dispose()
