@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import uuid
 
+from asyncpg.pgproto.pgproto import UUID as FastUUID
+
 from resolvers.errors import BadUserInput
 
 
 def parse_id(value: object, argument: str = "id") -> uuid.UUID:
     """The UUID in `value`, or BAD_USER_INPUT naming the argument."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise BadUserInput(f"{argument} {value!r} is not a valid id", argument=argument) from None
+    parsed = try_parse_id(value)
+    if parsed is None:
+        raise BadUserInput(f"{argument} {value!r} is not a valid id", argument=argument)
+    return parsed
 
 
 def try_parse_id(value: object) -> uuid.UUID | None:
-    """The UUID in `value`, or None: for lookups where a malformed id simply finds nothing."""
+    """The UUID in `value`, or None: for lookups where a malformed id simply finds nothing.
+
+    asyncpg's UUID (a `uuid.UUID`, equal and hashing alike) parses the canonical forms five
+    times faster and hashes in C, and ids are parsed and hashed for every entity a request
+    loads; the standard class still takes the rarer spellings it accepts (braces, URNs)."""
+    text = str(value)
     try:
-        return uuid.UUID(str(value))
+        return FastUUID(text)
+    except ValueError:
+        pass
+    try:
+        return uuid.UUID(text)
     except ValueError:
         return None
