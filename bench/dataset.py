@@ -87,6 +87,7 @@ async def load(conn: asyncpg.Connection, *, scale: float = 1.0, seed: int = 7) -
     )
     marker = await conn.fetchrow("SELECT * FROM public.bench_dataset")
     if marker and marker["scale"] == scale and marker["seed"] == seed:
+        await _restore(conn, marker["tenant_id"], marker["incidents"])
         return Loaded(marker["tenant_id"], marker["incidents"], 0.0, reused=True)
     shape = Shape.at(scale)
     rnd = random.Random(seed)
@@ -115,6 +116,31 @@ async def load(conn: asyncpg.Connection, *, scale: float = 1.0, seed: int = 7) -
         )
     await conn.execute("ANALYZE")
     return Loaded(tenant, shape.incidents, time.perf_counter() - started, reused=False)
+
+
+async def _restore(conn: asyncpg.Connection, tenant: uuid.UUID, incidents: int) -> None:
+    """Undo what an earlier run's write scenario added: its incidents are the newest OPEN
+    ones, so a page measured after it would show them instead of the data set's."""
+    async with conn.transaction():
+        for table in ("incident_comments", "incident_changes"):
+            await conn.execute(
+                f"DELETE FROM incidents.{table} WHERE tenant_id = $1 AND incident_id IN "
+                "(SELECT id FROM incidents.incidents WHERE tenant_id = $1 AND number > $2)",
+                tenant,
+                incidents,
+            )
+        await conn.execute(
+            "DELETE FROM incidents.incidents WHERE tenant_id = $1 AND number > $2",
+            tenant,
+            incidents,
+        )
+        await conn.execute(
+            "UPDATE incidents.incident_numbers SET last_number = $2 WHERE tenant_id = $1",
+            tenant,
+            incidents,
+        )
+        await conn.execute("DELETE FROM events.outbox WHERE tenant_id = $1", tenant)
+        await conn.execute("DELETE FROM audit.entries WHERE tenant_id = $1", tenant)
 
 
 async def _clear(conn: asyncpg.Connection) -> None:

@@ -5,10 +5,17 @@ how fast anything is."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import asyncpg
+
+from bench import dataset
+from bench.__main__ import bench_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,3 +74,42 @@ def test_subscription_smoke_run(server_url: str, tmp_path: Path) -> None:
     assert result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
     assert result["rss_after_mb"] > 0
     assert "latency commit→delivery: p50" in stdout
+
+
+async def test_a_reused_data_set_loses_what_a_write_scenario_added(server_url: str) -> None:
+    """A run's createIncident adds the newest OPEN incidents: a later run reusing the data
+    set must not measure its page on them."""
+    url, _ = await asyncio.to_thread(bench_database, argparse.Namespace(database_url=server_url))
+    conn = await asyncpg.connect(url)
+    try:
+        loaded = await dataset.load(conn, scale=0.01, seed=7)
+        columns = [
+            row["column_name"]
+            for row in await conn.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                "'incidents' AND table_name = 'incidents' AND is_generated = 'NEVER' "
+                "AND column_name NOT IN ('id', 'number')"
+            )
+        ]
+        names = ", ".join(columns)
+        written = await conn.fetchval(
+            f"INSERT INTO incidents.incidents (id, number, {names}) SELECT gen_random_uuid(), "
+            f"$2, {names} FROM incidents.incidents WHERE tenant_id = $1 AND number = 1 "
+            "RETURNING id",
+            loaded.tenant_id,
+            loaded.incidents + 1,
+        )
+        assert written is not None
+        again = await dataset.load(conn, scale=0.01, seed=7)
+        assert again.reused and again.tenant_id == loaded.tenant_id
+        count = await conn.fetchval(
+            "SELECT count(*) FROM incidents.incidents WHERE tenant_id = $1", loaded.tenant_id
+        )
+        assert count == loaded.incidents
+        last = await conn.fetchval(
+            "SELECT last_number FROM incidents.incident_numbers WHERE tenant_id = $1",
+            loaded.tenant_id,
+        )
+        assert last == loaded.incidents
+    finally:
+        await conn.close()
