@@ -14,6 +14,7 @@ validation errors) compile to ``None`` and run through the normal executor inste
 
 from __future__ import annotations
 
+import builtins
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from graphql import (
     is_abstract_type,
     validate,
 )
+from graphql.type.scalars import specified_scalar_types
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
@@ -93,8 +95,10 @@ class FieldPlan:
     getter: Callable[[Any], Any] | None  # plain attribute fields
     non_null: bool
     # A plain attribute field of a scalar or enum type: serialised without the general
-    # completion (most fields of a page).
+    # completion (most fields of a page); values of exactly type ``plain`` are not even
+    # serialised (a str for String).
     leaf: Callable[[Any], Any] | None = None
+    plain: builtins.type | None = None  # (`type` is a field's name here)
     # A resolver the runner may call itself, without Strawberry's per-call wrapper.
     direct: DirectCall | None = None
     # Its resolver for many objects at once (resolvers/batching.py), when declared.
@@ -241,6 +245,7 @@ class _Compiler:
             getter,
             non_null=completion.kind is Kind.NON_NULL,
             leaf=leaf.serialize if getter is not None and leaf is not None else None,
+            plain=_already_serialised(leaf) if getter is not None else None,
             direct=direct,
             batch=direct.field.metadata.get(BATCH) if direct is not None else None,
         )
@@ -296,6 +301,19 @@ class _Compiler:
                 for possible in self.schema.get_possible_types(output)  # type: ignore[arg-type]
             },
         )
+
+
+# Built-in scalars whose serialisation returns a value of this exact Python type unchanged.
+_IDENTICAL_WHEN = {"String": str, "ID": str, "Int": int, "Boolean": bool}
+
+
+def _already_serialised(leaf: TypePlan | None) -> type | None:
+    """The Python type a leaf's values need no serialisation in (built-in scalars)."""
+    if leaf is None or leaf.kind is not Kind.LEAF:
+        return None
+    if leaf.serialize is not getattr(specified_scalar_types.get(leaf.name), "serialize", None):
+        return None
+    return _IDENTICAL_WHEN.get(leaf.name)
 
 
 def _enum_serializer(enum_type: GraphQLEnumType) -> Callable[[Any], Any]:

@@ -129,7 +129,7 @@ class PlanRun:
                 try:
                     value = field.getter(source)  # type: ignore[misc]
                     if value is not None:
-                        out[key] = field.leaf(value)
+                        out[key] = value if type(value) is field.plain else field.leaf(value)
                         continue
                 except Exception:  # the general path below reports it, with its path
                     pass
