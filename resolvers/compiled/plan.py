@@ -99,6 +99,9 @@ class FieldPlan:
     # serialised (a str for String).
     leaf: Callable[[Any], Any] | None = None
     plain: builtins.type | None = None  # (`type` is a field's name here)
+    # A plain attribute field of an object type: its object completes field by field
+    # without the general completion.
+    object_plan: TypePlan | None = None
     # A resolver the runner may call itself, without Strawberry's per-call wrapper.
     direct: DirectCall | None = None
     # Its resolver for many objects at once (resolvers/batching.py), when declared.
@@ -246,6 +249,7 @@ class _Compiler:
             non_null=completion.kind is Kind.NON_NULL,
             leaf=leaf.serialize if getter is not None and leaf is not None else None,
             plain=_already_serialised(leaf) if getter is not None else None,
+            object_plan=leaf if getter is not None and leaf and leaf.kind is Kind.OBJECT else None,
             direct=direct,
             batch=direct.field.metadata.get(BATCH) if direct is not None else None,
         )

@@ -136,7 +136,11 @@ class PlanRun:
             field_path = (path, key, plan.name)
             if field.getter is not None:
                 try:
-                    value = self.complete_field(field, field.getter(source), field_path)
+                    value = field.getter(source)
+                    if field.object_plan is not None and value is not None:
+                        value = self._nested(field, field.object_plan, value, field_path)
+                    else:
+                        value = self.complete_field(field, value, field_path)
                 except _Null:
                     raise
                 except Exception as error:
@@ -189,6 +193,20 @@ class PlanRun:
             raise
         except Exception as error:
             return self.field_error(field, error, path)
+
+    def _nested(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
+        """``complete_field`` for an object a plain attribute holds: straight to its fields."""
+        if isinstance(value, Exception):
+            raise value
+        try:
+            completed = self.object(plan, value, path)
+        except _Null:
+            if field.non_null:
+                raise
+            return None
+        if _is_async(completed):
+            return self._nullable_later(completed, nullable=not field.non_null)
+        return completed
 
     def complete_field(self, field: FieldPlan, value: Any, path: Chain) -> Any:
         assert field.type is not None
@@ -287,6 +305,8 @@ class PlanRun:
 
     def _items(self, field: FieldPlan, inner: TypePlan, value: Any, path: Chain) -> Any:
         nullable = inner.kind is not Kind.NON_NULL
+        element = inner.inner if not nullable else inner
+        objects = element if element is not None and element.kind is Kind.OBJECT else None
         items: list[Any] = []
         waiting = False
         for index, item in enumerate(value):
@@ -295,7 +315,10 @@ class PlanRun:
                 completed = self._item_later(field, inner, item, item_path)
                 waiting = True
             else:
-                completed = self._item(field, inner, item, item_path)
+                if objects is not None and item is not None and not isinstance(item, Exception):
+                    completed = self._element(field, inner, objects, item, item_path)
+                else:
+                    completed = self._item(field, inner, item, item_path)
                 if _is_async(completed):
                     completed = self._nullable_later(completed, nullable=nullable)
                     waiting = True
@@ -303,6 +326,22 @@ class PlanRun:
         if waiting:
             return self._list_later(items)
         return items
+
+    def _element(
+        self, field: FieldPlan, inner: TypePlan, plan: TypePlan, item: Any, path: Chain
+    ) -> Any:
+        """``_item`` for an object element (most list elements): straight to its fields."""
+        try:
+            return self.object(plan, item, path)
+        except _Null:
+            if inner.kind is Kind.NON_NULL:
+                raise
+            return None
+        except Exception as error:
+            self._record(field, error, path)
+            if inner.kind is Kind.NON_NULL:
+                raise _Null from None
+            return None
 
     def _item(self, field: FieldPlan, plan: TypePlan, item: Any, path: Chain) -> Any:
         try:

@@ -175,6 +175,14 @@ COVERED = {
         None,
     ),
     "null propagates up to data": ("{ strict { required } }", None),
+    "null in an object a plain field holds nulls that field": (
+        "{ boxes(first: 3) { item { id required } } }",
+        None,
+    ),
+    "null in a list element of non-null objects nulls the list's parent": (
+        "{ items(first: 2) { id required } }",
+        None,
+    ),
     "a null item in a list of non-null items": ("{ requiredItems { id } }", None),
     "a missing object": ('{ item(id: "missing") { name } }', None),
     "entities keep their order; refusals are errors at their index": (
