@@ -238,6 +238,7 @@ def measure_all(
     processes.pin(os.getpid(), processes.DRIVER_CPU)
     processes.pin_postgres(processes.DRIVER_CPU)
     rows: list[Row] = []
+    soak = None
     try:
         same = check_same_page(opsgraph, floor_body)
         for scenario in chosen:
@@ -264,7 +265,9 @@ def measure_all(
                     )
                     rows.append(Row.of("page", "floor", m, floor_count, floor.rss_mb()))
                     print_row(rows[-1])
-        soak = run_soak(args, opsgraph, chosen) if args.soak else None
+            if scenario.name == "page" and args.soak:
+                # Before any write scenario: its incidents would become the page's.
+                soak = run_soak(args, opsgraph, chosen)
     finally:
         opsgraph.stop()
         floor.stop()
