@@ -14,6 +14,8 @@ session-level SET would)."""
 from __future__ import annotations
 
 import asyncio
+import collections
+import functools
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -63,12 +65,17 @@ class RequestDatabase:
     async def rows(self, statement: Executable, params: Any = None) -> Sequence[Any]:
         """The rows of a Core statement (tables, columns; not mapped entities), executed on
         the session's connection: the ORM's result processing costs a call per column per
-        row, which plain rows never need (a third of a page's database time in Python)."""
+        row, which plain rows never need (a third of a page's database time in Python).
+
+        Rows are named tuples: reading a column by name from one costs a fifth of reading
+        it from SQLAlchemy's Row, and a page reads thousands (`from_row`, keys, cursors)."""
         return await self._serialised(self._core_rows, statement, params)
 
     async def _core_rows(self, statement: Executable, params: Any) -> Sequence[Any]:
         connection = await self._get_session().connection()  # begins: the tenant is set
-        return (await connection.execute(statement, params)).all()
+        result = await connection.execute(statement, params)
+        make = _row_class(tuple(result.keys()))._make
+        return [make(row) for row in result.all()]
 
     async def _serialised(
         self, run: Callable[[Executable, Any], Awaitable[T]], statement: Executable, params: Any
@@ -112,6 +119,12 @@ class RequestDatabase:
             if self._gate is not None:
                 self._gate.release()
                 self._gate = None
+
+
+@functools.lru_cache(maxsize=256)
+def _row_class(columns: tuple[str, ...]) -> Any:
+    """The named tuple for a statement's columns (one per column list)."""
+    return collections.namedtuple("Row", columns, rename=True)
 
 
 # Per connection pool, per event loop: the gate in front of it.
