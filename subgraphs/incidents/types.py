@@ -20,6 +20,13 @@ from subgraphs.incidents.loaders import (
 )
 from subgraphs.incidents.references import Team, User
 
+_VISIBILITY = enums.stored(enums.CommentVisibility)
+_STATUS = enums.stored(enums.IncidentStatus)
+_IMPACT = enums.stored(enums.Impact)
+_URGENCY = enums.stored(enums.Urgency)
+_SOURCE = enums.stored(enums.IncidentSource)
+_KIND = enums.stored(enums.ChangeKind)
+
 
 @strawberry.type(description="A comment or work note on an incident.")
 class IncidentComment:
@@ -34,7 +41,7 @@ class IncidentComment:
         return cls(
             id=strawberry.ID(str(row.id)),
             body=row.body,
-            visibility=enums.CommentVisibility(row.visibility),
+            visibility=_VISIBILITY(row.visibility),
             author=User.ref(row.author_id),
             created_at=row.created_at,
         )
@@ -59,7 +66,7 @@ class IncidentChange:
     def from_row(cls, row: Any) -> IncidentChange:
         return cls(
             id=strawberry.ID(str(row.id)),
-            kind=enums.ChangeKind(row.kind),
+            kind=_KIND(row.kind),
             actor=User.ref(row.actor_id),
             changes=[
                 FieldChange(field=name, old_value=_text(old), new_value=_text(new))
@@ -138,13 +145,13 @@ class Incident(ReferencedById):
             number=rules.format_number(row.number),
             title=row.title,
             description=row.description,
-            status=enums.IncidentStatus(row.status),
+            status=_STATUS(row.status),
             priority=rules.PRIORITY_BY_RANK[row.priority],
             priority_overridden=row.priority_overridden,
-            impact=enums.Impact(row.impact),
-            urgency=enums.Urgency(row.urgency),
+            impact=_IMPACT(row.impact),
+            urgency=_URGENCY(row.urgency),
             category=row.category,
-            source=enums.IncidentSource(row.source),
+            source=_SOURCE(row.source),
             external_id=row.external_id,
             assignee=User.ref(row.assignee_id),
             team=Team.ref(row.team_id),
