@@ -43,8 +43,9 @@ class RequestDatabase:
         """Wait for a turn at the connection pool (see ``connection_gate``), once."""
         if self._gate is None:
             gate = connection_gate(self._sessions)
-            await gate.acquire()
-            self._gate = gate
+            if gate is not None:
+                await gate.acquire()
+                self._gate = gate
 
     def _get_session(self) -> AsyncSession:
         if self._session is None:
@@ -133,7 +134,7 @@ _GATES: weakref.WeakKeyDictionary[
 ] = weakref.WeakKeyDictionary()
 
 
-def connection_gate(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Semaphore:
+def connection_gate(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Semaphore | None:
     """Admits as many request databases to the engine's pool as it has connections, in the
     order they ask, each until it closes.
 
@@ -141,13 +142,17 @@ def connection_gate(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Semap
     size, requests used to wait in the pool's own queue, where a request arriving just as
     a connection came back could take it before one that had been waiting: under overload
     a few requests waited ten seconds and timed out while the median was 0.3 s (bench,
-    64 concurrent clients). asyncio's semaphore is first come, first served."""
+    64 concurrent clients). asyncio's semaphore is first come, first served.
+
+    None for a pool without a bound (nothing to wait for)."""
     pool = sessions.kw["bind"].sync_engine.pool
+    overflow = getattr(pool, "_max_overflow", -1)
+    if not hasattr(pool, "size") or overflow < 0:
+        return None
     loop = asyncio.get_running_loop()
     per_loop = _GATES.setdefault(pool, weakref.WeakKeyDictionary())
     gate = per_loop.get(loop)
     if gate is None:
-        # QueuePool: its size plus the overflow it may open (other pools: one at a time).
-        capacity = pool.size() + getattr(pool, "_max_overflow", 0) if hasattr(pool, "size") else 1
-        gate = per_loop[loop] = asyncio.Semaphore(max(capacity, 1))
+        # Its size plus the overflow connections it may open.
+        gate = per_loop[loop] = asyncio.Semaphore(max(pool.size() + overflow, 1))
     return gate

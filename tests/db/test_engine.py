@@ -8,10 +8,12 @@ import uuid
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
-from db.engine import create_engine, session_factory
+from db.engine import async_url, create_engine, session_factory
 from db.roles import app_database_url
-from db.scope import RequestDatabase
+from db.scope import RequestDatabase, connection_gate
 
 
 async def test_statement_timeout_cancels_long_statements(database_url: str) -> None:
@@ -86,3 +88,12 @@ async def test_requests_take_the_pool_first_come_first_served(database_url: str)
         assert engine.sync_engine.pool.checkedout() == 0  # every connection came back
     finally:
         await engine.dispose()
+
+
+async def test_an_unbounded_pool_has_no_gate(database_url: str) -> None:
+    for options in ({"poolclass": NullPool}, {"max_overflow": -1}):
+        engine = create_async_engine(async_url(database_url), **options)  # type: ignore[arg-type]
+        try:
+            assert connection_gate(session_factory(engine)) is None
+        finally:
+            await engine.dispose()
