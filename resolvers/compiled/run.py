@@ -137,10 +137,8 @@ class PlanRun:
             if field.getter is not None:
                 try:
                     value = field.getter(source)
-                    if field.object_plan is not None and value is not None:
-                        value = self._nested(field, field.object_plan, value, field_path)
-                    else:
-                        value = self.complete_field(field, value, field_path)
+                    nested = field.object_plan if value is not None else None
+                    value = self.complete_field(field, value, field_path, nested)
                 except _Null:
                     raise
                 except Exception as error:
@@ -194,26 +192,19 @@ class PlanRun:
         except Exception as error:
             return self.field_error(field, error, path)
 
-    def _nested(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
-        """``complete_field`` for an object a plain attribute holds: straight to its fields."""
-        if isinstance(value, Exception):
-            raise value
-        try:
-            completed = self.object(plan, value, path)
-        except _Null:
-            if field.non_null:
-                raise
-            return None
-        if _is_async(completed):
-            return self._nullable_later(completed, nullable=not field.non_null)
-        return completed
-
-    def complete_field(self, field: FieldPlan, value: Any, path: Chain) -> Any:
+    def complete_field(
+        self, field: FieldPlan, value: Any, path: Chain, object_plan: TypePlan | None = None
+    ) -> Any:
+        """A field's value completed; with ``object_plan``, an object (not None) a plain
+        attribute holds, which completes straight to its fields."""
         assert field.type is not None
         if isinstance(value, Exception):
             raise value
         try:
-            completed = self.complete(field, field.type, value, path)
+            if object_plan is not None:
+                completed = self.object(object_plan, value, path)
+            else:
+                completed = self.complete(field, field.type, value, path)
         except _Null:
             if field.non_null:
                 raise
@@ -315,10 +306,10 @@ class PlanRun:
                 completed = self._item_later(field, inner, item, item_path)
                 waiting = True
             else:
-                if objects is not None and item is not None and not isinstance(item, Exception):
-                    completed = self._element(field, inner, objects, item, item_path)
-                else:
-                    completed = self._item(field, inner, item, item_path)
+                plain_object = item is not None and not isinstance(item, Exception)
+                completed = self._item(
+                    field, inner, item, item_path, objects if plain_object else None
+                )
                 if _is_async(completed):
                     completed = self._nullable_later(completed, nullable=nullable)
                     waiting = True
@@ -327,24 +318,19 @@ class PlanRun:
             return self._list_later(items)
         return items
 
-    def _element(
-        self, field: FieldPlan, inner: TypePlan, plan: TypePlan, item: Any, path: Chain
+    def _item(
+        self,
+        field: FieldPlan,
+        plan: TypePlan,
+        item: Any,
+        path: Chain,
+        object_plan: TypePlan | None = None,
     ) -> Any:
-        """``_item`` for an object element (most list elements): straight to its fields."""
+        """One list element; with ``object_plan``, an object (most list elements) that
+        completes straight to its fields."""
         try:
-            return self.object(plan, item, path)
-        except _Null:
-            if inner.kind is Kind.NON_NULL:
-                raise
-            return None
-        except Exception as error:
-            self._record(field, error, path)
-            if inner.kind is Kind.NON_NULL:
-                raise _Null from None
-            return None
-
-    def _item(self, field: FieldPlan, plan: TypePlan, item: Any, path: Chain) -> Any:
-        try:
+            if object_plan is not None:
+                return self.object(object_plan, item, path)
             if isinstance(item, Exception):
                 raise item
             return self.complete(field, plan, item, path)
