@@ -84,8 +84,9 @@ class BatchStatement:
     bound parameter and its comparator refer to each other) holding the batch's keys."""
 
     statement: ClassVar[Select[Any]]
+    context: Context  # the loader's (a BatchStatement is mixed into a BatchLoader)
 
-    def batch_parameters(self: Any, keys: Sequence[Any]) -> dict[str, Any]:
+    def batch_parameters(self, keys: Sequence[Any]) -> dict[str, Any]:
         return {TENANT: self.context.tenant_id, KEYS: list(keys)}
 
 
