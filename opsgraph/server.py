@@ -185,6 +185,7 @@ def create_app(runtime: Runtime) -> Starlette:
             roles_changed=runtime.custom_roles.forget,
             # Registering persisted operations validates them against the composed schema.
             check_document=gateway.check_document,
+            entity_presence=gateway.entity_presence,
         )
         request.state.context = context  # closed by RequestScopeMiddleware
         return context

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,6 +14,9 @@ from resolvers.events import EventFeed
 from resolvers.loaders import LoaderRegistry
 from resolvers.manifests import DocumentCheck
 from resolvers.principal import Principal
+
+if TYPE_CHECKING:
+    from resolvers.references import EntityPresence
 
 
 @dataclass(eq=False)
@@ -28,7 +32,9 @@ class Context:
     the process drops what it cached of them. `check_document(text)` says why a GraphQL
     document could not run against the composed API schema (empty when it can): a subgraph
     cannot see the supergraph, so the router process injects it for the mutations that
-    register persisted operations; it is None where no supergraph is at hand."""
+    register persisted operations; it is None where no supergraph is at hand.
+    `entity_presence` answers which ids name another subgraph's entities, asked of their
+    owner through the router (`resolvers.references.require_references`); None likewise."""
 
     principal: Principal
     db: RequestDatabase
@@ -39,6 +45,7 @@ class Context:
     roles_changed: Callable[[uuid.UUID], None] = field(default=lambda tenant: None)
     """Default: nothing cached to drop (contexts built by tests and tools)."""
     check_document: DocumentCheck | None = None
+    entity_presence: EntityPresence | None = None
     loaders: LoaderRegistry = field(init=False)
 
     def __post_init__(self) -> None:
@@ -65,6 +72,7 @@ class Context:
         events: EventFeed | None = None,
         roles_changed: Callable[[uuid.UUID], None] = lambda tenant: None,
         check_document: DocumentCheck | None = None,
+        entity_presence: EntityPresence | None = None,
     ) -> Context:
         return cls(
             principal=principal,
@@ -75,6 +83,7 @@ class Context:
             events=events,
             roles_changed=roles_changed,
             check_document=check_document,
+            entity_presence=entity_presence,
         )
 
     @property

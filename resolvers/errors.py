@@ -43,6 +43,12 @@ class Forbidden(OpsGraphError):
     code = "FORBIDDEN"
 
 
+class ServiceUnavailable(OpsGraphError):
+    """Something this answer needs is not reachable from here (try again later, or elsewhere)."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+
 class ResyncRequired(OpsGraphError):
     """A subscriber asked to resume from before the retained events: reload, then subscribe."""
 

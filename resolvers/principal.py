@@ -16,8 +16,8 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     }),
     "admin": frozenset({
         "incident:view", "incident:create", "incident:update", "incident:assign",
-        "incident:delete", "identity:view", "identity:manage", "pii:view", "audit:view",
-        "admin:roles", "admin:clients", "admin:*",
+        "incident:delete", "incident:comment_on_behalf", "identity:view", "identity:manage",
+        "pii:view", "audit:view", "admin:roles", "admin:clients", "admin:*",
     }),
 }  # fmt: skip
 

@@ -1,13 +1,16 @@
-"""Entity references resolved in batches: `_entities` hands every representation of one type
-to one `resolve_references` call (one loader batch, no coroutine per representation)."""
+"""Entity references: resolved in batches (`_entities` hands every representation of one type
+to one `resolve_references` call: one loader batch, no coroutine per representation), and
+checked before a domain stores another domain's ids (`require_references`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 import strawberry
 
+from resolvers.errors import NotFound, OpsGraphError, ServiceUnavailable
 from resolvers.loaders import RowByKeyLoader, load_by_ids
 from resolvers.permissions import check
 
@@ -39,3 +42,54 @@ class ReferencedById:
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Self | None:
         return (await cls.resolve_references(info, [{"id": id}]))[0]
+
+
+class Presence(Protocol):
+    """The owner's answer (router/references.py): per id whether it exists, or why not."""
+
+    @property
+    def exists(self) -> list[bool] | None: ...
+
+    @property
+    def errors(self) -> list[dict[str, Any]]: ...
+
+
+EntityPresence = Callable[[str, Sequence[str], object], Awaitable[Presence]]
+"""`presence(type_name, ids, context)`: asks the subgraph that owns `type_name`, with the
+request's context, which ids name one of its entities (router/references.py)."""
+
+
+class ReferenceCheckFailed(OpsGraphError):
+    """The owner of the referenced type could not answer; its code says why."""
+
+    def __init__(self, error: Mapping[str, Any]) -> None:
+        code = (error.get("extensions") or {}).get("code") or "INTERNAL_SERVER_ERROR"
+        super().__init__(str(error.get("message", "Reference check failed")))
+        self.extensions = {"code": code}
+
+
+async def require_references(
+    info: strawberry.Info, type_name: str, ids: Mapping[str, uuid.UUID | None]
+) -> None:
+    """Refuse ids (by the argument that sent them) naming no `type_name` the caller may see in
+    its tenant: NOT_FOUND naming the first such argument. Every domain checks the ids it will
+    store for another domain's entities this way, before writing anything: one batched entity
+    fetch to the owning subgraph (``Context.entity_presence``, injected by the router process;
+    without it — a subgraph served alone — nothing can be checked: SERVICE_UNAVAILABLE)."""
+    given = {argument: id for argument, id in ids.items() if id is not None}
+    if not given:
+        return
+    presence = info.context.entity_presence
+    if presence is None:
+        raise ServiceUnavailable(
+            f"References to {type_name} cannot be checked where this subgraph runs alone; "
+            "send the request through the router"
+        )
+    distinct = list(dict.fromkeys(str(id) for id in given.values()))
+    answer = await presence(type_name, distinct, info.context)
+    if answer.exists is None:
+        raise ReferenceCheckFailed(answer.errors[0] if answer.errors else {})
+    found = dict(zip(distinct, answer.exists, strict=True))
+    for argument, id in given.items():
+        if not found[str(id)]:
+            raise NotFound(f"{argument}: no {type_name} with id {id}", field=argument)

@@ -48,6 +48,7 @@ from router.planning import (
     select_operation,
 )
 from router.planning.cache import DocumentKey, OperationKey, PlanKey
+from router.references import EntityPresence
 
 DEFAULT_ALLOWED_OPERATIONS = ("query", "mutation")
 
@@ -141,6 +142,8 @@ class Gateway:
             raise ValueError(f"No transport for subgraph(s): {', '.join(missing)}")
         self.supergraph = supergraph
         self.transports = dict(transports)
+        # Which ids name an entity, asked of its owner (for subgraphs that store references).
+        self.entity_presence = EntityPresence(supergraph, self.transports)
         self.limits = limits or OperationLimits()
         self.rules = [*specified_rules] + (
             [] if self.limits.introspection else [NoSchemaIntrospectionCustomRule]

@@ -28,8 +28,10 @@ from db.embedded import EmbeddedPostgres
 from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from db.tenants import create_tenant
+from opsgraph.server import build_gateway
 from resolvers.context import Context
 from resolvers.principal import Principal
+from resolvers.references import EntityPresence
 from subgraphs.identity import schema as identity_schema
 from subgraphs.incidents import schema as incidents_schema
 from tests.support import RedisServer, Subgraph
@@ -149,16 +151,28 @@ async def tenant_id(owner_sessions: async_sessionmaker[AsyncSession]) -> uuid.UU
         return await create_tenant(session, slug, f"Tenant {slug}")
 
 
+@pytest.fixture(scope="session")
+def entity_presence() -> EntityPresence:
+    """What the router process injects into request contexts: which ids name another
+    subgraph's entities, asked of the owner through the in-process gateway."""
+    return build_gateway().entity_presence
+
+
 @pytest.fixture
 async def new_context(
-    sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID
+    sessions: async_sessionmaker[AsyncSession],
+    tenant_id: uuid.UUID,
+    entity_presence: EntityPresence,
 ) -> AsyncIterator[Any]:
-    """Factory of request contexts for the test's tenant (each one is a separate request)."""
+    """Factory of request contexts for the test's tenant (each one is a separate request),
+    as the router process builds them."""
     opened: list[Context] = []
 
     def make(tenant: uuid.UUID | None = None) -> Context:
         context = Context.open(
-            sessions, principal=Principal.with_roles(tenant or tenant_id, frozenset({"admin"}))
+            sessions,
+            principal=Principal.with_roles(tenant or tenant_id, frozenset({"admin"})),
+            entity_presence=entity_presence,
         )
         opened.append(context)
         return context

@@ -1,10 +1,13 @@
 """Whole responses of cacheable queries: an in-process LRU (L1) over an optional shared store
 (L2, e.g. Redis, so replicas share entries), both invalidated by entity tags.
 
-Keys hold the tenant and, for ``PUBLIC`` entries, the caller's audience (the permission set,
-since masked fields differ by permission) or, for ``PRIVATE`` entries, the principal — so a
-private answer never lands in an entry another caller can read. Tags are walled by tenant
-too: a change in one tenant never touches, nor reveals, another's entries.
+Keys hold everything that shapes an answer: the tenant, the caller's audience (a stable hash
+of the effective permission set: pruned and masked fields differ by permission) and, for
+``PRIVATE`` entries, the principal too — so a private answer never lands in an entry another
+caller can read, and the same principal holding fewer permissions (a demoted user, a
+reduced-scope token, a custom role) never reads what its earlier, wider permissions stored.
+Tags are walled by tenant too: a change in one tenant never touches, nor reveals, another's
+entries.
 
 A read that started before an invalidation of its tenant must not store what it read (it may
 be the old value): ``epoch_of(tenant)`` counts the tenant's invalidations (and every
@@ -100,7 +103,7 @@ class ResponseCache:
         if policy.scope is CacheScope.PRIVATE:
             if caller.principal is None:
                 return None
-            who = f"principal:{caller.principal}"
+            who = f"principal:{caller.principal}|audience:{caller.audience}"
         else:
             who = f"audience:{caller.audience}"
         parts = [caller.tenant, who, digest, operation_name, variables or {}, schema_version]

@@ -68,7 +68,9 @@ class AddCommentInput:
         default=enums.CommentVisibility.WORK_NOTE, description="Who may read it."
     )
     author_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Who wrote it (a User id)."
+        default=None,
+        description="Who wrote it, when not the caller (a User id; needs the permission "
+        "incident:comment_on_behalf).",
     )
 
 

@@ -73,7 +73,7 @@ OPERATIONS = [
      "{ addedIds } }", "admin:clients"),
 ]  # fmt: skip
 # Persisted operations are validated against the composed schema, as the server injects it.
-CHECK_DOCUMENT = build_gateway().check_document
+GATEWAY = build_gateway()  # what the router process injects into request contexts
 SCHEMAS = {"incidents": incidents_schema, "identity": identity_schema}
 # Everything of the tenant an operation could change, audit records included.
 SNAPSHOT = {
@@ -101,7 +101,12 @@ async def snapshot(sessions: Any, admin: Principal) -> dict[str, Any]:
 
 
 async def run(sessions: Any, who: Principal, schema: str, query: str, **variables: Any) -> Any:
-    context = Context.open(sessions, principal=who, check_document=CHECK_DOCUMENT)
+    context = Context.open(
+        sessions,
+        principal=who,
+        check_document=GATEWAY.check_document,
+        entity_presence=GATEWAY.entity_presence,
+    )
     try:
         return await SCHEMAS[schema].execute(
             query, variable_values=variables, context_value=context

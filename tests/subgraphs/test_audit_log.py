@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tables import audit
+from opsgraph.server import build_gateway
 from resolvers.context import Context
 from resolvers.principal import Principal
 from subgraphs.identity import schema as identity_schema
@@ -98,6 +99,9 @@ async def world(identity: Subgraph, incidents: Subgraph) -> dict[str, str]:
     }
 
 
+PRESENCE = build_gateway().entity_presence  # as the router process injects it
+
+
 def acting(sessions: Sessions, tenant: uuid.UUID, actor: str) -> Context:
     """A request of an admin user, through a partner application, with a request id."""
     principal = Principal.with_roles(
@@ -108,7 +112,9 @@ def acting(sessions: Sessions, tenant: uuid.UUID, actor: str) -> Context:
         client_id="wallboard",
         authenticated=True,
     )
-    return Context.open(sessions, principal=principal, request_id="req-42")
+    return Context.open(
+        sessions, principal=principal, request_id="req-42", entity_presence=PRESENCE
+    )
 
 
 def filled(values: dict[str, Any], world: dict[str, str]) -> dict[str, Any]:

@@ -31,7 +31,15 @@ HISTORY = """
 query($id: ID!) {
   incident(id: $id) { history { kind changes { field oldValue newValue } } }
 }"""
-USER_ID = "5f0c5a57-0000-4000-8000-000000000001"
+
+
+@pytest.fixture
+async def user_id(identity: Subgraph) -> str:
+    """A user of the test's tenant: the ids an incident stores must name one."""
+    made = await identity.ok(
+        'mutation { createUser(input: {name: "Ann", email: "ann@example.com"}) { id } }'
+    )
+    return str(made["createUser"]["id"])
 
 
 async def create(incidents: Subgraph, **fields: Any) -> dict[str, Any]:
@@ -39,14 +47,14 @@ async def create(incidents: Subgraph, **fields: Any) -> dict[str, Any]:
     return data["createIncident"]  # type: ignore[no-any-return]
 
 
-async def test_create_numbers_and_derives_priority(incidents: Subgraph) -> None:
-    first = await create(incidents, impact="HIGH", urgency="HIGH", reporterId=USER_ID)
+async def test_create_numbers_and_derives_priority(incidents: Subgraph, user_id: str) -> None:
+    first = await create(incidents, impact="HIGH", urgency="HIGH", reporterId=user_id)
     second = await create(incidents, impact="LOW", urgency="MEDIUM")
     assert first["number"] == "INC-1" and second["number"] == "INC-2"
     assert first["status"] == "OPEN" and first["source"] == "MANUAL"
     assert (first["priority"], first["priorityOverridden"]) == ("CRITICAL", False)
     assert second["priority"] == "LOW"
-    assert first["reporter"] == {"id": USER_ID}
+    assert first["reporter"] == {"id": user_id}
 
 
 async def test_explicit_priority_wins_until_cleared(incidents: Subgraph) -> None:
@@ -103,7 +111,7 @@ async def test_illegal_transition_is_a_conflict_and_changes_nothing(
     assert await count_rows(owner_sessions, events.OutboxEvent, tenant_id) == outbox_before
 
 
-async def test_nothing_changes_once_closed_or_cancelled(incidents: Subgraph) -> None:
+async def test_nothing_changes_once_closed_or_cancelled(incidents: Subgraph, user_id: str) -> None:
     incident = await create(incidents)
     await incidents.ok(UPDATE, id=incident["id"], input={"status": "CANCELLED"})
     for change in ({"title": "New"}, {"status": "OPEN"}, {"status": "IN_PROGRESS"}):
@@ -112,33 +120,33 @@ async def test_nothing_changes_once_closed_or_cancelled(incidents: Subgraph) -> 
     assigned = await incidents.run(
         "mutation($id: ID!, $u: ID!) { assignIncident(id: $id, userId: $u) { id } }",
         id=incident["id"],
-        u=USER_ID,
+        u=user_id,
     )
     assert assigned["errors"][0]["extensions"]["code"] == "CONFLICT"
 
 
-async def test_assign_and_comment_are_recorded(incidents: Subgraph) -> None:
+async def test_assign_and_comment_are_recorded(incidents: Subgraph, user_id: str) -> None:
     incident = await create(incidents)
     assigned = await incidents.ok(
         "mutation($id: ID!, $u: ID!) { assignIncident(id: $id, userId: $u) { assignee { id } } }",
         id=incident["id"],
-        u=USER_ID,
+        u=user_id,
     )
-    assert assigned["assignIncident"]["assignee"] == {"id": USER_ID}
+    assert assigned["assignIncident"]["assignee"] == {"id": user_id}
     comment = await incidents.ok(
         """mutation($id: ID!, $u: ID!) { addComment(incidentId: $id, input: {body: " Rebooted ",
         visibility: PUBLIC, authorId: $u}) { body visibility author { id } } }""",
         id=incident["id"],
-        u=USER_ID,
+        u=user_id,
     )
     assert comment["addComment"] == {
         "body": "Rebooted",
         "visibility": "PUBLIC",
-        "author": {"id": USER_ID},
+        "author": {"id": user_id},
     }
     history = (await incidents.ok(HISTORY, id=incident["id"]))["incident"]["history"]
     assert [h["kind"] for h in history] == ["CREATED", "ASSIGNED", "COMMENTED"]
-    assert history[1]["changes"] == [{"field": "assigneeId", "oldValue": None, "newValue": USER_ID}]
+    assert history[1]["changes"] == [{"field": "assigneeId", "oldValue": None, "newValue": user_id}]
 
 
 async def test_every_change_writes_one_outbox_event(

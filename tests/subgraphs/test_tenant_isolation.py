@@ -226,3 +226,89 @@ async def test_team_membership_of_the_other_tenant_is_out_of_reach(
         )
         assert [e["extensions"]["code"] for e in result["errors"]] == ["NOT_FOUND"], mutation
     assert await b_state(owner_sessions, other) == before
+
+
+async def a_state(owner_sessions: async_sessionmaker[AsyncSession], tenant: uuid.UUID) -> Any:
+    """Tenant A's incidents and comments, read by the owner."""
+    i, c = incident_tables.Incident, incident_tables.IncidentComment
+    async with owner_sessions() as session:
+        rows = (
+            await session.execute(
+                select(i.id, i.title, i.assignee_id, i.team_id, i.reporter_id, i.updated_at)
+                .where(i.tenant_id == tenant)
+                .order_by(i.number)
+            )
+        ).all()
+        comments = (
+            await session.execute(select(c.id, c.author_id).where(c.tenant_id == tenant))
+        ).all()
+    return rows, comments
+
+
+NOBODY = "00000000-0000-4000-8000-00000000beef"
+# (mutation, variables beyond $id; "B-user"/"B-team"/NOBODY placeholders), the argument named
+REFERENCES = [
+    (CREATE_INCIDENT, {"input": {"title": "x", "assigneeId": "B-user"}}, "input.assigneeId"),
+    (CREATE_INCIDENT, {"input": {"title": "x", "reporterId": "B-user"}}, "input.reporterId"),
+    (CREATE_INCIDENT, {"input": {"title": "x", "teamId": "B-team"}}, "input.teamId"),
+    (CREATE_INCIDENT, {"input": {"title": "x", "assigneeId": NOBODY}}, "input.assigneeId"),
+    (CREATE_INCIDENT, {"input": {"title": "x", "teamId": NOBODY}}, "input.teamId"),
+    (
+        "mutation($id: ID!, $u: ID!) { assignIncident(id: $id, userId: $u) { id } }",
+        {"u": "B-user"},
+        "userId",
+    ),
+    (
+        "mutation($id: ID!, $u: ID!) { assignIncident(id: $id, userId: $u) { id } }",
+        {"u": NOBODY},
+        "userId",
+    ),
+    (
+        "mutation($id: ID!, $t: ID!) { updateIncident(id: $id, input: {teamId: $t}) { id } }",
+        {"t": "B-team"},
+        "input.teamId",
+    ),
+    (
+        "mutation($id: ID!, $u: ID!) "
+        '{ addComment(incidentId: $id, input: {body: "hi", authorId: $u}) { id } }',
+        {"u": "B-user"},
+        "input.authorId",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "mutation,variables,argument", REFERENCES, ids=[f"{r[2]}-{i}" for i, r in enumerate(REFERENCES)]
+)
+async def test_ids_of_the_other_tenant_or_of_nothing_are_refused(
+    incidents: Subgraph,
+    owner_sessions: async_sessionmaker[AsyncSession],
+    tenant_id: uuid.UUID,
+    other: Other,
+    mine: dict[str, Any],
+    mutation: str,
+    variables: dict[str, Any],
+    argument: str,
+) -> None:
+    """A user or team id that is not one of the caller's tenant is NOT_FOUND naming the
+    argument, and nothing is written (no incident, comment or change in either tenant)."""
+    placeholders = {"B-user": other.user, "B-team": other.team}
+    filled = {
+        key: (
+            {k: placeholders.get(v, v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else placeholders.get(value, value)
+        )
+        for key, value in variables.items()
+    }
+    mine_before, theirs_before = (
+        await a_state(owner_sessions, tenant_id),
+        await b_state(owner_sessions, other),
+    )
+    result = await incidents.run(mutation, id=mine["id"], **filled)
+    assert result["data"] is None
+    [error] = result["errors"]
+    assert error["extensions"] == {"code": "NOT_FOUND", "field": argument}
+    assert argument in error["message"]
+    assert await a_state(owner_sessions, tenant_id) == mine_before
+    assert await b_state(owner_sessions, other) == theirs_before

@@ -6,7 +6,8 @@ import strawberry
 
 from resolvers.audit import audited
 from resolvers.ids import parse_id
-from resolvers.permissions import requires
+from resolvers.permissions import check, requires
+from resolvers.references import require_references
 from subgraphs.incidents import permissions, service
 from subgraphs.incidents.inputs import AddCommentInput
 from subgraphs.incidents.mutations.common import changed
@@ -14,8 +15,10 @@ from subgraphs.incidents.types import IncidentComment
 
 
 @strawberry.mutation(
-    description="Comment on an incident. NOT_FOUND for an unknown incident; BAD_USER_INPUT for "
-    "an empty or over-long body.",
+    description="Comment on an incident, as the caller. NOT_FOUND for an unknown incident; "
+    "BAD_USER_INPUT for an empty or over-long body. Writing as someone else (authorId) needs "
+    "the permission incident:comment_on_behalf (FORBIDDEN), and authorId must be one of the "
+    "tenant's users (NOT_FOUND).",
     extensions=requires(permissions.UPDATE),
 )
 async def add_comment(
@@ -23,7 +26,12 @@ async def add_comment(
 ) -> IncidentComment:
     ctx = info.context
     incident_key = parse_id(incident_id, "incidentId")
-    author = parse_id(input.author_id, "input.authorId") if input.author_id else ctx.actor_id
+    author = ctx.actor_id
+    if input.author_id is not None:
+        author = parse_id(input.author_id, "input.authorId")
+        if author != ctx.actor_id:
+            check(ctx.principal, permissions.COMMENT_ON_BEHALF)
+            await require_references(info, "User", {"input.authorId": author})
     async with audited(info) as (session, audit):
         comment = await service.add_comment(
             session, ctx.tenant_id, incident_key, input.body, input.visibility, author

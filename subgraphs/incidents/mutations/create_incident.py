@@ -9,6 +9,7 @@ import strawberry
 from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
+from resolvers.references import require_references
 from subgraphs.incidents import permissions, service
 from subgraphs.incidents.inputs import CreateIncidentInput
 from subgraphs.incidents.mutations.common import changed
@@ -20,8 +21,9 @@ def _optional_id(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
 
 
 @strawberry.mutation(
-    description="Open an incident. BAD_USER_INPUT for an empty or over-long title; CONFLICT "
-    "when an incident with the same source and externalId exists.",
+    description="Open an incident. BAD_USER_INPUT for an empty or over-long title; NOT_FOUND "
+    "naming the argument for an assignee, reporter or team that is not one of the tenant's; "
+    "CONFLICT when an incident with the same source and externalId exists.",
     extensions=requires(permissions.CREATE),
 )
 async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> Incident:
@@ -40,6 +42,10 @@ async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> 
         reporter_id=_optional_id(input.reporter_id, "input.reporterId"),
         opened_at=input.opened_at,
     )
+    await require_references(
+        info, "User", {"input.assigneeId": new.assignee_id, "input.reporterId": new.reporter_id}
+    )
+    await require_references(info, "Team", {"input.teamId": new.team_id})
     async with audited(info) as (session, audit):
         row, changes = await service.create_incident(session, ctx.tenant_id, new, ctx.actor_id)
         audit.entity("Incident", row.id)

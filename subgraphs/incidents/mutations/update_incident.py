@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import strawberry
@@ -9,6 +10,7 @@ import strawberry
 from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
+from resolvers.references import require_references
 from subgraphs.incidents import permissions, service
 from subgraphs.incidents.inputs import UpdateIncidentInput
 from subgraphs.incidents.mutations.common import changed
@@ -21,7 +23,8 @@ def _given(value: Any) -> Any:
 
 @strawberry.mutation(
     description="Change an incident. Omitted fields stay; an illegal status transition or a "
-    "change to a CLOSED/CANCELLED incident is a CONFLICT error and changes nothing.",
+    "change to a CLOSED/CANCELLED incident is a CONFLICT error and changes nothing; a team "
+    "that is not one of the tenant's is NOT_FOUND.",
     extensions=requires(permissions.UPDATE),
 )
 async def update_incident(
@@ -41,6 +44,8 @@ async def update_incident(
         else team_id,
         status=_given(input.status),
     )
+    if isinstance(update.team_id, uuid.UUID):
+        await require_references(info, "Team", {"input.teamId": update.team_id})
     async with audited(info) as (session, audit):
         row, changes = await service.update_incident(
             session, ctx.tenant_id, parse_id(id), update, ctx.actor_id
