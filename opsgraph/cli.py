@@ -106,6 +106,16 @@ def _parser() -> argparse.ArgumentParser:
     subgraph.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     subgraph.add_argument("--port", type=int, required=True, help="port to listen on")
 
+    verify = commands.add_parser(
+        "verify",
+        help="find stored references to users or teams that name nothing in their tenant",
+        description="Check every id a domain stores for another domain's entity (assignee, "
+        "reporter, team, comment author) against its owner, tenant by tenant; exit 1 when "
+        "some name nothing. --repair clears them.",
+    )
+    verify.add_argument("--repair", action="store_true", help="clear the dangling ids")
+    verify.add_argument("--tenant", help="only this tenant (slug); default: every tenant")
+
     persisted = commands.add_parser(
         "persisted",
         help="register or check persisted-operation manifests (trusted documents)",
@@ -165,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "token": _token,
         "router": _router,
         "persisted": _persisted,
+        "verify": _verify,
     }[args.command]
     return handler(settings, args)
 
@@ -385,6 +396,40 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         runtime.shutdown()
     return 0
+
+
+def _verify(settings: Settings, args: argparse.Namespace) -> int:
+    from opsgraph.server import build_gateway
+    from opsgraph.verify import find_dangling
+
+    runtime = _runtime(settings)
+
+    async def run() -> list[Any]:
+        runtime.open()
+        assert runtime.owner_sessions is not None and runtime.sessions is not None
+        try:
+            presence = build_gateway(settings).entity_presence
+            return await find_dangling(
+                runtime.owner_sessions,
+                runtime.sessions,
+                presence,
+                tenant=args.tenant,
+                repair=args.repair,
+            )
+        finally:
+            await runtime.close()
+
+    try:
+        dangling = asyncio.run(run())
+    finally:
+        runtime.shutdown()
+    for found in dangling:
+        print(
+            f"tenant {found.tenant}: {found.column} = {found.id} names no {found.type_name} "
+            f"({found.rows} rows){' - cleared' if args.repair else ''}"
+        )
+    print(f"{len(dangling)} dangling reference(s)" + (" cleared" if args.repair else ""))
+    return 1 if dangling and not args.repair else 0
 
 
 def _router(settings: Settings, args: argparse.Namespace) -> int:

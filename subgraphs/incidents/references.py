@@ -6,8 +6,11 @@ from __future__ import annotations
 import uuid
 
 import strawberry
+from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
+
+from db.tables import incidents as tables
 
 
 @strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
@@ -26,3 +29,16 @@ class Team:
     @classmethod
     def ref(cls, id: uuid.UUID | None) -> Team | None:
         return cls(id=strawberry.ID(str(id))) if id else None
+
+
+# The columns where this domain stores other domains' ids, by the entity type they name: every
+# one is checked on the way in (resolvers.references.require_references), and `opsgraph
+# verify` checks the rows written before that check existed.
+STORED_REFERENCES: dict[str, tuple[InstrumentedAttribute[uuid.UUID | None], ...]] = {
+    "User": (
+        tables.Incident.assignee_id,
+        tables.Incident.reporter_id,
+        tables.IncidentComment.author_id,
+    ),
+    "Team": (tables.Incident.team_id,),
+}

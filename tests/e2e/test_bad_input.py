@@ -83,6 +83,7 @@ DEEP = (
     "{ users { edges { node { teams { members { teams { members { teams { members { teams "
     "{ name } } } } } } } } } } }"
 )
+NOBODY = "00000000-0000-4000-8000-00000000beef"
 CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
     "depth bomb": ({"query": DEEP}, {}, 400, "MAX_DEPTH_LIMIT"),
     "alias bomb": ({"query": "{ " + " ".join(f"a{i}: __typename" for i in range(40)) + " }"},
@@ -134,6 +135,14 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
     "unknown incident": ({"query": 'mutation { updateIncident(id: "00000000-0000-4000-8000-'
                           '000000000000", input: {title: "x"}) { id } }'}, {}, 200,
                          "NOT_FOUND"),
+    "assignee who does not exist": ({"query": 'mutation { createIncident(input: {title: "x", '
+                                     f'assigneeId: "{NOBODY}"}}) {{ id }} }}'}, {}, 200,
+                                    "NOT_FOUND"),
+    "reporter who does not exist": ({"query": 'mutation { createIncident(input: {title: "x", '
+                                     f'reporterId: "{NOBODY}"}}) {{ id }} }}'}, {}, 200,
+                                    "NOT_FOUND"),
+    "team that does not exist": ({"query": 'mutation { createIncident(input: {title: "x", '
+                                  f'teamId: "{NOBODY}"}}) {{ id }} }}'}, {}, 200, "NOT_FOUND"),
     "unknown operation name": ({"query": "query A { __typename }", "operationName": "B"}, {},
                                400, "BAD_REQUEST"),
     "two operations, no name": ({"query": "query A { __typename } query B { __typename }"},

@@ -1,0 +1,114 @@
+"""`opsgraph verify`: stored references that name nothing, and their repair.
+
+Every id a domain stores for another domain's entity is checked on the way in (through the
+router's entity fetch, `resolvers.references.require_references`). Rows written before that
+check existed may hold an id of another tenant, or of nobody: every later read of them fails.
+This finds them the same way — each domain's declared columns (`STORED_REFERENCES` in its
+`references` module), the distinct ids per tenant, asked of the owning subgraph as the
+tenant's admin — and with `repair` clears them (every such column is nullable)."""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
+
+from db.tables import identity
+from opsgraph.catalog import SUBGRAPHS
+from resolvers.context import Context
+from resolvers.principal import Principal
+from resolvers.references import EntityPresence
+
+BATCH = 500  # ids per entity fetch
+
+
+@dataclass(frozen=True)
+class Dangling:
+    """Rows of one column in one tenant whose id names no `type_name` of that tenant."""
+
+    tenant: str
+    column: str
+    type_name: str
+    id: uuid.UUID
+    rows: int
+
+
+def stored_references() -> Iterator[tuple[str, InstrumentedAttribute[Any]]]:
+    """(entity type, column) for every column a catalogued domain declares."""
+    for package in SUBGRAPHS.values():
+        try:
+            module = importlib.import_module(f"{package}.references")
+        except ModuleNotFoundError:
+            continue
+        for type_name, columns in getattr(module, "STORED_REFERENCES", {}).items():
+            for column in columns:
+                yield type_name, column
+
+
+async def find_dangling(
+    owner_sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession],
+    presence: EntityPresence,
+    *,
+    tenant: str | None = None,
+    repair: bool = False,
+) -> list[Dangling]:
+    """Every dangling stored reference of every tenant (or of the one whose slug is
+    `tenant`); cleared too when `repair`."""
+    found: list[Dangling] = []
+    query = select(identity.Tenant.id, identity.Tenant.slug)
+    if tenant is not None:
+        query = query.where(identity.Tenant.slug == tenant)
+    async with owner_sessions() as session:
+        tenants = (await session.execute(query)).all()
+    for tenant_id, slug in tenants:
+        for type_name, column in stored_references():
+            table = column.class_
+            async with owner_sessions() as session:
+                rows = await session.execute(
+                    select(column, func.count())
+                    .where(table.tenant_id == tenant_id, column.is_not(None))
+                    .group_by(column)
+                )
+                counts: dict[uuid.UUID, int] = {row[0]: row[1] for row in rows}
+            missing = await _missing(sessions, presence, tenant_id, type_name, list(counts))
+            found += [
+                Dangling(slug, f"{table.__tablename__}.{column.key}", type_name, id, counts[id])
+                for id in missing
+            ]
+            if repair and missing:
+                async with owner_sessions() as session, session.begin():
+                    await session.execute(
+                        update(table)
+                        .where(table.tenant_id == tenant_id, column.in_(missing))
+                        .values({column.key: None})
+                    )
+    return found
+
+
+async def _missing(
+    sessions: async_sessionmaker[AsyncSession],
+    presence: EntityPresence,
+    tenant_id: uuid.UUID,
+    type_name: str,
+    ids: list[uuid.UUID],
+) -> list[uuid.UUID]:
+    admin = Principal.with_roles(tenant_id, frozenset({"admin"}), authenticated=True)
+    missing: list[uuid.UUID] = []
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        context = Context.open(sessions, principal=admin)
+        try:
+            answer = await presence(type_name, [str(id) for id in batch], context)
+        finally:
+            await context.close()
+        if answer.exists is None:
+            raise RuntimeError(f"cannot check {type_name} ids: {answer.errors}")
+        missing += [id for id, exists in zip(batch, answer.exists, strict=True) if not exists]
+    return missing

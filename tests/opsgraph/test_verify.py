@@ -1,0 +1,62 @@
+"""`opsgraph verify` finds the user and team ids stored before references were checked that
+name nothing in their tenant, and `--repair` clears them so the incidents read again."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.tables import identity as identity_tables
+from db.tables import incidents as tables
+from db.tenants import create_tenant
+from opsgraph.verify import Dangling, find_dangling
+from tests.support import Subgraph
+
+READ = "query($id: ID!) { incident(id: $id) { assignee { id } team { id } reporter { id } } }"
+
+
+async def test_dangling_references_are_found_and_cleared(
+    owner_sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession],
+    tenant_id: uuid.UUID,
+    identity: Subgraph,
+    incidents: Subgraph,
+    entity_presence: Any,
+) -> None:
+    mine = (
+        await identity.ok('mutation { createUser(input: {name: "A", email: "a@x.io"}) { id } }')
+    )["createUser"]["id"]
+    nobody = uuid.uuid4()
+    async with owner_sessions() as session, session.begin():
+        other = await create_tenant(session, f"o-{uuid.uuid4().hex[:10]}", "Other")
+        stranger = identity_tables.User(tenant_id=other, name="S", email="s@o.io")
+        session.add(stranger)
+        await session.flush()
+        slug = await session.scalar(
+            select(identity_tables.Tenant.slug).where(identity_tables.Tenant.id == tenant_id)
+        )
+    # Written as before the check existed: another tenant's user, a team of nobody.
+    created = await incidents.ok(
+        'mutation($u: ID!) { createIncident(input: {title: "old", reporterId: $u}) { id } }',
+        u=mine,
+    )
+    incident = uuid.UUID(created["createIncident"]["id"])
+    async with owner_sessions() as session, session.begin():
+        row = await session.get(tables.Incident, incident)
+        assert row is not None
+        row.assignee_id, row.team_id = stranger.id, nobody
+    assert (await incidents.run(READ, id=str(incident)))["errors"] == []  # stubs only here
+
+    found = await find_dangling(owner_sessions, sessions, entity_presence, tenant=slug)
+
+    assert sorted(found, key=lambda d: d.column) == [
+        Dangling(slug, "incidents.assignee_id", "User", stranger.id, 1),
+        Dangling(slug, "incidents.team_id", "Team", nobody, 1),
+    ]
+    await find_dangling(owner_sessions, sessions, entity_presence, tenant=slug, repair=True)
+    assert await find_dangling(owner_sessions, sessions, entity_presence, tenant=slug) == []
+    data = await incidents.ok(READ, id=str(incident))
+    assert data["incident"] == {"assignee": None, "team": None, "reporter": {"id": mine}}
