@@ -105,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     subgraph.add_argument("name", help="identity or incidents")
     subgraph.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     subgraph.add_argument("--port", type=int, required=True, help="port to listen on")
+    subgraph.add_argument(
+        "--peers",
+        help="the split router's subgraphs file (schema/subgraphs.toml): where the other "
+        "subgraphs run, to check the user and team ids this one stores",
+    )
 
     verify = commands.add_parser(
         "verify",
@@ -377,9 +382,13 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
 
     from opsgraph.catalog import SUBGRAPHS, load_schema
+    from opsgraph.peers import PeerPresence
+    from opsgraph.remote_router import ConfigError, load_config, remote_subgraphs
     from opsgraph.subgraph_app import create_subgraph_app
+    from router.execution import create_http_client
 
     if args.name not in SUBGRAPHS:
         print(
@@ -387,9 +396,18 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    schema = load_schema(args.name)
+    peers = None
+    if args.peers:
+        try:
+            configs = remote_subgraphs(load_config(Path(args.peers)))
+        except ConfigError as error:
+            print(f"opsgraph: {error}", file=sys.stderr)
+            return 2
+        peers = PeerPresence(args.name, schema, configs, create_http_client())
     runtime = _runtime(settings)
     host = args.host or settings.host
-    app = create_subgraph_app(load_schema(args.name), runtime)
+    app = create_subgraph_app(schema, runtime, peers)
     print(f"subgraph {args.name} at http://{host}:{args.port}/graphql", flush=True)
     try:
         _run_server(app, host, args.port, settings)

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from opsgraph.auth.setup import build_auth
+from opsgraph.peers import PeerPresence
 from opsgraph.runtime import Runtime
 from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
@@ -24,9 +25,15 @@ from resolvers.context import Context
 class SubgraphGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with our per-request Context (RequestScopeMiddleware closes it)."""
 
-    def __init__(self, schema: strawberry.federation.Schema, runtime: Runtime) -> None:
+    def __init__(
+        self,
+        schema: strawberry.federation.Schema,
+        runtime: Runtime,
+        peers: PeerPresence | None = None,
+    ) -> None:
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
         self.runtime = runtime
+        self.peers = peers
 
     async def get_context(self, request: Any, response: Any) -> Context:
         assert self.runtime.sessions is not None
@@ -37,14 +44,18 @@ class SubgraphGraphQL(GraphQL[Context, None]):
             headers=dict(request.headers),
             debug=self.runtime.settings.debug,
             roles_changed=self.runtime.custom_roles.forget,
+            entity_presence=self.peers,
         )
         request.state.context = context
         return context
 
 
-def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) -> Starlette:
+def create_subgraph_app(
+    schema: strawberry.federation.Schema, runtime: Runtime, peers: PeerPresence | None = None
+) -> Starlette:
     """The subgraph re-validates the caller's token itself: a principal forwarded by a router
-    is never taken from a plain header."""
+    is never taken from a plain header. `peers` check the references it stores (opsgraph/
+    peers.py); without them, writes carrying references are refused."""
     auth = build_auth(runtime.settings, runtime.tenant_id, runtime.custom_roles.get)
 
     async def health(request: Request) -> JSONResponse:
@@ -64,13 +75,15 @@ def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) 
             yield
         finally:
             await auth.close()
+            if peers is not None:
+                await peers.close()
             await runtime.close()
 
     app = Starlette(
         routes=[
             Route("/health", health),
             Route("/ready", ready),
-            Route("/graphql", SubgraphGraphQL(schema, runtime), methods=["GET", "POST"]),
+            Route("/graphql", SubgraphGraphQL(schema, runtime, peers), methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
     )

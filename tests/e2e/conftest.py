@@ -140,11 +140,24 @@ def server(server_env: dict[str, str]) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def subgraph_servers(server_env: dict[str, str]) -> Iterator[dict[str, Server]]:
-    """`opsgraph subgraph NAME`: each subgraph as its own process."""
+def subgraph_servers(
+    server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Server]]:
+    """`opsgraph subgraph NAME`: each subgraph as its own process, incidents checking the ids
+    it stores with identity (`--peers`, the split router's subgraphs file)."""
+    ports = {"identity": free_port(), "incidents": free_port()}
+    peers = tmp_path_factory.mktemp("split") / "subgraphs.toml"
+    peers.write_text(
+        "".join(
+            f'[subgraphs.{name}]\nurl = "http://127.0.0.1:{port}/graphql"\n'
+            for name, port in ports.items()
+        )
+    )
     running = {
-        name: start_server(["subgraph", name, "--port", str(port)], server_env, port)
-        for name, port in (("identity", free_port()), ("incidents", free_port()))
+        name: start_server(
+            ["subgraph", name, "--port", str(port), "--peers", str(peers)], server_env, port
+        )
+        for name, port in ports.items()
     }
     yield running
     for server in running.values():

@@ -57,3 +57,22 @@ async def test_router_over_http_matches_in_process(
     in_process = httpx.post(server.graphql, json={"query": NESTED}).json()
     assert "errors" not in over_http
     assert over_http == in_process
+
+
+def test_a_subgraph_alone_checks_references_with_its_peers(
+    subgraph_servers: dict[str, Server],
+) -> None:
+    identity, incidents = subgraph_servers["identity"], subgraph_servers["incidents"]
+    user = gql(identity, "{ users(pagination: {first: 1}) { edges { node { id } } } }")
+    user_id = user["data"]["users"]["edges"][0]["node"]["id"]
+    create = (
+        'mutation($u: ID!) { createIncident(input: {title: "split", assigneeId: $u}) '
+        "{ assignee { id } } }"
+    )
+
+    stored = gql(incidents, create, u=user_id)
+    refused = gql(incidents, create, u="00000000-0000-4000-8000-00000000beef")
+
+    assert stored == {"data": {"createIncident": {"assignee": {"id": user_id}}}}
+    assert refused["data"] is None
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["NOT_FOUND"]
