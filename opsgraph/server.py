@@ -201,6 +201,7 @@ def create_app(runtime: Runtime) -> Starlette:
             max_connections=settings.ws_max_connections_per_principal,
             roles_changed=runtime.custom_roles.forget,
             check_document=gateway.check_document,
+            entity_presence=gateway.entity_presence,
             debug=settings.debug,
         ),
         origin_allowed=lambda origin: origin in settings.cors_origins,

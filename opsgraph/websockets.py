@@ -18,6 +18,7 @@ from opsgraph.auth.principals import TENANT_HEADER, Authenticator, Refused
 from resolvers.context import Context
 from resolvers.events import EventFeed
 from resolvers.manifests import DocumentCheck
+from resolvers.references import EntityPresence
 from router.websocket import Close, ConnectionRefused, Grant
 
 FORWARDED = ("authorization", TENANT_HEADER)
@@ -44,6 +45,7 @@ class WebSocketAuthenticator:
         max_connections: int,
         roles_changed: Callable[[uuid.UUID], None],
         check_document: DocumentCheck | None = None,
+        entity_presence: EntityPresence | None = None,
         debug: bool = False,
     ) -> None:
         self.authenticator = authenticator
@@ -52,6 +54,7 @@ class WebSocketAuthenticator:
         self.max_connections = max_connections
         self.roles_changed = roles_changed
         self.check_document = check_document
+        self.entity_presence = entity_presence
         self.debug = debug
         self.connections: Counter[str] = Counter()
 
@@ -78,6 +81,7 @@ class WebSocketAuthenticator:
             events=self.events,
             roles_changed=self.roles_changed,
             check_document=self.check_document,
+            entity_presence=self.entity_presence,
         )
 
         async def release() -> None:

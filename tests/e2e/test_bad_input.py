@@ -254,3 +254,15 @@ async def test_bad_websocket_message(server: Server, case: str) -> None:
                 await client.send(message)
         assert (await client.closed_with())[0] == code
     assert counts(server) == before
+
+
+async def test_an_id_of_nobody_over_the_websocket(server: Server) -> None:
+    """Mutations over the socket check references as over HTTP: NOT_FOUND, nothing written."""
+    before = counts(server)
+    mutation = (
+        f'mutation {{ createIncident(input: {{title: "x", assigneeId: "{NOBODY}"}}) {{ id }} }}'
+    )
+    async with ws_client(server.graphql) as client:
+        await client.subscribe("1", mutation)
+        assert await client.refusal("1") == "NOT_FOUND"
+    assert counts(server) == before
