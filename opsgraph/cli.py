@@ -368,6 +368,7 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
 
     from opsgraph.catalog import SUBGRAPHS, load_schema
+    from opsgraph.router_secret import require_router_secret
     from opsgraph.subgraph_app import create_subgraph_app
 
     if args.name not in SUBGRAPHS:
@@ -375,6 +376,11 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
             f"opsgraph: unknown subgraph {args.name!r}; known: {', '.join(SUBGRAPHS)}",
             file=sys.stderr,
         )
+        return 2
+    try:
+        require_router_secret(settings)  # before the database is started
+    except SettingsError as error:
+        print(f"opsgraph: configuration error: {error}", file=sys.stderr)
         return 2
     runtime = _runtime(settings)
     host = args.host or settings.host
@@ -401,7 +407,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         configs = remote_subgraphs(load_config(Path(args.config)))
-        supergraph = asyncio.run(compose_remote(configs))
+        supergraph = asyncio.run(compose_remote(configs, settings.subgraph_secret))
     except ConfigError as error:
         print(f"opsgraph: {error}", file=sys.stderr)
         return 1
@@ -414,7 +420,13 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"router for {', '.join(supergraph.subgraphs)} at http://{host}:{port}/graphql", flush=True
     )
-    app = create_remote_app(supergraph, configs, graphiql=settings.graphiql, debug=settings.debug)
+    app = create_remote_app(
+        supergraph,
+        configs,
+        graphiql=settings.graphiql,
+        debug=settings.debug,
+        secret=settings.subgraph_secret,
+    )
     _run_server(app, host, port, settings)
     return 0
 
