@@ -25,8 +25,15 @@ ENTITIES = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Incide
 
 
 @pytest.fixture(scope="module")
-def production_env(server_env: dict[str, str]) -> dict[str, str]:
-    return {**server_env, "OPSGRAPH_ENV": "production", "OPSGRAPH_SUBGRAPH_SECRET": SECRET}
+def production_env(server_env: dict[str, str], server: Server) -> dict[str, str]:
+    """Production subgraphs trusting `opsgraph serve`'s development issuer as their OIDC
+    issuer (discovery, JWKS): one token is good for every process, as with a real IdP."""
+    return {
+        **server_env,
+        "OPSGRAPH_ENV": "production",
+        "OPSGRAPH_SUBGRAPH_SECRET": SECRET,
+        "OPSGRAPH_OIDC_ISSUER": server.url,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +45,12 @@ def incidents(production_env: dict[str, str]) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def admin(server: Server, incidents: Server, production_env: dict[str, str]) -> dict[str, str]:
-    """A bearer token the production incidents subgraph accepts (its own issuer URL)."""
-    users = httpx.post(
-        server.graphql,
-        json={"query": '{ users(filter: {search: "demo.example"}) { edges { node { email } } } }'},
-    ).json()
+def admin(server: Server, server_env: dict[str, str]) -> dict[str, str]:
+    """An admin's bearer token from the issuer every production process trusts."""
+    query = '{ users(filter: {search: "demo.example"}) { edges { node { email } } } }'
+    users = httpx.post(server.graphql, json={"query": query}).json()
     email = users["data"]["users"]["edges"][0]["node"]["email"]
-    minted = mint_token(incidents, production_env, email, "admin")
+    minted = mint_token(server, server_env, email, "admin")
     assert minted.returncode == 0, minted.stderr
     return {"authorization": f"Bearer {minted.stdout.strip()}"}
 
@@ -57,12 +62,13 @@ def send(server: Server, query: str, headers: dict[str, str], **variables: Any) 
 
 
 def refusal(response: httpx.Response, status: int) -> tuple[str, str]:
-    """The code and message of a request refused before execution (no `data`)."""
+    """The code and the messages of a request refused before execution (no `data`)."""
     assert response.status_code == status, response.text
     body = response.json()
-    assert "data" not in body or body["data"] is None
-    (error,) = body["errors"]
-    return error["extensions"]["code"], error["message"]
+    assert "data" not in body
+    codes = {error["extensions"]["code"] for error in body["errors"]}
+    assert len(codes) == 1, body
+    return codes.pop(), " ".join(error["message"] for error in body["errors"])
 
 
 def test_introspection_is_refused(incidents: Server, admin: dict[str, str]) -> None:
@@ -210,15 +216,12 @@ def split_config(
 
 
 def test_the_split_router_with_the_secret_serves_end_to_end(
-    production_env: dict[str, str], split_config: Path, server: Server
+    production_env: dict[str, str], split_config: Path, server: Server, admin: dict[str, str]
 ) -> None:
-    # The subgraphs' development issuers each sign for their own URL; a caller of the split
-    # router acts with the anonymous role here (production otherwise requires a token).
-    env = {**production_env, "OPSGRAPH_ANONYMOUS_ROLE": "admin"}
     port = free_port()
-    router = start_server(["router", "--config", str(split_config)], env, port)
+    router = start_server(["router", "--config", str(split_config)], production_env, port)
     try:
-        response = httpx.post(router.graphql, json={"query": NESTED}, timeout=30)
+        response = httpx.post(router.graphql, json={"query": NESTED}, headers=admin, timeout=30)
     finally:
         stop_server(router)
 
@@ -241,5 +244,5 @@ def test_a_router_without_the_secret_cannot_compose(
     completed = run_cli(["router", "--config", str(split_config)], env)
 
     assert completed.returncode == 1
-    assert "refused { _service { sdl } } (HTTP 403" in completed.stderr
+    assert "refused { _service { sdl } } (HTTP 40" in completed.stderr
     assert "OPSGRAPH_SUBGRAPH_SECRET" in completed.stderr
