@@ -387,6 +387,7 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
     from opsgraph.catalog import SUBGRAPHS, load_schema
     from opsgraph.peers import PeerPresence
     from opsgraph.remote_router import ConfigError, load_config, remote_subgraphs
+    from opsgraph.router_secret import require_router_secret, router_headers
     from opsgraph.subgraph_app import create_subgraph_app
     from router.execution import create_http_client
 
@@ -396,6 +397,11 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    try:
+        require_router_secret(settings)  # before the database is started
+    except SettingsError as error:
+        print(f"opsgraph: configuration error: {error}", file=sys.stderr)
+        return 2
     schema = load_schema(args.name)
     peers = None
     if args.peers:
@@ -404,7 +410,9 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
         except ConfigError as error:
             print(f"opsgraph: {error}", file=sys.stderr)
             return 2
-        peers = PeerPresence(args.name, schema, configs, create_http_client())
+        # Its peers answer _entities to the router's secret only; it asks as the router would.
+        client = create_http_client(headers=router_headers(settings.subgraph_secret))
+        peers = PeerPresence(args.name, schema, configs, client)
     runtime = _runtime(settings)
     host = args.host or settings.host
     app = create_subgraph_app(schema, runtime, peers)
@@ -464,7 +472,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         configs = remote_subgraphs(load_config(Path(args.config)))
-        supergraph = asyncio.run(compose_remote(configs))
+        supergraph = asyncio.run(compose_remote(configs, settings.subgraph_secret))
     except ConfigError as error:
         print(f"opsgraph: {error}", file=sys.stderr)
         return 1
@@ -477,7 +485,13 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"router for {', '.join(supergraph.subgraphs)} at http://{host}:{port}/graphql", flush=True
     )
-    app = create_remote_app(supergraph, configs, graphiql=settings.graphiql, debug=settings.debug)
+    app = create_remote_app(
+        supergraph,
+        configs,
+        graphiql=settings.graphiql,
+        debug=settings.debug,
+        secret=settings.subgraph_secret,
+    )
     _run_server(app, host, port, settings)
     return 0
 

@@ -4,7 +4,8 @@
 SDL (`{ _service { sdl } }`), composes them and serves the API, sending each fetch through
 one shared pooled HTTP client. It needs no database: the subgraphs authenticate the caller
 themselves from the forwarded `Authorization`, `X-OpsGraph-Tenant` and `X-Request-Id`
-headers.
+headers. Every request to a subgraph, SDL fetches included, carries the router's secret
+(OPSGRAPH_SUBGRAPH_SECRET, opsgraph/router_secret.py) when one is set.
 
 The file (`timeout_s` is optional, 10 s by default)::
 
@@ -29,6 +30,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 
+from opsgraph.router_secret import router_headers
 from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import HttpTransport, Transport, create_http_client
@@ -104,6 +106,12 @@ async def fetch_sdl(client: httpx.AsyncClient, config: SubgraphConfig) -> str:
         response = await client.post(
             config.url, json={"query": SDL_QUERY}, timeout=config.timeout_s
         )
+        if response.status_code in (401, 403):
+            raise ConfigError(
+                f"subgraph {config.name} at {config.url} refused {SDL_QUERY} "
+                f"(HTTP {response.status_code}: {_first_message(response)}); give the router "
+                "the OPSGRAPH_SUBGRAPH_SECRET the subgraph has"
+            )
         sdl = response.json()["data"]["_service"]["sdl"]
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
         raise ConfigError(
@@ -114,9 +122,18 @@ async def fetch_sdl(client: httpx.AsyncClient, config: SubgraphConfig) -> str:
     return sdl
 
 
-async def compose_remote(configs: Sequence[SubgraphConfig]) -> Supergraph:
+def _first_message(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["errors"][0]["message"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return response.text[:200]
+
+
+async def compose_remote(
+    configs: Sequence[SubgraphConfig], secret: str | None = None
+) -> Supergraph:
     """Fetch every subgraph's SDL concurrently and compose (raises CompositionError)."""
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(headers=router_headers(secret)) as client:
         sdls = await asyncio.gather(*(fetch_sdl(client, config) for config in configs))
     return compose(
         [
@@ -132,9 +149,10 @@ def create_remote_app(
     *,
     graphiql: bool = True,
     debug: bool = False,
+    secret: str | None = None,
 ) -> Starlette:
     """The router app over HTTP transports sharing one client, closed when the app stops."""
-    client = create_http_client()
+    client = create_http_client(headers=router_headers(secret))
     transports: dict[str, Transport] = {
         config.name: HttpTransport(config.url, config.timeout_s, client)
         for config in configs

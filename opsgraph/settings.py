@@ -20,6 +20,7 @@ class SettingsError(ValueError):
 
 
 ENVIRONMENTS = ("development", "production", "test")
+MIN_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Settings:
     apq_cache_size: int = 10_000
     safelist_allow_matching_text: bool = False
     persisted_only: bool = False
+    # Shared by the split router and the stand-alone subgraphs (opsgraph/router_secret.py).
+    subgraph_secret: str | None = field(default=None, repr=False)
 
     @property
     def embedded_database(self) -> bool:
@@ -171,6 +174,12 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
             f"({', '.join(sorted(ASYMMETRIC_ALGORITHMS))}), not {', '.join(unsafe)}"
         )
     # Requests without a token act with this role in development; production requires tokens.
+    subgraph_secret = text("OPSGRAPH_SUBGRAPH_SECRET")
+    if subgraph_secret is not None and len(subgraph_secret) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"OPSGRAPH_SUBGRAPH_SECRET must be at least {MIN_SECRET_LENGTH} characters "
+            "(e.g. from `openssl rand -hex 32`)"
+        )
     anonymous = text("OPSGRAPH_ANONYMOUS_ROLE") or ("none" if env == "production" else "admin")
     if anonymous not in ("none", "viewer", "operator", "admin"):
         raise SettingsError(
@@ -225,4 +234,5 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         ws_keepalive_seconds=integer("OPSGRAPH_WS_KEEPALIVE_SECONDS", 15, 1, 3600),
         ws_send_timeout_seconds=integer("OPSGRAPH_WS_SEND_TIMEOUT_SECONDS", 10, 1, 600),
         ws_queue_limit=integer("OPSGRAPH_WS_QUEUE_LIMIT", 256, 1, 100_000),
+        subgraph_secret=subgraph_secret,
     )

@@ -1,39 +1,65 @@
 """One subgraph as its own HTTP service (`opsgraph subgraph NAME --port N`): POST/GET
 /graphql with `_service` and `_entities`, for our router in HTTP mode or any Federation 2
-gateway; /health and /ready as on the router."""
+gateway; /health and /ready as on the router.
+
+It applies the router's rules itself (opsgraph/subgraph_gate.py): operation limits,
+production's hidden schema, `_entities`/`_service` for the router only; and the router's
+HTTP guard (body size, CSRF, security headers) and request timeout."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
+from cross_web import AsyncHTTPRequestAdapter
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types import ExecutionResult
 
 from opsgraph.auth.setup import build_auth
+from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.peers import PeerPresence
+from opsgraph.router_secret import require_router_secret
 from opsgraph.runtime import Runtime
+from opsgraph.server import operation_limits
+from opsgraph.subgraph_gate import RouterAwareAuthenticator, SubgraphGate
 from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
+from router.gateway import RequestError
 
 
 class SubgraphGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI app with our per-request Context (RequestScopeMiddleware closes it)."""
+    """Strawberry's ASGI app with our per-request Context (RequestScopeMiddleware closes it),
+    every request passed through the gate first."""
 
     def __init__(
         self,
         schema: strawberry.federation.Schema,
         runtime: Runtime,
+        gate: SubgraphGate,
         peers: PeerPresence | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
         self.runtime = runtime
+        self.gate = gate
         self.peers = peers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except RequestError as refused:  # raised by the gate, before anything was sent
+            response = JSONResponse(
+                {"errors": refused.errors}, status_code=refused.status, headers=refused.headers
+            )
+            await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         assert self.runtime.sessions is not None
@@ -49,14 +75,41 @@ class SubgraphGraphQL(GraphQL[Context, None]):
         request.state.context = context
         return context
 
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        for data in request_data if isinstance(request_data, list) else [request_data]:
+            self.gate.check(data.query, data.variables, data.operation_name, request.headers)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Errors raised while executing (a resolver's coercion, say) lose their hints too."""
+        if result.errors:
+            result = dataclasses.replace(result, errors=self.gate.public(result.errors))
+        return await super().process_result(request, result)
+
 
 def create_subgraph_app(
     schema: strawberry.federation.Schema, runtime: Runtime, peers: PeerPresence | None = None
 ) -> Starlette:
     """The subgraph re-validates the caller's token itself: a principal forwarded by a router
     is never taken from a plain header. `peers` check the references it stores (opsgraph/
-    peers.py); without them, writes carrying references are refused."""
-    auth = build_auth(runtime.settings, runtime.tenant_id, runtime.custom_roles.get)
+    peers.py); without them, writes carrying references are refused. Raises SettingsError in
+    production without OPSGRAPH_SUBGRAPH_SECRET."""
+    settings = runtime.settings
+    require_router_secret(settings)
+    auth = build_auth(settings, runtime.tenant_id, runtime.custom_roles.get)
+    gate = SubgraphGate(schema._schema, operation_limits(settings), settings.subgraph_secret)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -83,9 +136,16 @@ def create_subgraph_app(
         routes=[
             Route("/health", health),
             Route("/ready", ready),
-            Route("/graphql", SubgraphGraphQL(schema, runtime, peers), methods=["GET", "POST"]),
+            Route(
+                "/graphql", SubgraphGraphQL(schema, runtime, gate, peers), methods=["GET", "POST"]
+            ),
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(RequestScopeMiddleware, authenticator=auth.authenticator)
+    app.add_middleware(
+        RequestScopeMiddleware,
+        authenticator=RouterAwareAuthenticator(auth.authenticator, settings.subgraph_secret),
+        timeout_seconds=settings.request_timeout_seconds,
+    )
+    app.add_middleware(HttpGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

@@ -8,15 +8,23 @@ Whatever request context the app stored as `context` is closed once the response
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import Protocol
 
 import orjson
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from opsgraph.auth.principals import Authenticator, Refused
+from opsgraph.auth.principals import Refused
 from opsgraph.ratelimit import Decision, RateLimiter, retry_after_header
 from resolvers.principal import Principal
 from router.http_params import is_graphql_get
+
+
+class PrincipalSource(Protocol):
+    """The Authenticator, or a wrapper of it (the stand-alone subgraph's)."""
+
+    async def principal(self, headers: Mapping[str, str]) -> Principal: ...
 
 
 def needs_principal(scope: Scope) -> bool:
@@ -33,7 +41,7 @@ class RequestScopeMiddleware:
         self,
         app: ASGIApp,
         *,
-        authenticator: Authenticator,
+        authenticator: PrincipalSource,
         limiter: RateLimiter | None = None,
         timeout_seconds: float | None = None,
     ) -> None:

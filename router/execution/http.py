@@ -21,12 +21,16 @@ logger = logging.getLogger(__name__)
 FORWARDED_HEADERS = ("authorization", "x-opsgraph-tenant", "x-request-id")
 
 
-def create_http_client(max_connections: int = 100) -> httpx.AsyncClient:
-    """The one pooled keep-alive client a process should share across all HTTP transports."""
+def create_http_client(
+    max_connections: int = 100, headers: Mapping[str, str] | None = None
+) -> httpx.AsyncClient:
+    """The one pooled keep-alive client a process should share across all HTTP transports;
+    `headers` go with every request (the router's credential towards its subgraphs)."""
     return httpx.AsyncClient(
         limits=httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         ),
+        headers=headers,
     )
 
 

@@ -25,6 +25,7 @@ from tests.e2e.conftest import Server, seed_tenant, start_server, stop_server
 from tests.support import free_port
 
 TENANT = "interop"
+ROUTER_SECRET = "interop-router-secret-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[2]
 NODE_CACHE = ROOT / ".cache" / "interop-node"
 SCRIPTS = Path(__file__).resolve().parent / "js"
@@ -54,6 +55,8 @@ def interop_env(
         "DATABASE_URL": interop_database_url,
         "OPSGRAPH_DEFAULT_TENANT": TENANT,
         "OPSGRAPH_DATA_DIR": str(tmp_path_factory.mktemp("interop-data")),
+        # The subgraphs answer _entities/_service only to a router sending it.
+        "OPSGRAPH_SUBGRAPH_SECRET": ROUTER_SECRET,
     }
 
 

@@ -21,7 +21,7 @@ from opsgraph.server import build_supergraph
 from router.composition import SubgraphSource, compose, print_api_schema, print_supergraph
 from tests.e2e.conftest import Server
 from tests.e2e.test_server import NESTED
-from tests.interop.conftest import run_node
+from tests.interop.conftest import ROUTER_SECRET, run_node
 from tests.router.fixture_access import access_sources
 from tests.router.fixture_directives import directive_sources
 
@@ -112,7 +112,11 @@ def test_apollo_gateway_serves_our_supergraph_like_our_router(
     through_apollo = run_node(
         node_modules,
         "gateway.cjs",
-        {"supergraphSdl": print_supergraph(unguarded), "query": NESTED},
+        {
+            "supergraphSdl": print_supergraph(unguarded),
+            "query": NESTED,
+            "routerSecret": ROUTER_SECRET,
+        },
     )
     ours = httpx.post(remote_router.graphql, json={"query": NESTED}, timeout=30).json()
 

@@ -32,6 +32,7 @@ def test_defaults_use_the_embedded_services() -> None:
         ({"DATABASE_APP_URL": "postgresql://app@db/x"}, "DATABASE_APP_URL needs DATABASE_URL (the embedded PostgreSQL derives its own)"),
         ({"OPSGRAPH_GC_THRESHOLD": "-1"}, "OPSGRAPH_GC_THRESHOLD=-1 is out of range (0..10000000)"),
         ({"OPSGRAPH_DB_PREPARED_STATEMENTS": "pgbouncer"}, "OPSGRAPH_DB_PREPARED_STATEMENTS='pgbouncer' is not a boolean (use true or false)"),
+        ({"OPSGRAPH_SUBGRAPH_SECRET": "short"}, "OPSGRAPH_SUBGRAPH_SECRET must be at least 32 characters (e.g. from `openssl rand -hex 32`)"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with one of redis://, rediss://, unix:// (got scheme 'localhost')"),
     ],
 )  # fmt: skip
@@ -67,3 +68,11 @@ def test_the_app_database_url_is_derived_unless_set() -> None:
         {"DATABASE_URL": owner, "DATABASE_APP_URL": "postgresql://app:pw@db/opsgraph"}, NO_FILE
     )
     assert settings.database_app_url == "postgresql://app:pw@db/opsgraph"
+
+
+def test_the_subgraph_secret_is_read_and_never_printed() -> None:
+    secret = "0123456789abcdef" * 4
+    settings = load_settings({"OPSGRAPH_SUBGRAPH_SECRET": f" {secret} "}, NO_FILE)
+    assert settings.subgraph_secret == secret
+    assert secret not in repr(settings)
+    assert load_settings({}, NO_FILE).subgraph_secret is None

@@ -1,16 +1,25 @@
 // Run one operation through @apollo/gateway loaded with a supergraph SDL (no HTTP server:
 // the gateway's executor is called directly, as Apollo Server would).
-// stdin: {"supergraphSdl", "query"}; stdout: {"data", "errors"}.
+// stdin: {"supergraphSdl", "query", "routerSecret"}; stdout: {"data", "errors"}.
+// The subgraphs answer _entities only to a router holding their secret: every subgraph
+// request carries it, as `opsgraph router` sends it.
 const { createHash } = require("node:crypto");
 const { readFileSync } = require("node:fs");
-const { ApolloGateway } = require("@apollo/gateway");
+const { ApolloGateway, RemoteGraphQLDataSource } = require("@apollo/gateway");
 const { parse } = require("graphql");
 
 async function main() {
-  const { supergraphSdl, query } = JSON.parse(readFileSync(0, "utf8"));
+  const { supergraphSdl, query, routerSecret } = JSON.parse(readFileSync(0, "utf8"));
   const quiet = () => {};
   const logger = { debug: quiet, info: quiet, warn: console.error, error: console.error };
-  const gateway = new ApolloGateway({ supergraphSdl, logger });
+  const buildService = ({ url }) =>
+    new RemoteGraphQLDataSource({
+      url,
+      willSendRequest({ request }) {
+        request.http.headers.set("x-opsgraph-router-secret", routerSecret);
+      },
+    });
+  const gateway = new ApolloGateway({ supergraphSdl, logger, buildService });
   const { executor } = await gateway.load();
   const request = { query, variables: {}, operationName: null };
   const result = await executor({
