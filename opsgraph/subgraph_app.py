@@ -37,6 +37,7 @@ class SubgraphGraphQL(GraphQL[Context, None]):
             headers=dict(request.headers),
             debug=self.runtime.settings.debug,
             roles_changed=self.runtime.custom_roles.forget,
+            user_changed=self.runtime.active_users.forget,
         )
         request.state.context = context
         return context
@@ -45,7 +46,9 @@ class SubgraphGraphQL(GraphQL[Context, None]):
 def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) -> Starlette:
     """The subgraph re-validates the caller's token itself: a principal forwarded by a router
     is never taken from a plain header."""
-    auth = build_auth(runtime.settings, runtime.tenant_id, runtime.custom_roles.get)
+    auth = build_auth(
+        runtime.settings, runtime.tenant_id, runtime.custom_roles.get, runtime.active_users.state
+    )
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
