@@ -1,16 +1,14 @@
-"""The active-user cache: one read per user while fresh (and none on a hit), dropped on a
-change or an identity event, a load that raced a change not cached, and waiting connections
-woken when their user is deactivated."""
+"""The active-user cache: one read per user while fresh, dropped on a change or an identity
+event, a load that raced a change not cached, and waiting connections woken when their user
+is deactivated. (What a miss and a hit cost in SQL: tests/opsgraph/test_statement_counts.py.)"""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
-from opsgraph.auth.active_users import ActiveUserCache, UserState, load_user_state
+from opsgraph.auth.active_users import ActiveUserCache, UserState
 from resolvers.events import Event
 
 TENANT, USER = uuid.uuid4(), uuid.uuid4()
@@ -111,22 +109,3 @@ async def test_a_waiting_connection_is_woken_when_its_user_is_deactivated() -> N
     cache.observe(event("User", USER))
     assert await waiting == "The token's user is deactivated"
     assert not cache._watchers  # nothing left behind
-
-
-async def test_a_miss_costs_one_indexed_read_and_a_hit_none(
-    identity: Any, sessions: Any, tenant_id: uuid.UUID, statements: Any
-) -> None:
-    created = await identity.ok(
-        'mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { id } }'
-    )
-    ada = uuid.UUID(created["createUser"]["id"])
-    cache = ActiveUserCache(functools.partial(load_user_state, sessions))
-    statements.reset()
-    assert await cache.state(tenant_id, ada) is UserState.ACTIVE
-    # The tenant's wall (set_config, first statement of the transaction), then the user's row.
-    assert statements.count == 2, statements.statements
-    assert "identity.users.id = " in statements.statements[1]
-    statements.reset()
-    assert await cache.state(tenant_id, ada) is UserState.ACTIVE
-    assert statements.count == 0, statements.statements
-    assert await cache.state(tenant_id, uuid.uuid4()) is UserState.UNKNOWN
