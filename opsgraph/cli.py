@@ -94,7 +94,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a role to grant (repeat for several)",
     )
     token.add_argument("--tenant", default=None, help="tenant slug (default: the default tenant)")
-    token.add_argument("--ttl", default="1h", help="lifetime, e.g. 30m, 1h, 7d (default 1h)")
+    token.add_argument(
+        "--ttl",
+        default="1h",
+        help="lifetime, e.g. 30m, 1h, 12h (default 1h; at most "
+        "OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS, 24 h unless set)",
+    )
 
     subgraph = commands.add_parser(
         "subgraph",
@@ -207,9 +212,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         asyncio.run(_load_demo(runtime.database_url, "demo", 300))
     host, port = settings.host, settings.port
     if args.demo and not settings.oidc_issuer:
-        token = asyncio.run(_mint(settings, runtime.database_url, None, "demo", ["admin"], 86400))
+        # A day, or the longest lifetime the server accepts when that is shorter.
+        ttl = min(86400, settings.token_max_lifetime_seconds or 86400)
+        token = asyncio.run(_mint(settings, runtime.database_url, None, "demo", ["admin"], ttl))
         print(
-            "GraphiQL headers for the demo admin (valid 24 h):\n"
+            f"GraphiQL headers for the demo admin (valid {_duration(ttl)}):\n"
             f'  {{"Authorization": "Bearer {token}"}}',
             flush=True,
         )
@@ -299,6 +306,14 @@ def _schema(settings: Settings, args: argparse.Namespace) -> int:
 TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+def _duration(seconds: int) -> str:
+    """`seconds` in the largest unit that divides it: 86400 → "24 h", 5400 → "90 min"."""
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
 def _ttl_seconds(text: str) -> int | None:
     number, unit = text[:-1], text[-1:]
     if unit not in TTL_UNITS or not number.isdigit():
@@ -359,6 +374,14 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     ttl = _ttl_seconds(args.ttl)
     if ttl is None:
         print("opsgraph: --ttl must look like 30m, 1h or 7d (at most 30d)", file=sys.stderr)
+        return 2
+    longest = settings.token_max_lifetime_seconds
+    if longest and ttl > longest:
+        print(
+            f"opsgraph: --ttl {args.ttl} is longer than the server accepts "
+            f"(OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS={longest}, i.e. {_duration(longest)})",
+            file=sys.stderr,
+        )
         return 2
     runtime = _runtime(settings)
     try:

@@ -12,7 +12,8 @@ the server's event loop); `open()`/`close()` manage the async engines. After mig
 see db/audit_partitions.py); each start tops them up.
 
 `custom_roles` caches the tenants' own roles for the authenticator (see
-opsgraph/auth/custom_roles.py)."""
+opsgraph/auth/custom_roles.py), `active_users` whether tokens' users may still act (see
+opsgraph/auth/active_users.py)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from db.roles import app_database_url
 from db.scope import RequestDatabase
 from db.tables import identity
 from db.tenants import find_tenant_id
+from opsgraph.auth.active_users import ActiveUserCache, UserState, load_user_state
 from opsgraph.auth.custom_roles import CustomRoleCache
 from opsgraph.settings import Settings
 from resolvers.principal import CustomRoles
@@ -51,9 +53,13 @@ class Runtime:
     owner_sessions: async_sessionmaker[AsyncSession] | None = None
     _tenant_ids: dict[str, uuid.UUID] = field(default_factory=dict)
     custom_roles: CustomRoleCache = field(init=False)
+    active_users: ActiveUserCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.custom_roles = CustomRoleCache(self._load_custom_roles)
+        self.active_users = ActiveUserCache(
+            self._load_user_state, ttl_seconds=self.settings.active_user_cache_seconds
+        )
 
     def prepare(self, *, migrate_schema: bool = True) -> None:
         """Start the embedded PostgreSQL when no DATABASE_URL is set, then migrate to head
@@ -92,6 +98,10 @@ class Runtime:
         finally:
             await db.close()
         return {row.name: frozenset(row.permissions) for row in rows}
+
+    async def _load_user_state(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> UserState:
+        assert self.sessions is not None, "runtime not opened"
+        return await load_user_state(self.sessions, tenant_id, user_id)
 
     def open(self) -> None:
         self.engine = create_engine(

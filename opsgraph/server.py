@@ -122,7 +122,9 @@ def well_known_routes(auth: Auth) -> list[Route]:
 def create_app(runtime: Runtime) -> Starlette:
     """The router app over a prepared runtime (database started and migrated)."""
     settings = runtime.settings
-    auth = build_auth(settings, runtime.tenant_id, runtime.custom_roles.get)
+    auth = build_auth(
+        settings, runtime.tenant_id, runtime.custom_roles.get, runtime.active_users.state
+    )
     limiter = (
         rate_limiter(settings.redis_url, settings.rate_limit_per_second, settings.rate_limit_burst)
         if settings.rate_limit_per_second > 0
@@ -132,6 +134,8 @@ def create_app(runtime: Runtime) -> Starlette:
     redis_client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
     bus = event_bus(settings.redis_url)
     hub = EventHub(bus)
+    # A user changed anywhere (another replica included): their tokens are checked afresh.
+    hub.observe(runtime.active_users.observe)
     caching = response_cache(settings, redis_client, bus)
 
     @contextlib.asynccontextmanager
@@ -183,6 +187,7 @@ def create_app(runtime: Runtime) -> Starlette:
             headers=request.headers,
             debug=settings.debug,
             roles_changed=runtime.custom_roles.forget,
+            user_changed=runtime.active_users.forget,
             # Registering persisted operations validates them against the composed schema.
             check_document=gateway.check_document,
             entity_presence=gateway.entity_presence,
@@ -200,6 +205,7 @@ def create_app(runtime: Runtime) -> Starlette:
             hub,
             max_connections=settings.ws_max_connections_per_principal,
             roles_changed=runtime.custom_roles.forget,
+            active_users=runtime.active_users,
             check_document=gateway.check_document,
             entity_presence=gateway.entity_presence,
             debug=settings.debug,

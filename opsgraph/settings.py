@@ -45,6 +45,8 @@ class Settings:
     oidc_audience: str = "opsgraph"
     jwt_algorithms: tuple[str, ...] = ("RS256",)
     anonymous_role: str | None = "admin"
+    token_max_lifetime_seconds: int = 86_400  # 0: no maximum
+    active_user_cache_seconds: int = 5
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 100
     max_body_bytes: int = 1024 * 1024
@@ -206,6 +208,10 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         oidc_audience=text("OPSGRAPH_OIDC_AUDIENCE") or "opsgraph",
         jwt_algorithms=algorithms,
         anonymous_role=None if anonymous == "none" else anonymous,
+        token_max_lifetime_seconds=integer(
+            "OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS", 86_400, 0, 90 * 86_400
+        ),
+        active_user_cache_seconds=integer("OPSGRAPH_ACTIVE_USER_CACHE_SECONDS", 5, 0, 3600),
         rate_limit_per_second=float(integer("OPSGRAPH_RATE_LIMIT_PER_SECOND", 50, 0, 100_000)),
         rate_limit_burst=integer("OPSGRAPH_RATE_LIMIT_BURST", 100, 1, 1_000_000),
         max_body_bytes=integer("OPSGRAPH_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),

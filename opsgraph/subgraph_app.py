@@ -71,6 +71,7 @@ class SubgraphGraphQL(GraphQL[Context, None]):
             debug=self.runtime.settings.debug,
             roles_changed=self.runtime.custom_roles.forget,
             entity_presence=self.peers,
+            user_changed=self.runtime.active_users.forget,
         )
         request.state.context = context
         return context
@@ -108,7 +109,9 @@ def create_subgraph_app(
     production without OPSGRAPH_SUBGRAPH_SECRET."""
     settings = runtime.settings
     require_router_secret(settings)
-    auth = build_auth(settings, runtime.tenant_id, runtime.custom_roles.get)
+    auth = build_auth(
+        settings, runtime.tenant_id, runtime.custom_roles.get, runtime.active_users.state
+    )
     gate = SubgraphGate(schema._schema, operation_limits(settings), settings.subgraph_secret)
 
     async def health(request: Request) -> JSONResponse:

@@ -3,7 +3,8 @@
 The connection is authenticated once, from the `connection_init` payload (what browsers can
 send: `{"authorization": "Bearer …"}`, or `{"headers": {…}}` as some clients do) over the
 upgrade request's headers, by the same Authenticator as HTTP requests. Its context lives as
-long as the connection and follows the tenant's events through the process's event hub."""
+long as the connection and follows the tenant's events through the process's event hub.
+A connection speaking for a user is closed (4403) once that user is deactivated."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from opsgraph.auth.active_users import ActiveUserCache
 from opsgraph.auth.principals import TENANT_HEADER, Authenticator, Refused
 from resolvers.context import Context
 from resolvers.events import EventFeed
@@ -44,6 +46,7 @@ class WebSocketAuthenticator:
         *,
         max_connections: int,
         roles_changed: Callable[[uuid.UUID], None],
+        active_users: ActiveUserCache,
         check_document: DocumentCheck | None = None,
         entity_presence: EntityPresence | None = None,
         debug: bool = False,
@@ -53,6 +56,7 @@ class WebSocketAuthenticator:
         self.events = events
         self.max_connections = max_connections
         self.roles_changed = roles_changed
+        self.active_users = active_users
         self.check_document = check_document
         self.entity_presence = entity_presence
         self.debug = debug
@@ -66,7 +70,8 @@ class WebSocketAuthenticator:
             principal = await self.authenticator.principal(headers)
         except Refused as refused:
             raise ConnectionRefused(Close.FORBIDDEN, refused.message) from None
-        holder = f"{principal.tenant_id}:" + (
+        tenant_id = principal.tenant_id
+        holder = f"{tenant_id}:" + (
             f"user:{principal.subject}" if principal.authenticated else f"anonymous:{address}"
         )
         if self.connections[holder] >= self.max_connections:
@@ -80,6 +85,7 @@ class WebSocketAuthenticator:
             debug=self.debug,
             events=self.events,
             roles_changed=self.roles_changed,
+            user_changed=self.active_users.forget,
             check_document=self.check_document,
             entity_presence=self.entity_presence,
         )
@@ -90,4 +96,6 @@ class WebSocketAuthenticator:
                 del self.connections[holder]
             await context.close()
 
-        return Grant(context, principal.expires_at, release)
+        user_id = principal.user_id
+        revoked = None if user_id is None else lambda: self.active_users.revoked(tenant_id, user_id)
+        return Grant(context, principal.expires_at, release, revoked)

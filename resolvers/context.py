@@ -29,10 +29,12 @@ class Context:
     events). A subscription's context lives as long as its WebSocket connection: each event
     is handled with fresh loaders and database scope (`end_event`).
     `roles_changed(tenant)` is called after a mutation changed the tenant's own roles, so that
-    the process drops what it cached of them. `check_document(text)` says why a GraphQL
-    document could not run against the composed API schema (empty when it can): a subgraph
-    cannot see the supergraph, so the router process injects it for the mutations that
-    register persisted operations; it is None where no supergraph is at hand.
+    the process drops what it cached of them; `user_changed(tenant, user)` likewise after a
+    mutation changed a user (the authenticator caches whether a user is active).
+    `check_document(text)` says why a GraphQL document could not run against the composed
+    API schema (empty when it can): a subgraph cannot see the supergraph, so the router
+    process injects it for the mutations that register persisted operations; it is None
+    where no supergraph is at hand.
     `entity_presence` answers which ids name another subgraph's entities, asked of their
     owner through the router (`resolvers.references.require_references`); None likewise."""
 
@@ -44,6 +46,7 @@ class Context:
     events: EventFeed | None = None
     roles_changed: Callable[[uuid.UUID], None] = field(default=lambda tenant: None)
     """Default: nothing cached to drop (contexts built by tests and tools)."""
+    user_changed: Callable[[uuid.UUID, uuid.UUID], None] = field(default=lambda tenant, user: None)
     check_document: DocumentCheck | None = None
     entity_presence: EntityPresence | None = None
     loaders: LoaderRegistry = field(init=False)
@@ -71,6 +74,7 @@ class Context:
         debug: bool = False,
         events: EventFeed | None = None,
         roles_changed: Callable[[uuid.UUID], None] = lambda tenant: None,
+        user_changed: Callable[[uuid.UUID, uuid.UUID], None] = lambda tenant, user: None,
         check_document: DocumentCheck | None = None,
         entity_presence: EntityPresence | None = None,
     ) -> Context:
@@ -82,6 +86,7 @@ class Context:
             debug=debug,
             events=events,
             roles_changed=roles_changed,
+            user_changed=user_changed,
             check_document=check_document,
             entity_presence=entity_presence,
         )

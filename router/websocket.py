@@ -16,8 +16,9 @@ and close codes; a client offering both gets ``graphql-transport-ws``, one offer
   A reused id is 4409; more than ``max_subscriptions`` at once is 4429; a malformed message
   is 4400.
 - The server pings every ``keepalive`` seconds and answers pings. A connection whose
-  credentials expire is closed with 4403; a subscriber that does not read its events
-  (a send blocked for ``send_timeout``, or ``queue_limit`` responses behind) with 1013.
+  credentials expire, or are withdrawn (the grant's ``revoked`` returns), is closed with
+  4403; a subscriber that does not read its events (a send blocked for ``send_timeout``, or
+  ``queue_limit`` responses behind) with 1013.
 """
 
 from __future__ import annotations
@@ -78,11 +79,13 @@ class Close(IntEnum):
 @dataclass(frozen=True, slots=True)
 class Grant:
     """An authenticated connection: the context its operations run with, when its
-    credentials expire (epoch seconds), and what to call when it ends."""
+    credentials expire (epoch seconds), what to call when it ends, and what returns (with
+    the reason) once its credentials are withdrawn before they expire."""
 
     context: object
     expires_at: float | None = None
     release: Callable[[], Awaitable[None]] | None = None
+    revoked: Callable[[], Awaitable[str]] | None = None
 
 
 class ConnectionRefused(Exception):
@@ -166,6 +169,8 @@ class _Connection:
             helpers.append(asyncio.create_task(self._watch()))
             if self.grant.expires_at is not None:
                 helpers.append(asyncio.create_task(self._expire(self.grant.expires_at)))
+            if self.grant.revoked is not None:
+                helpers.append(asyncio.create_task(self._revoke(self.grant.revoked)))
             while True:
                 await self._dispatch(await self._receive())
         except (_Closed, asyncio.CancelledError):
@@ -344,6 +349,9 @@ class _Connection:
     async def _expire(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))
         await self.close(Close.FORBIDDEN, "Credentials expired")
+
+    async def _revoke(self, revoked: Callable[[], Awaitable[str]]) -> None:
+        await self.close(Close.FORBIDDEN, await revoked())
 
     async def _send(self, message: dict[str, Any]) -> None:
         await self._send_text(orjson.dumps(message).decode())

@@ -2,7 +2,11 @@
 allow it (development) — an anonymous principal acting in the default or named tenant.
 
 A token's roles grant the built-in roles' permissions; a role name that is not built-in is
-looked up among the tenant's own roles (`custom_roles`, cached, see custom_roles.py)."""
+looked up among the tenant's own roles (`custom_roles`, cached, see custom_roles.py).
+
+A token whose subject is a UUID speaks for that user of its tenant: it is refused while the
+user is deactivated or does not exist there (`users`, cached, see active_users.py). Other
+subjects (API clients, service accounts: a client id) are not users and are not checked."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from opsgraph.auth.active_users import REFUSALS, UserLoader, UserState
 from opsgraph.auth.custom_roles import RoleLoader
 from opsgraph.auth.errors import AuthError
 from opsgraph.auth.tokens import TokenValidator
@@ -42,12 +47,14 @@ class Authenticator:
         *,
         default_tenant: str,
         anonymous_role: str | None,
+        users: UserLoader,
         custom_roles: RoleLoader = no_custom_roles,
     ) -> None:
         self.validator = validator
         self.lookup = lookup
         self.default_tenant = default_tenant
         self.anonymous_role = anonymous_role
+        self.users = users
         self.custom_roles = custom_roles
 
     async def principal(self, headers: Mapping[str, str]) -> Principal:
@@ -91,6 +98,10 @@ class Authenticator:
             user_id: uuid.UUID | None = uuid.UUID(subject)
         except ValueError:
             user_id = None
+        if user_id is not None:
+            state = await self.users(tenant_id, user_id)
+            if state is not UserState.ACTIVE:
+                raise Refused(401, "UNAUTHENTICATED", REFUSALS[state])
         client = claims.get("azp", claims.get("client_id"))
         safelist = claims.get(SAFELIST_CLAIM, False)
         if not isinstance(safelist, bool):

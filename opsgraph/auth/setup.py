@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from opsgraph.auth.active_users import UserLoader
 from opsgraph.auth.custom_roles import RoleLoader
 from opsgraph.auth.issuer import DevIssuer
 from opsgraph.auth.keys import DiscoveredKeys, KeySource, StaticKeys
@@ -30,11 +31,14 @@ def dev_issuer(settings: Settings) -> DevIssuer:
     return DevIssuer(settings.data_dir, settings.token_issuer, settings.oidc_audience)
 
 
-def build_auth(settings: Settings, lookup: TenantLookup, custom_roles: RoleLoader) -> Auth:
+def build_auth(
+    settings: Settings, lookup: TenantLookup, custom_roles: RoleLoader, users: UserLoader
+) -> Auth:
     policy = TokenPolicy(
         issuer=settings.token_issuer,
         audience=settings.oidc_audience,
         algorithms=settings.jwt_algorithms,
+        max_lifetime_seconds=settings.token_max_lifetime_seconds or None,
     )
     issuer: DevIssuer | None = None
     client: httpx.AsyncClient | None = None
@@ -50,6 +54,7 @@ def build_auth(settings: Settings, lookup: TenantLookup, custom_roles: RoleLoade
         lookup,
         default_tenant=settings.default_tenant,
         anonymous_role=settings.anonymous_role,
+        users=users,
         custom_roles=custom_roles,
     )
     return Auth(authenticator, issuer, client)

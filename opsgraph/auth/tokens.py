@@ -1,5 +1,7 @@
 """Validating bearer tokens. One path for every issuer: signature with a key from the key
-source, then `iss`, `aud`, `exp`, `nbf` with a small clock-skew allowance.
+source, then `iss`, `aud`, `exp`, `nbf`, `iat` with a small clock-skew allowance, and, when
+the policy sets a maximum lifetime, `exp - iat` at most that (a token without `iat` is
+refused then: its age is unknown, and a stolen long-lived token must not work for ever).
 
 Refused outright: algorithms outside the configured asymmetric list (so no `none`, no HS*
 key-confusion with a public key), and headers that bring their own keys (`jwk`, `jku`,
@@ -31,6 +33,7 @@ class TokenPolicy:
     audience: str
     algorithms: tuple[str, ...] = ("RS256",)
     leeway_seconds: int = 30
+    max_lifetime_seconds: int | None = None
 
     def __post_init__(self) -> None:
         unsafe = set(self.algorithms) - ASYMMETRIC
@@ -69,6 +72,8 @@ class TokenValidator:
             registry.validate(claims)
         except JoseError as error:
             raise AuthError(_describe(error)) from None
+        if self.policy.max_lifetime_seconds is not None:
+            _check_lifetime(claims, self.policy.max_lifetime_seconds)
         return claims
 
     @staticmethod
@@ -83,6 +88,18 @@ class TokenValidator:
         if not isinstance(header, dict):
             raise AuthError("Malformed token")
         return header
+
+
+def _check_lifetime(claims: dict[str, Any], maximum: int) -> None:
+    issued, expires = claims.get("iat"), claims.get("exp")
+    if not isinstance(issued, int | float) or isinstance(issued, bool):
+        raise AuthError("Token has no iat claim: its lifetime cannot be checked")
+    assert isinstance(expires, int | float)  # `exp` is essential, its type checked above
+    if expires - issued > maximum:
+        raise AuthError(
+            f"Token lifetime (exp - iat) of {int(expires - issued)} s exceeds the maximum "
+            f"of {maximum} s"
+        )
 
 
 def _describe(error: JoseError) -> str:

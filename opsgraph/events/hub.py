@@ -9,7 +9,10 @@ silence, so an event is never stuck behind a lost message.
 
 Each subscription gets a listener: a bounded queue of its tenant's events. A listener that
 falls `queue_limit` events behind is cut off with SLOW_CONSUMER (its client resumes with
-`after`), so a stuck consumer cannot grow memory without bound."""
+`after`), so a stuck consumer cannot grow memory without bound.
+
+Observers (`observe`) see every tenant's events in the same exact sequence, synchronously:
+process-wide caches that follow changes (the authenticator's active users) hang here."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import orjson
@@ -88,6 +91,7 @@ class EventHub:
         self.queue_limit = queue_limit
         self.last_seq = 0
         self._listeners: dict[uuid.UUID, set[_Listener]] = {}
+        self._observers: list[Callable[[Event], None]] = []
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
@@ -103,6 +107,10 @@ class EventHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+    def observe(self, observer: Callable[[Event], None]) -> None:
+        """Call `observer` with every event delivered from now on (it must not block)."""
+        self._observers.append(observer)
 
     @property
     def listener_count(self) -> int:
@@ -146,6 +154,11 @@ class EventHub:
 
     def _deliver(self, event: Event) -> None:
         self.last_seq = event.seq
+        for observer in self._observers:
+            try:
+                observer(event)
+            except Exception:
+                log.exception("event observer failed on event %s", event.seq)
         for listener in self._listeners.get(event.tenant_id, ()):
             listener.offer(event)
 

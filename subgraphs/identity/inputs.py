@@ -17,6 +17,21 @@ class CreateUserInput:
     )
 
 
+@strawberry.input(description="Changes to a user; omitted fields stay as they are.")
+class UpdateUserInput:
+    name: str | None = strawberry.field(
+        default=None, description="Display name (1-200 characters)."
+    )
+    phone: str | None = strawberry.field(
+        default=None, description="Phone number (at most 40 characters); empty removes it."
+    )
+    active: bool | None = strawberry.field(
+        default=None,
+        description="false deactivates the user: their tokens are refused from then on "
+        "(UNAUTHENTICATED) and open WebSocket connections are closed; true reactivates.",
+    )
+
+
 @strawberry.input(description="A new team.")
 class CreateTeamInput:
     name: str = strawberry.field(description="Name (1-200 characters), unique within the tenant.")

@@ -27,8 +27,13 @@ from subgraphs.identity.inputs import (
     RegisterPersistedOperationsInput,
     UpdateApiClientInput,
     UpdateRoleInput,
+    UpdateUserInput,
 )
-from subgraphs.identity.loaders import MembersByTeamIdLoader, TeamsByUserIdLoader
+from subgraphs.identity.loaders import (
+    MembersByTeamIdLoader,
+    TeamsByUserIdLoader,
+    UserByIdLoader,
+)
 from subgraphs.identity.roles import MANAGE_ROLES, Role
 from subgraphs.identity.types import MANAGE, Team, User
 
@@ -60,6 +65,31 @@ class Mutation:
             audit.created(
                 {"name": row.name, "email": row.email, "phone": row.phone, "roles": row.roles}
             )
+        return User.from_row(row)
+
+    @strawberry.mutation(
+        description="Change a user's name, phone or active flag (omitted ones stay). "
+        "Deactivating a user refuses their tokens at once, on every server process; "
+        "reactivating restores them. NOT_FOUND for an unknown user; BAD_USER_INPUT for an "
+        "empty or over-long name or phone; FORBIDDEN for deactivating yourself.",
+        extensions=requires(MANAGE),
+    )
+    async def update_user(
+        self, info: strawberry.Info, id: strawberry.ID, input: UpdateUserInput
+    ) -> User:
+        ctx = info.context
+        user_id = parse_id(id)
+        change = service.UserChange(name=input.name, phone=input.phone, active=input.active)
+        async with audited(info) as (session, audit):
+            row, changes = await service.update_user(
+                session, ctx.tenant_id, user_id, change, ctx.actor_id
+            )
+            audit.entity("User", row.id)
+            audit.changed(changes)
+        # This process refuses the user's tokens from the next request on; the others
+        # when the event reaches them.
+        ctx.user_changed(ctx.tenant_id, user_id)
+        ctx.loaders.get(UserByIdLoader).clear(user_id)
         return User.from_row(row)
 
     @strawberry.mutation(

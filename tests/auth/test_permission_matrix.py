@@ -46,6 +46,8 @@ OPERATIONS = [
      '[{__typename: "User", id: $user}]) { ... on User { id } } }', "identity:view"),
     ("createUser", "identity", 'mutation { createUser(input: {name: "N", email: '
      '"n@example.com"}) { id } }', "identity:manage"),
+    ("updateUser", "identity", "mutation($user: ID!) { updateUser(id: $user, input: "
+     '{name: "Renamed", active: false}) { id active } }', "identity:manage"),
     ("createTeam", "identity", 'mutation { createTeam(input: {name: "New team"}) { id } }',
      "identity:manage"),
     ("addTeamMember", "identity", "mutation($team: ID!, $user: ID!) { addTeamMember(teamId: "
@@ -79,7 +81,8 @@ SCHEMAS = {"incidents": incidents_schema, "identity": identity_schema}
 SNAPSHOT = {
     "incidents": "{ incidents { totalCount edges { node { title assignee { id } "
     "comments { id } history { id } } } } }",
-    "identity": "{ users { totalCount } teams { totalCount edges { node { members { id } } } } "
+    "identity": "{ users { totalCount edges { node { name phone active } } } "
+    "teams { totalCount edges { node { members { id } } } } "
     "roles { id name permissions } auditLog { totalCount } "
     "apiClients { clientId safelistOnly documentCount } }",
 }

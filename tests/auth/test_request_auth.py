@@ -270,3 +270,94 @@ async def test_a_custom_role_grants_exactly_its_permissions(deployment: Deployme
 
     await deployment.post(f'mutation {{ deleteRole(id: "{role}") {{ id }} }}', admin)
     assert await allowed(deployment, token) == set()
+
+
+DEACTIVATE = "mutation($id: ID!) { updateUser(id: $id, input: {active: false}) { active } }"
+REACTIVATE = "mutation($id: ID!) { updateUser(id: $id, input: {active: true}) { active } }"
+
+
+async def as_admin(deployment: Deployment, query: str, **variables: Any) -> dict[str, Any]:
+    response = await deployment.client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {deployment.token('admin')}"},
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]  # type: ignore[no-any-return]
+
+
+async def test_a_deactivated_users_token_is_refused_at_once_until_reactivated(
+    deployment: Deployment,
+) -> None:
+    email = f"leaver-{uuid.uuid4().hex[:6]}@example.com"
+    created = await as_admin(
+        deployment,
+        'mutation($email: String!) { createUser(input: {name: "Leaver", email: $email, '
+        'roles: ["operator"]}) { id } }',
+        email=email,
+    )
+    leaver = created["createUser"]["id"]
+    token = deployment.issuer.mint(
+        {"sub": leaver, "tenant_id": str(deployment.tenant), "roles": ["operator"]}, 300
+    )
+    assert (await deployment.post("{ incidents { totalCount } }", token)).status_code == 200
+
+    assert (await as_admin(deployment, DEACTIVATE, id=leaver))["updateUser"] == {"active": False}
+    refused = await deployment.post("{ incidents { totalCount } }", token)
+    assert refused.status_code == 401
+    assert refused.json()["errors"] == [
+        {"message": "The token's user is deactivated", "extensions": {"code": "UNAUTHENTICATED"}}
+    ]
+    write = await deployment.post(CREATE, token)
+    assert write.status_code == 401
+
+    await as_admin(deployment, REACTIVATE, id=leaver)
+    assert (await deployment.post("{ incidents { totalCount } }", token)).status_code == 200
+
+
+async def test_nobody_deactivates_themselves(deployment: Deployment) -> None:
+    admin = deployment.users["admin"]
+    response = await deployment.client.post(
+        "/graphql",
+        json={"query": DEACTIVATE, "variables": {"id": str(admin.id)}},
+        headers={"authorization": f"Bearer {deployment.token('admin')}"},
+    )
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (await deployment.post("{ __typename }", deployment.token("admin"))).status_code == 200
+
+
+async def test_a_user_id_not_of_the_tokens_tenant_is_refused(deployment: Deployment) -> None:
+    listed = await as_admin(
+        deployment, "{ users(pagination: {first: 1}) { edges { node { id } } } }"
+    )
+    mine = listed["users"]["edges"][0]["node"]["id"]
+    for subject in (str(uuid.uuid4()), mine):
+        token = deployment.issuer.mint(
+            {"sub": subject, "tenant_id": deployment.other_tenant, "roles": ["admin"]}, 300
+        )
+        response = await deployment.post("{ __typename }", token)
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["message"] == (
+            "The token's subject is not a user of its tenant"
+        )
+    # A subject that is no user id (an API client, a service account) is not a user to check.
+    client = deployment.issuer.mint(
+        {"sub": "partner-sync", "tenant_id": str(deployment.tenant), "roles": ["viewer"]}, 300
+    )
+    assert (await deployment.post("{ incidents { totalCount } }", client)).status_code == 200
+
+
+async def test_a_token_living_longer_than_the_maximum_is_refused(deployment: Deployment) -> None:
+    assert deployment.settings.token_max_lifetime_seconds == 86400
+    claims = {"sub": "partner-sync", "tenant_id": str(deployment.tenant), "roles": ["viewer"]}
+    longest = deployment.issuer.mint(claims, 86400)
+    assert (await deployment.post("{ __typename }", longest)).status_code == 200
+    response = await deployment.post("{ __typename }", deployment.issuer.mint(claims, 86401))
+    assert response.status_code == 401
+    assert response.json()["errors"] == [
+        {
+            "message": "Token lifetime (exp - iat) of 86401 s exceeds the maximum of 86400 s",
+            "extensions": {"code": "UNAUTHENTICATED"},
+        }
+    ]

@@ -116,3 +116,38 @@ async def test_es256_when_configured(tmp_path: Path) -> None:
     )
     token = jwt.encode({"alg": "ES256", "kid": "ec1"}, claims(), key)
     assert (await validator.validate(token))["sub"] == "u1"
+
+
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        (
+            {"iat": int(time.time()), "exp": int(time.time()) + 3601},
+            "Token lifetime (exp - iat) of 3601 s exceeds the maximum of 3600 s",
+        ),
+        (  # back-dated `iat` does not help: the lifetime is exp - iat, not exp - now
+            {"iat": int(time.time()) - 3000, "exp": int(time.time()) + 1000},
+            "Token lifetime (exp - iat) of 4000 s exceeds the maximum of 3600 s",
+        ),
+        ({"iat": None}, "Token has no iat claim: its lifetime cannot be checked"),
+        ({"iat": "yesterday"}, "Token is invalid (invalid_claim)"),
+    ],
+)
+async def test_a_maximum_lifetime_refuses_longer_tokens(
+    issuer: DevIssuer, overrides: dict[str, Any], message: str
+) -> None:
+    validator = TokenValidator(
+        TokenPolicy(ISSUER, AUDIENCE, max_lifetime_seconds=3600),
+        StaticKeys(issuer.public_keys()),
+    )
+    assert await validator.validate(signed(issuer, claims(exp=int(time.time()) + 3600)))
+    with pytest.raises(AuthError) as refused:
+        await validator.validate(signed(issuer, claims(**overrides)))
+    assert refused.value.message == message
+
+
+async def test_without_a_maximum_lifetime_long_tokens_pass(
+    issuer: DevIssuer, validator: TokenValidator
+) -> None:
+    token = signed(issuer, claims(iat=None, exp=int(time.time()) + 30 * 86400))
+    assert (await validator.validate(token))["sub"] == "u1"

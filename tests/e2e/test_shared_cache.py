@@ -1,11 +1,12 @@
 """Two real server processes sharing one Redis (and one database): APQ documents and the
-response cache are shared, and a write through one process is never read stale through the
-other."""
+response cache are shared, a write through one process is never read stale through the
+other, and a user deactivated through one is refused by the other."""
 
 from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.e2e.conftest import Server, server_pair
+from tests.e2e.conftest import Server, issuer_of, server_pair
 
 TITLE = "query Title($id: ID!) { incident(id: $id) { id title } }"
 RENAME = (
@@ -24,7 +25,10 @@ RENAME = (
 
 @pytest.fixture(scope="module")
 def pair(server_env: dict[str, str], redis_url: str) -> Iterator[tuple[Server, Server]]:
-    with server_pair({**server_env, "REDIS_URL": redis_url}) as servers:
+    # Whether a user is active is cached for an hour here: only identity's event, delivered
+    # over Redis, can make the other process refuse a deactivated user's token in time.
+    env = {**server_env, "REDIS_URL": redis_url, "OPSGRAPH_ACTIVE_USER_CACHE_SECONDS": "3600"}
+    with server_pair(env) as servers:
         yield servers
 
 
@@ -78,3 +82,47 @@ def test_a_write_through_one_process_is_not_read_stale_through_the_other(
         time.sleep(0.05)
         seen = title_of(second, incident)
     assert seen == before + " (renamed)"
+
+
+def test_a_user_deactivated_through_one_process_is_refused_by_the_other(
+    pair: tuple[Server, Server], server_env: dict[str, str]
+) -> None:
+    first, second = pair
+    email = f"leaver-{uuid.uuid4().hex[:8]}@example.com"
+    created = httpx.post(
+        first.graphql,
+        json={
+            "query": 'mutation($e: String!) { createUser(input: {name: "L", email: $e}) { id } }',
+            "variables": {"e": email},
+        },
+        timeout=30,
+    )
+    user = created.json()["data"]["createUser"]["id"]
+    token = issuer_of(second, server_env).mint(
+        {"sub": user, "tenant_id": "e2e", "roles": ["viewer"]}, 600
+    )
+
+    def status() -> int:
+        headers = {"authorization": f"Bearer {token}"}
+        query = {"query": "{ __typename }"}
+        return httpx.post(second.graphql, json=query, headers=headers, timeout=30).status_code
+
+    assert status() == 200  # the second process now caches the user as active, for an hour
+    for active, expected in ((False, 401), (True, 200)):
+        changed = httpx.post(
+            first.graphql,
+            json={
+                "query": "mutation($id: ID!, $a: Boolean!) "
+                "{ updateUser(id: $id, input: {active: $a}) { active } }",
+                "variables": {"id": user, "a": active},
+            },
+            timeout=30,
+        )
+        assert changed.json() == {"data": {"updateUser": {"active": active}}}
+        # The outbox event reaches the second process over Redis within milliseconds.
+        deadline = time.monotonic() + 10
+        seen = status()
+        while seen != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+            seen = status()
+        assert seen == expected

@@ -230,3 +230,26 @@ async def test_delivery_survives_redis_down_at_commit_and_restarts(
             await collector.close()
     finally:
         await bus.close()
+
+
+async def test_observers_see_every_tenants_events_once_despite_a_failing_one(
+    owner_sessions: Sessions, database_url: str, tenant_id: uuid.UUID
+) -> None:
+    bus = InProcessBus()
+    async with running(owner_sessions, database_url, bus, relay=False) as hub:
+        hub.catch_up_interval = 3600
+        seen: list[int] = []
+
+        def failing(event: Event) -> None:
+            raise RuntimeError("an observer's bug")
+
+        hub.observe(failing)  # logged; neither the next observer nor streams miss a thing
+        hub.observe(lambda event: seen.append(event.seq))
+        collector = Collector(hub, tenant_id)
+        mine = await stamped_events(owner_sessions, tenant_id, 2)
+        theirs = await stamped_events(owner_sessions, uuid.uuid4(), 1)
+        await bus.publish(EVENTS_CHANNEL, encode_event(theirs[0]))  # the rest is a gap
+        await bus.publish(EVENTS_CHANNEL, encode_event(mine[0]))  # a repeat
+        assert [e.seq for e in await collector.wait_for(2)] == [r.seq for r in mine]
+        assert seen == [r.seq for r in (*mine, *theirs)]
+        await collector.close()

@@ -13,6 +13,7 @@ import pytest
 from joserfc.jwk import KeySet
 from starlette.types import Receive, Scope, Send
 
+from opsgraph.auth.active_users import UserState
 from opsgraph.auth.keys import StaticKeys
 from opsgraph.auth.principals import Authenticator
 from opsgraph.auth.setup import dev_issuer
@@ -153,6 +154,9 @@ async def test_a_request_past_the_time_limit_gets_504_and_its_context_is_closed(
         scope["state"]["context"] = SlowContext()
         await asyncio.sleep(5)
 
+    async def every_user_active(tenant: uuid.UUID, user: uuid.UUID) -> UserState:
+        return UserState.ACTIVE
+
     async def any_tenant(reference: str) -> uuid.UUID:
         return uuid.uuid5(uuid.NAMESPACE_DNS, reference)
 
@@ -161,6 +165,7 @@ async def test_a_request_past_the_time_limit_gets_504_and_its_context_is_closed(
         any_tenant,
         default_tenant="t",
         anonymous_role="admin",
+        users=every_user_active,
     )
     app = RequestScopeMiddleware(slow_app, authenticator=authenticator, timeout_seconds=0.05)
     async with httpx.AsyncClient(

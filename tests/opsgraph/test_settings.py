@@ -18,6 +18,8 @@ def test_defaults_use_the_embedded_services() -> None:
     assert settings.embedded_database and settings.redis_url is None
     assert (settings.host, settings.port, settings.env) == ("127.0.0.1", 4000, "development")
     assert settings.graphiql
+    # Tokens live at most a day; whether a token's user is active is cached for 5 s.
+    assert (settings.token_max_lifetime_seconds, settings.active_user_cache_seconds) == (86400, 5)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +35,9 @@ def test_defaults_use_the_embedded_services() -> None:
         ({"OPSGRAPH_GC_THRESHOLD": "-1"}, "OPSGRAPH_GC_THRESHOLD=-1 is out of range (0..10000000)"),
         ({"OPSGRAPH_DB_PREPARED_STATEMENTS": "pgbouncer"}, "OPSGRAPH_DB_PREPARED_STATEMENTS='pgbouncer' is not a boolean (use true or false)"),
         ({"OPSGRAPH_SUBGRAPH_SECRET": "short"}, "OPSGRAPH_SUBGRAPH_SECRET must be at least 32 characters (e.g. from `openssl rand -hex 32`)"),
+        ({"OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS": "1d"}, "OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS='1d' is not a whole number"),
+        ({"OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS": "9999999"}, "OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS=9999999 is out of range (0..7776000)"),
+        ({"OPSGRAPH_ACTIVE_USER_CACHE_SECONDS": "-1"}, "OPSGRAPH_ACTIVE_USER_CACHE_SECONDS=-1 is out of range (0..3600)"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with one of redis://, rediss://, unix:// (got scheme 'localhost')"),
     ],
 )  # fmt: skip

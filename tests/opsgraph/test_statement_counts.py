@@ -1,7 +1,9 @@
-"""No N+1: a page of incidents with everything nested costs the same statements at any size."""
+"""No N+1: a page of incidents with everything nested costs the same statements at any size;
+checking a token's user costs one indexed read per cache miss and none on a hit."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import uuid
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import pytest
 
 from db.tenants import find_tenant_id
+from opsgraph.auth.active_users import ActiveUserCache, UserState, load_user_state
 from opsgraph.seed import seed_demo
 from opsgraph.server import build_gateway
 from resolvers.context import Context
@@ -116,3 +119,23 @@ async def test_a_page_leaves_almost_nothing_for_the_cyclic_garbage_collector(
         gc.garbage.clear()
         gc.enable()
     assert left / 3 < 50, left
+
+
+async def test_a_users_token_costs_one_indexed_read_then_none_while_cached(
+    identity: Any, sessions: Any, tenant_id: uuid.UUID, statements: Any
+) -> None:
+    created = await identity.ok(
+        'mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { id } }'
+    )
+    ada = uuid.UUID(created["createUser"]["id"])
+    # What the authenticator asks for every token whose subject is a user id.
+    cache = ActiveUserCache(functools.partial(load_user_state, sessions))
+    statements.reset()
+    assert await cache.state(tenant_id, ada) is UserState.ACTIVE
+    # The tenant's wall (set_config, first statement of the transaction), then the user's row.
+    assert statements.count == 2, statements.statements
+    assert "identity.users.id = " in statements.statements[1]
+    statements.reset()
+    assert await cache.state(tenant_id, ada) is UserState.ACTIVE
+    assert statements.count == 0, statements.statements
+    assert await cache.state(tenant_id, uuid.uuid4()) is UserState.UNKNOWN

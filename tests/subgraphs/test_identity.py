@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from db.tables import events
 from db.tables import identity as tables
+from db.tenants import create_tenant
+from resolvers.context import Context
+from resolvers.principal import Principal
 from tests.support import Subgraph, count_rows
 
 CREATE_USER = """mutation($input: CreateUserInput!) {
@@ -137,3 +143,103 @@ async def test_team_errors(identity: Subgraph) -> None:
         u="00000000-0000-4000-8000-000000000000",
     )
     assert not_member["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+UPDATE_USER = """mutation($id: ID!, $input: UpdateUserInput!) {
+  updateUser(id: $id, input: $input) { id name phone active } }"""
+
+
+async def outbox_of(owner_sessions: Any, tenant_id: Any) -> list[tuple[str, dict[str, Any]]]:
+    async with owner_sessions() as session:
+        rows = await session.execute(
+            select(events.OutboxEvent.kind, events.OutboxEvent.payload)
+            .where(events.OutboxEvent.tenant_id == tenant_id)
+            .order_by(events.OutboxEvent.id)
+        )
+    return [(kind, payload["changes"]) for kind, payload in rows]
+
+
+async def test_update_user_deactivates_reactivates_and_tells_every_process(
+    identity: Subgraph, owner_sessions: Any, tenant_id: Any
+) -> None:
+    ada = await user(identity, "Ada", "ada@example.com", phone="+44 20 7946 0000")
+    off = await identity.ok(UPDATE_USER, id=ada["id"], input={"active": False, "phone": ""})
+    assert off["updateUser"] == {"id": ada["id"], "name": "Ada", "phone": None, "active": False}
+    unchanged = await identity.ok(UPDATE_USER, id=ada["id"], input={"name": " Ada "})
+    assert unchanged["updateUser"]["active"] is False  # omitted fields stay
+    on = await identity.ok(UPDATE_USER, id=ada["id"], input={"active": True, "name": "Ada L."})
+    assert on["updateUser"] == {"id": ada["id"], "name": "Ada L.", "phone": None, "active": True}
+    # One event per change (none for a change that changes nothing), named for what it does.
+    assert await outbox_of(owner_sessions, tenant_id) == [
+        ("user.deactivated", {"active": [True, False], "phone": ["+44 20 7946 0000", None]}),
+        ("user.reactivated", {"active": [False, True], "name": ["Ada", "Ada L."]}),
+    ]
+    audit = await identity.ok(
+        '{ auditLog(filter: {operation: "updateUser"}) { edges { node { entityId '
+        "changes { field before after } } } } }"
+    )
+    records = [edge["node"] for edge in audit["auditLog"]["edges"]]
+    assert {r["entityId"] for r in records} == {ada["id"]} and len(records) == 3
+    assert {"field": "active", "before": True, "after": False} in [
+        change for record in records for change in record["changes"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "input,code,message",
+    [
+        ({"name": "  "}, "BAD_USER_INPUT", "name must not be empty"),
+        ({"phone": "1" * 41}, "BAD_USER_INPUT", "phone must be at most 40 characters"),
+    ],
+)
+async def test_bad_user_changes_write_nothing(
+    identity: Subgraph,
+    owner_sessions: Any,
+    tenant_id: Any,
+    input: dict[str, Any],
+    code: str,
+    message: str,
+) -> None:
+    ada = await user(identity, "Ada", "ada@example.com")
+    result = await identity.run(UPDATE_USER, id=ada["id"], input={"active": False, **input})
+    assert [(e["extensions"]["code"], e["message"]) for e in result["errors"]] == [(code, message)]
+    assert (await identity.ok(UPDATE_USER, id=ada["id"], input={}))["updateUser"]["active"]
+    assert await outbox_of(owner_sessions, tenant_id) == []
+
+
+async def test_an_unknown_or_other_tenants_user_is_not_found(
+    identity: Subgraph, new_context: Any, owner_sessions: Any
+) -> None:
+    async with owner_sessions() as session, session.begin():
+        other = await create_tenant(session, f"x-{uuid.uuid4().hex[:10]}", "Other")
+    theirs = await identity.ok(
+        CREATE_USER, new_context(other), input={"name": "Bob", "email": "bob@example.com"}
+    )
+    for id in (theirs["createUser"]["id"], str(uuid.uuid4())):
+        result = await identity.run(UPDATE_USER, id=id, input={"active": False})
+        assert [e["extensions"]["code"] for e in result["errors"]] == ["NOT_FOUND"]
+        assert result["errors"][0]["message"] == f"No user with id {id}"
+    mine = await identity.ok("query($id: ID!) { user(id: $id) { active } }", new_context(other),
+                             id=theirs["createUser"]["id"])  # fmt: skip
+    assert mine == {"user": {"active": True}}
+
+
+async def test_nobody_deactivates_themselves(
+    identity: Subgraph, sessions: Any, tenant_id: Any
+) -> None:
+    ada = await user(identity, "Ada", "ada@example.com", roles=["admin"])
+    herself = Principal.with_roles(
+        tenant_id, frozenset({"admin"}), user_id=uuid.UUID(ada["id"]), authenticated=True
+    )
+    result = await identity.run(
+        UPDATE_USER, Context.open(sessions, principal=herself), id=ada["id"],
+        input={"active": False},
+    )  # fmt: skip
+    assert [(e["extensions"]["code"], e["message"]) for e in result["errors"]] == [
+        ("FORBIDDEN", "You cannot deactivate yourself")
+    ]
+    renamed = await identity.ok(
+        UPDATE_USER, Context.open(sessions, principal=herself), id=ada["id"],
+        input={"name": "Ada Lovelace"},
+    )  # fmt: skip
+    assert renamed["updateUser"]["active"] is True
