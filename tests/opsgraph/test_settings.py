@@ -31,6 +31,8 @@ def test_defaults_use_the_embedded_services() -> None:
         ({"DATABASE_URL": "postgresql://o@db/x", "DATABASE_APP_URL": "db:5432"}, "DATABASE_APP_URL must be a URL starting with one of postgres://, postgresql://, postgresql+asyncpg:// (got scheme 'db')"),
         ({"DATABASE_APP_URL": "postgresql://app@db/x"}, "DATABASE_APP_URL needs DATABASE_URL (the embedded PostgreSQL derives its own)"),
         ({"OPSGRAPH_GC_THRESHOLD": "-1"}, "OPSGRAPH_GC_THRESHOLD=-1 is out of range (0..10000000)"),
+        ({"OPSGRAPH_MAX_VARIABLE_DEPTH": "300"}, "OPSGRAPH_MAX_VARIABLE_DEPTH=300 is out of range (1..200)"),
+        ({"OPSGRAPH_MAX_VARIABLE_VALUES": "0"}, "OPSGRAPH_MAX_VARIABLE_VALUES=0 is out of range (1..10000000)"),
         ({"OPSGRAPH_DB_PREPARED_STATEMENTS": "pgbouncer"}, "OPSGRAPH_DB_PREPARED_STATEMENTS='pgbouncer' is not a boolean (use true or false)"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with one of redis://, rediss://, unix:// (got scheme 'localhost')"),
     ],
@@ -67,3 +69,13 @@ def test_the_app_database_url_is_derived_unless_set() -> None:
         {"DATABASE_URL": owner, "DATABASE_APP_URL": "postgresql://app:pw@db/opsgraph"}, NO_FILE
     )
     assert settings.database_app_url == "postgresql://app:pw@db/opsgraph"
+
+
+def test_variable_limits_reach_the_operation_limits() -> None:
+    from opsgraph.server import operation_limits
+
+    defaults = operation_limits(load_settings({}, NO_FILE))
+    assert (defaults.max_variable_depth, defaults.max_variable_values) == (20, 10_000)
+    environ = {"OPSGRAPH_MAX_VARIABLE_DEPTH": "5", "OPSGRAPH_MAX_VARIABLE_VALUES": "50"}
+    limits = operation_limits(load_settings(environ, NO_FILE))
+    assert (limits.max_variable_depth, limits.max_variable_values) == (5, 50)
