@@ -104,9 +104,11 @@ class FragmentFold(Generic[T]):
                 self.visited += 1
                 if isinstance(selection, FragmentSpreadNode):
                     names[selection.name.value] = None
-                elif isinstance(selection, FieldNode | InlineFragmentNode):
-                    if selection.selection_set is not None:
-                        stack.append(selection.selection_set)
+                elif (
+                    isinstance(selection, FieldNode | InlineFragmentNode)
+                    and selection.selection_set is not None
+                ):
+                    stack.append(selection.selection_set)
         return list(names)
 
 
