@@ -13,6 +13,7 @@ Each measure counts the selections it ``visited``: the work done, which tests bo
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -46,7 +47,7 @@ SIZE_ARGUMENTS = frozenset({"first", "last", "pagination"})
 T = TypeVar("T")
 
 
-class FragmentFold(Generic[T]):
+class FragmentFold(ABC, Generic[T]):
     """A measure of selection sets, with each fragment of the document measured once.
 
     Subclasses measure one selection set in :meth:`measure`, taking a spread's value from
@@ -64,8 +65,9 @@ class FragmentFold(Generic[T]):
         for name in self._dependency_order(fragments):
             self.memo[name] = self.fragment(fragments[name])
 
+    @abstractmethod
     def fragment(self, definition: FragmentDefinitionNode) -> T:
-        raise NotImplementedError
+        """The measure of one fragment, whose spreads are all in the memo already."""
 
     def spread(self, name: str) -> T:
         return self.memo.get(name, self.empty)
