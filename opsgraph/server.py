@@ -72,6 +72,8 @@ def operation_limits(settings: Settings) -> OperationLimits:
         max_tokens=settings.max_tokens,
         max_directives=settings.max_directives,
         max_cost=settings.max_cost,
+        max_variable_depth=settings.max_variable_depth,
+        max_variable_values=settings.max_variable_values,
         introspection=exposed,
         suggestions=exposed,
     )

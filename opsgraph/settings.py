@@ -56,6 +56,8 @@ class Settings:
     max_tokens: int = 5000
     max_directives: int = 50
     max_cost: int = 25_000
+    max_variable_depth: int = 20
+    max_variable_values: int = 10_000
     cors_origins: tuple[str, ...] = ()
     event_retention_hours: int = 24
     ws_init_timeout_seconds: int = 10
@@ -221,6 +223,9 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         max_tokens=integer("OPSGRAPH_MAX_TOKENS", 5000, 100, 1_000_000),
         max_directives=integer("OPSGRAPH_MAX_DIRECTIVES", 50, 0, 10_000),
         max_cost=integer("OPSGRAPH_MAX_COST", 25_000, 100, 100_000_000),
+        # orjson, which hashes variables for the response cache, encodes 254 levels at most
+        max_variable_depth=integer("OPSGRAPH_MAX_VARIABLE_DEPTH", 20, 1, 200),
+        max_variable_values=integer("OPSGRAPH_MAX_VARIABLE_VALUES", 10_000, 1, 10_000_000),
         response_cache_size=integer("OPSGRAPH_RESPONSE_CACHE_SIZE", 1000, 0, 1_000_000),
         apq_cache_size=integer("OPSGRAPH_APQ_CACHE_SIZE", 10_000, 1, 1_000_000),
         safelist_allow_matching_text=boolean("OPSGRAPH_SAFELIST_ALLOW_MATCHING_TEXT", False),

@@ -33,7 +33,6 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     NoSchemaIntrospectionCustomRule,
-    OperationDefinitionNode,
     Visitor,
     get_operation_ast,
     parse,
@@ -48,7 +47,13 @@ from opsgraph.router_secret import ROUTER_SECRET_HEADER, from_router
 from opsgraph.tenancy import PrincipalSource
 from resolvers.principal import Principal
 from router.gateway import RequestError
-from router.limits import OperationLimits, check_cost, check_shape, without_suggestions
+from router.limits import (
+    OperationLimits,
+    check_cost,
+    check_shape,
+    check_variables,
+    without_suggestions,
+)
 from router.planning.cache import LruCache, document_hash
 
 ROUTER_ONLY_FIELDS = frozenset({"_entities", "_service"})
@@ -129,6 +134,9 @@ class SubgraphGate:
                 else "Must provide operation name if query contains multiple operations."
             )
             raise RequestError.single("BAD_REQUEST", message)
+        too_large = check_variables(variables or {}, self.limits)
+        if too_large:
+            raise RequestError.from_graphql(str((too_large[0].extensions or {})["code"]), too_large)
         coerced = get_variable_values(
             self.schema, operation.variable_definitions or (), dict(variables or {})
         )
@@ -174,11 +182,9 @@ class SubgraphGate:
             too_long = "tokens. Parsing aborted" in error.message
             return _Document(None, "MAX_TOKENS_LIMIT" if too_long else "GRAPHQL_PARSE_FAILED",
                              (error,))  # fmt: skip
-        for definition in document.definitions:
-            if isinstance(definition, OperationDefinitionNode):
-                shape = check_shape(document, definition, self.limits)
-                if shape:
-                    return _Document(document, (shape[0].extensions or {})["code"], tuple(shape))
+        shape = check_shape(document, self.limits)
+        if shape:
+            return _Document(document, (shape[0].extensions or {})["code"], tuple(shape))
         finder = _RouterOnlyField()
         visit(document, finder)
         errors = validate(self.schema, document, self.rules)

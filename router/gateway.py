@@ -33,7 +33,13 @@ from router.composition import Supergraph
 from router.execution import PlanExecution, Transport, shape_response
 from router.execution.subscription import subscription_executions
 from router.execution.transport import EventScoped
-from router.limits import OperationLimits, check_cost, check_shape, without_suggestions
+from router.limits import (
+    OperationLimits,
+    check_cost,
+    check_shape,
+    check_variables,
+    without_suggestions,
+)
 from router.persisted import PersistedOperations, PersistedQueryError
 from router.planning import (
     GuardedOperation,
@@ -371,6 +377,10 @@ class Gateway:
             raise RequestError.single("BAD_REQUEST", "The query must be a string")
         if variables is not None and not isinstance(variables, Mapping):
             raise RequestError.single("BAD_REQUEST", "Variables must be an object")
+        too_large = check_variables(variables or {}, self.limits)
+        if too_large:
+            code = (too_large[0].extensions or {})["code"]
+            raise RequestError.from_graphql(code, too_large)
         version = self.supergraph.version
         if digest is None:
             if query is None:
@@ -442,11 +452,9 @@ class Gateway:
             too_long = "tokens. Parsing aborted" in error.message
             code = "MAX_TOKENS_LIMIT" if too_long else "GRAPHQL_PARSE_FAILED"
             raise RequestError.from_graphql(code, [error]) from error
-        for definition in document.definitions:
-            if isinstance(definition, OperationDefinitionNode):
-                shape = check_shape(document, definition, self.limits)
-                if shape:
-                    return _Document(document, tuple(shape), (shape[0].extensions or {})["code"])
+        shape = check_shape(document, self.limits)
+        if shape:
+            return _Document(document, tuple(shape), (shape[0].extensions or {})["code"])
         errors = validate(self.supergraph.schema, document, self.rules)
         if not self.limits.suggestions:
             errors = [

@@ -4,6 +4,7 @@ asserts the exact status and error code, no stack trace, and an unchanged databa
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from collections.abc import Callable
@@ -266,3 +267,99 @@ async def test_an_id_of_nobody_over_the_websocket(server: Server) -> None:
         await client.subscribe("1", mutation)
         assert await client.refusal("1") == "NOT_FOUND"
     assert counts(server) == before
+
+
+# --- Denial of service by fragment spreads and variable floods (issue 14) ---------------------
+# Each document is a few hundred bytes to a few KB. Before the fix, the 10^6 bomb held the event
+# loop for seconds and the 10^9 one for about 40 minutes (the cost estimate walked every expanded
+# spread); the zero-page, empty-fragment and introspection bombs passed the cost check and hung
+# in normalisation; the 600-fragment chain overflowed the stack (a 500). The work each check
+# does is counted in tests/router/test_limits.py; here the real server answers, 400, with the
+# limit's code, and /health answers meanwhile. Client timeouts only keep a regression from
+# hanging the suite; nothing is timed.
+
+TEN_PAGES = "incidents { edges { node { id } } }"  # costs 61: ten of them are over 25 000 at 10^3
+
+
+def spread_bomb(levels: int, leaf: str = TEN_PAGES, on: str = "Query", root: str = "") -> str:
+    """F0 selects `leaf`; each F{i} spreads F{i-1} ten times; `root` spreads the last one:
+    10^levels expanded spreads."""
+    fragments = [f"fragment F0 on {on} {{ {leaf} }}"] + [
+        f"fragment F{i} on {on} {{ {' '.join([f'...F{i - 1}'] * 10)} }}"
+        for i in range(1, levels + 1)
+    ]
+    return (root or f"{{ ...F{levels} }}") + " " + " ".join(fragments)
+
+
+def nested_list(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+FRAGMENT_CHAIN = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(599))
+BOMBS: dict[str, tuple[dict[str, Any], str]] = {
+    "spread bomb, 10^3 spreads": ({"query": spread_bomb(3)}, "MAX_COST_LIMIT"),
+    "spread bomb, 10^6 spreads": ({"query": spread_bomb(6)}, "MAX_COST_LIMIT"),
+    "spread bomb, 10^9 spreads": ({"query": spread_bomb(9)}, "MAX_COST_LIMIT"),
+    "the issue's bomb (__typename, 10^9)": (
+        {"query": spread_bomb(9, leaf="__typename")}, "MAX_COST_LIMIT"),
+    "spread bomb under a page of size 0": ({"query": spread_bomb(
+        9, leaf="title", on="Incident",
+        root="{ incidents(pagination: {first: 0}) { edges { node { ...F9 } } } }")},
+        "MAX_COST_LIMIT"),
+    "spread bomb of empty fragments": ({"query": spread_bomb(9, leaf="")}, "MAX_COST_LIMIT"),
+    "spread bomb in introspection": ({"query": spread_bomb(
+        9, leaf="name", on="__Type", root="{ __schema { types { ...F9 } } }")},
+        "MAX_COST_LIMIT"),
+    "spread bomb on a direct cycle (F0 spreads F0)": ({"query": spread_bomb(
+        9, leaf="...F0 incidents { totalCount }")}, "GRAPHQL_VALIDATION_FAILED"),
+    "spread bomb on an indirect cycle (F0 spreads F9)": ({"query": spread_bomb(
+        9, leaf="...F9 incidents { totalCount }")}, "GRAPHQL_VALIDATION_FAILED"),
+    "a chain of 600 fragments": ({"query": "{ ...F0 } " + FRAGMENT_CHAIN +
+                                  " fragment F599 on Query { __typename }"},
+                                 "GRAPHQL_VALIDATION_FAILED"),
+    "variables nested 300 deep": ({"query": "{ __typename }",
+                                   "variables": {"v": nested_list(300)}},
+                                  "MAX_VARIABLE_DEPTH_LIMIT"),
+    "200 000 variable values": ({"query": "{ __typename }", "variables": {"v": [1] * 200_000}},
+                                "MAX_VARIABLE_VALUES_LIMIT"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BOMBS)
+def test_a_bomb_is_refused_promptly(server: Server, case: str) -> None:
+    body, code = BOMBS[case]
+    before = counts(server)
+    response = httpx.post(server.graphql, json=body, timeout=60)
+    assert_refused(response, 400, code)
+    assert counts(server) == before
+
+
+async def test_health_answers_while_bombs_are_refused(server: Server) -> None:
+    """Bombs and /health requests sent together: every bomb refused, every /health answered
+    (before: the first bomb held the event loop and /health timed out with everything else)."""
+    bomb = {"query": spread_bomb(9)}
+    async with httpx.AsyncClient(timeout=60) as http:
+        sent = []
+        for _ in range(8):
+            sent += [http.post(server.graphql, json=bomb), http.get(f"{server.url}/health")]
+        responses = await asyncio.gather(*sent)
+    for refused in responses[0::2]:
+        assert_refused(refused, 400, "MAX_COST_LIMIT")
+    assert [r.status_code for r in responses[1::2]] == [200] * 8
+    assert all(r.json() == {"status": "ok"} for r in responses[1::2])
+
+
+async def test_a_bomb_in_a_websocket_subscribe_is_refused(server: Server) -> None:
+    """The subscribe message's operation goes through the same limits: an error message for
+    that operation, and the connection keeps serving."""
+    bomb = spread_bomb(9, leaf="id", on="Incident", root="subscription { newIncident { ...F9 } }")
+    async with ws_client(server.graphql) as client:
+        await client.subscribe("bomb", bomb)
+        message = await client.receive(timeout=60)
+        assert message["type"] == "error" and message["id"] == "bomb", message
+        assert [e["extensions"]["code"] for e in message["payload"]] == ["MAX_COST_LIMIT"]
+        await client.send({"type": "ping"})
+        assert (await client.receive())["type"] == "pong"

@@ -33,6 +33,8 @@ def test_defaults_use_the_embedded_services() -> None:
         ({"DATABASE_URL": "postgresql://o@db/x", "DATABASE_APP_URL": "db:5432"}, "DATABASE_APP_URL must be a URL starting with one of postgres://, postgresql://, postgresql+asyncpg:// (got scheme 'db')"),
         ({"DATABASE_APP_URL": "postgresql://app@db/x"}, "DATABASE_APP_URL needs DATABASE_URL (the embedded PostgreSQL derives its own)"),
         ({"OPSGRAPH_GC_THRESHOLD": "-1"}, "OPSGRAPH_GC_THRESHOLD=-1 is out of range (0..10000000)"),
+        ({"OPSGRAPH_MAX_VARIABLE_DEPTH": "300"}, "OPSGRAPH_MAX_VARIABLE_DEPTH=300 is out of range (1..200)"),
+        ({"OPSGRAPH_MAX_VARIABLE_VALUES": "0"}, "OPSGRAPH_MAX_VARIABLE_VALUES=0 is out of range (1..10000000)"),
         ({"OPSGRAPH_DB_PREPARED_STATEMENTS": "pgbouncer"}, "OPSGRAPH_DB_PREPARED_STATEMENTS='pgbouncer' is not a boolean (use true or false)"),
         ({"OPSGRAPH_SUBGRAPH_SECRET": "short"}, "OPSGRAPH_SUBGRAPH_SECRET must be at least 32 characters (e.g. from `openssl rand -hex 32`)"),
         ({"OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS": "1d"}, "OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS='1d' is not a whole number"),
@@ -81,3 +83,13 @@ def test_the_subgraph_secret_is_read_and_never_printed() -> None:
     assert settings.subgraph_secret == secret
     assert secret not in repr(settings)
     assert load_settings({}, NO_FILE).subgraph_secret is None
+
+
+def test_variable_limits_reach_the_operation_limits() -> None:
+    from opsgraph.server import operation_limits
+
+    defaults = operation_limits(load_settings({}, NO_FILE))
+    assert (defaults.max_variable_depth, defaults.max_variable_values) == (20, 10_000)
+    environ = {"OPSGRAPH_MAX_VARIABLE_DEPTH": "5", "OPSGRAPH_MAX_VARIABLE_VALUES": "50"}
+    limits = operation_limits(load_settings(environ, NO_FILE))
+    assert (limits.max_variable_depth, limits.max_variable_values) == (5, 50)
