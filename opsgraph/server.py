@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from db.failures import is_connection_failure
 from opsgraph.auth.setup import Auth, build_auth
 from opsgraph.catalog import (
     SUBGRAPHS,
@@ -143,6 +144,7 @@ def create_app(runtime: Runtime) -> Starlette:
             runtime.owner_sessions,
             bus,
             runtime.database_url,
+            poll_interval=settings.outbox_poll_seconds,
             retention=timedelta(hours=settings.event_retention_hours),
         )
         relay.start()
@@ -218,6 +220,7 @@ def create_app(runtime: Runtime) -> Starlette:
         graphiql=settings.graphiql,
         debug=settings.debug,
         websocket=websocket,
+        unavailable=is_connection_failure,
     )
     app = Starlette(
         routes=[*well_known_routes(auth), *wallboard_routes(), Mount("/", router_app)],

@@ -1,6 +1,7 @@
 """One subgraph as its own HTTP service (`opsgraph subgraph NAME --port N`): POST/GET
 /graphql with `_service` and `_entities`, for our router in HTTP mode or any Federation 2
-gateway; /health and /ready as on the router."""
+gateway; /health and /ready as on the router. As on the router, a response with nothing
+but SERVICE_UNAVAILABLE errors (its database is down) is HTTP 503 with Retry-After."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import strawberry
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
@@ -19,6 +20,7 @@ from opsgraph.auth.setup import build_auth
 from opsgraph.runtime import Runtime
 from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
+from router.execution.errors import is_unavailable, unavailable_headers
 
 
 class SubgraphGraphQL(GraphQL[Context, None]):
@@ -40,6 +42,13 @@ class SubgraphGraphQL(GraphQL[Context, None]):
         )
         request.state.context = context
         return context
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict) and is_unavailable(response_data):
+            response.status_code = 503
+            response.headers.update(unavailable_headers())
+        return response
 
 
 def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) -> Starlette:
