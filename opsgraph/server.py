@@ -144,7 +144,6 @@ def create_app(runtime: Runtime) -> Starlette:
             runtime.owner_sessions,
             bus,
             runtime.database_url,
-            poll_interval=settings.outbox_poll_seconds,
             retention=timedelta(hours=settings.event_retention_hours),
         )
         relay.start()

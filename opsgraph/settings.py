@@ -55,7 +55,6 @@ class Settings:
     max_cost: int = 25_000
     cors_origins: tuple[str, ...] = ()
     event_retention_hours: int = 24
-    outbox_poll_seconds: int = 1
     ws_init_timeout_seconds: int = 10
     ws_max_subscriptions: int = 100
     ws_max_connections_per_principal: int = 50
@@ -218,7 +217,6 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
             if origin.strip()
         ),
         event_retention_hours=integer("OPSGRAPH_EVENT_RETENTION_HOURS", 24, 1, 24 * 90),
-        outbox_poll_seconds=integer("OPSGRAPH_OUTBOX_POLL_SECONDS", 1, 1, 3600),
         ws_init_timeout_seconds=integer("OPSGRAPH_WS_INIT_TIMEOUT_SECONDS", 10, 1, 300),
         ws_max_subscriptions=integer("OPSGRAPH_WS_MAX_SUBSCRIPTIONS", 100, 1, 10_000),
         ws_max_connections_per_principal=integer(
