@@ -111,14 +111,11 @@ class EventHub:
 
     async def _run(self) -> None:
         async with self.bus.subscribe(EVENTS_CHANNEL) as subscription:
-            await self._catch_up()  # what committed between start() and the subscription
-            self.ready.set()
+            # First, what committed between start() and the subscription; like every later
+            # catch-up, retried (not fatal) while the database is unreachable.
+            message = RESUBSCRIBED
             failing = False  # the database was unreachable at the last attempt (log once)
             while True:
-                try:
-                    message = await asyncio.wait_for(subscription.get(), self.catch_up_interval)
-                except TimeoutError:
-                    message = RESUBSCRIBED
                 try:
                     if message == RESUBSCRIBED or subscription.overflowed:
                         subscription.overflowed = False
@@ -137,6 +134,11 @@ class EventHub:
                     failing = True
                 else:
                     failing = False
+                self.ready.set()
+                try:
+                    message = await asyncio.wait_for(subscription.get(), self.catch_up_interval)
+                except TimeoutError:
+                    message = RESUBSCRIBED
 
     async def _receive(self, event: Event) -> None:
         if event.seq <= self.last_seq:

@@ -22,12 +22,16 @@ from db.engine import create_engine, session_factory
 from db.failures import is_connection_failure
 from db.tables import incidents
 from db.tenants import create_tenant
-from opsgraph.catalog import SUBGRAPHS, load_schema
+from opsgraph.catalog import SUBGRAPHS, in_process_subscriber, load_schema
+from opsgraph.events.bus import InProcessBus
+from opsgraph.events.hub import EventHub
 from opsgraph.runtime import Runtime
 from opsgraph.server import build_supergraph
 from opsgraph.settings import load_settings
 from opsgraph.subgraph_app import create_subgraph_app
+from resolvers.context import Context
 from resolvers.errors import with_code
+from resolvers.principal import Principal
 from router.execution import HttpTransport
 from router.gateway import Gateway
 from tests.support import PostgresServer, count_rows, running_app
@@ -195,3 +199,30 @@ async def test_only_a_lost_database_is_service_unavailable(
         "path": ["createIncident"],
         "extensions": {"code": "SERVICE_UNAVAILABLE", "requestId": None},
     }
+
+
+async def test_a_subscription_resuming_while_postgres_is_down_is_service_unavailable(
+    private_postgres: PostgresServer, owner: AsyncEngine, tenant: tuple[str, uuid.UUID]
+) -> None:
+    sessions = session_factory(owner)
+    hub = EventHub(InProcessBus())
+    await hub.start(sessions)
+    await asyncio.wait_for(hub.ready.wait(), 10)
+    subscribe = in_process_subscriber(load_schema("incidents"))
+    principal = Principal.with_roles(tenant[1], frozenset({"admin"}))
+    context = Context.open(sessions, principal=principal, events=hub)
+    try:
+        with stopped(private_postgres):  # the retained events cannot be read
+            results = [
+                result
+                async for result in subscribe(
+                    'subscription { incidentEvents(after: "0") { id } }', None, None, context
+                )
+            ]
+    finally:
+        await hub.stop()
+        await context.close()
+    [result] = results
+    [error] = result["errors"]
+    assert error["message"] == "The database is unavailable; retry later"
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
