@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types import ExecutionResult
 
+from resolvers.errors import with_code
 from resolvers.schema import SubgraphSchema
 from router.caching import CacheHint, hints_from_config
 from router.execution.in_process import ExecuteFunction, SubscribeFunction
@@ -82,6 +83,10 @@ def in_process_subscriber(schema: strawberry.federation.Schema) -> SubscribeFunc
             context_value=context,
         )
         async for result in results:
+            # An error raised by the subscription's event stream reaches this result with
+            # neither code nor masking (ErrorCodes saw another result object): give it both.
+            if result.errors:
+                result.errors = [with_code(error, context) for error in result.errors]
             yield _response(result)
 
     return subscribe

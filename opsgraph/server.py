@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from db.failures import is_connection_failure
 from opsgraph.auth.setup import Auth, build_auth
 from opsgraph.catalog import (
     SUBGRAPHS,
@@ -228,6 +229,7 @@ def create_app(runtime: Runtime) -> Starlette:
         graphiql=settings.graphiql,
         debug=settings.debug,
         websocket=websocket,
+        unavailable=is_connection_failure,
     )
     app = Starlette(
         routes=[*well_known_routes(auth), *wallboard_routes(), Mount("/", router_app)],

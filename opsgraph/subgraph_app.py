@@ -4,7 +4,9 @@ gateway; /health and /ready as on the router.
 
 It applies the router's rules itself (opsgraph/subgraph_gate.py): operation limits,
 production's hidden schema, `_entities`/`_service` for the router only; and the router's
-HTTP guard (body size, CSRF, security headers) and request timeout."""
+HTTP guard (body size, CSRF, security headers) and request timeout. As on the router, a
+response with nothing but SERVICE_UNAVAILABLE errors (its database is down) is HTTP 503
+with Retry-After."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from opsgraph.server import operation_limits
 from opsgraph.subgraph_gate import RouterAwareAuthenticator, SubgraphGate
 from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
+from router.execution.errors import is_unavailable, unavailable_headers
 from router.gateway import RequestError
 
 
@@ -90,6 +93,13 @@ class SubgraphGraphQL(GraphQL[Context, None]):
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict) and is_unavailable(response_data):
+            response.status_code = 503
+            response.headers.update(unavailable_headers())
+        return response
 
     async def process_result(
         self, request: Request, result: ExecutionResult

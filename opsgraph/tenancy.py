@@ -8,6 +8,7 @@ Whatever request context the app stored as `context` is closed once the response
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -15,10 +16,15 @@ import orjson
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from db.failures import is_connection_failure
 from opsgraph.auth.principals import Refused
 from opsgraph.ratelimit import Decision, RateLimiter, retry_after_header
+from resolvers.errors import DATABASE_UNAVAILABLE
 from resolvers.principal import Principal
+from router.execution.errors import RETRY_AFTER_SECONDS
 from router.http_params import is_graphql_get
+
+log = logging.getLogger(__name__)
 
 
 class PrincipalSource(Protocol):
@@ -67,6 +73,17 @@ class RequestScopeMiddleware:
             principal = await self.authenticator.principal(Headers(scope=scope))
         except Refused as refused:
             await _refuse(send, refused)
+            return
+        except Exception as error:
+            if not is_connection_failure(error):
+                raise
+            # The tenant directory or the custom roles could not be read: retry later.
+            log.warning("database unavailable while authenticating: %s", error)
+            await _refuse(
+                send,
+                Refused(503, "SERVICE_UNAVAILABLE", DATABASE_UNAVAILABLE),
+                retry_after=RETRY_AFTER_SECONDS,
+            )
             return
         if self.limiter is not None:
             decision = await self._take(principal, scope)

@@ -15,9 +15,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.failures import is_connection_failure
 from opsgraph.auth.active_users import ActiveUserCache
 from opsgraph.auth.principals import TENANT_HEADER, Authenticator, Refused
 from resolvers.context import Context
+from resolvers.errors import DATABASE_UNAVAILABLE
 from resolvers.events import EventFeed
 from resolvers.manifests import DocumentCheck
 from resolvers.references import EntityPresence
@@ -70,6 +72,11 @@ class WebSocketAuthenticator:
             principal = await self.authenticator.principal(headers)
         except Refused as refused:
             raise ConnectionRefused(Close.FORBIDDEN, refused.message) from None
+        except Exception as error:
+            if not is_connection_failure(error):
+                raise
+            # 1013 Try Again Later: the client reconnects once the database is back.
+            raise ConnectionRefused(Close.TRY_AGAIN_LATER, DATABASE_UNAVAILABLE) from None
         tenant_id = principal.tenant_id
         holder = f"{tenant_id}:" + (
             f"user:{principal.subject}" if principal.authenticated else f"anonymous:{address}"

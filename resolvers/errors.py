@@ -1,5 +1,6 @@
 """Errors a client may see, each with its `extensions.code`, and the schema extension that
-masks everything else as INTERNAL_SERVER_ERROR (logged with its traceback and request id)."""
+masks everything else: a lost database as SERVICE_UNAVAILABLE (retry later), anything else as
+INTERNAL_SERVER_ERROR (logged with its traceback and request id)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any, ClassVar
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+
+from db.failures import is_connection_failure
 
 log = logging.getLogger("opsgraph.errors")
 
@@ -44,9 +47,14 @@ class Forbidden(OpsGraphError):
 
 
 class ServiceUnavailable(OpsGraphError):
-    """Something this answer needs is not reachable from here (try again later, or elsewhere)."""
+    """Something this answer needs cannot be reached (the database; the subgraph that owns a
+    referenced entity); the same request may succeed later (the router answers HTTP 503 with
+    Retry-After when nothing else is left of the response)."""
 
     code = "SERVICE_UNAVAILABLE"
+
+
+DATABASE_UNAVAILABLE = "The database is unavailable; retry later"
 
 
 class ResyncRequired(OpsGraphError):
@@ -79,10 +87,11 @@ def code_for_unlocated(error: GraphQLError) -> str:
 class ErrorCodes(SchemaExtension):
     """Give every error a code; replace unexpected exceptions with a masked error.
 
-    Unexpected means: raised by our code but not an OpsGraphError (a bug, a lost database).
-    Their message may hold internals, so clients get "Internal server error" and the request
-    id; the log gets the traceback. When the context says `debug`, the traceback is added to
-    extensions."""
+    Unexpected means: raised by our code but not an OpsGraphError. A lost database (see
+    db/failures.py) becomes SERVICE_UNAVAILABLE, logged as a warning without a traceback;
+    anything else (a bug, a constraint the code did not expect) has a message that may hold
+    internals, so clients get "Internal server error" and the request id, and the log gets
+    the traceback. When the context says `debug`, the traceback is added to extensions."""
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -102,6 +111,19 @@ def with_code(error: GraphQLError, context: Any) -> GraphQLError:
         error.extensions = {**(error.extensions or {}), "code": code_for_unlocated(error)}
         return error
     request_id = getattr(context, "request_id", None)
+    if is_connection_failure(original):
+        log.warning(
+            "database unavailable in %s (request %s): %s",
+            ".".join(map(str, error.path or [])),
+            request_id,
+            original,
+        )
+        return GraphQLError(
+            DATABASE_UNAVAILABLE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": ServiceUnavailable.code, "requestId": request_id},
+        )
     log.error(
         "unexpected error in %s (request %s)",
         ".".join(map(str, error.path or [])),

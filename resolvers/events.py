@@ -7,6 +7,7 @@ what a subscription resolver yields, checking the subscriber again for every eve
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -15,10 +16,12 @@ from typing import Any, Protocol, TypeVar
 
 import strawberry
 
+from db.failures import is_connection_failure
 from resolvers.errors import BadUserInput, SubscriptionsUnavailable
 from resolvers.permissions import check
 
 T = TypeVar("T")
+RETRY_FIRST, RETRY_MAX = 0.1, 1.0  # seconds between loads while the database is unreachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,9 @@ async def live_events(
     For every event the subscriber's permission is checked again and the event's data is
     loaded afresh through the subscriber's own (tenant-walled) database scope; an event whose
     data the subscriber may not see (`load` returns None) is skipped. The context's database
-    scope is released after each event, so an idle subscription holds no connection."""
+    scope is released after each event, so an idle subscription holds no connection. While
+    the database is unreachable the load is retried (every second at most): the subscription
+    outlives an outage and delivers the event once the database is back."""
     context = info.context
     feed: EventFeed | None = getattr(context, "events", None)
     if feed is None:
@@ -70,8 +75,23 @@ async def live_events(
     check(context.principal, permission)
     async for event in feed.stream(context.tenant_id, after):
         check(context.principal, permission)
-        item = await load(event)
+        item = await _load_when_reachable(context, load, event)
         if item is None:
             await context.end_event()
             continue
         yield event, item
+
+
+async def _load_when_reachable(
+    context: Any, load: Callable[[Event], Awaitable[T | None]], event: Event
+) -> T | None:
+    pause = RETRY_FIRST
+    while True:
+        try:
+            return await load(event)
+        except Exception as error:
+            if not is_connection_failure(error):
+                raise
+        await context.end_event()  # the next attempt starts on a fresh connection
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, RETRY_MAX)

@@ -2,8 +2,11 @@
 
 Status codes follow GraphQL over HTTP: requests that cannot start executing get 4xx with
 ``errors`` only; once execution starts the answer is 200 with ``data`` and maybe ``errors``
-(a failing subgraph is partial data, never a 500). Only a bug in the router itself is a 500,
-and its stack trace is logged, never sent, unless ``debug`` is on.
+(a failing subgraph is partial data, never a 500). A response that holds nothing but
+``SERVICE_UNAVAILABLE`` errors (the subgraphs' database is down) is 503 with ``Retry-After``,
+and so is an exception the application's ``unavailable`` classifies as such (the router
+itself does not know what a lost database looks like). Only a bug in the router itself is a
+500, and its stack trace is logged, never sent, unless ``debug`` is on.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Lifespan
 
+from router.execution.errors import unavailable_headers
+from router.execution.transport import SERVICE_UNAVAILABLE_CODE
 from router.gateway import Gateway
 from router.http_caching import cache_headers, not_modified
 from router.http_params import (
@@ -41,6 +46,7 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 ContextFactory = Callable[[Request], Awaitable[object]]
 Readiness = Callable[[], Awaitable[None]]
+Unavailable = Callable[[BaseException], bool]
 
 
 def create_router_app(
@@ -52,14 +58,16 @@ def create_router_app(
     graphiql: bool = True,
     debug: bool = False,
     websocket: GraphQLWebSocket | None = None,
+    unavailable: Unavailable = lambda error: False,
 ) -> Starlette:
     """Build the Starlette app serving ``gateway``.
 
     ``context_factory`` builds the opaque per-request context handed to transports;
     ``readiness`` raises when the process should not receive traffic (``/ready`` → 503);
-    ``websocket`` serves GraphQL over WebSocket on ``/graphql`` (subscriptions).
+    ``websocket`` serves GraphQL over WebSocket on ``/graphql`` (subscriptions);
+    ``unavailable`` tells an exception that means "retry later" (503) from a bug (500).
     """
-    endpoint = _GraphQLEndpoint(gateway, context_factory, graphiql, debug)
+    endpoint = _GraphQLEndpoint(gateway, context_factory, graphiql, debug, unavailable)
 
     async def health(_: Request) -> Response:
         return _json({"status": "ok"})
@@ -85,12 +93,18 @@ def create_router_app(
 
 class _GraphQLEndpoint:
     def __init__(
-        self, gateway: Gateway, context_factory: ContextFactory, graphiql: bool, debug: bool
+        self,
+        gateway: Gateway,
+        context_factory: ContextFactory,
+        graphiql: bool,
+        debug: bool,
+        unavailable: Unavailable,
     ) -> None:
         self.gateway = gateway
         self.context_factory = context_factory
         self.graphiql = graphiql
         self.debug = debug
+        self.unavailable = unavailable
 
     async def handle(self, request: Request) -> Response:
         media_type = _response_media_type(request.headers.get("accept", ""))
@@ -107,6 +121,16 @@ class _GraphQLEndpoint:
         except BadRequest as error:
             return _errors(str(error), "BAD_REQUEST", 400, media_type)
         except Exception as error:
+            if self.unavailable(error):
+                logger.warning("Service unavailable on %s: %s", request.url.path, error)
+                response = _errors(
+                    "The service is unavailable; retry later",
+                    SERVICE_UNAVAILABLE_CODE,
+                    503,
+                    media_type,
+                )
+                response.headers.update(unavailable_headers())
+                return response
             logger.exception("Router failed on %s %s", request.method, request.url.path)
             extensions: dict[str, Any] = {}
             if self.debug:

@@ -31,6 +31,7 @@ from router.caching.tags import change_tags, entry_tags, subgraph_tags
 from router.caller import Caller, CallerOf
 from router.composition import Supergraph
 from router.execution import PlanExecution, Transport, shape_response
+from router.execution.errors import is_unavailable, unavailable_headers
 from router.execution.subscription import subscription_executions
 from router.execution.transport import EventScoped
 from router.limits import (
@@ -218,7 +219,7 @@ class Gateway:
             return GatewayResult({"errors": error.errors}, error.status, error.headers)
         cache = self.response_cache
         if cache is None or caller is None:
-            return GatewayResult(await self._run(prepared, variables, context))
+            return _result(await self._run(prepared, variables, context))
         version = self.supergraph.version
         policy = self._policy((digest, operation_name, version), prepared.operation)
         key = cache.key(caller, policy, digest, operation_name, variables, version)
@@ -239,7 +240,7 @@ class Gateway:
         elif key is not None and "errors" not in body:
             tags = entry_tags(entities) | read_from
             await cache.put(key, body, policy, caller.tenant, tags, epoch)
-        return GatewayResult(body, cache_policy=policy if key is not None else None)
+        return _result(body, policy if key is not None else None)
 
     async def _run(
         self, prepared: Prepared, variables: Mapping[str, Any] | None, context: object
@@ -489,6 +490,14 @@ class Gateway:
                 "BAD_REQUEST", f"{kind.capitalize()} operations are not supported here"
             )
         return operation
+
+
+def _result(body: dict[str, Any], cache_policy: CachePolicy | None = None) -> GatewayResult:
+    """An executed request's result: HTTP 503 with Retry-After when its subgraphs could only
+    say SERVICE_UNAVAILABLE (their database is down), else 200."""
+    if is_unavailable(body):
+        return GatewayResult(body, 503, unavailable_headers())
+    return GatewayResult(body, cache_policy=cache_policy)
 
 
 def _without_path(formatted: Mapping[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from resolvers.principal import Principal
 from resolvers.references import EntityPresence
 from subgraphs.identity import schema as identity_schema
 from subgraphs.incidents import schema as incidents_schema
-from tests.support import RedisServer, Subgraph
+from tests.support import PostgresServer, RedisServer, Subgraph
 
 
 def _admin_url(url: str) -> str:
@@ -200,6 +200,20 @@ def private_redis() -> Iterator[RedisServer]:
     server = RedisServer.on_free_port()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def private_postgres(tmp_path: Path) -> Iterator[PostgresServer]:
+    """An embedded PostgreSQL of the test's own, which the test may stop and start again."""
+    server = PostgresServer(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_database(private_postgres: PostgresServer) -> Iterator[str]:
+    """A migrated database on the test's own PostgreSQL (dropped with the cluster)."""
+    yield from fresh_database(private_postgres.admin_url, "opsgraph_private")
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from db.embedded import EmbeddedPostgres
 from opsgraph.catalog import in_process_executor
 from opsgraph.runtime import Runtime
 from opsgraph.server import create_app
@@ -122,3 +123,22 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(10)
             self.process = None
+
+
+class PostgresServer:
+    """A private embedded PostgreSQL cluster that a test may stop and start again; its URLs
+    (a Unix socket in the data directory) stay the same, as a restart looks to clients.
+
+    `stop()` is `pg_ctl stop` in its default fast mode: sessions are terminated and their
+    open transactions rolled back, as in an operator's restart or a failover."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.embedded = EmbeddedPostgres(data_dir)
+        self.embedded.start()
+        self.admin_url = self.embedded.url("postgres")
+
+    def stop(self) -> None:
+        self.embedded.stop()
+
+    def start(self) -> None:
+        self.embedded.start()

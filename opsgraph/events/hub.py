@@ -26,6 +26,7 @@ from datetime import datetime
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.failures import is_connection_failure
 from db.outbox import Outbox, events_after, sequence_bounds
 from opsgraph.events.bus import EVENTS_CHANNEL, RESUBSCRIBED, EventBus
 from resolvers.errors import BadUserInput, ResyncRequired, SlowConsumer
@@ -118,22 +119,34 @@ class EventHub:
 
     async def _run(self) -> None:
         async with self.bus.subscribe(EVENTS_CHANNEL) as subscription:
-            await self._catch_up()  # what committed between start() and the subscription
-            self.ready.set()
+            # First, what committed between start() and the subscription; like every later
+            # catch-up, retried (not fatal) while the database is unreachable.
+            message = RESUBSCRIBED
+            failing = False  # the database was unreachable at the last attempt (log once)
             while True:
-                try:
-                    message = await asyncio.wait_for(subscription.get(), self.catch_up_interval)
-                except TimeoutError:
-                    message = RESUBSCRIBED
                 try:
                     if message == RESUBSCRIBED or subscription.overflowed:
                         subscription.overflowed = False
                         await self._catch_up()
                     else:
                         await self._receive(event_from_message(message))
-                except Exception:
-                    # A lost database only delays delivery: the next catch-up reads the gap.
-                    log.exception("event hub could not deliver; will catch up")
+                except Exception as error:
+                    # A lost database only delays delivery: the next catch-up reads the gap
+                    # (through the owner's pool, whose connections are pinged before use).
+                    if not is_connection_failure(error):
+                        log.exception("event hub could not deliver; will catch up")
+                    elif not failing:
+                        log.warning(
+                            "event hub cannot reach the database (%s); will catch up", error
+                        )
+                    failing = True
+                else:
+                    failing = False
+                self.ready.set()
+                try:
+                    message = await asyncio.wait_for(subscription.get(), self.catch_up_interval)
+                except TimeoutError:
+                    message = RESUBSCRIBED
 
     async def _receive(self, event: Event) -> None:
         if event.seq <= self.last_seq:

@@ -3,8 +3,12 @@ that order and marks them published; it also forgets published events past the r
 window (subscribers resuming from further back are told to resync).
 
 It wakes on PostgreSQL NOTIFY (sent by a trigger when events commit) and also polls, so a
-lost notification or a dropped LISTEN connection only delays delivery. When publishing
-fails (Redis down) the batch stays unpublished and is retried: nothing is lost."""
+lost notification or a dropped LISTEN connection only delays delivery. The LISTEN connection
+is watched (asyncpg's termination listener, and a keep-alive query when the poll timer wakes
+the relay): once lost, as when PostgreSQL restarts, the relay reconnects with a back-off
+capped at `max_backoff`, polling at that pace until LISTEN is back. When publishing fails
+(Redis or PostgreSQL down) the batch stays unpublished and is retried with the same capped
+back-off: nothing is lost, and delivery resumes within about `max_backoff` of recovery."""
 
 from __future__ import annotations
 
@@ -12,14 +16,16 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import orjson
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.failures import is_connection_failure
 from db.outbox import (
     NOTIFY_CHANNEL,
     claim_unpublished,
@@ -32,6 +38,9 @@ from opsgraph.events.bus import EVENTS_CHANNEL, EventBus
 
 log = logging.getLogger(__name__)
 BATCH = 200
+FIRST_BACKOFF = 0.1  # seconds before the first retry; doubled per failure up to max_backoff
+KEEPALIVE_TIMEOUT = 5.0  # seconds the LISTEN connection has to answer a keep-alive
+WakeSource = Literal["notify", "poll", "lost", "stop"]
 
 
 def encode_event(event: OutboxEvent) -> bytes:
@@ -58,6 +67,7 @@ class OutboxRelay:
         database_url: str,
         *,
         poll_interval: float = 1.0,
+        max_backoff: float = 1.0,
         retention: timedelta = timedelta(hours=24),
         prune_interval: float = 300.0,
     ) -> None:
@@ -65,14 +75,25 @@ class OutboxRelay:
         self.bus = bus
         self.database_url = database_url
         self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
         self.retention = retention
         self.prune_interval = prune_interval
         self._pruned_at = 0.0
         self._wake = asyncio.Event()
+        self._woken_by: WakeSource | None = None
         self._task: asyncio.Task[None] | None = None
-        self._listener: Any = None
+        self._listener: asyncpg.Connection | None = None
         self._stopping = False
-        self.ready = asyncio.Event()  # set once LISTEN is in place (or known unavailable)
+        self.ready = asyncio.Event()  # set once the first LISTEN was tried
+        # For operators and tests: LISTEN connections opened (1 + reconnections), and what
+        # woke the relay each time (a NOTIFY, the poll timer, the lost connection, stop()).
+        self.listens = 0
+        self.wakeups: Counter[WakeSource] = Counter()
+
+    @property
+    def listening(self) -> bool:
+        """Whether the LISTEN connection is open (else the relay only polls)."""
+        return self._listener is not None and not self._listener.is_closed()
 
     async def publish_pending(self) -> int:
         """Publish every unpublished event now; returns how many were published."""
@@ -95,32 +116,100 @@ class OutboxRelay:
         async with self.sessions() as session, session.begin():
             return await prune_published(session, datetime.now(UTC) - self.retention)
 
-    async def _listen(self) -> None:
+    async def _listen(self, quiet: bool) -> None:
+        """Open the LISTEN connection (replacing a lost one); logs unless `quiet`."""
+        await self._drop_listener()
         url = make_url(self.database_url).set(drivername="postgresql")
+        connection: asyncpg.Connection | None = None
         try:
-            self._listener = await asyncpg.connect(url.render_as_string(hide_password=False))
-            await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-        except (OSError, asyncpg.PostgresError) as error:
-            log.warning("outbox relay cannot LISTEN (%s); polling only", error)
+            connection = await asyncpg.connect(
+                url.render_as_string(hide_password=False), timeout=KEEPALIVE_TIMEOUT
+            )
+            connection.add_termination_listener(self._lost)
+            await connection.add_listener(NOTIFY_CHANNEL, self._notified)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            if connection is not None:
+                connection.terminate()
+            if not quiet:
+                log.warning("outbox relay cannot LISTEN (%s); polling until it can", error)
+            return
+        self._listener = connection
+        self.listens += 1
+        if self.listens > 1:
+            log.warning("outbox relay LISTEN re-established")
+
+    async def _drop_listener(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None and not listener.is_closed():
+            listener.remove_termination_listener(self._lost)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(listener.close(), KEEPALIVE_TIMEOUT)
+            if not listener.is_closed():
+                listener.terminate()
+
+    async def _keepalive(self) -> None:
+        """A connection the network dropped silently is noticed here, not by the driver."""
+        assert self._listener is not None
+        try:
+            await asyncio.wait_for(self._listener.fetchval("SELECT 1"), KEEPALIVE_TIMEOUT)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            log.warning("outbox relay lost its LISTEN connection (keep-alive failed)")
+            self._listener.terminate()
+
+    def _notified(self, *_: Any) -> None:
+        self._wake_up("notify")
+
+    def _lost(self, connection: Any) -> None:
+        if connection is self._listener and not self._stopping:
+            log.warning("outbox relay lost its LISTEN connection; polling until it is back")
+            self._wake_up("lost")
+
+    def _wake_up(self, source: WakeSource) -> None:
+        self._woken_by = self._woken_by or source
+        self._wake.set()
+
+    async def _sleep(self, seconds: float) -> WakeSource:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        source: WakeSource = self._woken_by or "poll"
+        self.wakeups[source] += 1
+        return source
 
     async def _run(self) -> None:
-        await self._listen()
+        await self._listen(quiet=False)
         self.ready.set()
-        backoff = self.poll_interval
+        failures = 0  # consecutive rounds that could not publish or could not LISTEN
+        woken_by: WakeSource = "notify"
         while not self._stopping:
             # Cleared before publishing: a NOTIFY that arrives meanwhile is not lost.
             self._wake.clear()
+            self._woken_by = None
+            if not self.listening:
+                await self._listen(quiet=failures > 0)
+            elif woken_by == "poll":
+                await self._keepalive()
             try:
                 await self.publish_pending()
                 if time.monotonic() - self._pruned_at >= self.prune_interval:
                     await self.prune()
                     self._pruned_at = time.monotonic()
-                backoff = self.poll_interval
-            except Exception:
-                log.exception("outbox relay failed; retrying in %.1fs", backoff)
-                backoff = min(backoff * 2, 30.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), backoff)
+                published = True
+            except Exception as error:
+                published = False
+                if is_connection_failure(error):
+                    if failures == 0:
+                        log.warning("outbox relay cannot reach the database (%s); retrying", error)
+                else:
+                    log.exception("outbox relay failed; retrying")
+            failures = 0 if published and self.listening else failures + 1
+            woken_by = await self._sleep(self._pause(failures))
+
+    def _pause(self, failures: int) -> float:
+        """The poll interval; after failures, a back-off that never exceeds `max_backoff`."""
+        if failures == 0:
+            return self.poll_interval
+        backoff = min(self.max_backoff, FIRST_BACKOFF * 2 ** min(failures - 1, 16))
+        return min(backoff, self.poll_interval)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
@@ -128,11 +217,10 @@ class OutboxRelay:
     async def stop(self) -> None:
         """Let the batch in flight finish (so it is marked published), then stop."""
         self._stopping = True
-        self._wake.set()
+        self._wake_up("stop")
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, 10)
             except TimeoutError:
                 log.warning("outbox relay did not stop in time; cancelled")
-        if self._listener is not None:
-            await self._listener.close()
+        await self._drop_listener()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from router.execution.transport import DOWNSTREAM_ERROR_CODE
+from router.execution.transport import DOWNSTREAM_ERROR_CODE, SERVICE_UNAVAILABLE_CODE
+
+# What a 503 answer asks the client to wait before retrying.
+RETRY_AFTER_SECONDS = 2
 
 # Extensions a subgraph may add for its own debugging; never forwarded to clients.
 _PRIVATE_EXTENSIONS = frozenset({"exception", "stacktrace"})
@@ -38,3 +41,21 @@ def router_error(
         formatted["path"] = list(path)
     formatted["extensions"] = {"code": code, **extra}
     return formatted
+
+
+def is_unavailable(body: Mapping[str, Any]) -> bool:
+    """Whether a GraphQL response holds nothing but SERVICE_UNAVAILABLE: every error has that
+    code and no root field has a value. Such a response is HTTP 503 with Retry-After; one
+    with any data, or any other error, is an ordinary (partial) GraphQL response."""
+    errors = body.get("errors")
+    if not errors or any(
+        (error.get("extensions") or {}).get("code") != SERVICE_UNAVAILABLE_CODE for error in errors
+    ):
+        return False
+    data = body.get("data")
+    return data is None or all(value is None for value in data.values())
+
+
+def unavailable_headers() -> dict[str, str]:
+    """The headers of a 503 answer: when to retry."""
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)}

@@ -9,6 +9,8 @@ import httpx
 import orjson
 
 from router.execution.transport import (
+    SERVICE_UNAVAILABLE_CODE,
+    TRANSPORT_FAILURE_CODE,
     HasHeaders,
     SubgraphRequest,
     SubgraphResponse,
@@ -44,7 +46,9 @@ class HttpTransport:
         self.client = client
 
     async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
-        """Send the request; timeouts, network errors and non-GraphQL answers become errors."""
+        """Send the request; timeouts, network errors and non-GraphQL answers become errors
+        (SERVICE_UNAVAILABLE for an HTTP 503 without a GraphQL body: the subgraph, or what
+        stands before it, asks to retry later)."""
         body = {
             "query": request.query,
             "variables": request.variables,
@@ -65,16 +69,19 @@ class HttpTransport:
         except httpx.HTTPError as error:
             logger.warning("Subgraph at %s unreachable: %r", self.url, error)
             return failure("Subgraph request failed")
+        code = SERVICE_UNAVAILABLE_CODE if response.status_code == 503 else TRANSPORT_FAILURE_CODE
         try:
             payload = orjson.loads(response.content)
         except orjson.JSONDecodeError:
             logger.warning(
                 "Subgraph at %s answered HTTP %s without JSON", self.url, response.status_code
             )
-            return failure(f"Subgraph answered HTTP {response.status_code} without a JSON body")
+            return failure(
+                f"Subgraph answered HTTP {response.status_code} without a JSON body", code
+            )
         if not isinstance(payload, dict) or not ("data" in payload or "errors" in payload):
             return failure(
-                f"Subgraph answered HTTP {response.status_code} without a GraphQL result"
+                f"Subgraph answered HTTP {response.status_code} without a GraphQL result", code
             )
         data = payload.get("data")
         errors = payload.get("errors")

@@ -14,6 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 # Codes the router gives errors that do not carry their own ``extensions.code``.
 TRANSPORT_FAILURE_CODE = "INTERNAL_SERVER_ERROR"
 DOWNSTREAM_ERROR_CODE = "DOWNSTREAM_SERVICE_ERROR"
+# A subgraph cannot serve the request now but may once what it depends on (its database) is
+# back. The router never learns why: it reads the code (router/execution/errors.py).
+SERVICE_UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +74,6 @@ class EventScoped(Protocol):
     async def end_event(self) -> None: ...
 
 
-def failure(message: str) -> SubgraphResponse:
+def failure(message: str, code: str = TRANSPORT_FAILURE_CODE) -> SubgraphResponse:
     """The response standing in for a request that got no usable answer."""
-    return SubgraphResponse(
-        data=None, errors=[{"message": message, "extensions": {"code": TRANSPORT_FAILURE_CODE}}]
-    )
+    return SubgraphResponse(data=None, errors=[{"message": message, "extensions": {"code": code}}])

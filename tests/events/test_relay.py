@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 import pytest
 from sqlalchemy import select
 
+from db.engine import create_engine, session_factory
+from db.failures import is_connection_failure
+from db.outbox import record_event
 from db.tables import events
+from db.tenants import create_tenant
 from opsgraph.events.bus import (
     EVENTS_CHANNEL,
     QUEUE_LIMIT,
@@ -20,7 +25,7 @@ from opsgraph.events.bus import (
     event_bus,
 )
 from opsgraph.events.relay import OutboxRelay
-from tests.support import Subgraph
+from tests.support import PostgresServer, Subgraph
 
 CREATE = 'mutation { createIncident(input: {title: "Core switch down"}) { id number } }'
 
@@ -92,3 +97,70 @@ async def test_a_subscriber_that_stops_reading_is_cut_off() -> None:
         for i in range(QUEUE_LIMIT + 1):
             await bus.publish("c", str(i).encode())
     assert slow.overflowed and slow.queue.qsize() == QUEUE_LIMIT
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
+    """Poll `condition` until it holds (a bound on the wait, not a measured duration)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+async def commit_event(sessions: Any, tenant_id: uuid.UUID) -> uuid.UUID:
+    """Commit one outbox event, retrying while the database is still coming back."""
+    async with asyncio.timeout(30):
+        while True:
+            try:
+                async with sessions() as session, session.begin():
+                    event = record_event(
+                        session,
+                        tenant_id=tenant_id,
+                        domain="incidents",
+                        kind="incident.updated",
+                        entity_type="Incident",
+                        entity_id=uuid.uuid4(),
+                        payload={"changes": {}},
+                    )
+                return event.entity_id
+            except Exception as error:
+                if not is_connection_failure(error):
+                    raise
+                await asyncio.sleep(0.1)
+
+
+async def test_listen_is_reestablished_after_postgres_restarts(
+    private_postgres: PostgresServer, private_database: str
+) -> None:
+    engine = create_engine(private_database, pool_size=2, max_overflow=0)
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        tenant_id = await create_tenant(session, "relay", "Relay")
+    bus = InProcessBus()
+    # Polling once an hour: within the test's waits only NOTIFY can wake the relay.
+    relay = OutboxRelay(sessions, bus, private_database, poll_interval=3600)
+    async with bus.subscribe(EVENTS_CHANNEL) as subscription:
+        relay.start()
+        try:
+            await asyncio.wait_for(relay.ready.wait(), 10)
+            assert (relay.listens, relay.listening) == (1, True)
+            before = await commit_event(sessions, tenant_id)
+            assert (await next_event_for(subscription, tenant_id))["entityId"] == str(before)
+
+            private_postgres.stop()
+            await wait_until(lambda: not relay.listening)
+            private_postgres.start()
+            await wait_until(lambda: relay.listening)
+            notified = relay.wakeups["notify"]
+            after = await commit_event(sessions, tenant_id)
+            # The relay publishes at least once: a batch whose marking the stop interrupted
+            # goes out again (the hub drops such repeats by seq).
+            message = await next_event_for(subscription, tenant_id)
+            while message["entityId"] == str(before):
+                message = await next_event_for(subscription, tenant_id)
+            assert message["entityId"] == str(after)
+        finally:
+            await relay.stop()
+            await engine.dispose()
+    assert relay.listens == 2
+    assert relay.wakeups["lost"] == 1
+    assert relay.wakeups["notify"] > notified  # woken by the NOTIFY, not by the poll timer

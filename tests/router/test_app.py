@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from router.app import create_router_app
 from router.composition import Supergraph
-from router.execution import Transport
+from router.execution import SubgraphRequest, SubgraphResponse, Transport
 from router.gateway import Gateway
 from tests.router.fixture_subgraphs import BrokenTransport, CountingTransport, RequestContext
 
@@ -322,3 +322,62 @@ async def test_not_ready_is_503_with_reason(make_client: AppFactory) -> None:
 
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "reason": "database unreachable"}
+
+
+class UnavailableTransport:
+    """A subgraph whose database is down: it answers SERVICE_UNAVAILABLE, as ours do."""
+
+    async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
+        error = {"message": "The database is unavailable", "path": ["viewerToken"]}
+        error["extensions"] = {"code": "SERVICE_UNAVAILABLE"}
+        return SubgraphResponse(data=None, errors=[error])
+
+
+async def test_a_subgraph_that_is_only_unavailable_makes_a_503(
+    make_client: AppFactory, supergraph: Supergraph, transports: dict[str, CountingTransport]
+) -> None:
+    routed: dict[str, Transport] = {**transports, "accounts": UnavailableTransport()}
+    client = await make_client(Gateway(supergraph, routed))
+
+    response = await client.post("/graphql", json={"query": "{ viewerToken }"})
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "2"
+    assert response.json()["data"] == {"viewerToken": None}
+    assert response.json()["errors"][0]["extensions"] == {
+        "code": "SERVICE_UNAVAILABLE",
+        "serviceName": "accounts",
+    }
+
+
+async def test_unavailable_beside_data_is_200_with_partial_data(
+    make_client: AppFactory, supergraph: Supergraph, transports: dict[str, CountingTransport]
+) -> None:
+    routed: dict[str, Transport] = {**transports, "accounts": UnavailableTransport()}
+    client = await make_client(Gateway(supergraph, routed))
+
+    response = await client.post(
+        "/graphql", json={"query": "{ viewerToken topProducts(first: 1) { name } }"}
+    )
+
+    assert response.status_code == 200
+    assert "retry-after" not in response.headers
+    assert response.json()["data"]["topProducts"] == [{"name": "Keyboard"}]
+
+
+async def test_an_exception_the_application_calls_unavailable_is_503(
+    make_client: AppFactory,
+) -> None:
+    async def lost_database(request: Request) -> object:
+        raise ConnectionRefusedError("database is down")
+
+    client = await make_client(
+        context_factory=lost_database,
+        unavailable=lambda error: isinstance(error, ConnectionRefusedError),
+    )
+
+    response = await client.post("/graphql", json={"query": "{ me { name } }"})
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "2"
+    assert only_error(response)["extensions"] == {"code": "SERVICE_UNAVAILABLE"}

@@ -144,6 +144,21 @@ async def test_non_json_answer_becomes_an_error() -> None:
     )
 
 
+async def test_a_503_without_a_graphql_body_is_service_unavailable() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, text="Service Unavailable", headers={"retry-after": "5"})
+
+    assert await mock_fetch(handler) == (
+        None,
+        [
+            {
+                "message": "Subgraph answered HTTP 503 without a JSON body",
+                "extensions": {"code": "SERVICE_UNAVAILABLE"},
+            }
+        ],
+    )
+
+
 async def test_json_that_is_not_a_graphql_result_becomes_an_error() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=["not", "a", "result"])
