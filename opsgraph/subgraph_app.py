@@ -14,9 +14,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from opsgraph.auth.setup import build_auth
 from opsgraph.runtime import Runtime
+from opsgraph.subgraph_hints import hides_suggestions, without_hints
 from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
 
@@ -40,6 +43,11 @@ class SubgraphGraphQL(GraphQL[Context, None]):
         )
         request.state.context = context
         return context
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if hides_suggestions(self.runtime.settings):
+            result = without_hints(result)
+        return await super().process_result(request, result)
 
 
 def create_subgraph_app(schema: strawberry.federation.Schema, runtime: Runtime) -> Starlette:
