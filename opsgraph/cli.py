@@ -397,6 +397,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         load_config,
         remote_subgraphs,
     )
+    from opsgraph.server import operation_limits
     from router.composition import CompositionError
 
     try:
@@ -414,7 +415,13 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"router for {', '.join(supergraph.subgraphs)} at http://{host}:{port}/graphql", flush=True
     )
-    app = create_remote_app(supergraph, configs, graphiql=settings.graphiql, debug=settings.debug)
+    app = create_remote_app(
+        supergraph,
+        configs,
+        graphiql=settings.graphiql,
+        debug=settings.debug,
+        limits=operation_limits(settings),
+    )
     _run_server(app, host, port, settings)
     return 0
 
