@@ -8,6 +8,9 @@ production a subgraph served alone cuts the hints from its errors before they ar
 
 from __future__ import annotations
 
+import dataclasses
+
+from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 
 from opsgraph.settings import Settings
@@ -20,7 +23,20 @@ def hides_suggestions(settings: Settings) -> bool:
 
 
 def without_hints(result: ExecutionResult) -> ExecutionResult:
-    """``result`` with every error message cut before its hint."""
-    for error in result.errors or ():
-        error.message = without_suggestions(error.message)
-    return result
+    """``result`` with every error message cut before its hint. The errors are copies:
+    validation errors are cached and shared between requests (Strawberry's ValidationCache)."""
+    if not result.errors:
+        return result
+    return dataclasses.replace(result, errors=[_without_hint(error) for error in result.errors])
+
+
+def _without_hint(error: GraphQLError) -> GraphQLError:
+    return GraphQLError(
+        without_suggestions(error.message),
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        error.original_error,
+        error.extensions,
+    )
