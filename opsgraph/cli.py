@@ -491,6 +491,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         load_config,
         remote_subgraphs,
     )
+    from opsgraph.server import operation_limits
     from router.composition import CompositionError
 
     try:
@@ -514,6 +515,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         graphiql=settings.graphiql,
         debug=settings.debug,
         secret=settings.subgraph_secret,
+        limits=operation_limits(settings),
     )
     _run_server(app, host, port, settings)
     return 0

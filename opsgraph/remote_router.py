@@ -35,6 +35,7 @@ from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import HttpTransport, Transport, create_http_client
 from router.gateway import Gateway
+from router.limits import OperationLimits
 
 DEFAULT_TIMEOUT_S = 10.0
 SDL_QUERY = "{ _service { sdl } }"
@@ -150,8 +151,10 @@ def create_remote_app(
     graphiql: bool = True,
     debug: bool = False,
     secret: str | None = None,
+    limits: OperationLimits | None = None,
 ) -> Starlette:
-    """The router app over HTTP transports sharing one client, closed when the app stops."""
+    """The router app over HTTP transports sharing one client, closed when the app stops;
+    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints)."""
     client = create_http_client(headers=router_headers(secret))
     transports: dict[str, Transport] = {
         config.name: HttpTransport(config.url, config.timeout_s, client)
@@ -170,7 +173,7 @@ def create_remote_app(
             await client.aclose()
 
     return create_router_app(
-        Gateway(supergraph, transports),
+        Gateway(supergraph, transports, limits=limits),
         context_factory=context_factory,
         lifespan=lifespan,
         graphiql=graphiql,

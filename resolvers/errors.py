@@ -105,10 +105,14 @@ def with_code(error: GraphQLError, context: Any) -> GraphQLError:
     """``error`` with its ``extensions.code``, or masked when it is unexpected (see ErrorCodes);
     also used by the compiled execution path (resolvers/compiled/)."""
     original = error.original_error
-    if isinstance(original, GraphQLError) or (error.extensions or {}).get("code"):
+    if (error.extensions or {}).get("code"):
         return error
-    if original is None:
+    wraps_graphql_error = isinstance(original, GraphQLError)
+    if original is None or (wraps_graphql_error and error.path is None):
+        # graphql-core's own: parse, validation, variables (which wrap coercion errors)
         error.extensions = {**(error.extensions or {}), "code": code_for_unlocated(error)}
+        return error
+    if wraps_graphql_error:
         return error
     request_id = getattr(context, "request_id", None)
     if is_connection_failure(original):

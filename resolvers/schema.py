@@ -9,9 +9,11 @@ from typing import Any
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation.schema import FederationAny
+from strawberry.schema.config import StrawberryConfig
 
 from resolvers.compiled import CompiledQueries
 from resolvers.errors import BadUserInput, ErrorCodes
+from resolvers.scalars import SCALARS
 from resolvers.text import RejectNulCharacters
 
 
@@ -72,7 +74,8 @@ def subgraph_schema(
     subscription: type | None = None,
     types: Iterable[type] = (),
 ) -> SubgraphSchema:
-    """A Federation 2 schema with error codes/masking and parse/validation caches."""
+    """A Federation 2 schema with error codes/masking, parse/validation caches and the shared
+    scalars (resolvers/scalars.py)."""
     extensions: list[Any] = [
         ErrorCodes,
         RejectNulCharacters,
@@ -85,4 +88,5 @@ def subgraph_schema(
         subscription=subscription,
         types=list(types),
         extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -286,6 +286,9 @@ class Gateway:
 
     def _body(self, prepared: Prepared, execution: PlanExecution) -> dict[str, Any]:
         errors = [*prepared.errors, *execution.errors]
+        if not self.limits.suggestions:
+            # A subgraph's own hints (one newer than the composed schema, say) stay inside.
+            errors = [{**e, "message": without_suggestions(e["message"])} for e in errors]
         data = shape_response(
             self.supergraph.schema, prepared.operation, execution.data, prepared.variables, errors
         )
@@ -390,7 +393,10 @@ class Gateway:
         document = self._document(query, digest, version)
         operation = self._operation(document.document, operation_name, allowed_operations)
         coerced = get_variable_values(
-            self.supergraph.schema, operation.variable_definitions or (), dict(variables or {})
+            self.supergraph.schema,
+            operation.variable_definitions or (),
+            dict(variables or {}),
+            hide_suggestions=not self.limits.suggestions,
         )
         if isinstance(coerced, list):
             raise RequestError.from_graphql("BAD_USER_INPUT", coerced)
@@ -456,12 +462,12 @@ class Gateway:
         shape = check_shape(document, self.limits)
         if shape:
             return _Document(document, tuple(shape), (shape[0].extensions or {})["code"])
-        errors = validate(self.supergraph.schema, document, self.rules)
-        if not self.limits.suggestions:
-            errors = [
-                GraphQLError(without_suggestions(e.message), e.nodes, extensions=e.extensions)
-                for e in errors
-            ]
+        errors = validate(
+            self.supergraph.schema,
+            document,
+            self.rules,
+            hide_suggestions=not self.limits.suggestions,
+        )
         return _Document(document, tuple(errors))
 
     @staticmethod

@@ -21,6 +21,7 @@ from router.composition.merge import merge_types
 from router.composition.model import CompositionError, CompositionIssue, SubgraphSource, Supergraph
 from router.composition.reader import SubgraphSchema, read_subgraph
 from router.composition.satisfiability import check_satisfiability
+from router.composition.scalars import check_specified_scalars
 
 
 def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
@@ -78,6 +79,7 @@ def _build(definitions: list[TypeDefinitionNode]) -> GraphQLSchema:
         schema = build_ast_schema(DocumentNode(definitions=tuple(definitions)))
     except (TypeError, GraphQLError) as error:
         raise CompositionError([CompositionIssue("INVALID_API_SCHEMA", str(error))]) from error
+    check_specified_scalars(schema)
     schema_errors = validate_schema(schema)
     if schema_errors:
         raise CompositionError(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -17,8 +17,9 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
 from opsgraph.auth.issuer import DevIssuer
-from tests.e2e.conftest import Server, issuer_of
+from tests.e2e.conftest import Server, issuer_of, start_server, stop_server
 from tests.e2e.ws import ws_client
+from tests.support import free_port
 
 COUNTS = "{ incidents { totalCount } users { totalCount } teams { totalCount } }"
 CREATE_OVER_WS = 'mutation { createIncident(input: {title: "Smuggled"}) { id } }'
@@ -363,3 +364,209 @@ async def test_a_bomb_in_a_websocket_subscribe_is_refused(server: Server) -> Non
         assert [e["extensions"]["code"] for e in message["payload"]] == ["MAX_COST_LIMIT"]
         await client.send({"type": "ping"})
         assert (await client.receive())["type"] == "pong"
+
+
+# --- Production rules: no "did you mean" hints anywhere; DateTime checked by the router ---
+# A server and two stand-alone subgraphs in production mode. Hints name schema members the
+# client did not ask for; a DateTime the subgraphs cannot hold must be refused before any
+# subgraph or PostgreSQL sees it, with the value named in the message.
+
+PROD_ENV = {"OPSGRAPH_ENV": "production"}
+HINT = "Did you mean"
+STATUSES = "query($s: [IncidentStatus!]) { incidents(filter: {status: $s}) { totalCount } }"
+FILTERED = "query($f: IncidentFilter) { incidents(filter: $f) { totalCount } }"
+SINCE = "query($t: DateTime) { auditLog(filter: {since: $t}) { totalCount } }"
+OPEN_AT = 'mutation($t: DateTime) { createIncident(input: {title: "Dated", openedAt: $t}) { id } }'
+LATE = "9999-12-31T23:59:59-14:00"  # year 10000 in UTC
+EARLY = "0001-01-01T00:00:00+14:00"  # year 0 in UTC
+
+
+@pytest.fixture(scope="module")
+def production_router(server_env: dict[str, str]) -> Iterator[Server]:
+    running = start_server(["serve"], {**server_env, **PROD_ENV}, free_port())
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def production_subgraph_servers(server_env: dict[str, str]) -> Iterator[dict[str, Server]]:
+    running: dict[str, Server] = {}
+    try:
+        for name in ("identity", "incidents"):
+            port = free_port()
+            running[name] = start_server(
+                ["subgraph", name, "--port", str(port)], {**server_env, **PROD_ENV}, port
+            )
+        yield running
+    finally:
+        for server in running.values():
+            stop_server(server)
+
+
+def admin_headers(server: Server, server_env: dict[str, str]) -> dict[str, str]:
+    claims = {"sub": "prod-rules", "tenant_id": "e2e", "roles": ["admin"]}
+    return {"authorization": f"Bearer {issuer_of(server, server_env).mint(claims, 600)}"}
+
+
+def incident_count(server: Server, headers: dict[str, str]) -> int:
+    body = httpx.post(server.graphql, json={"query": COUNTS}, headers=headers).json()
+    return int(body["data"]["incidents"]["totalCount"])
+
+
+def assert_no_hints(response: httpx.Response, *leaked: str) -> None:
+    assert HINT not in response.text, response.text[:500]
+    for name in leaked:
+        assert name not in response.text, response.text[:500]
+
+
+# name: (query, variables, status, code, names the router must not leak)
+PRODUCTION_CASES: dict[str, tuple[str, dict[str, Any], int, str, tuple[str, ...]]] = {
+    "misspelt enum value in a variable": (STATUSES, {"s": ["OPN"]}, 400, "BAD_USER_INPUT",
+                                          ("'OPEN'",)),
+    "misspelt enum value in an input object": (FILTERED, {"f": {"status": ["OPN"]}}, 400,
+                                               "BAD_USER_INPUT", ("'OPEN'",)),
+    "misspelt input field in a variable": (FILTERED, {"f": {"stauts": ["OPEN"]}}, 400,
+                                           "BAD_USER_INPUT", ("'status'",)),
+    "DateTime literal that is no date": (
+        '{ incidents(filter: {createdAfter: "yesterday"}) { totalCount } }', {}, 400,
+        "GRAPHQL_VALIDATION_FAILED", ("serviceName",)),
+    "DateTime variable that is no date": (FILTERED, {"f": {"createdAfter": "yesterday"}}, 400,
+                                          "BAD_USER_INPUT", ("serviceName",)),
+    "DateTime without an offset": (FILTERED, {"f": {"createdAfter": "2024-05-01T12:00:00"}},
+                                   400, "BAD_USER_INPUT", ("serviceName",)),
+    "DateTime after year 9999 in UTC (filter literal)": (
+        f'{{ incidents(filter: {{createdAfter: "{LATE}"}}) {{ totalCount }} }}', {}, 400,
+        "GRAPHQL_VALIDATION_FAILED", ("serviceName",)),
+    "DateTime after year 9999 in UTC (filter variable)": (
+        FILTERED, {"f": {"updatedBefore": LATE}}, 400, "BAD_USER_INPUT", ("serviceName",)),
+    "DateTime before year 1 in UTC (auditLog since)": (SINCE, {"t": EARLY}, 400,
+                                                       "BAD_USER_INPUT", ("serviceName",)),
+    "DateTime before year 1 in UTC (openedAt)": (OPEN_AT, {"t": EARLY}, 400, "BAD_USER_INPUT",
+                                                 ("serviceName",)),
+    "DateTime after year 9999 in UTC (openedAt literal)": (
+        f'mutation {{ createIncident(input: {{title: "Dated", openedAt: "{LATE}"}}) {{ id }} }}',
+        {}, 400, "GRAPHQL_VALIDATION_FAILED", ("serviceName",)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(PRODUCTION_CASES))
+def test_production_refusal(
+    production_router: Server, server_env: dict[str, str], case: str
+) -> None:
+    query, variables, status, code, leaked = PRODUCTION_CASES[case]
+    headers = admin_headers(production_router, server_env)
+    before = incident_count(production_router, headers)
+    response = httpx.post(
+        production_router.graphql,
+        json={"query": query, "variables": variables},
+        headers=headers,
+        timeout=30,
+    )
+    assert_refused(response, status, code)
+    assert_no_hints(response, *leaked)
+    assert incident_count(production_router, headers) == before
+
+
+@pytest.mark.parametrize("value", [LATE, EARLY])
+def test_out_of_range_date_is_named(
+    production_router: Server, server_env: dict[str, str], value: str
+) -> None:
+    response = httpx.post(
+        production_router.graphql,
+        json={"query": FILTERED, "variables": {"f": {"createdAfter": value}}},
+        headers=admin_headers(production_router, server_env),
+    )
+    [error] = response.json()["errors"]
+    assert value in error["message"] and "UTC" in error["message"], error
+
+
+def test_dates_at_the_edges_of_the_range_are_accepted(
+    production_router: Server, server_env: dict[str, str]
+) -> None:
+    response = httpx.post(
+        production_router.graphql,
+        json={
+            "query": "query($a: DateTime, $b: DateTime) { incidents(filter: "
+            "{createdAfter: $a, createdBefore: $b}) { totalCount } }",
+            "variables": {"a": "0001-01-01T00:00:00Z", "b": "9999-12-31T23:59:59.999999Z"},
+        },
+        headers=admin_headers(production_router, server_env),
+    )
+    assert response.json() == {"data": {"incidents": {"totalCount": 120}}}
+
+
+# name: (operation, variables, code, names the router must not leak)
+PRODUCTION_WS_CASES: dict[str, tuple[str, dict[str, Any], str, tuple[str, ...]]] = {
+    "subscription with a misspelt enum value": (
+        "subscription($f: IncidentFilter) { newIncident(filter: $f) { id } }",
+        {"f": {"status": ["OPN"]}}, "BAD_USER_INPUT", ("'OPEN'",)),
+    "subscription with a misspelt input field": (
+        "subscription($f: IncidentFilter) { newIncident(filter: $f) { id } }",
+        {"f": {"stauts": ["OPEN"]}}, "BAD_USER_INPUT", ("'status'",)),
+    "subscription with an out-of-range date": (
+        "subscription($f: IncidentFilter) { newIncident(filter: $f) { id } }",
+        {"f": {"createdAfter": LATE}}, "BAD_USER_INPUT", ("serviceName",)),
+    "query over the socket with a misspelt enum value": (STATUSES, {"s": ["OPN"]},
+                                                         "BAD_USER_INPUT", ("'OPEN'",)),
+    "mutation over the socket with an out-of-range date": (OPEN_AT, {"t": LATE},
+                                                           "BAD_USER_INPUT", ("serviceName",)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(PRODUCTION_WS_CASES))
+async def test_production_refusal_over_websocket(
+    production_router: Server, server_env: dict[str, str], case: str
+) -> None:
+    operation, variables, code, leaked = PRODUCTION_WS_CASES[case]
+    headers = admin_headers(production_router, server_env)
+    before = incident_count(production_router, headers)
+    token = headers["authorization"].removeprefix("Bearer ")
+    async with ws_client(production_router.graphql, token=token) as client:
+        await client.subscribe("1", operation, variables)
+        message = await client.receive()
+    assert message["type"] == "error", message
+    assert [e["extensions"]["code"] for e in message["payload"]] == [code], message
+    text = orjson.dumps(message).decode()
+    assert HINT not in text and not any(name in text for name in leaked), text
+    assert incident_count(production_router, headers) == before
+
+
+# name: (subgraph, query, variables, code, names the subgraph must not leak)
+SUBGRAPH_CASES: dict[str, tuple[str, str, dict[str, Any], str, tuple[str, ...]]] = {
+    "misspelt root field": ("incidents", "{ incidnts { totalCount } }", {},
+                            "GRAPHQL_VALIDATION_FAILED", ("'incidents'",)),
+    "misspelt enum literal": ("incidents", "{ incidents(filter: {status: [OPN]}) "
+                              "{ totalCount } }", {}, "GRAPHQL_VALIDATION_FAILED", ("'OPEN'",)),
+    "misspelt enum value in a variable": ("incidents", STATUSES, {"s": ["OPN"]},
+                                          "BAD_USER_INPUT", ("'OPEN'",)),
+    "misspelt input field in a variable": ("incidents", FILTERED, {"f": {"stauts": ["OPEN"]}},
+                                           "BAD_USER_INPUT", ("'status'",)),
+    "DateTime literal that is no date": (
+        "incidents", '{ incidents(filter: {createdAfter: "yesterday"}) { totalCount } }', {},
+        "BAD_USER_INPUT", ()),
+    "DateTime after year 9999 in UTC (filter)": ("incidents", FILTERED,
+                                                 {"f": {"createdAfter": LATE}},
+                                                 "BAD_USER_INPUT", ()),
+    "DateTime before year 1 in UTC (openedAt)": ("incidents", OPEN_AT, {"t": EARLY},
+                                                 "BAD_USER_INPUT", ()),
+    "DateTime before year 1 in UTC (auditLog since)": ("identity", SINCE, {"t": EARLY},
+                                                       "BAD_USER_INPUT", ()),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(SUBGRAPH_CASES))
+def test_production_refusal_by_a_stand_alone_subgraph(
+    production_subgraph_servers: dict[str, Server], server_env: dict[str, str], case: str
+) -> None:
+    name, query, variables, code, leaked = SUBGRAPH_CASES[case]
+    subgraph = production_subgraph_servers[name]
+    response = httpx.post(
+        subgraph.graphql,
+        json={"query": query, "variables": variables},
+        headers=admin_headers(subgraph, server_env),
+        timeout=30,
+    )
+    errors = response.json()["errors"]
+    assert [e.get("extensions", {}).get("code") for e in errors] == [code], errors
+    assert "Traceback" not in response.text and "stacktrace" not in response.text
+    assert_no_hints(response, *leaked)
