@@ -3,7 +3,9 @@
 The connection is authenticated once, from the `connection_init` payload (what browsers can
 send: `{"authorization": "Bearer …"}`, or `{"headers": {…}}` as some clients do) over the
 upgrade request's headers, by the same Authenticator as HTTP requests. Its context lives as
-long as the connection and follows the tenant's events through the process's event hub."""
+long as the connection and follows the tenant's events through the process's event hub.
+Mutations sent over the connection are charged to the principal's rate-limit buckets like
+those sent over HTTP (mutation_charges.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opsgraph.auth.principals import TENANT_HEADER, Authenticator, Refused
+from opsgraph.mutation_charges import MutationCharges
+from opsgraph.ratelimit import limit_keys
 from resolvers.context import Context
 from resolvers.events import EventFeed
 from resolvers.manifests import DocumentCheck
@@ -45,6 +49,7 @@ class WebSocketAuthenticator:
         roles_changed: Callable[[uuid.UUID], None],
         check_document: DocumentCheck | None = None,
         debug: bool = False,
+        charges: MutationCharges | None = None,
     ) -> None:
         self.authenticator = authenticator
         self.sessions = sessions
@@ -53,6 +58,7 @@ class WebSocketAuthenticator:
         self.roles_changed = roles_changed
         self.check_document = check_document
         self.debug = debug
+        self.charges = charges
         self.connections: Counter[str] = Counter()
 
     async def __call__(
@@ -79,6 +85,8 @@ class WebSocketAuthenticator:
             roles_changed=self.roles_changed,
             check_document=self.check_document,
         )
+        if self.charges is not None:
+            self.charges.bind(context, limit_keys(principal, address), prepaid=0)
 
         async def release() -> None:
             self.connections[holder] -= 1

@@ -18,6 +18,7 @@ def test_defaults_use_the_embedded_services() -> None:
     assert settings.embedded_database and settings.redis_url is None
     assert (settings.host, settings.port, settings.env) == ("127.0.0.1", 4000, "development")
     assert settings.graphiql
+    assert (settings.redis_timeout_ms, settings.redis_cool_down_ms) == (250, 1000)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +33,8 @@ def test_defaults_use_the_embedded_services() -> None:
         ({"DATABASE_APP_URL": "postgresql://app@db/x"}, "DATABASE_APP_URL needs DATABASE_URL (the embedded PostgreSQL derives its own)"),
         ({"OPSGRAPH_GC_THRESHOLD": "-1"}, "OPSGRAPH_GC_THRESHOLD=-1 is out of range (0..10000000)"),
         ({"OPSGRAPH_DB_PREPARED_STATEMENTS": "pgbouncer"}, "OPSGRAPH_DB_PREPARED_STATEMENTS='pgbouncer' is not a boolean (use true or false)"),
+        ({"OPSGRAPH_REDIS_TIMEOUT_MS": "0"}, "OPSGRAPH_REDIS_TIMEOUT_MS=0 is out of range (10..60000)"),
+        ({"OPSGRAPH_REDIS_COOL_DOWN_MS": "soon"}, "OPSGRAPH_REDIS_COOL_DOWN_MS='soon' is not a whole number"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with one of redis://, rediss://, unix:// (got scheme 'localhost')"),
     ],
 )  # fmt: skip
