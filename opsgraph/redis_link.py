@@ -68,8 +68,12 @@ class CircuitBreaker:
         self.opened_at, self.probing = None, False
         return was_open
 
-    def failed(self) -> None:
+    def failed(self) -> bool:
+        """Open (again, for a whole cool-down); True unless it was open with no probe out,
+        i.e. this failure is news rather than one more call that was in flight meanwhile."""
+        news = self.opened_at is None or self.probing
         self.opened_at, self.probing = self.clock(), False
+        return news
 
     def abandoned(self) -> None:
         """The admitted call ended without telling (cancelled): the next caller probes."""
@@ -135,13 +139,13 @@ class RedisLink:
         self.stats.failures += 1
         if isinstance(error, redis.TimeoutError | TimeoutError):
             self.stats.timeouts += 1
-        self.breaker.failed()
-        log.warning(
-            "Redis unavailable for %s (%s): skipping it for %.2fs",
-            use,
-            error or type(error).__name__,
-            self.breaker.cool_down,
-        )
+        if self.breaker.failed():
+            log.warning(
+                "Redis unavailable for %s (%s): skipping it for %.2fs",
+                use,
+                error or type(error).__name__,
+                self.breaker.cool_down,
+            )
 
     async def close(self) -> None:
         await self.client.aclose()
