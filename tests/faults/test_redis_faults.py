@@ -124,6 +124,7 @@ async def test_redis_stopped_and_hung_under_load(
 
             private_redis.stop()
             await load(http, server.graphql, run, "stopped")
+            assert set(run.outcomes) == {"ok"}, run.outcomes
             closed = log_lines(server, CLOSED)
             private_redis.start()
             restart_recovery, _ = await asyncio.gather(

@@ -43,9 +43,7 @@ async def answers(served: ServedApp, count: int, tag: str) -> list[dict[str, Any
     which must be a 200 without errors."""
 
     async def one(n: int) -> dict[str, Any]:
-        body = (
-            {"query": CREATE, "variables": {"t": f"{tag} {n}"}} if n % 2 else {"query": READ}
-        )
+        body = {"query": CREATE, "variables": {"t": f"{tag} {n}"}} if n % 2 else {"query": READ}
         response = await served.client.post("/graphql", json=body)
         assert response.status_code == 200, response.text
         payload: dict[str, Any] = response.json()
