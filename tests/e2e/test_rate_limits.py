@@ -10,15 +10,19 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server, issuer_of, start_server, stop_server
+from tests.e2e.conftest import Server, issuer_of, seed_tenant, start_server, stop_server
 from tests.e2e.ws import token, ws_client
 from tests.support import free_port
 
 BURST = 10
+TENANT = "e2e-rate-limits"  # what it creates must not show in the shared e2e tenant
 
 
 @pytest.fixture(scope="module")
-def limited(server_env: dict[str, str]) -> Iterator[tuple[Server, dict[str, str]]]:
+def limited(
+    server_env: dict[str, str], e2e_database_url: str
+) -> Iterator[tuple[Server, dict[str, str]]]:
+    seed_tenant(e2e_database_url, TENANT, incident_count=1)
     env = {
         **server_env,
         "OPSGRAPH_RATE_LIMIT_PER_SECOND": "1",
@@ -54,7 +58,8 @@ def test_thirty_aliased_mutations_are_thirty_requests(
     limited: tuple[Server, dict[str, str]], e2e_database_url: str
 ) -> None:
     server, env = limited
-    headers = {"authorization": f"Bearer {token(issuer_of(server, env), 'operator')}"}
+    bearer = token(issuer_of(server, env), "operator", tenant=TENANT)
+    headers = {"authorization": f"Bearer {bearer}"}
     response = httpx.post(
         server.graphql, json={"query": aliased_creates(30, "Aliased")}, headers=headers
     )
@@ -74,7 +79,7 @@ async def test_over_websocket_too(
     limited: tuple[Server, dict[str, str]], e2e_database_url: str
 ) -> None:
     server, env = limited
-    bearer = token(issuer_of(server, env), "admin")  # a bucket of its own
+    bearer = token(issuer_of(server, env), "admin", tenant=TENANT)  # a bucket of its own
     async with ws_client(server.graphql, token=bearer) as client:
         await client.subscribe("m", aliased_creates(BURST + 1, "Socket"))
         refused = await client.receive()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server, issuer_of, start_server, stop_server
+from tests.e2e.conftest import Server, issuer_of, seed_tenant, start_server, stop_server
 from tests.e2e.ws import Client, token, ws_client
 from tests.support import RedisServer, free_port
 
@@ -27,14 +27,16 @@ MAX_REQUESTS_PER_PHASE = 400  # per worker: the load is bounded in count as well
 CREATE = "mutation($t: String!) { createIncident(input: {title: $t}) { id title } }"
 READ = "{ incidents(pagination: {first: 10}) { edges { node { id title } } } }"
 NEW = "subscription { newIncident { title } }"
+TENANT = "faults-redis"  # what the load creates stays out of the shared e2e tenant
 OPENED = "Redis unavailable for"
 CLOSED = "Redis answers again"
 
 
 @pytest.fixture
 def faulty(
-    server_env: dict[str, str], private_redis: RedisServer
+    server_env: dict[str, str], e2e_database_url: str, private_redis: RedisServer
 ) -> Iterator[tuple[Server, dict[str, str]]]:
+    seed_tenant(e2e_database_url, TENANT, incident_count=1)
     env = {
         **server_env,
         "REDIS_URL": private_redis.url,
@@ -109,7 +111,7 @@ async def test_redis_stopped_and_hung_under_load(
     faulty: tuple[Server, dict[str, str]], private_redis: RedisServer
 ) -> None:
     server, env = faulty
-    bearer = token(issuer_of(server, env), "operator")
+    bearer = token(issuer_of(server, env), "operator", tenant=TENANT)
     run = Run()
     headers = {"authorization": f"Bearer {bearer}"}
     async with (
