@@ -10,7 +10,6 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 
-import redis.asyncio as redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -32,9 +31,11 @@ from opsgraph.events.bus import event_bus
 from opsgraph.events.hub import EventHub
 from opsgraph.events.relay import OutboxRelay
 from opsgraph.http_guard import HttpGuardMiddleware
+from opsgraph.mutation_charges import MutationCharges
 from opsgraph.persisted.caller import caller_of
 from opsgraph.persisted.wiring import persisted_operations, response_cache
 from opsgraph.ratelimit import rate_limiter
+from opsgraph.redis_link import RedisLink
 from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
 from opsgraph.tenancy import RequestScopeMiddleware
@@ -45,7 +46,7 @@ from router.app import create_router_app
 from router.caching import ResponseCache
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import InProcessTransport
-from router.gateway import Gateway
+from router.gateway import Gateway, MutationAdmission
 from router.limits import OperationLimits
 from router.persisted import PersistedOperations
 from router.subscriptions import Subscriptions
@@ -85,6 +86,7 @@ def build_gateway(
     *,
     persisted: PersistedOperations | None = None,
     cache: ResponseCache | None = None,
+    admit_mutation: MutationAdmission | None = None,
 ) -> Gateway:
     transports = {
         name: InProcessTransport(
@@ -101,6 +103,7 @@ def build_gateway(
         response_cache=cache,
         cache_hints=cache_hints(),
         caller_of=caller_of if persisted is not None or cache is not None else None,
+        admit_mutation=admit_mutation,
     )
 
 
@@ -128,18 +131,27 @@ def create_app(runtime: Runtime) -> Starlette:
     auth = build_auth(
         settings, runtime.tenant_id, runtime.custom_roles.get, runtime.active_users.state
     )
+    # Every use of Redis in the process shares this client and its circuit breaker.
+    link = (
+        RedisLink(
+            settings.redis_url,
+            timeout=settings.redis_timeout_ms / 1000,
+            cool_down=settings.redis_cool_down_ms / 1000,
+        )
+        if settings.redis_url
+        else None
+    )
     limiter = (
-        rate_limiter(settings.redis_url, settings.rate_limit_per_second, settings.rate_limit_burst)
+        rate_limiter(link, settings.rate_limit_per_second, settings.rate_limit_burst)
         if settings.rate_limit_per_second > 0
         else None
     )
-
-    redis_client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
-    bus = event_bus(settings.redis_url)
+    charges = MutationCharges(limiter) if limiter is not None else None
+    bus = event_bus(link)
     hub = EventHub(bus)
     # A user changed anywhere (another replica included): their tokens are checked afresh.
     hub.observe(runtime.active_users.observe)
-    caching = response_cache(settings, redis_client, bus)
+    caching = response_cache(settings, link, bus)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -164,11 +176,11 @@ def create_app(runtime: Runtime) -> Starlette:
             if caching is not None:
                 await caching[1].stop()
             await bus.close()
-            if redis_client is not None:
-                await redis_client.aclose()
             await auth.close()
             if limiter is not None:
                 await limiter.close()
+            if link is not None:
+                await link.close()
             await runtime.close()
 
     def app_sessions() -> async_sessionmaker[AsyncSession]:
@@ -177,8 +189,9 @@ def create_app(runtime: Runtime) -> Starlette:
 
     gateway = build_gateway(
         settings,
-        persisted=persisted_operations(settings, redis_client),
+        persisted=persisted_operations(settings, link),
         cache=caching[0] if caching is not None else None,
+        admit_mutation=charges,
     )
 
     async def context_factory(request: Request) -> Context:
@@ -196,6 +209,8 @@ def create_app(runtime: Runtime) -> Starlette:
             entity_presence=gateway.entity_presence,
         )
         request.state.context = context  # closed by RequestScopeMiddleware
+        if charges is not None:
+            charges.bind(context, request.state.rate_limit_keys, prepaid=1)
         return context
 
     subscriptions = Subscriptions(gateway, queue_limit=settings.ws_queue_limit)
@@ -212,6 +227,7 @@ def create_app(runtime: Runtime) -> Starlette:
             check_document=gateway.check_document,
             entity_presence=gateway.entity_presence,
             debug=settings.debug,
+            charges=charges,
         ),
         origin_allowed=lambda origin: origin in settings.cors_origins,
         limits=WebSocketLimits(
@@ -236,8 +252,9 @@ def create_app(runtime: Runtime) -> Starlette:
         lifespan=lifespan,
     )
     # For operators: the response cache's hit/miss counts, the running subscription
-    # executions and the event hub's listeners.
+    # executions, the event hub's listeners and what Redis trouble cost (link.stats).
     app.state.response_cache = gateway.response_cache
+    app.state.redis = link
     app.state.subscriptions = subscriptions
     app.state.event_hub = hub
     # Added innermost first: CORS, then the HTTP guard, then principal and rate limit.

@@ -32,6 +32,8 @@ class Settings:
     database_url: str | None = None
     database_app_url: str | None = None
     redis_url: str | None = None
+    redis_timeout_ms: int = 250
+    redis_cool_down_ms: int = 1000
     opensearch_url: str | None = None
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("opsgraph")))
     db_pool_size: int = 10
@@ -197,6 +199,9 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         database_url=database_url,
         database_app_url=database_app_url,
         redis_url=url("REDIS_URL", ("redis", "rediss", "unix")),
+        # How long a Redis call may wait, and how long Redis is skipped after a failure.
+        redis_timeout_ms=integer("OPSGRAPH_REDIS_TIMEOUT_MS", 250, 10, 60_000),
+        redis_cool_down_ms=integer("OPSGRAPH_REDIS_COOL_DOWN_MS", 1000, 10, 600_000),
         opensearch_url=url("OPENSEARCH_URL", ("http", "https")),
         data_dir=Path(data_dir).expanduser() if data_dir else Settings().data_dir,
         db_pool_size=integer("OPSGRAPH_DB_POOL_SIZE", 10, 1, 200),

@@ -3,7 +3,9 @@
 Before any GraphQL work starts, the Authenticator turns the request's headers into a
 principal (a validated bearer token, or the development anonymous principal) and puts it
 into the request state; a refused request gets its HTTP status and an error with its code.
-Whatever request context the app stored as `context` is closed once the response is sent."""
+Whatever request context the app stored as `context` is closed once the response is sent.
+The rate-limit buckets the request took its token from stay in the state as
+`rate_limit_keys`, for the rest of a mutation's charge (mutation_charges.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from db.failures import is_connection_failure
 from opsgraph.auth.principals import Refused
-from opsgraph.ratelimit import Decision, RateLimiter, retry_after_header
+from opsgraph.ratelimit import Decision, RateLimiter, limit_keys, retry_after_header
 from resolvers.errors import DATABASE_UNAVAILABLE
 from resolvers.principal import Principal
 from router.execution.errors import RETRY_AFTER_SECONDS
@@ -56,10 +58,10 @@ class RequestScopeMiddleware:
         self.limiter = limiter
         self.timeout_seconds = timeout_seconds
 
-    async def _take(self, principal: Principal, scope: Scope) -> Decision:
+    async def _take(self, keys: list[str]) -> Decision:
         """A token from every bucket the request counts against; the first refusal wins."""
         assert self.limiter is not None
-        for key in _limit_keys(principal, scope):
+        for key in keys:
             decision = await self.limiter.take(key)
             if not decision.allowed:
                 return decision
@@ -85,8 +87,10 @@ class RequestScopeMiddleware:
                 retry_after=RETRY_AFTER_SECONDS,
             )
             return
+        state = scope.setdefault("state", {})
         if self.limiter is not None:
-            decision = await self._take(principal, scope)
+            keys = limit_keys(principal, (scope.get("client") or ("unknown", 0))[0])
+            decision = await self._take(keys)
             if not decision.allowed:
                 await _refuse(
                     send,
@@ -94,7 +98,7 @@ class RequestScopeMiddleware:
                     retry_after=decision.retry_after,
                 )
                 return
-        state = scope.setdefault("state", {})
+            state["rate_limit_keys"] = keys
         state["principal"] = principal
         started = False
 
@@ -114,18 +118,6 @@ class RequestScopeMiddleware:
             context = state.pop("context", None)
             if context is not None:
                 await context.close()
-
-
-def _limit_keys(principal: Principal, scope: Scope) -> list[str]:
-    """Per user for token holders (and per client application, which all its users share);
-    per client address for anonymous callers."""
-    if not principal.authenticated:
-        address = (scope.get("client") or ("unknown", 0))[0]
-        return [f"{principal.tenant_id}:anonymous:{address}"]
-    keys = [f"{principal.tenant_id}:user:{principal.subject}"]
-    if principal.client_id:
-        keys.append(f"{principal.tenant_id}:client:{principal.client_id}")
-    return keys
 
 
 async def _refuse(send: Send, refused: Refused, *, retry_after: float | None = None) -> None:

@@ -4,7 +4,9 @@ The connection is authenticated once, from the `connection_init` payload (what b
 send: `{"authorization": "Bearer …"}`, or `{"headers": {…}}` as some clients do) over the
 upgrade request's headers, by the same Authenticator as HTTP requests. Its context lives as
 long as the connection and follows the tenant's events through the process's event hub.
-A connection speaking for a user is closed (4403) once that user is deactivated."""
+A connection speaking for a user is closed (4403) once that user is deactivated.
+Mutations sent over the connection are charged to the principal's rate-limit buckets like
+those sent over HTTP (mutation_charges.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.failures import is_connection_failure
 from opsgraph.auth.active_users import ActiveUserCache
 from opsgraph.auth.principals import TENANT_HEADER, Authenticator, Refused
+from opsgraph.mutation_charges import MutationCharges
+from opsgraph.ratelimit import limit_keys
 from resolvers.context import Context
 from resolvers.errors import DATABASE_UNAVAILABLE
 from resolvers.events import EventFeed
@@ -52,6 +56,7 @@ class WebSocketAuthenticator:
         check_document: DocumentCheck | None = None,
         entity_presence: EntityPresence | None = None,
         debug: bool = False,
+        charges: MutationCharges | None = None,
     ) -> None:
         self.authenticator = authenticator
         self.sessions = sessions
@@ -62,6 +67,7 @@ class WebSocketAuthenticator:
         self.check_document = check_document
         self.entity_presence = entity_presence
         self.debug = debug
+        self.charges = charges
         self.connections: Counter[str] = Counter()
 
     async def __call__(
@@ -96,6 +102,8 @@ class WebSocketAuthenticator:
             check_document=self.check_document,
             entity_presence=self.entity_presence,
         )
+        if self.charges is not None:
+            self.charges.bind(context, limit_keys(principal, address), prepaid=0)
 
         async def release() -> None:
             self.connections[holder] -= 1

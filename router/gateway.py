@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,12 +52,17 @@ from router.planning import (
     guard,
     plan_operation,
     prune,
+    root_response_keys,
     select_operation,
 )
 from router.planning.cache import DocumentKey, OperationKey, PlanKey
 from router.references import EntityPresence
 
 DEFAULT_ALLOWED_OPERATIONS = ("query", "mutation")
+
+# Called with the request context and the number of root fields before a mutation executes;
+# refuses it by raising RequestError (the server charges its rate limit per root field).
+MutationAdmission = Callable[[object, int], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +145,12 @@ class Gateway:
         response_cache: ResponseCache | None = None,
         cache_hints: Mapping[str, CacheHint] | None = None,
         caller_of: CallerOf | None = None,
+        admit_mutation: MutationAdmission | None = None,
     ) -> None:
         """``persisted`` resolves APQ hashes and trusted document ids (freeform text only
         without it); ``response_cache`` caches whole query responses under ``cache_hints``.
-        Both need ``caller_of``: who a request context speaks for."""
+        Both need ``caller_of``: who a request context speaks for. ``admit_mutation`` may
+        refuse a mutation, knowing its root fields, before anything of it executes."""
         missing = sorted(set(supergraph.subgraphs) - set(transports))
         if missing:
             raise ValueError(f"No transport for subgraph(s): {', '.join(missing)}")
@@ -165,6 +172,7 @@ class Gateway:
         self.response_cache = response_cache
         self.cache_hints = dict(cache_hints or {})
         self.caller_of = caller_of
+        self.admit_mutation = admit_mutation
 
     async def execute(
         self,
@@ -215,6 +223,9 @@ class Gateway:
                 grants_of(context),
                 digest=digest,
             )
+            operation = prepared.operation
+            if self.admit_mutation is not None and operation.kind == OperationType.MUTATION:
+                await self.admit_mutation(context, len(root_response_keys(operation)))
         except RequestError as error:
             return GatewayResult({"errors": error.errors}, error.status, error.headers)
         cache = self.response_cache

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import httpx
 import pytest
 import redis
 from sqlalchemy import func, select
+from starlette.applications import Starlette
 
 from db.embedded import EmbeddedPostgres
 from opsgraph.catalog import in_process_executor
@@ -47,10 +50,17 @@ class Subgraph:
         return result["data"]  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True)
+class ServedApp:
+    client: httpx.AsyncClient
+    settings: Settings
+    app: Starlette  # its `state` holds what operators read (cache and Redis stats)
+
+
 @contextlib.asynccontextmanager
-async def running_app(
+async def serving_app(
     database_url: str, data_dir: Path, **environment: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
+) -> AsyncIterator[ServedApp]:
     """The real server app, in-process (lifespan run, httpx over ASGI), with these settings."""
     settings = load_settings(
         {"DATABASE_URL": database_url, "OPSGRAPH_DATA_DIR": str(data_dir), **environment},
@@ -62,7 +72,16 @@ async def running_app(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client, settings
+            yield ServedApp(client, settings, app)
+
+
+@contextlib.asynccontextmanager
+async def running_app(
+    database_url: str, data_dir: Path, **environment: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
+    """:func:`serving_app`'s client and settings."""
+    async with serving_app(database_url, data_dir, **environment) as served:
+        yield served.client, served.settings
 
 
 async def count_rows(sessions: Any, table: Any, tenant_id: Any) -> int:
@@ -118,8 +137,20 @@ class RedisServer:
         finally:
             client.close()
 
+    def pause(self) -> None:
+        """SIGSTOP: a hung Redis. Its port still accepts connections (the kernel's backlog)
+        but nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT: it answers again, everything that was sent meanwhile included."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)  # a paused process acts on SIGTERM only then
             self.process.terminate()
             self.process.wait(10)
             self.process = None

@@ -6,21 +6,20 @@ flag says so) rather than growing memory without bound.
 
 Redis pub/sub forgets what it published while a subscriber was disconnected, so the Redis
 subscription reconnects by itself (with backoff) and, each time it is (re)subscribed, puts
-RESUBSCRIBED in the queue: the consumer then catches up from the outbox (see hub.py)."""
+RESUBSCRIBED in the queue: the consumer then catches up from the outbox (see hub.py).
+Publishing goes through the process's Redis link (short timeout, shared breaker): while Redis
+is unavailable a publish fails at once and the relay keeps the events for later."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from typing import Protocol
 
 import redis.asyncio as redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
-log = logging.getLogger(__name__)
+from opsgraph.redis_link import REDIS_ERRORS, RedisLink
 
 EVENTS_CHANNEL = "opsgraph.events"
 QUEUE_LIMIT = 10_000
@@ -76,16 +75,12 @@ class InProcessBus:
 class RedisBus:
     """Redis pub/sub, so that every server process sees every event (REDIS_URL set)."""
 
-    def __init__(self, url: str, *, max_backoff: float = 2.0) -> None:
-        # No silent retries inside redis-py: a lost connection must reach `_pump` (which
-        # reconnects and tells the consumer to catch up) and the relay (which retries).
-        self._redis = redis.Redis.from_url(
-            url, retry=Retry(NoBackoff(), 0), health_check_interval=15, socket_keepalive=True
-        )
+    def __init__(self, link: RedisLink, *, max_backoff: float = 2.0) -> None:
+        self.link = link
         self.max_backoff = max_backoff
 
     async def publish(self, channel: str, message: bytes) -> None:
-        await self._redis.publish(channel, message)
+        await self.link.call("publish", lambda: self.link.client.publish(channel, message))
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
@@ -99,10 +94,12 @@ class RedisBus:
                 await task
 
     async def _pump(self, channel: str, subscription: Subscription) -> None:
-        """Keep a subscription to `channel` alive across Redis restarts."""
+        """Keep a subscription to `channel` alive across Redis restarts. Its connection waits
+        for messages without a timeout and reconnects on its own back-off, but a loss opens
+        the shared breaker: requests need not find out again, one timeout each."""
         backoff = 0.05
         while True:
-            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = self.link.client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(channel)
                 subscription.offer(RESUBSCRIBED)
@@ -110,18 +107,18 @@ class RedisBus:
                 async for message in pubsub.listen():
                     subscription.offer(message["data"])
                 raise redis.ConnectionError("subscription ended")
-            except (redis.RedisError, OSError) as error:
-                log.warning("Redis subscription to %s lost (%s); reconnecting", channel, error)
+            except REDIS_ERRORS as error:
+                self.link.failed(f"the subscription to {channel}", error)
             finally:
-                with contextlib.suppress(redis.RedisError, OSError):
+                with contextlib.suppress(*REDIS_ERRORS):
                     await pubsub.aclose()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff)
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        """Nothing of its own to close: the link belongs to the process."""
 
 
-def event_bus(redis_url: str | None) -> EventBus:
+def event_bus(link: RedisLink | None) -> EventBus:
     """Redis when a URL is configured, in-process otherwise."""
-    return RedisBus(redis_url) if redis_url else InProcessBus()
+    return RedisBus(link) if link else InProcessBus()

@@ -16,9 +16,9 @@ import uuid
 from collections.abc import Callable
 
 import orjson
-import redis.asyncio as redis
 
 from opsgraph.events.bus import EVENTS_CHANNEL, RESUBSCRIBED, EventBus
+from opsgraph.redis_link import REDIS_ERRORS, RedisUnavailable
 from router.caching import ResponseCache
 from router.caching.tags import change_tags, subgraph_tags
 
@@ -41,10 +41,13 @@ class CacheInvalidation:
         message = {"origin": self.origin, "tenantId": tenant, "tags": sorted(tags)}
         try:
             await self.bus.publish(CACHE_CHANNEL, orjson.dumps(message))
-        except (redis.RedisError, OSError) as error:
+        except REDIS_ERRORS as error:
             # The mutation stands. Peers missing this drop their whole L1 when their own
-            # subscription to the bus reconnects (RESUBSCRIBED below).
-            log.warning("cache invalidation not announced (%s)", error)
+            # subscription to the bus reconnects (RESUBSCRIBED below), and the entities'
+            # tags when the relay publishes the mutation's events. A skipped call (the
+            # breaker open) was logged when Redis failed.
+            if not isinstance(error, RedisUnavailable):
+                log.warning("cache invalidation not announced (%s)", error)
 
     def start(self) -> None:
         self._tasks = [

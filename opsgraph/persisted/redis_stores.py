@@ -6,36 +6,43 @@ that carry it, expiring no sooner than they do. Invalidating a tag deletes its e
 the set in one transaction.
 
 Redis is a cache here, never a dependency of correctness for the request in hand: when it is
-unreachable a lookup is a miss and a store or invalidation is skipped (logged), so reads and
-mutations keep working while Redis is down. Redis without persistence restarts empty, so
-nothing stale survives the outage in L2; the processes' own L1 entries are dropped when their
-event subscription reconnects (invalidation.py)."""
+unreachable (or its breaker open, see redis_link.py) a lookup is a miss and a store or
+invalidation is skipped, so reads and mutations keep working while Redis is down or hung.
+Redis without persistence restarts empty, so nothing stale survives a restart in L2; the
+processes' own L1 entries are dropped when their event subscription reconnects
+(invalidation.py). After a hang, L2 keeps its entries: the invalidations skipped meanwhile
+happen when the relay publishes the mutations' events, which every process follows."""
 
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable, Collection, Coroutine
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-import redis.asyncio as redis
+from opsgraph.redis_link import REDIS_ERRORS, RedisLink
 
-log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
+class _OverRedis(Protocol):
+    link: RedisLink
+
+
+S = TypeVar("S", bound=_OverRedis)
+
+
 def tolerant(
-    method: Callable[P, Coroutine[Any, Any, T | None]],
-) -> Callable[P, Coroutine[Any, Any, T | None]]:
-    """The method, answering None (a miss, or nothing done) while Redis is unreachable."""
+    method: Callable[Concatenate[S, P], Coroutine[Any, Any, T | None]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T | None]]:
+    """The method, through the link's breaker, answering None (a miss, or nothing done)
+    while Redis is unavailable; the link logs and counts the failure."""
 
     @functools.wraps(method)
-    async def call(*args: P.args, **kwargs: P.kwargs) -> T | None:
+    async def call(self: S, *args: P.args, **kwargs: P.kwargs) -> T | None:
         try:
-            return await method(*args, **kwargs)
-        except (redis.RedisError, OSError) as error:
-            log.warning("Redis unavailable for %s: %s", method.__qualname__, error)
+            return await self.link.call(method.__qualname__, lambda: method(self, *args, **kwargs))
+        except REDIS_ERRORS:
             return None
 
     return call
@@ -48,8 +55,9 @@ TAG_PREFIX = "opsgraph:response-tag:"
 
 
 class RedisDocumentStore:
-    def __init__(self, client: redis.Redis) -> None:
-        self.client = client
+    def __init__(self, link: RedisLink) -> None:
+        self.link = link
+        self.client = link.client
 
     @tolerant
     async def get(self, sha256: str) -> str | None:
@@ -62,8 +70,9 @@ class RedisDocumentStore:
 
 
 class RedisResponseStore:
-    def __init__(self, client: redis.Redis) -> None:
-        self.client = client
+    def __init__(self, link: RedisLink) -> None:
+        self.link = link
+        self.client = link.client
 
     @tolerant
     async def get(self, key: str) -> bytes | None:

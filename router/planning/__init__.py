@@ -16,7 +16,7 @@ from router.planning.nodes import (
     RequiredEntity,
     SequenceNode,
 )
-from router.planning.operation import NormalizedOperation
+from router.planning.operation import NormalizedOperation, root_response_keys
 from router.planning.planner import plan, plan_operation, select_operation
 from router.planning.pruning import GuardedOperation, Removed, guard, prune
 
@@ -40,5 +40,6 @@ __all__ = [
     "plan",
     "plan_operation",
     "prune",
+    "root_response_keys",
     "select_operation",
 ]

@@ -160,3 +160,18 @@ class _Normalizer:
             type_name=named.name,
             selections=children,
         )
+
+
+def root_response_keys(operation: NormalizedOperation) -> frozenset[str]:
+    """The response keys of the operation's root fields, fragments included and ``__typename``
+    left out: what a mutation executes, one resolver per key (aliases of one field count once
+    each; fields under ``@skip``/``@include`` count as if included)."""
+    keys: set[str] = set()
+    pending: list[Selection] = list(operation.selections)
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, Fragment):
+            pending.extend(selection.selections)
+        elif selection.name != "__typename":
+            keys.add(selection.response_key)
+    return frozenset(keys)

@@ -18,6 +18,7 @@ from db.outbox import Outbox, claim_unpublished, record_event, stamp_committed
 from opsgraph.events.bus import EVENTS_CHANNEL, EventBus, InProcessBus, RedisBus
 from opsgraph.events.hub import EventHub
 from opsgraph.events.relay import OutboxRelay, encode_event
+from opsgraph.redis_link import RedisLink
 from resolvers.errors import BadUserInput, ResyncRequired
 from resolvers.events import Event
 from tests.support import RedisServer, Subgraph
@@ -210,7 +211,8 @@ async def test_delivery_survives_redis_down_at_commit_and_restarts(
     tenant_id: uuid.UUID,
     private_redis: RedisServer,
 ) -> None:
-    bus = RedisBus(private_redis.url, max_backoff=0.2)
+    link = RedisLink(private_redis.url, timeout=1, cool_down=0.05)
+    bus = RedisBus(link, max_backoff=0.2)
     try:
         async with running(owner_sessions, database_url, bus) as hub:
             collector = Collector(hub, tenant_id)
@@ -230,6 +232,7 @@ async def test_delivery_survives_redis_down_at_commit_and_restarts(
             await collector.close()
     finally:
         await bus.close()
+        await link.close()
 
 
 async def test_observers_see_every_tenants_events_once_despite_a_failing_one(

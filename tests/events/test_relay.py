@@ -25,6 +25,7 @@ from opsgraph.events.bus import (
     event_bus,
 )
 from opsgraph.events.relay import OutboxRelay
+from opsgraph.redis_link import RedisLink
 from tests.support import PostgresServer, Subgraph
 
 CREATE = 'mutation { createIncident(input: {title: "Core switch down"}) { id number } }'
@@ -79,16 +80,17 @@ async def test_redis_delivery(
     tenant_id: uuid.UUID,
     redis_url: str,
 ) -> None:
-    bus = RedisBus(redis_url)
+    link = RedisLink(redis_url, timeout=1, cool_down=0.05)
     try:
-        await relay_delivers(bus, incidents, owner_sessions, database_url, tenant_id)
+        await relay_delivers(RedisBus(link), incidents, owner_sessions, database_url, tenant_id)
     finally:
-        await bus.close()
+        await link.close()
 
 
 def test_the_switch_follows_redis_url() -> None:
     assert isinstance(event_bus(None), InProcessBus)
-    assert isinstance(event_bus("redis://127.0.0.1:1/0"), RedisBus)
+    link = RedisLink("redis://127.0.0.1:1/0", timeout=1, cool_down=1)  # connects on first use
+    assert isinstance(event_bus(link), RedisBus)
 
 
 async def test_a_subscriber_that_stops_reading_is_cut_off() -> None:

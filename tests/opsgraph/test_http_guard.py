@@ -19,6 +19,7 @@ from opsgraph.auth.principals import Authenticator
 from opsgraph.auth.setup import dev_issuer
 from opsgraph.auth.tokens import TokenPolicy, TokenValidator
 from opsgraph.ratelimit import InProcessLimiter, RedisLimiter
+from opsgraph.redis_link import RedisLink
 from opsgraph.tenancy import RequestScopeMiddleware
 from tests.support import running_app
 
@@ -132,15 +133,16 @@ async def test_in_process_buckets_refill() -> None:
 
 @pytest.mark.redis
 async def test_redis_buckets_are_shared_between_processes(redis_url: str) -> None:
-    one, two = RedisLimiter(redis_url, 0.5, 2), RedisLimiter(redis_url, 0.5, 2)
+    links = [RedisLink(redis_url, timeout=1, cool_down=1) for _ in range(2)]
+    one, two = (RedisLimiter(link, 0.5, 2) for link in links)
     key = f"shared-{id(one)}"
     try:
         decisions = [await one.take(key), await two.take(key), await one.take(key)]
         assert [d.allowed for d in decisions] == [True, True, False]
         assert 0 < decisions[-1].retry_after <= 2
     finally:
-        await one.close()
-        await two.close()
+        for link in links:
+            await link.close()
 
 
 async def test_a_request_past_the_time_limit_gets_504_and_its_context_is_closed() -> None:

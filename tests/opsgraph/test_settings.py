@@ -20,6 +20,7 @@ def test_defaults_use_the_embedded_services() -> None:
     assert settings.graphiql
     # Tokens live at most a day; whether a token's user is active is cached for 5 s.
     assert (settings.token_max_lifetime_seconds, settings.active_user_cache_seconds) == (86400, 5)
+    assert (settings.redis_timeout_ms, settings.redis_cool_down_ms) == (250, 1000)
 
 
 @pytest.mark.parametrize(
@@ -40,6 +41,8 @@ def test_defaults_use_the_embedded_services() -> None:
         ({"OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS": "1d"}, "OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS='1d' is not a whole number"),
         ({"OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS": "9999999"}, "OPSGRAPH_TOKEN_MAX_LIFETIME_SECONDS=9999999 is out of range (0..7776000)"),
         ({"OPSGRAPH_ACTIVE_USER_CACHE_SECONDS": "-1"}, "OPSGRAPH_ACTIVE_USER_CACHE_SECONDS=-1 is out of range (0..3600)"),
+        ({"OPSGRAPH_REDIS_TIMEOUT_MS": "0"}, "OPSGRAPH_REDIS_TIMEOUT_MS=0 is out of range (10..60000)"),
+        ({"OPSGRAPH_REDIS_COOL_DOWN_MS": "soon"}, "OPSGRAPH_REDIS_COOL_DOWN_MS='soon' is not a whole number"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with one of redis://, rediss://, unix:// (got scheme 'localhost')"),
     ],
 )  # fmt: skip
