@@ -34,7 +34,6 @@ from graphql import (
     GraphQLSyntaxError,
     NoSchemaIntrospectionCustomRule,
     Visitor,
-    get_operation_ast,
     parse,
     specified_rules,
     validate,
@@ -46,7 +45,7 @@ from opsgraph.auth.principals import Refused
 from opsgraph.router_secret import ROUTER_SECRET_HEADER, from_router
 from opsgraph.tenancy import PrincipalSource
 from resolvers.principal import Principal
-from router.gateway import RequestError
+from router.gateway import RequestError, selected_operation
 from router.limits import (
     OperationLimits,
     check_cost,
@@ -126,14 +125,7 @@ class SubgraphGate:
             )
         if checked.errors:
             raise RequestError.from_graphql(VALIDATION_FAILED, self.public(checked.errors))
-        operation = get_operation_ast(checked.document, operation_name)
-        if operation is None:
-            message = (
-                f'Unknown operation named "{operation_name}".'
-                if operation_name
-                else "Must provide operation name if query contains multiple operations."
-            )
-            raise RequestError.single("BAD_REQUEST", message)
+        operation = selected_operation(checked.document, operation_name)
         too_large = check_variables(variables or {}, self.limits)
         if too_large:
             raise RequestError.from_graphql(str((too_large[0].extensions or {})["code"]), too_large)

@@ -485,14 +485,7 @@ class Gateway:
     def _operation(
         document: DocumentNode, operation_name: str | None, allowed: Collection[str]
     ) -> OperationDefinitionNode:
-        operation = get_operation_ast(document, operation_name)
-        if operation is None:
-            message = (
-                f'Unknown operation named "{operation_name}".'
-                if operation_name
-                else "Must provide operation name if query contains multiple operations."
-            )
-            raise RequestError.single("BAD_REQUEST", message)
+        operation = selected_operation(document, operation_name)
         kind = operation.operation.value
         if kind not in allowed:
             if kind == "mutation":
@@ -515,6 +508,21 @@ def _result(body: dict[str, Any], cache_policy: CachePolicy | None = None) -> Ga
     if is_unavailable(body):
         return GatewayResult(body, 503, unavailable_headers())
     return GatewayResult(body, cache_policy=cache_policy)
+
+
+def selected_operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode:
+    """The operation a request names (or the document's only one); RequestError if none."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        message = (
+            f'Unknown operation named "{operation_name}".'
+            if operation_name
+            else "Must provide operation name if query contains multiple operations."
+        )
+        raise RequestError.single("BAD_REQUEST", message)
+    return operation
 
 
 def _without_path(formatted: Mapping[str, Any]) -> dict[str, Any]:
