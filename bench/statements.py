@@ -40,7 +40,9 @@ async def opsgraph_statements(
     )
 
     async def execute(gateway: Gateway, scenario: Scenario, query: str, variables: Any) -> None:
-        context = Context.open(sessions, principal=principal)
+        context = Context.open(
+            sessions, principal=principal, entity_presence=gateway.entity_presence
+        )
         try:
             body = await gateway.execute(query, variables, None, context)
         finally:

@@ -371,7 +371,10 @@ async def test_a_bomb_in_a_websocket_subscribe_is_refused(server: Server) -> Non
 # client did not ask for; a DateTime the subgraphs cannot hold must be refused before any
 # subgraph or PostgreSQL sees it, with the value named in the message.
 
-PROD_ENV = {"OPSGRAPH_ENV": "production"}
+PROD_ENV = {
+    "OPSGRAPH_ENV": "production",
+    "OPSGRAPH_SUBGRAPH_SECRET": "e2e-" + "0123456789abcdef" * 3,
+}
 HINT = "Did you mean"
 STATUSES = "query($s: [IncidentStatus!]) { incidents(filter: {status: $s}) { totalCount } }"
 FILTERED = "query($f: IncidentFilter) { incidents(filter: $f) { totalCount } }"
@@ -543,7 +546,7 @@ SUBGRAPH_CASES: dict[str, tuple[str, str, dict[str, Any], str, tuple[str, ...]]]
                                            "BAD_USER_INPUT", ("'status'",)),
     "DateTime literal that is no date": (
         "incidents", '{ incidents(filter: {createdAfter: "yesterday"}) { totalCount } }', {},
-        "BAD_USER_INPUT", ()),
+        "GRAPHQL_VALIDATION_FAILED", ()),
     "DateTime after year 9999 in UTC (filter)": ("incidents", FILTERED,
                                                  {"f": {"createdAfter": LATE}},
                                                  "BAD_USER_INPUT", ()),
