@@ -51,6 +51,7 @@ from router.limits import (
     check_cost,
     check_shape,
     check_variables,
+    parse_failure_code,
     without_suggestions,
 )
 from router.planning.cache import LruCache, document_hash
@@ -171,9 +172,7 @@ class SubgraphGate:
         try:
             document = parse(query, max_tokens=self.limits.max_tokens)
         except GraphQLSyntaxError as error:
-            too_long = "tokens. Parsing aborted" in error.message
-            return _Document(None, "MAX_TOKENS_LIMIT" if too_long else "GRAPHQL_PARSE_FAILED",
-                             (error,))  # fmt: skip
+            return _Document(None, parse_failure_code(error), (error,))
         shape = check_shape(document, self.limits)
         if shape:
             return _Document(document, (shape[0].extensions or {})["code"], tuple(shape))

@@ -39,6 +39,7 @@ from router.limits import (
     check_cost,
     check_shape,
     check_variables,
+    parse_failure_code,
     without_suggestions,
 )
 from router.persisted import PersistedOperations, PersistedQueryError
@@ -467,9 +468,7 @@ class Gateway:
         try:
             document = parse(query, max_tokens=self.limits.max_tokens)
         except GraphQLSyntaxError as error:
-            too_long = "tokens. Parsing aborted" in error.message
-            code = "MAX_TOKENS_LIMIT" if too_long else "GRAPHQL_PARSE_FAILED"
-            raise RequestError.from_graphql(code, [error]) from error
+            raise RequestError.from_graphql(parse_failure_code(error), [error]) from error
         shape = check_shape(document, self.limits)
         if shape:
             return _Document(document, tuple(shape), (shape[0].extensions or {})["code"])

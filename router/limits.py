@@ -15,7 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+)
 
 from router.analysis import COST_CEILING, CostEstimate, DocumentShape, variable_shape
 
@@ -126,6 +132,13 @@ def check_variables(variables: Mapping[str, Any], limits: OperationLimits) -> li
             )
         ]
     return []
+
+
+def parse_failure_code(error: GraphQLSyntaxError) -> str:
+    """MAX_TOKENS_LIMIT when parsing stopped at the token cap, else GRAPHQL_PARSE_FAILED."""
+    if "tokens. Parsing aborted" in error.message:
+        return "MAX_TOKENS_LIMIT"
+    return "GRAPHQL_PARSE_FAILED"
 
 
 def without_suggestions(message: str) -> str:

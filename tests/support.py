@@ -9,7 +9,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,19 +59,25 @@ class ServedApp:
 
 @contextlib.asynccontextmanager
 async def serving_app(
-    database_url: str, data_dir: Path, **environment: str
+    database_url: str,
+    data_dir: Path,
+    *,
+    build: Callable[[Runtime], Starlette] = create_app,
+    base_url: str = "http://testserver",
+    **environment: str,
 ) -> AsyncIterator[ServedApp]:
-    """The real server app, in-process (lifespan run, httpx over ASGI), with these settings."""
+    """The real server app (or what `build` makes of the runtime, e.g. a subgraph served
+    alone), in-process (lifespan run, httpx over ASGI), with these settings."""
     settings = load_settings(
         {"DATABASE_URL": database_url, "OPSGRAPH_DATA_DIR": str(data_dir), **environment},
         Path("/nonexistent/.env"),
     )
     runtime = Runtime(settings)
     await asyncio.to_thread(runtime.prepare)  # Alembic runs its own event loop
-    app = create_app(runtime)
+    app = build(runtime)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield ServedApp(client, settings, app)
 
 

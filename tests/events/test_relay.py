@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from db.engine import create_engine, session_factory
 from db.failures import is_connection_failure
-from db.outbox import record_event
 from db.tables import events
 from db.tenants import create_tenant
 from opsgraph.events.bus import (
@@ -26,6 +25,7 @@ from opsgraph.events.bus import (
 )
 from opsgraph.events.relay import OutboxRelay
 from opsgraph.redis_link import RedisLink
+from tests.events.test_hub import add_event
 from tests.support import PostgresServer, Subgraph
 
 CREATE = 'mutation { createIncident(input: {title: "Core switch down"}) { id number } }'
@@ -114,15 +114,7 @@ async def commit_event(sessions: Any, tenant_id: uuid.UUID) -> uuid.UUID:
         while True:
             try:
                 async with sessions() as session, session.begin():
-                    event = record_event(
-                        session,
-                        tenant_id=tenant_id,
-                        domain="incidents",
-                        kind="incident.updated",
-                        entity_type="Incident",
-                        entity_id=uuid.uuid4(),
-                        payload={"changes": {}},
-                    )
+                    event = await add_event(session, tenant_id)
                 return event.entity_id
             except Exception as error:
                 if not is_connection_failure(error):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,16 +26,14 @@ from db.tenants import create_tenant
 from opsgraph.catalog import SUBGRAPHS, in_process_subscriber, load_schema
 from opsgraph.events.bus import InProcessBus
 from opsgraph.events.hub import EventHub
-from opsgraph.runtime import Runtime
 from opsgraph.server import build_supergraph
-from opsgraph.settings import load_settings
 from opsgraph.subgraph_app import create_subgraph_app
 from resolvers.context import Context
 from resolvers.errors import with_code
 from resolvers.principal import Principal
 from router.execution import HttpTransport
 from router.gateway import Gateway
-from tests.support import PostgresServer, count_rows, running_app
+from tests.support import PostgresServer, count_rows, running_app, serving_app
 
 CREATE = 'mutation { createIncident(input: {title: "Core switch down"}) { id number } }'
 PAGE = "{ incidents(pagination: {first: 5}) { totalCount edges { node { id title } } } }"
@@ -114,25 +113,19 @@ async def subgraph_clients(
     database_url: str, data_dir: Path, slug: str
 ) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """Each subgraph served alone (`opsgraph subgraph NAME`), in-process over ASGI."""
-    settings = load_settings(
-        {
-            "DATABASE_URL": database_url,
-            "OPSGRAPH_DATA_DIR": str(data_dir),
-            "OPSGRAPH_DEFAULT_TENANT": slug,
-        },
-        Path("/nonexistent/.env"),
-    )
     async with contextlib.AsyncExitStack() as stack:
         clients = {}
         for name in SUBGRAPHS:
-            runtime = Runtime(settings)
-            await asyncio.to_thread(runtime.prepare)
-            app = create_subgraph_app(load_schema(name), runtime)
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            transport = httpx.ASGITransport(app=app)
-            clients[name] = await stack.enter_async_context(
-                httpx.AsyncClient(transport=transport, base_url=f"http://{name}")
+            served = await stack.enter_async_context(
+                serving_app(
+                    database_url,
+                    data_dir,
+                    build=functools.partial(create_subgraph_app, load_schema(name)),
+                    base_url=f"http://{name}",
+                    OPSGRAPH_DEFAULT_TENANT=slug,
+                )
             )
+            clients[name] = served.client
         yield clients
 
 
