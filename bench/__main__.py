@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from bench import dataset, processes, statements, subscriptions
 from bench.driver import Measurement, measure
 from bench.scenarios import PAGE, PAGE_VARIABLES, Fixtures, build
-from db import migrate
 from db.embedded import EmbeddedPostgres, ensure_database
 from opsgraph.auth.setup import dev_issuer
+from opsgraph.domains import REGISTRY
 from opsgraph.settings import load_settings
 
 BENCH_DATABASE = "opsgraph_bench"
@@ -133,7 +133,7 @@ def bench_database(args: argparse.Namespace) -> tuple[str, EmbeddedPostgres | No
     admin = make_url(server).set(drivername="postgresql", database="postgres")
     asyncio.run(ensure_database(admin.render_as_string(hide_password=False), BENCH_DATABASE))
     url = admin.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-    migrate.upgrade(url)
+    REGISTRY.migrations.upgrade(url)
     return url, embedded
 
 

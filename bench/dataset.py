@@ -95,7 +95,7 @@ async def load(conn: asyncpg.Connection, *, scale: float = 1.0, seed: int = 7) -
     async with conn.transaction():
         await _clear(conn)
         await conn.execute(
-            "INSERT INTO identity.tenants (id, slug, name) VALUES ($1, $2, 'Bench Corp')",
+            "INSERT INTO tenancy.tenants (id, slug, name) VALUES ($1, $2, 'Bench Corp')",
             tenant,
             BENCH_TENANT,
         )
@@ -148,7 +148,7 @@ async def _clear(conn: asyncpg.Connection) -> None:
     await conn.execute(
         "TRUNCATE incidents.incidents, incidents.incident_comments, incidents.incident_changes, "
         "incidents.incident_numbers, identity.users, identity.teams, identity.team_members, "
-        "events.outbox, identity.tenants"
+        "events.outbox, tenancy.tenants"
     )
 
 

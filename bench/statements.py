@@ -15,9 +15,9 @@ from bench import floor
 from bench.scenarios import PAGE_VARIABLES, Scenario
 from db.engine import create_engine, session_factory
 from db.roles import app_database_url
+from opsgraph.domains import REGISTRY
 from opsgraph.server import build_gateway
 from resolvers.context import Context
-from resolvers.principal import Principal
 from router.caching import ResponseCache
 from router.gateway import Gateway
 
@@ -35,7 +35,7 @@ async def opsgraph_statements(
     plain, cached = build_gateway(), build_gateway(cache=ResponseCache())
     sessions = session_factory(engine)
     # As the bench token: the page holds private fields, cached only for a known subject.
-    principal = Principal.with_roles(
+    principal = REGISTRY.roles.principal(
         tenant, frozenset({"admin"}), subject="bench", authenticated=True
     )
 

@@ -19,8 +19,16 @@ NAMING_CONVENTION = {
 }
 
 
+def new_metadata() -> MetaData:
+    """A metadata with the naming convention: one for the shared tables (`Base`) and one per
+    domain, so each domain's tables are migrated and compared as its own set."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    """The shared tables' base (db/tables/); each domain declares its own in its package."""
+
+    metadata = new_metadata()
 
 
 class TenantRow:

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.tables import identity
+from db.tables import tenancy
 
 
 async def find_tenant_id(session: AsyncSession, reference: str) -> uuid.UUID | None:
@@ -16,14 +16,14 @@ async def find_tenant_id(session: AsyncSession, reference: str) -> uuid.UUID | N
         as_id: uuid.UUID | None = uuid.UUID(reference)
     except ValueError:
         as_id = None
-    condition = identity.Tenant.slug == reference
+    condition = tenancy.Tenant.slug == reference
     if as_id is not None:
-        condition = or_(condition, identity.Tenant.id == as_id)
-    return await session.scalar(select(identity.Tenant.id).where(condition))
+        condition = or_(condition, tenancy.Tenant.id == as_id)
+    return await session.scalar(select(tenancy.Tenant.id).where(condition))
 
 
 async def create_tenant(session: AsyncSession, slug: str, name: str) -> uuid.UUID:
-    tenant = identity.Tenant(slug=slug, name=name)
+    tenant = tenancy.Tenant(slug=slug, name=name)
     session.add(tenant)
     await session.flush()
     return tenant.id

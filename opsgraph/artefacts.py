@@ -1,15 +1,18 @@
-"""The generated schema files: `schema/<subgraph>.graphql` (each subgraph's SDL as a gateway
-sees it), `schema/supergraph.graphql` (the composed supergraph in the `@link`/`join__` form,
-routing to the URLs of `schema/subgraphs.toml`, for Apollo Router, Hive Gateway or Cosmo)
-and `schema.graphql` (the composed client-facing API, for codegen)."""
+"""The generated files: `schema/<subgraph>.graphql` (each subgraph's SDL as a gateway sees it),
+`schema/supergraph.graphql` (the composed supergraph in the `@link`/`join__` form, routing to
+the URLs of `schema/subgraphs.toml`, for Apollo Router, Hive Gateway or Cosmo),
+`schema.graphql` (the composed client-facing API, for codegen), and the split deployment's
+`schema/subgraphs.toml` and `docker-compose.yml` (opsgraph/deployment.py), all from the
+domain registry."""
 
 from __future__ import annotations
 
 import difflib
 from pathlib import Path
 
-from opsgraph.catalog import SUBGRAPHS, load_schema, subgraph_sdl
-from opsgraph.remote_router import load_config
+from opsgraph import deployment
+from opsgraph.catalog import subgraph_sdl
+from opsgraph.domains import REGISTRY
 from opsgraph.server import build_supergraph
 from router.composition import print_api_schema, print_supergraph
 
@@ -19,11 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def render() -> dict[Path, str]:
     """Every artefact's path (relative to the repository root) and its current content."""
     files = {
-        Path("schema") / f"{name}.graphql": subgraph_sdl(load_schema(name)).rstrip() + "\n"
-        for name in SUBGRAPHS
+        Path("schema") / f"{domain.name}.graphql": subgraph_sdl(domain.schema).rstrip() + "\n"
+        for domain in REGISTRY.domains
     }
     files[Path("schema.graphql")] = print_api_schema(build_supergraph()).rstrip() + "\n"
-    urls = {c.name: c.url for c in load_config(ROOT / "schema" / "subgraphs.toml") if c.url}
+    files[Path("schema") / "subgraphs.toml"] = deployment.subgraphs_toml(REGISTRY)
+    files[Path("docker-compose.yml")] = deployment.docker_compose(REGISTRY)
+    urls = {
+        name: f"http://127.0.0.1:{deployment.port(REGISTRY, name)}/graphql"
+        for name in REGISTRY.names
+    }
     files[Path("schema") / "supergraph.graphql"] = (
         print_supergraph(build_supergraph(urls)).rstrip() + "\n"
     )

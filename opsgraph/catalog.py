@@ -1,8 +1,7 @@
-"""The subgraphs this server runs in-process, by name, and how to execute one in-process."""
+"""Executing a subgraph in-process: what the router's in-process transport calls."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,33 +10,7 @@ from strawberry.types import ExecutionResult
 
 from resolvers.errors import with_code
 from resolvers.schema import SubgraphSchema
-from router.caching import CacheHint, hints_from_config
 from router.execution.in_process import ExecuteFunction, SubscribeFunction
-
-SUBGRAPHS: dict[str, str] = {
-    "identity": "subgraphs.identity",
-    "incidents": "subgraphs.incidents",
-}
-
-
-def load_schema(name: str) -> strawberry.federation.Schema:
-    """The Strawberry schema a subgraph package exports as `schema`."""
-    if name not in SUBGRAPHS:
-        raise KeyError(f"unknown subgraph {name!r}; known: {', '.join(SUBGRAPHS)}")
-    schema: strawberry.federation.Schema = importlib.import_module(SUBGRAPHS[name]).schema
-    return schema
-
-
-def cache_hints() -> dict[str, CacheHint]:
-    """The cache hints every subgraph declares in its `cache_hints` module, merged (two
-    subgraphs declaring one coordinate differently is an error)."""
-    merged: dict[str, CacheHint] = {}
-    for name, package in SUBGRAPHS.items():
-        declared = importlib.import_module(f"{package}.cache_hints").CACHE_HINTS
-        for coordinate, hint in hints_from_config(declared).items():
-            if merged.setdefault(coordinate, hint) != hint:
-                raise ValueError(f"subgraph {name} declares cache hint {coordinate} differently")
-    return merged
 
 
 def subgraph_sdl(schema: strawberry.federation.Schema) -> str:

@@ -9,8 +9,10 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from opsgraph.domains import REGISTRY
 from opsgraph.gc_tuning import tune_garbage_collector
 from opsgraph.settings import Settings, SettingsError, load_settings
+from resolvers.principal import BUILTIN_ROLE_NAMES
 
 if TYPE_CHECKING:
     from opsgraph.runtime import Runtime
@@ -46,10 +48,15 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser(
         "migrate",
-        help="apply database migrations (upgrade to head by default)",
-        description="Run Alembic migrations against DATABASE_URL or the embedded PostgreSQL.",
+        help="apply database migrations (upgrade every domain to its head by default)",
+        description="Run Alembic migrations against DATABASE_URL or the embedded PostgreSQL: "
+        "the shared tables (branch core) and each domain's (a branch named for it).",
     )
-    migrate.add_argument("--revision", default="head", help="target revision (default head)")
+    migrate.add_argument(
+        "--revision",
+        default="heads",
+        help="target revision (default heads; e.g. DOMAIN@head, or a revision id)",
+    )
     migrate.add_argument(
         "--downgrade",
         action="store_true",
@@ -65,10 +72,12 @@ def _parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         required=True,
-        help="create the demo tenant: teams, users, incidents with comments",
+        help="create the demo tenant with every domain's demo data",
     )
     seed.add_argument("--tenant", default="demo", help="slug of the tenant (default demo)")
-    seed.add_argument("--incidents", type=int, default=300, help="how many incidents (300)")
+    seed.add_argument(
+        "--scale", type=int, default=300, help="size of the demo data, e.g. its incidents (300)"
+    )
 
     schema = commands.add_parser(
         "schema",
@@ -89,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--role",
         action="append",
-        choices=["viewer", "operator", "admin"],
+        choices=BUILTIN_ROLE_NAMES,
         required=True,
         help="a role to grant (repeat for several)",
     )
@@ -105,23 +114,22 @@ def _parser() -> argparse.ArgumentParser:
         "subgraph",
         help="run one subgraph alone as a Federation 2 HTTP service",
         description="Serve one subgraph's /graphql (with _service and _entities) for a "
-        "Federation 2 gateway, e.g. `opsgraph subgraph incidents --port 4101`.",
+        "Federation 2 gateway, e.g. `opsgraph subgraph NAME --port 4101`.",
     )
-    subgraph.add_argument("name", help="identity or incidents")
+    subgraph.add_argument("name", help=f"the subgraph to serve: {', '.join(REGISTRY.names)}")
     subgraph.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     subgraph.add_argument("--port", type=int, required=True, help="port to listen on")
     subgraph.add_argument(
         "--peers",
         help="the split router's subgraphs file (schema/subgraphs.toml): where the other "
-        "subgraphs run, to check the user and team ids this one stores",
+        "subgraphs run, to check the ids of their entities this one stores",
     )
 
     verify = commands.add_parser(
         "verify",
-        help="find stored references to users or teams that name nothing in their tenant",
-        description="Check every id a domain stores for another domain's entity (assignee, "
-        "reporter, team, comment author) against its owner, tenant by tenant; exit 1 when "
-        "some name nothing. --repair clears them.",
+        help="find stored references to other domains' entities that name nothing",
+        description="Check every id a domain stores for another domain's entity against its "
+        "owner, tenant by tenant; exit 1 when some name nothing. --repair clears them.",
     )
     verify.add_argument("--repair", action="store_true", help="clear the dangling ids")
     verify.add_argument("--tenant", help="only this tenant (slug); default: every tenant")
@@ -248,38 +256,42 @@ def _run_server(app: Any, host: str, port: int, settings: Settings) -> None:
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from db import migrate
+    from db.migrate import LegacyDatabase
 
+    migrations = REGISTRY.migrations
     runtime = _runtime(settings, migrate_schema=False)
     try:
         if args.downgrade:
-            migrate.downgrade(runtime.database_url, args.revision)
+            migrations.downgrade(runtime.database_url, args.revision)
         else:
-            migrate.upgrade(runtime.database_url, args.revision)
+            migrations.upgrade(runtime.database_url, args.revision)
+    except LegacyDatabase as error:
+        print(f"opsgraph: {error}", file=sys.stderr)
+        return 2
     finally:
         runtime.shutdown()
     return 0
 
 
-async def _load_demo(database_url: str, slug: str, count: int) -> bool:
+async def _load_demo(database_url: str, slug: str, scale: int) -> bool:
     from db.engine import create_engine, session_factory
     from opsgraph.seed import seed_demo
 
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            return await seed_demo(session, slug=slug, incident_count=count)
+            return await seed_demo(session, slug=slug, scale=scale)
     finally:
         await engine.dispose()
 
 
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
-    if not 1 <= args.incidents <= 100_000:
-        print("opsgraph: --incidents must be between 1 and 100000", file=sys.stderr)
+    if not 1 <= args.scale <= 100_000:
+        print("opsgraph: --scale must be between 1 and 100000", file=sys.stderr)
         return 2
     runtime = _runtime(settings)
     try:
-        created = asyncio.run(_load_demo(runtime.database_url, args.tenant, args.incidents))
+        created = asyncio.run(_load_demo(runtime.database_url, args.tenant, args.scale))
     finally:
         runtime.shutdown()
     print(f"tenant {args.tenant!r}: " + ("demo data created" if created else "already exists"))
@@ -331,33 +343,31 @@ async def _mint(
     ttl: int,
 ) -> str:
     """A development token for the user with `email` (or the tenant's first admin)."""
-    from sqlalchemy import any_, literal, select
-
     from db.engine import create_engine, session_factory
-    from db.tables import identity
+    from db.scope import RequestDatabase
     from db.tenants import find_tenant_id
     from opsgraph.auth.setup import dev_issuer
 
     engine = create_engine(database_url)
+    sessions = session_factory(engine)
     try:
-        async with session_factory(engine)() as session:
+        async with sessions() as session:
             tenant_id = await find_tenant_id(session, tenant)
-            if tenant_id is None:
-                raise LookupError(f"no tenant {tenant!r}")
-            query = select(identity.User).where(identity.User.tenant_id == tenant_id)
-            if email is None:
-                admins = literal("admin") == any_(identity.User.roles)
-                query = query.where(admins).order_by(identity.User.name)
-            else:
-                query = query.where(identity.User.email == email)
-            user = (await session.scalars(query.limit(1))).first()
-            if user is None:
-                raise LookupError(f"no user {email or 'with role admin'} in tenant {tenant!r}")
+        if tenant_id is None:
+            raise LookupError(f"no tenant {tenant!r}")
+        db = RequestDatabase(sessions, tenant_id)
+        try:
+            user = await REGISTRY.directory.find_user(db, email, "admin")
+        finally:
+            await db.close()
+        if user is None:
+            raise LookupError(f"no user {email or 'with role admin'} in tenant {tenant!r}")
     finally:
         await engine.dispose()
+    user_id, user_email = user
     claims = {
-        "sub": str(user.id),
-        "email": user.email,
+        "sub": str(user_id),
+        "email": user_email,
         "tenant_id": str(tenant_id),
         "roles": sorted(set(roles)),
     }
@@ -407,16 +417,15 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from opsgraph.catalog import SUBGRAPHS, load_schema
     from opsgraph.peers import PeerPresence
     from opsgraph.remote_router import ConfigError, load_config, remote_subgraphs
     from opsgraph.router_secret import require_router_secret, router_headers
     from opsgraph.subgraph_app import create_subgraph_app
     from router.execution import create_http_client
 
-    if args.name not in SUBGRAPHS:
+    if args.name not in REGISTRY.names:
         print(
-            f"opsgraph: unknown subgraph {args.name!r}; known: {', '.join(SUBGRAPHS)}",
+            f"opsgraph: unknown subgraph {args.name!r}; known: {', '.join(REGISTRY.names)}",
             file=sys.stderr,
         )
         return 2
@@ -425,7 +434,7 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"opsgraph: configuration error: {error}", file=sys.stderr)
         return 2
-    schema = load_schema(args.name)
+    schema = REGISTRY.domain(args.name).schema
     peers = None
     if args.peers:
         try:

@@ -22,19 +22,18 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from db import migrate
 from db.audit_partitions import ensure_partitions
 from db.embedded import EmbeddedPostgres, start_embedded
 from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from db.scope import RequestDatabase
-from db.tables import identity
 from db.tenants import find_tenant_id
 from opsgraph.auth.active_users import ActiveUserCache, UserState, load_user_state
 from opsgraph.auth.custom_roles import CustomRoleCache
+from opsgraph.domains import REGISTRY, Registry
 from opsgraph.settings import Settings
 from resolvers.principal import CustomRoles
 
@@ -44,6 +43,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Runtime:
     settings: Settings
+    registry: Registry = REGISTRY
     database_url: str = ""  # the owner's
     app_database_url: str = ""
     embedded: EmbeddedPostgres | None = None
@@ -58,19 +58,22 @@ class Runtime:
     def __post_init__(self) -> None:
         self.custom_roles = CustomRoleCache(self._load_custom_roles)
         self.active_users = ActiveUserCache(
-            self._load_user_state, ttl_seconds=self.settings.active_user_cache_seconds
+            self._load_user_state,
+            user_entity=self.registry.directory.user_entity,
+            ttl_seconds=self.settings.active_user_cache_seconds,
         )
 
     def prepare(self, *, migrate_schema: bool = True) -> None:
-        """Start the embedded PostgreSQL when no DATABASE_URL is set, then migrate to head
-        (as the owner; migration 0002 creates the application role)."""
+        """Start the embedded PostgreSQL when no DATABASE_URL is set, then migrate every
+        registered domain to its head (as the owner; the core branch creates the application
+        role)."""
         if self.settings.database_url:
             self.database_url = self.settings.database_url
         else:
             self.embedded, self.database_url = start_embedded(self.settings.data_dir)
             log.info("embedded PostgreSQL ready (data in %s)", self.embedded.pgdata)
         if migrate_schema:
-            migrate.upgrade(self.database_url)
+            self.registry.migrations.upgrade(self.database_url)
             asyncio.run(self._prepare_audit_partitions())
         self.app_database_url = self.settings.database_app_url or app_database_url(
             self.database_url
@@ -90,18 +93,13 @@ class Runtime:
         assert self.sessions is not None, "runtime not opened"
         db = RequestDatabase(self.sessions, tenant_id)
         try:
-            rows = await db.rows(
-                select(identity.Role.name, identity.Role.permissions).where(
-                    identity.Role.tenant_id == tenant_id
-                )
-            )
+            return await self.registry.directory.custom_roles(db)
         finally:
             await db.close()
-        return {row.name: frozenset(row.permissions) for row in rows}
 
     async def _load_user_state(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> UserState:
         assert self.sessions is not None, "runtime not opened"
-        return await load_user_state(self.sessions, tenant_id, user_id)
+        return await load_user_state(self.registry.directory, self.sessions, tenant_id, user_id)
 
     def open(self) -> None:
         self.engine = create_engine(
@@ -132,17 +130,19 @@ class Runtime:
         assert self.engine is not None and self.owner_engine is not None, "runtime not opened"
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-        current = await migrate.current_revision(self.owner_engine)
-        if current != migrate.head_revision():
+        migrations = self.registry.migrations
+        current = await migrations.current_revisions(self.owner_engine)
+        if current != migrations.head_revisions:
             raise RuntimeError(
-                f"database at revision {current}, expected {migrate.head_revision()}"
+                f"database at revisions {sorted(current)}, "
+                f"expected {sorted(migrations.head_revisions)}"
             )
 
     async def tenant_id(self, reference: str) -> uuid.UUID | None:
         """Resolve a tenant slug or id; found tenants are cached (they are never renamed).
 
         Runs as the application role before any tenant is set: it may read the tenant
-        directory (migration 0002 leaves `identity.tenants` unwalled, SELECT only)."""
+        directory (the core migration leaves `tenancy.tenants` unwalled, SELECT only)."""
         cached = self._tenant_ids.get(reference)
         if cached is not None:
             return cached

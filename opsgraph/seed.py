@@ -1,280 +1,45 @@
 """Demo data: a believable service desk, so the first query in GraphiQL shows something real.
 
-Deterministic (seeded random), written with bulk INSERTs, and idempotent: a tenant that
-already exists is left alone."""
+Each domain seeds its part (its manifest's `seed`), in registry order, into one new tenant.
+Deterministic (one seeded random sequence), written with bulk INSERTs, and idempotent: a
+tenant that already exists is left alone."""
 
 from __future__ import annotations
 
 import random
-import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.tables import identity, incidents
+from db.tables import tenancy
 from db.tenants import create_tenant
-
-TEAMS = [
-    ("Service Desk", "First line: takes calls, triages and routes."),
-    ("Network Operations", "Routers, switches, firewalls, WAN and VPN."),
-    ("Platform Engineering", "Kubernetes, virtualisation and storage."),
-    ("Database Administration", "PostgreSQL and Oracle estates."),
-    ("Identity & Access", "SSO, directory and accounts."),
-    ("End User Computing", "Laptops, printers and mobile devices."),
-]
-FIRST = [
-    "Ada",
-    "Grace",
-    "Linus",
-    "Margaret",
-    "Ken",
-    "Barbara",
-    "Dennis",
-    "Radia",
-    "Vint",
-    "Frances",
-    "Tim",
-    "Hedy",
-    "Alan",
-    "Katherine",
-    "Edsger",
-    "Sophie",
-    "Niklaus",
-    "Anita",
-    "John",
-    "Mary",
-    "Donald",
-    "Lynn",
-    "Bjarne",
-    "Jean",
-    "Guido",
-    "Shafi",
-    "Leslie",
-    "Adele",
-    "Ward",
-    "Carol",
-]
-LAST = [
-    "Lovelace",
-    "Hopper",
-    "Torvalds",
-    "Hamilton",
-    "Thompson",
-    "Liskov",
-    "Ritchie",
-    "Perlman",
-    "Cerf",
-    "Allen",
-    "Berners-Lee",
-    "Lamarr",
-    "Turing",
-    "Johnson",
-    "Dijkstra",
-    "Wilson",
-    "Wirth",
-    "Borg",
-    "McCarthy",
-    "Keller",
-    "Knuth",
-    "Conway",
-    "Stroustrup",
-    "Sammet",
-    "van Rossum",
-    "Goldwasser",
-    "Lamport",
-    "Goldberg",
-    "Cunningham",
-    "Shaw",
-]
-PROBLEMS = [
-    ("VPN drops every few minutes", "network"),
-    ("Cannot log in to the HR portal", "access"),
-    ("Printer on floor 3 jams", "hardware"),
-    ("Email delivery delayed", "email"),
-    ("Payroll database slow", "database"),
-    ("Kubernetes node NotReady", "platform"),
-    ("Wi-Fi unavailable in meeting rooms", "network"),
-    ("Laptop will not boot after update", "hardware"),
-    ("SSO redirect loop", "access"),
-    ("Disk usage above 90% on file server", "storage"),
-    ("Website returns 502 errors", "platform"),
-    ("Replica lag above 5 minutes", "database"),
-]
-# A believable thread: comments follow the incident's progress, in order, as far as its
-# status has come (an open incident is still being looked at; a closed one was confirmed).
-COMMENT_THREAD = [
-    "Acknowledged, looking into it.",
-    "Reproduced on my machine.",
-    "Escalating to the owning team.",
-    "Workaround sent to the reporter.",
-    "Root cause identified, fix scheduled.",
-    "Monitoring after the change; looks stable.",
-    "Customer confirmed the issue is gone.",
-]
-THREAD_LENGTH = {
-    "OPEN": 2,
-    "IN_PROGRESS": 5,
-    "ON_HOLD": 4,
-    "RESOLVED": 6,
-    "CLOSED": 7,
-    "CANCELLED": 1,
-}
-STATUS_WEIGHTS = {
-    "OPEN": 30,
-    "IN_PROGRESS": 25,
-    "ON_HOLD": 8,
-    "RESOLVED": 17,
-    "CLOSED": 15,
-    "CANCELLED": 5,
-}
-LEVELS = ["LOW", "MEDIUM", "HIGH"]
-PRIORITY = {
-    ("HIGH", "HIGH"): 4,
-    ("HIGH", "MEDIUM"): 3,
-    ("HIGH", "LOW"): 2,
-    ("MEDIUM", "HIGH"): 3,
-    ("MEDIUM", "MEDIUM"): 2,
-    ("MEDIUM", "LOW"): 1,
-    ("LOW", "HIGH"): 2,
-    ("LOW", "MEDIUM"): 1,
-    ("LOW", "LOW"): 1,
-}
+from opsgraph.domains import DOMAINS
+from resolvers.domain import DemoTenant, Domain
 
 
 async def seed_demo(
     session: AsyncSession,
     *,
     slug: str = "demo",
-    incident_count: int = 300,
+    scale: int = 300,
     seed: int = 42,
     now: datetime | None = None,
+    domains: Sequence[Domain] = DOMAINS,
 ) -> bool:
-    """Create the demo tenant with its teams, users and incidents. False if it exists."""
-    if await session.scalar(select(identity.Tenant.id).where(identity.Tenant.slug == slug)):
+    """Create the demo tenant with every domain's demo data (`scale` sizes it: e.g. that many
+    incidents). False if the tenant exists."""
+    if await session.scalar(select(tenancy.Tenant.id).where(tenancy.Tenant.slug == slug)):
         return False
-    rnd = random.Random(f"{seed}:{slug}")  # deterministic per tenant, distinct ids across tenants
-    now = now or datetime.now(UTC)
-    tenant = await create_tenant(session, slug, "Demo Corp")
-    users = _users(rnd, tenant)
-    teams = [
-        {
-            "id": uuid.UUID(int=rnd.getrandbits(128)),
-            "tenant_id": tenant,
-            "name": name,
-            "description": text,
-        }
-        for name, text in TEAMS
-    ]
-    members = [
-        {"tenant_id": tenant, "team_id": teams[i % len(teams)]["id"], "user_id": user["id"]}
-        for i, user in enumerate(users)
-    ]
-    rows, comments, changes = _incidents(rnd, tenant, users, teams, incident_count, now)
-    batches = (
-        (identity.User, users),
-        (identity.Team, teams),
-        (identity.TeamMember, members),
-        (incidents.Incident, rows),
-        (incidents.IncidentComment, comments),
-        (incidents.IncidentChange, changes),
+    demo = DemoTenant(
+        tenant_id=await create_tenant(session, slug, "Demo Corp"),
+        # deterministic per tenant, distinct ids across tenants
+        random=random.Random(f"{seed}:{slug}"),
+        now=now or datetime.now(UTC),
+        scale=scale,
     )
-    for table, batch in batches:
-        if batch:  # an empty executemany would insert one row of defaults
-            await session.execute(insert(table), batch)
-    await session.execute(
-        insert(incidents.IncidentNumber), [{"tenant_id": tenant, "last_number": incident_count}]
-    )
+    for domain in domains:
+        if domain.seed is not None:
+            await domain.seed(session, demo)
     return True
-
-
-def _users(rnd: random.Random, tenant: uuid.UUID) -> list[dict[str, Any]]:
-    users = []
-    for i, (first, last) in enumerate(zip(FIRST, LAST, strict=True)):
-        handle = f"{first}.{last}".lower().replace(" ", "").replace("-", "")
-        users.append(
-            {
-                "id": uuid.UUID(int=rnd.getrandbits(128)),
-                "tenant_id": tenant,
-                "name": f"{first} {last}",
-                "email": f"{handle}@demo.example",
-                "phone": f"+1 555 01{i:02d}",
-                "roles": ["admin"] if i == 0 else ["operator"] if i < 20 else ["viewer"],
-            }
-        )
-    return users
-
-
-def _incidents(
-    rnd: random.Random,
-    tenant: uuid.UUID,
-    users: list[dict[str, Any]],
-    teams: list[dict[str, Any]],
-    count: int,
-    now: datetime,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    statuses = list(STATUS_WEIGHTS)
-    weights = list(STATUS_WEIGHTS.values())
-    operators = [u for u in users if "viewer" not in u["roles"]]
-    rows, comments, changes = [], [], []
-    for number in range(1, count + 1):
-        title, category = rnd.choice(PROBLEMS)
-        status = rnd.choices(statuses, weights)[0]
-        impact, urgency = rnd.choice(LEVELS), rnd.choice(LEVELS)
-        opened = now - timedelta(minutes=(count - number) * 97 + rnd.randint(0, 60))
-        working = status != "OPEN"
-        finished = status in ("RESOLVED", "CLOSED")
-        incident_id = uuid.UUID(int=rnd.getrandbits(128))
-        reporter = rnd.choice(users)["id"]
-        rows.append(
-            {
-                "id": incident_id,
-                "tenant_id": tenant,
-                "number": number,
-                "title": title,
-                "description": f"{title}. Reported via the service desk; see work notes.",
-                "status": status,
-                "priority": PRIORITY[(impact, urgency)],
-                "impact": impact,
-                "urgency": urgency,
-                "category": category,
-                "source": rnd.choice(["MANUAL", "EMAIL", "PHONE", "MONITORING"]),
-                "assignee_id": rnd.choice(operators)["id"] if working else None,
-                "team_id": rnd.choice(teams)["id"],
-                "reporter_id": reporter,
-                "opened_at": opened,
-                "acknowledged_at": opened + timedelta(minutes=12) if working else None,
-                "resolved_at": opened + timedelta(hours=5) if finished else None,
-                "closed_at": opened + timedelta(days=2)
-                if status in ("CLOSED", "CANCELLED")
-                else None,
-                "created_at": opened,
-                "updated_at": opened + timedelta(minutes=30),
-            }
-        )
-        changes.append(
-            {
-                "tenant_id": tenant,
-                "incident_id": incident_id,
-                "actor_id": reporter,
-                "kind": "CREATED",
-                "changes": {"status": [None, "OPEN"], "title": [None, title]},
-                "created_at": opened,
-                "updated_at": opened,
-            }
-        )
-        for n, body in enumerate(COMMENT_THREAD[: rnd.randint(0, THREAD_LENGTH[status])]):
-            at = opened + timedelta(minutes=15 * (n + 1))
-            comments.append(
-                {
-                    "tenant_id": tenant,
-                    "incident_id": incident_id,
-                    "author_id": rnd.choice(operators)["id"],
-                    "body": body,
-                    "visibility": rnd.choice(["WORK_NOTE", "WORK_NOTE", "PUBLIC"]),
-                    "created_at": at,
-                    "updated_at": at,
-                }
-            )
-    return rows, comments, changes

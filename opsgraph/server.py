@@ -19,14 +19,8 @@ from starlette.routing import Mount, Route
 
 from db.failures import is_connection_failure
 from opsgraph.auth.setup import Auth, build_auth
-from opsgraph.catalog import (
-    SUBGRAPHS,
-    cache_hints,
-    in_process_executor,
-    in_process_subscriber,
-    load_schema,
-    subgraph_sdl,
-)
+from opsgraph.catalog import in_process_executor, in_process_subscriber, subgraph_sdl
+from opsgraph.domains import REGISTRY, Registry
 from opsgraph.events.bus import event_bus
 from opsgraph.events.hub import EventHub
 from opsgraph.events.relay import OutboxRelay
@@ -53,14 +47,16 @@ from router.subscriptions import Subscriptions
 from router.websocket import GraphQLWebSocket, WebSocketLimits
 
 
-def build_supergraph(urls: Mapping[str, str] | None = None) -> Supergraph:
-    """Compose the SDL of every subgraph in the catalog (raises CompositionError). `urls`
-    are the routing URLs a supergraph file names for split deployments."""
+def build_supergraph(
+    urls: Mapping[str, str] | None = None, registry: Registry = REGISTRY
+) -> Supergraph:
+    """Compose the SDL of every registered subgraph (raises CompositionError). `urls` are the
+    routing URLs a supergraph file names for split deployments."""
     urls = urls or {}
     return compose(
         [
-            SubgraphSource(name, subgraph_sdl(load_schema(name)), url=urls.get(name))
-            for name in SUBGRAPHS
+            SubgraphSource(domain.name, subgraph_sdl(domain.schema), url=urls.get(domain.name))
+            for domain in registry.domains
         ]
     )
 
@@ -87,21 +83,22 @@ def build_gateway(
     persisted: PersistedOperations | None = None,
     cache: ResponseCache | None = None,
     admit_mutation: MutationAdmission | None = None,
+    registry: Registry = REGISTRY,
 ) -> Gateway:
     transports = {
-        name: InProcessTransport(
-            in_process_executor(load_schema(name)), in_process_subscriber(load_schema(name))
+        domain.name: InProcessTransport(
+            in_process_executor(domain.schema), in_process_subscriber(domain.schema)
         )
-        for name in SUBGRAPHS
+        for domain in registry.domains
     }
     limits = operation_limits(settings) if settings is not None else None
     return Gateway(
-        build_supergraph(),
+        build_supergraph(registry=registry),
         transports,
         limits=limits,
         persisted=persisted,
         response_cache=cache,
-        cache_hints=cache_hints(),
+        cache_hints=registry.cache_hints,
         caller_of=caller_of if persisted is not None or cache is not None else None,
         admit_mutation=admit_mutation,
     )
@@ -129,7 +126,11 @@ def create_app(runtime: Runtime) -> Starlette:
     """The router app over a prepared runtime (database started and migrated)."""
     settings = runtime.settings
     auth = build_auth(
-        settings, runtime.tenant_id, runtime.custom_roles.get, runtime.active_users.state
+        settings,
+        runtime.registry.roles,
+        runtime.tenant_id,
+        runtime.custom_roles.get,
+        runtime.active_users.state,
     )
     # Every use of Redis in the process shares this client and its circuit breaker.
     link = (

@@ -120,7 +120,11 @@ def create_subgraph_app(
     settings = runtime.settings
     require_router_secret(settings)
     auth = build_auth(
-        settings, runtime.tenant_id, runtime.custom_roles.get, runtime.active_users.state
+        settings,
+        runtime.registry.roles,
+        runtime.tenant_id,
+        runtime.custom_roles.get,
+        runtime.active_users.state,
     )
     gate = SubgraphGate(schema._schema, operation_limits(settings), settings.subgraph_secret)
 

@@ -3,26 +3,21 @@
 Every id a domain stores for another domain's entity is checked on the way in (through the
 router's entity fetch, `resolvers.references.require_references`). Rows written before that
 check existed may hold an id of another tenant, or of nobody: every later read of them fails.
-This finds them the same way — each domain's declared columns (`STORED_REFERENCES` in its
-`references` module), the distinct ids per tenant, asked of the owning subgraph as the
+This finds them the same way — each domain's declared columns (its manifest's `references`),
+the distinct ids per tenant, asked of the owning subgraph as the
 tenant's admin — and with `repair` clears them (every such column is nullable)."""
 
 from __future__ import annotations
 
-import importlib
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import InstrumentedAttribute
 
-from db.tables import identity
-from opsgraph.catalog import SUBGRAPHS
+from db.tables import tenancy
+from opsgraph.domains import REGISTRY, Registry
 from resolvers.context import Context
-from resolvers.principal import Principal
 from resolvers.references import EntityPresence
 
 BATCH = 500  # ids per entity fetch
@@ -39,18 +34,6 @@ class Dangling:
     rows: int
 
 
-def stored_references() -> Iterator[tuple[str, InstrumentedAttribute[Any]]]:
-    """(entity type, column) for every column a catalogued domain declares."""
-    for package in SUBGRAPHS.values():
-        try:
-            module = importlib.import_module(f"{package}.references")
-        except ModuleNotFoundError:
-            continue
-        for type_name, columns in getattr(module, "STORED_REFERENCES", {}).items():
-            for column in columns:
-                yield type_name, column
-
-
 async def find_dangling(
     owner_sessions: async_sessionmaker[AsyncSession],
     sessions: async_sessionmaker[AsyncSession],
@@ -58,17 +41,18 @@ async def find_dangling(
     *,
     tenant: str | None = None,
     repair: bool = False,
+    registry: Registry = REGISTRY,
 ) -> list[Dangling]:
     """Every dangling stored reference of every tenant (or of the one whose slug is
     `tenant`); cleared too when `repair`."""
     found: list[Dangling] = []
-    query = select(identity.Tenant.id, identity.Tenant.slug)
+    query = select(tenancy.Tenant.id, tenancy.Tenant.slug)
     if tenant is not None:
-        query = query.where(identity.Tenant.slug == tenant)
+        query = query.where(tenancy.Tenant.slug == tenant)
     async with owner_sessions() as session:
         tenants = (await session.execute(query)).all()
     for tenant_id, slug in tenants:
-        for type_name, column in stored_references():
+        for type_name, column in registry.stored_references():
             table = column.class_
             async with owner_sessions() as session:
                 rows = await session.execute(
@@ -77,7 +61,9 @@ async def find_dangling(
                     .group_by(column)
                 )
                 counts: dict[uuid.UUID, int] = {row[0]: row[1] for row in rows}
-            missing = await _missing(sessions, presence, tenant_id, type_name, list(counts))
+            missing = await _missing(
+                sessions, presence, registry, tenant_id, type_name, list(counts)
+            )
             found += [
                 Dangling(slug, f"{table.__tablename__}.{column.key}", type_name, id, counts[id])
                 for id in missing
@@ -95,11 +81,12 @@ async def find_dangling(
 async def _missing(
     sessions: async_sessionmaker[AsyncSession],
     presence: EntityPresence,
+    registry: Registry,
     tenant_id: uuid.UUID,
     type_name: str,
     ids: list[uuid.UUID],
 ) -> list[uuid.UUID]:
-    admin = Principal.with_roles(tenant_id, frozenset({"admin"}), authenticated=True)
+    admin = registry.roles.principal(tenant_id, frozenset({"admin"}), authenticated=True)
     missing: list[uuid.UUID] = []
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]

@@ -23,14 +23,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from db import migrate
 from db.embedded import EmbeddedPostgres
 from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from db.tenants import create_tenant
+from opsgraph.domains import REGISTRY
 from opsgraph.server import build_gateway
 from resolvers.context import Context
-from resolvers.principal import Principal
 from resolvers.references import EntityPresence
 from subgraphs.identity import schema as identity_schema
 from subgraphs.incidents import schema as incidents_schema
@@ -84,7 +83,7 @@ def empty_database(server_url: str, prefix: str) -> Iterator[str]:
 def fresh_database(server_url: str, prefix: str) -> Iterator[str]:
     """Create a database migrated to head; drop it when the generator is closed."""
     for url in empty_database(server_url, prefix):
-        migrate.upgrade(url)
+        REGISTRY.migrations.upgrade(url)
         yield url
 
 
@@ -171,7 +170,7 @@ async def new_context(
     def make(tenant: uuid.UUID | None = None) -> Context:
         context = Context.open(
             sessions,
-            principal=Principal.with_roles(tenant or tenant_id, frozenset({"admin"})),
+            principal=REGISTRY.roles.principal(tenant or tenant_id, frozenset({"admin"})),
             entity_presence=entity_presence,
         )
         opened.append(context)

@@ -1,4 +1,5 @@
-"""Alembic environment: runs migrations over the async engine, all domain schemas at once."""
+"""Alembic environment: runs migrations over the async engine, for the `MigrationSet` that
+db/migrate.py puts in the config's attributes."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.engine import async_url
-from db.migrate import context_options
+from db.migrate import MigrationSet, refuse_legacy
 
 
 def run_with(connection: Connection) -> None:
-    context.configure(connection=connection, **context_options())
+    migration_set: MigrationSet = context.config.attributes["migration_set"]
+    context.configure(connection=connection, **migration_set.context_options())
     with context.begin_transaction():
+        refuse_legacy(connection)  # inside: a statement before it would leave it uncommitted
         context.run_migrations()
 
 

@@ -1,6 +1,8 @@
-"""Mapped tables, one module per domain schema; import them module-qualified
-(`from db.tables import incidents as tables` then `tables.Incident`)."""
+"""The shared tables no domain owns (tenants, the outbox, the audit log, persisted operations),
+one module per PostgreSQL schema; import them module-qualified
+(`from db.tables import events` then `events.OutboxEvent`). Domains' tables live in their
+packages (`subgraphs/<domain>/tables.py`)."""
 
-from db.tables import audit, events, identity, incidents, persisted
+from db.tables import audit, events, persisted, tenancy
 
-__all__ = ["audit", "events", "identity", "incidents", "persisted"]
+__all__ = ["audit", "events", "persisted", "tenancy"]

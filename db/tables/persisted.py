@@ -1,7 +1,8 @@
 """Persisted operations per API client: the client record (is it safelist-only?) and the
 trusted documents registered for it from its manifests.
 
-They live in the `identity` schema (API clients are identity data). Documents are only ever
+They live in the `persisted` schema, beside the router's machinery that reads them (the
+identity subgraph administers them through db/persisted.py). Documents are only ever
 added: an id, once registered, always names the same text (old app releases keep working),
 so the server may cache a found document for good."""
 
@@ -11,8 +12,8 @@ from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, TenantRow
-from db.tables.identity import SCHEMA
 
+SCHEMA = "persisted"
 CLIENT_ID_LENGTH = 200
 
 

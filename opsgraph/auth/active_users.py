@@ -19,13 +19,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.scope import RequestDatabase
-from db.tables import identity
+from resolvers.domain import PrincipalDirectory
 from resolvers.events import Event
-from subgraphs.identity.events import USER
 
 
 class UserState(Enum):
@@ -45,22 +43,21 @@ MAX_ENTRIES = 100_000
 
 
 async def load_user_state(
-    sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID, user_id: uuid.UUID
+    directory: PrincipalDirectory,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
 ) -> UserState:
     """Whether the user exists in the tenant and is active: one read by primary key, as the
     application role behind the tenant's wall."""
     db = RequestDatabase(sessions, tenant_id)
     try:
-        rows = await db.rows(
-            select(identity.User.active).where(
-                identity.User.tenant_id == tenant_id, identity.User.id == user_id
-            )
-        )
+        active = await directory.user_active(db, user_id)
     finally:
         await db.close()
-    if not rows:
+    if active is None:
         return UserState.UNKNOWN
-    return UserState.ACTIVE if rows[0].active else UserState.INACTIVE
+    return UserState.ACTIVE if active else UserState.INACTIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +71,14 @@ class ActiveUserCache:
         self,
         load: UserLoader,
         *,
+        user_entity: str,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         max_entries: int = MAX_ENTRIES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._load = load
         self._ttl = ttl_seconds
+        self.user_entity = user_entity
         self._max_entries = max_entries
         self._clock = clock
         self._cached: dict[Key, _Cached] = {}
@@ -117,8 +116,9 @@ class ActiveUserCache:
             woken.set()
 
     def observe(self, event: Event) -> None:
-        """An event hub observer: identity's user events drop that user's entry."""
-        if event.entity_type == USER:
+        """An event hub observer: events of users (`user_entity`, the entity type the user
+        directory's domain records them under) drop that user's entry."""
+        if event.entity_type == self.user_entity:
             self.forget(event.tenant_id, event.entity_id)
 
     async def revoked(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> str:

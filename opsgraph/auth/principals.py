@@ -18,7 +18,7 @@ from opsgraph.auth.active_users import REFUSALS, UserLoader, UserState
 from opsgraph.auth.custom_roles import RoleLoader
 from opsgraph.auth.errors import AuthError
 from opsgraph.auth.tokens import TokenValidator
-from resolvers.principal import BUILTIN_ROLES, CustomRoles, Principal
+from resolvers.principal import CustomRoles, Principal, RoleCatalogue
 
 TENANT_HEADER = "x-opsgraph-tenant"
 # `"opsgraph_safelist": true` in a token: its bearer may run only the persisted operations
@@ -45,6 +45,7 @@ class Authenticator:
         validator: TokenValidator,
         lookup: TenantLookup,
         *,
+        roles: RoleCatalogue,
         default_tenant: str,
         anonymous_role: str | None,
         users: UserLoader,
@@ -52,6 +53,7 @@ class Authenticator:
     ) -> None:
         self.validator = validator
         self.lookup = lookup
+        self.roles = roles
         self.default_tenant = default_tenant
         self.anonymous_role = anonymous_role
         self.users = users
@@ -81,7 +83,7 @@ class Authenticator:
         if self.anonymous_role is None:
             raise Refused(401, "UNAUTHENTICATED", "Authentication required: send a bearer token")
         tenant_id = await self._tenant(named or self.default_tenant)
-        return Principal.with_roles(tenant_id, frozenset({self.anonymous_role}))
+        return self.roles.principal(tenant_id, frozenset({self.anonymous_role}))
 
     async def _from_claims(self, claims: dict[str, Any], named: str | None) -> Principal:
         reference = claims.get("tenant_id")
@@ -108,7 +110,8 @@ class Authenticator:
             raise Refused(401, "UNAUTHENTICATED", f"Token claim {SAFELIST_CLAIM} must be a boolean")
         expires = claims.get("exp")
         names = frozenset(roles)
-        return Principal.with_roles(
+        custom = await self.custom_roles(tenant_id) if names - self.roles.builtin.keys() else {}
+        return self.roles.principal(
             tenant_id,
             names,
             user_id=user_id,
@@ -116,6 +119,6 @@ class Authenticator:
             client_id=client if isinstance(client, str) else None,
             authenticated=True,
             expires_at=float(expires) if isinstance(expires, int | float) else None,
-            custom_roles=await self.custom_roles(tenant_id) if names - BUILTIN_ROLES.keys() else {},
+            custom_roles=custom,
             safelist_only=safelist,
         )

@@ -14,6 +14,7 @@ from opsgraph.auth.keys import DiscoveredKeys, KeySource, StaticKeys
 from opsgraph.auth.principals import Authenticator, TenantLookup
 from opsgraph.auth.tokens import TokenPolicy, TokenValidator
 from opsgraph.settings import Settings
+from resolvers.principal import RoleCatalogue
 
 
 @dataclass
@@ -32,7 +33,11 @@ def dev_issuer(settings: Settings) -> DevIssuer:
 
 
 def build_auth(
-    settings: Settings, lookup: TenantLookup, custom_roles: RoleLoader, users: UserLoader
+    settings: Settings,
+    roles: RoleCatalogue,
+    lookup: TenantLookup,
+    custom_roles: RoleLoader,
+    users: UserLoader,
 ) -> Auth:
     policy = TokenPolicy(
         issuer=settings.token_issuer,
@@ -52,6 +57,7 @@ def build_auth(
     authenticator = Authenticator(
         TokenValidator(policy, keys),
         lookup,
+        roles=roles,
         default_tenant=settings.default_tenant,
         anonymous_role=settings.anonymous_role,
         users=users,

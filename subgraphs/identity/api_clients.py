@@ -12,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.persisted import clients_with_counts
 from db.tables import persisted as tables
 
-MANAGE_CLIENTS = "admin:clients"
-
 
 @strawberry.type(
     description="An application calling the API (a partner system, a mobile app), named by "

@@ -21,7 +21,6 @@ from subgraphs.identity.inputs import AuditLogFilter
 from subgraphs.identity.loaders import UserByIdLoader
 from subgraphs.identity.types import User
 
-VIEW_AUDIT = "audit:view"
 NEWEST_FIRST = SortOrder(
     "RECORDED_AT", (tables.AuditEntry.recorded_at, tables.AuditEntry.id), descending=True
 )

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.outbox import record_event
-from db.tables import identity as tables
+from subgraphs.identity import tables
 
 DOMAIN = "identity"  # the subgraph owning the entity (caches key on it)
 USER = "User"  # the entity type of user events

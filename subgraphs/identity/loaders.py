@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 from sqlalchemy import select
 
-from db.tables import identity as tables
 from resolvers.loaders import (
     BatchLoader,
     BatchStatement,
@@ -17,6 +16,7 @@ from resolvers.loaders import (
     many_per_key,
     within_tenant,
 )
+from subgraphs.identity import tables
 
 
 class UserByIdLoader(RowByKeyLoader[uuid.UUID]):

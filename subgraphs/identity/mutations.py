@@ -14,7 +14,6 @@ from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from subgraphs.identity import client_service, service
 from subgraphs.identity.api_clients import (
-    MANAGE_CLIENTS,
     ApiClient,
     RegisterPersistedOperationsPayload,
     client_as_shown,
@@ -34,8 +33,9 @@ from subgraphs.identity.loaders import (
     TeamsByUserIdLoader,
     UserByIdLoader,
 )
-from subgraphs.identity.roles import MANAGE_ROLES, Role
-from subgraphs.identity.types import MANAGE, Team, User
+from subgraphs.identity.permissions import MANAGE, MANAGE_CLIENTS, MANAGE_ROLES
+from subgraphs.identity.roles import Role
+from subgraphs.identity.types import Team, User
 
 MembershipChange = Callable[
     [AsyncSession, uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[tuple[Any, service.Changes]]
@@ -136,7 +136,7 @@ class Mutation:
             name=input.name, description=input.description, permissions=input.permissions
         )
         async with audited(info) as (session, audit):
-            row = await service.create_role(session, ctx.tenant_id, new, ctx.principal.permissions)
+            row = await service.create_role(session, ctx.tenant_id, new, ctx.principal)
             audit.entity("Role", row.id)
             audit.created(role_fields(row))
         ctx.roles_changed(ctx.tenant_id)
@@ -158,7 +158,7 @@ class Mutation:
                 parse_id(id),
                 description=input.description,
                 permissions=input.permissions,
-                grantor=ctx.principal.permissions,
+                grantor=ctx.principal,
             )
             audit.entity("Role", row.id)
             audit.changed(changes)

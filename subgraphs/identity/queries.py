@@ -5,16 +5,16 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import or_, select
 
-from db.tables import identity as tables
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
-from resolvers.principal import PERMISSIONS
-from subgraphs.identity.api_clients import MANAGE_CLIENTS, ApiClient, all_clients
-from subgraphs.identity.audit_log import VIEW_AUDIT, AuditEntry, audit_log
+from subgraphs.identity import tables
+from subgraphs.identity.api_clients import ApiClient, all_clients
+from subgraphs.identity.audit_log import AuditEntry, audit_log
 from subgraphs.identity.inputs import AuditLogFilter, TeamFilter, UserFilter
+from subgraphs.identity.permissions import MANAGE_CLIENTS, VIEW, VIEW_AUDIT
 from subgraphs.identity.roles import Role, all_roles
-from subgraphs.identity.types import VIEW, Team, User
+from subgraphs.identity.types import Team, User
 
 USERS_BY_NAME = SortOrder("NAME", (tables.User.name, tables.User.id), descending=False)
 TEAMS_BY_NAME = SortOrder("NAME", (tables.Team.name, tables.Team.id), descending=False)
@@ -86,8 +86,8 @@ class Query:
         description="The permission catalogue: every name a role may grant, sorted.",
         extensions=requires(VIEW),
     )
-    def permissions(self) -> list[str]:
-        return sorted(PERMISSIONS)
+    def permissions(self, info: strawberry.Info) -> list[str]:
+        return sorted(info.context.principal.catalogue.permissions)
 
     @strawberry.field(
         description="Records of committed mutations, newest first (needs audit:view).",

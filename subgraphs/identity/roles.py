@@ -7,10 +7,8 @@ from typing import Any
 import strawberry
 from sqlalchemy import select
 
-from db.tables import identity as tables
-from resolvers.principal import BUILTIN_ROLES
-
-MANAGE_ROLES = "admin:roles"
+from resolvers.principal import RoleCatalogue
+from subgraphs.identity import tables
 
 
 @strawberry.type(description="A named set of permissions that users and tokens refer to.")
@@ -37,12 +35,12 @@ class Role:
         )
 
     @classmethod
-    def builtin_role(cls, name: str) -> Role:
+    def builtin_role(cls, catalogue: RoleCatalogue, name: str) -> Role:
         return cls(
             id=None,
             name=name,
             description=f"Built-in {name} role",
-            permissions=sorted(BUILTIN_ROLES[name]),
+            permissions=sorted(catalogue.builtin[name]),
             builtin=True,
         )
 
@@ -55,6 +53,7 @@ async def all_roles(info: strawberry.Info) -> list[Role]:
         .where(tables.Role.tenant_id == ctx.tenant_id)
         .order_by(tables.Role.name)
     )
-    return [Role.builtin_role(name) for name in sorted(BUILTIN_ROLES)] + [
+    catalogue = ctx.principal.catalogue
+    return [Role.builtin_role(catalogue, name) for name in sorted(catalogue.builtin)] + [
         Role.from_row(row) for row in rows
     ]

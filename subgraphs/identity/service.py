@@ -14,10 +14,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.tables import identity as tables
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.locking import locked_row
-from resolvers.principal import BUILTIN_ROLES, PERMISSIONS
+from resolvers.principal import BUILTIN_ROLE_NAMES, Principal
+from subgraphs.identity import tables
 from subgraphs.identity.events import record_user_event
 
 NAME_MAX = 200
@@ -67,7 +67,7 @@ def clean_email(value: str, field: str = "email") -> str:
 
 async def clean_roles(session: AsyncSession, tenant_id: uuid.UUID, roles: list[str]) -> list[str]:
     """The role names, deduplicated; each built-in or one of the tenant's own roles."""
-    unknown = set(roles) - set(BUILTIN_ROLES)
+    unknown = set(roles) - set(BUILTIN_ROLE_NAMES)
     if unknown:
         unknown -= set(
             await session.scalars(
@@ -79,7 +79,7 @@ async def clean_roles(session: AsyncSession, tenant_id: uuid.UUID, roles: list[s
     if unknown:
         raise BadUserInput(
             f"Unknown role(s) {', '.join(sorted(unknown))}; built-in roles: "
-            f"{', '.join(sorted(BUILTIN_ROLES))}, or one of the tenant's own roles",
+            f"{', '.join(sorted(BUILTIN_ROLE_NAMES))}, or one of the tenant's own roles",
             field="roles",
         )
     return sorted(set(roles))
@@ -206,7 +206,7 @@ async def remove_team_member(
 
 def clean_role_name(value: str) -> str:
     name = value.strip()
-    if name in BUILTIN_ROLES:
+    if name in BUILTIN_ROLE_NAMES:
         raise Conflict(f"{name} is a built-in role and cannot be redefined", field="name")
     if not ROLE_NAME.match(name):
         raise BadUserInput(
@@ -217,16 +217,17 @@ def clean_role_name(value: str) -> str:
     return name
 
 
-def clean_permissions(permissions: list[str], grantor: frozenset[str]) -> list[str]:
+def clean_permissions(permissions: list[str], grantor: Principal) -> list[str]:
     """Known permission names only, and only those the granting principal holds itself (a
     role manager cannot hand out more than it has)."""
-    unknown = sorted(set(permissions) - PERMISSIONS)
+    known = grantor.catalogue.permissions
+    unknown = sorted(set(permissions) - known)
     if unknown:
         raise BadUserInput(
-            f"Unknown permission(s) {', '.join(unknown)}; known: {', '.join(sorted(PERMISSIONS))}",
+            f"Unknown permission(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
             field="permissions",
         )
-    beyond = sorted(set(permissions) - grantor)
+    beyond = sorted(set(permissions) - grantor.permissions)
     if beyond:
         raise Forbidden(
             f"Cannot grant permission(s) you do not hold: {', '.join(beyond)}",
@@ -236,7 +237,7 @@ def clean_permissions(permissions: list[str], grantor: frozenset[str]) -> list[s
 
 
 async def create_role(
-    session: AsyncSession, tenant_id: uuid.UUID, new: NewRole, grantor: frozenset[str]
+    session: AsyncSession, tenant_id: uuid.UUID, new: NewRole, grantor: Principal
 ) -> Any:
     row = tables.Role(
         tenant_id=tenant_id,
@@ -254,7 +255,7 @@ async def update_role(
     *,
     description: str | None,
     permissions: list[str] | None,
-    grantor: frozenset[str],
+    grantor: Principal,
 ) -> tuple[Any, Changes]:
     """Change a role's description and/or permissions (None leaves one alone)."""
     row = await locked_row(session, tables.Role, tenant_id, id, "role")

@@ -16,9 +16,7 @@ from subgraphs.identity.loaders import (
     TeamsByUserIdLoader,
     UserByIdLoader,
 )
-
-VIEW = "identity:view"
-MANAGE = "identity:manage"
+from subgraphs.identity.permissions import VIEW
 
 
 @strawberry.federation.type(keys=["id"], description="A person who reports or works on tickets.")

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.outbox import record_event
-from db.tables import incidents as tables
+from subgraphs.incidents import tables
 from subgraphs.incidents.enums import ChangeKind
 
 DOMAIN = "incidents"  # the subgraph owning the entity (caches key on it)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from db.tables import incidents as tables
 from resolvers.loaders import RowByKeyLoader, RowsByKeyLoader
+from subgraphs.incidents import tables
 
 
 class IncidentByIdLoader(RowByKeyLoader[uuid.UUID]):

@@ -1,8 +1,21 @@
-"""The incident domain's permission names."""
+"""The incident domain's permission names, what each allows, and the built-in roles' grants."""
 
 VIEW = "incident:view"
 CREATE = "incident:create"
 UPDATE = "incident:update"
 ASSIGN = "incident:assign"
 COMMENT_ON_BEHALF = "incident:comment_on_behalf"
-"""Write a comment whose author is another user than the caller (e.g. transcribing a call)."""
+
+PERMISSIONS: dict[str, str] = {
+    VIEW: "read incidents, their comments and history",
+    CREATE: "open incidents",
+    UPDATE: "change incidents and comment on them",
+    ASSIGN: "assign incidents to a user or team",
+    COMMENT_ON_BEHALF: "write a comment whose author is another user (e.g. transcribing a call)",
+}
+
+GRANTS: dict[str, frozenset[str]] = {
+    "viewer": frozenset({VIEW}),
+    "operator": frozenset({VIEW, CREATE, UPDATE, ASSIGN}),
+    "admin": frozenset(PERMISSIONS),
+}

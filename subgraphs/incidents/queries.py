@@ -7,12 +7,11 @@ from typing import Any
 import strawberry
 from sqlalchemy import Select, func, select
 
-from db.tables import incidents as tables
 from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
-from subgraphs.incidents import enums, permissions, rules
+from subgraphs.incidents import enums, permissions, rules, tables
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
 from subgraphs.incidents.loaders import IncidentByNumberLoader
 from subgraphs.incidents.types import Incident

@@ -10,7 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from db.tables import incidents as tables
+from subgraphs.incidents import tables
 
 
 @strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])

@@ -17,10 +17,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.tables import incidents as tables
 from resolvers.errors import BadUserInput, Conflict
 from resolvers.locking import locked_row
-from subgraphs.incidents import rules
+from subgraphs.incidents import rules, tables
 from subgraphs.incidents.enums import (
     ChangeKind,
     CommentVisibility,

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from db.tenants import create_tenant
+from opsgraph.domains import REGISTRY
 from opsgraph.server import build_gateway
 from resolvers.context import Context
 from resolvers.principal import Principal
@@ -92,9 +93,9 @@ def principal(kind: str, tenant: uuid.UUID, other_tenant: uuid.UUID) -> Principa
     if kind == "anonymous":
         return Principal(tenant_id=tenant)
     if kind == "other tenant":
-        return Principal.with_roles(other_tenant, frozenset({"admin"}), authenticated=True)
+        return REGISTRY.roles.principal(other_tenant, frozenset({"admin"}), authenticated=True)
     roles = frozenset() if kind == "no permission" else frozenset({kind})
-    return Principal.with_roles(tenant, roles, authenticated=True)
+    return REGISTRY.roles.principal(tenant, roles, authenticated=True)
 
 
 async def snapshot(sessions: Any, admin: Principal) -> dict[str, Any]:

@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import any_, literal, select
 
 from db.engine import create_engine, session_factory
-from db.tables import identity
+from db.tables import tenancy
 from opsgraph.auth.issuer import DevIssuer
 from opsgraph.auth.keys import DiscoveredKeys
 from opsgraph.auth.setup import dev_issuer
 from opsgraph.auth.tokens import TokenPolicy, TokenValidator
 from opsgraph.seed import seed_demo
 from opsgraph.settings import Settings
+from subgraphs.identity import tables as identity
 from tests.support import running_app
 
 CREATE = 'mutation { createIncident(input: {title: "Auth test"}) { id reporter { id } } }'
@@ -62,11 +63,11 @@ async def deployment(
     async with running_app(database_url, data_dir, OPSGRAPH_ENV="production") as (client, settings):
         owner = create_engine(database_url)
         async with session_factory(owner)() as session, session.begin():
-            await seed_demo(session, slug=slug, incident_count=5)
-            await seed_demo(session, slug=other, incident_count=5)
+            await seed_demo(session, slug=slug, scale=5)
+            await seed_demo(session, slug=other, scale=5)
         async with session_factory(owner)() as session:
             tenant = await session.scalar(
-                select(identity.Tenant.id).where(identity.Tenant.slug == slug)
+                select(tenancy.Tenant.id).where(tenancy.Tenant.slug == slug)
             )
             users = {
                 role: (

@@ -1,4 +1,5 @@
-"""The tenant walls in PostgreSQL itself (migration 0002), below any application filter.
+"""The tenant walls in PostgreSQL itself (db/walls.py, applied by every migration), below any
+application filter.
 
 Queries here deliberately forget `WHERE tenant_id = ...`: row-level security alone must keep
 each tenant to its own rows, as the application role that requests connect as."""
@@ -15,33 +16,30 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import create_engine, session_factory
-from db.migrate import SCHEMAS
 from db.roles import APP_ROLE, app_database_url
 from db.scope import RequestDatabase
-from db.tables import audit, events, identity, incidents, persisted
+from db.tables import audit, events, persisted
 from db.tenants import create_tenant
+from opsgraph.domains import REGISTRY
+from subgraphs.identity import tables as identity
+from subgraphs.incidents import tables as incidents
 
-# Every walled table, and a column the application role may read that tells rows apart
-# (the outbox grants it only the columns an INSERT ... RETURNING reads back).
+SCHEMAS = REGISTRY.migrations.schemas
+# Every mapped table with a tenant_id (the shared ones and every registered domain's), and a
+# column the application role may read that tells rows apart: its first primary-key column
+# (the outbox grants only the columns an INSERT ... RETURNING reads back, its id among them).
 WALLED = {
-    "identity.users": "id",
-    "identity.teams": "id",
-    "identity.team_members": "user_id",
-    "identity.roles": "id",
-    "incidents.incidents": "id",
-    "incidents.incident_comments": "id",
-    "incidents.incident_changes": "id",
-    "incidents.incident_numbers": "tenant_id",
-    "events.outbox": "id",
-    "identity.api_clients": "id",
-    "identity.persisted_documents": "id",
-    "audit.entries": "id",
+    f"{table.schema}.{table.name}": next(iter(table.primary_key.columns)).name
+    for metadata in REGISTRY.migrations.metadata
+    for table in metadata.tables.values()
+    if "tenant_id" in table.c
 }
 Sessions = async_sessionmaker[AsyncSession]
 
 
 async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
-    """A new tenant with one row in every walled table (written by the owner)."""
+    """A new tenant with one row in every walled table (written by the owner); a domain that
+    adds a table adds its row here."""
     async with owner_sessions() as session, session.begin():
         tenant = await create_tenant(session, slug, slug)
         user, team, incident = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -142,7 +140,7 @@ async def test_the_app_role_neither_owns_nor_bypasses(engine: AsyncEngine) -> No
 
 
 async def test_every_table_with_a_tenant_id_is_walled(owner_engine: AsyncEngine) -> None:
-    """A new domain table joins the wall in its migration, or this test names it."""
+    """Every table with a tenant_id in a migrated schema is a mapped one, and walled."""
     async with owner_engine.connect() as connection:
         rows = (
             await connection.execute(
@@ -181,7 +179,7 @@ async def test_the_tenant_directory_is_read_only_for_the_app(owner_engine: Async
         granted = await connection.scalar(
             text(
                 "SELECT array_agg(p ORDER BY p) FROM unnest(ARRAY['SELECT','INSERT','UPDATE',"
-                "'DELETE','TRUNCATE']) p WHERE has_table_privilege(:r, 'identity.tenants', p)"
+                "'DELETE','TRUNCATE']) p WHERE has_table_privilege(:r, 'tenancy.tenants', p)"
             ),
             {"r": APP_ROLE},
         )

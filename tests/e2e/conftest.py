@@ -105,7 +105,7 @@ def seed_tenant(database_url: str, slug: str = TENANT, incident_count: int = 120
     async def seed() -> None:
         engine = create_engine(database_url)
         async with session_factory(engine)() as session, session.begin():
-            await seed_demo(session, slug=slug, incident_count=incident_count)
+            await seed_demo(session, slug=slug, scale=incident_count)
         await engine.dispose()
 
     asyncio.run(seed())

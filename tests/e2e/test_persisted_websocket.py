@@ -39,7 +39,7 @@ def mint(issuer: DevIssuer, client_id: str | None = None) -> str:
 
 @pytest.fixture(scope="module")
 def issuer(server: Server, server_env: dict[str, str], e2e_database_url: str) -> DevIssuer:
-    seed_tenant(e2e_database_url, TENANT, incident_count=3)
+    seed_tenant(e2e_database_url, TENANT, scale=3)
     return issuer_of(server, server_env)
 
 

@@ -22,7 +22,7 @@ TENANT = "e2e-rate-limits"  # what it creates must not show in the shared e2e te
 def limited(
     server_env: dict[str, str], e2e_database_url: str
 ) -> Iterator[tuple[Server, dict[str, str]]]:
-    seed_tenant(e2e_database_url, TENANT, incident_count=1)
+    seed_tenant(e2e_database_url, TENANT, scale=1)
     env = {
         **server_env,
         "OPSGRAPH_RATE_LIMIT_PER_SECOND": "1",

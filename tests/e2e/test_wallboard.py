@@ -45,7 +45,7 @@ def page() -> Iterator[Page]:
 @pytest.fixture(scope="module")
 def operator_token(server: Server, server_env: dict[str, str], e2e_database_url: str) -> str:
     """An operator of the wallboard tenant, from the server's development issuer."""
-    seed_tenant(e2e_database_url, TENANT, incident_count=30)
+    seed_tenant(e2e_database_url, TENANT, scale=30)
     port = str(urlsplit(server.url).port)
     settings = load_settings({**server_env, "OPSGRAPH_PORT": port})
     return dev_issuer(settings).mint(

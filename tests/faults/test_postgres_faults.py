@@ -24,8 +24,8 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import create_engine, session_factory
-from db.tables import incidents
 from db.tenants import create_tenant
+from subgraphs.incidents import tables as incidents
 from tests.e2e.conftest import Server, start_server, stop_server
 from tests.e2e.ws import Client, ws_client
 from tests.support import PostgresServer, free_port

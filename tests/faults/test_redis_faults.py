@@ -36,7 +36,7 @@ CLOSED = "Redis answers again"
 def faulty(
     server_env: dict[str, str], e2e_database_url: str, private_redis: RedisServer
 ) -> Iterator[tuple[Server, dict[str, str]]]:
-    seed_tenant(e2e_database_url, TENANT, incident_count=1)
+    seed_tenant(e2e_database_url, TENANT, scale=1)
     env = {
         **server_env,
         "REDIS_URL": private_redis.url,

@@ -50,7 +50,7 @@ def interop_env(
     interop_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
     """Settings shared by every process: one seeded database, one issuer key."""
-    seed_tenant(interop_database_url, TENANT, incident_count=20)
+    seed_tenant(interop_database_url, TENANT, scale=20)
     return {
         "DATABASE_URL": interop_database_url,
         "OPSGRAPH_DEFAULT_TENANT": TENANT,

@@ -43,7 +43,7 @@ async def test_loads_once_while_fresh_and_again_when_expired_forgotten_or_told()
         return state["now"]
 
     clock = Clock()
-    cache = ActiveUserCache(load, ttl_seconds=5, clock=clock)
+    cache = ActiveUserCache(load, user_entity="User", ttl_seconds=5, clock=clock)
     assert await cache.state(TENANT, USER) is UserState.ACTIVE
     clock.now = 4.9
     assert await cache.state(TENANT, USER) is UserState.ACTIVE
@@ -73,7 +73,7 @@ async def test_a_load_that_raced_a_change_is_not_cached() -> None:
             return UserState.ACTIVE
         return UserState.INACTIVE
 
-    cache = ActiveUserCache(load)
+    cache = ActiveUserCache(load, user_entity="User")
     slow = asyncio.create_task(cache.state(TENANT, USER))
     await asyncio.sleep(0)
     cache.forget(TENANT, USER)  # deactivated while the first load was reading
@@ -86,7 +86,7 @@ async def test_the_cache_is_bounded() -> None:
     async def load(tenant: uuid.UUID, user: uuid.UUID) -> UserState:
         return UserState.ACTIVE
 
-    cache = ActiveUserCache(load, max_entries=3)
+    cache = ActiveUserCache(load, user_entity="User", max_entries=3)
     users = [uuid.uuid4() for _ in range(5)]
     for each in users:
         await cache.state(TENANT, each)
@@ -99,7 +99,7 @@ async def test_a_waiting_connection_is_woken_when_its_user_is_deactivated() -> N
     async def load(tenant: uuid.UUID, user: uuid.UUID) -> UserState:
         return state["now"]
 
-    cache = ActiveUserCache(load, ttl_seconds=3600)
+    cache = ActiveUserCache(load, user_entity="User", ttl_seconds=3600)
     waiting = asyncio.create_task(cache.revoked(TENANT, USER))
     await asyncio.sleep(0)
     cache.forget(TENANT, USER)  # a change that leaves the user active: keeps waiting

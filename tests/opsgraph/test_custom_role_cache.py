@@ -7,7 +7,8 @@ import asyncio
 import uuid
 
 from opsgraph.auth.custom_roles import CustomRoleCache
-from resolvers.principal import CustomRoles, Principal
+from opsgraph.domains import REGISTRY
+from resolvers.principal import CustomRoles
 
 TENANT = uuid.uuid4()
 
@@ -65,7 +66,7 @@ async def test_a_load_that_raced_a_change_is_not_cached() -> None:
 
 def test_custom_roles_grant_their_permissions_and_builtins_win() -> None:
     custom = {"triage": frozenset({"incident:view"}), "viewer": frozenset({"audit:view"})}
-    principal = Principal.with_roles(
+    principal = REGISTRY.roles.principal(
         TENANT, frozenset({"triage", "viewer", "ghost"}), custom_roles=custom
     )
     assert principal.permissions == frozenset({"incident:view", "identity:view"})

@@ -21,18 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine, session_factory
 from db.failures import is_connection_failure
-from db.tables import incidents
 from db.tenants import create_tenant
-from opsgraph.catalog import SUBGRAPHS, in_process_subscriber, load_schema
+from opsgraph.catalog import in_process_subscriber
+from opsgraph.domains import REGISTRY
 from opsgraph.events.bus import InProcessBus
 from opsgraph.events.hub import EventHub
 from opsgraph.server import build_supergraph
 from opsgraph.subgraph_app import create_subgraph_app
 from resolvers.context import Context
 from resolvers.errors import with_code
-from resolvers.principal import Principal
 from router.execution import HttpTransport
 from router.gateway import Gateway
+from subgraphs.incidents import tables as incidents
 from tests.support import PostgresServer, count_rows, running_app, serving_app
 
 CREATE = 'mutation { createIncident(input: {title: "Core switch down"}) { id number } }'
@@ -115,12 +115,12 @@ async def subgraph_clients(
     """Each subgraph served alone (`opsgraph subgraph NAME`), in-process over ASGI."""
     async with contextlib.AsyncExitStack() as stack:
         clients = {}
-        for name in SUBGRAPHS:
+        for name in REGISTRY.names:
             served = await stack.enter_async_context(
                 serving_app(
                     database_url,
                     data_dir,
-                    build=functools.partial(create_subgraph_app, load_schema(name)),
+                    build=functools.partial(create_subgraph_app, REGISTRY.domain(name).schema),
                     base_url=f"http://{name}",
                     OPSGRAPH_DEFAULT_TENANT=slug,
                 )
@@ -177,7 +177,7 @@ def masked(error: Exception) -> dict[str, Any]:
 async def test_only_a_lost_database_is_service_unavailable(
     private_postgres: PostgresServer, owner: AsyncEngine, tenant: tuple[str, uuid.UUID]
 ) -> None:
-    duplicate = await failure_of(owner, "INSERT INTO identity.tenants (slug, name) "
+    duplicate = await failure_of(owner, "INSERT INTO tenancy.tenants (slug, name) "
                                  "VALUES ('outage', 'again')")  # fmt: skip
     cancelled = await failure_of(owner, "SET LOCAL statement_timeout = 1; SELECT pg_sleep(1)")
     with stopped(private_postgres):
@@ -201,8 +201,8 @@ async def test_a_subscription_resuming_while_postgres_is_down_is_service_unavail
     hub = EventHub(InProcessBus())
     await hub.start(sessions)
     await asyncio.wait_for(hub.ready.wait(), 10)
-    subscribe = in_process_subscriber(load_schema("incidents"))
-    principal = Principal.with_roles(tenant[1], frozenset({"admin"}))
+    subscribe = in_process_subscriber(REGISTRY.domain("incidents").schema)
+    principal = REGISTRY.roles.principal(tenant[1], frozenset({"admin"}))
     context = Context.open(sessions, principal=principal, events=hub)
     try:
         with stopped(private_postgres):  # the retained events cannot be read

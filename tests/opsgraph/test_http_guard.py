@@ -18,6 +18,7 @@ from opsgraph.auth.keys import StaticKeys
 from opsgraph.auth.principals import Authenticator
 from opsgraph.auth.setup import dev_issuer
 from opsgraph.auth.tokens import TokenPolicy, TokenValidator
+from opsgraph.domains import REGISTRY
 from opsgraph.ratelimit import InProcessLimiter, RedisLimiter
 from opsgraph.redis_link import RedisLink
 from opsgraph.tenancy import RequestScopeMiddleware
@@ -165,6 +166,7 @@ async def test_a_request_past_the_time_limit_gets_504_and_its_context_is_closed(
     authenticator = Authenticator(
         TokenValidator(TokenPolicy("http://issuer", "opsgraph"), StaticKeys(KeySet([]))),
         any_tenant,
+        roles=REGISTRY.roles,
         default_tenant="t",
         anonymous_role="admin",
         users=every_user_active,

@@ -65,7 +65,7 @@ async def open_api(
     async with running_app(database_url, data_dir, **env) as (client, settings):
         owner = create_engine(database_url)
         async with session_factory(owner)() as session, session.begin():
-            await seed_demo(session, slug=slug, incident_count=3)
+            await seed_demo(session, slug=slug, scale=3)
         await owner.dispose()
         yield Api(client, dev_issuer(settings), slug)
 
@@ -221,13 +221,13 @@ async def test_the_app_role_may_add_but_never_rewrite_persisted_operations(
       'tenant_id','updated_at']) c WHERE has_column_privilege(:role, :table, c, 'UPDATE')"""
     async with owner_sessions() as session:
         documents = await session.scalar(
-            text(privileges), {"role": APP_ROLE, "table": "identity.persisted_documents"}
+            text(privileges), {"role": APP_ROLE, "table": "persisted.persisted_documents"}
         )
         clients = await session.scalar(
-            text(privileges), {"role": APP_ROLE, "table": "identity.api_clients"}
+            text(privileges), {"role": APP_ROLE, "table": "persisted.api_clients"}
         )
         updatable = await session.scalar(
-            text(columns), {"role": APP_ROLE, "table": "identity.api_clients"}
+            text(columns), {"role": APP_ROLE, "table": "persisted.api_clients"}
         )
     assert documents == ["INSERT", "SELECT"]
     assert clients == ["INSERT", "SELECT"]  # UPDATE on two columns only

@@ -16,14 +16,15 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import create_engine, session_factory
-from db.tables import identity, incidents
 from db.tables import persisted as tables
+from db.tables import tenancy
 from opsgraph.auth.issuer import DevIssuer
 from opsgraph.auth.setup import dev_issuer
 from opsgraph.persisted.registration import InvalidManifest, register_manifest
 from opsgraph.seed import seed_demo
 from opsgraph.server import build_gateway
 from router.caching import ResponseCache
+from subgraphs.incidents import tables as incidents
 from tests.support import count_rows, running_app
 
 MANIFESTS = Path(__file__).parents[2] / "schema" / "persisted"
@@ -83,8 +84,8 @@ async def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> As
     async with running_app(database_url, data_dir, **environment) as (client, settings):
         owner = create_engine(database_url)
         async with session_factory(owner)() as session, session.begin():
-            await seed_demo(session, slug=slug, incident_count=5)
-            await seed_demo(session, slug=other, incident_count=5)
+            await seed_demo(session, slug=slug, scale=5)
+            await seed_demo(session, slug=other, scale=5)
             check = build_gateway(settings).check_document
             manifest = (MANIFESTS / "partner-portal.json").read_bytes()
             await register_manifest(session, slug, "partner", manifest, check, safelist_only=True)
@@ -92,15 +93,15 @@ async def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> As
         async with session_factory(owner)() as session:
             incident = await session.scalar(
                 select(incidents.Incident.id)
-                .join(identity.Tenant, identity.Tenant.id == incidents.Incident.tenant_id)
+                .join(tenancy.Tenant, tenancy.Tenant.id == incidents.Incident.tenant_id)
                 .where(
-                    identity.Tenant.slug == slug,
+                    tenancy.Tenant.slug == slug,
                     incidents.Incident.status.notin_(["CLOSED", "CANCELLED"]),  # changeable
                 )
                 .limit(1)
             )
             tenant = await session.scalar(
-                select(identity.Tenant.id).where(identity.Tenant.slug == slug)
+                select(tenancy.Tenant.id).where(tenancy.Tenant.slug == slug)
             )
         await owner.dispose()
         assert incident is not None
@@ -217,7 +218,7 @@ async def test_an_invalid_manifest_is_refused_with_its_errors(app: App) -> None:
     try:
         async with session_factory(owner)() as session, session.begin():
             tenant = await session.scalar(
-                select(identity.Tenant.id).where(identity.Tenant.slug == app.slug)
+                select(tenancy.Tenant.id).where(tenancy.Tenant.slug == app.slug)
             )
             before = await count_rows(session_factory(owner), tables.PersistedDocument, tenant)
             check = build_gateway().check_document

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from db.tables.incidents import Incident
 from opsgraph.redis_link import RedisLink
+from subgraphs.incidents.tables import Incident
 from tests.support import RedisServer, ServedApp, count_rows, serving_app
 
 pytestmark = pytest.mark.redis

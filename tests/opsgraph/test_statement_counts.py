@@ -12,10 +12,10 @@ import pytest
 
 from db.tenants import find_tenant_id
 from opsgraph.auth.active_users import ActiveUserCache, UserState, load_user_state
+from opsgraph.domains import REGISTRY
 from opsgraph.seed import seed_demo
 from opsgraph.server import build_gateway
 from resolvers.context import Context
-from resolvers.principal import Principal
 from router.gateway import Gateway
 
 PAGE = """
@@ -47,7 +47,7 @@ async def seeded_tenant(owner_sessions: Any, tenant_id: uuid.UUID) -> uuid.UUID:
     """A tenant of its own with 60 demo incidents (comments, assignees, teams)."""
     slug = f"seed-{tenant_id.hex[:8]}"
     async with owner_sessions() as session, session.begin():
-        await seed_demo(session, slug=slug, incident_count=60)
+        await seed_demo(session, slug=slug, scale=60)
     async with owner_sessions() as session:
         return await find_tenant_id(session, slug)
 
@@ -73,7 +73,7 @@ async def test_page_size_does_not_change_the_statement_count(
 async def test_a_mutation_the_caller_may_not_run_costs_no_statement(
     gateway: Gateway, sessions: Any, tenant_id: Any, statements: Any
 ) -> None:
-    viewer = Principal.with_roles(tenant_id, frozenset({"viewer"}), authenticated=True)
+    viewer = REGISTRY.roles.principal(tenant_id, frozenset({"viewer"}), authenticated=True)
     context = Context.open(sessions, principal=viewer)
     statements.reset()
     try:
@@ -95,7 +95,7 @@ async def test_a_page_leaves_almost_nothing_for_the_cyclic_garbage_collector(
     longer form a cycle with its context), not left for the collector: it used to leave
     over 2,000 objects per page."""
     seeded = await seeded_tenant(owner_sessions, tenant_id)
-    principal = Principal.with_roles(seeded, frozenset({"admin"}), authenticated=True)
+    principal = REGISTRY.roles.principal(seeded, frozenset({"admin"}), authenticated=True)
 
     async def page() -> None:
         context = Context.open(sessions, principal=principal)
@@ -129,7 +129,11 @@ async def test_a_users_token_costs_one_indexed_read_then_none_while_cached(
     )
     ada = uuid.UUID(created["createUser"]["id"])
     # What the authenticator asks for every token whose subject is a user id.
-    cache = ActiveUserCache(functools.partial(load_user_state, sessions))
+    directory = REGISTRY.directory
+    cache = ActiveUserCache(
+        functools.partial(load_user_state, directory, sessions),
+        user_entity=directory.user_entity,
+    )
     statements.reset()
     assert await cache.state(tenant_id, ada) is UserState.ACTIVE
     # The tenant's wall (set_config, first statement of the transaction), then the user's row.

@@ -29,7 +29,7 @@ def seed(database_url: str, *slugs: str) -> None:
         engine = create_engine(database_url)
         async with session_factory(engine)() as session, session.begin():
             for slug in slugs:
-                await seed_demo(session, slug=slug, incident_count=1)
+                await seed_demo(session, slug=slug, scale=1)
         await engine.dispose()
 
     asyncio.run(run())

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.tables import identity as identity_tables
-from db.tables import incidents as tables
+from db.tables import tenancy
 from db.tenants import create_tenant
 from opsgraph.verify import Dangling, find_dangling
+from subgraphs.identity import tables as identity_tables
+from subgraphs.incidents import tables as tables
 from tests.support import Subgraph
 
 READ = "query($id: ID!) { incident(id: $id) { assignee { id } team { id } reporter { id } } }"
@@ -36,7 +37,7 @@ async def test_dangling_references_are_found_and_cleared(
         session.add(stranger)
         await session.flush()
         slug = await session.scalar(
-            select(identity_tables.Tenant.slug).where(identity_tables.Tenant.id == tenant_id)
+            select(tenancy.Tenant.slug).where(tenancy.Tenant.id == tenant_id)
         )
     # Written as before the check existed: another tenant's user, a team of nobody.
     created = await incidents.ok(

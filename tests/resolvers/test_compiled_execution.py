@@ -16,6 +16,7 @@ import pytest
 import strawberry
 from graphql import parse
 
+from opsgraph.domains import REGISTRY
 from resolvers.batching import batched
 from resolvers.compiled.plan import compile_query
 from resolvers.errors import BadUserInput, Forbidden
@@ -142,7 +143,7 @@ class Context:
     request_id: str = "req-1"
     debug: bool = False
     principal: Principal = field(
-        default_factory=lambda: Principal.with_roles(uuid.uuid4(), frozenset({"viewer"}))
+        default_factory=lambda: REGISTRY.roles.principal(uuid.uuid4(), frozenset({"viewer"}))
     )
 
 

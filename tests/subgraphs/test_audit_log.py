@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tables import audit
+from opsgraph.domains import REGISTRY
 from opsgraph.server import build_gateway
 from resolvers.context import Context
 from resolvers.principal import Principal
@@ -104,7 +105,7 @@ PRESENCE = build_gateway().entity_presence  # as the router process injects it
 
 def acting(sessions: Sessions, tenant: uuid.UUID, actor: str) -> Context:
     """A request of an admin user, through a partner application, with a request id."""
-    principal = Principal.with_roles(
+    principal = REGISTRY.roles.principal(
         tenant,
         frozenset({"admin"}),
         user_id=uuid.UUID(actor),
@@ -303,7 +304,10 @@ async def test_personal_data_in_records_is_masked_without_pii_view(
         "} } } }"
     )
     auditor = Principal(
-        tenant_id=tenant_id, authenticated=True, permissions=frozenset({"audit:view"})
+        tenant_id=tenant_id,
+        authenticated=True,
+        permissions=frozenset({"audit:view"}),
+        catalogue=REGISTRY.roles,
     )
     context = Context.open(sessions, principal=auditor)
     try:

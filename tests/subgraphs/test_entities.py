@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from opsgraph.domains import REGISTRY
 from resolvers.context import Context
-from resolvers.principal import Principal
 from tests.support import Subgraph
 
 IDENTITY_ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
@@ -86,7 +86,7 @@ async def test_entities_failures_stand_at_their_positions(
     assert [error["path"] for error in result["errors"]] == [["_entities", 1]]
     assert "Spaceship" in result["errors"][0]["message"]
 
-    stranger = Context.open(sessions, principal=Principal.with_roles(tenant_id, frozenset()))
+    stranger = Context.open(sessions, principal=REGISTRY.roles.principal(tenant_id, frozenset()))
     refused = await identity.run(IDENTITY_ENTITIES, stranger, r=representations[::2])
     await stranger.close()
     assert refused["data"]["_entities"] == [None, None]

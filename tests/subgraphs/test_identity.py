@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from db.tables import events
-from db.tables import identity as tables
 from db.tenants import create_tenant
+from opsgraph.domains import REGISTRY
 from resolvers.context import Context
-from resolvers.principal import Principal
+from subgraphs.identity import tables as tables
 from tests.support import Subgraph, count_rows
 
 CREATE_USER = """mutation($input: CreateUserInput!) {
@@ -228,7 +228,7 @@ async def test_nobody_deactivates_themselves(
     identity: Subgraph, sessions: Any, tenant_id: Any
 ) -> None:
     ada = await user(identity, "Ada", "ada@example.com", roles=["admin"])
-    herself = Principal.with_roles(
+    herself = REGISTRY.roles.principal(
         tenant_id, frozenset({"admin"}), user_id=uuid.UUID(ada["id"]), authenticated=True
     )
     result = await identity.run(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from db.tables import incidents as tables
+from subgraphs.incidents import tables as tables
 from tests.support import Subgraph
 
 LIST = """

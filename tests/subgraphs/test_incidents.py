@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from db.tables import events
-from db.tables import incidents as tables
+from subgraphs.incidents import tables as tables
 from tests.support import Subgraph, count_rows
 
 CREATE = """

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.tables import incidents as tables
+from opsgraph.domains import REGISTRY
 from resolvers.context import Context
-from resolvers.principal import Principal
 from subgraphs.incidents import schema as incidents_schema
+from subgraphs.incidents import tables as tables
 from tests.support import Subgraph
 
 CREATE = """mutation($input: CreateIncidentInput!) { createIncident(input: $input) {
@@ -44,7 +44,7 @@ async def test_ids_of_the_tenant_are_stored(identity: Subgraph, incidents: Subgr
 def operator(
     sessions: async_sessionmaker[AsyncSession], tenant: uuid.UUID, user: str, presence: Any
 ) -> Context:
-    principal = Principal.with_roles(
+    principal = REGISTRY.roles.principal(
         tenant,
         frozenset({"operator"}),
         user_id=uuid.UUID(user),
@@ -116,7 +116,7 @@ async def test_a_subgraph_without_the_router_cannot_check_references(
     alone = Subgraph(
         incidents_schema,
         lambda: Context.open(
-            sessions, principal=Principal.with_roles(tenant_id, frozenset({"admin"}))
+            sessions, principal=REGISTRY.roles.principal(tenant_id, frozenset({"admin"}))
         ),
     )
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from db.tables import identity as tables
 from db.tenants import create_tenant
+from opsgraph.domains import REGISTRY
 from resolvers.context import Context
 from resolvers.principal import Principal
 from subgraphs.identity import schema as identity_schema
+from subgraphs.identity import tables as tables
 from tests.support import Subgraph, count_rows
 
 CREATE = """mutation($input: CreateRoleInput!) {
@@ -133,6 +134,7 @@ async def test_a_role_manager_cannot_grant_more_than_it_holds(
 ) -> None:
     manager = Principal(
         tenant_id=tenant_id,
+        catalogue=REGISTRY.roles,
         authenticated=True,
         permissions=frozenset({"admin:roles", "incident:view"}),
     )

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.tables import identity as identity_tables
-from db.tables import incidents as incident_tables
 from db.tenants import create_tenant
+from subgraphs.identity import tables as identity_tables
+from subgraphs.incidents import tables as incident_tables
 from tests.support import Subgraph
 
 CREATE_INCIDENT = """mutation($input: CreateIncidentInput!) {

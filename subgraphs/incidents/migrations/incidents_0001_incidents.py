@@ -1,8 +1,11 @@
-"""identity and incidents schemas
+"""incidents: incidents, their comments and change history, the per-tenant numbers
 
-Revision ID: 0001
+Revision ID: incidents_0001
 Revises:
-Create Date: 2026-11-26 23:59:48.106124
+Create Date: 2026-12-05 08:30:00
+
+Every table is walled (db/walls.py), the per-tenant counter `incident_numbers` included; the
+application role reads and writes them all.
 """
 
 from collections.abc import Sequence
@@ -11,178 +14,24 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0001"
+from db.walls import drop_schema, open_schema, unwall, wall
+
+revision: str = "incidents_0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("incidents",)
+depends_on: str | Sequence[str] | None = ("core_0001",)
 
-
-SCHEMAS = ("identity", "incidents", "events")
+SCHEMA = "incidents"
+TABLES = (
+    "incidents.incidents",
+    "incidents.incident_comments",
+    "incidents.incident_changes",
+    "incidents.incident_numbers",
+)
 
 
 def upgrade() -> None:
-    for schema in SCHEMAS:
-        op.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
-        sa.Column("tenant_id", sa.UUID(), nullable=False),
-        sa.Column("domain", sa.String(length=32), nullable=False),
-        sa.Column("kind", sa.String(length=64), nullable=False),
-        sa.Column("entity_type", sa.String(length=64), nullable=False),
-        sa.Column("entity_id", sa.UUID(), nullable=False),
-        sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-        schema="events",
-    )
-    op.create_index(
-        "ix_outbox_tenant_created",
-        "outbox",
-        ["tenant_id", "created_at"],
-        unique=False,
-        schema="events",
-    )
-    # Wake the outbox relay when events commit (NOTIFY is delivered at commit, once per
-    # statement); the relay also polls, so a missed notification only delays delivery.
-    op.execute(
-        """
-        CREATE FUNCTION events.notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM pg_notify('opsgraph_outbox', '');
-            RETURN NULL;
-        END $$
-        """
-    )
-    op.execute(
-        "CREATE TRIGGER outbox_notify AFTER INSERT ON events.outbox "
-        "FOR EACH STATEMENT EXECUTE FUNCTION events.notify_outbox()"
-    )
-    op.create_index(
-        "ix_outbox_unpublished",
-        "outbox",
-        ["id"],
-        unique=False,
-        schema="events",
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
-    op.create_table(
-        "team_members",
-        sa.Column("team_id", sa.UUID(), nullable=False),
-        sa.Column("user_id", sa.UUID(), nullable=False),
-        sa.Column("tenant_id", sa.UUID(), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("team_id", "user_id", name="pk_team_members"),
-        schema="identity",
-    )
-    op.create_index(
-        "ix_team_members_user", "team_members", ["user_id"], unique=False, schema="identity"
-    )
-    op.create_table(
-        "teams",
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("description", sa.Text(), server_default="", nullable=False),
-        sa.Column("email", sa.String(length=320), nullable=True),
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("tenant_id", sa.UUID(), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
-        sa.UniqueConstraint("tenant_id", "name", name="uq_teams_tenant_name"),
-        schema="identity",
-    )
-    op.create_table(
-        "tenants",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("slug", sa.String(length=63), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_tenants")),
-        sa.UniqueConstraint("slug", name=op.f("uq_tenants_slug")),
-        schema="identity",
-    )
-    op.create_table(
-        "users",
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=320), nullable=False),
-        sa.Column("phone", sa.String(length=40), nullable=True),
-        sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column("roles", sa.ARRAY(sa.Text()), server_default="{}", nullable=False),
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("tenant_id", sa.UUID(), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
-        schema="identity",
-    )
-    op.create_index(
-        "ix_users_tenant_name",
-        "users",
-        ["tenant_id", "name", "id"],
-        unique=False,
-        schema="identity",
-    )
-    op.create_index(
-        "uq_users_tenant_email",
-        "users",
-        ["tenant_id", sa.literal_column("lower(email)")],
-        unique=True,
-        schema="identity",
-    )
+    open_schema(SCHEMA)
     op.create_table(
         "incident_changes",
         sa.Column("incident_id", sa.UUID(), nullable=False),
@@ -374,9 +223,13 @@ def upgrade() -> None:
         schema="incidents",
         postgresql_where=sa.text("external_id IS NOT NULL"),
     )
+    for table in TABLES:
+        wall(table)
 
 
 def downgrade() -> None:
+    for table in TABLES:
+        unwall(table)
     op.drop_index(
         "uq_incidents_source_external_id",
         table_name="incidents",
@@ -400,22 +253,4 @@ def downgrade() -> None:
     op.drop_table("incident_comments", schema="incidents")
     op.drop_index("ix_incident_changes_incident", table_name="incident_changes", schema="incidents")
     op.drop_table("incident_changes", schema="incidents")
-    op.drop_index("uq_users_tenant_email", table_name="users", schema="identity")
-    op.drop_index("ix_users_tenant_name", table_name="users", schema="identity")
-    op.drop_table("users", schema="identity")
-    op.drop_table("tenants", schema="identity")
-    op.drop_table("teams", schema="identity")
-    op.drop_index("ix_team_members_user", table_name="team_members", schema="identity")
-    op.drop_table("team_members", schema="identity")
-    op.drop_index(
-        "ix_outbox_unpublished",
-        table_name="outbox",
-        schema="events",
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
-    op.drop_index("ix_outbox_tenant_created", table_name="outbox", schema="events")
-    op.execute("DROP TRIGGER outbox_notify ON events.outbox")
-    op.execute("DROP FUNCTION events.notify_outbox()")
-    op.drop_table("outbox", schema="events")
-    for schema in reversed(SCHEMAS):
-        op.execute(f"DROP SCHEMA IF EXISTS {schema}")
+    drop_schema(SCHEMA)

@@ -1,5 +1,5 @@
-"""The `identity` schema: tenants, users, teams (assignment groups), team membership and the
-custom roles each tenant defines beside the built-in ones."""
+"""The `identity` schema: users, teams (assignment groups), team membership and the custom
+roles each tenant defines beside the built-in ones."""
 
 from __future__ import annotations
 
@@ -19,30 +19,15 @@ from sqlalchemy import (
     literal_column,
 )
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from db.base import Base, TenantRow
+from db.base import TenantRow, new_metadata
 
 SCHEMA = "identity"
 
 
-class Tenant(Base):
-    """A customer organisation; every other row in every schema belongs to one."""
-
-    __tablename__ = "tenants"
-    __table_args__ = {"schema": SCHEMA}
-
-    id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid()
-    )
-    slug: Mapped[str] = mapped_column(String(63), nullable=False, unique=True)
-    name: Mapped[str] = mapped_column(String(200), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), nullable=False, server_default=func.now()
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
-    )
+class Base(DeclarativeBase):
+    metadata = new_metadata()
 
 
 class User(TenantRow, Base):

@@ -24,11 +24,15 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from db.base import Base, TenantRow
+from db.base import TenantRow, new_metadata
 
 SCHEMA = "incidents"
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
 
 
 class Incident(TenantRow, Base):

@@ -1,0 +1,94 @@
+"""The registry: the one hand-kept list of domains. Everything else that depends on which
+domains exist — migrations, role grants, demo data, schema files, the split deployment's
+files, the CLI's choices — is derived from it (`Registry`).
+
+Adding a domain is a package under `subgraphs/` exporting a `DOMAIN` manifest, and one line
+here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy.orm import InstrumentedAttribute
+
+from db.migrate import MigrationSet
+from resolvers.domain import Domain, PrincipalDirectory
+from resolvers.principal import RoleCatalogue
+from router.caching import CacheHint, hints_from_config
+from subgraphs import identity, incidents
+
+DOMAINS: tuple[Domain, ...] = (
+    identity.DOMAIN,
+    incidents.DOMAIN,
+)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """What the domains declare, gathered. `domains` are in order: a domain's demo data may
+    reference what the ones before it seeded."""
+
+    domains: tuple[Domain, ...]
+
+    def __post_init__(self) -> None:
+        names = [domain.name for domain in self.domains]
+        if len(set(names)) != len(names):
+            raise ValueError(f"a domain is registered twice: {names}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(domain.name for domain in self.domains)
+
+    def domain(self, name: str) -> Domain:
+        for domain in self.domains:
+            if domain.name == name:
+                return domain
+        raise KeyError(f"unknown subgraph {name!r}; known: {', '.join(self.names)}")
+
+    @cached_property
+    def roles(self) -> RoleCatalogue:
+        """The built-in roles with what every domain grants them."""
+        return RoleCatalogue.merged(
+            (name for domain in self.domains for name in domain.permissions),
+            (domain.grants for domain in self.domains),
+        )
+
+    @cached_property
+    def migrations(self) -> MigrationSet:
+        return MigrationSet.of(
+            [(domain.name, domain.metadata, domain.migrations) for domain in self.domains]
+        )
+
+    @cached_property
+    def cache_hints(self) -> dict[str, CacheHint]:
+        """Every domain's cache hints, merged (two declaring one coordinate differently is an
+        error)."""
+        merged: dict[str, CacheHint] = {}
+        for domain in self.domains:
+            for coordinate, hint in hints_from_config(domain.cache_hints).items():
+                if merged.setdefault(coordinate, hint) != hint:
+                    raise ValueError(
+                        f"subgraph {domain.name} declares cache hint {coordinate} differently"
+                    )
+        return merged
+
+    @cached_property
+    def directory(self) -> PrincipalDirectory:
+        """The user directory authentication asks (declared by exactly one domain)."""
+        owners = [domain.directory for domain in self.domains if domain.directory is not None]
+        if len(owners) != 1:
+            raise ValueError(f"{len(owners)} domains declare a user directory; one must")
+        return owners[0]
+
+    def stored_references(self) -> Iterator[tuple[str, InstrumentedAttribute[Any]]]:
+        """(entity type, column) for every column where a domain stores another's ids."""
+        for domain in self.domains:
+            for type_name, columns in domain.references.items():
+                for column in columns:
+                    yield type_name, column
+
+
+REGISTRY = Registry(DOMAINS)

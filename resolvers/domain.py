@@ -1,0 +1,93 @@
+"""What a domain declares about itself: the manifest each `subgraphs/<domain>/` package exports
+as `DOMAIN`. The registry (`opsgraph/domains.py`) lists the manifests and derives everything
+else from them: migrations, role grants, demo data, schema files, the split deployment."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import strawberry
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from db.scope import RequestDatabase
+from resolvers.principal import CustomRoles
+
+
+@dataclass
+class DemoTenant:
+    """The demo tenant being seeded, handed to each domain's seed in registry order.
+
+    `random` is shared, so the data is one deterministic sequence; `entities` holds what earlier
+    domains seeded, by entity type, for later ones to reference by id (the incidents seed
+    assigns its incidents to the users and teams identity seeded), as entity references do."""
+
+    tenant_id: uuid.UUID
+    random: random.Random
+    now: datetime
+    scale: int
+    """How many of a domain's principal records to make (e.g. incidents)."""
+    entities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+DemoSeed = Callable[[AsyncSession, DemoTenant], Awaitable[None]]
+
+
+class PrincipalDirectory(Protocol):
+    """What authentication needs to know of users, from the domain that owns them."""
+
+    user_entity: str
+    """The entity type under which the domain records users' events (a user's cached state
+    is read again after each)."""
+
+    async def user_active(self, db: RequestDatabase, user_id: uuid.UUID) -> bool | None:
+        """Whether the user is active; None when the scope's tenant has no such user."""
+
+    async def custom_roles(self, db: RequestDatabase) -> CustomRoles:
+        """The scope's tenant's own roles and the permissions each grants."""
+
+    async def find_user(
+        self, db: RequestDatabase, email: str | None, role: str
+    ) -> tuple[uuid.UUID, str] | None:
+        """(id, email) of the user with this email, or of the first by name holding `role`
+        when no email is given."""
+
+
+StoredReferences = Mapping[str, tuple[InstrumentedAttribute[Any], ...]]
+"""Columns where a domain stores other domains' ids, by the entity type they name."""
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One ITSM domain, whole.
+
+    `name` names the subgraph, its PostgreSQL schema and its events' `domain`. `metadata` holds
+    its tables (all in that schema); `migrations` is its Alembic version directory, a branch
+    labelled `name` of the one migration history. `permissions` maps each permission it checks
+    to what it allows; `grants` says which of them each built-in role has."""
+
+    name: str
+    schema: strawberry.federation.Schema
+    metadata: MetaData
+    migrations: Path
+    permissions: Mapping[str, str]
+    grants: Mapping[str, frozenset[str]]
+    seed: DemoSeed | None = None
+    cache_hints: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    event_kinds: frozenset[str] = frozenset()
+    references: StoredReferences = field(default_factory=dict)
+    directory: PrincipalDirectory | None = None
+    """Set by the one domain that owns users (authentication asks it)."""
+
+    @property
+    def peers_needed(self) -> bool:
+        """Whether the domain, served alone, must reach other subgraphs (it checks the ids it
+        stores for their entities)."""
+        return bool(self.references)

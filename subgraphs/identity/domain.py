@@ -1,0 +1,22 @@
+"""The identity domain's manifest: what the registry (opsgraph/domains.py) needs to run it."""
+
+from pathlib import Path
+
+from resolvers.domain import Domain
+from subgraphs.identity import events, permissions, seed, tables
+from subgraphs.identity.cache_hints import CACHE_HINTS
+from subgraphs.identity.directory import UserDirectory
+from subgraphs.identity.schema import schema
+
+DOMAIN = Domain(
+    name="identity",
+    schema=schema,
+    metadata=tables.Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    permissions=permissions.PERMISSIONS,
+    grants=permissions.GRANTS,
+    seed=seed.seed,
+    cache_hints=CACHE_HINTS,
+    event_kinds=frozenset({events.USER_UPDATED, events.USER_DEACTIVATED, events.USER_REACTIVATED}),
+    directory=UserDirectory(),
+)

@@ -1,0 +1,23 @@
+"""The incident domain's manifest: what the registry (opsgraph/domains.py) needs to run it."""
+
+from pathlib import Path
+
+from resolvers.domain import Domain
+from subgraphs.incidents import permissions, seed, tables
+from subgraphs.incidents.cache_hints import CACHE_HINTS
+from subgraphs.incidents.events import EVENT_KIND
+from subgraphs.incidents.references import STORED_REFERENCES
+from subgraphs.incidents.schema import schema
+
+DOMAIN = Domain(
+    name="incidents",
+    schema=schema,
+    metadata=tables.Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    permissions=permissions.PERMISSIONS,
+    grants=permissions.GRANTS,
+    seed=seed.seed,
+    cache_hints=CACHE_HINTS,
+    event_kinds=frozenset(EVENT_KIND.values()),
+    references=STORED_REFERENCES,
+)

@@ -1,0 +1,165 @@
+"""The incident domain's demo data: `demo.scale` incidents with their comment threads and
+history, assigned to the users and teams seeded before (`demo.entities`)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.domain import DemoTenant
+from subgraphs.incidents import tables
+
+PROBLEMS = [
+    ("VPN drops every few minutes", "network"),
+    ("Cannot log in to the HR portal", "access"),
+    ("Printer on floor 3 jams", "hardware"),
+    ("Email delivery delayed", "email"),
+    ("Payroll database slow", "database"),
+    ("Kubernetes node NotReady", "platform"),
+    ("Wi-Fi unavailable in meeting rooms", "network"),
+    ("Laptop will not boot after update", "hardware"),
+    ("SSO redirect loop", "access"),
+    ("Disk usage above 90% on file server", "storage"),
+    ("Website returns 502 errors", "platform"),
+    ("Replica lag above 5 minutes", "database"),
+]
+# A believable thread: comments follow the incident's progress, in order, as far as its
+# status has come (an open incident is still being looked at; a closed one was confirmed).
+COMMENT_THREAD = [
+    "Acknowledged, looking into it.",
+    "Reproduced on my machine.",
+    "Escalating to the owning team.",
+    "Workaround sent to the reporter.",
+    "Root cause identified, fix scheduled.",
+    "Monitoring after the change; looks stable.",
+    "Customer confirmed the issue is gone.",
+]
+THREAD_LENGTH = {
+    "OPEN": 2,
+    "IN_PROGRESS": 5,
+    "ON_HOLD": 4,
+    "RESOLVED": 6,
+    "CLOSED": 7,
+    "CANCELLED": 1,
+}
+STATUS_WEIGHTS = {
+    "OPEN": 30,
+    "IN_PROGRESS": 25,
+    "ON_HOLD": 8,
+    "RESOLVED": 17,
+    "CLOSED": 15,
+    "CANCELLED": 5,
+}
+LEVELS = ["LOW", "MEDIUM", "HIGH"]
+PRIORITY = {
+    ("HIGH", "HIGH"): 4,
+    ("HIGH", "MEDIUM"): 3,
+    ("HIGH", "LOW"): 2,
+    ("MEDIUM", "HIGH"): 3,
+    ("MEDIUM", "MEDIUM"): 2,
+    ("MEDIUM", "LOW"): 1,
+    ("LOW", "HIGH"): 2,
+    ("LOW", "MEDIUM"): 1,
+    ("LOW", "LOW"): 1,
+}
+
+
+async def seed(session: AsyncSession, demo: DemoTenant) -> None:
+    rows, comments, changes = _incidents(
+        demo.random,
+        demo.tenant_id,
+        demo.entities["User"],
+        demo.entities["Team"],
+        demo.scale,
+        demo.now,
+    )
+    batches = (
+        (tables.Incident, rows),
+        (tables.IncidentComment, comments),
+        (tables.IncidentChange, changes),
+    )
+    for table, batch in batches:
+        if batch:  # an empty executemany would insert one row of defaults
+            await session.execute(insert(table), batch)
+    await session.execute(
+        insert(tables.IncidentNumber), [{"tenant_id": demo.tenant_id, "last_number": demo.scale}]
+    )
+
+
+def _incidents(
+    rnd: random.Random,
+    tenant: uuid.UUID,
+    users: list[dict[str, Any]],
+    teams: list[dict[str, Any]],
+    count: int,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    statuses = list(STATUS_WEIGHTS)
+    weights = list(STATUS_WEIGHTS.values())
+    operators = [u for u in users if "viewer" not in u["roles"]]
+    rows, comments, changes = [], [], []
+    for number in range(1, count + 1):
+        title, category = rnd.choice(PROBLEMS)
+        status = rnd.choices(statuses, weights)[0]
+        impact, urgency = rnd.choice(LEVELS), rnd.choice(LEVELS)
+        opened = now - timedelta(minutes=(count - number) * 97 + rnd.randint(0, 60))
+        working = status != "OPEN"
+        finished = status in ("RESOLVED", "CLOSED")
+        incident_id = uuid.UUID(int=rnd.getrandbits(128))
+        reporter = rnd.choice(users)["id"]
+        rows.append(
+            {
+                "id": incident_id,
+                "tenant_id": tenant,
+                "number": number,
+                "title": title,
+                "description": f"{title}. Reported via the service desk; see work notes.",
+                "status": status,
+                "priority": PRIORITY[(impact, urgency)],
+                "impact": impact,
+                "urgency": urgency,
+                "category": category,
+                "source": rnd.choice(["MANUAL", "EMAIL", "PHONE", "MONITORING"]),
+                "assignee_id": rnd.choice(operators)["id"] if working else None,
+                "team_id": rnd.choice(teams)["id"],
+                "reporter_id": reporter,
+                "opened_at": opened,
+                "acknowledged_at": opened + timedelta(minutes=12) if working else None,
+                "resolved_at": opened + timedelta(hours=5) if finished else None,
+                "closed_at": opened + timedelta(days=2)
+                if status in ("CLOSED", "CANCELLED")
+                else None,
+                "created_at": opened,
+                "updated_at": opened + timedelta(minutes=30),
+            }
+        )
+        changes.append(
+            {
+                "tenant_id": tenant,
+                "incident_id": incident_id,
+                "actor_id": reporter,
+                "kind": "CREATED",
+                "changes": {"status": [None, "OPEN"], "title": [None, title]},
+                "created_at": opened,
+                "updated_at": opened,
+            }
+        )
+        for n, body in enumerate(COMMENT_THREAD[: rnd.randint(0, THREAD_LENGTH[status])]):
+            at = opened + timedelta(minutes=15 * (n + 1))
+            comments.append(
+                {
+                    "tenant_id": tenant,
+                    "incident_id": incident_id,
+                    "author_id": rnd.choice(operators)["id"],
+                    "body": body,
+                    "visibility": rnd.choice(["WORK_NOTE", "WORK_NOTE", "PUBLIC"]),
+                    "created_at": at,
+                    "updated_at": at,
+                }
+            )
+    return rows, comments, changes
