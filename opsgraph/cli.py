@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from db.migrate import LegacyDatabase
 from opsgraph.domains import REGISTRY
 from opsgraph.gc_tuning import tune_garbage_collector
 from opsgraph.settings import Settings, SettingsError, load_settings
@@ -195,7 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "persisted": _persisted,
         "verify": _verify,
     }[args.command]
-    return handler(settings, args)
+    try:
+        return handler(settings, args)
+    except LegacyDatabase as error:  # every command that starts the database migrates it
+        print(f"opsgraph: {error}", file=sys.stderr)
+        return 2
 
 
 def _runtime(settings: Settings, *, migrate_schema: bool = True) -> Runtime:
@@ -256,8 +261,6 @@ def _run_server(app: Any, host: str, port: int, settings: Settings) -> None:
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from db.migrate import LegacyDatabase
-
     migrations = REGISTRY.migrations
     runtime = _runtime(settings, migrate_schema=False)
     try:
@@ -265,9 +268,6 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
             migrations.downgrade(runtime.database_url, args.revision)
         else:
             migrations.upgrade(runtime.database_url, args.revision)
-    except LegacyDatabase as error:
-        print(f"opsgraph: {error}", file=sys.stderr)
-        return 2
     finally:
         runtime.shutdown()
     return 0

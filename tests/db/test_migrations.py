@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
+from db.migrate import LegacyDatabase
 from opsgraph.domains import REGISTRY
 from tests.conftest import empty_database
 
@@ -46,3 +48,20 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(server_url: str) -> None
 
 async def test_tables_match_the_migrations(owner_engine: AsyncEngine) -> None:
     assert await MIGRATIONS.schema_drift(owner_engine) == []
+
+
+def test_a_database_of_the_single_history_is_refused_untouched(server_url: str) -> None:
+    for url in empty_database(server_url, "opsgraph_legacy"):
+
+        async def stamp() -> None:
+            conn = await asyncpg.connect(url)
+            try:
+                await conn.execute("CREATE TABLE alembic_version (version_num varchar(32))")
+                await conn.execute("INSERT INTO alembic_version VALUES ('0006')")
+            finally:
+                await conn.close()
+
+        asyncio.run(stamp())
+        with pytest.raises(LegacyDatabase, match="revision 0006"):
+            MIGRATIONS.upgrade(url)
+        assert asyncio.run(_schemas_present(url)) == []
