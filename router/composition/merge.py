@@ -39,14 +39,14 @@ from router.composition.model import (
     TypeKind,
     TypeMetadata,
 )
-from router.composition.reader import SubgraphSchema, SubgraphType
 from router.composition.spelling import named_type, quoted
+from router.composition.subgraph_definition import SubgraphDefinition, SubgraphType
 
 Definition = tuple[str, SubgraphType]
 
 
 def merge_types(
-    subgraphs: Iterable[SubgraphSchema], issues: list[CompositionIssue]
+    subgraphs: Iterable[SubgraphDefinition], issues: list[CompositionIssue]
 ) -> tuple[list[TypeDefinitionNode], dict[str, TypeMetadata]]:
     """Merge every named type across ``subgraphs`` (already sorted by subgraph name)."""
     by_name: dict[str, list[Definition]] = {}
