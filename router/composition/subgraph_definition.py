@@ -75,3 +75,7 @@ class SubgraphDefinition:
     tags: dict[str, list[str]] = field(default_factory=dict)
     # ``@authenticated``/``@requiresScopes`` per coordinate (``Type`` or ``Type.field``).
     access: dict[str, AccessRequirement] = field(default_factory=dict)
+
+
+# One subgraph's definition of a type, with the subgraph's name: what merging takes per type.
+Definition = tuple[str, SubgraphType]
