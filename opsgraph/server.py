@@ -34,7 +34,7 @@ from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
 from opsgraph.tenancy import RequestScopeMiddleware
 from opsgraph.wallboard import wallboard_routes
-from opsgraph.websockets import WebSocketAuthenticator
+from opsgraph.websocket_connections import WebSocketAuthenticator
 from resolvers.context import Context
 from router.app import create_router_app
 from router.caching import ResponseCache
@@ -44,7 +44,7 @@ from router.gateway import Gateway, MutationAdmission
 from router.limits import OperationLimits
 from router.persisted import PersistedOperations
 from router.subscriptions import Subscriptions
-from router.websocket import GraphQLWebSocket, WebSocketLimits
+from router.websocket_protocol import GraphQLWebSocket, WebSocketLimits
 
 
 def build_supergraph(

@@ -3,7 +3,7 @@
 A field whose resolver awaits a loader per object costs, under a GraphQL executor, a
 coroutine chain and a task per object, for one SQL statement in the end. Declaring the
 field ``batched`` gives it a second resolver, for a whole list of objects at once: the
-compiled execution path (resolvers/compiled/) calls it once per list it completes, with
+compiled executor (resolvers/executor/) calls it once per list it completes, with
 every object of the list that reaches the field, and completes the list synchronously.
 The field's own resolver keeps serving single objects and the normal executor.
 

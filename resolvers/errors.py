@@ -103,7 +103,7 @@ class ErrorCodes(SchemaExtension):
 
 def with_code(error: GraphQLError, context: Any) -> GraphQLError:
     """``error`` with its ``extensions.code``, or masked when it is unexpected (see ErrorCodes);
-    also used by the compiled execution path (resolvers/compiled/)."""
+    also used by the compiled executor (resolvers/executor/)."""
     original = error.original_error
     if (error.extensions or {}).get("code"):
         return error

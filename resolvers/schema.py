@@ -11,8 +11,8 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 
-from resolvers.compiled import CompiledQueries
 from resolvers.errors import BadUserInput, ErrorCodes
+from resolvers.executor import CompiledExecutor
 from resolvers.scalars import SCALARS
 from resolvers.text import RejectNulCharacters
 
@@ -61,10 +61,10 @@ class SubgraphSchema(strawberry.federation.Schema):
             return [error] * len(representations)
 
     @functools.cached_property
-    def compiled(self) -> CompiledQueries:
+    def compiled(self) -> CompiledExecutor:
         """The compiled path for queries run in-process; it does what this schema's
         extensions do (error codes and masking, NUL rejection, parse/validation caching)."""
-        return CompiledQueries(self._schema)
+        return CompiledExecutor(self._schema)
 
 
 def subgraph_schema(

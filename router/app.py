@@ -36,7 +36,7 @@ from router.http_params import (
     params_from_body,
     params_from_query_string,
 )
-from router.websocket import GraphQLWebSocket
+from router.websocket_protocol import GraphQLWebSocket
 
 logger = logging.getLogger(__name__)
 

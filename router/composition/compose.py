@@ -19,9 +19,10 @@ from router.composition.field_set_rules import check_field_sets
 from router.composition.inaccessible import api_definitions
 from router.composition.merge import merge_types
 from router.composition.model import CompositionError, CompositionIssue, SubgraphSource, Supergraph
-from router.composition.reader import SubgraphSchema, read_subgraph
+from router.composition.reader import read_subgraph
 from router.composition.satisfiability import check_satisfiability
 from router.composition.scalars import check_specified_scalars
+from router.composition.subgraph_definition import SubgraphDefinition
 
 
 def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
@@ -38,7 +39,7 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
         issues.append(
             CompositionIssue("DUPLICATE_SUBGRAPH_NAME", f"Subgraph names used twice: {duplicates}")
         )
-    subgraphs: list[SubgraphSchema] = []
+    subgraphs: list[SubgraphDefinition] = []
     for source in ordered:
         subgraph = read_subgraph(source.name, source.sdl, issues)
         if subgraph is not None:

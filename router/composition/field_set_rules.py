@@ -12,11 +12,13 @@ from collections.abc import Iterable
 
 from router.composition.field_set import parse_field_set
 from router.composition.model import CompositionIssue
-from router.composition.reader import SubgraphSchema, SubgraphType
 from router.composition.spelling import named_type
+from router.composition.subgraph_definition import SubgraphDefinition, SubgraphType
 
 
-def check_field_sets(subgraphs: Iterable[SubgraphSchema], issues: list[CompositionIssue]) -> None:
+def check_field_sets(
+    subgraphs: Iterable[SubgraphDefinition], issues: list[CompositionIssue]
+) -> None:
     """Append an issue for every invalid ``@requires``/``@provides`` field set."""
     for subgraph in subgraphs:
         for subgraph_type in subgraph.types.values():

@@ -10,43 +10,34 @@ API schema is filtered from them later.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from functools import partial
+from collections.abc import Iterable
 
 from graphql import (
     EnumTypeDefinitionNode,
     EnumValueDefinitionNode,
-    FieldDefinitionNode,
     InputObjectTypeDefinitionNode,
-    InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     NamedTypeNode,
     NameNode,
-    NonNullTypeNode,
     ObjectTypeDefinitionNode,
     ScalarTypeDefinitionNode,
     TypeDefinitionNode,
     UnionTypeDefinitionNode,
-    print_ast,
 )
 
 from router.composition.enums import merge_enums
-from router.composition.field_set import parse_field_set
+from router.composition.merge_arguments import merge_input_fields
+from router.composition.merge_fields import merge_output_fields
 from router.composition.model import (
     CompositionIssue,
-    FieldJoin,
-    FieldMetadata,
     TypeKind,
     TypeMetadata,
 )
-from router.composition.reader import SubgraphSchema, SubgraphType
-from router.composition.spelling import named_type, quoted
-
-Definition = tuple[str, SubgraphType]
+from router.composition.subgraph_definition import Definition, SubgraphDefinition
 
 
 def merge_types(
-    subgraphs: Iterable[SubgraphSchema], issues: list[CompositionIssue]
+    subgraphs: Iterable[SubgraphDefinition], issues: list[CompositionIssue]
 ) -> tuple[list[TypeDefinitionNode], dict[str, TypeMetadata]]:
     """Merge every named type across ``subgraphs`` (already sorted by subgraph name)."""
     by_name: dict[str, list[Definition]] = {}
@@ -114,7 +105,7 @@ def _merge_type(
     node: TypeDefinitionNode
     # Only object and interface types carry field ownership and keys; other kinds keep `meta`.
     if kind in (TypeKind.OBJECT, TypeKind.INTERFACE):
-        fields, field_meta = _merge_output_fields(name, kind, definitions, issues)
+        fields, field_meta = merge_output_fields(name, kind, definitions, issues)
         interfaces = _unique(i for _, d in definitions for i in d.interfaces)
         node_class = (
             ObjectTypeDefinitionNode if kind is TypeKind.OBJECT else InterfaceTypeDefinitionNode
@@ -143,7 +134,7 @@ def _merge_type(
             name=name_node,
             description=description,
             directives=directives,
-            fields=_merge_input_fields(name, definitions, issues),
+            fields=merge_input_fields(name, definitions, issues),
         )
     elif kind is TypeKind.ENUM:
         values: dict[str, EnumValueDefinitionNode] = {}
@@ -171,173 +162,6 @@ def _merge_type(
     return node, meta
 
 
-def _merge_output_fields(
-    type_name: str,
-    kind: TypeKind,
-    definitions: list[Definition],
-    issues: list[CompositionIssue],
-) -> tuple[tuple[FieldDefinitionNode, ...], dict[str, FieldMetadata]]:
-    occurrences: dict[str, list[tuple[str, FieldDefinitionNode, SubgraphType]]] = {}
-    for subgraph, definition in definitions:
-        for field_name, field_node in definition.fields.items():
-            occurrences.setdefault(field_name, []).append((subgraph, field_node, definition))  # type: ignore[arg-type]
-    nodes: list[FieldDefinitionNode] = []
-    metadata: dict[str, FieldMetadata] = {}
-    for field_name, found in occurrences.items():
-        coordinate = f"{type_name}.{field_name}"
-        _check_same_type(coordinate, [(sg, node) for sg, node, _ in found], issues)
-        overridden = {d.overrides[field_name] for _, _, d in found if field_name in d.overrides}
-        resolving = [
-            sg for sg, _, d in found if field_name not in d.external_fields and sg not in overridden
-        ]
-        shareable = [sg for sg, _, d in found if d.is_shareable(field_name)]
-        if kind is TypeKind.OBJECT:
-            # A subgraph resolving the field through @provides shares it too (Federation 2).
-            providing = [
-                sg
-                for sg, _, d in found
-                if field_name in d.provided_fields and field_name in d.external_fields
-            ]
-            _check_sharing(
-                coordinate,
-                resolving,
-                providing,
-                shareable,
-                [sg for sg, _, _ in found],
-                issues,
-            )
-        first = found[0][1]
-        nodes.append(
-            FieldDefinitionNode(
-                name=first.name,
-                description=next((n.description for _, n, _ in found if n.description), None),
-                arguments=_merge_arguments(
-                    [(sg, n.arguments) for sg, n, _ in found],
-                    issues,
-                    partial(_argument_coordinate, coordinate),
-                ),
-                type=first.type,
-                directives=next((n.directives for _, n, _ in found if n.directives), ()),
-            )
-        )
-        metadata[field_name] = FieldMetadata(
-            type_name=type_name,
-            name=field_name,
-            resolvable_in=frozenset(resolving),
-            shareable_in=frozenset(shareable),
-            external_in=frozenset(sg for sg, _, d in found if field_name in d.external_fields),
-            output_type=named_type(first.type),
-            joins={
-                sg: FieldJoin(
-                    external=field_name in d.external_fields,
-                    requires=d.requires.get(field_name),
-                    provides=d.provides.get(field_name),
-                    override=d.overrides.get(field_name),
-                )
-                for sg, _, d in found
-            },
-            requires={
-                sg: parse_field_set(d.requires[field_name])
-                for sg, _, d in found
-                if field_name in d.requires
-            },
-            provides={
-                sg: parse_field_set(d.provides[field_name])
-                for sg, _, d in found
-                if field_name in d.provides
-            },
-        )
-    return tuple(nodes), metadata
-
-
-def _check_sharing(
-    coordinate: str,
-    resolving: list[str],
-    providing: list[str],
-    shareable: list[str],
-    defining: list[str],
-    issues: list[CompositionIssue],
-) -> None:
-    if not resolving:
-        issues.append(
-            CompositionIssue(
-                "EXTERNAL_MISSING_ON_BASE",
-                f'Field "{coordinate}" is marked @external in all of its subgraphs '
-                f"({quoted(defining)}); no subgraph resolves it",
-            )
-        )
-    elif len(resolving) + len(providing) > 1:
-        not_shareable = [sg for sg in resolving if sg not in shareable]
-        if not_shareable:
-            issues.append(
-                CompositionIssue(
-                    "INVALID_FIELD_SHARING",
-                    f'Non-shareable field "{coordinate}" is resolved from several subgraphs: '
-                    f"{quoted(sorted([*resolving, *providing]))}; it is not @shareable in "
-                    f"{quoted(not_shareable)}",
-                )
-            )
-
-
-def _check_same_type(
-    coordinate: str,
-    found: list[tuple[str, FieldDefinitionNode | InputValueDefinitionNode]],
-    issues: list[CompositionIssue],
-) -> None:
-    spelled = {sg: print_ast(node.type) for sg, node in found}
-    if len(set(spelled.values())) > 1:
-        detail = ", ".join(f'{type_text} in "{sg}"' for sg, type_text in spelled.items())
-        issues.append(
-            CompositionIssue(
-                "FIELD_TYPE_MISMATCH",
-                f'Field "{coordinate}" has incompatible types across subgraphs: {detail}',
-            )
-        )
-
-
-def _merge_arguments(
-    found: list[tuple[str, Iterable[InputValueDefinitionNode] | None]],
-    issues: list[CompositionIssue],
-    coordinate_of: Callable[[str], str],
-) -> tuple[InputValueDefinitionNode, ...]:
-    """Intersect argument (or input field) lists; a required one missing somewhere is an error."""
-    per_subgraph = [(sg, {a.name.value: a for a in arguments or ()}) for sg, arguments in found]
-    merged: list[InputValueDefinitionNode] = []
-    all_names = _unique(name for _, arguments in per_subgraph for name in arguments)
-    for name in all_names:
-        having = [(sg, arguments[name]) for sg, arguments in per_subgraph if name in arguments]
-        argument_coordinate = coordinate_of(name)
-        if len(having) == len(per_subgraph):
-            _check_same_type(argument_coordinate, having, issues)  # type: ignore[arg-type]
-            merged.append(_with_description(having))
-        elif any(_is_required(node) for _, node in having):
-            missing = [sg for sg, arguments in per_subgraph if name not in arguments]
-            issues.append(
-                CompositionIssue(
-                    "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
-                    f'Argument "{argument_coordinate}" is required in '
-                    f"{quoted([sg for sg, _ in having])} but missing in {quoted(missing)}",
-                )
-            )
-    return tuple(merged)
-
-
-def _merge_input_fields(
-    type_name: str, definitions: list[Definition], issues: list[CompositionIssue]
-) -> tuple[InputValueDefinitionNode, ...]:
-    found = [(sg, d.fields.values()) for sg, d in definitions]
-    merged = _merge_arguments(found, issues, lambda field: f"{type_name}.{field}")  # type: ignore[arg-type]
-    if not merged:
-        issues.append(
-            CompositionIssue(
-                "EMPTY_MERGED_INPUT_TYPE",
-                f'Input type "{type_name}" has no field common to all of '
-                f"{quoted([sg for sg, _ in definitions])}",
-            )
-        )
-    return merged
-
-
 def _check_keys(
     type_name: str, definitions: list[Definition], issues: list[CompositionIssue]
 ) -> None:
@@ -352,30 +176,6 @@ def _check_keys(
                         f"undefined field(s): {', '.join(missing)}",
                     )
                 )
-
-
-def _with_description(
-    having: list[tuple[str, InputValueDefinitionNode]],
-) -> InputValueDefinitionNode:
-    first = having[0][1]
-    description = next((node.description for _, node in having if node.description), None)
-    if description is first.description:
-        return first
-    return InputValueDefinitionNode(
-        name=first.name,
-        description=description,
-        type=first.type,
-        default_value=first.default_value,
-        directives=first.directives,
-    )
-
-
-def _argument_coordinate(field_coordinate: str, argument: str) -> str:
-    return f"{field_coordinate}({argument}:)"
-
-
-def _is_required(node: InputValueDefinitionNode) -> bool:
-    return isinstance(node.type, NonNullTypeNode) and node.default_value is None
 
 
 def _unique(values: Iterable[str]) -> list[str]:

@@ -10,8 +10,6 @@ fields or a key known to a third subgraph ("key mashup") are fetched before it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from graphql import (
     DirectiveNode,
     FieldNode,
@@ -20,58 +18,20 @@ from graphql import (
     GraphQLNonNull,
     GraphQLOutputType,
     GraphQLUnionType,
-    InlineFragmentNode,
-    NamedTypeNode,
     NameNode,
     SelectionNode,
     SelectionSetNode,
 )
 
-from router.composition import EntityKey, KeyField, Supergraph, TypeKind
+from router.composition import KeyField, Supergraph, TypeKind
 from router.composition.field_set import merge_field_sets
 from router.composition.routes import EntityRoute, can_provide, direct_route, entity_routes
 from router.planning.errors import PlanningError
-from router.planning.nodes import RequiredEntity
+from router.planning.fetch_group import FetchGroup, dependent_group, inline_fragment
 from router.planning.operation import Field, Fragment, Selection
 from router.planning.scope import Scope, key_field_node
 
 Conditions = tuple[tuple[DirectiveNode, ...], ...]
-
-
-@dataclass(eq=False, slots=True)
-class EntityPart:
-    """The ``... on T { ... }`` of one entity type inside an ``_entities`` fetch."""
-
-    scope: Scope
-    selections: list[SelectionNode] = field(default_factory=list)
-
-
-@dataclass(eq=False, slots=True)
-class FetchGroup:
-    """A subgraph request under construction; root groups have ``requires is None``."""
-
-    subgraph: str
-    path: tuple[str, ...]
-    requires: dict[str, RequiredEntity] | None = None
-    selections: list[SelectionNode] = field(default_factory=list)
-    parts: dict[str, EntityPart] = field(default_factory=dict)
-    dependents: list[FetchGroup] = field(default_factory=list)
-    # Further paths whose representations this entity fetch also takes (merged siblings).
-    merged_paths: list[tuple[str, ...]] = field(default_factory=list)
-    # After a merge: per path, the entity fields the client selected there (error routing).
-    path_selections: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
-
-    @property
-    def paths(self) -> tuple[tuple[str, ...], ...]:
-        """Every response path the representations of this fetch are collected at."""
-        return (self.path, *self.merged_paths)
-
-    def entity_selections(self) -> list[SelectionNode]:
-        """What goes inside ``_entities(...)``: one inline fragment per entity type."""
-        return [
-            inline_fragment(type_name, (), [*part.scope.injected_nodes(), *part.selections])
-            for type_name, part in self.parts.items()
-        ]
 
 
 class GroupBuilder:
@@ -171,7 +131,7 @@ class GroupBuilder:
         if route.via is not None and route.via_key is not None:
             # Key mashup: the intermediate subgraph turns a key we have into the one we need.
             scope.inject_fields(route.via_key.selection, typename=True)
-            parent = self._dependent(group, route.via, scope.path, type_name, route.via_key)
+            parent = dependent_group(group, route.via, scope.path, type_name, route.via_key)
             parent.parts[type_name].scope.inject_fields(route.key.selection)
         else:
             scope.inject_fields(route.key.selection, typename=True)
@@ -187,9 +147,9 @@ class GroupBuilder:
             assert helper is not None, "composition checked that @requires is reachable"
             scope.inject_fields(helper.key.selection, typename=True)
             if not (parent.subgraph == helper.target and parent.path == scope.path):
-                parent = self._dependent(parent, helper.target, scope.path, type_name, helper.key)
+                parent = dependent_group(parent, helper.target, scope.path, type_name, helper.key)
             parent.parts[type_name].scope.inject_fields((required_field,))
-        dependent = self._dependent(
+        dependent = dependent_group(
             parent, route.target, scope.path, type_name, route.key, required
         )
         part = dependent.parts[type_name]
@@ -246,42 +206,6 @@ class GroupBuilder:
         # Prefer a subgraph already fetched at this path: one request instead of two.
         return next((r for r in routes if r.via is None and r.target in existing), routes[0])
 
-    @staticmethod
-    def _dependent(
-        group: FetchGroup,
-        target: str,
-        path: tuple[str, ...],
-        type_name: str,
-        key: EntityKey,
-        required: tuple[KeyField, ...] = (),
-    ) -> FetchGroup:
-        """The dependent of ``group`` fetching ``type_name`` from ``target`` by ``key``."""
-        dependent = next(
-            (
-                d
-                for d in group.dependents
-                if d.subgraph == target
-                and d.path == path
-                and d.requires is not None
-                and d.requires.get(type_name, RequiredEntity(type_name, key.selection)).key
-                == key.selection
-            ),
-            None,
-        )
-        if dependent is None:
-            dependent = FetchGroup(target, path, requires={})
-            group.dependents.append(dependent)
-        assert dependent.requires is not None
-        known = dependent.requires.get(type_name)
-        dependent.requires[type_name] = RequiredEntity(
-            type_name,
-            key.selection,
-            merge_field_sets(known.required if known else (), required),
-        )
-        if type_name not in dependent.parts:
-            dependent.parts[type_name] = EntityPart(Scope(type_name, path))
-        return dependent
-
     def _is_abstract(self, type_name: str) -> bool:
         return isinstance(self.schema.get_type(type_name), GraphQLInterfaceType | GraphQLUnionType)
 
@@ -299,21 +223,6 @@ class GroupBuilder:
         if meta.kind is TypeKind.OBJECT:
             return frozenset({type_name}) if subgraph in meta.defined_in else frozenset()
         return meta.possible_types.get(subgraph, frozenset())
-
-
-def inline_fragment(
-    type_condition: str | None,
-    directives: tuple[DirectiveNode, ...],
-    selections: list[SelectionNode],
-) -> InlineFragmentNode:
-    """``... on T @dir { selections }`` (type condition optional)."""
-    return InlineFragmentNode(
-        type_condition=NamedTypeNode(name=NameNode(value=type_condition))
-        if type_condition
-        else None,
-        directives=directives,
-        selection_set=SelectionSetNode(selections=tuple(selections)),
-    )
 
 
 def _list_depth(output_type: GraphQLOutputType) -> int:

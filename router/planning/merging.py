@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from graphql import FieldNode, InlineFragmentNode, SelectionNode
 
-from router.planning.builder import FetchGroup
+from router.planning.fetch_group import FetchGroup
 from router.planning.printing import print_arguments, print_selection
 
 

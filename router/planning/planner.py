@@ -7,8 +7,9 @@ from itertools import count
 from graphql import DocumentNode, OperationType, SelectionNode, get_operation_ast
 
 from router.composition import Supergraph
-from router.planning.builder import FetchGroup, GroupBuilder
+from router.planning.builder import GroupBuilder
 from router.planning.errors import PlanningError
+from router.planning.fetch_group import FetchGroup
 from router.planning.merging import merge_siblings
 from router.planning.nodes import (
     FetchNode,

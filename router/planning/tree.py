@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import FieldNode, NameNode, SelectionNode, SelectionSetNode
 
-from router.planning.builder import inline_fragment
+from router.planning.fetch_group import inline_fragment
 from router.planning.operation import Field, Selection
 
 

@@ -18,8 +18,8 @@ from graphql import parse
 
 from opsgraph.domains import REGISTRY
 from resolvers.batching import batched
-from resolvers.compiled.plan import compile_query
 from resolvers.errors import BadUserInput, Forbidden
+from resolvers.executor.compiler import compile_operation
 from resolvers.permissions import requires
 from resolvers.principal import Principal
 from resolvers.schema import subgraph_schema
@@ -257,7 +257,7 @@ def test_resolvers_are_called_directly_unless_strawberry_must_convert_or_extend(
     """Strawberry's per-call wrapper is skipped only where it would do nothing: no field
     extensions, no argument needing conversion (enums, inputs)."""
     query = "{ item(id: 1) { shout where children { id } tinted audited } }"
-    plan = compile_query(schema._schema, parse(query), None)
+    plan = compile_operation(schema._schema, parse(query), None)
     assert plan is not None
     (item,) = plan.root.fields
     assert item.type is not None

@@ -1,4 +1,4 @@
-"""WebSocket connections of the server: who each speaks for, and how many a principal holds.
+"""The server's side of WebSocket connections: who each speaks for, and how many a principal holds.
 
 The connection is authenticated once, from the `connection_init` payload (what browsers can
 send: `{"authorization": "Bearer …"}`, or `{"headers": {…}}` as some clients do) over the
@@ -27,7 +27,7 @@ from resolvers.errors import DATABASE_UNAVAILABLE
 from resolvers.events import EventFeed
 from resolvers.manifests import DocumentCheck
 from resolvers.references import EntityPresence
-from router.websocket import Close, ConnectionRefused, Grant
+from router.websocket_protocol import Close, ConnectionRefused, Grant
 
 FORWARDED = ("authorization", TENANT_HEADER)
 

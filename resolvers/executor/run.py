@@ -1,18 +1,15 @@
-"""Running a compiled query plan: the GraphQL execution semantics without per-field
-machinery.
+"""Running a compiled operation for one request: the GraphQL execution semantics without
+per-field machinery.
 
-Values complete synchronously while they can; a resolver returning an awaitable makes its
-object (and the lists above it) complete in a coroutine, and sibling awaitables are gathered
-together, so loaders batch exactly as under graphql-core. Errors are located at their field's
-path and a null in a non-null position propagates to the nearest nullable parent, as the
-GraphQL specification says; error codes and masking are ``resolvers.errors``'.
+Fields are read (attribute getters, direct calls, resolvers, or values a batch resolved for
+a whole list) and their values completed (:mod:`resolvers.executor.completion`). Errors are
+located at their field's path; error codes and masking are ``resolvers.errors``'.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Sequence
-from types import CoroutineType
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, located_error
@@ -20,13 +17,9 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
 from graphql.type.definition import GraphQLResolveInfoHelpers
 
-from resolvers.compiled.plan import FieldPlan, Kind, QueryPlan, TypePlan
 from resolvers.errors import with_code
-
-# A response path as nested tuples (parent, key, parent type name): built for every object
-# and list element, so as cheap as a tuple can be; a graphql-core ``Path`` is made from it
-# only for a resolver's info or an error.
-Chain = tuple[Any, str | int, str | None] | None
+from resolvers.executor.completion import Chain, Null, ValueCompletion, is_async, settle
+from resolvers.executor.operation import CompiledOperation, FieldPlan, TypePlan
 
 
 def _as_path(chain: Chain) -> Path | None:
@@ -60,10 +53,6 @@ def _follow(source: Any, chain: tuple[FieldPlan, ...]) -> Any:
     return source
 
 
-class _Null(Exception):
-    """A null reached a non-null position: the nearest nullable parent becomes null."""
-
-
 async def _gather(values: Sequence[Awaitable[Any]]) -> list[Any]:
     return list(await asyncio.gather(*values))
 
@@ -71,34 +60,18 @@ async def _gather(values: Sequence[Awaitable[Any]]) -> list[Any]:
 _HELPERS = GraphQLResolveInfoHelpers(gather=_gather, track=lambda values: None)
 
 
-def _is_async(value: Any) -> bool:
-    return type(value) is CoroutineType
-
-
-async def _settle(coroutines: list[Any]) -> list[Any]:
-    """The coroutines' results, run concurrently (one needs no task of its own); every one
-    finishes before the first failure (a null to propagate) is raised."""
-    if len(coroutines) == 1:
-        return [await coroutines[0]]
-    results = await asyncio.gather(*coroutines, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
-
-
-class PlanRun:
-    """One execution of a plan for one request."""
+class OperationRun(ValueCompletion):
+    """One execution of a compiled operation for one request."""
 
     def __init__(
         self,
         schema: GraphQLSchema,
-        plan: QueryPlan,
+        compiled: CompiledOperation,
         variables: VariableValues,
         context: Any,
     ) -> None:
         self.schema = schema
-        self.plan = plan
+        self.compiled = compiled
         self.variables = variables
         self.context = context
         self.errors: list[GraphQLError] = []
@@ -110,10 +83,10 @@ class PlanRun:
     async def data(self) -> dict[str, Any] | None:
         """The operation's ``data`` (None when a non-null root field failed)."""
         try:
-            data = self.object(self.plan.root, None, None)
-            if _is_async(data):
+            data = self.object(self.compiled.root, None, None)
+            if is_async(data):
                 data = await data
-        except _Null:
+        except Null:
             return None
         return data  # type: ignore[no-any-return]
 
@@ -139,7 +112,7 @@ class PlanRun:
                     value = field.getter(source)
                     nested = field.object_plan if value is not None else None
                     value = self.complete_field(field, value, field_path, nested)
-                except _Null:
+                except Null:
                     raise
                 except Exception as error:
                     value = self.field_error(field, error, field_path)
@@ -148,14 +121,14 @@ class PlanRun:
             else:
                 value = self.resolve(field, source, field_path)
             out[key] = value
-            if _is_async(value):
+            if is_async(value):
                 waiting.append((key, value))
         if waiting:
             return self._object_later(out, waiting)
         return out
 
     async def _object_later(self, out: dict[str, Any], waiting: list[tuple[str, Any]]) -> Any:
-        results = await _settle([value for _, value in waiting])
+        results = await settle([value for _, value in waiting])
         for (key, _), result in zip(waiting, results, strict=True):
             out[key] = result
         return out
@@ -182,12 +155,12 @@ class PlanRun:
         except Exception as error:
             return self.field_error(field, error, path)
         completed = self._complete_or_error(field, value, path)
-        return await completed if _is_async(completed) else completed
+        return await completed if is_async(completed) else completed
 
     def _complete_or_error(self, field: FieldPlan, value: Any, path: Chain) -> Any:
         try:
             return self.complete_field(field, value, path)
-        except _Null:
+        except Null:
             raise
         except Exception as error:
             return self.field_error(field, error, path)
@@ -205,58 +178,13 @@ class PlanRun:
                 completed = self.object(object_plan, value, path)
             else:
                 completed = self.complete(field, field.type, value, path)
-        except _Null:
+        except Null:
             if field.non_null:
                 raise
             return None
-        if _is_async(completed):
+        if is_async(completed):
             return self._nullable_later(completed, nullable=not field.non_null)
         return completed
-
-    async def _nullable_later(self, completed: Any, *, nullable: bool) -> Any:
-        try:
-            return await completed
-        except _Null:
-            if nullable:
-                return None
-            raise
-
-    def complete(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
-        kind = plan.kind
-        if kind is Kind.NON_NULL:
-            assert plan.inner is not None
-            if value is None:
-                # As graphql-core: a TypeError, so masked and logged like any other bug.
-                message = (
-                    f"Cannot return null for non-nullable field "
-                    f"{field.parent_type.name}.{field.name}."
-                )
-                self._record(field, TypeError(message), path)
-                raise _Null
-            return self.complete(field, plan.inner, value, path)
-        if value is None:
-            return None
-        if kind is Kind.LEAF:
-            assert plan.serialize is not None
-            return plan.serialize(value)
-        if kind is Kind.OBJECT:
-            return self.object(plan, value, path)
-        if kind is Kind.LIST:
-            return self._list(field, plan, value, path)
-        return self._abstract(field, plan, value, path)
-
-    def _list(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
-        assert plan.inner is not None
-        if isinstance(value, str) or not isinstance(value, Iterable):
-            raise GraphQLError(
-                "Expected Iterable, but did not find one for field "
-                f"'{field.parent_type.name}.{field.name}'."
-            )
-        inner = plan.inner
-        item = inner.inner if inner.kind is Kind.NON_NULL else inner
-        if item is not None and item.batches:
-            return self._list_batched(field, plan, list(value), path, item)
-        return self._items(field, inner, value, path)
 
     async def _list_batched(
         self, field: FieldPlan, plan: TypePlan, items: list[Any], path: Chain, item: TypePlan
@@ -271,7 +199,7 @@ class PlanRun:
                 await self._batch(batched, sources, (path, 0, None))
         assert plan.inner is not None
         completed = self._items(field, plan.inner, items, path)
-        return await completed if _is_async(completed) else completed
+        return await completed if is_async(completed) else completed
 
     async def _batch(self, field: FieldPlan, sources: list[Any], path: Chain) -> None:
         assert field.batch is not None and field.direct is not None
@@ -294,89 +222,12 @@ class PlanRun:
         entry = self._prefetched.get(id(field), {}).pop(id(source), None)
         return (entry[1],) if entry is not None and entry[0] is source else None
 
-    def _items(self, field: FieldPlan, inner: TypePlan, value: Any, path: Chain) -> Any:
-        nullable = inner.kind is not Kind.NON_NULL
-        element = inner.inner if not nullable else inner
-        objects = element if element is not None and element.kind is Kind.OBJECT else None
-        items: list[Any] = []
-        waiting = False
-        for index, item in enumerate(value):
-            item_path = (path, index, None)
-            if hasattr(type(item), "__await__"):
-                completed = self._item_later(field, inner, item, item_path)
-                waiting = True
-            else:
-                plain_object = item is not None and not isinstance(item, Exception)
-                completed = self._item(
-                    field, inner, item, item_path, objects if plain_object else None
-                )
-                if _is_async(completed):
-                    completed = self._nullable_later(completed, nullable=nullable)
-                    waiting = True
-            items.append(completed)
-        if waiting:
-            return self._list_later(items)
-        return items
-
-    def _item(
-        self,
-        field: FieldPlan,
-        plan: TypePlan,
-        item: Any,
-        path: Chain,
-        object_plan: TypePlan | None = None,
-    ) -> Any:
-        """One list element; with ``object_plan``, an object (most list elements) that
-        completes straight to its fields."""
-        try:
-            if object_plan is not None:
-                return self.object(object_plan, item, path)
-            if isinstance(item, Exception):
-                raise item
-            return self.complete(field, plan, item, path)
-        except _Null:
-            if plan.kind is Kind.NON_NULL:
-                raise
-            return None
-        except Exception as error:
-            self._record(field, error, path)
-            if plan.kind is Kind.NON_NULL:
-                raise _Null from None
-            return None
-
-    async def _item_later(self, field: FieldPlan, plan: TypePlan, item: Any, path: Chain) -> Any:
-        try:
-            value = await item
-        except Exception as error:
-            value = error
-        completed = self._item(field, plan, value, path)
-        if not _is_async(completed):
-            return completed
-        return await self._nullable_later(completed, nullable=plan.kind is not Kind.NON_NULL)
-
-    async def _list_later(self, items: list[Any]) -> list[Any]:
-        positions = [index for index, item in enumerate(items) if _is_async(item)]
-        results = await _settle([items[i] for i in positions])
-        for index, result in zip(positions, results, strict=True):
-            items[index] = result
-        return items
-
-    def _abstract(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
-        definition = getattr(type(value), "__strawberry_definition__", None)
-        runtime = plan.possible.get(getattr(definition, "name", ""))
-        if runtime is None:
-            raise GraphQLError(
-                f"Abstract type '{plan.name}' must resolve to an Object type at runtime"
-                f" for field '{field.parent_type.name}.{field.name}'."
-            )
-        return self.object(runtime, value, path)
-
     def field_error(self, field: FieldPlan, error: Exception, path: Chain) -> Any:
         """Record ``error`` at the field; its value is null, and a non-null field makes its
         parent null."""
         self._record(field, error, path)
         if field.non_null:
-            raise _Null from None
+            raise Null from None
         return None
 
     def _record(self, field: FieldPlan, error: Exception, path: Chain) -> None:
@@ -408,9 +259,9 @@ class PlanRun:
             field.parent_type,
             _as_path(path),  # type: ignore[arg-type]
             self.schema,
-            self.plan.fragments,
+            self.compiled.fragments,
             None,
-            self.plan.operation,
+            self.compiled.operation,
             self.variables,
             self.context,
             is_awaitable,

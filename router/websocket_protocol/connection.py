@@ -1,24 +1,7 @@
-"""GraphQL over WebSocket on ``/graphql``: ``graphql-transport-ws``, and the legacy ``graphql-ws``.
+"""One GraphQL WebSocket connection, from ``connection_init`` to its close.
 
-Protocol: https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md. The legacy
-protocol of subscriptions-transport-ws (``start``/``data``/``stop``, server ``ka``) is spoken
-under the same rules, which make it safe: nothing before ``connection_init``, the same limits
-and close codes; a client offering both gets ``graphql-transport-ws``, one offering neither 4406.
-
-- The upgrade is refused (HTTP 403) when its ``Origin`` is neither this server's own nor
-  allowed by ``origin_allowed`` (browsers send it; other clients usually do not).
-- ``connection_init`` must come first and within ``init_timeout`` (4408); anything else
-  first is 4401 (subscribe) or 4400; a second one is 4429. Its payload (and the upgrade's
-  headers) authenticate the connection through the application's ``authenticate``, which
-  may refuse it with its own close code (4403, or 4429 for too many connections).
-- Operations: subscriptions stream through :class:`Subscriptions`; queries and mutations
-  over the socket get one ``next`` and ``complete``. Refused operations get ``error``.
-  A reused id is 4409; more than ``max_subscriptions`` at once is 4429; a malformed message
-  is 4400.
-- The server pings every ``keepalive`` seconds and answers pings. A connection whose
-  credentials expire, or are withdrawn (the grant's ``revoked`` returns), is closed with
-  4403; a subscriber that does not read its events (a send blocked for ``send_timeout``, or
-  ``queue_limit`` responses behind) with 1013.
+Its operations run as tasks of their own; helper tasks ping, and close the connection when its
+credentials expire or are withdrawn, or when its client stops reading.
 """
 
 from __future__ import annotations
@@ -28,126 +11,32 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from enum import IntEnum
-from typing import Any, NoReturn
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from router.execution.transport import EventScoped
-from router.gateway import Gateway, RequestError
-from router.subscriptions import SlowSubscriber, Subscriptions
+from router.gateway import RequestError
+from router.subscriptions import SlowSubscriber
+from router.websocket_protocol.admission import Close, ConnectionRefused, Grant
+from router.websocket_protocol.dialects import DIALECTS, LEGACY_PROTOCOL, Dialect
+
+if TYPE_CHECKING:
+    from router.websocket_protocol.endpoint import GraphQLWebSocket
 
 logger = logging.getLogger(__name__)
-PROTOCOL = "graphql-transport-ws"
-LEGACY_PROTOCOL = "graphql-ws"
-
-
-@dataclass(frozen=True, slots=True)
-class Dialect:
-    """The message names of one protocol."""
-
-    subscribe: str
-    stop: str
-    next: str
-    ping: str  # what the server sends as keep-alive
-    answers_pings: bool
-
-
-DIALECTS = {
-    PROTOCOL: Dialect("subscribe", "complete", "next", "ping", answers_pings=True),
-    LEGACY_PROTOCOL: Dialect("start", "stop", "data", "ka", answers_pings=False),
-}
 SLOW = "Subscriber too slow: resume with after"
 CLOSE_GRACE_SECONDS = 10.0
-
-
-class Close(IntEnum):
-    TRY_AGAIN_LATER = 1013
-    BAD_REQUEST = 4400
-    UNAUTHORIZED = 4401
-    FORBIDDEN = 4403
-    SUBPROTOCOL_NOT_ACCEPTABLE = 4406
-    INIT_TIMEOUT = 4408
-    SUBSCRIBER_EXISTS = 4409
-    TOO_MANY = 4429
-    INTERNAL_ERROR = 4500
-
-
-@dataclass(frozen=True, slots=True)
-class Grant:
-    """An authenticated connection: the context its operations run with, when its
-    credentials expire (epoch seconds), what to call when it ends, and what returns (with
-    the reason) once its credentials are withdrawn before they expire."""
-
-    context: object
-    expires_at: float | None = None
-    release: Callable[[], Awaitable[None]] | None = None
-    revoked: Callable[[], Awaitable[str]] | None = None
-
-
-class ConnectionRefused(Exception):
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code, self.reason = code, reason
-
-
-# authenticate(upgrade headers, connection_init payload, client address) -> Grant
-Authenticate = Callable[[Mapping[str, str], Mapping[str, Any], str], Awaitable[Grant]]
-
-
-@dataclass(frozen=True, slots=True)
-class WebSocketLimits:
-    init_timeout: float = 10.0
-    max_subscriptions: int = 100
-    max_message_bytes: int = 1 << 20
-    keepalive: float = 15.0
-    send_timeout: float = 10.0
 
 
 class _Closed(Exception):
     """The connection is over (closed by us or by the client)."""
 
 
-class GraphQLWebSocket:
-    """The WebSocket endpoint on /graphql."""
+class Connection:
+    """One WebSocket connection: its initialisation, its operations, keep-alive and close."""
 
-    def __init__(
-        self,
-        gateway: Gateway,
-        subscriptions: Subscriptions,
-        authenticate: Authenticate,
-        *,
-        origin_allowed: Callable[[str], bool],
-        limits: WebSocketLimits | None = None,
-    ) -> None:
-        self.gateway = gateway
-        self.subscriptions = subscriptions
-        self.authenticate = authenticate
-        self.origin_allowed = origin_allowed
-        self.limits = limits or WebSocketLimits()
-
-    async def serve(self, websocket: WebSocket) -> None:
-        """The endpoint: one call per WebSocket connection."""
-        origin = websocket.headers.get("origin")
-        if origin is not None and not (
-            _same_origin(origin, websocket.headers.get("host")) or self.origin_allowed(origin)
-        ):
-            await websocket.close(code=Close.FORBIDDEN)  # before accept: HTTP 403
-            return
-        offered = websocket.scope.get("subprotocols", ())
-        chosen = next((name for name in DIALECTS if name in offered), None)
-        if chosen is None:
-            await websocket.accept()
-            await websocket.close(Close.SUBPROTOCOL_NOT_ACCEPTABLE, "Subprotocol not acceptable")
-            return
-        await websocket.accept(subprotocol=chosen)
-        await _Connection(self, websocket, DIALECTS[chosen]).run()
-
-
-class _Connection:
     def __init__(self, endpoint: GraphQLWebSocket, websocket: WebSocket, dialect: Dialect) -> None:
         self.endpoint = endpoint
         self.dialect = dialect
@@ -382,11 +271,6 @@ class _Connection:
             if self._main is not None and self._main is not asyncio.current_task():
                 self._main.cancel()
         raise _Closed
-
-
-def _same_origin(origin: str, host: str | None) -> bool:
-    """A page served by this server itself (e.g. the wallboard) may always connect."""
-    return host is not None and urlsplit(origin).netloc.lower() == host.lower()
 
 
 def _payload_of(message: dict[str, Any]) -> dict[str, Any]:

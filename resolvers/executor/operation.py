@@ -1,0 +1,86 @@
+"""A compiled operation: a tree of field plans, built once per (document, operation name).
+
+:mod:`resolvers.executor.compiler` builds it; :mod:`resolvers.executor.run` runs it. Field
+collection (fragments merged per concrete type), the field definitions, how each field's
+value is read and how its type is completed are decided when it is built, so that running it
+does none of graphql-core's per-field bookkeeping.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLField,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+)
+
+from resolvers.batching import BatchResolver
+
+if TYPE_CHECKING:
+    from resolvers.executor.direct_calls import DirectCall
+
+
+class Kind(Enum):
+    NON_NULL = "non-null"
+    LIST = "list"
+    LEAF = "leaf"
+    OBJECT = "object"
+    ABSTRACT = "abstract"
+
+
+@dataclass(slots=True, eq=False)
+class TypePlan:
+    """How to complete a value of one output type (wrappers nest through ``inner``)."""
+
+    kind: Kind
+    name: str = ""
+    inner: TypePlan | None = None
+    serialize: Callable[[Any], Any] | None = None
+    fields: tuple[FieldPlan, ...] = ()  # OBJECT: its selected fields, in response order
+    possible: dict[str, TypePlan] = field(default_factory=dict)  # ABSTRACT: per object type
+    # OBJECT: the batched fields reached from this object through plain attribute fields
+    # (no list, no resolver between): each as that chain of fields and the batched field.
+    batches: tuple[tuple[tuple[FieldPlan, ...], FieldPlan], ...] = ()
+
+
+@dataclass(slots=True, eq=False)
+class FieldPlan:
+    """One response key of an object: where its value comes from and how it completes."""
+
+    key: str
+    name: str
+    nodes: list[FieldNode]
+    parent_type: GraphQLObjectType
+    definition: GraphQLField | None  # None for __typename
+    type: TypePlan | None
+    getter: Callable[[Any], Any] | None  # plain attribute fields
+    non_null: bool
+    # A plain attribute field of a scalar or enum type: serialised without the general
+    # completion (most fields of a page); values of exactly type ``plain`` are not even
+    # serialised (a str for String).
+    leaf: Callable[[Any], Any] | None = None
+    plain: builtins.type | None = None  # (`type` is a field's name here)
+    # A plain attribute field of an object type: its object completes field by field
+    # without the general completion.
+    object_plan: TypePlan | None = None
+    # A resolver the runner may call itself, without Strawberry's per-call wrapper.
+    direct: DirectCall | None = None
+    # Its resolver for many objects at once (resolvers/batching.py), when declared.
+    batch: BatchResolver | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledOperation:
+    """A compiled query operation of one document."""
+
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    root: TypePlan

@@ -1,0 +1,148 @@
+"""Federation directives on one subgraph's elements, read into facts.
+
+``@key``, ``@requires``/``@provides``, ``@override``, ``@inaccessible``, ``@tag`` and
+``@authenticated``/``@requiresScopes`` become facts on the :class:`SubgraphType` or the
+:class:`SubgraphDefinition` being read; malformed ones, and directives this router does not
+implement (``UNSUPPORTED_FEATURE``), become composition issues.
+"""
+
+from __future__ import annotations
+
+from graphql import (
+    BooleanValueNode,
+    ConstDirectiveNode,
+    DirectiveNode,
+    GraphQLSyntaxError,
+    StringValueNode,
+)
+
+from router.composition.access import AccessRequirement, read_scopes
+from router.composition.federation import UNSUPPORTED_DIRECTIVES, FederationNames, string_argument
+from router.composition.field_set import parse_field_set
+from router.composition.model import CompositionIssue, EntityKey, TypeKind
+from router.composition.subgraph_definition import SubgraphDefinition, SubgraphType
+
+
+class FederationDirectiveReader:
+    """Reads the federation directives of one subgraph into ``definition``."""
+
+    def __init__(self, subgraph: str, names: FederationNames, issues: list[CompositionIssue]):
+        self.subgraph = subgraph
+        self.names = names
+        self.issues = issues
+        self.definition = SubgraphDefinition(subgraph, {})
+
+    def _issue(self, code: str, message: str) -> None:
+        self.issues.append(CompositionIssue(code, message))
+
+    def _read_field_set_argument(
+        self, target: SubgraphType, field_name: str, directive: DirectiveNode, canonical: str
+    ) -> None:
+        text = string_argument(directive, "fields")
+        where = f'@{canonical} on "{target.name}.{field_name}" in "{self.subgraph}"'
+        code = f"{canonical.upper()}_INVALID_FIELDS"
+        if not text:
+            self._issue(code, f"{where} has no fields")
+            return
+        try:
+            parse_field_set(text)
+        except GraphQLSyntaxError as error:
+            self._issue(code, f'{where}: "{text}" is not a field set: {error.message}')
+            return
+        (target.requires if canonical == "requires" else target.provides)[field_name] = text
+
+    def _read_override(
+        self, target: SubgraphType, field_name: str, directive: DirectiveNode
+    ) -> None:
+        coordinate = f"{target.name}.{field_name}"
+        if string_argument(directive, "label") is not None:
+            self._issue(
+                "UNSUPPORTED_FEATURE",
+                f'@override(label:) on "{coordinate}" in "{self.subgraph}": progressive '
+                "override is not supported by this router",
+            )
+            return
+        source = string_argument(directive, "from")
+        if not source:
+            self._issue(
+                "OVERRIDE_FROM_MISSING", f'@override on "{coordinate}" in "{self.subgraph}"'
+            )
+            return
+        if source == self.subgraph:
+            self._issue(
+                "OVERRIDE_FROM_SELF_ERROR",
+                f'Field "{coordinate}" in "{self.subgraph}" cannot override itself',
+            )
+            return
+        target.overrides[field_name] = source
+
+    def _element_directives(
+        self, directives: tuple[ConstDirectiveNode, ...] | None, coordinate: str
+    ) -> None:
+        """``@inaccessible``, ``@tag``, access and unsupported directives, on any element."""
+        for directive in directives or ():
+            canonical = self.names.canonical(directive.name.value)
+            if canonical in ("authenticated", "requiresScopes"):
+                self._read_access(directive, canonical, coordinate)
+            elif canonical == "inaccessible":
+                self.definition.inaccessible.add(coordinate)
+            elif canonical == "tag":
+                tag = string_argument(directive, "name")
+                if tag is not None:
+                    self.definition.tags.setdefault(coordinate, []).append(tag)
+            elif canonical in UNSUPPORTED_DIRECTIVES:
+                where = f'on "{coordinate}" ' if coordinate else "on the schema "
+                self._issue(
+                    "UNSUPPORTED_FEATURE",
+                    f'@{canonical} {where}in "{self.subgraph}" is not supported by this router',
+                )
+
+    def _read_access(self, directive: ConstDirectiveNode, canonical: str, coordinate: str) -> None:
+        if canonical == "authenticated":
+            requirement = AccessRequirement(authenticated=True)
+        else:
+            scopes = read_scopes(directive)
+            if scopes is None:
+                self._issue(
+                    "INVALID_GRAPHQL",
+                    f'[{self.subgraph}] @requiresScopes on "{coordinate}" needs '
+                    "scopes: [[String!]!]!",
+                )
+                return
+            requirement = AccessRequirement(scopes=scopes)
+        known = self.definition.access.get(coordinate)
+        access = self.definition.access
+        access[coordinate] = requirement if known is None else known.also(requirement)
+
+    def _read_key(self, target: SubgraphType, directive: DirectiveNode) -> None:
+        fields_text: str | None = None
+        resolvable = True
+        for argument in directive.arguments or ():
+            if argument.name.value == "fields" and isinstance(argument.value, StringValueNode):
+                fields_text = argument.value.value
+            elif argument.name.value == "resolvable" and isinstance(
+                argument.value, BooleanValueNode
+            ):
+                resolvable = argument.value.value
+        if target.kind is TypeKind.INTERFACE:
+            self._issue(
+                "UNSUPPORTED_FEATURE",
+                f'@key on interface "{target.name}" in "{self.subgraph}": entity interfaces '
+                "are not supported by this router",
+            )
+            return
+        if not fields_text:
+            self._issue(
+                "KEY_INVALID_FIELDS", f'[{self.subgraph}] @key on "{target.name}" has no fields'
+            )
+            return
+        try:
+            selection = parse_field_set(fields_text)
+        except GraphQLSyntaxError as error:
+            self._issue(
+                "KEY_INVALID_FIELDS",
+                f'[{self.subgraph}] @key(fields: "{fields_text}") on "{target.name}": '
+                f"{error.message}",
+            )
+            return
+        target.keys.append(EntityKey(fields_text, selection, resolvable))

@@ -1,0 +1,113 @@
+"""The ``@join__*`` directives of the supergraph SDL, and the literal nodes it is built from.
+
+Each type says which subgraphs define it (``@join__type``, with keys); each field whose
+subgraphs do not all define it alike says per subgraph how (``@join__field``:
+``requires``, ``provides``, ``external``, ``override``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from graphql import (
+    BooleanValueNode,
+    ConstArgumentNode,
+    ConstDirectiveNode,
+    ConstValueNode,
+    EnumValueNode,
+    NameNode,
+    StringValueNode,
+)
+
+from router.composition.model import FieldMetadata, TypeMetadata
+
+
+def join_types(meta: TypeMetadata) -> list[ConstDirectiveNode]:
+    """``@join__type`` per subgraph defining the type (one per key, if it has keys)."""
+    found: list[ConstDirectiveNode] = []
+    for subgraph in sorted(meta.defined_in):
+        extension = (
+            {"extension": BooleanValueNode(value=True)} if subgraph in meta.extension_in else {}
+        )
+        keys = meta.keys.get(subgraph, ())
+        if not keys:
+            found.append(directive("join__type", graph=graph(subgraph), **extension))
+        for key in keys:
+            resolvable = {} if key.resolvable else {"resolvable": BooleanValueNode(value=False)}
+            found.append(
+                directive(
+                    "join__type",
+                    graph=graph(subgraph),
+                    key=string(key.fields),
+                    **extension,
+                    **resolvable,
+                )
+            )
+    return found
+
+
+def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDirectiveNode]:
+    """``@join__field`` per subgraph of the field, or none when every subgraph of the type
+    defines it alike."""
+    joins = field_meta.joins
+    overridden = {join.override for join in joins.values() if join.override}
+    plain = all(join == type(join)() for join in joins.values()) and set(joins) == set(
+        meta.defined_in
+    )
+    if plain:
+        return []  # defined alike by every subgraph of the type: no @join__field needed
+    found: list[ConstDirectiveNode] = []
+    for subgraph in sorted(joins):
+        join = joins[subgraph]
+        arguments: dict[str, ConstValueNode] = {"graph": graph(subgraph)}
+        if subgraph in overridden:
+            if not any(
+                key_field.name == field_meta.name
+                for key in meta.keys.get(subgraph, ())
+                for key_field in key.selection
+            ):
+                continue  # taken over entirely: the source subgraph no longer has it
+            arguments["usedOverridden"] = BooleanValueNode(value=True)
+        if join.requires:
+            arguments["requires"] = string(join.requires)
+        if join.provides:
+            arguments["provides"] = string(join.provides)
+        if join.external:
+            arguments["external"] = BooleanValueNode(value=True)
+        if join.override:
+            arguments["override"] = string(join.override)
+        found.append(directive("join__field", **arguments))
+    return found
+
+
+def graph_enum_value(subgraph: str) -> str:
+    """The ``join__Graph`` value naming a subgraph: ``identity`` → ``IDENTITY``."""
+    value = re.sub(r"[^A-Za-z0-9_]", "_", subgraph).upper()
+    return f"_{value}" if value[:1].isdigit() else value
+
+
+def directive(directive_name: str, /, **arguments: ConstValueNode) -> ConstDirectiveNode:
+    """``@name(argument: value, ...)``; a trailing underscore escapes a Python keyword."""
+    return ConstDirectiveNode(
+        name=NameNode(value=directive_name),
+        arguments=tuple(
+            # ``for_`` spells the ``for:`` argument, a Python keyword.
+            ConstArgumentNode(name=NameNode(value=key.rstrip("_")), value=value)
+            for key, value in arguments.items()
+        ),
+    )
+
+
+def graph(subgraph: str) -> EnumValueNode:
+    """The ``join__Graph`` value of ``subgraph``, as an argument."""
+    return enum(graph_enum_value(subgraph))
+
+
+def enum(value: str) -> EnumValueNode:
+    """An enum value literal."""
+    return EnumValueNode(value=value)
+
+
+def string(value: str) -> StringValueNode:
+    """A string literal."""
+    return StringValueNode(value=value)

@@ -1,0 +1,131 @@
+"""Merging the fields of an object or interface type across subgraphs, with their ownership.
+
+A field is resolved by every subgraph defining it that neither marks it ``@external`` nor
+lost it to an ``@override(from:)``; a field resolved by several subgraphs (or handed out by a
+``@provides``) must be ``@shareable`` wherever it is resolved.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from graphql import FieldDefinitionNode
+
+from router.composition.field_set import parse_field_set
+from router.composition.merge_arguments import (
+    check_same_type,
+    coordinate_of_argument,
+    merge_arguments,
+)
+from router.composition.model import CompositionIssue, FieldJoin, FieldMetadata, TypeKind
+from router.composition.spelling import named_type, quoted
+from router.composition.subgraph_definition import Definition, SubgraphType
+
+
+def merge_output_fields(
+    type_name: str,
+    kind: TypeKind,
+    definitions: list[Definition],
+    issues: list[CompositionIssue],
+) -> tuple[tuple[FieldDefinitionNode, ...], dict[str, FieldMetadata]]:
+    """The type's merged fields, and per field which subgraphs resolve, share and join it."""
+    occurrences: dict[str, list[tuple[str, FieldDefinitionNode, SubgraphType]]] = {}
+    for subgraph, definition in definitions:
+        for field_name, field_node in definition.fields.items():
+            occurrences.setdefault(field_name, []).append((subgraph, field_node, definition))  # type: ignore[arg-type]
+    nodes: list[FieldDefinitionNode] = []
+    metadata: dict[str, FieldMetadata] = {}
+    for field_name, found in occurrences.items():
+        coordinate = f"{type_name}.{field_name}"
+        check_same_type(coordinate, [(sg, node) for sg, node, _ in found], issues)
+        overridden = {d.overrides[field_name] for _, _, d in found if field_name in d.overrides}
+        resolving = [
+            sg for sg, _, d in found if field_name not in d.external_fields and sg not in overridden
+        ]
+        shareable = [sg for sg, _, d in found if d.is_shareable(field_name)]
+        if kind is TypeKind.OBJECT:
+            # A subgraph resolving the field through @provides shares it too (Federation 2).
+            providing = [
+                sg
+                for sg, _, d in found
+                if field_name in d.provided_fields and field_name in d.external_fields
+            ]
+            _check_sharing(
+                coordinate,
+                resolving,
+                providing,
+                shareable,
+                [sg for sg, _, _ in found],
+                issues,
+            )
+        first = found[0][1]
+        nodes.append(
+            FieldDefinitionNode(
+                name=first.name,
+                description=next((n.description for _, n, _ in found if n.description), None),
+                arguments=merge_arguments(
+                    [(sg, n.arguments) for sg, n, _ in found],
+                    issues,
+                    partial(coordinate_of_argument, coordinate),
+                ),
+                type=first.type,
+                directives=next((n.directives for _, n, _ in found if n.directives), ()),
+            )
+        )
+        metadata[field_name] = FieldMetadata(
+            type_name=type_name,
+            name=field_name,
+            resolvable_in=frozenset(resolving),
+            shareable_in=frozenset(shareable),
+            external_in=frozenset(sg for sg, _, d in found if field_name in d.external_fields),
+            output_type=named_type(first.type),
+            joins={
+                sg: FieldJoin(
+                    external=field_name in d.external_fields,
+                    requires=d.requires.get(field_name),
+                    provides=d.provides.get(field_name),
+                    override=d.overrides.get(field_name),
+                )
+                for sg, _, d in found
+            },
+            requires={
+                sg: parse_field_set(d.requires[field_name])
+                for sg, _, d in found
+                if field_name in d.requires
+            },
+            provides={
+                sg: parse_field_set(d.provides[field_name])
+                for sg, _, d in found
+                if field_name in d.provides
+            },
+        )
+    return tuple(nodes), metadata
+
+
+def _check_sharing(
+    coordinate: str,
+    resolving: list[str],
+    providing: list[str],
+    shareable: list[str],
+    defining: list[str],
+    issues: list[CompositionIssue],
+) -> None:
+    if not resolving:
+        issues.append(
+            CompositionIssue(
+                "EXTERNAL_MISSING_ON_BASE",
+                f'Field "{coordinate}" is marked @external in all of its subgraphs '
+                f"({quoted(defining)}); no subgraph resolves it",
+            )
+        )
+    elif len(resolving) + len(providing) > 1:
+        not_shareable = [sg for sg in resolving if sg not in shareable]
+        if not_shareable:
+            issues.append(
+                CompositionIssue(
+                    "INVALID_FIELD_SHARING",
+                    f'Non-shareable field "{coordinate}" is resolved from several subgraphs: '
+                    f"{quoted(sorted([*resolving, *providing]))}; it is not @shareable in "
+                    f"{quoted(not_shareable)}",
+                )
+            )

@@ -1,0 +1,49 @@
+"""The specifications a supergraph SDL links, and the definitions it declares for them.
+
+The join spec's directives and the ``link`` machinery are always declared; the
+``@inaccessible``, ``@tag``, ``@authenticated`` and ``@requiresScopes`` definitions only when
+the supergraph uses them.
+"""
+
+JOIN_SPEC = "https://specs.apollo.dev/join/v0.3"
+LINK_SPEC = "https://specs.apollo.dev/link/v1.0"
+INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/v0.2"
+TAG_SPEC = "https://specs.apollo.dev/tag/v0.3"
+AUTHENTICATED_SPEC = "https://specs.apollo.dev/authenticated/v0.1"
+REQUIRES_SCOPES_SPEC = "https://specs.apollo.dev/requiresScopes/v0.1"
+
+JOIN_DEFINITIONS = """
+directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
+directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, \
+type: String, external: Boolean, override: String, usedOverridden: Boolean) \
+repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+directive @join__implements(graph: join__Graph!, interface: String!) \
+repeatable on OBJECT | INTERFACE
+directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, \
+resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) \
+repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) \
+repeatable on SCHEMA
+scalar join__FieldSet
+scalar link__Import
+enum link__Purpose {
+  \"\"\"`SECURITY` features provide metadata necessary to securely resolve fields.\"\"\"
+  SECURITY
+  \"\"\"`EXECUTION` features provide metadata necessary for operation execution.\"\"\"
+  EXECUTION
+}
+"""
+_LOCATIONS = (
+    "FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | "
+    "ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
+)
+INACCESSIBLE_DEFINITION = f"directive @inaccessible on {_LOCATIONS}"
+TAG_DEFINITION = f"directive @tag(name: String!) repeatable on {_LOCATIONS} | SCHEMA"
+_ACCESS_LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
+AUTHENTICATED_DEFINITION = f"directive @authenticated on {_ACCESS_LOCATIONS}"
+REQUIRES_SCOPES_DEFINITION = (
+    "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on "
+    f"{_ACCESS_LOCATIONS}\nscalar requiresScopes__Scope"
+)
