@@ -18,8 +18,8 @@ from db.roles import app_database_url
 from opsgraph.server import build_gateway
 from resolvers.context import Context
 from resolvers.principal import Principal
-from router.caching import ResponseCache
 from router.gateway import Gateway
+from router.response_cache import ResponseCache
 
 
 async def opsgraph_statements(

@@ -11,8 +11,8 @@ from strawberry.types import ExecutionResult
 
 from resolvers.errors import with_code
 from resolvers.schema import SubgraphSchema
-from router.caching import CacheHint, hints_from_config
 from router.execution.in_process import ExecuteFunction, SubscribeFunction
+from router.response_cache import CacheHint, hints_from_config
 
 SUBGRAPHS: dict[str, str] = {
     "identity": "subgraphs.identity",

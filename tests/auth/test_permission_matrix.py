@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from db.tenants import create_tenant
-from opsgraph.server import build_gateway
+from opsgraph.server import api_schema, build_gateway
 from resolvers.context import Context
 from resolvers.principal import Principal
 from subgraphs.identity import schema as identity_schema
@@ -75,7 +75,8 @@ OPERATIONS = [
      "{ addedIds } }", "admin:clients"),
 ]  # fmt: skip
 # Persisted operations are validated against the composed schema, as the server injects it.
-GATEWAY = build_gateway()  # what the router process injects into request contexts
+GATEWAY = build_gateway()  # what the router process hands down to request contexts
+API_SCHEMA = api_schema(GATEWAY)
 SCHEMAS = {"incidents": incidents_schema, "identity": identity_schema}
 # Everything of the tenant an operation could change, audit records included.
 SNAPSHOT = {
@@ -107,7 +108,7 @@ async def run(sessions: Any, who: Principal, schema: str, query: str, **variable
     context = Context.open(
         sessions,
         principal=who,
-        check_document=GATEWAY.check_document,
+        api_schema=API_SCHEMA,
         entity_presence=GATEWAY.entity_presence,
     )
     try:
