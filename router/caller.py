@@ -75,7 +75,7 @@ def grants_of(context: object) -> Grants | None:
     return context.principal if isinstance(context, HasPrincipal) else None
 
 
-def caller_of(context: object) -> Caller | None:
+def caller_from(context: object) -> Caller | None:
     """The caller of a context that knows its principal, else ``None``. Cache entries are
     keyed by the effective permission set (pruned and masked fields differ by permission),
     private ones also by the credential's subject; anonymous callers have no subject."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from graphql import OperationType
 
-from router.caller import Grants, caller_of, grants_of
+from router.caller import Grants, caller_from, grants_of
 from router.composition import Supergraph
 from router.execution import Transport
 from router.limits import OperationLimits
@@ -133,7 +133,7 @@ class Gateway:
 
         ``extensions.persistedQuery`` (APQ) and ``document_id`` (trusted documents) name a
         persisted document instead of, or along with, the ``query`` text."""
-        caller = caller_of(context) if self.judges_callers else None
+        caller = caller_from(context) if self.judges_callers else None
         try:
             query, digest = await named_document(
                 self.persisted,
@@ -197,7 +197,7 @@ class Gateway:
         id), enforcing the caller's safelist exactly as :meth:`execute_request` does; raises
         :class:`RequestError`. For WebSocket operations: subscriptions are started (and
         shared) by their text, which is therefore always fetched, never taken as known."""
-        caller = caller_of(context) if self.judges_callers else None
+        caller = caller_from(context) if self.judges_callers else None
         text, _ = await named_document(
             self.persisted, query, extensions, document_id, context, caller, _never_known
         )
