@@ -18,8 +18,8 @@ from db.roles import app_database_url
 from opsgraph.domains import REGISTRY
 from opsgraph.server import build_gateway
 from resolvers.context import Context
-from router.caching import ResponseCache
 from router.gateway import Gateway
+from router.response_cache import ResponseCache
 
 
 async def opsgraph_statements(

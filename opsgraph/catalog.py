@@ -21,7 +21,7 @@ def subgraph_sdl(schema: strawberry.federation.Schema) -> str:
 def in_process_executor(schema: strawberry.federation.Schema) -> ExecuteFunction:
     """An `execute(query, variables, operation_name, context)` for the router's in-process
     transport: runs the subgraph schema directly, with the request's own context. Queries
-    take the schema's compiled path when it covers them (resolvers/compiled/)."""
+    take the schema's compiled path when it covers them (resolvers/executor/)."""
     compiled = schema.compiled if isinstance(schema, SubgraphSchema) else None
 
     async def execute(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from db.migrate import MigrationSet
 from resolvers.domain import Domain, PrincipalDirectory
 from resolvers.principal import RoleCatalogue
-from router.caching import CacheHint, hints_from_config
+from router.response_cache import CacheHint, hints_from_config
 from subgraphs import identity, incidents
 
 DOMAINS: tuple[Domain, ...] = (

@@ -113,6 +113,15 @@ def rate_limiter(link: RedisLink | None, rate: float, burst: int) -> RateLimiter
     return RedisLimiter(link, rate, burst) if link else InProcessLimiter(rate, burst)
 
 
+async def take_each(limiter: RateLimiter, keys: list[str]) -> Decision:
+    """A token from every bucket a request counts against; the first refusal wins."""
+    for key in keys:
+        decision = await limiter.take(key)
+        if not decision.allowed:
+            return decision
+    return Decision(True)
+
+
 def limit_keys(principal: Principal, address: str) -> list[str]:
     """The buckets a caller's requests count against: per user for token holders (and per
     client application, which all its users share); per client address for anonymous callers."""

@@ -15,11 +15,12 @@ for its own timeout; the single-probe rule is the point, and it is a few lines."
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
@@ -27,6 +28,7 @@ from redis.backoff import NoBackoff
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # What an unreachable or silent Redis raises (builtins.TimeoutError is an OSError).
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError, OSError)
@@ -149,3 +151,26 @@ class RedisLink:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+class _OverRedis(Protocol):
+    link: RedisLink
+
+
+S = TypeVar("S", bound=_OverRedis)
+
+
+def tolerant(
+    method: Callable[Concatenate[S, P], Coroutine[Any, Any, T | None]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T | None]]:
+    """The method of a store over Redis, through the link's breaker, answering None (a miss,
+    or nothing done) while Redis is unavailable; the link logs and counts the failure."""
+
+    @functools.wraps(method)
+    async def call(self: S, *args: P.args, **kwargs: P.kwargs) -> T | None:
+        try:
+            return await self.link.call(method.__qualname__, lambda: method(self, *args, **kwargs))
+        except REDIS_ERRORS:
+            return None
+
+    return call

@@ -26,23 +26,24 @@ from opsgraph.events.hub import EventHub
 from opsgraph.events.relay import OutboxRelay
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.mutation_charges import MutationCharges
-from opsgraph.persisted.caller import caller_of
-from opsgraph.persisted.wiring import persisted_operations, response_cache
+from opsgraph.persisted import persisted_operations
 from opsgraph.ratelimit import rate_limiter
 from opsgraph.redis_link import RedisLink
+from opsgraph.request_scope import RequestScopeMiddleware
+from opsgraph.response_cache import response_cache
 from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
-from opsgraph.tenancy import RequestScopeMiddleware
 from opsgraph.wallboard import wallboard_routes
 from opsgraph.websocket_connections import WebSocketAuthenticator
 from resolvers.context import Context
+from resolvers.manifests import ApiSchema
 from router.app import create_router_app
-from router.caching import ResponseCache
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import InProcessTransport
 from router.gateway import Gateway, MutationAdmission
-from router.limits import OperationLimits
+from router.limits import OperationLimits, shape_rule
 from router.persisted import PersistedOperations
+from router.response_cache import ResponseCache
 from router.subscriptions import Subscriptions
 from router.websocket_protocol import GraphQLWebSocket, WebSocketLimits
 
@@ -99,8 +100,20 @@ def build_gateway(
         persisted=persisted,
         response_cache=cache,
         cache_hints=registry.cache_hints,
-        caller_of=caller_of if persisted is not None or cache is not None else None,
         admit_mutation=admit_mutation,
+    )
+
+
+def api_schema(gateway: Gateway) -> ApiSchema:
+    """The gateway's composed schema and document rules, as the subgraphs receive them (data,
+    not a call back into the router): what registering persisted operations checks against."""
+    limits = gateway.limits
+    return ApiSchema(
+        gateway.supergraph.schema,
+        limits.max_tokens,
+        (shape_rule(limits),),
+        gateway.documents.rules,
+        hide_suggestions=not limits.suggestions,
     )
 
 
@@ -194,6 +207,7 @@ def create_app(runtime: Runtime) -> Starlette:
         cache=caching[0] if caching is not None else None,
         admit_mutation=charges,
     )
+    composed = api_schema(gateway)
 
     async def context_factory(request: Request) -> Context:
         assert runtime.sessions is not None
@@ -206,7 +220,7 @@ def create_app(runtime: Runtime) -> Starlette:
             roles_changed=runtime.custom_roles.forget,
             user_changed=runtime.active_users.forget,
             # Registering persisted operations validates them against the composed schema.
-            check_document=gateway.check_document,
+            api_schema=composed,
             entity_presence=gateway.entity_presence,
         )
         request.state.context = context  # closed by RequestScopeMiddleware
@@ -225,7 +239,7 @@ def create_app(runtime: Runtime) -> Starlette:
             max_connections=settings.ws_max_connections_per_principal,
             roles_changed=runtime.custom_roles.forget,
             active_users=runtime.active_users,
-            check_document=gateway.check_document,
+            api_schema=composed,
             entity_presence=gateway.entity_presence,
             debug=settings.debug,
             charges=charges,

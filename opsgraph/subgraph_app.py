@@ -29,11 +29,11 @@ from strawberry.types import ExecutionResult
 from opsgraph.auth.setup import build_auth
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.peers import PeerPresence
+from opsgraph.request_scope import RequestScopeMiddleware
 from opsgraph.router_secret import require_router_secret
 from opsgraph.runtime import Runtime
 from opsgraph.server import operation_limits
 from opsgraph.subgraph_gate import RouterAwareAuthenticator, SubgraphGate
-from opsgraph.tenancy import RequestScopeMiddleware
 from resolvers.context import Context
 from router.execution.errors import is_unavailable, unavailable_headers
 from router.gateway import RequestError

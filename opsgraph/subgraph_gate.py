@@ -42,8 +42,8 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from opsgraph.auth.principals import Refused
+from opsgraph.request_auth import PrincipalSource
 from opsgraph.router_secret import ROUTER_SECRET_HEADER, from_router
-from opsgraph.tenancy import PrincipalSource
 from resolvers.principal import Principal
 from router.gateway import RequestError, selected_operation
 from router.limits import (

@@ -25,7 +25,7 @@ from opsgraph.ratelimit import limit_keys
 from resolvers.context import Context
 from resolvers.errors import DATABASE_UNAVAILABLE
 from resolvers.events import EventFeed
-from resolvers.manifests import DocumentCheck
+from resolvers.manifests import ApiSchema
 from resolvers.references import EntityPresence
 from router.websocket_protocol import Close, ConnectionRefused, Grant
 
@@ -53,7 +53,7 @@ class WebSocketAuthenticator:
         max_connections: int,
         roles_changed: Callable[[uuid.UUID], None],
         active_users: ActiveUserCache,
-        check_document: DocumentCheck | None = None,
+        api_schema: ApiSchema | None = None,
         entity_presence: EntityPresence | None = None,
         debug: bool = False,
         charges: MutationCharges | None = None,
@@ -64,7 +64,7 @@ class WebSocketAuthenticator:
         self.max_connections = max_connections
         self.roles_changed = roles_changed
         self.active_users = active_users
-        self.check_document = check_document
+        self.api_schema = api_schema
         self.entity_presence = entity_presence
         self.debug = debug
         self.charges = charges
@@ -99,7 +99,7 @@ class WebSocketAuthenticator:
             events=self.events,
             roles_changed=self.roles_changed,
             user_changed=self.active_users.forget,
-            check_document=self.check_document,
+            api_schema=self.api_schema,
             entity_presence=self.entity_presence,
         )
         if self.charges is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.scope import RequestDatabase
 from resolvers.events import EventFeed
 from resolvers.loaders import LoaderRegistry
-from resolvers.manifests import DocumentCheck
+from resolvers.manifests import ApiSchema
 from resolvers.principal import Principal
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ class Context:
     `roles_changed(tenant)` is called after a mutation changed the tenant's own roles, so that
     the process drops what it cached of them; `user_changed(tenant, user)` likewise after a
     mutation changed a user (the authenticator caches whether a user is active).
-    `check_document(text)` says why a GraphQL document could not run against the composed
-    API schema (empty when it can): a subgraph cannot see the supergraph, so the router
-    process injects it for the mutations that register persisted operations; it is None
+    `api_schema` is the composed API schema, as data (`resolvers.manifests.document_problems`
+    checks a document against it): a subgraph cannot see the supergraph, so the router
+    process hands it down for the mutations that register persisted operations; it is None
     where no supergraph is at hand.
     `entity_presence` answers which ids name another subgraph's entities, asked of their
     owner through the router (`resolvers.references.require_references`); None likewise."""
@@ -47,7 +47,7 @@ class Context:
     roles_changed: Callable[[uuid.UUID], None] = field(default=lambda tenant: None)
     """Default: nothing cached to drop (contexts built by tests and tools)."""
     user_changed: Callable[[uuid.UUID, uuid.UUID], None] = field(default=lambda tenant, user: None)
-    check_document: DocumentCheck | None = None
+    api_schema: ApiSchema | None = None
     entity_presence: EntityPresence | None = None
     loaders: LoaderRegistry = field(init=False)
 
@@ -75,7 +75,7 @@ class Context:
         events: EventFeed | None = None,
         roles_changed: Callable[[uuid.UUID], None] = lambda tenant: None,
         user_changed: Callable[[uuid.UUID, uuid.UUID], None] = lambda tenant, user: None,
-        check_document: DocumentCheck | None = None,
+        api_schema: ApiSchema | None = None,
         entity_presence: EntityPresence | None = None,
     ) -> Context:
         return cls(
@@ -87,7 +87,7 @@ class Context:
             events=events,
             roles_changed=roles_changed,
             user_changed=user_changed,
-            check_document=check_document,
+            api_schema=api_schema,
             entity_presence=entity_presence,
         )
 

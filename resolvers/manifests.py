@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from graphql import ASTValidationRule, GraphQLSchema, GraphQLSyntaxError, parse, validate
 
 APOLLO_FORMAT = "apollo-persisted-query-manifest"
 MAX_ID_LENGTH = 200
@@ -72,6 +73,33 @@ def _apollo(data: dict[str, Any]) -> list[tuple[Any, Any]]:
 
 
 DocumentCheck = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSchema:
+    """The composed API schema and the rules a document must pass to run on it, handed down
+    as data by the process that composed it (a subgraph cannot see the supergraph): parse
+    with at most ``max_tokens`` tokens, then ``limit_rules`` (the operation limits; a document
+    over one is not validated further), then ``rules``."""
+
+    schema: GraphQLSchema
+    max_tokens: int
+    limit_rules: tuple[type[ASTValidationRule], ...]
+    rules: tuple[type[ASTValidationRule], ...]
+    hide_suggestions: bool = False
+
+
+def document_problems(api: ApiSchema, text: str) -> list[str]:
+    """Why the document ``text`` could not run against ``api`` (empty when it can): the
+    router's own check of a request's document, done with graphql-core alone."""
+    try:
+        document = parse(text, max_tokens=api.max_tokens)
+    except GraphQLSyntaxError as error:
+        return [error.message]
+    errors = validate(api.schema, document, api.limit_rules) or validate(
+        api.schema, document, api.rules, hide_suggestions=api.hide_suggestions
+    )
+    return [error.message for error in errors]
 
 
 def manifest_problems(

@@ -1,12 +1,58 @@
-"""Who a request speaks for, as far as the router's caches and persisted operations care.
+"""Who a request speaks for, read by the router from the principal the request context
+carries — data handed down with the request, never a function of the server's.
 
-The router never sees the server's principal type: the wiring hands the gateway a function
-from the opaque request context to a :class:`Caller`."""
+The router imports no application code: it recognises a context that has a ``principal``
+with the attributes below. A context without one (the split router only forwards the
+caller's headers; the subgraphs judge the token) is neither pruned nor cached per caller:
+the subgraphs still enforce every permission themselves.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+class Grants(Protocol):
+    """The caller as far as ``@authenticated``/``@requiresScopes`` are concerned."""
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the request carried a valid credential."""
+        ...
+
+    @property
+    def permissions(self) -> Collection[str]:
+        """The scopes granted to the caller (its effective permission set)."""
+        ...
+
+
+class PrincipalData(Grants, Protocol):
+    """The caller as far as persisted operations and the response cache are concerned."""
+
+    @property
+    def tenant_id(self) -> object: ...
+
+    @property
+    def subject(self) -> str | None: ...
+
+    @property
+    def client_id(self) -> str | None: ...
+
+    @property
+    def safelist_only(self) -> bool: ...
+
+
+@runtime_checkable
+class HasPrincipal(Protocol):
+    """A request context that knows its caller."""
+
+    @property
+    def principal(self) -> PrincipalData:
+        """The caller of this request."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,4 +70,27 @@ class Caller:
     safelist_only: bool = False
 
 
-CallerOf = Callable[[object], Caller]
+def grants_of(context: object) -> Grants | None:
+    """The caller's grants when the context knows them, else ``None`` (no pruning)."""
+    return context.principal if isinstance(context, HasPrincipal) else None
+
+
+def caller_from(context: object) -> Caller | None:
+    """The caller of a context that knows its principal, else ``None``. Cache entries are
+    keyed by the effective permission set (pruned and masked fields differ by permission),
+    private ones also by the credential's subject; anonymous callers have no subject."""
+    if not isinstance(context, HasPrincipal):
+        return None
+    principal = context.principal
+    return Caller(
+        tenant=str(principal.tenant_id),
+        audience=audience_of(principal.permissions),
+        principal=principal.subject if principal.authenticated else None,
+        client_id=principal.client_id,
+        safelist_only=principal.safelist_only,
+    )
+
+
+def audience_of(permissions: Collection[str]) -> str:
+    """A stable hash of an effective permission set (roles resolved, custom ones included)."""
+    return hashlib.sha256("\n".join(sorted(permissions)).encode()).hexdigest()[:32]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from router.caching import CachePolicy
+from router.response_cache import CachePolicy
 
 # The response depends on who asks and for which tenant.
 VARY = "Authorization, X-OpsGraph-Tenant"

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    BREAK,
+    ASTValidationRule,
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    VisitorAction,
 )
 
 from router.analysis import COST_CEILING, CostEstimate, DocumentShape, variable_shape
@@ -78,6 +81,19 @@ def check_shape(document: DocumentNode, limits: OperationLimits) -> list[GraphQL
         if errors:
             return errors
     return []
+
+
+def shape_rule(limits: OperationLimits) -> type[ASTValidationRule]:
+    """:func:`check_shape` as a graphql-core validation rule, for checking documents away
+    from the router's pipeline: run it alone, before the other rules, as the pipeline does."""
+
+    class OperationShape(ASTValidationRule):
+        def enter_document(self, node: DocumentNode, *_: object) -> VisitorAction:
+            for error in check_shape(node, limits):
+                self.report_error(error)
+            return BREAK
+
+    return OperationShape
 
 
 def estimate_cost(

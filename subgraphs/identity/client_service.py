@@ -3,11 +3,12 @@
 A client record names an application by its tokens' client id (`azp`/`client_id`) and says
 whether it is safelist-only. Registering a manifest adds the operations the client has not
 registered yet; every operation must validate against the composed API schema first (the
-router process injects that check, `Context.check_document`), and an id, once registered,
+router process hands the schema down, `Context.api_schema`), and an id, once registered,
 always names the same text. Anything refused changes nothing. No Strawberry here."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -16,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.persisted import DocumentConflict, NewDocument, add_documents, find_client
 from db.tables import persisted as tables
 from resolvers.errors import BadUserInput, Conflict, NotFound, OpsGraphError
-from resolvers.manifests import DocumentCheck, ManifestError, manifest_problems, parse_manifest
+from resolvers.manifests import (
+    ApiSchema,
+    ManifestError,
+    document_problems,
+    manifest_problems,
+    parse_manifest,
+)
 from subgraphs.identity.service import Changes, insert_unique
 
 
@@ -69,10 +76,10 @@ async def update_client(
     return row, changes
 
 
-def checked_documents(manifest: str, check: DocumentCheck | None) -> list[NewDocument]:
+def checked_documents(manifest: str, api_schema: ApiSchema | None) -> list[NewDocument]:
     """The manifest's operations, each valid against the composed schema; BAD_USER_INPUT
     naming every invalid operation with its errors otherwise."""
-    if check is None:
+    if api_schema is None:
         raise RegistrationUnavailable(
             "Persisted operations are validated against the composed API schema: register "
             "them through the router (opsgraph serve) or with `opsgraph persisted register`"
@@ -81,7 +88,7 @@ def checked_documents(manifest: str, check: DocumentCheck | None) -> list[NewDoc
         operations = parse_manifest(manifest)
     except ManifestError as error:
         raise BadUserInput(f"The manifest is not usable: {error}", field="manifest") from None
-    problems = manifest_problems(operations, check)
+    problems = manifest_problems(operations, functools.partial(document_problems, api_schema))
     if problems:
         raise BadUserInput(
             f"{len(problems)} operation(s) do not validate against the current schema: "
@@ -97,12 +104,12 @@ async def register_operations(
     tenant_id: uuid.UUID,
     client_id: str,
     manifest: str,
-    check: DocumentCheck | None,
+    api_schema: ApiSchema | None,
 ) -> tuple[Any, list[str], int]:
     """Validate and add a manifest's operations for an existing client: its record, the ids
     added and how many operations the manifest holds. CONFLICT when an id is registered
     with another text."""
-    documents = checked_documents(manifest, check)
+    documents = checked_documents(manifest, api_schema)
     row = await existing_client(session, tenant_id, client_id)
     try:
         added = await add_documents(session, tenant_id, row.client_id, documents)

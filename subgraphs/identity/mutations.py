@@ -226,7 +226,7 @@ class Mutation:
         ctx = info.context
         async with audited(info) as (session, audit):
             row, added, count = await client_service.register_operations(
-                session, ctx.tenant_id, input.client_id, input.manifest, ctx.check_document
+                session, ctx.tenant_id, input.client_id, input.manifest, ctx.api_schema
             )
             audit.entity("ApiClient", row.id)
             audit.changed({"persistedOperations": [None, added]})

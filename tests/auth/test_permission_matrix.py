@@ -15,7 +15,7 @@ from graphql import ObjectTypeDefinitionNode, ObjectTypeExtensionNode, parse, pr
 
 from db.tenants import create_tenant
 from opsgraph.domains import REGISTRY
-from opsgraph.server import build_gateway
+from opsgraph.server import api_schema, build_gateway
 from resolvers.context import Context
 from resolvers.principal import Principal
 
@@ -99,7 +99,8 @@ MATRIX = [
     for name, schema, query in OPERATIONS
 ]
 # Persisted operations are validated against the composed schema, as the server injects it.
-GATEWAY = build_gateway()  # what the router process injects into request contexts
+GATEWAY = build_gateway()  # what the router process hands down to request contexts
+API_SCHEMA = api_schema(GATEWAY)
 SCHEMAS = {domain.name: domain.schema for domain in REGISTRY.domains}
 # Everything of the tenant an operation could change, audit records included.
 SNAPSHOT = {
@@ -131,7 +132,7 @@ async def run(sessions: Any, who: Principal, schema: str, query: str, **variable
     context = Context.open(
         sessions,
         principal=who,
-        check_document=GATEWAY.check_document,
+        api_schema=API_SCHEMA,
         entity_presence=GATEWAY.entity_presence,
     )
     try:

@@ -53,7 +53,7 @@ async def test_tables_match_the_migrations(owner_engine: AsyncEngine) -> None:
 def test_a_database_of_the_single_history_is_refused_untouched(server_url: str) -> None:
     for url in empty_database(server_url, "opsgraph_legacy"):
 
-        async def stamp() -> None:
+        async def stamp(url: str = url) -> None:
             conn = await asyncpg.connect(url)
             try:
                 await conn.execute("CREATE TABLE alembic_version (version_num varchar(32))")

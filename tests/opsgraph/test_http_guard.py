@@ -21,7 +21,7 @@ from opsgraph.auth.tokens import TokenPolicy, TokenValidator
 from opsgraph.domains import REGISTRY
 from opsgraph.ratelimit import InProcessLimiter, RedisLimiter
 from opsgraph.redis_link import RedisLink
-from opsgraph.tenancy import RequestScopeMiddleware
+from opsgraph.request_scope import RequestScopeMiddleware
 from tests.support import running_app
 
 QUERY = '{"query": "{ __typename }"}'

@@ -23,7 +23,7 @@ from opsgraph.auth.setup import dev_issuer
 from opsgraph.persisted.registration import InvalidManifest, register_manifest
 from opsgraph.seed import seed_demo
 from opsgraph.server import build_gateway
-from router.caching import ResponseCache
+from router.response_cache import ResponseCache
 from subgraphs.incidents import tables as incidents
 from tests.support import count_rows, running_app
 

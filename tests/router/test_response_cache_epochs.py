@@ -3,8 +3,8 @@ write, or nothing at all, does not hold it back."""
 
 from __future__ import annotations
 
-from router.caching import ResponseCache
-from router.caching.hints import CachePolicy
+from router.response_cache import ResponseCache
+from router.response_cache.hints import CachePolicy
 
 POLICY = CachePolicy(max_age=30)
 BODY = {"data": {"incident": {"title": "Old"}}}

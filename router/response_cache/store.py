@@ -26,8 +26,8 @@ from typing import Any, Protocol
 
 import orjson
 
-from router.caching.hints import CachePolicy, CacheScope
 from router.caller import Caller
+from router.response_cache.hints import CachePolicy, CacheScope
 
 logger = logging.getLogger(__name__)
 STATS_LOG_EVERY = 1000

@@ -1,9 +1,9 @@
-"""Redis behind the router's APQ document store and the response cache's L2, so that every
-process sharing the Redis shares (and invalidates) them.
+"""Redis behind the response cache's L2, so that every process sharing the Redis shares (and
+invalidates) its entries.
 
-Response entries expire with their ``maxAge``; each tag is a Redis set naming the entries
-that carry it, expiring no sooner than they do. Invalidating a tag deletes its entries and
-the set in one transaction.
+Entries expire with their ``maxAge``; each tag is a Redis set naming the entries that carry
+it, expiring no sooner than they do. Invalidating a tag deletes its entries and the set in
+one transaction.
 
 Redis is a cache here, never a dependency of correctness for the request in hand: when it is
 unreachable (or its breaker open, see redis_link.py) a lookup is a miss and a store or
@@ -15,58 +15,12 @@ happen when the relay publishes the mutations' events, which every process follo
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Collection, Coroutine
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from collections.abc import Collection
 
-from opsgraph.redis_link import REDIS_ERRORS, RedisLink
+from opsgraph.redis_link import RedisLink, tolerant
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-class _OverRedis(Protocol):
-    link: RedisLink
-
-
-S = TypeVar("S", bound=_OverRedis)
-
-
-def tolerant(
-    method: Callable[Concatenate[S, P], Coroutine[Any, Any, T | None]],
-) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T | None]]:
-    """The method, through the link's breaker, answering None (a miss, or nothing done)
-    while Redis is unavailable; the link logs and counts the failure."""
-
-    @functools.wraps(method)
-    async def call(self: S, *args: P.args, **kwargs: P.kwargs) -> T | None:
-        try:
-            return await self.link.call(method.__qualname__, lambda: method(self, *args, **kwargs))
-        except REDIS_ERRORS:
-            return None
-
-    return call
-
-
-APQ_PREFIX = "opsgraph:apq:"
-APQ_TTL_SECONDS = 7 * 86400
 RESPONSE_PREFIX = "opsgraph:response:"
 TAG_PREFIX = "opsgraph:response-tag:"
-
-
-class RedisDocumentStore:
-    def __init__(self, link: RedisLink) -> None:
-        self.link = link
-        self.client = link.client
-
-    @tolerant
-    async def get(self, sha256: str) -> str | None:
-        value = await self.client.get(APQ_PREFIX + sha256)
-        return value.decode() if isinstance(value, bytes) else value
-
-    @tolerant
-    async def put(self, sha256: str, text: str) -> None:
-        await self.client.set(APQ_PREFIX + sha256, text.encode(), ex=APQ_TTL_SECONDS)
 
 
 class RedisResponseStore:

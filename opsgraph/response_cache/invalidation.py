@@ -19,8 +19,8 @@ import orjson
 
 from opsgraph.events.bus import EVENTS_CHANNEL, RESUBSCRIBED, EventBus
 from opsgraph.redis_link import REDIS_ERRORS, RedisUnavailable
-from router.caching import ResponseCache
-from router.caching.tags import change_tags, subgraph_tags
+from router.response_cache import ResponseCache
+from router.response_cache.tags import change_tags, subgraph_tags
 
 log = logging.getLogger(__name__)
 CACHE_CHANNEL = "opsgraph.cache-invalidation"

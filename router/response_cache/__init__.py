@@ -2,9 +2,15 @@
 ``maxAge`` wins, ``PRIVATE`` beats ``PUBLIC``), the entity tags of a response, and the
 two-level store (in-process LRU, plus a shared store such as Redis) invalidated by tags."""
 
-from router.caching.hints import CacheHint, CachePolicy, CacheScope, hints_from_config, policy_for
-from router.caching.response_cache import ResponseCache, SharedResponseStore
-from router.caching.tags import EntityRef, entities_in
+from router.response_cache.hints import (
+    CacheHint,
+    CachePolicy,
+    CacheScope,
+    hints_from_config,
+    policy_for,
+)
+from router.response_cache.store import ResponseCache, SharedResponseStore
+from router.response_cache.tags import EntityRef, entities_in
 
 __all__ = [
     "CacheHint",

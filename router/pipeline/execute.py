@@ -1,0 +1,73 @@
+"""Stage 8: running a prepared request's plan through the transports and shaping the
+response from the client's whole operation (pruned fields come back null); a subscription's
+plan yields one response per event."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from router.composition import Supergraph
+from router.execution import PlanExecution, Transport, shape_response
+from router.execution.errors import is_unavailable, unavailable_headers
+from router.execution.subscription import subscription_executions
+from router.execution.transport import EventScoped
+from router.limits import OperationLimits, without_suggestions
+from router.pipeline.results import GatewayResult, Prepared
+from router.response_cache import CachePolicy
+
+
+class PlanRunner:
+    """Runs plans of one supergraph through its transports."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        transports: Mapping[str, Transport],
+        limits: OperationLimits,
+    ) -> None:
+        self.schema = supergraph.schema
+        self.transports = transports
+        self.limits = limits
+
+    async def run(
+        self, prepared: Prepared, variables: Mapping[str, Any] | None, context: object
+    ) -> dict[str, Any]:
+        """The response body (``data``, maybe ``errors``) of a query or mutation."""
+        execution = PlanExecution(self.schema, self.transports, dict(variables or {}), context)
+        await execution.run(prepared.plan.node)
+        return self.body(prepared, execution)
+
+    async def events(
+        self, prepared: Prepared, variables: dict[str, Any], context: object
+    ) -> AsyncIterator[dict[str, Any]]:
+        """A subscription's response bodies. A context that is :class:`EventScoped` is told
+        when each event's response is complete."""
+        executions = subscription_executions(
+            self.schema, self.transports, prepared.plan.node, variables, context
+        )
+        async for execution in executions:
+            body = self.body(prepared, execution)
+            if isinstance(context, EventScoped):
+                await context.end_event()
+            yield body
+
+    def body(self, prepared: Prepared, execution: PlanExecution) -> dict[str, Any]:
+        errors = [*prepared.errors, *execution.errors]
+        if not self.limits.suggestions:
+            # A subgraph's own hints (one newer than the composed schema, say) stay inside.
+            errors = [{**e, "message": without_suggestions(e["message"])} for e in errors]
+        data = shape_response(
+            self.schema, prepared.operation, execution.data, prepared.variables, errors
+        )
+        body: dict[str, Any] = {"errors": errors} if errors else {}
+        body["data"] = data
+        return body
+
+
+def executed(body: dict[str, Any], cache_policy: CachePolicy | None = None) -> GatewayResult:
+    """An executed request's result: HTTP 503 with Retry-After when its subgraphs could only
+    say SERVICE_UNAVAILABLE (their database is down), else 200."""
+    if is_unavailable(body):
+        return GatewayResult(body, 503, unavailable_headers())
+    return GatewayResult(body, cache_policy=cache_policy)
