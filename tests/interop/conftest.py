@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from opsgraph.domains import REGISTRY
 from tests.conftest import fresh_database
 from tests.e2e.conftest import Server, seed_tenant, start_server, stop_server
 from tests.support import free_port
@@ -65,7 +66,7 @@ def split_subgraphs(interop_env: dict[str, str]) -> Iterator[dict[str, Server]]:
     """Each subgraph in its own process."""
     running: dict[str, Server] = {}
     try:
-        for name in ("identity", "incidents"):
+        for name in REGISTRY.names:
             port = free_port()
             running[name] = start_server(["subgraph", name, "--port", str(port)], interop_env, port)
         yield running

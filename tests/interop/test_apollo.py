@@ -16,7 +16,8 @@ from graphql import (
     print_schema,
 )
 
-from opsgraph.catalog import SUBGRAPHS, load_schema, subgraph_sdl
+from opsgraph.catalog import subgraph_sdl
+from opsgraph.domains import REGISTRY
 from opsgraph.server import build_supergraph
 from router.composition import SubgraphSource, compose, print_api_schema, print_supergraph
 from tests.e2e.conftest import Server
@@ -32,7 +33,9 @@ def normalised(sdl: str) -> str:
 
 
 def test_our_subgraphs_compose_under_apollo_into_our_api_schema(node_modules: Path) -> None:
-    services = [{"name": name, "sdl": subgraph_sdl(load_schema(name))} for name in SUBGRAPHS]
+    services = [
+        {"name": domain.name, "sdl": subgraph_sdl(domain.schema)} for domain in REGISTRY.domains
+    ]
 
     composed = run_node(node_modules, "compose.cjs", services)
 
@@ -86,7 +89,9 @@ def test_access_directives_merge_like_apollo(node_modules: Path) -> None:
 
 
 def test_our_subgraphs_scopes_reach_the_supergraph_like_apollo(node_modules: Path) -> None:
-    services = [{"name": name, "sdl": subgraph_sdl(load_schema(name))} for name in SUBGRAPHS]
+    services = [
+        {"name": domain.name, "sdl": subgraph_sdl(domain.schema)} for domain in REGISTRY.domains
+    ]
 
     composed = run_node(node_modules, "compose.cjs", services)
 
@@ -100,7 +105,7 @@ def test_apollo_gateway_serves_our_supergraph_like_our_router(
 ) -> None:
     supergraph = compose(
         [
-            SubgraphSource(name, subgraph_sdl(load_schema(name)), server.graphql)
+            SubgraphSource(name, subgraph_sdl(REGISTRY.domain(name).schema), server.graphql)
             for name, server in split_subgraphs.items()
         ]
     )
