@@ -127,7 +127,14 @@ class OutboxRelay:
             )
             connection.add_termination_listener(self._lost)
             await connection.add_listener(NOTIFY_CHANNEL, self._notified)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        # InternalClientError: the server went away mid-handshake of the LISTEN (asyncpg's
+        # protocol state machine refuses the next step) — as lost as the others.
+        except (
+            OSError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,
+        ) as error:
             if connection is not None:
                 connection.terminate()
             if not quiet:

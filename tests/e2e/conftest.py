@@ -99,13 +99,13 @@ def e2e_database_url(server_url: str) -> Iterator[str]:
     yield from fresh_database(server_url, "opsgraph_e2e")
 
 
-def seed_tenant(database_url: str, slug: str = TENANT, incident_count: int = 120) -> None:
+def seed_tenant(database_url: str, slug: str = TENANT, scale: int = 120) -> None:
     """A tenant with the demo data set (the e2e tenant with 120 incidents by default)."""
 
     async def seed() -> None:
         engine = create_engine(database_url)
         async with session_factory(engine)() as session, session.begin():
-            await seed_demo(session, slug=slug, scale=incident_count)
+            await seed_demo(session, slug=slug, scale=scale)
         await engine.dispose()
 
     asyncio.run(seed())
