@@ -17,6 +17,6 @@ DOMAIN = Domain(
     grants=permissions.GRANTS,
     seed=seed.seed,
     cache_hints=CACHE_HINTS,
-    event_kinds=frozenset({events.USER_UPDATED, events.USER_DEACTIVATED, events.USER_REACTIVATED}),
+    event_kinds=events.EVENT_KINDS,
     directory=UserDirectory(),
 )

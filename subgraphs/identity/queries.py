@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
+
 import strawberry
-from sqlalchemy import or_, select
 
 from resolvers.ids import parse_id
-from resolvers.pagination import Connection, Pagination, SortOrder, paginate
+from resolvers.pagination import Connection, Pagination, paginate
 from resolvers.permissions import requires
-from subgraphs.identity import tables
-from subgraphs.identity.api_clients import ApiClient, all_clients
-from subgraphs.identity.audit_log import AuditEntry, audit_log
 from subgraphs.identity.inputs import AuditLogFilter, TeamFilter, UserFilter
 from subgraphs.identity.permissions import MANAGE_CLIENTS, VIEW, VIEW_AUDIT
-from subgraphs.identity.roles import Role, all_roles
-from subgraphs.identity.types import Team, User
+from subgraphs.identity.service import api_clients as client_service
+from subgraphs.identity.service import audit_log as audit_service
+from subgraphs.identity.service import roles as role_service
+from subgraphs.identity.service import teams as team_service
+from subgraphs.identity.service import users as user_service
+from subgraphs.identity.types import ApiClient, AuditEntry, Role, Team, User
 
-USERS_BY_NAME = SortOrder("NAME", (tables.User.name, tables.User.id), descending=False)
-TEAMS_BY_NAME = SortOrder("NAME", (tables.Team.name, tables.Team.id), descending=False)
 
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _optional_id(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
+    return parse_id(value, name) if value is not None else None
 
 
 @strawberry.type
@@ -41,20 +39,14 @@ class Query:
         pagination: Pagination | None = None,
     ) -> Connection[User]:
         ctx = info.context
-        query = select(tables.User.__table__).where(tables.User.tenant_id == ctx.tenant_id)
-        if filter and filter.search:
-            pattern = _like(filter.search)
-            query = query.where(
-                or_(tables.User.name.ilike(pattern), tables.User.email.ilike(pattern))
-            )
-        if filter and filter.active is not None:
-            query = query.where(tables.User.active.is_(filter.active))
-        if filter and filter.team_id is not None:
-            members = select(tables.TeamMember.user_id).where(
-                tables.TeamMember.team_id == parse_id(filter.team_id, "filter.teamId")
-            )
-            query = query.where(tables.User.id.in_(members))
-        return await paginate(ctx.db, query, USERS_BY_NAME, pagination, User.from_row)
+        f = filter or UserFilter()
+        query = user_service.user_list(
+            ctx.tenant_id,
+            search=f.search,
+            active=f.active,
+            team_id=_optional_id(f.team_id, "filter.teamId"),
+        )
+        return await paginate(ctx.db, query, user_service.BY_NAME, pagination, User.from_row)
 
     @strawberry.field(
         description="A team by id; null when there is none.", extensions=requires(VIEW)
@@ -70,17 +62,20 @@ class Query:
         pagination: Pagination | None = None,
     ) -> Connection[Team]:
         ctx = info.context
-        query = select(tables.Team.__table__).where(tables.Team.tenant_id == ctx.tenant_id)
-        if filter and filter.search:
-            query = query.where(tables.Team.name.ilike(_like(filter.search)))
-        return await paginate(ctx.db, query, TEAMS_BY_NAME, pagination, Team.from_row)
+        query = team_service.team_list(ctx.tenant_id, search=filter.search if filter else None)
+        return await paginate(ctx.db, query, team_service.BY_NAME, pagination, Team.from_row)
 
     @strawberry.field(
         description="Roles of the tenant: the built-in ones, then its own, by name.",
         extensions=requires(VIEW),
     )
     async def roles(self, info: strawberry.Info) -> list[Role]:
-        return await all_roles(info)
+        ctx = info.context
+        rows = await role_service.tenant_roles(ctx.db)
+        catalogue = ctx.principal.catalogue
+        return [Role.builtin_role(catalogue, name) for name in sorted(catalogue.builtin)] + [
+            Role.from_row(row) for row in rows
+        ]
 
     @strawberry.field(
         description="The permission catalogue: every name a role may grant, sorted.",
@@ -99,11 +94,24 @@ class Query:
         filter: AuditLogFilter | None = None,
         pagination: Pagination | None = None,
     ) -> Connection[AuditEntry]:
-        return await audit_log(info, filter, pagination)
+        f = filter or AuditLogFilter()
+        query = audit_service.audit_entries(
+            info.context.tenant_id,
+            entity_type=f.entity_type,
+            entity_id=_optional_id(f.entity_id, "filter.entityId"),
+            actor_id=_optional_id(f.actor_id, "filter.actorId"),
+            operation=f.operation,
+            since=f.since,
+            until=f.until,
+        )
+        return await paginate(
+            info.context.db, query, audit_service.NEWEST_FIRST, pagination, AuditEntry.from_row
+        )
 
     @strawberry.field(
         description="The tenant's API client records, by client id (needs admin:clients).",
         extensions=requires(MANAGE_CLIENTS),
     )
     async def api_clients(self, info: strawberry.Info) -> list[ApiClient]:
-        return await all_clients(info)
+        rows = await client_service.tenant_clients(info.context.db)
+        return [ApiClient.from_row(row) for row in rows]

@@ -1,4 +1,5 @@
-"""The entities identity owns: User and Team."""
+"""The types identity's API shows: its entities User and Team, roles, API clients and the
+audit log's records."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 
 from resolvers.ids import try_parse_id
+from resolvers.loaders import load_by_id
+from resolvers.principal import RoleCatalogue
 from resolvers.privacy import PII_PERMISSION, mask_email, mask_phone
 from resolvers.references import ReferencedById
 from subgraphs.identity.loaders import (
@@ -96,3 +100,144 @@ class Team(ReferencedById):
     async def members(self, info: strawberry.Info) -> list[User]:
         rows = await info.context.loaders.get(MembersByTeamIdLoader).load(try_parse_id(self.id))
         return [User.from_row(r) for r in rows]
+
+
+@strawberry.type(description="A named set of permissions that users and tokens refer to.")
+class Role:
+    id: strawberry.ID | None = strawberry.field(
+        description="Unique id (UUID) of a tenant's own role; null for a built-in role."
+    )
+    name: str = strawberry.field(description="The name tokens' `roles` claim carries.")
+    description: str = strawberry.field(description="What the role is for.")
+    permissions: list[str] = strawberry.field(description="Permission names it grants, sorted.")
+    builtin: bool = strawberry.field(
+        description="Built-in roles (admin, operator, viewer) exist in every tenant and "
+        "cannot be changed."
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> Role:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            description=row.description,
+            permissions=sorted(row.permissions),
+            builtin=False,
+        )
+
+    @classmethod
+    def builtin_role(cls, catalogue: RoleCatalogue, name: str) -> Role:
+        return cls(
+            id=None,
+            name=name,
+            description=f"Built-in {name} role",
+            permissions=sorted(catalogue.builtin[name]),
+            builtin=True,
+        )
+
+
+@strawberry.type(
+    description="An application calling the API (a partner system, a mobile app), named by "
+    "the `azp` (or `client_id`) claim of its tokens."
+)
+class ApiClient:
+    id: strawberry.ID = strawberry.field(description="Unique id (UUID) of the record.")
+    client_id: str = strawberry.field(description="The client id its tokens carry.")
+    safelist_only: bool = strawberry.field(
+        description="When true the client may run only its registered persisted operations; "
+        "anything else is refused with PERSISTED_QUERY_NOT_IN_LIST."
+    )
+    document_count: int = strawberry.field(
+        description="How many persisted operations are registered for it."
+    )
+    created_at: datetime = strawberry.field(description="When the record was created.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> ApiClient:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            client_id=row.client_id,
+            safelist_only=row.safelist_only,
+            document_count=row.document_count,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="What registerPersistedOperations did.")
+class RegisterPersistedOperationsPayload:
+    client: ApiClient = strawberry.field(description="The client, with its new count.")
+    added_ids: list[str] = strawberry.field(
+        description="Ids of the operations registered now; those already registered with "
+        "the same text are left as they were."
+    )
+    operation_count: int = strawberry.field(description="How many operations the manifest holds.")
+
+
+# Personal data in recorded values, masked as on `User` for principals without pii:view.
+MASKS = {("User", "email"): mask_email, ("User", "phone"): mask_phone}
+
+
+def _shown(entity_type: str, field: str, value: Any, info: strawberry.Info) -> Any:
+    mask = MASKS.get((entity_type, field))
+    if mask is None or value is None or info.context.principal.can(PII_PERMISSION):
+        return value
+    return mask(value)
+
+
+@strawberry.type(description="One changed field of an audited mutation.")
+class AuditFieldChange:
+    field: str = strawberry.field(description="The field's GraphQL name.")
+    before: JSON | None = strawberry.field(description="Its value before (null: none).")
+    after: JSON | None = strawberry.field(description="Its value after (null: none).")
+
+
+@strawberry.type(description="What one committed mutation did, who did it, when and whence.")
+class AuditEntry:
+    id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
+    recorded_at: datetime = strawberry.field(description="When the mutation committed.")
+    actor_id: strawberry.Private[Any]
+    operation: str = strawberry.field(description="The mutation's field name (createIncident).")
+    entity_type: str = strawberry.field(description="The changed entity's type (Incident).")
+    entity_id: strawberry.ID = strawberry.field(description="The changed entity's id.")
+    before: strawberry.Private[dict[str, Any]]
+    after: strawberry.Private[dict[str, Any]]
+    request_id: str = strawberry.field(description="The request id (X-Request-Id or generated).")
+    client_id: str | None = strawberry.field(
+        description="The client application the token was issued to, if it says."
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> AuditEntry:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            recorded_at=row.recorded_at,
+            actor_id=row.actor_id,
+            operation=row.operation,
+            entity_type=row.entity_type,
+            entity_id=strawberry.ID(str(row.entity_id)),
+            before=row.before,
+            after=row.after,
+            request_id=row.request_id,
+            client_id=row.client_id,
+        )
+
+    @strawberry.field(
+        description="The changed fields with their values before and after, by name "
+        "(e-mail addresses and phone numbers masked without pii:view)."
+    )
+    def changes(self, info: strawberry.Info) -> list[AuditFieldChange]:
+        return [
+            AuditFieldChange(
+                field=name,
+                before=_shown(self.entity_type, name, self.before.get(name), info),
+                after=_shown(self.entity_type, name, self.after.get(name), info),
+            )
+            for name in sorted(set(self.before) | set(self.after))
+        ]
+
+    @strawberry.field(description="The user who did it; null for an anonymous or unknown one.")
+    async def actor(self, info: strawberry.Info) -> User | None:
+        if self.actor_id is None:
+            return None
+        row = await load_by_id(info.context, UserByIdLoader, self.actor_id)
+        return User.from_row(row) if row else None

@@ -1,20 +1,29 @@
-"""API clients and their persisted operations: the rules behind the admin mutations.
+"""API clients and their persisted operations: the rules behind the admin mutations, and
+reading the records with their operation counts.
 
 A client record names an application by its tokens' client id (`azp`/`client_id`) and says
 whether it is safelist-only. Registering a manifest adds the operations the client has not
 registered yet; every operation must validate against the composed API schema first (the
 router process hands the schema down, `Context.api_schema`), and an id, once registered,
-always names the same text. Anything refused changes nothing. No Strawberry here."""
+always names the same text. Anything refused changes nothing."""
 
 from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.persisted import DocumentConflict, NewDocument, add_documents, find_client
+from db.persisted import (
+    DocumentConflict,
+    NewDocument,
+    add_documents,
+    clients_with_counts,
+    find_client,
+)
+from db.scope import RequestDatabase
 from db.tables import persisted as tables
 from resolvers.errors import BadUserInput, Conflict, NotFound, OpsGraphError
 from resolvers.manifests import (
@@ -24,7 +33,9 @@ from resolvers.manifests import (
     manifest_problems,
     parse_manifest,
 )
-from subgraphs.identity.service import Changes, insert_unique
+from subgraphs.identity import events
+from subgraphs.identity.rules import clean_client_id
+from subgraphs.identity.service.common import Changes, created, insert_unique
 
 
 class RegistrationUnavailable(OpsGraphError):
@@ -33,26 +44,16 @@ class RegistrationUnavailable(OpsGraphError):
     code = "SERVICE_UNAVAILABLE"
 
 
-def clean_client_id(value: str) -> str:
-    """Kept exactly as tokens carry it: 1-200 characters, no surrounding whitespace."""
-    if not value or value != value.strip() or len(value) > tables.CLIENT_ID_LENGTH:
-        raise BadUserInput(
-            f"clientId must be 1-{tables.CLIENT_ID_LENGTH} characters without surrounding "
-            "whitespace, as the tokens' azp/client_id claim carries it",
-            field="clientId",
-        )
-    return value
-
-
 async def create_client(
     session: AsyncSession, tenant_id: uuid.UUID, client_id: str, safelist_only: bool
-) -> Any:
+) -> tuple[Any, Changes]:
     row = tables.ApiClient(
         tenant_id=tenant_id, client_id=clean_client_id(client_id), safelist_only=safelist_only
     )
-    return await insert_unique(
-        session, row, f"An API client {client_id!r} already exists", "clientId"
-    )
+    await insert_unique(session, row, f"An API client {client_id!r} already exists", "clientId")
+    changes = created({"clientId": row.client_id, "safelistOnly": row.safelist_only})
+    events.record_change(session, events.API_CLIENT, row, events.API_CLIENT_CREATED, changes)
+    return row, changes
 
 
 async def existing_client(session: AsyncSession, tenant_id: uuid.UUID, client_id: str) -> Any:
@@ -73,6 +74,7 @@ async def update_client(
         row.safelist_only = safelist_only
         await session.flush()
         await session.refresh(row)
+        events.record_change(session, events.API_CLIENT, row, events.API_CLIENT_UPDATED, changes)
     return row, changes
 
 
@@ -120,4 +122,27 @@ async def register_operations(
             field="manifest",
             ids=conflict.ids,
         ) from None
+    if added:
+        events.record_change(
+            session,
+            events.API_CLIENT,
+            row,
+            events.API_CLIENT_OPERATIONS_REGISTERED,
+            {"persistedOperations": [None, added]},
+        )
     return row, added, len(documents)
+
+
+async def tenant_clients(db: RequestDatabase) -> Sequence[Any]:
+    """The scope's tenant's client records with their operation counts, by client id."""
+    return await db.rows(
+        clients_with_counts()
+        .where(tables.ApiClient.tenant_id == db.tenant_id)
+        .order_by(tables.ApiClient.client_id)
+    )
+
+
+async def client_with_count(session: AsyncSession, row: tables.ApiClient) -> Any:
+    """A client changed in this unit of work, with its operation count as it stands."""
+    statement = clients_with_counts().where(tables.ApiClient.id == row.id)
+    return (await session.execute(statement)).one()
