@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from opsgraph.domains import REGISTRY
-from opsgraph.server import build_gateway
+from opsgraph.server import api_schema, build_gateway
 from resolvers.context import Context
 from subgraphs.identity import DOMAIN
 from tests.support import Subgraph
@@ -38,7 +38,9 @@ REGISTER = """mutation($input: RegisterPersistedOperationsInput!) {
   registerPersistedOperations(input: $input) { client { id } addedIds } }"""
 MANIFEST = orjson.dumps({"team-count": "{ teams { totalCount } }"}).decode()
 
-GATEWAY = build_gateway()  # registering validates against the composed schema, as the router
+GATEWAY = build_gateway()
+# Registering validates against the composed schema, handed down as the router process does.
+API_SCHEMA = api_schema(GATEWAY)
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,7 @@ async def registering(sessions: Any, tenant_id: uuid.UUID) -> AsyncIterator[Call
 
     def make() -> Context:
         principal = REGISTRY.roles.principal(tenant_id, frozenset({"admin"}))
-        opened.append(
-            Context.open(sessions, principal=principal, check_document=GATEWAY.check_document)
-        )
+        opened.append(Context.open(sessions, principal=principal, api_schema=API_SCHEMA))
         return opened[-1]
 
     yield make
