@@ -17,6 +17,7 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
 from opsgraph.auth.issuer import DevIssuer
+from opsgraph.domains import REGISTRY
 from tests.e2e.conftest import Server, issuer_of, start_server, stop_server
 from tests.e2e.ws import ws_client
 from tests.support import free_port
@@ -395,7 +396,7 @@ def production_router(server_env: dict[str, str]) -> Iterator[Server]:
 def production_subgraph_servers(server_env: dict[str, str]) -> Iterator[dict[str, Server]]:
     running: dict[str, Server] = {}
     try:
-        for name in ("identity", "incidents"):
+        for name in REGISTRY.names:
             port = free_port()
             running[name] = start_server(
                 ["subgraph", name, "--port", str(port)], {**server_env, **PROD_ENV}, port

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from opsgraph.deployment import port
+from opsgraph.domains import REGISTRY
 from opsgraph.remote_router import ConfigError, SubgraphConfig, load_config, remote_subgraphs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,10 +19,10 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_committed_file_lists_both_subgraphs_over_http() -> None:
+def test_committed_file_lists_every_registered_subgraph_over_http() -> None:
     assert load_config(ROOT / "schema" / "subgraphs.toml") == [
-        SubgraphConfig("identity", url="http://127.0.0.1:4101/graphql", timeout_s=10.0),
-        SubgraphConfig("incidents", url="http://127.0.0.1:4102/graphql", timeout_s=10.0),
+        SubgraphConfig(name, url=f"http://127.0.0.1:{port(REGISTRY, name)}/graphql", timeout_s=10.0)
+        for name in sorted(REGISTRY.names)
     ]
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import httpx
 
+from opsgraph.domains import REGISTRY
 from opsgraph.remote_router import SubgraphConfig, create_remote_app
 from opsgraph.server import build_supergraph, operation_limits
 from opsgraph.settings import Settings
 
 # Nothing listens there: every case below is refused before any fetch.
-CONFIGS = [
-    SubgraphConfig(name, url="http://127.0.0.1:9/graphql") for name in ("identity", "incidents")
-]
+CONFIGS = [SubgraphConfig(name, url="http://127.0.0.1:9/graphql") for name in REGISTRY.names]
 STATUSES = "query($s: [IncidentStatus!]) { incidents(filter: {status: $s}) { totalCount } }"
 
 

@@ -1,4 +1,5 @@
-"""schema.graphql and schema/*.graphql are generated artefacts; stale copies fail here."""
+"""The generated artefacts (schema.graphql, schema/*.graphql, schema/subgraphs.toml and
+docker-compose.yml, all from the domain registry); stale copies fail here."""
 
 from __future__ import annotations
 
