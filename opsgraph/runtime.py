@@ -56,7 +56,9 @@ class Runtime:
     active_users: ActiveUserCache = field(init=False)
 
     def __post_init__(self) -> None:
-        self.custom_roles = CustomRoleCache(self._load_custom_roles)
+        self.custom_roles = CustomRoleCache(
+            self._load_custom_roles, role_entity=self.registry.directory.role_entity
+        )
         self.active_users = ActiveUserCache(
             self._load_user_state,
             user_entity=self.registry.directory.user_entity,

@@ -165,6 +165,8 @@ def create_app(runtime: Runtime) -> Starlette:
     hub = EventHub(bus)
     # A user changed anywhere (another replica included): their tokens are checked afresh.
     hub.observe(runtime.active_users.observe)
+    # A tenant's own role changed anywhere: tokens naming it get its current permissions.
+    hub.observe(runtime.custom_roles.observe)
     caching = response_cache(settings, link, bus)
 
     @contextlib.asynccontextmanager

@@ -46,6 +46,8 @@ class PrincipalDirectory(Protocol):
     user_entity: str
     """The entity type under which the domain records users' events (a user's cached state
     is read again after each)."""
+    role_entity: str
+    """Likewise for the tenants' own roles (a tenant's cached roles are read again)."""
 
     async def user_active(self, db: RequestDatabase, user_id: uuid.UUID) -> bool | None:
         """Whether the user is active; None when the scope's tenant has no such user."""

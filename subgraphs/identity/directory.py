@@ -16,6 +16,7 @@ from subgraphs.identity import events, tables
 
 class UserDirectory:
     user_entity = events.USER
+    role_entity = events.ROLE
 
     async def user_active(self, db: RequestDatabase, user_id: uuid.UUID) -> bool | None:
         rows = await db.rows(

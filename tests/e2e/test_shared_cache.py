@@ -126,3 +126,51 @@ def test_a_user_deactivated_through_one_process_is_refused_by_the_other(
             time.sleep(0.05)
             seen = status()
         assert seen == expected
+
+
+def test_a_role_changed_through_one_process_applies_in_the_other(
+    pair: tuple[Server, Server], server_env: dict[str, str]
+) -> None:
+    first, second = pair
+    name = f"triage-{uuid.uuid4().hex[:8]}"
+    created = httpx.post(
+        first.graphql,
+        json={
+            "query": "mutation($n: String!) "
+            '{ createRole(input: {name: $n, permissions: ["incident:view"]}) { id } }',
+            "variables": {"n": name},
+        },
+        timeout=30,
+    )
+    role = created.json()["data"]["createRole"]["id"]
+    token = issuer_of(second, server_env).mint(
+        {"sub": "partner-system", "tenant_id": "e2e", "roles": [name]}, 600
+    )
+
+    def codes() -> list[str]:
+        response = httpx.post(
+            second.graphql,
+            json={"query": "{ incidents { totalCount } }"},
+            headers={"authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        return [error["extensions"]["code"] for error in response.json().get("errors", [])]
+
+    assert codes() == []  # the second process now caches the tenant's roles (for 30 s)
+    changed = httpx.post(
+        first.graphql,
+        json={
+            "query": "mutation($id: ID!) { updateRole(id: $id, input: {permissions: []}) "
+            "{ permissions } }",
+            "variables": {"id": role},
+        },
+        timeout=30,
+    )
+    assert changed.json() == {"data": {"updateRole": {"permissions": []}}}
+    # The role's event reaches the second process over Redis well before its cache expires.
+    deadline = time.monotonic() + 10
+    seen = codes()
+    while seen != ["FORBIDDEN"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+        seen = codes()
+    assert seen == ["FORBIDDEN"]
