@@ -26,6 +26,8 @@ from sqlalchemy import Connection, Executable, Result, event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
+from db.failures import is_connection_failure
+
 T = TypeVar("T")
 SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant, true)")
 
@@ -112,10 +114,17 @@ class RequestDatabase:
                 self._owner = None
 
     async def close(self) -> None:
+        """Release the session and the pool turn. A connection the server dropped cannot be
+        rolled back; SQLAlchemy has already invalidated it, so that failure is not the
+        caller's (a subscription between two events of a database outage, say)."""
         try:
-            if self._session is not None:
-                await self._session.close()
-                self._session = None
+            session, self._session = self._session, None
+            if session is not None:
+                try:
+                    await session.close()
+                except Exception as error:
+                    if not is_connection_failure(error):
+                        raise
         finally:
             if self._gate is not None:
                 self._gate.release()
