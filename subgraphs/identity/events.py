@@ -5,7 +5,8 @@ names; a created entity's fields go from null, a deleted one's to null.
 
 Every server process follows them: the authenticator's active-user cache drops the user's
 entry on any `User` event (opsgraph/auth/active_users.py), so a deactivation takes effect on
-every replica; the response caches drop entries holding the changed entity."""
+every replica; its custom-role cache drops a tenant's roles on any `Role` event
+(opsgraph/auth/custom_roles.py); the response caches drop entries holding the changed entity."""
 
 from __future__ import annotations
 
