@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from graphql import FieldDefinitionNode
+from graphql import FieldDefinitionNode, print_ast
 
 from router.composition.field_set import parse_field_set
 from router.composition.merge_arguments import (
@@ -98,6 +98,7 @@ def merge_output_fields(
                 for sg, _, d in found
                 if field_name in d.provides
             },
+            type_refs={sg: print_ast(n.type) for sg, n, _ in found},
         )
     return tuple(nodes), metadata
 

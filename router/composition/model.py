@@ -99,6 +99,9 @@ class FieldMetadata:
     requires: Mapping[str, tuple[KeyField, ...]] = field(default_factory=dict)
     # Per subgraph, the ``@provides`` field set it resolves below this field.
     provides: Mapping[str, tuple[KeyField, ...]] = field(default_factory=dict)
+    # Per subgraph, the field's type as that subgraph declares it (``String!``, ``[Team!]``):
+    # what a document sent to that subgraph is validated against.
+    type_refs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,7 +142,8 @@ class _Planner:
         if not group.dependents:
             return node
         children = [
-            self._node(dependent, "query") for dependent in merge_siblings(group.dependents)
+            self._node(dependent, "query")
+            for dependent in merge_siblings(self.supergraph, group.dependents)
         ]
         return _combine(SequenceNode, [node, _combine(ParallelNode, children)])  # type: ignore[return-value,list-item]
 
