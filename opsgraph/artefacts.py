@@ -1,13 +1,15 @@
 """The generated files: `schema/<subgraph>.graphql` (each subgraph's SDL as a gateway sees it),
 `schema/supergraph.graphql` (the composed supergraph in the `@link`/`join__` form, routing to
 the URLs of `schema/subgraphs.toml`, for Apollo Router, Hive Gateway or Cosmo),
-`schema.graphql` (the composed client-facing API, for codegen), and the split deployment's
-`schema/subgraphs.toml` and `docker-compose.yml` (opsgraph/deployment.py), all from the
-domain registry."""
+`schema/supergraph.apollo-gateway.graphql` (the same without the authorization directives,
+which `@apollo/gateway` refuses to serve), `schema.graphql` (the composed client-facing API,
+for codegen), and the split deployment's `schema/subgraphs.toml` and `docker-compose.yml`
+(opsgraph/deployment.py), all from the domain registry."""
 
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from pathlib import Path
 
 from opsgraph import deployment
@@ -32,8 +34,12 @@ def render() -> dict[Path, str]:
         name: f"http://127.0.0.1:{deployment.port(REGISTRY, name)}/graphql"
         for name in REGISTRY.names
     }
-    files[Path("schema") / "supergraph.graphql"] = (
-        print_supergraph(build_supergraph(urls)).rstrip() + "\n"
+    supergraph = build_supergraph(urls)
+    files[Path("schema") / "supergraph.graphql"] = print_supergraph(supergraph).rstrip() + "\n"
+    # @apollo/gateway refuses any `for: SECURITY` feature (@requiresScopes, @authenticated):
+    # its variant leaves them out; the subgraphs still check every permission themselves.
+    files[Path("schema") / "supergraph.apollo-gateway.graphql"] = (
+        print_supergraph(replace(supergraph, access={})).rstrip() + "\n"
     )
     return files
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -16,10 +15,12 @@ from graphql import (
     print_schema,
 )
 
+from opsgraph import deployment
+from opsgraph.artefacts import ROOT
 from opsgraph.catalog import subgraph_sdl
 from opsgraph.domains import REGISTRY
 from opsgraph.server import build_supergraph
-from router.composition import SubgraphSource, compose, print_api_schema, print_supergraph
+from router.composition import compose, print_api_schema, print_supergraph
 from tests.e2e.conftest import Server
 from tests.e2e.test_server import NESTED
 from tests.interop.conftest import ROUTER_SECRET, run_node
@@ -103,25 +104,17 @@ def test_our_subgraphs_scopes_reach_the_supergraph_like_apollo(node_modules: Pat
 def test_apollo_gateway_serves_our_supergraph_like_our_router(
     node_modules: Path, split_subgraphs: dict[str, Server], remote_router: Server
 ) -> None:
-    supergraph = compose(
-        [
-            SubgraphSource(name, subgraph_sdl(REGISTRY.domain(name).schema), server.graphql)
-            for name, server in split_subgraphs.items()
-        ]
-    )
-
-    # @apollo/gateway enforces no authorization directive, so it refuses any supergraph with a
-    # `for: SECURITY` feature (Apollo's own composition of our subgraphs included); the
-    # subgraphs check every permission themselves, so it is served without them here.
-    unguarded = replace(supergraph, access={})
+    # The shipped variant for @apollo/gateway, which refuses any `for: SECURITY` feature (the
+    # subgraphs check every permission themselves), served as it is: only its routing URLs
+    # point at this test's subgraph processes instead of the split deployment's ports.
+    shipped = (ROOT / "schema" / "supergraph.apollo-gateway.graphql").read_text()
+    for name, server in split_subgraphs.items():
+        port = deployment.port(REGISTRY, name)
+        shipped = shipped.replace(f"http://127.0.0.1:{port}/graphql", server.graphql)
     through_apollo = run_node(
         node_modules,
         "gateway.cjs",
-        {
-            "supergraphSdl": print_supergraph(unguarded),
-            "query": NESTED,
-            "routerSecret": ROUTER_SECRET,
-        },
+        {"supergraphSdl": shipped, "query": NESTED, "routerSecret": ROUTER_SECRET},
     )
     ours = httpx.post(remote_router.graphql, json={"query": NESTED}, timeout=30).json()
 
