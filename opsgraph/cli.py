@@ -161,11 +161,19 @@ def _parser() -> argparse.ArgumentParser:
     router = commands.add_parser(
         "router",
         help="run the router alone against subgraphs served over HTTP",
-        description="Read the subgraphs file, fetch each subgraph's SDL, compose (exit 1 on "
-        "a composition error, printing the issues) and serve /graphql, GraphiQL, /health and "
-        "/ready, e.g. `opsgraph router --config schema/subgraphs.toml`.",
+        description="Read the subgraphs file (or the --subgraph flags), fetch each subgraph's "
+        "SDL, compose (exit 1 on a composition error, printing the issues) and serve /graphql, "
+        "GraphiQL, /health and /ready, e.g. `opsgraph router --config schema/subgraphs.toml` "
+        "or `opsgraph router --subgraph identity=http://127.0.0.1:4101/graphql --subgraph ...`.",
     )
-    router.add_argument("--config", required=True, help="TOML file listing the subgraphs")
+    sources = router.add_mutually_exclusive_group(required=True)
+    sources.add_argument("--config", help="TOML file listing the subgraphs")
+    sources.add_argument(
+        "--subgraph",
+        action="append",
+        metavar="NAME=URL",
+        help="a subgraph and its GraphQL URL (repeat for each; default timeout)",
+    )
     router.add_argument("--host", help="interface to bind (default OPSGRAPH_HOST or 127.0.0.1)")
     router.add_argument("--port", type=int, help="port (default OPSGRAPH_PORT or 4000)")
     return parser
@@ -498,13 +506,15 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         compose_remote,
         create_remote_app,
         load_config,
+        parse_subgraph_flags,
         remote_subgraphs,
     )
     from opsgraph.server import operation_limits
     from router.composition import CompositionError
 
     try:
-        configs = remote_subgraphs(load_config(Path(args.config)))
+        listed = load_config(Path(args.config)) if args.config else None
+        configs = remote_subgraphs(listed or parse_subgraph_flags(args.subgraph))
         supergraph = asyncio.run(compose_remote(configs, settings.subgraph_secret))
     except ConfigError as error:
         print(f"opsgraph: {error}", file=sys.stderr)

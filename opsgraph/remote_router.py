@@ -88,6 +88,20 @@ def load_config(path: Path) -> list[SubgraphConfig]:
     return configs
 
 
+def parse_subgraph_flags(flags: Sequence[str]) -> list[SubgraphConfig]:
+    """`NAME=URL` pairs (the router's `--subgraph` flags) as configs, sorted by name, with the
+    default timeout; ConfigError naming the flag that is not one."""
+    configs: dict[str, SubgraphConfig] = {}
+    for flag in flags:
+        name, _, url = flag.partition("=")
+        if not name or not url.startswith(("http://", "https://")):
+            raise ConfigError(f"--subgraph {flag!r}: expected NAME=http(s)://host:port/graphql")
+        if name in configs:
+            raise ConfigError(f"--subgraph {name} is given twice")
+        configs[name] = SubgraphConfig(name, url, None, DEFAULT_TIMEOUT_S)
+    return [configs[name] for name in sorted(configs)]
+
+
 def remote_subgraphs(configs: Sequence[SubgraphConfig]) -> list[SubgraphConfig]:
     """The configs, refusing in-process entries: this router has no subgraph code loaded."""
     in_process = [config.name for config in configs if config.url is None]

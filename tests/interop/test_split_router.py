@@ -1,4 +1,5 @@
-"""`opsgraph router --config FILE`: the router as its own process over HTTP subgraphs."""
+"""`opsgraph router --config FILE` (or `--subgraph NAME=URL` flags): the router as its own
+process over HTTP subgraphs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, start_server, stop_server
 from tests.e2e.test_server import NESTED
 from tests.support import free_port
 
@@ -41,6 +42,20 @@ def test_router_over_http_answers_like_the_in_process_server(
     assert "errors" not in over_http
     assert len(over_http["data"]["incidents"]["edges"]) == 5
     assert over_http == post(in_process_server, NESTED)
+
+
+def test_subgraphs_given_as_flags_serve_the_same_answers(
+    split_subgraphs: dict[str, Server], interop_env: dict[str, str], in_process_server: Server
+) -> None:
+    flags = [f"{name}={server.graphql}" for name, server in split_subgraphs.items()]
+    port = free_port()
+    router = start_server(
+        ["router", *(arg for flag in flags for arg in ("--subgraph", flag))], interop_env, port
+    )
+    try:
+        assert post(router, NESTED) == post(in_process_server, NESTED)
+    finally:
+        stop_server(router)
 
 
 def test_caller_credentials_reach_the_subgraphs(remote_router: Server) -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from opsgraph.deployment import port
 from opsgraph.domains import REGISTRY
-from opsgraph.remote_router import ConfigError, SubgraphConfig, load_config, remote_subgraphs
+from opsgraph.remote_router import (
+    ConfigError,
+    SubgraphConfig,
+    load_config,
+    parse_subgraph_flags,
+    remote_subgraphs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,3 +67,24 @@ def test_in_process_entries_are_refused_by_the_remote_router() -> None:
         remote_subgraphs([SubgraphConfig("identity", module="subgraphs.identity")])
 
     assert str(raised.value).startswith("subgraph(s) identity are in-process (module = ...)")
+
+
+def test_subgraph_flags_are_read_like_the_file() -> None:
+    assert parse_subgraph_flags(["b=http://b:1/graphql", "a=https://a/graphql"]) == [
+        SubgraphConfig("a", url="https://a/graphql", timeout_s=10.0),
+        SubgraphConfig("b", url="http://b:1/graphql", timeout_s=10.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    "flags,message",
+    [
+        (["identity"], "--subgraph 'identity': expected NAME=http(s)://host:port/graphql"),
+        (["=http://x/graphql"], "expected NAME="),
+        (["a=ftp://x"], "expected NAME="),
+        (["a=http://x/graphql", "a=http://y/graphql"], "--subgraph a is given twice"),
+    ],
+)
+def test_malformed_subgraph_flags_are_refused(flags: list[str], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_subgraph_flags(flags)
