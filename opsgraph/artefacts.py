@@ -27,14 +27,10 @@ def render() -> dict[Path, str]:
         Path("schema") / f"{domain.name}.graphql": subgraph_sdl(domain.schema).rstrip() + "\n"
         for domain in REGISTRY.domains
     }
-    files[Path("schema.graphql")] = print_api_schema(build_supergraph()).rstrip() + "\n"
+    supergraph = build_supergraph({name: deployment.url(REGISTRY, name) for name in REGISTRY.names})
+    files[Path("schema.graphql")] = print_api_schema(supergraph).rstrip() + "\n"
     files[Path("schema") / "subgraphs.toml"] = deployment.subgraphs_toml(REGISTRY)
     files[Path("docker-compose.yml")] = deployment.docker_compose(REGISTRY)
-    urls = {
-        name: f"http://127.0.0.1:{deployment.port(REGISTRY, name)}/graphql"
-        for name in REGISTRY.names
-    }
-    supergraph = build_supergraph(urls)
     files[Path("schema") / "supergraph.graphql"] = print_supergraph(supergraph).rstrip() + "\n"
     # @apollo/gateway refuses any `for: SECURITY` feature (@requiresScopes, @authenticated):
     # its variant leaves them out; the subgraphs still check every permission themselves.

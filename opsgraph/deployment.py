@@ -15,6 +15,11 @@ def port(registry: Registry, name: str) -> int:
     return FIRST_PORT + registry.names.index(name)
 
 
+def url(registry: Registry, name: str, host: str = "127.0.0.1") -> str:
+    """Where the split router reaches subgraph `name` (on `host`)."""
+    return f"http://{host}:{port(registry, name)}/graphql"
+
+
 def _entries(registry: Registry, *, service_names: bool) -> list[str]:
     """A `[subgraphs.NAME]` table per subgraph: on loopback, or (`service_names`) at the
     host named for it, as compose's services resolve."""
@@ -24,7 +29,7 @@ def _entries(registry: Registry, *, service_names: bool) -> list[str]:
         lines += [
             *([""] if lines else []),
             f"[subgraphs.{domain.name}]",
-            f'url = "http://{host}:{port(registry, domain.name)}/graphql"',
+            f'url = "{url(registry, domain.name, host)}"',
             f"timeout_s = {TIMEOUT_S}",
         ]
     return lines

@@ -7,7 +7,6 @@ tenant that already exists is left alone."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -15,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import tenancy
 from db.tenants import create_tenant
-from opsgraph.domains import DOMAINS
-from resolvers.domain import DemoTenant, Domain
+from opsgraph.domains import REGISTRY, Registry
+from resolvers.domain import DemoTenant
 
 
 async def seed_demo(
@@ -26,7 +25,7 @@ async def seed_demo(
     scale: int = 300,
     seed: int = 42,
     now: datetime | None = None,
-    domains: Sequence[Domain] = DOMAINS,
+    registry: Registry = REGISTRY,
 ) -> bool:
     """Create the demo tenant with every domain's demo data (`scale` sizes it: e.g. that many
     incidents). False if the tenant exists."""
@@ -39,7 +38,7 @@ async def seed_demo(
         now=now or datetime.now(UTC),
         scale=scale,
     )
-    for domain in domains:
+    for domain in registry.domains:
         if domain.seed is not None:
             await domain.seed(session, demo)
     return True

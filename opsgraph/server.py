@@ -138,13 +138,7 @@ def well_known_routes(auth: Auth) -> list[Route]:
 def create_app(runtime: Runtime) -> Starlette:
     """The router app over a prepared runtime (database started and migrated)."""
     settings = runtime.settings
-    auth = build_auth(
-        settings,
-        runtime.registry.roles,
-        runtime.tenant_id,
-        runtime.custom_roles.get,
-        runtime.active_users.state,
-    )
+    auth = build_auth(runtime)
     # Every use of Redis in the process shares this client and its circuit breaker.
     link = (
         RedisLink(

@@ -119,13 +119,7 @@ def create_subgraph_app(
     production without OPSGRAPH_SUBGRAPH_SECRET."""
     settings = runtime.settings
     require_router_secret(settings)
-    auth = build_auth(
-        settings,
-        runtime.registry.roles,
-        runtime.tenant_id,
-        runtime.custom_roles.get,
-        runtime.active_users.state,
-    )
+    auth = build_auth(runtime)
     gate = SubgraphGate(schema._schema, operation_limits(settings), settings.subgraph_secret)
 
     async def health(request: Request) -> JSONResponse:

@@ -74,7 +74,7 @@ async def test_it_is_seeded_and_routed_across_subgraphs_behind_the_wall(
 ) -> None:
     slug = f"bm-{uuid.uuid4().hex[:8]}"
     async with sessions["owner"]() as session, session.begin():
-        assert await seed_demo(session, slug=slug, scale=3, domains=REGISTRY.domains)
+        assert await seed_demo(session, slug=slug, scale=3, registry=REGISTRY)
         tenant = await session.scalar(
             text("SELECT id FROM tenancy.tenants WHERE slug = :s"), {"s": slug}
         )

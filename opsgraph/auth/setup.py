@@ -7,14 +7,12 @@ from dataclasses import dataclass
 
 import httpx
 
-from opsgraph.auth.active_users import UserLoader
-from opsgraph.auth.custom_roles import RoleLoader
 from opsgraph.auth.issuer import DevIssuer
 from opsgraph.auth.keys import DiscoveredKeys, KeySource, StaticKeys
-from opsgraph.auth.principals import Authenticator, TenantLookup
+from opsgraph.auth.principals import Authenticator
 from opsgraph.auth.tokens import TokenPolicy, TokenValidator
+from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
-from resolvers.principal import RoleCatalogue
 
 
 @dataclass
@@ -32,13 +30,10 @@ def dev_issuer(settings: Settings) -> DevIssuer:
     return DevIssuer(settings.data_dir, settings.token_issuer, settings.oidc_audience)
 
 
-def build_auth(
-    settings: Settings,
-    roles: RoleCatalogue,
-    lookup: TenantLookup,
-    custom_roles: RoleLoader,
-    users: UserLoader,
-) -> Auth:
+def build_auth(runtime: Runtime) -> Auth:
+    """The authenticator over the runtime's settings, role catalogue, tenant directory and
+    caches of custom roles and active users."""
+    settings = runtime.settings
     policy = TokenPolicy(
         issuer=settings.token_issuer,
         audience=settings.oidc_audience,
@@ -56,11 +51,11 @@ def build_auth(
         keys = StaticKeys(issuer.public_keys())
     authenticator = Authenticator(
         TokenValidator(policy, keys),
-        lookup,
-        roles=roles,
+        runtime.tenant_id,
+        roles=runtime.registry.roles,
         default_tenant=settings.default_tenant,
         anonymous_role=settings.anonymous_role,
-        users=users,
-        custom_roles=custom_roles,
+        users=runtime.active_users.state,
+        custom_roles=runtime.custom_roles.get,
     )
     return Auth(authenticator, issuer, client)

@@ -109,8 +109,7 @@ def test_apollo_gateway_serves_our_supergraph_like_our_router(
     # point at this test's subgraph processes instead of the split deployment's ports.
     shipped = (ROOT / "schema" / "supergraph.apollo-gateway.graphql").read_text()
     for name, server in split_subgraphs.items():
-        port = deployment.port(REGISTRY, name)
-        shipped = shipped.replace(f"http://127.0.0.1:{port}/graphql", server.graphql)
+        shipped = shipped.replace(deployment.url(REGISTRY, name), server.graphql)
     through_apollo = run_node(
         node_modules,
         "gateway.cjs",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from opsgraph.deployment import port
+from opsgraph.deployment import url
 from opsgraph.domains import REGISTRY
 from opsgraph.remote_router import (
     ConfigError,
@@ -28,7 +28,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_committed_file_lists_every_registered_subgraph_over_http() -> None:
     assert load_config(ROOT / "schema" / "subgraphs.toml") == [
-        SubgraphConfig(name, url=f"http://127.0.0.1:{port(REGISTRY, name)}/graphql", timeout_s=10.0)
+        SubgraphConfig(name, url=url(REGISTRY, name), timeout_s=10.0)
         for name in sorted(REGISTRY.names)
     ]
 
