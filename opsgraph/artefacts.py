@@ -13,8 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from opsgraph import deployment
-from opsgraph.catalog import subgraph_sdl
 from opsgraph.domains import REGISTRY
+from opsgraph.in_process import subgraph_sdl
 from opsgraph.server import build_supergraph
 from router.composition import print_api_schema, print_supergraph
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import httpx
 import strawberry
 
-from opsgraph.catalog import in_process_executor, subgraph_sdl
+from opsgraph.in_process import in_process_executor, subgraph_sdl
 from opsgraph.remote_router import ConfigError, SubgraphConfig, fetch_sdl
 from router.composition import CompositionError, SubgraphSource, compose
 from router.execution import HttpTransport, InProcessTransport, Transport

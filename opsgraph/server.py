@@ -19,12 +19,12 @@ from starlette.routing import Mount, Route
 
 from db.failures import is_connection_failure
 from opsgraph.auth.setup import Auth, build_auth
-from opsgraph.catalog import in_process_executor, in_process_subscriber, subgraph_sdl
 from opsgraph.domains import REGISTRY, Registry
 from opsgraph.events.bus import event_bus
 from opsgraph.events.hub import EventHub
 from opsgraph.events.relay import OutboxRelay
 from opsgraph.http_guard import HttpGuardMiddleware
+from opsgraph.in_process import in_process_executor, in_process_subscriber, subgraph_sdl
 from opsgraph.mutation_charges import MutationCharges
 from opsgraph.persisted import persisted_operations
 from opsgraph.ratelimit import rate_limiter

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from db.embedded import EmbeddedPostgres
-from opsgraph.catalog import in_process_executor
+from opsgraph.in_process import in_process_executor
 from opsgraph.runtime import Runtime
 from opsgraph.server import create_app
 from opsgraph.settings import Settings, load_settings

@@ -17,8 +17,8 @@ from graphql import (
 
 from opsgraph import deployment
 from opsgraph.artefacts import ROOT
-from opsgraph.catalog import subgraph_sdl
 from opsgraph.domains import REGISTRY
+from opsgraph.in_process import subgraph_sdl
 from opsgraph.server import build_supergraph
 from router.composition import compose, print_api_schema, print_supergraph
 from tests.e2e.conftest import Server

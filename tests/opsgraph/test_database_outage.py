@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.engine import create_engine, session_factory
 from db.failures import is_connection_failure
 from db.tenants import create_tenant
-from opsgraph.catalog import in_process_subscriber
 from opsgraph.domains import REGISTRY
 from opsgraph.events.bus import InProcessBus
 from opsgraph.events.hub import EventHub
+from opsgraph.in_process import in_process_subscriber
 from opsgraph.server import build_supergraph
 from opsgraph.subgraph_app import create_subgraph_app
 from resolvers.context import Context
