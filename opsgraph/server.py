@@ -26,6 +26,7 @@ from opsgraph.events.relay import OutboxRelay
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.in_process import in_process_executor, in_process_subscriber, subgraph_sdl
 from opsgraph.mutation_charges import MutationCharges
+from opsgraph.pages import page_routes
 from opsgraph.persisted import persisted_operations
 from opsgraph.ratelimit import rate_limiter
 from opsgraph.redis_link import RedisLink
@@ -33,7 +34,6 @@ from opsgraph.request_scope import RequestScopeMiddleware
 from opsgraph.response_cache import response_cache
 from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
-from opsgraph.wallboard import wallboard_routes
 from opsgraph.websocket_connections import WebSocketAuthenticator
 from resolvers.context import Context
 from resolvers.manifests import ApiSchema
@@ -259,7 +259,7 @@ def create_app(runtime: Runtime) -> Starlette:
         unavailable=is_connection_failure,
     )
     app = Starlette(
-        routes=[*well_known_routes(auth), *wallboard_routes(), Mount("/", router_app)],
+        routes=[*well_known_routes(auth), *page_routes(runtime.registry), Mount("/", router_app)],
         lifespan=lifespan,
     )
     # For operators: the response cache's hit/miss counts, the running subscription

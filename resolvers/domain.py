@@ -87,6 +87,9 @@ class Domain:
     references: StoredReferences = field(default_factory=dict)
     directory: PrincipalDirectory | None = None
     """Set by the one domain that owns users (authentication asks it)."""
+    pages: Mapping[str, Path] = field(default_factory=dict)
+    """Web pages the domain ships, by URL name: a directory with an `index.html` (and the
+    files it loads from `/<name>/static/`), served by the router process."""
 
     @property
     def peers_needed(self) -> bool:

@@ -1,7 +1,7 @@
 """Adding a domain is a package and one registry entry: the throwaway `bookmarks` domain
 (tests/throwaway_domain/), added to a registry of the test's own, is migrated, walled, granted,
-seeded, composed and routed, and appears in the split deployment's files, with no other file
-touched."""
+seeded, composed and routed, its page served, and it appears in the split deployment's files,
+with no other file touched."""
 
 from __future__ import annotations
 
@@ -9,15 +9,18 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
 
 from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from db.scope import RequestDatabase
 from opsgraph import deployment
 from opsgraph.domains import DOMAINS, Registry
+from opsgraph.pages import page_routes
 from opsgraph.seed import seed_demo
 from opsgraph.server import build_gateway, build_supergraph
 from resolvers.context import Context
@@ -116,3 +119,13 @@ def test_its_declarations_reach_roles_schema_and_deployment() -> None:
     service = compose[compose.index("  bookmarks:") : compose.index("  router:")]
     assert '"--port", "4103"' in service and "--peers" in service
     assert "bookmarks: { condition: service_healthy }" in compose
+
+
+async def test_its_page_is_served() -> None:
+    app = Starlette(routes=page_routes(REGISTRY))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        page = await client.get("/bookmarks")
+        wallboard = await client.get("/wallboard")
+    assert page.status_code == 200 and "<title>Bookmarks</title>" in page.text
+    assert wallboard.status_code == 200  # the registered domains' pages are still there

@@ -20,4 +20,6 @@ DOMAIN = Domain(
     cache_hints=CACHE_HINTS,
     event_kinds=frozenset(EVENT_KIND.values()),
     references=STORED_REFERENCES,
+    # The NOC wallboard: open incidents by priority, kept current over a subscription.
+    pages={"wallboard": Path(__file__).parent / "wallboard"},
 )

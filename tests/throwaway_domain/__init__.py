@@ -88,4 +88,5 @@ DOMAIN = Domain(
     cache_hints={"Bookmark": {"maxAge": 10}},
     event_kinds=frozenset({"bookmark.created"}),
     references={"User": (BookmarkRow.owner_id,)},
+    pages={"bookmarks": Path(__file__).parent / "page"},
 )
