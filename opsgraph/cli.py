@@ -76,9 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         help="create the demo tenant with every domain's demo data",
     )
     seed.add_argument("--tenant", default="demo", help="slug of the tenant (default demo)")
-    seed.add_argument(
-        "--scale", type=int, default=300, help="size of the demo data, e.g. its incidents (300)"
-    )
+    seed.add_argument("--scale", type=int, default=300, help="size of the demo data (300)")
 
     schema = commands.add_parser(
         "schema",
@@ -164,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Read the subgraphs file (or the --subgraph flags), fetch each subgraph's "
         "SDL, compose (exit 1 on a composition error, printing the issues) and serve /graphql, "
         "GraphiQL, /health and /ready, e.g. `opsgraph router --config schema/subgraphs.toml` "
-        "or `opsgraph router --subgraph identity=http://127.0.0.1:4101/graphql --subgraph ...`.",
+        "or `opsgraph router --subgraph NAME=http://127.0.0.1:4101/graphql --subgraph ...`.",
     )
     sources = router.add_mutually_exclusive_group(required=True)
     sources.add_argument("--config", help="TOML file listing the subgraphs")

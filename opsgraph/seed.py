@@ -27,8 +27,8 @@ async def seed_demo(
     now: datetime | None = None,
     registry: Registry = REGISTRY,
 ) -> bool:
-    """Create the demo tenant with every domain's demo data (`scale` sizes it: e.g. that many
-    incidents). False if the tenant exists."""
+    """Create the demo tenant with every registered domain's demo data (`scale` sizes it,
+    each domain reads it as it sees fit). False if the tenant exists."""
     if await session.scalar(select(tenancy.Tenant.id).where(tenancy.Tenant.slug == slug)):
         return False
     demo = DemoTenant(

@@ -94,8 +94,8 @@ class Principal:
     the application the token was issued to (a partner system), when the token says;
     `safelist_only` (token claim `opsgraph_safelist: true`) restricts the caller to the
     persisted operations registered for that client, as the client's own record may.
-    `catalogue` is the role vocabulary the permissions were derived from (what identity's
-    role administration validates names against)."""
+    `catalogue` is the role vocabulary the permissions were derived from (what role
+    administration validates names against)."""
 
     tenant_id: uuid.UUID
     user_id: uuid.UUID | None = None

@@ -2,7 +2,7 @@
 trusted documents registered for it from its manifests.
 
 They live in the `persisted` schema, beside the router's machinery that reads them (the
-identity subgraph administers them through db/persisted.py). Documents are only ever
+domain owning API clients administers them through db/persisted.py). Documents are only ever
 added: an id, once registered, always names the same text (old app releases keep working),
 so the server may cache a found document for good."""
 

@@ -4,7 +4,8 @@ A token whose subject is a user id is accepted only while that user exists in th
 tenant and is active. The answer is read (one indexed row) on a miss and kept for
 `ttl_seconds`, so a request whose user was seen recently costs no SQL. A change drops the
 entry at once: in the process that made it (the request context's `user_changed`), and in
-every process through identity's user events, which the event hub hands to `observe`.
+every process through the user directory's domain's user events, which the event hub hands to
+`observe`.
 
 Like the custom-role cache, a generation counter keeps a load that began before a change
 from caching what it read. Open WebSocket connections wait in `revoked` and are closed as
