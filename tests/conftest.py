@@ -35,6 +35,8 @@ from subgraphs.identity import schema as identity_schema
 from subgraphs.incidents import schema as incidents_schema
 from tests.support import PostgresServer, RedisServer, Subgraph
 
+pytest_plugins = ["tests.hang_report"]
+
 
 def _admin_url(url: str) -> str:
     return (
