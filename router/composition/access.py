@@ -1,12 +1,19 @@
-"""``@authenticated`` and ``@requiresScopes``: who may select a field, or a field returning a type.
+"""``@authenticated``, ``@requiresScopes`` and ``@policy``: who may select a field, or a field
+returning a type.
 
 A subgraph declares them on fields, objects, interfaces, scalars and enums; composition keeps
 one :class:`AccessRequirement` per coordinate (``Type`` or ``Type.field``), printed into the
 supergraph SDL and left out of the API schema. Several subgraphs declaring one coordinate are
-AND-ed, as Apollo's composition does: ``@authenticated`` if any says so, and the scopes merged
-by DNF conjunction (each alternative of one subgraph combined with each of the others, then
-alternatives implied by a smaller one dropped); scopes only one subgraph declares are kept
-as written.
+AND-ed, as Apollo's composition does: ``@authenticated`` if any says so, and the scopes (and
+the policies) merged by DNF conjunction (each alternative of one subgraph combined with each
+of the others, then alternatives implied by a smaller one dropped); what only one subgraph
+declares is kept as written.
+
+How a caller holds a policy: Apollo leaves that to the router's operator (a coprocessor
+decides). This router decides it from the caller's effective permission set, like scopes: a
+caller holds the policy ``"incident:triage"`` exactly when that name is one of its
+permissions (the permissions its roles grant). A policy is therefore a permission that the
+schema asks for by name, and caches keyed by the permission set stay correct for it.
 """
 
 from __future__ import annotations
@@ -23,33 +30,50 @@ Scopes = tuple[tuple[str, ...], ...]
 
 @dataclass(frozen=True, slots=True)
 class AccessRequirement:
-    """What selecting one coordinate needs; ``scopes`` is ``None`` when no scopes are needed."""
+    """What selecting one coordinate needs; ``scopes`` (``policies``) is ``None`` when no
+    scopes (policies) are needed."""
 
     authenticated: bool = False
     scopes: Scopes | None = None
+    policies: Scopes | None = None
 
     def allows(self, authenticated: bool, granted: Collection[str]) -> bool:
-        """Whether a caller (authenticated or not, with ``granted`` scopes) may select it."""
+        """Whether a caller (authenticated or not, with ``granted`` permissions, which are
+        both its scopes and the policies it holds) may select it."""
         if self.authenticated and not authenticated:
             return False
-        return self.scopes is None or any(
-            all(scope in granted for scope in alternative) for alternative in self.scopes
-        )
+        return self.scopes_allow(granted) and _satisfies(self.policies, granted)
+
+    def scopes_allow(self, granted: Collection[str]) -> bool:
+        """Whether ``granted`` meets the scopes (true when none are needed)."""
+        return _satisfies(self.scopes, granted)
 
     def also(self, other: AccessRequirement) -> AccessRequirement:
         """Both requirements at once (the AND of the two)."""
         return AccessRequirement(
             authenticated=self.authenticated or other.authenticated,
             scopes=_conjunction([s for s in (self.scopes, other.scopes) if s is not None]),
+            policies=_conjunction([p for p in (self.policies, other.policies) if p is not None]),
         )
 
     def describe(self) -> str:
         """``incident:create``, ``a and b``, ``(a and b) or c``: for error messages."""
         assert self.scopes is not None
-        parts = [" and ".join(alternative) for alternative in self.scopes]
-        if len(parts) == 1:
-            return parts[0]
-        return " or ".join(f"({part})" if " and " in part else part for part in parts)
+        return describe(self.scopes)
+
+
+def describe(alternatives: Scopes) -> str:
+    """``incident:create``, ``a and b``, ``(a and b) or c``: scopes or policies, for messages."""
+    parts = [" and ".join(alternative) for alternative in alternatives]
+    if len(parts) == 1:
+        return parts[0]
+    return " or ".join(f"({part})" if " and " in part else part for part in parts)
+
+
+def _satisfies(alternatives: Scopes | None, granted: Collection[str]) -> bool:
+    return alternatives is None or any(
+        all(name in granted for name in alternative) for alternative in alternatives
+    )
 
 
 def dnf_conjunction(values: Sequence[Scopes]) -> Scopes:
@@ -77,6 +101,7 @@ def merge_requirements(
     """One requirement per coordinate from every subgraph's declarations (AND-ed)."""
     authenticated: dict[str, bool] = {}
     scopes: dict[str, list[Scopes]] = {}
+    policies: dict[str, list[Scopes]] = {}
     for requirements in declared:
         for coordinate, requirement in requirements.items():
             authenticated[coordinate] = (
@@ -84,10 +109,13 @@ def merge_requirements(
             )
             if requirement.scopes is not None:
                 scopes.setdefault(coordinate, []).append(requirement.scopes)
+            if requirement.policies is not None:
+                policies.setdefault(coordinate, []).append(requirement.policies)
     return {
         coordinate: AccessRequirement(
             authenticated=authenticated[coordinate],
             scopes=_conjunction(scopes.get(coordinate, [])),
+            policies=_conjunction(policies.get(coordinate, [])),
         )
         for coordinate in sorted(authenticated)
     }
@@ -101,11 +129,11 @@ def _conjunction(values: list[Scopes]) -> Scopes | None:
     return values[0] if len(values) == 1 else dnf_conjunction(values)
 
 
-def read_scopes(directive: ConstDirectiveNode) -> Scopes | None:
-    """The ``scopes:`` argument of ``@requiresScopes`` or ``None`` when it is not a list of
-    lists of strings."""
+def read_scopes(directive: ConstDirectiveNode, name: str = "scopes") -> Scopes | None:
+    """The ``scopes:`` argument of ``@requiresScopes`` (``policies:`` of ``@policy``) or
+    ``None`` when it is not a list of lists of strings."""
     for argument in directive.arguments or ():
-        if argument.name.value != "scopes" or not isinstance(argument.value, ListValueNode):
+        if argument.name.value != name or not isinstance(argument.value, ListValueNode):
             continue
         alternatives: list[tuple[str, ...]] = []
         for alternative in argument.value.values:

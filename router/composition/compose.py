@@ -52,8 +52,8 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
         issues.append(CompositionIssue("NO_QUERIES", "No subgraph defines a Query root field"))
     if issues:
         raise CompositionError(issues)
-    check_satisfiability(metadata, issues)
     inaccessible = frozenset(c for subgraph in subgraphs for c in subgraph.inaccessible)
+    check_satisfiability(metadata, issues, inaccessible)
     visible = api_definitions(definitions, inaccessible, issues)
     if issues:
         raise CompositionError(issues)

@@ -48,6 +48,7 @@ SUPPORTED_DIRECTIVES = frozenset(
         "extends",
         "authenticated",
         "requiresScopes",
+        "policy",
     }
 )
 
@@ -60,7 +61,6 @@ UNSUPPORTED_DIRECTIVES = frozenset(
         "composeDirective",
         "context",
         "fromContext",
-        "policy",
         "cost",
         "listSize",
     }

@@ -1,7 +1,7 @@
 """Federation directives on one subgraph's elements, read into facts.
 
 ``@key``, ``@requires``/``@provides``, ``@override``, ``@inaccessible``, ``@tag`` and
-``@authenticated``/``@requiresScopes`` become facts on the :class:`SubgraphType` or the
+``@authenticated``/``@requiresScopes``/``@policy`` become facts on the :class:`SubgraphType` or the
 :class:`SubgraphDefinition` being read; malformed ones, and directives this router does not
 implement (``UNSUPPORTED_FEATURE``), become composition issues.
 """
@@ -82,7 +82,7 @@ class FederationDirectiveReader:
         """``@inaccessible``, ``@tag``, access and unsupported directives, on any element."""
         for directive in directives or ():
             canonical = self.names.canonical(directive.name.value)
-            if canonical in ("authenticated", "requiresScopes"):
+            if canonical in ("authenticated", "requiresScopes", "policy"):
                 self._read_access(directive, canonical, coordinate)
             elif canonical == "inaccessible":
                 self.definition.inaccessible.add(coordinate)
@@ -101,15 +101,20 @@ class FederationDirectiveReader:
         if canonical == "authenticated":
             requirement = AccessRequirement(authenticated=True)
         else:
-            scopes = read_scopes(directive)
-            if scopes is None:
+            argument = "scopes" if canonical == "requiresScopes" else "policies"
+            names = read_scopes(directive, argument)
+            if names is None:
                 self._issue(
                     "INVALID_GRAPHQL",
-                    f'[{self.subgraph}] @requiresScopes on "{coordinate}" needs '
-                    "scopes: [[String!]!]!",
+                    f'[{self.subgraph}] @{canonical} on "{coordinate}" needs '
+                    f"{argument}: [[String!]!]!",
                 )
                 return
-            requirement = AccessRequirement(scopes=scopes)
+            requirement = (
+                AccessRequirement(scopes=names)
+                if canonical == "requiresScopes"
+                else AccessRequirement(policies=names)
+            )
         known = self.definition.access.get(coordinate)
         access = self.definition.access
         access[coordinate] = requirement if known is None else known.also(requirement)

@@ -117,6 +117,7 @@ class _Reader(FederationDirectiveReader):
                     del types[root]
         if not self.names.is_federation_2:
             _upgrade_federation_1(types.values())
+        _resolve_extension_key_fields(types.values())
         _mark_provided(types)
         return self.definition
 
@@ -186,6 +187,19 @@ def _upgrade_federation_1(types: Iterable[SubgraphType]) -> None:
         for field_name in list(subgraph_type.external_fields):
             if subgraph_type.is_key_field(field_name):
                 subgraph_type.external_fields.discard(field_name)
+
+
+def _resolve_extension_key_fields(types: Iterable[SubgraphType]) -> None:
+    """Key fields of an extension marked ``@external`` are resolved here all the same.
+
+    Apollo calls them "fake" externals (any Federation version): the subgraph receives them in
+    every representation, so it can return them, and enter the type, like any key field.
+    """
+    for subgraph_type in types:
+        if subgraph_type.is_extension and subgraph_type.keys:
+            for field_name in list(subgraph_type.external_fields):
+                if subgraph_type.is_key_field(field_name):
+                    subgraph_type.external_fields.discard(field_name)
 
 
 def _mark_provided(types: dict[str, SubgraphType]) -> None:

@@ -1,42 +1,217 @@
-"""``SATISFIABILITY_ERROR``: every field must be reachable from every subgraph returning its type.
+"""``SATISFIABILITY_ERROR``: every field a query can select must be fetchable along its path.
 
-A subgraph that returns an object can only hand the router the fields it resolves; each other
-field must be fetchable from a subgraph that resolves it, through a route of
-:mod:`router.composition.routes`. Composition refuses a supergraph with a field that no route
-reaches, because the planner could not answer a query selecting it.
+The rule is Apollo's: walk the supergraph from its root types, one field at a time, keeping
+for each path the set of *states* a plan could be in there (the type, the subgraph returning
+it, and what a parent's ``@provides`` hands that subgraph). A field is satisfiable on a path
+when at least one state reaches it: the subgraph resolves it (or it is provided), or the
+subgraph returns a key of a subgraph resolving it, directly or through another subgraph
+(:mod:`router.composition.routes`, with the field's ``@requires``). A subgraph that no path
+enters never counts, nor a value type a subgraph never returns: those are fine, as in Apollo.
+
+The planner does not choose among states: it fetches a field from the subgraph it is in, so
+it needs the field reachable from *every* state a path can be in. A field Apollo satisfies
+only through a choice the planner does not make (a shareable parent from another subgraph)
+is refused with ``UNSUPPORTED_FEATURE`` naming it, rather than planned into a wrong answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from router.composition.model import CompositionIssue, TypeKind, TypeMetadata
+from router.composition.field_set import merge_field_sets
+from router.composition.model import CompositionIssue, KeyField, TypeKind, TypeMetadata
 from router.composition.routes import entity_routes
 from router.composition.spelling import quoted
 
-ROOT_TYPES = frozenset({"Query", "Mutation", "Subscription"})
+ROOT_TYPES = ("Query", "Mutation", "Subscription")
 
 
-def check_satisfiability(types: Mapping[str, TypeMetadata], issues: list[CompositionIssue]) -> None:
-    """Append one issue per (field, subgraph) the router could not reach the field from."""
-    for type_name in sorted(types):
-        meta = types[type_name]
-        if meta.kind is not TypeKind.OBJECT or type_name in ROOT_TYPES:
-            continue
-        for field_name in sorted(meta.fields):
-            field_meta = meta.fields[field_name]
-            for source in sorted(meta.defined_in - field_meta.resolvable_in):
-                if not field_meta.resolvable_in:
-                    continue  # reported as EXTERNAL_MISSING_ON_BASE
-                if entity_routes(types, type_name, field_name, source):
-                    continue
-                issues.append(
-                    CompositionIssue(
-                        "SATISFIABILITY_ERROR",
-                        f'Field "{type_name}.{field_name}" cannot be reached from subgraph '
-                        f'"{source}", which returns "{type_name}": no subgraph resolving it '
-                        f"({quoted(sorted(field_meta.resolvable_in))}) has a resolvable @key "
-                        f'(with its @requires) that "{source}" can provide, directly or '
-                        "through another subgraph",
-                    )
+@dataclass(frozen=True, slots=True)
+class _State:
+    """A plan positioned at ``type_name`` in a response of ``subgraph``."""
+
+    type_name: str
+    subgraph: str
+    # Fields below this position that a parent's ``@provides`` makes ``subgraph`` resolve.
+    provided: tuple[KeyField, ...] = ()
+
+
+def check_satisfiability(
+    types: Mapping[str, TypeMetadata],
+    issues: list[CompositionIssue],
+    inaccessible: frozenset[str] = frozenset(),
+) -> None:
+    """Append one issue per field some query path cannot reach (or this router cannot plan)."""
+    walk = _Walk(types, inaccessible)
+    walk.run()
+    for coordinate in sorted(walk.unsatisfiable):
+        sources = sorted(walk.unsatisfiable[coordinate])
+        resolvers = _resolvers(types, coordinate)
+        issues.append(
+            CompositionIssue(
+                "SATISFIABILITY_ERROR",
+                f'Field "{coordinate}" cannot be reached from subgraph {quoted(sources)}, '
+                f'which returns "{coordinate.split(".")[0]}" on a query path: no subgraph '
+                f"resolving it ({quoted(resolvers)}) has a resolvable @key (with its @requires) "
+                "that it can provide, directly or through another subgraph",
+            )
+        )
+    for coordinate in sorted(set(walk.unplannable) - set(walk.unsatisfiable)):
+        sources = sorted(walk.unplannable[coordinate])
+        issues.append(
+            CompositionIssue(
+                "UNSUPPORTED_FEATURE",
+                f'Field "{coordinate}" is satisfiable only by fetching its parent from another '
+                f"subgraph than {quoted(sources)}, which also return it; this router plans a "
+                "field from the subgraph its parent came from (or through an entity @key), "
+                "so it does not support this supergraph",
+            )
+        )
+
+
+class _Walk:
+    """Both traversals of the query paths: Apollo's rule, then the planner's own choices."""
+
+    def __init__(self, types: Mapping[str, TypeMetadata], inaccessible: frozenset[str]) -> None:
+        self.types = types
+        self.inaccessible = inaccessible
+        # Coordinate → subgraphs of a state set none of which could reach it (Apollo's rule).
+        self.unsatisfiable: dict[str, set[str]] = {}
+        # Coordinate → subgraphs the planner can be in at its parent but not fetch it from.
+        self.unplannable: dict[str, set[str]] = {}
+
+    def run(self) -> None:
+        roots = [
+            frozenset(_State(root, sg) for sg in self.types[root].defined_in)
+            for root in ROOT_TYPES
+            if root in self.types
+        ]
+        seen_sets: set[frozenset[_State]] = set()
+        pending_sets = list(roots)
+        while pending_sets:
+            states = pending_sets.pop()
+            if states not in seen_sets:
+                seen_sets.add(states)
+                pending_sets.extend(self._apollo_successors(states))
+        seen: set[_State] = set()
+        pending = [state for states in roots for state in states]
+        while pending:
+            state = pending.pop()
+            if state not in seen:
+                seen.add(state)
+                pending.extend(self._planner_successors(state))
+
+    def _selectable(self, meta: TypeMetadata) -> list[str]:
+        if meta.kind not in (TypeKind.OBJECT, TypeKind.INTERFACE):
+            return []
+        return [
+            name
+            for name in sorted(meta.fields)
+            if f"{meta.name}.{name}" not in self.inaccessible
+            # A field no subgraph resolves is reported as EXTERNAL_MISSING_ON_BASE.
+            and meta.fields[name].resolvable_in
+        ]
+
+    def _composite(self, type_name: str) -> bool:
+        meta = self.types.get(type_name)
+        return meta is not None and meta.kind not in (TypeKind.ENUM, TypeKind.SCALAR)
+
+    def _apollo_successors(self, states: frozenset[_State]) -> list[frozenset[_State]]:
+        """Every state set one selection further than ``states``; unreachable fields noted."""
+        meta = self.types[next(iter(states)).type_name]
+        found = self._type_conditions(meta, states)
+        for field_name in self._selectable(meta):
+            reached: set[_State] = set()
+            reachable = False
+            for state in states:
+                options = self._options(state, field_name, every_route=True)
+                if options is not None:
+                    reachable = True
+                    reached |= options
+            if not reachable:
+                self.unsatisfiable.setdefault(f"{meta.name}.{field_name}", set()).update(
+                    state.subgraph for state in states
                 )
+            elif reached and self._composite(meta.fields[field_name].output_type):
+                found.append(frozenset(reached))
+        return found
+
+    def _planner_successors(self, state: _State) -> list[_State]:
+        """The states the planner moves to from ``state``; fields it cannot fetch noted."""
+        meta = self.types[state.type_name]
+        found = [s for states in self._type_conditions(meta, frozenset({state})) for s in states]
+        for field_name in self._selectable(meta):
+            options = self._options(state, field_name, every_route=False)
+            if options is None:
+                coordinate = f"{meta.name}.{field_name}"
+                self.unplannable.setdefault(coordinate, set()).add(state.subgraph)
+            elif self._composite(meta.fields[field_name].output_type):
+                found.extend(options)
+        return found
+
+    def _type_conditions(
+        self, meta: TypeMetadata, states: frozenset[_State]
+    ) -> list[frozenset[_State]]:
+        """``... on Member`` below an abstract type: only subgraphs returning that member."""
+        if meta.kind not in (TypeKind.INTERFACE, TypeKind.UNION):
+            return []
+        members = sorted({m for possible in meta.possible_types.values() for m in possible})
+        found = []
+        for member in members:
+            narrowed = frozenset(
+                _State(member, state.subgraph, state.provided)
+                for state in states
+                if member in meta.possible_types.get(state.subgraph, frozenset())
+            )
+            if narrowed:
+                found.append(narrowed)
+        return found
+
+    def _options(self, state: _State, field_name: str, every_route: bool) -> set[_State] | None:
+        """The states selecting the field from ``state`` leads to; ``None`` if unreachable.
+
+        The planner fetches a field from the subgraph it is in whenever that subgraph resolves
+        it; Apollo's rule (``every_route``) also counts moving to another subgraph first.
+        """
+        meta = self.types[state.type_name]
+        field_meta = meta.fields[field_name]
+        if state.type_name in ROOT_TYPES:
+            # Root fields are fetched from any subgraph resolving them.
+            return {
+                _State(field_meta.output_type, sg, field_meta.provides.get(sg, ()))
+                for sg in field_meta.resolvable_in
+            }
+        options: set[_State] = set()
+        provided = next((p for p in state.provided if p.name == field_name), None)
+        if state.subgraph in field_meta.resolvable_in or provided is not None:
+            below = merge_field_sets(
+                field_meta.provides.get(state.subgraph, ()),
+                provided.children if provided is not None else (),
+            )
+            options.add(_State(field_meta.output_type, state.subgraph, below))
+            if not every_route:
+                return options
+        if meta.kind is TypeKind.INTERFACE:
+            if options:
+                return options
+            # The subgraph's interface lacks the field: each object it returns must reach it.
+            for member in sorted(meta.possible_types.get(state.subgraph, frozenset())):
+                if field_name not in self.types[member].fields:
+                    return None
+                found = self._options(
+                    _State(member, state.subgraph, state.provided), field_name, every_route
+                )
+                if found is None:
+                    return None
+                options |= found
+            return options
+        for route in entity_routes(self.types, state.type_name, field_name, state.subgraph):
+            provides = field_meta.provides.get(route.target, ())
+            options.add(_State(field_meta.output_type, route.target, provides))
+        return options or None
+
+
+def _resolvers(types: Mapping[str, TypeMetadata], coordinate: str) -> list[str]:
+    type_name, field_name = coordinate.split(".", 1)
+    return sorted(types[type_name].fields[field_name].resolvable_in)

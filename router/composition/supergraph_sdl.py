@@ -50,6 +50,8 @@ from router.composition.supergraph_specs import (
     JOIN_DEFINITIONS,
     JOIN_SPEC,
     LINK_SPEC,
+    POLICY_DEFINITION,
+    POLICY_SPEC,
     REQUIRES_SCOPES_DEFINITION,
     REQUIRES_SCOPES_SPEC,
     TAG_DEFINITION,
@@ -72,6 +74,7 @@ class _SupergraphPrinter:
         access = supergraph.access.values()
         self.uses_authenticated = any(requirement.authenticated for requirement in access)
         self.uses_scopes = any(requirement.scopes is not None for requirement in access)
+        self.uses_policies = any(requirement.policies is not None for requirement in access)
 
     def print(self) -> str:
         definitions: list[str] = [print_ast(self._schema_definition())]
@@ -84,6 +87,8 @@ class _SupergraphPrinter:
             extra.append(AUTHENTICATED_DEFINITION)
         if self.uses_scopes:
             extra.append(REQUIRES_SCOPES_DEFINITION)
+        if self.uses_policies:
+            extra.append(POLICY_DEFINITION)
         definitions.append(print_ast(parse("\n".join(extra), no_location=True)))
         definitions.append(print_ast(self._graph_enum()))
         for name in sorted(self.schema.type_map):
@@ -107,6 +112,8 @@ class _SupergraphPrinter:
             links.append(directive("link", url=string(AUTHENTICATED_SPEC), for_=enum("SECURITY")))
         if self.uses_scopes:
             links.append(directive("link", url=string(REQUIRES_SCOPES_SPEC), for_=enum("SECURITY")))
+        if self.uses_policies:
+            links.append(directive("link", url=string(POLICY_SPEC), for_=enum("SECURITY")))
         links.extend(self._tags(""))
         roots = [
             (OperationType.QUERY, self.schema.query_type),
@@ -256,12 +263,20 @@ class _SupergraphPrinter:
         if requirement is None:
             return []
         found = [directive("authenticated")] if requirement.authenticated else []
-        if requirement.scopes is not None:
-            scopes = ConstListValueNode(
-                values=tuple(
-                    ConstListValueNode(values=tuple(string(scope) for scope in alternative))
-                    for alternative in requirement.scopes
-                )
-            )
-            found.append(directive("requiresScopes", scopes=scopes))
+        for name, argument, value in (
+            ("requiresScopes", "scopes", requirement.scopes),
+            ("policy", "policies", requirement.policies),
+        ):
+            if value is not None:
+                found.append(directive(name, **{argument: _dnf(value)}))
         return found
+
+
+def _dnf(alternatives: tuple[tuple[str, ...], ...]) -> ConstListValueNode:
+    """``[["a", "b"], ["c"]]``: scopes or policies as the directive argument."""
+    return ConstListValueNode(
+        values=tuple(
+            ConstListValueNode(values=tuple(string(name) for name in alternative))
+            for alternative in alternatives
+        )
+    )

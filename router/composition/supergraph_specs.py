@@ -1,8 +1,8 @@
 """The specifications a supergraph SDL links, and the definitions it declares for them.
 
 The join spec's directives and the ``link`` machinery are always declared; the
-``@inaccessible``, ``@tag``, ``@authenticated`` and ``@requiresScopes`` definitions only when
-the supergraph uses them.
+``@inaccessible``, ``@tag``, ``@authenticated``, ``@requiresScopes``, ``@policy``, ``@cost``/
+``@listSize`` definitions (and composed custom directives') only when the supergraph uses them.
 """
 
 JOIN_SPEC = "https://specs.apollo.dev/join/v0.3"
@@ -11,6 +11,7 @@ INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/v0.2"
 TAG_SPEC = "https://specs.apollo.dev/tag/v0.3"
 AUTHENTICATED_SPEC = "https://specs.apollo.dev/authenticated/v0.1"
 REQUIRES_SCOPES_SPEC = "https://specs.apollo.dev/requiresScopes/v0.1"
+POLICY_SPEC = "https://specs.apollo.dev/policy/v0.1"
 
 JOIN_DEFINITIONS = """
 directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
@@ -46,4 +47,8 @@ AUTHENTICATED_DEFINITION = f"directive @authenticated on {_ACCESS_LOCATIONS}"
 REQUIRES_SCOPES_DEFINITION = (
     "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on "
     f"{_ACCESS_LOCATIONS}\nscalar requiresScopes__Scope"
+)
+POLICY_DEFINITION = (
+    "directive @policy(policies: [[policy__Policy!]!]!) on "
+    f"{_ACCESS_LOCATIONS}\nscalar policy__Policy"
 )

@@ -1,5 +1,5 @@
 """Stage 6: the normalised operation with the access requirements of what it selects
-(``@authenticated``/``@requiresScopes``, cached per operation), pruned of what the caller's
+(``@authenticated``/``@requiresScopes``/``@policy``, cached per operation), pruned of what the caller's
 grants do not allow, with one error per pruned selection — coded like the subgraphs' own
 checks, which still enforce every permission themselves."""
 
@@ -13,6 +13,7 @@ from graphql import DocumentNode
 
 from router.caller import Grants
 from router.composition import AccessRequirement, Supergraph
+from router.composition.access import describe
 from router.execution.errors import router_error
 from router.pipeline.errors import RequestError
 from router.planning import (
@@ -80,7 +81,8 @@ def denial_errors(
     removed: Collection[Removed], access: Mapping[str, AccessRequirement], grants: Grants
 ) -> list[dict[str, Any]]:
     """One error per removed selection, coded like the subgraphs' own checks: a caller with
-    no credential and no scopes is UNAUTHENTICATED, anyone else FORBIDDEN."""
+    no credential and no scopes is UNAUTHENTICATED, anyone else FORBIDDEN. A policy is held
+    through the permission of the same name (see :mod:`router.composition.access`)."""
     anonymous = not grants.authenticated and not grants.permissions
     errors = []
     for item in removed:
@@ -93,13 +95,25 @@ def denial_errors(
                 )
             )
             continue
-        assert requirement.scopes is not None  # it allowed authentication, so scopes failed
+        code = "UNAUTHENTICATED" if anonymous else "FORBIDDEN"
+        if not requirement.scopes_allow(grants.permissions):
+            assert requirement.scopes is not None
+            errors.append(
+                router_error(
+                    f"Missing permission {requirement.describe()} for {item.selected}",
+                    code,
+                    path,
+                    requiredScopes=[list(alternative) for alternative in requirement.scopes],
+                )
+            )
+            continue
+        assert requirement.policies is not None  # scopes passed, so a policy is missing
         errors.append(
             router_error(
-                f"Missing permission {requirement.describe()} for {item.selected}",
-                "UNAUTHENTICATED" if anonymous else "FORBIDDEN",
+                f"Missing policy {describe(requirement.policies)} for {item.selected}",
+                code,
                 path,
-                requiredScopes=[list(alternative) for alternative in requirement.scopes],
+                requiredPolicies=[list(alternative) for alternative in requirement.policies],
             )
         )
     return errors
