@@ -15,6 +15,7 @@ from graphql import (
 )
 
 from router.composition.access import merge_requirements
+from router.composition.cost_directives import merge_cost_hints
 from router.composition.field_set_rules import check_field_sets
 from router.composition.inaccessible import api_definitions
 from router.composition.merge import merge_types
@@ -72,6 +73,10 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
         tags={coordinate: tuple(names_) for coordinate, names_ in tags.items()},
         urls={source.name: source.url for source in ordered if source.url is not None},
         access=merge_requirements(subgraph.access for subgraph in subgraphs),
+        cost=merge_cost_hints(
+            (subgraph.weights for subgraph in subgraphs),
+            (subgraph.list_sizes for subgraph in subgraphs),
+        ),
     )
 
 

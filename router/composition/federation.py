@@ -49,6 +49,8 @@ SUPPORTED_DIRECTIVES = frozenset(
         "authenticated",
         "requiresScopes",
         "policy",
+        "cost",
+        "listSize",
     }
 )
 
@@ -61,8 +63,6 @@ UNSUPPORTED_DIRECTIVES = frozenset(
         "composeDirective",
         "context",
         "fromContext",
-        "cost",
-        "listSize",
     }
 )
 

@@ -1,7 +1,7 @@
 """Federation directives on one subgraph's elements, read into facts.
 
 ``@key``, ``@requires``/``@provides``, ``@override``, ``@inaccessible``, ``@tag`` and
-``@authenticated``/``@requiresScopes``/``@policy`` become facts on the :class:`SubgraphType` or the
+``@authenticated``/``@requiresScopes``/``@policy`` and ``@cost``/``@listSize`` become facts on the :class:`SubgraphType` or the
 :class:`SubgraphDefinition` being read; malformed ones, and directives this router does not
 implement (``UNSUPPORTED_FEATURE``), become composition issues.
 """
@@ -17,6 +17,7 @@ from graphql import (
 )
 
 from router.composition.access import AccessRequirement, read_scopes
+from router.composition.cost_directives import read_list_size, read_weight
 from router.composition.federation import UNSUPPORTED_DIRECTIVES, FederationNames, string_argument
 from router.composition.field_set import parse_field_set
 from router.composition.model import CompositionIssue, EntityKey, TypeKind
@@ -86,6 +87,10 @@ class FederationDirectiveReader:
                 self._read_access(directive, canonical, coordinate)
             elif canonical == "inaccessible":
                 self.definition.inaccessible.add(coordinate)
+            elif canonical == "cost":
+                self._read_weight(directive, coordinate)
+            elif canonical == "listSize":
+                self.definition.list_sizes[coordinate] = read_list_size(directive)
             elif canonical == "tag":
                 tag = string_argument(directive, "name")
                 if tag is not None:
@@ -96,6 +101,16 @@ class FederationDirectiveReader:
                     "UNSUPPORTED_FEATURE",
                     f'@{canonical} {where}in "{self.subgraph}" is not supported by this router',
                 )
+
+    def _read_weight(self, directive: ConstDirectiveNode, coordinate: str) -> None:
+        weight = read_weight(directive)
+        if weight is None:
+            self._issue(
+                "INVALID_GRAPHQL",
+                f'[{self.subgraph}] @cost on "{coordinate}" needs weight: Int!',
+            )
+            return
+        self.definition.weights[coordinate] = weight
 
     def _read_access(self, directive: ConstDirectiveNode, canonical: str, coordinate: str) -> None:
         if canonical == "authenticated":

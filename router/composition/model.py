@@ -14,6 +14,7 @@ from enum import StrEnum
 from graphql import GraphQLSchema
 
 from router.composition.access import AccessRequirement
+from router.composition.cost_directives import NO_HINTS, CostHints
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,8 @@ class Supergraph:
     # ``@authenticated``/``@requiresScopes`` per coordinate (``Type`` or ``Type.field``),
     # merged over the subgraphs; the router prunes what a caller may not select.
     access: Mapping[str, AccessRequirement] = field(default_factory=dict)
+    # ``@cost``/``@listSize``, merged over the subgraphs; read by the router's cost limit.
+    cost: CostHints = NO_HINTS
 
     def field(self, type_name: str, field_name: str) -> FieldMetadata | None:
         """Metadata of ``type_name.field_name`` or ``None`` when no subgraph defines it."""

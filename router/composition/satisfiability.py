@@ -63,7 +63,7 @@ def check_satisfiability(
             CompositionIssue(
                 "UNSUPPORTED_FEATURE",
                 f'Field "{coordinate}" is satisfiable only by fetching its parent from another '
-                f"subgraph than {quoted(sources)}, which also return it; this router plans a "
+                f"subgraph than {quoted(sources)}, which return its parent too; this router plans a "
                 "field from the subgraph its parent came from (or through an entity @key), "
                 "so it does not support this supergraph",
             )

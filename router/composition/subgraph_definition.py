@@ -16,6 +16,7 @@ from graphql import (
 )
 
 from router.composition.access import AccessRequirement
+from router.composition.cost_directives import ListSize
 from router.composition.model import EntityKey, TypeKind
 
 
@@ -75,6 +76,9 @@ class SubgraphDefinition:
     tags: dict[str, list[str]] = field(default_factory=dict)
     # ``@authenticated``/``@requiresScopes`` per coordinate (``Type`` or ``Type.field``).
     access: dict[str, AccessRequirement] = field(default_factory=dict)
+    # ``@cost(weight:)`` per coordinate and ``@listSize`` per field.
+    weights: dict[str, int] = field(default_factory=dict)
+    list_sizes: dict[str, ListSize] = field(default_factory=dict)
 
 
 # One subgraph's definition of a type, with the subgraph's name: what merging takes per type.

@@ -11,14 +11,17 @@ kept (the last two as Apollo prints them: ``for: SECURITY`` links, scopes as
 from __future__ import annotations
 
 from graphql import (
+    BooleanValueNode,
     ConstDirectiveNode,
     ConstListValueNode,
+    ConstValueNode,
     EnumTypeDefinitionNode,
     EnumValueDefinitionNode,
     FieldDefinitionNode,
     InputObjectTypeDefinitionNode,
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
+    IntValueNode,
     NamedTypeNode,
     NameNode,
     ObjectTypeDefinitionNode,
@@ -50,6 +53,9 @@ from router.composition.supergraph_specs import (
     JOIN_DEFINITIONS,
     JOIN_SPEC,
     LINK_SPEC,
+    COST_DEFINITION,
+    COST_SPEC,
+    LIST_SIZE_DEFINITION,
     POLICY_DEFINITION,
     POLICY_SPEC,
     REQUIRES_SCOPES_DEFINITION,
@@ -75,6 +81,7 @@ class _SupergraphPrinter:
         self.uses_authenticated = any(requirement.authenticated for requirement in access)
         self.uses_scopes = any(requirement.scopes is not None for requirement in access)
         self.uses_policies = any(requirement.policies is not None for requirement in access)
+        self.cost = supergraph.cost
 
     def print(self) -> str:
         definitions: list[str] = [print_ast(self._schema_definition())]
@@ -89,6 +96,10 @@ class _SupergraphPrinter:
             extra.append(REQUIRES_SCOPES_DEFINITION)
         if self.uses_policies:
             extra.append(POLICY_DEFINITION)
+        if self.cost.weights:
+            extra.append(COST_DEFINITION)
+        if self.cost.list_sizes:
+            extra.append(LIST_SIZE_DEFINITION)
         definitions.append(print_ast(parse("\n".join(extra), no_location=True)))
         definitions.append(print_ast(self._graph_enum()))
         for name in sorted(self.schema.type_map):
@@ -114,6 +125,12 @@ class _SupergraphPrinter:
             links.append(directive("link", url=string(REQUIRES_SCOPES_SPEC), for_=enum("SECURITY")))
         if self.uses_policies:
             links.append(directive("link", url=string(POLICY_SPEC), for_=enum("SECURITY")))
+        if self.cost:
+            # As Apollo links it: ``@cost`` is the spec's own name, ``@listSize`` imported.
+            imports = {"import": ConstListValueNode(values=(string("@listSize"),))}
+            links.append(
+                directive("link", url=string(COST_SPEC), **(imports if self.cost.list_sizes else {}))
+            )
         links.extend(self._tags(""))
         roots = [
             (OperationType.QUERY, self.schema.query_type),
@@ -251,12 +268,36 @@ class _SupergraphPrinter:
 
     def _marks(self, coordinate: str) -> list[ConstDirectiveNode]:
         marks = [directive("inaccessible")] if coordinate in self.supergraph.inaccessible else []
-        return [*marks, *self._tags(coordinate), *self._access(coordinate)]
+        return [
+            *marks,
+            *self._tags(coordinate),
+            *self._access(coordinate),
+            *self._cost(coordinate),
+        ]
 
     def _tags(self, coordinate: str) -> list[ConstDirectiveNode]:
         return [
             directive("tag", name=string(tag)) for tag in self.supergraph.tags.get(coordinate, ())
         ]
+
+    def _cost(self, coordinate: str) -> list[ConstDirectiveNode]:
+        found: list[ConstDirectiveNode] = []
+        size = self.cost.list_sizes.get(coordinate)
+        if size is not None:
+            arguments: dict[str, ConstValueNode] = {}
+            if size.assumed_size is not None:
+                arguments["assumedSize"] = IntValueNode(value=str(size.assumed_size))
+            if size.slicing_arguments:
+                arguments["slicingArguments"] = _strings(size.slicing_arguments)
+            if size.sized_fields:
+                arguments["sizedFields"] = _strings(size.sized_fields)
+            if not size.require_one_slicing_argument:
+                arguments["requireOneSlicingArgument"] = BooleanValueNode(value=False)
+            found.append(directive("listSize", **arguments))
+        weight = self.cost.weights.get(coordinate)
+        if weight is not None:
+            found.append(directive("cost", weight=IntValueNode(value=str(weight))))
+        return found
 
     def _access(self, coordinate: str) -> list[ConstDirectiveNode]:
         requirement = self.supergraph.access.get(coordinate)
@@ -270,6 +311,10 @@ class _SupergraphPrinter:
             if value is not None:
                 found.append(directive(name, **{argument: _dnf(value)}))
         return found
+
+
+def _strings(names: tuple[str, ...]) -> ConstListValueNode:
+    return ConstListValueNode(values=tuple(string(name) for name in names))
 
 
 def _dnf(alternatives: tuple[tuple[str, ...], ...]) -> ConstListValueNode:

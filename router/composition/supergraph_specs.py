@@ -12,6 +12,7 @@ TAG_SPEC = "https://specs.apollo.dev/tag/v0.3"
 AUTHENTICATED_SPEC = "https://specs.apollo.dev/authenticated/v0.1"
 REQUIRES_SCOPES_SPEC = "https://specs.apollo.dev/requiresScopes/v0.1"
 POLICY_SPEC = "https://specs.apollo.dev/policy/v0.1"
+COST_SPEC = "https://specs.apollo.dev/cost/v0.1"
 
 JOIN_DEFINITIONS = """
 directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
@@ -51,4 +52,12 @@ REQUIRES_SCOPES_DEFINITION = (
 POLICY_DEFINITION = (
     "directive @policy(policies: [[policy__Policy!]!]!) on "
     f"{_ACCESS_LOCATIONS}\nscalar policy__Policy"
+)
+COST_DEFINITION = (
+    "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | "
+    "INPUT_FIELD_DEFINITION | OBJECT | SCALAR"
+)
+LIST_SIZE_DEFINITION = (
+    "directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: "
+    "[String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION"
 )

@@ -1,0 +1,108 @@
+"""``@policy``: composed per coordinate like scopes, printed into the supergraph SDL as
+Apollo does, and enforced by the router from the caller's permissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import parse
+
+from router.composition import AccessRequirement, SubgraphSource, compose, print_supergraph
+from router.pipeline.authorization import GuardCache, authorize
+
+LINK = (
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: '
+    '["@key", "@shareable", "@policy", "@requiresScopes"])\n'
+)
+SOURCES = [
+    SubgraphSource(
+        "tickets",
+        LINK
+        + """
+        type Query { tickets: [Ticket!]! }
+        type Ticket @key(fields: "id") {
+          id: ID!
+          title: String
+          internalNote: String @policy(policies: [["triage"], ["audit", "support"]])
+          owner: Owner @shareable
+        }
+        type Owner @shareable @policy(policies: [["people"]]) { name: String }
+        """,
+    ),
+    SubgraphSource(
+        "people",
+        LINK
+        + """
+        type Ticket @key(fields: "id") {
+          id: ID!
+          owner: Owner @shareable @requiresScopes(scopes: [["read"]])
+        }
+        type Owner @shareable @policy(policies: [["hr"]]) { name: String }
+        """,
+    ),
+]
+KEY = ("digest", None, "v1")
+
+
+@dataclass(frozen=True)
+class Grants:
+    authenticated: bool = True
+    permissions: frozenset[str] = frozenset()
+
+
+def test_policies_are_recorded_and_and_ed_across_subgraphs() -> None:
+    access = compose(SOURCES).access
+
+    assert access["Ticket.internalNote"] == AccessRequirement(
+        policies=(("triage",), ("audit", "support"))
+    )
+    assert access["Owner"] == AccessRequirement(policies=(("hr", "people"),))
+    assert access["Ticket.owner"] == AccessRequirement(scopes=(("read",),))
+
+
+def test_the_supergraph_links_the_policy_spec_for_security() -> None:
+    sdl = print_supergraph(compose(SOURCES))
+
+    assert '@link(url: "https://specs.apollo.dev/policy/v0.1", for: SECURITY)' in sdl
+    assert "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION" in sdl
+    assert "scalar policy__Policy" in sdl
+    assert 'internalNote: String @join__field(graph: TICKETS) @policy(policies: [["triage"], ' in sdl
+    assert '@policy(policies: [["hr", "people"]])' in sdl
+
+
+def test_a_policy_is_held_through_the_permission_of_the_same_name() -> None:
+    requirement = AccessRequirement(policies=(("triage",), ("audit", "support")))
+
+    assert requirement.allows(True, {"triage"})
+    assert requirement.allows(False, {"audit", "support"})
+    assert not requirement.allows(True, {"audit"})
+
+
+def test_a_field_under_a_policy_the_caller_lacks_is_pruned_with_an_error() -> None:
+    supergraph = compose(SOURCES)
+    query = parse("{ tickets { title internalNote } }")
+    guarded = GuardCache(supergraph, capacity=4).guarded(KEY, query, None)
+
+    authorized = authorize(supergraph, guarded, Grants(permissions=frozenset({"audit"})))
+
+    assert authorized.denied == ("Ticket.internalNote",)
+    [error] = authorized.errors
+    assert error["message"] == (
+        "Missing policy triage or (audit and support) for Ticket.internalNote"
+    )
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["extensions"]["requiredPolicies"] == [["triage"], ["audit", "support"]]
+    assert error["path"] == ["tickets", "@", "internalNote"]
+    allowed = authorize(supergraph, guarded, Grants(permissions=frozenset({"triage"})))
+    assert allowed.denied == ()
+
+
+def test_an_anonymous_caller_is_told_to_authenticate() -> None:
+    supergraph = compose(SOURCES)
+    query = parse("{ tickets { owner { name } } }")
+    guarded = GuardCache(supergraph, capacity=4).guarded(KEY, query, None)
+
+    authorized = authorize(supergraph, guarded, Grants(authenticated=False))
+
+    assert [e["extensions"]["code"] for e in authorized.errors] == ["UNAUTHENTICATED"]
+    assert authorized.errors[0]["extensions"]["requiredScopes"] == [["read"]]

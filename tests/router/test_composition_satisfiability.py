@@ -1,0 +1,98 @@
+"""Satisfiability along the paths a query can take from the root (Apollo's rule), and the
+planner's own stricter need: every state it can be in must reach the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from router.composition import CompositionError, SubgraphSource, compose
+
+LINK = (
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: '
+    '["@key", "@shareable", "@external"])\n'
+)
+
+
+def sources(**sdl: str) -> list[SubgraphSource]:
+    return [SubgraphSource(name, LINK + text) for name, text in sdl.items()]
+
+
+def issues(**sdl: str) -> list[tuple[str, str]]:
+    with pytest.raises(CompositionError) as raised:
+        compose(sources(**sdl))
+    return [(issue.code, issue.message) for issue in raised.value.issues]
+
+
+def test_a_subgraph_entered_only_for_leaves_need_not_reach_the_other_fields() -> None:
+    # "b" cannot give "T.id" back, but no query path ever positions a plan at "T" in "b".
+    supergraph = compose(
+        sources(
+            a='type Query { t: T } type T @key(fields: "id") { id: ID! sku: ID! @shareable }',
+            b='type T @key(fields: "sku") { sku: ID! price: Int }',
+        )
+    )
+
+    assert supergraph.types["T"].fields["price"].resolvable_in == frozenset({"b"})
+
+
+def test_a_value_type_field_missing_where_the_path_leads_is_unsatisfiable() -> None:
+    found = issues(
+        a="type Query { office: Place } type Place @shareable { name: String }",
+        b="type Query { depot: Place } type Place @shareable { name: String floor: Int }",
+    )
+
+    assert [code for code, _ in found] == ["SATISFIABILITY_ERROR"]
+    assert found[0][1].startswith('Field "Place.floor" cannot be reached from subgraph "a"')
+
+
+def test_a_value_type_never_returned_by_a_subgraph_is_not_checked_there() -> None:
+    found = issues(
+        a="type Query { office: Place } type Place @shareable { name: String floor: Int }",
+        c="type Place @shareable { name: String label: String }",
+    )
+    # "c" returns no Place: only the path through "a" counts, and it lacks "label".
+    assert [m.split(" cannot")[0] for _, m in found] == ['Field "Place.label"']
+
+
+def test_a_field_apollo_reaches_through_another_parent_subgraph_is_unsupported() -> None:
+    found = issues(
+        a=(
+            'type Query { me: User } type User @key(fields: "id") '
+            "{ id: ID! profile: Profile @shareable } type Profile @shareable { name: String }"
+        ),
+        b=(
+            'type User @key(fields: "id") { id: ID! profile: Profile @shareable } '
+            "type Profile @shareable { name: String age: Int }"
+        ),
+    )
+
+    assert [code for code, _ in found] == ["UNSUPPORTED_FEATURE"]
+    assert found[0][1].startswith('Field "Profile.age" is satisfiable only by fetching its parent')
+
+
+def test_an_external_key_field_of_an_extension_is_resolved_by_the_extending_subgraph() -> None:
+    supergraph = compose(
+        sources(
+            a='type Query { products: [Product] } type Product @key(fields: "upc") '
+            "{ upc: ID! name: String }",
+            b='type Query { top: Product } extend type Product @key(fields: "upc") '
+            "{ upc: ID! @external stock: Int }",
+        )
+    )
+
+    assert supergraph.types["Product"].fields["upc"].resolvable_in == frozenset({"a", "b"})
+
+
+def test_a_type_condition_no_subgraph_can_return_there_is_not_checked() -> None:
+    compose(
+        sources(
+            a=(
+                "type Query { things: [Thing] } union Thing = Book "
+                'type Book @key(fields: "id") { id: ID! title: String }'
+            ),
+            b=(
+                "type Query { movies: [Movie] } union Thing = Movie "
+                "type Movie { id: ID! length: Int }"
+            ),
+        )
+    )
