@@ -36,6 +36,8 @@ from graphql import (
 )
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 
+from router.composition.cost_directives import NO_HINTS, CostHints
+
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 DEFAULT_PAGE = 20  # what a connection returns without first/last
 DEFAULT_LIST = 10  # assumed length of a list field without a size argument
@@ -176,13 +178,24 @@ class CostEstimate(FragmentFold[int]):
     its selection is still normalised and planned, so the cost bounds that work too (the
     cost is never below the size of the expanded selection). Introspection fields count 1
     each: their lists are the schema's. A named fragment's cost depends on its own type
-    condition only, never on where it is spread, so one value per fragment is kept."""
+    condition only, never on where it is spread, so one value per fragment is kept.
+
+    The supergraph's ``@cost``/``@listSize`` (``hints``) refine this: a field's weight (or,
+    without one, the weight of the type it returns) replaces its 1, the weights of the
+    arguments it is given are added, and a list's size is read from its slicing arguments or
+    its assumed size before the defaults. ``sizedFields`` is not applied: the size then
+    multiplies the field itself, which never counts less than Apollo's reading."""
 
     def __init__(
-        self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        variables: Mapping[str, Any],
+        hints: CostHints = NO_HINTS,
     ) -> None:
         self.schema = schema
         self.variables = dict(variables)
+        self.hints = hints
         super().__init__(document, 0)
 
     def of(self, operation: OperationDefinitionNode) -> int:
@@ -210,24 +223,53 @@ class CostEstimate(FragmentFold[int]):
 
     def _field(self, parent: GraphQLNamedType | None, node: FieldNode) -> int:
         field = _definition(parent, node.name.value)
+        coordinate = f"{parent.name}.{node.name.value}" if parent is not None else ""
+        own = self._weight(coordinate, node, field)
         if node.selection_set is None:
-            return 1
+            return own
         if field is None:  # unknown: validation refuses it; count what it selects
-            return min(1 + self.measure(None, node.selection_set), COST_CEILING)
+            return min(own + self.measure(None, node.selection_set), COST_CEILING)
         introspective = node.name.value.startswith("__") or (
             parent is not None and parent.name.startswith("__")
         )
         field_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-        size = 1 if introspective else self._size(node, isinstance(field_type, GraphQLList))
+        is_list = isinstance(field_type, GraphQLList)
+        size = 1 if introspective else self._size(node, is_list, coordinate)
         inner = self.measure(get_named_type(field.type), node.selection_set)
-        return min(1 + max(size, 1) * inner, COST_CEILING)
+        return min(own + max(size, 1) * inner, COST_CEILING)
 
-    def _size(self, field: FieldNode, is_list: bool) -> int:
-        """How many items a field may return, from its size arguments. A connection's
-        `edges` count once: the connection field above them already multiplied by the page
-        size."""
+    def _weight(self, coordinate: str, node: FieldNode, field: GraphQLField | None) -> int:
+        """1, or the ``@cost`` of the field (else of its type), plus its arguments'."""
+        weights = self.hints.weights
+        if not weights:
+            return 1
+        own = weights.get(coordinate)
+        if own is None and field is not None:
+            own = weights.get(get_named_type(field.type).name)
+        given = sum(
+            weights.get(f"{coordinate}({argument.name.value}:)", 0)
+            for argument in node.arguments or ()
+        )
+        return min((1 if own is None else own) + given, COST_CEILING)
+
+    def _size(self, field: FieldNode, is_list: bool, coordinate: str) -> int:
+        """How many items a field may return, from its ``@listSize`` or its size arguments.
+        A connection's `edges` count once: the connection field above them already
+        multiplied by the page size."""
         if field.name.value == "edges":
             return 1
+        declared = self.hints.list_sizes.get(coordinate)
+        if declared is not None:
+            sliced = [
+                value_from_ast_untyped(a.value, self.variables)
+                for a in field.arguments or ()
+                if a.name.value in declared.slicing_arguments
+            ]
+            declared_sizes = [s for s in sliced if isinstance(s, int) and s >= 0]
+            if declared_sizes:
+                return min(max(declared_sizes), COST_CEILING)
+            if declared.assumed_size is not None:
+                return min(declared.assumed_size, COST_CEILING)
         arguments = {
             a.name.value: value_from_ast_untyped(a.value, self.variables)
             for a in field.arguments or ()

@@ -238,7 +238,7 @@ class Gateway:
         document = self.documents.valid(query, digest)
         operation = allowed_operation(document, operation_name, allowed_operations)
         coerced = coerced_variables(schema, operation, variables, limits)
-        check_cost_limit(schema, document, operation, coerced, limits)
+        check_cost_limit(schema, document, operation, coerced, limits, self.supergraph.cost)
         operation_key: OperationKey = (digest, operation_name, self.supergraph.version)
         guarded = self.operations.guarded(operation_key, document, operation_name)
         authorized = authorize(self.supergraph, guarded, grants)

@@ -27,6 +27,7 @@ from graphql import (
 )
 
 from router.analysis import COST_CEILING, CostEstimate, DocumentShape, variable_shape
+from router.composition.cost_directives import NO_HINTS, CostHints
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,11 @@ def estimate_cost(
     document: DocumentNode,
     operation: OperationDefinitionNode,
     variables: Mapping[str, Any],
+    hints: CostHints = NO_HINTS,
 ) -> int:
-    """1 per selection, times the sizes of the lists above it (after validation); saturates
-    at ``COST_CEILING``."""
-    return CostEstimate(schema, document, variables).of(operation)
+    """1 per selection (or its ``@cost``), times the sizes of the lists above it (their
+    ``@listSize`` first), after validation; saturates at ``COST_CEILING``."""
+    return CostEstimate(schema, document, variables, hints).of(operation)
 
 
 def check_cost(
@@ -113,8 +115,9 @@ def check_cost(
     operation: OperationDefinitionNode,
     variables: Mapping[str, Any],
     limits: OperationLimits,
+    hints: CostHints = NO_HINTS,
 ) -> list[GraphQLError]:
-    cost = estimate_cost(schema, document, operation, variables)
+    cost = estimate_cost(schema, document, operation, variables, hints)
     if cost <= limits.max_cost:
         return []
     value = f"at least {COST_CEILING}" if cost >= COST_CEILING else str(cost)

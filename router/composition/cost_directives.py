@@ -15,7 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from graphql import BooleanValueNode, ConstDirectiveNode, IntValueNode, ListValueNode, StringValueNode
+from graphql import (
+    BooleanValueNode,
+    ConstDirectiveNode,
+    IntValueNode,
+    ListValueNode,
+    StringValueNode,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """Federation directives on one subgraph's elements, read into facts.
 
-``@key``, ``@requires``/``@provides``, ``@override``, ``@inaccessible``, ``@tag`` and
-``@authenticated``/``@requiresScopes``/``@policy`` and ``@cost``/``@listSize`` become facts on the :class:`SubgraphType` or the
-:class:`SubgraphDefinition` being read; malformed ones, and directives this router does not
+``@key``, ``@requires``/``@provides``, ``@override``, ``@inaccessible``, ``@tag``,
+``@authenticated``/``@requiresScopes``/``@policy`` and ``@cost``/``@listSize`` become facts on
+the :class:`SubgraphType` or the :class:`SubgraphDefinition` being read; malformed ones, and directives this router does not
 implement (``UNSUPPORTED_FEATURE``), become composition issues.
 """
 

@@ -63,9 +63,9 @@ def check_satisfiability(
             CompositionIssue(
                 "UNSUPPORTED_FEATURE",
                 f'Field "{coordinate}" is satisfiable only by fetching its parent from another '
-                f"subgraph than {quoted(sources)}, which return its parent too; this router plans a "
-                "field from the subgraph its parent came from (or through an entity @key), "
-                "so it does not support this supergraph",
+                f"subgraph than {quoted(sources)}, which return its parent too; this router "
+                "plans a field from the subgraph its parent came from (or through an entity "
+                "@key), so it does not support this supergraph",
             )
         )
 

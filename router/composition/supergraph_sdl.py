@@ -48,13 +48,13 @@ from router.composition.model import Supergraph, TypeMetadata
 from router.composition.supergraph_specs import (
     AUTHENTICATED_DEFINITION,
     AUTHENTICATED_SPEC,
+    COST_DEFINITION,
+    COST_SPEC,
     INACCESSIBLE_DEFINITION,
     INACCESSIBLE_SPEC,
     JOIN_DEFINITIONS,
     JOIN_SPEC,
     LINK_SPEC,
-    COST_DEFINITION,
-    COST_SPEC,
     LIST_SIZE_DEFINITION,
     POLICY_DEFINITION,
     POLICY_SPEC,
@@ -129,7 +129,9 @@ class _SupergraphPrinter:
             # As Apollo links it: ``@cost`` is the spec's own name, ``@listSize`` imported.
             imports = {"import": ConstListValueNode(values=(string("@listSize"),))}
             links.append(
-                directive("link", url=string(COST_SPEC), **(imports if self.cost.list_sizes else {}))
+                directive(
+                    "link", url=string(COST_SPEC), **(imports if self.cost.list_sizes else {})
+                )
             )
         links.extend(self._tags(""))
         roots = [

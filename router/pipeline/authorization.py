@@ -1,6 +1,6 @@
 """Stage 6: the normalised operation with the access requirements of what it selects
-(``@authenticated``/``@requiresScopes``/``@policy``, cached per operation), pruned of what the caller's
-grants do not allow, with one error per pruned selection — coded like the subgraphs' own
+(``@authenticated``/``@requiresScopes``/``@policy``, cached per operation), pruned of what the
+caller's grants do not allow, with one error per pruned selection — coded like the subgraphs' own
 checks, which still enforce every permission themselves."""
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
 
+from router.composition.cost_directives import NO_HINTS, CostHints
 from router.limits import OperationLimits, check_cost
 from router.pipeline.errors import RequestError
 
@@ -18,8 +19,10 @@ def check_cost_limit(
     operation: OperationDefinitionNode,
     variables: dict[str, Any],
     limits: OperationLimits,
+    hints: CostHints = NO_HINTS,
 ) -> None:
-    """RequestError (MAX_COST_LIMIT) when the operation may cost more than the limit."""
-    too_costly = check_cost(schema, document, operation, variables, limits)
+    """RequestError (MAX_COST_LIMIT) when the operation may cost more than the limit
+    (weighed with the supergraph's ``@cost``/``@listSize`` ``hints``)."""
+    too_costly = check_cost(schema, document, operation, variables, limits, hints)
     if too_costly:
         raise RequestError.from_graphql("MAX_COST_LIMIT", too_costly)

@@ -66,7 +66,9 @@ def test_the_supergraph_links_the_policy_spec_for_security() -> None:
     assert '@link(url: "https://specs.apollo.dev/policy/v0.1", for: SECURITY)' in sdl
     assert "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION" in sdl
     assert "scalar policy__Policy" in sdl
-    assert 'internalNote: String @join__field(graph: TICKETS) @policy(policies: [["triage"], ' in sdl
+    assert (
+        'internalNote: String @join__field(graph: TICKETS) @policy(policies: [["triage"], ' in sdl
+    )
     assert '@policy(policies: [["hr", "people"]])' in sdl
 
 
