@@ -16,6 +16,7 @@ from graphql import (
 
 from router.composition.access import merge_requirements
 from router.composition.cost_directives import merge_cost_hints
+from router.composition.directive_composition import compose_directives
 from router.composition.field_set_rules import check_field_sets
 from router.composition.inaccessible import api_definitions
 from router.composition.merge import merge_types
@@ -47,6 +48,9 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
             subgraphs.append(subgraph)
     if issues:
         raise CompositionError(issues)
+    composed_directives = compose_directives(
+        [(subgraph.name, subgraph.custom) for subgraph in subgraphs], issues
+    )
     check_field_sets(subgraphs, issues)
     definitions, metadata = merge_types(subgraphs, issues)
     if "Query" not in metadata:
@@ -73,6 +77,7 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
         tags={coordinate: tuple(names_) for coordinate, names_ in tags.items()},
         urls={source.name: source.url for source in ordered if source.url is not None},
         access=merge_requirements(subgraph.access for subgraph in subgraphs),
+        composed_directives=composed_directives,
         cost=merge_cost_hints(
             (subgraph.weights for subgraph in subgraphs),
             (subgraph.list_sizes for subgraph in subgraphs),

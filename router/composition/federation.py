@@ -51,6 +51,7 @@ SUPPORTED_DIRECTIVES = frozenset(
         "policy",
         "cost",
         "listSize",
+        "composeDirective",
     }
 )
 
@@ -60,7 +61,6 @@ SUPPORTED_DIRECTIVES = frozenset(
 UNSUPPORTED_DIRECTIVES = frozenset(
     {
         "interfaceObject",
-        "composeDirective",
         "context",
         "fromContext",
     }

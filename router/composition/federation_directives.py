@@ -2,8 +2,10 @@
 
 ``@key``, ``@requires``/``@provides``, ``@override``, ``@inaccessible``, ``@tag``,
 ``@authenticated``/``@requiresScopes``/``@policy`` and ``@cost``/``@listSize`` become facts on
-the :class:`SubgraphType` or the :class:`SubgraphDefinition` being read; malformed ones, and directives this router does not
-implement (``UNSUPPORTED_FEATURE``), become composition issues.
+the :class:`SubgraphType` or the :class:`SubgraphDefinition` being read; ``@composeDirective``
+requests, with every application of a subgraph's own directives, are kept for
+:mod:`router.composition.directive_composition`. Malformed ones, and directives this router
+does not implement (``UNSUPPORTED_FEATURE``), become composition issues.
 """
 
 from __future__ import annotations
@@ -18,10 +20,18 @@ from graphql import (
 
 from router.composition.access import AccessRequirement, read_scopes
 from router.composition.cost_directives import read_list_size, read_weight
-from router.composition.federation import UNSUPPORTED_DIRECTIVES, FederationNames, string_argument
+from router.composition.federation import (
+    API_DIRECTIVES,
+    UNSUPPORTED_DIRECTIVES,
+    FederationNames,
+    string_argument,
+)
 from router.composition.field_set import parse_field_set
 from router.composition.model import CompositionIssue, EntityKey, TypeKind
 from router.composition.subgraph_definition import SubgraphDefinition, SubgraphType
+
+# Directives that are never a subgraph's own (``@composeDirective`` candidates).
+NOT_CUSTOM_DIRECTIVES = API_DIRECTIVES | {"link"}
 
 
 class FederationDirectiveReader:
@@ -83,7 +93,12 @@ class FederationDirectiveReader:
         """``@inaccessible``, ``@tag``, access and unsupported directives, on any element."""
         for directive in directives or ():
             canonical = self.names.canonical(directive.name.value)
-            if canonical in ("authenticated", "requiresScopes", "policy"):
+            if canonical is None and directive.name.value not in NOT_CUSTOM_DIRECTIVES:
+                applied = self.definition.custom.applied
+                applied.setdefault(coordinate, []).append(directive)
+            elif canonical == "composeDirective":
+                self._read_compose_directive(directive)
+            elif canonical in ("authenticated", "requiresScopes", "policy"):
                 self._read_access(directive, canonical, coordinate)
             elif canonical == "inaccessible":
                 self.definition.inaccessible.add(coordinate)
@@ -101,6 +116,17 @@ class FederationDirectiveReader:
                     "UNSUPPORTED_FEATURE",
                     f'@{canonical} {where}in "{self.subgraph}" is not supported by this router',
                 )
+
+    def _read_compose_directive(self, directive: ConstDirectiveNode) -> None:
+        name = string_argument(directive, "name") or ""
+        if self.names.canonical(name.removeprefix("@")) is not None:
+            self._issue(
+                "DIRECTIVE_COMPOSITION_ERROR",
+                f'Composing federation directive "{name}" in subgraph "{self.subgraph}" is '
+                "not supported",
+            )
+            return
+        self.definition.custom.requested.append(name)
 
     def _read_weight(self, directive: ConstDirectiveNode, coordinate: str) -> None:
         weight = read_weight(directive)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from graphql import GraphQLSchema
 
 from router.composition.access import AccessRequirement
+from router.composition.composed_directives import ComposedDirectives
 from router.composition.cost_directives import NO_HINTS, CostHints
 
 
@@ -156,6 +157,8 @@ class Supergraph:
     access: Mapping[str, AccessRequirement] = field(default_factory=dict)
     # ``@cost``/``@listSize``, merged over the subgraphs; read by the router's cost limit.
     cost: CostHints = NO_HINTS
+    # Custom directives kept by ``@composeDirective`` (links, definitions, applications).
+    composed_directives: ComposedDirectives = field(default_factory=ComposedDirectives)
 
     def field(self, type_name: str, field_name: str) -> FieldMetadata | None:
         """Metadata of ``type_name.field_name`` or ``None`` when no subgraph defines it."""

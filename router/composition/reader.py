@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from graphql import (
+    ConstDirectiveNode,
+    DirectiveDefinitionNode,
     DocumentNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
@@ -25,6 +27,7 @@ from graphql import (
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
+    ListValueNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     OperationType,
@@ -32,6 +35,7 @@ from graphql import (
     ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
+    StringValueNode,
     TypeDefinitionNode,
     TypeExtensionNode,
     UnionTypeDefinitionNode,
@@ -44,6 +48,7 @@ from router.composition.federation import (
     API_DIRECTIVES,
     FEDERATION_ROOT_FIELDS,
     read_federation_names,
+    string_argument,
 )
 from router.composition.federation_directives import FederationDirectiveReader
 from router.composition.field_set import parse_field_set
@@ -91,6 +96,10 @@ class _Reader(FederationDirectiveReader):
         for definition in document.definitions:
             if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
                 self._element_directives(definition.directives, "")
+                self._read_links(definition.directives)
+                continue
+            if isinstance(definition, DirectiveDefinitionNode):
+                self.definition.custom.definitions[definition.name.value] = definition
                 continue
             if not isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
                 continue
@@ -120,6 +129,24 @@ class _Reader(FederationDirectiveReader):
         _resolve_extension_key_fields(types.values())
         _mark_provided(types)
         return self.definition
+
+    def _read_links(self, directives: Iterable[ConstDirectiveNode] | None) -> None:
+        """The specifications the subgraph links besides federation, with what it imports."""
+        for directive in directives or ():
+            url = string_argument(directive, "url")
+            if directive.name.value != "link" or url is None:
+                continue
+            imported = [
+                argument.value
+                for argument in directive.arguments or ()
+                if argument.name.value == "import" and isinstance(argument.value, ListValueNode)
+            ]
+            self.definition.custom.links[url] = tuple(
+                value.value
+                for values in imported
+                for value in values.values
+                if isinstance(value, StringValueNode)
+            )
 
     def _fold(self, target: SubgraphType, node: TypeDefinitionNode | TypeExtensionNode) -> None:
         if isinstance(node, TypeDefinitionNode):

@@ -16,6 +16,7 @@ from graphql import (
 )
 
 from router.composition.access import AccessRequirement
+from router.composition.composed_directives import SubgraphComposedDirectives
 from router.composition.cost_directives import ListSize
 from router.composition.model import EntityKey, TypeKind
 
@@ -79,6 +80,8 @@ class SubgraphDefinition:
     # ``@cost(weight:)`` per coordinate and ``@listSize`` per field.
     weights: dict[str, int] = field(default_factory=dict)
     list_sizes: dict[str, ListSize] = field(default_factory=dict)
+    # Its own directives, their links and ``@composeDirective`` requests.
+    custom: SubgraphComposedDirectives = field(default_factory=SubgraphComposedDirectives)
 
 
 # One subgraph's definition of a type, with the subgraph's name: what merging takes per type.

@@ -82,6 +82,7 @@ class _SupergraphPrinter:
         self.uses_scopes = any(requirement.scopes is not None for requirement in access)
         self.uses_policies = any(requirement.policies is not None for requirement in access)
         self.cost = supergraph.cost
+        self.custom = supergraph.composed_directives
 
     def print(self) -> str:
         definitions: list[str] = [print_ast(self._schema_definition())]
@@ -100,6 +101,7 @@ class _SupergraphPrinter:
             extra.append(COST_DEFINITION)
         if self.cost.list_sizes:
             extra.append(LIST_SIZE_DEFINITION)
+        extra.extend(print_ast(node) for node in self.custom.definitions)
         definitions.append(print_ast(parse("\n".join(extra), no_location=True)))
         definitions.append(print_ast(self._graph_enum()))
         for name in sorted(self.schema.type_map):
@@ -127,13 +129,17 @@ class _SupergraphPrinter:
             links.append(directive("link", url=string(POLICY_SPEC), for_=enum("SECURITY")))
         if self.cost:
             # As Apollo links it: ``@cost`` is the spec's own name, ``@listSize`` imported.
-            imports = {"import": ConstListValueNode(values=(string("@listSize"),))}
+            list_size = {"import": ConstListValueNode(values=(string("@listSize"),))}
             links.append(
                 directive(
-                    "link", url=string(COST_SPEC), **(imports if self.cost.list_sizes else {})
+                    "link", url=string(COST_SPEC), **(list_size if self.cost.list_sizes else {})
                 )
             )
+        for url, names in self.custom.links.items():
+            imports = ConstListValueNode(values=tuple(string(name) for name in names))
+            links.append(directive("link", url=string(url), import_=imports))
         links.extend(self._tags(""))
+        links.extend(self.custom.applications.get("", ()))
         roots = [
             (OperationType.QUERY, self.schema.query_type),
             (OperationType.MUTATION, self.schema.mutation_type),
@@ -275,6 +281,7 @@ class _SupergraphPrinter:
             *self._tags(coordinate),
             *self._access(coordinate),
             *self._cost(coordinate),
+            *self.custom.applications.get(coordinate, ()),
         ]
 
     def _tags(self, coordinate: str) -> list[ConstDirectiveNode]:
