@@ -2,6 +2,7 @@
 
 from tests.federation_corpus.case import Case, Subgraph
 
+PRODUCTS = [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Chair"}]
 FED2 = '@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])'
 
 CASES = [
@@ -16,8 +17,8 @@ CASES = [
                 type Product @key(fields: "upc") {{ upc: String! name: String! }}
                 """,
                 data={
-                    "Query": {"products": [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Chair"}]},
-                    "entities": {"Product": [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Chair"}]},
+                    "Query": {"products": PRODUCTS},
+                    "entities": {"Product": PRODUCTS},
                 },
             ),
             "reviews": Subgraph(
