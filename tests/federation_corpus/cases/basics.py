@@ -1,6 +1,6 @@
 """Federation 2 basics: an entity extended across subgraphs, a shareable value type."""
 
-from tests.federation_corpus.case import Case, Subgraph
+from tests.federation_corpus.case import Case, Query, Subgraph
 
 PRODUCTS = [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Chair"}]
 FED2 = '@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])'
@@ -339,5 +339,103 @@ CASES += [
             ),
         },
         queries=("mutation { a: add(by: 1) { total label } b: add(by: 2) { label total } }",),
+    ),
+]
+
+CASES += [
+    Case(
+        name="basics_key_jump_through_a_third_subgraph",
+        feature="basics",
+        subgraphs={
+            "ids": Subgraph(
+                sdl=f"""
+                extend schema {FED2_ALL}
+                type Query {{ items: [Item!]! }}
+                type Item @key(fields: "id") {{ id: ID! }}
+                """,
+                data={"Query": {"items": [{"id": "1"}, {"id": "2"}]}},
+            ),
+            "bridge": Subgraph(
+                sdl=f"""
+                extend schema {FED2_ALL}
+                type Item @key(fields: "id") @key(fields: "sku") {{ id: ID! sku: String! }}
+                """,
+                data={"entities": {"Item": [{"id": "1", "sku": "A"}, {"id": "2", "sku": "B"}]}},
+            ),
+            "skus": Subgraph(
+                sdl=f"""
+                extend schema {FED2_ALL}
+                type Item @key(fields: "sku") {{ sku: String! colour: String! }}
+                """,
+                data={
+                    "entities": {
+                        "Item": [{"sku": "A", "colour": "red"}, {"sku": "B", "colour": "blue"}]
+                    }
+                },
+            ),
+        },
+        queries=("{ items { id colour } }", "{ items { sku colour id } }"),
+    ),
+    Case(
+        name="basics_fragments_directives_and_variables",
+        feature="basics",
+        subgraphs={
+            "products": Subgraph(
+                sdl=f"""
+                extend schema {FED2_ALL}
+                type Query {{ products: [Product!]! }}
+                type Product @key(fields: "upc") {{ upc: String! name: String! }}
+                """,
+                data={"Query": {"products": PRODUCTS}},
+            ),
+            "reviews": Subgraph(
+                sdl=f"""
+                extend schema {FED2_ALL}
+                type Product @key(fields: "upc") {{
+                  upc: String! reviewCount(minStars: Int = 0): Int!
+                }}
+                """,
+                resolvers={
+                    "Product.reviewCount": lambda product, minStars: (
+                        len(product["upc"]) * (3 - minStars)
+                    )
+                },
+            ),
+        },
+        queries=(
+            Query(
+                """query Q($withCount: Boolean!, $min: Int) {
+                  products { ...Named reviewCount(minStars: $min) @include(if: $withCount)
+                    ... on Product { other: reviewCount } } }
+                fragment Named on Product { name upc }""",
+                {"withCount": True, "min": 1},
+            ),
+            Query(
+                """query Q($withCount: Boolean!) {
+                  products { name reviewCount @include(if: $withCount) } }""",
+                {"withCount": False},
+            ),
+        ),
+    ),
+    Case(
+        name="basics_shareable_root_field_in_two_subgraphs",
+        feature="basics",
+        subgraphs={
+            "a": Subgraph(
+                sdl=f"""
+                extend schema {FED2_ALL}
+                type Query {{ version: String! @shareable onlyA: Int! }}
+                """,
+                data={"Query": {"version": "1.0", "onlyA": 1}},
+            ),
+            "b": Subgraph(
+                sdl=f"""
+                extend schema {FED2_ALL}
+                type Query {{ version: String! @shareable onlyB: Int! }}
+                """,
+                data={"Query": {"version": "1.0", "onlyB": 2}},
+            ),
+        },
+        queries=("{ version onlyA onlyB }", "{ onlyB version }"),
     ),
 ]
