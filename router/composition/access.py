@@ -131,18 +131,20 @@ def _conjunction(values: list[Scopes]) -> Scopes | None:
 
 def read_scopes(directive: ConstDirectiveNode, name: str = "scopes") -> Scopes | None:
     """The ``scopes:`` argument of ``@requiresScopes`` (``policies:`` of ``@policy``) or
-    ``None`` when it is not a list of lists of strings."""
+    ``None`` when it is not a ``[[String!]!]!``. A single value stands for a list of one, as
+    GraphQL's input coercion (and Apollo's composition) reads it: ``"a"`` is ``[["a"]]``."""
     for argument in directive.arguments or ():
-        if argument.name.value != name or not isinstance(argument.value, ListValueNode):
+        if argument.name.value != name:
             continue
+        value = argument.value
+        outer = value.values if isinstance(value, ListValueNode) else (value,)
         alternatives: list[tuple[str, ...]] = []
-        for alternative in argument.value.values:
-            if not isinstance(alternative, ListValueNode):
+        for alternative in outer:
+            inner = alternative.values if isinstance(alternative, ListValueNode) else (alternative,)
+            names = tuple(v.value for v in inner if isinstance(v, StringValueNode))
+            if len(names) != len(inner):
                 return None
-            scopes = tuple(v.value for v in alternative.values if isinstance(v, StringValueNode))
-            if len(scopes) != len(alternative.values):
-                return None
-            alternatives.append(scopes)
+            alternatives.append(names)
         return tuple(alternatives)
     return None
 

@@ -16,6 +16,7 @@ from graphql import (
 
 from router.composition.access import merge_requirements
 from router.composition.cost_directives import merge_cost_hints
+from router.composition.cost_rules import check_cost_directives
 from router.composition.directive_composition import compose_directives
 from router.composition.field_set_rules import check_field_sets
 from router.composition.inaccessible import api_definitions
@@ -52,6 +53,7 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
         [(subgraph.name, subgraph.custom) for subgraph in subgraphs], issues
     )
     check_field_sets(subgraphs, issues)
+    check_cost_directives(subgraphs, issues)
     definitions, metadata = merge_types(subgraphs, issues)
     if "Query" not in metadata:
         issues.append(CompositionIssue("NO_QUERIES", "No subgraph defines a Query root field"))

@@ -42,6 +42,9 @@ class FederationDirectiveReader:
         self.names = names
         self.issues = issues
         self.definition = SubgraphDefinition(subgraph, {})
+        # ``@context`` names set, and the first coordinate each ``@fromContext`` name is used at.
+        self.contexts_set: set[str] = set()
+        self.contexts_used: dict[str, str] = {}
 
     def _issue(self, code: str, message: str) -> None:
         self.issues.append(CompositionIssue(code, message))
@@ -110,11 +113,32 @@ class FederationDirectiveReader:
                 tag = string_argument(directive, "name")
                 if tag is not None:
                     self.definition.tags.setdefault(coordinate, []).append(tag)
+            elif canonical == "context":
+                self.contexts_set.add(string_argument(directive, "name") or "")
+                self._unsupported(canonical, coordinate)
+            elif canonical == "fromContext":
+                field = string_argument(directive, "field") or ""
+                name = field.lstrip("$").split(" ", 1)[0].split("{", 1)[0]
+                self.contexts_used.setdefault(name, coordinate)
+                self._unsupported(canonical, coordinate)
             elif canonical in UNSUPPORTED_DIRECTIVES:
-                where = f'on "{coordinate}" ' if coordinate else "on the schema "
+                self._unsupported(canonical, coordinate)
+
+    def _unsupported(self, canonical: str, coordinate: str) -> None:
+        where = f'on "{coordinate}" ' if coordinate else "on the schema "
+        self._issue(
+            "UNSUPPORTED_FEATURE",
+            f'@{canonical} {where}in "{self.subgraph}" is not supported by this router',
+        )
+
+    def check_contexts(self) -> None:
+        """``CONTEXT_NOT_SET``, as Apollo: ``@fromContext`` names a context no type sets."""
+        for name, coordinate in sorted(self.contexts_used.items()):
+            if name not in self.contexts_set:
                 self._issue(
-                    "UNSUPPORTED_FEATURE",
-                    f'@{canonical} {where}in "{self.subgraph}" is not supported by this router',
+                    "CONTEXT_NOT_SET",
+                    f'[{self.subgraph}] Context "{name}" is used at location "{coordinate}" '
+                    "but is never set.",
                 )
 
     def _read_compose_directive(self, directive: ConstDirectiveNode) -> None:

@@ -129,6 +129,7 @@ class _Reader(FederationDirectiveReader):
         _resolve_extension_key_fields(types.values())
         _mark_nested_key_fields(types)
         _mark_provided(types)
+        self.check_contexts()
         return self.definition
 
     def _read_links(self, directives: Iterable[ConstDirectiveNode] | None) -> None:

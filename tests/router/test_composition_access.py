@@ -88,8 +88,18 @@ def test_federation_prefixed_spelling_is_read_too() -> None:
     }
 
 
-def test_malformed_scopes_are_refused() -> None:
-    sdl = LINK + 'type Query { secret: String @requiresScopes(scopes: ["flat"]) }'
+def test_a_flat_scope_list_is_coerced_like_any_graphql_input() -> None:
+    sdl = LINK + 'type Query { secret: String @requiresScopes(scopes: ["a", "b"]) }'
+
+    access = compose([SubgraphSource("a", sdl)]).access
+
+    assert access["Query.secret"] == AccessRequirement(scopes=(("a",), ("b",)))
+
+
+def test_scopes_that_are_not_strings_are_refused() -> None:
+    # Apollo's composition takes any literal for its Scope scalar; the router compares scopes
+    # with the caller's permissions, which are strings, so it cannot enforce these.
+    sdl = LINK + "type Query { secret: String @requiresScopes(scopes: [[1]]) }"
 
     with pytest.raises(CompositionError) as raised:
         compose([SubgraphSource("a", sdl)])

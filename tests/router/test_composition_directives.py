@@ -112,6 +112,21 @@ def test_override_makes_the_source_stop_resolving_without_sharing() -> None:
     assert supergraph.types["T"].fields["n"].resolvable_in == frozenset({"b"})
 
 
+def test_a_context_used_but_never_set_is_refused_as_apollo_refuses_it() -> None:
+    issues = issues_of(
+        subgraph(
+            "a",
+            'type Query { t: T } type T @key(fields: "id") { id: ID! '
+            'f(x: String @federation__fromContext(field: "$ctx { name }")): Int }',
+        ),
+    )
+
+    assert (
+        "CONTEXT_NOT_SET",
+        '[a] Context "ctx" is used at location "T.f(x:)" but is never set.',
+    ) in issues
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [

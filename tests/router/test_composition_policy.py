@@ -108,3 +108,11 @@ def test_an_anonymous_caller_is_told_to_authenticate() -> None:
 
     assert [e["extensions"]["code"] for e in authorized.errors] == ["UNAUTHENTICATED"]
     assert authorized.errors[0]["extensions"]["requiredScopes"] == [["read"]]
+
+
+def test_a_single_policy_stands_for_a_list_of_one_as_graphql_coerces_it() -> None:
+    supergraph = compose(
+        [SubgraphSource("a", LINK + 'type Query { a: Int @policy(policies: "triage") }')]
+    )
+
+    assert supergraph.access["Query.a"] == AccessRequirement(policies=(("triage",),))

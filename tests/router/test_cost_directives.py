@@ -3,9 +3,16 @@ supergraph SDL, and read by the router's cost estimate."""
 
 from __future__ import annotations
 
+import pytest
 from graphql import OperationDefinitionNode, parse
 
-from router.composition import SubgraphSource, Supergraph, compose, print_supergraph
+from router.composition import (
+    CompositionError,
+    SubgraphSource,
+    Supergraph,
+    compose,
+    print_supergraph,
+)
 from router.composition.cost_directives import ListSize
 from router.limits import estimate_cost
 
@@ -91,3 +98,54 @@ def test_without_its_slicing_argument_a_list_has_its_assumed_size() -> None:
 
 def test_the_weight_of_a_given_argument_is_added() -> None:
     assert cost('{ items(first: 1, filter: "x") { id } }') == 2 + 4 + 1
+
+
+def refusals(sdl: str) -> list[tuple[str, str]]:
+    with pytest.raises(CompositionError) as raised:
+        compose([SubgraphSource("a", LINK + sdl)])
+    return [(issue.code, issue.message) for issue in raised.value.issues]
+
+
+@pytest.mark.parametrize(
+    ("sdl", "expected"),
+    [
+        (
+            "type Query { one: Int @listSize(assumedSize: 3) }",
+            [("LIST_SIZE_APPLIED_TO_NON_LIST", '[a] "Query.one" is not a list')],
+        ),
+        (
+            'type Query { many(first: Int): [Int] @listSize(slicingArguments: ["last"]) }',
+            [
+                (
+                    "LIST_SIZE_INVALID_SLICING_ARGUMENT",
+                    '[a] Slicing argument "last" is not an argument of "Query.many"',
+                )
+            ],
+        ),
+        (
+            'type Query { page(first: Int): Page @listSize(slicingArguments: ["first"], '
+            'sizedFields: ["nodes", "total"]) } type Page { items: [Int] total: Int }',
+            [
+                (
+                    "LIST_SIZE_INVALID_SIZED_FIELD",
+                    '[a] Sized field "nodes" is not a field on type "Page"',
+                ),
+                ("LIST_SIZE_APPLIED_TO_NON_LIST", '[a] Sized field "Page.total" is not a list'),
+            ],
+        ),
+        (
+            "type Query { n: Node } interface Node { id: ID! @cost(weight: 3) } "
+            "type T implements Node { id: ID! }",
+            [
+                (
+                    "COST_APPLIED_TO_INTERFACE_FIELD",
+                    '[a] @cost cannot be applied to interface "Node.id"',
+                )
+            ],
+        ),
+    ],
+)
+def test_misplaced_cost_directives_are_refused_as_apollo_refuses_them(
+    sdl: str, expected: list[tuple[str, str]]
+) -> None:
+    assert refusals(sdl) == expected
