@@ -1,0 +1,219 @@
+"""Satisfiability: every field checked along the paths a query can take from the root.
+
+Subgraphs entered only for leaf fields, value types a subgraph never returns, union members
+only one subgraph knows and ``@external`` key fields of an extension are fine; a field no
+state of its path can reach is refused (``SATISFIABILITY_ERROR``) by both composers.
+"""
+
+from tests.federation_corpus.case import Case, Subgraph
+
+FED2 = (
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", '
+    'import: ["@key", "@shareable", "@external"])'
+)
+
+CASES = [
+    Case(
+        name="satisfiability_subgraph_entered_only_for_leaves",
+        feature="satisfiability",
+        subgraphs={
+            # "pricing" knows Book only by "isbn": it could never give back "id", but no query
+            # path leaves a plan positioned at Book in "pricing".
+            "books": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ books: [Book!]! book(id: ID!): Book }}
+                type Book @key(fields: "id") {{ id: ID! isbn: String! @shareable title: String! }}
+                """,
+                data={
+                    "Query": {
+                        "books": [
+                            {"id": "1", "isbn": "978-1", "title": "Dune"},
+                            {"id": "2", "isbn": "978-2", "title": "Emma"},
+                        ],
+                        "book": {"id": "2", "isbn": "978-2", "title": "Emma"},
+                    }
+                },
+            ),
+            "pricing": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Book @key(fields: "isbn") {{ isbn: String! price: Int }}
+                """,
+                data={
+                    "entities": {
+                        "Book": [{"isbn": "978-1", "price": 12}, {"isbn": "978-2", "price": 9}]
+                    }
+                },
+            ),
+        },
+        queries=(
+            "{ books { id title price } }",
+            '{ book(id: "2") { price isbn __typename } }',
+            "{ books { price } }",
+        ),
+    ),
+    Case(
+        name="satisfiability_value_type_field_only_in_another_subgraph",
+        feature="satisfiability",
+        subgraphs={
+            "offices": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ office: Place }}
+                type Place @shareable {{ name: String }}
+                """,
+                data={"Query": {"office": {"name": "HQ"}}},
+            ),
+            "depots": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ depot: Place }}
+                type Place @shareable {{ name: String floor: Int }}
+                """,
+                data={"Query": {"depot": {"name": "North", "floor": 1}}},
+            ),
+        },
+        queries=("{ depot { name floor } }",),
+    ),
+    Case(
+        name="satisfiability_key_the_parent_subgraph_cannot_provide",
+        feature="satisfiability",
+        subgraphs={
+            "a": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ t: T }}
+                type T @key(fields: "id") {{ id: ID! }}
+                """,
+                data={"Query": {"t": {"id": "1"}}},
+            ),
+            "b": Subgraph(
+                sdl=f"""
+                {FED2}
+                type T @key(fields: "sku") {{ sku: ID! price: Int }}
+                """,
+            ),
+        },
+        queries=("{ t { id price } }",),
+    ),
+    Case(
+        name="satisfiability_value_type_never_returned_by_a_subgraph",
+        feature="satisfiability",
+        subgraphs={
+            # "archive" defines Place with fewer fields but returns none: nothing to check there.
+            "offices": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ offices: [Place!]! }}
+                type Place @shareable {{ name: String floor: Int }}
+                """,
+                data={"Query": {"offices": [{"name": "HQ", "floor": 3}, {"name": "Lab"}]}},
+            ),
+            "archive": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ archived: Int }}
+                type Place @shareable {{ name: String }}
+                """,
+                data={"Query": {"archived": 7}},
+            ),
+        },
+        queries=("{ offices { name floor } archived }", "{ offices { floor } }"),
+    ),
+    Case(
+        name="satisfiability_external_key_field_of_an_extension",
+        feature="satisfiability",
+        subgraphs={
+            "products": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ products: [Product!]! }}
+                type Product @key(fields: "upc") {{ upc: ID! name: String }}
+                """,
+                data={
+                    "Query": {"products": [{"upc": "p1", "name": "Lamp"}]},
+                    "entities": {
+                        "Product": [{"upc": "p1", "name": "Lamp"}, {"upc": "p2", "name": "Desk"}]
+                    },
+                },
+            ),
+            # "upc" is @external on an extension's key: a "fake" external, resolved here too.
+            "stock": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ lowStock: [Product!]! }}
+                extend type Product @key(fields: "upc") {{ upc: ID! @external stock: Int }}
+                """,
+                data={
+                    "Query": {"lowStock": [{"upc": "p2", "stock": 1}]},
+                    "entities": {
+                        "Product": [{"upc": "p1", "stock": 40}, {"upc": "p2", "stock": 1}]
+                    },
+                },
+            ),
+        },
+        queries=(
+            "{ lowStock { upc name stock } }",
+            "{ products { upc stock } }",
+        ),
+    ),
+    Case(
+        name="satisfiability_union_member_known_to_one_subgraph",
+        feature="satisfiability",
+        subgraphs={
+            "library": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ things: [Thing!]! }}
+                union Thing = Book
+                type Book @key(fields: "id") {{ id: ID! title: String }}
+                """,
+                data={"Query": {"things": [{"__typename": "Book", "id": "1", "title": "Dune"}]}},
+            ),
+            "cinema": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ movies: [Movie!]! }}
+                union Thing = Movie
+                type Movie {{ id: ID! length: Int }}
+                """,
+                data={"Query": {"movies": [{"id": "m1", "length": 120}]}},
+            ),
+        },
+        queries=(
+            "{ things { __typename ... on Book { title } ... on Movie { length } } }",
+            "{ movies { id length } }",
+        ),
+    ),
+    Case(
+        name="satisfiability_value_type_reached_through_another_parent_subgraph",
+        feature="satisfiability",
+        difference=(
+            "Apollo reaches Profile.age by fetching User.profile from 'accounts' instead of "
+            "'users'; our planner fetches a field from the subgraph its parent came from, so "
+            "composition refuses the supergraph (UNSUPPORTED_FEATURE naming Profile.age) "
+            "rather than plan a query it could not answer"
+        ),
+        subgraphs={
+            "users": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ me: User }}
+                type User @key(fields: "id") {{ id: ID! profile: Profile @shareable }}
+                type Profile @shareable {{ name: String }}
+                """,
+                data={"Query": {"me": {"id": "u1", "profile": {"name": "Ada"}}}},
+            ),
+            "accounts": Subgraph(
+                sdl=f"""
+                {FED2}
+                type User @key(fields: "id") {{ id: ID! profile: Profile @shareable }}
+                type Profile @shareable {{ name: String age: Int }}
+                """,
+                data={"entities": {"User": [{"id": "u1", "profile": {"name": "Ada", "age": 36}}]}},
+            ),
+        },
+        queries=("{ me { profile { name age } } }",),
+    ),
+]
