@@ -1,7 +1,8 @@
 """``@authenticated``, ``@requiresScopes`` and ``@policy``: who may select a field, or a field
 returning a type.
 
-A subgraph declares them on fields, objects, interfaces, scalars and enums; composition keeps
+A subgraph declares them on fields, objects, scalars and enums (never on interfaces or their
+fields, nor on arguments, as Apollo rules: those are refused); composition keeps
 one :class:`AccessRequirement` per coordinate (``Type`` or ``Type.field``), printed into the
 supergraph SDL and left out of the API schema. Several subgraphs declaring one coordinate are
 AND-ed, as Apollo's composition does: ``@authenticated`` if any says so, and the scopes (and

@@ -162,7 +162,41 @@ class FederationDirectiveReader:
             return
         self.definition.weights[coordinate] = weight
 
+    def _access_misplaced(self, canonical: str, coordinate: str) -> bool:
+        """Apollo's placement rules for the access directives; an issue when broken."""
+        type_name, _, member = coordinate.partition(".")
+        owner = self.definition.types.get(type_name)
+        kind = owner.kind if owner is not None else None
+        if kind is TypeKind.INTERFACE:
+            where = f'field "{coordinate}"' if member else f'interface "{coordinate}"'
+            self._issue(
+                "AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE",
+                f"[{self.subgraph}] Invalid use of @{canonical} on {where}: @{canonical} cannot "
+                "be applied on interfaces, interface fields and interface objects",
+            )
+            return True
+        location = None
+        if not coordinate:
+            location = "SCHEMA"
+        elif "(" in coordinate:
+            location = "ARGUMENT_DEFINITION"
+        elif kind is TypeKind.UNION:
+            location = "UNION"
+        elif kind is TypeKind.INPUT:
+            location = "INPUT_FIELD_DEFINITION" if member else "INPUT_OBJECT"
+        elif kind is TypeKind.ENUM and member:
+            location = "ENUM_VALUE"
+        if location is None:
+            return False
+        self._issue(
+            "INVALID_GRAPHQL",
+            f'[{self.subgraph}] Directive "@{canonical}" may not be used on {location}.',
+        )
+        return True
+
     def _read_access(self, directive: ConstDirectiveNode, canonical: str, coordinate: str) -> None:
+        if self._access_misplaced(canonical, coordinate):
+            return
         if canonical == "authenticated":
             requirement = AccessRequirement(authenticated=True)
         else:

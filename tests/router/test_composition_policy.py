@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from graphql import parse
 
-from router.composition import AccessRequirement, SubgraphSource, compose, print_supergraph
+from router.composition import (
+    AccessRequirement,
+    CompositionError,
+    SubgraphSource,
+    compose,
+    print_supergraph,
+)
 from router.pipeline.authorization import GuardCache, authorize
 
 LINK = (
@@ -116,3 +123,33 @@ def test_a_single_policy_stands_for_a_list_of_one_as_graphql_coerces_it() -> Non
     )
 
     assert supergraph.access["Query.a"] == AccessRequirement(policies=(("triage",),))
+
+
+@pytest.mark.parametrize(
+    ("body", "issue"),
+    [
+        (
+            'type Query { n: Node } interface Node { id: ID! @policy(policies: [["p"]]) } '
+            "type T implements Node { id: ID! }",
+            (
+                "AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE",
+                '[a] Invalid use of @policy on field "Node.id": @policy cannot be applied on '
+                "interfaces, interface fields and interface objects",
+            ),
+        ),
+        (
+            'type Query { n(x: Int @requiresScopes(scopes: [["s"]])): Int }',
+            (
+                "INVALID_GRAPHQL",
+                '[a] Directive "@requiresScopes" may not be used on ARGUMENT_DEFINITION.',
+            ),
+        ),
+    ],
+)
+def test_access_directives_out_of_place_are_refused_as_apollo_refuses_them(
+    body: str, issue: tuple[str, str]
+) -> None:
+    with pytest.raises(CompositionError) as raised:
+        compose([SubgraphSource("a", LINK + body)])
+
+    assert [(i.code, i.message) for i in raised.value.issues] == [issue]
