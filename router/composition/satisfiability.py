@@ -8,10 +8,13 @@ subgraph returns a key of a subgraph resolving it, directly or through another s
 (:mod:`router.composition.routes`, with the field's ``@requires``). A subgraph that no path
 enters never counts, nor a value type a subgraph never returns: those are fine, as in Apollo.
 
-The planner does not choose among states: it fetches a field from the subgraph it is in, so
-it needs the field reachable from *every* state a path can be in. A field Apollo satisfies
-only through a choice the planner does not make (a shareable parent from another subgraph)
-is refused with ``UNSUPPORTED_FEATURE`` naming it, rather than planned into a wrong answer.
+The planner chooses once per field for the whole selection below it: the subgraph it is in
+when that one resolves the field and all that is selected below, else another subgraph
+resolving the field (a root field's, or one reached by the parent's ``@key``) that does
+(:mod:`router.planning.reach`). Apollo's planner can also split one selection over several
+subgraphs (``profile { nick }`` from one, ``profile { age }`` from another); ours does not,
+so a supergraph where some query would need that is refused with ``UNSUPPORTED_FEATURE``
+naming the fields, rather than planned into an error.
 """
 
 from __future__ import annotations
@@ -62,10 +65,10 @@ def check_satisfiability(
         issues.append(
             CompositionIssue(
                 "UNSUPPORTED_FEATURE",
-                f'Field "{coordinate}" is satisfiable only by fetching its parent from another '
-                f"subgraph than {quoted(sources)}, which return its parent too; this router "
-                "plans a field from the subgraph its parent came from (or through an entity "
-                "@key), so it does not support this supergraph",
+                f'Field "{coordinate}" cannot be fetched from subgraph {quoted(sources)}, '
+                "and no subgraph this router can take its parent from fetches it together with "
+                "the fields beside it; Apollo splits such a selection over several subgraphs, "
+                "this router does not",
             )
         )
 
@@ -94,13 +97,7 @@ class _Walk:
             if states not in seen_sets:
                 seen_sets.add(states)
                 pending_sets.extend(self._apollo_successors(states))
-        seen: set[_State] = set()
-        pending = [state for states in roots for state in states]
-        while pending:
-            state = pending.pop()
-            if state not in seen:
-                seen.add(state)
-                pending.extend(self._planner_successors(state))
+        self._check_planner([state for states in roots for state in states])
 
     def _selectable(self, meta: TypeMetadata) -> list[str]:
         if meta.kind not in (TypeKind.OBJECT, TypeKind.INTERFACE):
@@ -137,18 +134,117 @@ class _Walk:
                 found.append(frozenset(reached))
         return found
 
-    def _planner_successors(self, state: _State) -> list[_State]:
-        """The states the planner moves to from ``state``; fields it cannot fetch noted."""
+    def _check_planner(self, roots: list[_State]) -> None:
+        """Note the fields the planner cannot fetch on some query, as it chooses.
+
+        The planner takes a field from the subgraph it is in when that subgraph resolves it
+        and everything selected below; else from another subgraph resolving it (an entity
+        route), one that does. So every query is plannable when each field of each state has
+        an option leading to a *complete* state: one where, again, every field has such an
+        option. Complete states are the greatest fixpoint of that rule (cycles count as
+        complete). A root state that is not complete is traced down to the fields that
+        have no option at all where the planner may stand.
+        """
+        universe: set[_State] = set()
+        pending = list(roots)
+        while pending:
+            state = pending.pop()
+            if state in universe or not self._composite(state.type_name):
+                continue
+            universe.add(state)
+            pending.extend(self._conditions_of(state))
+            for field_name in self._selectable(self.types[state.type_name]):
+                for option in self._planner_options(state, field_name):
+                    pending.extend(target for alternatives in option for target in alternatives)
+        complete = set(universe)
+        changed = True
+        while changed:
+            changed = False
+            for state in list(complete):
+                if not self._is_complete(state, complete):
+                    complete.discard(state)
+                    changed = True
+        seen: set[_State] = set()
+        pending = [state for state in roots if state not in complete]
+        while pending:
+            state = pending.pop()
+            if state in seen:
+                continue
+            seen.add(state)
+            pending.extend(c for c in self._conditions_of(state) if not self._done(c, complete))
+            meta = self.types[state.type_name]
+            for field_name in self._selectable(meta):
+                options = self._planner_options(state, field_name)
+                if any(self._satisfied(option, complete) for option in options):
+                    continue
+                if not options:
+                    coordinate = f"{meta.name}.{field_name}"
+                    self.unplannable.setdefault(coordinate, set()).add(state.subgraph)
+                for option in options:
+                    pending.extend(
+                        target
+                        for alternatives in option
+                        for target in alternatives
+                        if not self._done(target, complete)
+                    )
+
+    def _done(self, state: _State, complete: set[_State]) -> bool:
+        return state in complete or not self._composite(state.type_name)
+
+    def _satisfied(self, option: tuple[frozenset[_State], ...], complete: set[_State]) -> bool:
+        return all(
+            any(self._done(target, complete) for target in alternatives) for alternatives in option
+        )
+
+    def _is_complete(self, state: _State, complete: set[_State]) -> bool:
+        if not all(self._done(c, complete) for c in self._conditions_of(state)):
+            return False
+        return all(
+            any(self._satisfied(o, complete) for o in self._planner_options(state, field_name))
+            for field_name in self._selectable(self.types[state.type_name])
+        )
+
+    def _conditions_of(self, state: _State) -> list[_State]:
         meta = self.types[state.type_name]
-        found = [s for states in self._type_conditions(meta, frozenset({state})) for s in states]
-        for field_name in self._selectable(meta):
-            options = self._options(state, field_name, every_route=False)
-            if options is None:
-                coordinate = f"{meta.name}.{field_name}"
-                self.unplannable.setdefault(coordinate, set()).add(state.subgraph)
-            elif self._composite(meta.fields[field_name].output_type):
-                found.extend(options)
-        return found
+        return [s for states in self._type_conditions(meta, frozenset({state})) for s in states]
+
+    def _planner_options(
+        self, state: _State, field_name: str
+    ) -> list[tuple[frozenset[_State], ...]]:
+        """The planner's ways to fetch the field from ``state``: each a tuple of requirements
+        (all needed), each requirement the states one of which must be complete."""
+        meta = self.types[state.type_name]
+        field_meta = meta.fields[field_name]
+        if state.type_name in ROOT_TYPES:
+            return [
+                (frozenset({_State(field_meta.output_type, sg, field_meta.provides.get(sg, ()))}),)
+                for sg in sorted(field_meta.resolvable_in)
+            ]
+        local = self._options(state, field_name, every_route=False)
+        provided = any(p.name == field_name for p in state.provided)
+        if state.subgraph in field_meta.resolvable_in or provided:
+            assert local is not None
+            options: list[tuple[frozenset[_State], ...]] = [(frozenset(local),)]
+            if meta.kind is TypeKind.OBJECT and self._composite(field_meta.output_type):
+                # Taken from another subgraph when what is selected below is out of reach here.
+                for route in entity_routes(self.types, state.type_name, field_name, state.subgraph):
+                    provides = field_meta.provides.get(route.target, ())
+                    target = _State(field_meta.output_type, route.target, provides)
+                    options.append((frozenset({target}),))
+            return options
+        if meta.kind is TypeKind.INTERFACE:
+            # Asked per object the subgraph returns here: each must have an option.
+            requirements = []
+            for member in sorted(meta.possible_types.get(state.subgraph, frozenset())):
+                member_state = _State(member, state.subgraph, state.provided)
+                member_options = self._planner_options(member_state, field_name)
+                if not member_options:
+                    return []
+                requirements.append(
+                    frozenset(t for option in member_options for a in option for t in a)
+                )
+            return [tuple(requirements)]
+        return [(frozenset({target}),) for target in local or ()]
 
     def _type_conditions(
         self, meta: TypeMetadata, states: frozenset[_State]

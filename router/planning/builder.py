@@ -29,6 +29,7 @@ from router.composition.routes import EntityRoute, can_provide, direct_route, en
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup, dependent_group, inline_fragment
 from router.planning.operation import Field, Fragment, Selection
+from router.planning.reach import field_fetchable
 from router.planning.scope import Scope, key_field_node
 
 Conditions = tuple[tuple[DirectiveNode, ...], ...]
@@ -116,7 +117,9 @@ class GroupBuilder:
         meta = self.supergraph.field(scope.type_name, selected.name)
         if meta is None:
             raise PlanningError(f'No subgraph defines "{scope.type_name}.{selected.name}"')
-        if group.subgraph in meta.resolvable_in or scope.provides(selected.name):
+        if (
+            group.subgraph in meta.resolvable_in or scope.provides(selected.name)
+        ) and not self._better_elsewhere(group, scope, selected):
             out.append(self._field_node(group, scope, selected))
             return
         if self._is_abstract(scope.type_name):
@@ -192,10 +195,33 @@ class GroupBuilder:
         inherited = scope.provided_children(selected.name)
         return merge_field_sets(own, inherited)
 
-    def _choose_route(self, group: FetchGroup, scope: Scope, selected: Field) -> EntityRoute:
-        routes = entity_routes(
-            self.supergraph.types, scope.type_name, selected.name, group.subgraph
+    def _better_elsewhere(self, group: FetchGroup, scope: Scope, selected: Field) -> bool:
+        """Whether a field ``group``'s subgraph resolves should still come from another one:
+        what is selected below it is out of reach here, and in reach there (a shareable field
+        returning a value type whose fields differ between subgraphs)."""
+        if not selected.selections or self._is_abstract(scope.type_name):
+            return False
+        provided = (
+            (KeyField(selected.name, scope.provided_children(selected.name)),)
+            if scope.provides(selected.name)
+            else ()
         )
+        supergraph, type_name = self.supergraph, scope.type_name
+        if field_fetchable(supergraph, group.subgraph, type_name, selected, provided):
+            return False
+        return any(
+            field_fetchable(supergraph, route.target, type_name, selected)
+            for route in entity_routes(supergraph.types, type_name, selected.name, group.subgraph)
+        )
+
+    def _choose_route(self, group: FetchGroup, scope: Scope, selected: Field) -> EntityRoute:
+        found = entity_routes(self.supergraph.types, scope.type_name, selected.name, group.subgraph)
+        # Prefer a subgraph that plans everything selected below the field as well.
+        routes = [
+            route
+            for route in found
+            if field_fetchable(self.supergraph, route.target, scope.type_name, selected)
+        ] or found
         if not routes:
             raise PlanningError(
                 f'Cannot plan "{scope.type_name}.{selected.name}" from subgraph '

@@ -33,6 +33,7 @@ from router.planning.printing import (
     print_variable_definitions,
     variables_used,
 )
+from router.planning.reach import fetchable
 from router.planning.tree import selection_nodes
 
 _INTROSPECTION = "\0introspection"
@@ -106,6 +107,11 @@ class _Planner:
                         f'No subgraph resolves "{self.operation.root_type}.{selected.name}"'
                     )
                 candidates = sorted(meta.resolvable_in)
+                # Prefer subgraphs that plan everything selected below the field as well.
+                root = self.operation.root_type
+                candidates = [
+                    sg for sg in candidates if fetchable(self.supergraph, sg, root, (selected,))
+                ] or candidates
                 open_batches = batches[-1:] if is_mutation else batches
                 subgraph = next((sg for sg, _ in open_batches if sg in candidates), candidates[0])
             if is_mutation:

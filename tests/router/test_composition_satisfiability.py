@@ -4,13 +4,19 @@ planner's own stricter need: every state it can be in must reach the field."""
 from __future__ import annotations
 
 import pytest
+from graphql import parse
 
-from router.composition import CompositionError, SubgraphSource, compose
+from router.composition import CompositionError, SubgraphSource, Supergraph, compose
+from router.planning import QueryPlan, format_plan, plan
 
 LINK = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: '
     '["@key", "@shareable", "@external"])\n'
 )
+
+
+def planned(supergraph: Supergraph, query: str) -> QueryPlan:
+    return plan(supergraph, parse(query), None)
 
 
 def sources(**sdl: str) -> list[SubgraphSource]:
@@ -54,20 +60,67 @@ def test_a_value_type_never_returned_by_a_subgraph_is_not_checked_there() -> Non
     assert [m.split(" cannot")[0] for _, m in found] == ['Field "Place.label"']
 
 
-def test_a_field_apollo_reaches_through_another_parent_subgraph_is_unsupported() -> None:
-    found = issues(
-        a=(
-            'type Query { me: User } type User @key(fields: "id") '
-            "{ id: ID! profile: Profile @shareable } type Profile @shareable { name: String }"
-        ),
-        b=(
-            'type User @key(fields: "id") { id: ID! profile: Profile @shareable } '
-            "type Profile @shareable { name: String age: Int }"
-        ),
+PROFILES = {
+    "a": (
+        'type Query { me: User } type User @key(fields: "id") '
+        "{ id: ID! profile: Profile @shareable } type Profile @shareable { name: String }"
+    ),
+    "b": (
+        'type User @key(fields: "id") { id: ID! profile: Profile @shareable } '
+        "type Profile @shareable { name: String age: Int }"
+    ),
+}
+
+
+def test_a_field_reached_through_another_parent_subgraph_is_planned_there() -> None:
+    supergraph = compose(sources(**PROFILES))
+    plan = format_plan(planned(supergraph, "{ me { profile { name age } } }"))
+
+    assert plan == (
+        "QueryPlan {\n"
+        "  Sequence {\n"
+        '    Fetch(service: "a") { { me { __typename id } } },\n'
+        '    Flatten(path: "me") {\n'
+        '      Fetch(service: "b") { { ... on User { __typename id } } => '
+        "{ ... on User { profile { name age } } } },\n"
+        "    },\n"
+        "  },\n"
+        "}"
+    )
+    # Without "age", the parent's own subgraph answers it all.
+    assert format_plan(planned(supergraph, "{ me { profile { name } } }")) == (
+        'QueryPlan {\n  Fetch(service: "a") { { me { profile { name } } } },\n}'
     )
 
-    assert [code for code, _ in found] == ["UNSUPPORTED_FEATURE"]
-    assert found[0][1].startswith('Field "Profile.age" is satisfiable only by fetching its parent')
+
+def test_a_root_field_is_taken_from_the_subgraph_that_fetches_its_selection() -> None:
+    supergraph = compose(
+        sources(
+            a="type Query { foo: Foo @shareable } type Foo @shareable { x: Int }",
+            b="type Query { foo: Foo @shareable } type Foo @shareable { x: Int y: Int }",
+        )
+    )
+
+    assert format_plan(planned(supergraph, "{ foo { x y } }")) == (
+        'QueryPlan {\n  Fetch(service: "b") { { foo { x y } } },\n}'
+    )
+
+
+def test_a_selection_only_several_subgraphs_together_fetch_is_unsupported() -> None:
+    found = issues(
+        a=PROFILES["a"].replace("{ name: String }", "{ name: String nick: String }"),
+        b=PROFILES["b"],
+    )
+
+    assert [(code, message.split(" cannot")[0]) for code, message in found] == [
+        ("UNSUPPORTED_FEATURE", 'Field "Profile.age"'),
+        ("UNSUPPORTED_FEATURE", 'Field "Profile.nick"'),
+    ]
+    assert found[0][1] == (
+        'Field "Profile.age" cannot be fetched from subgraph "a", and no subgraph this router '
+        "can take its parent from fetches it together with the fields beside it; Apollo "
+        "splits such a selection over several subgraphs, this router does not"
+    )
 
 
 def test_an_external_key_field_of_an_extension_is_resolved_by_the_extending_subgraph() -> None:

@@ -189,11 +189,83 @@ CASES = [
     Case(
         name="satisfiability_value_type_reached_through_another_parent_subgraph",
         feature="satisfiability",
+        subgraphs={
+            # "users" returns Profile without "age": a query selecting it takes
+            # User.profile from "accounts" (by User's key) instead.
+            "users": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ me: User users: [User!]! }}
+                type User @key(fields: "id") {{ id: ID! profile: Profile @shareable }}
+                type Profile @shareable {{ name: String }}
+                """,
+                data={
+                    "Query": {
+                        "me": {"id": "u1", "profile": {"name": "Ada"}},
+                        "users": [
+                            {"id": "u1", "profile": {"name": "Ada"}},
+                            {"id": "u2", "profile": None},
+                        ],
+                    }
+                },
+            ),
+            "accounts": Subgraph(
+                sdl=f"""
+                {FED2}
+                type User @key(fields: "id") {{ id: ID! profile: Profile @shareable }}
+                type Profile @shareable {{ name: String age: Int }}
+                """,
+                data={
+                    "entities": {
+                        "User": [
+                            {"id": "u1", "profile": {"name": "Ada", "age": 36}},
+                            {"id": "u2", "profile": {"name": "Alan", "age": 41}},
+                        ]
+                    }
+                },
+            ),
+        },
+        queries=(
+            "{ me { profile { name age } } }",
+            "{ me { profile { name } } }",
+            "{ users { id profile { age } } }",
+        ),
+    ),
+    Case(
+        name="satisfiability_shareable_root_field_value_types_differ",
+        feature="satisfiability",
+        subgraphs={
+            "a": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ settings: Settings @shareable version: Int }}
+                type Settings @shareable {{ theme: String }}
+                """,
+                data={"Query": {"settings": {"theme": "dark"}, "version": 3}},
+            ),
+            "b": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ settings: Settings @shareable }}
+                type Settings @shareable {{ theme: String locale: String }}
+                """,
+                data={"Query": {"settings": {"theme": "dark", "locale": "fr"}}},
+            ),
+        },
+        queries=(
+            "{ settings { theme locale } }",
+            "{ version settings { theme } }",
+            "{ version settings { locale } }",
+        ),
+    ),
+    Case(
+        name="satisfiability_selection_split_over_two_subgraphs",
+        feature="satisfiability",
         difference=(
-            "Apollo reaches Profile.age by fetching User.profile from 'accounts' instead of "
-            "'users'; our planner fetches a field from the subgraph its parent came from, so "
-            "composition refuses the supergraph (UNSUPPORTED_FEATURE naming Profile.age) "
-            "rather than plan a query it could not answer"
+            "Apollo fetches Profile.nick from 'users' and Profile.age from 'accounts' for one "
+            "selection; our planner takes a field's whole selection from one subgraph, so "
+            "composition refuses the supergraph (UNSUPPORTED_FEATURE naming Profile.age and "
+            "Profile.nick) rather than fail such a query"
         ),
         subgraphs={
             "users": Subgraph(
@@ -201,9 +273,9 @@ CASES = [
                 {FED2}
                 type Query {{ me: User }}
                 type User @key(fields: "id") {{ id: ID! profile: Profile @shareable }}
-                type Profile @shareable {{ name: String }}
+                type Profile @shareable {{ name: String nick: String }}
                 """,
-                data={"Query": {"me": {"id": "u1", "profile": {"name": "Ada"}}}},
+                data={"Query": {"me": {"id": "u1", "profile": {"name": "Ada", "nick": "A"}}}},
             ),
             "accounts": Subgraph(
                 sdl=f"""
@@ -214,6 +286,6 @@ CASES = [
                 data={"entities": {"User": [{"id": "u1", "profile": {"name": "Ada", "age": 36}}]}},
             ),
         },
-        queries=("{ me { profile { name age } } }",),
+        queries=("{ me { profile { nick age } } }",),
     ),
 ]

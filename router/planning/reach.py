@@ -1,0 +1,133 @@
+"""Whether one fetch position can plan a whole selection: which subgraph to take a field from.
+
+A field several subgraphs resolve (``@shareable``) may return a value type whose fields
+differ between them: taking it from the subgraph the parent came from can leave a selected
+sub-field out of reach, while another subgraph resolving the field (reached by the parent's
+``@key``) has them all. The builder asks :func:`fetchable` before keeping such a field local,
+and the planner before picking the subgraph of a root field, following the same rules as the
+builder: a field stays in the subgraph resolving it (or the one a parent's ``@provides``
+hands it to), an abstract type the subgraph cannot answer for is asked per concrete type, and
+any other field moves through an entity route (:mod:`router.composition.routes`).
+"""
+
+from __future__ import annotations
+
+from graphql import GraphQLInterfaceType, GraphQLUnionType
+
+from router.composition import KeyField, Supergraph, TypeKind
+from router.composition.field_set import merge_field_sets
+from router.composition.routes import entity_routes
+from router.planning.operation import Field, Fragment, Selection
+
+
+def fetchable(
+    supergraph: Supergraph,
+    subgraph: str,
+    type_name: str,
+    selections: tuple[Selection, ...],
+    provided: tuple[KeyField, ...] = (),
+) -> bool:
+    """Whether a fetch to ``subgraph`` positioned at ``type_name`` plans every selection."""
+    return _Reach(supergraph).selections(subgraph, type_name, selections, provided)
+
+
+def field_fetchable(
+    supergraph: Supergraph,
+    subgraph: str,
+    type_name: str,
+    selected: Field,
+    provided: tuple[KeyField, ...] = (),
+) -> bool:
+    """Whether ``subgraph`` resolves ``selected`` itself and plans its whole selection below."""
+    return _Reach(supergraph).local(subgraph, type_name, selected, provided)
+
+
+class _Reach:
+    def __init__(self, supergraph: Supergraph) -> None:
+        self.supergraph = supergraph
+
+    def selections(
+        self,
+        subgraph: str,
+        type_name: str,
+        selections: tuple[Selection, ...],
+        provided: tuple[KeyField, ...],
+    ) -> bool:
+        for selection in selections:
+            if isinstance(selection, Fragment):
+                if not self._fragment(subgraph, type_name, selection, provided):
+                    return False
+            elif not self._field(subgraph, type_name, selection, provided):
+                return False
+        return True
+
+    def _fragment(
+        self, subgraph: str, type_name: str, fragment: Fragment, provided: tuple[KeyField, ...]
+    ) -> bool:
+        condition = fragment.type_condition
+        if condition is None or condition == type_name or self._covers(condition, type_name):
+            return self.selections(subgraph, type_name, fragment.selections, provided)
+        if not self._is_abstract(type_name):
+            return True  # an object never matches a disjoint type condition
+        if not self._possible_in(subgraph, type_name) & self._possible_in(subgraph, condition):
+            return True  # this subgraph never returns an object of that type here
+        return self.selections(subgraph, condition, fragment.selections, provided)
+
+    def _field(
+        self, subgraph: str, type_name: str, selected: Field, provided: tuple[KeyField, ...]
+    ) -> bool:
+        if selected.name == "__typename":
+            return True
+        meta = self.supergraph.field(type_name, selected.name)
+        if meta is None:
+            return False
+        if self.local(subgraph, type_name, selected, provided):
+            return True
+        resolvable_here = subgraph in meta.resolvable_in or any(
+            p.name == selected.name for p in provided
+        )
+        if self._is_abstract(type_name):
+            if resolvable_here:
+                return False  # the builder keeps it here, where what is below fails
+            return all(
+                self._field(subgraph, member, selected, provided)
+                for member in sorted(self._possible_in(subgraph, type_name))
+            )
+        return any(
+            self.local(route.target, type_name, selected, ())
+            for route in entity_routes(self.supergraph.types, type_name, selected.name, subgraph)
+        )
+
+    def local(
+        self, subgraph: str, type_name: str, selected: Field, provided: tuple[KeyField, ...]
+    ) -> bool:
+        """Whether ``subgraph`` resolves the field here and plans what is selected below."""
+        meta = self.supergraph.field(type_name, selected.name)
+        if meta is None:
+            return False
+        handed = next((p for p in provided if p.name == selected.name), None)
+        if subgraph not in meta.resolvable_in and handed is None:
+            return False
+        if not selected.selections:
+            return True
+        below = merge_field_sets(
+            meta.provides.get(subgraph, ()), handed.children if handed is not None else ()
+        )
+        return self.selections(subgraph, selected.type_name, selected.selections, below)
+
+    def _is_abstract(self, type_name: str) -> bool:
+        found = self.supergraph.schema.get_type(type_name)
+        return isinstance(found, GraphQLInterfaceType | GraphQLUnionType)
+
+    def _covers(self, condition: str, type_name: str) -> bool:
+        if self._is_abstract(type_name) or not self._is_abstract(condition):
+            return False
+        abstract = self.supergraph.schema.get_type(condition)
+        possible = self.supergraph.schema.get_possible_types(abstract)  # type: ignore[arg-type]
+        return any(t.name == type_name for t in possible)
+
+    def _possible_in(self, subgraph: str, type_name: str) -> frozenset[str]:
+        meta = self.supergraph.types[type_name]
+        if meta.kind is TypeKind.OBJECT:
+            return frozenset({type_name}) if subgraph in meta.defined_in else frozenset()
+        return meta.possible_types.get(subgraph, frozenset())
