@@ -3,10 +3,10 @@ Apollo does, and enforced by the router from the caller's permissions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
-from graphql import parse
+from graphql import build_schema, graphql_sync, parse
 
 from router.composition import (
     AccessRequirement,
@@ -15,6 +15,8 @@ from router.composition import (
     compose,
     print_supergraph,
 )
+from router.execution import SubgraphRequest, SubgraphResponse
+from router.gateway import Gateway
 from router.pipeline.authorization import GuardCache, authorize
 
 LINK = (
@@ -153,3 +155,59 @@ def test_access_directives_out_of_place_are_refused_as_apollo_refuses_them(
         compose([SubgraphSource("a", LINK + body)])
 
     assert [(i.code, i.message) for i in raised.value.issues] == [issue]
+
+
+TICKETS = build_schema(
+    """
+    type Query { tickets: [Ticket!]! }
+    type Ticket { id: ID! title: String internalNote: String }
+    """
+)
+
+
+@dataclass
+class TicketsTransport:
+    """Answers the tickets subgraph's root field; logs every request it gets."""
+
+    requests: list[str] = field(default_factory=list)
+
+    async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
+        self.requests.append(request.query)
+        root = {"tickets": [{"id": "t1", "title": "Printer", "internalNote": "VIP"}]}
+        result = graphql_sync(TICKETS, request.query, root, variable_values=request.variables)
+        return SubgraphResponse(result.data, [error.formatted for error in result.errors or ()])
+
+
+@dataclass(frozen=True)
+class Context:
+    principal: Grants
+
+
+async def test_the_router_answers_a_field_under_a_policy_only_to_its_holders() -> None:
+    tickets = TicketsTransport()
+    gateway = Gateway(compose(SOURCES), {"tickets": tickets, "people": TicketsTransport()})
+    query = "{ tickets { title internalNote } }"
+
+    denied = await gateway.execute(query, None, None, Context(Grants(permissions=frozenset())))
+    held = await gateway.execute(
+        query, None, None, Context(Grants(permissions=frozenset({"triage"})))
+    )
+
+    assert denied == {
+        "errors": [
+            {
+                "message": "Missing policy triage or (audit and support) for Ticket.internalNote",
+                "path": ["tickets", "@", "internalNote"],
+                "extensions": {
+                    "code": "FORBIDDEN",
+                    "requiredPolicies": [["triage"], ["audit", "support"]],
+                },
+            }
+        ],
+        "data": {"tickets": [{"title": "Printer", "internalNote": None}]},
+    }
+    assert held == {"data": {"tickets": [{"title": "Printer", "internalNote": "VIP"}]}}
+    assert tickets.requests == [
+        "query { tickets { title } }",
+        "query { tickets { title internalNote } }",
+    ]
