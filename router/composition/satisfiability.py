@@ -81,7 +81,8 @@ class _Walk:
         self.inaccessible = inaccessible
         # Coordinate → subgraphs of a state set none of which could reach it (Apollo's rule).
         self.unsatisfiable: dict[str, set[str]] = {}
-        # Coordinate → subgraphs the planner can be in at its parent but not fetch it from.
+        # Coordinate → subgraphs the planner may stand in at its parent, without any way to
+        # fetch it from there within one selection.
         self.unplannable: dict[str, set[str]] = {}
 
     def run(self) -> None:
@@ -267,8 +268,9 @@ class _Walk:
     def _options(self, state: _State, field_name: str, every_route: bool) -> set[_State] | None:
         """The states selecting the field from ``state`` leads to; ``None`` if unreachable.
 
-        The planner fetches a field from the subgraph it is in whenever that subgraph resolves
-        it; Apollo's rule (``every_route``) also counts moving to another subgraph first.
+        Without ``every_route``, only the subgraph ``state`` is in when it resolves the field
+        (the planner's first choice; :meth:`_planner_options` adds the others); with it, as
+        Apollo's rule counts, also every move to another subgraph first.
         """
         meta = self.types[state.type_name]
         field_meta = meta.fields[field_name]
