@@ -506,6 +506,7 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
 def _router(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from opsgraph.query_plan_access import token_plan_access
     from opsgraph.remote_router import (
         ConfigError,
         compose_remote,
@@ -550,6 +551,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         debug=settings.debug,
         secret=settings.subgraph_secret,
         limits=operation_limits(settings),
+        plan_access=token_plan_access(settings),
     )
     _run_server(app, host, port, settings)
     return 0

@@ -39,6 +39,7 @@ from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import HttpTransport, Transport, create_http_client
 from router.gateway import Gateway
 from router.limits import OperationLimits
+from router.pipeline.query_plan import PlanAccess
 
 DEFAULT_TIMEOUT_S = 10.0
 SDL_QUERY = "{ _service { sdl } }"
@@ -198,6 +199,7 @@ def create_remote_app(
     debug: bool = False,
     secret: str | None = None,
     limits: OperationLimits | None = None,
+    plan_access: PlanAccess | None = None,
 ) -> Starlette:
     """The router app over HTTP transports sharing one client, closed when the app stops;
     ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints)."""
@@ -225,7 +227,7 @@ def create_remote_app(
                 await client.aclose()
 
     return create_router_app(
-        Gateway(supergraph, transports, limits=limits),
+        Gateway(supergraph, transports, limits=limits, plan_access=plan_access),
         context_factory=context_factory,
         lifespan=lifespan,
         graphiql=graphiql,
