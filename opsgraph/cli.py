@@ -529,7 +529,8 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
             configs = remote_subgraphs(listed or parse_subgraph_flags(args.subgraph))
             supergraph = asyncio.run(compose_remote(configs, settings.subgraph_secret))
     except ConfigError as error:
-        print(f"opsgraph: {error}", file=sys.stderr)
+        for line in str(error).splitlines():  # one line per subgraph that failed
+            print(f"opsgraph: {line}", file=sys.stderr)
         return 1
     except CompositionError as error:
         what = (

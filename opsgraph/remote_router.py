@@ -180,13 +180,22 @@ def _first_message(response: httpx.Response) -> str:
 async def compose_remote(
     configs: Sequence[SubgraphConfig], secret: str | None = None
 ) -> Supergraph:
-    """Fetch every subgraph's SDL concurrently and compose (raises CompositionError)."""
+    """Fetch every subgraph's SDL concurrently and compose (raises CompositionError).
+    ConfigError names every subgraph whose SDL could not be had, one line each."""
     async with httpx.AsyncClient(headers=router_headers(secret)) as client:
-        sdls = await asyncio.gather(*(fetch_sdl(client, config) for config in configs))
+        answers = await asyncio.gather(
+            *(fetch_sdl(client, config) for config in configs), return_exceptions=True
+        )
+    failed = [answer for answer in answers if isinstance(answer, BaseException)]
+    for answer in failed:
+        if not isinstance(answer, ConfigError):
+            raise answer
+    if failed:
+        raise ConfigError("\n".join(map(str, failed)))
     return compose(
         [
-            SubgraphSource(config.name, sdl, config.url)
-            for config, sdl in zip(configs, sdls, strict=True)
+            SubgraphSource(config.name, str(sdl), config.url)
+            for config, sdl in zip(configs, answers, strict=True)
         ]
     )
 

@@ -141,8 +141,8 @@ class _Extractor:
             if definition.name.value.startswith(tuple(self.feature_prefixes)):
                 continue
             self._type(definition)
-        if self.issues:
-            raise CompositionError(self.issues)
+        if self.issues:  # each copy of an element reports its problems: once is enough
+            raise CompositionError(list(dict.fromkeys(self.issues)))
         return [self._source(graph) for graph in self.graphs.values()]
 
     # --- the schema's links and the join__Graph enum ---------------------------------------
@@ -364,7 +364,13 @@ class _Extractor:
         coordinate: str,
         type_graphs: set[str],
     ) -> list[ConstDirectiveNode] | None:
-        joins = [join for join in self._joins(directives, "field") if join_graph(join)]
+        """The field's ``@join__field``s naming a graph (none: every graph of its type has
+        it); None when no subgraph gets the field (only graph-less ``@join__field``s, as
+        Apollo's extraction reads them) or it cannot be served."""
+        declared = self._joins(directives, "field")
+        joins = [join for join in declared if join_graph(join)]
+        if declared and not joins:
+            return None
         for join in joins:
             if _list(join, "contextArguments"):
                 self._unsupported(coordinate, "@fromContext (join__field contextArguments)")
@@ -423,7 +429,9 @@ class _Extractor:
         first = graph == next(iter(type_graphs), None)
         for input_field in node.fields or ():
             coordinate = f"{node.name.value}.{input_field.name.value}"
-            joins = self._field_joins(input_field.directives, coordinate, type_graphs) or []
+            joins = self._field_joins(input_field.directives, coordinate, type_graphs)
+            if joins is None:
+                continue
             mine = [join for join in joins if self._graph(join, coordinate) == graph]
             if joins and not mine:
                 continue

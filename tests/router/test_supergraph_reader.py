@@ -167,3 +167,31 @@ def test_a_join_field_naming_an_unknown_graph_is_refused() -> None:
 
     assert {issue.code for issue in raised.value.issues} == {"INVALID_SUPERGRAPH"}
     assert "graph NOPE is not in join__Graph" in raised.value.issues[0].message
+
+
+def test_a_field_whose_join_field_names_no_graph_is_in_no_subgraph() -> None:
+    printed = books_supergraph().replace(
+        '  pages: Int @join__field(graph: STOCK, requires: "title")', "  pages: Int @join__field"
+    )
+
+    extracted = extract_subgraphs(printed)
+
+    assert not any("pages" in source.sdl for source in extracted)
+
+
+def test_context_arguments_are_refused_once_naming_the_field() -> None:
+    printed = books_supergraph().replace(
+        '@join__field(graph: STOCK, requires: "title")',
+        '@join__field(graph: STOCK, requires: "title", contextArguments: '
+        '[{name: "n", type: "ID", context: "stock__c", selection: "{ id }"}])',
+    )
+
+    with pytest.raises(CompositionError) as raised:
+        read_supergraph(printed)
+
+    assert [(issue.code, issue.message) for issue in raised.value.issues] == [
+        (
+            "UNSUPPORTED_FEATURE",
+            "Book.pages: @fromContext (join__field contextArguments) is not supported",
+        )
+    ]
