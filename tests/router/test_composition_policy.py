@@ -15,6 +15,7 @@ from router.composition import (
     compose,
     print_supergraph,
 )
+from router.composition.supergraph_reader import read_supergraph
 from router.execution import SubgraphRequest, SubgraphResponse
 from router.gateway import Gateway
 from router.pipeline.authorization import GuardCache, authorize
@@ -211,3 +212,12 @@ async def test_the_router_answers_a_field_under_a_policy_only_to_its_holders() -
         "query { tickets { title } }",
         "query { tickets { title internalNote } }",
     ]
+
+
+def test_a_supergraph_file_read_back_keeps_its_policies() -> None:
+    # ``opsgraph router --supergraph FILE`` must enforce what the file says.
+    composed = compose(SOURCES)
+
+    read = read_supergraph(print_supergraph(composed))
+
+    assert read.access == composed.access

@@ -14,6 +14,7 @@ from router.composition import (
     print_supergraph,
 )
 from router.composition.cost_directives import ListSize
+from router.composition.supergraph_reader import read_supergraph
 from router.limits import estimate_cost
 
 LINK = (
@@ -149,3 +150,9 @@ def test_misplaced_cost_directives_are_refused_as_apollo_refuses_them(
     sdl: str, expected: list[tuple[str, str]]
 ) -> None:
     assert refusals(sdl) == expected
+
+
+def test_a_supergraph_file_read_back_keeps_its_cost_hints() -> None:
+    composed = supergraph()
+
+    assert read_supergraph(print_supergraph(composed)).cost == composed.cost
