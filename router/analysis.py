@@ -183,8 +183,8 @@ class CostEstimate(FragmentFold[int]):
     The supergraph's ``@cost``/``@listSize`` (``hints``) refine this: a field's weight (or,
     without one, the weight of the type it returns) replaces its 1, the weights of the
     arguments it is given are added, and a list's size is read from its slicing arguments or
-    its assumed size before the defaults. ``sizedFields`` is not applied: the size then
-    multiplies the field itself, which never counts less than Apollo's reading."""
+    its assumed size before the defaults; with ``sizedFields``, that size goes to the named
+    child fields selected directly below (a page's ``items``) instead of the field itself."""
 
     def __init__(
         self,
@@ -196,6 +196,8 @@ class CostEstimate(FragmentFold[int]):
         self.schema = schema
         self.variables = dict(variables)
         self.hints = hints
+        # Child fields a parent's ``@listSize(sizedFields:)`` gives its size, by node identity.
+        self.sized: dict[int, int] = {}
         super().__init__(document, 0)
 
     def of(self, operation: OperationDefinitionNode) -> int:
@@ -235,6 +237,13 @@ class CostEstimate(FragmentFold[int]):
         field_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
         is_list = isinstance(field_type, GraphQLList)
         size = 1 if introspective else self._size(node, is_list, coordinate)
+        declared = self.hints.list_sizes.get(coordinate)
+        if declared is not None and declared.sized_fields and not introspective:
+            # The size belongs to the named child lists (a page's ``items``), not the field.
+            for child in node.selection_set.selections:
+                if isinstance(child, FieldNode) and child.name.value in declared.sized_fields:
+                    self.sized[id(child)] = size
+            size = 1
         inner = self.measure(get_named_type(field.type), node.selection_set)
         return min(own + max(size, 1) * inner, COST_CEILING)
 
@@ -258,6 +267,8 @@ class CostEstimate(FragmentFold[int]):
         multiplied by the page size."""
         if field.name.value == "edges":
             return 1
+        if id(field) in self.sized:
+            return self.sized[id(field)]
         declared = self.hints.list_sizes.get(coordinate)
         if declared is not None:
             sliced = [

@@ -30,7 +30,9 @@ SOURCES = [
           items(first: Int, filter: String @cost(weight: 4)): [Item!]!
             @listSize(slicingArguments: ["first"], assumedSize: 50)
           featured: [Item!]! @listSize(assumedSize: 3)
+          page: ItemPage @listSize(assumedSize: 20, sizedFields: ["items"])
         }
+        type ItemPage { items: [Item!]! total: Int }
         type Item @key(fields: "id") @cost(weight: 2) {
           id: ID!
           name: String @shareable @cost(weight: 1)
@@ -95,6 +97,11 @@ def test_a_slicing_argument_sizes_the_list_and_weights_replace_the_ones() -> Non
 def test_without_its_slicing_argument_a_list_has_its_assumed_size() -> None:
     assert cost("{ items { id } }") == 2 + 50 * 1
     assert cost("{ featured { id related { id } } }") == 2 + 3 * (1 + 2 + 4 * 1)
+
+
+def test_sized_fields_take_the_size_instead_of_the_field() -> None:
+    # page 1, once; total 1; items: Item's weight 2 + 20 (the page's assumed size) x id 1.
+    assert cost("{ page { total items { id } } }") == 1 + (1 + (2 + 20 * 1))
 
 
 def test_the_weight_of_a_given_argument_is_added() -> None:
