@@ -1,8 +1,8 @@
 """``@context``/``@fromContext`` (Federation 2.8): a field argument filled from an ancestor.
 
 This router does not plan them: composition refuses them with ``UNSUPPORTED_FEATURE`` naming
-each coordinate (a deliberate difference), after Apollo's own checks, so a context used but
-never set is refused with Apollo's code.
+each coordinate, after Apollo's own checks, so a context used but never set is refused with
+Apollo's code. ``@apollo/gateway`` does not serve them either (an Apollo Router feature).
 """
 
 from tests.federation_corpus.case import Case, Subgraph
@@ -17,7 +17,8 @@ CASES = [
         name="context_argument_from_the_parent_entity",
         feature="context",
         difference=(
-            "@context/@fromContext are not planned by this router: composition refuses them "
+            "neither serves it: @apollo/gateway refuses the supergraph Apollo composes (the "
+            "context spec is for: SECURITY, an Apollo Router feature); we refuse at composition "
             'with UNSUPPORTED_FEATURE naming "Team" and "Member.greeting(tone:)"'
         ),
         subgraphs={
