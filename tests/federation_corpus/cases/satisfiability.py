@@ -9,7 +9,7 @@ from tests.federation_corpus.case import Case, Subgraph
 
 FED2 = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", '
-    'import: ["@key", "@shareable", "@external"])'
+    'import: ["@key", "@shareable", "@external", "@inaccessible"])'
 )
 
 CASES = [
@@ -287,5 +287,29 @@ CASES = [
             ),
         },
         queries=("{ me { profile { nick age } } }",),
+    ),
+    Case(
+        name="satisfiability_inaccessible_field_is_not_checked",
+        feature="satisfiability",
+        subgraphs={
+            # "floor" is out of reach through "office", but no client can select it.
+            "offices": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ office: Place }}
+                type Place @shareable {{ name: String }}
+                """,
+                data={"Query": {"office": {"name": "HQ"}}},
+            ),
+            "depots": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ depot: Place }}
+                type Place @shareable {{ name: String floor: Int @inaccessible }}
+                """,
+                data={"Query": {"depot": {"name": "North", "floor": 1}}},
+            ),
+        },
+        queries=("{ office { name } depot { name } }", "{ depot { __typename name } }"),
     ),
 ]
