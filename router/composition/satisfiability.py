@@ -8,13 +8,13 @@ subgraph returns a key of a subgraph resolving it, directly or through another s
 (:mod:`router.composition.routes`, with the field's ``@requires``). A subgraph that no path
 enters never counts, nor a value type a subgraph never returns: those are fine, as in Apollo.
 
-The planner chooses once per field for the whole selection below it: the subgraph it is in
-when that one resolves the field and all that is selected below, else another subgraph
-resolving the field (a root field's, or one reached by the parent's ``@key``) that does
-(:mod:`router.planning.reach`). Apollo's planner can also split one selection over several
-subgraphs (``profile { nick }`` from one, ``profile { age }`` from another); ours does not,
-so a supergraph where some query would need that is refused with ``UNSUPPORTED_FEATURE``
-naming the fields, rather than planned into an error.
+The planner takes a field from the subgraph it is in when that one resolves it, and what
+that subgraph cannot fetch below it from one other subgraph resolving the field, reached by
+the parent's ``@key`` (``profile { nick }`` here, ``profile { age }`` there, merged); a root
+field comes whole from one subgraph that fetches its selection (:mod:`router.planning.reach`).
+Apollo's planner may split a selection further (a root field over several subgraphs); a
+supergraph where some query would need that is refused with ``UNSUPPORTED_FEATURE`` naming the
+fields, rather than planned into an error.
 """
 
 from __future__ import annotations
@@ -66,9 +66,9 @@ def check_satisfiability(
             CompositionIssue(
                 "UNSUPPORTED_FEATURE",
                 f'Field "{coordinate}" cannot be fetched from subgraph {quoted(sources)}, '
-                "and no subgraph this router can take its parent from fetches it together with "
-                "the fields beside it; Apollo splits such a selection over several subgraphs, "
-                "this router does not",
+                "nor beside the fields selected with it from another subgraph: this router "
+                "splits a selection only between its parent's subgraph and one other reached "
+                "by the parent's @key, where Apollo may split it over several subgraphs",
             )
         )
 
@@ -82,8 +82,9 @@ class _Walk:
         # Coordinate → subgraphs of a state set none of which could reach it (Apollo's rule).
         self.unsatisfiable: dict[str, set[str]] = {}
         # Coordinate → subgraphs the planner may stand in at its parent, without any way to
-        # fetch it from there within one selection.
+        # fetch it from there.
         self.unplannable: dict[str, set[str]] = {}
+        self.options_cache: dict[tuple[_State, str], list[_Option]] = {}
 
     def run(self) -> None:
         roots = [
@@ -138,13 +139,13 @@ class _Walk:
     def _check_planner(self, roots: list[_State]) -> None:
         """Note the fields the planner cannot fetch on some query, as it chooses.
 
-        The planner takes a field from the subgraph it is in when that subgraph resolves it
-        and everything selected below; else from another subgraph resolving it (an entity
-        route), one that does. So every query is plannable when each field of each state has
-        an option leading to a *complete* state: one where, again, every field has such an
-        option. Complete states are the greatest fixpoint of that rule (cycles count as
-        complete). A root state that is not complete is traced down to the fields that
-        have no option at all where the planner may stand.
+        The planner takes a field from the subgraph it is in when that subgraph resolves it,
+        splitting off what it cannot fetch below to one other subgraph resolving the field
+        (reached by the parent's key); a field it does not resolve moves through an entity
+        route. A field is *fetchable* at a state when one of those options works for every
+        selection below it; a state is complete when all its fields are. Both are the
+        greatest fixpoint of those rules (cycles count as fetchable). A root state that is
+        not complete is traced down to the fields that have no option at all there.
         """
         universe: set[_State] = set()
         pending = list(roots)
@@ -156,64 +157,89 @@ class _Walk:
             pending.extend(self._conditions_of(state))
             for field_name in self._selectable(self.types[state.type_name]):
                 for option in self._planner_options(state, field_name):
-                    pending.extend(target for alternatives in option for target in alternatives)
-        complete = set(universe)
+                    pending.extend(_targets(option))
+        fetchable = {
+            (state, field_name)
+            for state in universe
+            for field_name in self._selectable(self.types[state.type_name])
+        }
         changed = True
         while changed:
             changed = False
-            for state in list(complete):
-                if not self._is_complete(state, complete):
-                    complete.discard(state)
+            for state, field_name in sorted(fetchable, key=_pair_order):
+                options = self._planner_options(state, field_name)
+                if not any(self._satisfied(option, fetchable) for option in options):
+                    fetchable.discard((state, field_name))
                     changed = True
         seen: set[_State] = set()
-        pending = [state for state in roots if state not in complete]
+        pending = [state for state in roots if not self._complete(state, fetchable)]
         while pending:
             state = pending.pop()
             if state in seen:
                 continue
             seen.add(state)
-            pending.extend(c for c in self._conditions_of(state) if not self._done(c, complete))
+            pending.extend(
+                c for c in self._conditions_of(state) if not self._complete(c, fetchable)
+            )
             meta = self.types[state.type_name]
             for field_name in self._selectable(meta):
-                options = self._planner_options(state, field_name)
-                if any(self._satisfied(option, complete) for option in options):
+                if (state, field_name) in fetchable:
                     continue
+                options = self._planner_options(state, field_name)
                 if not options:
                     coordinate = f"{meta.name}.{field_name}"
                     self.unplannable.setdefault(coordinate, set()).add(state.subgraph)
                 for option in options:
-                    pending.extend(
-                        target
-                        for alternatives in option
-                        for target in alternatives
-                        if not self._done(target, complete)
-                    )
+                    pending.extend(t for t in _targets(option) if not self._complete(t, fetchable))
 
-    def _done(self, state: _State, complete: set[_State]) -> bool:
-        return state in complete or not self._composite(state.type_name)
-
-    def _satisfied(self, option: tuple[frozenset[_State], ...], complete: set[_State]) -> bool:
+    def _complete(self, state: _State, fetchable: set[tuple[_State, str]]) -> bool:
+        if not self._composite(state.type_name):
+            return True
         return all(
-            any(self._done(target, complete) for target in alternatives) for alternatives in option
-        )
-
-    def _is_complete(self, state: _State, complete: set[_State]) -> bool:
-        if not all(self._done(c, complete) for c in self._conditions_of(state)):
-            return False
-        return all(
-            any(self._satisfied(o, complete) for o in self._planner_options(state, field_name))
+            (state, field_name) in fetchable
             for field_name in self._selectable(self.types[state.type_name])
+        ) and all(self._complete(c, fetchable) for c in self._conditions_of(state))
+
+    def _satisfied(self, option: _Option, fetchable: set[tuple[_State, str]]) -> bool:
+        if isinstance(option, _Split):
+            here, there = option.here, option.there
+            fields = self._selectable(self.types[here.type_name])
+            return all(
+                (here, name) in fetchable or (there, name) in fetchable for name in fields
+            ) and self._conditions_split(here, there, fetchable)
+        return all(
+            any(self._complete(target, fetchable) for target in alternatives)
+            for alternatives in option
         )
+
+    def _conditions_split(
+        self, here: _State, there: _State, fetchable: set[tuple[_State, str]]
+    ) -> bool:
+        """Below a split abstract type, each type condition is fetched by one of the two."""
+        theirs = {c.type_name: c for c in self._conditions_of(there)}
+        for condition in self._conditions_of(here):
+            other = theirs.get(condition.type_name)
+            if not self._complete(condition, fetchable) and not (
+                other is not None and self._complete(other, fetchable)
+            ):
+                return False
+        ours = {c.type_name for c in self._conditions_of(here)}
+        return all(self._complete(c, fetchable) for c in theirs.values() if c.type_name not in ours)
 
     def _conditions_of(self, state: _State) -> list[_State]:
         meta = self.types[state.type_name]
         return [s for states in self._type_conditions(meta, frozenset({state})) for s in states]
 
-    def _planner_options(
-        self, state: _State, field_name: str
-    ) -> list[tuple[frozenset[_State], ...]]:
-        """The planner's ways to fetch the field from ``state``: each a tuple of requirements
-        (all needed), each requirement the states one of which must be complete."""
+    def _planner_options(self, state: _State, field_name: str) -> list[_Option]:
+        """The planner's ways to fetch the field from ``state``: a split, or a tuple of
+        requirements (all needed), each requirement the states one of which must be complete.
+        """
+        key = (state, field_name)
+        if key not in self.options_cache:
+            self.options_cache[key] = self._compute_planner_options(state, field_name)
+        return self.options_cache[key]
+
+    def _compute_planner_options(self, state: _State, field_name: str) -> list[_Option]:
         meta = self.types[state.type_name]
         field_meta = meta.fields[field_name]
         if state.type_name in ROOT_TYPES:
@@ -225,13 +251,14 @@ class _Walk:
         provided = any(p.name == field_name for p in state.provided)
         if state.subgraph in field_meta.resolvable_in or provided:
             assert local is not None
-            options: list[tuple[frozenset[_State], ...]] = [(frozenset(local),)]
+            options: list[_Option] = [(frozenset(local),)]
             if meta.kind is TypeKind.OBJECT and self._composite(field_meta.output_type):
-                # Taken from another subgraph when what is selected below is out of reach here.
+                # What cannot be fetched below here comes from another subgraph resolving it.
+                (here,) = local
                 for route in entity_routes(self.types, state.type_name, field_name, state.subgraph):
                     provides = field_meta.provides.get(route.target, ())
-                    target = _State(field_meta.output_type, route.target, provides)
-                    options.append((frozenset({target}),))
+                    there = _State(field_meta.output_type, route.target, provides)
+                    options.append(_Split(here, there))
             return options
         if meta.kind is TypeKind.INTERFACE:
             # Asked per object the subgraph returns here: each must have an option.
@@ -242,7 +269,7 @@ class _Walk:
                 if not member_options:
                     return []
                 requirements.append(
-                    frozenset(t for option in member_options for a in option for t in a)
+                    frozenset(t for option in member_options for t in _targets(option))
                 )
             return [tuple(requirements)]
         return [(frozenset({target}),) for target in local or ()]
@@ -308,6 +335,28 @@ class _Walk:
             provides = field_meta.provides.get(route.target, ())
             options.add(_State(field_meta.output_type, route.target, provides))
         return options or None
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """Fetch a field from ``here``'s subgraph, and what it cannot fetch below from ``there``."""
+
+    here: _State
+    there: _State
+
+
+# A requirement tuple (each entry: states one of which must be complete), or a split.
+_Option = tuple[frozenset[_State], ...] | _Split
+
+
+def _targets(option: _Option) -> list[_State]:
+    if isinstance(option, _Split):
+        return [option.here, option.there]
+    return [target for alternatives in option for target in alternatives]
+
+
+def _pair_order(pair: tuple[_State, str]) -> tuple[str, str, str]:
+    return pair[0].type_name, pair[0].subgraph, pair[1]
 
 
 def _resolvers(types: Mapping[str, TypeMetadata], coordinate: str) -> list[str]:

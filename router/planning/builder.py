@@ -1,7 +1,9 @@
 """Split a normalised operation into fetch groups, one per subgraph request.
 
 Inside a fetch to subgraph S at type T, a field S can resolve (or that a parent field's
-``@provides`` hands it) stays in the fetch; a field S cannot resolve on an entity makes S
+``@provides`` hands it) stays in the fetch, but for what S cannot fetch below it, which
+another subgraph resolving the field fetches (:mod:`router.planning.reach`, through the
+entity's key as below); a field S cannot resolve on an entity makes S
 return the entity's ``__typename`` and key, and moves the field into a dependent
 ``_entities`` group of the owning subgraph at that response path. Dependent groups can have
 their own dependents, which is how A → B → A chains form, and how a field's ``@requires``
@@ -9,6 +11,8 @@ fields or a key known to a third subgraph ("key mashup") are fetched before it.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from graphql import (
     DirectiveNode,
@@ -29,7 +33,7 @@ from router.composition.routes import EntityRoute, can_provide, direct_route, en
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup, dependent_group, inline_fragment
 from router.planning.operation import Field, Fragment, Selection
-from router.planning.reach import field_fetchable
+from router.planning.reach import field_fetchable, split_field
 from router.planning.scope import Scope, key_field_node
 
 Conditions = tuple[tuple[DirectiveNode, ...], ...]
@@ -117,11 +121,16 @@ class GroupBuilder:
         meta = self.supergraph.field(scope.type_name, selected.name)
         if meta is None:
             raise PlanningError(f'No subgraph defines "{scope.type_name}.{selected.name}"')
-        if (
-            group.subgraph in meta.resolvable_in or scope.provides(selected.name)
-        ) and not self._better_elsewhere(group, scope, selected):
-            out.append(self._field_node(group, scope, selected))
-            return
+        if group.subgraph in meta.resolvable_in or scope.provides(selected.name):
+            split = self._split(group, scope, selected)
+            if split is None:
+                out.append(self._field_node(group, scope, selected))
+                return
+            # What this subgraph cannot fetch below the field comes from another one.
+            here, elsewhere = split
+            if here:
+                out.append(self._field_node(group, scope, replace(selected, selections=here)))
+            selected = replace(selected, selections=elsewhere)
         if self._is_abstract(scope.type_name):
             # The subgraph's interface lacks the field: ask per concrete type it can return.
             for type_name in sorted(self._possible_in(group.subgraph, scope.type_name)):
@@ -195,24 +204,20 @@ class GroupBuilder:
         inherited = scope.provided_children(selected.name)
         return merge_field_sets(own, inherited)
 
-    def _better_elsewhere(self, group: FetchGroup, scope: Scope, selected: Field) -> bool:
-        """Whether a field ``group``'s subgraph resolves should still come from another one:
-        what is selected below it is out of reach here, and in reach there (a shareable field
-        returning a value type whose fields differ between subgraphs)."""
-        if not selected.selections or self._is_abstract(scope.type_name):
-            return False
+    def _split(
+        self, group: FetchGroup, scope: Scope, selected: Field
+    ) -> tuple[tuple[Selection, ...], tuple[Selection, ...]] | None:
+        """For a field ``group``'s subgraph resolves: what it fetches below the field and
+        what another subgraph must (a shareable field returning a value type whose fields
+        differ between subgraphs); ``None`` when it fetches it all (or nothing else can)."""
+        if not selected.selections:
+            return None
         provided = (
             (KeyField(selected.name, scope.provided_children(selected.name)),)
             if scope.provides(selected.name)
             else ()
         )
-        supergraph, type_name = self.supergraph, scope.type_name
-        if field_fetchable(supergraph, group.subgraph, type_name, selected, provided):
-            return False
-        return any(
-            field_fetchable(supergraph, route.target, type_name, selected)
-            for route in entity_routes(supergraph.types, type_name, selected.name, group.subgraph)
-        )
+        return split_field(self.supergraph, group.subgraph, scope.type_name, selected, provided)
 
     def _choose_route(self, group: FetchGroup, scope: Scope, selected: Field) -> EntityRoute:
         found = entity_routes(self.supergraph.types, scope.type_name, selected.name, group.subgraph)

@@ -3,14 +3,19 @@
 A field several subgraphs resolve (``@shareable``) may return a value type whose fields
 differ between them: taking it from the subgraph the parent came from can leave a selected
 sub-field out of reach, while another subgraph resolving the field (reached by the parent's
-``@key``) has them all. The builder asks :func:`fetchable` before keeping such a field local,
-and the planner before picking the subgraph of a root field, following the same rules as the
-builder: a field stays in the subgraph resolving it (or the one a parent's ``@provides``
-hands it to), an abstract type the subgraph cannot answer for is asked per concrete type, and
-any other field moves through an entity route (:mod:`router.composition.routes`).
+``@key``) has it. The builder then splits the field's selection (:func:`split_field`): what
+the parent's subgraph fetches stays there, the rest is fetched from the other subgraph and
+merged into the same object, as Apollo's planner does. The planner asks :func:`fetchable`
+when picking the subgraph of a root field. Both follow the builder's rules: a field stays in
+the subgraph resolving it (or the one a parent's ``@provides`` hands it to), with what it
+cannot fetch below split off to another subgraph; an abstract type the subgraph cannot
+answer for is asked per concrete type; any other field moves through an entity route
+(:mod:`router.composition.routes`).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from graphql import GraphQLInterfaceType, GraphQLUnionType
 
@@ -38,8 +43,26 @@ def field_fetchable(
     selected: Field,
     provided: tuple[KeyField, ...] = (),
 ) -> bool:
-    """Whether ``subgraph`` resolves ``selected`` itself and plans its whole selection below."""
+    """Whether ``subgraph`` resolves ``selected`` itself and plans its whole selection below
+    (splitting off what it cannot fetch)."""
     return _Reach(supergraph).local(subgraph, type_name, selected, provided)
+
+
+def split_field(
+    supergraph: Supergraph,
+    subgraph: str,
+    type_name: str,
+    selected: Field,
+    provided: tuple[KeyField, ...] = (),
+) -> tuple[tuple[Selection, ...], tuple[Selection, ...]] | None:
+    """For a field ``subgraph`` resolves: the selections below it that it fetches itself, and
+    the rest, which another subgraph resolving the field fetches whole (reached by the
+    parent's key). ``None`` when ``subgraph`` fetches them all, or no other subgraph can."""
+    reach = _Reach(supergraph)
+    here, rest = reach.partition(subgraph, type_name, selected, provided)
+    if not rest or not reach.rest_elsewhere(subgraph, type_name, selected, rest):
+        return None
+    return here, rest
 
 
 class _Reach:
@@ -101,18 +124,52 @@ class _Reach:
     def local(
         self, subgraph: str, type_name: str, selected: Field, provided: tuple[KeyField, ...]
     ) -> bool:
-        """Whether ``subgraph`` resolves the field here and plans what is selected below."""
+        """Whether ``subgraph`` resolves the field here and plans what is selected below,
+        splitting off to another subgraph what it cannot fetch itself."""
         meta = self.supergraph.field(type_name, selected.name)
         if meta is None:
             return False
         handed = next((p for p in provided if p.name == selected.name), None)
         if subgraph not in meta.resolvable_in and handed is None:
             return False
-        if not selected.selections:
-            return True
+        _, rest = self.partition(subgraph, type_name, selected, provided)
+        return not rest or self.rest_elsewhere(subgraph, type_name, selected, rest)
+
+    def partition(
+        self, subgraph: str, type_name: str, selected: Field, provided: tuple[KeyField, ...]
+    ) -> tuple[tuple[Selection, ...], tuple[Selection, ...]]:
+        """The selections below a field ``subgraph`` resolves that it fetches, and the rest."""
+        meta = self.supergraph.field(type_name, selected.name)
+        assert meta is not None
+        handed = next((p for p in provided if p.name == selected.name), None)
         below = merge_field_sets(
             meta.provides.get(subgraph, ()), handed.children if handed is not None else ()
         )
+        here: list[Selection] = []
+        rest: list[Selection] = []
+        for child in selected.selections:
+            fetched = self.selections(subgraph, selected.type_name, (child,), below)
+            (here if fetched else rest).append(child)
+        return tuple(here), tuple(rest)
+
+    def rest_elsewhere(
+        self, subgraph: str, type_name: str, selected: Field, rest: tuple[Selection, ...]
+    ) -> bool:
+        """Whether another subgraph resolving the field, reached by the parent's key,
+        fetches all of ``rest`` itself."""
+        if self._is_abstract(type_name):
+            return False
+        trimmed = replace(selected, selections=rest)
+        return any(
+            self._whole(route.target, type_name, trimmed)
+            for route in entity_routes(self.supergraph.types, type_name, selected.name, subgraph)
+        )
+
+    def _whole(self, subgraph: str, type_name: str, selected: Field) -> bool:
+        meta = self.supergraph.field(type_name, selected.name)
+        if meta is None or subgraph not in meta.resolvable_in:
+            return False
+        below = meta.provides.get(subgraph, ())
         return self.selections(subgraph, selected.type_name, selected.selections, below)
 
     def _is_abstract(self, type_name: str) -> bool:

@@ -72,17 +72,17 @@ PROFILES = {
 }
 
 
-def test_a_field_reached_through_another_parent_subgraph_is_planned_there() -> None:
+def test_what_the_parent_subgraph_cannot_fetch_below_a_field_comes_from_another() -> None:
     supergraph = compose(sources(**PROFILES))
     plan = format_plan(planned(supergraph, "{ me { profile { name age } } }"))
 
     assert plan == (
         "QueryPlan {\n"
         "  Sequence {\n"
-        '    Fetch(service: "a") { { me { __typename id } } },\n'
+        '    Fetch(service: "a") { { me { __typename id profile { name } } } },\n'
         '    Flatten(path: "me") {\n'
         '      Fetch(service: "b") { { ... on User { __typename id } } => '
-        "{ ... on User { profile { name age } } } },\n"
+        "{ ... on User { profile { age } } } },\n"
         "    },\n"
         "  },\n"
         "}"
@@ -90,6 +90,27 @@ def test_a_field_reached_through_another_parent_subgraph_is_planned_there() -> N
     # Without "age", the parent's own subgraph answers it all.
     assert format_plan(planned(supergraph, "{ me { profile { name } } }")) == (
         'QueryPlan {\n  Fetch(service: "a") { { me { profile { name } } } },\n}'
+    )
+
+
+def test_a_selection_two_subgraphs_fetch_together_is_split_between_them() -> None:
+    supergraph = compose(
+        sources(
+            a=PROFILES["a"].replace("{ name: String }", "{ name: String nick: String }"),
+            b=PROFILES["b"],
+        )
+    )
+
+    assert format_plan(planned(supergraph, "{ me { profile { nick age } } }")) == (
+        "QueryPlan {\n"
+        "  Sequence {\n"
+        '    Fetch(service: "a") { { me { __typename id profile { nick } } } },\n'
+        '    Flatten(path: "me") {\n'
+        '      Fetch(service: "b") { { ... on User { __typename id } } => '
+        "{ ... on User { profile { age } } } },\n"
+        "    },\n"
+        "  },\n"
+        "}"
     )
 
 
@@ -106,20 +127,21 @@ def test_a_root_field_is_taken_from_the_subgraph_that_fetches_its_selection() ->
     )
 
 
-def test_a_selection_only_several_subgraphs_together_fetch_is_unsupported() -> None:
+def test_a_root_selection_only_two_subgraphs_together_fetch_is_unsupported() -> None:
     found = issues(
-        a=PROFILES["a"].replace("{ name: String }", "{ name: String nick: String }"),
-        b=PROFILES["b"],
+        a="type Query { foo: Foo @shareable } type Foo @shareable { x: Int z: Int }",
+        b="type Query { foo: Foo @shareable } type Foo @shareable { x: Int y: Int }",
     )
 
     assert [(code, message.split(" cannot")[0]) for code, message in found] == [
-        ("UNSUPPORTED_FEATURE", 'Field "Profile.age"'),
-        ("UNSUPPORTED_FEATURE", 'Field "Profile.nick"'),
+        ("UNSUPPORTED_FEATURE", 'Field "Foo.y"'),
+        ("UNSUPPORTED_FEATURE", 'Field "Foo.z"'),
     ]
     assert found[0][1] == (
-        'Field "Profile.age" cannot be fetched from subgraph "a", and no subgraph this router '
-        "can take its parent from fetches it together with the fields beside it; Apollo "
-        "splits such a selection over several subgraphs, this router does not"
+        'Field "Foo.y" cannot be fetched from subgraph "a", nor beside the fields selected '
+        "with it from another subgraph: this router splits a selection only between its "
+        "parent's subgraph and one other reached by the parent's @key, where Apollo may split "
+        "it over several subgraphs"
     )
 
 

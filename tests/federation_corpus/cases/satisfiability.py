@@ -261,12 +261,6 @@ CASES = [
     Case(
         name="satisfiability_selection_split_over_two_subgraphs",
         feature="satisfiability",
-        difference=(
-            "Apollo fetches Profile.nick from 'users' and Profile.age from 'accounts' for one "
-            "selection; our planner takes a field's whole selection from one subgraph, so "
-            "composition refuses the supergraph (UNSUPPORTED_FEATURE naming Profile.age and "
-            "Profile.nick) rather than fail such a query"
-        ),
         subgraphs={
             "users": Subgraph(
                 sdl=f"""
@@ -286,7 +280,11 @@ CASES = [
                 data={"entities": {"User": [{"id": "u1", "profile": {"name": "Ada", "age": 36}}]}},
             ),
         },
-        queries=("{ me { profile { nick age } } }",),
+        queries=(
+            "{ me { profile { nick age } } }",
+            "{ me { profile { name nick } } }",
+            "{ me { id profile { age name } } }",
+        ),
     ),
     Case(
         name="satisfiability_inaccessible_field_is_not_checked",
@@ -311,5 +309,34 @@ CASES = [
             ),
         },
         queries=("{ office { name } depot { name } }", "{ depot { __typename name } }"),
+    ),
+    Case(
+        name="satisfiability_root_selection_split_over_two_subgraphs",
+        feature="satisfiability",
+        difference=(
+            "Apollo fetches Settings.theme from 'a' and Settings.locale from 'b' for one root "
+            "field; our planner takes a root field's selection from one subgraph, so "
+            "composition refuses the supergraph (UNSUPPORTED_FEATURE naming Settings.locale "
+            "and Settings.theme) rather than fail such a query"
+        ),
+        subgraphs={
+            "a": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ settings: Settings @shareable }}
+                type Settings @shareable {{ version: Int theme: String }}
+                """,
+                data={"Query": {"settings": {"version": 1, "theme": "dark"}}},
+            ),
+            "b": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ settings: Settings @shareable }}
+                type Settings @shareable {{ version: Int locale: String }}
+                """,
+                data={"Query": {"settings": {"version": 1, "locale": "fr"}}},
+            ),
+        },
+        queries=("{ settings { theme locale } }",),
     ),
 ]
