@@ -10,11 +10,11 @@ enters never counts, nor a value type a subgraph never returns: those are fine, 
 
 The planner takes a field from the subgraph it is in when that one resolves it, and what
 that subgraph cannot fetch below it from one other subgraph resolving the field, reached by
-the parent's ``@key`` (``profile { nick }`` here, ``profile { age }`` there, merged); a root
-field comes whole from one subgraph that fetches its selection (:mod:`router.planning.reach`).
-Apollo's planner may split a selection further (a root field over several subgraphs); a
-supergraph where some query would need that is refused with ``UNSUPPORTED_FEATURE`` naming the
-fields, rather than planned into an error.
+the parent's ``@key`` (``profile { nick }`` here, ``profile { age }`` there, merged); a query's
+root field comes from one subgraph that fetches its whole selection, or is split between two
+(:mod:`router.planning.reach`). Apollo's planner may split a selection over more subgraphs;
+a supergraph where some query would need that is refused with ``UNSUPPORTED_FEATURE`` naming
+the fields, rather than planned into an error.
 """
 
 from __future__ import annotations
@@ -67,8 +67,9 @@ def check_satisfiability(
                 "UNSUPPORTED_FEATURE",
                 f'Field "{coordinate}" cannot be fetched from subgraph {quoted(sources)}, '
                 "nor beside the fields selected with it from another subgraph: this router "
-                "splits a selection only between its parent's subgraph and one other reached "
-                "by the parent's @key, where Apollo may split it over several subgraphs",
+                "splits a selection between two subgraphs at most (its parent's and one "
+                "reached by the parent's @key, or two for a query's root field), where "
+                "Apollo may split it over more",
             )
         )
 
@@ -243,15 +244,20 @@ class _Walk:
         meta = self.types[state.type_name]
         field_meta = meta.fields[field_name]
         if state.type_name in ROOT_TYPES:
-            return [
-                (frozenset({_State(field_meta.output_type, sg, field_meta.provides.get(sg, ()))}),)
+            states = [
+                _State(field_meta.output_type, sg, field_meta.provides.get(sg, ()))
                 for sg in sorted(field_meta.resolvable_in)
             ]
+            options: list[_Option] = [(frozenset({target}),) for target in states]
+            if state.type_name == "Query" and self._composite(field_meta.output_type):
+                # A query's root field may be asked of two subgraphs, each for its part.
+                options.extend(_Split(a, b) for a in states for b in states if a != b)
+            return options
         local = self._options(state, field_name, every_route=False)
         provided = any(p.name == field_name for p in state.provided)
         if state.subgraph in field_meta.resolvable_in or provided:
             assert local is not None
-            options: list[_Option] = [(frozenset(local),)]
+            options = [(frozenset(local),)]
             if meta.kind is TypeKind.OBJECT and self._composite(field_meta.output_type):
                 # What cannot be fetched below here comes from another subgraph resolving it.
                 (here,) = local

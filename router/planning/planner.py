@@ -33,7 +33,7 @@ from router.planning.printing import (
     print_variable_definitions,
     variables_used,
 )
-from router.planning.reach import fetchable
+from router.planning.reach import fetchable, split_root_field
 from router.planning.tree import selection_nodes
 
 _INTROSPECTION = "\0introspection"
@@ -70,13 +70,15 @@ class _Planner:
         self.operation = operation
         self.builder = GroupBuilder(supergraph)
         self.fetch_numbers = count()
+        # Root fields split over two subgraphs: per subgraph, response key → its part.
+        self.split: dict[str, dict[str, Field]] = {}
 
     def root(self) -> PlanNode | None:
         operation = self.operation
         batches = self._batches()
         nodes: list[PlanNode] = []
         for subgraph, keys in batches:
-            selections = _keep(operation.selections, keys)
+            selections = _keep(operation.selections, keys, self.split.get(subgraph, {}))
             if subgraph == _INTROSPECTION:
                 nodes.append(self._introspection(selections))
             else:
@@ -109,9 +111,20 @@ class _Planner:
                 candidates = sorted(meta.resolvable_in)
                 # Prefer subgraphs that plan everything selected below the field as well.
                 root = self.operation.root_type
-                candidates = [
+                whole = [
                     sg for sg in candidates if fetchable(self.supergraph, sg, root, (selected,))
-                ] or candidates
+                ]
+                split = None
+                is_query = self.operation.kind is OperationType.QUERY
+                if not whole and is_query and _occurrences(self.operation.selections, key) == 1:
+                    split = split_root_field(self.supergraph, candidates, root, selected)
+                if split is not None:
+                    # A query's root field asked of two subgraphs, each for its part.
+                    for part_subgraph, part in split:
+                        self.split.setdefault(part_subgraph, {})[key] = part
+                        _add(batches, part_subgraph, key)
+                    continue
+                candidates = whole or candidates
                 open_batches = batches[-1:] if is_mutation else batches
                 subgraph = next((sg for sg, _ in open_batches if sg in candidates), candidates[0])
             if is_mutation:
@@ -120,11 +133,7 @@ class _Planner:
                 else:
                     batches.append((subgraph, {key}))
             else:
-                batch = next((b for b in batches if b[0] == subgraph), None)
-                if batch is None:
-                    batches.append((subgraph, {key}))
-                else:
-                    batch[1].add(key)
+                _add(batches, subgraph, key)
         return batches
 
     def _introspection(self, selections: tuple[Selection, ...]) -> IntrospectionNode:
@@ -213,17 +222,38 @@ def _root_fields(selections: tuple[Selection, ...]) -> dict[str, Field]:
     return found
 
 
-def _keep(selections: tuple[Selection, ...], keys: set[str]) -> tuple[Selection, ...]:
-    """The root selections whose response key is in ``keys``, fragments kept around them."""
+def _keep(
+    selections: tuple[Selection, ...], keys: set[str], parts: dict[str, Field]
+) -> tuple[Selection, ...]:
+    """The root selections whose response key is in ``keys``, fragments kept around them;
+    a field split over two subgraphs replaced by this subgraph's part of it."""
     kept: list[Selection] = []
     for selection in selections:
         if isinstance(selection, Fragment):
-            inner = _keep(selection.selections, keys)
+            inner = _keep(selection.selections, keys, parts)
             if inner:
                 kept.append(Fragment(selection.type_condition, selection.directives, inner))
         elif selection.response_key in keys:
-            kept.append(selection)
+            kept.append(parts.get(selection.response_key, selection))
     return tuple(kept)
+
+
+def _add(batches: list[tuple[str, set[str]]], subgraph: str, key: str) -> None:
+    """Add a response key to the (query) batch of ``subgraph``."""
+    batch = next((b for b in batches if b[0] == subgraph), None)
+    if batch is None:
+        batches.append((subgraph, {key}))
+    else:
+        batch[1].add(key)
+
+
+def _occurrences(selections: tuple[Selection, ...], key: str) -> int:
+    """How often a root field answers ``key`` (through fragments): a field selected once can
+    be split by replacing it with each subgraph's part."""
+    return sum(
+        _occurrences(s.selections, key) if isinstance(s, Fragment) else int(s.response_key == key)
+        for s in selections
+    )
 
 
 def _free_name(wanted: str, taken: set[str]) -> str:

@@ -48,6 +48,24 @@ def field_fetchable(
     return _Reach(supergraph).local(subgraph, type_name, selected, provided)
 
 
+def split_root_field(
+    supergraph: Supergraph, candidates: list[str], root: str, selected: Field
+) -> tuple[tuple[str, Field], tuple[str, Field]] | None:
+    """A root field no single candidate fetches whole, split in two: what the first subgraph
+    fetches below it, and the rest, which the second fetches whole. ``None`` when no two
+    candidates do."""
+    reach = _Reach(supergraph)
+    for first in candidates:
+        here, rest = reach.partition(first, root, selected, ())
+        if not here or not rest:
+            continue
+        trimmed = replace(selected, selections=rest)
+        second = next((c for c in candidates if c != first and reach.whole(c, root, trimmed)), None)
+        if second is not None:
+            return (first, replace(selected, selections=here)), (second, trimmed)
+    return None
+
+
 def split_field(
     supergraph: Supergraph,
     subgraph: str,
@@ -161,11 +179,12 @@ class _Reach:
             return False
         trimmed = replace(selected, selections=rest)
         return any(
-            self._whole(route.target, type_name, trimmed)
+            self.whole(route.target, type_name, trimmed)
             for route in entity_routes(self.supergraph.types, type_name, selected.name, subgraph)
         )
 
-    def _whole(self, subgraph: str, type_name: str, selected: Field) -> bool:
+    def whole(self, subgraph: str, type_name: str, selected: Field) -> bool:
+        """Whether ``subgraph`` resolves the field and fetches all that is selected below."""
         meta = self.supergraph.field(type_name, selected.name)
         if meta is None or subgraph not in meta.resolvable_in:
             return False

@@ -127,21 +127,41 @@ def test_a_root_field_is_taken_from_the_subgraph_that_fetches_its_selection() ->
     )
 
 
-def test_a_root_selection_only_two_subgraphs_together_fetch_is_unsupported() -> None:
+def test_a_query_root_field_is_split_between_two_subgraphs() -> None:
+    supergraph = compose(
+        sources(
+            a="type Query { foo: Foo @shareable } type Foo @shareable { x: Int z: Int }",
+            b="type Query { foo: Foo @shareable } type Foo @shareable { x: Int y: Int }",
+        )
+    )
+
+    assert format_plan(planned(supergraph, "{ foo { x y z } }")) == (
+        "QueryPlan {\n"
+        "  Parallel {\n"
+        '    Fetch(service: "a") { { foo { x z } } },\n'
+        '    Fetch(service: "b") { { foo { y } } },\n'
+        "  },\n"
+        "}"
+    )
+
+
+def test_a_selection_three_subgraphs_fetch_together_is_unsupported() -> None:
     found = issues(
-        a="type Query { foo: Foo @shareable } type Foo @shareable { x: Int z: Int }",
-        b="type Query { foo: Foo @shareable } type Foo @shareable { x: Int y: Int }",
+        a="type Query { foo: Foo @shareable } type Foo @shareable { x: Int p: Int }",
+        b="type Query { foo: Foo @shareable } type Foo @shareable { x: Int q: Int }",
+        c="type Query { foo: Foo @shareable } type Foo @shareable { x: Int r: Int }",
     )
 
     assert [(code, message.split(" cannot")[0]) for code, message in found] == [
-        ("UNSUPPORTED_FEATURE", 'Field "Foo.y"'),
-        ("UNSUPPORTED_FEATURE", 'Field "Foo.z"'),
+        ("UNSUPPORTED_FEATURE", 'Field "Foo.p"'),
+        ("UNSUPPORTED_FEATURE", 'Field "Foo.q"'),
+        ("UNSUPPORTED_FEATURE", 'Field "Foo.r"'),
     ]
     assert found[0][1] == (
-        'Field "Foo.y" cannot be fetched from subgraph "a", nor beside the fields selected '
-        "with it from another subgraph: this router splits a selection only between its "
-        "parent's subgraph and one other reached by the parent's @key, where Apollo may split "
-        "it over several subgraphs"
+        'Field "Foo.p" cannot be fetched from subgraph "b", "c", nor beside the fields '
+        "selected with it from another subgraph: this router splits a selection between two "
+        "subgraphs at most (its parent's and one reached by the parent's @key, or two for a "
+        "query's root field), where Apollo may split it over more"
     )
 
 

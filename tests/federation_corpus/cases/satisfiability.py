@@ -313,12 +313,6 @@ CASES = [
     Case(
         name="satisfiability_root_selection_split_over_two_subgraphs",
         feature="satisfiability",
-        difference=(
-            "Apollo fetches Settings.theme from 'a' and Settings.locale from 'b' for one root "
-            "field; our planner takes a root field's selection from one subgraph, so "
-            "composition refuses the supergraph (UNSUPPORTED_FEATURE naming Settings.locale "
-            "and Settings.theme) rather than fail such a query"
-        ),
         subgraphs={
             "a": Subgraph(
                 sdl=f"""
@@ -337,6 +331,36 @@ CASES = [
                 data={"Query": {"settings": {"version": 1, "locale": "fr"}}},
             ),
         },
-        queries=("{ settings { theme locale } }",),
+        queries=(
+            "{ settings { theme locale } }",
+            "{ settings { version locale __typename } }",
+            "{ s: settings { locale theme } }",
+        ),
+    ),
+    Case(
+        name="satisfiability_root_selection_split_over_three_subgraphs",
+        feature="satisfiability",
+        difference=(
+            "Apollo fetches one root field's selection from three subgraphs; our planner "
+            "splits a selection between two at most, so composition refuses the supergraph "
+            "(UNSUPPORTED_FEATURE naming Settings.locale, Settings.theme and Settings.zone) "
+            "rather than fail such a query"
+        ),
+        subgraphs={
+            name: Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ settings: Settings @shareable }}
+                type Settings @shareable {{ version: Int {field}: String }}
+                """,
+                data={"Query": {"settings": {"version": 1, field: value}}},
+            )
+            for name, field, value in (
+                ("a", "theme", "dark"),
+                ("b", "locale", "fr"),
+                ("c", "zone", "CET"),
+            )
+        },
+        queries=("{ settings { theme locale zone } }",),
     ),
 ]
