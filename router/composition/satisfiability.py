@@ -278,7 +278,18 @@ class _Walk:
                     frozenset(t for option in member_options for t in _targets(option))
                 )
             return [tuple(requirements)]
-        return [(frozenset({target}),) for target in local or ()]
+        # Moved to a subgraph resolving it, which may split off in turn what it cannot fetch.
+        options = []
+        for target in sorted(local or (), key=_state_order):
+            options.append((frozenset({target}),))
+            if meta.kind is TypeKind.OBJECT and self._composite(field_meta.output_type):
+                for route in entity_routes(
+                    self.types, state.type_name, field_name, target.subgraph
+                ):
+                    provides = field_meta.provides.get(route.target, ())
+                    there = _State(field_meta.output_type, route.target, provides)
+                    options.append(_Split(target, there))
+        return options
 
     def _type_conditions(
         self, meta: TypeMetadata, states: frozenset[_State]
@@ -359,6 +370,10 @@ def _targets(option: _Option) -> list[_State]:
     if isinstance(option, _Split):
         return [option.here, option.there]
     return [target for alternatives in option for target in alternatives]
+
+
+def _state_order(state: _State) -> tuple[str, str]:
+    return state.type_name, state.subgraph
 
 
 def _pair_order(pair: tuple[_State, str]) -> tuple[str, str, str]:

@@ -363,4 +363,43 @@ CASES = [
         },
         queries=("{ settings { theme locale zone } }",),
     ),
+    Case(
+        name="satisfiability_field_moved_then_split",
+        feature="satisfiability",
+        subgraphs={
+            # "users" knows no profile: it is fetched from "cards", which hands "age" on to
+            # "ages" (both reached by User's key).
+            "users": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ me: User }}
+                type User @key(fields: "id") {{ id: ID! login: String }}
+                """,
+                data={"Query": {"me": {"id": "u1", "login": "ada"}}},
+            ),
+            "cards": Subgraph(
+                sdl=f"""
+                {FED2}
+                type User @key(fields: "id") {{ id: ID! profile: Profile @shareable }}
+                type Profile @shareable {{ name: String nick: String }}
+                """,
+                data={
+                    "entities": {"User": [{"id": "u1", "profile": {"name": "Ada", "nick": "A"}}]}
+                },
+            ),
+            "ages": Subgraph(
+                sdl=f"""
+                {FED2}
+                type User @key(fields: "id") {{ id: ID! profile: Profile @shareable }}
+                type Profile @shareable {{ name: String age: Int }}
+                """,
+                data={"entities": {"User": [{"id": "u1", "profile": {"name": "Ada", "age": 36}}]}},
+            ),
+        },
+        queries=(
+            "{ me { login profile { nick age } } }",
+            "{ me { profile { name } } }",
+            "{ me { profile { age nick name } } }",
+        ),
+    ),
 ]
