@@ -9,12 +9,12 @@ subgraph returns a key of a subgraph resolving it, directly or through another s
 enters never counts, nor a value type a subgraph never returns: those are fine, as in Apollo.
 
 The planner takes a field from the subgraph it is in when that one resolves it, and what
-that subgraph cannot fetch below it from one other subgraph resolving the field, reached by
-the parent's ``@key`` (``profile { nick }`` here, ``profile { age }`` there, merged); a query's
-root field comes from one subgraph that fetches its whole selection, or is split between two
-(:mod:`router.planning.reach`). Apollo's planner may split a selection over more subgraphs;
-a supergraph where some query would need that is refused with ``UNSUPPORTED_FEATURE`` naming
-the fields, rather than planned into an error.
+that subgraph cannot fetch below it from other subgraphs resolving the field, reached by
+the parent's ``@key`` (``profile { nick }`` here, ``profile { age }`` there, merged);
+a query's root field comes from one subgraph that fetches its whole selection,
+or is split between several (:mod:`router.planning.reach`). Where some query would need a
+split the planner does not make (below a subscription's root field), the supergraph is
+refused with ``UNSUPPORTED_FEATURE`` naming the fields, rather than planned into an error.
 """
 
 from __future__ import annotations
@@ -66,10 +66,9 @@ def check_satisfiability(
             CompositionIssue(
                 "UNSUPPORTED_FEATURE",
                 f'Field "{coordinate}" cannot be fetched from subgraph {quoted(sources)}, '
-                "nor beside the fields selected with it from another subgraph: this router "
-                "splits a selection between two subgraphs at most (its parent's and one "
-                "reached by the parent's @key, or two for a query's root field), where "
-                "Apollo may split it over more",
+                "and this router cannot split the selection it is in over other subgraphs "
+                "there (it splits the selection below a query's root field, and below a field "
+                "of an entity by the entity's @key)",
             )
         )
 
@@ -93,14 +92,22 @@ class _Walk:
             for root in ROOT_TYPES
             if root in self.types
         ]
-        seen_sets: set[frozenset[_State]] = set()
-        pending_sets = list(roots)
-        while pending_sets:
-            states = pending_sets.pop()
-            if states not in seen_sets:
-                seen_sets.add(states)
-                pending_sets.extend(self._apollo_successors(states))
+        for coordinate, subgraphs in self._apollo_walk(roots).items():
+            self.unsatisfiable.setdefault(coordinate, set()).update(subgraphs)
         self._check_planner([state for states in roots for state in states])
+
+    def _apollo_walk(self, starts: list[frozenset[_State]]) -> dict[str, set[str]]:
+        """Apollo's rule from ``starts``: per coordinate, the subgraphs of the state sets on
+        a path that could not reach it."""
+        unsatisfiable: dict[str, set[str]] = {}
+        seen: set[frozenset[_State]] = set()
+        pending = list(starts)
+        while pending:
+            states = pending.pop()
+            if states not in seen:
+                seen.add(states)
+                pending.extend(self._apollo_successors(states, unsatisfiable))
+        return unsatisfiable
 
     def _selectable(self, meta: TypeMetadata) -> list[str]:
         if meta.kind not in (TypeKind.OBJECT, TypeKind.INTERFACE):
@@ -117,11 +124,16 @@ class _Walk:
         meta = self.types.get(type_name)
         return meta is not None and meta.kind not in (TypeKind.ENUM, TypeKind.SCALAR)
 
-    def _apollo_successors(self, states: frozenset[_State]) -> list[frozenset[_State]]:
+    def _apollo_successors(
+        self, states: frozenset[_State], unsatisfiable: dict[str, set[str]]
+    ) -> list[frozenset[_State]]:
         """Every state set one selection further than ``states``; unreachable fields noted."""
         meta = self.types[next(iter(states)).type_name]
         found = self._type_conditions(meta, states)
         for field_name in self._selectable(meta):
+            if meta.name == "Mutation":
+                self._mutation_field(meta, field_name, unsatisfiable)
+                continue
             reached: set[_State] = set()
             reachable = False
             for state in states:
@@ -130,12 +142,31 @@ class _Walk:
                     reachable = True
                     reached |= options
             if not reachable:
-                self.unsatisfiable.setdefault(f"{meta.name}.{field_name}", set()).update(
+                unsatisfiable.setdefault(f"{meta.name}.{field_name}", set()).update(
                     state.subgraph for state in states
                 )
             elif reached and self._composite(meta.fields[field_name].output_type):
                 found.append(frozenset(reached))
         return found
+
+    def _mutation_field(
+        self, meta: TypeMetadata, field_name: str, unsatisfiable: dict[str, set[str]]
+    ) -> None:
+        """A mutation is called in one subgraph: Apollo asks that some subgraph resolving it
+        satisfies every query below it alone, and reports them all when none does."""
+        field_meta = meta.fields[field_name]
+        if not self._composite(field_meta.output_type):
+            return
+        walks = [
+            self._apollo_walk(
+                [frozenset({_State(field_meta.output_type, sg, field_meta.provides.get(sg, ()))})]
+            )
+            for sg in sorted(field_meta.resolvable_in)
+        ]
+        if all(walks):
+            for walk in walks:
+                for coordinate, subgraphs in walk.items():
+                    unsatisfiable.setdefault(coordinate, set()).update(subgraphs)
 
     def _check_planner(self, roots: list[_State]) -> None:
         """Note the fields the planner cannot fetch on some query, as it chooses.
@@ -202,30 +233,33 @@ class _Walk:
         ) and all(self._complete(c, fetchable) for c in self._conditions_of(state))
 
     def _satisfied(self, option: _Option, fetchable: set[tuple[_State, str]]) -> bool:
-        if isinstance(option, _Split):
-            here, there = option.here, option.there
-            fields = self._selectable(self.types[here.type_name])
+        if isinstance(option, _Each):
             return all(
-                (here, name) in fetchable or (there, name) in fetchable for name in fields
-            ) and self._conditions_split(here, there, fetchable)
+                any(self._satisfied(o, fetchable) for o in member) for member in option.members
+            )
+        if isinstance(option, _Split):
+            states = (option.here, *option.there)
+            fields = self._selectable(self.types[option.here.type_name])
+            return all(
+                any((state, name) in fetchable for state in states) for name in fields
+            ) and self._conditions_split(states, fetchable)
         return all(
             any(self._complete(target, fetchable) for target in alternatives)
             for alternatives in option
         )
 
     def _conditions_split(
-        self, here: _State, there: _State, fetchable: set[tuple[_State, str]]
+        self, states: tuple[_State, ...], fetchable: set[tuple[_State, str]]
     ) -> bool:
-        """Below a split abstract type, each type condition is fetched by one of the two."""
-        theirs = {c.type_name: c for c in self._conditions_of(there)}
-        for condition in self._conditions_of(here):
-            other = theirs.get(condition.type_name)
-            if not self._complete(condition, fetchable) and not (
-                other is not None and self._complete(other, fetchable)
-            ):
-                return False
-        ours = {c.type_name for c in self._conditions_of(here)}
-        return all(self._complete(c, fetchable) for c in theirs.values() if c.type_name not in ours)
+        """Below a split abstract type, each type condition is fetched by one of them."""
+        by_member: dict[str, list[_State]] = {}
+        for state in states:
+            for condition in self._conditions_of(state):
+                by_member.setdefault(condition.type_name, []).append(condition)
+        return all(
+            any(self._complete(c, fetchable) for c in conditions)
+            for conditions in by_member.values()
+        )
 
     def _conditions_of(self, state: _State) -> list[_State]:
         meta = self.types[state.type_name]
@@ -250,46 +284,57 @@ class _Walk:
             ]
             options: list[_Option] = [(frozenset({target}),) for target in states]
             if state.type_name == "Query" and self._composite(field_meta.output_type):
-                # A query's root field may be asked of two subgraphs, each for its part.
-                options.extend(_Split(a, b) for a in states for b in states if a != b)
+                # A query's root field may be asked of several subgraphs, each for its part.
+                options.extend(_Split(a, tuple(b for b in states if b != a)) for a in states)
             return options
         local = self._options(state, field_name, every_route=False)
         provided = any(p.name == field_name for p in state.provided)
         if state.subgraph in field_meta.resolvable_in or provided:
             assert local is not None
             options = [(frozenset(local),)]
+            if meta.kind is TypeKind.INTERFACE and self._composite(field_meta.output_type):
+                # What is selected below out of reach here: asked per object type instead.
+                exploded = self._exploded(state, field_name)
+                if exploded is not None:
+                    options.append(exploded)
             if meta.kind is TypeKind.OBJECT and self._composite(field_meta.output_type):
                 # What cannot be fetched below here comes from another subgraph resolving it.
                 (here,) = local
-                for route in entity_routes(self.types, state.type_name, field_name, state.subgraph):
-                    provides = field_meta.provides.get(route.target, ())
-                    there = _State(field_meta.output_type, route.target, provides)
-                    options.append(_Split(here, there))
+                options.append(_Split(here, self._route_states(state, field_name, state.subgraph)))
             return options
         if meta.kind is TypeKind.INTERFACE:
-            # Asked per object the subgraph returns here: each must have an option.
-            requirements = []
-            for member in sorted(meta.possible_types.get(state.subgraph, frozenset())):
-                member_state = _State(member, state.subgraph, state.provided)
-                member_options = self._planner_options(member_state, field_name)
-                if not member_options:
-                    return []
-                requirements.append(
-                    frozenset(t for option in member_options for t in _targets(option))
-                )
-            return [tuple(requirements)]
+            exploded = self._exploded(state, field_name)
+            return [exploded] if exploded is not None else []
         # Moved to a subgraph resolving it, which may split off in turn what it cannot fetch.
         options = []
         for target in sorted(local or (), key=_state_order):
             options.append((frozenset({target}),))
             if meta.kind is TypeKind.OBJECT and self._composite(field_meta.output_type):
-                for route in entity_routes(
-                    self.types, state.type_name, field_name, target.subgraph
-                ):
-                    provides = field_meta.provides.get(route.target, ())
-                    there = _State(field_meta.output_type, route.target, provides)
-                    options.append(_Split(target, there))
+                there = self._route_states(state, field_name, target.subgraph)
+                options.append(_Split(target, there))
         return options
+
+    def _exploded(self, state: _State, field_name: str) -> _Each | None:
+        """The field asked per object type the subgraph returns at an interface ``state``:
+        each must have an option; ``None`` when one has none."""
+        meta = self.types[state.type_name]
+        members = []
+        for member in sorted(meta.possible_types.get(state.subgraph, frozenset())):
+            member_options = self._planner_options(
+                _State(member, state.subgraph, state.provided), field_name
+            )
+            if not member_options:
+                return None
+            members.append(tuple(member_options))
+        return _Each(tuple(members))
+
+    def _route_states(self, state: _State, field_name: str, source: str) -> tuple[_State, ...]:
+        """Where the field's entity routes from ``source`` lead (``state``'s type and field)."""
+        field_meta = self.types[state.type_name].fields[field_name]
+        return tuple(
+            _State(field_meta.output_type, route.target, field_meta.provides.get(route.target, ()))
+            for route in entity_routes(self.types, state.type_name, field_name, source)
+        )
 
     def _type_conditions(
         self, meta: TypeMetadata, states: frozenset[_State]
@@ -335,19 +380,18 @@ class _Walk:
             if not every_route:
                 return options
         if meta.kind is TypeKind.INTERFACE:
+            # Each object the subgraph returns here reaching the field (type explosion):
+            # needed when its interface lacks the field, one more way for Apollo otherwise.
+            members = [
+                self._options(_State(m, state.subgraph, state.provided), field_name, every_route)
+                for m in sorted(meta.possible_types.get(state.subgraph, frozenset()))
+            ]
+            exploded = None
+            if all(found is not None for found in members):
+                exploded = {target for found in members for target in found or ()}
             if options:
-                return options
-            # The subgraph's interface lacks the field: each object it returns must reach it.
-            for member in sorted(meta.possible_types.get(state.subgraph, frozenset())):
-                if field_name not in self.types[member].fields:
-                    return None
-                found = self._options(
-                    _State(member, state.subgraph, state.provided), field_name, every_route
-                )
-                if found is None:
-                    return None
-                options |= found
-            return options
+                return options | (exploded or set())
+            return exploded
         for route in entity_routes(self.types, state.type_name, field_name, state.subgraph):
             provides = field_meta.provides.get(route.target, ())
             options.add(_State(field_meta.output_type, route.target, provides))
@@ -356,19 +400,30 @@ class _Walk:
 
 @dataclass(frozen=True, slots=True)
 class _Split:
-    """Fetch a field from ``here``'s subgraph, and what it cannot fetch below from ``there``."""
+    """Fetch a field from ``here``'s subgraph, and what it cannot fetch below from the
+    others (``there``), each a part."""
 
     here: _State
-    there: _State
+    there: tuple[_State, ...]
 
 
-# A requirement tuple (each entry: states one of which must be complete), or a split.
-_Option = tuple[frozenset[_State], ...] | _Split
+@dataclass(frozen=True, slots=True)
+class _Each:
+    """Asked per object type: for each member, one of its options."""
+
+    members: tuple[tuple[_Option, ...], ...]
+
+
+# A requirement tuple (each entry: states one of which must be complete), a split, or
+# the field asked per object type.
+_Option = tuple[frozenset[_State], ...] | _Split | _Each
 
 
 def _targets(option: _Option) -> list[_State]:
     if isinstance(option, _Split):
-        return [option.here, option.there]
+        return [option.here, *option.there]
+    if isinstance(option, _Each):
+        return [t for member in option.members for o in member for t in _targets(o)]
     return [target for alternatives in option for target in alternatives]
 
 

@@ -33,7 +33,7 @@ from router.composition.routes import EntityRoute, can_provide, direct_route, en
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup, dependent_group, inline_fragment
 from router.planning.operation import Field, Fragment, Selection
-from router.planning.reach import field_fetchable, split_field
+from router.planning.reach import fetchable, field_fetchable, split_field
 from router.planning.scope import Scope, key_field_node
 
 Conditions = tuple[tuple[DirectiveNode, ...], ...]
@@ -121,15 +121,20 @@ class GroupBuilder:
         meta = self.supergraph.field(scope.type_name, selected.name)
         if meta is None:
             raise PlanningError(f'No subgraph defines "{scope.type_name}.{selected.name}"')
-        if group.subgraph in meta.resolvable_in or scope.provides(selected.name):
+        if (
+            group.subgraph in meta.resolvable_in or scope.provides(selected.name)
+        ) and not self._asked_per_type(group, scope, selected):
             split = self._split(group, scope, selected)
             if split is None:
                 out.append(self._field_node(group, scope, selected))
                 return
-            # What this subgraph cannot fetch below the field comes from another one.
-            here, elsewhere = split
+            # What this subgraph cannot fetch below the field comes from others: one part
+            # through the route below, what is left by going round again.
+            here, elsewhere, left = split
             if here:
                 out.append(self._field_node(group, scope, replace(selected, selections=here)))
+            if left:
+                self._field(group, scope, replace(selected, selections=left), out, conditions)
             selected = replace(selected, selections=elsewhere)
         if self._is_abstract(scope.type_name):
             # The subgraph's interface lacks the field: ask per concrete type it can return.
@@ -206,18 +211,27 @@ class GroupBuilder:
 
     def _split(
         self, group: FetchGroup, scope: Scope, selected: Field
-    ) -> tuple[tuple[Selection, ...], tuple[Selection, ...]] | None:
-        """For a field ``group``'s subgraph resolves: what it fetches below the field and
-        what another subgraph must (a shareable field returning a value type whose fields
-        differ between subgraphs); ``None`` when it fetches it all (or nothing else can)."""
+    ) -> tuple[tuple[Selection, ...], tuple[Selection, ...], tuple[Selection, ...]] | None:
+        """For a field ``group``'s subgraph resolves: what it fetches below the field, a
+        part another subgraph must fetch and what is left for others (a shareable field
+        returning a value type whose fields differ between subgraphs); ``None`` when it
+        fetches it all (or nothing else can)."""
         if not selected.selections:
             return None
-        provided = (
-            (KeyField(selected.name, scope.provided_children(selected.name)),)
-            if scope.provides(selected.name)
-            else ()
-        )
+        provided = _provided_here(scope, selected)
         return split_field(self.supergraph, group.subgraph, scope.type_name, selected, provided)
+
+    def _asked_per_type(self, group: FetchGroup, scope: Scope, selected: Field) -> bool:
+        """At an abstract position, whether a field ``group``'s subgraph resolves is still
+        better asked per object type: what is selected below it is out of reach here, and
+        in reach from each object type (by its key, in other subgraphs)."""
+        if not selected.selections or not self._is_abstract(scope.type_name):
+            return False
+        provided = _provided_here(scope, selected)
+        supergraph, subgraph, type_name = self.supergraph, group.subgraph, scope.type_name
+        if field_fetchable(supergraph, subgraph, type_name, selected, provided):
+            return False
+        return fetchable(supergraph, subgraph, type_name, (selected,), provided)
 
     def _choose_route(self, group: FetchGroup, scope: Scope, selected: Field) -> EntityRoute:
         found = entity_routes(self.supergraph.types, scope.type_name, selected.name, group.subgraph)
@@ -254,6 +268,13 @@ class GroupBuilder:
         if meta.kind is TypeKind.OBJECT:
             return frozenset({type_name}) if subgraph in meta.defined_in else frozenset()
         return meta.possible_types.get(subgraph, frozenset())
+
+
+def _provided_here(scope: Scope, selected: Field) -> tuple[KeyField, ...]:
+    """What a parent's ``@provides`` says about ``selected`` at ``scope``, as a field set."""
+    if not scope.provides(selected.name):
+        return ()
+    return (KeyField(selected.name, scope.provided_children(selected.name)),)
 
 
 def _list_depth(output_type: GraphQLOutputType) -> int:

@@ -119,7 +119,7 @@ class _Planner:
                 if not whole and is_query and _occurrences(self.operation.selections, key) == 1:
                     split = split_root_field(self.supergraph, candidates, root, selected)
                 if split is not None:
-                    # A query's root field asked of two subgraphs, each for its part.
+                    # A query's root field asked of several subgraphs, each for its part.
                     for part_subgraph, part in split:
                         self.split.setdefault(part_subgraph, {})[key] = part
                         _add(batches, part_subgraph, key)

@@ -8,9 +8,9 @@ the parent's subgraph fetches stays there, the rest is fetched from the other su
 merged into the same object, as Apollo's planner does. The planner asks :func:`fetchable`
 when picking the subgraph of a root field. Both follow the builder's rules: a field stays in
 the subgraph resolving it (or the one a parent's ``@provides`` hands it to), with what it
-cannot fetch below split off to another subgraph; an abstract type the subgraph cannot
-answer for is asked per concrete type; any other field moves through an entity route
-(:mod:`router.composition.routes`).
+cannot fetch below split off to other subgraphs; at an abstract type, a field the subgraph
+cannot answer for (or not for what is selected below) is asked per concrete type; any
+other field moves through an entity route (:mod:`router.composition.routes`).
 """
 
 from __future__ import annotations
@@ -50,20 +50,19 @@ def field_fetchable(
 
 def split_root_field(
     supergraph: Supergraph, candidates: list[str], root: str, selected: Field
-) -> tuple[tuple[str, Field], tuple[str, Field]] | None:
-    """A root field no single candidate fetches whole, split in two: what the first subgraph
-    fetches below it, and the rest, which the second fetches whole. ``None`` when no two
-    candidates do."""
+) -> list[tuple[str, Field]] | None:
+    """A root field no single candidate fetches whole, split over several: each subgraph with
+    the part of the selection it fetches (the first candidate taking all it can, the next
+    what is left that it can, ...). ``None`` when some selection no candidate fetches."""
     reach = _Reach(supergraph)
-    for first in candidates:
-        here, rest = reach.partition(first, root, selected, ())
-        if not here or not rest:
-            continue
-        trimmed = replace(selected, selections=rest)
-        second = next((c for c in candidates if c != first and reach.whole(c, root, trimmed)), None)
-        if second is not None:
-            return (first, replace(selected, selections=here)), (second, trimmed)
-    return None
+    parts: list[tuple[str, Field]] = []
+    left = selected.selections
+    for candidate in candidates:
+        part = reach.fetched_by(candidate, root, selected, left)
+        if part:
+            parts.append((candidate, replace(selected, selections=part)))
+            left = tuple(child for child in left if child not in part)
+    return parts if not left and len(parts) > 1 else None
 
 
 def split_field(
@@ -72,15 +71,20 @@ def split_field(
     type_name: str,
     selected: Field,
     provided: tuple[KeyField, ...] = (),
-) -> tuple[tuple[Selection, ...], tuple[Selection, ...]] | None:
-    """For a field ``subgraph`` resolves: the selections below it that it fetches itself, and
-    the rest, which another subgraph resolving the field fetches whole (reached by the
-    parent's key). ``None`` when ``subgraph`` fetches them all, or no other subgraph can."""
+) -> tuple[tuple[Selection, ...], tuple[Selection, ...], tuple[Selection, ...]] | None:
+    """For a field ``subgraph`` resolves: the selections below it that it fetches itself, a
+    part another subgraph resolving the field fetches (reached by the parent's key), and
+    what is left for yet another. ``None`` when ``subgraph`` fetches them all, or some
+    selection no subgraph reached that way fetches."""
     reach = _Reach(supergraph)
     here, rest = reach.partition(subgraph, type_name, selected, provided)
     if not rest or not reach.rest_elsewhere(subgraph, type_name, selected, rest):
         return None
-    return here, rest
+    for route in entity_routes(supergraph.types, type_name, selected.name, subgraph):
+        part = reach.fetched_by(route.target, type_name, selected, rest)
+        if part:
+            return here, part, tuple(child for child in rest if child not in part)
+    raise AssertionError("rest_elsewhere found a subgraph for every selection")
 
 
 class _Reach:
@@ -124,12 +128,8 @@ class _Reach:
             return False
         if self.local(subgraph, type_name, selected, provided):
             return True
-        resolvable_here = subgraph in meta.resolvable_in or any(
-            p.name == selected.name for p in provided
-        )
         if self._is_abstract(type_name):
-            if resolvable_here:
-                return False  # the builder keeps it here, where what is below fails
+            # Asked per object type the subgraph returns here.
             return all(
                 self._field(subgraph, member, selected, provided)
                 for member in sorted(self._possible_in(subgraph, type_name))
@@ -173,23 +173,31 @@ class _Reach:
     def rest_elsewhere(
         self, subgraph: str, type_name: str, selected: Field, rest: tuple[Selection, ...]
     ) -> bool:
-        """Whether another subgraph resolving the field, reached by the parent's key,
-        fetches all of ``rest`` itself."""
+        """Whether each selection of ``rest`` is fetched by some other subgraph resolving the
+        field, reached by the parent's key."""
         if self._is_abstract(type_name):
             return False
-        trimmed = replace(selected, selections=rest)
-        return any(
-            self.whole(route.target, type_name, trimmed)
-            for route in entity_routes(self.supergraph.types, type_name, selected.name, subgraph)
-        )
+        routes = entity_routes(self.supergraph.types, type_name, selected.name, subgraph)
+        left = set(range(len(rest)))
+        for route in routes:
+            part = self.fetched_by(route.target, type_name, selected, rest)
+            left -= {index for index, child in enumerate(rest) if child in part}
+        return not left
 
-    def whole(self, subgraph: str, type_name: str, selected: Field) -> bool:
-        """Whether ``subgraph`` resolves the field and fetches all that is selected below."""
+    def fetched_by(
+        self, subgraph: str, type_name: str, selected: Field, children: tuple[Selection, ...]
+    ) -> tuple[Selection, ...]:
+        """Of ``children`` (selections below the field), those ``subgraph`` fetches itself
+        when it resolves the field; none when it does not."""
         meta = self.supergraph.field(type_name, selected.name)
         if meta is None or subgraph not in meta.resolvable_in:
-            return False
+            return ()
         below = meta.provides.get(subgraph, ())
-        return self.selections(subgraph, selected.type_name, selected.selections, below)
+        return tuple(
+            child
+            for child in children
+            if self.selections(subgraph, selected.type_name, (child,), below)
+        )
 
     def _is_abstract(self, type_name: str) -> bool:
         found = self.supergraph.schema.get_type(type_name)

@@ -145,23 +145,83 @@ def test_a_query_root_field_is_split_between_two_subgraphs() -> None:
     )
 
 
-def test_a_selection_three_subgraphs_fetch_together_is_unsupported() -> None:
+THREE_WAYS = {
+    "a": "type Query { foo: Foo @shareable } type Foo @shareable { x: Int p: Int }",
+    "b": "type Query { foo: Foo @shareable } type Foo @shareable { x: Int q: Int }",
+    "c": "type Query { foo: Foo @shareable } type Foo @shareable { x: Int r: Int }",
+}
+
+
+def test_a_query_root_field_is_split_over_as_many_subgraphs_as_it_needs() -> None:
+    supergraph = compose(sources(**THREE_WAYS))
+
+    assert format_plan(planned(supergraph, "{ foo { p q r } }")) == (
+        "QueryPlan {\n"
+        "  Parallel {\n"
+        '    Fetch(service: "a") { { foo { p } } },\n'
+        '    Fetch(service: "b") { { foo { q } } },\n'
+        '    Fetch(service: "c") { { foo { r } } },\n'
+        "  },\n"
+        "}"
+    )
+
+
+def test_below_an_interface_a_field_is_asked_per_object_type_to_be_split() -> None:
+    supergraph = compose(
+        sources(
+            a="type Query { things: [Thing] } interface Thing { info: Info } "
+            'type Book implements Thing @key(fields: "id") { id: ID! info: Info @shareable } '
+            "type Info @shareable { a: Int }",
+            b='type Book @key(fields: "id") { id: ID! info: Info @shareable } '
+            "type Info @shareable { a: Int b: Int }",
+        )
+    )
+
+    assert format_plan(planned(supergraph, "{ things { info { a b } } }")) == (
+        "QueryPlan {\n"
+        "  Sequence {\n"
+        '    Fetch(service: "a") { { things { __typename ... on Book { id info { a } } } } },\n'
+        '    Flatten(path: "things.@") {\n'
+        '      Fetch(service: "b") { { ... on Book { __typename id } } => '
+        "{ ... on Book { info { b } } } },\n"
+        "    },\n"
+        "  },\n"
+        "}"
+    )
+
+
+def test_a_mutation_must_be_satisfiable_from_one_subgraph_as_apollo_rules() -> None:
     found = issues(
-        a="type Query { foo: Foo @shareable } type Foo @shareable { x: Int p: Int }",
-        b="type Query { foo: Foo @shareable } type Foo @shareable { x: Int q: Int }",
-        c="type Query { foo: Foo @shareable } type Foo @shareable { x: Int r: Int }",
+        a="type Query { x: Int } type Mutation { make: Foo @shareable } "
+        "type Foo @shareable { x: Int z: Int }",
+        b="type Query { y: Int } type Mutation { make: Foo @shareable } "
+        "type Foo @shareable { x: Int y: Int }",
     )
 
     assert [(code, message.split(" cannot")[0]) for code, message in found] == [
-        ("UNSUPPORTED_FEATURE", 'Field "Foo.p"'),
-        ("UNSUPPORTED_FEATURE", 'Field "Foo.q"'),
-        ("UNSUPPORTED_FEATURE", 'Field "Foo.r"'),
+        ("SATISFIABILITY_ERROR", 'Field "Foo.y"'),
+        ("SATISFIABILITY_ERROR", 'Field "Foo.z"'),
+    ]
+
+
+def test_a_subscription_field_is_never_split_between_subgraphs() -> None:
+    # Apollo refuses shareable subscription fields outright (INVALID_FIELD_SHARING); the
+    # planner never asks two subgraphs for one event stream either.
+    found = issues(
+        a="type Query { x: Int } type Subscription { feed: Foo @shareable } "
+        "type Foo @shareable { x: Int z: Int }",
+        b="type Query { y: Int } type Subscription { feed: Foo @shareable } "
+        "type Foo @shareable { x: Int y: Int }",
+    )
+
+    assert [(code, message.split(" cannot")[0]) for code, message in found] == [
+        ("UNSUPPORTED_FEATURE", 'Field "Foo.y"'),
+        ("UNSUPPORTED_FEATURE", 'Field "Foo.z"'),
     ]
     assert found[0][1] == (
-        'Field "Foo.p" cannot be fetched from subgraph "b", "c", nor beside the fields '
-        "selected with it from another subgraph: this router splits a selection between two "
-        "subgraphs at most (its parent's and one reached by the parent's @key, or two for a "
-        "query's root field), where Apollo may split it over more"
+        'Field "Foo.y" cannot be fetched from subgraph "a", and this router cannot split the '
+        "selection it is in over other subgraphs there (it splits the selection below a "
+        "query's root field, and below a field of an entity by the entity's @key)"
     )
 
 

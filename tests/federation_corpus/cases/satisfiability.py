@@ -340,12 +340,6 @@ CASES = [
     Case(
         name="satisfiability_root_selection_split_over_three_subgraphs",
         feature="satisfiability",
-        difference=(
-            "Apollo fetches one root field's selection from three subgraphs; our planner "
-            "splits a selection between two at most, so composition refuses the supergraph "
-            "(UNSUPPORTED_FEATURE naming Settings.locale, Settings.theme and Settings.zone) "
-            "rather than fail such a query"
-        ),
         subgraphs={
             name: Subgraph(
                 sdl=f"""
@@ -361,7 +355,10 @@ CASES = [
                 ("c", "zone", "CET"),
             )
         },
-        queries=("{ settings { theme locale zone } }",),
+        queries=(
+            "{ settings { theme locale zone } }",
+            "{ settings { version zone } }",
+        ),
     ),
     Case(
         name="satisfiability_field_moved_then_split",
@@ -401,5 +398,60 @@ CASES = [
             "{ me { profile { name } } }",
             "{ me { profile { age nick name } } }",
         ),
+    ),
+    Case(
+        name="satisfiability_split_below_an_interface",
+        feature="satisfiability",
+        subgraphs={
+            "library": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ things: [Thing!]! }}
+                interface Thing {{ info: Info }}
+                type Book implements Thing @key(fields: "id") {{ id: ID! info: Info @shareable }}
+                type Info @shareable {{ pages: Int }}
+                """,
+                data={
+                    "Query": {"things": [{"__typename": "Book", "id": "b1", "info": {"pages": 9}}]}
+                },
+            ),
+            "shop": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Book @key(fields: "id") {{ id: ID! info: Info @shareable }}
+                type Info @shareable {{ pages: Int price: Int }}
+                """,
+                data={"entities": {"Book": [{"id": "b1", "info": {"pages": 9, "price": 12}}]}},
+            ),
+        },
+        queries=(
+            "{ things { info { pages price } } }",
+            "{ things { __typename ... on Book { id info { price } } } }",
+        ),
+    ),
+    Case(
+        name="satisfiability_mutation_needing_two_subgraphs",
+        feature="satisfiability",
+        subgraphs={
+            "a": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ x: Int }}
+                type Mutation {{ make: Foo @shareable }}
+                type Foo @shareable {{ x: Int z: Int }}
+                """,
+                data={"Query": {"x": 1}},
+            ),
+            "b": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ y: Int }}
+                type Mutation {{ make: Foo @shareable }}
+                type Foo @shareable {{ x: Int y: Int }}
+                """,
+                data={"Query": {"y": 2}},
+            ),
+        },
+        queries=("mutation { make { y z } }",),
     ),
 ]
