@@ -33,7 +33,7 @@ from router.composition.routes import EntityRoute, can_provide, direct_route, en
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup, dependent_group, inline_fragment
 from router.planning.operation import Field, Fragment, Selection
-from router.planning.reach import fetchable, field_fetchable, split_field
+from router.planning.reach import fetchable, fetched_count, field_fetchable, split_field
 from router.planning.scope import Scope, key_field_node
 
 Conditions = tuple[tuple[DirectiveNode, ...], ...]
@@ -235,12 +235,20 @@ class GroupBuilder:
 
     def _choose_route(self, group: FetchGroup, scope: Scope, selected: Field) -> EntityRoute:
         found = entity_routes(self.supergraph.types, scope.type_name, selected.name, group.subgraph)
-        # Prefer a subgraph that plans everything selected below the field as well.
-        routes = [
+        # Prefer a subgraph that fetches everything selected below the field itself, then one
+        # fetching the most of it (it splits off the rest), so every hop makes progress.
+        type_name = scope.type_name
+        eligible = [
             route
             for route in found
-            if field_fetchable(self.supergraph, route.target, scope.type_name, selected)
+            if field_fetchable(self.supergraph, route.target, type_name, selected)
         ] or found
+        coverage = {
+            route: fetched_count(self.supergraph, route.target, type_name, selected)
+            for route in eligible
+        }
+        best = max(coverage.values(), default=0)
+        routes = [route for route in eligible if coverage[route] == best]
         if not routes:
             raise PlanningError(
                 f'Cannot plan "{scope.type_name}.{selected.name}" from subgraph '

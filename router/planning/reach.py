@@ -48,6 +48,18 @@ def field_fetchable(
     return _Reach(supergraph).local(subgraph, type_name, selected, provided)
 
 
+def fetched_count(supergraph: Supergraph, subgraph: str, type_name: str, selected: Field) -> int:
+    """How many of the selections below ``selected`` ``subgraph`` fetches itself when it
+    resolves the field (all of them for a leaf it resolves; 0 when it does not resolve it)."""
+    reach = _Reach(supergraph)
+    meta = supergraph.field(type_name, selected.name)
+    if meta is None or subgraph not in meta.resolvable_in:
+        return 0
+    if not selected.selections:
+        return 1
+    return len(reach.fetched_by(subgraph, type_name, selected, selected.selections))
+
+
 def split_root_field(
     supergraph: Supergraph, candidates: list[str], root: str, selected: Field
 ) -> list[tuple[str, Field]] | None:

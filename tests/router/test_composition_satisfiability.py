@@ -166,6 +166,36 @@ def test_a_query_root_field_is_split_over_as_many_subgraphs_as_it_needs() -> Non
     )
 
 
+def test_a_selection_below_an_entity_is_split_over_as_many_subgraphs_as_it_needs() -> None:
+    supergraph = compose(
+        sources(
+            **{
+                f"s{n}": 'type Query { root: T @shareable } type T @key(fields: "id") '
+                f"{{ id: ID! v: V @shareable }} type V @shareable {{ a: Int b{n}: Int }}"
+                for n in range(3)
+            }
+        )
+    )
+
+    assert format_plan(planned(supergraph, "{ root { v { b1 b2 b0 } } }")) == (
+        "QueryPlan {\n"
+        "  Sequence {\n"
+        '    Fetch(service: "s0") { { root { __typename id v { b0 } } } },\n'
+        "    Parallel {\n"
+        '      Flatten(path: "root") {\n'
+        '        Fetch(service: "s2") { { ... on T { __typename id } } => '
+        "{ ... on T { v { b2 } } } },\n"
+        "      },\n"
+        '      Flatten(path: "root") {\n'
+        '        Fetch(service: "s1") { { ... on T { __typename id } } => '
+        "{ ... on T { v { b1 } } } },\n"
+        "      },\n"
+        "    },\n"
+        "  },\n"
+        "}"
+    )
+
+
 def test_below_an_interface_a_field_is_asked_per_object_type_to_be_split() -> None:
     supergraph = compose(
         sources(
