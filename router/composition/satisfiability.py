@@ -92,8 +92,7 @@ class _Walk:
             for root in ROOT_TYPES
             if root in self.types
         ]
-        for coordinate, subgraphs in self._apollo_walk(roots).items():
-            self.unsatisfiable.setdefault(coordinate, set()).update(subgraphs)
+        self.unsatisfiable = self._apollo_walk(roots)
         self._check_planner([state for states in roots for state in states])
 
     def _apollo_walk(self, starts: list[frozenset[_State]]) -> dict[str, set[str]]:
