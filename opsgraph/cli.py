@@ -533,6 +533,8 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         debug=settings.debug,
         secret=settings.subgraph_secret,
         limits=operation_limits(settings),
+        origin_allowed=lambda origin: origin in settings.cors_origins,
+        queue_limit=settings.ws_queue_limit,
     )
     _run_server(app, host, port, settings)
     return 0

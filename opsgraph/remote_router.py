@@ -22,20 +22,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tomllib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 
 from opsgraph.router_secret import router_headers
+from opsgraph.websocket_connections import connection_headers
 from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import HttpTransport, Transport, create_http_client
 from router.gateway import Gateway
 from router.limits import OperationLimits
+from router.subscriptions import Subscriptions
+from router.websocket_protocol import Grant, GraphQLWebSocket
 
 DEFAULT_TIMEOUT_S = 10.0
 SDL_QUERY = "{ _service { sdl } }"
@@ -166,9 +170,13 @@ def create_remote_app(
     debug: bool = False,
     secret: str | None = None,
     limits: OperationLimits | None = None,
+    origin_allowed: Callable[[str], bool] = lambda origin: False,
+    queue_limit: int = 256,
 ) -> Starlette:
     """The router app over HTTP transports sharing one client, closed when the app stops;
-    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints)."""
+    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints).
+    ``origin_allowed`` admits browsers' WebSocket upgrades from other origins; a
+    subscription's responses queue up to ``queue_limit`` for a slow client."""
     client = create_http_client(headers=router_headers(secret))
     transports: dict[str, Transport] = {
         config.name: HttpTransport(config.url, config.timeout_s, client)
@@ -186,10 +194,26 @@ def create_remote_app(
         finally:
             await client.aclose()
 
+    gateway = Gateway(supergraph, transports, limits=limits)
+    websocket = GraphQLWebSocket(
+        gateway,
+        Subscriptions(gateway, queue_limit=queue_limit),
+        caller_grant,
+        origin_allowed=origin_allowed,
+    )
     return create_router_app(
-        Gateway(supergraph, transports, limits=limits),
+        gateway,
         context_factory=context_factory,
         lifespan=lifespan,
         graphiql=graphiql,
         debug=debug,
+        websocket=websocket,
     )
+
+
+async def caller_grant(
+    upgrade: Mapping[str, str], payload: Mapping[str, Any], address: str
+) -> Grant:
+    """Admit a WebSocket connection as the caller it names: this router checks no token,
+    the subgraphs check the forwarded ones for every subscription and fetch."""
+    return Grant(CallerHeaders(connection_headers(upgrade, payload)))

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.failures import is_connection_failure
 from opsgraph.auth.active_users import ActiveUserCache
-from opsgraph.auth.principals import TENANT_HEADER, Authenticator, Refused
+from opsgraph.auth.principals import TENANT_HEADER, Refused
 from opsgraph.mutation_charges import MutationCharges
 from opsgraph.ratelimit import limit_keys
+from opsgraph.request_auth import PrincipalSource
 from resolvers.context import Context
 from resolvers.errors import DATABASE_UNAVAILABLE
 from resolvers.events import EventFeed
@@ -46,7 +47,7 @@ def connection_headers(upgrade: Mapping[str, str], payload: Mapping[str, Any]) -
 class WebSocketAuthenticator:
     def __init__(
         self,
-        authenticator: Authenticator,
+        authenticator: PrincipalSource,
         sessions: Callable[[], async_sessionmaker[AsyncSession]],
         events: EventFeed,
         *,

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import httpx
 import orjson
 
+from router.execution.http_subscription import multipart_subscription
 from router.execution.transport import (
-    SERVICE_UNAVAILABLE_CODE,
-    TRANSPORT_FAILURE_CODE,
     HasHeaders,
     SubgraphRequest,
     SubgraphResponse,
     failure,
+    graphql_answer,
 )
 
 logger = logging.getLogger(__name__)
@@ -69,25 +69,15 @@ class HttpTransport:
         except httpx.HTTPError as error:
             logger.warning("Subgraph at %s unreachable: %r", self.url, error)
             return failure("Subgraph request failed")
-        code = SERVICE_UNAVAILABLE_CODE if response.status_code == 503 else TRANSPORT_FAILURE_CODE
-        try:
-            payload = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            logger.warning(
-                "Subgraph at %s answered HTTP %s without JSON", self.url, response.status_code
-            )
-            return failure(
-                f"Subgraph answered HTTP {response.status_code} without a JSON body", code
-            )
-        if not isinstance(payload, dict) or not ("data" in payload or "errors" in payload):
-            return failure(
-                f"Subgraph answered HTTP {response.status_code} without a GraphQL result", code
-            )
-        data = payload.get("data")
-        errors = payload.get("errors")
-        return SubgraphResponse(
-            data=data if isinstance(data, dict) else None,
-            errors=[e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
+        return graphql_answer(response.status_code, response.content)
+
+    def subscribe(
+        self, request: SubgraphRequest, context: object
+    ) -> AsyncIterator[SubgraphResponse]:
+        """Follow a subscription over a multipart HTTP response, with the headers a fetch
+        carries (router/execution/http_subscription.py)."""
+        return multipart_subscription(
+            self.client, self.url, request, _forwarded(context), self.timeout_s
         )
 
 

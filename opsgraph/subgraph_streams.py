@@ -1,0 +1,134 @@
+"""A stand-alone subgraph's subscriptions over HTTP: multipart responses
+(router/multipart_subscriptions.py) for a request whose `Accept` asks for them, and a clear
+refusal for a subscription sent as a plain request.
+
+The request is authenticated like any other (RequestScopeMiddleware: the caller's token,
+the router's secret); once its subscription starts, the request's deadline is lifted and the
+stream lasts until the subscription ends, the client goes away, or the caller's credentials
+expire or are withdrawn (a deactivated user) — what closes a WebSocket with 4403 ends the
+stream with a FORBIDDEN transport error. Anything else with that `Accept` (a query, a
+refused document) is left to the GraphQL view, which answers it as JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, StreamingResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from opsgraph.auth.active_users import ActiveUserCache
+from opsgraph.subgraph_operations import SubgraphOperations
+from resolvers.context import Context
+from resolvers.principal import Principal
+from router.gateway import RequestError
+from router.http_params import BadRequest, params_from_body, params_from_query_string
+from router.multipart_subscriptions import ACCEPT, CONTENT_TYPE, accepts_multipart, multipart_stream
+from router.subscriptions import Subscriptions
+
+SUBSCRIPTION_NEEDS_STREAM = (
+    f"A subscription over HTTP needs `Accept: {ACCEPT}` (multipart subscriptions); "
+    "or subscribe over WebSocket (graphql-transport-ws) on this same path"
+)
+
+
+def plain_subscription_refused() -> RequestError:
+    """The answer to a subscription sent as an ordinary request."""
+    return RequestError.single("BAD_REQUEST", SUBSCRIPTION_NEEDS_STREAM, status=406)
+
+
+class MultipartSubscriptions:
+    """ASGI in front of the subgraph's GraphQL view: subscriptions asked for as multipart
+    stream here; every other request goes on to `view`."""
+
+    def __init__(
+        self,
+        view: ASGIApp,
+        operations: SubgraphOperations,
+        subscriptions: Subscriptions,
+        open_context: Callable[[Request], Awaitable[Context]],
+        active_users: ActiveUserCache,
+    ) -> None:
+        self.view = view
+        self.operations = operations
+        self.subscriptions = subscriptions
+        self.open_context = open_context
+        self.active_users = active_users
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if scope["type"] != "http" or not accepts_multipart(request.headers.get("accept", "")):
+            await self.view(scope, receive, send)
+            return
+        body = await request.body()
+        replay = _replaying(body, receive)
+        try:
+            params = (
+                params_from_query_string(request.query_params)
+                if request.method == "GET"
+                else params_from_body(body)
+            )
+            query = params.query
+            if query is None or self.operations.operation_type(query, params.operation_name) != (
+                "subscription"
+            ):
+                raise BadRequest("not a subscription")  # the view answers it
+        except (BadRequest, RequestError):
+            await self.view(scope, replay, send)
+            return
+        context = await self.open_context(request)
+        try:
+            subscriber = self.subscriptions.subscribe(
+                query, params.variables, params.operation_name, context
+            )
+        except RequestError as refused:
+            await JSONResponse(
+                {"errors": refused.errors}, status_code=refused.status, headers=refused.headers
+            )(scope, receive, send)
+            return
+        deadline = scope.get("state", {}).get("deadline")
+        if isinstance(deadline, asyncio.Timeout):
+            deadline.reschedule(None)
+        stream = multipart_stream(subscriber, ended=self._ended(context.principal))
+        response = StreamingResponse(stream, media_type=CONTENT_TYPE)
+        response.headers["content-type"] = CONTENT_TYPE  # as is: no charset appended
+        await response(scope, receive, send)
+
+    async def _ended(self, principal: Principal) -> tuple[str, str]:
+        """Returns once the caller's credentials expire or its user is deactivated."""
+        waits: list[asyncio.Task[str]] = []
+        if principal.expires_at is not None:
+            waits.append(asyncio.create_task(_expiry(principal.expires_at)))
+        if principal.user_id is not None:
+            revoked = self.active_users.revoked(principal.tenant_id, principal.user_id)
+            waits.append(asyncio.create_task(revoked))
+        if not waits:
+            await asyncio.Future()  # never
+        try:
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            return "FORBIDDEN", done.pop().result()
+        finally:
+            for task in waits:
+                task.cancel()
+
+
+async def _expiry(expires_at: float) -> str:
+    await asyncio.sleep(max(0.0, expires_at - time.time()))
+    return "Credentials expired"
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` for an app that reads the body again: the body once, then the client's own
+    messages (its disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
