@@ -25,7 +25,8 @@ from resolvers.context import Context
 from resolvers.principal import Principal
 from router.gateway import RequestError
 from router.http_params import BadRequest, params_from_body, params_from_query_string
-from router.multipart_subscriptions import ACCEPT, CONTENT_TYPE, accepts_multipart, multipart_stream
+from router.multipart_responses import multipart_stream
+from router.multipart_subscriptions import ACCEPT, CONTENT_TYPE, accepts_multipart
 from router.subscriptions import Subscriptions
 
 SUBSCRIPTION_NEEDS_STREAM = (

@@ -10,27 +10,22 @@ one JSON part per message:
 - ``{"payload": <response>}``: one response of the subscription (``data``, maybe ``errors``);
 - ``{"payload": null, "errors": [...]}``: a transport error, after which the stream ends;
 
-then the closing delimiter. Both sides live here: :func:`multipart_stream` writes a
-subscriber's responses, :func:`parts` reads them back."""
+then the closing delimiter. The parts are written here (:func:`part`, :data:`END`) and read
+back by :func:`parts`; router/multipart_responses.py streams a subscriber's responses."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-
-from router.subscriptions import SlowSubscriber, Subscriber
 
 BOUNDARY = "graphql"
 ACCEPT = 'multipart/mixed;subscriptionSpec="1.0", application/json'
 CONTENT_TYPE = f'multipart/mixed;boundary="{BOUNDARY}";subscriptionSpec="1.0"'
 HEARTBEAT_SECONDS = 5.0
-SLOW = "Subscriber too slow: resume with after"
 _PART_HEAD = f"--{BOUNDARY}\r\ncontent-type: application/json\r\n\r\n".encode()
-_END = f"--{BOUNDARY}--\r\n".encode()
+END = f"--{BOUNDARY}--\r\n".encode()
 
 
 def accepts_multipart(accept: str) -> bool:
@@ -55,52 +50,6 @@ def transport_error(code: str, message: str) -> bytes:
     """The part that ends a stream for a reason outside GraphQL execution."""
     error = {"message": message, "extensions": {"code": code}}
     return part(orjson.dumps({"payload": None, "errors": [error]}).decode())
-
-
-async def multipart_stream(
-    subscriber: Subscriber,
-    *,
-    heartbeat: float = HEARTBEAT_SECONDS,
-    ended: Awaitable[tuple[str, str]] | None = None,
-) -> AsyncIterator[bytes]:
-    """The body of a multipart subscription response: the subscriber's responses (encoded
-    JSON, as :class:`router.subscriptions.Subscriber` hands them out) with heartbeats between.
-
-    ``ended`` returns ``(code, message)`` once the stream must stop early (the caller's
-    credentials expired or were withdrawn); the stream then ends with that transport error.
-    A subscriber that falls behind ends it with ``SUBSCRIBER_TOO_SLOW``. The subscriber is
-    closed however the stream ends, the client going away included."""
-    watcher = asyncio.ensure_future(ended) if ended is not None else None
-    iterator = aiter(subscriber)
-    pending: asyncio.Future[str] = asyncio.ensure_future(anext(iterator))
-    try:
-        yield part("{}")
-        while True:
-            waiting: set[asyncio.Future[Any]] = {pending} if watcher is None else {pending, watcher}
-            done, _ = await asyncio.wait(waiting, timeout=heartbeat, return_when="FIRST_COMPLETED")
-            if pending in done:
-                try:
-                    encoded = pending.result()
-                except StopAsyncIteration:
-                    break
-                except SlowSubscriber:
-                    yield transport_error("SUBSCRIBER_TOO_SLOW", SLOW)
-                    return
-                yield part('{"payload":' + encoded + "}")
-                pending = asyncio.ensure_future(anext(iterator))
-            elif watcher is not None and watcher in done:
-                yield transport_error(*watcher.result())
-                return
-            else:
-                yield part("{}")
-        yield _END
-    finally:
-        for future in (pending, watcher):
-            if future is not None:
-                future.cancel()
-                with contextlib.suppress(BaseException):
-                    await future
-        subscriber.close()
 
 
 def boundary_of(content_type: str) -> str | None:
@@ -133,7 +82,9 @@ async def parts(chunks: AsyncIterator[bytes], boundary: str) -> AsyncIterator[di
             end = buffer.find(b"\r\n" + delimiter, after)
             if end < 0:
                 break
-            yield _json_part(buffer[after:end])
+            raw = buffer[after:end]
+            if raw.strip():  # an empty part (Strawberry's before its closing delimiter)
+                yield _json_part(raw)
             buffer = buffer[end + 2 :]
 
 

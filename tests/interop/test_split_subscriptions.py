@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 
+from opsgraph import deployment
+from opsgraph.artefacts import ROOT
+from opsgraph.domains import REGISTRY
 from opsgraph.router_secret import ROUTER_SECRET_HEADER
 from router.multipart_subscriptions import ACCEPT, boundary_of, parts
 from tests.e2e.conftest import Server, issuer_of, seed_tenant
 from tests.e2e.ws import Client, token, ws_client
-from tests.interop.conftest import ROUTER_SECRET
+from tests.interop.conftest import ROUTER_SECRET, run_node
 
 # The README's subscription, with the incident's id and the event's id for matching.
 README_EVENTS = """subscription($after: String) {
@@ -105,10 +109,8 @@ async def test_the_router_delivers_the_readme_subscription_like_the_in_process_s
 
 
 async def test_the_graphql_ws_client_receives_events_through_the_router(
-    remote_router: Server, node_modules: Any
+    remote_router: Server, node_modules: Path
 ) -> None:
-    from tests.interop.conftest import run_node
-
     title = f"graphql-ws through the router {uuid.uuid4().hex[:8]}"
     result = run_node(
         node_modules,
@@ -246,3 +248,38 @@ async def test_a_subscription_over_plain_http_is_refused_clearly(
     assert error["extensions"]["code"] == "BAD_REQUEST"
     assert 'multipart/mixed;subscriptionSpec="1.0"' in error["message"]
     assert "graphql-transport-ws" in error["message"]
+
+
+async def test_hive_gateway_delivers_the_readme_subscription_from_the_split_subgraphs(
+    split_subgraphs: dict[str, Server], in_process_server: Server, node_modules: Path
+) -> None:
+    shipped = (ROOT / "schema" / "supergraph.graphql").read_text()
+    for name, server in split_subgraphs.items():
+        shipped = shipped.replace(deployment.url(REGISTRY, name), server.graphql)
+    people = await post(in_process_server.graphql, FIRST_USER_AND_TEAM)
+    user = people["users"]["edges"][0]["node"]
+    team = people["teams"]["edges"][0]["node"]
+    title = f"Seen through Hive {uuid.uuid4().hex[:8]}"
+    fields = {"impact": "HIGH", "urgency": "HIGH", "assigneeId": user["id"], "teamId": team["id"]}
+
+    result = await asyncio.to_thread(
+        run_node,
+        node_modules,
+        "hive_subscribe.cjs",
+        {
+            "supergraphSdl": shipped,
+            "routerSecret": ROUTER_SECRET,
+            "subscription": README_EVENTS,
+            # Written where references are checked; the incidents subgraph sees the event.
+            "mutationUrl": in_process_server.graphql,
+            "mutation": CREATE,
+            "variables": {"input": {"title": title, **fields}},
+        },
+    )
+
+    event = result["event"]["incidentEvents"]
+    assert event["kind"] == "CREATED"
+    assert event["incident"]["id"] == result["created"]["createIncident"]["id"]
+    assert event["incident"]["title"] == title
+    assert event["incident"]["assignee"] == {"name": user["name"]}
+    assert event["incident"]["team"] == {"name": team["name"]}

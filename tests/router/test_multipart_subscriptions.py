@@ -1,0 +1,198 @@
+"""Multipart HTTP subscriptions: the stream a server writes, the parts a client reads back,
+and HttpTransport following a subscription served by another implementation (Strawberry's)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator
+
+import httpx
+import orjson
+import pytest
+import strawberry
+import uvicorn
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
+
+from router.execution import HttpTransport, SubgraphRequest, SubgraphResponse
+from router.multipart_responses import multipart_stream
+from router.multipart_subscriptions import accepts_multipart, boundary_of, parts
+from router.subscriptions import Subscriber
+from tests.support import free_port
+
+
+def subscriber(*bodies: dict[str, object], end: bool = True, limit: int = 10) -> Subscriber:
+    fed = Subscriber(limit, lambda _: None)
+    for body in bodies:
+        fed.offer(orjson.dumps(body).decode())
+    if end:
+        fed.offer(None)
+    return fed
+
+
+async def read(stream: AsyncIterator[bytes], size: int = 7) -> list[dict[str, object]]:
+    """The parts of `stream` as a client reads them, the bytes arriving `size` at a time."""
+    body = b"".join([chunk async for chunk in stream])
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), size):
+            yield body[start : start + size]
+
+    assert body.endswith(b"--graphql--\r\n")
+    return [part async for part in parts(chunks(), "graphql")]
+
+
+async def test_responses_go_out_as_payload_parts_after_an_opening_heartbeat() -> None:
+    first, second = {"data": {"n": 1}}, {"data": None, "errors": [{"message": "no"}]}
+
+    received = await read(multipart_stream(subscriber(first, second)))
+
+    assert received == [{}, {"payload": first}, {"payload": second}]
+
+
+async def test_silence_is_filled_with_heartbeats() -> None:
+    fed = subscriber(end=False)
+    stream = multipart_stream(fed, heartbeat=0.01)
+
+    opening = [await anext(stream) for _ in range(3)]
+    fed.offer('{"data":{"n":1}}')
+    fed.offer(None)
+    rest = [chunk async for chunk in stream]
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for chunk in [*opening, *rest]:
+            yield chunk
+
+    received = [part async for part in parts(chunks(), "graphql")]
+    assert received[:3] == [{}, {}, {}]
+    assert received[-1] == {"payload": {"data": {"n": 1}}}
+    assert set(map(orjson.dumps, received[:-1])) == {b"{}"}
+
+
+async def test_withdrawn_credentials_end_the_stream_with_a_transport_error() -> None:
+    async def ended() -> tuple[str, str]:
+        return "FORBIDDEN", "Credentials expired"
+
+    closed: list[Subscriber] = []
+    fed = Subscriber(10, closed.append)
+
+    received = await read(multipart_stream(fed, ended=ended()))
+
+    error = {"message": "Credentials expired", "extensions": {"code": "FORBIDDEN"}}
+    assert received == [{}, {"payload": None, "errors": [error]}]
+    assert closed == [fed]
+
+
+async def test_a_subscriber_that_falls_behind_is_cut_off() -> None:
+    fed = subscriber({"data": {}}, {"data": {}}, end=False, limit=1)
+
+    received = await read(multipart_stream(fed))
+
+    error = {
+        "message": "Subscriber too slow: resume with after",
+        "extensions": {"code": "SUBSCRIBER_TOO_SLOW"},
+    }
+    assert received == [{}, {"payload": None, "errors": [error]}]
+
+
+@pytest.mark.parametrize(
+    ("accept", "accepted"),
+    [
+        ('multipart/mixed;subscriptionSpec="1.0", application/json', True),
+        ("multipart/mixed; subscriptionSpec=1.0", True),
+        ("application/json, multipart/mixed;subscriptionspec='1.0'", True),
+        ("multipart/mixed;deferSpec=20220824, application/json", False),
+        ('multipart/mixed;subscriptionSpec="2.0"', False),
+        ("application/json", False),
+        ("", False),
+    ],
+)
+def test_which_accept_headers_ask_for_multipart(accept: str, accepted: bool) -> None:
+    assert accepts_multipart(accept) is accepted
+
+
+def test_the_boundary_comes_from_the_content_type() -> None:
+    assert boundary_of('multipart/mixed;boundary="graphql";subscriptionSpec="1.0"') == "graphql"
+    assert boundary_of("multipart/mixed; boundary=-") == "-"
+    assert boundary_of("multipart/mixed") == "-"
+    assert boundary_of("application/json") is None
+
+
+@strawberry.type
+class Query:
+    ping: str = "pong"
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def count(self, to: int) -> AsyncGenerator[int, None]:
+        for n in range(1, to + 1):
+            yield n
+
+    @strawberry.subscription
+    async def broken(self) -> AsyncGenerator[int, None]:
+        yield 1
+        raise ValueError("the source failed")
+
+
+@pytest.fixture
+async def strawberry_url() -> AsyncIterator[str]:
+    """A server whose multipart subscriptions are Strawberry's own implementation."""
+    schema = strawberry.Schema(query=Query, subscription=Subscription)
+    app = GraphQL(schema, subscription_protocols=(MULTIPART_SUBSCRIPTION_PROTOCOL,))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    yield f"http://127.0.0.1:{port}/graphql"
+    server.should_exit = True
+    await task
+
+
+async def follow(url: str, query: str) -> list[SubgraphResponse]:
+    async with httpx.AsyncClient() as client:
+        transport = HttpTransport(url, 10, client)
+        request = SubgraphRequest(query, {"to": 3}, None)
+        return [response async for response in transport.subscribe(request, None)]
+
+
+async def test_the_transport_follows_another_servers_multipart_subscription(
+    strawberry_url: str,
+) -> None:
+    responses = await follow(strawberry_url, "subscription($to: Int!) { count(to: $to) }")
+
+    assert responses == [SubgraphResponse({"count": n}) for n in (1, 2, 3)]
+
+
+async def test_errors_of_an_event_come_with_it(strawberry_url: str) -> None:
+    responses = await follow(strawberry_url, "subscription { broken }")
+
+    assert responses[0] == SubgraphResponse({"broken": 1})
+    assert responses[1].data is None
+    assert responses[1].errors[0]["message"] == "the source failed"
+
+
+async def test_a_refused_subscription_is_its_one_response(strawberry_url: str) -> None:
+    responses = await follow(strawberry_url, "subscription { missing }")
+
+    assert len(responses) == 1
+    assert responses[0].data is None
+    assert "missing" in responses[0].errors[0]["message"]
+
+
+async def test_an_unreachable_subgraph_is_one_error() -> None:
+    responses = await follow(f"http://127.0.0.1:{free_port()}/graphql", "subscription { x }")
+
+    assert responses == [
+        SubgraphResponse(
+            None,
+            [
+                {
+                    "message": "Subgraph subscription failed",
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                }
+            ],
+        )
+    ]
