@@ -507,7 +507,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         parse_subgraph_flags,
         remote_subgraphs,
     )
-    from opsgraph.server import operation_limits
+    from opsgraph.server import operation_limits, websocket_limits
     from router.composition import CompositionError
 
     try:
@@ -535,6 +535,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         limits=operation_limits(settings),
         origin_allowed=lambda origin: origin in settings.cors_origins,
         queue_limit=settings.ws_queue_limit,
+        websocket_limits=websocket_limits(settings),
     )
     _run_server(app, host, port, settings)
     return 0

@@ -39,7 +39,7 @@ from router.execution import HttpTransport, Transport, create_http_client
 from router.gateway import Gateway
 from router.limits import OperationLimits
 from router.subscriptions import Subscriptions
-from router.websocket_protocol import Grant, GraphQLWebSocket
+from router.websocket_protocol import Grant, GraphQLWebSocket, WebSocketLimits
 
 DEFAULT_TIMEOUT_S = 10.0
 SDL_QUERY = "{ _service { sdl } }"
@@ -172,11 +172,13 @@ def create_remote_app(
     limits: OperationLimits | None = None,
     origin_allowed: Callable[[str], bool] = lambda origin: False,
     queue_limit: int = 256,
+    websocket_limits: WebSocketLimits | None = None,
 ) -> Starlette:
     """The router app over HTTP transports sharing one client, closed when the app stops;
     ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints).
     ``origin_allowed`` admits browsers' WebSocket upgrades from other origins; a
-    subscription's responses queue up to ``queue_limit`` for a slow client."""
+    subscription's responses queue up to ``queue_limit`` for a slow client; the sockets'
+    limits are ``websocket_limits``."""
     client = create_http_client(headers=router_headers(secret))
     transports: dict[str, Transport] = {
         config.name: HttpTransport(config.url, config.timeout_s, client)
@@ -200,6 +202,7 @@ def create_remote_app(
         Subscriptions(gateway, queue_limit=queue_limit),
         caller_grant,
         origin_allowed=origin_allowed,
+        limits=websocket_limits,
     )
     return create_router_app(
         gateway,

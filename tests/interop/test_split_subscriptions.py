@@ -283,3 +283,22 @@ async def test_hive_gateway_delivers_the_readme_subscription_from_the_split_subg
     assert event["incident"]["title"] == title
     assert event["incident"]["assignee"] == {"name": user["name"]}
     assert event["incident"]["team"] == {"name": team["name"]}
+
+
+async def test_expired_credentials_end_the_subgraphs_multipart_stream(
+    split_subgraphs: dict[str, Server], interop_env: dict[str, str]
+) -> None:
+    incidents = split_subgraphs["incidents"]
+    short = token(issuer_of(incidents, interop_env), "operator", tenant="interop", ttl=2)
+    headers = {"authorization": f"Bearer {short}", "accept": ACCEPT}
+    query = "subscription { newIncident { title } }"
+    async with (
+        httpx.AsyncClient(timeout=30) as http,
+        http.stream("POST", incidents.graphql, json={"query": query}, headers=headers) as response,
+    ):
+        assert response.status_code == 200
+        received = [message async for message in parts(response.aiter_bytes(), "graphql")]
+
+    assert set(map(orjson.dumps, received[:-1])) == {b"{}"}  # heartbeats, then the end
+    error = {"message": "Credentials expired", "extensions": {"code": "FORBIDDEN"}}
+    assert received[-1] == {"payload": None, "errors": [error]}
