@@ -3,10 +3,11 @@
 gateway; /health and /ready as on the router.
 
 A subgraph with a Subscription root also streams: over WebSocket on /graphql
-(graphql-transport-ws, by the in-process server's endpoint and rules) and as multipart HTTP
-responses (opsgraph/subgraph_streams.py), following committed events with a relay and hub
-of its own (opsgraph/events/delivery.py). A subscription sent as a plain HTTP request is
-refused with BAD_REQUEST (HTTP 406) naming both ways.
+(graphql-transport-ws, by the in-process server's endpoint and rules) and as streamed HTTP
+responses, multipart or server-sent events (opsgraph/subgraph_streams.py), following
+committed events with a relay and hub of its own (opsgraph/events/delivery.py). A
+subscription sent as a plain HTTP request is refused with BAD_REQUEST (HTTP 406) naming the
+ways.
 
 It applies the router's rules itself (opsgraph/subgraph_gate.py): operation limits,
 production's hidden schema, `_entities`/`_service` for the router only; and the router's
@@ -46,7 +47,7 @@ from opsgraph.runtime import Runtime
 from opsgraph.server import operation_limits, redis_link, websocket_limits
 from opsgraph.subgraph_gate import RouterAwareAuthenticator, SubgraphGate
 from opsgraph.subgraph_operations import SubgraphOperations
-from opsgraph.subgraph_streams import MultipartSubscriptions, plain_subscription_refused
+from opsgraph.subgraph_streams import StreamedSubscriptions, plain_subscription_refused
 from opsgraph.websocket_connections import WebSocketAuthenticator
 from resolvers.context import Context
 from resolvers.events import EventFeed
@@ -210,7 +211,7 @@ def _streaming_routes(
     view: SubgraphGraphQL,
     delivery: EventDelivery,
 ) -> list[Route | WebSocketRoute]:
-    """/graphql for a subgraph that streams: multipart subscriptions in front of the view,
+    """/graphql for a subgraph that streams: streamed subscriptions in front of the view,
     and the WebSocket endpoint; connections are authenticated as HTTP requests are (the
     router's own too, by its secret)."""
     settings = runtime.settings
@@ -241,10 +242,10 @@ def _streaming_routes(
         origin_allowed=lambda origin: origin in settings.cors_origins,
         limits=websocket_limits(settings),
     )
-    multipart = MultipartSubscriptions(
+    streams = StreamedSubscriptions(
         view, operations, subscriptions, view.open_context, runtime.active_users
     )
     return [
-        Route("/graphql", multipart, methods=["GET", "POST"]),
+        Route("/graphql", streams, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", websocket.serve),
     ]

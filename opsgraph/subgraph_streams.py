@@ -1,13 +1,14 @@
-"""A stand-alone subgraph's subscriptions over HTTP: multipart responses
-(router/multipart_subscriptions.py) for a request whose `Accept` asks for them, and a clear
-refusal for a subscription sent as a plain request.
+"""A stand-alone subgraph's subscriptions over HTTP: streamed responses for a request whose
+`Accept` asks for them — multipart (router/multipart_subscriptions.py, Apollo Router's
+protocol) or server-sent events (router/sse_subscriptions.py, Hive Gateway's default) — and a
+clear refusal for a subscription sent as a plain request.
 
 The request is authenticated like any other (RequestScopeMiddleware: the caller's token,
 the router's secret); once its subscription starts, the request's deadline is lifted and the
 stream lasts until the subscription ends, the client goes away, or the caller's credentials
 expire or are withdrawn (a deactivated user) — what closes a WebSocket with 4403 ends the
-stream with a FORBIDDEN transport error. Anything else with that `Accept` (a query, a
-refused document) is left to the GraphQL view, which answers it as JSON."""
+stream with a FORBIDDEN error. Anything else with such an `Accept` (a query, a refused
+document) is left to the GraphQL view, which answers it as JSON."""
 
 from __future__ import annotations
 
@@ -25,14 +26,19 @@ from resolvers.context import Context
 from resolvers.principal import Principal
 from router.gateway import RequestError
 from router.http_params import BadRequest, params_from_body, params_from_query_string
-from router.multipart_responses import multipart_stream
-from router.multipart_subscriptions import ACCEPT, CONTENT_TYPE, accepts_multipart
+from router.multipart_subscriptions import ACCEPT
+from router.streamed_responses import framing_for, streamed
 from router.subscriptions import Subscriptions
 
 SUBSCRIPTION_NEEDS_STREAM = (
-    f"A subscription over HTTP needs `Accept: {ACCEPT}` (multipart subscriptions); "
-    "or subscribe over WebSocket (graphql-transport-ws) on this same path"
+    f"A subscription over HTTP needs `Accept: {ACCEPT}` (multipart subscriptions) or "
+    "`Accept: text/event-stream` (server-sent events); or subscribe over WebSocket "
+    "(graphql-transport-ws) on this same path"
 )
+
+
+# Nothing between caches or buffers a stream (X-Accel-Buffering: nginx flushes each part).
+STREAM_HEADERS = {"cache-control": "no-cache, no-transform", "x-accel-buffering": "no"}
 
 
 def plain_subscription_refused() -> RequestError:
@@ -40,8 +46,8 @@ def plain_subscription_refused() -> RequestError:
     return RequestError.single("BAD_REQUEST", SUBSCRIPTION_NEEDS_STREAM, status=406)
 
 
-class MultipartSubscriptions:
-    """ASGI in front of the subgraph's GraphQL view: subscriptions asked for as multipart
+class StreamedSubscriptions:
+    """ASGI in front of the subgraph's GraphQL view: subscriptions asked for as a stream
     stream here; every other request goes on to `view`."""
 
     def __init__(
@@ -60,7 +66,8 @@ class MultipartSubscriptions:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        if scope["type"] != "http" or not accepts_multipart(request.headers.get("accept", "")):
+        framing = framing_for(request.headers.get("accept", ""))
+        if scope["type"] != "http" or framing is None:
             await self.view(scope, receive, send)
             return
         body = await request.body()
@@ -92,9 +99,9 @@ class MultipartSubscriptions:
         deadline = scope.get("state", {}).get("deadline")
         if isinstance(deadline, asyncio.Timeout):
             deadline.reschedule(None)
-        stream = multipart_stream(subscriber, ended=self._ended(context.principal))
-        response = StreamingResponse(stream, media_type=CONTENT_TYPE)
-        response.headers["content-type"] = CONTENT_TYPE  # as is: no charset appended
+        stream = streamed(subscriber, framing, ended=self._ended(context.principal))
+        response = StreamingResponse(stream, headers=STREAM_HEADERS)
+        response.headers["content-type"] = framing.content_type  # as is: no charset added
         await response(scope, receive, send)
 
     async def _ended(self, principal: Principal) -> tuple[str, str]:

@@ -11,7 +11,7 @@ one JSON part per message:
 - ``{"payload": null, "errors": [...]}``: a transport error, after which the stream ends;
 
 then the closing delimiter. The parts are written here (:func:`part`, :data:`END`) and read
-back by :func:`parts`; router/multipart_responses.py streams a subscriber's responses."""
+back by :func:`parts`; router/streamed_responses.py streams a subscriber's responses."""
 
 from __future__ import annotations
 

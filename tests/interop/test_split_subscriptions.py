@@ -1,7 +1,8 @@
 """Subscriptions in the split deployment: the stand-alone incidents subgraph streams over
-graphql-transport-ws and multipart HTTP, and `opsgraph router` carries subscriptions from
-it to its clients, each event's identity fields fetched from the identity subgraph, with
-the in-process server's resume, filter, permission and tenant rules.
+graphql-transport-ws, multipart HTTP and server-sent events; `opsgraph router` and Hive
+Gateway carry subscriptions from it to their clients, each event's identity fields fetched
+from the identity subgraph, with the in-process server's resume, filter, permission and
+tenant rules.
 
 The processes run in development, where a request without a token acts as the anonymous
 admin of the tenant it names (X-OpsGraph-Tenant, else the default): tokens name the process
@@ -17,6 +18,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 
 from opsgraph import deployment
 from opsgraph.artefacts import ROOT
@@ -247,12 +249,18 @@ async def test_a_subscription_over_plain_http_is_refused_clearly(
     error = orjson.loads(response.content)["errors"][0]
     assert error["extensions"]["code"] == "BAD_REQUEST"
     assert 'multipart/mixed;subscriptionSpec="1.0"' in error["message"]
+    assert "text/event-stream" in error["message"]
     assert "graphql-transport-ws" in error["message"]
 
 
+@pytest.mark.parametrize("protocol", ["http", "ws"])
 async def test_hive_gateway_delivers_the_readme_subscription_from_the_split_subgraphs(
-    split_subgraphs: dict[str, Server], in_process_server: Server, node_modules: Path
+    split_subgraphs: dict[str, Server],
+    in_process_server: Server,
+    node_modules: Path,
+    protocol: str,
 ) -> None:
+    """Over its HTTP transport (server-sent events), and over WebSocket when configured."""
     shipped = (ROOT / "schema" / "supergraph.graphql").read_text()
     for name, server in split_subgraphs.items():
         shipped = shipped.replace(deployment.url(REGISTRY, name), server.graphql)
@@ -269,6 +277,7 @@ async def test_hive_gateway_delivers_the_readme_subscription_from_the_split_subg
         {
             "supergraphSdl": shipped,
             "routerSecret": ROUTER_SECRET,
+            "subgraphProtocol": protocol,
             "subscription": README_EVENTS,
             # Written where references are checked; the incidents subgraph sees the event.
             "mutationUrl": in_process_server.graphql,

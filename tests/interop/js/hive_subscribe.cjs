@@ -3,11 +3,10 @@
 // an event with a mutation posted to `mutationUrl` once subscribed, and report the first event
 // about the incident that mutation made.
 // Towards the subgraphs every request carries the router's secret; entity fields go over
-// HTTP, the subscription to its subgraph over graphql-transport-ws. (Hive's HTTP executor
-// asks subgraphs for SSE, and reads a multipart answer as incremental delivery, without the
-// `payload` envelope of Apollo's multipart subscriptions.)
-// stdin: {"supergraphSdl", "routerSecret", "subscription", "mutationUrl", "mutation",
-//         "variables"}; stdout: {"created": <mutation data>, "event": <its event>}.
+// HTTP, the subscription to its subgraph by `subgraphProtocol`: "http" (Hive's default for
+// HTTP subgraphs: server-sent events) or "ws" (graphql-transport-ws).
+// stdin: {"supergraphSdl", "routerSecret", "subgraphProtocol", "subscription", "mutationUrl",
+//         "mutation", "variables"}; stdout: {"created": <mutation data>, "event": <its event>}.
 const { readFileSync } = require("node:fs");
 const { createGatewayRuntime } = require("@graphql-hive/gateway");
 
@@ -31,13 +30,17 @@ function nextEvents(buffer) {
 
 async function main() {
   const input = JSON.parse(readFileSync(0, "utf8"));
-  const { supergraphSdl, routerSecret, subscription, mutationUrl, mutation, variables } = input;
+  const { supergraphSdl, routerSecret, subgraphProtocol, subscription } = input;
+  const { mutationUrl, mutation, variables } = input;
   const secret = [["x-opsgraph-router-secret", routerSecret]];
-  const subscriptions = { kind: "ws", location: "/graphql", headers: secret };
+  const options =
+    subgraphProtocol === "ws"
+      ? { subscriptions: { kind: "ws", location: "/graphql", headers: secret } }
+      : {};
   const gateway = createGatewayRuntime({
     supergraph: supergraphSdl,
     logging: "error",
-    transportEntries: { "*": { headers: secret, options: { subscriptions } } },
+    transportEntries: { "*": { headers: secret, options } },
   });
   const controller = new AbortController();
   const response = await gateway.fetch("http://gateway.local/graphql", {

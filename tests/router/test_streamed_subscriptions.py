@@ -1,5 +1,6 @@
-"""Multipart HTTP subscriptions: the stream a server writes, the parts a client reads back,
-and HttpTransport following a subscription served by another implementation (Strawberry's)."""
+"""Streamed HTTP subscriptions: the multipart stream a server writes and the parts a client
+reads back, the same responses as server-sent events, and HttpTransport following a
+multipart subscription served by another implementation (Strawberry's)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
 
 from router.execution import HttpTransport, SubgraphRequest, SubgraphResponse
-from router.multipart_responses import multipart_stream
 from router.multipart_subscriptions import accepts_multipart, boundary_of, parts
+from router.streamed_responses import MULTIPART, SSE, Framing, framing_for, streamed
 from router.subscriptions import Subscriber
 from tests.support import free_port
 
@@ -45,14 +46,14 @@ async def read(stream: AsyncIterator[bytes], size: int = 7) -> list[dict[str, ob
 async def test_responses_go_out_as_payload_parts_after_an_opening_heartbeat() -> None:
     first, second = {"data": {"n": 1}}, {"data": None, "errors": [{"message": "no"}]}
 
-    received = await read(multipart_stream(subscriber(first, second)))
+    received = await read(streamed(subscriber(first, second)))
 
     assert received == [{}, {"payload": first}, {"payload": second}]
 
 
 async def test_silence_is_filled_with_heartbeats() -> None:
     fed = subscriber(end=False)
-    stream = multipart_stream(fed, heartbeat=0.01)
+    stream = streamed(fed, heartbeat=0.01)
 
     opening = [await anext(stream) for _ in range(3)]
     fed.offer('{"data":{"n":1}}')
@@ -76,7 +77,7 @@ async def test_withdrawn_credentials_end_the_stream_with_a_transport_error() -> 
     closed: list[Subscriber] = []
     fed = Subscriber(10, closed.append)
 
-    received = await read(multipart_stream(fed, ended=ended()))
+    received = await read(streamed(fed, ended=ended()))
 
     error = {"message": "Credentials expired", "extensions": {"code": "FORBIDDEN"}}
     assert received == [{}, {"payload": None, "errors": [error]}]
@@ -86,13 +87,46 @@ async def test_withdrawn_credentials_end_the_stream_with_a_transport_error() -> 
 async def test_a_subscriber_that_falls_behind_is_cut_off() -> None:
     fed = subscriber({"data": {}}, {"data": {}}, end=False, limit=1)
 
-    received = await read(multipart_stream(fed))
+    received = await read(streamed(fed))
 
     error = {
         "message": "Subscriber too slow: resume with after",
         "extensions": {"code": "SUBSCRIBER_TOO_SLOW"},
     }
     assert received == [{}, {"payload": None, "errors": [error]}]
+
+
+async def test_server_sent_events_carry_the_same_responses() -> None:
+    async def ended() -> tuple[str, str]:
+        await asyncio.sleep(0.05)
+        return "FORBIDDEN", "Credentials expired"
+
+    fed = subscriber({"data": {"n": 1}}, end=False)
+
+    body = b"".join([chunk async for chunk in streamed(fed, SSE, heartbeat=0.01, ended=ended())])
+
+    events = body.decode().split("\n\n")
+    assert events[0] == 'event: next\ndata: {"data":{"n":1}}'
+    assert set(events[1:-3]) == {": ping"}
+    assert events[-3:] == [
+        'event: next\ndata: {"errors":[{"message":"Credentials expired",'
+        '"extensions":{"code":"FORBIDDEN"}}]}',
+        "event: complete\ndata:",
+        "",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("accept", "framing"),
+    [
+        ('multipart/mixed;subscriptionSpec="1.0", application/json', MULTIPART),
+        ("text/event-stream", SSE),
+        ("text/event-stream, multipart/mixed;subscriptionSpec=1.0", MULTIPART),
+        ("application/json", None),
+    ],
+)
+def test_the_accept_header_chooses_the_framing(accept: str, framing: Framing | None) -> None:
+    assert framing_for(accept) is framing
 
 
 @pytest.mark.parametrize(
