@@ -243,7 +243,12 @@ def _streaming_routes(
         limits=websocket_limits(settings),
     )
     streams = StreamedSubscriptions(
-        view, operations, subscriptions, view.open_context, runtime.active_users
+        view,
+        operations,
+        subscriptions,
+        view.open_context,
+        runtime.active_users,
+        max_streams=settings.ws_max_connections_per_principal * settings.ws_max_subscriptions,
     )
     return [
         Route("/graphql", streams, methods=["GET", "POST"]),

@@ -6,14 +6,17 @@ clear refusal for a subscription sent as a plain request.
 The request is authenticated like any other (RequestScopeMiddleware: the caller's token,
 the router's secret); once its subscription starts, the request's deadline is lifted and the
 stream lasts until the subscription ends, the client goes away, or the caller's credentials
-expire or are withdrawn (a deactivated user) — what closes a WebSocket with 4403 ends the
-stream with a FORBIDDEN error. Anything else with such an `Accept` (a query, a refused
-document) is left to the GraphQL view, which answers it as JSON."""
+expire or are withdrawn (a deactivated user): what closes a WebSocket with 4403 ends the
+stream with a FORBIDDEN error. A principal holds at most `max_streams` streams at once (as
+many subscriptions as its WebSockets could hold); one more is RATE_LIMITED (HTTP 429).
+Anything else with such an `Accept` (a query, a refused document) is left to the GraphQL
+view, which answers it as JSON."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
@@ -22,13 +25,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opsgraph.auth.active_users import ActiveUserCache
 from opsgraph.subgraph_operations import SubgraphOperations
+from opsgraph.websocket_connections import holder_of
 from resolvers.context import Context
 from resolvers.principal import Principal
 from router.gateway import RequestError
-from router.http_params import BadRequest, params_from_body, params_from_query_string
+from router.http_params import (
+    BadRequest,
+    GraphQLParams,
+    params_from_body,
+    params_from_query_string,
+)
 from router.multipart_subscriptions import ACCEPT
-from router.streamed_responses import framing_for, streamed
-from router.subscriptions import Subscriptions
+from router.streamed_responses import Framing, framing_for, streamed
+from router.subscriptions import Subscriber, Subscriptions
 
 SUBSCRIPTION_NEEDS_STREAM = (
     f"A subscription over HTTP needs `Accept: {ACCEPT}` (multipart subscriptions) or "
@@ -57,12 +66,16 @@ class StreamedSubscriptions:
         subscriptions: Subscriptions,
         open_context: Callable[[Request], Awaitable[Context]],
         active_users: ActiveUserCache,
+        *,
+        max_streams: int,
     ) -> None:
         self.view = view
         self.operations = operations
         self.subscriptions = subscriptions
         self.open_context = open_context
         self.active_users = active_users
+        self.max_streams = max_streams
+        self.streams: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -71,23 +84,18 @@ class StreamedSubscriptions:
             await self.view(scope, receive, send)
             return
         body = await request.body()
-        replay = _replaying(body, receive)
-        try:
-            params = (
-                params_from_query_string(request.query_params)
-                if request.method == "GET"
-                else params_from_body(body)
-            )
-            query = params.query
-            if query is None or self.operations.operation_type(query, params.operation_name) != (
-                "subscription"
-            ):
-                raise BadRequest("not a subscription")  # the view answers it
-        except (BadRequest, RequestError):
-            await self.view(scope, replay, send)
+        params = self._subscription(request, body)
+        if params is None or params.query is None:
+            await self.view(scope, _replaying(body, receive), send)
             return
+        query = params.query
         context = await self.open_context(request)
+        holder = holder_of(context.principal, request.client.host if request.client else "")
         try:
+            if self.streams[holder] >= self.max_streams:
+                raise RequestError.single(
+                    "RATE_LIMITED", "Too many subscription streams for this principal", 429
+                )
             subscriber = self.subscriptions.subscribe(
                 query, params.variables, params.operation_name, context
             )
@@ -96,10 +104,43 @@ class StreamedSubscriptions:
                 {"errors": refused.errors}, status_code=refused.status, headers=refused.headers
             )(scope, receive, send)
             return
+        self.streams[holder] += 1
+        try:
+            await self._stream(scope, receive, send, subscriber, framing, context.principal)
+        finally:
+            self.streams[holder] -= 1
+            if not self.streams[holder]:
+                del self.streams[holder]
+
+    def _subscription(self, request: Request, body: bytes) -> GraphQLParams | None:
+        """The request's parameters if it is a valid subscription; None leaves it to the
+        view (which answers what is wrong with it, or runs it)."""
+        try:
+            params = (
+                params_from_query_string(request.query_params)
+                if request.method == "GET"
+                else params_from_body(body)
+            )
+            if params.query is None:
+                return None
+            kind = self.operations.operation_type(params.query, params.operation_name)
+        except (BadRequest, RequestError):
+            return None
+        return params if kind == "subscription" else None
+
+    async def _stream(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        subscriber: Subscriber,
+        framing: Framing,
+        principal: Principal,
+    ) -> None:
         deadline = scope.get("state", {}).get("deadline")
         if isinstance(deadline, asyncio.Timeout):
             deadline.reschedule(None)
-        stream = streamed(subscriber, framing, ended=self._ended(context.principal))
+        stream = streamed(subscriber, framing, ended=self._ended(principal))
         response = StreamingResponse(stream, headers=STREAM_HEADERS)
         response.headers["content-type"] = framing.content_type  # as is: no charset added
         await response(scope, receive, send)

@@ -27,6 +27,7 @@ from resolvers.context import Context
 from resolvers.errors import DATABASE_UNAVAILABLE
 from resolvers.events import EventFeed
 from resolvers.manifests import ApiSchema
+from resolvers.principal import Principal
 from resolvers.references import EntityPresence
 from router.websocket_protocol import Close, ConnectionRefused, Grant
 
@@ -42,6 +43,14 @@ def connection_headers(upgrade: Mapping[str, str], payload: Mapping[str, Any]) -
             if isinstance(name, str) and name.lower() in FORWARDED and isinstance(value, str):
                 headers[name.lower()] = value
     return headers
+
+
+def holder_of(principal: Principal, address: str) -> str:
+    """Who holds a connection, for the limit per principal: the user, or an anonymous
+    caller's address, in its tenant."""
+    if principal.authenticated:
+        return f"{principal.tenant_id}:user:{principal.subject}"
+    return f"{principal.tenant_id}:anonymous:{address}"
 
 
 class WebSocketAuthenticator:
@@ -85,9 +94,7 @@ class WebSocketAuthenticator:
             # 1013 Try Again Later: the client reconnects once the database is back.
             raise ConnectionRefused(Close.TRY_AGAIN_LATER, DATABASE_UNAVAILABLE) from None
         tenant_id = principal.tenant_id
-        holder = f"{tenant_id}:" + (
-            f"user:{principal.subject}" if principal.authenticated else f"anonymous:{address}"
-        )
+        holder = holder_of(principal, address)
         if self.connections[holder] >= self.max_connections:
             raise ConnectionRefused(Close.TOO_MANY, "Too many connections for this principal")
         self.connections[holder] += 1

@@ -25,9 +25,10 @@ from opsgraph.artefacts import ROOT
 from opsgraph.domains import REGISTRY
 from opsgraph.router_secret import ROUTER_SECRET_HEADER
 from router.multipart_subscriptions import ACCEPT, boundary_of, parts
-from tests.e2e.conftest import Server, issuer_of, seed_tenant
+from tests.e2e.conftest import Server, issuer_of, seed_tenant, start_server, stop_server
 from tests.e2e.ws import Client, token, ws_client
 from tests.interop.conftest import ROUTER_SECRET, run_node
+from tests.support import free_port
 
 # The README's subscription, with the incident's id and the event's id for matching.
 README_EVENTS = """subscription($after: String) {
@@ -311,3 +312,40 @@ async def test_expired_credentials_end_the_subgraphs_multipart_stream(
     assert set(map(orjson.dumps, received[:-1])) == {b"{}"}  # heartbeats, then the end
     error = {"message": "Credentials expired", "extensions": {"code": "FORBIDDEN"}}
     assert received[-1] == {"payload": None, "errors": [error]}
+
+
+async def test_a_principal_holds_a_bounded_number_of_streams(interop_env: dict[str, str]) -> None:
+    port = free_port()
+    env = {
+        **interop_env,
+        "OPSGRAPH_WS_MAX_SUBSCRIPTIONS": "1",
+        "OPSGRAPH_WS_MAX_CONNECTIONS_PER_PRINCIPAL": "2",
+    }
+    incidents = await asyncio.to_thread(
+        start_server, ["subgraph", "incidents", "--port", str(port)], env, port
+    )
+    query = {"query": "subscription { newIncident { title } }"}
+    headers = {"accept": ACCEPT}
+    try:
+        async with httpx.AsyncClient(timeout=30) as http:
+            async with (
+                http.stream("POST", incidents.graphql, json=query, headers=headers) as first,
+                http.stream("POST", incidents.graphql, json=query, headers=headers) as second,
+            ):
+                assert (first.status_code, second.status_code) == (200, 200)
+                third = await http.post(incidents.graphql, json=query, headers=headers)
+                assert third.status_code == 429
+                assert third.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+            # Ended streams no longer count (once the server has seen the clients go).
+            statuses = []
+            for _ in range(50):
+                async with http.stream(
+                    "POST", incidents.graphql, json=query, headers=headers
+                ) as again:
+                    statuses.append(again.status_code)
+                if statuses[-1] != 429:
+                    break
+                await asyncio.sleep(0.1)
+            assert statuses[-1] == 200, statuses
+    finally:
+        await asyncio.to_thread(stop_server, incidents)
