@@ -349,3 +349,19 @@ async def test_a_principal_holds_a_bounded_number_of_streams(interop_env: dict[s
             assert statuses[-1] == 200, statuses
     finally:
         await asyncio.to_thread(stop_server, incidents)
+
+
+async def test_queries_run_over_the_sockets_of_the_router_and_the_subgraph(
+    remote_router: Server, split_subgraphs: dict[str, Server]
+) -> None:
+    query = "{ incidents(pagination: {first: 1}) { totalCount } }"
+    for server in (remote_router, split_subgraphs["incidents"]):
+        async with ws_client(server.graphql) as client:
+            await client.subscribe("q", query)
+            answer = await client.next_payload("q")
+            assert answer["data"]["incidents"]["totalCount"] > 0, answer
+            assert await client.receive() == {"id": "q", "type": "complete"}
+            await client.subscribe("bad", "{ incidents { nope } }")
+            refused = await client.receive()
+            assert refused["type"] == "error", refused
+            assert refused["payload"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
