@@ -10,8 +10,12 @@ one JSON part per message:
 - ``{"payload": <response>}``: one response of the subscription (``data``, maybe ``errors``);
 - ``{"payload": null, "errors": [...]}``: a transport error, after which the stream ends;
 
-then the closing delimiter. The parts are written here (:func:`part`, :data:`END`) and read
-back by :func:`parts`; router/streamed_responses.py streams a subscriber's responses."""
+then the closing delimiter. Each part is written with the delimiter after it (the stream
+opens with one: :data:`OPENING`), so that a reader splitting at delimiters has every part
+whole as soon as it is sent, not one message later. The parts are written here (:func:`part`,
+:data:`END`) and read back by :func:`parts`, which also takes a part whose delimiter is yet
+to come once its JSON is complete (servers that write the delimiter before each part);
+router/streamed_responses.py streams a subscriber's responses."""
 
 from __future__ import annotations
 
@@ -24,8 +28,9 @@ BOUNDARY = "graphql"
 ACCEPT = 'multipart/mixed;subscriptionSpec="1.0", application/json'
 CONTENT_TYPE = f'multipart/mixed;boundary="{BOUNDARY}";subscriptionSpec="1.0"'
 HEARTBEAT_SECONDS = 5.0
-_PART_HEAD = f"--{BOUNDARY}\r\ncontent-type: application/json\r\n\r\n".encode()
-END = f"--{BOUNDARY}--\r\n".encode()
+_DELIMITER = f"--{BOUNDARY}".encode()
+_PART_HEAD = b"\r\ncontent-type: application/json\r\n\r\n"
+END = b"--\r\n"  # after the last part's delimiter, which makes it the closing one
 
 
 def accepts_multipart(accept: str) -> bool:
@@ -42,8 +47,11 @@ def accepts_multipart(accept: str) -> bool:
 
 
 def part(text: str) -> bytes:
-    """One part holding the JSON ``text``."""
-    return _PART_HEAD + text.encode() + b"\r\n"
+    """One part holding the JSON ``text``, and the delimiter after it."""
+    return _PART_HEAD + text.encode() + b"\r\n" + _DELIMITER
+
+
+OPENING = _DELIMITER + part("{}")  # the first delimiter and a heartbeat
 
 
 def transport_error(code: str, message: str) -> bytes:
@@ -74,25 +82,36 @@ async def parts(chunks: AsyncIterator[bytes], boundary: str) -> AsyncIterator[di
         buffer += chunk
         while True:
             start = buffer.find(delimiter)
-            if start < 0:
-                break
             after = start + len(delimiter)
+            if start < 0 or len(buffer) < after + 2:
+                break
             if buffer[after : after + 2] == b"--":
                 return
-            end = buffer.find(b"\r\n" + delimiter, after)
-            if end < 0:
+            following = buffer.find(b"\r\n" + delimiter, after)
+            head_end = buffer.find(b"\r\n\r\n", after)
+            if following >= 0 and not 0 <= head_end < following:
+                buffer = buffer[following + 2 :]  # an empty part (Strawberry sends one)
+                continue
+            if head_end < 0:
                 break
-            raw = buffer[after:end]
-            if raw.strip():  # an empty part (Strawberry's before its closing delimiter)
-                yield _json_part(raw)
-            buffer = buffer[end + 2 :]
+            end = following if following >= 0 else len(buffer)
+            body = buffer[head_end + 4 : end].strip()
+            if following < 0 and not _complete(body):
+                break  # the rest of the part is still to come
+            yield _json_object(body)
+            buffer = buffer[end:]
 
 
-def _json_part(raw: bytes) -> dict[str, Any]:
-    _, separator, body = raw.partition(b"\r\n\r\n")
-    if not separator:
-        raise ValueError("A multipart part without headers")
-    value = orjson.loads(body.strip() or b"{}")
+def _complete(body: bytes) -> bool:
+    try:
+        orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    value = orjson.loads(body or b"{}")
     if not isinstance(value, dict):
         raise ValueError("A multipart part that is not a JSON object")
     return value

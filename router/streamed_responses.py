@@ -32,7 +32,7 @@ class Framing:
 
 MULTIPART = Framing(
     multipart.CONTENT_TYPE,
-    multipart.part("{}"),
+    multipart.OPENING,
     multipart.part("{}"),
     lambda encoded: multipart.part('{"payload":' + encoded + "}"),
     multipart.transport_error,

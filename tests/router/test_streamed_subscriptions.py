@@ -117,6 +117,31 @@ async def test_server_sent_events_carry_the_same_responses() -> None:
 
 
 @pytest.mark.parametrize(
+    "framing",
+    [
+        # ours and Strawberry's: the delimiter after each part
+        [b"--graphql\r\ncontent-type: application/json\r\n\r\n{}\r\n--graphql", b"--\r\n"],
+        # the delimiter before each part, as some servers write it
+        [b"--graphql\r\ncontent-type: application/json\r\n\r\n{}\r\n", b"--graphql--\r\n"],
+    ],
+)
+async def test_a_part_is_read_as_soon_as_it_is_whole(framing: list[bytes]) -> None:
+    arriving: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while True:
+            yield await arriving.get()
+
+    reader = parts(chunks(), "graphql")
+    arriving.put_nowait(framing[0])
+    first = await asyncio.wait_for(anext(reader), 10)  # without the next chunk
+    arriving.put_nowait(framing[1])
+    rest = [part async for part in reader]
+
+    assert (first, rest) == ({}, [])
+
+
+@pytest.mark.parametrize(
     ("accept", "framing"),
     [
         ('multipart/mixed;subscriptionSpec="1.0", application/json', MULTIPART),

@@ -64,10 +64,12 @@ async function main() {
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   created = body.data;
   check();
-  const timeout = new Promise((_, reject) =>
-    setTimeout(() => reject(new Error(`no event within ${TIMEOUT_MS} ms`)), TIMEOUT_MS),
-  );
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no event within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+  });
   const event = await Promise.race([received, timeout]);
+  clearTimeout(timer); // a pending timer would keep node running until it fires
   await client.dispose();
   process.stdout.write(JSON.stringify({ created, event, events }));
 }
