@@ -44,7 +44,12 @@ from opsgraph.subgraph_headers import HeaderError, read_headers
 from opsgraph.websocket_connections import connection_headers
 from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
-from router.execution import HttpTransport, Transport, create_http_client
+from router.execution import (
+    HttpTransport,
+    Transport,
+    create_http_client,
+    create_stream_client,
+)
 from router.gateway import Gateway
 from router.limits import OperationLimits
 from router.pipeline.query_plan import PlanAccess
@@ -230,12 +235,14 @@ def create_remote_app(
     limits are ``websocket_limits``."""
     # A pool per subgraph (a pool never shares connections across hosts anyway), each
     # client carrying the router's secret and that subgraph's own headers.
-    clients = {
-        config.name: create_http_client(headers={**router_headers(secret), **dict(config.headers)})
-        for config in configs
-    }
+    headers = {c.name: {**router_headers(secret), **dict(c.headers)} for c in configs}
+    clients = {name: create_http_client(headers=headers[name]) for name in headers}
+    # Subscriptions hold their connections: apart from the fetches' pools.
+    streams = {name: create_stream_client(headers[name]) for name in headers}
     transports: dict[str, Transport] = {
-        config.name: HttpTransport(config.url, config.timeout_s, clients[config.name])
+        config.name: HttpTransport(
+            config.url, config.timeout_s, clients[config.name], streams[config.name]
+        )
         for config in configs
         if config.url is not None
     }
@@ -248,7 +255,7 @@ def create_remote_app(
         try:
             yield
         finally:
-            for client in clients.values():
+            for client in [*clients.values(), *streams.values()]:
                 await client.aclose()
 
     gateway = Gateway(supergraph, transports, limits=limits, plan_access=plan_access)

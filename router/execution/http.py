@@ -36,14 +36,31 @@ def create_http_client(
     )
 
 
-class HttpTransport:
-    """POSTs ``{"query", "variables", "operationName"}`` to ``url`` with a per-subgraph timeout."""
+def create_stream_client(headers: Mapping[str, str] | None = None) -> httpx.AsyncClient:
+    """A client for subscriptions: each holds its connection for as long as it lasts, so
+    they get connections of their own, unbounded in number, never waiting behind (or
+    starving) the fetches of the shared pool."""
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0), headers=headers
+    )
 
-    def __init__(self, url: str, timeout_s: float, client: httpx.AsyncClient) -> None:
+
+class HttpTransport:
+    """POSTs ``{"query", "variables", "operationName"}`` to ``url`` with a per-subgraph timeout;
+    follows subscriptions through ``stream_client`` (by default ``client``)."""
+
+    def __init__(
+        self,
+        url: str,
+        timeout_s: float,
+        client: httpx.AsyncClient,
+        stream_client: httpx.AsyncClient | None = None,
+    ) -> None:
         self.url = url
         self.timeout = httpx.Timeout(timeout_s)
         self.timeout_s = timeout_s
         self.client = client
+        self.stream_client = stream_client or client
 
     async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
         """Send the request; timeouts, network errors and non-GraphQL answers become errors
@@ -77,7 +94,7 @@ class HttpTransport:
         """Follow a subscription over a multipart HTTP response, with the headers a fetch
         carries (router/execution/http_subscription.py)."""
         return multipart_subscription(
-            self.client, self.url, request, _forwarded(context), self.timeout_s
+            self.stream_client, self.url, request, _forwarded(context), self.timeout_s
         )
 
 

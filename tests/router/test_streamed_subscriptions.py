@@ -15,7 +15,13 @@ import uvicorn
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
 
-from router.execution import HttpTransport, SubgraphRequest, SubgraphResponse
+from router.execution import (
+    HttpTransport,
+    SubgraphRequest,
+    SubgraphResponse,
+    create_http_client,
+    create_stream_client,
+)
 from router.multipart_subscriptions import accepts_multipart, boundary_of, parts
 from router.streamed_responses import MULTIPART, SSE, Framing, framing_for, streamed
 from router.subscriptions import Subscriber
@@ -179,7 +185,9 @@ def test_the_boundary_comes_from_the_content_type() -> None:
 
 @strawberry.type
 class Query:
-    ping: str = "pong"
+    @strawberry.field
+    def ping(self) -> str:
+        return "pong"
 
 
 @strawberry.type
@@ -188,6 +196,11 @@ class Subscription:
     async def count(self, to: int) -> AsyncGenerator[int, None]:
         for n in range(1, to + 1):
             yield n
+
+    @strawberry.subscription
+    async def endless(self) -> AsyncGenerator[int, None]:
+        yield 1
+        await asyncio.Event().wait()
 
     @strawberry.subscription
     async def broken(self) -> AsyncGenerator[int, None]:
@@ -239,6 +252,25 @@ async def test_a_refused_subscription_is_its_one_response(strawberry_url: str) -
     assert len(responses) == 1
     assert responses[0].data is None
     assert "missing" in responses[0].errors[0]["message"]
+
+
+async def test_open_subscriptions_leave_the_fetch_pool_to_fetches(strawberry_url: str) -> None:
+    async with (
+        create_http_client(max_connections=1) as client,
+        create_stream_client() as streams,
+    ):
+        transport = HttpTransport(strawberry_url, 5, client, streams)
+        following = [
+            transport.subscribe(SubgraphRequest("subscription { endless }", None, None), None)
+            for _ in range(2)
+        ]
+        first = [await anext(subscription) for subscription in following]
+        fetched = await transport.fetch(SubgraphRequest("{ ping }", None, None), None)
+        for subscription in following:
+            await subscription.aclose()
+
+    assert first == [SubgraphResponse({"endless": 1})] * 2
+    assert fetched == SubgraphResponse({"ping": "pong"})
 
 
 async def test_an_unreachable_subgraph_is_one_error() -> None:
