@@ -19,7 +19,7 @@ from graphql import (
 from router.composition.access import AccessRequirement, read_scopes
 from router.composition.federation import UNSUPPORTED_DIRECTIVES, FederationNames, string_argument
 from router.composition.field_set import parse_field_set
-from router.composition.model import CompositionIssue, EntityKey, TypeKind
+from router.composition.model import CompositionIssue, EntityKey
 from router.composition.subgraph_definition import SubgraphDefinition, SubgraphType
 
 
@@ -124,13 +124,6 @@ class FederationDirectiveReader:
                 argument.value, BooleanValueNode
             ):
                 resolvable = argument.value.value
-        if target.kind is TypeKind.INTERFACE:
-            self._issue(
-                "UNSUPPORTED_FEATURE",
-                f'@key on interface "{target.name}" in "{self.subgraph}": entity interfaces '
-                "are not supported by this router",
-            )
-            return
         if not fields_text:
             self._issue(
                 "KEY_INVALID_FIELDS", f'[{self.subgraph}] @key on "{target.name}" has no fields'

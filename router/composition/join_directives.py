@@ -29,9 +29,16 @@ def join_types(meta: TypeMetadata) -> list[ConstDirectiveNode]:
         extension = (
             {"extension": BooleanValueNode(value=True)} if subgraph in meta.extension_in else {}
         )
+        interface_object = (
+            {"isInterfaceObject": BooleanValueNode(value=True)}
+            if subgraph in meta.interface_object_in
+            else {}
+        )
         keys = meta.keys.get(subgraph, ())
         if not keys:
-            found.append(directive("join__type", graph=graph(subgraph), **extension))
+            found.append(
+                directive("join__type", graph=graph(subgraph), **extension, **interface_object)
+            )
         for key in keys:
             resolvable = {} if key.resolvable else {"resolvable": BooleanValueNode(value=False)}
             found.append(
@@ -41,6 +48,7 @@ def join_types(meta: TypeMetadata) -> list[ConstDirectiveNode]:
                     key=string(key.fields),
                     **extension,
                     **resolvable,
+                    **interface_object,
                 )
             )
     return found
@@ -50,6 +58,9 @@ def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDire
     """``@join__field`` per subgraph of the field, or none when every subgraph of the type
     defines it alike."""
     joins = field_meta.joins
+    if not joins:
+        # Only an @interfaceObject resolves it: no subgraph declares it on this type.
+        return [directive("join__field")]
     overridden = {join.override for join in joins.values() if join.override}
     plain = all(join == type(join)() for join in joins.values()) and set(joins) == set(
         meta.defined_in

@@ -102,6 +102,9 @@ class FieldMetadata:
     # Per subgraph, the field's type as that subgraph declares it (``String!``, ``[Team!]``):
     # what a document sent to that subgraph is validated against.
     type_refs: Mapping[str, str] = field(default_factory=dict)
+    # Per subgraph resolving the field of an implementation only through an
+    # ``@interfaceObject``, the interface that object stands for (fetched as that type).
+    interface_objects: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,8 @@ class TypeMetadata:
     implements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Enums: per subgraph, the values it defines.
     enum_values: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Interfaces: subgraphs that declare the type as an object with ``@interfaceObject``.
+    interface_object_in: frozenset[str] = frozenset()
 
     @property
     def is_entity(self) -> bool:

@@ -134,6 +134,8 @@ class _Reader(FederationDirectiveReader):
                 target.shareable_type = True
             elif canonical == "extends":
                 target.extends = True
+            elif canonical == "interfaceObject":
+                target.interface_object = True
             elif directive.name.value in API_DIRECTIVES:
                 target.directives.append(directive)
         self._element_directives(node.directives, target.name)

@@ -25,6 +25,9 @@ class EntityRoute:
     key: EntityKey
     via: str | None = None
     via_key: EntityKey | None = None
+    # The interface ``target`` knows the entity as (an ``@interfaceObject`` there), if any:
+    # its representations then carry that ``__typename``.
+    entity_type: str | None = None
 
 
 def can_provide(
@@ -64,6 +67,14 @@ def entity_routes(
     indirect: list[EntityRoute] = []
     for target in sorted(field_meta.resolvable_in - {source}):
         if not _requires_reachable(types, type_name, field_meta.requires.get(target, ()), source):
+            continue
+        interface = field_meta.interface_objects.get(target)
+        if interface is not None:
+            direct.extend(
+                EntityRoute(target, key, entity_type=interface)
+                for key in types[interface].resolvable_keys(target)
+                if can_provide(types, type_name, key.selection, source)
+            )
             continue
         for key in meta.resolvable_keys(target):
             if can_provide(types, type_name, key.selection, source):

@@ -43,6 +43,8 @@ class SubgraphType:
     provided_fields: set[str] = field(default_factory=set)
     has_definition: bool = False  # a plain definition, not only ``extend type``
     extends: bool = False  # ``@extends`` (Federation 1 spelling of an extension)
+    # ``@interfaceObject``: this object type stands for the interface of that name.
+    interface_object: bool = False
 
     @property
     def is_extension(self) -> bool:

@@ -85,7 +85,11 @@ class PlanExecution:
 
     async def _entities(self, flatten: FlattenNode) -> None:
         fetch = flatten.node
-        entities = {entity.type_name: entity for entity in fetch.requires or ()}
+        entities = {
+            typename: entity
+            for entity in fetch.requires or ()
+            for typename in entity.typenames or (entity.type_name,)
+        }
         representations: list[dict[str, Any]] = []
         placements: list[list[Placement]] = []
         index: dict[Hashable, int] = {}
@@ -101,7 +105,7 @@ class PlanExecution:
             if entity is None or values is None:
                 continue
             representation = {
-                "__typename": type_name,
+                "__typename": entity.type_name,
                 **values,
                 **required_values(obj, entity.required),
             }

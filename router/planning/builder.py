@@ -26,9 +26,11 @@ from graphql import (
 from router.composition import KeyField, Supergraph, TypeKind
 from router.composition.field_set import merge_field_sets
 from router.composition.routes import EntityRoute, can_provide, direct_route, entity_routes
+from router.planning.abstract import AbstractTypes, InterfaceRoute
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup, dependent_group, inline_fragment
 from router.planning.operation import Field, Fragment, Selection
+from router.planning.printing import print_selection
 from router.planning.scope import Scope, key_field_node
 
 Conditions = tuple[tuple[DirectiveNode, ...], ...]
@@ -40,6 +42,7 @@ class GroupBuilder:
     def __init__(self, supergraph: Supergraph) -> None:
         self.supergraph = supergraph
         self.schema = supergraph.schema
+        self.abstract = AbstractTypes(supergraph)
 
     def root_group(
         self, subgraph: str, root_type: str, selections: tuple[Selection, ...]
@@ -73,6 +76,7 @@ class GroupBuilder:
         out: list[SelectionNode],
         conditions: Conditions,
     ) -> None:
+        outer = conditions
         if fragment.directives:
             conditions = (*conditions, fragment.directives)
         condition = fragment.type_condition
@@ -88,16 +92,19 @@ class GroupBuilder:
             return
         if not self._is_abstract(scope.type_name):
             return  # an object never matches a disjoint type condition
-        if not self._possible_in(group.subgraph, scope.type_name) & self._possible_in(
-            group.subgraph, condition
-        ):
-            return  # this subgraph can never return an object of that type here
-        narrowed = Scope.for_selections(condition, scope.path, fragment.selections, parent=scope)
-        inner = []
-        self._selections(group, narrowed, fragment.selections, inner, conditions)
-        inner[:0] = narrowed.injected_nodes()
-        if inner:
-            out.append(inline_fragment(condition, fragment.directives, inner))
+        if self.abstract.is_interface_object(group.subgraph, scope.type_name):
+            # Only the interface's owner knows which implementation an object is.
+            route = self._owner_route(group, scope)
+            self._through_interface(group, scope, route, outer, fragment=fragment)
+            return
+        # The conditions this subgraph knows (none: it never returns such an object here).
+        for known in self.abstract.conditions(group.subgraph, scope.type_name, condition):
+            narrowed = Scope.for_selections(known, scope.path, fragment.selections, parent=scope)
+            inner = []
+            self._selections(group, narrowed, fragment.selections, inner, conditions)
+            inner[:0] = narrowed.injected_nodes()
+            if inner:
+                out.append(inline_fragment(known, fragment.directives, inner))
 
     def _field(
         self,
@@ -110,16 +117,38 @@ class GroupBuilder:
         if selected.name == "__typename":
             # The router answers __typename of object positions itself; abstract positions
             # need the subgraph's answer to know the concrete type.
-            if self._is_abstract(scope.type_name):
+            if self.abstract.is_interface_object(group.subgraph, scope.type_name):
+                owner = self._owner_route(group, scope)
+                self._through_interface(group, scope, owner, conditions, selected=selected)
+            elif self._is_abstract(scope.type_name):
                 scope.inject_typename()
             return
         meta = self.supergraph.field(scope.type_name, selected.name)
         if meta is None:
             raise PlanningError(f'No subgraph defines "{scope.type_name}.{selected.name}"')
-        if group.subgraph in meta.resolvable_in or scope.provides(selected.name):
+        abstract = self._is_abstract(scope.type_name)
+        if scope.provides(selected.name) or (
+            group.subgraph in meta.resolvable_in
+            and not (
+                abstract
+                and not self.abstract.fully_resolves(group.subgraph, scope.type_name, selected.name)
+            )
+        ):
             out.append(self._field_node(group, scope, selected))
             return
-        if self._is_abstract(scope.type_name):
+        if abstract:
+            interface_route = self.abstract.interface_object_route(
+                group.subgraph, scope.type_name, selected.name
+            )
+            if interface_route is None and self.abstract.is_interface_object(
+                group.subgraph, scope.type_name
+            ):
+                interface_route = self._owner_route(group, scope)
+            if interface_route is not None:
+                self._through_interface(
+                    group, scope, interface_route, conditions, selected=selected
+                )
+                return
             # The subgraph's interface lacks the field: ask per concrete type it can return.
             for type_name in sorted(self._possible_in(group.subgraph, scope.type_name)):
                 narrowed = Fragment(type_name, (), (selected,))
@@ -149,16 +178,57 @@ class GroupBuilder:
             if not (parent.subgraph == helper.target and parent.path == scope.path):
                 parent = dependent_group(parent, helper.target, scope.path, type_name, helper.key)
             parent.parts[type_name].scope.inject_fields((required_field,))
+        # An @interfaceObject knows the entity as its interface (and only by that name).
+        entity = route.entity_type or type_name
+        typenames = frozenset({type_name}) if route.entity_type else frozenset()
         dependent = dependent_group(
-            parent, route.target, scope.path, type_name, route.key, required
+            parent, route.target, scope.path, entity, route.key, required, typenames
         )
-        part = dependent.parts[type_name]
+        part = dependent.parts[entity]
         moved: list[SelectionNode] = []
         self._field(dependent, part.scope, selected, moved, ())
-        # Keep enclosing @skip/@include so the owning subgraph skips the work as well.
-        for directives in reversed(conditions):
-            moved = [inline_fragment(None, directives, moved)]
-        part.selections.extend(moved)
+        _append_moved(part.selections, moved, conditions)
+
+    def _owner_route(self, group: FetchGroup, scope: Scope) -> InterfaceRoute:
+        route = self.abstract.owner_route(group.subgraph, scope.type_name)
+        if route is None:
+            raise PlanningError(
+                f'Cannot plan "{scope.type_name}" from subgraph "{group.subgraph}": no '
+                "subgraph owning the interface has a resolvable @key it can provide"
+            )
+        return route
+
+    def _through_interface(
+        self,
+        group: FetchGroup,
+        scope: Scope,
+        route: InterfaceRoute,
+        conditions: Conditions,
+        *,
+        selected: Field | None = None,
+        fragment: Fragment | None = None,
+    ) -> None:
+        """Fetch ``selected`` (or ``fragment``) of the interface at ``scope`` from
+        ``route.target``, by the interface's key, as ``... on Interface``."""
+        interface = scope.type_name
+        # An @interfaceObject answers its own name as __typename: it must never overwrite
+        # the concrete type another subgraph gave (representations do not need it).
+        scope.inject_fields(
+            route.key.selection,
+            typename=not self.abstract.is_interface_object(group.subgraph, interface),
+        )
+        dependent = dependent_group(
+            group, route.target, scope.path, interface, route.key, typenames=route.typenames
+        )
+        part = dependent.parts[interface]
+        if not self.abstract.is_interface_object(route.target, interface):
+            part.scope.inject_typename()  # the owner tells the concrete type
+        moved: list[SelectionNode] = []
+        if fragment is not None:
+            self._fragment(dependent, part.scope, fragment, moved, ())
+        elif selected is not None:
+            self._field(dependent, part.scope, selected, moved, ())
+        _append_moved(part.selections, moved, conditions)
 
     def _field_node(self, group: FetchGroup, scope: Scope, selected: Field) -> FieldNode:
         selection_set = None
@@ -223,6 +293,17 @@ class GroupBuilder:
         if meta.kind is TypeKind.OBJECT:
             return frozenset({type_name}) if subgraph in meta.defined_in else frozenset()
         return meta.possible_types.get(subgraph, frozenset())
+
+
+def _append_moved(
+    selections: list[SelectionNode], moved: list[SelectionNode], conditions: Conditions
+) -> None:
+    """Add what moved to an entity fetch, once, inside the enclosing ``@skip``/``@include``
+    (so the owning subgraph skips the work as well)."""
+    for directives in reversed(conditions):
+        moved = [inline_fragment(None, directives, moved)]
+    seen = {print_selection(node) for node in selections}
+    selections.extend(node for node in moved if print_selection(node) not in seen)
 
 
 def _list_depth(output_type: GraphQLOutputType) -> int:

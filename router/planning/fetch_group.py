@@ -66,6 +66,7 @@ def dependent_group(
     type_name: str,
     key: EntityKey,
     required: tuple[KeyField, ...] = (),
+    typenames: frozenset[str] = frozenset(),
 ) -> FetchGroup:
     """The dependent of ``group`` fetching ``type_name`` from ``target`` by ``key``."""
     dependent = next(
@@ -89,6 +90,7 @@ def dependent_group(
         type_name,
         key.selection,
         merge_field_sets(known.required if known else (), required),
+        (known.typenames if known else frozenset()) | typenames,
     )
     if type_name not in dependent.parts:
         dependent.parts[type_name] = EntityPart(Scope(type_name, path))

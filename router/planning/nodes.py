@@ -19,6 +19,10 @@ class RequiredEntity:
     type_name: str
     key: tuple[KeyField, ...]
     required: tuple[KeyField, ...] = ()
+    # An interface fetched by its key (from an ``@interfaceObject``, or from the subgraph
+    # owning the entity interface): the ``__typename``s found in the response that stand for
+    # it; representations are sent with ``type_name``. Empty: ``type_name`` alone.
+    typenames: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

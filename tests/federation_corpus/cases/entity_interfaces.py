@@ -1,0 +1,291 @@
+"""Entity interfaces: ``@key`` on an interface, and ``@interfaceObject`` standing for it.
+
+The subgraph that declares ``@key`` on an interface resolves a representation whose
+``__typename`` is the interface (its rows carry the concrete ``__typename``) and must define
+every implementation, each with that key. Another subgraph declares an object type of the
+interface's name with ``@interfaceObject`` and the same key, and so adds fields to every
+implementation without knowing them.
+"""
+
+from tests.federation_corpus.case import Case, Query, Subgraph
+
+FED2 = (
+    '@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", '
+    '"@shareable", "@external", "@requires", "@interfaceObject"])'
+)
+
+# The subgraph owning the entity interface: two kitchen appliances behind ``Node``.
+APPLIANCES = Subgraph(
+    sdl=f"""
+    extend schema {FED2}
+    type Query {{ node(id: ID!): Node appliances: [Node!]! }}
+    interface Node @key(fields: "id") {{ id: ID! label: String! }}
+    type Oven implements Node @key(fields: "id") {{ id: ID! label: String! watts: Int! }}
+    type Sink implements Node @key(fields: "id") {{ id: ID! label: String! litres: Int! }}
+    """,
+    data={
+        "Query": {
+            "node": {"__typename": "Oven", "id": "o1", "label": "Big oven", "watts": 3000},
+            "appliances": [
+                {"__typename": "Oven", "id": "o1", "label": "Big oven", "watts": 3000},
+                {"__typename": "Sink", "id": "s1", "label": "Deep sink", "litres": 40},
+                {"__typename": "Oven", "id": "o2", "label": "Small oven", "watts": 900},
+            ],
+        },
+        "entities": {
+            "Node": [
+                {"__typename": "Oven", "id": "o1", "label": "Big oven", "watts": 3000},
+                {"__typename": "Sink", "id": "s1", "label": "Deep sink", "litres": 40},
+                {"__typename": "Oven", "id": "o2", "label": "Small oven", "watts": 900},
+            ],
+            "Oven": [
+                {"id": "o1", "label": "Big oven", "watts": 3000},
+                {"id": "o2", "label": "Small oven", "watts": 900},
+            ],
+            "Sink": [{"id": "s1", "label": "Deep sink", "litres": 40}],
+        },
+    },
+)
+
+# An @interfaceObject subgraph: audit facts for every Node, without knowing Oven or Sink.
+AUDIT = Subgraph(
+    sdl=f"""
+    extend schema {FED2}
+    type Query {{ recent: [Node!]! }}
+    type Node @key(fields: "id") @interfaceObject {{ id: ID! createdBy: String! }}
+    """,
+    data={
+        "Query": {
+            "recent": [
+                {"__typename": "Node", "id": "s1", "createdBy": "ann"},
+                {"__typename": "Node", "id": "o2", "createdBy": "bob"},
+            ]
+        },
+        "entities": {
+            "Node": [
+                {"id": "o1", "createdBy": "cy"},
+                {"id": "s1", "createdBy": "ann"},
+                {"id": "o2", "createdBy": "bob"},
+            ]
+        },
+    },
+)
+
+CASES = [
+    Case(
+        name="entity_interfaces_key_on_interface",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": APPLIANCES,
+            "stock": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Oven @key(fields: "id") {{ id: ID! inStock: Boolean! }}
+                """,
+                data={"entities": {"Oven": [{"id": "o1", "inStock": True}, {"id": "o2", "inStock": False}]}},
+            ),
+        },
+        queries=(
+            '{ node(id: "o1") { id label ... on Oven { watts inStock } } }',
+            "{ appliances { __typename id ... on Oven { inStock } ... on Sink { litres } } }",
+            "{ appliances { ... on Node { label } ... on Oven { id } } }",
+        ),
+    ),
+    Case(
+        name="entity_interfaces_key_missing_on_an_implementation",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ node(id: ID!): Node }}
+                interface Node @key(fields: "id") {{ id: ID! }}
+                type Oven implements Node @key(fields: "id") {{ id: ID! }}
+                type Sink implements Node {{ id: ID! }}
+                """,
+            ),
+        },
+    ),
+    Case(
+        name="entity_interfaces_key_not_resolvable_on_an_implementation",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ node(id: ID!): Node }}
+                interface Node @key(fields: "id") {{ id: ID! }}
+                type Oven implements Node @key(fields: "id") {{ id: ID! }}
+                type Sink implements Node @key(fields: "id", resolvable: false) {{ id: ID! }}
+                """,
+            ),
+        },
+    ),
+    Case(
+        name="entity_interfaces_key_subgraph_misses_an_implementation",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ node(id: ID!): Node }}
+                interface Node @key(fields: "id") {{ id: ID! }}
+                type Oven implements Node @key(fields: "id") {{ id: ID! }}
+                """,
+            ),
+            "plumbing": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ sinks: [Sink!]! }}
+                interface Node {{ id: ID! }}
+                type Sink implements Node @key(fields: "id") {{ id: ID! }}
+                """,
+            ),
+        },
+    ),
+    Case(
+        name="entity_interfaces_interface_object_adds_a_field_to_every_implementation",
+        feature="entity interfaces",
+        subgraphs={"appliances": APPLIANCES, "audit": AUDIT},
+        queries=(
+            '{ node(id: "o1") { id createdBy } }',
+            "{ appliances { id label createdBy } }",
+            "{ appliances { ... on Oven { watts createdBy } ... on Sink { id } } }",
+            '{ node(id: "o1") { ... on Node { createdBy } __typename } }',
+        ),
+    ),
+    Case(
+        name="entity_interfaces_interface_object_root_field",
+        feature="entity interfaces",
+        subgraphs={"appliances": APPLIANCES, "audit": AUDIT},
+        queries=(
+            "{ recent { id createdBy } }",
+            "{ recent { __typename id } }",
+            "{ recent { id label } }",
+            "{ recent { id ... on Oven { watts } ... on Sink { litres label } } }",
+            "{ recent { ... on Sink { createdBy } ... on Node { id } } }",
+        ),
+    ),
+    Case(
+        name="entity_interfaces_interface_object_field_requires_an_interface_field",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": APPLIANCES,
+            "labels": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Node @key(fields: "id") @interfaceObject {{
+                  id: ID!
+                  label: String! @external
+                  shout: String! @requires(fields: "label")
+                }}
+                """,
+                resolvers={"Node.shout": lambda parent: parent["label"].upper() + "!"},
+            ),
+        },
+        queries=(
+            '{ node(id: "o1") { shout } }',
+            "{ appliances { id shout ... on Sink { litres } } }",
+        ),
+    ),
+    Case(
+        name="entity_interfaces_two_interface_objects",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": APPLIANCES,
+            "audit": AUDIT,
+            "energy": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Node @key(fields: "id") @interfaceObject {{ id: ID! rating: String }}
+                """,
+                data={"entities": {"Node": [{"id": "o1", "rating": "A"}, {"id": "s1", "rating": None}]}},
+            ),
+        },
+        queries=(
+            "{ appliances { id rating createdBy } }",
+            "{ recent { id rating ... on Oven { watts rating } } }",
+        ),
+    ),
+    Case(
+        name="entity_interfaces_non_resolvable_interface_object",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": APPLIANCES,
+            "showroom": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ featured: [Node!]! }}
+                type Node @key(fields: "id", resolvable: false) @interfaceObject {{ id: ID! }}
+                """,
+                data={"Query": {"featured": [{"__typename": "Node", "id": "o2"}]}},
+            ),
+        },
+        queries=(
+            "{ featured { id } }",
+            "{ featured { __typename label ... on Oven { watts } } }",
+        ),
+    ),
+    Case(
+        name="entity_interfaces_interface_object_without_an_interface",
+        feature="entity interfaces",
+        subgraphs={
+            "audit": AUDIT,
+            "more": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ other: Node }}
+                type Node @key(fields: "id") @interfaceObject {{ id: ID! note: String }}
+                """,
+            ),
+        },
+    ),
+    Case(
+        name="entity_interfaces_interface_object_without_a_key",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": APPLIANCES,
+            "audit": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ recent: [Node!]! }}
+                type Node @interfaceObject {{ id: ID! createdBy: String! }}
+                """,
+            ),
+        },
+    ),
+    Case(
+        name="entity_interfaces_interface_object_beside_an_implementation",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": APPLIANCES,
+            "audit": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ recent: [Node!]! }}
+                type Node @key(fields: "id") @interfaceObject {{ id: ID! createdBy: String! }}
+                type Oven @key(fields: "id") {{ id: ID! }}
+                """,
+            ),
+        },
+    ),
+    Case(
+        name="entity_interfaces_entity_errors_and_missing_rows",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": APPLIANCES,
+            "audit": Subgraph(
+                sdl=AUDIT.sdl,
+                data={
+                    "Query": {"recent": [{"__typename": "Node", "id": "gone"}, {"__typename": "Node", "id": "s1"}]},
+                    "entities": {"Node": [{"id": "s1", "createdBy": "ann"}]},
+                },
+            ),
+        },
+        queries=(
+            "{ appliances { id createdBy } }",
+            "{ recent { id label } }",
+            Query("{ recent { __typename } }"),
+        ),
+    ),
+]
