@@ -16,8 +16,12 @@ CASES = [
                 type Product @key(fields: "upc") {{ upc: String! name: String! }}
                 """,
                 data={
-                    "Query": {"products": [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Chair"}]},
-                    "entities": {"Product": [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Chair"}]},
+                    "Query": {
+                        "products": [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Chair"}]
+                    },
+                    "entities": {
+                        "Product": [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Chair"}]
+                    },
                 },
             ),
             "reviews": Subgraph(

@@ -82,7 +82,11 @@ CASES = [
                 extend schema {FED2}
                 type Oven @key(fields: "id") {{ id: ID! inStock: Boolean! }}
                 """,
-                data={"entities": {"Oven": [{"id": "o1", "inStock": True}, {"id": "o2", "inStock": False}]}},
+                data={
+                    "entities": {
+                        "Oven": [{"id": "o1", "inStock": True}, {"id": "o2", "inStock": False}]
+                    }
+                },
             ),
         },
         queries=(
@@ -199,7 +203,11 @@ CASES = [
                 extend schema {FED2}
                 type Node @key(fields: "id") @interfaceObject {{ id: ID! rating: String }}
                 """,
-                data={"entities": {"Node": [{"id": "o1", "rating": "A"}, {"id": "s1", "rating": None}]}},
+                data={
+                    "entities": {
+                        "Node": [{"id": "o1", "rating": "A"}, {"id": "s1", "rating": None}]
+                    }
+                },
             ),
         },
         queries=(
@@ -277,7 +285,12 @@ CASES = [
             "audit": Subgraph(
                 sdl=AUDIT.sdl,
                 data={
-                    "Query": {"recent": [{"__typename": "Node", "id": "gone"}, {"__typename": "Node", "id": "s1"}]},
+                    "Query": {
+                        "recent": [
+                            {"__typename": "Node", "id": "gone"},
+                            {"__typename": "Node", "id": "s1"},
+                        ]
+                    },
                     "entities": {"Node": [{"id": "s1", "createdBy": "ann"}]},
                 },
             ),
