@@ -240,7 +240,8 @@ CASES = [
             ),
         },
         queries=(
-            "{ me { name feed { __typename ... on Login { at } ... on Purchase { total invoice } } } }",
+            "{ me { name feed { __typename ... on Login { at } "
+            "... on Purchase { total invoice } } } }",
             "{ me { feed { ... on Purchase { invoice } } } }",
         ),
     ),
