@@ -109,6 +109,10 @@ class _Shaper:
                 out[key] = raw.get(key)
                 continue
             if kind is _Kind.TYPENAME:
+                if not isinstance(object_type, GraphQLObjectType):
+                    # The interface's owner did not say which implementation this is (it
+                    # knows no such entity): the object is null, as in Apollo's gateway.
+                    return None
                 out[key] = object_type.name
                 continue
             value = raw.get(key)

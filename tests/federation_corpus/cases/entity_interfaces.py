@@ -283,7 +283,15 @@ CASES = [
         subgraphs={
             "appliances": APPLIANCES,
             "audit": Subgraph(
-                sdl=AUDIT.sdl,
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ recent: [Node] }}
+                type Node @key(fields: "id") @interfaceObject {{
+                  id: ID!
+                  createdBy: String
+                  checkedBy: String
+                }}
+                """,
                 data={
                     "Query": {
                         "recent": [
@@ -291,14 +299,20 @@ CASES = [
                             {"__typename": "Node", "id": "s1"},
                         ]
                     },
-                    "entities": {"Node": [{"id": "s1", "createdBy": "ann"}]},
+                    "entities": {
+                        "Node": [
+                            {"id": "s1", "createdBy": "ann", "checkedBy": ValueError("audit down")},
+                            {"id": "o1", "checkedBy": "cy"},
+                        ]
+                    },
                 },
             ),
         },
         queries=(
             "{ appliances { id createdBy } }",
-            "{ recent { id label } }",
-            Query("{ recent { __typename } }"),
+            "{ appliances { id checkedBy } }",
+            "{ recent { id ... on Oven { watts } } }",
+            Query("{ recent { __typename id } }"),
         ),
     ),
 ]
