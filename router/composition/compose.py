@@ -21,6 +21,7 @@ from router.composition.interface_entities import (
     add_interface_object_fields,
     as_interfaces,
     check_entity_interfaces,
+    check_interface_objects_reachable,
 )
 from router.composition.merge import merge_types
 from router.composition.model import CompositionError, CompositionIssue, SubgraphSource, Supergraph
@@ -63,6 +64,7 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
     if issues:
         raise CompositionError(issues)
     check_satisfiability(metadata, issues)
+    check_interface_objects_reachable(metadata, issues)
     inaccessible = frozenset(c for subgraph in subgraphs for c in subgraph.inaccessible)
     visible = api_definitions(definitions, inaccessible, issues)
     if issues:

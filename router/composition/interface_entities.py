@@ -11,7 +11,7 @@ the interface from that subgraph. Apollo's rule codes: ``INTERFACE_KEY_NOT_ON_IM
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from graphql import FieldDefinitionNode, ObjectTypeDefinitionNode, TypeDefinitionNode
@@ -24,6 +24,7 @@ from router.composition.model import (
     TypeKind,
     TypeMetadata,
 )
+from router.composition.routes import can_provide
 from router.composition.spelling import quoted
 from router.composition.subgraph_definition import SubgraphDefinition, SubgraphType
 
@@ -114,6 +115,44 @@ def add_interface_object_fields(
                 directives=node.directives,
                 fields=(*(node.fields or ()), *added),
             )
+
+
+def interface_owner(
+    types: Mapping[str, TypeMetadata], interface: str, subgraph: str
+) -> tuple[str, EntityKey] | None:
+    """The subgraph (and its key) that tells ``subgraph``, where ``interface`` is an
+    ``@interfaceObject``, which implementation an object is: one declaring the interface with
+    a resolvable ``@key`` whose fields ``subgraph`` resolves."""
+    meta = types[interface]
+    for owner in sorted(meta.defined_in - meta.interface_object_in - {subgraph}):
+        for key in meta.resolvable_keys(owner):
+            if can_provide(types, interface, key.selection, subgraph):
+                return owner, key
+    return None
+
+
+def check_interface_objects_reachable(
+    types: Mapping[str, TypeMetadata], issues: list[CompositionIssue]
+) -> None:
+    """``SATISFIABILITY_ERROR`` for a subgraph returning an ``@interfaceObject`` (a client may
+    ask which implementation it is) when no subgraph can tell the implementation."""
+    for type_name in sorted(types):
+        for field_name, field_meta in sorted(types[type_name].fields.items()):
+            returned = types.get(field_meta.output_type)
+            if returned is None or not returned.interface_object_in:
+                continue
+            for subgraph in sorted(field_meta.resolvable_in & returned.interface_object_in):
+                if interface_owner(types, returned.name, subgraph) is None:
+                    issues.append(
+                        CompositionIssue(
+                            "SATISFIABILITY_ERROR",
+                            f'Field "{type_name}.{field_name}" of subgraph "{subgraph}" returns '
+                            f'@interfaceObject type "{returned.name}", but no subgraph can be '
+                            "reached to resolve its implementation type (a resolvable @key on "
+                            f'the interface "{returned.name}" whose fields "{subgraph}" '
+                            "resolves)",
+                        )
+                    )
 
 
 def _through_interface_object(

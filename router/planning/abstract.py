@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from graphql import GraphQLInterfaceType, GraphQLUnionType
 
 from router.composition import EntityKey, Supergraph, TypeKind
+from router.composition.interface_entities import interface_owner
 from router.composition.routes import can_provide
 
 
@@ -91,12 +92,11 @@ class AbstractTypes:
     def owner_route(self, subgraph: str, interface: str) -> InterfaceRoute | None:
         """From an ``@interfaceObject`` in ``subgraph``: the subgraph owning the interface
         (a resolvable ``@key`` on it) that resolves its objects' concrete types."""
-        meta = self.supergraph.types[interface]
-        for target in sorted(meta.defined_in - meta.interface_object_in - {subgraph}):
-            for key in meta.resolvable_keys(target):
-                if can_provide(self.supergraph.types, interface, key.selection, subgraph):
-                    return InterfaceRoute(target, key, interface, self._standing_for(interface))
-        return None
+        owner = interface_owner(self.supergraph.types, interface, subgraph)
+        if owner is None:
+            return None
+        target, key = owner
+        return InterfaceRoute(target, key, interface, self._standing_for(interface))
 
     def interface_object_route(
         self, subgraph: str, interface: str, field_name: str

@@ -315,4 +315,19 @@ CASES = [
             Query("{ recent { __typename id } }"),
         ),
     ),
+    Case(
+        name="entity_interfaces_interface_object_without_an_interface_key",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ appliances: [Node!]! }}
+                interface Node {{ id: ID! label: String! }}
+                type Oven implements Node @key(fields: "id") {{ id: ID! label: String! }}
+                """,
+            ),
+            "audit": AUDIT,
+        },
+    ),
 ]
