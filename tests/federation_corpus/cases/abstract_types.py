@@ -275,4 +275,53 @@ CASES = [
             "{ first { __typename } second { __typename } }",
         ),
     ),
+    Case(
+        name="abstract_types_relay_node_with_implementations_in_two_subgraphs",
+        feature="abstract types",
+        subgraphs={
+            "incidents": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ incident(id: ID!): Incident nodes: [Node!]! }}
+                interface Node {{ id: ID! }}
+                type Incident implements Node @key(fields: "id") {{ id: ID! title: String! }}
+                type Server @key(fields: "id", resolvable: false) {{ id: ID! }}
+                """,
+                data={
+                    "Query": {
+                        "incident": {"id": "i1", "title": "Disk full"},
+                        "nodes": [{"__typename": "Incident", "id": "i1", "title": "Disk full"}],
+                    },
+                    "entities": {"Incident": [{"id": "i1", "title": "Disk full"}]},
+                },
+            ),
+            "cmdb": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ servers: [Node!]! }}
+                interface Node {{ id: ID! }}
+                type Server implements Node @key(fields: "id") {{ id: ID! host: String! }}
+                type Incident @key(fields: "id") {{ id: ID! affected: [Node!]! }}
+                """,
+                data={
+                    "Query": {"servers": [{"__typename": "Server", "id": "s1", "host": "db1"}]},
+                    "entities": {
+                        "Incident": [
+                            {
+                                "id": "i1",
+                                "affected": [{"__typename": "Server", "id": "s1", "host": "db1"}],
+                            }
+                        ],
+                        "Server": [{"id": "s1", "host": "db1"}],
+                    },
+                },
+            ),
+        },
+        queries=(
+            '{ incident(id: "i1") { ... on Node { id } title affected { __typename '
+            "... on Server { host } ... on Incident { title } } } }",
+            "{ nodes { id ... on Incident { affected { id } } } servers { __typename "
+            "... on Incident { title } ... on Server { host } } }",
+        ),
+    ),
 ]

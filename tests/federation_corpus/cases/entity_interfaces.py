@@ -71,23 +71,22 @@ AUDIT = Subgraph(
     },
 )
 
+# Stock levels of ovens only: a third subgraph reached through a type condition.
+STOCK = Subgraph(
+    sdl=f"""
+    extend schema {FED2}
+    type Oven @key(fields: "id") {{ id: ID! inStock: Boolean! }}
+    """,
+    data={"entities": {"Oven": [{"id": "o1", "inStock": True}, {"id": "o2", "inStock": False}]}},
+)
+
 CASES = [
     Case(
         name="entity_interfaces_key_on_interface",
         feature="entity interfaces",
         subgraphs={
             "appliances": APPLIANCES,
-            "stock": Subgraph(
-                sdl=f"""
-                extend schema {FED2}
-                type Oven @key(fields: "id") {{ id: ID! inStock: Boolean! }}
-                """,
-                data={
-                    "entities": {
-                        "Oven": [{"id": "o1", "inStock": True}, {"id": "o2", "inStock": False}]
-                    }
-                },
-            ),
+            "stock": STOCK,
         },
         queries=(
             '{ node(id: "o1") { id label ... on Oven { watts inStock } } }',
@@ -329,5 +328,64 @@ CASES = [
             ),
             "audit": AUDIT,
         },
+    ),
+    Case(
+        name="entity_interfaces_type_conditions_reach_a_third_subgraph",
+        feature="entity interfaces",
+        subgraphs={"appliances": APPLIANCES, "audit": AUDIT, "stock": STOCK},
+        queries=(
+            "{ recent { id ... on Oven { inStock watts } } }",
+            Query(
+                "query($all: Boolean!) { recent { id ... on Oven @include(if: $all) { watts } "
+                "createdBy @skip(if: $all) } }",
+                {"all": True},
+            ),
+            Query(
+                "query($all: Boolean!) { recent { id ... on Oven @include(if: $all) { watts } "
+                "createdBy @skip(if: $all) } }",
+                {"all": False},
+            ),
+            "{ appliances { who: createdBy ... on Oven { w: watts stocked: inStock } } }",
+        ),
+    ),
+    Case(
+        name="entity_interfaces_interface_object_field_returns_entities",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": APPLIANCES,
+            "audit": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ recent: [Node!]! }}
+                type Node @key(fields: "id") @interfaceObject {{ id: ID! owner: User }}
+                type User @key(fields: "id", resolvable: false) {{ id: ID! }}
+                """,
+                data={
+                    "Query": {
+                        "recent": [{"__typename": "Node", "id": "s1", "owner": {"id": "u1"}}]
+                    },
+                    "entities": {
+                        "Node": [
+                            {"id": "o1", "owner": {"id": "u2"}},
+                            {"id": "s1", "owner": {"id": "u1"}},
+                            {"id": "o2", "owner": None},
+                        ]
+                    },
+                },
+            ),
+            "people": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type User @key(fields: "id") {{ id: ID! name: String! }}
+                """,
+                data={
+                    "entities": {"User": [{"id": "u1", "name": "Ann"}, {"id": "u2", "name": "Bob"}]}
+                },
+            ),
+        },
+        queries=(
+            "{ appliances { id owner { name } } }",
+            "{ recent { owner { id name } ... on Sink { litres } } }",
+        ),
     ),
 ]
