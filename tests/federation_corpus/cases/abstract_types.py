@@ -5,11 +5,11 @@ The supergraph's membership is the union of the subgraphs' (``@join__unionMember
 ``@join__implements``); each fetch may only use the membership its subgraph declares.
 """
 
-from tests.federation_corpus.case import Case, Subgraph
+from tests.federation_corpus.case import Case, Query, Subgraph
 
 FED2 = (
     '@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", '
-    '"@shareable", "@override"])'
+    '"@shareable", "@override", "@external", "@requires"])'
 )
 
 CASES = [
@@ -322,6 +322,125 @@ CASES = [
             "... on Server { host } ... on Incident { title } } } }",
             "{ nodes { id ... on Incident { affected { id } } } servers { __typename "
             "... on Incident { title } ... on Server { host } } }",
+        ),
+    ),
+    Case(
+        name="abstract_types_interface_fields_differ_between_subgraphs",
+        feature="abstract types",
+        subgraphs={
+            "catalog": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ items: [Item] similar(id: ID!): [Item] }}
+                interface Item {{ id: ID! sku: String size: Size }}
+                interface Related {{ related: [Item] }}
+                type Size @shareable {{ width: Int height: Int }}
+                type Lamp implements Item & Related @key(fields: "id") {{
+                  id: ID!
+                  sku: String
+                  size: Size @shareable
+                  related: [Lamp]
+                }}
+                type Rug implements Item & Related @key(fields: "id") {{
+                  id: ID!
+                  sku: String
+                  size: Size @shareable
+                  related: [Rug]
+                }}
+                """,
+                data={
+                    "Query": {
+                        "items": [
+                            {
+                                "__typename": "Lamp",
+                                "id": "l1",
+                                "sku": "L-1",
+                                "size": {"width": 1, "height": 3},
+                                "related": [{"__typename": "Lamp", "id": "l2", "sku": "L-2"}],
+                            },
+                            {
+                                "__typename": "Rug",
+                                "id": "r1",
+                                "sku": "R-1",
+                                "size": {"width": 20, "height": 1},
+                                "related": [],
+                            },
+                        ],
+                        "similar": [
+                            {
+                                "__typename": "Lamp",
+                                "id": "l2",
+                                "sku": "L-2",
+                                "size": {"width": 1, "height": 2},
+                            }
+                        ],
+                    },
+                    "entities": {
+                        "Lamp": [
+                            {"id": "l1", "sku": "L-1", "size": {"width": 1, "height": 3}},
+                            {"id": "l2", "sku": "L-2", "size": {"width": 1, "height": 2}},
+                        ],
+                        "Rug": [{"id": "r1", "sku": "R-1", "size": {"width": 20, "height": 1}}],
+                    },
+                },
+            ),
+            "shipping": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                interface Item {{ id: ID! size: Size quote(zone: String): Int }}
+                type Size @shareable {{ width: Int height: Int }}
+                type Lamp implements Item @key(fields: "id") {{
+                  id: ID!
+                  size: Size @external
+                  quote(zone: String): Int @requires(fields: "size {{ width height }}")
+                }}
+                type Rug implements Item @key(fields: "id") {{
+                  id: ID!
+                  size: Size @external
+                  quote(zone: String): Int @requires(fields: "size {{ width }}")
+                }}
+                """,
+                resolvers={
+                    "Lamp.quote": lambda parent, zone=None: (
+                        parent["size"]["width"] * parent["size"]["height"]
+                        + (10 if zone == "EU" else 0)
+                    ),
+                    "Rug.quote": lambda parent, zone=None: parent["size"]["width"] * 2,
+                },
+            ),
+            "reviews": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ review(id: ID!): Review }}
+                interface Item {{ id: ID! stars: Int! }}
+                type Review {{ id: ID! item: Item }}
+                type Lamp implements Item @key(fields: "id") {{ id: ID! stars: Int! }}
+                type Rug implements Item @key(fields: "id") {{ id: ID! stars: Int! }}
+                """,
+                data={
+                    "Query": {
+                        "review": {
+                            "id": "v1",
+                            "item": {"__typename": "Rug", "id": "r1", "stars": 5},
+                        }
+                    },
+                    "entities": {
+                        "Lamp": [{"id": "l1", "stars": 4}, {"id": "l2", "stars": 2}],
+                        "Rug": [{"id": "r1", "stars": 5}],
+                    },
+                },
+            ),
+        },
+        queries=(
+            '{ items { id quote(zone: "EU") stars } similar(id: "l1") { sku quote } }',
+            '{ review(id: "v1") { item { sku ... on Rug { stars size { width } } '
+            "... on Lamp { quote } } } }",
+            "{ items { ... on Related { __typename kind: __typename related { id stars } } } }",
+            Query(
+                "query($on: Boolean!) { items { id ... on Lamp @include(if: $on) { stars "
+                "... on Lamp @skip(if: $on) { sku } } ... on Rug { sku } } }",
+                {"on": True},
+            ),
         ),
     ),
 ]
