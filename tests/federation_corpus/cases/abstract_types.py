@@ -31,7 +31,8 @@ CASES = [
                             {"__typename": "Oven", "id": "o1", "name": "Big oven"},
                             {"__typename": "Toaster", "id": "t1", "slots": 4},
                         ]
-                    }
+                    },
+                    "entities": {"Oven": [{"id": "o1", "name": "Big oven"}]},
                 },
             ),
             "catalog": Subgraph(
