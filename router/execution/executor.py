@@ -24,6 +24,7 @@ from router.planning import (
     IntrospectionNode,
     ParallelNode,
     PlanNode,
+    RequiredEntity,
     SequenceNode,
 )
 
@@ -85,11 +86,15 @@ class PlanExecution:
 
     async def _entities(self, flatten: FlattenNode) -> None:
         fetch = flatten.node
-        entities = {
+        entities: dict[str | None, RequiredEntity] = {
             typename: entity
             for entity in fetch.requires or ()
             for typename in entity.typenames or (entity.type_name,)
         }
+        for required in fetch.requires or ():
+            if required.type_name in required.typenames:
+                # Objects an @interfaceObject returned carry no __typename of their own.
+                entities[None] = required
         representations: list[dict[str, Any]] = []
         placements: list[list[Placement]] = []
         index: dict[Hashable, int] = {}
@@ -100,7 +105,7 @@ class PlanExecution:
         )
         for obj, at, selected in found:
             type_name = obj.get("__typename")
-            entity = entities.get(type_name) if isinstance(type_name, str) else None
+            entity = entities.get(type_name) if isinstance(type_name, str | None) else None
             values = key_values(obj, entity.key) if entity is not None else None
             if entity is None or values is None:
                 continue

@@ -236,7 +236,10 @@ class GroupBuilder:
             path = (*scope.path, selected.response_key, *("@",) * _list_depth(selected.output_type))
             child = Scope.for_selections(selected.type_name, path, selected.selections)
             child.provided = self._provided_below(group, scope, selected)
-            if self._is_abstract(selected.type_name):
+            # An @interfaceObject's __typename is not the object's type: never asked for.
+            if self._is_abstract(selected.type_name) and not self.abstract.is_interface_object(
+                group.subgraph, selected.type_name
+            ):
                 child.inject_typename()
             inner: list[SelectionNode] = []
             self._selections(group, child, selected.selections, inner, ())

@@ -91,3 +91,20 @@ def test_an_interface_object_needs_the_interface_somewhere() -> None:
     )
 
     assert [code for code, _ in issues] == ["INTERFACE_OBJECT_USAGE_ERROR"]
+
+
+def test_a_subgraph_returning_an_interface_object_needs_an_owner_with_a_key() -> None:
+    issues = codes_of(
+        subgraph(
+            "a",
+            "type Query { all: [Node] } interface Node { id: ID! } "
+            'type Oven implements Node @key(fields: "id") { id: ID! }',
+        ),
+        subgraph(
+            "b",
+            'type Query { recent: [Node] } type Node @key(fields: "id") @interfaceObject '
+            "{ id: ID! note: String }",
+        ),
+    )
+
+    assert [code for code, _ in issues] == ["SATISFIABILITY_ERROR"]

@@ -51,8 +51,9 @@ def test_representations_of_an_interface_object_name_the_interface_for_the_asked
 
 
 def test_an_interface_object_alone_answers_the_interface_fields(supergraph: Supergraph) -> None:
+    # Never its __typename: an @interfaceObject cannot tell which implementation it is.
     assert planned(supergraph, "{ recent { id createdBy } }") == (
-        'QueryPlan {\n  Fetch(service: "audit") { { recent { __typename id createdBy } } },\n}'
+        'QueryPlan {\n  Fetch(service: "audit") { { recent { id createdBy } } },\n}'
     )
 
 
@@ -62,7 +63,7 @@ def test_concrete_types_behind_an_interface_object_come_from_the_interface_owner
     assert planned(supergraph, "{ recent { __typename createdBy ... on Oven { watts } } }") == (
         "QueryPlan {\n"
         "  Sequence {\n"
-        '    Fetch(service: "audit") { { recent { __typename id createdBy } } },\n'
+        '    Fetch(service: "audit") { { recent { id createdBy } } },\n'
         '    Flatten(path: "recent.@") {\n'
         '      Fetch(service: "appliances") { { ... on Node { __typename id } } => '
         "{ ... on Node { __typename ... on Oven { watts } } } },\n"

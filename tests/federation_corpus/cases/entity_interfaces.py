@@ -388,4 +388,60 @@ CASES = [
             "{ recent { owner { id name } ... on Sink { litres } } }",
         ),
     ),
+    Case(
+        name="entity_interfaces_implementation_field_shared_with_an_interface_object",
+        feature="entity interfaces",
+        subgraphs={
+            "accounts": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ admins: [Admin!]! }}
+                interface Account @key(fields: "id") {{ id: ID! }}
+                type Admin implements Account @key(fields: "id") {{
+                  id: ID!
+                  active: Boolean! @shareable
+                }}
+                type Guest implements Account @key(fields: "id") {{ id: ID! }}
+                """,
+                data={
+                    "Query": {"admins": [{"id": "a1", "active": True}]},
+                    "entities": {
+                        "Account": [
+                            {"__typename": "Admin", "id": "a1", "active": True},
+                            {"__typename": "Guest", "id": "g1"},
+                        ],
+                        "Admin": [{"id": "a1", "active": True}],
+                        "Guest": [{"id": "g1"}],
+                    },
+                },
+            ),
+            "directory": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ everyone: [Account!]! }}
+                type Account @key(fields: "id") @interfaceObject {{ id: ID! }}
+                """,
+                data={"Query": {"everyone": [{"id": "a1"}, {"id": "g1"}]}},
+            ),
+            "status": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Account @key(fields: "id") @interfaceObject {{
+                  id: ID!
+                  active: Boolean! @shareable
+                }}
+                """,
+                data={
+                    "entities": {
+                        "Account": [{"id": "a1", "active": False}, {"id": "g1", "active": False}]
+                    }
+                },
+            ),
+        },
+        queries=(
+            "{ everyone { id active } }",
+            "{ everyone { id ... on Admin { active } } }",
+            "{ everyone { __typename ... on Guest { active } } admins { active } }",
+        ),
+    ),
 ]
