@@ -126,6 +126,8 @@ class GroupBuilder:
         meta = self.supergraph.field(scope.type_name, selected.name)
         if meta is None:
             raise PlanningError(f'No subgraph defines "{scope.type_name}.{selected.name}"')
+        if self._interface_object_requires(group, scope, selected, conditions):
+            return
         abstract = self._is_abstract(scope.type_name)
         if scope.provides(selected.name) or (
             group.subgraph in meta.resolvable_in
@@ -188,6 +190,41 @@ class GroupBuilder:
         moved: list[SelectionNode] = []
         self._field(dependent, part.scope, selected, moved, ())
         _append_moved(part.selections, moved, conditions)
+
+    def _interface_object_requires(
+        self, group: FetchGroup, scope: Scope, selected: Field, conditions: Conditions
+    ) -> bool:
+        """An ``@interfaceObject`` field whose ``@requires`` its own subgraph cannot give here:
+        the interface's owner fetches the required fields, then an entity fetch of the
+        interface from this subgraph resolves the field (``False``: nothing to do here)."""
+        interface, subgraph = scope.type_name, group.subgraph
+        meta = self.supergraph.field(interface, selected.name)
+        required = meta.requires.get(subgraph, ()) if meta is not None else ()
+        if not required or not self.abstract.is_interface_object(subgraph, interface):
+            return False
+        known = group.requires.get(interface) if group.requires is not None else None
+        if known is not None and all(field in known.required for field in required):
+            return False  # the representation carries them: resolved right here
+        key = next(iter(self.supergraph.types[interface].resolvable_keys(subgraph)), None)
+        if key is None:
+            raise PlanningError(
+                f'Cannot plan "{interface}.{selected.name}" from subgraph "{subgraph}": its '
+                "@requires needs an entity fetch, and the @interfaceObject has no resolvable @key"
+            )
+        owner = self._owner_route(group, scope)
+        scope.inject_fields(owner.key.selection)
+        owner_group = dependent_group(
+            group, owner.target, scope.path, interface, owner.key, typenames=owner.typenames
+        )
+        owner_group.parts[interface].scope.inject_fields((*key.selection, *required))
+        dependent = dependent_group(
+            owner_group, subgraph, scope.path, interface, key, required, owner.typenames
+        )
+        part = dependent.parts[interface]
+        moved: list[SelectionNode] = []
+        self._field(dependent, part.scope, selected, moved, ())
+        _append_moved(part.selections, moved, conditions)
+        return True
 
     def _owner_route(self, group: FetchGroup, scope: Scope) -> InterfaceRoute:
         route = self.abstract.owner_route(group.subgraph, scope.type_name)

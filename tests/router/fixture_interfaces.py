@@ -3,7 +3,8 @@
 - appliances owns ``interface Node @key(fields: "id")`` and its implementations ``Oven`` and
   ``Sink``; ``kitchen`` returns a union ``Appliance`` and knows no ``Node``.
 - audit adds ``createdBy`` to every ``Node`` through an ``@interfaceObject`` and has a root
-  field of its own returning ``Node``s; labels adds ``shout`` with ``@requires(fields: "label")``.
+  field of its own returning ``Node``s; labels adds ``shout`` with ``@requires(fields: "label")``
+  (and returns ``Node``s itself).
 - shop's ``Product`` interface has a ``price`` that pricing takes over on ``Book`` only.
 """
 
@@ -28,6 +29,7 @@ SDL = {
         type Node @key(fields: "id") @interfaceObject { id: ID! createdBy: String! }
     """,
     "labels": """
+        type Query { loud: [Node] }
         type Node @key(fields: "id") @interfaceObject {
           id: ID!
           label: String! @external

@@ -115,3 +115,23 @@ def test_an_interface_field_overridden_on_one_implementation_is_asked_per_type(
         "  },\n"
         "}"
     )
+
+
+def test_interface_object_requires_from_its_own_root_go_through_the_owner(
+    supergraph: Supergraph,
+) -> None:
+    assert planned(supergraph, "{ loud { id shout } }") == (
+        "QueryPlan {\n"
+        "  Sequence {\n"
+        '    Fetch(service: "labels") { { loud { id } } },\n'
+        '    Flatten(path: "loud.@") {\n'
+        '      Fetch(service: "appliances") { { ... on Node { __typename id } } => '
+        "{ ... on Node { id label } } },\n"
+        "    },\n"
+        '    Flatten(path: "loud.@") {\n'
+        '      Fetch(service: "labels") { { ... on Node { __typename id label } } => '
+        "{ ... on Node { shout } } },\n"
+        "    },\n"
+        "  },\n"
+        "}"
+    )

@@ -444,4 +444,29 @@ CASES = [
             "{ everyone { __typename ... on Guest { active } } admins { active } }",
         ),
     ),
+    Case(
+        name="entity_interfaces_interface_object_root_field_with_requires",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": APPLIANCES,
+            "labels": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ loud: [Node] }}
+                type Node @key(fields: "id") @interfaceObject {{
+                  id: ID!
+                  label: String! @external
+                  shout: String @requires(fields: "label")
+                }}
+                """,
+                data={"Query": {"loud": [{"id": "s1"}, {"id": "o1"}]}},
+                resolvers={"Node.shout": lambda parent: parent["label"].upper() + "!"},
+            ),
+        },
+        queries=(
+            "{ loud { id shout } }",
+            "{ loud { shout label ... on Oven { watts } } }",
+            "{ appliances { shout } }",
+        ),
+    ),
 ]
