@@ -19,7 +19,7 @@ from graphql import (
 from router.composition.access import AccessRequirement, read_scopes
 from router.composition.federation import UNSUPPORTED_DIRECTIVES, FederationNames, string_argument
 from router.composition.field_set import parse_field_set
-from router.composition.model import CompositionIssue, EntityKey
+from router.composition.model import CompositionIssue, EntityKey, TypeKind
 from router.composition.subgraph_definition import SubgraphDefinition, SubgraphType
 
 
@@ -124,6 +124,8 @@ class FederationDirectiveReader:
                 argument.value, BooleanValueNode
             ):
                 resolvable = argument.value.value
+        if target.kind is TypeKind.INTERFACE and not self.names.is_federation_2:
+            return  # Federation 1 had no entity interfaces: Apollo's upgrade drops such keys
         if not fields_text:
             self._issue(
                 "KEY_INVALID_FIELDS", f'[{self.subgraph}] @key on "{target.name}" has no fields'

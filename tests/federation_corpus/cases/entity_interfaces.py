@@ -469,4 +469,28 @@ CASES = [
             "{ appliances { shout } }",
         ),
     ),
+    Case(
+        name="entity_interfaces_key_on_an_interface_of_a_federation_1_subgraph_is_dropped",
+        feature="entity interfaces",
+        subgraphs={
+            "kitchen": Subgraph(
+                sdl="""
+                type Query { node(id: ID!): Node }
+                interface Node @key(fields: "id") { id: ID! }
+                type Oven implements Node @key(fields: "id") { id: ID! name: String }
+                """,
+                data={"Query": {"node": {"__typename": "Oven", "id": "o1", "name": "Big oven"}}},
+            ),
+            "plumbing": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ sinks: [Sink] }}
+                interface Node {{ id: ID! }}
+                type Sink implements Node @key(fields: "id") {{ id: ID! }}
+                """,
+                data={"Query": {"sinks": [{"id": "s1"}]}},
+            ),
+        },
+        queries=('{ node(id: "o1") { id ... on Oven { name } } sinks { id } }',),
+    ),
 ]
