@@ -493,4 +493,87 @@ CASES = [
         },
         queries=('{ node(id: "o1") { id ... on Oven { name } } sinks { id } }',),
     ),
+    Case(
+        name="entity_interfaces_relay_node_subgraph_over_domains",
+        feature="entity interfaces",
+        subgraphs={
+            "node": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ node(id: ID!): Node nodes(ids: [ID!]!): [Node]! }}
+                interface Node @key(fields: "id") {{ id: ID! }}
+                type Incident implements Node @key(fields: "id") {{ id: ID! }}
+                type Server implements Node @key(fields: "id") {{ id: ID! }}
+                """,
+                resolvers={
+                    # A Relay global id names its type: "Incident:1" is an Incident.
+                    "Query.node": lambda _parent, id: {"__typename": id.split(":")[0], "id": id},
+                    "Query.nodes": lambda _parent, ids: [
+                        {"__typename": i.split(":")[0], "id": i} for i in ids
+                    ],
+                },
+                data={
+                    "entities": {
+                        "Node": [
+                            {"__typename": "Incident", "id": "Incident:1"},
+                            {"__typename": "Server", "id": "Server:7"},
+                        ]
+                    }
+                },
+            ),
+            "incidents": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ incidents: [Incident!]! }}
+                interface Node {{ id: ID! }}
+                type Incident implements Node @key(fields: "id") {{
+                  id: ID!
+                  title: String!
+                  server: Server
+                }}
+                type Server @key(fields: "id", resolvable: false) {{ id: ID! }}
+                """,
+                data={
+                    "Query": {
+                        "incidents": [
+                            {"id": "Incident:1", "title": "Disk full", "server": {"id": "Server:7"}}
+                        ]
+                    },
+                    "entities": {
+                        "Incident": [
+                            {"id": "Incident:1", "title": "Disk full", "server": {"id": "Server:7"}}
+                        ]
+                    },
+                },
+            ),
+            "cmdb": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                interface Node {{ id: ID! }}
+                type Server implements Node @key(fields: "id") {{ id: ID! host: String! }}
+                """,
+                data={"entities": {"Server": [{"id": "Server:7", "host": "db1"}]}},
+            ),
+            "history": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Node @key(fields: "id") @interfaceObject {{ id: ID! revision: Int! }}
+                """,
+                data={
+                    "entities": {
+                        "Node": [
+                            {"id": "Incident:1", "revision": 3},
+                            {"id": "Server:7", "revision": 1},
+                        ]
+                    }
+                },
+            ),
+        },
+        queries=(
+            '{ node(id: "Incident:1") { id revision ... on Incident { title server { host } } } }',
+            '{ nodes(ids: ["Server:7", "Incident:1"]) { __typename revision '
+            "... on Server { host } } }",
+            "{ incidents { title server { id revision ... on Node { id } } } }",
+        ),
+    ),
 ]
