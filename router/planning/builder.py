@@ -11,7 +11,6 @@ fields or a key known to a third subgraph ("key mashup") are fetched before it.
 from __future__ import annotations
 
 from graphql import (
-    DirectiveNode,
     FieldNode,
     GraphQLInterfaceType,
     GraphQLList,
@@ -26,17 +25,15 @@ from graphql import (
 from router.composition import KeyField, Supergraph, TypeKind
 from router.composition.field_set import merge_field_sets
 from router.composition.routes import EntityRoute, can_provide, direct_route, entity_routes
-from router.planning.abstract import AbstractTypes, InterfaceRoute
+from router.planning.abstract import AbstractTypes
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup, dependent_group, inline_fragment
+from router.planning.interface_objects import Conditions, InterfaceObjectSteps, append_moved
 from router.planning.operation import Field, Fragment, Selection
-from router.planning.printing import print_selection
 from router.planning.scope import Scope, key_field_node
 
-Conditions = tuple[tuple[DirectiveNode, ...], ...]
 
-
-class GroupBuilder:
+class GroupBuilder(InterfaceObjectSteps):
     """Builds fetch groups for one operation against one supergraph."""
 
     def __init__(self, supergraph: Supergraph) -> None:
@@ -189,83 +186,7 @@ class GroupBuilder:
         part = dependent.parts[entity]
         moved: list[SelectionNode] = []
         self._field(dependent, part.scope, selected, moved, ())
-        _append_moved(part.selections, moved, conditions)
-
-    def _interface_object_requires(
-        self, group: FetchGroup, scope: Scope, selected: Field, conditions: Conditions
-    ) -> bool:
-        """An ``@interfaceObject`` field whose ``@requires`` its own subgraph cannot give here:
-        the interface's owner fetches the required fields, then an entity fetch of the
-        interface from this subgraph resolves the field (``False``: nothing to do here)."""
-        interface, subgraph = scope.type_name, group.subgraph
-        meta = self.supergraph.field(interface, selected.name)
-        required = meta.requires.get(subgraph, ()) if meta is not None else ()
-        if not required or not self.abstract.is_interface_object(subgraph, interface):
-            return False
-        known = group.requires.get(interface) if group.requires is not None else None
-        if known is not None and all(field in known.required for field in required):
-            return False  # the representation carries them: resolved right here
-        key = next(iter(self.supergraph.types[interface].resolvable_keys(subgraph)), None)
-        if key is None:
-            raise PlanningError(
-                f'Cannot plan "{interface}.{selected.name}" from subgraph "{subgraph}": its '
-                "@requires needs an entity fetch, and the @interfaceObject has no resolvable @key"
-            )
-        owner = self._owner_route(group, scope)
-        scope.inject_fields(owner.key.selection)
-        owner_group = dependent_group(
-            group, owner.target, scope.path, interface, owner.key, typenames=owner.typenames
-        )
-        owner_group.parts[interface].scope.inject_fields((*key.selection, *required))
-        dependent = dependent_group(
-            owner_group, subgraph, scope.path, interface, key, required, owner.typenames
-        )
-        part = dependent.parts[interface]
-        moved: list[SelectionNode] = []
-        self._field(dependent, part.scope, selected, moved, ())
-        _append_moved(part.selections, moved, conditions)
-        return True
-
-    def _owner_route(self, group: FetchGroup, scope: Scope) -> InterfaceRoute:
-        route = self.abstract.owner_route(group.subgraph, scope.type_name)
-        if route is None:
-            raise PlanningError(
-                f'Cannot plan "{scope.type_name}" from subgraph "{group.subgraph}": no '
-                "subgraph owning the interface has a resolvable @key it can provide"
-            )
-        return route
-
-    def _through_interface(
-        self,
-        group: FetchGroup,
-        scope: Scope,
-        route: InterfaceRoute,
-        conditions: Conditions,
-        *,
-        selected: Field | None = None,
-        fragment: Fragment | None = None,
-    ) -> None:
-        """Fetch ``selected`` (or ``fragment``) of the interface at ``scope`` from
-        ``route.target``, by the interface's key, as ``... on Interface``."""
-        interface = scope.type_name
-        # An @interfaceObject answers its own name as __typename: it must never overwrite
-        # the concrete type another subgraph gave (representations do not need it).
-        scope.inject_fields(
-            route.key.selection,
-            typename=not self.abstract.is_interface_object(group.subgraph, interface),
-        )
-        dependent = dependent_group(
-            group, route.target, scope.path, interface, route.key, typenames=route.typenames
-        )
-        part = dependent.parts[interface]
-        if not self.abstract.is_interface_object(route.target, interface):
-            part.scope.inject_typename()  # the owner tells the concrete type
-        moved: list[SelectionNode] = []
-        if fragment is not None:
-            self._fragment(dependent, part.scope, fragment, moved, ())
-        elif selected is not None:
-            self._field(dependent, part.scope, selected, moved, ())
-        _append_moved(part.selections, moved, conditions)
+        append_moved(part.selections, moved, conditions)
 
     def _field_node(self, group: FetchGroup, scope: Scope, selected: Field) -> FieldNode:
         selection_set = None
@@ -333,17 +254,6 @@ class GroupBuilder:
         if meta.kind is TypeKind.OBJECT:
             return frozenset({type_name}) if subgraph in meta.defined_in else frozenset()
         return meta.possible_types.get(subgraph, frozenset())
-
-
-def _append_moved(
-    selections: list[SelectionNode], moved: list[SelectionNode], conditions: Conditions
-) -> None:
-    """Add what moved to an entity fetch, once, inside the enclosing ``@skip``/``@include``
-    (so the owning subgraph skips the work as well)."""
-    for directives in reversed(conditions):
-        moved = [inline_fragment(None, directives, moved)]
-    seen = {print_selection(node) for node in selections}
-    selections.extend(node for node in moved if print_selection(node) not in seen)
 
 
 def _list_depth(output_type: GraphQLOutputType) -> int:
