@@ -54,9 +54,12 @@ def join_types(meta: TypeMetadata) -> list[ConstDirectiveNode]:
     return found
 
 
-def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDirectiveNode]:
+def join_fields(
+    meta: TypeMetadata, field_meta: FieldMetadata, interface_needs: frozenset[str] = frozenset()
+) -> list[ConstDirectiveNode]:
     """``@join__field`` per subgraph of the field, or none when every subgraph of the type
-    defines it alike."""
+    defines it alike. ``interface_needs``: subgraphs where an interface the type implements
+    declares the field (an ``@override`` source keeps it there, as ``usedOverridden``)."""
     joins = field_meta.joins
     if not joins:
         # Only an @interfaceObject resolves it: no subgraph declares it on this type.
@@ -72,7 +75,7 @@ def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDire
         join = joins[subgraph]
         arguments: dict[str, ConstValueNode] = {"graph": graph(subgraph)}
         if subgraph in overridden:
-            if not any(
+            if subgraph not in interface_needs and not any(
                 key_field.name == field_meta.name
                 for key in meta.keys.get(subgraph, ())
                 for key_field in key.selection

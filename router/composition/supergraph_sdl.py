@@ -211,10 +211,20 @@ class _SupergraphPrinter:
             type=node.type,
             directives=(
                 *(node.directives or ()),
-                *join_fields(meta, field_meta),
+                *join_fields(meta, field_meta, self._interface_needs(meta, node.name.value)),
                 *self._marks(coordinate),
             ),
         )
+
+    def _interface_needs(self, meta: TypeMetadata, field_name: str) -> frozenset[str]:
+        """Subgraphs where an interface the type implements declares ``field_name``."""
+        needs: set[str] = set()
+        for subgraph, interfaces in meta.implements.items():
+            for interface in interfaces:
+                declared = self.supergraph.types[interface].fields.get(field_name)
+                if declared is not None and subgraph in declared.joins:
+                    needs.add(subgraph)
+        return frozenset(needs)
 
     def _enum_value(
         self, meta: TypeMetadata, node: EnumValueDefinitionNode

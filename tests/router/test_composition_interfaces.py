@@ -108,3 +108,13 @@ def test_a_subgraph_returning_an_interface_object_needs_an_owner_with_a_key() ->
     )
 
     assert [code for code, _ in issues] == ["SATISFIABILITY_ERROR"]
+
+
+def test_an_override_source_keeps_a_field_its_interface_declares() -> None:
+    printed = print_supergraph(compose(interface_sources()))
+
+    # shop's Book still implements Product, whose price it must keep (Apollo prints it so).
+    assert (
+        '  price: Int! @join__field(graph: PRICING, override: "shop") '
+        "@join__field(graph: SHOP, usedOverridden: true)\n" in printed
+    )
