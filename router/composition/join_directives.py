@@ -86,7 +86,9 @@ def join_fields(
             arguments["requires"] = string(join.requires)
         if join.provides:
             arguments["provides"] = string(join.provides)
-        if join.external:
+        if join.external and subgraph not in overridden:
+            # A used overridden field is external to its source by definition (a supergraph
+            # file read back says so); Apollo prints only usedOverridden.
             arguments["external"] = BooleanValueNode(value=True)
         if join.override:
             arguments["override"] = string(join.override)

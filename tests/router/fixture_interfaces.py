@@ -57,3 +57,9 @@ SDL = {
 def interface_sources() -> list[SubgraphSource]:
     """The SDL of every subgraph of this fixture."""
     return [SubgraphSource(name, LINK + sdl) for name, sdl in SDL.items()]
+
+
+def interface_object_sources() -> list[SubgraphSource]:
+    """The entity interface and its ``@interfaceObject``s alone (without shop's override,
+    whose source a supergraph file marks ``@external``, as Apollo's extraction does)."""
+    return [s for s in interface_sources() if s.name not in ("pricing", "shop")]
