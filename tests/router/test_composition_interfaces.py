@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from router.composition import CompositionError, SubgraphSource, compose, print_supergraph
+from router.composition.supergraph_reader import read_supergraph
 from tests.router.fixture_interfaces import LINK, interface_sources
 
 OWNER = """
@@ -118,3 +119,28 @@ def test_an_override_source_keeps_a_field_its_interface_declares() -> None:
         '  price: Int! @join__field(graph: PRICING, override: "shop") '
         "@join__field(graph: SHOP, usedOverridden: true)\n" in printed
     )
+
+
+def test_a_field_shared_with_an_interface_object_reads_back_from_the_supergraph_file() -> None:
+    composed = compose(
+        [
+            subgraph(
+                "accounts",
+                'type Query { admins: [Admin] } interface Account @key(fields: "id") { id: ID! } '
+                'type Admin implements Account @key(fields: "id") '
+                "{ id: ID! active: Boolean @shareable }",
+            ),
+            subgraph(
+                "status",
+                'type Account @key(fields: "id") @interfaceObject '
+                "{ id: ID! active: Boolean @shareable }",
+            ),
+        ]
+    )
+
+    # The file has no @shareable: both copies of "active" must be read as shared.
+    back = read_supergraph(print_supergraph(composed))
+
+    active = back.types["Admin"].fields["active"]
+    assert active.resolvable_in == frozenset({"accounts", "status"})
+    assert active.interface_objects == {"status": "Account"}
