@@ -357,18 +357,29 @@ CASES = [
                 sdl=f"""
                 extend schema {FED2}
                 type Query {{ recent: [Node!]! }}
-                type Node @key(fields: "id") @interfaceObject {{ id: ID! owner: User }}
+                type Node @key(fields: "id") @interfaceObject {{ id: ID! owner: User twin: Node }}
                 type User @key(fields: "id", resolvable: false) {{ id: ID! }}
                 """,
                 data={
                     "Query": {
-                        "recent": [{"__typename": "Node", "id": "s1", "owner": {"id": "u1"}}]
+                        "recent": [
+                            {
+                                "__typename": "Node",
+                                "id": "s1",
+                                "owner": {"id": "u1"},
+                                "twin": {"id": "o1", "twin": {"id": "o2"}},
+                            }
+                        ]
                     },
                     "entities": {
                         "Node": [
-                            {"id": "o1", "owner": {"id": "u2"}},
-                            {"id": "s1", "owner": {"id": "u1"}},
-                            {"id": "o2", "owner": None},
+                            {"id": "o1", "owner": {"id": "u2"}, "twin": {"id": "o2", "twin": None}},
+                            {
+                                "id": "s1",
+                                "owner": {"id": "u1"},
+                                "twin": {"id": "o1", "owner": {"id": "u2"}, "twin": {"id": "o2"}},
+                            },
+                            {"id": "o2", "owner": None, "twin": None},
                         ]
                     },
                 },
@@ -386,6 +397,8 @@ CASES = [
         queries=(
             "{ appliances { id owner { name } } }",
             "{ recent { owner { id name } ... on Sink { litres } } }",
+            "{ appliances { id twin { __typename label twin { id owner { name } } } } }",
+            "{ recent { twin { ... on Oven { watts twin { id } } } } }",
         ),
     ),
     Case(
