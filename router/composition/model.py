@@ -55,10 +55,17 @@ class TypeKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class KeyField:
-    """One field of a ``@key`` field set; ``children`` holds nested keys (``org { id }``)."""
+    """One field of a field set (``@key``, ``@requires``, ``@provides``).
+
+    ``children`` holds the nested selection (``org { id }``); ``arguments`` the field's
+    arguments as written (``(currency: "EUR")``, ``""`` for none); ``on`` the type condition
+    of the inline fragment the field was selected in (``... on Car { size }``), if any.
+    """
 
     name: str
     children: tuple[KeyField, ...] = ()
+    arguments: str = ""
+    on: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,11 +67,20 @@ def key_values(obj: dict[str, Any], key: tuple[KeyField, ...]) -> dict[str, Any]
 
 
 def required_values(obj: dict[str, Any], fields: tuple[KeyField, ...]) -> dict[str, Any]:
-    """The ``@requires`` fields of ``obj`` for a representation: nulls and lists kept as is."""
-    return {
-        key_field.name: _selected(obj.get(key_field.name), key_field.children)
-        for key_field in fields
-    }
+    """The ``@requires`` fields of ``obj`` for a representation: nulls and lists kept as is.
+
+    A field under a type condition is sent only for objects of that type (the fetch selected
+    it in ``... on T``, so it is absent from the others); such objects also carry their
+    ``__typename``.
+    """
+    values: dict[str, Any] = {}
+    if any(key_field.on is not None for key_field in fields) and "__typename" in obj:
+        values["__typename"] = obj["__typename"]
+    for key_field in fields:
+        if key_field.on is not None and key_field.name not in obj:
+            continue
+        values[key_field.name] = _selected(obj.get(key_field.name), key_field.children)
+    return values
 
 
 def _selected(value: Any, children: tuple[KeyField, ...]) -> Any:

@@ -23,9 +23,9 @@ from graphql import (
     SelectionSetNode,
 )
 
-from router.composition import KeyField, Supergraph, TypeKind
+from router.composition import FieldMetadata, KeyField, Supergraph, TypeKind
 from router.composition.field_set import merge_field_sets
-from router.composition.routes import EntityRoute, can_provide, direct_route, entity_routes
+from router.composition.routes import EntityRoute, can_provide, entity_routes, required_route
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup, dependent_group, inline_fragment
 from router.planning.operation import Field, Fragment, Selection
@@ -106,7 +106,11 @@ class GroupBuilder:
         selected: Field,
         out: list[SelectionNode],
         conditions: Conditions,
+        requirements_met: bool = False,
     ) -> None:
+        """Place ``selected`` in ``group`` or, when ``group``'s subgraph cannot resolve it
+        here, in a dependent entity fetch. ``requirements_met``: ``group``'s representation
+        already carries the field's ``@requires`` fields."""
         if selected.name == "__typename":
             # The router answers __typename of object positions itself; abstract positions
             # need the subgraph's answer to know the concrete type.
@@ -116,7 +120,10 @@ class GroupBuilder:
         meta = self.supergraph.field(scope.type_name, selected.name)
         if meta is None:
             raise PlanningError(f'No subgraph defines "{scope.type_name}.{selected.name}"')
-        if group.subgraph in meta.resolvable_in or scope.provides(selected.name):
+        if scope.provides(selected.name) or (
+            group.subgraph in meta.resolvable_in
+            and (requirements_met or self._requirements_here(group, scope, meta))
+        ):
             out.append(self._field_node(group, scope, selected))
             return
         if self._is_abstract(scope.type_name):
@@ -125,7 +132,12 @@ class GroupBuilder:
                 narrowed = Fragment(type_name, (), (selected,))
                 self._fragment(group, scope, narrowed, out, conditions)
             return
-        route = self._choose_route(group, scope, selected)
+        if group.subgraph in meta.resolvable_in:
+            # Resolved here, but only from a representation carrying its @requires fields,
+            # which live elsewhere: fetch those first, then come back to this subgraph.
+            route = self._route_to_self(group, scope, selected)
+        else:
+            route = self._choose_route(group, scope, selected)
         type_name = scope.type_name
         parent = group
         if route.via is not None and route.via_key is not None:
@@ -136,29 +148,79 @@ class GroupBuilder:
         else:
             scope.inject_fields(route.key.selection, typename=True)
         required = meta.requires.get(route.target, ())
-        for required_field in required:
-            if can_provide(self.supergraph.types, type_name, (required_field,), group.subgraph):
-                scope.inject_fields((required_field,))
-                continue
-            # Fetched first from a subgraph resolving it; the target's fetch runs after that.
-            helper = direct_route(
-                self.supergraph.types, type_name, required_field.name, group.subgraph
-            )
-            assert helper is not None, "composition checked that @requires is reachable"
-            scope.inject_fields(helper.key.selection, typename=True)
-            if not (parent.subgraph == helper.target and parent.path == scope.path):
-                parent = dependent_group(parent, helper.target, scope.path, type_name, helper.key)
-            parent.parts[type_name].scope.inject_fields((required_field,))
+        parent = self._fetch_required(group, scope, parent, required)
         dependent = dependent_group(
             parent, route.target, scope.path, type_name, route.key, required
         )
         part = dependent.parts[type_name]
         moved: list[SelectionNode] = []
-        self._field(dependent, part.scope, selected, moved, ())
+        self._field(dependent, part.scope, selected, moved, (), requirements_met=True)
         # Keep enclosing @skip/@include so the owning subgraph skips the work as well.
         for directives in reversed(conditions):
             moved = [inline_fragment(None, directives, moved)]
         part.selections.extend(moved)
+
+    def _requirements_here(self, group: FetchGroup, scope: Scope, meta: FieldMetadata) -> bool:
+        """Whether ``group``'s subgraph has the field's ``@requires`` fields at ``scope``
+        itself (it resolves them, or a parent's ``@provides`` hands them over)."""
+        return all(
+            scope.provides(required.name)
+            or can_provide(self.supergraph.types, scope.type_name, (required,), group.subgraph)
+            for required in meta.requires.get(group.subgraph, ())
+        )
+
+    def _fetch_required(
+        self,
+        group: FetchGroup,
+        scope: Scope,
+        parent: FetchGroup,
+        required: tuple[KeyField, ...],
+        seen: frozenset[str] = frozenset(),
+    ) -> FetchGroup:
+        """Make ``required`` available at ``scope`` before a dependent of the returned group
+        runs: fields ``group``'s subgraph resolves are selected in ``group``; the others are
+        fetched by entity calls chained after ``parent``, each after its own ``@requires``."""
+        type_name = scope.type_name
+        types = self.supergraph.types
+        for required_field in required:
+            if can_provide(types, type_name, (required_field,), group.subgraph):
+                scope.inject_fields((required_field,))
+                continue
+            helper = required_route(types, type_name, required_field, group.subgraph, seen)
+            if helper is None:
+                raise PlanningError(
+                    f'Cannot plan the @requires field "{type_name}.{required_field.name}" '
+                    f'from subgraph "{group.subgraph}"'
+                )
+            scope.inject_fields(helper.key.selection, typename=True)
+            field_meta = types[type_name].fields[required_field.name]
+            needed = field_meta.requires.get(helper.target, ())
+            parent = self._fetch_required(
+                group, scope, parent, needed, seen | {required_field.name}
+            )
+            if not (
+                not needed
+                and parent.subgraph == helper.target
+                and parent.path == scope.path
+                and type_name in parent.parts
+            ):
+                parent = dependent_group(
+                    parent, helper.target, scope.path, type_name, helper.key, needed
+                )
+            parent.parts[type_name].scope.inject_fields((required_field,))
+        return parent
+
+    def _route_to_self(self, group: FetchGroup, scope: Scope, selected: Field) -> EntityRoute:
+        """An entity route back into ``group``'s own subgraph, by a key it returns itself."""
+        meta = self.supergraph.types[scope.type_name]
+        for key in meta.resolvable_keys(group.subgraph):
+            if can_provide(self.supergraph.types, scope.type_name, key.selection, group.subgraph):
+                return EntityRoute(group.subgraph, key)
+        raise PlanningError(
+            f'Cannot plan "{scope.type_name}.{selected.name}" in subgraph "{group.subgraph}": '
+            "its @requires fields live in other subgraphs, and it has no resolvable @key "
+            "to be asked again with them"
+        )
 
     def _field_node(self, group: FetchGroup, scope: Scope, selected: Field) -> FieldNode:
         selection_set = None

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graphql import FieldNode, NameNode, SelectionSetNode
+from graphql import (
+    ArgumentNode,
+    FieldNode,
+    InlineFragmentNode,
+    NamedTypeNode,
+    NameNode,
+    SelectionNode,
+    SelectionSetNode,
+    parse,
+    print_ast,
+)
 
 from router.composition import KeyField
 from router.planning.errors import PlanningError
@@ -23,8 +33,8 @@ class Scope:
 
     type_name: str
     path: tuple[str, ...]
-    # Client response key → (field name, has arguments) for every field at this position.
-    used_keys: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # Client response key → (field name, printed arguments) for every field at this position.
+    used_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Client fields fetched unconditionally, without arguments or sub-selection.
     direct_leaves: frozenset[str] = frozenset()
     # The enclosing scope when this one is a type-narrowing fragment of the same object.
@@ -42,7 +52,7 @@ class Scope:
         parent: Scope | None = None,
     ) -> Scope:
         """A scope for ``selections`` of the client operation at ``path``."""
-        used: dict[str, tuple[str, bool]] = {}
+        used: dict[str, tuple[str, str]] = {}
         _collect_used(selections, used)
         # The client's own __typename never reaches the subgraph (the router answers it), so
         # it cannot stand in for an injected one.
@@ -74,11 +84,15 @@ class Scope:
 
     def provides(self, field_name: str) -> bool:
         """Whether a parent's ``@provides`` makes the fetching subgraph resolve the field."""
-        return any(provided.name == field_name for provided in self._provided())
+        return any(self._matches(provided, field_name) for provided in self._provided())
 
     def provided_children(self, field_name: str) -> tuple[KeyField, ...]:
         """The provided selection below ``field_name`` (nested ``@provides`` paths)."""
-        return next((p.children for p in self._provided() if p.name == field_name), ())
+        return next((p.children for p in self._provided() if self._matches(p, field_name)), ())
+
+    def _matches(self, provided: KeyField, field_name: str) -> bool:
+        """``provided`` names the field here (``... on Book { title }`` only on a Book)."""
+        return provided.name == field_name and provided.on in (None, self.type_name)
 
     def _provided(self) -> tuple[KeyField, ...]:
         scope: Scope | None = self
@@ -92,7 +106,7 @@ class Scope:
 
     def _inject(self, key_field: KeyField) -> None:
         used = self._lookup(key_field.name)
-        if used is not None and used != (key_field.name, False):
+        if used is not None and used != (key_field.name, key_field.arguments):
             # The client reused the key's response key for another field; the subgraph
             # could not return both under one name.
             raise PlanningError(
@@ -102,11 +116,15 @@ class Scope:
             )
         if self._has_injected(key_field.name):
             return
-        if not key_field.children and self._is_direct_leaf(key_field.name):
+        if (
+            not key_field.children
+            and not key_field.arguments
+            and self._is_direct_leaf(key_field.name)
+        ):
             return
         self.injected[key_field.name] = key_field_node(key_field)
 
-    def _lookup(self, response_key: str) -> tuple[str, bool] | None:
+    def _lookup(self, response_key: str) -> tuple[str, str] | None:
         scope: Scope | None = self
         while scope is not None:
             if response_key in scope.used_keys:
@@ -132,18 +150,54 @@ class Scope:
 
 
 def key_field_node(key_field: KeyField) -> FieldNode:
-    """A field node (with nested selection for composite keys) for one key field."""
+    """A field node for one field of a field set, with its arguments and nested selection.
+
+    Nested fields under a type condition go in inline fragments, after ``__typename`` (a
+    representation says which type such a value is, as Apollo's gateway sends it).
+    """
     selection_set = None
     if key_field.children:
-        selection_set = SelectionSetNode(
-            selections=tuple(key_field_node(child) for child in key_field.children)
-        )
-    return FieldNode(name=NameNode(value=key_field.name), selection_set=selection_set)
+        plain: list[SelectionNode] = [
+            key_field_node(child) for child in key_field.children if child.on is None
+        ]
+        conditions = list(dict.fromkeys(c.on for c in key_field.children if c.on is not None))
+        if conditions:
+            plain.insert(0, FieldNode(name=NameNode(value="__typename")))
+        for condition in conditions:
+            inner = tuple(key_field_node(c) for c in key_field.children if c.on == condition)
+            plain.append(
+                InlineFragmentNode(
+                    type_condition=NamedTypeNode(name=NameNode(value=condition)),
+                    selection_set=SelectionSetNode(selections=inner),
+                )
+            )
+        selection_set = SelectionSetNode(selections=tuple(plain))
+    return FieldNode(
+        name=NameNode(value=key_field.name),
+        arguments=field_set_arguments(key_field.arguments),
+        selection_set=selection_set,
+    )
 
 
-def _collect_used(selections: tuple[Selection, ...], used: dict[str, tuple[str, bool]]) -> None:
+def field_set_arguments(arguments: str) -> tuple[ArgumentNode, ...]:
+    """The argument nodes of a field set's ``(name: value, ...)`` text (``""``: none)."""
+    if not arguments:
+        return ()
+    operation = parse(f"{{ f{arguments} }}", no_location=True).definitions[0]
+    selected = operation.selection_set.selections[0]  # type: ignore[attr-defined]
+    return tuple(selected.arguments)
+
+
+def printed_arguments(arguments: tuple[ArgumentNode, ...]) -> str:
+    """Arguments as a field set writes them: ``(currency: "EUR")``, ``""`` for none."""
+    return "(" + ", ".join(print_ast(a) for a in arguments) + ")" if arguments else ""
+
+
+def _collect_used(selections: tuple[Selection, ...], used: dict[str, tuple[str, str]]) -> None:
     for selection in selections:
         if isinstance(selection, Fragment):
             _collect_used(selection.selections, used)
         else:
-            used.setdefault(selection.response_key, (selection.name, bool(selection.arguments)))
+            used.setdefault(
+                selection.response_key, (selection.name, printed_arguments(selection.arguments))
+            )
