@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from router.composition.field_set import parse_field_set
-from router.composition.model import CompositionIssue
+from router.composition.model import CompositionIssue, KeyField, TypeKind
 from router.composition.spelling import named_type
 from router.composition.subgraph_definition import SubgraphDefinition, SubgraphType
 
@@ -24,25 +24,48 @@ def check_field_sets(
         for subgraph_type in subgraph.types.values():
             for field_name, text in subgraph_type.requires.items():
                 where = _where("requires", text, subgraph_type.name, field_name, subgraph.name)
-                _check_external(subgraph_type, text, where, "REQUIRES", issues)
+                _check_external(subgraph_type, parse_field_set(text), where, "REQUIRES", issues)
             for field_name, text in subgraph_type.provides.items():
                 where = _where("provides", text, subgraph_type.name, field_name, subgraph.name)
                 returned = subgraph.types.get(named_type(subgraph_type.fields[field_name].type))
-                if returned is None or not returned.fields:
+                if returned is None or returned.kind not in _COMPOSITE:
                     issues.append(
                         CompositionIssue(
                             "PROVIDES_ON_NON_OBJECT_FIELD",
-                            f"{where}: the field does not return an object type",
+                            f"{where}: the field does not return an object, interface or union",
                         )
                     )
                 else:
-                    _check_external(returned, text, where, "PROVIDES", issues)
+                    _check_external(
+                        returned, parse_field_set(text), where, "PROVIDES", issues, subgraph
+                    )
+
+
+_COMPOSITE = frozenset({TypeKind.OBJECT, TypeKind.INTERFACE, TypeKind.UNION})
 
 
 def _check_external(
-    owner: SubgraphType, text: str, where: str, rule: str, issues: list[CompositionIssue]
+    owner: SubgraphType,
+    fields: tuple[KeyField, ...],
+    where: str,
+    rule: str,
+    issues: list[CompositionIssue],
+    subgraph: SubgraphDefinition | None = None,
 ) -> None:
-    for key_field in parse_field_set(text):
+    for key_field in fields:
+        if key_field.on is not None and subgraph is not None:
+            # ``... on Book { title }`` below a union or interface: checked on ``Book``.
+            condition = subgraph.types.get(key_field.on)
+            if condition is None:
+                issues.append(
+                    CompositionIssue(
+                        f"{rule}_INVALID_FIELDS", f'{where}: type "{key_field.on}" is not defined'
+                    )
+                )
+                continue
+            bare = KeyField(key_field.name, key_field.children, key_field.arguments)
+            _check_external(condition, (bare,), where, rule, issues)
+            continue
         coordinate = f"{owner.name}.{key_field.name}"
         if key_field.name not in owner.fields:
             issues.append(

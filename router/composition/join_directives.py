@@ -50,7 +50,10 @@ def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDire
     """``@join__field`` per subgraph of the field, or none when every subgraph of the type
     defines it alike."""
     joins = field_meta.joins
-    overridden = {join.override for join in joins.values() if join.override}
+    # A progressive override leaves its source a resolver too (with the same overrideLabel).
+    overridden = {
+        join.override for join in joins.values() if join.override and not join.override_label
+    }
     plain = all(join == type(join)() for join in joins.values()) and set(joins) == set(
         meta.defined_in
     )
@@ -76,6 +79,8 @@ def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDire
             arguments["external"] = BooleanValueNode(value=True)
         if join.override:
             arguments["override"] = string(join.override)
+        if join.override_label:
+            arguments["overrideLabel"] = string(join.override_label)
         found.append(directive("join__field", **arguments))
     return found
 

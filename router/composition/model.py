@@ -85,6 +85,8 @@ class FieldJoin:
     requires: str | None = None
     provides: str | None = None
     override: str | None = None
+    # Progressive override: the label under which ``override`` applies (on both subgraphs).
+    override_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,9 @@ class FieldMetadata:
     type_name: str
     name: str
     # Subgraphs that define the field and can resolve it (not ``@external`` there, and not
-    # taken over by another subgraph's ``@override(from:)``).
+    # taken over by another subgraph's ``@override(from:)``). A progressive override
+    # (``label:``) counts as not applied here; :mod:`router.composition.override_labels`
+    # gives the supergraph with some labels applied.
     resolvable_in: frozenset[str]
     shareable_in: frozenset[str] = frozenset()
     external_in: frozenset[str] = frozenset()

@@ -126,9 +126,12 @@ class _Reader(FederationDirectiveReader):
         description = getattr(node, "description", None)
         if description is not None and target.description is None:
             target.description = description
+        external_type = False
         for directive in node.directives or ():
             canonical = self.names.canonical(directive.name.value)
-            if canonical == "key":
+            if canonical == "external":
+                external_type = True  # Federation 2: every field of this definition
+            elif canonical == "key":
                 self._read_key(target, directive)
             elif canonical == "shareable":
                 target.shareable_type = True
@@ -149,6 +152,8 @@ class _Reader(FederationDirectiveReader):
                 target.enum_values[value.name.value] = strip_enum_value(value)
         for field_node in getattr(node, "fields", None) or ():
             self._read_field(target, field_node)
+            if external_type:
+                target.external_fields.add(field_node.name.value)
 
     def _read_field(
         self, target: SubgraphType, node: FieldDefinitionNode | InputValueDefinitionNode
@@ -196,8 +201,11 @@ def _mark_provided(types: dict[str, SubgraphType]) -> None:
         if target is None:
             return
         for key_field in field_set:
-            target.provided_fields.add(key_field.name)
-            node = target.fields.get(key_field.name)
+            owner = types.get(key_field.on) if key_field.on else target
+            if owner is None:
+                continue
+            owner.provided_fields.add(key_field.name)
+            node = owner.fields.get(key_field.name)
             if key_field.children and node is not None:
                 mark(named_type(node.type), key_field.children)
 

@@ -97,7 +97,11 @@ def required_route(
     field_meta = meta.fields.get(required.name)
     if field_meta is None or required.name in seen:
         return None
-    for target in sorted(field_meta.resolvable_in - {source}):
+    targets = field_meta.resolvable_in - {source}
+    if field_meta.requires.get(source):
+        # ``source`` resolves it too, from a representation with its own @requires fields.
+        targets |= {source}
+    for target in sorted(targets):
         if required.children and not can_provide(types, type_name, (required,), target):
             continue
         needed = field_meta.requires.get(target, ())
@@ -119,7 +123,18 @@ def requires_reachable(
     """Whether every field of a ``@requires`` can be had in a fetch from ``source``: resolved
     there, or fetched by one entity call (after its own requirements) from another subgraph."""
     return all(
-        can_provide(types, type_name, (key_field,), source)
+        resolves_plainly(types, type_name, key_field, source)
         or required_route(types, type_name, key_field, source, seen) is not None
         for key_field in required
     )
+
+
+def resolves_plainly(
+    types: Mapping[str, TypeMetadata], type_name: str, required: KeyField, subgraph: str
+) -> bool:
+    """Whether a fetch in ``subgraph`` can select ``required`` as it is: the subgraph
+    resolves it (and what it selects below) without a ``@requires`` of its own there."""
+    if not can_provide(types, type_name, (required,), subgraph):
+        return False
+    field_meta = types[required.on or type_name].fields[required.name]
+    return not field_meta.requires.get(subgraph)

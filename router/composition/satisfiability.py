@@ -23,9 +23,20 @@ def check_satisfiability(types: Mapping[str, TypeMetadata], issues: list[Composi
         meta = types[type_name]
         if meta.kind is not TypeKind.OBJECT or type_name in ROOT_TYPES:
             continue
+        # A subgraph whose fields of the type are all @external (``@external`` on the type)
+        # never returns one itself: it only describes what its @requires/@provides read.
+        describing = {
+            subgraph
+            for subgraph in meta.defined_in
+            if all(
+                subgraph in field.external_in
+                for field in meta.fields.values()
+                if subgraph in field.joins
+            )
+        }
         for field_name in sorted(meta.fields):
             field_meta = meta.fields[field_name]
-            for source in sorted(meta.defined_in - field_meta.resolvable_in):
+            for source in sorted(meta.defined_in - field_meta.resolvable_in - describing):
                 if not field_meta.resolvable_in:
                     continue  # reported as EXTERNAL_MISSING_ON_BASE
                 if entity_routes(types, type_name, field_name, source):

@@ -25,7 +25,13 @@ from graphql import (
 
 from router.composition import FieldMetadata, KeyField, Supergraph, TypeKind
 from router.composition.field_set import merge_field_sets
-from router.composition.routes import EntityRoute, can_provide, entity_routes, required_route
+from router.composition.routes import (
+    EntityRoute,
+    can_provide,
+    entity_routes,
+    required_route,
+    resolves_plainly,
+)
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup, dependent_group, inline_fragment
 from router.planning.operation import Field, Fragment, Selection
@@ -165,7 +171,7 @@ class GroupBuilder:
         itself (it resolves them, or a parent's ``@provides`` hands them over)."""
         return all(
             scope.provides(required.name)
-            or can_provide(self.supergraph.types, scope.type_name, (required,), group.subgraph)
+            or resolves_plainly(self.supergraph.types, scope.type_name, required, group.subgraph)
             for required in meta.requires.get(group.subgraph, ())
         )
 
@@ -183,7 +189,7 @@ class GroupBuilder:
         type_name = scope.type_name
         types = self.supergraph.types
         for required_field in required:
-            if can_provide(types, type_name, (required_field,), group.subgraph):
+            if resolves_plainly(types, type_name, required_field, group.subgraph):
                 scope.inject_fields((required_field,))
                 continue
             helper = required_route(types, type_name, required_field, group.subgraph, seen)

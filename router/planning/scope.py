@@ -35,7 +35,7 @@ class Scope:
     path: tuple[str, ...]
     # Client response key → (field name, printed arguments) for every field at this position.
     used_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # Client fields fetched unconditionally, without arguments or sub-selection.
+    # Client fields fetched unconditionally, without alias or sub-selection.
     direct_leaves: frozenset[str] = frozenset()
     # The enclosing scope when this one is a type-narrowing fragment of the same object.
     parent: Scope | None = None
@@ -62,7 +62,6 @@ class Scope:
             if isinstance(s, Field)
             and s.name != "__typename"
             and not s.selections
-            and not s.arguments
             and not s.directives
             and s.alias is None
         )
@@ -116,11 +115,8 @@ class Scope:
             )
         if self._has_injected(key_field.name):
             return
-        if (
-            not key_field.children
-            and not key_field.arguments
-            and self._is_direct_leaf(key_field.name)
-        ):
+        # (A client leaf of that response key selects the same arguments, checked above.)
+        if not key_field.children and self._is_direct_leaf(key_field.name):
             return
         self.injected[key_field.name] = key_field_node(key_field)
 
