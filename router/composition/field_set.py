@@ -10,6 +10,8 @@ that type.
 
 from __future__ import annotations
 
+import hashlib
+
 from graphql import FieldNode, InlineFragmentNode, SelectionSetNode, parse, print_ast
 
 from router.composition.model import KeyField
@@ -19,6 +21,16 @@ def parse_field_set(text: str) -> tuple[KeyField, ...]:
     """Parse a field set; raises ``GraphQLSyntaxError`` when it is not a selection set."""
     operation = parse(f"{{{text}}}", no_location=True).definitions[0]
     return _fields(operation.selection_set, None)  # type: ignore[attr-defined]
+
+
+def response_key(key_field: KeyField) -> str:
+    """The response key a fetch selects the field under: its name, or for a field with
+    arguments an alias naming those arguments (``price__1a2b3c4d``), so that it never
+    clashes with the client's own selection of the field with other arguments."""
+    if not key_field.arguments:
+        return key_field.name
+    digest = hashlib.sha256(key_field.arguments.encode()).hexdigest()[:8]
+    return f"{key_field.name}__{digest}"
 
 
 def merge_field_sets(*sets: tuple[KeyField, ...]) -> tuple[KeyField, ...]:

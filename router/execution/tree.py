@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from router.composition import KeyField
+from router.composition.field_set import response_key
 
 Path = tuple[str | int, ...]
 
@@ -70,16 +71,15 @@ def required_values(obj: dict[str, Any], fields: tuple[KeyField, ...]) -> dict[s
     """The ``@requires`` fields of ``obj`` for a representation: nulls and lists kept as is.
 
     A field under a type condition is sent only for objects of that type (the fetch selected
-    it in ``... on T``, so it is absent from the others); such objects also carry their
-    ``__typename``.
+    it in ``... on T``, so it is absent from the others), as Apollo's gateway sends it:
+    without the object's ``__typename``.
     """
     values: dict[str, Any] = {}
-    if any(key_field.on is not None for key_field in fields) and "__typename" in obj:
-        values["__typename"] = obj["__typename"]
     for key_field in fields:
-        if key_field.on is not None and key_field.name not in obj:
+        key = response_key(key_field)
+        if key_field.on is not None and key not in obj:
             continue
-        values[key_field.name] = _selected(obj.get(key_field.name), key_field.children)
+        values[key_field.name] = _selected(obj.get(key), key_field.children)
     return values
 
 

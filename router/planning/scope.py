@@ -23,6 +23,7 @@ from graphql import (
 )
 
 from router.composition import KeyField
+from router.composition.field_set import response_key
 from router.planning.errors import PlanningError
 from router.planning.operation import Field, Fragment, Selection
 
@@ -35,7 +36,7 @@ class Scope:
     path: tuple[str, ...]
     # Client response key → (field name, printed arguments) for every field at this position.
     used_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # Client fields fetched unconditionally, without alias or sub-selection.
+    # Client fields fetched unconditionally, without alias, arguments or sub-selection.
     direct_leaves: frozenset[str] = frozenset()
     # The enclosing scope when this one is a type-narrowing fragment of the same object.
     parent: Scope | None = None
@@ -62,6 +63,7 @@ class Scope:
             if isinstance(s, Field)
             and s.name != "__typename"
             and not s.selections
+            and not s.arguments
             and not s.directives
             and s.alias is None
         )
@@ -104,7 +106,8 @@ class Scope:
         return list(self.injected.values())
 
     def _inject(self, key_field: KeyField) -> None:
-        used = self._lookup(key_field.name)
+        key = response_key(key_field)
+        used = self._lookup(key)
         if used is not None and used != (key_field.name, key_field.arguments):
             # The client reused the key's response key for another field; the subgraph
             # could not return both under one name.
@@ -113,12 +116,11 @@ class Scope:
                 "federation key field; choose another alias",
                 code="GRAPHQL_VALIDATION_FAILED",
             )
-        if self._has_injected(key_field.name):
+        if self._has_injected(key):
             return
-        # (A client leaf of that response key selects the same arguments, checked above.)
-        if not key_field.children and self._is_direct_leaf(key_field.name):
+        if not key_field.children and self._is_direct_leaf(key):
             return
-        self.injected[key_field.name] = key_field_node(key_field)
+        self.injected[key] = key_field_node(key_field)
 
     def _lookup(self, response_key: str) -> tuple[str, str] | None:
         scope: Scope | None = self
@@ -148,8 +150,7 @@ class Scope:
 def key_field_node(key_field: KeyField) -> FieldNode:
     """A field node for one field of a field set, with its arguments and nested selection.
 
-    Nested fields under a type condition go in inline fragments, after ``__typename`` (a
-    representation says which type such a value is, as Apollo's gateway sends it).
+    Nested fields under a type condition go in inline fragments.
     """
     selection_set = None
     if key_field.children:
@@ -157,8 +158,6 @@ def key_field_node(key_field: KeyField) -> FieldNode:
             key_field_node(child) for child in key_field.children if child.on is None
         ]
         conditions = list(dict.fromkeys(c.on for c in key_field.children if c.on is not None))
-        if conditions:
-            plain.insert(0, FieldNode(name=NameNode(value="__typename")))
         for condition in conditions:
             inner = tuple(key_field_node(c) for c in key_field.children if c.on == condition)
             plain.append(
@@ -168,7 +167,9 @@ def key_field_node(key_field: KeyField) -> FieldNode:
                 )
             )
         selection_set = SelectionSetNode(selections=tuple(plain))
+    key = response_key(key_field)
     return FieldNode(
+        alias=NameNode(value=key) if key != key_field.name else None,
         name=NameNode(value=key_field.name),
         arguments=field_set_arguments(key_field.arguments),
         selection_set=selection_set,
