@@ -40,6 +40,7 @@ from graphql import (
 )
 
 from router.composition.api_nodes import strip_enum_value, strip_field
+from router.composition.external_rules import check_external_used
 from router.composition.federation import (
     API_DIRECTIVES,
     FEDERATION_ROOT_FIELDS,
@@ -117,6 +118,8 @@ class _Reader(FederationDirectiveReader):
                     del types[root]
         if not self.names.is_federation_2:
             _upgrade_federation_1(types.values())
+        else:
+            check_external_used(self.subgraph, types, self.issues)
         _mark_nested_key_fields(types)
         _mark_provided(types)
         return self.definition
