@@ -22,8 +22,11 @@ LINK = (
 
 SDL = {
     "shop": """
-        type Query { products: [Product!]! feed: [Media!]! @provides(fields: "... on Book { title }")
-          items: [Item!]! @provides(fields: "... on Book { title }") }
+        type Query {
+          products: [Product!]!
+          feed: [Media!]! @provides(fields: "... on Book { title }")
+          items: [Item!]! @provides(fields: "... on Book { title }")
+        }
         type Product @key(fields: "upc") {
           upc: String!
           name: String
