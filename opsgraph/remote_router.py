@@ -166,9 +166,11 @@ def create_remote_app(
     debug: bool = False,
     secret: str | None = None,
     limits: OperationLimits | None = None,
+    override_labels: Sequence[str] = (),
 ) -> Starlette:
     """The router app over HTTP transports sharing one client, closed when the app stops;
-    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints)."""
+    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints);
+    ``override_labels`` turns on progressive ``@override`` labels of those names."""
     client = create_http_client(headers=router_headers(secret))
     transports: dict[str, Transport] = {
         config.name: HttpTransport(config.url, config.timeout_s, client)
@@ -187,7 +189,7 @@ def create_remote_app(
             await client.aclose()
 
     return create_router_app(
-        Gateway(supergraph, transports, limits=limits),
+        Gateway(supergraph, transports, limits=limits, override_labels=override_labels),
         context_factory=context_factory,
         lifespan=lifespan,
         graphiql=graphiql,

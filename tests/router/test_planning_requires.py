@@ -7,6 +7,7 @@ The fixture supergraph is SDL only (``fixture_requires``): planning needs no sub
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from graphql import parse
 
@@ -17,7 +18,9 @@ from router.composition.override_labels import (
     valid_override_label,
 )
 from router.composition.supergraph_sdl import print_supergraph
+from router.execution.http import HttpTransport
 from router.execution.tree import required_values
+from router.gateway import Gateway
 from router.pipeline.plan import PlanCache
 from router.planning import format_plan, plan, select_operation
 from tests.router.fixture_requires import LINK, requires_sources
@@ -282,3 +285,27 @@ def test_required_values_read_aliased_arguments_and_skip_other_types() -> None:
     obj = {"price": 3, "price__ce4b4840": 2, "package": {"volume": 40}}
 
     assert required_values(obj, fields) == {"price": 2, "package": {"volume": 40}}
+
+
+async def test_the_gateway_turns_on_the_named_labels_it_is_given() -> None:
+    sources = [
+        SubgraphSource(
+            "a", LINK + 'type Query { t: T } type T @key(fields: "id") { id: ID! n: Int }'
+        ),
+        SubgraphSource(
+            "b",
+            LINK
+            + 'type T @key(fields: "id") { id: ID! n: Int @override(from: "a", label: "beta") }',
+        ),
+    ]
+    supergraph = compose(sources)
+    async with httpx.AsyncClient() as client:
+        # Never called: preparing a request plans it without fetching anything.
+        transports = {
+            name: HttpTransport(f"http://127.0.0.1:9/{name}", 1.0, client) for name in "ab"
+        }
+        plain = Gateway(supergraph, transports)
+        beta = Gateway(supergraph, transports, override_labels=["beta"])
+
+        assert plain.prepare("{ t { n } }", None, None).plan.subgraphs == {"a"}
+        assert beta.prepare("{ t { n } }", None, None).plan.subgraphs == {"a", "b"}
