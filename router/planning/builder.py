@@ -129,6 +129,7 @@ class GroupBuilder:
         if scope.provides(selected.name) or (
             group.subgraph in meta.resolvable_in
             and (requirements_met or self._requirements_here(group, scope, meta))
+            and self._every_type_resolves(group, scope, selected.name)
         ):
             out.append(self._field_node(group, scope, selected))
             return
@@ -165,6 +166,20 @@ class GroupBuilder:
         for directives in reversed(conditions):
             moved = [inline_fragment(None, directives, moved)]
         part.selections.extend(moved)
+
+    def _every_type_resolves(self, group: FetchGroup, scope: Scope, field_name: str) -> bool:
+        """At an abstract position: whether ``group``'s subgraph resolves the field for every
+        object type it can return there (``@override`` or ``@requires`` on one of them sends
+        that type's field elsewhere, so the interface's field cannot be asked for all)."""
+        if not self._is_abstract(scope.type_name):
+            return True
+        for type_name in self._possible_in(group.subgraph, scope.type_name):
+            meta = self.supergraph.field(type_name, field_name)
+            if meta is None or group.subgraph not in meta.resolvable_in:
+                return False
+            if meta.requires.get(group.subgraph):
+                return False
+        return True
 
     def _requirements_here(self, group: FetchGroup, scope: Scope, meta: FieldMetadata) -> bool:
         """Whether ``group``'s subgraph has the field's ``@requires`` fields at ``scope``

@@ -309,3 +309,33 @@ async def test_the_gateway_turns_on_the_named_labels_it_is_given() -> None:
 
         assert plain.prepare("{ t { n } }", None, None).plan.subgraphs == {"a"}
         assert beta.prepare("{ t { n } }", None, None).plan.subgraphs == {"a", "b"}
+
+
+def test_an_interface_field_overridden_on_one_implementation_is_asked_per_type() -> None:
+    supergraph = compose(
+        [
+            SubgraphSource(
+                "tickets",
+                LINK + "type Query { work: [Work!]! } interface Work { id: ID! status: String } "
+                'type Ticket implements Work @key(fields: "id") { id: ID! status: String } '
+                'type Task implements Work @key(fields: "id") { id: ID! status: String }',
+            ),
+            SubgraphSource(
+                "workflow",
+                LINK + 'type Ticket @key(fields: "id") { id: ID! '
+                'status: String @override(from: "tickets") }',
+            ),
+        ]
+    )
+
+    assert planned(supergraph, "{ work { id status } }") == (
+        "QueryPlan {\n"
+        "  Sequence {\n"
+        '    Fetch(service: "tickets") { { work { __typename id ... on Task { status } } } },\n'
+        '    Flatten(path: "work.@") {\n'
+        '      Fetch(service: "workflow") { { ... on Ticket { __typename id } } => '
+        "{ ... on Ticket { status } } },\n"
+        "    },\n"
+        "  },\n"
+        "}"
+    )

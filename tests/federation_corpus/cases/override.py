@@ -126,3 +126,43 @@ CASES = [
         queries=QUERIES[:1],
     ),
 ]
+
+CASES.append(
+    Case(
+        name="override_of_a_field_selected_through_an_interface",
+        feature="override",
+        subgraphs={
+            "tickets": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ work: [Work!]! }}
+                interface Work {{ id: ID! status: String! }}
+                type Ticket implements Work @key(fields: "id") {{ id: ID! status: String! }}
+                type Task implements Work @key(fields: "id") {{ id: ID! status: String! }}
+                """,
+                data={
+                    "Query": {
+                        "work": [
+                            {"__typename": "Ticket", **OLD[0]},
+                            {"__typename": "Task", "id": "9", "status": "old:todo"},
+                        ]
+                    },
+                    "entities": {"Ticket": OLD},
+                },
+            ),
+            "workflow": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Ticket @key(fields: "id") {{
+                  id: ID! status: String! @override(from: "tickets")
+                }}
+                """,
+                data={"entities": {"Ticket": NEW}},
+            ),
+        },
+        queries=(
+            "{ work { id status } }",
+            "{ work { __typename ... on Ticket { status } ... on Task { status } } }",
+        ),
+    )
+)
