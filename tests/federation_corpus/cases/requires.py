@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.federation_corpus.case import Case, Subgraph
+from tests.federation_corpus.case import Case, Query, Subgraph
 
 FED2 = (
     '@link(url: "https://specs.apollo.dev/federation/v2.7", '
@@ -319,3 +319,120 @@ CASES = [
         ),
     ),
 ]
+
+REVIEWED = [{"upc": "1"}, {"upc": "2"}]
+
+CASES.append(
+    Case(
+        name="requires_below_an_entity_reached_from_a_third_subgraph",
+        feature="requires",
+        subgraphs={
+            "products": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Product @key(fields: "upc") {{
+                  upc: String! name: String! dimensions: Dimensions
+                }}
+                type Dimensions @shareable {{ size: Int! weight: Int! }}
+                """,
+                data={"entities": {"Product": PRODUCTS}},
+            ),
+            "shipping": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Product @key(fields: "upc") {{
+                  upc: String!
+                  dimensions: Dimensions @external
+                  shippingCost: Int @requires(fields: "dimensions {{ size weight }}")
+                }}
+                type Dimensions @shareable {{ size: Int! weight: Int! }}
+                """,
+                resolvers={"Product.shippingCost": _shipping_cost},
+            ),
+            "reviews": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ reviews: [Review!]! }}
+                type Review {{ body: String! product: Product! }}
+                type Product @key(fields: "upc") {{ upc: String! }}
+                """,
+                data={
+                    "Query": {
+                        "reviews": [
+                            {"body": "Sturdy", "product": REVIEWED[0]},
+                            {"body": "Bright", "product": REVIEWED[1]},
+                            {"body": "Sturdy again", "product": REVIEWED[0]},
+                        ]
+                    }
+                },
+            ),
+        },
+        queries=(
+            "{ reviews { body product { shippingCost } } }",
+            "{ reviews { product { name shippingCost dimensions { weight } } } }",
+            Query(
+                "query ($with: Boolean!) { reviews { product { shippingCost @include(if: $with) "
+                "name } } }",
+                {"with": False},
+            ),
+            Query(
+                "query ($with: Boolean!) { reviews { product { shippingCost @include(if: $with) "
+                "} } }",
+                {"with": True},
+            ),
+        ),
+    )
+)
+
+FED2_PROVIDES = (
+    '@link(url: "https://specs.apollo.dev/federation/v2.7", '
+    'import: ["@key", "@shareable", "@external", "@requires", "@provides"])'
+)
+
+CASES.append(
+    Case(
+        name="requires_met_by_a_provides_of_the_same_subgraph",
+        feature="requires",
+        subgraphs={
+            "shop": Subgraph(
+                sdl=f"""
+                extend schema {FED2_PROVIDES}
+                type Query {{
+                  cheap: [Product!]! @provides(fields: "weight")
+                  all: [Product!]!
+                }}
+                type Product @key(fields: "upc") {{
+                  upc: String!
+                  weight: Int @external
+                  shipping: Int @requires(fields: "weight")
+                }}
+                """,
+                data={
+                    "Query": {
+                        "cheap": [{"upc": "1", "weight": 7}],
+                        "all": [{"upc": "1"}, {"upc": "2"}],
+                    }
+                },
+                resolvers={
+                    "Product.shipping": lambda product: (
+                        None if product.get("weight") is None else product["weight"] * 3
+                    )
+                },
+            ),
+            "warehouse": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Product @key(fields: "upc") {{ upc: String! weight: Int @shareable }}
+                """,
+                data={
+                    "entities": {"Product": [{"upc": "1", "weight": 20}, {"upc": "2", "weight": 2}]}
+                },
+            ),
+        },
+        queries=(
+            "{ cheap { shipping } }",
+            "{ all { shipping } }",
+            "{ cheap { weight shipping } all { weight shipping } }",
+        ),
+    )
+)
