@@ -7,6 +7,10 @@ A route is direct when the source subgraph can return the fields of one of the t
 resolvable keys; it goes ``via`` an intermediate subgraph when the source can only return a
 key of the intermediate, which in turn resolves the fields of the target's key (a "key
 mashup": ``id`` known here, ``upc`` needed there, a third subgraph knowing both).
+
+A route's ``@requires`` fields must be reachable from the source too: resolved there, or
+fetched by an entity call from a subgraph that resolves them, after that subgraph's own
+``@requires`` (chains; see :func:`requires_reachable`).
 """
 
 from __future__ import annotations

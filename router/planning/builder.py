@@ -6,6 +6,13 @@ return the entity's ``__typename`` and key, and moves the field into a dependent
 ``_entities`` group of the owning subgraph at that response path. Dependent groups can have
 their own dependents, which is how A → B → A chains form, and how a field's ``@requires``
 fields or a key known to a third subgraph ("key mashup") are fetched before it.
+
+A ``@requires`` field goes through an ``_entities`` call even when the fetch's own subgraph
+resolves it, if its required fields live elsewhere (they are fetched first, then the same
+subgraph is asked again with them); a required field that has a ``@requires`` of its own is
+fetched after its requirements, so chains run in order. At an abstract position, a field is
+asked of the interface only when the subgraph resolves it for every object type it can
+return there; otherwise it is asked per type (``@override`` or ``@requires`` on one of them).
 """
 
 from __future__ import annotations
