@@ -39,6 +39,7 @@ def merge_output_fields(
         coordinate = f"{type_name}.{field_name}"
         check_same_type(coordinate, [(sg, node) for sg, node, _ in found], issues)
         defining = {sg for sg, _, _ in found}
+        _check_override_sources(coordinate, field_name, found, issues)
         # A progressive override (label:) from a subgraph defining the field is off until the
         # router enables its label: the field stays with its source meanwhile.
         progressive = {
@@ -118,6 +119,27 @@ def merge_output_fields(
             type_refs={sg: print_ast(n.type) for sg, n, _ in found},
         )
     return tuple(nodes), metadata
+
+
+def _check_override_sources(
+    coordinate: str,
+    field_name: str,
+    found: list[tuple[str, FieldDefinitionNode, SubgraphType]],
+    issues: list[CompositionIssue],
+) -> None:
+    """``OVERRIDE_SOURCE_HAS_OVERRIDE``: a field taken from a subgraph that itself takes it
+    from another (only one ``@override`` per field)."""
+    overriding = {sg: d.overrides[field_name] for sg, _, d in found if field_name in d.overrides}
+    for subgraph, source in sorted(overriding.items()):
+        if source in overriding:
+            issues.append(
+                CompositionIssue(
+                    "OVERRIDE_SOURCE_HAS_OVERRIDE",
+                    f'Field "{coordinate}" on subgraph "{subgraph}" is also marked with '
+                    f'directive @override in subgraph "{source}". Only one @override directive '
+                    "is allowed per field.",
+                )
+            )
 
 
 def _label(

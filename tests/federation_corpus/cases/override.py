@@ -166,3 +166,37 @@ CASES.append(
         ),
     )
 )
+
+CASES.extend(
+    [
+        Case(
+            name="override_of_an_external_field_is_refused",
+            feature="override",
+            subgraphs=_pair('@override(from: "tickets") @federation__external'),
+            queries=QUERIES[:1],
+        ),
+        Case(
+            name="override_from_itself_is_refused",
+            feature="override",
+            subgraphs=_pair('@override(from: "workflow")'),
+            queries=QUERIES[:1],
+        ),
+        Case(
+            name="override_of_an_overridden_field_is_refused",
+            feature="override",
+            subgraphs={
+                **_pair('@override(from: "tickets")'),
+                "audit": Subgraph(
+                    sdl=f"""
+                    extend schema {FED2}
+                    type Ticket @key(fields: "id") {{
+                      id: ID! status: String! @override(from: "workflow")
+                    }}
+                    """,
+                    data={"entities": {"Ticket": NEW}},
+                ),
+            },
+            queries=QUERIES[:1],
+        ),
+    ]
+)

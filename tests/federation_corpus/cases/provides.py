@@ -167,3 +167,51 @@ CASES = [
         ),
     ),
 ]
+
+CASES.extend(
+    [
+        Case(
+            name="provides_a_field_with_arguments_is_refused",
+            feature="provides",
+            subgraphs={
+                "catalog": Subgraph(
+                    sdl=f"""
+                    extend schema {FED2}
+                    type Book @key(fields: "id") {{
+                      id: ID! title(lang: String): String! @shareable
+                    }}
+                    """,
+                ),
+                "feed": Subgraph(
+                    sdl=f"""
+                    extend schema {FED2}
+                    type Query {{ books: [Book!]! @provides(fields: "title") }}
+                    type Book @key(fields: "id") {{
+                      id: ID! title(lang: String): String! @external
+                    }}
+                    """,
+                    data={"Query": {"books": BOOKS}},
+                ),
+            },
+            queries=("{ books { title } }",),
+        ),
+        Case(
+            name="provides_an_unknown_nested_field_is_refused",
+            feature="provides",
+            subgraphs={
+                "catalog": CATALOG,
+                "feed": Subgraph(
+                    sdl=f"""
+                    extend schema {FED2}
+                    type Query {{ feed: [Media!]! @provides(fields: "... on Book {{ isbn }}") }}
+                    union Media = Book | Movie
+                    type Book @key(fields: "id") {{ id: ID! title: String! @external }}
+                    type Movie @key(fields: "id") {{ id: ID! }}
+                    """,
+                    data={"Query": {"feed": FEED}},
+                ),
+            },
+            queries=("{ feed { ... on Book { title } } }",),
+        ),
+    ]
+)

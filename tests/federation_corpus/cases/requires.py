@@ -436,3 +436,58 @@ CASES.append(
         ),
     )
 )
+
+CASES.extend(
+    [
+        Case(
+            name="requires_an_unknown_nested_field_is_refused",
+            feature="requires",
+            subgraphs={
+                "products": Subgraph(
+                    sdl=f"""
+                    extend schema {FED2}
+                    type Query {{ products: [Product!]! }}
+                    type Product @key(fields: "upc") {{ upc: String! dimensions: Dimensions }}
+                    type Dimensions @shareable {{ size: Int! weight: Int! }}
+                    """,
+                    data={"Query": {"products": PRODUCTS}},
+                ),
+                "shipping": Subgraph(
+                    sdl=f"""
+                    extend schema {FED2}
+                    type Product @key(fields: "upc") {{
+                      upc: String!
+                      dimensions: Dimensions @external
+                      shippingCost: Int @requires(fields: "dimensions {{ depth }}")
+                    }}
+                    type Dimensions @shareable {{ size: Int! weight: Int! }}
+                    """,
+                ),
+            },
+            queries=("{ products { shippingCost } }",),
+        ),
+        Case(
+            name="requires_a_field_that_is_not_external_is_refused",
+            feature="requires",
+            subgraphs={
+                "shop": Subgraph(
+                    sdl=f"""
+                    extend schema {FED2}
+                    type Query {{ products: [Product!]! }}
+                    type Product @key(fields: "upc") {{
+                      upc: String! weight: Int @shareable shipping: Int @requires(fields: "weight")
+                    }}
+                    """,
+                    data={"Query": {"products": [{"upc": "1", "weight": 1}]}},
+                ),
+                "warehouse": Subgraph(
+                    sdl=f"""
+                    extend schema {FED2}
+                    type Product @key(fields: "upc") {{ upc: String! weight: Int @shareable }}
+                    """,
+                ),
+            },
+            queries=("{ products { shipping } }",),
+        ),
+    ]
+)
