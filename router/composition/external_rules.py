@@ -1,4 +1,5 @@
-"""``EXTERNAL_UNUSED``: a Federation 2 subgraph's ``@external`` field must serve a purpose.
+"""``EXTERNAL_UNUSED``: a Federation 2 subgraph's ``@external`` field must serve a purpose
+(and ``EXTERNAL_ON_INTERFACE``: an interface field is never ``@external``).
 
 An external field is used when it is part of a ``@key`` of its type, read by a ``@requires``
 or handed out by a ``@provides`` of the subgraph (at any depth of their field sets), or
@@ -9,7 +10,7 @@ any other one; so do we (Federation 1 subgraphs are exempt, as Apollo upgrades t
 from __future__ import annotations
 
 from router.composition.field_set import parse_field_set
-from router.composition.model import CompositionIssue, KeyField
+from router.composition.model import CompositionIssue, KeyField, TypeKind
 from router.composition.spelling import named_type
 from router.composition.subgraph_definition import SubgraphType
 
@@ -37,6 +38,15 @@ def check_external_used(
         for field_name, text in subgraph_type.provides.items():
             mark(named_type(subgraph_type.fields[field_name].type), parse_field_set(text))
     for subgraph_type in types.values():
+        if subgraph_type.kind is TypeKind.INTERFACE:
+            for field_name in sorted(subgraph_type.external_fields):
+                issues.append(
+                    CompositionIssue(
+                        "EXTERNAL_ON_INTERFACE",
+                        f'[{subgraph}] Interface type field "{subgraph_type.name}.{field_name}" '
+                        "is marked @external but @external is not allowed on interface fields",
+                    )
+                )
         by_interfaces = {
             field_name
             for interface in subgraph_type.interfaces

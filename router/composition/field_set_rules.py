@@ -28,6 +28,9 @@ def check_field_sets(
     """Append an issue for every invalid ``@requires``/``@provides`` field set."""
     for subgraph in subgraphs:
         for subgraph_type in subgraph.types.values():
+            if subgraph_type.kind is TypeKind.INTERFACE:
+                _unsupported_on_interface(subgraph, subgraph_type, issues)
+                continue
             for field_name, text in subgraph_type.requires.items():
                 where = _where("requires", text, subgraph_type.name, field_name, subgraph.name)
                 rules = _Rules(subgraph, where, "REQUIRES", issues)
@@ -98,6 +101,22 @@ class _Rules:
         if self.rule == "PROVIDES" and (owner.is_key_field(key_field.name) or key_field.children):
             return  # provided paths go through fields the subgraph resolves to reach the leaves
         self._issue("FIELDS_MISSING_EXTERNAL", f'"{coordinate}" must be @external')
+
+
+def _unsupported_on_interface(
+    subgraph: SubgraphDefinition, interface: SubgraphType, issues: list[CompositionIssue]
+) -> None:
+    """``@requires``/``@provides`` on an interface field: Apollo does not support them."""
+    for directive, fields in (("requires", interface.requires), ("provides", interface.provides)):
+        for field_name in fields:
+            issues.append(
+                CompositionIssue(
+                    f"{directive.upper()}_UNSUPPORTED_ON_INTERFACE",
+                    f"[{subgraph.name}] Cannot use @{directive} on field "
+                    f'"{interface.name}.{field_name}" of parent type "{interface.name}": '
+                    f"@{directive} is not yet supported within interfaces",
+                )
+            )
 
 
 def _where(directive: str, text: str, type_name: str, field_name: str, subgraph: str) -> str:

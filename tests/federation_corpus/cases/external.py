@@ -130,3 +130,42 @@ CASES = [
         queries=("{ products { name eta } }",),
     ),
 ]
+
+CASES.extend(
+    [
+        Case(
+            name="external_on_an_interface_field_is_refused",
+            feature="external",
+            subgraphs={
+                "products": OWNER,
+                "named": Subgraph(
+                    sdl=f"""
+                    extend schema {FED2}
+                    type Query {{ named: [Named!]! }}
+                    interface Named {{ name: String! @external }}
+                    type Product implements Named @key(fields: "id") {{ id: ID! name: String! }}
+                    """,
+                ),
+            },
+            queries=("{ named { name } }",),
+        ),
+        Case(
+            name="external_requires_on_an_interface_field_is_refused",
+            feature="external",
+            subgraphs={
+                "products": OWNER,
+                "named": Subgraph(
+                    sdl=f"""
+                    extend schema {FED2}
+                    type Query {{ named: [Named!]! }}
+                    interface Named {{ name: String! label: String! @requires(fields: "name") }}
+                    type Product implements Named @key(fields: "id") {{
+                      id: ID! name: String! @external label: String! @requires(fields: "name")
+                    }}
+                    """,
+                ),
+            },
+            queries=("{ named { label } }",),
+        ),
+    ]
+)
