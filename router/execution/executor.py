@@ -100,11 +100,10 @@ class PlanExecution:
             values = key_values(obj, entity.key) if entity is not None else None
             if entity is None or values is None:
                 continue
-            representation = {
-                "__typename": type_name,
-                **values,
-                **required_values(obj, entity.required),
-            }
+            required = required_values(obj, entity.required)
+            if required is None:
+                continue  # a required field's fetch failed: nothing to ask this entity
+            representation = {"__typename": type_name, **values, **required}
             identity = _identity(representation)
             position = index.get(identity)
             if position is None:

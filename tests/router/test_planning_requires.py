@@ -339,3 +339,11 @@ def test_an_interface_field_overridden_on_one_implementation_is_asked_per_type()
         "  },\n"
         "}"
     )
+
+
+def test_a_representation_missing_a_required_field_is_not_sent() -> None:
+    fields = (KeyField("dims", (KeyField("size"),)),)
+
+    assert required_values({"dims": None}, fields) == {"dims": None}
+    assert required_values({"dims": {}}, fields) is None
+    assert required_values({}, fields) is None

@@ -491,3 +491,65 @@ CASES.extend(
         ),
     ]
 )
+
+CHANGES = {"ci1": ["CHG-1"], "ci2": ["CHG-2", "CHG-3"]}
+ITEMS = [{"id": "ci1", "name": "db"}, {"id": "ci2", "name": "web"}]
+
+CASES.append(
+    Case(
+        name="requires_a_list_of_entity_references",
+        feature="requires",
+        subgraphs={
+            "incidents": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ incidents: [Incident!]! }}
+                type Incident @key(fields: "id") {{ id: ID! title: String! }}
+                """,
+                data={
+                    "Query": {
+                        "incidents": [{"id": "1", "title": "Outage"}, {"id": "2", "title": "Slow"}]
+                    }
+                },
+            ),
+            "cmdb": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Incident @key(fields: "id") {{ id: ID! affectedItems: [Item!]! }}
+                type Item @key(fields: "id") {{ id: ID! name: String! }}
+                """,
+                data={
+                    "entities": {
+                        "Incident": [
+                            {"id": "1", "affectedItems": ITEMS},
+                            {"id": "2", "affectedItems": []},
+                        ],
+                        "Item": ITEMS,
+                    }
+                },
+            ),
+            "changes": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Incident @key(fields: "id") {{
+                  id: ID!
+                  affectedItems: [Item!]! @external
+                  recentChanges: [String!]! @requires(fields: "affectedItems {{ id }}")
+                }}
+                type Item @key(fields: "id", resolvable: false) {{ id: ID! }}
+                """,
+                resolvers={
+                    "Incident.recentChanges": lambda incident: [
+                        change
+                        for item in incident["affectedItems"]
+                        for change in CHANGES[item["id"]]
+                    ]
+                },
+            ),
+        },
+        queries=(
+            "{ incidents { title recentChanges } }",
+            "{ incidents { recentChanges affectedItems { name } } }",
+        ),
+    )
+)
