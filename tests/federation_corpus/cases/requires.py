@@ -553,3 +553,38 @@ CASES.append(
         ),
     )
 )
+
+CASES.append(
+    Case(
+        name="requires_read_from_a_provides_of_the_parent_fetch",
+        feature="requires",
+        subgraphs={
+            "shop": Subgraph(
+                sdl=f"""
+                extend schema {FED2_PROVIDES}
+                type Query {{ deals: [Product!]! @provides(fields: "weight") }}
+                type Product @key(fields: "upc") {{ upc: String! weight: Int @external }}
+                """,
+                # The provided weight differs from the owner's: the answer tells which was read.
+                data={"Query": {"deals": [{"upc": "1", "weight": 7}]}},
+            ),
+            "warehouse": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Product @key(fields: "upc") {{ upc: String! weight: Int @shareable }}
+                """,
+                data={"entities": {"Product": [{"upc": "1", "weight": 20}]}},
+            ),
+            "billing": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Product @key(fields: "upc") {{
+                  upc: String! weight: Int @external shipping: Int @requires(fields: "weight")
+                }}
+                """,
+                resolvers={"Product.shipping": lambda product: product["weight"] * 3},
+            ),
+        },
+        queries=("{ deals { shipping } }", "{ deals { weight shipping } }"),
+    )
+)
