@@ -55,6 +55,7 @@ CASES = [
             "{ feed { ... on Book { title } ... on Movie { title } } }",
             "{ feed { __typename ... on Book { title pages } ... on Movie { minutes } } }",
             "{ plain { ... on Book { title } ... on Movie { title } } }",
+            "query Feed { feed { ...Titled } } fragment Titled on Book { t: title n: title }",
         ),
     ),
     Case(

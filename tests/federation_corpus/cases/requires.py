@@ -588,3 +588,56 @@ CASES.append(
         queries=("{ deals { shipping } }", "{ deals { weight shipping } }"),
     )
 )
+
+
+def _weight(product: dict[str, Any]) -> int:
+    if product["upc"] == "2":
+        raise ValueError("scale offline")
+    return 20
+
+
+CASES.append(
+    Case(
+        name="requires_after_an_error_in_the_required_field",
+        feature="requires",
+        subgraphs={
+            "shop": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ products: [Product!]! }}
+                type Product @key(fields: "upc") {{ upc: String! name: String! }}
+                """,
+                data={
+                    "Query": {
+                        "products": [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Lamp"}]
+                    }
+                },
+            ),
+            "warehouse": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Product @key(fields: "upc") {{ upc: String! weight: Int }}
+                """,
+                resolvers={"Product.weight": _weight},
+            ),
+            "billing": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Product @key(fields: "upc") {{
+                  upc: String! weight: Int @external
+                  shipping: Int @requires(fields: "weight")
+                }}
+                """,
+                resolvers={
+                    "Product.shipping": lambda product: (
+                        -1 if product["weight"] is None else product["weight"] * 3
+                    )
+                },
+            ),
+        },
+        queries=(
+            "{ products { name shipping } }",
+            "{ products { weight shipping } }",
+        ),
+    )
+)
