@@ -23,7 +23,7 @@ from graphql import (
 )
 
 from router.composition import KeyField
-from router.composition.field_set import response_key
+from router.composition.field_set import merge_field_sets, response_key
 from router.planning.errors import PlanningError
 from router.planning.operation import Field, Fragment, Selection
 
@@ -41,6 +41,9 @@ class Scope:
     # The enclosing scope when this one is a type-narrowing fragment of the same object.
     parent: Scope | None = None
     injected: dict[str, FieldNode] = field(default_factory=dict)
+    # What each injected response key selects: a second injection of the same key with
+    # other nested fields (``d { size }``, then ``d { weight }``) widens the first.
+    injected_fields: dict[str, KeyField] = field(default_factory=dict)
     # Fields the fetching subgraph resolves here only because a parent field ``@provides`` them.
     provided: tuple[KeyField, ...] = ()
 
@@ -116,11 +119,18 @@ class Scope:
                 "federation key field; choose another alias",
                 code="GRAPHQL_VALIDATION_FAILED",
             )
-        if self._has_injected(key):
+        holder = self._injected_in(key)
+        if holder is not None:
+            known = holder.injected_fields.get(key)
+            if known is not None and key_field.children:
+                (merged,) = merge_field_sets((known,), (key_field,))
+                holder.injected_fields[key] = merged
+                holder.injected[key] = key_field_node(merged)
             return
         if not key_field.children and self._is_direct_leaf(key):
             return
         self.injected[key] = key_field_node(key_field)
+        self.injected_fields[key] = key_field
 
     def _lookup(self, response_key: str) -> tuple[str, str] | None:
         scope: Scope | None = self
@@ -130,13 +140,14 @@ class Scope:
             scope = scope.parent
         return None
 
-    def _has_injected(self, response_key: str) -> bool:
+    def _injected_in(self, key: str) -> Scope | None:
+        """The scope (this one or an enclosing one) that injected ``key`` already."""
         scope: Scope | None = self
         while scope is not None:
-            if response_key in scope.injected:
-                return True
+            if key in scope.injected:
+                return scope
             scope = scope.parent
-        return False
+        return None
 
     def _is_direct_leaf(self, response_key: str) -> bool:
         scope: Scope | None = self

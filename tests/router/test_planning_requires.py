@@ -347,3 +347,33 @@ def test_a_representation_missing_a_required_field_is_not_sent() -> None:
     assert required_values({"dims": None}, fields) == {"dims": None}
     assert required_values({"dims": {}}, fields) is None
     assert required_values({}, fields) is None
+
+
+def test_two_requires_reading_different_parts_of_one_value_fetch_both_parts() -> None:
+    supergraph = compose(
+        [
+            SubgraphSource(
+                "a",
+                LINK + 'type Query { p: P } type P @key(fields: "id") { id: ID! d: D } '
+                "type D @shareable { size: Int weight: Int }",
+            ),
+            SubgraphSource(
+                "b",
+                LINK + 'type P @key(fields: "id") { id: ID! d: D @external '
+                'x: Int @requires(fields: "d { size }") y: Int @requires(fields: "d { weight }") '
+                "} type D @shareable { size: Int weight: Int }",
+            ),
+        ]
+    )
+
+    assert planned(supergraph, "{ p { x y } }") == (
+        "QueryPlan {\n"
+        "  Sequence {\n"
+        '    Fetch(service: "a") { { p { __typename id d { size weight } } } },\n'
+        '    Flatten(path: "p") {\n'
+        '      Fetch(service: "b") { { ... on P { __typename id d { size weight } } } => '
+        "{ ... on P { x y } } },\n"
+        "    },\n"
+        "  },\n"
+        "}"
+    )

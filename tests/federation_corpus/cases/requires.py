@@ -641,3 +641,41 @@ CASES.append(
         ),
     )
 )
+
+CASES.append(
+    Case(
+        name="requires_two_fields_reading_different_parts_of_one_value",
+        feature="requires",
+        subgraphs={
+            "products": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ products: [Product!]! }}
+                type Product @key(fields: "upc") {{ upc: String! dimensions: Dimensions }}
+                type Dimensions @shareable {{ size: Int! weight: Int! }}
+                """,
+                data={"Query": {"products": PRODUCTS[:2]}},
+            ),
+            "labels": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Product @key(fields: "upc") {{
+                  upc: String!
+                  dimensions: Dimensions @external
+                  sizeLabel: String! @requires(fields: "dimensions {{ size }}")
+                  weightLabel: String! @requires(fields: "dimensions {{ weight }}")
+                }}
+                type Dimensions @shareable {{ size: Int! weight: Int! }}
+                """,
+                resolvers={
+                    "Product.sizeLabel": lambda p: f"size {p['dimensions']['size']}",
+                    "Product.weightLabel": lambda p: f"{p['dimensions']['weight']} kg",
+                },
+            ),
+        },
+        queries=(
+            "{ products { sizeLabel weightLabel } }",
+            "{ products { weightLabel dimensions { size } sizeLabel } }",
+        ),
+    )
+)
