@@ -17,6 +17,7 @@ from router.composition.override_labels import (
     draw_override_labels,
     valid_override_label,
 )
+from router.composition.supergraph_reader import read_supergraph
 from router.composition.supergraph_sdl import print_supergraph
 from router.execution.http import HttpTransport
 from router.execution.tree import required_values
@@ -24,6 +25,7 @@ from router.gateway import Gateway
 from router.pipeline.plan import PlanCache
 from router.planning import format_plan, plan, select_operation
 from tests.router.fixture_requires import LINK, requires_sources
+from tests.router.test_supergraph_reader import planning_facts
 
 
 @pytest.fixture(scope="module")
@@ -376,4 +378,14 @@ def test_two_requires_reading_different_parts_of_one_value_fetch_both_parts() ->
         "    },\n"
         "  },\n"
         "}"
+    )
+
+
+def test_the_fixture_supergraph_reads_back_with_its_labels(supergraph: Supergraph) -> None:
+    back = read_supergraph(print_supergraph(supergraph))
+
+    assert print_supergraph(back) == print_supergraph(supergraph)
+    assert planning_facts(back) == planning_facts(supergraph)
+    assert planned(back, "{ products { total status } }") == planned(
+        supergraph, "{ products { total status } }"
     )
