@@ -169,3 +169,22 @@ CASES.extend(
         ),
     ]
 )
+
+CASES.append(
+    Case(
+        name="external_on_an_entity_type_it_returns_is_refused",
+        feature="external",
+        subgraphs={
+            "products": OWNER,
+            "deals": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ deal: Product @provides(fields: "name") }}
+                type Product @key(fields: "id") @external {{ id: ID! name: String! }}
+                """,
+                data={"Query": {"deal": {"id": "1", "name": "Deal table"}}},
+            ),
+        },
+        queries=("{ deal { id name } }",),
+    )
+)
