@@ -148,8 +148,9 @@ class GroupBuilder:
             return
         if group.subgraph in meta.resolvable_in:
             # Resolved here, but only from a representation carrying its @requires fields,
-            # which live elsewhere: fetch those first, then come back to this subgraph.
-            route = self._route_to_self(group, scope, selected)
+            # which live elsewhere: fetch those first, then come back to this subgraph
+            # (unless another subgraph resolves it with nothing to fetch first).
+            route = self._route_around_requirements(group, scope, selected)
         else:
             route = self._choose_route(group, scope, selected)
         type_name = scope.type_name
@@ -238,9 +239,21 @@ class GroupBuilder:
             parent.parts[type_name].scope.inject_fields((required_field,))
         return parent
 
-    def _route_to_self(self, group: FetchGroup, scope: Scope, selected: Field) -> EntityRoute:
-        """An entity route back into ``group``'s own subgraph, by a key it returns itself."""
-        meta = self.supergraph.types[scope.type_name]
+    def _route_around_requirements(
+        self, group: FetchGroup, scope: Scope, selected: Field
+    ) -> EntityRoute:
+        """An entity route back into ``group``'s own subgraph, by a key it returns itself;
+        a direct route to another subgraph resolving the field with nothing to fetch first
+        (a shareable field) is taken instead when there is one."""
+        types = self.supergraph.types
+        for route in entity_routes(types, scope.type_name, selected.name, group.subgraph):
+            field_meta = types[scope.type_name].fields[selected.name]
+            if route.via is None and all(
+                resolves_plainly(types, scope.type_name, required, group.subgraph)
+                for required in field_meta.requires.get(route.target, ())
+            ):
+                return route
+        meta = types[scope.type_name]
         for key in meta.resolvable_keys(group.subgraph):
             if can_provide(self.supergraph.types, scope.type_name, key.selection, group.subgraph):
                 return EntityRoute(group.subgraph, key)

@@ -389,3 +389,31 @@ def test_the_fixture_supergraph_reads_back_with_its_labels(supergraph: Supergrap
     assert planned(back, "{ products { total status } }") == planned(
         supergraph, "{ products { total status } }"
     )
+
+
+def test_a_shareable_field_resolved_elsewhere_without_requirements_is_fetched_there() -> None:
+    supergraph = compose(
+        [
+            SubgraphSource(
+                "shop",
+                LINK + 'type Query { p: [P] } type P @key(fields: "id") { id: ID! '
+                'weight: Int @external shipping: Int @shareable @requires(fields: "weight") }',
+            ),
+            SubgraphSource("warehouse", LINK + 'type P @key(fields: "id") { id: ID! weight: Int }'),
+            SubgraphSource(
+                "quote", LINK + 'type P @key(fields: "id") { id: ID! shipping: Int @shareable }'
+            ),
+        ]
+    )
+
+    assert planned(supergraph, "{ p { shipping } }") == (
+        "QueryPlan {\n"
+        "  Sequence {\n"
+        '    Fetch(service: "shop") { { p { __typename id } } },\n'
+        '    Flatten(path: "p.@") {\n'
+        '      Fetch(service: "quote") { { ... on P { __typename id } } => '
+        "{ ... on P { shipping } } },\n"
+        "    },\n"
+        "  },\n"
+        "}"
+    )

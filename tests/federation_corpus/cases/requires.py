@@ -679,3 +679,46 @@ CASES.append(
         ),
     )
 )
+
+CASES.append(
+    Case(
+        name="requires_in_the_parent_subgraph_or_shared_without_requirements",
+        feature="requires",
+        subgraphs={
+            "shop": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ products: [Product!]! }}
+                type Product @key(fields: "upc") {{
+                  upc: String!
+                  weight: Int @external
+                  shipping: Int @shareable @requires(fields: "weight")
+                }}
+                """,
+                data={"Query": {"products": [{"upc": "1"}, {"upc": "2"}]}},
+                resolvers={"Product.shipping": lambda product: product["weight"] * 3},
+            ),
+            "warehouse": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Product @key(fields: "upc") {{ upc: String! weight: Int }}
+                """,
+                data={
+                    "entities": {"Product": [{"upc": "1", "weight": 20}, {"upc": "2", "weight": 2}]}
+                },
+            ),
+            "quotes": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Product @key(fields: "upc") {{ upc: String! shipping: Int @shareable }}
+                """,
+                data={
+                    "entities": {
+                        "Product": [{"upc": "1", "shipping": 60}, {"upc": "2", "shipping": 6}]
+                    }
+                },
+            ),
+        },
+        queries=("{ products { upc shipping } }", "{ products { weight shipping } }"),
+    )
+)
