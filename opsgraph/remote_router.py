@@ -209,9 +209,11 @@ def create_remote_app(
     secret: str | None = None,
     limits: OperationLimits | None = None,
     plan_access: PlanAccess | None = None,
+    override_labels: Sequence[str] = (),
 ) -> Starlette:
     """The router app over HTTP transports sharing one client, closed when the app stops;
-    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints)."""
+    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints);
+    ``override_labels`` turns on progressive ``@override`` labels of those names."""
     # A pool per subgraph (a pool never shares connections across hosts anyway), each
     # client carrying the router's secret and that subgraph's own headers.
     clients = {
@@ -236,7 +238,13 @@ def create_remote_app(
                 await client.aclose()
 
     return create_router_app(
-        Gateway(supergraph, transports, limits=limits, plan_access=plan_access),
+        Gateway(
+            supergraph,
+            transports,
+            limits=limits,
+            plan_access=plan_access,
+            override_labels=override_labels,
+        ),
         context_factory=context_factory,
         lifespan=lifespan,
         graphiql=graphiql,

@@ -64,7 +64,10 @@ def join_fields(
     if not joins:
         # Only an @interfaceObject resolves it: no subgraph declares it on this type.
         return [directive("join__field")]
-    overridden = {join.override for join in joins.values() if join.override}
+    # A progressive override leaves its source a resolver too (with the same overrideLabel).
+    overridden = {
+        join.override for join in joins.values() if join.override and not join.override_label
+    }
     plain = all(join == type(join)() for join in joins.values()) and set(joins) == set(
         meta.defined_in
     )
@@ -92,6 +95,8 @@ def join_fields(
             arguments["external"] = BooleanValueNode(value=True)
         if join.override:
             arguments["override"] = string(join.override)
+        if join.override_label:
+            arguments["overrideLabel"] = string(join.override_label)
         found.append(directive("join__field", **arguments))
     return found
 

@@ -91,10 +91,10 @@ class PlanExecution:
             for entity in fetch.requires or ()
             for typename in entity.typenames or (entity.type_name,)
         }
-        for required in fetch.requires or ():
-            if required.type_name in required.typenames:
+        for interface in fetch.requires or ():
+            if interface.type_name in interface.typenames:
                 # Objects an @interfaceObject returned carry no __typename of their own.
-                entities[None] = required
+                entities[None] = interface
         representations: list[dict[str, Any]] = []
         placements: list[list[Placement]] = []
         index: dict[Hashable, int] = {}
@@ -109,11 +109,10 @@ class PlanExecution:
             values = key_values(obj, entity.key) if entity is not None else None
             if entity is None or values is None:
                 continue
-            representation = {
-                "__typename": entity.type_name,
-                **values,
-                **required_values(obj, entity.required),
-            }
+            required = required_values(obj, entity.required)
+            if required is None:
+                continue  # a required field's fetch failed: nothing to ask this entity
+            representation = {"__typename": entity.type_name, **values, **required}
             identity = _identity(representation)
             position = index.get(identity)
             if position is None:

@@ -80,15 +80,6 @@ class AbstractTypes:
             return (condition,)
         return tuple(sorted(matching))
 
-    def fully_resolves(self, subgraph: str, interface: str, field_name: str) -> bool:
-        """Whether ``subgraph`` resolves the interface field on every implementation it can
-        return (an ``@override`` may have taken an implementation's field elsewhere)."""
-        for type_name in self.possible_in(subgraph, interface):
-            meta = self.supergraph.field(type_name, field_name)
-            if meta is not None and subgraph not in meta.resolvable_in:
-                return False
-        return True
-
     def owner_route(self, subgraph: str, interface: str) -> InterfaceRoute | None:
         """From an ``@interfaceObject`` in ``subgraph``: the subgraph owning the interface
         (a resolvable ``@key`` on it) that resolves its objects' concrete types."""

@@ -38,8 +38,10 @@ class InterfaceObjectSteps(ABC):
         selected: Field,
         out: list[SelectionNode],
         conditions: Conditions,
+        requirements_met: bool = False,
     ) -> None:
-        """Plan one selected field at ``scope`` of ``group`` (the builder's generic step)."""
+        """Plan one selected field at ``scope`` of ``group`` (the builder's generic step);
+        ``requirements_met``: the representation carries its ``@requires`` fields."""
 
     @abstractmethod
     def _fragment(
@@ -53,7 +55,12 @@ class InterfaceObjectSteps(ABC):
         """Plan one inline fragment at ``scope`` of ``group`` (the builder's generic step)."""
 
     def _interface_object_requires(
-        self, group: FetchGroup, scope: Scope, selected: Field, conditions: Conditions
+        self,
+        group: FetchGroup,
+        scope: Scope,
+        selected: Field,
+        conditions: Conditions,
+        requirements_met: bool,
     ) -> bool:
         """An ``@interfaceObject`` field whose ``@requires`` its own subgraph cannot give here:
         the interface's owner fetches the required fields, then an entity fetch of the
@@ -61,11 +68,10 @@ class InterfaceObjectSteps(ABC):
         interface, subgraph = scope.type_name, group.subgraph
         meta = self.supergraph.field(interface, selected.name)
         required = meta.requires.get(subgraph, ()) if meta is not None else ()
-        if not required or not self.abstract.is_interface_object(subgraph, interface):
+        if requirements_met or not required:
+            return False  # the representation carries them (or none): resolved right here
+        if not self.abstract.is_interface_object(subgraph, interface):
             return False
-        known = group.requires.get(interface) if group.requires is not None else None
-        if known is not None and all(field in known.required for field in required):
-            return False  # the representation carries them: resolved right here
         key = next(iter(self.supergraph.types[interface].resolvable_keys(subgraph)), None)
         if key is None:
             raise PlanningError(
@@ -83,7 +89,7 @@ class InterfaceObjectSteps(ABC):
         )
         part = dependent.parts[interface]
         moved: list[SelectionNode] = []
-        self._field(dependent, part.scope, selected, moved, ())
+        self._field(dependent, part.scope, selected, moved, (), requirements_met=True)
         append_moved(part.selections, moved, conditions)
         return True
 

@@ -13,7 +13,8 @@ class RequiredEntity:
     """One entity type a dependent fetch needs representations of, and what to send.
 
     A representation is skipped when a ``key`` field is missing or null (there is no entity
-    to fetch); ``required`` fields (``@requires``) are sent as they are, nulls included.
+    to fetch); ``required`` fields (``@requires``) are sent as they are, nulls included, and
+    the representation is skipped when one is missing (the fetch bringing it failed).
     """
 
     type_name: str

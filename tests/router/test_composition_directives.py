@@ -116,11 +116,6 @@ def test_override_makes_the_source_stop_resolving_without_sharing() -> None:
     ("body", "message"),
     [
         (
-            'type T @key(fields: "id") { id: ID! n: Int @override(from: "a", label: "p50") }',
-            '@override(label:) on "T.n" in "b": progressive override is not supported by '
-            "this router",
-        ),
-        (
             'type T @key(fields: "id") { id: ID! n: Int @federation__policy(policies: [["p"]]) }',
             '@policy on "T.n" in "b" is not supported by this router',
         ),
