@@ -589,4 +589,40 @@ CASES = [
             "{ incidents { title server { id revision ... on Node { id } } } }",
         ),
     ),
+    Case(
+        name="entity_interfaces_interface_object_field_with_arguments_and_aliases",
+        feature="entity interfaces",
+        subgraphs={
+            "appliances": APPLIANCES,
+            "events": Subgraph(
+                sdl=f"""
+                extend schema {FED2}
+                type Query {{ busiest: [Node!]! }}
+                type Node @key(fields: "id") @interfaceObject {{
+                  id: ID!
+                  events(last: Int!): [String!]!
+                }}
+                """,
+                data={
+                    "Query": {"busiest": [{"id": "o1", "events": ["on", "off", "on"]}]},
+                    "entities": {
+                        "Node": [
+                            {"id": "o1", "events": ["on", "off", "on"]},
+                            {"id": "s1", "events": ["filled"]},
+                            {"id": "o2", "events": []},
+                        ]
+                    },
+                },
+                resolvers={"Node.events": lambda parent, last: parent["events"][-last:]},
+            ),
+        },
+        queries=(
+            "{ busiest { one: events(last: 1) two: events(last: 2) kind: __typename } }",
+            Query(
+                "query($n: Int!) { appliances { id recent: events(last: $n) "
+                "... on Oven { all: events(last: 9) } } }",
+                {"n": 1},
+            ),
+        ),
+    ),
 ]
