@@ -224,12 +224,14 @@ def create_remote_app(
     secret: str | None = None,
     limits: OperationLimits | None = None,
     plan_access: PlanAccess | None = None,
+    override_labels: Sequence[str] = (),
     origin_allowed: Callable[[str], bool] = lambda origin: False,
     queue_limit: int = 256,
     websocket_limits: WebSocketLimits | None = None,
 ) -> Starlette:
     """The router app over HTTP transports, their clients closed when the app stops;
-    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints).
+    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints);
+    ``override_labels`` turns on progressive ``@override`` labels of those names.
     ``origin_allowed`` admits browsers' WebSocket upgrades from other origins; a
     subscription's responses queue up to ``queue_limit`` for a slow client; the sockets'
     limits are ``websocket_limits``."""
@@ -258,7 +260,13 @@ def create_remote_app(
             for client in [*clients.values(), *streams.values()]:
                 await client.aclose()
 
-    gateway = Gateway(supergraph, transports, limits=limits, plan_access=plan_access)
+    gateway = Gateway(
+        supergraph,
+        transports,
+        limits=limits,
+        plan_access=plan_access,
+        override_labels=override_labels,
+    )
     websocket = GraphQLWebSocket(
         gateway,
         Subscriptions(gateway, queue_limit=queue_limit),

@@ -17,6 +17,12 @@ from graphql import (
 from router.composition.access import merge_requirements
 from router.composition.field_set_rules import check_field_sets
 from router.composition.inaccessible import api_definitions
+from router.composition.interface_entities import (
+    add_interface_object_fields,
+    as_interfaces,
+    check_entity_interfaces,
+    check_interface_objects_reachable,
+)
 from router.composition.merge import merge_types
 from router.composition.model import CompositionError, CompositionIssue, SubgraphSource, Supergraph
 from router.composition.reader import read_subgraph
@@ -47,12 +53,18 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
     if issues:
         raise CompositionError(issues)
     check_field_sets(subgraphs, issues)
+    check_entity_interfaces(subgraphs, issues)
+    if issues:
+        raise CompositionError(issues)
+    as_interfaces(subgraphs)
     definitions, metadata = merge_types(subgraphs, issues)
+    add_interface_object_fields(subgraphs, definitions, metadata, issues)
     if "Query" not in metadata:
         issues.append(CompositionIssue("NO_QUERIES", "No subgraph defines a Query root field"))
     if issues:
         raise CompositionError(issues)
     check_satisfiability(metadata, issues)
+    check_interface_objects_reachable(metadata, issues)
     inaccessible = frozenset(c for subgraph in subgraphs for c in subgraph.inaccessible)
     visible = api_definitions(definitions, inaccessible, issues)
     if issues:

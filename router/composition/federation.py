@@ -48,6 +48,7 @@ SUPPORTED_DIRECTIVES = frozenset(
         "extends",
         "authenticated",
         "requiresScopes",
+        "interfaceObject",
     }
 )
 
@@ -56,7 +57,6 @@ SUPPORTED_DIRECTIVES = frozenset(
 # wrong answers (or, for the access-control ones, leak data).
 UNSUPPORTED_DIRECTIVES = frozenset(
     {
-        "interfaceObject",
         "composeDirective",
         "context",
         "fromContext",

@@ -20,6 +20,7 @@ from router.composition.access import AccessRequirement, read_scopes
 from router.composition.federation import UNSUPPORTED_DIRECTIVES, FederationNames, string_argument
 from router.composition.field_set import parse_field_set
 from router.composition.model import CompositionIssue, EntityKey, TypeKind
+from router.composition.override_labels import valid_override_label
 from router.composition.subgraph_definition import SubgraphDefinition, SubgraphType
 
 
@@ -55,13 +56,17 @@ class FederationDirectiveReader:
         self, target: SubgraphType, field_name: str, directive: DirectiveNode
     ) -> None:
         coordinate = f"{target.name}.{field_name}"
-        if string_argument(directive, "label") is not None:
-            self._issue(
-                "UNSUPPORTED_FEATURE",
-                f'@override(label:) on "{coordinate}" in "{self.subgraph}": progressive '
-                "override is not supported by this router",
-            )
-            return
+        label = string_argument(directive, "label")
+        if label is not None:
+            if not valid_override_label(label):
+                self._issue(
+                    "OVERRIDE_LABEL_INVALID",
+                    f'@override(label: "{label}") on "{coordinate}" in "{self.subgraph}": a '
+                    'label is "percent(N)" with 0 <= N <= 100, or a name matching '
+                    "[a-zA-Z][a-zA-Z0-9_-:./]*",
+                )
+                return
+            target.override_labels[field_name] = label
         source = string_argument(directive, "from")
         if not source:
             self._issue(
@@ -124,13 +129,8 @@ class FederationDirectiveReader:
                 argument.value, BooleanValueNode
             ):
                 resolvable = argument.value.value
-        if target.kind is TypeKind.INTERFACE:
-            self._issue(
-                "UNSUPPORTED_FEATURE",
-                f'@key on interface "{target.name}" in "{self.subgraph}": entity interfaces '
-                "are not supported by this router",
-            )
-            return
+        if target.kind is TypeKind.INTERFACE and not self.names.is_federation_2:
+            return  # Federation 1 had no entity interfaces: Apollo's upgrade drops such keys
         if not fields_text:
             self._issue(
                 "KEY_INVALID_FIELDS", f'[{self.subgraph}] @key on "{target.name}" has no fields'

@@ -38,9 +38,26 @@ def merge_output_fields(
     for field_name, found in occurrences.items():
         coordinate = f"{type_name}.{field_name}"
         check_same_type(coordinate, [(sg, node) for sg, node, _ in found], issues)
-        overridden = {d.overrides[field_name] for _, _, d in found if field_name in d.overrides}
+        defining = {sg for sg, _, _ in found}
+        _check_override_sources(coordinate, field_name, found, issues)
+        # A progressive override (label:) from a subgraph defining the field is off until the
+        # router enables its label: the field stays with its source meanwhile.
+        progressive = {
+            sg: d.overrides[field_name]
+            for sg, _, d in found
+            if field_name in d.override_labels and d.overrides.get(field_name) in defining
+        }
+        overridden = {
+            d.overrides[field_name]
+            for sg, _, d in found
+            if field_name in d.overrides and sg not in progressive
+        }
         resolving = [
-            sg for sg, _, d in found if field_name not in d.external_fields and sg not in overridden
+            sg
+            for sg, _, d in found
+            if field_name not in d.external_fields
+            and sg not in overridden
+            and sg not in progressive
         ]
         shareable = [sg for sg, _, d in found if d.is_shareable(field_name)]
         if kind is TypeKind.OBJECT:
@@ -85,6 +102,7 @@ def merge_output_fields(
                     requires=d.requires.get(field_name),
                     provides=d.provides.get(field_name),
                     override=d.overrides.get(field_name),
+                    override_label=_label(sg, field_name, d, progressive, found),
                 )
                 for sg, _, d in found
             },
@@ -101,6 +119,44 @@ def merge_output_fields(
             type_refs={sg: print_ast(n.type) for sg, n, _ in found},
         )
     return tuple(nodes), metadata
+
+
+def _check_override_sources(
+    coordinate: str,
+    field_name: str,
+    found: list[tuple[str, FieldDefinitionNode, SubgraphType]],
+    issues: list[CompositionIssue],
+) -> None:
+    """``OVERRIDE_SOURCE_HAS_OVERRIDE``: a field taken from a subgraph that itself takes it
+    from another (only one ``@override`` per field)."""
+    overriding = {sg: d.overrides[field_name] for sg, _, d in found if field_name in d.overrides}
+    for subgraph, source in sorted(overriding.items()):
+        if source in overriding:
+            issues.append(
+                CompositionIssue(
+                    "OVERRIDE_SOURCE_HAS_OVERRIDE",
+                    f'Field "{coordinate}" on subgraph "{subgraph}" is also marked with '
+                    f'directive @override in subgraph "{source}". Only one @override directive '
+                    "is allowed per field.",
+                )
+            )
+
+
+def _label(
+    subgraph: str,
+    field_name: str,
+    definition: SubgraphType,
+    progressive: dict[str, str],
+    found: list[tuple[str, FieldDefinitionNode, SubgraphType]],
+) -> str | None:
+    """The progressive override label a subgraph's ``@join__field`` carries: the overriding
+    subgraph's own, and the same label on the subgraph it takes the field from."""
+    if subgraph in progressive:
+        return definition.override_labels[field_name]
+    return next(
+        (d.override_labels[field_name] for sg, _, d in found if progressive.get(sg) == subgraph),
+        None,
+    )
 
 
 def _check_sharing(

@@ -40,6 +40,7 @@ from graphql import (
 )
 
 from router.composition.api_nodes import strip_enum_value, strip_field
+from router.composition.external_rules import check_external_used
 from router.composition.federation import (
     API_DIRECTIVES,
     FEDERATION_ROOT_FIELDS,
@@ -117,6 +118,8 @@ class _Reader(FederationDirectiveReader):
                     del types[root]
         if not self.names.is_federation_2:
             _upgrade_federation_1(types.values())
+        else:
+            check_external_used(self.subgraph, types, self.issues)
         _mark_nested_key_fields(types)
         _mark_provided(types)
         return self.definition
@@ -127,14 +130,19 @@ class _Reader(FederationDirectiveReader):
         description = getattr(node, "description", None)
         if description is not None and target.description is None:
             target.description = description
+        external_type = False
         for directive in node.directives or ():
             canonical = self.names.canonical(directive.name.value)
-            if canonical == "key":
+            if canonical == "external":
+                external_type = True  # Federation 2: every field of this definition
+            elif canonical == "key":
                 self._read_key(target, directive)
             elif canonical == "shareable":
                 target.shareable_type = True
             elif canonical == "extends":
                 target.extends = True
+            elif canonical == "interfaceObject":
+                target.interface_object = True
             elif directive.name.value in API_DIRECTIVES:
                 target.directives.append(directive)
         self._element_directives(node.directives, target.name)
@@ -150,6 +158,8 @@ class _Reader(FederationDirectiveReader):
                 target.enum_values[value.name.value] = strip_enum_value(value)
         for field_node in getattr(node, "fields", None) or ():
             self._read_field(target, field_node)
+            if external_type:
+                target.external_fields.add(field_node.name.value)
 
     def _read_field(
         self, target: SubgraphType, node: FieldDefinitionNode | InputValueDefinitionNode
@@ -200,8 +210,12 @@ def _mark_field_set(
     if target is None:
         return
     for key_field in field_set:
-        marked(target).add(key_field.name)
-        node = target.fields.get(key_field.name)
+        # ``... on Book { title }`` below a union or interface marks ``Book.title``.
+        owner = types.get(key_field.on) if key_field.on else target
+        if owner is None:
+            continue
+        marked(owner).add(key_field.name)
+        node = owner.fields.get(key_field.name)
         if key_field.children and node is not None:
             _mark_field_set(types, named_type(node.type), key_field.children, marked)
 

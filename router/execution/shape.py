@@ -15,6 +15,7 @@ from graphql import (
     BooleanValueNode,
     DirectiveNode,
     GraphQLEnumType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -30,6 +31,9 @@ from router.execution.transport import DOWNSTREAM_ERROR_CODE
 from router.planning.operation import Field, NormalizedOperation, Selection
 
 Path = tuple[str | int, ...]
+# What an object value is shaped as: its object type, or the interface an @interfaceObject
+# answered with when the concrete type was not needed.
+_Shaped = GraphQLObjectType | GraphQLInterfaceType
 
 
 class _Kind(enum.Enum):
@@ -94,7 +98,7 @@ class _Shaper:
 
     def object(
         self,
-        object_type: GraphQLObjectType,
+        object_type: _Shaped,
         selections: tuple[Selection, ...],
         raw: dict[str, Any],
         path: Path,
@@ -105,6 +109,10 @@ class _Shaper:
                 out[key] = raw.get(key)
                 continue
             if kind is _Kind.TYPENAME:
+                if not isinstance(object_type, GraphQLObjectType):
+                    # The interface's owner did not say which implementation this is (it
+                    # knows no such entity): the object is null, as in Apollo's gateway.
+                    return None
                 out[key] = object_type.name
                 continue
             value = raw.get(key)
@@ -143,19 +151,26 @@ class _Shaper:
         if not isinstance(value, dict):
             return self._bad_value(fields[0], path, "an object")
         runtime = output_type
-        if is_abstract_type(output_type):
-            runtime = self.schema.get_type(value.get("__typename") or "")  # type: ignore[assignment]
-            if not isinstance(runtime, GraphQLObjectType) or not self.schema.is_sub_type(
-                output_type,  # type: ignore[arg-type]
-                runtime,
+        typename = value.get("__typename")
+        if typename is None and isinstance(output_type, GraphQLInterfaceType):
+            pass  # from an @interfaceObject, which cannot tell: shaped as the interface
+        elif is_abstract_type(output_type):
+            runtime = self.schema.get_type(typename or "")  # type: ignore[assignment]
+            # An @interfaceObject answers with the interface's name: only what the interface
+            # itself declares applies (the planner fetched the concrete type where needed).
+            if runtime is not output_type and (
+                not isinstance(runtime, GraphQLObjectType)
+                or not self.schema.is_sub_type(
+                    output_type,  # type: ignore[arg-type]
+                    runtime,
+                )
             ):
                 return self._bad_value(fields[0], path, f"a {output_type} with a known __typename")
-        assert isinstance(runtime, GraphQLObjectType)
-        object_type = runtime
-        return self.object(object_type, self._sub_selections(fields), value, path)
+        assert isinstance(runtime, _Shaped)
+        return self.object(runtime, self._sub_selections(fields), value, path)
 
     def _fields_of(
-        self, object_type: GraphQLObjectType, selections: tuple[Selection, ...]
+        self, object_type: _Shaped, selections: tuple[Selection, ...]
     ) -> list[tuple[str, list[Field], _Kind]]:
         key = (object_type.name, id(selections))
         cached = self._collected.get(key)
@@ -178,7 +193,7 @@ class _Shaper:
 
     def _collect(
         self,
-        object_type: GraphQLObjectType,
+        object_type: _Shaped,
         selections: tuple[Selection, ...],
         out: dict[str, list[Field]],
     ) -> dict[str, list[Field]]:
@@ -191,7 +206,7 @@ class _Shaper:
                 self._collect(object_type, selection.selections, out)
         return out
 
-    def _applies(self, condition: str | None, object_type: GraphQLObjectType) -> bool:
+    def _applies(self, condition: str | None, object_type: _Shaped) -> bool:
         if condition is None or condition == object_type.name:
             return True
         condition_type = self.schema.get_type(condition)

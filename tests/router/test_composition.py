@@ -88,8 +88,8 @@ def test_field_external_everywhere_has_no_resolver() -> None:
     issues = issues_of(
         subgraph(
             "a",
-            'type Query { me: User } type User @key(fields: "id") '
-            "{ id: ID! name: String @external }",
+            'type Query { me: User } type User @key(fields: "id") { id: ID! '
+            'name: String @external greeting: String @federation__requires(fields: "name") }',
         ),
     )
 

@@ -116,21 +116,8 @@ def test_override_makes_the_source_stop_resolving_without_sharing() -> None:
     ("body", "message"),
     [
         (
-            'type T @key(fields: "id") { id: ID! n: Int @override(from: "a", label: "p50") }',
-            '@override(label:) on "T.n" in "b": progressive override is not supported by '
-            "this router",
-        ),
-        (
-            'type T @key(fields: "id") @federation__interfaceObject { id: ID! n: Int }',
-            '@interfaceObject on "T" in "b" is not supported by this router',
-        ),
-        (
             'type T @key(fields: "id") { id: ID! n: Int @federation__policy(policies: [["p"]]) }',
             '@policy on "T.n" in "b" is not supported by this router',
-        ),
-        (
-            'interface Node @key(fields: "id") { id: ID! } type T @key(fields: "id") { id: ID! }',
-            '@key on interface "Node" in "b": entity interfaces are not supported by this router',
         ),
     ],
 )
