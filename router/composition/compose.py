@@ -15,6 +15,7 @@ from graphql import (
 )
 
 from router.composition.access import merge_requirements
+from router.composition.federation_1 import upgrade_federation_1
 from router.composition.field_set_rules import check_field_sets
 from router.composition.inaccessible import api_definitions
 from router.composition.merge import merge_types
@@ -44,6 +45,9 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
         subgraph = read_subgraph(source.name, source.sdl, issues)
         if subgraph is not None:
             subgraphs.append(subgraph)
+    if issues:
+        raise CompositionError(issues)
+    upgrade_federation_1(subgraphs, issues)
     if issues:
         raise CompositionError(issues)
     check_field_sets(subgraphs, issues)

@@ -125,6 +125,8 @@ class FederationDirectiveReader:
             ):
                 resolvable = argument.value.value
         if target.kind is TypeKind.INTERFACE:
+            if not self.names.is_federation_2:
+                return  # Federation 1 accepted @key on interfaces and ignored it.
             self._issue(
                 "UNSUPPORTED_FEATURE",
                 f'@key on interface "{target.name}" in "{self.subgraph}": entity interfaces '

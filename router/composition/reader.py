@@ -11,8 +11,6 @@ implement are reported as ``UNSUPPORTED_FEATURE``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from graphql import (
     DocumentNode,
     EnumTypeDefinitionNode,
@@ -115,9 +113,8 @@ class _Reader(FederationDirectiveReader):
                 if not root_type.fields:
                     # Only _entities/_service: the subgraph contributes no root field of its own.
                     del types[root]
-        if not self.names.is_federation_2:
-            _upgrade_federation_1(types.values())
-        _mark_provided(types)
+        self.definition.federation_2 = self.names.is_federation_2
+        mark_provided(types)
         return self.definition
 
     def _fold(self, target: SubgraphType, node: TypeDefinitionNode | TypeExtensionNode) -> None:
@@ -174,21 +171,7 @@ class _Reader(FederationDirectiveReader):
         target.fields[field_name] = strip_field(node)
 
 
-def _upgrade_federation_1(types: Iterable[SubgraphType]) -> None:
-    """Federation 1 semantics, as Apollo's composition upgrades such subgraphs.
-
-    Value types (no ``@key``) are shareable, and key fields of an extension that are marked
-    ``@external`` are resolved by the extending subgraph all the same.
-    """
-    for subgraph_type in types:
-        if subgraph_type.kind is TypeKind.OBJECT and not subgraph_type.keys:
-            subgraph_type.shareable_type = True
-        for field_name in list(subgraph_type.external_fields):
-            if subgraph_type.is_key_field(field_name):
-                subgraph_type.external_fields.discard(field_name)
-
-
-def _mark_provided(types: dict[str, SubgraphType]) -> None:
+def mark_provided(types: dict[str, SubgraphType]) -> None:
     """Record on each type which of its fields a ``@provides`` of the subgraph resolves."""
 
     def mark(type_name: str, field_set: tuple[KeyField, ...]) -> None:
@@ -201,6 +184,8 @@ def _mark_provided(types: dict[str, SubgraphType]) -> None:
             if key_field.children and node is not None:
                 mark(named_type(node.type), key_field.children)
 
+    for subgraph_type in types.values():
+        subgraph_type.provided_fields.clear()
     for subgraph_type in list(types.values()):
         for field_name, text in subgraph_type.provides.items():
             mark(named_type(subgraph_type.fields[field_name].type), parse_field_set(text))
