@@ -11,15 +11,13 @@ from functools import partial
 
 from graphql import FieldDefinitionNode, print_ast
 
+from router.composition.descriptions import merge_description
 from router.composition.field_set import parse_field_set
-from router.composition.merge_arguments import (
-    check_same_type,
-    coordinate_of_argument,
-    merge_arguments,
-)
+from router.composition.merge_arguments import coordinate_of_argument, merge_arguments
 from router.composition.model import CompositionIssue, FieldJoin, FieldMetadata, TypeKind
 from router.composition.spelling import named_type, quoted
 from router.composition.subgraph_definition import Definition, SubgraphType
+from router.composition.type_references import Subtyping, merge_type_reference
 
 
 def merge_output_fields(
@@ -27,8 +25,13 @@ def merge_output_fields(
     kind: TypeKind,
     definitions: list[Definition],
     issues: list[CompositionIssue],
+    subtyping: Subtyping,
 ) -> tuple[tuple[FieldDefinitionNode, ...], dict[str, FieldMetadata]]:
-    """The type's merged fields, and per field which subgraphs resolve, share and join it."""
+    """The type's merged fields, and per field which subgraphs resolve, share and join it.
+
+    A field's type is the most general of its subgraphs' types (``FIELD_TYPE_MISMATCH`` when
+    two are incompatible); what each subgraph declares stays in ``FieldMetadata.type_refs``.
+    """
     occurrences: dict[str, list[tuple[str, FieldDefinitionNode, SubgraphType]]] = {}
     for subgraph, definition in definitions:
         for field_name, field_node in definition.fields.items():
@@ -37,7 +40,11 @@ def merge_output_fields(
     metadata: dict[str, FieldMetadata] = {}
     for field_name, found in occurrences.items():
         coordinate = f"{type_name}.{field_name}"
-        check_same_type(coordinate, [(sg, node) for sg, node, _ in found], issues)
+        field_type, issue = merge_type_reference(
+            coordinate, [(sg, node.type) for sg, node, _ in found], subtyping
+        )
+        if issue is not None:
+            issues.append(issue)
         overridden = {d.overrides[field_name] for _, _, d in found if field_name in d.overrides}
         resolving = [
             sg for sg, _, d in found if field_name not in d.external_fields and sg not in overridden
@@ -62,13 +69,14 @@ def merge_output_fields(
         nodes.append(
             FieldDefinitionNode(
                 name=first.name,
-                description=next((n.description for _, n, _ in found if n.description), None),
+                description=merge_description(n.description for _, n, _ in found),
                 arguments=merge_arguments(
                     [(sg, n.arguments) for sg, n, _ in found],
                     issues,
                     partial(coordinate_of_argument, coordinate),
+                    subtyping,
                 ),
-                type=first.type,
+                type=field_type,
                 directives=next((n.directives for _, n, _ in found if n.directives), ()),
             )
         )
@@ -78,7 +86,7 @@ def merge_output_fields(
             resolvable_in=frozenset(resolving),
             shareable_in=frozenset(shareable),
             external_in=frozenset(sg for sg, _, d in found if field_name in d.external_fields),
-            output_type=named_type(first.type),
+            output_type=named_type(field_type),
             joins={
                 sg: FieldJoin(
                     external=field_name in d.external_fields,
