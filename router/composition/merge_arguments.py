@@ -111,7 +111,9 @@ def _merge_one(
         kind = "Input field" if input_field else "Argument"
         issues.append(
             CompositionIssue(
-                "INPUT_FIELD_DEFAULT_MISMATCH" if input_field else "FIELD_ARGUMENT_DEFAULT_MISMATCH",
+                "INPUT_FIELD_DEFAULT_MISMATCH"
+                if input_field
+                else "FIELD_ARGUMENT_DEFAULT_MISMATCH",
                 f'{kind} "{coordinate}" has incompatible default values across subgraphs: '
                 f"it has {detail}",
             )

@@ -11,6 +11,8 @@ implement are reported as ``UNSUPPORTED_FEATURE``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from graphql import (
     DocumentNode,
     EnumTypeDefinitionNode,
@@ -114,6 +116,7 @@ class _Reader(FederationDirectiveReader):
                     # Only _entities/_service: the subgraph contributes no root field of its own.
                     del types[root]
         self.definition.federation_2 = self.names.is_federation_2
+        _mark_nested_key_fields(types)
         mark_provided(types)
         return self.definition
 
@@ -171,24 +174,51 @@ class _Reader(FederationDirectiveReader):
         target.fields[field_name] = strip_field(node)
 
 
+def _mark_field_set(
+    types: dict[str, SubgraphType],
+    type_name: str,
+    field_set: tuple[KeyField, ...],
+    marked: Callable[[SubgraphType], set[str]],
+) -> None:
+    """Add each field of ``field_set`` (nested ones on their own types) to ``marked(type)``."""
+    target = types.get(type_name)
+    if target is None:
+        return
+    for key_field in field_set:
+        marked(target).add(key_field.name)
+        node = target.fields.get(key_field.name)
+        if key_field.children and node is not None:
+            _mark_field_set(types, named_type(node.type), key_field.children, marked)
+
+
+def _mark_nested_key_fields(types: dict[str, SubgraphType]) -> None:
+    """Fields below a key (``venue { id }``) are shareable like the key's top-level fields:
+    every subgraph using the key resolves them."""
+    for subgraph_type in list(types.values()):
+        for key in subgraph_type.keys:
+            for key_field in key.selection:
+                node = subgraph_type.fields.get(key_field.name)
+                if key_field.children and node is not None:
+                    _mark_field_set(
+                        types,
+                        named_type(node.type),
+                        key_field.children,
+                        lambda target: target.shareable_fields,
+                    )
+
+
 def mark_provided(types: dict[str, SubgraphType]) -> None:
     """Record on each type which of its fields a ``@provides`` of the subgraph resolves."""
-
-    def mark(type_name: str, field_set: tuple[KeyField, ...]) -> None:
-        target = types.get(type_name)
-        if target is None:
-            return
-        for key_field in field_set:
-            target.provided_fields.add(key_field.name)
-            node = target.fields.get(key_field.name)
-            if key_field.children and node is not None:
-                mark(named_type(node.type), key_field.children)
-
     for subgraph_type in types.values():
         subgraph_type.provided_fields.clear()
     for subgraph_type in list(types.values()):
         for field_name, text in subgraph_type.provides.items():
-            mark(named_type(subgraph_type.fields[field_name].type), parse_field_set(text))
+            _mark_field_set(
+                types,
+                named_type(subgraph_type.fields[field_name].type),
+                parse_field_set(text),
+                lambda target: target.provided_fields,
+            )
 
 
 def _root_renames(document: DocumentNode) -> dict[str, str]:

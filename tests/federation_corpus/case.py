@@ -8,7 +8,12 @@ same name in its parent object (a dict), root fields read ``data["Query"]`` /
 fields are merged into the row, so ``@requires`` fields see what the router sent). A type the
 subgraph keeps no rows for resolves every representation to itself. Abstract values carry
 ``"__typename"``. A field computed from other fields (``@requires``, arguments) names a
-resolver in ``resolvers["Type.field"]``: ``resolver(parent, **arguments)``.
+resolver in ``resolvers["Type.field"]``: ``resolver(parent, **arguments)``. A value (or a
+resolver's result) that is an exception is raised: an error at that path.
+
+Queries must be valid against the composed API schema (Apollo's gateway executor does not
+validate; both sides are compared on data and error paths). ``python -m
+tests.federation_corpus`` counts the cases per feature.
 """
 
 from __future__ import annotations
