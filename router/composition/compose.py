@@ -51,13 +51,13 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
     if issues:
         raise CompositionError(issues)
     check_field_sets(subgraphs, issues)
-    definitions, metadata = merge_types(subgraphs, issues)
+    inaccessible = frozenset(c for subgraph in subgraphs for c in subgraph.inaccessible)
+    definitions, metadata = merge_types(subgraphs, issues, inaccessible)
     if "Query" not in metadata:
         issues.append(CompositionIssue("NO_QUERIES", "No subgraph defines a Query root field"))
     if issues:
         raise CompositionError(issues)
     check_satisfiability(metadata, issues)
-    inaccessible = frozenset(c for subgraph in subgraphs for c in subgraph.inaccessible)
     visible = api_definitions(definitions, inaccessible, issues)
     if issues:
         raise CompositionError(issues)

@@ -40,9 +40,15 @@ from router.composition.type_references import Subtyping
 
 
 def merge_types(
-    subgraphs: Iterable[SubgraphDefinition], issues: list[CompositionIssue]
+    subgraphs: Iterable[SubgraphDefinition],
+    issues: list[CompositionIssue],
+    inaccessible: frozenset[str] = frozenset(),
 ) -> tuple[list[TypeDefinitionNode], dict[str, TypeMetadata]]:
-    """Merge every named type across ``subgraphs`` (already sorted by subgraph name)."""
+    """Merge every named type across ``subgraphs`` (already sorted by subgraph name).
+
+    ``inaccessible`` coordinates are kept even where intersecting would drop them (input
+    fields, input enum values): they stay in the supergraph, hidden from the API.
+    """
     by_name: dict[str, list[Definition]] = {}
     for subgraph in subgraphs:
         for subgraph_type in subgraph.types.values():
@@ -61,11 +67,11 @@ def merge_types(
             )
             continue
         node, meta = _merge_type(
-            name, kinds.pop(), definitions, possible.get(name, {}), subtyping, issues
+            name, kinds.pop(), definitions, possible.get(name, {}), subtyping, inaccessible, issues
         )
         nodes.append(node)
         metadata[name] = meta
-    return merge_enums(nodes, metadata, issues), metadata
+    return merge_enums(nodes, metadata, issues, inaccessible), metadata
 
 
 def _possible_types(by_name: dict[str, list[Definition]]) -> dict[str, dict[str, frozenset[str]]]:
@@ -104,6 +110,7 @@ def _merge_type(
     definitions: list[Definition],
     possible: dict[str, frozenset[str]],
     subtyping: Subtyping,
+    inaccessible: frozenset[str],
     issues: list[CompositionIssue],
 ) -> tuple[TypeDefinitionNode, TypeMetadata]:
     defined_in = frozenset(subgraph for subgraph, _ in definitions)
@@ -153,7 +160,7 @@ def _merge_type(
             name=name_node,
             description=description,
             directives=directives,
-            fields=merge_input_fields(name, definitions, issues, subtyping),
+            fields=merge_input_fields(name, definitions, issues, subtyping, inaccessible),
         )
     elif kind is TypeKind.ENUM:
         node = EnumTypeDefinitionNode(

@@ -28,15 +28,20 @@ def merge_arguments(
     subtyping: Subtyping,
     *,
     input_fields: bool = False,
+    kept: frozenset[str] = frozenset(),
 ) -> tuple[InputValueDefinitionNode, ...]:
-    """Intersect argument (or input field) lists; a required one missing somewhere is an error."""
+    """Intersect argument (or input field) lists; a required one missing somewhere is an error.
+
+    Coordinates in ``kept`` (``@inaccessible`` input fields) stay even where some subgraph
+    lacks them: the API never shows them, so the router never sends them.
+    """
     per_subgraph = [(sg, {a.name.value: a for a in arguments or ()}) for sg, arguments in found]
     merged: list[InputValueDefinitionNode] = []
     all_names = list(dict.fromkeys(name for _, arguments in per_subgraph for name in arguments))
     for name in all_names:
         having = [(sg, arguments[name]) for sg, arguments in per_subgraph if name in arguments]
         coordinate = coordinate_of(name)
-        if len(having) == len(per_subgraph):
+        if len(having) == len(per_subgraph) or coordinate in kept:
             merged.append(_merge_one(coordinate, having, issues, subtyping, input_fields))
         elif any(_is_required(node) for _, node in having):
             missing = [sg for sg, arguments in per_subgraph if name not in arguments]
@@ -63,6 +68,7 @@ def merge_input_fields(
     definitions: list[Definition],
     issues: list[CompositionIssue],
     subtyping: Subtyping,
+    inaccessible: frozenset[str] = frozenset(),
 ) -> tuple[InputValueDefinitionNode, ...]:
     """An input type's merged fields; none in common is an error."""
     found = [(sg, d.fields.values()) for sg, d in definitions]
@@ -72,6 +78,7 @@ def merge_input_fields(
         lambda field: f"{type_name}.{field}",
         subtyping,
         input_fields=True,
+        kept=inaccessible,
     )
     if not merged:
         issues.append(
