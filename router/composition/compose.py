@@ -87,8 +87,10 @@ def _build(definitions: list[TypeDefinitionNode]) -> GraphQLSchema:
     check_specified_scalars(schema)
     schema_errors = validate_schema(schema)
     if schema_errors:
+        # The merged schema breaks a GraphQL rule (an implementation's field merged to a type
+        # more general than its interface's): Apollo reports that as INVALID_GRAPHQL.
         raise CompositionError(
-            [CompositionIssue("INVALID_API_SCHEMA", error.message) for error in schema_errors]
+            [CompositionIssue("INVALID_GRAPHQL", error.message) for error in schema_errors]
         )
     return schema
 

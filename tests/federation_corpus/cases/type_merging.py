@@ -291,4 +291,21 @@ CASES = [
             "b": Subgraph(sdl=f"{FED2} type Query {{ b(s: State): Int }} enum State {{ B }}"),
         },
     ),
+    Case(
+        name="type_merging_implementation_more_general_than_its_interface",
+        feature="type_merging",
+        subgraphs={
+            "a": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ item: Item }}
+                interface Item {{ label: String! }}
+                type Book implements Item @shareable {{ label: String! }}
+                """
+            ),
+            "b": Subgraph(
+                sdl=f"{FED2} type Query {{ book: Book }} type Book @shareable {{ label: String }}"
+            ),
+        },
+    ),
 ]
