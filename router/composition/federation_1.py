@@ -8,9 +8,10 @@ another subgraph resolve), so it runs once every subgraph has been read:
 - an ``extend type`` / ``@extends`` entity needs a definition of the type in another subgraph
   (``EXTENSION_WITH_NO_BASE``); root types may be extensions only;
 - ``@external`` is dropped where Federation 1 ignored it: on the key fields of such an
-  extension (the extension resolves them), on interface fields, and in ``@requires`` /
-  ``@provides`` field sets that select fields the subgraph resolves itself; ``@key`` on an
-  interface and ``@requires``/``@provides`` on interface fields had no effect and go too;
+  extension (it resolves them from the representation), on interface fields, and in
+  ``@requires`` / ``@provides`` field sets that select fields the subgraph resolves itself;
+  ``@key`` on an interface and ``@requires``/``@provides`` on interface fields had no effect
+  and go too;
 - an ``@external`` field no ``@key``, ``@requires``, ``@provides`` or interface uses is
   removed (a type left with no field is removed, or refused if something returns it:
   ``TYPE_WITH_ONLY_UNUSED_EXTERNAL``);
@@ -38,7 +39,18 @@ _COMPOSITE = (TypeKind.OBJECT, TypeKind.INTERFACE, TypeKind.UNION)
 def upgrade_federation_1(
     subgraphs: Sequence[SubgraphDefinition], issues: list[CompositionIssue]
 ) -> None:
-    """Rewrite every Federation 1 subgraph of ``subgraphs`` in place; problems go to ``issues``."""
+    """Rewrite every Federation 1 subgraph of ``subgraphs`` in place; problems go to ``issues``.
+
+    Federation 2 subgraphs keep one Federation 1 rule too: the ``@external`` fields of a
+    ``@key`` on an extension (``extend type`` or ``@extends``) are not really external, the
+    subgraph resolves them from the representation ("fake externals" in Apollo's code).
+    """
+    for subgraph in subgraphs:
+        if subgraph.federation_2:
+            for subgraph_type in subgraph.types.values():
+                if subgraph_type.is_extension:
+                    for key in subgraph_type.keys:
+                        _resolve_key_fields(subgraph.types, subgraph_type, key.selection)
     if all(subgraph.federation_2 for subgraph in subgraphs):
         return
     based = {
@@ -89,8 +101,11 @@ class _Upgrade:
                 subgraph_type.requires.clear()
                 subgraph_type.provides.clear()
         for extension in self.extensions:
-            for field_name in self._extension_key_fields(extension):
-                extension.external_fields.discard(field_name)
+            for key in extension.keys:
+                _resolve_key_fields(self.types, extension, key.selection)
+            if not extension.keys:
+                for field_name in self._first_keys_elsewhere(extension):
+                    extension.external_fields.discard(field_name)
             extension.has_definition = True
         for subgraph_type in self.types.values():
             self._drop_inactive_field_sets(subgraph_type)
@@ -100,14 +115,10 @@ class _Upgrade:
             if subgraph_type.kind is TypeKind.OBJECT:
                 subgraph_type.shareable_type = True
 
-    def _extension_key_fields(self, extension: SubgraphType) -> set[str]:
-        """Top-level fields Federation 1 resolved in an extension although marked external.
-
-        Those of the extension's own keys; without a key, those of the first key of the type
-        in each other subgraph (what Federation 1's planner asked the extension for).
-        """
-        if extension.keys:
-            return {f.name for key in extension.keys for f in key.selection}
+    def _first_keys_elsewhere(self, extension: SubgraphType) -> set[str]:
+        """Top-level fields Federation 1 resolved in an extension without a key although
+        marked external: those of the first key of the type in each other subgraph (what
+        Federation 1's planner asked the extension for)."""
         fields: set[str] = set()
         for other in self.others:
             other_type = other.types.get(extension.name)
@@ -229,3 +240,15 @@ class _Upgrade:
                 ):
                     return True
         return False
+
+
+def _resolve_key_fields(
+    types: dict[str, SubgraphType], parent: SubgraphType, field_set: tuple[KeyField, ...]
+) -> None:
+    """The fields of an extension's key (nested ones too) are resolved, not ``@external``."""
+    for key_field in field_set:
+        parent.external_fields.discard(key_field.name)
+        node = parent.fields.get(key_field.name)
+        child = None if node is None else types.get(named_type(node.type))
+        if key_field.children and child is not None:
+            _resolve_key_fields(types, child, key_field.children)

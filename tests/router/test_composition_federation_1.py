@@ -109,3 +109,29 @@ def test_key_on_an_interface_is_ignored() -> None:
     )
 
     assert not supergraph.types["Node"].is_entity
+
+
+def test_federation_1_field_sets_may_be_unquoted_or_lists() -> None:
+    supergraph = composed(
+        a='type Query { p: Product } type Product @key(fields: ["id", "sku"]) @key(fields: id) '
+        "{ id: ID! sku: String name: String }",
+        b="extend type Product @key(fields: id) { id: ID! @external price: Int }",
+    )
+
+    assert [key.fields for key in supergraph.types["Product"].keys["a"]] == ["id sku", "id"]
+    assert [key.fields for key in supergraph.types["Product"].keys["b"]] == ["id"]
+
+
+def test_a_federation_2_extension_resolves_its_external_key_fields_nested_ones_too() -> None:
+    link = FED2.replace('"@external"]', '"@external", "@extends"]')
+    supergraph = composed(
+        a=FED2 + 'type Query { p: Product } type Product @key(fields: "id org { id }") '
+        "{ id: ID! org: Org! name: String } type Org @shareable { id: ID! }",
+        b=link + 'type Query { q: Product } type Product @key(fields: "id org { id }") @extends '
+        "{ id: ID! @external org: Org! @external price: Int } "
+        "type Org @shareable { id: ID! @external }",
+    )
+
+    assert supergraph.types["Product"].fields["org"].resolvable_in == frozenset({"a", "b"})
+    assert supergraph.types["Org"].fields["id"].resolvable_in == frozenset({"a", "b"})
+    assert supergraph.types["Product"].extension_in == frozenset({"b"})

@@ -250,4 +250,47 @@ CASES = [
             ),
         },
     ),
+    Case(
+        name="federation1_style_extensions_in_a_federation2_subgraph",
+        feature="federation1",
+        subgraphs={
+            "products": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ products: [Product!]! }}
+                type Product @key(fields: "sku org {{ id }}") {{
+                  sku: String!
+                  org: Org!
+                  name: String
+                }}
+                type Org @shareable {{ id: ID! }}
+                """,
+                data={
+                    "Query": {"products": [{"sku": "s1", "org": {"id": "o1"}, "name": "Lamp"}]},
+                    "entities": {"Product": [{"sku": "s1", "org": {"id": "o1"}, "name": "Lamp"}]},
+                },
+            ),
+            "pricing": Subgraph(
+                sdl="""
+                extend schema @link(url: "https://specs.apollo.dev/federation/v2.7",
+                  import: ["@key", "@shareable", "@external", "@extends"])
+                type Query { cheapest: Product }
+                type Product @key(fields: "sku org { id }") @extends {
+                  sku: String! @external
+                  org: Org! @external
+                  price: Int
+                }
+                type Org @shareable { id: ID! @external }
+                """,
+                data={
+                    "Query": {"cheapest": {"sku": "s1", "org": {"id": "o1"}, "price": 5}},
+                    "entities": {"Product": [{"sku": "s1", "org": {"id": "o1"}, "price": 5}]},
+                },
+            ),
+        },
+        queries=(
+            "{ products { name price } }",
+            "{ cheapest { sku org { id } name price } }",
+        ),
+    ),
 ]
