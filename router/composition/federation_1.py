@@ -97,6 +97,7 @@ class _Upgrade:
     def run(self) -> None:
         for subgraph_type in self.types.values():
             if subgraph_type.kind is TypeKind.INTERFACE:
+                subgraph_type.keys.clear()
                 subgraph_type.external_fields.clear()
                 subgraph_type.requires.clear()
                 subgraph_type.provides.clear()
