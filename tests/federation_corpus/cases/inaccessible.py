@@ -136,6 +136,42 @@ CASES = [
         ),
     ),
     Case(
+        name="inaccessible_object_returned_in_an_abstract_position",
+        feature="inaccessible",
+        subgraphs={
+            "search": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ results: [Result!]! first: Result! latest: Result }}
+                union Result = Article | Draft
+                type Article {{ id: ID! title: String }}
+                type Draft @inaccessible {{ id: ID! body: String }}
+                """,
+                data={
+                    "Query": {
+                        "results": [
+                            {"__typename": "Article", "id": "a1", "title": "Hello"},
+                            {"__typename": "Draft", "id": "d1", "body": "wip"},
+                        ],
+                        "first": {"__typename": "Draft", "id": "d1", "body": "wip"},
+                        "latest": {"__typename": "Draft", "id": "d2", "body": "wip"},
+                    }
+                },
+            ),
+        },
+        queries=(
+            "{ latest { __typename ... on Article { title } } }",
+            "{ results { __typename ... on Article { title } } }",
+            "{ first { ... on Article { id } } }",
+        ),
+        difference=(
+            "data and error paths agree, but @apollo/gateway reports the value-completion "
+            "error (a __typename the API schema lacks) under extensions.valueCompletion; we "
+            "report it in errors, as the GraphQL spec asks of a field error (checked: counting "
+            "valueCompletion as errors, every answer matches)"
+        ),
+    ),
+    Case(
         name="inaccessible_argument_input_field_and_input_enum_value",
         feature="inaccessible",
         subgraphs={
