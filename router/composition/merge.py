@@ -2,10 +2,10 @@
 
 Federation 2 rules: object and interface types take the union of their fields (a field
 resolved by several subgraphs must be shareable there, ``@override(from:)`` takes a field
-away from its source), field types merge by subtyping (:mod:`router.composition.type_references`),
-arguments and input types are intersected,
-union members are united, enums are merged by usage (see :mod:`router.composition.enums`)
-and descriptions are kept. ``@inaccessible`` elements stay in the merged definitions; the
+away from its source), field types merge by subtyping (see
+:mod:`router.composition.type_references`), arguments and input types are intersected, union
+members are united, enums are merged by usage (see :mod:`router.composition.enums`) and the
+most used description is kept. ``@inaccessible`` elements stay in the merged definitions; the
 API schema is filtered from them later.
 """
 
