@@ -12,6 +12,7 @@ from functools import partial
 from graphql import FieldDefinitionNode, print_ast
 
 from router.composition.descriptions import merge_description
+from router.composition.external_fields import check_external_declarations
 from router.composition.field_set import parse_field_set
 from router.composition.merge_arguments import coordinate_of_argument, merge_arguments
 from router.composition.model import CompositionIssue, FieldJoin, FieldMetadata, TypeKind
@@ -29,8 +30,10 @@ def merge_output_fields(
 ) -> tuple[tuple[FieldDefinitionNode, ...], dict[str, FieldMetadata]]:
     """The type's merged fields, and per field which subgraphs resolve, share and join it.
 
-    A field's type is the most general of its subgraphs' types (``FIELD_TYPE_MISMATCH`` when
-    two are incompatible); what each subgraph declares stays in ``FieldMetadata.type_refs``.
+    A field's type is the most general of its resolving subgraphs' types (``FIELD_TYPE_MISMATCH``
+    when two are incompatible; ``@external`` declarations must agree with it, see
+    :mod:`router.composition.external_fields`); what each subgraph declares stays in
+    ``FieldMetadata.type_refs``.
     """
     occurrences: dict[str, list[tuple[str, FieldDefinitionNode, SubgraphType]]] = {}
     for subgraph, definition in definitions:
@@ -40,8 +43,10 @@ def merge_output_fields(
     metadata: dict[str, FieldMetadata] = {}
     for field_name, found in occurrences.items():
         coordinate = f"{type_name}.{field_name}"
+        # @external declarations take no part in the merge, unless there is nothing else.
+        merging = [o for o in found if field_name not in o[2].external_fields] or found
         field_type, issue = merge_type_reference(
-            coordinate, [(sg, node.type) for sg, node, _ in found], subtyping
+            coordinate, [(sg, node.type) for sg, node, _ in merging], subtyping
         )
         if issue is not None:
             issues.append(issue)
@@ -66,20 +71,28 @@ def merge_output_fields(
                 issues,
             )
         first = found[0][1]
-        nodes.append(
-            FieldDefinitionNode(
-                name=first.name,
-                description=merge_description(n.description for _, n, _ in found),
-                arguments=merge_arguments(
-                    [(sg, n.arguments) for sg, n, _ in found],
-                    issues,
-                    partial(coordinate_of_argument, coordinate),
-                    subtyping,
-                ),
-                type=field_type,
-                directives=next((n.directives for _, n, _ in found if n.directives), ()),
-            )
+        merged = FieldDefinitionNode(
+            name=first.name,
+            description=merge_description(n.description for _, n, _ in found),
+            arguments=merge_arguments(
+                [(sg, n.arguments) for sg, n, _ in merging],
+                issues,
+                partial(coordinate_of_argument, coordinate),
+                subtyping,
+            ),
+            type=field_type,
+            directives=next((n.directives for _, n, _ in found if n.directives), ()),
         )
+        nodes.append(merged)
+        if len(merging) < len(found):
+            check_external_declarations(
+                coordinate,
+                merged,
+                len({print_ast(n.type) for _, n, _ in merging}) > 1,
+                [(sg, n) for sg, n, d in found if field_name in d.external_fields],
+                subtyping,
+                issues,
+            )
         metadata[field_name] = FieldMetadata(
             type_name=type_name,
             name=field_name,

@@ -215,3 +215,47 @@ def test_inaccessible_elements_leave_the_api_but_compose() -> None:
     assert list(supergraph.schema.query_type.fields["f"].args) == ["y"]  # type: ignore[union-attr]
     assert supergraph.schema.get_type("B") is None
     assert {"T.y", "B", "S.OFF", "Query.f(x:)"} <= supergraph.inaccessible
+
+
+EXTERNAL_LINK = LINK.replace('"@inaccessible"]', '"@inaccessible", "@external", "@requires"]')
+BASE = EXTERNAL_LINK + 'type Query { p: P } type P @key(fields: "id") { id: ID! '
+EXTENDING = EXTERNAL_LINK + 'type P @key(fields: "id") { id: ID! '
+
+
+def external_codes(base_field: str, external_field: str, requires: str = "w") -> list[str]:
+    sources = [
+        SubgraphSource("a", BASE + base_field + " }"),
+        SubgraphSource(
+            "b", EXTENDING + f'{external_field} @external c: Int @requires(fields: "{requires}") }}'
+        ),
+    ]
+    try:
+        compose(sources)
+    except CompositionError as error:
+        return [issue.code for issue in error.issues]
+    return []
+
+
+def test_external_declarations_do_not_merge_but_must_agree() -> None:
+    assert external_codes("w: Int", "w: Int") == []
+    assert external_codes("w: Int", "w: Int!") == ["EXTERNAL_TYPE_MISMATCH"]
+    assert external_codes("w: Int!", "w: Int") == ["EXTERNAL_TYPE_MISMATCH"]
+    assert external_codes("w(u: Int): Int", "w: Int") == ["EXTERNAL_ARGUMENT_MISSING"]
+    assert external_codes("w(u: Int): Int", "w(u: Int!): Int", "w(u: 1)") == [
+        "EXTERNAL_ARGUMENT_TYPE_MISMATCH"
+    ]
+    assert external_codes("w(u: Int = 1): Int", "w(u: Int = 2): Int", "w(u: 1)") == [
+        "EXTERNAL_ARGUMENT_DEFAULT_MISMATCH"
+    ]
+
+
+def test_an_external_declaration_may_be_a_subtype_when_the_definitions_differ() -> None:
+    supergraph = compose(
+        [
+            SubgraphSource("a", BASE + "w: Int @shareable }"),
+            SubgraphSource("b", EXTENDING + "w: Int! @shareable }"),
+            SubgraphSource("c", EXTENDING + 'w: Int! @external c: Int @requires(fields: "w") }'),
+        ]
+    )
+
+    assert supergraph.types["P"].fields["w"].type_refs == {"a": "Int", "b": "Int!", "c": "Int!"}

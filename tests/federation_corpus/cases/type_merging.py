@@ -308,4 +308,65 @@ CASES = [
             ),
         },
     ),
+    Case(
+        name="type_merging_external_declaration_must_match",
+        feature="type_merging",
+        subgraphs={
+            "products": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ product: Product }}
+                type Product @key(fields: "upc") {{ upc: String! weight: Int }}
+                """
+            ),
+            "shipping": Subgraph(
+                sdl="""
+                extend schema @link(url: "https://specs.apollo.dev/federation/v2.7",
+                  import: ["@key", "@external", "@requires"])
+                type Product @key(fields: "upc") {
+                  upc: String!
+                  weight: Int! @external
+                  cost: Int @requires(fields: "weight")
+                }
+                """
+            ),
+        },
+    ),
+    Case(
+        name="type_merging_external_declaration_narrower_than_differing_definitions",
+        feature="type_merging",
+        subgraphs={
+            "products": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Query {{ products: [Product!]! }}
+                type Product @key(fields: "upc") {{ upc: String! weight: Int @shareable }}
+                """,
+                data={
+                    "Query": {"products": [{"upc": "1", "weight": 4}]},
+                    "entities": {"Product": [{"upc": "1", "weight": 4}]},
+                },
+            ),
+            "warehouse": Subgraph(
+                sdl=f"""
+                {FED2}
+                type Product @key(fields: "upc") {{ upc: String! weight: Int! @shareable }}
+                """,
+                data={"entities": {"Product": [{"upc": "1", "weight": 4}]}},
+            ),
+            "shipping": Subgraph(
+                sdl="""
+                extend schema @link(url: "https://specs.apollo.dev/federation/v2.7",
+                  import: ["@key", "@external", "@requires"])
+                type Product @key(fields: "upc") {
+                  upc: String!
+                  weight: Int! @external
+                  cost: Int @requires(fields: "weight")
+                }
+                """,
+                resolvers={"Product.cost": lambda parent: parent["weight"] * 3},
+            ),
+        },
+        queries=("{ products { upc weight cost } }",),
+    ),
 ]
