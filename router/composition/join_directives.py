@@ -51,8 +51,15 @@ def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDire
     defines it alike."""
     joins = field_meta.joins
     overridden = {join.override for join in joins.values() if join.override}
-    plain = all(join == type(join)() for join in joins.values()) and set(joins) == set(
-        meta.defined_in
+    # Subgraphs spelling the field's type differently (``String`` / ``String!``): each
+    # @join__field says its subgraph's type, so a planner reading the supergraph sends valid
+    # documents. @external declarations do not count, as they do not take part in the merge.
+    resolving = [sg for sg, join in joins.items() if not join.external] or list(joins)
+    typed = len({field_meta.type_refs.get(sg) for sg in resolving}) > 1
+    plain = (
+        not typed
+        and all(join == type(join)() for join in joins.values())
+        and set(joins) == set(meta.defined_in)
     )
     if plain:
         return []  # defined alike by every subgraph of the type: no @join__field needed
@@ -72,6 +79,8 @@ def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDire
             arguments["requires"] = string(join.requires)
         if join.provides:
             arguments["provides"] = string(join.provides)
+        if typed and subgraph in field_meta.type_refs:
+            arguments["type"] = string(field_meta.type_refs[subgraph])
         if join.external:
             arguments["external"] = BooleanValueNode(value=True)
         if join.override:

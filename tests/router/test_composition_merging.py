@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from graphql import print_type
 
-from router.composition import CompositionError, SubgraphSource, Supergraph, compose
+from router.composition import (
+    CompositionError,
+    SubgraphSource,
+    Supergraph,
+    compose,
+    print_supergraph,
+)
 
 LINK = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", '
@@ -259,3 +265,16 @@ def test_an_external_declaration_may_be_a_subtype_when_the_definitions_differ() 
     )
 
     assert supergraph.types["P"].fields["w"].type_refs == {"a": "Int", "b": "Int!", "c": "Int!"}
+
+
+def test_the_supergraph_records_each_subgraph_type_where_they_differ() -> None:
+    supergraph = composed(
+        "type Query { a: T } type T @shareable { id: ID! label: String }",
+        "type Query { b: T } type T @shareable { id: ID label: String }",
+    )
+
+    printed_sdl = print_supergraph(supergraph)
+    assert 'id: ID @join__field(graph: A, type: "ID!") @join__field(graph: B, type: "ID")' in (
+        printed_sdl
+    )
+    assert "  label: String\n" in printed_sdl
