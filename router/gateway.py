@@ -8,11 +8,12 @@ A request passes the stages of ``router.pipeline`` in order; this module only ch
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from graphql import OperationType
 
-from router.caller import Grants, caller_from, grants_of
+from router.caller import Caller, Grants, caller_from, grants_of
 from router.composition import Supergraph
 from router.execution import Transport
 from router.limits import OperationLimits
@@ -25,6 +26,7 @@ from router.pipeline.execute import PlanRunner, executed
 from router.pipeline.operation import EVERY_KIND, allowed_operation, selected_operation
 from router.pipeline.persisted import named_document
 from router.pipeline.plan import PlanCache
+from router.pipeline.query_plan import PlanAccess, shows_plan, with_plan
 from router.pipeline.response_cache import CachingStage
 from router.pipeline.results import GatewayResult, Prepared, SubscriptionStream
 from router.pipeline.variables import check_variable_limits, coerced_variables
@@ -66,12 +68,14 @@ class Gateway:
         response_cache: ResponseCache | None = None,
         cache_hints: Mapping[str, CacheHint] | None = None,
         admit_mutation: MutationAdmission | None = None,
+        plan_access: PlanAccess | None = None,
     ) -> None:
         """``persisted`` resolves APQ hashes and trusted document ids (freeform text only
         without it); ``response_cache`` caches whole query responses under ``cache_hints``.
         Both judge a request by the principal its context carries (router.caller).
         ``admit_mutation`` may refuse a mutation, knowing its root fields, before anything
-        of it executes."""
+        of it executes. ``plan_access`` says which callers get the query plan in
+        ``extensions`` when they ask for it (router.pipeline.query_plan; nobody without it)."""
         missing = sorted(set(supergraph.subgraphs) - set(transports))
         if missing:
             raise ValueError(f"No transport for subgraph(s): {', '.join(missing)}")
@@ -94,6 +98,7 @@ class Gateway:
         )
         self.judges_callers = persisted is not None or response_cache is not None
         self.admit_mutation = admit_mutation
+        self.plan_access = plan_access
 
     async def execute(
         self,
@@ -157,6 +162,21 @@ class Gateway:
                 await self.admit_mutation(context, len(root_response_keys(operation)))
         except RequestError as error:
             return GatewayResult({"errors": error.errors}, error.status, error.headers)
+        result = await self._run(prepared, digest, operation_name, variables, context, caller)
+        if await shows_plan(context, self.plan_access):
+            return replace(result, body=with_plan(result.body, prepared.plan))
+        return result
+
+    async def _run(
+        self,
+        prepared: Prepared,
+        digest: str,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        context: object,
+        caller: Caller | None,
+    ) -> GatewayResult:
+        """Execute a prepared request, through the response cache when there is one."""
         caching = self.caching
         if caching is None or caller is None:
             return executed(await self.runner.run(prepared, variables, context))

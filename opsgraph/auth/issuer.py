@@ -18,9 +18,14 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 
+def key_path(data_dir: Path) -> Path:
+    """Where the development issuer keeps its key pair under the data directory."""
+    return data_dir / "issuer" / "signing-key.json"
+
+
 class DevIssuer:
     def __init__(self, data_dir: Path, issuer: str, audience: str) -> None:
-        self.path = data_dir / "issuer" / "signing-key.json"
+        self.path = key_path(data_dir)
         self.issuer = issuer
         self.audience = audience
         self.key = self._load_or_create()

@@ -34,6 +34,7 @@ SCRIPTS = Path(__file__).resolve().parent / "js"
 NPM_PACKAGES = {
     "@apollo/composition": "2.14.4",
     "@apollo/gateway": "2.14.4",
+    "@graphql-hive/gateway": "2.15.1",
     "graphql": "16.15.0",
     "graphql-ws": "6.4.2",
     "ws": "8.23.0",

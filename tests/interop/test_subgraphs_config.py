@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from opsgraph.deployment import url
@@ -12,6 +14,7 @@ from opsgraph.domains import REGISTRY
 from opsgraph.remote_router import (
     ConfigError,
     SubgraphConfig,
+    fetch_sdl,
     load_config,
     parse_subgraph_flags,
     remote_subgraphs,
@@ -88,3 +91,86 @@ def test_subgraph_flags_are_read_like_the_file() -> None:
 def test_malformed_subgraph_flags_are_refused(flags: list[str], message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         parse_subgraph_flags(flags)
+
+
+def test_headers_per_subgraph_are_read_with_variables_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPSGRAPH_TEST_KEY", "s3cret")
+    path = write(
+        tmp_path,
+        '[subgraphs.a]\nurl = "http://a"\n'
+        'headers = { "X-Api-Key" = "key-${OPSGRAPH_TEST_KEY}", "x-zone" = "eu" }\n',
+    )
+
+    assert load_config(path) == [
+        SubgraphConfig(
+            "a",
+            url="http://a",
+            timeout_s=10.0,
+            headers=(("x-api-key", "key-s3cret"), ("x-zone", "eu")),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ('"x"', "subgraphs.a.headers must be a table of header names to strings"),
+        ('{ "x-n" = 1 }', "subgraphs.a.headers.x-n must be a header name with a string value"),
+        ('{ "bad name" = "v" }', "must be a header name with a string value"),
+        ('{ "Authorization" = "v" }', "the router forwards the caller's authorization"),
+        ('{ "x-k" = "${OPSGRAPH_TEST_UNSET_KEY}" }', "OPSGRAPH_TEST_UNSET_KEY is unset"),
+        ('{ "x-k" = "a\\nb" }', "a header value cannot span lines"),
+    ],
+)
+def test_malformed_headers_are_refused(tmp_path: Path, headers: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, f'[subgraphs.a]\nurl = "http://a"\nheaders = {headers}\n'))
+
+    assert message in str(raised.value)
+
+
+def answering(status: int, body: bytes) -> httpx.AsyncClient:
+    """A client whose every POST gets this answer (a real ASGI app, no network)."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (200, b'{"data": {"_service": {"sdl": "type Query { a: Int }"}}}', None),
+        (
+            200,
+            b'{"data": null, "errors": [{"message": "no", "extensions": {"code": "X"}}]}',
+            "answered { _service { sdl } } with an error (HTTP 200): X: no",
+        ),
+        (200, b'{"data": {"hello": 1}}', "answered { _service { sdl } } without an SDL"),
+        (502, b"<html>", "answered { _service { sdl } } with HTTP 502 and no JSON: '<html>'"),
+        (
+            401,
+            b'{"errors": [{"message": "who?"}]}',
+            "refused { _service { sdl } } (HTTP 401: who?)",
+        ),
+    ],
+)
+async def test_every_sdl_answer_but_an_sdl_is_reported_in_one_line(
+    status: int, body: bytes, reason: str | None
+) -> None:
+    config = SubgraphConfig("a", url="http://a.test/graphql")
+    async with answering(status, body) as client:
+        if reason is None:
+            assert await fetch_sdl(client, config) == "type Query { a: Int }"
+            return
+        with pytest.raises(ConfigError) as raised:
+            await fetch_sdl(client, config)
+
+    message = str(raised.value)
+    assert message.startswith("subgraph a at http://a.test/graphql ")
+    assert reason in message
+    assert "\n" not in message
