@@ -11,8 +11,10 @@ from router.composition import (
     SubgraphSource,
     Supergraph,
     compose,
+    print_api_schema,
     print_supergraph,
 )
+from router.composition.supergraph_reader import read_supergraph
 
 LINK = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", '
@@ -278,3 +280,35 @@ def test_the_supergraph_records_each_subgraph_type_where_they_differ() -> None:
         printed_sdl
     )
     assert "  label: String\n" in printed_sdl
+
+
+def test_merged_types_and_federation_1_subgraphs_read_back_from_the_supergraph() -> None:
+    original = compose(
+        [
+            SubgraphSource(
+                "a",
+                LINK + "type Query { a: T pet: Pet @shareable } union Pet = Dog | Cat "
+                "type Dog @shareable { name: String } type Cat { lives: Int } "
+                "type T @shareable { id: ID! f(x: Int!): Int secret: String @inaccessible }",
+            ),
+            SubgraphSource(
+                "b",
+                LINK + "type Query { b: T pet: Dog @shareable } type Dog @shareable "
+                "{ name: String } type T @shareable { id: ID f(x: Int): Int secret: String }",
+            ),
+            SubgraphSource(
+                "c",
+                'extend type Query { u: User } type User @key(fields: "id") { id: ID! n: Int }',
+            ),
+            SubgraphSource(
+                "d", 'extend type User @key(fields: "id") { id: ID! @external age: Int }'
+            ),
+        ]
+    )
+
+    back = read_supergraph(print_supergraph(original))
+
+    assert print_supergraph(back) == print_supergraph(original)
+    assert print_api_schema(back) == print_api_schema(original)
+    assert back.types["T"].fields["id"].type_refs == {"a": "ID!", "b": "ID"}
+    assert back.types["Query"].fields["pet"].type_refs == {"a": "Pet", "b": "Dog"}
