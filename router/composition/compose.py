@@ -15,6 +15,7 @@ from graphql import (
 )
 
 from router.composition.access import merge_requirements
+from router.composition.federation_1 import upgrade_federation_1
 from router.composition.field_set_rules import check_field_sets
 from router.composition.inaccessible import api_definitions
 from router.composition.interface_entities import (
@@ -52,12 +53,16 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
             subgraphs.append(subgraph)
     if issues:
         raise CompositionError(issues)
+    upgrade_federation_1(subgraphs, issues)
+    if issues:
+        raise CompositionError(issues)
     check_field_sets(subgraphs, issues)
     check_entity_interfaces(subgraphs, issues)
     if issues:
         raise CompositionError(issues)
     as_interfaces(subgraphs)
-    definitions, metadata = merge_types(subgraphs, issues)
+    inaccessible = frozenset(c for subgraph in subgraphs for c in subgraph.inaccessible)
+    definitions, metadata = merge_types(subgraphs, issues, inaccessible)
     add_interface_object_fields(subgraphs, definitions, metadata, issues)
     if "Query" not in metadata:
         issues.append(CompositionIssue("NO_QUERIES", "No subgraph defines a Query root field"))
@@ -65,7 +70,6 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
         raise CompositionError(issues)
     check_satisfiability(metadata, issues)
     check_interface_objects_reachable(metadata, issues)
-    inaccessible = frozenset(c for subgraph in subgraphs for c in subgraph.inaccessible)
     visible = api_definitions(definitions, inaccessible, issues)
     if issues:
         raise CompositionError(issues)
@@ -95,8 +99,10 @@ def _build(definitions: list[TypeDefinitionNode]) -> GraphQLSchema:
     check_specified_scalars(schema)
     schema_errors = validate_schema(schema)
     if schema_errors:
+        # The merged schema breaks a GraphQL rule (an implementation's field merged to a type
+        # more general than its interface's): Apollo reports that as INVALID_GRAPHQL.
         raise CompositionError(
-            [CompositionIssue("INVALID_API_SCHEMA", error.message) for error in schema_errors]
+            [CompositionIssue("INVALID_GRAPHQL", error.message) for error in schema_errors]
         )
     return schema
 

@@ -12,7 +12,9 @@ from graphql import (
     BooleanValueNode,
     ConstDirectiveNode,
     DirectiveNode,
+    EnumValueNode,
     GraphQLSyntaxError,
+    ListValueNode,
     StringValueNode,
 )
 
@@ -39,7 +41,7 @@ class FederationDirectiveReader:
     def _read_field_set_argument(
         self, target: SubgraphType, field_name: str, directive: DirectiveNode, canonical: str
     ) -> None:
-        text = string_argument(directive, "fields")
+        text = self._fields_argument(directive)
         where = f'@{canonical} on "{target.name}.{field_name}" in "{self.subgraph}"'
         code = f"{canonical.upper()}_INVALID_FIELDS"
         if not text:
@@ -119,15 +121,29 @@ class FederationDirectiveReader:
         access = self.definition.access
         access[coordinate] = requirement if known is None else known.also(requirement)
 
+    def _fields_argument(self, directive: DirectiveNode) -> str | None:
+        """``fields:`` of ``@key``/``@requires``/``@provides``. Federation 1 libraries also
+        accepted it unquoted (``fields: id``) or as a list of strings, which Apollo's
+        composition coerces to the string it meant."""
+        text = string_argument(directive, "fields")
+        if text is not None or self.names.is_federation_2:
+            return text
+        for argument in directive.arguments or ():
+            if argument.name.value != "fields":
+                continue
+            if isinstance(argument.value, EnumValueNode):
+                return argument.value.value
+            if isinstance(argument.value, ListValueNode) and all(
+                isinstance(item, StringValueNode) for item in argument.value.values
+            ):
+                return " ".join(item.value for item in argument.value.values)  # type: ignore[attr-defined]
+        return None
+
     def _read_key(self, target: SubgraphType, directive: DirectiveNode) -> None:
-        fields_text: str | None = None
+        fields_text = self._fields_argument(directive)
         resolvable = True
         for argument in directive.arguments or ():
-            if argument.name.value == "fields" and isinstance(argument.value, StringValueNode):
-                fields_text = argument.value.value
-            elif argument.name.value == "resolvable" and isinstance(
-                argument.value, BooleanValueNode
-            ):
+            if argument.name.value == "resolvable" and isinstance(argument.value, BooleanValueNode):
                 resolvable = argument.value.value
         if target.kind is TypeKind.INTERFACE and not self.names.is_federation_2:
             return  # Federation 1 had no entity interfaces: Apollo's upgrade drops such keys

@@ -68,8 +68,15 @@ def join_fields(
     overridden = {
         join.override for join in joins.values() if join.override and not join.override_label
     }
-    plain = all(join == type(join)() for join in joins.values()) and set(joins) == set(
-        meta.defined_in
+    # Subgraphs spelling the field's type differently (``String`` / ``String!``): each
+    # @join__field says its subgraph's type, so a planner reading the supergraph sends valid
+    # documents. @external declarations do not count, as they do not take part in the merge.
+    resolving = [sg for sg, join in joins.items() if not join.external] or list(joins)
+    typed = len({field_meta.type_refs.get(sg) for sg in resolving}) > 1
+    plain = (
+        not typed
+        and all(join == type(join)() for join in joins.values())
+        and set(joins) == set(meta.defined_in)
     )
     if plain:
         return []  # defined alike by every subgraph of the type: no @join__field needed
@@ -89,6 +96,8 @@ def join_fields(
             arguments["requires"] = string(join.requires)
         if join.provides:
             arguments["provides"] = string(join.provides)
+        if typed and subgraph in field_meta.type_refs:
+            arguments["type"] = string(field_meta.type_refs[subgraph])
         if join.external and subgraph not in overridden:
             # A used overridden field is external to its source by definition (a supergraph
             # file read back says so); Apollo prints only usedOverridden.

@@ -11,7 +11,7 @@ implement are reported as ``UNSUPPORTED_FEATURE``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from graphql import (
     DocumentNode,
@@ -116,12 +116,11 @@ class _Reader(FederationDirectiveReader):
                 if not root_type.fields:
                     # Only _entities/_service: the subgraph contributes no root field of its own.
                     del types[root]
-        if not self.names.is_federation_2:
-            _upgrade_federation_1(types.values())
-        else:
+        self.definition.federation_2 = self.names.is_federation_2
+        if self.names.is_federation_2:
             check_external_used(self.subgraph, types, self.issues)
         _mark_nested_key_fields(types)
-        _mark_provided(types)
+        mark_provided(types)
         return self.definition
 
     def _fold(self, target: SubgraphType, node: TypeDefinitionNode | TypeExtensionNode) -> None:
@@ -185,20 +184,6 @@ class _Reader(FederationDirectiveReader):
         target.fields[field_name] = strip_field(node)
 
 
-def _upgrade_federation_1(types: Iterable[SubgraphType]) -> None:
-    """Federation 1 semantics, as Apollo's composition upgrades such subgraphs.
-
-    Value types (no ``@key``) are shareable, and key fields of an extension that are marked
-    ``@external`` are resolved by the extending subgraph all the same.
-    """
-    for subgraph_type in types:
-        if subgraph_type.kind is TypeKind.OBJECT and not subgraph_type.keys:
-            subgraph_type.shareable_type = True
-        for field_name in list(subgraph_type.external_fields):
-            if subgraph_type.is_key_field(field_name):
-                subgraph_type.external_fields.discard(field_name)
-
-
 def _mark_field_set(
     types: dict[str, SubgraphType],
     type_name: str,
@@ -236,8 +221,10 @@ def _mark_nested_key_fields(types: dict[str, SubgraphType]) -> None:
                     )
 
 
-def _mark_provided(types: dict[str, SubgraphType]) -> None:
+def mark_provided(types: dict[str, SubgraphType]) -> None:
     """Record on each type which of its fields a ``@provides`` of the subgraph resolves."""
+    for subgraph_type in types.values():
+        subgraph_type.provided_fields.clear()
     for subgraph_type in list(types.values()):
         for field_name, text in subgraph_type.provides.items():
             _mark_field_set(

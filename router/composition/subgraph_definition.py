@@ -79,6 +79,9 @@ class SubgraphDefinition:
     tags: dict[str, list[str]] = field(default_factory=dict)
     # ``@authenticated``/``@requiresScopes`` per coordinate (``Type`` or ``Type.field``).
     access: dict[str, AccessRequirement] = field(default_factory=dict)
+    # Whether the subgraph links the Federation 2 spec; Federation 1 subgraphs are upgraded
+    # by :mod:`router.composition.federation_1` before merging.
+    federation_2: bool = True
 
 
 # One subgraph's definition of a type, with the subgraph's name: what merging takes per type.

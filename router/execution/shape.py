@@ -2,7 +2,9 @@
 
 Walks the normalised client operation (not the fetched data): response keys and field order
 are the client's, injected ``__typename``/key fields disappear, ``@skip``/``@include`` are
-evaluated, and a null in a non-null position nulls the nearest nullable parent.
+evaluated, and a null in a non-null position nulls the nearest nullable parent. An enum value
+the API schema lacks (an ``@inaccessible`` one a subgraph still returns) becomes null with an
+error, as ``@apollo/gateway`` answers: it never reaches the client.
 """
 
 from __future__ import annotations
@@ -40,19 +42,19 @@ class _Kind(enum.Enum):
     """How a selected field completes; leaves (most of a response) take a shortcut."""
 
     TYPENAME = "__typename"
-    LEAF = "a nullable scalar or enum: the subgraph's value as it is"
-    NON_NULL_LEAF = "a non-null scalar or enum: the value, unless it is missing"
-    OTHER = "objects and lists"
+    LEAF = "a nullable scalar: the subgraph's value as it is"
+    NON_NULL_LEAF = "a non-null scalar: the value, unless it is missing"
+    OTHER = "enums, objects and lists"
 
 
 def _kind_of(field: Field) -> _Kind:
     if field.name == "__typename":
         return _Kind.TYPENAME
     output_type = field.output_type
-    if isinstance(output_type, GraphQLScalarType | GraphQLEnumType):
+    if isinstance(output_type, GraphQLScalarType):
         return _Kind.LEAF
     if isinstance(output_type, GraphQLNonNull) and isinstance(
-        output_type.of_type, GraphQLScalarType | GraphQLEnumType
+        output_type.of_type, GraphQLScalarType
     ):
         return _Kind.NON_NULL_LEAF
     return _Kind.OTHER
@@ -146,7 +148,19 @@ class _Shaper:
                     return None
                 items.append(completed)
             return items
-        if isinstance(output_type, GraphQLScalarType | GraphQLEnumType):
+        if isinstance(output_type, GraphQLEnumType):
+            if isinstance(value, str) and value in output_type.values:
+                return value
+            # A value the API schema lacks (``@inaccessible``, or unknown): never shown.
+            self._add(
+                router_error(
+                    f"Invalid value found for field {fields[0].parent_type}.{fields[0].name}.",
+                    DOWNSTREAM_ERROR_CODE,
+                    path,
+                )
+            )
+            return None
+        if isinstance(output_type, GraphQLScalarType):
             return value
         if not isinstance(value, dict):
             return self._bad_value(fields[0], path, "an object")

@@ -289,7 +289,9 @@ class GroupBuilder(InterfaceObjectSteps):
         selection_set = None
         if selected.selections:
             path = (*scope.path, selected.response_key, *("@",) * _list_depth(selected.output_type))
-            child = Scope.for_selections(selected.type_name, path, selected.selections)
+            child = Scope.for_selections(
+                self._declared_type(group, scope, selected), path, selected.selections
+            )
             child.provided = self._provided_below(group, scope, selected)
             # An @interfaceObject's __typename is not the object's type: never asked for.
             if self._is_abstract(selected.type_name) and not self.abstract.is_interface_object(
@@ -310,6 +312,16 @@ class GroupBuilder(InterfaceObjectSteps):
             directives=selected.directives,
             selection_set=selection_set,
         )
+
+    def _declared_type(self, group: FetchGroup, scope: Scope, selected: Field) -> str:
+        """The type ``group``'s subgraph returns for ``selected``: a member of the supergraph's
+        union or interface where composition merged the subgraphs' types to the abstract one."""
+        meta = self.supergraph.field(scope.type_name, selected.name)
+        declared = None if meta is None else meta.type_refs.get(group.subgraph)
+        if declared is None:
+            return selected.type_name
+        name = declared.strip("[]!")
+        return name if name in self.supergraph.types else selected.type_name
 
     def _provided_below(
         self, group: FetchGroup, scope: Scope, selected: Field

@@ -198,9 +198,16 @@ def test_enum_used_both_ways_must_match_everywhere() -> None:
     assert issues == [
         (
             "ENUM_VALUE_MISMATCH",
-            'Enum "Level" is used as both input and output type, so its values must be the '
-            'same in every subgraph; they differ in "a", "b"',
-        )
+            'Enum type "Level" is used as both input type and output type, but value "HIGH" '
+            'is not defined in all the subgraphs defining "Level": it is defined in "a" but '
+            'not in "b"',
+        ),
+        (
+            "ENUM_VALUE_MISMATCH",
+            'Enum type "Level" is used as both input type and output type, but value '
+            '"CRITICAL" is not defined in all the subgraphs defining "Level": it is defined '
+            'in "b" but not in "a"',
+        ),
     ]
 
 
