@@ -181,6 +181,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     router.add_argument("--host", help="interface to bind (default OPSGRAPH_HOST or 127.0.0.1)")
     router.add_argument("--port", type=int, help="port (default OPSGRAPH_PORT or 4000)")
+    router.add_argument(
+        "--override-label",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="turn on the progressive @override(label:) of that name (repeatable); "
+        "percent(N) labels are drawn per request without it",
+    )
     return parser
 
 
@@ -517,7 +525,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         parse_subgraph_flags,
         remote_subgraphs,
     )
-    from opsgraph.server import operation_limits
+    from opsgraph.server import operation_limits, websocket_limits
     from opsgraph.supergraph_file import load_supergraph
     from router.composition import CompositionError
 
@@ -555,6 +563,10 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         secret=settings.subgraph_secret,
         limits=operation_limits(settings),
         plan_access=token_plan_access(settings),
+        override_labels=args.override_label,
+        origin_allowed=lambda origin: origin in settings.cors_origins,
+        queue_limit=settings.ws_queue_limit,
+        websocket_limits=websocket_limits(settings),
     )
     _run_server(app, host, port, settings)
     return 0

@@ -7,6 +7,12 @@ themselves from the forwarded `Authorization`, `X-OpsGraph-Tenant` and `X-Reques
 headers. Every request to a subgraph, SDL fetches included, carries the router's secret
 (OPSGRAPH_SUBGRAPH_SECRET, opsgraph/router_secret.py) when one is set.
 
+Subscriptions are served over WebSocket on /graphql (graphql-transport-ws) as by `opsgraph
+serve`: the connection's caller is who `connection_init` (or the upgrade) names, and each
+subscription is followed on the subgraph that owns its root field as a multipart HTTP
+subscription carrying that caller's headers, each event's other fields fetched by the plan.
+The subgraph applies resume, filter, permission and tenant rules itself, for every event.
+
 The file (`timeout_s` is optional, 10 s by default; `headers` too, see
 opsgraph/subgraph_headers.py)::
 
@@ -24,9 +30,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tomllib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -34,12 +41,20 @@ from starlette.requests import Request
 
 from opsgraph.router_secret import router_headers
 from opsgraph.subgraph_headers import HeaderError, read_headers
+from opsgraph.websocket_connections import connection_headers
 from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
-from router.execution import HttpTransport, Transport, create_http_client
+from router.execution import (
+    HttpTransport,
+    Transport,
+    create_http_client,
+    create_stream_client,
+)
 from router.gateway import Gateway
 from router.limits import OperationLimits
 from router.pipeline.query_plan import PlanAccess
+from router.subscriptions import Subscriptions
+from router.websocket_protocol import Grant, GraphQLWebSocket, WebSocketLimits
 
 DEFAULT_TIMEOUT_S = 10.0
 SDL_QUERY = "{ _service { sdl } }"
@@ -209,17 +224,27 @@ def create_remote_app(
     secret: str | None = None,
     limits: OperationLimits | None = None,
     plan_access: PlanAccess | None = None,
+    override_labels: Sequence[str] = (),
+    origin_allowed: Callable[[str], bool] = lambda origin: False,
+    queue_limit: int = 256,
+    websocket_limits: WebSocketLimits | None = None,
 ) -> Starlette:
-    """The router app over HTTP transports sharing one client, closed when the app stops;
-    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints)."""
+    """The router app over HTTP transports, their clients closed when the app stops;
+    ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints);
+    ``override_labels`` turns on progressive ``@override`` labels of those names.
+    ``origin_allowed`` admits browsers' WebSocket upgrades from other origins; a
+    subscription's responses queue up to ``queue_limit`` for a slow client; the sockets'
+    limits are ``websocket_limits``."""
     # A pool per subgraph (a pool never shares connections across hosts anyway), each
     # client carrying the router's secret and that subgraph's own headers.
-    clients = {
-        config.name: create_http_client(headers={**router_headers(secret), **dict(config.headers)})
-        for config in configs
-    }
+    headers = {c.name: {**router_headers(secret), **dict(c.headers)} for c in configs}
+    clients = {name: create_http_client(headers=headers[name]) for name in headers}
+    # Subscriptions hold their connections: apart from the fetches' pools.
+    streams = {name: create_stream_client(headers[name]) for name in headers}
     transports: dict[str, Transport] = {
-        config.name: HttpTransport(config.url, config.timeout_s, clients[config.name])
+        config.name: HttpTransport(
+            config.url, config.timeout_s, clients[config.name], streams[config.name]
+        )
         for config in configs
         if config.url is not None
     }
@@ -232,13 +257,36 @@ def create_remote_app(
         try:
             yield
         finally:
-            for client in clients.values():
+            for client in [*clients.values(), *streams.values()]:
                 await client.aclose()
 
+    gateway = Gateway(
+        supergraph,
+        transports,
+        limits=limits,
+        plan_access=plan_access,
+        override_labels=override_labels,
+    )
+    websocket = GraphQLWebSocket(
+        gateway,
+        Subscriptions(gateway, queue_limit=queue_limit),
+        caller_grant,
+        origin_allowed=origin_allowed,
+        limits=websocket_limits,
+    )
     return create_router_app(
-        Gateway(supergraph, transports, limits=limits, plan_access=plan_access),
+        gateway,
         context_factory=context_factory,
         lifespan=lifespan,
         graphiql=graphiql,
         debug=debug,
+        websocket=websocket,
     )
+
+
+async def caller_grant(
+    upgrade: Mapping[str, str], payload: Mapping[str, Any], address: str
+) -> Grant:
+    """Admit a WebSocket connection as the caller it names: this router checks no token,
+    the subgraphs check the forwarded ones for every subscription and fetch."""
+    return Grant(CallerHeaders(connection_headers(upgrade, payload)))

@@ -1,9 +1,10 @@
 """The scope of one HTTP GraphQL request, before and after any GraphQL work: its principal
 (request_auth.py) into the request state, a token from each of its rate-limit buckets, the
-time limit, and the end of whatever request context the app stored as `context` once the
-response is sent. A refused request gets its HTTP status and an error with its code
-(refusals.py). The rate-limit buckets the request took its token from stay in the state as
-`rate_limit_keys`, for the rest of a mutation's charge (mutation_charges.py)."""
+time limit (its `asyncio.Timeout` in the state as `deadline`), and the end of whatever
+request context the app stored as `context` once the response is sent. A refused request
+gets its HTTP status and an error with its code (refusals.py). The rate-limit buckets the
+request took its token from stay in the state as `rate_limit_keys`, for the rest of a
+mutation's charge (mutation_charges.py)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,9 @@ class RequestScopeMiddleware:
 
         try:
             # A request that outlives the limit is cancelled: its unit of work rolls back.
-            async with asyncio.timeout(self.timeout_seconds):
+            # A streamed subscription lifts its deadline (`deadline.reschedule(None)`).
+            async with asyncio.timeout(self.timeout_seconds) as deadline:
+                state["deadline"] = deadline
                 await self.app(scope, receive, tracking_send)
         except TimeoutError:
             if not started:

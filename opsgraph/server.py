@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -21,8 +20,7 @@ from db.failures import is_connection_failure
 from opsgraph.auth.setup import Auth, build_auth
 from opsgraph.domains import REGISTRY, Registry
 from opsgraph.events.bus import event_bus
-from opsgraph.events.hub import EventHub
-from opsgraph.events.relay import OutboxRelay
+from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.in_process import in_process_executor, in_process_subscriber, subgraph_sdl
 from opsgraph.mutation_charges import MutationCharges
@@ -119,6 +117,27 @@ def api_schema(gateway: Gateway) -> ApiSchema:
     )
 
 
+def redis_link(settings: Settings) -> RedisLink | None:
+    """The process's Redis client (with its circuit breaker), when REDIS_URL is set."""
+    if not settings.redis_url:
+        return None
+    return RedisLink(
+        settings.redis_url,
+        timeout=settings.redis_timeout_ms / 1000,
+        cool_down=settings.redis_cool_down_ms / 1000,
+    )
+
+
+def websocket_limits(settings: Settings) -> WebSocketLimits:
+    return WebSocketLimits(
+        init_timeout=settings.ws_init_timeout_seconds,
+        max_subscriptions=settings.ws_max_subscriptions,
+        max_message_bytes=settings.max_body_bytes,
+        keepalive=settings.ws_keepalive_seconds,
+        send_timeout=settings.ws_send_timeout_seconds,
+    )
+
+
 def well_known_routes(auth: Auth) -> list[Route]:
     """The development issuer's discovery document and JWKS (none with an external issuer)."""
     issuer = auth.dev_issuer
@@ -142,15 +161,7 @@ def create_app(runtime: Runtime) -> Starlette:
     settings = runtime.settings
     auth = build_auth(runtime)
     # Every use of Redis in the process shares this client and its circuit breaker.
-    link = (
-        RedisLink(
-            settings.redis_url,
-            timeout=settings.redis_timeout_ms / 1000,
-            cool_down=settings.redis_cool_down_ms / 1000,
-        )
-        if settings.redis_url
-        else None
-    )
+    link = redis_link(settings)
     limiter = (
         rate_limiter(link, settings.rate_limit_per_second, settings.rate_limit_burst)
         if settings.rate_limit_per_second > 0
@@ -158,7 +169,8 @@ def create_app(runtime: Runtime) -> Starlette:
     )
     charges = MutationCharges(limiter) if limiter is not None else None
     bus = event_bus(link)
-    hub = EventHub(bus)
+    delivery = EventDelivery(bus)
+    hub = delivery.hub
     # A user changed anywhere (another replica included): their tokens are checked afresh.
     hub.observe(runtime.active_users.observe)
     # A tenant's own role changed anywhere: tokens naming it get its current permissions.
@@ -168,23 +180,13 @@ def create_app(runtime: Runtime) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.open()
-        assert runtime.owner_sessions is not None
-        # Relay and hub read every tenant's events: the owner's connection, not the walled one.
-        relay = OutboxRelay(
-            runtime.owner_sessions,
-            bus,
-            runtime.database_url,
-            retention=timedelta(hours=settings.event_retention_hours),
-        )
-        relay.start()
-        await hub.start(runtime.owner_sessions)
+        await delivery.start(runtime)
         if caching is not None:
             caching[1].start()
         try:
             yield
         finally:
-            await hub.stop()
-            await relay.stop()
+            await delivery.stop()
             if caching is not None:
                 await caching[1].stop()
             await bus.close()
@@ -243,13 +245,7 @@ def create_app(runtime: Runtime) -> Starlette:
             charges=charges,
         ),
         origin_allowed=lambda origin: origin in settings.cors_origins,
-        limits=WebSocketLimits(
-            init_timeout=settings.ws_init_timeout_seconds,
-            max_subscriptions=settings.ws_max_subscriptions,
-            max_message_bytes=settings.max_body_bytes,
-            keepalive=settings.ws_keepalive_seconds,
-            send_timeout=settings.ws_send_timeout_seconds,
-        ),
+        limits=websocket_limits(settings),
     )
     router_app = create_router_app(
         gateway,

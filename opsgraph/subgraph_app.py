@@ -2,6 +2,13 @@
 /graphql with `_service` and `_entities`, for our router in HTTP mode or any Federation 2
 gateway; /health and /ready as on the router.
 
+A subgraph with a Subscription root also streams: over WebSocket on /graphql
+(graphql-transport-ws, by the in-process server's endpoint and rules) and as streamed HTTP
+responses, multipart or server-sent events (opsgraph/subgraph_streams.py), following
+committed events with a relay and hub of its own (opsgraph/events/delivery.py). A
+subscription sent as a plain HTTP request is refused with BAD_REQUEST (HTTP 406) naming the
+ways.
+
 It applies the router's rules itself (opsgraph/subgraph_gate.py): operation limits,
 production's hidden schema, `_entities`/`_service` for the router only; and the router's
 HTTP guard (body size, CSRF, security headers) and request timeout. As on the router, a
@@ -17,26 +24,37 @@ from typing import Any
 
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter
+from graphql import OperationType
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from opsgraph.auth.setup import build_auth
+from opsgraph.events.bus import event_bus
+from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.peers import PeerPresence
+from opsgraph.request_auth import PrincipalSource
 from opsgraph.request_scope import RequestScopeMiddleware
 from opsgraph.router_secret import require_router_secret
 from opsgraph.runtime import Runtime
-from opsgraph.server import operation_limits
+from opsgraph.server import operation_limits, redis_link, websocket_limits
 from opsgraph.subgraph_gate import RouterAwareAuthenticator, SubgraphGate
+from opsgraph.subgraph_operations import SubgraphOperations
+from opsgraph.subgraph_streams import StreamedSubscriptions, plain_subscription_refused
+from opsgraph.websocket_connections import WebSocketAuthenticator
 from resolvers.context import Context
+from resolvers.events import EventFeed
 from router.execution.errors import is_unavailable, unavailable_headers
 from router.gateway import RequestError
+from router.subscriptions import Subscriptions
+from router.websocket_protocol import GraphQLWebSocket
 
 
 class SubgraphGraphQL(GraphQL[Context, None]):
@@ -49,11 +67,13 @@ class SubgraphGraphQL(GraphQL[Context, None]):
         runtime: Runtime,
         gate: SubgraphGate,
         peers: PeerPresence | None = None,
+        events: EventFeed | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
         self.runtime = runtime
         self.gate = gate
         self.peers = peers
+        self.events = events
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -65,6 +85,10 @@ class SubgraphGraphQL(GraphQL[Context, None]):
             await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        return await self.open_context(request)
+
+    async def open_context(self, request: Request) -> Context:
+        """The request's context (closed by RequestScopeMiddleware once it is answered)."""
         assert self.runtime.sessions is not None
         context = Context.open(
             self.runtime.sessions,
@@ -72,6 +96,7 @@ class SubgraphGraphQL(GraphQL[Context, None]):
             request_id=request.headers.get("x-request-id"),
             headers=dict(request.headers),
             debug=self.runtime.settings.debug,
+            events=self.events,
             roles_changed=self.runtime.custom_roles.forget,
             entity_presence=self.peers,
             user_changed=self.runtime.active_users.forget,
@@ -90,9 +115,18 @@ class SubgraphGraphQL(GraphQL[Context, None]):
     ) -> Any:
         for data in request_data if isinstance(request_data, list) else [request_data]:
             self.gate.check(data.query, data.variables, data.operation_name, request.headers)
+            if self._is_subscription(data):
+                raise plain_subscription_refused()
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+    def _is_subscription(self, data: GraphQLRequestData) -> bool:
+        try:
+            _, operation = self.gate.operation(data.query, data.operation_name)
+        except RequestError:
+            return False  # Strawberry reports what is wrong with it
+        return operation.operation == OperationType.SUBSCRIPTION
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
@@ -121,6 +155,13 @@ def create_subgraph_app(
     require_router_secret(settings)
     auth = build_auth(runtime)
     gate = SubgraphGate(schema._schema, operation_limits(settings), settings.subgraph_secret)
+    streams = schema._schema.subscription_type is not None
+    link = redis_link(settings) if streams else None
+    delivery = EventDelivery(event_bus(link)) if streams else None
+    view = SubgraphGraphQL(schema, runtime, gate, peers, delivery.hub if delivery else None)
+    graphql: list[Route | WebSocketRoute] = [Route("/graphql", view, methods=["GET", "POST"])]
+    if delivery is not None:
+        graphql = _streaming_routes(schema, runtime, auth.authenticator, gate, view, delivery)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -135,23 +176,23 @@ def create_subgraph_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.open()
+        if delivery is not None:
+            await delivery.start(runtime)
         try:
             yield
         finally:
+            if delivery is not None:
+                await delivery.stop()
+                await delivery.bus.close()
+            if link is not None:
+                await link.close()
             await auth.close()
             if peers is not None:
                 await peers.close()
             await runtime.close()
 
     app = Starlette(
-        routes=[
-            Route("/health", health),
-            Route("/ready", ready),
-            Route(
-                "/graphql", SubgraphGraphQL(schema, runtime, gate, peers), methods=["GET", "POST"]
-            ),
-        ],
-        lifespan=lifespan,
+        routes=[Route("/health", health), Route("/ready", ready), *graphql], lifespan=lifespan
     )
     app.add_middleware(
         RequestScopeMiddleware,
@@ -160,3 +201,56 @@ def create_subgraph_app(
     )
     app.add_middleware(HttpGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+def _streaming_routes(
+    schema: strawberry.federation.Schema,
+    runtime: Runtime,
+    authenticator: PrincipalSource,
+    gate: SubgraphGate,
+    view: SubgraphGraphQL,
+    delivery: EventDelivery,
+) -> list[Route | WebSocketRoute]:
+    """/graphql for a subgraph that streams: streamed subscriptions in front of the view,
+    and the WebSocket endpoint; connections are authenticated as HTTP requests are (the
+    router's own too, by its secret)."""
+    settings = runtime.settings
+    hub = delivery.hub
+    # Deactivated users and changed roles end or narrow what they stream, as in-process.
+    hub.observe(runtime.active_users.observe)
+    hub.observe(runtime.custom_roles.observe)
+    operations = SubgraphOperations(schema, gate)
+    subscriptions = Subscriptions(operations, queue_limit=settings.ws_queue_limit)
+
+    def sessions() -> async_sessionmaker[AsyncSession]:
+        assert runtime.sessions is not None
+        return runtime.sessions
+
+    websocket = GraphQLWebSocket(
+        operations,
+        subscriptions,
+        WebSocketAuthenticator(
+            RouterAwareAuthenticator(authenticator, settings.subgraph_secret),
+            sessions,
+            hub,
+            max_connections=settings.ws_max_connections_per_principal,
+            roles_changed=runtime.custom_roles.forget,
+            active_users=runtime.active_users,
+            entity_presence=view.peers,
+            debug=settings.debug,
+        ),
+        origin_allowed=lambda origin: origin in settings.cors_origins,
+        limits=websocket_limits(settings),
+    )
+    streams = StreamedSubscriptions(
+        view,
+        operations,
+        subscriptions,
+        view.open_context,
+        runtime.active_users,
+        max_streams=settings.ws_max_connections_per_principal * settings.ws_max_subscriptions,
+    )
+    return [
+        Route("/graphql", streams, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", websocket.serve),
+    ]

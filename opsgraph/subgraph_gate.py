@@ -33,6 +33,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
     Visitor,
     parse,
     specified_rules,
@@ -140,6 +141,19 @@ class SubgraphGate:
         )
         if too_costly:
             raise RequestError.from_graphql("MAX_COST_LIMIT", too_costly)
+
+    def operation(
+        self, query: object, operation_name: str | None
+    ) -> tuple[DocumentNode, OperationDefinitionNode]:
+        """The document and the operation it selects, whoever asks (RequestError when the
+        text does not parse, validate or name one): what kind of operation a request is
+        decides how it is served (a subscription streams)."""
+        if not isinstance(query, str):
+            raise RequestError.single("BAD_REQUEST", "The request has no query")
+        checked = self._document(query)
+        if checked.document is None or checked.errors:
+            raise RequestError.from_graphql(checked.code, self.public(checked.errors))
+        return checked.document, selected_operation(checked.document, operation_name)
 
     def public(self, errors: Sequence[GraphQLError]) -> list[GraphQLError]:
         """The errors as a client may see them: without hints in production."""

@@ -19,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.failures import is_connection_failure
 from opsgraph.auth.active_users import ActiveUserCache
-from opsgraph.auth.principals import TENANT_HEADER, Authenticator, Refused
+from opsgraph.auth.principals import TENANT_HEADER, Refused
 from opsgraph.mutation_charges import MutationCharges
 from opsgraph.ratelimit import limit_keys
+from opsgraph.request_auth import PrincipalSource
 from resolvers.context import Context
 from resolvers.errors import DATABASE_UNAVAILABLE
 from resolvers.events import EventFeed
 from resolvers.manifests import ApiSchema
+from resolvers.principal import Principal
 from resolvers.references import EntityPresence
 from router.websocket_protocol import Close, ConnectionRefused, Grant
 
@@ -43,10 +45,18 @@ def connection_headers(upgrade: Mapping[str, str], payload: Mapping[str, Any]) -
     return headers
 
 
+def holder_of(principal: Principal, address: str) -> str:
+    """Who holds a connection, for the limit per principal: the user, or an anonymous
+    caller's address, in its tenant."""
+    if principal.authenticated:
+        return f"{principal.tenant_id}:user:{principal.subject}"
+    return f"{principal.tenant_id}:anonymous:{address}"
+
+
 class WebSocketAuthenticator:
     def __init__(
         self,
-        authenticator: Authenticator,
+        authenticator: PrincipalSource,
         sessions: Callable[[], async_sessionmaker[AsyncSession]],
         events: EventFeed,
         *,
@@ -84,9 +94,7 @@ class WebSocketAuthenticator:
             # 1013 Try Again Later: the client reconnects once the database is back.
             raise ConnectionRefused(Close.TRY_AGAIN_LATER, DATABASE_UNAVAILABLE) from None
         tenant_id = principal.tenant_id
-        holder = f"{tenant_id}:" + (
-            f"user:{principal.subject}" if principal.authenticated else f"anonymous:{address}"
-        )
+        holder = holder_of(principal, address)
         if self.connections[holder] >= self.max_connections:
             raise ConnectionRefused(Close.TOO_MANY, "Too many connections for this principal")
         self.connections[holder] += 1

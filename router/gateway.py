@@ -69,13 +69,16 @@ class Gateway:
         cache_hints: Mapping[str, CacheHint] | None = None,
         admit_mutation: MutationAdmission | None = None,
         plan_access: PlanAccess | None = None,
+        override_labels: Collection[str] = (),
     ) -> None:
         """``persisted`` resolves APQ hashes and trusted document ids (freeform text only
         without it); ``response_cache`` caches whole query responses under ``cache_hints``.
         Both judge a request by the principal its context carries (router.caller).
         ``admit_mutation`` may refuse a mutation, knowing its root fields, before anything
         of it executes. ``plan_access`` says which callers get the query plan in
-        ``extensions`` when they ask for it (router.pipeline.query_plan; nobody without it)."""
+        ``extensions`` when they ask for it (router.pipeline.query_plan; nobody without it).
+        ``override_labels`` turns on the progressive ``@override`` labels of those names
+        (``percent(N)`` labels are drawn per request)."""
         missing = sorted(set(supergraph.subgraphs) - set(transports))
         if missing:
             raise ValueError(f"No transport for subgraph(s): {', '.join(missing)}")
@@ -87,7 +90,7 @@ class Gateway:
         version = supergraph.version
         self.documents = DocumentCache(supergraph.schema, version, self.limits, document_cache_size)
         self.operations = GuardCache(supergraph, plan_cache_size)
-        self.plans = PlanCache(supergraph, plan_cache_size)
+        self.plans = PlanCache(supergraph, plan_cache_size, enabled_labels=override_labels)
         self.runner = PlanRunner(supergraph, self.transports, self.limits)
         self.persisted = persisted
         self.response_cache = response_cache

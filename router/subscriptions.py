@@ -21,7 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 import orjson
 from graphql import ValueNode, VariableNode
 
-from router.gateway import Gateway
+from router.pipeline.results import SubscriptionStream
 from router.planning import document_hash
 from router.planning.operation import NormalizedOperation
 
@@ -45,6 +45,20 @@ class Shareable(Protocol):
     @property
     def sharing_key(self) -> Hashable:
         """Equal for contexts that see exactly the same data (tenant, user, permissions)."""
+        ...
+
+
+class SubscriptionSource(Protocol):
+    """What starts subscriptions: the router's Gateway, or a stand-alone subgraph's schema."""
+
+    def subscribe(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: object,
+    ) -> SubscriptionStream:
+        """The operation's responses, one per event; RequestError when it is refused."""
         ...
 
 
@@ -114,12 +128,12 @@ class _Execution:
 class Subscriptions:
     def __init__(
         self,
-        gateway: Gateway,
+        source: SubscriptionSource,
         *,
         queue_limit: int = 256,
         resume_arguments: Collection[str] = ("after",),
     ) -> None:
-        self.gateway = gateway
+        self.source = source
         self.queue_limit = queue_limit
         self.resume_arguments = frozenset(resume_arguments)
         self._shared: dict[Hashable, _Execution] = {}
@@ -139,7 +153,7 @@ class Subscriptions:
     ) -> Subscriber:
         """Join an equal running subscription or start one; raises ``RequestError`` when
         the operation is refused before it starts."""
-        stream = self.gateway.subscribe(query, variables, operation_name, context)
+        stream = self.source.subscribe(query, variables, operation_name, context)
         key = self._key(stream.operation, query, variables, operation_name, context)
         execution = self._shared.get(key) if key is not None else None
         if execution is None:

@@ -143,8 +143,11 @@ class EventHub:
                 else:
                     failing = False
                 self.ready.set()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+                # cancellation that arrives as the message does, and stop() then waits forever.
                 try:
-                    message = await asyncio.wait_for(subscription.get(), self.catch_up_interval)
+                    async with asyncio.timeout(self.catch_up_interval):
+                        message = await subscription.get()
                 except TimeoutError:
                     message = RESUBSCRIBED
 

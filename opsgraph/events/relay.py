@@ -150,7 +150,8 @@ class OutboxRelay:
         if listener is not None and not listener.is_closed():
             listener.remove_termination_listener(self._lost)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(listener.close(), KEEPALIVE_TIMEOUT)
+                async with asyncio.timeout(KEEPALIVE_TIMEOUT):
+                    await listener.close()
             if not listener.is_closed():
                 listener.terminate()
 
@@ -158,7 +159,8 @@ class OutboxRelay:
         """A connection the network dropped silently is noticed here, not by the driver."""
         assert self._listener is not None
         try:
-            await asyncio.wait_for(self._listener.fetchval("SELECT 1"), KEEPALIVE_TIMEOUT)
+            async with asyncio.timeout(KEEPALIVE_TIMEOUT):
+                await self._listener.fetchval("SELECT 1")
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             log.warning("outbox relay lost its LISTEN connection (keep-alive failed)")
             self._listener.terminate()
@@ -176,8 +178,10 @@ class OutboxRelay:
         self._wake.set()
 
     async def _sleep(self, seconds: float) -> WakeSource:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
         source: WakeSource = self._woken_by or "poll"
         self.wakeups[source] += 1
         return source

@@ -18,8 +18,15 @@ from router.composition.access import merge_requirements
 from router.composition.cost_directives import merge_cost_hints
 from router.composition.cost_rules import check_cost_directives
 from router.composition.directive_composition import compose_directives
+from router.composition.federation_1 import upgrade_federation_1
 from router.composition.field_set_rules import check_field_sets
 from router.composition.inaccessible import api_definitions
+from router.composition.interface_entities import (
+    add_interface_object_fields,
+    as_interfaces,
+    check_entity_interfaces,
+    check_interface_objects_reachable,
+)
 from router.composition.merge import merge_types
 from router.composition.model import CompositionError, CompositionIssue, SubgraphSource, Supergraph
 from router.composition.reader import read_subgraph
@@ -49,18 +56,27 @@ def compose(sources: Sequence[SubgraphSource]) -> Supergraph:
             subgraphs.append(subgraph)
     if issues:
         raise CompositionError(issues)
+    upgrade_federation_1(subgraphs, issues)
+    if issues:
+        raise CompositionError(issues)
     composed_directives = compose_directives(
         [(subgraph.name, subgraph.custom) for subgraph in subgraphs], issues
     )
     check_field_sets(subgraphs, issues)
     check_cost_directives(subgraphs, issues)
-    definitions, metadata = merge_types(subgraphs, issues)
+    check_entity_interfaces(subgraphs, issues)
+    if issues:
+        raise CompositionError(issues)
+    as_interfaces(subgraphs)
+    inaccessible = frozenset(c for subgraph in subgraphs for c in subgraph.inaccessible)
+    definitions, metadata = merge_types(subgraphs, issues, inaccessible)
+    add_interface_object_fields(subgraphs, definitions, metadata, issues)
     if "Query" not in metadata:
         issues.append(CompositionIssue("NO_QUERIES", "No subgraph defines a Query root field"))
     if issues:
         raise CompositionError(issues)
-    inaccessible = frozenset(c for subgraph in subgraphs for c in subgraph.inaccessible)
     check_satisfiability(metadata, issues, inaccessible)
+    check_interface_objects_reachable(metadata, issues)
     visible = api_definitions(definitions, inaccessible, issues)
     if issues:
         raise CompositionError(issues)
@@ -95,8 +111,10 @@ def _build(definitions: list[TypeDefinitionNode]) -> GraphQLSchema:
     check_specified_scalars(schema)
     schema_errors = validate_schema(schema)
     if schema_errors:
+        # The merged schema breaks a GraphQL rule (an implementation's field merged to a type
+        # more general than its interface's): Apollo reports that as INVALID_GRAPHQL.
         raise CompositionError(
-            [CompositionIssue("INVALID_API_SCHEMA", error.message) for error in schema_errors]
+            [CompositionIssue("INVALID_GRAPHQL", error.message) for error in schema_errors]
         )
     return schema
 

@@ -28,17 +28,21 @@ def merge_enums(
     nodes: list[TypeDefinitionNode],
     metadata: Mapping[str, TypeMetadata],
     issues: list[CompositionIssue],
+    inaccessible: frozenset[str] = frozenset(),
 ) -> list[TypeDefinitionNode]:
     """``nodes`` with every enum's values chosen by how the merged schema uses the enum.
 
     Enum nodes arrive with the union of values (first-seen order), which is kept for output
-    enums and filtered for input and input/output enums.
+    enums and filtered for input and input/output enums. An ``@inaccessible`` value is always
+    kept: clients can neither send nor receive it, so no subgraph can be surprised by it.
     """
     inputs, outputs = _usages(nodes)
     merged: list[TypeDefinitionNode] = []
     for node in nodes:
         if isinstance(node, EnumTypeDefinitionNode):
-            node = _merge_enum(node, metadata[node.name.value], inputs, outputs, issues)
+            node = _merge_enum(
+                node, metadata[node.name.value], inputs, outputs, inaccessible, issues
+            )
         merged.append(node)
     return merged
 
@@ -48,31 +52,35 @@ def _merge_enum(
     meta: TypeMetadata,
     inputs: set[str],
     outputs: set[str],
+    inaccessible: frozenset[str],
     issues: list[CompositionIssue],
 ) -> EnumTypeDefinitionNode:
     name = node.name.value
     per_subgraph = meta.enum_values
     if name not in inputs:
         return node
-    common = frozenset.intersection(*per_subgraph.values())
-    if name in outputs:
-        differing = sorted(sg for sg, values in per_subgraph.items() if values != common)
-        if differing:
+    kept = []
+    for value in node.values or ():
+        value_name = value.name.value
+        missing = sorted(sg for sg, values in per_subgraph.items() if value_name not in values)
+        if not missing or f"{name}.{value_name}" in inaccessible:
+            kept.append(value)
+        elif name in outputs:
+            defining = sorted(sg for sg in per_subgraph if sg not in missing)
             issues.append(
                 CompositionIssue(
                     "ENUM_VALUE_MISMATCH",
-                    f'Enum "{name}" is used as both input and output type, so its values must '
-                    f"be the same in every subgraph; they differ in "
-                    f"{quoted(differing)}",
+                    f'Enum type "{name}" is used as both input type and output type, but '
+                    f'value "{value_name}" is not defined in all the subgraphs defining '
+                    f'"{name}": it is defined in {quoted(defining)} but not in {quoted(missing)}',
                 )
             )
-        return node
-    if not common:
+    if not kept:
         issues.append(
             CompositionIssue(
                 "EMPTY_MERGED_ENUM_TYPE",
-                f'Enum "{name}" is used only as an input type and has no value common to '
-                f"{quoted(sorted(per_subgraph))}",
+                f'None of the values of enum type "{name}" are defined consistently in all the '
+                f"subgraphs defining that type ({quoted(sorted(per_subgraph))})",
             )
         )
         return node
@@ -80,7 +88,7 @@ def _merge_enum(
         name=node.name,
         description=node.description,
         directives=node.directives,
-        values=tuple(value for value in node.values or () if value.name.value in common),
+        values=tuple(kept),
     )
 
 

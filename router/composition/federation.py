@@ -52,6 +52,7 @@ SUPPORTED_DIRECTIVES = frozenset(
         "cost",
         "listSize",
         "composeDirective",
+        "interfaceObject",
     }
 )
 
@@ -60,7 +61,6 @@ SUPPORTED_DIRECTIVES = frozenset(
 # wrong answers (or, for the access-control ones, leak data).
 UNSUPPORTED_DIRECTIVES = frozenset(
     {
-        "interfaceObject",
         "context",
         "fromContext",
     }

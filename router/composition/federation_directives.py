@@ -14,7 +14,9 @@ from graphql import (
     BooleanValueNode,
     ConstDirectiveNode,
     DirectiveNode,
+    EnumValueNode,
     GraphQLSyntaxError,
+    ListValueNode,
     StringValueNode,
 )
 
@@ -28,6 +30,7 @@ from router.composition.federation import (
 )
 from router.composition.field_set import parse_field_set
 from router.composition.model import CompositionIssue, EntityKey, TypeKind
+from router.composition.override_labels import valid_override_label
 from router.composition.subgraph_definition import SubgraphDefinition, SubgraphType
 
 # Directives that are never a subgraph's own (``@composeDirective`` candidates).
@@ -52,7 +55,7 @@ class FederationDirectiveReader:
     def _read_field_set_argument(
         self, target: SubgraphType, field_name: str, directive: DirectiveNode, canonical: str
     ) -> None:
-        text = string_argument(directive, "fields")
+        text = self._fields_argument(directive)
         where = f'@{canonical} on "{target.name}.{field_name}" in "{self.subgraph}"'
         code = f"{canonical.upper()}_INVALID_FIELDS"
         if not text:
@@ -69,13 +72,17 @@ class FederationDirectiveReader:
         self, target: SubgraphType, field_name: str, directive: DirectiveNode
     ) -> None:
         coordinate = f"{target.name}.{field_name}"
-        if string_argument(directive, "label") is not None:
-            self._issue(
-                "UNSUPPORTED_FEATURE",
-                f'@override(label:) on "{coordinate}" in "{self.subgraph}": progressive '
-                "override is not supported by this router",
-            )
-            return
+        label = string_argument(directive, "label")
+        if label is not None:
+            if not valid_override_label(label):
+                self._issue(
+                    "OVERRIDE_LABEL_INVALID",
+                    f'@override(label: "{label}") on "{coordinate}" in "{self.subgraph}": a '
+                    'label is "percent(N)" with 0 <= N <= 100, or a name matching '
+                    "[a-zA-Z][a-zA-Z0-9_-:./]*",
+                )
+                return
+            target.override_labels[field_name] = label
         source = string_argument(directive, "from")
         if not source:
             self._issue(
@@ -218,23 +225,32 @@ class FederationDirectiveReader:
         access = self.definition.access
         access[coordinate] = requirement if known is None else known.also(requirement)
 
+    def _fields_argument(self, directive: DirectiveNode) -> str | None:
+        """``fields:`` of ``@key``/``@requires``/``@provides``. Federation 1 libraries also
+        accepted it unquoted (``fields: id``) or as a list of strings, which Apollo's
+        composition coerces to the string it meant."""
+        text = string_argument(directive, "fields")
+        if text is not None or self.names.is_federation_2:
+            return text
+        for argument in directive.arguments or ():
+            if argument.name.value != "fields":
+                continue
+            if isinstance(argument.value, EnumValueNode):
+                return argument.value.value
+            if isinstance(argument.value, ListValueNode) and all(
+                isinstance(item, StringValueNode) for item in argument.value.values
+            ):
+                return " ".join(item.value for item in argument.value.values)  # type: ignore[attr-defined]
+        return None
+
     def _read_key(self, target: SubgraphType, directive: DirectiveNode) -> None:
-        fields_text: str | None = None
+        fields_text = self._fields_argument(directive)
         resolvable = True
         for argument in directive.arguments or ():
-            if argument.name.value == "fields" and isinstance(argument.value, StringValueNode):
-                fields_text = argument.value.value
-            elif argument.name.value == "resolvable" and isinstance(
-                argument.value, BooleanValueNode
-            ):
+            if argument.name.value == "resolvable" and isinstance(argument.value, BooleanValueNode):
                 resolvable = argument.value.value
-        if target.kind is TypeKind.INTERFACE:
-            self._issue(
-                "UNSUPPORTED_FEATURE",
-                f'@key on interface "{target.name}" in "{self.subgraph}": entity interfaces '
-                "are not supported by this router",
-            )
-            return
+        if target.kind is TypeKind.INTERFACE and not self.names.is_federation_2:
+            return  # Federation 1 had no entity interfaces: Apollo's upgrade drops such keys
         if not fields_text:
             self._issue(
                 "KEY_INVALID_FIELDS", f'[{self.subgraph}] @key on "{target.name}" has no fields'

@@ -29,9 +29,16 @@ def join_types(meta: TypeMetadata) -> list[ConstDirectiveNode]:
         extension = (
             {"extension": BooleanValueNode(value=True)} if subgraph in meta.extension_in else {}
         )
+        interface_object = (
+            {"isInterfaceObject": BooleanValueNode(value=True)}
+            if subgraph in meta.interface_object_in
+            else {}
+        )
         keys = meta.keys.get(subgraph, ())
         if not keys:
-            found.append(directive("join__type", graph=graph(subgraph), **extension))
+            found.append(
+                directive("join__type", graph=graph(subgraph), **extension, **interface_object)
+            )
         for key in keys:
             resolvable = {} if key.resolvable else {"resolvable": BooleanValueNode(value=False)}
             found.append(
@@ -41,18 +48,35 @@ def join_types(meta: TypeMetadata) -> list[ConstDirectiveNode]:
                     key=string(key.fields),
                     **extension,
                     **resolvable,
+                    **interface_object,
                 )
             )
     return found
 
 
-def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDirectiveNode]:
+def join_fields(
+    meta: TypeMetadata, field_meta: FieldMetadata, interface_needs: frozenset[str] = frozenset()
+) -> list[ConstDirectiveNode]:
     """``@join__field`` per subgraph of the field, or none when every subgraph of the type
-    defines it alike."""
+    defines it alike. ``interface_needs``: subgraphs where an interface the type implements
+    declares the field (an ``@override`` source keeps it there, as ``usedOverridden``)."""
     joins = field_meta.joins
-    overridden = {join.override for join in joins.values() if join.override}
-    plain = all(join == type(join)() for join in joins.values()) and set(joins) == set(
-        meta.defined_in
+    if not joins:
+        # Only an @interfaceObject resolves it: no subgraph declares it on this type.
+        return [directive("join__field")]
+    # A progressive override leaves its source a resolver too (with the same overrideLabel).
+    overridden = {
+        join.override for join in joins.values() if join.override and not join.override_label
+    }
+    # Subgraphs spelling the field's type differently (``String`` / ``String!``): each
+    # @join__field says its subgraph's type, so a planner reading the supergraph sends valid
+    # documents. @external declarations do not count, as they do not take part in the merge.
+    resolving = [sg for sg, join in joins.items() if not join.external] or list(joins)
+    typed = len({field_meta.type_refs.get(sg) for sg in resolving}) > 1
+    plain = (
+        not typed
+        and all(join == type(join)() for join in joins.values())
+        and set(joins) == set(meta.defined_in)
     )
     if plain:
         return []  # defined alike by every subgraph of the type: no @join__field needed
@@ -61,7 +85,7 @@ def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDire
         join = joins[subgraph]
         arguments: dict[str, ConstValueNode] = {"graph": graph(subgraph)}
         if subgraph in overridden:
-            if not any(
+            if subgraph not in interface_needs and not any(
                 key_field.name == field_meta.name
                 for key in meta.keys.get(subgraph, ())
                 for key_field in key.selection
@@ -72,10 +96,16 @@ def join_fields(meta: TypeMetadata, field_meta: FieldMetadata) -> list[ConstDire
             arguments["requires"] = string(join.requires)
         if join.provides:
             arguments["provides"] = string(join.provides)
-        if join.external:
+        if typed and subgraph in field_meta.type_refs:
+            arguments["type"] = string(field_meta.type_refs[subgraph])
+        if join.external and subgraph not in overridden:
+            # A used overridden field is external to its source by definition (a supergraph
+            # file read back says so); Apollo prints only usedOverridden.
             arguments["external"] = BooleanValueNode(value=True)
         if join.override:
             arguments["override"] = string(join.override)
+        if join.override_label:
+            arguments["overrideLabel"] = string(join.override_label)
         found.append(directive("join__field", **arguments))
     return found
 

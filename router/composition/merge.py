@@ -2,9 +2,10 @@
 
 Federation 2 rules: object and interface types take the union of their fields (a field
 resolved by several subgraphs must be shareable there, ``@override(from:)`` takes a field
-away from its source), field types must agree, arguments and input types are intersected,
-union members are united, enums are merged by usage (see :mod:`router.composition.enums`)
-and descriptions are kept. ``@inaccessible`` elements stay in the merged definitions; the
+away from its source), field types merge by subtyping (see
+:mod:`router.composition.type_references`), arguments and input types are intersected, union
+members are united, enums are merged by usage (see :mod:`router.composition.enums`) and the
+most used description is kept. ``@inaccessible`` elements stay in the merged definitions; the
 API schema is filtered from them later.
 """
 
@@ -25,6 +26,7 @@ from graphql import (
     UnionTypeDefinitionNode,
 )
 
+from router.composition.descriptions import merge_description
 from router.composition.enums import merge_enums
 from router.composition.merge_arguments import merge_input_fields
 from router.composition.merge_fields import merge_output_fields
@@ -34,17 +36,25 @@ from router.composition.model import (
     TypeMetadata,
 )
 from router.composition.subgraph_definition import Definition, SubgraphDefinition
+from router.composition.type_references import Subtyping
 
 
 def merge_types(
-    subgraphs: Iterable[SubgraphDefinition], issues: list[CompositionIssue]
+    subgraphs: Iterable[SubgraphDefinition],
+    issues: list[CompositionIssue],
+    inaccessible: frozenset[str] = frozenset(),
 ) -> tuple[list[TypeDefinitionNode], dict[str, TypeMetadata]]:
-    """Merge every named type across ``subgraphs`` (already sorted by subgraph name)."""
+    """Merge every named type across ``subgraphs`` (already sorted by subgraph name).
+
+    ``inaccessible`` coordinates are kept even where intersecting would drop them (input
+    fields, input enum values): they stay in the supergraph, hidden from the API.
+    """
     by_name: dict[str, list[Definition]] = {}
     for subgraph in subgraphs:
         for subgraph_type in subgraph.types.values():
             by_name.setdefault(subgraph_type.name, []).append((subgraph.name, subgraph_type))
     possible = _possible_types(by_name)
+    subtyping = _subtyping(by_name)
     nodes: list[TypeDefinitionNode] = []
     metadata: dict[str, TypeMetadata] = {}
     for name in sorted(by_name):
@@ -56,10 +66,12 @@ def merge_types(
                 CompositionIssue("TYPE_KIND_MISMATCH", f'Type "{name}" is defined as {spelled}')
             )
             continue
-        node, meta = _merge_type(name, kinds.pop(), definitions, possible.get(name, {}), issues)
+        node, meta = _merge_type(
+            name, kinds.pop(), definitions, possible.get(name, {}), subtyping, inaccessible, issues
+        )
         nodes.append(node)
         metadata[name] = meta
-    return merge_enums(nodes, metadata, issues), metadata
+    return merge_enums(nodes, metadata, issues, inaccessible), metadata
 
 
 def _possible_types(by_name: dict[str, list[Definition]]) -> dict[str, dict[str, frozenset[str]]]:
@@ -80,15 +92,29 @@ def _possible_types(by_name: dict[str, list[Definition]]) -> dict[str, dict[str,
     }
 
 
+def _subtyping(by_name: dict[str, list[Definition]]) -> Subtyping:
+    """Union members and implemented interfaces over every subgraph: the merged relations."""
+    kinds: dict[str, TypeKind] = {}
+    members: dict[str, frozenset[str]] = {}
+    implements: dict[str, frozenset[str]] = {}
+    for name, definitions in by_name.items():
+        kinds[name] = definitions[0][1].kind
+        members[name] = frozenset(m for _, d in definitions for m in d.members)
+        implements[name] = frozenset(i for _, d in definitions for i in d.interfaces)
+    return Subtyping(kinds=kinds, members=members, implements=implements)
+
+
 def _merge_type(
     name: str,
     kind: TypeKind,
     definitions: list[Definition],
     possible: dict[str, frozenset[str]],
+    subtyping: Subtyping,
+    inaccessible: frozenset[str],
     issues: list[CompositionIssue],
 ) -> tuple[TypeDefinitionNode, TypeMetadata]:
     defined_in = frozenset(subgraph for subgraph, _ in definitions)
-    description = next((d.description for _, d in definitions if d.description), None)
+    description = merge_description(d.description for _, d in definitions)
     directives = next((tuple(d.directives) for _, d in definitions if d.directives), ())
     name_node = NameNode(value=name)
     extension_in = frozenset(sg for sg, d in definitions if d.is_extension)
@@ -105,7 +131,7 @@ def _merge_type(
     node: TypeDefinitionNode
     # Only object and interface types carry field ownership and keys; other kinds keep `meta`.
     if kind in (TypeKind.OBJECT, TypeKind.INTERFACE):
-        fields, field_meta = merge_output_fields(name, kind, definitions, issues)
+        fields, field_meta = merge_output_fields(name, kind, definitions, issues, subtyping)
         interfaces = _unique(i for _, d in definitions for i in d.interfaces)
         node_class = (
             ObjectTypeDefinitionNode if kind is TypeKind.OBJECT else InterfaceTypeDefinitionNode
@@ -134,18 +160,14 @@ def _merge_type(
             name=name_node,
             description=description,
             directives=directives,
-            fields=merge_input_fields(name, definitions, issues),
+            fields=merge_input_fields(name, definitions, issues, subtyping, inaccessible),
         )
     elif kind is TypeKind.ENUM:
-        values: dict[str, EnumValueDefinitionNode] = {}
-        for _, definition in definitions:
-            for value_name, value in definition.enum_values.items():
-                values.setdefault(value_name, value)
         node = EnumTypeDefinitionNode(
             name=name_node,
             description=description,
             directives=directives,
-            values=tuple(values.values()),
+            values=_merge_enum_values(definitions),
         )
     elif kind is TypeKind.UNION:
         members = _unique(m for _, d in definitions for m in d.members)
@@ -160,6 +182,22 @@ def _merge_type(
             name=name_node, description=description, directives=directives
         )
     return node, meta
+
+
+def _merge_enum_values(definitions: list[Definition]) -> tuple[EnumValueDefinitionNode, ...]:
+    """Every value any subgraph defines (first-seen order), with its merged description."""
+    found: dict[str, list[EnumValueDefinitionNode]] = {}
+    for _, definition in definitions:
+        for value_name, value in definition.enum_values.items():
+            found.setdefault(value_name, []).append(value)
+    return tuple(
+        EnumValueDefinitionNode(
+            name=values[0].name,
+            description=merge_description(value.description for value in values),
+            directives=next((v.directives for v in values if v.directives), ()),
+        )
+        for values in found.values()
+    )
 
 
 def _check_keys(

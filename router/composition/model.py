@@ -57,10 +57,17 @@ class TypeKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class KeyField:
-    """One field of a ``@key`` field set; ``children`` holds nested keys (``org { id }``)."""
+    """One field of a field set (``@key``, ``@requires``, ``@provides``).
+
+    ``children`` holds the nested selection (``org { id }``); ``arguments`` the field's
+    arguments as written (``(currency: "EUR")``, ``""`` for none); ``on`` the type condition
+    of the inline fragment the field was selected in (``... on Car { size }``), if any.
+    """
 
     name: str
     children: tuple[KeyField, ...] = ()
+    arguments: str = ""
+    on: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,8 @@ class FieldJoin:
     requires: str | None = None
     provides: str | None = None
     override: str | None = None
+    # Progressive override: the label under which ``override`` applies (on both subgraphs).
+    override_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +98,9 @@ class FieldMetadata:
     type_name: str
     name: str
     # Subgraphs that define the field and can resolve it (not ``@external`` there, and not
-    # taken over by another subgraph's ``@override(from:)``).
+    # taken over by another subgraph's ``@override(from:)``). A progressive override
+    # (``label:``) counts as not applied here; :mod:`router.composition.override_labels`
+    # gives the supergraph with some labels applied.
     resolvable_in: frozenset[str]
     shareable_in: frozenset[str] = frozenset()
     external_in: frozenset[str] = frozenset()
@@ -104,6 +115,9 @@ class FieldMetadata:
     # Per subgraph, the field's type as that subgraph declares it (``String!``, ``[Team!]``):
     # what a document sent to that subgraph is validated against.
     type_refs: Mapping[str, str] = field(default_factory=dict)
+    # Per subgraph resolving the field of an implementation only through an
+    # ``@interfaceObject``, the interface that object stands for (fetched as that type).
+    interface_objects: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +138,8 @@ class TypeMetadata:
     implements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Enums: per subgraph, the values it defines.
     enum_values: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Interfaces: subgraphs that declare the type as an object with ``@interfaceObject``.
+    interface_object_in: frozenset[str] = frozenset()
 
     @property
     def is_entity(self) -> bool:

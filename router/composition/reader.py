@@ -44,6 +44,7 @@ from graphql import (
 )
 
 from router.composition.api_nodes import strip_enum_value, strip_field
+from router.composition.external_rules import check_external_used
 from router.composition.federation import (
     API_DIRECTIVES,
     FEDERATION_ROOT_FIELDS,
@@ -124,11 +125,11 @@ class _Reader(FederationDirectiveReader):
                 if not root_type.fields:
                     # Only _entities/_service: the subgraph contributes no root field of its own.
                     del types[root]
-        if not self.names.is_federation_2:
-            _upgrade_federation_1(types.values())
-        _resolve_extension_key_fields(types.values())
+        self.definition.federation_2 = self.names.is_federation_2
+        if self.names.is_federation_2:
+            check_external_used(self.subgraph, types, self.issues)
         _mark_nested_key_fields(types)
-        _mark_provided(types)
+        mark_provided(types)
         self.check_contexts()
         return self.definition
 
@@ -156,14 +157,19 @@ class _Reader(FederationDirectiveReader):
         description = getattr(node, "description", None)
         if description is not None and target.description is None:
             target.description = description
+        external_type = False
         for directive in node.directives or ():
             canonical = self.names.canonical(directive.name.value)
-            if canonical == "key":
+            if canonical == "external":
+                external_type = True  # Federation 2: every field of this definition
+            elif canonical == "key":
                 self._read_key(target, directive)
             elif canonical == "shareable":
                 target.shareable_type = True
             elif canonical == "extends":
                 target.extends = True
+            elif canonical == "interfaceObject":
+                target.interface_object = True
             elif directive.name.value in API_DIRECTIVES:
                 target.directives.append(directive)
         self._element_directives(node.directives, target.name)
@@ -179,6 +185,8 @@ class _Reader(FederationDirectiveReader):
                 target.enum_values[value.name.value] = strip_enum_value(value)
         for field_node in getattr(node, "fields", None) or ():
             self._read_field(target, field_node)
+            if external_type:
+                target.external_fields.add(field_node.name.value)
 
     def _read_field(
         self, target: SubgraphType, node: FieldDefinitionNode | InputValueDefinitionNode
@@ -204,33 +212,6 @@ class _Reader(FederationDirectiveReader):
         target.fields[field_name] = strip_field(node)
 
 
-def _upgrade_federation_1(types: Iterable[SubgraphType]) -> None:
-    """Federation 1 semantics, as Apollo's composition upgrades such subgraphs.
-
-    Value types (no ``@key``) are shareable, and key fields of an extension that are marked
-    ``@external`` are resolved by the extending subgraph all the same.
-    """
-    for subgraph_type in types:
-        if subgraph_type.kind is TypeKind.OBJECT and not subgraph_type.keys:
-            subgraph_type.shareable_type = True
-        for field_name in list(subgraph_type.external_fields):
-            if subgraph_type.is_key_field(field_name):
-                subgraph_type.external_fields.discard(field_name)
-
-
-def _resolve_extension_key_fields(types: Iterable[SubgraphType]) -> None:
-    """Key fields of an extension marked ``@external`` are resolved here all the same.
-
-    Apollo calls them "fake" externals (any Federation version): the subgraph receives them in
-    every representation, so it can return them, and enter the type, like any key field.
-    """
-    for subgraph_type in types:
-        if subgraph_type.is_extension and subgraph_type.keys:
-            for field_name in list(subgraph_type.external_fields):
-                if subgraph_type.is_key_field(field_name):
-                    subgraph_type.external_fields.discard(field_name)
-
-
 def _mark_field_set(
     types: dict[str, SubgraphType],
     type_name: str,
@@ -242,8 +223,12 @@ def _mark_field_set(
     if target is None:
         return
     for key_field in field_set:
-        marked(target).add(key_field.name)
-        node = target.fields.get(key_field.name)
+        # ``... on Book { title }`` below a union or interface marks ``Book.title``.
+        owner = types.get(key_field.on) if key_field.on else target
+        if owner is None:
+            continue
+        marked(owner).add(key_field.name)
+        node = owner.fields.get(key_field.name)
         if key_field.children and node is not None:
             _mark_field_set(types, named_type(node.type), key_field.children, marked)
 
@@ -264,8 +249,10 @@ def _mark_nested_key_fields(types: dict[str, SubgraphType]) -> None:
                     )
 
 
-def _mark_provided(types: dict[str, SubgraphType]) -> None:
+def mark_provided(types: dict[str, SubgraphType]) -> None:
     """Record on each type which of its fields a ``@provides`` of the subgraph resolves."""
+    for subgraph_type in types.values():
+        subgraph_type.provided_fields.clear()
     for subgraph_type in list(types.values()):
         for field_name, text in subgraph_type.provides.items():
             _mark_field_set(

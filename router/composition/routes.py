@@ -7,6 +7,10 @@ A route is direct when the source subgraph can return the fields of one of the t
 resolvable keys; it goes ``via`` an intermediate subgraph when the source can only return a
 key of the intermediate, which in turn resolves the fields of the target's key (a "key
 mashup": ``id`` known here, ``upc`` needed there, a third subgraph knowing both).
+
+A route's ``@requires`` fields must be reachable from the source too: resolved there, or
+fetched by an entity call from a subgraph that resolves them, after that subgraph's own
+``@requires`` (chains; see :func:`requires_reachable`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ class EntityRoute:
     key: EntityKey
     via: str | None = None
     via_key: EntityKey | None = None
+    # The interface ``target`` knows the entity as (an ``@interfaceObject`` there), if any:
+    # its representations then carry that ``__typename``.
+    entity_type: str | None = None
 
 
 def can_provide(
@@ -34,13 +41,11 @@ def can_provide(
     subgraph: str,
 ) -> bool:
     """Whether ``subgraph`` resolves every field of ``field_set`` on ``type_name`` itself."""
-    meta = types.get(type_name)
-    if meta is None:
-        return False
     for key_field in field_set:
         if key_field.name == "__typename":
             continue
-        field_meta = meta.fields.get(key_field.name)
+        meta = types.get(key_field.on or type_name)
+        field_meta = None if meta is None else meta.fields.get(key_field.name)
         if field_meta is None or subgraph not in field_meta.resolvable_in:
             return False
         if key_field.children and not can_provide(
@@ -55,15 +60,23 @@ def entity_routes(
 ) -> list[EntityRoute]:
     """Every route from ``source`` to ``type_name.field_name``, direct routes first.
 
-    Routes whose ``@requires`` cannot be met from ``source`` (directly or by one entity fetch
-    of the required field) are left out.
+    Routes whose ``@requires`` cannot be met from ``source`` (directly or by entity fetches
+    of the required fields, see :func:`requires_reachable`) are left out.
     """
     meta = types[type_name]
     field_meta = meta.fields[field_name]
     direct: list[EntityRoute] = []
     indirect: list[EntityRoute] = []
     for target in sorted(field_meta.resolvable_in - {source}):
-        if not _requires_reachable(types, type_name, field_meta.requires.get(target, ()), source):
+        if not requires_reachable(types, type_name, field_meta.requires.get(target, ()), source):
+            continue
+        interface = field_meta.interface_objects.get(target)
+        if interface is not None:
+            direct.extend(
+                EntityRoute(target, key, entity_type=interface)
+                for key in types[interface].resolvable_keys(target)
+                if can_provide(types, type_name, key.selection, source)
+            )
             continue
         for key in meta.resolvable_keys(target):
             if can_provide(types, type_name, key.selection, source):
@@ -83,16 +96,31 @@ def entity_routes(
     return direct + indirect
 
 
-def direct_route(
-    types: Mapping[str, TypeMetadata], type_name: str, field_name: str, source: str
+def required_route(
+    types: Mapping[str, TypeMetadata],
+    type_name: str,
+    required: KeyField,
+    source: str,
+    seen: frozenset[str] = frozenset(),
 ) -> EntityRoute | None:
-    """A route to a field needed by ``@requires``: direct only, without requirements itself."""
+    """A route to a field that a ``@requires`` needs, by a key ``source`` can provide.
+
+    The field may itself carry a ``@requires`` (a chain): that one must be reachable from
+    ``source`` the same way, without going round in a circle (``seen``).
+    """
     meta = types[type_name]
-    field_meta = meta.fields.get(field_name)
-    if field_meta is None:
+    field_meta = meta.fields.get(required.name)
+    if field_meta is None or required.name in seen:
         return None
-    for target in sorted(field_meta.resolvable_in - {source}):
-        if field_meta.requires.get(target):
+    targets = field_meta.resolvable_in - {source}
+    if field_meta.requires.get(source):
+        # ``source`` resolves it too, from a representation with its own @requires fields.
+        targets |= {source}
+    for target in sorted(targets):
+        if required.children and not can_provide(types, type_name, (required,), target):
+            continue
+        needed = field_meta.requires.get(target, ())
+        if not requires_reachable(types, type_name, needed, source, seen | {required.name}):
             continue
         for key in meta.resolvable_keys(target):
             if can_provide(types, type_name, key.selection, source):
@@ -100,14 +128,28 @@ def direct_route(
     return None
 
 
-def _requires_reachable(
+def requires_reachable(
     types: Mapping[str, TypeMetadata],
     type_name: str,
     required: tuple[KeyField, ...],
     source: str,
+    seen: frozenset[str] = frozenset(),
 ) -> bool:
+    """Whether every field of a ``@requires`` can be had in a fetch from ``source``: resolved
+    there, or fetched by one entity call (after its own requirements) from another subgraph."""
     return all(
-        can_provide(types, type_name, (key_field,), source)
-        or direct_route(types, type_name, key_field.name, source) is not None
+        resolves_plainly(types, type_name, key_field, source)
+        or required_route(types, type_name, key_field, source, seen) is not None
         for key_field in required
     )
+
+
+def resolves_plainly(
+    types: Mapping[str, TypeMetadata], type_name: str, required: KeyField, subgraph: str
+) -> bool:
+    """Whether a fetch in ``subgraph`` can select ``required`` as it is: the subgraph
+    resolves it (and what it selects below) without a ``@requires`` of its own there."""
+    if not can_provide(types, type_name, (required,), subgraph):
+        return False
+    field_meta = types[required.on or type_name].fields[required.name]
+    return not field_meta.requires.get(subgraph)

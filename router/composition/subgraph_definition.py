@@ -41,10 +41,14 @@ class SubgraphType:
     requires: dict[str, str] = field(default_factory=dict)  # field → @requires field set
     provides: dict[str, str] = field(default_factory=dict)  # field → @provides field set
     overrides: dict[str, str] = field(default_factory=dict)  # field → subgraph it overrides
+    # field → ``@override(label:)``: the override applies only when the label is enabled.
+    override_labels: dict[str, str] = field(default_factory=dict)
     # Fields some ``@provides`` of this subgraph resolves (below the providing field only).
     provided_fields: set[str] = field(default_factory=set)
     has_definition: bool = False  # a plain definition, not only ``extend type``
     extends: bool = False  # ``@extends`` (Federation 1 spelling of an extension)
+    # ``@interfaceObject``: this object type stands for the interface of that name.
+    interface_object: bool = False
 
     @property
     def is_extension(self) -> bool:
@@ -82,6 +86,9 @@ class SubgraphDefinition:
     list_sizes: dict[str, ListSize] = field(default_factory=dict)
     # Its own directives, their links and ``@composeDirective`` requests.
     custom: SubgraphComposedDirectives = field(default_factory=SubgraphComposedDirectives)
+    # Whether the subgraph links the Federation 2 spec; Federation 1 subgraphs are upgraded
+    # by :mod:`router.composition.federation_1` before merging.
+    federation_2: bool = True
 
 
 # One subgraph's definition of a type, with the subgraph's name: what merging takes per type.

@@ -130,11 +130,17 @@ class _Extractor:
         # Per graph, every name its ``@provides`` field sets mention: an ``@external`` field
         # named there is resolved by that subgraph too, so the owner's copy is ``@shareable``.
         self.provided: dict[str, set[str]] = {}
+        # ``Type.field`` coordinates resolved both by an implementation's own subgraph and by
+        # an ``@interfaceObject`` of its interface (each copy is then ``@shareable``), with
+        # the interface-object graphs per interface.
+        self.shared_with_interface_objects: set[str] = set()
+        self.interface_object_graphs: dict[str, set[str]] = {}
 
     def extract(self) -> list[SubgraphSource]:
         self._read_links()
         self._read_graphs()
         self._read_provides()
+        self._read_interface_objects()
         for definition in self.document.definitions:
             if not isinstance(definition, TypeDefinitionNode):
                 continue
@@ -222,6 +228,39 @@ class _Extractor:
                     if provides is not None:
                         names = re.findall(r"[_A-Za-z]\w*", provides)
                         self.provided.setdefault(join_graph(join) or "", set()).update(names)
+
+    def _read_interface_objects(self) -> None:
+        provided: dict[str, set[str]] = {}
+        for node in self.document.definitions:
+            if not isinstance(node, InterfaceTypeDefinitionNode):
+                continue
+            graphs = {
+                join_graph(join)
+                for join in self._joins(node.directives, "type")
+                if _bool(join, "isInterfaceObject", default=False)
+            }
+            if not graphs:
+                continue
+            self.interface_object_graphs[node.name.value] = {g for g in graphs if g}
+            for field_node in node.fields or ():
+                joins = self._joins(field_node.directives, "field")
+                if not joins or any(
+                    join_graph(join) in graphs and not _bool(join, "external", default=False)
+                    for join in joins
+                ):
+                    provided.setdefault(node.name.value, set()).add(field_node.name.value)
+        for node in self.document.definitions:
+            if not isinstance(node, ObjectTypeDefinitionNode):
+                continue
+            for interface in (named.name.value for named in node.interfaces or ()):
+                for field_node in node.fields or ():
+                    name = field_node.name.value
+                    joins = self._joins(field_node.directives, "field")
+                    # Only bare @join__fields: no subgraph of the type resolves it itself.
+                    resolved_here = not joins or any(join_graph(join) for join in joins)
+                    if name in provided.get(interface, ()) and resolved_here:
+                        self.shared_with_interface_objects.add(f"{node.name.value}.{name}")
+                        self.shared_with_interface_objects.add(f"{interface}.{name}")
 
     # --- one supergraph type into its subgraph copies ---------------------------------------
 
@@ -337,6 +376,10 @@ class _Extractor:
             join = mine[0] if mine else None
             resolving = [j for j in joins if self._resolves(j, field_node.name.value)]
             shareable = object_type and (len(resolving) > 1 if joins else len(type_graphs) > 1)
+            if coordinate in self.shared_with_interface_objects and (
+                object_type or graph in self.interface_object_graphs.get(node.name.value, ())
+            ):
+                shareable = True
             first_graph = self._graph(resolving[0], coordinate) if resolving else None
             first = (first_graph == graph) if joins else graph == next(iter(type_graphs), None)
             yield FieldDefinitionNode(

@@ -45,6 +45,7 @@ from router.composition.join_directives import (
     string,
 )
 from router.composition.model import Supergraph, TypeMetadata
+from router.composition.override_labels import override_labels
 from router.composition.supergraph_specs import (
     AUTHENTICATED_DEFINITION,
     AUTHENTICATED_SPEC,
@@ -53,7 +54,9 @@ from router.composition.supergraph_specs import (
     INACCESSIBLE_DEFINITION,
     INACCESSIBLE_SPEC,
     JOIN_DEFINITIONS,
+    JOIN_DEFINITIONS_OVERRIDE_LABEL,
     JOIN_SPEC,
+    JOIN_SPEC_OVERRIDE_LABEL,
     LINK_SPEC,
     LIST_SIZE_DEFINITION,
     POLICY_DEFINITION,
@@ -83,10 +86,13 @@ class _SupergraphPrinter:
         self.uses_policies = any(requirement.policies is not None for requirement in access)
         self.cost = supergraph.cost
         self.custom = supergraph.composed_directives
+        self.uses_labels = bool(override_labels(supergraph))
 
     def print(self) -> str:
         definitions: list[str] = [print_ast(self._schema_definition())]
-        extra = [JOIN_DEFINITIONS.strip()]
+        extra = [
+            (JOIN_DEFINITIONS_OVERRIDE_LABEL if self.uses_labels else JOIN_DEFINITIONS).strip()
+        ]
         if self.uses_inaccessible:
             extra.append(INACCESSIBLE_DEFINITION)
         if self.uses_tags:
@@ -115,7 +121,11 @@ class _SupergraphPrinter:
     def _schema_definition(self) -> SchemaDefinitionNode:
         links = [
             directive("link", url=string(LINK_SPEC)),
-            directive("link", url=string(JOIN_SPEC), for_=enum("EXECUTION")),
+            directive(
+                "link",
+                url=string(JOIN_SPEC_OVERRIDE_LABEL if self.uses_labels else JOIN_SPEC),
+                for_=enum("EXECUTION"),
+            ),
         ]
         if self.uses_inaccessible:
             links.append(directive("link", url=string(INACCESSIBLE_SPEC), for_=enum("SECURITY")))
@@ -243,10 +253,20 @@ class _SupergraphPrinter:
             type=node.type,
             directives=(
                 *(node.directives or ()),
-                *join_fields(meta, field_meta),
+                *join_fields(meta, field_meta, self._interface_needs(meta, node.name.value)),
                 *self._marks(coordinate),
             ),
         )
+
+    def _interface_needs(self, meta: TypeMetadata, field_name: str) -> frozenset[str]:
+        """Subgraphs where an interface the type implements declares ``field_name``."""
+        needs: set[str] = set()
+        for subgraph, interfaces in meta.implements.items():
+            for interface in interfaces:
+                declared = self.supergraph.types[interface].fields.get(field_name)
+                if declared is not None and subgraph in declared.joins:
+                    needs.add(subgraph)
+        return frozenset(needs)
 
     def _enum_value(
         self, meta: TypeMetadata, node: EnumValueDefinitionNode

@@ -6,6 +6,9 @@ The join spec's directives and the ``link`` machinery are always declared; the
 """
 
 JOIN_SPEC = "https://specs.apollo.dev/join/v0.3"
+# Progressive override (``@join__field(overrideLabel:)``) needs join v0.4; other supergraphs
+# keep v0.3, which every gateway reads.
+JOIN_SPEC_OVERRIDE_LABEL = "https://specs.apollo.dev/join/v0.4"
 LINK_SPEC = "https://specs.apollo.dev/link/v1.0"
 INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/v0.2"
 TAG_SPEC = "https://specs.apollo.dev/tag/v0.3"
@@ -14,10 +17,10 @@ REQUIRES_SCOPES_SPEC = "https://specs.apollo.dev/requiresScopes/v0.1"
 POLICY_SPEC = "https://specs.apollo.dev/policy/v0.1"
 COST_SPEC = "https://specs.apollo.dev/cost/v0.1"
 
-JOIN_DEFINITIONS = """
+JOIN_DEFINITIONS_TEMPLATE = """
 directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
 directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, \
-type: String, external: Boolean, override: String, usedOverridden: Boolean) \
+type: String, external: Boolean, override: String, usedOverridden: Boolean{override_label}) \
 repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @join__graph(name: String!, url: String!) on ENUM_VALUE
 directive @join__implements(graph: join__Graph!, interface: String!) \
@@ -37,6 +40,10 @@ enum link__Purpose {
   EXECUTION
 }
 """
+JOIN_DEFINITIONS = JOIN_DEFINITIONS_TEMPLATE.replace("{override_label}", "")
+JOIN_DEFINITIONS_OVERRIDE_LABEL = JOIN_DEFINITIONS_TEMPLATE.replace(
+    "{override_label}", ", overrideLabel: String"
+)
 _LOCATIONS = (
     "FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | "
     "ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"

@@ -4,7 +4,12 @@ Knows subgraphs only through ``Transport`` objects; never imports subgraph code.
 """
 
 from router.execution.executor import PlanExecution
-from router.execution.http import FORWARDED_HEADERS, HttpTransport, create_http_client
+from router.execution.http import (
+    FORWARDED_HEADERS,
+    HttpTransport,
+    create_http_client,
+    create_stream_client,
+)
 from router.execution.in_process import ExecuteFunction, InProcessTransport
 from router.execution.shape import shape_response
 from router.execution.transport import (
@@ -25,5 +30,6 @@ __all__ = [
     "SubgraphResponse",
     "Transport",
     "create_http_client",
+    "create_stream_client",
     "shape_response",
 ]

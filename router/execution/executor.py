@@ -24,6 +24,7 @@ from router.planning import (
     IntrospectionNode,
     ParallelNode,
     PlanNode,
+    RequiredEntity,
     SequenceNode,
 )
 
@@ -85,7 +86,15 @@ class PlanExecution:
 
     async def _entities(self, flatten: FlattenNode) -> None:
         fetch = flatten.node
-        entities = {entity.type_name: entity for entity in fetch.requires or ()}
+        entities: dict[str | None, RequiredEntity] = {
+            typename: entity
+            for entity in fetch.requires or ()
+            for typename in entity.typenames or (entity.type_name,)
+        }
+        for interface in fetch.requires or ():
+            if interface.type_name in interface.typenames:
+                # Objects an @interfaceObject returned carry no __typename of their own.
+                entities[None] = interface
         representations: list[dict[str, Any]] = []
         placements: list[list[Placement]] = []
         index: dict[Hashable, int] = {}
@@ -96,15 +105,14 @@ class PlanExecution:
         )
         for obj, at, selected in found:
             type_name = obj.get("__typename")
-            entity = entities.get(type_name) if isinstance(type_name, str) else None
+            entity = entities.get(type_name) if isinstance(type_name, str | None) else None
             values = key_values(obj, entity.key) if entity is not None else None
             if entity is None or values is None:
                 continue
-            representation = {
-                "__typename": type_name,
-                **values,
-                **required_values(obj, entity.required),
-            }
+            required = required_values(obj, entity.required)
+            if required is None:
+                continue  # a required field's fetch failed: nothing to ask this entity
+            representation = {"__typename": entity.type_name, **values, **required}
             identity = _identity(representation)
             position = index.get(identity)
             if position is None:

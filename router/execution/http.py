@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import httpx
 import orjson
 
+from router.execution.http_subscription import multipart_subscription
 from router.execution.transport import (
-    SERVICE_UNAVAILABLE_CODE,
-    TRANSPORT_FAILURE_CODE,
     HasHeaders,
     SubgraphRequest,
     SubgraphResponse,
     failure,
+    graphql_answer,
 )
 
 logger = logging.getLogger(__name__)
@@ -36,14 +36,31 @@ def create_http_client(
     )
 
 
-class HttpTransport:
-    """POSTs ``{"query", "variables", "operationName"}`` to ``url`` with a per-subgraph timeout."""
+def create_stream_client(headers: Mapping[str, str] | None = None) -> httpx.AsyncClient:
+    """A client for subscriptions: each holds its connection for as long as it lasts, so
+    they get connections of their own, unbounded in number, never waiting behind (or
+    starving) the fetches of the shared pool."""
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0), headers=headers
+    )
 
-    def __init__(self, url: str, timeout_s: float, client: httpx.AsyncClient) -> None:
+
+class HttpTransport:
+    """POSTs ``{"query", "variables", "operationName"}`` to ``url`` with a per-subgraph timeout;
+    follows subscriptions through ``stream_client`` (by default ``client``)."""
+
+    def __init__(
+        self,
+        url: str,
+        timeout_s: float,
+        client: httpx.AsyncClient,
+        stream_client: httpx.AsyncClient | None = None,
+    ) -> None:
         self.url = url
         self.timeout = httpx.Timeout(timeout_s)
         self.timeout_s = timeout_s
         self.client = client
+        self.stream_client = stream_client or client
 
     async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
         """Send the request; timeouts, network errors and non-GraphQL answers become errors
@@ -69,25 +86,15 @@ class HttpTransport:
         except httpx.HTTPError as error:
             logger.warning("Subgraph at %s unreachable: %r", self.url, error)
             return failure("Subgraph request failed")
-        code = SERVICE_UNAVAILABLE_CODE if response.status_code == 503 else TRANSPORT_FAILURE_CODE
-        try:
-            payload = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            logger.warning(
-                "Subgraph at %s answered HTTP %s without JSON", self.url, response.status_code
-            )
-            return failure(
-                f"Subgraph answered HTTP {response.status_code} without a JSON body", code
-            )
-        if not isinstance(payload, dict) or not ("data" in payload or "errors" in payload):
-            return failure(
-                f"Subgraph answered HTTP {response.status_code} without a GraphQL result", code
-            )
-        data = payload.get("data")
-        errors = payload.get("errors")
-        return SubgraphResponse(
-            data=data if isinstance(data, dict) else None,
-            errors=[e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
+        return graphql_answer(response.status_code, response.content)
+
+    def subscribe(
+        self, request: SubgraphRequest, context: object
+    ) -> AsyncIterator[SubgraphResponse]:
+        """Follow a subscription over a multipart HTTP response, with the headers a fetch
+        carries (router/execution/http_subscription.py)."""
+        return multipart_subscription(
+            self.stream_client, self.url, request, _forwarded(context), self.timeout_s
         )
 
 

@@ -2,7 +2,9 @@
 
 Walks the normalised client operation (not the fetched data): response keys and field order
 are the client's, injected ``__typename``/key fields disappear, ``@skip``/``@include`` are
-evaluated, and a null in a non-null position nulls the nearest nullable parent.
+evaluated, and a null in a non-null position nulls the nearest nullable parent. An enum value
+the API schema lacks (an ``@inaccessible`` one a subgraph still returns) becomes null with an
+error, as ``@apollo/gateway`` answers: it never reaches the client.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from graphql import (
     BooleanValueNode,
     DirectiveNode,
     GraphQLEnumType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -30,25 +33,28 @@ from router.execution.transport import DOWNSTREAM_ERROR_CODE
 from router.planning.operation import Field, NormalizedOperation, Selection
 
 Path = tuple[str | int, ...]
+# What an object value is shaped as: its object type, or the interface an @interfaceObject
+# answered with when the concrete type was not needed.
+_Shaped = GraphQLObjectType | GraphQLInterfaceType
 
 
 class _Kind(enum.Enum):
     """How a selected field completes; leaves (most of a response) take a shortcut."""
 
     TYPENAME = "__typename"
-    LEAF = "a nullable scalar or enum: the subgraph's value as it is"
-    NON_NULL_LEAF = "a non-null scalar or enum: the value, unless it is missing"
-    OTHER = "objects and lists"
+    LEAF = "a nullable scalar: the subgraph's value as it is"
+    NON_NULL_LEAF = "a non-null scalar: the value, unless it is missing"
+    OTHER = "enums, objects and lists"
 
 
 def _kind_of(field: Field) -> _Kind:
     if field.name == "__typename":
         return _Kind.TYPENAME
     output_type = field.output_type
-    if isinstance(output_type, GraphQLScalarType | GraphQLEnumType):
+    if isinstance(output_type, GraphQLScalarType):
         return _Kind.LEAF
     if isinstance(output_type, GraphQLNonNull) and isinstance(
-        output_type.of_type, GraphQLScalarType | GraphQLEnumType
+        output_type.of_type, GraphQLScalarType
     ):
         return _Kind.NON_NULL_LEAF
     return _Kind.OTHER
@@ -94,7 +100,7 @@ class _Shaper:
 
     def object(
         self,
-        object_type: GraphQLObjectType,
+        object_type: _Shaped,
         selections: tuple[Selection, ...],
         raw: dict[str, Any],
         path: Path,
@@ -105,6 +111,10 @@ class _Shaper:
                 out[key] = raw.get(key)
                 continue
             if kind is _Kind.TYPENAME:
+                if not isinstance(object_type, GraphQLObjectType):
+                    # The interface's owner did not say which implementation this is (it
+                    # knows no such entity): the object is null, as in Apollo's gateway.
+                    return None
                 out[key] = object_type.name
                 continue
             value = raw.get(key)
@@ -138,24 +148,43 @@ class _Shaper:
                     return None
                 items.append(completed)
             return items
-        if isinstance(output_type, GraphQLScalarType | GraphQLEnumType):
+        if isinstance(output_type, GraphQLEnumType):
+            if isinstance(value, str) and value in output_type.values:
+                return value
+            # A value the API schema lacks (``@inaccessible``, or unknown): never shown.
+            self._add(
+                router_error(
+                    f"Invalid value found for field {fields[0].parent_type}.{fields[0].name}.",
+                    DOWNSTREAM_ERROR_CODE,
+                    path,
+                )
+            )
+            return None
+        if isinstance(output_type, GraphQLScalarType):
             return value
         if not isinstance(value, dict):
             return self._bad_value(fields[0], path, "an object")
         runtime = output_type
-        if is_abstract_type(output_type):
-            runtime = self.schema.get_type(value.get("__typename") or "")  # type: ignore[assignment]
-            if not isinstance(runtime, GraphQLObjectType) or not self.schema.is_sub_type(
-                output_type,  # type: ignore[arg-type]
-                runtime,
+        typename = value.get("__typename")
+        if typename is None and isinstance(output_type, GraphQLInterfaceType):
+            pass  # from an @interfaceObject, which cannot tell: shaped as the interface
+        elif is_abstract_type(output_type):
+            runtime = self.schema.get_type(typename or "")  # type: ignore[assignment]
+            # An @interfaceObject answers with the interface's name: only what the interface
+            # itself declares applies (the planner fetched the concrete type where needed).
+            if runtime is not output_type and (
+                not isinstance(runtime, GraphQLObjectType)
+                or not self.schema.is_sub_type(
+                    output_type,  # type: ignore[arg-type]
+                    runtime,
+                )
             ):
                 return self._bad_value(fields[0], path, f"a {output_type} with a known __typename")
-        assert isinstance(runtime, GraphQLObjectType)
-        object_type = runtime
-        return self.object(object_type, self._sub_selections(fields), value, path)
+        assert isinstance(runtime, _Shaped)
+        return self.object(runtime, self._sub_selections(fields), value, path)
 
     def _fields_of(
-        self, object_type: GraphQLObjectType, selections: tuple[Selection, ...]
+        self, object_type: _Shaped, selections: tuple[Selection, ...]
     ) -> list[tuple[str, list[Field], _Kind]]:
         key = (object_type.name, id(selections))
         cached = self._collected.get(key)
@@ -178,7 +207,7 @@ class _Shaper:
 
     def _collect(
         self,
-        object_type: GraphQLObjectType,
+        object_type: _Shaped,
         selections: tuple[Selection, ...],
         out: dict[str, list[Field]],
     ) -> dict[str, list[Field]]:
@@ -191,7 +220,7 @@ class _Shaper:
                 self._collect(object_type, selection.selections, out)
         return out
 
-    def _applies(self, condition: str | None, object_type: GraphQLObjectType) -> bool:
+    def _applies(self, condition: str | None, object_type: _Shaped) -> bool:
         if condition is None or condition == object_type.name:
             return True
         condition_type = self.schema.get_type(condition)

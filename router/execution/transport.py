@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+import orjson
+
 # Codes the router gives errors that do not carry their own ``extensions.code``.
 TRANSPORT_FAILURE_CODE = "INTERNAL_SERVER_ERROR"
 DOWNSTREAM_ERROR_CODE = "DOWNSTREAM_SERVICE_ERROR"
@@ -77,3 +79,29 @@ class EventScoped(Protocol):
 def failure(message: str, code: str = TRANSPORT_FAILURE_CODE) -> SubgraphResponse:
     """The response standing in for a request that got no usable answer."""
     return SubgraphResponse(data=None, errors=[{"message": message, "extensions": {"code": code}}])
+
+
+def graphql_answer(status: int, content: bytes) -> SubgraphResponse:
+    """A subgraph's JSON answer (HTTP ``status``) as a response; errors for one that is not
+    GraphQL (SERVICE_UNAVAILABLE after an HTTP 503)."""
+    code = SERVICE_UNAVAILABLE_CODE if status == 503 else TRANSPORT_FAILURE_CODE
+    try:
+        payload = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return failure(f"Subgraph answered HTTP {status} without a JSON body", code)
+    refusal = f"Subgraph answered HTTP {status} without a GraphQL result"
+    return graphql_payload(payload, refusal, code)
+
+
+def graphql_payload(
+    payload: object, refusal: str, code: str = TRANSPORT_FAILURE_CODE
+) -> SubgraphResponse:
+    """A decoded GraphQL result as a response; the ``refusal`` error when it is none."""
+    if not isinstance(payload, dict) or not ("data" in payload or "errors" in payload):
+        return failure(refusal, code)
+    data = payload.get("data")
+    errors = payload.get("errors")
+    return SubgraphResponse(
+        data=data if isinstance(data, dict) else None,
+        errors=[e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
+    )

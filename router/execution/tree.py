@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from router.composition import KeyField
+from router.composition.field_set import response_key
 
 Path = tuple[str | int, ...]
 
@@ -66,12 +67,35 @@ def key_values(obj: dict[str, Any], key: tuple[KeyField, ...]) -> dict[str, Any]
     return values
 
 
-def required_values(obj: dict[str, Any], fields: tuple[KeyField, ...]) -> dict[str, Any]:
-    """The ``@requires`` fields of ``obj`` for a representation: nulls and lists kept as is."""
-    return {
-        key_field.name: _selected(obj.get(key_field.name), key_field.children)
-        for key_field in fields
-    }
+class _Missing(Exception):
+    """A required field never arrived (its fetch failed): there is no representation."""
+
+
+def required_values(obj: dict[str, Any], fields: tuple[KeyField, ...]) -> dict[str, Any] | None:
+    """The ``@requires`` fields of ``obj`` for a representation: nulls and lists kept as is;
+    ``None`` when one is missing at any depth (the fetch that should have brought it failed),
+    so the entity is not asked for, as Apollo's gateway does.
+
+    A field under a type condition is sent only for objects of that type (the fetch selected
+    it in ``... on T``, so it is absent from the others), as Apollo's gateway sends it:
+    without the object's ``__typename``.
+    """
+    try:
+        return _required(obj, fields)
+    except _Missing:
+        return None
+
+
+def _required(obj: dict[str, Any], fields: tuple[KeyField, ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key_field in fields:
+        key = response_key(key_field)
+        if key not in obj:
+            if key_field.on is not None:
+                continue
+            raise _Missing
+        values[key_field.name] = _selected(obj[key], key_field.children)
+    return values
 
 
 def _selected(value: Any, children: tuple[KeyField, ...]) -> Any:
@@ -80,5 +104,5 @@ def _selected(value: Any, children: tuple[KeyField, ...]) -> Any:
     if isinstance(value, list):
         return [_selected(item, children) for item in value]
     if isinstance(value, dict):
-        return required_values(value, children)
+        return _required(value, children)
     return value

@@ -42,6 +42,12 @@ def allowed_operation(
                 status=405,
                 headers={"Allow": "POST"},
             )
+        if kind == "subscription":
+            raise RequestError.single(
+                "BAD_REQUEST",
+                "Subscriptions are served over WebSocket (graphql-transport-ws) on this path, "
+                "not as plain HTTP requests",
+            )
         raise RequestError.single(
             "BAD_REQUEST", f"{kind.capitalize()} operations are not supported here"
         )

@@ -8,6 +8,13 @@ return the entity's ``__typename`` and key, and moves the field into a dependent
 ``_entities`` group of the owning subgraph at that response path. Dependent groups can have
 their own dependents, which is how A → B → A chains form, and how a field's ``@requires``
 fields or a key known to a third subgraph ("key mashup") are fetched before it.
+
+A ``@requires`` field goes through an ``_entities`` call even when the fetch's own subgraph
+resolves it, if its required fields live elsewhere (they are fetched first, then the same
+subgraph is asked again with them); a required field that has a ``@requires`` of its own is
+fetched after its requirements, so chains run in order. At an abstract position, a field is
+asked of the interface only when the subgraph resolves it for every object type it can
+return there; otherwise it is asked per type (``@override`` or ``@requires`` on one of them).
 """
 
 from __future__ import annotations
@@ -15,7 +22,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from graphql import (
-    DirectiveNode,
     FieldNode,
     GraphQLInterfaceType,
     GraphQLList,
@@ -27,24 +33,31 @@ from graphql import (
     SelectionSetNode,
 )
 
-from router.composition import KeyField, Supergraph, TypeKind
+from router.composition import FieldMetadata, KeyField, Supergraph, TypeKind
 from router.composition.field_set import merge_field_sets
-from router.composition.routes import EntityRoute, can_provide, direct_route, entity_routes
+from router.composition.routes import (
+    EntityRoute,
+    can_provide,
+    entity_routes,
+    required_route,
+    resolves_plainly,
+)
+from router.planning.abstract import AbstractTypes
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup, dependent_group, inline_fragment
+from router.planning.interface_objects import Conditions, InterfaceObjectSteps, append_moved
 from router.planning.operation import Field, Fragment, Selection
 from router.planning.reach import fetchable, fetched_count, field_fetchable, split_field
 from router.planning.scope import Scope, key_field_node
 
-Conditions = tuple[tuple[DirectiveNode, ...], ...]
 
-
-class GroupBuilder:
+class GroupBuilder(InterfaceObjectSteps):
     """Builds fetch groups for one operation against one supergraph."""
 
     def __init__(self, supergraph: Supergraph) -> None:
         self.supergraph = supergraph
         self.schema = supergraph.schema
+        self.abstract = AbstractTypes(supergraph)
 
     def root_group(
         self, subgraph: str, root_type: str, selections: tuple[Selection, ...]
@@ -78,6 +91,7 @@ class GroupBuilder:
         out: list[SelectionNode],
         conditions: Conditions,
     ) -> None:
+        outer = conditions
         if fragment.directives:
             conditions = (*conditions, fragment.directives)
         condition = fragment.type_condition
@@ -93,16 +107,19 @@ class GroupBuilder:
             return
         if not self._is_abstract(scope.type_name):
             return  # an object never matches a disjoint type condition
-        if not self._possible_in(group.subgraph, scope.type_name) & self._possible_in(
-            group.subgraph, condition
-        ):
-            return  # this subgraph can never return an object of that type here
-        narrowed = Scope.for_selections(condition, scope.path, fragment.selections, parent=scope)
-        inner = []
-        self._selections(group, narrowed, fragment.selections, inner, conditions)
-        inner[:0] = narrowed.injected_nodes()
-        if inner:
-            out.append(inline_fragment(condition, fragment.directives, inner))
+        if self.abstract.is_interface_object(group.subgraph, scope.type_name):
+            # Only the interface's owner knows which implementation an object is.
+            route = self._owner_route(group, scope)
+            self._through_interface(group, scope, route, outer, fragment=fragment)
+            return
+        # The conditions this subgraph knows (none: it never returns such an object here).
+        for known in self.abstract.conditions(group.subgraph, scope.type_name, condition):
+            narrowed = Scope.for_selections(known, scope.path, fragment.selections, parent=scope)
+            inner = []
+            self._selections(group, narrowed, fragment.selections, inner, conditions)
+            inner[:0] = narrowed.injected_nodes()
+            if inner:
+                out.append(inline_fragment(known, fragment.directives, inner))
 
     def _field(
         self,
@@ -111,18 +128,34 @@ class GroupBuilder:
         selected: Field,
         out: list[SelectionNode],
         conditions: Conditions,
+        requirements_met: bool = False,
     ) -> None:
+        """Place ``selected`` in ``group`` or, when ``group``'s subgraph cannot resolve it
+        here, in a dependent entity fetch. ``requirements_met``: ``group``'s representation
+        already carries the field's ``@requires`` fields."""
         if selected.name == "__typename":
             # The router answers __typename of object positions itself; abstract positions
             # need the subgraph's answer to know the concrete type.
-            if self._is_abstract(scope.type_name):
+            if self.abstract.is_interface_object(group.subgraph, scope.type_name):
+                owner = self._owner_route(group, scope)
+                self._through_interface(group, scope, owner, conditions, selected=selected)
+            elif self._is_abstract(scope.type_name):
                 scope.inject_typename()
             return
         meta = self.supergraph.field(scope.type_name, selected.name)
         if meta is None:
             raise PlanningError(f'No subgraph defines "{scope.type_name}.{selected.name}"')
+        if self._interface_object_requires(group, scope, selected, conditions, requirements_met):
+            return
+        abstract = self._is_abstract(scope.type_name)
+        split = None
         if (
-            group.subgraph in meta.resolvable_in or scope.provides(selected.name)
+            scope.provides(selected.name)
+            or (
+                group.subgraph in meta.resolvable_in
+                and (requirements_met or self._requirements_here(group, scope, meta))
+                and self._every_type_resolves(group, scope, selected.name)
+            )
         ) and not self._asked_per_type(group, scope, selected):
             split = self._split(group, scope, selected)
             if split is None:
@@ -136,13 +169,31 @@ class GroupBuilder:
             if left:
                 self._field(group, scope, replace(selected, selections=left), out, conditions)
             selected = replace(selected, selections=elsewhere)
-        if self._is_abstract(scope.type_name):
+        if abstract:
+            interface_route = self.abstract.interface_object_route(
+                group.subgraph, scope.type_name, selected.name
+            )
+            if interface_route is None and self.abstract.is_interface_object(
+                group.subgraph, scope.type_name
+            ):
+                interface_route = self._owner_route(group, scope)
+            if interface_route is not None:
+                self._through_interface(
+                    group, scope, interface_route, conditions, selected=selected
+                )
+                return
             # The subgraph's interface lacks the field: ask per concrete type it can return.
             for type_name in sorted(self._possible_in(group.subgraph, scope.type_name)):
                 narrowed = Fragment(type_name, (), (selected,))
                 self._fragment(group, scope, narrowed, out, conditions)
             return
-        route = self._choose_route(group, scope, selected)
+        if group.subgraph in meta.resolvable_in and split is None:
+            # Resolved here, but only from a representation carrying its @requires fields,
+            # which live elsewhere: fetch those first, then come back to this subgraph
+            # (unless another subgraph resolves it with nothing to fetch first).
+            route = self._route_around_requirements(group, scope, selected)
+        else:
+            route = self._choose_route(group, scope, selected)
         type_name = scope.type_name
         parent = group
         if route.via is not None and route.via_key is not None:
@@ -153,37 +204,118 @@ class GroupBuilder:
         else:
             scope.inject_fields(route.key.selection, typename=True)
         required = meta.requires.get(route.target, ())
+        parent = self._fetch_required(group, scope, parent, required)
+        # An @interfaceObject knows the entity as its interface (and only by that name).
+        entity = route.entity_type or type_name
+        typenames = frozenset({type_name}) if route.entity_type else frozenset()
+        dependent = dependent_group(
+            parent, route.target, scope.path, entity, route.key, required, typenames
+        )
+        part = dependent.parts[entity]
+        moved: list[SelectionNode] = []
+        self._field(dependent, part.scope, selected, moved, (), requirements_met=True)
+        append_moved(part.selections, moved, conditions)
+
+    def _every_type_resolves(self, group: FetchGroup, scope: Scope, field_name: str) -> bool:
+        """At an abstract position: whether ``group``'s subgraph resolves the field for every
+        object type it can return there (``@override`` or ``@requires`` on one of them sends
+        that type's field elsewhere, so the interface's field cannot be asked for all)."""
+        if not self._is_abstract(scope.type_name):
+            return True
+        for type_name in self._possible_in(group.subgraph, scope.type_name):
+            meta = self.supergraph.field(type_name, field_name)
+            if meta is None or group.subgraph not in meta.resolvable_in:
+                return False
+            if meta.requires.get(group.subgraph):
+                return False
+        return True
+
+    def _requirements_here(self, group: FetchGroup, scope: Scope, meta: FieldMetadata) -> bool:
+        """Whether ``group``'s subgraph has the field's ``@requires`` fields at ``scope``
+        itself (it resolves them, or a parent's ``@provides`` hands them over)."""
+        return all(
+            scope.provides(required.name)
+            or resolves_plainly(self.supergraph.types, scope.type_name, required, group.subgraph)
+            for required in meta.requires.get(group.subgraph, ())
+        )
+
+    def _fetch_required(
+        self,
+        group: FetchGroup,
+        scope: Scope,
+        parent: FetchGroup,
+        required: tuple[KeyField, ...],
+        seen: frozenset[str] = frozenset(),
+    ) -> FetchGroup:
+        """Make ``required`` available at ``scope`` before a dependent of the returned group
+        runs: fields ``group``'s subgraph resolves are selected in ``group``; the others are
+        fetched by entity calls chained after ``parent``, each after its own ``@requires``."""
+        type_name = scope.type_name
+        types = self.supergraph.types
         for required_field in required:
-            if can_provide(self.supergraph.types, type_name, (required_field,), group.subgraph):
+            if resolves_plainly(types, type_name, required_field, group.subgraph):
                 scope.inject_fields((required_field,))
                 continue
-            # Fetched first from a subgraph resolving it; the target's fetch runs after that.
-            helper = direct_route(
-                self.supergraph.types, type_name, required_field.name, group.subgraph
-            )
-            assert helper is not None, "composition checked that @requires is reachable"
+            helper = required_route(types, type_name, required_field, group.subgraph, seen)
+            if helper is None:
+                raise PlanningError(
+                    f'Cannot plan the @requires field "{type_name}.{required_field.name}" '
+                    f'from subgraph "{group.subgraph}"'
+                )
             scope.inject_fields(helper.key.selection, typename=True)
-            if not (parent.subgraph == helper.target and parent.path == scope.path):
-                parent = dependent_group(parent, helper.target, scope.path, type_name, helper.key)
+            field_meta = types[type_name].fields[required_field.name]
+            needed = field_meta.requires.get(helper.target, ())
+            parent = self._fetch_required(
+                group, scope, parent, needed, seen | {required_field.name}
+            )
+            if not (
+                not needed
+                and parent.subgraph == helper.target
+                and parent.path == scope.path
+                and type_name in parent.parts
+            ):
+                parent = dependent_group(
+                    parent, helper.target, scope.path, type_name, helper.key, needed
+                )
             parent.parts[type_name].scope.inject_fields((required_field,))
-        dependent = dependent_group(
-            parent, route.target, scope.path, type_name, route.key, required
+        return parent
+
+    def _route_around_requirements(
+        self, group: FetchGroup, scope: Scope, selected: Field
+    ) -> EntityRoute:
+        """An entity route back into ``group``'s own subgraph, by a key it returns itself;
+        a direct route to another subgraph resolving the field with nothing to fetch first
+        (a shareable field) is taken instead when there is one."""
+        types = self.supergraph.types
+        for route in entity_routes(types, scope.type_name, selected.name, group.subgraph):
+            field_meta = types[scope.type_name].fields[selected.name]
+            if route.via is None and all(
+                resolves_plainly(types, scope.type_name, required, group.subgraph)
+                for required in field_meta.requires.get(route.target, ())
+            ):
+                return route
+        meta = types[scope.type_name]
+        for key in meta.resolvable_keys(group.subgraph):
+            if can_provide(self.supergraph.types, scope.type_name, key.selection, group.subgraph):
+                return EntityRoute(group.subgraph, key)
+        raise PlanningError(
+            f'Cannot plan "{scope.type_name}.{selected.name}" in subgraph "{group.subgraph}": '
+            "its @requires fields live in other subgraphs, and it has no resolvable @key "
+            "to be asked again with them"
         )
-        part = dependent.parts[type_name]
-        moved: list[SelectionNode] = []
-        self._field(dependent, part.scope, selected, moved, ())
-        # Keep enclosing @skip/@include so the owning subgraph skips the work as well.
-        for directives in reversed(conditions):
-            moved = [inline_fragment(None, directives, moved)]
-        part.selections.extend(moved)
 
     def _field_node(self, group: FetchGroup, scope: Scope, selected: Field) -> FieldNode:
         selection_set = None
         if selected.selections:
             path = (*scope.path, selected.response_key, *("@",) * _list_depth(selected.output_type))
-            child = Scope.for_selections(selected.type_name, path, selected.selections)
+            child = Scope.for_selections(
+                self._declared_type(group, scope, selected), path, selected.selections
+            )
             child.provided = self._provided_below(group, scope, selected)
-            if self._is_abstract(selected.type_name):
+            # An @interfaceObject's __typename is not the object's type: never asked for.
+            if self._is_abstract(selected.type_name) and not self.abstract.is_interface_object(
+                group.subgraph, selected.type_name
+            ):
                 child.inject_typename()
             inner: list[SelectionNode] = []
             self._selections(group, child, selected.selections, inner, ())
@@ -199,6 +331,16 @@ class GroupBuilder:
             directives=selected.directives,
             selection_set=selection_set,
         )
+
+    def _declared_type(self, group: FetchGroup, scope: Scope, selected: Field) -> str:
+        """The type ``group``'s subgraph returns for ``selected``: a member of the supergraph's
+        union or interface where composition merged the subgraphs' types to the abstract one."""
+        meta = self.supergraph.field(scope.type_name, selected.name)
+        declared = None if meta is None else meta.type_refs.get(group.subgraph)
+        if declared is None:
+            return selected.type_name
+        name = declared.strip("[]!")
+        return name if name in self.supergraph.types else selected.type_name
 
     def _provided_below(
         self, group: FetchGroup, scope: Scope, selected: Field

@@ -20,6 +20,7 @@ from graphql import (
 from router.composition import EntityKey, KeyField
 from router.composition.field_set import merge_field_sets
 from router.planning.nodes import RequiredEntity
+from router.planning.printing import print_selection
 from router.planning.scope import Scope
 
 
@@ -52,11 +53,15 @@ class FetchGroup:
         return (self.path, *self.merged_paths)
 
     def entity_selections(self) -> list[SelectionNode]:
-        """What goes inside ``_entities(...)``: one inline fragment per entity type."""
-        return [
-            inline_fragment(type_name, (), [*part.scope.injected_nodes(), *part.selections])
-            for type_name, part in self.parts.items()
-        ]
+        """What goes inside ``_entities(...)``: one inline fragment per entity type (a
+        client field that is also fetched for a later ``@requires`` is asked once)."""
+        found: list[SelectionNode] = []
+        for type_name, part in self.parts.items():
+            injected = part.scope.injected_nodes()
+            printed = {print_selection(node) for node in injected}
+            own = [node for node in part.selections if print_selection(node) not in printed]
+            found.append(inline_fragment(type_name, (), [*injected, *own]))
+        return found
 
 
 def dependent_group(
@@ -66,6 +71,7 @@ def dependent_group(
     type_name: str,
     key: EntityKey,
     required: tuple[KeyField, ...] = (),
+    typenames: frozenset[str] = frozenset(),
 ) -> FetchGroup:
     """The dependent of ``group`` fetching ``type_name`` from ``target`` by ``key``."""
     dependent = next(
@@ -89,6 +95,7 @@ def dependent_group(
         type_name,
         key.selection,
         merge_field_sets(known.required if known else (), required),
+        (known.typenames if known else frozenset()) | typenames,
     )
     if type_name not in dependent.parts:
         dependent.parts[type_name] = EntityPart(Scope(type_name, path))

@@ -13,12 +13,17 @@ class RequiredEntity:
     """One entity type a dependent fetch needs representations of, and what to send.
 
     A representation is skipped when a ``key`` field is missing or null (there is no entity
-    to fetch); ``required`` fields (``@requires``) are sent as they are, nulls included.
+    to fetch); ``required`` fields (``@requires``) are sent as they are, nulls included, and
+    the representation is skipped when one is missing (the fetch bringing it failed).
     """
 
     type_name: str
     key: tuple[KeyField, ...]
     required: tuple[KeyField, ...] = ()
+    # An interface fetched by its key (from an ``@interfaceObject``, or from the subgraph
+    # owning the entity interface): the ``__typename``s found in the response that stand for
+    # it; representations are sent with ``type_name``. Empty: ``type_name`` alone.
+    typenames: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
-from router.gateway import Gateway
+from router.gateway import GatewayResult
 from router.subscriptions import Subscriptions
 from router.websocket_protocol.admission import Authenticate, Close
 from router.websocket_protocol.connection import Connection
@@ -25,12 +26,39 @@ class WebSocketLimits:
     send_timeout: float = 10.0
 
 
+class Operations(Protocol):
+    """What the socket asks of the executor behind it (the router's Gateway, or a
+    stand-alone subgraph's schema): the text a request names, its kind, and the answer to a
+    query or mutation. Subscriptions start through :class:`Subscriptions`."""
+
+    async def document_text(
+        self,
+        query: str | None,
+        extensions: Mapping[str, Any] | None,
+        document_id: str | None,
+        context: object,
+    ) -> str: ...
+
+    def operation_type(self, query: str, operation_name: str | None) -> str: ...
+
+    async def execute_request(
+        self,
+        query: str | None,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: object,
+        *,
+        extensions: Mapping[str, Any] | None = None,
+        document_id: str | None = None,
+    ) -> GatewayResult: ...
+
+
 class GraphQLWebSocket:
     """The WebSocket endpoint on /graphql."""
 
     def __init__(
         self,
-        gateway: Gateway,
+        gateway: Operations,
         subscriptions: Subscriptions,
         authenticate: Authenticate,
         *,

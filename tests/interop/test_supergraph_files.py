@@ -15,6 +15,7 @@ from router.composition.supergraph_reader import read_supergraph
 from tests.interop.conftest import run_node
 from tests.router.fixture_access import access_sources
 from tests.router.fixture_directives import directive_sources
+from tests.router.fixture_interfaces import interface_object_sources
 from tests.router.test_supergraph_reader import planning_facts
 
 
@@ -24,8 +25,8 @@ def opsgraph_sources() -> list[SubgraphSource]:
 
 @pytest.mark.parametrize(
     "sources",
-    [opsgraph_sources, directive_sources, access_sources],
-    ids=["opsgraph", "directives", "access"],
+    [opsgraph_sources, directive_sources, access_sources, interface_object_sources],
+    ids=["opsgraph", "directives", "access", "interfaces"],
 )
 def test_apollos_supergraph_reads_into_the_supergraph_we_compose(
     node_modules: Path, sources: Callable[[], list[SubgraphSource]]

@@ -185,14 +185,17 @@ async def test_named_operation_is_selected(client: httpx.AsyncClient) -> None:
     assert response.json() == {"data": {"viewerToken": "Bearer abc"}}
 
 
-async def test_subscription_is_400_bad_request_for_now(client: httpx.AsyncClient) -> None:
+async def test_a_subscription_over_http_is_400_pointing_at_the_websocket(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.post(
         "/graphql", json={"query": "subscription { reviewAdded { body } }"}
     )
 
     assert response.status_code == 400
     assert only_error(response) == {
-        "message": "Subscription operations are not supported here",
+        "message": "Subscriptions are served over WebSocket (graphql-transport-ws) on this "
+        "path, not as plain HTTP requests",
         "extensions": {"code": "BAD_REQUEST"},
     }
 

@@ -69,17 +69,17 @@ def test_key_fields_are_shareable_without_the_directive() -> None:
     assert supergraph.types["User"].fields["name"].resolvable_in == frozenset({"b"})
 
 
-def test_field_types_must_agree() -> None:
+def test_field_types_must_be_compatible() -> None:
     issues = issues_of(
         subgraph("a", "type Query { hello: String @shareable }"),
-        subgraph("b", "type Query { hello: String! @shareable }"),
+        subgraph("b", "type Query { hello: Int! @shareable }"),
     )
 
     assert issues == [
         (
             "FIELD_TYPE_MISMATCH",
-            'Field "Query.hello" has incompatible types across subgraphs: '
-            'String in "a", String! in "b"',
+            'Type of field "Query.hello" is incompatible across subgraphs: it has '
+            'type "String" in "a", type "Int!" in "b"',
         )
     ]
 
@@ -88,8 +88,8 @@ def test_field_external_everywhere_has_no_resolver() -> None:
     issues = issues_of(
         subgraph(
             "a",
-            'type Query { me: User } type User @key(fields: "id") '
-            "{ id: ID! name: String @external }",
+            'type Query { me: User } type User @key(fields: "id") { id: ID! '
+            'name: String @external greeting: String @federation__requires(fields: "name") }',
         ),
     )
 
@@ -146,8 +146,9 @@ def test_required_input_field_missing_in_a_subgraph_is_an_error() -> None:
 
     assert issues == [
         (
-            "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
-            'Argument "F.x" is required in "a" but missing in "b"',
+            "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
+            'Input object field "F.x" is required in some subgraphs but does not appear '
+            'in all subgraphs: it is required in "a" but does not appear in "b"',
         )
     ]
 

@@ -17,6 +17,7 @@ from router.composition import (
 from router.composition.supergraph_reader import extract_subgraphs, read_supergraph
 from tests.router.fixture_access import access_sources
 from tests.router.fixture_directives import directive_sources
+from tests.router.fixture_interfaces import interface_object_sources
 from tests.router.fixture_subgraphs import sources
 from tests.router.test_supergraph_sdl import books_supergraph
 
@@ -44,8 +45,8 @@ def planning_facts(supergraph: Supergraph) -> dict[str, object]:
 
 @pytest.mark.parametrize(
     "subgraphs",
-    [sources, directive_sources, access_sources],
-    ids=["basic", "directives", "access"],
+    [sources, directive_sources, access_sources, interface_object_sources],
+    ids=["basic", "directives", "access", "interfaces"],
 )
 def test_our_supergraph_reads_back_into_the_same_supergraph(subgraphs: object) -> None:
     original = compose(subgraphs())  # type: ignore[operator]

@@ -1,6 +1,7 @@
 // Subscribe with the `graphql-ws` client (over `ws`), cause an event with a mutation over
 // HTTP once connected, and report the first event about the incident that mutation made.
-// stdin: {"url", "token", "subscription", "mutation", "variables"}
+// stdin: {"url", "token", "subscription", "mutation", "variables"}; without a token, the
+// server's anonymous (development) caller.
 // stdout: {"created": <mutation data>, "event": <its event>, "events": [<every event seen>]}
 const { readFileSync } = require("node:fs");
 const { createClient } = require("graphql-ws");
@@ -18,13 +19,13 @@ function describe(error) {
 
 async function main() {
   const { url, token, subscription, mutation, variables } = JSON.parse(readFileSync(0, "utf8"));
-  const authorization = `Bearer ${token}`;
+  const credentials = token ? { authorization: `Bearer ${token}` } : {};
   let connected;
   const ready = new Promise((resolve) => (connected = resolve));
   const client = createClient({
     url,
     webSocketImpl: WebSocket,
-    connectionParams: { authorization },
+    connectionParams: credentials,
     retryAttempts: 0,
     on: { connected: () => connected() },
   });
@@ -56,17 +57,19 @@ async function main() {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const response = await fetch(url.replace(/^ws/, "http"), {
     method: "POST",
-    headers: { "content-type": "application/json", authorization },
+    headers: { "content-type": "application/json", ...credentials },
     body: JSON.stringify({ query: mutation, variables }),
   });
   const body = await response.json();
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   created = body.data;
   check();
-  const timeout = new Promise((_, reject) =>
-    setTimeout(() => reject(new Error(`no event within ${TIMEOUT_MS} ms`)), TIMEOUT_MS),
-  );
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no event within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+  });
   const event = await Promise.race([received, timeout]);
+  clearTimeout(timer); // a pending timer would keep node running until it fires
   await client.dispose();
   process.stdout.write(JSON.stringify({ created, event, events }));
 }
