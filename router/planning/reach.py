@@ -1,16 +1,18 @@
-"""Whether one fetch position can plan a whole selection: which subgraph to take a field from.
+"""Whether one fetch position can plan a whole selection: which subgraphs to take a field from.
 
 A field several subgraphs resolve (``@shareable``) may return a value type whose fields
 differ between them: taking it from the subgraph the parent came from can leave a selected
-sub-field out of reach, while another subgraph resolving the field (reached by the parent's
-``@key``) has it. The builder then splits the field's selection (:func:`split_field`): what
-the parent's subgraph fetches stays there, the rest is fetched from the other subgraph and
-merged into the same object, as Apollo's planner does. The planner asks :func:`fetchable`
-when picking the subgraph of a root field. Both follow the builder's rules: a field stays in
-the subgraph resolving it (or the one a parent's ``@provides`` hands it to), with what it
-cannot fetch below split off to other subgraphs; at an abstract type, a field the subgraph
-cannot answer for (or not for what is selected below) is asked per concrete type; any
-other field moves through an entity route (:mod:`router.composition.routes`).
+sub-field out of reach, while other subgraphs resolving the field (reached by the parent's
+``@key``) have it. The builder then splits the field's selection (:func:`split_field`): what
+the parent's subgraph fetches stays there, each other part is fetched from a subgraph that
+has it and merged into the same object, as Apollo's planner does; a query's root field is
+split over the subgraphs resolving it the same way (:func:`split_root_field`). The planner
+asks :func:`fetchable` when picking the subgraph of a root field. All follow the builder's
+rules: a field stays in the subgraph resolving it (or the one a parent's ``@provides`` hands
+it to), with what it cannot fetch below split off to other subgraphs; at an abstract type, a
+field the subgraph cannot answer for (or not for what is selected below) is asked per
+concrete type; any other field moves through an entity route
+(:mod:`router.composition.routes`), to the subgraph fetching the most of its selection.
 """
 
 from __future__ import annotations
