@@ -1,7 +1,7 @@
 """A stand-alone subgraph's schema as the router's streaming machinery sees an executor.
 
 The WebSocket endpoint (router/websocket_protocol/), the shared subscription executions
-(router/subscriptions.py) and multipart responses (router/multipart_subscriptions.py) were
+(router/subscriptions.py) and multipart responses (router/http_streams/multipart.py) were
 written for the router's Gateway; `SubgraphOperations` offers them the same calls over one
 subgraph's Strawberry schema, run as the router runs it in-process (opsgraph/in_process.py),
 behind the subgraph's gate (opsgraph/subgraph_gate.py). A subgraph therefore streams by the

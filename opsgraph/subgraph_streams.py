@@ -1,6 +1,6 @@
 """A stand-alone subgraph's subscriptions over HTTP: streamed responses for a request whose
-`Accept` asks for them — multipart (router/multipart_subscriptions.py, Apollo Router's
-protocol) or server-sent events (router/sse_subscriptions.py, Hive Gateway's default) — and a
+`Accept` asks for them — multipart (router/http_streams/multipart.py, Apollo Router's
+protocol) or server-sent events (router/http_streams/sse.py, Hive Gateway's default) — and a
 clear refusal for a subscription sent as a plain request.
 
 The request is authenticated like any other (RequestScopeMiddleware: the caller's token,
@@ -35,8 +35,8 @@ from router.http_params import (
     params_from_body,
     params_from_query_string,
 )
-from router.multipart_subscriptions import ACCEPT
-from router.streamed_responses import Framing, framing_for, streamed
+from router.http_streams.multipart import ACCEPT
+from router.http_streams.responses import Framing, framing_for, streamed
 from router.subscriptions import Subscriber, Subscriptions
 
 SUBSCRIPTION_NEEDS_STREAM = (

@@ -1,5 +1,5 @@
 """Following a subgraph's subscription over HTTP: one POST asking for a multipart response
-(router/multipart_subscriptions.py), read part by part for as long as it lasts.
+(router/http_streams/multipart.py), read part by part for as long as it lasts.
 
 The request carries what a fetch carries (the pooled client's own headers, the router's
 credential among them, and the caller's forwarded ones). A subgraph that answers with
@@ -22,7 +22,7 @@ from router.execution.transport import (
     graphql_answer,
     graphql_payload,
 )
-from router.multipart_subscriptions import ACCEPT, HEARTBEAT_SECONDS, boundary_of, parts
+from router.http_streams.multipart import ACCEPT, HEARTBEAT_SECONDS, boundary_of, parts
 
 logger = logging.getLogger(__name__)
 SILENCE_SECONDS = 6 * HEARTBEAT_SECONDS

@@ -24,7 +24,7 @@ from opsgraph import deployment
 from opsgraph.artefacts import ROOT
 from opsgraph.domains import REGISTRY
 from opsgraph.router_secret import ROUTER_SECRET_HEADER
-from router.multipart_subscriptions import ACCEPT, boundary_of, parts
+from router.http_streams.multipart import ACCEPT, boundary_of, parts
 from tests.e2e.conftest import Server, issuer_of, seed_tenant, start_server, stop_server
 from tests.e2e.ws import Client, token, ws_client
 from tests.interop.conftest import ROUTER_SECRET, run_node

@@ -22,8 +22,8 @@ from router.execution import (
     create_http_client,
     create_stream_client,
 )
-from router.multipart_subscriptions import accepts_multipart, boundary_of, parts
-from router.streamed_responses import MULTIPART, SSE, Framing, framing_for, streamed
+from router.http_streams.multipart import accepts_multipart, boundary_of, parts
+from router.http_streams.responses import MULTIPART, SSE, Framing, framing_for, streamed
 from router.subscriptions import Subscriber
 from tests.support import free_port
 

@@ -1,5 +1,5 @@
 """A subscriber's responses as the body of a streamed HTTP response: multipart
-(router/multipart_subscriptions.py) or server-sent events (router/sse_subscriptions.py),
+(router/http_streams/multipart.py) or server-sent events (router/http_streams/sse.py),
 heartbeats between them."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from router import multipart_subscriptions as multipart
-from router import sse_subscriptions as sse
+from router.http_streams import multipart, sse
 from router.subscriptions import SlowSubscriber, Subscriber
 
 HEARTBEAT_SECONDS = multipart.HEARTBEAT_SECONDS

@@ -15,7 +15,7 @@ opens with one: :data:`OPENING`), so that a reader splitting at delimiters has e
 whole as soon as it is sent, not one message later. The parts are written here (:func:`part`,
 :data:`END`) and read back by :func:`parts`, which also takes a part whose delimiter is yet
 to come once its JSON is complete (servers that write the delimiter before each part);
-router/streamed_responses.py streams a subscriber's responses."""
+router/http_streams/responses.py streams a subscriber's responses."""
 
 from __future__ import annotations
 
