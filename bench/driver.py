@@ -89,10 +89,21 @@ class Measurement:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     first_error: str | None = None
+    # CPU seconds the server used from the start of the recorded window until the last
+    # request finished (None when not sampled).
+    server_cpu_seconds: float | None = None
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        """Server CPU milliseconds per recorded request: steadier than req/s on a machine
+        whose cores other work shares."""
+        if self.server_cpu_seconds is None or not self.latencies:
+            return None
+        return self.server_cpu_seconds * 1000 / len(self.latencies)
 
     def percentile(self, p: float) -> float:
         """The p-th percentile latency in milliseconds (nearest rank)."""
@@ -111,9 +122,12 @@ async def measure(
     warmup: float,
     duration: float,
     headers: dict[str, str] | None = None,
+    server_cpu: Callable[[], float] | None = None,
 ) -> Measurement:
     """Run `iteration` on `concurrency` connections: `warmup` seconds unrecorded, then
-    `duration` seconds recorded. Stops by itself; a failed iteration counts as an error."""
+    `duration` seconds recorded. Stops by itself; a failed iteration counts as an error.
+    ``server_cpu`` (the server's CPU seconds so far) is sampled when recording starts and
+    after the last request."""
     result = Measurement(concurrency, duration)
     started = time.perf_counter()
     record_from, stop_at = started + warmup, started + warmup + duration
@@ -138,5 +152,13 @@ async def measure(
         finally:
             await connection.close()
 
+    async def cpu_at_record_start() -> float:
+        assert server_cpu is not None
+        await asyncio.sleep(record_from - time.perf_counter())
+        return server_cpu()
+
+    cpu_start = asyncio.create_task(cpu_at_record_start()) if server_cpu else None
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+    if server_cpu is not None and cpu_start is not None:
+        result.server_cpu_seconds = server_cpu() - await cpu_start
     return result

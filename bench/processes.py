@@ -48,10 +48,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class ServerProcess:
-    """A server started with `python -m MODULE ARGS`, waited for until /ready answers."""
+def python(module: str, *args: str) -> list[str]:
+    """The command running `python -m MODULE ARGS` in this interpreter."""
+    return [sys.executable, "-m", module, *args]
 
-    def __init__(self, name: str, module: str, args: Sequence[str], env: dict[str, str]) -> None:
+
+class ServerProcess:
+    """A server started with `COMMAND --port N`, waited for until /ready answers."""
+
+    def __init__(self, name: str, command: Sequence[str], env: dict[str, str]) -> None:
         self.name = name
         self.port = free_port()
         self.headers: dict[str, str] = {}  # sent with every benchmark request
@@ -60,12 +65,13 @@ class ServerProcess:
         self.log = _log_file(f"bench-{name}-")
         with self.log.open("wb") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", module, *args, "--port", str(self.port)],
+                [*command, "--port", str(self.port)],
                 env={**os.environ, **env},
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                # Pinned before it runs, so every thread it starts (node's too) inherits it.
+                preexec_fn=_pin_to_server_cpu if can_pin() else None,
             )
-        pin(self.process.pid, SERVER_CPU)
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 90) -> None:
@@ -87,12 +93,24 @@ class ServerProcess:
     def rss_mb(self) -> float:
         return psutil.Process(self.process.pid).memory_info().rss / 2**20
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server and any processes it started have used."""
+        process = psutil.Process(self.process.pid)
+        return sum(
+            times.user + times.system
+            for times in (p.cpu_times() for p in [process, *process.children(recursive=True)])
+        )
+
     def stop(self) -> None:
         self.process.terminate()
         try:
             self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def _pin_to_server_cpu() -> None:
+    os.sched_setaffinity(0, {SERVER_CPU})
 
 
 def _log_file(prefix: str) -> Path:
