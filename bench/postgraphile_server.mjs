@@ -102,6 +102,7 @@ const preset = {
       schemas: ["incidents", "identity"],
       pgSettings: () => ({ "app.tenant_id": process.env.BENCH_TENANT_ID }),
       pubsub: false,
+      poolConfig: { max: 15 }, // OpsGraph's pool: 10 connections and 5 more on demand
     }),
   ],
   grafserv: { graphqlPath: "/graphql", graphiql: false, watch: false },
