@@ -44,6 +44,7 @@ class Row:
     statements: float | None  # None: not counted (the peer's)
     rss_mb: float
     cpu_ms: float | None  # server CPU per request over the measurement
+    db_cpu_ms: float | None  # the same for the PostgreSQL backends serving it
     first_error: str | None = None
 
     @classmethod
@@ -62,6 +63,7 @@ class Row:
             statements,
             rss,
             m.cpu_ms_per_request,
+            m.database_cpu_ms_per_request,
             m.first_error,
         )
 
@@ -334,6 +336,7 @@ def drive(
             duration=duration,
             headers=server.headers,
             server_cpu=server.cpu_seconds,
+            database_cpu=server.database_cpu_seconds,
         )
     )
 
@@ -384,17 +387,17 @@ def run_soak(
 
 HEADER = (
     f"{'scenario':<9} {'target':<12} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-    f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7} {'CPU ms':>7} {'RSS MB':>7}"
+    f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7} {'CPU ms':>7} {'DB CPU':>7} {'RSS MB':>7}"
 )
 
 
 def print_row(r: Row) -> None:
     statements = "-" if r.statements is None else f"{r.statements:.1f}"
-    cpu = "-" if r.cpu_ms is None else f"{r.cpu_ms:.2f}"
+    cpu, db_cpu = ("-" if ms is None else f"{ms:.2f}" for ms in (r.cpu_ms, r.db_cpu_ms))
     print(
         f"{r.scenario:<9} {r.target:<12} {r.concurrency:>4} {r.requests_per_s:>8.1f} "
         f"{r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} {r.errors:>6} "
-        f"{statements:>7} {cpu:>7} {r.rss_mb:>7.0f}"
+        f"{statements:>7} {cpu:>7} {db_cpu:>7} {r.rss_mb:>7.0f}"
         + (f"  first error: {r.first_error[:200]}" if r.first_error else ""),
         flush=True,
     )
@@ -402,14 +405,16 @@ def print_row(r: Row) -> None:
 
 # OpsGraph's throughput as a multiple of each reference's, where a reference ran.
 REFERENCES = (("floor", "floor"), ("postgraphile", "PostGraphile"))
+TARGETS = ("opsgraph", *(name for name, _ in REFERENCES))
 
 
 def print_ratios(rows: list[dict[str, Any]]) -> None:
-    """Per scenario and level: OpsGraph's req/s as × floor and × PostGraphile, and every
-    target's server CPU ms per request."""
+    """Per scenario and level, in the order measured: OpsGraph's req/s as × floor and
+    × PostGraphile, and every target's CPU ms per request, its own + its database's."""
     found = {(r["scenario"], r["target"], r["concurrency"]): r for r in rows}
-    for (scenario, target, level), row in sorted(found.items()):
-        if target != "opsgraph":
+    for row in rows:
+        scenario, level = row["scenario"], row["concurrency"]
+        if row["target"] != "opsgraph":
             continue
         ratios = [
             f"{row['requests_per_s'] / other['requests_per_s']:.2f} × {label}"
@@ -418,14 +423,16 @@ def print_ratios(rows: list[dict[str, Any]]) -> None:
         ]
         if not ratios:
             continue
+        measured = [found[key] for name in TARGETS if (key := (scenario, name, level)) in found]
         cpu = [
-            f"{name} {found[scenario, name, level]['cpu_ms']:.2f}"
-            for name in ("opsgraph", *(name for name, _ in REFERENCES))
-            if (scenario, name, level) in found and found[scenario, name, level]["cpu_ms"]
+            f"{r['target']} {r['cpu_ms']:.2f}"
+            + (f" + {r['db_cpu_ms']:.2f}" if r["db_cpu_ms"] is not None else "")
+            for r in measured
+            if r["cpu_ms"] is not None
         ]
         print(
             f"{scenario} @{level}: OpsGraph = {', '.join(ratios)}"
-            + (f"  (server CPU ms/req: {', '.join(cpu)})" if cpu else "")
+            + (f"  (CPU ms/req, server + PostgreSQL: {', '.join(cpu)})" if cpu else "")
         )
 
 

@@ -89,9 +89,10 @@ class Measurement:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     first_error: str | None = None
-    # CPU seconds the server used from the start of the recorded window until the last
-    # request finished (None when not sampled).
+    # CPU seconds the server, and the database backends serving it, used from the start of
+    # the recorded window until the last request finished (None when not sampled).
     server_cpu_seconds: float | None = None
+    database_cpu_seconds: float | None = None
 
     @property
     def rate(self) -> float:
@@ -101,9 +102,16 @@ class Measurement:
     def cpu_ms_per_request(self) -> float | None:
         """Server CPU milliseconds per recorded request: steadier than req/s on a machine
         whose cores other work shares."""
-        if self.server_cpu_seconds is None or not self.latencies:
+        return self._per_request(self.server_cpu_seconds)
+
+    @property
+    def database_cpu_ms_per_request(self) -> float | None:
+        return self._per_request(self.database_cpu_seconds)
+
+    def _per_request(self, seconds: float | None) -> float | None:
+        if seconds is None or not self.latencies:
             return None
-        return self.server_cpu_seconds * 1000 / len(self.latencies)
+        return seconds * 1000 / len(self.latencies)
 
     def percentile(self, p: float) -> float:
         """The p-th percentile latency in milliseconds (nearest rank)."""
@@ -123,11 +131,12 @@ async def measure(
     duration: float,
     headers: dict[str, str] | None = None,
     server_cpu: Callable[[], float] | None = None,
+    database_cpu: Callable[[], float] | None = None,
 ) -> Measurement:
     """Run `iteration` on `concurrency` connections: `warmup` seconds unrecorded, then
     `duration` seconds recorded. Stops by itself; a failed iteration counts as an error.
-    ``server_cpu`` (the server's CPU seconds so far) is sampled when recording starts and
-    after the last request."""
+    ``server_cpu`` and ``database_cpu`` (CPU seconds so far) are sampled when recording
+    starts and after the last request."""
     result = Measurement(concurrency, duration)
     started = time.perf_counter()
     record_from, stop_at = started + warmup, started + warmup + duration
@@ -152,13 +161,23 @@ async def measure(
         finally:
             await connection.close()
 
-    async def cpu_at_record_start() -> float:
-        assert server_cpu is not None
-        await asyncio.sleep(record_from - time.perf_counter())
-        return server_cpu()
+    clocks = {"server": server_cpu, "database": database_cpu}
 
-    cpu_start = asyncio.create_task(cpu_at_record_start()) if server_cpu else None
+    def sample() -> dict[str, float]:
+        return {name: clock() for name, clock in clocks.items() if clock is not None}
+
+    async def at_record_start() -> dict[str, float]:
+        await asyncio.sleep(record_from - time.perf_counter())
+        # In a thread: finding the database's backends scans every socket (tens of ms),
+        # which would otherwise stall the recorded requests' event loop.
+        return await asyncio.to_thread(sample)
+
+    started_at = asyncio.create_task(at_record_start())
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    if server_cpu is not None and cpu_start is not None:
-        result.server_cpu_seconds = server_cpu() - await cpu_start
+    at_start = await started_at
+    at_end = sample()
+    if server_cpu is not None:
+        result.server_cpu_seconds = at_end["server"] - at_start["server"]
+    if database_cpu is not None:
+        result.database_cpu_seconds = at_end["database"] - at_start["database"]
     return result

@@ -5,6 +5,7 @@ driver and PostgreSQL share CPU 1, so the driver never steals the server's cycle
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -60,6 +61,8 @@ class ServerProcess:
         self.name = name
         self.port = free_port()
         self.headers: dict[str, str] = {}  # sent with every benchmark request
+        # CPU seconds of each PostgreSQL backend seen serving this server, when last seen.
+        self._backends: dict[int, float] = {}
         # Output goes to a file, never to an unread pipe: a full pipe would block the
         # server's logging, and with it the whole event loop, mid-measurement.
         self.log = _log_file(f"bench-{name}-")
@@ -93,13 +96,32 @@ class ServerProcess:
     def rss_mb(self) -> float:
         return psutil.Process(self.process.pid).memory_info().rss / 2**20
 
+    def _processes(self) -> list[psutil.Process]:
+        process = psutil.Process(self.process.pid)
+        return [process, *process.children(recursive=True)]
+
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the server and any processes it started have used."""
-        process = psutil.Process(self.process.pid)
-        return sum(
-            times.user + times.system
-            for times in (p.cpu_times() for p in [process, *process.children(recursive=True)])
-        )
+        return sum(_cpu(p) for p in self._processes())
+
+    def database_cpu_seconds(self) -> float:
+        """CPU time the PostgreSQL backends at the other end of this server's connections
+        have used, as far as seen: a server that leaves the nesting to one big statement
+        moves work there, out of its own process. Backends are found as the local
+        processes holding the other end of the server's outgoing TCP connections; one that
+        closes keeps its last figure, so differences between two calls count what the
+        backends used in between."""
+        ours = {
+            (c.raddr, c.laddr)
+            for p in self._processes()
+            for c in p.net_connections(kind="tcp")
+            if c.raddr and c.laddr.port != self.port
+        }
+        for c in psutil.net_connections(kind="tcp"):
+            if c.pid is not None and c.raddr and (c.laddr, c.raddr) in ours:
+                with contextlib.suppress(psutil.Error):
+                    self._backends[c.pid] = _cpu(psutil.Process(c.pid))
+        return sum(self._backends.values())
 
     def stop(self) -> None:
         self.process.terminate()
@@ -107,6 +129,11 @@ class ServerProcess:
             self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def _cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
 
 
 def _pin_to_server_cpu() -> None:
