@@ -131,12 +131,12 @@ async def measure(
     duration: float,
     headers: dict[str, str] | None = None,
     server_cpu: Callable[[], float] | None = None,
-    database_cpu: Callable[[], float] | None = None,
+    database_cpu: Callable[[], float | None] | None = None,
 ) -> Measurement:
     """Run `iteration` on `concurrency` connections: `warmup` seconds unrecorded, then
     `duration` seconds recorded. Stops by itself; a failed iteration counts as an error.
-    ``server_cpu`` and ``database_cpu`` (CPU seconds so far) are sampled when recording
-    starts and after the last request."""
+    ``server_cpu`` and ``database_cpu`` (CPU seconds so far; None: not known) are sampled
+    when recording starts and after the last request."""
     result = Measurement(concurrency, duration)
     started = time.perf_counter()
     record_from, stop_at = started + warmup, started + warmup + duration
@@ -161,12 +161,15 @@ async def measure(
         finally:
             await connection.close()
 
-    clocks = {"server": server_cpu, "database": database_cpu}
+    clocks: dict[str, Callable[[], float | None] | None] = {
+        "server": server_cpu,
+        "database": database_cpu,
+    }
 
-    def sample() -> dict[str, float]:
+    def sample() -> dict[str, float | None]:
         return {name: clock() for name, clock in clocks.items() if clock is not None}
 
-    async def at_record_start() -> dict[str, float]:
+    async def at_record_start() -> dict[str, float | None]:
         await asyncio.sleep(record_from - time.perf_counter())
         # In a thread: finding the database's backends scans every socket (tens of ms),
         # which would otherwise stall the recorded requests' event loop.
@@ -176,8 +179,10 @@ async def measure(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     at_start = await started_at
     at_end = sample()
-    if server_cpu is not None:
-        result.server_cpu_seconds = at_end["server"] - at_start["server"]
-    if database_cpu is not None:
-        result.database_cpu_seconds = at_end["database"] - at_start["database"]
+    result.server_cpu_seconds = _used(at_start.get("server"), at_end.get("server"))
+    result.database_cpu_seconds = _used(at_start.get("database"), at_end.get("database"))
     return result
+
+
+def _used(start: float | None, end: float | None) -> float | None:
+    return None if start is None or end is None else end - start

@@ -104,13 +104,14 @@ class ServerProcess:
         """CPU time (user + system) the server and any processes it started have used."""
         return sum(_cpu(p) for p in self._processes())
 
-    def database_cpu_seconds(self) -> float:
+    def database_cpu_seconds(self) -> float | None:
         """CPU time the PostgreSQL backends at the other end of this server's connections
         have used, as far as seen: a server that leaves the nesting to one big statement
         moves work there, out of its own process. Backends are found as the local
         processes holding the other end of the server's outgoing TCP connections; one that
         closes keeps its last figure, so differences between two calls count what the
-        backends used in between."""
+        backends used in between. None while none is seen (a database reached over a Unix
+        socket, or backends this user may not inspect)."""
         ours = {
             (c.raddr, c.laddr)
             for p in self._processes()
@@ -121,7 +122,7 @@ class ServerProcess:
             if c.pid is not None and c.raddr and (c.laddr, c.raddr) in ours:
                 with contextlib.suppress(psutil.Error):
                     self._backends[c.pid] = _cpu(psutil.Process(c.pid))
-        return sum(self._backends.values())
+        return sum(self._backends.values()) if self._backends else None
 
     def stop(self) -> None:
         self.process.terminate()
