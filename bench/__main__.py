@@ -171,6 +171,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         chosen = [scenarios[name] for name in args.scenarios.split(",")]
         counts = asyncio.run(statements.opsgraph_statements(url, loaded.tenant_id, chosen))
         floor_count, floor_body = asyncio.run(statements.floor_statements(url, loaded.tenant_id))
+        if args.postgraphile:  # npm and node problems show before any server starts
+            postgraphile.install()
         return measure_all(
             args, url, fixtures, loaded.tenant_id, chosen, counts, floor_count, floor_body
         )
@@ -255,13 +257,15 @@ def measure_all(
         processes.python("bench.floor"),
         {"BENCH_DATABASE_URL": url, "BENCH_TENANT_ID": str(tenant)},
     )
-    peer = postgraphile.start(url, tenant) if args.postgraphile else None
+    peer = None
     peer_iterations = postgraphile.iterations(fixtures)
-    processes.pin(os.getpid(), processes.DRIVER_CPU)
-    processes.pin_postgres(processes.DRIVER_CPU)
     rows: list[Row] = []
     soak = None
     try:
+        if args.postgraphile:
+            peer = postgraphile.start(url, tenant)
+        processes.pin(os.getpid(), processes.DRIVER_CPU)
+        processes.pin_postgres(processes.DRIVER_CPU)
         same = check_same_page(opsgraph, floor_body)
         if peer is not None:
             # Before measuring: a peer serving other data would make the ratios meaningless.
