@@ -1,4 +1,5 @@
-"""`python -m bench`: load the data set, start OpsGraph and the floor, measure, report."""
+"""`python -m bench`: load the data set, start OpsGraph and the floor (and PostGraphile when
+asked), measure, report."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import asyncpg
 import orjson
 from sqlalchemy.engine import make_url
 
-from bench import dataset, processes, statements, subscriptions
+from bench import dataset, postgraphile, processes, statements, subscriptions
 from bench.driver import Measurement, measure
 from bench.scenarios import PAGE, PAGE_VARIABLES, Fixtures, build
 from db.embedded import EmbeddedPostgres, ensure_database
@@ -40,12 +41,16 @@ class Row:
     p95_ms: float
     p99_ms: float
     errors: int
-    statements: float
+    statements: float | None  # None: not counted (the peer's)
     rss_mb: float
+    cpu_ms: float | None  # server CPU per request over the measurement
+    db_cpu_ms: float | None  # the same for the PostgreSQL backends serving it
     first_error: str | None = None
 
     @classmethod
-    def of(cls, scenario: str, target: str, m: Measurement, statements: float, rss: float) -> Row:
+    def of(
+        cls, scenario: str, target: str, m: Measurement, statements: float | None, rss: float
+    ) -> Row:
         return cls(
             scenario,
             target,
@@ -57,6 +62,8 @@ class Row:
             m.errors,
             statements,
             rss,
+            m.cpu_ms_per_request,
+            m.database_cpu_ms_per_request,
             m.first_error,
         )
 
@@ -99,6 +106,12 @@ def parse_args() -> argparse.Namespace:
         help="tiny and quick (CI): scale 0.01, 1 s measurements, levels 1,4",
     )
     parser.add_argument("--output", type=Path, help="JSON results file (default bench/results/)")
+    parser.add_argument(
+        "--postgraphile",
+        action="store_true",
+        help="also measure PostGraphile 5 on the page and detail scenarios (installs it with "
+        "npm into .cache/bench-postgraphile the first time; needs node and npm)",
+    )
     parser.add_argument(
         "--subscriptions",
         action="store_true",
@@ -158,7 +171,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         chosen = [scenarios[name] for name in args.scenarios.split(",")]
         counts = asyncio.run(statements.opsgraph_statements(url, loaded.tenant_id, chosen))
         floor_count, floor_body = asyncio.run(statements.floor_statements(url, loaded.tenant_id))
-        return measure_all(args, url, loaded.tenant_id, chosen, counts, floor_count, floor_body)
+        if args.postgraphile:  # npm and node problems show before any server starts
+            postgraphile.install()
+        return measure_all(
+            args, url, fixtures, loaded.tenant_id, chosen, counts, floor_count, floor_body
+        )
     finally:
         if embedded is not None:
             embedded.stop()
@@ -188,7 +205,8 @@ def run_subscriptions(args: argparse.Namespace) -> subscriptions.Result:
             **server_env(url),
             "OPSGRAPH_WS_MAX_CONNECTIONS_PER_PRINCIPAL": str(args.subscribers + 1),
         }
-        opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], env)
+        command = processes.python("opsgraph.cli", "serve")
+        opsgraph = processes.ServerProcess("opsgraph", command, env)
         try:
             authorize(opsgraph, loaded.tenant_id)
             processes.pin(os.getpid(), processes.DRIVER_CPU)
@@ -214,33 +232,49 @@ def run_subscriptions(args: argparse.Namespace) -> subscriptions.Result:
 def measure_all(
     args: argparse.Namespace,
     url: str,
+    fixtures: Fixtures,
     tenant: uuid.UUID,
     chosen: list[Any],
     counts: dict[str, float],
     floor_count: int,
     floor_body: bytes,
 ) -> dict[str, Any]:
-    opsgraph = processes.ServerProcess("opsgraph", "opsgraph.cli", ["serve"], server_env(url))
+    opsgraph = processes.ServerProcess(
+        "opsgraph", processes.python("opsgraph.cli", "serve"), server_env(url)
+    )
     authorize(opsgraph, tenant)
     # The cached scenario gets its own server, with the response cache on.
     cached = None
     if any(scenario.response_cache for scenario in chosen):
         cached = processes.ServerProcess(
-            "opsgraph-cached", "opsgraph.cli", ["serve"], server_env(url, response_cache=True)
+            "opsgraph-cached",
+            processes.python("opsgraph.cli", "serve"),
+            server_env(url, response_cache=True),
         )
         authorize(cached, tenant)
     floor = processes.ServerProcess(
         "floor",
-        "bench.floor",
-        [],
+        processes.python("bench.floor"),
         {"BENCH_DATABASE_URL": url, "BENCH_TENANT_ID": str(tenant)},
     )
-    processes.pin(os.getpid(), processes.DRIVER_CPU)
-    processes.pin_postgres(processes.DRIVER_CPU)
+    peer = None
+    peer_iterations = postgraphile.iterations(fixtures)
     rows: list[Row] = []
     soak = None
     try:
+        if args.postgraphile:
+            peer = postgraphile.start(url, tenant)
+        processes.pin(os.getpid(), processes.DRIVER_CPU)
+        processes.pin_postgres(processes.DRIVER_CPU)
         same = check_same_page(opsgraph, floor_body)
+        if peer is not None:
+            # Before measuring: a peer serving other data would make the ratios meaningless.
+            mismatched = asyncio.run(postgraphile.answer_differences(opsgraph, peer, fixtures))
+            if mismatched:
+                raise SystemExit(
+                    "PostGraphile's answers differ from OpsGraph's:\n  " + "\n  ".join(mismatched)
+                )
+            print("PostGraphile and OpsGraph serve the same page and details")
         for scenario in chosen:
             server = cached if scenario.response_cache and cached is not None else opsgraph
             for level in args.levels:
@@ -265,6 +299,16 @@ def measure_all(
                     )
                     rows.append(Row.of("page", "floor", m, floor_count, floor.rss_mb()))
                     print_row(rows[-1])
+                if peer is not None and scenario.name in postgraphile.SCENARIOS:
+                    m = drive(
+                        peer,
+                        peer_iterations[scenario.name],
+                        concurrency=level,
+                        warmup=args.warmup,
+                        duration=args.duration,
+                    )
+                    rows.append(Row.of(scenario.name, "postgraphile", m, None, peer.rss_mb()))
+                    print_row(rows[-1])
             if scenario.name == "page" and args.soak:
                 # Before any write scenario: its incidents would become the page's.
                 soak = run_soak(args, opsgraph, chosen)
@@ -273,6 +317,8 @@ def measure_all(
         floor.stop()
         if cached is not None:
             cached.stop()
+        if peer is not None:
+            peer.stop()
     return {"rows": [asdict(r) for r in rows], "same_page_as_floor": same, "soak": soak}
 
 
@@ -293,6 +339,8 @@ def drive(
             warmup=warmup,
             duration=duration,
             headers=server.headers,
+            server_cpu=server.cpu_seconds,
+            database_cpu=server.database_cpu_seconds,
         )
     )
 
@@ -342,30 +390,54 @@ def run_soak(
 
 
 HEADER = (
-    f"{'scenario':<9} {'target':<9} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-    f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7} {'RSS MB':>7}"
+    f"{'scenario':<9} {'target':<12} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+    f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7} {'CPU ms':>7} {'DB CPU':>7} {'RSS MB':>7}"
 )
 
 
 def print_row(r: Row) -> None:
+    statements = "-" if r.statements is None else f"{r.statements:.1f}"
+    cpu, db_cpu = ("-" if ms is None else f"{ms:.2f}" for ms in (r.cpu_ms, r.db_cpu_ms))
     print(
-        f"{r.scenario:<9} {r.target:<9} {r.concurrency:>4} {r.requests_per_s:>8.1f} "
+        f"{r.scenario:<9} {r.target:<12} {r.concurrency:>4} {r.requests_per_s:>8.1f} "
         f"{r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} {r.errors:>6} "
-        f"{r.statements:>7.1f} {r.rss_mb:>7.0f}"
+        f"{statements:>7} {cpu:>7} {db_cpu:>7} {r.rss_mb:>7.0f}"
         + (f"  first error: {r.first_error[:200]}" if r.first_error else ""),
         flush=True,
     )
 
 
+# OpsGraph's throughput as a multiple of each reference's, where a reference ran.
+REFERENCES = (("floor", "floor"), ("postgraphile", "PostGraphile"))
+TARGETS = ("opsgraph", *(name for name, _ in REFERENCES))
+
+
 def print_ratios(rows: list[dict[str, Any]]) -> None:
-    pages = {(r["target"], r["concurrency"]): r for r in rows if r["scenario"] == "page"}
-    for (target, level), row in sorted(pages.items()):
-        floor = pages.get(("floor", level))
-        if target == "opsgraph" and floor and floor["requests_per_s"]:
-            print(
-                f"page @{level}: OpsGraph / floor = "
-                f"{row['requests_per_s'] / floor['requests_per_s']:.2f}"
-            )
+    """Per scenario and level, in the order measured: OpsGraph's req/s as × floor and
+    × PostGraphile, and every target's CPU ms per request, its own + its database's."""
+    found = {(r["scenario"], r["target"], r["concurrency"]): r for r in rows}
+    for row in rows:
+        scenario, level = row["scenario"], row["concurrency"]
+        if row["target"] != "opsgraph":
+            continue
+        ratios = [
+            f"{row['requests_per_s'] / other['requests_per_s']:.2f} × {label}"
+            for name, label in REFERENCES
+            if (other := found.get((scenario, name, level))) and other["requests_per_s"]
+        ]
+        if not ratios:
+            continue
+        measured = [found[key] for name in TARGETS if (key := (scenario, name, level)) in found]
+        cpu = [
+            f"{r['target']} {r['cpu_ms']:.2f}"
+            + (f" + {r['db_cpu_ms']:.2f}" if r["db_cpu_ms"] is not None else "")
+            for r in measured
+            if r["cpu_ms"] is not None
+        ]
+        print(
+            f"{scenario} @{level}: OpsGraph = {', '.join(ratios)}"
+            + (f"  (CPU ms/req, server + PostgreSQL: {', '.join(cpu)})" if cpu else "")
+        )
 
 
 SIDE_BY_SIDE = ("page", "persisted", "cached")

@@ -89,10 +89,29 @@ class Measurement:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     first_error: str | None = None
+    # CPU seconds the server, and the database backends serving it, used from the start of
+    # the recorded window until the last request finished (None when not sampled).
+    server_cpu_seconds: float | None = None
+    database_cpu_seconds: float | None = None
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        """Server CPU milliseconds per recorded request: steadier than req/s on a machine
+        whose cores other work shares."""
+        return self._per_request(self.server_cpu_seconds)
+
+    @property
+    def database_cpu_ms_per_request(self) -> float | None:
+        return self._per_request(self.database_cpu_seconds)
+
+    def _per_request(self, seconds: float | None) -> float | None:
+        if seconds is None or not self.latencies:
+            return None
+        return seconds * 1000 / len(self.latencies)
 
     def percentile(self, p: float) -> float:
         """The p-th percentile latency in milliseconds (nearest rank)."""
@@ -111,9 +130,13 @@ async def measure(
     warmup: float,
     duration: float,
     headers: dict[str, str] | None = None,
+    server_cpu: Callable[[], float] | None = None,
+    database_cpu: Callable[[], float | None] | None = None,
 ) -> Measurement:
     """Run `iteration` on `concurrency` connections: `warmup` seconds unrecorded, then
-    `duration` seconds recorded. Stops by itself; a failed iteration counts as an error."""
+    `duration` seconds recorded. Stops by itself; a failed iteration counts as an error.
+    ``server_cpu`` and ``database_cpu`` (CPU seconds so far; None: not known) are sampled
+    when recording starts and after the last request."""
     result = Measurement(concurrency, duration)
     started = time.perf_counter()
     record_from, stop_at = started + warmup, started + warmup + duration
@@ -138,5 +161,28 @@ async def measure(
         finally:
             await connection.close()
 
+    clocks: dict[str, Callable[[], float | None] | None] = {
+        "server": server_cpu,
+        "database": database_cpu,
+    }
+
+    def sample() -> dict[str, float | None]:
+        return {name: clock() for name, clock in clocks.items() if clock is not None}
+
+    async def at_record_start() -> dict[str, float | None]:
+        await asyncio.sleep(record_from - time.perf_counter())
+        # In a thread: finding the database's backends scans every socket (tens of ms),
+        # which would otherwise stall the recorded requests' event loop.
+        return await asyncio.to_thread(sample)
+
+    started_at = asyncio.create_task(at_record_start())
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+    at_start = await started_at
+    at_end = sample()
+    result.server_cpu_seconds = _used(at_start.get("server"), at_end.get("server"))
+    result.database_cpu_seconds = _used(at_start.get("database"), at_end.get("database"))
     return result
+
+
+def _used(start: float | None, end: float | None) -> float | None:
+    return None if start is None or end is None else end - start

@@ -50,6 +50,8 @@ def test_smoke_run(server_url: str, tmp_path: Path) -> None:
         ("deep", "opsgraph"),
     }
     assert all(r["errors"] == 0 and r["requests_per_s"] > 0 for r in rows)
+    # Every target's server CPU per request, sampled over its measurement.
+    assert all(r["cpu_ms"] is not None and r["cpu_ms"] > 0 for r in rows)
     page = next(r for r in rows if r["scenario"] == "page" and r["target"] == "opsgraph")
     # Constant: the tenant's set_config (first statement of the request's one transaction,
     # for row-level security), then one statement per entity kind.
@@ -57,8 +59,8 @@ def test_smoke_run(server_url: str, tmp_path: Path) -> None:
     statements = {r["scenario"]: r["statements"] for r in rows}
     assert statements["persisted"] == 5  # the same work, without sending or parsing the text
     assert statements["cached"] == 0  # served from the response cache
-    assert "OpsGraph / floor" in stdout
     for level in (1, 4):
+        assert f"page @{level}: OpsGraph = " in stdout and " × floor" in stdout
         assert f"page @{level}, freeform vs persisted vs cached: page " in stdout
 
 
