@@ -174,7 +174,9 @@ class ColumnLoader(BatchLoader[K, V]):
         if missing:
             values = await self.load_columns(missing, columns)
             for key, value in zip(missing, values, strict=True):
-                self.prime(key, value)
+                # What was just read replaces what another read of the key cached meanwhile:
+                # the columns recorded must be those of the value cached.
+                self.clear(key).prime(key, value)
                 self._read[cache_key(key)] = columns
         return [await self._cache[cache_key(key)] for key in keys]
 
