@@ -135,10 +135,11 @@ class RowFields(Generic[T]):
         values = _values([column for _, column, _ in present], fields)
 
         def reader(row: Any) -> T:
-            kwargs = dict(zip(names, values(row), strict=True))
+            kwargs = absent.copy()
+            kwargs.update(zip(names, values(row), strict=True))
             for name, convert in converted:
                 kwargs[name] = convert(kwargs[name])
-            return build(**kwargs, **absent)
+            return build(**kwargs)
 
         return reader
 

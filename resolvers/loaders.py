@@ -171,14 +171,22 @@ class ColumnLoader(BatchLoader[K, V]):
                     continue
                 self.clear(key)
             missing.append(key)
-        if missing:
-            values = await self.load_columns(missing, columns)
-            for key, value in zip(missing, values, strict=True):
-                # What was just read replaces what another read of the key cached meanwhile:
-                # the columns recorded must be those of the value cached.
-                self.clear(key).prime(key, value)
-                self._read[cache_key(key)] = columns
-        return [await self._cache[cache_key(key)] for key in keys]
+        if not missing:
+            return [await self._cache[cache_key(key)] for key in keys]
+        read: dict[Hashable, V] = {}
+        for key, value in zip(missing, await self.load_columns(missing, columns), strict=True):
+            # What was just read replaces what another read of the key cached meanwhile:
+            # the columns recorded must be those of the value cached.
+            found = cache_key(key)
+            future = self.loop.create_future()
+            future.set_result(value)
+            self._cache[found] = future
+            self._read[found] = columns
+            read[found] = value
+        return [
+            read[found] if (found := cache_key(key)) in read else await self._cache[found]
+            for key in keys
+        ]
 
     async def load_batch(self, keys: Sequence[K]) -> list[V]:
         return await self.load_columns(keys, None)
