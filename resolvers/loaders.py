@@ -79,23 +79,12 @@ class LoaderRegistry:
         self._loaders.clear()
 
 
-class BatchStatement:
-    """A loader's SELECT, built once per loader class, run with ``batch_parameters``.
-
-    Built per batch, a statement would cost its construction and leave cyclic garbage (a
-    bound parameter and its comparator refer to each other) holding the batch's keys."""
-
-    statement: ClassVar[Select[Any]]
-    context: Context  # the loader's (a BatchStatement is mixed into a BatchLoader)
-
-    def batch_parameters(self, keys: Sequence[Any]) -> dict[str, Any]:
-        return {TENANT: self.context.tenant_id, KEYS: list(keys)}
-
-
 class ColumnLoader(BatchLoader[K, V]):
     """A loader of rows of `table` holding only the columns its callers ask for
     (``resolvers.columns``): one statement per column set, built once per loader class
-    (so one prepared statement each).
+    (so one prepared statement each). Built per batch, a statement would cost its
+    construction and leave cyclic garbage (a bound parameter and its comparator refer to
+    each other) holding the batch's keys.
 
     The columns of a batch are the union of those its keys were asked with; a key cached
     with fewer columns than a later caller asks for is read again. ``load`` and ``prime``
@@ -188,10 +177,8 @@ class ColumnLoader(BatchLoader[K, V]):
             for key in keys
         ]
 
-    async def load_batch(self, keys: Sequence[K]) -> list[V]:
-        return await self.load_columns(keys, None)
-
     async def load_columns(self, keys: Sequence[K], columns: Columns) -> list[V]:
+        """The values of ``keys``, read with ``columns`` (None: all)."""
         raise NotImplementedError
 
     def prime(self, key: K, value: V) -> Any:

@@ -56,7 +56,8 @@ class User(ReferencedById):
 
     @strawberry.field(description="Teams this user belongs to, by name.")
     async def teams(self, info: strawberry.Info) -> list[Team]:
-        rows = await info.context.loaders.get(TeamsByUserIdLoader).load(try_parse_id(self.id))
+        loader = info.context.loaders.get(TeamsByUserIdLoader)
+        rows = await loader.load(try_parse_id(self.id), Team.row_fields.columns(info))
         return [Team.from_row(r) for r in rows]
 
 
@@ -76,7 +77,8 @@ class Team(ReferencedById):
 
     @strawberry.field(description="Members of the team, by name.")
     async def members(self, info: strawberry.Info) -> list[User]:
-        rows = await info.context.loaders.get(MembersByTeamIdLoader).load(try_parse_id(self.id))
+        loader = info.context.loaders.get(MembersByTeamIdLoader)
+        rows = await loader.load(try_parse_id(self.id), User.row_fields.columns(info))
         return [User.from_row(r) for r in rows]
 
 
