@@ -244,13 +244,15 @@ class RowsByKeyLoader(ColumnLoader[K, list[Any]]):
         return many_per_key(rows, keys, operator.attrgetter(self.key))
 
 
-class LastRowsByKeyLoader(ColumnLoader[tuple[K, int], list[Any]]):
-    """The last `n` rows of `table` in `order` per value of its `key` column, in that order,
-    for keys ``(value, n)``: the database reads `n` rows per value (one index range scan
-    each, through a lateral join), not all of them. Values and sizes of one batch are two
-    arrays, so keys with any sizes share one statement."""
+class FirstRowsByKeyLoader(ColumnLoader[tuple[K, int], list[Any]]):
+    """The first `n` rows of `table` in `order` per value of its `key` column, in that
+    order, for keys ``(value, n)`` (the last `n` with `from_end`): the database reads `n`
+    rows per value (one index range scan each, through a lateral join), not all of them.
+    Values and sizes of one batch are two arrays, so keys with any sizes share one
+    statement."""
 
     order: ClassVar[tuple[str, ...]] = ("created_at", "id")
+    from_end: ClassVar[bool] = False
 
     @classmethod
     def required(cls) -> tuple[str, ...]:
@@ -266,18 +268,19 @@ class LastRowsByKeyLoader(ColumnLoader[tuple[K, int], list[Any]]):
             .table_valued("value", "size")
             .render_derived(name="batch")
         )
-        newest = (
+        order = [getattr(cls.table, name) for name in cls.order]
+        end = (
             select(*columns)
             .where(within_tenant(cls.table.tenant_id), key == batch.c.value)
-            .order_by(*(getattr(cls.table, name).desc() for name in cls.order))
+            .order_by(*(column.desc() if cls.from_end else column for column in order))
             .limit(batch.c.size)
-            .lateral("newest")
+            .lateral("end_rows")
         )
         return (
-            select(batch.c.size.label(BATCH_SIZE), newest)
+            select(batch.c.size.label(BATCH_SIZE), end)
             .select_from(batch)
-            .join(newest, true())
-            .order_by(*(newest.c[name] for name in cls.order))
+            .join(end, true())
+            .order_by(*(end.c[name] for name in cls.order))
         )
 
     def batch_parameters(self, keys: Sequence[Any]) -> dict[str, Any]:
@@ -295,8 +298,14 @@ class LastRowsByKeyLoader(ColumnLoader[tuple[K, int], list[Any]]):
         return many_per_key(rows, keys, lambda row: (getattr(row, key), row.batch_size))
 
 
+class LastRowsByKeyLoader(FirstRowsByKeyLoader[K]):
+    """The last `n` rows per value, in `order` (FirstRowsByKeyLoader)."""
+
+    from_end = True
+
+
 # The bound parameters of every batch statement: the request's tenant and the batch's keys
-# (and, for LastRowsByKeyLoader, how many rows of each).
+# (and, for FirstRowsByKeyLoader, how many rows of each).
 TENANT, KEYS, SIZES = "tenant", "keys", "sizes"
 BATCH_SIZE = "batch_size"
 

@@ -17,6 +17,7 @@ from subgraphs.incidents import enums, permissions, rules, tables
 from subgraphs.incidents.loaders import (
     ChangesByIncidentIdLoader,
     CommentsByIncidentIdLoader,
+    FirstCommentsByIncidentIdLoader,
     IncidentByIdLoader,
     LastCommentsByIncidentIdLoader,
 )
@@ -94,24 +95,38 @@ COMMENT_ROWS = RowFields(
 
 
 async def comments_of(
-    incidents: Sequence[Incident], info: strawberry.Info, last: int | None = None
+    incidents: Sequence[Incident],
+    info: strawberry.Info,
+    first: int | None = None,
+    last: int | None = None,
 ) -> list[list[IncidentComment]]:
     """`Incident.comments` of many incidents at once (resolvers/batching.py)."""
-    _check_last(last)
+    loader, size = _comments_loader(info, first, last)
+    keys = [try_parse_id(incident.id) for incident in incidents]
     columns = COMMENT_ROWS.columns(info)
-    ids = [try_parse_id(incident.id) for incident in incidents]
-    if last is None:
-        loader = info.context.loaders.get(CommentsByIncidentIdLoader)
-        per_incident = await loader.read_many(ids, columns)
+    if size is None:
+        per_incident = await loader.read_many(keys, columns)
     else:
-        newest = info.context.loaders.get(LastCommentsByIncidentIdLoader)
-        per_incident = await newest.read_many([(key, last) for key in ids], columns)
+        per_incident = await loader.read_many([(key, size) for key in keys], columns)
     return [[COMMENT_ROWS.read(row) for row in rows] for rows in per_incident]
 
 
-def _check_last(last: int | None) -> None:
-    if last is not None and not 0 <= last <= 100:
-        raise BadUserInput("last must be between 0 and 100", argument="last")
+def _comments_loader(
+    info: strawberry.Info, first: int | None, last: int | None
+) -> tuple[Any, int | None]:
+    """The loader of the comments asked for and how many per incident (None: all, keyed
+    by incident id; else keyed by (incident id, how many))."""
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= 100:
+            raise BadUserInput(f"{name} must be between 0 and 100", argument=name)
+    loaders = info.context.loaders
+    if first is not None and last is not None:
+        raise BadUserInput("Pass either first or last, not both", argument="last")
+    if first is not None:
+        return loaders.get(FirstCommentsByIncidentIdLoader), first
+    if last is not None:
+        return loaders.get(LastCommentsByIncidentIdLoader), last
+    return loaders.get(CommentsByIncidentIdLoader), None
 
 
 @strawberry.federation.type(
@@ -157,18 +172,16 @@ class Incident(ReferencedById):
     async def comments(
         self,
         info: strawberry.Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Only the oldest N (at most 100).")
+        ] = None,
         last: Annotated[
             int | None, strawberry.argument(description="Only the newest N (at most 100).")
         ] = None,
     ) -> list[IncidentComment]:
-        _check_last(last)
-        columns = COMMENT_ROWS.columns(info)
+        loader, size = _comments_loader(info, first, last)
         key = try_parse_id(self.id)
-        if last is None:
-            rows = await info.context.loaders.get(CommentsByIncidentIdLoader).load(key, columns)
-        else:
-            newest = info.context.loaders.get(LastCommentsByIncidentIdLoader)
-            rows = await newest.load((key, last), columns)
+        rows = await loader.load(key if size is None else (key, size), COMMENT_ROWS.columns(info))
         return [COMMENT_ROWS.read(row) for row in rows]
 
     @strawberry.field(description="Every change made to the incident, oldest first.")

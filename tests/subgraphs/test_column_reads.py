@@ -95,13 +95,15 @@ class RowsRead:
 
 
 @pytest.mark.parametrize("executor", EXECUTORS)
-async def test_comments_last_n_reads_n_rows_per_incident_in_one_statement(
+@pytest.mark.parametrize("end", ["first", "last"])
+async def test_comments_first_or_last_n_read_n_rows_per_incident_in_one_statement(
     incidents: Subgraph,
     owner_sessions: Any,
     tenant_id: uuid.UUID,
     new_context: Any,
     statements: Any,
     executor: str,
+    end: str,
 ) -> None:
     await add_incidents(owner_sessions, tenant_id, 3, COMMENTS_PER_INCIDENT)
     context = new_context()
@@ -110,14 +112,15 @@ async def test_comments_last_n_reads_n_rows_per_incident_in_one_statement(
 
     data = await incidents.ok(
         "{ incidents(pagination: {first: 3}) { edges { node { title "
-        f"comments(last: 3){EXECUTORS[executor]} {{ body }} }} }} }} }}",
+        f"comments({end}: 3){EXECUTORS[executor]} {{ body }} }} }} }} }}",
         context,
     )
 
     nodes = [edge["node"] for edge in data["incidents"]["edges"]]
     assert [node["title"] for node in nodes] == ["incident 2", "incident 1", "incident 0"]
-    newest = [f"c{c}" for c in range(COMMENTS_PER_INCIDENT - 3, COMMENTS_PER_INCIDENT)]
-    assert all([c["body"] for c in node["comments"]] == newest for node in nodes)
+    ends = {"first": range(3), "last": range(COMMENTS_PER_INCIDENT - 3, COMMENTS_PER_INCIDENT)}
+    expected = [f"c{c}" for c in ends[end]]
+    assert all([c["body"] for c in node["comments"]] == expected for node in nodes)
     # The tenant's wall, the page, the comments: as many statements as ever.
     assert statements.count == 3, statements.statements
     assert "LIMIT batch.size" in statements.statements[2]
@@ -126,18 +129,50 @@ async def test_comments_last_n_reads_n_rows_per_incident_in_one_statement(
 
 
 @pytest.mark.parametrize("executor", EXECUTORS)
-async def test_comments_without_last_are_all_read_oldest_first(
+async def test_comments_slices_of_one_incident_answer_each_in_order(
     incidents: Subgraph, owner_sessions: Any, tenant_id: uuid.UUID, executor: str
 ) -> None:
     (incident_id,) = await add_incidents(owner_sessions, tenant_id, 1, 5)
     data = await incidents.ok(
         f"query($id: ID!) {{ incident(id: $id) {{ all: comments{EXECUTORS[executor]} {{ body }} "
-        "last: comments(last: 2) { body } none: comments(last: 0) { body } } }",
+        "last: comments(last: 2) { body } none: comments(last: 0) { body } "
+        "first: comments(first: 2) { body } many: comments(first: 9) { body } } }",
         id=str(incident_id),
     )
     assert [c["body"] for c in data["incident"]["all"]] == ["c0", "c1", "c2", "c3", "c4"]
     assert [c["body"] for c in data["incident"]["last"]] == ["c3", "c4"]
     assert data["incident"]["none"] == []
+    assert [c["body"] for c in data["incident"]["first"]] == ["c0", "c1"]
+    assert [c["body"] for c in data["incident"]["many"]] == ["c0", "c1", "c2", "c3", "c4"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ("first: 1, last: 1", "Pass either first or last, not both"),
+        ("first: 101", "first must be between 0 and 100"),
+        ("last: -1", "last must be between 0 and 100"),
+    ],
+)
+@pytest.mark.parametrize("executor", EXECUTORS)
+async def test_comments_slices_that_make_no_sense_are_refused(
+    incidents: Subgraph,
+    owner_sessions: Any,
+    tenant_id: uuid.UUID,
+    executor: str,
+    arguments: str,
+    message: str,
+) -> None:
+    (incident_id,) = await add_incidents(owner_sessions, tenant_id, 1, 1)
+    result = await incidents.run(
+        f"query($id: ID!) {{ incident(id: $id) {{ title "
+        f"comments({arguments}){EXECUTORS[executor]} {{ body }} }} }}",
+        id=str(incident_id),
+    )
+    assert result["data"] == {"incident": None}
+    assert [(e["message"], e["extensions"]["code"]) for e in result["errors"]] == [
+        (message, "BAD_USER_INPUT")
+    ]
 
 
 @pytest.mark.parametrize("executor", EXECUTORS)
