@@ -16,6 +16,7 @@ declaration does not know (added later, say) makes the read select every column.
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -167,10 +168,11 @@ def chosen_columns(table: Any, columns: Columns) -> list[Any]:
     return [c for c in table.__table__.columns if columns is None or c.name in columns]
 
 
-# Per field node list (by the nodes' identity, which the cache keeps alive): per target type
-# and path, the names of that type's fields selected below.
-_SELECTIONS: dict[tuple[int, ...], tuple[Sequence[FieldNode], dict[Any, frozenset[str]]]] = {}
-_SELECTIONS_MAX = 4096
+# Per field node list (by the nodes' identity; an entry is dropped when its nodes' document
+# is freed, so it never outlives them nor keeps them alive): per target type and path, the
+# names of that type's fields selected below.
+_Selections = tuple[tuple["weakref.ref[FieldNode]", ...], dict[Any, frozenset[str]]]
+_SELECTIONS: dict[tuple[int, ...], _Selections] = {}
 
 
 def selected_fields(
@@ -182,14 +184,18 @@ def selected_fields(
     nodes = info.field_nodes
     key = tuple(map(id, nodes))
     entry = _SELECTIONS.get(key)
-    if entry is None or any(a is not b for a, b in zip(entry[0], nodes, strict=True)):
-        if len(_SELECTIONS) >= _SELECTIONS_MAX:
-            _SELECTIONS.clear()
-        entry = _SELECTIONS[key] = (tuple(nodes), {})
+    if entry is None or any(ref() is not node for ref, node in zip(entry[0], nodes, strict=True)):
+        entry = _SELECTIONS[key] = (tuple(weakref.ref(node) for node in nodes), {})
+        weakref.finalize(nodes[0], _forget, key, entry)
     found = entry[1].get((type_name, path))
     if found is None:
         found = entry[1][(type_name, path)] = _walk(info, type_name, path)
     return found
+
+
+def _forget(key: tuple[int, ...], entry: _Selections) -> None:
+    if _SELECTIONS.get(key) is entry:
+        del _SELECTIONS[key]
 
 
 def _walk(info: GraphQLResolveInfo, type_name: str, path: tuple[str, ...]) -> frozenset[str]:
