@@ -42,7 +42,7 @@ _STRAWBERRY_DEFINITION = "strawberry-definition"
 
 
 class RowFields(Generic[T]):
-    """How ``type_``'s attributes are read from ``table``'s rows and which columns its
+    """How ``type_``'s attributes are read from rows of its table and which columns its
     GraphQL fields need.
 
     ``attributes`` maps an attribute to its column, or to (column, conversion); an
@@ -53,13 +53,12 @@ class RowFields(Generic[T]):
     def __init__(
         self,
         type_: type[T],
-        table: Any,
         attributes: Mapping[str, str | tuple[str, Convert]],
         needs: Mapping[str, Iterable[str]] | None = None,
         always: Iterable[str] = ("id",),
     ) -> None:
         self.type = type_
-        self.table_columns = tuple(column.name for column in table.__table__.columns)
+        self.type_name: str = type_.__strawberry_definition__.name  # type: ignore[attr-defined]
         self.attributes = {
             name: (source, None) if isinstance(source, str) else source
             for name, source in attributes.items()
@@ -84,11 +83,6 @@ class RowFields(Generic[T]):
         if columns is None and names not in self._columns:
             columns = self._columns[names] = self._for_fields(raw.schema, names)
         return None if columns is None else columns.union(also) if also else columns
-
-    @property
-    def type_name(self) -> str:
-        """The type's GraphQL name."""
-        return str(self.type.__strawberry_definition__.name)  # type: ignore[attr-defined]
 
     def _for_fields(self, schema: GraphQLSchema, names: frozenset[str]) -> Columns:
         by_name = self._by_graphql_name

@@ -15,7 +15,6 @@ from resolvers.loaders import load_by_id
 from resolvers.principal import RoleCatalogue
 from resolvers.privacy import PII_PERMISSION, mask_email, mask_phone
 from resolvers.references import ReferencedById
-from subgraphs.identity import tables
 from subgraphs.identity.loaders import (
     MembersByTeamIdLoader,
     TeamByIdLoader,
@@ -88,7 +87,6 @@ def _id(value: Any) -> strawberry.ID:
 
 User.row_fields = RowFields(
     User,
-    tables.User,
     {
         "id": ("id", _id),
         "name": "name",
@@ -103,7 +101,6 @@ User.row_fields = RowFields(
 )
 Team.row_fields = RowFields(
     Team,
-    tables.Team,
     {
         "id": ("id", _id),
         "name": "name",

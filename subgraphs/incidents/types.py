@@ -13,7 +13,7 @@ from resolvers.columns import RowFields
 from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
 from resolvers.references import ReferencedById
-from subgraphs.incidents import enums, permissions, rules, tables
+from subgraphs.incidents import enums, permissions, rules
 from subgraphs.incidents.loaders import (
     ChangesByIncidentIdLoader,
     CommentsByIncidentIdLoader,
@@ -83,7 +83,6 @@ def _id(value: Any) -> strawberry.ID:
 
 COMMENT_ROWS = RowFields(
     IncidentComment,
-    tables.IncidentComment,
     {
         "id": ("id", _id),
         "body": "body",
@@ -192,7 +191,6 @@ class Incident(ReferencedById):
 
 Incident.row_fields = RowFields(
     Incident,
-    tables.Incident,
     {
         "id": ("id", _id),
         "number": ("number", rules.format_number),
