@@ -8,15 +8,17 @@ another."""
 
 from __future__ import annotations
 
+import operator
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Select, any_, bindparam, select
+from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from resolvers.columns import Columns, chosen_columns
 from resolvers.ids import try_parse_id
 
 if TYPE_CHECKING:
@@ -77,61 +79,235 @@ class LoaderRegistry:
         self._loaders.clear()
 
 
-class BatchStatement:
-    """A loader's SELECT, built once per loader class, run with ``batch_parameters``.
+class ColumnLoader(BatchLoader[K, V]):
+    """A loader of rows of `table` holding only the columns its callers ask for
+    (``resolvers.columns``): one statement per column set, built once per loader class
+    (so one prepared statement each). Built per batch, a statement would cost its
+    construction and leave cyclic garbage (a bound parameter and its comparator refer to
+    each other) holding the batch's keys.
 
-    Built per batch, a statement would cost its construction and leave cyclic garbage (a
-    bound parameter and its comparator refer to each other) holding the batch's keys."""
+    The columns of a batch are the union of those its keys were asked with; a key cached
+    with fewer columns than a later caller asks for is read again. ``load`` and ``prime``
+    without columns mean every column (what mutations prime is a whole row)."""
 
-    statement: ClassVar[Select[Any]]
-    context: Context  # the loader's (a BatchStatement is mixed into a BatchLoader)
+    table: ClassVar[Any]
+    key: ClassVar[str] = "id"
+    _statements: ClassVar[dict[Columns, Select[Any]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._statements = {}
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self._asked: dict[Hashable, set[str] | None] = {}  # queued keys: columns to read
+        self._read: dict[Hashable, Columns] = {}  # cached keys: the columns read
+
+    @classmethod
+    def build_statement(cls, columns: list[Any]) -> Select[Any]:
+        """The batch's SELECT of ``columns`` (run with ``batch_parameters``)."""
+        raise NotImplementedError
+
+    @classmethod
+    def required(cls) -> tuple[str, ...]:
+        """Columns the loader itself reads from every row (its key)."""
+        return (cls.key,)
+
+    def statement(self, columns: Columns) -> Select[Any]:
+        statement = self._statements.get(columns)
+        if statement is None:
+            wanted = None if columns is None else columns.union(self.required())
+            chosen = chosen_columns(self.table, wanted)
+            statement = self._statements[columns] = self.build_statement(chosen)
+        return statement
 
     def batch_parameters(self, keys: Sequence[Any]) -> dict[str, Any]:
         return {TENANT: self.context.tenant_id, KEYS: list(keys)}
 
+    def load(self, key: K, columns: Columns = None) -> Any:
+        """The value of ``key``, read with at least ``columns``."""
+        cache_key = self.get_cache_key(key)
+        if cache_key in self._cache:
+            if cache_key in self._asked:  # still queued: its batch reads these too
+                self._asked[cache_key] = _union(self._asked[cache_key], columns)
+                return self._cache[cache_key]
+            if _covers(self._read.get(cache_key), columns):
+                return self._cache[cache_key]
+            self.clear(key)
+        self._asked[cache_key] = None if columns is None else set(columns)
+        return super().load(key)
 
-class RowByKeyLoader(BatchStatement, BatchLoader[K, Any]):
+    async def batch_load_fn(self, keys: list[K]) -> list[V]:
+        columns: set[str] | None = set()
+        for key in keys:
+            columns = _union(columns, self._asked.pop(self.get_cache_key(key), None))
+        read = None if columns is None else frozenset(columns)
+        for key in keys:
+            self._read[self.get_cache_key(key)] = read
+        return await self.load_columns(keys, read)
+
+    async def read_many(self, keys: Sequence[K], columns: Columns = None) -> list[V]:
+        """As ``BatchLoader.read_many``, reading at least ``columns`` of every key."""
+        cache_key = self.get_cache_key
+        missing = []
+        for key in dict.fromkeys(keys):
+            found = cache_key(key)
+            if found in self._cache:
+                if found in self._asked:
+                    self._asked[found] = _union(self._asked[found], columns)
+                    continue
+                if _covers(self._read.get(found), columns):
+                    continue
+                self.clear(key)
+            missing.append(key)
+        if not missing:
+            return [await self._cache[cache_key(key)] for key in keys]
+        read: dict[Hashable, V] = {}
+        for key, value in zip(missing, await self.load_columns(missing, columns), strict=True):
+            # What was just read replaces what another read of the key cached meanwhile:
+            # the columns recorded must be those of the value cached.
+            found = cache_key(key)
+            future = self.loop.create_future()
+            future.set_result(value)
+            self._cache[found] = future
+            self._read[found] = columns
+            read[found] = value
+        return [
+            read[found] if (found := cache_key(key)) in read else await self._cache[found]
+            for key in keys
+        ]
+
+    async def load_columns(self, keys: Sequence[K], columns: Columns) -> list[V]:
+        """The values of ``keys``, read with ``columns`` (None: all)."""
+        raise NotImplementedError
+
+    def prime(self, key: K, value: V) -> Any:
+        found = self.get_cache_key(key)
+        if found not in self._cache:
+            self._read[found] = None
+        return super().prime(key, value)
+
+    def clear(self, key: K) -> Any:
+        found = self.get_cache_key(key)
+        self._read.pop(found, None)
+        self._asked.pop(found, None)
+        return super().clear(key)
+
+
+def _union(columns: set[str] | None, more: Iterable[str] | None) -> set[str] | None:
+    if columns is None or more is None:
+        return None
+    columns.update(more)
+    return columns
+
+
+def _covers(read: Columns, wanted: Columns) -> bool:
+    return read is None or (wanted is not None and wanted <= read)
+
+
+class RowByKeyLoader(ColumnLoader[K, Any]):
     """Rows of `table` whose unique `key` column matches, within the request's tenant.
 
     Reads select the Core table, not the mapped class: plain rows cost a fraction of ORM
     objects, and nothing on a read path needs identity-map bookkeeping."""
 
-    table: ClassVar[Any]
-    key: ClassVar[str] = "id"
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.statement = select(cls.table.__table__).where(
+    @classmethod
+    def build_statement(cls, columns: list[Any]) -> Select[Any]:
+        return select(*columns).where(
             within_tenant(cls.table.tenant_id), in_keys(getattr(cls.table, cls.key))
         )
 
-    async def load_batch(self, keys: Sequence[K]) -> list[Any]:
-        rows = await self.context.db.rows(self.statement, self.batch_parameters(keys))
-        return one_per_key(rows, keys, lambda row: getattr(row, self.key))
+    async def load_columns(self, keys: Sequence[K], columns: Columns) -> list[Any]:
+        rows = await self.context.db.rows(self.statement(columns), self.batch_parameters(keys))
+        return one_per_key(rows, keys, operator.attrgetter(self.key))
 
 
-class RowsByKeyLoader(BatchStatement, BatchLoader[K, list[Any]]):
+class RowsByKeyLoader(ColumnLoader[K, list[Any]]):
     """All rows of `table` per value of its `key` column (a one-to-many read), in `order`."""
 
-    table: ClassVar[Any]
-    key: ClassVar[str]
     order: ClassVar[tuple[str, ...]] = ("created_at", "id")
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.statement = (
-            select(cls.table.__table__)
+    @classmethod
+    def required(cls) -> tuple[str, ...]:
+        return (cls.key, *cls.order)
+
+    @classmethod
+    def build_statement(cls, columns: list[Any]) -> Select[Any]:
+        return (
+            select(*columns)
             .where(within_tenant(cls.table.tenant_id), in_keys(getattr(cls.table, cls.key)))
             .order_by(*(getattr(cls.table, name) for name in cls.order))
         )
 
-    async def load_batch(self, keys: Sequence[K]) -> list[list[Any]]:
-        rows = await self.context.db.rows(self.statement, self.batch_parameters(keys))
-        return many_per_key(rows, keys, lambda row: getattr(row, self.key))
+    async def load_columns(self, keys: Sequence[K], columns: Columns) -> list[list[Any]]:
+        rows = await self.context.db.rows(self.statement(columns), self.batch_parameters(keys))
+        return many_per_key(rows, keys, operator.attrgetter(self.key))
 
 
-# The bound parameters of every batch statement: the request's tenant and the batch's keys.
-TENANT, KEYS = "tenant", "keys"
+class FirstRowsByKeyLoader(ColumnLoader[tuple[K, int], list[Any]]):
+    """The first `n` rows of `table` in `order` per value of its `key` column, in that
+    order, for keys ``(value, n)`` (the last `n` with `from_end`): the database reads `n`
+    rows per value (one index range scan each, through a lateral join), not all of them.
+    Values and sizes of one batch are two arrays, so keys with any sizes share one
+    statement."""
+
+    order: ClassVar[tuple[str, ...]] = ("created_at", "id")
+    from_end: ClassVar[bool] = False
+
+    @classmethod
+    def required(cls) -> tuple[str, ...]:
+        return (cls.key, *cls.order)
+
+    @classmethod
+    def build_statement(cls, columns: list[Any]) -> Select[Any]:
+        key = getattr(cls.table, cls.key)
+        batch = (
+            func.unnest(
+                bindparam(KEYS, type_=ARRAY(key.type)), bindparam(SIZES, type_=ARRAY(Integer()))
+            )
+            .table_valued("value", "size")
+            .render_derived(name="batch")
+        )
+        order = [getattr(cls.table, name) for name in cls.order]
+        end = (
+            select(*columns)
+            .where(within_tenant(cls.table.tenant_id), key == batch.c.value)
+            .order_by(*(column.desc() if cls.from_end else column for column in order))
+            .limit(batch.c.size)
+            .lateral("end_rows")
+        )
+        return (
+            select(batch.c.size.label(BATCH_SIZE), end)
+            .select_from(batch)
+            .join(end, true())
+            .order_by(*(end.c[name] for name in cls.order))
+        )
+
+    def batch_parameters(self, keys: Sequence[Any]) -> dict[str, Any]:
+        return {
+            TENANT: self.context.tenant_id,
+            KEYS: [value for value, _ in keys],
+            SIZES: [size for _, size in keys],
+        }
+
+    async def load_columns(
+        self, keys: Sequence[tuple[K, int]], columns: Columns
+    ) -> list[list[Any]]:
+        rows = await self.context.db.rows(self.statement(columns), self.batch_parameters(keys))
+        key = self.key
+        return many_per_key(rows, keys, lambda row: (getattr(row, key), row.batch_size))
+
+
+class LastRowsByKeyLoader(FirstRowsByKeyLoader[K]):
+    """The last `n` rows per value, in `order` (FirstRowsByKeyLoader)."""
+
+    from_end = True
+
+
+# The bound parameters of every batch statement: the request's tenant and the batch's keys
+# (and, for FirstRowsByKeyLoader, how many rows of each).
+TENANT, KEYS, SIZES = "tenant", "keys", "sizes"
+BATCH_SIZE = "batch_size"
 
 
 def within_tenant(column: Any) -> ColumnElement[bool]:
@@ -146,21 +322,28 @@ def in_keys(column: Any) -> ColumnElement[bool]:
 
 
 async def load_by_id(
-    context: Context, loader: type[RowByKeyLoader[Any]], raw_id: object
+    context: Context,
+    loader: type[RowByKeyLoader[Any]],
+    raw_id: object,
+    columns: Columns = None,
 ) -> Any | None:
-    """The row with a client-supplied id, or None (also for an id that is not a UUID)."""
+    """The row with a client-supplied id (at least ``columns`` of it), or None (also for
+    an id that is not a UUID)."""
     key = try_parse_id(raw_id)
-    return await context.loaders.get(loader).load(key) if key is not None else None
+    return await context.loaders.get(loader).load(key, columns) if key is not None else None
 
 
 async def load_by_ids(
-    context: Context, loader: type[RowByKeyLoader[Any]], raw_ids: Sequence[object]
+    context: Context,
+    loader: type[RowByKeyLoader[Any]],
+    raw_ids: Sequence[object],
+    columns: Columns = None,
 ) -> list[Any | None]:
-    """The rows with client-supplied ids, positionally (None where none matches), in one
-    batch."""
+    """The rows with client-supplied ids (at least ``columns`` of them), positionally (None
+    where none matches), in one batch."""
     keys = [try_parse_id(raw_id) for raw_id in raw_ids]
     valid = [key for key in keys if key is not None]
-    rows = iter(await context.loaders.get(loader).read_many(valid) if valid else ())
+    rows = iter(await context.loaders.get(loader).read_many(valid, columns) if valid else ())
     return [next(rows) if key is not None else None for key in keys]
 
 

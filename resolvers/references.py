@@ -6,28 +6,31 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
+from typing import Any, ClassVar, Protocol, Self
 
 import strawberry
 
+from resolvers.columns import RowFields
 from resolvers.errors import NotFound, OpsGraphError, ServiceUnavailable
 from resolvers.loaders import RowByKeyLoader, load_by_ids
 from resolvers.permissions import check
 
 
 class ReferencedById:
-    """An entity keyed by `id`, read with `reference_loader` under `reference_permission`.
+    """An entity keyed by `id`, read with `reference_loader` under `reference_permission`,
+    only the columns its selection needs (`row_fields`).
 
     `resolve_references` answers positionally, None where no row matches (a malformed id
     included); `resolve_reference` is the same for one id, for `user(id:)`-style fields."""
 
     reference_permission: ClassVar[str]
     reference_loader: ClassVar[type[RowByKeyLoader[Any]]]
+    row_fields: ClassVar[RowFields[Any]]
 
-    if TYPE_CHECKING:
-
-        @classmethod
-        def from_row(cls, row: Any) -> Self: ...
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        """The entity from its row (any column set a loader read)."""
+        return cls.row_fields.read(row)  # type: ignore[no-any-return]
 
     @classmethod
     async def resolve_references(
@@ -35,7 +38,10 @@ class ReferencedById:
     ) -> list[Self | None]:
         check(info.context.principal, cls.reference_permission)
         rows = await load_by_ids(
-            info.context, cls.reference_loader, [r.get("id") for r in representations]
+            info.context,
+            cls.reference_loader,
+            [r.get("id") for r in representations],
+            cls.row_fields.columns(info),
         )
         return [cls.from_row(row) if row is not None else None for row in rows]
 

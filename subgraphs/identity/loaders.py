@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
+from resolvers.columns import Columns
 from resolvers.loaders import (
-    BatchLoader,
-    BatchStatement,
+    ColumnLoader,
     RowByKeyLoader,
     in_keys,
     many_per_key,
@@ -27,36 +27,39 @@ class TeamByIdLoader(RowByKeyLoader[uuid.UUID]):
     table = tables.Team
 
 
-class _AcrossMembership(BatchStatement, BatchLoader[uuid.UUID, list[Any]]):
-    """Rows of `target` on the other side of team membership from each key, by name: the
-    key is the membership's `key` column, the target joined through its `other` column."""
+class _AcrossMembership(ColumnLoader[uuid.UUID, list[Any]]):
+    """Rows of `table` on the other side of team membership from each key, by name: the
+    key is the membership's `via` column, the table joined through its `other` column."""
 
-    key: ClassVar[str]
+    via: ClassVar[str]
     other: ClassVar[str]
-    target: ClassVar[Any]
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        key = getattr(tables.TeamMember, cls.key)
-        cls.statement = (
-            select(key.label("membership_key"), cls.target.__table__)
-            .join(cls.target, cls.target.id == getattr(tables.TeamMember, cls.other))
-            .where(within_tenant(tables.TeamMember.tenant_id), in_keys(key))
-            .order_by(cls.target.name, cls.target.id)
+    @classmethod
+    def required(cls) -> tuple[str, ...]:
+        return ("id",)
+
+    @classmethod
+    def build_statement(cls, columns: list[Any]) -> Select[Any]:
+        via = getattr(tables.TeamMember, cls.via)
+        return (
+            select(via.label("membership_key"), *columns)
+            .join(cls.table, cls.table.id == getattr(tables.TeamMember, cls.other))
+            .where(within_tenant(tables.TeamMember.tenant_id), in_keys(via))
+            .order_by(cls.table.name, cls.table.id)
         )
 
-    async def load_batch(self, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
-        rows = await self.context.db.rows(self.statement, self.batch_parameters(keys))
+    async def load_columns(self, keys: Sequence[uuid.UUID], columns: Columns) -> list[list[Any]]:
+        rows = await self.context.db.rows(self.statement(columns), self.batch_parameters(keys))
         return many_per_key(rows, keys, lambda row: row.membership_key)
 
 
 class MembersByTeamIdLoader(_AcrossMembership):
     """Users of each team, by name."""
 
-    key, other, target = "team_id", "user_id", tables.User
+    via, other, table = "team_id", "user_id", tables.User
 
 
 class TeamsByUserIdLoader(_AcrossMembership):
     """Teams of each user, by name."""
 
-    key, other, target = "user_id", "team_id", tables.Team
+    via, other, table = "user_id", "team_id", tables.Team

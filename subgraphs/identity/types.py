@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from resolvers.columns import RowFields
 from resolvers.ids import try_parse_id
 from resolvers.loaders import load_by_id
 from resolvers.principal import RoleCatalogue
@@ -39,19 +40,6 @@ class User(ReferencedById):
     created_at: datetime = strawberry.field(description="When the user was created.")
     updated_at: datetime = strawberry.field(description="When the user last changed.")
 
-    @classmethod
-    def from_row(cls, row: Any) -> User:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            name=row.name,
-            email_address=row.email,
-            phone_number=row.phone,
-            active=row.active,
-            roles=list(row.roles),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
-
     @strawberry.field(
         description="E-mail address, unique within the tenant (masked without pii:view)."
     )
@@ -67,7 +55,8 @@ class User(ReferencedById):
 
     @strawberry.field(description="Teams this user belongs to, by name.")
     async def teams(self, info: strawberry.Info) -> list[Team]:
-        rows = await info.context.loaders.get(TeamsByUserIdLoader).load(try_parse_id(self.id))
+        loader = info.context.loaders.get(TeamsByUserIdLoader)
+        rows = await loader.load(try_parse_id(self.id), Team.row_fields.columns(info))
         return [Team.from_row(r) for r in rows]
 
 
@@ -85,21 +74,43 @@ class Team(ReferencedById):
     created_at: datetime = strawberry.field(description="When the team was created.")
     updated_at: datetime = strawberry.field(description="When the team last changed.")
 
-    @classmethod
-    def from_row(cls, row: Any) -> Team:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            name=row.name,
-            description=row.description,
-            email=row.email,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
-
     @strawberry.field(description="Members of the team, by name.")
     async def members(self, info: strawberry.Info) -> list[User]:
-        rows = await info.context.loaders.get(MembersByTeamIdLoader).load(try_parse_id(self.id))
+        loader = info.context.loaders.get(MembersByTeamIdLoader)
+        rows = await loader.load(try_parse_id(self.id), User.row_fields.columns(info))
         return [User.from_row(r) for r in rows]
+
+
+def _id(value: Any) -> strawberry.ID:
+    return strawberry.ID(str(value))
+
+
+User.row_fields = RowFields(
+    User,
+    {
+        "id": ("id", _id),
+        "name": "name",
+        "email_address": "email",
+        "phone_number": "phone",
+        "active": "active",
+        "roles": ("roles", list),
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+    },
+    needs={"email": ("email",), "phone": ("phone",), "teams": ()},
+)
+Team.row_fields = RowFields(
+    Team,
+    {
+        "id": ("id", _id),
+        "name": "name",
+        "description": "description",
+        "email": "email",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+    },
+    needs={"members": ()},
+)
 
 
 @strawberry.type(description="A named set of permissions that users and tokens refer to.")
@@ -239,5 +250,6 @@ class AuditEntry:
     async def actor(self, info: strawberry.Info) -> User | None:
         if self.actor_id is None:
             return None
-        row = await load_by_id(info.context, UserByIdLoader, self.actor_id)
+        columns = User.row_fields.columns(info)
+        row = await load_by_id(info.context, UserByIdLoader, self.actor_id, columns)
         return User.from_row(row) if row else None

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from resolvers.loaders import RowByKeyLoader, RowsByKeyLoader
+from resolvers.loaders import (
+    FirstRowsByKeyLoader,
+    LastRowsByKeyLoader,
+    RowByKeyLoader,
+    RowsByKeyLoader,
+)
 from subgraphs.incidents import tables
 
 
@@ -19,6 +24,20 @@ class IncidentByNumberLoader(RowByKeyLoader[int]):
 
 class CommentsByIncidentIdLoader(RowsByKeyLoader[uuid.UUID]):
     """Comments of each incident, oldest first."""
+
+    table = tables.IncidentComment
+    key = "incident_id"
+
+
+class FirstCommentsByIncidentIdLoader(FirstRowsByKeyLoader[uuid.UUID]):
+    """The oldest `n` comments of each incident, oldest first, for keys (incident id, n)."""
+
+    table = tables.IncidentComment
+    key = "incident_id"
+
+
+class LastCommentsByIncidentIdLoader(LastRowsByKeyLoader[uuid.UUID]):
+    """The newest `n` comments of each incident, oldest first, for keys (incident id, n)."""
 
     table = tables.IncidentComment
     key = "incident_id"

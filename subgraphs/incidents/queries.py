@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import Select, func, select
 
+from resolvers.columns import chosen_columns
 from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
@@ -81,8 +82,13 @@ class Query:
         order_by: IncidentOrder | None = None,
     ) -> Connection[Incident]:
         ctx = info.context
-        query = filtered(select(Row.__table__).where(Row.tenant_id == ctx.tenant_id), filter)
-        return await paginate(ctx.db, query, sort_order(order_by), pagination, Incident.from_row)
+        order = sort_order(order_by)
+        # The columns the nodes' selection needs, and the sort keys (for the cursors).
+        columns = Incident.row_fields.columns(
+            info, ("edges", "node"), also=[column.key for column in order.columns]
+        )
+        query = select(*chosen_columns(Row, columns)).where(Row.tenant_id == ctx.tenant_id)
+        return await paginate(ctx.db, filtered(query, filter), order, pagination, Incident.from_row)
 
     @strawberry.field(
         description="An incident by id; null when there is none.",
@@ -97,5 +103,8 @@ class Query:
     )
     async def incident_by_number(self, info: strawberry.Info, number: str) -> Incident | None:
         value = rules.parse_number(number)
-        row = await info.context.loaders.get(IncidentByNumberLoader).load(value) if value else None
+        if not value:
+            return None
+        loader = info.context.loaders.get(IncidentByNumberLoader)
+        row = await loader.load(value, Incident.row_fields.columns(info))
         return Incident.from_row(row) if row else None

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import strawberry
 
 from resolvers.batching import batched
+from resolvers.columns import RowFields
 from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
 from resolvers.references import ReferencedById
@@ -16,7 +17,9 @@ from subgraphs.incidents import enums, permissions, rules
 from subgraphs.incidents.loaders import (
     ChangesByIncidentIdLoader,
     CommentsByIncidentIdLoader,
+    FirstCommentsByIncidentIdLoader,
     IncidentByIdLoader,
+    LastCommentsByIncidentIdLoader,
 )
 from subgraphs.incidents.references import Team, User
 
@@ -38,13 +41,7 @@ class IncidentComment:
 
     @classmethod
     def from_row(cls, row: Any) -> IncidentComment:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            body=row.body,
-            visibility=_VISIBILITY(row.visibility),
-            author=User.ref(row.author_id),
-            created_at=row.created_at,
-        )
+        return COMMENT_ROWS.read(row)
 
 
 @strawberry.type(description="One field's value before and after a change.")
@@ -80,25 +77,55 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _id(value: Any) -> strawberry.ID:
+    return strawberry.ID(str(value))
+
+
+COMMENT_ROWS = RowFields(
+    IncidentComment,
+    {
+        "id": ("id", _id),
+        "body": "body",
+        "visibility": ("visibility", _VISIBILITY),
+        "author": ("author_id", User.ref),
+        "created_at": "created_at",
+    },
+)
+
+
 async def comments_of(
-    incidents: Sequence[Incident], info: strawberry.Info, last: int | None = None
+    incidents: Sequence[Incident],
+    info: strawberry.Info,
+    first: int | None = None,
+    last: int | None = None,
 ) -> list[list[IncidentComment]]:
     """`Incident.comments` of many incidents at once (resolvers/batching.py)."""
-    _check_last(last)
-    loader = info.context.loaders.get(CommentsByIncidentIdLoader)
-    per_incident = await loader.read_many([try_parse_id(incident.id) for incident in incidents])
-    return [_newest(rows, last) for rows in per_incident]
+    loader, size = _comments_loader(info, first, last)
+    keys = [try_parse_id(incident.id) for incident in incidents]
+    columns = COMMENT_ROWS.columns(info)
+    if size is None:
+        per_incident = await loader.read_many(keys, columns)
+    else:
+        per_incident = await loader.read_many([(key, size) for key in keys], columns)
+    return [[COMMENT_ROWS.read(row) for row in rows] for rows in per_incident]
 
 
-def _check_last(last: int | None) -> None:
-    if last is not None and not 0 <= last <= 100:
-        raise BadUserInput("last must be between 0 and 100", argument="last")
-
-
-def _newest(rows: list[Any], last: int | None) -> list[IncidentComment]:
+def _comments_loader(
+    info: strawberry.Info, first: int | None, last: int | None
+) -> tuple[Any, int | None]:
+    """The loader of the comments asked for and how many per incident (None: all, keyed
+    by incident id; else keyed by (incident id, how many))."""
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= 100:
+            raise BadUserInput(f"{name} must be between 0 and 100", argument=name)
+    loaders = info.context.loaders
+    if first is not None and last is not None:
+        raise BadUserInput("Pass either first or last, not both", argument="last")
+    if first is not None:
+        return loaders.get(FirstCommentsByIncidentIdLoader), first
     if last is not None:
-        rows = rows[len(rows) - last :] if last else []
-    return [IncidentComment.from_row(row) for row in rows]
+        return loaders.get(LastCommentsByIncidentIdLoader), last
+    return loaders.get(CommentsByIncidentIdLoader), None
 
 
 @strawberry.federation.type(
@@ -138,49 +165,54 @@ class Incident(ReferencedById):
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
 
-    @classmethod
-    def from_row(cls, row: Any) -> Incident:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            number=rules.format_number(row.number),
-            title=row.title,
-            description=row.description,
-            status=_STATUS(row.status),
-            priority=rules.PRIORITY_BY_RANK[row.priority],
-            priority_overridden=row.priority_overridden,
-            impact=_IMPACT(row.impact),
-            urgency=_URGENCY(row.urgency),
-            category=row.category,
-            source=_SOURCE(row.source),
-            external_id=row.external_id,
-            assignee=User.ref(row.assignee_id),
-            team=Team.ref(row.team_id),
-            reporter=User.ref(row.reporter_id),
-            opened_at=row.opened_at,
-            acknowledged_at=row.acknowledged_at,
-            resolved_at=row.resolved_at,
-            closed_at=row.closed_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
-
     @strawberry.field(
         description="Comments and work notes, oldest first.", metadata=batched(comments_of)
     )
     async def comments(
         self,
         info: strawberry.Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Only the oldest N (at most 100).")
+        ] = None,
         last: Annotated[
             int | None, strawberry.argument(description="Only the newest N (at most 100).")
         ] = None,
     ) -> list[IncidentComment]:
-        _check_last(last)
-        rows = await info.context.loaders.get(CommentsByIncidentIdLoader).load(
-            try_parse_id(self.id)
-        )
-        return _newest(rows, last)
+        loader, size = _comments_loader(info, first, last)
+        key = try_parse_id(self.id)
+        rows = await loader.load(key if size is None else (key, size), COMMENT_ROWS.columns(info))
+        return [COMMENT_ROWS.read(row) for row in rows]
 
     @strawberry.field(description="Every change made to the incident, oldest first.")
     async def history(self, info: strawberry.Info) -> list[IncidentChange]:
         rows = await info.context.loaders.get(ChangesByIncidentIdLoader).load(try_parse_id(self.id))
         return [IncidentChange.from_row(r) for r in rows]
+
+
+Incident.row_fields = RowFields(
+    Incident,
+    {
+        "id": ("id", _id),
+        "number": ("number", rules.format_number),
+        "title": "title",
+        "description": "description",
+        "status": ("status", _STATUS),
+        "priority": ("priority", rules.PRIORITY_BY_RANK.__getitem__),
+        "priority_overridden": "priority_overridden",
+        "impact": ("impact", _IMPACT),
+        "urgency": ("urgency", _URGENCY),
+        "category": "category",
+        "source": ("source", _SOURCE),
+        "external_id": "external_id",
+        "assignee": ("assignee_id", User.ref),
+        "team": ("team_id", Team.ref),
+        "reporter": ("reporter_id", User.ref),
+        "opened_at": "opened_at",
+        "acknowledged_at": "acknowledged_at",
+        "resolved_at": "resolved_at",
+        "closed_at": "closed_at",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+    },
+    needs={"comments": (), "history": ()},
+)

@@ -1,0 +1,240 @@
+"""Reading only the columns an operation needs.
+
+A type read from a table declares, in :class:`RowFields`, which column each of its
+attributes comes from (and how it converts), and which columns each of its GraphQL fields
+needs (a masked e-mail needs ``email``, a reference needs its id column, a field with its
+own resolver the columns that resolver reads). ``RowFields.columns(info, ...)`` derives the
+columns a resolver's selection needs; loaders read just those (``resolvers.loaders``), and
+``RowFields.read`` builds the type from rows of any column set, leaving unread attributes
+None (no selected field reads them).
+
+The selection is read from the operation's syntax tree, counting every field whatever its
+``@skip``/``@include`` says: reading a column nobody shows never changes an answer, so the
+result depends on the document alone and is cached per field node. A selected field the
+declaration does not know (added later, say) makes the read select every column."""
+
+from __future__ import annotations
+
+import operator
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLAbstractType,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+
+T = TypeVar("T")
+
+Columns = frozenset[str] | None
+"""Column names of one table to read; None for every column."""
+
+Convert = Callable[[Any], Any]
+
+_STRAWBERRY_DEFINITION = "strawberry-definition"
+
+
+class RowFields(Generic[T]):
+    """How ``type_``'s attributes are read from rows of its table and which columns its
+    GraphQL fields need.
+
+    ``attributes`` maps an attribute to its column, or to (column, conversion); an
+    attribute that is also a plain GraphQL field needs just that column. ``needs`` maps the
+    Python name of a field with its own resolver to the columns it reads. ``always`` are
+    read whatever is selected (the key)."""
+
+    def __init__(
+        self,
+        type_: type[T],
+        attributes: Mapping[str, str | tuple[str, Convert]],
+        needs: Mapping[str, Iterable[str]] | None = None,
+        always: Iterable[str] = ("id",),
+    ) -> None:
+        self.type = type_
+        self.type_name: str = type_.__strawberry_definition__.name  # type: ignore[attr-defined]
+        self.attributes = {
+            name: (source, None) if isinstance(source, str) else source
+            for name, source in attributes.items()
+        }
+        self.needs: dict[str, frozenset[str]] = {
+            name: frozenset({column}) for name, (column, _) in self.attributes.items()
+        }
+        self.needs.update((name, frozenset(columns)) for name, columns in (needs or {}).items())
+        self.always = frozenset(always)
+        self._by_graphql_name: dict[str, frozenset[str] | None] | None = None
+        self._columns: dict[frozenset[str], Columns] = {}
+        self._readers: dict[type, Callable[[Any], T]] = {}
+
+    def columns(
+        self, info: GraphQLResolveInfo | Any, path: Sequence[str] = (), *, also: Iterable[str] = ()
+    ) -> Columns:
+        """The columns the fields selected below ``info``'s field (through ``path``, e.g.
+        ``("edges", "node")``) need, with ``also`` (what the caller itself reads)."""
+        raw = getattr(info, "_raw_info", info)
+        names = selected_fields(raw, self.type_name, tuple(path))
+        columns = self._columns.get(names)
+        if columns is None and names not in self._columns:
+            columns = self._columns[names] = self._for_fields(raw.schema, names)
+        return None if columns is None else columns.union(also) if also else columns
+
+    def _for_fields(self, schema: GraphQLSchema, names: frozenset[str]) -> Columns:
+        by_name = self._by_graphql_name
+        if by_name is None:
+            by_name = self._by_graphql_name = self._graphql_needs(schema)
+        columns = set(self.always)
+        for name in names:
+            if name == "__typename":
+                continue
+            needed = by_name.get(name)
+            if needed is None:
+                return None
+            columns |= needed
+        return frozenset(columns)
+
+    def _graphql_needs(self, schema: GraphQLSchema) -> dict[str, frozenset[str] | None]:
+        graphql_type = schema.get_type(self.type_name)
+        assert isinstance(graphql_type, GraphQLObjectType), graphql_type
+        found: dict[str, frozenset[str] | None] = {}
+        for name, field in graphql_type.fields.items():
+            definition = (field.extensions or {}).get(_STRAWBERRY_DEFINITION)
+            python_name = getattr(definition, "python_name", None)
+            found[name] = self.needs.get(python_name) if python_name else None
+        return found
+
+    def read(self, row: Any) -> T:
+        """``type_`` from one row: a named tuple of any of the table's column sets (what a
+        loader reads), or any object with every column as an attribute (a mapped row)."""
+        reader = self._readers.get(type(row))
+        if reader is None:
+            reader = self._readers[type(row)] = self._reader(getattr(type(row), "_fields", None))
+        return reader(row)
+
+    def _reader(self, fields: Sequence[str] | None) -> Callable[[Any], T]:
+        """A builder for rows with ``fields`` (None: read every column by attribute)."""
+        build = self.type
+        present = [
+            (name, column, convert)
+            for name, (column, convert) in self.attributes.items()
+            if fields is None or column in fields
+        ]
+        names = tuple(name for name, _, _ in present)
+        absent = {name: None for name in self.attributes if name not in names}
+        converted = tuple((name, convert) for name, _, convert in present if convert is not None)
+        values = _values([column for _, column, _ in present], fields)
+
+        def reader(row: Any) -> T:
+            kwargs = absent.copy()
+            kwargs.update(zip(names, values(row), strict=True))
+            for name, convert in converted:
+                kwargs[name] = convert(kwargs[name])
+            return build(**kwargs)
+
+        return reader
+
+
+def _values(
+    columns: Sequence[str], fields: Sequence[str] | None
+) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of ``columns`` of a row, as a tuple: by position in a named tuple of
+    ``fields``, else by attribute."""
+    if not columns:
+        return lambda row: ()
+    get: Callable[[Any], Any]
+    if fields is None:
+        get = operator.attrgetter(*columns)
+    else:
+        get = operator.itemgetter(*(fields.index(column) for column in columns))
+    if len(columns) == 1:  # a getter of one item returns the value itself, not a tuple
+        return lambda row: (get(row),)
+    return get  # type: ignore[return-value]
+
+
+def chosen_columns(table: Any, columns: Columns) -> list[Any]:
+    """``table``'s columns named in ``columns`` (all for None), in the table's order: one
+    column set, one statement text."""
+    return [c for c in table.__table__.columns if columns is None or c.name in columns]
+
+
+# Per field node list (by the nodes' identity; an entry is dropped when its nodes' document
+# is freed, so it never outlives them nor keeps them alive): per target type and path, the
+# names of that type's fields selected below.
+_Selections = tuple[tuple["weakref.ref[FieldNode]", ...], dict[Any, frozenset[str]]]
+_SELECTIONS: dict[tuple[int, ...], _Selections] = {}
+
+
+def selected_fields(
+    info: GraphQLResolveInfo, type_name: str, path: tuple[str, ...] = ()
+) -> frozenset[str]:
+    """Names of ``type_name``'s fields selected below ``info``'s field, reached through the
+    fields named in ``path``; fragments are followed where their type condition applies to
+    ``type_name``; directives are ignored (see the module's docstring)."""
+    nodes = info.field_nodes
+    key = tuple(map(id, nodes))
+    entry = _SELECTIONS.get(key)
+    if entry is None or any(ref() is not node for ref, node in zip(entry[0], nodes, strict=True)):
+        entry = _SELECTIONS[key] = (tuple(weakref.ref(node) for node in nodes), {})
+        weakref.finalize(nodes[0], _forget, key, entry)
+    found = entry[1].get((type_name, path))
+    if found is None:
+        found = entry[1][(type_name, path)] = _walk(info, type_name, path)
+    return found
+
+
+def _forget(key: tuple[int, ...], entry: _Selections) -> None:
+    if _SELECTIONS.get(key) is entry:
+        del _SELECTIONS[key]
+
+
+def _walk(info: GraphQLResolveInfo, type_name: str, path: tuple[str, ...]) -> frozenset[str]:
+    fragments = info.fragments
+    schema = info.schema
+    target = schema.get_type(type_name)
+    sets = [node.selection_set for node in info.field_nodes if node.selection_set]
+    for step in path:
+        fields: list[FieldNode] = []
+        for selection_set in sets:
+            _collect(selection_set, fragments, lambda condition: True, fields)
+        sets = [f.selection_set for f in fields if f.name.value == step and f.selection_set]
+
+    def applies(condition: str) -> bool:
+        if condition == type_name:
+            return True
+        condition_type = schema.get_type(condition)
+        return (
+            isinstance(condition_type, GraphQLAbstractType)
+            and isinstance(target, GraphQLObjectType)
+            and schema.is_sub_type(condition_type, target)
+        )
+
+    selected: list[FieldNode] = []
+    for selection_set in sets:
+        _collect(selection_set, fragments, applies, selected)
+    return frozenset(field.name.value for field in selected)
+
+
+def _collect(
+    selection_set: SelectionSetNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    applies: Callable[[str], bool],
+    out: list[FieldNode],
+) -> None:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            out.append(selection)
+            continue
+        if isinstance(selection, InlineFragmentNode):
+            condition, inner = selection.type_condition, selection.selection_set
+        else:
+            fragment = fragments.get(selection.name.value)  # type: ignore[attr-defined]
+            if fragment is None:
+                continue
+            condition, inner = fragment.type_condition, fragment.selection_set
+        if condition is None or applies(condition.name.value):
+            _collect(inner, fragments, applies, out)
