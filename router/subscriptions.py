@@ -179,6 +179,11 @@ class Subscriptions:
         """Executions running now (shared or not)."""
         return len(self._running)
 
+    @property
+    def subscriber_count(self) -> int:
+        """Subscribers now, over every execution."""
+        return sum(len(execution.subscribers) for execution in self._running)
+
     def subscribe(
         self,
         query: str,
