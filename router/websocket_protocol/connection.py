@@ -246,7 +246,13 @@ class Connection:
             keepalive = self.dialect.ping
             if now - pinged >= self.limits.keepalive and (ping is None or ping.done()):
                 pinged = now
-                ping = asyncio.create_task(self._send({"type": keepalive}))
+                ping = asyncio.create_task(self._ping(keepalive))
+
+    async def _ping(self, kind: str) -> None:
+        """A keep-alive, in a task of its own: a blocked send must not stop the watch. The
+        connection's end is the main loop's to handle (no unretrieved exception here)."""
+        with contextlib.suppress(_Closed):
+            await self._send({"type": kind})
 
     async def _expire(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))
