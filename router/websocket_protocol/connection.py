@@ -225,7 +225,11 @@ class Connection:
         for the client) or the connection is closing: then it waits its turn in the queue."""
         if self._closing or self._send_lock.locked():
             return False
-        return frames.write_frame(message_frame(encoded, prefix))
+        try:
+            return frames.write_frame(message_frame(encoded, prefix))
+        except Exception:  # this socket's trouble: not the other subscribers' (same loop)
+            logger.exception("writing a subscription frame failed; sending it the slow way")
+            return False
 
     async def _error(self, identifier: str, code: str, message: str) -> None:
         error = {"message": message, "extensions": {"code": code}}
