@@ -268,8 +268,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _run_server(app: Any, host: str, port: int, settings: Settings) -> None:
     """uvicorn with our settings, the garbage collector tuned once the app is built (its
     heap frozen). WebSocket messages are not compressed: wallboard events are small, and
-    deflating each one for each of a thousand connections would dominate a delivery."""
+    deflating each one for each of a thousand connections would dominate a delivery; their
+    protocol takes subscriptions' frames encoded once (opsgraph/websocket_server.py)."""
     import uvicorn
+
+    from opsgraph.websocket_server import FrameWritingWebSockets
 
     tune_garbage_collector(settings.gc_threshold)
     uvicorn.run(
@@ -279,6 +282,7 @@ def _run_server(app: Any, host: str, port: int, settings: Settings) -> None:
         log_level=settings.log_level,
         lifespan="on",
         ws_max_size=settings.max_body_bytes,
+        ws=FrameWritingWebSockets,
         ws_per_message_deflate=False,
     )
 

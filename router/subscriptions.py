@@ -7,9 +7,14 @@ when the application says their contexts are equivalent (``sharing_key``) and wh
 them resumes from a position of its own (an argument named in ``resume_arguments`` with a
 value): a resuming subscriber first needs events the others have already had.
 
-Each response is encoded to JSON once for all the subscribers it goes to. Each subscriber
-has a bounded queue; one that falls behind by more than ``queue_limit`` responses is cut off
-(``SlowSubscriber``) instead of buffering without bound."""
+Each response is encoded to JSON once for all the subscribers it goes to (an
+:class:`Encoded`), and what a transport makes of it (a WebSocket frame for a given message
+id) is made once too. A subscriber whose transport can write at once (``write_now``) gets
+each response written in the execution's own loop over its subscribers: one event loop
+iteration sends an event to every such subscriber, without a task wake-up for each. Otherwise
+(or while that transport is busy) responses wait in the subscriber's bounded queue; one that
+falls behind by more than ``queue_limit`` responses is cut off (``SlowSubscriber``) instead
+of buffering without bound."""
 
 from __future__ import annotations
 
@@ -66,15 +71,45 @@ class SlowSubscriber(Exception):
     """The subscriber did not take its responses as fast as they came."""
 
 
+class Encoded:
+    """One response encoded as JSON once, and what transports derive from it (keyed by
+    what they derive, e.g. a WebSocket frame by its message prefix), derived once for every
+    subscriber the response goes to."""
+
+    __slots__ = ("derived", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.derived: dict[Hashable, Any] = {}
+
+
+WriteNow = Callable[[Encoded], bool]
+"""Write a response to the subscriber's client at once; False (nothing written) when its
+transport cannot take it without waiting."""
+
+
 class Subscriber:
-    """One client subscription: an async iterator of response bodies, encoded as JSON."""
+    """One client subscription: an async iterator of response bodies, encoded as JSON, or a
+    transport's ``write_now`` that takes them as they come, in order, while it can."""
 
     def __init__(self, limit: int, on_close: Callable[[Subscriber], None]) -> None:
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue(limit)
+        self._queue: asyncio.Queue[Encoded | None] = asyncio.Queue(limit)
         self._on_close = on_close
         self.overflowed = False
+        self.write_now: WriteNow | None = None
 
-    def offer(self, body: str | None) -> None:
+    def offer(self, body: Encoded | str | None) -> None:
+        if isinstance(body, str):
+            body = Encoded(body)
+        # Written at once only when nothing is waiting before it: the order stays the events'.
+        if (
+            body is not _END
+            and self.write_now is not None
+            and not self.overflowed
+            and self._queue.empty()
+            and self.write_now(body)
+        ):
+            return
         try:
             self._queue.put_nowait(body)
         except asyncio.QueueFull:
@@ -89,7 +124,7 @@ class Subscriber:
         body = await self._queue.get()
         if body is _END:
             raise StopAsyncIteration
-        return body
+        return body.text
 
     def close(self) -> None:
         self._on_close(self)
@@ -106,7 +141,7 @@ class _Execution:
     async def _run(self, events: AsyncIterator[Body]) -> None:
         try:
             async for body in events:
-                encoded = orjson.dumps(body).decode()
+                encoded = Encoded(orjson.dumps(body).decode())
                 for subscriber in tuple(self.subscribers):
                     subscriber.offer(encoded)
         except Exception:
@@ -143,6 +178,11 @@ class Subscriptions:
     def execution_count(self) -> int:
         """Executions running now (shared or not)."""
         return len(self._running)
+
+    @property
+    def subscriber_count(self) -> int:
+        """Subscribers now, over every execution."""
+        return sum(len(execution.subscribers) for execution in self._running)
 
     def subscribe(
         self,

@@ -5,22 +5,29 @@ refused then: its age is unknown, and a stolen long-lived token must not work fo
 
 Refused outright: algorithms outside the configured asymmetric list (so no `none`, no HS*
 key-confusion with a public key), and headers that bring their own keys (`jwk`, `jku`,
-`x5u`, `x5c`) — keys only ever come from the configured issuer."""
+`x5u`, `x5c`) — keys only ever come from the configured issuer.
+
+A validated token is remembered for a short while (token_cache.py): a client's next requests
+with it cost a hash, not a signature verification."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from joserfc import jwt
 from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
 from opsgraph.auth.errors import AuthError
 from opsgraph.auth.keys import KeySource
+from opsgraph.auth.token_cache import BOUND_SECONDS, TokenCache, token_digest
 
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"})
 KEY_CARRYING_HEADERS = ("jwk", "jku", "x5u", "x5c")
@@ -42,12 +49,31 @@ class TokenPolicy:
 
 
 class TokenValidator:
-    def __init__(self, policy: TokenPolicy, keys: KeySource) -> None:
+    def __init__(
+        self,
+        policy: TokenPolicy,
+        keys: KeySource,
+        *,
+        cache_seconds: float = BOUND_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.policy = policy
         self.keys = keys
+        self.cache = TokenCache(cache_seconds, clock=clock)
+        self.verifications = 0  # signatures verified (what the cache saves)
 
     async def validate(self, token: str) -> dict[str, Any]:
-        """The token's claims, or AuthError saying what is wrong with it."""
+        """The token's claims (a copy of its own), or AuthError saying what is wrong with it."""
+        digest = token_digest(token)
+        cached = self.cache.get(digest)
+        if cached is not None and await self.keys.key_set(cached.kid) is cached.keys:
+            return dict(cached.claims)
+        claims, kid, keys = await self._validate(token)
+        self.cache.put(digest, claims, kid, keys)
+        return dict(claims)
+
+    async def _validate(self, token: str) -> tuple[dict[str, Any], str | None, KeySet]:
+        """The claims, the key id the header names, and the key set that verified them."""
         header = self._header(token)
         algorithm = header.get("alg")
         if algorithm not in self.policy.algorithms:
@@ -55,7 +81,9 @@ class TokenValidator:
         if any(name in header for name in KEY_CARRYING_HEADERS):
             raise AuthError("Token headers must not carry keys")
         kid = header.get("kid")
-        keys = await self.keys.key_set(kid if isinstance(kid, str) else None)
+        kid = kid if isinstance(kid, str) else None
+        keys = await self.keys.key_set(kid)
+        self.verifications += 1
         try:
             decoded = jwt.decode(token, keys, algorithms=list(self.policy.algorithms))
         except JoseError as error:
@@ -74,7 +102,7 @@ class TokenValidator:
             raise AuthError(_describe(error)) from None
         if self.policy.max_lifetime_seconds is not None:
             _check_lifetime(claims, self.policy.max_lifetime_seconds)
-        return claims
+        return claims, kid, keys
 
     @staticmethod
     def _header(token: str) -> dict[str, Any]:

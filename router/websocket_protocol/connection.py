@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,9 +19,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from router.execution.transport import EventScoped
 from router.gateway import RequestError
-from router.subscriptions import SlowSubscriber
+from router.subscriptions import Encoded, SlowSubscriber
 from router.websocket_protocol.admission import Close, ConnectionRefused, Grant
 from router.websocket_protocol.dialects import DIALECTS, LEGACY_PROTOCOL, Dialect
+from router.websocket_protocol.frames import FRAMES, FrameSink, message_frame
 
 if TYPE_CHECKING:
     from router.websocket_protocol.endpoint import GraphQLWebSocket
@@ -48,6 +50,7 @@ class Connection:
         self._closing = False
         self._sending_since: float | None = None
         self._main: asyncio.Task[Any] | None = None
+        self._frames: FrameSink | None = websocket.scope.get("extensions", {}).get(FRAMES)
 
     async def run(self) -> None:
         self._main = asyncio.current_task()
@@ -201,10 +204,13 @@ class Connection:
         except RequestError as error:
             await self._send({"id": identifier, "type": "error", "payload": error.errors})
             return
-        # The payload comes encoded, once for every subscriber it goes to.
+        # The payload comes encoded, once for every subscriber it goes to; so does its frame
+        # where the server takes frames (subscribers with equal ids share it).
         prefix = (
             f'{{"id":{orjson.dumps(identifier).decode()},"type":"{self.dialect.next}","payload":'
         )
+        if self._frames is not None:
+            subscriber.write_now = functools.partial(self._write_now, self._frames, prefix)
         try:
             async for encoded in subscriber:
                 await self._send_text(prefix + encoded + "}")
@@ -213,6 +219,17 @@ class Connection:
             await self.close(Close.TRY_AGAIN_LATER, SLOW)
         finally:
             subscriber.close()
+
+    def _write_now(self, frames: FrameSink, prefix: str, encoded: Encoded) -> bool:
+        """Write a subscription's response at once, unless a send is under way (it waits
+        for the client) or the connection is closing: then it waits its turn in the queue."""
+        if self._closing or self._send_lock.locked():
+            return False
+        try:
+            return frames.write_frame(message_frame(encoded, prefix))
+        except Exception:  # this socket's trouble: not the other subscribers' (same loop)
+            logger.exception("writing a subscription frame failed; sending it the slow way")
+            return False
 
     async def _error(self, identifier: str, code: str, message: str) -> None:
         error = {"message": message, "extensions": {"code": code}}
@@ -233,7 +250,13 @@ class Connection:
             keepalive = self.dialect.ping
             if now - pinged >= self.limits.keepalive and (ping is None or ping.done()):
                 pinged = now
-                ping = asyncio.create_task(self._send({"type": keepalive}))
+                ping = asyncio.create_task(self._ping(keepalive))
+
+    async def _ping(self, kind: str) -> None:
+        """A keep-alive, in a task of its own: a blocked send must not stop the watch. The
+        connection's end is the main loop's to handle (no unretrieved exception here)."""
+        with contextlib.suppress(_Closed):
+            await self._send({"type": kind})
 
     async def _expire(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))

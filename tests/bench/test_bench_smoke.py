@@ -75,7 +75,9 @@ def test_subscription_smoke_run(server_url: str, tmp_path: Path) -> None:
     assert result["subscriber_errors"] == 0
     assert result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
     assert result["rss_after_mb"] > 0
+    assert result["server_cpu_ms_per_event"] > 0
     assert "latency commit→delivery: p50" in stdout
+    assert "ms per event (saturates near " in stdout
 
 
 async def test_a_reused_data_set_loses_what_a_write_scenario_added(server_url: str) -> None:

@@ -9,17 +9,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import pytest
 from starlette.testclient import TestClient, WebSocketTestSession
 
 from db.engine import create_engine, session_factory
+from opsgraph.auth.setup import dev_issuer
 from opsgraph.runtime import Runtime
 from opsgraph.seed import seed_demo
 from opsgraph.server import create_app
-from opsgraph.settings import load_settings
+from opsgraph.settings import Settings, load_settings
 
 QUERY = "subscription($after: String) { incidentEvents(after: $after) { id } }"
 
@@ -35,11 +36,8 @@ def seed(database_url: str, *slugs: str) -> None:
     asyncio.run(run())
 
 
-@pytest.fixture
-def app_client(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Any, str]]:
-    ours, theirs = f"share-{uuid.uuid4().hex[:8]}", f"share-{uuid.uuid4().hex[:8]}"
-    seed(database_url, ours, theirs)
-    settings = load_settings(
+def settings_for(database_url: str, tmp_path: Path, ours: str) -> Settings:
+    return load_settings(
         {
             "DATABASE_URL": database_url,
             "OPSGRAPH_DATA_DIR": str(tmp_path),
@@ -47,11 +45,26 @@ def app_client(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, 
         },
         Path("/nonexistent/.env"),
     )
+
+
+class Served(NamedTuple):
+    client: TestClient
+    app: Any
+    settings: Settings
+    ours: str
+    theirs: str
+
+
+@pytest.fixture
+def app_client(database_url: str, tmp_path: Path) -> Iterator[Served]:
+    ours, theirs = f"share-{uuid.uuid4().hex[:8]}", f"share-{uuid.uuid4().hex[:8]}"
+    seed(database_url, ours, theirs)
+    settings = settings_for(database_url, tmp_path, ours)
     runtime = Runtime(settings)
     runtime.prepare()
     app = create_app(runtime)
     with TestClient(app) as client:
-        yield client, app, theirs
+        yield Served(client, app, settings, ours, theirs)
 
 
 def subscribe(ws: WebSocketTestSession, variables: dict[str, Any], **init: str) -> None:
@@ -68,10 +81,8 @@ def eventually(condition: Callable[[], bool]) -> None:
         time.sleep(0.05)
 
 
-def test_identical_subscriptions_share_one_execution(
-    app_client: tuple[TestClient, Any, str],
-) -> None:
-    client, app, theirs = app_client
+def test_identical_subscriptions_share_one_execution(app_client: Served) -> None:
+    client, app, _, _, theirs = app_client
     running = app.state.subscriptions
     protocol = ["graphql-transport-ws"]
     with (
@@ -90,3 +101,38 @@ def test_identical_subscriptions_share_one_execution(
         eventually(lambda: app.state.event_hub.listener_count == 3)
     eventually(lambda: running.execution_count == 0)
     eventually(lambda: app.state.event_hub.listener_count == 0)
+
+
+def test_subscribers_with_other_permissions_never_share_an_execution(
+    app_client: Served,
+) -> None:
+    """An execution's responses, and the frames made of them, go only to its subscribers:
+    principals whose permissions differ (pii:view here) each get their own execution."""
+    client, app, settings, ours, _ = app_client
+    issuer = dev_issuer(settings)
+    tokens = {
+        role: issuer.mint({"sub": f"wallboard-{role}", "tenant_id": ours, "roles": [role]}, 300)
+        for role in ("operator", "viewer")
+    }
+    running = app.state.subscriptions
+    protocol = ["graphql-transport-ws"]
+    with (
+        client.websocket_connect("/graphql", subprotocols=protocol) as operator,
+        client.websocket_connect("/graphql", subprotocols=protocol) as viewer,
+        client.websocket_connect("/graphql", subprotocols=protocol) as second_viewer,
+    ):
+        subscribe(operator, {}, authorization=f"Bearer {tokens['operator']}")
+        subscribe(viewer, {}, authorization=f"Bearer {tokens['viewer']}")
+        eventually(lambda: running.execution_count == 2)
+        subscribe(second_viewer, {}, authorization=f"Bearer {tokens['viewer']}")
+        eventually(lambda: running.subscriber_count == 3)
+        created = client.post(
+            "/graphql",
+            json={"query": 'mutation { createIncident(input: {title: "Shared?"}) { id } }'},
+            headers={"authorization": f"Bearer {tokens['operator']}"},
+        )
+        assert "errors" not in created.json(), created.json()
+        for socket in (operator, viewer, second_viewer):  # all three are subscribed
+            assert orjson.loads(socket.receive_text())["type"] == "next"
+        assert running.execution_count == 2  # the second viewer joined the viewer's
+        assert app.state.event_hub.listener_count == 2
