@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CTE, Insert, String, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import CTE, ColumnElement, Insert, String, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.outbox import insert_events, record_event
@@ -37,7 +36,7 @@ def record_incident_event(
     )
 
 
-def insert_created_events(created: CTE, changes: dict[str, Any]) -> Insert:
+def insert_created_events(created: CTE, changes: ColumnElement[Any]) -> Insert:
     """The `incident.created` event of each incident `created` inserts (a CTE returning
     their rows), written by the statement that numbers them: the payload is
     `record_incident_event`'s, with the number the statement allocated."""
@@ -47,7 +46,7 @@ def insert_created_events(created: CTE, changes: dict[str, Any]) -> Insert:
         "number",
         created.c.number,
         "changes",
-        literal(changes, JSONB),
+        changes,
     )
     return insert_events(
         select(

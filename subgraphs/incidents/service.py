@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,7 +127,7 @@ class PreparedIncident:
     id: uuid.UUID
     tenant_id: uuid.UUID
     actor: uuid.UUID | None
-    values: dict[str, Any]  # columns of the row (opened_at only when given)
+    values: dict[str, Any]  # columns of the row (opened_at None: the database's now())
     changes: Changes  # its history entry, event and audit record
 
 
@@ -151,9 +151,8 @@ def prepare_incident(
         "assignee_id": new.assignee_id,
         "team_id": new.team_id,
         "reporter_id": new.reporter_id or actor,
+        "opened_at": new.opened_at,
     }
-    if new.opened_at is not None:
-        values["opened_at"] = new.opened_at
     return PreparedIncident(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
@@ -172,7 +171,14 @@ async def insert_incident(session: AsyncSession, incident: PreparedIncident) -> 
     number back. Make this the unit of work's last statement: the lock then lasts this
     statement and the commit, not the whole mutation (issue 17: creates serialised on it)."""
     try:
-        return (await session.execute(_numbered_insert(incident))).one()
+        parameters = {
+            "id": incident.id,
+            "tenant_id": incident.tenant_id,
+            "actor_id": incident.actor,
+            "changes": incident.changes,
+            **incident.values,
+        }
+        return (await session.execute(NUMBERED_INSERT, parameters)).one()
     except IntegrityError:
         source, external_id = incident.values["source"], incident.values["external_id"]
         raise Conflict(
@@ -181,11 +187,13 @@ async def insert_incident(session: AsyncSession, incident: PreparedIncident) -> 
         ) from None
 
 
-def _numbered_insert(incident: PreparedIncident) -> Select[Any]:
+def _numbered_insert() -> Select[Any]:
+    """`insert_incident`'s statement, built once: its parameters are the prepared create's
+    values, its id, tenant_id, actor_id and changes."""
     counter = tables.IncidentNumber
     allocated = (
         insert(counter)
-        .values(tenant_id=incident.tenant_id, last_number=1)
+        .values(tenant_id=bindparam("tenant_id"), last_number=1)
         .on_conflict_do_update(
             index_elements=[counter.tenant_id],
             set_={"last_number": counter.last_number + 1, "updated_at": func.now()},
@@ -194,33 +202,53 @@ def _numbered_insert(incident: PreparedIncident) -> Select[Any]:
         .cte("allocated")
     )
     columns = tables.Incident.__table__.c
-    values = {"id": incident.id, "tenant_id": incident.tenant_id, **incident.values}
+    given = ["id", "tenant_id", *ROW_COLUMNS]
     created = (
         insert(tables.Incident)
         .from_select(
-            [*values, "number"],
+            [*given, "opened_at", "number"],
             select(
-                *(literal(value, columns[name].type) for name, value in values.items()),
+                *(bindparam(name, type_=columns[name].type) for name in given),
+                func.coalesce(bindparam("opened_at", type_=columns.opened_at.type), func.now()),
                 allocated.c.last_number,
             ),
         )
         .returning(*columns)
         .cte("created")
     )
-    history = tables.IncidentChange
-    record = insert(history).from_select(
+    changes = bindparam("changes", type_=tables.IncidentChange.changes.type)
+    record = insert(tables.IncidentChange).from_select(
         ["tenant_id", "incident_id", "actor_id", "kind", "changes"],
         select(
             created.c.tenant_id,
             created.c.id,
-            literal(incident.actor, history.actor_id.type),
+            bindparam("actor_id", type_=tables.IncidentChange.actor_id.type),
             literal(ChangeKind.CREATED.value),
-            literal(incident.changes, history.changes.type),
+            changes,
         ),
     )
     return select(created).add_cte(
-        record.cte("history"), insert_created_events(created, incident.changes).cte("event")
+        record.cte("history"), insert_created_events(created, changes).cte("event")
     )
+
+
+# The row's columns a create sets (opened_at aside: the database's now() unless given).
+ROW_COLUMNS = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "priority_overridden",
+    "impact",
+    "urgency",
+    "category",
+    "source",
+    "external_id",
+    "assignee_id",
+    "team_id",
+    "reporter_id",
+)
+NUMBERED_INSERT = _numbered_insert()
 
 
 def _transition(row: Any, target: IncidentStatus, diff: Diff) -> None:
