@@ -238,7 +238,7 @@ def measure_all(
     processes.pin(os.getpid(), processes.DRIVER_CPU)
     processes.pin_postgres(processes.DRIVER_CPU)
     rows: list[Row] = []
-    soak = None
+    soak = numbers = None
     try:
         same = check_same_page(opsgraph, floor_body)
         for scenario in chosen:
@@ -265,6 +265,13 @@ def measure_all(
                     )
                     rows.append(Row.of("page", "floor", m, floor_count, floor.rss_mb()))
                     print_row(rows[-1])
+            if scenario.name == "write":
+                numbers = asyncio.run(written_numbers(url, tenant))
+                print(
+                    f"write: {numbers.created} incidents created, numbers gapless: "
+                    + ("yes" if numbers.gapless else "NO"),
+                    flush=True,
+                )
             if scenario.name == "page" and args.soak:
                 # Before any write scenario: its incidents would become the page's.
                 soak = run_soak(args, opsgraph, chosen)
@@ -273,7 +280,20 @@ def measure_all(
         floor.stop()
         if cached is not None:
             cached.stop()
-    return {"rows": [asdict(r) for r in rows], "same_page_as_floor": same, "soak": soak}
+    return {
+        "rows": [asdict(r) for r in rows],
+        "same_page_as_floor": same,
+        "soak": soak,
+        "write_numbers": asdict(numbers) if numbers is not None else None,
+    }
+
+
+async def written_numbers(url: str, tenant: uuid.UUID) -> dataset.WrittenNumbers:
+    conn = await asyncpg.connect(url)
+    try:
+        return await dataset.written_numbers(conn, tenant)
+    finally:
+        await conn.close()
 
 
 def drive(
