@@ -260,7 +260,7 @@ def measure_all(
     peer = None
     peer_iterations = postgraphile.iterations(fixtures)
     rows: list[Row] = []
-    soak = None
+    soak = numbers = None
     try:
         if args.postgraphile:
             peer = postgraphile.start(url, tenant)
@@ -309,6 +309,13 @@ def measure_all(
                     )
                     rows.append(Row.of(scenario.name, "postgraphile", m, None, peer.rss_mb()))
                     print_row(rows[-1])
+            if scenario.name == "write":
+                numbers = asyncio.run(written_numbers(url, tenant))
+                print(
+                    f"write: {numbers.created} incidents created, numbers gapless: "
+                    + ("yes" if numbers.gapless else "NO"),
+                    flush=True,
+                )
             if scenario.name == "page" and args.soak:
                 # Before any write scenario: its incidents would become the page's.
                 soak = run_soak(args, opsgraph, chosen)
@@ -319,7 +326,20 @@ def measure_all(
             cached.stop()
         if peer is not None:
             peer.stop()
-    return {"rows": [asdict(r) for r in rows], "same_page_as_floor": same, "soak": soak}
+    return {
+        "rows": [asdict(r) for r in rows],
+        "same_page_as_floor": same,
+        "soak": soak,
+        "write_numbers": asdict(numbers) if numbers is not None else None,
+    }
+
+
+async def written_numbers(url: str, tenant: uuid.UUID) -> dataset.WrittenNumbers:
+    conn = await asyncpg.connect(url)
+    try:
+        return await dataset.written_numbers(conn, tenant)
+    finally:
+        await conn.close()
 
 
 def drive(

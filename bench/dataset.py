@@ -118,6 +118,29 @@ async def load(conn: asyncpg.Connection, *, scale: float = 1.0, seed: int = 7) -
     return Loaded(tenant, shape.incidents, time.perf_counter() - started, reused=False)
 
 
+@dataclass(frozen=True)
+class WrittenNumbers:
+    """The incident numbers the write scenario handed out after the data set's own."""
+
+    created: int
+    gapless: bool  # the next ones, each once, and the tenant's counter at the last
+
+
+async def written_numbers(conn: asyncpg.Connection, tenant: uuid.UUID) -> WrittenNumbers:
+    row = await conn.fetchrow(
+        "SELECT d.incidents AS base, count(i.number) AS created, "
+        "count(DISTINCT i.number) AS distinct_numbers, max(i.number) AS last, "
+        "(SELECT last_number FROM incidents.incident_numbers WHERE tenant_id = $1) AS counter "
+        "FROM public.bench_dataset d LEFT JOIN incidents.incidents i "
+        "ON i.tenant_id = $1 AND i.number > d.incidents GROUP BY d.incidents",
+        tenant,
+    )
+    base, created = row["base"], row["created"]
+    last = row["last"] or base
+    gapless = row["distinct_numbers"] == created and last == base + created == row["counter"]
+    return WrittenNumbers(created, gapless)
+
+
 async def _restore(conn: asyncpg.Connection, tenant: uuid.UUID, incidents: int) -> None:
     """Undo what an earlier run's write scenario added: its incidents are the newest OPEN
     ones, so a page measured after it would show them instead of the data set's."""

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Insert, Select, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import events
@@ -33,6 +33,17 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+EVENT_COLUMNS = ("tenant_id", "domain", "kind", "entity_type", "entity_id", "payload")
+
+
+def insert_events(rows: Select[Any]) -> Insert:
+    """An INSERT of one event per row of `rows` (the values of EVENT_COLUMNS, in order), for a
+    statement that writes a change and its event at once because the payload holds a value
+    the same statement makes (an incident's number). Like `record_event`'s, the events
+    commit or roll back with the change."""
+    return insert(events.OutboxEvent).from_select(EVENT_COLUMNS, rows)
 
 
 NOTIFY_CHANNEL = "opsgraph_outbox"

@@ -4,14 +4,17 @@ A mutation opens its transaction with `audited(info)` instead of `db.unit_of_wor
 the session and an `AuditRecord` to fill in (the entity it changed and the changed fields);
 when its body returns, one INSERT writes the record with what the request knows (actor,
 tenant, operation name, request id, client application), and the transaction commits. A
-mutation that raises writes nothing: the record and the change roll back together.
+mutation that raises writes nothing: the record and the change roll back together. A
+mutation whose own statement must be the last before the commit (createIncident's takes
+the tenant's number lock, which only the commit releases) fills the record first and
+writes it early with `await audit.write()`.
 
 `before`/`after` hold only the changed fields, by their GraphQL names, as JSON values."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,12 +36,18 @@ class AuditRecord:
     entity_id: uuid.UUID | None = None
     before: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)
+    written: bool = field(default=False, init=False)
+    _insert: Callable[[AuditRecord], Awaitable[None]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def entity(self, entity_type: str, entity_id: uuid.UUID) -> None:
+        self._refuse_if_written()
         self.entity_type, self.entity_id = entity_type, entity_id
 
     def changed(self, changes: Mapping[str, Sequence[Any]]) -> None:
         """Add `{field: [before, after]}` pairs (the shape of incident history)."""
+        self._refuse_if_written()
         for name, (old, new) in changes.items():
             self.before[name] = old
             self.after[name] = new
@@ -51,26 +60,44 @@ class AuditRecord:
         """A removed entity: every given field goes from its value to nothing."""
         self.changed({name: (value, None) for name, value in values.items()})
 
+    async def write(self) -> None:
+        """Write the record now rather than just before the commit; it cannot change after."""
+        self._refuse_if_written()
+        if self._insert is None:
+            raise RuntimeError("only the record audited() hands out can be written")
+        await self._insert(self)
+        self.written = True
+
+    def _refuse_if_written(self) -> None:
+        if self.written:
+            raise RuntimeError("the audit record is already written")
+
 
 @asynccontextmanager
 async def audited(info: strawberry.Info) -> AsyncIterator[tuple[AsyncSession, AuditRecord]]:
-    """The mutation's unit of work, plus its audit record written just before the commit."""
+    """The mutation's unit of work, plus its audit record written just before the commit
+    (unless the mutation wrote it earlier)."""
     context = info.context
-    record = AuditRecord()
     async with context.db.unit_of_work() as session:
-        yield session, record
-        if record.entity_type is None or record.entity_id is None:
-            raise RuntimeError(f"mutation {info.field_name} named no audited entity")
-        await session.execute(
-            insert(tables.AuditEntry).values(
-                tenant_id=context.tenant_id,
-                actor_id=context.actor_id,
-                operation=info.field_name,
-                entity_type=record.entity_type,
-                entity_id=record.entity_id,
-                before=record.before,
-                after=record.after,
-                request_id=context.request_id[:TEXT_LIMIT],
-                client_id=(context.principal.client_id or "")[:TEXT_LIMIT] or None,
+
+        async def insert_record(record: AuditRecord) -> None:
+            if record.entity_type is None or record.entity_id is None:
+                raise RuntimeError(f"mutation {info.field_name} named no audited entity")
+            await session.execute(
+                insert(tables.AuditEntry).values(
+                    tenant_id=context.tenant_id,
+                    actor_id=context.actor_id,
+                    operation=info.field_name,
+                    entity_type=record.entity_type,
+                    entity_id=record.entity_id,
+                    before=record.before,
+                    after=record.after,
+                    request_id=context.request_id[:TEXT_LIMIT],
+                    client_id=(context.principal.client_id or "")[:TEXT_LIMIT] or None,
+                )
             )
-        )
+
+        record = AuditRecord(_insert=insert_record)
+        yield session, record
+        if not record.written:
+            await record.write()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import CTE, ColumnElement, Insert, String, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.outbox import record_event
+from db.outbox import insert_events, record_event
 from subgraphs.incidents import tables
 from subgraphs.incidents.enums import ChangeKind
 
@@ -32,4 +33,28 @@ def record_incident_event(
         entity_type="Incident",
         entity_id=incident.id,
         payload={"id": str(incident.id), "number": incident.number, "changes": changes},
+    )
+
+
+def insert_created_events(created: CTE, changes: ColumnElement[Any]) -> Insert:
+    """The `incident.created` event of each incident `created` inserts (a CTE returning
+    their rows), written by the statement that numbers them: the payload is
+    `record_incident_event`'s, with the number the statement allocated."""
+    payload = func.jsonb_build_object(
+        "id",
+        cast(created.c.id, String),
+        "number",
+        created.c.number,
+        "changes",
+        changes,
+    )
+    return insert_events(
+        select(
+            created.c.tenant_id,
+            literal(DOMAIN),
+            literal(EVENT_KIND[ChangeKind.CREATED]),
+            literal("Incident"),
+            created.c.id,
+            payload,
+        )
     )

@@ -3,7 +3,9 @@ the change recorded in the incident's history and in the outbox — all inside t
 unit of work, so either everything commits or nothing does. No Strawberry here.
 
 Writes return the row with its changed fields (`{field: [old, new]}`, empty when nothing
-changed), which the mutation hands to the audit trail."""
+changed), which the mutation hands to the audit trail. A create is prepared first (its
+changes are known before it is written) and inserted by one statement that also numbers
+it, to be the last of its unit of work."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Select, bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +31,7 @@ from subgraphs.incidents.enums import (
     Priority,
     Urgency,
 )
-from subgraphs.incidents.events import record_incident_event
+from subgraphs.incidents.events import insert_created_events, record_incident_event
 
 Changes = dict[str, list[Any]]
 UNCHANGED: Any = object()
@@ -98,21 +100,6 @@ def _text(value: str | None, name: str, limit: int, *, required: bool = False) -
     return text
 
 
-async def next_number(session: AsyncSession, tenant_id: uuid.UUID) -> int:
-    """The tenant's next incident number. The counter row stays locked until the unit of work
-    ends, so concurrent creates queue here and a rollback gives the number back: no gaps."""
-    statement = (
-        insert(tables.IncidentNumber)
-        .values(tenant_id=tenant_id, last_number=1)
-        .on_conflict_do_update(
-            index_elements=[tables.IncidentNumber.tenant_id],
-            set_={"last_number": tables.IncidentNumber.last_number + 1, "updated_at": func.now()},
-        )
-        .returning(tables.IncidentNumber.last_number)
-    )
-    return int((await session.execute(statement)).scalar_one())
-
-
 async def get_for_update(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
     return await locked_row(session, tables.Incident, tenant_id, id, "incident")
 
@@ -132,45 +119,136 @@ def _record(
     record_incident_event(session, row, kind, diff.fields)
 
 
-async def create_incident(
-    session: AsyncSession, tenant_id: uuid.UUID, new: NewIncident, actor: uuid.UUID | None
-) -> tuple[Any, Changes]:
+@dataclass(frozen=True)
+class PreparedIncident:
+    """A create checked and ready to insert: everything but the number, which only the
+    inserting statement allocates."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    actor: uuid.UUID | None
+    values: dict[str, Any]  # columns of the row (opened_at None: the database's now())
+    changes: Changes  # its history entry, event and audit record
+
+
+def prepare_incident(
+    tenant_id: uuid.UUID, new: NewIncident, actor: uuid.UUID | None
+) -> PreparedIncident:
+    """Validate a create (BAD_USER_INPUT) and settle its row; nothing is written."""
     title = _text(new.title, "title", rules.TITLE_MAX, required=True)
-    description = _text(new.description, "description", rules.DESCRIPTION_MAX) or ""
-    category = _text(new.category, "category", rules.CATEGORY_MAX) or None
-    external_id = _text(new.external_id, "externalId", rules.EXTERNAL_ID_MAX) or None
     priority = new.priority or rules.derive_priority(new.impact, new.urgency)
-    row = tables.Incident(
+    values: dict[str, Any] = {
+        "title": title,
+        "description": _text(new.description, "description", rules.DESCRIPTION_MAX) or "",
+        "status": IncidentStatus.OPEN.value,
+        "priority": rules.PRIORITY_RANK[priority],
+        "priority_overridden": new.priority is not None,
+        "impact": new.impact.value,
+        "urgency": new.urgency.value,
+        "category": _text(new.category, "category", rules.CATEGORY_MAX) or None,
+        "source": new.source.value,
+        "external_id": _text(new.external_id, "externalId", rules.EXTERNAL_ID_MAX) or None,
+        "assignee_id": new.assignee_id,
+        "team_id": new.team_id,
+        "reporter_id": new.reporter_id or actor,
+        "opened_at": new.opened_at,
+    }
+    return PreparedIncident(
+        id=uuid.uuid4(),
         tenant_id=tenant_id,
-        number=await next_number(session, tenant_id),
-        title=title,
-        description=description,
-        status=IncidentStatus.OPEN.value,
-        priority=rules.PRIORITY_RANK[priority],
-        priority_overridden=new.priority is not None,
-        impact=new.impact.value,
-        urgency=new.urgency.value,
-        category=category,
-        source=new.source.value,
-        external_id=external_id,
-        assignee_id=new.assignee_id,
-        team_id=new.team_id,
-        reporter_id=new.reporter_id or actor,
+        actor=actor,
+        values=values,
+        changes={"status": [None, IncidentStatus.OPEN.value], "title": [None, title]},
     )
-    if new.opened_at is not None:
-        row.opened_at = new.opened_at
-    session.add(row)
+
+
+async def insert_incident(session: AsyncSession, incident: PreparedIncident) -> Any:
+    """Number the incident and insert it, its history entry and its outbox event, in one
+    statement; returns its row.
+
+    Numbers are gapless: the statement locks the tenant's counter row, and the lock lasts
+    until the unit of work ends, so concurrent creates queue on it and a rollback gives the
+    number back. Make this the unit of work's last statement: the lock then lasts this
+    statement and the commit, not the whole mutation (issue 17: creates serialised on it)."""
     try:
-        await session.flush()
+        parameters = {
+            "id": incident.id,
+            "tenant_id": incident.tenant_id,
+            "actor_id": incident.actor,
+            "changes": incident.changes,
+            **incident.values,
+        }
+        return (await session.execute(NUMBERED_INSERT, parameters)).one()
     except IntegrityError:
+        source, external_id = incident.values["source"], incident.values["external_id"]
         raise Conflict(
-            f"An incident from {new.source.value} with externalId {external_id} already exists",
+            f"An incident from {source} with externalId {external_id} already exists",
             field="externalId",
         ) from None
-    await session.refresh(row)
-    diff = Diff({"status": [None, row.status], "title": [None, row.title]})
-    _record(session, row, ChangeKind.CREATED, diff, actor)
-    return row, diff.fields
+
+
+def _numbered_insert() -> Select[Any]:
+    """`insert_incident`'s statement, built once: its parameters are the prepared create's
+    values, its id, tenant_id, actor_id and changes."""
+    counter = tables.IncidentNumber
+    allocated = (
+        insert(counter)
+        .values(tenant_id=bindparam("tenant_id"), last_number=1)
+        .on_conflict_do_update(
+            index_elements=[counter.tenant_id],
+            set_={"last_number": counter.last_number + 1, "updated_at": func.now()},
+        )
+        .returning(counter.last_number)
+        .cte("allocated")
+    )
+    columns = tables.Incident.__table__.c
+    given = ["id", "tenant_id", *ROW_COLUMNS]
+    created = (
+        insert(tables.Incident)
+        .from_select(
+            [*given, "opened_at", "number"],
+            select(
+                *(bindparam(name, type_=columns[name].type) for name in given),
+                func.coalesce(bindparam("opened_at", type_=columns.opened_at.type), func.now()),
+                allocated.c.last_number,
+            ),
+        )
+        .returning(*columns)
+        .cte("created")
+    )
+    changes = bindparam("changes", type_=tables.IncidentChange.changes.type)
+    record = insert(tables.IncidentChange).from_select(
+        ["tenant_id", "incident_id", "actor_id", "kind", "changes"],
+        select(
+            created.c.tenant_id,
+            created.c.id,
+            bindparam("actor_id", type_=tables.IncidentChange.actor_id.type),
+            literal(ChangeKind.CREATED.value),
+            changes,
+        ),
+    )
+    return select(created).add_cte(
+        record.cte("history"), insert_created_events(created, changes).cte("event")
+    )
+
+
+# The row's columns a create sets (opened_at aside: the database's now() unless given).
+ROW_COLUMNS = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "priority_overridden",
+    "impact",
+    "urgency",
+    "category",
+    "source",
+    "external_id",
+    "assignee_id",
+    "team_id",
+    "reporter_id",
+)
+NUMBERED_INSERT = _numbered_insert()
 
 
 def _transition(row: Any, target: IncidentStatus, diff: Diff) -> None:

@@ -52,6 +52,9 @@ def test_smoke_run(server_url: str, tmp_path: Path) -> None:
     assert all(r["errors"] == 0 and r["requests_per_s"] > 0 for r in rows)
     # Every target's server CPU per request, sampled over its measurement.
     assert all(r["cpu_ms"] is not None and r["cpu_ms"] > 0 for r in rows)
+    numbers = result["write_numbers"]
+    assert numbers["created"] > 0 and numbers["gapless"] is True
+    assert "numbers gapless: yes" in stdout
     page = next(r for r in rows if r["scenario"] == "page" and r["target"] == "opsgraph")
     # Constant: the tenant's set_config (first statement of the request's one transaction,
     # for row-level security), then one statement per entity kind.

@@ -57,6 +57,15 @@ async def test_create_numbers_and_derives_priority(incidents: Subgraph, user_id:
     assert first["reporter"] == {"id": user_id}
 
 
+async def test_opened_at_is_the_given_time_or_the_creation_time(incidents: Subgraph) -> None:
+    dated = await create(incidents, openedAt="2024-05-01T12:00:00+02:00")
+    assert dated["openedAt"] == "2024-05-01T10:00:00+00:00"
+    now = await incidents.ok(
+        'mutation { createIncident(input: {title: "Now"}) { openedAt createdAt } }'
+    )
+    assert now["createIncident"]["openedAt"] == now["createIncident"]["createdAt"]
+
+
 async def test_explicit_priority_wins_until_cleared(incidents: Subgraph) -> None:
     incident = await create(incidents, impact="LOW", urgency="LOW", priority="HIGH")
     assert (incident["priority"], incident["priorityOverridden"]) == ("HIGH", True)

@@ -46,8 +46,12 @@ async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> 
         info, "User", {"input.assigneeId": new.assignee_id, "input.reporterId": new.reporter_id}
     )
     await require_references(info, "Team", {"input.teamId": new.team_id})
+    incident = service.prepare_incident(ctx.tenant_id, new, ctx.actor_id)
     async with audited(info) as (session, audit):
-        row, changes = await service.create_incident(session, ctx.tenant_id, new, ctx.actor_id)
-        audit.entity("Incident", row.id)
-        audit.changed(changes)
+        audit.entity("Incident", incident.id)
+        audit.changed(incident.changes)
+        # The insert takes the tenant's number lock, which only the commit releases: it
+        # goes last, after the audit record.
+        await audit.write()
+        row = await service.insert_incident(session, incident)
     return changed(info, row)
