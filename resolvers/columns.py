@@ -113,7 +113,11 @@ class RowFields(Generic[T]):
         loader reads), or any object with every column as an attribute (a mapped row)."""
         reader = self._readers.get(type(row))
         if reader is None:
-            reader = self._readers[type(row)] = self._reader(getattr(type(row), "_fields", None))
+            fields = getattr(type(row), "_fields", None)
+            # A named tuple class says its fields; SQLAlchemy's Row (one class for every
+            # statement, ``_fields`` a per-row property) is read by attribute, like a mapped row.
+            known = fields if isinstance(fields, tuple) else None
+            reader = self._readers[type(row)] = self._reader(known)
         return reader(row)
 
     def _reader(self, fields: Sequence[str] | None) -> Callable[[Any], T]:
