@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -119,10 +120,21 @@ def seeded(e2e_database_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def seeded_at(seeded: str) -> str:
+    """A moment after the seed: `createdBefore` it selects the seeded incidents only, whatever
+    other tests (sharing the server) created since."""
+    return datetime.now(UTC).isoformat()
+
+
+@pytest.fixture(scope="session")
 def server_env(
-    e2e_database_url: str, seeded: str, tmp_path_factory: pytest.TempPathFactory
+    e2e_database_url: str,
+    seeded: str,
+    seeded_at: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, str]:
-    """Shared by every server process of the run: one database, one issuer key."""
+    """Shared by every server process of the run: one database, one issuer key.
+    (``seeded_at`` is taken here, before any server runs, so no test's change precedes it.)"""
     return {
         "DATABASE_URL": e2e_database_url,
         "OPSGRAPH_DEFAULT_TENANT": seeded,

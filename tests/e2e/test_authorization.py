@@ -51,7 +51,7 @@ def test_viewer_mutation_is_refused_by_the_router(
 
 
 def test_viewer_reads_still_resolve_across_subgraphs(
-    server: Server, server_env: dict[str, str]
+    server: Server, server_env: dict[str, str], seeded_at: str
 ) -> None:
     headers = viewer_headers(server, server_env)
 
@@ -59,8 +59,10 @@ def test_viewer_reads_still_resolve_across_subgraphs(
         server.graphql,
         headers=headers,
         json={
-            "query": "{ incidents(pagination: {first: 2}) { edges { node { number "
-            "reporter { name } } } } teams { totalCount } }"
+            "query": "query($before: DateTime) { incidents(filter: {createdBefore: $before}, "
+            "pagination: {first: 2}) { edges { node { number reporter { name } } } } "
+            "teams { totalCount } }",
+            "variables": {"before": seeded_at},
         },
     )
 

@@ -11,8 +11,8 @@ import pytest
 
 from tests.e2e.conftest import Server
 
-NESTED = """{
-  incidents(pagination: {first: 5}) {
+NESTED = """query($before: DateTime) {
+  incidents(filter: {createdBefore: $before}, pagination: {first: 5}) {
     totalCount
     edges { node {
       number title status priority
@@ -32,8 +32,8 @@ def assert_no_stack_trace(response: httpx.Response) -> None:
     assert not re.search(r'File ".*", line \d+', response.text)
 
 
-def test_nested_query_crosses_subgraphs(server: Server) -> None:
-    response = post(server, {"query": NESTED})
+def test_nested_query_crosses_subgraphs(server: Server, seeded_at: str) -> None:
+    response = post(server, {"query": NESTED, "variables": {"before": seeded_at}})
     assert response.status_code == 200
     body = response.json()
     assert "errors" not in body
