@@ -80,6 +80,8 @@ class FederationNames:
     directives: dict[str, str]
     imported_types: frozenset[str]
     is_federation_2: bool
+    # How the subgraph qualifies federation names it does not import (``federation__``).
+    prefix: str = "federation__"
 
     def canonical(self, local_name: str) -> str | None:
         """The federation directive a local name stands for, or ``None`` for other directives."""
@@ -125,7 +127,10 @@ def _names_from_link(link: DirectiveNode) -> FederationNames:
         else:
             imported_types.add(alias or name)
     return FederationNames(
-        directives=directives, imported_types=frozenset(imported_types), is_federation_2=True
+        directives=directives,
+        imported_types=frozenset(imported_types),
+        is_federation_2=True,
+        prefix=prefix,
     )
 
 

@@ -24,6 +24,8 @@ from router.composition.access import AccessRequirement, read_scopes
 from router.composition.cost_directives import read_list_size, read_weight
 from router.composition.federation import (
     API_DIRECTIVES,
+    FEDERATION_SPEC_PREFIX,
+    SUPPORTED_DIRECTIVES,
     UNSUPPORTED_DIRECTIVES,
     FederationNames,
     string_argument,
@@ -131,12 +133,55 @@ class FederationDirectiveReader:
             elif canonical in UNSUPPORTED_DIRECTIVES:
                 self._unsupported(canonical, coordinate)
 
+    def _check_shareable_field(self, target: SubgraphType, coordinate: str) -> None:
+        """``INVALID_FIELD_SHARING``, as Apollo: a subscription is one event stream from one
+        subgraph, so a ``Subscription`` root field cannot be ``@shareable`` (even where no other
+        subgraph defines it)."""
+        if target.name == "Subscription" and target.kind is TypeKind.OBJECT:
+            self._issue(
+                "INVALID_FIELD_SHARING",
+                f"[{self.subgraph}] Fields on root level subscription object cannot be marked "
+                f'as shareable ("{coordinate}")',
+            )
+
     def _unsupported(self, canonical: str, coordinate: str) -> None:
         where = f'on "{coordinate}" ' if coordinate else "on the schema "
         self._issue(
             "UNSUPPORTED_FEATURE",
             f'@{canonical} {where}in "{self.subgraph}" is not supported by this router',
         )
+
+    def check_known_directives(self) -> None:
+        """``INVALID_GRAPHQL``, as Apollo: a Federation 2 subgraph applies a directive it
+        neither defines, nor imports from a specification it links, nor qualifies with a linked
+        specification's namespace; a federation directive it did not import among them (only
+        its ``federation__`` name is known then). Federation 1 subgraphs know every federation
+        directive bare and are not checked."""
+        if not self.names.is_federation_2:
+            return
+        custom = self.definition.custom
+        known = set(custom.definitions)
+        for url, imported in custom.links.items():
+            if not url.startswith(FEDERATION_SPEC_PREFIX):
+                known.update(name.removeprefix("@") for name in imported)
+        reported: set[str] = set()
+        for directives in custom.applied.values():
+            for directive in directives:
+                name = directive.name.value
+                namespace, qualified, _ = name.partition("__")
+                if name in known or name in reported:
+                    continue
+                if qualified and f"{namespace}__" != self.names.prefix:
+                    continue  # another linked specification's qualified name
+                reported.add(name)
+                message = f'[{self.subgraph}] Unknown directive "@{name}".'
+                if name in SUPPORTED_DIRECTIVES | UNSUPPORTED_DIRECTIVES:
+                    message += (
+                        f' If you meant the "@{name}" federation directive, you should use '
+                        f'fully-qualified name "@{self.names.prefix}{name}" or add "@{name}" '
+                        "to the `import` argument of the @link to the federation specification."
+                    )
+                self._issue("INVALID_GRAPHQL", message)
 
     def check_contexts(self) -> None:
         """``CONTEXT_NOT_SET``, as Apollo: ``@fromContext`` names a context no type sets."""

@@ -131,6 +131,7 @@ class _Reader(FederationDirectiveReader):
         _mark_nested_key_fields(types)
         mark_provided(types)
         self.check_contexts()
+        self.check_known_directives()
         return self.definition
 
     def _read_links(self, directives: Iterable[ConstDirectiveNode] | None) -> None:
@@ -197,6 +198,7 @@ class _Reader(FederationDirectiveReader):
         for directive in node.directives or ():
             canonical = self.names.canonical(directive.name.value)
             if canonical == "shareable":
+                self._check_shareable_field(target, coordinate)
                 target.shareable_fields.add(field_name)
             elif canonical == "external":
                 target.external_fields.add(field_name)
