@@ -13,8 +13,7 @@ def fed2(*imports: str) -> str:
     """The Federation 2 link importing ``imports`` (each ``@name``)."""
     listed = ", ".join(f'"{name}"' for name in imports)
     return (
-        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", '
-        f"import: [{listed}])"
+        f'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: [{listed}])'
     )
 
 
