@@ -24,7 +24,6 @@ from router.composition.access import AccessRequirement, read_scopes
 from router.composition.cost_directives import read_list_size, read_weight
 from router.composition.federation import (
     API_DIRECTIVES,
-    FEDERATION_SPEC_PREFIX,
     SUPPORTED_DIRECTIVES,
     UNSUPPORTED_DIRECTIVES,
     FederationNames,
@@ -50,6 +49,10 @@ class FederationDirectiveReader:
         # ``@context`` names set, and the first coordinate each ``@fromContext`` name is used at.
         self.contexts_set: set[str] = set()
         self.contexts_used: dict[str, str] = {}
+        # What Apollo's specifications linked besides federation make known: their
+        # namespaces (``ns__name``) and the directives imported from them.
+        self.linked_namespaces: set[str] = set()
+        self.linked_directives: set[str] = set()
 
     def _issue(self, code: str, message: str) -> None:
         self.issues.append(CompositionIssue(code, message))
@@ -153,25 +156,21 @@ class FederationDirectiveReader:
 
     def check_known_directives(self) -> None:
         """``INVALID_GRAPHQL``, as Apollo: a Federation 2 subgraph applies a directive it
-        neither defines, nor imports from a specification it links, nor qualifies with a linked
-        specification's namespace; a federation directive it did not import among them (only
-        its ``federation__`` name is known then). Federation 1 subgraphs know every federation
-        directive bare and are not checked."""
+        neither defines, nor imports from one of Apollo's specifications it links, nor
+        qualifies with such a specification's namespace; a federation directive it did not
+        import among them (only its ``federation__`` name is known then). Federation 1
+        subgraphs know every federation directive bare and are not checked."""
         if not self.names.is_federation_2:
             return
-        custom = self.definition.custom
-        known = set(custom.definitions)
-        for url, imported in custom.links.items():
-            if not url.startswith(FEDERATION_SPEC_PREFIX):
-                known.update(name.removeprefix("@") for name in imported)
+        known = self.linked_directives | set(self.definition.custom.definitions)
         reported: set[str] = set()
-        for directives in custom.applied.values():
+        for directives in self.definition.custom.applied.values():
             for directive in directives:
                 name = directive.name.value
                 namespace, qualified, _ = name.partition("__")
                 if name in known or name in reported:
                     continue
-                if qualified and f"{namespace}__" != self.names.prefix:
+                if qualified and namespace in self.linked_namespaces:
                     continue  # another linked specification's qualified name
                 reported.add(name)
                 message = f'[{self.subgraph}] Unknown directive "@{name}".'

@@ -180,4 +180,36 @@ CASES = [
         },
         queries=("{ service { id name owner } }",),
     ),
+    Case(
+        name="validation_apollo_spec_directive_imported",
+        feature="validation",
+        subgraphs={
+            "catalog": Subgraph(
+                sdl=f"""
+                {fed2("@key")}
+                  @link(url: "https://specs.apollo.dev/tag/v0.3", import: ["@tag"])
+                type Query {{ service: Service @tag(name: "public") }}
+                type Service @key(fields: "id") {{ id: ID! name: String }}
+                """,
+                data={"Query": {"service": {"id": "s1", "name": "Email"}}},
+            ),
+        },
+        queries=("{ service { id name } }",),
+    ),
+    Case(
+        name="validation_own_spec_directive_imported_not_defined",
+        feature="validation",
+        subgraphs={
+            "catalog": Subgraph(
+                sdl=f"""
+                {fed2("@key")}
+                  @link(url: "https://example.dev/audit/v1.0", import: ["@audited"])
+                type Query {{ service: Service @audited }}
+                type Service @key(fields: "id") {{ id: ID! name: String }}
+                """,
+                data={"Query": {"service": {"id": "s1", "name": "Email"}}},
+            ),
+        },
+        queries=("{ service { id name } }",),
+    ),
 ]
