@@ -4,8 +4,9 @@
 ``@authenticated``/``@requiresScopes``/``@policy`` and ``@cost``/``@listSize`` become facts on
 the :class:`SubgraphType` or the :class:`SubgraphDefinition` being read; ``@composeDirective``
 requests, with every application of a subgraph's own directives, are kept for
-:mod:`router.composition.directive_composition`. Malformed ones, and directives this router
-does not implement (``UNSUPPORTED_FEATURE``), become composition issues.
+:mod:`router.composition.directive_composition`. Malformed ones, directives this router
+does not implement (``UNSUPPORTED_FEATURE``), and directives a Federation 2 subgraph applies
+without defining or importing them (``INVALID_GRAPHQL``), become composition issues.
 """
 
 from __future__ import annotations
