@@ -22,7 +22,8 @@ from graphql import (
     StringValueNode,
 )
 
-FEDERATION_SPEC_PREFIX = "https://specs.apollo.dev/federation/"
+APOLLO_SPECS_PREFIX = "https://specs.apollo.dev/"
+FEDERATION_SPEC_PREFIX = APOLLO_SPECS_PREFIX + "federation/"
 LINK_SPEC_PREFIX = "https://specs.apollo.dev/link/"
 
 # Types the federation runtime adds to every subgraph; never part of the client API.
@@ -80,6 +81,8 @@ class FederationNames:
     directives: dict[str, str]
     imported_types: frozenset[str]
     is_federation_2: bool
+    # How the subgraph qualifies federation names it does not import (``federation__``).
+    prefix: str = "federation__"
 
     def canonical(self, local_name: str) -> str | None:
         """The federation directive a local name stands for, or ``None`` for other directives."""
@@ -125,8 +128,27 @@ def _names_from_link(link: DirectiveNode) -> FederationNames:
         else:
             imported_types.add(alias or name)
     return FederationNames(
-        directives=directives, imported_types=frozenset(imported_types), is_federation_2=True
+        directives=directives,
+        imported_types=frozenset(imported_types),
+        is_federation_2=True,
+        prefix=prefix,
     )
+
+
+def linked_names(link: DirectiveNode) -> tuple[str, frozenset[str]]:
+    """A linked specification's namespace (its ``as:``, else its name in the url) and the
+    local names of the directives the link imports from it."""
+    url = string_argument(link, "url") or ""
+    segments = [segment for segment in url.rstrip("/").split("/") if segment]
+    if segments and segments[-1].startswith("v"):
+        segments.pop()  # the version
+    namespace = string_argument(link, "as") or (segments[-1] if segments else "")
+    directives = set()
+    for item in _list_argument(link, "import"):
+        name, alias = _import_item(item)
+        if name is not None and name.startswith("@"):
+            directives.add((alias or name).removeprefix("@"))
+    return namespace, frozenset(directives)
 
 
 def _import_item(item: ConstValueNode) -> tuple[str | None, str | None]:

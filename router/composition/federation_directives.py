@@ -4,8 +4,9 @@
 ``@authenticated``/``@requiresScopes``/``@policy`` and ``@cost``/``@listSize`` become facts on
 the :class:`SubgraphType` or the :class:`SubgraphDefinition` being read; ``@composeDirective``
 requests, with every application of a subgraph's own directives, are kept for
-:mod:`router.composition.directive_composition`. Malformed ones, and directives this router
-does not implement (``UNSUPPORTED_FEATURE``), become composition issues.
+:mod:`router.composition.directive_composition`. Malformed ones, directives this router
+does not implement (``UNSUPPORTED_FEATURE``), and directives a Federation 2 subgraph applies
+without defining or importing them (``INVALID_GRAPHQL``), become composition issues.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from router.composition.access import AccessRequirement, read_scopes
 from router.composition.cost_directives import read_list_size, read_weight
 from router.composition.federation import (
     API_DIRECTIVES,
+    SUPPORTED_DIRECTIVES,
     UNSUPPORTED_DIRECTIVES,
     FederationNames,
     string_argument,
@@ -48,6 +50,10 @@ class FederationDirectiveReader:
         # ``@context`` names set, and the first coordinate each ``@fromContext`` name is used at.
         self.contexts_set: set[str] = set()
         self.contexts_used: dict[str, str] = {}
+        # What Apollo's specifications linked besides federation make known: their
+        # namespaces (``ns__name``) and the directives imported from them.
+        self.linked_namespaces: set[str] = set()
+        self.linked_directives: set[str] = set()
 
     def _issue(self, code: str, message: str) -> None:
         self.issues.append(CompositionIssue(code, message))
@@ -131,12 +137,51 @@ class FederationDirectiveReader:
             elif canonical in UNSUPPORTED_DIRECTIVES:
                 self._unsupported(canonical, coordinate)
 
+    def _check_shareable_field(self, target: SubgraphType, coordinate: str) -> None:
+        """``INVALID_FIELD_SHARING``, as Apollo: a subscription is one event stream from one
+        subgraph, so a ``Subscription`` root field cannot be ``@shareable`` (even where no other
+        subgraph defines it)."""
+        if target.name == "Subscription" and target.kind is TypeKind.OBJECT:
+            self._issue(
+                "INVALID_FIELD_SHARING",
+                f"[{self.subgraph}] Fields on root level subscription object cannot be marked "
+                f'as shareable ("{coordinate}")',
+            )
+
     def _unsupported(self, canonical: str, coordinate: str) -> None:
         where = f'on "{coordinate}" ' if coordinate else "on the schema "
         self._issue(
             "UNSUPPORTED_FEATURE",
             f'@{canonical} {where}in "{self.subgraph}" is not supported by this router',
         )
+
+    def check_known_directives(self) -> None:
+        """``INVALID_GRAPHQL``, as Apollo: a Federation 2 subgraph applies a directive it
+        neither defines, nor imports from one of Apollo's specifications it links, nor
+        qualifies with such a specification's namespace; a federation directive it did not
+        import among them (only its ``federation__`` name is known then). Federation 1
+        subgraphs know every federation directive bare and are not checked."""
+        if not self.names.is_federation_2:
+            return
+        known = self.linked_directives | set(self.definition.custom.definitions)
+        reported: set[str] = set()
+        for directives in self.definition.custom.applied.values():
+            for directive in directives:
+                name = directive.name.value
+                namespace, qualified, _ = name.partition("__")
+                if name in known or name in reported:
+                    continue
+                if qualified and namespace in self.linked_namespaces:
+                    continue  # another linked specification's qualified name
+                reported.add(name)
+                message = f'[{self.subgraph}] Unknown directive "@{name}".'
+                if name in SUPPORTED_DIRECTIVES | UNSUPPORTED_DIRECTIVES:
+                    message += (
+                        f' If you meant the "@{name}" federation directive, you should use '
+                        f'fully-qualified name "@{self.names.prefix}{name}" or add "@{name}" '
+                        "to the `import` argument of the @link to the federation specification."
+                    )
+                self._issue("INVALID_GRAPHQL", message)
 
     def check_contexts(self) -> None:
         """``CONTEXT_NOT_SET``, as Apollo: ``@fromContext`` names a context no type sets."""

@@ -47,7 +47,10 @@ from router.composition.api_nodes import strip_enum_value, strip_field
 from router.composition.external_rules import check_external_used
 from router.composition.federation import (
     API_DIRECTIVES,
+    APOLLO_SPECS_PREFIX,
     FEDERATION_ROOT_FIELDS,
+    FEDERATION_SPEC_PREFIX,
+    linked_names,
     read_federation_names,
     string_argument,
 )
@@ -131,6 +134,7 @@ class _Reader(FederationDirectiveReader):
         _mark_nested_key_fields(types)
         mark_provided(types)
         self.check_contexts()
+        self.check_known_directives()
         return self.definition
 
     def _read_links(self, directives: Iterable[ConstDirectiveNode] | None) -> None:
@@ -139,6 +143,11 @@ class _Reader(FederationDirectiveReader):
             url = string_argument(directive, "url")
             if directive.name.value != "link" or url is None:
                 continue
+            if url.startswith(APOLLO_SPECS_PREFIX) and not url.startswith(FEDERATION_SPEC_PREFIX):
+                # Apollo knows these specifications' directives; others must be defined.
+                namespace, directives_imported = linked_names(directive)
+                self.linked_namespaces.add(namespace)
+                self.linked_directives.update(directives_imported)
             imported = [
                 argument.value
                 for argument in directive.arguments or ()
@@ -197,6 +206,7 @@ class _Reader(FederationDirectiveReader):
         for directive in node.directives or ():
             canonical = self.names.canonical(directive.name.value)
             if canonical == "shareable":
+                self._check_shareable_field(target, coordinate)
                 target.shareable_fields.add(field_name)
             elif canonical == "external":
                 target.external_fields.add(field_name)

@@ -235,12 +235,12 @@ def test_a_mutation_must_be_satisfiable_from_one_subgraph_as_apollo_rules() -> N
 
 
 def test_a_subscription_field_is_never_split_between_subgraphs() -> None:
-    # Apollo refuses shareable subscription fields outright (INVALID_FIELD_SHARING); the
-    # planner never asks two subgraphs for one event stream either.
+    # Apollo refuses @shareable on a subscription field (INVALID_FIELD_SHARING), not on the
+    # Subscription type; the planner never asks two subgraphs for one event stream either.
     found = issues(
-        a="type Query { x: Int } type Subscription { feed: Foo @shareable } "
+        a="type Query { x: Int } type Subscription @shareable { feed: Foo } "
         "type Foo @shareable { x: Int z: Int }",
-        b="type Query { y: Int } type Subscription { feed: Foo @shareable } "
+        b="type Query { y: Int } type Subscription @shareable { feed: Foo } "
         "type Foo @shareable { x: Int y: Int }",
     )
 
