@@ -1,5 +1,5 @@
 """Fault injection: the real server process while its PostgreSQL (or Redis) stops and starts."""
 
-from tests.e2e.conftest import e2e_database_url, seeded, server_env
+from tests.e2e.conftest import e2e_database_url, seeded, seeded_at, server_env
 
-__all__ = ["e2e_database_url", "seeded", "server_env"]
+__all__ = ["e2e_database_url", "seeded", "seeded_at", "server_env"]
