@@ -24,10 +24,8 @@ from dataclasses import dataclass, field
 
 from graphql import (
     BooleanValueNode,
-    ConstArgumentNode,
     ConstDirectiveNode,
     ConstListValueNode,
-    ConstValueNode,
     DefinitionNode,
     DirectiveNode,
     DocumentNode,
@@ -58,7 +56,8 @@ from graphql import (
 )
 
 from router.composition.compose import compose
-from router.composition.federation import API_DIRECTIVES
+from router.composition.federation import API_DIRECTIVES, string_argument
+from router.composition.join_directives import directive, string
 from router.composition.model import CompositionError, CompositionIssue, SubgraphSource, Supergraph
 
 SPEC_PREFIX = "https://specs.apollo.dev/"
@@ -161,14 +160,14 @@ class _Extractor:
             for operation in definition.operation_types or ():
                 self.roots[operation.operation] = operation.type.name.value
             for link in definition.directives or ():
-                url = _string(link, "url")
+                url = string_argument(link, "url")
                 if link.name.value != "link" or url is None:
                     continue
                 if not url.startswith(SPEC_PREFIX):
                     self._unknown_feature(url, link)
                     continue
                 feature, _, version = url.removeprefix(SPEC_PREFIX).rstrip("/").partition("/")
-                local = _string(link, "as") or feature
+                local = string_argument(link, "as") or feature
                 self.feature_prefixes.add(f"{local}__")
                 if feature == "join":
                     if version not in JOIN_VERSIONS:
@@ -212,8 +211,8 @@ class _Extractor:
                 and definition.name.value == f"{self.join}__Graph"
             ):
                 for value in definition.values or ():
-                    for directive in self._joins(value.directives, "graph"):
-                        name, url = _string(directive, "name"), _string(directive, "url")
+                    for join in self._joins(value.directives, "graph"):
+                        name, url = string_argument(join, "name"), string_argument(join, "url")
                         if name is None or url is None:
                             raise _invalid(f"{value.name.value}: @join__graph needs name and url")
                         self.graphs[value.name.value] = _Graph(name, url)
@@ -224,7 +223,7 @@ class _Extractor:
         for definition in self.document.definitions:
             for field_node in getattr(definition, "fields", None) or ():
                 for join in self._joins(field_node.directives, "field"):
-                    provides = _string(join, "provides")
+                    provides = string_argument(join, "provides")
                     if provides is not None:
                         names = re.findall(r"[_A-Za-z]\w*", provides)
                         self.provided.setdefault(join_graph(join) or "", set()).update(names)
@@ -277,8 +276,8 @@ class _Extractor:
         elif not applications:
             self.issues.append(CompositionIssue("INVALID_SUPERGRAPH", f"{name}: no @join__type"))
             return
-        for directive in self._joins(node.directives, "directive"):
-            self._unsupported(name, f"@join__directive(name: {_string(directive, 'name')!r})")
+        for join in self._joins(node.directives, "directive"):
+            self._unsupported(name, f"@join__directive(name: {string_argument(join, 'name')!r})")
         first = True
         for graph, joins in graphs.items():
             directives = [*self._type_directives(joins), *self._carried_on(node.directives, first)]
@@ -288,16 +287,16 @@ class _Extractor:
     def _type_directives(self, joins: list[ConstDirectiveNode]) -> list[ConstDirectiveNode]:
         found = []
         for join in joins:
-            key = _string(join, "key")
+            key = string_argument(join, "key")
             if key is not None:
                 resolvable = _bool(join, "resolvable", default=True)
                 found.append(
-                    _directive(
-                        "key", fields=_str(key), **({} if resolvable else {"resolvable": _no()})
+                    directive(
+                        "key", fields=string(key), **({} if resolvable else {"resolvable": _no()})
                     )
                 )
         if any(_bool(join, "isInterfaceObject", default=False) for join in joins):
-            found.append(_directive("interfaceObject"))
+            found.append(directive("interfaceObject"))
         return found
 
     def _copy(
@@ -310,7 +309,7 @@ class _Extractor:
         name, description, marks = node.name, node.description, tuple(directives)
         if isinstance(node, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
             interfaces = tuple(
-                NamedTypeNode(name=NameNode(value=_string(join, "interface") or ""))
+                NamedTypeNode(name=NameNode(value=string_argument(join, "interface") or ""))
                 for join in self._joins(node.directives, "implements")
                 if self._graph(join, node.name.value) == graph
             )
@@ -341,7 +340,7 @@ class _Extractor:
         if isinstance(node, UnionTypeDefinitionNode):
             members = self._joins(node.directives, "unionMember")
             mine = {
-                _string(member, "member")
+                string_argument(member, "member")
                 for member in members
                 if self._graph(member, node.name.value) == graph
             }
@@ -433,29 +432,29 @@ class _Extractor:
         self, join: ConstDirectiveNode | None, shareable: bool, coordinate: str
     ) -> list[ConstDirectiveNode]:
         if join is None:
-            return [_directive("shareable")] if shareable else []
+            return [directive("shareable")] if shareable else []
         found = [
-            _directive(name, fields=_str(value))
+            directive(name, fields=string(value))
             for name in ("requires", "provides")
-            if (value := _string(join, name)) is not None
+            if (value := string_argument(join, name)) is not None
         ]
         external = _bool(join, "external", default=False)
         overridden = _bool(join, "usedOverridden", default=False)
-        label = _string(join, "overrideLabel")
+        label = string_argument(join, "overrideLabel")
         if external or (overridden and label is None):
-            found.append(_directive("external"))
-        source = _string(join, "override")
+            found.append(directive("external"))
+        source = string_argument(join, "override")
         if source is not None:
-            extra = {} if label is None else {"label": _str(label)}
-            found.append(_directive("override", **{"from": _str(source)}, **extra))
+            extra = {} if label is None else {"label": string(label)}
+            found.append(directive("override", **{"from": string(source)}, **extra))
         if shareable and not external and not overridden:
-            found.append(_directive("shareable"))
+            found.append(directive("shareable"))
         return found
 
     def _type_ref(
         self, join: ConstDirectiveNode | None, default: TypeNode, coordinate: str
     ) -> TypeNode:
-        text = None if join is None else _string(join, "type")
+        text = None if join is None else string_argument(join, "type")
         if text is None:
             return default
         try:
@@ -533,16 +532,14 @@ class _Extractor:
     ) -> tuple[ConstDirectiveNode, ...]:
         """The element's API directives, and the carried features' (under federation names)."""
         found = []
-        for directive in directives or ():
-            name = directive.name.value
+        for applied in directives or ():
+            name = applied.name.value
             carried = self.carried.get(name)
             if name in API_DIRECTIVES:
-                found.append(directive)
+                found.append(applied)
             elif carried is not None and (carried[1] or first):
                 found.append(
-                    ConstDirectiveNode(
-                        name=NameNode(value=carried[0]), arguments=directive.arguments
-                    )
+                    ConstDirectiveNode(name=NameNode(value=carried[0]), arguments=applied.arguments)
                 )
         return tuple(found)
 
@@ -552,10 +549,10 @@ class _Extractor:
         )
 
     def _source(self, graph: _Graph) -> SubgraphSource:
-        link = _directive(
+        link = directive(
             "link",
-            url=_str(FEDERATION_LINK),
-            **{"import": ConstListValueNode(values=tuple(_str(name) for name in _IMPORTED))},
+            url=string(FEDERATION_LINK),
+            **{"import": ConstListValueNode(values=tuple(string(name) for name in _IMPORTED))},
         )
         present = {
             definition.name.value
@@ -593,11 +590,6 @@ def _argument(directive: DirectiveNode, name: str) -> object:
     return None
 
 
-def _string(directive: DirectiveNode, name: str) -> str | None:
-    value = _argument(directive, name)
-    return value.value if isinstance(value, StringValueNode) else None
-
-
 def _enum(directive: DirectiveNode, name: str) -> str | None:
     value = _argument(directive, name)
     return value.value if isinstance(value, EnumValueNode) else None
@@ -613,19 +605,5 @@ def _list(directive: DirectiveNode, name: str) -> tuple[object, ...]:
     return tuple(value.values) if isinstance(value, ListValueNode) else ()
 
 
-def _str(value: str) -> StringValueNode:
-    return StringValueNode(value=value)
-
-
 def _no() -> BooleanValueNode:
     return BooleanValueNode(value=False)
-
-
-def _directive(name: str, **arguments: ConstValueNode) -> ConstDirectiveNode:
-    return ConstDirectiveNode(
-        name=NameNode(value=name),
-        arguments=tuple(
-            ConstArgumentNode(name=NameNode(value=key), value=value)
-            for key, value in arguments.items()
-        ),
-    )
