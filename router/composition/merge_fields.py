@@ -45,6 +45,7 @@ def merge_output_fields(
         coordinate = f"{type_name}.{field_name}"
         # @external declarations take no part in the merge, unless there is nothing else.
         merging = [o for o in found if field_name not in o[2].external_fields] or found
+        type_refs = {sg: print_ast(n.type) for sg, n, _ in found}
         field_type, issue = merge_type_reference(
             coordinate, [(sg, node.type) for sg, node, _ in merging], subtyping
         )
@@ -105,7 +106,7 @@ def merge_output_fields(
             check_external_declarations(
                 coordinate,
                 merged,
-                len({print_ast(n.type) for _, n, _ in merging}) > 1,
+                len({type_refs[sg] for sg, _, _ in merging}) > 1,
                 [(sg, n) for sg, n, d in found if field_name in d.external_fields],
                 subtyping,
                 issues,
@@ -137,7 +138,7 @@ def merge_output_fields(
                 for sg, _, d in found
                 if field_name in d.provides
             },
-            type_refs={sg: print_ast(n.type) for sg, n, _ in found},
+            type_refs=type_refs,
         )
     return tuple(nodes), metadata
 
