@@ -119,7 +119,7 @@ def _names_from_link(link: DirectiveNode) -> FederationNames:
         prefix + name: name for name in SUPPORTED_DIRECTIVES | UNSUPPORTED_DIRECTIVES
     }
     imported_types: set[str] = set()
-    for item in _list_argument(link, "import"):
+    for item in list_argument(link, "import"):
         name, alias = _import_item(item)
         if name is None:
             continue
@@ -144,7 +144,7 @@ def linked_names(link: DirectiveNode) -> tuple[str, frozenset[str]]:
         segments.pop()  # the version
     namespace = string_argument(link, "as") or (segments[-1] if segments else "")
     directives = set()
-    for item in _list_argument(link, "import"):
+    for item in list_argument(link, "import"):
         name, alias = _import_item(item)
         if name is not None and name.startswith("@"):
             directives.add((alias or name).removeprefix("@"))
@@ -172,7 +172,8 @@ def string_argument(directive: DirectiveNode, name: str) -> str | None:
     return None
 
 
-def _list_argument(directive: DirectiveNode, name: str) -> tuple[ConstValueNode, ...]:
+def list_argument(directive: DirectiveNode, name: str) -> tuple[ConstValueNode, ...]:
+    """The items of argument ``name`` of ``directive``, if given as a list."""
     for argument in directive.arguments or ():
         if argument.name.value == name and isinstance(argument.value, ListValueNode):
             return tuple(argument.value.values)  # type: ignore[arg-type]

@@ -27,7 +27,6 @@ from graphql import (
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
-    ListValueNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     OperationType,
@@ -51,6 +50,7 @@ from router.composition.federation import (
     FEDERATION_ROOT_FIELDS,
     FEDERATION_SPEC_PREFIX,
     linked_names,
+    list_argument,
     read_federation_names,
     string_argument,
 )
@@ -148,15 +148,9 @@ class _Reader(FederationDirectiveReader):
                 namespace, directives_imported = linked_names(directive)
                 self.linked_namespaces.add(namespace)
                 self.linked_directives.update(directives_imported)
-            imported = [
-                argument.value
-                for argument in directive.arguments or ()
-                if argument.name.value == "import" and isinstance(argument.value, ListValueNode)
-            ]
             self.definition.custom.links[url] = tuple(
                 value.value
-                for values in imported
-                for value in values.values
+                for value in list_argument(directive, "import")
                 if isinstance(value, StringValueNode)
             )
 

@@ -37,7 +37,6 @@ from graphql import (
     InputObjectTypeDefinitionNode,
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
-    ListValueNode,
     NamedTypeNode,
     NameNode,
     ObjectTypeDefinitionNode,
@@ -56,7 +55,7 @@ from graphql import (
 )
 
 from router.composition.compose import compose
-from router.composition.federation import API_DIRECTIVES, string_argument
+from router.composition.federation import API_DIRECTIVES, list_argument, string_argument
 from router.composition.join_directives import directive, string
 from router.composition.model import CompositionError, CompositionIssue, SubgraphSource, Supergraph
 
@@ -199,7 +198,7 @@ class _Extractor:
         for name in directives:
             self.carried[f"{local}__{name}"] = (name, everywhere)
         self.carried[local] = (feature, everywhere)
-        imports = _list(link, "import")
+        imports = list_argument(link, "import")
         for item in imports:
             if isinstance(item, StringValueNode) and item.value.lstrip("@") in directives:
                 self.carried[item.value.lstrip("@")] = (item.value.lstrip("@"), everywhere)
@@ -414,7 +413,7 @@ class _Extractor:
         if declared and not joins:
             return None
         for join in joins:
-            if _list(join, "contextArguments"):
+            if list_argument(join, "contextArguments"):
                 self._unsupported(coordinate, "@fromContext (join__field contextArguments)")
                 return None
             graph = self._graph(join, coordinate)
@@ -598,11 +597,6 @@ def _enum(directive: DirectiveNode, name: str) -> str | None:
 def _bool(directive: DirectiveNode, name: str, *, default: bool) -> bool:
     value = _argument(directive, name)
     return value.value if isinstance(value, BooleanValueNode) else default
-
-
-def _list(directive: DirectiveNode, name: str) -> tuple[object, ...]:
-    value = _argument(directive, name)
-    return tuple(value.values) if isinstance(value, ListValueNode) else ()
 
 
 def _no() -> BooleanValueNode:
