@@ -278,10 +278,12 @@ class _Extractor:
         for join in self._joins(node.directives, "directive"):
             self._unsupported(name, f"@join__directive(name: {string_argument(join, 'name')!r})")
         first = True
+        type_graphs = list(graphs)  # in supergraph order: the first gets one-copy directives
         for graph, joins in graphs.items():
             directives = [*self._type_directives(joins), *self._carried_on(node.directives, first)]
             first = False
-            self.graphs[graph].definitions.append(self._copy(node, graph, joins, directives))
+            copy = self._copy(node, graph, joins, directives, type_graphs)
+            self.graphs[graph].definitions.append(copy)
 
     def _type_directives(self, joins: list[ConstDirectiveNode]) -> list[ConstDirectiveNode]:
         found = []
@@ -304,6 +306,7 @@ class _Extractor:
         graph: str,
         joins: list[ConstDirectiveNode],
         directives: list[ConstDirectiveNode],
+        type_graphs: list[str],
     ) -> TypeDefinitionNode:
         name, description, marks = node.name, node.description, tuple(directives)
         if isinstance(node, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
@@ -312,7 +315,7 @@ class _Extractor:
                 for join in self._joins(node.directives, "implements")
                 if self._graph(join, node.name.value) == graph
             )
-            fields = tuple(self._object_fields(node, graph, set(self._type_graphs(node))))
+            fields = tuple(self._object_fields(node, graph, type_graphs))
             object_like = isinstance(node, ObjectTypeDefinitionNode) or any(
                 _bool(join, "isInterfaceObject", default=False) for join in joins
             )
@@ -325,7 +328,7 @@ class _Extractor:
                 fields=fields,
             )
         if isinstance(node, InputObjectTypeDefinitionNode):
-            inputs = tuple(self._input_fields(node, graph, set(self._type_graphs(node))))
+            inputs = tuple(self._input_fields(node, graph, type_graphs))
             return InputObjectTypeDefinitionNode(
                 name=name, description=description, directives=marks, fields=inputs
             )
@@ -334,7 +337,7 @@ class _Extractor:
                 name=name,
                 description=description,
                 directives=marks,
-                values=tuple(self._enum_values(node, graph)),
+                values=tuple(self._enum_values(node, graph, type_graphs)),
             )
         if isinstance(node, UnionTypeDefinitionNode):
             members = self._joins(node.directives, "unionMember")
@@ -350,17 +353,11 @@ class _Extractor:
             )
         return ScalarTypeDefinitionNode(name=name, description=description, directives=marks)
 
-    def _type_graphs(self, node: TypeDefinitionNode) -> list[str]:
-        found = [
-            self._graph(join, node.name.value) for join in self._joins(node.directives, "type")
-        ]
-        return list(dict.fromkeys(graph for graph in found if graph is not None))
-
     def _object_fields(
         self,
         node: ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode,
         graph: str,
-        type_graphs: set[str],
+        type_graphs: list[str],
     ) -> Iterable[FieldDefinitionNode]:
         object_type = isinstance(node, ObjectTypeDefinitionNode)
         for field_node in node.fields or ():
@@ -403,7 +400,7 @@ class _Extractor:
         self,
         directives: Sequence[ConstDirectiveNode] | None,
         coordinate: str,
-        type_graphs: set[str],
+        type_graphs: list[str],
     ) -> list[ConstDirectiveNode] | None:
         """The field's ``@join__field``s naming a graph (none: every graph of its type has
         it); None when no subgraph gets the field (only graph-less ``@join__field``s, as
@@ -465,7 +462,7 @@ class _Extractor:
             return default
 
     def _input_fields(
-        self, node: InputObjectTypeDefinitionNode, graph: str, type_graphs: set[str]
+        self, node: InputObjectTypeDefinitionNode, graph: str, type_graphs: list[str]
     ) -> Iterable[InputValueDefinitionNode]:
         first = graph == next(iter(type_graphs), None)
         for input_field in node.fields or ():
@@ -486,9 +483,8 @@ class _Extractor:
             )
 
     def _enum_values(
-        self, node: EnumTypeDefinitionNode, graph: str
+        self, node: EnumTypeDefinitionNode, graph: str, type_graphs: list[str]
     ) -> Iterable[EnumValueDefinitionNode]:
-        type_graphs = self._type_graphs(node)
         for value in node.values or ():
             joins = self._joins(value.directives, "enumValue")
             graphs = [self._graph(join, node.name.value) for join in joins] or type_graphs
