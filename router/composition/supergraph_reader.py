@@ -572,10 +572,7 @@ class _Extractor:
 
 def join_graph(join: DirectiveNode) -> str | None:
     """The ``graph:`` enum value of a ``@join__*`` application."""
-    for argument in join.arguments or ():
-        if argument.name.value == "graph" and isinstance(argument.value, EnumValueNode):
-            return argument.value.value
-    return None
+    return _enum(join, "graph")
 
 
 def _argument(directive: DirectiveNode, name: str) -> object:
