@@ -284,16 +284,16 @@ class GroupBuilder(InterfaceObjectSteps):
         a direct route to another subgraph resolving the field with nothing to fetch first
         (a shareable field) is taken instead when there is one."""
         types = self.supergraph.types
+        meta = types[scope.type_name]
+        requires = meta.fields[selected.name].requires
         for route in entity_routes(types, scope.type_name, selected.name, group.subgraph):
-            field_meta = types[scope.type_name].fields[selected.name]
             if route.via is None and all(
                 resolves_plainly(types, scope.type_name, required, group.subgraph)
-                for required in field_meta.requires.get(route.target, ())
+                for required in requires.get(route.target, ())
             ):
                 return route
-        meta = types[scope.type_name]
         for key in meta.resolvable_keys(group.subgraph):
-            if can_provide(self.supergraph.types, scope.type_name, key.selection, group.subgraph):
+            if can_provide(types, scope.type_name, key.selection, group.subgraph):
                 return EntityRoute(group.subgraph, key)
         raise PlanningError(
             f'Cannot plan "{scope.type_name}.{selected.name}" in subgraph "{group.subgraph}": '
