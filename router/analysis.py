@@ -36,7 +36,7 @@ from graphql import (
 )
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 
-from router.composition.cost_directives import NO_HINTS, CostHints
+from router.composition.cost_directives import NO_HINTS, CostHints, ListSize
 
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 DEFAULT_PAGE = 20  # what a connection returns without first/last
@@ -225,7 +225,8 @@ class CostEstimate(FragmentFold[int]):
 
     def _field(self, parent: GraphQLNamedType | None, node: FieldNode) -> int:
         field = _definition(parent, node.name.value)
-        coordinate = f"{parent.name}.{node.name.value}" if parent is not None else ""
+        # Only hints are looked up by coordinate: without them, no string per field.
+        coordinate = f"{parent.name}.{node.name.value}" if parent and self.hints else ""
         own = self._weight(coordinate, node, field)
         if node.selection_set is None:
             return own
@@ -236,8 +237,8 @@ class CostEstimate(FragmentFold[int]):
         )
         field_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
         is_list = isinstance(field_type, GraphQLList)
-        size = 1 if introspective else self._size(node, is_list, coordinate)
         declared = self.hints.list_sizes.get(coordinate)
+        size = 1 if introspective else self._size(node, is_list, declared)
         if declared is not None and declared.sized_fields and not introspective:
             # The size belongs to the named child lists (a page's ``items``), not the field.
             for child in node.selection_set.selections:
@@ -261,7 +262,7 @@ class CostEstimate(FragmentFold[int]):
         )
         return min((1 if own is None else own) + given, COST_CEILING)
 
-    def _size(self, field: FieldNode, is_list: bool, coordinate: str) -> int:
+    def _size(self, field: FieldNode, is_list: bool, declared: ListSize | None) -> int:
         """How many items a field may return, from its ``@listSize`` or its size arguments.
         A connection's `edges` count once: the connection field above them already
         multiplied by the page size."""
@@ -269,7 +270,6 @@ class CostEstimate(FragmentFold[int]):
             return 1
         if id(field) in self.sized:
             return self.sized[id(field)]
-        declared = self.hints.list_sizes.get(coordinate)
         if declared is not None:
             sliced = [
                 value_from_ast_untyped(a.value, self.variables)

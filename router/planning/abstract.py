@@ -53,6 +53,15 @@ class AbstractTypes:
             return frozenset({type_name}) if subgraph in meta.defined_in else frozenset()
         return meta.possible_types.get(subgraph, frozenset())
 
+    def covers(self, condition: str, type_name: str) -> bool:
+        """Whether every object at a ``type_name`` position matches ``condition``."""
+        if condition == type_name:
+            return True
+        if self.is_abstract(type_name) or not self.is_abstract(condition):
+            return False
+        abstract = self.schema.get_type(condition)
+        return any(t.name == type_name for t in self.schema.get_possible_types(abstract))  # type: ignore[arg-type]
+
     def api_possible(self, type_name: str) -> frozenset[str]:
         """The object types of ``type_name`` in the API schema (itself for an object)."""
         graphql_type = self.schema.get_type(type_name)

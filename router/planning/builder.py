@@ -23,17 +23,15 @@ from dataclasses import replace
 
 from graphql import (
     FieldNode,
-    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLOutputType,
-    GraphQLUnionType,
     NameNode,
     SelectionNode,
     SelectionSetNode,
 )
 
-from router.composition import FieldMetadata, KeyField, Supergraph, TypeKind
+from router.composition import FieldMetadata, KeyField, Supergraph
 from router.composition.field_set import merge_field_sets
 from router.composition.routes import (
     EntityRoute,
@@ -56,7 +54,6 @@ class GroupBuilder(InterfaceObjectSteps):
 
     def __init__(self, supergraph: Supergraph) -> None:
         self.supergraph = supergraph
-        self.schema = supergraph.schema
         self.abstract = AbstractTypes(supergraph)
 
     def root_group(
@@ -95,7 +92,7 @@ class GroupBuilder(InterfaceObjectSteps):
         if fragment.directives:
             conditions = (*conditions, fragment.directives)
         condition = fragment.type_condition
-        if condition is not None and self._covers(condition, scope.type_name):
+        if condition is not None and self.abstract.covers(condition, scope.type_name):
             condition = None
         if condition is None:
             inner: list[SelectionNode] = []
@@ -105,7 +102,7 @@ class GroupBuilder(InterfaceObjectSteps):
             else:
                 out.extend(inner)
             return
-        if not self._is_abstract(scope.type_name):
+        if not self.abstract.is_abstract(scope.type_name):
             return  # an object never matches a disjoint type condition
         if self.abstract.is_interface_object(group.subgraph, scope.type_name):
             # Only the interface's owner knows which implementation an object is.
@@ -139,7 +136,7 @@ class GroupBuilder(InterfaceObjectSteps):
             if self.abstract.is_interface_object(group.subgraph, scope.type_name):
                 owner = self._owner_route(group, scope)
                 self._through_interface(group, scope, owner, conditions, selected=selected)
-            elif self._is_abstract(scope.type_name):
+            elif self.abstract.is_abstract(scope.type_name):
                 scope.inject_typename()
             return
         meta = self.supergraph.field(scope.type_name, selected.name)
@@ -147,7 +144,7 @@ class GroupBuilder(InterfaceObjectSteps):
             raise PlanningError(f'No subgraph defines "{scope.type_name}.{selected.name}"')
         if self._interface_object_requires(group, scope, selected, conditions, requirements_met):
             return
-        abstract = self._is_abstract(scope.type_name)
+        abstract = self.abstract.is_abstract(scope.type_name)
         split = None
         if (
             scope.provides(selected.name)
@@ -183,7 +180,7 @@ class GroupBuilder(InterfaceObjectSteps):
                 )
                 return
             # The subgraph's interface lacks the field: ask per concrete type it can return.
-            for type_name in sorted(self._possible_in(group.subgraph, scope.type_name)):
+            for type_name in sorted(self.abstract.possible_in(group.subgraph, scope.type_name)):
                 narrowed = Fragment(type_name, (), (selected,))
                 self._fragment(group, scope, narrowed, out, conditions)
             return
@@ -220,9 +217,9 @@ class GroupBuilder(InterfaceObjectSteps):
         """At an abstract position: whether ``group``'s subgraph resolves the field for every
         object type it can return there (``@override`` or ``@requires`` on one of them sends
         that type's field elsewhere, so the interface's field cannot be asked for all)."""
-        if not self._is_abstract(scope.type_name):
+        if not self.abstract.is_abstract(scope.type_name):
             return True
-        for type_name in self._possible_in(group.subgraph, scope.type_name):
+        for type_name in self.abstract.possible_in(group.subgraph, scope.type_name):
             meta = self.supergraph.field(type_name, field_name)
             if meta is None or group.subgraph not in meta.resolvable_in:
                 return False
@@ -287,16 +284,16 @@ class GroupBuilder(InterfaceObjectSteps):
         a direct route to another subgraph resolving the field with nothing to fetch first
         (a shareable field) is taken instead when there is one."""
         types = self.supergraph.types
+        meta = types[scope.type_name]
+        requires = meta.fields[selected.name].requires
         for route in entity_routes(types, scope.type_name, selected.name, group.subgraph):
-            field_meta = types[scope.type_name].fields[selected.name]
             if route.via is None and all(
                 resolves_plainly(types, scope.type_name, required, group.subgraph)
-                for required in field_meta.requires.get(route.target, ())
+                for required in requires.get(route.target, ())
             ):
                 return route
-        meta = types[scope.type_name]
         for key in meta.resolvable_keys(group.subgraph):
-            if can_provide(self.supergraph.types, scope.type_name, key.selection, group.subgraph):
+            if can_provide(types, scope.type_name, key.selection, group.subgraph):
                 return EntityRoute(group.subgraph, key)
         raise PlanningError(
             f'Cannot plan "{scope.type_name}.{selected.name}" in subgraph "{group.subgraph}": '
@@ -313,7 +310,8 @@ class GroupBuilder(InterfaceObjectSteps):
             )
             child.provided = self._provided_below(group, scope, selected)
             # An @interfaceObject's __typename is not the object's type: never asked for.
-            if self._is_abstract(selected.type_name) and not self.abstract.is_interface_object(
+            abstract = self.abstract
+            if abstract.is_abstract(selected.type_name) and not abstract.is_interface_object(
                 group.subgraph, selected.type_name
             ):
                 child.inject_typename()
@@ -367,7 +365,7 @@ class GroupBuilder(InterfaceObjectSteps):
         """At an abstract position, whether a field ``group``'s subgraph resolves is still
         better asked per object type: what is selected below it is out of reach here, and
         in reach from each object type (by its key, in other subgraphs)."""
-        if not selected.selections or not self._is_abstract(scope.type_name):
+        if not selected.selections or not self.abstract.is_abstract(scope.type_name):
             return False
         provided = _provided_here(scope, selected)
         supergraph, subgraph, type_name = self.supergraph, group.subgraph, scope.type_name
@@ -400,24 +398,6 @@ class GroupBuilder(InterfaceObjectSteps):
         existing = {d.subgraph for d in group.dependents if d.path == scope.path}
         # Prefer a subgraph already fetched at this path: one request instead of two.
         return next((r for r in routes if r.via is None and r.target in existing), routes[0])
-
-    def _is_abstract(self, type_name: str) -> bool:
-        return isinstance(self.schema.get_type(type_name), GraphQLInterfaceType | GraphQLUnionType)
-
-    def _covers(self, condition: str, type_name: str) -> bool:
-        """Whether every object at a ``type_name`` position matches ``condition``."""
-        if condition == type_name:
-            return True
-        if self._is_abstract(type_name) or not self._is_abstract(condition):
-            return False
-        abstract = self.schema.get_type(condition)
-        return any(t.name == type_name for t in self.schema.get_possible_types(abstract))  # type: ignore[arg-type]
-
-    def _possible_in(self, subgraph: str, type_name: str) -> frozenset[str]:
-        meta = self.supergraph.types[type_name]
-        if meta.kind is TypeKind.OBJECT:
-            return frozenset({type_name}) if subgraph in meta.defined_in else frozenset()
-        return meta.possible_types.get(subgraph, frozenset())
 
 
 def _provided_here(scope: Scope, selected: Field) -> tuple[KeyField, ...]:

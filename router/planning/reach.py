@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from graphql import GraphQLInterfaceType, GraphQLUnionType
-
-from router.composition import KeyField, Supergraph, TypeKind
+from router.composition import KeyField, Supergraph
 from router.composition.field_set import merge_field_sets
 from router.composition.routes import entity_routes
+from router.planning.abstract import AbstractTypes
 from router.planning.operation import Field, Fragment, Selection
 
 
@@ -104,6 +103,7 @@ def split_field(
 class _Reach:
     def __init__(self, supergraph: Supergraph) -> None:
         self.supergraph = supergraph
+        self.abstract = AbstractTypes(supergraph)
 
     def selections(
         self,
@@ -124,11 +124,12 @@ class _Reach:
         self, subgraph: str, type_name: str, fragment: Fragment, provided: tuple[KeyField, ...]
     ) -> bool:
         condition = fragment.type_condition
-        if condition is None or condition == type_name or self._covers(condition, type_name):
+        if condition is None or self.abstract.covers(condition, type_name):
             return self.selections(subgraph, type_name, fragment.selections, provided)
-        if not self._is_abstract(type_name):
+        if not self.abstract.is_abstract(type_name):
             return True  # an object never matches a disjoint type condition
-        if not self._possible_in(subgraph, type_name) & self._possible_in(subgraph, condition):
+        possible_in = self.abstract.possible_in
+        if not possible_in(subgraph, type_name) & possible_in(subgraph, condition):
             return True  # this subgraph never returns an object of that type here
         return self.selections(subgraph, condition, fragment.selections, provided)
 
@@ -142,11 +143,11 @@ class _Reach:
             return False
         if self.local(subgraph, type_name, selected, provided):
             return True
-        if self._is_abstract(type_name):
+        if self.abstract.is_abstract(type_name):
             # Asked per object type the subgraph returns here.
             return all(
                 self._field(subgraph, member, selected, provided)
-                for member in sorted(self._possible_in(subgraph, type_name))
+                for member in sorted(self.abstract.possible_in(subgraph, type_name))
             )
         return any(
             self.local(route.target, type_name, selected, ())
@@ -189,7 +190,7 @@ class _Reach:
     ) -> bool:
         """Whether each selection of ``rest`` is fetched by some other subgraph resolving the
         field, reached by the parent's key."""
-        if self._is_abstract(type_name):
+        if self.abstract.is_abstract(type_name):
             return False
         routes = entity_routes(self.supergraph.types, type_name, selected.name, subgraph)
         left = set(range(len(rest)))
@@ -212,20 +213,3 @@ class _Reach:
             for child in children
             if self.selections(subgraph, selected.type_name, (child,), below)
         )
-
-    def _is_abstract(self, type_name: str) -> bool:
-        found = self.supergraph.schema.get_type(type_name)
-        return isinstance(found, GraphQLInterfaceType | GraphQLUnionType)
-
-    def _covers(self, condition: str, type_name: str) -> bool:
-        if self._is_abstract(type_name) or not self._is_abstract(condition):
-            return False
-        abstract = self.supergraph.schema.get_type(condition)
-        possible = self.supergraph.schema.get_possible_types(abstract)  # type: ignore[arg-type]
-        return any(t.name == type_name for t in possible)
-
-    def _possible_in(self, subgraph: str, type_name: str) -> frozenset[str]:
-        meta = self.supergraph.types[type_name]
-        if meta.kind is TypeKind.OBJECT:
-            return frozenset({type_name}) if subgraph in meta.defined_in else frozenset()
-        return meta.possible_types.get(subgraph, frozenset())
