@@ -18,9 +18,10 @@ from collections.abc import Mapping
 import httpx
 
 from opsgraph.auth.errors import AuthError
-from opsgraph.auth.issuer import DevIssuer, key_path
+from opsgraph.auth.issuer import key_path
 from opsgraph.auth.keys import DiscoveredKeys, KeySource, StaticKeys
-from opsgraph.auth.tokens import TokenPolicy, TokenValidator
+from opsgraph.auth.setup import dev_issuer, token_policy
+from opsgraph.auth.tokens import TokenValidator
 from opsgraph.settings import Settings
 from router.pipeline.query_plan import PlanAccess
 
@@ -61,12 +62,5 @@ def token_plan_access(settings: Settings) -> PlanAccess | None:
     else:
         if not key_path(settings.data_dir).is_file():
             return None  # never create the development key here: the subgraphs hold it
-        issuer = DevIssuer(settings.data_dir, settings.token_issuer, settings.oidc_audience)
-        keys = StaticKeys(issuer.public_keys())
-    policy = TokenPolicy(
-        issuer=settings.token_issuer,
-        audience=settings.oidc_audience,
-        algorithms=settings.jwt_algorithms,
-        max_lifetime_seconds=settings.token_max_lifetime_seconds or None,
-    )
-    return AdminToken(TokenValidator(policy, keys))
+        keys = StaticKeys(dev_issuer(settings).public_keys())
+    return AdminToken(TokenValidator(token_policy(settings), keys))

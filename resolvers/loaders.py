@@ -30,28 +30,11 @@ L = TypeVar("L", bound="BatchLoader[Any, Any]")
 
 
 class BatchLoader(DataLoader, Generic[K, V]):  # type: ignore[type-arg]
-    """A DataLoader bound to one request's context. Subclasses implement `load_batch`."""
+    """A DataLoader bound to one request's context (subclasses: ``ColumnLoader``)."""
 
     def __init__(self, context: Context) -> None:
         super().__init__()
         self.context = context
-
-    async def batch_load_fn(self, keys: list[K]) -> list[V]:
-        return await self.load_batch(keys)
-
-    async def read_many(self, keys: Sequence[K]) -> list[V]:
-        """The values of many keys one caller needs together (``_entities``): what is not
-        cached yet is read at once in one ``load_batch`` and cached, without the pending
-        future, callback and event-loop turn per key that ``load_many`` costs."""
-        cache_key = self.get_cache_key
-        missing = [key for key in dict.fromkeys(keys) if cache_key(key) not in self._cache]
-        if missing:
-            for key, value in zip(missing, await self.load_batch(missing), strict=True):
-                self.prime(key, value)
-        return [await self._cache[cache_key(key)] for key in keys]
-
-    async def load_batch(self, keys: Sequence[K]) -> list[V]:
-        raise NotImplementedError
 
 
 class LoaderRegistry:
@@ -127,15 +110,23 @@ class ColumnLoader(BatchLoader[K, V]):
     def load(self, key: K, columns: Columns = None) -> Any:
         """The value of ``key``, read with at least ``columns``."""
         cache_key = self.get_cache_key(key)
-        if cache_key in self._cache:
-            if cache_key in self._asked:  # still queued: its batch reads these too
-                self._asked[cache_key] = _union(self._asked[cache_key], columns)
-                return self._cache[cache_key]
-            if _covers(self._read.get(cache_key), columns):
-                return self._cache[cache_key]
-            self.clear(key)
+        if self._cached(key, cache_key, columns):
+            return self._cache[cache_key]
         self._asked[cache_key] = None if columns is None else set(columns)
         return super().load(key)
+
+    def _cached(self, key: K, found: Hashable, columns: Columns) -> bool:
+        """Whether the cached value of ``key`` has (or, still queued, will have) at least
+        ``columns``; a cached value with fewer is forgotten."""
+        if found not in self._cache:
+            return False
+        if found in self._asked:  # still queued: its batch reads these too
+            self._asked[found] = _union(self._asked[found], columns)
+            return True
+        if _covers(self._read.get(found), columns):
+            return True
+        self.clear(key)
+        return False
 
     async def batch_load_fn(self, keys: list[K]) -> list[V]:
         columns: set[str] | None = set()
@@ -147,19 +138,14 @@ class ColumnLoader(BatchLoader[K, V]):
         return await self.load_columns(keys, read)
 
     async def read_many(self, keys: Sequence[K], columns: Columns = None) -> list[V]:
-        """As ``BatchLoader.read_many``, reading at least ``columns`` of every key."""
+        """The values of many keys one caller needs together (``_entities``), with at least
+        ``columns``: what is not cached yet is read at once in one ``load_columns`` and
+        cached, without the pending future, callback and event-loop turn per key that
+        ``load_many`` costs."""
         cache_key = self.get_cache_key
-        missing = []
-        for key in dict.fromkeys(keys):
-            found = cache_key(key)
-            if found in self._cache:
-                if found in self._asked:
-                    self._asked[found] = _union(self._asked[found], columns)
-                    continue
-                if _covers(self._read.get(found), columns):
-                    continue
-                self.clear(key)
-            missing.append(key)
+        missing = [
+            key for key in dict.fromkeys(keys) if not self._cached(key, cache_key(key), columns)
+        ]
         if not missing:
             return [await self._cache[cache_key(key)] for key in keys]
         read: dict[Hashable, V] = {}

@@ -30,16 +30,21 @@ def dev_issuer(settings: Settings) -> DevIssuer:
     return DevIssuer(settings.data_dir, settings.token_issuer, settings.oidc_audience)
 
 
-def build_auth(runtime: Runtime) -> Auth:
-    """The authenticator over the runtime's settings, role catalogue, tenant directory and
-    caches of custom roles and active users."""
-    settings = runtime.settings
-    policy = TokenPolicy(
+def token_policy(settings: Settings) -> TokenPolicy:
+    """What a valid token is, from the settings (issuer, audience, algorithms, lifetime)."""
+    return TokenPolicy(
         issuer=settings.token_issuer,
         audience=settings.oidc_audience,
         algorithms=settings.jwt_algorithms,
         max_lifetime_seconds=settings.token_max_lifetime_seconds or None,
     )
+
+
+def build_auth(runtime: Runtime) -> Auth:
+    """The authenticator over the runtime's settings, role catalogue, tenant directory and
+    caches of custom roles and active users."""
+    settings = runtime.settings
+    policy = token_policy(settings)
     issuer: DevIssuer | None = None
     client: httpx.AsyncClient | None = None
     keys: KeySource
