@@ -30,7 +30,9 @@ def asks_for_plan(context: object) -> bool:
         return False
     headers: Mapping[str, str] = context.headers
     value = headers.get(QUERY_PLAN_HEADER)
-    if value is None:  # a plain mapping may keep the client's spelling of the name
+    if value is None and isinstance(headers, dict):
+        # A plain dict may keep the client's spelling of the name; Starlette's Headers (every
+        # server request) already ignore case, so the common request skips this copy.
         lowered = {name.lower(): v for name, v in headers.items()}
         value = lowered.get(QUERY_PLAN_HEADER)
     return value is not None and value.strip().lower() in _ASKING
