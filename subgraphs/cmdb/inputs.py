@@ -37,6 +37,35 @@ class CreateConfigurationItemInput:
     )
 
 
+@strawberry.input(description="Changes to a configuration item; omitted fields stay as they are.")
+class UpdateConfigurationItemInput:
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="New name.")
+    status: enums.CiStatus | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New status (not RETIRED: use retireConfigurationItem).",
+    )
+    environment: enums.CiEnvironment | None = strawberry.field(
+        default=strawberry.UNSET, description="New environment."
+    )
+    criticality: int | None = strawberry.field(
+        default=strawberry.UNSET, description="New tier (1-4)."
+    )
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New owner (a User id); null clears it."
+    )
+    support_team_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New support team (a Team id); null clears it."
+    )
+    attributes: JSON | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Attribute changes: a value sets the attribute, null removes it, "
+        "attributes left out stay.",
+    )
+    redundancy_required: int | None = strawberry.field(
+        default=strawberry.UNSET, description="New k of n; null: all providers are needed."
+    )
+
+
 @strawberry.input(
     description="A condition on one attribute. Comparisons hold only for values of the same "
     "JSON type (numbers compare as numbers, dates and strings as text)."
