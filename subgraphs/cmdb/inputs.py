@@ -124,3 +124,35 @@ class CiOrder:
     direction: enums.SortDirection = strawberry.field(
         default=enums.SortDirection.ASC, description="Direction."
     )
+
+
+@strawberry.input(description="A CI class of the tenant's own.")
+class CreateCiClassInput:
+    name: str = strawberry.field(description="PascalCase, unique within the tenant.")
+    parent_name: str | None = strawberry.field(
+        default=None, description="Its superclass, whose attributes and rules it inherits."
+    )
+    label: str | None = strawberry.field(
+        default=None, description="Human name (default: the name)."
+    )
+    description: str = strawberry.field(default="", description="What its CIs are.")
+
+
+@strawberry.input(description="A typed attribute for a class (and its subclasses).")
+class AddCiAttributeInput:
+    name: str = strawberry.field(
+        description="camelCase; unique among the class's inherited and subclasses' attributes."
+    )
+    type: enums.CiAttributeType = strawberry.field(description="The type of its values.")
+    required: bool = strawberry.field(
+        default=False, description="Whether every CI of the class must have it."
+    )
+    default: JSON | None = strawberry.field(
+        default=None, description="The value a CI gets when it has none."
+    )
+    enum_values: list[str] | None = strawberry.field(
+        default=None, description="The allowed values (ENUM only)."
+    )
+    reference_class_name: str | None = strawberry.field(
+        default=None, description="The class the referenced CI must be (REFERENCE only)."
+    )

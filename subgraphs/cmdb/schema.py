@@ -4,9 +4,11 @@ root fields (CIs and classes here; relationships and impact, discovery in theirs
 from strawberry.tools import merge_types
 
 from resolvers.schema import subgraph_schema
-from subgraphs.cmdb import mutations, queries
+from subgraphs.cmdb import mutations, queries, subscriptions
 
 Query = merge_types("Query", (queries.Query,))
 Mutation = merge_types("Mutation", (mutations.Mutation,))
 
-schema = subgraph_schema(query=Query, mutation=Mutation)
+Subscription = merge_types("Subscription", (subscriptions.Subscription,))
+
+schema = subgraph_schema(query=Query, mutation=Mutation, subscription=Subscription)

@@ -332,6 +332,8 @@ async def _patch_attributes(
         return
     catalogue = await load_catalogue(session, tenant_id)
     schema = catalogue.schema(row.class_id)
+    # Attributes added to the class since the CI was made get their defaults now.
+    new = schema.with_defaults(new)
     await check_attributes(session, tenant_id, catalogue, schema, new)
     for key in sorted(set(old) | set(new)):
         if old.get(key) != new.get(key):

@@ -40,7 +40,7 @@ async def test_create_applies_defaults_and_reads_back(cmdb: Subgraph) -> None:
 
 
 async def test_bad_attributes_are_refused_naming_the_attribute(
-    cmdb: Subgraph, sessions: Any, tenant_id: Any
+    cmdb: Subgraph, owner_sessions: Any, tenant_id: Any
 ) -> None:
     cases = [
         ({"cpuCount": "four"}, "cpuCount"),  # wrong type
@@ -60,7 +60,7 @@ async def test_bad_attributes_are_refused_naming_the_attribute(
     )
     assert code(missing) == "BAD_USER_INPUT"
     assert missing["errors"][0]["extensions"]["attribute"] == "deviceType"
-    assert await count_rows(sessions, tables.ConfigurationItem, tenant_id) == 0
+    assert await count_rows(owner_sessions, tables.ConfigurationItem, tenant_id) == 0
 
 
 async def test_duplicate_name_in_class_is_a_conflict(cmdb: Subgraph) -> None:
@@ -140,7 +140,7 @@ async def test_retired_is_final_and_keeps_history(cmdb: Subgraph) -> None:
 
 
 async def test_delete_only_when_nothing_refers_to_it(
-    cmdb: Subgraph, sessions: Any, tenant_id: Any
+    cmdb: Subgraph, owner_sessions: Any, tenant_id: Any
 ) -> None:
     host = await create_ci(cmdb, "Server", "hv-01")
     vm = await create_ci(cmdb, "VirtualMachine", "vm-01", attributes={"hostServer": host["id"]})
@@ -149,8 +149,8 @@ async def test_delete_only_when_nothing_refers_to_it(
     assert code(refused) == "CONFLICT" and "vm-01" in refused["errors"][0]["message"]
     assert (await cmdb.ok(delete, id=vm["id"]))["deleteConfigurationItem"] == vm["id"]
     assert (await cmdb.ok(delete, id=host["id"]))["deleteConfigurationItem"] == host["id"]
-    assert await count_rows(sessions, tables.ConfigurationItem, tenant_id) == 0
-    assert await count_rows(sessions, tables.CiChange, tenant_id) == 0
+    assert await count_rows(owner_sessions, tables.ConfigurationItem, tenant_id) == 0
+    assert await count_rows(owner_sessions, tables.CiChange, tenant_id) == 0
     assert code(await cmdb.run(delete, id=host["id"])) == "NOT_FOUND"
 
 
