@@ -28,6 +28,7 @@ class Edge:
     id: uuid.UUID
     source: uuid.UUID
     target: uuid.UUID
+    type_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
