@@ -18,11 +18,12 @@ from db.migrate import MigrationSet
 from resolvers.domain import Domain, PrincipalDirectory
 from resolvers.principal import RoleCatalogue
 from router.response_cache import CacheHint, hints_from_config
-from subgraphs import identity, incidents
+from subgraphs import cmdb, identity, incidents
 
 DOMAINS: tuple[Domain, ...] = (
     identity.DOMAIN,
     incidents.DOMAIN,
+    cmdb.DOMAIN,
 )
 
 

@@ -1,0 +1,97 @@
+"""Inputs, filters and orderings of the CMDB API."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+
+from subgraphs.cmdb import enums
+
+
+@strawberry.input(description="A new configuration item.")
+class CreateConfigurationItemInput:
+    class_name: str = strawberry.field(description="Its class, e.g. Server.")
+    name: str = strawberry.field(description="Unique within the tenant and class (1-200).")
+    status: enums.CiStatus = strawberry.field(
+        default=enums.CiStatus.IN_SERVICE, description="Where it is in its life (not RETIRED)."
+    )
+    environment: enums.CiEnvironment = strawberry.field(
+        default=enums.CiEnvironment.PRODUCTION, description="Its environment."
+    )
+    criticality: int = strawberry.field(default=3, description="Tier 1 (most critical) to 4.")
+    owner_id: strawberry.ID | None = strawberry.field(default=None, description="A User id.")
+    support_team_id: strawberry.ID | None = strawberry.field(default=None, description="A Team id.")
+    attributes: JSON = strawberry.field(
+        default_factory=dict,
+        description="Values of its class's attributes (defaults fill the ones left out).",
+    )
+    source: str | None = strawberry.field(
+        default=None, description="The discovery feed that maintains it."
+    )
+    external_id: str | None = strawberry.field(
+        default=None, description="Its id in that feed; unique per source."
+    )
+    redundancy_required: int | None = strawberry.field(
+        default=None,
+        description="k of n: how many of the CIs it depends on must be up for it to be up.",
+    )
+
+
+@strawberry.input(
+    description="A condition on one attribute. Comparisons hold only for values of the same "
+    "JSON type (numbers compare as numbers, dates and strings as text)."
+)
+class CiAttributeCondition:
+    name: str = strawberry.field(description="The attribute's name.")
+    eq: JSON | None = strawberry.field(default=None, description="Equal to.")
+    in_: list[JSON] | None = strawberry.field(
+        default=None, name="in", description="Equal to one of these."
+    )
+    gt: JSON | None = strawberry.field(default=None, description="Greater than.")
+    gte: JSON | None = strawberry.field(default=None, description="Greater than or equal to.")
+    lt: JSON | None = strawberry.field(default=None, description="Less than.")
+    lte: JSON | None = strawberry.field(default=None, description="Less than or equal to.")
+    exists: bool | None = strawberry.field(
+        default=None, description="True: the CI has a value for it; false: it has none."
+    )
+
+
+@strawberry.input(description="Which configuration items to list; all conditions must hold.")
+class CiFilter:
+    class_name: list[str] | None = strawberry.field(
+        default=None, description="Of any of these classes or their subclasses."
+    )
+    status: list[enums.CiStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses."
+    )
+    environment: list[enums.CiEnvironment] | None = strawberry.field(
+        default=None, description="Any of these environments."
+    )
+    criticality: list[int] | None = strawberry.field(
+        default=None, description="Any of these tiers (1-4)."
+    )
+    support_team_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Supported by this team."
+    )
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Owned by this user."
+    )
+    source: str | None = strawberry.field(
+        default=None, description="Maintained by this discovery feed."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Words to find in the name (full-text search)."
+    )
+    attributes: list[CiAttributeCondition] | None = strawberry.field(
+        default=None, description="Conditions on attribute values."
+    )
+
+
+@strawberry.input(description="How to order CIs; ties are broken by id, so order is stable.")
+class CiOrder:
+    field: enums.CiSortField = strawberry.field(
+        default=enums.CiSortField.NAME, description="What to sort by."
+    )
+    direction: enums.SortDirection = strawberry.field(
+        default=enums.SortDirection.ASC, description="Direction."
+    )

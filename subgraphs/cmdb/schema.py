@@ -1,0 +1,12 @@
+"""The CMDB subgraph's schema. Each root type is merged from the modules that contribute
+root fields (CIs and classes here; relationships and impact, discovery in theirs)."""
+
+from strawberry.tools import merge_types
+
+from resolvers.schema import subgraph_schema
+from subgraphs.cmdb import mutations, queries
+
+Query = merge_types("Query", (queries.Query,))
+Mutation = merge_types("Mutation", (mutations.Mutation,))
+
+schema = subgraph_schema(query=Query, mutation=Mutation)
