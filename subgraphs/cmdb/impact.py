@@ -1,5 +1,6 @@
 """Impact analysis: the part of the dependency graph reachable from some CIs, read in one
-statement, then the spread of their failure over it (redundancy.py). No Strawberry here.
+statement, then the spread of their failure over it (redundancy.py). GraphQL-free: the
+resolvers (graph_types.py) turn its answer into types.
 
 Each relationship carries its orientation (`provider_id`, `dependent_id`; migration
 cmdb_0002 sets them from the type's `dependent_side`), so a hop is one index-only scan
@@ -18,20 +19,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from db.scope import RequestDatabase
+from subgraphs.cmdb.graph_enums import ImpactDirection as Direction
 from subgraphs.cmdb.redundancy import Edge, Need, Reached, edges_within, spread
 
 MAX_DEPTH = 50
-
-
-class Direction(Enum):
-    DOWNSTREAM = "DOWNSTREAM"  # who depends on the roots: what their failure hurts
-    UPSTREAM = "UPSTREAM"  # what the roots depend on: what could have caused their failure
 
 
 _STATEMENT = """
