@@ -37,6 +37,35 @@ class CreateConfigurationItemInput:
     )
 
 
+@strawberry.input(description="Changes to a configuration item; omitted fields stay as they are.")
+class UpdateConfigurationItemInput:
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="New name.")
+    status: enums.CiStatus | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New status (not RETIRED: use retireConfigurationItem).",
+    )
+    environment: enums.CiEnvironment | None = strawberry.field(
+        default=strawberry.UNSET, description="New environment."
+    )
+    criticality: int | None = strawberry.field(
+        default=strawberry.UNSET, description="New tier (1-4)."
+    )
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New owner (a User id); null clears it."
+    )
+    support_team_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New support team (a Team id); null clears it."
+    )
+    attributes: JSON | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Attribute changes: a value sets the attribute, null removes it, "
+        "attributes left out stay.",
+    )
+    redundancy_required: int | None = strawberry.field(
+        default=strawberry.UNSET, description="New k of n; null: all providers are needed."
+    )
+
+
 @strawberry.input(
     description="A condition on one attribute. Comparisons hold only for values of the same "
     "JSON type (numbers compare as numbers, dates and strings as text)."
@@ -94,4 +123,36 @@ class CiOrder:
     )
     direction: enums.SortDirection = strawberry.field(
         default=enums.SortDirection.ASC, description="Direction."
+    )
+
+
+@strawberry.input(description="A CI class of the tenant's own.")
+class CreateCiClassInput:
+    name: str = strawberry.field(description="PascalCase, unique within the tenant.")
+    parent_name: str | None = strawberry.field(
+        default=None, description="Its superclass, whose attributes and rules it inherits."
+    )
+    label: str | None = strawberry.field(
+        default=None, description="Human name (default: the name)."
+    )
+    description: str = strawberry.field(default="", description="What its CIs are.")
+
+
+@strawberry.input(description="A typed attribute for a class (and its subclasses).")
+class AddCiAttributeInput:
+    name: str = strawberry.field(
+        description="camelCase; unique among the class's inherited and subclasses' attributes."
+    )
+    type: enums.CiAttributeType = strawberry.field(description="The type of its values.")
+    required: bool = strawberry.field(
+        default=False, description="Whether every CI of the class must have it."
+    )
+    default: JSON | None = strawberry.field(
+        default=None, description="The value a CI gets when it has none."
+    )
+    enum_values: list[str] | None = strawberry.field(
+        default=None, description="The allowed values (ENUM only)."
+    )
+    reference_class_name: str | None = strawberry.field(
+        default=None, description="The class the referenced CI must be (REFERENCE only)."
     )

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import cast, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import JSONPATH, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.errors import BadUserInput, Conflict, NotFound
+from resolvers.locking import locked_row
 from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.classes import Catalogue, class_named, load_catalogue
 from subgraphs.cmdb.enums import CiChangeKind, CiEnvironment, CiStatus
-from subgraphs.cmdb.events import EVENT_KIND, record_ci_event
+from subgraphs.cmdb.events import CI_DELETED, EVENT_KIND, record_ci_event
 from subgraphs.cmdb.validation import AttributeSchema
 
 Changes = dict[str, list[Any]]
@@ -105,13 +106,10 @@ async def check_attributes(
     if not wanted:
         return
     ids = {ci_id for ci_id, _ in wanted.values()}
-    found = dict(
-        (
-            await session.execute(
-                select(CI.id, CI.class_id).where(CI.tenant_id == tenant_id, CI.id.in_(ids))
-            )
-        ).tuples()
+    result = await session.execute(
+        select(CI.id, CI.class_id).where(CI.tenant_id == tenant_id, CI.id.in_(ids))
     )
+    found = {row.id: row.class_id for row in result}
     for name, (ci_id, class_id) in sorted(wanted.items()):
         if ci_id not in found:
             raise NotFound(
@@ -223,3 +221,203 @@ async def _taken(
         f"A configuration item with source {source!r} and externalId {external_id!r} exists",
         field="externalId",
     )
+
+
+UNCHANGED: Any = object()
+"""Marks a field an update leaves alone (distinct from None, which clears it)."""
+
+
+@dataclass(frozen=True)
+class CiUpdate:
+    """Fields to change; UNCHANGED leaves one alone. `attributes` is a patch: a key with a
+    value sets it, a key with null removes it, keys left out stay."""
+
+    name: Any = UNCHANGED
+    status: Any = UNCHANGED
+    environment: Any = UNCHANGED
+    criticality: Any = UNCHANGED
+    owner_id: Any = UNCHANGED
+    support_team_id: Any = UNCHANGED
+    attributes: Any = UNCHANGED
+    redundancy_required: Any = UNCHANGED
+
+
+@dataclass
+class Diff:
+    """Old and new value per changed field, JSON-ready for history and events."""
+
+    fields: Changes = field(default_factory=dict)
+
+    def set(self, row: Any, attribute: str, value: Any, name: str) -> None:
+        old = getattr(row, attribute)
+        if old != value:
+            self.fields[name] = [_plain(old), _plain(value)]
+            setattr(row, attribute, value)
+
+
+def _required(value: Any, name: str) -> Any:
+    if value is None:
+        raise BadUserInput(f"{name} cannot be null", field=name)
+    return value
+
+
+async def get_for_update(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
+    return await locked_row(session, CI, tenant_id, id, "configuration item")
+
+
+def _refuse_if_retired(row: Any) -> None:
+    if CiStatus(row.status) in rules.FINAL:
+        raise Conflict("A RETIRED configuration item cannot be changed", field="status")
+
+
+async def update_configuration_item(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    id: uuid.UUID,
+    update: CiUpdate,
+    actor: uuid.UUID | None,
+) -> tuple[Any, Changes]:
+    """Change a CI (NOT_FOUND, BAD_USER_INPUT, CONFLICT for a RETIRED one or a taken name);
+    no history, event or write when nothing changes."""
+    row = await get_for_update(session, tenant_id, id)
+    _refuse_if_retired(row)
+    diff = Diff()
+    if update.name is not UNCHANGED:
+        diff.set(row, "name", text(update.name, "name", rules.NAME_MAX, required=True), "name")
+    if update.status is not UNCHANGED:
+        status = _required(update.status, "status")
+        if status in rules.FINAL:
+            raise BadUserInput("Retire a CI with retireConfigurationItem", field="status")
+        diff.set(row, "status", status.value, "status")
+    if update.environment is not UNCHANGED:
+        diff.set(
+            row, "environment", _required(update.environment, "environment").value, "environment"
+        )
+    if update.criticality is not UNCHANGED:
+        diff.set(
+            row,
+            "criticality",
+            criticality(_required(update.criticality, "criticality")),
+            "criticality",
+        )
+    if update.owner_id is not UNCHANGED:
+        diff.set(row, "owner_id", update.owner_id, "ownerId")
+    if update.support_team_id is not UNCHANGED:
+        diff.set(row, "support_team_id", update.support_team_id, "supportTeamId")
+    if update.redundancy_required is not UNCHANGED:
+        diff.set(
+            row, "redundancy_required", redundancy(update.redundancy_required), "redundancyRequired"
+        )
+    if update.attributes is not UNCHANGED:
+        await _patch_attributes(
+            session, tenant_id, row, _required(update.attributes, "attributes"), diff
+        )
+    if "name" in diff.fields:
+        await _refuse_taken_name(session, row)
+    if diff.fields:
+        await session.flush()
+        await session.refresh(row)
+        record_change(session, row, CiChangeKind.UPDATED, diff.fields, actor)
+    return row, diff.fields
+
+
+async def _patch_attributes(
+    session: AsyncSession, tenant_id: uuid.UUID, row: Any, patch: dict[str, Any], diff: Diff
+) -> None:
+    old: dict[str, Any] = row.attributes or {}
+    new = {**old, **{k: v for k, v in patch.items() if v is not None}}
+    for key in [k for k, v in patch.items() if v is None]:
+        new.pop(key, None)
+    if new == old:
+        return
+    catalogue = await load_catalogue(session, tenant_id)
+    schema = catalogue.schema(row.class_id)
+    # Attributes added to the class since the CI was made get their defaults now.
+    new = schema.with_defaults(new)
+    await check_attributes(session, tenant_id, catalogue, schema, new)
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            diff.fields[f"attributes.{key}"] = [old.get(key), new.get(key)]
+    row.attributes = new
+
+
+async def _refuse_taken_name(session: AsyncSession, row: Any) -> None:
+    """CONFLICT when another CI of the row's class has the row's (new) name."""
+    other = await session.scalar(
+        select(CI.id).where(
+            CI.tenant_id == row.tenant_id,
+            CI.class_id == row.class_id,
+            CI.name == row.name,
+            CI.id != row.id,
+        )
+    )
+    if other is not None:
+        raise Conflict(
+            f"A configuration item named {row.name!r} of this class exists",
+            field="name",
+            existingId=str(other),
+        )
+
+
+async def retire_configuration_item(
+    session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID, actor: uuid.UUID | None
+) -> tuple[Any, Changes]:
+    """RETIRED, for good: the CI keeps its history and relationships (CONFLICT when it is
+    retired already)."""
+    row = await get_for_update(session, tenant_id, id)
+    if CiStatus(row.status) in rules.FINAL:
+        raise Conflict("The configuration item is retired already", field="id")
+    diff = Diff()
+    diff.set(row, "status", CiStatus.RETIRED.value, "status")
+    await session.flush()
+    await session.refresh(row)
+    record_change(session, row, CiChangeKind.RETIRED, diff.fields, actor)
+    return row, diff.fields
+
+
+async def delete_configuration_item(
+    session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID
+) -> dict[str, Any]:
+    """Delete a CI nothing refers to (CONFLICT naming what does: a relationship, or another
+    CI's reference attribute); its history goes with it. Returns its last values."""
+    row = await get_for_update(session, tenant_id, id)
+    rel = tables.CiRelationship
+    related = await session.scalar(
+        select(func.count())
+        .select_from(rel)
+        .where(rel.tenant_id == tenant_id, or_(rel.parent_id == id, rel.child_id == id))
+    )
+    if related:
+        raise Conflict(
+            f"The configuration item has {related} relationship(s); remove them or retire it",
+            field="id",
+            relationships=related,
+        )
+    referring = await session.scalar(
+        select(CI.name)
+        .where(
+            CI.tenant_id == tenant_id,
+            CI.id != id,
+            func.jsonb_path_exists(
+                CI.attributes,
+                cast(literal("$.* ? (@ == $id)"), JSONPATH),
+                func.jsonb_build_object("id", str(id)),
+            ),
+        )
+        .limit(1)
+    )
+    if referring is not None:
+        raise Conflict(
+            f"The configuration item {referring!r} refers to it in an attribute", field="id"
+        )
+    values = {
+        "name": row.name,
+        "status": row.status,
+        "environment": row.environment,
+        "criticality": row.criticality,
+        "attributes": row.attributes,
+    }
+    record_ci_event(session, row, CI_DELETED, {k: [_plain(v), None] for k, v in values.items()})
+    await session.delete(row)
+    await session.flush()
+    return values
