@@ -106,9 +106,7 @@ class GraphQuery:
         redundancy_aware: RedundancyArgument = True,
     ) -> OutageImpact:
         if not 1 <= len(ci_ids) <= OUTAGE_MAX:
-            raise BadUserInput(
-                f"ciIds must name between 1 and {OUTAGE_MAX} CIs", argument="ciIds"
-            )
+            raise BadUserInput(f"ciIds must name between 1 and {OUTAGE_MAX} CIs", argument="ciIds")
         roots = [parse_id(id, "ciIds") for id in ci_ids]
         query, known = await impact_query(
             info, ImpactDirection.DOWNSTREAM, depth, types, redundancy_aware
@@ -124,5 +122,7 @@ class GraphQuery:
             info, impact, query, known, ("graph",), [("businessServices", "ci")]
         )
         business = await _business_classes(info)
-        services = [node for node in graph.nodes if rows[uuid.UUID(node.ci.id)].class_id in business]
+        services = [
+            node for node in graph.nodes if rows[uuid.UUID(node.ci.id)].class_id in business
+        ]
         return OutageImpact(business_services=services, graph=graph)

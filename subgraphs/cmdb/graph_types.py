@@ -207,9 +207,7 @@ async def impact_query(
     return ImpactQuery(direction, depth, type_ids(known, types), redundancy_aware), known
 
 
-async def analysed(
-    info: strawberry.Info, roots: Sequence[uuid.UUID], query: ImpactQuery
-) -> Impact:
+async def analysed(info: strawberry.Info, roots: Sequence[uuid.UUID], query: ImpactQuery) -> Impact:
     return await analyse(
         info.context.db,
         roots,
