@@ -69,11 +69,11 @@ class _Builder:
     def count(self, base: int) -> int:
         return max(2, round(base * self.per_region))
 
-    def uuid(self) -> uuid.UUID:
+    def new_id(self) -> uuid.UUID:
         return uuid.UUID(int=self.rnd.getrandbits(128), version=4)
 
     def ci(self, class_name: str, name: str) -> uuid.UUID:
-        ci = Ci(self.uuid(), class_name, name)
+        ci = Ci(self.new_id(), class_name, name)
         self.topology.cis.append(ci)
         return ci.id
 
@@ -82,7 +82,7 @@ class _Builder:
         if parent == child or pair in self.topology._pairs:
             return False
         self.topology._pairs.add(pair)
-        self.topology.links.append(Link(self.uuid(), parent, type_name, child))
+        self.topology.links.append(Link(self.new_id(), parent, type_name, child))
         return True
 
     def needs(self, ci: uuid.UUID, required: int) -> None:

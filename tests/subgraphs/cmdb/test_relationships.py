@@ -229,7 +229,7 @@ async def test_listing_costs_the_same_statements_for_any_page(
 
 async def _applications(cmdb: Subgraph) -> list[Any]:
     data = await cmdb.ok(
-        '{ configurationItems(filter: {className: "Application"}) { totalCount edges { node { id } } } }'
+        '{ configurationItems(filter: {className: "Application"}) { edges { node { id } } } }'
     )
     return data["configurationItems"]["edges"]  # type: ignore[no-any-return]
 
