@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Computed,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -117,6 +118,20 @@ class ConfigurationItem(TenantRow, Base):
             unique=True,
             postgresql_where=text("external_id IS NOT NULL"),
         ),
+        # Impact analysis (migration cmdb_0002): the redundant and the retired CIs it reaches.
+        Index(
+            "ix_configuration_items_redundant",
+            "tenant_id",
+            "id",
+            postgresql_include=["redundancy_required"],
+            postgresql_where=text("redundancy_required IS NOT NULL"),
+        ),
+        Index(
+            "ix_configuration_items_retired",
+            "tenant_id",
+            "id",
+            postgresql_where=text("status = 'RETIRED'"),
+        ),
         {"schema": SCHEMA},
     )
 
@@ -201,6 +216,19 @@ class CiRelationship(TenantRow, Base):
         CheckConstraint("parent_id <> child_id", name="not_to_itself"),
         Index("ix_ci_relationships_parent", "tenant_id", "parent_id"),
         Index("ix_ci_relationships_child", "tenant_id", "child_id"),
+        # Impact analysis walks these, one index-only scan per hop (migration cmdb_0002).
+        Index(
+            "ix_ci_relationships_provider",
+            "tenant_id",
+            "provider_id",
+            postgresql_include=["dependent_id", "type_id", "id"],
+        ),
+        Index(
+            "ix_ci_relationships_dependent",
+            "tenant_id",
+            "dependent_id",
+            postgresql_include=["provider_id", "type_id", "id"],
+        ),
         {"schema": SCHEMA},
     )
 
@@ -208,3 +236,11 @@ class CiRelationship(TenantRow, Base):
     child_id: Mapped[uuid.UUID] = _ref("configuration_items")
     type_id: Mapped[uuid.UUID] = _ref("relationship_types")
     source: Mapped[str | None] = mapped_column(String(64))
+    # The end that fails first and the end that suffers, from the type's dependent_side; set
+    # by the database (trigger `orient`, migration cmdb_0002), never by a writer.
+    provider_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), nullable=False, server_default=FetchedValue()
+    )
+    dependent_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), nullable=False, server_default=FetchedValue()
+    )

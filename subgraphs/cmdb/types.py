@@ -14,6 +14,7 @@ from resolvers.ids import try_parse_id
 from resolvers.loaders import load_by_id
 from resolvers.references import ReferencedById
 from subgraphs.cmdb import enums, permissions
+from subgraphs.cmdb.graph_types import GRAPH_NEEDS, CiGraphFields
 from subgraphs.cmdb.loaders import (
     AttributesByClassIdLoader,
     ChangesByCiIdLoader,
@@ -177,7 +178,7 @@ class CiChange:
     description="A configuration item: anything the service desk manages — a business "
     "service, an application, a server, a switch.",
 )
-class ConfigurationItem(ReferencedById):
+class ConfigurationItem(ReferencedById, CiGraphFields):
     reference_permission = permissions.VIEW
     reference_loader = CiByIdLoader
 
@@ -240,5 +241,5 @@ ConfigurationItem.row_fields = RowFields(
         "updated_at": "updated_at",
         "class_id": "class_id",
     },
-    needs={"ci_class": ("class_id",), "attribute": ("attributes",), "history": ()},
+    needs={"ci_class": ("class_id",), "attribute": ("attributes",), "history": (), **GRAPH_NEEDS},
 )

@@ -1,0 +1,368 @@
+"""Relationship and impact types, and the fields they add to `ConfigurationItem`
+(`CiGraphFields`, a base class of types.ConfigurationItem).
+
+types.py builds on this module, so it reaches `ConfigurationItem` lazily (annotations through
+`strawberry.lazy`, the class itself through `_configuration_item` at call time)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from resolvers.columns import Columns
+from resolvers.errors import BadUserInput
+from resolvers.ids import try_parse_id
+from subgraphs.cmdb import enums
+from subgraphs.cmdb.graph_enums import ImpactDirection, RelationshipDirection
+from subgraphs.cmdb.graph_loaders import (
+    RelationshipByIdLoader,
+    RelationshipsByChildIdLoader,
+    RelationshipsByParentIdLoader,
+    RelationshipTypesByTenantIdLoader,
+)
+from subgraphs.cmdb.impact import MAX_DEPTH, Impact, analyse
+from subgraphs.cmdb.loaders import CiByIdLoader
+from subgraphs.cmdb.redundancy import Edge
+
+if TYPE_CHECKING:
+    from subgraphs.cmdb.types import ConfigurationItem
+
+CI = Annotated["ConfigurationItem", strawberry.lazy("subgraphs.cmdb.types")]
+DEFAULT_DEPTH = 20
+_SIDE = enums.stored(enums.DependentSide)
+
+
+def _configuration_item() -> type[ConfigurationItem]:
+    from subgraphs.cmdb.types import ConfigurationItem
+
+    return ConfigurationItem
+
+
+async def _ci(info: strawberry.Info, id: uuid.UUID) -> ConfigurationItem:
+    """The CI `id` with the columns the field's selection needs (a cache hit when the
+    request's impact read already loaded it)."""
+    ci_type = _configuration_item()
+    loader = info.context.loaders.get(CiByIdLoader)
+    row = await loader.load(id, ci_type.row_fields.columns(info))
+    assert row is not None, "a relationship's ends are foreign keys"
+    return ci_type.from_row(row)
+
+
+@strawberry.type(
+    description="A kind of relationship, a parent→child pair with a name for each direction "
+    "(Runs on / Runs), and which end depends on the other."
+)
+class RelationshipType:
+    id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
+    name: str = strawberry.field(description="Unique within the tenant, e.g. RUNS_ON.")
+    parent_descriptor: str = strawberry.field(
+        description="The relationship read from the parent, e.g. Runs on."
+    )
+    child_descriptor: str = strawberry.field(
+        description="The relationship read from the child, e.g. Runs."
+    )
+    dependent_side: enums.DependentSide = strawberry.field(
+        description="The end that suffers when the other fails."
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> RelationshipType:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            parent_descriptor=row.parent_descriptor,
+            child_descriptor=row.child_descriptor,
+            dependent_side=_SIDE(row.dependent_side),
+        )
+
+
+@strawberry.type(description="A typed link between two configuration items: parent —type→ child.")
+class CiRelationship:
+    id: strawberry.ID = strawberry.field(description="Unique id (UUID).")
+    type: RelationshipType = strawberry.field(description="What kind of relationship it is.")
+    parent_id: strawberry.Private[uuid.UUID]
+    child_id: strawberry.Private[uuid.UUID]
+    row: strawberry.Private[Any]  # the whole row when it was read; None from impact analysis
+
+    @classmethod
+    def from_row(cls, row: Any, type_: RelationshipType) -> CiRelationship:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            type=type_,
+            parent_id=row.parent_id,
+            child_id=row.child_id,
+            row=row,
+        )
+
+    @strawberry.field(description="The parent end (the one the type's name is read from).")
+    async def parent(self, info: strawberry.Info) -> CI:
+        return await _ci(info, self.parent_id)
+
+    @strawberry.field(description="The child end.")
+    async def child(self, info: strawberry.Info) -> CI:
+        return await _ci(info, self.child_id)
+
+    @strawberry.field(description="Who asserted it: a discovery feed's name; null if by hand.")
+    async def source(self, info: strawberry.Info) -> str | None:
+        return (await self._row(info)).source  # type: ignore[no-any-return]
+
+    @strawberry.field(description="When it was recorded.")
+    async def created_at(self, info: strawberry.Info) -> datetime:
+        return (await self._row(info)).created_at  # type: ignore[no-any-return]
+
+    async def _row(self, info: strawberry.Info) -> Any:
+        if self.row is None:
+            loader = info.context.loaders.get(RelationshipByIdLoader)
+            self.row = await loader.load(uuid.UUID(str(self.id)))
+        return self.row
+
+
+@strawberry.type(description="A configuration item a failure reaches.")
+class ImpactNode:
+    ci: CI = strawberry.field(description="The configuration item.")
+    distance: int = strawberry.field(
+        description="How many relationships away from where the failure started (0 there)."
+    )
+    via: CiRelationship | None = strawberry.field(
+        description="The relationship the failure reached it by (for a redundant CI, the one "
+        "that took away the last provider it could spare); null where it started."
+    )
+
+
+@strawberry.type(description="A relationship the failure travels along, oriented its way.")
+class ImpactEdge:
+    relationship: CiRelationship = strawberry.field(description="The relationship.")
+    from_id: strawberry.Private[uuid.UUID]
+    to_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(
+        description="The end the failure comes from (DOWNSTREAM: the provider; UPSTREAM: the "
+        "dependent)."
+    )
+    async def from_ci(self, info: strawberry.Info) -> CI:
+        return await _ci(info, self.from_id)
+
+    @strawberry.field(description="The end the failure goes to.")
+    async def to_ci(self, info: strawberry.Info) -> CI:
+        return await _ci(info, self.to_id)
+
+
+@strawberry.type(description="What a failure reaches: configuration items and relationships.")
+class ImpactGraph:
+    nodes: list[ImpactNode] = strawberry.field(
+        description="The configuration items reached, nearest first."
+    )
+    edges: list[ImpactEdge] = strawberry.field(
+        description="The relationships between them that lead away from where it started."
+    )
+
+
+@dataclass(frozen=True)
+class ImpactQuery:
+    """An impact field's arguments, checked."""
+
+    direction: ImpactDirection
+    depth: int
+    type_ids: list[uuid.UUID] | None
+    redundancy_aware: bool
+
+
+async def relationship_types(info: strawberry.Info) -> dict[uuid.UUID, RelationshipType]:
+    """The tenant's relationship types by id (one read per request)."""
+    loader = info.context.loaders.get(RelationshipTypesByTenantIdLoader)
+    rows = await loader.load(info.context.tenant_id)
+    return {row.id: RelationshipType.from_row(row) for row in rows}
+
+
+def type_ids(
+    types: dict[uuid.UUID, RelationshipType], names: Sequence[str] | None
+) -> list[uuid.UUID] | None:
+    """The ids of the types named (None: every type); BAD_USER_INPUT for an unknown name."""
+    if names is None:
+        return None
+    by_name = {t.name: id for id, t in types.items()}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        raise BadUserInput(
+            f"No relationship type named {unknown[0]!r}", argument="types", types=unknown
+        )
+    return [by_name[name] for name in names]
+
+
+async def impact_query(
+    info: strawberry.Info,
+    direction: ImpactDirection,
+    depth: int,
+    types: Sequence[str] | None,
+    redundancy_aware: bool,
+) -> tuple[ImpactQuery, dict[uuid.UUID, RelationshipType]]:
+    if not 0 <= depth <= MAX_DEPTH:
+        raise BadUserInput(f"depth must be between 0 and {MAX_DEPTH}", argument="depth")
+    known = await relationship_types(info)
+    return ImpactQuery(direction, depth, type_ids(known, types), redundancy_aware), known
+
+
+async def analysed(info: strawberry.Info, roots: Sequence[uuid.UUID], query: ImpactQuery) -> Impact:
+    return await analyse(
+        info.context.db,
+        roots,
+        query.direction,
+        query.depth,
+        query.type_ids,
+        query.redundancy_aware,
+    )
+
+
+def _union(columns: Iterable[Columns]) -> Columns:
+    found: set[str] = set()
+    for more in columns:
+        if more is None:
+            return None
+        found |= more
+    return frozenset(found)
+
+
+async def impact_graph(
+    info: strawberry.Info,
+    impact: Impact,
+    query: ImpactQuery,
+    types: dict[uuid.UUID, RelationshipType],
+    graph_path: tuple[str, ...] = (),
+    more: Sequence[tuple[str, ...]] = (),
+) -> tuple[ImpactGraph, dict[uuid.UUID, Any]]:
+    """The GraphQL graph of an analysis (the field's ImpactGraph at `graph_path`), with the
+    rows of its CIs, read at once with the columns of every CI selected in the graph or at
+    the paths in `more`, and `class_id`."""
+    ci_type = _configuration_item()
+    fields = ci_type.row_fields
+    paths = [
+        (*graph_path, *tail) for tail in (("nodes", "ci"), ("edges", "fromCi"), ("edges", "toCi"))
+    ]
+    columns = _union(fields.columns(info, path, also=("class_id",)) for path in (*paths, *more))
+    ids = list(impact.reached)
+    rows = await info.context.loaders.get(CiByIdLoader).read_many(ids, columns)
+    found = {id: row for id, row in zip(ids, rows, strict=True) if row is not None}
+    relationships: dict[uuid.UUID, CiRelationship] = {}
+
+    def relationship(edge: Edge) -> CiRelationship:
+        made = relationships.get(edge.id)
+        if made is None:
+            assert edge.type_id is not None
+            type_ = types[edge.type_id]
+            provider, dependent = (
+                (edge.source, edge.target)
+                if query.direction is ImpactDirection.DOWNSTREAM
+                else (edge.target, edge.source)
+            )
+            parent, child = (
+                (dependent, provider)
+                if type_.dependent_side is enums.DependentSide.PARENT
+                else (provider, dependent)
+            )
+            made = relationships[edge.id] = CiRelationship(
+                id=strawberry.ID(str(edge.id)),
+                type=type_,
+                parent_id=parent,
+                child_id=child,
+                row=None,
+            )
+        return made
+
+    nodes = [
+        ImpactNode(
+            ci=ci_type.from_row(found[id]),
+            distance=reached.distance,
+            via=relationship(reached.via) if reached.via is not None else None,
+        )
+        for id, reached in impact.reached.items()
+        if id in found
+    ]
+    edges = [
+        ImpactEdge(relationship=relationship(edge), from_id=edge.source, to_id=edge.target)
+        for edge in impact.edges
+        if edge.source in found and edge.target in found
+    ]
+    return ImpactGraph(nodes=nodes, edges=edges), found
+
+
+TypesArgument = Annotated[
+    list[str] | None,
+    strawberry.argument(description="Only relationships of these types (names); all if omitted."),
+]
+DepthArgument = Annotated[
+    int,
+    strawberry.argument(
+        description=f"How many relationships away to follow, 0 to {MAX_DEPTH} (BAD_USER_INPUT "
+        "beyond)."
+    ),
+]
+RedundancyArgument = Annotated[
+    bool,
+    strawberry.argument(
+        description="DOWNSTREAM: a CI that needs k of its n providers is impacted only when "
+        "fewer than k remain unimpacted. Ignored UPSTREAM, which lists every candidate cause."
+    ),
+]
+
+
+GRAPH_NEEDS: dict[str, tuple[str, ...]] = {"relationships": (), "impact": ()}
+"""The columns CiGraphFields' fields read (the id alone), for ConfigurationItem's RowFields."""
+
+
+@strawberry.type
+class CiGraphFields:
+    """The fields relationships and impact analysis add to `ConfigurationItem`."""
+
+    id: strawberry.ID
+
+    @strawberry.field(description="Its relationships, oldest first; parents before children.")
+    async def relationships(
+        self,
+        info: strawberry.Info,
+        direction: Annotated[
+            RelationshipDirection,
+            strawberry.argument(description="Where it is the child (PARENTS), the parent, both."),
+        ] = RelationshipDirection.BOTH,
+        types: TypesArgument = None,
+    ) -> list[CiRelationship]:
+        key = try_parse_id(self.id)
+        loaders = info.context.loaders
+        rows: list[Any] = []
+        if direction is not RelationshipDirection.CHILDREN:
+            rows += await loaders.get(RelationshipsByChildIdLoader).load(key)
+        if direction is not RelationshipDirection.PARENTS:
+            rows += await loaders.get(RelationshipsByParentIdLoader).load(key)
+        known = await relationship_types(info)
+        wanted = type_ids(known, types)
+        return [
+            CiRelationship.from_row(row, known[row.type_id])
+            for row in rows
+            if wanted is None or row.type_id in wanted
+        ]
+
+    @strawberry.field(
+        description="What its failure reaches (DOWNSTREAM, the default: the CIs that depend on "
+        "it) or what it depends on (UPSTREAM: what could have caused its failure), read in one "
+        "statement whatever the graph's size; cycles are followed once."
+    )
+    async def impact(
+        self,
+        info: strawberry.Info,
+        direction: Annotated[
+            ImpactDirection, strawberry.argument(description="Which way to follow.")
+        ] = ImpactDirection.DOWNSTREAM,
+        depth: DepthArgument = DEFAULT_DEPTH,
+        types: TypesArgument = None,
+        redundancy_aware: RedundancyArgument = True,
+    ) -> ImpactGraph:
+        query, known = await impact_query(info, direction, depth, types, redundancy_aware)
+        key = try_parse_id(self.id)
+        assert key is not None, "a CI's id is a UUID"
+        impact = await analysed(info, [key], query)
+        graph, _ = await impact_graph(info, impact, query, known)
+        return graph
