@@ -262,3 +262,40 @@ async def test_another_tenant_sees_none_of_the_incidents_of_a_ci(
         {"openIncidents": [], "incidents": {"totalCount": 0, "edges": []}}
     ]
     assert mine["configurationItem"]["incidents"]["totalCount"] == 1
+
+
+BLAST_RADIUS = """query($id: ID!) { configurationItem(id: $id) {
+  impact(direction: DOWNSTREAM) { nodes { distance ci { name openIncidents { number priority } } } }
+} }"""
+ADD = "mutation($input: AddRelationshipInput!) { addRelationship(input: $input) { id } }"
+
+
+async def test_the_blast_radius_with_its_open_incidents_costs_the_same_at_any_size(
+    gateway: Gateway, cmdb: Subgraph, new_context: Any, statements: Any
+) -> None:
+    """The issue's query: who is hurt when a server fails, with their open incidents — one
+    request, its statements the same for 2 and for 12 applications on the server."""
+    counts = {}
+    for size in (2, 12):
+        host = await create_ci(cmdb, "Server", f"host-{size}")
+        for n in range(size):
+            app = await create_ci(cmdb, "Application", f"app-{size}-{n}")
+            await cmdb.ok(
+                ADD, input={"parentId": app["id"], "childId": host["id"], "type": "RUNS_ON"}
+            )
+            await ok(gateway, new_context(), CREATE, input={"title": "slow", "ciId": app["id"]})
+        context = new_context()
+        statements.reset()
+        data = await ok(gateway, context, BLAST_RADIUS, id=host["id"])
+        nodes = data["configurationItem"]["impact"]["nodes"]
+        assert len(nodes) == size + 1
+        assert all(len(n["ci"]["openIncidents"]) == (n["distance"] == 1) for n in nodes)
+        counts[size] = statements.count
+    assert counts == {2: STATEMENTS_PER_BLAST_RADIUS, 12: STATEMENTS_PER_BLAST_RADIUS}, (
+        statements.statements
+    )
+
+
+# set_config · the CI (cmdb) · the relationship types · the impact graph (one recursive
+# statement) · its CIs · the open incidents of all of them (incidents).
+STATEMENTS_PER_BLAST_RADIUS = 6
