@@ -240,6 +240,7 @@ class CiUpdate:
     support_team_id: Any = UNCHANGED
     attributes: Any = UNCHANGED
     redundancy_required: Any = UNCHANGED
+    feed: Any = UNCHANGED  # (source, externalId): a discovery feed adopting the CI
 
 
 @dataclass
@@ -308,6 +309,10 @@ async def update_configuration_item(
         diff.set(
             row, "redundancy_required", redundancy(update.redundancy_required), "redundancyRequired"
         )
+    if update.feed is not UNCHANGED:
+        source, external_id = feed_identity(*update.feed)
+        diff.set(row, "source", source, "source")
+        diff.set(row, "external_id", external_id, "externalId")
     if update.attributes is not UNCHANGED:
         await _patch_attributes(
             session, tenant_id, row, _required(update.attributes, "attributes"), diff
