@@ -166,3 +166,32 @@ async def test_statements_do_not_grow_with_the_page(
         assert len(data["configurationItems"]["edges"]) == first
         counts.append(statements.count)
     assert counts[0] == counts[1], statements.statements
+
+
+async def test_entities_are_resolved_in_one_batch(
+    cmdb: Subgraph, owner_sessions: Any, tenant_id: uuid.UUID, statements: Any
+) -> None:
+    await insert_cis(
+        owner_sessions,
+        tenant_id,
+        [{"class_id": "Server", "name": f"e-{n:02d}"} for n in range(20)],
+    )
+    ids = [
+        edge["node"]["id"]
+        for edge in (
+            await cmdb.ok(
+                "{ configurationItems(pagination: {first: 20}) { edges { node { id } } } }"
+            )
+        )["configurationItems"]["edges"]
+    ]
+    query = """query($r: [_Any!]!) { _entities(representations: $r) {
+      ... on ConfigurationItem { name ciClass { name } } } }"""
+    counts = []
+    for size in (2, 20):
+        statements.reset()
+        data = await cmdb.ok(
+            query, r=[{"__typename": "ConfigurationItem", "id": id} for id in ids[:size]]
+        )
+        assert [e["name"] for e in data["_entities"]] == [f"e-{n:02d}" for n in range(size)]
+        counts.append(statements.count)
+    assert counts[0] == counts[1], statements.statements
