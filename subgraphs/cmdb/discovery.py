@@ -239,7 +239,7 @@ async def _write(
             feed=service.UNCHANGED if row.source == source else (source, external_id),
         )
         updated, changes = await service.update_configuration_item(
-            session, tenant_id, row.id, update, actor
+            session, tenant_id, row.id, update, actor, catalogue
         )
         return (Outcome.UPDATED if changes else Outcome.UNCHANGED), updated
 

@@ -156,8 +156,8 @@ def server(server_env: dict[str, str]) -> Iterator[Server]:
 def subgraph_servers(
     server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Server]]:
-    """`opsgraph subgraph NAME`: each subgraph as its own process, each checking the ids it
-    stores with their owners (`--peers`, the split router's subgraphs file)."""
+    """`opsgraph subgraph NAME`: each subgraph as its own process, checking the ids it stores
+    for other subgraphs' entities with them (`--peers`, the split router's subgraphs file)."""
     ports = {name: free_port() for name in REGISTRY.names}
     peers = tmp_path_factory.mktemp("split") / "subgraphs.toml"
     peers.write_text(
