@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from db.tenants import create_tenant
+from db.tenants import create_tenant, find_tenant_id
+from opsgraph.seed import seed_demo
 from opsgraph.server import build_gateway
 from router.gateway import Gateway
 from subgraphs.incidents import tables
@@ -299,3 +300,29 @@ async def test_the_blast_radius_with_its_open_incidents_costs_the_same_at_any_si
 # set_config · the CI (cmdb) · the relationship types · the impact graph (one recursive
 # statement) · its CIs · the open incidents of all of them (incidents).
 STATEMENTS_PER_BLAST_RADIUS = 6
+
+
+async def test_the_demo_shows_a_blast_radius_with_open_incidents(
+    gateway: Gateway, owner_sessions: Any, new_context: Any
+) -> None:
+    slug = f"demo-{uuid.uuid4().hex[:8]}"
+    async with owner_sessions() as session, session.begin():
+        assert await seed_demo(session, slug=slug, scale=60)
+    async with owner_sessions() as session:
+        tenant = await find_tenant_id(session, slug)
+
+    data = await ok(
+        gateway,
+        new_context(tenant),
+        """{ configurationItemByName(className: "NetworkDevice", name: "core-sw-01") {
+          impact(direction: DOWNSTREAM) { nodes { ci { name ciClass { name }
+            openIncidents { number } } } } } }""",
+    )
+
+    nodes = data["configurationItemByName"]["impact"]["nodes"]
+    assert len(nodes) > 10
+    assert sum(len(node["ci"]["openIncidents"]) for node in nodes) >= 5
+    hit = {
+        node["ci"]["name"] for node in nodes if node["ci"]["ciClass"]["name"] == "BusinessService"
+    }
+    assert hit == {"Online Shop", "Payments", "E-mail"}  # the business is hit
