@@ -90,6 +90,8 @@ OPERATIONS = [
      '{name: "rack", type: STRING}) { name } }'),
     ("removeCiAttribute", "cmdb",
      'mutation { removeCiAttribute(className: "Server", name: "seedNote") }'),
+    ("upsertConfigurationItems", "cmdb", 'mutation { upsertConfigurationItems(input: {source: '
+     '"feed", items: [{externalId: "f-1", className: "Server", name: "feed-ci"}]}) { created } }'),
 ]  # fmt: skip
 ENTITY_PERMISSION = {
     "_entities Incident": "incident:view",
