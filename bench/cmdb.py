@@ -24,6 +24,7 @@ from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from db.scope import RequestDatabase
 from opsgraph.domains import REGISTRY
+from opsgraph.gc_tuning import tune_garbage_collector
 from opsgraph.server import build_gateway
 from opsgraph.settings import load_settings
 from resolvers.context import Context
@@ -40,6 +41,7 @@ BLAST = """query Blast($id: ID!) {
   }
 }"""
 OPEN_INCIDENTS = " openIncidents { number priority }"
+GC_THRESHOLD = 10_000  # the server's default OPSGRAPH_GC_THRESHOLD
 
 
 def parse_args() -> argparse.Namespace:
@@ -108,6 +110,7 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     gateway = build_gateway()
+    tune_garbage_collector(GC_THRESHOLD)  # as `opsgraph serve` does (opsgraph/gc_tuning.py)
     sessions = session_factory(engine)
     principal = REGISTRY.roles.principal(
         loaded.tenant_id, frozenset({"admin"}), subject="bench", authenticated=True
