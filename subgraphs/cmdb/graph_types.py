@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from graphql import GraphQLResolveInfo
@@ -240,7 +240,7 @@ async def impact_graph(
     are paths to other lists of its nodes), with the rows of its CIs, read at once with
     the columns every selected CI needs, and `class_id`. A blast radius has thousands of
     nodes: what the operation does not select (`via`, `edges`) is not built."""
-    raw: GraphQLResolveInfo = getattr(info, "_raw_info", info)
+    raw = cast(GraphQLResolveInfo, getattr(info, "_raw_info", info))
     node_paths = [(*graph_path, "nodes"), *more]
     with_via = any("via" in selected_fields(raw, "ImpactNode", path) for path in node_paths)
     with_edges = "edges" in selected_fields(raw, "ImpactGraph", graph_path)
