@@ -22,8 +22,8 @@ from subgraphs import cmdb, identity, incidents
 
 DOMAINS: tuple[Domain, ...] = (
     identity.DOMAIN,
+    cmdb.DOMAIN,  # before incidents: demo incidents point at the demo CIs
     incidents.DOMAIN,
-    cmdb.DOMAIN,
 )
 
 

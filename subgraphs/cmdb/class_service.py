@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.errors import BadUserInput, Conflict
+from resolvers.errors import BadUserInput, Conflict, NotFound
 from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.catalogue import builtin_id
 from subgraphs.cmdb.classes import Attribute, Catalogue, class_named, load_catalogue
@@ -176,7 +176,7 @@ async def remove_attribute(
         select(a).where(a.tenant_id == tenant_id, a.class_id == ci_class.id, a.name == name)
     )
     if row is None:
-        raise BadUserInput(f"{ci_class.name} declares no attribute {name!r}", field="name")
+        raise NotFound(f"{ci_class.name} declares no attribute {name!r}", field="name")
     if ci_class.builtin and row.id == builtin_id(tenant_id, "attribute", ci_class.name, name):
         raise Conflict(f"{ci_class.name}.{name} is built in", field="name")
     ci = tables.ConfigurationItem

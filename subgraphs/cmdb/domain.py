@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from resolvers.domain import Domain
-from subgraphs.cmdb import permissions, tables
+from subgraphs.cmdb import permissions, seed, tables
 from subgraphs.cmdb.cache_hints import CACHE_HINTS
 from subgraphs.cmdb.events import EVENT_KINDS
 from subgraphs.cmdb.references import STORED_REFERENCES
@@ -16,6 +16,7 @@ DOMAIN = Domain(
     migrations=Path(__file__).parent / "migrations",
     permissions=permissions.PERMISSIONS,
     grants=permissions.GRANTS,
+    seed=seed.seed,
     cache_hints=CACHE_HINTS,
     event_kinds=EVENT_KINDS,
     references=STORED_REFERENCES,

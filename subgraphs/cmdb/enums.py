@@ -95,3 +95,12 @@ class RelationshipDirection(Enum):
 class ImpactDirection(Enum):
     DOWNSTREAM = "DOWNSTREAM"
     UPSTREAM = "UPSTREAM"
+
+
+@strawberry.enum(description="What a CMDB event is about.")
+class CiEventKind(Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    RETIRED = "RETIRED"
+    RELATIONSHIP_ADDED = "RELATIONSHIP_ADDED"
+    RELATIONSHIP_REMOVED = "RELATIONSHIP_REMOVED"

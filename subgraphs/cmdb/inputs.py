@@ -21,8 +21,9 @@ class CreateConfigurationItemInput:
     criticality: int = strawberry.field(default=3, description="Tier 1 (most critical) to 4.")
     owner_id: strawberry.ID | None = strawberry.field(default=None, description="A User id.")
     support_team_id: strawberry.ID | None = strawberry.field(default=None, description="A Team id.")
-    attributes: JSON = strawberry.field(
-        default_factory=dict,
+    # Default null, not {}: graphql-js (Apollo's composition) cannot print an object default.
+    attributes: JSON | None = strawberry.field(
+        default=None,
         description="Values of its class's attributes (defaults fill the ones left out).",
     )
     source: str | None = strawberry.field(

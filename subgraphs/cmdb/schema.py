@@ -4,10 +4,12 @@ root fields (CIs and classes here; relationships and impact, discovery in theirs
 from strawberry.tools import merge_types
 
 from resolvers.schema import subgraph_schema
-from subgraphs.cmdb import graph_queries, mutations, queries
+from subgraphs.cmdb import graph_queries, mutations, queries, subscriptions
 from subgraphs.cmdb.mutations import relationships
 
 Query = merge_types("Query", (queries.Query, graph_queries.GraphQuery))
 Mutation = merge_types("Mutation", (mutations.Mutation, relationships.RelationshipMutation))
 
-schema = subgraph_schema(query=Query, mutation=Mutation)
+Subscription = merge_types("Subscription", (subscriptions.Subscription,))
+
+schema = subgraph_schema(query=Query, mutation=Mutation, subscription=Subscription)

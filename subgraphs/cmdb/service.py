@@ -276,9 +276,11 @@ async def update_configuration_item(
     id: uuid.UUID,
     update: CiUpdate,
     actor: uuid.UUID | None,
+    catalogue: Catalogue | None = None,
 ) -> tuple[Any, Changes]:
     """Change a CI (NOT_FOUND, BAD_USER_INPUT, CONFLICT for a RETIRED one or a taken name);
-    no history, event or write when nothing changes."""
+    no history, event or write when nothing changes. `catalogue` saves reading it again for
+    a batch."""
     row = await get_for_update(session, tenant_id, id)
     _refuse_if_retired(row)
     diff = Diff()
@@ -310,7 +312,7 @@ async def update_configuration_item(
         )
     if update.attributes is not UNCHANGED:
         await _patch_attributes(
-            session, tenant_id, row, _required(update.attributes, "attributes"), diff
+            session, tenant_id, row, _required(update.attributes, "attributes"), diff, catalogue
         )
     if "name" in diff.fields:
         await _refuse_taken_name(session, row)
@@ -322,7 +324,12 @@ async def update_configuration_item(
 
 
 async def _patch_attributes(
-    session: AsyncSession, tenant_id: uuid.UUID, row: Any, patch: dict[str, Any], diff: Diff
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    row: Any,
+    patch: dict[str, Any],
+    diff: Diff,
+    catalogue: Catalogue | None,
 ) -> None:
     old: dict[str, Any] = row.attributes or {}
     new = {**old, **{k: v for k, v in patch.items() if v is not None}}
@@ -330,7 +337,7 @@ async def _patch_attributes(
         new.pop(key, None)
     if new == old:
         return
-    catalogue = await load_catalogue(session, tenant_id)
+    catalogue = catalogue or await load_catalogue(session, tenant_id)
     schema = catalogue.schema(row.class_id)
     # Attributes added to the class since the CI was made get their defaults now.
     new = schema.with_defaults(new)

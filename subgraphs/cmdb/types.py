@@ -20,6 +20,7 @@ from subgraphs.cmdb.loaders import (
     ChangesByCiIdLoader,
     CiByIdLoader,
     CiClassByIdLoader,
+    ClassesByTenantIdLoader,
     SubclassesByParentIdLoader,
 )
 from subgraphs.cmdb.references import Team, User
@@ -118,11 +119,14 @@ class CiClass:
         ] = True,
     ) -> list[CiAttribute]:
         chain: list[uuid.UUID] = [uuid.UUID(str(self.id))]
-        parent = self.parent_id
-        while inherited and parent is not None:
-            chain.append(parent)
-            row = await load_by_id(info.context, CiClassByIdLoader, parent, None)
-            parent = row.parent_id if row else None
+        if inherited and self.parent_id is not None:
+            classes = info.context.loaders.get(ClassesByTenantIdLoader)
+            rows = await classes.load(info.context.tenant_id, frozenset({"id", "parent_id"}))
+            parents = {row.id: row.parent_id for row in rows}
+            parent: uuid.UUID | None = self.parent_id
+            while parent is not None:
+                chain.append(parent)
+                parent = parents.get(parent)
         loader = info.context.loaders.get(AttributesByClassIdLoader)
         per_class = await loader.load_many(list(reversed(chain)))
         return [CiAttribute.from_row(r) for rows in per_class for r in rows]

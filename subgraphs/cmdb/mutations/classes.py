@@ -61,8 +61,8 @@ async def add_ci_attribute(
 
 @strawberry.mutation(
     description="Remove an attribute a class declares; returns its id. CONFLICT while a CI of "
-    "the class (or a subclass) has a value for it, and for a built-in attribute; "
-    "BAD_USER_INPUT when the class declares no such attribute.",
+    "the class (or a subclass) has a value for it, and for a built-in attribute; NOT_FOUND "
+    "when the class declares no such attribute.",
     extensions=requires(permissions.ADMIN),
 )
 async def remove_ci_attribute(info: strawberry.Info, class_name: str, name: str) -> strawberry.ID:

@@ -32,7 +32,7 @@ async def create_configuration_item(
         criticality=input.criticality,
         owner_id=optional_id(input.owner_id, "input.ownerId"),
         support_team_id=optional_id(input.support_team_id, "input.supportTeamId"),
-        attributes=json_object(input.attributes, "input.attributes"),
+        attributes=json_object(input.attributes or {}, "input.attributes"),
         source=input.source,
         external_id=input.external_id,
         redundancy_required=input.redundancy_required,

@@ -129,3 +129,20 @@ async def test_removing_an_attribute_in_use_is_a_conflict(cmdb: Subgraph) -> Non
     ]
     builtin = await cmdb.run(REMOVE_ATTRIBUTE, className="Server", name="os")
     assert code(builtin) == "CONFLICT"
+
+
+async def test_inherited_attributes_cost_the_same_at_any_depth(
+    cmdb: Subgraph, statements: Any
+) -> None:
+    await cmdb.ok("{ ciClasses { name } }")  # the built-ins are there
+    parent = "VirtualMachine"
+    for name in ("CloudVm", "SpotVm", "TinySpotVm"):
+        await cmdb.ok(CREATE_CLASS, input={"name": name, "parentName": parent})
+        parent = name
+    counts = []
+    for name in ("VirtualMachine", "TinySpotVm"):
+        statements.reset()
+        attributes = (await cmdb.ok(ATTRIBUTES, name=name))["ciClass"]["attributes"]
+        assert {a["name"] for a in attributes} >= {"os", "cpuCount"}
+        counts.append(statements.count)
+    assert counts[0] == counts[1], statements.statements
