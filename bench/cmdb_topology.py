@@ -39,6 +39,7 @@ class Ci:
     id: uuid.UUID
     class_name: str
     name: str
+    region: int | None  # None: shared by the regions (core routers)
     redundancy_required: int | None = None
 
 
@@ -72,8 +73,8 @@ class _Builder:
     def new_id(self) -> uuid.UUID:
         return uuid.UUID(int=self.rnd.getrandbits(128), version=4)
 
-    def ci(self, class_name: str, name: str) -> uuid.UUID:
-        ci = Ci(self.new_id(), class_name, name)
+    def ci(self, class_name: str, name: str, region: int | None) -> uuid.UUID:
+        ci = Ci(self.new_id(), class_name, name, region)
         self.topology.cis.append(ci)
         return ci.id
 
@@ -91,7 +92,8 @@ class _Builder:
     def finish(self) -> Topology:
         needs = self.topology._needs
         self.topology.cis = [
-            Ci(ci.id, ci.class_name, ci.name, needs.get(ci.id)) for ci in self.topology.cis
+            Ci(ci.id, ci.class_name, ci.name, ci.region, needs.get(ci.id))
+            for ci in self.topology.cis
         ]
         self.topology._pairs.clear()
         return self.topology
@@ -102,10 +104,10 @@ def build(scale: float = 1.0, seed: int = 11) -> Topology:
     rnd = random.Random(seed)
     regions = max(1, round(REGIONS * min(scale, 1.0)))
     b = _Builder(rnd, scale * REGIONS / regions)
-    routers = [b.ci("NetworkDevice", f"core-rtr-{i:02d}") for i in range(CORE_ROUTERS)]
+    routers = [b.ci("NetworkDevice", f"core-rtr-{i:02d}", None) for i in range(CORE_ROUTERS)]
     for i, router in enumerate(routers):
         b.link(router, "CONNECTS_TO", routers[(i + 1) % len(routers)])
-    cores = [b.ci("NetworkDevice", f"core-sw-{r:02d}") for r in range(regions)]
+    cores = [b.ci("NetworkDevice", f"core-sw-{r:02d}", r) for r in range(regions)]
     b.topology.core_switches = cores
     for r, core in enumerate(cores):
         b.link(core, "CONNECTS_TO", routers[r % len(routers)])
@@ -120,7 +122,7 @@ def build(scale: float = 1.0, seed: int = 11) -> Topology:
     everywhere = [a for region in applications for a in region]
     for r in range(regions):
         for i in range(b.count(BUSINESS_SERVICES)):
-            service = b.ci("BusinessService", f"bs-{r:02d}-{i:03d}")
+            service = b.ci("BusinessService", f"bs-{r:02d}-{i:03d}", r)
             for _ in range(rnd.randint(3, 8)):
                 pool = applications[r] if rnd.random() < 0.7 else everywhere
                 b.link(service, "DEPENDS_ON", rnd.choice(pool))
@@ -135,7 +137,7 @@ def _region(b: _Builder, r: int, cores: list[uuid.UUID], region_cis: float) -> l
     start = len(b.topology.cis)
     access = []
     for i in range(n(ACCESS_SWITCHES)):
-        switch = b.ci("NetworkDevice", f"acc-sw-{r:02d}-{i:03d}")
+        switch = b.ci("NetworkDevice", f"acc-sw-{r:02d}-{i:03d}", r)
         b.link(switch, "CONNECTS_TO", core)
         if len(cores) > 1 and rnd.random() < 0.3:
             b.link(switch, "CONNECTS_TO", cores[(r + 1) % len(cores)])
@@ -143,12 +145,12 @@ def _region(b: _Builder, r: int, cores: list[uuid.UUID], region_cis: float) -> l
         access.append(switch)
     storage = []
     for i in range(n(STORAGE)):
-        array = b.ci("StorageDevice", f"san-{r:02d}-{i:02d}")
+        array = b.ci("StorageDevice", f"san-{r:02d}-{i:02d}", r)
         b.link(array, "CONNECTS_TO", rnd.choice(access))
         storage.append(array)
     servers = []
     for i in range(n(SERVERS)):
-        server = b.ci("Server", f"srv-{r:02d}-{i:05d}")
+        server = b.ci("Server", f"srv-{r:02d}-{i:05d}", r)
         b.link(server, "CONNECTS_TO", rnd.choice(access))
         if rnd.random() < 0.2:
             b.link(server, "CONNECTS_TO", rnd.choice(access))
@@ -160,12 +162,12 @@ def _region(b: _Builder, r: int, cores: list[uuid.UUID], region_cis: float) -> l
     )
     vms = []
     for i in range(max(8, round(region_cis - (len(b.topology.cis) - start) - fixed))):
-        vm = b.ci("VirtualMachine", f"vm-{r:02d}-{i:05d}")
+        vm = b.ci("VirtualMachine", f"vm-{r:02d}-{i:05d}", r)
         b.link(vm, "HOSTED_ON", rnd.choice(servers))
         vms.append(vm)
     clusters = []
     for i in range(n(CLUSTERS)):
-        cluster = b.ci("Cluster", f"cl-{r:02d}-{i:03d}")
+        cluster = b.ci("Cluster", f"cl-{r:02d}-{i:03d}", r)
         members = rnd.sample(vms, rnd.randint(3, 4))
         for member in members:
             b.link(member, "MEMBER_OF", cluster)
@@ -173,19 +175,19 @@ def _region(b: _Builder, r: int, cores: list[uuid.UUID], region_cis: float) -> l
         clusters.append(cluster)
     databases = []
     for i in range(n(DATABASES)):
-        database = b.ci("Database", f"db-{r:02d}-{i:03d}")
+        database = b.ci("Database", f"db-{r:02d}-{i:03d}", r)
         host = rnd.choice(clusters) if rnd.random() < 0.5 else rnd.choice(vms)
         b.link(database, "RUNS_ON", host)
         databases.append(database)
     balancers = []
     for i in range(n(LOAD_BALANCERS)):
-        balancer = b.ci("LoadBalancer", f"lb-{r:02d}-{i:03d}")
+        balancer = b.ci("LoadBalancer", f"lb-{r:02d}-{i:03d}", r)
         b.link(balancer, "DEPENDS_ON", rnd.choice(clusters))
         b.link(balancer, "CONNECTS_TO", rnd.choice(access))
         balancers.append(balancer)
     services = []
     for i in range(n(APPLICATION_SERVICES)):
-        service = b.ci("ApplicationService", f"as-{r:02d}-{i:03d}")
+        service = b.ci("ApplicationService", f"as-{r:02d}-{i:03d}", r)
         host = rnd.choice(clusters) if rnd.random() < 0.4 else rnd.choice(vms)
         b.link(service, "RUNS_ON", host)
         for database in rnd.sample(databases, rnd.randint(1, 2)):
@@ -196,7 +198,7 @@ def _region(b: _Builder, r: int, cores: list[uuid.UUID], region_cis: float) -> l
     b.meshes.append(services)
     applications = []
     for i in range(n(APPLICATIONS)):
-        application = b.ci("Application", f"app-{r:02d}-{i:03d}")
+        application = b.ci("Application", f"app-{r:02d}-{i:03d}", r)
         for service in rnd.sample(services, rnd.randint(2, 4)):
             b.link(application, "DEPENDS_ON", service)
         applications.append(application)

@@ -119,7 +119,7 @@ class GraphQuery:
                 ids=[str(id) for id in impact.missing],
             )
         graph, rows = await impact_graph(
-            info, impact, query, known, ("graph",), [("businessServices", "ci")]
+            info, impact, query, known, ("graph",), [("businessServices",)]
         )
         business = await _business_classes(info)
         services = [

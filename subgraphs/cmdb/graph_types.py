@@ -10,11 +10,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
+from graphql import GraphQLResolveInfo
 
-from resolvers.columns import Columns
+from resolvers.columns import Columns, selected_fields
 from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
 from subgraphs.cmdb import enums
@@ -235,19 +236,25 @@ async def impact_graph(
     graph_path: tuple[str, ...] = (),
     more: Sequence[tuple[str, ...]] = (),
 ) -> tuple[ImpactGraph, dict[uuid.UUID, Any]]:
-    """The GraphQL graph of an analysis (the field's ImpactGraph at `graph_path`), with the
-    rows of its CIs, read at once with the columns of every CI selected in the graph or at
-    the paths in `more`, and `class_id`."""
+    """The GraphQL graph of an analysis (the field's ImpactGraph at `graph_path`; `more`
+    are paths to other lists of its nodes), with the rows of its CIs, read at once with
+    the columns every selected CI needs, and `class_id`. A blast radius has thousands of
+    nodes: what the operation does not select (`via`, `edges`) is not built."""
+    raw = cast(GraphQLResolveInfo, getattr(info, "_raw_info", info))
+    node_paths = [(*graph_path, "nodes"), *more]
+    with_via = any("via" in selected_fields(raw, "ImpactNode", path) for path in node_paths)
+    with_edges = "edges" in selected_fields(raw, "ImpactGraph", graph_path)
+    ci_paths = [(*path, "ci") for path in node_paths]
+    if with_edges:
+        ci_paths += [(*graph_path, "edges", "fromCi"), (*graph_path, "edges", "toCi")]
     ci_type = _configuration_item()
     fields = ci_type.row_fields
-    paths = [
-        (*graph_path, *tail) for tail in (("nodes", "ci"), ("edges", "fromCi"), ("edges", "toCi"))
-    ]
-    columns = _union(fields.columns(info, path, also=("class_id",)) for path in (*paths, *more))
+    columns = _union(fields.columns(info, path, also=("class_id",)) for path in ci_paths)
     ids = list(impact.reached)
     rows = await info.context.loaders.get(CiByIdLoader).read_many(ids, columns)
     found = {id: row for id, row in zip(ids, rows, strict=True) if row is not None}
     relationships: dict[uuid.UUID, CiRelationship] = {}
+    downstream = query.direction is ImpactDirection.DOWNSTREAM
 
     def relationship(edge: Edge) -> CiRelationship:
         made = relationships.get(edge.id)
@@ -255,9 +262,7 @@ async def impact_graph(
             assert edge.type_id is not None
             type_ = types[edge.type_id]
             provider, dependent = (
-                (edge.source, edge.target)
-                if query.direction is ImpactDirection.DOWNSTREAM
-                else (edge.target, edge.source)
+                (edge.source, edge.target) if downstream else (edge.target, edge.source)
             )
             parent, child = (
                 (dependent, provider)
@@ -277,14 +282,14 @@ async def impact_graph(
         ImpactNode(
             ci=ci_type.from_row(found[id]),
             distance=reached.distance,
-            via=relationship(reached.via) if reached.via is not None else None,
+            via=relationship(reached.via) if with_via and reached.via is not None else None,
         )
         for id, reached in impact.reached.items()
         if id in found
     ]
     edges = [
         ImpactEdge(relationship=relationship(edge), from_id=edge.source, to_id=edge.target)
-        for edge in impact.edges
+        for edge in (impact.edges() if with_edges else ())
         if edge.source in found and edge.target in found
     ]
     return ImpactGraph(nodes=nodes, edges=edges), found

@@ -9,10 +9,13 @@ whatever the type: DOWNSTREAM walks from providers to dependents, UPSTREAM the o
 The statement is a recursive CTE whose rows are CI ids joined with UNION: PostgreSQL drops a
 row equal to any row found before, so each CI is expanded once and cycles end the recursion
 (a path-based CYCLE clause would enumerate every path, exponential in a meshed graph). Its
-result is the edges leaving every reached CI, the redundant CIs among them with how many
-providers they have, the retired ones (a retired CI neither fails nor spreads a failure) and
-the roots that exist. The depth is applied by the spread, which needs the whole edge list
-anyway to count redundant CIs' failed providers."""
+result is the edges leaving every reached CI (one row per CI, its edges as arrays: a third
+of the rows to decode), the redundant CIs among them with how many providers they have, the
+retired ones (a retired CI neither fails nor spreads a failure) and the roots that exist.
+
+The recursion has no depth bound: a row holding its depth would no longer equal the same
+CI reached at another depth, and every cycle would be walked again up to the bound. The
+spread applies the depth; the statement reads what the roots reach at any depth."""
 
 from __future__ import annotations
 
@@ -38,22 +41,24 @@ WITH RECURSIVE reached(id) AS (
     SELECT e.{target} FROM reached r
     JOIN cmdb.ci_relationships e ON e.tenant_id = :tenant AND e.{source} = r.id{types}
 )
-SELECT 'edge' AS kind, e.id AS edge_id, e.{source} AS source_id, e.{target} AS ci_id,
-       e.type_id, NULL::integer AS required, NULL::bigint AS providers
+SELECT 'edges' AS kind, r.id AS ci_id, array_agg(e.{target}) AS targets,
+       array_agg(e.id) AS edge_ids, array_agg(e.type_id) AS type_ids,
+       NULL::integer AS required, NULL::bigint AS providers
 FROM reached r
 JOIN cmdb.ci_relationships e ON e.tenant_id = :tenant AND e.{source} = r.id{types}
+GROUP BY r.id
 UNION ALL
-SELECT 'retired', NULL, NULL, ci.id, NULL, NULL, NULL FROM cmdb.configuration_items ci
+SELECT 'retired', ci.id, NULL, NULL, NULL, NULL, NULL FROM cmdb.configuration_items ci
 WHERE ci.tenant_id = :tenant AND ci.status = 'RETIRED' AND ci.id IN (SELECT id FROM reached)
 UNION ALL
-SELECT 'root', NULL, NULL, ci.id, NULL, NULL, NULL FROM cmdb.configuration_items ci
+SELECT 'root', ci.id, NULL, NULL, NULL, NULL, NULL FROM cmdb.configuration_items ci
 WHERE ci.tenant_id = :tenant AND ci.id = ANY(:roots)
 """
 
 # DOWNSTREAM with redundancy: each redundant CI reached, with its working providers.
 _NEEDS = """
 UNION ALL
-SELECT 'need', NULL, NULL, ci.id, NULL, ci.redundancy_required, (
+SELECT 'need', ci.id, NULL, NULL, NULL, ci.redundancy_required, (
     SELECT count(DISTINCT p.provider_id) FROM cmdb.ci_relationships p
     WHERE p.tenant_id = :tenant AND p.dependent_id = ci.id{provider_types}
       AND NOT EXISTS (
@@ -96,12 +101,16 @@ _STATEMENTS = {
 
 @dataclass(frozen=True)
 class Impact:
-    """The CIs a failure of `roots` reaches, in the order reached, and the edges among them
-    (oriented in the analysis' direction); `missing` are the roots that do not exist."""
+    """The CIs a failure of `roots` reaches, in the order reached; `missing` are the roots
+    that do not exist; `read` the edges the statement read (oriented the analysis' way)."""
 
     reached: dict[uuid.UUID, Reached]
-    edges: list[Edge]
     missing: list[uuid.UUID]
+    read: list[Edge]
+
+    def edges(self) -> list[Edge]:
+        """The edges among the reached CIs that lead away from the roots."""
+        return edges_within(self.reached, self.read)
 
 
 async def analyse(
@@ -126,8 +135,12 @@ async def analyse(
     retired: set[uuid.UUID] = set()
     found: set[uuid.UUID] = set()
     for row in rows:
-        if row.kind == "edge":
-            edges.append(Edge(row.edge_id, row.source_id, row.ci_id, row.type_id))
+        if row.kind == "edges":
+            source = row.ci_id
+            edges.extend(
+                Edge(id, source, target, type_id)
+                for target, id, type_id in zip(row.targets, row.edge_ids, row.type_ids, strict=True)
+            )
         elif row.kind == "need":
             needs[row.ci_id] = Need(row.required, row.providers)
         elif row.kind == "retired":
@@ -141,9 +154,8 @@ async def analyse(
             for edge in edges
             if (edge.source not in retired or edge.source in found) and edge.target not in retired
         ]
-    reached = spread(live_roots, edges, depth, needs if redundancy else None)
     return Impact(
-        reached=reached,
-        edges=edges_within(reached, edges),
+        reached=spread(live_roots, edges, depth, needs if redundancy else None),
         missing=[root for root in roots if root not in found],
+        read=edges,
     )

@@ -73,7 +73,6 @@ async def add_relationship(
     if new.parent_id == new.child_id:
         raise BadUserInput("A configuration item cannot be related to itself", field="childId")
     source = text(new.source, "source", rules.SOURCE_MAX)
-    type_row = await relationship_type(session, tenant_id, new.type_name)
     ends = {
         row.id: row
         for row in await session.execute(
@@ -90,6 +89,7 @@ async def add_relationship(
             raise Conflict(f"Configuration item {end.name!r} is retired", field=argument)
     parent, child = ends[new.parent_id], ends[new.child_id]
     catalogue = catalogue or await load_catalogue(session, tenant_id)
+    type_row = await relationship_type(session, tenant_id, new.type_name)
     pairs = {
         (row.parent_class_id, row.child_class_id)
         for row in await session.execute(

@@ -139,6 +139,20 @@ async def test_two_web_servers_down_take_the_business_service(cmdb: Subgraph, sh
     assert sooner["outageImpact"]["businessServices"] == [
         {"ci": {"name": "Online Shop"}, "distance": 4}
     ]
+    via = await cmdb.ok(
+        "query($ids: [ID!]!) { outageImpact(ciIds: $ids) { businessServices { via { "
+        "type { name } parent { name } child { name } } } } }",
+        ids=[shop["host-1"]["id"]],
+    )
+    assert via["outageImpact"]["businessServices"] == [
+        {
+            "via": {
+                "type": {"name": "DEPENDS_ON"},
+                "parent": {"name": "Online Shop"},
+                "child": {"name": "shop"},
+            }
+        }
+    ]
     members = await cmdb.ok(OUTAGE, ids=[shop["web-1"]["id"], shop["web-3"]["id"]])
     hit = {node["ci"]["name"] for node in members["outageImpact"]["graph"]["nodes"]}
     assert hit == {"web-1", "web-3", *ABOVE_THE_CLUSTER}
