@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from db.tables.audit import AuditEntry
 from db.tables.events import OutboxEvent
+from db.tenants import create_tenant
 from subgraphs.cmdb import tables
 from tests.subgraphs.cmdb.conftest import create_ci
 from tests.support import Subgraph, count_rows
@@ -221,3 +222,34 @@ async def _names(owner_sessions: Any, tenant_id: uuid.UUID) -> list[str]:
     async with owner_sessions() as session:
         rows = await session.scalars(select(ci.name).where(ci.tenant_id == tenant_id))
         return sorted(rows)
+
+
+async def test_a_feed_sees_only_its_tenant(
+    cmdb: Subgraph, new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    mine = await upsert(cmdb, FEED)
+    async with owner_sessions() as session, session.begin():
+        other = await create_tenant(session, f"o-{uuid.uuid4().hex[:10]}", "Other")
+    # The other tenant's feed names the same external ids: its own CIs, not these; and a
+    # relationship to an external id only this tenant has is NOT_FOUND there.
+    theirs = await cmdb.ok(
+        UPSERT,
+        new_context(other),
+        input={
+            "source": "vcenter",
+            "items": [
+                FEED[2],
+                {**FEED[0], "relationships": [{"type": "MEMBER_OF", "externalId": "vm-2"}]},
+            ],
+        },
+    )
+    result = theirs["upsertConfigurationItems"]
+
+    assert [i["outcome"] for i in result["items"]] == ["CREATED", "CREATED"]
+    assert result["items"][1]["error"] == {
+        "code": "NOT_FOUND",
+        "field": "items[1].relationships[0]",
+    }
+    ids = {i["configurationItem"]["id"] for i in result["items"]}
+    assert not ids & {i["configurationItem"]["id"] for i in mine["items"]}
+    assert await _names(owner_sessions, tenant_id) == ["web", "web-1", "web-2"]
