@@ -2,8 +2,9 @@
 
 Each item is identified by (source, externalId), else by (class, name) — a CI made by hand is
 then adopted by the feed — and created, updated (name, attributes: the feed's values set,
-others kept) or left alone. Each item is its own savepoint: one that fails (its class, its
-attributes, a taken name...) is reported with its error and not written; the others are.
+others kept) or left alone. An item that fails (its class, its attributes, a taken name...)
+is reported with its error and nothing of it is written (its checks come before its writes,
+or a savepoint undoes them); the others are.
 Then the source's relationships of each item are reconciled: those the feed lists and that
 do not exist yet are added (with the feed as their `source`), the feed's own that it no
 longer lists are removed; relationships asserted by hand or by another source are left
@@ -217,31 +218,33 @@ async def _write(
     external_id: str | None,
     actor: uuid.UUID | None,
 ) -> tuple[Outcome, Any]:
-    """Create or update the item's CI in a savepoint of its own; UNCHANGED costs nothing."""
+    """Create or update the item's CI; UNCHANGED costs nothing. A create that fails has
+    written nothing (its checks come first, its insert does nothing on a conflict); an update
+    changes the row as it goes, so it runs in a savepoint of its own."""
     if row is not None and _as_listed(row, item, source):
         return Outcome.UNCHANGED, row
-    async with session.begin_nested():
-        if row is None:
-            new = service.NewCi(
-                class_name=item.class_name,
-                name=item.name,
-                attributes=item.attributes,
-                source=source,
-                external_id=external_id,
-            )
-            created, _ = await service.create_configuration_item(
-                session, tenant_id, new, actor, catalogue
-            )
-            return Outcome.CREATED, created
-        update = service.CiUpdate(
+    if row is None:
+        new = service.NewCi(
+            class_name=item.class_name,
             name=item.name,
             attributes=item.attributes,
-            feed=service.UNCHANGED if row.source == source else (source, external_id),
+            source=source,
+            external_id=external_id,
         )
+        created, _ = await service.create_configuration_item(
+            session, tenant_id, new, actor, catalogue
+        )
+        return Outcome.CREATED, created
+    update = service.CiUpdate(
+        name=item.name,
+        attributes=item.attributes,
+        feed=service.UNCHANGED if row.source == source else (source, external_id),
+    )
+    async with session.begin_nested():
         updated, changes = await service.update_configuration_item(
             session, tenant_id, row.id, update, actor, catalogue
         )
-        return (Outcome.UPDATED if changes else Outcome.UNCHANGED), updated
+    return (Outcome.UPDATED if changes else Outcome.UNCHANGED), updated
 
 
 def _as_listed(row: Any, item: FeedItem, source: str) -> bool:
@@ -275,8 +278,8 @@ async def _reconcile_relationships(
     items: Sequence[FeedItem],
     result: FeedResult,
 ) -> None:
-    """Per written item, its relationships made what the feed lists (each item's changes in a
-    savepoint: a refused relationship fails that item's relationships, not its CI)."""
+    """Per written item, its relationships made what the feed lists (a refused relationship
+    fails that item's relationships, not its CI)."""
     written = {
         r.row.id: (index, r)
         for index, r in enumerate(result.items)
@@ -312,10 +315,9 @@ async def _reconcile_relationships(
     for parent_id, (index, item_result) in written.items():
         try:
             wanted = _wanted(items[index], index, types, targets)
-            async with session.begin_nested():
-                added, removed = await _make_edges(
-                    session, tenant_id, source, catalogue, parent_id, wanted, edges
-                )
+            added, removed = await _make_edges(
+                session, tenant_id, source, catalogue, parent_id, wanted, edges
+            )
         except OpsGraphError as error:
             item_result.error = _located(error, index)
             continue
@@ -369,21 +371,37 @@ async def _make_edges(
     wanted: dict[tuple[uuid.UUID, uuid.UUID], str],
     edges: dict[uuid.UUID, dict[tuple[uuid.UUID, uuid.UUID], _Edge]],
 ) -> tuple[int, int]:
-    """Add what `wanted` lacks, remove the source's own it no longer lists: (added, removed)."""
+    """Remove the source's own that `wanted` no longer lists, add what it lacks: (added,
+    removed). A refused addition writes nothing (its checks come first); with more than one
+    change to make, they share a savepoint, so a refusal undoes the item's others too."""
     current = edges.get(parent_id, {})
-    added = removed = 0
-    for key, type_name in wanted.items():
-        if key in current:  # asserted already (by this source, another, or by hand)
-            continue
-        child_id, _ = key
+    additions = [(key, name) for key, name in wanted.items() if key not in current]
+    removals = [
+        edge for key, edge in current.items() if edge.source == source and key not in wanted
+    ]
+    if len(additions) + len(removals) > 1:
+        async with session.begin_nested():
+            await _apply(session, tenant_id, source, catalogue, parent_id, additions, removals)
+    else:
+        await _apply(session, tenant_id, source, catalogue, parent_id, additions, removals)
+    return len(additions), len(removals)
+
+
+async def _apply(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    source: str,
+    catalogue: Catalogue,
+    parent_id: uuid.UUID,
+    additions: list[tuple[tuple[uuid.UUID, uuid.UUID], str]],
+    removals: list[_Edge],
+) -> None:
+    for edge in removals:
+        await remove_relationship(session, tenant_id, edge.id)
+    # Already asserted ones (by this source, another, or by hand) are not in `additions`.
+    for (child_id, _), type_name in additions:
         new = NewRelationship(parent_id, child_id, type_name, source)
         await add_relationship(session, tenant_id, new, catalogue)
-        added += 1
-    for key, edge in current.items():
-        if edge.source == source and key not in wanted:
-            await remove_relationship(session, tenant_id, edge.id)
-            removed += 1
-    return added, removed
 
 
 async def retire_missing_cis(

@@ -253,3 +253,37 @@ async def test_a_feed_sees_only_its_tenant(
     ids = {i["configurationItem"]["id"] for i in result["items"]}
     assert not ids & {i["configurationItem"]["id"] for i in mine["items"]}
     assert await _names(owner_sessions, tenant_id) == ["web", "web-1", "web-2"]
+
+
+async def test_a_failed_update_or_relationship_change_leaves_the_item_as_it_was(
+    cmdb: Subgraph, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    await upsert(cmdb, FEED)
+    before = await writes(owner_sessions, tenant_id)
+    db = {"externalId": "db-1", "className": "Database", "name": "orders"}
+    refused = await upsert(
+        cmdb,
+        [
+            # Renamed, but with an attribute its class refuses: not renamed either.
+            {**FEED[0], "name": "renamed", "attributes": {"cpuCount": "many"}},
+            # Two changes (MEMBER_OF no longer listed, a new one against the rules): neither
+            # is made.
+            {**FEED[1], "relationships": [{"type": "CONTAINS", "externalId": "vm-1"}]},
+            FEED[2],
+            db,
+        ],
+    )
+
+    outcomes = [(i["outcome"], i["error"] and i["error"]["code"]) for i in refused["items"]]
+    assert outcomes == [
+        ("FAILED", "BAD_USER_INPUT"),
+        ("UNCHANGED", "BAD_USER_INPUT"),
+        ("UNCHANGED", None),
+        ("CREATED", None),
+    ]
+    assert await _names(owner_sessions, tenant_id) == ["orders", "web", "web-1", "web-2"]
+    after = await writes(owner_sessions, tenant_id)
+    assert after["CiRelationship"] == before["CiRelationship"]
+    # The database's creation only: its history entry, its event, the call's audit record.
+    assert after["CiChange"] == before["CiChange"] + 1
+    assert after["OutboxEvent"] == before["OutboxEvent"] + 1
