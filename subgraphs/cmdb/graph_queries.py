@@ -15,21 +15,18 @@ from resolvers.permissions import requires
 from subgraphs.cmdb import permissions, tables
 from subgraphs.cmdb.catalogue import ensure_builtin_classes
 from subgraphs.cmdb.graph_enums import ImpactDirection
-from subgraphs.cmdb.graph_loaders import RelationshipByIdLoader, RelationshipTypesByTenantIdLoader
-from subgraphs.cmdb.graph_types import (
+from subgraphs.cmdb.graph_fields import (
     DEFAULT_DEPTH,
-    CiRelationship,
     DepthArgument,
-    ImpactGraph,
-    ImpactNode,
     RedundancyArgument,
-    RelationshipType,
     TypesArgument,
     analysed,
     impact_graph,
     impact_query,
     relationship_types,
 )
+from subgraphs.cmdb.graph_loaders import RelationshipByIdLoader, RelationshipTypesByTenantIdLoader
+from subgraphs.cmdb.graph_types import CiRelationship, ImpactGraph, ImpactNode, RelationshipType
 
 BUSINESS_SERVICE = "BusinessService"
 OUTAGE_MAX = 1000

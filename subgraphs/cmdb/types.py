@@ -14,7 +14,7 @@ from resolvers.ids import try_parse_id
 from resolvers.loaders import load_by_id
 from resolvers.references import ReferencedById
 from subgraphs.cmdb import enums, permissions
-from subgraphs.cmdb.graph_types import GRAPH_NEEDS, CiGraphFields
+from subgraphs.cmdb.graph_fields import GRAPH_NEEDS, CiGraphFields
 from subgraphs.cmdb.loaders import (
     AttributesByClassIdLoader,
     ChangesByCiIdLoader,

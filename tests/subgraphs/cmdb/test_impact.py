@@ -8,8 +8,12 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from db.tables import tenancy
 from db.tenants import create_tenant
+from opsgraph.seed import seed_demo
+from subgraphs.cmdb import schema as cmdb_schema
 from tests.subgraphs.cmdb.conftest import create_ci
 from tests.support import Subgraph
 
@@ -247,3 +251,32 @@ async def test_statements_do_not_grow_with_the_graph(
     # The tenant's set_config, the CI asked for, the relationship types, the graph, its CIs
     # (via and edges are built from the graph's rows: no relationship is read again).
     assert statements.count == 5, statements.statements
+
+
+async def test_the_demo_core_switches_take_every_service_down(
+    owner_sessions: Any, new_context: Any
+) -> None:
+    slug = f"demo-{uuid.uuid4().hex[:8]}"
+    async with owner_sessions() as session, session.begin():
+        assert await seed_demo(session, slug=slug, scale=3)
+        tenant = await session.scalar(select(tenancy.Tenant.id).where(tenancy.Tenant.slug == slug))
+    demo = Subgraph(cmdb_schema, lambda: new_context(tenant))
+    cores = [
+        (
+            await demo.ok(
+                'query($name: String!) { configurationItemByName(className: "NetworkDevice", '
+                "name: $name) { id } }",
+                name=name,
+            )
+        )["configurationItemByName"]["id"]
+        for name in ("core-sw-01", "core-sw-02")
+    ]
+    both = await demo.ok(OUTAGE, ids=cores)
+    hit = {node["ci"]["name"] for node in both["outageImpact"]["businessServices"]}
+    assert hit == {"Online Shop", "Payments", "E-mail"}
+    # One core down: the rack switches, which need one of their two uplinks, hold.
+    one = await demo.ok(OUTAGE, ids=cores[:1])
+    reached = {node["ci"]["name"] for node in one["outageImpact"]["graph"]["nodes"]}
+    assert not any(name.startswith("sw-rack-") for name in reached)
+    plain = await demo.ok(OUTAGE, ids=cores[:1], redundancy=False)
+    assert {node["ci"]["name"] for node in plain["outageImpact"]["graph"]["nodes"]} > reached

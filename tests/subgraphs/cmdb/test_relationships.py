@@ -13,6 +13,7 @@ from db.tables import events
 from db.tenants import create_tenant
 from subgraphs.cmdb import tables
 from tests.subgraphs.cmdb.conftest import create_ci
+from tests.subgraphs.cmdb.test_ci_events import subscribe
 from tests.support import Subgraph, count_rows
 
 ADD = """
@@ -238,3 +239,18 @@ async def _other_tenant(owner_sessions: Any) -> uuid.UUID:
     async with owner_sessions() as session, session.begin():
         slug = f"t-{uuid.uuid4().hex[:10]}"
         return await create_tenant(session, slug, f"Tenant {slug}")
+
+
+async def test_ci_events_stream_the_relationship_changes(
+    cmdb: Subgraph, shop: dict[str, Any], sessions: Any, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    added = await relate(cmdb, shop["app"], "DEPENDS_ON", shop["db"])
+    await cmdb.ok(REMOVE, id=added["id"])
+    received = await subscribe(
+        sessions, owner_sessions, tenant_id, filter={"className": ["Database"]}
+    )
+    changes = [e for e in received if e["kind"].startswith("RELATIONSHIP")]
+    assert [(e["kind"], e["configurationItem"]["name"], e["relationship"]) for e in changes] == [
+        ("RELATIONSHIP_ADDED", "orders", {"type": "DEPENDS_ON", "childId": shop["db"]["id"]}),
+        ("RELATIONSHIP_REMOVED", "orders", {"type": "DEPENDS_ON", "childId": shop["db"]["id"]}),
+    ]
