@@ -23,7 +23,7 @@ PRINCIPALS = ["anonymous", "no permission", "viewer", "operator", "admin", "othe
 
 # (name, subgraph, operation); the permission each needs is the one its root field declares
 # (`@requiresScopes`, found in the subgraphs' SDL below), or for `_entities`, ENTITY_PERMISSION.
-# $incident, $user, $team, $role, $ci are filled in per test.
+# $incident, $user, $team, $role, $ci, $app, $relationship are filled in per test.
 OPERATIONS = [
     ("incidents", "incidents", "{ incidents { totalCount } }"),
     ("incident", "incidents", "query($incident: ID!) { incident(id: $incident) { id } }"),
@@ -90,6 +90,15 @@ OPERATIONS = [
      '{name: "rack", type: STRING}) { name } }'),
     ("removeCiAttribute", "cmdb",
      'mutation { removeCiAttribute(className: "Server", name: "seedNote") }'),
+    ("relationshipTypes", "cmdb", "{ relationshipTypes { name } }"),
+    ("ciRelationship", "cmdb",
+     "query($relationship: ID!) { ciRelationship(id: $relationship) { id } }"),
+    ("outageImpact", "cmdb",
+     "query($ci: ID!) { outageImpact(ciIds: [$ci]) { graph { nodes { distance } } } }"),
+    ("addRelationship", "cmdb", "mutation($app: ID!, $ci: ID!) { addRelationship(input: "
+     '{parentId: $app, childId: $ci, type: "RUNS_ON"}) { id } }'),
+    ("removeRelationship", "cmdb",
+     "mutation($relationship: ID!) { removeRelationship(id: $relationship) { id } }"),
     ("upsertConfigurationItems", "cmdb", 'mutation { upsertConfigurationItems(input: {source: '
      '"feed", items: [{externalId: "f-1", className: "Server", name: "feed-ci"}]}) { created } }'),
 ]  # fmt: skip
@@ -213,10 +222,21 @@ async def test_matrix(
         admin,
         "cmdb",
         'mutation { c: createConfigurationItem(input: {className: "Server", name: "seed-ci"}) '
+        '{ id } s: createConfigurationItem(input: {className: "Application", name: "seed-app"}) '
+        '{ id } d: createConfigurationItem(input: {className: "Database", name: "seed-db"}) '
         '{ id } a: addCiAttribute(className: "Server", input: {name: "seedNote", '
         "type: STRING}) { name } }",
     )
-    ci = cmdb.data["c"]["id"]
+    ci, app = cmdb.data["c"]["id"], cmdb.data["s"]["id"]
+    related = await run(
+        sessions,
+        admin,
+        "cmdb",
+        "mutation($app: ID!, $db: ID!) { addRelationship(input: {parentId: $app, childId: $db, "
+        'type: "DEPENDS_ON"}) { id } }',
+        app=app,
+        db=cmdb.data["d"]["id"],
+    )
     manifest = '{"seed-count": "{ incidents { totalCount } }"}'
     variables = {
         "incident": incident,
@@ -224,6 +244,8 @@ async def test_matrix(
         "team": team,
         "role": role,
         "ci": ci,
+        "app": app,
+        "relationship": related.data["addRelationship"]["id"],
         "manifest": manifest,
     }
     used = {k: v for k, v in variables.items() if f"${k}" in query}
