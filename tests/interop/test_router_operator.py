@@ -129,8 +129,8 @@ def test_a_supergraph_without_routing_urls_is_refused(
     lines = refused(["--supergraph", str(path)], interop_env)
 
     assert lines == [
-        f"opsgraph: {path}: subgraph(s) identity, incidents have no http(s) url in "
-        "@join__graph(url: ...); compose with each subgraph's routing URL"
+        f"opsgraph: {path}: subgraph(s) {', '.join(sorted(REGISTRY.names))} have no http(s) "
+        "url in @join__graph(url: ...); compose with each subgraph's routing URL"
     ]
 
 
