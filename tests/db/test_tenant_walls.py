@@ -69,6 +69,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                 {"incident_id": incident, "body": "looking", "visibility": "WORK_NOTE"},
             ),
             (incidents.IncidentChange, {"incident_id": incident, "kind": "CREATED", "changes": {}}),
+            (incidents.IncidentAffectedCi, {"incident_id": incident, "ci_id": uuid.uuid4()}),
             (incidents.IncidentNumber, {"last_number": 1}),
             (persisted.ApiClient, {"client_id": "partner", "safelist_only": True}),
             (
