@@ -83,6 +83,10 @@ def filtered(query: Select[Any], tenant_id: uuid.UUID, f: CiFilter | None) -> Se
     if f.environment:
         query = query.where(Row.environment.in_([e.value for e in f.environment]))
     if f.criticality:
+        low, high = rules.CRITICALITY_MIN, rules.CRITICALITY_MAX
+        if not all(low <= tier <= high for tier in f.criticality):
+            # Checked, not just matched: a value beyond a smallint fails in PostgreSQL.
+            raise BadUserInput(f"filter.criticality: tiers are {low} to {high}", argument="filter")
         query = query.where(Row.criticality.in_(f.criticality))
     if f.support_team_id is not None:
         team = parse_id(f.support_team_id, "filter.supportTeamId")
