@@ -172,8 +172,7 @@ def test_without_the_secret_the_refused_sdl_fetch_is_reported(
     lines = refused(["--config", str(subgraphs_config)], env)
 
     assert [line.split(" at ")[0] for line in lines] == [
-        "opsgraph: subgraph identity",
-        "opsgraph: subgraph incidents",
+        f"opsgraph: subgraph {name}" for name in sorted(REGISTRY.names)
     ]
     for line in lines:
         assert "refused { _service { sdl } } (HTTP 403: FORBIDDEN: " in line
