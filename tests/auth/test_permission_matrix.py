@@ -23,7 +23,7 @@ PRINCIPALS = ["anonymous", "no permission", "viewer", "operator", "admin", "othe
 
 # (name, subgraph, operation); the permission each needs is the one its root field declares
 # (`@requiresScopes`, found in the subgraphs' SDL below), or for `_entities`, ENTITY_PERMISSION.
-# $incident, $user, $team, $role, $ci are filled in per test.
+# $incident, $user, $team, $role, $ci, $app, $relationship are filled in per test.
 OPERATIONS = [
     ("incidents", "incidents", "{ incidents { totalCount } }"),
     ("incident", "incidents", "query($incident: ID!) { incident(id: $incident) { id } }"),
@@ -90,6 +90,15 @@ OPERATIONS = [
      '{name: "rack", type: STRING}) { name } }'),
     ("removeCiAttribute", "cmdb",
      'mutation { removeCiAttribute(className: "Server", name: "seedNote") }'),
+    ("relationshipTypes", "cmdb", "{ relationshipTypes { name } }"),
+    ("ciRelationship", "cmdb",
+     "query($relationship: ID!) { ciRelationship(id: $relationship) { id } }"),
+    ("outageImpact", "cmdb",
+     "query($ci: ID!) { outageImpact(ciIds: [$ci]) { graph { nodes { distance } } } }"),
+    ("addRelationship", "cmdb", "mutation($ci: ID!, $app: ID!) { addRelationship(input: "
+     '{parentId: $app, childId: $ci, type: "RUNS_ON"}) { id } }'),
+    ("removeRelationship", "cmdb",
+     "mutation($relationship: ID!) { removeRelationship(id: $relationship) { id } }"),
 ]  # fmt: skip
 ENTITY_PERMISSION = {
     "_entities Incident": "incident:view",
@@ -135,7 +144,7 @@ SNAPSHOT = {
     "roles { id name permissions } auditLog { totalCount } "
     "apiClients { clientId safelistOnly documentCount } }",
     "cmdb": "{ configurationItems { totalCount edges { node { name status criticality "
-    "attributes history { id } } } } ciClasses { name attributes { name } } }",
+    "attributes history { id } relationships { id } } } } ciClasses { name attributes { name } } }",
 }
 
 
@@ -212,9 +221,21 @@ async def test_matrix(
         "cmdb",
         'mutation { c: createConfigurationItem(input: {className: "Server", name: "seed-ci"}) '
         '{ id } a: addCiAttribute(className: "Server", input: {name: "seedNote", '
-        "type: STRING}) { name } }",
+        'type: STRING}) { name } app: createConfigurationItem(input: {className: "Application", '
+        'name: "seed-app"}) { id } cl: createConfigurationItem(input: {className: "Cluster", '
+        'name: "seed-cluster"}) { id } }',
     )
-    ci = cmdb.data["c"]["id"]
+    ci, app = cmdb.data["c"]["id"], cmdb.data["app"]["id"]
+    related = await run(
+        sessions,
+        admin,
+        "cmdb",
+        "mutation($app: ID!, $cl: ID!) { addRelationship(input: {parentId: $app, childId: $cl, "
+        'type: "RUNS_ON"}) { id } }',
+        app=app,
+        cl=cmdb.data["cl"]["id"],
+    )
+    relationship = related.data["addRelationship"]["id"]
     manifest = '{"seed-count": "{ incidents { totalCount } }"}'
     variables = {
         "incident": incident,
@@ -222,6 +243,8 @@ async def test_matrix(
         "team": team,
         "role": role,
         "ci": ci,
+        "app": app,
+        "relationship": relationship,
         "manifest": manifest,
     }
     used = {k: v for k, v in variables.items() if f"${k}" in query}
