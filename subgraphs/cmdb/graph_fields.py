@@ -76,6 +76,8 @@ async def impact_query(
     types: Sequence[str] | None,
     redundancy_aware: bool,
 ) -> tuple[ImpactQuery, dict[uuid.UUID, RelationshipType]]:
+    """The arguments checked (BAD_USER_INPUT for a depth beyond 0..50 or an unknown type),
+    and the tenant's relationship types by id."""
     if not 0 <= depth <= MAX_DEPTH:
         raise BadUserInput(f"depth must be between 0 and {MAX_DEPTH}", argument="depth")
     known = await relationship_types(info)
@@ -83,6 +85,7 @@ async def impact_query(
 
 
 async def analysed(info: strawberry.Info, roots: Sequence[uuid.UUID], query: ImpactQuery) -> Impact:
+    """The analysis of `roots` failing, on the request's database."""
     return await analyse(
         info.context.db,
         roots,

@@ -11,18 +11,20 @@ count as working.
 The spread goes level by level (breadth first), so a CI's distance is the level at which it
 became impacted: the shortest path for a plain CI, the `n - k + 1`-th nearest failed provider
 plus one for a redundant one. Its `via` is the edge that tipped it. Cycles end by themselves:
-a CI is impacted once."""
+a CI is impacted once.
+
+Edges and the rest are named tuples: a blast radius reads tens of thousands of edges, and a
+tuple is made several times faster than a frozen dataclass."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(NamedTuple):
     """One relationship, oriented for the analysis."""
 
     id: uuid.UUID
@@ -31,16 +33,14 @@ class Edge:
     type_id: uuid.UUID | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Need:
+class Need(NamedTuple):
     """A CI's redundancy: it needs `required` of its `providers` (distinct CIs) to work."""
 
     required: int
     providers: int
 
 
-@dataclass(frozen=True, slots=True)
-class Reached:
+class Reached(NamedTuple):
     """A CI the failure reaches: how many edges away, and over which edge (None at a root)."""
 
     distance: int

@@ -95,7 +95,7 @@ OPERATIONS = [
      "query($relationship: ID!) { ciRelationship(id: $relationship) { id } }"),
     ("outageImpact", "cmdb",
      "query($ci: ID!) { outageImpact(ciIds: [$ci]) { graph { nodes { distance } } } }"),
-    ("addRelationship", "cmdb", "mutation($app: ID!, $ci: ID!) { addRelationship(input: "
+    ("addRelationship", "cmdb", "mutation($ci: ID!, $app: ID!) { addRelationship(input: "
      '{parentId: $app, childId: $ci, type: "RUNS_ON"}) { id } }'),
     ("removeRelationship", "cmdb",
      "mutation($relationship: ID!) { removeRelationship(id: $relationship) { id } }"),
@@ -146,7 +146,7 @@ SNAPSHOT = {
     "roles { id name permissions } auditLog { totalCount } "
     "apiClients { clientId safelistOnly documentCount } }",
     "cmdb": "{ configurationItems { totalCount edges { node { name status criticality "
-    "attributes history { id } } } } ciClasses { name attributes { name } } }",
+    "attributes history { id } relationships { id } } } } ciClasses { name attributes { name } } }",
 }
 
 
@@ -222,21 +222,22 @@ async def test_matrix(
         admin,
         "cmdb",
         'mutation { c: createConfigurationItem(input: {className: "Server", name: "seed-ci"}) '
-        '{ id } s: createConfigurationItem(input: {className: "Application", name: "seed-app"}) '
-        '{ id } d: createConfigurationItem(input: {className: "Database", name: "seed-db"}) '
         '{ id } a: addCiAttribute(className: "Server", input: {name: "seedNote", '
-        "type: STRING}) { name } }",
+        'type: STRING}) { name } app: createConfigurationItem(input: {className: "Application", '
+        'name: "seed-app"}) { id } cl: createConfigurationItem(input: {className: "Cluster", '
+        'name: "seed-cluster"}) { id } }',
     )
-    ci, app = cmdb.data["c"]["id"], cmdb.data["s"]["id"]
+    ci, app = cmdb.data["c"]["id"], cmdb.data["app"]["id"]
     related = await run(
         sessions,
         admin,
         "cmdb",
-        "mutation($app: ID!, $db: ID!) { addRelationship(input: {parentId: $app, childId: $db, "
-        'type: "DEPENDS_ON"}) { id } }',
+        "mutation($app: ID!, $cl: ID!) { addRelationship(input: {parentId: $app, childId: $cl, "
+        'type: "RUNS_ON"}) { id } }',
         app=app,
-        db=cmdb.data["d"]["id"],
+        cl=cmdb.data["cl"]["id"],
     )
+    relationship = related.data["addRelationship"]["id"]
     manifest = '{"seed-count": "{ incidents { totalCount } }"}'
     variables = {
         "incident": incident,
@@ -245,7 +246,7 @@ async def test_matrix(
         "role": role,
         "ci": ci,
         "app": app,
-        "relationship": related.data["addRelationship"]["id"],
+        "relationship": relationship,
         "manifest": manifest,
     }
     used = {k: v for k, v in variables.items() if f"${k}" in query}
