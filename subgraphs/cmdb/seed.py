@@ -87,8 +87,7 @@ def topology() -> Topology:
     t = Topology()
     for edge in ("edge-rtr-01", "edge-rtr-02"):
         t.ci("NetworkDevice", edge, NETWORK, 1, deviceType="router", vendor="Juniper")
-    # The firewall needs one of the two edge routers.
-    t.ci("NetworkDevice", "fw-01", NETWORK, 1, 1, deviceType="firewall", vendor="Palo Alto")
+    t.ci("NetworkDevice", "fw-01", NETWORK, 1, deviceType="firewall", vendor="Palo Alto")
     t.link("fw-01", "CONNECTS_TO", "edge-rtr-01", "edge-rtr-02")
     cores = ["core-sw-01", "core-sw-02"]
     for core in cores:
@@ -102,7 +101,7 @@ def topology() -> Topology:
         )
         t.link(racks[rack], "CONNECTS_TO", *cores)
     t.ci("StorageDevice", "san-01", PLATFORM, 1, vendor="NetApp", capacityTb=200)
-    t.link("san-01", "CONNECTS_TO", racks["b"])
+    t.link("san-01", "CONNECTS_TO", *cores)
 
     web = _cluster(t, "web-cluster", _servers(t, "web", 6, racks["a"]), 3, "nginx")
     api = _cluster(t, "api-cluster", _servers(t, "api", 6, racks["b"]), 3, "kubernetes")
@@ -150,7 +149,7 @@ def topology() -> Topology:
     for name, pool in (("lb-shop", web), ("lb-api", api), ("lb-pay", pay), ("lb-mail", mail)):
         balancers[name] = t.ci("LoadBalancer", name, NETWORK, 1, vendor="F5", model="BIG-IP")
         t.link(name, "DEPENDS_ON", pool)
-        t.link(name, "CONNECTS_TO", racks["a"])
+        t.link(name, "CONNECTS_TO", *cores)
 
     shop, payments, email = (
         t.ci("BusinessService", "Online Shop", DESK, 1, serviceLevel="gold"),
