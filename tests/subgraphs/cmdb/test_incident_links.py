@@ -311,12 +311,11 @@ async def test_the_demo_shows_a_blast_radius_with_open_incidents(
     async with owner_sessions() as session:
         tenant = await find_tenant_id(session, slug)
 
-    # Everything that depends on a core switch (with redundancy, the other core holds).
     data = await ok(
         gateway,
         new_context(tenant),
         """{ configurationItemByName(className: "NetworkDevice", name: "core-sw-01") {
-          impact(direction: DOWNSTREAM, redundancyAware: false) { nodes { ci { name ciClass { name }
+          impact(direction: DOWNSTREAM) { nodes { ci { name ciClass { name }
             openIncidents { number } } } } } }""",
     )
 
