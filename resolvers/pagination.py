@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 import strawberry
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 
 from db.scope import RequestDatabase
 from resolvers.errors import BadUserInput
@@ -163,14 +163,37 @@ def _typed(column: Any, value: Any) -> Any:
 
 def page_query(query: Select[Any], order: SortOrder, page: PageRequest) -> Select[Any]:
     """`query` narrowed to one page (plus one row to tell whether more follow)."""
+    query, ordering = _from_cursor(query, order, page)
+    return query.order_by(*ordering).limit(page.size + 1)
+
+
+def page_per_key(
+    query: Select[Any], key: ColumnElement[Any], order: SortOrder, page: PageRequest
+) -> Select[Any]:
+    """`page_query` for many lists in one statement: the rows of `query` split by `key` (one
+    list per value), one page of each (plus one row), ordered by `key`, then in page order.
+    Every list gets the same page (size, cursor), as the same field of many objects does."""
+    query, ordering = _from_cursor(query, order, page)
+    rank = func.row_number().over(partition_by=key, order_by=ordering).label("page_rank")
+    ranked = query.add_columns(rank).subquery("ranked")
+    return (
+        select(ranked)
+        .where(ranked.c.page_rank <= page.size + 1)
+        .order_by(ranked.c[key.key], ranked.c.page_rank)  # type: ignore[index]
+    )
+
+
+def _from_cursor(
+    query: Select[Any], order: SortOrder, page: PageRequest
+) -> tuple[Select[Any], list[Any]]:
+    """`query` narrowed to the rows after the page's cursor, and the page's ordering."""
     # Paging backward reads the list in reverse and flips the page back afterwards.
     descending = order.descending != page.backward
     if page.cursor is not None:
         key = tuple_(*order.columns)
         values = tuple_(*decode_cursor(order, page.cursor))
         query = query.where(key < values if descending else key > values)
-    ordering = [c.desc() if descending else c.asc() for c in order.columns]
-    return query.order_by(*ordering).limit(page.size + 1)
+    return query, [c.desc() if descending else c.asc() for c in order.columns]
 
 
 def build_connection(
