@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from opsgraph.domains import REGISTRY
 from opsgraph.server import build_gateway
+from resolvers.context import Context
 from router.execution.one_tree import OneTree, Position, finish
 from router.gateway import Gateway
 from subgraphs.incidents import tables
@@ -190,3 +192,25 @@ async def test_introspection_beside_data_is_shaped(
     assert "errors" not in result
     assert result["data"]["__schema"] == {"queryType": {"name": "Query"}}
     assert finished == []
+
+
+async def test_masked_fields_reach_the_tree_masked(
+    gateway: Gateway, owner_sessions: Any, tenant_id: Any, sessions: Any, finished: list[bool]
+) -> None:
+    """A viewer (no pii:view) gets the page from the merged tree, e-mails masked."""
+    seeded = await seeded_tenant(owner_sessions, tenant_id)
+    viewer = REGISTRY.roles.principal(seeded, frozenset({"viewer"}), authenticated=True)
+    context = Context.open(sessions, principal=viewer)
+    try:
+        result = await gateway.execute(PAGE, {"first": 20}, None, context)
+    finally:
+        await context.close()
+
+    assert "errors" not in result
+    assert finished == [True]
+    emails = [
+        edge["node"]["assignee"]["email"]
+        for edge in result["data"]["incidents"]["edges"]
+        if edge["node"]["assignee"]
+    ]
+    assert emails and all("*" in email for email in emails)
