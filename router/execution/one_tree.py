@@ -1,14 +1,16 @@
 """Responses built in one tree: the fetches' answers already are the client's response.
 
-The subgraphs' answers are keyed by the client's response keys and merged in place, so for
-most operations the merged tree differs from the client's response only where an entity
-fetch joined it: the key fields and ``__typename`` injected for representations, and field
-order where two subgraphs filled one object. :func:`one_tree` decides once per plan whether
-that holds (no ``@skip``/``@include``, no abstract types, no enum value the API hides, no
-introspection); :func:`finish` then tidies just the objects at the plan's entity paths and
-the root, instead of shaping the whole tree again (``shape``). Whenever a run has errors, or
-an object lacks a key the client selected (an entity nobody found, a fetch that failed),
-``finish`` answers ``None`` and the response is shaped as usual, nulls and all.
+Subgraphs answer with the client's response keys, in the client's order, and the router
+merges their answers in place; so for most operations the merged tree differs from the
+client's response only where fetches met: the key fields, ``__typename`` and ``@requires``
+fields one fetch selected for a later one, field order where two fetches filled one object,
+and the ``__typename`` the router answers itself. :func:`one_tree` finds those positions once
+per plan (only for operations with no ``@skip``/``@include``, no abstract type, no enum value
+the API hides and no introspection); :func:`finish` tidies the objects there, in place,
+instead of shaping the whole tree again (``shape``). When a run has errors, or an object
+lacks a key the client selected (an entity nobody found, a fetch that failed), the response
+is shaped as usual, nulls and all. Only for subgraphs run in-process: their answers come
+from an executor of their schema, so no value needs the shaper's checks.
 """
 
 from __future__ import annotations
@@ -90,12 +92,11 @@ class OneTree:
             step.keyset = frozenset(position.keys)
 
 
-def one_tree(
-    schema: GraphQLSchema, supergraph_schema: GraphQLSchema | None, plan: QueryPlan
-) -> OneTree | None:
-    """How to finish ``plan``'s responses without shaping them, or None when they need it."""
+def one_tree(plan: QueryPlan, supergraph_schema: GraphQLSchema | None) -> OneTree | None:
+    """How to finish ``plan``'s responses without shaping them, or None when they need it
+    (``supergraph_schema``: the whole composed schema, to see enum values the API hides)."""
     operation = plan.operation
-    if not _plain(schema, supergraph_schema, operation.selections):
+    if not _plain(operation.selections, supergraph_schema):
         return None
     fetched: list[tuple[tuple[str, ...], SelectionSetNode]] = []
     if not _fetched(plan.node, fetched):
@@ -195,11 +196,7 @@ def _list_depth(field: Field) -> int:
     return depth
 
 
-def _plain(
-    schema: GraphQLSchema,
-    supergraph_schema: GraphQLSchema | None,
-    selections: tuple[Selection, ...],
-) -> bool:
+def _plain(selections: tuple[Selection, ...], supergraph_schema: GraphQLSchema | None) -> bool:
     """No selection below needs the shaper: every one a field without ``@skip``/``@include``
     on an object type, no introspection, no enum with values the API hides."""
     for selection in selections:
@@ -212,7 +209,7 @@ def _plain(
             return False
         if isinstance(named, GraphQLEnumType) and _hides_values(named, supergraph_schema):
             return False
-        if not _plain(schema, supergraph_schema, selection.selections):
+        if not _plain(selection.selections, supergraph_schema):
             return False
     return True
 

@@ -75,7 +75,7 @@ class PlanRunner:
                 getattr(self.transports.get(name), "schema_checked", False)
                 for name in plan.subgraphs
             )
-            tree = one_tree(self.schema, self.supergraph_schema, plan) if checked else None
+            tree = one_tree(plan, self.supergraph_schema) if checked else None
             cached = (plan, tree)
             self._one_trees.put(id(plan), cached)
         return cached[1]
