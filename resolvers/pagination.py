@@ -59,10 +59,31 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
 
 
+@dataclass(frozen=True)
+class SortOrder:
+    """A named, total order: sort columns ending in a unique column, all one direction."""
+
+    name: str
+    columns: tuple[Any, ...]
+    descending: bool
+
+
+def _edge_cursor(root: Any) -> str:
+    """An edge's cursor, encoded only when asked for: most pages select no edge's cursor."""
+    return root.encoded_cursor()
+
+
 @strawberry.type(description="An item of a page with its cursor.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Opaque position of this item in the list.")
+    cursor: str = strawberry.field(
+        resolver=_edge_cursor, description="Opaque position of this item in the list."
+    )
     node: T = strawberry.field(description="The item.")
+    order: strawberry.Private[SortOrder]
+    row: strawberry.Private[Any]
+
+    def encoded_cursor(self) -> str:
+        return encode_cursor(self.order, [getattr(self.row, c.key) for c in self.order.columns])
 
 
 @strawberry.type(description="A page of a list.")
@@ -74,15 +95,6 @@ class Connection(Generic[T]):
     @strawberry.field(description="How many items match, across all pages.")
     async def total_count(self) -> int:
         return await self.count()
-
-
-@dataclass(frozen=True)
-class SortOrder:
-    """A named, total order: sort columns ending in a unique column, all one direction."""
-
-    name: str
-    columns: tuple[Any, ...]
-    descending: bool
 
 
 @dataclass(frozen=True)
@@ -208,17 +220,14 @@ def build_connection(
     rows = list(rows[: page.size])
     if page.backward:
         rows.reverse()
-    edges = [
-        Edge(cursor=encode_cursor(order, [getattr(r, c.key) for c in order.columns]), node=node(r))
-        for r in rows
-    ]
+    edges = [Edge(order=order, row=r, node=node(r)) for r in rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=has_more if not page.backward else page.cursor is not None,
             has_previous_page=has_more if page.backward else page.cursor is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].encoded_cursor() if edges else None,
+            end_cursor=edges[-1].encoded_cursor() if edges else None,
         ),
         count=count,
     )
