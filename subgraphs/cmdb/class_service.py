@@ -44,7 +44,7 @@ class NewAttribute:
 
 
 def _name(value: str, pattern: re.Pattern[str], field: str, what: str) -> str:
-    name = text(value, field, rules.CLASS_NAME_MAX, required=True) or ""
+    name = text(value, field, rules.NAME_OF_CLASS_OR_ATTRIBUTE_MAX, required=True) or ""
     if not pattern.fullmatch(name):
         raise BadUserInput(f"{field}: {what}", field=field)
     return name

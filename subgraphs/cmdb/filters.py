@@ -40,9 +40,10 @@ def _json(value: Any) -> ColumnElement[Any]:
 def attribute_condition(condition: CiAttributeCondition, index: int) -> list[ColumnElement[bool]]:
     name = condition.name
     argument = f"filter.attributes[{index}]"
-    if not name or len(name) > rules.CLASS_NAME_MAX:
+    if not name or len(name) > rules.NAME_OF_CLASS_OR_ATTRIBUTE_MAX:
         raise BadUserInput(
-            f"{argument}.name must be 1-{rules.CLASS_NAME_MAX} characters", argument="filter"
+            f"{argument}.name must be 1-{rules.NAME_OF_CLASS_OR_ATTRIBUTE_MAX} characters",
+            argument="filter",
         )
     value = Row.attributes[name]
     where: list[ColumnElement[bool]] = []

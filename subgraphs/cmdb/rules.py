@@ -5,7 +5,7 @@ from __future__ import annotations
 from subgraphs.cmdb.enums import CiStatus
 
 NAME_MAX = 200
-CLASS_NAME_MAX = 64
+NAME_OF_CLASS_OR_ATTRIBUTE_MAX = 64  # the columns' width
 LABEL_MAX = 100
 DESCRIPTION_MAX = 2000
 SOURCE_MAX = 64
