@@ -92,24 +92,35 @@ class Subscriber:
     """One client subscription: an async iterator of response bodies, encoded as JSON, or a
     transport's ``write_now`` that takes them as they come, in order, while it can."""
 
+    __slots__ = ("_direct", "_on_close", "_queue", "_write_now", "overflowed")
+
     def __init__(self, limit: int, on_close: Callable[[Subscriber], None]) -> None:
         self._queue: asyncio.Queue[Encoded | None] = asyncio.Queue(limit)
         self._on_close = on_close
         self.overflowed = False
-        self.write_now: WriteNow | None = None
+        self._write_now: WriteNow | None = None
+        # Whether a response may go to ``write_now`` at once: there is one, nothing waits in
+        # the queue before it (the order stays the events') and the queue never overflowed.
+        # Kept up to date where those change, so an event's loop over a thousand
+        # subscribers tests one flag each.
+        self._direct = False
+
+    @property
+    def write_now(self) -> WriteNow | None:
+        return self._write_now
+
+    @write_now.setter
+    def write_now(self, write_now: WriteNow | None) -> None:
+        self._write_now = write_now
+        self._direct = write_now is not None and not self.overflowed and self._queue.empty()
 
     def offer(self, body: Encoded | str | None) -> None:
         if isinstance(body, str):
             body = Encoded(body)
-        # Written at once only when nothing is waiting before it: the order stays the events'.
-        if (
-            body is not _END
-            and self.write_now is not None
-            and not self.overflowed
-            and self._queue.empty()
-            and self.write_now(body)
-        ):
+        write_now = self._write_now
+        if self._direct and body is not _END and write_now is not None and write_now(body):
             return
+        self._direct = False
         try:
             self._queue.put_nowait(body)
         except asyncio.QueueFull:
@@ -122,6 +133,10 @@ class Subscriber:
         if self.overflowed:
             raise SlowSubscriber
         body = await self._queue.get()
+        if self._queue.empty() and self._write_now is not None and not self.overflowed:
+            # Sent by the caller before it asks for the next: one arriving meanwhile finds
+            # the transport busy with this one, and waits in the queue behind it.
+            self._direct = True
         if body is _END:
             raise StopAsyncIteration
         return body.text
