@@ -130,9 +130,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--ramp",
         default="5,10,20,40,80",
-        help="after the subscription measurement, these rates (events/s) a few seconds each, "
-        "up to the first with p99 over 100 ms or a lost event: the saturation point "
-        "('' for none)",
+        help="after the subscription measurement, these rates (events/s) a few seconds each "
+        "(until one loses events); the first with p99 over 100 ms or a lost event is the "
+        "saturation point ('' for none)",
     )
     parser.add_argument("--ramp-seconds", type=float, default=5.0, help="seconds of each ramp rate")
     args = parser.parse_args()

@@ -17,7 +17,9 @@ driver, not the server.
 
 After the main measurement, the same subscribers go through a short ramp of rates (a few
 seconds each): its first rate whose p99 exceeds TARGET_P99_MS or that loses an event is
-where one process saturates, measured rather than extrapolated from CPU per event."""
+where one process saturates, measured rather than extrapolated from CPU per event. The ramp
+goes on past a late rate (its CPU per event at higher rates shows what batching saves) and
+stops after one that lost events."""
 
 from __future__ import annotations
 
@@ -109,7 +111,7 @@ class Result:
     p99_ms: float = float("nan")
     max_ms: float = float("nan")
     early_deliveries: int = 0
-    # The ramp: each rate's figures, up to the first saturated one (its rate, or None).
+    # The ramp: each rate's figures, and the first saturated rate (None: none was).
     ramp: list[Step] = field(default_factory=list)
     saturation_rate: float | None = None
 
@@ -282,9 +284,10 @@ async def measure(
     )
     for step_rate in ramp:
         result.ramp.append(await step(port, headers, server, opened, step_rate, ramp_seconds))
-        if result.ramp[-1].saturated():
+        if result.saturation_rate is None and result.ramp[-1].saturated():
             result.saturation_rate = step_rate
-            break
+        if result.ramp[-1].lost:
+            break  # a backlog it could not drain: higher rates would only measure that
 
     for task in listeners:
         task.cancel()
