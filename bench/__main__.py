@@ -127,11 +127,21 @@ def parse_args() -> argparse.Namespace:
         default="wallboard",
         help="what each subscriber selects: the wallboard's fields or just ids",
     )
+    parser.add_argument(
+        "--ramp",
+        default="5,10,20,40,80",
+        help="after the subscription measurement, these rates (events/s) a few seconds each "
+        "(until one loses events); the first with p99 over 100 ms or a lost event is the "
+        "saturation point ('' for none)",
+    )
+    parser.add_argument("--ramp-seconds", type=float, default=5.0, help="seconds of each ramp rate")
     args = parser.parse_args()
     if args.smoke:
         args.scale, args.duration, args.warmup, args.concurrency = 0.01, 1.0, 0.3, "1,4"
         args.subscribers, args.rate = min(args.subscribers, 20), min(args.rate, 5.0)
+        args.ramp, args.ramp_seconds = "5,10", 1.0
     args.levels = [int(level) for level in args.concurrency.split(",")]
+    args.ramp_rates = [float(rate) for rate in args.ramp.split(",") if rate.strip()]
     return args
 
 
@@ -220,6 +230,8 @@ def run_subscriptions(args: argparse.Namespace) -> subscriptions.Result:
                     rate=args.rate,
                     seconds=args.duration,
                     selection=args.selection,
+                    ramp=args.ramp_rates,
+                    ramp_seconds=args.ramp_seconds,
                 )
             )
         finally:

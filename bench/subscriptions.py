@@ -13,7 +13,13 @@ after subscribing minus before, divided by N. The server's CPU time per event (t
 its relay, the subscription's execution and its delivery to all N) is steadier than latency
 on a shared machine; one core's second divided by it is the rate at which the process would
 saturate. The driver's own CPU share is reported: near 100 % means the figures measure the
-driver, not the server."""
+driver, not the server.
+
+After the main measurement, the same subscribers go through a short ramp of rates (a few
+seconds each): its first rate whose p99 exceeds TARGET_P99_MS or that loses an event is
+where one process saturates, measured rather than extrapolated from CPU per event. The ramp
+goes on past a late rate (its CPU per event at higher rates shows what batching saves) and
+stops after one that lost events."""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ import contextlib
 import itertools
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -42,6 +49,7 @@ CREATE = "mutation($input: CreateIncidentInput!) { createIncident(input: $input)
 HANDSHAKES_AT_ONCE = 50
 GENERATOR_CONNECTIONS = 8
 DRAIN_SECONDS = 15.0
+TARGET_P99_MS = 100.0  # the wallboard's promise: commit to screen within this, nothing lost
 PONG = '{"type":"pong"}'
 
 
@@ -54,6 +62,27 @@ class Subscriber:
 
     def seen(self) -> set[str]:
         return {incident for incident, _ in self.arrivals}
+
+
+@dataclass
+class Step:
+    """One rate of the ramp."""
+
+    rate: float
+    mutations: int
+    mutation_errors: int
+    server_cpu_ms_per_event: float
+    deliveries: int = 0
+    lost: int = 0
+    p99_ms: float = float("nan")
+
+    def saturated(self) -> bool:
+        """Past what the process sustains: late (p99 over the target) or losing events."""
+        return (
+            self.lost + self.mutation_errors > 0
+            or self.mutations == 0
+            or not self.p99_ms <= TARGET_P99_MS  # a NaN p99 (nothing delivered) is saturated
+        )
 
 
 @dataclass
@@ -82,6 +111,9 @@ class Result:
     p99_ms: float = float("nan")
     max_ms: float = float("nan")
     early_deliveries: int = 0
+    # The ramp: each rate's figures, and the first saturated rate (None: none was).
+    ramp: list[Step] = field(default_factory=list)
+    saturation_rate: float | None = None
 
 
 async def subscribe(url: str, token: str, query: str) -> Subscriber:
@@ -193,6 +225,8 @@ async def measure(
     rate: float,
     seconds: float,
     selection: str,
+    ramp: Sequence[float] = (),
+    ramp_seconds: float = 5.0,
 ) -> Result:
     url = f"ws://127.0.0.1:{port}/graphql"
     query = f"subscription {{ incidentEvents {{ {SELECTIONS[selection]} }} }}"
@@ -229,13 +263,7 @@ async def measure(
     window = time.perf_counter() - window
     server_used = sum(server.cpu_times()[:2]) - sum(server_cpu[:2])
     driver_used = sum(driver.cpu_times()[:2]) - sum(driver_cpu[:2])
-
-    for task in listeners:
-        task.cancel()
-    for subscriber in opened:
-        with contextlib.suppress(Exception):
-            await subscriber.socket.close()
-    return summarise(
+    result = summarise(
         opened,
         created,
         Result(
@@ -254,6 +282,63 @@ async def measure(
             driver_cpu_percent=100 * driver_used / window,
         ),
     )
+    for step_rate in ramp:
+        result.ramp.append(await step(port, headers, server, opened, step_rate, ramp_seconds))
+        if result.saturation_rate is None and result.ramp[-1].saturated():
+            result.saturation_rate = step_rate
+        if result.ramp[-1].lost:
+            break  # a backlog it could not drain: higher rates would only measure that
+
+    for task in listeners:
+        task.cancel()
+    for subscriber in opened:
+        with contextlib.suppress(Exception):
+            await subscriber.socket.close()
+    return result
+
+
+async def step(
+    port: int,
+    headers: dict[str, str],
+    server: psutil.Process,
+    subscribers: list[Subscriber],
+    rate: float,
+    seconds: float,
+) -> Step:
+    """One rate of the ramp on the subscribers already listening; the server's CPU counts
+    until every event is delivered (or the drain gives up), backlog included."""
+    created: dict[str, float] = {}
+    cpu = server.cpu_times()
+    failures = await generate(port, headers, rate, seconds, created)
+    await drain(subscribers, set(created))
+    used = sum(server.cpu_times()[:2]) - sum(cpu[:2])
+    latencies: list[float] = []
+    lost = 0
+    for subscriber in subscribers:
+        counts, arrived = tally(subscriber, created)
+        lost += len(created.keys() - counts.keys())
+        latencies.extend(arrived)
+    latencies.sort()
+    return Step(
+        rate=rate,
+        mutations=len(created),
+        mutation_errors=failures,
+        server_cpu_ms_per_event=1000 * used / max(1, len(created)),
+        deliveries=len(latencies),
+        lost=lost,
+        p99_ms=percentile(latencies, 99),
+    )
+
+
+def tally(subscriber: Subscriber, created: dict[str, float]) -> tuple[Counter[str], list[float]]:
+    """How often the subscriber got each created incident, and each delivery's latency."""
+    counts: Counter[str] = Counter()
+    latencies: list[float] = []
+    for incident, arrived in subscriber.arrivals:
+        if incident in created:
+            counts[incident] += 1
+            latencies.append(arrived - created[incident])
+    return counts, latencies
 
 
 def summarise(subscribers: list[Subscriber], created: dict[str, float], result: Result) -> Result:
@@ -261,17 +346,13 @@ def summarise(subscribers: list[Subscriber], created: dict[str, float], result: 
     expected = set(created)
     latencies: list[float] = []
     for subscriber in subscribers:
-        counts = Counter(incident for incident, _ in subscriber.arrivals if incident in expected)
+        counts, arrived = tally(subscriber, created)
         result.lost += len(expected - counts.keys())
         result.duplicates += sum(n - 1 for n in counts.values())
         result.out_of_order += out_of_order(subscriber.event_ids)
         result.subscriber_errors += len(subscriber.errors)
         result.first_error = result.first_error or next(iter(subscriber.errors), None)
-        latencies.extend(
-            arrived - created[incident]
-            for incident, arrived in subscriber.arrivals
-            if incident in expected
-        )
+        latencies.extend(arrived)
     latencies.sort()
     result.deliveries = len(latencies)
     result.early_deliveries = sum(1 for latency in latencies if latency < 0)
@@ -300,8 +381,26 @@ def report(r: Result) -> str:
             f"  CPU during the run: server {r.server_cpu_percent:.0f} %, "
             f"driver {r.driver_cpu_percent:.0f} %; server {r.server_cpu_ms_per_event:.1f} ms "
             f"per event (saturates near {saturation:.0f} events/s)",
+            *ramp_report(r),
         ]
     )
+
+
+def ramp_report(r: Result) -> list[str]:
+    """The ramp's lines: each rate's p99, losses and CPU per event, then where it broke."""
+    if not r.ramp:
+        return []
+    lines = [
+        f"  ramp {s.rate:g} events/s: p99 {s.p99_ms:.1f} ms, lost {s.lost} of "
+        f"{s.mutations * r.subscribers}, server {s.server_cpu_ms_per_event:.1f} ms per event"
+        for s in r.ramp
+    ]
+    if r.saturation_rate is None:
+        verdict = f"not saturated up to {r.ramp[-1].rate:g} events/s"
+    else:
+        verdict = f"saturated at {r.saturation_rate:g} events/s"
+    lines.append(f"  {verdict} (p99 over {TARGET_P99_MS:g} ms or an event lost)")
+    return lines
 
 
 def failed(r: Result) -> bool:

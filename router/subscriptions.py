@@ -14,7 +14,14 @@ each response written in the execution's own loop over its subscribers: one even
 iteration sends an event to every such subscriber, without a task wake-up for each. Otherwise
 (or while that transport is busy) responses wait in the subscriber's bounded queue; one that
 falls behind by more than ``queue_limit`` responses is cut off (``SlowSubscriber``) instead
-of buffering without bound."""
+of buffering without bound.
+
+With a thousand subscribers the cost of an event is mostly the kernel's: one socket write
+per subscriber. So an execution hands its subscribers responses at most once per
+``batch_interval``: the first response after a quiet interval goes at once, and those that
+come faster wait for the interval's end and go together, one write per subscriber for all
+of them. Under a burst or a backlog the writes per event fall, which is what lets one
+process keep up; at a steady rate below one per interval nothing waits."""
 
 from __future__ import annotations
 
@@ -72,46 +79,61 @@ class SlowSubscriber(Exception):
 
 
 class Encoded:
-    """One response encoded as JSON once, and what transports derive from it (keyed by
-    what they derive, e.g. a WebSocket frame by its message prefix), derived once for every
-    subscriber the response goes to."""
+    """Responses encoded as JSON once, in order (one, or those handed over together), and
+    what transports derive from them (keyed by what they derive, e.g. the WebSocket frames
+    for a message prefix), derived once for every subscriber they go to."""
 
-    __slots__ = ("derived", "text")
+    __slots__ = ("derived", "texts")
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, *texts: str) -> None:
+        self.texts = texts
         self.derived: dict[Hashable, Any] = {}
 
 
 WriteNow = Callable[[Encoded], bool]
-"""Write a response to the subscriber's client at once; False (nothing written) when its
-transport cannot take it without waiting."""
+"""Write responses to the subscriber's client at once; False (nothing written) when its
+transport cannot take them without waiting."""
 
 
 class Subscriber:
     """One client subscription: an async iterator of response bodies, encoded as JSON, or a
     transport's ``write_now`` that takes them as they come, in order, while it can."""
 
+    __slots__ = ("_direct", "_on_close", "_queue", "_write_now", "overflowed")
+
     def __init__(self, limit: int, on_close: Callable[[Subscriber], None]) -> None:
-        self._queue: asyncio.Queue[Encoded | None] = asyncio.Queue(limit)
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue(limit)
         self._on_close = on_close
         self.overflowed = False
-        self.write_now: WriteNow | None = None
+        self._write_now: WriteNow | None = None
+        # Whether a response may go to ``write_now`` at once: there is one, nothing waits in
+        # the queue before it (the order stays the events') and the queue never overflowed.
+        # Kept up to date where those change, so an event's loop over a thousand
+        # subscribers tests one flag each.
+        self._direct = False
+
+    @property
+    def write_now(self) -> WriteNow | None:
+        return self._write_now
+
+    @write_now.setter
+    def write_now(self, write_now: WriteNow | None) -> None:
+        self._write_now = write_now
+        self._direct = write_now is not None and not self.overflowed and self._queue.empty()
 
     def offer(self, body: Encoded | str | None) -> None:
         if isinstance(body, str):
             body = Encoded(body)
-        # Written at once only when nothing is waiting before it: the order stays the events'.
-        if (
-            body is not _END
-            and self.write_now is not None
-            and not self.overflowed
-            and self._queue.empty()
-            and self.write_now(body)
-        ):
+        write_now = self._write_now
+        if self._direct and body is not _END and write_now is not None and write_now(body):
             return
+        self._direct = False
         try:
-            self._queue.put_nowait(body)
+            if body is _END:
+                self._queue.put_nowait(_END)
+            else:
+                for text in body.texts:
+                    self._queue.put_nowait(text)
         except asyncio.QueueFull:
             self.overflowed = True
 
@@ -122,9 +144,13 @@ class Subscriber:
         if self.overflowed:
             raise SlowSubscriber
         body = await self._queue.get()
+        if self._queue.empty() and self._write_now is not None and not self.overflowed:
+            # Sent by the caller before it asks for the next: one arriving meanwhile finds
+            # the transport busy with this one, and waits in the queue behind it.
+            self._direct = True
         if body is _END:
             raise StopAsyncIteration
-        return body.text
+        return body
 
     def close(self) -> None:
         self._on_close(self)
@@ -133,25 +159,49 @@ class Subscriber:
 class _Execution:
     """One running subscription execution and the subscribers it feeds."""
 
-    def __init__(self, events: AsyncIterator[Body], forget: Callable[[], None]) -> None:
+    def __init__(
+        self, events: AsyncIterator[Body], forget: Callable[[], None], batch_interval: float
+    ) -> None:
         self.subscribers: set[Subscriber] = set()
         self._forget = forget
+        self._batch_interval = batch_interval
+        self._held: list[str] = []  # responses waiting for the batch interval's end
+        self._handed_at = -batch_interval  # loop time of the last hand-over
+        self._hand_over: asyncio.TimerHandle | None = None
         self._task = asyncio.create_task(self._run(events), name="subscription")
 
     async def _run(self, events: AsyncIterator[Body]) -> None:
+        loop = asyncio.get_running_loop()
         try:
             async for body in events:
-                encoded = Encoded(orjson.dumps(body).decode())
-                for subscriber in tuple(self.subscribers):
-                    subscriber.offer(encoded)
+                self._held.append(orjson.dumps(body).decode())
+                if self._hand_over is None:
+                    wait = self._handed_at + self._batch_interval - loop.time()
+                    if wait <= 0:
+                        self._offer_held()
+                    else:
+                        self._hand_over = loop.call_later(wait, self._offer_held)
         except Exception:
             logger.exception("subscription execution failed")
-            for subscriber in tuple(self.subscribers):
-                subscriber.offer(FAILED)
+            self._held.append(FAILED)
         finally:
             self._forget()
+            self._offer_held()
             for subscriber in tuple(self.subscribers):
                 subscriber.offer(_END)
+
+    def _offer_held(self) -> None:
+        """Every held response to every subscriber, as one Encoded (one write each)."""
+        if self._hand_over is not None:
+            self._hand_over.cancel()
+            self._hand_over = None
+        if not self._held:
+            return
+        encoded = Encoded(*self._held)
+        self._held = []
+        self._handed_at = asyncio.get_running_loop().time()
+        for subscriber in tuple(self.subscribers):
+            subscriber.offer(encoded)
 
     def leave(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
@@ -167,9 +217,11 @@ class Subscriptions:
         *,
         queue_limit: int = 256,
         resume_arguments: Collection[str] = ("after",),
+        batch_interval: float = 0.02,
     ) -> None:
         self.source = source
         self.queue_limit = queue_limit
+        self.batch_interval = batch_interval
         self.resume_arguments = frozenset(resume_arguments)
         self._shared: dict[Hashable, _Execution] = {}
         self._running: set[_Execution] = set()
@@ -208,7 +260,7 @@ class Subscriptions:
             if key is not None and self._shared.get(key) is execution:
                 del self._shared[key]
 
-        execution = _Execution(events, forget)
+        execution = _Execution(events, forget, self.batch_interval)
         self._running.add(execution)
         if key is not None:
             self._shared[key] = execution

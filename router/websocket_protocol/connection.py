@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,7 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from router.execution.transport import EventScoped
 from router.gateway import RequestError
-from router.subscriptions import Encoded, SlowSubscriber
+from router.subscriptions import Encoded, SlowSubscriber, WriteNow
 from router.websocket_protocol.admission import Close, ConnectionRefused, Grant
 from router.websocket_protocol.dialects import DIALECTS, LEGACY_PROTOCOL, Dialect
 from router.websocket_protocol.frames import FRAMES, FrameSink, message_frame
@@ -47,6 +46,7 @@ class Connection:
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.grant: Grant | None = None
         self._send_lock = asyncio.Lock()
+        self._sends = 0  # sends holding or awaiting the lock: frames written at once wait
         self._closing = False
         self._sending_since: float | None = None
         self._main: asyncio.Task[Any] | None = None
@@ -210,7 +210,7 @@ class Connection:
             f'{{"id":{orjson.dumps(identifier).decode()},"type":"{self.dialect.next}","payload":'
         )
         if self._frames is not None:
-            subscriber.write_now = functools.partial(self._write_now, self._frames, prefix)
+            subscriber.write_now = self._frame_writer(self._frames, prefix)
         try:
             async for encoded in subscriber:
                 await self._send_text(prefix + encoded + "}")
@@ -220,16 +220,24 @@ class Connection:
         finally:
             subscriber.close()
 
-    def _write_now(self, frames: FrameSink, prefix: str, encoded: Encoded) -> bool:
-        """Write a subscription's response at once, unless a send is under way (it waits
-        for the client) or the connection is closing: then it waits its turn in the queue."""
-        if self._closing or self._send_lock.locked():
-            return False
-        try:
-            return frames.write_frame(message_frame(encoded, prefix))
-        except Exception:  # this socket's trouble: not the other subscribers' (same loop)
-            logger.exception("writing a subscription frame failed; sending it the slow way")
-            return False
+    def _frame_writer(self, frames: FrameSink, prefix: str) -> WriteNow:
+        """The subscription's ``write_now``: called for every subscriber of every event, so
+        it is one function that tests two attributes and finds the frame made for its
+        prefix (message_frame makes it for the first subscriber with that prefix)."""
+
+        def write_now(encoded: Encoded) -> bool:
+            # Not while a send is under way or waiting (it waits for the client: this
+            # response waits its turn in the queue), nor once the connection is closing.
+            if self._closing or self._sends:
+                return False
+            frame = encoded.derived.get(prefix) or message_frame(encoded, prefix)
+            try:
+                return frames.write_frame(frame)
+            except Exception:  # this socket's trouble: not the other subscribers' (same loop)
+                logger.exception("writing a subscription frame failed; sending it the slow way")
+                return False
+
+        return write_now
 
     async def _error(self, identifier: str, code: str, message: str) -> None:
         error = {"message": message, "extensions": {"code": code}}
@@ -269,16 +277,20 @@ class Connection:
         await self._send_text(orjson.dumps(message).decode())
 
     async def _send_text(self, text: str) -> None:
-        async with self._send_lock:
-            if self._closing:
-                raise _Closed
-            self._sending_since = time.monotonic()
-            try:
-                await self.websocket.send_text(text)
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                raise _Closed from None
-            finally:
-                self._sending_since = None
+        self._sends += 1
+        try:
+            async with self._send_lock:
+                if self._closing:
+                    raise _Closed
+                self._sending_since = time.monotonic()
+                try:
+                    await self.websocket.send_text(text)
+                except (WebSocketDisconnect, RuntimeError, OSError):
+                    raise _Closed from None
+                finally:
+                    self._sending_since = None
+        finally:
+            self._sends -= 1
 
     async def close(self, code: int, reason: str) -> NoReturn:
         """Close the connection (once) and end the caller's work on it; the connection's

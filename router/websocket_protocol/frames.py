@@ -20,7 +20,7 @@ TEXT = 0x81  # FIN + opcode 1 (text)
 
 class FrameSink(Protocol):
     def write_frame(self, frame: bytes) -> bool:
-        """Write one whole encoded frame now; False (nothing written) when the connection
+        """Write whole encoded frames now; False (nothing written) when the connection
         cannot take it at once: it is closing, or its send buffer is full."""
         ...
 
@@ -39,10 +39,13 @@ def text_frame(text: str) -> bytes:
 
 
 def message_frame(encoded: Encoded, prefix: str) -> bytes:
-    """The frame of the message ``prefix + response + "}"``, made once per response and
-    prefix (the prefix holds the message id and type), whoever asks for it."""
+    """The frames of the messages ``prefix + response + "}"``, one per response, back to
+    back (one write sends them all); made once per responses and prefix (the prefix holds
+    the message id and type), whoever asks for them."""
     frame = encoded.derived.get(prefix)
     if frame is None:
-        frame = encoded.derived[prefix] = text_frame(f"{prefix}{encoded.text}}}")
+        frame = encoded.derived[prefix] = b"".join(
+            text_frame(f"{prefix}{text}}}") for text in encoded.texts
+        )
     assert isinstance(frame, bytes)
     return frame

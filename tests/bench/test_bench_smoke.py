@@ -81,6 +81,12 @@ def test_subscription_smoke_run(server_url: str, tmp_path: Path) -> None:
     assert result["server_cpu_ms_per_event"] > 0
     assert "latency commit→delivery: p50" in stdout
     assert "ms per event (saturates near " in stdout
+    # The ramp (--smoke: 5 then 10 events/s) stops only after a rate that lost events.
+    ramp = result["ramp"]
+    assert [step["rate"] for step in ramp] in ([5.0], [5.0, 10.0])
+    assert result["saturation_rate"] in (None, 5.0, 10.0)
+    assert "  ramp 5 events/s: p99 " in stdout
+    assert "saturated at " in stdout or "not saturated up to 10 events/s" in stdout
 
 
 async def test_a_reused_data_set_loses_what_a_write_scenario_added(server_url: str) -> None:

@@ -1,27 +1,43 @@
 """A response goes to every subscriber of its execution as one frame, encoded once: the
-frame itself, its sharing, and the order of responses written at once or queued."""
+frame itself, its sharing, the order of responses written at once or queued, and responses
+that come faster than the batch interval going to each subscriber in one write."""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, cast
 
 import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from router.subscriptions import Encoded, SlowSubscriber, Subscriber
+from router.pipeline.results import SubscriptionStream
+from router.planning.operation import NormalizedOperation
+from router.subscriptions import Encoded, SlowSubscriber, Subscriber, Subscriptions
 from router.websocket_protocol.frames import message_frame, text_frame
 
 
-def parsed(frame: bytes) -> Frame:
-    """The frame as websockets' own parser reads it (as a client does: unmasked)."""
+def parsed_all(frames: bytes) -> list[Frame]:
+    """The frames as websockets' own parser reads them (as a client does: unmasked)."""
     reader = StreamReader()
-    reader.feed_data(frame)
-    parser = Frame.parse(reader.read_exact, mask=False)
-    try:
-        next(parser)
-    except StopIteration as done:
-        assert not reader.buffer  # nothing left over
-        return done.value  # type: ignore[no-any-return]
-    raise AssertionError("incomplete frame")
+    reader.feed_data(frames)
+    found: list[Frame] = []
+    while reader.buffer:
+        parser = Frame.parse(reader.read_exact, mask=False)
+        try:
+            next(parser)
+        except StopIteration as done:
+            found.append(done.value)
+        else:
+            raise AssertionError("incomplete frame")
+    return found
+
+
+def parsed(frame: bytes) -> Frame:
+    """The one frame in ``frame``."""
+    [only] = parsed_all(frame)
+    return only
 
 
 @pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 200_000])
@@ -30,7 +46,7 @@ def test_a_text_frame_of_any_size_reads_back_as_its_text(size: int) -> None:
 
     frame = parsed(text_frame(text))
 
-    assert (frame.opcode, frame.fin, frame.data.decode()) == (Opcode.TEXT, True, text)
+    assert (frame.opcode, frame.fin, bytes(frame.data).decode()) == (Opcode.TEXT, True, text)
 
 
 def test_subscribers_with_equal_ids_share_one_frame_of_a_response() -> None:
@@ -58,7 +74,7 @@ async def test_responses_written_at_once_or_queued_keep_their_order() -> None:
 
     def write_now(encoded: Encoded) -> bool:
         if accepting:
-            written.append(encoded.text)
+            written.extend(encoded.texts)
         return accepting
 
     subscriber = Subscriber(10, lambda _: None)
@@ -80,7 +96,7 @@ async def test_a_subscriber_that_overflowed_gets_nothing_written_at_once() -> No
     written: list[str] = []
 
     def write_now(encoded: Encoded) -> bool:
-        written.append(encoded.text)
+        written.extend(encoded.texts)
         return True
 
     subscriber = Subscriber(1, lambda _: None)
@@ -92,3 +108,71 @@ async def test_a_subscriber_that_overflowed_gets_nothing_written_at_once() -> No
     assert written == []
     with pytest.raises(SlowSubscriber):
         await anext(subscriber)
+
+
+def test_responses_handed_over_together_are_one_write_of_their_frames_in_order() -> None:
+    prefix = '{"id":"1","type":"next","payload":'
+
+    frames = parsed_all(message_frame(Encoded('{"n":1}', '{"n":2}'), prefix))
+
+    assert [frame.data for frame in frames] == [
+        b'{"id":"1","type":"next","payload":{"n":1}}',
+        b'{"id":"1","type":"next","payload":{"n":2}}',
+    ]
+
+
+class Source:
+    """Subscriptions whose responses the test sends one by one."""
+
+    def __init__(self) -> None:
+        self.responses: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    def subscribe(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: object,
+    ) -> SubscriptionStream:
+        return SubscriptionStream(cast(NormalizedOperation, None), self._events())
+
+    async def _events(self) -> AsyncIterator[dict[str, Any]]:
+        while (response := await self.responses.get()) is not None:
+            yield response
+
+
+async def test_responses_faster_than_the_batch_interval_go_in_one_write_each() -> None:
+    source = Source()
+    subscriptions = Subscriptions(source, batch_interval=0.2)
+    writes: list[tuple[str, ...]] = []
+
+    def write_now(encoded: Encoded) -> bool:
+        writes.append(encoded.texts)
+        return True
+
+    subscriber = subscriptions.subscribe("subscription { s }", None, None, object())
+    subscriber.write_now = write_now
+    for n in range(1, 5):
+        source.responses.put_nowait({"n": n})
+    await asyncio.sleep(0.05)
+    assert writes == [('{"n":1}',)]  # the first after a quiet interval: at once
+
+    await asyncio.sleep(0.25)
+    assert writes == [('{"n":1}',), ('{"n":2}', '{"n":3}', '{"n":4}')]  # one write, in order
+
+    await asyncio.sleep(0.25)
+    source.responses.put_nowait({"n": 5})
+    await asyncio.sleep(0.05)
+    assert writes[-1] == ('{"n":5}',)  # quiet again: at once
+    source.responses.put_nowait(None)
+
+
+async def test_held_responses_go_out_before_the_end() -> None:
+    source = Source()
+    subscriptions = Subscriptions(source, batch_interval=10.0)
+    subscriber = subscriptions.subscribe("subscription { s }", None, None, object())
+    for response in ({"n": 1}, {"n": 2}, None):
+        source.responses.put_nowait(response)
+
+    async with asyncio.timeout(1):  # not after the interval: the end hands them over
+        assert [text async for text in subscriber] == ['{"n":1}', '{"n":2}']
