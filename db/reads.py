@@ -9,8 +9,9 @@ per shape (SQL text, parameter order, the types' conversions), run with asyncpg'
 Statements are found by identity first: a loader builds its statements once and reuses
 them, so their reads skip even the cache key. A statement built per request (a page's
 query) is found by its cache key, its own bound values extracted from it, as SQLAlchemy's
-compiled cache does. What this path does not cover (parameters rendered at execution, such
-as an expanding ``IN``, or a write) is answered None and runs through SQLAlchemy."""
+compiled cache does; parameters rendered per execution (an expanding ``IN``) are rendered
+as SQLAlchemy's execution context renders them. A write is not a plain read: it is
+answered None and runs through SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -32,11 +33,13 @@ class CompiledRead:
     """One statement shape compiled for asyncpg: its SQL text and how to bind its
     parameters and convert its rows."""
 
-    __slots__ = ("_binds", "_compiled", "_positions", "_results", "sql")
+    __slots__ = ("_binds", "_compiled", "_expanding", "_positions", "_results", "sql")
 
     def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
         self.sql: str = compiled.string
         self._compiled = compiled
+        # Parameters rendered per execution (an expanding IN): the SQL text depends on them.
+        self._expanding = bool(compiled.post_compile_params or compiled.literal_execute_params)
         self._positions = tuple(compiled.positiontup or ())
         processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors  # type: ignore[assignment]
         self._binds = tuple(
@@ -51,16 +54,35 @@ class CompiledRead:
             tuple(results) if any(results) else None
         )
 
-    def arguments(
+    def bound(
         self, params: Mapping[str, Any] | None, extracted: Sequence[Any] | None
-    ) -> list[Any]:
-        """The positional arguments: ``params`` over the statement's own bound values
-        (``extracted`` from it when it is not the statement this was compiled from)."""
-        values = self._compiled.construct_params(params, extracted_parameters=extracted)
+    ) -> tuple[str, list[Any]]:
+        """The SQL text and its positional arguments: ``params`` over the statement's own
+        bound values (``extracted`` from it when it is not the statement this was compiled
+        from)."""
+        compiled = self._compiled
+        if self._expanding:
+            return self._expanded(
+                compiled.construct_params(
+                    params, extracted_parameters=extracted, _no_postcompile=True
+                )
+            )
+        values = compiled.construct_params(params, extracted_parameters=extracted)
         arguments = [values[name] for name in self._positions]
         for position, process in self._binds:
             arguments[position] = process(arguments[position])
-        return arguments
+        return self.sql, arguments
+
+    def _expanded(self, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        """The text with its expanding parameters rendered for ``values``, as SQLAlchemy's
+        execution context renders it."""
+        state = self._compiled._process_parameters_for_postcompile(dict(values))
+        processors = state.processors
+        parameters = state.parameters
+        return state.statement, [
+            processors[name](parameters[name]) if name in processors else parameters[name]
+            for name in state.positiontup or ()
+        ]
 
     def rows(self, records: Sequence[Any]) -> list[Any]:
         """asyncpg's records as named tuples (one class per column list), converted by the
@@ -129,13 +151,7 @@ class CompiledReads:
 def _compiled(statement: ClauseElement, dialect: Dialect, cache_key: Any) -> CompiledRead | None:
     compiled = statement.compile(dialect=dialect, cache_key=cache_key)
     assert isinstance(compiled, SQLCompiler), compiled
-    if (
-        compiled.isinsert
-        or compiled.isupdate
-        or compiled.isdelete
-        or compiled.post_compile_params
-        or compiled.literal_execute_params
-    ):
+    if compiled.isinsert or compiled.isupdate or compiled.isdelete:
         return None
     return CompiledRead(compiled, dialect)
 

@@ -110,10 +110,10 @@ class RequestDatabase:
         if found is None:
             return await self._session_rows(statement, params)
         read, extracted = found
-        arguments = read.arguments(params, extracted)
+        sql, arguments = read.bound(params, extracted)
         await self._begin_reads(connection)
-        self._announce(connection, read.sql, arguments)
-        return read.rows(await self._run(self._driver.fetch(read.sql, *arguments)))
+        self._announce(connection, sql, arguments)
+        return read.rows(await self._run(self._driver.fetch(sql, *arguments)))
 
     async def _session_rows(self, statement: Executable, params: Any) -> Sequence[Any]:
         """What ``db.reads`` does not cover, through SQLAlchemy on the session's connection."""
