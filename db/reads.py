@@ -89,7 +89,9 @@ class CompiledRead:
         columns' types where they convert (none of our tables' do today)."""
         if not records:
             return []
-        make = row_class(tuple(records[0].keys()))._make
+        # tuple.__new__ bound to the class: the named tuple's own _make is a Python call
+        # per row.
+        make = functools.partial(tuple.__new__, row_class(tuple(records[0].keys())))
         results = self._results
         if results is None:
             return list(map(make, records))

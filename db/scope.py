@@ -70,7 +70,10 @@ class RequestDatabase:
             connection = self._sessions.kw["bind"].connect()
             await connection.start()
             self._connection = connection
-            self._driver = (await connection.get_raw_connection()).driver_connection
+            sync = connection.sync_connection
+            assert sync is not None, "a started connection has its synchronous side"
+            # Checked out just now: reading it does no IO (no greenlet needed).
+            self._driver = sync.connection.driver_connection
         return connection
 
     async def _session_ready(self) -> AsyncSession:
