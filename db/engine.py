@@ -75,8 +75,9 @@ def _check_out(
     asyncpg notices as the event loop reads the socket's end. Raising DisconnectionError
     makes the pool connect afresh; InvalidatePoolError also replaces every connection
     pooled before it (they were the dead server's). A connection lost without a word (a
-    network partition) fails its request's first statement instead, answered as a lost
-    database (db.failures), and is invalidated then (db.scope). A connection checked in
+    network partition) fails the BEGIN sent first on it, and the request takes another
+    connection (db.scope); one lost mid-request is invalidated and the request answered as
+    a lost database (db.failures). A connection checked in
     with a transaction open would carry its tenant's wall to the next request: it is
     replaced, never handed out."""
     driver = dbapi_connection.driver_connection

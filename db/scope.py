@@ -33,7 +33,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Executable, Result, event, text
+from sqlalchemy import Connection, Executable, Result, event, exc, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -51,6 +51,7 @@ class RequestDatabase:
         self._connection: AsyncConnection | None = None
         self._driver: Any = None  # the asyncpg connection under ``_connection``
         self._session: AsyncSession | None = None
+        self._fresh = False  # the connection was checked out and nothing sent on it yet
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._gate: asyncio.Semaphore | None = None  # held from first statement to close()
@@ -70,6 +71,7 @@ class RequestDatabase:
             connection = self._sessions.kw["bind"].connect()
             await connection.start()
             self._connection = connection
+            self._fresh = True
             sync = connection.sync_connection
             assert sync is not None, "a started connection has its synchronous side"
             # Checked out just now: reading it does no IO (no greenlet needed).
@@ -84,6 +86,7 @@ class RequestDatabase:
         if session is None:
             session = self._session = self._sessions(bind=connection)
             event.listen(session.sync_session, "after_begin", self._set_tenant)
+        self._fresh = False
         if not session.in_transaction() and self._driver.is_in_transaction():
             await self._run(self._driver.execute("COMMIT"))
         return session
@@ -134,8 +137,21 @@ class RequestDatabase:
             await (await self._session_ready()).connection()  # the session begins: the wall
             return
         begin = _begin_walled(self.tenant_id)
+        fresh, self._fresh = self._fresh, False
         self._announce(connection, begin, ())
-        await self._run(self._driver.execute(begin))
+        try:
+            await self._run(self._driver.execute(begin))
+        except Exception as error:
+            if not (fresh and is_connection_failure(error)):
+                raise
+            # The first statement on a connection just checked out: the server dropped it
+            # while it was pooled, before the driver noticed (see db.engine). Nothing was
+            # done on it; another connection, as a ping would have found, answers instead.
+            await self._release()
+            connection = await self._connect()
+            self._fresh = False
+            self._announce(connection, begin, ())
+            await self._run(self._driver.execute(begin))
 
     def _announce(self, connection: AsyncConnection, sql: str, arguments: Sequence[Any]) -> None:
         """Tell the engine's ``before_cursor_execute`` listeners (statement counters) about
@@ -146,13 +162,20 @@ class RequestDatabase:
             sync.dispatch.before_cursor_execute(sync, None, sql, arguments, None, False)
 
     async def _run(self, operation: Awaitable[T]) -> T:
-        """Await a statement on the driver's connection; a connection the database lost is
-        invalidated, so the pool never hands it out again."""
+        """Await a statement on the driver's connection. A connection the database lost is
+        invalidated, so the pool never hands it out again, and its failure raised as one:
+        what the driver raises on a connection the server has just closed (its protocol
+        caught mid-message, say) says less than the closed connection does, and
+        SQLAlchemy's dialect asks the connection too."""
         try:
             return await operation
-        except BaseException as error:
-            if is_connection_failure(error) and self._connection is not None:
-                await self._connection.invalidate(error)  # type: ignore[arg-type]
+        except Exception as error:
+            connection = self._connection
+            lost = is_connection_failure(error)
+            if connection is not None and (lost or self._driver.is_closed()):
+                await connection.invalidate(error)
+                if not lost:
+                    raise exc.DBAPIError(None, None, error, connection_invalidated=True) from error
             raise
 
     async def _serialised(
@@ -221,7 +244,7 @@ class RequestDatabase:
                         await driver.execute("ROLLBACK")
                 except Exception as error:
                     await connection.invalidate(error)
-                    if not is_connection_failure(error):
+                    if not (is_connection_failure(error) or driver.is_closed()):
                         raise
                 finally:
                     await connection.close()

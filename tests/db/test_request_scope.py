@@ -77,15 +77,18 @@ async def backend_and_wall(sessions: Sessions) -> tuple[int, str]:
         await db.close()
 
 
-async def test_a_connection_the_server_closed_is_replaced_when_checked_out(
-    one_connection: Sessions, owner_sessions: Sessions
+@pytest.mark.parametrize("noticed", [True, False])
+async def test_a_connection_the_server_closed_is_replaced_without_a_ping(
+    one_connection: Sessions, owner_sessions: Sessions, noticed: bool
 ) -> None:
-    """No ping per checkout: the driver has seen the server close the socket, and the pool
-    connects afresh instead of handing out the dead connection."""
+    """No ping per checkout. Once the driver has seen the server close the socket, the
+    pool connects afresh as it checks the connection out; before (or if it never sees
+    it), the BEGIN sent first on it fails and the request takes another connection."""
     pid, _ = await backend_and_wall(one_connection)
     async with owner_sessions() as owner:
-        assert await owner.scalar(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-    await asyncio.sleep(0.2)  # the server's goodbye reaches the driver's connection
+        assert await owner.scalar(text("SELECT pg_terminate_backend(:p, 5000)"), {"p": pid})
+    if noticed:
+        await asyncio.sleep(0.1)  # the server's goodbye reaches the driver's connection
     again, wall = await backend_and_wall(one_connection)
     assert again != pid and wall
 
@@ -123,3 +126,30 @@ async def test_statements_of_one_shape_read_their_own_values(sessions: Sessions)
             assert tuple(await db.rows(statement)) == ((value, value <= 2),)
     finally:
         await db.close()
+
+
+# Spelled apart, so that this statement does not count itself.
+PREPARED = text(
+    "SELECT count(*) AS n FROM pg_prepared_statements "
+    "WHERE statement LIKE '%' || 'driver_' || 'probe%'"
+)
+
+
+@pytest.mark.parametrize("prepared, expected", [(True, 1), (False, 0)])
+async def test_reads_reuse_prepared_statements_unless_turned_off(
+    database_url: str, prepared: bool, expected: int
+) -> None:
+    """Reads on the driver's connection follow the engine's setting too: off (PgBouncer
+    in transaction mode), nothing stays prepared on the connection."""
+    engine = create_engine(
+        app_database_url(database_url), pool_size=1, max_overflow=0, prepared_statements=prepared
+    )
+    db = RequestDatabase(session_factory(engine), uuid.uuid4())
+    try:
+        for value in (1, 2, 3):
+            probe = select((literal(41) + bindparam("x")).label("driver_probe"))
+            assert (await db.rows(probe, {"x": value}))[0].driver_probe == 41 + value
+        assert (await db.rows(PREPARED))[0].n == expected
+    finally:
+        await db.close()
+        await engine.dispose()
