@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from db.migrate import LegacyDatabase
@@ -16,6 +16,7 @@ from opsgraph.settings import Settings, SettingsError, load_settings
 from resolvers.principal import BUILTIN_ROLE_NAMES
 
 if TYPE_CHECKING:
+    from opsgraph.feed_import import ImportTotals
     from opsgraph.runtime import Runtime
 
 DESCRIPTION = """OpsGraph: a federated GraphQL API for IT Service Management.
@@ -133,6 +134,24 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--repair", action="store_true", help="clear the dangling ids")
     verify.add_argument("--tenant", help="only this tenant (slug); default: every tenant")
 
+    cmdb = commands.add_parser(
+        "cmdb",
+        help="configuration management: load a discovery feed",
+        description="Configuration management database tasks.",
+    )
+    cmdb_actions = cmdb.add_subparsers(dest="action", required=True, metavar="ACTION")
+    load = cmdb_actions.add_parser(
+        "import",
+        help="load a discovery feed's JSON-lines file (a first load)",
+        description="Stream FILE (one item a line: externalId, className, name, attributes, "
+        "relationships [{type, externalId}]) into upsertConfigurationItems, 1,000 items a "
+        "call, as the tenant's admin; refused items are printed with their line. Exit 1 when "
+        "some were refused.",
+    )
+    load.add_argument("file", help="the JSON-lines file ('-' for standard input)")
+    load.add_argument("--source", required=True, help="the feed's name, e.g. vcenter-eu")
+    load.add_argument("--tenant", default=None, help="tenant slug (default: the default tenant)")
+
     persisted = commands.add_parser(
         "persisted",
         help="register or check persisted-operation manifests (trusted documents)",
@@ -218,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "router": _router,
         "persisted": _persisted,
         "verify": _verify,
+        "cmdb": _cmdb,
     }[args.command]
     try:
         return handler(settings, args)
@@ -515,6 +535,69 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
         )
     print(f"{len(dangling)} dangling reference(s)" + (" cleared" if args.repair else ""))
     return 1 if dangling and not args.repair else 0
+
+
+def _cmdb(settings: Settings, args: argparse.Namespace) -> int:
+    from opsgraph import feed_import
+
+    runtime = _runtime(settings)
+    stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    try:
+        totals = asyncio.run(
+            _import_feed(runtime, args.tenant or settings.default_tenant, args.source, stream)
+        )
+    except (LookupError, feed_import.ImportFailed) as error:
+        print(f"opsgraph: {error}", file=sys.stderr)
+        return 2
+    finally:
+        stream.close()
+        runtime.shutdown()
+    for refusal in totals.refused:
+        print(
+            f"line {refusal.line}: {refusal.external_id or '-'}: {refusal.code}: {refusal.message}",
+            file=sys.stderr,
+        )
+    print(totals.summary())
+    return 1 if totals.refused else 0
+
+
+async def _import_feed(
+    runtime: Runtime, tenant: str, source: str, lines: Iterable[str]
+) -> ImportTotals:
+    """The feed sent through the in-process gateway, each call one request of the tenant's
+    admin."""
+    from db.tenants import find_tenant_id
+    from opsgraph import feed_import
+    from opsgraph.server import build_gateway
+    from resolvers.context import Context
+
+    runtime.open()
+    assert runtime.owner_sessions is not None and runtime.sessions is not None
+    sessions = runtime.sessions
+    try:
+        async with runtime.owner_sessions() as session:
+            tenant_id = await find_tenant_id(session, tenant)
+        if tenant_id is None:
+            raise LookupError(f"no tenant {tenant!r}")
+        gateway = build_gateway(runtime.settings)
+        admin = REGISTRY.roles.principal(tenant_id, frozenset({"admin"}), authenticated=True)
+
+        async def execute(variables: dict[str, Any]) -> dict[str, Any]:
+            context = Context.open(
+                sessions, principal=admin, entity_presence=gateway.entity_presence
+            )
+            try:
+                return await gateway.execute(feed_import.UPSERT, variables, None, context)
+            finally:
+                await context.close()
+
+        progress = feed_import.print_progress(sys.stderr)
+        totals = await feed_import.import_feed(execute, source, lines, progress)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        return totals
+    finally:
+        await runtime.close()
 
 
 def _router(settings: Settings, args: argparse.Namespace) -> int:

@@ -18,10 +18,11 @@ from db.migrate import MigrationSet
 from resolvers.domain import Domain, PrincipalDirectory
 from resolvers.principal import RoleCatalogue
 from router.response_cache import CacheHint, hints_from_config
-from subgraphs import identity, incidents
+from subgraphs import cmdb, identity, incidents
 
 DOMAINS: tuple[Domain, ...] = (
     identity.DOMAIN,
+    cmdb.DOMAIN,  # before incidents: demo incidents point at the demo CIs
     incidents.DOMAIN,
 )
 

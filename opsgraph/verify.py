@@ -5,14 +5,15 @@ router's entity fetch, `resolvers.references.require_references`). Rows written 
 check existed may hold an id of another tenant, or of nobody: every later read of them fails.
 This finds them the same way — each domain's declared columns (its manifest's `references`),
 the distinct ids per tenant, asked of the owning subgraph as the
-tenant's admin — and with `repair` clears them (every such column is nullable)."""
+tenant's admin — and with `repair` clears them (a nullable column) or deletes the rows (a
+link table's column: the link names nothing)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tables import tenancy
@@ -69,12 +70,14 @@ async def find_dangling(
                 for id in missing
             ]
             if repair and missing:
+                dangling = (table.tenant_id == tenant_id, column.in_(missing))
+                repair_statement = (
+                    update(table).where(*dangling).values({column.key: None})
+                    if column.nullable
+                    else delete(table).where(*dangling)
+                )
                 async with owner_sessions() as session, session.begin():
-                    await session.execute(
-                        update(table)
-                        .where(table.tenant_id == tenant_id, column.in_(missing))
-                        .values({column.key: None})
-                    )
+                    await session.execute(repair_statement)
     return found
 
 

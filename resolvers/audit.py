@@ -1,4 +1,5 @@
-"""The audit trail: every mutation writes exactly one record, inside its own unit of work.
+"""The audit trail: every mutation that changes something writes exactly one record, inside
+its own unit of work.
 
 A mutation opens its transaction with `audited(info)` instead of `db.unit_of_work()`. It gets
 the session and an `AuditRecord` to fill in (the entity it changed and the changed fields);
@@ -8,6 +9,9 @@ mutation that raises writes nothing: the record and the change roll back togethe
 mutation whose own statement must be the last before the commit (createIncident's takes
 the tenant's number lock, which only the commit releases) fills the record first and
 writes it early with `await audit.write()`.
+
+A mutation that may change nothing at all (a feed replayed) says so with
+`nothing_changed()`, and writes no record.
 
 `before`/`after` hold only the changed fields, by their GraphQL names, as JSON values."""
 
@@ -37,6 +41,7 @@ class AuditRecord:
     before: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)
     written: bool = field(default=False, init=False)
+    skipped: bool = field(default=False, init=False)
     _insert: Callable[[AuditRecord], Awaitable[None]] | None = field(
         default=None, repr=False, compare=False
     )
@@ -59,6 +64,12 @@ class AuditRecord:
     def deleted(self, values: Mapping[str, Any]) -> None:
         """A removed entity: every given field goes from its value to nothing."""
         self.changed({name: (value, None) for name, value in values.items()})
+
+    def nothing_changed(self) -> None:
+        """The mutation changed nothing and leaves no record (a discovery feed run again:
+        nothing at all is written)."""
+        self._refuse_if_written()
+        self.skipped = True
 
     async def write(self) -> None:
         """Write the record now rather than just before the commit; it cannot change after."""
@@ -99,5 +110,5 @@ async def audited(info: strawberry.Info) -> AsyncIterator[tuple[AsyncSession, Au
 
         record = AuditRecord(_insert=insert_record)
         yield session, record
-        if not record.written:
+        if not record.written and not record.skipped:
             await record.write()

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 import strawberry
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import QueryableAttribute
 
 from db.failures import is_connection_failure
 from resolvers.errors import BadUserInput, SubscriptionsUnavailable
@@ -95,3 +97,33 @@ async def _load_when_reachable(
         await context.end_event()  # the next attempt starts on a fresh connection
         await asyncio.sleep(pause)
         pause = min(pause * 2, RETRY_MAX)
+
+
+class RowMatcher:
+    """`live_events`' load for subscriptions that deliver rows of one table: the row an event
+    is about, read afresh through the subscriber's `query` (tenant-walled, narrowed by its
+    filter), or None when the event is about no row the subscriber asked for.
+
+    `rows_of(event)` names the rows an event is about, in order of preference (empty: the
+    event is not for this subscription): an entity's own id, or for an event about a link
+    between entities the ids at its ends. The first that `query` still returns is yielded."""
+
+    def __init__(
+        self,
+        info: strawberry.Info,
+        query: Select[Any],
+        id_column: ColumnElement[uuid.UUID] | QueryableAttribute[uuid.UUID],
+        rows_of: Callable[[Event], Sequence[uuid.UUID]],
+    ) -> None:
+        self.info = info
+        self.query = query
+        self.id_column = id_column
+        self.rows_of = rows_of
+
+    async def __call__(self, event: Event) -> Any:
+        ids = self.rows_of(event)
+        if not ids:
+            return None
+        rows = await self.info.context.db.rows(self.query.where(self.id_column.in_(ids)))
+        by_id = {row.id: row for row in rows}
+        return next((by_id[id] for id in ids if id in by_id), None)

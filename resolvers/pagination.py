@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 import strawberry
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 
 from db.scope import RequestDatabase
 from resolvers.errors import BadUserInput
@@ -59,10 +59,31 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
 
 
+@dataclass(frozen=True)
+class SortOrder:
+    """A named, total order: sort columns ending in a unique column, all one direction."""
+
+    name: str
+    columns: tuple[Any, ...]
+    descending: bool
+
+
+def _edge_cursor(root: Any) -> str:
+    """An edge's cursor, encoded only when asked for: most pages select no edge's cursor."""
+    return root.encoded_cursor()
+
+
 @strawberry.type(description="An item of a page with its cursor.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Opaque position of this item in the list.")
+    cursor: str = strawberry.field(
+        resolver=_edge_cursor, description="Opaque position of this item in the list."
+    )
     node: T = strawberry.field(description="The item.")
+    order: strawberry.Private[SortOrder]
+    row: strawberry.Private[Any]
+
+    def encoded_cursor(self) -> str:
+        return encode_cursor(self.order, [getattr(self.row, c.key) for c in self.order.columns])
 
 
 @strawberry.type(description="A page of a list.")
@@ -74,15 +95,6 @@ class Connection(Generic[T]):
     @strawberry.field(description="How many items match, across all pages.")
     async def total_count(self) -> int:
         return await self.count()
-
-
-@dataclass(frozen=True)
-class SortOrder:
-    """A named, total order: sort columns ending in a unique column, all one direction."""
-
-    name: str
-    columns: tuple[Any, ...]
-    descending: bool
 
 
 @dataclass(frozen=True)
@@ -163,14 +175,37 @@ def _typed(column: Any, value: Any) -> Any:
 
 def page_query(query: Select[Any], order: SortOrder, page: PageRequest) -> Select[Any]:
     """`query` narrowed to one page (plus one row to tell whether more follow)."""
+    query, ordering = _from_cursor(query, order, page)
+    return query.order_by(*ordering).limit(page.size + 1)
+
+
+def page_per_key(
+    query: Select[Any], key: ColumnElement[Any], order: SortOrder, page: PageRequest
+) -> Select[Any]:
+    """`page_query` for many lists in one statement: the rows of `query` split by `key` (one
+    list per value), one page of each (plus one row), ordered by `key`, then in page order.
+    Every list gets the same page (size, cursor), as the same field of many objects does."""
+    query, ordering = _from_cursor(query, order, page)
+    rank = func.row_number().over(partition_by=key, order_by=ordering).label("page_rank")
+    ranked = query.add_columns(rank).subquery("ranked")
+    return (
+        select(ranked)
+        .where(ranked.c.page_rank <= page.size + 1)
+        .order_by(ranked.c[key.key], ranked.c.page_rank)  # type: ignore[index]
+    )
+
+
+def _from_cursor(
+    query: Select[Any], order: SortOrder, page: PageRequest
+) -> tuple[Select[Any], list[Any]]:
+    """`query` narrowed to the rows after the page's cursor, and the page's ordering."""
     # Paging backward reads the list in reverse and flips the page back afterwards.
     descending = order.descending != page.backward
     if page.cursor is not None:
         key = tuple_(*order.columns)
         values = tuple_(*decode_cursor(order, page.cursor))
         query = query.where(key < values if descending else key > values)
-    ordering = [c.desc() if descending else c.asc() for c in order.columns]
-    return query.order_by(*ordering).limit(page.size + 1)
+    return query, [c.desc() if descending else c.asc() for c in order.columns]
 
 
 def build_connection(
@@ -185,17 +220,14 @@ def build_connection(
     rows = list(rows[: page.size])
     if page.backward:
         rows.reverse()
-    edges = [
-        Edge(cursor=encode_cursor(order, [getattr(r, c.key) for c in order.columns]), node=node(r))
-        for r in rows
-    ]
+    edges = [Edge(order=order, row=r, node=node(r)) for r in rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=has_more if not page.backward else page.cursor is not None,
             has_previous_page=has_more if page.backward else page.cursor is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].encoded_cursor() if edges else None,
+            end_cursor=edges[-1].encoded_cursor() if edges else None,
         ),
         count=count,
     )

@@ -6,9 +6,11 @@ than failing inside a query as an internal error."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from graphql import DocumentNode, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
@@ -18,13 +20,28 @@ from resolvers.errors import BadUserInput
 NUL = "\x00"
 
 
+# A NUL in JSON text: ``\u0000`` after an even number of backslashes (``\\u0000`` is a
+# backslash followed by the six characters ``u0000``, no NUL).
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def contains_nul(value: Any) -> bool:
+    """Whether a NUL is in any string (or key) of ``value``: searched in its JSON text, one
+    C pass over a page's worth of representations, where JSON can hold ``value``."""
+    try:
+        text = orjson.dumps(value)
+    except TypeError:
+        return _walk_for_nul(value)
+    return _ESCAPED_NUL.search(text) is not None
+
+
+def _walk_for_nul(value: Any) -> bool:
     if isinstance(value, str):
         return NUL in value
     if isinstance(value, dict):
-        return any(contains_nul(v) or contains_nul(k) for k, v in value.items())
+        return any(_walk_for_nul(v) or _walk_for_nul(k) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(contains_nul(v) for v in value)
+        return any(_walk_for_nul(v) for v in value)
     return False
 
 

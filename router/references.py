@@ -3,9 +3,9 @@
 A domain that stores another domain's ids (an incident's assignee, a comment's author) must
 not store an id that names nothing in the caller's tenant. It cannot read the other domain's
 tables; it asks through the router's entity fetch instead: one ``_entities`` call, for every
-id of one type at once, to a subgraph that resolves the type by its ``id`` key, with the
-request's own context — so the answer comes from behind that subgraph's tenant walls and
-permissions, exactly as a read of the entity would.
+id of one type at once, to a subgraph that defines the type (not one that only extends it)
+and resolves it by its ``id`` key, with the request's own context — so the answer comes from
+behind that subgraph's tenant walls and permissions, exactly as a read of the entity would.
 """
 
 from __future__ import annotations
@@ -39,8 +39,12 @@ class EntityPresence:
     def __init__(self, supergraph: Supergraph, transports: Mapping[str, Transport]) -> None:
         self.owners: dict[str, str] = {}
         for name, meta in supergraph.types.items():
+            # A subgraph that only extends the type (adding fields to another domain's
+            # entity) resolves any id it is given: only one defining the type can answer.
             for subgraph in supergraph.subgraphs:
-                if any(key.fields.strip() == "id" for key in meta.resolvable_keys(subgraph)):
+                if subgraph not in meta.extension_in and any(
+                    key.fields.strip() == "id" for key in meta.resolvable_keys(subgraph)
+                ):
                     self.owners[name] = subgraph
                     break
         self.transports = transports

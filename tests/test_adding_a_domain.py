@@ -113,11 +113,12 @@ def test_its_declarations_reach_roles_schema_and_deployment() -> None:
     assert "Bookmark" in REGISTRY.cache_hints
     assert ("User", throwaway_domain.BookmarkRow.owner_id) in list(REGISTRY.stored_references())
     assert "bookmarks: [Bookmark!]!" in print_api_schema(build_supergraph(registry=REGISTRY))
+    port = deployment.FIRST_PORT + len(DOMAINS)  # the next port after the registered domains'
     toml = deployment.subgraphs_toml(REGISTRY)
-    assert '[subgraphs.bookmarks]\nurl = "http://127.0.0.1:4103/graphql"' in toml
+    assert f'[subgraphs.bookmarks]\nurl = "http://127.0.0.1:{port}/graphql"' in toml
     compose = deployment.docker_compose(REGISTRY)
     service = compose[compose.index("  bookmarks:") : compose.index("  router:")]
-    assert '"--port", "4103"' in service and "--peers" in service
+    assert f'"--port", "{port}"' in service and "--peers" in service
     assert "bookmarks: { condition: service_healthy }" in compose
 
 

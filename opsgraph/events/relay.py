@@ -161,7 +161,14 @@ class OutboxRelay:
         try:
             async with asyncio.timeout(KEEPALIVE_TIMEOUT):
                 await self._listener.fetchval("SELECT 1")
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        # InternalClientError: as in `_listen`, the server went away under the connection
+        # and asyncpg's protocol state machine refuses the query.
+        except (
+            OSError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,
+        ):
             log.warning("outbox relay lost its LISTEN connection (keep-alive failed)")
             self._listener.terminate()
 

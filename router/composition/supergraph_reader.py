@@ -2,10 +2,11 @@
 
 The ``@join__*`` directives say, per subgraph, which types, fields, keys, enum values and
 union members it defines and how (``@external``, ``@requires``, ``@provides``,
-``@override``). As Apollo's gateway does, the reader extracts each subgraph's SDL from them
-(Federation 2 style, ``@shareable`` where several subgraphs resolve a field) and composes
-those with :func:`router.composition.compose`, so a supergraph file is held to the same rules
-and planned the same way as subgraphs fetched over ``_service``; the routing URLs come from
+``@override``; a type it only extends, ``extension: true``, as ``@extends``). As Apollo's
+gateway does, the reader extracts each subgraph's SDL from them (Federation 2 style,
+``@shareable`` where several subgraphs resolve a field) and composes those with
+:func:`router.composition.compose`, so a supergraph file is held to the same rules and
+planned the same way as subgraphs fetched over ``_service``; the routing URLs come from
 ``@join__graph``. ``@inaccessible`` and ``@tag`` are carried to every copy of the element,
 ``@authenticated``, ``@requiresScopes``, ``@policy``, ``@cost`` and ``@listSize`` to one, so
 that merging them again gives the supergraph's requirement unchanged.
@@ -77,7 +78,7 @@ _IMPORTED = tuple(
     for name in (
         *("key", "shareable", "external", "requires", "provides", "override"),
         *("interfaceObject", "inaccessible", "tag", "authenticated", "requiresScopes"),
-        *("policy", "cost", "listSize"),
+        *("policy", "cost", "listSize", "extends"),
     )
 )
 _DEFAULT_ROOTS = {
@@ -298,6 +299,8 @@ class _Extractor:
                 )
         if any(_bool(join, "isInterfaceObject", default=False) for join in joins):
             found.append(directive("interfaceObject"))
+        if any(_bool(join, "extension", default=False) for join in joins):
+            found.append(directive("extends"))  # the subgraph only extends the type
         return found
 
     def _copy(

@@ -17,7 +17,14 @@ from graphql import GraphQLSchema, execute_sync, parse
 
 from router.execution.errors import subgraph_error
 from router.execution.transport import SubgraphRequest, SubgraphResponse, Transport, failure
-from router.execution.tree import Path, deep_merge, key_values, objects_at, required_values
+from router.execution.tree import (
+    Path,
+    deep_merge,
+    key_values,
+    objects_at,
+    objects_in,
+    required_values,
+)
 from router.planning import (
     FetchNode,
     FlattenNode,
@@ -30,9 +37,9 @@ from router.planning import (
 
 logger = logging.getLogger(__name__)
 
-# An object waiting for an entity fetch: itself, its response path, and (merged fetches) the
-# response keys the client selected at that path.
-Placement = tuple[dict[str, Any], Path, frozenset[str] | None]
+# An object waiting for an entity fetch, and the number of the Flatten path it was found at
+# (its concrete response paths are looked up only to report an error).
+Placement = tuple[dict[str, Any], int]
 
 
 class PlanExecution:
@@ -99,27 +106,29 @@ class PlanExecution:
         placements: list[list[Placement]] = []
         index: dict[Hashable, int] = {}
         found = (
-            (obj, at, flatten.selected[number] if flatten.selected else None)
+            (obj, number)
             for number, path in enumerate(flatten.paths)
-            for obj, at in objects_at(self.data, path)
+            for obj in objects_in(self.data, path)
         )
-        for obj, at, selected in found:
+        for obj, number in found:
             type_name = obj.get("__typename")
             entity = entities.get(type_name) if isinstance(type_name, str | None) else None
             values = key_values(obj, entity.key) if entity is not None else None
             if entity is None or values is None:
                 continue
-            required = required_values(obj, entity.required)
-            if required is None:
-                continue  # a required field's fetch failed: nothing to ask this entity
-            representation = {"__typename": entity.type_name, **values, **required}
+            representation = {"__typename": entity.type_name, **values}
+            if entity.required:
+                required = required_values(obj, entity.required)
+                if required is None:
+                    continue  # a required field's fetch failed: nothing to ask this entity
+                representation.update(required)
             identity = _identity(representation)
             position = index.get(identity)
             if position is None:
                 position = index[identity] = len(representations)
                 representations.append(representation)
                 placements.append([])
-            placements[position].append((obj, at, selected))
+            placements[position].append((obj, number))
         if not representations:
             return  # nothing reached this path (null parents, skipped fields, other types)
         variables = self._variables(fetch)
@@ -129,15 +138,18 @@ class PlanExecution:
         if isinstance(answers, list):
             for position, answer in enumerate(answers[: len(placements)]):
                 if isinstance(answer, dict):
-                    for obj, _, _ in placements[position]:
+                    for obj, _ in placements[position]:
                         deep_merge(obj, answer)
-        for error in response.errors:
-            self._entity_error(error, placements, fetch.subgraph)
+        if response.errors:
+            located = _Located(self.data, flatten)
+            for error in response.errors:
+                self._entity_error(error, placements, located, fetch.subgraph)
 
     def _entity_error(
         self,
         error: dict[str, Any],
         placements: Sequence[list[Placement]],
+        located: _Located,
         service: str,
     ) -> None:
         path = error.get("path")
@@ -149,15 +161,18 @@ class PlanExecution:
             and 0 <= path[1] < len(placements)
         ):
             field = path[2] if len(path) > 2 else None
-            for _, at, selected in placements[path[1]]:
+            for obj, number in placements[path[1]]:
+                selected = located.selected(number)
                 # A merged fetch asks every path for every field; report where it was asked.
                 if selected is None or not isinstance(field, str) or field in selected:
-                    self.errors.append(subgraph_error(error, (*at, *path[2:]), service))
+                    for at in located.paths(obj, number):
+                        self.errors.append(subgraph_error(error, (*at, *path[2:]), service))
             return
         # Not tied to one representation: every object waiting for this fetch is affected.
         for group in placements:
-            for _, at, _ in group:
-                self.errors.append(subgraph_error(error, at, service))
+            for obj, number in group:
+                for at in located.paths(obj, number):
+                    self.errors.append(subgraph_error(error, at, service))
 
     def _introspection(self, node: IntrospectionNode) -> None:
         result = execute_sync(
@@ -189,10 +204,33 @@ class PlanExecution:
             return failure("Subgraph request failed")
 
 
+class _Located:
+    """The concrete response paths of the objects at a Flatten's paths, found when an error
+    must name them (objects are found without their paths otherwise)."""
+
+    def __init__(self, data: dict[str, Any], flatten: FlattenNode) -> None:
+        self._data = data
+        self._flatten = flatten
+        self._paths: dict[tuple[int, int], list[Path]] | None = None
+
+    def paths(self, obj: dict[str, Any], number: int) -> list[Path]:
+        if self._paths is None:
+            self._paths = {}
+            for found, path in enumerate(self._flatten.paths):
+                for at_obj, at in objects_at(self._data, path):
+                    self._paths.setdefault((found, id(at_obj)), []).append(at)
+        return self._paths.get((number, id(obj)), [])
+
+    def selected(self, number: int) -> frozenset[str] | None:
+        return self._flatten.selected[number] if self._flatten.selected else None
+
+
 def _identity(representation: dict[str, Any]) -> Hashable:
     """Equal for equal representations: the values themselves when they are all strings
-    (the common ``{__typename, id}``), else their canonical JSON."""
-    values = tuple(representation.items())
-    if all(type(value) is str for _, value in values):
-        return tuple(sorted(values))
-    return orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+    (the common ``{__typename, id}``), else their JSON. Representations are built in one
+    order (``__typename``, key fields in the key's order, required fields in theirs), so
+    equal entities give equal tuples and equal JSON without sorting."""
+    values = tuple(representation.values())
+    if all(type(value) is str for value in values):
+        return values
+    return orjson.dumps(representation)

@@ -29,6 +29,10 @@ class InProcessTransport:
     the result must already be GraphQL JSON (``data`` plus formatted ``errors``).
     """
 
+    # Its answers come from a GraphQL executor of the subgraph's own schema, in this
+    # process: values fit the types the supergraph composed (router/execution/one_tree.py).
+    schema_checked = True
+
     def __init__(
         self, execute: ExecuteFunction, subscribe: SubscribeFunction | None = None
     ) -> None:

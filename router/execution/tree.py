@@ -50,6 +50,23 @@ def objects_at(value: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], 
     return [(found, at) for found, at in level if isinstance(found, dict)]
 
 
+def objects_in(value: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every object at ``path``, as :func:`objects_at` finds them, without their paths."""
+    level: list[Any] = [value]
+    for step in path:
+        below: list[Any] = []
+        if step == "@":
+            for found in level:
+                if isinstance(found, list):
+                    below.extend(found)
+        else:
+            for found in level:
+                if isinstance(found, dict) and step in found:
+                    below.append(found[step])
+        level = below
+    return [found for found in level if isinstance(found, dict)]
+
+
 def key_values(obj: dict[str, Any], key: tuple[KeyField, ...]) -> dict[str, Any] | None:
     """The key fields of ``obj`` as a representation body, or ``None`` if any is missing."""
     values: dict[str, Any] = {}

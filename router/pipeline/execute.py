@@ -10,10 +10,12 @@ from typing import Any
 from router.composition import Supergraph
 from router.execution import PlanExecution, Transport, shape_response
 from router.execution.errors import is_unavailable, unavailable_headers
+from router.execution.one_tree import OneTree, finish, one_tree
 from router.execution.subscription import subscription_executions
 from router.execution.transport import EventScoped
 from router.limits import OperationLimits, without_suggestions
 from router.pipeline.results import GatewayResult, Prepared
+from router.planning import LruCache, QueryPlan
 from router.response_cache import CachePolicy
 
 
@@ -27,8 +29,12 @@ class PlanRunner:
         limits: OperationLimits,
     ) -> None:
         self.schema = supergraph.schema
+        self.supergraph_schema = supergraph.supergraph_schema
         self.transports = transports
         self.limits = limits
+        # Per plan (by identity, the plan kept alive with it): how its responses finish
+        # without shaping, or None when they are shaped.
+        self._one_trees: LruCache[int, tuple[QueryPlan, OneTree | None]] = LruCache(1024)
 
     async def run(
         self, prepared: Prepared, variables: Mapping[str, Any] | None, context: object
@@ -36,6 +42,16 @@ class PlanRunner:
         """The response body (``data``, maybe ``errors``) of a query or mutation."""
         execution = PlanExecution(self.schema, self.transports, dict(variables or {}), context)
         await execution.run(prepared.plan.node)
+        return self.respond(prepared, execution)
+
+    def respond(self, prepared: Prepared, execution: PlanExecution) -> dict[str, Any]:
+        """A query's or mutation's response body: the merged tree itself when it needs no
+        shaping (``one_tree``: every fetch in-process), else the shaped one."""
+        if not prepared.errors and not execution.errors:
+            tree = self._one_tree(prepared.plan)
+            data = finish(tree, execution.data) if tree is not None else None
+            if data is not None:
+                return {"data": data}
         return self.body(prepared, execution)
 
     async def events(
@@ -52,7 +68,20 @@ class PlanRunner:
                 await context.end_event()
             yield body
 
+    def _one_tree(self, plan: QueryPlan) -> OneTree | None:
+        cached = self._one_trees.get(id(plan))
+        if cached is None or cached[0] is not plan:
+            checked = all(
+                getattr(self.transports.get(name), "schema_checked", False)
+                for name in plan.subgraphs
+            )
+            tree = one_tree(plan, self.supergraph_schema) if checked else None
+            cached = (plan, tree)
+            self._one_trees.put(id(plan), cached)
+        return cached[1]
+
     def body(self, prepared: Prepared, execution: PlanExecution) -> dict[str, Any]:
+        """The response shaped from the client's whole operation (the general path)."""
         errors = [*prepared.errors, *execution.errors]
         if not self.limits.suggestions:
             # A subgraph's own hints (one newer than the composed schema, say) stay inside.

@@ -28,6 +28,13 @@ class CreateIncidentInput:
     assignee_id: strawberry.ID | None = strawberry.field(default=None, description="A User id.")
     team_id: strawberry.ID | None = strawberry.field(default=None, description="A Team id.")
     reporter_id: strawberry.ID | None = strawberry.field(default=None, description="A User id.")
+    ci_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The configuration item it is about (a ConfigurationItem id)."
+    )
+    affected_ci_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Further configuration items it affects (ConfigurationItem ids, at most 100).",
+    )
     opened_at: datetime | None = strawberry.field(
         default=None, description="When the problem began, if not now (e.g. from an alert)."
     )
@@ -59,6 +66,14 @@ class UpdateIncidentInput:
         default=strawberry.UNSET,
         description="Move to this status; an illegal transition is a CONFLICT error.",
     )
+    ci_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New configuration item (a ConfigurationItem id); null clears it.",
+    )
+    affected_ci_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replace the further configuration items it affects; null or [] clears them.",
+    )
 
 
 @strawberry.input(description="A comment or work note.")
@@ -87,6 +102,10 @@ class IncidentFilter:
     )
     team_id: strawberry.ID | None = strawberry.field(
         default=None, description="Assigned to this team."
+    )
+    ci_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="About this configuration item (as `ci` or among `affectedCis`).",
     )
     unassigned: bool | None = strawberry.field(
         default=None, description="True: nobody assigned; false: somebody assigned."

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import strawberry
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from resolvers.columns import chosen_columns
 from resolvers.errors import BadUserInput
@@ -47,6 +48,8 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
         query = query.where(Row.assignee_id == parse_id(f.assignee_id, "filter.assigneeId"))
     if f.team_id is not None:
         query = query.where(Row.team_id == parse_id(f.team_id, "filter.teamId"))
+    if f.ci_id is not None:
+        query = query.where(about_ci(parse_id(f.ci_id, "filter.ciId")))
     if f.unassigned is not None:
         query = query.where(
             Row.assignee_id.is_(None) if f.unassigned else Row.assignee_id.isnot(None)
@@ -66,6 +69,19 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
     if f.updated_before is not None:
         query = query.where(Row.updated_at < f.updated_before)
     return query
+
+
+def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:
+    """The incident names `ci_id`, as its primary CI or as an affected one."""
+    affected = tables.IncidentAffectedCi
+    return or_(
+        Row.ci_id == ci_id,
+        Row.id.in_(
+            select(affected.incident_id).where(
+                affected.tenant_id == Row.tenant_id, affected.ci_id == ci_id
+            )
+        ),
+    )
 
 
 @strawberry.type

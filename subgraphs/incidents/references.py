@@ -1,9 +1,12 @@
 """Other domains' entities as the incidents subgraph sees them: their key, nothing more.
-The router asks the owning subgraph (identity) for every other field."""
+The router asks the owning subgraph (identity, cmdb) for every other field. The CMDB's
+`ConfigurationItem` is more than a stub here: this subgraph adds the incident fields to it
+(configuration_items.py)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import strawberry
 from sqlalchemy.orm import InstrumentedAttribute
@@ -34,11 +37,12 @@ class Team:
 # The columns where this domain stores other domains' ids, by the entity type they name: every
 # one is checked on the way in (resolvers.references.require_references), and `opsgraph
 # verify` checks the rows written before that check existed.
-STORED_REFERENCES: dict[str, tuple[InstrumentedAttribute[uuid.UUID | None], ...]] = {
+STORED_REFERENCES: dict[str, tuple[InstrumentedAttribute[Any], ...]] = {
     "User": (
         tables.Incident.assignee_id,
         tables.Incident.reporter_id,
         tables.IncidentComment.author_id,
     ),
     "Team": (tables.Incident.team_id,),
+    "ConfigurationItem": (tables.Incident.ci_id, tables.IncidentAffectedCi.ci_id),
 }

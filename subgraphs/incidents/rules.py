@@ -18,6 +18,8 @@ TRANSITIONS: dict[IncidentStatus, frozenset[IncidentStatus]] = {
 }
 
 FINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
+# Still being worked on: what a configuration item's `openIncidents` lists.
+OPEN = frozenset({S.OPEN, S.IN_PROGRESS, S.ON_HOLD})
 
 # The ITIL priority matrix: PRIORITY_MATRIX[impact][urgency].
 PRIORITY_MATRIX: dict[Impact, dict[Urgency, Priority]] = {
@@ -53,6 +55,7 @@ DESCRIPTION_MAX = 20_000
 COMMENT_MAX = 20_000
 CATEGORY_MAX = 100
 EXTERNAL_ID_MAX = 200
+AFFECTED_CIS_MAX = 100
 
 
 def can_transition(current: IncidentStatus, target: IncidentStatus) -> bool:

@@ -1,5 +1,7 @@
 """The incident domain's demo data: `demo.scale` incidents with their comment threads and
-history, assigned to the users and teams seeded before (`demo.entities`)."""
+history, assigned to the users and teams seeded before (`demo.entities`), about the CMDB's
+configuration items seeded before (a CI of a class fitting the category, and the business
+service it hurts), so GraphiQL shows a blast radius with open incidents at once."""
 
 from __future__ import annotations
 
@@ -69,6 +71,18 @@ PRIORITY = {
 }
 
 
+# The CI classes an incident of each category is about.
+CI_CLASSES = {
+    "network": ("NetworkDevice", "LoadBalancer"),
+    "access": ("Application", "ApplicationService"),
+    "hardware": ("Server",),
+    "email": ("Application", "ApplicationService", "Server"),
+    "database": ("Database",),
+    "platform": ("VirtualMachine", "Server", "Cluster", "ApplicationService"),
+    "storage": ("StorageDevice",),
+}
+
+
 async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     rows, comments, changes = _incidents(
         demo.random,
@@ -78,10 +92,12 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
         demo.scale,
         demo.now,
     )
+    affected = _point_at_cis(rows, changes, demo.entities.get("ConfigurationItem", []))
     batches = (
         (tables.Incident, rows),
         (tables.IncidentComment, comments),
         (tables.IncidentChange, changes),
+        (tables.IncidentAffectedCi, affected),
     )
     for table, batch in batches:
         if batch:  # an empty executemany would insert one row of defaults
@@ -163,3 +179,39 @@ def _incidents(
                 }
             )
     return rows, comments, changes
+
+
+def _point_at_cis(
+    rows: list[dict[str, Any]], changes: list[dict[str, Any]], cis: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Give each incident a CI of a class fitting its category (`ci_id`, and in its CREATED
+    history entry) and, for one in three, a business service it affects; the affected rows.
+    Chosen by a generator seeded with the incident's id, so the shared sequence of
+    `demo.random` (and every later domain's data) is as without a CMDB."""
+    by_class: dict[str, list[dict[str, Any]]] = {}
+    for ci in cis:
+        by_class.setdefault(ci["className"], []).append(ci)
+    services = by_class.get("BusinessService", [])
+    affected: list[dict[str, Any]] = []
+    for row, change in zip(rows, changes, strict=True):
+        row["ci_id"] = None  # one key set for every row of the insert
+        candidates = [ci for name in CI_CLASSES[row["category"]] for ci in by_class.get(name, [])]
+        if not candidates:
+            continue
+        rnd = random.Random(row["id"].int)
+        ci_id = rnd.choice(candidates)["id"]
+        row["ci_id"] = ci_id
+        change["changes"]["ciId"] = [None, str(ci_id)]
+        if services and rnd.random() < 1 / 3:
+            service_id = rnd.choice(services)["id"]
+            affected.append(
+                {
+                    "tenant_id": row["tenant_id"],
+                    "incident_id": row["id"],
+                    "ci_id": service_id,
+                    "created_at": row["created_at"],
+                    "updated_at": row["created_at"],
+                }
+            )
+            change["changes"]["affectedCiIds"] = [None, [str(service_id)]]
+    return affected

@@ -10,12 +10,13 @@ it, to be the last of its unit of work."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, literal, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Select, bindparam, delete, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,6 +52,8 @@ class NewIncident:
     assignee_id: uuid.UUID | None = None
     team_id: uuid.UUID | None = None
     reporter_id: uuid.UUID | None = None
+    ci_id: uuid.UUID | None = None
+    affected_ci_ids: tuple[uuid.UUID, ...] = ()
     opened_at: datetime | None = None
 
 
@@ -66,6 +69,8 @@ class IncidentUpdate:
     category: Any = UNCHANGED
     team_id: Any = UNCHANGED
     status: Any = UNCHANGED
+    ci_id: Any = UNCHANGED
+    affected_ci_ids: Any = UNCHANGED  # a tuple of ids (empty: none)
 
 
 @dataclass
@@ -128,6 +133,7 @@ class PreparedIncident:
     tenant_id: uuid.UUID
     actor: uuid.UUID | None
     values: dict[str, Any]  # columns of the row (opened_at None: the database's now())
+    affected_ci_ids: list[uuid.UUID]  # rows of incident_affected_cis
     changes: Changes  # its history entry, event and audit record
 
 
@@ -151,15 +157,35 @@ def prepare_incident(
         "assignee_id": new.assignee_id,
         "team_id": new.team_id,
         "reporter_id": new.reporter_id or actor,
+        "ci_id": new.ci_id,
         "opened_at": new.opened_at,
     }
+    affected = affected_cis(new.ci_id, new.affected_ci_ids)
+    changes: Changes = {"status": [None, IncidentStatus.OPEN.value], "title": [None, title]}
+    if new.ci_id is not None:
+        changes["ciId"] = [None, str(new.ci_id)]
+    if affected:
+        changes["affectedCiIds"] = [None, [str(id) for id in affected]]
     return PreparedIncident(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
         actor=actor,
         values=values,
-        changes={"status": [None, IncidentStatus.OPEN.value], "title": [None, title]},
+        affected_ci_ids=affected,
+        changes=changes,
     )
+
+
+def affected_cis(ci_id: uuid.UUID | None, ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """The affected CIs to store: each once, in the order given, without the primary CI;
+    BAD_USER_INPUT when too many."""
+    distinct = [id for id in dict.fromkeys(ids) if id != ci_id]
+    if len(distinct) > rules.AFFECTED_CIS_MAX:
+        raise BadUserInput(
+            f"affectedCiIds may name at most {rules.AFFECTED_CIS_MAX} configuration items",
+            field="affectedCiIds",
+        )
+    return distinct
 
 
 async def insert_incident(session: AsyncSession, incident: PreparedIncident) -> Any:
@@ -176,6 +202,7 @@ async def insert_incident(session: AsyncSession, incident: PreparedIncident) -> 
             "tenant_id": incident.tenant_id,
             "actor_id": incident.actor,
             "changes": incident.changes,
+            "affected_ci_ids": incident.affected_ci_ids,
             **incident.values,
         }
         return (await session.execute(NUMBERED_INSERT, parameters)).one()
@@ -227,8 +254,16 @@ def _numbered_insert() -> Select[Any]:
             changes,
         ),
     )
+    affected = tables.IncidentAffectedCi
+    affected_ids = bindparam("affected_ci_ids", type_=ARRAY(affected.ci_id.type))
+    links = insert(affected).from_select(
+        ["tenant_id", "incident_id", "ci_id"],
+        select(created.c.tenant_id, created.c.id, func.unnest(affected_ids)),
+    )
     return select(created).add_cte(
-        record.cte("history"), insert_created_events(created, changes).cte("event")
+        record.cte("history"),
+        insert_created_events(created, changes).cte("event"),
+        links.cte("affected"),
     )
 
 
@@ -247,6 +282,7 @@ ROW_COLUMNS = (
     "assignee_id",
     "team_id",
     "reporter_id",
+    "ci_id",
 )
 NUMBERED_INSERT = _numbered_insert()
 
@@ -292,6 +328,10 @@ async def update_incident(
         diff.set(row, "category", _text(update.category, "category", rules.CATEGORY_MAX) or None)
     if update.team_id is not UNCHANGED:
         diff.set(row, "team_id", update.team_id, "teamId")
+    if update.ci_id is not UNCHANGED:
+        diff.set(row, "ci_id", update.ci_id, "ciId")
+    if update.ci_id is not UNCHANGED or update.affected_ci_ids is not UNCHANGED:
+        await _set_affected_cis(session, row, update.affected_ci_ids, diff)
     if update.impact is not UNCHANGED:
         diff.set(row, "impact", _required(update.impact, "impact").value)
     if update.urgency is not UNCHANGED:
@@ -318,6 +358,27 @@ async def update_incident(
         await session.refresh(row)
         _record(session, row, kind, diff, actor)
     return row, diff.fields
+
+
+async def _set_affected_cis(session: AsyncSession, row: Any, wanted: Any, diff: Diff) -> None:
+    """Make the incident's affected CIs `wanted` (UNCHANGED: the current ones, less a new
+    primary CI among them)."""
+    affected = tables.IncidentAffectedCi
+    mine = (affected.tenant_id == row.tenant_id, affected.incident_id == row.id)
+    current = list(
+        await session.scalars(select(affected.ci_id).where(*mine).order_by(affected.ci_id))
+    )
+    target = affected_cis(row.ci_id, current if wanted is UNCHANGED else wanted)
+    if set(target) == set(current):
+        return
+    await session.execute(delete(affected).where(*mine, affected.ci_id.not_in(target)))
+    added = [id for id in target if id not in current]
+    if added:
+        await session.execute(
+            insert(affected),
+            [{"tenant_id": row.tenant_id, "incident_id": row.id, "ci_id": id} for id in added],
+        )
+    diff.fields["affectedCiIds"] = [[str(id) for id in current], [str(id) for id in target]]
 
 
 def _set_priority(row: Any, priority: Priority, diff: Diff) -> None:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from sqlalchemy import select
 
 from resolvers.errors import NotFound
-from resolvers.events import Event, live_events, resume_position
+from resolvers.events import Event, RowMatcher, live_events, resume_position
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from subgraphs.incidents import enums, permissions
@@ -42,7 +41,7 @@ class IncidentEvent:
     )
 
 
-class Matcher:
+class Matcher(RowMatcher):
     """Loads an event's incident if it still matches what the subscriber asked for."""
 
     def __init__(
@@ -52,24 +51,21 @@ class Matcher:
         kinds: frozenset[enums.ChangeKind] | None = None,
         incident_id: uuid.UUID | None = None,
     ) -> None:
-        self.info = info
-        self.kinds = kinds
-        self.incident_id = incident_id
+        def rows_of(event: Event) -> list[uuid.UUID]:
+            kind = CHANGE_KIND.get(event.kind)
+            if event.entity_type != "Incident" or kind is None:
+                return []
+            if kinds is not None and kind not in kinds:
+                return []
+            if incident_id is not None and event.entity_id != incident_id:
+                return []
+            return [event.entity_id]
+
         # Built now, so a bad filter fails the subscription before it starts.
-        self.query = filtered(
+        query = filtered(
             select(Row.__table__).where(Row.tenant_id == info.context.tenant_id), filter
         )
-
-    async def __call__(self, event: Event) -> Any:
-        kind = CHANGE_KIND.get(event.kind)
-        if event.entity_type != "Incident" or kind is None:
-            return None
-        if self.kinds is not None and kind not in self.kinds:
-            return None
-        if self.incident_id is not None and event.entity_id != self.incident_id:
-            return None
-        rows = await self.info.context.db.rows(self.query.where(Row.id == event.entity_id))
-        return rows[0] if rows else None
+        super().__init__(info, query, Row.id, rows_of)
 
 
 @strawberry.type

@@ -1,8 +1,9 @@
 """The `incidents` schema: incidents, their comments, their change history, and the per-tenant
 counter behind the human numbers (INC-1042).
 
-References to other domains (assignee, team, reporter, comment author) are plain UUID
-columns: no foreign keys across schemas, the router joins through federation."""
+References to other domains (assignee, team, reporter, comment author, the configuration
+items an incident is about) are plain UUID columns: no foreign keys across schemas, the router
+joins through federation."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class Incident(TenantRow, Base):
         Index("ix_incidents_status_opened", "tenant_id", "status", "opened_at", "id"),
         Index("ix_incidents_assignee", "tenant_id", "assignee_id"),
         Index("ix_incidents_team", "tenant_id", "team_id"),
+        Index("ix_incidents_ci", "tenant_id", "ci_id"),
         Index("ix_incidents_search", "search", postgresql_using="gin"),
         Index(
             "uq_incidents_source_external_id",
@@ -77,6 +79,8 @@ class Incident(TenantRow, Base):
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     team_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     reporter_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    ci_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The configuration item (the CMDB's) the incident is primarily about."""
     opened_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
@@ -104,6 +108,21 @@ class IncidentComment(TenantRow, Base):
     author_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     body: Mapped[str] = mapped_column(Text, nullable=False)
     visibility: Mapped[str] = mapped_column(String(16), nullable=False)
+
+
+class IncidentAffectedCi(TenantRow, Base):
+    """A further configuration item an incident affects (its primary one is `Incident.ci_id`,
+    never repeated here)."""
+
+    __tablename__ = "incident_affected_cis"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "ci_id", name="uq_incident_affected_cis_incident_ci"),
+        Index("ix_incident_affected_cis_ci", "tenant_id", "ci_id"),
+        {"schema": SCHEMA},
+    )
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    ci_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
 
 
 class IncidentChange(TenantRow, Base):

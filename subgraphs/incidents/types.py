@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -15,6 +16,7 @@ from resolvers.ids import try_parse_id
 from resolvers.references import ReferencedById
 from subgraphs.incidents import enums, permissions, rules
 from subgraphs.incidents.loaders import (
+    AffectedCisByIncidentIdLoader,
     ChangesByIncidentIdLoader,
     CommentsByIncidentIdLoader,
     FirstCommentsByIncidentIdLoader,
@@ -22,6 +24,15 @@ from subgraphs.incidents.loaders import (
     LastCommentsByIncidentIdLoader,
 )
 from subgraphs.incidents.references import Team, User
+
+if TYPE_CHECKING:
+    from subgraphs.incidents.configuration_items import ConfigurationItem
+
+# The CMDB's entity, to which configuration_items.py adds this subgraph's fields: that module
+# needs `Incident`, so this one names it lazily.
+ConfigurationItemRef = Annotated[
+    "ConfigurationItem", strawberry.lazy("subgraphs.incidents.configuration_items")
+]
 
 _VISIBILITY = enums.stored(enums.CommentVisibility)
 _STATUS = enums.stored(enums.IncidentStatus)
@@ -74,11 +85,40 @@ class IncidentChange:
 
 
 def _text(value: Any) -> str | None:
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
     return None if value is None else str(value)
 
 
 def _id(value: Any) -> strawberry.ID:
     return strawberry.ID(str(value))
+
+
+def _configuration_item() -> type[ConfigurationItem]:
+    """The class, imported when first used (its module imports this one)."""
+    from subgraphs.incidents.configuration_items import ConfigurationItem
+
+    return ConfigurationItem
+
+
+def _ci(id: Any) -> ConfigurationItem | None:
+    return _configuration_item().ref(id)
+
+
+async def affected_cis_of(
+    incidents: Sequence[Incident], info: strawberry.Info
+) -> list[list[ConfigurationItem]]:
+    """`Incident.affectedCis` of many incidents at once (resolvers/batching.py)."""
+    keys = [try_parse_id(incident.id) for incident in incidents]
+    loader = info.context.loaders.get(AffectedCisByIncidentIdLoader)
+    # Loads, not one read: lists of incidents completed side by side (the open incidents of
+    # many configuration items) share one batch.
+    per_incident = await asyncio.gather(*(loader.load(key, _AFFECTED_COLUMNS) for key in keys))
+    stub = _configuration_item().stub
+    return [[stub(row.ci_id) for row in rows] for rows in per_incident]
+
+
+_AFFECTED_COLUMNS = frozenset({"ci_id"})
 
 
 COMMENT_ROWS = RowFields(
@@ -156,6 +196,9 @@ class Incident(ReferencedById):
     assignee: User | None = strawberry.field(description="Who works on it.")
     team: Team | None = strawberry.field(description="The assignment group.")
     reporter: User | None = strawberry.field(description="Who reported it.")
+    ci: ConfigurationItemRef | None = strawberry.field(
+        description="The configuration item (the CMDB's) the incident is primarily about."
+    )
     opened_at: datetime = strawberry.field(description="When it was opened.")
     acknowledged_at: datetime | None = strawberry.field(
         description="When work first started (first move to IN_PROGRESS)."
@@ -183,6 +226,13 @@ class Incident(ReferencedById):
         rows = await loader.load(key if size is None else (key, size), COMMENT_ROWS.columns(info))
         return [COMMENT_ROWS.read(row) for row in rows]
 
+    @strawberry.field(
+        description="Further configuration items the incident affects (its `ci` not repeated).",
+        metadata=batched(affected_cis_of),
+    )
+    async def affected_cis(self, info: strawberry.Info) -> list[ConfigurationItemRef]:
+        return (await affected_cis_of([self], info))[0]
+
     @strawberry.field(description="Every change made to the incident, oldest first.")
     async def history(self, info: strawberry.Info) -> list[IncidentChange]:
         rows = await info.context.loaders.get(ChangesByIncidentIdLoader).load(try_parse_id(self.id))
@@ -207,6 +257,7 @@ Incident.row_fields = RowFields(
         "assignee": ("assignee_id", User.ref),
         "team": ("team_id", Team.ref),
         "reporter": ("reporter_id", User.ref),
+        "ci": ("ci_id", _ci),
         "opened_at": "opened_at",
         "acknowledged_at": "acknowledged_at",
         "resolved_at": "resolved_at",
@@ -214,5 +265,5 @@ Incident.row_fields = RowFields(
         "created_at": "created_at",
         "updated_at": "updated_at",
     },
-    needs={"comments": (), "history": ()},
+    needs={"comments": (), "history": (), "affected_cis": ()},
 )

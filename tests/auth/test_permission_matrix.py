@@ -23,7 +23,7 @@ PRINCIPALS = ["anonymous", "no permission", "viewer", "operator", "admin", "othe
 
 # (name, subgraph, operation); the permission each needs is the one its root field declares
 # (`@requiresScopes`, found in the subgraphs' SDL below), or for `_entities`, ENTITY_PERMISSION.
-# $incident, $user, $team, $role are filled in per test.
+# $incident, $user, $team, $role, $ci, $app, $relationship are filled in per test.
 OPERATIONS = [
     ("incidents", "incidents", "{ incidents { totalCount } }"),
     ("incident", "incidents", "query($incident: ID!) { incident(id: $incident) { id } }"),
@@ -70,8 +70,43 @@ OPERATIONS = [
     ("registerPersistedOperations", "identity", "mutation($manifest: String!) { "
      'registerPersistedOperations(input: {clientId: "seed-app", manifest: $manifest}) '
      "{ addedIds } }"),
+    ("configurationItems", "cmdb", "{ configurationItems { totalCount } }"),
+    ("configurationItem", "cmdb", "query($ci: ID!) { configurationItem(id: $ci) { id } }"),
+    ("configurationItemByName", "cmdb", '{ configurationItemByName(className: "Server", '
+     'name: "seed-ci") { id } }'),
+    ("ciClasses", "cmdb", "{ ciClasses { name } }"),
+    ("ciClass", "cmdb", '{ ciClass(name: "Server") { attributes { name } } }'),
+    ("_entities ConfigurationItem", "cmdb", "query($ci: ID!) { _entities(representations: "
+     '[{__typename: "ConfigurationItem", id: $ci}]) { ... on ConfigurationItem { id } } }'),
+    ("createConfigurationItem", "cmdb", "mutation { createConfigurationItem(input: "
+     '{className: "Server", name: "new-ci"}) { id } }'),
+    ("updateConfigurationItem", "cmdb", "mutation($ci: ID!) { updateConfigurationItem("
+     "id: $ci, input: {criticality: 1}) { id } }"),
+    ("retireConfigurationItem", "cmdb",
+     "mutation($ci: ID!) { retireConfigurationItem(id: $ci) { id } }"),
+    ("deleteConfigurationItem", "cmdb", "mutation($ci: ID!) { deleteConfigurationItem(id: $ci) }"),
+    ("createCiClass", "cmdb", 'mutation { createCiClass(input: {name: "Rack"}) { id } }'),
+    ("addCiAttribute", "cmdb", 'mutation { addCiAttribute(className: "Server", input: '
+     '{name: "rack", type: STRING}) { name } }'),
+    ("removeCiAttribute", "cmdb",
+     'mutation { removeCiAttribute(className: "Server", name: "seedNote") }'),
+    ("relationshipTypes", "cmdb", "{ relationshipTypes { name } }"),
+    ("ciRelationship", "cmdb",
+     "query($relationship: ID!) { ciRelationship(id: $relationship) { id } }"),
+    ("outageImpact", "cmdb",
+     "query($ci: ID!) { outageImpact(ciIds: [$ci]) { graph { nodes { distance } } } }"),
+    ("addRelationship", "cmdb", "mutation($ci: ID!, $app: ID!) { addRelationship(input: "
+     '{parentId: $app, childId: $ci, type: "RUNS_ON"}) { id } }'),
+    ("removeRelationship", "cmdb",
+     "mutation($relationship: ID!) { removeRelationship(id: $relationship) { id } }"),
+    ("upsertConfigurationItems", "cmdb", 'mutation { upsertConfigurationItems(input: {source: '
+     '"feed", items: [{externalId: "f-1", className: "Server", name: "feed-ci"}]}) { created } }'),
 ]  # fmt: skip
-ENTITY_PERMISSION = {"_entities Incident": "incident:view", "_entities User": "identity:view"}
+ENTITY_PERMISSION = {
+    "_entities Incident": "incident:view",
+    "_entities User": "identity:view",
+    "_entities ConfigurationItem": "cmdb:view",
+}
 ROOTS = ("Query", "Mutation")
 
 
@@ -110,6 +145,8 @@ SNAPSHOT = {
     "teams { totalCount edges { node { members { id } } } } "
     "roles { id name permissions } auditLog { totalCount } "
     "apiClients { clientId safelistOnly documentCount } }",
+    "cmdb": "{ configurationItems { totalCount edges { node { name status criticality "
+    "attributes history { id } relationships { id } } } } ciClasses { name attributes { name } } }",
 }
 
 
@@ -180,12 +217,36 @@ async def test_matrix(
         sessions, admin, "incidents", 'mutation { createIncident(input: {title: "Seed"}) { id } }'
     )
     incident = created.data["createIncident"]["id"]
+    cmdb = await run(
+        sessions,
+        admin,
+        "cmdb",
+        'mutation { c: createConfigurationItem(input: {className: "Server", name: "seed-ci"}) '
+        '{ id } a: addCiAttribute(className: "Server", input: {name: "seedNote", '
+        'type: STRING}) { name } app: createConfigurationItem(input: {className: "Application", '
+        'name: "seed-app"}) { id } cl: createConfigurationItem(input: {className: "Cluster", '
+        'name: "seed-cluster"}) { id } }',
+    )
+    ci, app = cmdb.data["c"]["id"], cmdb.data["app"]["id"]
+    related = await run(
+        sessions,
+        admin,
+        "cmdb",
+        "mutation($app: ID!, $cl: ID!) { addRelationship(input: {parentId: $app, childId: $cl, "
+        'type: "RUNS_ON"}) { id } }',
+        app=app,
+        cl=cmdb.data["cl"]["id"],
+    )
+    relationship = related.data["addRelationship"]["id"]
     manifest = '{"seed-count": "{ incidents { totalCount } }"}'
     variables = {
         "incident": incident,
         "user": user,
         "team": team,
         "role": role,
+        "ci": ci,
+        "app": app,
+        "relationship": relationship,
         "manifest": manifest,
     }
     used = {k: v for k, v in variables.items() if f"${k}" in query}

@@ -21,6 +21,8 @@ from db.scope import RequestDatabase
 from db.tables import audit, events, persisted
 from db.tenants import create_tenant
 from opsgraph.domains import REGISTRY
+from subgraphs.cmdb import tables as cmdb
+from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
 from subgraphs.identity import tables as identity
 from subgraphs.incidents import tables as incidents
 
@@ -67,6 +69,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                 {"incident_id": incident, "body": "looking", "visibility": "WORK_NOTE"},
             ),
             (incidents.IncidentChange, {"incident_id": incident, "kind": "CREATED", "changes": {}}),
+            (incidents.IncidentAffectedCi, {"incident_id": incident, "ci_id": uuid.uuid4()}),
             (incidents.IncidentNumber, {"last_number": 1}),
             (persisted.ApiClient, {"client_id": "partner", "safelist_only": True}),
             (
@@ -90,6 +93,43 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                     "entity_type": "Incident",
                     "entity_id": incident,
                     "request_id": "r1",
+                },
+            ),
+        ):
+            await session.execute(insert(table).values(**of_tenant, **row))
+        await ensure_builtin_classes(session, tenant)  # classes, attributes, types, rules
+        server, switch = uuid.uuid4(), uuid.uuid4()
+        for table, row in (
+            (
+                cmdb.ConfigurationItem,
+                {
+                    "id": server,
+                    "class_id": builtin_id(tenant, "class", "Server"),
+                    "name": "web-01",
+                    "status": "IN_SERVICE",
+                    "environment": "PRODUCTION",
+                    "criticality": 2,
+                },
+            ),
+            (
+                cmdb.ConfigurationItem,
+                {
+                    "id": switch,
+                    "class_id": builtin_id(tenant, "class", "NetworkDevice"),
+                    "name": "sw-01",
+                    "status": "IN_SERVICE",
+                    "environment": "PRODUCTION",
+                    "criticality": 1,
+                    "attributes": {"deviceType": "switch"},
+                },
+            ),
+            (cmdb.CiChange, {"ci_id": server, "kind": "CREATED", "changes": {}}),
+            (
+                cmdb.CiRelationship,
+                {
+                    "parent_id": server,
+                    "child_id": switch,
+                    "type_id": builtin_id(tenant, "relationship-type", "CONNECTS_TO"),
                 },
             ),
         ):

@@ -20,6 +20,7 @@ import pytest
 
 from db.engine import create_engine, session_factory
 from opsgraph.auth.issuer import DevIssuer
+from opsgraph.domains import REGISTRY
 from opsgraph.seed import seed_demo
 from tests.conftest import fresh_database
 from tests.support import free_port
@@ -155,9 +156,9 @@ def server(server_env: dict[str, str]) -> Iterator[Server]:
 def subgraph_servers(
     server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Server]]:
-    """`opsgraph subgraph NAME`: each subgraph as its own process, incidents checking the ids
-    it stores with identity (`--peers`, the split router's subgraphs file)."""
-    ports = {"identity": free_port(), "incidents": free_port()}
+    """`opsgraph subgraph NAME`: each subgraph as its own process, checking the ids it stores
+    for other subgraphs' entities with them (`--peers`, the split router's subgraphs file)."""
+    ports = {name: free_port() for name in REGISTRY.names}
     peers = tmp_path_factory.mktemp("split") / "subgraphs.toml"
     peers.write_text(
         "".join(

@@ -3,6 +3,8 @@ giving the same answers as in-process."""
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from opsgraph.server import build_supergraph
@@ -76,3 +78,54 @@ def test_a_subgraph_alone_checks_references_with_its_peers(
     assert stored == {"data": {"createIncident": {"assignee": {"id": user_id}}}}
     assert refused["data"] is None
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["NOT_FOUND"]
+
+
+BLAST_RADIUS = """query($id: ID!) { configurationItem(id: $id) {
+  name ciClass { name }
+  openIncidents { number title priority ci { name } affectedCis { name } team { name } }
+  incidents(filter: {status: [OPEN, CANCELLED]}, pagination: {first: 5}) {
+    totalCount edges { node { title status } } }
+} }"""
+
+
+async def test_incidents_and_cis_both_ways_match_in_process(
+    server: Server, subgraph_servers: dict[str, Server]
+) -> None:
+    """The incidents subgraph's fields on the CMDB's entity, and the CMDB's fields of an
+    incident's CIs, give the same answer through the router over HTTP as in-process."""
+    made = gql(
+        server,
+        'mutation { a: createConfigurationItem(input: {className: "Server", name: "split-a"}) '
+        '{ id } b: createConfigurationItem(input: {className: "BusinessService", '
+        'name: "split-b"}) { id } }',
+    )["data"]
+    a, b = made["a"]["id"], made["b"]["id"]
+    create = (
+        "mutation($ci: ID!, $affected: [ID!]!) { createIncident(input: "
+        '{title: "split link", ciId: $ci, affectedCiIds: $affected}) { id } }'
+    )
+    # Created through the incidents subgraph alone: it checks the CI ids with cmdb (--peers).
+    stored = gql(subgraph_servers["incidents"], create, ci=a, affected=[b])
+    assert "errors" not in stored, stored
+    refused = gql(subgraph_servers["incidents"], create, ci=a, affected=[str(uuid.uuid4())])
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["NOT_FOUND"]
+
+    async with httpx.AsyncClient() as client:
+        transports = {
+            name: HttpTransport(running.graphql, 10.0, client)
+            for name, running in subgraph_servers.items()
+        }
+        gateway = Gateway(build_supergraph(), transports)
+
+        class Caller:
+            headers: dict[str, str] = {}
+
+        over_http = await gateway.execute(BLAST_RADIUS, {"id": b}, None, Caller())
+    in_process = httpx.post(server.graphql, json={"query": BLAST_RADIUS, "variables": {"id": b}})
+
+    assert "errors" not in over_http, over_http
+    assert over_http == in_process.json()
+    item = over_http["data"]["configurationItem"]
+    assert item["openIncidents"][0]["ci"] == {"name": "split-a"}
+    assert item["openIncidents"][0]["affectedCis"] == [{"name": "split-b"}]
+    assert item["incidents"]["totalCount"] == 1

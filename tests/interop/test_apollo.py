@@ -101,21 +101,85 @@ def test_our_subgraphs_scopes_reach_the_supergraph_like_apollo(node_modules: Pat
     assert ours == access_directives(composed["supergraphSdl"])
 
 
-def test_apollo_gateway_serves_our_supergraph_like_our_router(
-    node_modules: Path, split_subgraphs: dict[str, Server], remote_router: Server
-) -> None:
-    # The shipped variant for @apollo/gateway, which refuses any `for: SECURITY` feature (the
-    # subgraphs check every permission themselves), served as it is: only its routing URLs
-    # point at this test's subgraph processes instead of the split deployment's ports.
+def shipped_for_apollo(split_subgraphs: dict[str, Server]) -> str:
+    """The shipped variant for @apollo/gateway, which refuses any `for: SECURITY` feature (the
+    subgraphs check every permission themselves), as it is: only its routing URLs point at
+    this test's subgraph processes instead of the split deployment's ports."""
     shipped = (ROOT / "schema" / "supergraph.apollo-gateway.graphql").read_text()
     for name, server in split_subgraphs.items():
         shipped = shipped.replace(deployment.url(REGISTRY, name), server.graphql)
+    return shipped
+
+
+def test_apollo_gateway_serves_our_supergraph_like_our_router(
+    node_modules: Path, split_subgraphs: dict[str, Server], remote_router: Server
+) -> None:
     through_apollo = run_node(
         node_modules,
         "gateway.cjs",
-        {"supergraphSdl": shipped, "query": NESTED, "routerSecret": ROUTER_SECRET},
+        {
+            "supergraphSdl": shipped_for_apollo(split_subgraphs),
+            "query": NESTED,
+            "routerSecret": ROUTER_SECRET,
+        },
     )
     ours = httpx.post(remote_router.graphql, json={"query": NESTED}, timeout=30).json()
 
     assert through_apollo.get("errors") is None
     assert through_apollo == ours
+
+
+CI_INCIDENTS = """{ configurationItemByName(className: "Server", name: "interop-web") {
+  name ciClass { name }
+  openIncidents { title priority ci { name } affectedCis { name ciClass { name } } }
+  incidents(pagination: {first: 5}) { totalCount edges { node { title status } } }
+} }"""
+
+
+def test_apollo_gateway_joins_incidents_and_cis_like_our_router(
+    node_modules: Path,
+    split_subgraphs: dict[str, Server],
+    remote_router: Server,
+    in_process_server: Server,
+) -> None:
+    """Three subgraphs: the CMDB's entity with the fields the incidents subgraph adds to it
+    (an extension), and the incidents' CIs back from the CMDB."""
+
+    def post(query: str) -> dict:  # type: ignore[type-arg]
+        # Written in-process (the split subgraphs here run without --peers to check ids with).
+        answer = httpx.post(in_process_server.graphql, json={"query": query}, timeout=30).json()
+        assert "errors" not in answer, answer
+        return answer["data"]  # type: ignore[no-any-return]
+
+    made = post(
+        'mutation { web: createConfigurationItem(input: {className: "Server", '
+        'name: "interop-web"}) { id } shop: createConfigurationItem(input: {className: '
+        '"BusinessService", name: "interop-shop"}) { id } }'
+    )
+    post(
+        'mutation { createIncident(input: {title: "interop outage", urgency: HIGH, '
+        f'ciId: "{made["web"]["id"]}", affectedCiIds: ["{made["shop"]["id"]}"]}}) {{ id }} }}'
+    )
+
+    through_apollo = run_node(
+        node_modules,
+        "gateway.cjs",
+        {
+            "supergraphSdl": shipped_for_apollo(split_subgraphs),
+            "query": CI_INCIDENTS,
+            "routerSecret": ROUTER_SECRET,
+        },
+    )
+    ours = httpx.post(remote_router.graphql, json={"query": CI_INCIDENTS}, timeout=30).json()
+
+    assert through_apollo.get("errors") is None
+    assert through_apollo == ours
+    item = ours["data"]["configurationItemByName"]
+    assert item["openIncidents"] == [
+        {
+            "title": "interop outage",
+            "priority": "HIGH",
+            "ci": {"name": "interop-web"},
+            "affectedCis": [{"name": "interop-shop", "ciClass": {"name": "BusinessService"}}],
+        }
+    ]

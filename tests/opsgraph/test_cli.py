@@ -19,7 +19,9 @@ def opsgraph(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "seed", "schema", "subgraph", "token"])
+@pytest.mark.parametrize(
+    "command", ["serve", "migrate", "seed", "schema", "subgraph", "token", "cmdb"]
+)
 def test_every_command_has_help(command: str) -> None:
     result = opsgraph(command, "--help")
     assert result.returncode == 0 and result.stdout.startswith(f"usage: opsgraph {command}")

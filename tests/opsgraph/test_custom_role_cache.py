@@ -102,4 +102,4 @@ def test_custom_roles_grant_their_permissions_and_builtins_win() -> None:
     principal = REGISTRY.roles.principal(
         TENANT, frozenset({"triage", "viewer", "ghost"}), custom_roles=custom
     )
-    assert principal.permissions == frozenset({"incident:view", "identity:view"})
+    assert principal.permissions == frozenset({"incident:view", "identity:view", "cmdb:view"})

@@ -294,6 +294,7 @@ class CountingTransport:
         self.inner = inner
         self.journal = journal
         self.requests: list[SubgraphRequest] = []
+        self.schema_checked = getattr(inner, "schema_checked", False)
 
     async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
         self.requests.append(request)

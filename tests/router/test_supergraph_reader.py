@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from opsgraph import deployment
 from opsgraph.artefacts import ROOT
+from opsgraph.domains import REGISTRY
 from opsgraph.server import build_supergraph
 from router.composition import (
     CompositionError,
@@ -67,10 +69,7 @@ def test_the_shipped_supergraph_reads_back_with_its_routing_urls() -> None:
 
     assert planning_facts(back) == planning_facts(build_supergraph())
     assert print_supergraph(back) == shipped
-    assert dict(back.urls) == {
-        "identity": "http://127.0.0.1:4101/graphql",
-        "incidents": "http://127.0.0.1:4102/graphql",
-    }
+    assert dict(back.urls) == {name: deployment.url(REGISTRY, name) for name in REGISTRY.names}
 
 
 def test_each_subgraph_gets_the_fields_join_field_gives_it() -> None:

@@ -12,7 +12,7 @@ from resolvers.permissions import requires
 from resolvers.references import require_references
 from subgraphs.incidents import permissions, service
 from subgraphs.incidents.inputs import CreateIncidentInput
-from subgraphs.incidents.mutations.common import changed
+from subgraphs.incidents.mutations.common import changed, ci_ids, require_cis
 from subgraphs.incidents.types import Incident
 
 
@@ -22,7 +22,8 @@ def _optional_id(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
 
 @strawberry.mutation(
     description="Open an incident. BAD_USER_INPUT for an empty or over-long title; NOT_FOUND "
-    "naming the argument for an assignee, reporter or team that is not one of the tenant's; "
+    "naming the argument for an assignee, reporter, team or configuration item that is not "
+    "one of the tenant's; "
     "CONFLICT when an incident with the same source and externalId exists.",
     extensions=requires(permissions.CREATE),
 )
@@ -40,12 +41,15 @@ async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> 
         assignee_id=_optional_id(input.assignee_id, "input.assigneeId"),
         team_id=_optional_id(input.team_id, "input.teamId"),
         reporter_id=_optional_id(input.reporter_id, "input.reporterId"),
+        ci_id=_optional_id(input.ci_id, "input.ciId"),
+        affected_ci_ids=ci_ids(input.affected_ci_ids, "input.affectedCiIds"),
         opened_at=input.opened_at,
     )
     await require_references(
         info, "User", {"input.assigneeId": new.assignee_id, "input.reporterId": new.reporter_id}
     )
     await require_references(info, "Team", {"input.teamId": new.team_id})
+    await require_cis(info, new.ci_id, new.affected_ci_ids)
     incident = service.prepare_incident(ctx.tenant_id, new, ctx.actor_id)
     async with audited(info) as (session, audit):
         audit.entity("Incident", incident.id)

@@ -13,7 +13,7 @@ from resolvers.permissions import requires
 from resolvers.references import require_references
 from subgraphs.incidents import permissions, service
 from subgraphs.incidents.inputs import UpdateIncidentInput
-from subgraphs.incidents.mutations.common import changed
+from subgraphs.incidents.mutations.common import changed, ci_ids, require_cis
 from subgraphs.incidents.types import Incident
 
 
@@ -21,17 +21,23 @@ def _given(value: Any) -> Any:
     return service.UNCHANGED if value is strawberry.UNSET else value
 
 
+def _given_id(value: strawberry.ID | None, argument: str) -> Any:
+    """UNCHANGED, None (clear) or the parsed id."""
+    given = _given(value)
+    return given if given in (None, service.UNCHANGED) else parse_id(given, argument)
+
+
 @strawberry.mutation(
     description="Change an incident. Omitted fields stay; an illegal status transition or a "
     "change to a CLOSED/CANCELLED incident is a CONFLICT error and changes nothing; a team "
-    "that is not one of the tenant's is NOT_FOUND.",
+    "or configuration item that is not one of the tenant's is NOT_FOUND.",
     extensions=requires(permissions.UPDATE),
 )
 async def update_incident(
     info: strawberry.Info, id: strawberry.ID, input: UpdateIncidentInput
 ) -> Incident:
     ctx = info.context
-    team_id = _given(input.team_id)
+    affected = _given(input.affected_ci_ids)
     update = service.IncidentUpdate(
         title=_given(input.title),
         description=_given(input.description),
@@ -39,13 +45,20 @@ async def update_incident(
         urgency=_given(input.urgency),
         priority=_given(input.priority),
         category=_given(input.category),
-        team_id=parse_id(team_id, "input.teamId")
-        if team_id not in (None, service.UNCHANGED)
-        else team_id,
+        team_id=_given_id(input.team_id, "input.teamId"),
         status=_given(input.status),
+        ci_id=_given_id(input.ci_id, "input.ciId"),
+        affected_ci_ids=affected
+        if affected is service.UNCHANGED
+        else ci_ids(affected or (), "input.affectedCiIds"),
     )
     if isinstance(update.team_id, uuid.UUID):
         await require_references(info, "Team", {"input.teamId": update.team_id})
+    await require_cis(
+        info,
+        update.ci_id if isinstance(update.ci_id, uuid.UUID) else None,
+        () if update.affected_ci_ids is service.UNCHANGED else update.affected_ci_ids,
+    )
     async with audited(info) as (session, audit):
         row, changes = await service.update_incident(
             session, ctx.tenant_id, parse_id(id), update, ctx.actor_id

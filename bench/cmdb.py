@@ -1,0 +1,188 @@
+"""`python -m bench.cmdb`: the CMDB scenario. 100,000 CIs and 300,000 relationships
+(bench/cmdb_topology.py); the DOWNSTREAM impact of a core switch at depth 20, redundancy on,
+with each CI's open incidents when the incidents subgraph contributes them — one query
+through the in-process router, as a client sends it. Prints p50/p99, the blast radius, and
+the SQL statements per request; then the same for the impact statement and the spread alone
+(impact.analyse), to show where the time goes. A benchmark, not a timed test."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from bench import cmdb_dataset
+from db.embedded import EmbeddedPostgres, ensure_database
+from db.engine import create_engine, session_factory
+from db.roles import app_database_url
+from db.scope import RequestDatabase
+from opsgraph.domains import REGISTRY
+from opsgraph.gc_tuning import tune_garbage_collector
+from opsgraph.server import build_gateway
+from opsgraph.settings import load_settings
+from resolvers.context import Context
+from subgraphs.cmdb.graph_enums import ImpactDirection
+from subgraphs.cmdb.impact import analyse
+
+BENCH_DATABASE = "opsgraph_bench_cmdb"  # apart from the incidents bench: it clears its own
+BLAST = """query Blast($id: ID!) {
+  configurationItem(id: $id) {
+    name
+    impact(direction: DOWNSTREAM, depth: 20, redundancyAware: true) {
+      nodes { distance ci { id name%s } }
+    }
+  }
+}"""
+OPEN_INCIDENTS = " openIncidents { number priority }"
+GC_THRESHOLD = 10_000  # the server's default OPSGRAPH_GC_THRESHOLD
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.cmdb", description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = 100,000 CIs")
+    parser.add_argument("--seed", type=int, default=11, help="topology seed")
+    parser.add_argument("--requests", type=int, default=100, help="measured requests")
+    parser.add_argument("--warmup", type=int, default=10, help="unrecorded requests before")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server to create the bench database on (default: DATABASE_URL's "
+        "server, else the embedded PostgreSQL)",
+    )
+    parser.add_argument("--smoke", action="store_true", help="scale 0.02, 10 requests (CI)")
+    args = parser.parse_args()
+    if args.smoke:
+        args.scale, args.requests, args.warmup = 0.02, 10, 2
+    return args
+
+
+def bench_database(server: str | None) -> tuple[str, EmbeddedPostgres | None]:
+    """The bench database's URL (created and migrated), never the demo database."""
+    embedded = None
+    if server is None:
+        embedded = EmbeddedPostgres(load_settings().data_dir)
+        embedded.start()
+        server = embedded.url("postgres")
+    admin = make_url(server).set(drivername="postgresql", database="postgres")
+    asyncio.run(ensure_database(admin.render_as_string(hide_password=False), BENCH_DATABASE))
+    url = admin.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    REGISTRY.migrations.upgrade(url)
+    return url, embedded
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def timed(
+    run: Callable[[], Awaitable[Any]], requests: int, warmup: int
+) -> tuple[list[float], Any]:
+    for _ in range(warmup):
+        await run()
+    samples, last = [], None
+    for _ in range(requests):
+        started = time.perf_counter()
+        last = await run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples, last
+
+
+def line(name: str, samples: list[float], statements: float, extra: str) -> str:
+    return (
+        f"{name:<28} p50 {percentile(samples, 50):7.1f} ms   p99 {percentile(samples, 99):7.1f} "
+        f"ms   mean {statistics.fmean(samples):7.1f} ms   {statements:4.1f} statements   {extra}"
+    )
+
+
+async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: int) -> None:
+    engine = create_engine(app_database_url(url))
+    counted = [0]
+
+    def count(*_: Any) -> None:
+        counted[0] += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    gateway = build_gateway()
+    tune_garbage_collector(GC_THRESHOLD)  # as `opsgraph serve` does (opsgraph/gc_tuning.py)
+    sessions = session_factory(engine)
+    principal = REGISTRY.roles.principal(
+        loaded.tenant_id, frozenset({"admin"}), subject="bench", authenticated=True
+    )
+    ci_fields = gateway.supergraph.schema.get_type("ConfigurationItem").fields  # type: ignore[union-attr]
+    with_incidents = "openIncidents" in ci_fields
+    query = BLAST % (OPEN_INCIDENTS if with_incidents else "")
+    variables = {"id": str(loaded.core_switch)}
+
+    async def through_the_router() -> Any:
+        context = Context.open(
+            sessions, principal=principal, entity_presence=gateway.entity_presence
+        )
+        try:
+            body = await gateway.execute(query, variables, None, context)
+        finally:
+            await context.close()
+        if body.get("errors"):
+            raise SystemExit(f"the blast radius query failed: {body['errors'][:3]}")
+        return body
+
+    async def statement_and_spread() -> Any:
+        db = RequestDatabase(sessions, loaded.tenant_id)
+        try:
+            return await analyse(db, [loaded.core_switch], ImpactDirection.DOWNSTREAM, 20)
+        finally:
+            await db.close()
+
+    try:
+        counted[0] = 0
+        samples, body = await timed(through_the_router, requests, warmup)
+        per_request = counted[0] / (requests + warmup)
+        nodes = body["data"]["configurationItem"]["impact"]["nodes"]
+        incidents = sum(len(n["ci"].get("openIncidents") or ()) for n in nodes)
+        shown = f"{incidents} open incidents" if with_incidents else "no openIncidents field"
+        print(line("blast radius, router", samples, per_request, f"{len(nodes)} CIs, {shown}"))
+        counted[0] = 0
+        samples, impact = await timed(statement_and_spread, requests, warmup)
+        per_request = counted[0] / (requests + warmup)
+        print(line("impact statement + spread", samples, per_request, f"{len(impact.reached)} CIs"))
+        plain = await analyse_plain(sessions, loaded)
+        print(f"reachable without redundancy (what the statement reads): {plain} CIs")
+    finally:
+        await engine.dispose()
+
+
+async def analyse_plain(sessions: Any, loaded: cmdb_dataset.Loaded) -> int:
+    db = RequestDatabase(sessions, loaded.tenant_id)
+    try:
+        impact = await analyse(
+            db, [loaded.core_switch], ImpactDirection.DOWNSTREAM, 50, redundancy_aware=False
+        )
+    finally:
+        await db.close()
+    return len(impact.reached)
+
+
+def main() -> None:
+    args = parse_args()
+    url, embedded = bench_database(args.database_url or os.environ.get("DATABASE_URL"))
+    try:
+        loaded = asyncio.run(cmdb_dataset.load(url, scale=args.scale, seed=args.seed))
+        how = "reused" if loaded.reused else f"loaded in {loaded.seconds:.1f} s"
+        print(
+            f"data set: {loaded.cis:,} CIs, {loaded.relationships:,} relationships, "
+            f"{loaded.incidents:,} open incidents ({how}); core switch {loaded.core_switch}"
+        )
+        asyncio.run(measure(url, loaded, args.requests, args.warmup))
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+if __name__ == "__main__":
+    main()

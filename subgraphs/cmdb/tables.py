@@ -1,0 +1,246 @@
+"""The `cmdb` schema: CI classes and their attributes, configuration items and their history,
+relationship types, the rules saying which classes a type may join, and the relationships.
+
+Classes, attributes, relationship types and rules are data per tenant; the built-in ones are
+materialised from code (catalogue.py). Within the schema, rows refer to each other by foreign
+key; references to identity's users and teams are plain UUID columns (no foreign keys across
+schemas, the router joins through federation)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.base import TenantRow, new_metadata
+
+SCHEMA = "cmdb"
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+def _ref(table: str, *, nullable: bool = False, ondelete: str = "RESTRICT") -> Mapped[Any]:
+    return mapped_column(
+        UUID(as_uuid=True), ForeignKey(f"{SCHEMA}.{table}.id", ondelete=ondelete), nullable=nullable
+    )
+
+
+class CiClass(TenantRow, Base):
+    """A class of configuration items; `parent_id` is its superclass (single inheritance)."""
+
+    __tablename__ = "ci_classes"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name", name="uq_ci_classes_tenant_name"),
+        Index("ix_ci_classes_parent", "tenant_id", "parent_id"),
+        {"schema": SCHEMA},
+    )
+
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    parent_id: Mapped[uuid.UUID | None] = _ref("ci_classes", nullable=True)
+    label: Mapped[str] = mapped_column(String(100), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    builtin: Mapped[bool] = mapped_column(nullable=False, server_default="false")
+
+
+class CiAttribute(TenantRow, Base):
+    """A typed attribute a class declares; its subclasses inherit it."""
+
+    __tablename__ = "ci_attributes"
+    __table_args__ = (
+        UniqueConstraint("class_id", "name", name="uq_ci_attributes_class_name"),
+        CheckConstraint(
+            "type IN ('STRING','INTEGER','BOOLEAN','DATE','ENUM','IP_ADDRESS','URL','REFERENCE')",
+            name="type_known",
+        ),
+        {"schema": SCHEMA},
+    )
+
+    class_id: Mapped[uuid.UUID] = _ref("ci_classes", ondelete="CASCADE")
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    type: Mapped[str] = mapped_column(String(16), nullable=False)
+    required: Mapped[bool] = mapped_column(nullable=False, server_default="false")
+    # none_as_null: a Python None is SQL NULL (no default), not the JSON value null.
+    default: Mapped[Any] = mapped_column(JSONB(none_as_null=True), nullable=True)
+    enum_values: Mapped[list[str] | None] = mapped_column(JSONB(none_as_null=True))
+    reference_class_id: Mapped[uuid.UUID | None] = _ref("ci_classes", nullable=True)
+
+
+class ConfigurationItem(TenantRow, Base):
+    __tablename__ = "configuration_items"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "class_id", "name", name="uq_configuration_items_name"),
+        CheckConstraint("criticality BETWEEN 1 AND 4", name="criticality_range"),
+        CheckConstraint(
+            "status IN ('PLANNED','IN_SERVICE','MAINTENANCE','RETIRED')", name="status_known"
+        ),
+        CheckConstraint(
+            "environment IN ('PRODUCTION','STAGING','TEST','DEVELOPMENT')",
+            name="environment_known",
+        ),
+        CheckConstraint("redundancy_required >= 1", name="redundancy_positive"),
+        # Keyset pagination: every sort order has an index ending in id.
+        Index("ix_configuration_items_name", "tenant_id", "name", "id"),
+        Index("ix_configuration_items_criticality", "tenant_id", "criticality", "name", "id"),
+        Index("ix_configuration_items_created", "tenant_id", "created_at", "id"),
+        Index("ix_configuration_items_updated", "tenant_id", "updated_at", "id"),
+        Index("ix_configuration_items_class", "tenant_id", "class_id"),
+        Index("ix_configuration_items_team", "tenant_id", "support_team_id"),
+        Index("ix_configuration_items_owner", "tenant_id", "owner_id"),
+        Index("ix_configuration_items_search", "search", postgresql_using="gin"),
+        Index(
+            "ix_configuration_items_attributes",
+            "attributes",
+            postgresql_using="gin",
+            postgresql_ops={"attributes": "jsonb_path_ops"},
+        ),
+        Index(
+            "uq_configuration_items_source_external_id",
+            "tenant_id",
+            "source",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
+        # Impact analysis (migration cmdb_0002): the redundant and the retired CIs it reaches.
+        Index(
+            "ix_configuration_items_redundant",
+            "tenant_id",
+            "id",
+            postgresql_include=["redundancy_required"],
+            postgresql_where=text("redundancy_required IS NOT NULL"),
+        ),
+        Index(
+            "ix_configuration_items_retired",
+            "tenant_id",
+            "id",
+            postgresql_where=text("status = 'RETIRED'"),
+        ),
+        {"schema": SCHEMA},
+    )
+
+    class_id: Mapped[uuid.UUID] = _ref("ci_classes")
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    environment: Mapped[str] = mapped_column(String(16), nullable=False)
+    criticality: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    support_team_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    attributes: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    source: Mapped[str | None] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    redundancy_required: Mapped[int | None] = mapped_column(Integer)
+    search: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        # 'simple': CI names are host and product names, not English prose.
+        Computed("to_tsvector('simple'::regconfig, name::text)", persisted=True),
+    )
+
+
+class CiChange(TenantRow, Base):
+    """One entry of a CI's history: what changed, from what to what, and who did it."""
+
+    __tablename__ = "ci_changes"
+    __table_args__ = (
+        Index("ix_ci_changes_ci", "ci_id", "created_at", "id"),
+        {"schema": SCHEMA},
+    )
+
+    ci_id: Mapped[uuid.UUID] = _ref("configuration_items", ondelete="CASCADE")
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+
+
+class RelationshipType(TenantRow, Base):
+    """A parent→child relationship pair with both its names ("Runs on" / "Runs") and the end
+    that depends on the other (`dependent_side`)."""
+
+    __tablename__ = "relationship_types"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name", name="uq_relationship_types_tenant_name"),
+        CheckConstraint("dependent_side IN ('PARENT','CHILD')", name="dependent_side_known"),
+        {"schema": SCHEMA},
+    )
+
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    parent_descriptor: Mapped[str] = mapped_column(String(64), nullable=False)
+    child_descriptor: Mapped[str] = mapped_column(String(64), nullable=False)
+    dependent_side: Mapped[str] = mapped_column(String(8), nullable=False)
+
+
+class RelationshipRule(TenantRow, Base):
+    """A (parent class, type, child class) combination that is allowed; a rule on a class
+    applies to its subclasses."""
+
+    __tablename__ = "relationship_rules"
+    __table_args__ = (
+        UniqueConstraint(
+            "parent_class_id", "type_id", "child_class_id", name="uq_relationship_rules_triple"
+        ),
+        {"schema": SCHEMA},
+    )
+
+    parent_class_id: Mapped[uuid.UUID] = _ref("ci_classes", ondelete="CASCADE")
+    type_id: Mapped[uuid.UUID] = _ref("relationship_types", ondelete="CASCADE")
+    child_class_id: Mapped[uuid.UUID] = _ref("ci_classes", ondelete="CASCADE")
+
+
+class CiRelationship(TenantRow, Base):
+    """parent —type→ child. `source` names who asserted it (a discovery feed reconciles only
+    its own)."""
+
+    __tablename__ = "ci_relationships"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id", "parent_id", "child_id", "type_id", name="uq_ci_relationships_edge"
+        ),
+        CheckConstraint("parent_id <> child_id", name="not_to_itself"),
+        Index("ix_ci_relationships_parent", "tenant_id", "parent_id"),
+        Index("ix_ci_relationships_child", "tenant_id", "child_id"),
+        # Impact analysis walks these, one index-only scan per hop (migration cmdb_0002).
+        Index(
+            "ix_ci_relationships_provider",
+            "tenant_id",
+            "provider_id",
+            postgresql_include=["dependent_id", "type_id", "id"],
+        ),
+        Index(
+            "ix_ci_relationships_dependent",
+            "tenant_id",
+            "dependent_id",
+            postgresql_include=["provider_id", "type_id", "id"],
+        ),
+        {"schema": SCHEMA},
+    )
+
+    parent_id: Mapped[uuid.UUID] = _ref("configuration_items")
+    child_id: Mapped[uuid.UUID] = _ref("configuration_items")
+    type_id: Mapped[uuid.UUID] = _ref("relationship_types")
+    source: Mapped[str | None] = mapped_column(String(64))
+    # The end that fails first and the end that suffers, from the type's dependent_side; set
+    # by the database (trigger `orient`, migration cmdb_0002), never by a writer.
+    provider_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), nullable=False, server_default=FetchedValue()
+    )
+    dependent_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), nullable=False, server_default=FetchedValue()
+    )
