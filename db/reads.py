@@ -77,7 +77,11 @@ class CompiledRead:
         """The text with its expanding parameters rendered for ``values``, as SQLAlchemy's
         execution context renders it."""
         state = self._compiled._process_parameters_for_postcompile(dict(values))
-        processors = state.processors
+        # The expanded parameters' own, over the statement's (as the execution context merges).
+        processors: dict[str, Callable[[Any], Any]] = {
+            **self._compiled._bind_processors,  # type: ignore[dict-item]
+            **state.processors,
+        }
         parameters = state.parameters
         return state.statement, [
             processors[name](parameters[name]) if name in processors else parameters[name]

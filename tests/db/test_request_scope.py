@@ -9,7 +9,8 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import bindparam, insert, literal, select, text
+from sqlalchemy import bindparam, cast, insert, literal, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.engine import create_engine, session_factory
@@ -124,6 +125,12 @@ async def test_statements_of_one_shape_read_their_own_values(sessions: Sessions)
                 literal(value).label("value"), literal(value).in_([1, 2][:value]).label("found")
             )
             assert tuple(await db.rows(statement)) == ((value, value <= 2),)
+        # Converted on the way in (JSONB is serialised) beside an expanding IN.
+        document = cast(literal({"a": 1}, JSONB), JSONB)
+        both = select(
+            document.contains({"a": 1}).label("has"), literal(2).in_([1, 2]).label("found")
+        )
+        assert tuple(await db.rows(both)) == ((True, True),)
     finally:
         await db.close()
 
