@@ -1,32 +1,44 @@
 """The database side of one GraphQL request.
 
-A request gets one AsyncSession, opened lazily. DataLoader batches of one request may be
-dispatched in the same event-loop tick, but an AsyncSession must not be used concurrently,
-so every statement goes through `run()` under a per-request lock. Mutations wrap their
-writes in `unit_of_work()`: one transaction, committed once, rolled back on any error.
+A request holds one pooled connection, checked out at its first statement and returned at
+``close()``. DataLoader batches of one request may be dispatched in the same event-loop tick,
+but a connection runs one statement at a time, so every statement goes through
+``_serialised()`` under a per-request lock.
+
+Reads (``rows()``) run on the driver's connection itself (``db.reads``), in a transaction
+this scope begins: ``BEGIN`` and the tenant's wall are sent together, in one round trip,
+and the transaction is rolled back at ``close()``. Everything else goes through an
+AsyncSession bound to the same connection: ``execute()``/``scalars()`` (ORM entities) and
+``unit_of_work()``, one transaction per mutation, committed once, rolled back on any error.
+The session ends the scope's read transaction before it begins its own; reads inside a
+session's transaction (a mutation reading back what it wrote) run in that transaction.
 
 The request's tenant is the wall row-level security enforces (migration 0002): the first
-statement of every transaction the session begins, read or unit of work, is
-`SELECT set_config('app.tenant_id', <tenant>, true)`. `true` makes it transaction-local, so
-it ends with the transaction and never leaks to the next user of the pooled connection (a
-session-level SET would)."""
+statement of every transaction, read or unit of work, is
+``SELECT set_config('app.tenant_id', <tenant>, true)``. ``true`` makes it transaction-local,
+so it ends with the transaction and never leaks to the next user of the pooled connection (a
+session-level SET would; and a connection checked in still inside a transaction is replaced
+at its next checkout, see ``db.engine``).
+
+Statements sent on the driver's connection are announced to the engine's
+``before_cursor_execute`` listeners as SQLAlchemy's own are, so statement counters and
+loggers see every statement of a request."""
 
 from __future__ import annotations
 
 import asyncio
-import collections
-import functools
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Executable, Result, event, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Connection, Executable, Result, event, exc, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
 from db.failures import is_connection_failure
+from db.reads import compiled_reads, row_class
 
 T = TypeVar("T")
 SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant, true)")
@@ -36,7 +48,10 @@ class RequestDatabase:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID) -> None:
         self._sessions = sessions
         self.tenant_id = tenant_id
+        self._connection: AsyncConnection | None = None
+        self._driver: Any = None  # the asyncpg connection under ``_connection``
         self._session: AsyncSession | None = None
+        self._fresh = False  # the connection was checked out and nothing sent on it yet
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._gate: asyncio.Semaphore | None = None  # held from first statement to close()
@@ -49,11 +64,32 @@ class RequestDatabase:
                 await gate.acquire()
                 self._gate = gate
 
-    def _get_session(self) -> AsyncSession:
-        if self._session is None:
-            self._session = self._sessions()
-            event.listen(self._session.sync_session, "after_begin", self._set_tenant)
-        return self._session
+    async def _connect(self) -> AsyncConnection:
+        connection = self._connection
+        if connection is None:
+            await self._admitted()
+            connection = self._sessions.kw["bind"].connect()
+            await connection.start()
+            self._connection = connection
+            self._fresh = True
+            sync = connection.sync_connection
+            assert sync is not None, "a started connection has its synchronous side"
+            # Checked out just now: reading it does no IO (no greenlet needed).
+            self._driver = sync.connection.driver_connection
+        return connection
+
+    async def _session_ready(self) -> AsyncSession:
+        """The session on the request's connection, the scope's read transaction ended so
+        that the session begins its own (and sets the wall in it)."""
+        connection = await self._connect()
+        session = self._session
+        if session is None:
+            session = self._session = self._sessions(bind=connection)
+            event.listen(session.sync_session, "after_begin", self._set_tenant)
+        self._fresh = False
+        if not session.in_transaction() and self._driver.is_in_transaction():
+            await self._run(self._driver.execute("COMMIT"))
+        return session
 
     def _set_tenant(
         self, session: Session, transaction: SessionTransaction, connection: Connection
@@ -63,22 +99,84 @@ class RequestDatabase:
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         """Run one statement on the request's session (serialised with the others)."""
-        return await self._serialised(self._get_session().execute, statement, params)
+        return await self._serialised(self._session_execute, statement, params)
+
+    async def _session_execute(self, statement: Executable, params: Any) -> Result[Any]:
+        return await (await self._session_ready()).execute(statement, params)
 
     async def rows(self, statement: Executable, params: Any = None) -> Sequence[Any]:
-        """The rows of a Core statement (tables, columns; not mapped entities), executed on
-        the session's connection: the ORM's result processing costs a call per column per
-        row, which plain rows never need (a third of a page's database time in Python).
+        """The rows of a Core statement (tables, columns; not mapped entities) as named
+        tuples: reading a column by name from one costs a fifth of reading it from
+        SQLAlchemy's Row, and a page reads thousands (`from_row`, keys, cursors)."""
+        return await self._serialised(self._rows, statement, params)
 
-        Rows are named tuples: reading a column by name from one costs a fifth of reading
-        it from SQLAlchemy's Row, and a page reads thousands (`from_row`, keys, cursors)."""
-        return await self._serialised(self._core_rows, statement, params)
+    async def _rows(self, statement: Executable, params: Any) -> Sequence[Any]:
+        connection = await self._connect()
+        found = compiled_reads(connection.dialect).get(statement)
+        if found is None:
+            return await self._session_rows(statement, params)
+        read, extracted = found
+        sql, arguments = read.bound(params, extracted)
+        await self._begin_reads(connection)
+        self._announce(connection, sql, arguments)
+        return read.rows(await self._run(self._driver.fetch(sql, *arguments)))
 
-    async def _core_rows(self, statement: Executable, params: Any) -> Sequence[Any]:
-        connection = await self._get_session().connection()  # begins: the tenant is set
+    async def _session_rows(self, statement: Executable, params: Any) -> Sequence[Any]:
+        """What ``db.reads`` does not cover, through SQLAlchemy on the session's connection."""
+        connection = await (await self._session_ready()).connection()
         result = await connection.execute(statement, params)
-        make = _row_class(tuple(result.keys()))._make
+        make = row_class(tuple(result.keys()))._make
         return [make(row) for row in result.all()]
+
+    async def _begin_reads(self, connection: AsyncConnection) -> None:
+        """Make sure a transaction with the wall is open: the scope's own (BEGIN and the
+        wall in one round trip), or the session's when a unit of work runs."""
+        if self._driver.is_in_transaction():
+            return  # ours, or the session's
+        if self._owner is not None and self._owner is asyncio.current_task():
+            await (await self._session_ready()).connection()  # the session begins: the wall
+            return
+        begin = _begin_walled(self.tenant_id)
+        fresh, self._fresh = self._fresh, False
+        self._announce(connection, begin, ())
+        try:
+            await self._run(self._driver.execute(begin))
+        except Exception as error:
+            if not (fresh and is_connection_failure(error)):
+                raise
+            # The first statement on a connection just checked out: the server dropped it
+            # while it was pooled, before the driver noticed (see db.engine). Nothing was
+            # done on it; another connection, as a ping would have found, answers instead.
+            await self._release()
+            connection = await self._connect()
+            self._fresh = False
+            self._announce(connection, begin, ())
+            await self._run(self._driver.execute(begin))
+
+    def _announce(self, connection: AsyncConnection, sql: str, arguments: Sequence[Any]) -> None:
+        """Tell the engine's ``before_cursor_execute`` listeners (statement counters) about
+        a statement sent on the driver's connection."""
+        sync = connection.sync_connection
+        assert sync is not None, "announced on a connection not started"
+        if sync.dispatch.before_cursor_execute:
+            sync.dispatch.before_cursor_execute(sync, None, sql, arguments, None, False)
+
+    async def _run(self, operation: Awaitable[T]) -> T:
+        """Await a statement on the driver's connection. A connection the database lost is
+        invalidated, so the pool never hands it out again, and its failure raised as one:
+        what the driver raises on a connection the server has just closed (its protocol
+        caught mid-message, say) says less than the closed connection does, and
+        SQLAlchemy's dialect asks the connection too."""
+        try:
+            return await operation
+        except Exception as error:
+            connection = self._connection
+            lost = is_connection_failure(error)
+            if connection is not None and (lost or self._driver.is_closed()):
+                await connection.invalidate(error)
+                if not lost:
+                    raise exc.DBAPIError(None, None, error, connection_invalidated=True) from error
+            raise
 
     async def _serialised(
         self, run: Callable[[Executable, Any], Awaitable[T]], statement: Executable, params: Any
@@ -87,7 +185,6 @@ class RequestDatabase:
             # The mutation running a unit of work already holds the lock.
             return await run(statement, params)
         async with self._lock:
-            await self._admitted()
             return await run(statement, params)
 
     async def scalars(self, statement: Executable, params: Any = None) -> Sequence[Any]:
@@ -97,10 +194,9 @@ class RequestDatabase:
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One transaction for one mutation: committed once at the end, or rolled back."""
         async with self._lock:
-            await self._admitted()
-            session = self._get_session()
+            session = await self._session_ready()  # the reads' transaction ended
             if session.in_transaction():
-                # Close the read-only transaction left by earlier reads of this request so the
+                # Close the transaction left by earlier statements of this request so the
                 # mutation starts from a fresh snapshot.
                 await session.commit()
             self._owner = asyncio.current_task()
@@ -112,13 +208,29 @@ class RequestDatabase:
                 raise
             finally:
                 self._owner = None
+                # Nothing is left open: the connection goes back to the pool until the
+                # request's next statement, as a session's does after its commit.
+                await self._release()
 
     async def close(self) -> None:
-        """Release the session and the pool turn. A connection the server dropped cannot be
-        rolled back; SQLAlchemy has already invalidated it, so that failure is not the
-        caller's (a subscription between two events of a database outage, say)."""
+        """Return the connection and the pool turn."""
         try:
-            session, self._session = self._session, None
+            await self._release()
+        finally:
+            if self._gate is not None:
+                self._gate.release()
+                self._gate = None
+
+    async def _release(self) -> None:
+        """End the transaction open and return the connection to the pool (the pool turn
+        stays with the request). A connection the server dropped cannot be rolled back; it
+        is invalidated (SQLAlchemy has already invalidated one a session found lost), so
+        that failure is not the caller's (a subscription between two events of a database
+        outage, say)."""
+        session, self._session = self._session, None
+        connection, self._connection = self._connection, None
+        driver, self._driver = self._driver, None
+        try:
             if session is not None:
                 try:
                     await session.close()
@@ -126,15 +238,23 @@ class RequestDatabase:
                     if not is_connection_failure(error):
                         raise
         finally:
-            if self._gate is not None:
-                self._gate.release()
-                self._gate = None
+            if connection is not None:
+                try:
+                    if not connection.invalidated and driver.is_in_transaction():
+                        await driver.execute("ROLLBACK")
+                except Exception as error:
+                    await connection.invalidate(error)
+                    if not (is_connection_failure(error) or driver.is_closed()):
+                        raise
+                finally:
+                    await connection.close()
 
 
-@functools.lru_cache(maxsize=256)
-def _row_class(columns: tuple[str, ...]) -> Any:
-    """The named tuple for a statement's columns (one per column list)."""
-    return collections.namedtuple("Row", columns, rename=True)
+def _begin_walled(tenant_id: uuid.UUID) -> str:
+    """BEGIN and the tenant's wall as one simple query (one round trip; a simple query
+    takes no parameters, so the tenant is written in, as the canonical form of a UUID)."""
+    tenant = uuid.UUID(str(tenant_id))
+    return f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
 
 
 # Per connection pool, per event loop: the gate in front of it.

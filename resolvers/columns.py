@@ -15,6 +15,7 @@ declaration does not know (added later, say) makes the read select every column.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -132,15 +133,58 @@ class RowFields(Generic[T]):
         absent = {name: None for name in self.attributes if name not in names}
         converted = tuple((name, convert) for name, _, convert in present if convert is not None)
         values = _values([column for _, column, _ in present], fields)
+        defaults = _plain_defaults(build, self.attributes.keys())
+        if defaults is None:
 
-        def reader(row: Any) -> T:
-            kwargs = absent.copy()
-            kwargs.update(zip(names, values(row), strict=True))
+            def reader(row: Any) -> T:
+                kwargs = absent.copy()
+                kwargs.update(zip(names, values(row), strict=True))
+                for name, convert in converted:
+                    kwargs[name] = convert(kwargs[name])
+                return build(**kwargs)
+
+            return reader
+
+        template = {**defaults, **absent}
+        new = object.__new__
+
+        def direct_reader(row: Any) -> T:
+            state = template.copy()
+            state.update(zip(names, values(row), strict=True))
             for name, convert in converted:
-                kwargs[name] = convert(kwargs[name])
-            return build(**kwargs)
+                state[name] = convert(state[name])
+            built = new(build)
+            built.__dict__ = state
+            return built  # type: ignore[no-any-return]
 
-        return reader
+        return direct_reader
+
+
+def _plain_defaults(type_: type, attributes: Iterable[str]) -> dict[str, Any] | None:
+    """The default of each of ``type_``'s dataclass fields not among ``attributes``, when
+    its instances can be built by filling their ``__dict__`` with what its ``__init__``
+    would assign: a dataclass without ``__post_init__``, slots or default factories, whose
+    every ``__init__`` argument is an attribute or has a default. None otherwise.
+
+    A page builds hundreds of objects from rows; the generated ``__init__`` called with
+    keywords costs more than the rest of reading a row."""
+    if not dataclasses.is_dataclass(type_) or hasattr(type_, "__post_init__"):
+        return None
+    if "__slots__" in vars(type_):
+        return None
+    given = set(attributes)
+    defaults: dict[str, Any] = {}
+    for field in dataclasses.fields(type_):
+        if field.default_factory is not dataclasses.MISSING:
+            return None
+        if not field.init:  # ``__init__`` assigns only its default, if it has one
+            if field.default is not dataclasses.MISSING:
+                defaults[field.name] = field.default
+        elif field.name not in given:
+            if field.default is dataclasses.MISSING:
+                return None
+            defaults[field.name] = field.default
+    return defaults
 
 
 def _values(

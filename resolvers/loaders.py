@@ -280,8 +280,7 @@ class FirstRowsByKeyLoader(ColumnLoader[tuple[K, int], list[Any]]):
         self, keys: Sequence[tuple[K, int]], columns: Columns
     ) -> list[list[Any]]:
         rows = await self.context.db.rows(self.statement(columns), self.batch_parameters(keys))
-        key = self.key
-        return many_per_key(rows, keys, lambda row: (getattr(row, key), row.batch_size))
+        return many_per_key(rows, keys, operator.attrgetter(self.key, BATCH_SIZE))
 
 
 class LastRowsByKeyLoader(FirstRowsByKeyLoader[K]):

@@ -251,6 +251,6 @@ async def paginate(
     rows = await db.rows(page_query(query, order, page))
 
     async def count() -> int:
-        return int((await db.scalars(count_query(query)))[0])
+        return int((await db.rows(count_query(query)))[0][0])
 
     return build_connection(rows, order, page, node, count)

@@ -1,18 +1,30 @@
-"""A request's database scope ends cleanly even when the server dropped its connection."""
+"""A request's database scope: reads on the driver's connection inside one walled
+transaction, writes in the session's, and a connection the server dropped neither fails the
+scope's end nor is handed out again."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import bindparam, cast, insert, literal, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.engine import create_engine, session_factory
+from db.roles import app_database_url
 from db.scope import RequestDatabase
+from subgraphs.incidents import tables as incidents
+from tests.conftest import StatementCounter
+
+Sessions = async_sessionmaker[AsyncSession]
+NOW_AND_WALL = text("SELECT now() AS began, current_setting('app.tenant_id') AS tenant")
 
 
 async def test_closing_after_the_server_dropped_the_connection_does_not_raise(
-    sessions: async_sessionmaker[AsyncSession],
-    owner_sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions, owner_sessions: Sessions
 ) -> None:
     db = RequestDatabase(sessions, uuid.uuid4())
     backend = (await db.rows(text("SELECT pg_backend_pid() AS pid")))[0].pid
@@ -25,3 +37,126 @@ async def test_closing_after_the_server_dropped_the_connection_does_not_raise(
         assert (await again.rows(text("SELECT 1 AS one")))[0].one == 1
     finally:
         await again.close()
+
+
+async def test_reads_share_one_transaction_whose_first_statement_is_the_wall(
+    sessions: Sessions, statements: StatementCounter
+) -> None:
+    tenant = uuid.uuid4()
+    db = RequestDatabase(sessions, tenant)
+    try:
+        first, second = [(await db.rows(NOW_AND_WALL))[0] for _ in range(2)]
+    finally:
+        await db.close()
+    assert first == second  # now() is the transaction's start: one transaction
+    assert first.tenant == str(tenant)
+    # BEGIN and the wall travel together, announced as one statement before the reads.
+    assert statements.count == 3, statements.statements
+    assert statements.statements[0] == (
+        f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
+    )
+
+
+@pytest.fixture
+async def one_connection(database_url: str) -> AsyncIterator[Sessions]:
+    """App-role sessions over a pool of exactly one connection, reused by every request."""
+    engine = create_engine(app_database_url(database_url), pool_size=1, max_overflow=0)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def backend_and_wall(sessions: Sessions) -> tuple[int, str]:
+    db = RequestDatabase(sessions, uuid.uuid4())
+    try:
+        row = (
+            await db.rows(
+                text("SELECT pg_backend_pid() AS pid, current_setting('app.tenant_id') AS t")
+            )
+        )[0]
+        return row.pid, row.t
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("noticed", [True, False])
+async def test_a_connection_the_server_closed_is_replaced_without_a_ping(
+    one_connection: Sessions, owner_sessions: Sessions, noticed: bool
+) -> None:
+    """No ping per checkout. Once the driver has seen the server close the socket, the
+    pool connects afresh as it checks the connection out; before (or if it never sees
+    it), the BEGIN sent first on it fails and the request takes another connection."""
+    pid, _ = await backend_and_wall(one_connection)
+    async with owner_sessions() as owner:
+        assert await owner.scalar(text("SELECT pg_terminate_backend(:p, 5000)"), {"p": pid})
+    if noticed:
+        await asyncio.sleep(0.1)  # the server's goodbye reaches the driver's connection
+    again, wall = await backend_and_wall(one_connection)
+    assert again != pid and wall
+
+
+async def test_reads_in_a_unit_of_work_see_its_writes(sessions: Sessions) -> None:
+    tenant = uuid.uuid4()
+    comments = incidents.IncidentComment
+    mine = select(comments.body).where(comments.tenant_id == bindparam("tenant"))
+    db = RequestDatabase(sessions, tenant)
+    try:
+        assert await db.rows(mine, {"tenant": tenant}) == []  # the reads' transaction first
+        with pytest.raises(RuntimeError):
+            async with db.unit_of_work() as session:
+                await session.execute(
+                    insert(comments).values(
+                        tenant_id=tenant, incident_id=uuid.uuid4(), body="x", visibility="PUBLIC"
+                    )
+                )
+                assert [row.body for row in await db.rows(mine, {"tenant": tenant})] == ["x"]
+                raise RuntimeError("rolled back")
+        assert await db.rows(mine, {"tenant": tenant}) == []
+    finally:
+        await db.close()
+
+
+async def test_statements_of_one_shape_read_their_own_values(sessions: Sessions) -> None:
+    """A shape is compiled once; each statement of it binds its own values, and an
+    expanding IN is rendered for each list."""
+    db = RequestDatabase(sessions, uuid.uuid4())
+    try:
+        for value in (1, 2, 3):
+            statement = select(
+                literal(value).label("value"), literal(value).in_([1, 2][:value]).label("found")
+            )
+            assert tuple(await db.rows(statement)) == ((value, value <= 2),)
+        # Converted on the way in (JSONB is serialised) beside an expanding IN.
+        document = cast(literal({"a": 1}, JSONB), JSONB)
+        both = select(
+            document.contains({"a": 1}).label("has"), literal(2).in_([1, 2]).label("found")
+        )
+        assert tuple(await db.rows(both)) == ((True, True),)
+    finally:
+        await db.close()
+
+
+# Spelled apart, so that this statement does not count itself.
+PREPARED = text(
+    "SELECT count(*) AS n FROM pg_prepared_statements "
+    "WHERE statement LIKE '%' || 'driver_' || 'probe%'"
+)
+
+
+@pytest.mark.parametrize("prepared, expected", [(True, 1), (False, 0)])
+async def test_reads_reuse_prepared_statements_unless_turned_off(
+    database_url: str, prepared: bool, expected: int
+) -> None:
+    """Reads on the driver's connection follow the engine's setting too: off (PgBouncer
+    in transaction mode), nothing stays prepared on the connection."""
+    engine = create_engine(
+        app_database_url(database_url), pool_size=1, max_overflow=0, prepared_statements=prepared
+    )
+    db = RequestDatabase(session_factory(engine), uuid.uuid4())
+    try:
+        for value in (1, 2, 3):
+            probe = select((literal(41) + bindparam("x")).label("driver_probe"))
+            assert (await db.rows(probe, {"x": value}))[0].driver_probe == 41 + value
+        assert (await db.rows(PREPARED))[0].n == expected
+    finally:
+        await db.close()
+        await engine.dispose()

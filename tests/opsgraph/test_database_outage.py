@@ -86,7 +86,7 @@ async def test_the_router_answers_503_while_postgres_is_down(
             for query in (PAGE, CREATE):  # the compiled query path and the normal executor
                 assert_unavailable(await client.post("/graphql", json={"query": query}))
             assert_unavailable(await client.get("/graphql", params={"query": PAGE}))
-        # PostgreSQL is back: the pool's dead connections are pinged away, nothing fails.
+        # PostgreSQL is back: the pool replaces its dead connections at checkout, nothing fails.
         after = await client.post("/graphql", json={"query": CREATE})
         assert after.status_code == 200 and "errors" not in after.json(), after.text
     assert await count_rows(session_factory(owner), incidents.Incident, tenant_id) == 2

@@ -1,0 +1,173 @@
+"""Plain reads on the driver's connection.
+
+A read through SQLAlchemy's Connection costs, per statement, its cache key, an execution
+context, the asyncpg adapter's cursor and a greenlet switch, then a Row per row; a page's
+reads spent more time there than in asyncpg. A read here is a Core statement compiled once
+per shape (SQL text, parameter order, the types' conversions), run with asyncpg's
+``fetch`` (which prepares each SQL text once per connection) and turned into named tuples.
+
+Statements are found by identity first: a loader builds its statements once and reuses
+them, so their reads skip even the cache key. A statement built per request (a page's
+query) is found by its cache key, its own bound values extracted from it, as SQLAlchemy's
+compiled cache does; parameters rendered per execution (an expanding ``IN``) are rendered
+as SQLAlchemy's execution context renders them. A write is not a plain read: it is
+answered None and runs through SQLAlchemy."""
+
+from __future__ import annotations
+
+import collections
+import functools
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ClauseElement, Executable
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
+
+# Distinct statement shapes kept per dialect; past it the oldest is forgotten.
+_SHAPES = 1000
+
+
+class CompiledRead:
+    """One statement shape compiled for asyncpg: its SQL text and how to bind its
+    parameters and convert its rows."""
+
+    __slots__ = ("_binds", "_compiled", "_expanding", "_positions", "_results", "sql")
+
+    def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
+        self.sql: str = compiled.string
+        self._compiled = compiled
+        # Parameters rendered per execution (an expanding IN): the SQL text depends on them.
+        self._expanding = bool(compiled.post_compile_params or compiled.literal_execute_params)
+        self._positions = tuple(compiled.positiontup or ())
+        processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors  # type: ignore[assignment]
+        self._binds = tuple(
+            (position, processors[name])
+            for position, name in enumerate(self._positions)
+            if name in processors
+        )
+        results = [
+            column[3]._cached_result_processor(dialect, None) for column in compiled._result_columns
+        ]
+        self._results: tuple[Callable[[Any], Any] | None, ...] | None = (
+            tuple(results) if any(results) else None
+        )
+
+    def bound(
+        self, params: Mapping[str, Any] | None, extracted: Sequence[Any] | None
+    ) -> tuple[str, list[Any]]:
+        """The SQL text and its positional arguments: ``params`` over the statement's own
+        bound values (``extracted`` from it when it is not the statement this was compiled
+        from)."""
+        compiled = self._compiled
+        if self._expanding:
+            return self._expanded(
+                compiled.construct_params(
+                    params, extracted_parameters=extracted, _no_postcompile=True
+                )
+            )
+        values = compiled.construct_params(params, extracted_parameters=extracted)
+        arguments = [values[name] for name in self._positions]
+        for position, process in self._binds:
+            arguments[position] = process(arguments[position])
+        return self.sql, arguments
+
+    def _expanded(self, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        """The text with its expanding parameters rendered for ``values``, as SQLAlchemy's
+        execution context renders it."""
+        state = self._compiled._process_parameters_for_postcompile(dict(values))
+        # The expanded parameters' own, over the statement's (as the execution context merges).
+        processors: dict[str, Callable[[Any], Any]] = {
+            **self._compiled._bind_processors,  # type: ignore[dict-item]
+            **state.processors,
+        }
+        parameters = state.parameters
+        return state.statement, [
+            processors[name](parameters[name]) if name in processors else parameters[name]
+            for name in state.positiontup or ()
+        ]
+
+    def rows(self, records: Sequence[Any]) -> list[Any]:
+        """asyncpg's records as named tuples (one class per column list), converted by the
+        columns' types where they convert (none of our tables' do today)."""
+        if not records:
+            return []
+        # tuple.__new__ bound to the class: the named tuple's own _make is a Python call
+        # per row.
+        make = functools.partial(tuple.__new__, row_class(tuple(records[0].keys())))
+        results = self._results
+        if results is None:
+            return list(map(make, records))
+        return [
+            make(
+                value if process is None else process(value)
+                for value, process in zip(record, results, strict=True)
+            )
+            for record in records
+        ]
+
+
+@functools.lru_cache(maxsize=256)
+def row_class(columns: tuple[str, ...]) -> Any:
+    """The named tuple for a statement's columns (one per column list)."""
+    return collections.namedtuple("Row", columns, rename=True)
+
+
+class CompiledReads:
+    """The compiled reads of one dialect, by statement and by statement shape."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        self._by_statement: weakref.WeakKeyDictionary[
+            ClauseElement, tuple[CompiledRead, Sequence[Any] | None] | None
+        ] = weakref.WeakKeyDictionary()
+        self._by_shape: dict[Any, CompiledRead | None] = {}
+
+    def get(self, statement: Executable) -> tuple[CompiledRead, Sequence[Any] | None] | None:
+        """The compiled read of ``statement`` with the bound values to extract from it, or
+        None where the statement must run through SQLAlchemy."""
+        if not isinstance(statement, ClauseElement):
+            return None
+        try:
+            return self._by_statement[statement]
+        except KeyError:
+            pass
+        found = self._by_statement[statement] = self._compile(statement)
+        return found
+
+    def _compile(
+        self, statement: ClauseElement
+    ) -> tuple[CompiledRead, Sequence[Any] | None] | None:
+        cache_key = statement._generate_cache_key()
+        if cache_key is None:  # a statement SQLAlchemy cannot cache either: this one only
+            read = _compiled(statement, self._dialect, None)
+            return None if read is None else (read, None)
+        shapes = self._by_shape
+        if cache_key.key in shapes:
+            read = shapes[cache_key.key]
+            return None if read is None else (read, cache_key.bindparams)
+        if len(shapes) >= _SHAPES:
+            del shapes[next(iter(shapes))]
+        read = shapes[cache_key.key] = _compiled(statement, self._dialect, cache_key)
+        # The statement compiled is the one whose bound values the compiled form holds.
+        return None if read is None else (read, None)
+
+
+def _compiled(statement: ClauseElement, dialect: Dialect, cache_key: Any) -> CompiledRead | None:
+    compiled = statement.compile(dialect=dialect, cache_key=cache_key)
+    assert isinstance(compiled, SQLCompiler), compiled
+    if compiled.isinsert or compiled.isupdate or compiled.isdelete:
+        return None
+    return CompiledRead(compiled, dialect)
+
+
+_READS: weakref.WeakKeyDictionary[Dialect, CompiledReads] = weakref.WeakKeyDictionary()
+
+
+def compiled_reads(dialect: Dialect) -> CompiledReads:
+    """The dialect's compiled reads (an engine's dialect lives as long as the engine)."""
+    reads = _READS.get(dialect)
+    if reads is None:
+        reads = _READS[dialect] = CompiledReads(dialect)
+    return reads
