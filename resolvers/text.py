@@ -32,7 +32,8 @@ def contains_nul(value: Any) -> bool:
         text = orjson.dumps(value)
     except TypeError:
         return _walk_for_nul(value)
-    return _ESCAPED_NUL.search(text) is not None
+    # The plain search first (a few µs); the exact pattern only where it found something.
+    return b"\\u0000" in text and _ESCAPED_NUL.search(text) is not None
 
 
 def _walk_for_nul(value: Any) -> bool:
