@@ -16,6 +16,17 @@ from resolvers.loaders import RowByKeyLoader, load_by_ids
 from resolvers.permissions import check
 
 
+class EntityStub:
+    """Another domain's entity as a subgraph stores it: the subclass, a Strawberry type with
+    `@key(fields: "id", resolvable: false)`, declares `id` and nothing more; the router asks
+    the owning subgraph for every other field."""
+
+    @classmethod
+    def ref(cls, id: uuid.UUID | None) -> Self | None:
+        """The stub of the entity with this id; None for no id."""
+        return cls(**{"id": strawberry.ID(str(id))}) if id else None
+
+
 class ReferencedById:
     """An entity keyed by `id`, read with `reference_loader` under `reference_permission`,
     only the columns its selection needs (`row_fields`).

@@ -10,25 +10,18 @@ from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
+from resolvers.references import EntityStub
 from subgraphs.cmdb import tables
 
 
 @strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
-class User:
+class User(EntityStub):
     id: strawberry.ID
-
-    @classmethod
-    def ref(cls, id: uuid.UUID | None) -> User | None:
-        return cls(id=strawberry.ID(str(id))) if id else None
 
 
 @strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
-class Team:
+class Team(EntityStub):
     id: strawberry.ID
-
-    @classmethod
-    def ref(cls, id: uuid.UUID | None) -> Team | None:
-        return cls(id=strawberry.ID(str(id))) if id else None
 
 
 # The columns where this domain stores other domains' ids, by the entity type they name: every
