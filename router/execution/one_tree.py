@@ -76,13 +76,12 @@ class _Step:
 class OneTree:
     """What tidying a plan's merged tree takes: the positions where fetches met, where a
     fetch selected more than the client (key fields and ``@requires`` fields for a later
-    fetch) or in another order, and where the client asked for ``__typename``; and the
-    same positions as one tree of steps from the root."""
+    fetch) or in another order, and where the client asked for ``__typename``; kept as one
+    tree of steps from the root."""
 
-    __slots__ = ("positions", "steps")
+    __slots__ = ("steps",)
 
     def __init__(self, positions: tuple[Position, ...]) -> None:
-        self.positions = positions
         self.steps = _Step()
         for position in positions:
             step = self.steps
