@@ -91,9 +91,12 @@ async def record_failure(session: AsyncSession, name: str, seq: int, error: str)
 
 
 def _of_consumer(
-    domains: Collection[str], kinds: Collection[str] | None
+    domains: Collection[str] | None, kinds: Collection[str] | None
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [OutboxEvent.domain.in_(sorted(domains))]
+    """Conditions on the events of these domains and kinds (None: of any)."""
+    conditions: list[ColumnElement[bool]] = []
+    if domains is not None:
+        conditions.append(OutboxEvent.domain.in_(sorted(domains)))
     if kinds is not None:
         conditions.append(OutboxEvent.kind.in_(sorted(kinds)))
     return conditions
@@ -128,7 +131,10 @@ class Backlog:
 
 
 async def backlog(
-    session: AsyncSession, domains: Collection[str], kinds: Collection[str] | None, after: int
+    session: AsyncSession,
+    domains: Collection[str] | None,
+    kinds: Collection[str] | None,
+    after: int,
 ) -> Backlog:
     waited = func.extract("epoch", func.now() - func.min(OutboxEvent.created_at))
     row = (

@@ -57,10 +57,12 @@ class HandlerFailed(Exception):
         self.error = error
 
 
-class _Outcome(enum.Enum):
+class Outcome(enum.Enum):
+    """What `ConsumerRunner.deliver` did with an event."""
+
     HANDLED = enum.auto()
-    SKIPPED = enum.auto()  # at or before the position: handled already
-    BUSY = enum.auto()  # another replica holds the position
+    SKIPPED = enum.auto()  # at or before the position: handled already, nothing changed
+    BUSY = enum.auto()  # another replica holds the position: try again later
 
 
 class ConsumerRunner:
@@ -129,10 +131,10 @@ class ConsumerRunner:
             for row in rows:
                 if self._stopping:
                     return handled
-                outcome = await self._handle(event_from_row(row))
-                if outcome is _Outcome.BUSY:
+                outcome = await self.deliver(event_from_row(row))
+                if outcome is Outcome.BUSY:
                     return handled
-                handled += outcome is _Outcome.HANDLED
+                handled += outcome is Outcome.HANDLED
             if len(rows) == self.batch:
                 continue  # more of its events before `latest`
             if latest > position:
@@ -142,18 +144,21 @@ class ConsumerRunner:
                 return handled
         return handled
 
-    async def _handle(self, event: Event) -> _Outcome:
+    async def deliver(self, event: Event) -> Outcome:
+        """Hand one event to the consumer unless its position says it is handled (a
+        re-delivered event changes nothing). Raises HandlerFailed (after recording it) when
+        the handler raises; the caller must deliver events in `seq` order."""
         try:
             async with self.app_sessions() as session, session.begin():
                 await session.execute(SET_TENANT, {"tenant": str(event.tenant_id)})
                 position = await positions.lock_position(session, self.name)
                 if position is None:
-                    return _Outcome.BUSY
+                    return Outcome.BUSY
                 if position >= event.seq:
-                    return _Outcome.SKIPPED
+                    return Outcome.SKIPPED
                 await self.consumer.handle(session, event)
                 await positions.record_handled(session, self.name, event.seq)
-            return _Outcome.HANDLED
+            return Outcome.HANDLED
         except Exception as error:
             if is_connection_failure(error):
                 raise
