@@ -40,6 +40,8 @@ async def status(runtime: Runtime, consumers: Sequence[EventConsumer], as_json: 
 def status_table(statuses: Sequence[ConsumerStatus]) -> str:
     """The statuses as aligned columns, each consumer's last error (while it is failing) on a
     line below it."""
+    if not statuses:
+        return "(no event consumers)"
     rows = [COLUMNS, *(_cells(s) for s in statuses)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = []
@@ -52,8 +54,6 @@ def status_table(statuses: Sequence[ConsumerStatus]) -> str:
                 f"  failing {current.consecutive_failures}x on event {current.last_error_seq} "
                 f"since {_time(current.last_error_at)}: {current.last_error}"
             )
-    if not statuses:
-        lines.append("(no event consumers)")
     return "\n".join(lines)
 
 

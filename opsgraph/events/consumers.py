@@ -252,11 +252,22 @@ class ConsumerRunners:
         self.consumers = tuple(consumers)
         self.runners: list[ConsumerRunner] = []
 
-    def start(self, owner_sessions: Sessions, app_sessions: Sessions, hub: EventHub | None) -> None:
+    async def start(
+        self, owner_sessions: Sessions, app_sessions: Sessions, hub: EventHub | None
+    ) -> None:
+        """Register each consumer (so that events committed once the process serves count
+        as after its starting point), then run them. A database unreachable now only
+        delays the registration to the runner's first round."""
         self.runners = [
             ConsumerRunner(consumer, owner_sessions, app_sessions) for consumer in self.consumers
         ]
         for runner in self.runners:
+            try:
+                await runner.register()
+            except Exception as error:
+                if not is_connection_failure(error):
+                    raise
+                log.warning("event consumer %s cannot register yet (%s)", runner.name, error)
             runner.start(hub)
 
     async def stop(self) -> None:

@@ -64,9 +64,6 @@ async def handled_by(
 ) -> list[str]:
     """Serve the app `build` makes (lifespan run), add three events of the consumer's and
     return what it wrote once it has handled them."""
-    async with owner() as session, session.begin():
-        # Registered before its events are, so that they are after its starting point.
-        await positions.register(session, CONSUMER.name, from_oldest=False)
     settings = load_settings(
         {"DATABASE_URL": database, "OPSGRAPH_DATA_DIR": str(tmp_path)}, Path("/nonexistent")
     )
