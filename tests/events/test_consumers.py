@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -485,3 +486,39 @@ async def test_the_status_lists_positions_no_domain_declares(
     undeclared = statuses[runner.name]
     assert not undeclared.declared
     assert undeclared.lag_events >= 2  # every event after its position counts
+
+
+class Statements:
+    """Counts the statements an engine sends while it is attached."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.engine = sessions.kw["bind"].sync_engine
+        self.sent: list[str] = []
+
+    def __enter__(self) -> Statements:
+        sa_event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        sa_event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, connection: object, cursor: object, statement: str, *_: object) -> None:
+        self.sent.append(statement)
+
+
+@pytest.mark.parametrize("others", [5, 100])
+async def test_other_domains_events_cost_no_statement_each(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str, others: int
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, range(others), f"{source}-x")
+    await add_events(owner, tenant, [1], source)
+
+    with Statements(owner) as as_owner, Statements(app) as as_app:
+        assert await runner.drain() == 1
+
+    # The handled event: the tenant wall, the position locked, the handler's insert, the new
+    # position. The others are never read: the owner's statements do not grow with them.
+    assert len(as_app.sent) == 4
+    assert len(as_owner.sent) == 6  # stamp (lock, stamp); position, latest, events; pass over
