@@ -67,7 +67,7 @@ def test_an_altered_header_is_refused() -> None:
 
 
 def test_a_wrong_key_is_named_as_such() -> None:
-    with pytest.raises(ArchiveError, match="wrong key.*cannot be recovered"):
+    with pytest.raises(ArchiveError, match=r"wrong key.*cannot be recovered"):
         opened(sealed(b"secret"), key=bytes(32))
 
 
