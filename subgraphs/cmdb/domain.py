@@ -22,10 +22,10 @@ DOMAIN = Domain(
     event_kinds=EVENT_KINDS,
     references=STORED_REFERENCES,
     audited={
-        "CiClass": tables.CiClass.__table__,
-        "CiAttribute": tables.CiAttribute.__table__,
-        CI_ENTITY: tables.ConfigurationItem.__table__,
-        RELATIONSHIP_ENTITY: tables.CiRelationship.__table__,
+        "CiClass": tables.CiClass.id,
+        "CiAttribute": tables.CiAttribute.id,
+        CI_ENTITY: tables.ConfigurationItem.id,
+        RELATIONSHIP_ENTITY: tables.CiRelationship.id,
         DISCOVERY_FEED: None,  # a feed's run is no row: its id is derived from its name
     },
 )

@@ -21,9 +21,9 @@ DOMAIN = Domain(
     event_kinds=events.EVENT_KINDS,
     directory=UserDirectory(),
     audited={
-        events.USER: tables.User.__table__,
-        events.TEAM: tables.Team.__table__,
-        events.ROLE: tables.Role.__table__,
-        events.API_CLIENT: persisted.ApiClient.__table__,
+        events.USER: tables.User.id,
+        events.TEAM: tables.Team.id,
+        events.ROLE: tables.Role.id,
+        events.API_CLIENT: persisted.ApiClient.id,
     },
 )

@@ -22,8 +22,8 @@ DOMAIN = Domain(
     references=STORED_REFERENCES,
     numbers=(Numbering("INC", tables.Incident.number, tables.IncidentNumber.last_number),),
     audited={
-        "Incident": tables.Incident.__table__,
-        "IncidentComment": tables.IncidentComment.__table__,
+        "Incident": tables.Incident.id,
+        "IncidentComment": tables.IncidentComment.id,
     },
     # The NOC wallboard: open incidents by priority, kept current over a subscription.
     pages={"wallboard": Path(__file__).parent / "wallboard"},
