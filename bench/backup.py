@@ -15,11 +15,11 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -84,7 +84,7 @@ async def _seed_demo(url: str) -> None:
         await engine.dispose()
 
 
-def _bench_loader(scale: float) -> Callable[[str], Awaitable[None]]:
+def _bench_loader(scale: float) -> Callable[[str], Coroutine[Any, Any, None]]:
     async def load(url: str) -> None:
         connection = await asyncpg.connect(url)
         try:
@@ -102,7 +102,7 @@ def _timed(call: Callable[[], T]) -> tuple[T, float]:
 
 
 def round_trip(
-    admin: str, name: str, load: Callable[[str], Awaitable[None]], work: Path, key: bytes
+    admin: str, name: str, load: Callable[[str], Coroutine[Any, Any, None]], work: Path, key: bytes
 ) -> RoundTrip:
     source = f"bench_backup_{name}_{uuid.uuid4().hex[:8]}"
     target = f"{source}_restored"
