@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from sqlalchemy import text
 
@@ -57,8 +57,8 @@ def create_backup(
     with tempfile.TemporaryDirectory(dir=directory, prefix=".opsgraph-backup-") as work:
         spool = Path(work)
         manifest = asyncio.run(_dump(owner_url, spool, base, registry))
-        stamp = manifest.created_at.replace(":", "").replace("-", "").split(".")[0]
-        final = directory / f"opsgraph-{stamp}{SUFFIX}"
+        taken = datetime.fromisoformat(manifest.created_at)
+        final = directory / f"opsgraph-{taken:%Y%m%dT%H%M%S.%fZ}{SUFFIX}"
         partial = spool / final.name
         with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as sink:
             writer = EncryptingWriter(sink, key)
@@ -70,7 +70,7 @@ def create_backup(
             writer.close()
             sink.flush()
             os.fsync(sink.fileno())
-        os.replace(partial, final)
+        os.link(partial, final)  # never over another archive (FileExistsError)
     return final, manifest
 
 
@@ -187,8 +187,12 @@ def open_members(path: Path, key: bytes) -> Iterator[Iterator[tuple[str, IO[byte
             pass
 
 
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 def read_archive(
-    path: Path, key: bytes, handle: Callable[[str, IO[bytes], Manifest], None] | None = None
+    path: Path, key: bytes, handle: Callable[[str, Readable, Manifest], None] | None = None
 ) -> Manifest:
     """Authenticate the whole archive and check every member against the manifest; each
     member after the manifest is handed to `handle` (or just read) as it streams by."""
@@ -207,7 +211,7 @@ def read_archive(
             seen.add(name)
             checked = _Checked(stream)
             if handle is not None:
-                handle(name, checked, manifest)  # type: ignore[arg-type]
+                handle(name, checked, manifest)
             while checked.read(COPY_BYTES):
                 pass
             if checked.size != expected.bytes or checked.digest.hexdigest() != expected.sha256:
@@ -226,7 +230,7 @@ class _Checked:
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream, self.digest, self.size = stream, hashlib.sha256(), 0
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int = -1, /) -> bytes:
         data = self._stream.read(size)
         self.digest.update(data)
         self.size += len(data)

@@ -15,7 +15,7 @@ import tarfile
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import asyncpg
 
@@ -29,7 +29,7 @@ from db.embedded import (
     write_config,
 )
 from opsgraph.backup import manifest as names
-from opsgraph.backup.archive import BackupError, read_archive
+from opsgraph.backup.archive import BackupError, Readable, read_archive
 from opsgraph.backup.manifest import Manifest
 from opsgraph.integrity.checks import Finding
 from opsgraph.integrity.run import verify_database
@@ -77,7 +77,7 @@ def _recovery_settings(archive: Path, to_time: datetime) -> list[str]:
 
 
 def _extract_base(path: Path, key: bytes, pgdata: Path, to_time: datetime) -> None:
-    def extract(name: str, stream: IO[bytes], manifest: Manifest) -> None:
+    def extract(name: str, stream: Readable, manifest: Manifest) -> None:
         if name != names.BASE:
             return
         started = manifest.base_backup_started_at
@@ -86,7 +86,7 @@ def _extract_base(path: Path, key: bytes, pgdata: Path, to_time: datetime) -> No
                 f"{to_time.isoformat()} is before this archive's base backup (taken from "
                 f"{started}): recover from an older archive"
             )
-        with tarfile.open(fileobj=stream, mode="r|gz") as tar:
+        with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|gz") as tar:
             for info in tar:
                 if info.name.split("/", 1)[0] not in NOT_RESTORED:
                     tar.extract(info, pgdata, filter="data")

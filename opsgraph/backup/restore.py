@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import IO
 
 import asyncpg
 from sqlalchemy import text
@@ -25,7 +24,7 @@ from db.engine import create_engine
 from db.walls import ENSURE_APP_ROLE
 from opsgraph.backup import manifest as names
 from opsgraph.backup import tools
-from opsgraph.backup.archive import BackupError, read_archive
+from opsgraph.backup.archive import BackupError, Readable, read_archive
 from opsgraph.backup.manifest import Manifest
 from opsgraph.domains import REGISTRY, Registry
 from opsgraph.integrity.checks import Finding
@@ -48,7 +47,7 @@ def restore_backup(
     with tempfile.TemporaryDirectory(prefix="opsgraph-restore-") as work:
         dump = Path(work) / names.DUMP
 
-        def keep_dump(name: str, stream: IO[bytes], manifest: Manifest) -> None:
+        def keep_dump(name: str, stream: Readable, manifest: Manifest) -> None:
             if name == names.DUMP:
                 with open(dump, "wb") as sink:
                     shutil.copyfileobj(stream, sink)

@@ -304,3 +304,12 @@ def test_live_verify_command(copy: str, monkeypatch: pytest.MonkeyPatch, capsys:
         "walls: identity.users: the tenant_wall policy is missing",
         "integrity: 1 finding(s)",
     ]
+
+
+def test_each_backup_is_a_new_file(source: str, archive: tuple[Path, Manifest]) -> None:
+    path, _ = create_backup(source, archive[0].parent, KEY)
+    assert path != archive[0]
+    assert sorted(p.name for p in archive[0].parent.iterdir()) == sorted(
+        [path.name, archive[0].name]
+    )
+    path.unlink()
