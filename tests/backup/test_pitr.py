@@ -5,6 +5,7 @@ recovering to T keeps A and not B, and the recovered cluster serves as a data di
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import time
 from datetime import datetime
@@ -16,6 +17,7 @@ import pytest
 from db.embedded import start_embedded
 from opsgraph.backup.archive import BackupError, create_backup
 from opsgraph.backup.pitr import recover
+from opsgraph.cli import main
 from opsgraph.domains import REGISTRY
 from opsgraph.settings import Settings
 
@@ -44,7 +46,9 @@ async def _slugs(url: str) -> list[str]:
         await connection.close()
 
 
-def test_recovery_to_an_instant_between_two_writes(tmp_path: Path) -> None:
+def test_recovery_to_an_instant_between_two_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     wal = tmp_path / "wal"
     source, url = start_embedded(tmp_path / "live", wal_archive=wal)
     try:
@@ -59,10 +63,28 @@ def test_recovery_to_an_instant_between_two_writes(tmp_path: Path) -> None:
     finally:
         source.stop()
     settings = dataclasses.replace(Settings(), wal_archive_dir=wal)
+    monkeypatch.setenv("OPSGRAPH_WAL_ARCHIVE_DIR", str(wal))
+    monkeypatch.setenv("OPSGRAPH_BACKUP_KEY", base64.b64encode(KEY).decode())
+    recovered_dir = tmp_path / "recovered"
 
-    findings = recover(archive, KEY, instant, tmp_path / "recovered", settings)
+    code = main(
+        [
+            "backup",
+            "restore",
+            str(archive),
+            "--to-time",
+            instant.isoformat(),
+            "--data-dir",
+            str(recovered_dir),
+        ]
+    )
 
-    assert findings == []
+    assert code == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"recovered to {instant.isoformat()} in {recovered_dir}; serve it with "
+        f"OPSGRAPH_DATA_DIR={recovered_dir}",
+        "integrity: ok",
+    ]
     recovered, recovered_url = start_embedded(tmp_path / "recovered")
     try:
         assert asyncio.run(_slugs(recovered_url)) == ["a"]
