@@ -508,7 +508,7 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _verify(settings: Settings, args: argparse.Namespace) -> int:
-    if args.integrity:
+    if args.integrity or args.against:
         return backup_commands.verify_integrity(settings, args)
     from opsgraph.server import build_gateway
     from opsgraph.verify import find_dangling

@@ -61,11 +61,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     restore.add_argument("--database-url", help="the empty database to restore into")
     restore.add_argument(
         "--to-time",
-        type=datetime.fromisoformat,
+        type=_instant,
         metavar="T",
-        help="point in time to recover to (ISO 8601 with a UTC offset)",
+        help="point in time to recover to (ISO 8601, e.g. 2026-12-05T14:04:00+00:00; UTC "
+        "without an offset)",
     )
     restore.add_argument("--data-dir", type=Path, help="new data directory (with --to-time)")
+
+
+def _instant(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is no ISO 8601 instant (e.g. 2026-12-05T14:04:00+00:00)"
+        ) from None
 
 
 def add_verify_options(verify: argparse.ArgumentParser) -> None:
@@ -78,7 +88,8 @@ def add_verify_options(verify: argparse.ArgumentParser) -> None:
     verify.add_argument(
         "--against",
         metavar="FILE",
-        help="with --integrity: also compare with this backup's manifest (counts, checksums)",
+        help="check integrity (implies --integrity) and compare with this backup's manifest: "
+        "tables, row counts, checksums, walls, grants",
     )
 
 
@@ -149,6 +160,8 @@ def _restore(settings: Settings, args: argparse.Namespace, key: bytes) -> int:
         return _report(findings)
     from opsgraph.backup.restore import restore_backup
 
+    if args.data_dir is not None:
+        raise BackupError("--data-dir goes with --to-time (a restore without it needs none)")
     runtime = None
     target = args.database_url or settings.database_url
     if target is None:
@@ -185,7 +198,7 @@ def verify_integrity(settings: Settings, args: argparse.Namespace) -> int:
     from opsgraph.runtime import Runtime
 
     runtime = Runtime(settings)
-    runtime.prepare()
+    runtime.prepare(migrate_schema=False)  # a check changes nothing
     try:
         findings = asyncio.run(verify_database(runtime.database_url, expected=expected))
     finally:

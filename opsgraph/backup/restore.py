@@ -89,8 +89,9 @@ async def _prepare_target(target_url: str) -> int:
                 held = f"schemas {schemas}" if schemas else f"{public_tables} tables in public"
                 raise BackupError(
                     f"database {name} is not empty (it holds {held}): a backup is restored "
-                    "only into an empty database; create one (CREATE DATABASE ...) and name it "
-                    "with --database-url"
+                    "only into an empty database: create one (CREATE DATABASE ...) and name it "
+                    "with --database-url, or, for the embedded PostgreSQL, set OPSGRAPH_DATA_DIR "
+                    "to a new directory"
                 )
             await connection.execute(text(ENSURE_APP_ROLE))
             version = int(await connection.scalar(text("SHOW server_version_num")) or 0)

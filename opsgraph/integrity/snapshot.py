@@ -27,7 +27,8 @@ RENDERING = (
 class TableState:
     rows: int
     checksum: str
-    """md5 over the sorted md5s of the rows' text: independent of physical order."""
+    """md5 over the sorted md5s of the rows' text: independent of physical order and of
+    which partition holds a row."""
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,15 @@ async def revisions(connection: AsyncConnection) -> list[str]:
 
 
 async def tables(connection: AsyncConnection, schemas: tuple[str, ...]) -> list[str]:
-    """Tables holding rows (a partitioned table's rows are its partitions')."""
+    """Tables as the application sees them: a partitioned table whole (its partitions come
+    and go with time: each start adds the coming months' and moves rows out of the default
+    one), never its partitions."""
     found = await connection.scalars(
         text(
             "SELECT format('%s.%s', n.nspname, c.relname) FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind = 'r' AND n.nspname = ANY(:schemas) ORDER BY 1"
+            "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+            "AND n.nspname = ANY(:schemas) ORDER BY 1"
         ),
         {"schemas": list(schemas)},
     )

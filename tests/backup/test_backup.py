@@ -146,7 +146,7 @@ def test_the_manifest_describes_every_domain(archive: tuple[Path, Manifest]) -> 
     path, manifest = archive
     assert read_archive(path, KEY) == manifest
     assert set(manifest.schemas) == set(REGISTRY.database_schemas)
-    for schema in (*REGISTRY.names, "audit_partitions", "events", "tenancy"):
+    for schema in (*REGISTRY.names, "audit", "events", "tenancy"):
         rows = sum(
             s.rows for name, s in manifest.snapshot.tables.items() if name.startswith(f"{schema}.")
         )
@@ -294,15 +294,31 @@ def test_an_audited_entity_gone_without_a_record_is_found(copy: str) -> None:
     ]
 
 
-def test_live_verify_command(copy: str, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+def test_live_verify_command(
+    copy: str, archive: tuple[Path, Manifest], monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    import base64
+
     monkeypatch.setenv("DATABASE_URL", copy)
+    monkeypatch.setenv("OPSGRAPH_BACKUP_KEY", base64.b64encode(KEY).decode())
     assert main(["verify", "--integrity"]) == 0
+    assert capsys.readouterr().out.strip() == "integrity: ok"
+    assert main(["verify", "--against", str(archive[0])]) == 0
     assert capsys.readouterr().out.strip() == "integrity: ok"
     run_sql(copy, "DROP POLICY tenant_wall ON identity.users")
     assert main(["verify", "--integrity"]) == 1
     assert capsys.readouterr().out.splitlines() == [
         "walls: identity.users: the tenant_wall policy is missing",
         "integrity: 1 finding(s)",
+    ]
+    assert main(["verify", "--against", str(archive[0])]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(
+        "walls: missing: identity.users: policy tenant_wall PERMISSIVE to public"
+    )
+    assert lines[1:] == [
+        "walls: identity.users: the tenant_wall policy is missing",
+        "integrity: 2 finding(s)",
     ]
 
 
