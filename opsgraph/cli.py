@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from db.migrate import LegacyDatabase
+from opsgraph.backup import commands as backup_commands
 from opsgraph.domains import REGISTRY
 from opsgraph.gc_tuning import tune_garbage_collector
 from opsgraph.settings import Settings, SettingsError, load_settings
@@ -133,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--repair", action="store_true", help="clear the dangling ids")
     verify.add_argument("--tenant", help="only this tenant (slug); default: every tenant")
+    backup_commands.add_verify_options(verify)
+    backup_commands.add_parser(commands)
 
     cmdb = commands.add_parser(
         "cmdb",
@@ -252,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "verify": _verify,
         "cmdb": _cmdb,
         "events": _events,
+        "backup": backup_commands.run,
     }[args.command]
     try:
         return handler(settings, args)
@@ -531,6 +535,8 @@ def _events(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _verify(settings: Settings, args: argparse.Namespace) -> int:
+    if args.integrity or args.against:
+        return backup_commands.verify_integrity(settings, args)
     from opsgraph.server import build_gateway
     from opsgraph.verify import find_dangling
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.orm import InstrumentedAttribute
 
 from db.migrate import MigrationSet
+from db.tables import audit
 from resolvers.consumers import EventConsumer
-from resolvers.domain import Domain, PrincipalDirectory
+from resolvers.domain import Domain, Numbering, PrincipalDirectory
 from resolvers.principal import RoleCatalogue
 from router.response_cache import CacheHint, hints_from_config
 from subgraphs import cmdb, identity, incidents
@@ -100,6 +102,27 @@ class Registry:
         if len(owners) != 1:
             raise ValueError(f"{len(owners)} domains declare a user directory; one must")
         return owners[0]
+
+    @property
+    def database_schemas(self) -> tuple[str, ...]:
+        """Every PostgreSQL schema OpsGraph's tables live in (the migrated ones and the audit
+        log's partitions); the alembic version table lives in `public`."""
+        return (*self.migrations.schemas, audit.PARTITION_SCHEMA)
+
+    @property
+    def numbers(self) -> tuple[Numbering, ...]:
+        return tuple(numbering for domain in self.domains for numbering in domain.numbers)
+
+    @cached_property
+    def audited(self) -> dict[str, Table | None]:
+        """Every audited entity type with its table (None: not a stored row)."""
+        merged: dict[str, Table | None] = {}
+        for domain in self.domains:
+            for entity_type, id_column in domain.audited.items():
+                if entity_type in merged:
+                    raise ValueError(f"audited entity type {entity_type} is declared twice")
+                merged[entity_type] = None if id_column is None else id_column.class_.__table__
+        return merged
 
     def stored_references(self) -> Iterator[tuple[str, InstrumentedAttribute[Any]]]:
         """(entity type, column) for every column where a domain stores another's ids."""

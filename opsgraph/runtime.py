@@ -72,7 +72,9 @@ class Runtime:
         if self.settings.database_url:
             self.database_url = self.settings.database_url
         else:
-            self.embedded, self.database_url = start_embedded(self.settings.data_dir)
+            self.embedded, self.database_url = start_embedded(
+                self.settings.data_dir, wal_archive=self.settings.wal_archive_dir
+            )
             log.info("embedded PostgreSQL ready (data in %s)", self.embedded.pgdata)
         if migrate_schema:
             self.registry.migrations.upgrade(self.database_url)

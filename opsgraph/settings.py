@@ -36,6 +36,8 @@ class Settings:
     redis_cool_down_ms: int = 1000
     opensearch_url: str | None = None
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("opsgraph")))
+    wal_archive_dir: Path | None = None
+    """Continuous WAL archiving of the embedded PostgreSQL into this directory (PITR)."""
     db_pool_size: int = 10
     db_max_overflow: int = 5
     db_statement_timeout_ms: int = 10_000
@@ -165,6 +167,7 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
     if log_level not in ("debug", "info", "warning", "error"):
         raise SettingsError(f"OPSGRAPH_LOG_LEVEL={log_level!r} must be debug|info|warning|error")
     data_dir = text("OPSGRAPH_DATA_DIR")
+    wal_archive = text("OPSGRAPH_WAL_ARCHIVE_DIR")
     database_schemes = ("postgres", "postgresql", "postgresql+asyncpg")
     database_url = url("DATABASE_URL", database_schemes)
     database_app_url = url("DATABASE_APP_URL", database_schemes)
@@ -204,6 +207,7 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         redis_cool_down_ms=integer("OPSGRAPH_REDIS_COOL_DOWN_MS", 1000, 10, 600_000),
         opensearch_url=url("OPENSEARCH_URL", ("http", "https")),
         data_dir=Path(data_dir).expanduser() if data_dir else Settings().data_dir,
+        wal_archive_dir=Path(wal_archive).expanduser().resolve() if wal_archive else None,
         db_pool_size=integer("OPSGRAPH_DB_POOL_SIZE", 10, 1, 200),
         db_max_overflow=integer("OPSGRAPH_DB_MAX_OVERFLOW", 5, 0, 200),
         db_statement_timeout_ms=integer("OPSGRAPH_DB_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),

@@ -63,6 +63,18 @@ class PrincipalDirectory(Protocol):
         when no email is given."""
 
 
+@dataclass(frozen=True)
+class Numbering:
+    """Human numbers a domain hands out per tenant (`INC-1042`): the column holding them and
+    the counter table's column of the last number handed out (its row lock keeps them
+    gapless). The integrity check (opsgraph/integrity/) proves 1..last per tenant, each once."""
+
+    prefix: str
+    number: InstrumentedAttribute[Any]
+    last_number: InstrumentedAttribute[Any]
+    """A column of a table keyed by `tenant_id` alone."""
+
+
 StoredReferences = Mapping[str, tuple[InstrumentedAttribute[Any], ...]]
 """Columns where a domain stores other domains' ids, by the entity type they name."""
 
@@ -88,6 +100,13 @@ class Domain:
     references: StoredReferences = field(default_factory=dict)
     directory: PrincipalDirectory | None = None
     """Set by the one domain that owns users (authentication asks it)."""
+    numbers: tuple[Numbering, ...] = ()
+    """The human numbers it hands out."""
+    audited: Mapping[str, InstrumentedAttribute[Any] | None] = field(default_factory=dict)
+    """The entity types its mutations name in the audit log, with the `id` column of such
+    entities (its table has a `tenant_id`); None for one that is no stored row (a discovery
+    feed's run).
+    The integrity check proves every audited entity exists or has a recorded deletion."""
     pages: Mapping[str, Path] = field(default_factory=dict)
     """Web pages the domain ships, by URL name: a directory with an `index.html` (and the
     files it loads from `/<name>/static/`), served by the router process."""

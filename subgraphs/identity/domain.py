@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from db.tables import persisted
 from resolvers.domain import Domain
 from subgraphs.identity import events, permissions, seed, tables
 from subgraphs.identity.cache_hints import CACHE_HINTS
@@ -19,4 +20,10 @@ DOMAIN = Domain(
     cache_hints=CACHE_HINTS,
     event_kinds=events.EVENT_KINDS,
     directory=UserDirectory(),
+    audited={
+        events.USER: tables.User.id,
+        events.TEAM: tables.Team.id,
+        events.ROLE: tables.Role.id,
+        events.API_CLIENT: persisted.ApiClient.id,
+    },
 )

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from resolvers.domain import Domain
+from resolvers.domain import Domain, Numbering
 from subgraphs.incidents import permissions, seed, tables
 from subgraphs.incidents.cache_hints import CACHE_HINTS
 from subgraphs.incidents.events import EVENT_KIND
@@ -20,6 +20,11 @@ DOMAIN = Domain(
     cache_hints=CACHE_HINTS,
     event_kinds=frozenset(EVENT_KIND.values()),
     references=STORED_REFERENCES,
+    numbers=(Numbering("INC", tables.Incident.number, tables.IncidentNumber.last_number),),
+    audited={
+        "Incident": tables.Incident.id,
+        "IncidentComment": tables.IncidentComment.id,
+    },
     # The NOC wallboard: open incidents by priority, kept current over a subscription.
     pages={"wallboard": Path(__file__).parent / "wallboard"},
 )

@@ -96,3 +96,9 @@ def test_variable_limits_reach_the_operation_limits() -> None:
     environ = {"OPSGRAPH_MAX_VARIABLE_DEPTH": "5", "OPSGRAPH_MAX_VARIABLE_VALUES": "50"}
     limits = operation_limits(load_settings(environ, NO_FILE))
     assert (limits.max_variable_depth, limits.max_variable_values) == (5, 50)
+
+
+def test_the_wal_archive_is_off_unless_a_directory_is_named(tmp_path: Path) -> None:
+    assert load_settings({}, NO_FILE).wal_archive_dir is None
+    settings = load_settings({"OPSGRAPH_WAL_ARCHIVE_DIR": str(tmp_path / "wal")}, NO_FILE)
+    assert settings.wal_archive_dir == tmp_path / "wal"

@@ -18,6 +18,8 @@ from subgraphs.cmdb.mutations.common import json_object
 from subgraphs.cmdb.types import ConfigurationItem
 
 # The audit trail records a feed's runs under one id per tenant and source.
+DISCOVERY_FEED = "DiscoveryFeed"
+"""The audit log's entity type of a feed's run (no stored row: its id derives from the name)."""
 FEED_NAMESPACE = uuid.UUID("0b5c1e6a-3f6e-4d52-9a43-5d2f3c6f1e10")
 
 
@@ -169,7 +171,7 @@ async def upsert_configuration_items(
             retire_missing=input.retire_missing,
         )
         if result.changed:
-            audit.entity("DiscoveryFeed", uuid.uuid5(FEED_NAMESPACE, f"{ctx.tenant_id}:{source}"))
+            audit.entity(DISCOVERY_FEED, uuid.uuid5(FEED_NAMESPACE, f"{ctx.tenant_id}:{source}"))
             audit.changed(
                 {
                     "source": [None, source],
