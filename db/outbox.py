@@ -6,9 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, delete, func, insert, select, text, update
+from sqlalchemy import Insert, Select, delete, func, insert, literal, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.event_trace import TRACE_KEY, current_trace
 from db.tables import events
 
 
@@ -22,7 +24,11 @@ def record_event(
     entity_id: uuid.UUID,
     payload: dict[str, Any],
 ) -> events.OutboxEvent:
-    """Add an event to the session; it commits or rolls back with the change it describes."""
+    """Add an event to the session; it commits or rolls back with the change it describes.
+    The payload keeps the trace context the event is written in (db/event_trace.py)."""
+    carried = current_trace()
+    if carried:
+        payload = {**payload, TRACE_KEY: carried}
     event = events.OutboxEvent(
         tenant_id=tenant_id,
         domain=domain,
@@ -42,7 +48,13 @@ def insert_events(rows: Select[Any]) -> Insert:
     """An INSERT of one event per row of `rows` (the values of EVENT_COLUMNS, in order), for a
     statement that writes a change and its event at once because the payload holds a value
     the same statement makes (an incident's number). Like `record_event`'s, the events
-    commit or roll back with the change."""
+    commit or roll back with the change, their payloads keeping the trace context."""
+    carried = current_trace()
+    if carried:
+        *columns, payload = rows.selected_columns
+        rows = rows.with_only_columns(
+            *columns, payload.op("||")(literal({TRACE_KEY: carried}, JSONB))
+        )
     return insert(events.OutboxEvent).from_select(EVENT_COLUMNS, rows)
 
 

@@ -26,6 +26,7 @@ from datetime import datetime
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.event_trace import split_trace
 from db.failures import is_connection_failure
 from db.outbox import Outbox, events_after, sequence_bounds
 from opsgraph.events.bus import EVENTS_CHANNEL, RESUBSCRIBED, EventBus
@@ -38,28 +39,32 @@ PAGE = 500
 
 def event_from_row(row: Outbox) -> Event:
     assert row.seq is not None
+    payload, carried = split_trace(row.payload)
     return Event(
         seq=row.seq,
         tenant_id=row.tenant_id,
         kind=row.kind,
         entity_type=row.entity_type,
         entity_id=row.entity_id,
-        payload=row.payload,
+        payload=payload,
         occurred_at=row.created_at,
+        trace=carried,
     )
 
 
 def event_from_message(message: bytes) -> Event:
     """An event as the relay encodes it (relay.encode_event)."""
     data = orjson.loads(message)
+    payload, carried = split_trace(data["payload"])
     return Event(
         seq=int(data["seq"]),
         tenant_id=uuid.UUID(data["tenantId"]),
         kind=data["kind"],
         entity_type=data["entityType"],
         entity_id=uuid.UUID(data["entityId"]),
-        payload=data["payload"],
+        payload=payload,
         occurred_at=datetime.fromisoformat(data["createdAt"]),
+        trace=carried,
     )
 
 
