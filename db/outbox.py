@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, delete, func, insert, literal, select, text, update
+from sqlalchemy import Insert, Select, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,14 +48,17 @@ def insert_events(rows: Select[Any]) -> Insert:
     """An INSERT of one event per row of `rows` (the values of EVENT_COLUMNS, in order), for a
     statement that writes a change and its event at once because the payload holds a value
     the same statement makes (an incident's number). Like `record_event`'s, the events
-    commit or roll back with the change, their payloads keeping the trace context."""
-    carried = current_trace()
-    if carried:
-        *columns, payload = rows.selected_columns
-        rows = rows.with_only_columns(
-            *columns, payload.op("||")(literal({TRACE_KEY: carried}, JSONB))
-        )
+    commit or roll back with the change. Such a statement is built once and run many
+    times: the trace context joins the payload as a parameter taken as it runs."""
+    *columns, payload = rows.selected_columns
+    carried = bindparam("event_trace", type_=JSONB, callable_=_trace_payload, unique=True)
+    rows = rows.with_only_columns(*columns, payload.op("||")(carried))
     return insert(events.OutboxEvent).from_select(EVENT_COLUMNS, rows)
+
+
+def _trace_payload() -> dict[str, Any]:
+    carried = current_trace()
+    return {TRACE_KEY: carried} if carried else {}
 
 
 NOTIFY_CHANNEL = "opsgraph_outbox"

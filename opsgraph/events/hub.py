@@ -30,6 +30,7 @@ from db.event_trace import split_trace
 from db.failures import is_connection_failure
 from db.outbox import Outbox, events_after, sequence_bounds
 from opsgraph.events.bus import EVENTS_CHANNEL, RESUBSCRIBED, EventBus
+from opsgraph.telemetry.tracing import without_statement_spans
 from resolvers.errors import BadUserInput, ResyncRequired, SlowConsumer
 from resolvers.events import Event
 
@@ -106,7 +107,7 @@ class EventHub:
         self.sessions = sessions
         async with self.sessions() as session:
             self.last_seq = (await sequence_bounds(session))[1]
-        self._task = asyncio.create_task(self._run(), name="event-hub")
+        self._task = asyncio.create_task(without_statement_spans(self._run()), name="event-hub")
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -39,6 +39,7 @@ from db.outbox import (
 )
 from db.tables.events import OutboxEvent
 from opsgraph.events.bus import EVENTS_CHANNEL, EventBus
+from opsgraph.telemetry.tracing import without_statement_spans
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -245,7 +246,7 @@ class OutboxRelay:
         return min(backoff, self.poll_interval)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._task = asyncio.create_task(without_statement_spans(self._run()), name="outbox-relay")
 
     async def stop(self) -> None:
         """Let the batch in flight finish (so it is marked published), then stop."""

@@ -11,14 +11,17 @@ parameters."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
+from typing import TypeVar
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+T = TypeVar("T")
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 
@@ -51,3 +54,11 @@ def start_tracing(service_name: str) -> TracerProvider | None:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     return install_tracing(service_name, BatchSpanProcessor(OTLPSpanExporter()))
+
+
+async def without_statement_spans(work: Awaitable[T]) -> T:
+    """Run `work` (a background loop) making no span per SQL statement: the outbox relay's
+    and the event hub's polls, every second or two, would each be a trace of their own.
+    Their own spans (an event's publish) are still made."""
+    with suppress_instrumentation():
+        return await work
