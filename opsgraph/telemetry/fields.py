@@ -39,6 +39,16 @@ def bind_caller(principal: Principal) -> None:
         current.set_attribute("opsgraph.tenant_id", str(principal.tenant_id))
 
 
+REQUEST_FIELDS = (
+    "request_id",
+    "trace_id",
+    "span_id",
+    "tenant",
+    "principal_id",
+    "operation_name",
+)
+
+
 def log_fields() -> dict[str, Any]:
     """The fields every log line carries (None where the line is about no request)."""
     fields = REQUEST.get()

@@ -17,16 +17,33 @@ from typing import Any, TextIO
 import structlog
 from structlog.typing import Processor
 
-from opsgraph.telemetry.fields import log_fields
+from opsgraph.telemetry.fields import REQUEST_FIELDS, log_fields
 
-LOG_FORMATS = ("json", "text")
+# Leading every line, in this order; then the request's fields, then the rest.
+LEADING = ("time", "level", "logger", "event")
+# uvicorn's copy of its message with terminal colours, passed as `extra`.
+DROPPED = ("color_message",)
 
 
 def _request_fields(
     logger: Any, method: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
+    for key in DROPPED:
+        event.pop(key, None)
+    ordered = {key: event.pop(key) for key in LEADING if key in event}
     for key, value in log_fields().items():
-        event.setdefault(key, value)
+        ordered[key] = event.pop(key, value)
+    ordered.update(event)
+    return ordered
+
+
+def _without_empty_request_fields(
+    logger: Any, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """For the text format: a line about no request does not list empty request fields."""
+    for key in REQUEST_FIELDS:
+        if event.get(key) is None:
+            event.pop(key, None)
     return event
 
 
@@ -53,7 +70,11 @@ def formatter(log_format: str, *, colors: bool = False) -> logging.Formatter:
             timestamp_key="time",
             sort_keys=False,
         )
-        final = [structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]
+        final = [
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _without_empty_request_fields,
+            renderer,
+        ]
     return structlog.stdlib.ProcessorFormatter(processors=final, foreign_pre_chain=pre_chain)
 
 
