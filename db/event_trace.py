@@ -10,11 +10,11 @@ application installs an SDK."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
-from opentelemetry import propagate, trace
+from opentelemetry import context, propagate, trace
 from opentelemetry.trace import ProxyTracerProvider, Span, SpanKind
 from opentelemetry.util.types import AttributeValue
 
@@ -47,9 +47,24 @@ def continued_span(
     attributes: Mapping[str, AttributeValue],
 ) -> AbstractContextManager[Span | None]:
     """A span in the trace an event carries (its parent: the span that wrote the event),
-    made current; a no-op when nothing traces or the event carries no trace."""
+    made current; a no-op when nothing traces or the event carries no trace. Inside it the
+    event's context replaces the caller's entirely: a background loop that makes no spans
+    for its own statements (opsgraph/telemetry/tracing.py) still traces an event's."""
     if not carried or isinstance(trace.get_tracer_provider(), ProxyTracerProvider):
         return _NO_SPAN
-    return TRACER.start_as_current_span(
-        name, context=propagate.extract(carried), kind=kind, attributes=attributes
-    )
+    return _continued(name, carried, kind, attributes)
+
+
+@contextlib.contextmanager
+def _continued(
+    name: str,
+    carried: Mapping[str, str],
+    kind: SpanKind,
+    attributes: Mapping[str, AttributeValue],
+) -> Iterator[Span]:
+    token = context.attach(propagate.extract(carried))
+    try:
+        with TRACER.start_as_current_span(name, kind=kind, attributes=attributes) as span:
+            yield span
+    finally:
+        context.detach(token)
