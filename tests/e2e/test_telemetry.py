@@ -1,8 +1,9 @@
 """Traces and logs of real server processes: their spans exported over OTLP/HTTP to a
 receiver in the test, their JSON log lines read from their stderr.
 
-- split: the router's fetch spans (this process) are the parents of the subgraphs' server
-  spans (their processes), through `traceparent`;
+- split: the router (`opsgraph router`'s app, in this process) continues the client's
+  `traceparent`, and its fetch spans are the parents of the subgraphs' server spans (their
+  processes), through the `traceparent` it sends;
 - a mutation's trace goes on into its event: the relay's publish and the subscription's
   delivery are spans of the trace the client started;
 - every log line is JSON with the request's fields; an access line per request; a failing
@@ -28,9 +29,7 @@ import httpx
 import pytest
 
 from opsgraph.domains import REGISTRY
-from opsgraph.server import build_supergraph
-from router.execution import HttpTransport
-from router.gateway import Gateway
+from opsgraph.remote_router import SubgraphConfig, compose_remote, create_remote_app
 from tests.conftest import fresh_database
 from tests.e2e.conftest import TENANT, Server, issuer_of, seed_tenant, stop_server
 from tests.e2e.ws import token, ws_client
@@ -162,41 +161,47 @@ def in_trace(trace_id: str, *names: str) -> Any:
     return found
 
 
-async def test_split_subgraph_spans_are_children_of_the_routers_fetches(
+async def test_split_one_trace_runs_from_the_client_through_the_router_to_the_subgraphs(
     traced_subgraphs: dict[str, TracedServer], receiver: OtlpReceiver
 ) -> None:
-    class Caller:
-        headers: dict[str, str] = {}
+    configs = [
+        SubgraphConfig(name, running.server.graphql) for name, running in traced_subgraphs.items()
+    ]
+    app = create_remote_app(await compose_remote(configs), configs)
+    with recorded_spans() as finished:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://router") as client:
+                response = await client.post(
+                    "/graphql", json={"query": BOARD}, headers={"traceparent": TRACEPARENT}
+                )
+        router = finished()
+    assert not response.json().get("errors"), response.text
 
-    async with httpx.AsyncClient() as client:
-        transports = {
-            name: HttpTransport(running.server.graphql, 10.0, client)
-            for name, running in traced_subgraphs.items()
-        }
-        gateway = Gateway(build_supergraph(), transports)
-        with recorded_spans() as finished:
-            body = await gateway.execute(BOARD, None, None, Caller())
-            router = finished()
-    assert not body.get("errors"), body
+    # The router (this process): its server span continues the client's trace.
+    request = router.one("query Board")
+    assert (request.trace_id, request.parent_id) == (TRACE_ID, CLIENT_SPAN)
     fetches = {
         span.name.removeprefix("fetch "): span
         for span in router.records
         if span.name.startswith("fetch ")
     }
     assert sorted(fetches) == ["identity", "incidents"]
-    (trace_id,) = {span.trace_id for span in fetches.values()}
+    assert all(request in router.ancestors(fetch) for fetch in fetches.values())
 
+    # The subgraphs (their processes): each server span is the child of the router's fetch.
+    services = {f"opsgraph-{name}" for name in fetches}
     receiver.wait_for(
         lambda records: (
             {
                 span.service
                 for span in records
-                if span.trace_id == trace_id and span.kind == "SERVER"
+                if span.trace_id == TRACE_ID and span.kind == "SERVER"
             }
-            >= {"opsgraph-identity", "opsgraph-incidents"}
+            >= services
         )
     )
-    remote = Spans([span for span in receiver.records if span.trace_id == trace_id])
+    remote = Spans([span for span in receiver.records if span.trace_id == TRACE_ID])
     for name, fetch in fetches.items():
         (served,) = [
             span
