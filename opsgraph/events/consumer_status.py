@@ -43,7 +43,7 @@ async def replay(consumer: EventConsumer, owner_sessions: Sessions, app_sessions
         for tenant_id in await session.scalars(select(tenancy.Tenant.id)):
             await session.execute(SET_TENANT, {"tenant": str(tenant_id)})
             await consumer.reset(session)
-        await positions.set_position(session, consumer.name, start)
+        await positions.rebuild_from(session, consumer.name, start)
     return start
 
 
@@ -65,6 +65,8 @@ class ConsumerStatus:
     lag_seconds: float
     """How long the oldest of those has waited (0 when none)."""
     last_handled_at: datetime | None
+    rebuilds: int
+    """How many times `opsgraph events replay` rebuilt it."""
     error_count: int
     """Failed attempts so far."""
     consecutive_failures: int
@@ -105,6 +107,7 @@ async def consumer_statuses(
                     lag_events=backlog.events,
                     lag_seconds=backlog.oldest_seconds,
                     last_handled_at=row.last_handled_at,
+                    rebuilds=row.rebuilds,
                     error_count=row.error_count,
                     consecutive_failures=row.consecutive_failures,
                     last_error=row.last_error,
@@ -125,6 +128,7 @@ def _not_started(name: str, latest: int) -> ConsumerStatus:
         lag_events=0,
         lag_seconds=0.0,
         last_handled_at=None,
+        rebuilds=0,
         error_count=0,
         consecutive_failures=0,
         last_error=None,

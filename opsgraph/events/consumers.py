@@ -67,6 +67,7 @@ class Outcome(enum.Enum):
     HANDLED = enum.auto()
     SKIPPED = enum.auto()  # at or before the position: handled already, nothing changed
     BUSY = enum.auto()  # another replica holds the position: try again later
+    STALE = enum.auto()  # a rebuild moved the position back since the events were read
 
 
 class ConsumerRunner:
@@ -119,8 +120,8 @@ class ConsumerRunner:
             async with self.owner_sessions() as session, session.begin():
                 stamped = await stamp_committed(session, STAMP_BATCH)
             async with self.owner_sessions() as session:
-                position = await positions.read_position(session, self.name)
-                if position is None:  # its row was deleted by hand meanwhile
+                read = await positions.read_position(session, self.name)
+                if read is None:  # its row was deleted by hand meanwhile
                     await self.register()
                     continue
                 latest = (await sequence_bounds(session))[1]
@@ -128,30 +129,34 @@ class ConsumerRunner:
                     session,
                     self.consumer.domains,
                     self.consumer.kinds,
-                    after=position,
+                    after=read.seq,
                     through=latest,
                     limit=self.batch,
                 )
+            outcome = Outcome.SKIPPED
             for row in rows:
                 if self._stopping:
                     return handled
-                outcome = await self.deliver(event_from_row(row))
+                outcome = await self.deliver(event_from_row(row), read)
                 if outcome is Outcome.BUSY:
                     return handled
+                if outcome is Outcome.STALE:
+                    break
                 handled += outcome is Outcome.HANDLED
-            if len(rows) == self.batch:
-                continue  # more of its events before `latest`
-            if latest > position:
+            if outcome is Outcome.STALE or len(rows) == self.batch:
+                continue  # read again: from the rebuilt position, or its next events
+            if latest > read.seq:
                 async with self.owner_sessions() as session, session.begin():
-                    await positions.pass_over(session, self.name, latest)
+                    await positions.pass_over(session, self.name, latest, read)
             if stamped < STAMP_BATCH:
                 return handled
         return handled
 
-    async def deliver(self, event: Event) -> Outcome:
+    async def deliver(self, event: Event, read: positions.Position | None = None) -> Outcome:
         """Hand one event to the consumer unless its position says it is handled (a
         re-delivered event changes nothing). Raises HandlerFailed (after recording it) when
-        the handler raises; the caller must deliver events in `seq` order."""
+        the handler raises; the caller must deliver events in `seq` order. `read` is the
+        position the event was read after: a rebuild since then makes it STALE."""
         attributes: dict[str, AttributeValue] = {
             "opsgraph.consumer": self.name,
             "opsgraph.event.seq": event.seq,
@@ -167,7 +172,9 @@ class ConsumerRunner:
                     position = await positions.lock_position(session, self.name)
                     if position is None:
                         return Outcome.BUSY
-                    if position >= event.seq:
+                    if read is not None and position.rebuilds != read.rebuilds:
+                        return Outcome.STALE
+                    if position.seq >= event.seq:
                         return Outcome.SKIPPED
                     await self.consumer.handle(session, event)
                     await positions.record_handled(session, self.name, event.seq)

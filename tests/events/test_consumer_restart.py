@@ -62,7 +62,7 @@ def consumer_process(database: str, name: str, source: str) -> subprocess.Popen[
 async def position(owner: Sessions, name: str) -> int:
     async with owner() as session:
         found = await positions.read_position(session, name)
-    return found or 0
+    return found.seq if found is not None else 0
 
 
 async def position_and_effects(owner: Sessions, name: str, tenant: uuid.UUID) -> tuple[int, int]:

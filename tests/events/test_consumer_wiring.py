@@ -194,6 +194,7 @@ def test_the_status_table_shows_a_failing_consumers_last_error() -> None:
         lag_events=3,
         lag_seconds=12.25,
         last_handled_at=datetime(2026, 12, 5, 16, 0, tzinfo=UTC),
+        rebuilds=0,
         error_count=5,
         consecutive_failures=2,
         last_error="ValueError: no such incident",

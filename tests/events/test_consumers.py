@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -87,7 +88,8 @@ def source() -> str:
 
 async def position(owner: Sessions, name: str) -> int | None:
     async with owner() as session:
-        return await positions.read_position(session, name)
+        found = await positions.read_position(session, name)
+    return found.seq if found is not None else None
 
 
 async def stamped(owner: Sessions, source: str) -> list[Outbox]:
@@ -429,7 +431,11 @@ async def test_pruning_keeps_the_events_a_consumer_has_not_handled(
             .where(Outbox.domain == source)
             .values(published_at=func.now(), created_at=func.now() - timedelta(days=2))
         )
-        await positions.set_position(session, runner.name, seqs[1])  # handled two of five
+        await session.execute(  # it handled two of the five
+            update(events.ConsumerPosition)
+            .where(events.ConsumerPosition.name == runner.name)
+            .values(last_seq=seqs[1])
+        )
 
     async with owner() as session, session.begin():
         await prune_published(session, datetime.now(UTC) - timedelta(days=1))
@@ -485,3 +491,65 @@ async def test_the_status_lists_positions_no_domain_declares(
     undeclared = statuses[runner.name]
     assert not undeclared.declared
     assert undeclared.lag_events >= 2  # every event after its position counts
+
+
+class Statements:
+    """Counts the statements an engine sends while it is attached."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.engine = sessions.kw["bind"].sync_engine
+        self.sent: list[str] = []
+
+    def __enter__(self) -> Statements:
+        sa_event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        sa_event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, connection: object, cursor: object, statement: str, *_: object) -> None:
+        self.sent.append(statement)
+
+
+@pytest.mark.parametrize("others", [5, 100])
+async def test_other_domains_events_cost_no_statement_each(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str, others: int
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, range(others), f"{source}-x")
+    await add_events(owner, tenant, [1], source)
+
+    with Statements(owner) as as_owner, Statements(app) as as_app:
+        assert await runner.drain() == 1
+
+    # The handled event: the tenant wall, the position locked, the handler's insert, the new
+    # position. The others are never read: the owner's statements do not grow with them.
+    assert len(as_app.sent) == 4
+    assert len(as_owner.sent) == 6  # stamp (lock, stamp); position, latest, events; pass over
+
+
+async def test_a_round_read_before_a_replay_neither_handles_nor_passes_over(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source, reset=_delete_bookmarks), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, [1, 2], source)
+    await runner.drain()
+    await add_events(owner, tenant, [3], source)
+    async with owner() as session:
+        read = await positions.read_position(session, runner.name)
+    assert read is not None
+    late = event_from_row((await stamped(owner, source))[-1])
+
+    start = await replay(runner.consumer, owner, app)  # while a round had read `late`
+
+    assert await runner.deliver(late, read) is Outcome.STALE
+    async with owner() as session, session.begin():
+        await positions.pass_over(session, runner.name, late.seq, read)
+    assert await position(owner, runner.name) == start
+    assert await titles(owner, tenant) == []
+    assert await runner.drain() == 3  # the round reads again, from the rebuilt position
+    assert await titles(owner, tenant) == ["1", "2", "3"]
+    status = (await consumer_statuses(owner, [runner.consumer]))[0]
+    assert status.rebuilds == 1
