@@ -27,12 +27,11 @@ _NO_SPAN: AbstractContextManager[None] = contextlib.nullcontext()
 
 
 class OperationLabel:
-    """What the gateway learned about a request's operation: its type and name."""
+    """What the gateway learned about a request's operation: its name."""
 
-    __slots__ = ("kind", "name")
+    __slots__ = ("name",)
 
     def __init__(self) -> None:
-        self.kind: str | None = None
         self.name: str | None = None
 
 
@@ -62,7 +61,7 @@ def name_operation(operation: OperationDefinitionNode) -> None:
     name = operation.name.value if operation.name else None
     label = OPERATION.get()
     if label is not None:
-        label.kind, label.name = kind, name
+        label.name = name
     current = trace.get_current_span()
     if current.is_recording():
         current.update_name(f"{kind} {name}" if name else kind)

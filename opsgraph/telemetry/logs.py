@@ -14,6 +14,7 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any, TextIO
 
+import orjson
 import structlog
 from structlog.typing import Processor
 
@@ -35,6 +36,10 @@ def _request_fields(
         ordered[key] = event.pop(key, value)
     ordered.update(event)
     return ordered
+
+
+def _json_text(event: Any, default: Any = None) -> str:
+    return orjson.dumps(event, default=default).decode()
 
 
 def _without_empty_request_fields(
@@ -60,7 +65,7 @@ def formatter(log_format: str, *, colors: bool = False) -> logging.Formatter:
         final: list[Processor] = [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
+            structlog.processors.JSONRenderer(serializer=_json_text),
         ]
     else:
         # Plain tracebacks: a rich one would print local variables (tokens among them).
