@@ -6,9 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, delete, func, insert, select, text, update
+from sqlalchemy import Insert, Select, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.event_trace import TRACE_KEY, current_trace
 from db.tables import events
 
 
@@ -22,7 +24,11 @@ def record_event(
     entity_id: uuid.UUID,
     payload: dict[str, Any],
 ) -> events.OutboxEvent:
-    """Add an event to the session; it commits or rolls back with the change it describes."""
+    """Add an event to the session; it commits or rolls back with the change it describes.
+    The payload keeps the trace context the event is written in (db/event_trace.py)."""
+    carried = current_trace()
+    if carried:
+        payload = {**payload, TRACE_KEY: carried}
     event = events.OutboxEvent(
         tenant_id=tenant_id,
         domain=domain,
@@ -42,8 +48,17 @@ def insert_events(rows: Select[Any]) -> Insert:
     """An INSERT of one event per row of `rows` (the values of EVENT_COLUMNS, in order), for a
     statement that writes a change and its event at once because the payload holds a value
     the same statement makes (an incident's number). Like `record_event`'s, the events
-    commit or roll back with the change."""
+    commit or roll back with the change. Such a statement is built once and run many
+    times: the trace context joins the payload as a parameter taken as it runs."""
+    *columns, payload = rows.selected_columns
+    carried = bindparam("event_trace", type_=JSONB, callable_=_trace_payload, unique=True)
+    rows = rows.with_only_columns(*columns, payload.op("||")(carried))
     return insert(events.OutboxEvent).from_select(EVENT_COLUMNS, rows)
+
+
+def _trace_payload() -> dict[str, Any]:
+    carried = current_trace()
+    return {TRACE_KEY: carried} if carried else {}
 
 
 NOTIFY_CHANNEL = "opsgraph_outbox"

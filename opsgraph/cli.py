@@ -14,6 +14,7 @@ from opsgraph.backup import commands as backup_commands
 from opsgraph.domains import REGISTRY
 from opsgraph.gc_tuning import tune_garbage_collector
 from opsgraph.settings import Settings, SettingsError, load_settings
+from opsgraph.telemetry.logs import configure_logging
 from resolvers.principal import BUILTIN_ROLE_NAMES
 
 if TYPE_CHECKING:
@@ -234,9 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"opsgraph: configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     if settings.log_level != "debug":
         # Their INFO lines narrate every start-up step (httpx: every request, so a refused
         # SDL fetch would print a log line above the router's one-line reason); warnings and
@@ -297,27 +296,34 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     app = create_app(runtime)
     print(f"OpsGraph is up: GraphiQL at http://{host}:{port}/graphql", flush=True)
     try:
-        _run_server(app, host, port, settings)
+        _run_server(app, host, port, settings, "opsgraph")
     finally:
         runtime.shutdown()
     return 0
 
 
-def _run_server(app: Any, host: str, port: int, settings: Settings) -> None:
+def _run_server(app: Any, host: str, port: int, settings: Settings, service: str) -> None:
     """uvicorn with our settings, the garbage collector tuned once the app is built (its
     heap frozen). WebSocket messages are not compressed: wallboard events are small, and
     deflating each one for each of a thousand connections would dominate a delivery; their
-    protocol takes subscriptions' frames encoded once (opsgraph/websocket_server.py)."""
+    protocol takes subscriptions' frames encoded once (opsgraph/websocket_server.py).
+    uvicorn logs through our handler (no config of its own) and writes no access log: the
+    app writes its own (opsgraph/telemetry/requests.py). Traces of `service` are exported
+    when OTEL_EXPORTER_OTLP_ENDPOINT is set (opsgraph/telemetry/tracing.py)."""
     import uvicorn
 
+    from opsgraph.telemetry.tracing import start_tracing
     from opsgraph.websocket_server import FrameWritingWebSockets
 
+    start_tracing(service)
     tune_garbage_collector(settings.gc_threshold)
     uvicorn.run(
         app,
         host=host,
         port=port,
         log_level=settings.log_level,
+        log_config=None,
+        access_log=False,
         lifespan="on",
         ws_max_size=settings.max_body_bytes,
         ws=FrameWritingWebSockets,
@@ -515,7 +521,7 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
     app = create_subgraph_app(schema, runtime, peers, REGISTRY.consumers([args.name]))
     print(f"subgraph {args.name} at http://{host}:{args.port}/graphql", flush=True)
     try:
-        _run_server(app, host, args.port, settings)
+        _run_server(app, host, args.port, settings, f"opsgraph-{args.name}")
     finally:
         runtime.shutdown()
     return 0
@@ -688,7 +694,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         queue_limit=settings.ws_queue_limit,
         websocket_limits=websocket_limits(settings),
     )
-    _run_server(app, host, port, settings)
+    _run_server(app, host, port, settings, "opsgraph-router")
     return 0
 
 

@@ -41,6 +41,7 @@ from starlette.requests import Request
 
 from opsgraph.router_secret import router_headers
 from opsgraph.subgraph_headers import HeaderError, read_headers
+from opsgraph.telemetry.requests import RequestTelemetryMiddleware
 from opsgraph.websocket_connections import connection_headers
 from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
@@ -274,7 +275,7 @@ def create_remote_app(
         origin_allowed=origin_allowed,
         limits=websocket_limits,
     )
-    return create_router_app(
+    app = create_router_app(
         gateway,
         context_factory=context_factory,
         lifespan=lifespan,
@@ -282,6 +283,8 @@ def create_remote_app(
         debug=debug,
         websocket=websocket,
     )
+    app.add_middleware(RequestTelemetryMiddleware)
+    return app
 
 
 async def caller_grant(

@@ -16,6 +16,7 @@ from opsgraph.auth.principals import Refused
 from opsgraph.ratelimit import RateLimiter, limit_keys, take_each
 from opsgraph.refusals import send_refusal
 from opsgraph.request_auth import NotAuthenticated, PrincipalSource, authenticate, needs_principal
+from opsgraph.telemetry.fields import bind_caller
 
 
 class RequestScopeMiddleware:
@@ -41,6 +42,7 @@ class RequestScopeMiddleware:
         except NotAuthenticated as refusal:
             await send_refusal(send, refusal.refused, retry_after=refusal.retry_after)
             return
+        bind_caller(principal)
         state = scope.setdefault("state", {})
         if self.limiter is not None:
             keys = limit_keys(principal, (scope.get("client") or ("unknown", 0))[0])

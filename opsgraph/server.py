@@ -34,6 +34,7 @@ from opsgraph.request_scope import RequestScopeMiddleware
 from opsgraph.response_cache import response_cache
 from opsgraph.runtime import Runtime
 from opsgraph.settings import Settings
+from opsgraph.telemetry.requests import RequestTelemetryMiddleware
 from opsgraph.websocket_connections import WebSocketAuthenticator
 from resolvers.context import Context
 from resolvers.manifests import ApiSchema
@@ -271,7 +272,8 @@ def create_app(runtime: Runtime) -> Starlette:
     app.state.redis = link
     app.state.subscriptions = subscriptions
     app.state.event_hub = hub
-    # Added innermost first: CORS, then the HTTP guard, then principal and rate limit.
+    # Added innermost first: principal and rate limit, the HTTP guard, CORS, then the
+    # request's id, span and access log line around everything.
     app.add_middleware(
         RequestScopeMiddleware,
         authenticator=auth.authenticator,
@@ -292,4 +294,5 @@ def create_app(runtime: Runtime) -> Starlette:
                 "x-apollo-operation-name",
             ],
         )
+    app.add_middleware(RequestTelemetryMiddleware)
     return app

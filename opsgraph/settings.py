@@ -45,6 +45,7 @@ class Settings:
     gc_threshold: int = 10_000
     default_tenant: str = "demo"
     log_level: str = "info"
+    log_format: str = "text"  # or json: production's default (opsgraph/telemetry/logs.py)
     oidc_issuer: str | None = None
     oidc_audience: str = "opsgraph"
     jwt_algorithms: tuple[str, ...] = ("RS256",)
@@ -166,6 +167,11 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
     log_level = (text("OPSGRAPH_LOG_LEVEL") or "info").lower()
     if log_level not in ("debug", "info", "warning", "error"):
         raise SettingsError(f"OPSGRAPH_LOG_LEVEL={log_level!r} must be debug|info|warning|error")
+    log_format = (
+        text("OPSGRAPH_LOG_FORMAT") or ("json" if env == "production" else "text")
+    ).lower()
+    if log_format not in ("json", "text"):
+        raise SettingsError(f"OPSGRAPH_LOG_FORMAT={log_format!r} must be json or text")
     data_dir = text("OPSGRAPH_DATA_DIR")
     wal_archive = text("OPSGRAPH_WAL_ARCHIVE_DIR")
     database_schemes = ("postgres", "postgresql", "postgresql+asyncpg")
@@ -215,6 +221,7 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         gc_threshold=integer("OPSGRAPH_GC_THRESHOLD", 10_000, 0, 10_000_000),
         default_tenant=text("OPSGRAPH_DEFAULT_TENANT") or "demo",
         log_level=log_level,
+        log_format=log_format,
         oidc_issuer=url("OPSGRAPH_OIDC_ISSUER", ("http", "https")),
         oidc_audience=text("OPSGRAPH_OIDC_AUDIENCE") or "opsgraph",
         jwt_algorithms=algorithms,

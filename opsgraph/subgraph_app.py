@@ -24,7 +24,7 @@ from typing import Any
 
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter
-from graphql import OperationType
+from graphql import OperationDefinitionNode, OperationType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -49,6 +49,7 @@ from opsgraph.server import operation_limits, redis_link, websocket_limits
 from opsgraph.subgraph_gate import RouterAwareAuthenticator, SubgraphGate
 from opsgraph.subgraph_operations import SubgraphOperations
 from opsgraph.subgraph_streams import StreamedSubscriptions, plain_subscription_refused
+from opsgraph.telemetry.requests import RequestTelemetryMiddleware
 from opsgraph.websocket_connections import WebSocketAuthenticator
 from resolvers.consumers import EventConsumer
 from resolvers.context import Context
@@ -56,6 +57,7 @@ from resolvers.events import EventFeed
 from router.execution.errors import is_unavailable, unavailable_headers
 from router.gateway import RequestError
 from router.subscriptions import Subscriptions
+from router.telemetry import name_operation
 from router.websocket_protocol import GraphQLWebSocket
 
 
@@ -117,18 +119,22 @@ class SubgraphGraphQL(GraphQL[Context, None]):
     ) -> Any:
         for data in request_data if isinstance(request_data, list) else [request_data]:
             self.gate.check(data.query, data.variables, data.operation_name, request.headers)
-            if self._is_subscription(data):
+            operation = self._operation(data)
+            if operation is None:
+                continue  # Strawberry reports what is wrong with it
+            name_operation(operation)
+            if operation.operation == OperationType.SUBSCRIPTION:
                 raise plain_subscription_refused()
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
 
-    def _is_subscription(self, data: GraphQLRequestData) -> bool:
+    def _operation(self, data: GraphQLRequestData) -> OperationDefinitionNode | None:
         try:
             _, operation = self.gate.operation(data.query, data.operation_name)
         except RequestError:
-            return False  # Strawberry reports what is wrong with it
-        return operation.operation == OperationType.SUBSCRIPTION
+            return None
+        return operation
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
@@ -211,6 +217,7 @@ def create_subgraph_app(
         timeout_seconds=settings.request_timeout_seconds,
     )
     app.add_middleware(HttpGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTelemetryMiddleware)
     return app
 
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 import strawberry
+from opentelemetry.trace import SpanKind
+from opentelemetry.util.types import AttributeValue
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import QueryableAttribute
 
+from db.event_trace import continued_span
 from db.failures import is_connection_failure
 from resolvers.errors import BadUserInput, SubscriptionsUnavailable
 from resolvers.permissions import check
@@ -37,6 +40,8 @@ class Event:
     entity_id: uuid.UUID
     payload: dict[str, Any]
     occurred_at: datetime
+    # The W3C trace context of the mutation that wrote it (db/event_trace.py), if traced.
+    trace: Mapping[str, str] | None = None
 
 
 class EventFeed(Protocol):
@@ -69,7 +74,8 @@ async def live_events(
     data the subscriber may not see (`load` returns None) is skipped. The context's database
     scope is released after each event, so an idle subscription holds no connection. While
     the database is unreachable the load is retried (every second at most): the subscription
-    outlives an outage and delivers the event once the database is back."""
+    outlives an outage and delivers the event once the database is back. Each event's load
+    is a span in the trace of the mutation that wrote the event."""
     context = info.context
     feed: EventFeed | None = getattr(context, "events", None)
     if feed is None:
@@ -77,7 +83,12 @@ async def live_events(
     check(context.principal, permission)
     async for event in feed.stream(context.tenant_id, after):
         check(context.principal, permission)
-        item = await _load_when_reachable(context, load, event)
+        attributes: dict[str, AttributeValue] = {
+            "opsgraph.event.seq": event.seq,
+            "opsgraph.event.kind": event.kind,
+        }
+        with continued_span(f"deliver {event.kind}", event.trace, SpanKind.CONSUMER, attributes):
+            item = await _load_when_reachable(context, load, event)
         if item is None:
             await context.end_event()
             continue

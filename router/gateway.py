@@ -35,6 +35,7 @@ from router.planning.cache import OperationKey
 from router.references import EntityPresence
 from router.response_cache import ResponseCache
 from router.response_cache.hints import CacheHint
+from router.telemetry import name_operation, span
 
 __all__ = [
     "Gateway",
@@ -182,11 +183,13 @@ class Gateway:
         """Execute a prepared request, through the response cache when there is one."""
         caching = self.caching
         if caching is None or caller is None:
-            return executed(await self.runner.run(prepared, variables, context))
+            with span("graphql.execute"):
+                return executed(await self.runner.run(prepared, variables, context))
         lookup = await caching.lookup(caller, prepared, digest, operation_name, variables)
         if lookup.body is not None:
             return GatewayResult(lookup.body, cache_policy=lookup.policy)
-        body = await self.runner.run(prepared, variables, context)
+        with span("graphql.execute"):
+            body = await self.runner.run(prepared, variables, context)
         await caching.settle(lookup, caller, prepared, body)
         return executed(body, lookup.policy if lookup.key is not None else None)
 
@@ -258,14 +261,17 @@ class Gateway:
                 raise RequestError.single("BAD_REQUEST", "The request has no query")
             digest = document_hash(query)
         schema = self.supergraph.schema
-        document = self.documents.valid(query, digest)
+        with span("graphql.validate"):  # parse and validate (or find both in the cache)
+            document = self.documents.valid(query, digest)
         operation = allowed_operation(document, operation_name, allowed_operations)
+        name_operation(operation)
         coerced = coerced_variables(schema, operation, variables, limits)
         check_cost_limit(schema, document, operation, coerced, limits, self.supergraph.cost)
         operation_key: OperationKey = (digest, operation_name, self.supergraph.version)
         guarded = self.operations.guarded(operation_key, document, operation_name)
         authorized = authorize(self.supergraph, guarded, grants)
-        query_plan = self.plans.plan((*operation_key, authorized.denied), authorized.operation)
+        with span("graphql.plan"):
+            query_plan = self.plans.plan((*operation_key, authorized.denied), authorized.operation)
         return Prepared(query_plan, guarded.operation, coerced, authorized.errors)
 
     def operation_type(self, query: str, operation_name: str | None) -> str:

@@ -30,13 +30,17 @@ import logging
 import traceback
 from collections.abc import Sequence
 
+from opentelemetry.trace import SpanKind
+from opentelemetry.util.types import AttributeValue
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import consumer_positions as positions
+from db.event_trace import continued_span
 from db.failures import is_connection_failure
 from db.outbox import sequence_bounds, stamp_committed
 from db.scope import SET_TENANT
 from opsgraph.events.hub import EventHub, event_from_row
+from opsgraph.telemetry.tracing import without_statement_spans
 from resolvers.consumers import EventConsumer
 from resolvers.events import Event
 
@@ -153,18 +157,27 @@ class ConsumerRunner:
         re-delivered event changes nothing). Raises HandlerFailed (after recording it) when
         the handler raises; the caller must deliver events in `seq` order. `read` is the
         position the event was read after: a rebuild since then makes it STALE."""
+        attributes: dict[str, AttributeValue] = {
+            "opsgraph.consumer": self.name,
+            "opsgraph.event.seq": event.seq,
+            "opsgraph.event.kind": event.kind,
+        }
         try:
-            async with self.app_sessions() as session, session.begin():
-                await session.execute(SET_TENANT, {"tenant": str(event.tenant_id)})
-                position = await positions.lock_position(session, self.name)
-                if position is None:
-                    return Outcome.BUSY
-                if read is not None and position.rebuilds != read.rebuilds:
-                    return Outcome.STALE
-                if position.seq >= event.seq:
-                    return Outcome.SKIPPED
-                await self.consumer.handle(session, event)
-                await positions.record_handled(session, self.name, event.seq)
+            # A span in the trace of the mutation that wrote the event, its statements below.
+            with continued_span(
+                f"consume {event.kind}", event.trace, SpanKind.CONSUMER, attributes
+            ):
+                async with self.app_sessions() as session, session.begin():
+                    await session.execute(SET_TENANT, {"tenant": str(event.tenant_id)})
+                    position = await positions.lock_position(session, self.name)
+                    if position is None:
+                        return Outcome.BUSY
+                    if read is not None and position.rebuilds != read.rebuilds:
+                        return Outcome.STALE
+                    if position.seq >= event.seq:
+                        return Outcome.SKIPPED
+                    await self.consumer.handle(session, event)
+                    await positions.record_handled(session, self.name, event.seq)
             return Outcome.HANDLED
         except Exception as error:
             if is_connection_failure(error):
@@ -182,7 +195,9 @@ class ConsumerRunner:
         """Run in the background, woken by `hub`'s events (and the poll timer)."""
         if hub is not None:
             hub.observe(self.wake)
-        self._task = asyncio.create_task(self._run(), name=f"consumer:{self.name}")
+        self._task = asyncio.create_task(
+            without_statement_spans(self._run()), name=f"consumer:{self.name}"
+        )
 
     async def stop(self) -> None:
         """Let the event in flight finish, then stop."""

@@ -26,9 +26,11 @@ from datetime import datetime
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.event_trace import split_trace
 from db.failures import is_connection_failure
 from db.outbox import Outbox, events_after, sequence_bounds
 from opsgraph.events.bus import EVENTS_CHANNEL, RESUBSCRIBED, EventBus
+from opsgraph.telemetry.tracing import without_statement_spans
 from resolvers.errors import BadUserInput, ResyncRequired, SlowConsumer
 from resolvers.events import Event
 
@@ -38,28 +40,32 @@ PAGE = 500
 
 def event_from_row(row: Outbox) -> Event:
     assert row.seq is not None
+    payload, carried = split_trace(row.payload)
     return Event(
         seq=row.seq,
         tenant_id=row.tenant_id,
         kind=row.kind,
         entity_type=row.entity_type,
         entity_id=row.entity_id,
-        payload=row.payload,
+        payload=payload,
         occurred_at=row.created_at,
+        trace=carried,
     )
 
 
 def event_from_message(message: bytes) -> Event:
     """An event as the relay encodes it (relay.encode_event)."""
     data = orjson.loads(message)
+    payload, carried = split_trace(data["payload"])
     return Event(
         seq=int(data["seq"]),
         tenant_id=uuid.UUID(data["tenantId"]),
         kind=data["kind"],
         entity_type=data["entityType"],
         entity_id=uuid.UUID(data["entityId"]),
-        payload=data["payload"],
+        payload=payload,
         occurred_at=datetime.fromisoformat(data["createdAt"]),
+        trace=carried,
     )
 
 
@@ -101,7 +107,7 @@ class EventHub:
         self.sessions = sessions
         async with self.sessions() as session:
             self.last_seq = (await sequence_bounds(session))[1]
-        self._task = asyncio.create_task(self._run(), name="event-hub")
+        self._task = asyncio.create_task(without_statement_spans(self._run()), name="event-hub")
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -17,14 +17,18 @@ import contextlib
 import logging
 import time
 from collections import Counter
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import asyncpg
 import orjson
+from opentelemetry.trace import Span, SpanKind
+from opentelemetry.util.types import AttributeValue
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.event_trace import continued_span, split_trace
 from db.failures import is_connection_failure
 from db.outbox import (
     NOTIFY_CHANNEL,
@@ -35,6 +39,7 @@ from db.outbox import (
 )
 from db.tables.events import OutboxEvent
 from opsgraph.events.bus import EVENTS_CHANNEL, EventBus
+from opsgraph.telemetry.tracing import without_statement_spans
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -57,6 +62,16 @@ def encode_event(event: OutboxEvent) -> bytes:
             "createdAt": event.created_at.isoformat(),
         }
     )
+
+
+def _publish_span(event: OutboxEvent) -> AbstractContextManager[Span | None]:
+    """The publish of `event`, in the trace of the mutation that wrote it."""
+    _, carried = split_trace(event.payload)
+    attributes: dict[str, AttributeValue] = {
+        "opsgraph.event.seq": event.seq or 0,
+        "opsgraph.event.kind": event.kind,
+    }
+    return continued_span(f"publish {event.kind}", carried, SpanKind.PRODUCER, attributes)
 
 
 class OutboxRelay:
@@ -104,7 +119,8 @@ class OutboxRelay:
             async with self.sessions() as session, session.begin():
                 batch = await claim_unpublished(session, BATCH)
                 for event in batch:
-                    await self.bus.publish(EVENTS_CHANNEL, encode_event(event))
+                    with _publish_span(event):
+                        await self.bus.publish(EVENTS_CHANNEL, encode_event(event))
                 if batch:
                     await mark_published(session, [e.id for e in batch])
             published += len(batch)
@@ -230,7 +246,7 @@ class OutboxRelay:
         return min(backoff, self.poll_interval)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._task = asyncio.create_task(without_statement_spans(self._run()), name="outbox-relay")
 
     async def stop(self) -> None:
         """Let the batch in flight finish (so it is marked published), then stop."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from graphql import GraphQLSchema, execute_sync, parse
+from opentelemetry.trace import SpanKind
 
 from router.execution.errors import subgraph_error
 from router.execution.transport import SubgraphRequest, SubgraphResponse, Transport, failure
@@ -34,6 +35,7 @@ from router.planning import (
     RequiredEntity,
     SequenceNode,
 )
+from router.telemetry import span
 
 logger = logging.getLogger(__name__)
 
@@ -196,8 +198,10 @@ class PlanExecution:
 
     async def _send(self, fetch: FetchNode, variables: dict[str, Any]) -> SubgraphResponse:
         request = SubgraphRequest(fetch.operation, variables or None, fetch.operation_name)
+        attributes = {"opsgraph.subgraph": fetch.subgraph}
         try:
-            return await self.transports[fetch.subgraph].fetch(request, self.context)
+            with span(f"fetch {fetch.subgraph}", SpanKind.CLIENT, attributes):
+                return await self.transports[fetch.subgraph].fetch(request, self.context)
         except Exception:
             # Transports should not raise; if one does, the request still gets an answer.
             logger.exception("Transport for subgraph %s raised", fetch.subgraph)

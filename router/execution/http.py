@@ -16,6 +16,7 @@ from router.execution.transport import (
     failure,
     graphql_answer,
 )
+from router.telemetry import trace_headers
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class HttpTransport:
             "content-type": "application/json",
             "accept": "application/graphql-response+json, application/json",
             **_forwarded(context),
+            **trace_headers(),
         }
         try:
             response = await self.client.post(
@@ -93,8 +95,9 @@ class HttpTransport:
     ) -> AsyncIterator[SubgraphResponse]:
         """Follow a subscription over a multipart HTTP response, with the headers a fetch
         carries (router/execution/http_subscription.py)."""
+        headers = {**_forwarded(context), **trace_headers()}
         return multipart_subscription(
-            self.stream_client, self.url, request, _forwarded(context), self.timeout_s
+            self.stream_client, self.url, request, headers, self.timeout_s
         )
 
 

@@ -227,6 +227,25 @@ def test_sql_shaped_search_is_just_text(server: Server) -> None:
     assert counts(server) == before
 
 
+TELEMETRY_HEADERS = {
+    "a request id of 129 characters": {"x-request-id": "r" * 129},
+    "a request id with a space": {"x-request-id": "two words"},
+    "a request id with a tab": {"x-request-id": "tab\there"},
+    "a malformed traceparent": {"traceparent": "00-not-a-trace-01"},
+    "a traceparent of zeros": {"traceparent": f"00-{'0' * 32}-{'0' * 16}-01"},
+}
+
+
+@pytest.mark.parametrize("case", TELEMETRY_HEADERS)
+def test_bad_telemetry_headers_are_replaced_not_refused(server: Server, case: str) -> None:
+    """The request is answered as without them; its id is one the server made."""
+    headers = TELEMETRY_HEADERS[case]
+    response = httpx.post(server.graphql, json={"query": COUNTS}, headers=headers)
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+    made = response.headers["x-request-id"]
+    assert made != headers.get("x-request-id") and len(made) == 32
+
+
 WS_CASES = {
     "subscribe before connection_init": (
         [{"id": "1", "type": "subscribe", "payload": {"query": CREATE_OVER_WS}}],

@@ -27,6 +27,7 @@ def test_defaults_use_the_embedded_services() -> None:
     "environ,message",
     [
         ({"OPSGRAPH_PORT": "http"}, "OPSGRAPH_PORT='http' is not a whole number"),
+        ({"OPSGRAPH_LOG_FORMAT": "xml"}, "OPSGRAPH_LOG_FORMAT='xml' must be json or text"),
         ({"OPSGRAPH_PORT": "70000"}, "OPSGRAPH_PORT=70000 is out of range (1..65535)"),
         ({"OPSGRAPH_ENV": "prod"}, "OPSGRAPH_ENV='prod' must be one of development, production, test"),
         ({"OPSGRAPH_DEBUG": "maybe"}, "OPSGRAPH_DEBUG='maybe' is not a boolean (use true or false)"),
