@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from db.migrate import LegacyDatabase
 from opsgraph.domains import REGISTRY
-from opsgraph.gc_tuning import tune_garbage_collector
+from opsgraph.serving import exit_on_sigterm
 from opsgraph.settings import Settings, SettingsError, load_settings
 from resolvers.principal import BUILTIN_ROLE_NAMES
 
@@ -98,9 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--role",
         action="append",
-        choices=BUILTIN_ROLE_NAMES,
         required=True,
-        help="a role to grant (repeat for several)",
+        help=f"a role to grant: {', '.join(BUILTIN_ROLE_NAMES)} or one of the tenant's own "
+        "roles (repeat for several)",
     )
     token.add_argument("--tenant", default=None, help="tenant slug (default: the default tenant)")
     token.add_argument(
@@ -213,6 +213,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    exit_on_sigterm()  # SIGTERM, like Ctrl-C, stops the embedded PostgreSQL on the way out
     try:
         settings = load_settings()
     except SettingsError as error:
@@ -277,7 +278,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             flush=True,
         )
     app = create_app(runtime)
-    print(f"OpsGraph is up: GraphiQL at http://{host}:{port}/graphql", flush=True)
+    print(f"OpsGraph is up: GraphiQL at {settings.public_url}/graphql", flush=True)
     try:
         _run_server(app, host, port, settings)
     finally:
@@ -286,25 +287,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run_server(app: Any, host: str, port: int, settings: Settings) -> None:
-    """uvicorn with our settings, the garbage collector tuned once the app is built (its
-    heap frozen). WebSocket messages are not compressed: wallboard events are small, and
-    deflating each one for each of a thousand connections would dominate a delivery; their
-    protocol takes subscriptions' frames encoded once (opsgraph/websocket_server.py)."""
-    import uvicorn
+    from opsgraph.serving import run_server
 
-    from opsgraph.websocket_server import FrameWritingWebSockets
-
-    tune_garbage_collector(settings.gc_threshold)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=settings.log_level,
-        lifespan="on",
-        ws_max_size=settings.max_body_bytes,
-        ws=FrameWritingWebSockets,
-        ws_per_message_deflate=False,
-    )
+    run_server(app, host, port, settings)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -404,6 +389,14 @@ async def _mint(
             raise LookupError(f"no tenant {tenant!r}")
         db = RequestDatabase(sessions, tenant_id)
         try:
+            custom = await REGISTRY.directory.custom_roles(db)
+            unknown = sorted(set(roles) - set(BUILTIN_ROLE_NAMES) - set(custom))
+            if unknown:
+                known = [*BUILTIN_ROLE_NAMES, *sorted(custom)]
+                raise LookupError(
+                    f"no role {', '.join(map(repr, unknown))} in tenant {tenant!r}; "
+                    f"its roles: {', '.join(known)}"
+                )
             user = await REGISTRY.directory.find_user(db, email, "admin")
         finally:
             await db.close()
@@ -467,6 +460,7 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
     from opsgraph.peers import PeerPresence
     from opsgraph.remote_router import ConfigError, load_config, remote_subgraphs
     from opsgraph.router_secret import require_router_secret, router_headers
+    from opsgraph.serving import subgraph_verify
     from opsgraph.subgraph_app import create_subgraph_app
     from router.execution import create_http_client
 
@@ -490,12 +484,15 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
             print(f"opsgraph: {error}", file=sys.stderr)
             return 2
         # Its peers answer _entities to the router's secret only; it asks as the router would.
-        client = create_http_client(headers=router_headers(settings.subgraph_secret))
+        client = create_http_client(
+            headers=router_headers(settings.subgraph_secret), verify=subgraph_verify(settings)
+        )
         peers = PeerPresence(args.name, schema, configs, client)
     runtime = _runtime(settings)
     host = args.host or settings.host
     app = create_subgraph_app(schema, runtime, peers)
-    print(f"subgraph {args.name} at http://{host}:{args.port}/graphql", flush=True)
+    scheme = "https" if settings.tls_cert else "http"
+    print(f"subgraph {args.name} at {scheme}://{host}:{args.port}/graphql", flush=True)
     try:
         _run_server(app, host, args.port, settings)
     finally:
@@ -613,6 +610,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         remote_subgraphs,
     )
     from opsgraph.server import operation_limits, websocket_limits
+    from opsgraph.serving import subgraph_verify
     from opsgraph.supergraph_file import load_supergraph
     from router.composition import CompositionError
 
@@ -622,7 +620,9 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         else:
             listed = load_config(Path(args.config)) if args.config else None
             configs = remote_subgraphs(listed or parse_subgraph_flags(args.subgraph))
-            supergraph = asyncio.run(compose_remote(configs, settings.subgraph_secret))
+            supergraph = asyncio.run(
+                compose_remote(configs, settings.subgraph_secret, subgraph_verify(settings))
+            )
     except ConfigError as error:
         for line in str(error).splitlines():  # one line per subgraph that failed
             print(f"opsgraph: {line}", file=sys.stderr)
@@ -639,8 +639,10 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  [{issue.code}] {message}", file=sys.stderr)
         return 1
     host, port = args.host or settings.host, args.port or settings.port
+    scheme = "https" if settings.tls_cert else "http"
     print(
-        f"router for {', '.join(supergraph.subgraphs)} at http://{host}:{port}/graphql", flush=True
+        f"router for {', '.join(supergraph.subgraphs)} at {scheme}://{host}:{port}/graphql",
+        flush=True,
     )
     app = create_remote_app(
         supergraph,
@@ -654,6 +656,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         origin_allowed=lambda origin: origin in settings.cors_origins,
         queue_limit=settings.ws_queue_limit,
         websocket_limits=websocket_limits(settings),
+        verify=subgraph_verify(settings),
     )
     _run_server(app, host, port, settings)
     return 0

@@ -73,7 +73,8 @@ class Runtime:
             self.database_url = self.settings.database_url
         else:
             self.embedded, self.database_url = start_embedded(self.settings.data_dir)
-            log.info("embedded PostgreSQL ready (data in %s)", self.embedded.pgdata)
+            if self.embedded.started:
+                log.info("embedded PostgreSQL ready (data in %s)", self.embedded.pgdata)
         if migrate_schema:
             self.registry.migrations.upgrade(self.database_url)
             asyncio.run(self._prepare_audit_partitions())
