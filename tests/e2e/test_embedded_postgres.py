@@ -21,7 +21,9 @@ import pytest
 from tests.support import free_port
 
 # A custom role of the demo tenant, for `opsgraph token --role`.
-CREATE_ROLE = 'mutation { createRole(input: {name: "night-shift", permissions: ["incident:view"]}) { name } }'
+CREATE_ROLE = """mutation {
+  createRole(input: {name: "night-shift", permissions: ["incident:view"]}) { name }
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ def _handles(data_dir: Path) -> list[int]:
 def test_sigterm_stops_the_embedded_postgres(
     serving: tuple[subprocess.Popen[bytes], str, Path], data_dir: Path
 ) -> None:
-    process, url, _ = serving
+    process, _, _ = serving
     postmaster = _postmaster(data_dir)
     process.send_signal(signal.SIGTERM)
     assert process.wait(60) == 128 + signal.SIGTERM
@@ -95,7 +97,7 @@ def test_sigterm_stops_the_embedded_postgres(
 def test_a_dead_user_does_not_keep_it_alive_after_ctrl_c(
     serving: tuple[subprocess.Popen[bytes], str, Path], data_dir: Path
 ) -> None:
-    process, url, _ = serving
+    process, _, _ = serving
     killed = subprocess.Popen([sys.executable, "-c", "pass"])
     killed.wait()  # a user that never left: its pid is listed, its process gone
     handles = data_dir / "postgres" / ".handle_pids.json"
@@ -110,7 +112,7 @@ def test_a_dead_user_does_not_keep_it_alive_after_ctrl_c(
 def test_token_joins_quietly_and_takes_the_tenants_own_roles(
     serving: tuple[subprocess.Popen[bytes], str, Path], data_dir: Path
 ) -> None:
-    process, url, log = serving
+    _, url, log = serving
     created = httpx.post(f"{url}/graphql", json={"query": CREATE_ROLE}, timeout=30).json()
     assert created == {"data": {"createRole": {"name": "night-shift"}}}, created
     env = _environment(data_dir, int(url.rsplit(":", 1)[1]))
