@@ -21,7 +21,7 @@ import trustme
 from opsgraph.domains import REGISTRY
 from tests.e2e.conftest import Server, issuer_of, start_server, stop_server
 from tests.e2e.test_subscriptions import CREATE, EVENTS
-from tests.e2e.ws import graphql, token, ws_client
+from tests.e2e.ws import token, ws_client
 from tests.support import free_port
 
 CROSS_SUBGRAPH = """{ incidents(pagination: {first: 10}) {
@@ -121,9 +121,7 @@ def https_subgraphs(
         )
     )
     running = [
-        start_server(
-            ["subgraph", name, "--port", str(port), "--peers", str(config)], tls_env, port
-        )
+        start_server(["subgraph", name, "--port", str(port), "--peers", str(config)], tls_env, port)
         for name, port in ports.items()
     ]
     yield config
