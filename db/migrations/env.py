@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from db.engine import async_url
 from db.migrate import MigrationSet, refuse_legacy
 
-
 # Replicas starting together (a rollout, the split services, the migration Job beside them)
 # migrate one at a time: each waits for this lock, then finds the versions the last one left.
 MIGRATION_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('opsgraph.migrations'))")
