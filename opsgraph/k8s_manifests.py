@@ -32,7 +32,7 @@ PUBLIC_PORT = 4000
 CONFIG = "opsgraph-config"
 SECRETS = "opsgraph-secrets"
 SUBGRAPHS_FILE = "/etc/opsgraph/subgraphs.toml"
-DATA_DIR = "/var/lib/opsgraph"
+DATA_DIR = "/data"  # the image's OPSGRAPH_DATA_DIR
 USER_ID = 10001  # the image's `opsgraph` user
 DRAIN_SECONDS = 10  # readiness probe period × failures, plus time for endpoints to update
 GRACE_SECONDS = 25
@@ -60,11 +60,12 @@ def _labels(name: str, component: str) -> dict[str, str]:
 
 
 def _container(args: list[str], port: int) -> dict[str, Any]:
+    """The opsgraph container running `opsgraph ARGS` (the image's CMD replaced)."""
     probe = {"httpGet": {"path": "/health", "port": "http"}, "timeoutSeconds": 3}
     return {
         "name": "opsgraph",
         "image": IMAGE,
-        "args": args,
+        "command": ["opsgraph", *args],
         "ports": [{"name": "http", "containerPort": port}],
         "envFrom": [{"configMapRef": {"name": CONFIG}}, {"secretRef": {"name": SECRETS}}],
         "resources": {
