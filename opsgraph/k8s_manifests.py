@@ -272,14 +272,21 @@ def _subgraphs_config(registry: Registry) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "opsgraph-subgraphs"},
+        "metadata": {
+            "name": "opsgraph-subgraphs",
+            "labels": {"app.kubernetes.io/component": "config"},
+        },
         "data": {"subgraphs.toml": "\n".join(lines)},
     }
 
 
 def manifests(registry: Registry) -> dict[Path, str]:
     """Every file under deploy/k8s/ (paths relative to the repository root)."""
-    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": CONFIG}}
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": CONFIG, "labels": {"app.kubernetes.io/component": "config"}},
+    }
     files = {
         ROOT / "base" / "kustomization.yaml": _kustomization(
             ["config.yaml", "migrate-job.yaml"], images=False
