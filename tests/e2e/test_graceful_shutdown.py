@@ -1,7 +1,8 @@
 """SIGTERM to a real `opsgraph serve` holding an open subscription and a request in flight:
 `/ready` turns 503 first while everything else is served, the request in flight finishes,
 the WebSocket is closed with 1012, and a client that resumes on a new server with `after`
-receives every event it missed, those written while it was away included."""
+receives every event it missed, those written while it was away included. A subgraph served
+alone (`opsgraph subgraph`) drains the same way."""
 
 from __future__ import annotations
 
@@ -104,3 +105,17 @@ async def test_sigterm_drains_closes_sockets_with_1012_and_resume_loses_nothing(
         assert int(missed[0]["id"]) > int(seen["id"])
     finally:
         stop_server(second)
+
+
+def test_a_subgraph_served_alone_drains_the_same_way(server_env: dict[str, str]) -> None:
+    env = {**server_env, "OPSGRAPH_SHUTDOWN_DRAIN_SECONDS": str(DRAIN_SECONDS)}
+    port = free_port()
+    subgraph = start_server(["subgraph", "identity", "--port", str(port)], env, port)
+    try:
+        subgraph.process.send_signal(signal.SIGTERM)
+        ready = httpx.get(f"{subgraph.url}/ready", timeout=10)
+        answer = httpx.post(subgraph.graphql, json={"query": "{ __typename }"}, timeout=10)
+        assert (ready.status_code, answer.status_code) == (503, 200)
+        assert subgraph.process.wait(30) == 128 + signal.SIGTERM
+    finally:
+        stop_server(subgraph)
