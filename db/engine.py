@@ -12,10 +12,18 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 
 def async_url(url: str) -> str:
-    """Normalise `postgres://` / `postgresql://` URLs to the asyncpg dialect."""
+    """Normalise `postgres://` / `postgresql://` URLs to the asyncpg dialect.
+
+    libpq's `sslmode` (what operators and managed databases write) becomes asyncpg's `ssl`,
+    which takes the same modes (`disable` ... `verify-full`): SQLAlchemy hands the URL's
+    query to `asyncpg.connect()` as keywords, and asyncpg has no `sslmode` keyword."""
     parsed = make_url(url)
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
+    if "sslmode" in parsed.query:
+        query = dict(parsed.query)
+        query["ssl"] = query.pop("sslmode")
+        parsed = parsed.set(query=query)
     return parsed.render_as_string(hide_password=False)
 
 

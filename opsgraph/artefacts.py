@@ -3,8 +3,9 @@
 the URLs of `schema/subgraphs.toml`, for Apollo Router, Hive Gateway or Cosmo),
 `schema/supergraph.apollo-gateway.graphql` (the same without the authorization directives,
 which `@apollo/gateway` refuses to serve), `schema.graphql` (the composed client-facing API,
-for codegen), and the split deployment's `schema/subgraphs.toml` and `docker-compose.yml`
-(opsgraph/deployment.py), all from the domain registry."""
+for codegen), the split deployment's `schema/subgraphs.toml` and `docker-compose.yml`
+(opsgraph/deployment.py) and the Kubernetes manifests under `deploy/k8s/`
+(opsgraph/k8s_manifests.py), all from the domain registry."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import difflib
 from dataclasses import replace
 from pathlib import Path
 
-from opsgraph import deployment
+from opsgraph import deployment, k8s_manifests
 from opsgraph.domains import REGISTRY
 from opsgraph.in_process import subgraph_sdl
 from opsgraph.server import build_supergraph
@@ -31,6 +32,7 @@ def render() -> dict[Path, str]:
     files[Path("schema.graphql")] = print_api_schema(supergraph).rstrip() + "\n"
     files[Path("schema") / "subgraphs.toml"] = deployment.subgraphs_toml(REGISTRY)
     files[Path("docker-compose.yml")] = deployment.docker_compose(REGISTRY)
+    files.update(k8s_manifests.manifests(REGISTRY))
     files[Path("schema") / "supergraph.graphql"] = print_supergraph(supergraph).rstrip() + "\n"
     # @apollo/gateway refuses any `for: SECURITY` feature (@requiresScopes, @authenticated):
     # its variant leaves them out; the subgraphs still check every permission themselves.

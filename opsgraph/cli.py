@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from db.migrate import LegacyDatabase
 from opsgraph.backup import commands as backup_commands
 from opsgraph.domains import REGISTRY
-from opsgraph.gc_tuning import tune_garbage_collector
+from opsgraph.serving import exit_on_sigterm
 from opsgraph.settings import Settings, SettingsError, load_settings
 from opsgraph.telemetry.logs import configure_logging
 from resolvers.principal import BUILTIN_ROLE_NAMES
@@ -100,9 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--role",
         action="append",
-        choices=BUILTIN_ROLE_NAMES,
         required=True,
-        help="a role to grant (repeat for several)",
+        help=f"a role to grant: {', '.join(BUILTIN_ROLE_NAMES)} or one of the tenant's own "
+        "roles (repeat for several)",
     )
     token.add_argument("--tenant", default=None, help="tenant slug (default: the default tenant)")
     token.add_argument(
@@ -230,6 +230,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    exit_on_sigterm()  # SIGTERM, like Ctrl-C, stops the embedded PostgreSQL on the way out
     try:
         settings = load_settings()
     except SettingsError as error:
@@ -294,7 +295,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             flush=True,
         )
     app = create_app(runtime)
-    print(f"OpsGraph is up: GraphiQL at http://{host}:{port}/graphql", flush=True)
+    print(f"OpsGraph is up: GraphiQL at {settings.public_url}/graphql", flush=True)
     try:
         _run_server(app, host, port, settings, "opsgraph")
     finally:
@@ -303,32 +304,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run_server(app: Any, host: str, port: int, settings: Settings, service: str) -> None:
-    """uvicorn with our settings, the garbage collector tuned once the app is built (its
-    heap frozen). WebSocket messages are not compressed: wallboard events are small, and
-    deflating each one for each of a thousand connections would dominate a delivery; their
-    protocol takes subscriptions' frames encoded once (opsgraph/websocket_server.py).
-    uvicorn logs through our handler (no config of its own) and writes no access log: the
-    app writes its own (opsgraph/telemetry/requests.py). Traces of `service` are exported
-    when OTEL_EXPORTER_OTLP_ENDPOINT is set (opsgraph/telemetry/tracing.py)."""
-    import uvicorn
+    from opsgraph.serving import run_server
 
-    from opsgraph.telemetry.tracing import start_tracing
-    from opsgraph.websocket_server import FrameWritingWebSockets
-
-    start_tracing(service)
-    tune_garbage_collector(settings.gc_threshold)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=settings.log_level,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        ws_max_size=settings.max_body_bytes,
-        ws=FrameWritingWebSockets,
-        ws_per_message_deflate=False,
-    )
+    run_server(app, host, port, settings, service)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -428,6 +406,14 @@ async def _mint(
             raise LookupError(f"no tenant {tenant!r}")
         db = RequestDatabase(sessions, tenant_id)
         try:
+            custom = await REGISTRY.directory.custom_roles(db)
+            unknown = sorted(set(roles) - set(BUILTIN_ROLE_NAMES) - set(custom))
+            if unknown:
+                known = [*BUILTIN_ROLE_NAMES, *sorted(custom)]
+                raise LookupError(
+                    f"no role {', '.join(map(repr, unknown))} in tenant {tenant!r}; "
+                    f"its roles: {', '.join(known)}"
+                )
             user = await REGISTRY.directory.find_user(db, email, "admin")
         finally:
             await db.close()
@@ -491,6 +477,7 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
     from opsgraph.peers import PeerPresence
     from opsgraph.remote_router import ConfigError, load_config, remote_subgraphs
     from opsgraph.router_secret import require_router_secret, router_headers
+    from opsgraph.serving import subgraph_verify
     from opsgraph.subgraph_app import create_subgraph_app
     from router.execution import create_http_client
 
@@ -514,12 +501,15 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
             print(f"opsgraph: {error}", file=sys.stderr)
             return 2
         # Its peers answer _entities to the router's secret only; it asks as the router would.
-        client = create_http_client(headers=router_headers(settings.subgraph_secret))
+        client = create_http_client(
+            headers=router_headers(settings.subgraph_secret), verify=subgraph_verify(settings)
+        )
         peers = PeerPresence(args.name, schema, configs, client)
     runtime = _runtime(settings)
     host = args.host or settings.host
     app = create_subgraph_app(schema, runtime, peers, REGISTRY.consumers([args.name]))
-    print(f"subgraph {args.name} at http://{host}:{args.port}/graphql", flush=True)
+    scheme = "https" if settings.tls_cert else "http"
+    print(f"subgraph {args.name} at {scheme}://{host}:{args.port}/graphql", flush=True)
     try:
         _run_server(app, host, args.port, settings, f"opsgraph-{args.name}")
     finally:
@@ -652,6 +642,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         remote_subgraphs,
     )
     from opsgraph.server import operation_limits, websocket_limits
+    from opsgraph.serving import subgraph_verify
     from opsgraph.supergraph_file import load_supergraph
     from router.composition import CompositionError
 
@@ -661,7 +652,9 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         else:
             listed = load_config(Path(args.config)) if args.config else None
             configs = remote_subgraphs(listed or parse_subgraph_flags(args.subgraph))
-            supergraph = asyncio.run(compose_remote(configs, settings.subgraph_secret))
+            supergraph = asyncio.run(
+                compose_remote(configs, settings.subgraph_secret, subgraph_verify(settings))
+            )
     except ConfigError as error:
         for line in str(error).splitlines():  # one line per subgraph that failed
             print(f"opsgraph: {line}", file=sys.stderr)
@@ -678,8 +671,10 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  [{issue.code}] {message}", file=sys.stderr)
         return 1
     host, port = args.host or settings.host, args.port or settings.port
+    scheme = "https" if settings.tls_cert else "http"
     print(
-        f"router for {', '.join(supergraph.subgraphs)} at http://{host}:{port}/graphql", flush=True
+        f"router for {', '.join(supergraph.subgraphs)} at {scheme}://{host}:{port}/graphql",
+        flush=True,
     )
     app = create_remote_app(
         supergraph,
@@ -693,6 +688,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         origin_allowed=lambda origin: origin in settings.cors_origins,
         queue_limit=settings.ws_queue_limit,
         websocket_limits=websocket_limits(settings),
+        verify=subgraph_verify(settings),
     )
     _run_server(app, host, port, settings, "opsgraph-router")
     return 0

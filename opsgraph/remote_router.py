@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import tomllib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -194,11 +195,14 @@ def _first_message(response: httpx.Response) -> str:
 
 
 async def compose_remote(
-    configs: Sequence[SubgraphConfig], secret: str | None = None
+    configs: Sequence[SubgraphConfig],
+    secret: str | None = None,
+    verify: ssl.SSLContext | bool = True,
 ) -> Supergraph:
     """Fetch every subgraph's SDL concurrently and compose (raises CompositionError).
-    ConfigError names every subgraph whose SDL could not be had, one line each."""
-    async with httpx.AsyncClient(headers=router_headers(secret)) as client:
+    ConfigError names every subgraph whose SDL could not be had, one line each; `verify`
+    checks HTTPS subgraphs' certificates."""
+    async with httpx.AsyncClient(headers=router_headers(secret), verify=verify) as client:
         answers = await asyncio.gather(
             *(fetch_sdl(client, config) for config in configs), return_exceptions=True
         )
@@ -229,19 +233,20 @@ def create_remote_app(
     origin_allowed: Callable[[str], bool] = lambda origin: False,
     queue_limit: int = 256,
     websocket_limits: WebSocketLimits | None = None,
+    verify: ssl.SSLContext | bool = True,
 ) -> Starlette:
     """The router app over HTTP transports, their clients closed when the app stops;
     ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints);
     ``override_labels`` turns on progressive ``@override`` labels of those names.
     ``origin_allowed`` admits browsers' WebSocket upgrades from other origins; a
     subscription's responses queue up to ``queue_limit`` for a slow client; the sockets'
-    limits are ``websocket_limits``."""
+    limits are ``websocket_limits``; ``verify`` checks HTTPS subgraphs' certificates."""
     # A pool per subgraph (a pool never shares connections across hosts anyway), each
     # client carrying the router's secret and that subgraph's own headers.
     headers = {c.name: {**router_headers(secret), **dict(c.headers)} for c in configs}
-    clients = {name: create_http_client(headers=headers[name]) for name in headers}
+    clients = {name: create_http_client(headers=headers[name], verify=verify) for name in headers}
     # Subscriptions hold their connections: apart from the fetches' pools.
-    streams = {name: create_stream_client(headers[name]) for name in headers}
+    streams = {name: create_stream_client(headers[name], verify) for name in headers}
     transports: dict[str, Transport] = {
         config.name: HttpTransport(
             config.url, config.timeout_s, clients[config.name], streams[config.name]

@@ -75,7 +75,8 @@ class Runtime:
             self.embedded, self.database_url = start_embedded(
                 self.settings.data_dir, wal_archive=self.settings.wal_archive_dir
             )
-            log.info("embedded PostgreSQL ready (data in %s)", self.embedded.pgdata)
+            if self.embedded.started:
+                log.info("embedded PostgreSQL ready (data in %s)", self.embedded.pgdata)
         if migrate_schema:
             self.registry.migrations.upgrade(self.database_url)
             asyncio.run(self._prepare_audit_partitions())

@@ -77,6 +77,15 @@ class Settings:
     persisted_only: bool = False
     # Shared by the split router and the stand-alone subgraphs (opsgraph/router_secret.py).
     subgraph_secret: str | None = field(default=None, repr=False)
+    # HTTPS/WSS (TLS 1.3 only) when both are set; the CA the split router and the subgraphs'
+    # peers check subgraph certificates with (opsgraph/serving.py).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_ca: Path | None = None
+    # SIGTERM: /ready answers 503 for the drain, then the listener closes, WebSockets get 1012
+    # and requests in flight have the grace period to finish.
+    shutdown_drain_seconds: int = 0
+    shutdown_grace_seconds: int = 30
 
     @property
     def embedded_database(self) -> bool:
@@ -89,7 +98,8 @@ class Settings:
 
     @property
     def public_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls_cert else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def token_issuer(self) -> str:
@@ -195,6 +205,19 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
             f"OPSGRAPH_SUBGRAPH_SECRET must be at least {MIN_SECRET_LENGTH} characters "
             "(e.g. from `openssl rand -hex 32`)"
         )
+
+    def readable_file(name: str) -> Path | None:
+        value = text(name)
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"{name}={value!r} is not a readable file")
+        return path
+
+    tls_cert, tls_key = readable_file("OPSGRAPH_TLS_CERT"), readable_file("OPSGRAPH_TLS_KEY")
+    if (tls_cert is None) != (tls_key is None):
+        raise SettingsError("OPSGRAPH_TLS_CERT and OPSGRAPH_TLS_KEY must be set together")
     anonymous = text("OPSGRAPH_ANONYMOUS_ROLE") or ("none" if env == "production" else "admin")
     if anonymous not in ("none", "viewer", "operator", "admin"):
         raise SettingsError(
@@ -262,4 +285,9 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         ws_send_timeout_seconds=integer("OPSGRAPH_WS_SEND_TIMEOUT_SECONDS", 10, 1, 600),
         ws_queue_limit=integer("OPSGRAPH_WS_QUEUE_LIMIT", 256, 1, 100_000),
         subgraph_secret=subgraph_secret,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        tls_ca=readable_file("OPSGRAPH_TLS_CA"),
+        shutdown_drain_seconds=integer("OPSGRAPH_SHUTDOWN_DRAIN_SECONDS", 0, 0, 600),
+        shutdown_grace_seconds=integer("OPSGRAPH_SHUTDOWN_GRACE_SECONDS", 30, 0, 3600),
     )

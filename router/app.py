@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Lifespan
@@ -80,7 +80,11 @@ def create_router_app(
                 return _json({"status": "unavailable", "reason": str(error)}, status=503)
         return _json({"status": "ready"})
 
+    async def home(_: Request) -> Response:
+        return RedirectResponse("/graphql", status_code=302)  # GraphiQL, where it is on
+
     routes = [
+        Route("/", home, methods=["GET"]),
         Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import AsyncIterator, Mapping
 
 import httpx
@@ -25,24 +26,32 @@ FORWARDED_HEADERS = ("authorization", "x-opsgraph-tenant", "x-request-id")
 
 
 def create_http_client(
-    max_connections: int = 100, headers: Mapping[str, str] | None = None
+    max_connections: int = 100,
+    headers: Mapping[str, str] | None = None,
+    verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
     """The one pooled keep-alive client a process should share across all HTTP transports;
-    `headers` go with every request (the router's credential towards its subgraphs)."""
+    `headers` go with every request (the router's credential towards its subgraphs);
+    `verify` checks HTTPS subgraphs' certificates (an SSLContext holding a private CA)."""
     return httpx.AsyncClient(
         limits=httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         ),
         headers=headers,
+        verify=verify,
     )
 
 
-def create_stream_client(headers: Mapping[str, str] | None = None) -> httpx.AsyncClient:
+def create_stream_client(
+    headers: Mapping[str, str] | None = None, verify: ssl.SSLContext | bool = True
+) -> httpx.AsyncClient:
     """A client for subscriptions: each holds its connection for as long as it lasts, so
     they get connections of their own, unbounded in number, never waiting behind (or
     starving) the fetches of the shared pool."""
     return httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0), headers=headers
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+        headers=headers,
+        verify=verify,
     )
 
 

@@ -97,3 +97,31 @@ async def test_an_unbounded_pool_has_no_gate(database_url: str) -> None:
             assert connection_gate(session_factory(engine)) is None
         finally:
             await engine.dispose()
+
+
+@pytest.mark.parametrize("mode", ["disable", "prefer"])
+async def test_libpq_sslmode_in_the_url_reaches_the_driver(database_url: str, mode: str) -> None:
+    """`?sslmode=` as libpq and managed databases write it (asyncpg calls it `ssl`)."""
+    assert async_url(f"{database_url}?sslmode={mode}").endswith(f"ssl={mode}")
+    engine = create_engine(f"{database_url}?sslmode={mode}")
+    try:
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_sslmode_require_is_enforced(database_url: str) -> None:
+    """`require` against a server without TLS fails instead of falling back to plain text
+    (the test server has ssl off: PostgreSQL's default)."""
+    engine = create_engine(f"{database_url}?sslmode=require")
+    try:
+        async with engine.connect() as connection:
+            ssl_on = await connection.scalar(
+                text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            )
+            assert ssl_on is True  # a server with TLS: the connection uses it
+    except ConnectionError as refused:
+        assert "rejected SSL upgrade" in str(refused)
+    finally:
+        await engine.dispose()

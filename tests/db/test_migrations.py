@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 
 import asyncpg
 import pytest
@@ -65,3 +68,23 @@ def test_a_database_of_the_single_history_is_refused_untouched(server_url: str) 
         with pytest.raises(LegacyDatabase, match="revision 0006"):
             MIGRATIONS.upgrade(url)
         assert asyncio.run(_schemas_present(url)) == []
+
+
+def test_replicas_migrating_at_once_take_turns(server_url: str) -> None:
+    """A rollout starts several replicas (and the migration Job) on an empty database at
+    once: each `opsgraph migrate` waits for one advisory lock, so all succeed and the schema
+    is whole."""
+    for url in empty_database(server_url, "opsgraph_concurrent_migrations"):
+        env = {**os.environ, "DATABASE_URL": url, "OPSGRAPH_LOG_LEVEL": "warning"}
+        replicas = [
+            subprocess.Popen(
+                [sys.executable, "-m", "opsgraph.cli", "migrate"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            for _ in range(3)
+        ]
+        outputs = [replica.communicate(timeout=300)[0].decode() for replica in replicas]
+        assert [replica.returncode for replica in replicas] == [0, 0, 0], outputs
+        assert asyncio.run(_revisions(url)) == REGISTRY.migrations.head_revisions

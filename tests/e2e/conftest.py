@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -50,13 +51,17 @@ def start_server(args: list[str], env: dict[str, str], port: int) -> Server:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    # Over HTTPS when the server has a certificate, checked with the CA the env names.
+    scheme = "https" if env.get("OPSGRAPH_TLS_CERT") else "http"
+    authority = env.get("OPSGRAPH_TLS_CA")
+    verify = ssl.create_default_context(cafile=authority) if authority else True
+    url = f"{scheme}://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
         try:
-            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/ready", timeout=1, verify=verify).status_code == 200:
                 return Server(url, process, log)
         except httpx.TransportError:
             pass

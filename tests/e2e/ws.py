@@ -83,7 +83,7 @@ async def ws_client(
     origin: str | None = None,
     **options: Any,
 ) -> AsyncIterator[Client]:
-    url = graphql_url.replace("http://", "ws://")
+    url = graphql_url.replace("https://", "wss://").replace("http://", "ws://")
     async with connect(
         url,
         subprotocols=subprotocols if subprotocols is not None else [PROTOCOL],  # type: ignore[arg-type]

@@ -103,3 +103,31 @@ def test_the_wal_archive_is_off_unless_a_directory_is_named(tmp_path: Path) -> N
     assert load_settings({}, NO_FILE).wal_archive_dir is None
     settings = load_settings({"OPSGRAPH_WAL_ARCHIVE_DIR": str(tmp_path / "wal")}, NO_FILE)
     assert settings.wal_archive_dir == tmp_path / "wal"
+
+
+def test_tls_needs_a_readable_certificate_and_key(tmp_path: Path) -> None:
+    certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    certificate.write_text("-----BEGIN CERTIFICATE-----\n")
+    key.write_text("-----BEGIN PRIVATE KEY-----\n")
+    with pytest.raises(SettingsError) as only_one:
+        load_settings({"OPSGRAPH_TLS_CERT": str(certificate)}, NO_FILE)
+    assert str(only_one.value) == "OPSGRAPH_TLS_CERT and OPSGRAPH_TLS_KEY must be set together"
+    with pytest.raises(SettingsError) as missing:
+        load_settings(
+            {"OPSGRAPH_TLS_CERT": str(certificate), "OPSGRAPH_TLS_KEY": "/nonexistent/key.pem"},
+            NO_FILE,
+        )
+    assert str(missing.value) == "OPSGRAPH_TLS_KEY='/nonexistent/key.pem' is not a readable file"
+    settings = load_settings(
+        {"OPSGRAPH_TLS_CERT": str(certificate), "OPSGRAPH_TLS_KEY": str(key)}, NO_FILE
+    )
+    assert (settings.tls_cert, settings.tls_key) == (certificate, key)
+    assert settings.public_url == "https://127.0.0.1:4000"  # the development issuer's `iss`
+
+
+def test_shutdown_defaults_and_bounds() -> None:
+    settings = load_settings({}, NO_FILE)
+    assert (settings.shutdown_drain_seconds, settings.shutdown_grace_seconds) == (0, 30)
+    with pytest.raises(SettingsError) as error:
+        load_settings({"OPSGRAPH_SHUTDOWN_GRACE_SECONDS": "-1"}, NO_FILE)
+    assert str(error.value) == "OPSGRAPH_SHUTDOWN_GRACE_SECONDS=-1 is out of range (0..3600)"

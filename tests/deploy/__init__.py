@@ -1,0 +1,1 @@
+"""The deployment files: Kubernetes manifests, the Dockerfile, docker-compose.yml."""
