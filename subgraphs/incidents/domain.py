@@ -6,6 +6,7 @@ from resolvers.domain import Domain
 from subgraphs.incidents import permissions, seed, tables
 from subgraphs.incidents.cache_hints import CACHE_HINTS
 from subgraphs.incidents.events import EVENT_KIND
+from subgraphs.incidents.reactions import PROBLEM_REACTIONS
 from subgraphs.incidents.references import STORED_REFERENCES
 from subgraphs.incidents.schema import schema
 
@@ -20,6 +21,8 @@ DOMAIN = Domain(
     cache_hints=CACHE_HINTS,
     event_kinds=frozenset(EVENT_KIND.values()),
     references=STORED_REFERENCES,
+    # Notes and releases when problems publish workarounds or are resolved (issue 20).
+    consumers=(PROBLEM_REACTIONS,),
     # The NOC wallboard: open incidents by priority, kept current over a subscription.
     pages={"wallboard": Path(__file__).parent / "wallboard"},
 )

@@ -18,8 +18,8 @@ from subgraphs.incidents.types import IncidentComment
     description="Comment on an incident, as the caller. A PUBLIC comment by the incident's "
     "reporter on an incident ON_HOLD for AWAITING_CALLER returns it to IN_PROGRESS. "
     "NOT_FOUND for an unknown incident; BAD_USER_INPUT for an empty or over-long body. "
-    "Writing as someone else (authorId) needs the permission incident:comment_on_behalf (FORBIDDEN), and authorId must be one of the "
-    "tenant's users (NOT_FOUND).",
+    "Writing as someone else (authorId) needs the permission incident:comment_on_behalf "
+    "(FORBIDDEN), and authorId must be one of the tenant's users (NOT_FOUND).",
     extensions=requires(permissions.UPDATE),
 )
 async def add_comment(
