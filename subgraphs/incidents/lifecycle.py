@@ -31,13 +31,13 @@ REQUIRED: dict[IncidentStatus, tuple[str, ...]] = {
 NEEDS_PUBLIC_COMMENT = frozenset({HoldReason.AWAITING_CALLER})
 # The hold reason whose caller's reply (a comment by the reporter) ends the hold.
 CALLER_REPLY_ENDS = HoldReason.AWAITING_CALLER
-# The columns a status keeps only while the incident is in it (reopening forgets the
-# resolution; history keeps it).
-CLEARED_ON_LEAVING: dict[IncidentStatus, tuple[str, ...]] = {
-    S.ON_HOLD: ("hold_reason",),
-    S.RESOLVED: ("resolution_code", "resolution_notes"),
-}
 REOPEN = (S.RESOLVED, S.IN_PROGRESS)
+# The columns a move clears: the hold reason lasts while the incident is ON_HOLD; a reopen
+# forgets the resolution (a CLOSED incident keeps it). History keeps both.
+CLEARED: dict[tuple[IncidentStatus, IncidentStatus], tuple[str, ...]] = {
+    **{(S.ON_HOLD, target): ("hold_reason",) for target in rules.TRANSITIONS[S.ON_HOLD]},
+    REOPEN: ("resolution_code", "resolution_notes"),
+}
 
 # The GraphQL name of each column a transition may set (history, events and audit use them).
 FIELD_NAMES: dict[str, str] = {
@@ -94,7 +94,7 @@ def settle(current: IncidentStatus, request: TransitionRequest) -> dict[str, Any
         if given[name] is None:
             raise BadUserInput(f"{name} is required to move to {target.value}", field=name)
     values: dict[str, Any] = {"status": target.value}
-    for column in CLEARED_ON_LEAVING.get(current, ()):
+    for column in CLEARED.get((current, target), ()):
         values[column] = None
     if target is S.ON_HOLD:
         assert request.hold_reason is not None
