@@ -65,6 +65,7 @@ async def transition_incident(
         done.comment = await service.add_comment(
             session, tenant_id, id, comment.body, comment.visibility, actor
         )
+        await session.refresh(done.row)  # the comment moved its updated_at
         done.events.append(
             WrittenEvent(ChangeKind.COMMENTED, {"comment": [None, str(done.comment.id)]})
         )
