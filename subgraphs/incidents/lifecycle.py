@@ -54,6 +54,7 @@ FIELD_NAMES: dict[str, str] = {
 class NewComment:
     body: str
     visibility: CommentVisibility = CommentVisibility.PUBLIC
+    source_event: int | None = None  # the event a reaction writes it for
 
 
 @dataclass(frozen=True)

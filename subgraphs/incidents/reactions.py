@@ -10,9 +10,10 @@ declares. The incidents domain knows the events' payloads, never the problems su
 The notes and moves go through the same service functions as the mutations (history,
 `incident.*` outbox events), with an audit entry naming the consumer and the event. The
 runner hands each event once, behind its tenant's wall, and commits these effects with its
-position; an incident id listed twice in one event is noted once, and an id that names no
-incident of the tenant (another tenant's, say: the wall hides it) is ignored. Closed,
-cancelled and resolved incidents are never touched."""
+position. Each note records the event's `seq` (unique per incident): an incident listed twice
+in one event, or an event handled again after its position was rewound (a replay), is noted
+once. An id that names no incident of the tenant (another tenant's, say: the wall hides it)
+is ignored. Closed, cancelled and resolved incidents are never touched."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.audit import AuditRecord, insert_entry
@@ -57,12 +58,17 @@ async def handle(session: AsyncSession, event: Event) -> None:
 
 
 async def _open_incidents(session: AsyncSession, event: Event) -> Sequence[Any]:
-    """The event's incidents that exist in its tenant and are still open, each once, oldest
-    number first (so locks are always taken in one order)."""
+    """The event's incidents that exist in its tenant, are still open and have no note of
+    this event yet, each once, oldest number first (locks always taken in one order)."""
     ids = {id for raw in event.payload.get("incidentIds") or () if (id := try_parse_id(raw))}
     if not ids:
         return []
-    row = tables.Incident
+    row, comment = tables.Incident, tables.IncidentComment
+    noted = exists().where(
+        comment.tenant_id == row.tenant_id,
+        comment.incident_id == row.id,
+        comment.source_event == event.seq,
+    )
     return (
         await session.execute(
             select(row.id, row.hold_reason)
@@ -70,6 +76,7 @@ async def _open_incidents(session: AsyncSession, event: Event) -> Sequence[Any]:
                 row.tenant_id == event.tenant_id,
                 row.id.in_(ids),
                 row.status.in_([status.value for status in rules.OPEN]),
+                ~noted,
             )
             .order_by(row.number)
         )
@@ -92,6 +99,7 @@ async def _note(session: AsyncSession, event: Event, incident_id: uuid.UUID, not
         _body(note),
         CommentVisibility.WORK_NOTE,
         _actor(event),
+        event.seq,
     )
     record = AuditRecord()
     record.entity("IncidentComment", done.comment.id)
@@ -109,7 +117,7 @@ async def _note(session: AsyncSession, event: Event, incident_id: uuid.UUID, not
 async def _release(session: AsyncSession, event: Event, incident_id: uuid.UUID, note: str) -> None:
     request = lifecycle.TransitionRequest(
         IncidentStatus.IN_PROGRESS,
-        comment=lifecycle.NewComment(_body(note), CommentVisibility.WORK_NOTE),
+        comment=lifecycle.NewComment(_body(note), CommentVisibility.WORK_NOTE, event.seq),
     )
     done = await transitions.transition_incident(
         session, event.tenant_id, incident_id, request, _actor(event)

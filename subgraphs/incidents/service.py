@@ -394,6 +394,7 @@ async def add_comment(
     body: str,
     visibility: CommentVisibility,
     author_id: uuid.UUID | None,
+    source_event: int | None = None,
 ) -> Any:
     incident = await get_for_update(session, tenant_id, incident_id)
     comment = tables.IncidentComment(
@@ -402,6 +403,7 @@ async def add_comment(
         author_id=author_id,
         body=_text(body, "body", rules.COMMENT_MAX, required=True),
         visibility=visibility.value,
+        source_event=source_event,
     )
     session.add(comment)
     incident.updated_at = func.now()

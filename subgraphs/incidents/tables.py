@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Computed,
     DateTime,
@@ -117,6 +118,16 @@ class IncidentComment(TenantRow, Base):
     __table_args__ = (
         Index("ix_incident_comments_incident", "incident_id", "created_at", "id"),
         CheckConstraint("visibility IN ('WORK_NOTE','PUBLIC')", name="visibility_known"),
+        # A reaction to another domain's event notes an incident at most once per event,
+        # even when the event is handled again (a consumer replayed).
+        Index(
+            "uq_incident_comments_source_event",
+            "tenant_id",
+            "incident_id",
+            "source_event",
+            unique=True,
+            postgresql_where=text("source_event IS NOT NULL"),
+        ),
         {"schema": SCHEMA},
     )
 
@@ -124,6 +135,8 @@ class IncidentComment(TenantRow, Base):
     author_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     body: Mapped[str] = mapped_column(Text, nullable=False)
     visibility: Mapped[str] = mapped_column(String(16), nullable=False)
+    source_event: Mapped[int | None] = mapped_column(BigInteger)
+    """The `seq` of the outbox event a reaction wrote it for (reactions.py); None otherwise."""
 
 
 class IncidentAffectedCi(TenantRow, Base):

@@ -63,7 +63,7 @@ async def transition_incident(
     if request.comment is not None:
         comment = request.comment
         done.comment = await service.add_comment(
-            session, tenant_id, id, comment.body, comment.visibility, actor
+            session, tenant_id, id, comment.body, comment.visibility, actor, comment.source_event
         )
         await session.refresh(done.row)  # the comment moved its updated_at
         done.events.append(
@@ -79,11 +79,14 @@ async def comment_on_incident(
     body: str,
     visibility: CommentVisibility,
     author: uuid.UUID | None,
+    source_event: int | None = None,
 ) -> Transition:
     """Add a comment; when it is a PUBLIC comment by the reporter of an incident held
     AWAITING_CALLER, the caller has replied: the incident returns to IN_PROGRESS and the
     reason clears (a work note is the desk's, never the caller's reply)."""
-    comment = await service.add_comment(session, tenant_id, id, body, visibility, author)
+    comment = await service.add_comment(
+        session, tenant_id, id, body, visibility, author, source_event
+    )
     row = await service.get_for_update(session, tenant_id, id)
     replied = (
         visibility is CommentVisibility.PUBLIC

@@ -1,5 +1,5 @@
-"""incidents: the lifecycle's fields (hold reason, resolution, cancel reason, reopen count)
-and the per-tenant incident settings
+"""incidents: the lifecycle's fields (hold reason, resolution, cancel reason, reopen count),
+the per-tenant incident settings, and the event a reaction's note was written for
 
 Revision ID: incidents_0003
 Revises: incidents_0002
@@ -79,6 +79,19 @@ def upgrade() -> None:
         schema="incidents",
     )
     wall(SETTINGS)
+    op.add_column(
+        "incident_comments",
+        sa.Column("source_event", sa.BigInteger(), nullable=True),
+        schema="incidents",
+    )
+    op.create_index(
+        "uq_incident_comments_source_event",
+        "incident_comments",
+        ["tenant_id", "incident_id", "source_event"],
+        unique=True,
+        schema="incidents",
+        postgresql_where=sa.text("source_event IS NOT NULL"),
+    )
 
 
 CHECKS = (
@@ -93,6 +106,10 @@ CHECKS = (
 
 
 def downgrade() -> None:
+    op.drop_index(
+        "uq_incident_comments_source_event", table_name="incident_comments", schema="incidents"
+    )
+    op.drop_column("incident_comments", "source_event", schema="incidents")
     unwall(SETTINGS)
     op.drop_table("incident_settings", schema="incidents")
     for name, _ in CHECKS:
