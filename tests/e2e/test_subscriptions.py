@@ -27,6 +27,9 @@ CREATE = """mutation($input: CreateIncidentInput!) {
 UPDATE = """mutation($id: ID!, $input: UpdateIncidentInput!) {
   updateIncident(id: $id, input: $input) { id }
 }"""
+TRANSITION = """mutation($id: ID!, $input: TransitionIncidentInput!) {
+  transitionIncident(id: $id, input: $input) { toStatus }
+}"""
 COMMENT = """mutation($id: ID!) {
   addComment(incidentId: $id, input: {body: "Looking into it"}) { id }
 }"""
@@ -76,7 +79,7 @@ async def test_events_carry_fields_of_both_subgraphs(server: Server, operator: s
         assert event["incident"]["team"] == {"name": team["name"]}
 
         await graphql(
-            server.graphql, UPDATE, operator, id=created["id"], input={"status": "IN_PROGRESS"}
+            server.graphql, TRANSITION, operator, id=created["id"], input={"status": "IN_PROGRESS"}
         )
         changed = await event_of(client, "1", created["id"])
         assert changed["kind"] == "STATUS_CHANGED"
