@@ -220,7 +220,10 @@ def _lifecycle(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if status == "CANCELLED":
             row["cancel_reason"] = rnd.choice(CANCEL_REASONS)
         if row["hold_reason"] == "AWAITING_CALLER":
-            at = row["updated_at"]
+            # After the thread: the question is what the incident waits on.
+            at = row["updated_at"] = row["opened_at"] + timedelta(
+                minutes=15 * (len(COMMENT_THREAD) + 1)
+            )
             questions.append(
                 {
                     "tenant_id": row["tenant_id"],
