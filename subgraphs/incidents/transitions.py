@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from resolvers.errors import BadUserInput, Conflict
 from subgraphs.incidents import lifecycle, rules, service, tables
 from subgraphs.incidents.enums import ChangeKind, CommentVisibility, IncidentStatus
+from subgraphs.incidents.events import record_settings_event
 from subgraphs.incidents.lifecycle import TransitionRequest
 from subgraphs.incidents.service import Changes, Diff
 
@@ -157,8 +158,9 @@ async def reopen_window_days(session: AsyncSession, tenant_id: uuid.UUID) -> int
 async def update_settings(
     session: AsyncSession, tenant_id: uuid.UUID, days: int
 ) -> tuple[Any, Changes]:
-    """Set the tenant's reopen window (BAD_USER_INPUT outside 0..365 days); returns the
-    settings' row and the changed fields."""
+    """Set the tenant's reopen window (BAD_USER_INPUT outside 0..365 days), with an
+    `incident.settings_updated` event when it changes; returns the settings' row and the
+    changed fields."""
     if not 0 <= days <= lifecycle.REOPEN_WINDOW_MAX_DAYS:
         raise BadUserInput(
             f"reopenWindowDays must be between 0 and {lifecycle.REOPEN_WINDOW_MAX_DAYS}",
@@ -178,4 +180,6 @@ async def update_settings(
         )
     ).one()
     changes = {} if before == days else {"reopenWindowDays": [before, days]}
+    if changes:
+        record_settings_event(session, tenant_id, row.id, changes)
     return row, changes

@@ -361,6 +361,14 @@ async def test_settings_default_change_and_refuse_out_of_range(
         {"reopenWindowDays": 7},
         {"reopenWindowDays": 14},
     )
+    async with owner_sessions() as session:
+        event = await session.scalar(
+            select(events.OutboxEvent.payload).where(
+                events.OutboxEvent.tenant_id == tenant_id,
+                events.OutboxEvent.kind == "incident.settings_updated",
+            )
+        )
+    assert event is not None and event["changes"] == {"reopenWindowDays": [7, 14]}
 
 
 # --- dryRun ---
