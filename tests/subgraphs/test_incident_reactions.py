@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.outbox import record_event
@@ -32,13 +32,19 @@ READ = """query($id: ID!) { incident(id: $id) { status holdReason
 
 
 @pytest.fixture
-async def runner(owner_sessions: Sessions, sessions: Sessions) -> ConsumerRunner:
+async def runner(owner_sessions: Sessions, sessions: Sessions) -> AsyncIterator[ConsumerRunner]:
     """The incidents' reaction consumer under a name of the test's own (its position starts
-    after the events committed so far), run by the real runner as the application role."""
+    after the events committed so far), run by the real runner as the application role. Its
+    position goes with the test: a position left behind would keep later events from being
+    pruned."""
     consumer = dataclasses.replace(PROBLEM_REACTIONS, name=f"test.{uuid.uuid4().hex[:12]}")
     runner = ConsumerRunner(consumer, owner_sessions, sessions)
     await runner.register()
-    return runner
+    yield runner
+    async with owner_sessions() as session, session.begin():
+        await session.execute(
+            delete(events.ConsumerPosition).where(events.ConsumerPosition.name == runner.name)
+        )
 
 
 async def incident(incidents: Subgraph, title: str, *moves: dict[str, Any]) -> str:
