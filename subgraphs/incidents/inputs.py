@@ -134,6 +134,9 @@ class IncidentFilter:
     priority: list[enums.Priority] | None = strawberry.field(
         default=None, description="Any of these priorities."
     )
+    hold_reason: list[enums.HoldReason] | None = strawberry.field(
+        default=None, description="ON_HOLD for any of these reasons."
+    )
     assignee_id: strawberry.ID | None = strawberry.field(
         default=None, description="Assigned to this user."
     )

@@ -45,6 +45,8 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
         query = query.where(Row.status.in_([s.value for s in f.status]))
     if f.priority:
         query = query.where(Row.priority.in_([rules.PRIORITY_RANK[p] for p in f.priority]))
+    if f.hold_reason:
+        query = query.where(Row.hold_reason.in_([reason.value for reason in f.hold_reason]))
     if f.assignee_id is not None:
         query = query.where(Row.assignee_id == parse_id(f.assignee_id, "filter.assigneeId"))
     if f.team_id is not None:
