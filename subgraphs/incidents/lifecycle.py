@@ -29,7 +29,7 @@ REQUIRED: dict[IncidentStatus, tuple[str, ...]] = {
 # Hold reasons that ask someone outside the desk: the question goes in the same mutation, as
 # a PUBLIC comment.
 NEEDS_PUBLIC_COMMENT = frozenset({HoldReason.AWAITING_CALLER})
-# The hold reason whose caller's reply (a comment by the reporter) ends the hold.
+# The hold reason that a PUBLIC comment by the reporter (the caller's reply) ends.
 CALLER_REPLY_ENDS = HoldReason.AWAITING_CALLER
 REOPEN = (S.RESOLVED, S.IN_PROGRESS)
 # The columns a move clears: the hold reason lasts while the incident is ON_HOLD; a reopen
