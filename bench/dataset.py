@@ -234,6 +234,10 @@ async def _incidents(
         "opened_at",
         "created_at",
         "updated_at",
+        "hold_reason",
+        "resolution_code",
+        "resolution_notes",
+        "cancel_reason",
     ]
     comment_columns = [
         "id",
@@ -270,6 +274,7 @@ async def _incidents(
                 opened,
                 opened,
                 opened + timedelta(minutes=rnd.randint(1, 600)),
+                *LIFECYCLE[status],
             )
         )
         for c in range(shape.comments_per_incident):
@@ -289,6 +294,18 @@ async def _incidents(
         if len(batch) >= 20_000:
             await _flush(conn, batch, incident_columns, comments, comment_columns)
     await _flush(conn, batch, incident_columns, comments, comment_columns)
+
+
+# What each status needs (the incidents' lifecycle rules): hold reason, resolution code and
+# notes, cancel reason. Constant per status, so the generator's sequence is as before.
+LIFECYCLE: dict[str, tuple[str | None, ...]] = {
+    "OPEN": (None, None, None, None),
+    "IN_PROGRESS": (None, None, None, None),
+    "ON_HOLD": ("AWAITING_VENDOR", None, None, None),
+    "RESOLVED": (None, "FIXED", "Fixed.", None),
+    "CLOSED": (None, "FIXED", "Fixed.", None),
+    "CANCELLED": (None, None, None, "Raised by mistake."),
+}
 
 
 async def _flush(

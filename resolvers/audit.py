@@ -94,21 +94,45 @@ async def audited(info: strawberry.Info) -> AsyncIterator[tuple[AsyncSession, Au
         async def insert_record(record: AuditRecord) -> None:
             if record.entity_type is None or record.entity_id is None:
                 raise RuntimeError(f"mutation {info.field_name} named no audited entity")
-            await session.execute(
-                insert(tables.AuditEntry).values(
-                    tenant_id=context.tenant_id,
-                    actor_id=context.actor_id,
-                    operation=info.field_name,
-                    entity_type=record.entity_type,
-                    entity_id=record.entity_id,
-                    before=record.before,
-                    after=record.after,
-                    request_id=context.request_id[:TEXT_LIMIT],
-                    client_id=(context.principal.client_id or "")[:TEXT_LIMIT] or None,
-                )
+            await insert_entry(
+                session,
+                record,
+                tenant_id=context.tenant_id,
+                actor_id=context.actor_id,
+                operation=info.field_name,
+                request_id=context.request_id,
+                client_id=context.principal.client_id,
             )
 
         record = AuditRecord(_insert=insert_record)
         yield session, record
         if not record.written and not record.skipped:
             await record.write()
+
+
+async def insert_entry(
+    session: AsyncSession,
+    record: AuditRecord,
+    *,
+    tenant_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    operation: str,
+    request_id: str,
+    client_id: str | None = None,
+) -> None:
+    """Write one audit entry: a mutation's (through `audited`), or a change made outside a
+    request (an event consumer's, named by its consumer and the event it handled)."""
+    assert record.entity_type is not None and record.entity_id is not None
+    await session.execute(
+        insert(tables.AuditEntry).values(
+            tenant_id=tenant_id,
+            actor_id=actor_id,
+            operation=operation,
+            entity_type=record.entity_type,
+            entity_id=record.entity_id,
+            before=record.before,
+            after=record.after,
+            request_id=request_id[:TEXT_LIMIT],
+            client_id=(client_id or "")[:TEXT_LIMIT] or None,
+        )
+    )

@@ -96,6 +96,12 @@ class ColumnLoader(BatchLoader[K, V]):
         """Columns the loader itself reads from every row (its key)."""
         return (cls.key,)
 
+    @classmethod
+    def scope(cls) -> tuple[ColumnElement[bool], ...]:
+        """Conditions every row read must meet besides the tenant and the key (a loader of
+        the rows a caller may see, e.g. comments without work notes)."""
+        return ()
+
     def statement(self, columns: Columns) -> Select[Any]:
         statement = self._statements.get(columns)
         if statement is None:
@@ -221,7 +227,11 @@ class RowsByKeyLoader(ColumnLoader[K, list[Any]]):
     def build_statement(cls, columns: list[Any]) -> Select[Any]:
         return (
             select(*columns)
-            .where(within_tenant(cls.table.tenant_id), in_keys(getattr(cls.table, cls.key)))
+            .where(
+                within_tenant(cls.table.tenant_id),
+                in_keys(getattr(cls.table, cls.key)),
+                *cls.scope(),
+            )
             .order_by(*(getattr(cls.table, name) for name in cls.order))
         )
 
@@ -257,7 +267,7 @@ class FirstRowsByKeyLoader(ColumnLoader[tuple[K, int], list[Any]]):
         order = [getattr(cls.table, name) for name in cls.order]
         end = (
             select(*columns)
-            .where(within_tenant(cls.table.tenant_id), key == batch.c.value)
+            .where(within_tenant(cls.table.tenant_id), key == batch.c.value, *cls.scope())
             .order_by(*(column.desc() if cls.from_end else column for column in order))
             .limit(batch.c.size)
             .lateral("end_rows")

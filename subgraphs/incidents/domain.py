@@ -5,7 +5,8 @@ from pathlib import Path
 from resolvers.domain import Domain, Numbering
 from subgraphs.incidents import permissions, seed, tables
 from subgraphs.incidents.cache_hints import CACHE_HINTS
-from subgraphs.incidents.events import EVENT_KIND
+from subgraphs.incidents.events import EVENT_KIND, SETTINGS_UPDATED
+from subgraphs.incidents.reactions import PROBLEM_REACTIONS
 from subgraphs.incidents.references import STORED_REFERENCES
 from subgraphs.incidents.schema import schema
 
@@ -18,13 +19,15 @@ DOMAIN = Domain(
     grants=permissions.GRANTS,
     seed=seed.seed,
     cache_hints=CACHE_HINTS,
-    event_kinds=frozenset(EVENT_KIND.values()),
+    event_kinds=frozenset({*EVENT_KIND.values(), SETTINGS_UPDATED}),
     references=STORED_REFERENCES,
     numbers=(Numbering("INC", tables.Incident.number, tables.IncidentNumber.last_number),),
     audited={
         "Incident": tables.Incident.id,
         "IncidentComment": tables.IncidentComment.id,
     },
+    # Notes and releases when problems publish workarounds or are resolved (issue 20).
+    consumers=(PROBLEM_REACTIONS,),
     # The NOC wallboard: open incidents by priority, kept current over a subscription.
     pages={"wallboard": Path(__file__).parent / "wallboard"},
 )

@@ -94,3 +94,27 @@ class ChangeKind(Enum):
     ASSIGNED = "ASSIGNED"
     STATUS_CHANGED = "STATUS_CHANGED"
     COMMENTED = "COMMENTED"
+
+
+@strawberry.enum(
+    description="Why an incident is ON_HOLD (ServiceNow's four). AWAITING_CALLER needs a public "
+    "comment asking the caller; the caller's reply returns the incident to IN_PROGRESS."
+)
+class HoldReason(Enum):
+    AWAITING_CALLER = "AWAITING_CALLER"
+    AWAITING_CHANGE = "AWAITING_CHANGE"
+    AWAITING_PROBLEM = "AWAITING_PROBLEM"
+    AWAITING_VENDOR = "AWAITING_VENDOR"
+
+
+@strawberry.enum(
+    description="How an incident was resolved. The list is data: a new code is one more member "
+    "here (the column is plain text), and clients learn it from the schema."
+)
+class ResolutionCode(Enum):
+    FIXED = "FIXED"
+    WORKAROUND_PROVIDED = "WORKAROUND_PROVIDED"
+    DUPLICATE = "DUPLICATE"
+    NOT_REPRODUCIBLE = "NOT_REPRODUCIBLE"
+    USER_ERROR = "USER_ERROR"
+    NO_FAULT_FOUND = "NO_FAULT_FOUND"

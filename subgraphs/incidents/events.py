@@ -21,6 +21,9 @@ EVENT_KIND: dict[ChangeKind, str] = {
     ChangeKind.COMMENTED: "incident.commented",
 }
 
+SETTINGS_UPDATED = "incident.settings_updated"
+"""A tenant's incident settings changed (entity `IncidentSettings`)."""
+
 
 def record_incident_event(
     session: AsyncSession, incident: tables.Incident, kind: ChangeKind, changes: dict[str, Any]
@@ -57,4 +60,18 @@ def insert_created_events(created: CTE, changes: ColumnElement[Any]) -> Insert:
             created.c.id,
             payload,
         )
+    )
+
+
+def record_settings_event(
+    session: AsyncSession, tenant_id: Any, settings_id: Any, changes: dict[str, Any]
+) -> None:
+    record_event(
+        session,
+        tenant_id=tenant_id,
+        domain=DOMAIN,
+        kind=SETTINGS_UPDATED,
+        entity_type="IncidentSettings",
+        entity_id=settings_id,
+        payload={"id": str(settings_id), "changes": changes},
     )

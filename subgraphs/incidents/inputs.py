@@ -62,10 +62,6 @@ class UpdateIncidentInput:
     team_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="New team (a Team id); null clears it."
     )
-    status: enums.IncidentStatus | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Move to this status; an illegal transition is a CONFLICT error.",
-    )
     ci_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET,
         description="New configuration item (a ConfigurationItem id); null clears it.",
@@ -73,6 +69,47 @@ class UpdateIncidentInput:
     affected_ci_ids: list[strawberry.ID] | None = strawberry.field(
         default=strawberry.UNSET,
         description="Replace the further configuration items it affects; null or [] clears them.",
+    )
+
+
+@strawberry.input(description="A comment written with a status change.")
+class TransitionCommentInput:
+    body: str = strawberry.field(description="The text (1-20000 characters).")
+    visibility: enums.CommentVisibility = strawberry.field(
+        default=enums.CommentVisibility.PUBLIC, description="Who may read it."
+    )
+
+
+@strawberry.input(
+    description="A move of an incident to another status with what the move needs: ON_HOLD a "
+    "holdReason (AWAITING_CALLER also a PUBLIC comment), RESOLVED a resolutionCode and "
+    "resolutionNotes, CANCELLED a cancelReason. A field another status needs is refused."
+)
+class TransitionIncidentInput:
+    status: enums.IncidentStatus = strawberry.field(description="The status to move to.")
+    hold_reason: enums.HoldReason | None = strawberry.field(
+        default=None, description="Why it waits (ON_HOLD only; required there)."
+    )
+    resolution_code: enums.ResolutionCode | None = strawberry.field(
+        default=None, description="How it was resolved (RESOLVED only; required there)."
+    )
+    resolution_notes: str | None = strawberry.field(
+        default=None, description="What was done (RESOLVED only; required there)."
+    )
+    cancel_reason: str | None = strawberry.field(
+        default=None, description="Why it is cancelled (CANCELLED only; required there)."
+    )
+    comment: TransitionCommentInput | None = strawberry.field(
+        default=None,
+        description="A comment added in the same change (e.g. the question to "
+        "the caller when holding for AWAITING_CALLER).",
+    )
+
+
+@strawberry.input(description="The tenant's incident settings to change.")
+class UpdateIncidentSettingsInput:
+    reopen_window_days: int = strawberry.field(
+        description="How many days after its resolution an incident can be reopened (0-365)."
     )
 
 
@@ -96,6 +133,9 @@ class IncidentFilter:
     )
     priority: list[enums.Priority] | None = strawberry.field(
         default=None, description="Any of these priorities."
+    )
+    hold_reason: list[enums.HoldReason] | None = strawberry.field(
+        default=None, description="ON_HOLD for any of these reasons."
     )
     assignee_id: strawberry.ID | None = strawberry.field(
         default=None, description="Assigned to this user."

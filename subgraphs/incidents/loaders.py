@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Subquery, select, union
+from sqlalchemy import ColumnElement, Select, Subquery, select, union
 
 from resolvers.columns import Columns
 from resolvers.loaders import (
@@ -24,6 +24,7 @@ from resolvers.loaders import (
     within_tenant,
 )
 from subgraphs.incidents import rules, tables
+from subgraphs.incidents.enums import CommentVisibility
 
 
 class IncidentByIdLoader(RowByKeyLoader[uuid.UUID]):
@@ -54,6 +55,26 @@ class LastCommentsByIncidentIdLoader(LastRowsByKeyLoader[uuid.UUID]):
 
     table = tables.IncidentComment
     key = "incident_id"
+
+
+class PublicOnly:
+    """Mixin of a comments loader for callers without incident:worknotes:view: no work notes."""
+
+    @classmethod
+    def scope(cls) -> tuple[ColumnElement[bool], ...]:
+        return (tables.IncidentComment.visibility == CommentVisibility.PUBLIC.value,)
+
+
+class PublicCommentsByIncidentIdLoader(PublicOnly, CommentsByIncidentIdLoader):
+    """Public comments of each incident, oldest first."""
+
+
+class FirstPublicCommentsByIncidentIdLoader(PublicOnly, FirstCommentsByIncidentIdLoader):
+    """The oldest `n` public comments of each incident."""
+
+
+class LastPublicCommentsByIncidentIdLoader(PublicOnly, LastCommentsByIncidentIdLoader):
+    """The newest `n` public comments of each incident."""
 
 
 class ChangesByIncidentIdLoader(RowsByKeyLoader[uuid.UUID]):

@@ -5,6 +5,8 @@ CREATE = "incident:create"
 UPDATE = "incident:update"
 ASSIGN = "incident:assign"
 COMMENT_ON_BEHALF = "incident:comment_on_behalf"
+WORKNOTES_VIEW = "incident:worknotes:view"
+ADMIN = "incident:admin"
 
 PERMISSIONS: dict[str, str] = {
     VIEW: "read incidents, their comments and history",
@@ -12,10 +14,12 @@ PERMISSIONS: dict[str, str] = {
     UPDATE: "change incidents and comment on them",
     ASSIGN: "assign incidents to a user or team",
     COMMENT_ON_BEHALF: "write a comment whose author is another user (e.g. transcribing a call)",
+    WORKNOTES_VIEW: "read work notes (comments internal to the service desk)",
+    ADMIN: "change the tenant's incident settings (the reopen window)",
 }
 
 GRANTS: dict[str, frozenset[str]] = {
     "viewer": frozenset({VIEW}),
-    "operator": frozenset({VIEW, CREATE, UPDATE, ASSIGN}),
+    "operator": frozenset({VIEW, CREATE, UPDATE, ASSIGN, WORKNOTES_VIEW}),
     "admin": frozenset(PERMISSIONS),
 }

@@ -13,8 +13,9 @@ from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
-from subgraphs.incidents import enums, permissions, rules, tables
+from subgraphs.incidents import enums, lifecycle, permissions, rules, tables
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
+from subgraphs.incidents.lifecycle_types import IncidentSettings
 from subgraphs.incidents.loaders import IncidentByNumberLoader
 from subgraphs.incidents.types import Incident
 
@@ -44,6 +45,8 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
         query = query.where(Row.status.in_([s.value for s in f.status]))
     if f.priority:
         query = query.where(Row.priority.in_([rules.PRIORITY_RANK[p] for p in f.priority]))
+    if f.hold_reason:
+        query = query.where(Row.hold_reason.in_([reason.value for reason in f.hold_reason]))
     if f.assignee_id is not None:
         query = query.where(Row.assignee_id == parse_id(f.assignee_id, "filter.assigneeId"))
     if f.team_id is not None:
@@ -124,3 +127,15 @@ class Query:
         loader = info.context.loaders.get(IncidentByNumberLoader)
         row = await loader.load(value, Incident.row_fields.columns(info))
         return Incident.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The tenant's incident settings (defaults until an admin changes them).",
+        extensions=requires(permissions.VIEW),
+    )
+    async def incident_settings(self, info: strawberry.Info) -> IncidentSettings:
+        settings = tables.IncidentSettings
+        rows = await info.context.db.rows(
+            select(settings.reopen_window_days).where(settings.tenant_id == info.context.tenant_id)
+        )
+        days = rows[0].reopen_window_days if rows else lifecycle.DEFAULT_REOPEN_WINDOW_DAYS
+        return IncidentSettings(reopen_window_days=days)

@@ -93,6 +93,7 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
         demo.now,
     )
     affected = _point_at_cis(rows, changes, demo.entities.get("ConfigurationItem", []))
+    comments.extend(_lifecycle(rows))
     batches = (
         (tables.Incident, rows),
         (tables.IncidentComment, comments),
@@ -160,7 +161,11 @@ def _incidents(
                 "incident_id": incident_id,
                 "actor_id": reporter,
                 "kind": "CREATED",
-                "changes": {"status": [None, "OPEN"], "title": [None, title]},
+                "changes": {
+                    "status": [None, "OPEN"],
+                    "title": [None, title],
+                    "category": [None, category],
+                },
                 "created_at": opened,
                 "updated_at": opened,
             }
@@ -179,6 +184,58 @@ def _incidents(
                 }
             )
     return rows, comments, changes
+
+
+# What the lifecycle needs of incidents in each status (lifecycle.REQUIRED), drawn per
+# incident: AWAITING_PROBLEM often, as problems hold incidents until they are fixed.
+HOLD_REASONS = ["AWAITING_PROBLEM", "AWAITING_PROBLEM", "AWAITING_VENDOR", "AWAITING_CHANGE"]
+CALLER_QUESTION = "Could you tell us when this last worked, and send a screenshot of the error?"
+RESOLUTIONS = [
+    ("FIXED", "Applied the fix and confirmed with the reporter."),
+    ("FIXED", "Restarted the failing service; monitoring shows it healthy."),
+    ("WORKAROUND_PROVIDED", "Sent the documented workaround while the root cause is fixed."),
+    ("USER_ERROR", "Walked the reporter through the right steps."),
+    ("NOT_REPRODUCIBLE", "Could not reproduce; asked the reporter to reopen if it recurs."),
+    ("DUPLICATE", "Tracked in an earlier incident about the same outage."),
+]
+CANCEL_REASONS = ["Raised twice by mistake.", "The reporter withdrew the request."]
+
+
+def _lifecycle(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set what each incident's status needs (hold reason, resolution, cancel reason); the
+    public question of those held AWAITING_CALLER (one in five held). Drawn by a generator
+    seeded with the incident's id, so `demo.random`'s sequence is as before."""
+    questions: list[dict[str, Any]] = []
+    for row in rows:
+        rnd = random.Random(row["id"].int + 19)
+        status = row["status"]
+        row.update(hold_reason=None, resolution_code=None, resolution_notes=None)
+        row.update(cancel_reason=None, reopen_count=0)
+        if status == "ON_HOLD":
+            row["hold_reason"] = (
+                "AWAITING_CALLER" if rnd.random() < 1 / 5 else rnd.choice(HOLD_REASONS)
+            )
+        if status in ("RESOLVED", "CLOSED"):
+            row["resolution_code"], row["resolution_notes"] = rnd.choice(RESOLUTIONS)
+        if status == "CANCELLED":
+            row["cancel_reason"] = rnd.choice(CANCEL_REASONS)
+        if row["hold_reason"] == "AWAITING_CALLER":
+            # After the thread: the question is what the incident waits on.
+            at = row["updated_at"] = row["opened_at"] + timedelta(
+                minutes=15 * (len(COMMENT_THREAD) + 1)
+            )
+            questions.append(
+                {
+                    "tenant_id": row["tenant_id"],
+                    "incident_id": row["id"],
+                    "author_id": row["assignee_id"],
+                    "body": CALLER_QUESTION,
+                    "visibility": "PUBLIC",
+                    "created_at": at,
+                    "updated_at": at,
+                }
+            )
+    return questions
 
 
 def _point_at_cis(

@@ -68,7 +68,6 @@ class IncidentUpdate:
     priority: Any = UNCHANGED
     category: Any = UNCHANGED
     team_id: Any = UNCHANGED
-    status: Any = UNCHANGED
     ci_id: Any = UNCHANGED
     affected_ci_ids: Any = UNCHANGED  # a tuple of ids (empty: none)
 
@@ -109,7 +108,7 @@ async def get_for_update(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.U
     return await locked_row(session, tables.Incident, tenant_id, id, "incident")
 
 
-def _record(
+def record_change(
     session: AsyncSession, row: Any, kind: ChangeKind, diff: Diff, actor: uuid.UUID | None
 ) -> None:
     session.add(
@@ -162,6 +161,8 @@ def prepare_incident(
     }
     affected = affected_cis(new.ci_id, new.affected_ci_ids)
     changes: Changes = {"status": [None, IncidentStatus.OPEN.value], "title": [None, title]}
+    if values["category"] is not None:
+        changes["category"] = [None, values["category"]]
     if new.ci_id is not None:
         changes["ciId"] = [None, str(new.ci_id)]
     if affected:
@@ -287,28 +288,6 @@ ROW_COLUMNS = (
 NUMBERED_INSERT = _numbered_insert()
 
 
-def _transition(row: Any, target: IncidentStatus, diff: Diff) -> None:
-    current = IncidentStatus(row.status)
-    if current is target:
-        return
-    if not rules.can_transition(current, target):
-        raise Conflict(
-            f"An incident cannot go from {current.value} to {target.value}",
-            field="status",
-            currentStatus=current.value,
-        )
-    now = func.now()
-    if target is IncidentStatus.IN_PROGRESS and row.acknowledged_at is None:
-        row.acknowledged_at = now
-    if target is IncidentStatus.RESOLVED:
-        row.resolved_at = now
-    if current is IncidentStatus.RESOLVED and target is IncidentStatus.IN_PROGRESS:
-        row.resolved_at = None  # reopened
-    if target in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
-        row.closed_at = now
-    diff.set(row, "status", target.value)
-
-
 async def update_incident(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -345,18 +324,13 @@ async def update_incident(
     else:
         priority = rules.PRIORITY_BY_RANK[row.priority]
     _set_priority(row, priority, diff)
-    kind = ChangeKind.UPDATED
-    if update.status is not UNCHANGED:
-        _transition(row, _required(update.status, "status"), diff)
-        if list(diff.fields) == ["status"]:
-            kind = ChangeKind.STATUS_CHANGED
     if was_final and diff.fields:
         # Raising inside the unit of work rolls back the attribute changes made above.
         raise Conflict(f"A {row.status} incident cannot be changed", field="status")
     if diff.fields:
         await session.flush()
         await session.refresh(row)
-        _record(session, row, kind, diff, actor)
+        record_change(session, row, ChangeKind.UPDATED, diff, actor)
     return row, diff.fields
 
 
@@ -409,7 +383,7 @@ async def assign_incident(
     if diff.fields:
         await session.flush()
         await session.refresh(row)
-        _record(session, row, ChangeKind.ASSIGNED, diff, actor)
+        record_change(session, row, ChangeKind.ASSIGNED, diff, actor)
     return row, diff.fields
 
 
@@ -420,6 +394,7 @@ async def add_comment(
     body: str,
     visibility: CommentVisibility,
     author_id: uuid.UUID | None,
+    source_event: int | None = None,
 ) -> Any:
     incident = await get_for_update(session, tenant_id, incident_id)
     comment = tables.IncidentComment(
@@ -428,11 +403,12 @@ async def add_comment(
         author_id=author_id,
         body=_text(body, "body", rules.COMMENT_MAX, required=True),
         visibility=visibility.value,
+        source_event=source_event,
     )
     session.add(comment)
     incident.updated_at = func.now()
     await session.flush()
     await session.refresh(comment)
     diff = Diff({"comment": [None, str(comment.id)]})
-    _record(session, incident, ChangeKind.COMMENTED, diff, author_id)
+    record_change(session, incident, ChangeKind.COMMENTED, diff, author_id)
     return comment

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Computed,
     DateTime,
@@ -45,6 +46,16 @@ class Incident(TenantRow, Base):
             "status IN ('OPEN','IN_PROGRESS','ON_HOLD','RESOLVED','CLOSED','CANCELLED')",
             name="status_known",
         ),
+        # The lifecycle's required fields, kept true by the database too (lifecycle.py).
+        CheckConstraint("(status = 'ON_HOLD') = (hold_reason IS NOT NULL)", name="held_for_reason"),
+        CheckConstraint(
+            "status NOT IN ('RESOLVED','CLOSED') OR resolution_code IS NOT NULL",
+            name="resolved_with_code",
+        ),
+        CheckConstraint(
+            "status <> 'CANCELLED' OR cancel_reason IS NOT NULL", name="cancelled_for_reason"
+        ),
+        CheckConstraint("reopen_count >= 0", name="reopen_count_natural"),
         # Keyset pagination: every sort order has an index ending in id.
         Index("ix_incidents_opened", "tenant_id", "opened_at", "id"),
         Index("ix_incidents_updated", "tenant_id", "updated_at", "id"),
@@ -87,6 +98,12 @@ class Incident(TenantRow, Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hold_reason: Mapped[str | None] = mapped_column(String(32))
+    """Why it is ON_HOLD (enums.HoldReason); set exactly while it is."""
+    resolution_code: Mapped[str | None] = mapped_column(String(32))
+    resolution_notes: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     search: Mapped[Any] = mapped_column(
         TSVECTOR,
         Computed(
@@ -101,6 +118,16 @@ class IncidentComment(TenantRow, Base):
     __table_args__ = (
         Index("ix_incident_comments_incident", "incident_id", "created_at", "id"),
         CheckConstraint("visibility IN ('WORK_NOTE','PUBLIC')", name="visibility_known"),
+        # A reaction to another domain's event notes an incident at most once per event,
+        # even when the event is handled again (a consumer replayed).
+        Index(
+            "uq_incident_comments_source_event",
+            "tenant_id",
+            "incident_id",
+            "source_event",
+            unique=True,
+            postgresql_where=text("source_event IS NOT NULL"),
+        ),
         {"schema": SCHEMA},
     )
 
@@ -108,6 +135,8 @@ class IncidentComment(TenantRow, Base):
     author_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     body: Mapped[str] = mapped_column(Text, nullable=False)
     visibility: Mapped[str] = mapped_column(String(16), nullable=False)
+    source_event: Mapped[int | None] = mapped_column(BigInteger)
+    """The `seq` of the outbox event a reaction wrote it for (reactions.py); None otherwise."""
 
 
 class IncidentAffectedCi(TenantRow, Base):
@@ -138,6 +167,20 @@ class IncidentChange(TenantRow, Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+
+
+class IncidentSettings(TenantRow, Base):
+    """A tenant's incident settings; a tenant without a row has the defaults
+    (lifecycle.DEFAULT_REOPEN_WINDOW_DAYS)."""
+
+    __tablename__ = "incident_settings"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", name="uq_incident_settings_tenant"),
+        CheckConstraint("reopen_window_days BETWEEN 0 AND 365", name="reopen_window_range"),
+        {"schema": SCHEMA},
+    )
+
+    reopen_window_days: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class IncidentNumber(Base):

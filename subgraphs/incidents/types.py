@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,8 +20,11 @@ from subgraphs.incidents.loaders import (
     ChangesByIncidentIdLoader,
     CommentsByIncidentIdLoader,
     FirstCommentsByIncidentIdLoader,
+    FirstPublicCommentsByIncidentIdLoader,
     IncidentByIdLoader,
     LastCommentsByIncidentIdLoader,
+    LastPublicCommentsByIncidentIdLoader,
+    PublicCommentsByIncidentIdLoader,
 )
 from subgraphs.incidents.references import Team, User
 
@@ -40,6 +43,17 @@ _IMPACT = enums.stored(enums.Impact)
 _URGENCY = enums.stored(enums.Urgency)
 _SOURCE = enums.stored(enums.IncidentSource)
 _KIND = enums.stored(enums.ChangeKind)
+
+
+def _optional(enum: type[enums.E]) -> Callable[[str | None], enums.E | None]:
+    """`enums.stored` for a nullable column."""
+    members: dict[str | None, enums.E | None] = {None: None}
+    members.update((member.value, member) for member in enum)
+    return members.__getitem__
+
+
+_HOLD = _optional(enums.HoldReason)
+_RESOLUTION = _optional(enums.ResolutionCode)
 
 
 @strawberry.type(description="A comment or work note on an incident.")
@@ -76,12 +90,17 @@ class IncidentChange:
             id=strawberry.ID(str(row.id)),
             kind=_KIND(row.kind),
             actor=User.ref(row.actor_id),
-            changes=[
-                FieldChange(field=name, old_value=_text(old), new_value=_text(new))
-                for name, (old, new) in row.changes.items()
-            ],
+            changes=field_changes(row.changes),
             created_at=row.created_at,
         )
+
+
+def field_changes(changes: dict[str, Any]) -> list[FieldChange]:
+    """`{field: [old, new]}` (history, events, audit) as FieldChange values."""
+    return [
+        FieldChange(field=name, old_value=_text(old), new_value=_text(new))
+        for name, (old, new) in changes.items()
+    ]
 
 
 def _text(value: Any) -> str | None:
@@ -161,11 +180,30 @@ def _comments_loader(
     loaders = info.context.loaders
     if first is not None and last is not None:
         raise BadUserInput("Pass either first or last, not both", argument="last")
+    # Work notes only for those who may read them: the loaders without them read other rows,
+    # so nothing cached for one caller is served to the other.
+    every = info.context.principal.can(permissions.WORKNOTES_VIEW)
+    all_of, oldest, newest = _COMMENT_LOADERS[every]
     if first is not None:
-        return loaders.get(FirstCommentsByIncidentIdLoader), first
+        return loaders.get(oldest), first
     if last is not None:
-        return loaders.get(LastCommentsByIncidentIdLoader), last
-    return loaders.get(CommentsByIncidentIdLoader), None
+        return loaders.get(newest), last
+    return loaders.get(all_of), None
+
+
+# Whether the caller may read work notes → its loaders of all, the oldest and the newest comments.
+_COMMENT_LOADERS: dict[bool, tuple[type[Any], type[Any], type[Any]]] = {
+    True: (
+        CommentsByIncidentIdLoader,
+        FirstCommentsByIncidentIdLoader,
+        LastCommentsByIncidentIdLoader,
+    ),
+    False: (
+        PublicCommentsByIncidentIdLoader,
+        FirstPublicCommentsByIncidentIdLoader,
+        LastPublicCommentsByIncidentIdLoader,
+    ),
+}
 
 
 @strawberry.federation.type(
@@ -205,11 +243,26 @@ class Incident(ReferencedById):
     )
     resolved_at: datetime | None = strawberry.field(description="When it was resolved.")
     closed_at: datetime | None = strawberry.field(description="When it was closed or cancelled.")
+    hold_reason: enums.HoldReason | None = strawberry.field(
+        description="Why it is ON_HOLD; null in every other status."
+    )
+    resolution_code: enums.ResolutionCode | None = strawberry.field(
+        description="How it was resolved (RESOLVED and CLOSED incidents)."
+    )
+    resolution_notes: str | None = strawberry.field(
+        description="What was done to resolve it (RESOLVED and CLOSED incidents)."
+    )
+    cancel_reason: str | None = strawberry.field(description="Why it was cancelled.")
+    reopen_count: int = strawberry.field(
+        description="How many times it was reopened (RESOLVED back to IN_PROGRESS)."
+    )
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
 
     @strawberry.field(
-        description="Comments and work notes, oldest first.", metadata=batched(comments_of)
+        description="Comments and work notes, oldest first (work notes only for callers with "
+        "the permission incident:worknotes:view).",
+        metadata=batched(comments_of),
     )
     async def comments(
         self,
@@ -262,6 +315,11 @@ Incident.row_fields = RowFields(
         "acknowledged_at": "acknowledged_at",
         "resolved_at": "resolved_at",
         "closed_at": "closed_at",
+        "hold_reason": ("hold_reason", _HOLD),
+        "resolution_code": ("resolution_code", _RESOLUTION),
+        "resolution_notes": "resolution_notes",
+        "cancel_reason": "cancel_reason",
+        "reopen_count": "reopen_count",
         "created_at": "created_at",
         "updated_at": "updated_at",
     },

@@ -34,6 +34,11 @@ OPERATIONS = [
      'mutation { createIncident(input: {title: "x"}) { id } }'),
     ("updateIncident", "incidents", "mutation($incident: ID!) { updateIncident(id: $incident, "
      'input: {title: "changed"}) { id } }'),
+    ("transitionIncident", "incidents", "mutation($incident: ID!) { transitionIncident("
+     "id: $incident, input: {status: IN_PROGRESS}) { dryRun } }"),
+    ("incidentSettings", "incidents", "{ incidentSettings { reopenWindowDays } }"),
+    ("updateIncidentSettings", "incidents", "mutation { updateIncidentSettings(input: "
+     "{reopenWindowDays: 3}) { reopenWindowDays } }"),
     ("assignIncident", "incidents", "mutation($incident: ID!, $user: ID!) { assignIncident("
      "id: $incident, userId: $user) { id } }"),
     ("addComment", "incidents", "mutation($incident: ID!) { addComment(incidentId: $incident, "

@@ -71,6 +71,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
             (incidents.IncidentChange, {"incident_id": incident, "kind": "CREATED", "changes": {}}),
             (incidents.IncidentAffectedCi, {"incident_id": incident, "ci_id": uuid.uuid4()}),
             (incidents.IncidentNumber, {"last_number": 1}),
+            (incidents.IncidentSettings, {"reopen_window_days": 3}),
             (persisted.ApiClient, {"client_id": "partner", "safelist_only": True}),
             (
                 persisted.PersistedDocument,

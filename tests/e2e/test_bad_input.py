@@ -87,6 +87,8 @@ DEEP = (
     "{ name } } } } } } } } } } }"
 )
 NOBODY = "00000000-0000-4000-8000-00000000beef"
+TRANSITION = """mutation($id: ID!, $input: TransitionIncidentInput!, $dry: Boolean) {
+  transitionIncident(id: $id, input: $input, dryRun: $dry) { toStatus } }"""
 CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
     "depth bomb": ({"query": DEEP}, {}, 400, "MAX_DEPTH_LIMIT"),
     "alias bomb": ({"query": "{ " + " ".join(f"a{i}: __typename" for i in range(40)) + " }"},
@@ -138,6 +140,24 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
     "unknown incident": ({"query": 'mutation { updateIncident(id: "00000000-0000-4000-8000-'
                           '000000000000", input: {title: "x"}) { id } }'}, {}, 200,
                          "NOT_FOUND"),
+    "transition of an unknown incident": ({"query": "mutation { transitionIncident(id: "
+                                           f'"{NOBODY}", input: {{status: IN_PROGRESS}}) '
+                                           "{ dryRun } }"}, {}, 200, "NOT_FOUND"),
+    "unknown hold reason": ({"query": TRANSITION, "variables": {"id": NOBODY, "input": {
+                             "status": "ON_HOLD", "holdReason": "AWAITING_GODOT"}}}, {}, 400,
+                            "BAD_USER_INPUT"),
+    "unknown resolution code": ({"query": TRANSITION, "variables": {"id": NOBODY, "input": {
+                                 "status": "RESOLVED", "resolutionCode": "MAGIC"}}}, {}, 400,
+                                "BAD_USER_INPUT"),
+    "status through updateIncident": ({"query": 'mutation { updateIncident(id: "'
+                                       f'{NOBODY}", input: {{status: CLOSED}}) {{ id }} }}'},
+                                      {}, 400, "GRAPHQL_VALIDATION_FAILED"),
+    "reopen window out of range": ({"query": "mutation { updateIncidentSettings(input: "
+                                    "{reopenWindowDays: 100000}) { reopenWindowDays } }"}, {},
+                                   200, "BAD_USER_INPUT"),
+    "reopen window not a number": ({"query": "mutation($d: Int!) { updateIncidentSettings("
+                                    "input: {reopenWindowDays: $d}) { reopenWindowDays } }",
+                                    "variables": {"d": "a week"}}, {}, 400, "BAD_USER_INPUT"),
     "assignee who does not exist": ({"query": 'mutation { createIncident(input: {title: "x", '
                                      f'assigneeId: "{NOBODY}"}}) {{ id }} }}'}, {}, 200,
                                     "NOT_FOUND"),
@@ -189,6 +209,59 @@ def test_bad_request(server: Server, case: str) -> None:
         response = httpx.post(server.graphql, json=body, headers=headers, timeout=30)
     assert_refused(response, status, code)
     assert counts(server) == before
+
+
+RESOLVE = {"status": "RESOLVED", "resolutionCode": "FIXED", "resolutionNotes": "Done."}
+# A move of an open incident of the demo that the lifecycle refuses: (input, dryRun, code, field).
+TRANSITIONS: dict[str, tuple[dict[str, Any], bool, str, str]] = {
+    "hold without a reason": ({"status": "ON_HOLD"}, False, "BAD_USER_INPUT", "holdReason"),
+    "hold for the caller without a comment": (
+        {"status": "ON_HOLD", "holdReason": "AWAITING_CALLER"}, False, "BAD_USER_INPUT",
+        "comment"),
+    "hold for the caller with a work note": (
+        {"status": "ON_HOLD", "holdReason": "AWAITING_CALLER",
+         "comment": {"body": "?", "visibility": "WORK_NOTE"}}, False, "BAD_USER_INPUT", "comment"),
+    "resolve without a code": ({"status": "RESOLVED", "resolutionNotes": "x"}, False,
+                               "BAD_USER_INPUT", "resolutionCode"),
+    "resolve without notes": ({"status": "RESOLVED", "resolutionCode": "FIXED"}, False,
+                              "BAD_USER_INPUT", "resolutionNotes"),
+    "resolve with huge notes": ({**RESOLVE, "resolutionNotes": "x" * 20_001}, False,
+                                "BAD_USER_INPUT", "resolutionNotes"),
+    "resolve with a hold reason": ({**RESOLVE, "holdReason": "AWAITING_VENDOR"}, False,
+                                   "BAD_USER_INPUT", "holdReason"),
+    "cancel without a reason": ({"status": "CANCELLED", "cancelReason": " "}, False,
+                                "BAD_USER_INPUT", "cancelReason"),
+    "dry run of a cancel without a reason": ({"status": "CANCELLED"}, True, "BAD_USER_INPUT",
+                                             "cancelReason"),
+    "close an open incident": ({"status": "CLOSED"}, False, "CONFLICT", "status"),
+    "empty comment with the move": ({"status": "ON_HOLD", "holdReason": "AWAITING_CALLER",
+                                     "comment": {"body": ""}}, False, "BAD_USER_INPUT", "body"),
+}  # fmt: skip
+OPEN_INCIDENT = """{ incidents(filter: {status: [OPEN]}, pagination: {first: 1}) {
+  edges { node { id } } } }"""
+STATE = """query($id: ID!) { incident(id: $id) { status holdReason resolutionCode cancelReason
+  updatedAt comments { id } history { id } } }"""
+
+
+@pytest.mark.parametrize("case", list(TRANSITIONS))
+def test_refused_transition_changes_nothing(server: Server, case: str) -> None:
+    input, dry_run, code, field = TRANSITIONS[case]
+    found = httpx.post(server.graphql, json={"query": OPEN_INCIDENT}).json()
+    id = found["data"]["incidents"]["edges"][0]["node"]["id"]
+    state = httpx.post(server.graphql, json={"query": STATE, "variables": {"id": id}}).json()
+    before = counts(server)
+
+    response = httpx.post(
+        server.graphql,
+        json={"query": TRANSITION, "variables": {"id": id, "input": input, "dry": dry_run}},
+    )
+
+    assert_refused(response, 200, code)
+    assert response.json()["errors"][0]["extensions"]["field"] == field
+    assert counts(server) == before
+    assert (
+        httpx.post(server.graphql, json={"query": STATE, "variables": {"id": id}}).json() == state
+    )
 
 
 @pytest.mark.parametrize("case", list(TOKENS))

@@ -27,6 +27,9 @@ CREATE = """mutation($input: CreateIncidentInput!) {
 UPDATE = """mutation($id: ID!, $input: UpdateIncidentInput!) {
   updateIncident(id: $id, input: $input) { id }
 }"""
+TRANSITION = """mutation($id: ID!, $input: TransitionIncidentInput!) {
+  transitionIncident(id: $id, input: $input) { toStatus }
+}"""
 COMMENT = """mutation($id: ID!) {
   addComment(incidentId: $id, input: {body: "Looking into it"}) { id }
 }"""
@@ -76,7 +79,7 @@ async def test_events_carry_fields_of_both_subgraphs(server: Server, operator: s
         assert event["incident"]["team"] == {"name": team["name"]}
 
         await graphql(
-            server.graphql, UPDATE, operator, id=created["id"], input={"status": "IN_PROGRESS"}
+            server.graphql, TRANSITION, operator, id=created["id"], input={"status": "IN_PROGRESS"}
         )
         changed = await event_of(client, "1", created["id"])
         assert changed["kind"] == "STATUS_CHANGED"
@@ -286,3 +289,46 @@ async def test_expired_credentials_close_the_connection(
     short = token(strict_issuer, "operator", ttl=2)
     async with ws_client(strict_server.graphql, token=short) as client:
         assert (await client.closed_with(timeout=10))[0] == 4403
+
+
+COMMENTED = """subscription($id: ID!) {
+  incidentUpdated(id: $id) { id comments { body visibility } }
+}"""
+NOTE = """mutation($id: ID!, $body: String!, $visibility: CommentVisibility!) {
+  addComment(incidentId: $id, input: {body: $body, visibility: $visibility}) { id }
+}"""
+
+
+async def test_work_notes_reach_only_subscribers_who_may_read_them(
+    server: Server, operator: str, issuer: DevIssuer
+) -> None:
+    viewer = token(issuer, "viewer")
+    created = await create(server, operator, "Noisy fan")
+    async with (
+        ws_client(server.graphql, token=viewer) as viewing,
+        ws_client(server.graphql, token=operator) as operating,
+    ):
+        for client in (viewing, operating):
+            await client.subscribe("1", COMMENTED, {"id": created["id"]})
+        await asyncio.sleep(0.3)  # the subscriptions are live before the changes commit
+        await graphql(
+            server.graphql,
+            NOTE,
+            operator,
+            id=created["id"],
+            body="Internal",
+            visibility="WORK_NOTE",
+        )
+        await graphql(
+            server.graphql, NOTE, operator, id=created["id"], body="Hello", visibility="PUBLIC"
+        )
+        seen: dict[str, list[Any]] = {}
+        for name, client in (("viewer", viewing), ("operator", operating)):
+            for _ in range(2):
+                payload = await client.next_payload("1")
+                seen[name] = payload["data"]["incidentUpdated"]["comments"]
+    assert seen["viewer"] == [{"body": "Hello", "visibility": "PUBLIC"}]
+    assert seen["operator"] == [
+        {"body": "Internal", "visibility": "WORK_NOTE"},
+        {"body": "Hello", "visibility": "PUBLIC"},
+    ]

@@ -27,8 +27,8 @@ OPEN_COUNT = """{ incidents(filter: {status: [OPEN, IN_PROGRESS, ON_HOLD]}) { to
 CREATE = """mutation($input: CreateIncidentInput!) {
   createIncident(input: $input) { id number priority status }
 }"""
-UPDATE = """mutation($id: ID!, $status: IncidentStatus!) {
-  updateIncident(id: $id, input: {status: $status}) { status }
+TRANSITION = """mutation($id: ID!, $input: TransitionIncidentInput!) {
+  transitionIncident(id: $id, input: $input) { toStatus }
 }"""
 
 
@@ -103,10 +103,11 @@ def test_incidents_appear_and_leave_live(page: Page, server: Server, operator_to
     assert title in page.evaluate("document.body.innerText")
     page.wait_for(f"document.getElementById('count').textContent === '{open_count + 1} open'")
 
-    api(server, operator_token, UPDATE, id=created["id"], status="IN_PROGRESS")
+    api(server, operator_token, TRANSITION, id=created["id"], input={"status": "IN_PROGRESS"})
     page.wait_for(f"{on_board(number)} === 'CRITICAL IN_PROGRESS'")
 
-    api(server, operator_token, UPDATE, id=created["id"], status="RESOLVED")
+    resolve = {"status": "RESOLVED", "resolutionCode": "FIXED", "resolutionNotes": "Reset it."}
+    api(server, operator_token, TRANSITION, id=created["id"], input=resolve)
     page.wait_for(f"{on_board(number)} === null")
     page.wait_for(f"document.getElementById('count').textContent === '{open_count} open'")
 

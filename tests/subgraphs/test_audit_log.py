@@ -51,8 +51,12 @@ MUTATIONS = [
     ("createIncident", "incidents", 'mutation { createIncident(input: {title: "New"}) { id } }',
      ("Incident", "new"), {"status": None, "title": None}, {"status": "OPEN", "title": "New"}),
     ("updateIncident", "incidents", "mutation($incident: ID!) { updateIncident(id: $incident, "
-     'input: {title: "Renamed", status: IN_PROGRESS}) { id } }', ("Incident", "incident"),
-     {"title": "Seed", "status": "OPEN"}, {"title": "Renamed", "status": "IN_PROGRESS"}),
+     'input: {title: "Renamed"}) { id } }', ("Incident", "incident"),
+     {"title": "Seed"}, {"title": "Renamed"}),
+    ("transitionIncident", "incidents", "mutation($incident: ID!) { transitionIncident("
+     "id: $incident, input: {status: ON_HOLD, holdReason: AWAITING_VENDOR}) { dryRun } }",
+     ("Incident", "incident"), {"status": "OPEN", "holdReason": None},
+     {"status": "ON_HOLD", "holdReason": "AWAITING_VENDOR"}),
     ("assignIncident", "incidents", "mutation($incident: ID!, $user: ID!) { assignIncident("
      "id: $incident, userId: $user) { id } }", ("Incident", "incident"),
      {"assigneeId": None}, {"assigneeId": "$user"}),
@@ -188,8 +192,10 @@ async def test_a_failed_mutation_writes_no_record(
 ) -> None:
     earlier = await audit_rows(owner_sessions, tenant_id)
     refusals = [
-        (incidents, "mutation($i: ID!) { updateIncident(id: $i, input: {status: CLOSED}) "
-         "{ id } }", {"i": world["incident"]}, "CONFLICT"),
+        (incidents, "mutation($i: ID!) { transitionIncident(id: $i, input: {status: CLOSED}) "
+         "{ dryRun } }", {"i": world["incident"]}, "CONFLICT"),
+        (incidents, "mutation($i: ID!) { transitionIncident(id: $i, input: {status: RESOLVED}) "
+         "{ dryRun } }", {"i": world["incident"]}, "BAD_USER_INPUT"),
         (incidents, "mutation($i: ID!) { updateIncident(id: $i, input: {title: \"\"}) { id } }",
          {"i": world["incident"]}, "BAD_USER_INPUT"),
         (identity, 'mutation { createUser(input: {name: "A", email: "ada@example.com"}) '

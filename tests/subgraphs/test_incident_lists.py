@@ -196,6 +196,7 @@ async def test_filters(incidents: Subgraph, owner_sessions: Any, tenant_id: Any)
                 "number": 3,
                 "title": "Mail delayed",
                 "status": "CLOSED",
+                "resolution_code": "FIXED",  # what a CLOSED incident has (lifecycle)
                 "priority": 2,
                 "created_at": T0 + timedelta(days=2),
                 "updated_at": T0 + timedelta(days=2),

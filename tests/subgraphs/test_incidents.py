@@ -27,6 +27,13 @@ mutation($id: ID!, $input: UpdateIncidentInput!) {
     team { id }
   }
 }"""
+TRANSITION = """
+mutation($id: ID!, $input: TransitionIncidentInput!) {
+  transitionIncident(id: $id, input: $input) {
+    incident { id status acknowledgedAt resolvedAt closedAt }
+  }
+}"""
+RESOLVE = {"status": "RESOLVED", "resolutionCode": "FIXED", "resolutionNotes": "Cleaned up."}
 HISTORY = """
 query($id: ID!) {
   incident(id: $id) { history { kind changes { field oldValue newValue } } }
@@ -76,25 +83,23 @@ async def test_explicit_priority_wins_until_cleared(incidents: Subgraph) -> None
     assert derived["updateIncident"]["priorityOverridden"] is False
 
 
+async def move(incidents: Subgraph, id: str, **input: Any) -> dict[str, Any]:
+    """transitionIncident's incident, which must succeed."""
+    data = await incidents.ok(TRANSITION, id=id, input=input)
+    return data["transitionIncident"]["incident"]  # type: ignore[no-any-return]
+
+
 async def test_lifecycle_sets_timestamps_and_reopens(incidents: Subgraph) -> None:
     incident = await create(incidents)
-    working = (await incidents.ok(UPDATE, id=incident["id"], input={"status": "IN_PROGRESS"}))[
-        "updateIncident"
-    ]
+    working = await move(incidents, incident["id"], status="IN_PROGRESS")
     assert working["acknowledgedAt"] is not None
-    resolved = (await incidents.ok(UPDATE, id=incident["id"], input={"status": "RESOLVED"}))[
-        "updateIncident"
-    ]
+    resolved = await move(incidents, incident["id"], **RESOLVE)
     assert resolved["resolvedAt"] is not None
-    reopened = (await incidents.ok(UPDATE, id=incident["id"], input={"status": "IN_PROGRESS"}))[
-        "updateIncident"
-    ]
+    reopened = await move(incidents, incident["id"], status="IN_PROGRESS")
     assert reopened["resolvedAt"] is None
     assert reopened["acknowledgedAt"] == working["acknowledgedAt"]
-    await incidents.ok(UPDATE, id=incident["id"], input={"status": "RESOLVED"})
-    closed = (await incidents.ok(UPDATE, id=incident["id"], input={"status": "CLOSED"}))[
-        "updateIncident"
-    ]
+    await move(incidents, incident["id"], **RESOLVE)
+    closed = await move(incidents, incident["id"], status="CLOSED")
     assert closed["status"] == "CLOSED" and closed["closedAt"] is not None
     history = await incidents.ok(HISTORY, id=incident["id"])
     kinds = [h["kind"] for h in history["incident"]["history"]]
@@ -106,9 +111,7 @@ async def test_illegal_transition_is_a_conflict_and_changes_nothing(
 ) -> None:
     incident = await create(incidents)
     outbox_before = await count_rows(owner_sessions, events.OutboxEvent, tenant_id)
-    result = await incidents.run(
-        UPDATE, id=incident["id"], input={"status": "CLOSED", "title": "Changed"}
-    )
+    result = await incidents.run(TRANSITION, id=incident["id"], input={"status": "CLOSED"})
     assert result["data"] is None
     [error] = result["errors"]
     assert error["extensions"]["code"] == "CONFLICT"
@@ -122,10 +125,12 @@ async def test_illegal_transition_is_a_conflict_and_changes_nothing(
 
 async def test_nothing_changes_once_closed_or_cancelled(incidents: Subgraph, user_id: str) -> None:
     incident = await create(incidents)
-    await incidents.ok(UPDATE, id=incident["id"], input={"status": "CANCELLED"})
-    for change in ({"title": "New"}, {"status": "OPEN"}, {"status": "IN_PROGRESS"}):
-        result = await incidents.run(UPDATE, id=incident["id"], input=change)
-        assert result["errors"][0]["extensions"]["code"] == "CONFLICT", change
+    await move(incidents, incident["id"], status="CANCELLED", cancelReason="Raised twice")
+    result = await incidents.run(UPDATE, id=incident["id"], input={"title": "New"})
+    assert result["errors"][0]["extensions"]["code"] == "CONFLICT"
+    for status in ("OPEN", "IN_PROGRESS"):
+        result = await incidents.run(TRANSITION, id=incident["id"], input={"status": status})
+        assert result["errors"][0]["extensions"]["code"] == "CONFLICT", status
     assigned = await incidents.run(
         "mutation($id: ID!, $u: ID!) { assignIncident(id: $id, userId: $u) { id } }",
         id=incident["id"],
@@ -162,7 +167,7 @@ async def test_every_change_writes_one_outbox_event(
     incidents: Subgraph, owner_sessions: Any, tenant_id: Any
 ) -> None:
     incident = await create(incidents)
-    await incidents.ok(UPDATE, id=incident["id"], input={"status": "IN_PROGRESS"})
+    await move(incidents, incident["id"], status="IN_PROGRESS")
     async with owner_sessions() as session:
         kinds = (
             await session.scalars(

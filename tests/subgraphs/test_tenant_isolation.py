@@ -193,7 +193,8 @@ async def test_entities_resolve_nothing_across_tenants(
     "mutation",
     [
         'mutation($id: ID!) { updateIncident(id: $id, input: {title: "stolen"}) { id } }',
-        "mutation($id: ID!) { updateIncident(id: $id, input: {status: CANCELLED}) { id } }",
+        "mutation($id: ID!) { transitionIncident(id: $id, input: {status: CANCELLED, "
+        'cancelReason: "Gone"}) { dryRun } }',
         "mutation($id: ID!, $u: ID!) { assignIncident(id: $id, userId: $u) { id } }",
         ADD_COMMENT,
     ],

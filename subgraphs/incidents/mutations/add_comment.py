@@ -8,17 +8,18 @@ from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import check, requires
 from resolvers.references import require_references
-from subgraphs.incidents import permissions, service
+from subgraphs.incidents import permissions, transitions
 from subgraphs.incidents.inputs import AddCommentInput
 from subgraphs.incidents.mutations.common import changed
 from subgraphs.incidents.types import IncidentComment
 
 
 @strawberry.mutation(
-    description="Comment on an incident, as the caller. NOT_FOUND for an unknown incident; "
-    "BAD_USER_INPUT for an empty or over-long body. Writing as someone else (authorId) needs "
-    "the permission incident:comment_on_behalf (FORBIDDEN), and authorId must be one of the "
-    "tenant's users (NOT_FOUND).",
+    description="Comment on an incident, as the caller. A PUBLIC comment by the incident's "
+    "reporter on an incident ON_HOLD for AWAITING_CALLER returns it to IN_PROGRESS. "
+    "NOT_FOUND for an unknown incident; BAD_USER_INPUT for an empty or over-long body. "
+    "Writing as someone else (authorId) needs the permission incident:comment_on_behalf "
+    "(FORBIDDEN), and authorId must be one of the tenant's users (NOT_FOUND).",
     extensions=requires(permissions.UPDATE),
 )
 async def add_comment(
@@ -33,9 +34,10 @@ async def add_comment(
             check(ctx.principal, permissions.COMMENT_ON_BEHALF)
             await require_references(info, "User", {"input.authorId": author})
     async with audited(info) as (session, audit):
-        comment = await service.add_comment(
+        done = await transitions.comment_on_incident(
             session, ctx.tenant_id, incident_key, input.body, input.visibility, author
         )
+        comment = done.comment
         audit.entity("IncidentComment", comment.id)
         audit.created(
             {
@@ -45,6 +47,7 @@ async def add_comment(
                 "body": comment.body,
             }
         )
-        incident = await service.get_for_update(session, ctx.tenant_id, incident_key)
-    changed(info, incident)
+        # The caller's reply that ended an AWAITING_CALLER hold.
+        audit.changed(done.changes)
+    changed(info, done.row)
     return IncidentComment.from_row(comment)

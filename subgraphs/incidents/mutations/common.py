@@ -17,6 +17,7 @@ from subgraphs.incidents.loaders import (
     CommentsByIncidentIdLoader,
     IncidentByIdLoader,
     IncidentByNumberLoader,
+    PublicCommentsByIncidentIdLoader,
 )
 from subgraphs.incidents.types import Incident
 
@@ -27,6 +28,7 @@ def changed(info: strawberry.Info, row: Any) -> Incident:
     loaders.get(IncidentByIdLoader).clear(row.id).prime(row.id, row)
     loaders.get(IncidentByNumberLoader).clear(row.number).prime(row.number, row)
     loaders.get(CommentsByIncidentIdLoader).clear(row.id)
+    loaders.get(PublicCommentsByIncidentIdLoader).clear(row.id)
     loaders.get(ChangesByIncidentIdLoader).clear(row.id)
     loaders.get(AffectedCisByIncidentIdLoader).clear(row.id)
     return Incident.from_row(row)

@@ -28,9 +28,10 @@ def _given_id(value: strawberry.ID | None, argument: str) -> Any:
 
 
 @strawberry.mutation(
-    description="Change an incident. Omitted fields stay; an illegal status transition or a "
-    "change to a CLOSED/CANCELLED incident is a CONFLICT error and changes nothing; a team "
-    "or configuration item that is not one of the tenant's is NOT_FOUND.",
+    description="Change an incident's fields (its status moves with transitionIncident). "
+    "Omitted fields stay; a change to a CLOSED/CANCELLED incident is a CONFLICT error and "
+    "changes nothing; a team or configuration item that is not one of the tenant's is "
+    "NOT_FOUND.",
     extensions=requires(permissions.UPDATE),
 )
 async def update_incident(
@@ -46,7 +47,6 @@ async def update_incident(
         priority=_given(input.priority),
         category=_given(input.category),
         team_id=_given_id(input.team_id, "input.teamId"),
-        status=_given(input.status),
         ci_id=_given_id(input.ci_id, "input.ciId"),
         affected_ci_ids=affected
         if affected is service.UNCHANGED

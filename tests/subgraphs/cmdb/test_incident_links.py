@@ -76,7 +76,8 @@ async def test_an_incident_and_its_cis_both_ways(
     await ok(
         gateway,
         new_context(),
-        "mutation($id: ID!) { updateIncident(id: $id, input: {status: CANCELLED}) { id } }",
+        "mutation($id: ID!) { transitionIncident(id: $id, input: {status: CANCELLED, "
+        'cancelReason: "Gone"}) { dryRun } }',
         id=second["createIncident"]["id"],
     )
 
