@@ -2,7 +2,11 @@
 `opsgraph serve --demo` on a database of its own. Queries and mutations must answer without
 errors; a subscription is opened over graphql-transport-ws and must deliver an event once a
 mutation that matches it is made (TRIGGERS, by the subscription's root field: a new example
-on a subscription without one fails here until it gets one)."""
+on a subscription without one fails here until it gets one).
+
+An example that acts on one incident names it by a placeholder the reader fills in,
+`"<id of an ON_HOLD incident>"`; the test puts in the id of the demo's first incident in that
+status, as the reader would from a list."""
 
 from __future__ import annotations
 
@@ -23,6 +27,10 @@ from tests.support import free_port
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(r"^```graphql\n(.*?)^```", re.MULTILINE | re.DOTALL)
+PLACEHOLDER = re.compile(r'"<id of an? ([A-Z_]+) incident>"')
+FIRST_IN_STATUS = """query($status: IncidentStatus!) {
+  incidents(filter: {status: [$status]}, pagination: {first: 1}) { edges { node { id } } }
+}"""
 CREATE_CRITICAL_INCIDENT = """mutation {
   createIncident(input: {title: "README example", impact: HIGH, urgency: HIGH}) { id }
 }"""
@@ -65,7 +73,7 @@ def test_the_readme_has_examples_of_each_kind() -> None:
 
 @pytest.mark.parametrize("number", range(len(examples())), ids=lambda n: f"block{n + 1}")
 async def test_the_readme_example_runs_against_the_demo(demo: Server, number: int) -> None:
-    text = examples()[number]
+    text = await _filled(demo, examples()[number])
     kind, field = _operation(text)
     if kind != "subscription":
         answer = await _post(demo, text)
@@ -90,7 +98,19 @@ async def test_the_readme_example_runs_against_the_demo(demo: Server, number: in
     assert payload["data"][field] is not None
 
 
-async def _post(server: Server, text: str) -> dict[str, Any]:
+async def _filled(server: Server, text: str) -> str:
+    """The example with each placeholder replaced by the id it describes."""
+    for status in dict.fromkeys(PLACEHOLDER.findall(text)):
+        answer = await _post(server, FIRST_IN_STATUS, {"status": status})
+        (edge,) = answer["data"]["incidents"]["edges"]
+        text = text.replace(f'"<id of an {status} incident>"', f'"{edge["node"]["id"]}"')
+        text = text.replace(f'"<id of a {status} incident>"', f'"{edge["node"]["id"]}"')
+    return text
+
+
+async def _post(
+    server: Server, text: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
     async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.post(server.graphql, json={"query": text})
+        response = await http.post(server.graphql, json={"query": text, "variables": variables})
     return response.json()  # type: ignore[no-any-return]
