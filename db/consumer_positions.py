@@ -30,10 +30,13 @@ class Position(NamedTuple):
 _POSITION = select(ConsumerPosition.last_seq, ConsumerPosition.rebuilds)
 
 
-async def register(session: AsyncSession, name: str, *, from_oldest: bool) -> None:
+async def register(
+    session: AsyncSession, name: str, domains: Collection[str], *, from_oldest: bool
+) -> None:
     """Create the consumer's position unless it exists: after the oldest retained event
     (`from_oldest`: a read model built from what is retained) or at the latest (a reaction
-    new to this database does not replay what happened before it)."""
+    new to this database does not replay what happened before it). The `domains` it reads
+    are recorded (again, when its declaration changed) for pruning."""
     start = (
         func.coalesce(func.min(OutboxEvent.seq) - 1, 0)
         if from_oldest
@@ -41,8 +44,16 @@ async def register(session: AsyncSession, name: str, *, from_oldest: bool) -> No
     )
     await session.execute(
         insert(ConsumerPosition)
-        .from_select(["name", "last_seq"], select(literal(name), start))
-        .on_conflict_do_nothing(index_elements=["name"])
+        .from_select(
+            ["name", "domains", "last_seq"],
+            select(literal(name), literal(sorted(domains), ConsumerPosition.domains.type), start),
+        )
+        .on_conflict_do_update(
+            index_elements=["name"],
+            set_={"domains": literal(sorted(domains), ConsumerPosition.domains.type)},
+            where=ConsumerPosition.domains
+            != literal(sorted(domains), ConsumerPosition.domains.type),
+        )
     )
 
 

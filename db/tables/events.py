@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, Text, func, text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -57,13 +57,18 @@ class ConsumerPosition(Base):
     attempts: `error_count` every one so far, `consecutive_failures` those since the last
     handled event (a consumer stuck on an event shows it here). `rebuilds` counts the
     replays that moved the position back: a runner that read events before one must read
-    again rather than go on from what it read."""
+    again rather than go on from what it read. `domains` are the event domains the consumer
+    reads: pruning keeps those domains' events after `last_seq` (and only those: a stopped
+    consumer of one domain does not hold back every other domain's events)."""
 
     __tablename__ = "consumer_positions"
     __table_args__ = {"schema": SCHEMA}
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    domains: Mapped[list[str]] = mapped_column(
+        ARRAY(String(32)), nullable=False, server_default="{}"
+    )
     last_handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rebuilds: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     error_count: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")

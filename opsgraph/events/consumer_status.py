@@ -34,7 +34,7 @@ async def replay(consumer: EventConsumer, owner_sessions: Sessions, app_sessions
             f"consumer {consumer.name} declares no reset: replaying would apply its effects again"
         )
     async with owner_sessions() as session, session.begin():
-        await positions.register(session, consumer.name, from_oldest=True)
+        await positions.register(session, consumer.name, consumer.domains, from_oldest=True)
     async with owner_sessions() as session:
         oldest = (await sequence_bounds(session))[0]
     start = max(oldest - 1, 0)

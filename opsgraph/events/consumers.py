@@ -101,7 +101,10 @@ class ConsumerRunner:
         db/consumer_positions.register for where a new one starts)."""
         async with self.owner_sessions() as session, session.begin():
             await positions.register(
-                session, self.name, from_oldest=self.consumer.reset is not None
+                session,
+                self.name,
+                self.consumer.domains,
+                from_oldest=self.consumer.reset is not None,
             )
         self._registered = True
 

@@ -95,7 +95,7 @@ async def test_a_consumer_killed_mid_stream_resumes_and_handles_each_event_once(
     name, source = f"test.kill-{uuid.uuid4().hex[:8]}", f"probe-{uuid.uuid4().hex[:10]}"
     async with owner() as session, session.begin():
         tenant = await create_tenant(session, f"t-{uuid.uuid4().hex[:10]}", "Killed")
-        await positions.register(session, name, from_oldest=False)
+        await positions.register(session, name, {source}, from_oldest=False)
     start = await position(owner, name)
     await add_events(owner, tenant, range(EVENTS), source)
     async with owner() as session, session.begin():

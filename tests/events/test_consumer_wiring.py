@@ -142,7 +142,7 @@ def test_events_status_prints_each_consumers_lag(
             async with owner() as session, session.begin():
                 tenant = await create_tenant(session, f"t-{uuid.uuid4().hex[:10]}", "CLI")
                 await stamp_committed(session, 10_000)
-                await positions.register(session, name, from_oldest=False)
+                await positions.register(session, name, {source}, from_oldest=False)
             await add_events(owner, tenant, range(2), source)
             async with owner() as session, session.begin():
                 await stamp_committed(session, 10_000)

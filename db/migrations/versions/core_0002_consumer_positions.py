@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from db.walls import grant
 
@@ -40,6 +41,12 @@ def upgrade() -> None:
         "consumer_positions",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "domains",
+            postgresql.ARRAY(sa.String(length=32)),
+            server_default="{}",
+            nullable=False,
+        ),
         sa.Column("last_handled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("rebuilds", sa.Integer(), server_default="0", nullable=False),
         sa.Column("error_count", sa.BigInteger(), server_default="0", nullable=False),
