@@ -654,6 +654,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         origin_allowed=lambda origin: origin in settings.cors_origins,
         queue_limit=settings.ws_queue_limit,
         websocket_limits=websocket_limits(settings),
+        metrics=settings,
     )
     _run_server(app, host, port, settings)
     return 0

@@ -23,6 +23,10 @@ from opsgraph.events.bus import event_bus
 from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.in_process import in_process_executor, in_process_subscriber, subgraph_sdl
+from opsgraph.metrics.app_metrics import AppMetrics
+from opsgraph.metrics.gauges import ProcessGauges
+from opsgraph.metrics.recorder import GatewayMetrics
+from opsgraph.metrics.statements import StatementsPerRequest
 from opsgraph.mutation_charges import MutationCharges
 from opsgraph.pages import page_routes
 from opsgraph.persisted import persisted_operations
@@ -41,6 +45,7 @@ from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import InProcessTransport
 from router.gateway import Gateway, MutationAdmission
 from router.limits import OperationLimits, shape_rule
+from router.observer import GatewayObserver
 from router.persisted import PersistedOperations
 from router.response_cache import ResponseCache
 from router.subscriptions import Subscriptions
@@ -84,6 +89,7 @@ def build_gateway(
     cache: ResponseCache | None = None,
     admit_mutation: MutationAdmission | None = None,
     registry: Registry = REGISTRY,
+    observer: GatewayObserver | None = None,
 ) -> Gateway:
     transports = {
         domain.name: InProcessTransport(
@@ -101,6 +107,7 @@ def build_gateway(
         cache_hints=registry.cache_hints,
         admit_mutation=admit_mutation,
         plan_access=principal_is_admin,
+        observer=observer,
     )
 
 
@@ -180,12 +187,14 @@ def create_app(runtime: Runtime) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.open()
+        await metrics.start()
         await delivery.start(runtime)
         if caching is not None:
             caching[1].start()
         try:
             yield
         finally:
+            await metrics.stop()
             await delivery.stop()
             if caching is not None:
                 await caching[1].stop()
@@ -206,6 +215,7 @@ def create_app(runtime: Runtime) -> Starlette:
         persisted=persisted_operations(settings, link),
         cache=caching[0] if caching is not None else None,
         admit_mutation=charges,
+        observer=GatewayMetrics(),
     )
     composed = api_schema(gateway)
 
@@ -247,6 +257,14 @@ def create_app(runtime: Runtime) -> Starlette:
         origin_allowed=lambda origin: origin in settings.cors_origins,
         limits=websocket_limits(settings),
     )
+    metrics = AppMetrics(
+        settings,
+        ProcessGauges(
+            websocket_connections=[lambda: websocket.open_connections],
+            subscriptions=[subscriptions],
+        ),
+        runtime,
+    )
     router_app = create_router_app(
         gateway,
         context_factory=context_factory,
@@ -257,7 +275,12 @@ def create_app(runtime: Runtime) -> Starlette:
         unavailable=is_connection_failure,
     )
     app = Starlette(
-        routes=[*well_known_routes(auth), *page_routes(runtime.registry), Mount("/", router_app)],
+        routes=[
+            *metrics.routes,
+            *well_known_routes(auth),
+            *page_routes(runtime.registry),
+            Mount("/", router_app),
+        ],
         lifespan=lifespan,
     )
     # For operators: the response cache's hit/miss counts, the running subscription
@@ -266,6 +289,8 @@ def create_app(runtime: Runtime) -> Starlette:
     app.state.redis = link
     app.state.subscriptions = subscriptions
     app.state.event_hub = hub
+    # Innermost: it counts the statements of the GraphQL work alone.
+    app.add_middleware(StatementsPerRequest)
     # Added innermost first: CORS, then the HTTP guard, then principal and rate limit.
     app.add_middleware(
         RequestScopeMiddleware,

@@ -74,6 +74,9 @@ class Settings:
     persisted_only: bool = False
     # Shared by the split router and the stand-alone subgraphs (opsgraph/router_secret.py).
     subgraph_secret: str | None = field(default=None, repr=False)
+    # Who may read /metrics (opsgraph/metrics/exposition.py).
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_port: int | None = None
 
     @property
     def embedded_database(self) -> bool:
@@ -186,6 +189,12 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
             f"OPSGRAPH_SUBGRAPH_SECRET must be at least {MIN_SECRET_LENGTH} characters "
             "(e.g. from `openssl rand -hex 32`)"
         )
+    metrics_token = text("OPSGRAPH_METRICS_TOKEN")
+    if metrics_token is not None and len(metrics_token) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"OPSGRAPH_METRICS_TOKEN must be at least {MIN_SECRET_LENGTH} characters "
+            "(e.g. from `openssl rand -hex 32`)"
+        )
     anonymous = text("OPSGRAPH_ANONYMOUS_ROLE") or ("none" if env == "production" else "admin")
     if anonymous not in ("none", "viewer", "operator", "admin"):
         raise SettingsError(
@@ -251,4 +260,10 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         ws_send_timeout_seconds=integer("OPSGRAPH_WS_SEND_TIMEOUT_SECONDS", 10, 1, 600),
         ws_queue_limit=integer("OPSGRAPH_WS_QUEUE_LIMIT", 256, 1, 100_000),
         subgraph_secret=subgraph_secret,
+        metrics_token=metrics_token,
+        metrics_port=(
+            integer("OPSGRAPH_METRICS_PORT", 0, 1, 65535)
+            if text("OPSGRAPH_METRICS_PORT") is not None
+            else None
+        ),
     )
