@@ -5,7 +5,8 @@ Nothing is counted on the request path for them: ``ProcessGauges.sample()`` read
 source just before the exposition is written. In multi-process mode every process also
 samples on a timer (``sample_every``), so a scrape answered by one worker still sums the
 others' recent values (``livesum``: the values of processes alive). The outbox figures are
-the database's, the same in every process (``livemax``)."""
+the database's, the same in every process (``livemax``), and so are the lags of the event
+consumers this process runs (opsgraph/events/consumer_status.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.scope import waiting_for_connections
+from opsgraph.events.consumer_status import consumer_statuses
+from resolvers.consumers import EventConsumer
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,25 @@ RELAY_LAG = Gauge(
     multiprocess_mode="livemax",
 )
 
+CONSUMER_LAG_EVENTS = Gauge(
+    "opsgraph_event_consumer_lag_events",
+    "Events a consumer has still to handle (stamped after its position)",
+    ["consumer"],
+    multiprocess_mode="livemax",
+)
+CONSUMER_LAG_SECONDS = Gauge(
+    "opsgraph_event_consumer_lag_seconds",
+    "How long the oldest event a consumer has still to handle has waited (0 when none)",
+    ["consumer"],
+    multiprocess_mode="livemax",
+)
+CONSUMER_FAILURES = Gauge(
+    "opsgraph_event_consumer_consecutive_failures",
+    "Failures of a consumer's handler on its current event (0 once it succeeds)",
+    ["consumer"],
+    multiprocess_mode="livemax",
+)
+
 # One index scan (ix_outbox_unpublished covers exactly the unpublished rows).
 OUTBOX_QUERY = text(
     "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
@@ -92,6 +114,7 @@ class ProcessGauges:
     owner_sessions: Callable[[], async_sessionmaker[AsyncSession] | None] = lambda: None
     websocket_connections: Sequence[Callable[[], int]] = ()
     subscriptions: Sequence[SubscriptionCounts] = ()
+    consumers: Sequence[EventConsumer] = ()
     _task: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def sample(self) -> None:
@@ -115,6 +138,10 @@ class ProcessGauges:
                 row = (await session.execute(OUTBOX_QUERY)).one()
             OUTBOX_BACKLOG.set(int(row[0]))
             RELAY_LAG.set(float(row[1]))
+            for status in await consumer_statuses(sessions, self.consumers):
+                CONSUMER_LAG_EVENTS.labels(status.name).set(status.lag_events)
+                CONSUMER_LAG_SECONDS.labels(status.name).set(status.lag_seconds)
+                CONSUMER_FAILURES.labels(status.name).set(status.consecutive_failures)
 
     def sample_every(self, seconds: float) -> None:
         """Sample on a timer until :meth:`stop` (multi-process mode)."""
