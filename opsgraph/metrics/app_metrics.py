@@ -3,6 +3,9 @@ route or listener, statement counting on its engine, and the sampler in multi-pr
 
 from __future__ import annotations
 
+import os
+
+from prometheus_client import multiprocess
 from starlette.routing import Route
 
 from opsgraph.metrics.exposition import MetricsListener, multiprocess_mode, public_routes
@@ -45,3 +48,6 @@ class AppMetrics:
         await self.gauges.stop()
         if self.listener is not None:
             await self.listener.stop()
+        if multiprocess_mode():
+            # Its live gauges leave the sums; its counters stay in the totals.
+            multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

@@ -158,3 +158,26 @@ def test_the_split_router_counts_its_fetches_over_http(
         assert value(samples, count, subgraph=subgraph, transport="http") == 1
     ok = {"operation": "MetricsProbe", "type": "query", "outcome": "success"}
     assert value(samples, REQUESTS, **ok) == 1
+
+
+def test_processes_sharing_a_multiprocess_directory_expose_their_sum(
+    server_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Several processes on one PROMETHEUS_MULTIPROC_DIR (workers behind one port): either
+    one's /metrics holds both processes' counters and live gauges."""
+    env = {**server_env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    first = start_server(["serve"], env, free_port())
+    try:
+        second = start_server(["serve"], env, free_port())
+        try:
+            post(first, PROBE)
+            post(second, PROBE)
+            samples = scrape(second.url)
+        finally:
+            stop_server(second)
+    finally:
+        stop_server(first)
+
+    ok = {"operation": "MetricsProbe", "type": "query", "outcome": "success"}
+    assert value(samples, REQUESTS, **ok) == 2
+    assert value(samples, "opsgraph_db_pool_size") == 30  # 15 each, both alive

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -50,6 +51,9 @@ FAMILIES = {
     "opsgraph_subscription_executions",
     "opsgraph_outbox_backlog",
     "opsgraph_outbox_relay_lag_seconds",
+    "opsgraph_event_consumer_lag_events",
+    "opsgraph_event_consumer_lag_seconds",
+    "opsgraph_event_consumer_consecutive_failures",
 }
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -272,3 +276,34 @@ def test_who_may_read_metrics_on_the_api_port(
         assert "opsgraph_graphql_requests" in parse(response.text)[0]
     else:
         assert "opsgraph_" not in response.text
+
+
+DASHBOARD = Path(__file__).parents[2] / "deploy" / "grafana" / "opsgraph.json"
+METRIC_NAME = re.compile(r"\bopsgraph_[a-z_]+")
+SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+
+
+def exposed_names(text: str) -> set[str]:
+    """Every series name an exposition declares (its TYPE lines: a labelled metric with no
+    child yet has no sample, but its names are known)."""
+    names = set()
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, family, kind = line.split(" ", 3)
+            family = family.removesuffix("_total")  # a counter's TYPE line may name it
+            names.update(f"{family}{suffix}" for suffix in SUFFIXES.get(kind, ("",)))
+    return names
+
+
+def test_the_dashboard_names_only_exposed_metrics(client: TestClient) -> None:
+    client.post("/graphql", json={"query": PROBE})
+    exposed = exposed_names(client.get("/metrics").text)
+    dashboard = orjson.loads(DASHBOARD.read_bytes())
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+
+    used = {name for expr in expressions for name in METRIC_NAME.findall(expr)}
+
+    assert len(expressions) >= len(dashboard["panels"]) >= 10
+    assert used - exposed == set()
+    # Every family the README lists is on the dashboard.
+    assert {re.sub(r"_(total|bucket|sum|count)$", "", name) for name in used} >= FAMILIES
