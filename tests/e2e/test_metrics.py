@@ -18,6 +18,11 @@ from tests.opsgraph.test_metrics import PROBE, Samples, parse, value
 from tests.support import free_port
 
 REQUESTS = "opsgraph_graphql_requests_total"
+# A root field of each subgraph: one fetch to each.
+SPLIT_PROBE = (
+    "query SplitProbe { users(pagination: {first: 1}) { totalCount } "
+    "incidents(pagination: {first: 1}) { totalCount } }"
+)
 
 
 def scrape(url: str, **headers: str) -> Samples:
@@ -145,7 +150,7 @@ def test_the_split_router_counts_its_fetches_over_http(
     port = free_port()
     router = start_server(["router", "--config", str(config)], server_env, port)
     try:
-        answered = post(router, PROBE)
+        answered = post(router, SPLIT_PROBE)
         samples = scrape(router.url)
     finally:
         stop_server(router)
@@ -156,7 +161,7 @@ def test_the_split_router_counts_its_fetches_over_http(
         assert value(samples, "opsgraph_subgraph_fetches_total", **fetched) == 1
         count = "opsgraph_subgraph_fetch_duration_seconds_count"
         assert value(samples, count, subgraph=subgraph, transport="http") == 1
-    ok = {"operation": "MetricsProbe", "type": "query", "outcome": "success"}
+    ok = {"operation": "SplitProbe", "type": "query", "outcome": "success"}
     assert value(samples, REQUESTS, **ok) == 1
 
 
