@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from prometheus_client.metrics import MetricWrapperBase
+
 from opsgraph.metrics.families import (
     APQ,
     ERRORS,
@@ -13,6 +17,30 @@ from opsgraph.metrics.families import (
 )
 from opsgraph.metrics.labels import UNKNOWN, CodeLabels, OperationLabels
 from router.observer import RequestRecord
+
+
+class _Children:
+    """A metric's children by label values, looked up in a plain dict: ``labels()``
+    validates and locks on every call, a cost paid here once per (bounded) label set."""
+
+    def __init__(self, metric: MetricWrapperBase) -> None:
+        self.metric = metric
+        self.children: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *values: str) -> Any:
+        child = self.children.get(values)
+        if child is None:
+            child = self.children[values] = self.metric.labels(*values)
+        return child
+
+
+_REQUESTS = _Children(REQUESTS)
+_REQUEST_SECONDS = _Children(REQUEST_SECONDS)
+_ERRORS = _Children(ERRORS)
+_FETCHES = _Children(FETCHES)
+_FETCH_SECONDS = _Children(FETCH_SECONDS)
+_RESPONSE_CACHE = _Children(RESPONSE_CACHE)
+_APQ = _Children(APQ)
 
 # One bound per process, whichever app (router, split router) records.
 OPERATIONS = OperationLabels()
@@ -36,21 +64,21 @@ class GatewayMetrics:
             outcome = "success"
         else:
             outcome = "partial" if record.has_data else "error"
-        REQUESTS.labels(operation, kind, outcome).inc()
-        REQUEST_SECONDS.labels(operation, kind).observe(record.seconds)
+        _REQUESTS(operation, kind, outcome).inc()
+        _REQUEST_SECONDS(operation, kind).observe(record.seconds)
         for code in record.error_codes:
-            ERRORS.labels(self.codes(code)).inc()
+            _ERRORS(self.codes(code)).inc()
         if record.response_cache is not None:
-            RESPONSE_CACHE.labels(record.response_cache).inc()
+            _RESPONSE_CACHE(record.response_cache).inc()
         if record.apq is not None:
-            APQ.labels(record.apq).inc()
+            _APQ(record.apq).inc()
 
     def subgraph_fetched(self, subgraph: str, transport: str, seconds: float, failed: bool) -> None:
-        FETCHES.labels(subgraph, transport, "failed" if failed else "ok").inc()
-        FETCH_SECONDS.labels(subgraph, transport).observe(seconds)
+        _FETCHES(subgraph, transport, "failed" if failed else "ok").inc()
+        _FETCH_SECONDS(subgraph, transport).observe(seconds)
 
 
 def record_refusal(code: str) -> None:
     """A request refused before the gateway saw it (no principal, rate limited, too slow)."""
-    REQUESTS.labels(UNKNOWN, UNKNOWN, "refused").inc()
-    ERRORS.labels(CODES(code)).inc()
+    _REQUESTS(UNKNOWN, UNKNOWN, "refused").inc()
+    _ERRORS(CODES(code)).inc()
