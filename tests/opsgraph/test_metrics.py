@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -163,19 +164,23 @@ def test_errors_count_by_code(client: TestClient) -> None:
     refused = client.post(
         "/graphql", json={"query": PROBE}, headers={"authorization": "Bearer not-a-token"}
     )
+    unreadable = client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
 
     after = scrape(client)
     code = response.json()["errors"][0]["extensions"]["code"]
     assert code == "GRAPHQL_VALIDATION_FAILED"
     assert refused.status_code == 401
-    for expected in (code, "UNAUTHENTICATED"):
+    assert unreadable.status_code == 400
+    for expected in (code, "UNAUTHENTICATED", "BAD_REQUEST"):
         errors = {"code": expected}
         assert value(after, "opsgraph_graphql_errors_total", **errors) == (
             value(before, "opsgraph_graphql_errors_total", **errors) + 1
         )
     unknown = {"operation": "unknown", "type": "unknown", "outcome": "refused"}
     assert value(after, "opsgraph_graphql_requests_total", **unknown) == (
-        value(before, "opsgraph_graphql_requests_total", **unknown) + 2
+        value(before, "opsgraph_graphql_requests_total", **unknown) + 3
     )
 
 
@@ -307,3 +312,16 @@ def test_the_dashboard_names_only_exposed_metrics(client: TestClient) -> None:
     assert used - exposed == set()
     # Every family the README lists is on the dashboard.
     assert {re.sub(r"_(total|bucket|sum|count)$", "", name) for name in used} >= FAMILIES
+
+
+def test_a_metrics_port_already_taken_stops_the_start(
+    database_url: str, tenant: str, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        client = served(database_url, tmp_path, tenant, OPSGRAPH_METRICS_PORT=str(port))
+
+        with pytest.raises(OSError, match=f"metrics: cannot listen on port {port}"):
+            client.__enter__()
