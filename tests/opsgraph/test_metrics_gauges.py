@@ -11,17 +11,40 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import consumer_positions
 from db.engine import create_engine, session_factory
-from db.outbox import mark_published, stamp_committed
+from db.outbox import mark_published, record_event, stamp_committed
 from db.roles import app_database_url
 from db.scope import RequestDatabase, waiting_for_connections
 from db.tables.events import OutboxEvent
 from db.tenants import create_tenant
 from opsgraph.metrics.gauges import ProcessGauges
+from resolvers.consumers import EventConsumer
+from resolvers.events import Event
 from tests.conftest import fresh_database
-from tests.events.consumer_support import Sessions, add_events, bookmark_consumer
+
+Sessions = async_sessionmaker[AsyncSession]
+SOURCE = "probes"  # no real domain writes events of this domain
+
+
+async def ignore(session: AsyncSession, event: Event) -> None:
+    """A consumer that never runs here: only its lag is read."""
+
+
+async def add_events(owner: Sessions, tenant_id: uuid.UUID, count: int) -> None:
+    for n in range(count):
+        async with owner() as session, session.begin():
+            record_event(
+                session,
+                tenant_id=tenant_id,
+                domain=SOURCE,
+                kind="probe.pinged",
+                entity_type="Probe",
+                entity_id=uuid.uuid4(),
+                payload={"n": n},
+            )
 
 
 def gauge(name: str, **labels: str) -> float | None:
@@ -41,12 +64,14 @@ async def owner(database: str) -> AsyncIterator[Sessions]:
 
 
 async def test_outbox_backlog_relay_lag_and_consumer_lag(owner: Sessions) -> None:
-    consumer = bookmark_consumer()
+    consumer = EventConsumer(
+        name=f"metrics.{uuid.uuid4().hex[:8]}", domains=frozenset({SOURCE}), handle=ignore
+    )
     async with owner() as session, session.begin():
         tenant = await create_tenant(session, f"g-{uuid.uuid4().hex[:8]}", "Gauges")
         await consumer_positions.register(session, consumer.name, from_oldest=False)
     gauges = ProcessGauges(owner_sessions=lambda: owner, consumers=[consumer])
-    await add_events(owner, tenant, range(3))
+    await add_events(owner, tenant, 3)
     async with owner() as session, session.begin():
         await stamp_committed(session, 100)  # what the relay does first
 
