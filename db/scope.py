@@ -31,10 +31,10 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Connection, Executable, Result, event, exc, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
 from db.failures import is_connection_failure
@@ -54,7 +54,7 @@ class RequestDatabase:
         self._fresh = False  # the connection was checked out and nothing sent on it yet
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
-        self._gate: asyncio.Semaphore | None = None  # held from first statement to close()
+        self._gate: PoolGate | None = None  # held from first statement to close()
 
     async def _admitted(self) -> None:
         """Wait for a turn at the connection pool (see ``connection_gate``), once."""
@@ -257,13 +257,34 @@ def _begin_walled(tenant_id: uuid.UUID) -> str:
     return f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
 
 
+class PoolGate(asyncio.Semaphore):
+    """A semaphore that knows how many wait at it (the pool's waiting requests, a metric)."""
+
+    waiting = 0
+
+    async def acquire(self) -> Literal[True]:
+        if not self.locked():
+            return await super().acquire()
+        self.waiting += 1
+        try:
+            return await super().acquire()
+        finally:
+            self.waiting -= 1
+
+
 # Per connection pool, per event loop: the gate in front of it.
 _GATES: weakref.WeakKeyDictionary[
-    Any, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+    Any, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PoolGate]
 ] = weakref.WeakKeyDictionary()
 
 
-def connection_gate(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Semaphore | None:
+def waiting_for_connections(engine: AsyncEngine) -> int:
+    """How many requests wait at the gate of ``engine``'s pool for a connection."""
+    per_loop = _GATES.get(engine.sync_engine.pool)
+    return sum(gate.waiting for gate in per_loop.values()) if per_loop else 0
+
+
+def connection_gate(sessions: async_sessionmaker[AsyncSession]) -> PoolGate | None:
     """Admits as many request databases to the engine's pool as it has connections, in the
     order they ask, each until it closes.
 
@@ -283,5 +304,5 @@ def connection_gate(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Semap
     gate = per_loop.get(loop)
     if gate is None:
         # Its size plus the overflow connections it may open.
-        gate = per_loop[loop] = asyncio.Semaphore(max(pool.size() + overflow, 1))
+        gate = per_loop[loop] = PoolGate(max(pool.size() + overflow, 1))
     return gate

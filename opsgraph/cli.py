@@ -689,6 +689,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         queue_limit=settings.ws_queue_limit,
         websocket_limits=websocket_limits(settings),
         verify=subgraph_verify(settings),
+        metrics=settings,
     )
     _run_server(app, host, port, settings, "opsgraph-router")
     return 0

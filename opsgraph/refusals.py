@@ -7,10 +7,12 @@ import orjson
 from starlette.types import Send
 
 from opsgraph.auth.principals import Refused
+from opsgraph.metrics.recorder import record_refusal
 from opsgraph.ratelimit import retry_after_header
 
 
 async def send_refusal(send: Send, refused: Refused, *, retry_after: float | None = None) -> None:
+    record_refusal(refused.code)
     body = orjson.dumps(
         {"errors": [{"message": refused.message, "extensions": {"code": refused.code}}]}
     )

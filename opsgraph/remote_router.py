@@ -39,8 +39,13 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.routing import Mount
 
+from opsgraph.metrics.app_metrics import AppMetrics
+from opsgraph.metrics.gauges import ProcessGauges
+from opsgraph.metrics.recorder import GatewayMetrics
 from opsgraph.router_secret import router_headers
+from opsgraph.settings import Settings
 from opsgraph.subgraph_headers import HeaderError, read_headers
 from opsgraph.telemetry.requests import RequestTelemetryMiddleware
 from opsgraph.websocket_connections import connection_headers
@@ -234,13 +239,16 @@ def create_remote_app(
     queue_limit: int = 256,
     websocket_limits: WebSocketLimits | None = None,
     verify: ssl.SSLContext | bool = True,
+    metrics: Settings | None = None,
 ) -> Starlette:
     """The router app over HTTP transports, their clients closed when the app stops;
     ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints);
     ``override_labels`` turns on progressive ``@override`` labels of those names.
     ``origin_allowed`` admits browsers' WebSocket upgrades from other origins; a
     subscription's responses queue up to ``queue_limit`` for a slow client; the sockets'
-    limits are ``websocket_limits``; ``verify`` checks HTTPS subgraphs' certificates."""
+    limits are ``websocket_limits``; ``verify`` checks HTTPS subgraphs' certificates. With
+    ``metrics`` (the settings saying who may read them) the router records its requests and
+    fetches and serves ``/metrics`` (opsgraph/metrics)."""
     # A pool per subgraph (a pool never shares connections across hosts anyway), each
     # client carrying the router's secret and that subgraph's own headers.
     headers = {c.name: {**router_headers(secret), **dict(c.headers)} for c in configs}
@@ -260,9 +268,13 @@ def create_remote_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if recorded is not None:
+            await recorded.start()
         try:
             yield
         finally:
+            if recorded is not None:
+                await recorded.stop()
             for client in [*clients.values(), *streams.values()]:
                 await client.aclose()
 
@@ -272,24 +284,40 @@ def create_remote_app(
         limits=limits,
         plan_access=plan_access,
         override_labels=override_labels,
+        observer=GatewayMetrics() if metrics is not None else None,
     )
+    subscriptions = Subscriptions(gateway, queue_limit=queue_limit)
     websocket = GraphQLWebSocket(
         gateway,
-        Subscriptions(gateway, queue_limit=queue_limit),
+        subscriptions,
         caller_grant,
         origin_allowed=origin_allowed,
         limits=websocket_limits,
     )
-    app = create_router_app(
+    recorded = (
+        AppMetrics(
+            metrics,
+            ProcessGauges(
+                websocket_connections=[lambda: websocket.open_connections],
+                subscriptions=[subscriptions],
+            ),
+        )
+        if metrics is not None
+        else None
+    )
+    router_app = create_router_app(
         gateway,
         context_factory=context_factory,
-        lifespan=lifespan,
+        lifespan=lifespan if recorded is None else None,
         graphiql=graphiql,
         debug=debug,
         websocket=websocket,
     )
-    app.add_middleware(RequestTelemetryMiddleware)
-    return app
+    router_app.add_middleware(RequestTelemetryMiddleware)
+    if recorded is None:
+        return router_app
+    # /metrics beside the router's own routes; the lifespan is the outer app's.
+    return Starlette(routes=[*recorded.routes, Mount("/", router_app)], lifespan=lifespan)
 
 
 async def caller_grant(

@@ -24,6 +24,10 @@ from opsgraph.events.consumers import ConsumerRunners
 from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.in_process import in_process_executor, in_process_subscriber, subgraph_sdl
+from opsgraph.metrics.app_metrics import AppMetrics
+from opsgraph.metrics.gauges import ProcessGauges
+from opsgraph.metrics.recorder import GatewayMetrics
+from opsgraph.metrics.statements import StatementsPerRequest
 from opsgraph.mutation_charges import MutationCharges
 from opsgraph.pages import page_routes
 from opsgraph.persisted import persisted_operations
@@ -43,6 +47,7 @@ from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import InProcessTransport
 from router.gateway import Gateway, MutationAdmission
 from router.limits import OperationLimits, shape_rule
+from router.observer import GatewayObserver
 from router.persisted import PersistedOperations
 from router.response_cache import ResponseCache
 from router.subscriptions import Subscriptions
@@ -86,6 +91,7 @@ def build_gateway(
     cache: ResponseCache | None = None,
     admit_mutation: MutationAdmission | None = None,
     registry: Registry = REGISTRY,
+    observer: GatewayObserver | None = None,
 ) -> Gateway:
     transports = {
         domain.name: InProcessTransport(
@@ -103,6 +109,7 @@ def build_gateway(
         cache_hints=registry.cache_hints,
         admit_mutation=admit_mutation,
         plan_access=principal_is_admin,
+        observer=observer,
     )
 
 
@@ -183,6 +190,7 @@ def create_app(runtime: Runtime) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.open()
+        await metrics.start()
         await delivery.start(runtime)
         assert runtime.owner_sessions is not None and runtime.sessions is not None
         await consumers.start(runtime.owner_sessions, runtime.sessions, hub)
@@ -191,6 +199,7 @@ def create_app(runtime: Runtime) -> Starlette:
         try:
             yield
         finally:
+            await metrics.stop()
             await consumers.stop()
             await delivery.stop()
             if caching is not None:
@@ -212,6 +221,7 @@ def create_app(runtime: Runtime) -> Starlette:
         persisted=persisted_operations(settings, link),
         cache=caching[0] if caching is not None else None,
         admit_mutation=charges,
+        observer=GatewayMetrics(),
     )
     composed = api_schema(gateway)
 
@@ -253,6 +263,15 @@ def create_app(runtime: Runtime) -> Starlette:
         origin_allowed=lambda origin: origin in settings.cors_origins,
         limits=websocket_limits(settings),
     )
+    metrics = AppMetrics(
+        settings,
+        ProcessGauges(
+            websocket_connections=[lambda: websocket.open_connections],
+            subscriptions=[subscriptions],
+            consumers=consumers.consumers,
+        ),
+        runtime,
+    )
     router_app = create_router_app(
         gateway,
         context_factory=context_factory,
@@ -263,7 +282,12 @@ def create_app(runtime: Runtime) -> Starlette:
         unavailable=is_connection_failure,
     )
     app = Starlette(
-        routes=[*well_known_routes(auth), *page_routes(runtime.registry), Mount("/", router_app)],
+        routes=[
+            *metrics.routes,
+            *well_known_routes(auth),
+            *page_routes(runtime.registry),
+            Mount("/", router_app),
+        ],
         lifespan=lifespan,
     )
     # For operators: the response cache's hit/miss counts, the running subscription
@@ -272,6 +296,8 @@ def create_app(runtime: Runtime) -> Starlette:
     app.state.redis = link
     app.state.subscriptions = subscriptions
     app.state.event_hub = hub
+    # Innermost: it counts the statements of the GraphQL work alone.
+    app.add_middleware(StatementsPerRequest)
     # Added innermost first: principal and rate limit, the HTTP guard, CORS, then the
     # request's id, span and access log line around everything.
     app.add_middleware(

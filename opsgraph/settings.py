@@ -86,6 +86,9 @@ class Settings:
     # and requests in flight have the grace period to finish.
     shutdown_drain_seconds: int = 0
     shutdown_grace_seconds: int = 30
+    # Who may read /metrics (opsgraph/metrics/exposition.py).
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_port: int | None = None
 
     @property
     def embedded_database(self) -> bool:
@@ -218,6 +221,12 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
     tls_cert, tls_key = readable_file("OPSGRAPH_TLS_CERT"), readable_file("OPSGRAPH_TLS_KEY")
     if (tls_cert is None) != (tls_key is None):
         raise SettingsError("OPSGRAPH_TLS_CERT and OPSGRAPH_TLS_KEY must be set together")
+    metrics_token = text("OPSGRAPH_METRICS_TOKEN")
+    if metrics_token is not None and len(metrics_token) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"OPSGRAPH_METRICS_TOKEN must be at least {MIN_SECRET_LENGTH} characters "
+            "(e.g. from `openssl rand -hex 32`)"
+        )
     anonymous = text("OPSGRAPH_ANONYMOUS_ROLE") or ("none" if env == "production" else "admin")
     if anonymous not in ("none", "viewer", "operator", "admin"):
         raise SettingsError(
@@ -290,4 +299,10 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         tls_ca=readable_file("OPSGRAPH_TLS_CA"),
         shutdown_drain_seconds=integer("OPSGRAPH_SHUTDOWN_DRAIN_SECONDS", 0, 0, 600),
         shutdown_grace_seconds=integer("OPSGRAPH_SHUTDOWN_GRACE_SECONDS", 30, 0, 3600),
+        metrics_token=metrics_token,
+        metrics_port=(
+            integer("OPSGRAPH_METRICS_PORT", 0, 1, 65535)
+            if text("OPSGRAPH_METRICS_PORT") is not None
+            else None
+        ),
     )

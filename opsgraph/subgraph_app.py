@@ -40,6 +40,9 @@ from opsgraph.events.bus import event_bus
 from opsgraph.events.consumers import ConsumerRunners
 from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
+from opsgraph.metrics.app_metrics import AppMetrics
+from opsgraph.metrics.gauges import ProcessGauges
+from opsgraph.metrics.statements import StatementsPerRequest
 from opsgraph.peers import PeerPresence
 from opsgraph.request_auth import PrincipalSource
 from opsgraph.request_scope import RequestScopeMiddleware
@@ -173,8 +176,12 @@ def create_subgraph_app(
     view = SubgraphGraphQL(schema, runtime, gate, peers, delivery.hub if delivery else None)
     runners = ConsumerRunners(consumers)
     graphql: list[Route | WebSocketRoute] = [Route("/graphql", view, methods=["GET", "POST"])]
+    gauges = ProcessGauges(consumers=runners.consumers)
     if delivery is not None:
-        graphql = _streaming_routes(schema, runtime, auth.authenticator, gate, view, delivery)
+        graphql = _streaming_routes(
+            schema, runtime, auth.authenticator, gate, view, delivery, gauges
+        )
+    metrics = AppMetrics(settings, gauges, runtime)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -189,6 +196,7 @@ def create_subgraph_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.open()
+        await metrics.start()
         if delivery is not None:
             await delivery.start(runtime)
         assert runtime.owner_sessions is not None and runtime.sessions is not None
@@ -197,6 +205,7 @@ def create_subgraph_app(
         try:
             yield
         finally:
+            await metrics.stop()
             await runners.stop()
             if delivery is not None:
                 await delivery.stop()
@@ -209,8 +218,10 @@ def create_subgraph_app(
             await runtime.close()
 
     app = Starlette(
-        routes=[Route("/health", health), Route("/ready", ready), *graphql], lifespan=lifespan
+        routes=[Route("/health", health), Route("/ready", ready), *metrics.routes, *graphql],
+        lifespan=lifespan,
     )
+    app.add_middleware(StatementsPerRequest)
     app.add_middleware(
         RequestScopeMiddleware,
         authenticator=RouterAwareAuthenticator(auth.authenticator, settings.subgraph_secret),
@@ -228,10 +239,11 @@ def _streaming_routes(
     gate: SubgraphGate,
     view: SubgraphGraphQL,
     delivery: EventDelivery,
+    gauges: ProcessGauges,
 ) -> list[Route | WebSocketRoute]:
     """/graphql for a subgraph that streams: streamed subscriptions in front of the view,
     and the WebSocket endpoint; connections are authenticated as HTTP requests are (the
-    router's own too, by its secret)."""
+    router's own too, by its secret). Both are sources of the metrics' ``gauges``."""
     settings = runtime.settings
     hub = delivery.hub
     # Deactivated users and changed roles end or narrow what they stream, as in-process.
@@ -260,6 +272,8 @@ def _streaming_routes(
         origin_allowed=lambda origin: origin in settings.cors_origins,
         limits=websocket_limits(settings),
     )
+    gauges.websocket_connections = [lambda: websocket.open_connections]
+    gauges.subscriptions = [subscriptions]
     streams = StreamedSubscriptions(
         view,
         operations,

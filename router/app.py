@@ -12,6 +12,7 @@ itself does not know what a lost database looks like). Only a bug in the router 
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -36,6 +37,7 @@ from router.http_params import (
     params_from_body,
     params_from_query_string,
 )
+from router.observer import RequestRecord
 from router.websocket_protocol import GraphQLWebSocket
 
 logger = logging.getLogger(__name__)
@@ -111,6 +113,7 @@ class _GraphQLEndpoint:
         self.unavailable = unavailable
 
     async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
         media_type = _response_media_type(request.headers.get("accept", ""))
         try:
             if request.method == "GET":
@@ -123,9 +126,14 @@ class _GraphQLEndpoint:
                 allowed = ("query", "mutation")
             return await self._execute(request, params, allowed, media_type)
         except BadRequest as error:
+            self._observe_refusal("BAD_REQUEST", started)
             return _errors(str(error), "BAD_REQUEST", 400, media_type)
         except Exception as error:
-            if self.unavailable(error):
+            unavailable = self.unavailable(error)
+            self._observe_refusal(
+                SERVICE_UNAVAILABLE_CODE if unavailable else "INTERNAL_SERVER_ERROR", started
+            )
+            if unavailable:
                 logger.warning("Service unavailable on %s: %s", request.url.path, error)
                 response = _errors(
                     "The service is unavailable; retry later",
@@ -165,6 +173,22 @@ class _GraphQLEndpoint:
                 return Response(status_code=304, headers=headers)
             response.headers.update(headers)
         return response
+
+    def _observe_refusal(self, code: str, started: float) -> None:
+        """A request the gateway did not answer (unreadable, or it raised): the observer
+        hears of it as of one refused with ``code``."""
+        observer = self.gateway.observer
+        if observer is not None:
+            observer.request_finished(
+                RequestRecord(
+                    None,
+                    None,
+                    executed=False,
+                    has_data=False,
+                    error_codes=(code,),
+                    seconds=time.perf_counter() - started,
+                )
+            )
 
     def _wants_graphiql(self, request: Request) -> bool:
         return self.graphiql and "text/html" in request.headers.get("accept", "")

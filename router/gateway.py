@@ -7,6 +7,7 @@ A request passes the stages of ``router.pipeline`` in order; this module only ch
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any
@@ -17,6 +18,7 @@ from router.caller import Caller, Grants, caller_from, grants_of
 from router.composition import Supergraph
 from router.execution import Transport
 from router.limits import OperationLimits
+from router.observer import GatewayObserver, Lookup, RequestRecord, error_codes, observed
 from router.persisted import PersistedOperations
 from router.pipeline.authorization import GuardCache, authorize
 from router.pipeline.cost import check_cost_limit
@@ -71,6 +73,7 @@ class Gateway:
         admit_mutation: MutationAdmission | None = None,
         plan_access: PlanAccess | None = None,
         override_labels: Collection[str] = (),
+        observer: GatewayObserver | None = None,
     ) -> None:
         """``persisted`` resolves APQ hashes and trusted document ids (freeform text only
         without it); ``response_cache`` caches whole query responses under ``cache_hints``.
@@ -79,12 +82,18 @@ class Gateway:
         of it executes. ``plan_access`` says which callers get the query plan in
         ``extensions`` when they ask for it (router.pipeline.query_plan; nobody without it).
         ``override_labels`` turns on the progressive ``@override`` labels of those names
-        (``percent(N)`` labels are drawn per request)."""
+        (``percent(N)`` labels are drawn per request). ``observer`` hears of every request
+        and every subgraph fetch (router.observer: metrics)."""
         missing = sorted(set(supergraph.subgraphs) - set(transports))
         if missing:
             raise ValueError(f"No transport for subgraph(s): {', '.join(missing)}")
         self.supergraph = supergraph
-        self.transports = dict(transports)
+        self.observer = observer
+        self.transports = (
+            dict(transports)
+            if observer is None
+            else {name: observed(t, name, observer) for name, t in transports.items()}
+        )
         # Which ids name an entity, asked of its owner (for subgraphs that store references).
         self.entity_presence = EntityPresence(supergraph, self.transports)
         self.limits = limits or OperationLimits()
@@ -142,9 +151,11 @@ class Gateway:
 
         ``extensions.persistedQuery`` (APQ) and ``document_id`` (trusted documents) name a
         persisted document instead of, or along with, the ``query`` text."""
+        observer = self.observer
+        started = time.perf_counter() if observer is not None else 0.0
         caller = caller_from(context) if self.judges_callers else None
         try:
-            query, digest = await named_document(
+            query_text, digest = await named_document(
                 self.persisted,
                 query,
                 extensions,
@@ -154,7 +165,7 @@ class Gateway:
                 self.documents.holds,
             )
             prepared = self.prepare(
-                query,
+                query_text,
                 variables,
                 operation_name,
                 allowed_operations,
@@ -165,10 +176,39 @@ class Gateway:
             if self.admit_mutation is not None and operation.kind == OperationType.MUTATION:
                 await self.admit_mutation(context, len(root_response_keys(operation)))
         except RequestError as error:
-            return GatewayResult({"errors": error.errors}, error.status, error.headers)
-        result = await self._run(prepared, digest, operation_name, variables, context, caller)
+            refused = GatewayResult({"errors": error.errors}, error.status, error.headers)
+            if observer is not None:
+                observer.request_finished(
+                    RequestRecord(
+                        None,
+                        None,
+                        executed=False,
+                        has_data=False,
+                        error_codes=error_codes(refused.body),
+                        seconds=time.perf_counter() - started,
+                        apq=_apq_lookup(query, extensions, refused.body),
+                    )
+                )
+            return refused
+        result, cached = await self._run(
+            prepared, digest, operation_name, variables, context, caller
+        )
         if await shows_plan(context, self.plan_access):
-            return replace(result, body=with_plan(result.body, prepared.plan))
+            result = replace(result, body=with_plan(result.body, prepared.plan))
+        if observer is not None:
+            body = result.body
+            observer.request_finished(
+                RequestRecord(
+                    operation.name,
+                    operation.kind.value,
+                    executed=True,
+                    has_data=body.get("data") is not None,
+                    error_codes=error_codes(body),
+                    seconds=time.perf_counter() - started,
+                    response_cache=cached,
+                    apq=_apq_lookup(query, extensions, body),
+                )
+            )
         return result
 
     async def _run(
@@ -179,19 +219,22 @@ class Gateway:
         variables: Mapping[str, Any] | None,
         context: object,
         caller: Caller | None,
-    ) -> GatewayResult:
-        """Execute a prepared request, through the response cache when there is one."""
+    ) -> tuple[GatewayResult, Lookup]:
+        """Execute a prepared request, through the response cache when there is one; also
+        how its cache lookup went (``None``: not cacheable, or no cache)."""
         caching = self.caching
         if caching is None or caller is None:
             with span("graphql.execute"):
-                return executed(await self.runner.run(prepared, variables, context))
+                return executed(await self.runner.run(prepared, variables, context)), None
         lookup = await caching.lookup(caller, prepared, digest, operation_name, variables)
         if lookup.body is not None:
-            return GatewayResult(lookup.body, cache_policy=lookup.policy)
+            return GatewayResult(lookup.body, cache_policy=lookup.policy), "hit"
         with span("graphql.execute"):
             body = await self.runner.run(prepared, variables, context)
         await caching.settle(lookup, caller, prepared, body)
-        return executed(body, lookup.policy if lookup.key is not None else None)
+        if lookup.key is None:
+            return executed(body), None
+        return executed(body, lookup.policy), "miss"
 
     def subscribe(
         self,
@@ -285,3 +328,15 @@ class Gateway:
 
 def _never_known(digest: str) -> bool:
     return False
+
+
+def _apq_lookup(
+    query: str | None, extensions: Mapping[str, Any] | None, body: dict[str, Any]
+) -> Lookup:
+    """An APQ hash sent without its text: ``hit`` when the document was found, ``miss``
+    when the answer asks for the text (PERSISTED_QUERY_NOT_FOUND); otherwise no lookup."""
+    if query is not None or not isinstance(extensions, Mapping):
+        return None
+    if not isinstance(extensions.get("persistedQuery"), Mapping):
+        return None
+    return "miss" if "PERSISTED_QUERY_NOT_FOUND" in error_codes(body) else "hit"

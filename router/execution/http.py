@@ -59,6 +59,8 @@ class HttpTransport:
     """POSTs ``{"query", "variables", "operationName"}`` to ``url`` with a per-subgraph timeout;
     follows subscriptions through ``stream_client`` (by default ``client``)."""
 
+    kind = "http"  # the label of its fetches (router.observer)
+
     def __init__(
         self,
         url: str,

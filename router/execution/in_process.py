@@ -32,6 +32,7 @@ class InProcessTransport:
     # Its answers come from a GraphQL executor of the subgraph's own schema, in this
     # process: values fit the types the supergraph composed (router/execution/one_tree.py).
     schema_checked = True
+    kind = "in_process"  # the label of its fetches (router.observer)
 
     def __init__(
         self, execute: ExecuteFunction, subscribe: SubscribeFunction | None = None

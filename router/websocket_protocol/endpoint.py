@@ -70,6 +70,7 @@ class GraphQLWebSocket:
         self.authenticate = authenticate
         self.origin_allowed = origin_allowed
         self.limits = limits or WebSocketLimits()
+        self.open_connections = 0  # accepted and not yet ended (a metric)
 
     async def serve(self, websocket: WebSocket) -> None:
         """The endpoint: one call per WebSocket connection."""
@@ -86,7 +87,11 @@ class GraphQLWebSocket:
             await websocket.close(Close.SUBPROTOCOL_NOT_ACCEPTABLE, "Subprotocol not acceptable")
             return
         await websocket.accept(subprotocol=chosen)
-        await Connection(self, websocket, DIALECTS[chosen]).run()
+        self.open_connections += 1
+        try:
+            await Connection(self, websocket, DIALECTS[chosen]).run()
+        finally:
+            self.open_connections -= 1
 
 
 def _same_origin(origin: str, host: str | None) -> bool:

@@ -45,6 +45,9 @@ def test_defaults_use_the_embedded_services() -> None:
         ({"OPSGRAPH_REDIS_TIMEOUT_MS": "0"}, "OPSGRAPH_REDIS_TIMEOUT_MS=0 is out of range (10..60000)"),
         ({"OPSGRAPH_REDIS_COOL_DOWN_MS": "soon"}, "OPSGRAPH_REDIS_COOL_DOWN_MS='soon' is not a whole number"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with one of redis://, rediss://, unix:// (got scheme 'localhost')"),
+        ({"OPSGRAPH_METRICS_TOKEN": "short"}, "OPSGRAPH_METRICS_TOKEN must be at least 32 characters (e.g. from `openssl rand -hex 32`)"),
+        ({"OPSGRAPH_METRICS_PORT": "0"}, "OPSGRAPH_METRICS_PORT=0 is out of range (1..65535)"),
+        ({"OPSGRAPH_METRICS_PORT": "metrics"}, "OPSGRAPH_METRICS_PORT='metrics' is not a whole number"),
     ],
 )  # fmt: skip
 def test_bad_values_are_refused_clearly(environ: dict[str, str], message: str) -> None:
@@ -87,6 +90,16 @@ def test_the_subgraph_secret_is_read_and_never_printed() -> None:
     assert settings.subgraph_secret == secret
     assert secret not in repr(settings)
     assert load_settings({}, NO_FILE).subgraph_secret is None
+
+
+def test_the_metrics_token_is_read_and_never_printed() -> None:
+    token = "fedcba9876543210" * 4
+    settings = load_settings(
+        {"OPSGRAPH_METRICS_TOKEN": token, "OPSGRAPH_METRICS_PORT": "9464"}, NO_FILE
+    )
+    assert (settings.metrics_token, settings.metrics_port) == (token, 9464)
+    assert token not in repr(settings)
+    assert load_settings({}, NO_FILE).metrics_port is None
 
 
 def test_variable_limits_reach_the_operation_limits() -> None:
