@@ -118,13 +118,16 @@ async def sequence_bounds(session: AsyncSession) -> tuple[int, int]:
 
 async def prune_published(session: AsyncSession, older_than: datetime) -> int:
     """Forget published events created before `older_than`, keeping the latest event so
-    that the sequence (and so the retention check of a resuming subscriber) survives."""
+    that the sequence (and so the retention check of a resuming subscriber) survives, and
+    every event an event consumer has not handled yet (after the lowest position)."""
     latest = select(func.max(Outbox.seq)).scalar_subquery()
+    handled = select(func.min(events.ConsumerPosition.last_seq)).scalar_subquery()
     result = await session.execute(
         delete(Outbox).where(
             Outbox.published_at.isnot(None),
             Outbox.created_at < older_than,
             Outbox.seq < latest,
+            Outbox.seq <= func.coalesce(handled, latest),
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

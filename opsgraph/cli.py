@@ -494,7 +494,7 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
         peers = PeerPresence(args.name, schema, configs, client)
     runtime = _runtime(settings)
     host = args.host or settings.host
-    app = create_subgraph_app(schema, runtime, peers)
+    app = create_subgraph_app(schema, runtime, peers, REGISTRY.consumers([args.name]))
     print(f"subgraph {args.name} at http://{host}:{args.port}/graphql", flush=True)
     try:
         _run_server(app, host, args.port, settings)

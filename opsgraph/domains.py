@@ -7,7 +7,7 @@ here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import InstrumentedAttribute
 
 from db.migrate import MigrationSet
+from resolvers.consumers import EventConsumer
 from resolvers.domain import Domain, PrincipalDirectory
 from resolvers.principal import RoleCatalogue
 from router.response_cache import CacheHint, hints_from_config
@@ -38,6 +39,9 @@ class Registry:
         names = [domain.name for domain in self.domains]
         if len(set(names)) != len(names):
             raise ValueError(f"a domain is registered twice: {names}")
+        consumers = [consumer.name for consumer in self.consumers()]
+        if len(set(consumers)) != len(consumers):
+            raise ValueError(f"an event consumer's name is declared twice: {consumers}")
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -48,6 +52,19 @@ class Registry:
             if domain.name == name:
                 return domain
         raise KeyError(f"unknown subgraph {name!r}; known: {', '.join(self.names)}")
+
+    def consumers(self, names: Iterable[str] | None = None) -> tuple[EventConsumer, ...]:
+        """The event consumers of the domains named (of every domain when None): what a
+        process serving those domains runs."""
+        served = self.names if names is None else tuple(names)
+        for name in served:
+            self.domain(name)  # an unknown name is a KeyError
+        return tuple(
+            consumer
+            for domain in self.domains
+            if domain.name in served
+            for consumer in domain.consumers
+        )
 
     @cached_property
     def roles(self) -> RoleCatalogue:

@@ -20,6 +20,7 @@ from db.failures import is_connection_failure
 from opsgraph.auth.setup import Auth, build_auth
 from opsgraph.domains import REGISTRY, Registry
 from opsgraph.events.bus import event_bus
+from opsgraph.events.consumers import ConsumerRunners
 from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.in_process import in_process_executor, in_process_subscriber, subgraph_sdl
@@ -176,16 +177,20 @@ def create_app(runtime: Runtime) -> Starlette:
     # A tenant's own role changed anywhere: tokens naming it get its current permissions.
     hub.observe(runtime.custom_roles.observe)
     caching = response_cache(settings, link, bus)
+    consumers = ConsumerRunners(runtime.registry.consumers())  # every domain's
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.open()
         await delivery.start(runtime)
+        assert runtime.owner_sessions is not None and runtime.sessions is not None
+        consumers.start(runtime.owner_sessions, runtime.sessions, hub)
         if caching is not None:
             caching[1].start()
         try:
             yield
         finally:
+            await consumers.stop()
             await delivery.stop()
             if caching is not None:
                 await caching[1].stop()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import strawberry
@@ -37,6 +37,7 @@ from strawberry.types import ExecutionResult
 
 from opsgraph.auth.setup import build_auth
 from opsgraph.events.bus import event_bus
+from opsgraph.events.consumers import ConsumerRunners
 from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.peers import PeerPresence
@@ -49,6 +50,7 @@ from opsgraph.subgraph_gate import RouterAwareAuthenticator, SubgraphGate
 from opsgraph.subgraph_operations import SubgraphOperations
 from opsgraph.subgraph_streams import StreamedSubscriptions, plain_subscription_refused
 from opsgraph.websocket_connections import WebSocketAuthenticator
+from resolvers.consumers import EventConsumer
 from resolvers.context import Context
 from resolvers.events import EventFeed
 from router.execution.errors import is_unavailable, unavailable_headers
@@ -145,12 +147,16 @@ class SubgraphGraphQL(GraphQL[Context, None]):
 
 
 def create_subgraph_app(
-    schema: strawberry.federation.Schema, runtime: Runtime, peers: PeerPresence | None = None
+    schema: strawberry.federation.Schema,
+    runtime: Runtime,
+    peers: PeerPresence | None = None,
+    consumers: Sequence[EventConsumer] = (),
 ) -> Starlette:
     """The subgraph re-validates the caller's token itself: a principal forwarded by a router
     is never taken from a plain header. `peers` check the references it stores (opsgraph/
-    peers.py); without them, writes carrying references are refused. Raises SettingsError in
-    production without OPSGRAPH_SUBGRAPH_SECRET."""
+    peers.py); without them, writes carrying references are refused. `consumers` (the served
+    domain's) run with the app, woken by its hub when it streams, else polling. Raises
+    SettingsError in production without OPSGRAPH_SUBGRAPH_SECRET."""
     settings = runtime.settings
     require_router_secret(settings)
     auth = build_auth(runtime)
@@ -159,6 +165,7 @@ def create_subgraph_app(
     link = redis_link(settings) if streams else None
     delivery = EventDelivery(event_bus(link)) if streams else None
     view = SubgraphGraphQL(schema, runtime, gate, peers, delivery.hub if delivery else None)
+    runners = ConsumerRunners(consumers)
     graphql: list[Route | WebSocketRoute] = [Route("/graphql", view, methods=["GET", "POST"])]
     if delivery is not None:
         graphql = _streaming_routes(schema, runtime, auth.authenticator, gate, view, delivery)
@@ -178,9 +185,12 @@ def create_subgraph_app(
         runtime.open()
         if delivery is not None:
             await delivery.start(runtime)
+        assert runtime.owner_sessions is not None and runtime.sessions is not None
+        runners.start(runtime.owner_sessions, runtime.sessions, delivery.hub if delivery else None)
         try:
             yield
         finally:
+            await runners.stop()
             if delivery is not None:
                 await delivery.stop()
                 await delivery.bus.close()

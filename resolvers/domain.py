@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from db.scope import RequestDatabase
+from resolvers.consumers import EventConsumer
 from resolvers.principal import CustomRoles
 
 
@@ -90,6 +91,9 @@ class Domain:
     pages: Mapping[str, Path] = field(default_factory=dict)
     """Web pages the domain ships, by URL name: a directory with an `index.html` (and the
     files it loads from `/<name>/static/`), served by the router process."""
+    consumers: tuple[EventConsumer, ...] = ()
+    """How the domain reacts to other domains' events (resolvers/consumers.py); the process
+    serving the domain runs them."""
 
     @property
     def peers_needed(self) -> bool:

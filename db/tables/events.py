@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, String, func, text
+from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,3 +46,31 @@ class OutboxEvent(Base):
     )
     seq: Mapped[int | None] = mapped_column(BigInteger)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConsumerPosition(Base):
+    """How far one event consumer (resolvers/consumers.py) has got, across every tenant.
+
+    `last_seq` is the last event handled (or passed over as not the consumer's); a handler's
+    effects and the new `last_seq` commit in one transaction, whose lock on this row keeps two
+    replicas of the consumer from handling at once. The error columns describe failed
+    attempts: `error_count` every one so far, `consecutive_failures` those since the last
+    handled event (a consumer stuck on an event shows it here)."""
+
+    __tablename__ = "consumer_positions"
+    __table_args__ = {"schema": SCHEMA}
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error_count: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_seq: Mapped[int | None] = mapped_column(BigInteger)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
+    )

@@ -1,0 +1,146 @@
+"""Event consumers' positions (`events.consumer_positions`, migration core_0002) and the
+events a consumer reads. The runner (opsgraph/events/consumers.py) calls these; positions
+are created and failures recorded through the owner's connection, while a handled event's
+position is locked and moved inside the handler's own transaction (the application role's,
+behind the event's tenant wall)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.tables.events import ConsumerPosition, OutboxEvent
+
+ERROR_TEXT_LIMIT = 2000  # characters of a failure's text kept in the position row
+
+
+async def register(session: AsyncSession, name: str, *, from_oldest: bool) -> None:
+    """Create the consumer's position unless it exists: after the oldest retained event
+    (`from_oldest`: a read model built from what is retained) or at the latest (a reaction
+    new to this database does not replay what happened before it)."""
+    start = (
+        func.coalesce(func.min(OutboxEvent.seq) - 1, 0)
+        if from_oldest
+        else func.coalesce(func.max(OutboxEvent.seq), 0)
+    )
+    await session.execute(
+        insert(ConsumerPosition)
+        .from_select(["name", "last_seq"], select(literal(name), start))
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+
+
+async def read_position(session: AsyncSession, name: str) -> int | None:
+    """The last `seq` the consumer handled; None when it is not registered."""
+    return await session.scalar(
+        select(ConsumerPosition.last_seq).where(ConsumerPosition.name == name)
+    )
+
+
+async def lock_position(session: AsyncSession, name: str, *, wait: bool = False) -> int | None:
+    """Lock the consumer's position for the transaction and return it: None when another
+    transaction holds it (another replica is handling) and `wait` is false."""
+    query = select(ConsumerPosition.last_seq).where(ConsumerPosition.name == name)
+    return await session.scalar(query.with_for_update(skip_locked=not wait))
+
+
+async def record_handled(session: AsyncSession, name: str, seq: int) -> None:
+    """The event `seq` is handled (in the transaction of its effects, the row locked)."""
+    await session.execute(
+        update(ConsumerPosition)
+        .where(ConsumerPosition.name == name)
+        .values(last_seq=seq, last_handled_at=func.now(), consecutive_failures=0)
+    )
+
+
+async def pass_over(session: AsyncSession, name: str, through: int) -> None:
+    """Move the position up to `through`: every event of the consumer's up to there is
+    handled, the rest are not its own. Never moves it back (another replica may be ahead)."""
+    await session.execute(
+        update(ConsumerPosition)
+        .where(ConsumerPosition.name == name, ConsumerPosition.last_seq < through)
+        .values(last_seq=through)
+    )
+
+
+async def set_position(session: AsyncSession, name: str, seq: int) -> None:
+    """Put the position at `seq`, backwards too (a rebuild), forgetting past failures."""
+    await session.execute(
+        update(ConsumerPosition)
+        .where(ConsumerPosition.name == name)
+        .values(last_seq=seq, consecutive_failures=0)
+    )
+
+
+async def record_failure(session: AsyncSession, name: str, seq: int, error: str) -> None:
+    await session.execute(
+        update(ConsumerPosition)
+        .where(ConsumerPosition.name == name)
+        .values(
+            error_count=ConsumerPosition.error_count + 1,
+            consecutive_failures=ConsumerPosition.consecutive_failures + 1,
+            last_error=error[:ERROR_TEXT_LIMIT],
+            last_error_seq=seq,
+            last_error_at=func.now(),
+        )
+    )
+
+
+def _of_consumer(
+    domains: Collection[str], kinds: Collection[str] | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [OutboxEvent.domain.in_(sorted(domains))]
+    if kinds is not None:
+        conditions.append(OutboxEvent.kind.in_(sorted(kinds)))
+    return conditions
+
+
+async def consumer_events(
+    session: AsyncSession,
+    domains: Collection[str],
+    kinds: Collection[str] | None,
+    *,
+    after: int,
+    through: int,
+    limit: int,
+) -> list[OutboxEvent]:
+    """The stamped events of `domains` (and `kinds`) with `after < seq <= through`, in `seq`
+    order: what a consumer reads (the others it passes over)."""
+    query = (
+        select(OutboxEvent)
+        .where(OutboxEvent.seq > after, OutboxEvent.seq <= through, *_of_consumer(domains, kinds))
+        .order_by(OutboxEvent.seq)
+        .limit(limit)
+    )
+    return list(await session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """A consumer's events after its position: how many, and how long the oldest waited."""
+
+    events: int
+    oldest_seconds: float
+
+
+async def backlog(
+    session: AsyncSession, domains: Collection[str], kinds: Collection[str] | None, after: int
+) -> Backlog:
+    waited = func.extract("epoch", func.now() - func.min(OutboxEvent.created_at))
+    row = (
+        await session.execute(
+            select(func.count(), waited).where(
+                OutboxEvent.seq > after, *_of_consumer(domains, kinds)
+            )
+        )
+    ).one()
+    return Backlog(events=int(row[0]), oldest_seconds=float(row[1] or 0.0))
+
+
+async def positions(session: AsyncSession) -> list[ConsumerPosition]:
+    """Every registered consumer's position row, by name."""
+    return list(await session.scalars(select(ConsumerPosition).order_by(ConsumerPosition.name)))

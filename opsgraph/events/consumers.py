@@ -1,0 +1,258 @@
+"""Running the event consumers a process serves (declared by domains, resolvers/consumers.py).
+
+One `ConsumerRunner` per consumer. A round (`drain`) reads, as the owner, the stamped outbox
+events of the consumer's domains (and kinds) after its position, in `seq` order and in
+batches, and hands each to the consumer in a transaction of its own: the application role
+with the event's tenant set (the tenant wall), the consumer's position row locked (FOR UPDATE
+SKIP LOCKED: while another replica holds it, this one leaves the round and tries again later),
+the position checked again (an event at or before it is skipped, so a replay changes nothing),
+the handler called, the new position written, one commit. Events of other domains or kinds
+are never read: once every event of the consumer's up to the latest `seq` is handled, the
+position moves past the rest in one statement.
+
+The runner stamps committed events itself before reading (as the relay does; stamping is
+serialised across processes), so it needs no relay in its process. It wakes on every event
+the process's hub delivers and polls every `poll_interval` seconds besides.
+
+A handler that raises has its effects rolled back; the failure is logged with the event's
+`seq`, counted in the position row, and the event retried after a back-off that doubles up to
+`max_backoff`, never skipped. An unreachable database is retried likewise (at the poll pace
+at most), logged once. `stop()` lets the event in flight finish.
+
+Status and rebuilds: opsgraph/events/consumer_status.py."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import traceback
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db import consumer_positions as positions
+from db.failures import is_connection_failure
+from db.outbox import sequence_bounds, stamp_committed
+from db.scope import SET_TENANT
+from opsgraph.events.hub import EventHub, event_from_row
+from resolvers.consumers import EventConsumer
+from resolvers.events import Event
+
+log = logging.getLogger(__name__)
+Sessions = async_sessionmaker[AsyncSession]
+BATCH = 200
+STAMP_BATCH = 1000
+FIRST_BACKOFF = 0.1  # seconds before the first retry, doubled per failure
+STOP_TIMEOUT = 10.0  # seconds stop() waits for the event in flight
+
+
+class HandlerFailed(Exception):
+    """The consumer's handler raised on the event `seq` (its effects are rolled back)."""
+
+    def __init__(self, name: str, seq: int, error: BaseException) -> None:
+        super().__init__(f"consumer {name} failed on event {seq}: {error!r}")
+        self.seq = seq
+        self.error = error
+
+
+class _Outcome(enum.Enum):
+    HANDLED = enum.auto()
+    SKIPPED = enum.auto()  # at or before the position: handled already
+    BUSY = enum.auto()  # another replica holds the position
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        consumer: EventConsumer,
+        owner_sessions: Sessions,
+        app_sessions: Sessions,
+        *,
+        poll_interval: float = 1.0,
+        max_backoff: float = 30.0,
+        batch: int = BATCH,
+    ) -> None:
+        self.consumer = consumer
+        self.owner_sessions = owner_sessions
+        self.app_sessions = app_sessions
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self.batch = batch
+        self._registered = False
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.consumer.name
+
+    async def register(self) -> None:
+        """Create the consumer's position on this database unless it has one (see
+        db/consumer_positions.register for where a new one starts)."""
+        async with self.owner_sessions() as session, session.begin():
+            await positions.register(
+                session, self.name, from_oldest=self.consumer.reset is not None
+            )
+        self._registered = True
+
+    def wake(self, event: Event | None = None) -> None:
+        """Look for new events now (a hub observer: `hub.observe(runner.wake)`)."""
+        self._wake.set()
+
+    async def drain(self) -> int:
+        """Handle every event of the consumer's committed so far; returns how many this call
+        handled. Returns early when another replica holds the position or `stop()` was
+        called. Raises HandlerFailed (after recording it) when the handler raises."""
+        if not self._registered:
+            await self.register()
+        handled = 0
+        while not self._stopping:
+            async with self.owner_sessions() as session, session.begin():
+                stamped = await stamp_committed(session, STAMP_BATCH)
+            async with self.owner_sessions() as session:
+                position = await positions.read_position(session, self.name)
+                if position is None:  # its row was deleted by hand meanwhile
+                    await self.register()
+                    continue
+                latest = (await sequence_bounds(session))[1]
+                rows = await positions.consumer_events(
+                    session,
+                    self.consumer.domains,
+                    self.consumer.kinds,
+                    after=position,
+                    through=latest,
+                    limit=self.batch,
+                )
+            for row in rows:
+                if self._stopping:
+                    return handled
+                outcome = await self._handle(event_from_row(row))
+                if outcome is _Outcome.BUSY:
+                    return handled
+                handled += outcome is _Outcome.HANDLED
+            if len(rows) == self.batch:
+                continue  # more of its events before `latest`
+            if latest > position:
+                async with self.owner_sessions() as session, session.begin():
+                    await positions.pass_over(session, self.name, latest)
+            if stamped < STAMP_BATCH:
+                return handled
+        return handled
+
+    async def _handle(self, event: Event) -> _Outcome:
+        try:
+            async with self.app_sessions() as session, session.begin():
+                await session.execute(SET_TENANT, {"tenant": str(event.tenant_id)})
+                position = await positions.lock_position(session, self.name)
+                if position is None:
+                    return _Outcome.BUSY
+                if position >= event.seq:
+                    return _Outcome.SKIPPED
+                await self.consumer.handle(session, event)
+                await positions.record_handled(session, self.name, event.seq)
+            return _Outcome.HANDLED
+        except Exception as error:
+            if is_connection_failure(error):
+                raise
+            failure = HandlerFailed(self.name, event.seq, error)
+        await self._record_failure(failure)
+        raise failure
+
+    async def _record_failure(self, failure: HandlerFailed) -> None:
+        text = "".join(traceback.format_exception_only(failure.error)).strip()
+        async with self.owner_sessions() as session, session.begin():
+            await positions.record_failure(session, self.name, failure.seq, text)
+
+    def start(self, hub: EventHub | None = None) -> None:
+        """Run in the background, woken by `hub`'s events (and the poll timer)."""
+        if hub is not None:
+            hub.observe(self.wake)
+        self._task = asyncio.create_task(self._run(), name=f"consumer:{self.name}")
+
+    async def stop(self) -> None:
+        """Let the event in flight finish, then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, STOP_TIMEOUT)
+            except TimeoutError:
+                log.warning("event consumer %s did not stop in time; cancelled", self.name)
+
+    async def _run(self) -> None:
+        failures = 0  # consecutive rounds that failed
+        unreachable = False  # the database was unreachable at the last attempt (log once)
+        while not self._stopping:
+            self._wake.clear()  # before the round: an event arriving meanwhile wakes the next
+            handler_failed = False
+            try:
+                await self.drain()
+            except HandlerFailed as failure:
+                handler_failed = True
+                log.error(
+                    "event consumer %s failed on event %s (attempt %d); retrying",
+                    self.name,
+                    failure.seq,
+                    failures + 1,
+                    exc_info=failure.error,
+                )
+            except Exception as error:
+                if not is_connection_failure(error):
+                    log.exception("event consumer %s failed; retrying", self.name)
+                elif not unreachable:
+                    log.warning(
+                        "event consumer %s cannot reach the database (%s); retrying",
+                        self.name,
+                        error,
+                    )
+                unreachable = is_connection_failure(error)
+                failures += 1
+                await self._pause(min(self._backoff(failures), self.poll_interval), True)
+                continue
+            failures = failures + 1 if handler_failed else 0
+            unreachable = False
+            if handler_failed:
+                # New events must not cut a failing handler's back-off short.
+                await self._pause(self._backoff(failures), False)
+            else:
+                await self._pause(self.poll_interval, True)
+
+    def _backoff(self, failures: int) -> float:
+        return min(self.max_backoff, FIRST_BACKOFF * 2 ** min(failures - 1, 16))
+
+    async def _pause(self, seconds: float, wakeable: bool) -> None:
+        """Sleep `seconds`, or until woken by an event (`wakeable`) or by `stop()`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not self._stopping:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await self._wake.wait()
+            if wakeable:
+                return
+            self._wake.clear()
+
+
+class ConsumerRunners:
+    """The runners of the consumers a process serves, started and stopped with it."""
+
+    def __init__(self, consumers: Sequence[EventConsumer]) -> None:
+        self.consumers = tuple(consumers)
+        self.runners: list[ConsumerRunner] = []
+
+    def start(self, owner_sessions: Sessions, app_sessions: Sessions, hub: EventHub | None) -> None:
+        self.runners = [
+            ConsumerRunner(consumer, owner_sessions, app_sessions) for consumer in self.consumers
+        ]
+        for runner in self.runners:
+            runner.start(hub)
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(runner.stop() for runner in self.runners))

@@ -1,0 +1,50 @@
+"""How a domain reacts to another domain's events: an `EventConsumer` it declares in its
+manifest (`Domain.consumers`). The process that serves the domain runs it
+(opsgraph/events/consumers.py): every committed outbox event of `domains` (and `kinds`) is
+handed to `handle` once, in `seq` order, behind the event's tenant wall.
+
+The guarantees, and what a handler must do for them to hold:
+- `handle` runs inside an open transaction as the application role with the event's tenant
+  set (row-level security: it sees and writes that tenant's rows only). It must not commit:
+  the runner records the consumer's new position in the same transaction, so the effects and
+  "this event is handled" commit together, and an event delivered again is skipped.
+- A handler that raises has its effects rolled back; the event is retried (with back-off),
+  never skipped, and the failure is logged and counted in the consumer's status.
+- `reset`, when declared, empties the consumer's read model before a rebuild
+  (`opsgraph events replay NAME`): it is called once per tenant, behind that tenant's wall,
+  in one transaction with the position going back to the oldest retained event. A consumer
+  with `reset` that is new to a database starts from the oldest retained event; one without
+  starts after the latest event (a new reaction does not replay history)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.events import Event
+
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+Reset = Callable[[AsyncSession], Awaitable[None]]
+NAME_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class EventConsumer:
+    name: str
+    """Unique across domains, e.g. "incidents.problem-reactions" (its position's key)."""
+    domains: frozenset[str]
+    """The source domains whose events it reads (the outbox `domain`), e.g. {"problems"}."""
+    handle: Handler
+    """Called once per event of those domains, in `seq` order (see the module docstring)."""
+    kinds: frozenset[str] | None = None
+    """Only these event kinds (None: every kind of `domains`)."""
+    reset: Reset | None = None
+    """Clears a read model before a rebuild (see the module docstring)."""
+
+    def __post_init__(self) -> None:
+        if not self.name or len(self.name) > NAME_LENGTH:
+            raise ValueError(f"a consumer's name has 1 to {NAME_LENGTH} characters: {self.name!r}")
+        if not self.domains:
+            raise ValueError(f"consumer {self.name} reads no domain's events")
