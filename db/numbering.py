@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, DateTime, Integer, bindparam, func, select
+from sqlalchemy import CTE, ColumnElement, DateTime, Integer, bindparam, func, select
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -58,7 +58,7 @@ def numbered_insert(
     reading `created`, so the event carries the number the statement allocated."""
     allocated = next_number(counter)
     columns = table.__table__.c
-    values = [bindparam(name, type_=columns[name].type) for name in given]
+    values: list[ColumnElement[Any]] = [bindparam(name, type_=columns[name].type) for name in given]
     values += [
         func.coalesce(bindparam(name, type_=columns[name].type), func.now())
         for name in now_unless_given

@@ -41,9 +41,7 @@ def _statement() -> Any:
             within_tenant(Fact.tenant_id),
             Fact.opened_at >= bindparam(SINCE, type_=Fact.opened_at.type),
             Fact.status != "CANCELLED",
-            ~exists().where(
-                Link.tenant_id == Fact.tenant_id, Link.incident_id == Fact.incident_id
-            ),
+            ~exists().where(Link.tenant_id == Fact.tenant_id, Link.incident_id == Fact.incident_id),
         )
         .cte("recent")
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import strawberry
-from sqlalchemy import SQLColumnExpression, func
+from sqlalchemy import ColumnElement, func
 
 from resolvers.ids import try_parse_id
 from resolvers.pagination import (
@@ -106,7 +106,7 @@ async def incidents_of_problem(
         rows: list[Any] = []
     else:
         matching = _matching([Link.incident_id, Link.created_at, Link.id], filter)
-        problem_id: SQLColumnExpression[Any] = matching.selected_columns.problem_id
+        problem_id: ColumnElement[Any] = matching.selected_columns.problem_id
         statement = page_per_key(matching, problem_id, ORDER, page)
         loader = loaders.get(IncidentPagesByProblemIdLoader)
         rows = await loader.load_with(key, signature, statement)

@@ -146,9 +146,7 @@ class Problem(ReferencedById):
         description="True once recorded as a known error (markKnownError)."
     )
     symptom: str | None = strawberry.field(description="What users see (a known error's).")
-    workaround: str | None = strawberry.field(
-        description="How to get going again until the fix."
-    )
+    workaround: str | None = strawberry.field(description="How to get going again until the fix.")
     error_code: str | None = strawberry.field(description="The known error's code.")
     known_error_at: datetime | None = strawberry.field(
         description="When it was recorded as a known error."
