@@ -264,10 +264,7 @@ ROW_COLUMNS = (
 def _numbered_insert() -> Select[Any]:
     """`insert_problem`'s statement, built once."""
     created = numbered_insert(
-        tables.Problem,
-        tables.ProblemNumber,
-        ["id", "tenant_id", *ROW_COLUMNS],
-        now_unless_given=["opened_at"],
+        tables.Problem, tables.ProblemNumber, ["id", "tenant_id", *ROW_COLUMNS]
     )
     changes = bindparam("changes", type_=tables.ProblemChange.changes.type)
     actor = bindparam("actor_id", type_=tables.ProblemChange.actor_id.type)
