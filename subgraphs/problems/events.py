@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import CTE, ColumnElement, Insert, String, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.outbox import insert_events, record_event
+from db.outbox import Outbox, insert_events, record_event
 from subgraphs.problems import rules, tables
 from subgraphs.problems.enums import ProblemChangeKind
 
@@ -152,16 +152,15 @@ def _payload(created: CTE, actor: ColumnElement[Any], *pairs: Any) -> ColumnElem
 def _events_of(
     created: CTE, kind: str, payload: ColumnElement[Any], *where: ColumnElement[bool]
 ) -> Insert:
-    return insert_events(
-        select(
-            created.c.tenant_id,
-            literal(DOMAIN),
-            literal(kind),
-            literal(ENTITY),
-            created.c.id,
-            payload,
-        ).where(*where)
+    rows = select(
+        created.c.tenant_id,
+        literal(DOMAIN),
+        literal(kind),
+        literal(ENTITY),
+        created.c.id,
+        payload,
     )
+    return insert_events(rows.where(*where))
 
 
 def insert_created_events(
@@ -169,27 +168,38 @@ def insert_created_events(
     changes: ColumnElement[Any],
     actor: ColumnElement[Any],
     incident_ids: ColumnElement[Any],
-) -> tuple[Insert, Insert]:
-    """The `problem.created` event of the problem `created` inserts (a CTE returning its row),
-    and its `problem.incidents_linked` event when it is made from incidents (`incident_ids`:
-    a JSON array of id strings; no event when it is empty): written by the statement that
-    numbers it, so the payloads carry the number it allocated."""
-    created_event = _events_of(
-        created, EVENT_KIND[ProblemChangeKind.CREATED], _payload(created, actor, "changes", changes)
+) -> tuple[CTE, CTE]:
+    """CTEs writing the `problem.created` event of the problem `created` inserts (a CTE
+    returning its row) and, after it, its `problem.incidents_linked` event when it is made
+    from incidents (`incident_ids`: a JSON array of id strings; no event when it is empty):
+    written by the statement that numbers it, so the payloads carry the number it
+    allocated."""
+    created_event = (
+        _events_of(
+            created,
+            EVENT_KIND[ProblemChangeKind.CREATED],
+            _payload(created, actor, "changes", changes),
+        )
+        .returning(Outbox.id)
+        .cte("created_event")
     )
+    payload = _payload(
+        created,
+        actor,
+        "title",
+        created.c.title,
+        "incidentIds",
+        incident_ids,
+        "workaround",
+        None,
+    )
+    # Reading the created event's id makes the database write it first: the events keep
+    # the order of the changes.
     linked = _events_of(
         created,
         EVENT_KIND[ProblemChangeKind.INCIDENTS_LINKED],
-        _payload(
-            created,
-            actor,
-            "title",
-            created.c.title,
-            "incidentIds",
-            incident_ids,
-            "workaround",
-            None,
-        ),
+        payload,
         func.jsonb_array_length(incident_ids) > 0,
+        created_event.c.id.isnot(None),
     )
-    return created_event, linked
+    return created_event, linked.cte("linked_event")

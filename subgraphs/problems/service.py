@@ -297,8 +297,8 @@ def _numbered_insert() -> Select[Any]:
         record.cte("history"),
         cis.cte("affected"),
         links.cte("links"),
-        created_event.cte("created_event"),
-        linked_event.cte("linked_event"),
+        created_event,
+        linked_event,
     )
 
 

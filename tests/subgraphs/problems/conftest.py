@@ -5,19 +5,30 @@ helpers that make incidents and problems."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 
+from opsgraph.domains import REGISTRY
+from opsgraph.events.consumers import ConsumerRunner
 from opsgraph.server import build_gateway
+from resolvers.context import Context
 from router.gateway import Gateway
+from subgraphs.cmdb import schema as cmdb_schema
 from subgraphs.problems import schema as problems_schema
+from subgraphs.problems.incident_facts import CONSUMER
 from tests.support import Subgraph
 
 CREATE_PROBLEM = """mutation($input: CreateProblemInput!) { createProblem(input: $input) {
   id number status priority } }"""
 CREATE_INCIDENT = """mutation($input: CreateIncidentInput!) { createIncident(input: $input) {
   id number } }"""
+
+
+@pytest.fixture
+def cmdb(new_context: Any) -> Subgraph:
+    return Subgraph(cmdb_schema, new_context)
 
 
 @pytest.fixture
@@ -53,9 +64,7 @@ async def create_problem(problems: Subgraph, title: str = "Disk fills up", **fie
     return data["createProblem"]
 
 
-async def create_incidents(
-    incidents: Any, *titles: str, **fields: Any
-) -> list[dict[str, Any]]:
+async def create_incidents(incidents: Any, *titles: str, **fields: Any) -> list[dict[str, Any]]:
     """New incidents of the test's tenant (their id and number)."""
     made = []
     for title in titles:
@@ -66,3 +75,34 @@ async def create_incidents(
 
 def some_id() -> str:
     return str(uuid.uuid4())
+
+
+@pytest.fixture
+async def as_roles(
+    sessions: Any, tenant_id: uuid.UUID, entity_presence: Any
+) -> AsyncIterator[Callable[..., Context]]:
+    """Factory of request contexts for the test's tenant whose principal holds `roles`
+    (built-in or the tenant's own) and nothing more; closed at the end of the test."""
+    opened: list[Context] = []
+
+    def make(*roles: str, tenant: uuid.UUID | None = None) -> Context:
+        principal = REGISTRY.roles.principal(tenant or tenant_id, frozenset(roles))
+        context = Context.open(sessions, principal=principal, entity_presence=entity_presence)
+        opened.append(context)
+        return context
+
+    yield make
+    for context in opened:
+        await context.close()
+
+
+@pytest.fixture
+async def catch_up(owner_sessions: Any, sessions: Any) -> Callable[[], Awaitable[int]]:
+    """Runs the read model's consumer (problems.incident-facts) over every event committed
+    so far, as the server's runner does; returns how many it handled."""
+    runner = ConsumerRunner(CONSUMER, owner_sessions, sessions)
+
+    async def drain() -> int:
+        return await runner.drain()
+
+    return drain

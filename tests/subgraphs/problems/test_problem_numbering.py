@@ -62,8 +62,7 @@ async def test_numbers_stay_gapless_when_units_of_work_fail_after_numbering(
         try:
             async with context.db.unit_of_work() as session:
                 return [
-                    (await service.insert_problem(session, problem)).number
-                    for problem in problems
+                    (await service.insert_problem(session, problem)).number for problem in problems
                 ]
         except Conflict:
             return None
@@ -84,9 +83,7 @@ async def test_numbers_stay_gapless_when_units_of_work_fail_after_numbering(
     state = await committed(owner_sessions, tenant_id)
     assert state["numbers"] == list(range(1, 18))  # 16 creates and "first"
     assert state["counter"] == 17
-    assert sorted((p["id"], p["number"]) for p in state["payloads"]) == sorted(
-        state["ids"].items()
-    )
+    assert sorted((p["id"], p["number"]) for p in state["payloads"]) == sorted(state["ids"].items())
 
 
 async def test_tenants_number_concurrent_creates_apart(
