@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Insert, String, cast, func, literal, select
+from sqlalchemy import CTE, ColumnElement, Insert, String, cast, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.outbox import Outbox, insert_events, record_event
@@ -150,8 +150,14 @@ def _payload(created: CTE, actor: ColumnElement[Any], *pairs: Any) -> ColumnElem
 
 
 def _events_of(
-    created: CTE, kind: str, payload: ColumnElement[Any], *where: ColumnElement[bool]
+    created: CTE,
+    kind: str,
+    payload: ColumnElement[Any],
+    *where: ColumnElement[bool],
+    after: CTE | None = None,
 ) -> Insert:
+    """An event per row of `created`; with `after`, written after that CTE's (it reads it)."""
+    source = created if after is None else created.join(after, true())
     rows = select(
         created.c.tenant_id,
         literal(DOMAIN),
@@ -159,7 +165,7 @@ def _events_of(
         literal(ENTITY),
         created.c.id,
         payload,
-    )
+    ).select_from(source)
     return insert_events(rows.where(*where))
 
 
@@ -200,6 +206,6 @@ def insert_created_events(
         EVENT_KIND[ProblemChangeKind.INCIDENTS_LINKED],
         payload,
         func.jsonb_array_length(incident_ids) > 0,
-        created_event.c.id.isnot(None),
+        after=created_event,
     )
     return created_event, linked.cte("linked_event")

@@ -226,7 +226,8 @@ async def test_problem_incidents_filtered_by_the_read_model(
 
 PAGE = """query($first: Int!) { problems(pagination: {first: $first}) { edges { node {
   number assignee { name } ci { name }
-  incidents(pagination: {first: 5}) { totalCount edges { node { number title problem { number } } } }
+  incidents(pagination: {first: 5}) {
+    totalCount edges { node { number title problem { number } } } }
 } } } }"""
 # set_config · the problem page · the linked incidents' pages · their counts (problems) ·
 # the incidents' fields (incidents) · their problems (problems) · assignees (identity) ·

@@ -15,10 +15,12 @@ from subgraphs.problems import tables
 from tests.subgraphs.problems.conftest import create_problem
 from tests.support import Subgraph
 
-UPDATE = """mutation($id: ID!, $input: UpdateProblemInput!) { updateProblem(id: $id, input: $input) {
+UPDATE = """mutation($id: ID!, $input: UpdateProblemInput!) {
+  updateProblem(id: $id, input: $input) {
   status rootCause resolutionCode resolvedAt closedAt priority
   history { kind changes { field oldValue newValue } } } }"""
-KNOWN = """mutation($id: ID!, $input: MarkKnownErrorInput!) { markKnownError(id: $id, input: $input) {
+KNOWN = """mutation($id: ID!, $input: MarkKnownErrorInput!) {
+  markKnownError(id: $id, input: $input) {
   knownError symptom workaround errorCode knownErrorAt } }"""
 PUBLISH = """mutation($id: ID!, $w: String) { publishWorkaround(id: $id, workaround: $w) {
   workaround workaroundPublishedAt } }"""
