@@ -10,4 +10,11 @@ CACHE_HINTS: dict[str, dict[str, object]] = {
     "ProblemChange": {"maxAge": 30},
     "ProblemFieldChange": {"maxAge": 30},
     "PageInfo": {"maxAge": 30},
+    # A link made or removed is a Problem event: it drops the entries holding the problem.
+    "LinkedIncidentConnection": {"maxAge": 30},
+    "LinkedIncidentEdge": {"maxAge": 30},
+    # An incident's problem is not cached: an answer "none" holds no problem whose events
+    # could drop it when the incident is linked.
+    "Incident.problem": {"maxAge": 0},
 }
+# ProblemCandidate has no hint: candidates follow incident events, never cached.

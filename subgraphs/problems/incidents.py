@@ -118,4 +118,6 @@ async def incidents_of_problem(
         counts = loaders.get(IncidentCountsByProblemIdLoader)
         return int(await counts.load_with(key, repr(filter), counted))
 
+    # The page is a Connection; LinkedIncidentConnection only names its GraphQL type apart
+    # from the incidents subgraph's IncidentConnection (same fields, not shareable).
     return build_connection(rows, ORDER, page, _stub, count)  # type: ignore[return-value]
