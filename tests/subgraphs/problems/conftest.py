@@ -85,8 +85,10 @@ async def as_roles(
     (built-in or the tenant's own) and nothing more; closed at the end of the test."""
     opened: list[Context] = []
 
-    def make(*roles: str, tenant: uuid.UUID | None = None) -> Context:
-        principal = REGISTRY.roles.principal(tenant or tenant_id, frozenset(roles))
+    def make(*roles: str, custom: dict[str, frozenset[str]] | None = None) -> Context:
+        principal = REGISTRY.roles.principal(
+            tenant_id, frozenset(roles), authenticated=True, custom_roles=custom
+        )
         context = Context.open(sessions, principal=principal, entity_presence=entity_presence)
         opened.append(context)
         return context
