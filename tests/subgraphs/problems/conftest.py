@@ -1,6 +1,6 @@
 """Fixtures of the problems subgraph's tests: the subgraph in-process for the test's tenant,
 the router in-process (problems with the incidents, identity and cmdb subgraphs), and
-helpers that make incidents and problems."""
+helpers that make problems and run the read model's consumer."""
 
 from __future__ import annotations
 
@@ -62,19 +62,6 @@ def codes(result: dict[str, Any]) -> list[tuple[str, str | None]]:
 async def create_problem(problems: Subgraph, title: str = "Disk fills up", **fields: Any) -> Any:
     data = await problems.ok(CREATE_PROBLEM, input={"title": title, **fields})
     return data["createProblem"]
-
-
-async def create_incidents(incidents: Any, *titles: str, **fields: Any) -> list[dict[str, Any]]:
-    """New incidents of the test's tenant (their id and number)."""
-    made = []
-    for title in titles:
-        data = await incidents.ok(CREATE_INCIDENT, input={"title": title, **fields})
-        made.append(data["createIncident"])
-    return made
-
-
-def some_id() -> str:
-    return str(uuid.uuid4())
 
 
 @pytest.fixture
