@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -16,6 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.tables.events import ConsumerPosition, OutboxEvent
 
 ERROR_TEXT_LIMIT = 2000  # characters of a failure's text kept in the position row
+
+
+class Position(NamedTuple):
+    """The last event a consumer handled, and how many rebuilds had moved it back then: what
+    a runner read is out of date once `rebuilds` differs."""
+
+    seq: int
+    rebuilds: int
+
+
+_POSITION = select(ConsumerPosition.last_seq, ConsumerPosition.rebuilds)
 
 
 async def register(session: AsyncSession, name: str, *, from_oldest: bool) -> None:
@@ -34,18 +46,18 @@ async def register(session: AsyncSession, name: str, *, from_oldest: bool) -> No
     )
 
 
-async def read_position(session: AsyncSession, name: str) -> int | None:
-    """The last `seq` the consumer handled; None when it is not registered."""
-    return await session.scalar(
-        select(ConsumerPosition.last_seq).where(ConsumerPosition.name == name)
-    )
+async def read_position(session: AsyncSession, name: str) -> Position | None:
+    """The consumer's position; None when it is not registered."""
+    row = (await session.execute(_POSITION.where(ConsumerPosition.name == name))).first()
+    return Position(*row) if row is not None else None
 
 
-async def lock_position(session: AsyncSession, name: str, *, wait: bool = False) -> int | None:
+async def lock_position(session: AsyncSession, name: str, *, wait: bool = False) -> Position | None:
     """Lock the consumer's position for the transaction and return it: None when another
     transaction holds it (another replica is handling) and `wait` is false."""
-    query = select(ConsumerPosition.last_seq).where(ConsumerPosition.name == name)
-    return await session.scalar(query.with_for_update(skip_locked=not wait))
+    query = _POSITION.where(ConsumerPosition.name == name)
+    row = (await session.execute(query.with_for_update(skip_locked=not wait))).first()
+    return Position(*row) if row is not None else None
 
 
 async def record_handled(session: AsyncSession, name: str, seq: int) -> None:
@@ -57,22 +69,28 @@ async def record_handled(session: AsyncSession, name: str, seq: int) -> None:
     )
 
 
-async def pass_over(session: AsyncSession, name: str, through: int) -> None:
-    """Move the position up to `through`: every event of the consumer's up to there is
-    handled, the rest are not its own. Never moves it back (another replica may be ahead)."""
+async def pass_over(session: AsyncSession, name: str, through: int, read: Position) -> None:
+    """Move the position up to `through`: every event of the consumer's from `read` up to
+    there is handled, the rest are not its own. Never moves it back (another replica may be
+    ahead), nor at all when a rebuild moved it back since `read`."""
     await session.execute(
         update(ConsumerPosition)
-        .where(ConsumerPosition.name == name, ConsumerPosition.last_seq < through)
+        .where(
+            ConsumerPosition.name == name,
+            ConsumerPosition.last_seq < through,
+            ConsumerPosition.rebuilds == read.rebuilds,
+        )
         .values(last_seq=through)
     )
 
 
-async def set_position(session: AsyncSession, name: str, seq: int) -> None:
-    """Put the position at `seq`, backwards too (a rebuild), forgetting past failures."""
+async def rebuild_from(session: AsyncSession, name: str, seq: int) -> None:
+    """Put the position back at `seq` for a rebuild, forgetting past failures (the row
+    locked by the caller)."""
     await session.execute(
         update(ConsumerPosition)
         .where(ConsumerPosition.name == name)
-        .values(last_seq=seq, consecutive_failures=0)
+        .values(last_seq=seq, rebuilds=ConsumerPosition.rebuilds + 1, consecutive_failures=0)
     )
 
 
@@ -91,9 +109,12 @@ async def record_failure(session: AsyncSession, name: str, seq: int, error: str)
 
 
 def _of_consumer(
-    domains: Collection[str], kinds: Collection[str] | None
+    domains: Collection[str] | None, kinds: Collection[str] | None
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [OutboxEvent.domain.in_(sorted(domains))]
+    """Conditions on the events of these domains and kinds (None: of any)."""
+    conditions: list[ColumnElement[bool]] = []
+    if domains is not None:
+        conditions.append(OutboxEvent.domain.in_(sorted(domains)))
     if kinds is not None:
         conditions.append(OutboxEvent.kind.in_(sorted(kinds)))
     return conditions
@@ -128,7 +149,10 @@ class Backlog:
 
 
 async def backlog(
-    session: AsyncSession, domains: Collection[str], kinds: Collection[str] | None, after: int
+    session: AsyncSession,
+    domains: Collection[str] | None,
+    kinds: Collection[str] | None,
+    after: int,
 ) -> Backlog:
     waited = func.extract("epoch", func.now() - func.min(OutboxEvent.created_at))
     row = (

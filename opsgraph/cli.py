@@ -175,6 +175,19 @@ def _parser() -> argparse.ArgumentParser:
     check = actions.add_parser("check", help="validate manifests against the current schema")
     check.add_argument("files", nargs="*", help="manifest files (default: the database's)")
 
+    events = commands.add_parser(
+        "events",
+        help="the domain event consumers: their status, or rebuild one's read model",
+        description="status: each consumer's position, the latest event, its lag (events "
+        "and seconds), when it last handled one and its errors. replay NAME: reset a "
+        "consumer's read model and rebuild it from the retained events.",
+    )
+    event_actions = events.add_subparsers(dest="action", required=True, metavar="ACTION")
+    event_status = event_actions.add_parser("status", help="print every consumer's status")
+    event_status.add_argument("--json", action="store_true", help="as JSON, one object each")
+    event_replay = event_actions.add_parser("replay", help="rebuild a consumer's read model")
+    event_replay.add_argument("name", help="the consumer, e.g. problems.incident-facts")
+
     router = commands.add_parser(
         "router",
         help="run the router alone against subgraphs served over HTTP",
@@ -238,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "persisted": _persisted,
         "verify": _verify,
         "cmdb": _cmdb,
+        "events": _events,
     }[args.command]
     try:
         return handler(settings, args)
@@ -501,6 +515,19 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         runtime.shutdown()
     return 0
+
+
+def _events(settings: Settings, args: argparse.Namespace) -> int:
+    from opsgraph.events.commands import replay_consumer, status
+
+    runtime = _runtime(settings)
+    consumers = runtime.registry.consumers()
+    try:
+        if args.action == "status":
+            return asyncio.run(status(runtime, consumers, args.json))
+        return asyncio.run(replay_consumer(runtime, consumers, args.name))
+    finally:
+        runtime.shutdown()
 
 
 def _verify(settings: Settings, args: argparse.Namespace) -> int:

@@ -184,7 +184,7 @@ def create_app(runtime: Runtime) -> Starlette:
         runtime.open()
         await delivery.start(runtime)
         assert runtime.owner_sessions is not None and runtime.sessions is not None
-        consumers.start(runtime.owner_sessions, runtime.sessions, hub)
+        await consumers.start(runtime.owner_sessions, runtime.sessions, hub)
         if caching is not None:
             caching[1].start()
         try:

@@ -186,7 +186,8 @@ def create_subgraph_app(
         if delivery is not None:
             await delivery.start(runtime)
         assert runtime.owner_sessions is not None and runtime.sessions is not None
-        runners.start(runtime.owner_sessions, runtime.sessions, delivery.hub if delivery else None)
+        hub = delivery.hub if delivery else None
+        await runners.start(runtime.owner_sessions, runtime.sessions, hub)
         try:
             yield
         finally:

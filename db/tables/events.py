@@ -55,7 +55,9 @@ class ConsumerPosition(Base):
     effects and the new `last_seq` commit in one transaction, whose lock on this row keeps two
     replicas of the consumer from handling at once. The error columns describe failed
     attempts: `error_count` every one so far, `consecutive_failures` those since the last
-    handled event (a consumer stuck on an event shows it here)."""
+    handled event (a consumer stuck on an event shows it here). `rebuilds` counts the
+    replays that moved the position back: a runner that read events before one must read
+    again rather than go on from what it read."""
 
     __tablename__ = "consumer_positions"
     __table_args__ = {"schema": SCHEMA}
@@ -63,6 +65,7 @@ class ConsumerPosition(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     last_handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rebuilds: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     error_count: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)

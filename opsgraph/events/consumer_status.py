@@ -43,25 +43,34 @@ async def replay(consumer: EventConsumer, owner_sessions: Sessions, app_sessions
         for tenant_id in await session.scalars(select(tenancy.Tenant.id)):
             await session.execute(SET_TENANT, {"tenant": str(tenant_id)})
             await consumer.reset(session)
-        await positions.set_position(session, consumer.name, start)
+        await positions.rebuild_from(session, consumer.name, start)
     return start
 
 
 @dataclass(frozen=True)
 class ConsumerStatus:
     """How far one consumer has got (what `opsgraph events status` prints and a metrics
-    endpoint exposes). `position` is None for a consumer that has not run on this database."""
+    endpoint exposes as gauges)."""
 
     name: str
+    declared: bool
+    """Whether a registered domain declares it; a position nothing declares (a consumer
+    removed, or of a domain this process does not know) still holds events back from
+    pruning, and its lag counts every event."""
     position: int | None
+    """The last event it handled; None when it has not run on this database yet."""
     latest_seq: int
     lag_events: int
     """Its events after its position (committed and stamped, not handled yet)."""
     lag_seconds: float
     """How long the oldest of those has waited (0 when none)."""
     last_handled_at: datetime | None
+    rebuilds: int
+    """How many times `opsgraph events replay` rebuilt it."""
     error_count: int
+    """Failed attempts so far."""
     consecutive_failures: int
+    """Failed attempts since it last handled an event (above 0: it is stuck on one)."""
     last_error: str | None
     last_error_seq: int | None
     last_error_at: datetime | None
@@ -70,31 +79,59 @@ class ConsumerStatus:
 async def consumer_statuses(
     owner_sessions: Sessions, consumers: Sequence[EventConsumer]
 ) -> list[ConsumerStatus]:
-    """The status of each consumer given, in their order."""
+    """The status of each consumer given, in their order, then of every other position
+    recorded in the database, by name."""
     async with owner_sessions() as session:
         latest = (await sequence_bounds(session))[1]
         rows = {row.name: row for row in await positions.positions(session)}
+        declared = {consumer.name: consumer for consumer in consumers}
         statuses = []
-        for consumer in consumers:
-            row = rows.get(consumer.name)
-            backlog = (
-                await positions.backlog(session, consumer.domains, consumer.kinds, row.last_seq)
-                if row is not None
-                else positions.Backlog(0, 0.0)
+        for name in [*declared, *(name for name in rows if name not in declared)]:
+            consumer = declared.get(name)
+            row = rows.get(name)
+            if row is None:
+                statuses.append(_not_started(name, latest))
+                continue
+            backlog = await positions.backlog(
+                session,
+                consumer.domains if consumer is not None else None,
+                consumer.kinds if consumer is not None else None,
+                row.last_seq,
             )
             statuses.append(
                 ConsumerStatus(
-                    name=consumer.name,
-                    position=row.last_seq if row is not None else None,
+                    name=name,
+                    declared=consumer is not None,
+                    position=row.last_seq,
                     latest_seq=latest,
                     lag_events=backlog.events,
                     lag_seconds=backlog.oldest_seconds,
-                    last_handled_at=row.last_handled_at if row is not None else None,
-                    error_count=row.error_count if row is not None else 0,
-                    consecutive_failures=row.consecutive_failures if row is not None else 0,
-                    last_error=row.last_error if row is not None else None,
-                    last_error_seq=row.last_error_seq if row is not None else None,
-                    last_error_at=row.last_error_at if row is not None else None,
+                    last_handled_at=row.last_handled_at,
+                    rebuilds=row.rebuilds,
+                    error_count=row.error_count,
+                    consecutive_failures=row.consecutive_failures,
+                    last_error=row.last_error,
+                    last_error_seq=row.last_error_seq,
+                    last_error_at=row.last_error_at,
                 )
             )
     return statuses
+
+
+def _not_started(name: str, latest: int) -> ConsumerStatus:
+    """A declared consumer without a position: no process serving its domain ran yet."""
+    return ConsumerStatus(
+        name=name,
+        declared=True,
+        position=None,
+        latest_seq=latest,
+        lag_events=0,
+        lag_seconds=0.0,
+        last_handled_at=None,
+        rebuilds=0,
+        error_count=0,
+        consecutive_failures=0,
+        last_error=None,
+        last_error_seq=None,
+        last_error_at=None,
+    )

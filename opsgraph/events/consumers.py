@@ -57,10 +57,13 @@ class HandlerFailed(Exception):
         self.error = error
 
 
-class _Outcome(enum.Enum):
+class Outcome(enum.Enum):
+    """What `ConsumerRunner.deliver` did with an event."""
+
     HANDLED = enum.auto()
-    SKIPPED = enum.auto()  # at or before the position: handled already
-    BUSY = enum.auto()  # another replica holds the position
+    SKIPPED = enum.auto()  # at or before the position: handled already, nothing changed
+    BUSY = enum.auto()  # another replica holds the position: try again later
+    STALE = enum.auto()  # a rebuild moved the position back since the events were read
 
 
 class ConsumerRunner:
@@ -113,8 +116,8 @@ class ConsumerRunner:
             async with self.owner_sessions() as session, session.begin():
                 stamped = await stamp_committed(session, STAMP_BATCH)
             async with self.owner_sessions() as session:
-                position = await positions.read_position(session, self.name)
-                if position is None:  # its row was deleted by hand meanwhile
+                read = await positions.read_position(session, self.name)
+                if read is None:  # its row was deleted by hand meanwhile
                     await self.register()
                     continue
                 latest = (await sequence_bounds(session))[1]
@@ -122,38 +125,47 @@ class ConsumerRunner:
                     session,
                     self.consumer.domains,
                     self.consumer.kinds,
-                    after=position,
+                    after=read.seq,
                     through=latest,
                     limit=self.batch,
                 )
+            outcome = Outcome.SKIPPED
             for row in rows:
                 if self._stopping:
                     return handled
-                outcome = await self._handle(event_from_row(row))
-                if outcome is _Outcome.BUSY:
+                outcome = await self.deliver(event_from_row(row), read)
+                if outcome is Outcome.BUSY:
                     return handled
-                handled += outcome is _Outcome.HANDLED
-            if len(rows) == self.batch:
-                continue  # more of its events before `latest`
-            if latest > position:
+                if outcome is Outcome.STALE:
+                    break
+                handled += outcome is Outcome.HANDLED
+            if outcome is Outcome.STALE or len(rows) == self.batch:
+                continue  # read again: from the rebuilt position, or its next events
+            if latest > read.seq:
                 async with self.owner_sessions() as session, session.begin():
-                    await positions.pass_over(session, self.name, latest)
+                    await positions.pass_over(session, self.name, latest, read)
             if stamped < STAMP_BATCH:
                 return handled
         return handled
 
-    async def _handle(self, event: Event) -> _Outcome:
+    async def deliver(self, event: Event, read: positions.Position | None = None) -> Outcome:
+        """Hand one event to the consumer unless its position says it is handled (a
+        re-delivered event changes nothing). Raises HandlerFailed (after recording it) when
+        the handler raises; the caller must deliver events in `seq` order. `read` is the
+        position the event was read after: a rebuild since then makes it STALE."""
         try:
             async with self.app_sessions() as session, session.begin():
                 await session.execute(SET_TENANT, {"tenant": str(event.tenant_id)})
                 position = await positions.lock_position(session, self.name)
                 if position is None:
-                    return _Outcome.BUSY
-                if position >= event.seq:
-                    return _Outcome.SKIPPED
+                    return Outcome.BUSY
+                if read is not None and position.rebuilds != read.rebuilds:
+                    return Outcome.STALE
+                if position.seq >= event.seq:
+                    return Outcome.SKIPPED
                 await self.consumer.handle(session, event)
                 await positions.record_handled(session, self.name, event.seq)
-            return _Outcome.HANDLED
+            return Outcome.HANDLED
         except Exception as error:
             if is_connection_failure(error):
                 raise
@@ -247,11 +259,22 @@ class ConsumerRunners:
         self.consumers = tuple(consumers)
         self.runners: list[ConsumerRunner] = []
 
-    def start(self, owner_sessions: Sessions, app_sessions: Sessions, hub: EventHub | None) -> None:
+    async def start(
+        self, owner_sessions: Sessions, app_sessions: Sessions, hub: EventHub | None
+    ) -> None:
+        """Register each consumer (so that events committed once the process serves count
+        as after its starting point), then run them. A database unreachable now only
+        delays the registration to the runner's first round."""
         self.runners = [
             ConsumerRunner(consumer, owner_sessions, app_sessions) for consumer in self.consumers
         ]
         for runner in self.runners:
+            try:
+                await runner.register()
+            except Exception as error:
+                if not is_connection_failure(error):
+                    raise
+                log.warning("event consumer %s cannot register yet (%s)", runner.name, error)
             runner.start(hub)
 
     async def stop(self) -> None:

@@ -1,64 +1,66 @@
-"""What the event consumer tests share (and the consumer process of the kill test,
-tests/events/consumer_process.py): a database with the throwaway `bookmarks` domain, whose
-walled table a test consumer writes one row per event into, and events of a source domain
-that exists only in these tests."""
+"""What the event consumer tests share with the consumer process of the kill test
+(tests/events/consumer_process.py, which imports no more than it needs: it starts faster):
+consumers that write one row per event into the walled table of the throwaway `bookmarks`
+domain (the tests migrate a database with it), and events of source domains that exist only
+in these tests (one per test, so that no test's consumer sees another's)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.outbox import record_event
-from opsgraph.domains import DOMAINS, Registry
-from resolvers.consumers import EventConsumer
+from resolvers.consumers import EventConsumer, Handler
 from resolvers.events import Event
 from tests import throwaway_domain
 
-REGISTRY = Registry((*DOMAINS, throwaway_domain.DOMAIN))
-SOURCE = "probes"  # the outbox `domain` of the tests' events; no real domain writes it
 Sessions = async_sessionmaker[AsyncSession]
 Bookmark = throwaway_domain.BookmarkRow
 
 
 async def write_bookmark(session: AsyncSession, event: Event) -> None:
-    """The test consumers' effect: one bookmark per event, titled by the event."""
+    """The test consumers' effect: one bookmark per event, titled by the event's number."""
     await session.execute(
         insert(Bookmark).values(
-            tenant_id=event.tenant_id, title=f"{event.payload['n']}", owner_id=event.entity_id
+            tenant_id=event.tenant_id, title=str(event.payload["n"]), owner_id=event.entity_id
         )
     )
 
 
-def bookmark_consumer(name: str | None = None, **options: object) -> EventConsumer:
+def bookmark_consumer(
+    source: str, handle: Handler = write_bookmark, name: str | None = None, **options: Any
+) -> EventConsumer:
+    """A consumer of `source`'s events (by default writing a bookmark per event)."""
     return EventConsumer(
         name=name or f"test.{uuid.uuid4().hex[:12]}",
-        domains=frozenset({SOURCE}),
-        handle=write_bookmark,
-        **options,  # type: ignore[arg-type]
+        domains=frozenset({source}),
+        handle=handle,
+        **options,
     )
 
 
 async def add_events(
     owner: Sessions,
     tenant_id: uuid.UUID,
-    numbers: Sequence[int],
+    numbers: Iterable[int],
+    source: str,
     *,
-    entity_ids: Sequence[uuid.UUID] | None = None,
-    domain: str = SOURCE,
+    entity_ids: Sequence[uuid.UUID] = (),
     kind: str = "probe.pinged",
 ) -> None:
-    """One committed event per number (payload {"n": number}), in order, each in its own
-    transaction; entity i of `entity_ids` (cycled) is the event's entity."""
-    entities = entity_ids or [uuid.uuid4()]
+    """One committed event of `source` per number (payload {"n": number}), in order, each
+    in a transaction of its own; the entities given take turns as the events' entity."""
+    entities = list(entity_ids) or [uuid.uuid4()]
     for i, number in enumerate(numbers):
         async with owner() as session, session.begin():
             record_event(
                 session,
                 tenant_id=tenant_id,
-                domain=domain,
+                domain=source,
                 kind=kind,
                 entity_type="Probe",
                 entity_id=entities[i % len(entities)],
@@ -67,8 +69,8 @@ async def add_events(
 
 
 async def titles(owner: Sessions, tenant_id: uuid.UUID) -> list[str]:
-    """The bookmarks' titles of the tenant, in the order they were written (each handler
-    transaction begins after the one before committed: `now()` grows)."""
+    """The tenant's bookmarks' titles in the order they were written (each handler
+    transaction begins after the one before committed, so `now()` grows)."""
     async with owner() as session:
         rows = await session.scalars(
             select(Bookmark.title)

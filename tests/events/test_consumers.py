@@ -1,28 +1,51 @@
 """The event consumer mechanism (resolvers/consumers.py, opsgraph/events/consumers.py) against
-real PostgreSQL: a throwaway consumer writes one bookmark per event of a test-only source
+real PostgreSQL: throwaway consumers write one bookmark per event of a test-only source
 domain, behind the event's tenant wall."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import consumer_positions as positions
 from db.engine import create_engine, session_factory
+from db.outbox import prune_published, stamp_committed
 from db.roles import app_database_url
 from db.tables import events
 from db.tenants import create_tenant
-from opsgraph.events.consumers import ConsumerRunner
+from opsgraph.domains import DOMAINS, Registry
+from opsgraph.events.consumer_status import (
+    ConsumerStatus,
+    ReplayRefused,
+    consumer_statuses,
+    replay,
+)
+from opsgraph.events.consumers import ConsumerRunner, HandlerFailed, Outcome
+from opsgraph.events.hub import event_from_row
+from resolvers.events import Event
+from tests import throwaway_domain
 from tests.conftest import empty_database
 from tests.events.consumer_support import (
-    REGISTRY,
+    Bookmark,
     Sessions,
     add_events,
     bookmark_consumer,
     titles,
+    write_bookmark,
 )
+
+Outbox = events.OutboxEvent
+
+REGISTRY = Registry((*DOMAINS, throwaway_domain.DOMAIN))
 
 
 @pytest.fixture(scope="module")
@@ -57,22 +80,476 @@ async def tenant(owner: Sessions) -> uuid.UUID:
     return await new_tenant(owner)
 
 
+@pytest.fixture
+def source() -> str:
+    """The test's own source domain: no other test's consumer reads its events."""
+    return f"probe-{uuid.uuid4().hex[:10]}"
+
+
 async def position(owner: Sessions, name: str) -> int | None:
     async with owner() as session:
-        return await session.scalar(
-            select(events.ConsumerPosition.last_seq).where(events.ConsumerPosition.name == name)
+        found = await positions.read_position(session, name)
+    return found.seq if found is not None else None
+
+
+async def stamped(owner: Sessions, source: str) -> list[Outbox]:
+    """The source's events, every committed event stamped first (as the relay does)."""
+    async with owner() as session, session.begin():
+        await stamp_committed(session, 10_000)
+    async with owner() as session:
+        rows = await session.scalars(
+            select(Outbox).where(Outbox.domain == source).order_by(Outbox.seq)
         )
+        return list(rows)
 
 
-async def test_events_are_handled_in_seq_order(
-    owner: Sessions, app: Sessions, tenant: uuid.UUID
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30) -> None:
+    """Wait until `check()` holds (the timeout only bounds a failing test)."""
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.02)
+
+
+async def test_events_are_handled_once_each_in_seq_order(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
 ) -> None:
-    runner = ConsumerRunner(bookmark_consumer(), owner, app)
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app, batch=4)
     await runner.register()
     entities = [uuid.uuid4() for _ in range(3)]
-    await add_events(owner, tenant, range(10), entity_ids=entities)
+    await add_events(owner, tenant, range(10), source, entity_ids=entities)
 
     assert await runner.drain() == 10
 
     assert await titles(owner, tenant) == [str(n) for n in range(10)]
+    assert await position(owner, runner.name) == (await stamped(owner, source))[-1].seq
     assert await runner.drain() == 0
+    assert len(await titles(owner, tenant)) == 10
+
+
+async def test_only_its_domains_and_kinds_are_handled_and_the_rest_passed_over(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    other = f"{source}-x"
+    runner = ConsumerRunner(
+        bookmark_consumer(source, kinds=frozenset({"probe.pinged"})), owner, app
+    )
+    await runner.register()
+    await add_events(owner, tenant, [1], source)
+    await add_events(owner, tenant, [2], source, kind="probe.other")
+    await add_events(owner, tenant, [3], other)
+    await add_events(owner, tenant, [4], source)
+
+    assert await runner.drain() == 2
+
+    assert await titles(owner, tenant) == ["1", "4"]
+    async with owner() as session:
+        latest = await session.scalar(select(func.max(Outbox.seq)))
+    assert await position(owner, runner.name) == latest
+
+
+async def test_an_event_delivered_again_changes_nothing(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, range(3), source)
+    delivered = [event_from_row(row) for row in await stamped(owner, source)]
+    await runner.drain()
+
+    # The same events handed over again (a replica that read them before the other handled
+    # them, a repeated delivery): each is at or before the position, skipped.
+    outcomes = [await runner.deliver(event) for event in delivered]
+
+    assert outcomes == [Outcome.SKIPPED] * 3
+    assert await titles(owner, tenant) == ["0", "1", "2"]
+    assert await position(owner, runner.name) == delivered[-1].seq
+
+
+async def test_a_batch_read_before_another_runner_handled_it_changes_nothing(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    consumer = bookmark_consumer(source)
+    first, second = ConsumerRunner(consumer, owner, app), ConsumerRunner(consumer, owner, app)
+    await first.register()
+    await add_events(owner, tenant, range(4), source)
+    read_by_first = [event_from_row(row) for row in await stamped(owner, source)]
+
+    assert await second.drain() == 4
+    assert [await first.deliver(event) for event in read_by_first] == [Outcome.SKIPPED] * 4
+
+    assert await titles(owner, tenant) == ["0", "1", "2", "3"]
+
+
+async def test_two_runners_of_one_consumer_handle_each_event_exactly_once(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    handled_by: Counter[str] = Counter()
+
+    def handler(runner: str) -> Callable[[AsyncSession, Event], Awaitable[None]]:
+        async def handle(session: AsyncSession, event: Event) -> None:
+            await write_bookmark(session, event)
+            handled_by[runner] += 1
+            await asyncio.sleep(0.001)  # hold the position's lock across a switch of tasks
+
+        return handle
+
+    name = f"test.{uuid.uuid4().hex[:12]}"
+    runners = [
+        ConsumerRunner(
+            bookmark_consumer(source, handler(label), name), owner, app, poll_interval=0.01
+        )
+        for label in ("a", "b")
+    ]
+    await runners[0].register()
+    await add_events(owner, tenant, range(40), source)
+    last = (await stamped(owner, source))[-1].seq
+
+    for runner in runners:
+        runner.start()
+    try:
+        await eventually(lambda: _position_is(owner, name, last))
+    finally:
+        await asyncio.gather(*(runner.stop() for runner in runners))
+
+    assert await titles(owner, tenant) == [str(n) for n in range(40)]
+    assert sum(handled_by.values()) == 40
+
+
+async def _position_is(owner: Sessions, name: str, seq: int) -> bool:
+    return await position(owner, name) == seq
+
+
+async def test_a_failing_handler_is_rolled_back_recorded_and_retried_not_skipped(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    attempts: Counter[int] = Counter()
+
+    async def flaky(session: AsyncSession, event: Event) -> None:
+        await write_bookmark(session, event)  # rolled back with the failure
+        number = event.payload["n"]
+        attempts[number] += 1
+        if number == 2 and attempts[number] <= 2:
+            raise ValueError("the directory is away")
+
+    runner = ConsumerRunner(bookmark_consumer(source, flaky), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, range(5), source)
+    seqs = [row.seq for row in await stamped(owner, source)]
+
+    with pytest.raises(HandlerFailed) as failed:
+        await runner.drain()
+    assert failed.value.seq == seqs[2]
+    assert await titles(owner, tenant) == ["0", "1"]
+    assert await position(owner, runner.name) == seqs[1]
+    status = (await consumer_statuses(owner, [runner.consumer]))[0]
+    assert (status.error_count, status.consecutive_failures) == (1, 1)
+    assert status.last_error == "ValueError: the directory is away"
+    assert status.last_error_seq == seqs[2]
+    assert status.last_error_at is not None
+
+    with pytest.raises(HandlerFailed):
+        await runner.drain()  # not skipped: the same event again
+    assert await runner.drain() == 3
+
+    assert await titles(owner, tenant) == ["0", "1", "2", "3", "4"]
+    status = (await consumer_statuses(owner, [runner.consumer]))[0]
+    assert (status.error_count, status.consecutive_failures) == (2, 0)
+    assert status.position == seqs[-1]
+
+
+async def test_the_running_consumer_retries_a_failing_event_until_it_succeeds(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    attempts: Counter[int] = Counter()
+
+    async def flaky(session: AsyncSession, event: Event) -> None:
+        attempts[event.payload["n"]] += 1
+        if event.payload["n"] == 1 and attempts[1] <= 3:
+            raise RuntimeError("not yet")
+        await write_bookmark(session, event)
+
+    runner = ConsumerRunner(
+        bookmark_consumer(source, flaky), owner, app, poll_interval=0.01, max_backoff=0.05
+    )
+    await runner.register()
+    await add_events(owner, tenant, range(3), source)
+    last = (await stamped(owner, source))[-1].seq
+
+    runner.start()
+    try:
+        await eventually(lambda: _position_is(owner, runner.name, last))
+    finally:
+        await runner.stop()
+
+    assert await titles(owner, tenant) == ["0", "1", "2"]
+    assert attempts == {0: 1, 1: 4, 2: 1}
+    status = (await consumer_statuses(owner, [runner.consumer]))[0]
+    assert (status.error_count, status.consecutive_failures) == (3, 0)
+
+
+async def test_a_handler_sees_and_writes_only_its_events_tenant(
+    owner: Sessions, app: Sessions, source: str
+) -> None:
+    mine, theirs = await new_tenant(owner), await new_tenant(owner)
+    async with owner() as session, session.begin():
+        session.add(Bookmark(tenant_id=theirs, title="their secret"))
+    seen: list[list[str]] = []
+
+    async def look_around(session: AsyncSession, event: Event) -> None:
+        seen.append(list(await session.scalars(select(Bookmark.title))))
+        await write_bookmark(session, event)
+
+    reader = ConsumerRunner(bookmark_consumer(source, look_around), owner, app)
+    await reader.register()
+    await add_events(owner, mine, [1], source)
+
+    assert await reader.drain() == 1
+    assert seen == [[]]
+    assert await titles(owner, mine) == ["1"]
+
+    async def write_across(session: AsyncSession, event: Event) -> None:
+        await session.execute(Bookmark.__table__.insert().values(tenant_id=theirs, title="planted"))
+
+    writer = ConsumerRunner(bookmark_consumer(source, write_across), owner, app)
+    await writer.register()
+    await add_events(owner, mine, [2], source)
+
+    with pytest.raises(HandlerFailed) as failed:
+        await writer.drain()
+    assert isinstance(failed.value.error, ProgrammingError)
+    assert "row-level security" in str(failed.value.error)
+    assert await titles(owner, theirs) == ["their secret"]
+
+
+async def test_stopping_lets_the_event_in_flight_finish(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def gated(session: AsyncSession, event: Event) -> None:
+        if event.payload["n"] == 1:
+            entered.set()
+            await release.wait()
+        await write_bookmark(session, event)
+
+    runner = ConsumerRunner(bookmark_consumer(source, gated), owner, app, poll_interval=0.01)
+    await runner.register()
+    await add_events(owner, tenant, range(4), source)
+    seqs = [row.seq for row in await stamped(owner, source)]
+    runner.start()
+    await asyncio.wait_for(entered.wait(), 30)
+
+    stopping = asyncio.create_task(runner.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()  # waiting for the event in flight
+    release.set()
+    await stopping
+
+    assert await titles(owner, tenant) == ["0", "1"]
+    assert await position(owner, runner.name) == seqs[1]
+
+
+async def test_a_new_consumer_starts_after_the_latest_event_unless_it_rebuilds(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    await add_events(owner, tenant, range(3), source)
+    await stamped(owner, source)
+    reaction = ConsumerRunner(bookmark_consumer(source), owner, app)
+    read_model = ConsumerRunner(bookmark_consumer(source, reset=_delete_bookmarks), owner, app)
+
+    assert await reaction.drain() == 0  # what happened before it is not its business
+    assert await read_model.drain() == 3  # built from every retained event
+
+    async with owner() as session:
+        oldest, latest = (
+            await session.execute(select(func.min(Outbox.seq), func.max(Outbox.seq)))
+        ).one()
+    assert await position(owner, reaction.name) == latest
+    assert await position(owner, read_model.name) == latest
+    assert oldest >= 1
+
+
+async def _delete_bookmarks(session: AsyncSession) -> None:
+    await session.execute(delete(Bookmark))  # the wall narrows it to one tenant
+
+
+async def test_replay_resets_the_read_model_of_every_tenant_and_rebuilds_it(
+    owner: Sessions, app: Sessions, source: str
+) -> None:
+    first, second = await new_tenant(owner), await new_tenant(owner)
+    resets: list[uuid.UUID] = []
+
+    async def reset(session: AsyncSession) -> None:
+        resets.append(
+            uuid.UUID(await session.scalar(select(func.current_setting("app.tenant_id"))))
+        )
+        await _delete_bookmarks(session)
+
+    runner = ConsumerRunner(bookmark_consumer(source, reset=reset), owner, app)
+    await add_events(owner, first, [1, 2], source)
+    await add_events(owner, second, [3], source)
+    await runner.drain()
+    assert (await titles(owner, first), await titles(owner, second)) == (["1", "2"], ["3"])
+
+    start = await replay(runner.consumer, owner, app)
+
+    assert await position(owner, runner.name) == start
+    assert {first, second} <= set(resets)
+    assert (await titles(owner, first), await titles(owner, second)) == ([], [])
+    assert await runner.drain() == 3
+    assert (await titles(owner, first), await titles(owner, second)) == (["1", "2"], ["3"])
+
+
+async def test_replay_refuses_a_consumer_without_reset(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, [1], source)
+    await runner.drain()
+    before = await position(owner, runner.name)
+
+    with pytest.raises(ReplayRefused, match="declares no reset"):
+        await replay(runner.consumer, owner, app)
+
+    assert await position(owner, runner.name) == before
+    assert await titles(owner, tenant) == ["1"]
+
+
+async def test_pruning_keeps_the_events_a_consumer_has_not_handled(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    async with owner() as session, session.begin():
+        await session.execute(delete(events.ConsumerPosition))  # earlier tests' consumers
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, range(5), source)
+    seqs = [row.seq for row in await stamped(owner, source)]
+    async with owner() as session, session.begin():
+        await session.execute(
+            update(Outbox)
+            .where(Outbox.domain == source)
+            .values(published_at=func.now(), created_at=func.now() - timedelta(days=2))
+        )
+        await session.execute(  # it handled two of the five
+            update(events.ConsumerPosition)
+            .where(events.ConsumerPosition.name == runner.name)
+            .values(last_seq=seqs[1])
+        )
+
+    async with owner() as session, session.begin():
+        await prune_published(session, datetime.now(UTC) - timedelta(days=1))
+
+    assert [row.seq for row in await stamped(owner, source)] == seqs[2:]
+    assert await runner.drain() == 3
+    assert await titles(owner, tenant) == ["2", "3", "4"]
+
+
+async def test_the_status_shows_the_lag_and_what_was_handled(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    not_started = bookmark_consumer(source)
+    await runner.register()
+    await add_events(owner, tenant, range(4), source)
+    seqs = [row.seq for row in await stamped(owner, source)]
+    async with owner() as session, session.begin():
+        await session.execute(
+            update(Outbox)
+            .where(Outbox.seq == seqs[0])
+            .values(created_at=func.now() - timedelta(hours=1))
+        )
+
+    lagging, waiting = (await consumer_statuses(owner, [runner.consumer, not_started]))[:2]
+
+    assert lagging.position == seqs[0] - 1
+    assert lagging.latest_seq >= seqs[-1]
+    assert (lagging.lag_events, lagging.last_handled_at) == (4, None)
+    assert lagging.lag_seconds >= 3600
+    assert (waiting.position, waiting.lag_events, waiting.declared) == (None, 0, True)
+
+    await runner.drain()
+    caught_up = (await consumer_statuses(owner, [runner.consumer]))[0]
+
+    assert (caught_up.position, caught_up.lag_events, caught_up.lag_seconds) == (seqs[-1], 0, 0.0)
+    assert caught_up.last_handled_at is not None
+    assert caught_up.error_count == 0
+
+
+async def test_the_status_lists_positions_no_domain_declares(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, range(2), source)
+    await stamped(owner, source)
+
+    statuses: dict[str, ConsumerStatus] = {
+        status.name: status for status in await consumer_statuses(owner, [])
+    }
+
+    undeclared = statuses[runner.name]
+    assert not undeclared.declared
+    assert undeclared.lag_events >= 2  # every event after its position counts
+
+
+class Statements:
+    """Counts the statements an engine sends while it is attached."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.engine = sessions.kw["bind"].sync_engine
+        self.sent: list[str] = []
+
+    def __enter__(self) -> Statements:
+        sa_event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        sa_event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, connection: object, cursor: object, statement: str, *_: object) -> None:
+        self.sent.append(statement)
+
+
+@pytest.mark.parametrize("others", [5, 100])
+async def test_other_domains_events_cost_no_statement_each(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str, others: int
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, range(others), f"{source}-x")
+    await add_events(owner, tenant, [1], source)
+
+    with Statements(owner) as as_owner, Statements(app) as as_app:
+        assert await runner.drain() == 1
+
+    # The handled event: the tenant wall, the position locked, the handler's insert, the new
+    # position. The others are never read: the owner's statements do not grow with them.
+    assert len(as_app.sent) == 4
+    assert len(as_owner.sent) == 6  # stamp (lock, stamp); position, latest, events; pass over
+
+
+async def test_a_round_read_before_a_replay_neither_handles_nor_passes_over(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source, reset=_delete_bookmarks), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, [1, 2], source)
+    await runner.drain()
+    await add_events(owner, tenant, [3], source)
+    async with owner() as session:
+        read = await positions.read_position(session, runner.name)
+    assert read is not None
+    late = event_from_row((await stamped(owner, source))[-1])
+
+    start = await replay(runner.consumer, owner, app)  # while a round had read `late`
+
+    assert await runner.deliver(late, read) is Outcome.STALE
+    async with owner() as session, session.begin():
+        await positions.pass_over(session, runner.name, late.seq, read)
+    assert await position(owner, runner.name) == start
+    assert await titles(owner, tenant) == []
+    assert await runner.drain() == 3  # the round reads again, from the rebuilt position
+    assert await titles(owner, tenant) == ["1", "2", "3"]
+    status = (await consumer_statuses(owner, [runner.consumer]))[0]
+    assert status.rebuilds == 1
