@@ -4,19 +4,21 @@ installed in this domain's schema) — the recurring-incident report.
 
 Read from this domain's read model of incidents (`incident_facts`), never from the incidents
 domain's tables: one statement returns the window's unlinked incidents, each with the ids of
-those whose titles are similar to its own; the clusters are formed here."""
+the titles similar to its own (found through the trigram index of titles); the clusters are
+formed here."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import isodate
 import strawberry
-from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy.orm import aliased
 
 from resolvers.errors import BadUserInput
 from resolvers.loaders import TENANT, within_tenant
@@ -35,29 +37,40 @@ Link = tables.ProblemIncident
 
 
 def _statement() -> Any:
+    link_exists = exists().where(
+        Link.tenant_id == Fact.tenant_id, Link.incident_id == Fact.incident_id
+    )
     recent = (
         select(Fact.incident_id, Fact.title, Fact.category, Fact.ci_id, Fact.opened_at)
         .where(
             within_tenant(Fact.tenant_id),
             Fact.opened_at >= bindparam(SINCE, type_=Fact.opened_at.type),
             Fact.status != "CANCELLED",
-            ~exists().where(Link.tenant_id == Fact.tenant_id, Link.incident_id == Fact.incident_id),
+            ~link_exists,
         )
         .cte("recent")
     )
-    other = recent.alias("other")
+    # Similar titles are looked up once per distinct title (incidents of a recurring problem
+    # often share theirs exactly), through the trigram index: `%` (above pg_trgm's default
+    # threshold, 0.3) finds the candidates, the exact threshold is checked after it.
+    titles = select(recent.c.title).distinct().cte("titles")
+    other = aliased(Fact, name="other")
     similar = (
-        select(other.c.incident_id)
+        select(other.title)
+        .distinct()
         .where(
-            and_(
-                other.c.incident_id != recent.c.incident_id,
-                func.problems.similarity(other.c.title, recent.c.title) >= SIMILARITY,
-            )
+            within_tenant(other.tenant_id),
+            other.title.op(f"OPERATOR({tables.SCHEMA}.%)")(titles.c.title),
+            other.title != titles.c.title,
+            func.problems.similarity(other.title, titles.c.title) >= SIMILARITY,
         )
         .scalar_subquery()
     )
-    return select(recent, func.array(similar).label("similar")).order_by(
-        recent.c.opened_at, recent.c.incident_id
+    pairs = select(titles.c.title, func.array(similar).label("similar")).cte("similar_titles")
+    return (
+        select(recent, pairs.c.similar)
+        .join_from(recent, pairs, pairs.c.title == recent.c.title, isouter=True)
+        .order_by(recent.c.opened_at, recent.c.incident_id)
     )
 
 
@@ -128,22 +141,25 @@ def _candidate(
     )
 
 
-def _similar_groups(rows: Iterable[Any]) -> list[list[uuid.UUID]]:
-    """The incidents joined by similar titles, each group once (connected components)."""
-    parent: dict[uuid.UUID, uuid.UUID] = {}
+def _similar_groups(rows: Sequence[Any]) -> list[list[uuid.UUID]]:
+    """The incidents whose titles are the same or similar, through chains of similar titles
+    (connected components), each group once."""
+    parent: dict[str, str] = {}
 
-    def root(id: uuid.UUID) -> uuid.UUID:
-        while parent.setdefault(id, id) != id:
-            parent[id] = parent[parent[id]]
-            id = parent[id]
-        return id
+    def root(title: str) -> str:
+        while parent.setdefault(title, title) != title:
+            parent[title] = parent[parent[title]]
+            title = parent[title]
+        return title
 
+    present = {row.title for row in rows}  # a title outside the window joins nothing
     for row in rows:
-        for other in row.similar:
-            parent[root(other)] = root(row.incident_id)
-    groups: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for id in parent:
-        groups.setdefault(root(id), []).append(id)
+        for other in row.similar or ():
+            if other in present:
+                parent[root(other)] = root(row.title)
+    groups: dict[str, list[uuid.UUID]] = {}
+    for row in rows:
+        groups.setdefault(root(row.title), []).append(row.incident_id)
     return list(groups.values())
 
 

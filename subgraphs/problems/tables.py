@@ -173,7 +173,13 @@ class IncidentFact(TenantRow, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "incident_id", name="uq_incident_facts_incident"),
         Index("ix_incident_facts_opened", "tenant_id", "opened_at"),
-        Index("ix_incident_facts_title", "title_search", postgresql_using="gin"),
+        # Similar titles (problem candidates): pg_trgm's operator class, in this schema.
+        Index(
+            "ix_incident_facts_title",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": f"{SCHEMA}.gin_trgm_ops"},
+        ),
         {"schema": SCHEMA},
     )
 
@@ -184,6 +190,3 @@ class IncidentFact(TenantRow, Base):
     ci_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    title_search: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('english'::regconfig, title::text)", persisted=True)
-    )

@@ -47,12 +47,6 @@ def upgrade() -> None:
         sa.Column("ci_id", sa.UUID(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column(
-            "title_search",
-            postgresql.TSVECTOR(),
-            sa.Computed("to_tsvector('english'::regconfig, title::text)", persisted=True),
-            nullable=False,
-        ),
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("tenant_id", sa.UUID(), nullable=False),
         sa.Column(
@@ -81,10 +75,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_incident_facts_title",
         "incident_facts",
-        ["title_search"],
+        ["title"],
         unique=False,
         schema="problems",
         postgresql_using="gin",
+        postgresql_ops={"title": "problems.gin_trgm_ops"},
     )
     op.create_table(
         "problem_affected_cis",
@@ -366,12 +361,7 @@ def downgrade() -> None:
         "ix_problem_affected_cis_ci", table_name="problem_affected_cis", schema="problems"
     )
     op.drop_table("problem_affected_cis", schema="problems")
-    op.drop_index(
-        "ix_incident_facts_title",
-        table_name="incident_facts",
-        schema="problems",
-        postgresql_using="gin",
-    )
+    op.drop_index("ix_incident_facts_title", table_name="incident_facts", schema="problems")
     op.drop_index("ix_incident_facts_opened", table_name="incident_facts", schema="problems")
     op.drop_table("incident_facts", schema="problems")
 

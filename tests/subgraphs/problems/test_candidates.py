@@ -5,7 +5,8 @@ incidents outside the window ignored, bad windows refused."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import update
 from resolvers.errors import BadUserInput
 from router.gateway import Gateway
 from subgraphs.problems import tables
-from subgraphs.problems.candidates import parse_window
+from subgraphs.problems.candidates import clusters, parse_window
 from tests.subgraphs.cmdb.conftest import create_ci
 from tests.subgraphs.problems.conftest import CREATE_INCIDENT, CREATE_PROBLEM, codes, ok, run
 from tests.support import Subgraph
@@ -142,3 +143,30 @@ def test_windows_are_iso_8601_durations() -> None:
     assert timedelta(days=28) <= parse_window("P1M") <= timedelta(days=31)
     with pytest.raises(BadUserInput):
         parse_window("P1W2")
+
+
+def test_similar_titles_chain_but_titles_outside_the_window_join_nothing() -> None:
+    """Titles similar in a chain (a~b, b~c) make one cluster; a similar title the window
+    does not hold (x) links nothing. Rows as the statement returns them."""
+    now = datetime.now(UTC)
+
+    def row(title: str, *similar: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            incident_id=uuid.uuid4(),
+            title=title,
+            category=None,
+            ci_id=None,
+            opened_at=now,
+            similar=list(similar),
+        )
+
+    rows = [
+        row("a", "b"),
+        row("b", "a", "c"),
+        row("c", "b"),
+        row("d", "x"),
+        row("e", "x"),
+        row("a"),  # the same title twice: one group
+    ]
+    found = clusters(rows, 2)
+    assert [(c.reason.value, c.incident_count) for c in found] == [("SIMILAR_TITLES", 4)]
