@@ -21,12 +21,13 @@ from resolvers.consumers import EventConsumer
 from resolvers.domain import Domain, Numbering, PrincipalDirectory
 from resolvers.principal import RoleCatalogue
 from router.response_cache import CacheHint, hints_from_config
-from subgraphs import cmdb, identity, incidents
+from subgraphs import cmdb, identity, incidents, problems
 
 DOMAINS: tuple[Domain, ...] = (
     identity.DOMAIN,
     cmdb.DOMAIN,  # before incidents: demo incidents point at the demo CIs
     incidents.DOMAIN,
+    problems.DOMAIN,  # after incidents: demo problems link the demo incidents
 )
 
 

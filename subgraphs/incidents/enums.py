@@ -11,6 +11,10 @@ from typing import TypeVar
 
 import strawberry
 
+from resolvers.priority import Impact, Priority, Urgency
+
+__all__ = ["Impact", "Priority", "Urgency"]  # the shared matrix's, re-exported
+
 E = TypeVar("E", bound=Enum)
 
 
@@ -31,30 +35,6 @@ class IncidentStatus(Enum):
     RESOLVED = "RESOLVED"
     CLOSED = "CLOSED"
     CANCELLED = "CANCELLED"
-
-
-@strawberry.enum(
-    description="How soon work must happen; derived from impact × urgency unless set explicitly."
-)
-class Priority(Enum):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
-    CRITICAL = "CRITICAL"
-
-
-@strawberry.enum(description="How much of the business is affected.")
-class Impact(Enum):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
-
-
-@strawberry.enum(description="How quickly the business needs a fix.")
-class Urgency(Enum):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
 
 
 @strawberry.enum(description="How the incident arrived.")

@@ -1,9 +1,15 @@
 """The incident domain's rules as data: which status transitions are legal, how priority
-follows from impact and urgency (ITIL), and how priorities rank. Pure: no I/O, no GraphQL."""
+follows from impact and urgency (ITIL: the shared matrix of resolvers/priority.py), and how
+priorities rank. Pure: no I/O, no GraphQL."""
 
 from __future__ import annotations
 
-from subgraphs.incidents.enums import Impact, IncidentStatus, Priority, Urgency
+# The shared matrix, under the names this domain's modules have always used.
+from resolvers.priority import PRIORITY_BY_RANK as PRIORITY_BY_RANK
+from resolvers.priority import PRIORITY_MATRIX as PRIORITY_MATRIX
+from resolvers.priority import PRIORITY_RANK as PRIORITY_RANK
+from resolvers.priority import derive_priority as derive_priority
+from subgraphs.incidents.enums import IncidentStatus
 
 S = IncidentStatus
 
@@ -21,34 +27,6 @@ FINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targe
 # Still being worked on: what a configuration item's `openIncidents` lists.
 OPEN = frozenset({S.OPEN, S.IN_PROGRESS, S.ON_HOLD})
 
-# The ITIL priority matrix: PRIORITY_MATRIX[impact][urgency].
-PRIORITY_MATRIX: dict[Impact, dict[Urgency, Priority]] = {
-    Impact.HIGH: {
-        Urgency.HIGH: Priority.CRITICAL,
-        Urgency.MEDIUM: Priority.HIGH,
-        Urgency.LOW: Priority.MEDIUM,
-    },
-    Impact.MEDIUM: {
-        Urgency.HIGH: Priority.HIGH,
-        Urgency.MEDIUM: Priority.MEDIUM,
-        Urgency.LOW: Priority.LOW,
-    },
-    Impact.LOW: {
-        Urgency.HIGH: Priority.MEDIUM,
-        Urgency.MEDIUM: Priority.LOW,
-        Urgency.LOW: Priority.LOW,
-    },
-}
-
-# Stored as a small integer so that ordering by priority is ordering by urgency of work.
-PRIORITY_RANK: dict[Priority, int] = {
-    Priority.LOW: 1,
-    Priority.MEDIUM: 2,
-    Priority.HIGH: 3,
-    Priority.CRITICAL: 4,
-}
-PRIORITY_BY_RANK: dict[int, Priority] = {rank: p for p, rank in PRIORITY_RANK.items()}
-
 NUMBER_PREFIX = "INC-"
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
@@ -60,10 +38,6 @@ AFFECTED_CIS_MAX = 100
 
 def can_transition(current: IncidentStatus, target: IncidentStatus) -> bool:
     return target in TRANSITIONS[current]
-
-
-def derive_priority(impact: Impact, urgency: Urgency) -> Priority:
-    return PRIORITY_MATRIX[impact][urgency]
 
 
 def format_number(number: int) -> str:

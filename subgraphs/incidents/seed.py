@@ -71,6 +71,9 @@ PRIORITY = {
 }
 
 
+# What later domains learn of each demo incident (`demo.entities["Incident"]`).
+RECORDED = ("id", "number", "title", "category", "ci_id", "status", "opened_at")
+
 # The CI classes an incident of each category is about.
 CI_CLASSES = {
     "network": ("NetworkDevice", "LoadBalancer"),
@@ -106,6 +109,7 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     await session.execute(
         insert(tables.IncidentNumber), [{"tenant_id": demo.tenant_id, "last_number": demo.scale}]
     )
+    demo.entities["Incident"] = [{key: row[key] for key in RECORDED} for row in rows]
 
 
 def _incidents(

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.numbering import numbered_insert
 from resolvers.errors import BadUserInput, Conflict
 from resolvers.locking import locked_row
 from subgraphs.incidents import rules, tables
@@ -218,31 +219,11 @@ async def insert_incident(session: AsyncSession, incident: PreparedIncident) -> 
 def _numbered_insert() -> Select[Any]:
     """`insert_incident`'s statement, built once: its parameters are the prepared create's
     values, its id, tenant_id, actor_id and changes."""
-    counter = tables.IncidentNumber
-    allocated = (
-        insert(counter)
-        .values(tenant_id=bindparam("tenant_id"), last_number=1)
-        .on_conflict_do_update(
-            index_elements=[counter.tenant_id],
-            set_={"last_number": counter.last_number + 1, "updated_at": func.now()},
-        )
-        .returning(counter.last_number)
-        .cte("allocated")
-    )
-    columns = tables.Incident.__table__.c
-    given = ["id", "tenant_id", *ROW_COLUMNS]
-    created = (
-        insert(tables.Incident)
-        .from_select(
-            [*given, "opened_at", "number"],
-            select(
-                *(bindparam(name, type_=columns[name].type) for name in given),
-                func.coalesce(bindparam("opened_at", type_=columns.opened_at.type), func.now()),
-                allocated.c.last_number,
-            ),
-        )
-        .returning(*columns)
-        .cte("created")
+    created = numbered_insert(
+        tables.Incident,
+        tables.IncidentNumber,
+        ["id", "tenant_id", *ROW_COLUMNS],
+        now_unless_given=["opened_at"],
     )
     changes = bindparam("changes", type_=tables.IncidentChange.changes.type)
     record = insert(tables.IncidentChange).from_select(

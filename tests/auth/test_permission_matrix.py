@@ -106,11 +106,36 @@ OPERATIONS = [
      "mutation($relationship: ID!) { removeRelationship(id: $relationship) { id } }"),
     ("upsertConfigurationItems", "cmdb", 'mutation { upsertConfigurationItems(input: {source: '
      '"feed", items: [{externalId: "f-1", className: "Server", name: "feed-ci"}]}) { created } }'),
+    ("problems", "problems", "{ problems { totalCount } }"),
+    ("problem", "problems", "query($problem: ID!) { problem(id: $problem) { id } }"),
+    ("problemByNumber", "problems", '{ problemByNumber(number: "PRB-1") { id } }'),
+    ("knownErrors", "problems", "{ knownErrors { totalCount edges { node { workaround } } } }"),
+    ("problemCandidates", "problems", "{ problemCandidates { incidentCount } }"),
+    ("_entities Problem", "problems", "query($problem: ID!) { _entities(representations: "
+     '[{__typename: "Problem", id: $problem}]) { ... on Problem { id } } }'),
+    ("createProblem", "problems", 'mutation { createProblem(input: {title: "x"}) { id } }'),
+    ("createProblemFromIncidents", "problems", "mutation($free: ID!) { "
+     'createProblemFromIncidents(incidentIds: [$free], input: {title: "x"}) { id } }'),
+    ("updateProblem", "problems", "mutation($problem: ID!) { updateProblem(id: $problem, "
+     'input: {title: "changed"}) { id } }'),
+    ("assignProblem", "problems", "mutation($problem: ID!, $user: ID!) { assignProblem("
+     "id: $problem, userId: $user) { id } }"),
+    ("addProblemComment", "problems", "mutation($problem: ID!) { addProblemComment("
+     'problemId: $problem, input: {body: "hi"}) { id } }'),
+    ("markKnownError", "problems", "mutation($problem: ID!) { markKnownError(id: $problem, "
+     'input: {symptom: "s", workaround: "w2"}) { id } }'),
+    ("publishWorkaround", "problems", "mutation($problem: ID!) { publishWorkaround("
+     'id: $problem, workaround: "w3") { id } }'),
+    ("linkIncidents", "problems", "mutation($problem: ID!, $free: ID!) { linkIncidents("
+     "problemId: $problem, incidentIds: [$free]) { id } }"),
+    ("unlinkIncident", "problems", "mutation($problem: ID!, $incident: ID!) { unlinkIncident("
+     "problemId: $problem, incidentId: $incident) { id } }"),
 ]  # fmt: skip
 ENTITY_PERMISSION = {
     "_entities Incident": "incident:view",
     "_entities User": "identity:view",
     "_entities ConfigurationItem": "cmdb:view",
+    "_entities Problem": "problem:view",
 }
 ROOTS = ("Query", "Mutation")
 
@@ -152,6 +177,8 @@ SNAPSHOT = {
     "apiClients { clientId safelistOnly documentCount } }",
     "cmdb": "{ configurationItems { totalCount edges { node { name status criticality "
     "attributes history { id } relationships { id } } } } ciClasses { name attributes { name } } }",
+    "problems": "{ problems { totalCount edges { node { title known_error: knownError "
+    "workaround assignee { id } comments { id } history { id } incidents { totalCount } } } } }",
 }
 
 
@@ -222,6 +249,23 @@ async def test_matrix(
         sessions, admin, "incidents", 'mutation { createIncident(input: {title: "Seed"}) { id } }'
     )
     incident = created.data["createIncident"]["id"]
+    free = (
+        await run(
+            sessions,
+            admin,
+            "incidents",
+            'mutation { createIncident(input: {title: "Free"}) { id } }',
+        )
+    ).data["createIncident"]["id"]
+    problem = await run(
+        sessions,
+        admin,
+        "problems",
+        "mutation($i: ID!) { createProblemFromIncidents(incidentIds: [$i], input: "
+        '{title: "Seed problem"}) { id } }',
+        i=incident,
+    )
+    problem_id = problem.data["createProblemFromIncidents"]["id"]
     cmdb = await run(
         sessions,
         admin,
@@ -253,6 +297,8 @@ async def test_matrix(
         "app": app,
         "relationship": relationship,
         "manifest": manifest,
+        "problem": problem_id,
+        "free": free,
     }
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     before = await snapshot(sessions, admin)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from subgraphs.cmdb import tables as cmdb
 from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
 from subgraphs.identity import tables as identity
 from subgraphs.incidents import tables as incidents
+from subgraphs.problems import tables as problems
 
 SCHEMAS = REGISTRY.migrations.schemas
 # Every mapped table with a tenant_id (the shared ones and every registered domain's), and a
@@ -94,6 +96,40 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                     "entity_type": "Incident",
                     "entity_id": incident,
                     "request_id": "r1",
+                },
+            ),
+        ):
+            await session.execute(insert(table).values(**of_tenant, **row))
+        problem = uuid.uuid4()
+        for table, row in (
+            (
+                problems.Problem,
+                {
+                    "id": problem,
+                    "number": 1,
+                    "title": f"Disks fill at {slug}",
+                    "status": "NEW",
+                    "priority": 2,
+                    "impact": "MEDIUM",
+                    "urgency": "MEDIUM",
+                },
+            ),
+            (
+                problems.ProblemComment,
+                {"problem_id": problem, "body": "looking", "visibility": "WORK_NOTE"},
+            ),
+            (problems.ProblemChange, {"problem_id": problem, "kind": "CREATED", "changes": {}}),
+            (problems.ProblemAffectedCi, {"problem_id": problem, "ci_id": uuid.uuid4()}),
+            (problems.ProblemIncident, {"problem_id": problem, "incident_id": incident}),
+            (problems.ProblemNumber, {"last_number": 1}),
+            (
+                problems.IncidentFact,
+                {
+                    "incident_id": incident,
+                    "number": 1,
+                    "title": f"Disk full at {slug}",
+                    "status": "OPEN",
+                    "opened_at": datetime.now(UTC),
                 },
             ),
         ):

@@ -22,7 +22,9 @@ from tests.e2e.conftest import Server, issuer_of, start_server, stop_server
 from tests.e2e.ws import ws_client
 from tests.support import free_port
 
-COUNTS = "{ incidents { totalCount } users { totalCount } teams { totalCount } }"
+COUNTS = (
+    "{ incidents { totalCount } users { totalCount } teams { totalCount } problems { totalCount } }"
+)
 CREATE_OVER_WS = 'mutation { createIncident(input: {title: "Smuggled"}) { id } }'
 
 
@@ -166,6 +168,28 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
                                     "NOT_FOUND"),
     "team that does not exist": ({"query": 'mutation { createIncident(input: {title: "x", '
                                   f'teamId: "{NOBODY}"}}) {{ id }} }}'}, {}, 200, "NOT_FOUND"),
+    "window that is no duration": ({"query": '{ problemCandidates(window: "7 days") '
+                                    "{ title } }"}, {}, 200, "BAD_USER_INPUT"),
+    "window of ten years": ({"query": '{ problemCandidates(window: "P10Y") { title } }'}, {},
+                            200, "BAD_USER_INPUT"),
+    "clusters of one": ({"query": "{ problemCandidates(minIncidents: 1) { title } }"}, {},
+                        200, "BAD_USER_INPUT"),
+    "empty problem title": ({"query": 'mutation { createProblem(input: {title: " "}) '
+                             "{ id } }"}, {}, 200, "BAD_USER_INPUT"),
+    "unknown problem": ({"query": 'mutation { updateProblem(id: "00000000-0000-4000-8000-'
+                         '000000000000", input: {title: "x"}) { id } }'}, {}, 200, "NOT_FOUND"),
+    "unknown problem status": ({"query": "query($s: [ProblemStatus!]) { problems(filter: "
+                                "{status: $s}) { totalCount } }", "variables": {"s": ["DONE"]}},
+                               {}, 400, "BAD_USER_INPUT"),
+    "problem from no incidents": ({"query": "mutation { createProblemFromIncidents("
+                                   'incidentIds: [], input: {title: "x"}) { id } }'}, {}, 200,
+                                  "BAD_USER_INPUT"),
+    "link an incident that does not exist": ({"query": "mutation { linkIncidents(problemId: "
+                                              f'"{NOBODY}", incidentIds: ["{NOBODY}"]) '
+                                              "{ id } }"}, {}, 200, "NOT_FOUND"),
+    "SQL-shaped incident id to link": ({"query": "mutation { linkIncidents(problemId: "
+                                        f'"{NOBODY}", incidentIds: ["1; DROP TABLE x"]) '
+                                        "{ id } }"}, {}, 200, "BAD_USER_INPUT"),
     "unknown operation name": ({"query": "query A { __typename }", "operationName": "B"}, {},
                                400, "BAD_REQUEST"),
     "two operations, no name": ({"query": "query A { __typename } query B { __typename }"},

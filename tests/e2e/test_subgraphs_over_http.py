@@ -129,3 +129,70 @@ async def test_incidents_and_cis_both_ways_match_in_process(
     assert item["openIncidents"][0]["ci"] == {"name": "split-a"}
     assert item["openIncidents"][0]["affectedCis"] == [{"name": "split-b"}]
     assert item["incidents"]["totalCount"] == 1
+
+
+PROBLEM_AND_INCIDENTS = """query($problem: ID!, $incident: ID!) {
+  problem(id: $problem) { number
+    incidents { totalCount edges { node { title status problem { number } } } } }
+  incident(id: $incident) { title problem { number title } }
+}"""
+
+
+async def test_problems_and_incidents_both_ways_match_in_process(
+    server: Server, subgraph_servers: dict[str, Server]
+) -> None:
+    """The problems subgraph served alone links incidents (their ids checked with the
+    incidents subgraph over HTTP), and the router over HTTP answers `Problem.incidents` and
+    `Incident.problem` as the in-process server does; unlinking shows in both directions."""
+    problems = subgraph_servers["problems"]
+    made = gql(
+        server,
+        'mutation { a: createIncident(input: {title: "split a"}) { id } '
+        'b: createIncident(input: {title: "split b"}) { id } '
+        'p: createProblem(input: {title: "split problem"}) { id } }',
+    )["data"]
+    a, b, problem = made["a"]["id"], made["b"]["id"], made["p"]["id"]
+    link = (
+        "mutation($p: ID!, $ids: [ID!]!) { linkIncidents(problemId: $p, incidentIds: $ids) "
+        "{ number } }"
+    )
+    linked = gql(problems, link, p=problem, ids=[a, b])
+    refused = gql(problems, link, p=problem, ids=[str(uuid.uuid4())])
+    assert "errors" not in linked, linked
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["NOT_FOUND"]
+
+    async with httpx.AsyncClient() as client:
+        transports = {
+            name: HttpTransport(running.graphql, 10.0, client)
+            for name, running in subgraph_servers.items()
+        }
+        gateway = Gateway(build_supergraph(), transports)
+
+        class Caller:
+            headers: dict[str, str] = {}
+
+        variables = {"problem": problem, "incident": a}
+        over_http = await gateway.execute(PROBLEM_AND_INCIDENTS, variables, None, Caller())
+        unlinked = await gateway.execute(
+            "mutation($p: ID!, $i: ID!) { unlinkIncident(problemId: $p, incidentId: $i) "
+            "{ incidents { edges { node { title } } } } }",
+            {"p": problem, "i": a},
+            None,
+            Caller(),
+        )
+        after = await gateway.execute(PROBLEM_AND_INCIDENTS, variables, None, Caller())
+    in_process = httpx.post(
+        server.graphql, json={"query": PROBLEM_AND_INCIDENTS, "variables": variables}
+    )
+
+    number = linked["data"]["linkIncidents"]["number"]
+    assert "errors" not in over_http, over_http
+    assert over_http["data"]["problem"]["incidents"]["totalCount"] == 2
+    titles = {e["node"]["title"] for e in over_http["data"]["problem"]["incidents"]["edges"]}
+    assert titles == {"split a", "split b"}
+    assert over_http["data"]["incident"]["problem"] == {"number": number, "title": "split problem"}
+    assert unlinked["data"]["unlinkIncident"]["incidents"]["edges"] == [
+        {"node": {"title": "split b"}}
+    ]
+    assert after["data"]["incident"]["problem"] is None
+    assert after == in_process.json()

@@ -1,0 +1,88 @@
+"""The problems domain's read model of incidents (`incident_facts`), kept by the consumer
+`problems.incident-facts` from the incidents domain's events (DESIGN.md "Domains that need
+each other"; contract of issue 20, section 3): number, title, category, configuration item,
+status and when it was opened — what spotting problems and filtering a problem's incidents
+need, never read from the incidents domain's tables.
+
+The handler runs behind the event's tenant wall and leaves the commit to the runner.
+Applying an event twice leaves the same row (a create is an upsert, an update sets the new
+values), so the model is right even if an event came again. An update of an incident the
+model never saw created (one seeded or written before the consumer existed) is skipped:
+it has no number to start from; a rebuild (`reset`, then every retained event) starts from
+an empty model."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.consumers import EventConsumer
+from resolvers.events import Event
+from subgraphs.problems import tables
+
+Fact = tables.IncidentFact
+CREATED = "incident.created"
+KINDS = frozenset({CREATED, "incident.updated", "incident.status_changed"})
+# The incident fields the model keeps: event `changes` name → column.
+FIELDS = {"title": "title", "category": "category", "ciId": "ci_id", "status": "status"}
+
+
+def _number(value: Any) -> int:
+    """The incident's number from a payload: 1042, or "INC-1042"."""
+    return int(str(value).rpartition("-")[2])
+
+
+def _new_values(changes: dict[str, Any]) -> dict[str, Any]:
+    """Column → new value of the kept fields an event's `changes` ({field: [old, new]}) set."""
+    values = {
+        column: changes[name][1]
+        for name, column in FIELDS.items()
+        if isinstance(changes.get(name), list) and len(changes[name]) == 2
+    }
+    if values.get("ci_id") is not None:
+        values["ci_id"] = uuid.UUID(str(values["ci_id"]))
+    return values
+
+
+async def handle(session: AsyncSession, event: Event) -> None:
+    values = _new_values(event.payload.get("changes") or {})
+    if event.kind == CREATED:
+        row = {
+            "tenant_id": event.tenant_id,
+            "incident_id": event.entity_id,
+            "number": _number(event.payload["number"]),
+            "opened_at": event.occurred_at,
+            "status": "OPEN",
+            **values,
+        }
+        statement = insert(Fact).values(**row)
+        await session.execute(
+            statement.on_conflict_do_update(
+                constraint="uq_incident_facts_incident",
+                set_={name: statement.excluded[name] for name in row if name != "tenant_id"},
+            )
+        )
+    elif values:
+        await session.execute(
+            update(Fact)
+            .where(Fact.tenant_id == event.tenant_id, Fact.incident_id == event.entity_id)
+            .values(**values)
+        )
+
+
+async def reset(session: AsyncSession) -> None:
+    """Empty the model (of the tenant whose wall the session is behind) before a rebuild."""
+    await session.execute(delete(Fact))
+
+
+CONSUMER = EventConsumer(
+    name="problems.incident-facts",
+    domains=frozenset({"incidents"}),
+    kinds=KINDS,
+    handle=handle,
+    reset=reset,
+)

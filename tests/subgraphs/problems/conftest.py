@@ -1,0 +1,97 @@
+"""Fixtures of the problems subgraph's tests: the subgraph in-process for the test's tenant,
+the router in-process (problems with the incidents, identity and cmdb subgraphs), and
+helpers that make problems and run the read model's consumer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from opsgraph.domains import REGISTRY
+from opsgraph.events.consumers import ConsumerRunner
+from opsgraph.server import build_gateway
+from resolvers.context import Context
+from router.gateway import Gateway
+from subgraphs.cmdb import schema as cmdb_schema
+from subgraphs.problems import schema as problems_schema
+from subgraphs.problems.incident_facts import CONSUMER
+from tests.support import Subgraph
+
+CREATE_PROBLEM = """mutation($input: CreateProblemInput!) { createProblem(input: $input) {
+  id number status priority } }"""
+CREATE_INCIDENT = """mutation($input: CreateIncidentInput!) { createIncident(input: $input) {
+  id number } }"""
+
+
+@pytest.fixture
+def cmdb(new_context: Any) -> Subgraph:
+    return Subgraph(cmdb_schema, new_context)
+
+
+@pytest.fixture
+def problems(new_context: Any) -> Subgraph:
+    return Subgraph(problems_schema, new_context)
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Gateway:
+    return build_gateway()
+
+
+async def run(gateway: Gateway, context: Any, query: str, **variables: Any) -> dict[str, Any]:
+    """The operation through the router in-process, in its own request context."""
+    try:
+        return await gateway.execute(query, variables, None, context)
+    finally:
+        await context.close()
+
+
+async def ok(gateway: Gateway, context: Any, query: str, **variables: Any) -> dict[str, Any]:
+    result = await run(gateway, context, query, **variables)
+    assert "errors" not in result, result["errors"]
+    return result["data"]  # type: ignore[no-any-return]
+
+
+def codes(result: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(e["extensions"]["code"], e["extensions"].get("field")) for e in result["errors"]]
+
+
+async def create_problem(problems: Subgraph, title: str = "Disk fills up", **fields: Any) -> Any:
+    data = await problems.ok(CREATE_PROBLEM, input={"title": title, **fields})
+    return data["createProblem"]
+
+
+@pytest.fixture
+async def as_roles(
+    sessions: Any, tenant_id: uuid.UUID, entity_presence: Any
+) -> AsyncIterator[Callable[..., Context]]:
+    """Factory of request contexts for the test's tenant whose principal holds `roles`
+    (built-in or the tenant's own) and nothing more; closed at the end of the test."""
+    opened: list[Context] = []
+
+    def make(*roles: str, custom: dict[str, frozenset[str]] | None = None) -> Context:
+        principal = REGISTRY.roles.principal(
+            tenant_id, frozenset(roles), authenticated=True, custom_roles=custom
+        )
+        context = Context.open(sessions, principal=principal, entity_presence=entity_presence)
+        opened.append(context)
+        return context
+
+    yield make
+    for context in opened:
+        await context.close()
+
+
+@pytest.fixture
+async def catch_up(owner_sessions: Any, sessions: Any) -> Callable[[], Awaitable[int]]:
+    """Runs the read model's consumer (problems.incident-facts) over every event committed
+    so far, as the server's runner does; returns how many it handled."""
+    runner = ConsumerRunner(CONSUMER, owner_sessions, sessions)
+
+    async def drain() -> int:
+        return await runner.drain()
+
+    return drain

@@ -1,0 +1,118 @@
+"""Problem numbers against real PostgreSQL, through the numbering builder shared with
+incidents (db/numbering.py): gapless and unique per tenant however concurrent creates fail,
+each committed problem with its one `problem.created` event carrying its number."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from db.tables import events
+from db.tenants import create_tenant
+from resolvers.errors import Conflict
+from subgraphs.problems import service, tables
+from tests.support import Subgraph
+
+CREATE = 'mutation { createProblem(input: {title: "Disk full"}) { id number } }'
+
+
+async def committed(owner_sessions: Any, tenant_id: uuid.UUID) -> dict[str, Any]:
+    """The tenant's problem numbers, its counter and its `problem.created` payloads."""
+    p = tables.Problem
+    async with owner_sessions() as session:
+        rows = (await session.execute(select(p.id, p.number).where(p.tenant_id == tenant_id))).all()
+        counter = await session.scalar(
+            select(tables.ProblemNumber.last_number).where(
+                tables.ProblemNumber.tenant_id == tenant_id
+            )
+        )
+        payloads = list(
+            await session.scalars(
+                select(events.OutboxEvent.payload).where(
+                    events.OutboxEvent.tenant_id == tenant_id,
+                    events.OutboxEvent.kind == "problem.created",
+                )
+            )
+        )
+    return {
+        "numbers": sorted(row.number for row in rows),
+        "counter": counter,
+        "payloads": payloads,
+        "ids": {str(row.id): f"PRB-{row.number}" for row in rows},
+    }
+
+
+async def test_numbers_stay_gapless_when_units_of_work_fail_after_numbering(
+    new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    """24 concurrent units of work each number and insert a problem; every third then fails
+    (a second create in it links an incident its first already linked) and rolls back, after
+    its first number was taken. The committed numbers are 1..n, each once."""
+    taken = uuid.uuid4()
+
+    def new(title: str, *incidents: uuid.UUID) -> service.PreparedProblem:
+        problem = service.NewProblem(title=title, incident_ids=incidents)
+        return service.prepare_problem(tenant_id, problem, None)
+
+    async def create(*problems: service.PreparedProblem) -> list[int] | None:
+        context = new_context()
+        try:
+            async with context.db.unit_of_work() as session:
+                return [
+                    (await service.insert_problem(session, problem)).number for problem in problems
+                ]
+        except Conflict:
+            return None
+        finally:
+            await context.close()
+
+    assert await create(new("first", taken)) == [1]
+    outcomes = await asyncio.gather(
+        *(
+            create(new(f"n{i}", uuid.uuid4()), new("again", taken))
+            if i % 3 == 0
+            else create(new(f"n{i}"))
+            for i in range(24)
+        )
+    )
+
+    assert [i for i, numbers in enumerate(outcomes) if numbers is None] == list(range(0, 24, 3))
+    state = await committed(owner_sessions, tenant_id)
+    assert state["numbers"] == list(range(1, 18))  # 16 creates and "first"
+    assert state["counter"] == 17
+    assert sorted((p["id"], p["number"]) for p in state["payloads"]) == sorted(state["ids"].items())
+
+
+async def test_tenants_number_concurrent_creates_apart(
+    new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID, problems: Subgraph
+) -> None:
+    async with owner_sessions() as session, session.begin():
+        other = await create_tenant(session, f"other-{uuid.uuid4().hex[:8]}", "Other")
+
+    async def create(tenant: uuid.UUID) -> None:
+        context = new_context(tenant)
+        try:
+            await problems.ok(CREATE, context)
+        finally:
+            await context.close()
+
+    await asyncio.gather(*(create(tenant_id if i % 2 else other) for i in range(20)))
+    for tenant in (tenant_id, other):
+        state = await committed(owner_sessions, tenant)
+        assert state["numbers"] == list(range(1, 11))
+        assert state["counter"] == 10
+
+
+async def test_create_takes_the_number_lock_in_its_last_statement(
+    problems: Subgraph, statements: Any
+) -> None:
+    await problems.ok(CREATE)
+    statements.reset()
+    data = await problems.ok(CREATE)
+    assert data["createProblem"]["number"] == "PRB-2"
+    sent = statements.statements
+    numbering = [i for i, sql in enumerate(sent) if "problems.problem_numbers" in sql]
+    assert numbering == [len(sent) - 1], sent
