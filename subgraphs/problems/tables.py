@@ -173,13 +173,6 @@ class IncidentFact(TenantRow, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "incident_id", name="uq_incident_facts_incident"),
         Index("ix_incident_facts_opened", "tenant_id", "opened_at"),
-        # Similar titles (problem candidates): pg_trgm's operator class, in this schema.
-        Index(
-            "ix_incident_facts_title",
-            "title",
-            postgresql_using="gin",
-            postgresql_ops={"title": f"{SCHEMA}.gin_trgm_ops"},
-        ),
         {"schema": SCHEMA},
     )
 

@@ -72,15 +72,6 @@ def upgrade() -> None:
         unique=False,
         schema="problems",
     )
-    op.create_index(
-        "ix_incident_facts_title",
-        "incident_facts",
-        ["title"],
-        unique=False,
-        schema="problems",
-        postgresql_using="gin",
-        postgresql_ops={"title": "problems.gin_trgm_ops"},
-    )
     op.create_table(
         "problem_affected_cis",
         sa.Column("problem_id", sa.UUID(), nullable=False),
@@ -361,7 +352,6 @@ def downgrade() -> None:
         "ix_problem_affected_cis_ci", table_name="problem_affected_cis", schema="problems"
     )
     op.drop_table("problem_affected_cis", schema="problems")
-    op.drop_index("ix_incident_facts_title", table_name="incident_facts", schema="problems")
     op.drop_index("ix_incident_facts_opened", table_name="incident_facts", schema="problems")
     op.drop_table("incident_facts", schema="problems")
 

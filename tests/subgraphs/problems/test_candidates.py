@@ -10,11 +10,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from resolvers.errors import BadUserInput
 from router.gateway import Gateway
-from subgraphs.problems import tables
+from subgraphs.problems import candidates, tables
 from subgraphs.problems.candidates import clusters, parse_window
 from tests.subgraphs.cmdb.conftest import create_ci
 from tests.subgraphs.problems.conftest import CREATE_INCIDENT, CREATE_PROBLEM, codes, ok, run
@@ -128,6 +128,51 @@ async def test_bad_windows_are_refused(gateway: Gateway, new_context: Any, windo
     result = await run(gateway, new_context(), CANDIDATES, window=window, min=3)
     assert codes(result) == [("BAD_USER_INPUT", None)]
     assert result["errors"][0]["extensions"]["argument"] == "window"
+
+
+async def test_a_window_over_the_bound_is_refused_and_one_at_it_answered(
+    gateway: Gateway,
+    new_context: Any,
+    owner_sessions: Any,
+    tenant_id: uuid.UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Titles are compared pairwise: more than MAX_INCIDENTS in the window is refused (the
+    bound made small here, to keep the test quick)."""
+    monkeypatch.setattr(candidates, "MAX_INCIDENTS", 12)
+    now = datetime.now(UTC)
+
+    async def facts(numbers: range) -> None:
+        async with owner_sessions() as session, session.begin():
+            await session.execute(
+                insert(tables.IncidentFact),
+                [
+                    {
+                        "tenant_id": tenant_id,
+                        "incident_id": uuid.uuid4(),
+                        "number": number,
+                        "title": f"Printer {number} jammed",
+                        "status": "OPEN",
+                        "opened_at": now - timedelta(hours=1),
+                    }
+                    for number in numbers
+                ],
+            )
+
+    # Facts of no incident (they are the read model's alone): no incident field is asked.
+    counts = """{ problemCandidates(window: "P1D", minIncidents: 2) { reason incidentCount } }"""
+    await facts(range(1, candidates.MAX_INCIDENTS + 1))
+    answered = await ok(gateway, new_context(), counts)
+    assert answered["problemCandidates"] == [
+        {"reason": "SIMILAR_TITLES", "incidentCount": candidates.MAX_INCIDENTS}
+    ]
+    await facts(range(candidates.MAX_INCIDENTS + 1, candidates.MAX_INCIDENTS + 2))
+
+    result = await run(gateway, new_context(), counts)
+
+    assert codes(result) == [("BAD_USER_INPUT", None)]
+    assert result["errors"][0]["extensions"]["argument"] == "window"
+    assert "shorter window" in result["errors"][0]["message"]
 
 
 @pytest.mark.parametrize("minimum", [1, 101, -3])
