@@ -14,11 +14,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.outbox import record_event
+from opsgraph.domains import DOMAINS, Registry
 from resolvers.consumers import EventConsumer, Handler
 from resolvers.events import Event
 from tests import throwaway_domain
 
 Sessions = async_sessionmaker[AsyncSession]
+REGISTRY = Registry((*DOMAINS, throwaway_domain.DOMAIN))
 Bookmark = throwaway_domain.BookmarkRow
 
 

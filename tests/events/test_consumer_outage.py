@@ -13,14 +13,11 @@ import pytest
 from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from db.tenants import create_tenant
-from opsgraph.domains import DOMAINS, Registry
 from opsgraph.events.consumers import ConsumerRunner
-from tests import throwaway_domain
 from tests.conftest import empty_database
-from tests.events.consumer_support import add_events, bookmark_consumer, titles
+from tests.events.consumer_support import REGISTRY, add_events, bookmark_consumer, titles
 from tests.support import PostgresServer
 
-REGISTRY = Registry((*DOMAINS, throwaway_domain.DOMAIN))
 UNREACHABLE = "cannot reach the database"
 
 

@@ -11,39 +11,19 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from db import consumer_positions as positions
-from db.engine import create_engine, session_factory
 from db.outbox import stamp_committed
 from db.tables import events
 from db.tenants import create_tenant
-from opsgraph.domains import DOMAINS, Registry
-from tests import throwaway_domain
-from tests.conftest import empty_database
 from tests.events.consumer_support import Bookmark, Sessions, add_events, titles
 
 EVENTS = 150
-REGISTRY = Registry((*DOMAINS, throwaway_domain.DOMAIN))
+DATABASE_PREFIX = "opsgraph_consumer_kill"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def database(server_url: str) -> Iterator[str]:
-    for url in empty_database(server_url, "opsgraph_consumer_kill"):
-        REGISTRY.migrations.upgrade(url)
-        yield url
-
-
-@pytest.fixture
-async def owner(database: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(database, pool_size=2, max_overflow=2)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 def consumer_process(database: str, name: str, source: str) -> subprocess.Popen[str]:

@@ -5,44 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
-import pytest
 from opentelemetry import trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
-from db.engine import create_engine, session_factory
-from db.roles import app_database_url
 from db.tenants import create_tenant
-from opsgraph.domains import DOMAINS, Registry
 from opsgraph.events.consumers import ConsumerRunner
-from tests import throwaway_domain
-from tests.conftest import empty_database
 from tests.events.consumer_support import Sessions, add_events, bookmark_consumer, titles
 from tests.telemetry import recorded_spans
 
-REGISTRY = Registry((*DOMAINS, throwaway_domain.DOMAIN))
-
-
-@pytest.fixture(scope="module")
-def database(server_url: str) -> Iterator[str]:
-    for url in empty_database(server_url, "opsgraph_consumer_traces"):
-        REGISTRY.migrations.upgrade(url)
-        yield url
-
-
-@pytest.fixture
-async def owner(database: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(database, pool_size=2, max_overflow=5)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def app(database: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(app_database_url(database), pool_size=2, max_overflow=5)
-    yield session_factory(engine)
-    await engine.dispose()
+DATABASE_PREFIX = "opsgraph_consumer_traces"
 
 
 async def test_a_consumers_handling_continues_the_writers_trace(

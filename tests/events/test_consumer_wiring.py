@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,26 +32,12 @@ from opsgraph.settings import load_settings
 from opsgraph.subgraph_app import create_subgraph_app
 from resolvers.consumers import EventConsumer
 from tests import throwaway_domain
-from tests.conftest import empty_database
 from tests.events.consumer_support import Sessions, add_events, bookmark_consumer, titles
 
 SOURCE = f"probe-{uuid.uuid4().hex[:10]}"
 CONSUMER = bookmark_consumer(SOURCE, name="bookmarks.probe-bookmarks")
+DATABASE_PREFIX = "opsgraph_consumer_wiring"
 REGISTRY = Registry((*DOMAINS, dataclasses.replace(throwaway_domain.DOMAIN, consumers=(CONSUMER,))))
-
-
-@pytest.fixture(scope="module")
-def database(server_url: str) -> Iterator[str]:
-    for url in empty_database(server_url, "opsgraph_consumer_wiring"):
-        REGISTRY.migrations.upgrade(url)
-        yield url
-
-
-@pytest.fixture
-async def owner(database: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(database, pool_size=2, max_overflow=2)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def new_tenant(owner: Sessions) -> uuid.UUID:

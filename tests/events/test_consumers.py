@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,12 +17,9 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import consumer_positions as positions
-from db.engine import create_engine, session_factory
 from db.outbox import prune_published, stamp_committed
-from db.roles import app_database_url
 from db.tables import events
 from db.tenants import create_tenant
-from opsgraph.domains import DOMAINS, Registry
 from opsgraph.events.consumer_status import (
     ConsumerStatus,
     ReplayRefused,
@@ -32,8 +29,6 @@ from opsgraph.events.consumer_status import (
 from opsgraph.events.consumers import ConsumerRunner, HandlerFailed, Outcome
 from opsgraph.events.hub import event_from_row
 from resolvers.events import Event
-from tests import throwaway_domain
-from tests.conftest import empty_database
 from tests.events.consumer_support import (
     Bookmark,
     Sessions,
@@ -45,28 +40,7 @@ from tests.events.consumer_support import (
 
 Outbox = events.OutboxEvent
 
-REGISTRY = Registry((*DOMAINS, throwaway_domain.DOMAIN))
-
-
-@pytest.fixture(scope="module")
-def database(server_url: str) -> Iterator[str]:
-    for url in empty_database(server_url, "opsgraph_consumers"):
-        REGISTRY.migrations.upgrade(url)
-        yield url
-
-
-@pytest.fixture
-async def owner(database: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(database, pool_size=2, max_overflow=5)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def app(database: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(app_database_url(database), pool_size=2, max_overflow=5)
-    yield session_factory(engine)
-    await engine.dispose()
+DATABASE_PREFIX = "opsgraph_consumers"
 
 
 async def new_tenant(owner: Sessions) -> uuid.UUID:
