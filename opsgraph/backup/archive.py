@@ -94,13 +94,19 @@ async def _dump(owner_url: str, spool: Path, base: bool, registry: Registry) -> 
             server_major = int(await connection.scalar(text("SHOW server_version_num")) or 0)
             server_major //= 10000
             state = await snapshot.take(connection, schemas)
+            # Extensions a domain installed in its schema (pg_trgm in problems'): with
+            # --schema, pg_dump leaves every extension out unless named.
+            extensions = await connection.scalars(
+                text(
+                    "SELECT e.extname FROM pg_extension e JOIN pg_namespace n"
+                    " ON n.oid = e.extnamespace WHERE n.nspname = ANY(:schemas) ORDER BY 1"
+                ),
+                {"schemas": list(schemas)},
+            )
             pg_dump = tools.find("pg_dump", server_major)
             command = [pg_dump, "--format=custom", f"--snapshot={exported}", "--dbname", target]
-            members = {
-                names.DUMP: await spool_output(
-                    [*command, *_each("--schema", schemas)], spool / names.DUMP, env
-                )
-            }
+            command += [*_each("--schema", schemas), *_each("--extension", tuple(extensions))]
+            members = {names.DUMP: await spool_output(command, spool / names.DUMP, env)}
             await connection.rollback()
     finally:
         await engine.dispose()

@@ -100,6 +100,10 @@ class ConsumerRunner:
         """Create the consumer's position on this database unless it has one (see
         db/consumer_positions.register for where a new one starts)."""
         async with self.owner_sessions() as session, session.begin():
+            # Every event committed so far stamped first: "after the latest" is after them
+            # all, not only after those some relay happened to stamp already.
+            while await stamp_committed(session, STAMP_BATCH) == STAMP_BATCH:
+                pass
             await positions.register(
                 session,
                 self.name,

@@ -86,7 +86,8 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                     "kind": "incident.created",
                     "entity_type": "Incident",
                     "entity_id": incident,
-                    "payload": {},
+                    # As the incidents domain writes it: consumers read these.
+                    "payload": {"id": str(incident), "number": 1, "changes": {}},
                 },
             ),
             (

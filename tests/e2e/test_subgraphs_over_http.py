@@ -25,7 +25,10 @@ def test_service_and_entities(subgraph_servers: dict[str, Server]) -> None:
     sdl = gql(incidents, "{ _service { sdl } }")["data"]["_service"]["sdl"]
     assert 'type Incident @key(fields: "id")' in sdl
     page = gql(
-        incidents, "{ incidents(pagination: {first: 5}) { edges { node { id reporter { id } } } } }"
+        incidents,
+        # The oldest: the seeded ones, with reporters (other tests add incidents without).
+        "{ incidents(pagination: {first: 5}, orderBy: {direction: ASC}) {"
+        " edges { node { id reporter { id } } } } }",
     )["data"]["incidents"]["edges"]
     reporters = [
         {"__typename": "User", "id": e["node"]["reporter"]["id"]}

@@ -24,7 +24,8 @@ from tests.e2e.test_subscriptions import CREATE, EVENTS
 from tests.e2e.ws import token, ws_client
 from tests.support import free_port
 
-CROSS_SUBGRAPH = """{ incidents(pagination: {first: 10}) {
+# The oldest: the seeded ones, with teams (other tests add incidents without).
+CROSS_SUBGRAPH = """{ incidents(pagination: {first: 10}, orderBy: {direction: ASC}) {
   edges { node { number team { name } } } } }"""
 
 

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.outbox import Outbox, claim_unpublished, record_event, stamp_committed
+from db.tables.events import ConsumerPosition
 from opsgraph.events.bus import EVENTS_CHANNEL, EventBus, InProcessBus, RedisBus
 from opsgraph.events.hub import EventHub
 from opsgraph.events.relay import OutboxRelay, encode_event
@@ -192,6 +193,9 @@ async def test_resume_positions_outside_the_retained_window_are_refused(
 
         relay = OutboxRelay(owner_sessions, InProcessBus(), database_url)
         async with owner_sessions() as session, session.begin():
+            # Consumers that earlier tests registered and left behind would keep these
+            # incidents' events from being pruned (as they should): forget them.
+            await session.execute(delete(ConsumerPosition))
             await session.execute(
                 update(Outbox)
                 .where(Outbox.seq <= second.seq)

@@ -69,7 +69,9 @@ async def test_outbox_backlog_relay_lag_and_consumer_lag(owner: Sessions) -> Non
     )
     async with owner() as session, session.begin():
         tenant = await create_tenant(session, f"g-{uuid.uuid4().hex[:8]}", "Gauges")
-        await consumer_positions.register(session, consumer.name, from_oldest=False)
+        await consumer_positions.register(
+            session, consumer.name, consumer.domains, from_oldest=False
+        )
     gauges = ProcessGauges(owner_sessions=lambda: owner, consumers=[consumer])
     await add_events(owner, tenant, 3)
     async with owner() as session, session.begin():

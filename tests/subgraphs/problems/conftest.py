@@ -4,12 +4,15 @@ helpers that make problems and run the read model's consumer."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 
+from db.tables import events
 from opsgraph.domains import REGISTRY
 from opsgraph.events.consumers import ConsumerRunner
 from opsgraph.server import build_gateway
@@ -86,12 +89,18 @@ async def as_roles(
 
 
 @pytest.fixture
-async def catch_up(owner_sessions: Any, sessions: Any) -> Callable[[], Awaitable[int]]:
-    """Runs the read model's consumer (problems.incident-facts) over every event committed
-    so far, as the server's runner does; returns how many it handled."""
-    runner = ConsumerRunner(CONSUMER, owner_sessions, sessions)
-
-    async def drain() -> int:
-        return await runner.drain()
-
-    return drain
+async def catch_up(
+    owner_sessions: Any, sessions: Any
+) -> AsyncIterator[Callable[[], Awaitable[int]]]:
+    """Runs the read model's consumer (problems.incident-facts) over the events committed
+    since the test began, as the server's runner does; returns how many it handled. It runs
+    under a name of the test's own, without its rebuild (which would start it from the oldest
+    event other tests left), and its position goes with the test."""
+    consumer = dataclasses.replace(CONSUMER, name=f"test.{uuid.uuid4().hex[:12]}", reset=None)
+    runner = ConsumerRunner(consumer, owner_sessions, sessions)
+    await runner.register()
+    yield runner.drain
+    async with owner_sessions() as session, session.begin():
+        await session.execute(
+            delete(events.ConsumerPosition).where(events.ConsumerPosition.name == runner.name)
+        )
