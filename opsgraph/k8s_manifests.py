@@ -36,6 +36,13 @@ DATA_DIR = "/data"  # the image's OPSGRAPH_DATA_DIR
 USER_ID = 10001  # the image's `opsgraph` user
 DRAIN_SECONDS = 10  # readiness probe period × failures, plus time for endpoints to update
 GRACE_SECONDS = 25
+METRICS_PORT = 9464  # /metrics on a port of its own: production serves none on the API's
+# On the serving pods, for Prometheus' Kubernetes service discovery (the common convention).
+SCRAPED = {
+    "prometheus.io/scrape": "true",
+    "prometheus.io/port": str(METRICS_PORT),
+    "prometheus.io/path": "/metrics",
+}
 HEADER = [
     "# Generated from the domain registry by `opsgraph schema export`",
     "# (opsgraph/k8s_manifests.py); do not edit: patch it from an overlay of your own.",
@@ -49,6 +56,7 @@ SETTINGS = {
     "OPSGRAPH_LOG_LEVEL": "info",
     "OPSGRAPH_SHUTDOWN_DRAIN_SECONDS": str(DRAIN_SECONDS),
     "OPSGRAPH_SHUTDOWN_GRACE_SECONDS": str(GRACE_SECONDS),
+    "OPSGRAPH_METRICS_PORT": str(METRICS_PORT),
     # Your OIDC issuer: in production tokens must come from it (each pod's development
     # issuer would hold a key of its own).
     "OPSGRAPH_OIDC_ISSUER": "https://login.example.com/realms/opsgraph",
@@ -66,7 +74,10 @@ def _container(args: list[str], port: int) -> dict[str, Any]:
         "name": "opsgraph",
         "image": IMAGE,
         "command": ["opsgraph", *args],
-        "ports": [{"name": "http", "containerPort": port}],
+        "ports": [
+            {"name": "http", "containerPort": port},
+            {"name": "metrics", "containerPort": METRICS_PORT},
+        ],
         "envFrom": [{"configMapRef": {"name": CONFIG}}, {"secretRef": {"name": SECRETS}}],
         "resources": {
             "requests": {"cpu": "250m", "memory": "256Mi"},
@@ -135,6 +146,7 @@ def _workload(
         terminationGracePeriodSeconds=DRAIN_SECONDS + GRACE_SECONDS + 5,
         subgraphs_file=subgraphs_file,
     )
+    pod["metadata"]["annotations"] = SCRAPED
 
     def utilisation(resource: str, percent: int) -> dict[str, Any]:
         target = {"type": "Utilization", "averageUtilization": percent}
@@ -187,10 +199,12 @@ def _workload(
 def _network_policy(
     name: str, component: str, port: int, sources: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """Ingress to the workload's port from `sources` only (none listed: from anywhere)."""
+    """Ingress to the workload's port from `sources` only (none listed: from anywhere), and
+    to its metrics port from anywhere (the scraping Prometheus)."""
     rule: dict[str, Any] = {"ports": [{"protocol": "TCP", "port": port}]}
     if sources:
         rule["from"] = sources
+    metrics = {"ports": [{"protocol": "TCP", "port": METRICS_PORT}]}
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -198,7 +212,7 @@ def _network_policy(
         "spec": {
             "podSelector": {"matchLabels": _labels(name, component)},
             "policyTypes": ["Ingress"],
-            "ingress": [rule],
+            "ingress": [rule, metrics],
         },
     }
 

@@ -17,6 +17,7 @@ from dockerfile_parse import DockerfileParser
 
 from opsgraph.cli import _parser
 from opsgraph.domains import REGISTRY
+from opsgraph.k8s_manifests import METRICS_PORT
 from tests.deploy.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,10 +144,26 @@ def test_only_the_router_and_checking_peers_reach_a_subgraph(split: list[dict[st
     policies = of_kind(split, "NetworkPolicy")
     peers = {f"opsgraph-{n}" for n in REGISTRY.names if REGISTRY.domain(n).peers_needed}
     for name in REGISTRY.names:
-        (rule,) = policies[f"opsgraph-{name}"]["spec"]["ingress"]
+        rule, metrics = policies[f"opsgraph-{name}"]["spec"]["ingress"]
         sources = {s["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for s in rule["from"]}
         assert sources == {"opsgraph-router"} | (peers - {f"opsgraph-{name}"})
+        # Only the metrics port is open to anyone (the scraper).
+        assert metrics == {"ports": [{"protocol": "TCP", "port": METRICS_PORT}]}
     assert "from" not in policies["opsgraph-router"]["spec"]["ingress"][0]  # the public API
+
+
+def test_each_serving_pod_exposes_metrics_on_a_port_of_its_own(
+    split: list[dict[str, Any]],
+) -> None:
+    """Production serves no /metrics on the API's port: the manifests set the metrics port
+    and announce it to Prometheus' Kubernetes discovery."""
+    (config,) = (c for c in of_kind(split, "ConfigMap").values() if "OPSGRAPH_ENV" in c["data"])
+    assert config["data"]["OPSGRAPH_METRICS_PORT"] == str(METRICS_PORT)
+    for deployment in of_kind(split, "Deployment").values():
+        template = deployment["spec"]["template"]
+        (container,) = template["spec"]["containers"]
+        assert {"name": "metrics", "containerPort": METRICS_PORT} in container["ports"]
+        assert template["metadata"]["annotations"]["prometheus.io/port"] == str(METRICS_PORT)
 
 
 def test_shutdown_fits_in_the_termination_grace_period(split: list[dict[str, Any]]) -> None:
