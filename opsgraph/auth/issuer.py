@@ -39,10 +39,19 @@ class DevIssuer:
             private=True,
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Written with owner-only permissions: this key can mint any principal.
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under a name of its own with owner-only permissions (this key can
+        # mint any principal), then linked into place: processes starting at once on one
+        # data directory all end up with the first one's key, never with a half-written file.
+        draft = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as file:
             file.write(orjson.dumps(key.as_dict(private=True)))
+        try:
+            os.link(draft, self.path)
+        except FileExistsError:
+            return RSAKey.import_key(orjson.loads(self.path.read_bytes()))
+        finally:
+            draft.unlink()
         return key
 
     def public_keys(self) -> KeySet:

@@ -19,7 +19,7 @@ import pytest
 import trustme
 
 from opsgraph.domains import REGISTRY
-from tests.e2e.conftest import Server, issuer_of, start_server, stop_server
+from tests.e2e.conftest import Server, issuer_of, start_server, start_servers, stop_server
 from tests.e2e.test_subscriptions import CREATE, EVENTS
 from tests.e2e.ws import token, ws_client
 from tests.support import free_port
@@ -121,10 +121,12 @@ def https_subgraphs(
             for name, port in ports.items()
         )
     )
-    running = [
-        start_server(["subgraph", name, "--port", str(port), "--peers", str(config)], tls_env, port)
-        for name, port in ports.items()
-    ]
+    running = start_servers(
+        [
+            (["subgraph", name, "--port", str(port), "--peers", str(config)], tls_env, port)
+            for name, port in ports.items()
+        ]
+    )
     yield config
     for server in running:
         stop_server(server)

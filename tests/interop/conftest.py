@@ -4,12 +4,13 @@
   (`opsgraph router --config FILE`) and, for comparison, `opsgraph serve`; all over a
   database of their own, started with the e2e helpers.
 - Apollo's JavaScript packages and the `graphql-ws` client (with `ws`), installed once with
-  npm into `.cache/interop-node` (git ignored) at the exact versions below; tests needing
+  npm into `~/.cache/opsgraph/interop-node` at the exact versions below; tests needing
   them are skipped when `node` is not on PATH.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -22,13 +23,16 @@ import pytest
 
 from opsgraph.domains import REGISTRY
 from tests.conftest import fresh_database
-from tests.e2e.conftest import Server, seed_tenant, start_server, stop_server
+from tests.e2e.conftest import Server, seed_tenant, start_server, start_servers, stop_server
 from tests.support import free_port
 
 TENANT = "interop"
 ROUTER_SECRET = "interop-router-secret-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[2]
-NODE_CACHE = ROOT / ".cache" / "interop-node"
+# Outside the work tree, like npm's and pip's own caches: a fresh clone (CI's) reuses it.
+NODE_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "opsgraph" / "interop-node"
+)
 SCRIPTS = Path(__file__).resolve().parent / "js"
 # Exact versions (checked with `npm view`); changing one reinstalls.
 NPM_PACKAGES = {
@@ -65,15 +69,16 @@ def interop_env(
 @pytest.fixture(scope="session")
 def split_subgraphs(interop_env: dict[str, str]) -> Iterator[dict[str, Server]]:
     """Each subgraph in its own process."""
-    running: dict[str, Server] = {}
-    try:
-        for name in REGISTRY.names:
-            port = free_port()
-            running[name] = start_server(["subgraph", name, "--port", str(port)], interop_env, port)
-        yield running
-    finally:
-        for server in running.values():
-            stop_server(server)
+    ports = {name: free_port() for name in REGISTRY.names}
+    started = start_servers(
+        [
+            (["subgraph", name, "--port", str(port)], interop_env, port)
+            for name, port in ports.items()
+        ]
+    )
+    yield dict(zip(ports, started, strict=True))
+    for server in started:
+        stop_server(server)
 
 
 @pytest.fixture(scope="session")
@@ -118,17 +123,20 @@ def node_modules() -> Path:
     assert npm is not None, "node without npm on PATH"
     marker = NODE_CACHE / "installed.json"
     wanted = json.dumps(NPM_PACKAGES, sort_keys=True)
-    if not marker.exists() or marker.read_text() != wanted:
-        NODE_CACHE.mkdir(parents=True, exist_ok=True)
-        package = {"name": "opsgraph-interop", "private": True, "dependencies": NPM_PACKAGES}
-        (NODE_CACHE / "package.json").write_text(json.dumps(package, indent=2))
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-            cwd=NODE_CACHE,
-            check=True,
-            timeout=600,
-        )
-        marker.write_text(wanted)
+    NODE_CACHE.mkdir(parents=True, exist_ok=True)
+    # One installer at a time: parallel test workers (and runs of other clones) share it.
+    with (NODE_CACHE / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists() or marker.read_text() != wanted:
+            package = {"name": "opsgraph-interop", "private": True, "dependencies": NPM_PACKAGES}
+            (NODE_CACHE / "package.json").write_text(json.dumps(package, indent=2))
+            subprocess.run(
+                [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+                cwd=NODE_CACHE,
+                check=True,
+                timeout=600,
+            )
+            marker.write_text(wanted)
     return NODE_CACHE / "node_modules"
 
 
