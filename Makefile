@@ -40,6 +40,8 @@ test: $(VENV)/.installed-test browser
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	@# Bytecode once for every process the tests start (PYTHONDONTWRITEBYTECODE may be set).
+	$(BIN)/python -m compileall -q opsgraph db resolvers subgraphs router bench tests >/dev/null
 	$(BIN)/python -m pytest
 
 schema: $(VENV)/.installed
