@@ -100,6 +100,22 @@ async def count_rows(sessions: Any, table: Any, tenant_id: Any) -> int:
         )
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """Stop a server process as an operator does: SIGTERM, then wait for it to shut down
+    (an `opsgraph serve` on the embedded cluster stops its PostgreSQL on the way out);
+    SIGKILL only when it has not ended within `timeout` seconds. Returns its exit code.
+
+    Never SIGKILL first: a killed server leaves its children (the embedded postmaster)
+    running after the suite."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

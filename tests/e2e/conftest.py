@@ -24,7 +24,7 @@ from opsgraph.auth.issuer import DevIssuer
 from opsgraph.domains import REGISTRY
 from opsgraph.seed import seed_demo
 from tests.conftest import fresh_database
-from tests.support import free_port
+from tests.support import free_port, stop_process
 
 TENANT = "e2e"
 
@@ -66,16 +66,12 @@ def start_server(args: list[str], env: dict[str, str], port: int) -> Server:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    process.kill()
+    stop_process(process)
     raise RuntimeError("server did not become ready in 60 s")
 
 
 def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    stop_process(server.process, 15)
 
 
 def issuer_of(server: Server, env: dict[str, str]) -> DevIssuer:
