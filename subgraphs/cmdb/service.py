@@ -23,6 +23,7 @@ from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.classes import Catalogue, class_named, load_catalogue
 from subgraphs.cmdb.enums import CiChangeKind, CiEnvironment, CiStatus
 from subgraphs.cmdb.events import CI_DELETED, EVENT_KIND, record_ci_event
+from subgraphs.cmdb.incident_references import incidents_naming
 from subgraphs.cmdb.validation import AttributeSchema
 
 CI = tables.ConfigurationItem
@@ -346,9 +347,20 @@ async def retire_configuration_item(
 async def delete_configuration_item(
     session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID
 ) -> dict[str, Any]:
-    """Delete a CI nothing refers to (CONFLICT naming what does: a relationship, or another
-    CI's reference attribute); its history goes with it. Returns its last values."""
+    """Delete a CI nothing refers to (CONFLICT naming what does: an incident, a relationship,
+    or another CI's reference attribute); its history goes with it. Returns its last values.
+
+    Incidents are known from the read model `incident_references`, which follows the
+    incidents' events asynchronously (incident_references.py says how far behind it can be)."""
     row = await get_for_update(session, tenant_id, id)
+    incidents = await incidents_naming(session, tenant_id, id)
+    if incidents:
+        raise Conflict(
+            f"{incidents} incident(s) refer to the configuration item (as their CI or an "
+            "affected one); point them elsewhere or retire it",
+            field="id",
+            incidents=incidents,
+        )
     rel = tables.CiRelationship
     related = await session.scalar(
         select(func.count())

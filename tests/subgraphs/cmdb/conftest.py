@@ -1,5 +1,5 @@
-"""Fixtures of the CMDB subgraph's tests: the subgraph in-process for the test's tenant, and
-helpers that make CIs."""
+"""Fixtures of the CMDB subgraph's tests: the subgraph in-process for the test's tenant, the
+router in-process (for incidents naming CIs), and helpers that make CIs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from opsgraph.server import build_gateway
+from router.gateway import Gateway
 from subgraphs.cmdb import schema as cmdb_schema
 from tests.support import Subgraph
 
@@ -28,3 +30,26 @@ async def create_ci(cmdb: Subgraph, class_name: str, name: str, **fields: Any) -
     """A new CI of the test's tenant (the mutation's answer)."""
     data = await cmdb.ok(CREATE_CI, input={"className": class_name, "name": name, **fields})
     return data["createConfigurationItem"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Gateway:
+    return build_gateway()
+
+
+async def run(gateway: Gateway, context: Any, query: str, **variables: Any) -> dict[str, Any]:
+    """The operation through the router in-process, in its own request context."""
+    try:
+        return await gateway.execute(query, variables, None, context)
+    finally:
+        await context.close()
+
+
+async def ok(gateway: Gateway, context: Any, query: str, **variables: Any) -> dict[str, Any]:
+    result = await run(gateway, context, query, **variables)
+    assert "errors" not in result, result["errors"]
+    return result["data"]  # type: ignore[no-any-return]
+
+
+def codes(result: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(e["extensions"]["code"], e["extensions"].get("field")) for e in result["errors"]]
