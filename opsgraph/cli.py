@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from opsgraph.feed_import import ImportTotals
     from opsgraph.runtime import Runtime
 
+INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C
 DESCRIPTION = """OpsGraph: a federated GraphQL API for IT Service Management.
 
 Settings come from environment variables (or a .env file): DATABASE_URL (default: an
@@ -262,6 +263,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LegacyDatabase as error:  # every command that starts the database migrates it
         print(f"opsgraph: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C: uvicorn shuts down, then raises SIGINT again, which Python turns into
+        # KeyboardInterrupt; the `finally` blocks on its way here have stopped the embedded
+        # PostgreSQL. Leave without a traceback, with the shell's status for an interrupt
+        # (128 + SIGINT), as SIGTERM leaves with 143: the caller can tell it from a clean end.
+        return INTERRUPTED
 
 
 def _runtime(settings: Settings, *, migrate_schema: bool = True) -> Runtime:
@@ -282,21 +289,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         settings, host=args.host or settings.host, port=args.port or settings.port
     )
     runtime = _runtime(settings)
-    if args.demo:
-        asyncio.run(_load_demo(runtime.database_url, "demo", 300))
-    host, port = settings.host, settings.port
-    if args.demo and not settings.oidc_issuer:
-        # A day, or the longest lifetime the server accepts when that is shorter.
-        ttl = min(86400, settings.token_max_lifetime_seconds or 86400)
-        token = asyncio.run(_mint(settings, runtime.database_url, None, "demo", ["admin"], ttl))
-        print(
-            f"GraphiQL headers for the demo admin (valid {_duration(ttl)}):\n"
-            f'  {{"Authorization": "Bearer {token}"}}',
-            flush=True,
-        )
-    app = create_app(runtime)
-    print(f"OpsGraph is up: GraphiQL at {settings.public_url}/graphql", flush=True)
-    try:
+    try:  # stopped (its embedded PostgreSQL with it) however serving ends, Ctrl-C included
+        if args.demo:
+            asyncio.run(_load_demo(runtime.database_url, "demo", 300))
+        host, port = settings.host, settings.port
+        if args.demo and not settings.oidc_issuer:
+            # A day, or the longest lifetime the server accepts when that is shorter.
+            ttl = min(86400, settings.token_max_lifetime_seconds or 86400)
+            token = asyncio.run(_mint(settings, runtime.database_url, None, "demo", ["admin"], ttl))
+            print(
+                f"GraphiQL headers for the demo admin (valid {_duration(ttl)}):\n"
+                f'  {{"Authorization": "Bearer {token}"}}',
+                flush=True,
+            )
+        app = create_app(runtime)
+        print(f"OpsGraph is up: GraphiQL at {settings.public_url}/graphql", flush=True)
         _run_server(app, host, port, settings, "opsgraph")
     finally:
         runtime.shutdown()

@@ -9,7 +9,9 @@ endpoints to drop the pod); then the listener closes, every WebSocket is closed 
 flight have `OPSGRAPH_SHUTDOWN_GRACE_SECONDS` to finish before they are cancelled. SIGINT
 (Ctrl-C) skips the drain. Either way the process then exits through Python's normal path, so
 the embedded PostgreSQL is left (and stopped by its last user): uvicorn re-raises the signal
-once it has shut down, and SIGTERM's default action would end the process on the spot."""
+once it has shut down, and SIGTERM's default action would end the process on the spot.
+`opsgraph` then ends with 143 after SIGTERM and, quietly (no KeyboardInterrupt traceback),
+with 130 after SIGINT (opsgraph/cli.py)."""
 
 from __future__ import annotations
 

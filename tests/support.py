@@ -100,6 +100,43 @@ async def count_rows(sessions: Any, table: Any, tenant_id: Any) -> int:
         )
 
 
+async def run_in_router(gateway: Any, context: Any, query: str, **variables: Any) -> dict[str, Any]:
+    """The operation through the router in-process (a `Gateway`), in its own request
+    context, closed afterwards as the server does."""
+    try:
+        return await gateway.execute(query, variables, None, context)  # type: ignore[no-any-return]
+    finally:
+        await context.close()
+
+
+async def ok_in_router(gateway: Any, context: Any, query: str, **variables: Any) -> dict[str, Any]:
+    """:func:`run_in_router`'s data, asserting there are no errors."""
+    result = await run_in_router(gateway, context, query, **variables)
+    assert "errors" not in result, result["errors"]
+    return result["data"]  # type: ignore[no-any-return]
+
+
+def error_codes(result: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Each error's `extensions.code` and `extensions.field`."""
+    return [(e["extensions"]["code"], e["extensions"].get("field")) for e in result["errors"]]
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """Stop a server process as an operator does: SIGTERM, then wait for it to shut down
+    (an `opsgraph serve` on the embedded cluster stops its PostgreSQL on the way out);
+    SIGKILL only when it has not ended within `timeout` seconds. Returns its exit code.
+
+    Never SIGKILL first: a killed server leaves its children (the embedded postmaster)
+    running after the suite."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,6 +6,7 @@ from resolvers.domain import Domain
 from subgraphs.cmdb import permissions, seed, tables
 from subgraphs.cmdb.cache_hints import CACHE_HINTS
 from subgraphs.cmdb.events import CI_ENTITY, EVENT_KINDS, RELATIONSHIP_ENTITY
+from subgraphs.cmdb.incident_references import CONSUMER
 from subgraphs.cmdb.mutations.discovery import DISCOVERY_FEED
 from subgraphs.cmdb.references import STORED_REFERENCES
 from subgraphs.cmdb.schema import schema
@@ -28,4 +29,5 @@ DOMAIN = Domain(
         RELATIONSHIP_ENTITY: tables.CiRelationship.id,
         DISCOVERY_FEED: None,  # a feed's run is no row: its id is derived from its name
     },
+    consumers=(CONSUMER,),
 )

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONPATH, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from resolvers.changes import UNCHANGED, Changes, Diff, plain, required, text
 from resolvers.errors import BadUserInput, Conflict, NotFound
 from resolvers.locking import locked_row
 from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.classes import Catalogue, class_named, load_catalogue
 from subgraphs.cmdb.enums import CiChangeKind, CiEnvironment, CiStatus
 from subgraphs.cmdb.events import CI_DELETED, EVENT_KIND, record_ci_event
+from subgraphs.cmdb.incident_references import incidents_naming
 from subgraphs.cmdb.validation import AttributeSchema
 
-Changes = dict[str, list[Any]]
 CI = tables.ConfigurationItem
 
 
@@ -42,26 +42,6 @@ class NewCi:
     source: str | None = None
     external_id: str | None = None
     redundancy_required: int | None = None
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value) if isinstance(value, uuid.UUID) else value
-
-
-def text(value: str | None, name: str, limit: int, *, required: bool = False) -> str | None:
-    """`value` stripped; BAD_USER_INPUT naming `name` when empty (if required) or too long."""
-    if value is None:
-        if required:
-            raise BadUserInput(f"{name} is required", field=name)
-        return None
-    stripped = value.strip()
-    if required and not stripped:
-        raise BadUserInput(f"{name} must not be empty", field=name)
-    if len(stripped) > limit:
-        raise BadUserInput(f"{name} must be at most {limit} characters", field=name)
-    return stripped
 
 
 def criticality(value: int, name: str = "criticality") -> int:
@@ -178,7 +158,7 @@ async def create_configuration_item(
         raise await _taken(session, tenant_id, ci_class.id, name, source, external_id)
     changes: Changes = {"className": [None, ci_class.name]}
     changes.update(
-        (key, [None, _plain(value)])
+        (key, [None, plain(value)])
         for key, value in (
             ("name", name),
             ("status", new.status.value),
@@ -223,10 +203,6 @@ async def _taken(
     )
 
 
-UNCHANGED: Any = object()
-"""Marks a field an update leaves alone (distinct from None, which clears it)."""
-
-
 @dataclass(frozen=True)
 class CiUpdate:
     """Fields to change; UNCHANGED leaves one alone. `attributes` is a patch: a key with a
@@ -241,25 +217,6 @@ class CiUpdate:
     attributes: Any = UNCHANGED
     redundancy_required: Any = UNCHANGED
     feed: Any = UNCHANGED  # (source, externalId): a discovery feed adopting the CI
-
-
-@dataclass
-class Diff:
-    """Old and new value per changed field, JSON-ready for history and events."""
-
-    fields: Changes = field(default_factory=dict)
-
-    def set(self, row: Any, attribute: str, value: Any, name: str) -> None:
-        old = getattr(row, attribute)
-        if old != value:
-            self.fields[name] = [_plain(old), _plain(value)]
-            setattr(row, attribute, value)
-
-
-def _required(value: Any, name: str) -> Any:
-    if value is None:
-        raise BadUserInput(f"{name} cannot be null", field=name)
-    return value
 
 
 async def get_for_update(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
@@ -288,19 +245,19 @@ async def update_configuration_item(
     if update.name is not UNCHANGED:
         diff.set(row, "name", text(update.name, "name", rules.NAME_MAX, required=True), "name")
     if update.status is not UNCHANGED:
-        status = _required(update.status, "status")
+        status = required(update.status, "status")
         if status in rules.FINAL:
             raise BadUserInput("Retire a CI with retireConfigurationItem", field="status")
         diff.set(row, "status", status.value, "status")
     if update.environment is not UNCHANGED:
         diff.set(
-            row, "environment", _required(update.environment, "environment").value, "environment"
+            row, "environment", required(update.environment, "environment").value, "environment"
         )
     if update.criticality is not UNCHANGED:
         diff.set(
             row,
             "criticality",
-            criticality(_required(update.criticality, "criticality")),
+            criticality(required(update.criticality, "criticality")),
             "criticality",
         )
     if update.owner_id is not UNCHANGED:
@@ -317,7 +274,7 @@ async def update_configuration_item(
         diff.set(row, "external_id", external_id, "externalId")
     if update.attributes is not UNCHANGED:
         await _patch_attributes(
-            session, tenant_id, row, _required(update.attributes, "attributes"), diff, catalogue
+            session, tenant_id, row, required(update.attributes, "attributes"), diff, catalogue
         )
     if "name" in diff.fields:
         await _refuse_taken_name(session, row)
@@ -390,9 +347,20 @@ async def retire_configuration_item(
 async def delete_configuration_item(
     session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID
 ) -> dict[str, Any]:
-    """Delete a CI nothing refers to (CONFLICT naming what does: a relationship, or another
-    CI's reference attribute); its history goes with it. Returns its last values."""
+    """Delete a CI nothing refers to (CONFLICT naming what does: an incident, a relationship,
+    or another CI's reference attribute); its history goes with it. Returns its last values.
+
+    Incidents are known from the read model `incident_references`, which follows the
+    incidents' events asynchronously (incident_references.py says how far behind it can be)."""
     row = await get_for_update(session, tenant_id, id)
+    incidents = await incidents_naming(session, tenant_id, id)
+    if incidents:
+        raise Conflict(
+            f"{incidents} incident(s) refer to the configuration item (as their CI or an "
+            "affected one); point them elsewhere or retire it",
+            field="id",
+            incidents=incidents,
+        )
     rel = tables.CiRelationship
     related = await session.scalar(
         select(func.count())
@@ -429,7 +397,7 @@ async def delete_configuration_item(
         "criticality": row.criticality,
         "attributes": row.attributes,
     }
-    record_ci_event(session, row, CI_DELETED, {k: [_plain(v), None] for k, v in values.items()})
+    record_ci_event(session, row, CI_DELETED, {k: [plain(v), None] for k, v in values.items()})
     await session.delete(row)
     await session.flush()
     return values

@@ -244,3 +244,25 @@ class CiRelationship(TenantRow, Base):
     dependent_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), nullable=False, server_default=FetchedValue()
     )
+
+
+class IncidentReference(TenantRow, Base):
+    """An incident that names a CI, as its `ci` (`role` CI) or among its `affectedCis`
+    (AFFECTED): the CMDB's read model of the incidents domain's references, kept from its
+    events by the consumer `cmdb.incident-references` (incident_references.py) and rebuilt
+    from them when reset. Never read from the incidents domain's tables. A CI that any row
+    names is not deleted (service.delete_configuration_item)."""
+
+    __tablename__ = "incident_references"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id", "incident_id", "role", "ci_id", name="uq_incident_references_reference"
+        ),
+        CheckConstraint("role IN ('CI', 'AFFECTED')", name="known_role"),
+        Index("ix_incident_references_ci", "tenant_id", "ci_id"),
+        {"schema": SCHEMA},
+    )
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    ci_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    role: Mapped[str] = mapped_column(String(8), nullable=False)

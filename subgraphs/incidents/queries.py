@@ -6,10 +6,10 @@ import uuid
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, select
 
+from resolvers import work_filters
 from resolvers.columns import chosen_columns
-from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
@@ -25,66 +25,31 @@ SORT_COLUMNS: dict[enums.IncidentSortField, tuple[Any, ...]] = {
     enums.IncidentSortField.UPDATED_AT: (Row.updated_at, Row.id),
     enums.IncidentSortField.PRIORITY: (Row.priority, Row.opened_at, Row.id),
 }
-SEARCH_MAX = 200
 
 
 def sort_order(order: IncidentOrder | None) -> SortOrder:
-    order = order or IncidentOrder()
-    return SortOrder(
-        name=f"{order.field.value}:{order.direction.value}",
-        columns=SORT_COLUMNS[order.field],
-        descending=order.direction is enums.SortDirection.DESC,
-    )
+    return work_filters.sort_order(order or IncidentOrder(), SORT_COLUMNS)
 
 
 def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
     """`query` narrowed by the client's filter (values validated, never spliced into SQL)."""
     if f is None:
         return query
-    if f.status:
-        query = query.where(Row.status.in_([s.value for s in f.status]))
-    if f.priority:
-        query = query.where(Row.priority.in_([rules.PRIORITY_RANK[p] for p in f.priority]))
+    query = work_filters.assigned(query, Row, f)
     if f.hold_reason:
         query = query.where(Row.hold_reason.in_([reason.value for reason in f.hold_reason]))
-    if f.assignee_id is not None:
-        query = query.where(Row.assignee_id == parse_id(f.assignee_id, "filter.assigneeId"))
-    if f.team_id is not None:
-        query = query.where(Row.team_id == parse_id(f.team_id, "filter.teamId"))
     if f.ci_id is not None:
         query = query.where(about_ci(parse_id(f.ci_id, "filter.ciId")))
     if f.unassigned is not None:
         query = query.where(
             Row.assignee_id.is_(None) if f.unassigned else Row.assignee_id.isnot(None)
         )
-    if f.search is not None and f.search.strip():
-        if len(f.search) > SEARCH_MAX:
-            raise BadUserInput(
-                f"filter.search must be at most {SEARCH_MAX} characters", argument="filter"
-            )
-        query = query.where(Row.search.op("@@")(func.websearch_to_tsquery("english", f.search)))
-    if f.created_after is not None:
-        query = query.where(Row.created_at >= f.created_after)
-    if f.created_before is not None:
-        query = query.where(Row.created_at < f.created_before)
-    if f.updated_after is not None:
-        query = query.where(Row.updated_at >= f.updated_after)
-    if f.updated_before is not None:
-        query = query.where(Row.updated_at < f.updated_before)
-    return query
+    return work_filters.found_and_dated(query, Row, f)
 
 
 def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:
     """The incident names `ci_id`, as its primary CI or as an affected one."""
-    affected = tables.IncidentAffectedCi
-    return or_(
-        Row.ci_id == ci_id,
-        Row.id.in_(
-            select(affected.incident_id).where(
-                affected.tenant_id == Row.tenant_id, affected.ci_id == ci_id
-            )
-        ),
-    )
+    return work_filters.about_ci(Row, tables.IncidentAffectedCi, "incident_id", ci_id)
 
 
 @strawberry.type

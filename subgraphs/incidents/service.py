@@ -10,18 +10,27 @@ it, to be the last of its unit of work."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, literal, select
+from sqlalchemy import Select, bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.numbering import numbered_insert
-from resolvers.errors import BadUserInput, Conflict
+from resolvers.changes import (
+    UNCHANGED,
+    Changes,
+    Diff,
+    WorkItem,
+    affected_cis,
+    rate,
+    set_work_fields,
+    text,
+)
+from resolvers.errors import Conflict
 from resolvers.locking import locked_row
 from subgraphs.incidents import rules, tables
 from subgraphs.incidents.enums import (
@@ -34,10 +43,6 @@ from subgraphs.incidents.enums import (
     Urgency,
 )
 from subgraphs.incidents.events import insert_created_events, record_incident_event
-
-Changes = dict[str, list[Any]]
-UNCHANGED: Any = object()
-"""Marks a field an update leaves alone (distinct from None, which clears it)."""
 
 
 @dataclass(frozen=True)
@@ -73,36 +78,16 @@ class IncidentUpdate:
     affected_ci_ids: Any = UNCHANGED  # a tuple of ids (empty: none)
 
 
-@dataclass
-class Diff:
-    """Old and new value per changed field, JSON-ready for history and events."""
-
-    fields: Changes = field(default_factory=dict)
-
-    def set(self, row: Any, attribute: str, value: Any, name: str | None = None) -> None:
-        old = getattr(row, attribute)
-        if old != value:
-            self.fields[name or attribute] = [_plain(old), _plain(value)]
-            setattr(row, attribute, value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value) if isinstance(value, uuid.UUID) else value
-
-
-def _text(value: str | None, name: str, limit: int, *, required: bool = False) -> str | None:
-    if value is None:
-        if required:
-            raise BadUserInput(f"{name} is required", field=name)
-        return None
-    text = value.strip()
-    if required and not text:
-        raise BadUserInput(f"{name} must not be empty", field=name)
-    if len(text) > limit:
-        raise BadUserInput(f"{name} must be at most {limit} characters", field=name)
-    return text
+# The fields an incident shares with other work items (resolvers/changes.py).
+WORK_ITEM = WorkItem(
+    link=tables.IncidentAffectedCi,
+    owner="incident_id",
+    title_max=rules.TITLE_MAX,
+    description_max=rules.DESCRIPTION_MAX,
+    category_max=rules.CATEGORY_MAX,
+    affected_max=rules.AFFECTED_CIS_MAX,
+    prefix="",
+)
 
 
 async def get_for_update(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
@@ -141,26 +126,26 @@ def prepare_incident(
     tenant_id: uuid.UUID, new: NewIncident, actor: uuid.UUID | None
 ) -> PreparedIncident:
     """Validate a create (BAD_USER_INPUT) and settle its row; nothing is written."""
-    title = _text(new.title, "title", rules.TITLE_MAX, required=True)
+    title = text(new.title, "title", rules.TITLE_MAX, required=True)
     priority = new.priority or rules.derive_priority(new.impact, new.urgency)
     values: dict[str, Any] = {
         "title": title,
-        "description": _text(new.description, "description", rules.DESCRIPTION_MAX) or "",
+        "description": text(new.description, "description", rules.DESCRIPTION_MAX) or "",
         "status": IncidentStatus.OPEN.value,
         "priority": rules.PRIORITY_RANK[priority],
         "priority_overridden": new.priority is not None,
         "impact": new.impact.value,
         "urgency": new.urgency.value,
-        "category": _text(new.category, "category", rules.CATEGORY_MAX) or None,
+        "category": text(new.category, "category", rules.CATEGORY_MAX) or None,
         "source": new.source.value,
-        "external_id": _text(new.external_id, "externalId", rules.EXTERNAL_ID_MAX) or None,
+        "external_id": text(new.external_id, "externalId", rules.EXTERNAL_ID_MAX) or None,
         "assignee_id": new.assignee_id,
         "team_id": new.team_id,
         "reporter_id": new.reporter_id or actor,
         "ci_id": new.ci_id,
         "opened_at": new.opened_at,
     }
-    affected = affected_cis(new.ci_id, new.affected_ci_ids)
+    affected = affected_cis(new.ci_id, new.affected_ci_ids, rules.AFFECTED_CIS_MAX)
     changes: Changes = {"status": [None, IncidentStatus.OPEN.value], "title": [None, title]}
     if values["category"] is not None:
         changes["category"] = [None, values["category"]]
@@ -176,18 +161,6 @@ def prepare_incident(
         affected_ci_ids=affected,
         changes=changes,
     )
-
-
-def affected_cis(ci_id: uuid.UUID | None, ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
-    """The affected CIs to store: each once, in the order given, without the primary CI;
-    BAD_USER_INPUT when too many."""
-    distinct = [id for id in dict.fromkeys(ids) if id != ci_id]
-    if len(distinct) > rules.AFFECTED_CIS_MAX:
-        raise BadUserInput(
-            f"affectedCiIds may name at most {rules.AFFECTED_CIS_MAX} configuration items",
-            field="affectedCiIds",
-        )
-    return distinct
 
 
 async def insert_incident(session: AsyncSession, incident: PreparedIncident) -> Any:
@@ -279,32 +252,8 @@ async def update_incident(
     row = await get_for_update(session, tenant_id, id)
     was_final = IncidentStatus(row.status) in rules.FINAL
     diff = Diff()
-    if update.title is not UNCHANGED:
-        diff.set(row, "title", _text(update.title, "title", rules.TITLE_MAX, required=True))
-    if update.description is not UNCHANGED:
-        description = _text(update.description, "description", rules.DESCRIPTION_MAX)
-        diff.set(row, "description", description or "")
-    if update.category is not UNCHANGED:
-        diff.set(row, "category", _text(update.category, "category", rules.CATEGORY_MAX) or None)
-    if update.team_id is not UNCHANGED:
-        diff.set(row, "team_id", update.team_id, "teamId")
-    if update.ci_id is not UNCHANGED:
-        diff.set(row, "ci_id", update.ci_id, "ciId")
-    if update.ci_id is not UNCHANGED or update.affected_ci_ids is not UNCHANGED:
-        await _set_affected_cis(session, row, update.affected_ci_ids, diff)
-    if update.impact is not UNCHANGED:
-        diff.set(row, "impact", _required(update.impact, "impact").value)
-    if update.urgency is not UNCHANGED:
-        diff.set(row, "urgency", _required(update.urgency, "urgency").value)
-    if update.priority is not UNCHANGED:
-        diff.set(row, "priority_overridden", update.priority is not None, "priorityOverridden")
-    if update.priority is not UNCHANGED and update.priority is not None:
-        priority = update.priority
-    elif not row.priority_overridden:
-        priority = rules.derive_priority(Impact(row.impact), Urgency(row.urgency))
-    else:
-        priority = rules.PRIORITY_BY_RANK[row.priority]
-    _set_priority(row, priority, diff)
+    await set_work_fields(session, row, update, diff, WORK_ITEM)
+    rate(row, diff, update.impact, update.urgency, update.priority)
     if was_final and diff.fields:
         # Raising inside the unit of work rolls back the attribute changes made above.
         raise Conflict(f"A {row.status} incident cannot be changed", field="status")
@@ -313,40 +262,6 @@ async def update_incident(
         await session.refresh(row)
         record_change(session, row, ChangeKind.UPDATED, diff, actor)
     return row, diff.fields
-
-
-async def _set_affected_cis(session: AsyncSession, row: Any, wanted: Any, diff: Diff) -> None:
-    """Make the incident's affected CIs `wanted` (UNCHANGED: the current ones, less a new
-    primary CI among them)."""
-    affected = tables.IncidentAffectedCi
-    mine = (affected.tenant_id == row.tenant_id, affected.incident_id == row.id)
-    current = list(
-        await session.scalars(select(affected.ci_id).where(*mine).order_by(affected.ci_id))
-    )
-    target = affected_cis(row.ci_id, current if wanted is UNCHANGED else wanted)
-    if set(target) == set(current):
-        return
-    await session.execute(delete(affected).where(*mine, affected.ci_id.not_in(target)))
-    added = [id for id in target if id not in current]
-    if added:
-        await session.execute(
-            insert(affected),
-            [{"tenant_id": row.tenant_id, "incident_id": row.id, "ci_id": id} for id in added],
-        )
-    diff.fields["affectedCiIds"] = [[str(id) for id in current], [str(id) for id in target]]
-
-
-def _set_priority(row: Any, priority: Priority, diff: Diff) -> None:
-    old = rules.PRIORITY_BY_RANK[row.priority]
-    if old is not priority:
-        diff.fields["priority"] = [old.value, priority.value]
-        row.priority = rules.PRIORITY_RANK[priority]
-
-
-def _required(value: Any, name: str) -> Any:
-    if value is None:
-        raise BadUserInput(f"{name} cannot be null", field=name)
-    return value
 
 
 async def assign_incident(
@@ -382,7 +297,7 @@ async def add_comment(
         tenant_id=tenant_id,
         incident_id=incident_id,
         author_id=author_id,
-        body=_text(body, "body", rules.COMMENT_MAX, required=True),
+        body=text(body, "body", rules.COMMENT_MAX, required=True),
         visibility=visibility.value,
         source_event=source_event,
     )

@@ -6,10 +6,10 @@ import uuid
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, select
 
+from resolvers import work_filters
 from resolvers.columns import chosen_columns
-from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
@@ -25,64 +25,30 @@ SORT_COLUMNS: dict[enums.ProblemSortField, tuple[Any, ...]] = {
     enums.ProblemSortField.UPDATED_AT: (Row.updated_at, Row.id),
     enums.ProblemSortField.PRIORITY: (Row.priority, Row.opened_at, Row.id),
 }
-SEARCH_MAX = 200
 
 
 def sort_order(order: ProblemOrder | None) -> SortOrder:
-    order = order or ProblemOrder()
-    return SortOrder(
-        name=f"{order.field.value}:{order.direction.value}",
-        columns=SORT_COLUMNS[order.field],
-        descending=order.direction is enums.SortDirection.DESC,
-    )
+    return work_filters.sort_order(order or ProblemOrder(), SORT_COLUMNS)
 
 
 def filtered(query: Select[Any], f: ProblemFilter | None) -> Select[Any]:
     """`query` narrowed by the client's filter (values validated, never spliced into SQL)."""
     if f is None:
         return query
-    if f.status:
-        query = query.where(Row.status.in_([s.value for s in f.status]))
-    if f.priority:
-        query = query.where(Row.priority.in_([rules.PRIORITY_RANK[p] for p in f.priority]))
-    if f.assignee_id is not None:
-        query = query.where(Row.assignee_id == parse_id(f.assignee_id, "filter.assigneeId"))
-    if f.team_id is not None:
-        query = query.where(Row.team_id == parse_id(f.team_id, "filter.teamId"))
+    query = work_filters.assigned(query, Row, f)
     if f.ci_id is not None:
         query = query.where(about_ci(parse_id(f.ci_id, "filter.ciId")))
     if f.category is not None:
         query = query.where(Row.category == f.category.strip())
     if f.known_error is not None:
         query = query.where(Row.known_error.is_(f.known_error))
-    if f.search is not None and f.search.strip():
-        if len(f.search) > SEARCH_MAX:
-            raise BadUserInput(
-                f"filter.search must be at most {SEARCH_MAX} characters", argument="filter"
-            )
-        query = query.where(Row.search.op("@@")(func.websearch_to_tsquery("english", f.search)))
-    if f.created_after is not None:
-        query = query.where(Row.created_at >= f.created_after)
-    if f.created_before is not None:
-        query = query.where(Row.created_at < f.created_before)
-    if f.updated_after is not None:
-        query = query.where(Row.updated_at >= f.updated_after)
-    if f.updated_before is not None:
-        query = query.where(Row.updated_at < f.updated_before)
-    return query
+    return work_filters.found_and_dated(query, Row, f)
 
 
 def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:
     """The problem names `ci_id`: as its CI, its root cause's CI or an affected one."""
-    affected = tables.ProblemAffectedCi
-    return or_(
-        Row.ci_id == ci_id,
-        Row.root_cause_ci_id == ci_id,
-        Row.id.in_(
-            select(affected.problem_id).where(
-                affected.tenant_id == Row.tenant_id, affected.ci_id == ci_id
-            )
-        ),
+    return work_filters.about_ci(
+        Row, tables.ProblemAffectedCi, "problem_id", ci_id, Row.root_cause_ci_id
     )
 
 

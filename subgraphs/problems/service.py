@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, func, literal, select
@@ -21,6 +20,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.numbering import numbered_insert
+from resolvers.changes import (
+    UNCHANGED,
+    Changes,
+    Diff,
+    WorkItem,
+    affected_cis,
+    rate,
+    required,
+    set_work_fields,
+    text,
+)
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.locking import locked_row
 from subgraphs.problems import events, permissions, rules, tables
@@ -33,10 +43,6 @@ from subgraphs.problems.enums import (
     ProblemStatus,
     Urgency,
 )
-
-Changes = dict[str, list[Any]]
-UNCHANGED: Any = object()
-"""Marks a field an update leaves alone (distinct from None, which clears it)."""
 
 
 @dataclass(frozen=True)
@@ -75,45 +81,24 @@ class ProblemUpdate:
     status: Any = UNCHANGED
 
 
-@dataclass
-class Diff:
-    """Old and new value per changed field, JSON-ready for history and events."""
-
-    fields: Changes = field(default_factory=dict)
-
-    def set(self, row: Any, attribute: str, value: Any, name: str | None = None) -> None:
-        old = getattr(row, attribute)
-        if old != value:
-            self.fields[name or attribute] = [_plain(old), _plain(value)]
-            setattr(row, attribute, value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value) if isinstance(value, uuid.UUID) else value
-
-
-def text(value: str | None, name: str, limit: int, *, required: bool = False) -> str | None:
-    """`value` trimmed; BAD_USER_INPUT naming `name` when required and empty, or too long."""
-    if value is None:
-        if required:
-            raise BadUserInput(f"{name} is required", field=name)
-        return None
-    trimmed = value.strip()
-    if required and not trimmed:
-        raise BadUserInput(f"{name} must not be empty", field=name)
-    if len(trimmed) > limit:
-        raise BadUserInput(f"{name} must be at most {limit} characters", field=name)
-    return trimmed
-
-
 def distinct_ids(ids: Sequence[uuid.UUID], name: str, limit: int) -> tuple[uuid.UUID, ...]:
     """Each id once, in the order given; BAD_USER_INPUT when there are more than `limit`."""
     distinct = tuple(dict.fromkeys(ids))
     if len(distinct) > limit:
         raise BadUserInput(f"{name} may name at most {limit} entities", field=name)
     return distinct
+
+
+# The fields an problem shares with other work items (resolvers/changes.py).
+WORK_ITEM = WorkItem(
+    link=tables.ProblemAffectedCi,
+    owner="problem_id",
+    title_max=rules.TITLE_MAX,
+    description_max=rules.DESCRIPTION_MAX,
+    category_max=rules.CODE_MAX,
+    affected_max=rules.AFFECTED_CIS_MAX,
+    prefix="input.",
+)
 
 
 async def get_for_update(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Any:
@@ -186,7 +171,7 @@ def prepare_problem(
         "team_id": new.team_id,
         "ci_id": new.ci_id,
     }
-    affected = affected_cis(new.ci_id, new.affected_ci_ids)
+    affected = affected_cis(new.ci_id, new.affected_ci_ids, rules.AFFECTED_CIS_MAX)
     incidents = list(distinct_ids(new.incident_ids, "incidentIds", rules.LINK_MAX))
     changes: Changes = {
         "status": [None, ProblemStatus.NEW.value],
@@ -210,18 +195,6 @@ def prepare_problem(
         incident_ids=incidents,
         changes=changes,
     )
-
-
-def affected_cis(ci_id: uuid.UUID | None, ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
-    """The affected CIs to store: each once, in the order given, without the primary CI;
-    BAD_USER_INPUT when too many."""
-    distinct = [id for id in dict.fromkeys(ids) if id != ci_id]
-    if len(distinct) > rules.AFFECTED_CIS_MAX:
-        raise BadUserInput(
-            f"affectedCiIds may name at most {rules.AFFECTED_CIS_MAX} configuration items",
-            field="affectedCiIds",
-        )
-    return distinct
 
 
 async def insert_problem(session: AsyncSession, problem: PreparedProblem) -> Any:
@@ -367,19 +340,7 @@ async def update_problem(
     row = await get_for_update(session, tenant_id, id)
     was_final = ProblemStatus(row.status) in rules.FINAL
     diff = Diff()
-    if update.title is not UNCHANGED:
-        diff.set(row, "title", text(update.title, "input.title", rules.TITLE_MAX, required=True))
-    if update.description is not UNCHANGED:
-        described = text(update.description, "input.description", rules.DESCRIPTION_MAX)
-        diff.set(row, "description", described or "")
-    if update.category is not UNCHANGED:
-        diff.set(row, "category", text(update.category, "input.category", rules.CODE_MAX) or None)
-    if update.team_id is not UNCHANGED:
-        diff.set(row, "team_id", update.team_id, "teamId")
-    if update.ci_id is not UNCHANGED:
-        diff.set(row, "ci_id", update.ci_id, "ciId")
-    if update.ci_id is not UNCHANGED or update.affected_ci_ids is not UNCHANGED:
-        await _set_affected_cis(session, row, update.affected_ci_ids, diff)
+    await set_work_fields(session, row, update, diff, WORK_ITEM)
     if update.root_cause is not UNCHANGED:
         cause = text(update.root_cause, "input.rootCause", rules.TEXT_MAX) or None
         diff.set(row, "root_cause", cause, "rootCause")
@@ -395,22 +356,10 @@ async def update_problem(
     if update.resolution_notes is not UNCHANGED:
         notes = text(update.resolution_notes, "input.resolutionNotes", rules.TEXT_MAX) or None
         diff.set(row, "resolution_notes", notes, "resolutionNotes")
-    if update.impact is not UNCHANGED:
-        diff.set(row, "impact", _required(update.impact, "input.impact").value)
-    if update.urgency is not UNCHANGED:
-        diff.set(row, "urgency", _required(update.urgency, "input.urgency").value)
-    if update.priority is not UNCHANGED:
-        diff.set(row, "priority_overridden", update.priority is not None, "priorityOverridden")
-    if update.priority is not UNCHANGED and update.priority is not None:
-        priority = update.priority
-    elif not row.priority_overridden:
-        priority = rules.derive_priority(Impact(row.impact), Urgency(row.urgency))
-    else:
-        priority = rules.PRIORITY_BY_RANK[row.priority]
-    _set_priority(row, priority, diff)
+    rate(row, diff, update.impact, update.urgency, update.priority, prefix="input.")
     kind = ProblemChangeKind.UPDATED
     if update.status is not UNCHANGED:
-        _transition(row, _required(update.status, "input.status"), diff, may_manage)
+        _transition(row, required(update.status, "input.status"), diff, may_manage)
         if list(diff.fields) == ["status"]:
             kind = ProblemChangeKind.STATUS_CHANGED
     if was_final and diff.fields:
@@ -421,40 +370,6 @@ async def update_problem(
         incidents = await linked_incidents(session, row)
         events.record_resolved(session, row, incidents, diff.fields, actor)
     return row, diff.fields
-
-
-async def _set_affected_cis(session: AsyncSession, row: Any, wanted: Any, diff: Diff) -> None:
-    """Make the problem's affected CIs `wanted` (UNCHANGED: the current ones, less a new
-    primary CI among them)."""
-    affected = tables.ProblemAffectedCi
-    mine = (affected.tenant_id == row.tenant_id, affected.problem_id == row.id)
-    current = list(
-        await session.scalars(select(affected.ci_id).where(*mine).order_by(affected.ci_id))
-    )
-    target = affected_cis(row.ci_id, current if wanted is UNCHANGED else wanted)
-    if set(target) == set(current):
-        return
-    await session.execute(delete(affected).where(*mine, affected.ci_id.not_in(target)))
-    added = [id for id in target if id not in current]
-    if added:
-        await session.execute(
-            insert(affected),
-            [{"tenant_id": row.tenant_id, "problem_id": row.id, "ci_id": id} for id in added],
-        )
-    diff.fields["affectedCiIds"] = [[str(id) for id in current], [str(id) for id in target]]
-
-
-def _set_priority(row: Any, priority: Priority, diff: Diff) -> None:
-    old = rules.PRIORITY_BY_RANK[row.priority]
-    if old is not priority:
-        diff.fields["priority"] = [old.value, priority.value]
-        row.priority = rules.PRIORITY_RANK[priority]
-
-
-def _required(value: Any, name: str) -> Any:
-    if value is None:
-        raise BadUserInput(f"{name} cannot be null", field=name)
-    return value
 
 
 def _refuse_final(row: Any, what: str) -> None:

@@ -162,6 +162,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                 },
             ),
             (cmdb.CiChange, {"ci_id": server, "kind": "CREATED", "changes": {}}),
+            (cmdb.IncidentReference, {"incident_id": incident, "ci_id": server, "role": "CI"}),
             (
                 cmdb.CiRelationship,
                 {

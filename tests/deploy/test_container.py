@@ -21,7 +21,7 @@ from dockerfile_parse import DockerfileParser
 from tests.conftest import fresh_database
 from tests.deploy.tools import require_tool
 from tests.e2e.conftest import start_server
-from tests.support import free_port
+from tests.support import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = DockerfileParser(str(ROOT / "Dockerfile"))
@@ -73,5 +73,4 @@ def test_the_image_command_serves_passes_its_healthcheck_and_stops_on_sigterm(
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(60) == 128 + signal.SIGTERM
     finally:
-        if server.process.poll() is None:
-            server.process.kill()
+        stop_process(server.process)

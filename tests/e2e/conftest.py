@@ -24,7 +24,7 @@ from opsgraph.auth.issuer import DevIssuer
 from opsgraph.domains import REGISTRY
 from opsgraph.seed import seed_demo
 from tests.conftest import fresh_database
-from tests.support import free_port
+from tests.support import free_port, stop_process
 
 TENANT = "e2e"
 
@@ -53,8 +53,7 @@ def start_servers(specs: list[tuple[list[str], dict[str, str], int]]) -> list[Se
             _wait_ready(process, log, url, verify)
     except BaseException:
         for process, *_ in launched:
-            process.kill()
-            process.wait()
+            stop_process(process)
         raise
     return [Server(url, process, log) for process, log, url, _ in launched]
 
@@ -96,11 +95,7 @@ def _wait_ready(
 
 
 def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    stop_process(server.process, 15)
 
 
 def issuer_of(server: Server, env: dict[str, str]) -> DevIssuer:

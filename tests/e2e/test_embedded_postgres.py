@@ -1,7 +1,8 @@
 """`opsgraph serve` on its embedded PostgreSQL, as a new operator runs it: SIGTERM (plain
-`kill`, `docker stop`, Kubernetes) and SIGINT both stop the cluster when the last user exits,
-a user that died without leaving does not keep it alive, and a command that only joins the
-running cluster (`opsgraph token`) says nothing about starting one."""
+`kill`, `docker stop`, Kubernetes) and SIGINT (Ctrl-C, quietly: no traceback) both stop the
+cluster when the last user exits, a user that died without leaving does not keep it alive,
+and a command that only joins the running cluster (`opsgraph token`) says nothing about
+starting one."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.support import free_port
+from tests.support import free_port, stop_process
 
 # A custom role of the demo tenant, for `opsgraph token --role`.
 CREATE_ROLE = """mutation {
@@ -59,11 +60,10 @@ def serving(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path
         except httpx.TransportError:
             time.sleep(0.3)
     else:
-        process.kill()
+        stop_process(process, 60)
         raise RuntimeError(f"server did not start:\n{log.read_text()}")
     yield process, url, log
-    if process.poll() is None:
-        process.kill()
+    stop_process(process, 60)  # SIGTERM: the server stops its embedded PostgreSQL
 
 
 def _postmaster(data_dir: Path) -> psutil.Process:
@@ -94,19 +94,22 @@ def test_sigterm_stops_the_embedded_postgres(
     assert _handles(data_dir) == []
 
 
-def test_a_dead_user_does_not_keep_it_alive_after_ctrl_c(
+def test_ctrl_c_ends_quietly_and_a_dead_user_does_not_keep_the_cluster_alive(
     serving: tuple[subprocess.Popen[bytes], str, Path], data_dir: Path
 ) -> None:
-    process, _, _ = serving
+    """`make run` and Ctrl-C: the cluster stops, no traceback, status 130 (128 + SIGINT)."""
+    process, _, log = serving
     killed = subprocess.Popen([sys.executable, "-c", "pass"])
     killed.wait()  # a user that never left: its pid is listed, its process gone
     handles = data_dir / "postgres" / ".handle_pids.json"
     handles.write_text(json.dumps([*_handles(data_dir), killed.pid]))
     postmaster = _postmaster(data_dir)
     process.send_signal(signal.SIGINT)
-    process.wait(60)
+    assert process.wait(60) == 128 + signal.SIGINT
     assert _gone(postmaster)
     assert _handles(data_dir) == []
+    output = log.read_text()  # stdout and stderr
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
 
 
 def test_token_joins_quietly_and_takes_the_tenants_own_roles(

@@ -33,7 +33,7 @@ from opsgraph.remote_router import SubgraphConfig, compose_remote, create_remote
 from tests.conftest import fresh_database
 from tests.e2e.conftest import TENANT, Server, issuer_of, seed_tenant, stop_server
 from tests.e2e.ws import token, ws_client
-from tests.support import free_port
+from tests.support import free_port, stop_process
 from tests.telemetry import OtlpReceiver, SpanRecord, Spans, recorded_spans
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
@@ -118,7 +118,7 @@ def start_traced(args: list[str], env: dict[str, str], port: int, tmp: Path) -> 
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    process.kill()
+    stop_process(process)
     raise RuntimeError("server did not become ready in 60 s")
 
 

@@ -20,6 +20,7 @@ from db.outbox import stamp_committed
 from db.tables import events
 from db.tenants import create_tenant
 from tests.events.consumer_support import Bookmark, Sessions, add_events, titles
+from tests.support import stop_process
 
 EVENTS = 150
 DATABASE_PREFIX = "opsgraph_consumer_kill"
@@ -100,8 +101,7 @@ async def test_a_consumer_killed_mid_stream_resumes_and_handles_each_event_once(
         second.send_signal(signal.SIGTERM)
         assert second.wait(30) == 0
     finally:
-        if second.poll() is None:
-            second.kill()
+        stop_process(second)
 
     written = await titles(owner, tenant)
     assert Counter(written) == Counter(str(n) for n in range(EVENTS))  # each exactly once

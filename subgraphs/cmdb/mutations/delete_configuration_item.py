@@ -13,8 +13,10 @@ from subgraphs.cmdb.loaders import ChangesByCiIdLoader, CiByIdLoader
 
 @strawberry.mutation(
     description="Delete a configuration item with its history; returns its id. Only when "
-    "nothing refers to it: CONFLICT while it has relationships or another CI's attribute "
-    "refers to it (retire it instead). NOT_FOUND for an unknown CI.",
+    "nothing refers to it: CONFLICT while an incident names it (as its ci or among its "
+    "affectedCis, open or closed; known from the incidents' events, a moment after they "
+    "commit), it has relationships or another CI's attribute refers to it (retire it "
+    "instead). NOT_FOUND for an unknown CI.",
     extensions=requires(permissions.EDIT),
 )
 async def delete_configuration_item(info: strawberry.Info, id: strawberry.ID) -> strawberry.ID:

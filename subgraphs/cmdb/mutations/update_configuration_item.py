@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
+from resolvers.arguments import given, given_id
 from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
@@ -15,15 +15,6 @@ from subgraphs.cmdb import permissions, service
 from subgraphs.cmdb.inputs import UpdateConfigurationItemInput
 from subgraphs.cmdb.mutations.common import changed, json_object
 from subgraphs.cmdb.types import ConfigurationItem
-
-
-def _given(value: Any) -> Any:
-    return service.UNCHANGED if value is strawberry.UNSET else value
-
-
-def _id_or_unchanged(value: Any, name: str) -> Any:
-    value = _given(value)
-    return parse_id(value, name) if value not in (None, service.UNCHANGED) else value
 
 
 @strawberry.mutation(
@@ -37,18 +28,18 @@ async def update_configuration_item(
     info: strawberry.Info, id: strawberry.ID, input: UpdateConfigurationItemInput
 ) -> ConfigurationItem:
     ctx = info.context
-    attributes = _given(input.attributes)
+    attributes = given(input.attributes)
     update = service.CiUpdate(
-        name=_given(input.name),
-        status=_given(input.status),
-        environment=_given(input.environment),
-        criticality=_given(input.criticality),
-        owner_id=_id_or_unchanged(input.owner_id, "input.ownerId"),
-        support_team_id=_id_or_unchanged(input.support_team_id, "input.supportTeamId"),
+        name=given(input.name),
+        status=given(input.status),
+        environment=given(input.environment),
+        criticality=given(input.criticality),
+        owner_id=given_id(input.owner_id, "input.ownerId"),
+        support_team_id=given_id(input.support_team_id, "input.supportTeamId"),
         attributes=json_object(attributes, "input.attributes")
         if attributes not in (None, service.UNCHANGED)
         else attributes,
-        redundancy_required=_given(input.redundancy_required),
+        redundancy_required=given(input.redundancy_required),
     )
     if isinstance(update.owner_id, uuid.UUID):
         await require_references(info, "User", {"input.ownerId": update.owner_id})

@@ -9,7 +9,6 @@ from typing import Any
 
 import strawberry
 
-from resolvers.ids import parse_id
 from resolvers.references import require_references
 from subgraphs.incidents.loaders import (
     AffectedCisByIncidentIdLoader,
@@ -32,11 +31,6 @@ def changed(info: strawberry.Info, row: Any) -> Incident:
     loaders.get(ChangesByIncidentIdLoader).clear(row.id)
     loaders.get(AffectedCisByIncidentIdLoader).clear(row.id)
     return Incident.from_row(row)
-
-
-def ci_ids(ids: Sequence[strawberry.ID], argument: str) -> tuple[uuid.UUID, ...]:
-    """Client-given ConfigurationItem ids (BAD_USER_INPUT naming the one that is no id)."""
-    return tuple(parse_id(id, f"{argument}[{index}]") for index, id in enumerate(ids))
 
 
 async def require_cis(

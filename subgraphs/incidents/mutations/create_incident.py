@@ -6,13 +6,14 @@ import uuid
 
 import strawberry
 
+from resolvers.arguments import parse_ids
 from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from resolvers.references import require_references
 from subgraphs.incidents import permissions, service
 from subgraphs.incidents.inputs import CreateIncidentInput
-from subgraphs.incidents.mutations.common import changed, ci_ids, require_cis
+from subgraphs.incidents.mutations.common import changed, require_cis
 from subgraphs.incidents.types import Incident
 
 
@@ -42,7 +43,7 @@ async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> 
         team_id=_optional_id(input.team_id, "input.teamId"),
         reporter_id=_optional_id(input.reporter_id, "input.reporterId"),
         ci_id=_optional_id(input.ci_id, "input.ciId"),
-        affected_ci_ids=ci_ids(input.affected_ci_ids, "input.affectedCiIds"),
+        affected_ci_ids=parse_ids(input.affected_ci_ids, "input.affectedCiIds"),
         opened_at=input.opened_at,
     )
     await require_references(

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
+from resolvers.arguments import given, given_id, parse_ids
 from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from resolvers.references import require_references
 from subgraphs.incidents import permissions, service
 from subgraphs.incidents.inputs import UpdateIncidentInput
-from subgraphs.incidents.mutations.common import changed, ci_ids, require_cis
+from subgraphs.incidents.mutations.common import changed, require_cis
 from subgraphs.incidents.types import Incident
-
-
-def _given(value: Any) -> Any:
-    return service.UNCHANGED if value is strawberry.UNSET else value
-
-
-def _given_id(value: strawberry.ID | None, argument: str) -> Any:
-    """UNCHANGED, None (clear) or the parsed id."""
-    given = _given(value)
-    return given if given in (None, service.UNCHANGED) else parse_id(given, argument)
 
 
 @strawberry.mutation(
@@ -38,19 +28,19 @@ async def update_incident(
     info: strawberry.Info, id: strawberry.ID, input: UpdateIncidentInput
 ) -> Incident:
     ctx = info.context
-    affected = _given(input.affected_ci_ids)
+    affected = given(input.affected_ci_ids)
     update = service.IncidentUpdate(
-        title=_given(input.title),
-        description=_given(input.description),
-        impact=_given(input.impact),
-        urgency=_given(input.urgency),
-        priority=_given(input.priority),
-        category=_given(input.category),
-        team_id=_given_id(input.team_id, "input.teamId"),
-        ci_id=_given_id(input.ci_id, "input.ciId"),
+        title=given(input.title),
+        description=given(input.description),
+        impact=given(input.impact),
+        urgency=given(input.urgency),
+        priority=given(input.priority),
+        category=given(input.category),
+        team_id=given_id(input.team_id, "input.teamId"),
+        ci_id=given_id(input.ci_id, "input.ciId"),
         affected_ci_ids=affected
         if affected is service.UNCHANGED
-        else ci_ids(affected or (), "input.affectedCiIds"),
+        else parse_ids(affected or (), "input.affectedCiIds"),
     )
     if isinstance(update.team_id, uuid.UUID):
         await require_references(info, "Team", {"input.teamId": update.team_id})

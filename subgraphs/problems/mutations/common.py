@@ -42,11 +42,6 @@ def optional_id(value: strawberry.ID | None, argument: str) -> uuid.UUID | None:
     return parse_id(value, argument) if value is not None else None
 
 
-def ids(values: Sequence[strawberry.ID], argument: str) -> tuple[uuid.UUID, ...]:
-    """Client-given ids (BAD_USER_INPUT naming the one that is no id)."""
-    return tuple(parse_id(id, f"{argument}[{index}]") for index, id in enumerate(values))
-
-
 async def require_cis(info: strawberry.Info, named: dict[str, uuid.UUID | None]) -> None:
     """NOT_FOUND naming the argument when an id names no configuration item of the tenant
     (one entity fetch to the cmdb subgraph for all of them)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
+from resolvers.arguments import parse_ids
 from resolvers.audit import audited
 from resolvers.errors import BadUserInput
 from resolvers.permissions import requires
@@ -13,7 +14,6 @@ from subgraphs.problems import permissions, service
 from subgraphs.problems.inputs import CreateProblemInput
 from subgraphs.problems.mutations.common import (
     changed,
-    ids,
     optional_id,
     require_cis,
     require_incidents,
@@ -35,8 +35,8 @@ async def _create(
         assignee_id=optional_id(input.assignee_id, "input.assigneeId"),
         team_id=optional_id(input.team_id, "input.teamId"),
         ci_id=optional_id(input.ci_id, "input.ciId"),
-        affected_ci_ids=ids(input.affected_ci_ids, "input.affectedCiIds"),
-        incident_ids=ids(incident_ids, "incidentIds"),
+        affected_ci_ids=parse_ids(input.affected_ci_ids, "input.affectedCiIds"),
+        incident_ids=parse_ids(incident_ids, "incidentIds"),
     )
     problem = service.prepare_problem(ctx.tenant_id, new, ctx.actor_id)
     await require_references(info, "User", {"input.assigneeId": new.assignee_id})

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import strawberry
 
+from resolvers.arguments import parse_ids
 from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from subgraphs.problems import permissions, service
-from subgraphs.problems.mutations.common import changed, ids, require_incidents
+from subgraphs.problems.mutations.common import changed, require_incidents
 from subgraphs.problems.types import Problem
 
 
@@ -24,7 +25,7 @@ async def link_incidents(
 ) -> Problem:
     ctx = info.context
     key = parse_id(problem_id, "problemId")
-    wanted = ids(incident_ids, "incidentIds")
+    wanted = parse_ids(incident_ids, "incidentIds")
     await require_incidents(info, wanted, "incidentIds")
     async with audited(info) as (session, audit):
         row, changes = await service.link_incidents(

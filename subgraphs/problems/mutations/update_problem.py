@@ -7,24 +7,15 @@ from typing import Any
 
 import strawberry
 
+from resolvers.arguments import given, given_id, parse_ids
 from resolvers.audit import audited
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from resolvers.references import require_references
 from subgraphs.problems import permissions, service
 from subgraphs.problems.inputs import UpdateProblemInput
-from subgraphs.problems.mutations.common import changed, ids, require_cis
+from subgraphs.problems.mutations.common import changed, require_cis
 from subgraphs.problems.types import Problem
-
-
-def _given(value: Any) -> Any:
-    return service.UNCHANGED if value is strawberry.UNSET else value
-
-
-def _given_id(value: strawberry.ID | None, argument: str) -> Any:
-    """UNCHANGED, None (clear) or the parsed id."""
-    given = _given(value)
-    return given if given in (None, service.UNCHANGED) else parse_id(given, argument)
 
 
 def _new(value: Any) -> uuid.UUID | None:
@@ -43,25 +34,25 @@ async def update_problem(
     info: strawberry.Info, id: strawberry.ID, input: UpdateProblemInput
 ) -> Problem:
     ctx = info.context
-    affected = _given(input.affected_ci_ids)
+    affected = given(input.affected_ci_ids)
     update = service.ProblemUpdate(
-        title=_given(input.title),
-        description=_given(input.description),
-        impact=_given(input.impact),
-        urgency=_given(input.urgency),
-        priority=_given(input.priority),
-        category=_given(input.category),
-        team_id=_given_id(input.team_id, "input.teamId"),
-        ci_id=_given_id(input.ci_id, "input.ciId"),
+        title=given(input.title),
+        description=given(input.description),
+        impact=given(input.impact),
+        urgency=given(input.urgency),
+        priority=given(input.priority),
+        category=given(input.category),
+        team_id=given_id(input.team_id, "input.teamId"),
+        ci_id=given_id(input.ci_id, "input.ciId"),
         affected_ci_ids=affected
         if affected is service.UNCHANGED
-        else ids(affected or (), "input.affectedCiIds"),
-        root_cause=_given(input.root_cause),
-        cause_code=_given(input.cause_code),
-        root_cause_ci_id=_given_id(input.root_cause_ci_id, "input.rootCauseCiId"),
-        resolution_code=_given(input.resolution_code),
-        resolution_notes=_given(input.resolution_notes),
-        status=_given(input.status),
+        else parse_ids(affected or (), "input.affectedCiIds"),
+        root_cause=given(input.root_cause),
+        cause_code=given(input.cause_code),
+        root_cause_ci_id=given_id(input.root_cause_ci_id, "input.rootCauseCiId"),
+        resolution_code=given(input.resolution_code),
+        resolution_notes=given(input.resolution_notes),
+        status=given(input.status),
     )
     problem_id = parse_id(id)
     await require_references(info, "Team", {"input.teamId": _new(update.team_id)})

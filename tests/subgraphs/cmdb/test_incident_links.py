@@ -8,15 +8,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from db.tenants import create_tenant, find_tenant_id
 from opsgraph.seed import seed_demo
-from opsgraph.server import build_gateway
 from router.gateway import Gateway
 from subgraphs.incidents import tables
-from tests.subgraphs.cmdb.conftest import create_ci
+from tests.subgraphs.cmdb.conftest import codes, create_ci, ok, run
 from tests.support import Subgraph
 
 CREATE = """mutation($input: CreateIncidentInput!) { createIncident(input: $input) {
@@ -30,28 +28,6 @@ CI = """query($id: ID!) { configurationItem(id: $id) {
   incidents(pagination: {first: 2}) {
     totalCount edges { node { number status } } pageInfo { hasNextPage endCursor } }
 } }"""
-
-
-@pytest.fixture(scope="module")
-def gateway() -> Gateway:
-    return build_gateway()
-
-
-async def run(gateway: Gateway, context: Any, query: str, **variables: Any) -> dict[str, Any]:
-    try:
-        return await gateway.execute(query, variables, None, context)
-    finally:
-        await context.close()
-
-
-async def ok(gateway: Gateway, context: Any, query: str, **variables: Any) -> dict[str, Any]:
-    result = await run(gateway, context, query, **variables)
-    assert "errors" not in result, result["errors"]
-    return result["data"]  # type: ignore[no-any-return]
-
-
-def codes(result: dict[str, Any]) -> list[tuple[str, str | None]]:
-    return [(e["extensions"]["code"], e["extensions"].get("field")) for e in result["errors"]]
 
 
 async def test_an_incident_and_its_cis_both_ways(

@@ -21,7 +21,7 @@ from router.gateway import Gateway
 from subgraphs.cmdb import schema as cmdb_schema
 from subgraphs.problems import schema as problems_schema
 from subgraphs.problems.incident_facts import CONSUMER
-from tests.support import Subgraph
+from tests.support import Subgraph, error_codes, ok_in_router, run_in_router
 
 CREATE_PROBLEM = """mutation($input: CreateProblemInput!) { createProblem(input: $input) {
   id number status priority } }"""
@@ -44,22 +44,10 @@ def gateway() -> Gateway:
     return build_gateway()
 
 
-async def run(gateway: Gateway, context: Any, query: str, **variables: Any) -> dict[str, Any]:
-    """The operation through the router in-process, in its own request context."""
-    try:
-        return await gateway.execute(query, variables, None, context)
-    finally:
-        await context.close()
-
-
-async def ok(gateway: Gateway, context: Any, query: str, **variables: Any) -> dict[str, Any]:
-    result = await run(gateway, context, query, **variables)
-    assert "errors" not in result, result["errors"]
-    return result["data"]  # type: ignore[no-any-return]
-
-
-def codes(result: dict[str, Any]) -> list[tuple[str, str | None]]:
-    return [(e["extensions"]["code"], e["extensions"].get("field")) for e in result["errors"]]
+# Operations through the router in-process (tests/support.py), under the names the tests use.
+run = run_in_router
+ok = ok_in_router
+codes = error_codes
 
 
 async def create_problem(problems: Subgraph, title: str = "Disk fills up", **fields: Any) -> Any:
