@@ -25,7 +25,9 @@ at the first unconfirmed event.
 Which process runs it: every process that runs the outbox relay (opsgraph/events/
 delivery.py), woken by its hub's events and polling besides; replicas take turns through
 the position's row lock. A broker that cannot be reached is retried with a back-off that
-doubles up to `max_backoff`, logged once per outage and counted in the position's failures."""
+doubles up to `max_backoff`, logged once per outage (aio-pika's own logger adds a line per
+failed connection attempt) and counted in the position's failures (`opsgraph events
+status`)."""
 
 from __future__ import annotations
 
@@ -185,16 +187,19 @@ class AmqpExporter:
         for task in sends:
             if task in pending:
                 failure = TimeoutError(f"no confirm within {self.timeout} s")
-                break
-            if task.exception() is not None:
+            elif task.cancelled():  # the channel closed under it
+                failure = ConnectionError("the publish was cancelled: the channel closed")
+            else:
                 failure = task.exception()
+            if failure is not None:
                 break
             confirmed += 1
         AMQP_PUBLISHED.inc(confirmed)
         if failure is not None:
             AMQP_PUBLISH_FAILURES.inc()
             for task in done:  # retrieved, so asyncio does not log them as never retrieved
-                task.exception()
+                if not task.cancelled():
+                    task.exception()
             await self._close()  # a channel that lost confirms is not trusted again
         return confirmed, failure
 
@@ -272,7 +277,9 @@ class AmqpExporter:
 
     async def _failed(self, error: Exception, failures: int) -> None:
         """Log the first failure of an outage; record each in the position's failures."""
-        database = is_connection_failure(error)
+        # A refused connection to the broker is an OSError too: the broker's failures are
+        # PublishFailed, whatever they were raised from.
+        database = not isinstance(error, PublishFailed) and is_connection_failure(error)
         if failures == 1:
             if database:
                 log.warning("AMQP export cannot reach the database (%s); retrying", error)
