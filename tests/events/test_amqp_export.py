@@ -31,7 +31,8 @@ from tests.events.consumer_support import Sessions
 from tests.events.rabbitmq import RabbitNode, machine_broker, server_script, unavailable
 from tests.support import ServedApp, serving_app
 
-SCHEMA = orjson.loads(Path("docs/bus-message.v1.schema.json").read_bytes())
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = orjson.loads((ROOT / "docs" / "bus-message.v1.schema.json").read_bytes())
 DOMAINS = [domain.name for domain in REGISTRY.domains]
 # (domain, kind, entity type): events of several domains, as their mutations write them
 KINDS = [
@@ -359,3 +360,12 @@ async def test_a_broker_restart_loses_nothing_and_repeats_nothing(
     async with owner() as session:
         (row,) = [p for p in await positions.positions(session) if p.name == "t-restart"]
     assert row.error_count >= 1 and row.consecutive_failures == 0  # the outage was counted
+
+
+def test_the_readme_example_message_is_valid() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Message schema (version 1)") :]
+    example = orjson.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    validator = jsonschema_rs.validator_for(SCHEMA)
+    validator.validate(example)
+    assert not validator.is_valid({**example, "type": "com.opsgraph.incident.created"})
