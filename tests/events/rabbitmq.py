@@ -114,9 +114,10 @@ class RabbitNode:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        for child in psutil.Process(process.pid).children(recursive=True):
-            if child.name().startswith("beam"):
-                child.send_signal(signal.SIGTERM)
+        script = psutil.Process(process.pid)
+        vms = [p for p in (script, *script.children(recursive=True)) if p.name().startswith("beam")]
+        for vm in vms or [script]:
+            vm.send_signal(signal.SIGTERM)
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
