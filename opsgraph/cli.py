@@ -525,13 +525,16 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _events(settings: Settings, args: argparse.Namespace) -> int:
+    from opsgraph.events.amqp_export import export_positions
     from opsgraph.events.commands import replay_consumer, status
 
     runtime = _runtime(settings)
     consumers = runtime.registry.consumers()
     try:
         if args.action == "status":
-            return asyncio.run(status(runtime, consumers, args.json))
+            domains = [domain.name for domain in runtime.registry.domains]
+            exported = export_positions(settings, domains)  # the bus export, when on
+            return asyncio.run(status(runtime, [*consumers, *exported], args.json))
         return asyncio.run(replay_consumer(runtime, consumers, args.name))
     finally:
         runtime.shutdown()

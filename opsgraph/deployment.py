@@ -48,7 +48,7 @@ def subgraphs_toml(registry: Registry) -> str:
 
 
 COMPOSE_HEAD = """\
-# OpsGraph with real services: PostgreSQL and Redis beside the server.
+# OpsGraph with real services: PostgreSQL, Redis and RabbitMQ beside the server.
 #   docker compose up --build                    one process: router + every subgraph
 #   docker compose --profile split up --build    split: each subgraph its own service, and
 #                                                the router reaching them over HTTP
@@ -66,10 +66,13 @@ x-opsgraph: &opsgraph
     # Requests connect as the walled role, created with a password by docker/initdb.
     DATABASE_APP_URL: postgresql://opsgraph_app:opsgraph_app@postgres:5432/opsgraph
     REDIS_URL: redis://redis:6379/0
+    # Every committed domain event is published to the exchange opsgraph.events there.
+    OPSGRAPH_AMQP_URL: amqp://opsgraph:opsgraph@rabbitmq:5672/
     OPSGRAPH_SUBGRAPH_SECRET: *subgraph-secret
   depends_on: &backing
     postgres: { condition: service_healthy }
     redis: { condition: service_healthy }
+    rabbitmq: { condition: service_healthy }
 
 services:
   postgres:
@@ -87,6 +90,17 @@ services:
     image: redis:7
     healthcheck:
       test: ["CMD", "redis-cli", "ping"]
+      interval: 5s
+  rabbitmq:
+    image: rabbitmq:4
+    hostname: rabbitmq  # the node's name, and so its data directory, stays the same
+    environment:
+      RABBITMQ_DEFAULT_USER: opsgraph
+      RABBITMQ_DEFAULT_PASS: opsgraph
+    volumes:
+      - rabbitmqdata:/var/lib/rabbitmq  # durable queues and persistent messages
+    healthcheck:
+      test: ["CMD", "rabbitmq-diagnostics", "-q", "ping"]
       interval: 5s
   opsgraph:
     <<: *opsgraph
@@ -156,5 +170,5 @@ def docker_compose(registry: Registry) -> str:
         + "\n".join(router)
         + "\n\nconfigs:\n  subgraphs:\n    content: |\n"
         + config
-        + "\nvolumes:\n  pgdata:\n  keys:\n"
+        + "\nvolumes:\n  pgdata:\n  rabbitmqdata:\n  keys:\n"
     )

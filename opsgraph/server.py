@@ -19,6 +19,7 @@ from starlette.routing import Mount, Route
 from db.failures import is_connection_failure
 from opsgraph.auth.setup import Auth, build_auth
 from opsgraph.domains import REGISTRY, Registry
+from opsgraph.events.amqp_export import export_positions
 from opsgraph.events.bus import event_bus
 from opsgraph.events.consumers import ConsumerRunners
 from opsgraph.events.delivery import EventDelivery
@@ -268,7 +269,11 @@ def create_app(runtime: Runtime) -> Starlette:
         ProcessGauges(
             websocket_connections=[lambda: websocket.open_connections],
             subscriptions=[subscriptions],
-            consumers=consumers.consumers,
+            # Every domain's consumers, and the message bus export when it is on.
+            consumers=[
+                *consumers.consumers,
+                *export_positions(settings, [d.name for d in runtime.registry.domains]),
+            ],
         ),
         runtime,
     )

@@ -6,6 +6,7 @@ it should hold, instead of failing later somewhere deep in a request."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,6 +22,8 @@ class SettingsError(ValueError):
 
 ENVIRONMENTS = ("development", "production", "test")
 MIN_SECRET_LENGTH = 32
+# AMQP 0-9-1 exchange names: at most 127 of these characters ("amq." is the broker's own).
+EXCHANGE_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,127}")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,10 @@ class Settings:
     redis_url: str | None = None
     redis_timeout_ms: int = 250
     redis_cool_down_ms: int = 1000
+    # Every committed domain event is published to RabbitMQ when set (opsgraph/events/
+    # amqp_export.py); the URL may hold a password.
+    amqp_url: str | None = field(default=None, repr=False)
+    amqp_exchange: str = "opsgraph.events"
     opensearch_url: str | None = None
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("opsgraph")))
     wal_archive_dir: Path | None = None
@@ -227,6 +234,12 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
             f"OPSGRAPH_METRICS_TOKEN must be at least {MIN_SECRET_LENGTH} characters "
             "(e.g. from `openssl rand -hex 32`)"
         )
+    exchange = text("OPSGRAPH_AMQP_EXCHANGE") or "opsgraph.events"
+    if not EXCHANGE_NAME.fullmatch(exchange) or exchange.startswith("amq."):
+        raise SettingsError(
+            f"OPSGRAPH_AMQP_EXCHANGE={exchange!r} must be 1 to 127 letters, digits, '-', '_', "
+            "'.' or ':', not starting with 'amq.'"
+        )
     anonymous = text("OPSGRAPH_ANONYMOUS_ROLE") or ("none" if env == "production" else "admin")
     if anonymous not in ("none", "viewer", "operator", "admin"):
         raise SettingsError(
@@ -243,6 +256,8 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         # How long a Redis call may wait, and how long Redis is skipped after a failure.
         redis_timeout_ms=integer("OPSGRAPH_REDIS_TIMEOUT_MS", 250, 10, 60_000),
         redis_cool_down_ms=integer("OPSGRAPH_REDIS_COOL_DOWN_MS", 1000, 10, 600_000),
+        amqp_url=url("OPSGRAPH_AMQP_URL", ("amqp", "amqps")),
+        amqp_exchange=exchange,
         opensearch_url=url("OPENSEARCH_URL", ("http", "https")),
         data_dir=Path(data_dir).expanduser() if data_dir else Settings().data_dir,
         wal_archive_dir=Path(wal_archive).expanduser().resolve() if wal_archive else None,

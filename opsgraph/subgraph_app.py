@@ -36,6 +36,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from opsgraph.auth.setup import build_auth
+from opsgraph.events.amqp_export import export_positions
 from opsgraph.events.bus import event_bus
 from opsgraph.events.consumers import ConsumerRunners
 from opsgraph.events.delivery import EventDelivery
@@ -177,6 +178,9 @@ def create_subgraph_app(
     runners = ConsumerRunners(consumers)
     graphql: list[Route | WebSocketRoute] = [Route("/graphql", view, methods=["GET", "POST"])]
     gauges = ProcessGauges(consumers=runners.consumers)
+    if delivery is not None:  # it exports to the message bus too, when that is on
+        domains = [domain.name for domain in runtime.registry.domains]
+        gauges.consumers = [*runners.consumers, *export_positions(settings, domains)]
     if delivery is not None:
         graphql = _streaming_routes(
             schema, runtime, auth.authenticator, gate, view, delivery, gauges

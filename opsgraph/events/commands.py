@@ -12,6 +12,7 @@ import orjson
 
 from opsgraph.events.consumer_status import (
     ConsumerStatus,
+    Positioned,
     ReplayRefused,
     consumer_statuses,
     replay,
@@ -22,8 +23,9 @@ from resolvers.consumers import EventConsumer
 COLUMNS = ("CONSUMER", "POSITION", "LATEST", "LAG", "LAG SECONDS", "LAST HANDLED", "ERRORS")
 
 
-async def status(runtime: Runtime, consumers: Sequence[EventConsumer], as_json: bool) -> int:
-    """Print every consumer's status: a table, or JSON (one object per consumer)."""
+async def status(runtime: Runtime, consumers: Sequence[Positioned], as_json: bool) -> int:
+    """Print every consumer's status (the message bus export's among them when it is on): a
+    table, or JSON (one object per consumer)."""
     runtime.open()
     try:
         assert runtime.owner_sessions is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +19,20 @@ from db.tables import tenancy
 from resolvers.consumers import EventConsumer
 
 Sessions = async_sessionmaker[AsyncSession]
+
+
+class Positioned(Protocol):
+    """What has a consumer position: a domain's EventConsumer, or the message bus export
+    (opsgraph/events/amqp_export.py)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def domains(self) -> frozenset[str]: ...
+
+    @property
+    def kinds(self) -> frozenset[str] | None: ...
 
 
 class ReplayRefused(Exception):
@@ -77,7 +92,7 @@ class ConsumerStatus:
 
 
 async def consumer_statuses(
-    owner_sessions: Sessions, consumers: Sequence[EventConsumer]
+    owner_sessions: Sessions, consumers: Sequence[Positioned]
 ) -> list[ConsumerStatus]:
     """The status of each consumer given, in their order, then of every other position
     recorded in the database, by name."""

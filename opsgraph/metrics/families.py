@@ -63,3 +63,12 @@ APQ = Counter(
     "known, miss: PERSISTED_QUERY_NOT_FOUND)",
     ["result"],
 )
+AMQP_PUBLISHED = Counter(
+    "opsgraph_amqp_messages_published",
+    "Domain events the broker confirmed on the message bus export (OPSGRAPH_AMQP_URL)",
+)
+AMQP_PUBLISH_FAILURES = Counter(
+    "opsgraph_amqp_publish_failures",
+    "Export rounds the broker failed (unreachable, a nack, or no confirm in time); the "
+    "unconfirmed events are published again",
+)

@@ -22,8 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.scope import waiting_for_connections
-from opsgraph.events.consumer_status import consumer_statuses
-from resolvers.consumers import EventConsumer
+from opsgraph.events.consumer_status import Positioned, consumer_statuses
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,8 @@ class ProcessGauges:
     owner_sessions: Callable[[], async_sessionmaker[AsyncSession] | None] = lambda: None
     websocket_connections: Sequence[Callable[[], int]] = ()
     subscriptions: Sequence[SubscriptionCounts] = ()
-    consumers: Sequence[EventConsumer] = ()
+    consumers: Sequence[Positioned] = ()
+    """The event consumers this process runs, and the message bus export when it is on."""
     _task: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def sample(self) -> None:

@@ -55,6 +55,8 @@ FAMILIES = {
     "opsgraph_event_consumer_lag_events",
     "opsgraph_event_consumer_lag_seconds",
     "opsgraph_event_consumer_consecutive_failures",
+    "opsgraph_amqp_messages_published",
+    "opsgraph_amqp_publish_failures",
 }
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

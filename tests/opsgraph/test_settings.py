@@ -45,6 +45,9 @@ def test_defaults_use_the_embedded_services() -> None:
         ({"OPSGRAPH_REDIS_TIMEOUT_MS": "0"}, "OPSGRAPH_REDIS_TIMEOUT_MS=0 is out of range (10..60000)"),
         ({"OPSGRAPH_REDIS_COOL_DOWN_MS": "soon"}, "OPSGRAPH_REDIS_COOL_DOWN_MS='soon' is not a whole number"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with one of redis://, rediss://, unix:// (got scheme 'localhost')"),
+        ({"OPSGRAPH_AMQP_URL": "localhost:5672"}, "OPSGRAPH_AMQP_URL must be a URL starting with one of amqp://, amqps:// (got scheme 'localhost')"),
+        ({"OPSGRAPH_AMQP_EXCHANGE": "amq.topic"}, "OPSGRAPH_AMQP_EXCHANGE='amq.topic' must be 1 to 127 letters, digits, '-', '_', '.' or ':', not starting with 'amq.'"),
+        ({"OPSGRAPH_AMQP_EXCHANGE": "ops graph"}, "OPSGRAPH_AMQP_EXCHANGE='ops graph' must be 1 to 127 letters, digits, '-', '_', '.' or ':', not starting with 'amq.'"),
         ({"OPSGRAPH_METRICS_TOKEN": "short"}, "OPSGRAPH_METRICS_TOKEN must be at least 32 characters (e.g. from `openssl rand -hex 32`)"),
         ({"OPSGRAPH_METRICS_PORT": "0"}, "OPSGRAPH_METRICS_PORT=0 is out of range (1..65535)"),
         ({"OPSGRAPH_METRICS_PORT": "metrics"}, "OPSGRAPH_METRICS_PORT='metrics' is not a whole number"),
@@ -90,6 +93,14 @@ def test_the_subgraph_secret_is_read_and_never_printed() -> None:
     assert settings.subgraph_secret == secret
     assert secret not in repr(settings)
     assert load_settings({}, NO_FILE).subgraph_secret is None
+
+
+def test_the_amqp_url_is_read_and_never_printed() -> None:
+    url = "amqps://opsgraph:s3cret-password@broker.internal:5671/ops"
+    settings = load_settings({"OPSGRAPH_AMQP_URL": url}, NO_FILE)
+    assert (settings.amqp_url, settings.amqp_exchange) == (url, "opsgraph.events")
+    assert "s3cret-password" not in repr(settings)
+    assert load_settings({}, NO_FILE).amqp_url is None
 
 
 def test_the_metrics_token_is_read_and_never_printed() -> None:
