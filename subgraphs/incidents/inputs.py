@@ -150,6 +150,9 @@ class IncidentFilter:
     unassigned: bool | None = strawberry.field(
         default=None, description="True: nobody assigned; false: somebody assigned."
     )
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Part of this incident (an alert group's children)."
+    )
     search: str | None = strawberry.field(
         default=None, description="Words to find in title or description (full-text search)."
     )
