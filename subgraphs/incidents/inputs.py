@@ -150,6 +150,9 @@ class IncidentFilter:
     unassigned: bool | None = strawberry.field(
         default=None, description="True: nobody assigned; false: somebody assigned."
     )
+    external_id: str | None = strawberry.field(
+        default=None, description="With this id in the raising system (e.g. an alert fingerprint)."
+    )
     parent_id: strawberry.ID | None = strawberry.field(
         default=None, description="Part of this incident (an alert group's children)."
     )

@@ -54,6 +54,8 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
         query = query.where(Row.team_id == parse_id(f.team_id, "filter.teamId"))
     if f.ci_id is not None:
         query = query.where(about_ci(parse_id(f.ci_id, "filter.ciId")))
+    if f.external_id is not None:
+        query = query.where(Row.external_id == f.external_id)
     if f.parent_id is not None:
         query = query.where(Row.parent_id == parse_id(f.parent_id, "filter.parentId"))
     if f.unassigned is not None:
