@@ -13,7 +13,9 @@ are theirs.
   same state: both are the same body. So a notification counts once per distinct state of
   the alert: per firing (each firing has its own startsAt), and per resolution. Repeats and
   retries of a state already received change nothing (the delivery log shows them as
-  duplicates).
+  duplicates). Receiving one status of (fingerprint, startsAt) forgets the other's key: an
+  alert that fires again right after it resolved keeps its startsAt (Alertmanager merges
+  the two), and that firing is new.
 - Concurrency: the notification takes a transaction-scoped advisory lock per fingerprint
   (and per group) before it reads anything, all of them at once, in one global order (by
   the 64-bit key), so concurrent posts about one alert queue and see each other's work, and
@@ -38,7 +40,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, func, select, text
+from sqlalchemy import BigInteger, bindparam, delete, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -112,9 +114,13 @@ class Outcome:
         }
 
 
-def notification_key(group_key: str, alert: Alert) -> str:
-    """The key of one alert's notification: the same for a retry or repeat of one state."""
-    parts = (group_key, alert.fingerprint, alert.starts_at_text, alert.status)
+def notification_key(group_key: str, alert: Alert, *, opposite: bool = False) -> str:
+    """The key of one alert's notification: the same for a retry or repeat of one state
+    (`opposite`: the key of the alert's other status)."""
+    status = alert.status
+    if opposite:
+        status = "resolved" if alert.firing else "firing"
+    parts = (group_key, alert.fingerprint, alert.starts_at_text, status)
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
@@ -183,14 +189,22 @@ class _Intake:
         return self.outcome
 
     async def _new_notifications(self) -> list[Alert]:
-        """The payload's alerts whose notification was not received before, each once."""
+        """The payload's alerts whose notification was not received before, each once. A
+        new state of an alert forgets the opposite state's key: Alertmanager merges an
+        alert that fires again soon after its resolution into the old one (same startsAt),
+        and that firing is new even though its key was seen before."""
+        group_key = self.notification.group_key
         by_key: dict[str, Alert] = {}
         for alert in self.notification.alerts:
-            by_key.setdefault(notification_key(self.notification.group_key, alert), alert)
+            by_key.setdefault(notification_key(group_key, alert), alert)
         self.outcome.duplicates = len(self.notification.alerts) - len(by_key)
         if not by_key:
             return []
         table = AlertNotification
+        mine = (
+            table.tenant_id == self.integration.tenant_id,
+            table.integration_id == self.integration.id,
+        )
         inserted = set(
             await self.session.scalars(
                 insert(table)
@@ -211,7 +225,11 @@ class _Intake:
             )
         )
         self.outcome.duplicates += len(by_key) - len(inserted)
-        return [alert for key, alert in by_key.items() if key in inserted]
+        new = [alert for key, alert in by_key.items() if key in inserted]
+        if new:
+            opposite = [notification_key(group_key, alert, opposite=True) for alert in new]
+            await self.session.execute(delete(table).where(*mine, table.key.in_(opposite)))
+        return new
 
     async def _fire(
         self, external_id: str, count: int, new: Callable[[], service.NewIncident]
