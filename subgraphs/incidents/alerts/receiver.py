@@ -107,35 +107,36 @@ async def _receive(
             _error(400, "BAD_REQUEST", f"Not an Alertmanager webhook payload: {error}")
         ) from None
     config = intake.IntegrationConfig.of(row)
+    # The log makes room first: creating an incident takes the tenant's number lock, held
+    # until the commit, so as little as possible comes after the intake.
+    await _make_room(session, config)
     outcome = (await intake.receive(session, config, notification)).to_json()
-    await _log_delivery(session, config, document, outcome)
-    return outcome
-
-
-async def _log_delivery(
-    session: AsyncSession,
-    integration: intake.IntegrationConfig,
-    document: Any,
-    outcome: dict[str, Any],
-) -> None:
-    """Keep the delivery, and the newest DELIVERIES_KEPT of the integration only."""
     session.add(
         IntegrationDelivery(
-            tenant_id=integration.tenant_id,
-            integration_id=integration.id,
+            tenant_id=config.tenant_id,
+            integration_id=config.id,
             status_code=200,
             outcome=outcome,
             payload=document,
         )
     )
-    await session.flush()
+    return outcome
+
+
+async def _make_room(session: AsyncSession, integration: intake.IntegrationConfig) -> None:
+    """Keep the newest DELIVERIES_KEPT - 1 deliveries of the integration: with the one being
+    received, DELIVERIES_KEPT (concurrent deliveries may leave a few more for a moment; the
+    next one trims them)."""
     table = IntegrationDelivery
     mine = (table.tenant_id == integration.tenant_id, table.integration_id == integration.id)
     older = (
         select(table.id)
         .where(*mine)
         .order_by(table.created_at.desc(), table.id.desc())
-        .offset(DELIVERIES_KEPT)
+        .offset(DELIVERIES_KEPT - 1)
+        # Rows a concurrent delivery is trimming already are its to delete: waiting for them
+        # could close a cycle with the tenant's number lock.
+        .with_for_update(skip_locked=True)
     )
     await session.execute(delete(table).where(*mine, table.id.in_(older)))
 
