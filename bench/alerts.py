@@ -32,6 +32,7 @@ import httpx
 from bench import processes
 
 DATABASE = "opsgraph_bench_alerts"
+RETRIES = 5
 CREATE = """mutation($name: String!) {
   createIntegration(input: {kind: ALERTMANAGER, name: $name}) { secret integration { id } }
 }"""
@@ -43,6 +44,7 @@ class Storm:
     repeats: int = 0
     resolves: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    retries: int = 0
     latencies: list[float] = field(default_factory=list)
 
 
@@ -109,15 +111,22 @@ async def storm(url: str, secret: str, count: int, seconds: float, concurrency: 
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
 
         async def send(body: dict[str, Any]) -> None:
-            async with gate:
-                began = time.perf_counter()
-                try:
-                    response = await http.post(url, json=body, headers=headers)
-                    status = response.status_code
-                except httpx.TransportError:
-                    status = 0
-                result.latencies.append(time.perf_counter() - began)
+            # As Alertmanager does: a 5xx or a failed connection is retried (after a pause).
+            for attempt in range(RETRIES + 1):
+                async with gate:
+                    began = time.perf_counter()
+                    try:
+                        response = await http.post(url, json=body, headers=headers)
+                        status = response.status_code
+                    except httpx.TransportError:
+                        status = 0
+                    result.latencies.append(time.perf_counter() - began)
+                if (status == 0 or status >= 500) and attempt < RETRIES:
+                    result.retries += 1
+                    await asyncio.sleep(1)
+                    continue
                 result.statuses[status] = result.statuses.get(status, 0) + 1
+                return
 
         tasks = []
         began = time.perf_counter()
@@ -206,13 +215,16 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         finally:
-            server.stop()
+            server.stop()  # also on Ctrl-C
     incidents, duplicated = asyncio.run(counts(url, integration))
     print(
         f"posted {args.alerts} notifications in {args.seconds:.0f} s: "
         f"{result.fired} firings, {result.repeats} repeats, {result.resolves} resolves"
     )
-    print(f"answers by status: {dict(sorted(result.statuses.items()))}")
+    print(
+        f"final answers by status: {dict(sorted(result.statuses.items()))}, "
+        f"retried after a 5xx: {result.retries}"
+    )
     print(f"incidents created: {incidents} (expected {result.fired})")
     print(f"duplicates: {duplicated}")
     print(
