@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: run test lint schema bench clean browser rabbitmq
+.PHONY: run test lint schema bench clean test-packages
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OpsGraph needs Python >= 3.11 (set PYTHON=python3.11)")'
@@ -27,24 +27,24 @@ $(VENV)/.installed-test: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/opsgraph serve --demo
 
-# The wallboard's browser test drives Debian's chromium; install it when it is missing and
-# we may (root with apt-get). Elsewhere the test skips, except under CI where it fails.
-browser:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing chromium for the browser test"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+# Debian programs the tests drive, as "file that shows it is there:package": chromium for the
+# wallboard's browser test, rabbitmq-server for the message bus export's broker restarts,
+# prometheus-alertmanager for the alert receiver's. Installed when missing and we may (root
+# with apt-get); elsewhere those tests skip, except under CI where they fail.
+TEST_PACKAGES := /usr/bin/chromium:chromium \
+	/usr/lib/rabbitmq/bin/rabbitmq-server:rabbitmq-server \
+	/usr/bin/prometheus-alertmanager:prometheus-alertmanager
+
+test-packages:
+	@missing=""; for entry in $(TEST_PACKAGES); do \
+		[ -x "$${entry%%:*}" ] || missing="$$missing $${entry#*:}"; \
+	done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing$$missing for the tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# The message bus export's tests publish to the machine's RabbitMQ (127.0.0.1:5672) and
-# restart a private node of Debian's rabbitmq-server; install it when it is missing and we
-# may. Elsewhere those tests skip, except under CI where they fail.
-rabbitmq:
-	@if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing rabbitmq-server for the message bus tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null; \
-	fi
-
-test: $(VENV)/.installed-test browser rabbitmq
+test: $(VENV)/.installed-test test-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -481,6 +481,9 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from opsgraph.domain_routes import domain_routes
     from opsgraph.peers import PeerPresence
     from opsgraph.remote_router import ConfigError, load_config, remote_subgraphs
     from opsgraph.router_secret import require_router_secret, router_headers
@@ -514,7 +517,13 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
         peers = PeerPresence(args.name, schema, configs, client)
     runtime = _runtime(settings)
     host = args.host or settings.host
-    app = create_subgraph_app(schema, runtime, peers, REGISTRY.consumers([args.name]))
+
+    def app_sessions() -> async_sessionmaker[AsyncSession]:
+        assert runtime.sessions is not None, "runtime not opened"
+        return runtime.sessions
+
+    routes = domain_routes(REGISTRY, app_sessions, [args.name])
+    app = create_subgraph_app(schema, runtime, peers, REGISTRY.consumers([args.name]), routes)
     scheme = "https" if settings.tls_cert else "http"
     print(f"subgraph {args.name} at {scheme}://{host}:{args.port}/graphql", flush=True)
     try:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from db.migrate import MigrationSet
 from db.tables import audit
 from resolvers.consumers import EventConsumer
-from resolvers.domain import Domain, Numbering, PrincipalDirectory
+from resolvers.domain import Domain, DomainRoute, Numbering, PrincipalDirectory
 from resolvers.principal import RoleCatalogue
 from router.response_cache import CacheHint, hints_from_config
 from subgraphs import cmdb, identity, incidents, problems
@@ -68,6 +68,21 @@ class Registry:
             if domain.name in served
             for consumer in domain.consumers
         )
+
+    def routes(self, names: Iterable[str] | None = None) -> tuple[tuple[str, DomainRoute], ...]:
+        """(domain name, route) of the HTTP endpoints the domains named declare (every
+        domain's when None); a path declared twice is a ValueError."""
+        served = self.names if names is None else tuple(names)
+        found = [
+            (domain.name, route)
+            for domain in self.domains
+            if domain.name in served
+            for route in domain.routes
+        ]
+        paths = [route.path for _, route in found]
+        if len(set(paths)) != len(paths):
+            raise ValueError(f"an HTTP route is declared twice: {paths}")
+        return tuple(found)
 
     @cached_property
     def roles(self) -> RoleCatalogue:

@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 
 from db.failures import is_connection_failure
 from opsgraph.auth.setup import Auth, build_auth
+from opsgraph.domain_routes import domain_routes
 from opsgraph.domains import REGISTRY, Registry
 from opsgraph.events.amqp_export import export_positions
 from opsgraph.events.bus import event_bus
@@ -291,6 +292,7 @@ def create_app(runtime: Runtime) -> Starlette:
             *metrics.routes,
             *well_known_routes(auth),
             *page_routes(runtime.registry),
+            *domain_routes(runtime.registry, app_sessions),
             Mount("/", router_app),
         ],
         lifespan=lifespan,

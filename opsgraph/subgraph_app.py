@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -161,11 +161,13 @@ def create_subgraph_app(
     runtime: Runtime,
     peers: PeerPresence | None = None,
     consumers: Sequence[EventConsumer] = (),
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The subgraph re-validates the caller's token itself: a principal forwarded by a router
     is never taken from a plain header. `peers` check the references it stores (opsgraph/
     peers.py); without them, writes carrying references are refused. `consumers` (the served
-    domain's) run with the app, woken by its hub when it streams, else polling. Raises
+    domain's) run with the app, woken by its hub when it streams, else polling. `routes` are
+    the served domain's HTTP endpoints (opsgraph/domain_routes.py). Raises
     SettingsError in production without OPSGRAPH_SUBGRAPH_SECRET."""
     settings = runtime.settings
     require_router_secret(settings)
@@ -222,7 +224,13 @@ def create_subgraph_app(
             await runtime.close()
 
     app = Starlette(
-        routes=[Route("/health", health), Route("/ready", ready), *metrics.routes, *graphql],
+        routes=[
+            Route("/health", health),
+            Route("/ready", ready),
+            *metrics.routes,
+            *routes,
+            *graphql,
+        ],
         lifespan=lifespan,
     )
     app.add_middleware(StatementsPerRequest)

@@ -14,8 +14,10 @@ from typing import Any, Protocol
 
 import strawberry
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
+from starlette.requests import Request
+from starlette.responses import Response
 
 from db.scope import RequestDatabase
 from resolvers.consumers import EventConsumer
@@ -75,6 +77,24 @@ class Numbering:
     """A column of a table keyed by `tenant_id` alone."""
 
 
+RouteEndpoint = Callable[[Request, async_sessionmaker[AsyncSession]], Awaitable[Response]]
+"""Answers one request to a domain's HTTP endpoint; it gets the application role's sessions
+(behind no tenant wall until it sets one: the endpoint authenticates the caller itself)."""
+
+
+@dataclass(frozen=True)
+class DomainRoute:
+    """An HTTP endpoint a domain serves beside its GraphQL API (e.g. a monitoring system's
+    webhook). The process serving the domain serves it at `path` (the in-process server, or
+    `opsgraph subgraph NAME`); a split router forwards the path to that subgraph's process.
+    The request passes the HTTP guard (body size, CSRF, security headers) but no GraphQL
+    authentication: the endpoint checks its own credentials."""
+
+    path: str
+    endpoint: RouteEndpoint
+    methods: tuple[str, ...] = ("POST",)
+
+
 StoredReferences = Mapping[str, tuple[InstrumentedAttribute[Any], ...]]
 """Columns where a domain stores other domains' ids, by the entity type they name."""
 
@@ -113,6 +133,8 @@ class Domain:
     consumers: tuple[EventConsumer, ...] = ()
     """How the domain reacts to other domains' events (resolvers/consumers.py); the process
     serving the domain runs them."""
+    routes: tuple[DomainRoute, ...] = ()
+    """HTTP endpoints beside the GraphQL API, served by the process serving the domain."""
 
     @property
     def peers_needed(self) -> bool:

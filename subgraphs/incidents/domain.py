@@ -4,6 +4,8 @@ from pathlib import Path
 
 from resolvers.domain import Domain, Numbering
 from subgraphs.incidents import permissions, seed, tables
+from subgraphs.incidents.alerts import receiver
+from subgraphs.incidents.alerts import tables as alert_tables
 from subgraphs.incidents.cache_hints import CACHE_HINTS
 from subgraphs.incidents.events import EVENT_KIND, SETTINGS_UPDATED
 from subgraphs.incidents.reactions import PROBLEM_REACTIONS
@@ -25,9 +27,12 @@ DOMAIN = Domain(
     audited={
         "Incident": tables.Incident.id,
         "IncidentComment": tables.IncidentComment.id,
+        "Integration": alert_tables.Integration.id,
     },
     # Notes and releases when problems publish workarounds or are resolved (issue 20).
     consumers=(PROBLEM_REACTIONS,),
     # The NOC wallboard: open incidents by priority, kept current over a subscription.
     pages={"wallboard": Path(__file__).parent / "wallboard"},
+    # Prometheus Alertmanager's webhook: alerts become incidents (alerts/, issue 21).
+    routes=(receiver.ROUTE,),
 )

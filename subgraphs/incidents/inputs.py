@@ -150,6 +150,12 @@ class IncidentFilter:
     unassigned: bool | None = strawberry.field(
         default=None, description="True: nobody assigned; false: somebody assigned."
     )
+    external_id: str | None = strawberry.field(
+        default=None, description="With this id in the raising system (e.g. an alert fingerprint)."
+    )
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Part of this incident (an alert group's children)."
+    )
     search: str | None = strawberry.field(
         default=None, description="Words to find in title or description (full-text search)."
     )

@@ -14,6 +14,7 @@ from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
 from subgraphs.incidents import enums, lifecycle, permissions, rules, tables
+from subgraphs.incidents.alerts import api as alert_api
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
 from subgraphs.incidents.lifecycle_types import IncidentSettings
 from subgraphs.incidents.loaders import IncidentByNumberLoader
@@ -40,6 +41,10 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
         query = query.where(Row.hold_reason.in_([reason.value for reason in f.hold_reason]))
     if f.ci_id is not None:
         query = query.where(about_ci(parse_id(f.ci_id, "filter.ciId")))
+    if f.external_id is not None:
+        query = query.where(Row.external_id == f.external_id)
+    if f.parent_id is not None:
+        query = query.where(Row.parent_id == parse_id(f.parent_id, "filter.parentId"))
     if f.unassigned is not None:
         query = query.where(
             Row.assignee_id.is_(None) if f.unassigned else Row.assignee_id.isnot(None)
@@ -54,6 +59,9 @@ def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:
 
 @strawberry.type
 class Query:
+    integrations = alert_api.integrations
+    integration_deliveries = alert_api.integration_deliveries
+
     @strawberry.field(
         description="Incidents of the tenant, newest first unless ordered otherwise.",
         extensions=requires(permissions.VIEW),

@@ -61,6 +61,10 @@ class NewIncident:
     ci_id: uuid.UUID | None = None
     affected_ci_ids: tuple[uuid.UUID, ...] = ()
     opened_at: datetime | None = None
+    integration_id: uuid.UUID | None = None  # the alert integration opening it
+    parent_id: uuid.UUID | None = None
+    alert_count: int = 0
+    last_alert_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,10 @@ def prepare_incident(
         "reporter_id": new.reporter_id or actor,
         "ci_id": new.ci_id,
         "opened_at": new.opened_at,
+        "integration_id": new.integration_id,
+        "parent_id": new.parent_id,
+        "alert_count": new.alert_count,
+        "last_alert_at": new.last_alert_at,
     }
     affected = affected_cis(new.ci_id, new.affected_ci_ids, rules.AFFECTED_CIS_MAX)
     changes: Changes = {"status": [None, IncidentStatus.OPEN.value], "title": [None, title]}
@@ -238,6 +246,10 @@ ROW_COLUMNS = (
     "team_id",
     "reporter_id",
     "ci_id",
+    "integration_id",
+    "parent_id",
+    "alert_count",
+    "last_alert_at",
 )
 NUMBERED_INSERT = _numbered_insert()
 

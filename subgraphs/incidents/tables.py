@@ -65,14 +65,30 @@ class Incident(TenantRow, Base):
         Index("ix_incidents_team", "tenant_id", "team_id"),
         Index("ix_incidents_ci", "tenant_id", "ci_id"),
         Index("ix_incidents_search", "search", postgresql_using="gin"),
+        # An external id names one incident per source, except an alert integration's: an
+        # alert's fingerprint names one incident while it is open (alerts/intake.py), and a
+        # later firing past the flap window opens another.
         Index(
             "uq_incidents_source_external_id",
             "tenant_id",
             "source",
             "external_id",
             unique=True,
-            postgresql_where=text("external_id IS NOT NULL"),
+            postgresql_where=text("external_id IS NOT NULL AND integration_id IS NULL"),
         ),
+        Index(
+            "uq_incidents_open_alert",
+            "tenant_id",
+            "integration_id",
+            "external_id",
+            unique=True,
+            postgresql_where=text(
+                "integration_id IS NOT NULL AND status IN ('OPEN','IN_PROGRESS','ON_HOLD')"
+            ),
+        ),
+        Index("ix_incidents_alert", "tenant_id", "integration_id", "external_id", "resolved_at"),
+        Index("ix_incidents_parent", "tenant_id", "parent_id"),
+        CheckConstraint("alert_count >= 0", name="alert_count_natural"),
         {"schema": SCHEMA},
     )
 
@@ -104,6 +120,13 @@ class Incident(TenantRow, Base):
     resolution_notes: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    integration_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The alert integration (alerts/tables.py) that opened it; None for every other."""
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The incident it is part of (an alert group's incident, for the group's alerts)."""
+    alert_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    """How many distinct firings of its alert it has received (0: not from an alert)."""
+    last_alert_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     search: Mapped[Any] = mapped_column(
         TSVECTOR,
         Computed(

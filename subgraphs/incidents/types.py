@@ -113,6 +113,10 @@ def _id(value: Any) -> strawberry.ID:
     return strawberry.ID(str(value))
 
 
+def _optional_id(value: Any) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))
+
+
 def _configuration_item() -> type[ConfigurationItem]:
     """The class, imported when first used (its module imports this one)."""
     from subgraphs.incidents.configuration_items import ConfigurationItem
@@ -256,6 +260,17 @@ class Incident(ReferencedById):
     reopen_count: int = strawberry.field(
         description="How many times it was reopened (RESOLVED back to IN_PROGRESS)."
     )
+    alert_count: int = strawberry.field(
+        description="How many distinct firings of its alert it received (source MONITORING, "
+        "from an alert integration; 0 for every other incident)."
+    )
+    last_alert_at: datetime | None = strawberry.field(
+        description="When its alert last fired (null when not from an alert)."
+    )
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="The incident it is part of (an alert group's incident for the group's "
+        "alerts), if any."
+    )
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
 
@@ -320,6 +335,9 @@ Incident.row_fields = RowFields(
         "resolution_notes": "resolution_notes",
         "cancel_reason": "cancel_reason",
         "reopen_count": "reopen_count",
+        "alert_count": "alert_count",
+        "last_alert_at": "last_alert_at",
+        "parent_id": ("parent_id", _optional_id),
         "created_at": "created_at",
         "updated_at": "updated_at",
     },

@@ -26,6 +26,7 @@ from subgraphs.cmdb import tables as cmdb
 from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
 from subgraphs.identity import tables as identity
 from subgraphs.incidents import tables as incidents
+from subgraphs.incidents.alerts import tables as alert_tables
 from subgraphs.problems import tables as problems
 
 SCHEMAS = REGISTRY.migrations.schemas
@@ -47,6 +48,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
     async with owner_sessions() as session, session.begin():
         tenant = await create_tenant(session, slug, slug)
         user, team, incident = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        integration = uuid.uuid4()
         of_tenant = {"tenant_id": tenant}
         for table, row in (
             (identity.User, {"id": user, "name": "Ada", "email": f"ada@{slug}.io"}),
@@ -74,6 +76,24 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
             (incidents.IncidentAffectedCi, {"incident_id": incident, "ci_id": uuid.uuid4()}),
             (incidents.IncidentNumber, {"last_number": 1}),
             (incidents.IncidentSettings, {"reopen_window_days": 3}),
+            (
+                alert_tables.Integration,
+                {
+                    "id": integration,
+                    "kind": "ALERTMANAGER",
+                    "name": "prometheus",
+                    "secret_hash": "0" * 64,
+                    "group_by": "ALERT",
+                    "recovery_policy": "AUTO_RESOLVE",
+                    "flap_window_minutes": 10,
+                    "mapping": {},
+                },
+            ),
+            (alert_tables.AlertNotification, {"integration_id": integration, "key": "k" * 64}),
+            (
+                alert_tables.IntegrationDelivery,
+                {"integration_id": integration, "status_code": 200, "outcome": {}, "payload": {}},
+            ),
             (persisted.ApiClient, {"client_id": "partner", "safelist_only": True}),
             (
                 persisted.PersistedDocument,

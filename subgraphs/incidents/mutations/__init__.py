@@ -2,6 +2,7 @@
 
 import strawberry
 
+from subgraphs.incidents.alerts import api as alert_api
 from subgraphs.incidents.mutations.add_comment import add_comment
 from subgraphs.incidents.mutations.assign_incident import assign_incident
 from subgraphs.incidents.mutations.create_incident import create_incident
@@ -18,3 +19,6 @@ class Mutation:
     assign_incident = assign_incident
     add_comment = add_comment
     update_incident_settings = update_incident_settings
+    create_integration = alert_api.create_integration
+    update_integration = alert_api.update_integration
+    delete_integration = alert_api.delete_integration

@@ -1,0 +1,82 @@
+"""The alert intake's tables, in the incidents schema: integrations, the notifications each
+has handled (the dedupe keys), and the last deliveries it received (its debugging log)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import TenantRow
+from subgraphs.incidents.tables import SCHEMA, Base
+
+
+class Integration(TenantRow, Base):
+    """A monitoring system allowed to post alerts, with how its alerts become incidents."""
+
+    __tablename__ = "integrations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name", name="uq_integrations_tenant_name"),
+        CheckConstraint("kind IN ('ALERTMANAGER')", name="kind_known"),
+        CheckConstraint("group_by IN ('ALERT','GROUP')", name="group_by_known"),
+        CheckConstraint(
+            "recovery_policy IN ('AUTO_RESOLVE','NOTE_ONLY','IGNORE')", name="recovery_known"
+        ),
+        CheckConstraint("flap_window_minutes BETWEEN 0 AND 1440", name="flap_window_range"),
+        {"schema": SCHEMA},
+    )
+
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    """SHA-256 (hex) of the bearer secret; the secret itself is shown once, at creation."""
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+    group_by: Mapped[str] = mapped_column(String(8), nullable=False)
+    recovery_policy: Mapped[str] = mapped_column(String(16), nullable=False)
+    flap_window_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    """How alerts map to incidents (mapping.Mapping as JSON)."""
+
+
+class AlertNotification(TenantRow, Base):
+    """One distinct notification of one alert an integration handled: its key is a hash of
+    (group key, fingerprint, startsAt, status), so Alertmanager's retries of a notification
+    (the same body again) are recognised and change nothing."""
+
+    __tablename__ = "alert_notifications"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id", "integration_id", "key", name="uq_alert_notifications_tenant_key"
+        ),
+        {"schema": SCHEMA},
+    )
+
+    integration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    key: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class IntegrationDelivery(TenantRow, Base):
+    """A payload an integration posted and what came of it; the newest 100 per integration
+    are kept (older ones are deleted as new ones arrive)."""
+
+    __tablename__ = "integration_deliveries"
+    __table_args__ = (
+        Index(
+            "ix_integration_deliveries_integration",
+            "tenant_id",
+            "integration_id",
+            "created_at",
+            "id",
+        ),
+        {"schema": SCHEMA},
+    )
+
+    integration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    status_code: Mapped[int] = mapped_column(Integer, nullable=False)
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    """Counts of what the payload did (created, repeated, reopened, resolved, ...)."""
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    error: Mapped[str | None] = mapped_column(Text)
