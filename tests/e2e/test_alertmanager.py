@@ -422,6 +422,20 @@ async def test_concurrent_posts_and_retries_dedupe_with_counts(
     assert sum(o["duplicates"] for o in outcomes) == 20
 
 
+async def test_the_incidents_subgraph_served_alone_receives_alerts(
+    server: Server, subgraph_servers: dict[str, Server], admin: str, direct: tuple[str, str]
+) -> None:
+    """Split deployment: Alertmanager posts to the process serving the incidents domain."""
+    alone = subgraph_servers["incidents"]
+    fingerprint = os.urandom(8).hex()
+    body = payload(alert(fingerprint, stamp(datetime(2026, 2, 1, tzinfo=UTC))))
+    assert (await post(alone, body, "ogi_not-a-secret")).status_code == 401
+    answer = await post(alone, body, direct[1])
+    assert answer.status_code == 200, answer.text
+    rows = await incidents(server, admin, externalId=fingerprint)
+    assert [(row["source"], row["alertCount"]) for row in rows] == [("MONITORING", 1)]
+
+
 async def test_wrong_or_missing_credentials_are_refused_and_write_nothing(
     server: Server, admin: str, direct: tuple[str, str]
 ) -> None:
