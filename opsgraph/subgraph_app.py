@@ -38,6 +38,7 @@ from strawberry.types import ExecutionResult
 from opsgraph.auth.setup import build_auth
 from opsgraph.events.bus import event_bus
 from opsgraph.events.consumers import ConsumerRunners
+from opsgraph.jobs.runner import job_runners
 from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.metrics.app_metrics import AppMetrics
@@ -55,6 +56,7 @@ from opsgraph.subgraph_streams import StreamedSubscriptions, plain_subscription_
 from opsgraph.telemetry.requests import RequestTelemetryMiddleware
 from opsgraph.websocket_connections import WebSocketAuthenticator
 from resolvers.consumers import EventConsumer
+from resolvers.jobs import JobKind
 from resolvers.context import Context
 from resolvers.events import EventFeed
 from router.execution.errors import is_unavailable, unavailable_headers
@@ -160,11 +162,13 @@ def create_subgraph_app(
     runtime: Runtime,
     peers: PeerPresence | None = None,
     consumers: Sequence[EventConsumer] = (),
+    jobs: Sequence[JobKind] = (),
 ) -> Starlette:
     """The subgraph re-validates the caller's token itself: a principal forwarded by a router
     is never taken from a plain header. `peers` check the references it stores (opsgraph/
     peers.py); without them, writes carrying references are refused. `consumers` (the served
-    domain's) run with the app, woken by its hub when it streams, else polling. Raises
+    domain's) run with the app, woken by its hub when it streams, else polling; so do its
+    `jobs` (the durable job queue's worker for its job kinds). Raises
     SettingsError in production without OPSGRAPH_SUBGRAPH_SECRET."""
     settings = runtime.settings
     require_router_secret(settings)
@@ -175,6 +179,7 @@ def create_subgraph_app(
     delivery = EventDelivery(event_bus(link)) if streams else None
     view = SubgraphGraphQL(schema, runtime, gate, peers, delivery.hub if delivery else None)
     runners = ConsumerRunners(consumers)
+    job_workers = job_runners(jobs, settings)
     graphql: list[Route | WebSocketRoute] = [Route("/graphql", view, methods=["GET", "POST"])]
     gauges = ProcessGauges(consumers=runners.consumers)
     if delivery is not None:
@@ -202,10 +207,12 @@ def create_subgraph_app(
         assert runtime.owner_sessions is not None and runtime.sessions is not None
         hub = delivery.hub if delivery else None
         await runners.start(runtime.owner_sessions, runtime.sessions, hub)
+        await job_workers.start(runtime.database_url, runtime.sessions)
         try:
             yield
         finally:
             await metrics.stop()
+            await job_workers.stop()
             await runners.stop()
             if delivery is not None:
                 await delivery.stop()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from db.scope import RequestDatabase
 from resolvers.consumers import EventConsumer
+from resolvers.jobs import JobKind
 from resolvers.principal import CustomRoles
 
 
@@ -75,6 +76,21 @@ class Numbering:
     """A column of a table keyed by `tenant_id` alone."""
 
 
+@dataclass(frozen=True)
+class EventCatalogue:
+    """Every registered domain's event kinds, by the domain writing them, and the permission
+    one must hold to see a domain's events (its `<entity>:view` or `<domain>:view`)."""
+
+    kinds: Mapping[str, frozenset[str]]
+    view_permission: Mapping[str, str | None]
+
+    def domain_of(self, kind: str) -> str | None:
+        for domain, kinds in self.kinds.items():
+            if kind in kinds:
+                return domain
+        return None
+
+
 StoredReferences = Mapping[str, tuple[InstrumentedAttribute[Any], ...]]
 """Columns where a domain stores other domains' ids, by the entity type they name."""
 
@@ -113,6 +129,12 @@ class Domain:
     consumers: tuple[EventConsumer, ...] = ()
     """How the domain reacts to other domains' events (resolvers/consumers.py); the process
     serving the domain runs them."""
+    jobs: tuple[JobKind, ...] = ()
+    """Its kinds of scheduled and retried work on the durable job queue (resolvers/jobs.py);
+    the process serving the domain runs them."""
+    event_catalogue: Callable[[EventCatalogue], None] | None = None
+    """Told every registered domain's event kinds when the registry is built (a domain that
+    reacts to any event, such as outbound webhooks, validates kinds with it)."""
 
     @property
     def peers_needed(self) -> bool:
