@@ -79,7 +79,9 @@ class SessionConnector(psycopg_connector.PsycopgConnector):
             )
         raw = await (await connection.connection()).get_raw_connection()
         sql, values = _to_asyncpg(query, arguments)
-        rows = await raw.driver_connection.fetch(sql, *values)
+        driver = raw.driver_connection
+        assert driver is not None
+        rows = await driver.fetch(sql, *values)
         return [dict(row) for row in rows]
 
     async def execute_query_one_async_with_connection(

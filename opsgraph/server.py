@@ -21,10 +21,10 @@ from opsgraph.auth.setup import Auth, build_auth
 from opsgraph.domains import REGISTRY, Registry
 from opsgraph.events.bus import event_bus
 from opsgraph.events.consumers import ConsumerRunners
-from opsgraph.jobs.runner import job_runners
 from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.in_process import in_process_executor, in_process_subscriber, subgraph_sdl
+from opsgraph.jobs.runner import job_runners
 from opsgraph.metrics.app_metrics import AppMetrics
 from opsgraph.metrics.gauges import ProcessGauges
 from opsgraph.metrics.recorder import GatewayMetrics

@@ -38,9 +38,9 @@ from strawberry.types import ExecutionResult
 from opsgraph.auth.setup import build_auth
 from opsgraph.events.bus import event_bus
 from opsgraph.events.consumers import ConsumerRunners
-from opsgraph.jobs.runner import job_runners
 from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
+from opsgraph.jobs.runner import job_runners
 from opsgraph.metrics.app_metrics import AppMetrics
 from opsgraph.metrics.gauges import ProcessGauges
 from opsgraph.metrics.statements import StatementsPerRequest
@@ -56,9 +56,9 @@ from opsgraph.subgraph_streams import StreamedSubscriptions, plain_subscription_
 from opsgraph.telemetry.requests import RequestTelemetryMiddleware
 from opsgraph.websocket_connections import WebSocketAuthenticator
 from resolvers.consumers import EventConsumer
-from resolvers.jobs import JobKind
 from resolvers.context import Context
 from resolvers.events import EventFeed
+from resolvers.jobs import JobKind
 from router.execution.errors import is_unavailable, unavailable_headers
 from router.gateway import RequestError
 from router.subscriptions import Subscriptions

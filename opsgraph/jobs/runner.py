@@ -60,7 +60,7 @@ class RetryDecisions(procrastinate_retry.BaseRetryStrategy):
         wait = self.kind.retry.next_wait(job.attempts + 1)
         if wait is None:
             return None
-        return procrastinate.RetryDecision(retry_in={"seconds": int(wait) or 1})
+        return procrastinate.RetryDecision(retry_in={"seconds": wait})
 
 
 def libpq_url(url: str) -> str:

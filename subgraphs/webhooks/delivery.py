@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import time
 import uuid
 import weakref
@@ -103,7 +104,12 @@ async def deliver(session: AsyncSession, job: Job) -> RetryAt | None:
     attempt = delivery.attempts + 1
     delivery.attempts = attempt
     now = datetime.now(UTC)
-    log = {"status_code": None, "latency_ms": None, "response_excerpt": None, "error": None}
+    log: dict[str, object] = {
+        "status_code": None,
+        "latency_ms": None,
+        "response_excerpt": None,
+        "error": None,
+    }
     wait_at_least: float | None = None
     retryable = False
     try:
@@ -209,8 +215,7 @@ async def _send(
 
 
 def standardwebhooks_json(body: object) -> str:
-    import json
-
+    """The body as sent (and signed): compact JSON."""
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
