@@ -134,7 +134,7 @@ async def deliver(session: AsyncSession, job: Job) -> RetryAt | None:
         hook.failing_since = None
         return None
     delivery.last_error = str(log["error"] or f"HTTP {log['status_code']}")
-    _note_failure(hook, delivery.last_error, now, settings)
+    disabled = _note_failure(hook, delivery.last_error, now, settings)
     when = (
         backoff(
             attempt,
@@ -144,7 +144,7 @@ async def deliver(session: AsyncSession, job: Job) -> RetryAt | None:
             now=now,
             retry_after=wait_at_least,
         )
-        if retryable
+        if retryable and not disabled
         else None
     )
     if when is None:
@@ -221,11 +221,12 @@ def standardwebhooks_json(body: object) -> str:
 
 def _note_failure(
     hook: tables.Webhook, error: str, now: datetime, settings: config.WebhookConfig
-) -> None:
-    """Mark the endpoint failing; disable it once it has failed for the configured time."""
+) -> bool:
+    """Mark the endpoint failing; disable it once it has failed for the configured time
+    (True: disabled now, the delivery is not retried)."""
     if hook.failing_since is None:
         hook.failing_since = now
-        return
+        return False
     limit = settings.disable_after_seconds
     if limit > 0 and now - hook.failing_since >= timedelta(seconds=limit):
         hook.active = False
@@ -233,6 +234,8 @@ def _note_failure(
             f"disabled at {now.isoformat(timespec='seconds')}: every delivery failed since "
             f"{hook.failing_since.isoformat(timespec='seconds')} (last: {error})"
         )
+        return True
+    return False
 
 
 JOB = JobKind(
