@@ -164,6 +164,7 @@ async def update_webhook(
         row.owner_id = owner_id
         row.owner_permissions = sorted(owner_permissions)
     await session.flush()
+    await session.refresh(row)  # updated_at, set by the database
     return changes
 
 

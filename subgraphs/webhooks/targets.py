@@ -57,8 +57,8 @@ def forbidden(address: str) -> str | None:
     for reason, flag in (
         ("a loopback address", ip.is_loopback),
         ("a link-local address (such as the metadata service)", ip.is_link_local),
-        ("a private address", ip.is_private),
         ("an unspecified address", ip.is_unspecified),
+        ("a private address", ip.is_private),
         ("a multicast address", ip.is_multicast),
         ("a reserved address", ip.is_reserved),
         ("not a globally routable address", not ip.is_global),
