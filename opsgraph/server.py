@@ -273,6 +273,7 @@ def create_app(runtime: Runtime) -> Starlette:
             websocket_connections=[lambda: websocket.open_connections],
             subscriptions=[subscriptions],
             consumers=consumers.consumers,
+            job_kinds=jobs.kinds,
         ),
         runtime,
     )

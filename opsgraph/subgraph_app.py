@@ -181,7 +181,7 @@ def create_subgraph_app(
     runners = ConsumerRunners(consumers)
     job_workers = job_runners(jobs, settings)
     graphql: list[Route | WebSocketRoute] = [Route("/graphql", view, methods=["GET", "POST"])]
-    gauges = ProcessGauges(consumers=runners.consumers)
+    gauges = ProcessGauges(consumers=runners.consumers, job_kinds=job_workers.kinds)
     if delivery is not None:
         graphql = _streaming_routes(
             schema, runtime, auth.authenticator, gate, view, delivery, gauges

@@ -229,7 +229,8 @@ async def test_a_dead_workers_job_is_taken_back(
         worker = await session.scalar(text("SELECT jobs.procrastinate_register_worker_v1()"))
         await session.execute(
             text(
-                "UPDATE jobs.procrastinate_workers SET last_heartbeat = now() - interval '1 hour' WHERE id = :w"
+                "UPDATE jobs.procrastinate_workers "
+                "SET last_heartbeat = now() - interval '1 hour' WHERE id = :w"
             ),
             {"w": worker},
         )

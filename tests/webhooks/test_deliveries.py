@@ -6,6 +6,7 @@ at delivery, event rules, PII masking by the owner's permissions and the tenant 
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from typing import Any
@@ -102,7 +103,7 @@ async def test_retried_with_backoff_then_dead_lettered(
     times = [request.at for request in receiver.at(path)]
     assert len(times) == row.attempts >= 4
     # Exponential with jitter: the n-th wait is at least half of 50 ms * 2^(n-1).
-    for n, (before, after) in enumerate(zip(times, times[1:], strict=False), start=1):
+    for n, (before, after) in enumerate(itertools.pairwise(times), start=1):
         assert after - before >= 0.5 * 0.05 * 2 ** (n - 1) * 0.9
     node = (await webhooks.ok(DELIVERIES, id=hook["id"]))["webhookDeliveries"]["edges"][0]["node"]
     assert [a["attempt"] for a in node["attemptLog"]] == list(range(1, row.attempts + 1))
@@ -272,7 +273,8 @@ async def test_deliveries_apply_the_owners_permissions(
     for context in (masked_context, blind_context):
         await context.close()
     await identity.ok(
-        'mutation { createUser(input: {name: "Ann", email: "ann@example.com", phone: "+44 20 7946 0958"}) { id } }'
+        'mutation { createUser(input: {name: "Ann", email: "ann@example.com", '
+        'phone: "+44 20 7946 0958"}) { id } }'
     )
     await fan_out.drain()
     (plain,) = await settled(owner_sessions, full["id"])

@@ -5,12 +5,15 @@ creation, every bad input refused with BAD_USER_INPUT and nothing written, updat
 from __future__ import annotations
 
 import base64
+import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from db.tenants import create_tenant
+from opsgraph.domains import REGISTRY
 from tests.support import Subgraph
 from tests.webhooks.conftest import CREATE
 
@@ -140,3 +143,10 @@ async def test_another_tenant_sees_and_changes_nothing(
     )
     assert changed["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert (await webhooks.ok(LIST))["webhooks"][0]["active"] is True
+
+
+def test_the_readme_lists_every_event_type() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    listed = readme.split("Event types (the `events` of a webhook)", 1)[1].split("\n\n", 1)[0]
+    every = {kind for kinds in REGISTRY.event_catalogue.kinds.values() for kind in kinds}
+    assert set(re.findall(r"`([a-z_]+\.[a-z_]+)`", listed)) == every
