@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from resolvers.domain import Domain
-from subgraphs.webhooks import catalogue, permissions, tables
+from subgraphs.webhooks import catalogue, permissions, seed, tables
 from subgraphs.webhooks.delivery import JOB
 from subgraphs.webhooks.fanout import CONSUMER
 from subgraphs.webhooks.schema import schema
@@ -15,6 +15,7 @@ DOMAIN = Domain(
     migrations=Path(__file__).parent / "migrations",
     permissions=permissions.PERMISSIONS,
     grants=permissions.GRANTS,
+    seed=seed.seed,
     audited={"Webhook": tables.Webhook.id, "WebhookDelivery": tables.WebhookDelivery.id},
     consumers=(CONSUMER,),
     jobs=(JOB,),
