@@ -188,8 +188,9 @@ def body_of(event: Event, permissions: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def wants(webhook: tables.Webhook, event: Event) -> bool:
-    """The webhook subscribes to the event: its type, its owner may see it, its conditions."""
+def wants(webhook: Any, event: Event) -> bool:
+    """The webhook (a row with `events`, `owner_permissions`, `conditions`) subscribes to
+    the event: its type, its owner may see it, its conditions hold."""
     if event.kind not in webhook.events:
         return False
     needed = catalogue.view_permission(event.kind)
@@ -199,18 +200,22 @@ def wants(webhook: tables.Webhook, event: Event) -> bool:
     return rules.matches(conditions, event.payload)
 
 
+HOOK = tables.Webhook
+SUBSCRIBED = (HOOK.id, HOOK.events, HOOK.conditions, HOOK.owner_permissions)
+
+
 async def fan_out(session: AsyncSession, event: Event) -> int:
     """One delivery, and its job, per active webhook of the event's tenant that wants it, in
     the caller's transaction (the consumer's: its position moves in the same commit)."""
-    hooks = await session.scalars(
-        select(tables.Webhook).where(
-            tables.Webhook.tenant_id == event.tenant_id,
-            tables.Webhook.active.is_(True),
-            tables.Webhook.events.any_() == event.kind,
+    hooks = await session.execute(
+        select(*SUBSCRIBED).where(
+            HOOK.tenant_id == event.tenant_id,
+            HOOK.active.is_(True),
+            HOOK.events.any_() == event.kind,
         )
     )
     queued = 0
-    for hook in hooks:
+    for hook in hooks.all():
         if not wants(hook, event):
             continue
         delivery_id = await session.scalar(
