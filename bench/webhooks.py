@@ -151,7 +151,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ),
     )
     writer.start()
-    sent, produce_seconds = made.get(timeout=args.seconds + 60)
+    sent, produce_seconds = await asyncio.to_thread(made.get, True, args.seconds + 60)
     writer.join(timeout=10)
     expected_pairs = sent * args.fanout
 
