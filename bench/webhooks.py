@@ -79,7 +79,7 @@ def receivers(count: int, ports: Any, received: Any, stop: Any) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             at = time.time()
             event = json.loads(body)["data"]["eventId"]
-            received.put((self.server.server_address[1], event, at))  # type: ignore[attr-defined]
+            received.put((self.server.server_address[1], event, at))  # type: ignore[index]
             self.send_response(204)
             self.send_header("content-length", "0")
             self.end_headers()

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import procrastinate
@@ -60,7 +60,7 @@ class RetryDecisions(procrastinate_retry.BaseRetryStrategy):
         wait = self.kind.retry.next_wait(job.attempts + 1)
         if wait is None:
             return None
-        return procrastinate.RetryDecision(retry_in={"seconds": wait})
+        return procrastinate.RetryDecision(retry_at=datetime.now(UTC) + timedelta(seconds=wait))
 
 
 def libpq_url(url: str) -> str:
