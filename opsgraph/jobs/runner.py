@@ -86,27 +86,57 @@ class JobRunners:
         self._app_sessions: Sessions | None = None
 
     async def start(self, owner_url: str, app_sessions: Sessions) -> None:
+        """Run the worker in the background. A database unreachable now delays the worker
+        until it is reachable (tried every second), as it does the event consumers."""
         if not self.kinds:
             return
         self._app_sessions = app_sessions
+        try:
+            await self._open(owner_url)
+        except Exception as error:
+            log.warning("job queue: cannot reach the database yet (%s); retrying", error)
+            self._tasks = [asyncio.create_task(self._open_later(owner_url), name="jobs:open")]
+            return
+        self._run_worker()
+
+    async def _open_later(self, owner_url: str) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self._open(owner_url)
+            except Exception:
+                continue
+            self._run_worker()
+            return
+
+    async def _open(self, owner_url: str) -> None:
         concurrency = sum(kind.concurrency for kind in self.kinds)
         connector = queue.SessionConnector(
             conninfo=libpq_url(owner_url),
             kwargs={"options": f"-c search_path={queue.SCHEMA},pg_catalog"},
             min_size=1,
             max_size=concurrency + 3,
+            timeout=3.0,
         )
         app = procrastinate.App(connector=connector)
         for kind in self.kinds:
             app.task(
                 name=kind.name, queue=kind.name, retry=RetryDecisions(kind), pass_context=True
             )(self._task_of(kind))
-        await app.open_async()
+        try:
+            await app.open_async()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await app.close_async()
+            raise
         self.app = app
-        worker = app.run_worker_async(
+
+    def _run_worker(self) -> None:
+        assert self.app is not None
+        worker = self.app.run_worker_async(
             queues=[kind.name for kind in self.kinds],
             name="opsgraph",
-            concurrency=concurrency,
+            concurrency=sum(kind.concurrency for kind in self.kinds),
             wait=True,
             fetch_job_polling_interval=self.poll_interval,
             install_signal_handlers=False,
@@ -115,10 +145,12 @@ class JobRunners:
             stalled_worker_timeout=self.stalled_after,
             shutdown_graceful_timeout=STOP_TIMEOUT,
         )
-        self._tasks = [
-            asyncio.create_task(worker, name="jobs:worker"),
-            asyncio.create_task(self._recover_periodically(), name="jobs:stalled"),
-        ]
+        self._tasks.extend(
+            [
+                asyncio.create_task(worker, name="jobs:worker"),
+                asyncio.create_task(self._recover_periodically(), name="jobs:stalled"),
+            ]
+        )
 
     def _task_of(self, kind: JobKind) -> Any:
         async def run(
