@@ -11,7 +11,13 @@ a failed one: the job asks to run again (`RetryAt`) rather than raising.
   (a `Retry-After` is honoured as the least wait), until the retry window (24 h) from when the
   delivery was queued closes: then DEAD.
 - any other answer (4xx, 3xx: redirects are not followed) or a refused target: DEAD at once.
-An endpoint failing without a success for the configured time is disabled with the reason."""
+An endpoint failing without a success for the configured time is disabled with the reason.
+
+The attempt runs inside the job's transaction, so it holds one of the process's application
+connections for up to the attempt's time limit: `concurrency` (8 per process) bounds how many
+the deliveries take from the request pool (OPSGRAPH_DB_POOL_SIZE + OVERFLOW, 15 by default).
+Two attempts of one delivery never overlap: its jobs share the entity's lock, and a redelivery
+is refused while one is queued."""
 
 from __future__ import annotations
 
@@ -242,5 +248,5 @@ JOB = JobKind(
     name=service.DELIVER,
     handle=deliver,
     retry=UnexpectedFailures(attempts=5, first_wait=1.0),
-    concurrency=16,
+    concurrency=8,
 )

@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 import standardwebhooks
+from sqlalchemy import insert
 
 from db.tenants import create_tenant
 from opsgraph.domains import REGISTRY
 from opsgraph.jobs.runner import JobRunners
 from resolvers.context import Context
+from subgraphs.webhooks import tables
 from tests.support import Subgraph
 from tests.webhooks.conftest import (
     CREATE,
@@ -329,3 +331,47 @@ async def test_an_endpoint_failing_too_long_is_disabled(
     assert "every delivery failed since" in shown["webhook"]["disabledReason"]
     await new_incident(incidents, fan_out, "After disabling")
     assert len(await delivery_rows(owner_sessions, hook["id"])) == 1  # inactive: no new delivery
+
+
+async def test_redirects_are_not_followed(
+    webhooks: Subgraph,
+    incidents: Subgraph,
+    fan_out: Any,
+    deliveries: Any,
+    receiver: Receiver,
+    path: str,
+    owner_sessions: Any,
+) -> None:
+    receiver.script(path, Answer(status=307, headers={"Location": receiver.url(path + "/moved")}))
+    hook = (await create_webhook(webhooks, receiver.url(path)))["webhook"]
+    await new_incident(incidents, fan_out)
+    (row,) = await settled(owner_sessions, hook["id"])
+    assert (row.status, row.attempts, row.last_error) == ("DEAD", 1, "HTTP 307")
+    assert receiver.at(path + "/moved") == []
+
+
+async def test_a_delivery_in_flight_is_not_redelivered(
+    webhooks: Subgraph, owner_sessions: Any, tenant_id: uuid.UUID, receiver: Receiver, path: str
+) -> None:
+    hook = (await create_webhook(webhooks, receiver.url(path)))["webhook"]
+    async with owner_sessions() as session, session.begin():
+        delivery = await session.scalar(
+            insert(tables.WebhookDelivery)
+            .values(
+                tenant_id=tenant_id,
+                webhook_id=hook["id"],
+                event_seq=1,
+                event_kind="incident.created",
+                entity_type="Incident",
+                entity_id=uuid.uuid4(),
+                body={},
+                status="RETRYING",
+            )
+            .returning(tables.WebhookDelivery.id)
+        )
+    result = await webhooks.run(
+        "mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }", id=str(delivery)
+    )
+    assert result["errors"][0]["extensions"]["code"] == "CONFLICT"
+    (row,) = await delivery_rows(owner_sessions, hook["id"])
+    assert row.status == "RETRYING"
