@@ -193,6 +193,16 @@ def _parser() -> argparse.ArgumentParser:
     event_replay = event_actions.add_parser("replay", help="rebuild a consumer's read model")
     event_replay.add_argument("name", help="the consumer, e.g. problems.incident-facts")
 
+    jobs = commands.add_parser(
+        "jobs",
+        help="the durable job queue: what it holds per kind",
+        description="status: per job kind, the jobs due now, scheduled (retries waiting "
+        "for their time among them), running, failed (given up) and succeeded.",
+    )
+    job_actions = jobs.add_subparsers(dest="action", required=True, metavar="ACTION")
+    job_status = job_actions.add_parser("status", help="print the queue's counts per kind")
+    job_status.add_argument("--json", action="store_true", help="as JSON, one object each")
+
     router = commands.add_parser(
         "router",
         help="run the router alone against subgraphs served over HTTP",
@@ -256,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "verify": _verify,
         "cmdb": _cmdb,
         "events": _events,
+        "jobs": _jobs,
         "backup": backup_commands.run,
     }[args.command]
     try:
@@ -523,7 +534,14 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
         return runtime.sessions
 
     routes = domain_routes(REGISTRY, app_sessions, [args.name])
-    app = create_subgraph_app(schema, runtime, peers, REGISTRY.consumers([args.name]), routes)
+    app = create_subgraph_app(
+        schema,
+        runtime,
+        peers,
+        REGISTRY.consumers([args.name]),
+        routes=routes,
+        jobs=REGISTRY.jobs([args.name]),
+    )
     scheme = "https" if settings.tls_cert else "http"
     print(f"subgraph {args.name} at {scheme}://{host}:{args.port}/graphql", flush=True)
     try:
@@ -545,6 +563,37 @@ def _events(settings: Settings, args: argparse.Namespace) -> int:
             exported = export_positions(settings, domains)  # the bus export, when on
             return asyncio.run(status(runtime, [*consumers, *exported], args.json))
         return asyncio.run(replay_consumer(runtime, consumers, args.name))
+    finally:
+        runtime.shutdown()
+
+
+def _jobs(settings: Settings, args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import orjson
+
+    from opsgraph.jobs.status import queue_statuses, status_table
+
+    runtime = _runtime(settings)
+
+    async def run() -> int:
+        runtime.open()
+        assert runtime.owner_sessions is not None
+        try:
+            async with runtime.owner_sessions() as session:
+                statuses = await queue_statuses(
+                    session, [kind.name for kind in runtime.registry.jobs()]
+                )
+        finally:
+            await runtime.close()
+        if args.json:
+            print(orjson.dumps([dataclasses.asdict(s) for s in statuses]).decode())
+        else:
+            print(status_table(statuses))
+        return 0
+
+    try:
+        return asyncio.run(run())
     finally:
         runtime.shutdown()
 

@@ -7,6 +7,7 @@ here."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,19 +16,28 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.orm import InstrumentedAttribute
 
+from db import jobs as jobs_queue
 from db.migrate import MigrationSet
 from db.tables import audit
-from resolvers.consumers import EventConsumer
-from resolvers.domain import Domain, DomainRoute, Numbering, PrincipalDirectory
+from resolvers.consumers import EVERY_DOMAIN, EventConsumer
+from resolvers.domain import (
+    Domain,
+    DomainRoute,
+    EventCatalogue,
+    Numbering,
+    PrincipalDirectory,
+)
+from resolvers.jobs import JobKind
 from resolvers.principal import RoleCatalogue
 from router.response_cache import CacheHint, hints_from_config
-from subgraphs import cmdb, identity, incidents, problems
+from subgraphs import cmdb, identity, incidents, problems, webhooks
 
 DOMAINS: tuple[Domain, ...] = (
     identity.DOMAIN,
     cmdb.DOMAIN,  # before incidents: demo incidents point at the demo CIs
     incidents.DOMAIN,
     problems.DOMAIN,  # after incidents: demo problems link the demo incidents
+    webhooks.DOMAIN,
 )
 
 
@@ -45,6 +55,13 @@ class Registry:
         consumers = [consumer.name for consumer in self.consumers()]
         if len(set(consumers)) != len(consumers):
             raise ValueError(f"an event consumer's name is declared twice: {consumers}")
+        kinds = [kind.name for kind in self.jobs()]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError(f"a job kind's name is declared twice: {kinds}")
+        catalogue = self.event_catalogue
+        for domain in self.domains:
+            if domain.event_catalogue is not None:
+                domain.event_catalogue(catalogue)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -63,7 +80,7 @@ class Registry:
         for name in served:
             self.domain(name)  # an unknown name is a KeyError
         return tuple(
-            consumer
+            self._expanded(consumer)
             for domain in self.domains
             if domain.name in served
             for consumer in domain.consumers
@@ -83,6 +100,38 @@ class Registry:
         if len(set(paths)) != len(paths):
             raise ValueError(f"an HTTP route is declared twice: {paths}")
         return tuple(found)
+
+    def _expanded(self, consumer: EventConsumer) -> EventConsumer:
+        """A consumer of every domain's events reads those of the domains declaring kinds."""
+        if consumer.domains != EVERY_DOMAIN:
+            return consumer
+        return dataclasses.replace(consumer, domains=frozenset(self.event_catalogue.kinds))
+
+    @cached_property
+    def event_catalogue(self) -> EventCatalogue:
+        """Every domain's event kinds, by the domain that writes them (those with any), and
+        the permission that shows a domain's events: `<entity>:view` for its kinds' common
+        prefix (`incident.created` -> `incident:view`) when it declares one, else
+        `<domain>:view`."""
+        kinds = {domain.name: domain.event_kinds for domain in self.domains if domain.event_kinds}
+        views: dict[str, str | None] = {}
+        for domain in self.domains:
+            if not domain.event_kinds:
+                continue
+            prefixes = {kind.split(".", 1)[0] for kind in domain.event_kinds}
+            candidates = [f"{prefix}:view" for prefix in sorted(prefixes)] + [f"{domain.name}:view"]
+            views[domain.name] = next((c for c in candidates if c in domain.permissions), None)
+        return EventCatalogue(kinds=kinds, view_permission=views)
+
+    def jobs(self, names: Iterable[str] | None = None) -> tuple[JobKind, ...]:
+        """The job kinds of the domains named (of every domain when None): what a process
+        serving those domains runs."""
+        served = self.names if names is None else tuple(names)
+        for name in served:
+            self.domain(name)
+        return tuple(
+            kind for domain in self.domains if domain.name in served for kind in domain.jobs
+        )
 
     @cached_property
     def roles(self) -> RoleCatalogue:
@@ -122,8 +171,8 @@ class Registry:
     @property
     def database_schemas(self) -> tuple[str, ...]:
         """Every PostgreSQL schema OpsGraph's tables live in (the migrated ones and the audit
-        log's partitions); the alembic version table lives in `public`."""
-        return (*self.migrations.schemas, audit.PARTITION_SCHEMA)
+        log's partitions, the job queue's); the alembic version table lives in `public`."""
+        return (*self.migrations.schemas, audit.PARTITION_SCHEMA, jobs_queue.SCHEMA)
 
     @property
     def numbers(self) -> tuple[Numbering, ...]:

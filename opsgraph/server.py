@@ -26,6 +26,7 @@ from opsgraph.events.consumers import ConsumerRunners
 from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.in_process import in_process_executor, in_process_subscriber, subgraph_sdl
+from opsgraph.jobs.runner import job_runners
 from opsgraph.metrics.app_metrics import AppMetrics
 from opsgraph.metrics.gauges import ProcessGauges
 from opsgraph.metrics.recorder import GatewayMetrics
@@ -188,6 +189,7 @@ def create_app(runtime: Runtime) -> Starlette:
     hub.observe(runtime.custom_roles.observe)
     caching = response_cache(settings, link, bus)
     consumers = ConsumerRunners(runtime.registry.consumers())  # every domain's
+    jobs = job_runners(runtime.registry.jobs(), settings)  # every domain's
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -196,12 +198,14 @@ def create_app(runtime: Runtime) -> Starlette:
         await delivery.start(runtime)
         assert runtime.owner_sessions is not None and runtime.sessions is not None
         await consumers.start(runtime.owner_sessions, runtime.sessions, hub)
+        await jobs.start(runtime.database_url, runtime.sessions)
         if caching is not None:
             caching[1].start()
         try:
             yield
         finally:
             await metrics.stop()
+            await jobs.stop()
             await consumers.stop()
             await delivery.stop()
             if caching is not None:
@@ -275,6 +279,7 @@ def create_app(runtime: Runtime) -> Starlette:
                 *consumers.consumers,
                 *export_positions(settings, [d.name for d in runtime.registry.domains]),
             ],
+            job_kinds=jobs.kinds,
         ),
         runtime,
     )

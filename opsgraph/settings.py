@@ -96,6 +96,16 @@ class Settings:
     # Who may read /metrics (opsgraph/metrics/exposition.py).
     metrics_token: str | None = field(default=None, repr=False)
     metrics_port: int | None = None
+    # The durable job queue (opsgraph/jobs/): how often a worker looks for due jobs besides
+    # being woken by new ones (LISTEN/NOTIFY), and when a silent worker's jobs are retaken.
+    job_poll_ms: int = 1000
+    job_stalled_seconds: int = 30
+    # Outbound webhooks (subgraphs/webhooks/config.py reads the same variables at run time).
+    webhook_allow_private: bool = False
+    webhook_retry_base_ms: int = 30_000
+    webhook_retry_for_seconds: int = 86_400
+    webhook_disable_after_seconds: int = 5 * 86_400
+    webhook_timeout_ms: int = 10_000
 
     @property
     def embedded_database(self) -> bool:
@@ -300,6 +310,17 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
             if origin.strip()
         ),
         event_retention_hours=integer("OPSGRAPH_EVENT_RETENTION_HOURS", 24, 1, 24 * 90),
+        job_poll_ms=integer("OPSGRAPH_JOB_POLL_MS", 1000, 10, 60_000),
+        job_stalled_seconds=integer("OPSGRAPH_JOB_STALLED_SECONDS", 30, 1, 3600),
+        webhook_allow_private=boolean("OPSGRAPH_WEBHOOK_ALLOW_PRIVATE", False),
+        webhook_retry_base_ms=integer("OPSGRAPH_WEBHOOK_RETRY_BASE_MS", 30_000, 1, 3_600_000),
+        webhook_retry_for_seconds=integer(
+            "OPSGRAPH_WEBHOOK_RETRY_FOR_SECONDS", 86_400, 1, 30 * 86_400
+        ),
+        webhook_disable_after_seconds=integer(
+            "OPSGRAPH_WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86_400, 0, 365 * 86_400
+        ),
+        webhook_timeout_ms=integer("OPSGRAPH_WEBHOOK_TIMEOUT_MS", 10_000, 100, 60_000),
         ws_init_timeout_seconds=integer("OPSGRAPH_WS_INIT_TIMEOUT_SECONDS", 10, 1, 300),
         ws_max_subscriptions=integer("OPSGRAPH_WS_MAX_SUBSCRIPTIONS", 100, 1, 10_000),
         ws_max_connections_per_principal=integer(

@@ -41,6 +41,7 @@ from opsgraph.events.bus import event_bus
 from opsgraph.events.consumers import ConsumerRunners
 from opsgraph.events.delivery import EventDelivery
 from opsgraph.http_guard import HttpGuardMiddleware
+from opsgraph.jobs.runner import job_runners
 from opsgraph.metrics.app_metrics import AppMetrics
 from opsgraph.metrics.gauges import ProcessGauges
 from opsgraph.metrics.statements import StatementsPerRequest
@@ -58,6 +59,7 @@ from opsgraph.websocket_connections import WebSocketAuthenticator
 from resolvers.consumers import EventConsumer
 from resolvers.context import Context
 from resolvers.events import EventFeed
+from resolvers.jobs import JobKind
 from router.execution.errors import is_unavailable, unavailable_headers
 from router.gateway import RequestError
 from router.subscriptions import Subscriptions
@@ -162,12 +164,14 @@ def create_subgraph_app(
     peers: PeerPresence | None = None,
     consumers: Sequence[EventConsumer] = (),
     routes: Sequence[BaseRoute] = (),
+    jobs: Sequence[JobKind] = (),
 ) -> Starlette:
     """The subgraph re-validates the caller's token itself: a principal forwarded by a router
     is never taken from a plain header. `peers` check the references it stores (opsgraph/
     peers.py); without them, writes carrying references are refused. `consumers` (the served
-    domain's) run with the app, woken by its hub when it streams, else polling. `routes` are
-    the served domain's HTTP endpoints (opsgraph/domain_routes.py). Raises
+    domain's) run with the app, woken by its hub when it streams, else polling; so do its
+    `jobs` (the durable job queue's worker for its job kinds). `routes` are the served
+    domain's HTTP endpoints (opsgraph/domain_routes.py). Raises
     SettingsError in production without OPSGRAPH_SUBGRAPH_SECRET."""
     settings = runtime.settings
     require_router_secret(settings)
@@ -178,8 +182,9 @@ def create_subgraph_app(
     delivery = EventDelivery(event_bus(link)) if streams else None
     view = SubgraphGraphQL(schema, runtime, gate, peers, delivery.hub if delivery else None)
     runners = ConsumerRunners(consumers)
+    job_workers = job_runners(jobs, settings)
     graphql: list[Route | WebSocketRoute] = [Route("/graphql", view, methods=["GET", "POST"])]
-    gauges = ProcessGauges(consumers=runners.consumers)
+    gauges = ProcessGauges(consumers=runners.consumers, job_kinds=job_workers.kinds)
     if delivery is not None:  # it exports to the message bus too, when that is on
         domains = [domain.name for domain in runtime.registry.domains]
         gauges.consumers = [*runners.consumers, *export_positions(settings, domains)]
@@ -208,10 +213,12 @@ def create_subgraph_app(
         assert runtime.owner_sessions is not None and runtime.sessions is not None
         hub = delivery.hub if delivery else None
         await runners.start(runtime.owner_sessions, runtime.sessions, hub)
+        await job_workers.start(runtime.database_url, runtime.sessions)
         try:
             yield
         finally:
             await metrics.stop()
+            await job_workers.stop()
             await runners.stop()
             if delivery is not None:
                 await delivery.stop()

@@ -25,6 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.events import Event
 
+EVERY_DOMAIN = frozenset({"*"})
+"""`domains` of a consumer of every domain's events: the registry puts in the names of the
+domains that declare event kinds."""
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 Reset = Callable[[AsyncSession], Awaitable[None]]
 NAME_LENGTH = 100

@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from db.scope import RequestDatabase
 from resolvers.consumers import EventConsumer
+from resolvers.jobs import JobKind
 from resolvers.principal import CustomRoles
 
 
@@ -86,13 +87,28 @@ RouteEndpoint = Callable[[Request, async_sessionmaker[AsyncSession]], Awaitable[
 class DomainRoute:
     """An HTTP endpoint a domain serves beside its GraphQL API (e.g. a monitoring system's
     webhook). The process serving the domain serves it at `path` (the in-process server, or
-    `opsgraph subgraph NAME`); a split router forwards the path to that subgraph's process.
+    `opsgraph subgraph NAME` in a split deployment, where callers post to that process).
     The request passes the HTTP guard (body size, CSRF, security headers) but no GraphQL
     authentication: the endpoint checks its own credentials."""
 
     path: str
     endpoint: RouteEndpoint
     methods: tuple[str, ...] = ("POST",)
+
+
+@dataclass(frozen=True)
+class EventCatalogue:
+    """Every registered domain's event kinds, by the domain writing them, and the permission
+    one must hold to see a domain's events (its `<entity>:view` or `<domain>:view`)."""
+
+    kinds: Mapping[str, frozenset[str]]
+    view_permission: Mapping[str, str | None]
+
+    def domain_of(self, kind: str) -> str | None:
+        for domain, kinds in self.kinds.items():
+            if kind in kinds:
+                return domain
+        return None
 
 
 StoredReferences = Mapping[str, tuple[InstrumentedAttribute[Any], ...]]
@@ -135,6 +151,12 @@ class Domain:
     serving the domain runs them."""
     routes: tuple[DomainRoute, ...] = ()
     """HTTP endpoints beside the GraphQL API, served by the process serving the domain."""
+    jobs: tuple[JobKind, ...] = ()
+    """Its kinds of scheduled and retried work on the durable job queue (resolvers/jobs.py);
+    the process serving the domain runs them."""
+    event_catalogue: Callable[[EventCatalogue], None] | None = None
+    """Told every registered domain's event kinds when the registry is built (a domain that
+    reacts to any event, such as outbound webhooks, validates kinds with it)."""
 
     @property
     def peers_needed(self) -> bool:

@@ -6,7 +6,8 @@ source just before the exposition is written. In multi-process mode every proces
 samples on a timer (``sample_every``), so a scrape answered by one worker still sums the
 others' recent values (``livesum``: the values of processes alive). The outbox figures are
 the database's, the same in every process (``livemax``), and so are the lags of the event
-consumers this process runs (opsgraph/events/consumer_status.py)."""
+consumers this process runs (opsgraph/events/consumer_status.py) and of the job kinds it runs
+on the durable job queue (opsgraph/jobs/status.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.scope import waiting_for_connections
 from opsgraph.events.consumer_status import Positioned, consumer_statuses
+from opsgraph.jobs.status import queue_statuses
+from resolvers.jobs import JobKind
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,19 @@ CONSUMER_FAILURES = Gauge(
     multiprocess_mode="livemax",
 )
 
+JOB_QUEUE_DEPTH = Gauge(
+    "opsgraph_job_queue_depth",
+    "Jobs of a kind still to run on the durable job queue (due, scheduled or running)",
+    ["kind", "state"],
+    multiprocess_mode="livemax",
+)
+JOB_QUEUE_FAILED = Gauge(
+    "opsgraph_job_queue_failed",
+    "Jobs of a kind given up after their last attempt (left FAILED in the queue)",
+    ["kind"],
+    multiprocess_mode="livemax",
+)
+
 # One index scan (ix_outbox_unpublished covers exactly the unpublished rows).
 OUTBOX_QUERY = text(
     "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
@@ -115,6 +131,7 @@ class ProcessGauges:
     subscriptions: Sequence[SubscriptionCounts] = ()
     consumers: Sequence[Positioned] = ()
     """The event consumers this process runs, and the message bus export when it is on."""
+    job_kinds: Sequence[JobKind] = ()
     _task: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def sample(self) -> None:
@@ -142,6 +159,14 @@ class ProcessGauges:
                 CONSUMER_LAG_EVENTS.labels(status.name).set(status.lag_events)
                 CONSUMER_LAG_SECONDS.labels(status.name).set(status.lag_seconds)
                 CONSUMER_FAILURES.labels(status.name).set(status.consecutive_failures)
+            if self.job_kinds:
+                async with sessions() as session:
+                    queues = await queue_statuses(session, [kind.name for kind in self.job_kinds])
+                for queue in queues:
+                    JOB_QUEUE_DEPTH.labels(queue.kind, "queued").set(queue.queued)
+                    JOB_QUEUE_DEPTH.labels(queue.kind, "scheduled").set(queue.scheduled)
+                    JOB_QUEUE_DEPTH.labels(queue.kind, "running").set(queue.running)
+                    JOB_QUEUE_FAILED.labels(queue.kind).set(queue.failed)
 
     def sample_every(self, seconds: float) -> None:
         """Sample on a timer until :meth:`stop` (multi-process mode)."""

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 from graphql import ObjectTypeDefinitionNode, ObjectTypeExtensionNode, parse, print_ast
+from sqlalchemy import insert
 
 from db.tenants import create_tenant
 from opsgraph.domains import REGISTRY
 from opsgraph.server import api_schema, build_gateway
 from resolvers.context import Context
 from resolvers.principal import Principal
+from subgraphs.webhooks import tables as webhook_tables
 
 PRINCIPALS = ["anonymous", "no permission", "viewer", "operator", "admin", "other tenant"]
 
@@ -130,6 +132,17 @@ OPERATIONS = [
      "problemId: $problem, incidentIds: [$free]) { id } }"),
     ("unlinkIncident", "problems", "mutation($problem: ID!, $incident: ID!) { unlinkIncident("
      "problemId: $problem, incidentId: $incident) { id } }"),
+    ("webhooks", "webhooks", "{ webhooks { id url } }"),
+    ("webhook", "webhooks", "query($webhook: ID!) { webhook(id: $webhook) { id url } }"),
+    ("webhookDeliveries", "webhooks", "query($webhook: ID!) { webhookDeliveries(webhookId: "
+     "$webhook) { edges { node { id eventType } } } }"),
+    ("createWebhook", "webhooks", 'mutation { createWebhook(input: {url: "http://127.0.0.1:9/x", '
+     'events: ["incident.created"]}) { secret } }'),
+    ("updateWebhook", "webhooks", "mutation($webhook: ID!) { updateWebhook(id: $webhook, "
+     "input: {active: false}) { webhook { active } } }"),
+    ("deleteWebhook", "webhooks", "mutation($webhook: ID!) { deleteWebhook(id: $webhook) }"),
+    ("redeliverWebhook", "webhooks", "mutation($delivery: ID!) { redeliverWebhook(deliveryId: "
+     "$delivery) { id } }"),
 ]  # fmt: skip
 ENTITY_PERMISSION = {
     "_entities Incident": "incident:view",
@@ -179,6 +192,7 @@ SNAPSHOT = {
     "attributes history { id } relationships { id } } } } ciClasses { name attributes { name } } }",
     "problems": "{ problems { totalCount edges { node { title known_error: knownError "
     "workaround assignee { id } comments { id } history { id } incidents { totalCount } } } } }",
+    "webhooks": "{ webhooks { id url active deliveries { edges { node { status attempts } } } } }",
 }
 
 
@@ -210,6 +224,12 @@ async def run(sessions: Any, who: Principal, schema: str, query: str, **variable
         )
     finally:
         await context.close()
+
+
+@pytest.fixture(autouse=True)
+def webhooks_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The webhooks' targets are on 127.0.0.1 (never reached: no delivery runs here)."""
+    monkeypatch.setenv("OPSGRAPH_WEBHOOK_ALLOW_PRIVATE", "true")
 
 
 @pytest.mark.parametrize("kind", PRINCIPALS)
@@ -288,6 +308,29 @@ async def test_matrix(
     )
     relationship = related.data["addRelationship"]["id"]
     manifest = '{"seed-count": "{ incidents { totalCount } }"}'
+    hook = await run(
+        sessions,
+        admin,
+        "webhooks",
+        'mutation { createWebhook(input: {url: "http://127.0.0.1:9/seed", '
+        'events: ["incident.created"]}) { webhook { id } } }',
+    )
+    webhook = hook.data["createWebhook"]["webhook"]["id"]
+    async with owner_sessions() as session, session.begin():
+        delivery = await session.scalar(
+            insert(webhook_tables.WebhookDelivery)
+            .values(
+                tenant_id=tenant_id,
+                webhook_id=webhook,
+                event_seq=1,
+                event_kind="incident.created",
+                entity_type="Incident",
+                entity_id=incident,
+                body={},
+                status="DEAD",
+            )
+            .returning(webhook_tables.WebhookDelivery.id)
+        )
     variables = {
         "incident": incident,
         "user": user,
@@ -299,6 +342,8 @@ async def test_matrix(
         "manifest": manifest,
         "problem": problem_id,
         "free": free,
+        "webhook": webhook,
+        "delivery": str(delivery),
     }
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     before = await snapshot(sessions, admin)

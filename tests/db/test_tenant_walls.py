@@ -28,6 +28,7 @@ from subgraphs.identity import tables as identity
 from subgraphs.incidents import tables as incidents
 from subgraphs.incidents.alerts import tables as alert_tables
 from subgraphs.problems import tables as problems
+from subgraphs.webhooks import tables as webhooks
 
 SCHEMAS = REGISTRY.migrations.schemas
 # Every mapped table with a tenant_id (the shared ones and every registered domain's), and a
@@ -152,6 +153,36 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                     "status": "OPEN",
                     "opened_at": datetime.now(UTC),
                 },
+            ),
+        ):
+            await session.execute(insert(table).values(**of_tenant, **row))
+        hook, delivery = uuid.uuid4(), uuid.uuid4()
+        for table, row in (
+            (
+                webhooks.Webhook,
+                {
+                    "id": hook,
+                    "url": f"https://{slug}.example/hook",
+                    "events": ["incident.created"],
+                    "secret": "whsec_x",
+                },
+            ),
+            (
+                webhooks.WebhookDelivery,
+                {
+                    "id": delivery,
+                    "webhook_id": hook,
+                    "event_seq": 1,
+                    "event_kind": "incident.created",
+                    "entity_type": "Incident",
+                    "entity_id": incident,
+                    "body": {},
+                    "status": "DELIVERED",
+                },
+            ),
+            (
+                webhooks.WebhookAttempt,
+                {"delivery_id": delivery, "attempt": 1, "outcome": "DELIVERED"},
             ),
         ):
             await session.execute(insert(table).values(**of_tenant, **row))
@@ -291,6 +322,29 @@ async def test_the_tenant_directory_is_read_only_for_the_app(owner_engine: Async
         )
     assert granted == ["SELECT"]
     assert outbox == ["INSERT"]  # plus SELECT on the read-back columns only
+
+
+async def test_the_job_queue_only_takes_jobs_from_the_app(owner_engine: AsyncEngine) -> None:
+    """The queue crosses tenants (core_0003): the application role may queue a job through
+    procrastinate's defer function, and neither read nor change the queue's tables."""
+    async with owner_engine.connect() as connection:
+        tables = await connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_tables t, unnest(ARRAY['SELECT','INSERT','UPDATE',"
+                "'DELETE']) p WHERE t.schemaname = 'jobs' "
+                "AND has_table_privilege(:r, t.schemaname || '.' || t.tablename, p)"
+            ),
+            {"r": APP_ROLE},
+        )
+        functions = await connection.scalar(
+            text(
+                "SELECT array_agg(p.proname::text) FROM pg_proc p WHERE p.pronamespace = "
+                "'jobs'::regnamespace AND has_function_privilege(:r, p.oid, 'EXECUTE')"
+            ),
+            {"r": APP_ROLE},
+        )
+    assert tables == 0
+    assert functions == ["procrastinate_defer_jobs_v1"]
 
 
 @pytest.mark.parametrize("table", sorted(WALLED))

@@ -23,8 +23,10 @@ from tests.e2e.ws import ws_client
 from tests.support import free_port
 
 COUNTS = (
-    "{ incidents { totalCount } users { totalCount } teams { totalCount } problems { totalCount } }"
+    "{ incidents { totalCount } users { totalCount } teams { totalCount } problems { totalCount } "
+    "webhooks { id } }"
 )
+WEBHOOK = "mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret } }"
 CREATE_OVER_WS = 'mutation { createIncident(input: {title: "Smuggled"}) { id } }'
 
 
@@ -205,6 +207,29 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
                        {"content-type": "application/json"}, 413, "BAD_REQUEST"),
     "CSRF (text/plain)": (b'{"query": "mutation { createTeam(input: {name: \\"csrf\\"}) '
                           b'{ id } }"}', {"content-type": "text/plain"}, 400, "BAD_REQUEST"),
+    "webhook to a loopback address": ({"query": WEBHOOK, "variables": {"input": {
+        "url": "http://127.0.0.1:4000/graphql", "events": ["incident.created"]}}}, {}, 200,
+        "BAD_USER_INPUT"),
+    "webhook to the metadata service": ({"query": WEBHOOK, "variables": {"input": {
+        "url": "http://169.254.169.254/latest/meta-data/", "events": ["incident.created"]}}},
+        {}, 200, "BAD_USER_INPUT"),
+    "webhook to a name resolving to loopback": ({"query": WEBHOOK, "variables": {"input": {
+        "url": "http://localhost:9/x", "events": ["incident.created"]}}}, {}, 200,
+        "BAD_USER_INPUT"),
+    "webhook with a file URL": ({"query": WEBHOOK, "variables": {"input": {
+        "url": "file:///etc/passwd", "events": ["incident.created"]}}}, {}, 200,
+        "BAD_USER_INPUT"),
+    "webhook for an unknown event type": ({"query": WEBHOOK, "variables": {"input": {
+        "url": "http://10.0.0.1/x", "events": ["incident.deleted_everything"]}}}, {}, 200,
+        "BAD_USER_INPUT"),
+    "webhook with a malformed filter": ({"query": WEBHOOK, "variables": {"input": {
+        "url": "http://10.0.0.1/x", "events": ["incident.created"],
+        "filter": [{"field": "1=1; --", "in": ["x"]}]}}}, {}, 200, "BAD_USER_INPUT"),
+    "webhook with a malformed secret": ({"query": WEBHOOK, "variables": {"input": {
+        "url": "http://10.0.0.1/x", "events": ["incident.created"], "secret": "hunter2"}}},
+        {}, 200, "BAD_USER_INPUT"),
+    "redelivery of no delivery": ({"query": 'mutation { redeliverWebhook(deliveryId: "x") '
+                                   "{ id } }"}, {}, 200, "BAD_USER_INPUT"),
     "tenant that does not exist": ({"query": "{ __typename }"},
                                    {"x-opsgraph-tenant": "ghost-corp"}, 401,
                                    "UNAUTHENTICATED"),
