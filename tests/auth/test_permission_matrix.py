@@ -25,7 +25,7 @@ PRINCIPALS = ["anonymous", "no permission", "viewer", "operator", "admin", "othe
 
 # (name, subgraph, operation); the permission each needs is the one its root field declares
 # (`@requiresScopes`, found in the subgraphs' SDL below), or for `_entities`, ENTITY_PERMISSION.
-# $incident, $user, $team, $role, $ci, $app, $relationship are filled in per test.
+# $incident, $user, $team, $role, $ci, $app, $relationship, $integration... are filled in per test.
 OPERATIONS = [
     ("incidents", "incidents", "{ incidents { totalCount } }"),
     ("incident", "incidents", "query($incident: ID!) { incident(id: $incident) { id } }"),
@@ -45,6 +45,15 @@ OPERATIONS = [
      "id: $incident, userId: $user) { id } }"),
     ("addComment", "incidents", "mutation($incident: ID!) { addComment(incidentId: $incident, "
      'input: {body: "hi"}) { id } }'),
+    ("integrations", "incidents", "{ integrations { id name } }"),
+    ("integrationDeliveries", "incidents", "query($integration: ID!) { integrationDeliveries("
+     "integrationId: $integration) { statusCode } }"),
+    ("createIntegration", "incidents", 'mutation { createIntegration(input: {kind: ALERTMANAGER, '
+     'name: "matrix"}) { secret } }'),
+    ("updateIntegration", "incidents", "mutation($integration: ID!) { updateIntegration("
+     "id: $integration, input: {enabled: false}) { enabled } }"),
+    ("deleteIntegration", "incidents", "mutation($integration: ID!) { deleteIntegration("
+     "id: $integration) }"),
     ("users", "identity", "{ users { totalCount } }"),
     ("user", "identity", "query($user: ID!) { user(id: $user) { id } }"),
     ("teams", "identity", "{ teams { totalCount } }"),
@@ -183,7 +192,7 @@ SCHEMAS = {domain.name: domain.schema for domain in REGISTRY.domains}
 # Everything of the tenant an operation could change, audit records included.
 SNAPSHOT = {
     "incidents": "{ incidents { totalCount edges { node { title assignee { id } "
-    "comments { id } history { id } } } } }",
+    "comments { id } history { id } } } } integrations { id name enabled } }",
     "identity": "{ users { totalCount edges { node { name phone active } } } "
     "teams { totalCount edges { node { members { id } } } } "
     "roles { id name permissions } auditLog { totalCount } "
@@ -316,6 +325,14 @@ async def test_matrix(
         'events: ["incident.created"]}) { webhook { id } } }',
     )
     webhook = hook.data["createWebhook"]["webhook"]["id"]
+    alerting = await run(
+        sessions,
+        admin,
+        "incidents",
+        'mutation { createIntegration(input: {kind: ALERTMANAGER, name: "seed-alerts"}) '
+        "{ integration { id } } }",
+    )
+    integration = alerting.data["createIntegration"]["integration"]["id"]
     async with owner_sessions() as session, session.begin():
         delivery = await session.scalar(
             insert(webhook_tables.WebhookDelivery)
@@ -343,6 +360,7 @@ async def test_matrix(
         "problem": problem_id,
         "free": free,
         "webhook": webhook,
+        "integration": integration,
         "delivery": str(delivery),
     }
     used = {k: v for k, v in variables.items() if f"${k}" in query}

@@ -20,11 +20,7 @@ from tests.webhooks.receiver import Receiver
 
 @pytest.fixture(scope="module")
 def webhook_server(server_env: dict[str, str]) -> Iterator[Server]:
-    env = {
-        **server_env,
-        "OPSGRAPH_WEBHOOK_ALLOW_PRIVATE": "true",
-        "OPSGRAPH_JOB_POLL_MS": "50",
-    }
+    env = {**server_env, "OPSGRAPH_JOB_POLL_MS": "50"}
     running = start_server(["serve"], env, free_port())
     yield running
     stop_server(running)
