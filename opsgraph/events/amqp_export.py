@@ -50,6 +50,7 @@ from db.failures import is_connection_failure
 from db.outbox import Outbox, events_after, stamp_committed
 from opsgraph.events.cloudevents import CONTENT_TYPE, BusMessage, bus_message
 from opsgraph.events.hub import EventHub
+from opsgraph.events.pacing import PacedLoop
 from opsgraph.metrics.families import AMQP_PUBLISH_FAILURES, AMQP_PUBLISHED
 from opsgraph.settings import Settings
 from opsgraph.telemetry.tracing import without_statement_spans
@@ -60,7 +61,6 @@ Sessions = async_sessionmaker[AsyncSession]
 EXPORTER = "opsgraph.amqp-export"  # its consumer position's name
 BATCH = 200
 STAMP_BATCH = 1000
-FIRST_BACKOFF = 0.1  # seconds before the first retry, doubled per failure
 STOP_TIMEOUT = 10.0
 
 
@@ -83,7 +83,7 @@ class PublishFailed(Exception):
     """The broker did not confirm every message of a batch (the confirmed ones are recorded)."""
 
 
-class AmqpExporter:
+class AmqpExporter(PacedLoop):
     def __init__(
         self,
         url: str,
@@ -106,15 +106,13 @@ class AmqpExporter:
         self.exchange_name = exchange
         self.name = name
         self.poll_interval = poll_interval
-        self.max_backoff = max_backoff
+        super().__init__(max_backoff)
         self.timeout = timeout
         self.batch = batch
         self.connections = 0  # opened so far (1 + reconnections): for operators and tests
         self._connection: AbstractConnection | None = None
         self._exchange: AbstractExchange | None = None
         self._registered = False
-        self._stopping = False
-        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def register(self) -> None:
@@ -293,24 +291,6 @@ class AmqpExporter:
                 position = await positions.read_position(session, self.name)
                 seq = position.seq + 1 if position is not None else 0
                 await positions.record_failure(session, self.name, seq, text)
-
-    def _backoff(self, failures: int) -> float:
-        return min(self.max_backoff, FIRST_BACKOFF * 2 ** min(failures - 1, 16))
-
-    async def _pause(self, seconds: float, wakeable: bool) -> None:
-        """Sleep `seconds`, or until woken by an event (`wakeable`) or by `stop()`."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while not self._stopping:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
-                    await self._wake.wait()
-            if wakeable:
-                return
-            self._wake.clear()
 
 
 def amqp_message(message: BusMessage) -> aio_pika.Message:

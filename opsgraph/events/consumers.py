@@ -24,7 +24,6 @@ Status and rebuilds: opsgraph/events/consumer_status.py."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 import traceback
@@ -40,6 +39,7 @@ from db.failures import is_connection_failure
 from db.outbox import sequence_bounds, stamp_committed
 from db.scope import SET_TENANT
 from opsgraph.events.hub import EventHub, event_from_row
+from opsgraph.events.pacing import PacedLoop
 from opsgraph.telemetry.tracing import without_statement_spans
 from resolvers.consumers import EventConsumer
 from resolvers.events import Event
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 Sessions = async_sessionmaker[AsyncSession]
 BATCH = 200
 STAMP_BATCH = 1000
-FIRST_BACKOFF = 0.1  # seconds before the first retry, doubled per failure
 STOP_TIMEOUT = 10.0  # seconds stop() waits for the event in flight
 
 
@@ -70,7 +69,7 @@ class Outcome(enum.Enum):
     STALE = enum.auto()  # a rebuild moved the position back since the events were read
 
 
-class ConsumerRunner:
+class ConsumerRunner(PacedLoop):
     def __init__(
         self,
         consumer: EventConsumer,
@@ -85,11 +84,9 @@ class ConsumerRunner:
         self.owner_sessions = owner_sessions
         self.app_sessions = app_sessions
         self.poll_interval = poll_interval
-        self.max_backoff = max_backoff
+        super().__init__(max_backoff)
         self.batch = batch
         self._registered = False
-        self._stopping = False
-        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -253,25 +250,6 @@ class ConsumerRunner:
                 await self._pause(self._backoff(failures), False)
             else:
                 await self._pause(self.poll_interval, True)
-
-    def _backoff(self, failures: int) -> float:
-        return min(self.max_backoff, FIRST_BACKOFF * 2 ** min(failures - 1, 16))
-
-    async def _pause(self, seconds: float, wakeable: bool) -> None:
-        """Sleep `seconds`, or until woken by an event (`wakeable`) or by `stop()`."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while not self._stopping:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
-                    await self._wake.wait()
-            if wakeable:
-                return
-            self._wake.clear()
 
 
 class ConsumerRunners:

@@ -280,12 +280,14 @@ async def _nudge(exporter: AmqpExporter, times: int) -> None:
         await asyncio.sleep(0.005)
 
 
-async def test_a_broker_restart_loses_nothing_and_repeats_nothing(
+async def test_a_broker_restart_loses_nothing_and_a_receiver_sees_each_event_once(
     owner: Sessions, node: RabbitNode
 ) -> None:
     """Events commit all along while the broker stops (gracefully, as an operator's restart)
-    and starts again: a durable queue bound to the exchange ends up with each of them once,
-    in order, persistent."""
+    and starts again: a durable queue bound to the exchange ends up with every one of them,
+    in order, persistent. A message the broker took but whose confirm the stopping broker
+    never sent is published again under its id (AMQP cannot tell the exporter it arrived):
+    a receiver skipping ids not above the last one it handled sees each event once."""
     exchange = Exchange(node.url)
     queue = await exchange.bind()
     exporter = AmqpExporter(
@@ -354,7 +356,13 @@ async def test_a_broker_restart_loses_nothing_and_repeats_nothing(
         await exporter.stop()
     committed = await latest(owner, written)
     messages = await exchange.drain(queue)
-    assert seqs(messages) == committed  # none lost, none repeated, in order
+    received = seqs(messages)
+    handled: list[int] = []
+    for seq in received:
+        if not handled or seq > handled[-1]:
+            handled.append(seq)
+    assert handled == committed  # none lost, in order, each once for the receiver
+    assert len(received) - len(handled) <= 20  # again at most one unconfirmed batch
     assert {message.delivery_mode for message in messages} == {aio_pika.DeliveryMode.PERSISTENT}
     assert exporter.connections >= 2  # it reconnected after the restart
     async with owner() as session:
