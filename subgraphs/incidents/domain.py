@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from resolvers.domain import Domain, Numbering
-from subgraphs.incidents import permissions, seed, tables
+from subgraphs.incidents import auto_close_job, deletion, permissions, seed, tables
 from subgraphs.incidents.alerts import receiver
 from subgraphs.incidents.alerts import tables as alert_tables
 from subgraphs.incidents.cache_hints import CACHE_HINTS
@@ -35,4 +35,6 @@ DOMAIN = Domain(
     pages={"wallboard": Path(__file__).parent / "wallboard"},
     # Prometheus Alertmanager's webhook: alerts become incidents (alerts/, issue 21).
     routes=(receiver.ROUTE,),
+    # Auto-close of resolved incidents, purge of deleted ones (issue 19).
+    jobs=(auto_close_job.JOB, deletion.PURGE_JOB),
 )
