@@ -13,7 +13,7 @@ from resolvers.columns import chosen_columns
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
-from subgraphs.incidents import auto_close, enums, lifecycle, permissions, rules, tables
+from subgraphs.incidents import auto_close, bulk_api, enums, lifecycle, permissions, rules, tables
 from subgraphs.incidents.alerts import api as alert_api
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
 from subgraphs.incidents.lifecycle_types import IncidentSettings
@@ -61,6 +61,7 @@ def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:
 class Query:
     integrations = alert_api.integrations
     integration_deliveries = alert_api.integration_deliveries
+    incident_bulk_update = bulk_api.incident_bulk_update
 
     @strawberry.field(
         description="Incidents of the tenant, newest first unless ordered otherwise.",

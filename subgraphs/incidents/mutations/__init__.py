@@ -2,6 +2,7 @@
 
 import strawberry
 
+from subgraphs.incidents import bulk_api
 from subgraphs.incidents.alerts import api as alert_api
 from subgraphs.incidents.mutations.add_comment import add_comment
 from subgraphs.incidents.mutations.assign_incident import assign_incident
@@ -22,6 +23,7 @@ class Mutation:
     update_incident_settings = update_incident_settings
     delete_incident = delete_incident
     restore_incident = restore_incident
+    bulk_update_incidents = bulk_api.bulk_update_incidents
     create_integration = alert_api.create_integration
     update_integration = alert_api.update_integration
     delete_integration = alert_api.delete_integration
