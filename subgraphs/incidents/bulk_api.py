@@ -1,4 +1,11 @@
-"""bulkUpdateIncidents, incidentBulkUpdate and bulkUpdateProgress (bulk.py does the work)."""
+"""bulkUpdateIncidents, incidentBulkUpdate and bulkUpdateProgress (bulk.py does the work).
+
+bulkUpdateProgress answers where the batch is first (read from its row), then the progress
+events of its chunks committed after that (a chunk already in the first answer is skipped),
+until the last. A chunk that commits in the instant between that read and the subscription
+joining the live events is not streamed: its results are in incidentBulkUpdate(jobId), and if
+it was the last one the subscription waits for a client's stop (the app role cannot read the
+outbox to resume from a position)."""
 
 from __future__ import annotations
 
