@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from resolvers.domain import Domain, Numbering
-from subgraphs.incidents import permissions, seed, tables
+from subgraphs.incidents import auto_close_job, bulk, deletion, permissions, seed, tables
 from subgraphs.incidents.alerts import receiver
 from subgraphs.incidents.alerts import tables as alert_tables
 from subgraphs.incidents.cache_hints import CACHE_HINTS
@@ -21,7 +21,7 @@ DOMAIN = Domain(
     grants=permissions.GRANTS,
     seed=seed.seed,
     cache_hints=CACHE_HINTS,
-    event_kinds=frozenset({*EVENT_KIND.values(), SETTINGS_UPDATED}),
+    event_kinds=frozenset({*EVENT_KIND.values(), SETTINGS_UPDATED, bulk.PROGRESS}),
     references=STORED_REFERENCES,
     numbers=(Numbering("INC", tables.Incident.number, tables.IncidentNumber.last_number),),
     audited={
@@ -35,4 +35,6 @@ DOMAIN = Domain(
     pages={"wallboard": Path(__file__).parent / "wallboard"},
     # Prometheus Alertmanager's webhook: alerts become incidents (alerts/, issue 21).
     routes=(receiver.ROUTE,),
+    # Auto-close of resolved incidents, purge of deleted ones, large bulk updates (issue 19).
+    jobs=(auto_close_job.JOB, deletion.PURGE_JOB, bulk.JOB),
 )

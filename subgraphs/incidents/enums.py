@@ -74,6 +74,8 @@ class ChangeKind(Enum):
     ASSIGNED = "ASSIGNED"
     STATUS_CHANGED = "STATUS_CHANGED"
     COMMENTED = "COMMENTED"
+    DELETED = "DELETED"
+    RESTORED = "RESTORED"
 
 
 @strawberry.enum(

@@ -19,6 +19,8 @@ EVENT_KIND: dict[ChangeKind, str] = {
     ChangeKind.ASSIGNED: "incident.assigned",
     ChangeKind.STATUS_CHANGED: "incident.status_changed",
     ChangeKind.COMMENTED: "incident.commented",
+    ChangeKind.DELETED: "incident.deleted",
+    ChangeKind.RESTORED: "incident.restored",
 }
 
 SETTINGS_UPDATED = "incident.settings_updated"

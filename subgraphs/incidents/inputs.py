@@ -108,8 +108,14 @@ class TransitionIncidentInput:
 
 @strawberry.input(description="The tenant's incident settings to change.")
 class UpdateIncidentSettingsInput:
-    reopen_window_days: int = strawberry.field(
-        description="How many days after its resolution an incident can be reopened (0-365)."
+    reopen_window_days: int | None = strawberry.field(
+        default=None,
+        description="How many days after its resolution an incident can be reopened (0-365).",
+    )
+    auto_close_days: int | None = strawberry.field(
+        default=None,
+        description="How many business days (Monday-Friday) after its resolution an incident "
+        "closes by itself (0-365; 0: never).",
     )
 
 

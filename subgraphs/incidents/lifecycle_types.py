@@ -62,7 +62,12 @@ class IncidentSettings:
     reopen_window_days: int = strawberry.field(
         description="How many days after its resolution an incident can be reopened."
     )
+    auto_close_days: int = strawberry.field(
+        default=7,
+        description="How many business days (Monday-Friday, UTC) after its resolution an "
+        "incident closes by itself; 0: never.",
+    )
 
     @classmethod
     def of(cls, row: Any) -> IncidentSettings:
-        return cls(reopen_window_days=row.reopen_window_days)
+        return cls(reopen_window_days=row.reopen_window_days, auto_close_days=row.auto_close_days)

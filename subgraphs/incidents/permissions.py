@@ -7,6 +7,7 @@ ASSIGN = "incident:assign"
 COMMENT_ON_BEHALF = "incident:comment_on_behalf"
 WORKNOTES_VIEW = "incident:worknotes:view"
 ADMIN = "incident:admin"
+DELETE = "incident:delete"
 INTEGRATION_ADMIN = "integration:admin"
 
 PERMISSIONS: dict[str, str] = {
@@ -16,7 +17,8 @@ PERMISSIONS: dict[str, str] = {
     ASSIGN: "assign incidents to a user or team",
     COMMENT_ON_BEHALF: "write a comment whose author is another user (e.g. transcribing a call)",
     WORKNOTES_VIEW: "read work notes (comments internal to the service desk)",
-    ADMIN: "change the tenant's incident settings (the reopen window)",
+    ADMIN: "change the tenant's incident settings (the reopen window, auto-close)",
+    DELETE: "delete incidents (restorable for 30 days, then purged) and restore them",
     INTEGRATION_ADMIN: "manage integrations: alert sources (their secrets, mappings, "
     "policies) and their delivery logs",
 }

@@ -13,7 +13,7 @@ from resolvers.columns import chosen_columns
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
-from subgraphs.incidents import enums, lifecycle, permissions, rules, tables
+from subgraphs.incidents import auto_close, bulk_api, enums, lifecycle, permissions, rules, tables
 from subgraphs.incidents.alerts import api as alert_api
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
 from subgraphs.incidents.lifecycle_types import IncidentSettings
@@ -61,6 +61,7 @@ def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:
 class Query:
     integrations = alert_api.integrations
     integration_deliveries = alert_api.integration_deliveries
+    incident_bulk_update = bulk_api.incident_bulk_update
 
     @strawberry.field(
         description="Incidents of the tenant, newest first unless ordered otherwise.",
@@ -108,7 +109,13 @@ class Query:
     async def incident_settings(self, info: strawberry.Info) -> IncidentSettings:
         settings = tables.IncidentSettings
         rows = await info.context.db.rows(
-            select(settings.reopen_window_days).where(settings.tenant_id == info.context.tenant_id)
+            select(settings.reopen_window_days, settings.auto_close_days).where(
+                settings.tenant_id == info.context.tenant_id
+            )
         )
-        days = rows[0].reopen_window_days if rows else lifecycle.DEFAULT_REOPEN_WINDOW_DAYS
-        return IncidentSettings(reopen_window_days=days)
+        if not rows:
+            return IncidentSettings(
+                reopen_window_days=lifecycle.DEFAULT_REOPEN_WINDOW_DAYS,
+                auto_close_days=auto_close.DEFAULT_DAYS,
+            )
+        return IncidentSettings.of(rows[0])

@@ -83,7 +83,8 @@ class Incident(TenantRow, Base):
             "external_id",
             unique=True,
             postgresql_where=text(
-                "integration_id IS NOT NULL AND status IN ('OPEN','IN_PROGRESS','ON_HOLD')"
+                "integration_id IS NOT NULL AND status IN ('OPEN','IN_PROGRESS','ON_HOLD') "
+                "AND deleted_at IS NULL"
             ),
         ),
         Index("ix_incidents_alert", "tenant_id", "integration_id", "external_id", "resolved_at"),
@@ -127,6 +128,11 @@ class Incident(TenantRow, Base):
     alert_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     """How many distinct firings of its alert it has received (0: not from an alert)."""
     last_alert_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When it was deleted (deletion.py); the application role sees it only in a transaction
+    that asks for deleted incidents (policy `live_rows`, migration incidents_0006)."""
+    deleted_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    delete_reason: Mapped[str | None] = mapped_column(Text)
     search: Mapped[Any] = mapped_column(
         TSVECTOR,
         Computed(
@@ -200,10 +206,13 @@ class IncidentSettings(TenantRow, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", name="uq_incident_settings_tenant"),
         CheckConstraint("reopen_window_days BETWEEN 0 AND 365", name="reopen_window_range"),
+        CheckConstraint("auto_close_days BETWEEN 0 AND 365", name="auto_close_range"),
         {"schema": SCHEMA},
     )
 
     reopen_window_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    auto_close_days: Mapped[int] = mapped_column(Integer, nullable=False, server_default="7")
+    """Business days after its resolution that an incident closes by itself (0: never)."""
 
 
 class IncidentNumber(Base):

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.errors import BadUserInput, Conflict
-from subgraphs.incidents import lifecycle, rules, service, tables
+from subgraphs.incidents import auto_close, lifecycle, rules, service, tables
 from subgraphs.incidents.enums import ChangeKind, CommentVisibility, IncidentStatus
 from subgraphs.incidents.events import record_settings_event
 from subgraphs.incidents.lifecycle import TransitionRequest
@@ -126,6 +126,8 @@ async def _apply(
     await session.flush()
     await session.refresh(row)
     service.record_change(session, row, ChangeKind.STATUS_CHANGED, diff, actor)
+    if target is S.RESOLVED:
+        await auto_close.schedule(session, row)  # in this transaction: see auto_close.py
     return Transition(
         row=row,
         from_status=current,

@@ -41,6 +41,14 @@ OPERATIONS = [
     ("incidentSettings", "incidents", "{ incidentSettings { reopenWindowDays } }"),
     ("updateIncidentSettings", "incidents", "mutation { updateIncidentSettings(input: "
      "{reopenWindowDays: 3}) { reopenWindowDays } }"),
+    ("deleteIncident", "incidents", "mutation($incident: ID!) { deleteIncident(id: $incident, "
+     'reason: "test") { id } }'),
+    ("restoreIncident", "incidents",
+     "mutation($incident: ID!) { restoreIncident(id: $incident) { id } }"),
+    ("bulkUpdateIncidents", "incidents", "mutation($incident: ID!) { bulkUpdateIncidents("
+     "ids: [$incident], input: {priority: LOW}) { total } }"),
+    ("incidentBulkUpdate", "incidents", "query($incident: ID!) { incidentBulkUpdate("
+     "jobId: $incident) { done } }"),
     ("assignIncident", "incidents", "mutation($incident: ID!, $user: ID!) { assignIncident("
      "id: $incident, userId: $user) { id } }"),
     ("addComment", "incidents", "mutation($incident: ID!) { addComment(incidentId: $incident, "

@@ -269,6 +269,10 @@ async def test_the_app_role_neither_owns_nor_bypasses(engine: AsyncEngine) -> No
     assert owned == 0
 
 
+# Restrictive policies (AND-ed with the wall): deleted incidents hidden (incidents_0006).
+NARROWING = {"incidents.incidents": ["live_rows"]}
+
+
 async def test_every_table_with_a_tenant_id_is_walled(owner_engine: AsyncEngine) -> None:
     """Every table with a tenant_id in a migrated schema is a mapped one, and walled."""
     async with owner_engine.connect() as connection:
@@ -278,9 +282,17 @@ async def test_every_table_with_a_tenant_id_is_walled(owner_engine: AsyncEngine)
                     """
                     SELECT n.nspname || '.' || c.relname AS name,
                            c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
-                           array_agg(p.policyname) AS policies, array_agg(p.cmd) AS commands,
-                           array_agg(p.roles::text) AS roles, array_agg(p.qual) AS quals,
-                           array_agg(p.with_check) AS checks
+                           array_agg(p.policyname ORDER BY p.policyname) FILTER (
+                               WHERE p.permissive = 'PERMISSIVE') AS policies,
+                           array_agg(p.cmd) FILTER (WHERE p.permissive = 'PERMISSIVE')
+                               AS commands,
+                           array_agg(p.roles::text) FILTER (WHERE p.permissive = 'PERMISSIVE')
+                               AS roles,
+                           array_agg(p.qual) FILTER (WHERE p.permissive = 'PERMISSIVE') AS quals,
+                           array_agg(p.with_check) FILTER (WHERE p.permissive = 'PERMISSIVE')
+                               AS checks,
+                           array_agg(p.policyname) FILTER (WHERE p.permissive = 'RESTRICTIVE')
+                               AS narrowing
                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
                     LEFT JOIN pg_policies p ON p.schemaname = n.nspname AND p.tablename = c.relname
@@ -302,6 +314,8 @@ async def test_every_table_with_a_tenant_id_is_walled(owner_engine: AsyncEngine)
             [wall],
             [wall],
         ), row
+        # A restrictive policy can only narrow the wall: the ones there are, are known.
+        assert (row.narrowing or []) == NARROWING.get(row.name, []), row
 
 
 async def test_the_tenant_directory_is_read_only_for_the_app(owner_engine: AsyncEngine) -> None:

@@ -170,6 +170,38 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
                                     "NOT_FOUND"),
     "team that does not exist": ({"query": 'mutation { createIncident(input: {title: "x", '
                                   f'teamId: "{NOBODY}"}}) {{ id }} }}'}, {}, 200, "NOT_FOUND"),
+    "auto-close days out of range": ({"query": "mutation { updateIncidentSettings(input: "
+                                      "{autoCloseDays: 366}) { autoCloseDays } }"}, {}, 200,
+                                     "BAD_USER_INPUT"),
+    "settings changing nothing": ({"query": "mutation { updateIncidentSettings(input: {}) "
+                                   "{ autoCloseDays } }"}, {}, 200, "BAD_USER_INPUT"),
+    "delete an unknown incident": ({"query": f'mutation {{ deleteIncident(id: "{NOBODY}", '
+                                    'reason: "x") { id } }'}, {}, 200, "NOT_FOUND"),
+    "delete without a reason": ({"query": f'mutation {{ deleteIncident(id: "{NOBODY}", '
+                                 'reason: "  ") { id } }'}, {}, 200, "BAD_USER_INPUT"),
+    "delete a SQL-shaped id": ({"query": 'mutation { deleteIncident(id: "1 OR 1=1", '
+                                'reason: "x") { id } }'}, {}, 200, "BAD_USER_INPUT"),
+    "restore an unknown incident": ({"query": f'mutation {{ restoreIncident(id: "{NOBODY}") '
+                                     "{ id } }"}, {}, 200, "NOT_FOUND"),
+    "bulk update of no incidents": ({"query": "mutation { bulkUpdateIncidents(ids: [], "
+                                     "input: {priority: LOW}) { jobId } }"}, {}, 200,
+                                    "BAD_USER_INPUT"),
+    "bulk update of 501 incidents": ({"query": "mutation($ids: [ID!]!) { bulkUpdateIncidents("
+                                      "ids: $ids, input: {priority: LOW}) { jobId } }",
+                                      "variables": {"ids": [NOBODY[:-3] + f"{n:03d}"
+                                                            for n in range(501)]}}, {}, 200,
+                                     "BAD_USER_INPUT"),
+    "bulk update changing nothing": ({"query": f'mutation {{ bulkUpdateIncidents(ids: ["{NOBODY}"]'
+                                      ", input: {}) { jobId } }"}, {}, 200, "BAD_USER_INPUT"),
+    "bulk update naming an id twice": ({"query": "mutation { bulkUpdateIncidents(ids: "
+                                        f'["{NOBODY}", "{NOBODY}"], input: {{priority: LOW}}) '
+                                        "{ jobId } }"}, {}, 200, "BAD_USER_INPUT"),
+    "bulk update to a team that does not exist": ({"query": "mutation { bulkUpdateIncidents("
+                                                   f'ids: ["{NOBODY}"], input: {{teamId: '
+                                                   f'"{NOBODY}"}}) {{ jobId }} }}'}, {}, 200,
+                                                  "NOT_FOUND"),
+    "bulk update of a malformed job id": ({"query": '{ incidentBulkUpdate(jobId: "x") '
+                                           "{ done } }"}, {}, 200, "BAD_USER_INPUT"),
     "window that is no duration": ({"query": '{ problemCandidates(window: "7 days") '
                                     "{ title } }"}, {}, 200, "BAD_USER_INPUT"),
     "window of ten years": ({"query": '{ problemCandidates(window: "P10Y") { title } }'}, {},

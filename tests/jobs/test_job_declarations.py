@@ -36,7 +36,12 @@ def test_a_kind_declared_twice_is_refused() -> None:
 
 def test_a_process_runs_the_kinds_of_the_domains_it_serves() -> None:
     assert [kind.name for kind in REGISTRY.jobs(["webhooks"])] == ["webhooks.deliver"]
-    assert REGISTRY.jobs(["incidents"]) == ()
+    assert [kind.name for kind in REGISTRY.jobs(["incidents"])] == [
+        "incidents.auto_close",
+        "incidents.purge",
+        "incidents.bulk_update",
+    ]
+    assert REGISTRY.jobs(["problems"]) == ()
     with pytest.raises(KeyError):
         REGISTRY.jobs(["nope"])
 

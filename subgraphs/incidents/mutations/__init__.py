@@ -2,10 +2,12 @@
 
 import strawberry
 
+from subgraphs.incidents import bulk_api
 from subgraphs.incidents.alerts import api as alert_api
 from subgraphs.incidents.mutations.add_comment import add_comment
 from subgraphs.incidents.mutations.assign_incident import assign_incident
 from subgraphs.incidents.mutations.create_incident import create_incident
+from subgraphs.incidents.mutations.delete_incident import delete_incident, restore_incident
 from subgraphs.incidents.mutations.transition_incident import transition_incident
 from subgraphs.incidents.mutations.update_incident import update_incident
 from subgraphs.incidents.mutations.update_incident_settings import update_incident_settings
@@ -19,6 +21,9 @@ class Mutation:
     assign_incident = assign_incident
     add_comment = add_comment
     update_incident_settings = update_incident_settings
+    delete_incident = delete_incident
+    restore_incident = restore_incident
+    bulk_update_incidents = bulk_api.bulk_update_incidents
     create_integration = alert_api.create_integration
     update_integration = alert_api.update_integration
     delete_integration = alert_api.delete_integration
