@@ -19,6 +19,11 @@ EVENT_KIND: dict[ChangeKind, str] = {
     ChangeKind.ASSIGNED: "incident.assigned",
     ChangeKind.STATUS_CHANGED: "incident.status_changed",
     ChangeKind.COMMENTED: "incident.commented",
+    ChangeKind.PARENT_CHANGED: "incident.parent_changed",
+    ChangeKind.MAJOR_CHANGED: "incident.major_changed",
+    ChangeKind.DUPLICATE_MARKED: "incident.duplicate_marked",
+    ChangeKind.DUPLICATE_MERGED: "incident.duplicate_merged",
+    ChangeKind.WATCHERS_CHANGED: "incident.watchers_changed",
 }
 
 SETTINGS_UPDATED = "incident.settings_updated"

@@ -7,6 +7,7 @@ ASSIGN = "incident:assign"
 COMMENT_ON_BEHALF = "incident:comment_on_behalf"
 WORKNOTES_VIEW = "incident:worknotes:view"
 ADMIN = "incident:admin"
+MAJOR = "incident:major"
 INTEGRATION_ADMIN = "integration:admin"
 
 PERMISSIONS: dict[str, str] = {
@@ -16,6 +17,7 @@ PERMISSIONS: dict[str, str] = {
     ASSIGN: "assign incidents to a user or team",
     COMMENT_ON_BEHALF: "write a comment whose author is another user (e.g. transcribing a call)",
     WORKNOTES_VIEW: "read work notes (comments internal to the service desk)",
+    MAJOR: "accept or reject major incident proposals (the major incident manager's call)",
     ADMIN: "change the tenant's incident settings (the reopen window)",
     INTEGRATION_ADMIN: "manage integrations: alert sources (their secrets, mappings, "
     "policies) and their delivery logs",
