@@ -94,7 +94,9 @@ class Incident(TenantRow, Base):
             "major_state IS NULL OR major_state IN ('PROPOSED','ACCEPTED','REJECTED')",
             name="major_state_known",
         ),
-        CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_own_duplicate"),
+        CheckConstraint(
+            "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_own_duplicate"
+        ),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         Index(
             "ix_incidents_major",

@@ -119,7 +119,8 @@ CASCADE: dict[str, tuple[dict[str, Any], list[tuple[str, str | None]]]] = {
     "hold for a vendor": ({**HOLD, "holdReason": "AWAITING_VENDOR"},
                           [("ON_HOLD", "AWAITING_VENDOR")] * 3),
     "hold for the caller": ({**HOLD, "holdReason": "AWAITING_CALLER", "comment": {"body": "?"}},
-                            [("OPEN", None), ("IN_PROGRESS", None), ("ON_HOLD", "AWAITING_VENDOR")]),
+                            [("OPEN", None), ("IN_PROGRESS", None),
+                             ("ON_HOLD", "AWAITING_VENDOR")]),
     "resolved": (RESOLVE, [("RESOLVED", None)] * 3),
     "cancelled": ({"status": "CANCELLED", "cancelReason": "Raised in error"},
                   [("OPEN", None), ("IN_PROGRESS", None), ("ON_HOLD", "AWAITING_VENDOR")]),
@@ -252,7 +253,9 @@ async def test_parent_links_and_their_history(
     cleared = await incidents.ok(SET_PARENT, id=child, parent=None)
 
     assert cleared["setIncidentParent"]["parent"] is None
-    history = [h for h in (await read(incidents, child))["history"] if h["kind"] == "PARENT_CHANGED"]
+    history = [
+        h for h in (await read(incidents, child))["history"] if h["kind"] == "PARENT_CHANGED"
+    ]
     assert [h["changes"] for h in history] == [
         [{"field": "parentId", "oldValue": None, "newValue": parent}],
         [{"field": "parentId", "oldValue": parent, "newValue": None}],
@@ -389,7 +392,9 @@ async def test_major_incident_proposal_acceptance_and_rejection(
 
 # --- duplicates and watchers ---
 
-WATCH = "mutation($id: ID!, $user: ID) { watchIncident(id: $id, userId: $user) { watchers { id } } }"
+WATCH = (
+    "mutation($id: ID!, $user: ID) { watchIncident(id: $id, userId: $user) { watchers { id } } }"
+)
 UNWATCH = """mutation($id: ID!, $user: ID) {
   unwatchIncident(id: $id, userId: $user) { watchers { id } } }"""
 DUPLICATE = """mutation($id: ID!, $of: ID!) { markDuplicate(id: $id, of: $of) {
@@ -417,7 +422,9 @@ async def test_watching_is_idempotent_and_recorded(
 
     unwatched = await incidents.ok(UNWATCH, as_caller("viewer", me), id=incident)
     assert unwatched["unwatchIncident"]["watchers"] == []
-    history = [h for h in (await read(incidents, incident))["history"] if h["kind"] == "WATCHERS_CHANGED"]
+    history = [
+        h for h in (await read(incidents, incident))["history"] if h["kind"] == "WATCHERS_CHANGED"
+    ]
     assert [h["changes"] for h in history] == [
         [{"field": "watcher", "oldValue": None, "newValue": str(me)}],
         [{"field": "watcher", "oldValue": str(me), "newValue": None}],

@@ -8,6 +8,7 @@ import uuid
 from typing import Annotated, Any
 
 import strawberry
+
 from resolvers.audit import AuditRecord, audited
 from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
@@ -97,9 +98,7 @@ async def reject_major_incident(info: strawberry.Info, id: IncidentId, reason: R
     ctx = info.context
     incident_id = parse_id(id)
     async with audited(info) as (session, audit):
-        row, changes = await major.reject(
-            session, ctx.tenant_id, incident_id, reason, ctx.actor_id
-        )
+        row, changes = await major.reject(session, ctx.tenant_id, incident_id, reason, ctx.actor_id)
         audit.entity("Incident", row.id)
         audit.changed(changes)
     return changed(info, row)

@@ -42,9 +42,7 @@ async def guard_close(
     open_children = await session.scalar(
         select(func.count())
         .select_from(row)
-        .where(
-            row.tenant_id == tenant_id, row.parent_id == parent.id, row.status.in_(OPEN_VALUES)
-        )
+        .where(row.tenant_id == tenant_id, row.parent_id == parent.id, row.status.in_(OPEN_VALUES))
     )
     if open_children:
         raise Conflict(

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 IncidentRef = Annotated["Incident", strawberry.lazy("subgraphs.incidents.types")]
 
 ACCEPTED = MajorIncidentState.ACCEPTED.value  # rules.is_major, for one column
-_MAJOR = {None: None, **{state.value: state for state in MajorIncidentState}}
+_MAJOR: dict[str | None, MajorIncidentState | None] = {None: None}
+_MAJOR.update((state.value, state) for state in MajorIncidentState)
 
 
 def _incident_type() -> Any:
@@ -36,17 +37,13 @@ def _incident_type() -> Any:
     return Incident
 
 
-async def _one_each(
-    incidents: Sequence[Any], info: strawberry.Info, attribute: str
-) -> list[Any]:
+async def _one_each(incidents: Sequence[Any], info: strawberry.Info, attribute: str) -> list[Any]:
     """The incident each one's `attribute` (an id) names, or None."""
     incident = _incident_type()
     columns = incident.row_fields.columns(info)
     loader = info.context.loaders.get(IncidentByIdLoader)
     keys = [try_parse_id(getattr(one, attribute)) for one in incidents]
-    rows = await asyncio.gather(
-        *(loader.load(key, columns) if key else _none() for key in keys)
-    )
+    rows = await asyncio.gather(*(loader.load(key, columns) if key else _none() for key in keys))
     return [incident.from_row(row) if row is not None else None for row in rows]
 
 

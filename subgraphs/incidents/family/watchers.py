@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,7 +71,11 @@ async def move_watchers(
             insert(IncidentWatcher)
             .from_select(
                 ["tenant_id", "incident_id", "user_id"],
-                select(IncidentWatcher.tenant_id, func.cast(target, IncidentWatcher.incident_id.type), IncidentWatcher.user_id).where(
+                select(
+                    IncidentWatcher.tenant_id,
+                    literal(target, IncidentWatcher.incident_id.type),
+                    IncidentWatcher.user_id,
+                ).where(
                     IncidentWatcher.tenant_id == tenant_id, IncidentWatcher.incident_id == source
                 ),
             )

@@ -36,8 +36,9 @@ def request_of(input: TransitionIncidentInput) -> lifecycle.TransitionRequest:
     "missing, empty or misplaced field is BAD_USER_INPUT naming it (extensions.field); "
     "either changes nothing. A parent's move to IN_PROGRESS, to ON_HOLD for a change, "
     "problem or vendor, or to RESOLVED moves its open children too (`cascaded`; not for a "
-    "major incident); closing a parent with open children needs input.force. With dryRun the answer says what would change and which events "
-    "would be written, and nothing is written (no change, history, event or audit entry).",
+    "major incident); closing a parent with open children needs input.force. With dryRun "
+    "the answer says what would change and which events would be written, and nothing is "
+    "written (no change, history, event or audit entry).",
     extensions=requires(permissions.UPDATE),
 )
 async def transition_incident(
