@@ -168,6 +168,7 @@ def test_major_first_and_new_or_escalated_seen_without_scrolling(
         deviceScaleFactor=1,
         mobile=False,
     )
+    page.navigate("about:blank")  # the same URL again would be a same-document navigation
     page.navigate(f"{server.url}/wallboard#token={operator_token}")
     page.wait_for("document.getElementById('connection').dataset.state === 'live'")
     page.wait_for(f"{card(calm['createIncident']['number'])} !== null")
