@@ -31,6 +31,7 @@ from resolvers.jobs import enqueue
 from subgraphs.incidents import lifecycle, tables
 from subgraphs.incidents.enums import IncidentStatus
 from subgraphs.incidents.events import record_settings_event
+from subgraphs.incidents.family.rules import is_major
 
 KIND = "incidents.auto_close"
 DEFAULT_DAYS = 7
@@ -50,11 +51,10 @@ def business_days_after(start: datetime, days: int) -> datetime:
 
 
 def auto_close_exempt(row: Any) -> bool:
-    """True for an incident that must not close by itself now. It checks the status only
-    (an incident that is not RESOLVED, reopened or closed since, is exempt); the time is the
-    job's check. Major incidents never auto-close: the `major` flag belongs here once it
-    exists (`or row.major`)."""
-    return bool(row.status != IncidentStatus.RESOLVED.value)
+    """True for an incident that must not close by itself now: one that is not RESOLVED
+    (reopened or closed since) or is a major incident (they never auto-close); the time is
+    the job's check."""
+    return bool(row.status != IncidentStatus.RESOLVED.value) or is_major(row)
 
 
 async def auto_close_days(session: AsyncSession, tenant_id: uuid.UUID) -> int:

@@ -8,13 +8,13 @@ that died after closing and before the queue heard of it) closes it once."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.audit import AuditRecord, insert_entry
-from resolvers.errors import NotFound
+from resolvers.errors import Conflict, NotFound
 from resolvers.jobs import Job, JobKind, RetryAt
 from subgraphs.incidents import lifecycle, service, transitions
 from subgraphs.incidents.auto_close import (
@@ -49,13 +49,19 @@ async def close_when_due(
     assert now is not None
     if now < due:
         return RetryAt(due)
-    done = await transitions.transition_incident(
-        session,
-        job.tenant_id,
-        row.id,
-        lifecycle.TransitionRequest(IncidentStatus.CLOSED),
-        actor=None,
-    )
+    try:
+        async with session.begin_nested():
+            done = await transitions.transition_incident(
+                session,
+                job.tenant_id,
+                row.id,
+                lifecycle.TransitionRequest(IncidentStatus.CLOSED),
+                actor=None,
+            )
+    except Conflict:
+        # A parent with children still open closes only with `force`, which is a person's
+        # call: look again a day later.
+        return RetryAt(now + timedelta(days=1))
     record = AuditRecord()
     record.entity("Incident", row.id)
     record.changed(done.changes)

@@ -21,6 +21,11 @@ EVENT_KIND: dict[ChangeKind, str] = {
     ChangeKind.COMMENTED: "incident.commented",
     ChangeKind.DELETED: "incident.deleted",
     ChangeKind.RESTORED: "incident.restored",
+    ChangeKind.PARENT_CHANGED: "incident.parent_changed",
+    ChangeKind.MAJOR_CHANGED: "incident.major_changed",
+    ChangeKind.DUPLICATE_MARKED: "incident.duplicate_marked",
+    ChangeKind.DUPLICATE_MERGED: "incident.duplicate_merged",
+    ChangeKind.WATCHERS_CHANGED: "incident.watchers_changed",
 }
 
 SETTINGS_UPDATED = "incident.settings_updated"

@@ -104,6 +104,11 @@ class TransitionIncidentInput:
         description="A comment added in the same change (e.g. the question to "
         "the caller when holding for AWAITING_CALLER).",
     )
+    force: bool = strawberry.field(
+        default=False,
+        description="Close a parent incident although some of its children are still open "
+        "(without it, that close is CONFLICT; the children stay as they are).",
+    )
 
 
 @strawberry.input(description="The tenant's incident settings to change.")

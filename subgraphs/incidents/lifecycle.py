@@ -67,6 +67,7 @@ class TransitionRequest:
     resolution_notes: str | None = None
     cancel_reason: str | None = None
     comment: NewComment | None = None
+    force: bool = False  # close a parent whose children are still open (family/cascade.py)
 
 
 def settle(current: IncidentStatus, request: TransitionRequest) -> dict[str, Any]:

@@ -37,6 +37,10 @@ class IncidentTransition:
         description="The incident after the change; with dryRun, its own fields as they would "
         "be (its comments and history as they are)."
     )
+    cascaded: list[IncidentTransition] = strawberry.field(
+        description="The parent's open children that follow its move (ServiceNow's rules), "
+        "each with its own changes and events; empty when the move does not cascade."
+    )
 
     @classmethod
     def of(cls, done: Transition, incident: Incident, *, dry_run: bool) -> IncidentTransition:
@@ -54,6 +58,10 @@ class IncidentTransition:
                 for event in done.events
             ],
             incident=incident,
+            cascaded=[
+                cls.of(child, Incident.from_row(child.row), dry_run=dry_run)
+                for child in done.children
+            ],
         )
 
 

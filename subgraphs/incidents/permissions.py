@@ -8,6 +8,7 @@ COMMENT_ON_BEHALF = "incident:comment_on_behalf"
 WORKNOTES_VIEW = "incident:worknotes:view"
 ADMIN = "incident:admin"
 DELETE = "incident:delete"
+MAJOR = "incident:major"
 INTEGRATION_ADMIN = "integration:admin"
 
 PERMISSIONS: dict[str, str] = {
@@ -19,6 +20,7 @@ PERMISSIONS: dict[str, str] = {
     WORKNOTES_VIEW: "read work notes (comments internal to the service desk)",
     ADMIN: "change the tenant's incident settings (the reopen window, auto-close)",
     DELETE: "delete incidents (restorable for 30 days, then purged) and restore them",
+    MAJOR: "accept or reject major incident proposals (the major incident manager's call)",
     INTEGRATION_ADMIN: "manage integrations: alert sources (their secrets, mappings, "
     "policies) and their delivery logs",
 }

@@ -15,6 +15,7 @@ from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
 from subgraphs.incidents import auto_close, bulk_api, enums, lifecycle, permissions, rules, tables
 from subgraphs.incidents.alerts import api as alert_api
+from subgraphs.incidents.family import queries as family_queries
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
 from subgraphs.incidents.lifecycle_types import IncidentSettings
 from subgraphs.incidents.loaders import IncidentByNumberLoader
@@ -62,6 +63,7 @@ class Query:
     integrations = alert_api.integrations
     integration_deliveries = alert_api.integration_deliveries
     incident_bulk_update = bulk_api.incident_bulk_update
+    major_incidents = family_queries.major_incidents
 
     @strawberry.field(
         description="Incidents of the tenant, newest first unless ordered otherwise.",

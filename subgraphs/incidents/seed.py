@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.domain import DemoTenant
 from subgraphs.incidents import tables
+from subgraphs.incidents.family import seed as family_seed
 
 PROBLEMS = [
     ("VPN drops every few minutes", "network"),
@@ -97,6 +98,7 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     )
     affected = _point_at_cis(rows, changes, demo.entities.get("ConfigurationItem", []))
     comments.extend(_lifecycle(rows))
+    family_seed.arrange(rows, changes)  # a major incident with children (family/)
     batches = (
         (tables.Incident, rows),
         (tables.IncidentComment, comments),

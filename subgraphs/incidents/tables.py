@@ -90,6 +90,29 @@ class Incident(TenantRow, Base):
         Index("ix_incidents_alert", "tenant_id", "integration_id", "external_id", "resolved_at"),
         Index("ix_incidents_parent", "tenant_id", "parent_id"),
         CheckConstraint("alert_count >= 0", name="alert_count_natural"),
+        # Major incidents and duplicates (family/, issue 19).
+        CheckConstraint(
+            "major_state IS NULL OR major_state IN ('PROPOSED','ACCEPTED','REJECTED')",
+            name="major_state_known",
+        ),
+        CheckConstraint(
+            "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_own_duplicate"
+        ),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        Index(
+            "ix_incidents_major",
+            "tenant_id",
+            "major_state",
+            "opened_at",
+            "id",
+            postgresql_where=text("major_state IS NOT NULL"),
+        ),
+        Index(
+            "ix_incidents_duplicate_of",
+            "tenant_id",
+            "duplicate_of_id",
+            postgresql_where=text("duplicate_of_id IS NOT NULL"),
+        ),
         {"schema": SCHEMA},
     )
 
@@ -133,6 +156,13 @@ class Incident(TenantRow, Base):
     that asks for deleted incidents (policy `live_rows`, migration incidents_0006)."""
     deleted_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     delete_reason: Mapped[str | None] = mapped_column(Text)
+    major_state: Mapped[str | None] = mapped_column(String(16))
+    """Major incident: PROPOSED, ACCEPTED (a major incident: family.rules.is_major) or
+    REJECTED; None when never proposed."""
+    major_reason: Mapped[str | None] = mapped_column(Text)
+    """Why it was proposed (or, once rejected, why not)."""
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The incident it duplicates (set by markDuplicate, which cancels it)."""
     search: Mapped[Any] = mapped_column(
         TSVECTOR,
         Computed(

@@ -21,6 +21,7 @@ from resolvers.errors import BadUserInput, Conflict
 from subgraphs.incidents import auto_close, lifecycle, rules, service, tables
 from subgraphs.incidents.enums import ChangeKind, CommentVisibility, IncidentStatus
 from subgraphs.incidents.events import record_settings_event
+from subgraphs.incidents.family import cascade
 from subgraphs.incidents.lifecycle import TransitionRequest
 from subgraphs.incidents.service import Changes, Diff
 
@@ -43,6 +44,7 @@ class Transition:
     changes: Changes
     events: list[WrittenEvent] = field(default_factory=list)
     comment: Any = None
+    children: list[Transition] = field(default_factory=list)  # cascaded (family/cascade.py)
 
 
 async def transition_incident(
@@ -60,6 +62,7 @@ async def transition_incident(
     if (current, request.status) == lifecycle.REOPEN:
         await _check_reopen_window(session, tenant_id, row)
         values["reopen_count"] = row.reopen_count + 1
+    await cascade.guard_close(session, tenant_id, row, request)
     done = await _apply(session, row, values, actor)
     if request.comment is not None:
         comment = request.comment
@@ -70,6 +73,7 @@ async def transition_incident(
         done.events.append(
             WrittenEvent(ChangeKind.COMMENTED, {"comment": [None, str(done.comment.id)]})
         )
+    done.children = await cascade.follow(session, tenant_id, done.row, request, actor, _apply)
     return done
 
 
@@ -96,8 +100,10 @@ async def comment_on_incident(
         and row.hold_reason == lifecycle.CALLER_REPLY_ENDS.value
     )
     if replied:
-        values = lifecycle.settle(S(row.status), TransitionRequest(S.IN_PROGRESS))
+        request = TransitionRequest(S.IN_PROGRESS)
+        values = lifecycle.settle(S(row.status), request)
         done = await _apply(session, row, values, author)
+        done.children = await cascade.follow(session, tenant_id, row, request, author, _apply)
     else:
         done = Transition(row=row, from_status=S(row.status), changes={})
     done.comment = comment

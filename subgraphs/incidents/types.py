@@ -15,6 +15,7 @@ from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
 from resolvers.references import ReferencedById
 from subgraphs.incidents import enums, permissions, rules
+from subgraphs.incidents.family import fields as family
 from subgraphs.incidents.loaders import (
     AffectedCisByIncidentIdLoader,
     ChangesByIncidentIdLoader,
@@ -213,7 +214,7 @@ _COMMENT_LOADERS: dict[bool, tuple[type[Any], type[Any], type[Any]]] = {
 @strawberry.federation.type(
     keys=["id"], description="An unplanned interruption or degradation of a service."
 )
-class Incident(ReferencedById):
+class Incident(family.FamilyFields, ReferencedById):
     reference_permission = permissions.VIEW
     reference_loader = IncidentByIdLoader
 
@@ -340,6 +341,7 @@ Incident.row_fields = RowFields(
         "parent_id": ("parent_id", _optional_id),
         "created_at": "created_at",
         "updated_at": "updated_at",
+        **family.ROW_ATTRIBUTES,
     },
-    needs={"comments": (), "history": (), "affected_cis": ()},
+    needs={"comments": (), "history": (), "affected_cis": (), **family.NEEDS},
 )

@@ -62,6 +62,21 @@ OPERATIONS = [
      "id: $integration, input: {enabled: false}) { enabled } }"),
     ("deleteIntegration", "incidents", "mutation($integration: ID!) { deleteIntegration("
      "id: $integration) }"),
+    ("majorIncidents", "incidents", "{ majorIncidents { totalCount } }"),
+    ("setIncidentParent", "incidents", "mutation($incident: ID!, $free: ID!) { "
+     "setIncidentParent(id: $incident, parentId: $free) { id } }"),
+    ("proposeMajorIncident", "incidents", "mutation($incident: ID!) { proposeMajorIncident("
+     'id: $incident, reason: "Site down") { majorState } }'),
+    ("acceptMajorIncident", "incidents", "mutation($proposed: ID!) { acceptMajorIncident("
+     "id: $proposed) { majorState } }"),
+    ("rejectMajorIncident", "incidents", "mutation($proposed: ID!) { rejectMajorIncident("
+     'id: $proposed, reason: "One team") { majorState } }'),
+    ("markDuplicate", "incidents", "mutation($free: ID!, $incident: ID!) { markDuplicate("
+     "id: $free, of: $incident) { status } }"),
+    ("watchIncident", "incidents",
+     "mutation($incident: ID!) { watchIncident(id: $incident) { id } }"),
+    ("unwatchIncident", "incidents",
+     "mutation($incident: ID!) { unwatchIncident(id: $incident) { id } }"),
     ("users", "identity", "{ users { totalCount } }"),
     ("user", "identity", "query($user: ID!) { user(id: $user) { id } }"),
     ("teams", "identity", "{ teams { totalCount } }"),
@@ -200,7 +215,8 @@ SCHEMAS = {domain.name: domain.schema for domain in REGISTRY.domains}
 # Everything of the tenant an operation could change, audit records included.
 SNAPSHOT = {
     "incidents": "{ incidents { totalCount edges { node { title assignee { id } "
-    "comments { id } history { id } } } } integrations { id name enabled } }",
+    "comments { id } history { id } status parentId majorState watchers { id } } } } "
+    "integrations { id name enabled } }",
     "identity": "{ users { totalCount edges { node { name phone active } } } "
     "teams { totalCount edges { node { members { id } } } } "
     "roles { id name permissions } auditLog { totalCount } "
@@ -216,10 +232,14 @@ SNAPSHOT = {
 def principal(kind: str, tenant: uuid.UUID, other_tenant: uuid.UUID) -> Principal:
     if kind == "anonymous":
         return Principal(tenant_id=tenant)
+    # Each a user (watchIncident watches as the caller).
+    user = uuid.uuid4()
     if kind == "other tenant":
-        return REGISTRY.roles.principal(other_tenant, frozenset({"admin"}), authenticated=True)
+        return REGISTRY.roles.principal(
+            other_tenant, frozenset({"admin"}), authenticated=True, user_id=user
+        )
     roles = frozenset() if kind == "no permission" else frozenset({kind})
-    return REGISTRY.roles.principal(tenant, roles, authenticated=True)
+    return REGISTRY.roles.principal(tenant, roles, authenticated=True, user_id=user)
 
 
 async def snapshot(sessions: Any, admin: Principal) -> dict[str, Any]:
@@ -294,6 +314,21 @@ async def test_matrix(
             'mutation { createIncident(input: {title: "Free"}) { id } }',
         )
     ).data["createIncident"]["id"]
+    proposed = (
+        await run(
+            sessions,
+            admin,
+            "incidents",
+            'mutation { createIncident(input: {title: "Proposed"}) { id } }',
+        )
+    ).data["createIncident"]["id"]
+    await run(
+        sessions,
+        admin,
+        "incidents",
+        'mutation($i: ID!) { proposeMajorIncident(id: $i, reason: "Big") { id } }',
+        i=proposed,
+    )
     problem = await run(
         sessions,
         admin,
@@ -367,6 +402,7 @@ async def test_matrix(
         "manifest": manifest,
         "problem": problem_id,
         "free": free,
+        "proposed": proposed,
         "webhook": webhook,
         "integration": integration,
         "delivery": str(delivery),

@@ -262,6 +262,34 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
         {}, 200, "BAD_USER_INPUT"),
     "redelivery of no delivery": ({"query": 'mutation { redeliverWebhook(deliveryId: "x") '
                                    "{ id } }"}, {}, 200, "BAD_USER_INPUT"),
+    "incident its own parent": ({"query": f'mutation {{ setIncidentParent(id: "{NOBODY}", '
+                                 f'parentId: "{NOBODY}") {{ id }} }}'}, {}, 200,
+                                "BAD_USER_INPUT"),
+    "parent that does not exist": ({"query": f'mutation {{ setIncidentParent(id: "{NOBODY}", '
+                                    f'parentId: "{NOBODY[:-4]}cafe") {{ id }} }}'}, {}, 200,
+                                   "NOT_FOUND"),
+    "SQL-shaped parent id": ({"query": f'mutation {{ setIncidentParent(id: "{NOBODY}", '
+                              "parentId: \"1; DROP TABLE x\") { id } }"}, {}, 200,
+                             "BAD_USER_INPUT"),
+    "duplicate of itself": ({"query": f'mutation {{ markDuplicate(id: "{NOBODY}", '
+                             f'of: "{NOBODY}") {{ id }} }}'}, {}, 200, "BAD_USER_INPUT"),
+    "duplicate of nothing": ({"query": f'mutation {{ markDuplicate(id: "{NOBODY}", '
+                              'of: "") { id } }'}, {}, 200, "BAD_USER_INPUT"),
+    "major incident without a reason": ({"query": "mutation { proposeMajorIncident(id: "
+                                         f'"{NOBODY}", reason: "  ") {{ id }} }}'}, {}, 200,
+                                        "BAD_USER_INPUT"),
+    "major incident with a huge reason": ({"query": "mutation($r: String!) { "
+                                           f'rejectMajorIncident(id: "{NOBODY}", reason: $r) '
+                                           "{ id } }", "variables": {"r": "x" * 2001}}, {},
+                                          200, "BAD_USER_INPUT"),
+    "accept an unknown major incident": ({"query": "mutation { acceptMajorIncident(id: "
+                                          f'"{NOBODY}") {{ id }} }}'}, {}, 200, "NOT_FOUND"),
+    "unknown major incident state": ({"query": "{ majorIncidents(states: [HUGE]) "
+                                      "{ totalCount } }"}, {}, 400,
+                                     "GRAPHQL_VALIDATION_FAILED"),
+    "watcher with a SQL-shaped id": ({"query": f'mutation {{ watchIncident(id: "{NOBODY}", '
+                                      "userId: \"x' OR 1=1 --\") { id } }"}, {}, 200,
+                                     "BAD_USER_INPUT"),
     "tenant that does not exist": ({"query": "{ __typename }"},
                                    {"x-opsgraph-tenant": "ghost-corp"}, 401,
                                    "UNAUTHENTICATED"),

@@ -124,3 +124,77 @@ def test_assets_are_served_without_a_cdn(server: Server) -> None:
         assert response.status_code == 200, asset
         assert "script-src 'self'" in response.headers["content-security-policy"]
     assert httpx.get(f"{server.url}/wallboard/static/nothing.js").status_code == 404
+
+
+UPDATE = """mutation($id: ID!, $input: UpdateIncidentInput!) {
+  updateIncident(id: $id, input: $input) { priority } }"""
+PROPOSE = """mutation($id: ID!) { proposeMajorIncident(id: $id, reason: "All sites") { id } }"""
+ACCEPT = "mutation($id: ID!) { acceptMajorIncident(id: $id) { major } }"
+
+
+def card(number: str) -> str:
+    """JS: where an incident's card is — its classes, its place in its column, and whether it
+    is wholly inside the window without scrolling."""
+    selector = json.dumps(f'li.incident[data-number="{number}"]')
+    return (
+        f"(() => {{ const li = document.querySelector({selector}); if (!li) return null; "
+        "const r = li.getBoundingClientRect(); "
+        "return {classes: li.className, index: [...li.parentNode.children].indexOf(li), "
+        "visible: window.scrollY === 0 && r.top >= 0 && r.bottom <= window.innerHeight, "
+        "major: li.textContent.includes('MAJOR')}; })()"
+    )
+
+
+def test_major_first_and_new_or_escalated_seen_without_scrolling(
+    page: Page,
+    server: Server,
+    server_env: dict[str, str],
+    operator_token: str,
+) -> None:
+    port = str(urlsplit(server.url).port)
+    settings = load_settings({**server_env, "OPSGRAPH_PORT": port})
+    admin_token = dev_issuer(settings).mint(
+        {"sub": "wallboard-admin", "tenant_id": TENANT, "roles": ["admin"]}, 600
+    )
+    # A critical column taller than the window: a card added at its end would be below it.
+    for n in range(14):
+        api(server, operator_token, CREATE, input={"title": f"Filler {n}", "impact": "HIGH",
+                                                   "urgency": "HIGH"})  # fmt: skip
+    calm = api(server, operator_token, CREATE, input={"title": "Calm", "impact": "LOW"})
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=1400,
+        height=900,
+        deviceScaleFactor=1,
+        mobile=False,
+    )
+    page.navigate("about:blank")  # the same URL again would be a same-document navigation
+    page.navigate(f"{server.url}/wallboard#token={operator_token}")
+    page.wait_for("document.getElementById('connection').dataset.state === 'live'")
+    page.wait_for(f"{card(calm['createIncident']['number'])} !== null")
+    assert page.evaluate(
+        "document.querySelector('section[data-priority=\"CRITICAL\"]')"
+        ".getBoundingClientRect().bottom > window.innerHeight"
+    )
+
+    critical = {"impact": "HIGH", "urgency": "HIGH"}
+    new = api(server, operator_token, CREATE, input={"title": "Fresh", **critical})
+    new = new["createIncident"]
+    shown = page.wait_for(card(new["number"]))
+    assert "fresh" in shown["classes"] and shown["visible"], shown
+
+    api(server, operator_token, UPDATE, id=calm["createIncident"]["id"],
+        input={"priority": "CRITICAL"})  # fmt: skip
+    escalated = page.wait_for(
+        f"(() => {{ const c = {card(calm['createIncident']['number'])}; "
+        "return c && c.index === 0 && c; })()"
+    )
+    assert "fresh" in escalated["classes"] and escalated["visible"], escalated
+
+    api(server, admin_token, PROPOSE, id=new["id"])
+    api(server, admin_token, ACCEPT, id=new["id"])
+    major = page.wait_for(
+        f"(() => {{ const c = {card(new['number'])}; return c && c.major && c; }})()"
+    )
+    assert major["index"] == 0 and "major" in major["classes"] and major["visible"], major
+    assert page.evaluate("window.__violations") == [], "content security policy refusals"

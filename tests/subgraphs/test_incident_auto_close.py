@@ -325,3 +325,36 @@ async def test_settings_out_of_range_are_refused(incidents: Subgraph) -> None:
     assert (await incidents.ok("{ incidentSettings { autoCloseDays } }")) == {
         "incidentSettings": {"autoCloseDays": 7}
     }
+
+
+async def test_a_major_incident_never_closes_by_itself(
+    incidents: Subgraph, owner_sessions: Sessions, sessions: Sessions, tenant_id: uuid.UUID
+) -> None:
+    id = await resolved(incidents)
+    [job] = await queued(owner_sessions, id)
+    await incidents.ok(
+        'mutation($id: ID!) { proposeMajorIncident(id: $id, reason: "Site down") { id } }', id=id
+    )
+    await incidents.ok("mutation($id: ID!) { acceptMajorIncident(id: $id) { major } }", id=id)
+    far = datetime.now(UTC) + timedelta(days=3650)
+    assert await run_job(sessions, tenant_id, job.id, job.payload, far) is None
+    assert await status(owner_sessions, id) == "RESOLVED"
+
+
+async def test_a_parent_with_open_children_is_looked_at_again_a_day_later(
+    incidents: Subgraph, owner_sessions: Sessions, sessions: Sessions, tenant_id: uuid.UUID
+) -> None:
+    parent = await new_incident(incidents)
+    child = await new_incident(incidents)
+    await incidents.ok(
+        "mutation($id: ID!, $parent: ID!) { setIncidentParent(id: $id, parentId: $parent) { id } }",
+        id=child,
+        parent=parent,
+    )
+    await move(incidents, parent, **RESOLVE)  # the child follows to RESOLVED...
+    await move(incidents, child, status="IN_PROGRESS")  # ...and is reopened
+    [job] = await queued(owner_sessions, parent)
+    far = datetime.now(UTC) + timedelta(days=3650)
+    again = await run_job(sessions, tenant_id, job.id, job.payload, far)
+    assert again == RetryAt(far + timedelta(days=1))
+    assert await status(owner_sessions, parent) == "RESOLVED"

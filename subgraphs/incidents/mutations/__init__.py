@@ -4,6 +4,7 @@ import strawberry
 
 from subgraphs.incidents import bulk_api
 from subgraphs.incidents.alerts import api as alert_api
+from subgraphs.incidents.family import api as family_api
 from subgraphs.incidents.mutations.add_comment import add_comment
 from subgraphs.incidents.mutations.assign_incident import assign_incident
 from subgraphs.incidents.mutations.create_incident import create_incident
@@ -27,3 +28,10 @@ class Mutation:
     create_integration = alert_api.create_integration
     update_integration = alert_api.update_integration
     delete_integration = alert_api.delete_integration
+    set_incident_parent = family_api.set_incident_parent
+    propose_major_incident = family_api.propose_major_incident
+    accept_major_incident = family_api.accept_major_incident
+    reject_major_incident = family_api.reject_major_incident
+    mark_duplicate = family_api.mark_duplicate
+    watch_incident = family_api.watch_incident
+    unwatch_incident = family_api.unwatch_incident

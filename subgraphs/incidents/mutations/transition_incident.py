@@ -26,6 +26,7 @@ def request_of(input: TransitionIncidentInput) -> lifecycle.TransitionRequest:
         resolution_notes=input.resolution_notes,
         cancel_reason=input.cancel_reason,
         comment=None if comment is None else lifecycle.NewComment(comment.body, comment.visibility),
+        force=input.force,
     )
 
 
@@ -33,8 +34,11 @@ def request_of(input: TransitionIncidentInput) -> lifecycle.TransitionRequest:
     description="Move an incident to another status. An illegal move (the transition table; "
     "a reopen outside the tenant's window; a move to the status it has) is CONFLICT; a "
     "missing, empty or misplaced field is BAD_USER_INPUT naming it (extensions.field); "
-    "either changes nothing. With dryRun the answer says what would change and which events "
-    "would be written, and nothing is written (no change, history, event or audit entry).",
+    "either changes nothing. A parent's move to IN_PROGRESS, to ON_HOLD for a change, "
+    "problem or vendor, or to RESOLVED moves its open children too (`cascaded`; not for a "
+    "major incident); closing a parent with open children needs input.force. With dryRun "
+    "the answer says what would change and which events would be written, and nothing is "
+    "written (no change, history, event or audit entry).",
     extensions=requires(permissions.UPDATE),
 )
 async def transition_incident(
@@ -67,4 +71,6 @@ async def transition_incident(
         audit.changed(done.changes)
         if done.comment is not None:
             audit.changed({"comment": [None, str(done.comment.id)]})
+        if done.children:
+            audit.changed({"cascadedIds": [None, [str(child.row.id) for child in done.children]]})
     return IncidentTransition.of(done, changed(info, done.row), dry_run=False)

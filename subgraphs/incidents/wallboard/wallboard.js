@@ -13,7 +13,7 @@
 (() => {
   const OPEN = new Set(["OPEN", "IN_PROGRESS", "ON_HOLD"]);
   const PRIORITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
-  const FIELDS = "id number title status priority openedAt assignee { name } team { name }";
+  const FIELDS = "id number title status priority major openedAt assignee { name } team { name }";
   const LIST = `query WallboardIncidents($after: String) {
     incidents(filter: {status: [OPEN, IN_PROGRESS, ON_HOLD]},
               orderBy: {field: PRIORITY, direction: DESC},
@@ -27,6 +27,8 @@
     incidentEvents(after: $after) { id kind incident { ${FIELDS} } }
   }`;
   const MAX_PAGES = 10; // a wall shows at most 1,000 incidents
+  // A new or escalated incident stays highlighted, near the top of its column, this long.
+  const HIGHLIGHT_MS = 5 * 60000;
   const PING_EVERY_MS = 15000;
   const SILENCE_LIMIT_MS = 25000; // no message at all for this long: the socket is dead
   const BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
@@ -87,10 +89,19 @@
     return { loaded, total };
   }
 
+  // New, more urgent than before, or just made major: the room must see it.
+  function escalated(event, before) {
+    const incident = event.incident;
+    if (event.kind === "CREATED" || !before) return true;
+    const rank = (p) => PRIORITIES.length - PRIORITIES.indexOf(p);
+    return rank(incident.priority) > rank(before.priority) || (incident.major && !before.major);
+  }
+
   function apply(event) {
     const incident = event.incident;
     if (OPEN.has(incident.status)) {
-      incident.fresh = event.kind === "CREATED";
+      const before = incidents.get(incident.id);
+      incident.highlightedAt = escalated(event, before) ? Date.now() : before?.highlightedAt;
       incidents.set(incident.id, incident);
     } else {
       incidents.delete(incident.id);
@@ -105,9 +116,14 @@
     return `${Math.round(minutes / 1440)} d`;
   }
 
+  function highlighted(incident) {
+    return Boolean(incident.highlightedAt) && Date.now() - incident.highlightedAt < HIGHLIGHT_MS;
+  }
+
   function row(incident) {
     const item = document.createElement("li");
-    item.className = incident.fresh ? "incident fresh" : "incident";
+    item.className = ["incident", incident.major && "major", highlighted(incident) && "fresh"]
+      .filter(Boolean).join(" ");
     item.dataset.id = incident.id;
     item.dataset.number = incident.number;
     item.dataset.status = incident.status;
@@ -124,6 +140,12 @@
     status.textContent = incident.status.replace("_", " ");
     const who = [incident.team?.name, incident.assignee?.name || "unassigned"].filter(Boolean);
     meta.append(status, ` · ${age(incident.openedAt)} · ${who.join(" · ")}`);
+    if (incident.major) {
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "MAJOR";
+      item.append(badge);
+    }
     item.append(number, title, meta);
     return item;
   }
@@ -132,13 +154,17 @@
     const byPriority = new Map(PRIORITIES.map((p) => [p, []]));
     for (const incident of incidents.values()) byPriority.get(incident.priority)?.push(incident);
     for (const [priority, list] of byPriority) {
-      // Longest open first: that is the one the room should look at.
-      list.sort((a, b) => Date.parse(a.openedAt) - Date.parse(b.openedAt));
+      // Major incidents first, then the new or escalated ones (newest first, so they are
+      // seen without scrolling), then the longest open: the ones the room should look at.
+      list.sort((a, b) =>
+        Number(b.major) - Number(a.major) ||
+        Number(highlighted(b)) - Number(highlighted(a)) ||
+        (highlighted(a) ? b.highlightedAt - a.highlightedAt : 0) ||
+        Date.parse(a.openedAt) - Date.parse(b.openedAt));
       const section = document.querySelector(`.priority[data-priority="${priority}"]`);
       section.querySelector("ol").replaceChildren(...list.map(row));
       section.querySelector("h2").dataset.count = String(list.length);
     }
-    for (const incident of incidents.values()) incident.fresh = false;
     const more = capped > 0 ? ` (${capped} more not shown)` : "";
     $("count").textContent = `${incidents.size} open${more}`;
   }

@@ -1,0 +1,42 @@
+"""The family's query root field: the list of major incidents."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from sqlalchemy import select
+
+from resolvers.columns import chosen_columns
+from resolvers.pagination import Connection, Pagination, SortOrder, paginate
+from resolvers.permissions import requires
+from subgraphs.incidents import permissions, tables
+from subgraphs.incidents.family.enums import MajorIncidentState
+from subgraphs.incidents.types import Incident
+
+Row = tables.Incident
+NEWEST_FIRST = SortOrder(name="OPENED_AT:DESC", columns=(Row.opened_at, Row.id), descending=True)
+
+
+@strawberry.field(
+    description="Major incidents of the tenant (accepted ones unless `states` says "
+    "otherwise, e.g. [PROPOSED] for the proposals waiting for a decision), newest first.",
+    extensions=requires(permissions.VIEW),
+)
+async def major_incidents(
+    info: strawberry.Info,
+    states: Annotated[
+        list[MajorIncidentState] | None,
+        strawberry.argument(description="Any of these states (default: ACCEPTED)."),
+    ] = None,
+    pagination: Pagination | None = None,
+) -> Connection[Incident]:
+    ctx = info.context
+    wanted = states if states else [MajorIncidentState.ACCEPTED]
+    columns = Incident.row_fields.columns(
+        info, ("edges", "node"), also=[column.key for column in NEWEST_FIRST.columns]
+    )
+    query = select(*chosen_columns(Row, columns)).where(
+        Row.tenant_id == ctx.tenant_id, Row.major_state.in_([state.value for state in wanted])
+    )
+    return await paginate(ctx.db, query, NEWEST_FIRST, pagination, Incident.from_row)
