@@ -84,7 +84,8 @@ async def events_of(owner_sessions: Sessions, tenant_id: uuid.UUID, id: str) -> 
                 events.OutboxEvent.tenant_id == tenant_id,
                 events.OutboxEvent.entity_id == uuid.UUID(id),
             )
-            .order_by(events.OutboxEvent.seq)
+            # In the order written: `seq` is stamped later, by whichever process gets to it.
+            .order_by(events.OutboxEvent.id)
         )
         return list(kinds)
 
