@@ -13,8 +13,9 @@ from resolvers.columns import chosen_columns
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
-from subgraphs.incidents import enums, lifecycle, permissions, rules, tables
+from subgraphs.incidents import enums, field_filters, lifecycle, permissions, rules, tables
 from subgraphs.incidents.alerts import api as alert_api
+from subgraphs.incidents.custom_fields import api as field_api
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
 from subgraphs.incidents.lifecycle_types import IncidentSettings
 from subgraphs.incidents.loaders import IncidentByNumberLoader
@@ -49,6 +50,7 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
         query = query.where(
             Row.assignee_id.is_(None) if f.unassigned else Row.assignee_id.isnot(None)
         )
+    query = field_filters.narrowed(query, f.tags, f.custom_fields)
     return work_filters.found_and_dated(query, Row, f)
 
 
@@ -61,6 +63,7 @@ def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:
 class Query:
     integrations = alert_api.integrations
     integration_deliveries = alert_api.integration_deliveries
+    incident_fields = field_api.incident_fields
 
     @strawberry.field(
         description="Incidents of the tenant, newest first unless ordered otherwise.",

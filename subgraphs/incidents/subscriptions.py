@@ -19,7 +19,7 @@ from resolvers.errors import NotFound
 from resolvers.events import Event, RowMatcher, live_events, resume_position
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
-from subgraphs.incidents import enums, permissions
+from subgraphs.incidents import counts, enums, permissions
 from subgraphs.incidents.events import EVENT_KIND
 from subgraphs.incidents.inputs import IncidentFilter
 from subgraphs.incidents.queries import Row, filtered
@@ -70,6 +70,8 @@ class Matcher(RowMatcher):
 
 @strawberry.type
 class Subscription:
+    incident_counts_changed = counts.incident_counts_changed
+
     @strawberry.subscription(
         description=(
             "Every create, update, assignment, status change and comment on incidents that "

@@ -27,6 +27,7 @@ from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
 from subgraphs.identity import tables as identity
 from subgraphs.incidents import tables as incidents
 from subgraphs.incidents.alerts import tables as alert_tables
+from subgraphs.incidents.custom_fields import tables as field_tables
 from subgraphs.problems import tables as problems
 from subgraphs.webhooks import tables as webhooks
 
@@ -77,6 +78,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
             (incidents.IncidentAffectedCi, {"incident_id": incident, "ci_id": uuid.uuid4()}),
             (incidents.IncidentNumber, {"last_number": 1}),
             (incidents.IncidentSettings, {"reopen_window_days": 3}),
+            (field_tables.IncidentField, {"name": "region", "type": "STRING"}),
             (
                 alert_tables.Integration,
                 {

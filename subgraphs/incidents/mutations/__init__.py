@@ -3,6 +3,7 @@
 import strawberry
 
 from subgraphs.incidents.alerts import api as alert_api
+from subgraphs.incidents.custom_fields import api as field_api
 from subgraphs.incidents.mutations.add_comment import add_comment
 from subgraphs.incidents.mutations.assign_incident import assign_incident
 from subgraphs.incidents.mutations.create_incident import create_incident
@@ -22,3 +23,4 @@ class Mutation:
     create_integration = alert_api.create_integration
     update_integration = alert_api.update_integration
     delete_integration = alert_api.delete_integration
+    create_incident_field = field_api.create_incident_field
