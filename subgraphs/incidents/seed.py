@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.domain import DemoTenant
 from subgraphs.incidents import tables
+from subgraphs.incidents.custom_fields import seed as field_seed
+from subgraphs.incidents.custom_fields import tables as field_tables
 
 PROBLEMS = [
     ("VPN drops every few minutes", "network"),
@@ -97,7 +99,9 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     )
     affected = _point_at_cis(rows, changes, demo.entities.get("ConfigurationItem", []))
     comments.extend(_lifecycle(rows))
+    field_seed.label(rows, changes, comments, demo.entities["User"])
     batches = (
+        (field_tables.IncidentField, field_seed.field_rows(demo.tenant_id)),
         (tables.Incident, rows),
         (tables.IncidentComment, comments),
         (tables.IncidentChange, changes),
