@@ -45,6 +45,10 @@ OPERATIONS = [
      "id: $incident, userId: $user) { id } }"),
     ("addComment", "incidents", "mutation($incident: ID!) { addComment(incidentId: $incident, "
      'input: {body: "hi"}) { id } }'),
+    ("incidentFields", "incidents", "{ incidentFields { name type } }"),
+    ("createIncidentField", "incidents", 'mutation { createIncidentField(input: {name: "tier", '
+     "type: NUMBER}) { id } }"),
+    ("incidentCounts", "incidents", "{ incidentCounts(groupBy: STATUS) { total } }"),
     ("users", "identity", "{ users { totalCount } }"),
     ("user", "identity", "query($user: ID!) { user(id: $user) { id } }"),
     ("teams", "identity", "{ teams { totalCount } }"),
@@ -183,7 +187,7 @@ SCHEMAS = {domain.name: domain.schema for domain in REGISTRY.domains}
 # Everything of the tenant an operation could change, audit records included.
 SNAPSHOT = {
     "incidents": "{ incidents { totalCount edges { node { title assignee { id } "
-    "comments { id } history { id } } } } }",
+    "comments { id } history { id } } } } incidentFields { name } }",
     "identity": "{ users { totalCount edges { node { name phone active } } } "
     "teams { totalCount edges { node { members { id } } } } "
     "roles { id name permissions } auditLog { totalCount } "
