@@ -54,8 +54,8 @@ def label(
         change["changes"]["tags"] = [None, tags]
         for name, value in sorted(values.items()):
             change["changes"][f"customFields.{name}"] = [None, value]
-        comment = first_comment.get(row["id"])
-        if comment is not None and users and rnd.random() < 1 / 4:
+        first = first_comment.get(row["id"])
+        if first is not None and users and rnd.random() < 1 / 4:
             user = rnd.choice(users)
-            comment["body"] += " " + LOOP_IN.format(name=user["name"], id=user["id"])
-            comment["mention_ids"] = [user["id"]]
+            first["body"] += " " + LOOP_IN.format(name=user["name"], id=user["id"])
+            first["mention_ids"] = [user["id"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from resolvers.audit import audited
@@ -49,15 +51,15 @@ async def add_comment(
         )
         comment = done.comment
         audit.entity("IncidentComment", comment.id)
-        audit.created(
-            {
-                "incidentId": str(incident_key),
-                "authorId": str(author) if author else None,
-                "visibility": comment.visibility,
-                "body": comment.body,
-                "mentionIds": [str(id) for id in mentioned],
-            }
-        )
+        created: dict[str, Any] = {
+            "incidentId": str(incident_key),
+            "authorId": str(author) if author else None,
+            "visibility": comment.visibility,
+            "body": comment.body,
+        }
+        if mentioned:
+            created["mentionIds"] = [str(id) for id in mentioned]
+        audit.created(created)
         # The caller's reply that ended an AWAITING_CALLER hold.
         audit.changed(done.changes)
     changed(info, done.row)
