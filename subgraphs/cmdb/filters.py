@@ -5,18 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, Select, func, select
 
 from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
+from resolvers.json_values import value_condition
 from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.inputs import CiAttributeCondition, CiFilter
 
 Row = tables.ConfigurationItem
 SEARCH_MAX = 200
 CONDITIONS_MAX = 20
-IN_MAX = 100
 
 
 def classes_below(tenant_id: uuid.UUID, names: list[str]) -> Select[Any]:
@@ -33,44 +32,13 @@ def classes_below(tenant_id: uuid.UUID, names: list[str]) -> Select[Any]:
     return select(tree.c.id)
 
 
-def _json(value: Any) -> ColumnElement[Any]:
-    return cast(literal(value, JSONB), JSONB)
-
-
 def attribute_condition(condition: CiAttributeCondition, index: int) -> list[ColumnElement[bool]]:
-    name = condition.name
-    argument = f"filter.attributes[{index}]"
-    if not name or len(name) > rules.NAME_OF_CLASS_OR_ATTRIBUTE_MAX:
-        raise BadUserInput(
-            f"{argument}.name must be 1-{rules.NAME_OF_CLASS_OR_ATTRIBUTE_MAX} characters",
-            argument="filter",
-        )
-    value = Row.attributes[name]
-    where: list[ColumnElement[bool]] = []
-    if condition.eq is not None:
-        where.append(Row.attributes.contains({name: condition.eq}))
-    if condition.in_ is not None:
-        if len(condition.in_) > IN_MAX:
-            raise BadUserInput(f"{argument}.in takes at most {IN_MAX} values", argument="filter")
-        where.append(or_(*(Row.attributes.contains({name: v}) for v in condition.in_)))
-    for bound, compare in (
-        (condition.gt, value.__gt__),
-        (condition.gte, value.__ge__),
-        (condition.lt, value.__lt__),
-        (condition.lte, value.__le__),
-    ):
-        if bound is None:
-            continue
-        if isinstance(bound, (dict, list, bool)):
-            raise BadUserInput(f"{argument}: ranges compare numbers or strings", argument="filter")
-        # jsonb orders values of different types by type: compare like with like only.
-        where.append(
-            and_(func.jsonb_typeof(value) == func.jsonb_typeof(_json(bound)), compare(_json(bound)))
-        )
-    if condition.exists is not None:
-        has = Row.attributes.has_key(name)
-        where.append(has if condition.exists else ~has)
-    return where
+    return value_condition(
+        Row.attributes,
+        condition,
+        f"filter.attributes[{index}]",
+        rules.NAME_OF_CLASS_OR_ATTRIBUTE_MAX,
+    )
 
 
 def filtered(query: Select[Any], tenant_id: uuid.UUID, f: CiFilter | None) -> Select[Any]:

@@ -1,20 +1,17 @@
 """Attribute values checked by a JSON Schema generated from the class definition
-(`jsonschema_rs`), not by hand-written checks: one object schema per class, its properties
-the class's attributes (inherited ones included), `required` its required ones, nothing else
-allowed. Compiled validators are shared by every class with the same definition."""
+(`jsonschema_rs`, through resolvers/json_values.py), not by hand-written checks: one object
+schema per class, its properties the class's attributes (inherited ones included), `required`
+its required ones, nothing else allowed. Compiled validators are shared by every class with
+the same definition."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import jsonschema_rs
-import orjson
-
-from resolvers.errors import BadUserInput
+from resolvers.json_values import check_values
 from subgraphs.cmdb.enums import CiAttributeType
 
 if TYPE_CHECKING:
@@ -57,32 +54,6 @@ def class_schema(attributes: Sequence[Attribute]) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=256)
-def _validator(schema_json: bytes) -> Any:
-    return jsonschema_rs.validator_for(orjson.loads(schema_json), validate_formats=True)
-
-
-def attribute_error(error: Any) -> BadUserInput:
-    """BAD_USER_INPUT naming the attribute a JSON Schema error is about."""
-    path = list(error.instance_path)
-    kind = error.kind
-    if path:
-        name = str(path[0])
-        message = f"attributes.{name}: {error.message}"
-    elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
-        name = str(kind.property)
-        message = f"attributes.{name} is required"
-    elif isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
-        name = str(kind.unexpected[0])
-        message = f"attributes.{name}: the class has no such attribute"
-    else:
-        name = ""
-        message = f"attributes: {error.message}"
-    return BadUserInput(
-        message, field=f"attributes.{name}" if name else "attributes", attribute=name
-    )
-
-
 @dataclass(frozen=True)
 class AttributeSchema:
     """What a class's attribute values must be."""
@@ -113,9 +84,6 @@ class AttributeSchema:
 
     def check(self, values: Mapping[str, Any]) -> None:
         """BAD_USER_INPUT naming the first attribute (by name) that is wrong."""
-        if not isinstance(values, Mapping):
-            raise BadUserInput("attributes must be a JSON object", field="attributes")
-        validator = _validator(orjson.dumps(self.json_schema, option=orjson.OPT_SORT_KEYS))
-        errors = [attribute_error(e) for e in validator.iter_errors(dict(values))]
-        if errors:
-            raise min(errors, key=lambda e: (e.extensions or {}).get("attribute", ""))
+        check_values(
+            self.json_schema, values, "attributes", "the class has no such attribute", "attribute"
+        )

@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 
 from resolvers.columns import Columns
 from resolvers.loaders import (
+    BatchLoader,
     ColumnLoader,
     RowByKeyLoader,
     in_keys,
@@ -63,3 +64,17 @@ class TeamsByUserIdLoader(_AcrossMembership):
     """Teams of each user, by name."""
 
     via, other, table = "user_id", "team_id", tables.Team
+
+
+class CustomRolesLoader(BatchLoader[uuid.UUID, dict[str, frozenset[str]]]):
+    """The request tenant's own roles (name → the permissions each grants), keyed by tenant:
+    read once per request however many users' permissions are shown."""
+
+    async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[dict[str, frozenset[str]]]:
+        rows = await self.context.db.rows(
+            select(tables.Role.name, tables.Role.permissions).where(
+                tables.Role.tenant_id == self.context.tenant_id
+            )
+        )
+        roles = {row.name: frozenset(row.permissions) for row in rows}
+        return [roles for _ in keys]

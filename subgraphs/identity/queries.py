@@ -6,10 +6,13 @@ import uuid
 
 import strawberry
 
+from resolvers.errors import Unauthenticated
 from resolvers.ids import parse_id
+from resolvers.loaders import load_by_id
 from resolvers.pagination import Connection, Pagination, paginate
 from resolvers.permissions import requires
 from subgraphs.identity.inputs import AuditLogFilter, TeamFilter, UserFilter
+from subgraphs.identity.loaders import UserByIdLoader
 from subgraphs.identity.permissions import MANAGE_CLIENTS, VIEW, VIEW_AUDIT
 from subgraphs.identity.service import api_clients as client_service
 from subgraphs.identity.service import audit_log as audit_service
@@ -25,6 +28,23 @@ def _optional_id(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
 
 @strawberry.type
 class Query:
+    @strawberry.field(
+        description="The caller's own user, with its roles and `permissions` (what this "
+        "request may do), so a client can show or hide actions. Needs no permission, only "
+        "authentication (UNAUTHENTICATED without a token); null for a caller that is no user "
+        "of the tenant (an API client's token)."
+    )
+    async def me(self, info: strawberry.Info) -> User | None:
+        principal = info.context.principal
+        if not principal.authenticated:
+            raise Unauthenticated("Authentication required: send a bearer token")
+        if principal.user_id is None:
+            return None
+        # Not User.resolve_reference: reading one's own record needs no identity:view.
+        columns = User.row_fields.columns(info)
+        row = await load_by_id(info.context, UserByIdLoader, principal.user_id, columns)
+        return User.from_row(row) if row else None
+
     @strawberry.field(
         description="A user by id; null when there is none.", extensions=requires(VIEW)
     )

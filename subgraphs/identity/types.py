@@ -16,6 +16,7 @@ from resolvers.principal import RoleCatalogue
 from resolvers.privacy import PII_PERMISSION, mask_email, mask_phone
 from resolvers.references import ReferencedById
 from subgraphs.identity.loaders import (
+    CustomRolesLoader,
     MembersByTeamIdLoader,
     TeamByIdLoader,
     TeamsByUserIdLoader,
@@ -52,6 +53,18 @@ class User(ReferencedById):
         if self.phone_number is None or info.context.principal.can(PII_PERMISSION):
             return self.phone_number
         return mask_phone(self.phone_number)
+
+    @strawberry.field(
+        description="What the user may do, sorted: for the caller itself (as `me`), the "
+        "permissions its credentials carry in this request; for another user, what its "
+        "stored roles grant (the built-in roles and the tenant's own)."
+    )
+    async def permissions(self, info: strawberry.Info) -> list[str]:
+        principal = info.context.principal
+        if principal.user_id is not None and str(principal.user_id) == str(self.id):
+            return sorted(principal.permissions)
+        custom = await info.context.loaders.get(CustomRolesLoader).load(principal.tenant_id)
+        return sorted(principal.catalogue.permissions_for(frozenset(self.roles), custom))
 
     @strawberry.field(description="Teams this user belongs to, by name.")
     async def teams(self, info: strawberry.Info) -> list[Team]:
@@ -97,7 +110,7 @@ User.row_fields = RowFields(
         "created_at": "created_at",
         "updated_at": "updated_at",
     },
-    needs={"email": ("email",), "phone": ("phone",), "teams": ()},
+    needs={"email": ("email",), "phone": ("phone",), "teams": (), "permissions": ("roles",)},
 )
 Team.row_fields = RowFields(
     Team,

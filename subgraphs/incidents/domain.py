@@ -7,6 +7,8 @@ from subgraphs.incidents import auto_close_job, bulk, deletion, permissions, see
 from subgraphs.incidents.alerts import receiver
 from subgraphs.incidents.alerts import tables as alert_tables
 from subgraphs.incidents.cache_hints import CACHE_HINTS
+from subgraphs.incidents.custom_fields import service as field_service
+from subgraphs.incidents.custom_fields import tables as field_tables
 from subgraphs.incidents.events import EVENT_KIND, SETTINGS_UPDATED
 from subgraphs.incidents.reactions import PROBLEM_REACTIONS
 from subgraphs.incidents.references import STORED_REFERENCES
@@ -21,13 +23,16 @@ DOMAIN = Domain(
     grants=permissions.GRANTS,
     seed=seed.seed,
     cache_hints=CACHE_HINTS,
-    event_kinds=frozenset({*EVENT_KIND.values(), SETTINGS_UPDATED, bulk.PROGRESS}),
+    event_kinds=frozenset(
+        {*EVENT_KIND.values(), SETTINGS_UPDATED, bulk.PROGRESS, field_service.FIELD_CREATED}
+    ),
     references=STORED_REFERENCES,
     numbers=(Numbering("INC", tables.Incident.number, tables.IncidentNumber.last_number),),
     audited={
         "Incident": tables.Incident.id,
         "IncidentComment": tables.IncidentComment.id,
         "Integration": alert_tables.Integration.id,
+        "IncidentField": field_tables.IncidentField.id,
     },
     # Notes and releases when problems publish workarounds or are resolved (issue 20).
     consumers=(PROBLEM_REACTIONS,),

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.scalars import JSON
 
 from subgraphs.incidents import enums
+from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
+from subgraphs.incidents.field_filters import TagFilter
 
 
 @strawberry.input(description="A new incident. Priority follows impact × urgency unless given.")
@@ -37,6 +40,15 @@ class CreateIncidentInput:
     )
     opened_at: datetime | None = strawberry.field(
         default=None, description="When the problem began, if not now (e.g. from an alert)."
+    )
+    tags: list[str] = strawberry.field(
+        default_factory=list,
+        description="Labels: trimmed, lower-cased, 1-50 characters each, at most 20 distinct.",
+    )
+    custom_fields: JSON | None = strawberry.field(
+        default=None,
+        description="Values of the tenant's custom fields (incidentFields), by field name; "
+        "every required field needs one.",
     )
 
 
@@ -69,6 +81,16 @@ class UpdateIncidentInput:
     affected_ci_ids: list[strawberry.ID] | None = strawberry.field(
         default=strawberry.UNSET,
         description="Replace the further configuration items it affects; null or [] clears them.",
+    )
+    tags: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replace its tags (normalised as on create); null or [] clears them.",
+    )
+    custom_fields: JSON | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Custom field values to change, by field name (a JSON merge patch: a value "
+        "sets the field, null clears it; fields not named stay). A required value cannot be "
+        "cleared.",
     )
 
 
@@ -178,6 +200,12 @@ class IncidentFilter:
         default=None, description="Updated at or after."
     )
     updated_before: datetime | None = strawberry.field(default=None, description="Updated before.")
+    tags: TagFilter | None = strawberry.field(
+        default=None, description="With any and/or all of these tags."
+    )
+    custom_fields: list[IncidentFieldCondition] | None = strawberry.field(
+        default=None, description="Conditions on custom field values (at most 20)."
+    )
 
 
 @strawberry.input(description="How to order incidents; ties are broken by id, so order is stable.")

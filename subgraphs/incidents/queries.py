@@ -13,8 +13,18 @@ from resolvers.columns import chosen_columns
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
-from subgraphs.incidents import auto_close, bulk_api, enums, lifecycle, permissions, rules, tables
+from subgraphs.incidents import (
+    auto_close,
+    bulk_api,
+    enums,
+    field_filters,
+    lifecycle,
+    permissions,
+    rules,
+    tables,
+)
 from subgraphs.incidents.alerts import api as alert_api
+from subgraphs.incidents.custom_fields import api as field_api
 from subgraphs.incidents.family import queries as family_queries
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
 from subgraphs.incidents.lifecycle_types import IncidentSettings
@@ -50,6 +60,7 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
         query = query.where(
             Row.assignee_id.is_(None) if f.unassigned else Row.assignee_id.isnot(None)
         )
+    query = field_filters.narrowed(query, f.tags, f.custom_fields)
     return work_filters.found_and_dated(query, Row, f)
 
 
@@ -64,6 +75,7 @@ class Query:
     integration_deliveries = alert_api.integration_deliveries
     incident_bulk_update = bulk_api.incident_bulk_update
     major_incidents = family_queries.major_incidents
+    incident_fields = field_api.incident_fields
 
     @strawberry.field(
         description="Incidents of the tenant, newest first unless ordered otherwise.",

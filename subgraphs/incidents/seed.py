@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.domain import DemoTenant
 from subgraphs.incidents import tables
+from subgraphs.incidents.custom_fields import seed as field_seed
+from subgraphs.incidents.custom_fields import tables as field_tables
 from subgraphs.incidents.family import seed as family_seed
 
 PROBLEMS = [
@@ -99,7 +101,9 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     affected = _point_at_cis(rows, changes, demo.entities.get("ConfigurationItem", []))
     comments.extend(_lifecycle(rows))
     family_seed.arrange(rows, changes)  # a major incident with children (family/)
+    field_seed.label(rows, changes, comments, demo.entities["User"])
     batches = (
+        (field_tables.IncidentField, field_seed.field_rows(demo.tenant_id)),
         (tables.Incident, rows),
         (tables.IncidentComment, comments),
         (tables.IncidentChange, changes),

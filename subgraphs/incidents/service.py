@@ -10,7 +10,8 @@ it, to be the last of its unit of work."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,8 @@ from resolvers.changes import (
 )
 from resolvers.errors import Conflict
 from resolvers.locking import locked_row
-from subgraphs.incidents import rules, tables
+from subgraphs.incidents import rules, tables, tags
+from subgraphs.incidents.custom_fields.definitions import FieldCatalogue, updated_values
 from subgraphs.incidents.enums import (
     ChangeKind,
     CommentVisibility,
@@ -65,6 +67,9 @@ class NewIncident:
     parent_id: uuid.UUID | None = None
     alert_count: int = 0
     last_alert_at: datetime | None = None
+    tags: Sequence[str] = ()  # as given (normalised by prepare_incident)
+    # Custom field values, already checked (custom_fields.definitions.created_values).
+    custom_fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,9 @@ class IncidentUpdate:
     team_id: Any = UNCHANGED
     ci_id: Any = UNCHANGED
     affected_ci_ids: Any = UNCHANGED  # a tuple of ids (empty: none)
+    tags: Any = UNCHANGED  # a sequence of tags as given (empty: none)
+    # (the tenant's field catalogue, a JSON merge patch of the values)
+    custom_fields: Any = UNCHANGED
 
 
 # The fields an incident shares with other work items (resolvers/changes.py).
@@ -152,6 +160,8 @@ def prepare_incident(
         "parent_id": new.parent_id,
         "alert_count": new.alert_count,
         "last_alert_at": new.last_alert_at,
+        "tags": tags.tag_set(new.tags, "input.tags"),
+        "custom_fields": dict(new.custom_fields),
     }
     affected = affected_cis(new.ci_id, new.affected_ci_ids, rules.AFFECTED_CIS_MAX)
     changes: Changes = {"status": [None, IncidentStatus.OPEN.value], "title": [None, title]}
@@ -161,6 +171,10 @@ def prepare_incident(
         changes["ciId"] = [None, str(new.ci_id)]
     if affected:
         changes["affectedCiIds"] = [None, [str(id) for id in affected]]
+    if values["tags"]:
+        changes["tags"] = [None, values["tags"]]
+    for name, value in sorted(new.custom_fields.items()):
+        changes[f"customFields.{name}"] = [None, value]
     return PreparedIncident(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
@@ -250,6 +264,8 @@ ROW_COLUMNS = (
     "parent_id",
     "alert_count",
     "last_alert_at",
+    "tags",
+    "custom_fields",
 )
 NUMBERED_INSERT = _numbered_insert()
 
@@ -266,6 +282,7 @@ async def update_incident(
     diff = Diff()
     await set_work_fields(session, row, update, diff, WORK_ITEM)
     rate(row, diff, update.impact, update.urgency, update.priority)
+    set_labels(row, update, diff)
     if was_final and diff.fields:
         # Raising inside the unit of work rolls back the attribute changes made above.
         raise Conflict(f"A {row.status} incident cannot be changed", field="status")
@@ -274,6 +291,20 @@ async def update_incident(
         await session.refresh(row)
         record_change(session, row, ChangeKind.UPDATED, diff, actor)
     return row, diff.fields
+
+
+def set_labels(row: Any, update: IncidentUpdate, diff: Diff) -> None:
+    """Tags and custom field values of an update (issue 19): tags replaced as a set, values
+    merged and checked against the tenant's fields (BAD_USER_INPUT naming the field)."""
+    if update.tags is not UNCHANGED:
+        diff.set(row, "tags", tags.tag_set(update.tags, "input.tags"))
+    if update.custom_fields is not UNCHANGED:
+        catalogue: FieldCatalogue
+        catalogue, patch = update.custom_fields
+        values, changes = updated_values(catalogue, row.custom_fields or {}, patch)
+        if changes:
+            row.custom_fields = values
+            diff.fields.update(changes)
 
 
 async def assign_incident(
@@ -303,6 +334,7 @@ async def add_comment(
     visibility: CommentVisibility,
     author_id: uuid.UUID | None,
     source_event: int | None = None,
+    mentions: Sequence[uuid.UUID] = (),
 ) -> Any:
     incident = await get_for_update(session, tenant_id, incident_id)
     comment = tables.IncidentComment(
@@ -312,11 +344,21 @@ async def add_comment(
         body=text(body, "body", rules.COMMENT_MAX, required=True),
         visibility=visibility.value,
         source_event=source_event,
+        mention_ids=list(mentions),
     )
     session.add(comment)
     incident.updated_at = func.now()
     await session.flush()
     await session.refresh(comment)
-    diff = Diff({"comment": [None, str(comment.id)]})
+    diff = Diff(comment_changes(comment))
     record_change(session, incident, ChangeKind.COMMENTED, diff, author_id)
     return comment
+
+
+def comment_changes(comment: Any) -> Changes:
+    """A comment's history entry and event: its id, and the users it mentions, if any (what
+    notifications will read)."""
+    changes: Changes = {"comment": [None, str(comment.id)]}
+    if comment.mention_ids:
+        changes["mentions"] = [None, [str(id) for id in comment.mention_ids]]
+    return changes

@@ -19,7 +19,7 @@ from resolvers.errors import NotFound
 from resolvers.events import Event, RowMatcher, live_events, resume_position
 from resolvers.ids import parse_id
 from resolvers.permissions import requires
-from subgraphs.incidents import bulk_api, enums, permissions
+from subgraphs.incidents import bulk_api, counts, enums, permissions
 from subgraphs.incidents.events import EVENT_KIND
 from subgraphs.incidents.inputs import IncidentFilter
 from subgraphs.incidents.queries import Row, filtered
@@ -71,6 +71,7 @@ class Matcher(RowMatcher):
 @strawberry.type
 class Subscription:
     bulk_update_progress = bulk_api.bulk_update_progress
+    incident_counts_changed = counts.incident_counts_changed
 
     @strawberry.subscription(
         description=(

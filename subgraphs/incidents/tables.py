@@ -25,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.base import TenantRow, new_metadata
@@ -112,6 +112,14 @@ class Incident(TenantRow, Base):
             "tenant_id",
             "duplicate_of_id",
             postgresql_where=text("duplicate_of_id IS NOT NULL"),
+        # Tags and custom field values (issue 19): `&&`/`@>` on tags and `@>` on the values
+        # use these.
+        Index("ix_incidents_tags", "tags", postgresql_using="gin"),
+        Index(
+            "ix_incidents_custom_fields",
+            "custom_fields",
+            postgresql_using="gin",
+            postgresql_ops={"custom_fields": "jsonb_path_ops"},
         ),
         {"schema": SCHEMA},
     )
@@ -163,6 +171,14 @@ class Incident(TenantRow, Base):
     """Why it was proposed (or, once rejected, why not)."""
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     """The incident it duplicates (set by markDuplicate, which cancels it)."""
+    tags: Mapped[list[str]] = mapped_column(
+        ARRAY(String(50)), nullable=False, server_default=text("'{}'::character varying[]")
+    )
+    """Normalised labels (tags.py), sorted."""
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    """Values of the tenant's custom fields (custom_fields/), by field name."""
     search: Mapped[Any] = mapped_column(
         TSVECTOR,
         Computed(
@@ -196,6 +212,10 @@ class IncidentComment(TenantRow, Base):
     visibility: Mapped[str] = mapped_column(String(16), nullable=False)
     source_event: Mapped[int | None] = mapped_column(BigInteger)
     """The `seq` of the outbox event a reaction wrote it for (reactions.py); None otherwise."""
+    mention_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), nullable=False, server_default=text("'{}'::uuid[]")
+    )
+    """The users its body mentions (mentions.py), in order of first mention."""
 
 
 class IncidentAffectedCi(TenantRow, Base):

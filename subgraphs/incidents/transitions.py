@@ -9,6 +9,7 @@ order written, so a dry run (the same call inside a savepoint rolled back) can s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -85,12 +86,13 @@ async def comment_on_incident(
     visibility: CommentVisibility,
     author: uuid.UUID | None,
     source_event: int | None = None,
+    mentions: Sequence[uuid.UUID] = (),
 ) -> Transition:
-    """Add a comment; when it is a PUBLIC comment by the reporter of an incident held
-    AWAITING_CALLER, the caller has replied: the incident returns to IN_PROGRESS and the
-    reason clears (a work note is the desk's, never the caller's reply)."""
+    """Add a comment (with the users it mentions); when it is a PUBLIC comment by the
+    reporter of an incident held AWAITING_CALLER, the caller has replied: the incident returns
+    to IN_PROGRESS and the reason clears (a work note is the desk's, never the caller's reply)."""
     comment = await service.add_comment(
-        session, tenant_id, id, body, visibility, author, source_event
+        session, tenant_id, id, body, visibility, author, source_event, mentions
     )
     row = await service.get_for_update(session, tenant_id, id)
     replied = (
@@ -107,7 +109,7 @@ async def comment_on_incident(
     else:
         done = Transition(row=row, from_status=S(row.status), changes={})
     done.comment = comment
-    done.events.insert(0, WrittenEvent(ChangeKind.COMMENTED, {"comment": [None, str(comment.id)]}))
+    done.events.insert(0, WrittenEvent(ChangeKind.COMMENTED, service.comment_changes(comment)))
     return done
 
 

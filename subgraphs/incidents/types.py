@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
 
 from resolvers.batching import batched
 from resolvers.columns import RowFields
@@ -63,6 +64,9 @@ class IncidentComment:
     body: str = strawberry.field(description="The text.")
     visibility: enums.CommentVisibility = strawberry.field(description="Who may read it.")
     author: User | None = strawberry.field(description="Who wrote it, if known.")
+    mentions: list[User] = strawberry.field(
+        description="The users its body mentions (`@[Name](user id)`), in order of first mention."
+    )
     created_at: datetime = strawberry.field(description="When it was written.")
 
     @classmethod
@@ -110,6 +114,11 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def users(ids: Sequence[Any] | None) -> list[User]:
+    """Stubs of the users with these ids (a uuid[] column)."""
+    return [User(id=strawberry.ID(str(id))) for id in ids or ()]
+
+
 def _id(value: Any) -> strawberry.ID:
     return strawberry.ID(str(value))
 
@@ -152,6 +161,7 @@ COMMENT_ROWS = RowFields(
         "body": "body",
         "visibility": ("visibility", _VISIBILITY),
         "author": ("author_id", User.ref),
+        "mentions": ("mention_ids", users),
         "created_at": "created_at",
     },
 )
@@ -272,6 +282,11 @@ class Incident(family.FamilyFields, ReferencedById):
         description="The incident it is part of (an alert group's incident for the group's "
         "alerts), if any."
     )
+    tags: list[str] = strawberry.field(description="Its labels (normalised: lower-case), sorted.")
+    custom_fields: JSON = strawberry.field(
+        description="Values of the tenant's custom fields (incidentFields), by field name; "
+        "a field without a value is absent."
+    )
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
 
@@ -339,6 +354,8 @@ Incident.row_fields = RowFields(
         "alert_count": "alert_count",
         "last_alert_at": "last_alert_at",
         "parent_id": ("parent_id", _optional_id),
+        "tags": "tags",
+        "custom_fields": "custom_fields",
         "created_at": "created_at",
         "updated_at": "updated_at",
         **family.ROW_ATTRIBUTES,

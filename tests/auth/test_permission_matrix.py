@@ -77,6 +77,10 @@ OPERATIONS = [
      "mutation($incident: ID!) { watchIncident(id: $incident) { id } }"),
     ("unwatchIncident", "incidents",
      "mutation($incident: ID!) { unwatchIncident(id: $incident) { id } }"),
+    ("incidentFields", "incidents", "{ incidentFields { name type } }"),
+    ("createIncidentField", "incidents", 'mutation { createIncidentField(input: {name: "tier", '
+     "type: NUMBER}) { id } }"),
+    ("incidentCounts", "incidents", "{ incidentCounts(groupBy: STATUS) { total } }"),
     ("users", "identity", "{ users { totalCount } }"),
     ("user", "identity", "query($user: ID!) { user(id: $user) { id } }"),
     ("teams", "identity", "{ teams { totalCount } }"),
@@ -216,7 +220,7 @@ SCHEMAS = {domain.name: domain.schema for domain in REGISTRY.domains}
 SNAPSHOT = {
     "incidents": "{ incidents { totalCount edges { node { title assignee { id } "
     "comments { id } history { id } status parentId majorState watchers { id } } } } "
-    "integrations { id name enabled } }",
+    "integrations { id name enabled } incidentFields { name } }",
     "identity": "{ users { totalCount edges { node { name phone active } } } "
     "teams { totalCount edges { node { members { id } } } } "
     "roles { id name permissions } auditLog { totalCount } "

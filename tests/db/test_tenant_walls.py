@@ -27,6 +27,7 @@ from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
 from subgraphs.identity import tables as identity
 from subgraphs.incidents import tables as incidents
 from subgraphs.incidents.alerts import tables as alert_tables
+from subgraphs.incidents.custom_fields import tables as field_tables
 from subgraphs.incidents.family import tables as family_tables
 from subgraphs.problems import tables as problems
 from subgraphs.webhooks import tables as webhooks
@@ -79,6 +80,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
             (incidents.IncidentNumber, {"last_number": 1}),
             (incidents.IncidentSettings, {"reopen_window_days": 3}),
             (family_tables.IncidentWatcher, {"incident_id": incident, "user_id": uuid.uuid4()}),
+            (field_tables.IncidentField, {"name": "region", "type": "STRING"}),
             (
                 alert_tables.Integration,
                 {

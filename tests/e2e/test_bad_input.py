@@ -27,6 +27,7 @@ COUNTS = (
     "webhooks { id } }"
 )
 WEBHOOK = "mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret } }"
+CREATE = "mutation($input: CreateIncidentInput!) { createIncident(input: $input) { id } }"
 CREATE_OVER_WS = 'mutation { createIncident(input: {title: "Smuggled"}) { id } }'
 
 
@@ -202,6 +203,46 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
                                                   "NOT_FOUND"),
     "bulk update of a malformed job id": ({"query": '{ incidentBulkUpdate(jobId: "x") '
                                            "{ done } }"}, {}, 200, "BAD_USER_INPUT"),
+    "tag too long": ({"query": CREATE, "variables": {"input": {"title": "x",
+                      "tags": ["x" * 51]}}}, {}, 200, "BAD_USER_INPUT"),
+    "too many tags": ({"query": CREATE, "variables": {"input": {"title": "x",
+                       "tags": [f"t{n}" for n in range(21)]}}}, {}, 200, "BAD_USER_INPUT"),
+    "tag filter with a huge tag": ({"query": "query($t: [String!]) { incidents(filter: "
+                                    "{tags: {any: $t}}) { totalCount } }",
+                                    "variables": {"t": ["x" * 51]}}, {}, 200, "BAD_USER_INPUT"),
+    "unknown custom field": ({"query": CREATE, "variables": {"input": {"title": "x",
+                              "customFields": {"colour": "red"}}}}, {}, 200, "BAD_USER_INPUT"),
+    "custom field of the wrong type": ({"query": CREATE, "variables": {"input": {"title": "x",
+                                        "customFields": {"affectedUsers": "many"}}}}, {}, 200,
+                                       "BAD_USER_INPUT"),
+    "custom field outside its enum": ({"query": CREATE, "variables": {"input": {"title": "x",
+                                       "customFields": {"region": "mars"}}}}, {}, 200,
+                                      "BAD_USER_INPUT"),
+    "custom fields not an object": ({"query": CREATE, "variables": {"input": {"title": "x",
+                                     "customFields": [1, 2]}}}, {}, 200, "BAD_USER_INPUT"),
+    "custom field update to an unknown incident": ({"query": "mutation($id: ID!) { "
+                                                    "updateIncident(id: $id, input: "
+                                                    '{customFields: {region: "emea"}}) { id } }',
+                                                    "variables": {"id": NOBODY}}, {}, 200,
+                                                   "NOT_FOUND"),
+    "custom field range over an object": ({"query": "{ incidents(filter: {customFields: "
+                                           '[{name: "affectedUsers", gt: {a: 1}}]}) '
+                                           "{ totalCount } }"}, {}, 200, "BAD_USER_INPUT"),
+    "incident field with a bad name": ({"query": 'mutation { createIncidentField(input: {name: '
+                                        '"1; DROP", type: STRING}) { id } }'}, {}, 200,
+                                       "BAD_USER_INPUT"),
+    "ENUM field without values": ({"query": 'mutation { createIncidentField(input: {name: '
+                                   '"tier", type: ENUM}) { id } }'}, {}, 200, "BAD_USER_INPUT"),
+    "incident field taken": ({"query": 'mutation { createIncidentField(input: {name: '
+                              '"region", type: STRING}) { id } }'}, {}, 200, "CONFLICT"),
+    "incident field of an unknown type": ({"query": 'mutation { createIncidentField(input: '
+                                           '{name: "blob", type: BLOB}) { id } }'}, {}, 400,
+                                          "GRAPHQL_VALIDATION_FAILED"),
+    "mention of nobody": ({"query": "mutation($id: ID!, $b: String!) { addComment(incidentId: "
+                           "$id, input: {body: $b}) { id } }", "variables": {"id": NOBODY,
+                           "b": f"cc @[Ghost]({NOBODY})"}}, {}, 200, "NOT_FOUND"),
+    "counts by an unknown group": ({"query": "{ incidentCounts(groupBy: TEAMS) { total } }"},
+                                   {}, 400, "GRAPHQL_VALIDATION_FAILED"),
     "window that is no duration": ({"query": '{ problemCandidates(window: "7 days") '
                                     "{ title } }"}, {}, 200, "BAD_USER_INPUT"),
     "window of ten years": ({"query": '{ problemCandidates(window: "P10Y") { title } }'}, {},

@@ -41,6 +41,7 @@ CREATE_SERVER = """mutation {
 TRIGGERS = {
     "incidentEvents": CREATE_CRITICAL_INCIDENT,
     "newIncident": CREATE_CRITICAL_INCIDENT,
+    "incidentCountsChanged": CREATE_CRITICAL_INCIDENT,
     "ciEvents": CREATE_SERVER,
 }
 

@@ -83,6 +83,28 @@ def test_a_subgraph_alone_checks_references_with_its_peers(
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["NOT_FOUND"]
 
 
+def test_a_subgraph_alone_checks_mentions_with_its_peers(
+    subgraph_servers: dict[str, Server],
+) -> None:
+    """The mention syntax carries ids, so a split incidents subgraph checks them with the
+    identity subgraph like any reference (issue 19)."""
+    identity, incidents = subgraph_servers["identity"], subgraph_servers["incidents"]
+    user = gql(identity, "{ users(pagination: {first: 1}) { edges { node { id } } } }")
+    user_id = user["data"]["users"]["edges"][0]["node"]["id"]
+    incident = gql(incidents, 'mutation { createIncident(input: {title: "mention"}) { id } }')
+    comment = (
+        "mutation($i: ID!, $b: String!) { addComment(incidentId: $i, input: {body: $b}) "
+        "{ mentions { id } } }"
+    )
+    id = incident["data"]["createIncident"]["id"]
+
+    stored = gql(incidents, comment, i=id, b=f"cc @[Someone]({user_id})")
+    refused = gql(incidents, comment, i=id, b="cc @[Ghost](00000000-0000-4000-8000-00000000beef)")
+
+    assert stored == {"data": {"addComment": {"mentions": [{"id": user_id}]}}}
+    assert [e["extensions"]["field"] for e in refused["errors"]] == ["input.body.mentions[0]"]
+
+
 BLAST_RADIUS = """query($id: ID!) { configurationItem(id: $id) {
   name ciClass { name }
   openIncidents { number title priority ci { name } affectedCis { name } team { name } }

@@ -23,11 +23,11 @@ query($first: Int!) {
   incidents(pagination: {first: $first}, filter: {status: [OPEN, IN_PROGRESS, ON_HOLD, RESOLVED,
       CLOSED, CANCELLED]}) {
     edges { node {
-      number title
+      number title tags customFields
       assignee { name email }
       team { name }
       reporter { name }
-      comments { body author { name } }
+      comments { body author { name } mentions { id } }
     } }
   }
 }"""

@@ -4,6 +4,7 @@ import strawberry
 
 from subgraphs.incidents import bulk_api
 from subgraphs.incidents.alerts import api as alert_api
+from subgraphs.incidents.custom_fields import api as field_api
 from subgraphs.incidents.family import api as family_api
 from subgraphs.incidents.mutations.add_comment import add_comment
 from subgraphs.incidents.mutations.assign_incident import assign_incident
@@ -35,3 +36,4 @@ class Mutation:
     mark_duplicate = family_api.mark_duplicate
     watch_incident = family_api.watch_incident
     unwatch_incident = family_api.unwatch_incident
+    create_incident_field = field_api.create_incident_field

@@ -12,6 +12,7 @@ from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from resolvers.references import require_references
 from subgraphs.incidents import permissions, service
+from subgraphs.incidents.custom_fields import definitions
 from subgraphs.incidents.inputs import CreateIncidentInput
 from subgraphs.incidents.mutations.common import changed, require_cis
 from subgraphs.incidents.types import Incident
@@ -24,12 +25,17 @@ def _optional_id(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
 @strawberry.mutation(
     description="Open an incident. BAD_USER_INPUT for an empty or over-long title; NOT_FOUND "
     "naming the argument for an assignee, reporter, team or configuration item that is not "
-    "one of the tenant's; "
+    "one of the tenant's; BAD_USER_INPUT naming the tag or the custom field for a bad tag or "
+    "a custom field value that is unknown, of the wrong type, outside its enum or missing "
+    "when required; "
     "CONFLICT when an incident with the same source and externalId exists.",
     extensions=requires(permissions.CREATE),
 )
 async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> Incident:
     ctx = info.context
+    # Read every time: the tenant's required fields hold whether values are given or not.
+    fields = await definitions.read_catalogue(ctx.db, ctx.tenant_id)
+    custom, _ = definitions.created_values(fields, input.custom_fields)
     new = service.NewIncident(
         title=input.title,
         description=input.description,
@@ -45,9 +51,17 @@ async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> 
         ci_id=_optional_id(input.ci_id, "input.ciId"),
         affected_ci_ids=parse_ids(input.affected_ci_ids, "input.affectedCiIds"),
         opened_at=input.opened_at,
+        tags=input.tags,
+        custom_fields=custom,
     )
     await require_references(
-        info, "User", {"input.assigneeId": new.assignee_id, "input.reporterId": new.reporter_id}
+        info,
+        "User",
+        {
+            "input.assigneeId": new.assignee_id,
+            "input.reporterId": new.reporter_id,
+            **fields.users(custom),
+        },
     )
     await require_references(info, "Team", {"input.teamId": new.team_id})
     await require_cis(info, new.ci_id, new.affected_ci_ids)

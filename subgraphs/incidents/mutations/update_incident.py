@@ -12,6 +12,7 @@ from resolvers.ids import parse_id
 from resolvers.permissions import requires
 from resolvers.references import require_references
 from subgraphs.incidents import permissions, service
+from subgraphs.incidents.custom_fields import definitions
 from subgraphs.incidents.inputs import UpdateIncidentInput
 from subgraphs.incidents.mutations.common import changed, require_cis
 from subgraphs.incidents.types import Incident
@@ -21,7 +22,8 @@ from subgraphs.incidents.types import Incident
     description="Change an incident's fields (its status moves with transitionIncident). "
     "Omitted fields stay; a change to a CLOSED/CANCELLED incident is a CONFLICT error and "
     "changes nothing; a team or configuration item that is not one of the tenant's is "
-    "NOT_FOUND.",
+    "NOT_FOUND; tags replace the incident's, customFields merge into its values (BAD_USER_INPUT "
+    "naming the tag or field for a bad one, and nothing changes).",
     extensions=requires(permissions.UPDATE),
 )
 async def update_incident(
@@ -29,6 +31,14 @@ async def update_incident(
 ) -> Incident:
     ctx = info.context
     affected = given(input.affected_ci_ids)
+    tags = given(input.tags)
+    patch = given(input.custom_fields)
+    custom_fields = service.UNCHANGED
+    if patch is not service.UNCHANGED:
+        fields = await definitions.read_catalogue(ctx.db, ctx.tenant_id)
+        checked = definitions.patch_values(fields, patch)
+        await require_references(info, "User", fields.users(checked))
+        custom_fields = (fields, patch)
     update = service.IncidentUpdate(
         title=given(input.title),
         description=given(input.description),
@@ -41,6 +51,8 @@ async def update_incident(
         affected_ci_ids=affected
         if affected is service.UNCHANGED
         else parse_ids(affected or (), "input.affectedCiIds"),
+        tags=tags if tags is service.UNCHANGED else tags or (),
+        custom_fields=custom_fields,
     )
     if isinstance(update.team_id, uuid.UUID):
         await require_references(info, "Team", {"input.teamId": update.team_id})

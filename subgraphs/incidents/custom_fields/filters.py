@@ -1,0 +1,31 @@
+"""Filter conditions on incidents' custom field values (the CMDB's attribute grammar,
+resolvers/json_values.py): equality by containment, served by the values' GIN index;
+ranges compare values of the bound's JSON type only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select
+
+from resolvers.errors import BadUserInput
+from resolvers.json_values import value_condition
+from subgraphs.incidents.custom_fields.definitions import NAME_MAX
+from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
+
+CONDITIONS_MAX = 20
+
+
+def with_values(
+    query: Select[Any], column: Any, conditions: Sequence[IncidentFieldCondition]
+) -> Select[Any]:
+    if len(conditions) > CONDITIONS_MAX:
+        raise BadUserInput(
+            f"filter.customFields takes at most {CONDITIONS_MAX} conditions", argument="filter"
+        )
+    for index, condition in enumerate(conditions):
+        query = query.where(
+            *value_condition(column, condition, f"filter.customFields[{index}]", NAME_MAX)
+        )
+    return query
