@@ -112,6 +112,7 @@ class Incident(TenantRow, Base):
             "tenant_id",
             "duplicate_of_id",
             postgresql_where=text("duplicate_of_id IS NOT NULL"),
+        ),
         # Tags and custom field values (issue 19): `&&`/`@>` on tags and `@>` on the values
         # use these.
         Index("ix_incidents_tags", "tags", postgresql_using="gin"),
