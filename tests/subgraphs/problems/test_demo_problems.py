@@ -23,7 +23,8 @@ README = Path(__file__).parents[3] / "README.md"
 def readme_queries() -> list[str]:
     """The GraphQL examples of the README's Problems section, in order."""
     text = README.read_text()
-    section = text[text.index("## Problems") : text.index("## Configuration")]
+    start = text.index("## Problems")
+    section = text[start : text.index("\n## ", start)]
     return re.findall(r"```graphql\n(.*?)```", section, re.S)
 
 
