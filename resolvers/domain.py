@@ -22,7 +22,7 @@ from starlette.responses import Response
 from db.scope import RequestDatabase
 from resolvers.consumers import EventConsumer
 from resolvers.jobs import JobKind
-from resolvers.principal import CustomRoles
+from resolvers.principal import CustomRoles, UserGrants
 
 
 @dataclass
@@ -64,6 +64,14 @@ class PrincipalDirectory(Protocol):
     ) -> tuple[uuid.UUID, str] | None:
         """(id, email) of the user with this email, or of the first by name holding `role`
         when no email is given."""
+
+    async def user_grants(
+        self, session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+    ) -> UserGrants | None:
+        """The user as the directory has it now (active or not, its roles, the tenant's own
+        roles among them); None when the tenant has no such user. Read in the caller's open
+        transaction (its tenant set): work done without a request (a job delivering a
+        webhook on its owner's behalf) asks on its own connection."""
 
 
 @dataclass(frozen=True)

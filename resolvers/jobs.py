@@ -14,7 +14,9 @@ The guarantees, and what a handler must do for them to hold:
   policy for unexpected failures (`UnexpectedFailures`); after its last attempt the job is
   FAILED and stays in the queue for `opsgraph jobs status`.
 - Jobs queued with the same `lock` run one at a time in the order they were queued, a job
-  waiting for its retry included (in order per entity)."""
+  waiting for its retry included (in order per entity).
+- Work done on a user's behalf asks `job.users` what that user may do now (the user
+  directory's answer, handed over by the runner: a domain reads no other domain's tables)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,23 @@ NAME_LENGTH = 100
 
 
 @dataclass(frozen=True)
+class UserAccess:
+    """A user as the directory has them now: active or not, and what their roles grant."""
+
+    active: bool
+    permissions: frozenset[str]
+
+
+UserLookup = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[UserAccess | None]]
+"""(the job's session, tenant id, user id) → the user's access now, or None when the tenant
+has no such user; read in the job's transaction."""
+
+
+async def no_users(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    raise LookupError("this job runner was given no user directory")
+
+
+@dataclass(frozen=True)
 class Job:
     """One run of a job, as its handler sees it."""
 
@@ -43,6 +62,8 @@ class Job:
     attempt: int
     """1 for the first run, 2 for the first retry..."""
     queued_at: datetime
+    users: UserLookup = no_users
+    """What a user may do now (the runner's user directory)."""
 
 
 @dataclass(frozen=True)

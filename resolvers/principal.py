@@ -84,6 +84,17 @@ class RoleCatalogue:
         )
 
 
+@dataclass(frozen=True)
+class UserGrants:
+    """What the user directory holds of a user now: whether it is active, its role names and,
+    of those, the tenant's own roles with what each grants (`RoleCatalogue.permissions_for`
+    turns them into permissions)."""
+
+    active: bool
+    roles: frozenset[str]
+    custom: CustomRoles
+
+
 NO_ROLES = RoleCatalogue({name: frozenset() for name in BUILTIN_ROLE_NAMES}, frozenset())
 """A catalogue granting nothing: the default of a principal built without one."""
 

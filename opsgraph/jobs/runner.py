@@ -31,7 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db import jobs as queue
 from db.failures import is_connection_failure
 from db.scope import SET_TENANT
-from resolvers.jobs import Job, JobKind, RetryAt
+from opsgraph.jobs.users import directory_users
+from resolvers.jobs import Job, JobKind, RetryAt, UserLookup
 
 log = logging.getLogger(__name__)
 Sessions = async_sessionmaker[AsyncSession]
@@ -77,8 +78,10 @@ class JobRunners:
         *,
         poll_interval: float = 1.0,
         stalled_after: float = 30.0,
+        users: UserLookup | None = None,
     ) -> None:
         self.kinds = tuple(kinds)
+        self.users = users or directory_users()
         self.poll_interval = poll_interval
         self.stalled_after = stalled_after
         self.app: procrastinate.App | None = None
@@ -167,6 +170,7 @@ class JobRunners:
                 payload=payload,
                 attempt=context.job.attempts + 1,
                 queued_at=datetime.fromisoformat(queued_at),
+                users=self.users,
             )
             async with self._app_sessions() as session, session.begin():
                 await session.execute(SET_TENANT, {"tenant": str(job.tenant_id)})
@@ -216,7 +220,7 @@ class JobRunners:
 
 def job_runners(kinds: Sequence[JobKind], settings: Any) -> JobRunners:
     """The runners of `kinds` with the process's settings (`job_poll_ms`,
-    `job_stalled_seconds`)."""
+    `job_stalled_seconds`); jobs ask the registry's user directory about users."""
     return JobRunners(
         kinds,
         poll_interval=settings.job_poll_ms / 1000,

@@ -28,7 +28,9 @@ EVENT_KINDS = frozenset(
 
 
 def record_ci_event(session: AsyncSession, row: Any, kind: str, changes: dict[str, Any]) -> None:
-    """`kind` (one of EVENT_KIND's, or CI_DELETED) of the CI `row`."""
+    """`kind` (one of EVENT_KIND's, or CI_DELETED) of the CI `row`. Every CI event names
+    the CI as it is after the change (`name`, `externalId`, `status`), so a consumer keeping
+    a read model of CIs (the incidents domain's alert → CI mapping) needs no other event."""
     record_event(
         session,
         tenant_id=row.tenant_id,
@@ -36,7 +38,13 @@ def record_ci_event(session: AsyncSession, row: Any, kind: str, changes: dict[st
         kind=kind,
         entity_type=CI_ENTITY,
         entity_id=row.id,
-        payload={"id": str(row.id), "name": row.name, "changes": changes},
+        payload={
+            "id": str(row.id),
+            "name": row.name,
+            "externalId": row.external_id,
+            "status": row.status,
+            "changes": changes,
+        },
     )
 
 

@@ -1,16 +1,18 @@
 """What authentication asks the identity domain: is a token's user active, which roles has the
-tenant defined, which user does a development token name. Each is one read in the tenant's
-database scope, as whichever role the caller's scope connects as (the authenticator reads as
-the application role behind the tenant's wall)."""
+tenant defined, which user does a development token name; and what work done on a user's behalf
+without a request asks (a webhook delivery): the user's current roles. Each is one read in the
+tenant's database scope, as whichever role the caller's scope connects as (the authenticator
+reads as the application role behind the tenant's wall)."""
 
 from __future__ import annotations
 
 import uuid
 
 from sqlalchemy import any_, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.scope import RequestDatabase
-from resolvers.principal import CustomRoles
+from resolvers.principal import CustomRoles, UserGrants
 from subgraphs.identity import events, tables
 
 
@@ -46,3 +48,27 @@ class UserDirectory:
             query = query.where(tables.User.email == email)
         rows = await db.rows(query.limit(1))
         return (rows[0].id, rows[0].email) if rows else None
+
+    async def user_grants(
+        self, session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+    ) -> UserGrants | None:
+        user = (
+            await session.execute(
+                select(tables.User.active, tables.User.roles).where(
+                    tables.User.tenant_id == tenant_id, tables.User.id == user_id
+                )
+            )
+        ).one_or_none()
+        if user is None:
+            return None
+        roles = frozenset(user.roles)
+        custom = await session.execute(
+            select(tables.Role.name, tables.Role.permissions).where(
+                tables.Role.tenant_id == tenant_id, tables.Role.name.in_(roles)
+            )
+        )
+        return UserGrants(
+            active=user.active,
+            roles=roles,
+            custom={row.name: frozenset(row.permissions) for row in custom},
+        )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from resolvers.domain import Domain, Numbering
 from subgraphs.incidents import auto_close_job, bulk, deletion, permissions, seed, tables
-from subgraphs.incidents.alerts import receiver
+from subgraphs.incidents.alerts import ci_names, receiver
 from subgraphs.incidents.alerts import tables as alert_tables
 from subgraphs.incidents.cache_hints import CACHE_HINTS
 from subgraphs.incidents.custom_fields import service as field_service
@@ -34,8 +34,9 @@ DOMAIN = Domain(
         "Integration": alert_tables.Integration.id,
         "IncidentField": field_tables.IncidentField.id,
     },
-    # Notes and releases when problems publish workarounds or are resolved (issue 20).
-    consumers=(PROBLEM_REACTIONS,),
+    # Notes and releases when problems publish workarounds or are resolved (issue 20); the
+    # names of CIs, from the CMDB's events, that alerts are mapped to (alerts/ci_names.py).
+    consumers=(PROBLEM_REACTIONS, ci_names.CONSUMER),
     # The NOC wallboard: open incidents by priority, kept current over a subscription.
     pages={"wallboard": Path(__file__).parent / "wallboard"},
     # Prometheus Alertmanager's webhook: alerts become incidents (alerts/, issue 21).

@@ -1,15 +1,22 @@
-"""Events the incident domain writes to the outbox, one per committed change."""
+"""Events the incident domain writes to the outbox, one per committed change.
+
+Every incident event carries, beside the incident's id, number and what changed, the fields
+people route on (`state`): its status, priority (by name), team and assignee as they are
+after the change. A webhook's filter (`priority` in CRITICAL, HIGH and `teamId` is the
+Network team's) then holds or not on any event of the incident, not only on the one that
+changed those fields."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Insert, String, cast, func, literal, select
+from sqlalchemy import CTE, ColumnElement, Insert, String, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.outbox import insert_events, record_event
 from subgraphs.incidents import tables
 from subgraphs.incidents.enums import ChangeKind
+from subgraphs.incidents.rules import PRIORITY_BY_RANK
 
 DOMAIN = "incidents"  # the subgraph owning the entity (caches key on it)
 
@@ -42,19 +49,50 @@ def record_incident_event(
         kind=EVENT_KIND[kind],
         entity_type="Incident",
         entity_id=incident.id,
-        payload={"id": str(incident.id), "number": incident.number, "changes": changes},
+        payload={
+            "id": str(incident.id),
+            "number": incident.number,
+            **state(incident),
+            "changes": changes,
+        },
     )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def state(incident: Any) -> dict[str, Any]:
+    """The incident's routing fields as every event carries them."""
+    return {
+        "status": incident.status,
+        "priority": PRIORITY_BY_RANK[incident.priority].value,
+        "teamId": _text(incident.team_id),
+        "assigneeId": _text(incident.assignee_id),
+    }
 
 
 def insert_created_events(created: CTE, changes: ColumnElement[Any]) -> Insert:
     """The `incident.created` event of each incident `created` inserts (a CTE returning
     their rows), written by the statement that numbers them: the payload is
     `record_incident_event`'s, with the number the statement allocated."""
+    priority_name = case(
+        {rank: priority.value for rank, priority in PRIORITY_BY_RANK.items()},
+        value=created.c.priority,
+    )
     payload = func.jsonb_build_object(
         "id",
         cast(created.c.id, String),
         "number",
         created.c.number,
+        "status",
+        created.c.status,
+        "priority",
+        priority_name,
+        "teamId",
+        cast(created.c.team_id, String),
+        "assigneeId",
+        cast(created.c.assignee_id, String),
         "changes",
         changes,
     )

@@ -1,10 +1,13 @@
 """Delivering one webhook delivery: the `webhooks.deliver` job (resolvers/jobs.py).
 
-One attempt per run: the target resolved and checked again (DNS can change), the body signed
-per Standard Webhooks (`webhook-id` is the delivery's id, the same on every attempt, for the
-receiver's de-duplication), POSTed with httpx to the checked address, redirects not followed,
-the answer's first bytes kept. Every attempt is logged (`webhook_attempts`) and commits, even
-a failed one: the job asks to run again (`RetryAt`) rather than raising.
+One attempt per run: the webhook owner's permissions read as they are now (owner.py: an owner
+deactivated disables the webhook; events the owner may no longer see are SKIPPED; personal data
+masked unless they hold `pii:view`), the target resolved and checked again (DNS can change),
+the body signed per Standard Webhooks (`webhook-id` is the delivery's id, the same on every
+attempt, for the receiver's de-duplication), POSTed with httpx to the checked address,
+redirects not followed, the answer's first bytes kept. Every attempt is logged
+(`webhook_attempts`) and commits, even a failed one: the job asks to run again (`RetryAt`)
+rather than raising.
 
 - 2xx: DELIVERED; the endpoint is healthy again.
 - a timeout, a network error, 5xx or 429: RETRYING at the exponential back-off with jitter
@@ -36,7 +39,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.jobs import Job, JobKind, RetryAt, UnexpectedFailures, backoff
-from subgraphs.webhooks import config, service, tables, targets
+from subgraphs.webhooks import catalogue, config, owner, service, tables, targets
 from subgraphs.webhooks.enums import AttemptOutcome, DeliveryStatus
 
 EXCERPT_BYTES = 1024
@@ -107,6 +110,25 @@ async def deliver(session: AsyncSession, job: Job) -> RetryAt | None:
             "the webhook was deleted" if hook is None else "the webhook is disabled"
         )
         return None
+    try:
+        permissions = await owner.current_permissions(session, job, hook)
+    except owner.OwnerGone as gone:
+        stopped = datetime.now(UTC).isoformat(timespec="seconds")
+        hook.active = False
+        hook.disabled_reason = (
+            f"disabled at {stopped}: {gone}; whoever re-activates it becomes its owner"
+        )
+        delivery.status = DeliveryStatus.SKIPPED.value
+        delivery.last_error = f"not sent: {gone}"
+        return None
+    needed = catalogue.view_permission(delivery.event_kind)
+    if needed is not None and needed not in permissions:
+        delivery.status = DeliveryStatus.SKIPPED.value
+        delivery.last_error = (
+            f"not sent: the webhook's owner may not see {delivery.event_kind} events "
+            f"(needs {needed})"
+        )
+        return None
     attempt = delivery.attempts + 1
     delivery.attempts = attempt
     now = datetime.now(UTC)
@@ -123,7 +145,8 @@ async def deliver(session: AsyncSession, job: Job) -> RetryAt | None:
     except targets.TargetRefused as refused:
         outcome, log["error"] = AttemptOutcome.REFUSED, str(refused)
     else:
-        outcome, retryable, wait_at_least = await _send(hook, delivery, target, settings, log)
+        body = service.as_sent(delivery.body, permissions)
+        outcome, retryable, wait_at_least = await _send(hook, delivery, body, target, settings, log)
     await session.execute(
         insert(tables.WebhookAttempt).values(
             tenant_id=job.tenant_id,
@@ -165,12 +188,13 @@ async def deliver(session: AsyncSession, job: Job) -> RetryAt | None:
 async def _send(
     hook: tables.Webhook,
     delivery: tables.WebhookDelivery,
+    sent: dict[str, object],
     target: targets.Target,
     settings: config.WebhookConfig,
     log: dict[str, object],
 ) -> tuple[AttemptOutcome, bool, float | None]:
     """POST the signed body; (outcome, retryable, least wait asked for)."""
-    body = standardwebhooks_json(delivery.body)
+    body = standardwebhooks_json(sent)
     sent_at = datetime.now(UTC)
     signature = standardwebhooks.Webhook(hook.secret).sign(str(delivery.id), sent_at, body)
     url, headers, extensions = pinned(target)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,9 +173,10 @@ def entity_lock(webhook_id: uuid.UUID, entity_type: str, entity_id: uuid.UUID) -
     return f"webhook:{webhook_id}:{entity_type}:{entity_id}"
 
 
-def body_of(event: Event, permissions: Sequence[str]) -> dict[str, Any]:
-    """What a delivery carries (Standard Webhooks' `type`, `timestamp`, `data`): the event,
-    and the entity's data from it as the owner may see it."""
+def body_of(event: Event) -> dict[str, Any]:
+    """What a delivery carries (Standard Webhooks' `type`, `timestamp`, `data`): the event and
+    the entity's data from it, stored whole; `as_sent` masks it as the owner may see it when
+    it is sent (their permissions then, not at fan-out)."""
     return {
         "type": event.kind,
         "timestamp": event.occurred_at.isoformat(),
@@ -183,25 +184,31 @@ def body_of(event: Event, permissions: Sequence[str]) -> dict[str, Any]:
             "eventId": str(event.seq),
             "entityType": event.entity_type,
             "entityId": str(event.entity_id),
-            "entity": rules.masked(event.payload, rules.may_see_pii(permissions)),
+            "entity": event.payload,
         },
     }
 
 
+def as_sent(body: dict[str, Any], permissions: Iterable[str]) -> dict[str, Any]:
+    """A stored body with the entity's personal data masked unless `permissions` hold
+    `pii:view`."""
+    data = body.get("data") or {}
+    entity = rules.masked(data.get("entity"), rules.may_see_pii(permissions))
+    return {**body, "data": {**data, "entity": entity}}
+
+
 def wants(webhook: Any, event: Event) -> bool:
-    """The webhook (a row with `events`, `owner_permissions`, `conditions`) subscribes to
-    the event: its type, its owner may see it, its conditions hold."""
+    """The webhook (a row with `events` and `conditions`) subscribes to the event: its type,
+    its conditions hold. Whether its owner may see the event is decided when it is delivered
+    (delivery.py), by the owner's permissions then."""
     if event.kind not in webhook.events:
-        return False
-    needed = catalogue.view_permission(event.kind)
-    if needed is not None and needed not in webhook.owner_permissions:
         return False
     conditions = [rules.Condition.from_json(c) for c in webhook.conditions]
     return rules.matches(conditions, event.payload)
 
 
 HOOK = tables.Webhook
-SUBSCRIBED = (HOOK.id, HOOK.events, HOOK.conditions, HOOK.owner_permissions)
+SUBSCRIBED = (HOOK.id, HOOK.events, HOOK.conditions)
 
 
 async def fan_out(session: AsyncSession, event: Event) -> int:
@@ -227,7 +234,7 @@ async def fan_out(session: AsyncSession, event: Event) -> int:
                 event_kind=event.kind,
                 entity_type=event.entity_type,
                 entity_id=event.entity_id,
-                body=body_of(event, hook.owner_permissions),
+                body=body_of(event),
                 status=DeliveryStatus.PENDING.value,
             )
             .on_conflict_do_nothing(constraint="uq_webhook_deliveries_event")

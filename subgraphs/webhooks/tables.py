@@ -1,9 +1,11 @@
 """The `webhooks` schema: the tenants' webhook subscriptions, one delivery per (webhook,
 event), and one attempt row per try of a delivery (the delivery log).
 
-The owner's permissions are kept on the webhook (`owner_permissions`, as they were when the
-webhook was last written by them): a delivery carries only what they allow. References to
-other domains (the owner, the event's entity) are plain UUID columns."""
+A delivery carries only what the webhook's owner (the user who last wrote it) may see, by their
+permissions when it is sent (owner.py); `owner_permissions` keeps the writer's permissions of
+then, used only for a writer that is no user (an API client). A delivery's `body` is the event
+whole: it is masked as it is sent. References to other domains (the owner, the event's
+entity) are plain UUID columns."""
 
 from __future__ import annotations
 

@@ -95,6 +95,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                 },
             ),
             (alert_tables.AlertNotification, {"integration_id": integration, "key": "k" * 64}),
+            (alert_tables.CiName, {"ci_id": uuid.uuid4(), "name": f"db-{slug}"}),
             (
                 alert_tables.IntegrationDelivery,
                 {"integration_id": integration, "status_code": 200, "outcome": {}, "payload": {}},

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import yaml
@@ -436,6 +437,71 @@ async def test_the_incidents_subgraph_served_alone_receives_alerts(
     assert [(row["source"], row["alertCount"]) for row in rows] == [("MONITORING", 1)]
 
 
+CREATE_CI = """mutation($input: CreateConfigurationItemInput!) {
+  createConfigurationItem(input: $input) { id } }"""
+CI_OF = """query($filter: IncidentFilter) { incidents(filter: $filter) { edges { node {
+  externalId ci { id } } } } }"""
+
+
+async def test_an_alert_label_names_the_incidents_configuration_item(
+    server: Server, admin: str, e2e_database_url: str
+) -> None:
+    """`ciLabel`: the label's value matched to a CI's external id or name, through the
+    incidents domain's read model of the CMDB's events (the server runs its consumer)."""
+    tag = os.urandom(3).hex()
+    _, secret = await create_integration(
+        server, admin, name=f"ci-{tag}", mapping={"ciLabel": "instance"}
+    )
+
+    async def ci(**input: Any) -> str:
+        data = await graphql(
+            server.graphql, CREATE_CI, admin, input={"className": "Server", **input}
+        )
+        return data["createConfigurationItem"]["id"]  # type: ignore[no-any-return]
+
+    by_name = await ci(name=f"db-{tag}")
+    by_external_id = await ci(name=f"shop-{tag}", source="netbox", externalId=f"nb-{tag}")
+    retired = await ci(name=f"old-{tag}")
+    await graphql(
+        server.graphql,
+        "mutation($id: ID!) { retireConfigurationItem(id: $id) { id } }",
+        admin,
+        id=retired,
+    )
+
+    async def known() -> bool:
+        conn = await asyncpg.connect(e2e_database_url)
+        try:
+            rows = await conn.fetch(
+                "SELECT ci_id, retired FROM incidents.ci_names WHERE ci_id = ANY($1::uuid[])",
+                [by_name, by_external_id, retired],
+            )
+        finally:
+            await conn.close()
+        return {(str(row["ci_id"]), row["retired"]) for row in rows} == {
+            (by_name, False),
+            (by_external_id, False),
+            (retired, True),
+        }
+
+    await eventually(known)
+    prints = {value: os.urandom(8).hex() for value in ("name", "external", "retired", "none")}
+    alerts = [
+        alert(prints["name"], instance=f"DB-{tag}:9100"),  # case folded, port dropped
+        alert(prints["external"], instance=f"nb-{tag}"),
+        alert(prints["retired"], instance=f"old-{tag}"),
+        alert(prints["none"], instance=f"nowhere-{tag}"),
+    ]
+    answer = await post(server, payload(*alerts), secret)
+    assert answer.status_code == 200, answer.text
+    found = {}
+    for value, fingerprint in prints.items():
+        data = await graphql(server.graphql, CI_OF, admin, filter={"externalId": fingerprint})
+        (edge,) = data["incidents"]["edges"]
+        found[value] = (edge["node"]["ci"] or {}).get("id")
+    assert found == {"name": by_name, "external": by_external_id, "retired": None, "none": None}
+
+
 async def test_wrong_or_missing_credentials_are_refused_and_write_nothing(
     server: Server, admin: str, direct: tuple[str, str]
 ) -> None:
@@ -515,6 +581,8 @@ CREATE_ERRORS = [
     ({"name": "ok", "flapWindowMinutes": -1}, "BAD_USER_INPUT"),
     ({"name": "ok", "flapWindowMinutes": 1441}, "BAD_USER_INPUT"),
     ({"name": "ok", "mapping": {"severityLabel": ""}}, "BAD_USER_INPUT"),
+    ({"name": "ok", "mapping": {"ciLabel": ""}}, "BAD_USER_INPUT"),
+    ({"name": "ok", "mapping": {"ciLabel": "x" * 101}}, "BAD_USER_INPUT"),
     ({"name": "ok", "mapping": {"teams": [{"value": "a", "teamId": "nope"}]}}, "BAD_USER_INPUT"),
     (
         {

@@ -6,7 +6,8 @@ on a subscription without one fails here until it gets one).
 
 An example that acts on one incident names it by a placeholder the reader fills in,
 `"<id of an ON_HOLD incident>"`; the test puts in the id of the demo's first incident in that
-status, as the reader would from a list."""
+status, as the reader would from a list. Likewise `"<id of the Network Operations team>"`
+(a demo team by name) and `"<id of the demo webhook>"`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ from tests.support import free_port
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(r"^```graphql\n(.*?)^```", re.MULTILINE | re.DOTALL)
 PLACEHOLDER = re.compile(r'"<id of an? ([A-Z_]+) incident>"')
+TEAM = re.compile(r'"<id of the ([A-Za-z ]+) team>"')
+TEAM_NAMED = """query($name: String!) {
+  teams(filter: {search: $name}, pagination: {first: 10}) { edges { node { id name } } }
+}"""
+DEMO_WEBHOOK = '"<id of the demo webhook>"'
 FIRST_IN_STATUS = """query($status: IncidentStatus!) {
   incidents(filter: {status: [$status]}, pagination: {first: 1}) { edges { node { id } } }
 }"""
@@ -106,6 +112,15 @@ async def _filled(server: Server, text: str) -> str:
         (edge,) = answer["data"]["incidents"]["edges"]
         text = text.replace(f'"<id of an {status} incident>"', f'"{edge["node"]["id"]}"')
         text = text.replace(f'"<id of a {status} incident>"', f'"{edge["node"]["id"]}"')
+    for name in dict.fromkeys(TEAM.findall(text)):
+        answer = await _post(server, TEAM_NAMED, {"name": name})
+        (id,) = [
+            e["node"]["id"] for e in answer["data"]["teams"]["edges"] if e["node"]["name"] == name
+        ]
+        text = text.replace(f'"<id of the {name} team>"', f'"{id}"')
+    if DEMO_WEBHOOK in text:
+        answer = await _post(server, "{ webhooks { id } }")
+        text = text.replace(DEMO_WEBHOOK, f'"{answer["data"]["webhooks"][0]["id"]}"')
     return text
 
 

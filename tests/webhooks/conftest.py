@@ -16,8 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from opsgraph.domains import REGISTRY
 from opsgraph.events.consumers import ConsumerRunner
 from opsgraph.jobs.runner import JobRunners
-from resolvers.context import Context
-from resolvers.principal import Principal
 from subgraphs.identity import schema as identity_schema
 from subgraphs.incidents import schema as incidents_schema
 from subgraphs.webhooks import schema as webhooks_schema
@@ -73,22 +71,6 @@ def incidents(new_context: Any) -> Subgraph:
 @pytest.fixture
 def identity(new_context: Any) -> Subgraph:
     return Subgraph(identity_schema, new_context)
-
-
-@pytest.fixture
-def as_permissions(sessions: Sessions, tenant_id: uuid.UUID) -> Callable[..., Context]:
-    """A request context for the test's tenant holding exactly these permissions."""
-
-    def make(*permissions: str, tenant: uuid.UUID | None = None) -> Context:
-        principal = Principal(
-            tenant_id=tenant or tenant_id,
-            user_id=uuid.uuid4(),
-            permissions=frozenset(permissions),
-            authenticated=True,
-        )
-        return Context.open(sessions, principal=principal)
-
-    return make
 
 
 @pytest.fixture(scope="module")

@@ -248,7 +248,97 @@ async def test_event_rules_pick_the_events(
     assert await delivery_rows(owner_sessions, assigned["id"]) == []
 
 
-async def test_deliveries_apply_the_owners_permissions(
+async def test_event_rules_on_priority_and_team(
+    webhooks: Subgraph,
+    incidents: Subgraph,
+    identity: Subgraph,
+    fan_out: Any,
+    deliveries: Any,
+    receiver: Receiver,
+    path: str,
+    owner_sessions: Any,
+) -> None:
+    """The issue's rule, "priority in CRITICAL, HIGH and team is Network": every incident
+    event carries the incident's priority and team, changed or not."""
+    network = (await identity.ok('mutation { createTeam(input: {name: "Network"}) { id } }'))[
+        "createTeam"
+    ]["id"]
+    created = await create_webhook(
+        webhooks,
+        receiver.url(path),
+        events=["incident.created", "incident.updated"],
+        filter=[
+            {"field": "priority", "in": ["CRITICAL", "HIGH"]},
+            {"field": "teamId", "in": [network]},
+        ],
+    )
+    hook = created["webhook"]
+    create = """mutation($input: CreateIncidentInput!) { createIncident(input: $input) { id } }"""
+
+    async def incident(title: str, **fields: Any) -> str:
+        data = await incidents.ok(create, input={"title": title, **fields})
+        return data["createIncident"]["id"]  # type: ignore[no-any-return]
+
+    routed = await incident("Core switch down", impact="HIGH", urgency="HIGH", teamId=network)
+    await incident("Mail slow", impact="HIGH", urgency="HIGH")  # no team
+    low = await incident("Port flapping", impact="LOW", urgency="LOW", teamId=network)
+    await incidents.ok(
+        "mutation($id: ID!) { updateIncident(id: $id, input: {priority: HIGH}) { id } }", id=low
+    )
+    await incidents.ok(  # still Network's, but no longer CRITICAL or HIGH
+        'mutation($id: ID!) { updateIncident(id: $id, input: {description: "x", '
+        "priority: LOW}) { id } }",
+        id=routed,
+    )
+    await fan_out.drain()
+    rows = await settled(owner_sessions, hook["id"], count=2)
+    assert [row.status for row in rows] == ["DELIVERED", "DELIVERED"]
+    sent = [verified(created["secret"], request) for request in receiver.at(path)]
+    assert [(body["type"], body["data"]["entityId"]) for body in sent] == [
+        ("incident.created", routed),
+        ("incident.updated", low),
+    ]
+    assert sent[1]["data"]["entity"]["teamId"] == network
+    assert sent[1]["data"]["entity"]["changes"]["priority"] == ["LOW", "HIGH"]
+
+
+USER_EVENTS = {"events": ["user.created"]}
+NEW_USER = """mutation($name: String!, $email: String!) { createUser(input: {name: $name,
+  email: $email, phone: "+44 20 7946 0958"}) { id } }"""
+SET_USER = """mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input)
+  { id } }"""
+
+
+async def owned_webhook(
+    webhooks: Subgraph,
+    identity: Subgraph,
+    sessions: Any,
+    tenant_id: uuid.UUID,
+    fan_out: Any,
+    url: str,
+    roles: list[str],
+) -> tuple[dict[str, Any], str]:
+    """A webhook on `user.created` written by a real user of the tenant holding `roles`."""
+    owner = (
+        await identity.ok(
+            """mutation($roles: [String!]!) { createUser(input: {name: "Owen",
+            email: "owen@example.com", roles: $roles}) { id } }""",
+            roles=roles,
+        )
+    )["createUser"]["id"]
+    await fan_out.drain()  # the owner's own user.created is not the webhook's
+    principal = REGISTRY.roles.principal(
+        tenant_id, frozenset({"admin"}), user_id=uuid.UUID(owner), authenticated=True
+    )
+    context = Context.open(sessions, principal=principal)
+    try:
+        data = await webhooks.ok(CREATE, context, input={"url": url, **USER_EVENTS})
+    finally:
+        await context.close()
+    return data["createWebhook"]["webhook"], owner
+
+
+async def test_deliveries_apply_the_owners_current_permissions(
     webhooks: Subgraph,
     identity: Subgraph,
     fan_out: Any,
@@ -256,38 +346,79 @@ async def test_deliveries_apply_the_owners_permissions(
     receiver: Receiver,
     path: str,
     owner_sessions: Any,
-    as_permissions: Any,
+    sessions: Any,
+    tenant_id: uuid.UUID,
 ) -> None:
-    user_events = {"events": ["user.created"]}
-    full = (await create_webhook(webhooks, receiver.url(path + "/full"), **user_events))["webhook"]
-    masked_context: Context = as_permissions("integration:admin", "identity:view")
-    masked = (
-        await webhooks.ok(
-            CREATE, masked_context, input={"url": receiver.url(path + "/masked"), **user_events}
+    """The owner's roles as they are when a delivery is sent: `pii:view` taken away from
+    their role masks the next delivery; the owner deactivated stops the webhook."""
+    role = (
+        await identity.ok(
+            """mutation { createRole(input: {name: "hook-owner",
+            permissions: ["identity:view", "pii:view"]}) { id } }"""
         )
-    )["createWebhook"]["webhook"]
-    blind_context: Context = as_permissions("integration:admin")
-    blind = (
-        await webhooks.ok(
-            CREATE, blind_context, input={"url": receiver.url(path + "/blind"), **user_events}
-        )
-    )["createWebhook"]["webhook"]
-    for context in (masked_context, blind_context):
-        await context.close()
-    await identity.ok(
-        'mutation { createUser(input: {name: "Ann", email: "ann@example.com", '
-        'phone: "+44 20 7946 0958"}) { id } }'
+    )["createRole"]["id"]
+    hook, owner = await owned_webhook(
+        webhooks, identity, sessions, tenant_id, fan_out, receiver.url(path), ["hook-owner"]
     )
+
+    async def new_user(name: str) -> None:
+        await identity.ok(NEW_USER, name=name, email=f"{name.lower()}@example.com")
+        await fan_out.drain()
+
+    await new_user("Ann")
+    await settled(owner_sessions, hook["id"], count=1)
+    await identity.ok(
+        'mutation($id: ID!) { updateRole(id: $id, input: {permissions: ["identity:view"]}) '
+        "{ id } }",
+        id=role,
+    )
+    await new_user("Bob")
+    await settled(owner_sessions, hook["id"], count=2)
+    plain, masked = (json.loads(request.body)["data"]["entity"] for request in receiver.at(path))
+    assert plain["changes"]["email"] == [None, "ann@example.com"]
+    assert plain["changes"]["phone"] == [None, "+44 20 7946 0958"]
+    assert masked["changes"]["email"] == [None, "b***@example.com"]
+    assert masked["changes"]["phone"][1].endswith("58")
+    assert "7946" not in masked["changes"]["phone"][1]
+    await identity.ok(SET_USER, id=owner, input={"active": False})
+    await new_user("Cy")
+    rows = await settled(owner_sessions, hook["id"], count=3)
+    assert rows[2].status == "SKIPPED"
+    assert "deactivated" in rows[2].last_error
+    assert len(receiver.at(path)) == 2  # nothing sent for Cy
+    shown = await webhooks.ok(
+        "query($id: ID!) { webhook(id: $id) { active disabledReason } }", id=hook["id"]
+    )
+    assert shown["webhook"]["active"] is False
+    assert f"its owner (user {owner}) is deactivated" in shown["webhook"]["disabledReason"]
+    await new_user("Dee")
+    assert len(await delivery_rows(owner_sessions, hook["id"])) == 3  # disabled: none queued
+
+
+async def test_events_the_owner_may_not_see_are_not_sent(
+    webhooks: Subgraph,
+    identity: Subgraph,
+    fan_out: Any,
+    deliveries: Any,
+    receiver: Receiver,
+    path: str,
+    owner_sessions: Any,
+    sessions: Any,
+    tenant_id: uuid.UUID,
+) -> None:
+    """An owner whose roles grant no `identity:view` is sent no user event (the delivery is
+    SKIPPED with the reason); one without `pii:view` gets personal data masked."""
+    blind, _ = await owned_webhook(
+        webhooks, identity, sessions, tenant_id, fan_out, receiver.url(path), []
+    )
+    await identity.ok(NEW_USER, name="Ann", email="ann@example.com")
     await fan_out.drain()
-    (plain,) = await settled(owner_sessions, full["id"])
-    (hidden,) = await settled(owner_sessions, masked["id"])
-    changes = plain.body["data"]["entity"]["changes"]
-    assert changes["email"] == [None, "ann@example.com"]
-    hidden_changes = hidden.body["data"]["entity"]["changes"]
-    assert hidden_changes["email"] == [None, "a***@example.com"]
-    assert hidden_changes["phone"][1].endswith("58") and "7946" not in hidden_changes["phone"][1]
-    assert "ann@example.com" not in json.dumps(hidden.body)
-    assert await delivery_rows(owner_sessions, blind["id"]) == []
+    (row,) = await settled(owner_sessions, blind["id"])
+    assert row.status == "SKIPPED"
+    assert row.last_error == (
+        "not sent: the webhook's owner may not see user.created events (needs identity:view)"
+    )
+    assert receiver.at(path) == []
 
 
 async def test_a_webhook_carries_only_its_own_tenants_events(

@@ -67,6 +67,9 @@ class AlertMapping:
     runbook_annotation: str = strawberry.field(description="The runbook link's annotation.")
     team_label: str | None = strawberry.field(description="The label naming the team.")
     teams: list[TeamMapping] = strawberry.field(description="Its values' teams.")
+    ci_label: str | None = strawberry.field(
+        description="The label naming the configuration item (its name or external id)."
+    )
     service_label: str = strawberry.field(description="The label naming the service.")
     recovery_by_service: list[ServiceRecovery] = strawberry.field(
         description="Recovery policies overriding the integration's, per service."
@@ -94,6 +97,7 @@ class AlertMapping:
                 TeamMapping(value=value, team=Team(id=strawberry.ID(str(id))))
                 for value, id in mapping.teams.items()
             ],
+            ci_label=mapping.ci_label,
             service_label=mapping.service_label,
             recovery_by_service=[
                 ServiceRecovery(value=value, recovery_policy=policy)
@@ -214,6 +218,13 @@ class AlertMappingInput:
     teams: list[TeamMappingInput] = strawberry.field(
         default_factory=list, description="Teams per team label value."
     )
+    ci_label: str | None = strawberry.field(
+        default=None,
+        description="Label naming the configuration item an alert is about (e.g. `instance` "
+        "or `service`): its value is matched to a CI's external id, else its name "
+        "(case-insensitive; `host:port` also as `host`); no match, or several, leaves the "
+        "incident without a CI.",
+    )
     service_label: str = strawberry.field(
         default=_DEFAULT.service_label, description="Label naming the service."
     )
@@ -243,6 +254,7 @@ class AlertMappingInput:
                 team.value: parse_id(team.team_id, f"input.mapping.teams[{index}].teamId")
                 for index, team in enumerate(self.teams)
             },
+            ci_label=self.ci_label,
             service_label=self.service_label,
             recovery_by_service={s.value: s.recovery_policy for s in self.recovery_by_service},
             resolution_code=self.resolution_code,

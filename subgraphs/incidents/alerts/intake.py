@@ -45,6 +45,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.incidents import lifecycle, service, tables, transitions
+from subgraphs.incidents.alerts import ci_names
 from subgraphs.incidents.alerts.mapping import AlertGrouping, Mapping, RecoveryPolicy, Severity
 from subgraphs.incidents.alerts.payload import Alert, Notification
 from subgraphs.incidents.alerts.tables import AlertNotification
@@ -154,6 +155,7 @@ class _Intake:
         self.grouped = integration.group_by is AlertGrouping.GROUP
         self.group_id = group_external_id(notification.group_key) if self.grouped else None
         self.now: datetime = datetime.min
+        self.cis: dict[str, uuid.UUID] = {}
         self.reopen_within = timedelta()
 
     async def start(self) -> None:
@@ -173,6 +175,7 @@ class _Intake:
         alerts = await self._new_notifications()
         parent_id = None
         firing = [alert for alert in alerts if alert.firing]
+        await self._find_cis(firing)
         if self.group_id is not None and firing:
             parent_id = await self._fire(
                 self.group_id, len(firing), lambda: self._group_incident(firing)
@@ -230,6 +233,21 @@ class _Intake:
             opposite = [notification_key(group_key, alert, opposite=True) for alert in new]
             await self.session.execute(delete(table).where(*mine, table.key.in_(opposite)))
         return new
+
+    async def _find_cis(self, firing: list[Alert]) -> None:
+        """The configuration items the firing alerts' CI label names (one read)."""
+        values = [self.mapping.ci_value(alert.labels) for alert in firing]
+        values.append(self.mapping.ci_value(self.notification.group_labels))
+        named = [value for value in values if value]
+        if named:
+            self.cis = await ci_names.find(self.session, self.integration.tenant_id, named)
+
+    def _ci(self, *labels: dict[str, str]) -> uuid.UUID | None:
+        for each in labels:
+            value = self.mapping.ci_value(each)
+            if value is not None and value in self.cis:
+                return self.cis[value]
+        return None
 
     async def _fire(
         self, external_id: str, count: int, new: Callable[[], service.NewIncident]
@@ -340,6 +358,7 @@ class _Intake:
             source=IncidentSource.MONITORING,
             external_id=alert.fingerprint,
             team_id=mapping.team(alert.labels),
+            ci_id=self._ci(alert.labels),
             opened_at=min(alert.starts_at, self.now),
             integration_id=self.integration.id,
             parent_id=parent_id,
@@ -369,6 +388,7 @@ class _Intake:
             source=IncidentSource.MONITORING,
             external_id=self.group_id,
             team_id=mapping.team(labels) or mapping.team(first.labels),
+            ci_id=self._ci(labels, first.labels),
             opened_at=min(min(alert.starts_at for alert in firing), self.now),
             integration_id=self.integration.id,
             alert_count=len(firing),

@@ -1,7 +1,8 @@
 """How an integration's alerts become incidents, as data (stored as JSON on the integration):
 severity label → impact and urgency (priority then follows the shared matrix), alertname and
-the summary annotation → title, annotations → description and runbook link, a label → team,
-and the recovery policy per value of the service label. Pure: no I/O, no GraphQL."""
+the summary annotation → title, annotations → description and runbook link, a label → team, a
+label → configuration item (its value matched by ci_names.py), and the recovery policy per
+value of the service label. Pure: no I/O, no GraphQL."""
 
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ class Mapping:
     runbook_annotation: str = "runbook_url"
     team_label: str | None = None
     teams: dict[str, uuid.UUID] = field(default_factory=dict)
+    ci_label: str | None = None
     service_label: str = "service"
     recovery_by_service: dict[str, RecoveryPolicy] = field(default_factory=dict)
     resolution_code: ResolutionCode = ResolutionCode.FIXED
@@ -82,6 +84,7 @@ class Mapping:
             ("runbookAnnotation", self.runbook_annotation),
             ("serviceLabel", self.service_label),
             ("teamLabel", self.team_label if self.team_label is not None else "-"),
+            ("ciLabel", self.ci_label if self.ci_label is not None else "-"),
         ):
             if not label.strip() or len(label) > LABEL_MAX:
                 raise BadUserInput(
@@ -118,6 +121,10 @@ class Mapping:
             return None
         value = labels.get(self.team_label)
         return None if value is None else self.teams.get(value)
+
+    def ci_value(self, labels: dict[str, str]) -> str | None:
+        """The value naming the alert's configuration item, if the mapping names a label."""
+        return None if self.ci_label is None else labels.get(self.ci_label) or None
 
     def recovery(self, labels: dict[str, str], default: RecoveryPolicy) -> RecoveryPolicy:
         value = labels.get(self.service_label)
@@ -161,6 +168,7 @@ class Mapping:
             "runbookAnnotation": self.runbook_annotation,
             "teamLabel": self.team_label,
             "teams": {value: str(id) for value, id in self.teams.items()},
+            "ciLabel": self.ci_label,
             "serviceLabel": self.service_label,
             "recoveryByService": {
                 value: policy.value for value, policy in self.recovery_by_service.items()
@@ -183,6 +191,7 @@ class Mapping:
             runbook_annotation=data["runbookAnnotation"],
             team_label=data["teamLabel"],
             teams={value: uuid.UUID(id) for value, id in data["teams"].items()},
+            ci_label=data.get("ciLabel"),  # absent from mappings stored before it existed
             service_label=data["serviceLabel"],
             recovery_by_service={
                 value: RecoveryPolicy(policy) for value, policy in data["recoveryByService"].items()

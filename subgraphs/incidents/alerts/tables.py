@@ -1,12 +1,23 @@
 """The alert intake's tables, in the incidents schema: integrations, the notifications each
-has handled (the dedupe keys), and the last deliveries it received (its debugging log)."""
+has handled (the dedupe keys), the last deliveries it received (its debugging log), and the
+names of configuration items alerts are mapped to (a read model of the CMDB's events)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -80,3 +91,22 @@ class IntegrationDelivery(TenantRow, Base):
     """Counts of what the payload did (created, repeated, reopened, resolved, ...)."""
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class CiName(TenantRow, Base):
+    """What this domain knows of a configuration item: its name and external id, to map an
+    alert's label to it. Kept by the consumer `incidents.ci-names` (ci_names.py) from the
+    CMDB's events and rebuilt from them when reset; never read from the CMDB's tables."""
+
+    __tablename__ = "ci_names"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "ci_id", name="uq_ci_names_ci"),
+        Index("ix_ci_names_name", "tenant_id", func.lower(literal_column("name"))),
+        Index("ix_ci_names_external_id", "tenant_id", "external_id"),
+        {"schema": SCHEMA},
+    )
+
+    ci_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")

@@ -2,7 +2,7 @@
 the application role by a restrictive policy) and the tenant's auto-close setting
 
 Revision ID: incidents_0006
-Revises: incidents_0004
+Revises: incidents_0005
 Create Date: 2026-12-05 20:00:00
 
 A deleted incident stays in its table until the purge job removes it (deletion.py). The
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "incidents_0006"
-down_revision: str | None = "incidents_0004"
+down_revision: str | None = "incidents_0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

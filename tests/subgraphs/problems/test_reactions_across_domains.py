@@ -43,7 +43,9 @@ RESOLVE = {"status": "RESOLVED", "resolutionCode": "FIXED", "resolutionNotes": "
 async def reactions(owner_sessions: Sessions, sessions: Sessions) -> AsyncIterator[ConsumerRunner]:
     """The incidents domain's consumer as its manifest declares it, under a name of the
     test's own (its position starts after what is committed so far, and goes with the test)."""
-    (declared,) = REGISTRY.consumers(["incidents"])
+    (declared,) = (
+        c for c in REGISTRY.consumers(["incidents"]) if c.name == "incidents.problem-reactions"
+    )
     consumer = dataclasses.replace(declared, name=f"test.{uuid.uuid4().hex[:12]}")
     runner = ConsumerRunner(consumer, owner_sessions, sessions)
     await runner.register()
