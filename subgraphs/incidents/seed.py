@@ -100,8 +100,9 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     )
     affected = _point_at_cis(rows, changes, demo.entities.get("ConfigurationItem", []))
     comments.extend(_lifecycle(rows))
-    family_seed.arrange(rows, changes)  # a major incident with children (family/)
+    # Labels first: they pair each row with its CREATED entry, before the family's entries.
     field_seed.label(rows, changes, comments, demo.entities["User"])
+    family_seed.arrange(rows, changes)  # a major incident with children (family/)
     batches = (
         (field_tables.IncidentField, field_seed.field_rows(demo.tenant_id)),
         (tables.Incident, rows),

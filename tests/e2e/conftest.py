@@ -161,9 +161,6 @@ def server_env(
         "OPSGRAPH_DEFAULT_TENANT": seeded,
         "OPSGRAPH_DATA_DIR": str(tmp_path_factory.mktemp("e2e-data")),
         "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0",  # the fuzzer and the tests send bursts
-        # Any process on this database may take a webhook delivery off the job queue: all
-        # of them let the tests' receivers on 127.0.0.1 through.
-        "OPSGRAPH_WEBHOOK_ALLOW_PRIVATE": "true",
     }
 
 

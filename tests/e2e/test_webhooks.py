@@ -13,17 +13,27 @@ import httpx
 import pytest
 import standardwebhooks
 
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.conftest import fresh_database
+from tests.e2e.conftest import Server, seed_tenant, start_server, stop_server
 from tests.support import free_port
 from tests.webhooks.receiver import Receiver
 
 
 @pytest.fixture(scope="module")
-def webhook_server(server_env: dict[str, str]) -> Iterator[Server]:
-    env = {**server_env, "OPSGRAPH_JOB_POLL_MS": "50"}
-    running = start_server(["serve"], env, free_port())
-    yield running
-    stop_server(running)
+def webhook_server(server_env: dict[str, str], server_url: str) -> Iterator[Server]:
+    """Over a database of its own: any process on a database may take a delivery off its
+    job queue, and the other e2e servers refuse the receiver's loopback address."""
+    for database_url in fresh_database(server_url, "opsgraph_webhooks"):
+        seed_tenant(database_url, scale=5)
+        env = {
+            **server_env,
+            "DATABASE_URL": database_url,
+            "OPSGRAPH_WEBHOOK_ALLOW_PRIVATE": "true",
+            "OPSGRAPH_JOB_POLL_MS": "50",
+        }
+        running = start_server(["serve"], env, free_port())
+        yield running
+        stop_server(running)
 
 
 def call(server: Server, query: str, **variables: Any) -> dict[str, Any]:
