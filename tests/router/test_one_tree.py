@@ -65,7 +65,8 @@ async def test_a_page_is_its_merged_tree(
     assert finished == [True]
     nodes = [edge["node"] for edge in result["data"]["incidents"]["edges"]]
     assert all(
-        list(node) == ["number", "title", "assignee", "team", "reporter", "comments"]
+        list(node)
+        == ["number", "title", "tags", "customFields", "assignee", "team", "reporter", "comments"]
         for node in nodes
     )
     assigned = [node["assignee"] for node in nodes if node["assignee"]]
