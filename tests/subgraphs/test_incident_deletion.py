@@ -149,7 +149,7 @@ async def test_restore_within_30_days_brings_it_back(
             await session.scalars(
                 select(events.OutboxEvent.kind)
                 .where(events.OutboxEvent.entity_id == uuid.UUID(incident["id"]))
-                .order_by(events.OutboxEvent.seq)
+                .order_by(events.OutboxEvent.id)  # as written: seq is stamped later
             )
         ).all()
     assert kinds == ["incident.created", "incident.deleted", "incident.restored"]
