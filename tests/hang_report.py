@@ -32,7 +32,21 @@ def _report(item: pytest.Item, signum: int, frame: Any) -> None:
         for task in tasks:
             print(f"--- {task.get_name()}: {task}", file=sys.stderr)
             task.print_stack(file=sys.stderr)
+            _print_awaits(task.get_coro())
         sys.stderr.flush()
+
+
+def _print_awaits(coro: Any) -> None:
+    """Where a suspended task waits: its coroutines' frames, innermost last (a task's own
+    stack shows only the outermost frame of a suspended coroutine)."""
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+        if frame is not None:
+            print(f"  awaits in {frame.f_code.co_filename}:{frame.f_lineno}", file=sys.stderr)
+        waited = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
+        if waited is not None and not hasattr(waited, "cr_frame"):
+            print(f"  on {waited!r}", file=sys.stderr)
+        coro = waited
 
 
 @pytest.hookimpl(hookwrapper=True)

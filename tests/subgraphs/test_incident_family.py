@@ -7,7 +7,7 @@ watchers; and the family's fields read in a constant number of statements per pa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -91,18 +91,24 @@ async def events_of(owner_sessions: Sessions, tenant_id: uuid.UUID, id: str) -> 
 
 
 @pytest.fixture
-def as_caller(
+async def as_caller(
     sessions: Sessions, tenant_id: uuid.UUID, entity_presence: EntityPresence
-) -> Callable[..., Context]:
-    """A request context of a caller with one built-in role (and a user, if given)."""
+) -> AsyncIterator[Callable[..., Context]]:
+    """A request context of a caller with one built-in role (and a user, if given); closed
+    after the test, as the server closes a request's (an open one holds a pool connection)."""
+    opened: list[Context] = []
 
     def make(role: str, user: uuid.UUID | None = None) -> Context:
         principal = REGISTRY.roles.principal(
             tenant_id, frozenset({role}), user_id=user, authenticated=True
         )
-        return Context.open(sessions, principal=principal, entity_presence=entity_presence)
+        context = Context.open(sessions, principal=principal, entity_presence=entity_presence)
+        opened.append(context)
+        return context
 
-    return make
+    yield make
+    for context in opened:
+        await context.close()
 
 
 # --- the cascade, row by row ---
