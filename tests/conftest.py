@@ -55,6 +55,11 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     server = EmbeddedPostgres(Path(tmp_path_factory.mktemp("pg")))
     server.start()
+    # A worker's cluster serves every server process its tests start at once (each with its
+    # pools): more than the default 100 connections (restart needed to apply).
+    admin(server.url("postgres"), "ALTER SYSTEM SET max_connections = 400")
+    server.stop()
+    server.start()
     yield server.url("postgres")
     server.stop()
 

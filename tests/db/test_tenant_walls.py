@@ -25,6 +25,7 @@ from opsgraph.domains import REGISTRY
 from subgraphs.cmdb import tables as cmdb
 from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
 from subgraphs.identity import tables as identity
+from subgraphs.incidents import bulk_tables
 from subgraphs.incidents import tables as incidents
 from subgraphs.incidents.alerts import tables as alert_tables
 from subgraphs.incidents.custom_fields import tables as field_tables
@@ -95,6 +96,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                 },
             ),
             (alert_tables.AlertNotification, {"integration_id": integration, "key": "k" * 64}),
+            (bulk_tables.IncidentBulkUpdate, {"ids": [], "change": {}, "total": 0}),
             (alert_tables.CiName, {"ci_id": uuid.uuid4(), "name": f"db-{slug}"}),
             (
                 alert_tables.IntegrationDelivery,
