@@ -49,19 +49,15 @@ from db.event_trace import continued_span, current_trace, split_trace
 from db.failures import is_connection_failure
 from db.outbox import Outbox, events_after, stamp_committed
 from opsgraph.events.cloudevents import CONTENT_TYPE, BusMessage, bus_message
-from opsgraph.events.hub import EventHub
 from opsgraph.events.pacing import PacedLoop
 from opsgraph.metrics.families import AMQP_PUBLISH_FAILURES, AMQP_PUBLISHED
 from opsgraph.settings import Settings
-from opsgraph.telemetry.tracing import without_statement_spans
-from resolvers.events import Event
 
 log = logging.getLogger(__name__)
 Sessions = async_sessionmaker[AsyncSession]
 EXPORTER = "opsgraph.amqp-export"  # its consumer position's name
 BATCH = 200
 STAMP_BATCH = 1000
-STOP_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -113,7 +109,6 @@ class AmqpExporter(PacedLoop):
         self._connection: AbstractConnection | None = None
         self._exchange: AbstractExchange | None = None
         self._registered = False
-        self._task: asyncio.Task[None] | None = None
 
     async def register(self) -> None:
         """Create the position unless it exists: after the latest committed event (the
@@ -123,10 +118,6 @@ class AmqpExporter(PacedLoop):
                 pass
             await positions.register(session, self.name, self.domains, from_oldest=False)
         self._registered = True
-
-    def wake(self, event: Event | None = None) -> None:
-        """Look for new events now (a hub observer)."""
-        self._wake.set()
 
     async def export_pending(self) -> int:
         """Publish every event committed so far after the position; returns how many were
@@ -240,21 +231,13 @@ class AmqpExporter(PacedLoop):
                 async with asyncio.timeout(self.timeout):
                     await connection.close()
 
-    def start(self, hub: EventHub | None = None) -> None:
-        """Run in the background, woken by `hub`'s events (and the poll timer)."""
-        if hub is not None:
-            hub.observe(self.wake)
-        self._task = asyncio.create_task(without_statement_spans(self._run()), name=self.name)
+    @property
+    def task_name(self) -> str:
+        return self.name
 
     async def stop(self) -> None:
         """Let the batch in flight finish (its confirms recorded), then close the connection."""
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, STOP_TIMEOUT)
-            except TimeoutError:
-                log.warning("AMQP export did not stop in time; cancelled")
+        await super().stop()
         await self._close()
 
     async def _run(self) -> None:

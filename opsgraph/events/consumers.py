@@ -40,7 +40,6 @@ from db.outbox import sequence_bounds, stamp_committed
 from db.scope import SET_TENANT
 from opsgraph.events.hub import EventHub, event_from_row
 from opsgraph.events.pacing import PacedLoop
-from opsgraph.telemetry.tracing import without_statement_spans
 from resolvers.consumers import EventConsumer
 from resolvers.events import Event
 
@@ -48,7 +47,6 @@ log = logging.getLogger(__name__)
 Sessions = async_sessionmaker[AsyncSession]
 BATCH = 200
 STAMP_BATCH = 1000
-STOP_TIMEOUT = 10.0  # seconds stop() waits for the event in flight
 
 
 class HandlerFailed(Exception):
@@ -87,7 +85,6 @@ class ConsumerRunner(PacedLoop):
         super().__init__(max_backoff)
         self.batch = batch
         self._registered = False
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def name(self) -> str:
@@ -108,10 +105,6 @@ class ConsumerRunner(PacedLoop):
                 from_oldest=self.consumer.reset is not None,
             )
         self._registered = True
-
-    def wake(self, event: Event | None = None) -> None:
-        """Look for new events now (a hub observer: `hub.observe(runner.wake)`)."""
-        self._wake.set()
 
     async def drain(self) -> int:
         """Handle every event of the consumer's committed so far; returns how many this call
@@ -195,23 +188,9 @@ class ConsumerRunner(PacedLoop):
         async with self.owner_sessions() as session, session.begin():
             await positions.record_failure(session, self.name, failure.seq, text)
 
-    def start(self, hub: EventHub | None = None) -> None:
-        """Run in the background, woken by `hub`'s events (and the poll timer)."""
-        if hub is not None:
-            hub.observe(self.wake)
-        self._task = asyncio.create_task(
-            without_statement_spans(self._run()), name=f"consumer:{self.name}"
-        )
-
-    async def stop(self) -> None:
-        """Let the event in flight finish, then stop."""
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, STOP_TIMEOUT)
-            except TimeoutError:
-                log.warning("event consumer %s did not stop in time; cancelled", self.name)
+    @property
+    def task_name(self) -> str:
+        return f"consumer:{self.name}"
 
     async def _run(self) -> None:
         failures = 0  # consecutive rounds that failed
