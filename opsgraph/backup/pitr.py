@@ -37,6 +37,10 @@ from opsgraph.settings import Settings
 
 # Files of the source cluster's running state, not of its data.
 NOT_RESTORED = frozenset({".handle_pids.json", "log", "postmaster.pid", "postmaster.opts"})
+# The source's socket lock (the embedded cluster keeps its socket in its data directory): it
+# names the source's postmaster, and when that pid has been reused by the time the recovered
+# cluster starts, PostgreSQL refuses to start ("lock file .s.PGSQL.5432.lock already exists").
+SOCKET_LOCK_PREFIX = ".s.PGSQL."
 START_TIMEOUT_SECONDS = 3600
 
 
@@ -88,7 +92,8 @@ def _extract_base(path: Path, key: bytes, pgdata: Path, to_time: datetime) -> No
             )
         with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|gz") as tar:
             for info in tar:
-                if info.name.split("/", 1)[0] not in NOT_RESTORED:
+                top = info.name.split("/", 1)[0]
+                if top not in NOT_RESTORED and not top.startswith(SOCKET_LOCK_PREFIX):
                     tar.extract(info, pgdata, filter="data")
 
     manifest = read_archive(path, key, extract)
