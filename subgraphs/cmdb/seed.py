@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from resolvers.domain import DemoTenant
 from subgraphs.cmdb import tables
 from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
+from subgraphs.cmdb.enums import CiChangeKind
+from subgraphs.cmdb.events import EVENT_KIND, record_ci_event
 
 NETWORK, PLATFORM, DATABASE, DESK = (
     "Network Operations",
@@ -244,6 +247,11 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     await session.execute(insert(tables.ConfigurationItem), cis)
     await session.execute(insert(tables.CiChange), changes)
     await session.execute(insert(tables.CiRelationship), relationships)
+    # The events a creation writes, so that read models fed by them (the incidents domain's
+    # alert → CI mapping) know the demo CIs as they know CIs created through the API.
+    for values, change in zip(cis, changes, strict=True):
+        created = EVENT_KIND[CiChangeKind.CREATED]
+        record_ci_event(session, SimpleNamespace(**values), created, change["changes"])
     demo.entities["ConfigurationItem"] = [
         {"id": ids[name], "name": name, "className": ci["class_name"]} for name, ci in t.cis.items()
     ]

@@ -1,0 +1,88 @@
+"""The demo data writes the events its creation through the API would, so the read models that
+domains keep from each other's events (DESIGN.md "Domains that need each other") know the
+demo tenant's CIs and incidents: a demo CI that demo incidents name cannot be deleted, an
+alert names a demo CI, a problem knows its demo incidents' state."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.tables import events, tenancy
+from opsgraph.events.consumers import ConsumerRunner
+from opsgraph.seed import seed_demo
+from resolvers.consumers import EventConsumer
+from subgraphs.cmdb import incident_references
+from subgraphs.cmdb import tables as cmdb_tables
+from subgraphs.incidents import tables as incident_tables
+from subgraphs.incidents.alerts import ci_names
+from subgraphs.incidents.alerts.tables import CiName
+from subgraphs.problems import incident_facts
+from subgraphs.problems.tables import IncidentFact
+
+Sessions = async_sessionmaker[AsyncSession]
+READ_MODELS = (incident_references.CONSUMER, ci_names.CONSUMER, incident_facts.CONSUMER)
+
+
+@pytest.fixture
+async def runners(owner_sessions: Sessions, sessions: Sessions) -> AsyncIterator[list[Any]]:
+    """The read models' consumers under names of the test's own, starting after the events
+    committed so far (no `reset`: from the latest), removed with the test."""
+    runners = []
+    for consumer in READ_MODELS:
+        own: EventConsumer = dataclasses.replace(
+            consumer, name=f"test.{uuid.uuid4().hex[:12]}", reset=None
+        )
+        runner = ConsumerRunner(own, owner_sessions, sessions)
+        await runner.register()
+        runners.append(runner)
+    yield runners
+    async with owner_sessions() as session, session.begin():
+        names = [runner.name for runner in runners]
+        await session.execute(
+            delete(events.ConsumerPosition).where(events.ConsumerPosition.name.in_(names))
+        )
+
+
+async def test_read_models_know_the_demo_data(
+    owner_sessions: Sessions, runners: list[ConsumerRunner]
+) -> None:
+    slug = f"demo-{uuid.uuid4().hex[:8]}"
+    async with owner_sessions() as session, session.begin():
+        assert await seed_demo(session, slug=slug, scale=30)
+        tenant_id = await session.scalar(
+            select(tenancy.Tenant.id).where(tenancy.Tenant.slug == slug)
+        )
+    for runner in runners:
+        assert await runner.drain() > 0
+
+    async def count(session: AsyncSession, column: Any, *where: Any) -> int:
+        statement = select(func.count(func.distinct(column))).where(*where)
+        return int(await session.scalar(statement) or 0)
+
+    incident = incident_tables.Incident
+    reference = cmdb_tables.IncidentReference
+    ci = cmdb_tables.ConfigurationItem
+    async with owner_sessions() as session:
+        named = await count(
+            session, incident.id, incident.tenant_id == tenant_id, incident.ci_id.is_not(None)
+        )
+        assert named > 0
+        assert named == await count(
+            session,
+            reference.incident_id,
+            reference.tenant_id == tenant_id,
+            reference.role == "CI",
+        )
+        assert await count(session, ci.id, ci.tenant_id == tenant_id) == await count(
+            session, CiName.ci_id, CiName.tenant_id == tenant_id
+        )
+        assert await count(session, incident.id, incident.tenant_id == tenant_id) == await count(
+            session, IncidentFact.incident_id, IncidentFact.tenant_id == tenant_id
+        )
