@@ -198,7 +198,8 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     teams = {team["name"]: team["id"] for team in demo.entities.get("Team", [])}
     owners = [u["id"] for u in demo.entities.get("User", []) if "viewer" not in u["roles"]]
     ids = {name: uuid.UUID(int=demo.random.getrandbits(128)) for name in t.cis}
-    cis, changes = [], []
+    cis: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     for name, ci in t.cis.items():
         values = {
             "id": ids[name],

@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert
@@ -124,7 +123,7 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     # them (the CMDB's incident references, the problems' incident facts) know the demo data.
     for row, change in created:
         record_incident_event(
-            session, SimpleNamespace(**row), ChangeKind.CREATED, change["changes"]
+            session, tables.Incident(**row), ChangeKind.CREATED, change["changes"]
         )
     demo.entities["Incident"] = [{key: row[key] for key in RECORDED} for row in rows]
 
