@@ -45,6 +45,14 @@ class Event:
 
 
 class EventFeed(Protocol):
+    @property
+    def last_seq(self) -> int:
+        """The latest event the feed has delivered: every event up to it has committed, so
+        an answer read from the database afterwards reflects it. A subscription that first
+        answers with the current state passes it as `after` to `stream`, so that no event
+        committed in between falls into the gap (it comes again from retention)."""
+        ...
+
     def stream(self, tenant_id: uuid.UUID, after: int | None) -> AsyncIterator[Event]:
         """Events of `tenant_id` with `seq > after` (retained ones first), then live ones.
 

@@ -16,7 +16,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import select
 
-from resolvers.errors import NotFound
+from resolvers.errors import NotFound, SubscriptionsUnavailable
 from resolvers.events import Event, live_events
 from resolvers.ids import parse_id
 from resolvers.permissions import check, requires
@@ -99,6 +99,10 @@ async def bulk_update_progress(
     info: strawberry.Info, job_id: strawberry.ID
 ) -> AsyncGenerator[BulkUpdateProgress, None]:
     id = parse_id(job_id, "jobId")
+    feed = info.context.events
+    if feed is None:
+        raise SubscriptionsUnavailable("This server does not deliver events")
+    after = feed.last_seq  # before the row: a chunk that commits meanwhile comes as an event
     row = await _bulk_row(info, id)
     if row is None:
         raise NotFound(f"No bulk update with id {job_id}", id=str(job_id))
@@ -122,7 +126,7 @@ async def bulk_update_progress(
             return None
         return event.payload
 
-    async for _, payload in live_events(info, permissions.UPDATE, None, progress_of):
+    async for _, payload in live_events(info, permissions.UPDATE, after, progress_of):
         if payload["processed"] <= seen:
             continue  # already in the first message
         seen = payload["processed"]
