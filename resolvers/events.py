@@ -8,6 +8,7 @@ what a subscription resolver yields, checking the subscriber again for every eve
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -96,20 +97,20 @@ async def live_events(
             "opsgraph.event.kind": event.kind,
         }
         with continued_span(f"deliver {event.kind}", event.trace, SpanKind.CONSUMER, attributes):
-            item = await _load_when_reachable(context, load, event)
+            item = await when_reachable(context, functools.partial(load, event))
         if item is None:
             await context.end_event()
             continue
         yield event, item
 
 
-async def _load_when_reachable(
-    context: Any, load: Callable[[Event], Awaitable[T | None]], event: Event
-) -> T | None:
+async def when_reachable(context: Any, read: Callable[[], Awaitable[T]]) -> T:
+    """`read()`'s answer, read again while the database is unreachable (every second at most,
+    each attempt on a fresh connection): a subscription outlives an outage."""
     pause = RETRY_FIRST
     while True:
         try:
-            return await load(event)
+            return await read()
         except Exception as error:
             if not is_connection_failure(error):
                 raise

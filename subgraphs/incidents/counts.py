@@ -19,7 +19,7 @@ import strawberry
 from sqlalchemy import Select, func, select
 
 from resolvers.errors import SubscriptionsUnavailable
-from resolvers.events import Event, EventFeed
+from resolvers.events import Event, EventFeed, when_reachable
 from resolvers.permissions import check, requires
 from subgraphs.incidents import enums, permissions, rules
 from subgraphs.incidents.inputs import IncidentFilter
@@ -157,7 +157,8 @@ async def incident_counts_changed(
         last: IncidentCounts | None = None
         while True:
             check(context.principal, permissions.VIEW)
-            counts = counts_of(await context.db.rows(statement), group_by)
+            rows = await when_reachable(context, lambda: context.db.rows(statement))
+            counts = counts_of(rows, group_by)
             await context.end_event()
             if counts != last:
                 last = counts

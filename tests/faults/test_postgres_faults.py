@@ -33,6 +33,7 @@ from tests.support import PostgresServer, free_port
 TENANT = "faults"
 CREATE = "mutation($t: String!) { createIncident(input: {title: $t}) { id } }"
 EVENTS = "subscription { incidentEvents { id kind incident { id } } }"
+COUNTS = "subscription { incidentCountsChanged(groupBy: STATUS) { total } }"
 COUNT = "{ incidents { totalCount } }"
 PROBES = 10  # sequential mutations timed before and after the outage
 WORKERS = 2  # concurrent mutation loops across the outage
@@ -64,6 +65,28 @@ async def create(http: httpx.AsyncClient, url: str, title: str) -> Answer:
         created["id"] if created and not codes else None,
         response.headers.get("retry-after"),
     )
+
+
+class Totals:
+    """Consumes the live counts: every message, in order (an error ends the subscription)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.messages: list[dict[str, Any]] = []
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.messages.append(await self.client.receive(timeout=3600))
+
+    def last_total(self) -> int | None:
+        data = self.messages[-1].get("payload", {}).get("data") if self.messages else None
+        return data["incidentCountsChanged"]["total"] if data else None
+
+    async def close(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
 
 
 class Events:
@@ -169,8 +192,11 @@ async def test_postgres_restart_under_load(
         httpx.AsyncClient(timeout=30) as http,
         ws_client(url) as subscriber,
         ws_client(url) as other,
+        ws_client(url) as counter,
     ):
         await subscriber.subscribe("events", EVENTS)
+        await counter.subscribe("counts", COUNTS)
+        totals = Totals(counter)
         await asyncio.sleep(0.5)  # the subscription is registered with the event hub
         events = Events(subscriber)
         before = await probe(http, url, events, "before")
@@ -198,6 +224,7 @@ async def test_postgres_restart_under_load(
         await events.wait_for(set(ids))
         await asyncio.sleep(1)  # a repeat, were there one, would arrive meanwhile
         await events.close()
+        await totals.close()
 
     outage = [a for a in answers if a.sent >= stopped and a.answered <= starting]
     edges = [a for a in answers if a not in outage]
@@ -224,5 +251,8 @@ async def test_postgres_restart_under_load(
     # Nothing lost, nothing invented, nothing repeated.
     assert succeeded <= set(ids)
     assert set(events.arrivals) == set(ids) and not repeated and not events.errors
+    # The live counts rode out the outage too: never an error, current at the end.
+    assert {message["type"] for message in totals.messages} == {"next"}, totals.messages
+    assert totals.last_total() == len(ids)
     # The relay listens again: after the restart it is woken by NOTIFY, not only by polling.
     assert server.log.read_text().count(RELISTENED) == 1
