@@ -14,6 +14,7 @@ from strawberry.federation.types import FieldSet
 
 from resolvers.references import EntityStub
 from subgraphs.incidents import tables
+from subgraphs.incidents.family.tables import IncidentWatcher
 
 
 @strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
@@ -34,6 +35,7 @@ STORED_REFERENCES: dict[str, tuple[InstrumentedAttribute[Any], ...]] = {
         tables.Incident.assignee_id,
         tables.Incident.reporter_id,
         tables.IncidentComment.author_id,
+        IncidentWatcher.user_id,
     ),
     "Team": (tables.Incident.team_id,),
     "ConfigurationItem": (tables.Incident.ci_id, tables.IncidentAffectedCi.ci_id),

@@ -16,6 +16,7 @@ from opsgraph.verify import Dangling, find_dangling
 from subgraphs.cmdb import schema as cmdb_schema
 from subgraphs.identity import tables as identity_tables
 from subgraphs.incidents import tables as tables
+from subgraphs.incidents.family.tables import IncidentWatcher
 from tests.support import Subgraph
 
 READ = "query($id: ID!) { incident(id: $id) { assignee { id } team { id } reporter { id } } }"
@@ -51,11 +52,13 @@ async def test_dangling_references_are_found_and_cleared(
         row = await session.get(tables.Incident, incident)
         assert row is not None
         row.assignee_id, row.team_id = stranger.id, nobody
+        session.add(IncidentWatcher(tenant_id=tenant_id, incident_id=incident, user_id=nobody))
     assert (await incidents.run(READ, id=str(incident)))["errors"] == []  # stubs only here
 
     found = await find_dangling(owner_sessions, sessions, entity_presence, tenant=slug)
 
     assert sorted(found, key=lambda d: d.column) == [
+        Dangling(slug, "incident_watchers.user_id", "User", nobody, 1),
         Dangling(slug, "incidents.assignee_id", "User", stranger.id, 1),
         Dangling(slug, "incidents.team_id", "Team", nobody, 1),
     ]
@@ -63,6 +66,8 @@ async def test_dangling_references_are_found_and_cleared(
     assert await find_dangling(owner_sessions, sessions, entity_presence, tenant=slug) == []
     data = await incidents.ok(READ, id=str(incident))
     assert data["incident"] == {"assignee": None, "team": None, "reporter": {"id": mine}}
+    async with owner_sessions() as session:  # the watcher naming nobody is gone
+        assert await session.scalar(select(IncidentWatcher).filter_by(incident_id=incident)) is None
 
 
 async def test_dangling_ci_links_are_found_and_deleted(
