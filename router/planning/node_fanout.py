@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from graphql import GraphQLNonNull, GraphQLString
+
 from router.composition import Supergraph, TypeKind
 from router.planning.operation import Field, Fragment, Selection
 
@@ -52,6 +54,22 @@ def fanout_subgraphs(supergraph: Supergraph, root_type: str, selected: Field) ->
     return sorted(meta.resolvable_in)
 
 
+def refetchable_selections(
+    supergraph: Supergraph, subgraph: str, selections: tuple[Selection, ...]
+) -> tuple[Selection, ...]:
+    """Root ``selections`` (node/nodes fields, in their fragments) with each field reduced to
+    what ``subgraph`` can refetch; each occurrence of a field on its own (a field selected
+    twice under one response key may select different things each time)."""
+    kept: list[Selection] = []
+    for selection in selections:
+        if isinstance(selection, Fragment):
+            inner = refetchable_selections(supergraph, subgraph, selection.selections)
+            kept.append(replace(selection, selections=inner))
+        else:
+            kept.append(refetchable_part(supergraph, subgraph, selection))
+    return tuple(kept)
+
+
 def refetchable_part(supergraph: Supergraph, subgraph: str, selected: Field) -> Field:
     """``selected`` without the fragments on object types ``subgraph`` cannot refetch (it
     does not resolve them by key): what to ask that subgraph."""
@@ -71,4 +89,19 @@ def refetchable_part(supergraph: Supergraph, subgraph: str, selected: Field) -> 
             kept.append(selection)
         return tuple(kept)
 
-    return replace(selected, selections=keep(selected.selections))
+    kept = keep(selected.selections)
+    # Nothing left this subgraph can answer: it is still asked, for the objects it may find.
+    return replace(selected, selections=kept or (_typename(selected.type_name),))
+
+
+def _typename(parent: str) -> Field:
+    return Field(
+        response_key="__typename",
+        name="__typename",
+        alias=None,
+        arguments=(),
+        directives=(),
+        parent_type=parent,
+        output_type=GraphQLNonNull(GraphQLString),
+        type_name="String",
+    )

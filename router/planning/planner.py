@@ -11,7 +11,7 @@ from router.planning.builder import GroupBuilder
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup
 from router.planning.merging import merge_siblings
-from router.planning.node_fanout import fanout_subgraphs, refetchable_part
+from router.planning.node_fanout import fanout_subgraphs, refetchable_selections
 from router.planning.nodes import (
     FetchNode,
     FlattenNode,
@@ -105,12 +105,9 @@ class _Planner:
         dependents: list[FetchGroup] = []
         for subgraph in subgraphs:
             wanted = {key for key in keys if subgraph in self.fanout[key]}
-            parts = {
-                key: refetchable_part(self.supergraph, subgraph, field)
-                for key, field in _root_fields(operation.selections).items()
-                if key in wanted
-            }
-            selections = _keep(operation.selections, wanted, parts)
+            selections = refetchable_selections(
+                self.supergraph, subgraph, _keep(operation.selections, wanted, {})
+            )
             group = self.builder.root_group(subgraph, operation.root_type, selections)
             response_keys = tuple(_root_fields(selections))
             fetches.append(self._fetch(group, operation.kind.value, response_keys, coalesce=True))

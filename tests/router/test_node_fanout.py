@@ -218,3 +218,20 @@ def test_coalesce_fills_only_what_is_still_null() -> None:
     coalesce(data, {"node": {"id": "a1"}, "nodes": [{"id": "a1"}, {"id": "zz"}, None]})
     coalesce(data, {"node": {"id": "other"}, "nodes": None})
     assert data == {"node": {"id": "a1"}, "nodes": [{"id": "a1"}, {"id": "b1"}, None]}
+
+
+async def test_a_field_selected_twice_keeps_both_selections(gateway: Gateway) -> None:
+    query = """query($ids: [ID!]!) {
+      nodes(ids: $ids) { id ... on Author { name } }
+      ...More
+    }
+    fragment More on Query { nodes(ids: $ids) { ... on Book { title readers } } }"""
+    result = await gateway.execute(query, {"ids": ["b1", "a1"]}, None, RequestContext())
+    assert result == {
+        "data": {
+            "nodes": [
+                {"id": "b1", "title": "Dune", "readers": 7},
+                {"id": "a1", "name": "Herbert"},
+            ]
+        }
+    }
