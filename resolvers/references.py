@@ -13,13 +13,15 @@ import strawberry
 from resolvers.columns import RowFields
 from resolvers.errors import NotFound, OpsGraphError, ServiceUnavailable
 from resolvers.loaders import RowByKeyLoader, load_by_ids
+from resolvers.node_interface import Node
 from resolvers.permissions import check
 
 
-class EntityStub:
+class EntityStub(Node):
     """Another domain's entity as a subgraph stores it: the subclass, a Strawberry type with
     `@key(fields: "id", resolvable: false)`, declares `id` and nothing more; the router asks
-    the owning subgraph for every other field."""
+    the owning subgraph for every other field. Every entity is a `Node`, its stubs too (the
+    router never asks a subgraph to refetch a type it cannot resolve by key)."""
 
     @classmethod
     def ref(cls, id: uuid.UUID | None) -> Self | None:

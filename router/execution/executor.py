@@ -20,6 +20,7 @@ from router.execution.errors import subgraph_error
 from router.execution.transport import SubgraphRequest, SubgraphResponse, Transport, failure
 from router.execution.tree import (
     Path,
+    coalesce,
     deep_merge,
     key_values,
     objects_at,
@@ -83,15 +84,20 @@ class PlanExecution:
     def merge_root(self, fetch: FetchNode, response: SubgraphResponse) -> None:
         """Take a root fetch's answer into the response tree (and its errors)."""
         if response.data:
-            deep_merge(self.data, response.data)
+            (coalesce if fetch.coalesce else deep_merge)(self.data, response.data)
         for error in response.errors:
             path = error.get("path")
             if isinstance(path, list) and path:
-                self.errors.append(subgraph_error(error, path, fetch.subgraph))
+                self._root_error(fetch, subgraph_error(error, path, fetch.subgraph))
             else:
                 # No path: every root field of the fetch is affected.
                 for key in fetch.response_keys:
-                    self.errors.append(subgraph_error(error, (key,), fetch.subgraph))
+                    self._root_error(fetch, subgraph_error(error, (key,), fetch.subgraph))
+
+    def _root_error(self, fetch: FetchNode, error: dict[str, Any]) -> None:
+        if fetch.coalesce and any(_same_error(error, known) for known in self.errors):
+            return  # each subgraph asked the same node/nodes refused the same input
+        self.errors.append(error)
 
     async def _entities(self, flatten: FlattenNode) -> None:
         fetch = flatten.node
@@ -238,3 +244,12 @@ def _identity(representation: dict[str, Any]) -> Hashable:
     if all(type(value) is str for value in values):
         return values
     return orjson.dumps(representation)
+
+
+def _same_error(error: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Equal but for the subgraph that reported it."""
+    return (
+        error.get("message") == other.get("message")
+        and error.get("path") == other.get("path")
+        and error["extensions"].get("code") == (other.get("extensions") or {}).get("code")
+    )

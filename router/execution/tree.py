@@ -22,6 +22,21 @@ def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
             target[key] = value
 
 
+def coalesce(target: dict[str, Any], source: dict[str, Any]) -> None:
+    """Merge ``source`` into ``target`` where ``target`` is still null (or missing): one of
+    several answers to the same root fields, each knowing some of the positions (Relay's
+    ``node``/``nodes``); lists of the same length element by element, the first non-null
+    answer of a position kept."""
+    for key, value in source.items():
+        current = target.get(key)
+        if current is None:
+            target[key] = value
+        elif isinstance(current, list) and isinstance(value, list) and len(current) == len(value):
+            for index, item in enumerate(value):
+                if current[index] is None:
+                    current[index] = item
+
+
 def _merge_lists(target: list[Any], source: list[Any]) -> None:
     for index, (current, value) in enumerate(zip(target, source, strict=True)):
         if isinstance(current, dict) and isinstance(value, dict):

@@ -57,8 +57,11 @@ def _absorb(into: FetchGroup, other: FetchGroup) -> None:
     if not into.path_selections:
         into.path_selections[into.path] = _response_keys(into)
     for path in other.paths:
-        into.path_selections[path] = other.path_selections.get(path) or _response_keys(other)
-    into.merged_paths.extend(other.paths)
+        selected = other.path_selections.get(path) or _response_keys(other)
+        # One path twice (siblings of different parents, as Relay's node fetches have):
+        # collected once, with what either asks there.
+        into.path_selections[path] = into.path_selections.get(path, frozenset()) | selected
+    into.merged_paths.extend(p for p in other.paths if p not in into.paths)
     for type_name, part in other.parts.items():
         if type_name not in into.parts:
             into.parts[type_name] = part

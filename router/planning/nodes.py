@@ -43,6 +43,10 @@ class FetchNode:
     representations_variable: str = "representations"
     # Root fetches: the client response keys they fill (errors without a path land there).
     response_keys: tuple[str, ...] = ()
+    # A root fetch that is one of several asked the same fields (Relay's node/nodes, see
+    # router/planning/node_fanout.py): its answer fills only what is still null, position by
+    # position, and an error another of them reported already is not repeated.
+    coalesce: bool = False
 
 
 @dataclass(frozen=True, slots=True)

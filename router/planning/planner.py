@@ -11,6 +11,7 @@ from router.planning.builder import GroupBuilder
 from router.planning.errors import PlanningError
 from router.planning.fetch_group import FetchGroup
 from router.planning.merging import merge_siblings
+from router.planning.node_fanout import fanout_subgraphs, refetchable_selections
 from router.planning.nodes import (
     FetchNode,
     FlattenNode,
@@ -72,6 +73,8 @@ class _Planner:
         self.fetch_numbers = count()
         # Root fields split over two subgraphs: per subgraph, response key → its part.
         self.split: dict[str, dict[str, Field]] = {}
+        # Relay's node/nodes asked of every subgraph resolving them: response key → subgraphs.
+        self.fanout: dict[str, list[str]] = {}
 
     def root(self) -> PlanNode | None:
         operation = self.operation
@@ -85,9 +88,39 @@ class _Planner:
                 group = self.builder.root_group(subgraph, operation.root_type, selections)
                 response_keys = tuple(_root_fields(selections))
                 nodes.append(self._node(group, operation.kind.value, response_keys))
+        if self.fanout:
+            nodes.append(self._fanout())
         if operation.kind is OperationType.MUTATION:
             return _combine(SequenceNode, nodes)
         return _combine(ParallelNode, nodes)
+
+    def _fanout(self) -> PlanNode:
+        """Relay's node/nodes (router/planning/node_fanout.py): one fetch per subgraph
+        resolving them, in parallel, answers kept first non-null per position; then the
+        entity fetches below, merged over all of them (they run on the merged answers)."""
+        operation = self.operation
+        keys = set(self.fanout)
+        subgraphs = sorted({sg for found in self.fanout.values() for sg in found})
+        fetches: list[PlanNode] = []
+        dependents: list[FetchGroup] = []
+        for subgraph in subgraphs:
+            wanted = {key for key in keys if subgraph in self.fanout[key]}
+            selections = refetchable_selections(
+                self.supergraph, subgraph, _keep(operation.selections, wanted, {})
+            )
+            group = self.builder.root_group(subgraph, operation.root_type, selections)
+            response_keys = tuple(_root_fields(selections))
+            fetches.append(self._fetch(group, operation.kind.value, response_keys, coalesce=True))
+            dependents.extend(group.dependents)
+        children = [
+            self._node(dependent, "query")
+            for dependent in merge_siblings(self.supergraph, dependents)
+        ]
+        parallel = _combine(ParallelNode, fetches)
+        assert parallel is not None
+        if not children:
+            return parallel
+        return SequenceNode((parallel, _combine(ParallelNode, children)))  # type: ignore[arg-type]
 
     def _batches(self) -> list[tuple[str, set[str]]]:
         """Root response keys grouped by the subgraph that will resolve them.
@@ -103,14 +136,20 @@ class _Planner:
             if selected.name in INTROSPECTION_FIELDS:
                 subgraph = _INTROSPECTION
             else:
-                meta = self.supergraph.field(self.operation.root_type, selected.name)
+                root = self.operation.root_type
+                fanout = None
+                if self.operation.kind is OperationType.QUERY:
+                    fanout = fanout_subgraphs(self.supergraph, root, selected)
+                if fanout is not None:
+                    self.fanout[key] = fanout
+                    continue
+                meta = self.supergraph.field(root, selected.name)
                 if meta is None or not meta.resolvable_in:
                     raise PlanningError(
                         f'No subgraph resolves "{self.operation.root_type}.{selected.name}"'
                     )
                 candidates = sorted(meta.resolvable_in)
                 # Prefer subgraphs that plan everything selected below the field as well.
-                root = self.operation.root_type
                 whole = [
                     sg for sg in candidates if fetchable(self.supergraph, sg, root, (selected,))
                 ]
@@ -162,7 +201,13 @@ class _Planner:
         ]
         return _combine(SequenceNode, [node, _combine(ParallelNode, children)])  # type: ignore[return-value,list-item]
 
-    def _fetch(self, group: FetchGroup, kind: str, response_keys: tuple[str, ...]) -> FetchNode:
+    def _fetch(
+        self,
+        group: FetchGroup,
+        kind: str,
+        response_keys: tuple[str, ...],
+        coalesce: bool = False,
+    ) -> FetchNode:
         operation = self.operation
         client_variables = {d.variable.name.value for d in operation.variable_definitions}
         if group.requires is None:
@@ -193,6 +238,7 @@ class _Planner:
             requires=requires,
             representations_variable=representations,
             response_keys=response_keys,
+            coalesce=coalesce,
         )
 
 

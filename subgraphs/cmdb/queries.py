@@ -8,6 +8,7 @@ import strawberry
 from sqlalchemy import select
 
 from resolvers.columns import chosen_columns
+from resolvers.node import node_fields
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
 from subgraphs.cmdb import enums, permissions, tables
@@ -49,6 +50,8 @@ async def _class_rows(info: strawberry.Info, columns: Any) -> list[Any]:
 
 @strawberry.type
 class Query:
+    node, nodes = node_fields(ConfigurationItem)
+
     @strawberry.field(
         description="Configuration items of the tenant, by name unless ordered otherwise.",
         extensions=requires(permissions.VIEW),

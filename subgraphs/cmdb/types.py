@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from resolvers.columns import RowFields
 from resolvers.ids import try_parse_id
 from resolvers.loaders import load_by_id
+from resolvers.node_interface import Node
 from resolvers.references import ReferencedById
 from subgraphs.cmdb import enums, permissions
 from subgraphs.cmdb.graph_fields import GRAPH_NEEDS, CiGraphFields
@@ -182,7 +183,7 @@ class CiChange:
     description="A configuration item: anything the service desk manages — a business "
     "service, an application, a server, a switch.",
 )
-class ConfigurationItem(ReferencedById, CiGraphFields):
+class ConfigurationItem(ReferencedById, CiGraphFields, Node):
     reference_permission = permissions.VIEW
     reference_loader = CiByIdLoader
 

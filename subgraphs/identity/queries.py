@@ -9,6 +9,7 @@ import strawberry
 from resolvers.errors import Unauthenticated
 from resolvers.ids import parse_id
 from resolvers.loaders import load_by_id
+from resolvers.node import node_fields
 from resolvers.pagination import Connection, Pagination, paginate
 from resolvers.permissions import requires
 from subgraphs.identity.inputs import AuditLogFilter, TeamFilter, UserFilter
@@ -28,6 +29,8 @@ def _optional_id(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
 
 @strawberry.type
 class Query:
+    node, nodes = node_fields(User, Team)
+
     @strawberry.field(
         description="The caller's own user, with its roles and `permissions` (what this "
         "request may do), so a client can show or hide actions. Needs no permission, only "

@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from resolvers.columns import RowFields
 from resolvers.ids import try_parse_id
 from resolvers.loaders import load_by_id
+from resolvers.node_interface import Node
 from resolvers.principal import RoleCatalogue
 from resolvers.privacy import PII_PERMISSION, mask_email, mask_phone
 from resolvers.references import ReferencedById
@@ -26,7 +27,7 @@ from subgraphs.identity.permissions import VIEW
 
 
 @strawberry.federation.type(keys=["id"], description="A person who reports or works on tickets.")
-class User(ReferencedById):
+class User(ReferencedById, Node):
     reference_permission = VIEW
     reference_loader = UserByIdLoader
 
@@ -76,7 +77,7 @@ class User(ReferencedById):
 @strawberry.federation.type(
     keys=["id"], description="An assignment group: the people a ticket can be routed to."
 )
-class Team(ReferencedById):
+class Team(ReferencedById, Node):
     reference_permission = VIEW
     reference_loader = TeamByIdLoader
 

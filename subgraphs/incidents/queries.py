@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, select
 from resolvers import work_filters
 from resolvers.columns import chosen_columns
 from resolvers.ids import parse_id
+from resolvers.node import node_fields
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
 from subgraphs.incidents import (
@@ -71,6 +72,8 @@ def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:
 
 @strawberry.type
 class Query:
+    node, nodes = node_fields(Incident)
+
     integrations = alert_api.integrations
     integration_deliveries = alert_api.integration_deliveries
     incident_bulk_update = bulk_api.incident_bulk_update

@@ -14,6 +14,7 @@ from resolvers.batching import batched
 from resolvers.columns import RowFields
 from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
+from resolvers.node_interface import Node
 from resolvers.references import ReferencedById
 from subgraphs.incidents import enums, permissions, rules
 from subgraphs.incidents.family import fields as family
@@ -224,7 +225,7 @@ _COMMENT_LOADERS: dict[bool, tuple[type[Any], type[Any], type[Any]]] = {
 @strawberry.federation.type(
     keys=["id"], description="An unplanned interruption or degradation of a service."
 )
-class Incident(family.FamilyFields, ReferencedById):
+class Incident(family.FamilyFields, ReferencedById, Node):
     reference_permission = permissions.VIEW
     reference_loader = IncidentByIdLoader
 

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, select
 from resolvers import work_filters
 from resolvers.columns import chosen_columns
 from resolvers.ids import parse_id
+from resolvers.node import node_fields
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
 from subgraphs.problems import enums, permissions, rules, tables
@@ -71,6 +72,8 @@ async def _page(
 
 @strawberry.type
 class Query:
+    node, nodes = node_fields(Problem)
+
     @strawberry.field(
         description="Problems of the tenant, newest first unless ordered otherwise.",
         extensions=requires(permissions.VIEW),

@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers.columns import RowFields
 from resolvers.ids import try_parse_id
+from resolvers.node_interface import Node
 from resolvers.pagination import Pagination
 from resolvers.references import ReferencedById
 from subgraphs.problems import enums, permissions, rules
@@ -112,7 +113,7 @@ class ProblemChange:
     description="The cause of one or more incidents: its root cause analysis, its fix, and "
     "once known, a known error with a workaround for the service desk.",
 )
-class Problem(ReferencedById):
+class Problem(ReferencedById, Node):
     reference_permission = permissions.VIEW
     reference_loader = ProblemByIdLoader
 

@@ -334,6 +334,13 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
     "tenant that does not exist": ({"query": "{ __typename }"},
                                    {"x-opsgraph-tenant": "ghost-corp"}, 401,
                                    "UNAUTHENTICATED"),
+    "node of a SQL-shaped id": ({"query": '{ node(id: "1 OR 1=1") { id } }'}, {}, 200,
+                                "BAD_USER_INPUT"),
+    "nodes with one malformed id": ({"query": "query($ids: [ID!]!) { nodes(ids: $ids) "
+                                     "{ id } }", "variables": {"ids": [NOBODY, "INC-1"]}}, {},
+                                    200, "BAD_USER_INPUT"),
+    "nodes of 501 ids": ({"query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+                          "variables": {"ids": [NOBODY] * 501}}, {}, 200, "BAD_USER_INPUT"),
 }  # fmt: skip
 
 

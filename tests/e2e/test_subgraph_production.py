@@ -166,7 +166,7 @@ def test_the_router_secret_opens_entities_and_service(
         incidents, ENTITIES, router, r=[{"__typename": "Incident", "id": id_} for id_ in ids]
     ).json()
 
-    assert 'type Incident @key(fields: "id")' in sdl["data"]["_service"]["sdl"]
+    assert 'type Incident implements Node @key(fields: "id")' in sdl["data"]["_service"]["sdl"]
     assert [entity["id"] for entity in entities["data"]["_entities"]] == ids
 
 

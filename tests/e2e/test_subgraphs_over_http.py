@@ -23,7 +23,7 @@ def gql(server: Server, query: str, **variables: object) -> dict:  # type: ignor
 def test_service_and_entities(subgraph_servers: dict[str, Server]) -> None:
     identity, incidents = subgraph_servers["identity"], subgraph_servers["incidents"]
     sdl = gql(incidents, "{ _service { sdl } }")["data"]["_service"]["sdl"]
-    assert 'type Incident @key(fields: "id")' in sdl
+    assert 'type Incident implements Node @key(fields: "id")' in sdl
     page = gql(
         incidents,
         # The oldest: mostly seeded ones, with reporters (other tests add incidents without,

@@ -18,4 +18,4 @@ def test_composed_schema_has_no_federation_leftovers() -> None:
     api = artefacts.render()[artefacts.Path("schema.graphql")]
     for leftover in ("_entities", "_service", "_Any", "_Entity", "@key", "@link", "join__"):
         assert leftover not in api
-    assert "type Incident {" in api and "type User {" in api
+    assert "type Incident implements Node {" in api and "type User implements Node {" in api

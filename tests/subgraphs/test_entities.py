@@ -17,12 +17,15 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 
 
 async def test_service_sdl_is_federation_2(identity: Subgraph, incidents: Subgraph) -> None:
-    for subgraph, entity in ((identity, "type User @key"), (incidents, "type Incident @key")):
+    for subgraph, entity in (
+        (identity, "type User implements Node @key"),
+        (incidents, "type Incident implements Node @key"),
+    ):
         sdl = (await subgraph.ok("{ _service { sdl } }"))["_service"]["sdl"]
         assert 'schema @link(url: "https://specs.apollo.dev/federation/v2' in sdl
         assert entity in sdl
     incidents_sdl = (await incidents.ok("{ _service { sdl } }"))["_service"]["sdl"]
-    assert 'type User @key(fields: "id", resolvable: false)' in incidents_sdl
+    assert 'type User implements Node @key(fields: "id", resolvable: false)' in incidents_sdl
 
 
 async def test_identity_entities_keep_order_and_batch(
