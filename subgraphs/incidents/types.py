@@ -16,6 +16,7 @@ from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
 from resolvers.references import ReferencedById
 from subgraphs.incidents import enums, permissions, rules
+from subgraphs.incidents.attachments.types import Attachment, attachments_of
 from subgraphs.incidents.family import fields as family
 from subgraphs.incidents.loaders import (
     AffectedCisByIncidentIdLoader,
@@ -317,6 +318,13 @@ class Incident(family.FamilyFields, ReferencedById):
     async def affected_cis(self, info: strawberry.Info) -> list[ConfigurationItemRef]:
         return (await affected_cis_of([self], info))[0]
 
+    @strawberry.field(
+        description="Files attached to it, oldest first (addIncidentAttachment).",
+        metadata=batched(attachments_of),
+    )
+    async def attachments(self, info: strawberry.Info) -> list[Attachment]:
+        return (await attachments_of([self], info))[0]
+
     @strawberry.field(description="Every change made to the incident, oldest first.")
     async def history(self, info: strawberry.Info) -> list[IncidentChange]:
         rows = await info.context.loaders.get(ChangesByIncidentIdLoader).load(try_parse_id(self.id))
@@ -360,5 +368,11 @@ Incident.row_fields = RowFields(
         "updated_at": "updated_at",
         **family.ROW_ATTRIBUTES,
     },
-    needs={"comments": (), "history": (), "affected_cis": (), **family.NEEDS},
+    needs={
+        "comments": (),
+        "history": (),
+        "affected_cis": (),
+        "attachments": (),
+        **family.NEEDS,
+    },
 )

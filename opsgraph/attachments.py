@@ -1,0 +1,32 @@
+"""The attachments facility's settings for the process serving domains (resolvers/
+attachments/config.py): the size limit and the secret signing download links, which every
+replica and, in a split deployment, the incidents subgraph's processes must share."""
+
+from __future__ import annotations
+
+import secrets
+
+from opsgraph.settings import Settings, SettingsError
+from resolvers.attachments.config import URL_LIFETIME_SECONDS, AttachmentConfig, configure
+from resolvers.attachments.signing import DownloadSigner
+from resolvers.attachments.store import PostgresStore
+
+
+def configure_attachments(settings: Settings) -> None:
+    """Set the process's attachment settings; SettingsError in production without a shared
+    secret (a link signed by one replica must open on another)."""
+    secret = settings.attachment_secret or settings.subgraph_secret
+    if secret is None:
+        if settings.env == "production":
+            raise SettingsError(
+                "OPSGRAPH_ATTACHMENT_SECRET must be set in production: it signs attachment "
+                "download links, and every replica must share it (`openssl rand -hex 32`)"
+            )
+        secret = secrets.token_hex(32)
+    configure(
+        AttachmentConfig(
+            max_bytes=settings.max_attachment_bytes,
+            signer=DownloadSigner(secret, URL_LIFETIME_SECONDS),
+            store=PostgresStore(),
+        )
+    )
