@@ -190,6 +190,53 @@ def test_the_size_limit_keeps_nothing(
     assert after["history"] == before["history"]
     exact = upload(attach_server, admin, incident_id, b"a" * LIMIT).json()
     assert exact["data"]["addIncidentAttachment"]["size"] == LIMIT
+    # A body past the limit and the request's other fields (1 MB) is refused unread.
+    huge = upload(attach_server, admin, incident_id, b"a" * (1024 * 1024 + LIMIT + 1))
+    assert huge.status_code == 413
+    assert huge.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert (
+        len(attachments(attach_server, incident_id)["attachments"]) == len(after["attachments"]) + 1
+    )
+
+
+def test_a_streamed_body_past_the_limit_is_cut_off(
+    attach_server: Server, attach_env: dict[str, str], target: tuple[str, str]
+) -> None:
+    """Without a Content-Length (chunked), the bytes are counted as they arrive."""
+    boundary = "opsgraph-test-boundary"
+    operations = orjson.dumps(
+        {"query": ADD, "variables": {"incidentId": target[0], "file": None}}
+    ).decode()
+
+    def body() -> Iterator[bytes]:
+        for name, value in (("operations", operations), ("map", '{"0": ["variables.file"]}')):
+            yield (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            ).encode()
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        for _ in range(40):
+            yield b"a" * 32 * 1024
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    before = [one["id"] for one in attachments(attach_server, target[0])["attachments"]]
+    answer = httpx.post(
+        attach_server.graphql,
+        content=body(),
+        headers={
+            **PREFLIGHT,
+            **bearer(attach_server, attach_env, "admin"),
+            "content-type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["errors"][0]["message"] == (
+        f"Request body larger than {1024 * 1024 + LIMIT} bytes"
+    )
+    after = attachments(attach_server, target[0])["attachments"]
+    assert [one["id"] for one in after] == before
 
 
 @pytest.mark.parametrize(
