@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import UploadFile
 
 from db.tables import attachments as attachment_tables
-from db.tables import audit, events
+from db.tables import audit, events, tenancy
 from opsgraph.domains import REGISTRY
+from opsgraph.seed import seed_demo
 from resolvers.attachments import config
 from resolvers.attachments.download import content_disposition
 from resolvers.attachments.store import CHUNK_BYTES
@@ -27,6 +28,7 @@ from resolvers.attachments.storing import safe_filename, sniffed_type
 from resolvers.context import Context
 from resolvers.references import EntityPresence
 from subgraphs.incidents import tables
+from subgraphs.incidents.schema import schema as incidents_schema
 from tests.support import Subgraph, count_rows
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -224,3 +226,37 @@ async def test_chunks_live_behind_the_tenant_wall(
             select(func.count()).select_from(attachment_tables.AttachmentChunk)
         )
     assert seen == 0
+
+
+async def test_the_demo_has_attachments_whose_bytes_match_their_hash(
+    owner_sessions: Sessions, sessions: Sessions, entity_presence: EntityPresence
+) -> None:
+    slug = f"demo-{uuid.uuid4().hex[:8]}"
+    async with owner_sessions() as session, session.begin():
+        assert await seed_demo(session, slug=slug, scale=20)
+        tenant = await session.scalar(select(tenancy.Tenant.id).where(tenancy.Tenant.slug == slug))
+    assert tenant is not None
+    principal = REGISTRY.roles.principal(tenant, frozenset({"viewer"}), authenticated=True)
+    context = Context.open(sessions, principal=principal, entity_presence=entity_presence)
+    try:
+        page = await Subgraph(incidents_schema, lambda: context).ok(
+            "{ incidents(pagination: {first: 20}) { edges { node { attachments "
+            "{ id filename contentType sha256 } history { kind } } } } }",
+            context,
+        )
+    finally:
+        await context.close()
+    files = [a for e in page["incidents"]["edges"] for a in e["node"]["attachments"]]
+    assert sorted((f["filename"], f["contentType"]) for f in files) == [
+        ("affected-users.csv", "text/plain"),
+        ("screenshot.png", "image/png"),
+        ("traceroute.txt", "text/plain"),
+    ]
+    async with owner_sessions() as session:
+        for file in files:
+            chunks = await session.scalars(
+                select(attachment_tables.AttachmentChunk.data).where(
+                    attachment_tables.AttachmentChunk.attachment_id == uuid.UUID(file["id"])
+                )
+            )
+            assert hashlib.sha256(b"".join(chunks)).hexdigest() == file["sha256"]
