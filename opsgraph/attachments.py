@@ -1,6 +1,7 @@
 """The attachments facility's settings for the process serving domains (resolvers/
-attachments/config.py): the size limit and the secret signing download links, which every
-replica and, in a split deployment, the incidents subgraph's processes must share."""
+attachments/config.py): the size limit, the secret signing download links, which every
+replica and, in a split deployment, the incidents subgraph's processes must share, and the
+store (S3 when OPSGRAPH_S3_URL is set, else PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import secrets
 
 from opsgraph.settings import Settings, SettingsError
 from resolvers.attachments.config import URL_LIFETIME_SECONDS, AttachmentConfig, configure
+from resolvers.attachments.s3_store import S3Store
 from resolvers.attachments.signing import DownloadSigner
 from resolvers.attachments.store import PostgresStore
 
@@ -27,6 +29,6 @@ def configure_attachments(settings: Settings) -> None:
         AttachmentConfig(
             max_bytes=settings.max_attachment_bytes,
             signer=DownloadSigner(secret, URL_LIFETIME_SECONDS),
-            store=PostgresStore(),
+            store=S3Store.from_url(settings.s3_url) if settings.s3_url else PostgresStore(),
         )
     )

@@ -111,6 +111,7 @@ class Settings:
     # production).
     max_attachment_bytes: int = 25 * 1024 * 1024
     attachment_secret: str | None = field(default=None, repr=False)
+    s3_url: str | None = None  # attachments in this bucket (and prefix) instead of PostgreSQL
 
     @property
     def embedded_database(self) -> bool:
@@ -346,6 +347,7 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
             "OPSGRAPH_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024, 1, 2**31 - 1
         ),
         attachment_secret=attachment_secret,
+        s3_url=url("OPSGRAPH_S3_URL", ("s3", "s3a", "https", "http")),
         tls_cert=tls_cert,
         tls_key=tls_key,
         tls_ca=readable_file("OPSGRAPH_TLS_CA"),

@@ -11,6 +11,7 @@ in the pieces the store reads."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import quote
@@ -27,6 +28,8 @@ from resolvers.attachments import config
 from resolvers.attachments.signing import InvalidToken
 from resolvers.domain import DomainRoute
 from resolvers.principal import Principal
+
+log = logging.getLogger(__name__)
 
 OwnerVisible = Callable[[AsyncSession, uuid.UUID], Awaitable[bool]]
 """Whether the entity (by id) may still be read, in a session behind the caller's tenant
@@ -66,7 +69,14 @@ def download_route(
         except BaseException:
             await session.close()
             raise
-        store = config.current().store
+        try:
+            store = config.current().store_named(row.store)
+        except config.StoreUnavailable:
+            await session.close()
+            log.error(
+                "attachment %s is in the %r store, which is not configured", row.id, row.store
+            )
+            return _Refused(503, "SERVICE_UNAVAILABLE", "The file's store is unavailable").response
         return StreamingResponse(
             _streamed(session, store.read(session, row.key)),
             media_type=row.content_type,

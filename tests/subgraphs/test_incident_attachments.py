@@ -6,12 +6,16 @@ page; and the facility's small rules (sniffing, file names, the download header)
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import hashlib
 import io
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+import obstore
+import obstore.store
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +27,7 @@ from opsgraph.domains import REGISTRY
 from opsgraph.seed import seed_demo
 from resolvers.attachments import config
 from resolvers.attachments.download import content_disposition
+from resolvers.attachments.s3_store import S3Store
 from resolvers.attachments.store import CHUNK_BYTES
 from resolvers.attachments.storing import safe_filename, sniffed_type
 from resolvers.context import Context
@@ -260,3 +265,33 @@ async def test_the_demo_has_attachments_whose_bytes_match_their_hash(
                 )
             )
             assert hashlib.sha256(b"".join(chunks)).hexdigest() == file["sha256"]
+
+
+async def test_the_object_store_follows_the_transaction(
+    incidents: Subgraph, owner_sessions: Sessions, small_limit: int
+) -> None:
+    """The S3 store's bookkeeping, over obstore's in-memory store (same API as its S3
+    store; no S3 server in the tests): an upload keeps its object, one refused at the limit
+    leaves none, a removal deletes the object once committed."""
+    bucket = obstore.store.MemoryStore()
+    before = config.current()
+    config.configure(dataclasses.replace(before, store=S3Store(bucket)))
+    try:
+        incident = await new(incidents)
+        content = PDF + bytes(small_limit)
+        added = (await incidents.ok(ADD, id=incident, file=upload(content[:small_limit])))[
+            "addIncidentAttachment"
+        ]
+        [listed] = await obstore.list(bucket).collect_async()
+        assert listed["size"] == small_limit
+        stored = await obstore.get_async(bucket, listed["path"])
+        assert bytes(await stored.bytes_async()) == content[:small_limit]
+        refused = await incidents.run(ADD, id=incident, file=upload(content))
+        assert refused["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+        await asyncio.sleep(0.05)
+        assert len(await obstore.list(bucket).collect_async()) == 1
+        await incidents.ok(DELETE, id=added["id"])
+        await asyncio.sleep(0.05)  # removed after the commit, by a task of its own
+        assert await obstore.list(bucket).collect_async() == []
+    finally:
+        config.configure(before)

@@ -75,7 +75,7 @@ async def remove_attachment(
     if attachment is None:
         raise NotFound(f"No attachment with id {attachment_id}", id=str(attachment_id))
     row = await service.get_for_update(session, tenant_id, attachment.owner_id)
-    await config.store.delete(session, attachment.key)
+    await config.store_named(attachment.store).delete(session, attachment.key)
     await session.execute(delete(Attachment).where(Attachment.id == attachment.id))
     changes = {"attachment": [summary(attachment), None]}
     await _touched(session, row, ChangeKind.ATTACHMENT_REMOVED, changes, actor)
