@@ -295,3 +295,26 @@ async def test_the_object_store_follows_the_transaction(
         assert await obstore.list(bucket).collect_async() == []
     finally:
         config.configure(before)
+
+
+async def test_the_compiled_path_answers_attachments_like_the_normal_executor(
+    incidents: Subgraph, new_context: Any
+) -> None:
+    incident = await new(incidents)
+    await incidents.ok(ADD, id=incident, file=upload(PDF, "a.pdf"))
+    query = """query($id: ID!) { incident(id: $id) { id attachments {
+      id filename contentType size sha256 createdAt uploadedBy { id } } } }"""
+    compiled_context, normal_context = new_context(), new_context()
+    try:
+        compiled = await incidents_schema.compiled.execute(
+            query, {"id": incident}, None, compiled_context
+        )
+        normal = await incidents_schema.execute(
+            query, variable_values={"id": incident}, context_value=normal_context
+        )
+    finally:
+        await compiled_context.close()
+        await normal_context.close()
+    assert compiled is not None  # covered: not routed around
+    assert compiled == {"data": normal.data}
+    assert compiled["data"]["incident"]["attachments"][0]["filename"] == "a.pdf"
