@@ -2,15 +2,14 @@
 (httpx, as Apollo Client's upload link sends it) through the router, the list with its
 size, sha256 and sniffed content type, the download through the signed link with the
 caller's bearer token, the size limit, downloads refused (no token, another tenant, an
-altered or expired link), malformed multipart requests refused with their reason, and an
-upload through the split deployment."""
+altered or expired link), malformed multipart requests refused with their reason. (An upload
+through the split deployment: test_subgraphs_over_http.py, beside the split set it uses.)"""
 
 from __future__ import annotations
 
 import hashlib
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -57,7 +56,7 @@ def attach_server(attach_env: dict[str, str]) -> Iterator[Server]:
     stop_server(running)
 
 
-def _post(server: Server, query: str, headers: dict[str, str], **variables: Any) -> Any:
+def post(server: Server, query: str, headers: dict[str, str], **variables: Any) -> Any:
     answer = httpx.post(
         server.graphql, json={"query": query, "variables": variables}, headers=headers
     )
@@ -68,7 +67,7 @@ def _post(server: Server, query: str, headers: dict[str, str], **variables: Any)
 def target(attach_server: Server) -> tuple[str, str]:
     """(incident id, reporter id) of a demo incident of the e2e tenant (the anonymous
     development principal reads it)."""
-    page = _post(
+    page = post(
         attach_server,
         "{ incidents(pagination: {first: 1}) { edges { node { id reporter { id } } } } }",
         {},
@@ -104,7 +103,7 @@ def upload(
 
 
 def attachments(server: Server, incident_id: str) -> dict[str, Any]:
-    answer = _post(server, LIST, {}, id=incident_id)
+    answer = post(server, LIST, {}, id=incident_id)
     assert "errors" not in answer, answer
     return answer["data"]["incident"]  # type: ignore[no-any-return]
 
@@ -290,32 +289,3 @@ def test_a_multipart_post_without_a_preflight_header_is_refused(
     )
     assert answer.status_code == 400
     assert "Cross-Site Request Forgery" in answer.json()["errors"][0]["message"]
-
-
-def test_an_upload_through_the_split_deployment(
-    server_env: dict[str, str], subgraph_servers: dict[str, Server], tmp_path: Path
-) -> None:
-    config = tmp_path / "subgraphs.toml"
-    config.write_text(
-        "".join(
-            f'[subgraphs.{name}]\nurl = "{running.graphql}"\n'
-            for name, running in subgraph_servers.items()
-        )
-    )
-    router = start_server(["router", "--config", str(config)], server_env, free_port())
-    try:
-        page = _post(router, "{ incidents(pagination: {first: 1}) { edges { node { id } } } }", {})
-        incident_id = page["data"]["incidents"]["edges"][0]["node"]["id"]
-        # Each process is its own token issuer: the incidents subgraph checks this token.
-        incidents = subgraph_servers["incidents"]
-        admin = bearer(incidents, server_env, "admin")
-        answer = upload(router, admin, incident_id, PNG, name="../dir/picture.bin").json()
-        assert "errors" not in answer, answer
-        added = answer["data"]["addIncidentAttachment"]
-        assert (added["filename"], added["contentType"]) == ("picture.bin", "image/png")
-        # The incidents subgraph's process serves its files.
-        download = httpx.get(incidents.url + added["url"], headers=admin)
-    finally:
-        stop_server(router)
-    assert download.status_code == 200, download.text
-    assert download.content == PNG
