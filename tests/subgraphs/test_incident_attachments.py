@@ -12,15 +12,17 @@ import hashlib
 import io
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import obstore
 import obstore.store
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import UploadFile
 
+from db.scope import SET_TENANT
 from db.tables import attachments as attachment_tables
 from db.tables import audit, events, tenancy
 from opsgraph.domains import REGISTRY
@@ -31,8 +33,9 @@ from resolvers.attachments.s3_store import S3Store
 from resolvers.attachments.store import CHUNK_BYTES
 from resolvers.attachments.storing import safe_filename, sniffed_type
 from resolvers.context import Context
+from resolvers.jobs import Job
 from resolvers.references import EntityPresence
-from subgraphs.incidents import tables
+from subgraphs.incidents import deletion, tables
 from subgraphs.incidents.schema import schema as incidents_schema
 from tests.support import Subgraph, count_rows
 
@@ -318,3 +321,31 @@ async def test_the_compiled_path_answers_attachments_like_the_normal_executor(
     assert compiled is not None  # covered: not routed around
     assert compiled == {"data": normal.data}
     assert compiled["data"]["incident"]["attachments"][0]["filename"] == "a.pdf"
+
+
+async def test_the_purge_of_a_deleted_incident_removes_its_attachments(
+    incidents: Subgraph, sessions: Sessions, owner_sessions: Sessions, tenant_id: uuid.UUID
+) -> None:
+    incident = await new(incidents)
+    added = (await incidents.ok(ADD, id=incident, file=upload(PDF)))["addIncidentAttachment"]
+    await incidents.ok(
+        'mutation($id: ID!) { deleteIncident(id: $id, reason: "test data") { id } }', id=incident
+    )
+    async with owner_sessions() as session:
+        job = (
+            await session.execute(
+                text(
+                    "SELECT id, scheduled_at, args->'payload' AS payload FROM "
+                    "jobs.procrastinate_jobs WHERE queue_name = :q "
+                    "AND args->'payload'->>'incident_id' = :id"
+                ),
+                {"q": deletion.PURGE, "id": incident},
+            )
+        ).one()
+    as_job = Job(job.id, deletion.PURGE, tenant_id, job.payload, 1, datetime.now(UTC))
+    async with sessions() as session, session.begin():
+        await session.execute(SET_TENANT, {"tenant": str(tenant_id)})
+        assert await deletion.purge_when_due(session, as_job, now=job.scheduled_at) is None
+    assert await count_rows(owner_sessions, attachment_tables.Attachment, tenant_id) == 0
+    assert await count_rows(owner_sessions, attachment_tables.AttachmentChunk, tenant_id) == 0
+    assert added["id"]
