@@ -38,6 +38,8 @@ class UploadedFile(Protocol):
 
     async def read(self, size: int = -1) -> bytes: ...
 
+    async def seek(self, offset: int) -> None: ...
+
 
 async def store_upload(
     session: AsyncSession,
@@ -69,6 +71,7 @@ async def store_upload(
                 head.extend(piece[: SNIFF_BYTES - len(head)])
             yield piece
 
+    await upload.seek(0)  # one file may be attached more than once by a request
     key = await config.store.write(session, tenant_id, attachment_id, pieces())
     row = Attachment(
         id=attachment_id,

@@ -1,5 +1,5 @@
 """A subgraph request carrying uploaded files, as a GraphQL multipart request again
-(router/http_uploads.py reads the client's): each file becomes a part, its place in the
+(router/http_uploads.py reads the client's): each file becomes one part, its places in the
 variables `null` in `operations` and named in `map`."""
 
 from __future__ import annotations
@@ -20,11 +20,16 @@ def multipart_body(body: dict[str, Any]) -> tuple[dict[str, str], Files] | None:
         return None
     files: Files = []
     paths: dict[str, list[str]] = {}
-    for index, (path, upload) in enumerate(found):
-        upload.file.seek(0)
-        content_type = upload.content_type or "application/octet-stream"
-        files.append((str(index), (upload.filename or "file", upload.file, content_type)))
-        paths[str(index)] = [path]
+    parts: dict[int, str] = {}  # one part per file, however many places it fills
+    for path, upload in found:
+        name = parts.get(id(upload))
+        if name is None:
+            name = parts[id(upload)] = str(len(parts))
+            upload.file.seek(0)
+            content_type = upload.content_type or "application/octet-stream"
+            files.append((name, (upload.filename or "file", upload.file, content_type)))
+            paths[name] = []
+        paths[name].append(path)
     data = {
         "operations": orjson.dumps(operations).decode(),
         "map": orjson.dumps(paths).decode(),

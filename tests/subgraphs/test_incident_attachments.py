@@ -349,3 +349,17 @@ async def test_the_purge_of_a_deleted_incident_removes_its_attachments(
     assert await count_rows(owner_sessions, attachment_tables.Attachment, tenant_id) == 0
     assert await count_rows(owner_sessions, attachment_tables.AttachmentChunk, tenant_id) == 0
     assert added["id"]
+
+
+async def test_one_file_attached_twice_in_a_request_is_stored_whole_twice(
+    incidents: Subgraph,
+) -> None:
+    incident = await new(incidents)
+    both = await incidents.ok(
+        """mutation($id: ID!, $file: Upload!) {
+          a: addIncidentAttachment(incidentId: $id, file: $file) { size sha256 }
+          b: addIncidentAttachment(incidentId: $id, file: $file) { size sha256 } }""",
+        id=incident,
+        file=upload(PDF),
+    )
+    assert both["a"] == both["b"] == {"size": len(PDF), "sha256": hashlib.sha256(PDF).hexdigest()}

@@ -75,7 +75,9 @@ async def delete_incident_attachment(
 
 def _uploaded(file: object) -> UploadedFile:
     """The upload, or BAD_USER_INPUT for a value sent in the JSON variables instead."""
-    if not callable(getattr(file, "read", None)) or not hasattr(file, "filename"):
+    if not all(callable(getattr(file, name, None)) for name in ("read", "seek")) or not hasattr(
+        file, "filename"
+    ):
         raise BadUserInput(
             "file must be a file part of a multipart request (the GraphQL multipart request "
             "spec), not a JSON value",
