@@ -5,7 +5,8 @@ sends a bearer token of the same tenant (the request scope authenticates it: the
 `authenticated`) and holds the permission that reads the entity the file is attached to —
 checked again here, whatever the token says. Refusals: 401 without a token, 403 for an expired
 or altered link, another tenant's link or a missing permission, 404 when the file (or the
-entity it was attached to, per `owner_visible`) is gone. The file is sent as an attachment
+entity it was attached to, per `owner_visible`) is gone, 503 with Retry-After while the
+database (or the file's store) is unreachable. The file is sent as an attachment
 (`Content-Disposition: attachment; filename*=UTF-8''...`), with its sniffed type and `nosniff`,
 in the pieces the store reads."""
 
@@ -22,11 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from db.failures import is_connection_failure
 from db.scope import SET_TENANT
 from db.tables.attachments import Attachment
 from resolvers.attachments import config
 from resolvers.attachments.signing import InvalidToken
 from resolvers.domain import DomainRoute
+from resolvers.errors import DATABASE_UNAVAILABLE
 from resolvers.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,9 @@ OwnerVisible = Callable[[AsyncSession, uuid.UUID], Awaitable[bool]]
 wall (a deleted incident's files are not served)."""
 
 
+_REFUSAL_HEADERS = {401: {"www-authenticate": "Bearer"}, 503: {"retry-after": "5"}}
+
+
 class _Refused(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
@@ -43,7 +49,7 @@ class _Refused(Exception):
             orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}),
             status,
             media_type="application/json",
-            headers={"www-authenticate": "Bearer"} if status == 401 else None,
+            headers=_REFUSAL_HEADERS.get(status),
         )
 
 
@@ -66,8 +72,10 @@ def download_route(
         except _Refused as refused:
             await session.close()
             return refused.response
-        except BaseException:
+        except BaseException as error:
             await session.close()
+            if isinstance(error, Exception) and is_connection_failure(error):
+                return _Refused(503, "SERVICE_UNAVAILABLE", DATABASE_UNAVAILABLE).response
             raise
         try:
             store = config.current().store_named(row.store)
