@@ -759,6 +759,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         websocket_limits=websocket_limits(settings),
         verify=subgraph_verify(settings),
         metrics=settings,
+        domain_routes=REGISTRY.routes(),
     )
     _run_server(app, host, port, settings, "opsgraph-router")
     return 0

@@ -1,6 +1,6 @@
 """Each subgraph alone over HTTP: `_service`, `_entities`, and the router in HTTP mode
 giving the same answers as in-process; an upload carried by the split router to the
-incidents subgraph as a multipart request, and its download from that subgraph."""
+incidents subgraph as a multipart request, and its download through the router."""
 
 from __future__ import annotations
 
@@ -249,9 +249,14 @@ def test_an_upload_through_the_split_deployment(
         assert "errors" not in answer, answer
         added = answer["data"]["addIncidentAttachment"]
         assert (added["filename"], added["contentType"]) == ("picture.bin", "image/png")
-        # The incidents subgraph's process serves its files.
-        download = httpx.get(incidents.url + added["url"], headers=admin)
+        # The incidents subgraph's process serves its files; the router forwards the link.
+        download = httpx.get(router.url + added["url"], headers=admin)
+        direct = httpx.get(incidents.url + added["url"], headers=admin)
+        refused = httpx.get(router.url + added["url"])
     finally:
         stop_server(router)
     assert download.status_code == 200, download.text
-    assert download.content == PNG
+    assert download.content == direct.content == PNG
+    assert download.headers["content-type"] == "image/png"
+    assert download.headers["content-disposition"].startswith('attachment; filename="picture.bin"')
+    assert refused.status_code == 401
