@@ -5,24 +5,29 @@ store (S3 when OPSGRAPH_S3_URL is set, else PostgreSQL)."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 
-from opsgraph.settings import Settings, SettingsError
+from opsgraph.settings import Settings
 from resolvers.attachments.config import URL_LIFETIME_SECONDS, AttachmentConfig, configure
 from resolvers.attachments.s3_store import S3Store
 from resolvers.attachments.signing import DownloadSigner
 from resolvers.attachments.store import PostgresStore
 
+log = logging.getLogger(__name__)
+
 
 def configure_attachments(settings: Settings) -> None:
-    """Set the process's attachment settings; SettingsError in production without a shared
-    secret (a link signed by one replica must open on another)."""
+    """Set the process's attachment settings. Without a shared secret each process signs with
+    one of its own: its links open on it alone (a warning says so in production, where
+    replicas are the rule)."""
     secret = settings.attachment_secret or settings.subgraph_secret
     if secret is None:
         if settings.env == "production":
-            raise SettingsError(
-                "OPSGRAPH_ATTACHMENT_SECRET must be set in production: it signs attachment "
-                "download links, and every replica must share it (`openssl rand -hex 32`)"
+            log.warning(
+                "OPSGRAPH_ATTACHMENT_SECRET is not set: attachment download links open only on "
+                "the process that made them; give every replica the same secret "
+                "(`openssl rand -hex 32`)"
             )
         secret = secrets.token_hex(32)
     configure(

@@ -107,8 +107,7 @@ class Settings:
     webhook_disable_after_seconds: int = 5 * 86_400
     webhook_timeout_ms: int = 10_000
     # Attachments (opsgraph/attachments.py): the size of one file, the secret signing download
-    # links (OPSGRAPH_SUBGRAPH_SECRET when unset; a secret of the process's own outside
-    # production).
+    # links (OPSGRAPH_SUBGRAPH_SECRET when unset, else a secret of the process's own).
     max_attachment_bytes: int = 25 * 1024 * 1024
     attachment_secret: str | None = field(default=None, repr=False)
     s3_url: str | None = None  # attachments in this bucket (and prefix) instead of PostgreSQL
