@@ -21,11 +21,17 @@ from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.base import Base
-from db.tables import audit, events, persisted, tenancy
+from db.tables import attachments, audit, events, persisted, tenancy
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CORE_VERSIONS = MIGRATIONS / "versions"
-CORE_SCHEMAS = (tenancy.SCHEMA, events.SCHEMA, audit.SCHEMA, persisted.SCHEMA)
+CORE_SCHEMAS = (
+    tenancy.SCHEMA,
+    events.SCHEMA,
+    audit.SCHEMA,
+    persisted.SCHEMA,
+    attachments.SCHEMA,
+)
 LEGACY_REVISIONS = frozenset({"0001", "0002", "0003", "0004", "0005", "0006"})
 """The single linear history before domains had branches; a database stamped with one of
 these cannot be upgraded in place (see `LegacyDatabase`)."""

@@ -494,7 +494,7 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from opsgraph.domain_routes import domain_routes
+    from opsgraph.domain_routes import authenticated_paths, domain_routes
     from opsgraph.peers import PeerPresence
     from opsgraph.remote_router import ConfigError, load_config, remote_subgraphs
     from opsgraph.router_secret import require_router_secret, router_headers
@@ -541,6 +541,7 @@ def _subgraph(settings: Settings, args: argparse.Namespace) -> int:
         REGISTRY.consumers([args.name]),
         routes=routes,
         jobs=REGISTRY.jobs([args.name]),
+        principal_paths=authenticated_paths(REGISTRY, [args.name]),
     )
     scheme = "https" if settings.tls_cert else "http"
     print(f"subgraph {args.name} at {scheme}://{host}:{args.port}/graphql", flush=True)
@@ -758,6 +759,7 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         websocket_limits=websocket_limits(settings),
         verify=subgraph_verify(settings),
         metrics=settings,
+        domain_routes=REGISTRY.routes(),
     )
     _run_server(app, host, port, settings, "opsgraph-router")
     return 0

@@ -33,3 +33,9 @@ def _serve(route: DomainRoute, sessions: Sessions) -> Callable[[Request], object
         return await route.endpoint(request, sessions())
 
     return endpoint
+
+
+def authenticated_paths(registry: Registry, names: Iterable[str] | None = None) -> frozenset[str]:
+    """The paths of the routes (of the domains named) that authenticate their callers as
+    GraphQL requests are (RequestScopeMiddleware's `principal_paths`)."""
+    return frozenset(route.path for _, route in registry.routes(names) if route.authenticated)

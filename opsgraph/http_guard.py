@@ -4,7 +4,9 @@
   without a preflight (no content type, or text/plain, form-urlencoded, multipart) is
   refused unless it carries `Apollo-Require-Preflight` or `X-Apollo-Operation-Name`. JSON
   bodies always force a preflight, so ordinary clients never notice. GET runs queries only.
-- A request body limit, checked on the declared length and on the bytes actually read.
+- A request body limit, checked on the declared length and on the bytes actually read. A
+  multipart upload (`max_upload_bytes` set) may be that much larger, and is streamed to its
+  reader rather than read here first; past the limit its reader gets BodyTooLarge (413).
 - Security headers on every response (and a content security policy that lets the
   self-hosted GraphiQL page run, and nothing else)."""
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from router.http_params import BadRequest
 
 SIMPLE_CONTENT_TYPES = ("", "text/plain", "application/x-www-form-urlencoded",
                         "multipart/form-data")  # fmt: skip
@@ -30,10 +34,21 @@ SECURITY_HEADERS = [
 ]
 
 
+MULTIPART = "multipart/form-data"
+
+
+class BodyTooLarge(BadRequest):
+    """A streamed multipart body passed its limit (raised to whoever reads it: 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Request body larger than {limit} bytes", status=413)
+
+
 class HttpGuardMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int = 0) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,6 +71,15 @@ class HttpGuardMiddleware:
                 )
                 return
         declared = headers.get("content-length")
+        if scope["method"] == "POST" and self.max_upload_bytes and _is_multipart(headers):
+            # An upload: streamed to its reader (which spools files to disk), counted on the
+            # way; its fields other than files are bounded by the reader.
+            limit = self.max_body_bytes + self.max_upload_bytes
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                await _error(send, 413, "BAD_REQUEST", f"Request body larger than {limit} bytes")
+                return
+            await self.app(scope, _counted(receive, limit), send)
+            return
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await _error(send, 413, "BAD_REQUEST", self._too_large())
             return
@@ -88,6 +112,26 @@ class HttpGuardMiddleware:
                 return b"".join(chunks)
 
 
+def _is_multipart(headers: Headers) -> bool:
+    return headers.get("content-type", "").split(";")[0].strip().lower() == MULTIPART
+
+
+def _counted(receive: Receive, limit: int) -> Receive:
+    """The body as it arrives; BodyTooLarge once more than `limit` bytes came."""
+    size = 0
+
+    async def counted() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return counted
+
+
 def _replay(body: bytes, receive: Receive) -> Receive:
     """The buffered body first; then the real channel, so a client disconnect still shows."""
     sent = False
@@ -105,7 +149,10 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 def _with_security_headers(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            headers = list(message.get("headers", []))
+            present = {name.lower() for name, _ in headers}
+            headers.extend(header for header in SECURITY_HEADERS if header[0] not in present)
+            message = {**message, "headers": headers}
         await send(message)
 
     return wrapped

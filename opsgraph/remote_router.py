@@ -44,11 +44,13 @@ from starlette.routing import Mount
 from opsgraph.metrics.app_metrics import AppMetrics
 from opsgraph.metrics.gauges import ProcessGauges
 from opsgraph.metrics.recorder import GatewayMetrics
+from opsgraph.route_proxy import proxied_routes
 from opsgraph.router_secret import router_headers
 from opsgraph.settings import Settings
 from opsgraph.subgraph_headers import HeaderError, read_headers
 from opsgraph.telemetry.requests import RequestTelemetryMiddleware
 from opsgraph.websocket_connections import connection_headers
+from resolvers.domain import DomainRoute
 from router.app import create_router_app
 from router.composition import SubgraphSource, Supergraph, compose
 from router.execution import (
@@ -240,6 +242,7 @@ def create_remote_app(
     websocket_limits: WebSocketLimits | None = None,
     verify: ssl.SSLContext | bool = True,
     metrics: Settings | None = None,
+    domain_routes: Sequence[tuple[str, DomainRoute]] = (),
 ) -> Starlette:
     """The router app over HTTP transports, their clients closed when the app stops;
     ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints);
@@ -248,7 +251,8 @@ def create_remote_app(
     subscription's responses queue up to ``queue_limit`` for a slow client; the sockets'
     limits are ``websocket_limits``; ``verify`` checks HTTPS subgraphs' certificates. With
     ``metrics`` (the settings saying who may read them) the router records its requests and
-    fetches and serves ``/metrics`` (opsgraph/metrics)."""
+    fetches and serves ``/metrics`` (opsgraph/metrics). ``domain_routes`` (domain, route) are
+    forwarded to the subgraph serving the domain (opsgraph/route_proxy.py)."""
     # A pool per subgraph (a pool never shares connections across hosts anyway), each
     # client carrying the router's secret and that subgraph's own headers.
     headers = {c.name: {**router_headers(secret), **dict(c.headers)} for c in configs}
@@ -305,19 +309,31 @@ def create_remote_app(
         if metrics is not None
         else None
     )
+    forwarded = proxied_routes(
+        domain_routes, {c.name: c.url for c in configs if c.url is not None}, clients
+    )
+    outer = recorded is not None or bool(forwarded)
     router_app = create_router_app(
         gateway,
         context_factory=context_factory,
-        lifespan=lifespan if recorded is None else None,
+        lifespan=None if outer else lifespan,
         graphiql=graphiql,
         debug=debug,
         websocket=websocket,
     )
     router_app.add_middleware(RequestTelemetryMiddleware)
-    if recorded is None:
+    if not outer:
         return router_app
-    # /metrics beside the router's own routes; the lifespan is the outer app's.
-    return Starlette(routes=[*recorded.routes, Mount("/", router_app)], lifespan=lifespan)
+    # /metrics and the domains' endpoints beside the router's own routes; the lifespan is the
+    # outer app's.
+    return Starlette(
+        routes=[
+            *(recorded.routes if recorded is not None else []),
+            *forwarded,
+            Mount("/", router_app),
+        ],
+        lifespan=lifespan,
+    )
 
 
 async def caller_grant(

@@ -5,7 +5,7 @@ principal) — or why they get none."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
 from starlette.datastructures import Headers, QueryParams
@@ -36,8 +36,11 @@ class NotAuthenticated(Exception):
         self.retry_after = retry_after
 
 
-def needs_principal(scope: Scope) -> bool:
-    """GraphQL requests need one; GraphiQL's page, assets and the well-known files do not."""
+def needs_principal(scope: Scope, paths: Collection[str] = ()) -> bool:
+    """GraphQL requests need one, and requests to `paths` (domain endpoints that authenticate
+    as GraphQL does); GraphiQL's page, assets and the well-known files do not."""
+    if scope["type"] == "http" and scope["path"] in paths:
+        return True
     if scope["type"] != "http" or not scope["path"].rstrip("/").endswith("/graphql"):
         return False
     if scope["method"] == "POST":

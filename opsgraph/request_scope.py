@@ -1,7 +1,8 @@
 """The scope of one HTTP GraphQL request, before and after any GraphQL work: its principal
 (request_auth.py) into the request state, a token from each of its rate-limit buckets, the
 time limit (its `asyncio.Timeout` in the state as `deadline`), and the end of whatever
-request context the app stored as `context` once the response is sent. A refused request
+request context the app stored as `context` once the response is sent. Domain endpoints
+that authenticate as GraphQL does (`principal_paths`) get the same scope. A refused request
 gets its HTTP status and an error with its code (refusals.py). The rate-limit buckets the
 request took its token from stay in the state as `rate_limit_keys`, for the rest of a
 mutation's charge (mutation_charges.py)."""
@@ -27,14 +28,16 @@ class RequestScopeMiddleware:
         authenticator: PrincipalSource,
         limiter: RateLimiter | None = None,
         timeout_seconds: float | None = None,
+        principal_paths: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.limiter = limiter
         self.timeout_seconds = timeout_seconds
+        self.principal_paths = principal_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not needs_principal(scope):
+        if not needs_principal(scope, self.principal_paths):
             await self.app(scope, receive, send)
             return
         try:

@@ -17,8 +17,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from db.failures import is_connection_failure
+from opsgraph.attachments import configure_attachments
 from opsgraph.auth.setup import Auth, build_auth
-from opsgraph.domain_routes import domain_routes
+from opsgraph.domain_routes import authenticated_paths, domain_routes
 from opsgraph.domains import REGISTRY, Registry
 from opsgraph.events.amqp_export import export_positions
 from opsgraph.events.bus import event_bus
@@ -171,6 +172,7 @@ def well_known_routes(auth: Auth) -> list[Route]:
 def create_app(runtime: Runtime) -> Starlette:
     """The router app over a prepared runtime (database started and migrated)."""
     settings = runtime.settings
+    configure_attachments(settings)
     auth = build_auth(runtime)
     # Every use of Redis in the process shares this client and its circuit breaker.
     link = redis_link(settings)
@@ -291,6 +293,7 @@ def create_app(runtime: Runtime) -> Starlette:
         debug=settings.debug,
         websocket=websocket,
         unavailable=is_connection_failure,
+        max_field_bytes=settings.max_body_bytes,
     )
     app = Starlette(
         routes=[
@@ -317,8 +320,13 @@ def create_app(runtime: Runtime) -> Starlette:
         authenticator=auth.authenticator,
         limiter=limiter,
         timeout_seconds=settings.request_timeout_seconds,
+        principal_paths=authenticated_paths(runtime.registry),
     )
-    app.add_middleware(HttpGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        HttpGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_attachment_bytes,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

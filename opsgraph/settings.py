@@ -106,6 +106,11 @@ class Settings:
     webhook_retry_for_seconds: int = 86_400
     webhook_disable_after_seconds: int = 5 * 86_400
     webhook_timeout_ms: int = 10_000
+    # Attachments (opsgraph/attachments.py): the size of one file, the secret signing download
+    # links (OPSGRAPH_SUBGRAPH_SECRET when unset, else a secret of the process's own).
+    max_attachment_bytes: int = 25 * 1024 * 1024
+    attachment_secret: str | None = field(default=None, repr=False)
+    s3_url: str | None = None  # attachments in this bucket (and prefix) instead of PostgreSQL
 
     @property
     def embedded_database(self) -> bool:
@@ -235,6 +240,12 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
             raise SettingsError(f"{name}={value!r} is not a readable file")
         return path
 
+    attachment_secret = text("OPSGRAPH_ATTACHMENT_SECRET")
+    if attachment_secret is not None and len(attachment_secret) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"OPSGRAPH_ATTACHMENT_SECRET must be at least {MIN_SECRET_LENGTH} characters "
+            "(e.g. from `openssl rand -hex 32`)"
+        )
     tls_cert, tls_key = readable_file("OPSGRAPH_TLS_CERT"), readable_file("OPSGRAPH_TLS_KEY")
     if (tls_cert is None) != (tls_key is None):
         raise SettingsError("OPSGRAPH_TLS_CERT and OPSGRAPH_TLS_KEY must be set together")
@@ -330,6 +341,12 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         ws_send_timeout_seconds=integer("OPSGRAPH_WS_SEND_TIMEOUT_SECONDS", 10, 1, 600),
         ws_queue_limit=integer("OPSGRAPH_WS_QUEUE_LIMIT", 256, 1, 100_000),
         subgraph_secret=subgraph_secret,
+        # A GraphQL Int holds an attachment's size: at most 2 GiB - 1.
+        max_attachment_bytes=integer(
+            "OPSGRAPH_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024, 1, 2**31 - 1
+        ),
+        attachment_secret=attachment_secret,
+        s3_url=url("OPSGRAPH_S3_URL", ("s3", "s3a", "https", "http")),
         tls_cert=tls_cert,
         tls_key=tls_key,
         tls_ca=readable_file("OPSGRAPH_TLS_CA"),

@@ -35,6 +35,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from opsgraph.attachments import configure_attachments
 from opsgraph.auth.setup import build_auth
 from opsgraph.events.amqp_export import export_positions
 from opsgraph.events.bus import event_bus
@@ -79,7 +80,11 @@ class SubgraphGraphQL(GraphQL[Context, None]):
         peers: PeerPresence | None = None,
         events: EventFeed | None = None,
     ) -> None:
-        super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
+        # Uploads come from the router (router/execution/http_uploads.py), past the HTTP
+        # guard's CSRF check like any multipart POST.
+        super().__init__(
+            schema, graphql_ide=None, allow_queries_via_get=True, multipart_uploads_enabled=True
+        )
         self.runtime = runtime
         self.gate = gate
         self.peers = peers
@@ -165,16 +170,19 @@ def create_subgraph_app(
     consumers: Sequence[EventConsumer] = (),
     routes: Sequence[BaseRoute] = (),
     jobs: Sequence[JobKind] = (),
+    principal_paths: frozenset[str] = frozenset(),
 ) -> Starlette:
     """The subgraph re-validates the caller's token itself: a principal forwarded by a router
     is never taken from a plain header. `peers` check the references it stores (opsgraph/
     peers.py); without them, writes carrying references are refused. `consumers` (the served
     domain's) run with the app, woken by its hub when it streams, else polling; so do its
     `jobs` (the durable job queue's worker for its job kinds). `routes` are the served
-    domain's HTTP endpoints (opsgraph/domain_routes.py). Raises
+    domain's HTTP endpoints (opsgraph/domain_routes.py), those at `principal_paths`
+    authenticated as GraphQL requests are. Raises
     SettingsError in production without OPSGRAPH_SUBGRAPH_SECRET."""
     settings = runtime.settings
     require_router_secret(settings)
+    configure_attachments(settings)
     auth = build_auth(runtime)
     gate = SubgraphGate(schema._schema, operation_limits(settings), settings.subgraph_secret)
     streams = schema._schema.subscription_type is not None
@@ -245,8 +253,13 @@ def create_subgraph_app(
         RequestScopeMiddleware,
         authenticator=RouterAwareAuthenticator(auth.authenticator, settings.subgraph_secret),
         timeout_seconds=settings.request_timeout_seconds,
+        principal_paths=principal_paths,
     )
-    app.add_middleware(HttpGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        HttpGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_attachment_bytes,
+    )
     app.add_middleware(RequestTelemetryMiddleware)
     return app
 

@@ -96,12 +96,17 @@ class DomainRoute:
     """An HTTP endpoint a domain serves beside its GraphQL API (e.g. a monitoring system's
     webhook). The process serving the domain serves it at `path` (the in-process server, or
     `opsgraph subgraph NAME` in a split deployment, where callers post to that process).
-    The request passes the HTTP guard (body size, CSRF, security headers) but no GraphQL
-    authentication: the endpoint checks its own credentials."""
+    The request passes the HTTP guard (body size, CSRF, security headers); it is
+    authenticated only when `authenticated` says so, else the endpoint checks its own
+    credentials."""
 
     path: str
     endpoint: RouteEndpoint
     methods: tuple[str, ...] = ("POST",)
+    authenticated: bool = False
+    """When True the request is authenticated as a GraphQL request is (its bearer token, or
+    the development anonymous principal; refused as such): the endpoint finds the principal
+    in `request.state.principal`."""
 
 
 @dataclass(frozen=True)

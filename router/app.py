@@ -37,6 +37,7 @@ from router.http_params import (
     params_from_body,
     params_from_query_string,
 )
+from router.http_uploads import is_multipart, read_multipart
 from router.observer import RequestRecord
 from router.websocket_protocol import GraphQLWebSocket
 
@@ -61,15 +62,20 @@ def create_router_app(
     debug: bool = False,
     websocket: GraphQLWebSocket | None = None,
     unavailable: Unavailable = lambda error: False,
+    max_field_bytes: int = 1024 * 1024,
 ) -> Starlette:
     """Build the Starlette app serving ``gateway``.
 
     ``context_factory`` builds the opaque per-request context handed to transports;
     ``readiness`` raises when the process should not receive traffic (``/ready`` → 503);
     ``websocket`` serves GraphQL over WebSocket on ``/graphql`` (subscriptions);
-    ``unavailable`` tells an exception that means "retry later" (503) from a bug (500).
+    ``unavailable`` tells an exception that means "retry later" (503) from a bug (500);
+    ``max_field_bytes`` bounds the fields of a multipart upload request other than its files
+    (router/http_uploads.py).
     """
-    endpoint = _GraphQLEndpoint(gateway, context_factory, graphiql, debug, unavailable)
+    endpoint = _GraphQLEndpoint(
+        gateway, context_factory, graphiql, debug, unavailable, max_field_bytes
+    )
 
     async def health(_: Request) -> Response:
         return _json({"status": "ok"})
@@ -105,8 +111,10 @@ class _GraphQLEndpoint:
         graphiql: bool,
         debug: bool,
         unavailable: Unavailable,
+        max_field_bytes: int,
     ) -> None:
         self.gateway = gateway
+        self.max_field_bytes = max_field_bytes
         self.context_factory = context_factory
         self.graphiql = graphiql
         self.debug = debug
@@ -121,13 +129,19 @@ class _GraphQLEndpoint:
                     return _graphiql_page()
                 params = params_from_query_string(request.query_params)
                 allowed: tuple[str, ...] = ("query",)
+            elif is_multipart(request):
+                params, form = await read_multipart(request, self.max_field_bytes)
+                try:
+                    return await self._execute(request, params, ("mutation",), media_type)
+                finally:
+                    await form.close()
             else:
                 params = params_from_body(await request.body())
                 allowed = ("query", "mutation")
             return await self._execute(request, params, allowed, media_type)
         except BadRequest as error:
             self._observe_refusal("BAD_REQUEST", started)
-            return _errors(str(error), "BAD_REQUEST", 400, media_type)
+            return _errors(str(error), "BAD_REQUEST", error.status, media_type)
         except Exception as error:
             unavailable = self.unavailable(error)
             self._observe_refusal(

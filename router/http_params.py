@@ -10,7 +10,12 @@ from starlette.datastructures import QueryParams
 
 
 class BadRequest(Exception):
-    """The HTTP request is not a well-formed GraphQL request (answered 400 ``BAD_REQUEST``)."""
+    """The HTTP request is not a well-formed GraphQL request (answered ``status``, 400 unless
+    said otherwise, with ``BAD_REQUEST``)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +46,7 @@ def params_from_body(body: bytes) -> GraphQLParams:
         raise BadRequest("The request body is not valid JSON") from error
     if not isinstance(payload, dict):
         raise BadRequest("The request body must be a JSON object")
-    return _params(payload)
+    return params_from_payload(payload)
 
 
 def params_from_query_string(params: QueryParams) -> GraphQLParams:
@@ -58,10 +63,12 @@ def params_from_query_string(params: QueryParams) -> GraphQLParams:
                 payload[name] = orjson.loads(raw)
             except orjson.JSONDecodeError as error:
                 raise BadRequest(f"The {name} parameter is not valid JSON") from error
-    return _params(payload)
+    return params_from_payload(payload)
 
 
-def _params(payload: dict[str, Any]) -> GraphQLParams:
+def params_from_payload(payload: dict[str, Any]) -> GraphQLParams:
+    """Parameters of a decoded request object (a JSON body, a multipart request's
+    ``operations``)."""
     query = payload.get("query")
     if query is not None and not isinstance(query, str):
         raise BadRequest("The query must be a string")

@@ -1,8 +1,8 @@
-"""The shared tables no domain owns (tenants, the outbox, the audit log, persisted operations),
-one module per PostgreSQL schema; import them module-qualified
+"""The shared tables no domain owns (tenants, the outbox, the audit log, persisted operations,
+attachments), one module per PostgreSQL schema; import them module-qualified
 (`from db.tables import events` then `events.OutboxEvent`). Domains' tables live in their
 packages (`subgraphs/<domain>/tables.py`)."""
 
-from db.tables import audit, events, persisted, tenancy
+from db.tables import attachments, audit, events, persisted, tenancy
 
-__all__ = ["audit", "events", "persisted", "tenancy"]
+__all__ = ["attachments", "audit", "events", "persisted", "tenancy"]

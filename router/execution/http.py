@@ -10,6 +10,7 @@ import httpx
 import orjson
 
 from router.execution.http_subscription import multipart_subscription
+from router.execution.http_uploads import multipart_body
 from router.execution.transport import (
     HasHeaders,
     SubgraphRequest,
@@ -84,15 +85,24 @@ class HttpTransport:
             "operationName": request.operation_name,
         }
         headers = {
-            "content-type": "application/json",
             "accept": "application/graphql-response+json, application/json",
             **_forwarded(context),
             **trace_headers(),
         }
         try:
-            response = await self.client.post(
-                self.url, content=orjson.dumps(body), headers=headers, timeout=self.timeout
-            )
+            uploads = multipart_body(body)
+            if uploads is None:
+                headers["content-type"] = "application/json"
+                response = await self.client.post(
+                    self.url, content=orjson.dumps(body), headers=headers, timeout=self.timeout
+                )
+            else:
+                # The subgraph's CSRF guard lets a multipart POST through with this header.
+                headers["apollo-require-preflight"] = "true"
+                data, files = uploads
+                response = await self.client.post(
+                    self.url, data=data, files=files, headers=headers, timeout=self.timeout
+                )
         except httpx.TimeoutException:
             logger.warning("Subgraph at %s timed out after %ss", self.url, self.timeout_s)
             return failure(f"Subgraph request timed out after {self.timeout_s:g}s")

@@ -70,8 +70,22 @@ class InProcessTransport:
 
 def _own_copy(variables: dict[str, Any] | None) -> dict[str, Any] | None:
     """The subgraph gets its own copy, as it would over HTTP: Strawberry, for one, pops
-    ``__typename`` out of representations, and client variables are shared by fetches."""
-    return None if variables is None else orjson.loads(orjson.dumps(variables))
+    ``__typename`` out of representations, and client variables are shared by fetches.
+    Uploaded files (router/http_uploads.py), which JSON cannot copy, are passed as they are."""
+    if variables is None:
+        return None
+    try:
+        return orjson.loads(orjson.dumps(variables))  # type: ignore[no-any-return]
+    except orjson.JSONEncodeError:
+        return _copied(variables)  # type: ignore[no-any-return]
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
 
 
 def _response(result: dict[str, Any]) -> SubgraphResponse:

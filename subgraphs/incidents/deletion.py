@@ -10,9 +10,10 @@ FOUND) all leave it out without a filter of their own. Only the transactions her
 `restore_incident` brings it back within RESTORE_DAYS of its deletion (later: CONFLICT, as for a
 reopen outside its window: the request is well-formed, the incident's state refuses it).
 The deletion queues an `incidents.purge` job at the end of that window (resolvers/jobs.py, in
-the deleting transaction); the job removes the incident, its comments, history and affected
-configuration items, unless it was restored (or deleted again: that deletion's own job
-purges it). Numbers are never reused: the tenant's counter is not touched."""
+the deleting transaction); the job removes the incident, its comments, history, affected
+configuration items and attachments (their bytes too), unless it was restored (or deleted
+again: that deletion's own job purges it). Numbers are never reused: the tenant's counter is
+not touched."""
 
 from __future__ import annotations
 
@@ -23,11 +24,14 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from resolvers.attachments import config as attachment_config
+from resolvers.attachments.removal import remove_attachments_of
 from resolvers.audit import AuditRecord, insert_entry
 from resolvers.changes import Diff
 from resolvers.errors import BadUserInput, Conflict, NotFound
 from resolvers.jobs import Job, JobKind, RetryAt, enqueue
 from subgraphs.incidents import service, tables
+from subgraphs.incidents.attachments.loaders import OWNER_TYPE
 from subgraphs.incidents.enums import ChangeKind
 
 PURGE = "incidents.purge"
@@ -144,6 +148,7 @@ async def purge_when_due(
         await session.execute(
             delete(table).where(table.tenant_id == job.tenant_id, table.incident_id == row.id)
         )
+    await remove_attachments_of(session, attachment_config.current(), OWNER_TYPE, row.id)
     await session.delete(row)
     await session.flush()
     await insert_entry(

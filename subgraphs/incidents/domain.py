@@ -6,6 +6,7 @@ from resolvers.domain import Domain, Numbering
 from subgraphs.incidents import auto_close_job, bulk, deletion, permissions, seed, tables
 from subgraphs.incidents.alerts import ci_names, receiver
 from subgraphs.incidents.alerts import tables as alert_tables
+from subgraphs.incidents.attachments import download as attachment_download
 from subgraphs.incidents.cache_hints import CACHE_HINTS
 from subgraphs.incidents.custom_fields import service as field_service
 from subgraphs.incidents.custom_fields import tables as field_tables
@@ -39,8 +40,9 @@ DOMAIN = Domain(
     consumers=(PROBLEM_REACTIONS, ci_names.CONSUMER),
     # The NOC wallboard: open incidents by priority, kept current over a subscription.
     pages={"wallboard": Path(__file__).parent / "wallboard"},
-    # Prometheus Alertmanager's webhook: alerts become incidents (alerts/, issue 21).
-    routes=(receiver.ROUTE,),
+    # Prometheus Alertmanager's webhook: alerts become incidents (alerts/, issue 21); the
+    # download of incidents' attachments (attachments/, issue 19).
+    routes=(receiver.ROUTE, attachment_download.ROUTE),
     # Auto-close of resolved incidents, purge of deleted ones, large bulk updates (issue 19).
     jobs=(auto_close_job.JOB, deletion.PURGE_JOB, bulk.JOB),
 )

@@ -33,6 +33,8 @@ EVENT_KIND: dict[ChangeKind, str] = {
     ChangeKind.DUPLICATE_MARKED: "incident.duplicate_marked",
     ChangeKind.DUPLICATE_MERGED: "incident.duplicate_merged",
     ChangeKind.WATCHERS_CHANGED: "incident.watchers_changed",
+    ChangeKind.ATTACHMENT_ADDED: "incident.attachment_added",
+    ChangeKind.ATTACHMENT_REMOVED: "incident.attachment_removed",
 }
 
 SETTINGS_UPDATED = "incident.settings_updated"

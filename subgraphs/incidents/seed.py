@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.tables import attachments as attachment_tables
 from resolvers.domain import DemoTenant
 from subgraphs.incidents import tables
+from subgraphs.incidents.attachments import seed as attachment_seed
 from subgraphs.incidents.custom_fields import seed as field_seed
 from subgraphs.incidents.custom_fields import tables as field_tables
 from subgraphs.incidents.enums import ChangeKind
@@ -106,12 +108,15 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     # Labels first: they pair each row with its CREATED entry, before the family's entries.
     field_seed.label(rows, changes, comments, demo.entities["User"])
     family_seed.arrange(rows, changes)  # a major incident with children (family/)
+    files, chunks = attachment_seed.attachments(demo.tenant_id, rows, changes)
     batches = (
         (field_tables.IncidentField, field_seed.field_rows(demo.tenant_id)),
         (tables.Incident, rows),
         (tables.IncidentComment, comments),
         (tables.IncidentChange, changes),
         (tables.IncidentAffectedCi, affected),
+        (attachment_tables.Attachment, files),
+        (attachment_tables.AttachmentChunk, chunks),
     )
     for table, batch in batches:
         if batch:  # an empty executemany would insert one row of defaults

@@ -17,6 +17,7 @@ from resolvers.ids import try_parse_id
 from resolvers.node_interface import Node
 from resolvers.references import ReferencedById
 from subgraphs.incidents import enums, permissions, rules
+from subgraphs.incidents.attachments.types import Attachment, attachments_of
 from subgraphs.incidents.family import fields as family
 from subgraphs.incidents.loaders import (
     AffectedCisByIncidentIdLoader,
@@ -318,6 +319,13 @@ class Incident(family.FamilyFields, ReferencedById, Node):
     async def affected_cis(self, info: strawberry.Info) -> list[ConfigurationItemRef]:
         return (await affected_cis_of([self], info))[0]
 
+    @strawberry.field(
+        description="Files attached to it, oldest first (addIncidentAttachment).",
+        metadata=batched(attachments_of),
+    )
+    async def attachments(self, info: strawberry.Info) -> list[Attachment]:
+        return (await attachments_of([self], info))[0]
+
     @strawberry.field(description="Every change made to the incident, oldest first.")
     async def history(self, info: strawberry.Info) -> list[IncidentChange]:
         rows = await info.context.loaders.get(ChangesByIncidentIdLoader).load(try_parse_id(self.id))
@@ -361,5 +369,11 @@ Incident.row_fields = RowFields(
         "updated_at": "updated_at",
         **family.ROW_ATTRIBUTES,
     },
-    needs={"comments": (), "history": (), "affected_cis": (), **family.NEEDS},
+    needs={
+        "comments": (),
+        "history": (),
+        "affected_cis": (),
+        "attachments": (),
+        **family.NEEDS,
+    },
 )

@@ -6,6 +6,7 @@ of this tenant."""
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from graphql import ObjectTypeDefinitionNode, ObjectTypeExtensionNode, parse, print_ast
 from sqlalchemy import insert
+from starlette.datastructures import UploadFile
 
 from db.tenants import create_tenant
 from opsgraph.domains import REGISTRY
@@ -53,6 +55,10 @@ OPERATIONS = [
      "id: $incident, userId: $user) { id } }"),
     ("addComment", "incidents", "mutation($incident: ID!) { addComment(incidentId: $incident, "
      'input: {body: "hi"}) { id } }'),
+    ("addIncidentAttachment", "incidents", "mutation($incident: ID!, $file: Upload!) { "
+     "addIncidentAttachment(incidentId: $incident, file: $file) { id } }"),
+    ("deleteIncidentAttachment", "incidents", "mutation($attachment: ID!) { "
+     "deleteIncidentAttachment(id: $attachment) { id } }"),
     ("integrations", "incidents", "{ integrations { id name } }"),
     ("integrationDeliveries", "incidents", "query($integration: ID!) { integrationDeliveries("
      "integrationId: $integration) { statusCode } }"),
@@ -219,7 +225,8 @@ SCHEMAS = {domain.name: domain.schema for domain in REGISTRY.domains}
 # Everything of the tenant an operation could change, audit records included.
 SNAPSHOT = {
     "incidents": "{ incidents { totalCount edges { node { title assignee { id } "
-    "comments { id } history { id } status parentId majorState watchers { id } } } } "
+    "comments { id } history { id } status parentId majorState watchers { id } "
+    "attachments { id } } } } "
     "integrations { id name enabled } incidentFields { name } }",
     "identity": "{ users { totalCount edges { node { name phone active } } } "
     "teams { totalCount edges { node { members { id } } } } "
@@ -380,6 +387,15 @@ async def test_matrix(
         "{ integration { id } } }",
     )
     integration = alerting.data["createIntegration"]["integration"]["id"]
+    attached = await run(
+        sessions,
+        admin,
+        "incidents",
+        "mutation($i: ID!, $f: Upload!) { addIncidentAttachment(incidentId: $i, file: $f) { id } }",
+        i=incident,
+        f=UploadFile(io.BytesIO(b"seed"), filename="seed.txt"),
+    )
+    attachment = attached.data["addIncidentAttachment"]["id"]
     async with owner_sessions() as session, session.begin():
         delivery = await session.scalar(
             insert(webhook_tables.WebhookDelivery)
@@ -410,8 +426,11 @@ async def test_matrix(
         "webhook": webhook,
         "integration": integration,
         "delivery": str(delivery),
+        "attachment": attachment,
     }
-    used = {k: v for k, v in variables.items() if f"${k}" in query}
+    used: dict[str, Any] = {k: v for k, v in variables.items() if f"${k}" in query}
+    if "$file" in query:  # an upload, as the router hands it over
+        used["file"] = UploadFile(io.BytesIO(b"matrix"), filename="matrix.txt")
     before = await snapshot(sessions, admin)
 
     who = principal(kind, tenant_id, other_tenant)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db.engine import create_engine, session_factory
 from db.roles import APP_ROLE, app_database_url
 from db.scope import RequestDatabase
-from db.tables import audit, events, persisted
+from db.tables import attachments, audit, events, persisted
 from db.tenants import create_tenant
 from opsgraph.domains import REGISTRY
 from subgraphs.cmdb import tables as cmdb
@@ -194,7 +194,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
         ):
             await session.execute(insert(table).values(**of_tenant, **row))
         await ensure_builtin_classes(session, tenant)  # classes, attributes, types, rules
-        server, switch = uuid.uuid4(), uuid.uuid4()
+        server, switch, attachment = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         for table, row in (
             (
                 cmdb.ConfigurationItem,
@@ -220,6 +220,21 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                 },
             ),
             (cmdb.CiChange, {"ci_id": server, "kind": "CREATED", "changes": {}}),
+            (
+                attachments.Attachment,
+                {
+                    "id": attachment,
+                    "owner_type": "Incident",
+                    "owner_id": incident,
+                    "filename": "x.txt",
+                    "content_type": "text/plain",
+                    "size": 1,
+                    "sha256": "0" * 64,
+                    "store": "postgres",
+                    "key": str(attachment),
+                },
+            ),
+            (attachments.AttachmentChunk, {"attachment_id": attachment, "seq": 0, "data": b"x"}),
             (cmdb.IncidentReference, {"incident_id": incident, "ci_id": server, "role": "CI"}),
             (
                 cmdb.CiRelationship,

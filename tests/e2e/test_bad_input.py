@@ -331,6 +331,10 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
     "watcher with a SQL-shaped id": ({"query": f'mutation {{ watchIncident(id: "{NOBODY}", '
                                       "userId: \"x' OR 1=1 --\") { id } }"}, {}, 200,
                                      "BAD_USER_INPUT"),
+    "attachment sent as a JSON value": ({"query": "mutation($f: Upload!) { "
+                                         f'addIncidentAttachment(incidentId: "{NOBODY}", '
+                                         "file: $f) { id } }", "variables": {"f": "x"}}, {},
+                                        200, "BAD_USER_INPUT"),
     "tenant that does not exist": ({"query": "{ __typename }"},
                                    {"x-opsgraph-tenant": "ghost-corp"}, 401,
                                    "UNAUTHENTICATED"),
@@ -364,6 +368,46 @@ def test_bad_request(server: Server, case: str) -> None:
         response = httpx.post(server.graphql, content=body, headers=headers, timeout=30)
     else:
         response = httpx.post(server.graphql, json=body, headers=headers, timeout=30)
+    assert_refused(response, status, code)
+    assert counts(server) == before
+
+
+UPLOAD = orjson.dumps(
+    {
+        "query": "mutation($f: Upload!) { addIncidentAttachment(incidentId: "
+        f'"{NOBODY}", file: $f) {{ id }} }}',
+        "variables": {"f": None},
+    }
+).decode()
+FILE = {"0": ("a.txt", b"a", "text/plain")}
+PREFLIGHT = {"apollo-require-preflight": "true"}
+# GraphQL multipart requests (uploads): (form fields, files, headers, status, code).
+MULTIPART_CASES: dict[str, tuple[dict[str, str], Any, dict[str, str], int, str]] = {
+    "upload without a preflight header": ({"operations": UPLOAD, "map": '{"0": ["variables.f"]}'},
+                                          FILE, {}, 400, "BAD_REQUEST"),
+    "upload without map": ({"operations": UPLOAD}, FILE, PREFLIGHT, 400, "BAD_REQUEST"),
+    "upload without operations": ({"map": '{"0": ["variables.f"]}'}, FILE, PREFLIGHT, 400,
+                                  "BAD_REQUEST"),
+    "upload mapping a missing file": ({"operations": UPLOAD, "map": '{"9": ["variables.f"]}'},
+                                      FILE, PREFLIGHT, 400, "BAD_REQUEST"),
+    "upload mapped outside the variables": ({"operations": UPLOAD, "map": '{"0": ["query"]}'},
+                                            FILE, PREFLIGHT, 400, "BAD_REQUEST"),
+    "upload with operations not JSON": ({"operations": "{", "map": "{}"}, FILE, PREFLIGHT, 400,
+                                        "BAD_REQUEST"),
+    "upload of a batch": ({"operations": "[]", "map": "{}"}, FILE, PREFLIGHT, 400,
+                          "BAD_REQUEST"),
+    "upload to an incident of nobody": ({"operations": UPLOAD, "map": '{"0": ["variables.f"]}'},
+                                        FILE, PREFLIGHT, 200, "NOT_FOUND"),
+    "query sent as an upload": ({"operations": '{"query": "{ __typename }"}', "map": "{}"}, FILE,
+                                PREFLIGHT, 400, "BAD_REQUEST"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(MULTIPART_CASES))
+def test_bad_multipart_request(server: Server, case: str) -> None:
+    fields, files, headers, status, code = MULTIPART_CASES[case]
+    before = counts(server)
+    response = httpx.post(server.graphql, data=fields, files=files, headers=headers, timeout=30)
     assert_refused(response, status, code)
     assert counts(server) == before
 

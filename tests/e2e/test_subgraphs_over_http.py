@@ -1,17 +1,21 @@
 """Each subgraph alone over HTTP: `_service`, `_entities`, and the router in HTTP mode
-giving the same answers as in-process."""
+giving the same answers as in-process; an upload carried by the split router to the
+incidents subgraph as a multipart request, and its download through the router."""
 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
 
 from opsgraph.server import build_supergraph
 from router.execution import HttpTransport
 from router.gateway import Gateway
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.test_attachments import PNG, bearer, post, upload
 from tests.e2e.test_server import NESTED
+from tests.support import free_port
 
 
 def gql(server: Server, query: str, **variables: object) -> dict:  # type: ignore[type-arg]
@@ -222,3 +226,37 @@ async def test_problems_and_incidents_both_ways_match_in_process(
     ]
     assert after["data"]["incident"]["problem"] is None
     assert after == in_process.json()
+
+
+def test_an_upload_through_the_split_deployment(
+    server_env: dict[str, str], subgraph_servers: dict[str, Server], tmp_path: Path
+) -> None:
+    config = tmp_path / "subgraphs.toml"
+    config.write_text(
+        "".join(
+            f'[subgraphs.{name}]\nurl = "{running.graphql}"\n'
+            for name, running in subgraph_servers.items()
+        )
+    )
+    router = start_server(["router", "--config", str(config)], server_env, free_port())
+    try:
+        page = post(router, "{ incidents(pagination: {first: 1}) { edges { node { id } } } }", {})
+        incident_id = page["data"]["incidents"]["edges"][0]["node"]["id"]
+        # Each process is its own token issuer: the incidents subgraph checks this token.
+        incidents = subgraph_servers["incidents"]
+        admin = bearer(incidents, server_env, "admin")
+        answer = upload(router, admin, incident_id, PNG, name="../dir/picture.bin").json()
+        assert "errors" not in answer, answer
+        added = answer["data"]["addIncidentAttachment"]
+        assert (added["filename"], added["contentType"]) == ("picture.bin", "image/png")
+        # The incidents subgraph's process serves its files; the router forwards the link.
+        download = httpx.get(router.url + added["url"], headers=admin)
+        direct = httpx.get(incidents.url + added["url"], headers=admin)
+        refused = httpx.get(router.url + added["url"])
+    finally:
+        stop_server(router)
+    assert download.status_code == 200, download.text
+    assert download.content == direct.content == PNG
+    assert download.headers["content-type"] == "image/png"
+    assert download.headers["content-disposition"].startswith('attachment; filename="picture.bin"')
+    assert refused.status_code == 401

@@ -4,6 +4,7 @@ import strawberry
 
 from subgraphs.incidents import bulk_api
 from subgraphs.incidents.alerts import api as alert_api
+from subgraphs.incidents.attachments import api as attachment_api
 from subgraphs.incidents.custom_fields import api as field_api
 from subgraphs.incidents.family import api as family_api
 from subgraphs.incidents.mutations.add_comment import add_comment
@@ -37,3 +38,5 @@ class Mutation:
     watch_incident = family_api.watch_incident
     unwatch_incident = family_api.unwatch_incident
     create_incident_field = field_api.create_incident_field
+    add_incident_attachment = attachment_api.add_incident_attachment
+    delete_incident_attachment = attachment_api.delete_incident_attachment
