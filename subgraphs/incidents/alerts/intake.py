@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -135,12 +135,24 @@ def _lock_key(integration_id: uuid.UUID, external_id: str) -> int:
     return int.from_bytes(value, "big", signed=True)
 
 
+Settle = Callable[[Outcome], Awaitable[None]]
+
+
 async def receive(
-    session: AsyncSession, integration: IntegrationConfig, notification: Notification
+    session: AsyncSession,
+    integration: IntegrationConfig,
+    notification: Notification,
+    settle: Settle,
 ) -> Outcome:
+    """Apply the notification; `settle` is handed its outcome (to log it) before the new
+    incidents are inserted: an insert takes the tenant's number lock until the commit, so the
+    inserts are the unit of work's last statements (see `_Intake._fire`)."""
     intake = _Intake(session, integration, notification)
     await intake.start()
-    return await intake.run()
+    outcome = await intake.run()
+    await settle(outcome)
+    await intake.create_pending()
+    return outcome
 
 
 class _Intake:
@@ -157,6 +169,8 @@ class _Intake:
         self.now: datetime = datetime.min
         self.cis: dict[str, uuid.UUID] = {}
         self.reopen_within = timedelta()
+        self.pending: dict[str, service.PreparedIncident] = {}
+        """Incidents to open, by external id, inserted last (`create_pending`)."""
 
     async def start(self) -> None:
         external_ids = {alert.fingerprint for alert in self.notification.alerts}
@@ -259,11 +273,12 @@ class _Intake:
         if open_id is None:
             resolved_id = await self._recently_resolved(external_id)
             if resolved_id is None:
+                # Its id is known now (a child's parent_id may name it); its row comes last.
                 prepared = service.prepare_incident(tenant_id, new(), None)
-                row = await service.insert_incident(self.session, prepared)
+                self.pending[external_id] = prepared
                 self.outcome.created += 1
-                self.outcome.incident_ids.append(str(row.id))
-                return row.id  # type: ignore[no-any-return]
+                self.outcome.incident_ids.append(str(prepared.id))
+                return prepared.id
             note = (
                 f"The alert fired again within the flap window "
                 f"({self.integration.flap_window_minutes} min): reopened."
@@ -318,7 +333,18 @@ class _Intake:
             self.outcome.ignored += 1
         self.outcome.incident_ids.append(str(incident_id))
 
+    async def create_pending(self) -> None:
+        """Insert the incidents to open, in the order they were decided (a group's parent
+        before its children)."""
+        pending, self.pending = list(self.pending.values()), {}
+        for prepared in pending:
+            await service.insert_incident(self.session, prepared)
+
     async def _open_incident(self, external_id: str) -> uuid.UUID | None:
+        if external_id in self.pending:
+            # The payload speaks of an incident it opens again (another firing or the
+            # resolution of the alert): it is written now, and read as any other.
+            await self.create_pending()
         row = tables.Incident
         return await self.session.scalar(  # type: ignore[no-any-return]
             select(row.id).where(

@@ -154,9 +154,11 @@ async def _receive(session: AsyncSession, admitted: _Admitted) -> dict[str, Any]
     raised here rolls it back)."""
     config = admitted.config
     await session.execute(SET_TENANT, {"tenant": str(config.tenant_id)})
-    outcome = (await intake.receive(session, config, admitted.notification)).to_json()
-    await _log(session, admitted, 200, outcome, None)
-    return outcome
+
+    async def settle(outcome: intake.Outcome) -> None:
+        await _log(session, admitted, 200, outcome.to_json(), None)
+
+    return (await intake.receive(session, config, admitted.notification, settle)).to_json()
 
 
 async def _log(
