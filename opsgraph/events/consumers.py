@@ -140,7 +140,9 @@ class ConsumerRunner(PacedLoop):
                     return handled
                 outcome, count = await self.deliver_many(events, read)
                 handled += count
-                if outcome is Outcome.BUSY:
+                if outcome is Outcome.BUSY or self._stopping:
+                    # Stopped: the run may have ended early, so the position must not pass
+                    # over the rest.
                     return handled
                 if outcome is Outcome.STALE:
                     break
