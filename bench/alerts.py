@@ -3,8 +3,9 @@ notifications (default 10,000) posted in S seconds (default 60) at an even pace,
 20 % repeat an earlier notification as it was (Alertmanager's retries and reminders), 10 %
 resolve an alert that fired earlier, and the rest fire new alerts. Prints the incidents
 created (must equal the alerts fired), duplicates (incidents sharing a fingerprint while
-open, or more than one per fingerprint: must be 0), refused or failed posts, and the
-response time's p50 and p99 (Alertmanager's default webhook timeout is 10 s).
+open, or more than one per fingerprint: must be 0), refused or failed posts, the response
+time's p50 and p99 (Alertmanager's default webhook timeout is 10 s), how long the last answer
+took to come, and the server's CPU time per post (posts retried after a 5xx count each).
 
     python -m bench.alerts --database-url postgresql://postgres@127.0.0.1:5432/postgres \\
         [--alerts 10000] [--seconds 60] [--concurrency 64]
@@ -46,6 +47,10 @@ class Storm:
     statuses: dict[int, int] = field(default_factory=dict)
     retries: int = 0
     latencies: list[float] = field(default_factory=list)
+    wall: float = 0.0
+    """Seconds from the first post to the last answer."""
+    server_cpu: float = 0.0
+    """CPU seconds the server process (pinned to one core) used meanwhile."""
 
 
 def notification(fingerprint: str, starts: str, status: str) -> dict[str, Any]:
@@ -205,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             ).json()
             created = answer["data"]["createIntegration"]
             secret, integration = created["secret"], created["integration"]["id"]
+            cpu, began = server.cpu_seconds(), time.perf_counter()
             result = asyncio.run(
                 storm(
                     f"{base}/integrations/alertmanager",
@@ -214,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
                     args.concurrency,
                 )
             )
+            result.wall = time.perf_counter() - began
+            result.server_cpu = server.cpu_seconds() - cpu
         finally:
             server.stop()  # also on Ctrl-C
     incidents, duplicated = asyncio.run(counts(url, integration))
@@ -231,6 +239,11 @@ def main(argv: list[str] | None = None) -> int:
         f"response p50 {percentile(result.latencies, 0.5) * 1000:.1f} ms, "
         f"p99 {percentile(result.latencies, 0.99) * 1000:.1f} ms, "
         f"max {max(result.latencies, default=0) * 1000:.1f} ms"
+    )
+    posts = max(len(result.latencies), 1)
+    print(
+        f"all answered in {result.wall:.1f} s ({args.alerts / result.wall:.0f} posts/s); "
+        f"server CPU {result.server_cpu:.1f} s, {result.server_cpu / posts * 1000:.1f} ms a post"
     )
     failed = duplicated or incidents != result.fired or set(result.statuses) != {200}
     return 1 if failed else 0

@@ -24,6 +24,8 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any, LiteralString
 
@@ -99,6 +101,17 @@ class SessionConnector(psycopg_connector.PsycopgConnector):
 _DEFERRER = manager.JobManager(SessionConnector())
 
 
+@dataclass(frozen=True)
+class Deferral:
+    """One job to queue (`defer_many`)."""
+
+    queue: str
+    task: str
+    args: dict[str, Any]
+    lock: str | None = None
+    scheduled_at: datetime.datetime | None = None
+
+
 async def defer(
     session: AsyncSession,
     *,
@@ -110,16 +123,28 @@ async def defer(
 ) -> int:
     """Queue a job in the session's open transaction (it commits or rolls back with it);
     returns the job's id."""
-    job = procrastinate_jobs.Job(
-        id=None,
-        queue=queue,
-        task_name=task,
-        priority=0,
-        lock=lock,
-        queueing_lock=None,
-        task_kwargs=args,
-        scheduled_at=scheduled_at,
-    )
-    deferred = await _DEFERRER.defer_job_async(job, connection=session)
-    assert deferred.id is not None
-    return deferred.id
+    return (await defer_many(session, [Deferral(queue, task, args, lock, scheduled_at)]))[0]
+
+
+async def defer_many(session: AsyncSession, deferrals: Sequence[Deferral]) -> list[int]:
+    """Queue jobs in the session's open transaction with one statement, in the order given
+    (jobs sharing a lock run in that order); returns their ids in that order."""
+    if not deferrals:
+        return []
+    jobs = [
+        procrastinate_jobs.Job(
+            id=None,
+            queue=each.queue,
+            task_name=each.task,
+            priority=0,
+            lock=each.lock,
+            queueing_lock=None,
+            task_kwargs=each.args,
+            scheduled_at=each.scheduled_at,
+        )
+        for each in deferrals
+    ]
+    deferred = await _DEFERRER.batch_defer_jobs_async(jobs, connection=session)
+    ids = [job.id for job in deferred]
+    assert all(id is not None for id in ids)
+    return [id for id in ids if id is not None]

@@ -2,11 +2,13 @@
 
 One `ConsumerRunner` per consumer. A round (`drain`) reads, as the owner, the stamped outbox
 events of the consumer's domains (and kinds) after its position, in `seq` order and in
-batches, and hands each to the consumer in a transaction of its own: the application role
-with the event's tenant set (the tenant wall), the consumer's position row locked (FOR UPDATE
-SKIP LOCKED: while another replica holds it, this one leaves the round and tries again later),
-the position checked again (an event at or before it is skipped, so a replay changes nothing),
-the handler called, the new position written, one commit. Events of other domains or kinds
+batches, and hands them to the consumer in transactions of up to its `per_transaction`
+consecutive events of one tenant (one each by default): the application role with the
+events' tenant set (the tenant wall), the consumer's position row locked (FOR UPDATE SKIP
+LOCKED: while another replica holds it, this one leaves the round and tries again later), the
+position checked again (an event at or before it is skipped, so a replay changes nothing), the
+handler called on each event (each after the first in a savepoint of its own), the new
+position written, one commit. Events of other domains or kinds
 are never read: once every event of the consumer's up to the latest `seq` is handled, the
 position moves past the rest in one statement.
 
@@ -40,7 +42,7 @@ from db.outbox import sequence_bounds, stamp_committed
 from db.scope import SET_TENANT
 from opsgraph.events.hub import EventHub, event_from_row
 from opsgraph.events.pacing import PacedLoop
-from resolvers.consumers import EventConsumer
+from resolvers.consumers import EventConsumer, ManyHandler
 from resolvers.events import Event
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ class ConsumerRunner(PacedLoop):
         poll_interval: float = 1.0,
         max_backoff: float = 30.0,
         batch: int = BATCH,
+        per_transaction: int | None = None,
     ) -> None:
         self.consumer = consumer
         self.owner_sessions = owner_sessions
@@ -84,6 +87,7 @@ class ConsumerRunner(PacedLoop):
         self.poll_interval = poll_interval
         super().__init__(max_backoff)
         self.batch = batch
+        self.per_transaction = per_transaction or consumer.per_transaction
         self._registered = False
 
     @property
@@ -131,15 +135,17 @@ class ConsumerRunner(PacedLoop):
                     limit=self.batch,
                 )
             outcome = Outcome.SKIPPED
-            for row in rows:
+            for events in self._transactions([event_from_row(row) for row in rows]):
                 if self._stopping:
                     return handled
-                outcome = await self.deliver(event_from_row(row), read)
-                if outcome is Outcome.BUSY:
+                outcome, count = await self.deliver_many(events, read)
+                handled += count
+                if outcome is Outcome.BUSY or self._stopping:
+                    # Stopped: the run may have ended early, so the position must not pass
+                    # over the rest.
                     return handled
                 if outcome is Outcome.STALE:
                     break
-                handled += outcome is Outcome.HANDLED
             if outcome is Outcome.STALE or len(rows) == self.batch:
                 continue  # read again: from the rebuilt position, or its next events
             if latest > read.seq:
@@ -149,39 +155,139 @@ class ConsumerRunner(PacedLoop):
                 return handled
         return handled
 
+    def _transactions(self, events: list[Event]) -> list[list[Event]]:
+        """The events in the runs one transaction handles: consecutive events of one tenant
+        (a transaction stands behind one tenant's wall), `per_transaction` at most."""
+        runs: list[list[Event]] = []
+        for event in events:
+            run = runs[-1] if runs else None
+            if (
+                run is None
+                or run[0].tenant_id != event.tenant_id
+                or len(run) >= self.per_transaction
+            ):
+                runs.append([event])
+            else:
+                run.append(event)
+        return runs
+
     async def deliver(self, event: Event, read: positions.Position | None = None) -> Outcome:
         """Hand one event to the consumer unless its position says it is handled (a
         re-delivered event changes nothing). Raises HandlerFailed (after recording it) when
         the handler raises; the caller must deliver events in `seq` order. `read` is the
         position the event was read after: a rebuild since then makes it STALE."""
+        return (await self.deliver_many([event], read))[0]
+
+    async def deliver_many(
+        self, events: Sequence[Event], read: positions.Position | None = None
+    ) -> tuple[Outcome, int]:
+        """Hand events of one tenant, in `seq` order, to the consumer in one transaction
+        (see `_deliver_each`). A consumer with `handle_many` gets them in one call; when it
+        raises, the transaction is rolled back and the events handed over one by one."""
+        if self.consumer.handle_many is None or len(events) == 1:
+            return await self._deliver_each(events, read)
+        try:
+            return await self._deliver_at_once(self.consumer.handle_many, events, read)
+        except Exception as error:
+            if is_connection_failure(error):
+                raise
+            log.warning(
+                "event consumer %s failed on events %s to %s at once (%r); one by one now",
+                self.name,
+                events[0].seq,
+                events[-1].seq,
+                error,
+            )
+        return await self._deliver_each(events, read)
+
+    async def _deliver_at_once(
+        self, handle_many: ManyHandler, events: Sequence[Event], read: positions.Position | None
+    ) -> tuple[Outcome, int]:
+        async with self.app_sessions() as session, session.begin():
+            await session.execute(SET_TENANT, {"tenant": str(events[0].tenant_id)})
+            position = await positions.lock_position(session, self.name)
+            if position is None:
+                return Outcome.BUSY, 0
+            if read is not None and position.rebuilds != read.rebuilds:
+                return Outcome.STALE, 0
+            todo = [event for event in events if event.seq > position.seq]
+            if not todo:
+                return Outcome.SKIPPED, 0
+            attributes: dict[str, AttributeValue] = {
+                "opsgraph.consumer": self.name,
+                "opsgraph.event.seq": todo[0].seq,
+                "opsgraph.event.last_seq": todo[-1].seq,
+                "opsgraph.events": len(todo),
+            }
+            # One span for the lot, in the trace of the first event's change.
+            name = f"consume {len(todo)} events"
+            with continued_span(name, todo[0].trace, SpanKind.CONSUMER, attributes):
+                await handle_many(session, todo)
+            await positions.record_handled(session, self.name, todo[-1].seq)
+        return Outcome.HANDLED, len(todo)
+
+    async def _deliver_each(
+        self, events: Sequence[Event], read: positions.Position | None
+    ) -> tuple[Outcome, int]:
+        """Hand events of one tenant, in `seq` order, to the consumer's `handle` in one
+        transaction, as `deliver` does one: (HANDLED and how many, or SKIPPED, BUSY, STALE
+        and 0).
+
+        Each event after the transaction's first runs in a savepoint of its own, so a
+        handler that raises on one rolls back that event's effects only: the events before it
+        commit with the position moved past them, then its failure is recorded and raised, as
+        if each event had had a transaction of its own. `stop()` ends the run after the
+        event in flight."""
+        handled, last, current = 0, 0, events[0].seq
+        failure: HandlerFailed | None = None
+        try:
+            async with self.app_sessions() as session, session.begin():
+                await session.execute(SET_TENANT, {"tenant": str(events[0].tenant_id)})
+                position = await positions.lock_position(session, self.name)
+                if position is None:
+                    return Outcome.BUSY, 0
+                if read is not None and position.rebuilds != read.rebuilds:
+                    return Outcome.STALE, 0
+                for event in events:
+                    if event.seq <= position.seq:
+                        continue
+                    if handled and self._stopping:
+                        break
+                    current = event.seq
+                    if not handled:
+                        await self._handle(session, event)
+                    else:
+                        try:
+                            async with session.begin_nested():
+                                await self._handle(session, event)
+                        except Exception as error:
+                            if is_connection_failure(error):
+                                raise
+                            failure = HandlerFailed(self.name, event.seq, error)
+                            break
+                    handled, last = handled + 1, event.seq
+                if not handled:
+                    return Outcome.SKIPPED, 0
+                await positions.record_handled(session, self.name, last)
+        except Exception as error:
+            if is_connection_failure(error):
+                raise
+            failure = HandlerFailed(self.name, current, error)
+        if failure is not None:
+            await self._record_failure(failure)
+            raise failure
+        return Outcome.HANDLED, handled
+
+    async def _handle(self, session: AsyncSession, event: Event) -> None:
+        """The handler on one event, a span in the trace of the mutation that wrote it (its
+        statements below)."""
         attributes: dict[str, AttributeValue] = {
             "opsgraph.consumer": self.name,
             "opsgraph.event.seq": event.seq,
             "opsgraph.event.kind": event.kind,
         }
-        try:
-            # A span in the trace of the mutation that wrote the event, its statements below.
-            with continued_span(
-                f"consume {event.kind}", event.trace, SpanKind.CONSUMER, attributes
-            ):
-                async with self.app_sessions() as session, session.begin():
-                    await session.execute(SET_TENANT, {"tenant": str(event.tenant_id)})
-                    position = await positions.lock_position(session, self.name)
-                    if position is None:
-                        return Outcome.BUSY
-                    if read is not None and position.rebuilds != read.rebuilds:
-                        return Outcome.STALE
-                    if position.seq >= event.seq:
-                        return Outcome.SKIPPED
-                    await self.consumer.handle(session, event)
-                    await positions.record_handled(session, self.name, event.seq)
-            return Outcome.HANDLED
-        except Exception as error:
-            if is_connection_failure(error):
-                raise
-            failure = HandlerFailed(self.name, event.seq, error)
-        await self._record_failure(failure)
-        raise failure
+        with continued_span(f"consume {event.kind}", event.trace, SpanKind.CONSUMER, attributes):
+            await self.consumer.handle(session, event)
 
     async def _record_failure(self, failure: HandlerFailed) -> None:
         text = "".join(traceback.format_exception_only(failure.error)).strip()

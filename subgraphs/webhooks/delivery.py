@@ -38,11 +38,15 @@ import standardwebhooks
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsgraph.metrics.families import WEBHOOK_DELIVERIES
 from resolvers.jobs import Job, JobKind, RetryAt, UnexpectedFailures, backoff
 from subgraphs.webhooks import catalogue, config, owner, service, tables, targets
 from subgraphs.webhooks.enums import AttemptOutcome, DeliveryStatus
 
 EXCERPT_BYTES = 1024
+# The outcomes `opsgraph_webhook_deliveries` counts attempts by (as decided, in the job's
+# transaction: a commit that fails makes the job run, and count, again).
+DELIVERED, RETRIED, DEAD_LETTERED, REFUSED = "delivered", "retried", "dead_lettered", "refused"
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
     weakref.WeakKeyDictionary()
 )
@@ -161,6 +165,7 @@ async def deliver(session: AsyncSession, job: Job) -> RetryAt | None:
         delivery.next_attempt_at = None
         delivery.last_error = None
         hook.failing_since = None
+        WEBHOOK_DELIVERIES.labels(DELIVERED).inc()
         return None
     delivery.last_error = str(log["error"] or f"HTTP {log['status_code']}")
     disabled = _note_failure(hook, delivery.last_error, now, settings)
@@ -179,9 +184,12 @@ async def deliver(session: AsyncSession, job: Job) -> RetryAt | None:
     if when is None:
         delivery.status = DeliveryStatus.DEAD.value
         delivery.next_attempt_at = None
+        counted = REFUSED if outcome is AttemptOutcome.REFUSED else DEAD_LETTERED
+        WEBHOOK_DELIVERIES.labels(counted).inc()
         return None
     delivery.status = DeliveryStatus.RETRYING.value
     delivery.next_attempt_at = when
+    WEBHOOK_DELIVERIES.labels(RETRIED).inc()
     return RetryAt(when)
 
 

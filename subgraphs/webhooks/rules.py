@@ -97,7 +97,11 @@ def _text(value: Any) -> str:
 
 
 def matches(rules: Sequence[Condition], payload: Mapping[str, Any]) -> bool:
-    data = event_data(payload)
+    return data_matches(rules, event_data(payload))
+
+
+def data_matches(rules: Sequence[Condition], data: Mapping[str, Any]) -> bool:
+    """`matches` on an event's `event_data`, for an event read against many webhooks."""
     for rule in rules:
         if rule.field not in data or data[rule.field] is None:
             return False

@@ -100,7 +100,14 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
             (alert_tables.CiName, {"ci_id": uuid.uuid4(), "name": f"db-{slug}"}),
             (
                 alert_tables.IntegrationDelivery,
-                {"integration_id": integration, "status_code": 200, "outcome": {}, "payload": {}},
+                {
+                    "integration_id": integration,
+                    "seq": 1,
+                    "slot": 1,
+                    "status_code": 200,
+                    "outcome": {},
+                    "payload": {},
+                },
             ),
             (persisted.ApiClient, {"client_id": "partner", "safelist_only": True}),
             (

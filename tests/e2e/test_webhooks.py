@@ -1,7 +1,8 @@
 """Webhooks through the real server process (`opsgraph serve`, one per module, private
 targets allowed): a webhook made over HTTP, an incident created over HTTP, and the delivery
 the server's own fan-out consumer and job-queue worker send to a receiver on 127.0.0.1,
-verified there with the `standardwebhooks` verifier; the delivery log read back over HTTP."""
+verified there with the `standardwebhooks` verifier; the delivery log read back over HTTP, and
+the delivery counted on /metrics."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import standardwebhooks
 
 from tests.conftest import fresh_database
 from tests.e2e.conftest import Server, seed_tenant, start_server, stop_server
+from tests.opsgraph.test_metrics import parse, value
 from tests.support import free_port
 from tests.webhooks.receiver import Receiver
 
@@ -81,5 +83,10 @@ def test_a_delivery_through_the_server(webhook_server: Server) -> None:
         assert [edge["node"] for edge in log] == [
             {"status": "DELIVERED", "attempts": 1, "attemptLog": [{"statusCode": 200}]}
         ]
+        scraped = httpx.get(f"{webhook_server.url}/metrics", timeout=30)
+        assert scraped.status_code == 200, scraped.text
+        samples = parse(scraped.text)[1]
+        delivered = value(samples, "opsgraph_webhook_deliveries_total", outcome="delivered")
+        assert delivered == 1
     finally:
         receiver.close()

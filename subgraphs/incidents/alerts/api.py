@@ -471,8 +471,7 @@ async def integration_deliveries(
     rows = await ctx.db.rows(
         select(table.id, table.created_at, table.status_code, table.outcome, table.payload)
         .where(table.tenant_id == ctx.tenant_id, table.integration_id == id)
-        .order_by(table.created_at.desc(), table.id.desc())
-        .limit(DELIVERIES_KEPT)
+        .order_by(table.seq.desc())
     )
     return [
         IntegrationDeliveryRecord(

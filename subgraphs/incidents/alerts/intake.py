@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, delete, func, select, text
+from sqlalchemy import BigInteger, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,9 +59,31 @@ from subgraphs.incidents.rules import OPEN, PRIORITY_RANK, derive_priority
 
 S = IncidentStatus
 _OPEN = [status.value for status in OPEN]
+# The alert locks and the transaction's time (now(): when it began) in one round trip.
 _LOCK = text(
-    "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"
+    "SELECT now() FROM (SELECT count(pg_advisory_xact_lock(k)) "
+    "FROM unnest(CAST(:keys AS bigint[])) AS k) AS locked"
 ).bindparams(bindparam("keys", type_=ARRAY(BigInteger)))
+
+
+# The two reads every firing makes, built once (a storm makes thousands a minute).
+_ROW = tables.Incident
+_ALERT_INCIDENT = (
+    _ROW.tenant_id == bindparam("tenant_id"),
+    _ROW.integration_id == bindparam("integration_id"),
+    _ROW.external_id == bindparam("external_id"),
+)
+_OPEN_INCIDENT = select(_ROW.id).where(*_ALERT_INCIDENT, _ROW.status.in_(_OPEN))
+_RECENTLY_RESOLVED = (
+    select(_ROW.id)
+    .where(
+        *_ALERT_INCIDENT,
+        _ROW.status == S.RESOLVED.value,
+        _ROW.resolved_at >= bindparam("since"),
+    )
+    .order_by(_ROW.resolved_at.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -135,12 +157,24 @@ def _lock_key(integration_id: uuid.UUID, external_id: str) -> int:
     return int.from_bytes(value, "big", signed=True)
 
 
+Settle = Callable[[Outcome], Awaitable[None]]
+
+
 async def receive(
-    session: AsyncSession, integration: IntegrationConfig, notification: Notification
+    session: AsyncSession,
+    integration: IntegrationConfig,
+    notification: Notification,
+    settle: Settle,
 ) -> Outcome:
+    """Apply the notification; `settle` is handed its outcome (to log it) before the new
+    incidents are inserted: an insert takes the tenant's number lock until the commit, so the
+    inserts are the unit of work's last statements (see `_Intake._fire`)."""
     intake = _Intake(session, integration, notification)
     await intake.start()
-    return await intake.run()
+    outcome = await intake.run()
+    await settle(outcome)
+    await intake.create_pending()
+    return outcome
 
 
 class _Intake:
@@ -157,14 +191,15 @@ class _Intake:
         self.now: datetime = datetime.min
         self.cis: dict[str, uuid.UUID] = {}
         self.reopen_within = timedelta()
+        self.pending: dict[str, service.PreparedIncident] = {}
+        """Incidents to open, by external id, inserted last (`create_pending`)."""
 
     async def start(self) -> None:
         external_ids = {alert.fingerprint for alert in self.notification.alerts}
         if self.group_id is not None:
             external_ids.add(self.group_id)
         keys = sorted({_lock_key(self.integration.id, id) for id in external_ids})
-        await self.session.execute(_LOCK, {"keys": keys})
-        now = await self.session.scalar(select(func.now()))
+        now = await self.session.scalar(_LOCK, {"keys": keys})
         assert now is not None
         self.now = now
         days = await transitions.reopen_window_days(self.session, self.integration.tenant_id)
@@ -259,11 +294,12 @@ class _Intake:
         if open_id is None:
             resolved_id = await self._recently_resolved(external_id)
             if resolved_id is None:
+                # Its id is known now (a child's parent_id may name it); its row comes last.
                 prepared = service.prepare_incident(tenant_id, new(), None)
-                row = await service.insert_incident(self.session, prepared)
+                self.pending[external_id] = prepared
                 self.outcome.created += 1
-                self.outcome.incident_ids.append(str(row.id))
-                return row.id  # type: ignore[no-any-return]
+                self.outcome.incident_ids.append(str(prepared.id))
+                return prepared.id
             note = (
                 f"The alert fired again within the flap window "
                 f"({self.integration.flap_window_minutes} min): reopened."
@@ -318,32 +354,35 @@ class _Intake:
             self.outcome.ignored += 1
         self.outcome.incident_ids.append(str(incident_id))
 
+    async def create_pending(self) -> None:
+        """Insert the incidents to open, in the order they were decided (a group's parent
+        before its children)."""
+        pending, self.pending = list(self.pending.values()), {}
+        for prepared in pending:
+            await service.insert_incident(self.session, prepared)
+
     async def _open_incident(self, external_id: str) -> uuid.UUID | None:
-        row = tables.Incident
+        if external_id in self.pending:
+            # The payload speaks of an incident it opens again (another firing or the
+            # resolution of the alert): it is written now, and read as any other.
+            await self.create_pending()
         return await self.session.scalar(  # type: ignore[no-any-return]
-            select(row.id).where(
-                row.tenant_id == self.integration.tenant_id,
-                row.integration_id == self.integration.id,
-                row.external_id == external_id,
-                row.status.in_(_OPEN),
-            )
+            _OPEN_INCIDENT, self._of(external_id)
         )
+
+    def _of(self, external_id: str) -> dict[str, Any]:
+        return {
+            "tenant_id": self.integration.tenant_id,
+            "integration_id": self.integration.id,
+            "external_id": external_id,
+        }
 
     async def _recently_resolved(self, external_id: str) -> uuid.UUID | None:
         if self.reopen_within <= timedelta():
             return None
-        row = tables.Incident
+        since = {"since": self.now - self.reopen_within}
         return await self.session.scalar(  # type: ignore[no-any-return]
-            select(row.id)
-            .where(
-                row.tenant_id == self.integration.tenant_id,
-                row.integration_id == self.integration.id,
-                row.external_id == external_id,
-                row.status == S.RESOLVED.value,
-                row.resolved_at >= self.now - self.reopen_within,
-            )
-            .order_by(row.resolved_at.desc())
-            .limit(1)
+            _RECENTLY_RESOLVED, self._of(external_id) | since
         )
 
     def _incident(self, alert: Alert, parent_id: uuid.UUID | None) -> service.NewIncident:

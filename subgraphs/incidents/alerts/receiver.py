@@ -7,16 +7,23 @@
   committed, in one transaction behind the integration's tenant wall, as the application
   role: a 2xx means nothing is lost, and anything else makes Alertmanager retry (which
   changes nothing twice: intake.py);
-- 503 with Retry-After when the database is unreachable; 500 for anything unforeseen
-  (logged; the answer carries no stack trace)."""
+- 422 when a rule of the incident lifecycle refuses the change, 503 with Retry-After when
+  the database is unreachable; 500 for anything unforeseen (logged; the answer carries no
+  stack trace). A 422 or 500 is kept in the delivery log with its error, nothing else of it.
+
+The delivery log is a ring of DELIVERY_SLOTS slots per integration (tables.py): a notification
+admitted (credential matched, payload read) takes the integration's next delivery number in a
+short transaction of its own, and its own transaction writes slot `number % DELIVERY_SLOTS`."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,11 +34,11 @@ from resolvers.domain import DomainRoute
 from resolvers.errors import OpsGraphError
 from subgraphs.incidents.alerts import credentials, intake, payload
 from subgraphs.incidents.alerts.mapping import IntegrationKind
-from subgraphs.incidents.alerts.tables import Integration, IntegrationDelivery
+from subgraphs.incidents.alerts.tables import DELIVERY_SLOTS, Integration, IntegrationDelivery
 
 log = logging.getLogger(__name__)
 PATH = "/integrations/alertmanager"
-DELIVERIES_KEPT = 100
+DELIVERIES_KEPT = DELIVERY_SLOTS
 RETRY_AFTER_SECONDS = "5"
 
 
@@ -54,14 +61,20 @@ async def receive_alertmanager(
     if credential is None:
         return _error(401, "UNAUTHENTICATED", UNAUTHENTICATED, **{"www-authenticate": "Bearer"})
     body = await request.body()
+    admitted: _Admitted | None = None
     try:
-        async with sessions() as session, session.begin():
-            outcome = await _receive(session, credential, body)
+        async with sessions() as session:
+            async with session.begin():
+                admitted = await _admit(session, credential, body)
+            async with session.begin():
+                outcome = await _receive(session, admitted)
     except _Refused as refused:
         return refused.response
     except OpsGraphError as error:
         # A rule of the incident lifecycle refused a change: the payload cannot be applied.
-        return _error(422, (error.extensions or {}).get("code", "BAD_USER_INPUT"), error.message)
+        code = (error.extensions or {}).get("code", "BAD_USER_INPUT")
+        await _log_failure(sessions, admitted, 422, error.message)
+        return _error(422, code, error.message)
     except Exception as error:
         if is_connection_failure(error):
             return _error(
@@ -71,22 +84,49 @@ async def receive_alertmanager(
                 **{"retry-after": RETRY_AFTER_SECONDS},
             )
         log.exception("alertmanager notification failed")
+        await _log_failure(sessions, admitted, 500, f"{type(error).__name__}: {error}")
         return _error(500, "INTERNAL_SERVER_ERROR", "The notification could not be stored")
     return JSONResponse({"status": "ok", **outcome})
 
 
-async def _receive(
+@dataclass(frozen=True)
+class _Admitted:
+    """A notification from an integration whose credential matched, read and numbered."""
+
+    config: intake.IntegrationConfig
+    document: Any
+    notification: payload.Notification
+    seq: int
+    """Its number in the integration's delivery log (the ring slot it writes)."""
+
+
+# The tenant's wall, and an asynchronous commit: the transaction only numbers the delivery,
+# and the notification's own transaction flushes the WAL through it before it answers 2xx.
+_ADMIT = text(
+    "SELECT set_config('app.tenant_id', :tenant, true), "
+    "set_config('synchronous_commit', 'off', true)"
+)
+
+
+async def _admit(
     session: AsyncSession, credential: credentials.Credential, body: bytes
-) -> dict[str, Any]:
-    """Everything after the header check, in the caller's transaction (a refusal raised
-    here rolls it back)."""
-    await session.execute(SET_TENANT, {"tenant": str(credential.tenant_id)})
-    row = await session.scalar(
-        select(Integration).where(
-            Integration.tenant_id == credential.tenant_id,
-            Integration.id == credential.integration_id,
+) -> _Admitted:
+    """Check the credential, read the body and take the delivery's number, in a transaction
+    of its own: the integration's row is locked only for this moment (numbering in the
+    notification's transaction would queue every post of the integration on its commit). A
+    refusal raised here rolls the numbering back."""
+    await session.execute(_ADMIT, {"tenant": str(credential.tenant_id)})
+    row = (
+        await session.execute(
+            update(Integration)
+            .where(
+                Integration.tenant_id == credential.tenant_id,
+                Integration.id == credential.integration_id,
+            )
+            .values(delivery_seq=Integration.delivery_seq + 1)
+            .returning(Integration)
         )
-    )
+    ).scalar_one_or_none()
     if (
         row is None
         or not row.enabled
@@ -106,39 +146,77 @@ async def _receive(
         raise _Refused(
             _error(400, "BAD_REQUEST", f"Not an Alertmanager webhook payload: {error}")
         ) from None
-    config = intake.IntegrationConfig.of(row)
-    # The log makes room first: creating an incident takes the tenant's number lock, held
-    # until the commit, so as little as possible comes after the intake.
-    await _make_room(session, config)
-    outcome = (await intake.receive(session, config, notification)).to_json()
-    session.add(
-        IntegrationDelivery(
-            tenant_id=config.tenant_id,
-            integration_id=config.id,
-            status_code=200,
-            outcome=outcome,
-            payload=document,
+    return _Admitted(intake.IntegrationConfig.of(row), document, notification, row.delivery_seq)
+
+
+async def _receive(session: AsyncSession, admitted: _Admitted) -> dict[str, Any]:
+    """The notification's effects and its log entry, in the caller's transaction (a refusal
+    raised here rolls it back)."""
+    config = admitted.config
+    await session.execute(SET_TENANT, {"tenant": str(config.tenant_id)})
+
+    async def settle(outcome: intake.Outcome) -> None:
+        await _log(session, admitted, 200, outcome.to_json(), None)
+
+    return (await intake.receive(session, config, admitted.notification, settle)).to_json()
+
+
+async def _log(
+    session: AsyncSession,
+    admitted: _Admitted,
+    status_code: int,
+    outcome: dict[str, Any],
+    error: str | None,
+) -> None:
+    """Write the delivery into its slot of the integration's ring. A slot holding a newer
+    delivery (one DELIVERY_SLOTS later that committed first) keeps it."""
+    table = IntegrationDelivery
+    config = admitted.config
+    statement = insert(table).values(
+        tenant_id=config.tenant_id,
+        integration_id=config.id,
+        seq=admitted.seq,
+        slot=admitted.seq % DELIVERY_SLOTS,
+        status_code=status_code,
+        outcome=outcome,
+        payload=admitted.document,
+        error=error,
+    )
+    fresh = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            constraint="uq_integration_deliveries_slot",
+            set_={
+                "id": fresh.id,
+                "seq": fresh.seq,
+                "status_code": fresh.status_code,
+                "outcome": fresh.outcome,
+                "payload": fresh.payload,
+                "error": fresh.error,
+                "created_at": fresh.created_at,
+                "updated_at": fresh.updated_at,
+            },
+            where=table.seq < fresh.seq,
         )
     )
-    return outcome
 
 
-async def _make_room(session: AsyncSession, integration: intake.IntegrationConfig) -> None:
-    """Keep the newest DELIVERIES_KEPT - 1 deliveries of the integration: with the one being
-    received, DELIVERIES_KEPT (concurrent deliveries may leave a few more for a moment; the
-    next one trims them)."""
-    table = IntegrationDelivery
-    mine = (table.tenant_id == integration.tenant_id, table.integration_id == integration.id)
-    older = (
-        select(table.id)
-        .where(*mine)
-        .order_by(table.created_at.desc(), table.id.desc())
-        .offset(DELIVERIES_KEPT - 1)
-        # Rows a concurrent delivery is trimming already are its to delete: waiting for them
-        # could close a cycle with the tenant's number lock.
-        .with_for_update(skip_locked=True)
-    )
-    await session.execute(delete(table).where(*mine, table.id.in_(older)))
+async def _log_failure(
+    sessions: async_sessionmaker[AsyncSession],
+    admitted: _Admitted | None,
+    status_code: int,
+    error: str,
+) -> None:
+    """Log a numbered notification that failed (its effects rolled back), so its slot tells
+    what happened rather than keeping a delivery DELIVERY_SLOTS older."""
+    if admitted is None:
+        return
+    try:
+        async with sessions() as session, session.begin():
+            await session.execute(SET_TENANT, {"tenant": str(admitted.config.tenant_id)})
+            await _log(session, admitted, status_code, intake.Outcome().to_json(), error)
+    except Exception:
+        log.exception("the failed notification could not be logged")
 
 
 ROUTE = DomainRoute(PATH, receive_alertmanager, ("POST",))

@@ -8,10 +8,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -23,6 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import TenantRow
 from subgraphs.incidents.tables import SCHEMA, Base
+
+DELIVERY_SLOTS = 100
+"""Deliveries kept per integration (`integrationDeliveries`)."""
 
 
 class Integration(TenantRow, Base):
@@ -50,6 +55,8 @@ class Integration(TenantRow, Base):
     flap_window_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
     mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     """How alerts map to incidents (mapping.Mapping as JSON)."""
+    delivery_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    """The number of the last delivery it posted (its log's ring: IntegrationDelivery)."""
 
 
 class AlertNotification(TenantRow, Base):
@@ -70,22 +77,24 @@ class AlertNotification(TenantRow, Base):
 
 
 class IntegrationDelivery(TenantRow, Base):
-    """A payload an integration posted and what came of it; the newest 100 per integration
-    are kept (older ones are deleted as new ones arrive)."""
+    """A payload an integration posted and what came of it. The log is a ring of
+    DELIVERY_SLOTS rows per integration: delivery number `seq` (the integration's
+    `delivery_seq`) overwrites slot `seq % DELIVERY_SLOTS`, so keeping the newest costs one
+    upsert per post whatever the history (receiver.py)."""
 
     __tablename__ = "integration_deliveries"
     __table_args__ = (
-        Index(
-            "ix_integration_deliveries_integration",
-            "tenant_id",
-            "integration_id",
-            "created_at",
-            "id",
+        UniqueConstraint(
+            "tenant_id", "integration_id", "slot", name="uq_integration_deliveries_slot"
         ),
+        CheckConstraint(f"slot >= 0 AND slot < {DELIVERY_SLOTS}", name="slot_range"),
         {"schema": SCHEMA},
     )
 
     integration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    """The delivery's number in its integration: newest first is `seq` descending."""
+    slot: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     status_code: Mapped[int] = mapped_column(Integer, nullable=False)
     outcome: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     """Counts of what the payload did (created, repeated, reopened, resolved, ...)."""
