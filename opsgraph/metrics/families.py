@@ -72,11 +72,3 @@ AMQP_PUBLISH_FAILURES = Counter(
     "Export rounds the broker failed (unreachable, a nack, or no confirm in time); the "
     "unconfirmed events are published again",
 )
-WEBHOOK_DELIVERIES = Counter(
-    "opsgraph_webhook_deliveries",
-    "Webhook delivery attempts by outcome: delivered (2xx), retried (a timeout, network "
-    "error, 5xx or 429 within the retry window), dead_lettered (any other answer, or the "
-    "retry window closed or the endpoint disabled), refused (the target resolved to an "
-    "address deliveries may not reach)",
-    ["outcome"],
-)

@@ -38,10 +38,10 @@ import standardwebhooks
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opsgraph.metrics.families import WEBHOOK_DELIVERIES
 from resolvers.jobs import Job, JobKind, RetryAt, UnexpectedFailures, backoff
 from subgraphs.webhooks import catalogue, config, owner, service, tables, targets
 from subgraphs.webhooks.enums import AttemptOutcome, DeliveryStatus
+from subgraphs.webhooks.metrics import WEBHOOK_DELIVERIES
 
 EXCERPT_BYTES = 1024
 # The outcomes `opsgraph_webhook_deliveries` counts attempts by (as decided, in the job's
