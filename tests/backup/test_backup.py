@@ -170,7 +170,9 @@ def test_restore_refuses_a_database_that_is_not_empty(
     source: str, archive: tuple[Path, Manifest]
 ) -> None:
     before = asyncio.run(_snapshot(source))
-    with pytest.raises(BackupError, match=r"is not empty \(it holds schemas audit, .*\)"):
+    with pytest.raises(
+        BackupError, match=r"is not empty \(it holds schemas attachments, audit, .*\)"
+    ):
         restore_backup(archive[0], KEY, source)
     assert asyncio.run(_snapshot(source)) == before
 
