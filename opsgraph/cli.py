@@ -760,6 +760,8 @@ def _router(settings: Settings, args: argparse.Namespace) -> int:
         verify=subgraph_verify(settings),
         metrics=settings,
         domain_routes=REGISTRY.routes(),
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_attachment_bytes,
     )
     _run_server(app, host, port, settings, "opsgraph-router")
     return 0

@@ -41,6 +41,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Mount
 
+from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.metrics.app_metrics import AppMetrics
 from opsgraph.metrics.gauges import ProcessGauges
 from opsgraph.metrics.recorder import GatewayMetrics
@@ -243,6 +244,8 @@ def create_remote_app(
     verify: ssl.SSLContext | bool = True,
     metrics: Settings | None = None,
     domain_routes: Sequence[tuple[str, DomainRoute]] = (),
+    max_body_bytes: int = Settings.max_body_bytes,
+    max_upload_bytes: int = Settings.max_attachment_bytes,
 ) -> Starlette:
     """The router app over HTTP transports, their clients closed when the app stops;
     ``limits`` as for ``opsgraph serve`` (production: no introspection, no hints);
@@ -252,7 +255,9 @@ def create_remote_app(
     limits are ``websocket_limits``; ``verify`` checks HTTPS subgraphs' certificates. With
     ``metrics`` (the settings saying who may read them) the router records its requests and
     fetches and serves ``/metrics`` (opsgraph/metrics). ``domain_routes`` (domain, route) are
-    forwarded to the subgraph serving the domain (opsgraph/route_proxy.py)."""
+    forwarded to the subgraph serving the domain (opsgraph/route_proxy.py). The HTTP guard
+    (opsgraph/http_guard.py: CSRF, body limits, security headers) stands in front of
+    everything, as on `opsgraph serve`: the router reads uploads itself before forwarding."""
     # A pool per subgraph (a pool never shares connections across hosts anyway), each
     # client carrying the router's secret and that subgraph's own headers.
     headers = {c.name: {**router_headers(secret), **dict(c.headers)} for c in configs}
@@ -321,12 +326,15 @@ def create_remote_app(
         debug=debug,
         websocket=websocket,
     )
-    router_app.add_middleware(RequestTelemetryMiddleware)
+    guard = {"max_body_bytes": max_body_bytes, "max_upload_bytes": max_upload_bytes}
     if not outer:
+        router_app.add_middleware(HttpGuardMiddleware, **guard)
+        router_app.add_middleware(RequestTelemetryMiddleware)
         return router_app
+    router_app.add_middleware(RequestTelemetryMiddleware)
     # /metrics and the domains' endpoints beside the router's own routes; the lifespan is the
     # outer app's.
-    return Starlette(
+    app = Starlette(
         routes=[
             *(recorded.routes if recorded is not None else []),
             *forwarded,
@@ -334,6 +342,8 @@ def create_remote_app(
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(HttpGuardMiddleware, **guard)
+    return app
 
 
 async def caller_grant(

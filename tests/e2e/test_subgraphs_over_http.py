@@ -238,7 +238,11 @@ def test_an_upload_through_the_split_deployment(
             for name, running in subgraph_servers.items()
         )
     )
-    router = start_server(["router", "--config", str(config)], server_env, free_port())
+    # The router's own HTTP guard: bodies past its limits are refused before it reads them.
+    limits = {"OPSGRAPH_MAX_BODY_BYTES": "4096", "OPSGRAPH_MAX_ATTACHMENT_BYTES": "4096"}
+    router = start_server(
+        ["router", "--config", str(config)], {**server_env, **limits}, free_port()
+    )
     try:
         page = post(router, "{ incidents(pagination: {first: 1}) { edges { node { id } } } }", {})
         incident_id = page["data"]["incidents"]["edges"][0]["node"]["id"]
@@ -253,6 +257,12 @@ def test_an_upload_through_the_split_deployment(
         download = httpx.get(router.url + added["url"], headers=admin)
         direct = httpx.get(incidents.url + added["url"], headers=admin)
         refused = httpx.get(router.url + added["url"])
+        too_large = upload(router, admin, incident_id, PNG + bytes(16_384))
+        cross_site = httpx.post(
+            router.graphql,
+            data={"operations": "{}", "map": "{}"},
+            files={"0": ("x.txt", b"x", "text/plain")},
+        )
     finally:
         stop_server(router)
     assert download.status_code == 200, download.text
@@ -260,3 +270,5 @@ def test_an_upload_through_the_split_deployment(
     assert download.headers["content-type"] == "image/png"
     assert download.headers["content-disposition"].startswith('attachment; filename="picture.bin"')
     assert refused.status_code == 401
+    assert too_large.status_code == 413, too_large.text
+    assert cross_site.status_code == 400 and "Cross-Site" in cross_site.text
