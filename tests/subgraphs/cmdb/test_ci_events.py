@@ -8,7 +8,8 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from db.tables import events as event_tables
 from db.tenants import create_tenant
@@ -29,10 +30,25 @@ EVENTS = """subscription($filter: CiFilter, $after: String) {
 }"""
 
 
+@pytest.fixture(autouse=True)
+async def since(owner_sessions: Any) -> AsyncIterator[None]:
+    """The feed starts after the events committed before the test: the worker's database
+    holds every earlier test's CI events (the demo seeds write one per demo CI)."""
+    global SINCE
+    async with owner_sessions() as session:
+        SINCE = await session.scalar(select(func.max(event_tables.OutboxEvent.id))) or 0
+    yield
+
+
+SINCE = 0
+
+
 class OutboxFeed:
     """The committed outbox of every tenant, in order, then the end of the stream: the relay
     and hub deliver the same rows (`seq` stands in for the relay's stamp). It ignores which
     tenant asks, so the subscriber's own walls are all that keeps other tenants' CIs out."""
+
+    last_seq = 0  # the stream reads the committed outbox itself
 
     def __init__(self, owner_sessions: Any) -> None:
         self.owner_sessions = owner_sessions
@@ -42,7 +58,9 @@ class OutboxFeed:
         async with self.owner_sessions() as session:
             rows = (
                 await session.scalars(
-                    select(o).where(o.domain == "cmdb", o.id > (after or 0)).order_by(o.id)
+                    select(o)
+                    .where(o.domain == "cmdb", o.id > max(after or 0, SINCE))
+                    .order_by(o.id)
                 )
             ).all()
         for row in rows:

@@ -33,6 +33,8 @@ class OutboxFeed:
     ignores which tenant asks, so the subscriber's own walls are all that keeps other
     tenants' problems out."""
 
+    last_seq = 0  # the stream reads the committed outbox itself
+
     def __init__(self, owner_sessions: Any) -> None:
         self.owner_sessions = owner_sessions
 
