@@ -200,16 +200,27 @@ class ConsumerRunner(PacedLoop):
             )
         return await self._deliver_each(events, read)
 
+    async def _take(
+        self, session: AsyncSession, events: Sequence[Event], read: positions.Position | None
+    ) -> positions.Position | Outcome:
+        """Open a delivery's transaction behind the events' tenant wall, holding the
+        consumer's position: the position, or BUSY (another replica holds it) or STALE (a
+        rebuild moved it since `read`)."""
+        await session.execute(SET_TENANT, {"tenant": str(events[0].tenant_id)})
+        position = await positions.lock_position(session, self.name)
+        if position is None:
+            return Outcome.BUSY
+        if read is not None and position.rebuilds != read.rebuilds:
+            return Outcome.STALE
+        return position
+
     async def _deliver_at_once(
         self, handle_many: ManyHandler, events: Sequence[Event], read: positions.Position | None
     ) -> tuple[Outcome, int]:
         async with self.app_sessions() as session, session.begin():
-            await session.execute(SET_TENANT, {"tenant": str(events[0].tenant_id)})
-            position = await positions.lock_position(session, self.name)
-            if position is None:
-                return Outcome.BUSY, 0
-            if read is not None and position.rebuilds != read.rebuilds:
-                return Outcome.STALE, 0
+            position = await self._take(session, events, read)
+            if isinstance(position, Outcome):
+                return position, 0
             todo = [event for event in events if event.seq > position.seq]
             if not todo:
                 return Outcome.SKIPPED, 0
@@ -242,12 +253,9 @@ class ConsumerRunner(PacedLoop):
         failure: HandlerFailed | None = None
         try:
             async with self.app_sessions() as session, session.begin():
-                await session.execute(SET_TENANT, {"tenant": str(events[0].tenant_id)})
-                position = await positions.lock_position(session, self.name)
-                if position is None:
-                    return Outcome.BUSY, 0
-                if read is not None and position.rebuilds != read.rebuilds:
-                    return Outcome.STALE, 0
+                position = await self._take(session, events, read)
+                if isinstance(position, Outcome):
+                    return position, 0
                 for event in events:
                     if event.seq <= position.seq:
                         continue
