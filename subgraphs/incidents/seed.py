@@ -19,8 +19,6 @@ from subgraphs.incidents import tables
 from subgraphs.incidents.attachments import seed as attachment_seed
 from subgraphs.incidents.custom_fields import seed as field_seed
 from subgraphs.incidents.custom_fields import tables as field_tables
-from subgraphs.incidents.enums import ChangeKind
-from subgraphs.incidents.events import record_incident_event
 from subgraphs.incidents.family import seed as family_seed
 
 PROBLEMS = [
@@ -102,7 +100,6 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
         demo.scale,
         demo.now,
     )
-    created = list(zip(rows, changes, strict=True))  # each row and its CREATED entry
     affected = _point_at_cis(rows, changes, demo.entities.get("ConfigurationItem", []))
     comments.extend(_lifecycle(rows))
     # Labels first: they pair each row with its CREATED entry, before the family's entries.
@@ -124,12 +121,6 @@ async def seed(session: AsyncSession, demo: DemoTenant) -> None:
     await session.execute(
         insert(tables.IncidentNumber), [{"tenant_id": demo.tenant_id, "last_number": demo.scale}]
     )
-    # The events a creation writes (with the incident as seeded), so that read models fed by
-    # them (the CMDB's incident references, the problems' incident facts) know the demo data.
-    for row, change in created:
-        record_incident_event(
-            session, tables.Incident(**row), ChangeKind.CREATED, change["changes"]
-        )
     demo.entities["Incident"] = [{key: row[key] for key in RECORDED} for row in rows]
 
 
