@@ -14,8 +14,9 @@ The field's own resolver keeps serving single objects and the normal executor.
 
 The batch resolver takes the objects, then the field's own arguments by keyword (``info``
 describes the field of the first object), and returns one value per object, in order.
-Fields with field extensions (a permission check) or with arguments other than built-in
-scalars are never batched: their own resolver runs as declared."""
+A permission check (``requires``) is made for each object before the batch, which gets
+only the objects it allows. Fields with other field extensions or with arguments other than
+built-in scalars are never batched: their own resolver runs as declared."""
 
 from __future__ import annotations
 

@@ -157,13 +157,15 @@ class _Compiler:
         if isinstance(output, GraphQLObjectType):
             return self.object(output, selection_sets)
         assert is_abstract_type(output)
+        possible = {
+            possible.name: self.object(possible, selection_sets)
+            for possible in self.schema.get_possible_types(output)  # type: ignore[arg-type]
+        }
         return TypePlan(
             Kind.ABSTRACT,
             name=output.name,
-            possible={
-                possible.name: self.object(possible, selection_sets)
-                for possible in self.schema.get_possible_types(output)  # type: ignore[arg-type]
-            },
+            possible=possible,
+            batches=tuple(batch for plan in possible.values() for batch in plan.batches),
         )
 
 

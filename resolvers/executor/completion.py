@@ -45,6 +45,12 @@ async def settle(coroutines: list[Any]) -> list[Any]:
     return results
 
 
+def type_name(value: Any) -> str:
+    """The GraphQL object type of a Strawberry object ("" for anything else)."""
+    definition = getattr(type(value), "__strawberry_definition__", None)
+    return getattr(definition, "name", "")
+
+
 class ValueCompletion(ABC):
     """The completion half of an operation run (:class:`resolvers.executor.run.OperationRun`)."""
 
@@ -175,8 +181,7 @@ class ValueCompletion(ABC):
         return items
 
     def _abstract(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
-        definition = getattr(type(value), "__strawberry_definition__", None)
-        runtime = plan.possible.get(getattr(definition, "name", ""))
+        runtime = plan.possible.get(type_name(value))
         if runtime is None:
             raise GraphQLError(
                 f"Abstract type '{plan.name}' must resolve to an Object type at runtime"

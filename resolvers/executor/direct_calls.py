@@ -1,13 +1,14 @@
 """Reading a Strawberry field's value without Strawberry's per-call wrapper.
 
 Plain attribute fields (a Strawberry field without resolver or field extensions) read their
-source's attribute; resolvers of fields without extensions and with plain arguments are
-called as Strawberry would call them (:class:`DirectCall`). Every other field keeps its
-resolver, called with a real ``GraphQLResolveInfo``.
+source's attribute; resolvers with plain arguments and no field extension other than a
+permission check are called as Strawberry would call them (:class:`DirectCall`), the check
+included. Every other field keeps its resolver, called with a real ``GraphQLResolveInfo``.
 """
 
 from __future__ import annotations
 
+import inspect
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLField, GraphQLResolveInfo, GraphQLSchema
+from strawberry.exceptions import PermissionReturnedNonBooleanError
+from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
@@ -29,8 +32,9 @@ _STRAWBERRY_DEFINITION = "strawberry-definition"
 @dataclass(frozen=True, slots=True)
 class DirectCall:
     """A Strawberry resolver called as Strawberry would call it, minus the per-call work it
-    needs only for field extensions and input conversion: fields with extensions (a
-    permission check) or with arguments other than built-in scalars never get one.
+    needs only for field extensions and input conversion: fields with arguments other than
+    built-in scalars, or with extensions other than Strawberry's ``PermissionExtension`` (whose
+    check ``guards`` repeats), never get one.
 
     ``python_names`` maps the GraphQL argument names to the resolver's parameters."""
 
@@ -41,17 +45,31 @@ class DirectCall:
     source_parameters: tuple[str, ...]
     info_parameter: str | None
     info_class: type[strawberry.Info]
+    guards: tuple[BasePermission, ...] = ()
 
     def arguments(self, values: dict[str, Any]) -> dict[str, Any]:
         """The resolver's keyword arguments from the coerced GraphQL argument values."""
         return {self.python_names[name]: value for name, value in values.items()}
 
+    def check(self, source: Any, info: strawberry.Info, arguments: dict[str, Any]) -> None:
+        """The field's permission check, as ``PermissionExtension`` makes it: raises the
+        refusal (the permission's own error, or its ``on_unauthorized``)."""
+        for guard in self.guards:
+            allowed = guard.has_permission(source, info, **arguments)
+            if not isinstance(allowed, bool):
+                raise PermissionReturnedNonBooleanError(guard, allowed)
+            if not allowed:
+                guard.on_unauthorized()
+
     def __call__(self, source: Any, info: GraphQLResolveInfo, arguments: dict[str, Any]) -> Any:
         kwargs = dict(arguments)
         for name in self.source_parameters:
             kwargs[name] = source
-        if self.info_parameter is not None:
-            kwargs[self.info_parameter] = self.info_class(_raw_info=info, _field=self.field)
+        if self.guards or self.info_parameter is not None:
+            wrapped = self.info_class(_raw_info=info, _field=self.field)
+            self.check(source, wrapped, arguments)
+            if self.info_parameter is not None:
+                kwargs[self.info_parameter] = wrapped
         if self.pass_self:
             return self.function(source, **kwargs)
         return self.function(**kwargs)
@@ -61,14 +79,17 @@ def direct_call(
     definition: GraphQLField, info_class: type[strawberry.Info] | None
 ) -> DirectCall | None:
     """The direct call of a field's resolver, or None where Strawberry's wrapper must call it
-    (no Strawberry schema, exception handlers, field extensions, non-plain arguments)."""
+    (no Strawberry schema, exception handlers, field extensions other than a permission
+    check, non-plain arguments)."""
     strawberry_field = (definition.extensions or {}).get(_STRAWBERRY_DEFINITION)
     if (
         info_class is None
         or not isinstance(strawberry_field, StrawberryField)
         or strawberry_field.base_resolver is None
-        or strawberry_field.extensions
     ):
+        return None
+    guards = _guards(strawberry_field)
+    if guards is None:
         return None
     python_names: dict[str, str] = {}
     for name, argument in definition.args.items():
@@ -90,7 +111,26 @@ def direct_call(
         ),
         info_parameter=info.name if info is not None else None,
         info_class=info_class,
+        guards=guards,
     )
+
+
+def _guards(field: StrawberryField) -> tuple[BasePermission, ...] | None:
+    """The permissions a field's extensions check, when they are all it has and each check
+    is synchronous and raises when refused (None: the field keeps Strawberry's wrapper)."""
+    guards: list[BasePermission] = []
+    for extension in field.extensions:
+        if not isinstance(extension, PermissionExtension) or extension.fail_silently:
+            return None
+        for permission in extension.permissions:
+            if (
+                inspect.iscoroutinefunction(permission.has_permission)
+                # Strawberry answers with what an overridden one returns; this one raises.
+                or type(permission).on_unauthorized is not BasePermission.on_unauthorized
+            ):
+                return None
+            guards.append(permission)
+    return tuple(guards)
 
 
 def direct_info_class(schema: GraphQLSchema) -> type[strawberry.Info] | None:

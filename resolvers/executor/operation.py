@@ -48,6 +48,8 @@ class TypePlan:
     possible: dict[str, TypePlan] = field(default_factory=dict)  # ABSTRACT: per object type
     # OBJECT: the batched fields reached from this object through plain attribute fields
     # (no list, no resolver between): each as that chain of fields and the batched field.
+    # ABSTRACT: those of every possible type (the chain's first field or the batched field
+    # says which type's objects it applies to).
     batches: tuple[tuple[tuple[FieldPlan, ...], FieldPlan], ...] = ()
 
 

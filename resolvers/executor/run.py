@@ -18,8 +18,15 @@ from graphql.pyutils import Path, is_awaitable
 from graphql.type.definition import GraphQLResolveInfoHelpers
 
 from resolvers.errors import with_code
-from resolvers.executor.completion import Chain, Null, ValueCompletion, is_async, settle
-from resolvers.executor.operation import CompiledOperation, FieldPlan, TypePlan
+from resolvers.executor.completion import (
+    Chain,
+    Null,
+    ValueCompletion,
+    is_async,
+    settle,
+    type_name,
+)
+from resolvers.executor.operation import CompiledOperation, FieldPlan, Kind, TypePlan
 
 
 def _as_path(chain: Chain) -> Path | None:
@@ -192,8 +199,12 @@ class OperationRun(ValueCompletion):
         """A list whose objects reach batched fields: each batched field is resolved once for
         all of them (resolvers/batching.py), then the list completes as any other."""
         for chain, batched in item.batches:
+            elements = items
+            if item.kind is Kind.ABSTRACT:
+                owner = (chain[0] if chain else batched).parent_type.name
+                elements = [element for element in items if type_name(element) == owner]
             sources = [
-                source for element in items if (source := _follow(element, chain)) is not None
+                source for element in elements if (source := _follow(element, chain)) is not None
             ]
             if sources:
                 await self._batch(batched, sources, (path, 0, None))
@@ -202,19 +213,34 @@ class OperationRun(ValueCompletion):
         return await completed if is_async(completed) else completed
 
     async def _batch(self, field: FieldPlan, sources: list[Any], path: Chain) -> None:
-        assert field.batch is not None and field.direct is not None
+        """Resolve ``field`` for every source at once; a source its permission check refuses
+        gets the refusal, as its own resolver would."""
+        direct = field.direct
+        assert field.batch is not None and direct is not None
+        found = self._prefetched.setdefault(id(field), {})
+        arguments = self._arguments_of(field)
+        info = direct.info_class(
+            _raw_info=self._info(field, (path, field.key, field.parent_type.name)),
+            _field=direct.field,
+        )
+        allowed = sources
+        if direct.guards:
+            allowed = []
+            for source in sources:
+                try:
+                    direct.check(source, info, arguments)
+                    allowed.append(source)
+                except Exception as refusal:
+                    found[id(source)] = (source, refusal)
+            if not allowed:
+                return
         try:
-            info = field.direct.info_class(
-                _raw_info=self._info(field, (path, field.key, field.parent_type.name)),
-                _field=field.direct.field,
-            )
-            values = list(await field.batch(sources, info, **self._arguments_of(field)))
-            if len(values) != len(sources):
+            values = list(await field.batch(allowed, info, **arguments))
+            if len(values) != len(allowed):
                 raise RuntimeError(f"{field.parent_type.name}.{field.name}: batch answer size")
         except Exception as error:
-            values = [error] * len(sources)
-        found = self._prefetched.setdefault(id(field), {})
-        for source, value in zip(sources, values, strict=True):
+            values = [error] * len(allowed)
+        for source, value in zip(allowed, values, strict=True):
             found[id(source)] = (source, value)
 
     def _batched(self, field: FieldPlan, source: Any) -> tuple[Any] | None:

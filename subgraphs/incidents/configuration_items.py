@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import func
 
+from resolvers.batching import batched
 from resolvers.columns import chosen_columns
 from resolvers.ids import try_parse_id
 from resolvers.pagination import (
@@ -36,6 +37,20 @@ from subgraphs.incidents.queries import filtered, sort_order
 from subgraphs.incidents.types import Incident
 
 Row = tables.Incident
+
+
+async def open_incidents_of(
+    items: Sequence[ConfigurationItem], info: strawberry.Info
+) -> list[list[Incident]]:
+    """`ConfigurationItem.openIncidents` of many items at once (resolvers/batching.py): a
+    blast radius asks it of thousands."""
+    keys = [try_parse_id(item.id) for item in items]
+    loader = info.context.loaders.get(OpenIncidentsByCiIdLoader)
+    known = [key for key in keys if key is not None]
+    rows = await loader.read_many(known, Incident.row_fields.columns(info))
+    per_item = dict(zip(known, rows, strict=True))
+    from_row = Incident.from_row
+    return [[from_row(row) for row in per_item[key]] if key else [] for key in keys]
 
 
 @strawberry.federation.type(keys=["id"], extend=True)
@@ -64,6 +79,7 @@ class ConfigurationItem:
         description="Incidents naming this item (as `ci` or among `affectedCis`) that are "
         "still worked on (OPEN, IN_PROGRESS, ON_HOLD), most urgent first, then oldest first.",
         extensions=requires(permissions.VIEW),
+        metadata=batched(open_incidents_of),
     )
     async def open_incidents(self, info: strawberry.Info) -> list[Incident]:
         key = try_parse_id(self.id)

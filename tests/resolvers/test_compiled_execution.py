@@ -69,6 +69,14 @@ class Item:
     async def labels(self, info: strawberry.Info, prefix: str = "") -> list[str]:
         return (await labels_of([self], info, prefix))[0]
 
+    @strawberry.field(extensions=requires("incident:view"), metadata=batched(labels_of))
+    async def guarded_labels(self, info: strawberry.Info) -> list[str]:
+        return (await labels_of([self], info))[0]
+
+    @strawberry.field(extensions=requires("item:audit"), metadata=batched(labels_of))
+    async def audited_labels(self, info: strawberry.Info) -> list[str]:
+        return (await labels_of([self], info))[0]
+
     @strawberry.field
     def tinted(self, color: Color = Color.RED) -> str:
         return f"{self.name} in {color.value}"
@@ -94,6 +102,23 @@ class Item:
         if id == "forbidden":
             raise Forbidden("Missing permission item:view")
         return None if id == "missing" else make(id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Part:
+    """An entity resolved many at a time (resolve_references), as OpsGraph's are."""
+
+    id: strawberry.ID
+
+    @strawberry.field(extensions=requires("incident:view"), metadata=batched(labels_of))
+    async def labels(self, info: strawberry.Info) -> list[str]:
+        return (await labels_of([self], info))[0]  # type: ignore[list-item]
+
+    @classmethod
+    async def resolve_references(
+        cls, info: strawberry.Info, representations: Sequence[dict[str, Any]]
+    ) -> list[Part | None]:
+        return [None if r["id"] == "missing" else Part(id=r["id"]) for r in representations]
 
 
 def make(id: str) -> Item:
@@ -135,7 +160,7 @@ class Mutation:
         return True
 
 
-schema = subgraph_schema(query=Query, mutation=Mutation, types=[Item])
+schema = subgraph_schema(query=Query, mutation=Mutation, types=[Item, Part])
 
 
 @dataclass
@@ -171,6 +196,26 @@ COVERED = {
     ),
     "an OpsGraph error keeps its code": ("{ item(id: 7) { secret name } }", None),
     "a field extension still runs (the permission check)": ("{ item(id: 7) { audited } }", None),
+    "a batched field behind a permission check the caller passes": (
+        "{ items(first: 3) { id guardedLabels } }",
+        None,
+    ),
+    "a batched field behind a permission check the caller fails: an error per object": (
+        "{ items(first: 3) { id auditedLabels } }",
+        None,
+    ),
+    "a batched field of entities": (
+        """query($r: [_Any!]!) { _entities(representations: $r) {
+             ... on Item { id guardedLabels } ... on Part { id labels } } }""",
+        {
+            "r": [
+                {"__typename": "Part", "id": "1"},
+                {"__typename": "Item", "id": "1"},
+                {"__typename": "Part", "id": "missing"},
+                {"__typename": "Part", "id": "2"},
+            ]
+        },
+    ),
     "null in a non-null field nulls the nullable parent": (
         "{ item(id: 7) { name required } }",
         None,
@@ -254,9 +299,10 @@ async def test_leaves_the_rest_to_the_normal_executor(case: str) -> None:
 
 
 def test_resolvers_are_called_directly_unless_strawberry_must_convert_or_extend() -> None:
-    """Strawberry's per-call wrapper is skipped only where it would do nothing: no field
-    extensions, no argument needing conversion (enums, inputs)."""
-    query = "{ item(id: 1) { shout where children { id } tinted audited } }"
+    """Strawberry's per-call wrapper is skipped only where it would do nothing but a
+    permission check: no other field extension, no argument needing conversion (enums,
+    inputs)."""
+    query = "{ item(id: 1) { shout where children { id } tinted audited } }"  # audited: a check
     plan = compile_operation(schema._schema, parse(query), None)
     assert plan is not None
     (item,) = plan.root.fields
@@ -267,7 +313,7 @@ def test_resolvers_are_called_directly_unless_strawberry_must_convert_or_extend(
         "where": True,
         "children": True,
         "tinted": False,
-        "audited": False,
+        "audited": True,
     }
 
 
@@ -282,3 +328,17 @@ async def test_a_batched_field_is_resolved_once_per_list() -> None:
     # goes through the field's own resolver (a batch of one).
     assert sorted(BATCH_CALLS) == [1, 2, 4]
     assert compiled["data"]["boxes"][1] == {"item": {"labels": ["box1-a", "box1-b"]}}
+
+
+async def test_a_batched_field_of_entities_is_resolved_once_for_all_that_pass_its_check() -> None:
+    BATCH_CALLS.clear()
+    representations = [{"__typename": "Part", "id": str(n)} for n in range(5)]
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Part { labels } } }"
+    compiled = await schema.compiled.execute(query, {"r": representations}, None, Context())
+    assert compiled is not None and "errors" not in compiled
+    assert BATCH_CALLS == [5]
+    refused = await schema.compiled.execute(
+        "{ items(first: 4) { auditedLabels } }", None, None, Context()
+    )
+    assert refused is not None and BATCH_CALLS == [5]  # no batch for objects all refused
+    assert {e["extensions"]["code"] for e in refused["errors"]} == {"FORBIDDEN"}
