@@ -119,10 +119,10 @@ async def analyse(
     graph = await topology_cache.current(db)
     if graph is not None:
         return graph.analyse(roots, direction, depth, type_ids, redundancy)
-    return await _read_and_spread(db, roots, direction, depth, type_ids, redundancy)
+    return await by_statement(db, roots, direction, depth, type_ids, redundancy)
 
 
-async def _read_and_spread(
+async def by_statement(
     db: RequestDatabase,
     roots: Sequence[uuid.UUID],
     direction: Direction,
@@ -131,7 +131,7 @@ async def _read_and_spread(
     redundancy: bool,
 ) -> Impact:
     """The analysis by the statement: the part of the graph the roots reach, then the
-    spread over it."""
+    spread over it (the in-memory answer is tested against it)."""
     statement = _STATEMENTS[(direction, type_ids is not None, redundancy)]
     parameters: dict[str, object] = {"tenant": db.tenant_id, "roots": list(roots)}
     if type_ids is not None:
