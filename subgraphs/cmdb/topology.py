@@ -29,6 +29,12 @@ from subgraphs.cmdb.redundancy import Edge, Impact, Need, spread_over
 
 Adjacency = list[tuple[int, Edge]]  # a CI's edges in one direction, with the CI each leads to
 
+# Edge((id, source, target, type_id)) without the named tuple's __new__ (a Python call): a
+# graph loaded makes two per relationship.
+_edge: Callable[[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]], Edge] = functools.partial(
+    tuple.__new__, Edge
+)
+
 
 class Topology:
     """The graph of one tenant as of `snapshot` (`pg_current_snapshot()` as text), last
@@ -60,7 +66,7 @@ class Topology:
         for ci in cis:
             self._node(ci)
         nodes, ids, down, up = self.nodes, self.ids, self.down, self.up
-        types, edges, make = self._types, self.edges, Edge._make
+        types, edges, make = self._types, self.edges, _edge
         for id, provider, dependent, type_id in zip(*relationships, strict=True):
             p, d = nodes[provider], nodes[dependent]
             source, target = ids[p], ids[d]

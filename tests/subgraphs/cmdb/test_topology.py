@@ -7,22 +7,25 @@ tenant's; the request's own uncommitted change seen by that request only."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.scope import RequestDatabase
 from db.tenants import create_tenant
 from subgraphs.cmdb import impact, tables, topology_cache
+from subgraphs.cmdb import schema as cmdb_schema
 from subgraphs.cmdb.catalogue import RELATIONSHIP_TYPES, builtin_id, ensure_builtin_classes
 from subgraphs.cmdb.graph_enums import ImpactDirection
 from subgraphs.cmdb.redundancy import Impact
 from subgraphs.cmdb.topology import Topology
+from tests.support import Subgraph, count_rows
 
 Sessions = async_sessionmaker[AsyncSession]
 CIS, RELATIONSHIPS = 60, 160
@@ -208,6 +211,90 @@ async def test_committed_changes_come_as_deltas(
         assert graph.snapshot != before
     assert doomed not in graph.nodes
     assert not set(some[:15]) & set(graph.edges)
+
+
+UPSERT = """mutation($input: UpsertConfigurationItemsInput!) {
+  upsertConfigurationItems(input: $input) {
+    created relationshipsAdded items { configurationItem { id } }
+  }
+}"""
+
+
+async def test_a_discovery_feed_comes_as_one_delta(
+    db: RequestDatabase, shape: Shape, new_context: Any, statements: Any
+) -> None:
+    await analyse_both(db, shape, queries=1)
+    graph = cached(db)
+    clusters = [
+        {"externalId": f"cl-{n}", "className": "Cluster", "name": f"cl-{n}", "attributes": {}}
+        for n in range(3)
+    ]
+    members = [
+        {
+            "externalId": f"vm-{n}",
+            "className": "VirtualMachine",
+            "name": f"vm-{n}",
+            "attributes": {},
+            "relationships": [{"type": "MEMBER_OF", "externalId": f"cl-{n % 3}"}],
+        }
+        for n in range(30)
+    ]
+    feed = Subgraph(cmdb_schema, lambda: new_context(shape.tenant))
+    data = await feed.ok(UPSERT, input={"source": "vcenter", "items": clusters + members})
+    result = data["upsertConfigurationItems"]
+    assert (result["created"], result["relationshipsAdded"]) == (33, 30)
+    shape.cis += [uuid.UUID(item["configurationItem"]["id"]) for item in result["items"]]
+    statements.reset()
+    await topology_cache.current(db)
+    assert len(statements.statements) == 1  # the delta: 33 CIs, 30 relationships
+    assert cached(db) is graph and len(graph.nodes) == CIS + 33
+    await analyse_both(db, shape, queries=40)
+
+
+async def test_analyses_at_once_on_a_cold_process_load_the_graph_once(
+    sessions: Sessions, shape: Shape, statements: Any
+) -> None:
+    scopes = [RequestDatabase(sessions, shape.tenant) for _ in range(3)]
+    try:
+        answers = await asyncio.gather(
+            *(impact.analyse(db, shape.cis[:2], ImpactDirection.DOWNSTREAM, 20) for db in scopes)
+        )
+    finally:
+        for db in scopes:
+            await db.close()
+    loads = [sql for sql in statements.statements if "array_agg(id) AS ids" in sql]
+    assert len(loads) == 1
+    assert answers[0].reached == answers[1].reached == answers[2].reached
+
+
+async def test_a_graph_left_unused_past_half_the_retention_is_loaded_again(
+    db: RequestDatabase, shape: Shape
+) -> None:
+    await analyse_both(db, shape, queries=1)
+    graph = cached(db)
+    graph.checked -= topology_cache.MAX_AGE + 1
+    await analyse_both(db, shape, queries=5)
+    assert cached(db) is not graph
+
+
+async def test_changes_older_than_the_retention_are_pruned_by_the_next_write(
+    shape: Shape, owner_sessions: Sessions
+) -> None:
+    changes = tables.TopologyChange
+    of_tenant = changes.tenant_id == shape.tenant
+    await write(
+        owner_sessions,
+        update(changes).where(of_tenant).values(at=text("now() - '2 hours'::interval")),
+    )
+    old = await count_rows(owner_sessions, changes, shape.tenant)
+    assert old == CIS + RELATIONSHIPS
+    await write(
+        owner_sessions,
+        update(tables.ConfigurationItem)
+        .where(tables.ConfigurationItem.id == shape.cis[0])
+        .values(redundancy_required=3),
+    )
+    assert await count_rows(owner_sessions, changes, shape.tenant) == 1
 
 
 async def test_another_transactions_uncommitted_change_is_not_seen(
