@@ -153,7 +153,7 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
         await analysis()  # the first: the graph loaded
         print(
             f"first analysis (graph loaded) {(time.perf_counter() - started) * 1000:7.1f} ms   "
-            f"RSS +{_rss_mb() - rss:.0f} MB"
+            f"peak RSS +{_rss_mb() - rss:.0f} MB"
         )
         counted[0] = 0
         samples, body = await timed(through_the_router, requests, warmup)

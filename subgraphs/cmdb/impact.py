@@ -5,7 +5,8 @@ resolvers (graph_types.py) turn its answer into types.
 The process keeps each tenant's graph in memory (topology.py, kept current by
 topology_cache.py): an analysis reads what changed since, then spreads over the graph in
 memory, the same rule over the same edges. The statement below answers when the request's
-own transaction has changed the graph (uncommitted, it is not for the shared graph).
+own transaction has changed the graph (uncommitted, it is not for the shared graph), or
+when other requests kept moving the graph while this one read its changes.
 
 Each relationship carries its orientation (`provider_id`, `dependent_id`; migration
 cmdb_0002 sets them from the type's `dependent_side`), so a hop is one index-only scan

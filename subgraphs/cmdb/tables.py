@@ -1,5 +1,6 @@
 """The `cmdb` schema: CI classes and their attributes, configuration items and their history,
-relationship types, the rules saying which classes a type may join, and the relationships.
+relationship types, the rules saying which classes a type may join, and the relationships;
+the log of the dependency graph's changes, which processes keeping it in memory read.
 
 Classes, attributes, relationship types and rules are data per tenant; the built-in ones are
 materialised from code (catalogue.py). Within the schema, rows refer to each other by foreign

@@ -27,6 +27,8 @@ from typing import Any
 from subgraphs.cmdb.graph_enums import ImpactDirection as Direction
 from subgraphs.cmdb.redundancy import Edge, Impact, Need, spread_over
 
+_TYPE_SETS = 8  # sets of relationship types whose providers are counted and kept
+
 Adjacency = list[tuple[int, Edge]]  # a CI's edges in one direction, with the CI each leads to
 
 # Edge((id, source, target, type_id)) without the named tuple's __new__ (a Python call): a
@@ -151,6 +153,8 @@ class Topology:
             return self._needs
         needs = self._typed_needs.get(types)
         if needs is None:
+            if len(self._typed_needs) >= _TYPE_SETS:
+                self._typed_needs.clear()
             needs = self._typed_needs[types] = {ci: self._need(ci, types) for ci in self.required}
         return needs
 
