@@ -3,8 +3,8 @@ analysis: the same answer as impact.py's statement, without reading the graph ag
 No database here: topology_cache.py loads it, keeps it current and says when to use it.
 
 CIs are integers (their position in `ids`): the spread's dicts and sets keyed by integers
-cost a fraction of UUID-keyed ones (a UUID's hash is Python code; 6 ms instead of 15 ms for
-the benchmark's blast radius of 4,383 CIs). Each relationship is held twice, as the Edge
+cost a fraction of UUID-keyed ones (the benchmark's blast radius of 4,383 CIs took two
+thirds of the time); the answer is keyed by UUIDs again. Each relationship is held twice, as the Edge
 each direction of analysis hands out (DOWNSTREAM provider → dependent, UPSTREAM the other
 way), beside the integer it leads to: an analysis reaching thousands of CIs builds nothing
 but its answer. UUIDs are shared (a CI's, a type's): one object per id.
@@ -67,15 +67,28 @@ class Topology:
         types), every CI, the retired ones, the redundant ones with their requirement."""
         for ci in cis:
             self._node(ci)
-        nodes, ids, down, up = self.nodes, self.ids, self.down, self.up
-        types, edges, make = self._types, self.edges, _edge
-        for id, provider, dependent, type_id in zip(*relationships, strict=True):
-            p, d = nodes[provider], nodes[dependent]
-            source, target = ids[p], ids[d]
-            type_id = types.setdefault(type_id, type_id)
-            edges[id] = edge = make((id, source, target, type_id))
-            down[p].append((d, edge))
-            up[d].append((p, make((id, target, source, type_id))))
+        nodes, ids, types, make = self.nodes, self.ids, self._types, _edge
+        relationship_ids, providers, dependents, type_ids = relationships
+        ends = [
+            (nodes[provider], nodes[dependent])
+            for provider, dependent in zip(providers, dependents, strict=True)
+        ]
+        type_ids = [types.setdefault(type_id, type_id) for type_id in type_ids]
+        # Each direction's edges made node by node: a CI's edges lie together in memory,
+        # which the spread, following them, reads three times faster (the benchmark's).
+        for adjacency, side in ((self.down, 0), (self.up, 1)):
+            by_node: list[list[int]] = [[] for _ in ids]
+            for position, pair in enumerate(ends):
+                by_node[pair[side]].append(position)
+            for node, positions in enumerate(by_node):
+                links = adjacency[node]
+                source = ids[node]
+                for position in positions:
+                    pair = ends[position]
+                    target = pair[1 - side]
+                    id = relationship_ids[position]
+                    links.append((target, make((id, source, ids[target], type_ids[position]))))
+        self.edges = {link[1].id: link[1] for links in self.down for link in links}
         self.retired = frozenset(nodes[ci] for ci in retired)
         self.required = {nodes[ci]: count for ci, count in required}
         self._needs = {ci: self._need(ci, None) for ci in self.required}
