@@ -4,10 +4,10 @@ No database here: topology_cache.py loads it, keeps it current and says when to 
 
 CIs are integers (their position in `ids`): the spread's dicts and sets keyed by integers
 cost a fraction of UUID-keyed ones (the benchmark's blast radius of 4,383 CIs took two
-thirds of the time); the answer is keyed by UUIDs again. Each relationship is held twice, as the Edge
-each direction of analysis hands out (DOWNSTREAM provider → dependent, UPSTREAM the other
-way), beside the integer it leads to: an analysis reaching thousands of CIs builds nothing
-but its answer. UUIDs are shared (a CI's, a type's): one object per id.
+thirds of the time); the answer is keyed by UUIDs again. Each relationship is held twice,
+as the Edge each direction of analysis hands out (DOWNSTREAM provider → dependent, UPSTREAM
+the other way), beside the integer it leads to: an analysis reaching thousands of CIs
+builds nothing but its answer. UUIDs are shared (a CI's, a type's): one object per id.
 
 A change replaces the lists it touches (and the retired set) instead of editing them, so an
 answer's `read` (called later, when the request asks for the impact graph's edges) lists
