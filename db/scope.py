@@ -56,6 +56,12 @@ class RequestDatabase:
         self._owner: asyncio.Task[Any] | None = None
         self._gate: PoolGate | None = None  # held from first statement to close()
 
+    @property
+    def database(self) -> str:
+        """The database the scope's pool connects to (its URL, without the password): what
+        a process's caches of the database's contents are kept apart by."""
+        return str(self._sessions.kw["bind"].url)
+
     async def _admitted(self) -> None:
         """Wait for a turn at the connection pool (see ``connection_gate``), once."""
         if self._gate is None:

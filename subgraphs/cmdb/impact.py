@@ -2,6 +2,12 @@
 statement, then the spread of their failure over it (redundancy.py). GraphQL-free: the
 resolvers (graph_types.py) turn its answer into types.
 
+The process keeps each tenant's graph in memory (topology.py, kept current by
+topology_cache.py): an analysis reads what changed since, then spreads over the graph in
+memory, the same rule over the same edges. The statement below answers when the request's
+own transaction has changed the graph (uncommitted, it is not for the shared graph), or
+when other requests kept moving the graph while this one read its changes.
+
 Each relationship carries its orientation (`provider_id`, `dependent_id`; migration
 cmdb_0002 sets them from the type's `dependent_side`), so a hop is one index-only scan
 whatever the type: DOWNSTREAM walks from providers to dependents, UPSTREAM the other way.
@@ -21,14 +27,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from db.scope import RequestDatabase
+from subgraphs.cmdb import topology_cache
 from subgraphs.cmdb.graph_enums import ImpactDirection as Direction
-from subgraphs.cmdb.redundancy import Edge, Need, Reached, edges_within, spread
+from subgraphs.cmdb.redundancy import Edge, Impact, Need, spread
 
 MAX_DEPTH = 50
 
@@ -99,20 +105,6 @@ _STATEMENTS = {
 }
 
 
-@dataclass(frozen=True)
-class Impact:
-    """The CIs a failure of `roots` reaches, in the order reached; `missing` are the roots
-    that do not exist; `read` the edges the statement read (oriented the analysis' way)."""
-
-    reached: dict[uuid.UUID, Reached]
-    missing: list[uuid.UUID]
-    read: list[Edge]
-
-    def edges(self) -> list[Edge]:
-        """The edges among the reached CIs that lead away from the roots."""
-        return edges_within(self.reached, self.read)
-
-
 async def analyse(
     db: RequestDatabase,
     roots: Sequence[uuid.UUID],
@@ -125,6 +117,22 @@ async def analyse(
     types (None: all). Redundancy applies DOWNSTREAM only: UPSTREAM lists every candidate
     cause, redundant or not."""
     redundancy = redundancy_aware and direction is Direction.DOWNSTREAM
+    graph = await topology_cache.current(db)
+    if graph is not None:
+        return graph.analyse(roots, direction, depth, type_ids, redundancy)
+    return await by_statement(db, roots, direction, depth, type_ids, redundancy)
+
+
+async def by_statement(
+    db: RequestDatabase,
+    roots: Sequence[uuid.UUID],
+    direction: Direction,
+    depth: int,
+    type_ids: Sequence[uuid.UUID] | None,
+    redundancy: bool,
+) -> Impact:
+    """The analysis by the statement: the part of the graph the roots reach, then the
+    spread over it (the in-memory answer is tested against it)."""
     statement = _STATEMENTS[(direction, type_ids is not None, redundancy)]
     parameters: dict[str, object] = {"tenant": db.tenant_id, "roots": list(roots)}
     if type_ids is not None:
@@ -157,5 +165,5 @@ async def analyse(
     return Impact(
         reached=spread(live_roots, edges, depth, needs if redundancy else None),
         missing=[root for root in roots if root not in found],
-        read=edges,
+        read=lambda: edges,
     )

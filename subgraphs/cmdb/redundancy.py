@@ -14,14 +14,23 @@ plus one for a redundant one. Its `via` is the edge that tipped it. Cycles end b
 a CI is impacted once.
 
 Edges and the rest are named tuples: a blast radius reads tens of thousands of edges, and a
-tuple is made several times faster than a frozen dataclass."""
+tuple is made several times faster than a frozen dataclass.
+
+`spread` takes the edges the impact statement read; `spread_over` takes the graph as it is
+kept in memory (topology.py): each CI's edges already listed, CIs as integers (a dict keyed
+by integers is several times faster than one keyed by UUIDs, whose hash is Python code), and
+the retired CIs apart. Both are the one rule."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 
 class Edge(NamedTuple):
@@ -55,25 +64,43 @@ def spread(
 ) -> dict[uuid.UUID, Reached]:
     """The CIs reached from `roots` within `depth` edges, in the order reached; `needs`
     (None: ignore redundancy) holds the redundant CIs' requirements."""
-    outgoing: dict[uuid.UUID, list[Edge]] = defaultdict(list)
+    outgoing: dict[uuid.UUID, list[tuple[uuid.UUID, Edge]]] = defaultdict(list)
     for edge in edges:
-        outgoing[edge.source].append(edge)
-    reached: dict[uuid.UUID, Reached] = {root: Reached(0, None) for root in roots}
-    failed: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)  # redundant CI: failed providers
-    level: Sequence[uuid.UUID] = list(reached)
+        outgoing[edge.source].append((edge.target, edge))
+    return spread_over(roots, lambda source: outgoing.get(source, ()), depth, needs)
+
+
+# Reached((distance, via)) without the named tuple's __new__, a Python call per CI reached.
+_reached: Callable[[tuple[int, Edge]], Reached] = functools.partial(tuple.__new__, Reached)
+
+
+def spread_over(
+    roots: Iterable[K],
+    outgoing: Callable[[K], Iterable[tuple[K, Edge]]],
+    depth: int,
+    needs: Mapping[K, Need] | None = None,
+    excluded: Container[K] = frozenset(),
+) -> dict[K, Reached]:
+    """`spread` over a graph given as `outgoing` (a CI's edges, each with the CI it leads
+    to): CIs in `excluded` are neither reached nor spread through (the retired ones)."""
+    reached: dict[K, Reached] = {root: Reached(0, None) for root in roots}
+    failed: dict[K, set[K]] = {}  # redundant CI: its failed providers
+    level: Sequence[K] = list(reached)
     for distance in range(1, depth + 1):
-        next_level: list[uuid.UUID] = []
+        next_level: list[K] = []
         for source in level:
-            for edge in outgoing.get(source, ()):
-                target = edge.target
-                if target in reached:
+            for target, edge in outgoing(source):
+                if target in reached or target in excluded:
                     continue
                 need = needs.get(target) if needs is not None else None
                 if need is not None:
-                    failed[target].add(source)
-                    if need.providers - len(failed[target]) >= need.required:
+                    providers = failed.get(target)
+                    if providers is None:
+                        providers = failed[target] = set()
+                    providers.add(source)
+                    if need.providers - len(providers) >= need.required:
                         continue
-                reached[target] = Reached(distance, edge)
+                reached[target] = _reached((distance, edge))
                 next_level.append(target)
         if not next_level:
             break
@@ -91,3 +118,19 @@ def edges_within(reached: Mapping[uuid.UUID, Reached], edges: Iterable[Edge]) ->
         and (target := reached.get(edge.target)) is not None
         and target.distance > source.distance
     ]
+
+
+@dataclass(frozen=True)
+class Impact:
+    """The CIs a failure of `roots` reaches, in the order reached; `missing` are the roots
+    that do not exist; `read` lists, when called, the edges the analysis read leaving the
+    reached CIs (oriented the analysis' way; more, never fewer, than the impact graph's):
+    a blast radius asked without its edges never lists them."""
+
+    reached: dict[uuid.UUID, Reached]
+    missing: list[uuid.UUID]
+    read: Callable[[], Iterable[Edge]]
+
+    def edges(self) -> list[Edge]:
+        """The edges among the reached CIs that lead away from the roots."""
+        return edges_within(self.reached, self.read())

@@ -1,5 +1,6 @@
 """The `cmdb` schema: CI classes and their attributes, configuration items and their history,
-relationship types, the rules saying which classes a type may join, and the relationships.
+relationship types, the rules saying which classes a type may join, and the relationships;
+the log of the dependency graph's changes, which processes keeping it in memory read.
 
 Classes, attributes, relationship types and rules are data per tenant; the built-in ones are
 materialised from code (catalogue.py). Within the schema, rows refer to each other by foreign
@@ -9,13 +10,17 @@ schemas, the router joins through federation)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Computed,
+    DateTime,
     FetchedValue,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     SmallInteger,
@@ -25,7 +30,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
 
 from db.base import TenantRow, new_metadata
 
@@ -266,3 +273,40 @@ class IncidentReference(TenantRow, Base):
     incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     ci_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     role: Mapped[str] = mapped_column(String(8), nullable=False)
+
+
+class Xid8(UserDefinedType[int]):
+    """PostgreSQL's 64-bit transaction id (`pg_current_xact_id()`); SQLAlchemy has none."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "xid8"
+
+
+# Reflection (schema drift checks) knows the column's type instead of warning about it.
+ischema_names.setdefault("xid8", Xid8)
+
+
+class TopologyChange(Base):
+    """A relationship or CI whose place in the dependency graph changed (its ends or type; its
+    existence, retirement or redundancy), by transaction `xid`: what a process's in-memory
+    graph reads to catch up (topology.py). Written by triggers only (migration cmdb_0004),
+    pruned by them after an hour. `id` is only a primary key."""
+
+    __tablename__ = "topology_changes"
+    __table_args__ = (
+        Index("ix_topology_changes_xid", "tenant_id", "xid"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    xid: Mapped[int] = mapped_column(
+        Xid8(), nullable=False, server_default=text("pg_current_xact_id()")
+    )
+    relationship_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    ci_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()")
+    )
