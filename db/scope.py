@@ -5,13 +5,20 @@ A request holds one pooled connection, checked out at its first statement and re
 but a connection runs one statement at a time, so every statement goes through
 ``_serialised()`` under a per-request lock.
 
-Reads (``rows()``) run on the driver's connection itself (``db.reads``), in a transaction
-this scope begins: ``BEGIN`` and the tenant's wall are sent together, in one round trip,
-and the transaction is rolled back at ``close()``. Everything else goes through an
-AsyncSession bound to the same connection: ``execute()``/``scalars()`` (ORM entities) and
-``unit_of_work()``, one transaction per mutation, committed once, rolled back on any error.
-The session ends the scope's read transaction before it begins its own; reads inside a
-session's transaction (a mutation reading back what it wrote) run in that transaction.
+Every transaction of the scope is begun by the scope itself, ``BEGIN`` and the tenant's
+wall sent together, in one round trip. Reads (``rows()``) run on the driver's connection
+itself (``db.reads``), in that transaction, rolled back at ``close()``. Everything else goes
+through an AsyncSession bound to the same connection: ``execute()``/``scalars()`` (ORM
+entities) join the transaction open, and ``unit_of_work()``, one transaction per mutation
+committed once and rolled back on any error, begins a fresh one (``COMMIT`` of the reads',
+``BEGIN`` and the wall, again one round trip). Reads inside a unit of work (a mutation
+reading back what it wrote) run in its transaction.
+
+The session takes over the scope's transaction as it begins (``_join``): SQLAlchemy's
+asyncpg adapter would begin its own with asyncpg's ``Transaction`` (a ``BEGIN`` round trip of
+its own, before the wall's, and one asyncpg refuses inside a transaction begun without it),
+so the scope hands the adapter a transaction it has begun (``_Begun``), which the adapter
+commits and rolls back as its own.
 
 The request's tenant is the wall row-level security enforces (migration 0002): the first
 statement of every transaction, read or unit of work, is
@@ -78,24 +85,27 @@ class RequestDatabase:
             self._driver = sync.connection.driver_connection
         return connection
 
-    async def _session_ready(self) -> AsyncSession:
-        """The session on the request's connection, the scope's read transaction ended so
-        that the session begins its own (and sets the wall in it)."""
-        connection = await self._connect()
+    async def _session_ready(self, *, anew: bool = False) -> AsyncSession:
+        """The session on the request's connection, in a transaction with the wall: the one
+        open, or (none open, or ``anew``) one the scope begins."""
         session = self._session
+        if session is None or not session.in_transaction():
+            await self._begin(await self._connect(), anew=anew)
+            session = self._session
         if session is None:
-            session = self._session = self._sessions(bind=connection)
-            event.listen(session.sync_session, "after_begin", self._set_tenant)
-        self._fresh = False
-        if not session.in_transaction() and self._driver.is_in_transaction():
-            await self._run(self._driver.execute("COMMIT"))
+            session = self._session = self._sessions(bind=self._connection)
+            event.listen(session.sync_session, "after_begin", self._join)
         return session
 
-    def _set_tenant(
+    def _join(
         self, session: Session, transaction: SessionTransaction, connection: Connection
     ) -> None:
-        """Runs as the session begins a transaction, before the statement that began it."""
-        connection.execute(SET_TENANT, {"tenant": str(self.tenant_id)})
+        """Runs as the session begins a transaction, before the statement that began it:
+        the transaction is the one the scope has begun, with the wall (no round trip)."""
+        assert self._driver.is_in_transaction(), "the scope begins the session's transactions"
+        # SQLAlchemy's asyncpg adapter begins a transaction at its first statement unless it
+        # holds one (its private ``_transaction``), and ends the one it holds.
+        connection.connection.dbapi_connection._transaction = _Begun(self._driver)  # type: ignore[union-attr]
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         """Run one statement on the request's session (serialised with the others)."""
@@ -117,7 +127,7 @@ class RequestDatabase:
             return await self._session_rows(statement, params)
         read, extracted = found
         sql, arguments = read.bound(params, extracted)
-        await self._begin_reads(connection)
+        connection = await self._begin(connection)
         self._announce(connection, sql, arguments)
         return read.rows(await self._run(self._driver.fetch(sql, *arguments)))
 
@@ -128,15 +138,18 @@ class RequestDatabase:
         make = row_class(tuple(result.keys()))._make
         return [make(row) for row in result.all()]
 
-    async def _begin_reads(self, connection: AsyncConnection) -> None:
-        """Make sure a transaction with the wall is open: the scope's own (BEGIN and the
-        wall in one round trip), or the session's when a unit of work runs."""
+    async def _begin(self, connection: AsyncConnection, *, anew: bool = False) -> AsyncConnection:
+        """Make sure a transaction with the wall is open: the one open (the scope's reads',
+        or a unit of work's), or one begun now (BEGIN and the wall in one round trip). With
+        ``anew``, one begun now whatever is open: the open one committed in the same round
+        trip. A connection just checked out that the server had dropped is replaced: the
+        connection the transaction is open on."""
         if self._driver.is_in_transaction():
-            return  # ours, or the session's
-        if self._owner is not None and self._owner is asyncio.current_task():
-            await (await self._session_ready()).connection()  # the session begins: the wall
-            return
-        begin = _begin_walled(self.tenant_id)
+            if not anew:
+                return connection
+            begin = f"COMMIT; {_begin_walled(self.tenant_id)}"
+        else:
+            begin = _begin_walled(self.tenant_id)
         fresh, self._fresh = self._fresh, False
         self._announce(connection, begin, ())
         try:
@@ -150,8 +163,10 @@ class RequestDatabase:
             await self._release()
             connection = await self._connect()
             self._fresh = False
+            begin = _begin_walled(self.tenant_id)
             self._announce(connection, begin, ())
             await self._run(self._driver.execute(begin))
+        return connection
 
     def _announce(self, connection: AsyncConnection, sql: str, arguments: Sequence[Any]) -> None:
         """Tell the engine's ``before_cursor_execute`` listeners (statement counters) about
@@ -194,13 +209,14 @@ class RequestDatabase:
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One transaction for one mutation: committed once at the end, or rolled back."""
         async with self._lock:
-            session = await self._session_ready()  # the reads' transaction ended
-            if session.in_transaction():
-                # Close the transaction left by earlier statements of this request so the
-                # mutation starts from a fresh snapshot.
-                await session.commit()
+            if self._session is not None and self._session.in_transaction():
+                await self._session.commit()  # of earlier statements of the request
+            # A transaction of its own (a fresh snapshot), the session in it at once: the
+            # scope's reads of the mutation run in it too.
+            session = await self._session_ready(anew=True)
             self._owner = asyncio.current_task()
             try:
+                await session.connection()
                 yield session
                 await session.commit()
             except BaseException:
@@ -255,6 +271,22 @@ def _begin_walled(tenant_id: uuid.UUID) -> str:
     takes no parameters, so the tenant is written in, as the canonical form of a UUID)."""
     tenant = uuid.UUID(str(tenant_id))
     return f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
+
+
+class _Begun:
+    """A transaction the scope began, as SQLAlchemy's asyncpg adapter holds one (in place of
+    asyncpg's ``Transaction``): the adapter commits or rolls it back."""
+
+    __slots__ = ("_driver",)
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+
+    async def commit(self) -> None:
+        await self._driver.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self._driver.execute("ROLLBACK")
 
 
 class PoolGate(asyncio.Semaphore):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import bindparam, cast, insert, literal, select, text
@@ -17,7 +16,7 @@ from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from db.scope import RequestDatabase
 from subgraphs.incidents import tables as incidents
-from tests.conftest import StatementCounter
+from tests.conftest import StatementCounter, round_trips
 
 Sessions = async_sessionmaker[AsyncSession]
 NOW_AND_WALL = text("SELECT now() AS began, current_setting('app.tenant_id') AS tenant")
@@ -55,14 +54,6 @@ async def test_reads_share_one_transaction_whose_first_statement_is_the_wall(
     assert statements.statements[0] == (
         f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
     )
-
-
-@pytest.fixture
-async def one_connection(database_url: str) -> AsyncIterator[Sessions]:
-    """App-role sessions over a pool of exactly one connection, reused by every request."""
-    engine = create_engine(app_database_url(database_url), pool_size=1, max_overflow=0)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def backend_and_wall(sessions: Sessions) -> tuple[int, str]:
@@ -113,6 +104,30 @@ async def test_reads_in_a_unit_of_work_see_its_writes(sessions: Sessions) -> Non
         assert await db.rows(mine, {"tenant": tenant}) == []
     finally:
         await db.close()
+
+
+async def test_a_unit_of_work_begins_with_its_wall_in_one_round_trip(
+    one_connection: Sessions,
+) -> None:
+    """After the request's reads, a unit of work ends their transaction, begins its own and
+    sets the wall in one round trip; the session's statements run in it (no BEGIN of the
+    driver's own) and its commit is one more."""
+    tenant = uuid.uuid4()
+
+    async def request() -> str:
+        db = RequestDatabase(one_connection, tenant)
+        try:
+            await db.rows(NOW_AND_WALL)
+            async with db.unit_of_work() as session:
+                return str(await session.scalar(text("SELECT current_setting('app.tenant_id')")))
+        finally:
+            await db.close()
+
+    await request()  # the connection prepares the statements
+    with round_trips(one_connection.kw["bind"]) as trips:
+        assert await request() == str(tenant)
+    wall = f"SELECT set_config('app.tenant_id', '{tenant}', true)"
+    assert trips.sent == [f"BEGIN; {wall}", "B", f"COMMIT; BEGIN; {wall}", "B", "COMMIT"]
 
 
 async def test_statements_of_one_shape_read_their_own_values(sessions: Sessions) -> None:
