@@ -9,10 +9,11 @@ Every transaction of the scope is begun by the scope itself, ``BEGIN`` and the t
 wall sent together, in one round trip. Reads (``rows()``) run on the driver's connection
 itself (``db.reads``), in that transaction, rolled back at ``close()``. Everything else goes
 through an AsyncSession bound to the same connection: ``execute()``/``scalars()`` (ORM
-entities) join the transaction open, and ``unit_of_work()``, one transaction per mutation
-committed once and rolled back on any error, begins a fresh one (``COMMIT`` of the reads',
-``BEGIN`` and the wall, again one round trip). Reads inside a unit of work (a mutation
-reading back what it wrote) run in its transaction.
+entities) join the transaction open, and so does ``unit_of_work()``, one transaction per
+mutation committed once and rolled back on any error, when it is the scope's reads' and
+nothing failed in it; else it begins one (``COMMIT`` of the one open, ``BEGIN`` and the
+wall, again one round trip). Reads inside a unit of work (a mutation reading back what it
+wrote) run in its transaction.
 
 The session takes over the scope's transaction as it begins (``_join``): SQLAlchemy's
 asyncpg adapter would begin its own with asyncpg's ``Transaction`` (a ``BEGIN`` round trip of
@@ -59,6 +60,9 @@ class RequestDatabase:
         self._driver: Any = None  # the asyncpg connection under ``_connection``
         self._session: AsyncSession | None = None
         self._fresh = False  # the connection was checked out and nothing sent on it yet
+        # The transaction open is the scope's own and no statement failed in it: a unit of
+        # work carries on in it (``_begin``).
+        self._clean = False
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._gate: PoolGate | None = None  # held from first statement to close()
@@ -85,12 +89,12 @@ class RequestDatabase:
             self._driver = sync.connection.driver_connection
         return connection
 
-    async def _session_ready(self, *, anew: bool = False) -> AsyncSession:
-        """The session on the request's connection, in a transaction with the wall: the one
-        open, or (none open, or ``anew``) one the scope begins."""
+    async def _session_ready(self, *, work: bool = False) -> AsyncSession:
+        """The session on the request's connection, in a transaction with the wall (for a
+        unit of ``work``, see ``_begin``)."""
         session = self._session
         if session is None or not session.in_transaction():
-            await self._begin(await self._connect(), anew=anew)
+            await self._begin(await self._connect(), work=work)
             session = self._session
         if session is None:
             session = self._session = self._sessions(bind=self._connection)
@@ -138,14 +142,20 @@ class RequestDatabase:
         make = row_class(tuple(result.keys()))._make
         return [make(row) for row in result.all()]
 
-    async def _begin(self, connection: AsyncConnection, *, anew: bool = False) -> AsyncConnection:
+    async def _begin(self, connection: AsyncConnection, *, work: bool = False) -> AsyncConnection:
         """Make sure a transaction with the wall is open: the one open (the scope's reads',
-        or a unit of work's), or one begun now (BEGIN and the wall in one round trip). With
-        ``anew``, one begun now whatever is open: the open one committed in the same round
-        trip. A connection just checked out that the server had dropped is replaced: the
+        or a unit of work's), or one begun now (BEGIN and the wall in one round trip). For a
+        unit of ``work``, the reads' one if no statement failed in it (no round trip: at READ
+        COMMITTED each statement sees what is committed as it starts, in a transaction begun
+        earlier or not), else one begun now, the open one ended in the same round trip.
+
+        A connection just checked out that the server had dropped is replaced: returns the
         connection the transaction is open on."""
         if self._driver.is_in_transaction():
-            if not anew:
+            if not work:
+                return connection
+            if self._clean:
+                self._clean = False  # the unit of work's now
                 return connection
             begin = f"COMMIT; {_begin_walled(self.tenant_id)}"
         else:
@@ -166,6 +176,7 @@ class RequestDatabase:
             begin = _begin_walled(self.tenant_id)
             self._announce(connection, begin, ())
             await self._run(self._driver.execute(begin))
+        self._clean = not work
         return connection
 
     def _announce(self, connection: AsyncConnection, sql: str, arguments: Sequence[Any]) -> None:
@@ -200,7 +211,11 @@ class RequestDatabase:
             # The mutation running a unit of work already holds the lock.
             return await run(statement, params)
         async with self._lock:
-            return await run(statement, params)
+            try:
+                return await run(statement, params)
+            except BaseException:
+                self._clean = False  # a unit of work must not carry on in a failed transaction
+                raise
 
     async def scalars(self, statement: Executable, params: Any = None) -> Sequence[Any]:
         return (await self.execute(statement, params)).scalars().all()
@@ -211,9 +226,9 @@ class RequestDatabase:
         async with self._lock:
             if self._session is not None and self._session.in_transaction():
                 await self._session.commit()  # of earlier statements of the request
-            # A transaction of its own (a fresh snapshot), the session in it at once: the
-            # scope's reads of the mutation run in it too.
-            session = await self._session_ready(anew=True)
+            # The session in its transaction at once: the scope's reads of the mutation run
+            # in it too.
+            session = await self._session_ready(work=True)
             self._owner = asyncio.current_task()
             try:
                 await session.connection()
@@ -243,6 +258,7 @@ class RequestDatabase:
         is invalidated (SQLAlchemy has already invalidated one a session found lost), so
         that failure is not the caller's (a subscription between two events of a database
         outage, say)."""
+        self._clean = False
         session, self._session = self._session, None
         connection, self._connection = self._connection, None
         driver, self._driver = self._driver, None

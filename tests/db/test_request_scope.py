@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import asyncpg
 import pytest
 from sqlalchemy import bindparam, cast, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -106,28 +107,58 @@ async def test_reads_in_a_unit_of_work_see_its_writes(sessions: Sessions) -> Non
         await db.close()
 
 
-async def test_a_unit_of_work_begins_with_its_wall_in_one_round_trip(
+async def test_a_unit_of_work_carries_on_in_the_reads_transaction(
     one_connection: Sessions,
 ) -> None:
-    """After the request's reads, a unit of work ends their transaction, begins its own and
-    sets the wall in one round trip; the session's statements run in it (no BEGIN of the
-    driver's own) and its commit is one more."""
+    """After the request's reads, a unit of work's statements run in their transaction
+    (walled, nothing failed in it): no round trip to begin one, of the scope's or the
+    driver's own; its commit is one round trip. Without reads first, it begins with its
+    wall in one round trip."""
     tenant = uuid.uuid4()
 
-    async def request() -> str:
+    async def request(read_first: bool) -> str:
         db = RequestDatabase(one_connection, tenant)
         try:
-            await db.rows(NOW_AND_WALL)
+            if read_first:
+                await db.rows(NOW_AND_WALL)
             async with db.unit_of_work() as session:
                 return str(await session.scalar(text("SELECT current_setting('app.tenant_id')")))
         finally:
             await db.close()
 
-    await request()  # the connection prepares the statements
-    with round_trips(one_connection.kw["bind"]) as trips:
-        assert await request() == str(tenant)
+    await request(True)  # the connection prepares the statements
+    wall = f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
+    for read_first, sent in [(True, [wall, "B", "B", "COMMIT"]), (False, [wall, "B", "COMMIT"])]:
+        with round_trips(one_connection.kw["bind"]) as trips:
+            assert await request(read_first) == str(tenant)
+        assert trips.sent == sent
+
+
+async def test_a_unit_of_work_after_a_failed_read_begins_afresh(one_connection: Sessions) -> None:
+    """A read that failed aborted the reads' transaction: the unit of work ends it and
+    begins its own with the wall, in one round trip, and its writes commit."""
+    tenant = uuid.uuid4()
+    comments = incidents.IncidentComment
+    db = RequestDatabase(one_connection, tenant)
+    try:
+        with round_trips(one_connection.kw["bind"]) as trips:
+            with pytest.raises(asyncpg.DivisionByZeroError):
+                await db.rows(text("SELECT 1 / (SELECT 0) AS never"))
+            async with db.unit_of_work() as session:
+                await session.execute(
+                    insert(comments).values(
+                        tenant_id=tenant, incident_id=uuid.uuid4(), body="x", visibility="PUBLIC"
+                    )
+                )
+        mine = select(comments.body).where(comments.tenant_id == bindparam("tenant"))
+        assert [row.body for row in await db.rows(mine, {"tenant": tenant})] == ["x"]
+    finally:
+        await db.close()
     wall = f"SELECT set_config('app.tenant_id', '{tenant}', true)"
-    assert trips.sent == [f"BEGIN; {wall}", "B", f"COMMIT; BEGIN; {wall}", "B", "COMMIT"]
+    assert [sql for sql in trips.sent if "set_config" in sql] == [
+        f"BEGIN; {wall}",
+        f"COMMIT; BEGIN; {wall}",
+    ]
 
 
 async def test_statements_of_one_shape_read_their_own_values(sessions: Sessions) -> None:
