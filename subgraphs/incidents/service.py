@@ -345,10 +345,6 @@ async def assign_incident(
             return row, {}
         # Changed hands between the two statements; locked now, it is assigned.
         row = (await session.execute(ASSIGN, parameters)).one()
-    # A copy an earlier statement of the unit of work loaded (a bulk update) is stale now.
-    loaded = session.identity_map.get(session.identity_key(tables.Incident, row.id))
-    if loaded is not None:
-        session.expire(loaded)
     return row, {"assigneeId": [plain(row.previous_assignee_id), plain(row.assignee_id)]}
 
 
@@ -381,10 +377,8 @@ def _assign() -> Select[Any]:
         .returning(*incidents.c, previous.c.assignee_id.label("previous_assignee_id"))
         .cte("assigned")
     )
-    # Named (a literal would be an anonymous parameter, and this one is used twice).
-    field = bindparam("changed_field", "assigneeId", type_=String)
     changes = func.jsonb_build_object(
-        field,
+        "assigneeId",
         func.jsonb_build_array(
             cast(assigned.c.previous_assignee_id, String), cast(assigned.c.assignee_id, String)
         ),
