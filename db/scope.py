@@ -5,13 +5,21 @@ A request holds one pooled connection, checked out at its first statement and re
 but a connection runs one statement at a time, so every statement goes through
 ``_serialised()`` under a per-request lock.
 
-Reads (``rows()``) run on the driver's connection itself (``db.reads``), in a transaction
-this scope begins: ``BEGIN`` and the tenant's wall are sent together, in one round trip,
-and the transaction is rolled back at ``close()``. Everything else goes through an
-AsyncSession bound to the same connection: ``execute()``/``scalars()`` (ORM entities) and
-``unit_of_work()``, one transaction per mutation, committed once, rolled back on any error.
-The session ends the scope's read transaction before it begins its own; reads inside a
-session's transaction (a mutation reading back what it wrote) run in that transaction.
+Every transaction of the scope is begun by the scope itself, ``BEGIN`` and the tenant's
+wall sent together, in one round trip. Reads (``rows()``) run on the driver's connection
+itself (``db.reads``), in that transaction, rolled back at ``close()``. Everything else goes
+through an AsyncSession bound to the same connection: ``execute()``/``scalars()`` (ORM
+entities) join the transaction open, and so does ``unit_of_work()``, one transaction per
+mutation committed once and rolled back on any error, when it is the scope's reads' and
+nothing failed in it; else it begins one (``COMMIT`` of the one open, ``BEGIN`` and the
+wall, again one round trip). Reads inside a unit of work (a mutation reading back what it
+wrote) run in its transaction.
+
+The session takes over the scope's transaction as it begins (``_join``): SQLAlchemy's
+asyncpg adapter would begin its own with asyncpg's ``Transaction`` (a ``BEGIN`` round trip of
+its own, before the wall's, and one asyncpg refuses inside a transaction begun without it),
+so the scope hands the adapter a transaction it has begun (``_Begun``), which the adapter
+commits and rolls back as its own.
 
 The request's tenant is the wall row-level security enforces (migration 0002): the first
 statement of every transaction, read or unit of work, is
@@ -52,6 +60,9 @@ class RequestDatabase:
         self._driver: Any = None  # the asyncpg connection under ``_connection``
         self._session: AsyncSession | None = None
         self._fresh = False  # the connection was checked out and nothing sent on it yet
+        # The transaction open is the scope's own and no statement failed in it: a unit of
+        # work carries on in it (``_begin``).
+        self._clean = False
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._gate: PoolGate | None = None  # held from first statement to close()
@@ -84,24 +95,27 @@ class RequestDatabase:
             self._driver = sync.connection.driver_connection
         return connection
 
-    async def _session_ready(self) -> AsyncSession:
-        """The session on the request's connection, the scope's read transaction ended so
-        that the session begins its own (and sets the wall in it)."""
-        connection = await self._connect()
+    async def _session_ready(self, *, work: bool = False) -> AsyncSession:
+        """The session on the request's connection, in a transaction with the wall (for a
+        unit of ``work``, see ``_begin``)."""
         session = self._session
+        if session is None or not session.in_transaction():
+            await self._begin(await self._connect(), work=work)
+            session = self._session
         if session is None:
-            session = self._session = self._sessions(bind=connection)
-            event.listen(session.sync_session, "after_begin", self._set_tenant)
-        self._fresh = False
-        if not session.in_transaction() and self._driver.is_in_transaction():
-            await self._run(self._driver.execute("COMMIT"))
+            session = self._session = self._sessions(bind=self._connection)
+            event.listen(session.sync_session, "after_begin", self._join)
         return session
 
-    def _set_tenant(
+    def _join(
         self, session: Session, transaction: SessionTransaction, connection: Connection
     ) -> None:
-        """Runs as the session begins a transaction, before the statement that began it."""
-        connection.execute(SET_TENANT, {"tenant": str(self.tenant_id)})
+        """Runs as the session begins a transaction, before the statement that began it:
+        the transaction is the one the scope has begun, with the wall (no round trip)."""
+        assert self._driver.is_in_transaction(), "the scope begins the session's transactions"
+        # SQLAlchemy's asyncpg adapter begins a transaction at its first statement unless it
+        # holds one (its private ``_transaction``), and ends the one it holds.
+        connection.connection.dbapi_connection._transaction = _Begun(self._driver)  # type: ignore[union-attr]
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         """Run one statement on the request's session (serialised with the others)."""
@@ -123,7 +137,7 @@ class RequestDatabase:
             return await self._session_rows(statement, params)
         read, extracted = found
         sql, arguments = read.bound(params, extracted)
-        await self._begin_reads(connection)
+        connection = await self._begin(connection)
         self._announce(connection, sql, arguments)
         return read.rows(await self._run(self._driver.fetch(sql, *arguments)))
 
@@ -134,15 +148,24 @@ class RequestDatabase:
         make = row_class(tuple(result.keys()))._make
         return [make(row) for row in result.all()]
 
-    async def _begin_reads(self, connection: AsyncConnection) -> None:
-        """Make sure a transaction with the wall is open: the scope's own (BEGIN and the
-        wall in one round trip), or the session's when a unit of work runs."""
+    async def _begin(self, connection: AsyncConnection, *, work: bool = False) -> AsyncConnection:
+        """Make sure a transaction with the wall is open: the one open (the scope's reads',
+        or a unit of work's), or one begun now (BEGIN and the wall in one round trip). For a
+        unit of ``work``, the reads' one if no statement failed in it (no round trip: at READ
+        COMMITTED each statement sees what is committed as it starts, in a transaction begun
+        earlier or not), else one begun now, the open one ended in the same round trip.
+
+        A connection just checked out that the server had dropped is replaced: returns the
+        connection the transaction is open on."""
         if self._driver.is_in_transaction():
-            return  # ours, or the session's
-        if self._owner is not None and self._owner is asyncio.current_task():
-            await (await self._session_ready()).connection()  # the session begins: the wall
-            return
-        begin = _begin_walled(self.tenant_id)
+            if not work:
+                return connection
+            if self._clean:
+                self._clean = False  # the unit of work's now
+                return connection
+            begin = f"COMMIT; {_begin_walled(self.tenant_id)}"
+        else:
+            begin = _begin_walled(self.tenant_id)
         fresh, self._fresh = self._fresh, False
         self._announce(connection, begin, ())
         try:
@@ -156,8 +179,11 @@ class RequestDatabase:
             await self._release()
             connection = await self._connect()
             self._fresh = False
+            begin = _begin_walled(self.tenant_id)
             self._announce(connection, begin, ())
             await self._run(self._driver.execute(begin))
+        self._clean = not work
+        return connection
 
     def _announce(self, connection: AsyncConnection, sql: str, arguments: Sequence[Any]) -> None:
         """Tell the engine's ``before_cursor_execute`` listeners (statement counters) about
@@ -191,7 +217,11 @@ class RequestDatabase:
             # The mutation running a unit of work already holds the lock.
             return await run(statement, params)
         async with self._lock:
-            return await run(statement, params)
+            try:
+                return await run(statement, params)
+            except BaseException:
+                self._clean = False  # a unit of work must not carry on in a failed transaction
+                raise
 
     async def scalars(self, statement: Executable, params: Any = None) -> Sequence[Any]:
         return (await self.execute(statement, params)).scalars().all()
@@ -200,13 +230,14 @@ class RequestDatabase:
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One transaction for one mutation: committed once at the end, or rolled back."""
         async with self._lock:
-            session = await self._session_ready()  # the reads' transaction ended
-            if session.in_transaction():
-                # Close the transaction left by earlier statements of this request so the
-                # mutation starts from a fresh snapshot.
-                await session.commit()
+            if self._session is not None and self._session.in_transaction():
+                await self._session.commit()  # of earlier statements of the request
+            # The session in its transaction at once: the scope's reads of the mutation run
+            # in it too.
+            session = await self._session_ready(work=True)
             self._owner = asyncio.current_task()
             try:
+                await session.connection()
                 yield session
                 await session.commit()
             except BaseException:
@@ -233,6 +264,7 @@ class RequestDatabase:
         is invalidated (SQLAlchemy has already invalidated one a session found lost), so
         that failure is not the caller's (a subscription between two events of a database
         outage, say)."""
+        self._clean = False
         session, self._session = self._session, None
         connection, self._connection = self._connection, None
         driver, self._driver = self._driver, None
@@ -261,6 +293,22 @@ def _begin_walled(tenant_id: uuid.UUID) -> str:
     takes no parameters, so the tenant is written in, as the canonical form of a UUID)."""
     tenant = uuid.UUID(str(tenant_id))
     return f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
+
+
+class _Begun:
+    """A transaction the scope began, as SQLAlchemy's asyncpg adapter holds one (in place of
+    asyncpg's ``Transaction``): the adapter commits or rolls it back."""
+
+    __slots__ = ("_driver",)
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+
+    async def commit(self) -> None:
+        await self._driver.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self._driver.execute("ROLLBACK")
 
 
 class PoolGate(asyncio.Semaphore):

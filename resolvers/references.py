@@ -50,11 +50,14 @@ class ReferencedById:
         cls, info: strawberry.Info, representations: Sequence[Mapping[str, Any]]
     ) -> list[Self | None]:
         check(info.context.principal, cls.reference_permission)
+        columns = cls.row_fields.columns(info)
+        if columns == cls.row_fields.always:
+            # Whether they exist, nothing more (`require_references`): read whole, so that
+            # what the request asks of them next (an assignee's name, once assigned) comes
+            # from the loader rather than from another transaction.
+            columns = None
         rows = await load_by_ids(
-            info.context,
-            cls.reference_loader,
-            [r.get("id") for r in representations],
-            cls.row_fields.columns(info),
+            info.context, cls.reference_loader, [r.get("id") for r in representations], columns
         )
         return [cls.from_row(row) if row is not None else None for row in rows]
 

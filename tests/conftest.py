@@ -11,6 +11,7 @@ runs behind the tenant walls; fixtures and tests that set data up or count it di
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -116,6 +117,55 @@ class StatementCounter:
         self.statements.clear()
 
 
+class RoundTripCounter:
+    """Counts round trips to PostgreSQL on an engine's connections while they are checked
+    out: each message batch the driver writes and then waits on (a simple query with all
+    its statements, a prepared statement's bind and execute, a prepare). ``sent`` holds the
+    text of simple queries and the kind (``"B"`` bind, ``"P"`` parse) of the others."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.sent)
+
+    def reset(self) -> None:
+        self.sent.clear()
+
+    def _written(self, data: bytes) -> None:
+        kind = data[:1].decode()
+        self.sent.append(data[5:].rstrip(b"\0").decode() if kind == "Q" else kind)
+
+    def _checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        # asyncpg writes each batch with one call of its socket transport's write().
+        transport = dbapi_connection.driver_connection._transport
+        write = type(transport).write
+
+        def counted(data: Any) -> None:
+            self._written(bytes(data))
+            write(transport, data)
+
+        transport.write = counted
+
+    def _checkin(self, dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:
+            vars(dbapi_connection.driver_connection._transport).pop("write", None)
+
+
+@contextlib.contextmanager
+def round_trips(engine: AsyncEngine) -> Iterator[RoundTripCounter]:
+    """Count the round trips of connections checked out of ``engine`` meanwhile."""
+    counter = RoundTripCounter()
+    event.listen(engine.sync_engine, "checkout", counter._checkout)
+    event.listen(engine.sync_engine, "checkin", counter._checkin)
+    try:
+        yield counter
+    finally:
+        event.remove(engine.sync_engine, "checkout", counter._checkout)
+        event.remove(engine.sync_engine, "checkin", counter._checkin)
+
+
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """The application role's engine (what requests use)."""
@@ -143,6 +193,15 @@ def statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
 @pytest.fixture(scope="session")
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
+
+
+@pytest.fixture
+async def one_connection(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """App-role sessions over a pool of exactly one connection, reused by every request (so
+    its prepared statements too)."""
+    engine = create_engine(app_database_url(database_url), pool_size=1, max_overflow=0)
+    yield session_factory(engine)
+    await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -74,37 +74,37 @@ def state(incident: Any) -> dict[str, Any]:
     }
 
 
-def insert_created_events(created: CTE, changes: ColumnElement[Any]) -> Insert:
-    """The `incident.created` event of each incident `created` inserts (a CTE returning
-    their rows), written by the statement that numbers them: the payload is
-    `record_incident_event`'s, with the number the statement allocated."""
+def insert_incident_events(changed: CTE, kind: ChangeKind, changes: ColumnElement[Any]) -> Insert:
+    """The `kind` event of each incident a statement writes (`changed`, a CTE returning their
+    rows), written by that statement: the payload is `record_incident_event`'s, as the row is
+    after the change (the number a create allocated included)."""
     priority_name = case(
         {rank: priority.value for rank, priority in PRIORITY_BY_RANK.items()},
-        value=created.c.priority,
+        value=changed.c.priority,
     )
     payload = func.jsonb_build_object(
         "id",
-        cast(created.c.id, String),
+        cast(changed.c.id, String),
         "number",
-        created.c.number,
+        changed.c.number,
         "status",
-        created.c.status,
+        changed.c.status,
         "priority",
         priority_name,
         "teamId",
-        cast(created.c.team_id, String),
+        cast(changed.c.team_id, String),
         "assigneeId",
-        cast(created.c.assignee_id, String),
+        cast(changed.c.assignee_id, String),
         "changes",
         changes,
     )
     return insert_events(
         select(
-            created.c.tenant_id,
+            changed.c.tenant_id,
             literal(DOMAIN),
-            literal(EVENT_KIND[ChangeKind.CREATED]),
+            literal(EVENT_KIND[kind]),
             literal("Incident"),
-            created.c.id,
+            changed.c.id,
             payload,
         )
     )

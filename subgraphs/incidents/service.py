@@ -15,7 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, literal, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +39,7 @@ from resolvers.changes import (
     Diff,
     WorkItem,
     affected_cis,
+    plain,
     rate,
     set_work_fields,
     text,
@@ -44,7 +57,7 @@ from subgraphs.incidents.enums import (
     Priority,
     Urgency,
 )
-from subgraphs.incidents.events import insert_created_events, record_incident_event
+from subgraphs.incidents.events import insert_incident_events, record_incident_event
 
 
 @dataclass(frozen=True)
@@ -221,16 +234,6 @@ def _numbered_insert() -> Select[Any]:
         now_unless_given=["opened_at"],
     )
     changes = bindparam("changes", type_=tables.IncidentChange.changes.type)
-    record = insert(tables.IncidentChange).from_select(
-        ["tenant_id", "incident_id", "actor_id", "kind", "changes"],
-        select(
-            created.c.tenant_id,
-            created.c.id,
-            bindparam("actor_id", type_=tables.IncidentChange.actor_id.type),
-            literal(ChangeKind.CREATED.value),
-            changes,
-        ),
-    )
     affected = tables.IncidentAffectedCi
     affected_ids = bindparam("affected_ci_ids", type_=ARRAY(affected.ci_id.type))
     links = insert(affected).from_select(
@@ -238,10 +241,25 @@ def _numbered_insert() -> Select[Any]:
         select(created.c.tenant_id, created.c.id, func.unnest(affected_ids)),
     )
     return select(created).add_cte(
-        record.cte("history"),
-        insert_created_events(created, changes).cte("event"),
-        links.cte("affected"),
+        *_recorded(created, ChangeKind.CREATED, changes), links.cte("affected")
     )
+
+
+def _recorded(changed: CTE, kind: ChangeKind, changes: ColumnElement[Any]) -> tuple[CTE, CTE]:
+    """CTEs `history` and `event`: what `record_change` adds, for each incident a statement
+    writes (`changed`, a CTE returning their rows), by that statement; the `actor_id`
+    parameter is the actor."""
+    history = insert(tables.IncidentChange).from_select(
+        ["tenant_id", "incident_id", "actor_id", "kind", "changes"],
+        select(
+            changed.c.tenant_id,
+            changed.c.id,
+            bindparam("actor_id", type_=tables.IncidentChange.actor_id.type),
+            literal(kind.value),
+            changes,
+        ),
+    )
+    return history.cte("history"), insert_incident_events(changed, kind, changes).cte("event")
 
 
 # The row's columns a create sets (opened_at aside: the database's now() unless given).
@@ -314,16 +332,61 @@ async def assign_incident(
     assignee_id: uuid.UUID,
     actor: uuid.UUID | None,
 ) -> tuple[Any, Changes]:
-    row = await get_for_update(session, tenant_id, id)
-    if IncidentStatus(row.status) in rules.FINAL:
-        raise Conflict(f"A {row.status} incident cannot be reassigned", field="id")
-    diff = Diff()
-    diff.set(row, "assignee_id", assignee_id, "assigneeId")
-    if diff.fields:
-        await session.flush()
-        await session.refresh(row)
-        record_change(session, row, ChangeKind.ASSIGNED, diff, actor)
-    return row, diff.fields
+    """Hand the incident to `assignee_id`: one statement locks it, assigns it and records the
+    change (history, event), and returns the row as it left it (issue 17). Where it assigns
+    nothing, the row locked tells why: NOT_FOUND, CONFLICT when final, or already theirs."""
+    parameters = {"tenant": tenant_id, "incident": id, "assignee": assignee_id, "actor_id": actor}
+    row = (await session.execute(ASSIGN, parameters)).one_or_none()
+    if row is None:
+        row = await get_for_update(session, tenant_id, id)
+        if IncidentStatus(row.status) in rules.FINAL:
+            raise Conflict(f"A {row.status} incident cannot be reassigned", field="id")
+        if row.assignee_id == assignee_id:
+            return row, {}
+        # Changed hands between the two statements; locked now, it is assigned.
+        row = (await session.execute(ASSIGN, parameters)).one()
+    return row, {"assigneeId": [plain(row.previous_assignee_id), plain(row.assignee_id)]}
+
+
+def _assign() -> Select[Any]:
+    """`assign_incident`'s statement, built once: the incident (`tenant`, `incident`) given
+    to `assignee` unless final or theirs already, its row returned with
+    `previous_assignee_id`; the change recorded by `actor_id`. (Parameters named as columns
+    of the table updated would be taken for more columns to set.)"""
+    incidents = tables.Incident.__table__
+    assert isinstance(incidents, Table)
+    assignee = bindparam("assignee", type_=incidents.c.assignee_id.type)
+    # Locked first, so that what it returns is the assignee the update replaces.
+    previous = (
+        select(incidents.c.id, incidents.c.assignee_id)
+        .where(
+            incidents.c.tenant_id == bindparam("tenant", type_=incidents.c.tenant_id.type),
+            incidents.c.id == bindparam("incident", type_=incidents.c.id.type),
+        )
+        .with_for_update()
+        .subquery("previous")
+    )
+    assigned = (
+        update(incidents)
+        .where(
+            incidents.c.id == previous.c.id,
+            incidents.c.status.not_in(sorted(status.value for status in rules.FINAL)),
+            incidents.c.assignee_id.is_distinct_from(assignee),
+        )
+        .values(assignee_id=assignee)
+        .returning(*incidents.c, previous.c.assignee_id.label("previous_assignee_id"))
+        .cte("assigned")
+    )
+    changes = func.jsonb_build_object(
+        "assigneeId",
+        func.jsonb_build_array(
+            cast(assigned.c.previous_assignee_id, String), cast(assigned.c.assignee_id, String)
+        ),
+    )
+    return select(assigned).add_cte(*_recorded(assigned, ChangeKind.ASSIGNED, changes))
+
+
+ASSIGN = _assign()
 
 
 async def add_comment(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from sqlalchemy import bindparam, cast, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -17,7 +17,7 @@ from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from db.scope import RequestDatabase
 from subgraphs.incidents import tables as incidents
-from tests.conftest import StatementCounter
+from tests.conftest import StatementCounter, round_trips
 
 Sessions = async_sessionmaker[AsyncSession]
 NOW_AND_WALL = text("SELECT now() AS began, current_setting('app.tenant_id') AS tenant")
@@ -55,14 +55,6 @@ async def test_reads_share_one_transaction_whose_first_statement_is_the_wall(
     assert statements.statements[0] == (
         f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
     )
-
-
-@pytest.fixture
-async def one_connection(database_url: str) -> AsyncIterator[Sessions]:
-    """App-role sessions over a pool of exactly one connection, reused by every request."""
-    engine = create_engine(app_database_url(database_url), pool_size=1, max_overflow=0)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def backend_and_wall(sessions: Sessions) -> tuple[int, str]:
@@ -113,6 +105,60 @@ async def test_reads_in_a_unit_of_work_see_its_writes(sessions: Sessions) -> Non
         assert await db.rows(mine, {"tenant": tenant}) == []
     finally:
         await db.close()
+
+
+async def test_a_unit_of_work_carries_on_in_the_reads_transaction(
+    one_connection: Sessions,
+) -> None:
+    """After the request's reads, a unit of work's statements run in their transaction
+    (walled, nothing failed in it): no round trip to begin one, of the scope's or the
+    driver's own; its commit is one round trip. Without reads first, it begins with its
+    wall in one round trip."""
+    tenant = uuid.uuid4()
+
+    async def request(read_first: bool) -> str:
+        db = RequestDatabase(one_connection, tenant)
+        try:
+            if read_first:
+                await db.rows(NOW_AND_WALL)
+            async with db.unit_of_work() as session:
+                return str(await session.scalar(text("SELECT current_setting('app.tenant_id')")))
+        finally:
+            await db.close()
+
+    await request(True)  # the connection prepares the statements
+    wall = f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
+    for read_first, sent in [(True, [wall, "B", "B", "COMMIT"]), (False, [wall, "B", "COMMIT"])]:
+        with round_trips(one_connection.kw["bind"]) as trips:
+            assert await request(read_first) == str(tenant)
+        assert trips.sent == sent
+
+
+async def test_a_unit_of_work_after_a_failed_read_begins_afresh(one_connection: Sessions) -> None:
+    """A read that failed aborted the reads' transaction: the unit of work ends it and
+    begins its own with the wall, in one round trip, and its writes commit."""
+    tenant = uuid.uuid4()
+    comments = incidents.IncidentComment
+    db = RequestDatabase(one_connection, tenant)
+    try:
+        with round_trips(one_connection.kw["bind"]) as trips:
+            with pytest.raises(asyncpg.DivisionByZeroError):
+                await db.rows(text("SELECT 1 / (SELECT 0) AS never"))
+            async with db.unit_of_work() as session:
+                await session.execute(
+                    insert(comments).values(
+                        tenant_id=tenant, incident_id=uuid.uuid4(), body="x", visibility="PUBLIC"
+                    )
+                )
+        mine = select(comments.body).where(comments.tenant_id == bindparam("tenant"))
+        assert [row.body for row in await db.rows(mine, {"tenant": tenant})] == ["x"]
+    finally:
+        await db.close()
+    wall = f"SELECT set_config('app.tenant_id', '{tenant}', true)"
+    assert [sql for sql in trips.sent if "set_config" in sql] == [
+        f"BEGIN; {wall}",
+        f"COMMIT; BEGIN; {wall}",
+    ]
 
 
 async def test_statements_of_one_shape_read_their_own_values(sessions: Sessions) -> None:

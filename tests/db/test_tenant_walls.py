@@ -7,7 +7,6 @@ each tenant to its own rows, as the application role that requests connect as.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +15,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from db.engine import create_engine, session_factory
-from db.roles import APP_ROLE, app_database_url
+from db.roles import APP_ROLE
 from db.scope import RequestDatabase
 from db.tables import attachments, audit, events, persisted
 from db.tenants import create_tenant
@@ -457,14 +455,6 @@ async def test_writing_into_another_tenant_is_refused(
     finally:
         await db.close()
     assert await owner_keys(owner_sessions, "incidents.incident_comments", b)
-
-
-@pytest.fixture
-async def one_connection(database_url: str) -> AsyncIterator[Sessions]:
-    """App-role sessions over a pool of exactly one connection, reused by every request."""
-    engine = create_engine(app_database_url(database_url), pool_size=1, max_overflow=0)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def request_sees(sessions: Sessions, tenant: uuid.UUID) -> tuple[int, set[uuid.UUID]]:
