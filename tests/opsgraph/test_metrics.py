@@ -28,7 +28,8 @@ from opsgraph.settings import load_settings
 
 TOKEN = "metrics-token-" + "x" * 32
 PROBE = (
-    "query MetricsProbe { incidents(pagination: {first: 3}) "
+    # Assigned ones: the demo's newest three may have nobody assigned, and no identity fetch.
+    "query MetricsProbe { incidents(filter: {unassigned: false}, pagination: {first: 3}) "
     "{ edges { node { number assignee { name } } } } }"
 )
 SUBSCRIPTION = "subscription { incidentEvents { id } }"
