@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +239,35 @@ async def new_context(
             principal=REGISTRY.roles.principal(tenant or tenant_id, frozenset({"admin"})),
             entity_presence=entity_presence,
         )
+        opened.append(context)
+        return context
+
+    yield make
+    for context in opened:
+        await context.close()
+
+
+@pytest.fixture
+async def as_roles(
+    sessions: async_sessionmaker[AsyncSession],
+    tenant_id: uuid.UUID,
+    entity_presence: EntityPresence,
+) -> AsyncIterator[Callable[..., Context]]:
+    """Factory of request contexts for the test's tenant whose principal holds `roles`
+    (built-in, or the tenant's own given in `custom`) and nothing more, authenticated, as
+    `user` if given; closed after the test, as the server closes a request's (an open one
+    holds a pool connection)."""
+    opened: list[Context] = []
+
+    def make(
+        *roles: str,
+        user: uuid.UUID | None = None,
+        custom: dict[str, frozenset[str]] | None = None,
+    ) -> Context:
+        principal = REGISTRY.roles.principal(
+            tenant_id, frozenset(roles), user_id=user, authenticated=True, custom_roles=custom
+        )
+        context = Context.open(sessions, principal=principal, entity_presence=entity_presence)
         opened.append(context)
         return context
 

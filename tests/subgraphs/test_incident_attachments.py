@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import io
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,24 +73,6 @@ async def written(owner_sessions: Sessions, tenant_id: uuid.UUID) -> dict[str, i
 
 
 @pytest.fixture
-async def as_caller(
-    sessions: Sessions, tenant_id: uuid.UUID, entity_presence: EntityPresence
-) -> AsyncIterator[Callable[..., Context]]:
-    """A request context of a caller with one built-in role; closed after the test."""
-    opened: list[Context] = []
-
-    def make(role: str) -> Context:
-        principal = REGISTRY.roles.principal(tenant_id, frozenset({role}), authenticated=True)
-        context = Context.open(sessions, principal=principal, entity_presence=entity_presence)
-        opened.append(context)
-        return context
-
-    yield make
-    for context in opened:
-        await context.close()
-
-
-@pytest.fixture
 def small_limit() -> Iterator[int]:
     """The process's attachment settings with a limit of 1000 bytes, restored after."""
     before = config.current()
@@ -147,7 +129,7 @@ async def test_refusals_change_nothing(
     incidents: Subgraph,
     owner_sessions: Sessions,
     tenant_id: uuid.UUID,
-    as_caller: Any,
+    as_roles: Any,
     small_limit: int,
 ) -> None:
     incident = await new(incidents)
@@ -162,7 +144,7 @@ async def test_refusals_change_nothing(
     assert await code(id=incident, file="not a file") == "BAD_USER_INPUT"
     assert await code(id=str(uuid.uuid4()), file=upload(b"a")) == "NOT_FOUND"
     assert await code(id="nope", file=upload(b"a")) == "BAD_USER_INPUT"
-    assert await code(as_caller("viewer"), id=incident, file=upload(b"a")) == "FORBIDDEN"
+    assert await code(as_roles("viewer"), id=incident, file=upload(b"a")) == "FORBIDDEN"
     assert await written(owner_sessions, tenant_id) == before
     # Exactly the limit is allowed.
     await incidents.ok(ADD, id=incident, file=upload(b"a" * small_limit))

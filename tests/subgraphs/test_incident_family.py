@@ -7,7 +7,7 @@ watchers; and the family's fields read in a constant number of statements per pa
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,9 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tables import audit, events
-from opsgraph.domains import REGISTRY
 from resolvers.context import Context
-from resolvers.references import EntityPresence
 from subgraphs.incidents import tables
 from subgraphs.incidents.family import rules as family_rules
 from subgraphs.incidents.family.tables import IncidentWatcher
@@ -88,27 +86,6 @@ async def events_of(owner_sessions: Sessions, tenant_id: uuid.UUID, id: str) -> 
             .order_by(events.OutboxEvent.id)
         )
         return list(kinds)
-
-
-@pytest.fixture
-async def as_caller(
-    sessions: Sessions, tenant_id: uuid.UUID, entity_presence: EntityPresence
-) -> AsyncIterator[Callable[..., Context]]:
-    """A request context of a caller with one built-in role (and a user, if given); closed
-    after the test, as the server closes a request's (an open one holds a pool connection)."""
-    opened: list[Context] = []
-
-    def make(role: str, user: uuid.UUID | None = None) -> Context:
-        principal = REGISTRY.roles.principal(
-            tenant_id, frozenset({role}), user_id=user, authenticated=True
-        )
-        context = Context.open(sessions, principal=principal, entity_presence=entity_presence)
-        opened.append(context)
-        return context
-
-    yield make
-    for context in opened:
-        await context.close()
 
 
 # --- the cascade, row by row ---
@@ -189,7 +166,7 @@ async def test_the_cascade_table(
 
 
 async def test_a_major_parent_does_not_push_its_children(
-    incidents: Subgraph, as_caller: Callable[..., Context]
+    incidents: Subgraph, as_roles: Callable[..., Context]
 ) -> None:
     parent, children, _ = await family(incidents)
     await incidents.ok(
@@ -348,7 +325,7 @@ async def test_major_incident_proposal_acceptance_and_rejection(
     incidents: Subgraph,
     owner_sessions: Sessions,
     tenant_id: uuid.UUID,
-    as_caller: Callable[..., Context],
+    as_roles: Callable[..., Context],
 ) -> None:
     one, two = await new(incidents), await new(incidents)
     empty = await error_of(incidents, PROPOSE, id=one, reason="  ")
@@ -356,7 +333,7 @@ async def test_major_incident_proposal_acceptance_and_rejection(
     undecided = await error_of(incidents, ACCEPT, id=one)
     assert undecided["extensions"]["code"] == "CONFLICT"
 
-    proposed = await incidents.ok(PROPOSE, as_caller("operator"), id=one, reason="All sites")
+    proposed = await incidents.ok(PROPOSE, as_roles("operator"), id=one, reason="All sites")
     assert proposed["proposeMajorIncident"] == {
         "major": False,
         "majorState": "PROPOSED",
@@ -365,10 +342,10 @@ async def test_major_incident_proposal_acceptance_and_rejection(
     assert (await error_of(incidents, PROPOSE, id=one, reason="again"))["extensions"][
         "code"
     ] == "CONFLICT"
-    refused = await incidents.run(ACCEPT, as_caller("operator"), id=one)
+    refused = await incidents.run(ACCEPT, as_roles("operator"), id=one)
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
 
-    accepted = await incidents.ok(ACCEPT, as_caller("admin"), id=one)
+    accepted = await incidents.ok(ACCEPT, as_roles("admin"), id=one)
     assert accepted["acceptMajorIncident"] == {"major": True, "majorState": "ACCEPTED"}
     await incidents.ok(PROPOSE, id=two, reason="Payroll late")
     rejected = await incidents.ok(REJECT, id=two, reason="One team only")
@@ -412,22 +389,24 @@ async def test_watching_is_idempotent_and_recorded(
     incidents: Subgraph,
     owner_sessions: Sessions,
     tenant_id: uuid.UUID,
-    as_caller: Callable[..., Context],
+    as_roles: Callable[..., Context],
 ) -> None:
     incident, me = await new(incidents), uuid.uuid4()
-    watched = await incidents.ok(WATCH, as_caller("viewer", me), id=incident)
+    watched = await incidents.ok(WATCH, as_roles("viewer", user=me), id=incident)
     assert watched["watchIncident"]["watchers"] == [{"id": str(me)}]
     before = await written(owner_sessions, tenant_id)
-    await incidents.ok(WATCH, as_caller("viewer", me), id=incident)
+    await incidents.ok(WATCH, as_roles("viewer", user=me), id=incident)
     assert await written(owner_sessions, tenant_id) == before
 
     # A viewer keeps only their own watch; naming someone else needs incident:update.
-    other = await incidents.run(WATCH, as_caller("viewer", me), id=incident, user=str(uuid.uuid4()))
+    other = await incidents.run(
+        WATCH, as_roles("viewer", user=me), id=incident, user=str(uuid.uuid4())
+    )
     assert [e["extensions"]["code"] for e in other["errors"]] == ["FORBIDDEN"]
-    nobody = await incidents.run(WATCH, as_caller("viewer"), id=incident)
+    nobody = await incidents.run(WATCH, as_roles("viewer"), id=incident)
     assert nobody["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "userId"}
 
-    unwatched = await incidents.ok(UNWATCH, as_caller("viewer", me), id=incident)
+    unwatched = await incidents.ok(UNWATCH, as_roles("viewer", user=me), id=incident)
     assert unwatched["unwatchIncident"]["watchers"] == []
     history = [
         h for h in (await read(incidents, incident))["history"] if h["kind"] == "WATCHERS_CHANGED"
@@ -445,13 +424,13 @@ async def test_mark_duplicate_cancels_moves_watchers_and_links_both(
     incidents: Subgraph,
     owner_sessions: Sessions,
     tenant_id: uuid.UUID,
-    as_caller: Callable[..., Context],
+    as_roles: Callable[..., Context],
 ) -> None:
     original, duplicate = await new(incidents), await new(incidents)
     ann, bob = uuid.uuid4(), uuid.uuid4()
-    await incidents.ok(WATCH, as_caller("operator", ann), id=original)
+    await incidents.ok(WATCH, as_roles("operator", user=ann), id=original)
     for user in (ann, bob):
-        await incidents.ok(WATCH, as_caller("operator", user), id=duplicate)
+        await incidents.ok(WATCH, as_roles("operator", user=user), id=duplicate)
 
     merged = (await incidents.ok(DUPLICATE, id=duplicate, of=original))["markDuplicate"]
 

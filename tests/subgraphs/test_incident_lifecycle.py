@@ -5,7 +5,7 @@ moving the resolution back), dryRun writing nothing, work notes per role, the se
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -14,10 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tables import audit, events
-from opsgraph.domains import REGISTRY
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
-from resolvers.references import EntityPresence
 from subgraphs.incidents import lifecycle, tables
 from subgraphs.incidents.enums import HoldReason, IncidentStatus, ResolutionCode
 from tests.support import Subgraph, count_rows
@@ -426,26 +424,8 @@ async def test_dry_run_of_an_illegal_move_is_refused_like_the_move(
 # --- work notes ---
 
 
-@pytest.fixture
-async def as_role(
-    sessions: Sessions, tenant_id: uuid.UUID, entity_presence: EntityPresence
-) -> AsyncIterator[Callable[[str], Context]]:
-    """Request contexts of a caller with one built-in role."""
-    opened: list[Context] = []
-
-    def make(role: str) -> Context:
-        principal = REGISTRY.roles.principal(tenant_id, frozenset({role}), authenticated=True)
-        context = Context.open(sessions, principal=principal, entity_presence=entity_presence)
-        opened.append(context)
-        return context
-
-    yield make
-    for context in opened:
-        await context.close()
-
-
 async def test_work_notes_are_hidden_from_callers_without_worknotes_view(
-    incidents: Subgraph, incident: dict[str, Any], as_role: Callable[[str], Context]
+    incidents: Subgraph, incident: dict[str, Any], as_roles: Callable[[str], Context]
 ) -> None:
     for body, visibility in (("internal", "WORK_NOTE"), ("hello", "PUBLIC"), ("n2", "WORK_NOTE")):
         await incidents.ok(
@@ -455,8 +435,8 @@ async def test_work_notes_are_hidden_from_callers_without_worknotes_view(
       newest: comments(last: 1) { body } oldest: comments(first: 1) { body } } }"""
     page = """{ incidents { edges { node { comments { body } } } } }"""
 
-    operator = await incidents.ok(query, as_role("operator"), id=incident["id"])
-    viewer = await incidents.ok(query, as_role("viewer"), id=incident["id"])
+    operator = await incidents.ok(query, as_roles("operator"), id=incident["id"])
+    viewer = await incidents.ok(query, as_roles("viewer"), id=incident["id"])
 
     assert operator["incident"] == {
         "comments": [{"body": "internal"}, {"body": "hello"}, {"body": "n2"}],
@@ -468,7 +448,7 @@ async def test_work_notes_are_hidden_from_callers_without_worknotes_view(
         "newest": [{"body": "hello"}],
         "oldest": [{"body": "hello"}],
     }
-    listed = await incidents.ok(page, as_role("viewer"))
+    listed = await incidents.ok(page, as_roles("viewer"))
     assert listed["incidents"]["edges"] == [{"node": {"comments": [{"body": "hello"}]}}]
 
 

@@ -6,15 +6,12 @@ number of CIs or incidents."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
 
 from db.tenants import create_tenant, find_tenant_id
-from opsgraph.domains import REGISTRY
 from opsgraph.seed import seed_demo
-from resolvers.context import Context
 from router.gateway import Gateway
 from subgraphs.incidents import tables
 from tests.subgraphs.cmdb.conftest import codes, create_ci, ok, run
@@ -246,7 +243,7 @@ async def test_another_tenant_sees_none_of_the_incidents_of_a_ci(
 
 
 async def test_open_incidents_of_many_items_are_refused_each_without_incident_view(
-    incidents: Subgraph, sessions: Any, tenant_id: uuid.UUID, statements: Any
+    incidents: Subgraph, as_roles: Any, statements: Any
 ) -> None:
     """The field is read for all the entities at once (one statement); a caller the
     permission check refuses gets FORBIDDEN at each item and nothing is read."""
@@ -256,14 +253,9 @@ async def test_open_incidents_of_many_items_are_refused_each_without_incident_vi
     allowed = await incidents.ok(query, r=items)
     assert allowed["_entities"] == [{"openIncidents": []}] * 3
 
-    principal = REGISTRY.roles.principal(tenant_id, frozenset())
-    cmdb_only = replace(principal, permissions=frozenset({"cmdb:view"}), authenticated=True)
-    context = Context.open(sessions, principal=cmdb_only)
+    cmdb_only = as_roles("cmdb-reader", custom={"cmdb-reader": frozenset({"cmdb:view"})})
     statements.reset()
-    try:
-        refused = await incidents.run(query, context, r=items)
-    finally:
-        await context.close()
+    refused = await incidents.run(query, cmdb_only, r=items)
     assert refused["data"] == {"_entities": [None, None, None]}
     assert [(e["path"], e["extensions"]["code"]) for e in refused["errors"]] == [
         (["_entities", n, "openIncidents"], "FORBIDDEN") for n in range(3)

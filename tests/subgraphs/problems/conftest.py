@@ -13,10 +13,8 @@ import pytest
 from sqlalchemy import delete
 
 from db.tables import events
-from opsgraph.domains import REGISTRY
 from opsgraph.events.consumers import ConsumerRunner
 from opsgraph.server import build_gateway
-from resolvers.context import Context
 from router.gateway import Gateway
 from subgraphs.cmdb import schema as cmdb_schema
 from subgraphs.problems import schema as problems_schema
@@ -53,27 +51,6 @@ codes = error_codes
 async def create_problem(problems: Subgraph, title: str = "Disk fills up", **fields: Any) -> Any:
     data = await problems.ok(CREATE_PROBLEM, input={"title": title, **fields})
     return data["createProblem"]
-
-
-@pytest.fixture
-async def as_roles(
-    sessions: Any, tenant_id: uuid.UUID, entity_presence: Any
-) -> AsyncIterator[Callable[..., Context]]:
-    """Factory of request contexts for the test's tenant whose principal holds `roles`
-    (built-in or the tenant's own) and nothing more; closed at the end of the test."""
-    opened: list[Context] = []
-
-    def make(*roles: str, custom: dict[str, frozenset[str]] | None = None) -> Context:
-        principal = REGISTRY.roles.principal(
-            tenant_id, frozenset(roles), authenticated=True, custom_roles=custom
-        )
-        context = Context.open(sessions, principal=principal, entity_presence=entity_presence)
-        opened.append(context)
-        return context
-
-    yield make
-    for context in opened:
-        await context.close()
 
 
 @pytest.fixture
