@@ -4,6 +4,7 @@ The counter is process-wide, so each test reads how much it moved."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -30,7 +31,8 @@ def moved(before: dict[str, float]) -> dict[str, float]:
     return {outcome: after[outcome] - before[outcome] for outcome in OUTCOMES}
 
 
-async def test_a_delivered_attempt_is_counted(
+@pytest.fixture
+def deliver_one(
     webhooks: Subgraph,
     incidents: Subgraph,
     fan_out: Any,
@@ -38,33 +40,36 @@ async def test_a_delivered_attempt_is_counted(
     receiver: Receiver,
     path: str,
     owner_sessions: Any,
-) -> None:
-    before = counts()
-    hook = (await create_webhook(webhooks, receiver.url(path)))["webhook"]
-    await new_incident(incidents, fan_out)
-    (row,) = await settled(owner_sessions, hook["id"])
+) -> Callable[..., Awaitable[tuple[Any, dict[str, float]]]]:
+    """A webhook to the test's receiver path, then one incident's event delivered by the
+    real runner: its delivery row, settled, and how the counter moved meanwhile (from after
+    `prepare`, called once the webhook exists)."""
+
+    async def deliver(prepare: Callable[[], None] = lambda: None) -> tuple[Any, dict[str, float]]:
+        hook = (await create_webhook(webhooks, receiver.url(path)))["webhook"]
+        prepare()
+        before = counts()
+        await new_incident(incidents, fan_out)
+        (row,) = await settled(owner_sessions, hook["id"])
+        return row, moved(before)
+
+    return deliver
+
+
+async def test_a_delivered_attempt_is_counted(deliver_one: Any) -> None:
+    row, counted = await deliver_one()
     assert row.status == "DELIVERED"
-    assert moved(before) == {"delivered": 1, "retried": 0, "dead_lettered": 0, "refused": 0}
+    assert counted == {"delivered": 1, "retried": 0, "dead_lettered": 0, "refused": 0}
 
 
 async def test_retries_then_the_dead_letter_are_counted(
-    webhooks: Subgraph,
-    incidents: Subgraph,
-    fan_out: Any,
-    deliveries: Any,
-    receiver: Receiver,
-    path: str,
-    owner_sessions: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    deliver_one: Any, receiver: Receiver, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPSGRAPH_WEBHOOK_RETRY_FOR_SECONDS", "1")
     receiver.script(path, Answer(status=503))
-    before = counts()
-    hook = (await create_webhook(webhooks, receiver.url(path)))["webhook"]
-    await new_incident(incidents, fan_out)
-    (row,) = await settled(owner_sessions, hook["id"])
+    row, counted = await deliver_one()
     assert row.status == "DEAD"
-    assert moved(before) == {
+    assert counted == {
         "delivered": 0,
         "retried": row.attempts - 1,
         "dead_lettered": 1,
@@ -73,19 +78,10 @@ async def test_retries_then_the_dead_letter_are_counted(
 
 
 async def test_a_refused_target_is_counted(
-    webhooks: Subgraph,
-    incidents: Subgraph,
-    fan_out: Any,
-    deliveries: Any,
-    receiver: Receiver,
-    path: str,
-    owner_sessions: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    deliver_one: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hook = (await create_webhook(webhooks, receiver.url(path)))["webhook"]
-    monkeypatch.setenv("OPSGRAPH_WEBHOOK_ALLOW_PRIVATE", "false")
-    before = counts()
-    await new_incident(incidents, fan_out)
-    (row,) = await settled(owner_sessions, hook["id"])
+    row, counted = await deliver_one(
+        lambda: monkeypatch.setenv("OPSGRAPH_WEBHOOK_ALLOW_PRIVATE", "false")
+    )
     assert row.status == "DEAD"
-    assert moved(before) == {"delivered": 0, "retried": 0, "dead_lettered": 0, "refused": 1}
+    assert counted == {"delivered": 0, "retried": 0, "dead_lettered": 0, "refused": 1}
