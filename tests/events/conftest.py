@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from tests.conftest import empty_database
-from tests.events.consumer_support import REGISTRY, Sessions
+from tests.events.consumer_support import REGISTRY, Sessions, new_tenant
 
 
 @pytest.fixture(scope="module")
@@ -33,3 +34,14 @@ async def app(database: str) -> AsyncIterator[Sessions]:
     engine = create_engine(app_database_url(database), pool_size=2, max_overflow=5)
     yield session_factory(engine)
     await engine.dispose()
+
+
+@pytest.fixture
+async def tenant(owner: Sessions) -> uuid.UUID:
+    return await new_tenant(owner)
+
+
+@pytest.fixture
+def source() -> str:
+    """The test's own source domain: no other test's consumer reads its events."""
+    return f"probe-{uuid.uuid4().hex[:10]}"

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.outbox import record_event
+from db.tenants import create_tenant
 from opsgraph.domains import DOMAINS, Registry
 from resolvers.consumers import EventConsumer, Handler
 from resolvers.events import Event
@@ -80,3 +81,10 @@ async def titles(owner: Sessions, tenant_id: uuid.UUID) -> list[str]:
             .order_by(Bookmark.created_at)
         )
         return list(rows)
+
+
+async def new_tenant(owner: Sessions) -> uuid.UUID:
+    """A tenant of its own (created by the owner)."""
+    async with owner() as session, session.begin():
+        slug = f"t-{uuid.uuid4().hex[:10]}"
+        return await create_tenant(session, slug, f"Tenant {slug}")

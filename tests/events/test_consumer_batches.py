@@ -20,22 +20,13 @@ from tests.events.consumer_support import (
     Sessions,
     add_events,
     bookmark_consumer,
+    new_tenant,
     titles,
     write_bookmark,
 )
-from tests.events.test_consumers import Statements, new_tenant, position, stamped
+from tests.events.test_consumers import Statements, position, stamped
 
 DATABASE_PREFIX = "opsgraph_consumer_batches"
-
-
-@pytest.fixture
-async def tenant(owner: Sessions) -> uuid.UUID:
-    return await new_tenant(owner)
-
-
-@pytest.fixture
-def source() -> str:
-    return f"probe-{uuid.uuid4().hex[:10]}"
 
 
 def test_a_consumer_handles_at_least_one_event_a_transaction() -> None:

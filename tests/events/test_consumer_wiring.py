@@ -32,17 +32,18 @@ from opsgraph.settings import load_settings
 from opsgraph.subgraph_app import create_subgraph_app
 from resolvers.consumers import EventConsumer
 from tests import throwaway_domain
-from tests.events.consumer_support import Sessions, add_events, bookmark_consumer, titles
+from tests.events.consumer_support import (
+    Sessions,
+    add_events,
+    bookmark_consumer,
+    new_tenant,
+    titles,
+)
 
 SOURCE = f"probe-{uuid.uuid4().hex[:10]}"
 CONSUMER = bookmark_consumer(SOURCE, name="bookmarks.probe-bookmarks")
 DATABASE_PREFIX = "opsgraph_consumer_wiring"
 REGISTRY = Registry((*DOMAINS, dataclasses.replace(throwaway_domain.DOMAIN, consumers=(CONSUMER,))))
-
-
-async def new_tenant(owner: Sessions) -> uuid.UUID:
-    async with owner() as session, session.begin():
-        return await create_tenant(session, f"t-{uuid.uuid4().hex[:10]}", "Wired")
 
 
 async def handled_by(

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import consumer_positions as positions
 from db.outbox import prune_published, stamp_committed
 from db.tables import events
-from db.tenants import create_tenant
 from opsgraph.events.consumer_status import (
     ConsumerStatus,
     ReplayRefused,
@@ -34,6 +33,7 @@ from tests.events.consumer_support import (
     Sessions,
     add_events,
     bookmark_consumer,
+    new_tenant,
     titles,
     write_bookmark,
 )
@@ -41,23 +41,6 @@ from tests.events.consumer_support import (
 Outbox = events.OutboxEvent
 
 DATABASE_PREFIX = "opsgraph_consumers"
-
-
-async def new_tenant(owner: Sessions) -> uuid.UUID:
-    async with owner() as session, session.begin():
-        slug = f"t-{uuid.uuid4().hex[:10]}"
-        return await create_tenant(session, slug, f"Tenant {slug}")
-
-
-@pytest.fixture
-async def tenant(owner: Sessions) -> uuid.UUID:
-    return await new_tenant(owner)
-
-
-@pytest.fixture
-def source() -> str:
-    """The test's own source domain: no other test's consumer reads its events."""
-    return f"probe-{uuid.uuid4().hex[:10]}"
 
 
 async def position(owner: Sessions, name: str) -> int | None:
