@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,6 +172,13 @@ def server(server_env: dict[str, str]) -> Iterator[Server]:
     stop_server(running)
 
 
+def subgraphs_file(path: Path, urls: Mapping[str, str]) -> Path:
+    """A split router's subgraphs file (`opsgraph router --config`, `--peers`) at `path`,
+    naming each subgraph's URL."""
+    path.write_text("".join(f'[subgraphs.{name}]\nurl = "{url}"\n' for name, url in urls.items()))
+    return path
+
+
 @pytest.fixture(scope="session")
 def subgraph_servers(
     server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
@@ -179,12 +186,9 @@ def subgraph_servers(
     """`opsgraph subgraph NAME`: each subgraph as its own process, checking the ids it stores
     for other subgraphs' entities with them (`--peers`, the split router's subgraphs file)."""
     ports = {name: free_port() for name in REGISTRY.names}
-    peers = tmp_path_factory.mktemp("split") / "subgraphs.toml"
-    peers.write_text(
-        "".join(
-            f'[subgraphs.{name}]\nurl = "http://127.0.0.1:{port}/graphql"\n'
-            for name, port in ports.items()
-        )
+    peers = subgraphs_file(
+        tmp_path_factory.mktemp("split") / "subgraphs.toml",
+        {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()},
     )
     running = dict(
         zip(

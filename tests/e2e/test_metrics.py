@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.conftest import Server, start_server, stop_server, subgraphs_file
 from tests.e2e.ws import ws_client
 from tests.opsgraph.test_metrics import PROBE, Samples, parse, value
 from tests.support import free_port
@@ -140,12 +140,9 @@ def test_each_subgraph_process_serves_its_own_metrics(
 def test_the_split_router_counts_its_fetches_over_http(
     server_env: dict[str, str], subgraph_servers: dict[str, Server], tmp_path: Path
 ) -> None:
-    config = tmp_path / "subgraphs.toml"
-    config.write_text(
-        "".join(
-            f'[subgraphs.{name}]\nurl = "{running.graphql}"\n'
-            for name, running in subgraph_servers.items()
-        )
+    config = subgraphs_file(
+        tmp_path / "subgraphs.toml",
+        {name: running.graphql for name, running in subgraph_servers.items()},
     )
     port = free_port()
     router = start_server(["router", "--config", str(config)], server_env, port)

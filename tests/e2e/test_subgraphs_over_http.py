@@ -12,7 +12,7 @@ import httpx
 from opsgraph.server import build_supergraph
 from router.execution import HttpTransport
 from router.gateway import Gateway
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.conftest import Server, start_server, stop_server, subgraphs_file
 from tests.e2e.test_attachments import PNG, bearer, post, upload
 from tests.e2e.test_server import NESTED
 from tests.support import free_port
@@ -231,12 +231,9 @@ async def test_problems_and_incidents_both_ways_match_in_process(
 def test_an_upload_through_the_split_deployment(
     server_env: dict[str, str], subgraph_servers: dict[str, Server], tmp_path: Path
 ) -> None:
-    config = tmp_path / "subgraphs.toml"
-    config.write_text(
-        "".join(
-            f'[subgraphs.{name}]\nurl = "{running.graphql}"\n'
-            for name, running in subgraph_servers.items()
-        )
+    config = subgraphs_file(
+        tmp_path / "subgraphs.toml",
+        {name: running.graphql for name, running in subgraph_servers.items()},
     )
     # The router's own HTTP guard: bodies past its limits are refused before it reads them.
     limits = {"OPSGRAPH_MAX_BODY_BYTES": "4096", "OPSGRAPH_MAX_ATTACHMENT_BYTES": "4096"}

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -243,10 +243,11 @@ SCHEMAS: dict[str, federation.Schema] = {
 }
 
 
-def sources() -> list[SubgraphSource]:
-    """The SDL each fixture subgraph prints for ``{ _service { sdl } }``."""
+def sources(schemas: Mapping[str, federation.Schema] = SCHEMAS) -> list[SubgraphSource]:
+    """The SDL each fixture subgraph (or each of ``schemas``) prints for
+    ``{ _service { sdl } }``."""
     found = []
-    for name, schema in SCHEMAS.items():
+    for name, schema in schemas.items():
         result = schema.execute_sync("{ _service { sdl } }")
         assert result.data is not None, result.errors
         found.append(SubgraphSource(name, result.data["_service"]["sdl"]))

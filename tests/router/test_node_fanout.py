@@ -13,12 +13,12 @@ import strawberry.federation as federation
 from graphql import GraphQLError, parse
 from strawberry.federation.schema_directives import FieldSet, Key
 
-from router.composition import SubgraphSource, Supergraph, compose
+from router.composition import Supergraph, compose
 from router.execution import Transport
 from router.execution.tree import coalesce
 from router.gateway import Gateway
 from router.planning import FetchNode, format_plan, plan
-from tests.router.fixture_subgraphs import CountingTransport, RequestContext, in_process
+from tests.router.fixture_subgraphs import CountingTransport, RequestContext, in_process, sources
 
 
 @strawberry.interface
@@ -117,18 +117,9 @@ QUERY = """query($ids: [ID!]!) { nodes(ids: $ids) {
 } }"""
 
 
-def _sources() -> list[SubgraphSource]:
-    found = []
-    for name, schema in SCHEMAS.items():
-        result = schema.execute_sync("{ _service { sdl } }")
-        assert result.data is not None, result.errors
-        found.append(SubgraphSource(name, result.data["_service"]["sdl"]))
-    return found
-
-
 @pytest.fixture(scope="module")
 def supergraph() -> Supergraph:
-    return compose(_sources())
+    return compose(sources(SCHEMAS))
 
 
 @pytest.fixture
@@ -207,7 +198,7 @@ async def test_the_same_error_of_every_subgraph_is_reported_once(gateway: Gatewa
 
 
 def test_a_node_of_one_subgraph_plans_as_any_root_field() -> None:
-    only = compose([s for s in _sources() if s.name == "shelves"])
+    only = compose([s for s in sources(SCHEMAS) if s.name == "shelves"])
     root = plan(only, parse('{ node(id: "b1") { id } }'), None).node
     assert isinstance(root, FetchNode) and not root.coalesce
 
