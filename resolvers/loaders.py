@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Generator, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from aiodataloader import DataLoader
@@ -147,7 +147,7 @@ class ColumnLoader(BatchLoader[K, V]):
         """The values of many keys one caller needs together (``_entities``), with at least
         ``columns``: what is not cached yet is read at once in one ``load_columns`` and
         cached, without the pending future, callback and event-loop turn per key that
-        ``load_many`` costs."""
+        ``load_many`` costs (nor even a done future: a ``_Read``)."""
         cache_key = self.get_cache_key
         missing = [
             key for key in dict.fromkeys(keys) if not self._cached(key, cache_key(key), columns)
@@ -159,9 +159,7 @@ class ColumnLoader(BatchLoader[K, V]):
             # What was just read replaces what another read of the key cached meanwhile:
             # the columns recorded must be those of the value cached.
             found = cache_key(key)
-            future = self.loop.create_future()
-            future.set_result(value)
-            self._cache[found] = future
+            self._cache[found] = _Read(value)
             self._read[found] = columns
             read[found] = value
         return [
@@ -184,6 +182,20 @@ class ColumnLoader(BatchLoader[K, V]):
         self._read.pop(found, None)
         self._asked.pop(found, None)
         return super().clear(key)
+
+
+class _Read(Generic[V]):
+    """A value ``read_many`` cached: awaited like the future ``load`` caches, at once, and
+    cheaper to make than a future (a blast radius caches thousands)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: V) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, V]:
+        yield from ()
+        return self.value
 
 
 def _union(columns: set[str] | None, more: Iterable[str] | None) -> set[str] | None:

@@ -32,6 +32,9 @@ def check(principal: Principal, permission: str) -> None:
 
 class RequiresPermission(BasePermission):
     permission: ClassVar[str]
+    depends_on_source: ClassVar[bool] = False
+    """The caller's permissions decide, not the object: a batch of objects is checked once
+    (resolvers/executor/direct_calls.DirectCall.checks_each_source)."""
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         check(info.context.principal, self.permission)

@@ -45,10 +45,18 @@ async def settle(coroutines: list[Any]) -> list[Any]:
     return results
 
 
+_TYPE_NAMES: dict[type, str] = {}
+
+
 def type_name(value: Any) -> str:
-    """The GraphQL object type of a Strawberry object ("" for anything else)."""
-    definition = getattr(type(value), "__strawberry_definition__", None)
-    return getattr(definition, "name", "")
+    """The GraphQL object type of a Strawberry object ("" for anything else); looked up once
+    per class (an abstract list of thousands of entities asks it of each)."""
+    cls = type(value)
+    name = _TYPE_NAMES.get(cls)
+    if name is None:
+        definition = getattr(cls, "__strawberry_definition__", None)
+        name = _TYPE_NAMES[cls] = getattr(definition, "name", "")
+    return name
 
 
 class ValueCompletion(ABC):
@@ -102,7 +110,7 @@ class ValueCompletion(ABC):
 
     def _list(self, field: FieldPlan, plan: TypePlan, value: Any, path: Chain) -> Any:
         assert plan.inner is not None
-        if isinstance(value, str) or not isinstance(value, Iterable):
+        if type(value) is not list and (isinstance(value, str) or not isinstance(value, Iterable)):
             raise GraphQLError(
                 "Expected Iterable, but did not find one for field "
                 f"'{field.parent_type.name}.{field.name}'."

@@ -47,6 +47,13 @@ class DirectCall:
     info_class: type[strawberry.Info]
     guards: tuple[BasePermission, ...] = ()
 
+    @property
+    def checks_each_source(self) -> bool:
+        """Whether a guard's answer may depend on the object (``source``): a batch then
+        checks each object, else once for all (a guard says it does not with
+        ``depends_on_source = False``, as ``resolvers.permissions`` does)."""
+        return any(getattr(guard, "depends_on_source", True) for guard in self.guards)
+
     def arguments(self, values: dict[str, Any]) -> dict[str, Any]:
         """The resolver's keyword arguments from the coerced GraphQL argument values."""
         return {self.python_names[name]: value for name, value in values.items()}

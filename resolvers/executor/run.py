@@ -26,6 +26,7 @@ from resolvers.executor.completion import (
     settle,
     type_name,
 )
+from resolvers.executor.direct_calls import DirectCall
 from resolvers.executor.operation import CompiledOperation, FieldPlan, Kind, TypePlan
 
 
@@ -225,13 +226,7 @@ class OperationRun(ValueCompletion):
         )
         allowed = sources
         if direct.guards:
-            allowed = []
-            for source in sources:
-                try:
-                    direct.check(source, info, arguments)
-                    allowed.append(source)
-                except Exception as refusal:
-                    found[id(source)] = (source, refusal)
+            allowed = self._checked(direct, sources, info, arguments, found)
             if not allowed:
                 return
         try:
@@ -242,6 +237,33 @@ class OperationRun(ValueCompletion):
             values = [error] * len(allowed)
         for source, value in zip(allowed, values, strict=True):
             found[id(source)] = (source, value)
+
+    @staticmethod
+    def _checked(
+        direct: DirectCall,
+        sources: list[Any],
+        info: Any,
+        arguments: dict[str, Any],
+        found: dict[int, tuple[Any, Any]],
+    ) -> list[Any]:
+        """The sources a batched field's permission check lets through; each refused one
+        gets its refusal in ``found``. A check that does not depend on the object is made
+        once for all of them."""
+        if not direct.checks_each_source:
+            try:
+                direct.check(sources[0], info, arguments)
+            except Exception as refusal:
+                found.update((id(source), (source, refusal)) for source in sources)
+                return []
+            return sources
+        allowed = []
+        for source in sources:
+            try:
+                direct.check(source, info, arguments)
+                allowed.append(source)
+            except Exception as refusal:
+                found[id(source)] = (source, refusal)
+        return allowed
 
     def _batched(self, field: FieldPlan, source: Any) -> tuple[Any] | None:
         """The value a batch resolved for ``source``'s field (once), if any."""

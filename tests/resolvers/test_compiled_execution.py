@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import parse
+from strawberry.permission import BasePermission, PermissionExtension
 
 from opsgraph.domains import REGISTRY
 from resolvers.batching import batched
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.executor.compiler import compile_operation
-from resolvers.permissions import requires
+from resolvers.permissions import RequiresPermission, requires
 from resolvers.principal import Principal
 from resolvers.schema import subgraph_schema
 
@@ -33,6 +34,28 @@ class Color(enum.Enum):
 
 # Sizes of the lists the batched field was resolved for, call by call.
 BATCH_CALLS: list[int] = []
+# The ids of the objects a counted permission check was made on, check by check.
+CHECKS: list[str] = []
+
+
+class CountedView(RequiresPermission):
+    """incident:view, whatever the object (as every OpsGraph permission), checks counted."""
+
+    permission = "incident:view"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        CHECKS.append(source.id)
+        return super().has_permission(source, info, **kwargs)
+
+
+class OddOnly(BasePermission):
+    """A check whose answer depends on the object: odd ids only, checks counted."""
+
+    message = "Only odd items"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        CHECKS.append(source.id)
+        return int(source.id) % 2 == 1
 
 
 async def labels_of(
@@ -75,6 +98,16 @@ class Item:
 
     @strawberry.field(extensions=requires("item:audit"), metadata=batched(labels_of))
     async def audited_labels(self, info: strawberry.Info) -> list[str]:
+        return (await labels_of([self], info))[0]
+
+    @strawberry.field(
+        extensions=[PermissionExtension([CountedView()])], metadata=batched(labels_of)
+    )
+    async def counted_labels(self, info: strawberry.Info) -> list[str]:
+        return (await labels_of([self], info))[0]
+
+    @strawberry.field(extensions=[PermissionExtension([OddOnly()])], metadata=batched(labels_of))
+    async def odd_labels(self, info: strawberry.Info) -> list[str] | None:
         return (await labels_of([self], info))[0]
 
     @strawberry.field
@@ -202,6 +235,10 @@ COVERED = {
     ),
     "a batched field behind a permission check the caller fails: an error per object": (
         "{ items(first: 3) { id auditedLabels } }",
+        None,
+    ),
+    "a batched field behind a check that depends on the object: refused where it fails": (
+        "{ items(first: 4) { id oddLabels } }",
         None,
     ),
     "a batched field of entities": (
@@ -342,3 +379,21 @@ async def test_a_batched_field_of_entities_is_resolved_once_for_all_that_pass_it
     )
     assert refused is not None and BATCH_CALLS == [5]  # no batch for objects all refused
     assert {e["extensions"]["code"] for e in refused["errors"]} == {"FORBIDDEN"}
+
+
+async def test_a_batch_is_checked_once_unless_the_check_depends_on_the_object() -> None:
+    CHECKS.clear()
+    BATCH_CALLS.clear()
+    counted = await schema.compiled.execute(
+        "{ items(first: 4) { countedLabels } }", None, None, Context()
+    )
+    assert counted is not None and "errors" not in counted
+    assert (CHECKS, BATCH_CALLS) == (["0"], [4])
+    CHECKS.clear()
+    BATCH_CALLS.clear()
+    odd = await schema.compiled.execute("{ items(first: 4) { oddLabels } }", None, None, Context())
+    assert odd is not None and (CHECKS, BATCH_CALLS) == (["0", "1", "2", "3"], [2])
+    assert [e["path"] for e in odd["errors"]] == [
+        ["items", 0, "oddLabels"],
+        ["items", 2, "oddLabels"],
+    ]
