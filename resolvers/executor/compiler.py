@@ -30,13 +30,20 @@ from graphql import (
     SelectionSetNode,
     get_operation_ast,
     is_abstract_type,
+    print_ast,
     validate,
 )
 from graphql.type.scalars import specified_scalar_types
 
 from resolvers.batching import BATCH
 from resolvers.executor.direct_calls import attribute_getter, direct_call, direct_info_class
-from resolvers.executor.operation import CompiledOperation, FieldPlan, Kind, TypePlan
+from resolvers.executor.operation import (
+    REPRESENTATION,
+    CompiledOperation,
+    FieldPlan,
+    Kind,
+    TypePlan,
+)
 
 
 class Unsupported(Exception):
@@ -66,7 +73,12 @@ def compile_operation(
         root = _Compiler(schema, fragments).object(root_type, [operation.selection_set])
     except Unsupported:
         return None
-    return CompiledOperation(operation, fragments, root)
+    representations = frozenset(
+        definition.variable.name.value
+        for definition in operation.variable_definitions or ()
+        if print_ast(definition.type) == f"[{REPRESENTATION}!]!"
+    )
+    return CompiledOperation(operation, fragments, root, representations)
 
 
 class _Compiler:

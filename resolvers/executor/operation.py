@@ -79,6 +79,10 @@ class FieldPlan:
     batch: BatchResolver | None = None
 
 
+REPRESENTATION = "_Any"
+"""Federation's scalar of entity representations."""
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledOperation:
     """A compiled query operation of one document."""
@@ -86,3 +90,5 @@ class CompiledOperation:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
     root: TypePlan
+    representations: frozenset[str] = frozenset()
+    """Its variables of type ``[_Any!]!`` (an entity fetch's representations)."""

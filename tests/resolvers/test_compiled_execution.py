@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 import strawberry
-from graphql import parse
+from graphql import GraphQLScalarType, parse
 from strawberry.permission import BasePermission, PermissionExtension
 
 from opsgraph.domains import REGISTRY
 from resolvers.batching import batched
 from resolvers.errors import BadUserInput, Forbidden
+from resolvers.executor.compiled_executor import CompiledExecutor
 from resolvers.executor.compiler import compile_operation
 from resolvers.permissions import RequiresPermission, requires
 from resolvers.principal import Principal
@@ -397,3 +398,26 @@ async def test_a_batch_is_checked_once_unless_the_check_depends_on_the_object() 
         ["items", 0, "oddLabels"],
         ["items", 2, "oddLabels"],
     ]
+
+
+async def test_representations_are_taken_as_given_not_coerced_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    any_type = schema._schema.get_type("_Any")
+    assert isinstance(any_type, GraphQLScalarType)
+    parsed: list[Any] = []
+    parse = any_type.coerce_input_value
+    monkeypatch.setattr(
+        any_type, "coerce_input_value", lambda value: parsed.append(value) or parse(value)
+    )
+    executor = CompiledExecutor(schema._schema)
+    parsed.clear()  # the executor's probe
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Part { id } } }"
+    representations = [{"__typename": "Part", "id": str(n)} for n in range(3)]
+    answer = await executor.execute(query, {"r": representations}, None, Context())
+    assert parsed == []
+    assert answer == {"data": {"_entities": [{"id": "0"}, {"id": "1"}, {"id": "2"}]}}
+    # Anything but a list of objects is coerced as before: a null item is refused.
+    assert await executor.execute(query, {"r": [None]}, None, Context()) is None
+    assert await executor.execute(query, {"r": {"__typename": "Part", "id": "7"}}, None, Context())
+    assert parsed == [{"__typename": "Part", "id": "7"}]
