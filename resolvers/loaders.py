@@ -159,7 +159,7 @@ class ColumnLoader(BatchLoader[K, V]):
             # What was just read replaces what another read of the key cached meanwhile:
             # the columns recorded must be those of the value cached.
             found = cache_key(key)
-            self._cache[found] = _Read(value)
+            self._cache[found] = _Read(value)  # type: ignore[assignment]  # awaited, as a future
             self._read[found] = columns
             read[found] = value
         return [
