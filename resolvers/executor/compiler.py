@@ -7,6 +7,7 @@ instead.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +37,8 @@ from graphql import (
 from graphql.type.scalars import specified_scalar_types
 
 from resolvers.batching import BATCH
-from resolvers.executor.direct_calls import attribute_getter, direct_call, direct_info_class
+from resolvers.executor.builders import object_builder
+from resolvers.executor.direct_calls import attribute_name, direct_call, direct_info_class
 from resolvers.executor.operation import (
     REPRESENTATION,
     CompiledOperation,
@@ -94,7 +96,9 @@ class _Compiler:
         for selection_set in selection_sets:
             self._collect(object_type, selection_set, grouped)
         fields = tuple(self._field(object_type, key, nodes) for key, nodes in grouped.items())
-        return TypePlan(Kind.OBJECT, name=object_type.name, fields=fields, batches=_batches(fields))
+        plan = TypePlan(Kind.OBJECT, name=object_type.name, fields=fields, batches=_batches(fields))
+        plan.build = object_builder(plan)
+        return plan
 
     def _collect(
         self,
@@ -138,7 +142,8 @@ class _Compiler:
         definition = parent.fields[name]
         sub_selections = [node.selection_set for node in nodes if node.selection_set]
         completion = self.type(definition.type, sub_selections)
-        getter = attribute_getter(definition)
+        attribute = attribute_name(definition)
+        getter = operator.attrgetter(attribute) if attribute is not None else None
         leaf = completion.inner if completion.kind is Kind.NON_NULL else completion
         direct = direct_call(definition, self.info_class) if getter is None else None
         return FieldPlan(
@@ -153,6 +158,7 @@ class _Compiler:
             leaf=leaf.serialize if getter is not None and leaf is not None else None,
             plain=_already_serialised(leaf) if getter is not None else None,
             object_plan=leaf if getter is not None and leaf and leaf.kind is Kind.OBJECT else None,
+            attribute=attribute,
             direct=direct,
             batch=direct.field.metadata.get(BATCH) if direct is not None else None,
         )

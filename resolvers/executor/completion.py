@@ -125,6 +125,14 @@ class ValueCompletion(ABC):
         nullable = inner.kind is not Kind.NON_NULL
         element = inner.inner if not nullable else inner
         objects = element if element is not None and element.kind is Kind.OBJECT else None
+        build = objects.build if objects is not None else None
+        if build is not None and type(value) is list:
+            try:
+                if nullable:
+                    return [None if item is None else build(item) for item in value]
+                return [build(item) for item in value]
+            except Exception:  # an item not plain after all: item by item below
+                pass
         items: list[Any] = []
         waiting = False
         for index, item in enumerate(value):

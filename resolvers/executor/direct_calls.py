@@ -9,7 +9,6 @@ included. Every other field keeps its resolver, called with a real ``GraphQLReso
 from __future__ import annotations
 
 import inspect
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -161,8 +160,8 @@ def _plain(argument_type: Any) -> bool:
     return argument_type in _PLAIN_ARGUMENT_TYPES
 
 
-def attribute_getter(definition: GraphQLField) -> Callable[[Any], Any] | None:
-    """A getter for a Strawberry field that only reads its source's attribute."""
+def attribute_name(definition: GraphQLField) -> str | None:
+    """The attribute a Strawberry field only reads from its source (None: it resolves)."""
     resolver = definition.resolve
     strawberry_field = (definition.extensions or {}).get(_STRAWBERRY_DEFINITION)
     if (
@@ -172,4 +171,4 @@ def attribute_getter(definition: GraphQLField) -> Callable[[Any], Any] | None:
         or strawberry_field.default_resolver is not getattr
     ):
         return None
-    return operator.attrgetter(strawberry_field.python_name)
+    return strawberry_field.python_name  # type: ignore[no-any-return]

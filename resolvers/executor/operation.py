@@ -51,6 +51,9 @@ class TypePlan:
     # ABSTRACT: those of every possible type (the chain's first field or the batched field
     # says which type's objects it applies to).
     batches: tuple[tuple[tuple[FieldPlan, ...], FieldPlan], ...] = ()
+    # OBJECT: its objects' completion generated, when every selected field is plain
+    # (resolvers/executor/builders.py).
+    build: Callable[[Any], dict[str, Any]] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -73,6 +76,8 @@ class FieldPlan:
     # A plain attribute field of an object type: its object completes field by field
     # without the general completion.
     object_plan: TypePlan | None = None
+    # A plain attribute field: the attribute ``getter`` reads.
+    attribute: str | None = None
     # A resolver the runner may call itself, without Strawberry's per-call wrapper.
     direct: DirectCall | None = None
     # Its resolver for many objects at once (resolvers/batching.py), when declared.

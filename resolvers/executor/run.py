@@ -99,6 +99,11 @@ class OperationRun(ValueCompletion):
         return data  # type: ignore[no-any-return]
 
     def object(self, plan: TypePlan, source: Any, path: Chain) -> Any:
+        if plan.build is not None:
+            try:
+                return plan.build(source)
+            except Exception:  # not plain after all: the general way below answers
+                pass
         out: dict[str, Any] = {}
         waiting: list[tuple[str, Any]] = []
         for field in plan.fields:

@@ -22,6 +22,7 @@ from resolvers.batching import batched
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.executor.compiled_executor import CompiledExecutor
 from resolvers.executor.compiler import compile_operation
+from resolvers.executor.operation import Kind, TypePlan
 from resolvers.permissions import RequiresPermission, requires
 from resolvers.principal import Principal
 from resolvers.schema import subgraph_schema
@@ -183,6 +184,13 @@ class Query:
         return make("strict")
 
     @strawberry.field
+    def odd_items(self) -> list[Item | None]:
+        """Items whose plain fields are not plain after all, among plain ones."""
+        nameless = Item(id=strawberry.ID("2"), name=None, label=None, color=Color.RED)  # type: ignore[arg-type]
+        purple = Item(id=strawberry.ID("3"), name="x", label="y", color="purple")  # type: ignore[arg-type]
+        return [make("1"), None, nameless, purple, make("4")]
+
+    @strawberry.field
     def required_items(self) -> list[Item]:
         return [make("a"), None]  # type: ignore[list-item]
 
@@ -211,6 +219,14 @@ COVERED = {
         """query($n: Int!) { items(first: $n) { __typename id name label color
              ...F alias: name tinted(color: GREEN) } } fragment F on Item { shout(suffix: "?") }""",
         {"n": 3},
+    ),
+    "plain objects (generated completion), nested, nullable": (
+        "{ items(first: 2) { __typename id name label color } boxes(first: 3) { item { id } } }",
+        None,
+    ),
+    "plain objects that are not: a null in a non-null field, a colour no enum has": (
+        "{ oddItems { id name color } }",
+        None,
     ),
     "async resolvers with arguments, nested": (
         "{ items(first: 2) { children(last: 2) { id children { name where } } } }",
@@ -421,3 +437,23 @@ async def test_representations_are_taken_as_given_not_coerced_one_by_one(
     assert await executor.execute(query, {"r": [None]}, None, Context()) is None
     assert await executor.execute(query, {"r": {"__typename": "Part", "id": "7"}}, None, Context())
     assert parsed == [{"__typename": "Part", "id": "7"}]
+
+
+def test_plain_objects_get_a_generated_completion_others_the_general_one() -> None:
+    query = "{ boxes(first: 2) { item { id name color } } items(first: 1) { id shout } }"
+    compiled = compile_operation(schema._schema, parse(query), None)
+    assert compiled is not None
+    box, item = (_element(field.type) for field in compiled.root.fields)
+    assert box.build is not None
+    assert box.build(Box(item=make("7"))) == {
+        "item": {"id": "7", "name": "item 7", "color": "GREEN"}
+    }
+    assert item.build is None  # shout has a resolver
+
+
+def _element(plan: TypePlan | None) -> TypePlan:
+    """The object type of a (list, non-null) type plan."""
+    while plan is not None and plan.kind in (Kind.NON_NULL, Kind.LIST):
+        plan = plan.inner
+    assert plan is not None
+    return plan

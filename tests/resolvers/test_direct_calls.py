@@ -11,7 +11,7 @@ import strawberry
 from strawberry.extensions.field_extension import FieldExtension
 
 from resolvers.errors import Forbidden
-from resolvers.executor.direct_calls import attribute_getter, direct_call, direct_info_class
+from resolvers.executor.direct_calls import attribute_name, direct_call, direct_info_class
 from resolvers.permissions import requires
 from resolvers.principal import Principal
 from resolvers.schema import subgraph_schema
@@ -58,16 +58,13 @@ FIELDS = SCHEMA.type_map["Thing"].fields
 
 
 def test_a_plain_attribute_field_reads_its_attribute() -> None:
-    getter = attribute_getter(FIELDS["name"])
-
-    assert getter is not None
-    assert getter(SimpleNamespace(name="read")) == "read"
+    assert attribute_name(FIELDS["name"]) == "name"
 
 
 def test_a_resolver_field_is_called_directly_with_its_python_arguments() -> None:
     call = direct_call(FIELDS["shout"], direct_info_class(SCHEMA))
 
-    assert attribute_getter(FIELDS["shout"]) is None
+    assert attribute_name(FIELDS["shout"]) is None
     assert call is not None
     arguments = call.arguments({"suffix": "?"})
     assert arguments == {"suffix": "?"}
@@ -77,7 +74,7 @@ def test_a_resolver_field_is_called_directly_with_its_python_arguments() -> None
 def test_a_permission_check_is_made_by_the_direct_call() -> None:
     call = direct_call(FIELDS["audited"], direct_info_class(SCHEMA))
 
-    assert attribute_getter(FIELDS["audited"]) is None
+    assert attribute_name(FIELDS["audited"]) is None
     assert call is not None
     allowed = SimpleNamespace(context=SimpleNamespace(principal=_principal("admin")))
     refused = SimpleNamespace(context=SimpleNamespace(principal=_principal()))
