@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, literal, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, literal, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,24 +131,78 @@ def _of_consumer(
     return conditions
 
 
-async def consumer_events(
+class Round(NamedTuple):
+    """What one statement (`read_round`) tells a consumer's round: its position, the latest
+    stamped `seq`, and its events after the position up to there."""
+
+    position: Position
+    latest: int
+    events: list[Row[Any]]
+
+
+_EVENT_COLUMNS = (
+    OutboxEvent.seq,
+    OutboxEvent.tenant_id,
+    OutboxEvent.kind,
+    OutboxEvent.entity_type,
+    OutboxEvent.entity_id,
+    OutboxEvent.payload,
+    OutboxEvent.created_at,
+)
+
+
+def _round_statement(domains: Collection[str], kinds: Collection[str] | None) -> Select[Any]:
+    latest = select(func.coalesce(func.max(OutboxEvent.seq), 0).label("latest")).subquery()
+    events = (
+        select(*_EVENT_COLUMNS)
+        .where(
+            OutboxEvent.seq > ConsumerPosition.last_seq,
+            OutboxEvent.seq <= latest.c.latest,
+            *_of_consumer(domains, kinds),
+        )
+        .order_by(OutboxEvent.seq)
+        .limit(bindparam("limit"))
+        .lateral("events")
+    )
+    return (
+        select(
+            ConsumerPosition.last_seq,
+            ConsumerPosition.rebuilds,
+            latest.c.latest,
+            *(events.c[column.key] for column in _EVENT_COLUMNS),
+        )
+        .select_from(ConsumerPosition)
+        .join(latest, true())
+        .outerjoin(events, true())
+        .where(ConsumerPosition.name == bindparam("name"))
+        .order_by(events.c.seq)
+    )
+
+
+_ROUNDS: dict[tuple[frozenset[str], frozenset[str] | None], Select[Any]] = {}
+
+
+async def read_round(
     session: AsyncSession,
+    name: str,
     domains: Collection[str],
     kinds: Collection[str] | None,
-    *,
-    after: int,
-    through: int,
     limit: int,
-) -> list[OutboxEvent]:
-    """The stamped events of `domains` (and `kinds`) with `after < seq <= through`, in `seq`
-    order: what a consumer reads (the others it passes over)."""
-    query = (
-        select(OutboxEvent)
-        .where(OutboxEvent.seq > after, OutboxEvent.seq <= through, *_of_consumer(domains, kinds))
-        .order_by(OutboxEvent.seq)
-        .limit(limit)
-    )
-    return list(await session.scalars(query))
+) -> Round | None:
+    """In one statement: the consumer's position, the latest stamped `seq`, and up to
+    `limit` of the stamped events of `domains` (and `kinds`) after the position up to the
+    latest, in `seq` order (rows with `seq`, `tenant_id`, `kind`, `entity_type`,
+    `entity_id`, `payload`, `created_at`). None when the consumer is not registered."""
+    key = (frozenset(domains), frozenset(kinds) if kinds is not None else None)
+    statement = _ROUNDS.get(key)
+    if statement is None:
+        statement = _ROUNDS[key] = _round_statement(domains, kinds)
+    rows = (await session.execute(statement, {"name": name, "limit": limit})).all()
+    if not rows:
+        return None
+    first = rows[0]
+    events = [row for row in rows if row.seq is not None]
+    return Round(Position(first.last_seq, first.rebuilds), int(first.latest), events)
 
 
 @dataclass(frozen=True)

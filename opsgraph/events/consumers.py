@@ -1,20 +1,23 @@
 """Running the event consumers a process serves (declared by domains, resolvers/consumers.py).
 
-One `ConsumerRunner` per consumer. A round (`drain`) reads, as the owner, the stamped outbox
-events of the consumer's domains (and kinds) after its position, in `seq` order and in
-batches, and hands them to the consumer in transactions of up to its `per_transaction`
-consecutive events of one tenant (one each by default): the application role with the
-events' tenant set (the tenant wall), the consumer's position row locked (FOR UPDATE SKIP
-LOCKED: while another replica holds it, this one leaves the round and tries again later), the
-position checked again (an event at or before it is skipped, so a replay changes nothing), the
-handler called on each event (each after the first in a savepoint of its own), the new
-position written, one commit. Events of other domains or kinds
-are never read: once every event of the consumer's up to the latest `seq` is handled, the
-position moves past the rest in one statement.
+One `ConsumerRunner` per consumer. A round (`drain`) reads, as the owner and in one
+statement, the consumer's position, the latest `seq` and the stamped outbox events of the
+consumer's domains (and kinds) after the position, in `seq` order and in batches, and hands
+them to the consumer in transactions of up to its `per_transaction` consecutive events of one
+tenant (one each by default): the application role with the events' tenant set (the tenant
+wall), the consumer's position row locked (FOR UPDATE SKIP LOCKED: while another replica holds
+it, this one leaves the round and tries again later), the position checked again (an event at
+or before it is skipped, so a replay changes nothing), the handler called on each event (each
+after the first in a savepoint of its own), the new position written, one commit. Events of
+other domains or kinds are never read: the transaction of the consumer's last event up to the
+latest `seq` moves the position past the rest, or, when it had none, one statement does.
 
-The runner stamps committed events itself before reading (as the relay does; stamping is
-serialised across processes), so it needs no relay in its process. It wakes on every event
-the process's hub delivers and polls every `poll_interval` seconds besides.
+A round of the poll timer first stamps committed events itself (as the relay does; stamping is
+serialised across processes), so the runner needs no relay in its process. The runner also
+wakes on each event of its kinds the process's hub delivers: such a round stamps nothing (the
+event came stamped) and leaves the position behind other domains' events until it is
+`PASS_OVER_AFTER` events behind, its next event or timer round moving it. Events arriving
+during a round wake one more round, not one each.
 
 A handler that raises has its effects rolled back; the failure is logged with the event's
 `seq`, counted in the position row, and the event retried after a back-off that doubles up to
@@ -38,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db import consumer_positions as positions
 from db.event_trace import continued_span
 from db.failures import is_connection_failure
-from db.outbox import sequence_bounds, stamp_committed
+from db.outbox import stamp_committed
 from db.scope import SET_TENANT
 from opsgraph.events.hub import EventHub, event_from_row
 from opsgraph.events.pacing import PacedLoop
@@ -49,6 +52,7 @@ log = logging.getLogger(__name__)
 Sessions = async_sessionmaker[AsyncSession]
 BATCH = 200
 STAMP_BATCH = 1000
+PASS_OVER_AFTER = BATCH  # other events a woken round lets its position lag behind by
 
 
 class HandlerFailed(Exception):
@@ -110,35 +114,41 @@ class ConsumerRunner(PacedLoop):
             )
         self._registered = True
 
-    async def drain(self) -> int:
+    async def drain(self, *, woken: bool = False) -> int:
         """Handle every event of the consumer's committed so far; returns how many this call
         handled. Returns early when another replica holds the position or `stop()` was
-        called. Raises HandlerFailed (after recording it) when the handler raises."""
+        called. Raises HandlerFailed (after recording it) when the handler raises.
+
+        A round `woken` by an event the hub delivered neither stamps (that event, and every
+        one before it, is stamped already; later ones wake it again) nor writes the position
+        only to pass over other events, unless it is `PASS_OVER_AFTER` behind: the position
+        then moves with the next handled event, or in a round of the poll timer."""
         if not self._registered:
             await self.register()
         handled = 0
         while not self._stopping:
-            async with self.owner_sessions() as session, session.begin():
-                stamped = await stamp_committed(session, STAMP_BATCH)
+            stamped = 0
+            if not woken:
+                async with self.owner_sessions() as session, session.begin():
+                    stamped = await stamp_committed(session, STAMP_BATCH)
             async with self.owner_sessions() as session:
-                read = await positions.read_position(session, self.name)
-                if read is None:  # its row was deleted by hand meanwhile
-                    await self.register()
-                    continue
-                latest = (await sequence_bounds(session))[1]
-                rows = await positions.consumer_events(
-                    session,
-                    self.consumer.domains,
-                    self.consumer.kinds,
-                    after=read.seq,
-                    through=latest,
-                    limit=self.batch,
+                found = await positions.read_round(
+                    session, self.name, self.consumer.domains, self.consumer.kinds, self.batch
                 )
+            if found is None:  # its row was deleted by hand meanwhile
+                await self.register()
+                continue
+            read, latest, rows = found
+            complete = len(rows) < self.batch  # every event of its up to `latest` read
             outcome = Outcome.SKIPPED
-            for events in self._transactions([event_from_row(row) for row in rows]):
+            runs = self._transactions([event_from_row(row) for row in rows])
+            for i, events in enumerate(runs):
                 if self._stopping:
                     return handled
-                outcome, count = await self.deliver_many(events, read)
+                last = complete and i == len(runs) - 1
+                outcome, count = await self.deliver_many(
+                    events, read, through=latest if last else None
+                )
                 handled += count
                 if outcome is Outcome.BUSY or self._stopping:
                     # Stopped: the run may have ended early, so the position must not pass
@@ -146,9 +156,14 @@ class ConsumerRunner(PacedLoop):
                     return handled
                 if outcome is Outcome.STALE:
                     break
-            if outcome is Outcome.STALE or len(rows) == self.batch:
+            if outcome is Outcome.STALE or not complete:
                 continue  # read again: from the rebuilt position, or its next events
-            if latest > read.seq:
+            passed = outcome is Outcome.HANDLED  # through `latest`, with the last event
+            if (
+                not passed
+                and latest > read.seq
+                and (not woken or latest - read.seq >= PASS_OVER_AFTER)
+            ):
                 async with self.owner_sessions() as session, session.begin():
                     await positions.pass_over(session, self.name, latest, read)
             if stamped < STAMP_BATCH:
@@ -179,15 +194,22 @@ class ConsumerRunner(PacedLoop):
         return (await self.deliver_many([event], read))[0]
 
     async def deliver_many(
-        self, events: Sequence[Event], read: positions.Position | None = None
+        self,
+        events: Sequence[Event],
+        read: positions.Position | None = None,
+        *,
+        through: int | None = None,
     ) -> tuple[Outcome, int]:
         """Hand events of one tenant, in `seq` order, to the consumer in one transaction
         (see `_deliver_each`). A consumer with `handle_many` gets them in one call; when it
-        raises, the transaction is rolled back and the events handed over one by one."""
+        raises, the transaction is rolled back and the events handed over one by one.
+        `through`: no event of the consumer's lies between the last of `events` and there,
+        so once they are all handled the position moves there (passing over the others in
+        the same statement)."""
         if self.consumer.handle_many is None or len(events) == 1:
-            return await self._deliver_each(events, read)
+            return await self._deliver_each(events, read, through)
         try:
-            return await self._deliver_at_once(self.consumer.handle_many, events, read)
+            return await self._deliver_at_once(self.consumer.handle_many, events, read, through)
         except Exception as error:
             if is_connection_failure(error):
                 raise
@@ -198,7 +220,7 @@ class ConsumerRunner(PacedLoop):
                 events[-1].seq,
                 error,
             )
-        return await self._deliver_each(events, read)
+        return await self._deliver_each(events, read, through)
 
     async def _take(
         self, session: AsyncSession, events: Sequence[Event], read: positions.Position | None
@@ -215,7 +237,11 @@ class ConsumerRunner(PacedLoop):
         return position
 
     async def _deliver_at_once(
-        self, handle_many: ManyHandler, events: Sequence[Event], read: positions.Position | None
+        self,
+        handle_many: ManyHandler,
+        events: Sequence[Event],
+        read: positions.Position | None,
+        through: int | None,
     ) -> tuple[Outcome, int]:
         async with self.app_sessions() as session, session.begin():
             position = await self._take(session, events, read)
@@ -234,11 +260,11 @@ class ConsumerRunner(PacedLoop):
             name = f"consume {len(todo)} events"
             with continued_span(name, todo[0].trace, SpanKind.CONSUMER, attributes):
                 await handle_many(session, todo)
-            await positions.record_handled(session, self.name, todo[-1].seq)
+            await positions.record_handled(session, self.name, max(todo[-1].seq, through or 0))
         return Outcome.HANDLED, len(todo)
 
     async def _deliver_each(
-        self, events: Sequence[Event], read: positions.Position | None
+        self, events: Sequence[Event], read: positions.Position | None, through: int | None
     ) -> tuple[Outcome, int]:
         """Hand events of one tenant, in `seq` order, to the consumer's `handle` in one
         transaction, as `deliver` does one: (HANDLED and how many, or SKIPPED, BUSY, STALE
@@ -276,6 +302,8 @@ class ConsumerRunner(PacedLoop):
                     handled, last = handled + 1, event.seq
                 if not handled:
                     return Outcome.SKIPPED, 0
+                if failure is None and last == events[-1].seq:
+                    last = max(last, through or 0)
                 await positions.record_handled(session, self.name, last)
         except Exception as error:
             if is_connection_failure(error):
@@ -306,14 +334,22 @@ class ConsumerRunner(PacedLoop):
     def task_name(self) -> str:
         return f"consumer:{self.name}"
 
+    def wake(self, event: Event | None = None) -> None:
+        """Look for new events now, unless `event` is of a kind the consumer does not read
+        (it then has nothing to do: its own events wake it, the poll timer moves it past the
+        others)."""
+        if event is None or self.consumer.kinds is None or event.kind in self.consumer.kinds:
+            super().wake(event)
+
     async def _run(self) -> None:
         failures = 0  # consecutive rounds that failed
         unreachable = False  # the database was unreachable at the last attempt (log once)
+        woken = False  # by an event the hub delivered, not by the timer
         while not self._stopping:
             self._wake.clear()  # before the round: an event arriving meanwhile wakes the next
             handler_failed = False
             try:
-                await self.drain()
+                await self.drain(woken=woken)
             except HandlerFailed as failure:
                 handler_failed = True
                 log.error(
@@ -338,11 +374,13 @@ class ConsumerRunner(PacedLoop):
                 continue
             failures = failures + 1 if handler_failed else 0
             unreachable = False
+            woken = False
             if handler_failed:
                 # New events must not cut a failing handler's back-off short.
                 await self._pause(self._backoff(failures), False)
             else:
                 await self._pause(self.poll_interval, True)
+                woken = self._wake.is_set()
 
 
 class ConsumerRunners:

@@ -22,13 +22,14 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.event_trace import split_trace
 from db.failures import is_connection_failure
-from db.outbox import Outbox, events_after, sequence_bounds
+from db.outbox import events_after, sequence_bounds
 from opsgraph.events.bus import EVENTS_CHANNEL, RESUBSCRIBED, EventBus
 from opsgraph.telemetry.tracing import without_statement_spans
 from resolvers.errors import BadUserInput, ResyncRequired, SlowConsumer
@@ -38,7 +39,27 @@ log = logging.getLogger(__name__)
 PAGE = 500
 
 
-def event_from_row(row: Outbox) -> Event:
+class EventRow(Protocol):
+    """An outbox row's columns that make an event (a mapped `Outbox`, or a row read with
+    those columns)."""
+
+    @property
+    def seq(self) -> int | None: ...
+    @property
+    def tenant_id(self) -> uuid.UUID: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def entity_type(self) -> str: ...
+    @property
+    def entity_id(self) -> uuid.UUID: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def event_from_row(row: EventRow) -> Event:
     assert row.seq is not None
     payload, carried = split_trace(row.payload)
     return Event(

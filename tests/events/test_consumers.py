@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,7 +26,7 @@ from opsgraph.events.consumer_status import (
     consumer_statuses,
     replay,
 )
-from opsgraph.events.consumers import ConsumerRunner, HandlerFailed, Outcome
+from opsgraph.events.consumers import PASS_OVER_AFTER, ConsumerRunner, HandlerFailed, Outcome
 from opsgraph.events.hub import event_from_row
 from resolvers.events import Event
 from tests.events.consumer_support import (
@@ -485,9 +486,93 @@ async def test_other_domains_events_cost_no_statement_each(
         assert await runner.drain() == 1
 
     # The handled event: the tenant wall, the position locked, the handler's insert, the new
-    # position. The others are never read: the owner's statements do not grow with them.
+    # position (past the others too). The others are never read: the owner's statements do
+    # not grow with them.
     assert len(as_app.sent) == 4
-    assert len(as_owner.sent) == 6  # stamp (lock, stamp); position, latest, events; pass over
+    assert len(as_owner.sent) == 3  # stamp (lock, stamp); position, latest and events at once
+    async with owner() as session:
+        latest = await session.scalar(select(func.max(Outbox.seq)))
+    assert await position(owner, runner.name) == latest
+
+
+async def test_a_round_woken_by_an_event_reads_in_one_statement_and_writes_nothing_else(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, [1], f"{source}-x")
+    await add_events(owner, tenant, [2], source)
+    await add_events(owner, tenant, [3], f"{source}-x")
+    await stamped(owner, source)  # as the relay does before the hub delivers them
+
+    with Statements(owner) as as_owner, Statements(app) as as_app:
+        assert await runner.drain(woken=True) == 1
+    # One statement to read; the handled event's transaction as in any round.
+    assert (len(as_owner.sent), len(as_app.sent)) == (1, 4)
+    handled = await position(owner, runner.name)
+
+    await add_events(owner, tenant, [4, 5], f"{source}-x")
+    await stamped(owner, source)
+    with Statements(owner) as as_owner, Statements(app) as as_app:
+        assert await runner.drain(woken=True) == 0
+    # Nothing of its own: nothing written, the position left behind the others' events.
+    assert (len(as_owner.sent), len(as_app.sent)) == (1, 0)
+    assert await position(owner, runner.name) == handled
+
+    assert await runner.drain() == 0  # a round of the poll timer passes over them
+    async with owner() as session:
+        latest = await session.scalar(select(func.max(Outbox.seq)))
+    assert await position(owner, runner.name) == latest
+
+
+async def test_a_woken_round_far_behind_other_events_passes_over_them(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, range(PASS_OVER_AFTER), f"{source}-x")
+    await stamped(owner, source)
+
+    assert await runner.drain(woken=True) == 0
+
+    async with owner() as session:
+        latest = await session.scalar(select(func.max(Outbox.seq)))
+    assert await position(owner, runner.name) == latest
+
+
+async def test_a_woken_round_does_not_stamp_but_never_skips_what_it_left_unstamped(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    runner = ConsumerRunner(bookmark_consumer(source), owner, app)
+    await runner.register()
+    await add_events(owner, tenant, [1], source)
+
+    # Unstamped, the event is not the hub's to deliver yet: a woken round leaves it alone.
+    assert await runner.drain(woken=True) == 0
+    assert await runner.drain() == 1  # the poll timer's round stamps and handles it
+    assert await titles(owner, tenant) == ["1"]
+
+
+async def test_only_events_of_its_kinds_wake_a_consumer(owner: Sessions, app: Sessions) -> None:
+    runner = ConsumerRunner(
+        bookmark_consumer("probe", kinds=frozenset({"probe.pinged"})), owner, app
+    )
+    every_kind = ConsumerRunner(bookmark_consumer("probe"), owner, app)
+    other = Event(
+        seq=1,
+        tenant_id=uuid.uuid4(),
+        kind="probe.other",
+        entity_type="Probe",
+        entity_id=uuid.uuid4(),
+        payload={},
+        occurred_at=datetime.now(UTC),
+    )
+
+    runner.wake(other)
+    every_kind.wake(other)
+    assert (runner._wake.is_set(), every_kind._wake.is_set()) == (False, True)
+    runner.wake(replace(other, kind="probe.pinged"))
+    assert runner._wake.is_set()
 
 
 async def test_a_round_read_before_a_replay_neither_handles_nor_passes_over(

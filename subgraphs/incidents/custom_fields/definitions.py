@@ -27,7 +27,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from resolvers.errors import BadUserInput
 from resolvers.json_values import check_values
@@ -113,14 +113,18 @@ class FieldCatalogue:
         return [name for name, f in self.fields.items() if f.required]
 
 
+_Field = tables.IncidentField
+# Built once: the request's database scope finds it by identity (db/reads.py), no cache key.
+_CATALOGUE = (
+    select(_Field.name, _Field.type, _Field.required, _Field.enum_values)
+    .where(_Field.tenant_id == bindparam("tenant_id"))
+    .order_by(_Field.name)
+)
+
+
 async def read_catalogue(db: Any, tenant_id: uuid.UUID) -> FieldCatalogue:
     """The tenant's fields (one statement through the request's database scope)."""
-    t = tables.IncidentField
-    rows = await db.rows(
-        select(t.name, t.type, t.required, t.enum_values)
-        .where(t.tenant_id == tenant_id)
-        .order_by(t.name)
-    )
+    rows = await db.rows(_CATALOGUE, {"tenant_id": tenant_id})
     return FieldCatalogue({row.name: FieldDefinition.of(row) for row in rows})
 
 
