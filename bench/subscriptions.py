@@ -1,7 +1,8 @@
 """The subscription benchmark: N graphql-transport-ws subscribers on one server process while
 incidents are created at M per second for a fixed time.
 
-Latency of one delivery: the instant a subscriber's socket yields the `next` message, minus
+Latency of one delivery: the instant the driver read the bytes of a subscriber's `next`
+message (bench.websocket_client: a lean client, so the driver keeps up), minus
 the instant the load generator received the HTTP response of the `createIncident` that
 caused it (by then its transaction, outbox event included, has committed). Both instants
 come from one monotonic clock in this one process. A delivery may beat the response (the
@@ -33,10 +34,9 @@ from dataclasses import dataclass, field
 
 import orjson
 import psutil
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
 
 from bench.driver import Connection, HttpError
+from bench.websocket_client import WebSocket, connect
 
 # What the wallboard subscribes to (incident fields resolved per delivery, team and assignee
 # across subgraphs), and the bare minimum for isolating the delivery path.
@@ -53,15 +53,38 @@ TARGET_P99_MS = 100.0  # the wallboard's promise: commit to screen within this, 
 PONG = '{"type":"pong"}'
 
 
-@dataclass
 class Subscriber:
-    socket: ClientConnection
-    arrivals: list[tuple[str, float]] = field(default_factory=list)  # (incident id, instant)
-    event_ids: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    """One subscriber's socket and what it received; messages are handled in the socket's
+    read callback (bench.websocket_client), stamped with the instant they were read."""
+
+    def __init__(self) -> None:
+        self.socket: WebSocket | None = None
+        self.arrivals: list[tuple[str, float]] = []  # (incident id, instant)
+        self.event_ids: list[str] = []
+        self.errors: list[str] = []
+        self.acknowledged: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def seen(self) -> set[str]:
         return {incident for incident, _ in self.arrivals}
+
+    def on_message(self, raw: bytes, now: float) -> None:
+        message = orjson.loads(raw)
+        kind = message["type"]
+        if kind == "next":
+            payload = message["payload"]
+            if payload.get("errors"):
+                self.errors.append(str(payload["errors"]))
+                return
+            event = payload["data"]["incidentEvents"]
+            self.arrivals.append((event["incident"]["id"], now))
+            self.event_ids.append(event["id"])
+        elif kind == "ping":
+            assert self.socket is not None
+            self.socket.send(PONG)
+        elif kind == "connection_ack":
+            self.acknowledged.set_result(None)
+        elif kind in ("error", "complete"):
+            self.errors.append(f"{kind}: {message.get('payload')}")
 
 
 @dataclass
@@ -116,41 +139,20 @@ class Result:
     saturation_rate: float | None = None
 
 
-async def subscribe(url: str, token: str, query: str) -> Subscriber:
+async def subscribe(port: int, token: str, query: str) -> Subscriber:
     """Connect, authenticate in connection_init, wait for the ack, subscribe."""
-    socket = await connect(
-        url, subprotocols=[Subprotocol("graphql-transport-ws")], max_size=None, open_timeout=60
+    subscriber = Subscriber()
+    socket = subscriber.socket = await asyncio.wait_for(
+        connect("127.0.0.1", port, "/graphql", "graphql-transport-ws", subscriber.on_message),
+        60,
     )
     init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
-    await socket.send(orjson.dumps(init).decode())  # the protocol speaks text frames
-    while (message := orjson.loads(await socket.recv()))["type"] != "connection_ack":
-        if message["type"] == "ping":
-            await socket.send(PONG)
-    await socket.send(
+    socket.send(orjson.dumps(init).decode())  # the protocol speaks text frames
+    await asyncio.wait_for(subscriber.acknowledged, 60)
+    socket.send(
         orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}).decode()
     )
-    return Subscriber(socket)
-
-
-async def listen(subscriber: Subscriber) -> None:
-    """Record every event's arrival until the socket closes or the stream ends."""
-    async for raw in subscriber.socket:
-        now = time.perf_counter()
-        message = orjson.loads(raw)
-        kind = message["type"]
-        if kind == "next":
-            payload = message["payload"]
-            if payload.get("errors"):
-                subscriber.errors.append(str(payload["errors"]))
-                continue
-            event = payload["data"]["incidentEvents"]
-            subscriber.arrivals.append((event["incident"]["id"], now))
-            subscriber.event_ids.append(event["id"])
-        elif kind == "ping":
-            await subscriber.socket.send(PONG)
-        elif kind in ("error", "complete"):
-            subscriber.errors.append(f"{kind}: {message.get('payload')}")
-            return
+    return subscriber
 
 
 async def generate(
@@ -228,18 +230,15 @@ async def measure(
     ramp: Sequence[float] = (),
     ramp_seconds: float = 5.0,
 ) -> Result:
-    url = f"ws://127.0.0.1:{port}/graphql"
     query = f"subscription {{ incidentEvents {{ {SELECTIONS[selection]} }} }}"
     headers = {"Authorization": f"Bearer {token}"}
     server = psutil.Process(server_pid)
     driver = psutil.Process()
     # Warm the server's paths once (a subscriber, a mutation, its delivery) before "before".
-    warm = await subscribe(url, token, query)
-    listener = asyncio.create_task(listen(warm))
+    warm = await subscribe(port, token, query)
     await generate(port, headers, 1.0, 1.0, {})
     await asyncio.sleep(0.5)
-    listener.cancel()
-    await warm.socket.close()
+    await close(warm)
     rss_before = server.memory_info().rss
 
     started = time.perf_counter()
@@ -247,11 +246,10 @@ async def measure(
 
     async def one() -> Subscriber:
         async with gate:
-            return await subscribe(url, token, query)
+            return await subscribe(port, token, query)
 
     opened = await asyncio.gather(*(one() for _ in range(subscribers)))
     connect_seconds = time.perf_counter() - started
-    listeners = [asyncio.create_task(listen(s)) for s in opened]
     await asyncio.sleep(1.0)  # every subscribe processed before the first mutation
     rss_after = server.memory_info().rss
 
@@ -289,12 +287,15 @@ async def measure(
         if result.ramp[-1].lost:
             break  # a backlog it could not drain: higher rates would only measure that
 
-    for task in listeners:
-        task.cancel()
     for subscriber in opened:
-        with contextlib.suppress(Exception):
-            await subscriber.socket.close()
+        await close(subscriber)
     return result
+
+
+async def close(subscriber: Subscriber) -> None:
+    if subscriber.socket is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(subscriber.socket.close(), 10)
 
 
 async def step(
