@@ -7,10 +7,6 @@ hub catches up from the outbox by itself, so a subgraph's subscribers see every 
 events even where the bus is in-process (no REDIS_URL): within the hub's catch-up interval
 when another process's relay published them.
 
-The relay has a connection of its own: on every event each event consumer takes the owner's
-pooled connections for a few statements, and a relay waiting behind them for a connection
-held every subscriber's delivery back (tens of milliseconds at 20 events/s).
-
 With OPSGRAPH_AMQP_URL set, it also runs the message bus export (amqp_export.py), woken by
 the hub's events: every process that relays may export, one at a time."""
 
@@ -18,9 +14,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from db.engine import create_engine, session_factory
 from db.failures import is_connection_failure
 from opsgraph.events.amqp_export import AmqpExporter, exporter
 from opsgraph.events.bus import EventBus
@@ -34,16 +27,14 @@ class EventDelivery:
         self.bus = bus
         self.hub = EventHub(bus)
         self._relay: OutboxRelay | None = None
-        self._relay_engine: AsyncEngine | None = None
         self.exporter: AmqpExporter | None = None
 
     async def start(self, runtime: Runtime) -> None:
         """Start relaying and following; the runtime is open (the owner's sessions read
         every tenant's events)."""
         assert runtime.owner_sessions is not None
-        self._relay_engine = create_engine(runtime.database_url, pool_size=1, max_overflow=0)
         self._relay = OutboxRelay(
-            session_factory(self._relay_engine),
+            runtime.owner_sessions,
             self.bus,
             runtime.database_url,
             retention=timedelta(hours=runtime.settings.event_retention_hours),
@@ -70,5 +61,3 @@ class EventDelivery:
             await self.exporter.stop()
         if self._relay is not None:
             await self._relay.stop()
-        if self._relay_engine is not None:
-            await self._relay_engine.dispose()
