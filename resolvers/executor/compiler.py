@@ -1,14 +1,16 @@
-"""Compiling one query document against a subgraph's schema into a :class:`CompiledOperation`.
+"""Compiling one query or mutation document against a subgraph's schema into a
+:class:`CompiledOperation`.
 
-Documents the compiled executor does not cover (not a query, ``@skip``/``@include``/``@defer``,
-introspection, validation errors) compile to ``None`` and run through the normal executor
-instead.
+Documents the compiled executor does not cover (a subscription, ``@skip``/``@include``/
+``@defer``, introspection, validation errors) compile to ``None`` and run through the normal
+executor instead.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import strawberry
@@ -61,9 +63,10 @@ def compile_operation(
     if validate(schema, document):
         return None
     operation = get_operation_ast(document, operation_name)
-    if operation is None or operation.operation is not OperationType.QUERY:
+    if operation is None or operation.operation is OperationType.SUBSCRIPTION:
         return None
-    root_type = schema.query_type
+    serial = operation.operation is OperationType.MUTATION
+    root_type = schema.mutation_type if serial else schema.query_type
     if root_type is None:
         return None
     fragments = {
@@ -80,7 +83,9 @@ def compile_operation(
         for definition in operation.variable_definitions or ()
         if print_ast(definition.type) == f"[{REPRESENTATION}!]!"
     )
-    return CompiledOperation(operation, fragments, root, representations)
+    # A mutation's root fields run one after the other: each as an object of its own.
+    steps = tuple(replace(root, fields=(field,), batches=(), build=None) for field in root.fields)
+    return CompiledOperation(operation, fragments, root, representations, steps if serial else None)
 
 
 class _Compiler:

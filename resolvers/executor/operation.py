@@ -90,10 +90,13 @@ REPRESENTATION = "_Any"
 
 @dataclass(frozen=True, slots=True)
 class CompiledOperation:
-    """A compiled query operation of one document."""
+    """A compiled query or mutation operation of one document."""
 
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
     root: TypePlan
     representations: frozenset[str] = frozenset()
     """Its variables of type ``[_Any!]!`` (an entity fetch's representations)."""
+    serial: tuple[TypePlan, ...] | None = None
+    """A mutation's root fields, each as an object plan of that one field, to run one
+    after the other (None: a query, whose fields run together)."""

@@ -91,12 +91,23 @@ class OperationRun(ValueCompletion):
     async def data(self) -> dict[str, Any] | None:
         """The operation's ``data`` (None when a non-null root field failed)."""
         try:
+            if self.compiled.serial is not None:
+                return await self._serially(self.compiled.serial)
             data = self.object(self.compiled.root, None, None)
             if is_async(data):
                 data = await data
         except Null:
             return None
         return data  # type: ignore[no-any-return]
+
+    async def _serially(self, steps: tuple[TypePlan, ...]) -> dict[str, Any]:
+        """A mutation's root fields, each resolved and completed before the next starts; a
+        non-null one's null ends the operation there (``Null``), as GraphQL says."""
+        data: dict[str, Any] = {}
+        for step in steps:
+            value = self.object(step, None, None)
+            data.update(await value if is_async(value) else value)
+        return data
 
     def object(self, plan: TypePlan, source: Any, path: Chain) -> Any:
         if plan.build is not None:

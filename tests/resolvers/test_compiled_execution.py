@@ -201,6 +201,27 @@ class Mutation:
     def touch(self) -> bool:
         return True
 
+    @strawberry.mutation
+    async def append(self, info: strawberry.Info, value: str) -> list[str]:
+        """The request's log after adding ``value``; the first call of a request is the
+        slowest, so run together the calls would append out of order."""
+        log = info.context.log
+        await asyncio.sleep(0.01 if not log else 0)
+        log.append(value)
+        return list(log)
+
+    @strawberry.mutation
+    def fail(self) -> bool:
+        raise BadUserInput("refused", argument="value")
+
+    @strawberry.mutation
+    def maybe_fail(self) -> bool | None:
+        raise BadUserInput("refused", argument="value")
+
+    @strawberry.mutation
+    def make_item(self, id: strawberry.ID) -> Item:
+        return make(id)
+
 
 schema = subgraph_schema(query=Query, mutation=Mutation, types=[Item, Part])
 
@@ -212,6 +233,7 @@ class Context:
     principal: Principal = field(
         default_factory=lambda: REGISTRY.roles.principal(uuid.uuid4(), frozenset({"viewer"}))
     )
+    log: list[str] = field(default_factory=list)  # what the request's mutations appended
 
 
 COVERED = {
@@ -285,6 +307,23 @@ COVERED = {
     ),
     "a null item in a list of non-null items": ("{ requiredItems { id } }", None),
     "a missing object": ('{ item(id: "missing") { name } }', None),
+    "a mutation": ("mutation { touch }", None),
+    "mutations run one after the other": (
+        'mutation { a: append(value: "a") b: append(value: "b") c: append(value: "c") }',
+        None,
+    ),
+    "a nullable mutation's error: the next one still runs": (
+        'mutation { maybeFail append(value: "after") }',
+        None,
+    ),
+    "a non-null mutation's error ends the operation there": (
+        'mutation { append(value: "a") fail again: append(value: "b") }',
+        None,
+    ),
+    "a mutation's object, its batched field": (
+        'mutation { makeItem(id: "5") { id name labels } }',
+        None,
+    ),
     "entities keep their order; refusals are errors at their index": (
         """query($r: [_Any!]!) { _entities(representations: $r) { ... on Item { id name } } }""",
         {
@@ -298,7 +337,6 @@ COVERED = {
 }
 
 NOT_COVERED = {
-    "a mutation": ("mutation { touch }", None),
     "a directive": ("query($x: Boolean!) { item(id: 1) { name @include(if: $x) } }", {"x": True}),
     "introspection": ("{ __schema { queryType { name } } }", None),
     "an invalid document": ("{ item(id: 1) { nope } }", None),
@@ -457,3 +495,18 @@ def _element(plan: TypePlan | None) -> TypePlan:
         plan = plan.inner
     assert plan is not None
     return plan
+
+
+async def test_mutations_run_one_after_the_other_and_stop_at_a_non_null_error() -> None:
+    context = Context()
+    answer = await schema.compiled.execute(
+        'mutation { a: append(value: "a") fail b: append(value: "b") }', None, None, context
+    )
+    assert answer is not None and answer["data"] is None
+    assert [error["path"] for error in answer["errors"]] == [["fail"]]
+    assert context.log == ["a"]  # b never ran
+    context = Context()
+    answer = await schema.compiled.execute(
+        'mutation { a: append(value: "a") b: append(value: "b") }', None, None, context
+    )
+    assert answer == {"data": {"a": ["a"], "b": ["a", "b"]}}
