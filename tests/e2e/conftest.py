@@ -179,12 +179,14 @@ def subgraphs_file(path: Path, urls: Mapping[str, str]) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def subgraph_servers(
     server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Server]]:
     """`opsgraph subgraph NAME`: each subgraph as its own process, checking the ids it stores
-    for other subgraphs' entities with them (`--peers`, the split router's subgraphs file)."""
+    for other subgraphs' entities with them (`--peers`, the split router's subgraphs file).
+    Per module, as the interop tests' set (tests/interop/conftest.py): kept for the whole
+    run by each worker, the sets held more connections than PostgreSQL allows."""
     ports = {name: free_port() for name in REGISTRY.names}
     peers = subgraphs_file(
         tmp_path_factory.mktemp("split") / "subgraphs.toml",

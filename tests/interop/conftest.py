@@ -66,9 +66,11 @@ def interop_env(
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def split_subgraphs(interop_env: dict[str, str]) -> Iterator[dict[str, Server]]:
-    """Each subgraph in its own process."""
+    """Each subgraph in its own process; per module, not per run: a set kept for the run by
+    each test worker, beside the e2e tests' own sets, held more connections than
+    PostgreSQL's default 100 (each process keeps a few)."""
     ports = {name: free_port() for name in REGISTRY.names}
     started = start_servers(
         [
@@ -81,7 +83,7 @@ def split_subgraphs(interop_env: dict[str, str]) -> Iterator[dict[str, Server]]:
         stop_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def subgraphs_config(
     split_subgraphs: dict[str, Server], tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
@@ -96,7 +98,7 @@ def subgraphs_config(
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def remote_router(interop_env: dict[str, str], subgraphs_config: Path) -> Iterator[Server]:
     """`opsgraph router --config FILE` over the stand-alone subgraphs."""
     port = free_port()
