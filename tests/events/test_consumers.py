@@ -50,6 +50,12 @@ async def position(owner: Sessions, name: str) -> int | None:
     return found.seq if found is not None else None
 
 
+async def latest_seq(owner: Sessions) -> int | None:
+    """The latest stamped event's `seq`: where a consumer with nothing left to do stands."""
+    async with owner() as session:
+        return await session.scalar(select(func.max(Outbox.seq)))
+
+
 async def stamped(owner: Sessions, source: str) -> list[Outbox]:
     """The source's events, every committed event stamped first (as the relay does)."""
     async with owner() as session, session.begin():
@@ -100,9 +106,7 @@ async def test_only_its_domains_and_kinds_are_handled_and_the_rest_passed_over(
     assert await runner.drain() == 2
 
     assert await titles(owner, tenant) == ["1", "4"]
-    async with owner() as session:
-        latest = await session.scalar(select(func.max(Outbox.seq)))
-    assert await position(owner, runner.name) == latest
+    assert await position(owner, runner.name) == await latest_seq(owner)
 
 
 async def test_an_event_delivered_again_changes_nothing(
@@ -490,9 +494,7 @@ async def test_other_domains_events_cost_no_statement_each(
     # not grow with them.
     assert len(as_app.sent) == 4
     assert len(as_owner.sent) == 3  # stamp (lock, stamp); position, latest and events at once
-    async with owner() as session:
-        latest = await session.scalar(select(func.max(Outbox.seq)))
-    assert await position(owner, runner.name) == latest
+    assert await position(owner, runner.name) == await latest_seq(owner)
 
 
 async def test_a_round_woken_by_an_event_reads_in_one_statement_and_writes_nothing_else(
@@ -520,9 +522,7 @@ async def test_a_round_woken_by_an_event_reads_in_one_statement_and_writes_nothi
     assert await position(owner, runner.name) == handled
 
     assert await runner.drain() == 0  # a round of the poll timer passes over them
-    async with owner() as session:
-        latest = await session.scalar(select(func.max(Outbox.seq)))
-    assert await position(owner, runner.name) == latest
+    assert await position(owner, runner.name) == await latest_seq(owner)
 
 
 async def test_a_woken_round_far_behind_other_events_passes_over_them(
@@ -535,9 +535,7 @@ async def test_a_woken_round_far_behind_other_events_passes_over_them(
 
     assert await runner.drain(woken=True) == 0
 
-    async with owner() as session:
-        latest = await session.scalar(select(func.max(Outbox.seq)))
-    assert await position(owner, runner.name) == latest
+    assert await position(owner, runner.name) == await latest_seq(owner)
 
 
 async def test_a_woken_round_does_not_stamp_but_never_skips_what_it_left_unstamped(
