@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
-import operator
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
@@ -130,22 +129,11 @@ class RowFields(Generic[T]):
             for name, (column, convert) in self.attributes.items()
             if fields is None or column in fields
         ]
-        names = tuple(name for name, _, _ in present)
+        names = {name for name, _, _ in present}
         absent = {name: None for name in self.attributes if name not in names}
-        converted = tuple((name, convert) for name, _, convert in present if convert is not None)
-        values = _values([column for _, column, _ in present], fields)
         defaults = _plain_defaults(build, self.attributes.keys())
-        if defaults is None:
-
-            def reader(row: Any) -> T:
-                kwargs = absent.copy()
-                kwargs.update(zip(names, values(row), strict=True))
-                for name, convert in converted:
-                    kwargs[name] = convert(kwargs[name])
-                return build(**kwargs)
-
-            return reader
-
+        if defaults is None:  # built through its __init__, with every attribute
+            return _generated_reader(build, present, fields, absent, through_init=True)
         return _generated_reader(build, present, fields, {**defaults, **absent})
 
 
@@ -154,12 +142,16 @@ def _generated_reader(
     present: Sequence[tuple[str, str, Convert | None]],
     fields: Sequence[str] | None,
     constant: Mapping[str, Any],
+    *,
+    through_init: bool = False,
 ) -> Callable[[Any], T]:
     """A reader generated for one row shape: ``build``'s instance with its ``__dict__`` one
     dict display of the ``present`` attributes (read from the row by position in a named
     tuple of ``fields``, else by attribute, and converted) and the ``constant`` ones
     (defaults, and None for what the row lacks). Instead of copying a template, updating
-    it and converting in a loop: a blast radius reads thousands of rows."""
+    it and converting in a loop: a blast radius reads thousands of rows. ``through_init``:
+    the same dict passed to ``build``'s ``__init__`` as keywords instead (a type whose
+    ``__dict__`` cannot simply be filled, see ``_plain_defaults``)."""
     namespace: dict[str, Any] = {"new": object.__new__, "build": build}
     entries = []
     for index, (name, column, convert) in enumerate(present):
@@ -176,12 +168,13 @@ def _generated_reader(
     for index, (name, default) in enumerate(constant.items()):
         namespace[f"constant{index}"] = default
         entries.append(f"{name!r}: constant{index}")
-    source = (
-        "def read(row):\n"
-        "    built = new(build)\n"
-        "    built.__dict__ = {" + ", ".join(entries) + "}\n"
-        "    return built\n"
+    state = "{" + ", ".join(entries) + "}"
+    body = (
+        f"    return build(**{state})\n"
+        if through_init
+        else f"    built = new(build)\n    built.__dict__ = {state}\n    return built\n"
     )
+    source = "def read(row):\n" + body
     exec(source, namespace)  # our own source: attribute names repr()ed, columns checked
     return namespace["read"]  # type: ignore[no-any-return]
 
@@ -211,23 +204,6 @@ def _plain_defaults(type_: type, attributes: Iterable[str]) -> dict[str, Any] | 
                 return None
             defaults[field.name] = field.default
     return defaults
-
-
-def _values(
-    columns: Sequence[str], fields: Sequence[str] | None
-) -> Callable[[Any], tuple[Any, ...]]:
-    """The values of ``columns`` of a row, as a tuple: by position in a named tuple of
-    ``fields``, else by attribute."""
-    if not columns:
-        return lambda row: ()
-    get: Callable[[Any], Any]
-    if fields is None:
-        get = operator.attrgetter(*columns)
-    else:
-        get = operator.itemgetter(*(fields.index(column) for column in columns))
-    if len(columns) == 1:  # a getter of one item returns the value itself, not a tuple
-        return lambda row: (get(row),)
-    return get  # type: ignore[return-value]
 
 
 def chosen_columns(table: Any, columns: Columns) -> list[Any]:
