@@ -184,11 +184,13 @@ class _Compiler:
             possible.name: self.object(possible, selection_sets)
             for possible in self.schema.get_possible_types(output)  # type: ignore[arg-type]
         }
+        builds = {name: plan.build for name, plan in possible.items() if plan.build is not None}
         return TypePlan(
             Kind.ABSTRACT,
             name=output.name,
             possible=possible,
             batches=tuple(batch for plan in possible.values() for batch in plan.batches),
+            builds=builds if len(builds) == len(possible) else None,
         )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from resolvers.executor.operation import FieldPlan, Kind, TypePlan
+from resolvers.executor.operation import Build, FieldPlan, Found, Kind, TypePlan
 
 # A response path as nested tuples (parent, key, parent type name): built for every object
 # and list element, so as cheap as a tuple can be; a graphql-core ``Path`` is made from it
@@ -61,6 +61,8 @@ def type_name(value: Any) -> str:
 
 class ValueCompletion(ABC):
     """The completion half of an operation run (:class:`resolvers.executor.run.OperationRun`)."""
+
+    found: Found  # what the run's batches resolved, for generated completions
 
     @abstractmethod
     def object(self, plan: TypePlan, source: Any, path: Chain) -> Any:
@@ -125,12 +127,15 @@ class ValueCompletion(ABC):
         nullable = inner.kind is not Kind.NON_NULL
         element = inner.inner if not nullable else inner
         objects = element if element is not None and element.kind is Kind.OBJECT else None
-        build = objects.build if objects is not None else None
-        if build is not None and type(value) is list:
+        if element is not None and type(value) is list:
             try:
-                if nullable:
-                    return [None if item is None else build(item) for item in value]
-                return [build(item) for item in value]
+                if objects is not None and (build := objects.build) is not None:
+                    found = self.found
+                    if nullable:
+                        return [None if item is None else build(item, found) for item in value]
+                    return [build(item, found) for item in value]
+                if (builds := element.builds) is not None:
+                    return self._built(builds, value, nullable)
             except Exception:  # an item not plain after all: item by item below
                 pass
         items: list[Any] = []
@@ -178,6 +183,15 @@ class ValueCompletion(ABC):
             if plan.kind is Kind.NON_NULL:
                 raise Null from None
             return None
+
+    def _built(self, builds: dict[str, Build], value: list[Any], nullable: bool) -> list[Any]:
+        """A list of an abstract type's objects, each by its type's generated completion."""
+        found = self.found
+        if nullable:
+            return [
+                None if item is None else builds[type_name(item)](item, found) for item in value
+            ]
+        return [builds[type_name(item)](item, found) for item in value]
 
     async def _item_later(self, field: FieldPlan, plan: TypePlan, item: Any, path: Chain) -> Any:
         try:

@@ -28,6 +28,13 @@ if TYPE_CHECKING:
     from resolvers.executor.direct_calls import DirectCall
 
 
+# What a run's batches resolved: per batched field (by id), per object (by id, the object
+# kept to rule out a reused id) the value (resolvers/executor/run.py).
+Found = dict[int, dict[int, tuple[Any, Any]]]
+# An object's generated completion (resolvers/executor/builders.py): (object, found) -> dict.
+Build = Callable[[Any, Found], dict[str, Any]]
+
+
 class Kind(Enum):
     NON_NULL = "non-null"
     LIST = "list"
@@ -52,8 +59,10 @@ class TypePlan:
     # says which type's objects it applies to).
     batches: tuple[tuple[tuple[FieldPlan, ...], FieldPlan], ...] = ()
     # OBJECT: its objects' completion generated, when every selected field is plain
-    # (resolvers/executor/builders.py).
-    build: Callable[[Any], dict[str, Any]] | None = None
+    # (resolvers/executor/builders.py). ABSTRACT: those of its possible types by name, when
+    # every one has one.
+    build: Build | None = None
+    builds: dict[str, Build] | None = None
 
 
 @dataclass(slots=True, eq=False)

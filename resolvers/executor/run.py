@@ -27,7 +27,7 @@ from resolvers.executor.completion import (
     type_name,
 )
 from resolvers.executor.direct_calls import DirectCall
-from resolvers.executor.operation import CompiledOperation, FieldPlan, Kind, TypePlan
+from resolvers.executor.operation import CompiledOperation, FieldPlan, Found, Kind, TypePlan
 
 
 def _as_path(chain: Chain) -> Path | None:
@@ -84,9 +84,9 @@ class OperationRun(ValueCompletion):
         self.context = context
         self.errors: list[GraphQLError] = []
         self._arguments: dict[int, dict[str, Any]] = {}
-        # Per batched field: per object (by id, the object kept to rule out a reused id)
-        # the value its batch resolved, taken by the object's completion.
-        self._prefetched: dict[int, dict[int, tuple[Any, Any]]] = {}
+        # Per batched field: per object the value its batch resolved, taken by the object's
+        # completion.
+        self.found: Found = {}
 
     async def data(self) -> dict[str, Any] | None:
         """The operation's ``data`` (None when a non-null root field failed)."""
@@ -112,7 +112,7 @@ class OperationRun(ValueCompletion):
     def object(self, plan: TypePlan, source: Any, path: Chain) -> Any:
         if plan.build is not None:
             try:
-                return plan.build(source)
+                return plan.build(source, self.found)
             except Exception:  # not plain after all: the general way below answers
                 pass
         out: dict[str, Any] = {}
@@ -234,7 +234,7 @@ class OperationRun(ValueCompletion):
         gets the refusal, as its own resolver would."""
         direct = field.direct
         assert field.batch is not None and direct is not None
-        found = self._prefetched.setdefault(id(field), {})
+        found = self.found.setdefault(id(field), {})
         arguments = self._arguments_of(field)
         info = direct.info_class(
             _raw_info=self._info(field, (path, field.key, field.parent_type.name)),
@@ -283,7 +283,7 @@ class OperationRun(ValueCompletion):
 
     def _batched(self, field: FieldPlan, source: Any) -> tuple[Any] | None:
         """The value a batch resolved for ``source``'s field (once), if any."""
-        entry = self._prefetched.get(id(field), {}).pop(id(source), None)
+        entry = self.found.get(id(field), {}).pop(id(source), None)
         return (entry[1],) if entry is not None and entry[0] is source else None
 
     def field_error(self, field: FieldPlan, error: Exception, path: Chain) -> Any:

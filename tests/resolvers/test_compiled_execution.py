@@ -69,6 +69,34 @@ async def labels_of(
     return [[f"{prefix}{item.id}-a", f"{prefix}{item.id}-b"] for item in items]
 
 
+@strawberry.type
+class Tag:
+    name: str
+    color: Color
+
+
+async def tags_of(
+    items: Sequence[Item], info: strawberry.Info, with_gap: bool = False, fail: bool = False
+) -> list[list[Tag]]:
+    """Two tags an item; with a gap (a null no list of tags may hold) after item 2's."""
+    if fail:
+        raise BadUserInput("no tags today", argument="fail")
+    BATCH_CALLS.append(len(items))
+    return [
+        [Tag(name=f"{item.id}-{n}", color=Color.RED) for n in range(2)]
+        + ([None] if with_gap and item.id == "2" else [])  # type: ignore[list-item]
+        for item in items
+    ]
+
+
+async def gappy_tags_of(items: Sequence[Item], info: strawberry.Info) -> list[list[Tag | None]]:
+    return [[*tags, None] for tags in await tags_of(items, info)]
+
+
+async def top_tags_of(items: Sequence[Item], info: strawberry.Info) -> list[Tag | None]:
+    return [(await tags_of([item], info))[0][0] if item.id != "1" else None for item in items]
+
+
 @strawberry.federation.type(keys=["id"])
 class Item:
     id: strawberry.ID
@@ -111,6 +139,20 @@ class Item:
     @strawberry.field(extensions=[PermissionExtension([OddOnly()])], metadata=batched(labels_of))
     async def odd_labels(self, info: strawberry.Info) -> list[str] | None:
         return (await labels_of([self], info))[0]
+
+    @strawberry.field(metadata=batched(tags_of))
+    async def tags(
+        self, info: strawberry.Info, with_gap: bool = False, fail: bool = False
+    ) -> list[Tag]:
+        return (await tags_of([self], info, with_gap, fail))[0]
+
+    @strawberry.field(metadata=batched(gappy_tags_of))
+    async def gappy_tags(self, info: strawberry.Info) -> list[Tag | None]:
+        return (await gappy_tags_of([self], info))[0]
+
+    @strawberry.field(extensions=[PermissionExtension([OddOnly()])], metadata=batched(top_tags_of))
+    async def top_tag(self, info: strawberry.Info) -> Tag | None:
+        return (await top_tags_of([self], info))[0]
 
     @strawberry.field
     def tinted(self, color: Color = Color.RED) -> str:
@@ -261,6 +303,31 @@ COVERED = {
     "batched fields, on list elements and through plain fields": (
         '{ items(first: 3) { id labels(prefix: "x") } boxes(first: 3) { item { labels } } }',
         None,
+    ),
+    "batched fields of plain objects (generated completion), through plain fields": (
+        "{ items(first: 3) { id tags { name color } topTag { name } gappyTags { name } } "
+        "boxes(first: 3) { item { tags { name } } } }",
+        None,
+    ),
+    "a batched list of plain objects holding a null it may not": (
+        "{ items(first: 3) { id tags(withGap: true) { name } } }",
+        None,
+    ),
+    "a batch of plain objects that fails: an error at every object": (
+        "{ boxes(first: 3) { item { id tags(fail: true) { name } } } }",
+        None,
+    ),
+    "entities of plain objects with batched fields (generated completion per type)": (
+        """query($r: [_Any!]!) { _entities(representations: $r) {
+             ... on Item { __typename id tags { name } } ... on Part { id } } }""",
+        {
+            "r": [
+                {"__typename": "Part", "id": "1"},
+                {"__typename": "Item", "id": "1"},
+                {"__typename": "Part", "id": "missing"},
+                {"__typename": "Item", "id": "2"},
+            ]
+        },
     ),
     "a batch that fails is an error at every object": (
         '{ items(first: 2) { id labels(prefix: "bad") } item(id: 5) { labels } }',
@@ -478,15 +545,32 @@ async def test_representations_are_taken_as_given_not_coerced_one_by_one(
 
 
 def test_plain_objects_get_a_generated_completion_others_the_general_one() -> None:
-    query = "{ boxes(first: 2) { item { id name color } } items(first: 1) { id shout } }"
+    query = """{ boxes(first: 2) { item { id name color } } items(first: 1) { id shout }
+                 tagged: items(first: 1) { id tags { name } gappyTags { name } } }"""
     compiled = compile_operation(schema._schema, parse(query), None)
     assert compiled is not None
-    box, item = (_element(field.type) for field in compiled.root.fields)
+    box, item, tagged = (_element(field.type) for field in compiled.root.fields)
     assert box.build is not None
-    assert box.build(Box(item=make("7"))) == {
+    assert box.build(Box(item=make("7")), {}) == {
         "item": {"id": "7", "name": "item 7", "color": "GREEN"}
     }
     assert item.build is None  # shout has a resolver
+    # A batched field reads what its batch resolved for the object; unresolved, the
+    # general completion answers.
+    assert tagged.build is not None
+    tags, gappy = (field for field in tagged.fields if field.key != "id")
+    source, tag = make("7"), Tag(name="t", color=Color.RED)
+    found = {id(tags): {id(source): (source, [tag])}, id(gappy): {id(source): (source, [None])}}
+    assert tagged.build(source, found) == {"id": "7", "tags": [{"name": "t"}], "gappyTags": [None]}
+    with pytest.raises(KeyError):  # no batch resolved tags
+        tagged.build(source, {})
+    entities = """query($r: [_Any!]!) { _entities(representations: $r) {
+                    ... on Item { id tags { name } } ... on Part { id } } }"""
+    compiled = compile_operation(schema._schema, parse(entities), None)
+    assert compiled is not None
+    union = _element(compiled.root.fields[0].type)
+    assert union.kind is Kind.ABSTRACT and union.builds is not None
+    assert set(union.builds) == {"Item", "Part"}
 
 
 def _element(plan: TypePlan | None) -> TypePlan:
