@@ -68,3 +68,21 @@ def test_unread_attributes_are_none() -> None:
     fields = RowFields(Plain, {"id": ("id", str), "title": "title"})
     read = fields.read(collections.namedtuple("Row", ["id"])(4))
     assert vars(read) == {"id": "4", "title": None, "note": "none"}
+
+
+@strawberry.type
+class Wide:
+    id: strawberry.ID
+    a: str | None
+    b: str | None
+    c: str | None
+    d: int = 7
+
+
+def test_a_few_columns_of_many_attributes_fill_a_copy_of_the_rest() -> None:
+    fields = RowFields(Wide, {"id": ("id", str), "a": "a", "b": "b", "c": "c"})
+    Short = collections.namedtuple("Short", ["id"])
+    first, second = fields.read(Short(1)), fields.read(Short(2))
+    assert vars(first) == vars(Wide(id="1", a=None, b=None, c=None))  # type: ignore[arg-type]
+    first.a = "changed"  # each instance its own attributes, not a shared template
+    assert vars(second) == {"a": None, "b": None, "c": None, "d": 7, "id": "2"}
