@@ -24,6 +24,7 @@ from resolvers.pagination import (
     page_per_key,
 )
 from resolvers.permissions import requires
+from resolvers.references import by_id
 from subgraphs.incidents import permissions, tables
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
 from subgraphs.incidents.loaders import (
@@ -65,7 +66,7 @@ class ConfigurationItem:
 
     @classmethod
     def stub(cls, id: uuid.UUID) -> ConfigurationItem:
-        return cls(id=strawberry.ID(str(id)))
+        return by_id(cls, str(id))
 
     @classmethod
     async def resolve_references(
@@ -73,7 +74,7 @@ class ConfigurationItem:
     ) -> list[ConfigurationItem]:
         """Every id as given: whether the item exists is the cmdb subgraph's to say; here it
         only has incidents, or none."""
-        return [cls(id=strawberry.ID(str(r.get("id")))) for r in representations]
+        return [by_id(cls, str(r.get("id"))) for r in representations]
 
     @strawberry.field(
         description="Incidents naming this item (as `ci` or among `affectedCis`) that are "
