@@ -45,7 +45,6 @@ BLAST = """query Blast($id: ID!) {
   }
 }"""
 OPEN_INCIDENTS = " openIncidents { number priority }"
-GC_THRESHOLD = 10_000  # the server's default OPSGRAPH_GC_THRESHOLD
 
 
 def parse_args() -> argparse.Namespace:
@@ -114,7 +113,8 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     gateway = build_gateway()
-    tune_garbage_collector(GC_THRESHOLD)  # as `opsgraph serve` does (opsgraph/gc_tuning.py)
+    # As `opsgraph serve` does (opsgraph/gc_tuning.py), with its OPSGRAPH_GC_THRESHOLD.
+    tune_garbage_collector(load_settings().gc_threshold)
     sessions = session_factory(engine)
     principal = REGISTRY.roles.principal(
         loaded.tenant_id, frozenset({"admin"}), subject="bench", authenticated=True
