@@ -34,9 +34,12 @@ class SubgraphSchema(strawberry.federation.Schema):
         its representations at once (see resolvers/references.py); any other type is
         resolved one representation at a time, as Strawberry does. Answers are positional;
         a failure stands at the positions it concerns."""
+        names = [representation.get("__typename") for representation in representations]  # type: ignore[attr-defined]
+        if names and names.count(names[0]) == len(names):  # one type (a blast radius: 4,383)
+            return list(await self._references(info, names[0], representations))
         positions: dict[str, list[int]] = {}
-        for index, representation in enumerate(representations):
-            positions.setdefault(representation.get("__typename"), []).append(index)  # type: ignore[attr-defined]
+        for index, name in enumerate(names):
+            positions.setdefault(name, []).append(index)
         results: list[Any] = [None] * len(representations)
         for type_name, indexes in positions.items():
             chosen = [representations[index] for index in indexes]
