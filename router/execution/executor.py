@@ -124,6 +124,13 @@ class PlanExecution:
             if interface.type_name in interface.typenames:
                 # Objects an @interfaceObject returned carry no __typename of their own.
                 entities[None] = interface
+        # An entity whose key is one field of its own: its value, when a string, is the
+        # representation's identity with the type's name (no dict scanned, none built twice).
+        single = {
+            type_name: entity.key[0].name
+            for type_name, entity in entities.items()
+            if len(entity.key) == 1 and not entity.key[0].children and not entity.required
+        }
         representations: list[dict[str, Any]] = []
         placements: list[list[Placement]] = []
         index: dict[Hashable, int] = {}
@@ -138,6 +145,16 @@ class PlanExecution:
             entity = entities.get(type_name) if isinstance(type_name, str | None) else None
             if entity is None:
                 skipped.add(number)
+                continue
+            name = single.get(type_name)
+            if name is not None and type(value := obj.get(name)) is str:
+                identity: Hashable = (entity.type_name, value)
+                position = index.get(identity)
+                if position is None:
+                    position = index[identity] = len(representations)
+                    representations.append({"__typename": entity.type_name, name: value})
+                    placements.append([])
+                placements[position].append((obj, number))
                 continue
             representation = _representation(obj, entity)
             if representation is None:

@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 import strawberry
 import strawberry.federation as federation
+from graphql import GraphQLSchema
 
-from router.composition import compose
+from router.composition import KeyField, compose
+from router.execution import PlanExecution, SubgraphRequest, SubgraphResponse
 from router.execution import one_tree as one_tree_module
 from router.execution.one_tree import one_tree
 from router.execution.tree import merge_in_order
 from router.gateway import Gateway
+from router.planning import FetchNode, FlattenNode, RequiredEntity
 from tests.router.fixture_subgraphs import RequestContext, in_process, sources
 
 STOCK = {"i1": 3, "i2": 0, "i3": 7}
@@ -245,3 +248,42 @@ def test_merging_in_order_merges_nested_objects_and_reports_a_missing_key() -> N
     assert not merge_in_order(untouched, {"a": 1}, ("a", "b", "missing"))
     assert untouched == {"__typename": "T", "id": "1", "b": 2, "a": 1}  # merged, not tidied
 
+
+async def test_representations_are_one_per_type_and_key_whatever_the_key_values_type() -> None:
+    """Equal ids of two types are two entities; equal ids of one type, one (string ids take
+    a shortcut to their identity, other values their JSON)."""
+    sent: list[list[dict[str, Any]]] = []
+
+    class Answering:
+        async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
+            assert request.variables is not None
+            representations = request.variables["representations"]
+            sent.append([dict(r) for r in representations])
+            return SubgraphResponse({"_entities": [{"seen": r["id"]} for r in representations]})
+
+    key = (KeyField("id"),)
+    fetch = FetchNode(
+        "s", "q", None, (), "", (RequiredEntity("User", key), RequiredEntity("Team", key))
+    )
+    execution = PlanExecution(GraphQLSchema(), {"s": Answering()}, {}, None)
+    execution.data = {
+        "a": [
+            {"__typename": "User", "id": "1"},
+            {"__typename": "Team", "id": "1"},
+            {"__typename": "User", "id": "1"},
+            {"__typename": "User", "id": 1},
+            {"__typename": "User", "id": 1},
+            {"__typename": "User", "id": None},
+        ]
+    }
+
+    await execution.run(FlattenNode((("a", "@"),), fetch))
+
+    assert sent == [
+        [
+            {"__typename": "User", "id": "1"},
+            {"__typename": "Team", "id": "1"},
+            {"__typename": "User", "id": 1},
+        ]
+    ]
+    assert [obj.get("seen") for obj in execution.data["a"]] == ["1", "1", "1", 1, 1, None]
