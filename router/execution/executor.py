@@ -173,7 +173,7 @@ class PlanExecution:
             return
         variables = self._variables(fetch)
         variables[fetch.representations_variable] = representations
-        response = await self._send(fetch, variables)
+        response = await self._send(fetch, variables, fetch.representations_variable)
         finalising = self._finalising(flatten)
         answers = (response.data or {}).get("_entities")
         if finalising is not None:
@@ -280,8 +280,10 @@ class PlanExecution:
             name: self.variables[name] for name in fetch.variable_usages if name in self.variables
         }
 
-    async def _send(self, fetch: FetchNode, variables: dict[str, Any]) -> SubgraphResponse:
-        request = SubgraphRequest(fetch.operation, variables or None, fetch.operation_name)
+    async def _send(
+        self, fetch: FetchNode, variables: dict[str, Any], own: str | None = None
+    ) -> SubgraphResponse:
+        request = SubgraphRequest(fetch.operation, variables or None, fetch.operation_name, own)
         attributes = {"opsgraph.subgraph": fetch.subgraph}
         try:
             with span(f"fetch {fetch.subgraph}", SpanKind.CLIENT, attributes):

@@ -17,7 +17,12 @@ import strawberry.federation as federation
 from graphql import GraphQLSchema
 
 from router.composition import KeyField, compose
-from router.execution import PlanExecution, SubgraphRequest, SubgraphResponse
+from router.execution import (
+    InProcessTransport,
+    PlanExecution,
+    SubgraphRequest,
+    SubgraphResponse,
+)
 from router.execution import one_tree as one_tree_module
 from router.execution.one_tree import one_tree
 from router.execution.tree import merge_in_order
@@ -287,3 +292,30 @@ async def test_representations_are_one_per_type_and_key_whatever_the_key_values_
         ]
     ]
     assert [obj.get("seen") for obj in execution.data["a"]] == ["1", "1", "1", 1, 1, None]
+
+
+async def test_an_in_process_subgraph_gets_the_requests_own_variable_uncopied() -> None:
+    """Representations are built for one request: handed on as they are. Variables the
+    client sent are shared by fetches: the subgraph gets a copy of those."""
+    received: list[dict[str, Any] | None] = []
+
+    async def execute(
+        query: str, variables: dict[str, Any] | None, operation_name: str | None, context: object
+    ) -> dict[str, Any]:
+        received.append(variables)
+        return {"data": {}}
+
+    transport = InProcessTransport(execute)
+    representations = [{"__typename": "Item", "id": "i1"}]
+    shared = {"zone": ["EU"]}
+    variables = {"zone": shared["zone"], "representations": representations}
+
+    await transport.fetch(SubgraphRequest("q", variables, None, "representations"), None)
+    await transport.fetch(SubgraphRequest("q", variables, None), None)
+
+    own, copied = received
+    assert own is not None and copied is not None
+    assert own == copied == variables
+    assert own["representations"] is representations
+    assert own["zone"] is not shared["zone"]
+    assert copied["representations"] is not representations
