@@ -11,6 +11,10 @@ instead of shaping the whole tree again (``shape``). When a run has errors, or a
 lacks a key the client selected (an entity nobody found, a fetch that failed), the response
 is shaped as usual, nulls and all. Only for subgraphs run in-process: their answers come
 from an executor of their schema, so no value needs the shaper's checks.
+
+Most such positions are a Flatten's paths: there, the last entity fetch to merge its answer
+rewrites each object as it merges (:class:`AtMerge`, PlanExecution), and :func:`finish` has
+only the rest to walk to, often nothing.
 """
 
 from __future__ import annotations
@@ -177,7 +181,8 @@ def finish(
     tree: OneTree, data: dict[str, Any], tidied: AtMerge | None = None
 ) -> dict[str, Any] | None:
     """``data`` tidied in place into the client's response, or None, ``data`` as it was
-    (but for ``__typename`` values), when it must be shaped: a selected key is missing
+    (but for ``__typename`` values, and the objects tidied as answers were merged, which
+    hold what the client selected), when it must be shaped: a selected key is missing
     (something failed or was not found), or one object stands at two paths that select
     differently. ``tidied``: what the execution tidied as it merged (``tree.at_merge``, its
     positions left out here), if anything."""
