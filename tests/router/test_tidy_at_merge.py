@@ -28,6 +28,7 @@ from router.execution.one_tree import one_tree
 from router.execution.tree import merge_in_order
 from router.gateway import Gateway
 from router.planning import FetchNode, FlattenNode, RequiredEntity
+from tests.router.fixture_subgraphs import SCHEMAS as FIXTURE_SCHEMAS
 from tests.router.fixture_subgraphs import RequestContext, in_process, sources
 
 STOCK = {"i1": 3, "i2": 0, "i3": 7}
@@ -229,11 +230,9 @@ def test_a_path_an_entity_answer_writes_below_is_left_to_finish() -> None:
     """Below an entity fetch's path, one entity's answer stands at every object of it (the
     same author dict in two reviews): those positions stay with ``finish``, which sees an
     object met twice."""
-    from tests.router.fixture_subgraphs import SCHEMAS as FIXTURE
-    from tests.router.fixture_subgraphs import in_process as fixture_transport
-
     gateway = Gateway(
-        compose(sources(FIXTURE)), {name: fixture_transport(s) for name, s in FIXTURE.items()}
+        compose(sources(FIXTURE_SCHEMAS)),
+        {name: in_process(schema) for name, schema in FIXTURE_SCHEMAS.items()},
     )
     plan = gateway.prepare("{ topProducts { reviews { author { name } } } }", None, None).plan
     tree = one_tree(plan, None)
