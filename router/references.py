@@ -57,7 +57,9 @@ class EntityPresence:
         if not ids:
             return Presence([])
         representations = [{"__typename": type_name, "id": id} for id in ids]
-        request = SubgraphRequest(QUERY, {"representations": representations}, "EntityPresence")
+        request = SubgraphRequest(
+            QUERY, {"representations": representations}, "EntityPresence", "representations"
+        )
         response = await self.transports[owner].fetch(request, context)
         answers = (response.data or {}).get("_entities")
         if response.errors or not isinstance(answers, list) or len(answers) != len(ids):

@@ -17,12 +17,14 @@ from graphql import GraphQLSchema, execute_sync, parse
 from opentelemetry.trace import SpanKind
 
 from router.execution.errors import subgraph_error
+from router.execution.one_tree import AtMerge, Position
 from router.execution.transport import SubgraphRequest, SubgraphResponse, Transport, failure
 from router.execution.tree import (
     Path,
     coalesce,
     deep_merge,
     key_values,
+    merge_in_order,
     objects_at,
     objects_in,
     required_values,
@@ -43,10 +45,17 @@ logger = logging.getLogger(__name__)
 # An object waiting for an entity fetch, and the number of the Flatten path it was found at
 # (its concrete response paths are looked up only to report an error).
 Placement = tuple[dict[str, Any], int]
+# Per Flatten path, the position its objects are tidied to as the answer is merged, or None.
+Finalising = tuple[Position | None, ...]
 
 
 class PlanExecution:
-    """State of one plan run: the raw data tree and the errors collected so far."""
+    """State of one plan run: the raw data tree and the errors collected so far.
+
+    With ``at_merge`` (router/execution/one_tree.py), the last entity fetch writing at one
+    of its positions rewrites the objects there in the client's order as it merges; when
+    one lacks a selected key (an entity nobody found), ``untidy`` says the response must be
+    shaped."""
 
     def __init__(
         self,
@@ -54,6 +63,7 @@ class PlanExecution:
         transports: Mapping[str, Transport],
         variables: Mapping[str, Any],
         context: object,
+        at_merge: AtMerge | None = None,
     ) -> None:
         self.schema = schema
         self.transports = transports
@@ -61,6 +71,10 @@ class PlanExecution:
         self.context = context
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
+        self.at_merge = at_merge
+        self.untidy = False
+        # Per position tidied at merge, the Flattens writing there that have not merged yet.
+        self._pending = dict(at_merge.writers) if at_merge is not None else {}
 
     async def run(self, node: PlanNode | None) -> None:
         """Execute ``node`` and everything below it."""
@@ -110,9 +124,17 @@ class PlanExecution:
             if interface.type_name in interface.typenames:
                 # Objects an @interfaceObject returned carry no __typename of their own.
                 entities[None] = interface
+        # An entity whose key is one field of its own: its value, when a string, is the
+        # representation's identity with the type's name (no dict scanned, none built twice).
+        single = {
+            type_name: entity.key[0].name
+            for type_name, entity in entities.items()
+            if len(entity.key) == 1 and not entity.key[0].children and not entity.required
+        }
         representations: list[dict[str, Any]] = []
         placements: list[list[Placement]] = []
         index: dict[Hashable, int] = {}
+        skipped: set[int] = set()  # the paths where an object is not asked for
         found = (
             (obj, number)
             for number, path in enumerate(flatten.paths)
@@ -121,15 +143,23 @@ class PlanExecution:
         for obj, number in found:
             type_name = obj.get("__typename")
             entity = entities.get(type_name) if isinstance(type_name, str | None) else None
-            values = key_values(obj, entity.key) if entity is not None else None
-            if entity is None or values is None:
+            if entity is None:
+                skipped.add(number)
                 continue
-            representation = {"__typename": entity.type_name, **values}
-            if entity.required:
-                required = required_values(obj, entity.required)
-                if required is None:
-                    continue  # a required field's fetch failed: nothing to ask this entity
-                representation.update(required)
+            name = single.get(type_name)
+            if name is not None and type(value := obj.get(name)) is str:
+                identity: Hashable = (entity.type_name, value)
+                position = index.get(identity)
+                if position is None:
+                    position = index[identity] = len(representations)
+                    representations.append({"__typename": entity.type_name, name: value})
+                    placements.append([])
+                placements[position].append((obj, number))
+                continue
+            representation = _representation(obj, entity)
+            if representation is None:
+                skipped.add(number)
+                continue
             identity = _identity(representation)
             position = index.get(identity)
             if position is None:
@@ -138,12 +168,18 @@ class PlanExecution:
                 placements.append([])
             placements[position].append((obj, number))
         if not representations:
-            return  # nothing reached this path (null parents, skipped fields, other types)
+            # Nothing reached this path (null parents, skipped fields, other types).
+            self._skipped(self._finalising(flatten), skipped)
+            return
         variables = self._variables(fetch)
         variables[fetch.representations_variable] = representations
-        response = await self._send(fetch, variables)
+        response = await self._send(fetch, variables, fetch.representations_variable)
+        finalising = self._finalising(flatten)
         answers = (response.data or {}).get("_entities")
-        if isinstance(answers, list):
+        if finalising is not None:
+            self._skipped(finalising, skipped)
+            self._merge_in_order(answers, placements, finalising)
+        elif isinstance(answers, list):
             for position, answer in enumerate(answers[: len(placements)]):
                 if isinstance(answer, dict):
                     for obj, _ in placements[position]:
@@ -152,6 +188,48 @@ class PlanExecution:
             located = _Located(self.data, flatten)
             for error in response.errors:
                 self._entity_error(error, placements, located, fetch.subgraph)
+
+    def _finalising(self, flatten: FlattenNode) -> Finalising | None:
+        """Per path of ``flatten``, the position its objects are tidied to now that its
+        answer is merged: the paths no other Flatten still has to write at (None if none)."""
+        positions = self.at_merge.flattens.get(id(flatten)) if self.at_merge else None
+        if positions is None:
+            return None
+        pending = self._pending
+        last: list[Position | None] = []
+        for path, position in zip(flatten.paths, positions, strict=True):
+            if position is not None:
+                pending[path] -= 1
+                if pending[path]:
+                    position = None
+            last.append(position)
+        return tuple(last) if any(last) else None
+
+    def _skipped(self, finalising: Finalising | None, skipped: set[int]) -> None:
+        """An object not asked for at a path tidied now: it lacks what the fetch brings."""
+        if finalising is not None and any(finalising[number] for number in skipped):
+            self.untidy = True
+
+    def _merge_in_order(
+        self, answers: Any, placements: list[list[Placement]], finalising: Finalising
+    ) -> None:
+        """Merge each answer into its objects, those at a path tidied now rewritten in the
+        client's order; an object there left without an answer or lacking a selected key
+        makes the execution ``untidy``."""
+        answered = answers if isinstance(answers, list) else []
+        for position, group in enumerate(placements):
+            answer = answered[position] if position < len(answered) else None
+            for obj, number in group:
+                at = finalising[number]
+                if not isinstance(answer, dict):
+                    self.untidy = self.untidy or at is not None
+                elif at is None:
+                    deep_merge(obj, answer)
+                else:
+                    if at.typename is not None:
+                        obj["__typename"] = at.typename
+                    if not merge_in_order(obj, answer, at.keys):
+                        self.untidy = True
 
     def _entity_error(
         self,
@@ -202,8 +280,10 @@ class PlanExecution:
             name: self.variables[name] for name in fetch.variable_usages if name in self.variables
         }
 
-    async def _send(self, fetch: FetchNode, variables: dict[str, Any]) -> SubgraphResponse:
-        request = SubgraphRequest(fetch.operation, variables or None, fetch.operation_name)
+    async def _send(
+        self, fetch: FetchNode, variables: dict[str, Any], own: str | None = None
+    ) -> SubgraphResponse:
+        request = SubgraphRequest(fetch.operation, variables or None, fetch.operation_name, own)
         attributes = {"opsgraph.subgraph": fetch.subgraph}
         try:
             with span(f"fetch {fetch.subgraph}", SpanKind.CLIENT, attributes):
@@ -233,6 +313,22 @@ class _Located:
 
     def selected(self, number: int) -> frozenset[str] | None:
         return self._flatten.selected[number] if self._flatten.selected else None
+
+
+def _representation(obj: dict[str, Any], entity: RequiredEntity) -> dict[str, Any] | None:
+    """The representation of ``obj`` as ``entity``, or None when it has none: a key field is
+    missing or null, or a required field's fetch failed (nothing to ask this entity)."""
+    values = key_values(obj, entity.key)
+    if values is None:
+        return None
+    representation = {"__typename": entity.type_name}
+    representation.update(values)
+    if entity.required:
+        required = required_values(obj, entity.required)
+        if required is None:
+            return None
+        representation.update(required)
+    return representation
 
 
 def _identity(representation: dict[str, Any]) -> Hashable:

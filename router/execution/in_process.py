@@ -44,7 +44,7 @@ class InProcessTransport:
         """Run the request in-process; an exception becomes an ``INTERNAL_SERVER_ERROR``."""
         try:
             result = await self._execute(
-                request.query, _own_copy(request.variables), request.operation_name, context
+                request.query, _own_copy(request), request.operation_name, context
             )
         except Exception:
             logger.exception("In-process subgraph raised for operation %s", request.operation_name)
@@ -60,7 +60,7 @@ class InProcessTransport:
             return
         try:
             async for result in self._subscribe(
-                request.query, _own_copy(request.variables), request.operation_name, context
+                request.query, _own_copy(request), request.operation_name, context
             ):
                 yield _response(result)
         except Exception:
@@ -68,12 +68,25 @@ class InProcessTransport:
             yield failure("Subgraph subscription failed")
 
 
-def _own_copy(variables: dict[str, Any] | None) -> dict[str, Any] | None:
+def _own_copy(request: SubgraphRequest) -> dict[str, Any] | None:
     """The subgraph gets its own copy, as it would over HTTP: Strawberry, for one, pops
-    ``__typename`` out of representations, and client variables are shared by fetches.
-    Uploaded files (router/http_uploads.py), which JSON cannot copy, are passed as they are."""
+    ``__typename`` out of representations, and client variables are shared by fetches; the
+    request's ``own`` variable is its own already (thousands of representations, built for
+    it). Uploaded files (router/http_uploads.py), which JSON cannot copy, are passed as
+    they are."""
+    variables = request.variables
     if variables is None:
         return None
+    own = request.own
+    if own is not None and own in variables:
+        shared = {name: value for name, value in variables.items() if name != own}
+        copied = _json_copy(shared) if shared else {}
+        copied[own] = variables[own]
+        return copied
+    return _json_copy(variables)
+
+
+def _json_copy(variables: dict[str, Any]) -> dict[str, Any]:
     try:
         return orjson.loads(orjson.dumps(variables))  # type: ignore[no-any-return]
     except orjson.JSONEncodeError:

@@ -11,6 +11,10 @@ instead of shaping the whole tree again (``shape``). When a run has errors, or a
 lacks a key the client selected (an entity nobody found, a fetch that failed), the response
 is shaped as usual, nulls and all. Only for subgraphs run in-process: their answers come
 from an executor of their schema, so no value needs the shaper's checks.
+
+Most such positions are a Flatten's paths: there, the last entity fetch to merge its answer
+rewrites each object as it merges (:class:`AtMerge`, PlanExecution), and :func:`finish` has
+only the rest to walk to, often nothing.
 """
 
 from __future__ import annotations
@@ -73,22 +77,44 @@ class _Step:
         self.keyset: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class AtMerge:
+    """The positions entity fetches tidy as they merge their answers (PlanExecution), so
+    that :func:`finish` need not walk to them: per Flatten node (by identity; the plan, kept
+    with its OneTree, keeps it alive), per path, the position its objects are rewritten to
+    (None: merged only); and per such path the number of Flattens writing there, the last
+    of which to merge rewrites."""
+
+    flattens: dict[int, tuple[Position | None, ...]]
+    writers: dict[tuple[str, ...], int]
+
+
 class OneTree:
     """What tidying a plan's merged tree takes: the positions where fetches met, where a
     fetch selected more than the client (key fields and ``@requires`` fields for a later
     fetch) or in another order, and where the client asked for ``__typename``; kept as one
-    tree of steps from the root."""
+    tree of steps from the root (``steps``), and as one without the positions tidied as the
+    answers were merged (``rest``, for an execution that ran with ``at_merge``)."""
 
-    __slots__ = ("steps",)
+    __slots__ = ("at_merge", "rest", "steps")
 
-    def __init__(self, positions: tuple[Position, ...]) -> None:
-        self.steps = _Step()
-        for position in positions:
-            step = self.steps
-            for key in position.path:
-                step = step.below.setdefault(key, _Step())
-            step.position = position
-            step.keyset = frozenset(position.keys)
+    def __init__(self, positions: tuple[Position, ...], at_merge: AtMerge | None = None) -> None:
+        self.steps = _steps(positions)
+        self.at_merge = at_merge
+        self.rest = self.steps
+        if at_merge is not None:
+            self.rest = _steps(tuple(p for p in positions if p.path not in at_merge.writers))
+
+
+def _steps(positions: tuple[Position, ...]) -> _Step:
+    root = _Step()
+    for position in positions:
+        step = root
+        for key in position.path:
+            step = step.below.setdefault(key, _Step())
+        step.position = position
+        step.keyset = frozenset(position.keys)
+    return root
 
 
 def one_tree(plan: QueryPlan, supergraph_schema: GraphQLSchema | None) -> OneTree | None:
@@ -97,16 +123,16 @@ def one_tree(plan: QueryPlan, supergraph_schema: GraphQLSchema | None) -> OneTre
     operation = plan.operation
     if not _plain(operation.selections, supergraph_schema):
         return None
-    fetched: list[tuple[tuple[str, ...], SelectionSetNode]] = []
-    if not _fetched(plan.node, fetched):
+    fetched: list[tuple[tuple[str, ...], SelectionSetNode, _Writer]] = []
+    if not _fetched(plan.node, fetched, ()):
         return None
-    written: dict[tuple[str, ...], list[Keys]] = {}
-    for path, selection_set in fetched:
+    written: dict[tuple[str, ...], list[_Write]] = {}
+    for path, selection_set, writer in fetched:
         at = _selections_at(operation.selections, path)
         if at is None:
             return None
         try:
-            _written(at, [selection_set], path, written)
+            _written(at, [selection_set], path, written, writer)
         except _NotPlain:
             return None
     positions: dict[tuple[str, ...], Position] = {}
@@ -117,18 +143,54 @@ def one_tree(plan: QueryPlan, supergraph_schema: GraphQLSchema | None) -> OneTre
     for path, writes in written.items():
         keys = _keys_at(operation.selections, path)
         assert keys is not None  # _written follows the client's fields only
-        if path not in positions and (len(writes) > 1 or writes[0] != keys):
+        if path not in positions and (len(writes) > 1 or writes[0].keys != keys):
             positions[path] = Position(path, keys)
-    return OneTree(tuple(positions.values()))
+    return OneTree(tuple(positions.values()), _at_merge(positions, written))
 
 
-def finish(tree: OneTree, data: dict[str, Any]) -> dict[str, Any] | None:
+def _at_merge(
+    positions: dict[tuple[str, ...], Position], written: dict[tuple[str, ...], list[_Write]]
+) -> AtMerge | None:
+    """The positions that can be tidied as entity answers are merged: a Flatten's paths
+    written, besides by Flattens there, only by root fetches run before them all. Those
+    give fresh objects, one per position; an entity answer merged into several objects
+    shares what it holds between them, so below a Flatten path an object may stand at two
+    positions (then :func:`finish` must see it whole)."""
+    flattens: dict[int, list[Position | None]] = {}
+    writers: dict[tuple[str, ...], int] = {}
+    for path, position in positions.items():
+        writes = written.get(path, [])
+        own = [w.writer for w in writes if w.own and isinstance(w.writer.node, FlattenNode)]
+        others = [w.writer for w in writes if not w.own or isinstance(w.writer.node, FetchNode)]
+        if not own or not all(
+            isinstance(other.node, FetchNode) and all(other.before(last) for last in own)
+            for other in others
+        ):
+            continue
+        writers[path] = len(own)
+        for writer in own:
+            assert isinstance(writer.node, FlattenNode)
+            paths = writer.node.paths
+            flattens.setdefault(id(writer.node), [None] * len(paths))[paths.index(path)] = position
+    if not writers:
+        return None
+    return AtMerge({node: tuple(at) for node, at in flattens.items()}, writers)
+
+
+def finish(
+    tree: OneTree, data: dict[str, Any], tidied: AtMerge | None = None
+) -> dict[str, Any] | None:
     """``data`` tidied in place into the client's response, or None, ``data`` as it was
-    (but for ``__typename`` values), when it must be shaped: a selected key is missing
+    (but for ``__typename`` values, and the objects tidied as answers were merged, which
+    hold what the client selected), when it must be shaped: a selected key is missing
     (something failed or was not found), or one object stands at two paths that select
-    differently."""
+    differently. ``tidied``: what the execution tidied as it merged (``tree.at_merge``, its
+    positions left out here), if anything."""
+    steps = tree.rest if tidied is not None and tidied is tree.at_merge else tree.steps
+    if steps.position is None and not steps.below:
+        return data
     found: dict[int, tuple[dict[str, Any], Position]] = {}
-    if not _visit(data, tree.steps, found):
+    if not _visit(data, steps, found):
         return None
     for obj, position in found.values():
         keys = position.keys
@@ -218,25 +280,60 @@ def _hides_values(enum: GraphQLEnumType, supergraph_schema: GraphQLSchema | None
     return isinstance(whole, GraphQLEnumType) and len(whole.values) != len(enum.values)
 
 
-def _fetched(node: PlanNode | None, out: list[tuple[tuple[str, ...], SelectionSetNode]]) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Writer:
+    """A fetch of the plan: its node, and where it stands (per level from the root, its
+    branch's index and whether that level runs its branches in sequence)."""
+
+    node: FetchNode | FlattenNode
+    address: tuple[tuple[int, bool], ...]
+
+    def before(self, other: _Writer) -> bool:
+        """Whether this fetch's answer is merged before ``other`` is sent."""
+        for (mine, sequence), (theirs, _) in zip(self.address, other.address, strict=False):
+            if mine != theirs:
+                return sequence and mine < theirs
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """The keys a fetch writes on the objects at one path; ``own``: the path it is sent
+    for (a Flatten path, or the root), not one below it."""
+
+    keys: Keys
+    writer: _Writer
+    own: bool
+
+
+def _fetched(
+    node: PlanNode | None,
+    out: list[tuple[tuple[str, ...], SelectionSetNode, _Writer]],
+    address: tuple[tuple[int, bool], ...],
+) -> bool:
     """Every fetch's selection with the response path it is written at (each Flatten path
-    of an entity fetch; the root for a root fetch); False for an introspection node (the
-    router answers it from its own schema)."""
+    of an entity fetch; the root for a root fetch) and the fetch; False for an
+    introspection node (the router answers it from its own schema)."""
     if node is None:
         return True
     if isinstance(node, IntrospectionNode):
         return False
     if isinstance(node, FetchNode):
-        out.append(((), _operation_selections(node.operation)))
+        out.append(((), _operation_selections(node.operation), _Writer(node, address)))
         return True
     if isinstance(node, FlattenNode):
+        writer = _Writer(node, address)
         entities = _operation_selections(node.node.operation)
         for selection in entities.selections:
             if isinstance(selection, FieldNode) and selection.selection_set is not None:
-                out.extend((path, selection.selection_set) for path in node.paths)
+                out.extend((path, selection.selection_set, writer) for path in node.paths)
         return True
     assert isinstance(node, SequenceNode | ParallelNode)
-    return all(_fetched(child, out) for child in node.nodes)
+    sequence = isinstance(node, SequenceNode)
+    return all(
+        _fetched(child, out, (*address, (index, sequence)))
+        for index, child in enumerate(node.nodes)
+    )
 
 
 def _operation_selections(operation: str) -> SelectionSetNode:
@@ -249,21 +346,23 @@ def _written(
     selections: tuple[Selection, ...],
     fetched: list[SelectionSetNode],
     path: tuple[str, ...],
-    out: dict[tuple[str, ...], list[Keys]],
+    out: dict[tuple[str, ...], list[_Write]],
+    writer: _Writer,
+    own: bool = True,
 ) -> None:
     """Record the keys a fetch writes on the objects at ``path`` and, following the fields
     the client selected there, below it."""
     fields: dict[str, list[FieldNode]] = {}
     for selection_set in fetched:
         _fetched_fields(selection_set, fields)
-    out.setdefault(path, []).append(tuple(fields))
+    out.setdefault(path, []).append(_Write(tuple(fields), writer, own))
     for field in selections:
         assert isinstance(field, Field)
         below = fields.get(field.response_key)
         if field.selections and below:
             sets = [node.selection_set for node in below if node.selection_set is not None]
             at = (*path, field.response_key, *("@",) * _list_depth(field))
-            _written(field.selections, sets, at, out)
+            _written(field.selections, sets, at, out, writer, own=False)
 
 
 def _fetched_fields(selection_set: SelectionSetNode, out: dict[str, list[FieldNode]]) -> None:

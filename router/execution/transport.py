@@ -23,11 +23,14 @@ SERVICE_UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
 
 @dataclass(frozen=True, slots=True)
 class SubgraphRequest:
-    """One GraphQL request to a subgraph."""
+    """One GraphQL request to a subgraph. ``own`` names the variable built for this request
+    alone (an entity fetch's representations): nobody reads it once it is sent, so a
+    transport may hand it on as it is where it copies the variables it shares."""
 
     query: str
     variables: dict[str, Any] | None
     operation_name: str | None
+    own: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,16 +40,23 @@ class PlanRunner:
         self, prepared: Prepared, variables: Mapping[str, Any] | None, context: object
     ) -> dict[str, Any]:
         """The response body (``data``, maybe ``errors``) of a query or mutation."""
-        execution = PlanExecution(self.schema, self.transports, dict(variables or {}), context)
+        tree = self._one_tree(prepared.plan)
+        execution = PlanExecution(
+            self.schema,
+            self.transports,
+            dict(variables or {}),
+            context,
+            tree.at_merge if tree is not None else None,
+        )
         await execution.run(prepared.plan.node)
         return self.respond(prepared, execution)
 
     def respond(self, prepared: Prepared, execution: PlanExecution) -> dict[str, Any]:
         """A query's or mutation's response body: the merged tree itself when it needs no
         shaping (``one_tree``: every fetch in-process), else the shaped one."""
-        if not prepared.errors and not execution.errors:
+        if not prepared.errors and not execution.errors and not execution.untidy:
             tree = self._one_tree(prepared.plan)
-            data = finish(tree, execution.data) if tree is not None else None
+            data = finish(tree, execution.data, execution.at_merge) if tree is not None else None
             if data is not None:
                 return {"data": data}
         return self.body(prepared, execution)

@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncGenerator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 import strawberry
@@ -298,9 +299,19 @@ class CountingTransport:
         self.schema_checked = getattr(inner, "schema_checked", False)
 
     async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
-        self.requests.append(request)
-        self.journal.append((self.name, request))
+        seen = _as_sent(request)
+        self.requests.append(seen)
+        self.journal.append((self.name, seen))
         return await self.inner.fetch(request, context)
+
+
+def _as_sent(request: SubgraphRequest) -> SubgraphRequest:
+    """``request`` as it was sent: its ``own`` variable is the subgraph's once sent (an
+    in-process Strawberry pops ``__typename`` out of representations)."""
+    if request.own is None or not request.variables or request.own not in request.variables:
+        return request
+    own = copy.deepcopy(request.variables[request.own])
+    return replace(request, variables={**request.variables, request.own: own})
 
 
 class BrokenTransport:

@@ -16,8 +16,11 @@ from sqlalchemy import update
 from opsgraph.domains import REGISTRY
 from opsgraph.server import build_gateway
 from resolvers.context import Context
-from router.execution.one_tree import OneTree, Position, finish
+from router.execution import PlanExecution
+from router.execution.one_tree import AtMerge, OneTree, Position, finish
 from router.gateway import Gateway
+from router.pipeline.execute import PlanRunner
+from router.pipeline.results import Prepared
 from subgraphs.incidents import tables
 from tests.opsgraph.test_statement_counts import PAGE, seeded_tenant
 
@@ -30,15 +33,28 @@ def gateway() -> Gateway:
 @pytest.fixture
 def finished(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Per response of the test: whether the merged tree was the answer (True) or it was
-    shaped after all (False); plans the one-tree path does not cover record nothing."""
+    shaped after all (False: by ``finish``, or already as the answers were merged, the
+    execution ``untidy``); plans the one-tree path does not cover record nothing."""
     taken: list[bool] = []
 
-    def recording(tree: OneTree, data: dict[str, Any]) -> dict[str, Any] | None:
-        answer = finish(tree, data)
+    def recording(
+        tree: OneTree, data: dict[str, Any], tidied: AtMerge | None = None
+    ) -> dict[str, Any] | None:
+        answer = finish(tree, data, tidied)
         taken.append(answer is not None)
         return answer
 
+    respond = PlanRunner.respond
+
+    def responding(
+        runner: PlanRunner, prepared: Prepared, execution: PlanExecution
+    ) -> dict[str, Any]:
+        if execution.untidy:
+            taken.append(False)
+        return respond(runner, prepared, execution)
+
     monkeypatch.setattr("router.pipeline.execute.finish", recording)
+    monkeypatch.setattr(PlanRunner, "respond", responding)
     return taken
 
 
