@@ -143,29 +143,31 @@ class ColumnLoader(BatchLoader[K, V]):
             self._read[self.get_cache_key(key)] = read
         return await self.load_columns(keys, read)
 
+    @staticmethod
+    def get_cache_key(key: K) -> K:
+        """A key is its own cache key (ids, tuples of them): ``read_many`` relies on it."""
+        return key
+
     async def read_many(self, keys: Sequence[K], columns: Columns = None) -> list[V]:
         """The values of many keys one caller needs together (``_entities``), with at least
         ``columns``: what is not cached yet is read at once in one ``load_columns`` and
         cached, without the pending future, callback and event-loop turn per key that
         ``load_many`` costs (nor even a done future: a ``_Read``)."""
-        cache_key = self.get_cache_key
+        cache = self._cache
         missing = [
-            key for key in dict.fromkeys(keys) if not self._cached(key, cache_key(key), columns)
+            key
+            for key in dict.fromkeys(keys)
+            if key not in cache or not self._cached(key, key, columns)
         ]
         if not missing:
-            return [await self._cache[cache_key(key)] for key in keys]
-        read: dict[Hashable, V] = {}
-        for key, value in zip(missing, await self.load_columns(missing, columns), strict=True):
-            # What was just read replaces what another read of the key cached meanwhile:
-            # the columns recorded must be those of the value cached.
-            found = cache_key(key)
-            self._cache[found] = _Read(value)  # type: ignore[assignment]  # awaited, as a future
-            self._read[found] = columns
-            read[found] = value
-        return [
-            read[found] if (found := cache_key(key)) in read else await self._cache[found]
-            for key in keys
-        ]
+            return [await cache[key] for key in keys]
+        values = await self.load_columns(missing, columns)
+        # What was just read replaces what another read of the key cached meanwhile: the
+        # columns recorded must be those of the value cached.
+        read = dict(zip(missing, values, strict=True))
+        cache.update(zip(missing, map(_Read, values), strict=True))  # type: ignore[arg-type]  # awaited, as a future
+        self._read.update(dict.fromkeys(missing, columns))
+        return [read[key] if key in read else await cache[key] for key in keys]
 
     async def load_columns(self, keys: Sequence[K], columns: Columns) -> list[V]:
         """The values of ``keys``, read with ``columns`` (None: all)."""
