@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import ciso8601
+import orjson
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
@@ -36,6 +37,10 @@ def parse_date_time(value: object) -> datetime:
 
 
 def serialize_date_time(value: datetime) -> str:
+    """``value.isoformat()``: for the UTC values the database and parsing give, what orjson
+    writes for it, the same text at a quarter of the cost (a page serialises hundreds)."""
+    if value.tzinfo is UTC and type(value) is datetime:
+        return orjson.dumps(value)[1:-1].decode()
     return value.isoformat()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import ciso8601
 import pytest
@@ -38,3 +38,21 @@ def test_declares_its_specification_and_serialises_iso_8601() -> None:
     assert DateTime.specified_by_url == DATE_TIME_SPECIFICATION
     at = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     assert DateTime.serialize(at) == "2024-05-01T12:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2024, 5, 1, 12, 0, tzinfo=UTC),
+        datetime(2024, 5, 1, 12, 0, 0, 1, tzinfo=UTC),
+        datetime(2024, 11, 1, 0, 10, 30, 720000, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2024, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2024, 5, 1, 12, 0, tzinfo=timezone(timedelta(seconds=-30))),
+        datetime(2024, 5, 1, 12, 0),
+    ],
+)
+def test_serialised_as_isoformat_writes_it(at: datetime) -> None:
+    assert DateTime.serialize(at) == at.isoformat()
