@@ -96,6 +96,9 @@ def _converted(field: FieldPlan, value: str, index: int, namespace: dict[str, An
     if field.batch is None or field.type is None:
         return None
     completion = _nullable(field.type)
+    if completion.kind is Kind.LEAF and completion.serialize is not None:
+        namespace[f"serialize{index}"] = completion.serialize
+        return f"{value} = serialize{index}({value})"
     if completion.kind is Kind.OBJECT:
         return _nested(completion, value, f"build{index}", namespace)
     if completion.kind is Kind.LIST and completion.inner is not None:

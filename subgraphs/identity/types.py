@@ -3,12 +3,14 @@ audit log's records."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from resolvers.batching import batched
 from resolvers.columns import RowFields
 from resolvers.ids import try_parse_id
 from resolvers.loaders import load_by_id
@@ -24,6 +26,33 @@ from subgraphs.identity.loaders import (
     UserByIdLoader,
 )
 from subgraphs.identity.permissions import VIEW
+
+
+def _pii_visible(info: strawberry.Info) -> bool:
+    return bool(info.context.principal.can(PII_PERMISSION))
+
+
+def _email(user: User, visible: bool) -> str:
+    return user.email_address if visible else mask_email(user.email_address)
+
+
+def _phone(user: User, visible: bool) -> str | None:
+    if user.phone_number is None or visible:
+        return user.phone_number
+    return mask_phone(user.phone_number)
+
+
+async def emails_of(users: Sequence[User], info: strawberry.Info) -> list[str]:
+    """`User.email` of many users at once (resolvers/batching.py: a page's assignees,
+    reporters and authors, without a resolver call and its info per user)."""
+    visible = _pii_visible(info)
+    return [_email(user, visible) for user in users]
+
+
+async def phones_of(users: Sequence[User], info: strawberry.Info) -> list[str | None]:
+    """`User.phone` of many users at once, as ``emails_of``."""
+    visible = _pii_visible(info)
+    return [_phone(user, visible) for user in users]
 
 
 @strawberry.federation.type(keys=["id"], description="A person who reports or works on tickets.")
@@ -43,17 +72,18 @@ class User(ReferencedById, Node):
     updated_at: datetime = strawberry.field(description="When the user last changed.")
 
     @strawberry.field(
-        description="E-mail address, unique within the tenant (masked without pii:view)."
+        description="E-mail address, unique within the tenant (masked without pii:view).",
+        metadata=batched(emails_of),
     )
     def email(self, info: strawberry.Info) -> str:
-        visible = info.context.principal.can(PII_PERMISSION)
-        return self.email_address if visible else mask_email(self.email_address)
+        return _email(self, _pii_visible(info))
 
-    @strawberry.field(description="Phone number, if known (masked without pii:view).")
+    @strawberry.field(
+        description="Phone number, if known (masked without pii:view).",
+        metadata=batched(phones_of),
+    )
     def phone(self, info: strawberry.Info) -> str | None:
-        if self.phone_number is None or info.context.principal.can(PII_PERMISSION):
-            return self.phone_number
-        return mask_phone(self.phone_number)
+        return _phone(self, _pii_visible(info))
 
     @strawberry.field(
         description="What the user may do, sorted: for the caller itself (as `me`), the "

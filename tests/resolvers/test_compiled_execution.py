@@ -93,6 +93,10 @@ async def gappy_tags_of(items: Sequence[Item], info: strawberry.Info) -> list[li
     return [[*tags, None] for tags in await tags_of(items, info)]
 
 
+async def shouts_of(items: Sequence[Item], info: strawberry.Info) -> list[str | None]:
+    return [item.name.upper() if item.id != "1" else None for item in items]
+
+
 async def top_tags_of(items: Sequence[Item], info: strawberry.Info) -> list[Tag | None]:
     return [(await tags_of([item], info))[0][0] if item.id != "1" else None for item in items]
 
@@ -145,6 +149,10 @@ class Item:
         self, info: strawberry.Info, with_gap: bool = False, fail: bool = False
     ) -> list[Tag]:
         return (await tags_of([self], info, with_gap, fail))[0]
+
+    @strawberry.field(metadata=batched(shouts_of))
+    async def shouted(self, info: strawberry.Info) -> str | None:
+        return (await shouts_of([self], info))[0]
 
     @strawberry.field(metadata=batched(gappy_tags_of))
     async def gappy_tags(self, info: strawberry.Info) -> list[Tag | None]:
@@ -305,7 +313,7 @@ COVERED = {
         None,
     ),
     "batched fields of plain objects (generated completion), through plain fields": (
-        "{ items(first: 3) { id tags { name color } topTag { name } gappyTags { name } } "
+        "{ items(first: 3) { id tags { name color } topTag { name } gappyTags { name } shouted } "
         "boxes(first: 3) { item { tags { name } } } }",
         None,
     ),
@@ -546,7 +554,7 @@ async def test_representations_are_taken_as_given_not_coerced_one_by_one(
 
 def test_plain_objects_get_a_generated_completion_others_the_general_one() -> None:
     query = """{ boxes(first: 2) { item { id name color } } items(first: 1) { id shout }
-                 tagged: items(first: 1) { id tags { name } gappyTags { name } } }"""
+                 tagged: items(first: 1) { id tags { name } gappyTags { name } shouted } }"""
     compiled = compile_operation(schema._schema, parse(query), None)
     assert compiled is not None
     box, item, tagged = (_element(field.type) for field in compiled.root.fields)
@@ -558,10 +566,19 @@ def test_plain_objects_get_a_generated_completion_others_the_general_one() -> No
     # A batched field reads what its batch resolved for the object; unresolved, the
     # general completion answers.
     assert tagged.build is not None
-    tags, gappy = (field for field in tagged.fields if field.key != "id")
+    tags, gappy, shouted = (field for field in tagged.fields if field.key != "id")
     source, tag = make("7"), Tag(name="t", color=Color.RED)
-    found = {id(tags): {id(source): (source, [tag])}, id(gappy): {id(source): (source, [None])}}
-    assert tagged.build(source, found) == {"id": "7", "tags": [{"name": "t"}], "gappyTags": [None]}
+    found = {
+        id(tags): {id(source): (source, [tag])},
+        id(gappy): {id(source): (source, [None])},
+        id(shouted): {id(source): (source, "ITEM 7")},
+    }
+    assert tagged.build(source, found) == {
+        "id": "7",
+        "tags": [{"name": "t"}],
+        "gappyTags": [None],
+        "shouted": "ITEM 7",
+    }
     with pytest.raises(KeyError):  # no batch resolved tags
         tagged.build(source, {})
     entities = """query($r: [_Any!]!) { _entities(representations: $r) {
