@@ -29,8 +29,12 @@ from graphql import (
     GraphQLNonNull,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
+    VariableNode,
     get_named_type,
     value_from_ast_untyped,
 )
@@ -195,6 +199,7 @@ class CostEstimate(FragmentFold[int]):
     ) -> None:
         self.schema = schema
         self.variables = dict(variables)
+        self._read: set[str] = set()  # the variables size arguments name
         self.hints = hints
         # Child fields a parent's ``@listSize(sizedFields:)`` gives its size, by node identity.
         self.sized: dict[int, int] = {}
@@ -202,6 +207,12 @@ class CostEstimate(FragmentFold[int]):
 
     def of(self, operation: OperationDefinitionNode) -> int:
         return self.measure(self.schema.get_root_type(operation.operation), operation.selection_set)
+
+    @property
+    def variables_read(self) -> frozenset[str]:
+        """The variables the estimate so far read (in size arguments): it is the same for
+        any other values of the rest."""
+        return frozenset(self._read)
 
     def fragment(self, definition: FragmentDefinitionNode) -> int:
         target = self.schema.get_type(definition.type_condition.name.value)
@@ -262,6 +273,11 @@ class CostEstimate(FragmentFold[int]):
         )
         return min((1 if own is None else own) + given, COST_CEILING)
 
+    def _value(self, node: ValueNode) -> Any:
+        """An argument's value, the variables it names recorded (``variables_read``)."""
+        self._read.update(_variable_names(node))
+        return value_from_ast_untyped(node, self.variables)
+
     def _size(self, field: FieldNode, is_list: bool, declared: ListSize | None) -> int:
         """How many items a field may return, from its ``@listSize`` or its size arguments.
         A connection's `edges` count once: the connection field above them already
@@ -272,7 +288,7 @@ class CostEstimate(FragmentFold[int]):
             return self.sized[id(field)]
         if declared is not None:
             sliced = [
-                value_from_ast_untyped(a.value, self.variables)
+                self._value(a.value)
                 for a in field.arguments or ()
                 if a.name.value in declared.slicing_arguments
             ]
@@ -282,7 +298,7 @@ class CostEstimate(FragmentFold[int]):
             if declared.assumed_size is not None:
                 return min(declared.assumed_size, COST_CEILING)
         arguments = {
-            a.name.value: value_from_ast_untyped(a.value, self.variables)
+            a.name.value: self._value(a.value)
             for a in field.arguments or ()
             if a.name.value in SIZE_ARGUMENTS
         }
@@ -345,3 +361,15 @@ def variable_shape(variables: Mapping[str, Any], stop_after: int) -> VariableSha
 
 
 _END = object()
+
+
+def _variable_names(node: ValueNode) -> Iterator[str]:
+    """The variables a value names, at any depth of its lists and objects."""
+    if isinstance(node, VariableNode):
+        yield node.name.value
+    elif isinstance(node, ListValueNode):
+        for item in node.values:
+            yield from _variable_names(item)
+    elif isinstance(node, ObjectValueNode):
+        for field in node.fields:
+            yield from _variable_names(field.value)

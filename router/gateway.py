@@ -21,7 +21,7 @@ from router.limits import OperationLimits
 from router.observer import GatewayObserver, Lookup, RequestRecord, error_codes, observed
 from router.persisted import PersistedOperations
 from router.pipeline.authorization import GuardCache, authorize
-from router.pipeline.cost import check_cost_limit
+from router.pipeline.cost import OperationCosts, check_cost_limit
 from router.pipeline.document import DocumentCache
 from router.pipeline.errors import RequestError
 from router.pipeline.execute import PlanRunner, executed
@@ -101,6 +101,7 @@ class Gateway:
         self.documents = DocumentCache(supergraph.schema, version, self.limits, document_cache_size)
         self.operations = GuardCache(supergraph, plan_cache_size)
         self.plans = PlanCache(supergraph, plan_cache_size, enabled_labels=override_labels)
+        self.costs = OperationCosts(plan_cache_size)
         self.runner = PlanRunner(supergraph, self.transports, self.limits)
         self.persisted = persisted
         self.response_cache = response_cache
@@ -309,8 +310,17 @@ class Gateway:
         operation = allowed_operation(document, operation_name, allowed_operations)
         name_operation(operation)
         coerced = coerced_variables(schema, operation, variables, limits)
-        check_cost_limit(schema, document, operation, coerced, limits, self.supergraph.cost)
         operation_key: OperationKey = (digest, operation_name, self.supergraph.version)
+        check_cost_limit(
+            schema,
+            document,
+            operation,
+            coerced,
+            limits,
+            self.supergraph.cost,
+            costs=self.costs,
+            key=operation_key,
+        )
         guarded = self.operations.guarded(operation_key, document, operation_name)
         authorized = authorize(self.supergraph, guarded, grants)
         with span("graphql.plan"):

@@ -117,7 +117,11 @@ def check_cost(
     limits: OperationLimits,
     hints: CostHints = NO_HINTS,
 ) -> list[GraphQLError]:
-    cost = estimate_cost(schema, document, operation, variables, hints)
+    return cost_errors(estimate_cost(schema, document, operation, variables, hints), limits)
+
+
+def cost_errors(cost: int, limits: OperationLimits) -> list[GraphQLError]:
+    """MAX_COST_LIMIT when ``cost`` exceeds the limit."""
     if cost <= limits.max_cost:
         return []
     value = f"at least {COST_CEILING}" if cost >= COST_CEILING else str(cost)
