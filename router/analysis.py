@@ -29,18 +29,16 @@ from graphql import (
     GraphQLNonNull,
     GraphQLSchema,
     InlineFragmentNode,
-    ListValueNode,
-    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
-    VariableNode,
     get_named_type,
     value_from_ast_untyped,
 )
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 
 from router.composition.cost_directives import NO_HINTS, CostHints, ListSize
+from router.planning.printing import variables_in_value
 
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 DEFAULT_PAGE = 20  # what a connection returns without first/last
@@ -275,7 +273,7 @@ class CostEstimate(FragmentFold[int]):
 
     def _value(self, node: ValueNode) -> Any:
         """An argument's value, the variables it names recorded (``variables_read``)."""
-        self._read.update(_variable_names(node))
+        self._read.update(variables_in_value(node))
         return value_from_ast_untyped(node, self.variables)
 
     def _size(self, field: FieldNode, is_list: bool, declared: ListSize | None) -> int:
@@ -361,15 +359,3 @@ def variable_shape(variables: Mapping[str, Any], stop_after: int) -> VariableSha
 
 
 _END = object()
-
-
-def _variable_names(node: ValueNode) -> Iterator[str]:
-    """The variables a value names, at any depth of its lists and objects."""
-    if isinstance(node, VariableNode):
-        yield node.name.value
-    elif isinstance(node, ListValueNode):
-        for item in node.values:
-            yield from _variable_names(item)
-    elif isinstance(node, ObjectValueNode):
-        for field in node.fields:
-            yield from _variable_names(field.value)

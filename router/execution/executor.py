@@ -147,22 +147,20 @@ class PlanExecution:
                 skipped.add(number)
                 continue
             name = single.get(type_name)
+            representation: dict[str, Any] | None = None
             if name is not None and type(value := obj.get(name)) is str:
-                identity: Hashable = (entity.type_name, value)
-                position = index.get(identity)
-                if position is None:
-                    position = index[identity] = len(representations)
-                    representations.append({"__typename": entity.type_name, name: value})
-                    placements.append([])
-                placements[position].append((obj, number))
-                continue
-            representation = _representation(obj, entity)
-            if representation is None:
-                skipped.add(number)
-                continue
-            identity = _identity(representation)
+                identity: Hashable = (entity.type_name, value)  # built only when new
+            else:
+                representation = _representation(obj, entity)
+                if representation is None:
+                    skipped.add(number)
+                    continue
+                identity = _identity(representation)
             position = index.get(identity)
             if position is None:
+                if representation is None:  # the one-field key's
+                    assert name is not None
+                    representation = {"__typename": entity.type_name, name: value}
                 position = index[identity] = len(representations)
                 representations.append(representation)
                 placements.append([])

@@ -17,7 +17,7 @@ from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
 
 from router.analysis import CostEstimate
 from router.composition.cost_directives import NO_HINTS, CostHints
-from router.limits import OperationLimits, cost_errors
+from router.limits import OperationLimits, cost_errors, estimate_cost
 from router.pipeline.errors import RequestError
 from router.planning import LruCache
 
@@ -78,7 +78,7 @@ def check_cost_limit(
     if costs is not None and key is not None:
         cost = costs.cost(key, schema, document, operation, variables, hints)
     else:
-        cost = CostEstimate(schema, document, variables, hints).of(operation)
+        cost = estimate_cost(schema, document, operation, variables, hints)
     too_costly = cost_errors(cost, limits)
     if too_costly:
         raise RequestError.from_graphql("MAX_COST_LIMIT", too_costly)

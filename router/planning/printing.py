@@ -102,15 +102,16 @@ def variables_used(selections: Iterable[SelectionNode]) -> Iterator[str]:
 
 def _variables_in_arguments(arguments: Iterable[ArgumentNode]) -> Iterator[str]:
     for argument in arguments:
-        yield from _variables_in_value(argument.value)
+        yield from variables_in_value(argument.value)
 
 
-def _variables_in_value(node: ValueNode) -> Iterator[str]:
+def variables_in_value(node: ValueNode) -> Iterator[str]:
+    """The variables a value names, at any depth of its lists and objects."""
     if isinstance(node, VariableNode):
         yield node.name.value
     elif isinstance(node, ListValueNode):
         for value in node.values:
-            yield from _variables_in_value(value)
+            yield from variables_in_value(value)
     elif isinstance(node, ObjectValueNode):
         for field in node.fields:
-            yield from _variables_in_value(field.value)
+            yield from variables_in_value(field.value)
