@@ -92,20 +92,30 @@ async def stamp_committed(session: AsyncSession, limit: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def claim_unpublished(session: AsyncSession, limit: int) -> list[Outbox]:
-    """The stamped, unpublished events in `seq` order, locked so a second relay skips them."""
-    result = await session.scalars(
-        select(Outbox)
+async def claim_for_publishing(session: AsyncSession, limit: int) -> list[Outbox]:
+    """The stamped, unpublished events in `seq` order, marked published in the same statement
+    and locked so a second relay skips them: the caller publishes them before it commits, and
+    a rollback (publishing failed) leaves them unpublished, for the next round."""
+    claimed = (
+        select(Outbox.id)
         .where(Outbox.published_at.is_(None), Outbox.seq.isnot(None))
         .order_by(Outbox.seq)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list(result)
+    result = await session.scalars(
+        update(Outbox)
+        .where(Outbox.id.in_(claimed.scalar_subquery()))
+        .values(published_at=func.now())
+        .returning(Outbox)
+    )
+    # RETURNING follows no ORDER BY: published in `seq` order, as stamped.
+    return sorted(result, key=_stamped_seq)
 
 
-async def mark_published(session: AsyncSession, ids: list[int]) -> None:
-    await session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(published_at=func.now()))
+def _stamped_seq(event: Outbox) -> int:
+    assert event.seq is not None, "only stamped events are claimed"
+    return event.seq
 
 
 async def events_after(

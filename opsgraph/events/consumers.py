@@ -32,7 +32,9 @@ import asyncio
 import enum
 import logging
 import traceback
-from collections.abc import Sequence
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import AttributeValue
@@ -42,7 +44,7 @@ from db import consumer_positions as positions
 from db.event_trace import continued_span
 from db.failures import is_connection_failure
 from db.outbox import stamp_committed
-from db.scope import SET_TENANT
+from db.scope import RequestDatabase
 from opsgraph.events.hub import EventHub, event_from_row
 from opsgraph.events.pacing import PacedLoop
 from resolvers.consumers import EventConsumer, ManyHandler
@@ -132,6 +134,9 @@ class ConsumerRunner(PacedLoop):
                 async with self.owner_sessions() as session, session.begin():
                     stamped = await stamp_committed(session, STAMP_BATCH)
             async with self.owner_sessions() as session:
+                # One statement: no transaction around it (its BEGIN and end, two round trips
+                # a round, would add nothing).
+                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 found = await positions.read_round(
                     session, self.name, self.consumer.domains, self.consumer.kinds, self.batch
                 )
@@ -222,13 +227,22 @@ class ConsumerRunner(PacedLoop):
             )
         return await self._deliver_each(events, read, through)
 
+    @asynccontextmanager
+    async def _walled(self, tenant_id: uuid.UUID) -> AsyncIterator[AsyncSession]:
+        """A delivery's transaction as the application role behind the tenant's wall, begun
+        with it in one round trip (db/scope.py); committed at the end, rolled back on error."""
+        db = RequestDatabase(self.app_sessions, tenant_id)
+        try:
+            async with db.unit_of_work() as session:
+                yield session
+        finally:
+            await db.close()
+
     async def _take(
-        self, session: AsyncSession, events: Sequence[Event], read: positions.Position | None
+        self, session: AsyncSession, read: positions.Position | None
     ) -> positions.Position | Outcome:
-        """Open a delivery's transaction behind the events' tenant wall, holding the
-        consumer's position: the position, or BUSY (another replica holds it) or STALE (a
-        rebuild moved it since `read`)."""
-        await session.execute(SET_TENANT, {"tenant": str(events[0].tenant_id)})
+        """Hold the consumer's position in a delivery's transaction: the position, or BUSY
+        (another replica holds it) or STALE (a rebuild moved it since `read`)."""
         position = await positions.lock_position(session, self.name)
         if position is None:
             return Outcome.BUSY
@@ -243,8 +257,8 @@ class ConsumerRunner(PacedLoop):
         read: positions.Position | None,
         through: int | None,
     ) -> tuple[Outcome, int]:
-        async with self.app_sessions() as session, session.begin():
-            position = await self._take(session, events, read)
+        async with self._walled(events[0].tenant_id) as session:
+            position = await self._take(session, read)
             if isinstance(position, Outcome):
                 return position, 0
             todo = [event for event in events if event.seq > position.seq]
@@ -278,8 +292,8 @@ class ConsumerRunner(PacedLoop):
         handled, last, current = 0, 0, events[0].seq
         failure: HandlerFailed | None = None
         try:
-            async with self.app_sessions() as session, session.begin():
-                position = await self._take(session, events, read)
+            async with self._walled(events[0].tenant_id) as session:
+                position = await self._take(session, read)
                 if isinstance(position, Outcome):
                     return position, 0
                 for event in events:

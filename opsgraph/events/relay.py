@@ -32,8 +32,7 @@ from db.event_trace import continued_span, split_trace
 from db.failures import is_connection_failure
 from db.outbox import (
     NOTIFY_CHANNEL,
-    claim_unpublished,
-    mark_published,
+    claim_for_publishing,
     prune_published,
     stamp_committed,
 )
@@ -117,12 +116,10 @@ class OutboxRelay:
             async with self.sessions() as session, session.begin():
                 stamped = await stamp_committed(session, BATCH)
             async with self.sessions() as session, session.begin():
-                batch = await claim_unpublished(session, BATCH)
+                batch = await claim_for_publishing(session, BATCH)
                 for event in batch:
                     with _publish_span(event):
                         await self.bus.publish(EVENTS_CHANNEL, encode_event(event))
-                if batch:
-                    await mark_published(session, [e.id for e in batch])
             published += len(batch)
             if len(batch) < BATCH and stamped < BATCH:
                 return published

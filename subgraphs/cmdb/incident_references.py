@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.consumers import EventConsumer
+from resolvers.consumers import EventConsumer, in_turn
 from resolvers.events import Event
 from subgraphs.cmdb import tables
 
@@ -95,4 +95,7 @@ CONSUMER = EventConsumer(
     kinds=KINDS,
     handle=handle,
     reset=reset,
+    # A burst of incidents (an alert storm) in a few transactions, not one each.
+    handle_many=in_turn(handle),
+    per_transaction=100,
 )

@@ -20,7 +20,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.consumers import EventConsumer
+from resolvers.consumers import EventConsumer, in_turn
 from resolvers.events import Event
 from subgraphs.problems import tables
 
@@ -85,4 +85,7 @@ CONSUMER = EventConsumer(
     kinds=KINDS,
     handle=handle,
     reset=reset,
+    # A burst of incidents (an alert storm) in a few transactions, not one each.
+    handle_many=in_turn(handle),
+    per_transaction=100,
 )

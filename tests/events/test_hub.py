@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.outbox import Outbox, claim_unpublished, record_event, stamp_committed
+from db.outbox import Outbox, events_after, record_event, stamp_committed
 from db.tables.events import ConsumerPosition
 from opsgraph.events.bus import EVENTS_CHANNEL, EventBus, InProcessBus, RedisBus
 from opsgraph.events.hub import EventHub
@@ -49,7 +49,7 @@ async def stamped_events(sessions: Sessions, tenant_id: uuid.UUID, count: int) -
     async with sessions() as session, session.begin():
         await stamp_committed(session, 100)
     async with sessions() as session:
-        stamped = {row.id: row for row in await claim_unpublished(session, 10_000)}
+        stamped = {row.id: row for row in await events_after(session, 0, 10_000)}
     return [stamped[i] for i in ids]
 
 
@@ -113,7 +113,7 @@ async def test_seq_follows_commit_order_not_insert_order(
     async with owner_sessions() as relay, relay.begin():
         await stamp_committed(relay, 100)
     async with owner_sessions() as session:
-        rows = {row.id: row.seq for row in await claim_unpublished(session, 10_000) if row.seq}
+        rows = {row.id: row.seq for row in await events_after(session, 0, 10_000)}
     assert first_inserted.id < first_committed.id
     assert rows[first_committed.id] + 1 == rows[first_inserted.id]
 
