@@ -66,6 +66,43 @@ async def relay_delivers(
     assert published is not None
 
 
+class _FailingOnce(InProcessBus):
+    """A bus whose first publish fails (Redis gone mid-batch, say)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("the bus is unreachable")
+        await super().publish(channel, message)
+
+
+async def test_a_batch_that_fails_to_publish_stays_unpublished_for_the_next_round(
+    owner_sessions: Any, database_url: str, tenant_id: uuid.UUID
+) -> None:
+    """Claiming marks a batch published in its transaction: publishing it fails, the
+    transaction rolls back, and the next round publishes every event of it, in order."""
+    async with owner_sessions() as session, session.begin():
+        ids = [(await add_event(session, tenant_id)).id for _ in range(3)]
+    bus = _FailingOnce()
+    relay = OutboxRelay(owner_sessions, bus, database_url)
+    published = select(events.OutboxEvent.published_at).where(events.OutboxEvent.id.in_(ids))
+    async with bus.subscribe(EVENTS_CHANNEL) as subscription:
+        with pytest.raises(ConnectionError):
+            await relay.publish_pending()
+        async with owner_sessions() as session:
+            assert list(await session.scalars(published)) == [None, None, None]
+        await relay.publish_pending()
+        messages = [await next_event_for(subscription, tenant_id) for _ in ids]
+    assert [message["id"] for message in messages] == ids
+    assert [message["seq"] for message in messages] == sorted(m["seq"] for m in messages)
+    async with owner_sessions() as session:
+        assert None not in list(await session.scalars(published))
+
+
 async def test_in_process_delivery(
     incidents: Subgraph, owner_sessions: Any, database_url: str, tenant_id: uuid.UUID
 ) -> None:
