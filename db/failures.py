@@ -1,7 +1,8 @@
 """Telling a lost database from a failed statement.
 
 A request that fails because PostgreSQL cannot be reached (down, restarting, shutting down,
-the connection dropped, the pool exhausted waiting for it) may succeed if retried once the
+refusing connections beyond its limit, the connection dropped, the pool exhausted waiting
+for it) may succeed if retried once the
 database is back: callers answer it with SERVICE_UNAVAILABLE and Retry-After. Anything else
 a statement raises (a constraint violation, a cancelled statement, a bug) is not a lost
 database and stays an internal error."""
@@ -17,6 +18,8 @@ _UNREACHABLE = (
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.CannotConnectNowError,
+    # No connection free for us (max_connections, or the role's limit): as passing as the rest.
+    asyncpg.exceptions.TooManyConnectionsError,
 )
 # What asyncpg says when a statement is sent on a connection the server closed.
 _CLOSED_MESSAGE = "connection is closed"

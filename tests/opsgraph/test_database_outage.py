@@ -17,6 +17,7 @@ import httpx
 import pytest
 from graphql import GraphQLError
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine, session_factory
@@ -192,6 +193,24 @@ async def test_only_a_lost_database_is_service_unavailable(
         "path": ["createIncident"],
         "extensions": {"code": "SERVICE_UNAVAILABLE", "requestId": None},
     }
+
+
+async def test_a_database_refusing_connections_is_service_unavailable(
+    private_database: str, owner: AsyncEngine
+) -> None:
+    """PostgreSQL out of connections for us (max_connections reached, or the role's limit:
+    SQLSTATE 53300) is a lost database while it lasts: SERVICE_UNAVAILABLE, to be retried,
+    not an internal error."""
+    async with owner.begin() as connection:
+        await connection.execute(text("CREATE ROLE refused LOGIN CONNECTION LIMIT 0"))
+    url = make_url(private_database).set(username="refused")
+    refused = create_engine(url.render_as_string(hide_password=False))
+    try:
+        error = await failure_of(refused, "SELECT 1")
+    finally:
+        await refused.dispose()
+    assert is_connection_failure(error)
+    assert masked(error)["extensions"]["code"] == "SERVICE_UNAVAILABLE"
 
 
 async def test_a_subscription_resuming_while_postgres_is_down_is_service_unavailable(
