@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import strawberry
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -40,7 +39,7 @@ from graphql.type.scalars import specified_scalar_types
 
 from resolvers.batching import BATCH
 from resolvers.executor.builders import object_builder
-from resolvers.executor.direct_calls import attribute_name, direct_call, direct_info_class
+from resolvers.executor.direct_calls import attribute_name, direct_call, strawberry_calls
 from resolvers.executor.operation import (
     REPRESENTATION,
     CompiledOperation,
@@ -92,7 +91,7 @@ class _Compiler:
     def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]):
         self.schema = schema
         self.fragments = fragments
-        self.info_class: type[strawberry.Info] | None = direct_info_class(schema)
+        self.calls = strawberry_calls(schema)
 
     def object(
         self, object_type: GraphQLObjectType, selection_sets: list[SelectionSetNode]
@@ -150,7 +149,7 @@ class _Compiler:
         attribute = attribute_name(definition)
         getter = operator.attrgetter(attribute) if attribute is not None else None
         leaf = completion.inner if completion.kind is Kind.NON_NULL else completion
-        direct = direct_call(definition, self.info_class) if getter is None else None
+        direct = direct_call(definition, self.calls) if getter is None else None
         return FieldPlan(
             key,
             name,

@@ -235,7 +235,7 @@ class OperationRun(ValueCompletion):
         direct = field.direct
         assert field.batch is not None and direct is not None
         found = self.found.setdefault(id(field), {})
-        arguments = self._arguments_of(field)
+        arguments = direct.own(self._arguments_of(field))
         info = direct.info_class(
             _raw_info=self._info(field, (path, field.key, field.parent_type.name)),
             _field=direct.field,
