@@ -253,6 +253,26 @@ def test_merging_in_order_merges_nested_objects_and_reports_a_missing_key() -> N
     assert untouched == {"__typename": "T", "id": "1", "b": 2, "a": 1}  # merged, not tidied
 
 
+def test_merging_in_order_drops_what_the_router_asked_for_itself() -> None:
+    """The usual merge: the object holds the first keys (with the router's own __typename
+    and key), the answer the rest; objects out of order and nested answers alike."""
+    target = {"__typename": "T", "id": "1", "name": "n"}
+    assert merge_in_order(target, {"open": [1], "count": 2}, ("id", "name", "open", "count"))
+    assert list(target.items()) == [("id", "1"), ("name", "n"), ("open", [1]), ("count", 2)]
+
+    stub = {"__typename": "User", "id": "u1"}
+    assert merge_in_order(stub, {"name": "Ada", "email": "a@x"}, ("name", "email"))
+    assert list(stub.items()) == [("name", "Ada"), ("email", "a@x")]
+
+    swapped = {"__typename": "T", "name": "n", "id": "1"}
+    assert merge_in_order(swapped, {"open": []}, ("id", "name", "open"))
+    assert list(swapped) == ["id", "name", "open"]
+
+    overlapping = {"id": "1", "a": {"x": 1}}
+    assert merge_in_order(overlapping, {"a": {"y": 2}}, ("id", "a"))
+    assert overlapping == {"id": "1", "a": {"x": 1, "y": 2}}
+
+
 async def test_representations_are_one_per_type_and_key_whatever_the_key_values_type() -> None:
     """Equal ids of two types are two entities; equal ids of one type, one (string ids take
     a shortcut to their identity, other values their JSON)."""
