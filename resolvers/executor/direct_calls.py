@@ -161,7 +161,7 @@ class DirectCall:
 
     def arguments(self, values: dict[str, Any]) -> dict[str, Any]:
         """The resolver's keyword arguments from the coerced GraphQL argument values (each
-        call takes its own copy of input objects, see ``__call__``)."""
+        call takes its own copy of input objects, ``own``)."""
         if self.conversion is not None:
             return self.conversion(values)
         return {self.python_names[name]: value for name, value in values.items()}
@@ -182,13 +182,13 @@ class DirectCall:
 
     def __call__(self, source: Any, info: GraphQLResolveInfo, arguments: dict[str, Any]) -> Any:
         kwargs = self.own(arguments)
-        for name in self.source_parameters:
-            kwargs[name] = source
         if self.guards or self.info_parameter is not None:
             wrapped = self.info_class(_raw_info=info, _field=self.field)
-            self.check(source, wrapped, kwargs)
+            self.check(source, wrapped, kwargs)  # the field's arguments only, as Strawberry
             if self.info_parameter is not None:
                 kwargs[self.info_parameter] = wrapped
+        for name in self.source_parameters:
+            kwargs[name] = source
         if self.pass_self:
             return self.function(source, **kwargs)
         return self.function(**kwargs)
