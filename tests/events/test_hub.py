@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.outbox import Outbox, events_after, record_event, stamp_committed
+from db.outbox import Outbox, record_event, stamp_committed
 from db.tables.events import ConsumerPosition
 from opsgraph.events.bus import EVENTS_CHANNEL, EventBus, InProcessBus, RedisBus
 from opsgraph.events.hub import EventHub
@@ -42,6 +42,10 @@ async def add_event(session: AsyncSession, tenant_id: uuid.UUID) -> Outbox:
     return event
 
 
+def of_ids(ids: list[int]) -> Select[tuple[Outbox]]:
+    return select(Outbox).where(Outbox.id.in_(ids))
+
+
 async def stamped_events(sessions: Sessions, tenant_id: uuid.UUID, count: int) -> list[Outbox]:
     """`count` new committed events, stamped with their seq but not published."""
     async with sessions() as session, session.begin():
@@ -49,7 +53,7 @@ async def stamped_events(sessions: Sessions, tenant_id: uuid.UUID, count: int) -
     async with sessions() as session, session.begin():
         await stamp_committed(session, 100)
     async with sessions() as session:
-        stamped = {row.id: row for row in await events_after(session, 0, 10_000)}
+        stamped = {row.id: row for row in await session.scalars(of_ids(ids))}
     return [stamped[i] for i in ids]
 
 
@@ -113,7 +117,10 @@ async def test_seq_follows_commit_order_not_insert_order(
     async with owner_sessions() as relay, relay.begin():
         await stamp_committed(relay, 100)
     async with owner_sessions() as session:
-        rows = {row.id: row.seq for row in await events_after(session, 0, 10_000)}
+        rows = {
+            row.id: row.seq
+            for row in await session.scalars(of_ids([first_inserted.id, first_committed.id]))
+        }
     assert first_inserted.id < first_committed.id
     assert rows[first_committed.id] + 1 == rows[first_inserted.id]
 
