@@ -39,6 +39,7 @@ _STRAWBERRY_DEFINITION = "strawberry-definition"
 
 
 CONVERSIONS_KEPT = 256  # distinct argument values per field whose conversion is kept
+KEPT_SIZE = 4096  # characters and values of arguments whose conversion may be kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,19 +101,27 @@ class InputConversion:
 def _frozen(value: Any) -> Hashable | None:
     """``value`` (coerced GraphQL input: dicts, lists, scalars, enum members) as a hashable
     key, each leaf with its type (``1`` and ``True`` hash alike); None when a leaf is not
-    hashable."""
+    hashable, or when the values are larger than ``KEPT_SIZE``: what is kept stays small
+    whatever clients send (a long search text is converted every time)."""
     try:
-        return _freeze(value)
-    except TypeError:
+        return _freeze(value, [KEPT_SIZE])
+    except (TypeError, _TooLarge):
         return None
 
 
-def _freeze(value: Any) -> Hashable:
+class _TooLarge(Exception):
+    pass
+
+
+def _freeze(value: Any, budget: list[int]) -> Hashable:
     kind = type(value)
+    budget[0] -= 1 + (len(value) if kind is str else 0)
+    if budget[0] < 0:
+        raise _TooLarge
     if kind is dict:
-        return (dict, tuple((name, _freeze(item)) for name, item in value.items()))
+        return (dict, tuple((name, _freeze(item, budget)) for name, item in value.items()))
     if kind is list:
-        return (list, tuple(_freeze(item) for item in value))
+        return (list, tuple(_freeze(item, budget) for item in value))
     hash(value)
     return (kind, value)
 

@@ -125,6 +125,9 @@ def test_input_objects_are_converted_as_strawberry_converts_them_once_per_value(
     call.arguments({"filter": {"names": ["a"], "tone": Tone.SOFT, "limit": 1}, "tones": None})
     call.arguments({"filter": {"names": ["a"], "tone": Tone.SOFT, "limit": True}})
     assert len(call.conversion.kept) == 3  # 1 and True told apart
+    long = {"filter": {"names": ["x" * 5000], "tone": Tone.LOUD}}
+    assert call.arguments(long) == {"filter": Filter(names=["x" * 5000], tone=Tone.LOUD)}
+    assert len(call.conversion.kept) == 3  # what clients send large is not kept
 
 
 def test_each_call_gets_its_own_input_objects() -> None:
