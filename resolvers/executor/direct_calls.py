@@ -57,6 +57,7 @@ class InputConversion:
     others: list[StrawberryArgument]
     scalar_registry: Mapping[object, Any]
     config: StrawberryConfig
+    object_names: tuple[str, ...] = ()  # the GraphQL names of ``objects``
     kept: dict[Hashable, dict[str, Any]] = field(default_factory=dict)
 
     def __call__(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -75,11 +76,7 @@ class InputConversion:
         return own
 
     def _objects(self, values: dict[str, Any]) -> dict[str, Any]:
-        given = {
-            name: values[name]
-            for argument in self.objects
-            if (name := self.config.name_converter.from_argument(argument)) in values
-        }
+        given = {name: values[name] for name in self.object_names if name in values}
         key = _frozen(given)
         converted = self.kept.get(key) if key is not None else None
         if converted is None:
@@ -257,7 +254,8 @@ def direct_call(definition: GraphQLField, calls: StrawberryCalls | None) -> Dire
 def _conversion(arguments: list[StrawberryArgument], calls: StrawberryCalls) -> InputConversion:
     objects = [argument for argument in arguments if _holds_objects(argument.type)]
     others = [argument for argument in arguments if argument not in objects]
-    return InputConversion(objects, others, calls.scalar_registry, calls.config)
+    names = tuple(calls.config.name_converter.from_argument(argument) for argument in objects)
+    return InputConversion(objects, others, calls.scalar_registry, calls.config, names)
 
 
 def _guards(field: StrawberryField) -> tuple[BasePermission, ...] | None:
