@@ -30,6 +30,7 @@ from opsgraph.settings import load_settings
 
 BENCH_DATABASE = "opsgraph_bench"
 RESULTS = Path(__file__).parent / "results"
+CONSUMERS_WAIT = 30.0  # seconds the write scenario's events are given to be handled
 
 
 @dataclass
@@ -328,7 +329,13 @@ def measure_all(
                 numbers = asyncio.run(written_numbers(url, tenant))
                 print(
                     f"write: {numbers.created} incidents created, numbers gapless: "
-                    + ("yes" if numbers.gapless else "NO"),
+                    + ("yes" if numbers.gapless else "NO")
+                    + ", consumers caught up: "
+                    + (
+                        "yes"
+                        if not numbers.consumers_behind
+                        else f"NO, {numbers.consumers_behind} events behind"
+                    ),
                     flush=True,
                 )
             if scenario.name == "page" and args.soak:
@@ -350,9 +357,15 @@ def measure_all(
 
 
 async def written_numbers(url: str, tenant: uuid.UUID) -> dataset.WrittenNumbers:
+    """The write scenario's numbers, once the event consumers have handled its events (or
+    `CONSUMERS_WAIT` seconds have passed: then how far behind they are)."""
     conn = await asyncpg.connect(url)
     try:
-        return await dataset.written_numbers(conn, tenant)
+        deadline = time.monotonic() + CONSUMERS_WAIT
+        while (behind := await dataset.consumers_behind(conn)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        numbers = await dataset.written_numbers(conn, tenant)
+        return dataclasses.replace(numbers, consumers_behind=behind)
     finally:
         await conn.close()
 
