@@ -115,7 +115,7 @@ class Runtime:
             prepared_statements=self.settings.db_prepared_statements,
         )
         self.sessions = session_factory(self.engine)
-        self.owner_engine = create_engine(self.database_url, pool_size=2, max_overflow=2)
+        self.owner_engine = create_engine(self.database_url, pool_size=8, max_overflow=2)
         self.owner_sessions = session_factory(self.owner_engine)
 
     async def close(self) -> None:

@@ -14,13 +14,15 @@ an empty model."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import Insert, delete, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.consumers import EventConsumer, in_turn
+from resolvers.consumers import EventConsumer
 from resolvers.events import Event
 from subgraphs.problems import tables
 
@@ -48,30 +50,65 @@ def _new_values(changes: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _created(event: Event) -> dict[str, Any]:
+    """The row a create event upserts."""
+    return {
+        "tenant_id": event.tenant_id,
+        "incident_id": event.entity_id,
+        "number": _number(event.payload["number"]),
+        "opened_at": event.occurred_at,
+        "status": "OPEN",
+        **_new_values(event.payload.get("changes") or {}),
+    }
+
+
+@cache
+def _upsert(columns: tuple[str, ...]) -> Insert:
+    """The upsert of a created incident's row of these columns (built once per set of
+    columns; its values are the parameters)."""
+    statement = insert(Fact)
+    return statement.on_conflict_do_update(
+        constraint="uq_incident_facts_incident",
+        set_={name: statement.excluded[name] for name in columns if name != "tenant_id"},
+    )
+
+
+async def _upsert_created(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Upsert created incidents' rows, those of the same columns in one statement: rows of
+    distinct incidents, so their order does not matter."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_columns.setdefault(tuple(row), []).append(row)
+    for columns, same in by_columns.items():
+        await session.execute(_upsert(columns), same)
+
+
 async def handle(session: AsyncSession, event: Event) -> None:
-    values = _new_values(event.payload.get("changes") or {})
     if event.kind == CREATED:
-        row = {
-            "tenant_id": event.tenant_id,
-            "incident_id": event.entity_id,
-            "number": _number(event.payload["number"]),
-            "opened_at": event.occurred_at,
-            "status": "OPEN",
-            **values,
-        }
-        statement = insert(Fact).values(**row)
-        await session.execute(
-            statement.on_conflict_do_update(
-                constraint="uq_incident_facts_incident",
-                set_={name: statement.excluded[name] for name in row if name != "tenant_id"},
-            )
-        )
-    elif values:
+        await _upsert_created(session, [_created(event)])
+        return
+    values = _new_values(event.payload.get("changes") or {})
+    if values:
         await session.execute(
             update(Fact)
             .where(Fact.tenant_id == event.tenant_id, Fact.incident_id == event.entity_id)
             .values(**values)
         )
+
+
+async def handle_many(session: AsyncSession, events: Sequence[Event]) -> None:
+    """What `handle` does to each event in turn, a run of creates of distinct incidents
+    (an alert storm's) upserted at once: under a burst, a statement per event was most of
+    this consumer's work."""
+    created: dict[uuid.UUID, dict[str, Any]] = {}  # by incident
+    for event in events:
+        if event.kind == CREATED and event.entity_id not in created:
+            created[event.entity_id] = _created(event)
+            continue
+        await _upsert_created(session, list(created.values()))
+        created = {}
+        await handle(session, event)
+    await _upsert_created(session, list(created.values()))
 
 
 async def reset(session: AsyncSession) -> None:
@@ -86,6 +123,6 @@ CONSUMER = EventConsumer(
     handle=handle,
     reset=reset,
     # A burst of incidents (an alert storm) in a few transactions, not one each.
-    handle_many=in_turn(handle),
+    handle_many=handle_many,
     per_transaction=100,
 )

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from db.tenants import create_tenant
@@ -114,3 +115,70 @@ async def test_reset_empties_its_tenant_only_and_events_stay_behind_their_wall(
 
     assert await facts(owner_sessions, other) == []
     assert len(await facts(owner_sessions, tenant_id)) == 1
+
+
+def incident_event(
+    tenant_id: uuid.UUID, seq: int, kind: str, incident: uuid.UUID, number: int, **changes: Any
+) -> Event:
+    payload = {
+        "id": str(incident),
+        "number": number,
+        "changes": {name: [None, value] for name, value in changes.items()},
+    }
+    return Event(
+        seq, tenant_id, kind, "Incident", incident, payload, datetime(2026, 12, seq, tzinfo=UTC)
+    )
+
+
+async def test_a_burst_handled_at_once_is_what_each_event_in_turn_makes(
+    new_context: Any, owner_sessions: Any, sessions: Any
+) -> None:
+    """Creates of distinct incidents go in one statement per set of columns; the rest, and a
+    create seen again within the burst, in turn (their order matters)."""
+    tenants = []
+    for _ in range(2):
+        async with owner_sessions() as session, session.begin():
+            tenants.append(await create_tenant(session, f"f-{uuid.uuid4().hex[:10]}", "F"))
+    a, b, c, d = (uuid.uuid4() for _ in range(4))
+
+    def burst(tenant_id: uuid.UUID) -> list[Event]:
+        created = "incident.created"
+        return [
+            incident_event(tenant_id, 1, created, a, 1, title="Disk"),
+            incident_event(tenant_id, 2, created, b, 2, title="VPN", category="net"),
+            incident_event(tenant_id, 3, created, c, 3, title="Mail"),
+            incident_event(tenant_id, 4, "incident.updated", a, 1, title="Disk full"),
+            incident_event(tenant_id, 5, created, d, 4, title="DNS"),
+            incident_event(tenant_id, 6, created, a, 1, title="Disk"),  # delivered again
+            incident_event(tenant_id, 7, created, d, 4, title="DNS"),  # again, in the same run
+            incident_event(tenant_id, 8, "incident.status_changed", d, 4, status="RESOLVED"),
+        ]
+
+    engine = sessions.kw["bind"].sync_engine
+    sent: list[str] = []
+
+    def count(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        if "incident_facts" in statement:
+            sent.append(statement)
+
+    in_turn, at_once = tenants
+    async with new_context(in_turn).db.unit_of_work() as session:
+        for event in burst(in_turn):
+            await incident_facts.handle(session, event)
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with new_context(at_once).db.unit_of_work() as session:
+            await incident_facts.handle_many(session, burst(at_once))
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+
+    expected = await facts(owner_sessions, in_turn)
+    assert await facts(owner_sessions, at_once) == expected
+    assert [row[2:] for row in expected] == [
+        ("Disk", None, "OPEN"),
+        ("VPN", "net", "OPEN"),
+        ("Mail", None, "OPEN"),
+        ("DNS", None, "RESOLVED"),
+    ]
+    # a and c, then b (other columns); the update; d and a again; d again; the status.
+    assert len(sent) == 6
