@@ -551,6 +551,36 @@ async def test_a_woken_round_does_not_stamp_but_never_skips_what_it_left_unstamp
     assert await titles(owner, tenant) == ["1"]
 
 
+class CountedRounds(ConsumerRunner):
+    """A runner that counts its rounds (and which of them an event woke)."""
+
+    rounds: list[bool]
+
+    async def drain(self, *, woken: bool = False) -> int:
+        self.rounds = [*getattr(self, "rounds", []), woken]
+        return await super().drain(woken=woken)
+
+
+async def test_events_following_the_one_that_woke_a_round_go_in_that_round(
+    owner: Sessions, app: Sessions, tenant: uuid.UUID, source: str
+) -> None:
+    runner = CountedRounds(bookmark_consumer(source), owner, app, poll_interval=60, gather=0.5)
+    await runner.register()
+    runner.start()
+    try:
+        await eventually(lambda: asyncio.sleep(0, bool(getattr(runner, "rounds", []))))
+        for n in range(4):  # committed and delivered one after the other, as mutations are
+            await add_events(owner, tenant, [n], source)
+            latest = (await stamped(owner, source))[-1]
+            runner.wake(event_from_row(latest))
+        await eventually(lambda: _position_is(owner, runner.name, latest.seq))
+    finally:
+        await runner.stop()
+
+    assert await titles(owner, tenant) == ["0", "1", "2", "3"]
+    assert runner.rounds == [False, True]  # the first round at start, then one woken round
+
+
 async def test_only_events_of_its_kinds_wake_a_consumer(owner: Sessions, app: Sessions) -> None:
     runner = ConsumerRunner(
         bookmark_consumer("probe", kinds=frozenset({"probe.pinged"})), owner, app
