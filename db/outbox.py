@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import Insert, Select, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.event_trace import TRACE_KEY, current_trace
+from db.reads import compiled_statement
 from db.tables import events
 
 
@@ -64,11 +65,11 @@ def _trace_payload() -> dict[str, Any]:
 NOTIFY_CHANNEL = "opsgraph_outbox"
 
 # One stamping transaction at a time across every relay process, so `seq` stays gapless.
-SEQUENCE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('opsgraph.outbox.seq'))")
-STAMP = text(
-    """
+SEQUENCE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('opsgraph.outbox.seq'))"
+SEQUENCE_LOCK = text(SEQUENCE_LOCK_SQL)
+_STAMP_SQL = """
     WITH todo AS (
-        SELECT id FROM events.outbox WHERE seq IS NULL ORDER BY id LIMIT :limit FOR UPDATE
+        SELECT id FROM events.outbox WHERE seq IS NULL ORDER BY id LIMIT {limit} FOR UPDATE
     ), numbered AS (
         SELECT id, row_number() OVER (ORDER BY id) AS n FROM todo
     ), base AS (
@@ -77,7 +78,8 @@ STAMP = text(
     UPDATE events.outbox AS o SET seq = base.last + numbered.n
     FROM numbered, base WHERE o.id = numbered.id
     """
-)
+STAMP = text(_STAMP_SQL.format(limit=":limit"))
+STAMP_SQL = _STAMP_SQL.format(limit="$1")  # on the driver's connection: the limit is $1
 
 Outbox = events.OutboxEvent
 
@@ -92,30 +94,44 @@ async def stamp_committed(session: AsyncSession, limit: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def claim_for_publishing(session: AsyncSession, limit: int) -> list[Outbox]:
-    """The stamped, unpublished events in `seq` order, marked published in the same statement
-    and locked so a second relay skips them: the caller publishes them before it commits, and
-    a rollback (publishing failed) leaves them unpublished, for the next round."""
+def _claim() -> Any:
+    """The stamped, unpublished events in `seq` order (`limit` of them), marked published in
+    the same statement and locked so that a second relay skips them."""
     claimed = (
         select(Outbox.id)
         .where(Outbox.published_at.is_(None), Outbox.seq.isnot(None))
         .order_by(Outbox.seq)
-        .limit(limit)
+        .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
     )
-    result = await session.scalars(
+    return (
         update(Outbox)
         .where(Outbox.id.in_(claimed.scalar_subquery()))
         .values(published_at=func.now())
-        .returning(Outbox)
+        .returning(*Outbox.__table__.columns)
     )
+
+
+_CLAIM = _claim()
+
+
+async def claim_for_publishing(connection: AsyncConnection, limit: int) -> list[Any]:
+    """Claim up to `limit` events in the transaction open on `connection` (see `_claim`), as
+    rows of the outbox's columns in `seq` order: the caller publishes them before it
+    commits, and a rollback (publishing failed) leaves them unpublished, for the next
+    round. Run on the driver's connection, as `db.reads` runs reads (the relay's round trips
+    are a share of every write's cost)."""
+    claim = compiled_statement(_CLAIM, connection.dialect)
+    sql, arguments = claim.bound({"limit": limit}, None)
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None, "a connection checked out has its driver's"
     # RETURNING follows no ORDER BY: published in `seq` order, as stamped.
-    return sorted(result, key=_stamped_seq)
+    return sorted(claim.rows(await driver.fetch(sql, *arguments)), key=_stamped_seq)
 
 
-def _stamped_seq(event: Outbox) -> int:
+def _stamped_seq(event: Any) -> int:
     assert event.seq is not None, "only stamped events are claimed"
-    return event.seq
+    return int(event.seq)
 
 
 async def events_after(

@@ -163,6 +163,22 @@ def _compiled(statement: ClauseElement, dialect: Dialect, cache_key: Any) -> Com
 
 
 _READS: weakref.WeakKeyDictionary[Dialect, CompiledReads] = weakref.WeakKeyDictionary()
+_KNOWN: weakref.WeakKeyDictionary[Dialect, dict[ClauseElement, CompiledRead]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def compiled_statement(statement: ClauseElement, dialect: Dialect) -> CompiledRead:
+    """A statement built once, a write included, compiled once per dialect for a caller that
+    runs it on the driver's connection in the transaction it holds (its bound values are
+    the statement's own, or given)."""
+    known = _KNOWN.setdefault(dialect, {})
+    found = known.get(statement)
+    if found is None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler), compiled
+        found = known[statement] = CompiledRead(compiled, dialect)
+    return found
 
 
 def compiled_reads(dialect: Dialect) -> CompiledReads:

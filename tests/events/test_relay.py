@@ -103,6 +103,44 @@ async def test_a_batch_that_fails_to_publish_stays_unpublished_for_the_next_roun
         assert None not in list(await session.scalars(published))
 
 
+class _Looking(InProcessBus):
+    """A bus that looks, from a connection of its own, at each event it is given to publish:
+    its `seq` and whether it is marked published, as another reader sees them then."""
+
+    def __init__(self, sessions: Any) -> None:
+        super().__init__()
+        self.sessions = sessions
+        self.seen: dict[int, tuple[int | None, bool]] = {}
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        event = orjson.loads(message)
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(events.OutboxEvent.seq, events.OutboxEvent.published_at).where(
+                        events.OutboxEvent.id == event["id"]
+                    )
+                )
+            ).one()
+        self.seen[event["id"]] = (row.seq, row.published_at is not None)
+        await super().publish(channel, message)
+
+
+async def test_events_are_stamped_for_every_reader_before_they_are_published(
+    owner_sessions: Any, database_url: str, tenant_id: uuid.UUID
+) -> None:
+    """A subscriber told of an event can read it by its `seq` at once; its mark as published
+    commits only once it is (a failed publish leaves it for the next round)."""
+    async with owner_sessions() as session, session.begin():
+        ids = [(await add_event(session, tenant_id)).id for _ in range(3)]
+    bus = _Looking(owner_sessions)
+    relay = OutboxRelay(owner_sessions, bus, database_url)
+    async with bus.subscribe(EVENTS_CHANNEL) as subscription:
+        await relay.publish_pending()
+        messages = [await next_event_for(subscription, tenant_id) for _ in ids]
+    assert [bus.seen[id] for id in ids] == [(message["seq"], False) for message in messages]
+
+
 async def test_in_process_delivery(
     incidents: Subgraph, owner_sessions: Any, database_url: str, tenant_id: uuid.UUID
 ) -> None:

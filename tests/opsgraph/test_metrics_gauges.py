@@ -85,7 +85,7 @@ async def test_outbox_backlog_relay_lag_and_consumer_lag(owner: Sessions) -> Non
     assert gauge("opsgraph_event_consumer_consecutive_failures", consumer=consumer.name) == 0
 
     async with owner() as session, session.begin():
-        await claim_for_publishing(session, 100)  # what the relay does next
+        await claim_for_publishing(await session.connection(), 100)  # what the relay does next
     await gauges.sample()
 
     assert gauge("opsgraph_outbox_backlog") == 0
