@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from bench import dataset, postgraphile, processes, statements, subscriptions
 from bench.driver import Measurement, measure
+from bench.lock_waits import LockWaits
 from bench.scenarios import PAGE, PAGE_VARIABLES, Fixtures, build
 from db.embedded import EmbeddedPostgres, ensure_database
 from opsgraph.auth.setup import dev_issuer
@@ -48,10 +49,17 @@ class Row:
     cpu_ms: float | None  # server CPU per request over the measurement
     db_cpu_ms: float | None  # the same for the PostgreSQL backends serving it
     first_error: str | None = None
+    lock_waits: float | None = None  # backends waiting on a lock, on average (bench/lock_waits)
 
     @classmethod
     def of(
-        cls, scenario: str, target: str, m: Measurement, statements: float | None, rss: float
+        cls,
+        scenario: str,
+        target: str,
+        m: Measurement,
+        statements: float | None,
+        rss: float,
+        lock_waits: float | None = None,
     ) -> Row:
         return cls(
             scenario,
@@ -67,6 +75,7 @@ class Row:
             m.cpu_ms_per_request,
             m.database_cpu_ms_per_request,
             m.first_error,
+            lock_waits,
         )
 
 
@@ -294,15 +303,23 @@ def measure_all(
         for scenario in chosen:
             server = cached if scenario.response_cache and cached is not None else opsgraph
             for level in args.levels:
-                m = drive(
-                    server,
-                    scenario.iteration,
-                    concurrency=level,
-                    warmup=args.warmup,
-                    duration=args.duration,
-                )
+                with LockWaits(url) as waits:
+                    m = drive(
+                        server,
+                        scenario.iteration,
+                        concurrency=level,
+                        warmup=args.warmup,
+                        duration=args.duration,
+                    )
                 rows.append(
-                    Row.of(scenario.name, "opsgraph", m, counts[scenario.name], server.rss_mb())
+                    Row.of(
+                        scenario.name,
+                        "opsgraph",
+                        m,
+                        counts[scenario.name],
+                        server.rss_mb(),
+                        waits.average,
+                    )
                 )
                 print_row(rows[-1])
                 if scenario.name == "page":
@@ -439,17 +456,19 @@ def run_soak(
 
 HEADER = (
     f"{'scenario':<9} {'target':<12} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-    f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7} {'CPU ms':>7} {'DB CPU':>7} {'RSS MB':>7}"
+    f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7} {'CPU ms':>7} {'DB CPU':>7} {'RSS MB':>7} "
+    f"{'waits':>6}"
 )
 
 
 def print_row(r: Row) -> None:
     statements = "-" if r.statements is None else f"{r.statements:.1f}"
     cpu, db_cpu = ("-" if ms is None else f"{ms:.2f}" for ms in (r.cpu_ms, r.db_cpu_ms))
+    waits = "-" if r.lock_waits is None else f"{r.lock_waits:.1f}"
     print(
         f"{r.scenario:<9} {r.target:<12} {r.concurrency:>4} {r.requests_per_s:>8.1f} "
         f"{r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} {r.errors:>6} "
-        f"{statements:>7} {cpu:>7} {db_cpu:>7} {r.rss_mb:>7.0f}"
+        f"{statements:>7} {cpu:>7} {db_cpu:>7} {r.rss_mb:>7.0f} {waits:>6}"
         + (f"  first error: {r.first_error[:200]}" if r.first_error else ""),
         flush=True,
     )

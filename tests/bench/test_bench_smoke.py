@@ -52,6 +52,11 @@ def test_smoke_run(server_url: str, tmp_path: Path) -> None:
     assert all(r["errors"] == 0 and r["requests_per_s"] > 0 for r in rows)
     # Every target's server CPU per request, sampled over its measurement.
     assert all(r["cpu_ms"] is not None and r["cpu_ms"] > 0 for r in rows)
+    # Lock waits sampled for OpsGraph's rows (none of its reads waits on one).
+    ours = [r for r in rows if r["target"] == "opsgraph"]
+    assert all(r["lock_waits"] is not None and r["lock_waits"] >= 0 for r in ours)
+    assert all(r["lock_waits"] == 0 for r in ours if r["scenario"] in ("page", "detail"))
+    assert all(r["lock_waits"] is None for r in rows if r["target"] != "opsgraph")
     numbers = result["write_numbers"]
     assert numbers["created"] > 0 and numbers["gapless"] is True
     assert numbers["consumers_behind"] == 0

@@ -1,0 +1,60 @@
+"""How many of the bench database's backends wait on a lock, sampled while a measurement
+runs. The write scenario's creates queue on their tenant's number counter: the row lock an
+insert takes lasts until its COMMIT reaches the database, a round trip later, and longer
+when the server's event loop is busy with other requests; the creates behind it wait in
+PostgreSQL meanwhile, idle. The average says how much of the write scenario's latency is
+that queue rather than CPU."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from types import TracebackType
+
+import asyncpg
+
+INTERVAL = 0.02  # seconds between samples
+WAITING = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND backend_type = 'client backend' AND wait_event_type = 'Lock'"
+)
+
+
+class LockWaits:
+    """`with LockWaits(url) as waits:` samples in a thread of its own until the block ends;
+    then `waits.average` is the mean number of backends waiting on a lock."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lock-waits", daemon=True)
+
+    @property
+    def average(self) -> float:
+        return sum(self.samples) / len(self.samples) if self.samples else 0.0
+
+    def __enter__(self) -> LockWaits:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        asyncio.run(self._sample())
+
+    async def _sample(self) -> None:
+        connection = await asyncpg.connect(self.url)
+        try:
+            while not self._stop.is_set():
+                self.samples.append(int(await connection.fetchval(WAITING)))
+                await asyncio.sleep(INTERVAL)
+        finally:
+            await connection.close()
