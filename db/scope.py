@@ -288,6 +288,21 @@ class RequestDatabase:
                     await connection.close()
 
 
+@asynccontextmanager
+async def walled_unit_of_work(
+    sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID
+) -> AsyncIterator[AsyncSession]:
+    """One transaction outside any request (an event consumer's delivery, a job), as the
+    application role behind the tenant's wall, begun with it in one round trip: committed
+    at the end, rolled back on error."""
+    db = RequestDatabase(sessions, tenant_id)
+    try:
+        async with db.unit_of_work() as session:
+            yield session
+    finally:
+        await db.close()
+
+
 def _begin_walled(tenant_id: uuid.UUID) -> str:
     """BEGIN and the tenant's wall as one simple query (one round trip; a simple query
     takes no parameters, so the tenant is written in, as the canonical form of a UUID)."""

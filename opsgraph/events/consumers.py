@@ -35,9 +35,7 @@ import asyncio
 import enum
 import logging
 import traceback
-import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
 from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import AttributeValue
@@ -47,7 +45,7 @@ from db import consumer_positions as positions
 from db.event_trace import continued_span
 from db.failures import is_connection_failure
 from db.outbox import stamp_committed
-from db.scope import RequestDatabase
+from db.scope import walled_unit_of_work
 from opsgraph.events.hub import EventHub, event_from_row
 from opsgraph.events.pacing import PacedLoop
 from resolvers.consumers import EventConsumer, ManyHandler
@@ -233,17 +231,6 @@ class ConsumerRunner(PacedLoop):
             )
         return await self._deliver_each(events, read, through)
 
-    @asynccontextmanager
-    async def _walled(self, tenant_id: uuid.UUID) -> AsyncIterator[AsyncSession]:
-        """A delivery's transaction as the application role behind the tenant's wall, begun
-        with it in one round trip (db/scope.py); committed at the end, rolled back on error."""
-        db = RequestDatabase(self.app_sessions, tenant_id)
-        try:
-            async with db.unit_of_work() as session:
-                yield session
-        finally:
-            await db.close()
-
     async def _take(
         self, session: AsyncSession, read: positions.Position | None
     ) -> positions.Position | Outcome:
@@ -263,7 +250,7 @@ class ConsumerRunner(PacedLoop):
         read: positions.Position | None,
         through: int | None,
     ) -> tuple[Outcome, int]:
-        async with self._walled(events[0].tenant_id) as session:
+        async with walled_unit_of_work(self.app_sessions, events[0].tenant_id) as session:
             position = await self._take(session, read)
             if isinstance(position, Outcome):
                 return position, 0
@@ -298,7 +285,7 @@ class ConsumerRunner(PacedLoop):
         handled, last, current = 0, 0, events[0].seq
         failure: HandlerFailed | None = None
         try:
-            async with self._walled(events[0].tenant_id) as session:
+            async with walled_unit_of_work(self.app_sessions, events[0].tenant_id) as session:
                 position = await self._take(session, read)
                 if isinstance(position, Outcome):
                     return position, 0

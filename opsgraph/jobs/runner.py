@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import jobs as queue
 from db.failures import is_connection_failure
-from db.scope import SET_TENANT
+from db.scope import walled_unit_of_work
 from opsgraph.jobs.users import directory_users
 from resolvers.jobs import Job, JobKind, RetryAt, UserLookup
 
@@ -172,8 +172,7 @@ class JobRunners:
                 queued_at=datetime.fromisoformat(queued_at),
                 users=self.users,
             )
-            async with self._app_sessions() as session, session.begin():
-                await session.execute(SET_TENANT, {"tenant": str(job.tenant_id)})
+            async with walled_unit_of_work(self._app_sessions, job.tenant_id) as session:
                 outcome = await kind.handle(session, job)
             if isinstance(outcome, RetryAt):
                 raise Reschedule(outcome.when)
