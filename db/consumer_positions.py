@@ -10,7 +10,18 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, func, literal, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,13 +82,39 @@ async def lock_position(session: AsyncSession, name: str, *, wait: bool = False)
     return Position(*row) if row is not None else None
 
 
+HELD = "SELECT 1"  # the command status of `hold_if_unchanged` when it took the lock
+
+
+def quoted(name: str) -> str:
+    """A consumer's name as an SQL string literal, for the statements below (sent in the
+    round trip of a delivery's BEGIN or COMMIT, as simple queries: no parameters).
+    PostgreSQL's strings are standard-conforming (since 9.1): a quote is the one character
+    to escape."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def hold_if_unchanged(quoted_name: str, read: Position) -> str:
+    """Lock the consumer's position in the transaction if it is still as `read` (its status
+    then `HELD`); when another transaction holds it, or it moved, nothing is locked."""
+    return (
+        f"SELECT 1 FROM events.consumer_positions WHERE name = {quoted_name} "
+        f"AND last_seq = {int(read.seq)} AND rebuilds = {int(read.rebuilds)} "
+        "FOR UPDATE SKIP LOCKED"
+    )
+
+
+def record_handled_sql(quoted_name: str, seq: int) -> str:
+    """The event `seq` is handled: the statement `record_handled` runs, for a delivery's
+    COMMIT to carry."""
+    return (
+        f"UPDATE events.consumer_positions SET last_seq = {int(seq)}, "
+        f"last_handled_at = now(), consecutive_failures = 0 WHERE name = {quoted_name}"
+    )
+
+
 async def record_handled(session: AsyncSession, name: str, seq: int) -> None:
     """The event `seq` is handled (in the transaction of its effects, the row locked)."""
-    await session.execute(
-        update(ConsumerPosition)
-        .where(ConsumerPosition.name == name)
-        .values(last_seq=seq, last_handled_at=func.now(), consecutive_failures=0)
-    )
+    await session.execute(text(record_handled_sql(quoted(name), seq)))
 
 
 async def pass_over(session: AsyncSession, name: str, through: int, read: Position) -> None:

@@ -66,6 +66,10 @@ class RequestDatabase:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._gate: PoolGate | None = None  # held from first statement to close()
+        # A unit of work's statements sent with its BEGIN and with its COMMIT, in their round
+        # trips (see ``unit_of_work``), and the command status of the first.
+        self.begun = ""
+        self.commit_with = ""
 
     @property
     def database(self) -> str:
@@ -95,12 +99,12 @@ class RequestDatabase:
             self._driver = sync.connection.driver_connection
         return connection
 
-    async def _session_ready(self, *, work: bool = False) -> AsyncSession:
+    async def _session_ready(self, *, work: bool = False, also: str = "") -> AsyncSession:
         """The session on the request's connection, in a transaction with the wall (for a
         unit of ``work``, see ``_begin``)."""
         session = self._session
         if session is None or not session.in_transaction():
-            await self._begin(await self._connect(), work=work)
+            await self._begin(await self._connect(), work=work, also=also)
             session = self._session
         if session is None:
             session = self._session = self._sessions(bind=self._connection)
@@ -115,7 +119,7 @@ class RequestDatabase:
         assert self._driver.is_in_transaction(), "the scope begins the session's transactions"
         # SQLAlchemy's asyncpg adapter begins a transaction at its first statement unless it
         # holds one (its private ``_transaction``), and ends the one it holds.
-        connection.connection.dbapi_connection._transaction = _Begun(self._driver)  # type: ignore[union-attr]
+        connection.connection.dbapi_connection._transaction = _Begun(self._driver, self)  # type: ignore[union-attr]
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         """Run one statement on the request's session (serialised with the others)."""
@@ -148,7 +152,9 @@ class RequestDatabase:
         make = row_class(tuple(result.keys()))._make
         return [make(row) for row in result.all()]
 
-    async def _begin(self, connection: AsyncConnection, *, work: bool = False) -> AsyncConnection:
+    async def _begin(
+        self, connection: AsyncConnection, *, work: bool = False, also: str = ""
+    ) -> AsyncConnection:
         """Make sure a transaction with the wall is open: the one open (the scope's reads',
         or a unit of work's), or one begun now (BEGIN and the wall in one round trip). For a
         unit of ``work``, the reads' one if no statement failed in it (no round trip: at READ
@@ -156,20 +162,24 @@ class RequestDatabase:
         earlier or not), else one begun now, the open one ended in the same round trip.
 
         A connection just checked out that the server had dropped is replaced: returns the
-        connection the transaction is open on."""
+        connection the transaction is open on. ``also``: a statement sent after the BEGIN in
+        its round trip (its command status in ``begun``)."""
         if self._driver.is_in_transaction():
             if not work:
                 return connection
             if self._clean:
                 self._clean = False  # the unit of work's now
+                if also:
+                    self._announce(connection, also, ())
+                    self.begun = await self._run(self._driver.execute(also))
                 return connection
-            begin = f"COMMIT; {_begin_walled(self.tenant_id)}"
+            begin = f"COMMIT; {_begin_walled(self.tenant_id, also)}"
         else:
-            begin = _begin_walled(self.tenant_id)
+            begin = _begin_walled(self.tenant_id, also)
         fresh, self._fresh = self._fresh, False
         self._announce(connection, begin, ())
         try:
-            await self._run(self._driver.execute(begin))
+            self.begun = await self._run(self._driver.execute(begin))
         except Exception as error:
             if not (fresh and is_connection_failure(error)):
                 raise
@@ -179,9 +189,9 @@ class RequestDatabase:
             await self._release()
             connection = await self._connect()
             self._fresh = False
-            begin = _begin_walled(self.tenant_id)
+            begin = _begin_walled(self.tenant_id, also)
             self._announce(connection, begin, ())
-            await self._run(self._driver.execute(begin))
+            self.begun = await self._run(self._driver.execute(begin))
         self._clean = not work
         return connection
 
@@ -227,14 +237,21 @@ class RequestDatabase:
         return (await self.execute(statement, params)).scalars().all()
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """One transaction for one mutation: committed once at the end, or rolled back."""
+    async def unit_of_work(self, *, begin_with: str = "") -> AsyncIterator[AsyncSession]:
+        """One transaction for one mutation: committed once at the end, or rolled back.
+
+        For work outside requests that counts round trips (an event consumer's delivery):
+        ``begin_with`` is a statement sent with the BEGIN, in its round trip, its command
+        status left in ``begun``; a statement set in ``commit_with`` by the end goes with
+        the COMMIT, in its round trip (and nowhere on a rollback). Both are simple-query
+        SQL: no parameters, every value written in."""
         async with self._lock:
             if self._session is not None and self._session.in_transaction():
                 await self._session.commit()  # of earlier statements of the request
+            self.commit_with = ""
             # The session in its transaction at once: the scope's reads of the mutation run
             # in it too.
-            session = await self._session_ready(work=True)
+            session = await self._session_ready(work=True, also=begin_with)
             self._owner = asyncio.current_task()
             try:
                 await session.connection()
@@ -303,26 +320,35 @@ async def walled_unit_of_work(
         await db.close()
 
 
-def _begin_walled(tenant_id: uuid.UUID) -> str:
+def _begin_walled(tenant_id: uuid.UUID, also: str = "") -> str:
     """BEGIN and the tenant's wall as one simple query (one round trip; a simple query
-    takes no parameters, so the tenant is written in, as the canonical form of a UUID)."""
+    takes no parameters, so the tenant is written in, as the canonical form of a UUID), and
+    ``also`` after them."""
     tenant = uuid.UUID(str(tenant_id))
-    return f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
+    begin = f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
+    return f"{begin}; {also}" if also else begin
 
 
 class _Begun:
     """A transaction the scope began, as SQLAlchemy's asyncpg adapter holds one (in place of
-    asyncpg's ``Transaction``): the adapter commits or rolls it back."""
+    asyncpg's ``Transaction``): the adapter commits or rolls it back. A COMMIT carries the
+    scope's ``commit_with`` in its round trip."""
 
-    __slots__ = ("_driver",)
+    __slots__ = ("_driver", "_scope")
 
-    def __init__(self, driver: Any) -> None:
+    def __init__(self, driver: Any, scope: RequestDatabase) -> None:
         self._driver = driver
+        self._scope = scope
 
     async def commit(self) -> None:
-        await self._driver.execute("COMMIT")
+        scope = self._scope
+        also, scope.commit_with = scope.commit_with, ""
+        if also and scope._connection is not None:
+            scope._announce(scope._connection, also, ())
+        await self._driver.execute(f"{also}; COMMIT" if also else "COMMIT")
 
     async def rollback(self) -> None:
+        self._scope.commit_with = ""
         await self._driver.execute("ROLLBACK")
 
 

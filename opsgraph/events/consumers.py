@@ -35,7 +35,9 @@ import asyncio
 import enum
 import logging
 import traceback
-from collections.abc import Sequence
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import AttributeValue
@@ -45,7 +47,7 @@ from db import consumer_positions as positions
 from db.event_trace import continued_span
 from db.failures import is_connection_failure
 from db.outbox import stamp_committed
-from db.scope import walled_unit_of_work
+from db.scope import RequestDatabase
 from opsgraph.events.hub import EventHub, event_from_row
 from opsgraph.events.pacing import PacedLoop
 from resolvers.consumers import EventConsumer, ManyHandler
@@ -98,6 +100,7 @@ class ConsumerRunner(PacedLoop):
         self.batch = batch
         self.per_transaction = per_transaction or consumer.per_transaction
         self.gather = gather
+        self._quoted_name = positions.quoted(consumer.name)
         self._registered = False
 
     @property
@@ -154,10 +157,8 @@ class ConsumerRunner(PacedLoop):
             for i, events in enumerate(runs):
                 if self._stopping:
                     return handled
-                last = complete and i == len(runs) - 1
-                outcome, count = await self.deliver_many(
-                    events, read, through=latest if last else None
-                )
+                through = latest if complete and i == len(runs) - 1 else None
+                outcome, count = await self.deliver_many(events, read, through=through)
                 handled += count
                 if outcome is Outcome.BUSY or self._stopping:
                     # Stopped: the run may have ended early, so the position must not pass
@@ -165,6 +166,11 @@ class ConsumerRunner(PacedLoop):
                     return handled
                 if outcome is Outcome.STALE:
                     break
+                if outcome is Outcome.HANDLED:
+                    # Where this transaction left the position: the next one finds it there
+                    # (and holds it in its BEGIN's round trip) unless another replica or a
+                    # rebuild moved it meanwhile.
+                    read = positions.Position(max(events[-1].seq, through or 0), read.rebuilds)
             if outcome is Outcome.STALE or not complete:
                 continue  # read again: from the rebuilt position, or its next events
             passed = outcome is Outcome.HANDLED  # through `latest`, with the last event
@@ -231,17 +237,39 @@ class ConsumerRunner(PacedLoop):
             )
         return await self._deliver_each(events, read, through)
 
-    async def _take(
-        self, session: AsyncSession, read: positions.Position | None
-    ) -> positions.Position | Outcome:
-        """Hold the consumer's position in a delivery's transaction: the position, or BUSY
-        (another replica holds it) or STALE (a rebuild moved it since `read`)."""
-        position = await positions.lock_position(session, self.name)
-        if position is None:
-            return Outcome.BUSY
-        if read is not None and position.rebuilds != read.rebuilds:
-            return Outcome.STALE
-        return position
+    @asynccontextmanager
+    async def _delivery(
+        self, tenant_id: uuid.UUID, read: positions.Position | None
+    ) -> AsyncIterator[tuple[AsyncSession, RequestDatabase, positions.Position | Outcome]]:
+        """A delivery's transaction as the application role behind the tenant's wall, with
+        the consumer's position held: the session, its scope (`_handled`) and the position,
+        or BUSY (another replica holds it) or STALE (a rebuild moved it since `read`).
+        Committed at the end, rolled back on error.
+
+        BEGIN, the wall and the position's lock go in one round trip when the position is
+        still as `read` (the lock is taken only then); else the position is locked and read
+        in a statement of its own, to tell which."""
+        db = RequestDatabase(self.app_sessions, tenant_id)
+        held = "" if read is None else positions.hold_if_unchanged(self._quoted_name, read)
+        try:
+            async with db.unit_of_work(begin_with=held) as session:
+                position: positions.Position | Outcome | None
+                if held and db.begun == positions.HELD:
+                    position = read
+                else:
+                    position = await positions.lock_position(session, self.name)
+                    if position is None:
+                        position = Outcome.BUSY
+                    elif read is not None and position.rebuilds != read.rebuilds:
+                        position = Outcome.STALE
+                assert position is not None
+                yield session, db, position
+        finally:
+            await db.close()
+
+    def _handled(self, db: RequestDatabase, seq: int) -> None:
+        """Move the position to `seq` with the delivery's COMMIT, in its round trip."""
+        db.commit_with = positions.record_handled_sql(self._quoted_name, seq)
 
     async def _deliver_at_once(
         self,
@@ -250,8 +278,7 @@ class ConsumerRunner(PacedLoop):
         read: positions.Position | None,
         through: int | None,
     ) -> tuple[Outcome, int]:
-        async with walled_unit_of_work(self.app_sessions, events[0].tenant_id) as session:
-            position = await self._take(session, read)
+        async with self._delivery(events[0].tenant_id, read) as (session, db, position):
             if isinstance(position, Outcome):
                 return position, 0
             todo = [event for event in events if event.seq > position.seq]
@@ -267,7 +294,7 @@ class ConsumerRunner(PacedLoop):
             name = f"consume {len(todo)} events"
             with continued_span(name, todo[0].trace, SpanKind.CONSUMER, attributes):
                 await handle_many(session, todo)
-            await positions.record_handled(session, self.name, max(todo[-1].seq, through or 0))
+            self._handled(db, max(todo[-1].seq, through or 0))
         return Outcome.HANDLED, len(todo)
 
     async def _deliver_each(
@@ -285,8 +312,7 @@ class ConsumerRunner(PacedLoop):
         handled, last, current = 0, 0, events[0].seq
         failure: HandlerFailed | None = None
         try:
-            async with walled_unit_of_work(self.app_sessions, events[0].tenant_id) as session:
-                position = await self._take(session, read)
+            async with self._delivery(events[0].tenant_id, read) as (session, db, position):
                 if isinstance(position, Outcome):
                     return position, 0
                 for event in events:
@@ -311,7 +337,7 @@ class ConsumerRunner(PacedLoop):
                     return Outcome.SKIPPED, 0
                 if failure is None and last == events[-1].seq:
                     last = max(last, through or 0)
-                await positions.record_handled(session, self.name, last)
+                self._handled(db, last)
         except Exception as error:
             if is_connection_failure(error):
                 raise
