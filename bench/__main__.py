@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import functools
 import json
 import os
 import platform
@@ -303,14 +304,11 @@ def measure_all(
         for scenario in chosen:
             server = cached if scenario.response_cache and cached is not None else opsgraph
             for level in args.levels:
+                at_level = functools.partial(
+                    drive, concurrency=level, warmup=args.warmup, duration=args.duration
+                )
                 with LockWaits(url) as waits:
-                    m = drive(
-                        server,
-                        scenario.iteration,
-                        concurrency=level,
-                        warmup=args.warmup,
-                        duration=args.duration,
-                    )
+                    m = at_level(server, scenario.iteration)
                 rows.append(
                     Row.of(
                         scenario.name,
@@ -323,23 +321,11 @@ def measure_all(
                 )
                 print_row(rows[-1])
                 if scenario.name == "page":
-                    m = drive(
-                        floor,
-                        scenario.iteration,
-                        concurrency=level,
-                        warmup=args.warmup,
-                        duration=args.duration,
-                    )
+                    m = at_level(floor, scenario.iteration)
                     rows.append(Row.of("page", "floor", m, floor_count, floor.rss_mb()))
                     print_row(rows[-1])
                 if peer is not None and scenario.name in postgraphile.SCENARIOS:
-                    m = drive(
-                        peer,
-                        peer_iterations[scenario.name],
-                        concurrency=level,
-                        warmup=args.warmup,
-                        duration=args.duration,
-                    )
+                    m = at_level(peer, peer_iterations[scenario.name])
                     rows.append(Row.of(scenario.name, "postgraphile", m, None, peer.rss_mb()))
                     print_row(rows[-1])
             if scenario.name == "write":
