@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.consumers import EventConsumer
+from resolvers.consumers import EventConsumer, in_turn
 from resolvers.events import Event
 from subgraphs.incidents.alerts.tables import CiName
 
@@ -119,4 +119,7 @@ CONSUMER = EventConsumer(
     kinds=frozenset({*UPSERTED, DELETED}),
     handle=handle,
     reset=reset,
+    # A discovery feed's thousand CIs in ten transactions, not a thousand.
+    handle_many=in_turn(handle),
+    per_transaction=100,
 )
