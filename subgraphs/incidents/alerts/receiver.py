@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from db.failures import is_connection_failure
-from db.scope import SET_TENANT
+from db.scope import walled_unit_of_work
 from resolvers.domain import DomainRoute
 from resolvers.errors import OpsGraphError
 from subgraphs.incidents.alerts import credentials, intake, payload
@@ -63,11 +63,10 @@ async def receive_alertmanager(
     body = await request.body()
     admitted: _Admitted | None = None
     try:
-        async with sessions() as session:
-            async with session.begin():
-                admitted = await _admit(session, credential, body)
-            async with session.begin():
-                outcome = await _receive(session, admitted)
+        async with sessions() as session, session.begin():
+            admitted = await _admit(session, credential, body)
+        async with walled_unit_of_work(sessions, admitted.config.tenant_id) as session:
+            outcome = await _receive(session, admitted)
     except _Refused as refused:
         return refused.response
     except OpsGraphError as error:
@@ -150,10 +149,9 @@ async def _admit(
 
 
 async def _receive(session: AsyncSession, admitted: _Admitted) -> dict[str, Any]:
-    """The notification's effects and its log entry, in the caller's transaction (a refusal
-    raised here rolls it back)."""
+    """The notification's effects and its log entry, in the caller's transaction behind the
+    integration's tenant wall (a refusal raised here rolls it back)."""
     config = admitted.config
-    await session.execute(SET_TENANT, {"tenant": str(config.tenant_id)})
 
     async def settle(outcome: intake.Outcome) -> None:
         await _log(session, admitted, 200, outcome.to_json(), None)
@@ -212,8 +210,7 @@ async def _log_failure(
     if admitted is None:
         return
     try:
-        async with sessions() as session, session.begin():
-            await session.execute(SET_TENANT, {"tenant": str(admitted.config.tenant_id)})
+        async with walled_unit_of_work(sessions, admitted.config.tenant_id) as session:
             await _log(session, admitted, status_code, intake.Outcome().to_json(), error)
     except Exception:
         log.exception("the failed notification could not be logged")
