@@ -309,9 +309,9 @@ class RequestDatabase:
 async def walled_unit_of_work(
     sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID
 ) -> AsyncIterator[AsyncSession]:
-    """One transaction outside any request (an event consumer's delivery, a job), as the
-    application role behind the tenant's wall, begun with it in one round trip: committed
-    at the end, rolled back on error."""
+    """One transaction outside a GraphQL request's scope (a job, an Alertmanager
+    notification), as the application role behind the tenant's wall, begun with it in one
+    round trip: committed at the end, rolled back on error."""
     db = RequestDatabase(sessions, tenant_id)
     try:
         async with db.unit_of_work() as session:
