@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 # Identity and tracing headers a subgraph needs to authorise and correlate the request.
 FORWARDED_HEADERS = ("authorization", "x-opsgraph-tenant", "x-request-id")
+# The connection closed before any answer came: what a pooled keep-alive connection the
+# subgraph's server closed as idle just as the request went out looks like.
+DROPPED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 
 
 def create_http_client(
@@ -78,7 +81,19 @@ class HttpTransport:
     async def fetch(self, request: SubgraphRequest, context: object) -> SubgraphResponse:
         """Send the request; timeouts, network errors and non-GraphQL answers become errors
         (SERVICE_UNAVAILABLE for an HTTP 503 without a GraphQL body: the subgraph, or what
-        stands before it, asks to retry later)."""
+        stands before it, asks to retry later). A query whose connection was dropped before
+        any answer is sent once more, on another connection: a keep-alive connection the
+        subgraph closed as idle is not the subgraph failing, and a query changes nothing
+        (a mutation is never sent twice)."""
+        response, dropped = await self._send(request, context)
+        if dropped and request.query.startswith("query"):
+            response, _ = await self._send(request, context)
+        return response
+
+    async def _send(
+        self, request: SubgraphRequest, context: object
+    ) -> tuple[SubgraphResponse, bool]:
+        """The answer, and whether the connection was dropped before any came."""
         body = {
             "query": request.query,
             "variables": request.variables,
@@ -105,11 +120,11 @@ class HttpTransport:
                 )
         except httpx.TimeoutException:
             logger.warning("Subgraph at %s timed out after %ss", self.url, self.timeout_s)
-            return failure(f"Subgraph request timed out after {self.timeout_s:g}s")
+            return failure(f"Subgraph request timed out after {self.timeout_s:g}s"), False
         except httpx.HTTPError as error:
             logger.warning("Subgraph at %s unreachable: %r", self.url, error)
-            return failure("Subgraph request failed")
-        return graphql_answer(response.status_code, response.content)
+            return failure("Subgraph request failed"), isinstance(error, DROPPED)
+        return graphql_answer(response.status_code, response.content), False
 
     def subscribe(
         self, request: SubgraphRequest, context: object

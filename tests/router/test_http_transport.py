@@ -184,3 +184,72 @@ async def test_request_body_is_graphql_over_http_json() -> None:
         "variables": None,
         "operationName": None,
     }
+
+
+class DroppingFirst:
+    """A subgraph's HTTP server that closes its first connection once a request has come in,
+    without an answer (as a server closes a keep-alive connection it found idle), and answers
+    every later one."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.server: asyncio.Server | None = None
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        if self.connections > 1:
+            body = b'{"data": {"me": {"name": "Ada"}}}'
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                + b"content-length: %d\r\n\r\n" % len(body)
+                + body
+            )
+            await writer.drain()
+        writer.close()
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self.serve, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/graphql"
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+
+async def test_a_query_dropped_before_any_answer_is_sent_once_more(
+    client: httpx.AsyncClient,
+) -> None:
+    subgraph = DroppingFirst()
+    async with subgraph as url:
+        transport = HttpTransport(url, timeout_s=5, client=client)
+        response = await transport.fetch(
+            SubgraphRequest("query { me { name } }", None, None), object()
+        )
+    assert (response.data, response.errors) == ({"me": {"name": "Ada"}}, [])
+    assert subgraph.connections == 2
+
+
+async def test_a_mutation_dropped_before_any_answer_is_not_sent_again(
+    client: httpx.AsyncClient,
+) -> None:
+    subgraph = DroppingFirst()
+    async with subgraph as url:
+        transport = HttpTransport(url, timeout_s=5, client=client)
+        response = await transport.fetch(
+            SubgraphRequest('mutation { createIncident(input: {title: "x"}) { id } }', None, None),
+            object(),
+        )
+    assert response.data is None
+    assert response.errors == [
+        {"message": "Subgraph request failed", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+    ]
+    assert subgraph.connections == 1
