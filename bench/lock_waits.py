@@ -1,9 +1,9 @@
 """How many of the bench database's backends wait on a row or table lock, sampled while a
-measurement runs. The write scenario's creates queue on their tenant's number counter: the
-row lock an insert takes lasts until its COMMIT reaches the database, a round trip later,
-and longer when the server's event loop is busy with other requests; the creates behind it
-wait in PostgreSQL meanwhile, idle. The average says how much of the write scenario's
-latency is that queue rather than CPU."""
+measurement runs. The write scenario's creates queue on their tenant's number counter for
+as long as a commit takes (db/numbering.py: numbers are handed out at commit; they used to
+queue from the insert until the COMMIT came back from a busy event loop, five backends
+waiting on average at 16 clients). The average says how much of the write scenario's
+latency is such a queue rather than CPU."""
 
 from __future__ import annotations
 

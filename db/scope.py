@@ -67,9 +67,11 @@ class RequestDatabase:
         self._owner: asyncio.Task[Any] | None = None
         self._gate: PoolGate | None = None  # held from first statement to close()
         # A unit of work's statements sent with its BEGIN and with its COMMIT, in their round
-        # trips (see ``unit_of_work``), and the command status of the first.
+        # trips (see ``unit_of_work``), and the command status of the first; what follows
+        # its COMMIT in that round trip (the reads' transaction begun, ``read_after``).
         self.begun = ""
         self.commit_with = ""
+        self._commit_then = ""
 
     @property
     def database(self) -> str:
@@ -237,8 +239,14 @@ class RequestDatabase:
         return (await self.execute(statement, params)).scalars().all()
 
     @asynccontextmanager
-    async def unit_of_work(self, *, begin_with: str = "") -> AsyncIterator[AsyncSession]:
+    async def unit_of_work(
+        self, *, begin_with: str = "", read_after: bool = False
+    ) -> AsyncIterator[AsyncSession]:
         """One transaction for one mutation: committed once at the end, or rolled back.
+
+        ``read_after``: the mutation reads once it has committed (what only the commit
+        wrote: a number handed out at commit, db/numbering.py); the COMMIT's round trip
+        begins the reads' transaction too, on the same connection.
 
         For work outside requests that counts round trips (an event consumer's delivery):
         ``begin_with`` is a statement sent with the BEGIN, in its round trip, its command
@@ -256,15 +264,19 @@ class RequestDatabase:
             try:
                 await session.connection()
                 yield session
+                self._commit_then = _begin_walled(self.tenant_id) if read_after else ""
                 await session.commit()
+                self._clean = read_after
             except BaseException:
                 await session.rollback()
                 raise
             finally:
                 self._owner = None
-                # Nothing is left open: the connection goes back to the pool until the
-                # request's next statement, as a session's does after its commit.
-                await self._release()
+                self._commit_then = ""
+                if not self._clean:
+                    # Nothing is left open: the connection goes back to the pool until the
+                    # request's next statement, as a session's does after its commit.
+                    await self._release()
 
     async def close(self) -> None:
         """Return the connection and the pool turn."""
@@ -332,7 +344,9 @@ def _begin_walled(tenant_id: uuid.UUID, also: str = "") -> str:
 class _Begun:
     """A transaction the scope began, as SQLAlchemy's asyncpg adapter holds one (in place of
     asyncpg's ``Transaction``): the adapter commits or rolls it back. A COMMIT carries the
-    scope's ``commit_with`` in its round trip."""
+    scope's ``commit_with`` (before it) and the next transaction's BEGIN (after it, for a
+    unit of work's ``read_after``) in its round trip; if the COMMIT fails, what follows it
+    is not run."""
 
     __slots__ = ("_driver", "_scope")
 
@@ -343,9 +357,13 @@ class _Begun:
     async def commit(self) -> None:
         scope = self._scope
         also, scope.commit_with = scope.commit_with, ""
-        if also and scope._connection is not None:
-            scope._announce(scope._connection, also, ())
-        await self._driver.execute(f"{also}; COMMIT" if also else "COMMIT")
+        then, scope._commit_then = scope._commit_then, ""
+        if scope._connection is not None:
+            for statement in (also, then):
+                if statement:
+                    scope._announce(scope._connection, statement, ())
+        sql = "; ".join(statement for statement in (also, "COMMIT", then) if statement)
+        await self._driver.execute(sql)
 
     async def rollback(self) -> None:
         self._scope.commit_with = ""

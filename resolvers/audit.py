@@ -85,11 +85,14 @@ class AuditRecord:
 
 
 @asynccontextmanager
-async def audited(info: strawberry.Info) -> AsyncIterator[tuple[AsyncSession, AuditRecord]]:
+async def audited(
+    info: strawberry.Info, *, read_after: bool = False
+) -> AsyncIterator[tuple[AsyncSession, AuditRecord]]:
     """The mutation's unit of work, plus its audit record written just before the commit
-    (unless the mutation wrote it earlier)."""
+    (unless the mutation wrote it earlier). ``read_after``: see ``RequestDatabase.
+    unit_of_work``."""
     context = info.context
-    async with context.db.unit_of_work() as session:
+    async with context.db.unit_of_work(read_after=read_after) as session:
 
         async def insert_record(record: AuditRecord) -> None:
             if record.entity_type is None or record.entity_id is None:

@@ -25,6 +25,8 @@ class OutboxEvent(Base):
     __table_args__ = (
         Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
         Index("ix_outbox_unsequenced", "id", postgresql_where=text("seq IS NULL")),
+        # A number handed out at commit is written into its row's waiting events (core_0005).
+        Index("ix_outbox_waiting_entity", "entity_id", postgresql_where=text("seq IS NULL")),
         Index("ux_outbox_seq", "seq", unique=True),
         Index("ix_outbox_tenant_seq", "tenant_id", "seq"),
         Index("ix_outbox_tenant_created", "tenant_id", "created_at"),

@@ -1,11 +1,11 @@
-"""Incident writes: validation, numbering, the transition table and priority matrix applied,
+"""Incident writes: validation, the transition table and priority matrix applied,
 the change recorded in the incident's history and in the outbox — all inside the caller's
 unit of work, so either everything commits or nothing does. No Strawberry here.
 
 Writes return the row with its changed fields (`{field: [old, new]}`, empty when nothing
 changed), which the mutation hands to the audit trail. A create is prepared first (its
-changes are known before it is written) and inserted by one statement that also numbers
-it, to be the last of its unit of work."""
+changes are known before it is written) and inserted by one statement; the database numbers
+it as the unit of work commits (db/numbering.py)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.numbering import numbered_insert
+from db.numbering import unnumbered_insert
 from resolvers.changes import (
     UNCHANGED,
     Changes,
@@ -136,8 +136,8 @@ def record_change(
 
 @dataclass(frozen=True)
 class PreparedIncident:
-    """A create checked and ready to insert: everything but the number, which only the
-    inserting statement allocates."""
+    """A create checked and ready to insert: everything but the number, which the database
+    hands out as the inserting unit of work commits."""
 
     id: uuid.UUID
     tenant_id: uuid.UUID
@@ -199,13 +199,9 @@ def prepare_incident(
 
 
 async def insert_incident(session: AsyncSession, incident: PreparedIncident) -> Any:
-    """Number the incident and insert it, its history entry and its outbox event, in one
-    statement; returns its row.
-
-    Numbers are gapless: the statement locks the tenant's counter row, and the lock lasts
-    until the unit of work ends, so concurrent creates queue on it and a rollback gives the
-    number back. Make this the unit of work's last statement: the lock then lasts this
-    statement and the commit, not the whole mutation (issue 17: creates serialised on it)."""
+    """Insert the incident, its history entry and its outbox event, in one statement; returns
+    its row, without its number: the incident is numbered as the unit of work commits
+    (db/numbering.py), anywhere in it."""
     try:
         parameters = {
             "id": incident.id,
@@ -215,7 +211,7 @@ async def insert_incident(session: AsyncSession, incident: PreparedIncident) -> 
             "affected_ci_ids": incident.affected_ci_ids,
             **incident.values,
         }
-        return (await session.execute(NUMBERED_INSERT, parameters)).one()
+        return (await session.execute(INSERT, parameters)).one()
     except IntegrityError:
         source, external_id = incident.values["source"], incident.values["external_id"]
         raise Conflict(
@@ -224,14 +220,11 @@ async def insert_incident(session: AsyncSession, incident: PreparedIncident) -> 
         ) from None
 
 
-def _numbered_insert() -> Select[Any]:
+def _insert() -> Select[Any]:
     """`insert_incident`'s statement, built once: its parameters are the prepared create's
     values, its id, tenant_id, actor_id and changes."""
-    created = numbered_insert(
-        tables.Incident,
-        tables.IncidentNumber,
-        ["id", "tenant_id", *ROW_COLUMNS],
-        now_unless_given=["opened_at"],
+    created = unnumbered_insert(
+        tables.Incident, ["id", "tenant_id", *ROW_COLUMNS], now_unless_given=["opened_at"]
     )
     changes = bindparam("changes", type_=tables.IncidentChange.changes.type)
     affected = tables.IncidentAffectedCi
@@ -285,7 +278,7 @@ ROW_COLUMNS = (
     "tags",
     "custom_fields",
 )
-NUMBERED_INSERT = _numbered_insert()
+INSERT = _insert()
 
 
 async def update_incident(

@@ -125,7 +125,9 @@ class Incident(TenantRow, Base):
         {"schema": SCHEMA},
     )
 
-    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Null only inside the transaction inserting the incident: numbered as it commits
+    # (db/numbering.py).
+    number: Mapped[int] = mapped_column(Integer, nullable=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -267,7 +269,8 @@ class IncidentSettings(TenantRow, Base):
 
 
 class IncidentNumber(Base):
-    """The last number handed out per tenant; its row lock makes numbering gapless."""
+    """The last number handed out per tenant; its row lock, taken at commit, makes numbering
+    gapless (db/numbering.py)."""
 
     __tablename__ = "incident_numbers"
     __table_args__ = {"schema": SCHEMA}

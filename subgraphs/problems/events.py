@@ -177,9 +177,9 @@ def insert_created_events(
 ) -> tuple[CTE, CTE]:
     """CTEs writing the `problem.created` event of the problem `created` inserts (a CTE
     returning its row) and, after it, its `problem.incidents_linked` event when it is made
-    from incidents (`incident_ids`: a JSON array of id strings; no event when it is empty):
-    written by the statement that numbers it, so the payloads carry the number it
-    allocated."""
+    from incidents (`incident_ids`: a JSON array of id strings; no event when it is empty).
+    Their `number` is null until the problem is numbered at commit, which writes it in
+    (db/numbering.py)."""
     created_event = (
         _events_of(
             created,

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.numbering import numbered_insert
+from db.numbering import unnumbered_insert
 from resolvers.changes import (
     UNCHANGED,
     Changes,
@@ -198,9 +198,10 @@ def prepare_problem(
 
 
 async def insert_problem(session: AsyncSession, problem: PreparedProblem) -> Any:
-    """Number the problem and insert it with its history entry, affected CIs, incident
-    links and outbox events, in one statement (db/numbering.py: make it the unit of work's
-    last); returns its row. CONFLICT when one of its incidents is linked to a problem."""
+    """Insert the problem with its history entry, affected CIs, incident links and outbox
+    events, in one statement; returns its row, without its number (handed out as the unit of
+    work commits, db/numbering.py). CONFLICT when one of its incidents is linked to a
+    problem."""
     parameters = {
         "id": problem.id,
         "tenant_id": problem.tenant_id,
@@ -212,7 +213,7 @@ async def insert_problem(session: AsyncSession, problem: PreparedProblem) -> Any
         **problem.values,
     }
     try:
-        return (await session.execute(NUMBERED_INSERT, parameters)).one()
+        return (await session.execute(INSERT, parameters)).one()
     except IntegrityError:
         raise Conflict(
             "An incident among incidentIds is linked to a problem already", field="incidentIds"
@@ -234,11 +235,9 @@ ROW_COLUMNS = (
 )
 
 
-def _numbered_insert() -> Select[Any]:
+def _insert() -> Select[Any]:
     """`insert_problem`'s statement, built once."""
-    created = numbered_insert(
-        tables.Problem, tables.ProblemNumber, ["id", "tenant_id", *ROW_COLUMNS]
-    )
+    created = unnumbered_insert(tables.Problem, ["id", "tenant_id", *ROW_COLUMNS])
     changes = bindparam("changes", type_=tables.ProblemChange.changes.type)
     actor = bindparam("actor_id", type_=tables.ProblemChange.actor_id.type)
     record = insert(tables.ProblemChange).from_select(
@@ -275,7 +274,7 @@ def _numbered_insert() -> Select[Any]:
     )
 
 
-NUMBERED_INSERT = _numbered_insert()
+INSERT = _insert()
 
 
 # -- update -------------------------------------------------------------------------------

@@ -58,7 +58,9 @@ class Problem(TenantRow, Base):
         {"schema": SCHEMA},
     )
 
-    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Null only inside the transaction inserting the problem: numbered as it commits
+    # (db/numbering.py).
+    number: Mapped[int] = mapped_column(Integer, nullable=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
     status: Mapped[str] = mapped_column(String(24), nullable=False)

@@ -19,8 +19,8 @@ are theirs.
 - Concurrency: the notification takes a transaction-scoped advisory lock per fingerprint
   (and per group) before it reads anything, all of them at once, in one global order (by
   the 64-bit key), so concurrent posts about one alert queue and see each other's work, and
-  two posts never wait on each other in a cycle (a post takes the tenant's number lock, by
-  creating an incident, only once it holds all its alert locks). The unique partial index
+  two posts never wait on each other in a cycle (the tenant's number lock is taken at
+  commit, db/numbering.py, after all the others). The unique partial index
   on open alert incidents backs this up.
 - Recovery, per the integration's policy (overridable per value of the mapping's service
   label): AUTO_RESOLVE resolves with the mapping's resolution code and a work note with the
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -157,24 +157,13 @@ def _lock_key(integration_id: uuid.UUID, external_id: str) -> int:
     return int.from_bytes(value, "big", signed=True)
 
 
-Settle = Callable[[Outcome], Awaitable[None]]
-
-
 async def receive(
-    session: AsyncSession,
-    integration: IntegrationConfig,
-    notification: Notification,
-    settle: Settle,
+    session: AsyncSession, integration: IntegrationConfig, notification: Notification
 ) -> Outcome:
-    """Apply the notification; `settle` is handed its outcome (to log it) before the new
-    incidents are inserted: an insert takes the tenant's number lock until the commit, so the
-    inserts are the unit of work's last statements (see `_Intake._fire`)."""
+    """Apply the notification in the caller's unit of work; answers its outcome."""
     intake = _Intake(session, integration, notification)
     await intake.start()
-    outcome = await intake.run()
-    await settle(outcome)
-    await intake.create_pending()
-    return outcome
+    return await intake.run()
 
 
 class _Intake:
@@ -191,8 +180,6 @@ class _Intake:
         self.now: datetime = datetime.min
         self.cis: dict[str, uuid.UUID] = {}
         self.reopen_within = timedelta()
-        self.pending: dict[str, service.PreparedIncident] = {}
-        """Incidents to open, by external id, inserted last (`create_pending`)."""
 
     async def start(self) -> None:
         external_ids = {alert.fingerprint for alert in self.notification.alerts}
@@ -294,9 +281,8 @@ class _Intake:
         if open_id is None:
             resolved_id = await self._recently_resolved(external_id)
             if resolved_id is None:
-                # Its id is known now (a child's parent_id may name it); its row comes last.
                 prepared = service.prepare_incident(tenant_id, new(), None)
-                self.pending[external_id] = prepared
+                await service.insert_incident(self.session, prepared)
                 self.outcome.created += 1
                 self.outcome.incident_ids.append(str(prepared.id))
                 return prepared.id
@@ -354,18 +340,7 @@ class _Intake:
             self.outcome.ignored += 1
         self.outcome.incident_ids.append(str(incident_id))
 
-    async def create_pending(self) -> None:
-        """Insert the incidents to open, in the order they were decided (a group's parent
-        before its children)."""
-        pending, self.pending = list(self.pending.values()), {}
-        for prepared in pending:
-            await service.insert_incident(self.session, prepared)
-
     async def _open_incident(self, external_id: str) -> uuid.UUID | None:
-        if external_id in self.pending:
-            # The payload speaks of an incident it opens again (another firing or the
-            # resolution of the alert): it is written now, and read as any other.
-            await self.create_pending()
         return await self.session.scalar(  # type: ignore[no-any-return]
             _OPEN_INCIDENT, self._of(external_id)
         )

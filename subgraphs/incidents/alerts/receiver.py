@@ -151,12 +151,9 @@ async def _admit(
 async def _receive(session: AsyncSession, admitted: _Admitted) -> dict[str, Any]:
     """The notification's effects and its log entry, in the caller's transaction behind the
     integration's tenant wall (a refusal raised here rolls it back)."""
-    config = admitted.config
-
-    async def settle(outcome: intake.Outcome) -> None:
-        await _log(session, admitted, 200, outcome.to_json(), None)
-
-    return (await intake.receive(session, config, admitted.notification, settle)).to_json()
+    outcome = (await intake.receive(session, admitted.config, admitted.notification)).to_json()
+    await _log(session, admitted, 200, outcome, None)
+    return outcome
 
 
 async def _log(

@@ -14,6 +14,7 @@ from resolvers.references import require_references
 from subgraphs.incidents import permissions, service
 from subgraphs.incidents.custom_fields import definitions
 from subgraphs.incidents.inputs import CreateIncidentInput
+from subgraphs.incidents.loaders import IncidentByIdLoader
 from subgraphs.incidents.mutations.common import changed, require_cis
 from subgraphs.incidents.types import Incident
 
@@ -66,11 +67,9 @@ async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> 
     await require_references(info, "Team", {"input.teamId": new.team_id})
     await require_cis(info, new.ci_id, new.affected_ci_ids)
     incident = service.prepare_incident(ctx.tenant_id, new, ctx.actor_id)
-    async with audited(info) as (session, audit):
+    async with audited(info, read_after=True) as (session, audit):
         audit.entity("Incident", incident.id)
         audit.changed(incident.changes)
-        # The insert takes the tenant's number lock, which only the commit releases: it
-        # goes last, after the audit record.
-        await audit.write()
-        row = await service.insert_incident(session, incident)
-    return changed(info, row)
+        await service.insert_incident(session, incident)
+    # Numbered as it committed (db/numbering.py): read back with its number.
+    return changed(info, await ctx.loaders.get(IncidentByIdLoader).load(incident.id))

@@ -12,6 +12,7 @@ from resolvers.permissions import requires
 from resolvers.references import require_references
 from subgraphs.problems import permissions, service
 from subgraphs.problems.inputs import CreateProblemInput
+from subgraphs.problems.loaders import ProblemByIdLoader
 from subgraphs.problems.mutations.common import (
     changed,
     optional_id,
@@ -45,13 +46,12 @@ async def _create(
     named.update((f"input.affectedCiIds[{i}]", id) for i, id in enumerate(new.affected_ci_ids))
     await require_cis(info, named)
     await require_incidents(info, problem.incident_ids, "incidentIds")
-    async with audited(info) as (session, audit):
+    async with audited(info, read_after=True) as (session, audit):
         audit.entity("Problem", problem.id)
         audit.changed(problem.changes)
-        # The insert takes the tenant's number lock, which only the commit releases: it
-        # goes last, after the audit record.
-        await audit.write()
-        row = await service.insert_problem(session, problem)
+        await service.insert_problem(session, problem)
+    # Numbered as it committed (db/numbering.py): read back with its number.
+    row = await info.context.loaders.get(ProblemByIdLoader).load(problem.id)
     return changed(info, row, problem.incident_ids)
 
 
