@@ -9,13 +9,15 @@ import uuid
 
 import asyncpg
 import pytest
-from sqlalchemy import bindparam, cast, insert, literal, select, text
+from sqlalchemy import bindparam, cast, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from db.scope import RequestDatabase
+from subgraphs.incidents import service
 from subgraphs.incidents import tables as incidents
 from tests.conftest import StatementCounter, round_trips
 
@@ -159,6 +161,41 @@ async def test_a_unit_of_work_after_a_failed_read_begins_afresh(one_connection: 
         f"BEGIN; {wall}",
         f"COMMIT; BEGIN; {wall}",
     ]
+
+
+async def test_a_failed_commit_begins_no_reads_transaction(
+    sessions: Sessions, owner_sessions: Sessions
+) -> None:
+    """``read_after``: the reads after a unit of work run in the transaction its COMMIT's
+    round trip began. When the COMMIT fails (here the number handed out at commit is taken
+    already), nothing commits, the BEGIN after it is not run, and the next read begins its
+    own transaction with the wall."""
+    tenant = uuid.uuid4()
+    Incident = incidents.Incident
+    numbers = select(Incident.id, Incident.number).where(Incident.tenant_id == bindparam("t"))
+
+    def new() -> service.PreparedIncident:
+        return service.prepare_incident(tenant, service.NewIncident(title="x"), None)
+
+    db = RequestDatabase(sessions, tenant)
+    try:
+        async with db.unit_of_work(read_after=True) as session:
+            await service.insert_incident(session, first := new())
+        assert [tuple(row) for row in await db.rows(numbers, {"t": tenant})] == [(first.id, 1)]
+        await db.close()
+        async with owner_sessions() as owner, owner.begin():
+            counter = incidents.IncidentNumber
+            await owner.execute(
+                update(counter).where(counter.tenant_id == tenant).values(last_number=0)
+            )
+        with pytest.raises(IntegrityError):
+            async with db.unit_of_work(read_after=True) as session:
+                await service.insert_incident(session, new())
+        after = (await db.rows(NOW_AND_WALL))[0]
+        assert after.tenant == str(tenant)
+        assert [tuple(row) for row in await db.rows(numbers, {"t": tenant})] == [(first.id, 1)]
+    finally:
+        await db.close()
 
 
 async def test_statements_of_one_shape_read_their_own_values(sessions: Sessions) -> None:
