@@ -75,13 +75,15 @@ def _function(table: str) -> str:
 def create_number_at_commit(table: str, counter: str, event_number: str) -> None:
     """Migration step: number the rows of `table` (schema-qualified; `id`, `tenant_id`,
     `number` columns) inserted without a number as their transaction commits, from the
-    tenant's row of `counter`. `event_number` is the SQL of the number as the row's events
-    carry it (their payload's `number`, null until then), over the integer `allocated`.
+    tenant's row of `counter`; `number` becomes nullable (null only inside the inserting
+    transaction). `event_number` is the SQL of the number as the row's events carry it (their
+    payload's `number`, null until then), over the integer `allocated`.
 
     A row deleted before the commit takes no number. The function is its owner's (SECURITY
     DEFINER): the application role may not update the outbox, and the trigger touches only
     the rows of the inserted row's own tenant."""
     function = _function(table)
+    op.execute(f"ALTER TABLE {table} ALTER COLUMN number DROP NOT NULL")
     op.execute(
         f"""
         CREATE FUNCTION {function}() RETURNS trigger
@@ -120,3 +122,4 @@ def drop_number_at_commit(table: str) -> None:
     """Migration step: undo `create_number_at_commit`."""
     op.execute(f"DROP TRIGGER {TRIGGER} ON {table}")
     op.execute(f"DROP FUNCTION {_function(table)}()")
+    op.execute(f"ALTER TABLE {table} ALTER COLUMN number SET NOT NULL")

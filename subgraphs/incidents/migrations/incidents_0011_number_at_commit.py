@@ -13,8 +13,6 @@ inside the inserting transaction.
 
 from collections.abc import Sequence
 
-from alembic import op
-
 from db.numbering import create_number_at_commit, drop_number_at_commit
 
 revision: str = "incidents_0011"
@@ -26,10 +24,8 @@ TABLE = "incidents.incidents"
 
 
 def upgrade() -> None:
-    op.alter_column("incidents", "number", nullable=True, schema="incidents")
     create_number_at_commit(TABLE, "incidents.incident_numbers", event_number="allocated")
 
 
 def downgrade() -> None:
     drop_number_at_commit(TABLE)
-    op.alter_column("incidents", "number", nullable=False, schema="incidents")

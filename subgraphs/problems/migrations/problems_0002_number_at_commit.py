@@ -11,8 +11,6 @@ as "PRB-17".
 
 from collections.abc import Sequence
 
-from alembic import op
-
 from db.numbering import create_number_at_commit, drop_number_at_commit
 
 revision: str = "problems_0002"
@@ -24,10 +22,8 @@ TABLE = "problems.problems"
 
 
 def upgrade() -> None:
-    op.alter_column("problems", "number", nullable=True, schema="problems")
     create_number_at_commit(TABLE, "problems.problem_numbers", event_number="'PRB-' || allocated")
 
 
 def downgrade() -> None:
     drop_number_at_commit(TABLE)
-    op.alter_column("problems", "number", nullable=False, schema="problems")
