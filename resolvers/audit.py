@@ -5,10 +5,7 @@ A mutation opens its transaction with `audited(info)` instead of `db.unit_of_wor
 the session and an `AuditRecord` to fill in (the entity it changed and the changed fields);
 when its body returns, one INSERT writes the record with what the request knows (actor,
 tenant, operation name, request id, client application), and the transaction commits. A
-mutation that raises writes nothing: the record and the change roll back together. A
-mutation whose own statement must be the last before the commit (createIncident's takes
-the tenant's number lock, which only the commit releases) fills the record first and
-writes it early with `await audit.write()`.
+mutation that raises writes nothing: the record and the change roll back together.
 
 A mutation that may change nothing at all (a feed replayed) says so with
 `nothing_changed()`, and writes no record.
@@ -18,7 +15,7 @@ A mutation that may change nothing at all (a feed replayed) says so with
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,19 +37,13 @@ class AuditRecord:
     entity_id: uuid.UUID | None = None
     before: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)
-    written: bool = field(default=False, init=False)
     skipped: bool = field(default=False, init=False)
-    _insert: Callable[[AuditRecord], Awaitable[None]] | None = field(
-        default=None, repr=False, compare=False
-    )
 
     def entity(self, entity_type: str, entity_id: uuid.UUID) -> None:
-        self._refuse_if_written()
         self.entity_type, self.entity_id = entity_type, entity_id
 
     def changed(self, changes: Mapping[str, Sequence[Any]]) -> None:
         """Add `{field: [before, after]}` pairs (the shape of incident history)."""
-        self._refuse_if_written()
         for name, (old, new) in changes.items():
             self.before[name] = old
             self.after[name] = new
@@ -68,49 +59,32 @@ class AuditRecord:
     def nothing_changed(self) -> None:
         """The mutation changed nothing and leaves no record (a discovery feed run again:
         nothing at all is written)."""
-        self._refuse_if_written()
         self.skipped = True
-
-    async def write(self) -> None:
-        """Write the record now rather than just before the commit; it cannot change after."""
-        self._refuse_if_written()
-        if self._insert is None:
-            raise RuntimeError("only the record audited() hands out can be written")
-        await self._insert(self)
-        self.written = True
-
-    def _refuse_if_written(self) -> None:
-        if self.written:
-            raise RuntimeError("the audit record is already written")
 
 
 @asynccontextmanager
 async def audited(
     info: strawberry.Info, *, read_after: bool = False
 ) -> AsyncIterator[tuple[AsyncSession, AuditRecord]]:
-    """The mutation's unit of work, plus its audit record written just before the commit
-    (unless the mutation wrote it earlier). ``read_after``: see ``RequestDatabase.
-    unit_of_work``."""
+    """The mutation's unit of work, plus its audit record written just before the commit.
+    ``read_after``: see ``RequestDatabase.unit_of_work``."""
     context = info.context
     async with context.db.unit_of_work(read_after=read_after) as session:
-
-        async def insert_record(record: AuditRecord) -> None:
-            if record.entity_type is None or record.entity_id is None:
-                raise RuntimeError(f"mutation {info.field_name} named no audited entity")
-            await insert_entry(
-                session,
-                record,
-                tenant_id=context.tenant_id,
-                actor_id=context.actor_id,
-                operation=info.field_name,
-                request_id=context.request_id,
-                client_id=context.principal.client_id,
-            )
-
-        record = AuditRecord(_insert=insert_record)
+        record = AuditRecord()
         yield session, record
-        if not record.written and not record.skipped:
-            await record.write()
+        if record.skipped:
+            return
+        if record.entity_type is None or record.entity_id is None:
+            raise RuntimeError(f"mutation {info.field_name} named no audited entity")
+        await insert_entry(
+            session,
+            record,
+            tenant_id=context.tenant_id,
+            actor_id=context.actor_id,
+            operation=info.field_name,
+            request_id=context.request_id,
+            client_id=context.principal.client_id,
+        )
 
 
 async def insert_entry(
