@@ -4,8 +4,8 @@ snapshot the backup's manifest recorded) returning what it found wrong.
 - `matches`: the database is the snapshot's: same revisions and tables, each with the same
   row count and checksum, the same walls and grants, the same outbox and audit-log ends.
 - `numbers`: each registered numbering (a domain's manifest declares it) has, per tenant,
-  exactly the numbers 1..last handed out, each once; a counter table (a table with a
-  `last_number` column) that no domain declares is itself a finding.
+  exactly the numbers 1..last handed out, each once, and no row without one; a counter table
+  (a table with a `last_number` column) that no domain declares is itself a finding.
 - `outbox`: `seq` has no holes from the oldest retained event to the latest (pruning forgets
   published events from the bottom and always keeps the latest, so gapless is meant above
   the oldest retained one).
@@ -119,14 +119,15 @@ async def numbers(connection: AsyncConnection, registry: Registry) -> list[Findi
             text(
                 f"""
                 WITH numbered AS (
-                    SELECT tenant_id, count(*) AS n, count(DISTINCT {column}) AS distinct_n,
+                    SELECT tenant_id, count({column}) AS n, count(DISTINCT {column}) AS distinct_n,
+                           count(*) - count({column}) AS unnumbered,
                            min({column}) AS low, max({column}) AS high
                     FROM {_name(rows_table)} GROUP BY tenant_id
                 )
                 SELECT coalesce(r.tenant_id, c.tenant_id) AS tenant_id,
                        coalesce(t.slug, coalesce(r.tenant_id, c.tenant_id)::text) AS tenant,
                        coalesce(r.n, 0) AS n, coalesce(r.distinct_n, 0) AS distinct_n,
-                       r.low, r.high, c.{last} AS last
+                       coalesce(r.unnumbered, 0) AS unnumbered, r.low, r.high, c.{last} AS last
                 FROM numbered r FULL JOIN {_name(counter_table)} c ON c.tenant_id = r.tenant_id
                 LEFT JOIN tenancy.tenants t ON t.id = coalesce(r.tenant_id, c.tenant_id)
                 ORDER BY 2
@@ -137,6 +138,12 @@ async def numbers(connection: AsyncConnection, registry: Registry) -> list[Findi
         for row in per_tenant:
             where = f"tenant {row.tenant}"
             last_number = row.last or 0
+            if row.unnumbered:
+                # Numbered at commit (db/numbering.py): a row inserted without its trigger
+                # (disabled, or skipped under session_replication_role = replica).
+                found.append(
+                    Finding("numbers", f"{where}: {row.unnumbered} rows with no {prefix} number")
+                )
             if row.n and row.last is None:
                 found.append(Finding("numbers", f"{where}: {prefix} numbers but no counter row"))
                 continue

@@ -230,6 +230,15 @@ def test_duplicate_numbers_are_found(copy: str) -> None:
     assert "numbers: tenant backup-demo: 1 INC numbers of 1..40 missing (INC-8)" in found
 
 
+def test_an_incident_committed_without_its_number_is_found(copy: str) -> None:
+    """Numbers are handed out by a trigger at commit; a row inserted with it disabled (a
+    replica's apply, say) has none — as this one now."""
+    run_sql(copy, "UPDATE incidents.incidents SET number = NULL WHERE number = 9")
+    found = findings_of(copy)
+    assert "numbers: tenant backup-demo: 1 rows with no INC number" in found
+    assert "numbers: tenant backup-demo: 1 INC numbers of 1..40 missing (INC-9)" in found
+
+
 def test_a_missing_row_is_found_against_the_manifest(
     copy: str, archive: tuple[Path, Manifest]
 ) -> None:
