@@ -107,6 +107,36 @@ async def test_an_incident_deleted_before_its_commit_takes_no_number(
     assert (await committed(owner_sessions, tenant_id))["counter"] is None
 
 
+async def test_every_event_of_the_unit_of_work_gets_the_number(
+    new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    """An incident created and changed in one unit of work (an alert that fires and resolves
+    in one notification, say): the change's event, written before the commit numbered the
+    incident, carries the number too."""
+    incident = service.prepare_incident(tenant_id, service.NewIncident(title="flap"), None)
+    context = new_context()
+    try:
+        async with context.db.unit_of_work() as session:
+            await service.insert_incident(session, incident)
+            update = service.IncidentUpdate(title="flapping")
+            await service.update_incident(session, tenant_id, incident.id, update, None)
+    finally:
+        await context.close()
+    async with owner_sessions() as session:
+        outbox = events.OutboxEvent
+        payloads = (
+            await session.execute(
+                select(outbox.kind, outbox.payload)
+                .where(outbox.entity_id == incident.id)
+                .order_by(outbox.id)
+            )
+        ).all()
+    assert [(kind, payload["number"]) for kind, payload in payloads] == [
+        ("incident.created", 1),
+        ("incident.updated", 1),
+    ]
+
+
 async def test_tenants_number_concurrent_creates_apart(
     new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID, incidents: Subgraph
 ) -> None:
