@@ -45,7 +45,9 @@ def record_problem_event(
     actor: uuid.UUID | None,
     **fields: Any,
 ) -> None:
-    """The event `kind` about `problem`: `{"id", "number", "actorId"}` and `fields`."""
+    """The event `kind` about `problem`: `{"id", "number", "actorId"}` and `fields`. In the
+    transaction creating the problem its number is null, written in as it commits
+    (db/numbering.py)."""
     record_event(
         session,
         tenant_id=problem.tenant_id,
@@ -55,7 +57,7 @@ def record_problem_event(
         entity_id=problem.id,
         payload={
             "id": str(problem.id),
-            "number": rules.format_number(problem.number),
+            "number": None if problem.number is None else rules.format_number(problem.number),
             **fields,
             "actorId": str(actor) if actor else None,
         },

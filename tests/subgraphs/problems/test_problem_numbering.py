@@ -93,6 +93,37 @@ async def test_numbers_stay_gapless_when_units_of_work_fail_after_inserting(
     assert [(p["id"], p["number"]) for p in state["linked"]] == [(first[0], "PRB-1")]
 
 
+async def test_every_event_of_the_unit_of_work_gets_the_number(
+    new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    """A problem created and changed in one unit of work: the change's event, written
+    before the commit numbered the problem, carries "PRB-1" too (not "PRB-None")."""
+    problem = service.prepare_problem(tenant_id, service.NewProblem(title="slow disks"), None)
+    context = new_context()
+    try:
+        async with context.db.unit_of_work() as session:
+            await service.insert_problem(session, problem)
+            update = service.ProblemUpdate(title="slow disks on the SAN")
+            await service.update_problem(
+                session, tenant_id, problem.id, update, None, may_manage=True
+            )
+    finally:
+        await context.close()
+    async with owner_sessions() as session:
+        outbox = events.OutboxEvent
+        payloads = (
+            await session.execute(
+                select(outbox.kind, outbox.payload)
+                .where(outbox.entity_id == problem.id)
+                .order_by(outbox.id)
+            )
+        ).all()
+    assert [(kind, payload["number"]) for kind, payload in payloads] == [
+        ("problem.created", "PRB-1"),
+        ("problem.updated", "PRB-1"),
+    ]
+
+
 async def test_tenants_number_concurrent_creates_apart(
     new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID, problems: Subgraph
 ) -> None:
