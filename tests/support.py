@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from db.embedded import EmbeddedPostgres
+from db.tables.events import OutboxEvent
 from opsgraph.in_process import in_process_executor
 from opsgraph.runtime import Runtime
 from opsgraph.server import create_app
@@ -98,6 +99,18 @@ async def count_rows(sessions: Any, table: Any, tenant_id: Any) -> int:
                 select(func.count()).select_from(table).where(table.tenant_id == tenant_id)
             )
         )
+
+
+async def event_numbers(sessions: Any, entity_id: Any) -> list[tuple[str, Any]]:
+    """Each outbox event of an entity, oldest first: its kind and its payload's number."""
+    outbox = OutboxEvent
+    async with sessions() as session:
+        rows = await session.execute(
+            select(outbox.kind, outbox.payload)
+            .where(outbox.entity_id == entity_id)
+            .order_by(outbox.id)
+        )
+        return [(kind, payload["number"]) for kind, payload in rows]
 
 
 async def run_in_router(gateway: Any, context: Any, query: str, **variables: Any) -> dict[str, Any]:

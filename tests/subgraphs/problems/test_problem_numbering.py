@@ -14,7 +14,7 @@ from db.tables import events
 from db.tenants import create_tenant
 from resolvers.errors import Conflict
 from subgraphs.problems import service, tables
-from tests.support import Subgraph
+from tests.support import Subgraph, event_numbers
 
 CREATE = 'mutation { createProblem(input: {title: "Disk full"}) { id number } }'
 
@@ -109,16 +109,7 @@ async def test_every_event_of_the_unit_of_work_gets_the_number(
             )
     finally:
         await context.close()
-    async with owner_sessions() as session:
-        outbox = events.OutboxEvent
-        payloads = (
-            await session.execute(
-                select(outbox.kind, outbox.payload)
-                .where(outbox.entity_id == problem.id)
-                .order_by(outbox.id)
-            )
-        ).all()
-    assert [(kind, payload["number"]) for kind, payload in payloads] == [
+    assert await event_numbers(owner_sessions, problem.id) == [
         ("problem.created", "PRB-1"),
         ("problem.updated", "PRB-1"),
     ]
