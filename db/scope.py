@@ -318,18 +318,27 @@ class RequestDatabase:
 
 
 @asynccontextmanager
+async def walled(
+    sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID
+) -> AsyncIterator[RequestDatabase]:
+    """A database scope outside a GraphQL request (a job, an Alertmanager notification, an
+    event consumer's delivery), as the application role behind the tenant's wall; closed at
+    the end."""
+    db = RequestDatabase(sessions, tenant_id)
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+@asynccontextmanager
 async def walled_unit_of_work(
     sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID
 ) -> AsyncIterator[AsyncSession]:
-    """One transaction outside a GraphQL request's scope (a job, an Alertmanager
-    notification), as the application role behind the tenant's wall, begun with it in one
-    round trip: committed at the end, rolled back on error."""
-    db = RequestDatabase(sessions, tenant_id)
-    try:
-        async with db.unit_of_work() as session:
-            yield session
-    finally:
-        await db.close()
+    """One transaction in a `walled` scope, begun with the wall in one round trip:
+    committed at the end, rolled back on error."""
+    async with walled(sessions, tenant_id) as db, db.unit_of_work() as session:
+        yield session
 
 
 def _begin_walled(tenant_id: uuid.UUID, also: str = "") -> str:

@@ -47,7 +47,7 @@ from db import consumer_positions as positions
 from db.event_trace import continued_span
 from db.failures import is_connection_failure
 from db.outbox import stamp_committed
-from db.scope import RequestDatabase
+from db.scope import RequestDatabase, walled
 from opsgraph.events.hub import EventHub, event_from_row
 from opsgraph.events.pacing import PacedLoop
 from resolvers.consumers import EventConsumer, ManyHandler
@@ -249,23 +249,22 @@ class ConsumerRunner(PacedLoop):
         BEGIN, the wall and the position's lock go in one round trip when the position is
         still as `read` (the lock is taken only then); else the position is locked and read
         in a statement of its own, to tell which."""
-        db = RequestDatabase(self.app_sessions, tenant_id)
         held = "" if read is None else positions.hold_if_unchanged(self._quoted_name, read)
-        try:
-            async with db.unit_of_work(begin_with=held) as session:
-                position: positions.Position | Outcome | None
-                if held and db.begun == positions.HELD:
-                    position = read
-                else:
-                    position = await positions.lock_position(session, self.name)
-                    if position is None:
-                        position = Outcome.BUSY
-                    elif read is not None and position.rebuilds != read.rebuilds:
-                        position = Outcome.STALE
-                assert position is not None
-                yield session, db, position
-        finally:
-            await db.close()
+        async with (
+            walled(self.app_sessions, tenant_id) as db,
+            db.unit_of_work(begin_with=held) as session,
+        ):
+            position: positions.Position | Outcome | None
+            if held and db.begun == positions.HELD:
+                position = read
+            else:
+                position = await positions.lock_position(session, self.name)
+                if position is None:
+                    position = Outcome.BUSY
+                elif read is not None and position.rebuilds != read.rebuilds:
+                    position = Outcome.STALE
+            assert position is not None
+            yield session, db, position
 
     def _handled(self, db: RequestDatabase, seq: int) -> None:
         """Move the position to `seq` with the delivery's COMMIT, in its round trip."""
