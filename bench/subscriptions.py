@@ -2,11 +2,15 @@
 incidents are created at M per second for a fixed time.
 
 Latency of one delivery: the instant the driver read the bytes of a subscriber's `next`
-message (bench.websocket_client: a lean client, so the driver keeps up), minus
-the instant the load generator received the HTTP response of the `createIncident` that
-caused it (by then its transaction, outbox event included, has committed). Both instants
-come from one monotonic clock in this one process. A delivery may beat the response (the
-relay publishes as soon as it sees the commit): such latencies are negative and kept so.
+message (bench.websocket_client: a lean client, so the driver keeps up), minus the instant
+of the commit of the `createIncident` that caused it. The commit happens on the server,
+between the instant the load generator sent the mutation and the instant it received the
+response (which comes after the commit, and after the read that follows it: the incident's
+number is handed out at commit, db/numbering.py); so each delivery has two latencies, from
+the sending (an upper bound of commit→delivery: it includes the mutation's own work) and
+from the response (a lower bound: negative when the delivery beat the response, kept so).
+The target is judged on the upper bound. All instants come from one monotonic clock in
+this one process.
 
 Losses and duplicates are counted per subscriber against every incident the generator
 created after all subscribers were subscribed; memory per connection is the server's RSS
@@ -50,6 +54,8 @@ HANDSHAKES_AT_ONCE = 50
 GENERATOR_CONNECTIONS = 8
 DRAIN_SECONDS = 15.0
 TARGET_P99_MS = 100.0  # the wallboard's promise: commit to screen within this, nothing lost
+
+Timing = tuple[float, float]  # a mutation's instants: sent, and its response received
 PONG = '{"type":"pong"}'
 
 
@@ -130,9 +136,13 @@ class Result:
     out_of_order: int = 0
     subscriber_errors: int = 0
     first_error: str | None = None
+    # From the mutation's sending (the upper bound, judged against the target) ...
     p50_ms: float = float("nan")
     p99_ms: float = float("nan")
     max_ms: float = float("nan")
+    # ... and from its response (the lower bound; some deliveries come before it).
+    p50_after_response_ms: float = float("nan")
+    p99_after_response_ms: float = float("nan")
     early_deliveries: int = 0
     # The ramp: each rate's figures, and the first saturated rate (None: none was).
     ramp: list[Step] = field(default_factory=list)
@@ -156,10 +166,11 @@ async def subscribe(port: int, token: str, query: str) -> Subscriber:
 
 
 async def generate(
-    port: int, headers: dict[str, str], rate: float, seconds: float, created: dict[str, float]
+    port: int, headers: dict[str, str], rate: float, seconds: float, created: dict[str, Timing]
 ) -> int:
     """createIncident at `rate` per second for `seconds` on a few keep-alive connections;
-    each created id is stamped with its response's instant. Returns the failures."""
+    each created id is stamped with the instants its mutation was sent and answered.
+    Returns the failures."""
     pool: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(GENERATOR_CONNECTIONS):
         connection = Connection("127.0.0.1", port, headers)
@@ -172,8 +183,9 @@ async def generate(
         connection = await pool.get()
         variables = {"input": {"title": f"Subscription bench {number}", "impact": "HIGH"}}
         try:
+            sent = time.perf_counter()
             data = await connection.graphql(CREATE, variables)
-            created[data["createIncident"]["id"]] = time.perf_counter()
+            created[data["createIncident"]["id"]] = (sent, time.perf_counter())
         except (HttpError, OSError, asyncio.IncompleteReadError):
             failures += 1
             await connection.close()
@@ -253,7 +265,7 @@ async def measure(
     await asyncio.sleep(1.0)  # every subscribe processed before the first mutation
     rss_after = server.memory_info().rss
 
-    created: dict[str, float] = {}
+    created: dict[str, Timing] = {}
     server_cpu, driver_cpu = server.cpu_times(), driver.cpu_times()
     window = time.perf_counter()
     failures = await generate(port, headers, rate, seconds, created)
@@ -308,7 +320,7 @@ async def step(
 ) -> Step:
     """One rate of the ramp on the subscribers already listening; the server's CPU counts
     until every event is delivered (or the drain gives up), backlog included."""
-    created: dict[str, float] = {}
+    created: dict[str, Timing] = {}
     cpu = server.cpu_times()
     failures = await generate(port, headers, rate, seconds, created)
     await drain(subscribers, set(created))
@@ -316,7 +328,7 @@ async def step(
     latencies: list[float] = []
     lost = 0
     for subscriber in subscribers:
-        counts, arrived = tally(subscriber, created)
+        counts, arrived, _ = tally(subscriber, created)
         lost += len(created.keys() - counts.keys())
         latencies.extend(arrived)
     latencies.sort()
@@ -331,35 +343,46 @@ async def step(
     )
 
 
-def tally(subscriber: Subscriber, created: dict[str, float]) -> tuple[Counter[str], list[float]]:
-    """How often the subscriber got each created incident, and each delivery's latency."""
+def tally(
+    subscriber: Subscriber, created: dict[str, Timing]
+) -> tuple[Counter[str], list[float], list[float]]:
+    """How often the subscriber got each created incident, and each delivery's latencies:
+    from the mutation's sending, and from its response."""
     counts: Counter[str] = Counter()
-    latencies: list[float] = []
+    from_sent: list[float] = []
+    from_response: list[float] = []
     for incident, arrived in subscriber.arrivals:
         if incident in created:
             counts[incident] += 1
-            latencies.append(arrived - created[incident])
-    return counts, latencies
+            sent, answered = created[incident]
+            from_sent.append(arrived - sent)
+            from_response.append(arrived - answered)
+    return counts, from_sent, from_response
 
 
-def summarise(subscribers: list[Subscriber], created: dict[str, float], result: Result) -> Result:
+def summarise(subscribers: list[Subscriber], created: dict[str, Timing], result: Result) -> Result:
     """Fill in the delivery figures: latencies, losses, duplicates, order, errors."""
     expected = set(created)
     latencies: list[float] = []
+    after_response: list[float] = []
     for subscriber in subscribers:
-        counts, arrived = tally(subscriber, created)
+        counts, arrived, answered = tally(subscriber, created)
         result.lost += len(expected - counts.keys())
         result.duplicates += sum(n - 1 for n in counts.values())
         result.out_of_order += out_of_order(subscriber.event_ids)
         result.subscriber_errors += len(subscriber.errors)
         result.first_error = result.first_error or next(iter(subscriber.errors), None)
         latencies.extend(arrived)
+        after_response.extend(answered)
     latencies.sort()
+    after_response.sort()
     result.deliveries = len(latencies)
-    result.early_deliveries = sum(1 for latency in latencies if latency < 0)
+    result.early_deliveries = sum(1 for latency in after_response if latency < 0)
     result.p50_ms = percentile(latencies, 50)
     result.p99_ms = percentile(latencies, 99)
     result.max_ms = latencies[-1] * 1000 if latencies else float("nan")
+    result.p50_after_response_ms = percentile(after_response, 50)
+    result.p99_after_response_ms = percentile(after_response, 99)
     return result
 
 
@@ -372,8 +395,11 @@ def report(r: Result) -> str:
             f"  connected and subscribed in {r.connect_seconds:.1f} s",
             f"  mutations {r.mutations} ({r.mutation_errors} failed), deliveries "
             f"{r.deliveries} of {r.mutations * r.subscribers} expected",
-            f"  latency commit→delivery: p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, "
-            f"max {r.max_ms:.1f} ms ({r.early_deliveries} before the mutation's response)",
+            f"  latency commit→delivery, at most (from the mutation's sending): p50 "
+            f"{r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, max {r.max_ms:.1f} ms",
+            f"  latency commit→delivery, at least (from its response): p50 "
+            f"{r.p50_after_response_ms:.1f} ms, p99 {r.p99_after_response_ms:.1f} ms "
+            f"({r.early_deliveries} deliveries before the response)",
             f"  lost {r.lost}, duplicates {r.duplicates}, out of order {r.out_of_order}, "
             f"subscriber errors {r.subscriber_errors}"
             + (f" (first: {r.first_error[:200]})" if r.first_error else ""),

@@ -83,9 +83,13 @@ def test_subscription_smoke_run(server_url: str, tmp_path: Path) -> None:
     assert (result["lost"], result["duplicates"], result["out_of_order"]) == (0, 0, 0)
     assert result["subscriber_errors"] == 0
     assert result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    # Each delivery is timed from its mutation's sending and from its response, later.
+    assert result["p50_after_response_ms"] <= result["p99_after_response_ms"]
+    assert result["p99_after_response_ms"] < result["p99_ms"]
     assert result["rss_after_mb"] > 0
     assert result["server_cpu_ms_per_event"] > 0
-    assert "latency commit→delivery: p50" in stdout
+    assert "latency commit→delivery, at most (from the mutation's sending): p50" in stdout
+    assert "latency commit→delivery, at least (from its response): p50" in stdout
     assert "ms per event (saturates near " in stdout
     # The ramp (--smoke: 5 then 10 events/s) stops only after a rate that lost events.
     ramp = result["ramp"]
