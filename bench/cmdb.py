@@ -1,8 +1,9 @@
 """`python -m bench.cmdb`: the CMDB scenario. 100,000 CIs and 300,000 relationships
 (bench/cmdb_topology.py); the DOWNSTREAM impact of a core switch at depth 20, redundancy on,
 with each CI's open incidents when the incidents subgraph contributes them — one query
-through the in-process router, as a client sends it. Prints p50/p99, the blast radius, and
-the SQL statements per request; then the same for the impact analysis alone (impact.analyse),
+through the in-process router, as a client sends it. Prints p50/p99, the blast radius, the
+SQL statements per request and the garbage collector's share (collections paced as the
+server paces them); then the same for the impact analysis alone (impact.analyse),
 to show where the time goes: first the process's first analysis, which loads the tenant's
 graph into memory (with the growth of the process's RSS it caused), then analyses on the
 graph kept current, then the statement that answers when it cannot be used. A benchmark,
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import os
 import resource
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -28,7 +31,7 @@ from db.engine import create_engine, session_factory
 from db.roles import app_database_url
 from db.scope import RequestDatabase
 from opsgraph.domains import REGISTRY
-from opsgraph.gc_tuning import tune_garbage_collector
+from opsgraph.gc_tuning import CollectionPacer, tune_garbage_collector
 from opsgraph.server import build_gateway
 from opsgraph.settings import load_settings
 from resolvers.context import Context
@@ -97,6 +100,48 @@ async def timed(
     return samples, last
 
 
+class CollectorTime:
+    """The garbage collector's collections and time while counting (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.collections = 0
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.collections += 1
+            self.seconds += time.perf_counter() - self._started
+
+    def reset(self) -> None:
+        self.collections, self.seconds = 0, 0.0
+
+    def per_request(self, requests: int) -> str:
+        return (
+            f"GC {self.collections} collections, {self.seconds * 1000 / requests:.1f} ms "
+            "per request"
+        )
+
+
+@contextlib.asynccontextmanager
+async def paced_collections() -> AsyncIterator[None]:
+    """Collections by the clock, as `opsgraph serve`'s main loop makes them."""
+    pacer = CollectionPacer(load_settings().gc_interval_seconds or None, time.monotonic)
+
+    async def ticks() -> None:
+        while True:
+            await asyncio.sleep(0.1)
+            pacer.tick()
+
+    task = asyncio.create_task(ticks())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
 def line(name: str, samples: list[float], statements: float, extra: str) -> str:
     return (
         f"{name:<28} p50 {percentile(samples, 50):7.1f} ms   p99 {percentile(samples, 99):7.1f} "
@@ -113,8 +158,10 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     gateway = build_gateway()
-    # As `opsgraph serve` does (opsgraph/gc_tuning.py), with its OPSGRAPH_GC_THRESHOLD.
+    # As `opsgraph serve` does (opsgraph/gc_tuning.py), with its OPSGRAPH_GC_* settings.
     tune_garbage_collector(load_settings().gc_threshold)
+    collector = CollectorTime()
+    gc.callbacks.append(collector)
     sessions = session_factory(engine)
     principal = REGISTRY.roles.principal(
         loaded.tenant_id, frozenset({"admin"}), subject="bench", authenticated=True
@@ -156,12 +203,15 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
             f"peak RSS +{_rss_mb() - rss:.0f} MB"
         )
         counted[0] = 0
-        samples, body = await timed(through_the_router, requests, warmup)
+        collector.reset()
+        async with paced_collections():
+            samples, body = await timed(through_the_router, requests, warmup)
         per_request = counted[0] / (requests + warmup)
         nodes = body["data"]["configurationItem"]["impact"]["nodes"]
         incidents = sum(len(n["ci"].get("openIncidents") or ()) for n in nodes)
         shown = f"{incidents} open incidents" if with_incidents else "no openIncidents field"
         print(line("blast radius, router", samples, per_request, f"{len(nodes)} CIs, {shown}"))
+        print(f"{'':<28} {collector.per_request(requests + warmup)}")
         counted[0] = 0
         samples, impact = await timed(analysis, requests, warmup)
         per_request = counted[0] / (requests + warmup)
@@ -173,6 +223,7 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
         plain = await analyse_plain(sessions, loaded)
         print(f"reachable without redundancy (what the statement reads): {plain} CIs")
     finally:
+        gc.callbacks.remove(collector)
         await engine.dispose()
 
 

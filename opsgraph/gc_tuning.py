@@ -5,20 +5,30 @@ and graphql-core's structures) that CPython's cyclic collector would otherwise t
 every full collection, while requests allocate thousands of short-lived objects. Freezing
 the start-up heap takes it out of every collection for good, at no cost in memory.
 
-A higher young-generation threshold makes collections rarer still. Requests free what they
-allocate by reference counting (a test holds a page to fewer than 50 cyclic objects; it was
-over 2,000 when a request's loaders formed a cycle with its context), so a rare collection
-finds little to free and memory does not grow: the server runs at 50,000
-(OPSGRAPH_GC_THRESHOLD) instead of Python's 700, which had it collecting about three
-times per page. A young collection traverses the objects allocated since the last one that
-are still alive — what requests in flight hold — so the rarer collections are, the fewer of
-those it traverses again and again: a CMDB blast radius (about 100,000 objects alive at its
-peak) spent 12.7 ms per request collecting at 10,000 and 4.5 ms at 50,000 (bench.cmdb p50
-106-121 -> 87-90 ms); 200,000 gained nothing more."""
+Requests free what they allocate by reference counting (a test holds a page to fewer than
+50 cyclic objects; it was over 2,000 when a request's loaders formed a cycle with its
+context), so a collection finds little to free; what it costs is the objects it traverses:
+a young collection traverses every object allocated since the last one that is still
+alive, which is what the requests in flight hold. Python collects after every 700 net
+allocations; the server used to raise that to 50,000, and a CMDB blast radius (about
+100,000 objects alive at its peak) still went through several young collections each, and
+a middle one every few requests: 14 ms of its 75-90 ms went to the collector
+(bench.cmdb, whose figures include the collector's time per request).
+
+So collections come by the clock, not by allocations (:class:`CollectionPacer`, ticked by
+the server's main loop, opsgraph/serving.py): every ``OPSGRAPH_GC_INTERVAL_SECONDS`` the
+young and middle generations, every sixth time all of them. The allocation threshold
+(``OPSGRAPH_GC_THRESHOLD``, a million by default) stays as a bound for what no tick has
+collected yet, far above what requests hold at once. Between ticks, cyclic garbage waits:
+at a few objects per request that is a few megabytes at most, and a request in flight is
+traversed once per interval instead of once per 50,000 allocations it makes."""
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
+
+FULL_EVERY = 6  # ticks that collect: every sixth collects every generation
 
 
 def tune_garbage_collector(threshold: int = 0) -> None:
@@ -29,3 +39,29 @@ def tune_garbage_collector(threshold: int = 0) -> None:
     if threshold > 0:
         _, older, oldest = gc.get_threshold()
         gc.set_threshold(threshold, older, oldest)
+
+
+class CollectionPacer:
+    """Collections every ``interval`` seconds of ``clock`` (None: never, Python's own
+    thresholds decide): :meth:`tick` is called often (the server's main loop: ten times a
+    second) and collects when the interval has passed since the last collection, the
+    young and middle generations, or every generation every ``FULL_EVERY``-th time."""
+
+    def __init__(self, interval: float | None, clock: Callable[[], float]) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._next = clock() + interval if interval else 0.0
+        self._collections = 0
+
+    def tick(self) -> int | None:
+        """Collect if it is time: the oldest generation collected, or None."""
+        if not self.interval:
+            return None
+        now = self._clock()
+        if now < self._next:
+            return None
+        self._next = now + self.interval
+        self._collections += 1
+        generation = 2 if self._collections % FULL_EVERY == 0 else 1
+        gc.collect(generation)
+        return generation

@@ -25,7 +25,7 @@ from typing import Any
 
 import uvicorn
 
-from opsgraph.gc_tuning import tune_garbage_collector
+from opsgraph.gc_tuning import CollectionPacer, tune_garbage_collector
 from opsgraph.settings import Settings
 from opsgraph.telemetry.tracing import start_tracing
 from opsgraph.websocket_server import FrameWritingWebSockets
@@ -85,12 +85,20 @@ class _ReadinessGate:
 
 
 class _GracefulServer(uvicorn.Server):
-    """uvicorn, whose first SIGTERM starts the drain instead of the shutdown."""
+    """uvicorn, whose first SIGTERM starts the drain instead of the shutdown, and whose
+    main loop (ten ticks a second) paces the garbage collector (opsgraph/gc_tuning.py)."""
 
-    def __init__(self, config: uvicorn.Config, gate: _ReadinessGate, drain_seconds: int) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        gate: _ReadinessGate,
+        drain_seconds: int,
+        collections: CollectionPacer,
+    ) -> None:
         super().__init__(config)
         self.gate = gate
         self.drain_seconds = drain_seconds
+        self.collections = collections
         self._exit_at: float | None = None
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -102,6 +110,7 @@ class _GracefulServer(uvicorn.Server):
         super().handle_exit(sig, frame)
 
     async def on_tick(self, counter: int) -> bool:
+        self.collections.tick()
         if self._exit_at is not None and time.monotonic() >= self._exit_at:
             self.should_exit = True
         return await super().on_tick(counter)
@@ -109,9 +118,10 @@ class _GracefulServer(uvicorn.Server):
 
 def run_server(app: Any, host: str, port: int, settings: Settings, service: str) -> None:
     """Serve `app` until a signal, the garbage collector tuned once the app is built (its heap
-    frozen). WebSocket messages are not compressed: wallboard events are small, and deflating
-    each one for each of a thousand connections would dominate a delivery; their protocol
-    takes subscriptions' frames encoded once (opsgraph/websocket_server.py).
+    frozen) and paced by the clock (opsgraph/gc_tuning.py). WebSocket messages are not
+    compressed: wallboard events are small, and deflating each one for each of a thousand
+    connections would dominate a delivery; their protocol takes subscriptions' frames
+    encoded once (opsgraph/websocket_server.py).
     uvicorn logs through our handler (no config of its own) and writes no access log: the
     app writes its own (opsgraph/telemetry/requests.py). Traces of `service` are exported
     when OTEL_EXPORTER_OTLP_ENDPOINT is set (opsgraph/telemetry/tracing.py)."""
@@ -139,7 +149,8 @@ def run_server(app: Any, host: str, port: int, settings: Settings, service: str)
         **tls,
     )
     tune_garbage_collector(settings.gc_threshold)
-    server = _GracefulServer(config, gate, settings.shutdown_drain_seconds)
+    collections = CollectionPacer(settings.gc_interval_seconds or None, time.monotonic)
+    server = _GracefulServer(config, gate, settings.shutdown_drain_seconds, collections)
     server.run()
     if not server.started:  # e.g. the port is taken: uvicorn logged why
         sys.exit(STARTUP_FAILURE)

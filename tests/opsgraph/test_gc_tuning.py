@@ -1,13 +1,18 @@
-"""The server freezes its start-up heap; a young-generation threshold is the operator's."""
+"""The server freezes its start-up heap, and collects garbage by the clock: every interval
+the young and middle generations, every sixth time all of them."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
+import uvicorn
 
-from opsgraph.gc_tuning import tune_garbage_collector
+from opsgraph.gc_tuning import FULL_EVERY, CollectionPacer, tune_garbage_collector
+from opsgraph.serving import _GracefulServer, _ReadinessGate
 
 
 @pytest.fixture
@@ -16,6 +21,22 @@ def restored_gc() -> Iterator[None]:
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)
+
+
+@pytest.fixture
+def no_automatic_collections() -> Iterator[None]:
+    """Only the pacer collects (as under the server's distant allocation threshold)."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def test_freezes_the_heap_and_keeps_the_thresholds(restored_gc: None) -> None:
@@ -29,3 +50,62 @@ def test_a_threshold_sets_the_young_generation_only(restored_gc: None) -> None:
     _, older, oldest = gc.get_threshold()
     tune_garbage_collector(20_000)
     assert gc.get_threshold() == (20_000, older, oldest)
+
+
+def cyclic_garbage() -> weakref.ref[object]:
+    """An object in a reference cycle, already unreachable: only a collection frees it."""
+
+    class Node:
+        pass
+
+    node = Node()
+    node.itself = node  # type: ignore[attr-defined]
+    return weakref.ref(node)
+
+
+def test_garbage_waits_for_the_interval_then_goes(no_automatic_collections: None) -> None:
+    clock = Clock()
+    pacer = CollectionPacer(10, clock)
+    garbage = cyclic_garbage()
+    clock.now += 9.9
+    assert pacer.tick() is None
+    assert garbage() is not None
+    clock.now += 0.1
+    assert pacer.tick() == 1
+    assert garbage() is None
+    clock.now += 5
+    assert pacer.tick() is None  # the interval counts from the last collection
+
+
+def test_every_sixth_collection_takes_every_generation(no_automatic_collections: None) -> None:
+    clock = Clock()
+    pacer = CollectionPacer(10, clock)
+    collected = []
+    for _ in range(2 * FULL_EVERY):
+        clock.now += 10
+        collected.append(pacer.tick())
+    assert collected == ([1] * (FULL_EVERY - 1) + [2]) * 2
+
+
+def test_no_interval_leaves_collections_to_python(no_automatic_collections: None) -> None:
+    clock = Clock()
+    pacer = CollectionPacer(None, clock)
+    garbage = cyclic_garbage()
+    clock.now += 3600
+    assert pacer.tick() is None
+    assert garbage() is not None
+    gc.collect()
+
+
+def test_the_servers_main_loop_paces_the_collector(no_automatic_collections: None) -> None:
+    clock = Clock()
+    pacer = CollectionPacer(10, clock)
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("not served")
+
+    server = _GracefulServer(uvicorn.Config(app), _ReadinessGate(app), 0, pacer)
+    garbage = cyclic_garbage()
+    clock.now += 10
+    assert asyncio.run(server.on_tick(1)) is False  # not exiting
+    assert garbage() is None

@@ -21,6 +21,8 @@ def test_defaults_use_the_embedded_services() -> None:
     # Tokens live at most a day; whether a token's user is active is cached for 5 s.
     assert (settings.token_max_lifetime_seconds, settings.active_user_cache_seconds) == (86400, 5)
     assert (settings.redis_timeout_ms, settings.redis_cool_down_ms) == (250, 1000)
+    # Collections by the clock, the allocation threshold a distant bound (opsgraph/gc_tuning.py).
+    assert (settings.gc_interval_seconds, settings.gc_threshold) == (10, 1_000_000)
 
 
 @pytest.mark.parametrize(
@@ -35,6 +37,8 @@ def test_defaults_use_the_embedded_services() -> None:
         ({"DATABASE_URL": "postgresql://o@db/x", "DATABASE_APP_URL": "db:5432"}, "DATABASE_APP_URL must be a URL starting with one of postgres://, postgresql://, postgresql+asyncpg:// (got scheme 'db')"),
         ({"DATABASE_APP_URL": "postgresql://app@db/x"}, "DATABASE_APP_URL needs DATABASE_URL (the embedded PostgreSQL derives its own)"),
         ({"OPSGRAPH_GC_THRESHOLD": "-1"}, "OPSGRAPH_GC_THRESHOLD=-1 is out of range (0..10000000)"),
+        ({"OPSGRAPH_GC_INTERVAL_SECONDS": "0.5"}, "OPSGRAPH_GC_INTERVAL_SECONDS='0.5' is not a whole number"),
+        ({"OPSGRAPH_GC_INTERVAL_SECONDS": "7200"}, "OPSGRAPH_GC_INTERVAL_SECONDS=7200 is out of range (0..3600)"),
         ({"OPSGRAPH_MAX_VARIABLE_DEPTH": "300"}, "OPSGRAPH_MAX_VARIABLE_DEPTH=300 is out of range (1..200)"),
         ({"OPSGRAPH_MAX_VARIABLE_VALUES": "0"}, "OPSGRAPH_MAX_VARIABLE_VALUES=0 is out of range (1..10000000)"),
         ({"OPSGRAPH_DB_PREPARED_STATEMENTS": "pgbouncer"}, "OPSGRAPH_DB_PREPARED_STATEMENTS='pgbouncer' is not a boolean (use true or false)"),
