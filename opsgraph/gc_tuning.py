@@ -11,9 +11,9 @@ context), so a collection finds little to free; what it costs is the objects it 
 a young collection traverses every object allocated since the last one that is still
 alive, which is what the requests in flight hold. Python collects after every 700 net
 allocations; the server used to raise that to 50,000, and a CMDB blast radius (about
-100,000 objects alive at its peak) still went through several young collections each, and
-a middle one every few requests: 14 ms of its 75-90 ms went to the collector
-(bench.cmdb, whose figures include the collector's time per request).
+100,000 objects alive at its peak) still went through a young collection per request, and
+a middle one every ten: 6-7 ms of its 74-79 ms went to the collector (bench.cmdb prints the
+collector's time per request).
 
 So collections come by the clock, not by allocations (:class:`CollectionPacer`, ticked by
 the server's main loop, opsgraph/serving.py): every ``OPSGRAPH_GC_INTERVAL_SECONDS`` the
