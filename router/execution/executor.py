@@ -226,7 +226,19 @@ class PlanExecution:
                 else:
                     if at.typename is not None:
                         obj["__typename"] = at.typename
-                    if not merge_in_order(obj, answer, at.keys):
+                    append = at.append
+                    if (
+                        append is not None
+                        and tuple(obj) == append.before
+                        and append.wanted <= answer.keys()
+                    ):
+                        for key in append.drops:
+                            del obj[key]
+                        if tuple(answer) == append.added:
+                            obj.update(answer)
+                        else:
+                            obj.update([(key, answer[key]) for key in append.added])
+                    elif not merge_in_order(obj, answer, at.keys):
                         self.untidy = True
 
     def _entity_error(

@@ -19,7 +19,8 @@ only the rest to walk to, often nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, replace
 from typing import Any
 
 from graphql import (
@@ -55,14 +56,34 @@ class _NotPlain(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Append:
+    """How an entity fetch's answer joins an object at a position without rewriting it: an
+    object holding ``before`` (what the one fetch before wrote there, in its order), less
+    ``drops`` (keys only a fetch needed), is the start of the client's keys; the rest,
+    ``added``, follow it from the answer (which may hold more: one entity fetch answers
+    every path it serves with the fields any of them selected). A blast radius merges
+    thousands."""
+
+    before: Keys
+    drops: Keys
+    added: Keys
+    wanted: frozenset[str] = dataclasses.field(init=False, compare=False)  # the added keys as a set
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wanted", frozenset(self.added))
+
+
+@dataclass(frozen=True, slots=True)
 class Position:
     """Objects of the merged tree to tidy: those at ``path`` (``@``: list elements) must hold
     exactly ``keys``, in that order; ``typename`` is the ``__typename`` the client selected
-    there (the router answers it; subgraphs are not asked)."""
+    there (the router answers it; subgraphs are not asked); ``append``, for a position an
+    entity fetch tidies as it merges, when its answers can simply follow."""
 
     path: tuple[str, ...]
     keys: Keys
     typename: str | None = None
+    append: Append | None = None
 
 
 class _Step:
@@ -168,6 +189,9 @@ def _at_merge(
         ):
             continue
         writers[path] = len(own)
+        if len(writes) == 2 and len(own) == 1:
+            first = next(w for w in writes if w.writer is not own[0])
+            position = replace(position, append=_append(first.keys, position.keys))
         for writer in own:
             assert isinstance(writer.node, FlattenNode)
             paths = writer.node.paths
@@ -175,6 +199,15 @@ def _at_merge(
     if not writers:
         return None
     return AtMerge({node: tuple(at) for node, at in flattens.items()}, writers)
+
+
+def _append(before: Keys, keys: Keys) -> Append | None:
+    """The :class:`Append` to objects holding ``before``, when what the client selected of
+    them (``keys``) starts with what they hold of it."""
+    kept = tuple(key for key in before if key in keys)
+    if keys[: len(kept)] != kept:
+        return None  # the answer's keys would go between the object's: the rewrite merges
+    return Append(before, tuple(key for key in before if key not in keys), keys[len(kept) :])
 
 
 def finish(

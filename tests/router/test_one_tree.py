@@ -17,7 +17,8 @@ from opsgraph.domains import REGISTRY
 from opsgraph.server import build_gateway
 from resolvers.context import Context
 from router.execution import PlanExecution
-from router.execution.one_tree import AtMerge, OneTree, Position, finish
+from router.execution.one_tree import Append, AtMerge, OneTree, Position, _append, finish
+from router.execution.tree import merge_in_order
 from router.gateway import Gateway
 from router.pipeline.execute import PlanRunner
 from router.pipeline.results import Prepared
@@ -87,6 +88,45 @@ async def test_a_page_is_its_merged_tree(
     )
     assigned = [node["assignee"] for node in nodes if node["assignee"]]
     assert assigned and all(list(user) == ["name", "email"] for user in assigned)
+
+
+async def test_entity_answers_after_the_objects_keys_are_appended_not_rewritten(
+    gateway: Gateway,
+    owner_sessions: Any,
+    tenant_id: Any,
+    new_context: Any,
+    finished: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A page's users and teams hold the stub's ``__typename`` and ``id``, which only the
+    entity fetch needed, then get the identity subgraph's fields, in the client's order:
+    those keys go and the answer is appended; no object is rewritten."""
+    rewritten: list[dict[str, Any]] = []
+
+    def rewriting(target: dict[str, Any], source: dict[str, Any], keys: tuple[str, ...]) -> bool:
+        rewritten.append(target)
+        return merge_in_order(target, source, keys)
+
+    monkeypatch.setattr("router.execution.executor.merge_in_order", rewriting)
+    seeded = await seeded_tenant(owner_sessions, tenant_id)
+    result = await gateway.execute(PAGE, {"first": 20}, None, new_context(seeded))
+
+    assert "errors" not in result
+    assert finished == [True]
+    assert rewritten == []
+    nodes = [edge["node"] for edge in result["data"]["incidents"]["edges"]]
+    assigned = [node["assignee"] for node in nodes if node["assignee"]]
+    assert assigned and all(list(user) == ["name", "email"] for user in assigned)
+    assert all(list(node["team"]) == ["name"] for node in nodes if node["team"])
+    authors = [c["author"] for node in nodes for c in node["comments"] if c["author"]]
+    assert authors and all(list(author) == ["name"] for author in authors)
+
+
+def test_answers_interleaved_with_the_objects_keys_are_merged_in_order() -> None:
+    stub = ("__typename", "id")
+    assert _append(stub, ("name",)) == Append(stub, stub, ("name",))
+    assert _append(stub, ("id", "name")) == Append(stub, ("__typename",), ("name",))
+    assert _append(stub, ("name", "id")) is None  # the answer's name goes before id
 
 
 async def test_aliases_typenames_and_interleaved_keys_keep_the_clients_order(
