@@ -49,7 +49,7 @@ class Settings:
     db_max_overflow: int = 5
     db_statement_timeout_ms: int = 10_000
     db_prepared_statements: bool = True
-    gc_threshold: int = 1_000_000
+    gc_threshold: int = 200_000
     gc_interval_seconds: int = 10  # 0: collections by Python's thresholds alone
     default_tenant: str = "demo"
     log_level: str = "info"
@@ -287,7 +287,7 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         db_max_overflow=integer("OPSGRAPH_DB_MAX_OVERFLOW", 5, 0, 200),
         db_statement_timeout_ms=integer("OPSGRAPH_DB_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),
         db_prepared_statements=boolean("OPSGRAPH_DB_PREPARED_STATEMENTS", True),
-        gc_threshold=integer("OPSGRAPH_GC_THRESHOLD", 1_000_000, 0, 10_000_000),
+        gc_threshold=integer("OPSGRAPH_GC_THRESHOLD", 200_000, 0, 10_000_000),
         gc_interval_seconds=integer("OPSGRAPH_GC_INTERVAL_SECONDS", 10, 0, 3600),
         default_tenant=text("OPSGRAPH_DEFAULT_TENANT") or "demo",
         log_level=log_level,

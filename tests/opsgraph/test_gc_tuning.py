@@ -1,5 +1,4 @@
-"""The server freezes its start-up heap, and collects garbage by the clock: every interval
-the young and middle generations, every sixth time all of them."""
+"""The server freezes its start-up heap, and collects its young generation by the clock."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
-from opsgraph.gc_tuning import FULL_EVERY, CollectionPacer, tune_garbage_collector
+from opsgraph.gc_tuning import CollectionPacer, tune_garbage_collector
 from opsgraph.serving import _GracefulServer, _ReadinessGate
 
 
@@ -68,23 +67,13 @@ def test_garbage_waits_for_the_interval_then_goes(no_automatic_collections: None
     pacer = CollectionPacer(10, clock)
     garbage = cyclic_garbage()
     clock.now += 9.9
-    assert pacer.tick() is None
+    assert pacer.tick() is False
     assert garbage() is not None
     clock.now += 0.1
-    assert pacer.tick() == 1
+    assert pacer.tick() is True
     assert garbage() is None
     clock.now += 5
-    assert pacer.tick() is None  # the interval counts from the last collection
-
-
-def test_every_sixth_collection_takes_every_generation(no_automatic_collections: None) -> None:
-    clock = Clock()
-    pacer = CollectionPacer(10, clock)
-    collected = []
-    for _ in range(2 * FULL_EVERY):
-        clock.now += 10
-        collected.append(pacer.tick())
-    assert collected == ([1] * (FULL_EVERY - 1) + [2]) * 2
+    assert pacer.tick() is False  # the interval counts from the last collection
 
 
 def test_no_interval_leaves_collections_to_python(no_automatic_collections: None) -> None:
@@ -92,7 +81,7 @@ def test_no_interval_leaves_collections_to_python(no_automatic_collections: None
     pacer = CollectionPacer(None, clock)
     garbage = cyclic_garbage()
     clock.now += 3600
-    assert pacer.tick() is None
+    assert pacer.tick() is False
     assert garbage() is not None
     gc.collect()
 

@@ -22,7 +22,7 @@ def test_defaults_use_the_embedded_services() -> None:
     assert (settings.token_max_lifetime_seconds, settings.active_user_cache_seconds) == (86400, 5)
     assert (settings.redis_timeout_ms, settings.redis_cool_down_ms) == (250, 1000)
     # Collections by the clock, the allocation threshold a distant bound (opsgraph/gc_tuning.py).
-    assert (settings.gc_interval_seconds, settings.gc_threshold) == (10, 1_000_000)
+    assert (settings.gc_interval_seconds, settings.gc_threshold) == (10, 200_000)
 
 
 @pytest.mark.parametrize(
