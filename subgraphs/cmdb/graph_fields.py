@@ -157,12 +157,12 @@ async def impact_graph(
 
     nodes = [
         ImpactNode(
-            ci=ci_type.from_row(found[id]),
+            ci=ci_type.from_row(row),
             distance=reached.distance,
             via=relationship(reached.via) if with_via and reached.via is not None else None,
         )
-        for id, reached in impact.reached.items()
-        if id in found
+        for reached, row in zip(impact.reached.values(), rows, strict=True)
+        if row is not None
     ]
     edges = [
         ImpactEdge(relationship=relationship(edge), from_id=edge.source, to_id=edge.target)

@@ -48,10 +48,10 @@ async def open_incidents_of(
     keys = [try_parse_id(item.id) for item in items]
     loader = info.context.loaders.get(OpenIncidentsByCiIdLoader)
     known = [key for key in keys if key is not None]
-    rows = await loader.read_many(known, Incident.row_fields.columns(info))
-    per_item = dict(zip(known, rows, strict=True))
+    rows = iter(await loader.read_many(known, Incident.row_fields.columns(info)))
     from_row = Incident.from_row
-    return [[from_row(row) for row in per_item[key]] if key else [] for key in keys]
+    # read_many answers positionally: the next rows are the next valid key's.
+    return [[from_row(row) for row in next(rows)] if key else [] for key in keys]
 
 
 @strawberry.federation.type(keys=["id"], extend=True)
