@@ -17,7 +17,7 @@ from graphql import GraphQLSchema, execute_sync, parse
 from opentelemetry.trace import SpanKind
 
 from router.execution.errors import subgraph_error
-from router.execution.one_tree import AtMerge, Position
+from router.execution.one_tree import Append, AtMerge, Position
 from router.execution.transport import SubgraphRequest, SubgraphResponse, Transport, failure
 from router.execution.tree import (
     Path,
@@ -226,19 +226,9 @@ class PlanExecution:
                 else:
                     if at.typename is not None:
                         obj["__typename"] = at.typename
-                    append = at.append
-                    if (
-                        append is not None
-                        and tuple(obj) == append.before
-                        and append.wanted <= answer.keys()
-                    ):
-                        for key in append.drops:
-                            del obj[key]
-                        if tuple(answer) == append.added:
-                            obj.update(answer)
-                        else:
-                            obj.update([(key, answer[key]) for key in append.added])
-                    elif not merge_in_order(obj, answer, at.keys):
+                    if at.append is not None and _appended(obj, answer, at.append):
+                        continue
+                    if not merge_in_order(obj, answer, at.keys):
                         self.untidy = True
 
     def _entity_error(
@@ -302,6 +292,20 @@ class PlanExecution:
             # Transports should not raise; if one does, the request still gets an answer.
             logger.exception("Transport for subgraph %s raised", fetch.subgraph)
             return failure("Subgraph request failed")
+
+
+def _appended(obj: dict[str, Any], answer: dict[str, Any], append: Append) -> bool:
+    """``answer`` appended to ``obj`` as ``append`` says, if they hold what it expects."""
+    if tuple(obj) != append.before:
+        return False
+    if tuple(answer) != append.added:
+        if not append.wanted.issubset(answer):
+            return False
+        answer = {key: answer[key] for key in append.added}  # more than this path selected
+    for key in append.drops:
+        del obj[key]
+    obj.update(answer)
+    return True
 
 
 class _Located:
