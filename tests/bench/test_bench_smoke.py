@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -97,6 +98,25 @@ def test_subscription_smoke_run(server_url: str, tmp_path: Path) -> None:
     assert result["saturation_rate"] in (None, 5.0, 10.0)
     assert "  ramp 5 events/s: p99 " in stdout
     assert "saturated at " in stdout or "not saturated up to 10 events/s" in stdout
+
+
+def test_cmdb_smoke_run(server_url: str) -> None:
+    """`python -m bench.cmdb --smoke`: the blast radius through the router prints its figures,
+    the collector's share among them (collections paced as the server paces them)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.cmdb", "--smoke", "--database-url", server_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    lines = completed.stdout.splitlines()
+    blast = lines.index(next(line for line in lines if line.startswith("blast radius, router")))
+    # Statements constant in the graph's size (the same 6 at 100,000 CIs).
+    assert " 6.0 statements " in lines[blast] and " open incidents" in lines[blast]
+    assert re.fullmatch(r" +GC \d+ collections, \d+\.\d ms per request", lines[blast + 1])
+    assert any(line.startswith("impact, graph in memory") for line in lines)
 
 
 async def test_a_reused_data_set_loses_what_a_write_scenario_added(server_url: str) -> None:
