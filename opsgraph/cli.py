@@ -395,7 +395,7 @@ def _duration(seconds: int) -> str:
 
 def _ttl_seconds(text: str) -> int | None:
     number, unit = text[:-1], text[-1:]
-    if unit not in TTL_UNITS or not number.isdigit():
+    if unit not in TTL_UNITS or not (number.isascii() and number.isdigit()):
         return None
     seconds = int(number) * TTL_UNITS[unit]
     return seconds if 0 < seconds <= 30 * 86400 else None

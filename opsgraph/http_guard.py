@@ -75,12 +75,12 @@ class HttpGuardMiddleware:
             # An upload: streamed to its reader (which spools files to disk), counted on the
             # way; its fields other than files are bounded by the reader.
             limit = self.max_body_bytes + self.max_upload_bytes
-            if declared is not None and declared.isdigit() and int(declared) > limit:
+            if declared is not None and _whole(declared) and int(declared) > limit:
                 await _error(send, 413, "BAD_REQUEST", f"Request body larger than {limit} bytes")
                 return
             await self.app(scope, _counted(receive, limit), send)
             return
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared is not None and _whole(declared) and int(declared) > self.max_body_bytes:
             await _error(send, 413, "BAD_REQUEST", self._too_large())
             return
         if scope["method"] == "POST":
@@ -168,3 +168,9 @@ async def _error(send: Send, status: int, code: str, message: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _whole(header: str) -> bool:
+    """Whether a header's value is a whole number int() reads: ASCII digits only ("²" is a
+    digit to str.isdigit, and latin-1 headers can carry it)."""
+    return header.isascii() and header.isdigit()

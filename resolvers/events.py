@@ -65,7 +65,7 @@ def resume_position(after: str | None) -> int | None:
     """The `after` argument of a subscription: an event id previously received."""
     if after is None:
         return None
-    if not after.isdigit() or len(after) > 18:
+    if not (after.isascii() and after.isdigit()) or len(after) > 18:
         raise BadUserInput("after must be the id of an event received earlier", argument="after")
     return int(after)
 

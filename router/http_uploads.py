@@ -93,7 +93,12 @@ def _place(operations: dict[str, Any], path: object, upload: UploadFile, name: s
                 parent[segment] = upload  # type: ignore[index]
             else:
                 parent = parent[segment]
-        elif isinstance(parent, list) and segment.isdigit() and int(segment) < len(parent):
+        elif (
+            isinstance(parent, list)
+            and segment.isascii()
+            and segment.isdigit()
+            and int(segment) < len(parent)
+        ):
             if last:
                 parent[int(segment)] = upload
             else:

@@ -104,4 +104,4 @@ def _checked(
 
 def _version(text: str) -> tuple[int, ...]:
     digits = text.lstrip("v").split(".")
-    return tuple(int(d) for d in digits if d.isdigit())
+    return tuple(int(d) for d in digits if d.isascii() and d.isdigit())

@@ -47,4 +47,4 @@ def format_number(number: int) -> str:
 def parse_number(text: str) -> int | None:
     """1042 from "INC-1042" or "1042" (case-insensitive); None when it is neither."""
     value = text.strip().upper().removeprefix(NUMBER_PREFIX)
-    return int(value) if value.isdigit() and len(value) <= 9 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None

@@ -72,7 +72,7 @@ def retry_after(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not "²", which isdigit() and float() refuses
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -184,6 +184,8 @@ async def test_bad_resume_positions(server: Server, operator: str) -> None:
         assert await client.refusal("a") == "BAD_USER_INPUT"
         await client.subscribe("b", EVENTS, {"after": "999999999999"})
         assert await client.refusal("b") == "BAD_USER_INPUT"
+        await client.subscribe("c", EVENTS, {"after": "❶"})  # a digit to str.isdigit, not int
+        assert await client.refusal("c") == "BAD_USER_INPUT"
 
 
 async def test_queries_and_mutations_run_over_the_socket(server: Server, operator: str) -> None:

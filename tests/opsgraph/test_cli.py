@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from opsgraph.cli import _ttl_seconds
+
 
 def opsgraph(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -44,3 +46,11 @@ def test_bad_setting_stops_with_a_clear_message() -> None:
 def test_unknown_subgraph_is_refused() -> None:
     result = opsgraph("subgraph", "billing", "--port", "1")
     assert result.returncode == 2 and "unknown subgraph 'billing'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("ttl", "seconds"),
+    [("12h", 43_200), ("15m", 900), ("2d", 172_800), ("❶h", None), ("²m", None), ("h", None)],
+)  # "❶" and "²" are digits to str.isdigit, not to int()
+def test_token_ttls(ttl: str, seconds: int | None) -> None:
+    assert _ttl_seconds(ttl) == seconds

@@ -19,6 +19,7 @@ from opsgraph.auth.principals import Authenticator
 from opsgraph.auth.setup import dev_issuer
 from opsgraph.auth.tokens import TokenPolicy, TokenValidator
 from opsgraph.domains import REGISTRY
+from opsgraph.http_guard import HttpGuardMiddleware
 from opsgraph.ratelimit import InProcessLimiter, RedisLimiter
 from opsgraph.redis_link import RedisLink
 from opsgraph.request_scope import RequestScopeMiddleware
@@ -86,6 +87,39 @@ async def test_oversized_bodies_are_refused(client: httpx.AsyncClient) -> None:
     )
     assert streamed.status_code == 413
     assert streamed.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_content_length_int_cannot_read_is_not_a_server_error() -> None:
+    """ "²" is a digit to str.isdigit and a latin-1 header can carry it; int() refuses it.
+    Sent to the guard as the ASGI scope a server would hand it (HTTP clients and parsers
+    refuse such a header before it gets this far)."""
+    answered: list[int] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": QUERY.encode(), "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.start":
+            answered.append(int(message["status"]))  # type: ignore[call-overload]
+
+    guard = HttpGuardMiddleware(app, max_body_bytes=2048, max_upload_bytes=4096)
+    for content_type in (b"application/json", b"multipart/form-data; boundary=x"):
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/graphql",
+            "headers": [
+                (b"content-type", content_type),
+                (b"apollo-require-preflight", b"true"),
+                (b"content-length", "²".encode("latin-1")),
+            ],
+        }
+        await guard(scope, receive, send)
+    assert answered == [204, 204]
 
 
 async def test_security_headers_everywhere(client: httpx.AsyncClient) -> None:

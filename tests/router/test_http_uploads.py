@@ -79,6 +79,7 @@ async def test_files_land_where_the_map_says() -> None:
     ("path", "reason"),
     [
         ("variables.many.5", "names no place in operations"),
+        ("variables.many.²", "names no place in operations"),  # a digit to str.isdigit
         ("variables.nope.x", "names no place in operations"),
         ("query", "must point into variables"),
     ],

@@ -47,7 +47,8 @@ def test_priority_matrix(impact: Impact, urgency: Urgency, priority: Priority) -
 
 @pytest.mark.parametrize(
     "text,number", [("INC-1042", 1042), ("inc-7", 7), (" 12 ", 12), ("PRB-1", None),
-                    ("INC-", None), ("INC-1e3", None), ("9" * 12, None)]
+                    ("INC-", None), ("INC-1e3", None), ("9" * 12, None),
+                    ("❶", None), ("INC-²", None), ("١٢", None)]
 )  # fmt: skip
 def test_parse_number(text: str, number: int | None) -> None:
     assert rules.parse_number(text) == number

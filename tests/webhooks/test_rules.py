@@ -1,11 +1,17 @@
-"""Webhook event rules and what a delivery carries (subgraphs/webhooks/rules.py), and the
-address classification behind the SSRF refusals (targets.py): plain functions, no database."""
+"""Webhook event rules and what a delivery carries (subgraphs/webhooks/rules.py), the
+address classification behind the SSRF refusals (targets.py), and how a receiver's
+Retry-After is read (delivery.py): plain functions, no database."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 
 from subgraphs.webhooks import rules, targets
+from subgraphs.webhooks.delivery import retry_after
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 CREATED = {
     "id": "a1",
@@ -74,3 +80,18 @@ def test_forbidden_addresses(address: str, reason: str) -> None:
 @pytest.mark.parametrize("address", ["93.184.216.34", "2606:4700::6810:85e5", "8.8.8.8"])
 def test_public_addresses_are_allowed(address: str) -> None:
     assert targets.forbidden(address) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        (" 7 ", 7.0),
+        ("Sun, 06 Dec 2026 12:01:00 GMT", 60.0),
+        ("²", None),  # a digit to str.isdigit, not to float()
+        ("soon", None),
+        (None, None),
+    ],
+)
+def test_a_receivers_retry_after(header: str | None, seconds: float | None) -> None:
+    assert retry_after(header, NOW) == seconds

@@ -52,7 +52,8 @@ def test_one_priority_matrix_for_incidents_and_problems() -> None:
 
 @pytest.mark.parametrize(
     "text,number", [("PRB-17", 17), ("prb-7", 7), (" 12 ", 12), ("INC-1", None),
-                    ("PRB-", None), ("PRB-1e3", None), ("9" * 12, None)]
+                    ("PRB-", None), ("PRB-1e3", None), ("9" * 12, None),
+                    ("❶", None), ("PRB-²", None)]
 )  # fmt: skip
 def test_parse_number(text: str, number: int | None) -> None:
     assert rules.parse_number(text) == number
