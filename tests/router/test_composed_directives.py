@@ -111,3 +111,11 @@ def test_two_major_versions_of_one_specification_are_refused() -> None:
             "version mismatch across subgraphs",
         )
     ]
+
+
+def test_a_version_part_that_is_not_a_number_is_read_as_none() -> None:
+    """As "v1.x" reads as 1: "²" is a digit to str.isdigit, which int() refuses."""
+    supergraph = compose([SubgraphSource("a", custom("1.²") + QUERY)])
+    assert '@link(url: "https://example.dev/lowercase/v1", import: ["@lowercase"])' in (
+        print_supergraph(supergraph)
+    )
