@@ -14,7 +14,7 @@ from db.tables import events
 from db.tenants import create_tenant
 from resolvers.errors import Conflict
 from subgraphs.incidents import service, tables
-from tests.support import Subgraph, event_numbers
+from tests.support import Subgraph, closing_unit_of_work, event_numbers
 
 CREATE = 'mutation { createIncident(input: {title: "Disk full"}) { id number } }'
 
@@ -64,16 +64,13 @@ async def test_numbers_stay_gapless_when_units_of_work_fail_after_inserting(
         return service.prepare_incident(tenant_id, incident, None)
 
     async def create(*incidents: service.PreparedIncident) -> list[str] | None:
-        context = new_context()
         try:
-            async with context.db.unit_of_work() as session:
+            async with closing_unit_of_work(new_context()) as session:
                 for incident in incidents:
                     assert (await service.insert_incident(session, incident)).number is None
             return [str(incident.id) for incident in incidents]
         except Conflict:
             return None
-        finally:
-            await context.close()
 
     taken = await create(new("taken", "alert-1"))
     outcomes = await asyncio.gather(
@@ -97,13 +94,9 @@ async def test_an_incident_deleted_before_its_commit_takes_no_number(
     new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:
     incident = service.prepare_incident(tenant_id, service.NewIncident(title="gone"), None)
-    context = new_context()
-    try:
-        async with context.db.unit_of_work() as session:
-            await service.insert_incident(session, incident)
-            await session.execute(delete(tables.Incident).where(tables.Incident.id == incident.id))
-    finally:
-        await context.close()
+    async with closing_unit_of_work(new_context()) as session:
+        await service.insert_incident(session, incident)
+        await session.execute(delete(tables.Incident).where(tables.Incident.id == incident.id))
     assert (await committed(owner_sessions, tenant_id))["counter"] is None
 
 
@@ -114,14 +107,10 @@ async def test_every_event_of_the_unit_of_work_gets_the_number(
     in one notification, say): the change's event, written before the commit numbered the
     incident, carries the number too."""
     incident = service.prepare_incident(tenant_id, service.NewIncident(title="flap"), None)
-    context = new_context()
-    try:
-        async with context.db.unit_of_work() as session:
-            await service.insert_incident(session, incident)
-            update = service.IncidentUpdate(title="flapping")
-            await service.update_incident(session, tenant_id, incident.id, update, None)
-    finally:
-        await context.close()
+    async with closing_unit_of_work(new_context()) as session:
+        await service.insert_incident(session, incident)
+        update = service.IncidentUpdate(title="flapping")
+        await service.update_incident(session, tenant_id, incident.id, update, None)
     assert await event_numbers(owner_sessions, incident.id) == [
         ("incident.created", 1),
         ("incident.updated", 1),
@@ -162,20 +151,16 @@ async def test_creates_are_numbered_as_they_commit(
     assert data["createIncident"]["number"] == "INC-2"
     assert not [sql for sql in statements.statements if "incident_numbers" in sql]
 
-    context = new_context()
-    try:
-        async with context.db.unit_of_work() as session:
-            open_row = await service.insert_incident(
-                session,
-                service.prepare_incident(tenant_id, service.NewIncident(title="open"), None),
-            )
-            # Held open across a whole create of the same tenant (a bound, not a timing: the
-            # create waited for this commit before, for ever).
-            later = await asyncio.wait_for(incidents.ok(CREATE), timeout=60)
-            assert later["createIncident"]["number"] == "INC-3"
-        reread = await incidents.ok(
-            "query ($id: ID!) { incident(id: $id) { number } }", id=str(open_row.id)
+    async with closing_unit_of_work(new_context()) as session:
+        open_row = await service.insert_incident(
+            session,
+            service.prepare_incident(tenant_id, service.NewIncident(title="open"), None),
         )
-        assert reread["incident"]["number"] == "INC-4"
-    finally:
-        await context.close()
+        # Held open across a whole create of the same tenant (a bound, not a timing: the
+        # create waited for this commit before, for ever).
+        later = await asyncio.wait_for(incidents.ok(CREATE), timeout=60)
+        assert later["createIncident"]["number"] == "INC-3"
+    reread = await incidents.ok(
+        "query ($id: ID!) { incident(id: $id) { number } }", id=str(open_row.id)
+    )
+    assert reread["incident"]["number"] == "INC-4"

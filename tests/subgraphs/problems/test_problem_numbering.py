@@ -14,7 +14,7 @@ from db.tables import events
 from db.tenants import create_tenant
 from resolvers.errors import Conflict
 from subgraphs.problems import service, tables
-from tests.support import Subgraph, event_numbers
+from tests.support import Subgraph, closing_unit_of_work, event_numbers
 
 CREATE = 'mutation { createProblem(input: {title: "Disk full"}) { id number } }'
 
@@ -63,16 +63,13 @@ async def test_numbers_stay_gapless_when_units_of_work_fail_after_inserting(
         return service.prepare_problem(tenant_id, problem, None)
 
     async def create(*problems: service.PreparedProblem) -> list[str] | None:
-        context = new_context()
         try:
-            async with context.db.unit_of_work() as session:
+            async with closing_unit_of_work(new_context()) as session:
                 for problem in problems:
                     assert (await service.insert_problem(session, problem)).number is None
             return [str(problem.id) for problem in problems]
         except Conflict:
             return None
-        finally:
-            await context.close()
 
     first = await create(new("first", taken))
     outcomes = await asyncio.gather(
@@ -99,16 +96,10 @@ async def test_every_event_of_the_unit_of_work_gets_the_number(
     """A problem created and changed in one unit of work: the change's event, written
     before the commit numbered the problem, carries "PRB-1" too (not "PRB-None")."""
     problem = service.prepare_problem(tenant_id, service.NewProblem(title="slow disks"), None)
-    context = new_context()
-    try:
-        async with context.db.unit_of_work() as session:
-            await service.insert_problem(session, problem)
-            update = service.ProblemUpdate(title="slow disks on the SAN")
-            await service.update_problem(
-                session, tenant_id, problem.id, update, None, may_manage=True
-            )
-    finally:
-        await context.close()
+    async with closing_unit_of_work(new_context()) as session:
+        await service.insert_problem(session, problem)
+        update = service.ProblemUpdate(title="slow disks on the SAN")
+        await service.update_problem(session, tenant_id, problem.id, update, None, may_manage=True)
     assert await event_numbers(owner_sessions, problem.id) == [
         ("problem.created", "PRB-1"),
         ("problem.updated", "PRB-1"),
