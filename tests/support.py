@@ -59,18 +59,6 @@ class ServedApp:
 
 
 @contextlib.asynccontextmanager
-async def closing_unit_of_work(context: Any) -> AsyncIterator[Any]:
-    """A unit of work of a request's context (committed on leaving, rolled back on an
-    error), the context closed after it either way: its connection back in the pool before
-    the test reads what was committed."""
-    try:
-        async with context.db.unit_of_work() as session:
-            yield session
-    finally:
-        await context.close()
-
-
-@contextlib.asynccontextmanager
 async def serving_app(
     database_url: str,
     data_dir: Path,

@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from db.scope import walled_unit_of_work
 from db.tables import events
 from db.tenants import create_tenant
 from resolvers.errors import Conflict
 from subgraphs.incidents import service, tables
-from tests.support import Subgraph, closing_unit_of_work, event_numbers
+from tests.support import Subgraph, event_numbers
 
 CREATE = 'mutation { createIncident(input: {title: "Disk full"}) { id number } }'
 
@@ -52,7 +53,7 @@ async def committed(owner_sessions: Any, tenant_id: uuid.UUID) -> dict[str, Any]
 
 
 async def test_numbers_stay_gapless_when_units_of_work_fail_after_inserting(
-    new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID
+    sessions: Any, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:
     """24 concurrent units of work each insert an incident; every third then fails (a second
     create in it conflicts on externalId) and rolls back, after its first incident was
@@ -65,7 +66,7 @@ async def test_numbers_stay_gapless_when_units_of_work_fail_after_inserting(
 
     async def create(*incidents: service.PreparedIncident) -> list[str] | None:
         try:
-            async with closing_unit_of_work(new_context()) as session:
+            async with walled_unit_of_work(sessions, tenant_id) as session:
                 for incident in incidents:
                     assert (await service.insert_incident(session, incident)).number is None
             return [str(incident.id) for incident in incidents]
@@ -91,23 +92,23 @@ async def test_numbers_stay_gapless_when_units_of_work_fail_after_inserting(
 
 
 async def test_an_incident_deleted_before_its_commit_takes_no_number(
-    new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID
+    sessions: Any, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:
     incident = service.prepare_incident(tenant_id, service.NewIncident(title="gone"), None)
-    async with closing_unit_of_work(new_context()) as session:
+    async with walled_unit_of_work(sessions, tenant_id) as session:
         await service.insert_incident(session, incident)
         await session.execute(delete(tables.Incident).where(tables.Incident.id == incident.id))
     assert (await committed(owner_sessions, tenant_id))["counter"] is None
 
 
 async def test_every_event_of_the_unit_of_work_gets_the_number(
-    new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID
+    sessions: Any, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:
     """An incident created and changed in one unit of work (an alert that fires and resolves
     in one notification, say): the change's event, written before the commit numbered the
     incident, carries the number too."""
     incident = service.prepare_incident(tenant_id, service.NewIncident(title="flap"), None)
-    async with closing_unit_of_work(new_context()) as session:
+    async with walled_unit_of_work(sessions, tenant_id) as session:
         await service.insert_incident(session, incident)
         update = service.IncidentUpdate(title="flapping")
         await service.update_incident(session, tenant_id, incident.id, update, None)
@@ -140,7 +141,7 @@ async def test_tenants_number_concurrent_creates_apart(
 
 
 async def test_creates_are_numbered_as_they_commit(
-    new_context: Any, tenant_id: uuid.UUID, incidents: Subgraph, statements: Any
+    sessions: Any, tenant_id: uuid.UUID, incidents: Subgraph, statements: Any
 ) -> None:
     """The tenant's counter is the commit's business: no statement the application sends
     touches it, and a create committing while an earlier insert's unit of work is still open
@@ -151,7 +152,7 @@ async def test_creates_are_numbered_as_they_commit(
     assert data["createIncident"]["number"] == "INC-2"
     assert not [sql for sql in statements.statements if "incident_numbers" in sql]
 
-    async with closing_unit_of_work(new_context()) as session:
+    async with walled_unit_of_work(sessions, tenant_id) as session:
         open_row = await service.insert_incident(
             session,
             service.prepare_incident(tenant_id, service.NewIncident(title="open"), None),

@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from db.scope import walled_unit_of_work
 from db.tables import events
 from db.tenants import create_tenant
 from resolvers.errors import Conflict
 from subgraphs.problems import service, tables
-from tests.support import Subgraph, closing_unit_of_work, event_numbers
+from tests.support import Subgraph, event_numbers
 
 CREATE = 'mutation { createProblem(input: {title: "Disk full"}) { id number } }'
 
@@ -50,7 +51,7 @@ async def committed(owner_sessions: Any, tenant_id: uuid.UUID) -> dict[str, Any]
 
 
 async def test_numbers_stay_gapless_when_units_of_work_fail_after_inserting(
-    new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID
+    sessions: Any, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:
     """24 concurrent units of work each insert a problem; every third then fails (a second
     create in it links an incident its first already linked) and rolls back, after its first
@@ -64,7 +65,7 @@ async def test_numbers_stay_gapless_when_units_of_work_fail_after_inserting(
 
     async def create(*problems: service.PreparedProblem) -> list[str] | None:
         try:
-            async with closing_unit_of_work(new_context()) as session:
+            async with walled_unit_of_work(sessions, tenant_id) as session:
                 for problem in problems:
                     assert (await service.insert_problem(session, problem)).number is None
             return [str(problem.id) for problem in problems]
@@ -91,12 +92,12 @@ async def test_numbers_stay_gapless_when_units_of_work_fail_after_inserting(
 
 
 async def test_every_event_of_the_unit_of_work_gets_the_number(
-    new_context: Any, owner_sessions: Any, tenant_id: uuid.UUID
+    sessions: Any, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:
     """A problem created and changed in one unit of work: the change's event, written
     before the commit numbered the problem, carries "PRB-1" too (not "PRB-None")."""
     problem = service.prepare_problem(tenant_id, service.NewProblem(title="slow disks"), None)
-    async with closing_unit_of_work(new_context()) as session:
+    async with walled_unit_of_work(sessions, tenant_id) as session:
         await service.insert_problem(session, problem)
         update = service.ProblemUpdate(title="slow disks on the SAN")
         await service.update_problem(session, tenant_id, problem.id, update, None, may_manage=True)
