@@ -115,7 +115,8 @@ async def impact_graph(
 ) -> tuple[ImpactGraph, dict[uuid.UUID, Any]]:
     """The GraphQL graph of an analysis (the field's ImpactGraph at `graph_path`; `more`
     are paths to other lists of its nodes), with the rows of its CIs, read at once with
-    the columns every selected CI needs, and `class_id`. A blast radius has thousands of
+    the columns every selected CI needs, and `class_id` (or those the analysis holds, when
+    it holds every column needed). A blast radius has thousands of
     nodes: what the operation does not select (`via`, `edges`) is not built."""
     raw = cast(GraphQLResolveInfo, getattr(info, "_raw_info", info))
     node_paths = [(*graph_path, "nodes"), *more]
@@ -128,7 +129,9 @@ async def impact_graph(
     fields = ci_type.row_fields
     columns = _union(fields.columns(info, path, also=("class_id",)) for path in ci_paths)
     ids = list(impact.reached)
-    rows = await info.context.loaders.get(CiByIdLoader).read_many(ids, columns)
+    rows = impact.held(columns)
+    if rows is None:
+        rows = await info.context.loaders.get(CiByIdLoader).read_many(ids, columns)
     found = {id: row for id, row in zip(ids, rows, strict=True) if row is not None}
     relationships: dict[uuid.UUID, CiRelationship] = {}
     downstream = query.direction is ImpactDirection.DOWNSTREAM

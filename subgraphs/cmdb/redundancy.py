@@ -28,7 +28,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Container, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
@@ -125,11 +125,14 @@ class Impact:
     """The CIs a failure of `roots` reaches, in the order reached; `missing` are the roots
     that do not exist; `read` lists, when called, the edges the analysis read leaving the
     reached CIs (oriented the analysis' way; more, never fewer, than the impact graph's):
-    a blast radius asked without its edges never lists them."""
+    a blast radius asked without its edges never lists them. `held` gives, for a column set,
+    the reached CIs' rows in order (None for a CI deleted since) when the analysis holds
+    them (the in-memory graph: topology.py), else None."""
 
     reached: dict[uuid.UUID, Reached]
     missing: list[uuid.UUID]
     read: Callable[[], Iterable[Edge]]
+    held: Callable[[frozenset[str] | None], list[Any] | None] = lambda columns: None
 
     def edges(self) -> list[Edge]:
         """The edges among the reached CIs that lead away from the roots."""

@@ -15,7 +15,13 @@ the edges as they were when it was analysed.
 
 What the statement does and the spread relies on, and this keeps: a retired CI is never
 reached (no edge leads into it) but a retired root spreads; the providers a redundant CI
-counts are its distinct non-retired providers over the relationship types asked."""
+counts are its distinct non-retired providers over the relationship types asked.
+
+Each CI's name and class are kept too (`HELD`): the usual view of a blast radius shows its
+CIs by name and class, and an answer hands out their rows (`Impact.held`) instead of the
+request reading thousands of rows again (a statement of thousands of keys: in the
+benchmark, a sixth of the blast radius's time). Like the rows that statement would read,
+they are the CIs' as of when they are asked, committed changes included."""
 
 from __future__ import annotations
 
@@ -24,10 +30,12 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from db.reads import row_class
 from subgraphs.cmdb.graph_enums import ImpactDirection as Direction
 from subgraphs.cmdb.redundancy import Edge, Impact, Need, spread_over
 
 _TYPE_SETS = 8  # sets of relationship types whose providers are counted and kept
+HELD = ("id", "name", "class_id")  # the columns of a CI's row the graph holds
 
 Adjacency = list[tuple[int, Edge]]  # a CI's edges in one direction, with the CI each leads to
 
@@ -35,6 +43,10 @@ Adjacency = list[tuple[int, Edge]]  # a CI's edges in one direction, with the CI
 # graph loaded makes two per relationship.
 _edge: Callable[[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]], Edge] = functools.partial(
     tuple.__new__, Edge
+)
+# A held row, as a loader of those columns reads it (db.reads): a named tuple.
+_held_row: Callable[[tuple[uuid.UUID, str, uuid.UUID | None]], Any] = functools.partial(
+    tuple.__new__, row_class(HELD)
 )
 
 
@@ -47,26 +59,34 @@ class Topology:
         self.checked = checked
         self.nodes: dict[uuid.UUID, int] = {}  # the CIs that exist
         self.ids: list[uuid.UUID] = []  # by node (a deleted CI's node stays, unlinked)
+        self.names: list[str | None] = []  # by node (None: the CI was deleted)
+        self.classes: list[uuid.UUID | None] = []  # by node, one object per class
         self.down: list[Adjacency] = []  # provider → dependents
         self.up: list[Adjacency] = []  # dependent → providers
         self.edges: dict[uuid.UUID, Edge] = {}  # relationship id → its DOWNSTREAM edge
         self.retired: frozenset[int] = frozenset()
         self.required: dict[int, int] = {}  # redundant CI → how many providers it needs
         self._types: dict[uuid.UUID, uuid.UUID] = {}  # one object per relationship type
+        self._class_ids: dict[uuid.UUID, uuid.UUID] = {}  # one object per CI class
         self._needs: dict[int, Need] = {}  # all relationship types: kept as changes come
         self._typed_needs: dict[frozenset[uuid.UUID], dict[int, Need]] = {}  # till a change
 
     def load(
         self,
         relationships: Sequence[Sequence[Any]],
-        cis: Sequence[uuid.UUID],
+        cis: Sequence[Sequence[Any]],
         retired: Iterable[uuid.UUID],
         required: Iterable[tuple[uuid.UUID, int]],
     ) -> None:
         """Fill an empty graph: `relationships` as columns (ids, providers, dependents,
-        types), every CI, the retired ones, the redundant ones with their requirement."""
-        for ci in cis:
+        types), every CI as columns (ids, names, classes), the retired ones, the redundant
+        ones with their requirement."""
+        ci_ids, names, classes = cis
+        for ci in ci_ids:
             self._node(ci)
+        self.names = list(names)
+        shared = self._class_ids
+        self.classes = [shared.setdefault(class_id, class_id) for class_id in classes]
         nodes, ids, types, make = self.nodes, self.ids, self._types, _edge
         relationship_ids, providers, dependents, type_ids = relationships
         ends = [
@@ -98,6 +118,8 @@ class Topology:
         if node is None:
             node = self.nodes[ci] = len(self.ids)
             self.ids.append(ci)
+            self.names.append(None)
+            self.classes.append(None)
             self.down.append([])
             self.up.append([])
         return node
@@ -105,7 +127,8 @@ class Topology:
     def apply(self, relationships: Iterable[Any], cis: Iterable[Any]) -> None:
         """Bring the graph to the state the rows were read in: `relationships` (id,
         provider_id, dependent_id, type_id; no provider: it no longer exists) and `cis`
-        (id, present, retired, required) are every one that changed since `snapshot`."""
+        (id, present, retired, required, name, class_id) are every one that changed since
+        `snapshot`."""
         touched: set[int] = set()  # CIs whose providers may count differently
         for row in relationships:
             old = self.edges.pop(row.id, None)
@@ -127,11 +150,14 @@ class Topology:
             if not row.present:
                 node = self.nodes.pop(row.id, None)
                 if node is not None:
+                    self.names[node] = self.classes[node] = None
                     retired.discard(node)
                     self.required.pop(node, None)
                     self._needs.pop(node, None)
                 continue
             node = self._node(row.id)
+            self.names[node] = row.name
+            self.classes[node] = self._class_ids.setdefault(row.class_id, row.class_id)
             if row.retired != (node in retired):
                 (retired.add if row.retired else retired.discard)(node)
                 touched.update(dependent for dependent, _ in self.down[node])
@@ -197,7 +223,19 @@ class Topology:
             reached=dict(zip(map(self.ids.__getitem__, reached), reached.values(), strict=True)),
             missing=[root for root in roots if root not in nodes],
             read=functools.partial(_leaving, lists, types, retired),
+            held=functools.partial(self._held, list(reached)),
         )
+
+    def _held(self, nodes: list[int], columns: frozenset[str] | None) -> list[Any] | None:
+        """The rows of `nodes` (None for a CI deleted since), when `columns` are among those
+        the graph holds; else None: the caller reads them."""
+        if columns is None or not columns.issubset(HELD):
+            return None
+        ids, names, classes = self.ids, self.names, self.classes
+        return [
+            None if (name := names[node]) is None else _held_row((ids[node], name, classes[node]))
+            for node in nodes
+        ]
 
 
 def _typed(adjacency: list[Adjacency], types: frozenset[uuid.UUID]) -> Callable[[int], Adjacency]:

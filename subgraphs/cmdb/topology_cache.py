@@ -22,6 +22,9 @@ the graph is left as it was. Two requests may bring the same graph current at on
 is applied only to the snapshot it was read against; otherwise it is read again against the
 graph's new snapshot, a few times at most, then the request is answered by the statement.
 
+Besides its place in the graph, a CI's name and class are kept (topology.py's `HELD`): the
+change log has renamed CIs and CIs moved to another class too (migration cmdb_0005).
+
 Graphs are kept per database (its URL) and tenant: one process may serve several databases
 (tests, benchmarks), whose snapshots mean nothing to each other."""
 
@@ -56,7 +59,7 @@ FROM (
            array_agg(dependent_id) AS dependents, array_agg(type_id) AS types
     FROM cmdb.ci_relationships WHERE tenant_id = :tenant
 ) r, (
-    SELECT array_agg(id) AS cis,
+    SELECT array_agg(id) AS cis, array_agg(name) AS names, array_agg(class_id) AS classes,
            array_agg(id) FILTER (WHERE status = 'RETIRED') AS retired,
            array_agg(id) FILTER (WHERE redundancy_required IS NOT NULL) AS redundant,
            array_agg(redundancy_required) FILTER (WHERE redundancy_required IS NOT NULL)
@@ -76,16 +79,16 @@ WITH changed AS (
 )
 SELECT 'snapshot' AS kind, NULL::uuid AS id, NULL::uuid AS provider_id,
        NULL::uuid AS dependent_id, NULL::uuid AS type_id, NULL::boolean AS present,
-       NULL::boolean AS retired, NULL::integer AS required,
-       pg_current_snapshot()::text AS snapshot, {_OWN} AS own
+       NULL::boolean AS retired, NULL::integer AS required, NULL::text AS name,
+       NULL::uuid AS class_id, pg_current_snapshot()::text AS snapshot, {_OWN} AS own
 UNION ALL
 SELECT 'relationship', ch.id, r.provider_id, r.dependent_id, r.type_id, NULL, NULL, NULL,
-       NULL, NULL
+       NULL, NULL, NULL, NULL
 FROM (SELECT DISTINCT relationship_id AS id FROM changed WHERE relationship_id IS NOT NULL) ch
 LEFT JOIN cmdb.ci_relationships r ON r.tenant_id = :tenant AND r.id = ch.id
 UNION ALL
 SELECT 'ci', ch.id, NULL, NULL, NULL, ci.id IS NOT NULL, ci.status = 'RETIRED',
-       ci.redundancy_required, NULL, NULL
+       ci.redundancy_required, ci.name, ci.class_id, NULL, NULL
 FROM (SELECT DISTINCT ci_id AS id FROM changed WHERE ci_id IS NOT NULL) ch
 LEFT JOIN cmdb.configuration_items ci ON ci.tenant_id = :tenant AND ci.id = ch.id
 """
@@ -148,7 +151,7 @@ async def _read_whole(db: RequestDatabase, key: tuple[str, uuid.UUID]) -> Topolo
     try:
         graph.load(
             (row.ids or (), row.providers or (), row.dependents or (), row.types or ()),
-            row.cis or (),
+            (row.cis or (), row.names or (), row.classes or ()),
             row.retired or (),
             zip(row.redundant or (), row.required or (), strict=True),
         )

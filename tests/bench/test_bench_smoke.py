@@ -113,8 +113,9 @@ def test_cmdb_smoke_run(server_url: str) -> None:
     assert completed.returncode == 0, completed.stdout + completed.stderr
     lines = completed.stdout.splitlines()
     blast = lines.index(next(line for line in lines if line.startswith("blast radius, router")))
-    # Statements constant in the graph's size (the same 6 at 100,000 CIs).
-    assert " 6.0 statements " in lines[blast] and " open incidents" in lines[blast]
+    # Statements constant in the graph's size (the same 5 at 100,000 CIs), and the CPU.
+    assert " 5.0 statements " in lines[blast] and " open incidents" in lines[blast]
+    assert re.search(r" CPU +\d+\.\d ms ", lines[blast])
     assert re.fullmatch(r" +GC \d+ collections, \d+\.\d ms per request", lines[blast + 1])
     assert any(line.startswith("impact, graph in memory") for line in lines)
 

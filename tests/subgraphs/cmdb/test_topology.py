@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.scope import RequestDatabase
@@ -158,7 +158,28 @@ async def analyse_both(db: RequestDatabase, shape: Shape, queries: int = 40) -> 
         statement = await impact.by_statement(db, roots, direction, depth, types, redundancy)
         assert_same(memory, statement)
         reached += len(memory.reached)
+    await assert_holds_rows(db, graph)
     return reached
+
+
+HELD = frozenset({"id", "name", "class_id"})
+
+
+async def assert_holds_rows(db: RequestDatabase, graph: Topology) -> None:
+    """The graph holds every CI's id, name and class as the database has them now, and an
+    analysis hands them out as rows for those columns (or fewer), never for others."""
+    ci = tables.ConfigurationItem
+    rows = await db.rows(select(ci.id, ci.name, ci.class_id))
+    assert len(rows) == len(graph.nodes)
+    answer = graph.analyse([row.id for row in rows], ImpactDirection.DOWNSTREAM, 0, None, False)
+    held = answer.held(HELD)
+    assert held is not None
+    assert {row.id: row for row in held} == {row.id: tuple(row) for row in rows}
+    assert [row.id for row in held] == list(answer.reached)
+    assert [row.name for row in answer.held(frozenset({"name"})) or ()] == [
+        row.name for row in held
+    ]
+    assert answer.held(None) is None and answer.held(HELD | {"status"}) is None
 
 
 async def test_the_graph_in_memory_answers_as_the_statement(
@@ -193,6 +214,13 @@ async def test_committed_changes_come_as_deltas(
         ],
         # A relationship's type changed (its orientation may change with it).
         [update(rel).where(rel.id.in_(some[15:25])).values(type_id=shape.types[4])],
+        # CIs renamed, and moved to another class: the graph holds both.
+        [
+            update(ci).where(ci.id.in_(shape.cis[40:45])).values(name=ci.name + "-renamed"),
+            update(ci)
+            .where(ci.id.in_(shape.cis[45:48]))
+            .values(class_id=builtin_id(shape.tenant, "class", "VirtualMachine")),
+        ],
         # A CI deleted with its relationships; new CIs.
         [
             delete(rel).where((rel.parent_id == doomed) | (rel.child_id == doomed)),
@@ -211,6 +239,29 @@ async def test_committed_changes_come_as_deltas(
         assert graph.snapshot != before
     assert doomed not in graph.nodes
     assert not set(some[:15]) & set(graph.edges)
+    assert graph.names[graph.nodes[shape.cis[40]]].endswith("-renamed")  # type: ignore[union-attr]
+
+
+async def test_held_rows_leave_out_a_ci_deleted_after_the_analysis(
+    db: RequestDatabase, shape: Shape, owner_sessions: Sessions
+) -> None:
+    """Like the rows a request would read after its analysis: a CI deleted meanwhile has
+    none (None in its place)."""
+    graph = await topology_cache.current(db)
+    assert graph is not None
+    lone = shape.ci_rows(1)[0]
+    await write(owner_sessions, insert(tables.ConfigurationItem).values(lone))
+    graph = await topology_cache.current(db)
+    assert graph is not None
+    answer = graph.analyse([lone["id"], shape.cis[0]], ImpactDirection.DOWNSTREAM, 0, None, False)
+    await write(
+        owner_sessions,
+        delete(tables.ConfigurationItem).where(tables.ConfigurationItem.id == lone["id"]),
+    )
+    assert await topology_cache.current(db) is graph
+    held = answer.held(HELD)
+    assert held is not None and held[0] is None and held[1] is not None
+    assert held[1].id == shape.cis[0]
 
 
 UPSERT = """mutation($input: UpsertConfigurationItemsInput!) {
