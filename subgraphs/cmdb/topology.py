@@ -45,7 +45,7 @@ _edge: Callable[[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]], Edge] = fun
     tuple.__new__, Edge
 )
 # A held row, as a loader of those columns reads it (db.reads): a named tuple.
-_held_row: Callable[[tuple[uuid.UUID, str, uuid.UUID | None]], Any] = functools.partial(
+_held_row: Callable[[tuple[uuid.UUID, str, uuid.UUID]], Any] = functools.partial(
     tuple.__new__, row_class(HELD)
 )
 
@@ -59,8 +59,7 @@ class Topology:
         self.checked = checked
         self.nodes: dict[uuid.UUID, int] = {}  # the CIs that exist
         self.ids: list[uuid.UUID] = []  # by node (a deleted CI's node stays, unlinked)
-        self.names: list[str | None] = []  # by node (None: the CI was deleted)
-        self.classes: list[uuid.UUID | None] = []  # by node, one object per class
+        self.rows: list[Any] = []  # by node, its `HELD` columns (None: the CI was deleted)
         self.down: list[Adjacency] = []  # provider → dependents
         self.up: list[Adjacency] = []  # dependent → providers
         self.edges: dict[uuid.UUID, Edge] = {}  # relationship id → its DOWNSTREAM edge
@@ -84,9 +83,13 @@ class Topology:
         ci_ids, names, classes = cis
         for ci in ci_ids:
             self._node(ci)
-        self.names = list(names)
         shared = self._class_ids
-        self.classes = [shared.setdefault(class_id, class_id) for class_id in classes]
+        self.rows = list(
+            map(
+                _held_row,
+                zip(self.ids, names, [shared.setdefault(kind, kind) for kind in classes]),
+            )
+        )
         nodes, ids, types, make = self.nodes, self.ids, self._types, _edge
         relationship_ids, providers, dependents, type_ids = relationships
         ends = [
@@ -118,8 +121,7 @@ class Topology:
         if node is None:
             node = self.nodes[ci] = len(self.ids)
             self.ids.append(ci)
-            self.names.append(None)
-            self.classes.append(None)
+            self.rows.append(None)
             self.down.append([])
             self.up.append([])
         return node
@@ -150,14 +152,14 @@ class Topology:
             if not row.present:
                 node = self.nodes.pop(row.id, None)
                 if node is not None:
-                    self.names[node] = self.classes[node] = None
+                    self.rows[node] = None
                     retired.discard(node)
                     self.required.pop(node, None)
                     self._needs.pop(node, None)
                 continue
             node = self._node(row.id)
-            self.names[node] = row.name
-            self.classes[node] = self._class_ids.setdefault(row.class_id, row.class_id)
+            kind = self._class_ids.setdefault(row.class_id, row.class_id)
+            self.rows[node] = _held_row((self.ids[node], row.name, kind))
             if row.retired != (node in retired):
                 (retired.add if row.retired else retired.discard)(node)
                 touched.update(dependent for dependent, _ in self.down[node])
@@ -231,11 +233,7 @@ class Topology:
         the graph holds; else None: the caller reads them."""
         if columns is None or not columns.issubset(HELD):
             return None
-        ids, names, classes = self.ids, self.names, self.classes
-        return [
-            None if (name := names[node]) is None else _held_row((ids[node], name, classes[node]))
-            for node in nodes
-        ]
+        return list(map(self.rows.__getitem__, nodes))
 
 
 def _typed(adjacency: list[Adjacency], types: frozenset[uuid.UUID]) -> Callable[[int], Adjacency]:

@@ -239,7 +239,7 @@ async def test_committed_changes_come_as_deltas(
         assert graph.snapshot != before
     assert doomed not in graph.nodes
     assert not set(some[:15]) & set(graph.edges)
-    assert graph.names[graph.nodes[shape.cis[40]]].endswith("-renamed")  # type: ignore[union-attr]
+    assert graph.rows[graph.nodes[shape.cis[40]]].name.endswith("-renamed")
 
 
 async def test_held_rows_leave_out_a_ci_deleted_after_the_analysis(
