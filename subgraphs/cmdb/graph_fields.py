@@ -112,11 +112,11 @@ async def impact_graph(
     types: dict[uuid.UUID, RelationshipType],
     graph_path: tuple[str, ...] = (),
     more: Sequence[tuple[str, ...]] = (),
-) -> tuple[ImpactGraph, dict[uuid.UUID, Any]]:
+) -> tuple[ImpactGraph, list[Any]]:
     """The GraphQL graph of an analysis (the field's ImpactGraph at `graph_path`; `more`
-    are paths to other lists of its nodes), with the rows of its CIs, read at once with
-    the columns every selected CI needs, and `class_id` (or those the analysis holds, when
-    it holds every column needed). A blast radius has thousands of
+    are paths to other lists of its nodes), with its nodes' CI rows in the nodes' order:
+    read at once with the columns every selected CI needs, and `class_id` (or those the
+    analysis holds, when it holds every column needed). A blast radius has thousands of
     nodes: what the operation does not select (`via`, `edges`) is not built."""
     raw = cast(GraphQLResolveInfo, getattr(info, "_raw_info", info))
     node_paths = [(*graph_path, "nodes"), *more]
@@ -132,7 +132,6 @@ async def impact_graph(
     rows = impact.held(columns)
     if rows is None:
         rows = await info.context.loaders.get(CiByIdLoader).read_many(ids, columns)
-    found = {id: row for id, row in zip(ids, rows, strict=True) if row is not None}
     relationships: dict[uuid.UUID, CiRelationship] = {}
     downstream = query.direction is ImpactDirection.DOWNSTREAM
 
@@ -158,21 +157,26 @@ async def impact_graph(
             )
         return made
 
+    present = [
+        (reached, row)
+        for reached, row in zip(impact.reached.values(), rows, strict=True)
+        if row is not None
+    ]
     nodes = [
         ImpactNode(
             ci=ci_type.from_row(row),
             distance=reached.distance,
             via=relationship(reached.via) if with_via and reached.via is not None else None,
         )
-        for reached, row in zip(impact.reached.values(), rows, strict=True)
-        if row is not None
+        for reached, row in present
     ]
+    found = {row.id for _, row in present} if with_edges else set()
     edges = [
         ImpactEdge(relationship=relationship(edge), from_id=edge.source, to_id=edge.target)
         for edge in (impact.edges() if with_edges else ())
         if edge.source in found and edge.target in found
     ]
-    return ImpactGraph(nodes=nodes, edges=edges), found
+    return ImpactGraph(nodes=nodes, edges=edges), [row for _, row in present]
 
 
 TypesArgument = Annotated[

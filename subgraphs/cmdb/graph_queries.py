@@ -120,6 +120,6 @@ class GraphQuery:
         )
         business = await _business_classes(info)
         services = [
-            node for node in graph.nodes if rows[uuid.UUID(node.ci.id)].class_id in business
+            node for node, row in zip(graph.nodes, rows, strict=True) if row.class_id in business
         ]
         return OutageImpact(business_services=services, graph=graph)

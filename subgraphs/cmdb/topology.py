@@ -87,7 +87,12 @@ class Topology:
         self.rows = list(
             map(
                 _held_row,
-                zip(self.ids, names, [shared.setdefault(kind, kind) for kind in classes]),
+                zip(
+                    self.ids,
+                    names,
+                    [shared.setdefault(kind, kind) for kind in classes],
+                    strict=True,
+                ),
             )
         )
         nodes, ids, types, make = self.nodes, self.ids, self._types, _edge
