@@ -248,8 +248,36 @@ async def test_statements_do_not_grow_with_the_graph(
     graph = await impact(cmdb, shop["core"], "DOWNSTREAM")
     assert len(graph["nodes"]) == 11 + 20
     assert counts == [statements.count, statements.count], statements.statements
-    # The tenant's set_config, the CI asked for, the relationship types, the graph, its CIs
-    # (via and edges are built from the graph's rows: no relationship is read again).
+    # The tenant's set_config, the CI asked for, the relationship types, the graph, the CIs
+    # at via's and the edges' ends (the nodes' own names come with the graph; via and edges
+    # are built from the graph's rows: no relationship is read again).
+    assert statements.count == 5, statements.statements
+
+
+NAMES = """query($id: ID!) { configurationItem(id: $id) {
+  impact(direction: DOWNSTREAM) { nodes { ci { id name ciClass { name } } } }
+} }"""
+RENAME = """mutation($id: ID!, $name: String!) {
+  updateConfigurationItem(id: $id, input: {name: $name}) { name }
+}"""
+
+
+async def test_a_blast_radius_by_name_reads_no_ci_and_shows_a_rename_at_once(
+    cmdb: Subgraph, shop: Shop, statements: Any
+) -> None:
+    """Its CIs' names and classes come with the graph kept in memory, renames included (the
+    change log has them): no statement reads the CIs; their classes are read (once)."""
+    await cmdb.ok(NAMES, id=shop["host-1"]["id"])  # the graph loaded
+    await cmdb.ok(RENAME, id=shop["web-2"]["id"], name="web-2b")
+    statements.reset()
+    data = await cmdb.ok(NAMES, id=shop["host-1"]["id"])
+    nodes = data["configurationItem"]["impact"]["nodes"]
+    named = {n["ci"]["name"]: (n["ci"]["id"], n["ci"]["ciClass"]["name"]) for n in nodes}
+    assert named["web-2b"] == (shop["web-2"]["id"], "VirtualMachine")
+    assert named["web"][1] == "Cluster" and "web-2" not in named
+    assert len(nodes) == 3 + len(ABOVE_THE_CLUSTER)  # host-1, web-1, web-2b and above
+    # set_config, the CI asked for, the relationship types, the graph's changes (the rename
+    # among them), the classes: no statement reads the nodes' CIs.
     assert statements.count == 5, statements.statements
 
 
