@@ -136,7 +136,7 @@ class CiClass:
 CiClass.row_fields = RowFields(
     CiClass,
     {
-        "id": ("id", _id),
+        "id": ("id", str),
         "name": "name",
         "label": "label",
         "description": "description",
@@ -231,7 +231,7 @@ class ConfigurationItem(ReferencedById, CiGraphFields, Node):
 ConfigurationItem.row_fields = RowFields(
     ConfigurationItem,
     {
-        "id": ("id", _id),
+        "id": ("id", str),
         "name": "name",
         "status": ("status", _STATUS),
         "environment": ("environment", _ENVIRONMENT),

@@ -125,14 +125,10 @@ class Team(ReferencedById, Node):
         return [User.from_row(r) for r in rows]
 
 
-def _id(value: Any) -> strawberry.ID:
-    return strawberry.ID(str(value))
-
-
 User.row_fields = RowFields(
     User,
     {
-        "id": ("id", _id),
+        "id": ("id", str),
         "name": "name",
         "email_address": "email",
         "phone_number": "phone",
@@ -146,7 +142,7 @@ User.row_fields = RowFields(
 Team.row_fields = RowFields(
     Team,
     {
-        "id": ("id", _id),
+        "id": ("id", str),
         "name": "name",
         "description": "description",
         "email": "email",

@@ -121,10 +121,6 @@ def users(ids: Sequence[Any] | None) -> list[User]:
     return [User(id=strawberry.ID(str(id))) for id in ids or ()]
 
 
-def _id(value: Any) -> strawberry.ID:
-    return strawberry.ID(str(value))
-
-
 def _optional_id(value: Any) -> strawberry.ID | None:
     return None if value is None else strawberry.ID(str(value))
 
@@ -159,7 +155,7 @@ _AFFECTED_COLUMNS = frozenset({"ci_id"})
 COMMENT_ROWS = RowFields(
     IncidentComment,
     {
-        "id": ("id", _id),
+        "id": ("id", str),
         "body": "body",
         "visibility": ("visibility", _VISIBILITY),
         "author": ("author_id", User.ref),
@@ -335,7 +331,7 @@ class Incident(family.FamilyFields, ReferencedById, Node):
 Incident.row_fields = RowFields(
     Incident,
     {
-        "id": ("id", _id),
+        "id": ("id", str),
         "number": ("number", rules.format_number),
         "title": "title",
         "description": "description",

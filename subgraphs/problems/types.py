@@ -64,7 +64,7 @@ class ProblemComment:
 COMMENT_ROWS = RowFields(
     ProblemComment,
     {
-        "id": ("id", _id),
+        "id": ("id", str),
         "body": "body",
         "visibility": ("visibility", _VISIBILITY),
         "author": ("author_id", User.ref),
@@ -198,7 +198,7 @@ _AFFECTED_COLUMNS = frozenset({"ci_id"})
 Problem.row_fields = RowFields(
     Problem,
     {
-        "id": ("id", _id),
+        "id": ("id", str),
         "number": ("number", rules.format_number),
         "title": "title",
         "description": "description",
