@@ -12,8 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import cast, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import JSONPATH, insert
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.changes import UNCHANGED, Changes, Diff, plain, required, text
@@ -21,7 +21,7 @@ from resolvers.errors import BadUserInput, Conflict, NotFound
 from resolvers.locking import locked_row
 from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.classes import Catalogue, class_named, load_catalogue
-from subgraphs.cmdb.enums import CiChangeKind, CiEnvironment, CiStatus
+from subgraphs.cmdb.enums import CiAttributeType, CiChangeKind, CiEnvironment, CiStatus
 from subgraphs.cmdb.events import CI_DELETED, EVENT_KIND, record_ci_event
 from subgraphs.cmdb.incident_references import incidents_naming
 from subgraphs.cmdb.validation import AttributeSchema
@@ -344,6 +344,33 @@ async def retire_configuration_item(
     return row, diff.fields
 
 
+async def _referring(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> str | None:
+    """The name of a CI holding `id` in a reference attribute (any the tenant's classes
+    declare), if one does. Each is a containment (`attributes @> {name: id}`) the attributes'
+    GIN index answers: a search of every CI's attributes read them all (57 ms at 115,000 CIs)."""
+    names = (
+        await session.scalars(
+            select(tables.CiAttribute.name)
+            .distinct()
+            .where(
+                tables.CiAttribute.tenant_id == tenant_id,
+                tables.CiAttribute.type == CiAttributeType.REFERENCE.value,
+            )
+        )
+    ).all()
+    if not names:
+        return None
+    return await session.scalar(
+        select(CI.name)
+        .where(
+            CI.tenant_id == tenant_id,
+            CI.id != id,
+            or_(*(CI.attributes.contains({name: str(id)}) for name in names)),
+        )
+        .limit(1)
+    )
+
+
 async def delete_configuration_item(
     session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID
 ) -> dict[str, Any]:
@@ -373,19 +400,7 @@ async def delete_configuration_item(
             field="id",
             relationships=related,
         )
-    referring = await session.scalar(
-        select(CI.name)
-        .where(
-            CI.tenant_id == tenant_id,
-            CI.id != id,
-            func.jsonb_path_exists(
-                CI.attributes,
-                cast(literal("$.* ? (@ == $id)"), JSONPATH),
-                func.jsonb_build_object("id", str(id)),
-            ),
-        )
-        .limit(1)
-    )
+    referring = await _referring(session, tenant_id, id)
     if referring is not None:
         raise Conflict(
             f"The configuration item {referring!r} refers to it in an attribute", field="id"

@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     FetchedValue,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -32,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.naming import conv
 from sqlalchemy.types import UserDefinedType
 
 from db.base import TenantRow, new_metadata
@@ -93,6 +95,7 @@ class ConfigurationItem(TenantRow, Base):
     __tablename__ = "configuration_items"
     __table_args__ = (
         UniqueConstraint("tenant_id", "class_id", "name", name="uq_configuration_items_name"),
+        UniqueConstraint("tenant_id", "id", name="uq_configuration_items_tenant_id_id"),
         CheckConstraint("criticality BETWEEN 1 AND 4", name="criticality_range"),
         CheckConstraint(
             "status IN ('PLANNED','IN_SERVICE','MAINTENANCE','RETIRED')", name="status_known"
@@ -221,6 +224,16 @@ class CiRelationship(TenantRow, Base):
             "tenant_id", "parent_id", "child_id", "type_id", name="uq_ci_relationships_edge"
         ),
         CheckConstraint("parent_id <> child_id", name="not_to_itself"),
+        # Keyed by (tenant, CI): checked through the indexes below (migration cmdb_0006).
+        *(
+            ForeignKeyConstraint(
+                ["tenant_id", f"{end}_id"],
+                [f"{SCHEMA}.configuration_items.tenant_id", f"{SCHEMA}.configuration_items.id"],
+                name=conv(f"fk_ci_relationships_{end}_configuration_items"),
+                ondelete="RESTRICT",
+            )
+            for end in ("parent", "child")
+        ),
         Index("ix_ci_relationships_parent", "tenant_id", "parent_id"),
         Index("ix_ci_relationships_child", "tenant_id", "child_id"),
         # Impact analysis walks these, one index-only scan per hop (migration cmdb_0002).
@@ -239,8 +252,8 @@ class CiRelationship(TenantRow, Base):
         {"schema": SCHEMA},
     )
 
-    parent_id: Mapped[uuid.UUID] = _ref("configuration_items")
-    child_id: Mapped[uuid.UUID] = _ref("configuration_items")
+    parent_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    child_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     type_id: Mapped[uuid.UUID] = _ref("relationship_types")
     source: Mapped[str | None] = mapped_column(String(64))
     # The end that fails first and the end that suffers, from the type's dependent_side; set

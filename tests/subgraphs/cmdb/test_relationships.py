@@ -7,11 +7,13 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from db.tables import events
 from db.tenants import create_tenant
 from subgraphs.cmdb import tables
+from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
 from tests.subgraphs.cmdb.conftest import create_ci
 from tests.subgraphs.cmdb.test_ci_events import subscribe
 from tests.support import Subgraph, count_rows
@@ -233,6 +235,49 @@ async def _applications(cmdb: Subgraph) -> list[Any]:
         '{ configurationItems(filter: {className: "Application"}) { edges { node { id } } } }'
     )
     return data["configurationItems"]["edges"]  # type: ignore[no-any-return]
+
+
+async def test_the_database_walls_a_relationships_ends_in_its_tenant(
+    cmdb: Subgraph, shop: dict[str, Any], owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    """A relationship's ends are keyed by (tenant, CI) (migration cmdb_0006): even a writer
+    the row-level walls let through (the owner here) cannot relate a CI to another tenant's,
+    nor delete a CI a relationship still names."""
+    other = await _other_tenant(owner_sessions)
+    async with owner_sessions() as session, session.begin():
+        await ensure_builtin_classes(session, other)
+        foreign = await session.scalar(
+            insert(tables.ConfigurationItem)
+            .values(
+                tenant_id=other,
+                class_id=builtin_id(other, "class", "Database"),
+                name="theirs",
+                status="IN_SERVICE",
+                environment="PRODUCTION",
+                criticality=3,
+            )
+            .returning(tables.ConfigurationItem.id)
+        )
+    depends_on = builtin_id(tenant_id, "relationship-type", "DEPENDS_ON")
+    with pytest.raises(IntegrityError, match="fk_ci_relationships_child_configuration_items"):
+        async with owner_sessions() as session, session.begin():
+            await session.execute(
+                insert(tables.CiRelationship).values(
+                    tenant_id=tenant_id,
+                    parent_id=uuid.UUID(shop["app"]["id"]),
+                    child_id=foreign,
+                    type_id=depends_on,
+                )
+            )
+    await relate(cmdb, shop["app"], "DEPENDS_ON", shop["db"])
+    with pytest.raises(IntegrityError, match="fk_ci_relationships_child_configuration_items"):
+        async with owner_sessions() as session, session.begin():
+            await session.execute(
+                delete(tables.ConfigurationItem).where(
+                    tables.ConfigurationItem.id == uuid.UUID(shop["db"]["id"])
+                )
+            )
+    assert await count_rows(owner_sessions, tables.CiRelationship, tenant_id) == 1
 
 
 async def _other_tenant(owner_sessions: Any) -> uuid.UUID:
