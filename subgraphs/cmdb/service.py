@@ -346,8 +346,10 @@ async def retire_configuration_item(
 
 async def _referring(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> str | None:
     """The name of a CI holding `id` in a reference attribute (any the tenant's classes
-    declare), if one does. Each is a containment (`attributes @> {name: id}`) the attributes'
-    GIN index answers: a search of every CI's attributes read them all (57 ms at 115,000 CIs)."""
+    declare), if one does: a containment (`attributes @> {name: id}`) per reference
+    attribute, a third of the cost of a JSON path over every attribute (20 against 57 ms at
+    115,000 CIs). Still a scan of the tenant's CIs: under the row-level walls PostgreSQL
+    uses no index for `@>`, which is not leakproof."""
     names = (
         await session.scalars(
             select(tables.CiAttribute.name)
