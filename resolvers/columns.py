@@ -49,9 +49,9 @@ class RowFields(Generic[T]):
     ``attributes`` maps an attribute to its column, or to (column, conversion); an
     attribute that is also a plain GraphQL field needs just that column. An ``ID`` from a
     UUID column converts with ``str`` itself (``strawberry.ID`` is ``str`` at run time):
-    called in C, where a function around it is a Python frame per row read. ``needs`` maps the
-    Python name of a field with its own resolver to the columns it reads. ``always`` are
-    read whatever is selected (the key)."""
+    called in C, where a function around it costs a Python frame per row read. ``needs``
+    maps the Python name of a field with its own resolver to the columns it reads.
+    ``always`` are read whatever is selected (the key)."""
 
     def __init__(
         self,

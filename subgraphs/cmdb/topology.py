@@ -20,8 +20,9 @@ counts are its distinct non-retired providers over the relationship types asked.
 Each CI's name and class are kept too (`HELD`): the usual view of a blast radius shows its
 CIs by name and class, and an answer hands out their rows (`Impact.held`) instead of the
 request reading thousands of rows again (a statement of thousands of keys: in the
-benchmark, a sixth of the blast radius's time). Like the rows that statement would read,
-they are the CIs' as of when they are asked, committed changes included."""
+benchmark, a sixth of the blast radius's time). They are as of the change log the request
+read before its analysis, as the rows that statement would read are as of the statement:
+committed states both, a rename or a deletion committed since included."""
 
 from __future__ import annotations
 

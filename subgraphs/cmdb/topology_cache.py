@@ -41,8 +41,9 @@ from sqlalchemy import text
 from db.scope import RequestDatabase
 from subgraphs.cmdb.topology import Topology
 
-TENANTS = 4  # graphs kept per process; one of 100,000 CIs and 300,000 relationships: ~190 MB
-# (13 MB of it the CIs' held rows)
+# Graphs kept per process; one of 100,000 CIs and 300,000 relationships takes ~190 MB (13 MB
+# of it the CIs' held rows).
+TENANTS = 4
 MAX_AGE = 30 * 60  # seconds: half the change log's retention (migration cmdb_0004)
 ATTEMPTS = 3  # deltas read for one request whose graph another request moved meanwhile
 
