@@ -6,8 +6,9 @@ SQL statements per request and the garbage collector's share (collections paced 
 server paces them); then the same for the impact analysis alone (impact.analyse),
 to show where the time goes: first the process's first analysis, which loads the tenant's
 graph into memory (with the growth of the process's RSS it caused), then analyses on the
-graph kept current, then the statement that answers when it cannot be used. A benchmark,
-not a timed test."""
+graph kept current, then the statement that answers when it cannot be used; last, deleting
+a CI nothing refers to (its checks run against the whole data set). A benchmark, not a
+timed test."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import os
 import resource
 import statistics
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +51,10 @@ BLAST = """query Blast($id: ID!) {
   }
 }"""
 OPEN_INCIDENTS = " openIncidents { number priority }"
+CREATE_CI = """mutation($name: String!) {
+  createConfigurationItem(input: {className: "Server", name: $name}) { id }
+}"""
+DELETE_CI = "mutation($id: ID!) { deleteConfigurationItem(id: $id) }"
 
 
 def parse_args() -> argparse.Namespace:
@@ -181,19 +187,22 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
     )
     ci_fields = gateway.supergraph.schema.get_type("ConfigurationItem").fields  # type: ignore[union-attr]
     with_incidents = "openIncidents" in ci_fields
-    query = BLAST % (OPEN_INCIDENTS if with_incidents else "")
-    variables = {"id": str(loaded.core_switch)}
+    blast = BLAST % (OPEN_INCIDENTS if with_incidents else "")
 
-    async def through_the_router() -> Any:
+    async def through_the_router(
+        query: str = blast, variables: dict[str, Any] | None = None
+    ) -> Any:
         context = Context.open(
             sessions, principal=principal, entity_presence=gateway.entity_presence
         )
         try:
-            body = await gateway.execute(query, variables, None, context)
+            body = await gateway.execute(
+                query, variables or {"id": str(loaded.core_switch)}, None, context
+            )
         finally:
             await context.close()
         if body.get("errors"):
-            raise SystemExit(f"the blast radius query failed: {body['errors'][:3]}")
+            raise SystemExit(f"the query failed: {body['errors'][:3]}")
         return body
 
     async def analysis(how: Callable[..., Awaitable[Any]] = analyse) -> Any:
@@ -237,6 +246,21 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
         print(line("impact statement + spread", statement, per_request, f"{reached} CIs"))
         plain = await analyse_plain(sessions, loaded)
         print(f"reachable without redundancy (what the statement reads): {plain} CIs")
+        # Deleting a CI nothing refers to: its checks (relationships, reference attributes)
+        # against the whole data set; created first, untimed.
+        deletes, warm = max(requests // 5, 1), warmup // 5
+        made = []
+        for _ in range(deletes + warm):
+            name = f"bench-delete-{uuid.uuid4().hex[:12]}"
+            body = await through_the_router(CREATE_CI, {"name": name})
+            made.append(body["data"]["createConfigurationItem"]["id"])
+        pending = iter(made)
+        counted[0] = 0
+        deleted = await timed(
+            lambda: through_the_router(DELETE_CI, {"id": next(pending)}), deletes, warm
+        )
+        per_request = counted[0] / (deletes + warm)
+        print(line("delete a CI", deleted, per_request, "nothing refers to it"))
     finally:
         gc.callbacks.remove(collector)
         await engine.dispose()

@@ -118,6 +118,8 @@ def test_cmdb_smoke_run(server_url: str) -> None:
     assert re.search(r" CPU +\d+\.\d ms ", lines[blast])
     assert re.fullmatch(r" +GC \d+ collections, \d+\.\d ms per request", lines[blast + 1])
     assert any(line.startswith("impact, graph in memory") for line in lines)
+    deleted = next(line for line in lines if line.startswith("delete a CI"))
+    assert " nothing refers to it" in deleted and " CPU " in deleted
 
 
 async def test_a_reused_data_set_loses_what_a_write_scenario_added(server_url: str) -> None:
