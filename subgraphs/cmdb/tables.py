@@ -45,6 +45,26 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+def _key(*, nullable: bool = False) -> Mapped[Any]:
+    """A reference column whose foreign key is a `_tenant_key` of its table."""
+    return mapped_column(UUID(as_uuid=True), nullable=nullable)
+
+
+def _tenant_key(
+    table: str, column: str, referred: str, *, ondelete: str = "RESTRICT", name: str = ""
+) -> ForeignKeyConstraint:
+    """`(tenant_id, column)` → `referred (tenant_id, id)`: a reference within the row's
+    tenant, which the database walls too, and which PostgreSQL checks (on a delete of the
+    referred row) through the table's index leading with those two columns (migrations
+    cmdb_0006, cmdb_0007; tests/db/test_foreign_keys.py)."""
+    return ForeignKeyConstraint(
+        ["tenant_id", column],
+        [f"{SCHEMA}.{referred}.tenant_id", f"{SCHEMA}.{referred}.id"],
+        name=conv(name or f"fk_{table}_{column}_{referred}"),
+        ondelete=ondelete,
+    )
+
+
 def _ref(table: str, *, nullable: bool = False, ondelete: str = "RESTRICT") -> Mapped[Any]:
     return mapped_column(
         UUID(as_uuid=True), ForeignKey(f"{SCHEMA}.{table}.id", ondelete=ondelete), nullable=nullable
@@ -57,12 +77,14 @@ class CiClass(TenantRow, Base):
     __tablename__ = "ci_classes"
     __table_args__ = (
         UniqueConstraint("tenant_id", "name", name="uq_ci_classes_tenant_name"),
+        UniqueConstraint("tenant_id", "id", name="uq_ci_classes_tenant_id_id"),
+        _tenant_key("ci_classes", "parent_id", "ci_classes"),
         Index("ix_ci_classes_parent", "tenant_id", "parent_id"),
         {"schema": SCHEMA},
     )
 
     name: Mapped[str] = mapped_column(String(64), nullable=False)
-    parent_id: Mapped[uuid.UUID | None] = _ref("ci_classes", nullable=True)
+    parent_id: Mapped[uuid.UUID | None] = _key(nullable=True)
     label: Mapped[str] = mapped_column(String(100), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
     builtin: Mapped[bool] = mapped_column(nullable=False, server_default="false")
@@ -74,6 +96,10 @@ class CiAttribute(TenantRow, Base):
     __tablename__ = "ci_attributes"
     __table_args__ = (
         UniqueConstraint("class_id", "name", name="uq_ci_attributes_class_name"),
+        _tenant_key("ci_attributes", "class_id", "ci_classes", ondelete="CASCADE"),
+        _tenant_key("ci_attributes", "reference_class_id", "ci_classes"),
+        Index("ix_ci_attributes_class", "tenant_id", "class_id"),
+        Index("ix_ci_attributes_reference_class", "tenant_id", "reference_class_id"),
         CheckConstraint(
             "type IN ('STRING','INTEGER','BOOLEAN','DATE','ENUM','IP_ADDRESS','URL','REFERENCE')",
             name="type_known",
@@ -81,14 +107,14 @@ class CiAttribute(TenantRow, Base):
         {"schema": SCHEMA},
     )
 
-    class_id: Mapped[uuid.UUID] = _ref("ci_classes", ondelete="CASCADE")
+    class_id: Mapped[uuid.UUID] = _key()
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     type: Mapped[str] = mapped_column(String(16), nullable=False)
     required: Mapped[bool] = mapped_column(nullable=False, server_default="false")
     # none_as_null: a Python None is SQL NULL (no default), not the JSON value null.
     default: Mapped[Any] = mapped_column(JSONB(none_as_null=True), nullable=True)
     enum_values: Mapped[list[str] | None] = mapped_column(JSONB(none_as_null=True))
-    reference_class_id: Mapped[uuid.UUID | None] = _ref("ci_classes", nullable=True)
+    reference_class_id: Mapped[uuid.UUID | None] = _key(nullable=True)
 
 
 class ConfigurationItem(TenantRow, Base):
@@ -96,6 +122,7 @@ class ConfigurationItem(TenantRow, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "class_id", "name", name="uq_configuration_items_name"),
         UniqueConstraint("tenant_id", "id", name="uq_configuration_items_tenant_id_id"),
+        _tenant_key("configuration_items", "class_id", "ci_classes"),
         CheckConstraint("criticality BETWEEN 1 AND 4", name="criticality_range"),
         CheckConstraint(
             "status IN ('PLANNED','IN_SERVICE','MAINTENANCE','RETIRED')", name="status_known"
@@ -145,7 +172,7 @@ class ConfigurationItem(TenantRow, Base):
         {"schema": SCHEMA},
     )
 
-    class_id: Mapped[uuid.UUID] = _ref("ci_classes")
+    class_id: Mapped[uuid.UUID] = _key()
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     environment: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -187,6 +214,7 @@ class RelationshipType(TenantRow, Base):
     __tablename__ = "relationship_types"
     __table_args__ = (
         UniqueConstraint("tenant_id", "name", name="uq_relationship_types_tenant_name"),
+        UniqueConstraint("tenant_id", "id", name="uq_relationship_types_tenant_id_id"),
         CheckConstraint("dependent_side IN ('PARENT','CHILD')", name="dependent_side_known"),
         {"schema": SCHEMA},
     )
@@ -206,12 +234,23 @@ class RelationshipRule(TenantRow, Base):
         UniqueConstraint(
             "parent_class_id", "type_id", "child_class_id", name="uq_relationship_rules_triple"
         ),
+        *(
+            _tenant_key("relationship_rules", column, referred, ondelete="CASCADE")
+            for column, referred in (
+                ("parent_class_id", "ci_classes"),
+                ("type_id", "relationship_types"),
+                ("child_class_id", "ci_classes"),
+            )
+        ),
+        Index("ix_relationship_rules_parent_class", "tenant_id", "parent_class_id"),
+        Index("ix_relationship_rules_type", "tenant_id", "type_id"),
+        Index("ix_relationship_rules_child_class", "tenant_id", "child_class_id"),
         {"schema": SCHEMA},
     )
 
-    parent_class_id: Mapped[uuid.UUID] = _ref("ci_classes", ondelete="CASCADE")
-    type_id: Mapped[uuid.UUID] = _ref("relationship_types", ondelete="CASCADE")
-    child_class_id: Mapped[uuid.UUID] = _ref("ci_classes", ondelete="CASCADE")
+    parent_class_id: Mapped[uuid.UUID] = _key()
+    type_id: Mapped[uuid.UUID] = _key()
+    child_class_id: Mapped[uuid.UUID] = _key()
 
 
 class CiRelationship(TenantRow, Base):
@@ -224,16 +263,17 @@ class CiRelationship(TenantRow, Base):
             "tenant_id", "parent_id", "child_id", "type_id", name="uq_ci_relationships_edge"
         ),
         CheckConstraint("parent_id <> child_id", name="not_to_itself"),
-        # Keyed by (tenant, CI): checked through the indexes below (migration cmdb_0006).
         *(
-            ForeignKeyConstraint(
-                ["tenant_id", f"{end}_id"],
-                [f"{SCHEMA}.configuration_items.tenant_id", f"{SCHEMA}.configuration_items.id"],
-                name=conv(f"fk_ci_relationships_{end}_configuration_items"),
-                ondelete="RESTRICT",
+            _tenant_key(
+                "ci_relationships",
+                f"{end}_id",
+                "configuration_items",
+                name=f"fk_ci_relationships_{end}_configuration_items",
             )
             for end in ("parent", "child")
         ),
+        _tenant_key("ci_relationships", "type_id", "relationship_types"),
+        Index("ix_ci_relationships_type", "tenant_id", "type_id"),
         Index("ix_ci_relationships_parent", "tenant_id", "parent_id"),
         Index("ix_ci_relationships_child", "tenant_id", "child_id"),
         # Impact analysis walks these, one index-only scan per hop (migration cmdb_0002).
@@ -252,9 +292,9 @@ class CiRelationship(TenantRow, Base):
         {"schema": SCHEMA},
     )
 
-    parent_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
-    child_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
-    type_id: Mapped[uuid.UUID] = _ref("relationship_types")
+    parent_id: Mapped[uuid.UUID] = _key()
+    child_id: Mapped[uuid.UUID] = _key()
+    type_id: Mapped[uuid.UUID] = _key()
     source: Mapped[str | None] = mapped_column(String(64))
     # The end that fails first and the end that suffers, from the type's dependent_side; set
     # by the database (trigger `orient`, migration cmdb_0002), never by a writer.
