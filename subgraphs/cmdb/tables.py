@@ -51,16 +51,16 @@ def _key(*, nullable: bool = False) -> Mapped[Any]:
 
 
 def _tenant_key(
-    table: str, column: str, referred: str, *, ondelete: str = "RESTRICT", name: str = ""
+    table: str, column: str, referred: str, *, ondelete: str = "RESTRICT"
 ) -> ForeignKeyConstraint:
     """`(tenant_id, column)` → `referred (tenant_id, id)`: a reference within the row's
     tenant, which the database walls too, and which PostgreSQL checks (on a delete of the
-    referred row) through the table's index leading with those two columns (migrations
-    cmdb_0006, cmdb_0007; tests/db/test_foreign_keys.py)."""
+    referred row) through the table's index leading with those two columns (migration
+    cmdb_0006; tests/db/test_foreign_keys.py)."""
     return ForeignKeyConstraint(
         ["tenant_id", column],
         [f"{SCHEMA}.{referred}.tenant_id", f"{SCHEMA}.{referred}.id"],
-        name=conv(name or f"fk_{table}_{column}_{referred}"),
+        name=conv(f"fk_{table}_{column}_{referred}"),
         ondelete=ondelete,
     )
 
@@ -264,13 +264,8 @@ class CiRelationship(TenantRow, Base):
         ),
         CheckConstraint("parent_id <> child_id", name="not_to_itself"),
         *(
-            _tenant_key(
-                "ci_relationships",
-                f"{end}_id",
-                "configuration_items",
-                name=f"fk_ci_relationships_{end}_configuration_items",
-            )
-            for end in ("parent", "child")
+            _tenant_key("ci_relationships", column, "configuration_items")
+            for column in ("parent_id", "child_id")
         ),
         _tenant_key("ci_relationships", "type_id", "relationship_types"),
         Index("ix_ci_relationships_type", "tenant_id", "type_id"),

@@ -1,7 +1,7 @@
 """Every foreign key of the migrated schema leads some index of its table, so PostgreSQL
 checks a delete (or key change) of the referred row through that index: without one, each
 check scans a whole index or table — deleting one CI checked 345,000 relationships twice,
-10 ms (migrations cmdb_0006, cmdb_0007). And the CMDB's references are walled in the
+10 ms (migration cmdb_0006). And the CMDB's references are walled in the
 database: a CI, an attribute, a rule or a relationship cannot name another tenant's class,
 relationship type or CI (a CI's history, `ci_changes`, still names its CI by id alone)."""
 
