@@ -75,7 +75,8 @@ class ValueCondition(Protocol):
     exists: bool | None
 
 
-def _json(value: Any) -> ColumnElement[Any]:
+def json_value(value: Any) -> ColumnElement[Any]:
+    """``value`` as a bound ``jsonb``."""
     return cast(literal(value, JSONB), JSONB)
 
 
@@ -108,7 +109,10 @@ def value_condition(
             raise BadUserInput(f"{argument}: ranges compare numbers or strings", argument="filter")
         # jsonb orders values of different types by type: compare like with like only.
         where.append(
-            and_(func.jsonb_typeof(value) == func.jsonb_typeof(_json(bound)), compare(_json(bound)))
+            and_(
+                func.jsonb_typeof(value) == func.jsonb_typeof(json_value(bound)),
+                compare(json_value(bound)),
+            )
         )
     if condition.exists is not None:
         has = column.has_key(name)

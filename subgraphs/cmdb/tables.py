@@ -192,6 +192,23 @@ class ConfigurationItem(TenantRow, Base):
     )
 
 
+class CiAttributeToken(Base):
+    """One scalar attribute of a CI as `cmdb.attribute_token(name, value)` (`{name: value}`
+    as text): what an attribute filter's `eq`/`in` looks CIs up by, since containment on
+    `attributes` cannot use its index behind the tenant wall (migration cmdb_0007, which
+    explains why). Written by triggers only, with every write of a CI."""
+
+    __tablename__ = "ci_attribute_tokens"
+    __table_args__ = (
+        Index("ix_ci_attribute_tokens_ci", "tenant_id", "ci_id"),
+        {"schema": SCHEMA},
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token: Mapped[str] = mapped_column(Text, primary_key=True)
+    ci_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+
+
 class CiChange(TenantRow, Base):
     """One entry of a CI's history: what changed, from what to what, and who did it."""
 

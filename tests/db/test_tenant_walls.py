@@ -120,7 +120,11 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                     "entity_type": "Incident",
                     "entity_id": incident,
                     # As the incidents domain writes it: consumers read these.
-                    "payload": {"id": str(incident), "number": 1, "changes": {}},
+                    "payload": {
+                        "id": str(incident),
+                        "number": 1,
+                        "changes": {"title": [None, f"Disk full at {slug}"]},
+                    },
                 },
             ),
             (
