@@ -8,10 +8,18 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
+from db.engine import session_factory
+from db.roles import app_database_url
+from db.scope import SET_TENANT
 from subgraphs.cmdb import tables
 from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
+from subgraphs.cmdb.filters import filtered
+from subgraphs.cmdb.inputs import CiAttributeCondition, CiFilter
+from tests.subgraphs.cmdb.conftest import CREATE_CI
 from tests.support import Subgraph
 
 LIST = """
@@ -195,3 +203,115 @@ async def test_entities_are_resolved_in_one_batch(
         assert [e["name"] for e in data["_entities"]] == [f"e-{n:02d}" for n in range(size)]
         counts.append(statements.count)
     assert counts[0] == counts[1], statements.statements
+
+
+TOKEN_ESTATE = [
+    {"class_id": "Server", "name": "a", "attributes": {"cpuCount": 4, "os": "linux"}},
+    {"class_id": "Server", "name": "b", "attributes": {"ratio": 1.5, "managed": True}},
+    {"class_id": "Server", "name": "c", "attributes": {"note": 'say "hi" ü', "managed": False}},
+    {"class_id": "Server", "name": "d", "attributes": {"tags": ["pci", "web"], "cpuCount": "4"}},
+    {"class_id": "Server", "name": "e", "attributes": {"owner": {"team": "noc"}}},
+]
+
+
+@pytest.mark.parametrize(
+    "condition,expected",
+    [
+        ({"name": "cpuCount", "eq": 4}, ["a"]),  # not d's string "4"
+        ({"name": "cpuCount", "eq": 4.0}, ["a"]),  # numbers equal as jsonb compares them
+        ({"name": "cpuCount", "eq": "4"}, ["d"]),
+        ({"name": "ratio", "in": [1.50, "x"]}, ["b"]),
+        ({"name": "managed", "eq": True}, ["b"]),
+        ({"name": "managed", "eq": False}, ["c"]),
+        ({"name": "note", "eq": 'say "hi" ü'}, ["c"]),
+        ({"name": "tags", "eq": ["pci"]}, ["d"]),  # an array: containment alone
+        ({"name": "tags", "eq": "pci"}, []),  # a scalar is not an array's element here
+        ({"name": "owner", "eq": {"team": "noc"}}, ["e"]),
+        ({"name": "os", "in": ["aix", "linux"]}, ["a"]),
+        ({"name": "os", "eq": "linux", "in": ["aix"]}, []),
+    ],
+)
+async def test_attribute_equality_answers_as_containment(
+    cmdb: Subgraph, owner_sessions: Any, tenant_id: uuid.UUID, condition: Any, expected: list[str]
+) -> None:
+    """Attribute tokens narrow the CIs an `eq`/`in` looks at; the answer stays containment's
+    (numbers by value, strings exactly, arrays and objects by containment alone)."""
+    await insert_cis(owner_sessions, tenant_id, TOKEN_ESTATE)
+
+    assert await names(cmdb, filter={"attributes": [condition]}) == expected
+
+
+UPDATE_CI = """
+mutation($id: ID!, $input: UpdateConfigurationItemInput!) {
+  updateConfigurationItem(id: $id, input: $input) { id }
+}"""
+DELETE_CI = "mutation($id: ID!) { deleteConfigurationItem(id: $id) }"
+
+
+async def test_attribute_tokens_follow_every_write_of_a_ci(
+    cmdb: Subgraph, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    """Created, changed, removed and deleted attributes: the filters answer as the CIs are."""
+    os_is = {"filter": {"attributes": [{"name": "os", "eq": "aix"}]}}
+    created = await cmdb.ok(
+        CREATE_CI, input={"className": "Server", "name": "p1", "attributes": {}}
+    )
+    ci = created["createConfigurationItem"]["id"]
+    assert await names(cmdb, **os_is) == []
+
+    await cmdb.ok(UPDATE_CI, id=ci, input={"attributes": {"os": "aix", "cpuCount": 8}})
+    assert await names(cmdb, **os_is) == ["p1"]
+    await cmdb.ok(UPDATE_CI, id=ci, input={"criticality": 1})  # attributes untouched
+    assert await names(cmdb, **os_is) == ["p1"]
+    await cmdb.ok(UPDATE_CI, id=ci, input={"attributes": {"os": "linux"}})
+    assert await names(cmdb, **os_is) == []
+    linux = {"filter": {"attributes": [{"name": "os", "eq": "linux"}]}}
+    assert await names(cmdb, **linux) == ["p1"]
+    await cmdb.ok(UPDATE_CI, id=ci, input={"attributes": {"os": None}})
+    assert await names(cmdb, **linux) == []
+    eight = {"filter": {"attributes": [{"name": "cpuCount", "eq": 8}]}}
+    assert await names(cmdb, **eight) == ["p1"]
+
+    await cmdb.ok(DELETE_CI, id=ci)
+    async with owner_sessions() as session:
+        left = await session.scalar(
+            select(func.count()).where(tables.CiAttributeToken.ci_id == uuid.UUID(ci))
+        )
+    assert left == 0
+
+
+async def test_an_attribute_filter_reads_only_the_cis_holding_the_value(
+    database_url: str, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    """Behind the tenant wall (the application role), `eq` finds its one CI among 2,001
+    without reading the others: containment alone cannot use its index there. Counted by
+    PostgreSQL in the transaction's table statistics, on a connection of its own (a pooled
+    one may still hold counts of earlier transactions not yet flushed)."""
+    filler = {"class_id": "Server", "attributes": {"os": "linux"}}
+    estate = [{**filler, "name": f"filler-{n:04}"} for n in range(2000)]
+    await insert_cis(
+        owner_sessions, tenant_id, [*estate, {**filler, "name": "x", "attributes": {"os": "aix"}}]
+    )
+    async with owner_sessions() as session, session.begin():
+        for table in ("configuration_items", "ci_attribute_tokens"):
+            await session.execute(text(f"ANALYZE cmdb.{table}"))
+    condition = CiAttributeCondition(name="os", eq="aix")
+    statement = filtered(
+        select(tables.ConfigurationItem.name), tenant_id, CiFilter(attributes=[condition])
+    )
+
+    engine = create_async_engine(app_database_url(database_url), poolclass=NullPool)
+    async with session_factory(engine)() as session, session.begin():
+        await session.execute(SET_TENANT, {"tenant": str(tenant_id)})
+        found = (await session.scalars(statement)).all()
+        read = await session.scalar(
+            text(
+                "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables "
+                "WHERE schemaname = 'cmdb' AND relname = 'configuration_items'"
+            )
+        )
+    await engine.dispose()
+    assert found == ["x"]
+    # The CI found, by its key (and the planner's look at the ends of an index: 3 in all
+    # here); not the tenant's 2,001, as before cmdb_0007.
+    assert read is not None and read <= 5
