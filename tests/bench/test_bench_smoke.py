@@ -102,7 +102,8 @@ def test_subscription_smoke_run(server_url: str, tmp_path: Path) -> None:
 
 def test_cmdb_smoke_run(server_url: str) -> None:
     """`python -m bench.cmdb --smoke`: the blast radius through the router prints its figures,
-    the collector's share among them (collections paced as the server paces them)."""
+    the collector's share among them (collections paced as the server paces them); so do
+    deleting a CI and filtering CIs by an attribute."""
     completed = subprocess.run(
         [sys.executable, "-m", "bench.cmdb", "--smoke", "--database-url", server_url],
         cwd=ROOT,
@@ -120,6 +121,12 @@ def test_cmdb_smoke_run(server_url: str) -> None:
     assert any(line.startswith("impact, graph in memory") for line in lines)
     deleted = next(line for line in lines if line.startswith("delete a CI"))
     assert " nothing refers to it" in deleted and " CPU " in deleted
+    # Filtered by an attribute: the data set's switches, and a value no CI holds.
+    switches = next(line for line in lines if line.startswith("attribute filter (switch)"))
+    assert re.search(r" [1-9]\d* CIs: the switches$", switches)
+    assert next(line for line in lines if line.startswith("attribute filter (firewall)")).endswith(
+        " 0 CIs: none holds it"
+    )
 
 
 async def test_a_reused_data_set_loses_what_a_write_scenario_added(server_url: str) -> None:
