@@ -1,22 +1,26 @@
 """Values kept in a JSONB object per row (CI attributes, incident custom fields): checked on
 write by a JSON Schema generated from the owner's definitions (`jsonschema_rs`), and filtered
 with equality and ranges. Both domains that keep such values use this, so one definition of
-"wrong" and one filter grammar serve them all."""
+"wrong" and one filter grammar serve them all. Equality finds its rows through the column's
+value tokens (db/value_tokens.py), which an index answers behind the tenant wall."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
 import jsonschema_rs
 import orjson
-from sqlalchemy import ColumnElement, and_, cast, func, literal, or_
+from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.functions import Function
 
 from resolvers.errors import BadUserInput
 
 IN_MAX = 100
+SCALARS = (str, int, float)  # the values a token holds (a bool is an int)
 
 
 @lru_cache(maxsize=256)
@@ -80,12 +84,46 @@ def json_value(value: Any) -> ColumnElement[Any]:
     return cast(literal(value, JSONB), JSONB)
 
 
+@dataclass(frozen=True)
+class ValueTokens:
+    """The token table (mapped: `tenant_id`, `token`, `owner`) of a JSONB column of `row`'s
+    table (db/value_tokens.py)."""
+
+    table: Any
+    owner: Any
+    row: Any
+
+    def holding(self, name: str, values: list[Any]) -> ColumnElement[bool]:
+        """`row` holds `name` equal to one of the scalar `values`, by its tokens."""
+        definition = self.table.__table__
+        tokens = [
+            Function(
+                f"{definition.name}_of",
+                name,
+                json_value(value),
+                packagenames=(definition.schema,),
+                type_=Text,
+            )
+            for value in values
+        ]
+        found = select(self.owner).where(
+            self.table.tenant_id == self.row.tenant_id, self.table.token.in_(tokens)
+        )
+        return self.row.id.in_(found)  # type: ignore[no-any-return]
+
+
 def value_condition(
-    column: Any, condition: ValueCondition, argument: str, name_max: int
+    column: Any,
+    condition: ValueCondition,
+    argument: str,
+    name_max: int,
+    tokens: ValueTokens | None = None,
 ) -> list[ColumnElement[bool]]:
     """The SQL conditions on the JSONB object `column` for one filter condition (BAD_USER_INPUT
     naming `argument`, the filter, for a bad name, too many values or a range over something
-    other than numbers or strings). Equality uses containment (`@>`, GIN-indexable)."""
+    other than numbers or strings). Equality is containment; with the column's `tokens`, an
+    `eq` or `in` on scalars first narrows the rows to those holding one of the values, so
+    containment, which still decides, is tested on those few only."""
     name = condition.name
     if not name or len(name) > name_max:
         raise BadUserInput(f"{argument}.name must be 1-{name_max} characters", argument="filter")
@@ -117,4 +155,7 @@ def value_condition(
     if condition.exists is not None:
         has = column.has_key(name)
         where.append(has if condition.exists else ~has)
+    values = [condition.eq] if condition.eq is not None else condition.in_
+    if tokens is not None and values and all(isinstance(v, SCALARS) for v in values):
+        where.insert(0, tokens.holding(name, values))
     return where

@@ -9,13 +9,12 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
-from resolvers.json_values import json_value, value_condition
+from resolvers.json_values import ValueTokens, value_condition
 from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.inputs import CiAttributeCondition, CiFilter
 
 Row = tables.ConfigurationItem
-Token = tables.CiAttributeToken
-SCALARS = (str, int, float)  # the values a token holds (a bool is an int)
+TOKENS = ValueTokens(tables.CiAttributeToken, tables.CiAttributeToken.ci_id, Row)
 SEARCH_MAX = 200
 CONDITIONS_MAX = 20
 
@@ -34,25 +33,14 @@ def classes_below(tenant_id: uuid.UUID, names: list[str]) -> Select[Any]:
     return select(tree.c.id)
 
 
-def attribute_condition(
-    tenant_id: uuid.UUID, condition: CiAttributeCondition, index: int
-) -> list[ColumnElement[bool]]:
-    """The condition's SQL: containment and ranges on `attributes`; for an `eq` or `in` on
-    scalars, first the CIs holding one of those values by their attribute tokens (migration
-    cmdb_0007: behind the tenant wall, containment cannot use its index, text equality can),
-    so the containment is tested on those few only, and still decides."""
-    where = value_condition(
+def attribute_condition(condition: CiAttributeCondition, index: int) -> list[ColumnElement[bool]]:
+    return value_condition(
         Row.attributes,
         condition,
         f"filter.attributes[{index}]",
         rules.NAME_OF_CLASS_OR_ATTRIBUTE_MAX,
+        TOKENS,
     )
-    values = [condition.eq] if condition.eq is not None else condition.in_
-    if values and all(isinstance(value, SCALARS) for value in values):
-        tokens = [func.cmdb.attribute_token(condition.name, json_value(v)) for v in values]
-        holding = select(Token.ci_id).where(Token.tenant_id == tenant_id, Token.token.in_(tokens))
-        where.insert(0, Row.id.in_(holding))
-    return where
 
 
 def filtered(query: Select[Any], tenant_id: uuid.UUID, f: CiFilter | None) -> Select[Any]:
@@ -90,5 +78,5 @@ def filtered(query: Select[Any], tenant_id: uuid.UUID, f: CiFilter | None) -> Se
                 f"filter.attributes takes at most {CONDITIONS_MAX} conditions", argument="filter"
             )
         for index, condition in enumerate(f.attributes):
-            query = query.where(*attribute_condition(tenant_id, condition, index))
+            query = query.where(*attribute_condition(condition, index))
     return query

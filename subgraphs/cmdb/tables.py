@@ -193,14 +193,14 @@ class ConfigurationItem(TenantRow, Base):
 
 
 class CiAttributeToken(Base):
-    """One scalar attribute of a CI as `cmdb.attribute_token(name, value)` (`{name: value}`
-    as text): what an attribute filter's `eq`/`in` looks CIs up by, since containment on
-    `attributes` cannot use its index behind the tenant wall (migration cmdb_0007, which
-    explains why). Written by triggers only, with every write of a CI."""
+    """One scalar attribute of a CI as a token (`{name: value}` as text): what an attribute
+    filter's `eq`/`in` looks CIs up by, since containment on `attributes` cannot use its
+    index behind the tenant wall (db/value_tokens.py explains it). Written by triggers only
+    (migration cmdb_0007), with every write of a CI."""
 
     __tablename__ = "ci_attribute_tokens"
     __table_args__ = (
-        Index("ix_ci_attribute_tokens_ci", "tenant_id", "ci_id"),
+        Index("ix_ci_attribute_tokens_ci_id", "tenant_id", "ci_id"),
         {"schema": SCHEMA},
     )
 
