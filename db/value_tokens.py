@@ -14,8 +14,8 @@ scalar (string, number, boolean): `<schema>.<tokens>_of(name, value)`, the one-k
 A filter's `eq` or `in` on scalars first narrows the rows to those holding one of its tokens,
 by text equality (leakproof: the token table's index is used under its wall), then still
 tests containment on those few, so the answer is containment's, exactly
-(resolvers/json_values.py `value_condition`). Statement-level triggers keep the tokens with
-every write of the owning table; the table is walled like every other.
+(resolvers/json_values.py `value_condition`). Row triggers keep the tokens with every write
+of the owning table that changes its values; the table is walled like every other.
 """
 
 from __future__ import annotations
@@ -37,37 +37,32 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     )::text
 $$
 """
-# The tokens of the rows in `rows` (a transition table, or the table itself), for their
-# scalar values; `changed` narrows an update's to the rows whose values it changed.
+# The tokens of the rows of `rows`, for their scalar values.
 TOKENS_OF = """
         SELECT r.tenant_id, {schema}.{tokens}_of(v.key, v.value), r.id
-        FROM {rows} r {changed}, jsonb_each(r.{column}) v
+        FROM {rows}, jsonb_each(r.{column}) v
         WHERE jsonb_typeof(v.value) IN ('string', 'number', 'boolean')
 """
-CHANGED = "JOIN old_rows o ON o.id = r.id AND o.{column} IS DISTINCT FROM r.{column}"
 KEEP = """
 CREATE FUNCTION {schema}.keep_{tokens}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        DELETE FROM {schema}.{tokens} t USING new_rows r {changed}
-            WHERE t.tenant_id = r.tenant_id AND t.{owner} = r.id;
+    IF TG_OP <> 'INSERT' THEN
+        DELETE FROM {schema}.{tokens} WHERE tenant_id = OLD.tenant_id AND {owner} = OLD.id;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
         INSERT INTO {schema}.{tokens} (tenant_id, token, {owner})
-        {update_tokens};
-    ELSIF TG_OP = 'INSERT' THEN
-        INSERT INTO {schema}.{tokens} (tenant_id, token, {owner})
-        {insert_tokens};
-    ELSE
-        DELETE FROM {schema}.{tokens} t USING old_rows o
-            WHERE t.tenant_id = o.tenant_id AND t.{owner} = o.id;
+        {new_tokens};
     END IF;
     RETURN NULL;
 END
 $$
 """
+# Row-level, and only where the values are or were some: a write that leaves them alone (most
+# updates of an incident) does not even call the function.
 EVENTS = (
-    ("INSERT", "NEW TABLE AS new_rows"),
-    ("DELETE", "OLD TABLE AS old_rows"),
-    ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    ("INSERT", "INSERT", "NEW.{column} <> '{{}}'::jsonb"),
+    ("UPDATE", "UPDATE OF {column}", "OLD.{column} IS DISTINCT FROM NEW.{column}"),
+    ("DELETE", "DELETE", "OLD.{column} <> '{{}}'::jsonb"),
 )
 
 
@@ -102,30 +97,28 @@ class ValueTokens:
         )
         wall(f"{self.schema}.{self.tokens}")
         op.execute(TOKEN_FUNCTION.format(schema=self.schema, tokens=self.tokens))
-        changed = CHANGED.format(column=self.column)
         op.execute(
             KEEP.format(
                 schema=self.schema,
                 tokens=self.tokens,
                 owner=self.owner,
-                changed=changed,
-                update_tokens=self._tokens_of("new_rows", changed),
-                insert_tokens=self._tokens_of("new_rows"),
+                new_tokens=self._tokens_of("(SELECT NEW.*) r"),
             )
         )
-        for event, transition in EVENTS:
+        for name, event, when in EVENTS:
             op.execute(
-                f"CREATE TRIGGER keep_{self.tokens}_{event.lower()} AFTER {event} "
-                f"ON {self.schema}.{self.table} REFERENCING {transition} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {self.schema}.keep_{self.tokens}()"
+                f"CREATE TRIGGER keep_{self.tokens}_{name.lower()} "
+                f"AFTER {event.format(column=self.column)} ON {self.schema}.{self.table} "
+                f"FOR EACH ROW WHEN ({when.format(column=self.column)}) "
+                f"EXECUTE FUNCTION {self.schema}.keep_{self.tokens}()"
             )
         op.execute(
             f"INSERT INTO {self.schema}.{self.tokens} (tenant_id, token, {self.owner}) "
-            + self._tokens_of(f"{self.schema}.{self.table}")
+            + self._tokens_of(f"{self.schema}.{self.table} r")
         )
 
     def drop(self) -> None:
-        for event, _ in EVENTS:
+        for event, _, _ in EVENTS:
             op.execute(
                 f"DROP TRIGGER keep_{self.tokens}_{event.lower()} ON {self.schema}.{self.table}"
             )
@@ -134,7 +127,7 @@ class ValueTokens:
         unwall(f"{self.schema}.{self.tokens}")
         op.drop_table(self.tokens, schema=self.schema)
 
-    def _tokens_of(self, rows: str, changed: str = "") -> str:
+    def _tokens_of(self, rows: str) -> str:
         return TOKENS_OF.format(
-            schema=self.schema, tokens=self.tokens, rows=rows, changed=changed, column=self.column
+            schema=self.schema, tokens=self.tokens, rows=rows, column=self.column
         )

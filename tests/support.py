@@ -17,10 +17,14 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 from starlette.applications import Starlette
 
 from db.embedded import EmbeddedPostgres
+from db.roles import app_database_url
+from db.scope import SET_TENANT
 from db.tables.events import OutboxEvent
 from opsgraph.in_process import in_process_executor
 from opsgraph.runtime import Runtime
@@ -99,6 +103,36 @@ async def count_rows(sessions: Any, table: Any, tenant_id: Any) -> int:
                 select(func.count()).select_from(table).where(table.tenant_id == tenant_id)
             )
         )
+
+
+async def analysed(sessions: Any, *tables: str) -> None:
+    """ANALYZE `tables` (as the owner, committed): the planner knows what they now hold."""
+    async with sessions() as session, session.begin():
+        for table in tables:
+            await session.execute(text(f"ANALYZE {table}"))
+
+
+async def rows_read(
+    database_url: str, tenant_id: Any, statement: Any, table: Any
+) -> tuple[Any, int]:
+    """`statement`'s rows, run as the application role behind `tenant_id`'s wall, and how
+    many rows of `table` PostgreSQL read for it (its transaction's table statistics, on a
+    connection of its own: a pooled one may still hold earlier transactions' counts)."""
+    engine = create_async_engine(app_database_url(database_url), poolclass=NullPool)
+    try:
+        async with engine.connect() as connection, connection.begin():
+            await connection.execute(SET_TENANT, {"tenant": str(tenant_id)})
+            rows = (await connection.execute(statement)).all()
+            read = await connection.scalar(
+                text(
+                    "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) "
+                    "FROM pg_stat_xact_user_tables WHERE schemaname = :schema AND relname = :name"
+                ),
+                {"schema": table.__table__.schema, "name": table.__table__.name},
+            )
+    finally:
+        await engine.dispose()
+    return rows, int(read or 0)
 
 
 async def event_numbers(sessions: Any, entity_id: Any) -> list[tuple[str, Any]]:

@@ -283,3 +283,20 @@ class IncidentNumber(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
     )
+
+
+class IncidentFieldToken(Base):
+    """One custom field value of an incident that is a scalar, as a token (`{name: value}` as
+    text): what a `customFields` filter's `eq`/`in` looks incidents up by, since containment
+    on `custom_fields` cannot use its index behind the tenant wall (db/value_tokens.py
+    explains it). Written by triggers only (migration incidents_0012)."""
+
+    __tablename__ = "incident_field_tokens"
+    __table_args__ = (
+        Index("ix_incident_field_tokens_incident_id", "tenant_id", "incident_id"),
+        {"schema": SCHEMA},
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token: Mapped[str] = mapped_column(Text, primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

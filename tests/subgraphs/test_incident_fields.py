@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tables import audit, events
@@ -17,7 +17,9 @@ from opsgraph.domains import REGISTRY
 from resolvers.context import Context
 from resolvers.references import EntityPresence
 from subgraphs.incidents import tables
-from tests.support import Subgraph, count_rows
+from subgraphs.incidents.custom_fields.filters import with_values
+from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
+from tests.support import Subgraph, analysed, count_rows, rows_read
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -266,6 +268,35 @@ async def test_custom_field_values_are_merged_recorded_and_filtered(
     # The same values again change nothing: no history entry.
     await incidents.ok(UPDATE, id=ids["low"], input={"customFields": {"score": 2}})
     assert len(await history(incidents, ids["low"])) == len(entries)
+    # Equality answers as the values now are (by their tokens, db/value_tokens.py); numbers
+    # equal by value, as jsonb compares them.
+    assert await titles(incidents, **where(name="region", eq="emea")) == []
+    assert await titles(incidents, **where(name="score", eq=2.0)) == ["low"]
+    assert await titles(incidents, **where(name="score", eq=5.5)) == ["mid"]
+    assert await titles(incidents, **where(name="score", eq="2")) == []
+
+
+async def test_a_custom_field_filter_reads_only_the_incidents_holding_the_value(
+    database_url: str, owner_sessions: Sessions, tenant_id: uuid.UUID
+) -> None:
+    """Behind the tenant wall, `eq` finds its one incident among 2,001 without reading the
+    others: containment alone cannot use its index there."""
+    row = {"tenant_id": tenant_id, "status": "OPEN", "priority": 3, "impact": "LOW"}
+    row |= {"urgency": "LOW", "source": "MANUAL", "custom_fields": {"region": "emea"}}
+    rows = [{**row, "title": f"filler {n}", "number": n} for n in range(1, 2001)]
+    rows.append({**row, "title": "apac", "number": 2001, "custom_fields": {"region": "apac"}})
+    async with owner_sessions() as session, session.begin():
+        await session.execute(insert(tables.Incident), rows)
+    await analysed(owner_sessions, "incidents.incidents", "incidents.incident_field_tokens")
+    condition = IncidentFieldCondition(name="region", eq="apac")
+    statement = with_values(
+        select(tables.Incident.title), tables.Incident.custom_fields, [condition]
+    )
+
+    found, read = await rows_read(database_url, tenant_id, statement, tables.Incident)
+
+    assert [r.title for r in found] == ["apac"]
+    assert read <= 5  # the incident found, by its key; not the tenant's 2,001
 
 
 async def test_mentions_are_parsed_checked_and_stored(

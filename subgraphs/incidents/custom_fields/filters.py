@@ -1,6 +1,6 @@
 """Filter conditions on incidents' custom field values (the CMDB's attribute grammar,
-resolvers/json_values.py): equality by containment, served by the values' GIN index;
-ranges compare values of the bound's JSON type only."""
+resolvers/json_values.py): equality by containment, the incidents found first by their
+value tokens (db/value_tokens.py); ranges compare values of the bound's JSON type only."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from typing import Any
 from sqlalchemy import Select
 
 from resolvers.errors import BadUserInput
-from resolvers.json_values import value_condition
+from resolvers.json_values import ValueTokens, value_condition
+from subgraphs.incidents import tables
 from subgraphs.incidents.custom_fields.definitions import NAME_MAX
 from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
 
 CONDITIONS_MAX = 20
+TOKENS = ValueTokens(
+    tables.IncidentFieldToken, tables.IncidentFieldToken.incident_id, tables.Incident
+)
 
 
 def with_values(
@@ -26,6 +30,6 @@ def with_values(
         )
     for index, condition in enumerate(conditions):
         query = query.where(
-            *value_condition(column, condition, f"filter.customFields[{index}]", NAME_MAX)
+            *value_condition(column, condition, f"filter.customFields[{index}]", NAME_MAX, TOKENS)
         )
     return query
