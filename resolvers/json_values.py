@@ -106,9 +106,10 @@ class ValueTokens:
             )
             for value in values
         ]
-        found = select(self.owner).where(
-            self.table.tenant_id == self.row.tenant_id, self.table.token.in_(tokens)
-        )
+        # Not correlated with `row`: PostgreSQL before 17 runs a correlated IN once per row
+        # (153 ms at 115,000 CIs on 15). The token table's wall keeps it to the tenant's
+        # tokens, and ids are unique across tenants.
+        found = select(self.owner).where(self.table.token.in_(tokens))
         return self.row.id.in_(found)  # type: ignore[no-any-return]
 
 
