@@ -79,8 +79,7 @@ class ValueCondition(Protocol):
     exists: bool | None
 
 
-def json_value(value: Any) -> ColumnElement[Any]:
-    """``value`` as a bound ``jsonb``."""
+def _json(value: Any) -> ColumnElement[Any]:
     return cast(literal(value, JSONB), JSONB)
 
 
@@ -100,7 +99,7 @@ class ValueTokens:
             Function(
                 f"{definition.name}_of",
                 name,
-                json_value(value),
+                _json(value),
                 packagenames=(definition.schema,),
                 type_=Text,
             )
@@ -148,10 +147,7 @@ def value_condition(
             raise BadUserInput(f"{argument}: ranges compare numbers or strings", argument="filter")
         # jsonb orders values of different types by type: compare like with like only.
         where.append(
-            and_(
-                func.jsonb_typeof(value) == func.jsonb_typeof(json_value(bound)),
-                compare(json_value(bound)),
-            )
+            and_(func.jsonb_typeof(value) == func.jsonb_typeof(_json(bound)), compare(_json(bound)))
         )
     if condition.exists is not None:
         has = column.has_key(name)
