@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, MetaData, Text, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -44,3 +44,12 @@ class TenantRow:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
     )
+
+
+class ValueTokenRow:
+    """A value token (db/value_tokens.py): its tenant and its text; a subclass names the row
+    it belongs to (`<owner>_id`, the third column of the primary key) and declares the index
+    leading with the tenant and that column. Written by triggers only."""
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token: Mapped[str] = mapped_column(Text, primary_key=True)

@@ -1,12 +1,14 @@
 """Value tokens: what lets an equality filter on a JSONB column of named values (a CI's
-attributes, an incident's custom fields) use an index behind the tenant wall. Applied by
-migrations, as the walls are (db/walls.py).
+attributes, an incident's custom fields), or on an array column's elements (an incident's
+tags), use an index behind the tenant wall. Applied by migrations, as the walls are
+(db/walls.py).
 
 Such a filter tests containment (`values @> '{"os": "linux"}'`), which a GIN index answers —
 but not for the application role: under row-level security PostgreSQL evaluates a condition
-before the wall's only when its function is LEAKPROOF, and `jsonb_contains` is not (nor can
-anyone but a superuser declare a function so). So every such filter read all of the
-tenant's rows: 39 ms for a value no CI holds at 115,000 CIs, growing with the tenant.
+before the wall's only when its function is LEAKPROOF, and `jsonb_contains` is not (nor are
+the array operators `&&` and `@>`, nor can anyone but a superuser declare a function so). So
+every such filter read all of the tenant's rows: 39 ms for a value no CI holds at 115,000
+CIs, growing with the tenant.
 
 A token table holds, per row of the owning table, one token per named value that is a
 scalar (string, number, boolean): `<schema>.<tokens>_of(name, value)`, the one-key object
@@ -14,8 +16,10 @@ scalar (string, number, boolean): `<schema>.<tokens>_of(name, value)`, the one-k
 A filter's `eq` or `in` on scalars first narrows the rows to those holding one of its tokens,
 by text equality (leakproof: the token table's index is used under its wall), then still
 tests containment on those few, so the answer is containment's, exactly
-(resolvers/json_values.py `value_condition`). Row triggers keep the tokens with every write
-of the owning table that changes its values; the table is walled like every other.
+(resolvers/value_tokens.py). An array column's tokens are its elements. Row triggers keep
+the tokens with every write of the owning table that changes the column; the token table is
+walled like every other. The column's GIN index, which no filter of the application role can
+use, is dropped (recreated by a downgrade).
 """
 
 from __future__ import annotations
@@ -37,11 +41,14 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     )::text
 $$
 """
-# The tokens of the rows of `rows`, for their scalar values.
-TOKENS_OF = """
+# The tokens of the rows of `rows`: for their scalar named values, or their elements.
+VALUE_TOKENS_OF = """
         SELECT r.tenant_id, {schema}.{tokens}_of(v.key, v.value), r.id
         FROM {rows}, jsonb_each(r.{column}) v
         WHERE jsonb_typeof(v.value) IN ('string', 'number', 'boolean')
+"""
+ELEMENT_TOKENS_OF = """
+        SELECT DISTINCT r.tenant_id, e.token, r.id FROM {rows}, unnest(r.{column}) e(token)
 """
 KEEP = """
 CREATE FUNCTION {schema}.keep_{tokens}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -60,22 +67,25 @@ $$
 # Row-level, and only where the values are or were some: a write that leaves them alone (most
 # updates of an incident) does not even call the function.
 EVENTS = (
-    ("INSERT", "INSERT", "NEW.{column} <> '{{}}'::jsonb"),
+    ("INSERT", "INSERT", "NEW.{column} <> '{{}}'"),
     ("UPDATE", "UPDATE OF {column}", "OLD.{column} IS DISTINCT FROM NEW.{column}"),
-    ("DELETE", "DELETE", "OLD.{column} <> '{{}}'::jsonb"),
+    ("DELETE", "DELETE", "OLD.{column} <> '{{}}'"),
 )
 
 
 @dataclass(frozen=True)
 class ValueTokens:
-    """The token table `tokens` of `schema.table`'s JSONB `column` (rows keyed by `id`),
-    naming its row in `owner`."""
+    """The token table `tokens` of `schema.table`'s `column` (rows keyed by `id`), naming
+    its row in `owner`: a JSONB object of named values, or (`elements`) an array; `gin` is
+    the column's GIN index (with its operator class, if not the default) the tokens replace."""
 
     schema: str
     table: str
     column: str
     tokens: str
     owner: str
+    gin: tuple[str, str | None]
+    elements: bool = False
 
     def create(self) -> None:
         """The table (walled), its triggers, and the tokens of the rows there are."""
@@ -96,7 +106,8 @@ class ValueTokens:
             schema=self.schema,
         )
         wall(f"{self.schema}.{self.tokens}")
-        op.execute(TOKEN_FUNCTION.format(schema=self.schema, tokens=self.tokens))
+        if not self.elements:
+            op.execute(TOKEN_FUNCTION.format(schema=self.schema, tokens=self.tokens))
         op.execute(
             KEEP.format(
                 schema=self.schema,
@@ -116,18 +127,30 @@ class ValueTokens:
             f"INSERT INTO {self.schema}.{self.tokens} (tenant_id, token, {self.owner}) "
             + self._tokens_of(f"{self.schema}.{self.table} r")
         )
+        op.drop_index(self.gin[0], table_name=self.table, schema=self.schema)
 
     def drop(self) -> None:
+        name, ops = self.gin
+        op.create_index(
+            name,
+            self.table,
+            [self.column],
+            schema=self.schema,
+            postgresql_using="gin",
+            postgresql_ops={self.column: ops} if ops else {},
+        )
         for event, _, _ in EVENTS:
             op.execute(
                 f"DROP TRIGGER keep_{self.tokens}_{event.lower()} ON {self.schema}.{self.table}"
             )
         op.execute(f"DROP FUNCTION {self.schema}.keep_{self.tokens}()")
-        op.execute(f"DROP FUNCTION {self.schema}.{self.tokens}_of(text, jsonb)")
+        if not self.elements:
+            op.execute(f"DROP FUNCTION {self.schema}.{self.tokens}_of(text, jsonb)")
         unwall(f"{self.schema}.{self.tokens}")
         op.drop_table(self.tokens, schema=self.schema)
 
     def _tokens_of(self, rows: str) -> str:
-        return TOKENS_OF.format(
+        tokens_of = ELEMENT_TOKENS_OF if self.elements else VALUE_TOKENS_OF
+        return tokens_of.format(
             schema=self.schema, tokens=self.tokens, rows=rows, column=self.column
         )

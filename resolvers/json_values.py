@@ -7,17 +7,16 @@ value tokens (db/value_tokens.py), which an index answers behind the tenant wall
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
 import jsonschema_rs
 import orjson
-from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, cast, func, literal, or_
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.sql.functions import Function
 
 from resolvers.errors import BadUserInput
+from resolvers.value_tokens import ValueTokens
 
 IN_MAX = 100
 SCALARS = (str, int, float)  # the values a token holds (a bool is an int)
@@ -83,35 +82,6 @@ def _json(value: Any) -> ColumnElement[Any]:
     return cast(literal(value, JSONB), JSONB)
 
 
-@dataclass(frozen=True)
-class ValueTokens:
-    """The token table (mapped: `tenant_id`, `token`, `owner`) of a JSONB column of `row`'s
-    table (db/value_tokens.py)."""
-
-    table: Any
-    owner: Any
-    row: Any
-
-    def holding(self, name: str, values: list[Any]) -> ColumnElement[bool]:
-        """`row` holds `name` equal to one of the scalar `values`, by its tokens."""
-        definition = self.table.__table__
-        tokens = [
-            Function(
-                f"{definition.name}_of",
-                name,
-                _json(value),
-                packagenames=(definition.schema,),
-                type_=Text,
-            )
-            for value in values
-        ]
-        # Not correlated with `row`: PostgreSQL before 17 runs a correlated IN once per row
-        # (153 ms at 115,000 CIs on 15). The token table's wall keeps it to the tenant's
-        # tokens, and ids are unique across tenants.
-        found = select(self.owner).where(self.table.token.in_(tokens))
-        return self.row.id.in_(found)  # type: ignore[no-any-return]
-
-
 def value_condition(
     column: Any,
     condition: ValueCondition,
@@ -154,5 +124,5 @@ def value_condition(
         where.append(has if condition.exists else ~has)
     values = [condition.eq] if condition.eq is not None else condition.in_
     if tokens is not None and values and all(isinstance(v, SCALARS) for v in values):
-        where.insert(0, tokens.holding(name, values))
+        where.insert(0, tokens.holding_any([tokens.value(name, _json(v)) for v in values]))
     return where

@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
-from resolvers.json_values import ValueTokens, value_condition
+from resolvers.json_values import value_condition
+from resolvers.value_tokens import ValueTokens
 from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.inputs import CiAttributeCondition, CiFilter
 

@@ -36,7 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 from sqlalchemy.types import UserDefinedType
 
-from db.base import TenantRow, new_metadata
+from db.base import TenantRow, ValueTokenRow, new_metadata
 
 SCHEMA = "cmdb"
 
@@ -141,12 +141,7 @@ class ConfigurationItem(TenantRow, Base):
         Index("ix_configuration_items_team", "tenant_id", "support_team_id"),
         Index("ix_configuration_items_owner", "tenant_id", "owner_id"),
         Index("ix_configuration_items_search", "search", postgresql_using="gin"),
-        Index(
-            "ix_configuration_items_attributes",
-            "attributes",
-            postgresql_using="gin",
-            postgresql_ops={"attributes": "jsonb_path_ops"},
-        ),
+        # Attribute values are found through their tokens (CiAttributeToken below).
         Index(
             "uq_configuration_items_source_external_id",
             "tenant_id",
@@ -192,7 +187,7 @@ class ConfigurationItem(TenantRow, Base):
     )
 
 
-class CiAttributeToken(Base):
+class CiAttributeToken(ValueTokenRow, Base):
     """One scalar attribute of a CI as a token (`{name: value}` as text): what an attribute
     filter's `eq`/`in` looks CIs up by, since containment on `attributes` cannot use its
     index behind the tenant wall (db/value_tokens.py explains it). Written by triggers only
@@ -204,8 +199,6 @@ class CiAttributeToken(Base):
         {"schema": SCHEMA},
     )
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    token: Mapped[str] = mapped_column(Text, primary_key=True)
     ci_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
 
 

@@ -9,11 +9,13 @@ from typing import Any
 import strawberry
 from sqlalchemy import Select
 
+from resolvers.value_tokens import ValueTokens
 from subgraphs.incidents import tables, tags
 from subgraphs.incidents.custom_fields.filters import with_values
 from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
 
 Row = tables.Incident
+TAG_TOKENS = ValueTokens(tables.IncidentTagToken, tables.IncidentTagToken.incident_id, Row)
 
 
 @strawberry.input(
@@ -33,7 +35,9 @@ def narrowed(
     conditions: list[IncidentFieldCondition] | None,
 ) -> Select[Any]:
     if tag_filter is not None:
-        query = tags.with_tags(query, Row.tags, tag_filter.any, tag_filter.all, "filter.tags")
+        query = tags.with_tags(
+            query, Row.tags, tag_filter.any, tag_filter.all, "filter.tags", TAG_TOKENS
+        )
     if conditions:
         query = with_values(query, Row.custom_fields, conditions)
     return query

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import String
 
 from resolvers.errors import BadUserInput
+from resolvers.value_tokens import ValueTokens
 
 TAG_MAX = 50
 TAGS_MAX = 20
@@ -52,12 +53,21 @@ def with_tags(
     any_of: Sequence[str] | None,
     all_of: Sequence[str] | None,
     argument: str,
+    tokens: ValueTokens | None = None,
 ) -> Select[Any]:
     """`query` narrowed to rows whose `column` (a varchar[]) has any of `any_of` (`&&`) and
-    all of `all_of` (`@>`): both answered by the column's GIN index. An empty `any` matches
-    nothing; an empty `all` everything."""
+    all of `all_of` (`@>`). With the column's `tokens` (db/value_tokens.py), the rows are
+    first found by them (behind the tenant wall the column's GIN index cannot answer `&&`
+    nor `@>`), and the operators decide on those few. An empty `any` matches nothing; an
+    empty `all` everything."""
     if any_of is not None:
-        query = query.where(column.overlap(_array(tag_set(any_of, f"{argument}.any"))))
+        wanted = tag_set(any_of, f"{argument}.any")
+        if tokens is not None and wanted:
+            query = query.where(tokens.holding_any(wanted))
+        query = query.where(column.overlap(_array(wanted)))
     if all_of is not None:
-        query = query.where(column.contains(_array(tag_set(all_of, f"{argument}.all"))))
+        wanted = tag_set(all_of, f"{argument}.all")
+        if tokens is not None:
+            query = query.where(*(tokens.holding_any([tag]) for tag in wanted))
+        query = query.where(column.contains(_array(wanted)))
     return query

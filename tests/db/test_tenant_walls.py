@@ -68,7 +68,9 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                     "impact": "MEDIUM",
                     "urgency": "MEDIUM",
                     "source": "MANUAL",
-                    "custom_fields": {"region": "emea"},  # its token row: a trigger's
+                    # Its token rows (custom field, tag): the triggers'.
+                    "custom_fields": {"region": "emea"},
+                    "tags": ["network"],
                 },
             ),
             (

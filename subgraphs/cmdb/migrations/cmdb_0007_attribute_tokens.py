@@ -7,7 +7,8 @@ Create Date: 2026-12-06 21:30:00
 `configurationItems(filter: {attributes: [{name: "os", eq: "linux"}]})` read all of the
 tenant's CIs: containment cannot use the GIN index on `attributes` for the application role.
 `ci_attribute_tokens` holds each CI's scalar attributes as tokens, kept by triggers, which
-an `eq` or `in` looks CIs up by first (db/value_tokens.py explains it all).
+an `eq` or `in` looks CIs up by first (db/value_tokens.py explains it all). The GIN index on
+`attributes` goes: nothing could use it.
 """
 
 from collections.abc import Sequence
@@ -19,7 +20,14 @@ down_revision: str | None = "cmdb_0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TOKENS = ValueTokens("cmdb", "configuration_items", "attributes", "ci_attribute_tokens", "ci_id")
+TOKENS = ValueTokens(
+    "cmdb",
+    "configuration_items",
+    "attributes",
+    "ci_attribute_tokens",
+    "ci_id",
+    gin=("ix_configuration_items_attributes", "jsonb_path_ops"),
+)
 
 
 def upgrade() -> None:

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Select
 
 from resolvers.errors import BadUserInput
-from resolvers.json_values import ValueTokens, value_condition
+from resolvers.json_values import value_condition
+from resolvers.value_tokens import ValueTokens
 from subgraphs.incidents import tables
 from subgraphs.incidents.custom_fields.definitions import NAME_MAX
 from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition

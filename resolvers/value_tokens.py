@@ -1,0 +1,38 @@
+"""Finding rows by their value tokens (db/value_tokens.py): a filter's equality on a JSONB
+column of named values, or on the elements of an array column, looked up by text equality,
+which an index answers behind the tenant wall, where the column's own GIN index cannot be
+used. The caller keeps its exact condition (containment, overlap): the tokens only narrow
+the rows it is tested on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Text, select
+from sqlalchemy.sql.functions import Function
+
+
+@dataclass(frozen=True)
+class ValueTokens:
+    """The token table (mapped: `tenant_id`, `token`, `owner`) of a column of `row`'s table."""
+
+    table: Any
+    owner: Any
+    row: Any
+
+    def holding_any(self, tokens: Sequence[Any]) -> ColumnElement[bool]:
+        """`row` has one of `tokens` (texts, or SQL expressions of them)."""
+        # Not correlated with `row`: PostgreSQL before 17 runs a correlated IN once per row
+        # (153 ms at 115,000 CIs on 15). The token table's wall keeps it to the tenant's
+        # tokens, and ids are unique across tenants.
+        found = select(self.owner).where(self.table.token.in_(tokens))
+        return self.row.id.in_(found)  # type: ignore[no-any-return]
+
+    def value(self, name: str, value: Any) -> ColumnElement[str]:
+        """The token of the named value `value` (a bound jsonb): the table's `<name>_of`."""
+        definition = self.table.__table__
+        return Function(
+            f"{definition.name}_of", name, value, packagenames=(definition.schema,), type_=Text
+        )

@@ -1,0 +1,53 @@
+"""incidents: custom field and tag filters find their incidents through an index, behind the
+tenant wall
+
+Revision ID: incidents_0012
+Revises: incidents_0011
+Create Date: 2026-12-06 21:00:00
+
+`incidents(filter: {customFields: [{name: "region", eq: "emea"}]})` and
+`incidents(filter: {tags: {any: ["network"]}})` read all of the tenant's incidents:
+containment and overlap cannot use the GIN indexes on `custom_fields` and `tags` for the
+application role. `incident_field_tokens` holds each incident's scalar custom field values
+as tokens, `incident_tag_tokens` its tags, both kept by triggers, which the filters look
+incidents up by first (db/value_tokens.py). The two GIN indexes go: nothing could use them.
+"""
+
+from collections.abc import Sequence
+
+from db.value_tokens import ValueTokens
+
+revision: str = "incidents_0012"
+down_revision: str | None = "incidents_0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TOKENS = (
+    ValueTokens(
+        "incidents",
+        "incidents",
+        "custom_fields",
+        "incident_field_tokens",
+        "incident_id",
+        gin=("ix_incidents_custom_fields", "jsonb_path_ops"),
+    ),
+    ValueTokens(
+        "incidents",
+        "incidents",
+        "tags",
+        "incident_tag_tokens",
+        "incident_id",
+        gin=("ix_incidents_tags", None),
+        elements=True,
+    ),
+)
+
+
+def upgrade() -> None:
+    for tokens in TOKENS:
+        tokens.create()
+
+
+def downgrade() -> None:
+    for tokens in reversed(TOKENS):
+        tokens.drop()
