@@ -1,14 +1,14 @@
 """Value tokens: what lets an equality filter on a JSONB column of named values (a CI's
 attributes, an incident's custom fields), or on an array column's elements (an incident's
-tags), use an index behind the tenant wall. Applied by migrations, as the walls are
-(db/walls.py).
+tags), or a full-text search (a tsvector's lexemes), use an index behind the tenant wall.
+Applied by migrations, as the walls are (db/walls.py).
 
 Such a filter tests containment (`values @> '{"os": "linux"}'`), which a GIN index answers —
 but not for the application role: under row-level security PostgreSQL evaluates a condition
 before the wall's only when its function is LEAKPROOF, and `jsonb_contains` is not (nor are
-the array operators `&&` and `@>`, nor can anyone but a superuser declare a function so). So
-every such filter read all of the tenant's rows: 39 ms for a value no CI holds at 115,000
-CIs, growing with the tenant.
+the array operators `&&` and `@>`, nor a tsvector's `@@`, nor can anyone but a superuser
+declare a function so). So every such filter read all of the tenant's rows: 39 ms for a
+value no CI holds at 115,000 CIs, growing with the tenant.
 
 A token table holds, per row of the owning table, one token per named value that is a
 scalar (string, number, boolean): `<schema>.<tokens>_of(name, value)`, the one-key object
@@ -16,10 +16,12 @@ scalar (string, number, boolean): `<schema>.<tokens>_of(name, value)`, the one-k
 A filter's `eq` or `in` on scalars first narrows the rows to those holding one of its tokens,
 by text equality (leakproof: the token table's index is used under its wall), then still
 tests containment on those few, so the answer is containment's, exactly
-(resolvers/value_tokens.py). An array column's tokens are its elements. Row triggers keep
-the tokens with every write of the owning table that changes the column; the token table is
-walled like every other. The column's GIN index, which no filter of the application role can
-use, is dropped (recreated by a downgrade).
+(resolvers/value_tokens.py). An array column's tokens are its elements, a tsvector's its
+lexemes (a search's rows are narrowed to those holding one of its words' lexemes: every
+match holds at least one). Row triggers keep the tokens with every write of the owning table
+that changes the column; the token table is walled like every other. The column's GIN
+index, which no filter of the application role can use, is dropped (recreated by a
+downgrade).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ VALUE_TOKENS_OF = """
         WHERE jsonb_typeof(v.value) IN ('string', 'number', 'boolean')
 """
 ELEMENT_TOKENS_OF = """
-        SELECT DISTINCT r.tenant_id, e.token, r.id FROM {rows}, unnest(r.{column}) e(token)
+        SELECT DISTINCT r.tenant_id, e.token, r.id FROM {rows}, unnest({elements}) e(token)
 """
 KEEP = """
 CREATE FUNCTION {schema}.keep_{tokens}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -67,17 +69,19 @@ $$
 # Row-level, and only where the values are or were some: a write that leaves them alone (most
 # updates of an incident) does not even call the function.
 EVENTS = (
-    ("INSERT", "INSERT", "NEW.{column} <> '{{}}'"),
+    ("INSERT", "INSERT", "NEW.{column} <> {empty}"),
     ("UPDATE", "UPDATE OF {column}", "OLD.{column} IS DISTINCT FROM NEW.{column}"),
-    ("DELETE", "DELETE", "OLD.{column} <> '{{}}'"),
+    ("DELETE", "DELETE", "OLD.{column} <> {empty}"),
 )
 
 
 @dataclass(frozen=True)
 class ValueTokens:
     """The token table `tokens` of `schema.table`'s `column` (rows keyed by `id`), naming
-    its row in `owner`: a JSONB object of named values, or (`elements`) an array; `gin` is
-    the column's GIN index (with its operator class, if not the default) the tokens replace."""
+    its row in `owner`: a JSONB object of named values, or (`elements`) an array, or the
+    array SQL `elements` makes of the column of row `r` (a tsvector's lexemes:
+    `tsvector_to_array(r.search)`); `empty` is the column's empty value. `gin` is the
+    column's GIN index (with its operator class, if not the default) the tokens replace."""
 
     schema: str
     table: str
@@ -85,7 +89,8 @@ class ValueTokens:
     tokens: str
     owner: str
     gin: tuple[str, str | None]
-    elements: bool = False
+    elements: bool | str = False
+    empty: str = "'{}'"
 
     def create(self) -> None:
         """The table (walled), its triggers, and the tokens of the rows there are."""
@@ -120,7 +125,7 @@ class ValueTokens:
             op.execute(
                 f"CREATE TRIGGER keep_{self.tokens}_{name.lower()} "
                 f"AFTER {event.format(column=self.column)} ON {self.schema}.{self.table} "
-                f"FOR EACH ROW WHEN ({when.format(column=self.column)}) "
+                f"FOR EACH ROW WHEN ({when.format(column=self.column, empty=self.empty)}) "
                 f"EXECUTE FUNCTION {self.schema}.keep_{self.tokens}()"
             )
         op.execute(
@@ -150,7 +155,9 @@ class ValueTokens:
         op.drop_table(self.tokens, schema=self.schema)
 
     def _tokens_of(self, rows: str) -> str:
-        tokens_of = ELEMENT_TOKENS_OF if self.elements else VALUE_TOKENS_OF
-        return tokens_of.format(
-            schema=self.schema, tokens=self.tokens, rows=rows, column=self.column
-        )
+        if not self.elements:
+            return VALUE_TOKENS_OF.format(
+                schema=self.schema, tokens=self.tokens, rows=rows, column=self.column
+            )
+        elements = self.elements if isinstance(self.elements, str) else f"r.{self.column}"
+        return ELEMENT_TOKENS_OF.format(rows=rows, elements=elements)

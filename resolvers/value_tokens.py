@@ -1,8 +1,8 @@
 """Finding rows by their value tokens (db/value_tokens.py): a filter's equality on a JSONB
-column of named values, or on the elements of an array column, looked up by text equality,
-which an index answers behind the tenant wall, where the column's own GIN index cannot be
-used. The caller keeps its exact condition (containment, overlap): the tokens only narrow
-the rows it is tested on."""
+column of named values, on the elements of an array column, or a full-text search's words,
+looked up by text equality, which an index answers behind the tenant wall, where the
+column's own GIN index cannot be used. The caller keeps its exact condition (containment,
+overlap, `@@`): the tokens only narrow the rows it is tested on."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, select
+from sqlalchemy import ColumnElement, Text, any_, func, select
 from sqlalchemy.sql.functions import Function
 
 
@@ -28,6 +28,17 @@ class ValueTokens:
         # (153 ms at 115,000 CIs on 15). The token table's wall keeps it to the tenant's
         # tokens, and ids are unique across tenants.
         found = select(self.owner).where(self.table.token.in_(tokens))
+        return self.row.id.in_(found)  # type: ignore[no-any-return]
+
+    def holding_words(self, config: str, text: str) -> ColumnElement[bool] | None:
+        """`row` holds the lexeme (in the text search `config`) of one of `text`'s words, as
+        every row a web search for `text` (`websearch_to_tsquery`) matches does — unless a
+        word is excluded (`-word`): a search that only excludes matches rows holding none of
+        its words, so there is nothing to narrow by (None)."""
+        if any(word.startswith("-") for word in text.split()):
+            return None
+        lexemes = func.tsvector_to_array(func.to_tsvector(config, text))
+        found = select(self.owner).where(self.table.token == any_(lexemes))
         return self.row.id.in_(found)  # type: ignore[no-any-return]
 
     def value(self, name: str, value: Any) -> ColumnElement[str]:

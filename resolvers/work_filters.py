@@ -19,6 +19,7 @@ from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
 from resolvers.pagination import SortOrder
 from resolvers.priority import PRIORITY_RANK
+from resolvers.value_tokens import ValueTokens
 
 SEARCH_MAX = 200
 
@@ -45,6 +46,23 @@ def about_ci(row: Any, link: Any, owner: str, ci_id: uuid.UUID, *also: Any) -> C
     )
 
 
+def searched(
+    query: Select[Any], row: Any, text: str, config: str, words: ValueTokens | None
+) -> Select[Any]:
+    """`query` narrowed to rows whose `search` matches the web search `text` (in the text
+    search `config`; BAD_USER_INPUT when longer than SEARCH_MAX): with the column's tokens
+    (db/value_tokens.py), found by its words' lexemes first, which an index answers behind
+    the tenant wall (`@@` cannot use the column's own there), `@@` deciding on those."""
+    if len(text) > SEARCH_MAX:
+        raise BadUserInput(
+            f"filter.search must be at most {SEARCH_MAX} characters", argument="filter"
+        )
+    holding = words.holding_words(config, text) if words is not None else None
+    if holding is not None:
+        query = query.where(holding)
+    return query.where(row.search.op("@@")(func.websearch_to_tsquery(config, text)))
+
+
 def assigned(query: Select[Any], row: Any, f: Any) -> Select[Any]:
     """`query` narrowed by the filter's `status`, `priority`, `assigneeId` and `teamId`."""
     if f.status:
@@ -58,15 +76,14 @@ def assigned(query: Select[Any], row: Any, f: Any) -> Select[Any]:
     return query
 
 
-def found_and_dated(query: Select[Any], row: Any, f: Any) -> Select[Any]:
+def found_and_dated(
+    query: Select[Any], row: Any, f: Any, words: ValueTokens | None = None
+) -> Select[Any]:
     """`query` narrowed by the filter's full-text `search` (BAD_USER_INPUT when longer than
-    SEARCH_MAX) and its `createdAfter`/`createdBefore`/`updatedAfter`/`updatedBefore`."""
+    SEARCH_MAX; with the `search` column's tokens, `words`, the rows found by them first)
+    and its `createdAfter`/`createdBefore`/`updatedAfter`/`updatedBefore`."""
     if f.search is not None and f.search.strip():
-        if len(f.search) > SEARCH_MAX:
-            raise BadUserInput(
-                f"filter.search must be at most {SEARCH_MAX} characters", argument="filter"
-            )
-        query = query.where(row.search.op("@@")(func.websearch_to_tsquery("english", f.search)))
+        query = searched(query, row, f.search, "english", words)
     if f.created_after is not None:
         query = query.where(row.created_at >= f.created_after)
     if f.created_before is not None:

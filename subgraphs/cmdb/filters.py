@@ -5,18 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 
 from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
 from resolvers.json_values import value_condition
 from resolvers.value_tokens import ValueTokens
+from resolvers.work_filters import searched
 from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.inputs import CiAttributeCondition, CiFilter
 
 Row = tables.ConfigurationItem
 TOKENS = ValueTokens(tables.CiAttributeToken, tables.CiAttributeToken.ci_id, Row)
-SEARCH_MAX = 200
+WORDS = ValueTokens(tables.CiSearchToken, tables.CiSearchToken.ci_id, Row)
 CONDITIONS_MAX = 20
 
 
@@ -68,11 +69,7 @@ def filtered(query: Select[Any], tenant_id: uuid.UUID, f: CiFilter | None) -> Se
     if f.source is not None:
         query = query.where(Row.source == f.source)
     if f.search is not None and f.search.strip():
-        if len(f.search) > SEARCH_MAX:
-            raise BadUserInput(
-                f"filter.search must be at most {SEARCH_MAX} characters", argument="filter"
-            )
-        query = query.where(Row.search.op("@@")(func.websearch_to_tsquery("simple", f.search)))
+        query = searched(query, Row, f.search, "simple", WORDS)
     if f.attributes:
         if len(f.attributes) > CONDITIONS_MAX:
             raise BadUserInput(

@@ -14,6 +14,7 @@ from resolvers.ids import parse_id
 from resolvers.node import node_fields
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
+from resolvers.value_tokens import ValueTokens
 from subgraphs.incidents import (
     auto_close,
     bulk_api,
@@ -33,6 +34,9 @@ from subgraphs.incidents.loaders import IncidentByNumberLoader
 from subgraphs.incidents.types import Incident
 
 Row = tables.Incident
+WORDS = ValueTokens(
+    tables.IncidentSearchToken, tables.IncidentSearchToken.incident_id, Row
+)  # its search's lexemes
 SORT_COLUMNS: dict[enums.IncidentSortField, tuple[Any, ...]] = {
     enums.IncidentSortField.OPENED_AT: (Row.opened_at, Row.id),
     enums.IncidentSortField.UPDATED_AT: (Row.updated_at, Row.id),
@@ -62,7 +66,7 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
             Row.assignee_id.is_(None) if f.unassigned else Row.assignee_id.isnot(None)
         )
     query = field_filters.narrowed(query, f.tags, f.custom_fields)
-    return work_filters.found_and_dated(query, Row, f)
+    return work_filters.found_and_dated(query, Row, f, WORDS)
 
 
 def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:

@@ -14,6 +14,7 @@ from resolvers.ids import parse_id
 from resolvers.node import node_fields
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
+from resolvers.value_tokens import ValueTokens
 from subgraphs.problems import enums, permissions, rules, tables
 from subgraphs.problems.candidates import ProblemCandidate, problem_candidates
 from subgraphs.problems.inputs import ProblemFilter, ProblemOrder
@@ -21,6 +22,9 @@ from subgraphs.problems.loaders import ProblemByNumberLoader
 from subgraphs.problems.types import Problem
 
 Row = tables.Problem
+WORDS = ValueTokens(
+    tables.ProblemSearchToken, tables.ProblemSearchToken.problem_id, Row
+)  # its search's lexemes
 SORT_COLUMNS: dict[enums.ProblemSortField, tuple[Any, ...]] = {
     enums.ProblemSortField.OPENED_AT: (Row.opened_at, Row.id),
     enums.ProblemSortField.UPDATED_AT: (Row.updated_at, Row.id),
@@ -43,7 +47,7 @@ def filtered(query: Select[Any], f: ProblemFilter | None) -> Select[Any]:
         query = query.where(Row.category == f.category.strip())
     if f.known_error is not None:
         query = query.where(Row.known_error.is_(f.known_error))
-    return work_filters.found_and_dated(query, Row, f)
+    return work_filters.found_and_dated(query, Row, f, WORDS)
 
 
 def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:

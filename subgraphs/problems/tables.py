@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from db.base import TenantRow, new_metadata
+from db.base import TenantRow, ValueTokenRow, new_metadata
 from db.numbering import NumberCounter
 
 SCHEMA = "problems"
@@ -54,7 +54,6 @@ class Problem(TenantRow, Base):
         Index("ix_problems_status_opened", "tenant_id", "status", "opened_at", "id"),
         Index("ix_problems_assignee", "tenant_id", "assignee_id"),
         Index("ix_problems_ci", "tenant_id", "ci_id"),
-        Index("ix_problems_search", "search", postgresql_using="gin"),
         {"schema": SCHEMA},
     )
 
@@ -185,3 +184,17 @@ class IncidentFact(TenantRow, Base):
     ci_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ProblemSearchToken(ValueTokenRow, Base):
+    """One lexeme of a problem's `search`: what a search looks problems up by, since `@@`
+    cannot use the tsvector's index behind the tenant wall (db/value_tokens.py explains it).
+    Written by triggers only (migration problems_0003)."""
+
+    __tablename__ = "problem_search_tokens"
+    __table_args__ = (
+        Index("ix_problem_search_tokens_problem_id", "tenant_id", "problem_id"),
+        {"schema": SCHEMA},
+    )
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -16,11 +16,13 @@ from db.tables import audit, events
 from opsgraph.domains import REGISTRY
 from resolvers.context import Context
 from resolvers.references import EntityPresence
+from resolvers.work_filters import searched
 from subgraphs.incidents import tables
 from subgraphs.incidents.custom_fields.filters import with_values
 from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
 from subgraphs.incidents.field_filters import TagFilter
 from subgraphs.incidents.field_filters import narrowed as narrowed_by_tags
+from subgraphs.incidents.queries import WORDS
 from tests.support import Subgraph, analysed, count_rows, rows_read
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -292,8 +294,9 @@ async def test_custom_field_values_are_merged_recorded_and_filtered(
         ),
         lambda query: narrowed_by_tags(query, TagFilter(any=["apac", "emea"]), None),
         lambda query: narrowed_by_tags(query, TagFilter(all=["apac"]), None),
+        lambda query: searched(query, tables.Incident, "apac", "english", WORDS),
     ],
-    ids=["customFields eq", "tags any", "tags all"],
+    ids=["customFields eq", "tags any", "tags all", "search"],
 )
 async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
     database_url: str,
@@ -301,10 +304,10 @@ async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
     tenant_id: uuid.UUID,
     narrowed: Callable[[Any], Any],
 ) -> None:
-    """Behind the tenant wall, a custom field's `eq` and a tags filter find their one
-    incident among 20,001 without reading the others: containment and overlap alone cannot
-    use their indexes there. (Among 2,001 holding other values, reading them all was once
-    the planner's choice.)"""
+    """Behind the tenant wall, a custom field's `eq`, a tags filter and a search find their
+    one incident among 20,001 without reading the others: containment, overlap and `@@`
+    alone cannot use their indexes there. (Among 2,001 holding other values, reading them
+    all was once the planner's choice.)"""
     row = {"tenant_id": tenant_id, "status": "OPEN", "priority": 3, "impact": "LOW"}
     row |= {"urgency": "LOW", "source": "MANUAL"}
     rows = [{**row, "title": f"filler {n}", "number": n} for n in range(1, FILLERS + 1)]

@@ -215,6 +215,14 @@ async def test_filters(incidents: Subgraph, owner_sessions: Any, tenant_id: Any)
     assert await matching({"search": "tunnel"}) == [1, 2]
     assert await matching({"search": "printers"}) == [2]  # stemmed
     assert await matching({"search": "'; DROP TABLE incidents; --"}) == []
+    # Web search syntax, the incidents found first by their lexemes (db/value_tokens.py):
+    # phrases, alternatives, and exclusions (a search that only excludes matches incidents
+    # holding none of its words: no lexeme to find them by).
+    assert await matching({"search": '"paper stuck"'}) == [2]
+    assert await matching({"search": "printer or mail"}) == [2, 3]
+    assert await matching({"search": "tunnel -printer"}) == [1]
+    assert await matching({"search": "-tunnel"}) == [3]
+    assert await matching({"search": "the"}) == []  # only a stop word: matches nothing
     assert await matching({"createdAfter": "2026-01-02T00:00:00Z"}) == [2, 3]
     assert await matching({"createdBefore": "2026-01-02T00:00:00Z"}) == [1]
     assert await matching({"updatedAfter": "2026-01-04T00:00:00Z"}) == [2]

@@ -1,16 +1,18 @@
-"""incidents: custom field and tag filters find their incidents through an index, behind the
-tenant wall
+"""incidents: custom field, tag and search filters find their incidents through an index,
+behind the tenant wall
 
 Revision ID: incidents_0012
 Revises: incidents_0011
 Create Date: 2026-12-06 21:00:00
 
-`incidents(filter: {customFields: [{name: "region", eq: "emea"}]})` and
-`incidents(filter: {tags: {any: ["network"]}})` read all of the tenant's incidents:
-containment and overlap cannot use the GIN indexes on `custom_fields` and `tags` for the
-application role. `incident_field_tokens` holds each incident's scalar custom field values
-as tokens, `incident_tag_tokens` its tags, both kept by triggers, which the filters look
-incidents up by first (db/value_tokens.py). The two GIN indexes go: nothing could use them.
+`incidents(filter: {customFields: [{name: "region", eq: "emea"}]})`,
+`incidents(filter: {tags: {any: ["network"]}})` and `incidents(filter: {search: "vpn"})`
+read all of the tenant's incidents: containment, overlap and `@@` cannot use the GIN indexes
+on `custom_fields`, `tags` and `search` for the application role. `incident_field_tokens`
+holds each incident's scalar custom field values as tokens, `incident_tag_tokens` its tags,
+`incident_search_tokens` its search lexemes, all kept by triggers, which the filters look
+incidents up by first (db/value_tokens.py). The three GIN indexes go: nothing could use
+them.
 """
 
 from collections.abc import Sequence
@@ -39,6 +41,16 @@ TOKENS = (
         "incident_id",
         gin=("ix_incidents_tags", None),
         elements=True,
+    ),
+    ValueTokens(
+        "incidents",
+        "incidents",
+        "search",
+        "incident_search_tokens",
+        "incident_id",
+        gin=("ix_incidents_search", None),
+        elements="tsvector_to_array(r.search)",
+        empty="''",
     ),
 )
 

@@ -107,6 +107,8 @@ async def names(cmdb: Subgraph, **variables: Any) -> list[str]:
         ({"supportTeamId": TEAM}, ["web-01"]),
         ({"search": "web"}, ["web-01", "web-02"]),
         ({"search": "portal"}, ["Order Portal"]),
+        ({"search": "-web"}, ["Order Portal", "orders-db", "vm-01"]),  # excludes: no narrowing
+        ({"search": "portal or vm"}, ["Order Portal", "vm-01"]),
         ({"attributes": [{"name": "os", "eq": "linux"}]}, ["web-01", "web-02"]),
         ({"attributes": [{"name": "os", "in": ["windows", "aix"]}]}, ["vm-01"]),
         ({"attributes": [{"name": "cpuCount", "gte": 4}]}, ["web-01", "web-02"]),

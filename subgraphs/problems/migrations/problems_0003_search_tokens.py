@@ -1,0 +1,39 @@
+"""problems: a search finds its problems through an index, behind the tenant wall
+
+Revision ID: problems_0003
+Revises: problems_0002
+Create Date: 2026-12-06 21:30:00
+
+`problems(filter: {search: "..."})` read all of the tenant's problems: `@@` cannot use the
+GIN index on `search` for the application role. `problem_search_tokens` holds each
+problem's lexemes, kept by triggers, which a search looks problems up by first
+(db/value_tokens.py). The GIN index goes: nothing could use it.
+"""
+
+from collections.abc import Sequence
+
+from db.value_tokens import ValueTokens
+
+revision: str = "problems_0003"
+down_revision: str | None = "problems_0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TOKENS = ValueTokens(
+    "problems",
+    "problems",
+    "search",
+    "problem_search_tokens",
+    "problem_id",
+    gin=("ix_problems_search", None),
+    elements="tsvector_to_array(r.search)",
+    empty="''",
+)
+
+
+def upgrade() -> None:
+    TOKENS.create()
+
+
+def downgrade() -> None:
+    TOKENS.drop()
