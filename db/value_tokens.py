@@ -161,3 +161,18 @@ class ValueTokens:
             )
         elements = self.elements if isinstance(self.elements, str) else f"r.{self.column}"
         return ELEMENT_TOKENS_OF.format(rows=rows, elements=elements)
+
+
+def search_tokens(schema: str, table: str, tokens: str, owner: str) -> ValueTokens:
+    """The tokens of `schema.table`'s full-text `search` tsvector (with its GIN index
+    `ix_<table>_search`): its lexemes."""
+    return ValueTokens(
+        schema,
+        table,
+        "search",
+        tokens,
+        owner,
+        gin=(f"ix_{table}_search", None),
+        elements="tsvector_to_array(r.search)",
+        empty="''",
+    )

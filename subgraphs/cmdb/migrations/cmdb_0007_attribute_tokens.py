@@ -15,7 +15,7 @@ its names' lexemes. The GIN indexes on `attributes` and `search` go: nothing cou
 
 from collections.abc import Sequence
 
-from db.value_tokens import ValueTokens
+from db.value_tokens import ValueTokens, search_tokens
 
 revision: str = "cmdb_0007"
 down_revision: str | None = "cmdb_0006"
@@ -31,16 +31,7 @@ TOKENS = (
         "ci_id",
         gin=("ix_configuration_items_attributes", "jsonb_path_ops"),
     ),
-    ValueTokens(
-        "cmdb",
-        "configuration_items",
-        "search",
-        "ci_search_tokens",
-        "ci_id",
-        gin=("ix_configuration_items_search", None),
-        elements="tsvector_to_array(r.search)",
-        empty="''",
-    ),
+    search_tokens("cmdb", "configuration_items", "ci_search_tokens", "ci_id"),
 )
 
 

@@ -17,7 +17,7 @@ them.
 
 from collections.abc import Sequence
 
-from db.value_tokens import ValueTokens
+from db.value_tokens import ValueTokens, search_tokens
 
 revision: str = "incidents_0012"
 down_revision: str | None = "incidents_0011"
@@ -42,16 +42,7 @@ TOKENS = (
         gin=("ix_incidents_tags", None),
         elements=True,
     ),
-    ValueTokens(
-        "incidents",
-        "incidents",
-        "search",
-        "incident_search_tokens",
-        "incident_id",
-        gin=("ix_incidents_search", None),
-        elements="tsvector_to_array(r.search)",
-        empty="''",
-    ),
+    search_tokens("incidents", "incidents", "incident_search_tokens", "incident_id"),
 )
 
 

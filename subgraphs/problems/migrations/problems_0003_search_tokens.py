@@ -12,23 +12,14 @@ problem's lexemes, kept by triggers, which a search looks problems up by first
 
 from collections.abc import Sequence
 
-from db.value_tokens import ValueTokens
+from db.value_tokens import search_tokens
 
 revision: str = "problems_0003"
 down_revision: str | None = "problems_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TOKENS = ValueTokens(
-    "problems",
-    "problems",
-    "search",
-    "problem_search_tokens",
-    "problem_id",
-    gin=("ix_problems_search", None),
-    elements="tsvector_to_array(r.search)",
-    empty="''",
-)
+TOKENS = search_tokens("problems", "problems", "problem_search_tokens", "problem_id")
 
 
 def upgrade() -> None:
