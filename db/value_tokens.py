@@ -11,7 +11,10 @@ declare a function so). So every such filter read all of the tenant's rows: 39 m
 value no CI holds at 115,000 CIs, growing with the tenant.
 
 A token table holds, per row of the owning table, one token per named value that is a
-scalar (string, number, boolean): `<schema>.<tokens>_of(name, value)`, the one-key object
+scalar (string, number, boolean) of at most 1,024 bytes as JSON under a name of at most 256
+(a longer one would not fit an index entry; a filter on such a value is not narrowed,
+resolvers/value_tokens.py `tokenized`, and filters name at most 64 characters):
+`<schema>.<tokens>_of(name, value)`, the one-key object
 `{name: value}` as text, numbers without trailing zeros (`1.0` and `1` are equal in jsonb).
 A filter's `eq` or `in` on scalars first narrows the rows to those holding one of its tokens,
 by text equality (leakproof: the token table's index is used under its wall), then still
@@ -48,6 +51,7 @@ VALUE_TOKENS_OF = """
         SELECT r.tenant_id, {schema}.{tokens}_of(v.key, v.value), r.id
         FROM {rows}, jsonb_each(r.{column}) v
         WHERE jsonb_typeof(v.value) IN ('string', 'number', 'boolean')
+          AND octet_length(v.value::text) <= 1024 AND octet_length(v.key) <= 256
 """
 ELEMENT_TOKENS_OF = """
         SELECT DISTINCT r.tenant_id, e.token, r.id FROM {rows}, unnest({elements}) e(token)

@@ -16,10 +16,9 @@ from sqlalchemy import ColumnElement, and_, cast, func, literal, or_
 from sqlalchemy.dialects.postgresql import JSONB
 
 from resolvers.errors import BadUserInput
-from resolvers.value_tokens import ValueTokens
+from resolvers.value_tokens import ValueTokens, tokenized
 
 IN_MAX = 100
-SCALARS = (str, int, float)  # the values a token holds (a bool is an int)
 
 
 @lru_cache(maxsize=256)
@@ -123,6 +122,6 @@ def value_condition(
         has = column.has_key(name)
         where.append(has if condition.exists else ~has)
     values = [condition.eq] if condition.eq is not None else condition.in_
-    if tokens is not None and values and all(isinstance(v, SCALARS) for v in values):
+    if tokens is not None and values and all(map(tokenized, values)):
         where.insert(0, tokens.holding_any([tokens.value(name, _json(v)) for v in values]))
     return where

@@ -6,12 +6,25 @@ overlap, `@@`): the tokens only narrow the rows it is tested on."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Text, any_, func, select
 from sqlalchemy.sql.functions import Function
+
+_SCALARS = (str, int, float)  # the values a token holds (a bool is an int)
+# JSON bytes of the longest value a filter narrows by: db/value_tokens.py tokenizes values of
+# up to 1,024 (as PostgreSQL writes them, which escapes what `json.dumps` does).
+NARROWED_MAX = 1000
+
+
+def tokenized(value: Any) -> bool:
+    """Whether a named value equal to `value` has a token (a scalar, not too long)."""
+    if not isinstance(value, _SCALARS):
+        return False
+    return len(json.dumps(value, ensure_ascii=False).encode()) <= NARROWED_MAX
 
 
 @dataclass(frozen=True)
