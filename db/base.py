@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, MetaData, Text, func
+from sqlalchemy import DateTime, Index, MetaData, Text, func
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Named constraints keep Alembic's autogenerate diffs and downgrades deterministic.
 NAMING_CONVENTION = {
@@ -47,9 +48,20 @@ class TenantRow:
 
 
 class ValueTokenRow:
-    """A value token (db/value_tokens.py): its tenant and its text; a subclass names the row
-    it belongs to (`<owner>_id`, the third column of the primary key) and declares the index
-    leading with the tenant and that column. Written by triggers only."""
+    """A value token (db/value_tokens.py): its tenant, its text and the row it belongs to
+    (`owner_id`), the index leading with the tenant and that row; a subclass gives its
+    `__tablename__` and its domain's `token_schema`. Written by triggers only."""
+
+    token_schema: ClassVar[str]
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     token: Mapped[str] = mapped_column(Text, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        return (
+            Index(f"ix_{name}_owner_id", "tenant_id", "owner_id"),
+            {"schema": cls.token_schema},
+        )

@@ -60,10 +60,10 @@ KEEP = """
 CREATE FUNCTION {schema}.keep_{tokens}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        DELETE FROM {schema}.{tokens} WHERE tenant_id = OLD.tenant_id AND {owner} = OLD.id;
+        DELETE FROM {schema}.{tokens} WHERE tenant_id = OLD.tenant_id AND owner_id = OLD.id;
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        INSERT INTO {schema}.{tokens} (tenant_id, token, {owner})
+        INSERT INTO {schema}.{tokens} (tenant_id, token, owner_id)
         {new_tokens};
     END IF;
     RETURN NULL;
@@ -81,17 +81,17 @@ EVENTS = (
 
 @dataclass(frozen=True)
 class ValueTokens:
-    """The token table `tokens` of `schema.table`'s `column` (rows keyed by `id`), naming
-    its row in `owner`: a JSONB object of named values, or (`elements`) an array, or the
-    array SQL `elements` makes of the column of row `r` (a tsvector's lexemes:
-    `tsvector_to_array(r.search)`); `empty` is the column's empty value. `gin` is the
-    column's GIN index (with its operator class, if not the default) the tokens replace."""
+    """The token table `tokens` of `schema.table`'s `column` (rows keyed by `id`, named in
+    the token's `owner_id`; db.base.ValueTokenRow maps it): a JSONB object of named values,
+    or (`elements`) an array, or the array SQL `elements` makes of the column of row `r` (a
+    tsvector's lexemes: `tsvector_to_array(r.search)`); `empty` is the column's empty value.
+    `gin` is the column's GIN index (with its operator class, if not the default) the tokens
+    replace."""
 
     schema: str
     table: str
     column: str
     tokens: str
-    owner: str
     gin: tuple[str, str | None]
     elements: bool | str = False
     empty: str = "'{}'"
@@ -102,16 +102,16 @@ class ValueTokens:
             self.tokens,
             sa.Column("tenant_id", sa.UUID(), nullable=False),
             sa.Column("token", sa.Text(), nullable=False),
-            sa.Column(self.owner, sa.UUID(), nullable=False),
+            sa.Column("owner_id", sa.UUID(), nullable=False),
             sa.PrimaryKeyConstraint(
-                "tenant_id", "token", self.owner, name=op.f(f"pk_{self.tokens}")
+                "tenant_id", "token", "owner_id", name=op.f(f"pk_{self.tokens}")
             ),
             schema=self.schema,
         )
         op.create_index(
-            f"ix_{self.tokens}_{self.owner}",
+            f"ix_{self.tokens}_owner_id",
             self.tokens,
-            ["tenant_id", self.owner],
+            ["tenant_id", "owner_id"],
             schema=self.schema,
         )
         wall(f"{self.schema}.{self.tokens}")
@@ -121,7 +121,6 @@ class ValueTokens:
             KEEP.format(
                 schema=self.schema,
                 tokens=self.tokens,
-                owner=self.owner,
                 new_tokens=self._tokens_of("(SELECT NEW.*) r"),
             )
         )
@@ -133,7 +132,7 @@ class ValueTokens:
                 f"EXECUTE FUNCTION {self.schema}.keep_{self.tokens}()"
             )
         op.execute(
-            f"INSERT INTO {self.schema}.{self.tokens} (tenant_id, token, {self.owner}) "
+            f"INSERT INTO {self.schema}.{self.tokens} (tenant_id, token, owner_id) "
             + self._tokens_of(f"{self.schema}.{self.table} r")
         )
         op.drop_index(self.gin[0], table_name=self.table, schema=self.schema)
@@ -167,7 +166,7 @@ class ValueTokens:
         return ELEMENT_TOKENS_OF.format(rows=rows, elements=elements)
 
 
-def search_tokens(schema: str, table: str, tokens: str, owner: str) -> ValueTokens:
+def search_tokens(schema: str, table: str, tokens: str) -> ValueTokens:
     """The tokens of `schema.table`'s full-text `search` tsvector (with its GIN index
     `ix_<table>_search`): its lexemes."""
     return ValueTokens(
@@ -175,8 +174,19 @@ def search_tokens(schema: str, table: str, tokens: str, owner: str) -> ValueToke
         table,
         "search",
         tokens,
-        owner,
         gin=(f"ix_{table}_search", None),
         elements="tsvector_to_array(r.search)",
         empty="''",
     )
+
+
+def create(*tokens: ValueTokens) -> None:
+    """A migration's token tables, created in order."""
+    for each in tokens:
+        each.create()
+
+
+def drop(*tokens: ValueTokens) -> None:
+    """A migration's token tables, dropped in the reverse order."""
+    for each in reversed(tokens):
+        each.drop()

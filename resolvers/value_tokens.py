@@ -29,10 +29,9 @@ def tokenized(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class ValueTokens:
-    """The token table (mapped: `tenant_id`, `token`, `owner`) of a column of `row`'s table."""
+    """The token table (a db.base.ValueTokenRow) of a column of `row`'s table."""
 
     table: Any
-    owner: Any
     row: Any
 
     def holding_any(self, tokens: Sequence[Any]) -> ColumnElement[bool]:
@@ -40,7 +39,7 @@ class ValueTokens:
         # Not correlated with `row`: PostgreSQL before 17 runs a correlated IN once per row
         # (153 ms at 115,000 CIs on 15). The token table's wall keeps it to the tenant's
         # tokens, and ids are unique across tenants.
-        found = select(self.owner).where(self.table.token.in_(tokens))
+        found = select(self.table.owner_id).where(self.table.token.in_(tokens))
         return self.row.id.in_(found)  # type: ignore[no-any-return]
 
     def holding_words(self, config: str, text: str) -> ColumnElement[bool] | None:
@@ -51,7 +50,7 @@ class ValueTokens:
         if any(word.startswith("-") for word in text.split()):
             return None
         lexemes = func.tsvector_to_array(func.to_tsvector(config, text))
-        found = select(self.owner).where(self.table.token == any_(lexemes))
+        found = select(self.table.owner_id).where(self.table.token == any_(lexemes))
         return self.row.id.in_(found)  # type: ignore[no-any-return]
 
     def value(self, name: str, value: Any) -> ColumnElement[str]:

@@ -16,8 +16,8 @@ from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.inputs import CiAttributeCondition, CiFilter
 
 Row = tables.ConfigurationItem
-TOKENS = ValueTokens(tables.CiAttributeToken, tables.CiAttributeToken.ci_id, Row)
-WORDS = ValueTokens(tables.CiSearchToken, tables.CiSearchToken.ci_id, Row)
+TOKENS = ValueTokens(tables.CiAttributeToken, Row)
+WORDS = ValueTokens(tables.CiSearchToken, Row)
 CONDITIONS_MAX = 20
 
 

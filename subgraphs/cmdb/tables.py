@@ -194,12 +194,7 @@ class CiAttributeToken(ValueTokenRow, Base):
     (migration cmdb_0007), with every write of a CI."""
 
     __tablename__ = "ci_attribute_tokens"
-    __table_args__ = (
-        Index("ix_ci_attribute_tokens_ci_id", "tenant_id", "ci_id"),
-        {"schema": SCHEMA},
-    )
-
-    ci_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token_schema = SCHEMA
 
 
 class CiSearchToken(ValueTokenRow, Base):
@@ -208,12 +203,7 @@ class CiSearchToken(ValueTokenRow, Base):
     it). Written by triggers only (migration cmdb_0007)."""
 
     __tablename__ = "ci_search_tokens"
-    __table_args__ = (
-        Index("ix_ci_search_tokens_ci_id", "tenant_id", "ci_id"),
-        {"schema": SCHEMA},
-    )
-
-    ci_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token_schema = SCHEMA
 
 
 class CiChange(TenantRow, Base):

@@ -15,7 +15,7 @@ from subgraphs.incidents.custom_fields.filters import with_values
 from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
 
 Row = tables.Incident
-TAG_TOKENS = ValueTokens(tables.IncidentTagToken, tables.IncidentTagToken.incident_id, Row)
+TAG_TOKENS = ValueTokens(tables.IncidentTagToken, Row)
 
 
 @strawberry.input(

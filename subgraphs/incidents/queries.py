@@ -34,9 +34,7 @@ from subgraphs.incidents.loaders import IncidentByNumberLoader
 from subgraphs.incidents.types import Incident
 
 Row = tables.Incident
-WORDS = ValueTokens(
-    tables.IncidentSearchToken, tables.IncidentSearchToken.incident_id, Row
-)  # its search's lexemes
+WORDS = ValueTokens(tables.IncidentSearchToken, Row)  # its search's lexemes
 SORT_COLUMNS: dict[enums.IncidentSortField, tuple[Any, ...]] = {
     enums.IncidentSortField.OPENED_AT: (Row.opened_at, Row.id),
     enums.IncidentSortField.UPDATED_AT: (Row.updated_at, Row.id),

@@ -284,12 +284,7 @@ class IncidentFieldToken(ValueTokenRow, Base):
     explains it). Written by triggers only (migration incidents_0012)."""
 
     __tablename__ = "incident_field_tokens"
-    __table_args__ = (
-        Index("ix_incident_field_tokens_incident_id", "tenant_id", "incident_id"),
-        {"schema": SCHEMA},
-    )
-
-    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token_schema = SCHEMA
 
 
 class IncidentTagToken(ValueTokenRow, Base):
@@ -298,12 +293,7 @@ class IncidentTagToken(ValueTokenRow, Base):
     explains it). Written by triggers only (migration incidents_0012)."""
 
     __tablename__ = "incident_tag_tokens"
-    __table_args__ = (
-        Index("ix_incident_tag_tokens_incident_id", "tenant_id", "incident_id"),
-        {"schema": SCHEMA},
-    )
-
-    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token_schema = SCHEMA
 
 
 class IncidentSearchToken(ValueTokenRow, Base):
@@ -312,9 +302,4 @@ class IncidentSearchToken(ValueTokenRow, Base):
     Written by triggers only (migration incidents_0012)."""
 
     __tablename__ = "incident_search_tokens"
-    __table_args__ = (
-        Index("ix_incident_search_tokens_incident_id", "tenant_id", "incident_id"),
-        {"schema": SCHEMA},
-    )
-
-    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token_schema = SCHEMA

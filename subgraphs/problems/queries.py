@@ -22,9 +22,7 @@ from subgraphs.problems.loaders import ProblemByNumberLoader
 from subgraphs.problems.types import Problem
 
 Row = tables.Problem
-WORDS = ValueTokens(
-    tables.ProblemSearchToken, tables.ProblemSearchToken.problem_id, Row
-)  # its search's lexemes
+WORDS = ValueTokens(tables.ProblemSearchToken, Row)  # its search's lexemes
 SORT_COLUMNS: dict[enums.ProblemSortField, tuple[Any, ...]] = {
     enums.ProblemSortField.OPENED_AT: (Row.opened_at, Row.id),
     enums.ProblemSortField.UPDATED_AT: (Row.updated_at, Row.id),

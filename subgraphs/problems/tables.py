@@ -192,9 +192,4 @@ class ProblemSearchToken(ValueTokenRow, Base):
     Written by triggers only (migration problems_0003)."""
 
     __tablename__ = "problem_search_tokens"
-    __table_args__ = (
-        Index("ix_problem_search_tokens_problem_id", "tenant_id", "problem_id"),
-        {"schema": SCHEMA},
-    )
-
-    problem_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token_schema = SCHEMA

@@ -15,7 +15,7 @@ its names' lexemes. The GIN indexes on `attributes` and `search` go: nothing cou
 
 from collections.abc import Sequence
 
-from db.value_tokens import ValueTokens, search_tokens
+from db.value_tokens import ValueTokens, create, drop, search_tokens
 
 revision: str = "cmdb_0007"
 down_revision: str | None = "cmdb_0006"
@@ -28,18 +28,15 @@ TOKENS = (
         "configuration_items",
         "attributes",
         "ci_attribute_tokens",
-        "ci_id",
         gin=("ix_configuration_items_attributes", "jsonb_path_ops"),
     ),
-    search_tokens("cmdb", "configuration_items", "ci_search_tokens", "ci_id"),
+    search_tokens("cmdb", "configuration_items", "ci_search_tokens"),
 )
 
 
 def upgrade() -> None:
-    for tokens in TOKENS:
-        tokens.create()
+    create(*TOKENS)
 
 
 def downgrade() -> None:
-    for tokens in reversed(TOKENS):
-        tokens.drop()
+    drop(*TOKENS)

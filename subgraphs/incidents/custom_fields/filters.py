@@ -17,9 +17,7 @@ from subgraphs.incidents.custom_fields.definitions import NAME_MAX
 from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
 
 CONDITIONS_MAX = 20
-TOKENS = ValueTokens(
-    tables.IncidentFieldToken, tables.IncidentFieldToken.incident_id, tables.Incident
-)
+TOKENS = ValueTokens(tables.IncidentFieldToken, tables.Incident)
 
 
 def with_values(

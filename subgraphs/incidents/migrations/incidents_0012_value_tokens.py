@@ -17,7 +17,7 @@ them.
 
 from collections.abc import Sequence
 
-from db.value_tokens import ValueTokens, search_tokens
+from db.value_tokens import ValueTokens, create, drop, search_tokens
 
 revision: str = "incidents_0012"
 down_revision: str | None = "incidents_0011"
@@ -30,7 +30,6 @@ TOKENS = (
         "incidents",
         "custom_fields",
         "incident_field_tokens",
-        "incident_id",
         gin=("ix_incidents_custom_fields", "jsonb_path_ops"),
     ),
     ValueTokens(
@@ -38,19 +37,16 @@ TOKENS = (
         "incidents",
         "tags",
         "incident_tag_tokens",
-        "incident_id",
         gin=("ix_incidents_tags", None),
         elements=True,
     ),
-    search_tokens("incidents", "incidents", "incident_search_tokens", "incident_id"),
+    search_tokens("incidents", "incidents", "incident_search_tokens"),
 )
 
 
 def upgrade() -> None:
-    for tokens in TOKENS:
-        tokens.create()
+    create(*TOKENS)
 
 
 def downgrade() -> None:
-    for tokens in reversed(TOKENS):
-        tokens.drop()
+    drop(*TOKENS)

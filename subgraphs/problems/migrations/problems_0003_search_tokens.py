@@ -12,19 +12,19 @@ problem's lexemes, kept by triggers, which a search looks problems up by first
 
 from collections.abc import Sequence
 
-from db.value_tokens import search_tokens
+from db.value_tokens import create, drop, search_tokens
 
 revision: str = "problems_0003"
 down_revision: str | None = "problems_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TOKENS = search_tokens("problems", "problems", "problem_search_tokens", "problem_id")
+TOKENS = search_tokens("problems", "problems", "problem_search_tokens")
 
 
 def upgrade() -> None:
-    TOKENS.create()
+    create(TOKENS)
 
 
 def downgrade() -> None:
-    TOKENS.drop()
+    drop(TOKENS)

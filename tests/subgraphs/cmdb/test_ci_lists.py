@@ -277,7 +277,7 @@ async def test_attribute_tokens_follow_every_write_of_a_ci(
     await cmdb.ok(DELETE_CI, id=ci)
     async with owner_sessions() as session:
         left = await session.scalar(
-            select(func.count()).where(tables.CiAttributeToken.ci_id == uuid.UUID(ci))
+            select(func.count()).where(tables.CiAttributeToken.owner_id == uuid.UUID(ci))
         )
     assert left == 0
 
