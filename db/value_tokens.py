@@ -83,8 +83,8 @@ EVENTS = (
 class ValueTokens:
     """The token table `tokens` of `schema.table`'s `column` (rows keyed by `id`, named in
     the token's `owner_id`; db.base.ValueTokenRow maps it): a JSONB object of named values,
-    or (`elements`) an array, or the array SQL `elements` makes of the column of row `r` (a
-    tsvector's lexemes: `tsvector_to_array(r.search)`); `empty` is the column's empty value.
+    or the array whose SQL over row `r` is `elements` (`r.tags`; a tsvector's lexemes:
+    `tsvector_to_array(r.search)`); `empty` is the column's empty value.
     `gin` is the column's GIN index (with its operator class, if not the default) the tokens
     replace."""
 
@@ -93,7 +93,7 @@ class ValueTokens:
     column: str
     tokens: str
     gin: tuple[str, str | None]
-    elements: bool | str = False
+    elements: str | None = None
     empty: str = "'{}'"
 
     def create(self) -> None:
@@ -115,7 +115,7 @@ class ValueTokens:
             schema=self.schema,
         )
         wall(f"{self.schema}.{self.tokens}")
-        if not self.elements:
+        if self.elements is None:
             op.execute(TOKEN_FUNCTION.format(schema=self.schema, tokens=self.tokens))
         op.execute(
             KEEP.format(
@@ -152,18 +152,17 @@ class ValueTokens:
                 f"DROP TRIGGER keep_{self.tokens}_{event.lower()} ON {self.schema}.{self.table}"
             )
         op.execute(f"DROP FUNCTION {self.schema}.keep_{self.tokens}()")
-        if not self.elements:
+        if self.elements is None:
             op.execute(f"DROP FUNCTION {self.schema}.{self.tokens}_of(text, jsonb)")
         unwall(f"{self.schema}.{self.tokens}")
         op.drop_table(self.tokens, schema=self.schema)
 
     def _tokens_of(self, rows: str) -> str:
-        if not self.elements:
+        if self.elements is None:
             return VALUE_TOKENS_OF.format(
                 schema=self.schema, tokens=self.tokens, rows=rows, column=self.column
             )
-        elements = self.elements if isinstance(self.elements, str) else f"r.{self.column}"
-        return ELEMENT_TOKENS_OF.format(rows=rows, elements=elements)
+        return ELEMENT_TOKENS_OF.format(rows=rows, elements=self.elements)
 
 
 def search_tokens(schema: str, table: str, tokens: str) -> ValueTokens:

@@ -86,11 +86,11 @@ def value_condition(
     condition: ValueCondition,
     argument: str,
     name_max: int,
-    tokens: ValueTokens | None = None,
+    tokens: ValueTokens,
 ) -> list[ColumnElement[bool]]:
     """The SQL conditions on the JSONB object `column` for one filter condition (BAD_USER_INPUT
     naming `argument`, the filter, for a bad name, too many values or a range over something
-    other than numbers or strings). Equality is containment; with the column's `tokens`, an
+    other than numbers or strings). Equality is containment; by the column's `tokens`, an
     `eq` or `in` on scalars first narrows the rows to those holding one of the values, so
     containment, which still decides, is tested on those few only."""
     name = condition.name
@@ -122,6 +122,6 @@ def value_condition(
         has = column.has_key(name)
         where.append(has if condition.exists else ~has)
     values = [condition.eq] if condition.eq is not None else condition.in_
-    if tokens is not None and values and all(map(tokenized, values)):
+    if values and all(map(tokenized, values)):
         where.insert(0, tokens.holding_any([tokens.value(name, _json(v)) for v in values]))
     return where

@@ -47,17 +47,17 @@ def about_ci(row: Any, link: Any, owner: str, ci_id: uuid.UUID, *also: Any) -> C
 
 
 def searched(
-    query: Select[Any], row: Any, text: str, config: str, words: ValueTokens | None
+    query: Select[Any], row: Any, text: str, config: str, words: ValueTokens
 ) -> Select[Any]:
     """`query` narrowed to rows whose `search` matches the web search `text` (in the text
-    search `config`; BAD_USER_INPUT when longer than SEARCH_MAX): with the column's tokens
-    (db/value_tokens.py), found by its words' lexemes first, which an index answers behind
-    the tenant wall (`@@` cannot use the column's own there), `@@` deciding on those."""
+    search `config`; BAD_USER_INPUT when longer than SEARCH_MAX): found first by its words'
+    lexemes among the column's tokens `words` (db/value_tokens.py), which an index answers
+    behind the tenant wall (`@@` cannot use the column's own there), `@@` deciding on those."""
     if len(text) > SEARCH_MAX:
         raise BadUserInput(
             f"filter.search must be at most {SEARCH_MAX} characters", argument="filter"
         )
-    holding = words.holding_words(config, text) if words is not None else None
+    holding = words.holding_words(config, text)
     if holding is not None:
         query = query.where(holding)
     return query.where(row.search.op("@@")(func.websearch_to_tsquery(config, text)))
@@ -76,11 +76,9 @@ def assigned(query: Select[Any], row: Any, f: Any) -> Select[Any]:
     return query
 
 
-def found_and_dated(
-    query: Select[Any], row: Any, f: Any, words: ValueTokens | None = None
-) -> Select[Any]:
+def found_and_dated(query: Select[Any], row: Any, f: Any, words: ValueTokens) -> Select[Any]:
     """`query` narrowed by the filter's full-text `search` (BAD_USER_INPUT when longer than
-    SEARCH_MAX; with the `search` column's tokens, `words`, the rows found by them first)
+    SEARCH_MAX; the rows found first by the `search` column's tokens, `words`)
     and its `createdAfter`/`createdBefore`/`updatedAfter`/`updatedBefore`."""
     if f.search is not None and f.search.strip():
         query = searched(query, row, f.search, "english", words)

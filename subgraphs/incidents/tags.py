@@ -53,21 +53,20 @@ def with_tags(
     any_of: Sequence[str] | None,
     all_of: Sequence[str] | None,
     argument: str,
-    tokens: ValueTokens | None = None,
+    tokens: ValueTokens,
 ) -> Select[Any]:
     """`query` narrowed to rows whose `column` (a varchar[]) has any of `any_of` (`&&`) and
-    all of `all_of` (`@>`). With the column's `tokens` (db/value_tokens.py), the rows are
-    first found by them (behind the tenant wall the column's GIN index cannot answer `&&`
-    nor `@>`), and the operators decide on those few. An empty `any` matches nothing; an
-    empty `all` everything."""
+    all of `all_of` (`@>`), the rows found first by the column's `tokens`
+    (db/value_tokens.py: behind the tenant wall a GIN index cannot answer `&&` nor `@>`) and
+    the operators deciding on those few. An empty `any` matches nothing; an empty `all`
+    everything."""
     if any_of is not None:
         wanted = tag_set(any_of, f"{argument}.any")
-        if tokens is not None and wanted:
+        if wanted:
             query = query.where(tokens.holding_any(wanted))
         query = query.where(column.overlap(_array(wanted)))
     if all_of is not None:
         wanted = tag_set(all_of, f"{argument}.all")
-        if tokens is not None:
-            query = query.where(*(tokens.holding_any([tag]) for tag in wanted))
+        query = query.where(*(tokens.holding_any([tag]) for tag in wanted))
         query = query.where(column.contains(_array(wanted)))
     return query

@@ -38,7 +38,7 @@ TOKENS = (
         "tags",
         "incident_tag_tokens",
         gin=("ix_incidents_tags", None),
-        elements=True,
+        elements="r.tags",
     ),
     search_tokens("incidents", "incidents", "incident_search_tokens"),
 )
