@@ -282,22 +282,28 @@ async def test_attribute_tokens_follow_every_write_of_a_ci(
     assert left == 0
 
 
+@pytest.mark.parametrize("plan", ["auto", "force_generic_plan"])
 async def test_an_attribute_filter_reads_only_the_cis_holding_the_value(
-    database_url: str, owner_sessions: Any, tenant_id: uuid.UUID
+    database_url: str, owner_sessions: Any, tenant_id: uuid.UUID, plan: str
 ) -> None:
     """Behind the tenant wall (the application role), `eq` finds its one CI among 5,001
     without reading the others: containment alone cannot use its index there. (Among a few
-    thousand holding other values, reading them all was once the planner's choice.)"""
-    estate = [{"class_id": "Server", "name": f"filler-{n:04}"} for n in range(5_000)]
+    thousand holding other values, reading them all was once the planner's choice.) A page
+    of them, as the list asks: also when planned for any value, as a statement the server
+    has prepared many times is (walking the name's index through every CI was that plan)."""
+    linux = {"os": "linux"}  # one other value: a token most CIs hold
+    estate = [
+        {"class_id": "Server", "name": f"filler-{n:04}", "attributes": linux} for n in range(5_000)
+    ]
     aix = {"class_id": "Server", "name": "x", "attributes": {"os": "aix"}}
     await insert_cis(owner_sessions, tenant_id, [*estate, aix])
     await analysed(owner_sessions, "cmdb.configuration_items", "cmdb.ci_attribute_tokens")
     condition = CiAttributeCondition(name="os", eq="aix")
-    statement = filtered(
-        select(tables.ConfigurationItem.name), tenant_id, CiFilter(attributes=[condition])
-    )
+    ci = tables.ConfigurationItem
+    statement = filtered(select(ci.name), tenant_id, CiFilter(attributes=[condition]))
+    page = statement.order_by(ci.name, ci.id).limit(21)
 
-    rows, read = await rows_read(database_url, tenant_id, statement, tables.ConfigurationItem)
+    rows, read = await rows_read(database_url, tenant_id, page, ci, plan)
 
     assert [row.name for row in rows] == ["x"]
     # The CI found, by its key (and the planner's look at the ends of an index: 3 in all
