@@ -10,6 +10,8 @@ from sqlalchemy import DateTime, Index, MetaData, Text, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from db.reads import PLANNED_PER_EXECUTION
+
 # Named constraints keep Alembic's autogenerate diffs and downgrades deterministic.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -50,7 +52,9 @@ class TenantRow:
 class ValueTokenRow:
     """A value token (db/value_tokens.py): its tenant, its text and the row it belongs to
     (`owner_id`), the index leading with the tenant and that row; a subclass gives its
-    `__tablename__` and its domain's `token_schema`. Written by triggers only."""
+    `__tablename__` and its domain's `token_schema`. Written by triggers only. A value's
+    tokens range from none to most of a tenant's rows: reads of them are planned for the
+    values asked each time (db/reads.py)."""
 
     token_schema: ClassVar[str]
 
@@ -63,5 +67,5 @@ class ValueTokenRow:
         name = cls.__tablename__  # type: ignore[attr-defined]
         return (
             Index(f"ix_{name}_owner_id", "tenant_id", "owner_id"),
-            {"schema": cls.token_schema},
+            {"schema": cls.token_schema, "info": {PLANNED_PER_EXECUTION: True}},
         )

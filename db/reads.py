@@ -11,7 +11,11 @@ them, so their reads skip even the cache key. A statement built per request (a p
 query) is found by its cache key, its own bound values extracted from it, as SQLAlchemy's
 compiled cache does; parameters rendered per execution (an expanding ``IN``) are rendered
 as SQLAlchemy's execution context renders them. A write is not a plain read: it is
-answered None and runs through SQLAlchemy."""
+answered None and runs through SQLAlchemy.
+
+A read of a table marked ``PLANNED_PER_EXECUTION`` (in its ``info``) is planned for the
+values of each execution (``CompiledRead.per_execution``): the value tokens, whose rows
+per value range from none to most of a tenant's (db/value_tokens.py)."""
 
 from __future__ import annotations
 
@@ -21,23 +25,40 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ClauseElement, Executable
+from sqlalchemy import ClauseElement, Executable, Table
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 
 # Distinct statement shapes kept per dialect; past it the oldest is forgotten.
 _SHAPES = 1000
+# A table's ``info`` key: a read of it is planned for each execution's values.
+PLANNED_PER_EXECUTION = "planned_per_execution"
 
 
 class CompiledRead:
     """One statement shape compiled for asyncpg: its SQL text and how to bind its
     parameters and convert its rows."""
 
-    __slots__ = ("_binds", "_compiled", "_expanding", "_positions", "_results", "sql")
+    __slots__ = (
+        "_binds",
+        "_compiled",
+        "_expanding",
+        "_positions",
+        "_results",
+        "per_execution",
+        "sql",
+    )
 
     def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
         self.sql: str = compiled.string
         self._compiled = compiled
+        # A plan PostgreSQL makes once for any value (after five executions of a prepared
+        # statement, when it seems no worse) does not fit them all: plan each execution.
+        self.per_execution = any(
+            isinstance(element, Table) and element.info.get(PLANNED_PER_EXECUTION)
+            for element in visitors.iterate(compiled.statement)
+        )
         # Parameters rendered per execution (an expanding IN): the SQL text depends on them.
         self._expanding = bool(compiled.post_compile_params or compiled.literal_execute_params)
         self._positions = tuple(compiled.positiontup or ())

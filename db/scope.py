@@ -145,7 +145,16 @@ class RequestDatabase:
         sql, arguments = read.bound(params, extracted)
         connection = await self._begin(connection)
         self._announce(connection, sql, arguments)
+        if read.per_execution:
+            return read.rows(await self._run(self._planned(sql, arguments)))
         return read.rows(await self._run(self._driver.fetch(sql, *arguments)))
+
+    async def _planned(self, sql: str, arguments: Sequence[Any]) -> list[Any]:
+        """The records of ``sql`` prepared for this execution alone, so planned for its
+        values (a round trip more): ``fetch`` reuses the connection's prepared statement,
+        which PostgreSQL may have planned for any value."""
+        prepared = await self._driver.prepare(sql)
+        return await prepared.fetch(*arguments)  # type: ignore[no-any-return]
 
     async def _session_rows(self, statement: Executable, params: Any) -> Sequence[Any]:
         """What ``db.reads`` does not cover, through SQLAlchemy on the session's connection."""

@@ -113,18 +113,15 @@ async def analysed(sessions: Any, *tables: str) -> None:
 
 
 async def rows_read(
-    database_url: str, tenant_id: Any, statement: Any, table: Any, plan: str = "auto"
+    database_url: str, tenant_id: Any, statement: Any, table: Any
 ) -> tuple[Any, int]:
     """`statement`'s rows, run as the application role behind `tenant_id`'s wall, and how
     many rows of `table` PostgreSQL read for it (its transaction's table statistics, on a
-    connection of its own: a pooled one may still hold earlier transactions' counts).
-    `plan` is PostgreSQL's `plan_cache_mode` for it: `force_generic_plan` plans it as a
-    statement prepared long ago is (for any value of its parameters), `auto` as a new one."""
+    connection of its own: a pooled one may still hold earlier transactions' counts)."""
     engine = create_async_engine(app_database_url(database_url), poolclass=NullPool)
     try:
         async with engine.connect() as connection, connection.begin():
             await connection.execute(SET_TENANT, {"tenant": str(tenant_id)})
-            await connection.execute(text(f"SET LOCAL plan_cache_mode = {plan}"))
             rows = (await connection.execute(statement)).all()
             read = await connection.scalar(
                 text(

@@ -298,22 +298,19 @@ async def test_custom_field_values_are_merged_recorded_and_filtered(
     ],
     ids=["customFields eq", "tags any", "tags all", "search"],
 )
-@pytest.mark.parametrize("plan", ["auto", "force_generic_plan"])
 async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
     database_url: str,
     owner_sessions: Sessions,
     tenant_id: uuid.UUID,
     narrowed: Callable[[Any], Any],
-    plan: str,
 ) -> None:
     """Behind the tenant wall, a custom field's `eq`, a tags filter and a search find their
     one incident among 20,001 without reading the others: containment, overlap and `@@`
     alone cannot use their indexes there. (Among 2,001 holding other values, reading them
-    all was once the planner's choice.) A page of them, newest first as the list asks:
-    also when planned for any value, as a statement the server has prepared many times is."""
+    all was once the planner's choice.) Here the others hold one other value."""
     row = {"tenant_id": tenant_id, "status": "OPEN", "priority": 3, "impact": "LOW"}
     row |= {"urgency": "LOW", "source": "MANUAL"}
-    # One other value, most incidents hold: the only other token of a custom field and tag.
+    # One other value most incidents hold: the only other token of the custom field and tag.
     emea = {"custom_fields": {"region": "emea"}, "tags": ["emea"]}
     rows = [{**row, **emea, "title": f"filler {n}", "number": n} for n in range(1, FILLERS + 1)]
     apac = {"title": "apac", "number": 0, "custom_fields": {"region": "apac"}, "tags": ["apac"]}
@@ -325,11 +322,9 @@ async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
         "incidents.incident_field_tokens",
         "incidents.incident_tag_tokens",
     )
-    incident = tables.Incident
-    newest = (incident.opened_at.desc(), incident.id.desc())
-    page = narrowed(select(incident.title)).order_by(*newest).limit(21)
+    statement = narrowed(select(tables.Incident.title))
 
-    found, read = await rows_read(database_url, tenant_id, page, incident, plan)
+    found, read = await rows_read(database_url, tenant_id, statement, tables.Incident)
 
     assert [r.title for r in found] == ["apac"]
     assert read <= 5  # the incident found, by its key; not the tenant's 20,001

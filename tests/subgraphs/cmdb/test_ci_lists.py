@@ -8,14 +8,22 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
+from db.scope import RequestDatabase
 from subgraphs.cmdb import tables
 from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
 from subgraphs.cmdb.filters import filtered
 from subgraphs.cmdb.inputs import CiAttributeCondition, CiFilter
 from tests.subgraphs.cmdb.conftest import CREATE_CI
 from tests.support import Subgraph, analysed, rows_read
+
+# The rows of a table the transaction has read so far (sequentially or by an index).
+READ = text(
+    "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) AS read FROM pg_stat_xact_user_tables "
+    "WHERE schemaname = :schema AND relname = :name"
+)
+TABLE = {"schema": "cmdb", "name": "configuration_items"}
 
 LIST = """
 query($filter: CiFilter, $pagination: Pagination, $orderBy: CiOrder) {
@@ -282,30 +290,62 @@ async def test_attribute_tokens_follow_every_write_of_a_ci(
     assert left == 0
 
 
-@pytest.mark.parametrize("plan", ["auto", "force_generic_plan"])
 async def test_an_attribute_filter_reads_only_the_cis_holding_the_value(
-    database_url: str, owner_sessions: Any, tenant_id: uuid.UUID, plan: str
+    database_url: str, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:
     """Behind the tenant wall (the application role), `eq` finds its one CI among 5,001
     without reading the others: containment alone cannot use its index there. (Among a few
-    thousand holding other values, reading them all was once the planner's choice.) A page
-    of them, as the list asks: also when planned for any value, as a statement the server
-    has prepared many times is (walking the name's index through every CI was that plan)."""
-    linux = {"os": "linux"}  # one other value: a token most CIs hold
+    thousand holding other values, reading them all was once the planner's choice.)"""
+    estate = [{"class_id": "Server", "name": f"filler-{n:04}"} for n in range(5_000)]
+    aix = {"class_id": "Server", "name": "x", "attributes": {"os": "aix"}}
+    await insert_cis(owner_sessions, tenant_id, [*estate, aix])
+    await analysed(owner_sessions, "cmdb.configuration_items", "cmdb.ci_attribute_tokens")
+    condition = CiAttributeCondition(name="os", eq="aix")
+    statement = filtered(
+        select(tables.ConfigurationItem.name), tenant_id, CiFilter(attributes=[condition])
+    )
+
+    rows, read = await rows_read(database_url, tenant_id, statement, tables.ConfigurationItem)
+
+    assert [row.name for row in rows] == ["x"]
+    # The CI found, by its key (and the planner's look at the ends of an index: 3 in all
+    # here); not the tenant's 5,001, as before cmdb_0007.
+    assert read <= 5
+
+
+async def test_a_page_filtered_by_a_value_is_planned_for_that_value(
+    owner_sessions: Any, one_connection: Any, tenant_id: uuid.UUID
+) -> None:
+    """A page of CIs by an attribute's value, asked again and again as a server does (its
+    statement prepared once on the connection), reads only the holders of the value asked
+    for: a plan made once for any value, fit for one most CIs hold (walk the names' index,
+    test each CI), read all 5,001 CIs when one CI held the value asked next (17 ms at
+    115,000 CIs in bench.cmdb)."""
+    linux = {"os": "linux"}
     estate = [
         {"class_id": "Server", "name": f"filler-{n:04}", "attributes": linux} for n in range(5_000)
     ]
     aix = {"class_id": "Server", "name": "x", "attributes": {"os": "aix"}}
     await insert_cis(owner_sessions, tenant_id, [*estate, aix])
     await analysed(owner_sessions, "cmdb.configuration_items", "cmdb.ci_attribute_tokens")
-    condition = CiAttributeCondition(name="os", eq="aix")
     ci = tables.ConfigurationItem
-    statement = filtered(select(ci.name), tenant_id, CiFilter(attributes=[condition]))
-    page = statement.order_by(ci.name, ci.id).limit(21)
 
-    rows, read = await rows_read(database_url, tenant_id, page, ci, plan)
+    async def page(os: str) -> tuple[list[str], int]:
+        condition = CiAttributeCondition(name="os", eq=os)
+        statement = filtered(select(ci.name), tenant_id, CiFilter(attributes=[condition]))
+        db = RequestDatabase(one_connection, tenant_id)
+        try:
+            before = await db.rows(READ, TABLE)
+            rows = await db.rows(statement.order_by(ci.name, ci.id).limit(21))
+            after = await db.rows(READ, TABLE)
+        finally:
+            await db.close()
+        return [row.name for row in rows], after[0].read - before[0].read
 
-    assert [row.name for row in rows] == ["x"]
-    # The CI found, by its key (and the planner's look at the ends of an index: 3 in all
-    # here); not the tenant's 5,001, as before cmdb_0007.
+    for _ in range(8):  # past PostgreSQL's five plans for the values before one for any
+        names, _read = await page("linux")
+        assert len(names) == 21
+    names, read = await page("aix")
+
+    assert names == ["x"]
     assert read <= 5
