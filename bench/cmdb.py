@@ -9,7 +9,8 @@ graph into memory (with the growth of the process's RSS it caused), then analyse
 graph kept current, then the statement that answers when it cannot be used; then deleting
 a CI nothing refers to (its checks run against the whole data set); last, a page of CIs
 filtered by an attribute's value, with its count, for a value hundreds hold and for one none
-does. A benchmark, not a timed test."""
+does, and by class, for the rarest and for one with a subclass. A benchmark, not a timed
+test."""
 
 from __future__ import annotations
 
@@ -66,6 +67,14 @@ BY_ATTRIBUTE = """query($value: JSON!) {
 }"""
 # An attribute value many CIs hold (the data set's switches), and one none holds.
 ATTRIBUTE_VALUES = (("switch", "the switches"), ("firewall", "none holds it"))
+BY_CLASS = """query($className: [String!]!) {
+  configurationItems(filter: {className: $className}, pagination: {first: 20}) {
+    totalCount
+    edges { node { name } }
+  }
+}"""
+# The data set's rarest class, and one with a subclass (Server: its virtual machines too).
+CLASSES = ("StorageDevice", "Server")
 
 
 def parse_args() -> argparse.Namespace:
@@ -287,6 +296,17 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
                     f"attribute filter ({value})", filtered, per_request, f"{total} CIs: {holders}"
                 )
             )
+        # A list of one class's CIs (subclasses included), counted.
+        for class_name in CLASSES:
+            counted[0] = 0
+            filtered = await timed(
+                functools.partial(through_the_router, BY_CLASS, {"className": [class_name]}),
+                requests // 5,
+                warmup // 5,
+            )
+            per_request = counted[0] / (requests // 5 + warmup // 5)
+            total = filtered.last["data"]["configurationItems"]["totalCount"]
+            print(line(f"class filter ({class_name})", filtered, per_request, f"{total} CIs"))
     finally:
         gc.callbacks.remove(collector)
         await engine.dispose()

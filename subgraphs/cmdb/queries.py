@@ -13,7 +13,7 @@ from resolvers.pagination import Connection, Pagination, SortOrder, paginate
 from resolvers.permissions import requires
 from subgraphs.cmdb import enums, permissions, tables
 from subgraphs.cmdb.catalogue import ensure_builtin_classes
-from subgraphs.cmdb.filters import Row, filtered
+from subgraphs.cmdb.filters import Row, list_filtered
 from subgraphs.cmdb.inputs import CiFilter, CiOrder
 from subgraphs.cmdb.types import CiClass, ConfigurationItem
 
@@ -71,7 +71,7 @@ class Query:
         query = select(*chosen_columns(Row, columns)).where(Row.tenant_id == ctx.tenant_id)
         return await paginate(
             ctx.db,
-            filtered(query, ctx.tenant_id, filter),
+            await list_filtered(ctx.db, query, ctx.tenant_id, filter),
             order,
             pagination,
             ConfigurationItem.from_row,

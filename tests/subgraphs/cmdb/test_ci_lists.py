@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select, text
 from db.scope import RequestDatabase
 from subgraphs.cmdb import tables
 from subgraphs.cmdb.catalogue import builtin_id, ensure_builtin_classes
-from subgraphs.cmdb.filters import filtered
+from subgraphs.cmdb.filters import filtered, list_filtered
 from subgraphs.cmdb.inputs import CiAttributeCondition, CiFilter
 from tests.subgraphs.cmdb.conftest import CREATE_CI
 from tests.support import Subgraph, analysed, rows_read
@@ -348,4 +348,38 @@ async def test_a_page_filtered_by_a_value_is_planned_for_that_value(
     names, read = await page("aix")
 
     assert names == ["x"]
+    assert read <= 5
+
+
+async def test_a_page_of_a_class_few_cis_are_of_reads_only_those(
+    owner_sessions: Any, one_connection: Any, tenant_id: uuid.UUID
+) -> None:
+    """A page of a class's CIs (subclasses included) reads those CIs, also after pages of a
+    class most CIs are of, as a server asks them: found by a recursive subquery, the classes
+    were unknown to the planner, which walked the names' index through every CI sorting
+    before them (33,000 of 115,004 for the storage devices in bench.cmdb)."""
+    estate = [{"class_id": "Server", "name": f"filler-{n:04}"} for n in range(5_000)]
+    balancer = {"class_id": "LoadBalancer", "name": "zz-balancer"}  # sorts after them all
+    await insert_cis(owner_sessions, tenant_id, [*estate, balancer])
+    await analysed(owner_sessions, "cmdb.configuration_items")
+    ci = tables.ConfigurationItem
+
+    async def page(class_name: str) -> tuple[list[str], int]:
+        db = RequestDatabase(one_connection, tenant_id)
+        try:
+            f = CiFilter(class_name=[class_name])
+            statement = await list_filtered(db, select(ci.name), tenant_id, f)
+            before = await db.rows(READ, TABLE)
+            rows = await db.rows(statement.order_by(ci.name, ci.id).limit(21))
+            after = await db.rows(READ, TABLE)
+        finally:
+            await db.close()
+        return [row.name for row in rows], after[0].read - before[0].read
+
+    for _ in range(8):
+        names, _read = await page("Server")  # VirtualMachine's too: none here
+        assert len(names) == 21
+    names, read = await page("LoadBalancer")
+
+    assert names == ["zz-balancer"]
     assert read <= 5
