@@ -13,7 +13,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select, union
+from sqlalchemy.orm import aliased
 
 from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
@@ -36,14 +37,17 @@ def sort_order(order: Any, columns: Mapping[Any, tuple[Any, ...]]) -> SortOrder:
 
 def about_ci(row: Any, link: Any, owner: str, ci_id: uuid.UUID, *also: Any) -> ColumnElement[bool]:
     """The work item names `ci_id`: as its `ci_id`, in one of the columns `also`, or among its
-    affected CIs (the rows of `link` whose column `owner` holds its id)."""
-    return or_(
-        row.ci_id == ci_id,
-        *(column == ci_id for column in also),
-        row.id.in_(
-            select(getattr(link, owner)).where(link.tenant_id == row.tenant_id, link.ci_id == ci_id)
-        ),
-    )
+    affected CIs (the rows of `link` whose column `owner` holds its id). Found by the ids of
+    the items naming it, each way read by its own index (a union, not correlated with
+    `row`, which the walls keep to the tenant): as `ci_id = $ci OR id IN (the affected ones,
+    correlated)`, a page tested every item of the tenant in its order (178 ms at 100,000
+    incidents for a CI none names)."""
+    named = aliased(row)
+    ways = [
+        select(named.id).where(getattr(named, column.key) == ci_id) for column in (row.ci_id, *also)
+    ]
+    ways.append(select(getattr(link, owner)).where(link.ci_id == ci_id))
+    return row.id.in_(union(*ways))  # type: ignore[no-any-return]
 
 
 def searched(

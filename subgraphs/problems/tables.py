@@ -54,6 +54,7 @@ class Problem(TenantRow, Base):
         Index("ix_problems_status_opened", "tenant_id", "status", "opened_at", "id"),
         Index("ix_problems_assignee", "tenant_id", "assignee_id"),
         Index("ix_problems_ci", "tenant_id", "ci_id"),
+        Index("ix_problems_root_cause_ci", "tenant_id", "root_cause_ci_id"),
         {"schema": SCHEMA},
     )
 

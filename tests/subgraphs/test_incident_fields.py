@@ -22,11 +22,12 @@ from subgraphs.incidents.custom_fields.filters import with_values
 from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
 from subgraphs.incidents.field_filters import TagFilter
 from subgraphs.incidents.field_filters import narrowed as narrowed_by_tags
-from subgraphs.incidents.queries import WORDS
+from subgraphs.incidents.queries import WORDS, about_ci
 from tests.support import Subgraph, analysed, count_rows, rows_read
 
 Sessions = async_sessionmaker[AsyncSession]
 FILLERS = 20_000  # incidents without the value a filter looks for
+APAC_CI, APAC_AFFECTED_CI = uuid.uuid4(), uuid.uuid4()  # the CIs one incident names
 
 CREATE = """mutation($input: CreateIncidentInput!) {
   createIncident(input: $input) { id tags customFields } }"""
@@ -295,8 +296,10 @@ async def test_custom_field_values_are_merged_recorded_and_filtered(
         lambda query: narrowed_by_tags(query, TagFilter(any=["apac", "amer"]), None),
         lambda query: narrowed_by_tags(query, TagFilter(all=["apac"]), None),
         lambda query: searched(query, tables.Incident, "apac", "english", WORDS),
+        lambda query: query.where(about_ci(APAC_CI)),
+        lambda query: query.where(about_ci(APAC_AFFECTED_CI)),
     ],
-    ids=["customFields eq", "tags any", "tags all", "search"],
+    ids=["customFields eq", "tags any", "tags all", "search", "ciId", "ciId affected"],
 )
 async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
     database_url: str,
@@ -304,27 +307,35 @@ async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
     tenant_id: uuid.UUID,
     narrowed: Callable[[Any], Any],
 ) -> None:
-    """Behind the tenant wall, a custom field's `eq`, a tags filter and a search find their
-    one incident among 20,001 without reading the others: containment, overlap and `@@`
-    alone cannot use their indexes there. (Among 2,001 holding other values, reading them
-    all was once the planner's choice.) Here the others hold one other value."""
+    """Behind the tenant wall, a custom field's `eq`, a tags filter, a search and a CI
+    (primary or affected) find their one incident among 20,001 without reading the others:
+    containment, overlap and `@@` alone cannot use their indexes there. (Among 2,001 holding
+    other values, reading them all was once the planner's choice.) Here the others hold one
+    other value. A page, newest first: the CI's, as `ci_id = $ci OR id IN (its affected
+    incidents, correlated)`, walked the newest-first index through all 20,001."""
     row = {"tenant_id": tenant_id, "status": "OPEN", "priority": 3, "impact": "LOW"}
     row |= {"urgency": "LOW", "source": "MANUAL"}
     # One other value most incidents hold: the only other token of the custom field and tag.
     emea = {"custom_fields": {"region": "emea"}, "tags": ["emea"]}
     rows = [{**row, **emea, "title": f"filler {n}", "number": n} for n in range(1, FILLERS + 1)]
     apac = {"title": "apac", "number": 0, "custom_fields": {"region": "apac"}, "tags": ["apac"]}
+    apac |= {"id": uuid.uuid4(), "ci_id": APAC_CI}
+    affected = {"tenant_id": tenant_id, "incident_id": apac["id"], "ci_id": APAC_AFFECTED_CI}
     async with owner_sessions() as session, session.begin():
         await session.execute(insert(tables.Incident), [*rows, {**row, **apac}])
+        await session.execute(insert(tables.IncidentAffectedCi), [affected])
     await analysed(
         owner_sessions,
         "incidents.incidents",
         "incidents.incident_field_tokens",
         "incidents.incident_tag_tokens",
+        "incidents.incident_affected_cis",
     )
-    statement = narrowed(select(tables.Incident.title))
+    incident = tables.Incident
+    newest = (incident.opened_at.desc(), incident.id.desc())
+    page = narrowed(select(incident.title)).order_by(*newest).limit(21)
 
-    found, read = await rows_read(database_url, tenant_id, statement, tables.Incident)
+    found, read = await rows_read(database_url, tenant_id, page, incident)
 
     assert [r.title for r in found] == ["apac"]
     assert read <= 5  # the incident found, by its key; not the tenant's 20,001
