@@ -64,6 +64,7 @@ class Incident(TenantRow, Base):
         Index("ix_incidents_assignee", "tenant_id", "assignee_id"),
         Index("ix_incidents_team", "tenant_id", "team_id"),
         Index("ix_incidents_ci", "tenant_id", "ci_id"),
+        Index("ix_incidents_created", "tenant_id", "created_at"),  # createdAfter/Before
         # An external id names one incident per source, except an alert integration's: an
         # alert's fingerprint names one incident while it is open (alerts/intake.py), and a
         # later firing past the flap window opens another.

@@ -55,6 +55,7 @@ class Problem(TenantRow, Base):
         Index("ix_problems_assignee", "tenant_id", "assignee_id"),
         Index("ix_problems_ci", "tenant_id", "ci_id"),
         Index("ix_problems_root_cause_ci", "tenant_id", "root_cause_ci_id"),
+        Index("ix_problems_created", "tenant_id", "created_at"),
         {"schema": SCHEMA},
     )
 

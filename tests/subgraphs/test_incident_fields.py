@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,18 +17,21 @@ from db.tables import audit, events
 from opsgraph.domains import REGISTRY
 from resolvers.context import Context
 from resolvers.references import EntityPresence
-from resolvers.work_filters import searched
+from resolvers.work_filters import found_and_dated, searched
 from subgraphs.incidents import tables
 from subgraphs.incidents.custom_fields.filters import with_values
 from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
 from subgraphs.incidents.field_filters import TagFilter
 from subgraphs.incidents.field_filters import narrowed as narrowed_by_tags
+from subgraphs.incidents.inputs import IncidentFilter
 from subgraphs.incidents.queries import WORDS, about_ci
 from tests.support import Subgraph, analysed, count_rows, rows_read
 
 Sessions = async_sessionmaker[AsyncSession]
 FILLERS = 20_000  # incidents without the value a filter looks for
 APAC_CI, APAC_AFFECTED_CI = uuid.uuid4(), uuid.uuid4()  # the CIs one incident names
+TOMORROW = datetime.now(UTC) + timedelta(days=1)  # when that incident was created
+CREATED_AFTER = IncidentFilter(created_after=TOMORROW - timedelta(hours=1))
 
 CREATE = """mutation($input: CreateIncidentInput!) {
   createIncident(input: $input) { id tags customFields } }"""
@@ -298,8 +302,9 @@ async def test_custom_field_values_are_merged_recorded_and_filtered(
         lambda query: searched(query, tables.Incident, "apac", "english", WORDS),
         lambda query: query.where(about_ci(APAC_CI)),
         lambda query: query.where(about_ci(APAC_AFFECTED_CI)),
+        lambda query: found_and_dated(query, tables.Incident, CREATED_AFTER, WORDS),
     ],
-    ids=["customFields eq", "tags any", "tags all", "search", "ciId", "ciId affected"],
+    ids=["customFields eq", "tags any", "tags all", "search", "ciId", "ciId affected", "created"],
 )
 async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
     database_url: str,
@@ -307,19 +312,20 @@ async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
     tenant_id: uuid.UUID,
     narrowed: Callable[[Any], Any],
 ) -> None:
-    """Behind the tenant wall, a custom field's `eq`, a tags filter, a search and a CI
-    (primary or affected) find their one incident among 20,001 without reading the others:
-    containment, overlap and `@@` alone cannot use their indexes there. (Among 2,001 holding
-    other values, reading them all was once the planner's choice.) Here the others hold one
-    other value. A page, newest first: the CI's, as `ci_id = $ci OR id IN (its affected
-    incidents, correlated)`, walked the newest-first index through all 20,001."""
+    """Behind the tenant wall, a custom field's `eq`, a tags filter, a search, a CI (primary
+    or affected) and a time of creation find their one incident among 20,001 without
+    reading the others: containment, overlap and `@@` alone cannot use their indexes there.
+    (Among 2,001 holding other values, reading them all was once the planner's choice.)
+    Here the others hold one other value. A page, newest first: the CI's, as `ci_id = $ci
+    OR id IN (its affected incidents, correlated)`, walked the newest-first index through
+    all 20,001; `createdAfter` had no index."""
     row = {"tenant_id": tenant_id, "status": "OPEN", "priority": 3, "impact": "LOW"}
     row |= {"urgency": "LOW", "source": "MANUAL"}
     # One other value most incidents hold: the only other token of the custom field and tag.
     emea = {"custom_fields": {"region": "emea"}, "tags": ["emea"]}
     rows = [{**row, **emea, "title": f"filler {n}", "number": n} for n in range(1, FILLERS + 1)]
     apac = {"title": "apac", "number": 0, "custom_fields": {"region": "apac"}, "tags": ["apac"]}
-    apac |= {"id": uuid.uuid4(), "ci_id": APAC_CI}
+    apac |= {"id": uuid.uuid4(), "ci_id": APAC_CI, "created_at": TOMORROW}
     affected = {"tenant_id": tenant_id, "incident_id": apac["id"], "ci_id": APAC_AFFECTED_CI}
     async with owner_sessions() as session, session.begin():
         await session.execute(insert(tables.Incident), [*rows, {**row, **apac}])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, select
 
 from subgraphs.problems import tables
-from subgraphs.problems.queries import about_ci
+from subgraphs.problems.inputs import ProblemFilter
+from subgraphs.problems.queries import about_ci, filtered
 from tests.support import analysed, rows_read
 
 FILLERS = 5_000  # problems naming another CI
@@ -46,4 +48,30 @@ async def test_a_page_of_the_problems_naming_a_ci_reads_only_those(
     found, read = await rows_read(database_url, tenant_id, page, problem)
 
     assert [r.title for r in found] == ["named"]
+    assert read <= 5  # the problem found, by its key; not the tenant's 5,001
+
+
+async def test_a_page_of_the_problems_created_lately_reads_only_those(
+    database_url: str, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    """`problems(filter: {createdAfter})` reads the problems created since, by an index."""
+    row = {"tenant_id": tenant_id, "status": "NEW", "priority": 3, "impact": "LOW"}
+    row |= {"urgency": "LOW"}
+    rows = [{**row, "title": f"filler {n}", "number": n} for n in range(1, FILLERS + 1)]
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    late = {**row, "title": "late", "number": 0, "created_at": tomorrow}
+    async with owner_sessions() as session, session.begin():
+        await session.execute(insert(tables.Problem), [*rows, late])
+    await analysed(owner_sessions, "problems.problems")
+    problem = tables.Problem
+    since = ProblemFilter(created_after=tomorrow - timedelta(hours=1))
+    page = (
+        filtered(select(problem.title).where(problem.tenant_id == tenant_id), since)
+        .order_by(problem.opened_at.desc(), problem.id.desc())
+        .limit(21)
+    )
+
+    found, read = await rows_read(database_url, tenant_id, page, problem)
+
+    assert [r.title for r in found] == ["late"]
     assert read <= 5  # the problem found, by its key; not the tenant's 5,001
