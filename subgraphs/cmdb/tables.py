@@ -140,6 +140,9 @@ class ConfigurationItem(TenantRow, Base):
         Index("ix_configuration_items_class", "tenant_id", "class_id"),
         Index("ix_configuration_items_team", "tenant_id", "support_team_id"),
         Index("ix_configuration_items_owner", "tenant_id", "owner_id"),
+        Index("ix_configuration_items_status", "tenant_id", "status"),
+        Index("ix_configuration_items_environment", "tenant_id", "environment"),
+        Index("ix_configuration_items_source", "tenant_id", "source"),
         # Attribute values and names' words are found through their tokens (CiAttributeToken
         # and CiSearchToken below).
         Index(
