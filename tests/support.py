@@ -116,8 +116,9 @@ async def rows_read(
     database_url: str, tenant_id: Any, statement: Any, table: Any
 ) -> tuple[Any, int]:
     """`statement`'s rows, run as the application role behind `tenant_id`'s wall, and how
-    many rows of `table` PostgreSQL read for it (its transaction's table statistics, on a
-    connection of its own: a pooled one may still hold earlier transactions' counts)."""
+    many rows of `table` (its partitions', when partitioned) PostgreSQL read for it (its
+    transaction's table statistics, on a connection of its own: a pooled one may still hold
+    earlier transactions' counts)."""
     engine = create_async_engine(app_database_url(database_url), poolclass=NullPool)
     try:
         async with engine.connect() as connection, connection.begin():
@@ -125,10 +126,12 @@ async def rows_read(
             rows = (await connection.execute(statement)).all()
             read = await connection.scalar(
                 text(
-                    "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) "
-                    "FROM pg_stat_xact_user_tables WHERE schemaname = :schema AND relname = :name"
+                    "SELECT sum(seq_tup_read + coalesce(idx_tup_fetch, 0)) "
+                    "FROM pg_stat_xact_user_tables WHERE relid = CAST(:table AS regclass) "
+                    "OR relid IN (SELECT inhrelid FROM pg_inherits "
+                    "WHERE inhparent = CAST(:table AS regclass))"
                 ),
-                {"schema": table.__table__.schema, "name": table.__table__.name},
+                {"table": f"{table.__table__.schema}.{table.__table__.name}"},
             )
     finally:
         await engine.dispose()

@@ -31,10 +31,11 @@ class AuditEntry(Base):
     __tablename__ = "entries"
     __table_args__ = (
         PrimaryKeyConstraint("id", "recorded_at", name="pk_entries"),
-        # Keyset pagination, newest first; and the entity and actor filters.
+        # Keyset pagination, newest first; and the entity, actor and operation filters.
         Index("ix_entries_tenant_recorded", "tenant_id", "recorded_at", "id"),
-        Index("ix_entries_tenant_entity", "tenant_id", "entity_type", "entity_id", "recorded_at"),
+        Index("ix_entries_tenant_entity_id", "tenant_id", "entity_id", "recorded_at"),
         Index("ix_entries_tenant_actor", "tenant_id", "actor_id", "recorded_at"),
+        Index("ix_entries_tenant_operation", "tenant_id", "operation", "recorded_at"),
         {"schema": SCHEMA, "postgresql_partition_by": "RANGE (recorded_at)"},
     )
 
