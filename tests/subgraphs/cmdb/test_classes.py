@@ -85,6 +85,11 @@ async def test_a_tenants_own_class_and_attributes(
         '{ configurationItems(filter: {className: ["Server"]}) { edges { node { name } } } }'
     )
     assert [e["node"]["name"] for e in servers["configurationItems"]["edges"]] == ["bm-01"]
+    # A class nobody defined has no CIs (none of its classes read first: no error either).
+    unknown = await cmdb.ok(
+        '{ configurationItems(filter: {className: ["Nothing", "NoSuch"]}) { totalCount } }'
+    )
+    assert unknown["configurationItems"]["totalCount"] == 0
     assert await count_rows(owner_sessions, tables.ConfigurationItem, tenant_id) == 1
 
 
