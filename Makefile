@@ -6,6 +6,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# A PostgreSQL server the plan tests run on too, when it answers (the suite embeds its own).
+PLANS_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 PIP    := $(BIN)/python -m pip
 
 .PHONY: run test lint schema bench clean test-packages
@@ -52,6 +54,14 @@ test: $(VENV)/.installed-test test-packages
 	@# Bytecode once for every process the tests start (PYTHONDONTWRITEBYTECODE may be set).
 	$(BIN)/python -m compileall -q opsgraph db resolvers subgraphs router bench tests >/dev/null
 	$(BIN)/python -m pytest
+	@# What the plans read, again on the system's PostgreSQL when one answers (CI's is 15;
+	@# the embedded one another major version, whose planner chooses otherwise).
+	@if $(BIN)/python -m tests.server_answers "$(PLANS_DATABASE_URL)"; then \
+		echo "plan tests on $(PLANS_DATABASE_URL)"; \
+		DATABASE_URL="$(PLANS_DATABASE_URL)" $(BIN)/python -m pytest -m plans -q; \
+	else \
+		echo "no PostgreSQL at $(PLANS_DATABASE_URL): plan tests ran on the embedded one only"; \
+	fi
 
 schema: $(VENV)/.installed
 	$(BIN)/opsgraph schema export

@@ -336,6 +336,7 @@ async def test_personal_data_in_records_is_masked_without_pii_view(
     assert {"field": "email", "after": "pat@example.com"} in full
 
 
+@pytest.mark.plans
 async def test_a_page_of_the_log_by_operation_reads_only_those_entries(
     database_url: str, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:

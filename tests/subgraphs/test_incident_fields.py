@@ -289,6 +289,7 @@ async def test_custom_field_values_are_merged_recorded_and_filtered(
     assert await titles(incidents, **where(name="score", eq="2")) == []
 
 
+@pytest.mark.plans
 @pytest.mark.parametrize(
     "narrowed",
     [

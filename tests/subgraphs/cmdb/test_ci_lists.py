@@ -291,6 +291,7 @@ async def test_attribute_tokens_follow_every_write_of_a_ci(
     assert left == 0
 
 
+@pytest.mark.plans
 async def test_an_attribute_filter_reads_only_the_cis_holding_the_value(
     database_url: str, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:
@@ -314,6 +315,7 @@ async def test_an_attribute_filter_reads_only_the_cis_holding_the_value(
     assert read <= 5
 
 
+@pytest.mark.plans
 @pytest.mark.parametrize(
     ("common", "rare", "odd_one"),
     [

@@ -17,6 +17,7 @@ from tests.support import analysed, rows_read
 FILLERS = 5_000  # problems naming another CI
 
 
+@pytest.mark.plans
 @pytest.mark.parametrize("way", ["ci_id", "root_cause_ci_id", "affected"])
 async def test_a_page_of_the_problems_naming_a_ci_reads_only_those(
     database_url: str, owner_sessions: Any, tenant_id: uuid.UUID, way: str
@@ -51,6 +52,7 @@ async def test_a_page_of_the_problems_naming_a_ci_reads_only_those(
     assert read <= 5  # the problem found, by its key; not the tenant's 5,001
 
 
+@pytest.mark.plans
 async def test_a_page_of_the_problems_created_lately_reads_only_those(
     database_url: str, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:
