@@ -9,8 +9,8 @@ graph into memory (with the growth of the process's RSS it caused), then analyse
 graph kept current, then the statement that answers when it cannot be used; then deleting
 a CI nothing refers to (its checks run against the whole data set); last, a page of CIs
 filtered by an attribute's value, with its count, for a value hundreds hold and for one none
-does, and by class, for the rarest and for one with a subclass. A benchmark, not a timed
-test."""
+does, by a range of numbers, for one a few hold and for one none does, and by class, for
+the rarest and for one with a subclass. A benchmark, not a timed test."""
 
 from __future__ import annotations
 
@@ -58,23 +58,28 @@ CREATE_CI = """mutation($name: String!) {
   createConfigurationItem(input: {className: "Server", name: $name}) { id }
 }"""
 DELETE_CI = "mutation($id: ID!) { deleteConfigurationItem(id: $id) }"
-BY_ATTRIBUTE = """query($value: JSON!) {
-  configurationItems(filter: {attributes: [{name: "deviceType", eq: $value}]},
-                     pagination: {first: 20}) {
+# A page of CIs by a filter (`$value` its variable's value, `%s` its type), counted.
+FILTERED_PAGE = """query($value: %s) {
+  configurationItems(filter: %s, pagination: {first: 20}) {
     totalCount
     edges { node { name } }
   }
 }"""
-# An attribute value many CIs hold (the data set's switches), and one none holds.
-ATTRIBUTE_VALUES = (("switch", "the switches"), ("firewall", "none holds it"))
-BY_CLASS = """query($className: [String!]!) {
-  configurationItems(filter: {className: $className}, pagination: {first: 20}) {
-    totalCount
-    edges { node { name } }
-  }
-}"""
-# The data set's rarest class, and one with a subclass (Server: its virtual machines too).
-CLASSES = ("StorageDevice", "Server")
+BY_ATTRIBUTE = FILTERED_PAGE % ("JSON!", '{attributes: [{name: "deviceType", eq: $value}]}')
+BY_RANGE = FILTERED_PAGE % ("JSON!", '{attributes: [{name: "cpuCount", gte: $value}]}')
+BY_CLASS = FILTERED_PAGE % ("[String!]!", "{className: $value}")
+# Pages of CIs by a filter, counted: the line's label, the query, its variables, what the
+# CIs counted are. An attribute value many CIs hold (the switches) and one none holds; a CPU
+# count one server in 500 has and one none has; the rarest class and one with a subclass
+# (Server: its virtual machines too).
+FILTERED = (
+    ("attribute filter (switch)", BY_ATTRIBUTE, {"value": "switch"}, "the switches"),
+    ("attribute filter (firewall)", BY_ATTRIBUTE, {"value": "firewall"}, "none holds it"),
+    ("attribute range (>= 128)", BY_RANGE, {"value": 128}, "one server in 500"),
+    ("attribute range (>= 256)", BY_RANGE, {"value": 256}, "none has as many"),
+    ("class filter (StorageDevice)", BY_CLASS, {"value": ["StorageDevice"]}, "its class"),
+    ("class filter (Server)", BY_CLASS, {"value": ["Server"]}, "with virtual machines"),
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -281,32 +286,17 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
         )
         per_request = counted[0] / (deletes + warm)
         print(line("delete a CI", deleted, per_request, "nothing refers to it"))
-        # A list filtered by an attribute's value, counted, behind the tenant wall.
-        for value, holders in ATTRIBUTE_VALUES:
+        # Lists filtered, counted, behind the tenant wall.
+        for label, query, variables, what in FILTERED:
             counted[0] = 0
             filtered = await timed(
-                functools.partial(through_the_router, BY_ATTRIBUTE, {"value": value}),
+                functools.partial(through_the_router, query, variables),
                 requests // 5,
                 warmup // 5,
             )
             per_request = counted[0] / (requests // 5 + warmup // 5)
             total = filtered.last["data"]["configurationItems"]["totalCount"]
-            print(
-                line(
-                    f"attribute filter ({value})", filtered, per_request, f"{total} CIs: {holders}"
-                )
-            )
-        # A list of one class's CIs (subclasses included), counted.
-        for class_name in CLASSES:
-            counted[0] = 0
-            filtered = await timed(
-                functools.partial(through_the_router, BY_CLASS, {"className": [class_name]}),
-                requests // 5,
-                warmup // 5,
-            )
-            per_request = counted[0] / (requests // 5 + warmup // 5)
-            total = filtered.last["data"]["configurationItems"]["totalCount"]
-            print(line(f"class filter ({class_name})", filtered, per_request, f"{total} CIs"))
+            print(line(label, filtered, per_request, f"{total} CIs: {what}"))
     finally:
         gc.callbacks.remove(collector)
         await engine.dispose()

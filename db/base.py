@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Index, MetaData, Text, func
+from sqlalchemy import DateTime, Float, Index, MetaData, Text, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -49,18 +49,14 @@ class TenantRow:
     )
 
 
-class ValueTokenRow:
-    """A value token (db/value_tokens.py): its tenant, its text and the row it belongs to
-    (`owner_id`), the index leading with the tenant and that row; a subclass gives its
+class TokenRow:
+    """A row of a token table (db/value_tokens.py), of a tenant (`tenant_id`) and belonging
+    to a row (`owner_id`), with the index leading with both; a subclass gives its
     `__tablename__` and its domain's `token_schema`. Written by triggers only. A value's
     tokens range from none to most of a tenant's rows: reads of them are planned for the
     values asked each time (db/reads.py)."""
 
     token_schema: ClassVar[str]
-
-    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    token: Mapped[str] = mapped_column(Text, primary_key=True)
-    owner_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
@@ -69,3 +65,20 @@ class ValueTokenRow:
             Index(f"ix_{name}_owner_id", "tenant_id", "owner_id"),
             {"schema": cls.token_schema, "info": {PLANNED_PER_EXECUTION: True}},
         )
+
+
+class ValueTokenRow(TokenRow):
+    """A value token: its text (db/value_tokens.py `ValueTokens`)."""
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token: Mapped[str] = mapped_column(Text, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+
+
+class NumberTokenRow(TokenRow):
+    """A named number, as a float8 (db/value_tokens.py `NumberTokens`)."""
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    number: Mapped[float] = mapped_column(Float, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -29,6 +29,7 @@ downgrade).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -56,6 +57,9 @@ VALUE_TOKENS_OF = """
 ELEMENT_TOKENS_OF = """
         SELECT DISTINCT r.tenant_id, e.token, r.id FROM {rows}, unnest({elements}) e(token)
 """
+# The columns of a token table's rows, as its trigger and its first fill write them.
+TOKEN = "tenant_id, token, owner_id"
+NUMBER = "tenant_id, name, number, owner_id"
 KEEP = """
 CREATE FUNCTION {schema}.keep_{tokens}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -63,7 +67,7 @@ BEGIN
         DELETE FROM {schema}.{tokens} WHERE tenant_id = OLD.tenant_id AND owner_id = OLD.id;
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        INSERT INTO {schema}.{tokens} (tenant_id, token, owner_id)
+        INSERT INTO {schema}.{tokens} ({columns})
         {new_tokens};
     END IF;
     RETURN NULL;
@@ -98,43 +102,10 @@ class ValueTokens:
 
     def create(self) -> None:
         """The table (walled), its triggers, and the tokens of the rows there are."""
-        op.create_table(
-            self.tokens,
-            sa.Column("tenant_id", sa.UUID(), nullable=False),
-            sa.Column("token", sa.Text(), nullable=False),
-            sa.Column("owner_id", sa.UUID(), nullable=False),
-            sa.PrimaryKeyConstraint(
-                "tenant_id", "token", "owner_id", name=op.f(f"pk_{self.tokens}")
-            ),
-            schema=self.schema,
-        )
-        op.create_index(
-            f"ix_{self.tokens}_owner_id",
-            self.tokens,
-            ["tenant_id", "owner_id"],
-            schema=self.schema,
-        )
-        wall(f"{self.schema}.{self.tokens}")
+        _table(self.schema, self.tokens, sa.Column("token", sa.Text(), nullable=False))
         if self.elements is None:
             op.execute(TOKEN_FUNCTION.format(schema=self.schema, tokens=self.tokens))
-        op.execute(
-            KEEP.format(
-                schema=self.schema,
-                tokens=self.tokens,
-                new_tokens=self._tokens_of("(SELECT NEW.*) r"),
-            )
-        )
-        for name, event, when in EVENTS:
-            op.execute(
-                f"CREATE TRIGGER keep_{self.tokens}_{name.lower()} "
-                f"AFTER {event.format(column=self.column)} ON {self.schema}.{self.table} "
-                f"FOR EACH ROW WHEN ({when.format(column=self.column, empty=self.empty)}) "
-                f"EXECUTE FUNCTION {self.schema}.keep_{self.tokens}()"
-            )
-        op.execute(
-            f"INSERT INTO {self.schema}.{self.tokens} (tenant_id, token, owner_id) "
-            + self._tokens_of(f"{self.schema}.{self.table} r")
-        )
+        _kept(self.schema, self.table, self.column, self.tokens, self.empty, TOKEN, self._tokens_of)
         op.drop_index(self.gin[0], table_name=self.table, schema=self.schema)
 
     def drop(self) -> None:
@@ -147,11 +118,7 @@ class ValueTokens:
             postgresql_using="gin",
             postgresql_ops={self.column: ops} if ops else {},
         )
-        for event, _, _ in EVENTS:
-            op.execute(
-                f"DROP TRIGGER keep_{self.tokens}_{event.lower()} ON {self.schema}.{self.table}"
-            )
-        op.execute(f"DROP FUNCTION {self.schema}.keep_{self.tokens}()")
+        _unkept(self.schema, self.table, self.tokens)
         if self.elements is None:
             op.execute(f"DROP FUNCTION {self.schema}.{self.tokens}_of(text, jsonb)")
         unwall(f"{self.schema}.{self.tokens}")
@@ -163,6 +130,110 @@ class ValueTokens:
                 schema=self.schema, tokens=self.tokens, rows=rows, column=self.column
             )
         return ELEMENT_TOKENS_OF.format(rows=rows, elements=self.elements)
+
+
+NUMBER_FUNCTION = """
+CREATE FUNCTION {schema}.{tokens}_of(value jsonb) RETURNS float8
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT greatest(least(value::numeric, {limit}), -{limit})::float8
+$$
+"""
+# The numbers of the rows of `rows`: their named values that are numbers.
+NUMBERS_OF = """
+        SELECT r.tenant_id, v.key, {schema}.{tokens}_of(v.value), r.id
+        FROM {rows}, jsonb_each(r.{column}) v
+        WHERE jsonb_typeof(v.value) = 'number' AND octet_length(v.key) <= 256
+"""
+# The largest float8, rounded down: a number beyond it is kept as it (clamped, in order).
+FLOAT8_LIMIT = "1.7e308"
+
+
+@dataclass(frozen=True)
+class NumberTokens:
+    """The number table `tokens` of `schema.table`'s JSONB `column` of named values: per row
+    (its `owner_id`), each value that is a number, as a float8 under its name — what a
+    range filter finds its rows by (resolvers/value_tokens.py `NumberTokens`), since the
+    float8 comparisons are leakproof (numeric's are not) and so use the index behind the
+    wall. Rounding to float8 (and clamping beyond its range) keeps the numbers' order
+    (never reversing two), so a range's rows are among those whose float8 is within the
+    range's bounds rounded alike; the exact comparison still decides."""
+
+    schema: str
+    table: str
+    column: str
+    tokens: str
+
+    def create(self) -> None:
+        """The table (walled), its triggers, and the numbers of the rows there are."""
+        _table(
+            self.schema,
+            self.tokens,
+            sa.Column("name", sa.Text(), nullable=False),
+            sa.Column("number", sa.Float(), nullable=False),
+        )
+        op.execute(
+            NUMBER_FUNCTION.format(schema=self.schema, tokens=self.tokens, limit=FLOAT8_LIMIT)
+        )
+        _kept(self.schema, self.table, self.column, self.tokens, "'{}'", NUMBER, self._numbers_of)
+
+    def drop(self) -> None:
+        _unkept(self.schema, self.table, self.tokens)
+        op.execute(f"DROP FUNCTION {self.schema}.{self.tokens}_of(jsonb)")
+        unwall(f"{self.schema}.{self.tokens}")
+        op.drop_table(self.tokens, schema=self.schema)
+
+    def _numbers_of(self, rows: str) -> str:
+        return NUMBERS_OF.format(
+            schema=self.schema, tokens=self.tokens, rows=rows, column=self.column
+        )
+
+
+def _table(schema: str, tokens: str, *columns: sa.Column[object]) -> None:
+    """A token table: its tenant, `columns`, the owning row (all in its key); walled."""
+    op.create_table(
+        tokens,
+        sa.Column("tenant_id", sa.UUID(), nullable=False),
+        *columns,
+        sa.Column("owner_id", sa.UUID(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", *(c.name for c in columns), "owner_id", name=op.f(f"pk_{tokens}")
+        ),
+        schema=schema,
+    )
+    op.create_index(f"ix_{tokens}_owner_id", tokens, ["tenant_id", "owner_id"], schema=schema)
+    wall(f"{schema}.{tokens}")
+
+
+def _kept(
+    schema: str,
+    table: str,
+    column: str,
+    tokens: str,
+    empty: str,
+    columns: str,
+    of: Callable[[str], str],
+) -> None:
+    """The triggers keeping `tokens` with `column`'s writes, and the tokens of the rows there
+    are: `of(rows)` selects the `columns` of the tokens of the rows `rows` (SQL, as `r`)."""
+    op.execute(
+        KEEP.format(
+            schema=schema, tokens=tokens, columns=columns, new_tokens=of("(SELECT NEW.*) r")
+        )
+    )
+    for name, event, when in EVENTS:
+        op.execute(
+            f"CREATE TRIGGER keep_{tokens}_{name.lower()} "
+            f"AFTER {event.format(column=column)} ON {schema}.{table} "
+            f"FOR EACH ROW WHEN ({when.format(column=column, empty=empty)}) "
+            f"EXECUTE FUNCTION {schema}.keep_{tokens}()"
+        )
+    op.execute(f"INSERT INTO {schema}.{tokens} ({columns}) " + of(f"{schema}.{table} r"))
+
+
+def _unkept(schema: str, table: str, tokens: str) -> None:
+    for event, _, _ in EVENTS:
+        op.execute(f"DROP TRIGGER keep_{tokens}_{event.lower()} ON {schema}.{table}")
+    op.execute(f"DROP FUNCTION {schema}.keep_{tokens}()")
 
 
 def search_tokens(schema: str, table: str, tokens: str) -> ValueTokens:
@@ -179,13 +250,13 @@ def search_tokens(schema: str, table: str, tokens: str) -> ValueTokens:
     )
 
 
-def create(*tokens: ValueTokens) -> None:
+def create(*tokens: ValueTokens | NumberTokens) -> None:
     """A migration's token tables, created in order."""
     for each in tokens:
         each.create()
 
 
-def drop(*tokens: ValueTokens) -> None:
+def drop(*tokens: ValueTokens | NumberTokens) -> None:
     """A migration's token tables, dropped in the reverse order."""
     for each in reversed(tokens):
         each.drop()

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, cast, func, literal, or_
 from sqlalchemy.dialects.postgresql import JSONB
 
 from resolvers.errors import BadUserInput
-from resolvers.value_tokens import ValueTokens, tokenized
+from resolvers.value_tokens import NumberTokens, ValueTokens, tokenized
 
 IN_MAX = 100
 
@@ -81,18 +81,25 @@ def _json(value: Any) -> ColumnElement[Any]:
     return cast(literal(value, JSONB), JSONB)
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def value_condition(
     column: Any,
     condition: ValueCondition,
     argument: str,
     name_max: int,
     tokens: ValueTokens,
+    numbers: NumberTokens,
 ) -> list[ColumnElement[bool]]:
     """The SQL conditions on the JSONB object `column` for one filter condition (BAD_USER_INPUT
     naming `argument`, the filter, for a bad name, too many values or a range over something
     other than numbers or strings). Equality is containment; by the column's `tokens`, an
     `eq` or `in` on scalars first narrows the rows to those holding one of the values, so
-    containment, which still decides, is tested on those few only."""
+    containment, which still decides, is tested on those few only. A range on numbers first
+    narrows the rows likewise, to those holding a number within it (the column's
+    `numbers`); one on strings compares every row's value."""
     name = condition.name
     if not name or len(name) > name_max:
         raise BadUserInput(f"{argument}.name must be 1-{name_max} characters", argument="filter")
@@ -124,4 +131,8 @@ def value_condition(
     values = [condition.eq] if condition.eq is not None else condition.in_
     if values and all(map(tokenized, values)):
         where.insert(0, tokens.holding_any([tokens.value(name, _json(v)) for v in values]))
+    lows = [_json(bound) for bound in (condition.gt, condition.gte) if _number(bound)]
+    highs = [_json(bound) for bound in (condition.lt, condition.lte) if _number(bound)]
+    if lows or highs:
+        where.insert(0, numbers.within(name, lows, highs))
     return where

@@ -6,12 +6,13 @@ overlap, `@@`): the tokens only narrow the rows it is tested on."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, any_, func, select
+from sqlalchemy import ColumnElement, Float, Text, any_, func, select
 from sqlalchemy.sql.functions import Function
 
 _SCALARS = (str, int, float)  # the values a token holds (a bool is an int)
@@ -59,3 +60,28 @@ class ValueTokens:
         return Function(
             f"{definition.name}_of", name, value, packagenames=(definition.schema,), type_=Text
         )
+
+
+@dataclass(frozen=True)
+class NumberTokens:
+    """The number table (a db.base.NumberTokenRow) of a JSONB column of `row`'s table."""
+
+    table: Any
+    row: Any
+
+    def within(self, name: str, lows: Sequence[Any], highs: Sequence[Any]) -> ColumnElement[bool]:
+        """`row` has a number named `name` at or above each of `lows` and at or below each
+        of `highs` (jsonb numbers, SQL expressions), all compared as float8 — rounded (and
+        clamped) alike, in order: every row whose number is within, and maybe a few next to
+        the bounds, which the exact comparison then refuses."""
+        definition = self.table.__table__
+        of = functools.partial(
+            Function, f"{definition.name}_of", packagenames=(definition.schema,), type_=Float
+        )
+        number = self.table.number
+        found = select(self.table.owner_id).where(
+            self.table.name == name,
+            *(number >= of(low) for low in lows),
+            *(number <= of(high) for high in highs),
+        )
+        return self.row.id.in_(found)  # type: ignore[no-any-return]

@@ -12,13 +12,14 @@ from db.scope import RequestDatabase
 from resolvers.errors import BadUserInput
 from resolvers.ids import parse_id
 from resolvers.json_values import value_condition
-from resolvers.value_tokens import ValueTokens
+from resolvers.value_tokens import NumberTokens, ValueTokens
 from resolvers.work_filters import searched
 from subgraphs.cmdb import rules, tables
 from subgraphs.cmdb.inputs import CiAttributeCondition, CiFilter
 
 Row = tables.ConfigurationItem
 TOKENS = ValueTokens(tables.CiAttributeToken, Row)
+NUMBERS = NumberTokens(tables.CiAttributeNumber, Row)
 WORDS = ValueTokens(tables.CiSearchToken, Row)
 CONDITIONS_MAX = 20
 
@@ -44,6 +45,7 @@ def attribute_condition(condition: CiAttributeCondition, index: int) -> list[Col
         f"filter.attributes[{index}]",
         rules.NAME_OF_CLASS_OR_ATTRIBUTE_MAX,
         TOKENS,
+        NUMBERS,
     )
 
 

@@ -36,7 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 from sqlalchemy.types import UserDefinedType
 
-from db.base import TenantRow, ValueTokenRow, new_metadata
+from db.base import NumberTokenRow, TenantRow, ValueTokenRow, new_metadata
 
 SCHEMA = "cmdb"
 
@@ -197,6 +197,16 @@ class CiAttributeToken(ValueTokenRow, Base):
     (migration cmdb_0007), with every write of a CI."""
 
     __tablename__ = "ci_attribute_tokens"
+    token_schema = SCHEMA
+
+
+class CiAttributeNumber(NumberTokenRow, Base):
+    """One attribute of a CI that is a number, as a float8 under its name: what an attribute
+    filter's range looks CIs up by, since numeric comparisons on `attributes` cannot use an
+    index behind the tenant wall (db/value_tokens.py `NumberTokens`). Written by triggers
+    only (migration cmdb_0009), with every write of a CI."""
+
+    __tablename__ = "ci_attribute_numbers"
     token_schema = SCHEMA
 
 

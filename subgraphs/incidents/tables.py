@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from db.base import TenantRow, ValueTokenRow, new_metadata
+from db.base import NumberTokenRow, TenantRow, ValueTokenRow, new_metadata
 
 SCHEMA = "incidents"
 
@@ -285,6 +285,16 @@ class IncidentFieldToken(ValueTokenRow, Base):
     explains it). Written by triggers only (migration incidents_0012)."""
 
     __tablename__ = "incident_field_tokens"
+    token_schema = SCHEMA
+
+
+class IncidentFieldNumber(NumberTokenRow, Base):
+    """One custom field value of an incident that is a number, as a float8 under its name:
+    what a `customFields` filter's range looks incidents up by, since numeric comparisons on
+    `custom_fields` cannot use an index behind the tenant wall (db/value_tokens.py
+    `NumberTokens`). Written by triggers only (migration incidents_0014)."""
+
+    __tablename__ = "incident_field_numbers"
     token_schema = SCHEMA
 
 

@@ -127,10 +127,16 @@ def test_cmdb_smoke_run(server_url: str) -> None:
     assert next(line for line in lines if line.startswith("attribute filter (firewall)")).endswith(
         " 0 CIs: none holds it"
     )
+    # Filtered by a range of numbers: the servers with 128 CPUs, and none with 256.
+    many = next(line for line in lines if line.startswith("attribute range (>= 128)"))
+    assert re.search(r" [1-9]\d* CIs: one server in 500$", many), many
+    assert next(line for line in lines if line.startswith("attribute range (>= 256)")).endswith(
+        " 0 CIs: none has as many"
+    )
     # Filtered by class: the rarest, and one with a subclass.
     for class_name in ("StorageDevice", "Server"):
         filtered = next(line for line in lines if line.startswith(f"class filter ({class_name})"))
-        assert re.search(r" 4\.0 statements +[1-9]\d* CIs$", filtered), filtered
+        assert re.search(r" 4\.0 statements +[1-9]\d* CIs: ", filtered), filtered
 
 
 async def test_a_reused_data_set_loses_what_a_write_scenario_added(server_url: str) -> None:

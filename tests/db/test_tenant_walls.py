@@ -68,8 +68,8 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                     "impact": "MEDIUM",
                     "urgency": "MEDIUM",
                     "source": "MANUAL",
-                    # Its token rows (custom field, tag): the triggers'.
-                    "custom_fields": {"region": "emea"},
+                    # Its token rows (custom field, its number, tag): the triggers'.
+                    "custom_fields": {"region": "emea", "score": 7},
                     "tags": ["network"],
                 },
             ),
@@ -228,7 +228,7 @@ async def one_row_everywhere(owner_sessions: Sessions, slug: str) -> uuid.UUID:
                     "status": "IN_SERVICE",
                     "environment": "PRODUCTION",
                     "criticality": 1,
-                    "attributes": {"deviceType": "switch"},
+                    "attributes": {"deviceType": "switch", "ports": 48},
                 },
             ),
             (cmdb.CiChange, {"ci_id": server, "kind": "CREATED", "changes": {}}),

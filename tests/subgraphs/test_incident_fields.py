@@ -287,6 +287,8 @@ async def test_custom_field_values_are_merged_recorded_and_filtered(
     assert await titles(incidents, **where(name="score", eq=2.0)) == ["low"]
     assert await titles(incidents, **where(name="score", eq=5.5)) == ["mid"]
     assert await titles(incidents, **where(name="score", eq="2")) == []
+    # Ranges likewise, by the numbers as they are now (the low one's 1 became 2).
+    assert await titles(incidents, **where(name="score", gt=1, lt=3)) == ["low"]
 
 
 @pytest.mark.plans
@@ -298,6 +300,11 @@ async def test_custom_field_values_are_merged_recorded_and_filtered(
             tables.Incident.custom_fields,
             [IncidentFieldCondition(name="region", eq="apac")],
         ),
+        lambda query: with_values(
+            query,
+            tables.Incident.custom_fields,
+            [IncidentFieldCondition(name="score", gt=50)],
+        ),
         lambda query: narrowed_by_tags(query, TagFilter(any=["apac", "amer"]), None),
         lambda query: narrowed_by_tags(query, TagFilter(all=["apac"]), None),
         lambda query: searched(query, tables.Incident, "apac", "english", WORDS),
@@ -305,7 +312,16 @@ async def test_custom_field_values_are_merged_recorded_and_filtered(
         lambda query: query.where(about_ci(APAC_AFFECTED_CI)),
         lambda query: found_and_dated(query, tables.Incident, CREATED_AFTER, WORDS),
     ],
-    ids=["customFields eq", "tags any", "tags all", "search", "ciId", "ciId affected", "created"],
+    ids=[
+        "customFields eq",
+        "customFields range",
+        "tags any",
+        "tags all",
+        "search",
+        "ciId",
+        "ciId affected",
+        "created",
+    ],
 )
 async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
     database_url: str,
@@ -313,8 +329,8 @@ async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
     tenant_id: uuid.UUID,
     narrowed: Callable[[Any], Any],
 ) -> None:
-    """Behind the tenant wall, a custom field's `eq`, a tags filter, a search, a CI (primary
-    or affected) and a time of creation find their one incident among 20,001 without
+    """Behind the tenant wall, a custom field's `eq` or range, a tags filter, a search, a CI
+    (primary or affected) and a time of creation find their one incident among 20,001 without
     reading the others: containment, overlap and `@@` alone cannot use their indexes there.
     (Among 2,001 holding other values, reading them all was once the planner's choice.)
     Here the others hold one other value. A page, newest first: the CI's, as `ci_id = $ci
@@ -323,9 +339,10 @@ async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
     row = {"tenant_id": tenant_id, "status": "OPEN", "priority": 3, "impact": "LOW"}
     row |= {"urgency": "LOW", "source": "MANUAL"}
     # One other value most incidents hold: the only other token of the custom field and tag.
-    emea = {"custom_fields": {"region": "emea"}, "tags": ["emea"]}
+    emea = {"custom_fields": {"region": "emea", "score": 1}, "tags": ["emea"]}
     rows = [{**row, **emea, "title": f"filler {n}", "number": n} for n in range(1, FILLERS + 1)]
-    apac = {"title": "apac", "number": 0, "custom_fields": {"region": "apac"}, "tags": ["apac"]}
+    apac = {"title": "apac", "number": 0, "tags": ["apac"]}
+    apac |= {"custom_fields": {"region": "apac", "score": 99}}
     apac |= {"id": uuid.uuid4(), "ci_id": APAC_CI, "created_at": TOMORROW}
     affected = {"tenant_id": tenant_id, "incident_id": apac["id"], "ci_id": APAC_AFFECTED_CI}
     async with owner_sessions() as session, session.begin():
@@ -335,6 +352,7 @@ async def test_a_filter_on_values_reads_only_the_incidents_holding_them(
         owner_sessions,
         "incidents.incidents",
         "incidents.incident_field_tokens",
+        "incidents.incident_field_numbers",
         "incidents.incident_tag_tokens",
         "incidents.incident_affected_cis",
     )

@@ -11,13 +11,14 @@ from sqlalchemy import Select
 
 from resolvers.errors import BadUserInput
 from resolvers.json_values import value_condition
-from resolvers.value_tokens import ValueTokens
+from resolvers.value_tokens import NumberTokens, ValueTokens
 from subgraphs.incidents import tables
 from subgraphs.incidents.custom_fields.definitions import NAME_MAX
 from subgraphs.incidents.custom_fields.inputs import IncidentFieldCondition
 
 CONDITIONS_MAX = 20
 TOKENS = ValueTokens(tables.IncidentFieldToken, tables.Incident)
+NUMBERS = NumberTokens(tables.IncidentFieldNumber, tables.Incident)
 
 
 def with_values(
@@ -29,6 +30,8 @@ def with_values(
         )
     for index, condition in enumerate(conditions):
         query = query.where(
-            *value_condition(column, condition, f"filter.customFields[{index}]", NAME_MAX, TOKENS)
+            *value_condition(
+                column, condition, f"filter.customFields[{index}]", NAME_MAX, TOKENS, NUMBERS
+            )
         )
     return query
