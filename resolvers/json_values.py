@@ -6,6 +6,7 @@ value tokens (db/value_tokens.py), which an index answers behind the tenant wall
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Protocol
@@ -85,6 +86,18 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _finite(value: Any) -> bool:
+    """No number in `value` is infinite (a literal beyond a float's range, `1e400`): JSON,
+    and so PostgreSQL's jsonb, has no infinity."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Mapping):
+        return all(map(_finite, value.values()))
+    if isinstance(value, list):
+        return all(map(_finite, value))
+    return True
+
+
 def value_condition(
     column: Any,
     condition: ValueCondition,
@@ -103,6 +116,9 @@ def value_condition(
     name = condition.name
     if not name or len(name) > name_max:
         raise BadUserInput(f"{argument}.name must be 1-{name_max} characters", argument="filter")
+    given = (condition.eq, condition.in_, condition.gt, condition.gte, condition.lt, condition.lte)
+    if not _finite(list(given)):
+        raise BadUserInput(f"{argument}: numbers must be finite", argument="filter")
     value = column[name]
     where: list[ColumnElement[bool]] = []
     if condition.eq is not None:

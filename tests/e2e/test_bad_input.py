@@ -228,6 +228,13 @@ CASES: dict[str, tuple[Any, dict[str, str], int, str]] = {
     "custom field range over an object": ({"query": "{ incidents(filter: {customFields: "
                                            '[{name: "affectedUsers", gt: {a: 1}}]}) '
                                            "{ totalCount } }"}, {}, 200, "BAD_USER_INPUT"),
+    "custom field range beyond a float": ({"query": "{ incidents(filter: {customFields: "
+                                           '[{name: "affectedUsers", gte: 1e400}]}) '
+                                           "{ totalCount } }"}, {}, 200, "BAD_USER_INPUT"),
+    "attribute equal to a number beyond a float": ({"query": "{ configurationItems(filter: "
+                                                    '{attributes: [{name: "cpuCount", in: '
+                                                    "[2, -1e400]}]}) { totalCount } }"}, {}, 200,
+                                                   "BAD_USER_INPUT"),
     "incident field with a bad name": ({"query": 'mutation { createIncidentField(input: {name: '
                                         '"1; DROP", type: STRING}) { id } }'}, {}, 200,
                                        "BAD_USER_INPUT"),
