@@ -121,8 +121,6 @@ class ValueTokens:
         _unkept(self.schema, self.table, self.tokens)
         if self.elements is None:
             op.execute(f"DROP FUNCTION {self.schema}.{self.tokens}_of(text, jsonb)")
-        unwall(f"{self.schema}.{self.tokens}")
-        op.drop_table(self.tokens, schema=self.schema)
 
     def _tokens_of(self, rows: str) -> str:
         if self.elements is None:
@@ -179,8 +177,6 @@ class NumberTokens:
     def drop(self) -> None:
         _unkept(self.schema, self.table, self.tokens)
         op.execute(f"DROP FUNCTION {self.schema}.{self.tokens}_of(jsonb)")
-        unwall(f"{self.schema}.{self.tokens}")
-        op.drop_table(self.tokens, schema=self.schema)
 
     def _numbers_of(self, rows: str) -> str:
         return NUMBERS_OF.format(
@@ -231,9 +227,12 @@ def _kept(
 
 
 def _unkept(schema: str, table: str, tokens: str) -> None:
+    """`_kept` and `_table` undone: the triggers, their function, the (walled) table."""
     for event, _, _ in EVENTS:
         op.execute(f"DROP TRIGGER keep_{tokens}_{event.lower()} ON {schema}.{table}")
     op.execute(f"DROP FUNCTION {schema}.keep_{tokens}()")
+    unwall(f"{schema}.{tokens}")
+    op.drop_table(tokens, schema=schema)
 
 
 def search_tokens(schema: str, table: str, tokens: str) -> ValueTokens:

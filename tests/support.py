@@ -124,18 +124,24 @@ async def rows_read(
         async with engine.connect() as connection, connection.begin():
             await connection.execute(SET_TENANT, {"tenant": str(tenant_id)})
             rows = (await connection.execute(statement)).all()
-            read = await connection.scalar(
-                text(
-                    "SELECT sum(seq_tup_read + coalesce(idx_tup_fetch, 0)) "
-                    "FROM pg_stat_xact_user_tables WHERE relid = CAST(:table AS regclass) "
-                    "OR relid IN (SELECT inhrelid FROM pg_inherits "
-                    "WHERE inhparent = CAST(:table AS regclass))"
-                ),
-                {"table": f"{table.__table__.schema}.{table.__table__.name}"},
-            )
+            read = await connection.scalar(READ_SO_FAR, table_named(table))
     finally:
         await engine.dispose()
-    return rows, int(read or 0)
+    return rows, int(read)
+
+
+# How many rows of a table (its partitions', when partitioned) the transaction has read so
+# far, sequentially or by an index: its table statistics.
+READ_SO_FAR = text(
+    "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) AS read "
+    "FROM pg_stat_xact_user_tables WHERE relid = CAST(:table AS regclass) "
+    "OR relid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = CAST(:table AS regclass))"
+)
+
+
+def table_named(table: Any) -> dict[str, str]:
+    """`READ_SO_FAR`'s parameter for a mapped class's table."""
+    return {"table": f"{table.__table__.schema}.{table.__table__.name}"}
 
 
 async def event_numbers(sessions: Any, entity_id: Any) -> list[tuple[str, Any]]:

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from db.scope import RequestDatabase
 from subgraphs.cmdb import tables
@@ -17,14 +17,7 @@ from subgraphs.cmdb.enums import CiEnvironment, CiStatus
 from subgraphs.cmdb.filters import filtered, list_filtered
 from subgraphs.cmdb.inputs import CiAttributeCondition, CiFilter
 from tests.subgraphs.cmdb.conftest import CREATE_CI
-from tests.support import Subgraph, analysed, rows_read
-
-# The rows of a table the transaction has read so far (sequentially or by an index).
-READ = text(
-    "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) AS read FROM pg_stat_xact_user_tables "
-    "WHERE schemaname = :schema AND relname = :name"
-)
-TABLE = {"schema": "cmdb", "name": "configuration_items"}
+from tests.support import READ_SO_FAR, Subgraph, analysed, rows_read, table_named
 
 LIST = """
 query($filter: CiFilter, $pagination: Pagination, $orderBy: CiOrder) {
@@ -424,9 +417,9 @@ async def test_a_page_of_what_few_cis_are_reads_only_those(
         db = RequestDatabase(one_connection, tenant_id)
         try:
             statement = await list_filtered(db, select(ci.name), tenant_id, f)
-            before = await db.rows(READ, TABLE)
+            before = await db.rows(READ_SO_FAR, table_named(ci))
             rows = await db.rows(statement.order_by(ci.name, ci.id).limit(21))
-            after = await db.rows(READ, TABLE)
+            after = await db.rows(READ_SO_FAR, table_named(ci))
         finally:
             await db.close()
         return [row.name for row in rows], after[0].read - before[0].read
