@@ -75,17 +75,18 @@ def _publish_span(event: Any) -> AbstractContextManager[Span | None]:
 
 
 async def _abandon(connection: AsyncConnection, driver: Any, error: BaseException) -> None:
-    """After a failed round: a connection the database lost is invalidated, so the pool
-    never hands it out again; else the transaction open (a batch claimed, not published)
-    is rolled back."""
-    if is_connection_failure(error) or driver.is_closed():
-        await connection.invalidate(error)
-        return
-    if driver.is_in_transaction():
+    """After a failed round: the transaction open (a batch claimed, not published) is rolled
+    back, which unlocks its events at once for the next round; a bus that failed leaves the
+    connection sound. A connection the database lost, or one the rollback fails on, is
+    invalidated, so the pool never hands it out again (its server, if any, rolls back)."""
+    if not driver.is_closed() and driver.is_in_transaction():
         try:
-            await driver.execute("ROLLBACK")
+            await driver.execute("ROLLBACK", timeout=KEEPALIVE_TIMEOUT)
         except Exception as failure:
             await connection.invalidate(failure)
+        return
+    if is_connection_failure(error) or driver.is_closed():
+        await connection.invalidate(error)
 
 
 class OutboxRelay:
