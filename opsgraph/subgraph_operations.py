@@ -19,7 +19,7 @@ from graphql import OperationType
 
 from opsgraph.in_process import in_process_executor, in_process_subscriber
 from opsgraph.subgraph_gate import SubgraphGate
-from router.execution.transport import EventScoped, HasHeaders
+from router.execution.transport import EventScoped, headers_of
 from router.gateway import GatewayResult, RequestError, SubscriptionStream
 from router.pipeline.execute import executed
 from router.planning.operation import normalize
@@ -105,7 +105,8 @@ class SubgraphOperations:
 
 
 def _headers(context: object) -> Mapping[str, str]:
-    return context.headers if isinstance(context, HasHeaders) else {}
+    headers = headers_of(context)
+    return {} if headers is None else headers
 
 
 def _own(variables: Mapping[str, Any] | None) -> dict[str, Any] | None:

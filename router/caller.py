@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 
 class Grants(Protocol):
@@ -45,16 +45,6 @@ class PrincipalData(Grants, Protocol):
     def safelist_only(self) -> bool: ...
 
 
-@runtime_checkable
-class HasPrincipal(Protocol):
-    """A request context that knows its caller."""
-
-    @property
-    def principal(self) -> PrincipalData:
-        """The caller of this request."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class Caller:
     """``tenant`` walls every cache entry; ``audience`` keys entries shared by callers who see
@@ -72,16 +62,16 @@ class Caller:
 
 def grants_of(context: object) -> Grants | None:
     """The caller's grants when the context knows them, else ``None`` (no pruning)."""
-    return context.principal if isinstance(context, HasPrincipal) else None
+    return _principal(context)
 
 
 def caller_from(context: object) -> Caller | None:
     """The caller of a context that knows its principal, else ``None``. Cache entries are
     keyed by the effective permission set (pruned and masked fields differ by permission),
     private ones also by the credential's subject; anonymous callers have no subject."""
-    if not isinstance(context, HasPrincipal):
+    principal = _principal(context)
+    if principal is None:
         return None
-    principal = context.principal
     return Caller(
         tenant=str(principal.tenant_id),
         audience=audience_of(principal.permissions),
@@ -89,6 +79,13 @@ def caller_from(context: object) -> Caller | None:
         client_id=principal.client_id,
         safelist_only=principal.safelist_only,
     )
+
+
+def _principal(context: object) -> PrincipalData | None:
+    """The caller of a request context that knows it (its ``principal``). Asked by attribute:
+    ``isinstance`` with a runtime-checkable protocol costs about 5 µs on Python 3.11, and
+    every request asks several times."""
+    return getattr(context, "principal", None)
 
 
 def audience_of(permissions: Collection[str]) -> str:

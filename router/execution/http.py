@@ -12,11 +12,11 @@ import orjson
 from router.execution.http_subscription import multipart_subscription
 from router.execution.http_uploads import multipart_body
 from router.execution.transport import (
-    HasHeaders,
     SubgraphRequest,
     SubgraphResponse,
     failure,
     graphql_answer,
+    headers_of,
 )
 from router.telemetry import trace_headers
 
@@ -138,8 +138,8 @@ class HttpTransport:
 
 
 def _forwarded(context: object) -> dict[str, str]:
-    if not isinstance(context, HasHeaders):
+    incoming = headers_of(context)
+    if incoming is None:
         return {}
-    incoming: Mapping[str, str] = context.headers
     lowered = {name.lower(): value for name, value in incoming.items()}
     return {name: lowered[name] for name in FORWARDED_HEADERS if name in lowered}

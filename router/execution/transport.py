@@ -41,7 +41,6 @@ class SubgraphResponse:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-@runtime_checkable
 class HasHeaders(Protocol):
     """What the HTTP transport needs from the request context: the client's headers."""
 
@@ -49,6 +48,13 @@ class HasHeaders(Protocol):
     def headers(self) -> Mapping[str, str]:
         """Incoming request headers (case-insensitive mapping preferred)."""
         ...
+
+
+def headers_of(context: object) -> Mapping[str, str] | None:
+    """The request context's headers when it has them (:class:`HasHeaders`). Asked by
+    attribute: ``isinstance`` with a runtime-checkable protocol costs about 5 µs on Python
+    3.11, and every request asks several times."""
+    return getattr(context, "headers", None)
 
 
 class Transport(Protocol):

@@ -11,10 +11,10 @@ developer tool may add, and an ignored header tells nothing either.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from router.execution.transport import HasHeaders
+from router.execution.transport import headers_of
 from router.planning import QueryPlan, format_plan
 
 QUERY_PLAN_HEADER = "x-opsgraph-query-plan"
@@ -26,9 +26,9 @@ PlanAccess = Callable[[object], Awaitable[bool]]
 
 def asks_for_plan(context: object) -> bool:
     """Whether the request's headers ask for the plan (``1``, ``true`` or ``yes``)."""
-    if not isinstance(context, HasHeaders):
+    headers = headers_of(context)
+    if headers is None:
         return False
-    headers: Mapping[str, str] = context.headers
     value = headers.get(QUERY_PLAN_HEADER)
     if value is None and isinstance(headers, dict):
         # A plain dict may keep the client's spelling of the name; Starlette's Headers (every
