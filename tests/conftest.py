@@ -36,7 +36,12 @@ from subgraphs.identity import schema as identity_schema
 from subgraphs.incidents import schema as incidents_schema
 from tests.support import PostgresServer, RedisServer, Subgraph
 
-pytest_plugins = ["tests.hang_report", "tests.long_first", "tests.one_tree_check"]
+pytest_plugins = [
+    "tests.hang_report",
+    "tests.long_first",
+    "tests.one_tree_check",
+    "tests.compiled_check",
+]
 
 
 def _admin_url(url: str) -> str:

@@ -88,6 +88,7 @@ async def test_a_mutation_the_caller_may_not_run_costs_no_statement(
     assert statements.count == 0, statements.statements
 
 
+@pytest.mark.compiled_unchecked  # the normal executor leaves cyclic garbage of its own
 async def test_a_page_leaves_almost_nothing_for_the_cyclic_garbage_collector(
     gateway: Gateway, owner_sessions: Any, tenant_id: Any, sessions: Any
 ) -> None:

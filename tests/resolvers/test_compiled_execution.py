@@ -27,6 +27,9 @@ from resolvers.permissions import RequiresPermission, requires
 from resolvers.principal import Principal
 from resolvers.schema import subgraph_schema
 
+# This module compares the two executors itself, and counts the calls and checks each makes.
+pytestmark = pytest.mark.compiled_unchecked
+
 
 @strawberry.enum
 class Color(enum.Enum):
