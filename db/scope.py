@@ -72,6 +72,11 @@ class RequestDatabase:
         self.begun = ""
         self.commit_with = ""
         self._commit_then = ""
+        # The read transactions begun from now on see one snapshot (REPEATABLE READ, READ
+        # ONLY): every statement of a query's fetches, whichever subgraph sends it, reads
+        # the database as it was at the first. A unit of work still begins its own
+        # transaction (READ COMMITTED, writable); the snapshot's ends in its round trip.
+        self.snapshot = False
 
     @property
     def database(self) -> str:
@@ -175,6 +180,7 @@ class RequestDatabase:
         A connection just checked out that the server had dropped is replaced: returns the
         connection the transaction is open on. ``also``: a statement sent after the BEGIN in
         its round trip (its command status in ``begun``)."""
+        snapshot = self.snapshot and not work
         if self._driver.is_in_transaction():
             if not work:
                 return connection
@@ -186,7 +192,7 @@ class RequestDatabase:
                 return connection
             begin = f"COMMIT; {_begin_walled(self.tenant_id, also)}"
         else:
-            begin = _begin_walled(self.tenant_id, also)
+            begin = _begin_walled(self.tenant_id, also, snapshot=snapshot)
         fresh, self._fresh = self._fresh, False
         self._announce(connection, begin, ())
         try:
@@ -200,10 +206,12 @@ class RequestDatabase:
             await self._release()
             connection = await self._connect()
             self._fresh = False
-            begin = _begin_walled(self.tenant_id, also)
+            begin = _begin_walled(self.tenant_id, also, snapshot=snapshot)
             self._announce(connection, begin, ())
             self.begun = await self._run(self._driver.execute(begin))
-        self._clean = not work
+        # A unit of work carries on in a read transaction of READ COMMITTED, never in a
+        # snapshot (a later write of another transaction would make its update fail).
+        self._clean = not work and not snapshot
         return connection
 
     def _announce(self, connection: AsyncConnection, sql: str, arguments: Sequence[Any]) -> None:
@@ -350,12 +358,14 @@ async def walled_unit_of_work(
         yield session
 
 
-def _begin_walled(tenant_id: uuid.UUID, also: str = "") -> str:
+def _begin_walled(tenant_id: uuid.UUID, also: str = "", *, snapshot: bool = False) -> str:
     """BEGIN and the tenant's wall as one simple query (one round trip; a simple query
     takes no parameters, so the tenant is written in, as the canonical form of a UUID), and
-    ``also`` after them."""
+    ``also`` after them. A ``snapshot`` transaction reads, and only reads, the database as
+    its first statement finds it (its snapshot is taken there, by the wall's SELECT)."""
     tenant = uuid.UUID(str(tenant_id))
-    begin = f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)"
+    mode = " ISOLATION LEVEL REPEATABLE READ READ ONLY" if snapshot else ""
+    begin = f"BEGIN{mode}; SELECT set_config('app.tenant_id', '{tenant}', true)"
     return f"{begin}; {also}" if also else begin
 
 

@@ -98,6 +98,12 @@ class Context:
         principal = self.principal
         return (principal.tenant_id, principal.subject, principal.permissions)
 
+    def reads_one_snapshot(self) -> None:
+        """The request is a query: its reads see the database as one snapshot, so that its
+        fetches agree (a page's count with its edges, an entity with the list naming it)
+        however many statements they take, whatever commits meanwhile (db/scope.py)."""
+        self.db.snapshot = True
+
     async def end_event(self) -> None:
         """Release the database connection and forget what the loaders cached: the next
         event of a subscription must read what is current."""

@@ -16,7 +16,7 @@ from graphql import OperationType
 
 from router.caller import Caller, Grants, caller_from, grants_of
 from router.composition import Supergraph
-from router.execution import Transport
+from router.execution import Transport, reads_one_snapshot
 from router.limits import OperationLimits
 from router.observer import GatewayObserver, Lookup, RequestRecord, error_codes, observed
 from router.persisted import PersistedOperations
@@ -176,6 +176,8 @@ class Gateway:
             operation = prepared.operation
             if self.admit_mutation is not None and operation.kind == OperationType.MUTATION:
                 await self.admit_mutation(context, len(root_response_keys(operation)))
+            if operation.kind == OperationType.QUERY:
+                reads_one_snapshot(context)
         except RequestError as error:
             refused = GatewayResult({"errors": error.errors}, error.status, error.headers)
             if observer is not None:

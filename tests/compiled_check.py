@@ -6,7 +6,9 @@ reaches a subgraph (the router in-process, a subgraph called alone, a test's own
 is a comparison of the fast path with graphql-core's.
 
 The normal executor runs after the compiled one, on the same request context: in the same
-transaction, it sees the same data (its loaders hold most of what the compiled run read).
+transaction, it sees the same data (its loaders hold most of what the compiled run read; a
+query through the router reads one snapshot, db/scope.py, so a commit between the two runs
+is not seen by the second).
 Mutations are not run twice (their second run would write again); neither are operations in
 tests that count statements, round trips or rows read (their fixtures say so, or the marker
 `compiled_unchecked`): the second run's reads would count. A difference fails the test at

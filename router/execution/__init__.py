@@ -17,6 +17,7 @@ from router.execution.transport import (
     SubgraphRequest,
     SubgraphResponse,
     Transport,
+    reads_one_snapshot,
 )
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "Transport",
     "create_http_client",
     "create_stream_client",
+    "reads_one_snapshot",
     "shape_response",
 ]

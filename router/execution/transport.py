@@ -85,6 +85,15 @@ class EventScoped(Protocol):
     async def end_event(self) -> None: ...
 
 
+def reads_one_snapshot(context: object) -> None:
+    """Tell a request context whose operation is a query, if it has a use for it (its
+    ``reads_one_snapshot``), before any fetch: an application whose subgraphs run in this
+    process may read for all of them from one snapshot of its database."""
+    told = getattr(context, "reads_one_snapshot", None)
+    if told is not None:
+        told()
+
+
 def failure(message: str, code: str = TRANSPORT_FAILURE_CODE) -> SubgraphResponse:
     """The response standing in for a request that got no usable answer."""
     return SubgraphResponse(data=None, errors=[{"message": message, "extensions": {"code": code}}])

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from sqlalchemy import bindparam, cast, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.engine import create_engine, session_factory
@@ -134,6 +134,78 @@ async def test_a_unit_of_work_carries_on_in_the_reads_transaction(
         with round_trips(one_connection.kw["bind"]) as trips:
             assert await request(read_first) == str(tenant)
         assert trips.sent == sent
+
+
+async def test_a_snapshot_scope_reads_the_database_as_its_first_statement_found_it(
+    sessions: Sessions, owner_sessions: Sessions, one_connection: Sessions
+) -> None:
+    """A query's scope (`snapshot`) reads one snapshot: a commit between two of its reads is
+    not seen by the second, as it is at READ COMMITTED; it writes only in a unit of work of
+    its own, which sees that commit and which the snapshot's transaction never carries."""
+    tenant = uuid.uuid4()
+    comments = incidents.IncidentComment
+    mine = select(comments.body).where(comments.tenant_id == bindparam("tenant"))
+
+    async def commit(body: str) -> None:
+        async with owner_sessions() as owner, owner.begin():
+            await owner.execute(
+                insert(comments).values(
+                    tenant_id=tenant, incident_id=uuid.uuid4(), body=body, visibility="PUBLIC"
+                )
+            )
+
+    async def bodies(db: RequestDatabase) -> list[str]:
+        return sorted(row.body for row in await db.rows(mine, {"tenant": tenant}))
+
+    seen: dict[bool, list[list[str]]] = {}
+    for snapshot in (False, True):
+        db = RequestDatabase(sessions, tenant)
+        db.snapshot = snapshot
+        try:
+            first = await bodies(db)
+            await commit(f"meanwhile {snapshot}")
+            seen[snapshot] = [first, await bodies(db)]
+        finally:
+            await db.close()
+    assert seen[False] == [[], ["meanwhile False"]]
+    assert seen[True] == [["meanwhile False"], ["meanwhile False"]]
+
+    db = RequestDatabase(sessions, tenant)
+    db.snapshot = True
+    try:
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            await db.rows(
+                insert(comments)
+                .values(tenant_id=tenant, incident_id=uuid.uuid4(), body="x", visibility="PUBLIC")
+                .returning(comments.body)
+            )
+    finally:
+        await db.close()
+
+    with round_trips(one_connection.kw["bind"]) as trips:
+        db = RequestDatabase(one_connection, tenant)
+        db.snapshot = True
+        try:
+            await bodies(db)
+            await commit("before the unit of work")
+            async with db.unit_of_work() as session:
+                await session.execute(
+                    update(comments)
+                    .where(comments.tenant_id == tenant, comments.body == "meanwhile True")
+                    .values(body="written")
+                )
+            assert await bodies(db) == ["before the unit of work", "meanwhile False", "written"]
+        finally:
+            await db.close()
+    # The snapshot's transaction ends in the round trip that begins the unit of work's;
+    # the reads after it begin another snapshot ("P": a statement's first use prepares it).
+    wall = f"SELECT set_config('app.tenant_id', '{tenant}', true)"
+    snapshot = f"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {wall}"
+    assert trips.sent == [
+        *(snapshot, "P", "B"),
+        *(f"COMMIT; BEGIN; {wall}", "P", "B", "COMMIT"),
+        *(snapshot, "B", "ROLLBACK"),
+    ]
 
 
 async def test_a_unit_of_work_after_a_failed_read_begins_afresh(one_connection: Sessions) -> None:

@@ -17,10 +17,7 @@ from opsgraph.redis_link import RedisLink
 from subgraphs.incidents.tables import Incident
 from tests.support import RedisServer, ServedApp, count_rows, serving_app
 
-# Writers commit while pages are read: the normal executor's second run of a page
-# (tests/compiled_check.py), a statement later in the same READ COMMITTED transaction, may
-# see another commit.
-pytestmark = [pytest.mark.redis, pytest.mark.compiled_unchecked]
+pytestmark = pytest.mark.redis
 CREATE = "mutation($t: String!) { createIncident(input: {title: $t}) { id title } }"
 READ = "{ incidents(pagination: {first: 5}) { edges { node { id title } } } }"
 

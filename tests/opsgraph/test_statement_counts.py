@@ -70,6 +70,25 @@ async def test_page_size_does_not_change_the_statement_count(
     assert counts == {10: STATEMENTS_PER_PAGE, 50: STATEMENTS_PER_PAGE}, statements.statements
 
 
+async def test_a_query_reads_one_snapshot_a_mutation_writes_at_read_committed(
+    gateway: Gateway, owner_sessions: Any, tenant_id: Any, new_context: Any, statements: Any
+) -> None:
+    """Every fetch of a query reads the database as the query's first statement found it
+    (db/scope.py: its count agrees with its edges, its entities with the lists naming
+    them, whatever commits meanwhile); a mutation's transactions stay READ COMMITTED."""
+    seeded = await seeded_tenant(owner_sessions, tenant_id)
+    snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT set_config("
+    begins = []
+    create = 'mutation { createIncident(input: {title: "t"}) { id title } }'
+    for operation, variables in ((PAGE, {"first": 10}), (create, None)):
+        statements.reset()
+        result = await gateway.execute(operation, variables, None, new_context(seeded))
+        assert "errors" not in result, result["errors"]
+        begins.append([sql for sql in statements.statements if "BEGIN" in sql])
+    assert [sql.startswith(snapshot) for sql in begins[0]] == [True], begins[0]
+    assert begins[1] and not any("REPEATABLE READ" in sql for sql in begins[1]), begins[1]
+
+
 async def test_a_mutation_the_caller_may_not_run_costs_no_statement(
     gateway: Gateway, sessions: Any, tenant_id: Any, statements: Any
 ) -> None:
