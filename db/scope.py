@@ -77,6 +77,7 @@ class RequestDatabase:
         # the database as it was at the first. A unit of work still begins its own
         # transaction (READ COMMITTED, writable); the snapshot's ends in its round trip.
         self.snapshot = False
+        self._in_snapshot = False  # the transaction open is a snapshot's
 
     @property
     def database(self) -> str:
@@ -176,21 +177,29 @@ class RequestDatabase:
         unit of ``work``, the reads' one if no statement failed in it (no round trip: at READ
         COMMITTED each statement sees what is committed as it starts, in a transaction begun
         earlier or not), else one begun now, the open one ended in the same round trip.
+        Reads of a ``snapshot`` scope are in a snapshot's transaction (REPEATABLE READ,
+        READ ONLY): begun at the first read since the scope was told, a READ COMMITTED one
+        open then ended in its round trip; a unit of work never carries on in one.
 
         A connection just checked out that the server had dropped is replaced: returns the
         connection the transaction is open on. ``also``: a statement sent after the BEGIN in
         its round trip (its command status in ``begun``)."""
         snapshot = self.snapshot and not work
         if self._driver.is_in_transaction():
-            if not work:
+            if not work and (self._in_snapshot or not snapshot):
                 return connection
-            if self._clean:
+            if snapshot:
+                # Reads the request made before it was known to be a query's (a trusted
+                # document looked up): the snapshot begins now, in the round trip ending them.
+                begin = f"COMMIT; {_begin_walled(self.tenant_id, also, snapshot=True)}"
+            elif self._clean:
                 self._clean = False  # the unit of work's now
                 if also:
                     self._announce(connection, also, ())
                     self.begun = await self._run(self._driver.execute(also))
                 return connection
-            begin = f"COMMIT; {_begin_walled(self.tenant_id, also)}"
+            else:
+                begin = f"COMMIT; {_begin_walled(self.tenant_id, also)}"
         else:
             begin = _begin_walled(self.tenant_id, also, snapshot=snapshot)
         fresh, self._fresh = self._fresh, False
@@ -212,6 +221,7 @@ class RequestDatabase:
         # A unit of work carries on in a read transaction of READ COMMITTED, never in a
         # snapshot (a later write of another transaction would make its update fail).
         self._clean = not work and not snapshot
+        self._in_snapshot = snapshot
         return connection
 
     def _announce(self, connection: AsyncConnection, sql: str, arguments: Sequence[Any]) -> None:
@@ -311,6 +321,7 @@ class RequestDatabase:
         that failure is not the caller's (a subscription between two events of a database
         outage, say)."""
         self._clean = False
+        self._in_snapshot = False
         session, self._session = self._session, None
         connection, self._connection = self._connection, None
         driver, self._driver = self._driver, None

@@ -170,6 +170,17 @@ async def test_a_snapshot_scope_reads_the_database_as_its_first_statement_found_
     assert seen[False] == [[], ["meanwhile False"]]
     assert seen[True] == [["meanwhile False"], ["meanwhile False"]]
 
+    # Reads before the request was known to be a query's: the snapshot begins at the next.
+    db = RequestDatabase(sessions, tenant)
+    try:
+        before = await bodies(db)
+        db.snapshot = True
+        first = await bodies(db)
+        await commit("after the snapshot began")
+        assert before == first == await bodies(db) == ["meanwhile False", "meanwhile True"]
+    finally:
+        await db.close()
+
     db = RequestDatabase(sessions, tenant)
     db.snapshot = True
     try:
@@ -194,7 +205,12 @@ async def test_a_snapshot_scope_reads_the_database_as_its_first_statement_found_
                     .where(comments.tenant_id == tenant, comments.body == "meanwhile True")
                     .values(body="written")
                 )
-            assert await bodies(db) == ["before the unit of work", "meanwhile False", "written"]
+            assert await bodies(db) == [
+                "after the snapshot began",
+                "before the unit of work",
+                "meanwhile False",
+                "written",
+            ]
         finally:
             await db.close()
     # The snapshot's transaction ends in the round trip that begins the unit of work's;
