@@ -13,7 +13,6 @@ from router.execution.http import (
 from router.execution.in_process import ExecuteFunction, InProcessTransport
 from router.execution.shape import shape_response
 from router.execution.transport import (
-    HasHeaders,
     SubgraphRequest,
     SubgraphResponse,
     Transport,
@@ -23,7 +22,6 @@ from router.execution.transport import (
 __all__ = [
     "FORWARDED_HEADERS",
     "ExecuteFunction",
-    "HasHeaders",
     "HttpTransport",
     "InProcessTransport",
     "PlanExecution",

@@ -41,17 +41,9 @@ class SubgraphResponse:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-class HasHeaders(Protocol):
-    """What the HTTP transport needs from the request context: the client's headers."""
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        """Incoming request headers (case-insensitive mapping preferred)."""
-        ...
-
-
 def headers_of(context: object) -> Mapping[str, str] | None:
-    """The request context's headers when it has them (:class:`HasHeaders`). Asked by
+    """The client's headers, from a request context that has them (its ``headers``: a
+    case-insensitive mapping preferred), as the HTTP transport forwards them. Asked by
     attribute: ``isinstance`` with a runtime-checkable protocol costs about 5 µs on Python
     3.11, and every request asks several times."""
     return getattr(context, "headers", None)
