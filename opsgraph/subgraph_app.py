@@ -61,6 +61,7 @@ from resolvers.consumers import EventConsumer
 from resolvers.context import Context
 from resolvers.events import EventFeed
 from resolvers.jobs import JobKind
+from router.execution import reads_one_snapshot
 from router.execution.errors import is_unavailable, unavailable_headers
 from router.gateway import RequestError
 from router.subscriptions import Subscriptions
@@ -128,6 +129,7 @@ class SubgraphGraphQL(GraphQL[Context, None]):
         root_value: None,
         sub_response: Response,
     ) -> Any:
+        kinds = set()
         for data in request_data if isinstance(request_data, list) else [request_data]:
             self.gate.check(data.query, data.variables, data.operation_name, request.headers)
             operation = self._operation(data)
@@ -136,6 +138,9 @@ class SubgraphGraphQL(GraphQL[Context, None]):
             name_operation(operation)
             if operation.operation == OperationType.SUBSCRIPTION:
                 raise plain_subscription_refused()
+            kinds.add(operation.operation)
+        if kinds == {OperationType.QUERY}:
+            reads_one_snapshot(context)  # this subgraph's statements for the request agree
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )

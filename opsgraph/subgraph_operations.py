@@ -19,7 +19,7 @@ from graphql import OperationType
 
 from opsgraph.in_process import in_process_executor, in_process_subscriber
 from opsgraph.subgraph_gate import SubgraphGate
-from router.execution.transport import EventScoped, headers_of
+from router.execution.transport import EventScoped, headers_of, reads_one_snapshot
 from router.gateway import GatewayResult, RequestError, SubscriptionStream
 from router.pipeline.execute import executed
 from router.planning.operation import normalize
@@ -67,6 +67,8 @@ class SubgraphOperations:
         try:
             self.gate.check(query, variables, operation_name, _headers(context))
             query = await self.document_text(query, extensions, document_id, context)
+            if self.gate.operation(query, operation_name)[1].operation == OperationType.QUERY:
+                reads_one_snapshot(context)
         except RequestError as error:
             return GatewayResult({"errors": error.errors}, error.status, error.headers)
         return executed(await self._execute(query, _own(variables), operation_name, context))

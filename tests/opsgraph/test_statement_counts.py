@@ -6,17 +6,22 @@ from __future__ import annotations
 import functools
 import gc
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from db.tenants import find_tenant_id
 from opsgraph.auth.active_users import ActiveUserCache, UserState, load_user_state
 from opsgraph.domains import REGISTRY
 from opsgraph.seed import seed_demo
 from opsgraph.server import build_gateway
+from opsgraph.subgraph_app import create_subgraph_app
 from resolvers.context import Context
 from router.gateway import Gateway
+from tests.support import serving_app
 
 PAGE = """
 query($first: Int!) {
@@ -87,6 +92,41 @@ async def test_a_query_reads_one_snapshot_a_mutation_writes_at_read_committed(
         begins.append([sql for sql in statements.statements if "BEGIN" in sql])
     assert [sql.startswith(snapshot) for sql in begins[0]] == [True], begins[0]
     assert begins[1] and not any("REPEATABLE READ" in sql for sql in begins[1]), begins[1]
+
+
+async def test_a_subgraph_served_alone_reads_a_query_in_one_snapshot(
+    database_url: str, owner_sessions: Any, tenant_id: Any, tmp_path: Path
+) -> None:
+    """Split, each subgraph reads what it is asked for a query in one snapshot of its own
+    (over HTTP, as the router asks); a mutation it serves stays READ COMMITTED."""
+    slug = f"alone-{tenant_id.hex[:8]}"
+    async with owner_sessions() as session, session.begin():
+        await seed_demo(session, slug=slug, scale=5)
+    begins: list[str] = []
+
+    def begin(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "BEGIN" in statement:
+            begins.append(statement)
+
+    build = functools.partial(create_subgraph_app, REGISTRY.domain("incidents").schema)
+    event.listen(Engine, "before_cursor_execute", begin)
+    try:
+        async with serving_app(
+            database_url, tmp_path, build=build, OPSGRAPH_DEFAULT_TENANT=slug
+        ) as served:
+            answers = []
+            page = "{ incidents(pagination: {first: 3}) { totalCount edges { node { id } } } }"
+            create = 'mutation { createIncident(input: {title: "t"}) { id } }'
+            for query in (page, create):
+                begins.clear()
+                response = await served.client.post("/graphql", json={"query": query})
+                assert "errors" not in response.json(), response.text
+                answers.append(list(begins))
+    finally:
+        event.remove(Engine, "before_cursor_execute", begin)
+    snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT set_config("
+    assert [sql.startswith(snapshot) for sql in answers[0]] == [True], answers[0]
+    assert answers[1] and not any("REPEATABLE READ" in sql for sql in answers[1]), answers[1]
 
 
 async def test_a_mutation_the_caller_may_not_run_costs_no_statement(
