@@ -106,8 +106,10 @@ class Context:
 
     async def end_event(self) -> None:
         """Release the database connection and forget what the loaders cached: the next
-        event of a subscription must read what is current."""
+        event of a subscription must read what is current, the next operation on the same
+        WebSocket (a mutation, say) reads as its own kind does."""
         await self.db.close()
+        self.db.snapshot = False
         self.loaders.clear()
 
     async def close(self) -> None:

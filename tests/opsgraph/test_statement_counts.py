@@ -80,14 +80,17 @@ async def test_a_query_reads_one_snapshot_a_mutation_writes_at_read_committed(
 ) -> None:
     """Every fetch of a query reads the database as the query's first statement found it
     (db/scope.py: its count agrees with its edges, its entities with the lists naming
-    them, whatever commits meanwhile); a mutation's transactions stay READ COMMITTED."""
+    them, whatever commits meanwhile); a mutation's transactions stay READ COMMITTED, after
+    a query on the same context too."""
     seeded = await seeded_tenant(owner_sessions, tenant_id)
     snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT set_config("
     begins = []
     create = 'mutation { createIncident(input: {title: "t"}) { id title } }'
+    context = new_context(seeded)  # one, as a WebSocket connection's operations share theirs
     for operation, variables in ((PAGE, {"first": 10}), (create, None)):
         statements.reset()
-        result = await gateway.execute(operation, variables, None, new_context(seeded))
+        result = await gateway.execute(operation, variables, None, context)
+        await context.end_event()  # as the connection ends each operation
         assert "errors" not in result, result["errors"]
         begins.append([sql for sql in statements.statements if "BEGIN" in sql])
     assert [sql.startswith(snapshot) for sql in begins[0]] == [True], begins[0]
