@@ -58,6 +58,12 @@ class TokenRow:
 
     token_schema: ClassVar[str]
 
+    # First and last in the table and its key, a subclass's own columns between them.
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, sort_order=-1
+    )
+    owner_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, sort_order=1)
+
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
         name = cls.__tablename__  # type: ignore[attr-defined]
@@ -70,15 +76,11 @@ class TokenRow:
 class ValueTokenRow(TokenRow):
     """A value token: its text (db/value_tokens.py `ValueTokens`)."""
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     token: Mapped[str] = mapped_column(Text, primary_key=True)
-    owner_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
 
 
 class NumberTokenRow(TokenRow):
     """A named number, as a float8 (db/value_tokens.py `NumberTokens`)."""
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     name: Mapped[str] = mapped_column(Text, primary_key=True)
     number: Mapped[float] = mapped_column(Float, primary_key=True)
-    owner_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
