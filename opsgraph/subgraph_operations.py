@@ -67,7 +67,7 @@ class SubgraphOperations:
         try:
             self.gate.check(query, variables, operation_name, _headers(context))
             query = await self.document_text(query, extensions, document_id, context)
-            if self.gate.operation(query, operation_name)[1].operation == OperationType.QUERY:
+            if self.operation_type(query, operation_name) == OperationType.QUERY.value:
                 reads_one_snapshot(context)
         except RequestError as error:
             return GatewayResult({"errors": error.errors}, error.status, error.headers)
