@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import platform
+import statistics
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -51,6 +52,7 @@ class Row:
     db_cpu_ms: float | None  # the same for the PostgreSQL backends serving it
     first_error: str | None = None
     lock_waits: float | None = None  # backends waiting on a lock, on average (bench/lock_waits)
+    rounds: list[float] | None = None  # req/s of each round (--rounds), in order
 
     @classmethod
     def of(
@@ -96,6 +98,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=3.0, help="unrecorded seconds before")
     parser.add_argument("--concurrency", default="1,16,64", help="comma-separated levels")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="where targets are compared (page, detail with --postgraphile), measure them in "
+        "turn this many times, each a share of --duration, and merge the rounds",
+    )
     parser.add_argument(
         "--scenarios",
         default="page,persisted,cached,detail,write,deep",
@@ -255,6 +264,60 @@ def run_subscriptions(args: argparse.Namespace) -> subscriptions.Result:
             embedded.stop()
 
 
+@dataclass(frozen=True)
+class Target:
+    """A server measured in a scenario, with the SQL statements it sends per request (None:
+    not counted)."""
+
+    name: str
+    server: Any  # a processes.ServerProcess, or PostGraphile's
+    iteration: Any
+    statements: float | None
+
+
+def measure_rounds(
+    args: argparse.Namespace, url: str, scenario: str, level: int, targets: list[Target]
+) -> list[Row]:
+    """Every target at ``level``, in turn, ``--rounds`` times (a share of the warm-up and
+    of the duration each time; the first round warms up in full), merged per target. On a
+    machine whose speed drifts by tens of percent within minutes, targets measured one after
+    the other for the whole duration compare different phases of it; in rounds, each meets
+    the same ones, and the per-round ratios show how far the phases moved them."""
+    rounds = args.rounds if len(targets) > 1 else 1
+    parts: dict[str, list[Measurement]] = {target.name: [] for target in targets}
+    waits: list[float] = []
+    for number in range(rounds):
+        for target in targets:
+            measured = functools.partial(
+                drive,
+                target.server,
+                target.iteration,
+                concurrency=level,
+                warmup=args.warmup if number == 0 else args.warmup / rounds,
+                duration=args.duration / rounds,
+            )
+            if target.name == "opsgraph":
+                with LockWaits(url) as sampled:
+                    parts[target.name].append(measured())
+                waits.append(sampled.average)
+            else:
+                parts[target.name].append(measured())
+    rows = []
+    for target in targets:
+        row = Row.of(
+            scenario,
+            target.name,
+            Measurement.merged(parts[target.name]),
+            target.statements,
+            target.server.rss_mb(),
+            statistics.fmean(waits) if target.name == "opsgraph" else None,
+        )
+        row.rounds = [part.rate for part in parts[target.name]]
+        print_row(row)
+        rows.append(row)
+    return rows
+
+
 def measure_all(
     args: argparse.Namespace,
     url: str,
@@ -304,30 +367,13 @@ def measure_all(
         for scenario in chosen:
             server = cached if scenario.response_cache and cached is not None else opsgraph
             for level in args.levels:
-                at_level = functools.partial(
-                    drive, concurrency=level, warmup=args.warmup, duration=args.duration
-                )
-                with LockWaits(url) as waits:
-                    m = at_level(server, scenario.iteration)
-                rows.append(
-                    Row.of(
-                        scenario.name,
-                        "opsgraph",
-                        m,
-                        counts[scenario.name],
-                        server.rss_mb(),
-                        waits.average,
-                    )
-                )
-                print_row(rows[-1])
+                targets = [Target("opsgraph", server, scenario.iteration, counts[scenario.name])]
                 if scenario.name == "page":
-                    m = at_level(floor, scenario.iteration)
-                    rows.append(Row.of("page", "floor", m, floor_count, floor.rss_mb()))
-                    print_row(rows[-1])
+                    targets.append(Target("floor", floor, scenario.iteration, floor_count))
                 if peer is not None and scenario.name in postgraphile.SCENARIOS:
-                    m = at_level(peer, peer_iterations[scenario.name])
-                    rows.append(Row.of(scenario.name, "postgraphile", m, None, peer.rss_mb()))
-                    print_row(rows[-1])
+                    iteration = peer_iterations[scenario.name]
+                    targets.append(Target("postgraphile", peer, iteration, None))
+                rows.extend(measure_rounds(args, url, scenario.name, level, targets))
             if scenario.name == "write":
                 numbers = asyncio.run(written_numbers(url, tenant))
                 print(
@@ -475,6 +521,7 @@ def print_ratios(rows: list[dict[str, Any]]) -> None:
             continue
         ratios = [
             f"{row['requests_per_s'] / other['requests_per_s']:.2f} × {label}"
+            + _round_ratios(row, other)
             for name, label in REFERENCES
             if (other := found.get((scenario, name, level))) and other["requests_per_s"]
         ]
@@ -491,6 +538,15 @@ def print_ratios(rows: list[dict[str, Any]]) -> None:
             f"{scenario} @{level}: OpsGraph = {', '.join(ratios)}"
             + (f"  (CPU ms/req, server + PostgreSQL: {', '.join(cpu)})" if cpu else "")
         )
+
+
+def _round_ratios(row: dict[str, Any], other: dict[str, Any]) -> str:
+    """The lowest and highest of the ratios measured round by round (none for one round)."""
+    pairs = list(zip(row.get("rounds") or (), other.get("rounds") or (), strict=False))
+    ratios = [ours / theirs for ours, theirs in pairs if theirs]
+    if len(ratios) < 2:
+        return ""
+    return f" (rounds {min(ratios):.2f}–{max(ratios):.2f})"
 
 
 SIDE_BY_SIDE = ("page", "persisted", "cached")

@@ -113,6 +113,22 @@ class Measurement:
             return None
         return seconds * 1000 / len(self.latencies)
 
+    @classmethod
+    def merged(cls, parts: list[Measurement]) -> Measurement:
+        """One measurement of several rounds of the same target (``--rounds``): their
+        requests, errors, time and CPU added up."""
+        cpu = [part.server_cpu_seconds for part in parts]
+        database = [part.database_cpu_seconds for part in parts]
+        return cls(
+            parts[0].concurrency,
+            sum(part.seconds for part in parts),
+            [latency for part in parts for latency in part.latencies],
+            sum(part.errors for part in parts),
+            next((part.first_error for part in parts if part.first_error), None),
+            None if None in cpu else sum(cpu),  # type: ignore[arg-type]
+            None if None in database else sum(database),  # type: ignore[arg-type]
+        )
+
     def percentile(self, p: float) -> float:
         """The p-th percentile latency in milliseconds (nearest rank)."""
         if not self.latencies:

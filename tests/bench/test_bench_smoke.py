@@ -69,8 +69,13 @@ def test_smoke_run(server_url: str, tmp_path: Path) -> None:
     statements = {r["scenario"]: r["statements"] for r in rows}
     assert statements["persisted"] == 5  # the same work, without sending or parsing the text
     assert statements["cached"] == 0  # served from the response cache
+    # Compared targets run in turn, three rounds each; a lone target in one.
+    compared = [r for r in rows if r["scenario"] == "page"]
+    assert all(len(r["rounds"]) == 3 and all(rate > 0 for rate in r["rounds"]) for r in compared)
+    assert all(len(r["rounds"]) == 1 for r in rows if r["scenario"] != "page")
     for level in (1, 4):
-        assert f"page @{level}: OpsGraph = " in stdout and " × floor" in stdout
+        ratio = rf"page @{level}: OpsGraph = [\d.]+ × floor \(rounds [\d.]+–[\d.]+\)"
+        assert re.search(ratio, stdout)
         assert f"page @{level}, freeform vs persisted vs cached: page " in stdout
 
 
@@ -182,5 +187,22 @@ async def test_a_reused_data_set_loses_what_a_write_scenario_added(server_url: s
         # With the events gone, `seq` starts again at 1: a position left at 99 would take the
         # next run's events for handled ones.
         assert await conn.fetchval("SELECT count(*) FROM events.consumer_positions") == 0
+    finally:
+        await conn.close()
+
+
+async def test_a_data_set_of_another_scale_replaces_the_previous_one(server_url: str) -> None:
+    """The rows the previous set's triggers derived go with it: its incidents' search
+    tokens (the same seed makes the same first incidents, whose tokens would collide)."""
+    url, _ = await asyncio.to_thread(bench_database, argparse.Namespace(database_url=server_url))
+    conn = await asyncpg.connect(url)
+    try:
+        await dataset.load(conn, scale=0.02, seed=7)
+        loaded = await dataset.load(conn, scale=0.01, seed=7)
+        assert not loaded.reused
+        owners = await conn.fetchval(
+            "SELECT count(DISTINCT owner_id) FROM incidents.incident_search_tokens"
+        )
+        assert owners == loaded.incidents
     finally:
         await conn.close()
