@@ -190,11 +190,14 @@ async def _forget_positions(conn: asyncpg.Connection) -> None:
 
 
 async def _clear(conn: asyncpg.Connection) -> None:
-    """Remove a previous bench data set (all tables, whatever its tenant)."""
+    """Remove a previous bench data set (all tables, whatever its tenant): the rows it
+    loaded, those its triggers derived (the incidents' search tokens), and what the write
+    scenario's events left (audit entries, the problems domain's incident facts)."""
     await conn.execute(
         "TRUNCATE incidents.incidents, incidents.incident_comments, incidents.incident_changes, "
-        "incidents.incident_numbers, identity.users, identity.teams, identity.team_members, "
-        "events.outbox, tenancy.tenants"
+        "incidents.incident_numbers, incidents.incident_search_tokens, identity.users, "
+        "identity.teams, identity.team_members, events.outbox, audit.entries, "
+        "problems.incident_facts, tenancy.tenants"
     )
     await _forget_positions(conn)
 
