@@ -167,9 +167,13 @@ class CollectorTime:
         )
 
 
+Served = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
+
+
 @contextlib.asynccontextmanager
-async def paced_collections() -> AsyncIterator[None]:
-    """Collections by the clock, as `opsgraph serve`'s main loop makes them."""
+async def paced_collections() -> AsyncIterator[Served]:
+    """Collections by the clock, as `opsgraph serve`'s main loop makes them, between the
+    requests run through what this yields (counted in flight as the server counts them)."""
     pacer = CollectionPacer(load_settings().gc_interval_seconds or None, time.monotonic)
 
     async def ticks() -> None:
@@ -177,9 +181,16 @@ async def paced_collections() -> AsyncIterator[None]:
             await asyncio.sleep(0.1)
             pacer.tick()
 
+    async def served(run: Callable[[], Awaitable[Any]]) -> Any:
+        pacer.started()
+        try:
+            return await run()
+        finally:
+            pacer.finished()
+
     task = asyncio.create_task(ticks())
     try:
-        yield
+        yield served
     finally:
         task.cancel()
 
@@ -251,8 +262,8 @@ async def measure(url: str, loaded: cmdb_dataset.Loaded, requests: int, warmup: 
         )
         counted[0] = 0
         collector.reset()
-        async with paced_collections():
-            routed = await timed(through_the_router, requests, warmup)
+        async with paced_collections() as served:
+            routed = await timed(lambda: served(through_the_router), requests, warmup)
         per_request = counted[0] / (requests + warmup)
         nodes = routed.last["data"]["configurationItem"]["impact"]["nodes"]
         incidents = sum(len(n["ci"].get("openIncidents") or ()) for n in nodes)

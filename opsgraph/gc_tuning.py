@@ -25,7 +25,13 @@ generations are left to Python's own rules: a tick that collected the middle gen
 traversed those thousand subscriptions again, a pause that put the wallboard's p99 at 170
 ms (bench --subscriptions), 77 ms with the young generation alone. Between ticks, cyclic
 garbage waits: at a few objects per request, a few megabytes at most (a 60 s soak of pages
-grows RSS by 3 MB; with the threshold alone, no ticks, by 27 MB)."""
+grows RSS by 3 MB; with the threshold alone, no ticks, by 27 MB).
+
+A collection that is due waits for a moment no HTTP request is in flight (the server's
+outermost app counts them: :meth:`CollectionPacer.started`, :meth:`CollectionPacer.finished`)
+and is made then, when almost nothing is alive: in the middle of a blast radius a young
+collection took 3-20 ms of that request (5,317 nodes), made after it 0.01 ms. A server that is
+never idle (a steady load) still collects once a collection has waited another interval."""
 
 from __future__ import annotations
 
@@ -45,20 +51,36 @@ def tune_garbage_collector(threshold: int = 0) -> None:
 
 class CollectionPacer:
     """Young collections every ``interval`` seconds of ``clock`` (None: never, Python's
-    thresholds alone decide): :meth:`tick` is called often (the server's main loop: ten
-    times a second) and collects when the interval has passed since the last."""
+    thresholds alone decide), made while no request is in flight: :meth:`tick` is called
+    often (the server's main loop: ten times a second), :meth:`started` and :meth:`finished`
+    around every request; a collection due is made by the first of them to find the server
+    idle, or by a tick once it has waited another interval."""
 
     def __init__(self, interval: float | None, clock: Callable[[], float]) -> None:
         self.interval = interval
         self._clock = clock
         self._next = clock() + interval if interval else 0.0
+        self.in_flight = 0
+
+    def started(self) -> None:
+        self.in_flight += 1
+
+    def finished(self) -> bool:
+        """A request has ended: collect if it was the last in flight and a collection is
+        due; whether it did."""
+        self.in_flight -= 1
+        return not self.in_flight and self._collect(overdue_only=False)
 
     def tick(self) -> bool:
-        """Collect if it is time; whether it did."""
+        """Collect if one is due and no request is in flight, or it is overdue; whether it
+        did."""
+        return self._collect(overdue_only=bool(self.in_flight))
+
+    def _collect(self, *, overdue_only: bool) -> bool:
         if not self.interval:
             return False
         now = self._clock()
-        if now < self._next:
+        if now < self._next + (self.interval if overdue_only else 0.0):
             return False
         self._next = now + self.interval
         gc.collect(0)

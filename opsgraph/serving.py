@@ -84,6 +84,26 @@ class _ReadinessGate:
         await self.app(scope, receive, send)
 
 
+class _CountedRequests:
+    """The app, telling the collector's pacer when each HTTP request starts and ends, so that
+    collections wait for a moment none is in flight (opsgraph/gc_tuning.py). WebSocket
+    connections last for hours: not counted (their messages meet collections as before)."""
+
+    def __init__(self, app: Any, collections: CollectionPacer) -> None:
+        self.app = app
+        self.collections = collections
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.collections.started()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.collections.finished()
+
+
 class _GracefulServer(uvicorn.Server):
     """uvicorn, whose first SIGTERM starts the drain instead of the shutdown, and whose
     main loop (ten ticks a second) paces the garbage collector (opsgraph/gc_tuning.py)."""
@@ -118,15 +138,16 @@ class _GracefulServer(uvicorn.Server):
 
 def run_server(app: Any, host: str, port: int, settings: Settings, service: str) -> None:
     """Serve `app` until a signal, the garbage collector tuned once the app is built (its heap
-    frozen) and paced by the clock (opsgraph/gc_tuning.py). WebSocket messages are not
-    compressed: wallboard events are small, and deflating each one for each of a thousand
-    connections would dominate a delivery; their protocol takes subscriptions' frames
-    encoded once (opsgraph/websocket_server.py).
+    frozen) and paced by the clock, between HTTP requests (opsgraph/gc_tuning.py).
+    WebSocket messages are not compressed: wallboard events are small, and deflating each
+    one for each of a thousand connections would dominate a delivery; their protocol takes
+    subscriptions' frames encoded once (opsgraph/websocket_server.py).
     uvicorn logs through our handler (no config of its own) and writes no access log: the
     app writes its own (opsgraph/telemetry/requests.py). Traces of `service` are exported
     when OTEL_EXPORTER_OTLP_ENDPOINT is set (opsgraph/telemetry/tracing.py)."""
     start_tracing(service)
-    gate = _ReadinessGate(app)
+    collections = CollectionPacer(settings.gc_interval_seconds or None, time.monotonic)
+    gate = _ReadinessGate(_CountedRequests(app, collections))
     tls: dict[str, Any] = {}
     if settings.tls_cert is not None and settings.tls_key is not None:
         tls = {
@@ -149,7 +170,6 @@ def run_server(app: Any, host: str, port: int, settings: Settings, service: str)
         **tls,
     )
     tune_garbage_collector(settings.gc_threshold)
-    collections = CollectionPacer(settings.gc_interval_seconds or None, time.monotonic)
     server = _GracefulServer(config, gate, settings.shutdown_drain_seconds, collections)
     server.run()
     if not server.started:  # e.g. the port is taken: uvicorn logged why

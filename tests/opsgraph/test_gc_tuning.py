@@ -11,7 +11,7 @@ import pytest
 import uvicorn
 
 from opsgraph.gc_tuning import CollectionPacer, tune_garbage_collector
-from opsgraph.serving import _GracefulServer, _ReadinessGate
+from opsgraph.serving import _CountedRequests, _GracefulServer, _ReadinessGate
 
 
 @pytest.fixture
@@ -98,3 +98,62 @@ def test_the_servers_main_loop_paces_the_collector(no_automatic_collections: Non
     clock.now += 10
     assert asyncio.run(server.on_tick(1)) is False  # not exiting
     assert garbage() is None
+
+
+def test_a_collection_due_waits_for_the_requests_in_flight(
+    no_automatic_collections: None,
+) -> None:
+    """Made while a request is in flight, a collection traverses everything the request
+    holds (3-20 ms in a blast radius); made after it, almost nothing."""
+    clock = Clock()
+    pacer = CollectionPacer(10, clock)
+    garbage = cyclic_garbage()
+    pacer.started()
+    pacer.started()
+    clock.now += 10
+    assert pacer.tick() is False
+    assert pacer.finished() is False  # another is still in flight
+    assert garbage() is not None
+    assert pacer.finished() is True  # the last one
+    assert garbage() is None
+    pacer.started()
+    assert pacer.finished() is False  # nothing due: the interval counts from then
+
+
+def test_a_server_never_idle_collects_once_a_collection_has_waited_an_interval(
+    no_automatic_collections: None,
+) -> None:
+    clock = Clock()
+    pacer = CollectionPacer(10, clock)
+    garbage = cyclic_garbage()
+    pacer.started()
+    clock.now += 19.9
+    assert pacer.tick() is False
+    assert garbage() is not None
+    clock.now += 0.1
+    assert pacer.tick() is True
+    assert garbage() is None
+
+
+def test_the_server_counts_its_http_requests_for_the_pacer(
+    no_automatic_collections: None,
+) -> None:
+    """The request's app runs with the request counted; the collection due is made as it
+    ends. A WebSocket connection, open for hours, is not counted."""
+    clock = Clock()
+    pacer = CollectionPacer(10, clock)
+    seen: list[tuple[str, int]] = []
+
+    async def app(scope: dict[str, str], receive: object, send: object) -> None:
+        seen.append((scope["type"], pacer.in_flight))
+        clock.now += 10
+        assert pacer.tick() is (scope["type"] == "websocket")
+
+    counted = _CountedRequests(app, pacer)
+    garbage = cyclic_garbage()
+    asyncio.run(counted({"type": "http"}, None, None))
+    assert pacer.in_flight == 0 and garbage() is None  # collected as the request ended
+    garbage = cyclic_garbage()
+    asyncio.run(counted({"type": "websocket"}, None, None))
+    assert garbage() is None  # the tick inside collected: nothing counted in flight
+    assert seen == [("http", 1), ("websocket", 0)]
