@@ -84,10 +84,16 @@ class _ReadinessGate:
         await self.app(scope, receive, send)
 
 
+# Responses that stream for as long as the client listens (HTTP subscriptions).
+STREAMED = (b"text/event-stream", b"multipart/mixed")
+
+
 class _CountedRequests:
     """The app, telling the collector's pacer when each HTTP request starts and ends, so that
-    collections wait for a moment none is in flight (opsgraph/gc_tuning.py). WebSocket
-    connections last for hours: not counted (their messages meet collections as before)."""
+    collections wait for a moment none is in flight (opsgraph/gc_tuning.py). What lasts for
+    hours is not counted: WebSocket connections, and an HTTP response from the moment it
+    starts streaming (an SSE or multipart subscription); their messages meet collections as
+    before."""
 
     def __init__(self, app: Any, collections: CollectionPacer) -> None:
         self.app = app
@@ -97,11 +103,29 @@ class _CountedRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        self.collections.started()
+        collections = self.collections
+        collections.started()
+        counted = True
+
+        async def sending(message: Any) -> None:
+            nonlocal counted
+            if counted and message["type"] == "http.response.start" and _streamed(message):
+                counted = False
+                collections.finished()
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, sending)
         finally:
-            self.collections.finished()
+            if counted:
+                collections.finished()
+
+
+def _streamed(start: Any) -> bool:
+    return any(
+        name.lower() == b"content-type" and value.lower().startswith(STREAMED)
+        for name, value in start.get("headers", ())
+    )
 
 
 class _GracefulServer(uvicorn.Server):

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import weakref
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import uvicorn
@@ -157,3 +158,41 @@ def test_the_server_counts_its_http_requests_for_the_pacer(
     asyncio.run(counted({"type": "websocket"}, None, None))
     assert garbage() is None  # the tick inside collected: nothing counted in flight
     assert seen == [("http", 1), ("websocket", 0)]
+
+
+def test_a_streamed_response_stops_counting_once_it_starts_streaming(
+    no_automatic_collections: None,
+) -> None:
+    """An SSE subscription over HTTP lasts as long as its client listens: from its first
+    message on it no longer holds collections back; a plain response counts to its end."""
+    clock = Clock()
+    pacer = CollectionPacer(10, clock)
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    def app_sending(content_type: bytes) -> Any:
+        async def app(scope: object, receive: object, send: Any) -> None:
+            assert pacer.in_flight == 1
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"Content-Type", content_type)],
+                }
+            )
+            streaming = content_type.startswith(b"text/event-stream")
+            assert pacer.in_flight == (0 if streaming else 1)
+            await send({"type": "http.response.body", "body": b"{}"})
+
+        return app
+
+    streamed = _CountedRequests(app_sending(b"text/event-stream; charset=utf-8"), pacer)
+    asyncio.run(streamed({"type": "http"}, None, send))
+    assert pacer.in_flight == 0
+    plain = _CountedRequests(app_sending(b"application/json"), pacer)
+    asyncio.run(plain({"type": "http"}, None, send))
+    assert pacer.in_flight == 0
+    kinds = [message["type"] for message in sent]
+    assert kinds == ["http.response.start", "http.response.body"] * 2
