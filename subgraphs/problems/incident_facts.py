@@ -9,7 +9,10 @@ Applying an event twice leaves the same row (a create is an upsert, an update se
 values), so the model is right even if an event came again. An update of an incident the
 model never saw created (one seeded or written before the consumer existed) is skipped:
 it has no number to start from; a rebuild (`reset`, then every retained event) starts from
-an empty model."""
+an empty model. A create whose number is null is skipped too: the database numbers an
+incident as its unit of work commits (db/numbering.py), and one deleted before then takes
+no number and leaves its events' null; there is nothing to model (failing on it would stop
+the consumer there, for every tenant)."""
 
 from __future__ import annotations
 
@@ -50,12 +53,15 @@ def _new_values(changes: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _created(event: Event) -> dict[str, Any]:
-    """The row a create event upserts."""
+def _created(event: Event) -> dict[str, Any] | None:
+    """The row a create event upserts; None for an incident gone before it was numbered."""
+    number = event.payload.get("number")
+    if number is None:
+        return None
     return {
         "tenant_id": event.tenant_id,
         "incident_id": event.entity_id,
-        "number": _number(event.payload["number"]),
+        "number": _number(number),
         "opened_at": event.occurred_at,
         "status": "OPEN",
         **_new_values(event.payload.get("changes") or {}),
@@ -85,7 +91,8 @@ async def _upsert_created(session: AsyncSession, rows: Sequence[dict[str, Any]])
 
 async def handle(session: AsyncSession, event: Event) -> None:
     if event.kind == CREATED:
-        await _upsert_created(session, [_created(event)])
+        if (row := _created(event)) is not None:
+            await _upsert_created(session, [row])
         return
     values = _new_values(event.payload.get("changes") or {})
     if values:
@@ -103,7 +110,8 @@ async def handle_many(session: AsyncSession, events: Sequence[Event]) -> None:
     created: dict[uuid.UUID, dict[str, Any]] = {}  # by incident
     for event in events:
         if event.kind == CREATED and event.entity_id not in created:
-            created[event.entity_id] = _created(event)
+            if (row := _created(event)) is not None:
+                created[event.entity_id] = row
             continue
         await _upsert_created(session, list(created.values()))
         created = {}
