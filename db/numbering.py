@@ -4,8 +4,9 @@ A domain keeps one counter row per tenant (a table with `NumberCounter`'s column
 schema) and inserts its numbered rows without a number. A deferred trigger its migration
 creates (`create_number_at_commit`) numbers each such row as its transaction commits: it
 bumps the tenant's counter, sets the row's number and writes it into the row's events still
-waiting in the outbox. A rollback never gets that far, so numbers have no gaps, and the
-counter row's lock serialises concurrent creates of a tenant for the commit alone.
+waiting in the outbox (a row deleted before the commit takes no number, and its events go).
+A rollback never gets that far, so numbers have no gaps, and the counter row's lock
+serialises concurrent creates of a tenant for the commit alone.
 
 Issue 17: when the insert took the number, the lock lasted from that statement to the
 COMMIT — through the application's way back to the database, which on a busy event loop is
@@ -72,27 +73,56 @@ def _function(table: str) -> str:
     return f"{schema}.{name}_{TRIGGER}"
 
 
-def create_number_at_commit(table: str, counter: str, event_number: str) -> None:
+def create_number_at_commit(
+    table: str, counter: str, event_number: str, *, unborn_events: bool = True
+) -> None:
     """Migration step: number the rows of `table` (schema-qualified; `id`, `tenant_id`,
     `number` columns) inserted without a number as their transaction commits, from the
     tenant's row of `counter`; `number` becomes nullable (null only inside the inserting
     transaction). `event_number` is the SQL of the number as the row's events carry it (their
-    payload's `number`, null until then), over the integer `allocated`.
+    payload's `number`, null until then), over the integer `allocated`; `unborn_events`: see
+    `replace_number_at_commit`.
 
-    A row deleted before the commit takes no number. The function is its owner's (SECURITY
-    DEFINER): the application role may not update the outbox, and the trigger touches only
-    the rows of the inserted row's own tenant."""
-    function = _function(table)
+    The function is its owner's (SECURITY DEFINER): the application role may not update the
+    outbox, and the trigger touches only the rows of the inserted row's own tenant."""
     op.execute(f"ALTER TABLE {table} ALTER COLUMN number DROP NOT NULL")
+    replace_number_at_commit(table, counter, event_number, unborn_events=unborn_events)
     op.execute(
         f"""
-        CREATE FUNCTION {function}() RETURNS trigger
+        CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT ON {table}
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.number IS NULL)
+        EXECUTE FUNCTION {_function(table)}()
+        """
+    )
+
+
+def replace_number_at_commit(
+    table: str, counter: str, event_number: str, *, unborn_events: bool = True
+) -> None:
+    """Migration step: (re)write `create_number_at_commit`'s function. A row deleted before
+    its transaction commits takes no number; with `unborn_events`, its events still waiting
+    in the outbox go with it (it never existed outside that transaction: nobody is told it
+    was created), else they stay, their number null (as the first version did)."""
+    unborn = (
+        """DELETE FROM events.outbox
+                WHERE entity_id = NEW.id AND seq IS NULL AND tenant_id = NEW.tenant_id;"""
+        if unborn_events
+        else ""
+    )
+    op.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION {_function(table)}() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
         DECLARE
             allocated integer;
+            present integer;
         BEGIN
-            PERFORM FROM {table} WHERE id = NEW.id AND number IS NULL;
+            SELECT number INTO present FROM {table} WHERE id = NEW.id;
             IF NOT FOUND THEN
+                {unborn}
+                RETURN NULL;
+            END IF;
+            IF present IS NOT NULL THEN
                 RETURN NULL;
             END IF;
             INSERT INTO {counter} AS counter (tenant_id, last_number)
@@ -107,13 +137,6 @@ def create_number_at_commit(table: str, counter: str, event_number: str) -> None
               AND payload -> 'number' = 'null'::jsonb;
             RETURN NULL;
         END $$
-        """
-    )
-    op.execute(
-        f"""
-        CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT ON {table}
-        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.number IS NULL)
-        EXECUTE FUNCTION {function}()
         """
     )
 

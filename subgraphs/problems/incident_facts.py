@@ -10,9 +10,10 @@ values), so the model is right even if an event came again. An update of an inci
 model never saw created (one seeded or written before the consumer existed) is skipped:
 it has no number to start from; a rebuild (`reset`, then every retained event) starts from
 an empty model. A create whose number is null is skipped too: the database numbers an
-incident as its unit of work commits (db/numbering.py), and one deleted before then takes
-no number and leaves its events' null; there is nothing to model (failing on it would stop
-the consumer there, for every tenant)."""
+incident as its unit of work commits (db/numbering.py), and one deleted before then took no
+number and, before incidents_0015 took its events with it, left them with a null one, which
+outboxes keep; there is nothing to model (failing on it would stop the consumer there, for
+every tenant)."""
 
 from __future__ import annotations
 

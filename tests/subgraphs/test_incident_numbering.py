@@ -101,6 +101,22 @@ async def test_an_incident_deleted_before_its_commit_takes_no_number(
     assert (await committed(owner_sessions, tenant_id))["counter"] is None
 
 
+async def test_an_incident_deleted_before_its_commit_takes_its_events_with_it(
+    sessions: Any, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    """It never existed outside its transaction: nobody is told it was created (its event
+    stayed, its number null, and stopped the problems domain's read model). One kept beside
+    it in the same unit of work keeps its event, numbered."""
+    gone = service.prepare_incident(tenant_id, service.NewIncident(title="gone"), None)
+    kept = service.prepare_incident(tenant_id, service.NewIncident(title="kept"), None)
+    async with walled_unit_of_work(sessions, tenant_id) as session:
+        await service.insert_incident(session, gone)
+        await service.insert_incident(session, kept)
+        await session.execute(delete(tables.Incident).where(tables.Incident.id == gone.id))
+    state = await committed(owner_sessions, tenant_id)
+    assert [(p["id"], p["number"]) for p in state["payloads"]] == [(str(kept.id), 1)]
+
+
 async def test_every_event_of_the_unit_of_work_gets_the_number(
     sessions: Any, owner_sessions: Any, tenant_id: uuid.UUID
 ) -> None:

@@ -24,7 +24,9 @@ TABLE = "incidents.incidents"
 
 
 def upgrade() -> None:
-    create_number_at_commit(TABLE, "incidents.incident_numbers", event_number="allocated")
+    create_number_at_commit(
+        TABLE, "incidents.incident_numbers", event_number="allocated", unborn_events=False
+    )
 
 
 def downgrade() -> None:

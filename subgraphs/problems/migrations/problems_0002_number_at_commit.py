@@ -22,7 +22,9 @@ TABLE = "problems.problems"
 
 
 def upgrade() -> None:
-    create_number_at_commit(TABLE, "problems.problem_numbers", event_number="'PRB-' || allocated")
+    create_number_at_commit(
+        TABLE, "problems.problem_numbers", event_number="'PRB-' || allocated", unborn_events=False
+    )
 
 
 def downgrade() -> None:

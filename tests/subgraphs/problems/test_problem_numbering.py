@@ -8,7 +8,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from db.scope import walled_unit_of_work
 from db.tables import events
@@ -105,6 +105,22 @@ async def test_every_event_of_the_unit_of_work_gets_the_number(
         ("problem.created", "PRB-1"),
         ("problem.updated", "PRB-1"),
     ]
+
+
+async def test_a_problem_deleted_before_its_commit_takes_its_events_with_it(
+    sessions: Any, owner_sessions: Any, tenant_id: uuid.UUID
+) -> None:
+    """As an incident's (the mechanism is db/numbering.py's): no number, and nobody is told
+    it was created; one kept beside it keeps its event, numbered."""
+    gone = service.prepare_problem(tenant_id, service.NewProblem(title="gone"), None)
+    kept = service.prepare_problem(tenant_id, service.NewProblem(title="kept"), None)
+    async with walled_unit_of_work(sessions, tenant_id) as session:
+        await service.insert_problem(session, gone)
+        await service.insert_problem(session, kept)
+        await session.execute(delete(tables.Problem).where(tables.Problem.id == gone.id))
+    state = await committed(owner_sessions, tenant_id)
+    assert state["counter"] == 1
+    assert [(p["id"], p["number"]) for p in state["payloads"]] == [(str(kept.id), "PRB-1")]
 
 
 async def test_tenants_number_concurrent_creates_apart(
