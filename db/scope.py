@@ -151,7 +151,7 @@ class RequestDatabase:
         sql, arguments = read.bound(params, extracted)
         connection = await self._begin(connection)
         self._announce(connection, sql, arguments)
-        if read.per_execution:
+        if read.planned_for(arguments):
             return read.rows(await self._run(self._planned(sql, arguments)))
         return read.rows(await self._run(self._driver.fetch(sql, *arguments)))
 
