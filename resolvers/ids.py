@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from asyncpg.pgproto.pgproto import UUID as FastUUID
 
@@ -32,3 +33,14 @@ def try_parse_id(value: object) -> uuid.UUID | None:
         return uuid.UUID(text)
     except ValueError:
         return None
+
+
+def try_parse_ids(values: Sequence[object]) -> list[uuid.UUID | None]:
+    """``try_parse_id`` of each value: strings in the canonical forms (an entity fetch's
+    thousands of ids, as a rule) parsed in one pass in C."""
+    if all(type(value) is str for value in values):
+        try:
+            return list(map(FastUUID, values))
+        except ValueError:  # one is not canonical, or not an id: each on its own
+            pass
+    return [try_parse_id(value) for value in values]

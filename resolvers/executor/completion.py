@@ -59,6 +59,20 @@ def type_name(value: Any) -> str:
     return name
 
 
+def one_class(values: list[Any]) -> type | None:
+    """The class every value is of, when they share one (an entity list's thousands): what
+    is asked of each value's class is then asked once."""
+    classes = set(map(type, values))
+    return classes.pop() if len(classes) == 1 else None
+
+
+def of_type(values: list[Any], name: str) -> list[Any]:
+    """The values that are objects of the GraphQL type ``name``."""
+    if one_class(values) is not None:
+        return values if type_name(values[0]) == name else []
+    return [value for value in values if type_name(value) == name]
+
+
 class ValueCompletion(ABC):
     """The completion half of an operation run (:class:`resolvers.executor.run.OperationRun`)."""
 
@@ -187,6 +201,9 @@ class ValueCompletion(ABC):
     def _built(self, builds: dict[str, Build], value: list[Any], nullable: bool) -> list[Any]:
         """A list of an abstract type's objects, each by its type's generated completion."""
         found = self.found
+        if (cls := one_class(value)) is not None and cls is not type(None):
+            build = builds[type_name(value[0])]
+            return [build(item, found) for item in value]
         if nullable:
             return [
                 None if item is None else builds[type_name(item)](item, found) for item in value

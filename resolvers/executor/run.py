@@ -23,8 +23,9 @@ from resolvers.executor.completion import (
     Null,
     ValueCompletion,
     is_async,
+    of_type,
+    one_class,
     settle,
-    type_name,
 )
 from resolvers.executor.direct_calls import DirectCall
 from resolvers.executor.operation import CompiledOperation, FieldPlan, Found, Kind, TypePlan
@@ -59,6 +60,22 @@ def _follow(source: Any, chain: tuple[FieldPlan, ...]) -> Any:
     if isinstance(source, Exception) or hasattr(source, "__await__"):
         return None
     return source
+
+
+def _sources(elements: list[Any], chain: tuple[FieldPlan, ...]) -> list[Any]:
+    """The objects reached from ``elements`` through ``chain`` (``_follow``): without a
+    chain, the elements themselves, all of them at once when they share a class that is a
+    plain object's (an entity list's thousands)."""
+    if not chain:
+        cls = one_class(elements)
+        if cls is not None and _plain_class(cls):
+            return list(elements)
+    return [source for element in elements if (source := _follow(element, chain)) is not None]
+
+
+def _plain_class(cls: type) -> bool:
+    """Whether values of ``cls`` are objects ``_follow`` takes as they are."""
+    return not (cls is type(None) or issubclass(cls, Exception) or hasattr(cls, "__await__"))
 
 
 async def _gather(values: Sequence[Awaitable[Any]]) -> list[Any]:
@@ -218,11 +235,8 @@ class OperationRun(ValueCompletion):
         for chain, batched in item.batches:
             elements = items
             if item.kind is Kind.ABSTRACT:
-                owner = (chain[0] if chain else batched).parent_type.name
-                elements = [element for element in items if type_name(element) == owner]
-            sources = [
-                source for element in elements if (source := _follow(element, chain)) is not None
-            ]
+                elements = of_type(items, (chain[0] if chain else batched).parent_type.name)
+            sources = _sources(elements, chain)
             if sources:
                 await self._batch(batched, sources, (path, 0, None))
         assert plan.inner is not None

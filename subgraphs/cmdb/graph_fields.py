@@ -162,9 +162,10 @@ async def impact_graph(
         for reached, row in zip(impact.reached.values(), rows, strict=True)
         if row is not None
     ]
+    read = fields.read
     nodes = [
         ImpactNode(
-            ci=ci_type.from_row(row),
+            ci=read(row),
             distance=reached.distance,
             via=relationship(reached.via) if with_via and reached.via is not None else None,
         )

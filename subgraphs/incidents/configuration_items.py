@@ -15,7 +15,7 @@ from sqlalchemy import func
 
 from resolvers.batching import batched
 from resolvers.columns import chosen_columns
-from resolvers.ids import try_parse_id
+from resolvers.ids import try_parse_id, try_parse_ids
 from resolvers.pagination import (
     Connection,
     PageRequest,
@@ -24,7 +24,7 @@ from resolvers.pagination import (
     page_per_key,
 )
 from resolvers.permissions import requires
-from resolvers.references import by_id
+from resolvers.references import by_id, by_ids
 from subgraphs.incidents import permissions, tables
 from subgraphs.incidents.inputs import IncidentFilter, IncidentOrder
 from subgraphs.incidents.loaders import (
@@ -45,13 +45,13 @@ async def open_incidents_of(
 ) -> list[list[Incident]]:
     """`ConfigurationItem.openIncidents` of many items at once (resolvers/batching.py): a
     blast radius asks it of thousands."""
-    keys = [try_parse_id(item.id) for item in items]
+    keys = try_parse_ids([item.id for item in items])
     loader = info.context.loaders.get(OpenIncidentsByCiIdLoader)
     known = [key for key in keys if key is not None]
-    rows = iter(await loader.read_many(known, Incident.row_fields.columns(info)))
-    from_row = Incident.from_row
+    groups = iter(await loader.read_many(known, Incident.row_fields.columns(info)))
+    read = Incident.row_fields.read
     # read_many answers positionally: the next rows are the next valid key's.
-    return [[from_row(row) for row in next(rows)] if key else [] for key in keys]
+    return [list(map(read, next(groups))) if key else [] for key in keys]
 
 
 @strawberry.federation.type(keys=["id"], extend=True)
@@ -74,7 +74,7 @@ class ConfigurationItem:
     ) -> list[ConfigurationItem]:
         """Every id as given: whether the item exists is the cmdb subgraph's to say; here it
         only has incidents, or none."""
-        return [by_id(cls, str(r.get("id"))) for r in representations]
+        return by_ids(cls, [str(r.get("id")) for r in representations])
 
     @strawberry.field(
         description="Incidents naming this item (as `ci` or among `affectedCis`) that are "

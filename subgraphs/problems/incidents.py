@@ -25,6 +25,7 @@ from resolvers.pagination import (
     page_per_key,
 )
 from resolvers.permissions import requires
+from resolvers.references import by_ids
 from subgraphs.problems import permissions, tables
 from subgraphs.problems.inputs import LinkedIncidentFilter
 from subgraphs.problems.loaders import (
@@ -48,7 +49,7 @@ class Incident:
     ) -> list[Incident]:
         """Every id as given: whether the incident exists is the incidents subgraph's to say;
         here it only has a problem, or none."""
-        return [cls(id=strawberry.ID(str(r.get("id")))) for r in representations]
+        return by_ids(cls, [str(r.get("id")) for r in representations])
 
     @strawberry.field(
         description="The problem the incident is linked to (its cause), if any.",
