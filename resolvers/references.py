@@ -5,7 +5,6 @@ checked before a domain stores another domain's ids (`require_references`)."""
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, Self, TypeVar
@@ -40,9 +39,11 @@ def by_ids(cls: type[T], ids: Iterable[str]) -> list[T]:
     """``by_id`` of each id, the type looked at once (an entity fetch's thousands)."""
     if not _id_only(cls):
         return [cls(id=id) for id in ids]  # type: ignore[call-arg]
-    made = list(map(object.__new__, itertools.repeat(cls, len(ids := list(ids)))))
-    for instance, id in zip(made, ids, strict=True):
+    made: list[T] = []
+    for id in ids:
+        instance = object.__new__(cls)
         instance.__dict__ = {"id": id}
+        made.append(instance)
     return made
 
 
