@@ -33,6 +33,15 @@ from tests.support import PostgresServer, Subgraph
 CREATE = 'mutation { createIncident(input: {title: "Core switch down"}) { id number } }'
 
 
+@pytest.fixture
+async def drained(owner_sessions: Any, database_url: str) -> None:
+    """Nothing earlier tests left unpublished in this database: a relay publishes every
+    pending event, every tenant's, in order, and a subscriber's queue holds QUEUE_LIMIT of
+    them; behind another test's ten thousand, a test's own events were dropped and waited
+    for in vain."""
+    await OutboxRelay(owner_sessions, InProcessBus(), database_url).publish_pending()
+
+
 async def next_event_for(subscription: Any, tenant_id: uuid.UUID) -> dict[str, Any]:
     """The next message of this test's tenant (other tests' events may pass by)."""
     while True:
@@ -83,7 +92,11 @@ class _FailingOnce(InProcessBus):
 
 
 async def test_a_batch_that_fails_to_publish_stays_unpublished_for_the_next_round(
-    owner_engine: AsyncEngine, owner_sessions: Any, database_url: str, tenant_id: uuid.UUID
+    owner_engine: AsyncEngine,
+    owner_sessions: Any,
+    database_url: str,
+    tenant_id: uuid.UUID,
+    drained: None,
 ) -> None:
     """Claiming marks a batch published in its transaction: publishing it fails, the
     transaction rolls back, and the next round publishes every event of it, in order.
@@ -143,7 +156,7 @@ class _Looking(InProcessBus):
 
 
 async def test_events_are_stamped_for_every_reader_before_they_are_published(
-    owner_sessions: Any, database_url: str, tenant_id: uuid.UUID
+    owner_sessions: Any, database_url: str, tenant_id: uuid.UUID, drained: None
 ) -> None:
     """A subscriber told of an event can read it by its `seq` at once; its mark as published
     commits only once it is (a failed publish leaves it for the next round)."""
@@ -158,7 +171,11 @@ async def test_events_are_stamped_for_every_reader_before_they_are_published(
 
 
 async def test_in_process_delivery(
-    incidents: Subgraph, owner_sessions: Any, database_url: str, tenant_id: uuid.UUID
+    incidents: Subgraph,
+    owner_sessions: Any,
+    database_url: str,
+    tenant_id: uuid.UUID,
+    drained: None,
 ) -> None:
     await relay_delivers(InProcessBus(), incidents, owner_sessions, database_url, tenant_id)
 
@@ -170,6 +187,7 @@ async def test_redis_delivery(
     database_url: str,
     tenant_id: uuid.UUID,
     redis_url: str,
+    drained: None,
 ) -> None:
     link = RedisLink(redis_url, timeout=1, cool_down=0.05)
     try:
