@@ -30,10 +30,11 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ClauseElement, Executable, Table
+from sqlalchemy import ClauseElement, Executable, Select, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import _anonymous_label
 
 # Distinct statement shapes kept per dialect; past it the oldest is forgotten.
 _SHAPES = 1000
@@ -54,6 +55,8 @@ class CompiledRead:
         "_expanding",
         "_positions",
         "_results",
+        "mergeable",
+        "names",
         "per_execution",
         "sql",
     )
@@ -81,6 +84,18 @@ class CompiledRead:
         ]
         self._results: tuple[Callable[[Any], Any] | None, ...] | None = (
             tuple(results) if any(results) else None
+        )
+        # Its columns' names, as PostgreSQL names them (what a merged read's part has no
+        # record keys for: db/merged_reads.py).
+        self.names = tuple(
+            name.apply_map(compiled.anon_map) if isinstance(name, _anonymous_label) else name
+            for _, name, *_ in compiled._result_columns
+        )
+        # Whether it may be a part of a merged read: a SELECT built of clauses (not text)
+        # whose columns are known, taking no row lock (which a UNION refuses).
+        statement = compiled.statement
+        self.mergeable = (
+            bool(self.names) and isinstance(statement, Select) and statement._for_update_arg is None
         )
 
     def bound(
@@ -129,9 +144,19 @@ class CompiledRead:
         columns' types where they convert (none of our tables' do today)."""
         if not records:
             return []
+        return self._made(tuple(records[0].keys()), records)
+
+    def part_rows(self, values: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """Rows given as tuples of this read's columns (its part of a merged read), as
+        :meth:`rows` makes them."""
+        if not values:
+            return []
+        return self._made(self.names, values)
+
+    def _made(self, names: tuple[str, ...], records: Sequence[Any]) -> list[Any]:
         # tuple.__new__ bound to the class: the named tuple's own _make is a Python call
         # per row.
-        make = functools.partial(tuple.__new__, row_class(tuple(records[0].keys())))
+        make = functools.partial(tuple.__new__, row_class(names))
         results = self._results
         if results is None:
             return list(map(make, records))

@@ -2,8 +2,9 @@
 
 A request holds one pooled connection, checked out at its first statement and returned at
 ``close()``. DataLoader batches of one request may be dispatched in the same event-loop tick,
-but a connection runs one statement at a time, so every statement goes through
-``_serialised()`` under a per-request lock.
+but a connection runs one statement at a time, so every statement goes through a
+per-request lock; the reads asked in one tick go together, two to a statement
+(``rows()``, db/merged_reads.py).
 
 Every transaction of the scope is begun by the scope itself, ``BEGIN`` and the tenant's
 wall sent together, in one round trip. Reads (``rows()``) run on the driver's connection
@@ -39,6 +40,7 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Connection, Executable, Result, event, exc, text
@@ -46,7 +48,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.orm import Session, SessionTransaction
 
 from db.failures import is_connection_failure
-from db.reads import compiled_reads, row_class
+from db.merged_reads import PARTS, dealt, merged_sql
+from db.reads import CompiledRead, compiled_reads, row_class
 
 T = TypeVar("T")
 SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant, true)")
@@ -65,6 +68,7 @@ class RequestDatabase:
         self._clean = False
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        self._asked: list[_Asked] = []  # reads waiting to be sent (``rows``)
         self._gate: PoolGate | None = None  # held from first statement to close()
         # A unit of work's statements sent with its BEGIN and with its COMMIT, in their round
         # trips (see ``unit_of_work``), and the command status of the first; what follows
@@ -139,10 +143,87 @@ class RequestDatabase:
     async def rows(self, statement: Executable, params: Any = None) -> Sequence[Any]:
         """The rows of a Core statement (tables, columns; not mapped entities) as named
         tuples: reading a column by name from one costs a fifth of reading it from
-        SQLAlchemy's Row, and a page reads thousands (`from_row`, keys, cursors)."""
-        return await self._serialised(self._rows, statement, params)
+        SQLAlchemy's Row, and a page reads thousands (`from_row`, keys, cursors).
+
+        Reads asked in the same event-loop tick go in one round trip, one statement
+        (db/merged_reads.py): the first to hold the scope's lock waits out the tick, then
+        sends every read asked meanwhile and hands each its rows."""
+        if self._owner is not None and self._owner is asyncio.current_task():
+            # The mutation running a unit of work holds the lock: its reads run in turn.
+            return await self._rows(statement, params)
+        found = compiled_reads(self._sessions.kw["bind"].dialect).get(statement)
+        if found is None:
+            return await self._serialised(self._session_rows, statement, params)
+        read, extracted = found
+        sql, arguments = read.bound(params, extracted)
+        asked = _Asked(read, sql, arguments, asyncio.get_running_loop().create_future())
+        self._asked.append(asked)
+        try:
+            async with self._lock:
+                if not asked.answer.done():
+                    await asyncio.sleep(0)  # the tick's other reads are asked meanwhile
+                    batch, self._asked = self._asked, []
+                    await self._send(batch)
+        except asyncio.CancelledError:
+            if asked in self._asked:
+                self._asked.remove(asked)
+            asked.answer.cancel()  # nobody is left to take its rows or its failure
+            raise
+        return asked.answer.result()  # type: ignore[no-any-return]
+
+    async def _send(self, batch: list[_Asked]) -> None:
+        """Run the reads of ``batch`` (those that may be, merged two to a statement) and
+        settle each one's answer; a failure is each one's."""
+        try:
+            connection = await self._begin(await self._connect())
+            if len(batch) == 1:  # most often
+                await self._answer(connection, batch)
+                return
+            merged = [asked for asked in batch if asked.read.mergeable]
+            groups = [merged[start : start + PARTS] for start in range(0, len(merged), PARTS)]
+            groups += [[asked] for asked in batch if not asked.read.mergeable]
+            for group in groups:
+                await self._answer(connection, group)
+        except Exception as error:
+            self._clean = False  # a unit of work must not carry on in a failed transaction
+            for asked in batch:
+                if not asked.answer.done():
+                    asked.answer.set_exception(error)
+        except BaseException:
+            self._clean = False
+            for asked in batch:
+                asked.answer.cancel()
+            raise
+
+    async def _answer(self, connection: AsyncConnection, group: list[_Asked]) -> None:
+        """Send one statement, one read's or several merged (db/merged_reads.py), and answer
+        each read its own rows."""
+        if len(group) == 1:
+            asked = group[0]
+            rows = await self._read(connection, asked.read, asked.sql, asked.arguments)
+            if not asked.answer.done():  # cancelled meanwhile: no one waits for it
+                asked.answer.set_result(rows)
+            return
+        parts = tuple((asked.sql, len(asked.read.names), len(asked.arguments)) for asked in group)
+        records = await self._fetch(
+            connection,
+            merged_sql(parts),
+            [argument for asked in group for argument in asked.arguments],
+            planned=any(asked.read.planned_for(asked.arguments) for asked in group),
+        )
+        widths = [width for _, width, _ in parts]
+        for asked, values in zip(group, dealt(records, widths), strict=True):
+            if not asked.answer.done():
+                asked.answer.set_result(asked.read.part_rows(values))
+
+    async def _read(
+        self, connection: AsyncConnection, read: CompiledRead, sql: str, arguments: list[Any]
+    ) -> list[Any]:
+        planned = read.planned_for(arguments)
+        return read.rows(await self._fetch(connection, sql, arguments, planned=planned))
 
     async def _rows(self, statement: Executable, params: Any) -> Sequence[Any]:
+        """A read of a unit of work (its own statement, in turn)."""
         connection = await self._connect()
         found = compiled_reads(connection.dialect).get(statement)
         if found is None:
@@ -150,10 +231,16 @@ class RequestDatabase:
         read, extracted = found
         sql, arguments = read.bound(params, extracted)
         connection = await self._begin(connection)
+        return await self._read(connection, read, sql, arguments)
+
+    async def _fetch(
+        self, connection: AsyncConnection, sql: str, arguments: list[Any], *, planned: bool
+    ) -> list[Any]:
+        """The records of ``sql`` (``planned`` for its arguments, see ``_planned``)."""
         self._announce(connection, sql, arguments)
-        if read.planned_for(arguments):
-            return read.rows(await self._run(self._planned(sql, arguments)))
-        return read.rows(await self._run(self._driver.fetch(sql, *arguments)))
+        if planned:
+            return await self._run(self._planned(sql, arguments))
+        return await self._run(self._driver.fetch(sql, *arguments))  # type: ignore[no-any-return]
 
     async def _planned(self, sql: str, arguments: Sequence[Any]) -> list[Any]:
         """The records of ``sql`` prepared for this execution alone, so planned for its
@@ -162,7 +249,7 @@ class RequestDatabase:
         prepared = await self._driver.prepare(sql)
         return await prepared.fetch(*arguments)  # type: ignore[no-any-return]
 
-    async def _session_rows(self, statement: Executable, params: Any) -> Sequence[Any]:
+    async def _session_rows(self, statement: Executable, params: Any = None) -> Sequence[Any]:
         """What ``db.reads`` does not cover, through SQLAlchemy on the session's connection."""
         connection = await (await self._session_ready()).connection()
         result = await connection.execute(statement, params)
@@ -343,6 +430,16 @@ class RequestDatabase:
                         raise
                 finally:
                     await connection.close()
+
+
+@dataclass(slots=True, eq=False)
+class _Asked:
+    """A read asked of the scope, waiting to be sent (``RequestDatabase.rows``)."""
+
+    read: CompiledRead
+    sql: str
+    arguments: list[Any]
+    answer: asyncio.Future[list[Any]]
 
 
 @asynccontextmanager

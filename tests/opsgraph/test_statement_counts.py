@@ -39,8 +39,9 @@ query($first: Int!) {
 
 # set_config of the tenant (row-level security: first statement of the request's one read
 # transaction) · incidents page · comments · users (assignee, reporter and comment authors in
-# one batch) · teams: one statement per entity kind, whatever the page size.
-STATEMENTS_PER_PAGE = 5
+# one batch) with teams, read at once, in one statement (db/merged_reads.py): one read per
+# entity kind, whatever the page size.
+STATEMENTS_PER_PAGE = 4
 
 
 @pytest.fixture(scope="module")

@@ -51,8 +51,9 @@ async def test_identity_entities_keep_order_and_batch(
         None,
     ]
     # The tenant's set_config (row-level security: the first statement of the transaction;
-    # BEGIN itself is not counted), then one statement per entity type.
-    assert statements.count == 3  # type: ignore[attr-defined]
+    # BEGIN itself is not counted), then the teams and the users, read at once, in one
+    # statement (db/merged_reads.py).
+    assert statements.count == 2  # type: ignore[attr-defined]
 
 
 async def test_incident_entities(incidents: Subgraph) -> None:
