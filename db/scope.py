@@ -249,7 +249,7 @@ class RequestDatabase:
         prepared = await self._driver.prepare(sql)
         return await prepared.fetch(*arguments)  # type: ignore[no-any-return]
 
-    async def _session_rows(self, statement: Executable, params: Any = None) -> Sequence[Any]:
+    async def _session_rows(self, statement: Executable, params: Any) -> Sequence[Any]:
         """What ``db.reads`` does not cover, through SQLAlchemy on the session's connection."""
         connection = await (await self._session_ready()).connection()
         result = await connection.execute(statement, params)

@@ -147,6 +147,13 @@ def seeded_at(seeded: str) -> str:
     return datetime.now(UTC).isoformat()
 
 
+# Each server process keeps up to its pool's size of connections open, and each xdist worker
+# runs a split set of processes beside its in-process server: with the default pools (10
+# and 5 more) two workers' sets came to PostgreSQL's 100 connections ("too many clients").
+# Functional tests send a request or a burst at a time; 4 and 4 more serve them.
+SMALL_POOLS = {"OPSGRAPH_DB_POOL_SIZE": "4", "OPSGRAPH_DB_MAX_OVERFLOW": "4"}
+
+
 @pytest.fixture(scope="session")
 def server_env(
     e2e_database_url: str,
@@ -161,6 +168,7 @@ def server_env(
         "OPSGRAPH_DEFAULT_TENANT": seeded,
         "OPSGRAPH_DATA_DIR": str(tmp_path_factory.mktemp("e2e-data")),
         "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0",  # the fuzzer and the tests send bursts
+        **SMALL_POOLS,
     }
 
 

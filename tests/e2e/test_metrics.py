@@ -116,7 +116,7 @@ def test_production_serves_metrics_on_its_own_port_only(production: tuple[Server
 
     assert public.status_code == 404
     assert "opsgraph_" not in public.text
-    assert value(samples, "opsgraph_db_pool_size") == 15
+    assert value(samples, "opsgraph_db_pool_size") == 8  # 4 and 4 more (SMALL_POOLS)
     assert graphql_there.status_code == 404
 
 
@@ -133,8 +133,8 @@ def test_each_subgraph_process_serves_its_own_metrics(
     statements = "opsgraph_sql_statements_per_request"
     assert value(after, f"{statements}_count") == value(before, f"{statements}_count") + 1
     assert value(after, f"{statements}_sum") > value(before, f"{statements}_sum")
-    assert value(after, "opsgraph_db_pool_size") == 15
-    assert value(scrape(subgraph_servers["identity"].url), "opsgraph_db_pool_size") == 15
+    assert value(after, "opsgraph_db_pool_size") == 8  # 4 and 4 more (SMALL_POOLS)
+    assert value(scrape(subgraph_servers["identity"].url), "opsgraph_db_pool_size") == 8
 
 
 def test_the_split_router_counts_its_fetches_over_http(
@@ -182,4 +182,4 @@ def test_processes_sharing_a_multiprocess_directory_expose_their_sum(
 
     ok = {"operation": "MetricsProbe", "type": "query", "outcome": "success"}
     assert value(samples, REQUESTS, **ok) == 2
-    assert value(samples, "opsgraph_db_pool_size") == 30  # 15 each, both alive
+    assert value(samples, "opsgraph_db_pool_size") == 16  # 8 each (SMALL_POOLS), both alive

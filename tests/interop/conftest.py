@@ -23,7 +23,14 @@ import pytest
 
 from opsgraph.domains import REGISTRY
 from tests.conftest import fresh_database
-from tests.e2e.conftest import Server, seed_tenant, start_server, start_servers, stop_server
+from tests.e2e.conftest import (
+    SMALL_POOLS,
+    Server,
+    seed_tenant,
+    start_server,
+    start_servers,
+    stop_server,
+)
 from tests.support import free_port
 
 TENANT = "interop"
@@ -63,6 +70,7 @@ def interop_env(
         "OPSGRAPH_DATA_DIR": str(tmp_path_factory.mktemp("interop-data")),
         # The subgraphs answer _entities/_service only to a router sending it.
         "OPSGRAPH_SUBGRAPH_SECRET": ROUTER_SECRET,
+        **SMALL_POOLS,
     }
 
 
