@@ -7,19 +7,23 @@ about 80 µs of the server's CPU on these machines (a write, a wake-up, a read) 
 wall time. The request's scope (db/scope.py) queues the reads of a tick and sends them
 together, as the parts of one ``UNION ALL``::
 
-    SELECT 0, p.*, NULL, NULL FROM (<read 0>) AS p
-    UNION ALL SELECT 1, NULL, p.* FROM (<read 1>) AS p     -- NULLs as wide as read 0
+    SELECT 0, p.*, NULL, t2.* FROM (<read 0>) AS p LEFT JOIN (<read 2>) AS t2 ON false
+    UNION ALL SELECT 1, NULL, p.*, NULL FROM (<read 1>) AS p  -- NULLs as wide as each read
+    UNION ALL SELECT 2, NULL, NULL, p.* FROM (<read 2>) AS p
 
 Each row carries its part's number and its values at the part's own columns, NULL at the
-others' (PostgreSQL gives a NULL the type its column has in the other parts); each part
-keeps its parameters, renumbered after the parts before it. A part's rows keep their order:
-an ``Append`` returns each subquery's rows as the subquery yields them (under a ``Gather``
-too, a subquery with its own order runs in one process), and the rows are dealt out to the
-parts in the order they come. Rows decode in asyncpg's binary codecs as a part's alone do.
+others'; each part keeps its parameters, renumbered after the parts before it. A part's
+rows keep their order: an ``Append`` returns each subquery's rows as the subquery yields
+them (under a ``Gather`` too, a subquery with its own order runs in one process), and the
+rows are dealt out to the parts in the order they come. Rows decode in asyncpg's binary
+codecs as a part's alone do.
 
-Two reads at most: PostgreSQL resolves a ``UNION``'s column types a pair of parts at a time,
-and a column NULL in two parts is text by then (a third part's JSONB, say, no longer fits
-it). Two parts, each column has its type in one of them.
+PostgreSQL types a ``UNION``'s columns a pair of parts at a time, left to right, and gives a
+NULL the type its column has in the other part of the pair; a column NULL in both is text
+by then, which a later part's JSONB, say, does not fit. So the first part also joins the
+parts from the third on, each ``ON false``: every column of the first part has its type,
+and the planner replaces a relation joined on false with an empty one, which it never
+runs (``One-Time Filter: false``).
 
 One statement fails as a whole: a part that fails fails the others, as a failed statement
 in a transaction fails every later one."""
@@ -31,8 +35,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-# The reads of one merged statement at most (see above).
-PARTS = 2
 # A parameter ($1) outside the quoted literals and identifiers SQLAlchemy renders.
 _PARAMETER = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(\d+)")
 
@@ -41,16 +43,24 @@ _PARAMETER = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(\d+)")
 def merged_sql(parts: tuple[tuple[str, int, int], ...]) -> str:
     """The statement of ``parts``: each a read's SQL text, the number of its columns and of
     its parameters."""
-    total = sum(width for _, width, _ in parts)
-    selects = []
-    before = offset = 0
-    for number, (sql, width, parameters) in enumerate(parts):
-        nulls_before = ", NULL" * before
-        nulls_after = ", NULL" * (total - before - width)
-        part = _renumbered(sql, offset)
-        selects.append(f"SELECT {number}{nulls_before}, p.*{nulls_after} FROM ({part}) AS p")
-        before += width
+    texts = []
+    offset = 0
+    for sql, _, parameters in parts:
+        texts.append(_renumbered(sql, offset))
         offset += parameters
+    selects = []
+    for number, text in enumerate(texts):
+        columns = []
+        source = f"({text}) AS p"
+        for other, (_, width, _) in enumerate(parts):
+            if other == number:
+                columns.append("p.*")
+            elif number == 0 and other >= 2:  # typed by a join that never runs
+                columns.append(f"t{other}.*")
+                source += f" LEFT JOIN ({texts[other]}) AS t{other} ON false"
+            else:
+                columns.extend(["NULL"] * width)
+        selects.append(f"SELECT {number}, {', '.join(columns)} FROM {source}")
     return "\nUNION ALL ".join(selects)
 
 

@@ -3,8 +3,8 @@
 A request holds one pooled connection, checked out at its first statement and returned at
 ``close()``. DataLoader batches of one request may be dispatched in the same event-loop tick,
 but a connection runs one statement at a time, so every statement goes through a
-per-request lock; the reads asked in one tick go together, two to a statement
-(``rows()``, db/merged_reads.py).
+per-request lock; the reads asked in one tick go together, in one statement (``rows()``,
+db/merged_reads.py).
 
 Every transaction of the scope is begun by the scope itself, ``BEGIN`` and the tenant's
 wall sent together, in one round trip. Reads (``rows()``) run on the driver's connection
@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.orm import Session, SessionTransaction
 
 from db.failures import is_connection_failure
-from db.merged_reads import PARTS, dealt, merged_sql
+from db.merged_reads import dealt, merged_sql
 from db.reads import CompiledRead, compiled_reads, row_class
 
 T = TypeVar("T")
@@ -172,15 +172,15 @@ class RequestDatabase:
         return asked.answer.result()  # type: ignore[no-any-return]
 
     async def _send(self, batch: list[_Asked]) -> None:
-        """Run the reads of ``batch`` (those that may be, merged two to a statement) and
-        settle each one's answer; a failure is each one's."""
+        """Run the reads of ``batch`` (those that may be, merged in one statement) and settle
+        each one's answer; a failure is each one's."""
         try:
             connection = await self._begin(await self._connect())
             if len(batch) == 1:  # most often
                 await self._answer(connection, batch)
                 return
             merged = [asked for asked in batch if asked.read.mergeable]
-            groups = [merged[start : start + PARTS] for start in range(0, len(merged), PARTS)]
+            groups = [merged] if merged else []
             groups += [[asked] for asked in batch if not asked.read.mergeable]
             for group in groups:
                 await self._answer(connection, group)

@@ -71,7 +71,7 @@ def test_smoke_run(server_url: str, tmp_path: Path) -> None:
     assert statements["persisted"] == 4  # the same work, without sending or parsing the text
     assert statements["cached"] == 0  # served from the response cache
     # set_config · the incident · its comments with its history · the users with the teams ·
-    # the users' teams with the team's members: the reads of a tick two to a statement.
+    # the users' teams with the team's members: the reads of a tick in one statement.
     assert statements["detail"] == 5
     # Compared targets run in turn, three rounds each; a lone target in one.
     compared = [r for r in rows if r["scenario"] == "page"]

@@ -73,8 +73,8 @@ async def test_reads_asked_together_go_in_one_round_trip_each_with_its_own_rows(
         await db.close()
     assert [[tuple(row) for row in rows] for rows in together] == expected
     assert together[4][0].m == 1  # named as alone
-    # BEGIN with the wall; the reads, two to a statement (each prepared first: "P").
-    assert [sent for sent in trips.sent if sent != "P"][1:] == ["B"] * 3 + ["ROLLBACK"]
+    # BEGIN with the wall; the five reads in one statement (prepared first: "P").
+    assert [sent for sent in trips.sent if sent != "P"][1:] == ["B", "ROLLBACK"]
 
 
 async def test_a_part_that_fails_fails_every_read_sent_with_it(one_connection: Sessions) -> None:
@@ -134,9 +134,12 @@ async def test_a_reader_cancelled_while_waiting_leaves_the_others_their_rows(
         await db.close()
 
 
-async def test_a_column_null_in_two_parts_would_be_text(one_connection: Sessions) -> None:
-    """Why two parts at most: PostgreSQL types a UNION's columns a pair of parts at a
-    time."""
+async def test_a_column_null_in_two_parts_is_typed_by_the_first(
+    one_connection: Sessions,
+) -> None:
+    """PostgreSQL types a UNION's columns a pair of parts at a time: a column NULL in the
+    first two parts would be text, which the third's JSONB does not fit; the first part
+    joins the later ones on false for their types."""
     db = RequestDatabase(one_connection, uuid.uuid4())
     try:
         three = "SELECT NULL AS a UNION ALL SELECT NULL UNION ALL SELECT '{}'::jsonb"
@@ -144,6 +147,17 @@ async def test_a_column_null_in_two_parts_would_be_text(one_connection: Sessions
             await db.rows(text(three))
     finally:
         await db.close()
+    document = select(cast(bindparam("d", type_=JSONB), JSONB).label("d"))
+    db = RequestDatabase(one_connection, uuid.uuid4())
+    try:
+        answers = await asyncio.gather(
+            db.rows(select(literal(1).label("one"))),
+            db.rows(select(literal(2).label("two"))),
+            db.rows(document, {"d": {"a": 1}}),
+        )
+    finally:
+        await db.close()
+    assert [[tuple(row) for row in rows] for rows in answers] == [[(1,)], [(2,)], [({"a": 1},)]]
 
 
 async def test_a_reader_cancelled_while_its_read_is_sent_leaves_the_others_their_rows(
@@ -155,7 +169,7 @@ async def test_a_reader_cancelled_while_its_read_is_sent_leaves_the_others_their
         first = asyncio.ensure_future(db.rows(sleeping))
         second = asyncio.ensure_future(db.rows(select(literal(2).label("two"))))
         third = asyncio.ensure_future(db.rows(select(literal(3).label("three"))))
-        await asyncio.sleep(0.05)  # the first two sent in one statement; the third next
+        await asyncio.sleep(0.05)  # the three sent in one statement
         second.cancel()
         assert [row.one for row in await first] == [1]
         assert [tuple(row) for row in await third] == [(3,)]
@@ -168,8 +182,11 @@ async def test_a_reader_cancelled_while_its_read_is_sent_leaves_the_others_their
 def test_parameters_are_renumbered_outside_quotes_only() -> None:
     first = ("SELECT $1::INTEGER AS a", 1, 1)
     second = ("SELECT '$1' AS \"$2\", $1::TEXT AS b, $2::TEXT AS c", 3, 2)
-    assert merged_sql((first, second)) == (
-        "SELECT 0, p.*, NULL, NULL, NULL FROM (SELECT $1::INTEGER AS a) AS p\n"
-        "UNION ALL SELECT 1, NULL, p.* FROM (SELECT '$1' AS \"$2\", $2::TEXT AS b, "
-        "$3::TEXT AS c) AS p"
+    third = ("SELECT $1::JSONB AS d", 1, 1)
+    assert merged_sql((first, second, third)) == (
+        "SELECT 0, p.*, NULL, NULL, NULL, t2.* FROM (SELECT $1::INTEGER AS a) AS p "
+        "LEFT JOIN (SELECT $4::JSONB AS d) AS t2 ON false\n"
+        "UNION ALL SELECT 1, NULL, p.*, NULL FROM (SELECT '$1' AS \"$2\", $2::TEXT AS b, "
+        "$3::TEXT AS c) AS p\n"
+        "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, p.* FROM (SELECT $4::JSONB AS d) AS p"
     )

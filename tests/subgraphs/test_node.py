@@ -195,11 +195,11 @@ async def test_nodes_statements_are_bounded(
     small, large = await count(10), await count(100)
     assert small == large
     # The tenant's set_config, then one read per entity type (User, Team,
-    # ConfigurationItem, Incident, Problem) whatever the number of ids, two to a statement
+    # ConfigurationItem, Incident, Problem) whatever the number of ids, all in one statement
     # (db/merged_reads.py); the teams of the incident and the problem come from the Team
     # loader, which read them already (the subgraphs run in-process share the request's
     # loaders).
-    assert large == 1 + 3
+    assert large == 1 + 1
 
 
 def test_the_plan_asks_every_subgraph_resolving_node(gateway: Gateway) -> None:

@@ -233,11 +233,11 @@ PAGE = """query($first: Int!) { problems(pagination: {first: $first}) { edges { 
   incidents(pagination: {first: 5}) {
     totalCount edges { node { number title problem { number } } } }
 } } } }"""
-# set_config · the problem page · the linked incidents' pages · their counts (problems) ·
-# the incidents' fields (incidents) · their problems (problems) · assignees (identity) with
+# set_config · the problem page · the linked incidents' pages · their counts · their
+# problems (problems) · the incidents' fields (incidents) with their assignees (identity) and
 # CIs (cmdb), read at once in one statement (db/merged_reads.py): the same whatever the
 # number of problems and incidents.
-STATEMENTS_PER_PAGE = 7
+STATEMENTS_PER_PAGE = 6
 
 
 async def test_statements_do_not_grow_with_the_page(
