@@ -151,12 +151,10 @@ class RequestDatabase:
         if self._owner is not None and self._owner is asyncio.current_task():
             # The mutation running a unit of work holds the lock: its reads run in turn.
             return await self._rows(statement, params)
-        found = compiled_reads(self._sessions.kw["bind"].dialect).get(statement)
-        if found is None:
+        bound = self._bound(statement, params)
+        if bound is None:
             return await self._serialised(self._session_rows, statement, params)
-        read, extracted = found
-        sql, arguments = read.bound(params, extracted)
-        asked = _Asked(read, sql, arguments, asyncio.get_running_loop().create_future())
+        asked = _Asked(*bound, asyncio.get_running_loop().create_future())
         self._asked.append(asked)
         try:
             async with self._lock:
@@ -176,9 +174,6 @@ class RequestDatabase:
         each one's answer; a failure is each one's."""
         try:
             connection = await self._begin(await self._connect())
-            if len(batch) == 1:  # most often
-                await self._answer(connection, batch)
-                return
             merged = [asked for asked in batch if asked.read.mergeable]
             groups = [merged] if merged else []
             groups += [[asked] for asked in batch if not asked.read.mergeable]
@@ -224,14 +219,22 @@ class RequestDatabase:
 
     async def _rows(self, statement: Executable, params: Any) -> Sequence[Any]:
         """A read of a unit of work (its own statement, in turn)."""
-        connection = await self._connect()
-        found = compiled_reads(connection.dialect).get(statement)
-        if found is None:
+        bound = self._bound(statement, params)
+        if bound is None:
             return await self._session_rows(statement, params)
+        connection = await self._begin(await self._connect())
+        return await self._read(connection, *bound)
+
+    def _bound(
+        self, statement: Executable, params: Any
+    ) -> tuple[CompiledRead, str, list[Any]] | None:
+        """The compiled read of ``statement``, its SQL text and arguments; None for what
+        runs through the session (``db.reads``)."""
+        found = compiled_reads(self._sessions.kw["bind"].dialect).get(statement)
+        if found is None:
+            return None
         read, extracted = found
-        sql, arguments = read.bound(params, extracted)
-        connection = await self._begin(connection)
-        return await self._read(connection, read, sql, arguments)
+        return (read, *read.bound(params, extracted))
 
     async def _fetch(
         self, connection: AsyncConnection, sql: str, arguments: list[Any], *, planned: bool

@@ -28,11 +28,7 @@ def by_id(cls: type[T], id: str) -> T:
     entity's stub, another domain's entity this one extends), its ``__dict__`` filled as its
     ``__init__`` would, without the keyword call — a blast radius makes thousands; any other
     type through its ``__init__``."""
-    if not _id_only(cls):
-        return cls(id=id)  # type: ignore[call-arg]
-    made = object.__new__(cls)
-    made.__dict__ = {"id": id}
-    return made
+    return by_ids(cls, (id,))[0]
 
 
 def by_ids(cls: type[T], ids: Iterable[str]) -> list[T]:
