@@ -148,9 +148,10 @@ def seeded_at(seeded: str) -> str:
 
 
 # Each server process keeps up to its pool's size of connections open, and each xdist worker
-# runs a split set of processes beside its in-process server: with the default pools (10
-# and 5 more) two workers' sets came to PostgreSQL's 100 connections ("too many clients").
-# Functional tests send a request or a burst at a time; 4 and 4 more serve them.
+# runs a split set of processes beside its in-process server: on one PostgreSQL server
+# shared by the workers (DATABASE_URL set), the default pools (10 and 5 more) came to its
+# 100 connections ("too many clients"). Functional tests send a request or a burst at a
+# time; 4 and 4 more serve them.
 SMALL_POOLS = {"OPSGRAPH_DB_POOL_SIZE": "4", "OPSGRAPH_DB_MAX_OVERFLOW": "4"}
 
 
