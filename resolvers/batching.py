@@ -9,14 +9,23 @@ The field's own resolver keeps serving single objects and the normal executor.
 
     async def comments_of(incidents, info, last=None) -> list[list[IncidentComment]]: ...
 
-    @strawberry.field(metadata=batched(comments_of))
+    @strawberry.field(metadata=batched(comments_of, by_id=True))
     async def comments(self, info, last=None) -> list[IncidentComment]: ...
 
 The batch resolver takes the objects, then the field's own arguments by keyword (``info``
 describes the field of the first object), and returns one value per object, in order.
 A permission check (``requires``) is made for each object before the batch, which gets
 only the objects it allows. Fields with other field extensions or with arguments other than
-built-in scalars are never batched: their own resolver runs as declared."""
+built-in scalars are never batched: their own resolver runs as declared.
+
+**Read with the object.** A batch resolver declared ``by_id`` reads nothing of its objects
+but their ``id`` (its loaders are keyed by the object's id). Where the compiled executor
+knows an object's id before its row is read (a root field declared with ``read_by_id``, the
+representations of an ``_entities`` fetch), it calls such a batch resolver at once for that
+id alone: its reads go in the same statement as the object's (db/scope.py), and the
+field's resolution later finds them in its loaders' caches. Only the loaders' caches see
+that early call: its answer and its failures are dropped, and the field resolves as it
+would have."""
 
 from __future__ import annotations
 
@@ -24,10 +33,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 BATCH = "opsgraph.batch"
+BATCH_BY_ID = "opsgraph.batch_by_id"
+READ_BY_ID = "opsgraph.read_by_id"
 
 BatchResolver = Callable[..., Awaitable[Sequence[Any]]]
 
 
-def batched(resolver: BatchResolver) -> dict[str, BatchResolver]:
-    """Field metadata declaring ``resolver`` the field's batch resolver."""
-    return {BATCH: resolver}
+def batched(resolver: BatchResolver, *, by_id: bool = False) -> dict[str, Any]:
+    """Field metadata declaring ``resolver`` the field's batch resolver; ``by_id``: it reads
+    only its objects' ``id`` (see the module's docstring)."""
+    return {BATCH: resolver, BATCH_BY_ID: by_id}
+
+
+def read_by_id(argument: str = "id") -> dict[str, str]:
+    """Metadata of a root field answering the object whose ``id`` is its ``argument`` (or
+    null): its ``by_id`` batched fields are read with it."""
+    return {READ_BY_ID: argument}

@@ -37,7 +37,7 @@ from graphql import (
 )
 from graphql.type.scalars import specified_scalar_types
 
-from resolvers.batching import BATCH
+from resolvers.batching import BATCH, BATCH_BY_ID, READ_BY_ID
 from resolvers.executor.builders import object_builder
 from resolvers.executor.direct_calls import attribute_name, direct_call, strawberry_calls
 from resolvers.executor.operation import (
@@ -45,6 +45,7 @@ from resolvers.executor.operation import (
     CompiledOperation,
     FieldPlan,
     Kind,
+    ReadAhead,
     TypePlan,
 )
 
@@ -150,6 +151,7 @@ class _Compiler:
         getter = operator.attrgetter(attribute) if attribute is not None else None
         leaf = completion.inner if completion.kind is Kind.NON_NULL else completion
         direct = direct_call(definition, self.calls) if getter is None else None
+        metadata = direct.field.metadata if direct is not None else {}
         return FieldPlan(
             key,
             name,
@@ -164,8 +166,29 @@ class _Compiler:
             object_plan=leaf if getter is not None and leaf and leaf.kind is Kind.OBJECT else None,
             attribute=attribute,
             direct=direct,
-            batch=direct.field.metadata.get(BATCH) if direct is not None else None,
+            batch=metadata.get(BATCH),
+            by_id=bool(metadata.get(BATCH_BY_ID)),
+            ahead=self._ahead(parent, name, metadata, completion),
         )
+
+    def _ahead(
+        self, parent: GraphQLObjectType, name: str, metadata: Any, completion: TypePlan
+    ) -> ReadAhead | None:
+        """What a root field's objects can have read with them: those of a field declared
+        ``read_by_id``, and an ``_entities`` fetch's (resolvers/batching.py)."""
+        if parent is not self.schema.query_type:
+            return None
+        argument = metadata.get(READ_BY_ID)
+        representations = argument is None and name == "_entities"
+        if representations:
+            argument = "representations"
+        if argument is None:
+            return None
+        objects = completion
+        while objects.inner is not None:  # through non-null and list
+            objects = objects.inner
+        fields = tuple(batched for chain, batched in objects.batches if not chain and batched.by_id)
+        return ReadAhead(argument, representations, fields) if fields else None
 
     def type(self, output: GraphQLOutputType, selection_sets: list[SelectionSetNode]) -> TypePlan:
         if isinstance(output, GraphQLNonNull):

@@ -89,8 +89,23 @@ class FieldPlan:
     attribute: str | None = None
     # A resolver the runner may call itself, without Strawberry's per-call wrapper.
     direct: DirectCall | None = None
-    # Its resolver for many objects at once (resolvers/batching.py), when declared.
+    # Its resolver for many objects at once (resolvers/batching.py), when declared; and
+    # whether that resolver reads only its objects' ids (``batched(by_id=True)``).
     batch: BatchResolver | None = None
+    by_id: bool = False
+    # A root field whose objects' ids are known before they are read: the by-id batched
+    # fields read with them (resolvers/batching.py).
+    ahead: ReadAhead | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadAhead:
+    """The ids a root field's objects have, known from its arguments, and the batched fields
+    of those objects that can be read from an id alone (resolvers/batching.py)."""
+
+    argument: str  # the field's argument holding them
+    representations: bool  # a list of entity representations (``_entities``), else one id
+    fields: tuple[FieldPlan, ...]  # each a field of its ``parent_type``'s objects
 
 
 REPRESENTATION = "_Any"

@@ -78,6 +78,15 @@ def _plain_class(cls: type) -> bool:
     return not (cls is type(None) or issubclass(cls, Exception) or hasattr(cls, "__await__"))
 
 
+class _Known:
+    """An object known by its id alone, before its row is read: a by-id batch's source."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, id: str) -> None:
+        self.id = id
+
+
 async def _gather(values: Sequence[Awaitable[Any]]) -> list[Any]:
     return list(await asyncio.gather(*values))
 
@@ -104,6 +113,8 @@ class OperationRun(ValueCompletion):
         # Per batched field: per object the value its batch resolved, taken by the object's
         # completion.
         self.found: Found = {}
+        # Batches started ahead of their objects' rows (``_read_ahead``), not yet awaited.
+        self._ahead: list[asyncio.Future[Any]] = []
 
     async def data(self) -> dict[str, Any] | None:
         """The operation's ``data`` (None when a non-null root field failed)."""
@@ -115,6 +126,8 @@ class OperationRun(ValueCompletion):
                 data = await data
         except Null:
             return None
+        finally:
+            await self._read_ahead_done()
         return data  # type: ignore[no-any-return]
 
     async def _serially(self, steps: tuple[TypePlan, ...]) -> dict[str, Any]:
@@ -187,6 +200,8 @@ class OperationRun(ValueCompletion):
         except Exception as error:
             return self.field_error(field, error, path)
         if is_awaitable(result):
+            if field.ahead is not None and self.compiled.serial is None:
+                self._read_ahead(field, path)
             return self._resolve_later(field, result, path)
         return self._complete_or_error(field, result, path)
 
@@ -195,6 +210,9 @@ class OperationRun(ValueCompletion):
             value = await result
         except Exception as error:
             return self.field_error(field, error, path)
+        if field.ahead is not None:
+            # What was read with the objects is in the loaders' caches before they complete.
+            await self._read_ahead_done()
         completed = self._complete_or_error(field, value, path)
         return await completed if is_async(completed) else completed
 
@@ -249,11 +267,7 @@ class OperationRun(ValueCompletion):
         direct = field.direct
         assert field.batch is not None and direct is not None
         found = self.found.setdefault(id(field), {})
-        arguments = direct.own(self._arguments_of(field))
-        info = direct.info_class(
-            _raw_info=self._info(field, (path, field.key, field.parent_type.name)),
-            _field=direct.field,
-        )
+        info, arguments = self._batch_call(field, path)
         allowed = sources
         if direct.guards:
             allowed = self._checked(direct, sources, info, arguments, found)
@@ -267,6 +281,54 @@ class OperationRun(ValueCompletion):
             values = [error] * len(allowed)
         for source, value in zip(allowed, values, strict=True):
             found[id(source)] = (source, value)
+
+    def _batch_call(self, field: FieldPlan, path: Chain) -> tuple[Any, dict[str, Any]]:
+        """The Strawberry info and the arguments a batched field's resolver is called with
+        (``path``: where its objects are)."""
+        direct = field.direct
+        assert direct is not None
+        info = direct.info_class(
+            _raw_info=self._info(field, (path, field.key, field.parent_type.name)),
+            _field=direct.field,
+        )
+        return info, direct.own(self._arguments_of(field))
+
+    def _read_ahead(self, field: FieldPlan, path: Chain) -> None:
+        """Start the batches of the by-id fields of a root field's objects, for the ids its
+        arguments name, before the objects are read (resolvers/batching.py): their reads go
+        with the objects'. A field whose permission check depends on the object waits."""
+        ahead = field.ahead
+        assert ahead is not None and field.definition is not None
+        given = get_argument_values(field.definition, field.nodes[0], self.variables)
+        value = given.get(ahead.argument)
+        known: dict[str | None, list[_Known]] = {}
+        if not ahead.representations:
+            if type(value) is str:
+                known[None] = [_Known(value)]
+        elif type(value) is list:
+            for representation in value:
+                if type(representation) is dict and type(key := representation.get("id")) is str:
+                    known.setdefault(representation.get("__typename"), []).append(_Known(key))
+        for batched in ahead.fields:
+            sources = known.get(batched.parent_type.name if ahead.representations else None)
+            direct = batched.direct
+            assert batched.batch is not None and direct is not None
+            if not sources or (direct.guards and direct.checks_each_source):
+                continue
+            at = (path, 0, None) if ahead.representations else path
+            info, arguments = self._batch_call(batched, at)
+            if direct.guards:
+                try:
+                    direct.check(sources[0], info, arguments)
+                except Exception:  # refused: the field's resolution reports it
+                    continue
+            self._ahead.append(asyncio.ensure_future(batched.batch(sources, info, **arguments)))
+
+    async def _read_ahead_done(self) -> None:
+        """Wait for the batches started ahead; their answers and failures are dropped (the
+        fields' resolution meets them in the loaders, or reads again)."""
+        if self._ahead:
+            await asyncio.gather(*self._ahead, return_exceptions=True)
 
     @staticmethod
     def _checked(

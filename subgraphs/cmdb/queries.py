@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import select
 
+from resolvers.batching import read_by_id
 from resolvers.columns import chosen_columns
 from resolvers.node import node_fields
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate
@@ -80,6 +81,7 @@ class Query:
     @strawberry.field(
         description="A configuration item by id; null when there is none.",
         extensions=requires(permissions.VIEW),
+        metadata=read_by_id(),
     )
     async def configuration_item(
         self, info: strawberry.Info, id: strawberry.ID

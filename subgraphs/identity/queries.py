@@ -6,6 +6,7 @@ import uuid
 
 import strawberry
 
+from resolvers.batching import read_by_id
 from resolvers.errors import Unauthenticated
 from resolvers.ids import parse_id
 from resolvers.loaders import load_by_id
@@ -49,7 +50,9 @@ class Query:
         return User.from_row(row) if row else None
 
     @strawberry.field(
-        description="A user by id; null when there is none.", extensions=requires(VIEW)
+        description="A user by id; null when there is none.",
+        extensions=requires(VIEW),
+        metadata=read_by_id(),
     )
     async def user(self, info: strawberry.Info, id: strawberry.ID) -> User | None:
         return await User.resolve_reference(info, id)
@@ -72,7 +75,9 @@ class Query:
         return await paginate(ctx.db, query, user_service.BY_NAME, pagination, User.from_row)
 
     @strawberry.field(
-        description="A team by id; null when there is none.", extensions=requires(VIEW)
+        description="A team by id; null when there is none.",
+        extensions=requires(VIEW),
+        metadata=read_by_id(),
     )
     async def team(self, info: strawberry.Info, id: strawberry.ID) -> Team | None:
         return await Team.resolve_reference(info, id)

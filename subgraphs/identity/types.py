@@ -42,6 +42,26 @@ def _phone(user: User, visible: bool) -> str | None:
     return mask_phone(user.phone_number)
 
 
+async def teams_of(users: Sequence[User], info: strawberry.Info) -> list[list[Team]]:
+    """`User.teams` of many users at once (resolvers/batching.py)."""
+    loader = info.context.loaders.get(TeamsByUserIdLoader)
+    keys = [try_parse_id(user.id) for user in users]
+    return [
+        [Team.from_row(row) for row in rows]
+        for rows in await loader.read_many(keys, Team.row_fields.columns(info))
+    ]
+
+
+async def members_of(teams: Sequence[Team], info: strawberry.Info) -> list[list[User]]:
+    """`Team.members` of many teams at once (resolvers/batching.py)."""
+    loader = info.context.loaders.get(MembersByTeamIdLoader)
+    keys = [try_parse_id(team.id) for team in teams]
+    return [
+        [User.from_row(row) for row in rows]
+        for rows in await loader.read_many(keys, User.row_fields.columns(info))
+    ]
+
+
 async def emails_of(users: Sequence[User], info: strawberry.Info) -> list[str]:
     """`User.email` of many users at once (resolvers/batching.py: a page's assignees,
     reporters and authors, without a resolver call and its info per user)."""
@@ -97,11 +117,11 @@ class User(ReferencedById, Node):
         custom = await info.context.loaders.get(CustomRolesLoader).load(principal.tenant_id)
         return sorted(principal.catalogue.permissions_for(frozenset(self.roles), custom))
 
-    @strawberry.field(description="Teams this user belongs to, by name.")
+    @strawberry.field(
+        description="Teams this user belongs to, by name.", metadata=batched(teams_of, by_id=True)
+    )
     async def teams(self, info: strawberry.Info) -> list[Team]:
-        loader = info.context.loaders.get(TeamsByUserIdLoader)
-        rows = await loader.load(try_parse_id(self.id), Team.row_fields.columns(info))
-        return [Team.from_row(r) for r in rows]
+        return (await teams_of([self], info))[0]
 
 
 @strawberry.federation.type(
@@ -118,11 +138,11 @@ class Team(ReferencedById, Node):
     created_at: datetime = strawberry.field(description="When the team was created.")
     updated_at: datetime = strawberry.field(description="When the team last changed.")
 
-    @strawberry.field(description="Members of the team, by name.")
+    @strawberry.field(
+        description="Members of the team, by name.", metadata=batched(members_of, by_id=True)
+    )
     async def members(self, info: strawberry.Info) -> list[User]:
-        loader = info.context.loaders.get(MembersByTeamIdLoader)
-        rows = await loader.load(try_parse_id(self.id), User.row_fields.columns(info))
-        return [User.from_row(r) for r in rows]
+        return (await members_of([self], info))[0]
 
 
 User.row_fields = RowFields(

@@ -80,7 +80,7 @@ class ConfigurationItem:
         description="Incidents naming this item (as `ci` or among `affectedCis`) that are "
         "still worked on (OPEN, IN_PROGRESS, ON_HOLD), most urgent first, then oldest first.",
         extensions=requires(permissions.VIEW),
-        metadata=batched(open_incidents_of),
+        metadata=batched(open_incidents_of, by_id=True),
     )
     async def open_incidents(self, info: strawberry.Info) -> list[Incident]:
         key = try_parse_id(self.id)

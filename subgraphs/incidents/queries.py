@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy import ColumnElement, Select, select
 
 from resolvers import work_filters
+from resolvers.batching import read_by_id
 from resolvers.columns import chosen_columns
 from resolvers.ids import parse_id
 from resolvers.node import node_fields
@@ -105,6 +106,7 @@ class Query:
     @strawberry.field(
         description="An incident by id; null when there is none.",
         extensions=requires(permissions.VIEW),
+        metadata=read_by_id(),
     )
     async def incident(self, info: strawberry.Info, id: strawberry.ID) -> Incident | None:
         return await Incident.resolve_reference(info, id)

@@ -182,6 +182,15 @@ async def comments_of(
     return [[COMMENT_ROWS.read(row) for row in rows] for rows in per_incident]
 
 
+async def history_of(
+    incidents: Sequence[Incident], info: strawberry.Info
+) -> list[list[IncidentChange]]:
+    """`Incident.history` of many incidents at once (resolvers/batching.py)."""
+    loader = info.context.loaders.get(ChangesByIncidentIdLoader)
+    per_incident = await loader.read_many([try_parse_id(incident.id) for incident in incidents])
+    return [[IncidentChange.from_row(row) for row in rows] for rows in per_incident]
+
+
 def _comments_loader(
     info: strawberry.Info, first: int | None, last: int | None
 ) -> tuple[Any, int | None]:
@@ -291,7 +300,7 @@ class Incident(family.FamilyFields, ReferencedById, Node):
     @strawberry.field(
         description="Comments and work notes, oldest first (work notes only for callers with "
         "the permission incident:worknotes:view).",
-        metadata=batched(comments_of),
+        metadata=batched(comments_of, by_id=True),
     )
     async def comments(
         self,
@@ -310,22 +319,24 @@ class Incident(family.FamilyFields, ReferencedById, Node):
 
     @strawberry.field(
         description="Further configuration items the incident affects (its `ci` not repeated).",
-        metadata=batched(affected_cis_of),
+        metadata=batched(affected_cis_of, by_id=True),
     )
     async def affected_cis(self, info: strawberry.Info) -> list[ConfigurationItemRef]:
         return (await affected_cis_of([self], info))[0]
 
     @strawberry.field(
         description="Files attached to it, oldest first (addIncidentAttachment).",
-        metadata=batched(attachments_of),
+        metadata=batched(attachments_of, by_id=True),
     )
     async def attachments(self, info: strawberry.Info) -> list[Attachment]:
         return (await attachments_of([self], info))[0]
 
-    @strawberry.field(description="Every change made to the incident, oldest first.")
+    @strawberry.field(
+        description="Every change made to the incident, oldest first.",
+        metadata=batched(history_of, by_id=True),
+    )
     async def history(self, info: strawberry.Info) -> list[IncidentChange]:
-        rows = await info.context.loaders.get(ChangesByIncidentIdLoader).load(try_parse_id(self.id))
-        return [IncidentChange.from_row(r) for r in rows]
+        return (await history_of([self], info))[0]
 
 
 Incident.row_fields = RowFields(

@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy import ColumnElement, Select, select
 
 from resolvers import work_filters
+from resolvers.batching import read_by_id
 from resolvers.columns import chosen_columns
 from resolvers.ids import parse_id
 from resolvers.node import node_fields
@@ -107,6 +108,7 @@ class Query:
     @strawberry.field(
         description="A problem by id; null when there is none.",
         extensions=requires(permissions.VIEW),
+        metadata=read_by_id(),
     )
     async def problem(self, info: strawberry.Info, id: strawberry.ID) -> Problem | None:
         return await Problem.resolve_reference(info, id)

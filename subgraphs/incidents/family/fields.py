@@ -117,7 +117,7 @@ class FamilyFields:
         description="Its child incidents, by number. When it moves to IN_PROGRESS, to "
         "ON_HOLD for a change, problem or vendor, or to RESOLVED, its open children follow "
         "(not for a major incident).",
-        metadata=batched(children_of),
+        metadata=batched(children_of, by_id=True),
     )
     async def children(self, info: strawberry.Info) -> list[IncidentRef]:
         return (await children_of([self], info))[0]
@@ -130,14 +130,14 @@ class FamilyFields:
 
     @strawberry.field(
         description="The incidents marked duplicates of it, by number.",
-        metadata=batched(duplicates_of),
+        metadata=batched(duplicates_of, by_id=True),
     )
     async def duplicates(self, info: strawberry.Info) -> list[IncidentRef]:
         return (await duplicates_of([self], info))[0]
 
     @strawberry.field(
         description="The users watching it, in the order they started.",
-        metadata=batched(watchers_of),
+        metadata=batched(watchers_of, by_id=True),
     )
     async def watchers(self, info: strawberry.Info) -> list[User]:
         return (await watchers_of([self], info))[0]
