@@ -21,11 +21,13 @@ built-in scalars are never batched: their own resolver runs as declared.
 **Read with the object.** A batch resolver declared ``by_id`` reads nothing of its objects
 but their ``id`` (its loaders are keyed by the object's id). Where the compiled executor
 knows an object's id before its row is read (a root field declared with ``read_by_id``, the
-representations of an ``_entities`` fetch), it calls such a batch resolver at once for that
-id alone: its reads go in the same statement as the object's (db/scope.py), and the
-field's resolution later finds them in its loaders' caches. Only the loaders' caches see
-that early call: its answer and its failures are dropped, and the field resolves as it
-would have."""
+representations of an ``_entities`` fetch), it calls such a batch resolver at once, for
+objects holding nothing but those ids: its reads go in the same statement as the objects'
+own (db/scope.py), and each object with one of those ids takes its value from that answer
+instead of a batch of its own. A permission check made per object waits for the object
+(no reading ahead); one made once per field is made before reading ahead. A batch read
+ahead that fails is dropped: the field then resolves as it would have, and meets the
+failure itself."""
 
 from __future__ import annotations
 

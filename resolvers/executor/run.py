@@ -113,8 +113,10 @@ class OperationRun(ValueCompletion):
         # Per batched field: per object the value its batch resolved, taken by the object's
         # completion.
         self.found: Found = {}
-        # Batches started ahead of their objects' rows (``_read_ahead``), not yet awaited.
-        self._ahead: list[asyncio.Future[Any]] = []
+        # Batches started ahead of their objects' rows (``_read_ahead``), and per such
+        # batched field (by id) what they answered per object id.
+        self._ahead: list[asyncio.Future[None]] = []
+        self._read_before: dict[int, dict[str, Any]] = {}
 
     async def data(self) -> dict[str, Any] | None:
         """The operation's ``data`` (None when a non-null root field failed)."""
@@ -211,7 +213,7 @@ class OperationRun(ValueCompletion):
         except Exception as error:
             return self.field_error(field, error, path)
         if field.ahead is not None:
-            # What was read with the objects is in the loaders' caches before they complete.
+            # What was read with the objects is at hand before they complete.
             await self._read_ahead_done()
         completed = self._complete_or_error(field, value, path)
         return await completed if is_async(completed) else completed
@@ -267,6 +269,11 @@ class OperationRun(ValueCompletion):
         direct = field.direct
         assert field.batch is not None and direct is not None
         found = self.found.setdefault(id(field), {})
+        before = self._read_before.get(id(field))
+        if before is not None:
+            sources = self._found_before(sources, before, found)
+            if not sources:
+                return
         info, arguments = self._batch_call(field, path)
         allowed = sources
         if direct.guards:
@@ -293,22 +300,38 @@ class OperationRun(ValueCompletion):
         )
         return info, direct.own(self._arguments_of(field))
 
+    @staticmethod
+    def _found_before(
+        sources: list[Any], before: dict[str, Any], found: dict[int, tuple[Any, Any]]
+    ) -> list[Any]:
+        """The sources whose value was not read ahead; each that was gets it in ``found``."""
+        rest = []
+        for source in sources:
+            key = getattr(source, "id", None)
+            if type(key) is str and key in before:
+                found[id(source)] = (source, before[key])
+            else:
+                rest.append(source)
+        return rest
+
     def _read_ahead(self, field: FieldPlan, path: Chain) -> None:
         """Start the batches of the by-id fields of a root field's objects, for the ids its
         arguments name, before the objects are read (resolvers/batching.py): their reads go
-        with the objects'. A field whose permission check depends on the object waits."""
+        with the objects', and each object with one of those ids takes its value from there.
+        A field whose permission check depends on the object waits for the object."""
         ahead = field.ahead
         assert ahead is not None and field.definition is not None
         given = get_argument_values(field.definition, field.nodes[0], self.variables)
         value = given.get(ahead.argument)
-        known: dict[str | None, list[_Known]] = {}
+        ids: dict[str | None, dict[str, None]] = {}  # per type name, in order, once each
         if not ahead.representations:
             if type(value) is str:
-                known[None] = [_Known(value)]
+                ids[None] = {value: None}
         elif type(value) is list:
             for representation in value:
                 if type(representation) is dict and type(key := representation.get("id")) is str:
-                    known.setdefault(representation.get("__typename"), []).append(_Known(key))
+                    ids.setdefault(representation.get("__typename"), {})[key] = None
+        known = {name: [_Known(key) for key in keys] for name, keys in ids.items()}
         for batched in ahead.fields:
             sources = known.get(batched.parent_type.name if ahead.representations else None)
             direct = batched.direct
@@ -322,11 +345,22 @@ class OperationRun(ValueCompletion):
                     direct.check(sources[0], info, arguments)
                 except Exception:  # refused: the field's resolution reports it
                     continue
-            self._ahead.append(asyncio.ensure_future(batched.batch(sources, info, **arguments)))
+            self._ahead.append(
+                asyncio.ensure_future(self._batch_ahead(batched, sources, info, arguments))
+            )
+
+    async def _batch_ahead(
+        self, field: FieldPlan, sources: list[_Known], info: Any, arguments: dict[str, Any]
+    ) -> None:
+        assert field.batch is not None
+        values = await field.batch(sources, info, **arguments)
+        if len(values) == len(sources):
+            answers = zip(sources, values, strict=True)
+            self._read_before[id(field)] = {source.id: value for source, value in answers}
 
     async def _read_ahead_done(self) -> None:
-        """Wait for the batches started ahead; their answers and failures are dropped (the
-        fields' resolution meets them in the loaders, or reads again)."""
+        """Wait for the batches started ahead. A failed one is dropped: its field is resolved
+        for its objects as if nothing had been read ahead, and meets the failure there."""
         if self._ahead:
             await asyncio.gather(*self._ahead, return_exceptions=True)
 
@@ -358,9 +392,15 @@ class OperationRun(ValueCompletion):
         return allowed
 
     def _batched(self, field: FieldPlan, source: Any) -> tuple[Any] | None:
-        """The value a batch resolved for ``source``'s field (once), if any."""
+        """The value a batch resolved for ``source``'s field (once), or read ahead for its
+        id, if any."""
         entry = self.found.get(id(field), {}).pop(id(source), None)
-        return (entry[1],) if entry is not None and entry[0] is source else None
+        if entry is not None and entry[0] is source:
+            return (entry[1],)
+        before = self._read_before.get(id(field))
+        if before is not None and type(key := getattr(source, "id", None)) is str and key in before:
+            return (before[key],)
+        return None
 
     def field_error(self, field: FieldPlan, error: Exception, path: Chain) -> Any:
         """Record ``error`` at the field; its value is null, and a non-null field makes its
