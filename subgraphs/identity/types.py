@@ -44,22 +44,22 @@ def _phone(user: User, visible: bool) -> str | None:
 
 async def teams_of(users: Sequence[User], info: strawberry.Info) -> list[list[Team]]:
     """`User.teams` of many users at once (resolvers/batching.py)."""
-    loader = info.context.loaders.get(TeamsByUserIdLoader)
-    keys = [try_parse_id(user.id) for user in users]
-    return [
-        [Team.from_row(row) for row in rows]
-        for rows in await loader.read_many(keys, Team.row_fields.columns(info))
-    ]
+    return await _across_membership(users, info, TeamsByUserIdLoader, Team)
 
 
 async def members_of(teams: Sequence[Team], info: strawberry.Info) -> list[list[User]]:
     """`Team.members` of many teams at once (resolvers/batching.py)."""
-    loader = info.context.loaders.get(MembersByTeamIdLoader)
-    keys = [try_parse_id(team.id) for team in teams]
-    return [
-        [User.from_row(row) for row in rows]
-        for rows in await loader.read_many(keys, User.row_fields.columns(info))
-    ]
+    return await _across_membership(teams, info, MembersByTeamIdLoader, User)
+
+
+async def _across_membership(
+    objects: Sequence[Any], info: strawberry.Info, loader_class: type[Any], other: Any
+) -> list[list[Any]]:
+    """Per object, the ``other`` entities on the far side of team membership."""
+    loader = info.context.loaders.get(loader_class)
+    keys = [try_parse_id(one.id) for one in objects]
+    per_object = await loader.read_many(keys, other.row_fields.columns(info))
+    return [[other.from_row(row) for row in rows] for rows in per_object]
 
 
 async def emails_of(users: Sequence[User], info: strawberry.Info) -> list[str]:
