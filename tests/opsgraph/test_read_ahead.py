@@ -67,6 +67,24 @@ async def test_the_detail_reads_its_children_with_the_incident_and_the_users(
     assert all(table in sent[2] for table in ("identity.users", "identity.team_members")), sent
 
 
+async def test_what_is_read_ahead_answers_as_the_normal_executor(
+    gateway: Gateway, owner_sessions: Any, tenant_id: Any, new_context: Any
+) -> None:
+    """Every subgraph query of this test is answered by the normal executor too, which reads
+    nothing ahead, and the answers must be the same bytes (tests/compiled_check.py): the
+    incident's and the entity fetch's (users with their teams, a team with its members)."""
+    seeded = await seeded_tenant(owner_sessions, tenant_id)
+    incident = await incident_with_comments(owner_sessions, seeded)
+    twice = """query($id: ID!) {
+      one: incident(id: $id) { comments(last: 2) { body } history { kind } }
+      two: incident(id: $id) { comments { body } assignee { teams { name members { name } } } }
+    }"""
+    for query in (DETAIL, twice):
+        result = await gateway.execute(query, {"id": incident}, None, new_context(seeded))
+        assert "errors" not in result, result["errors"]
+    assert result["data"]["two"]["comments"][-2:] == result["data"]["one"]["comments"]
+
+
 async def test_an_unknown_incident_costs_one_read_and_answers_null(
     gateway: Gateway, owner_sessions: Any, tenant_id: Any, new_context: Any, statements: Any
 ) -> None:
