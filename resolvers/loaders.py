@@ -356,6 +356,18 @@ async def load_by_ids(
     return [next(rows) if key is not None else None for key in keys]
 
 
+async def rows_per_object(
+    context: Context,
+    loader: type[ColumnLoader[Any, list[Any]]],
+    objects: Sequence[Any],
+    columns: Columns = None,
+) -> list[list[Any]]:
+    """Per object, the rows ``loader`` holds for its ``id`` (at least ``columns`` of them):
+    a by-id batch resolver's read (resolvers/batching.py), in one batch."""
+    keys = [try_parse_id(one.id) for one in objects]
+    return await context.loaders.get(loader).read_many(keys, columns)
+
+
 def one_per_key(rows: Iterable[V], keys: Sequence[K], key: Callable[[V], K]) -> list[V | None]:
     """Rows in the order of `keys` (missing → None): DataLoader and `_entities` are positional."""
     by_key = {key(row): row for row in rows}

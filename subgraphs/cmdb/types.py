@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from resolvers.batching import batched
 from resolvers.columns import RowFields
 from resolvers.ids import try_parse_id
-from resolvers.loaders import load_by_id
+from resolvers.loaders import load_by_id, rows_per_object
 from resolvers.node_interface import Node
 from resolvers.references import ReferencedById
 from subgraphs.cmdb import enums, permissions
@@ -178,6 +180,14 @@ class CiChange:
         )
 
 
+async def history_of(
+    items: Sequence[ConfigurationItem], info: strawberry.Info
+) -> list[list[CiChange]]:
+    """`ConfigurationItem.history` of many CIs at once (resolvers/batching.py)."""
+    per_item = await rows_per_object(info.context, ChangesByCiIdLoader, items)
+    return [[CiChange.from_row(row) for row in rows] for rows in per_item]
+
+
 @strawberry.federation.type(
     keys=["id"],
     description="A configuration item: anything the service desk manages — a business "
@@ -222,10 +232,12 @@ class ConfigurationItem(ReferencedById, CiGraphFields, Node):
         values: dict[str, Any] = cast(dict[str, Any], self.attributes)
         return values.get(name)
 
-    @strawberry.field(description="Every change made to the CI, oldest first.")
+    @strawberry.field(
+        description="Every change made to the CI, oldest first.",
+        metadata=batched(history_of, by_id=True),
+    )
     async def history(self, info: strawberry.Info) -> list[CiChange]:
-        rows = await info.context.loaders.get(ChangesByCiIdLoader).load(try_parse_id(self.id))
-        return [CiChange.from_row(r) for r in rows]
+        return (await history_of([self], info))[0]
 
 
 ConfigurationItem.row_fields = RowFields(

@@ -12,8 +12,7 @@ from strawberry.scalars import JSON
 
 from resolvers.batching import batched
 from resolvers.columns import RowFields
-from resolvers.ids import try_parse_id
-from resolvers.loaders import load_by_id
+from resolvers.loaders import load_by_id, rows_per_object
 from resolvers.node_interface import Node
 from resolvers.principal import RoleCatalogue
 from resolvers.privacy import PII_PERMISSION, mask_email, mask_phone
@@ -56,9 +55,8 @@ async def _across_membership(
     objects: Sequence[Any], info: strawberry.Info, loader_class: type[Any], other: Any
 ) -> list[list[Any]]:
     """Per object, the ``other`` entities on the far side of team membership."""
-    loader = info.context.loaders.get(loader_class)
-    keys = [try_parse_id(one.id) for one in objects]
-    per_object = await loader.read_many(keys, other.row_fields.columns(info))
+    columns = other.row_fields.columns(info)
+    per_object = await rows_per_object(info.context, loader_class, objects, columns)
     return [[other.from_row(row) for row in rows] for rows in per_object]
 
 

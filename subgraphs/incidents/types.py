@@ -14,6 +14,7 @@ from resolvers.batching import batched
 from resolvers.columns import RowFields
 from resolvers.errors import BadUserInput
 from resolvers.ids import try_parse_id
+from resolvers.loaders import rows_per_object
 from resolvers.node_interface import Node
 from resolvers.references import ReferencedById
 from subgraphs.incidents import enums, permissions, rules
@@ -186,8 +187,7 @@ async def history_of(
     incidents: Sequence[Incident], info: strawberry.Info
 ) -> list[list[IncidentChange]]:
     """`Incident.history` of many incidents at once (resolvers/batching.py)."""
-    loader = info.context.loaders.get(ChangesByIncidentIdLoader)
-    per_incident = await loader.read_many([try_parse_id(incident.id) for incident in incidents])
+    per_incident = await rows_per_object(info.context, ChangesByIncidentIdLoader, incidents)
     return [[IncidentChange.from_row(row) for row in rows] for rows in per_incident]
 
 

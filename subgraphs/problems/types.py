@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from resolvers.batching import batched
 from resolvers.columns import RowFields
 from resolvers.ids import try_parse_id
+from resolvers.loaders import rows_per_object
 from resolvers.node_interface import Node
 from resolvers.pagination import Pagination
 from resolvers.references import ReferencedById
@@ -108,6 +111,32 @@ class ProblemChange:
         )
 
 
+async def affected_cis_of(
+    problems: Sequence[Problem], info: strawberry.Info
+) -> list[list[ConfigurationItem]]:
+    """`Problem.affectedCis` of many problems at once (resolvers/batching.py)."""
+    loader = AffectedCisByProblemIdLoader
+    per_problem = await rows_per_object(info.context, loader, problems, _AFFECTED_COLUMNS)
+    return [[ConfigurationItem(id=_id(row.ci_id)) for row in rows] for rows in per_problem]
+
+
+async def comments_of(
+    problems: Sequence[Problem], info: strawberry.Info
+) -> list[list[ProblemComment]]:
+    """`Problem.comments` of many problems at once (resolvers/batching.py)."""
+    columns = COMMENT_ROWS.columns(info)
+    per_problem = await rows_per_object(info.context, CommentsByProblemIdLoader, problems, columns)
+    return [[COMMENT_ROWS.read(row) for row in rows] for rows in per_problem]
+
+
+async def history_of(
+    problems: Sequence[Problem], info: strawberry.Info
+) -> list[list[ProblemChange]]:
+    """`Problem.history` of many problems at once (resolvers/batching.py)."""
+    per_problem = await rows_per_object(info.context, ChangesByProblemIdLoader, problems)
+    return [[ProblemChange.from_row(row) for row in rows] for rows in per_problem]
+
+
 @strawberry.federation.type(
     keys=["id"],
     description="The cause of one or more incidents: its root cause analysis, its fix, and "
@@ -161,22 +190,26 @@ class Problem(ReferencedById, Node):
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
 
-    @strawberry.field(description="Further configuration items the problem affects.")
+    @strawberry.field(
+        description="Further configuration items the problem affects.",
+        metadata=batched(affected_cis_of, by_id=True),
+    )
     async def affected_cis(self, info: strawberry.Info) -> list[ConfigurationItem]:
-        loader = info.context.loaders.get(AffectedCisByProblemIdLoader)
-        rows = await loader.load(try_parse_id(self.id), _AFFECTED_COLUMNS)
-        return [ConfigurationItem(id=_id(row.ci_id)) for row in rows]
+        return (await affected_cis_of([self], info))[0]
 
-    @strawberry.field(description="Comments and work notes, oldest first.")
+    @strawberry.field(
+        description="Comments and work notes, oldest first.",
+        metadata=batched(comments_of, by_id=True),
+    )
     async def comments(self, info: strawberry.Info) -> list[ProblemComment]:
-        loader = info.context.loaders.get(CommentsByProblemIdLoader)
-        rows = await loader.load(try_parse_id(self.id), COMMENT_ROWS.columns(info))
-        return [COMMENT_ROWS.read(row) for row in rows]
+        return (await comments_of([self], info))[0]
 
-    @strawberry.field(description="Every change made to the problem, oldest first.")
+    @strawberry.field(
+        description="Every change made to the problem, oldest first.",
+        metadata=batched(history_of, by_id=True),
+    )
     async def history(self, info: strawberry.Info) -> list[ProblemChange]:
-        rows = await info.context.loaders.get(ChangesByProblemIdLoader).load(try_parse_id(self.id))
-        return [ProblemChange.from_row(row) for row in rows]
+        return (await history_of([self], info))[0]
 
     @strawberry.field(
         description="The incidents linked to the problem, most recently linked first (the "
@@ -194,6 +227,7 @@ class Problem(ReferencedById, Node):
 
 
 _AFFECTED_COLUMNS = frozenset({"ci_id"})
+
 
 Problem.row_fields = RowFields(
     Problem,

@@ -118,3 +118,46 @@ async def test_a_field_refusing_its_arguments_answers_once_as_without_reading_ah
     assert [(e["path"], e["extensions"]["code"]) for e in result["errors"]] == [
         (["incident", "comments"], "BAD_USER_INPUT")
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "table", "read_with_it"),
+    [
+        (
+            "query($id: ID!) { problem(id: $id) { title comments { body } history { kind }"
+            " affectedCis { id } } }",
+            "problems.problems",
+            ("problem_comments", "problem_changes", "problem_affected_cis"),
+        ),
+        (
+            "query($id: ID!) { configurationItem(id: $id) { name history { kind } } }",
+            "cmdb.configuration_items",
+            ("ci_changes",),
+        ),
+    ],
+    ids=["problem", "configuration item"],
+)
+async def test_other_domains_read_what_is_asked_of_an_object_with_it(
+    gateway: Gateway,
+    owner_sessions: Any,
+    tenant_id: Any,
+    new_context: Any,
+    statements: Any,
+    query: str,
+    table: str,
+    read_with_it: tuple[str, ...],
+) -> None:
+    """set_config, then the object with its comments, history and CIs: one statement."""
+    seeded = await seeded_tenant(owner_sessions, tenant_id)
+    async with owner_sessions() as session:
+        found = await session.scalar(
+            text(f"SELECT id FROM {table} WHERE tenant_id = :tenant LIMIT 1"), {"tenant": seeded}
+        )
+    assert found is not None, f"the demo data has rows in {table}"
+    statements.reset()
+    result = await gateway.execute(query, {"id": str(found)}, None, new_context(seeded))
+    assert "errors" not in result, result["errors"]
+    assert next(iter(result["data"].values())) is not None
+    sent = statements.statements
+    assert len(sent) == 2, sent
+    assert all(name in sent[1] for name in (table, *read_with_it)), sent
