@@ -19,40 +19,43 @@ from resolvers.permissions import check
 
 T = TypeVar("T")
 
-# Types `by_id` has found to be dataclasses built from `id` alone, and those it has not.
-_ID_ONLY: dict[type, bool] = {}
+# Per type, how `by_id` makes an instance of it from an id.
+_MAKERS: dict[type, Callable[[str], Any]] = {}
 
 
 def by_id(cls: type[T], id: str) -> T:
     """An instance of ``cls`` holding ``id``: for a dataclass whose only field is ``id`` (an
     entity's stub, another domain's entity this one extends), its ``__dict__`` filled as its
-    ``__init__`` would, without the keyword call — a blast radius makes thousands; any other
-    type through its ``__init__``."""
-    return by_ids(cls, (id,))[0]
+    ``__init__`` would, without the keyword call — a page makes hundreds, a blast radius
+    thousands; any other type through its ``__init__``."""
+    maker = _MAKERS.get(cls) or _maker(cls)
+    return maker(id)  # type: ignore[no-any-return]
 
 
 def by_ids(cls: type[T], ids: Iterable[str]) -> list[T]:
     """``by_id`` of each id, the type looked at once (an entity fetch's thousands)."""
-    if not _id_only(cls):
-        return [cls(id=id) for id in ids]  # type: ignore[call-arg]
-    made: list[T] = []
-    for id in ids:
-        instance = object.__new__(cls)
+    return list(map(_MAKERS.get(cls) or _maker(cls), ids))
+
+
+def _maker(cls: type) -> Callable[[str], Any]:
+    fields = dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ()
+    id_only = (
+        [(f.name, f.init) for f in fields] == [("id", True)]
+        and not hasattr(cls, "__post_init__")
+        and "__slots__" not in vars(cls)
+    )
+    if not id_only:
+        _MAKERS[cls] = maker = lambda id: cls(id=id)
+        return maker
+    new = object.__new__
+
+    def made(id: str) -> Any:
+        instance: Any = new(cls)
         instance.__dict__ = {"id": id}
-        made.append(instance)
+        return instance
+
+    _MAKERS[cls] = made
     return made
-
-
-def _id_only(cls: type) -> bool:
-    id_only = _ID_ONLY.get(cls)
-    if id_only is None:
-        fields = dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ()
-        id_only = _ID_ONLY[cls] = (
-            [(f.name, f.init) for f in fields] == [("id", True)]
-            and not hasattr(cls, "__post_init__")
-            and "__slots__" not in vars(cls)
-        )
-    return id_only
 
 
 class EntityStub(Node):
