@@ -38,6 +38,7 @@ def by_ids(cls: type[T], ids: Iterable[str]) -> list[T]:
 
 
 def _maker(cls: type) -> Callable[[str], Any]:
+    """How ``by_id`` makes instances of ``cls``, decided once per type and kept."""
     fields = dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ()
     id_only = (
         [(f.name, f.init) for f in fields] == [("id", True)]

@@ -87,6 +87,12 @@ class _Known:
         self.id = id
 
 
+def _read_before(before: dict[str, Any], source: Any) -> tuple[Any] | None:
+    """The value read ahead for ``source``'s id, if any (``OperationRun._read_ahead``)."""
+    key = getattr(source, "id", None)
+    return (before[key],) if type(key) is str and key in before else None
+
+
 async def _gather(values: Sequence[Awaitable[Any]]) -> list[Any]:
     return list(await asyncio.gather(*values))
 
@@ -307,11 +313,11 @@ class OperationRun(ValueCompletion):
         """The sources whose value was not read ahead; each that was gets it in ``found``."""
         rest = []
         for source in sources:
-            key = getattr(source, "id", None)
-            if type(key) is str and key in before:
-                found[id(source)] = (source, before[key])
-            else:
+            value = _read_before(before, source)
+            if value is None:
                 rest.append(source)
+            else:
+                found[id(source)] = (source, value[0])
         return rest
 
     def _read_ahead(self, field: FieldPlan, path: Chain) -> None:
@@ -398,9 +404,7 @@ class OperationRun(ValueCompletion):
         if entry is not None and entry[0] is source:
             return (entry[1],)
         before = self._read_before.get(id(field))
-        if before is not None and type(key := getattr(source, "id", None)) is str and key in before:
-            return (before[key],)
-        return None
+        return None if before is None else _read_before(before, source)
 
     def field_error(self, field: FieldPlan, error: Exception, path: Chain) -> Any:
         """Record ``error`` at the field; its value is null, and a non-null field makes its
