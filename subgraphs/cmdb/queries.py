@@ -10,7 +10,7 @@ from sqlalchemy import select
 from resolvers.batching import read_by_id
 from resolvers.columns import chosen_columns
 from resolvers.node import node_fields
-from resolvers.pagination import Connection, Pagination, SortOrder, paginate
+from resolvers.pagination import Connection, Pagination, SortOrder, paginate, tenant_rows
 from resolvers.permissions import requires
 from subgraphs.cmdb import enums, permissions, tables
 from subgraphs.cmdb.catalogue import ensure_builtin_classes
@@ -69,10 +69,9 @@ class Query:
         columns = ConfigurationItem.row_fields.columns(
             info, ("edges", "node"), also=[column.key for column in order.columns]
         )
-        query = select(*chosen_columns(Row, columns)).where(Row.tenant_id == ctx.tenant_id)
         return await paginate(
             ctx.db,
-            await list_filtered(ctx.db, query, ctx.tenant_id, filter),
+            await list_filtered(ctx.db, tenant_rows(Row, columns), ctx.tenant_id, filter),
             order,
             pagination,
             ConfigurationItem.from_row,

@@ -10,10 +10,9 @@ from sqlalchemy import ColumnElement, Select, select
 
 from resolvers import work_filters
 from resolvers.batching import read_by_id
-from resolvers.columns import chosen_columns
 from resolvers.ids import parse_id
 from resolvers.node import node_fields
-from resolvers.pagination import Connection, Pagination, SortOrder, paginate
+from resolvers.pagination import Connection, Pagination, SortOrder, paginate, tenant_rows
 from resolvers.permissions import requires
 from resolvers.value_tokens import ValueTokens
 from subgraphs.incidents import (
@@ -100,8 +99,8 @@ class Query:
         columns = Incident.row_fields.columns(
             info, ("edges", "node"), also=[column.key for column in order.columns]
         )
-        query = select(*chosen_columns(Row, columns)).where(Row.tenant_id == ctx.tenant_id)
-        return await paginate(ctx.db, filtered(query, filter), order, pagination, Incident.from_row)
+        query = filtered(tenant_rows(Row, columns), filter)
+        return await paginate(ctx.db, query, order, pagination, Incident.from_row)
 
     @strawberry.field(
         description="An incident by id; null when there is none.",

@@ -6,14 +6,13 @@ import uuid
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select
 
 from resolvers import work_filters
 from resolvers.batching import read_by_id
-from resolvers.columns import chosen_columns
 from resolvers.ids import parse_id
 from resolvers.node import node_fields
-from resolvers.pagination import Connection, Pagination, SortOrder, paginate
+from resolvers.pagination import Connection, Pagination, SortOrder, paginate, tenant_rows
 from resolvers.permissions import requires
 from resolvers.value_tokens import ValueTokens
 from subgraphs.problems import enums, permissions, rules, tables
@@ -69,7 +68,7 @@ async def _page(
     columns = Problem.row_fields.columns(
         info, ("edges", "node"), also=[column.key for column in order.columns]
     )
-    query = select(*chosen_columns(Row, columns)).where(Row.tenant_id == ctx.tenant_id, *where)
+    query = tenant_rows(Row, columns).where(*where)
     return await paginate(ctx.db, filtered(query, filter), order, pagination, Problem.from_row)
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import select
 
-from resolvers.columns import chosen_columns
-from resolvers.pagination import Connection, Pagination, SortOrder, paginate
+from resolvers.pagination import Connection, Pagination, SortOrder, paginate, tenant_rows
 from resolvers.permissions import requires
 from subgraphs.incidents import permissions, tables
 from subgraphs.incidents.family.enums import MajorIncidentState
@@ -36,7 +34,5 @@ async def major_incidents(
     columns = Incident.row_fields.columns(
         info, ("edges", "node"), also=[column.key for column in NEWEST_FIRST.columns]
     )
-    query = select(*chosen_columns(Row, columns)).where(
-        Row.tenant_id == ctx.tenant_id, Row.major_state.in_([state.value for state in wanted])
-    )
+    query = tenant_rows(Row, columns).where(Row.major_state.in_([state.value for state in wanted]))
     return await paginate(ctx.db, query, NEWEST_FIRST, pagination, Incident.from_row)
