@@ -42,9 +42,10 @@ from router.telemetry import span
 
 logger = logging.getLogger(__name__)
 
-# An object waiting for an entity fetch, and the number of the Flatten path it was found at
-# (its concrete response paths are looked up only to report an error).
-Placement = tuple[dict[str, Any], int]
+# An object waiting for an entity fetch, the number of the Flatten path it was found at (its
+# concrete response paths are looked up only to report an error), and where it stands: the
+# object or list holding it and its key or index there.
+Placement = tuple[dict[str, Any], int, Any, Any]
 # Per Flatten path, the position its objects are tidied to as the answer is merged, or None.
 Finalising = tuple[Position | None, ...]
 
@@ -136,11 +137,11 @@ class PlanExecution:
         index: dict[Hashable, int] = {}
         skipped: set[int] = set()  # the paths where an object is not asked for
         found = (
-            (obj, number)
+            (obj, number, holder, at)
             for number, path in enumerate(flatten.paths)
-            for obj in objects_in(self.data, path)
+            for obj, holder, at in objects_in(self.data, path)
         )
-        for obj, number in found:
+        for obj, number, holder, at in found:
             type_name = obj.get("__typename")
             entity = entities.get(type_name) if isinstance(type_name, str | None) else None
             if entity is None:
@@ -164,7 +165,7 @@ class PlanExecution:
                 position = index[identity] = len(representations)
                 representations.append(representation)
                 placements.append([])
-            placements[position].append((obj, number))
+            placements[position].append((obj, number, holder, at))
         if not representations:
             # Nothing reached this path (null parents, skipped fields, other types).
             self._skipped(self._finalising(flatten), skipped)
@@ -176,11 +177,12 @@ class PlanExecution:
         answers = (response.data or {}).get("_entities")
         if finalising is not None:
             self._skipped(finalising, skipped)
-            self._merge_in_order(answers, placements, finalising)
+            # Errors are placed at the objects waiting: then they stay where they are.
+            self._merge_in_order(answers, placements, finalising, replace=not response.errors)
         elif isinstance(answers, list):
             for position, answer in enumerate(answers[: len(placements)]):
                 if isinstance(answer, dict):
-                    for obj, _ in placements[position]:
+                    for obj, *_ in placements[position]:
                         deep_merge(obj, answer)
         if response.errors:
             located = _Located(self.data, flatten)
@@ -209,27 +211,52 @@ class PlanExecution:
             self.untidy = True
 
     def _merge_in_order(
-        self, answers: Any, placements: list[list[Placement]], finalising: Finalising
+        self,
+        answers: Any,
+        placements: list[list[Placement]],
+        finalising: Finalising,
+        *,
+        replace: bool,
     ) -> None:
         """Merge each answer into its objects, those at a path tidied now rewritten in the
         client's order; an object there left without an answer or lacking a selected key
-        makes the execution ``untidy``."""
+        makes the execution ``untidy``. With ``replace``, an object holding nothing the
+        client selected gives its place to the answer instead (:class:`Append`), the same
+        answer for every object of that entity at that path: a blast radius's thousands of
+        objects each cost a store rather than a merge."""
         answered = answers if isinstance(answers, list) else []
+        # Per path, the Append of the objects there that give their place to the answer.
+        replaced = [
+            at.append
+            if replace and at and at.typename is None and at.append and at.append.replaces
+            else None
+            for at in finalising
+        ]
         for position, group in enumerate(placements):
             answer = answered[position] if position < len(answered) else None
-            for obj, number in group:
-                at = finalising[number]
-                if not isinstance(answer, dict):
-                    self.untidy = self.untidy or at is not None
-                elif at is None:
-                    deep_merge(obj, answer)
-                else:
-                    if at.typename is not None:
-                        obj["__typename"] = at.typename
-                    if at.append is not None and _appended(obj, answer, at.append):
+            if not isinstance(answer, dict):
+                if any(finalising[number] is not None for _, number, _, _ in group):
+                    self.untidy = True
+                continue
+            taken: dict[int, dict[str, Any] | None] = {}  # per path, the answer it takes
+            for obj, number, holder, key in group:
+                append = replaced[number]
+                if append is not None and holder is not None and tuple(obj) == append.before:
+                    whole = taken[number] if number in taken else _taken(answer, append)
+                    taken[number] = whole
+                    if whole is not None:
+                        holder[key] = whole
                         continue
-                    if not merge_in_order(obj, answer, at.keys):
-                        self.untidy = True
+                at = finalising[number]
+                if at is None:
+                    deep_merge(obj, answer)
+                    continue
+                if at.typename is not None:
+                    obj["__typename"] = at.typename
+                if at.append is not None and _appended(obj, answer, at.append):
+                    continue
+                if not merge_in_order(obj, answer, at.keys):
+                    self.untidy = True
 
     def _entity_error(
         self,
@@ -247,7 +274,7 @@ class PlanExecution:
             and 0 <= path[1] < len(placements)
         ):
             field = path[2] if len(path) > 2 else None
-            for obj, number in placements[path[1]]:
+            for obj, number, *_ in placements[path[1]]:
                 selected = located.selected(number)
                 # A merged fetch asks every path for every field; report where it was asked.
                 if selected is None or not isinstance(field, str) or field in selected:
@@ -256,7 +283,7 @@ class PlanExecution:
             return
         # Not tied to one representation: every object waiting for this fetch is affected.
         for group in placements:
-            for obj, number in group:
+            for obj, number, *_ in group:
                 for at in located.paths(obj, number):
                     self.errors.append(subgraph_error(error, at, service))
 
@@ -292,6 +319,17 @@ class PlanExecution:
             # Transports should not raise; if one does, the request still gets an answer.
             logger.exception("Transport for subgraph %s raised", fetch.subgraph)
             return failure("Subgraph request failed")
+
+
+def _taken(answer: dict[str, Any], append: Append) -> dict[str, Any] | None:
+    """``answer`` as the objects ``append`` replaces take it: itself when it holds just the
+    keys they add, else those keys of it (one entity fetch answers every path it serves
+    with the fields any of them selected); None when it lacks one."""
+    if tuple(answer) == append.added:
+        return answer
+    if not append.wanted.issubset(answer):
+        return None
+    return {key: answer[key] for key in append.added}
 
 
 def _appended(obj: dict[str, Any], answer: dict[str, Any], append: Append) -> bool:

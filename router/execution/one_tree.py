@@ -68,9 +68,13 @@ class Append:
     drops: Keys
     added: Keys
     wanted: frozenset[str] = dataclasses.field(init=False, compare=False)  # the added keys as a set
+    # The client selected nothing the object holds: the answer (as this position takes it)
+    # can stand in the object's place rather than be copied into it.
+    replaces: bool = dataclasses.field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "wanted", frozenset(self.added))
+        object.__setattr__(self, "replaces", self.drops == self.before)
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,10 +98,14 @@ def objects_at(value: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], 
     return [(found, at) for found, at in level if isinstance(found, dict)]
 
 
-def objects_in(value: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Every object at ``path``, as :func:`objects_at` finds them, without their paths."""
+def objects_in(value: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], Any, Any]]:
+    """Every object at ``path``, as :func:`objects_at` finds them, without their paths:
+    each with where it stands, the object or list holding it and its key or index there
+    (None and None for the root)."""
+    if not path:
+        return [(value, None, None)] if isinstance(value, dict) else []
     level: list[Any] = [value]
-    for step in path:
+    for step in path[:-1]:
         below: list[Any] = []
         if step == "@":
             for found in level:
@@ -112,7 +116,20 @@ def objects_in(value: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
                 if isinstance(found, dict) and step in found:
                     below.append(found[step])
         level = below
-    return [found for found in level if isinstance(found, dict)]
+    last = path[-1]
+    if last == "@":
+        return [
+            (item, found, index)
+            for found in level
+            if isinstance(found, list)
+            for index, item in enumerate(found)
+            if isinstance(item, dict)
+        ]
+    return [
+        (item, found, last)
+        for found in level
+        if isinstance(found, dict) and isinstance(item := found.get(last), dict)
+    ]
 
 
 def key_values(obj: dict[str, Any], key: tuple[KeyField, ...]) -> dict[str, Any] | None:

@@ -122,6 +122,68 @@ async def test_entity_answers_after_the_objects_keys_are_appended_not_rewritten(
     assert authors and all(list(author) == ["name"] for author in authors)
 
 
+async def test_entity_answers_stand_in_the_stubs_places(
+    gateway: Gateway, owner_sessions: Any, tenant_id: Any, new_context: Any, finished: list[bool]
+) -> None:
+    """Where the client selects none of a stub's keys, the entity's answer takes the stub's
+    place, nothing copied: every place of one user at one path holds the same object, the
+    identity subgraph's answer itself where it holds just what that path selects (assignees:
+    name and email), else one copy of what the path selects (a reporter or a comment's
+    author: the name alone, from the same fetch)."""
+    seeded = await seeded_tenant(owner_sessions, tenant_id)
+    result = await gateway.execute(PAGE, {"first": 60}, None, new_context(seeded))
+
+    assert "errors" not in result
+    assert finished == [True]
+    nodes = [edge["node"] for edge in result["data"]["incidents"]["edges"]]
+    for path in ("assignee", "reporter"):
+        places: dict[str, set[int]] = {}
+        for node in nodes:
+            if node[path] is not None:
+                places.setdefault(node[path]["name"], set()).add(id(node[path]))
+        assert max(len(objects) for objects in places.values()) == 1  # one object per user
+        assert len(places) < sum(1 for node in nodes if node[path] is not None)  # and shared
+    assignees = {node["assignee"]["name"]: node["assignee"] for node in nodes if node["assignee"]}
+    reporters = {node["reporter"]["name"]: node["reporter"] for node in nodes if node["reporter"]}
+    assert all(list(user) == ["name", "email"] for user in assignees.values())
+    assert all(list(user) == ["name"] for user in reporters.values())
+    both = assignees.keys() & reporters.keys()
+    assert both and all(assignees[name] is not reporters[name] for name in both)
+    authors = [c["author"] for node in nodes for c in node["comments"] if c["author"]]
+    assert authors and all(list(author) == ["name"] for author in authors)
+
+
+async def test_an_entity_fetch_with_errors_leaves_the_stubs_in_place(
+    gateway: Gateway,
+    owner_sessions: Any,
+    tenant_id: Any,
+    new_context: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An error of an entity fetch names the objects waiting for it, found where they stand:
+    then no answer takes their places, and the error is reported at each of them."""
+    seeded = await seeded_tenant(owner_sessions, tenant_id)
+    send = PlanExecution._send
+
+    async def failing_names(
+        self: PlanExecution, fetch: Any, variables: Any, own: Any = None
+    ) -> Any:
+        response = await send(self, fetch, variables, own)
+        if own is not None and response.data:
+            answers = response.data["_entities"]
+            first = next(i for i, answer in enumerate(answers) if answer and "email" in answer)
+            response.errors.append({"message": "no name", "path": ["_entities", first, "email"]})
+        return response
+
+    monkeypatch.setattr(PlanExecution, "_send", failing_names)
+    result = await gateway.execute(PAGE, {"first": 60}, None, new_context(seeded))
+
+    paths = [error["path"] for error in result["errors"]]
+    assert paths and all(path[-2:] == ["assignee", "email"] for path in paths)
+    nodes = [edge["node"] for edge in result["data"]["incidents"]["edges"]]
+    assert all(list(n["assignee"]) == ["name", "email"] for n in nodes if n["assignee"])
+
+
 def test_answers_interleaved_with_the_objects_keys_are_merged_in_order() -> None:
     stub = ("__typename", "id")
     assert _append(stub, ("name",)) == Append(stub, stub, ("name",))
