@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam, func, se
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from resolvers.columns import Columns, chosen_columns
-from resolvers.ids import try_parse_id
+from resolvers.ids import try_parse_id, try_parse_ids
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -350,7 +350,7 @@ async def load_by_ids(
 ) -> list[Any | None]:
     """The rows with client-supplied ids (at least ``columns`` of them), positionally (None
     where none matches), in one batch."""
-    keys = [try_parse_id(raw_id) for raw_id in raw_ids]
+    keys = try_parse_ids(raw_ids)
     valid = [key for key in keys if key is not None]
     rows = iter(await context.loaders.get(loader).read_many(valid, columns) if valid else ())
     return [next(rows) if key is not None else None for key in keys]
@@ -364,7 +364,7 @@ async def rows_per_object(
 ) -> list[list[Any]]:
     """Per object, the rows ``loader`` holds for its ``id`` (at least ``columns`` of them):
     a by-id batch resolver's read (resolvers/batching.py), in one batch."""
-    keys = [try_parse_id(one.id) for one in objects]
+    keys = try_parse_ids([one.id for one in objects])
     return await context.loaders.get(loader).read_many(keys, columns)
 
 

@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from resolvers.batching import batched
 from resolvers.columns import RowFields
 from resolvers.errors import BadUserInput
-from resolvers.ids import try_parse_id
+from resolvers.ids import try_parse_id, try_parse_ids
 from resolvers.loaders import rows_per_object
 from resolvers.node_interface import Node
 from resolvers.references import ReferencedById
@@ -141,7 +141,7 @@ async def affected_cis_of(
     incidents: Sequence[Incident], info: strawberry.Info
 ) -> list[list[ConfigurationItem]]:
     """`Incident.affectedCis` of many incidents at once (resolvers/batching.py)."""
-    keys = [try_parse_id(incident.id) for incident in incidents]
+    keys = try_parse_ids([incident.id for incident in incidents])
     loader = info.context.loaders.get(AffectedCisByIncidentIdLoader)
     # Loads, not one read: lists of incidents completed side by side (the open incidents of
     # many configuration items) share one batch.
@@ -174,7 +174,7 @@ async def comments_of(
 ) -> list[list[IncidentComment]]:
     """`Incident.comments` of many incidents at once (resolvers/batching.py)."""
     loader, size = _comments_loader(info, first, last)
-    keys = [try_parse_id(incident.id) for incident in incidents]
+    keys = try_parse_ids([incident.id for incident in incidents])
     columns = COMMENT_ROWS.columns(info)
     if size is None:
         per_incident = await loader.read_many(keys, columns)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import strawberry
 
 from resolvers.attachments import config
-from resolvers.ids import try_parse_id
+from resolvers.ids import try_parse_ids
 from subgraphs.incidents.attachments.loaders import AttachmentsByIncidentIdLoader
 from subgraphs.incidents.references import User
 
@@ -57,6 +57,6 @@ class Attachment:
 
 async def attachments_of(incidents: Sequence[Any], info: strawberry.Info) -> list[list[Attachment]]:
     loader = info.context.loaders.get(AttachmentsByIncidentIdLoader)
-    keys = [try_parse_id(one.id) for one in incidents]
+    keys = try_parse_ids([one.id for one in incidents])
     per_incident = await asyncio.gather(*(loader.load(key) for key in keys))
     return [[Attachment.from_row(row) for row in rows] for rows in per_incident]

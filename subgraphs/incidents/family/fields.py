@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from resolvers.batching import batched
-from resolvers.ids import try_parse_id
+from resolvers.ids import try_parse_ids
 from subgraphs.incidents.family.enums import MajorIncidentState
 from subgraphs.incidents.family.loaders import (
     ChildrenByParentIdLoader,
@@ -42,7 +42,7 @@ async def _one_each(incidents: Sequence[Any], info: strawberry.Info, attribute: 
     incident = _incident_type()
     columns = incident.row_fields.columns(info)
     loader = info.context.loaders.get(IncidentByIdLoader)
-    keys = [try_parse_id(getattr(one, attribute)) for one in incidents]
+    keys = try_parse_ids([getattr(one, attribute) for one in incidents])
     rows = await asyncio.gather(*(loader.load(key, columns) if key else _none() for key in keys))
     return [incident.from_row(row) if row is not None else None for row in rows]
 
@@ -57,7 +57,7 @@ async def _many_each(
     incident = _incident_type()
     columns = incident.row_fields.columns(info)
     loader = info.context.loaders.get(loader_class)
-    keys = [try_parse_id(one.id) for one in incidents]
+    keys = try_parse_ids([one.id for one in incidents])
     per_incident = await asyncio.gather(*(loader.load(key, columns) for key in keys))
     return [[incident.from_row(row) for row in rows] for rows in per_incident]
 
@@ -80,7 +80,7 @@ async def duplicates_of(incidents: Sequence[Any], info: strawberry.Info) -> list
 
 async def watchers_of(incidents: Sequence[Any], info: strawberry.Info) -> list[list[User]]:
     loader = info.context.loaders.get(WatchersByIncidentIdLoader)
-    keys = [try_parse_id(one.id) for one in incidents]
+    keys = try_parse_ids([one.id for one in incidents])
     per_incident = await asyncio.gather(*(loader.load(key, _WATCHER_COLUMNS) for key in keys))
     return [[User(id=strawberry.ID(str(row.user_id))) for row in rows] for rows in per_incident]
 
