@@ -28,17 +28,19 @@ def by_id(cls: type[T], id: str) -> T:
     entity's stub, another domain's entity this one extends), its ``__dict__`` filled as its
     ``__init__`` would, without the keyword call — a page makes hundreds, a blast radius
     thousands; any other type through its ``__init__``."""
-    maker = _MAKERS.get(cls) or _maker(cls)
-    return maker(id)  # type: ignore[no-any-return]
+    return _maker(cls)(id)  # type: ignore[no-any-return]
 
 
 def by_ids(cls: type[T], ids: Iterable[str]) -> list[T]:
     """``by_id`` of each id, the type looked at once (an entity fetch's thousands)."""
-    return list(map(_MAKERS.get(cls) or _maker(cls), ids))
+    return list(map(_maker(cls), ids))
 
 
 def _maker(cls: type) -> Callable[[str], Any]:
     """How ``by_id`` makes instances of ``cls``, decided once per type and kept."""
+    found = _MAKERS.get(cls)
+    if found is not None:
+        return found
     fields = dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ()
     id_only = (
         [(f.name, f.init) for f in fields] == [("id", True)]

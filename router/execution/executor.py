@@ -225,10 +225,16 @@ class PlanExecution:
         answer for every object of that entity at that path: a blast radius's thousands of
         objects each cost a store rather than a merge."""
         answered = answers if isinstance(answers, list) else []
-        # Per path, the Append of the objects there that give their place to the answer.
+        # Per path, the Append of the objects there that give their place to the answer
+        # (never at the root: nothing holds it).
         replaced = [
             at.append
-            if replace and at and at.typename is None and at.append and at.append.replaces
+            if replace
+            and at
+            and at.path
+            and at.typename is None
+            and at.append
+            and at.append.replaces
             else None
             for at in finalising
         ]
@@ -241,9 +247,11 @@ class PlanExecution:
             taken: dict[int, dict[str, Any] | None] = {}  # per path, the answer it takes
             for obj, number, holder, key in group:
                 append = replaced[number]
-                if append is not None and holder is not None and tuple(obj) == append.before:
-                    whole = taken[number] if number in taken else _taken(answer, append)
-                    taken[number] = whole
+                if append is not None and tuple(obj) == append.before:
+                    if number in taken:
+                        whole = taken[number]
+                    else:
+                        whole = taken[number] = _taken(answer, append)
                     if whole is not None:
                         holder[key] = whole
                         continue

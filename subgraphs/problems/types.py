@@ -115,8 +115,9 @@ async def affected_cis_of(
     problems: Sequence[Problem], info: strawberry.Info
 ) -> list[list[ConfigurationItem]]:
     """`Problem.affectedCis` of many problems at once (resolvers/batching.py)."""
-    loader = AffectedCisByProblemIdLoader
-    per_problem = await rows_per_object(info.context, loader, problems, _AFFECTED_COLUMNS)
+    per_problem = await rows_per_object(
+        info.context, AffectedCisByProblemIdLoader, problems, _AFFECTED_COLUMNS
+    )
     return [[ConfigurationItem(id=_id(row.ci_id)) for row in rows] for rows in per_problem]
 
 
@@ -227,7 +228,6 @@ class Problem(ReferencedById, Node):
 
 
 _AFFECTED_COLUMNS = frozenset({"ci_id"})
-
 
 Problem.row_fields = RowFields(
     Problem,
