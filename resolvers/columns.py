@@ -18,8 +18,8 @@ from __future__ import annotations
 import dataclasses
 import keyword
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Generic, TypeVar, overload
 
 from graphql import (
     FieldNode,
@@ -111,6 +111,10 @@ class RowFields(Generic[T]):
             found[name] = self.needs.get(python_name) if python_name else None
         return found
 
+    def many(self, rows: Sequence[Any]) -> ReadRows[T]:
+        """``type_`` from each of ``rows`` (None stays None), made when first looked at."""
+        return ReadRows(rows, [self] * len(rows))
+
     def read(self, row: Any) -> T:
         """``type_`` from one row: a named tuple of any of the table's column sets (what a
         loader reads), or any object with every column as an attribute (a mapped row)."""
@@ -137,6 +141,52 @@ class RowFields(Generic[T]):
         if defaults is None:  # built through its __init__, with every attribute
             return _generated_reader(build, present, fields, absent, through_init=True)
         return _generated_reader(build, present, fields, {**defaults, **absent})
+
+
+class ReadRows(Sequence[T]):
+    """Objects read from rows, made only when someone looks at them: to every reader
+    (iterating, indexing, counting) a sequence of the objects, made once, in the rows'
+    order, None for a missing row. The compiled executor completes a list of them straight
+    from the rows where every field its operation selects is a plain column
+    (resolvers/executor/row_builders.py): no object per row. ``fields``: per row the
+    :class:`RowFields` it is read with (rows of several types may share one sequence, an
+    entity fetch's; None for a missing row)."""
+
+    __slots__ = ("_objects", "fields", "rows")
+
+    def __init__(self, rows: Sequence[Any], fields: Sequence[RowFields[Any] | None]) -> None:
+        self.rows = rows
+        self.fields = fields
+        self._objects: list[T] | None = None
+
+    def objects(self) -> list[T]:
+        """The objects, made at the first call."""
+        objects = self._objects
+        if objects is None:
+            made: list[Any] = [
+                None if row is None or fields is None else fields.read(row)
+                for row, fields in zip(self.rows, self.fields, strict=True)
+            ]
+            objects = self._objects = made
+        return objects
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.objects())
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        return self.objects()[index]
+
+    def __repr__(self) -> str:
+        return f"ReadRows({self.objects()!r})"
 
 
 def _generated_reader(

@@ -92,7 +92,7 @@ class ReferencedById:
     @classmethod
     async def resolve_references(
         cls, info: strawberry.Info, representations: Sequence[Mapping[str, Any]]
-    ) -> list[Self | None]:
+    ) -> Sequence[Self | None]:
         check(info.context.principal, cls.reference_permission)
         columns = cls.row_fields.columns(info)
         if columns == cls.row_fields.always:
@@ -103,7 +103,7 @@ class ReferencedById:
         rows = await load_by_ids(
             info.context, cls.reference_loader, [r.get("id") for r in representations], columns
         )
-        return [cls.from_row(row) if row is not None else None for row in rows]
+        return cls.row_fields.many(rows)
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Self | None:

@@ -12,6 +12,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.columns import ReadRows
 from resolvers.errors import BadUserInput, ErrorCodes
 from resolvers.executor import CompiledExecutor
 from resolvers.scalars import SCALARS
@@ -30,14 +31,16 @@ class SubgraphSchema(strawberry.federation.Schema):
 
     async def entities_resolver(  # type: ignore[override]
         self, info: strawberry.Info, representations: list[FederationAny]
-    ) -> list[FederationAny]:
+    ) -> Sequence[FederationAny]:
         """`_entities`, one call per entity type: a type with `resolve_references` gets all
         its representations at once (see resolvers/references.py); any other type is
         resolved one representation at a time, as Strawberry does. Answers are positional;
-        a failure stands at the positions it concerns."""
+        a failure stands at the positions it concerns. Where every type answers with rows
+        (``ReadRows``), so does the whole: the compiled executor completes them from the
+        rows (resolvers/executor/row_builders.py)."""
         names = [representation.get("__typename") for representation in representations]  # type: ignore[attr-defined]
         if names and names.count(names[0]) == len(names):  # one type (a blast radius: 4,383)
-            return list(await self._references(info, names[0], representations))
+            return await self._references(info, names[0], representations)
         positions: dict[str, list[int]] = {}
         for index, name in enumerate(names):
             positions.setdefault(name, []).append(index)
@@ -49,6 +52,9 @@ class SubgraphSchema(strawberry.federation.Schema):
                 for type_name, indexes in positions.items()
             )
         )
+        read = [answers for answers in found if type(answers) is ReadRows]
+        if len(read) == len(found):
+            return _positioned(positions.values(), read, len(representations))
         results: list[Any] = [None] * len(representations)
         for indexes, answers in zip(positions.values(), found, strict=True):
             for index, answer in zip(indexes, answers, strict=True):
@@ -66,15 +72,29 @@ class SubgraphSchema(strawberry.federation.Schema):
         if batch is None:
             return super().entities_resolver(info, representations)
         try:
-            return list(await batch(info, representations))
+            answers = await batch(info, representations)
         except Exception as error:  # each position reports it
             return [error] * len(representations)
+        return answers if type(answers) is ReadRows else list(answers)
 
     @functools.cached_property
     def compiled(self) -> CompiledExecutor:
         """The compiled path for queries run in-process; it does what this schema's
         extensions do (error codes and masking, NUL rejection, parse/validation caching)."""
         return CompiledExecutor(self._schema)
+
+
+def _positioned(
+    positions: Iterable[list[int]], found: Sequence[ReadRows[Any]], size: int
+) -> ReadRows[Any]:
+    """The rows of several types' answers, each at its representations' positions."""
+    rows: list[Any] = [None] * size
+    fields: list[Any] = [None] * size
+    for indexes, answers in zip(positions, found, strict=True):
+        for index, row, read in zip(indexes, answers.rows, answers.fields, strict=True):
+            rows[index] = row
+            fields[index] = read
+    return ReadRows(rows, fields)
 
 
 def subgraph_schema(

@@ -22,13 +22,12 @@ Reading an attribute or a batched value twice changes nothing.
 from __future__ import annotations
 
 import keyword
+from collections.abc import Callable
 from typing import Any
 
-from resolvers.executor.operation import Build, FieldPlan, Kind, TypePlan
-
-
-class NotPlain(Exception):
-    """A value the generated code leaves to the general completion."""
+from resolvers.columns import ReadRows
+from resolvers.executor.operation import Build, FieldPlan, Kind, NotPlain, TypePlan, not_plain
+from resolvers.executor.row_builders import from_rows
 
 
 def object_builder(plan: TypePlan) -> Build | None:
@@ -36,7 +35,7 @@ def object_builder(plan: TypePlan) -> Build | None:
     namespace: dict[str, Any] = {
         "NotPlain": NotPlain,
         "BaseException": BaseException,
-        "_not_plain": _not_plain,
+        "_not_plain": not_plain,
     }
     lines = ["def build(source, found):"]
     entries: list[str] = []
@@ -109,12 +108,26 @@ def _converted(field: FieldPlan, value: str, index: int, namespace: dict[str, An
         if nested is None:
             return None
         # A non-null element's null (or any other value) fails its build: not plain.
-        item = "None if item is None else " if completion.inner.kind is not Kind.NON_NULL else ""
+        nullable = completion.inner.kind is not Kind.NON_NULL
+        item = "None if item is None else " if nullable else ""
+        namespace[f"rows{index}"] = _rows_completion(element, nullable)
         return (
             f"{value} = [{item}build{index}(item, found) for item in {value}] "
-            f"if type({value}) is list else _not_plain()"
+            f"if type({value}) is list else rows{index}({value})"
         )
     return None
+
+
+def _rows_completion(element: TypePlan, nullable: bool) -> Callable[[Any], list[Any]]:
+    """A batch's list of ``element`` objects answered as rows (``ReadRows``) completed from
+    them (resolvers/executor/row_builders.py); anything else is not plain."""
+
+    def complete(value: Any) -> list[Any]:
+        if type(value) is ReadRows and (built := from_rows(element, value, nullable)) is not None:
+            return built
+        raise NotPlain
+
+    return complete
 
 
 def _nested(plan: TypePlan, value: str, name: str, namespace: dict[str, Any]) -> str | None:
@@ -130,7 +143,3 @@ def _nullable(plan: TypePlan) -> TypePlan:
         assert plan.inner is not None
         return plan.inner
     return plan
-
-
-def _not_plain() -> Any:
-    raise NotPlain

@@ -16,7 +16,9 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from resolvers.columns import ReadRows
 from resolvers.executor.operation import Build, FieldPlan, Found, Kind, TypePlan
+from resolvers.executor.row_builders import from_rows
 
 # A response path as nested tuples (parent, key, parent type name): built for every object
 # and list element, so as cheap as a tuple can be; a graphql-core ``Path`` is made from it
@@ -140,6 +142,10 @@ class ValueCompletion(ABC):
     def _items(self, field: FieldPlan, inner: TypePlan, value: Any, path: Chain) -> Any:
         nullable = inner.kind is not Kind.NON_NULL
         element = inner.inner if not nullable else inner
+        if type(value) is ReadRows:
+            if element is not None and (built := from_rows(element, value, nullable)) is not None:
+                return built
+            value = value.objects()
         objects = element if element is not None and element.kind is Kind.OBJECT else None
         if element is not None and type(value) is list:
             try:

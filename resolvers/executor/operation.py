@@ -35,6 +35,16 @@ Found = dict[int, dict[int, tuple[Any, Any]]]
 Build = Callable[[Any, Found], dict[str, Any]]
 
 
+class NotPlain(Exception):
+    """A value generated code leaves to the general completion (resolvers/executor/
+    builders.py, row_builders.py)."""
+
+
+def not_plain() -> Any:
+    """Raise :class:`NotPlain` (from within an expression of generated code)."""
+    raise NotPlain
+
+
 class Kind(Enum):
     NON_NULL = "non-null"
     LIST = "list"
@@ -63,6 +73,11 @@ class TypePlan:
     # every one has one.
     build: Build | None = None
     builds: dict[str, Build] | None = None
+    # OBJECT: its completions generated from rows (resolvers/executor/row_builders.py), per
+    # (RowFields, row class) met, None where one cannot be.
+    row_builds: dict[tuple[int, type], Callable[[Any], dict[str, Any]] | None] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(slots=True, eq=False)

@@ -41,23 +41,23 @@ def _phone(user: User, visible: bool) -> str | None:
     return mask_phone(user.phone_number)
 
 
-async def teams_of(users: Sequence[User], info: strawberry.Info) -> list[list[Team]]:
+async def teams_of(users: Sequence[User], info: strawberry.Info) -> list[Sequence[Team]]:
     """`User.teams` of many users at once (resolvers/batching.py)."""
     return await _across_membership(users, info, TeamsByUserIdLoader, Team)
 
 
-async def members_of(teams: Sequence[Team], info: strawberry.Info) -> list[list[User]]:
+async def members_of(teams: Sequence[Team], info: strawberry.Info) -> list[Sequence[User]]:
     """`Team.members` of many teams at once (resolvers/batching.py)."""
     return await _across_membership(teams, info, MembersByTeamIdLoader, User)
 
 
 async def _across_membership(
     objects: Sequence[Any], info: strawberry.Info, loader_class: type[Any], other: Any
-) -> list[list[Any]]:
+) -> list[Sequence[Any]]:
     """Per object, the ``other`` entities on the far side of team membership."""
     columns = other.row_fields.columns(info)
     per_object = await rows_per_object(info.context, loader_class, objects, columns)
-    return [[other.from_row(row) for row in rows] for rows in per_object]
+    return [other.row_fields.many(rows) for rows in per_object]
 
 
 async def emails_of(users: Sequence[User], info: strawberry.Info) -> list[str]:
@@ -119,7 +119,7 @@ class User(ReferencedById, Node):
         description="Teams this user belongs to, by name.", metadata=batched(teams_of, by_id=True)
     )
     async def teams(self, info: strawberry.Info) -> list[Team]:
-        return (await teams_of([self], info))[0]
+        return list((await teams_of([self], info))[0])
 
 
 @strawberry.federation.type(
@@ -140,7 +140,7 @@ class Team(ReferencedById, Node):
         description="Members of the team, by name.", metadata=batched(members_of, by_id=True)
     )
     async def members(self, info: strawberry.Info) -> list[User]:
-        return (await members_of([self], info))[0]
+        return list((await members_of([self], info))[0])
 
 
 User.row_fields = RowFields(

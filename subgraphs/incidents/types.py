@@ -171,7 +171,7 @@ async def comments_of(
     info: strawberry.Info,
     first: int | None = None,
     last: int | None = None,
-) -> list[list[IncidentComment]]:
+) -> list[Sequence[IncidentComment]]:
     """`Incident.comments` of many incidents at once (resolvers/batching.py)."""
     loader, size = _comments_loader(info, first, last)
     keys = try_parse_ids([incident.id for incident in incidents])
@@ -180,7 +180,7 @@ async def comments_of(
         per_incident = await loader.read_many(keys, columns)
     else:
         per_incident = await loader.read_many([(key, size) for key in keys], columns)
-    return [[COMMENT_ROWS.read(row) for row in rows] for rows in per_incident]
+    return [COMMENT_ROWS.many(rows) for rows in per_incident]
 
 
 async def history_of(

@@ -123,11 +123,11 @@ async def affected_cis_of(
 
 async def comments_of(
     problems: Sequence[Problem], info: strawberry.Info
-) -> list[list[ProblemComment]]:
+) -> list[Sequence[ProblemComment]]:
     """`Problem.comments` of many problems at once (resolvers/batching.py)."""
     columns = COMMENT_ROWS.columns(info)
     per_problem = await rows_per_object(info.context, CommentsByProblemIdLoader, problems, columns)
-    return [[COMMENT_ROWS.read(row) for row in rows] for rows in per_problem]
+    return [COMMENT_ROWS.many(rows) for rows in per_problem]
 
 
 async def history_of(
@@ -203,7 +203,7 @@ class Problem(ReferencedById, Node):
         metadata=batched(comments_of, by_id=True),
     )
     async def comments(self, info: strawberry.Info) -> list[ProblemComment]:
-        return (await comments_of([self], info))[0]
+        return list((await comments_of([self], info))[0])
 
     @strawberry.field(
         description="Every change made to the problem, oldest first.",

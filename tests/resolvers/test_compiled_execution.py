@@ -8,6 +8,7 @@ import asyncio
 import copy
 import enum
 import uuid
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,16 +16,20 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import GraphQLScalarType, parse
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 from strawberry.permission import BasePermission, PermissionExtension
 
 from opsgraph.domains import REGISTRY
 from resolvers.batching import batched
+from resolvers.columns import ReadRows, RowFields
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.executor.compiled_executor import CompiledExecutor
 from resolvers.executor.compiler import compile_operation
 from resolvers.executor.operation import Kind, TypePlan
 from resolvers.permissions import RequiresPermission, requires
 from resolvers.principal import Principal
+from resolvers.references import EntityStub
 from resolvers.schema import subgraph_schema
 
 # This module compares the two executors itself, and counts the calls and checks each makes.
@@ -104,6 +109,81 @@ async def top_tags_of(items: Sequence[Item], info: strawberry.Info) -> list[Tag 
     return [(await tags_of([item], info))[0][0] if item.id != "1" else None for item in items]
 
 
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
+class Owner(EntityStub):
+    """Another domain's entity, as rows name it."""
+
+    id: strawberry.ID
+
+
+@strawberry.federation.type(keys=["id"])
+class Row:
+    """A type read from rows (resolvers/columns.py), answered as ``ReadRows``."""
+
+    id: strawberry.ID
+    name: str
+    color: Color
+    owner: Owner | None
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+    @classmethod
+    async def resolve_references(
+        cls, info: strawberry.Info, representations: Sequence[dict[str, Any]]
+    ) -> Sequence[Row | None]:
+        return read_rows(*(None if r["id"] == "missing" else row(r["id"]) for r in representations))
+
+
+@strawberry.federation.type(keys=["id"])
+class Gadget:
+    """Another type read from rows, for entity fetches of several types."""
+
+    id: strawberry.ID
+    name: str
+
+    @classmethod
+    async def resolve_references(
+        cls, info: strawberry.Info, representations: Sequence[dict[str, Any]]
+    ) -> Sequence[Gadget | None]:
+        return GADGET_FIELDS.many(
+            [GadgetRow(r["id"], f"gadget {r['id']}") for r in representations]
+        )
+
+
+# Rows as a loader reads them: named tuples of the columns asked for.
+RowRow = namedtuple("RowRow", ["id", "owner_id", "color", "name"])
+GadgetRow = namedtuple("GadgetRow", ["name", "id"])
+OWNER = uuid.UUID("6b1f2c1e-57a5-4c1b-9b8e-0d6f3c2a1b00")
+ROW_FIELDS = RowFields(
+    Row,
+    {
+        "id": ("id", str),
+        "name": "name",
+        "color": ("color", Color),
+        "owner": ("owner_id", Owner.ref),
+    },
+)
+GADGET_FIELDS = RowFields(Gadget, {"id": "id", "name": "name"})
+# Every ReadRows answered, to tell whether its objects were made.
+READ: list[ReadRows[Any]] = []
+
+
+def row(id: str, name: str | None = None, owner: uuid.UUID | None = OWNER) -> RowRow:
+    return RowRow(id, owner, "red" if int(id) % 2 else "green", name or f"row {id}")
+
+
+def read_rows(*rows: RowRow | None) -> ReadRows[Any]:
+    read = ROW_FIELDS.many(rows)
+    READ.append(read)
+    return read
+
+
+async def rows_of(items: Sequence[Item], info: strawberry.Info) -> list[Sequence[Row]]:
+    return [read_rows(row("1"), row("2", owner=None)) for _ in items]
+
+
 @strawberry.federation.type(keys=["id"])
 class Item:
     id: strawberry.ID
@@ -152,6 +232,10 @@ class Item:
         self, info: strawberry.Info, with_gap: bool = False, fail: bool = False
     ) -> list[Tag]:
         return (await tags_of([self], info, with_gap, fail))[0]
+
+    @strawberry.field(metadata=batched(rows_of))
+    async def rows(self, info: strawberry.Info) -> list[Row]:
+        return list((await rows_of([self], info))[0])
 
     @strawberry.field(metadata=batched(shouts_of))
     async def shouted(self, info: strawberry.Info) -> str | None:
@@ -268,6 +352,22 @@ class Query:
     def required_items(self) -> list[Item]:
         return [make("a"), None]  # type: ignore[list-item]
 
+    @strawberry.field
+    def rows(self) -> list[Row]:
+        return read_rows(row("1"), row("2", owner=None), row("3"))  # type: ignore[return-value]
+
+    @strawberry.field
+    def gappy_rows(self) -> list[Row | None]:
+        return read_rows(row("1"), None, row("3"))  # type: ignore[return-value]
+
+    @strawberry.field
+    def required_rows(self) -> list[Row]:
+        return read_rows(row("1"), None)  # type: ignore[return-value]
+
+    @strawberry.field
+    def nameless_rows(self) -> list[Row]:
+        return read_rows(row("1"), RowRow("2", None, "red", None))  # type: ignore[return-value]
+
 
 @strawberry.type
 class Mutation:
@@ -297,7 +397,7 @@ class Mutation:
         return make(id)
 
 
-schema = subgraph_schema(query=Query, mutation=Mutation, types=[Item, Part])
+schema = subgraph_schema(query=Query, mutation=Mutation, types=[Item, Part, Row, Gadget])
 
 
 @dataclass
@@ -427,6 +527,39 @@ COVERED = {
     "a mutation's object, its batched field": (
         'mutation { makeItem(id: "5") { id name labels } }',
         None,
+    ),
+    "rows completed from the rows (no objects): columns, conversions, stubs, aliases": (
+        """{ rows { __typename id name color owner { __typename id } again: name
+             o: owner { id } } }""",
+        None,
+    ),
+    "rows where a selected field has a resolver: completed from their objects": (
+        "{ rows { id shout owner { id } } }",
+        None,
+    ),
+    "rows with a missing one, in a nullable list and in a non-null one": (
+        "{ gappyRows { id name } requiredRows { id } }",
+        None,
+    ),
+    "rows with a null in a non-null column: completed from their objects, as errors": (
+        "{ namelessRows { id name } }",
+        None,
+    ),
+    "a batched list answered as rows": (
+        "{ items(first: 2) { id rows { id color owner { id } } } }",
+        None,
+    ),
+    "entities answered as rows, of several types, one missing": (
+        """query($r: [_Any!]!) { _entities(representations: $r) {
+             ... on Row { __typename id name owner { id } } ... on Gadget { id name } } }""",
+        {
+            "r": [
+                {"__typename": "Gadget", "id": "g1"},
+                {"__typename": "Row", "id": "1"},
+                {"__typename": "Row", "id": "missing"},
+                {"__typename": "Row", "id": "2"},
+            ]
+        },
     ),
     "entities keep their order; refusals are errors at their index": (
         """query($r: [_Any!]!) { _entities(representations: $r) { ... on Item { id name } } }""",
@@ -618,7 +751,36 @@ def test_plain_objects_get_a_generated_completion_others_the_general_one() -> No
     assert compiled is not None
     union = _element(compiled.root.fields[0].type)
     assert union.kind is Kind.ABSTRACT and union.builds is not None
-    assert set(union.builds) == {"Item", "Part"}
+    assert set(union.builds) == {"Item", "Part", "Row", "Gadget", "Owner"}
+
+
+async def test_rows_complete_without_their_objects_where_every_field_is_a_column() -> None:
+    """A list answered as ``ReadRows`` completes from the rows (resolvers/executor/
+    row_builders.py) when every selected field is a plain column or a stub; else, and for
+    the normal executor, from the objects made of them."""
+    for query, made in (
+        ("{ rows { id name color owner { id } } }", False),
+        ("{ items(first: 2) { rows { id owner { __typename id } } } }", False),
+        ("{ rows { id shout } }", True),
+        ("{ namelessRows { id name } }", True),
+    ):
+        READ.clear()
+        answer = await schema.compiled.execute(query, None, None, Context())
+        assert answer is not None and READ
+        assert {read._objects is not None for read in READ} == {made}, query
+    READ.clear()
+    await normal("{ rows { id name } }", None)
+    assert READ[0]._objects is not None
+    first = await schema.compiled.execute("{ rows { id owner { id } } }", None, None, Context())
+    assert first == {
+        "data": {
+            "rows": [
+                {"id": "1", "owner": {"id": str(OWNER)}},
+                {"id": "2", "owner": None},
+                {"id": "3", "owner": {"id": str(OWNER)}},
+            ]
+        }
+    }
 
 
 def _element(plan: TypePlan | None) -> TypePlan:
