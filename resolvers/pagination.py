@@ -20,6 +20,7 @@ import strawberry
 from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
 
 from db.scope import RequestDatabase
+from resolvers.built_statements import derived
 from resolvers.columns import Columns, chosen_columns
 from resolvers.errors import BadUserInput
 from resolvers.loaders import TENANT
@@ -278,9 +279,10 @@ async def paginate(
     the client asks for it."""
     page = PageRequest.from_input(pagination)
     tenant = {TENANT: db.tenant_id}  # for a query from ``tenant_rows``
-    rows = await db.rows(page_query(query, order, page), tenant)
+    # Built once per query, order and page (resolvers/built_statements.py).
+    rows = await db.rows(derived(query, page_query, order, page), tenant)
 
     async def count() -> int:
-        return int((await db.rows(count_query(query), tenant))[0][0])
+        return int((await db.rows(derived(query, count_query), tenant))[0][0])
 
     return build_connection(rows, order, page, node, count)

@@ -10,6 +10,8 @@ from sqlalchemy import ColumnElement, Select, select
 
 from resolvers import work_filters
 from resolvers.batching import read_by_id
+from resolvers.built_statements import built_once
+from resolvers.columns import Columns
 from resolvers.ids import parse_id
 from resolvers.node import node_fields
 from resolvers.pagination import Connection, Pagination, SortOrder, paginate, tenant_rows
@@ -67,6 +69,11 @@ def filtered(query: Select[Any], f: IncidentFilter | None) -> Select[Any]:
     return work_filters.found_and_dated(query, Row, f, WORDS)
 
 
+def _listed(columns: Columns, f: IncidentFilter | None) -> Select[Any]:
+    """The incidents ``filtered`` by ``f``, their ``columns``: built once per values."""
+    return filtered(tenant_rows(Row, columns), f)
+
+
 def about_ci(ci_id: uuid.UUID) -> ColumnElement[bool]:
     """The incident names `ci_id`, as its primary CI or as an affected one."""
     return work_filters.about_ci(Row, tables.IncidentAffectedCi, "incident_id", ci_id)
@@ -99,7 +106,7 @@ class Query:
         columns = Incident.row_fields.columns(
             info, ("edges", "node"), also=[column.key for column in order.columns]
         )
-        query = filtered(tenant_rows(Row, columns), filter)
+        query = built_once(_listed, columns, filter)
         return await paginate(ctx.db, query, order, pagination, Incident.from_row)
 
     @strawberry.field(
