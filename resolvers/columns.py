@@ -39,6 +39,10 @@ Columns = frozenset[str] | None
 
 Convert = Callable[[Any], Any]
 
+WHOLE_ROW = "*"
+"""The column of an attribute read from the whole row: by another :class:`RowFields` (an
+edge's node, from the row the edge is read from), or as it is (the edge's row)."""
+
 _STRAWBERRY_DEFINITION = "strawberry-definition"
 
 
@@ -49,25 +53,37 @@ class RowFields(Generic[T]):
     ``attributes`` maps an attribute to its column, or to (column, conversion); an
     attribute that is also a plain GraphQL field needs just that column. An ``ID`` from a
     UUID column converts with ``str`` itself (``strawberry.ID`` is ``str`` at run time):
-    called in C, where a function around it costs a Python frame per row read. ``needs``
-    maps the Python name of a field with its own resolver to the columns it reads.
-    ``always`` are read whatever is selected (the key)."""
+    called in C, where a function around it costs a Python frame per row read. An
+    attribute mapped to another ``RowFields`` is that type read from the whole row, one
+    mapped to ``WHOLE_ROW`` the row itself (an edge's node and row); ``constants`` are
+    attributes every object read gets (an edge's order). ``needs`` maps the Python name of
+    a field with its own resolver to the columns it reads. ``always`` are read whatever is
+    selected (the key). ``type_name``: the GraphQL type's, when ``type_`` is generic."""
 
     def __init__(
         self,
         type_: type[T],
-        attributes: Mapping[str, str | tuple[str, Convert]],
+        attributes: Mapping[str, str | tuple[str, Convert | None] | RowFields[Any]],
         needs: Mapping[str, Iterable[str]] | None = None,
         always: Iterable[str] = ("id",),
+        *,
+        constants: Mapping[str, Any] | None = None,
+        type_name: str | None = None,
     ) -> None:
         self.type = type_
-        self.type_name: str = type_.__strawberry_definition__.name  # type: ignore[attr-defined]
-        self.attributes = {
-            name: (source, None) if isinstance(source, str) else source
+        self.type_name: str = type_name or type_.__strawberry_definition__.name  # type: ignore[attr-defined]
+        self.attributes: dict[str, tuple[str, Any]] = {
+            name: (source, None)
+            if isinstance(source, str)
+            else (WHOLE_ROW, source)
+            if isinstance(source, RowFields)
+            else source
             for name, source in attributes.items()
         }
+        self.constants = dict(constants or {})
         self.needs: dict[str, frozenset[str]] = {
-            name: frozenset({column}) for name, (column, _) in self.attributes.items()
+            name: frozenset() if column == WHOLE_ROW else frozenset({column})
+            for name, (column, _) in self.attributes.items()
         }
         self.needs.update((name, frozenset(columns)) for name, columns in (needs or {}).items())
         self.always = frozenset(always)
@@ -133,14 +149,21 @@ class RowFields(Generic[T]):
         present = [
             (name, column, convert)
             for name, (column, convert) in self.attributes.items()
-            if fields is None or column in fields
+            if fields is None or column in fields or column == WHOLE_ROW
         ]
         names = {name for name, _, _ in present}
         absent = {name: None for name in self.attributes if name not in names}
-        defaults = _plain_defaults(build, self.attributes.keys())
+        constant = {**absent, **self.constants}
+        defaults = _plain_defaults(build, [*self.attributes, *self.constants])
         if defaults is None:  # built through its __init__, with every attribute
-            return _generated_reader(build, present, fields, absent, through_init=True)
-        return _generated_reader(build, present, fields, {**defaults, **absent})
+            return _generated_reader(build, present, fields, constant, through_init=True)
+        return _generated_reader(build, present, fields, {**defaults, **constant})
+
+    def id_of(self, row: Any) -> Any:
+        """The ``id`` an object read from ``row`` holds (without reading the object)."""
+        column, convert = self.attributes["id"]
+        value = getattr(row, column)
+        return value if convert is None else convert(value)
 
 
 class ReadRows(Sequence[T]):
@@ -148,7 +171,7 @@ class ReadRows(Sequence[T]):
     (iterating, indexing, counting) a sequence of the objects, made once, in the rows'
     order, None for a missing row. The compiled executor completes a list of them straight
     from the rows where every field its operation selects is a plain column
-    (resolvers/executor/row_builders.py): no object per row. ``fields``: per row the
+    (resolvers/executor/builders.py): no object per row. ``fields``: per row the
     :class:`RowFields` it is read with (rows of several types may share one sequence, an
     entity fetch's; None for a missing row)."""
 
@@ -191,7 +214,7 @@ class ReadRows(Sequence[T]):
 
 def _generated_reader(
     build: type[T],
-    present: Sequence[tuple[str, str, Convert | None]],
+    present: Sequence[tuple[str, str, Any]],
     fields: Sequence[str] | None,
     constant: Mapping[str, Any],
     *,
@@ -209,6 +232,13 @@ def _generated_reader(
     namespace: dict[str, Any] = {"new": object.__new__, "build": build}
     values: list[tuple[str, str]] = []
     for index, (name, column, convert) in enumerate(present):
+        if column == WHOLE_ROW:
+            value = "row"
+            if convert is not None:  # another type's RowFields
+                namespace[f"read{index}"] = convert.read
+                value = f"read{index}(row)"
+            values.append((name, value))
+            continue
         if fields is not None:
             value = f"row[{fields.index(column)}]"
         elif column.isidentifier() and not keyword.iskeyword(column):

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
 
 from db.scope import RequestDatabase
 from resolvers.built_statements import derived
-from resolvers.columns import Columns, chosen_columns
+from resolvers.columns import WHOLE_ROW, Columns, RowFields, chosen_columns
 from resolvers.errors import BadUserInput
 from resolvers.loaders import TENANT
 
@@ -55,12 +55,12 @@ class Pagination:
 
 def _start_cursor(root: Any) -> str | None:
     """The first edge's cursor, encoded only when asked for."""
-    return root.edges[0].encoded_cursor() if root.edges else None
+    return row_cursor(root.order, root.rows[0]) if root.rows else None
 
 
 def _end_cursor(root: Any) -> str | None:
     """The last edge's cursor, encoded only when asked for."""
-    return root.edges[-1].encoded_cursor() if root.edges else None
+    return row_cursor(root.order, root.rows[-1]) if root.rows else None
 
 
 # Every subgraph that lists things has a PageInfo: Federation 2 requires value types that
@@ -75,7 +75,9 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(
         resolver=_end_cursor, description="Cursor of the last edge."
     )
-    edges: strawberry.Private[Sequence[Any]]  # the page's, whose cursors these are
+    # The page's rows and order, whose cursors these are.
+    rows: strawberry.Private[Sequence[Any]]
+    order: strawberry.Private[SortOrder]
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ class Edge(Generic[T]):
     row: strawberry.Private[Any]
 
     def encoded_cursor(self) -> str:
-        return encode_cursor(self.order, [getattr(self.row, c.key) for c in self.order.columns])
+        return row_cursor(self.order, self.row)
 
 
 @strawberry.type(description="A page of a list.")
@@ -154,6 +156,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
+
+
+def row_cursor(order: SortOrder, row: Any) -> str:
+    """The cursor of ``row`` (holding ``order``'s columns) in ``order``."""
+    return encode_cursor(order, [getattr(row, column.key) for column in order.columns])
 
 
 def encode_cursor(order: SortOrder, values: Sequence[Any]) -> str:
@@ -243,23 +250,43 @@ def build_connection(
     rows: Sequence[Any],
     order: SortOrder,
     page: PageRequest,
-    node: Callable[[Any], T],
+    node: Callable[[Any], T] | RowFields[T],
     count: Callable[[], Awaitable[int]],
 ) -> Connection[T]:
-    """Turn the rows fetched by `page_query` into a Connection."""
+    """Turn the rows fetched by `page_query` into a Connection; nodes read by ``node``'s
+    ``RowFields`` make edges read from the rows too (``ReadRows``: the compiled executor
+    completes them from the rows, resolvers/executor/builders.py)."""
     has_more = len(rows) > page.size
     rows = list(rows[: page.size])
     if page.backward:
         rows.reverse()
-    edges = [Edge(order=order, row=r, node=node(r)) for r in rows]
+    edges: Sequence[Edge[T]]
+    if isinstance(node, RowFields):
+        edges = edge_fields(node, order).many(rows)
+    else:
+        edges = [Edge(order=order, row=r, node=node(r)) for r in rows]
     return Connection(
-        edges=edges,
+        edges=edges,  # type: ignore[arg-type]
         page_info=PageInfo(
             has_next_page=has_more if not page.backward else page.cursor is not None,
             has_previous_page=has_more if page.backward else page.cursor is not None,
-            edges=edges,
+            rows=rows,
+            order=order,
         ),
         count=count,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def edge_fields(node: RowFields[T], order: SortOrder) -> RowFields[Edge[T]]:
+    """How the edges of ``node``'s rows in ``order`` are read from the rows: the node read
+    by ``node``, the row itself, the order."""
+    return RowFields(
+        Edge,
+        {"node": node, "row": (WHOLE_ROW, None)},
+        always=(),
+        constants={"order": order},
+        type_name=f"{node.type_name}Edge",
     )
 
 
@@ -273,7 +300,7 @@ async def paginate(
     query: Select[Any],
     order: SortOrder,
     pagination: Pagination | None,
-    node: Callable[[Any], T],
+    node: Callable[[Any], T] | RowFields[T],
 ) -> Connection[T]:
     """One page of the rows `query` selects, in `order`; `totalCount` is counted only if
     the client asks for it."""

@@ -37,7 +37,7 @@ class SubgraphSchema(strawberry.federation.Schema):
         resolved one representation at a time, as Strawberry does. Answers are positional;
         a failure stands at the positions it concerns. Where every type answers with rows
         (``ReadRows``), so does the whole: the compiled executor completes them from the
-        rows (resolvers/executor/row_builders.py)."""
+        rows (resolvers/executor/builders.py)."""
         names = [representation.get("__typename") for representation in representations]  # type: ignore[attr-defined]
         if names and names.count(names[0]) == len(names):  # one type (a blast radius: 4,383)
             return await self._references(info, names[0], representations)

@@ -1,4 +1,4 @@
-"""Plain objects completed by generated code.
+"""Plain objects, and rows, completed by generated code.
 
 An object whose selected fields are all plain (``__typename``, attributes of a scalar or
 enum type, attributes holding another plain object, batched fields whose batch has already
@@ -17,6 +17,18 @@ a value needs anything else (a null in a non-null field, a value its serialiser 
 attribute that raises, a batched field nobody resolved or that failed), and the caller then
 completes that object (or list) the general way, which reports what went wrong where it did.
 Reading an attribute or a batched value twice changes nothing.
+
+**Rows.** A list a resolver answers as :class:`resolvers.columns.ReadRows` (a batch's
+comments, an entity fetch's users and teams, a page's edges) completes, where every field
+its plan selects is a plain column, a stub, a node read from the same row or a batched
+field its batch answered for the row, by a function generated per plan, row class and
+:class:`RowFields` (:func:`from_rows`): it reads each selected column from the row by
+position, converts it as the type's reader would and serialises it as the object's
+completion would, into the response's dict — the object the reader would make, and its
+reading back, are left out. A column converted to another domain's entity stub
+(``EntityStub.ref``) is written as the stub's selection (``__typename``, ``id``) without
+the stub. Whatever else a plan selects makes its function None, and a value it cannot
+complete raises, as above: the list is then completed from its objects.
 """
 
 from __future__ import annotations
@@ -25,9 +37,17 @@ import keyword
 from collections.abc import Callable
 from typing import Any
 
-from resolvers.columns import ReadRows
-from resolvers.executor.operation import Build, FieldPlan, Kind, NotPlain, TypePlan, not_plain
-from resolvers.executor.row_builders import from_rows
+from resolvers.columns import WHOLE_ROW, ReadRows, RowFields
+from resolvers.executor.operation import (
+    Build,
+    FieldPlan,
+    Found,
+    Kind,
+    NotPlain,
+    TypePlan,
+    not_plain,
+)
+from resolvers.references import EntityStub
 
 
 def object_builder(plan: TypePlan) -> Build | None:
@@ -113,18 +133,20 @@ def _converted(field: FieldPlan, value: str, index: int, namespace: dict[str, An
         namespace[f"rows{index}"] = _rows_completion(element, nullable)
         return (
             f"{value} = [{item}build{index}(item, found) for item in {value}] "
-            f"if type({value}) is list else rows{index}({value})"
+            f"if type({value}) is list else rows{index}({value}, found)"
         )
     return None
 
 
-def _rows_completion(element: TypePlan, nullable: bool) -> Callable[[Any], list[Any]]:
+def _rows_completion(element: TypePlan, nullable: bool) -> Callable[[Any, Found], list[Any]]:
     """A batch's list of ``element`` objects answered as rows (``ReadRows``) completed from
-    them (resolvers/executor/row_builders.py); anything else is not plain."""
+    them (:func:`from_rows`); anything else is not plain."""
 
-    def complete(value: Any) -> list[Any]:
-        if type(value) is ReadRows and (built := from_rows(element, value, nullable)) is not None:
-            return built
+    def complete(value: Any, found: Found) -> list[Any]:
+        if type(value) is ReadRows:
+            built = from_rows(element, value, nullable, found)
+            if built is not None:
+                return built
         raise NotPlain
 
     return complete
@@ -143,3 +165,146 @@ def _nullable(plan: TypePlan) -> TypePlan:
         assert plan.inner is not None
         return plan.inner
     return plan
+
+
+RowBuild = Callable[[Any, Found], dict[str, Any]]
+
+_STUB_REF = EntityStub.ref.__func__  # type: ignore[attr-defined]
+_UNSEEN: Any = object()
+
+
+def from_rows(
+    plan: TypePlan, value: ReadRows[Any], nullable: bool, found: Found
+) -> list[Any] | None:
+    """The list's items completed from their rows as ``plan`` (an object type's, or an
+    abstract type's by each row's type) selects, or None when a row cannot be (the list is
+    then completed from its objects). ``found``: what batches answered, per row."""
+    rows = value.rows
+    try:
+        builds: dict[tuple[int, type], RowBuild | None] = {}
+        out: list[Any] = []
+        for row, read in zip(rows, value.fields, strict=True):
+            if row is None or read is None:
+                if not nullable:
+                    return None
+                out.append(None)
+                continue
+            key = (id(read), type(row))
+            build = builds.get(key, _UNSEEN)
+            if build is _UNSEEN:
+                build = builds[key] = row_build(plan, read, type(row))
+            if build is None:
+                return None
+            out.append(build(row, found))
+        return out
+    except Exception:  # not plain after all: completed from the objects
+        return None
+
+
+def row_build(plan: TypePlan, read: RowFields[Any], row_type: type) -> RowBuild | None:
+    """The generated completion of ``read``'s rows of ``row_type`` as ``plan`` (or, for an
+    abstract type, its possible type ``read`` reads) selects, kept on the object type's
+    plan; None where one cannot be."""
+    target = plan if plan.kind is Kind.OBJECT else plan.possible.get(read.type_name)
+    if target is None or target.kind is not Kind.OBJECT or target.name != read.type_name:
+        return None
+    key = (id(read), row_type)
+    found = target.row_builds.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = target.row_builds[key] = _row_builder(target, read, row_type)
+    return found  # type: ignore[no-any-return]
+
+
+def _row_builder(plan: TypePlan, read: RowFields[Any], row_type: type) -> RowBuild | None:
+    """The function completing a row of ``row_type`` (a named tuple) as ``plan`` selects, or
+    None when a selected field is not plain. The row is the ``source`` a batched field's
+    value was found for (run.OperationRun._rows_batched)."""
+    columns = getattr(row_type, "_fields", None)
+    if not isinstance(columns, tuple):
+        return None
+    namespace: dict[str, Any] = {
+        "NotPlain": NotPlain,
+        "BaseException": BaseException,
+        "_not_plain": not_plain,
+    }
+    lines = ["def build(source, found):"]
+    entries: list[str] = []
+    for index, field in enumerate(plan.fields):
+        if field.type is None:  # __typename
+            entries.append(f"{field.key!r}: {plan.name!r}")
+            continue
+        value = f"v{index}"
+        if field.attribute is None:  # a batched field: what its batch answered for the row
+            cells = _read(field, value, index, namespace)
+            converted = _converted(field, value, index, namespace)
+        else:
+            cells, converted = _from_row(field, value, index, read, row_type, namespace)
+        if cells is None or converted is None:
+            return None
+        lines.extend(cells)
+        if field.non_null:
+            lines += [f"    if {value} is None:", "        raise NotPlain", f"    {converted}"]
+        else:
+            lines += [f"    if {value} is not None:", f"        {converted}"]
+        entries.append(f"{field.key!r}: {value}")
+    lines.append("    return {" + ", ".join(entries) + "}")
+    exec("\n".join(lines), namespace)  # our own source: keys repr()ed, positions ints
+    return namespace["build"]  # type: ignore[no-any-return]
+
+
+def _from_row(
+    field: FieldPlan,
+    value: str,
+    index: int,
+    read: RowFields[Any],
+    row_type: type,
+    namespace: dict[str, Any],
+) -> tuple[list[str] | None, str | None]:
+    """The statements reading an attribute ``field`` from the row into ``value``, and the
+    one completing it (None, None when it is not plain)."""
+    assert field.attribute is not None
+    column, convert = read.attributes.get(field.attribute, (None, None))
+    if column == WHOLE_ROW:  # a type read from the same row: a node of an edge
+        if field.object_plan is None or not isinstance(convert, RowFields):
+            return None, None
+        nested = row_build(field.object_plan, convert, row_type)
+        if nested is None:
+            return None, None
+        namespace[f"build{index}"] = nested
+        return [f"    {value} = source"], f"{value} = build{index}({value}, found)"
+    columns: tuple[str, ...] = row_type._fields  # type: ignore[attr-defined]
+    if column is None or column not in columns:
+        return None, None
+    cell = f"source[{columns.index(column)}]"
+    if field.object_plan is not None:  # another domain's entity: its stub's selection
+        return [f"    {value} = {cell}"], _stub(field.object_plan, value, convert, field.non_null)
+    if field.leaf is None:
+        return None, None
+    if convert is not None:
+        namespace[f"convert{index}"] = convert
+        cell = f"convert{index}({cell})"
+    return [f"    {value} = {cell}"], _converted(field, value, index, namespace)
+
+
+def _stub(plan: TypePlan, value: str, convert: Any, non_null: bool) -> str | None:
+    """A stub's selection written from its id (``value``, the column's): what
+    ``EntityStub.ref`` of a true id makes and its completion reads back (``ref`` makes none
+    of a false one: null, not plain in a ``non_null`` field). None for any other conversion
+    or selection."""
+    owner = getattr(convert, "__self__", None)
+    if getattr(convert, "__func__", None) is not _STUB_REF or not isinstance(owner, type):
+        return None
+    if owner.__strawberry_definition__.name != plan.name:  # type: ignore[attr-defined]
+        return None
+    entries: list[str] = []
+    for field in plan.fields:
+        if field.type is None:
+            entries.append(f"{field.key!r}: {plan.name!r}")
+        elif field.attribute == "id" and field.plain is str:
+            entries.append(f"{field.key!r}: str({value})")
+        else:
+            return None
+    if len(entries) == sum(1 for field in plan.fields if field.type is None):
+        return None  # only __typename: nothing would check the value is a stub's id
+    otherwise = "_not_plain()" if non_null else "None"
+    return f"{value} = {{{', '.join(entries)}}} if {value} else {otherwise}"

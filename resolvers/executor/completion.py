@@ -17,8 +17,8 @@ from typing import Any
 from graphql import GraphQLError
 
 from resolvers.columns import ReadRows
+from resolvers.executor.builders import from_rows
 from resolvers.executor.operation import Build, FieldPlan, Found, Kind, TypePlan
-from resolvers.executor.row_builders import from_rows
 
 # A response path as nested tuples (parent, key, parent type name): built for every object
 # and list element, so as cheap as a tuple can be; a graphql-core ``Path`` is made from it
@@ -86,9 +86,15 @@ class ValueCompletion(ABC):
 
     @abstractmethod
     async def _list_batched(
-        self, field: FieldPlan, plan: TypePlan, items: list[Any], path: Chain, item: TypePlan
+        self,
+        field: FieldPlan,
+        plan: TypePlan,
+        items: list[Any] | ReadRows[Any],
+        path: Chain,
+        item: TypePlan,
     ) -> Any:
-        """A list whose objects reach batched fields, completed."""
+        """A list whose objects reach batched fields, completed (from their rows, where
+        ``items`` are)."""
 
     @abstractmethod
     def _record(self, field: FieldPlan, error: Exception, path: Chain) -> None:
@@ -136,15 +142,18 @@ class ValueCompletion(ABC):
         inner = plan.inner
         item = inner.inner if inner.kind is Kind.NON_NULL else inner
         if item is not None and item.batches:
-            return self._list_batched(field, plan, list(value), path, item)
+            items = value if type(value) is ReadRows else list(value)
+            return self._list_batched(field, plan, items, path, item)
         return self._items(field, inner, value, path)
 
     def _items(self, field: FieldPlan, inner: TypePlan, value: Any, path: Chain) -> Any:
         nullable = inner.kind is not Kind.NON_NULL
         element = inner.inner if not nullable else inner
         if type(value) is ReadRows:
-            if element is not None and (built := from_rows(element, value, nullable)) is not None:
-                return built
+            if element is not None:
+                built = from_rows(element, value, nullable, self.found)
+                if built is not None:
+                    return built
             value = value.objects()
         objects = element if element is not None and element.kind is Kind.OBJECT else None
         if element is not None and type(value) is list:

@@ -37,7 +37,7 @@ Build = Callable[[Any, Found], dict[str, Any]]
 
 class NotPlain(Exception):
     """A value generated code leaves to the general completion (resolvers/executor/
-    builders.py, row_builders.py)."""
+    builders.py)."""
 
 
 def not_plain() -> Any:
@@ -73,9 +73,9 @@ class TypePlan:
     # every one has one.
     build: Build | None = None
     builds: dict[str, Build] | None = None
-    # OBJECT: its completions generated from rows (resolvers/executor/row_builders.py), per
+    # OBJECT: its completions generated from rows (resolvers/executor/builders.py), per
     # (RowFields, row class) met, None where one cannot be.
-    row_builds: dict[tuple[int, type], Callable[[Any], dict[str, Any]] | None] = field(
+    row_builds: dict[tuple[int, type], Callable[[Any, Found], dict[str, Any]] | None] = field(
         default_factory=dict
     )
 

@@ -17,7 +17,9 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
 from graphql.type.definition import GraphQLResolveInfoHelpers
 
+from resolvers.columns import WHOLE_ROW, ReadRows, RowFields
 from resolvers.errors import with_code
+from resolvers.executor.builders import from_rows
 from resolvers.executor.completion import (
     Chain,
     Null,
@@ -71,6 +73,42 @@ def _sources(elements: list[Any], chain: tuple[FieldPlan, ...]) -> list[Any]:
         if cls is not None and _plain_class(cls):
             return list(elements)
     return [source for element in elements if (source := _follow(element, chain)) is not None]
+
+
+def _row_sources(
+    value: ReadRows[Any], item: TypePlan
+) -> list[tuple[FieldPlan, tuple[FieldPlan, ...], list[Any], list[_Known]]] | None:
+    """Per batched field ``item``'s objects reach: the field, its chain, the rows whose
+    objects it is resolved for, and an object known by its id for each; None where a batch
+    needs the objects themselves (it reads more than their ids, its permission check
+    depends on the object, its chain goes through more than types read from the same row,
+    a row's id cannot be read)."""
+    found = []
+    for chain, batched in item.batches:
+        direct = batched.direct
+        if not batched.by_id or direct is None or (direct.guards and direct.checks_each_source):
+            return None
+        owner = (chain[0] if chain else batched).parent_type.name
+        rows: list[Any] = []
+        known: list[_Known] = []
+        for row, read in zip(value.rows, value.fields, strict=True):
+            if row is None or read is None or read.type_name != owner:
+                continue
+            for link in chain:
+                column, nested = read.attributes.get(link.attribute or "", (None, None))
+                if column != WHOLE_ROW or not isinstance(nested, RowFields):
+                    return None
+                read = nested
+            try:
+                id = read.id_of(row)
+            except (KeyError, AttributeError):
+                return None
+            if type(id) is not str:
+                return None
+            rows.append(row)
+            known.append(_Known(id))
+        found.append((batched, chain, rows, known))
+    return found
 
 
 def _plain_class(cls: type) -> bool:
@@ -254,20 +292,70 @@ class OperationRun(ValueCompletion):
         return completed
 
     async def _list_batched(
-        self, field: FieldPlan, plan: TypePlan, items: list[Any], path: Chain, item: TypePlan
+        self,
+        field: FieldPlan,
+        plan: TypePlan,
+        items: list[Any] | ReadRows[Any],
+        path: Chain,
+        item: TypePlan,
     ) -> Any:
         """A list whose objects reach batched fields: each batched field is resolved once for
-        all of them (resolvers/batching.py), then the list completes as any other."""
+        all of them (resolvers/batching.py), then the list completes as any other. A list
+        answered as rows completes from them where it can (``_rows_batched``)."""
+        assert plan.inner is not None
+        if type(items) is ReadRows:
+            by_rows = _row_sources(items, item)
+            if by_rows is not None:
+                completed = await self._rows_batched(field, plan.inner, items, path, by_rows)
+                return await completed if is_async(completed) else completed
+        objects: list[Any] = items.objects() if isinstance(items, ReadRows) else items
         for chain, batched in item.batches:
-            elements = items
+            elements = objects
             if item.kind is Kind.ABSTRACT:
-                elements = of_type(items, (chain[0] if chain else batched).parent_type.name)
+                elements = of_type(objects, (chain[0] if chain else batched).parent_type.name)
             sources = _sources(elements, chain)
             if sources:
                 await self._batch(batched, sources, (path, 0, None))
-        assert plan.inner is not None
-        completed = self._items(field, plan.inner, items, path)
+        completed = self._items(field, plan.inner, objects, path)
         return await completed if is_async(completed) else completed
+
+    async def _rows_batched(
+        self,
+        field: FieldPlan,
+        inner: TypePlan,
+        value: ReadRows[Any],
+        path: Chain,
+        by_rows: list[tuple[FieldPlan, tuple[FieldPlan, ...], list[Any], list[_Known]]],
+    ) -> Any:
+        """A list answered as rows whose objects reach batched fields that read only the
+        objects' ids: each is resolved for the rows' ids (``_Known`` objects, as when read
+        ahead) and what it answered is kept per row, the rows complete from there (no
+        object per row: resolvers/executor/builders.py). A row that cannot: the list
+        completes from the objects, what the batches answered moved to them."""
+        for batched, _, rows, known in by_rows:
+            if known:
+                await self._batch(batched, known, (path, 0, None))  # type: ignore[arg-type]
+                found = self.found[id(batched)]
+                for source, row in zip(known, rows, strict=True):
+                    entry = found.pop(id(source), None)
+                    if entry is not None:
+                        found[id(row)] = (row, entry[1])
+        nullable = inner.kind is not Kind.NON_NULL
+        element = inner if nullable else inner.inner
+        assert element is not None
+        built = from_rows(element, value, nullable, self.found)
+        if built is not None:
+            return built
+        objects = value.objects()
+        made = {id(row): made for row, made in zip(value.rows, objects, strict=True)}
+        for batched, chain, rows, _ in by_rows:
+            found = self.found.get(id(batched), {})
+            for row in rows:
+                entry = found.pop(id(row), None)
+                target = _follow(made[id(row)], chain)
+                if entry is not None and target is not None:
+                    found[id(target)] = (target, entry[1])
+        return self._items(field, inner, objects, path)
 
     async def _batch(self, field: FieldPlan, sources: list[Any], path: Chain) -> None:
         """Resolve ``field`` for every source at once; a source its permission check refuses

@@ -74,7 +74,7 @@ class Query:
             await list_filtered(ctx.db, tenant_rows(Row, columns), ctx.tenant_id, filter),
             order,
             pagination,
-            ConfigurationItem.from_row,
+            ConfigurationItem.row_fields,
         )
 
     @strawberry.field(

@@ -72,7 +72,7 @@ class Query:
             active=f.active,
             team_id=_optional_id(f.team_id, "filter.teamId"),
         )
-        return await paginate(ctx.db, query, user_service.BY_NAME, pagination, User.from_row)
+        return await paginate(ctx.db, query, user_service.BY_NAME, pagination, User.row_fields)
 
     @strawberry.field(
         description="A team by id; null when there is none.",
@@ -91,7 +91,7 @@ class Query:
     ) -> Connection[Team]:
         ctx = info.context
         query = team_service.team_list(ctx.tenant_id, search=filter.search if filter else None)
-        return await paginate(ctx.db, query, team_service.BY_NAME, pagination, Team.from_row)
+        return await paginate(ctx.db, query, team_service.BY_NAME, pagination, Team.row_fields)
 
     @strawberry.field(
         description="Roles of the tenant: the built-in ones, then its own, by name.",

@@ -126,4 +126,4 @@ class ConfigurationItem:
             counts = loaders.get(IncidentCountsByCiIdLoader)
             return int(await counts.load_with(key, repr(filter), counted))
 
-        return build_connection(rows, order, page, Incident.from_row, count)
+        return build_connection(rows, order, page, Incident.row_fields, count)

@@ -107,7 +107,7 @@ class Query:
             info, ("edges", "node"), also=[column.key for column in order.columns]
         )
         query = built_once(_listed, columns, filter)
-        return await paginate(ctx.db, query, order, pagination, Incident.from_row)
+        return await paginate(ctx.db, query, order, pagination, Incident.row_fields)
 
     @strawberry.field(
         description="An incident by id; null when there is none.",

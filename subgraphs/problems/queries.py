@@ -69,7 +69,7 @@ async def _page(
         info, ("edges", "node"), also=[column.key for column in order.columns]
     )
     query = tenant_rows(Row, columns).where(*where)
-    return await paginate(ctx.db, filtered(query, filter), order, pagination, Problem.from_row)
+    return await paginate(ctx.db, filtered(query, filter), order, pagination, Problem.row_fields)
 
 
 @strawberry.type

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import GraphQLScalarType, parse
+from sqlalchemy import column
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 from strawberry.permission import BasePermission, PermissionExtension
@@ -27,6 +28,7 @@ from resolvers.errors import BadUserInput, Forbidden
 from resolvers.executor.compiled_executor import CompiledExecutor
 from resolvers.executor.compiler import compile_operation
 from resolvers.executor.operation import Kind, TypePlan
+from resolvers.pagination import Connection, PageRequest, SortOrder, build_connection
 from resolvers.permissions import RequiresPermission, requires
 from resolvers.principal import Principal
 from resolvers.references import EntityStub
@@ -116,6 +118,16 @@ class Owner(EntityStub):
     id: strawberry.ID
 
 
+async def row_labels_of(
+    rows: Sequence[Row], info: strawberry.Info, fail: bool = False
+) -> list[str]:
+    """A batch reading nothing of its objects but their ids."""
+    if fail:
+        raise BadUserInput("no labels today", argument="fail")
+    BATCH_CALLS.append(len(rows))
+    return [f"{row.id}-a" for row in rows]
+
+
 @strawberry.federation.type(keys=["id"])
 class Row:
     """A type read from rows (resolvers/columns.py), answered as ``ReadRows``."""
@@ -128,6 +140,10 @@ class Row:
     @strawberry.field
     def shout(self) -> str:
         return self.name.upper()
+
+    @strawberry.field(metadata=batched(row_labels_of, by_id=True))
+    async def label(self, info: strawberry.Info, fail: bool = False) -> str:
+        return (await row_labels_of([self], info, fail))[0]
 
     @classmethod
     async def resolve_references(
@@ -168,6 +184,9 @@ ROW_FIELDS = RowFields(
 GADGET_FIELDS = RowFields(Gadget, {"id": "id", "name": "name"})
 # Every ReadRows answered, to tell whether its objects were made.
 READ: list[ReadRows[Any]] = []
+
+
+ROW_ORDER = SortOrder(name="ID", columns=(column("id"),), descending=False)
 
 
 def row(id: str, name: str | None = None, owner: uuid.UUID | None = OWNER) -> RowRow:
@@ -368,6 +387,20 @@ class Query:
     def nameless_rows(self) -> list[Row]:
         return read_rows(row("1"), RowRow("2", None, "red", None))  # type: ignore[return-value]
 
+    @strawberry.field
+    def row_page(self, nameless: bool = False) -> Connection[Row]:
+        rows = [row("11"), row("12", owner=None), row("13")]
+        if nameless:
+            rows.append(RowRow("14", None, "red", None))
+
+        async def count() -> int:
+            return len(rows)
+
+        page = PageRequest(size=10, cursor=None, backward=False)
+        connection = build_connection(rows, ROW_ORDER, page, ROW_FIELDS, count)
+        READ.append(connection.edges)  # type: ignore[arg-type]
+        return connection
+
 
 @strawberry.type
 class Mutation:
@@ -560,6 +593,23 @@ COVERED = {
                 {"__typename": "Row", "id": "2"},
             ]
         },
+    ),
+    "a page read from rows: edges, nodes, stubs, a batch by id, the page's cursors": (
+        """{ rowPage { edges { __typename node { __typename id name owner { id } label } }
+             pageInfo { hasNextPage startCursor endCursor } totalCount } }""",
+        None,
+    ),
+    "a page's edges' cursors (a resolver): completed from the objects": (
+        "{ rowPage { edges { cursor node { id label } } } }",
+        None,
+    ),
+    "a page with a null in a non-null column: from the objects, the batch's answers kept": (
+        "{ rowPage(nameless: true) { edges { node { id name label } } } }",
+        None,
+    ),
+    "a batch by id failing on a page read from rows: an error at every object": (
+        "{ rowPage { edges { node { id label(fail: true) } } } }",
+        None,
     ),
     "entities keep their order; refusals are errors at their index": (
         """query($r: [_Any!]!) { _entities(representations: $r) { ... on Item { id name } } }""",
@@ -756,7 +806,7 @@ def test_plain_objects_get_a_generated_completion_others_the_general_one() -> No
 
 async def test_rows_complete_without_their_objects_where_every_field_is_a_column() -> None:
     """A list answered as ``ReadRows`` completes from the rows (resolvers/executor/
-    row_builders.py) when every selected field is a plain column or a stub; else, and for
+    builders.py) when every selected field is a plain column or a stub; else, and for
     the normal executor, from the objects made of them."""
     for query, made in (
         ("{ rows { id name color owner { id } } }", False),
@@ -768,6 +818,17 @@ async def test_rows_complete_without_their_objects_where_every_field_is_a_column
         answer = await schema.compiled.execute(query, None, None, Context())
         assert answer is not None and READ
         assert {read._objects is not None for read in READ} == {made}, query
+    for query, made, batches in (
+        ("{ rowPage { edges { node { id owner { id } label } } } }", False, [3]),
+        ("{ rowPage { edges { cursor node { id label } } } }", True, [3]),
+        ("{ rowPage(nameless: true) { edges { node { id name label } } } }", True, [4]),
+    ):
+        READ.clear()
+        BATCH_CALLS.clear()
+        answer = await schema.compiled.execute(query, None, None, Context())
+        assert answer is not None and READ
+        assert {read._objects is not None for read in READ} == {made}, query
+        assert batches == BATCH_CALLS, query  # once for the page, from the rows or not
     READ.clear()
     await normal("{ rows { id name } }", None)
     assert READ[0]._objects is not None

@@ -38,7 +38,7 @@ async def major_incidents(
         info, ("edges", "node"), also=[column.key for column in NEWEST_FIRST.columns]
     )
     query = built_once(_in_states, columns, wanted)
-    return await paginate(ctx.db, query, NEWEST_FIRST, pagination, Incident.from_row)
+    return await paginate(ctx.db, query, NEWEST_FIRST, pagination, Incident.row_fields)
 
 
 def _in_states(columns: Columns, states: list[MajorIncidentState]) -> Select[Any]:
