@@ -27,7 +27,12 @@ own (db/scope.py), and each object with one of those ids takes its value from th
 instead of a batch of its own. A permission check made per object waits for the object
 (no reading ahead); one made once per field is made before reading ahead. A batch read
 ahead that fails is dropped: the field then resolves as it would have, and meets the
-failure itself."""
+failure itself.
+
+**Read from rows.** A batch resolver that declares the attributes it reads of its objects
+(``by_id``: their ``id``; ``reads``: those named) is called, for objects answered as rows
+(``ReadRows``, resolvers/columns.py), with objects holding just those attributes, read from
+the rows: the rows then complete without an object each (resolvers/executor/builders.py)."""
 
 from __future__ import annotations
 
@@ -36,15 +41,19 @@ from typing import Any
 
 BATCH = "opsgraph.batch"
 BATCH_BY_ID = "opsgraph.batch_by_id"
+BATCH_READS = "opsgraph.batch_reads"
 READ_BY_ID = "opsgraph.read_by_id"
 
 BatchResolver = Callable[..., Awaitable[Sequence[Any]]]
 
 
-def batched(resolver: BatchResolver, *, by_id: bool = False) -> dict[str, Any]:
+def batched(
+    resolver: BatchResolver, *, by_id: bool = False, reads: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Field metadata declaring ``resolver`` the field's batch resolver; ``by_id``: it reads
-    only its objects' ``id`` (see the module's docstring)."""
-    return {BATCH: resolver, BATCH_BY_ID: by_id}
+    only its objects' ``id``; ``reads``: only these attributes of them (see the module's
+    docstring)."""
+    return {BATCH: resolver, BATCH_BY_ID: by_id, BATCH_READS: ("id",) if by_id else reads}
 
 
 def read_by_id(argument: str = "id") -> dict[str, str]:

@@ -159,12 +159,6 @@ class RowFields(Generic[T]):
             return _generated_reader(build, present, fields, constant, through_init=True)
         return _generated_reader(build, present, fields, {**defaults, **constant})
 
-    def id_of(self, row: Any) -> Any:
-        """The ``id`` an object read from ``row`` holds (without reading the object)."""
-        column, convert = self.attributes["id"]
-        value = getattr(row, column)
-        return value if convert is None else convert(value)
-
 
 class ReadRows(Sequence[T]):
     """Objects read from rows, made only when someone looks at them: to every reader

@@ -37,7 +37,7 @@ from graphql import (
 )
 from graphql.type.scalars import specified_scalar_types
 
-from resolvers.batching import BATCH, BATCH_BY_ID, READ_BY_ID
+from resolvers.batching import BATCH, BATCH_BY_ID, BATCH_READS, READ_BY_ID
 from resolvers.executor.builders import object_builder
 from resolvers.executor.direct_calls import attribute_name, direct_call, strawberry_calls
 from resolvers.executor.operation import (
@@ -168,6 +168,7 @@ class _Compiler:
             direct=direct,
             batch=metadata.get(BATCH),
             by_id=bool(metadata.get(BATCH_BY_ID)),
+            reads=tuple(metadata.get(BATCH_READS) or ()),
             ahead=self._ahead(parent, name, metadata, completion),
         )
 

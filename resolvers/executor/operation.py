@@ -104,10 +104,12 @@ class FieldPlan:
     attribute: str | None = None
     # A resolver the runner may call itself, without Strawberry's per-call wrapper.
     direct: DirectCall | None = None
-    # Its resolver for many objects at once (resolvers/batching.py), when declared; and
-    # whether that resolver reads only its objects' ids (``batched(by_id=True)``).
+    # Its resolver for many objects at once (resolvers/batching.py), when declared; whether
+    # that resolver reads only its objects' ids (``batched(by_id=True)``), and the
+    # attributes of its objects it reads, when declared (the id for ``by_id``).
     batch: BatchResolver | None = None
     by_id: bool = False
+    reads: tuple[str, ...] = ()
     # A root field whose objects' ids are known before they are read: the by-id batched
     # fields read with them (resolvers/batching.py).
     ahead: ReadAhead | None = None

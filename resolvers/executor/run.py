@@ -9,7 +9,9 @@ located at their field's path; error codes and masking are ``resolvers.errors``'
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+import collections
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, located_error
@@ -77,38 +79,73 @@ def _sources(elements: list[Any], chain: tuple[FieldPlan, ...]) -> list[Any]:
 
 def _row_sources(
     value: ReadRows[Any], item: TypePlan
-) -> list[tuple[FieldPlan, tuple[FieldPlan, ...], list[Any], list[_Known]]] | None:
+) -> list[tuple[FieldPlan, tuple[FieldPlan, ...], list[Any], list[Any]]] | None:
     """Per batched field ``item``'s objects reach: the field, its chain, the rows whose
-    objects it is resolved for, and an object known by its id for each; None where a batch
-    needs the objects themselves (it reads more than their ids, its permission check
-    depends on the object, its chain goes through more than types read from the same row,
-    a row's id cannot be read)."""
+    objects it is resolved for, and for each an object holding just the attributes the
+    batch reads, read from the row; None where a batch needs the objects themselves (it
+    does not say what it reads, its permission check depends on the object, its chain goes
+    through more than types read from the same row, an attribute is not a column's)."""
+    groups: dict[tuple[int, type], tuple[RowFields[Any], list[Any]]] = {}
+    for row, read in zip(value.rows, value.fields, strict=True):
+        if row is not None and read is not None:
+            key = (id(read), type(row))
+            if key not in groups:
+                groups[key] = (read, [])
+            groups[key][1].append(row)
     found = []
     for chain, batched in item.batches:
         direct = batched.direct
-        if not batched.by_id or direct is None or (direct.guards and direct.checks_each_source):
+        reads = batched.reads
+        if not reads or direct is None or (direct.guards and direct.checks_each_source):
             return None
         owner = (chain[0] if chain else batched).parent_type.name
         rows: list[Any] = []
-        known: list[_Known] = []
-        for row, read in zip(value.rows, value.fields, strict=True):
-            if row is None or read is None or read.type_name != owner:
+        sources: list[Any] = []
+        for read, group in groups.values():
+            if read.type_name != owner:
                 continue
             for link in chain:
                 column, nested = read.attributes.get(link.attribute or "", (None, None))
                 if column != WHOLE_ROW or not isinstance(nested, RowFields):
                     return None
                 read = nested
-            try:
-                id = read.id_of(row)
-            except (KeyError, AttributeError):
+            row_type: Any = type(group[0])
+            make = _source_maker(read, row_type, reads)
+            if make is None:
                 return None
-            if type(id) is not str:
-                return None
-            rows.append(row)
-            known.append(_Known(id))
-        found.append((batched, chain, rows, known))
+            rows += group
+            sources += make(group)
+        found.append((batched, chain, rows, sources))
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _source_maker(
+    read: RowFields[Any], row_type: type, reads: tuple[str, ...]
+) -> Callable[[list[Any]], list[Any]] | None:
+    """A function making, of rows of ``row_type``, the objects a batch reading ``reads``
+    is given (``_row_sources``): named tuples of those attributes, each read from its
+    column and converted as ``read``'s reader would; None where one is not a column's."""
+    columns = getattr(row_type, "_fields", None)
+    if not isinstance(columns, tuple):
+        return None
+    namespace: dict[str, Any] = {
+        "new": tuple.__new__,
+        "Known": collections.namedtuple("Known", reads),  # type: ignore[misc]
+    }
+    cells = []
+    for index, name in enumerate(reads):
+        column, convert = read.attributes.get(name, (None, None))
+        if column is None or column not in columns:
+            return None
+        cell = f"row[{columns.index(column)}]"
+        if convert is not None:
+            namespace[f"convert{index}"] = convert
+            cell = f"convert{index}({cell})"
+        cells.append(cell)
+    source = f"def make(rows):\n    return [new(Known, ({', '.join(cells)},)) for row in rows]"
+    exec(source, namespace)  # our own source: positions ints, names of a namespace
+    return namespace["make"]  # type: ignore[no-any-return]
 
 
 def _plain_class(cls: type) -> bool:
@@ -325,21 +362,25 @@ class OperationRun(ValueCompletion):
         inner: TypePlan,
         value: ReadRows[Any],
         path: Chain,
-        by_rows: list[tuple[FieldPlan, tuple[FieldPlan, ...], list[Any], list[_Known]]],
+        by_rows: list[tuple[FieldPlan, tuple[FieldPlan, ...], list[Any], list[Any]]],
     ) -> Any:
-        """A list answered as rows whose objects reach batched fields that read only the
-        objects' ids: each is resolved for the rows' ids (``_Known`` objects, as when read
-        ahead) and what it answered is kept per row, the rows complete from there (no
-        object per row: resolvers/executor/builders.py). A row that cannot: the list
-        completes from the objects, what the batches answered moved to them."""
-        for batched, _, rows, known in by_rows:
-            if known:
-                await self._batch(batched, known, (path, 0, None))  # type: ignore[arg-type]
+        """A list answered as rows whose objects reach batched fields that say what they read
+        of them: each is resolved for objects holding just that, read from the rows
+        (``_row_sources``), and what it answered is kept per row; the rows complete from
+        there (no object per row: resolvers/executor/builders.py). A row that cannot: the
+        list completes from the objects, what the batches answered moved to them."""
+        for batched, _, rows, sources in by_rows:
+            if sources:
+                await self._batch(batched, sources, (path, 0, None))
                 found = self.found[id(batched)]
-                for source, row in zip(known, rows, strict=True):
-                    entry = found.pop(id(source), None)
-                    if entry is not None:
-                        found[id(row)] = (row, entry[1])
+                taken = found.pop
+                found.update(
+                    [
+                        (id(row), (row, entry[1]))
+                        for row, source in zip(rows, sources, strict=True)
+                        if (entry := taken(id(source), None)) is not None
+                    ]
+                )
         nullable = inner.kind is not Kind.NON_NULL
         element = inner if nullable else inner.inner
         assert element is not None

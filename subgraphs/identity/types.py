@@ -91,14 +91,14 @@ class User(ReferencedById, Node):
 
     @strawberry.field(
         description="E-mail address, unique within the tenant (masked without pii:view).",
-        metadata=batched(emails_of),
+        metadata=batched(emails_of, reads=("email_address",)),
     )
     def email(self, info: strawberry.Info) -> str:
         return _email(self, _pii_visible(info))
 
     @strawberry.field(
         description="Phone number, if known (masked without pii:view).",
-        metadata=batched(phones_of),
+        metadata=batched(phones_of, reads=("phone_number",)),
     )
     def phone(self, info: strawberry.Info) -> str | None:
         return _phone(self, _pii_visible(info))

@@ -128,6 +128,11 @@ async def row_labels_of(
     return [f"{row.id}-a" for row in rows]
 
 
+async def row_shouts_of(rows: Sequence[Row], info: strawberry.Info) -> list[str]:
+    """A batch reading its objects' names alone."""
+    return [f"{row.name.upper()}!" for row in rows]
+
+
 @strawberry.federation.type(keys=["id"])
 class Row:
     """A type read from rows (resolvers/columns.py), answered as ``ReadRows``."""
@@ -140,6 +145,10 @@ class Row:
     @strawberry.field
     def shout(self) -> str:
         return self.name.upper()
+
+    @strawberry.field(metadata=batched(row_shouts_of, reads=("name",)))
+    async def loud(self, info: strawberry.Info) -> str:
+        return (await row_shouts_of([self], info))[0]
 
     @strawberry.field(metadata=batched(row_labels_of, by_id=True))
     async def label(self, info: strawberry.Info, fail: bool = False) -> str:
@@ -599,6 +608,11 @@ COVERED = {
              pageInfo { hasNextPage startCursor endCursor } totalCount } }""",
         None,
     ),
+    "rows with batches reading their names and ids, of entities of several types": (
+        """query($r: [_Any!]!) { rows { loud label } _entities(representations: $r) {
+             ... on Row { id loud label } ... on Gadget { name } } }""",
+        {"r": [{"__typename": "Row", "id": "5"}, {"__typename": "Gadget", "id": "g"}]},
+    ),
     "a page's edges' cursors (a resolver): completed from the objects": (
         "{ rowPage { edges { cursor node { id label } } } }",
         None,
@@ -820,6 +834,7 @@ async def test_rows_complete_without_their_objects_where_every_field_is_a_column
         assert {read._objects is not None for read in READ} == {made}, query
     for query, made, batches in (
         ("{ rowPage { edges { node { id owner { id } label } } } }", False, [3]),
+        ("{ rows { loud label } }", False, [3]),
         ("{ rowPage { edges { cursor node { id label } } } }", True, [3]),
         ("{ rowPage(nameless: true) { edges { node { id name label } } } }", True, [4]),
     ):
