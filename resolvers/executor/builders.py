@@ -180,10 +180,16 @@ def from_rows(
     abstract type's by each row's type) selects, or None when a row cannot be (the list is
     then completed from its objects). ``found``: what batches answered, per row."""
     rows = value.rows
+    fields = value.fields
     try:
+        if rows and fields.count(fields[0]) == len(fields) and None not in rows:
+            classes = set(map(type, rows))
+            if len(classes) == 1:  # one type, one column set (a page, a batch's list)
+                build = row_build(plan, fields[0], classes.pop())  # type: ignore[arg-type]
+                return None if build is None else [build(row, found) for row in rows]
         builds: dict[tuple[int, type], RowBuild | None] = {}
         out: list[Any] = []
-        for row, read in zip(rows, value.fields, strict=True):
+        for row, read in zip(rows, fields, strict=True):
             if row is None or read is None:
                 if not nullable:
                     return None
