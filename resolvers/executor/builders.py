@@ -49,9 +49,28 @@ from resolvers.executor.operation import (
 )
 from resolvers.references import EntityStub
 
+# How one field of a generated completion is read and completed: (field, the variable its
+# value goes to, its index, the namespace) -> (the statements reading it, the statement
+# completing a non-null value in place), None for either when the field is not plain.
+FieldCode = Callable[[FieldPlan, str, int, dict[str, Any]], tuple[list[str] | None, str | None]]
+
 
 def object_builder(plan: TypePlan) -> Build | None:
     """The generated completion of ``plan``'s objects, or None when a field is not plain."""
+    return _generated(plan, _object_field)  # type: ignore[no-any-return]
+
+
+def _object_field(
+    field: FieldPlan, value: str, index: int, namespace: dict[str, Any]
+) -> tuple[list[str] | None, str | None]:
+    """An object's field: its attribute, or what its batch resolved for the object."""
+    return _read(field, value, index, namespace), _converted(field, value, index, namespace)
+
+
+def _generated(plan: TypePlan, field_code: FieldCode) -> Any:
+    """``build(source, found)`` completing a ``source`` as ``plan`` selects, each field read
+    and completed as ``field_code`` says (None when one is not plain): a null in a non-null
+    field is not plain, a nullable one stays null."""
     namespace: dict[str, Any] = {
         "NotPlain": NotPlain,
         "BaseException": BaseException,
@@ -64,22 +83,18 @@ def object_builder(plan: TypePlan) -> Build | None:
             entries.append(f"{field.key!r}: {plan.name!r}")
             continue
         value = f"v{index}"
-        read = _read(field, value, index, namespace)
-        converted = _converted(field, value, index, namespace)
+        read, converted = field_code(field, value, index, namespace)
         if read is None or converted is None:
             return None
         lines.extend(read)
         if field.non_null:
-            lines.append(f"    if {value} is None:")
-            lines.append("        raise NotPlain")
-            lines.append(f"    {converted}")
+            lines += [f"    if {value} is None:", "        raise NotPlain", f"    {converted}"]
         else:
-            lines.append(f"    if {value} is not None:")
-            lines.append(f"        {converted}")
+            lines += [f"    if {value} is not None:", f"        {converted}"]
         entries.append(f"{field.key!r}: {value}")
     lines.append("    return {" + ", ".join(entries) + "}")
     exec("\n".join(lines), namespace)  # our own source: names checked, keys repr()ed
-    return namespace["build"]  # type: ignore[no-any-return]
+    return namespace["build"]
 
 
 def _read(field: FieldPlan, value: str, index: int, namespace: dict[str, Any]) -> list[str] | None:
@@ -225,37 +240,17 @@ def _row_builder(plan: TypePlan, read: RowFields[Any], row_type: type) -> RowBui
     """The function completing a row of ``row_type`` (a named tuple) as ``plan`` selects, or
     None when a selected field is not plain. The row is the ``source`` a batched field's
     value was found for (run.OperationRun._rows_batched)."""
-    columns = getattr(row_type, "_fields", None)
-    if not isinstance(columns, tuple):
+    if not isinstance(getattr(row_type, "_fields", None), tuple):
         return None
-    namespace: dict[str, Any] = {
-        "NotPlain": NotPlain,
-        "BaseException": BaseException,
-        "_not_plain": not_plain,
-    }
-    lines = ["def build(source, found):"]
-    entries: list[str] = []
-    for index, field in enumerate(plan.fields):
-        if field.type is None:  # __typename
-            entries.append(f"{field.key!r}: {plan.name!r}")
-            continue
-        value = f"v{index}"
+
+    def field_code(
+        field: FieldPlan, value: str, index: int, namespace: dict[str, Any]
+    ) -> tuple[list[str] | None, str | None]:
         if field.attribute is None:  # a batched field: what its batch answered for the row
-            cells = _read(field, value, index, namespace)
-            converted = _converted(field, value, index, namespace)
-        else:
-            cells, converted = _from_row(field, value, index, read, row_type, namespace)
-        if cells is None or converted is None:
-            return None
-        lines.extend(cells)
-        if field.non_null:
-            lines += [f"    if {value} is None:", "        raise NotPlain", f"    {converted}"]
-        else:
-            lines += [f"    if {value} is not None:", f"        {converted}"]
-        entries.append(f"{field.key!r}: {value}")
-    lines.append("    return {" + ", ".join(entries) + "}")
-    exec("\n".join(lines), namespace)  # our own source: keys repr()ed, positions ints
-    return namespace["build"]  # type: ignore[no-any-return]
+            return _object_field(field, value, index, namespace)
+        return _from_row(field, value, index, read, row_type, namespace)
+
+    return _generated(plan, field_code)  # type: ignore[no-any-return]
 
 
 def _from_row(
