@@ -202,8 +202,8 @@ class ReadRows(Sequence[T]):
     def __getitem__(self, index: int | slice) -> T | list[T]:
         return self.objects()[index]
 
-    def __repr__(self) -> str:
-        return f"ReadRows({self.objects()!r})"
+    def __repr__(self) -> str:  # the rows: showing it makes no object
+        return f"ReadRows({self.rows!r})"
 
 
 def _generated_reader(
@@ -233,16 +233,7 @@ def _generated_reader(
                 value = f"read{index}(row)"
             values.append((name, value))
             continue
-        if fields is not None:
-            value = f"row[{fields.index(column)}]"
-        elif column.isidentifier() and not keyword.iskeyword(column):
-            value = f"row.{column}"
-        else:
-            value = f"getattr(row, {column!r})"
-        if convert is not None:
-            namespace[f"convert{index}"] = convert
-            value = f"convert{index}({value})"
-        values.append((name, value))
+        values.append((name, column_cell("row", column, convert, fields, index, namespace)))
     if len(constant) > len(values):
         namespace["constant"] = dict(constant)
         lines = ["    state = constant.copy()"]
@@ -262,6 +253,29 @@ def _generated_reader(
     source = "def read(row):\n" + body
     exec(source, namespace)  # our own source: attribute names repr()ed, columns checked
     return namespace["read"]  # type: ignore[no-any-return]
+
+
+def column_cell(
+    row: str,
+    column: str,
+    convert: Convert | None,
+    fields: Sequence[str] | None,
+    index: int,
+    namespace: dict[str, Any],
+) -> str:
+    """Generated code's expression of a value read from the row named ``row``: its
+    ``column``, by position in a named tuple of ``fields`` (else by attribute), converted
+    by ``convert`` (put in ``namespace`` as ``convert<index>``) as a reader converts it."""
+    if fields is not None:
+        value = f"{row}[{fields.index(column)}]"
+    elif column.isidentifier() and not keyword.iskeyword(column):
+        value = f"{row}.{column}"
+    else:
+        value = f"getattr({row}, {column!r})"
+    if convert is None:
+        return value
+    namespace[f"convert{index}"] = convert
+    return f"convert{index}({value})"
 
 
 def _plain_defaults(type_: type, attributes: Iterable[str]) -> dict[str, Any] | None:

@@ -37,7 +37,7 @@ import keyword
 from collections.abc import Callable
 from typing import Any
 
-from resolvers.columns import WHOLE_ROW, ReadRows, RowFields
+from resolvers.columns import WHOLE_ROW, ReadRows, RowFields, column_cell
 from resolvers.executor.operation import (
     Build,
     FieldPlan,
@@ -276,14 +276,12 @@ def _from_row(
     columns: tuple[str, ...] = row_type._fields  # type: ignore[attr-defined]
     if column is None or column not in columns:
         return None, None
-    cell = f"source[{columns.index(column)}]"
     if field.object_plan is not None:  # another domain's entity: its stub's selection
+        cell = column_cell("source", column, None, columns, index, namespace)
         return [f"    {value} = {cell}"], _stub(field.object_plan, value, convert, field.non_null)
     if field.leaf is None:
         return None, None
-    if convert is not None:
-        namespace[f"convert{index}"] = convert
-        cell = f"convert{index}({cell})"
+    cell = column_cell("source", column, convert, columns, index, namespace)
     return [f"    {value} = {cell}"], _converted(field, value, index, namespace)
 
 

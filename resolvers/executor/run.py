@@ -19,7 +19,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
 from graphql.type.definition import GraphQLResolveInfoHelpers
 
-from resolvers.columns import WHOLE_ROW, ReadRows, RowFields
+from resolvers.columns import WHOLE_ROW, ReadRows, RowFields, column_cell
 from resolvers.errors import with_code
 from resolvers.executor.builders import from_rows
 from resolvers.executor.completion import (
@@ -138,11 +138,7 @@ def _source_maker(
         column, convert = read.attributes.get(name, (None, None))
         if column is None or column not in columns:
             return None
-        cell = f"row[{columns.index(column)}]"
-        if convert is not None:
-            namespace[f"convert{index}"] = convert
-            cell = f"convert{index}({cell})"
-        cells.append(cell)
+        cells.append(column_cell("row", column, convert, columns, index, namespace))
     source = f"def make(rows):\n    return [new(Known, ({', '.join(cells)},)) for row in rows]"
     exec(source, namespace)  # our own source: positions ints, names of a namespace
     return namespace["make"]  # type: ignore[no-any-return]
