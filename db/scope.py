@@ -49,6 +49,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from db.failures import is_connection_failure
 from db.merged_reads import dealt, merged_sql
+from db.parking import Parking
+from db.parking import parking as db_parking
 from db.reads import CompiledRead, compiled_reads, row_class
 
 T = TypeVar("T")
@@ -63,6 +65,9 @@ class RequestDatabase:
         self._driver: Any = None  # the asyncpg connection under ``_connection``
         self._session: AsyncSession | None = None
         self._fresh = False  # the connection was checked out and nothing sent on it yet
+        # The connection was taken parked inside the transaction of the request before
+        # (db/parking.py): the next BEGIN ends that one first, in its round trip.
+        self._ending = False
         # The transaction open is the scope's own and no statement failed in it: a unit of
         # work carries on in it (``_begin``).
         self._clean = False
@@ -70,6 +75,7 @@ class RequestDatabase:
         self._owner: asyncio.Task[Any] | None = None
         self._asked: list[_Asked] = []  # reads waiting to be sent (``rows``)
         self._gate: PoolGate | None = None  # held from first statement to close()
+        self._parking: Parking | None = None  # where the connection is parked at close()
         # A unit of work's statements sent with its BEGIN and with its COMMIT, in their round
         # trips (see ``unit_of_work``), and the command status of the first; what follows
         # its COMMIT in that round trip (the reads' transaction begun, ``read_after``).
@@ -101,14 +107,21 @@ class RequestDatabase:
         connection = self._connection
         if connection is None:
             await self._admitted()
-            connection = self._sessions.kw["bind"].connect()
-            await connection.start()
-            self._connection = connection
+            engine = self._sessions.kw["bind"]
+            parking = self._parking = db_parking(engine)
+            parked = parking.take() if parking is not None else None
             self._fresh = True
-            sync = connection.sync_connection
-            assert sync is not None, "a started connection has its synchronous side"
-            # Checked out just now: reading it does no IO (no greenlet needed).
-            self._driver = sync.connection.driver_connection
+            if parked is not None:
+                connection, self._driver = parked.connection, parked.driver
+                self._ending = self._driver.is_in_transaction()
+            else:
+                connection = engine.connect()
+                await connection.start()
+                sync = connection.sync_connection
+                assert sync is not None, "a started connection has its synchronous side"
+                # Checked out just now: reading it does no IO (no greenlet needed).
+                self._driver = sync.connection.driver_connection
+            self._connection = connection
         return connection
 
     async def _session_ready(self, *, work: bool = False, also: str = "") -> AsyncSession:
@@ -275,7 +288,7 @@ class RequestDatabase:
         connection the transaction is open on. ``also``: a statement sent after the BEGIN in
         its round trip (its command status in ``begun``)."""
         snapshot = self.snapshot and not work
-        if self._driver.is_in_transaction():
+        if self._driver.is_in_transaction() and not self._ending:
             if not work and (self._in_snapshot or not snapshot):
                 return connection
             if snapshot:
@@ -291,7 +304,7 @@ class RequestDatabase:
             else:
                 begin = f"COMMIT; {_begin_walled(self.tenant_id, also)}"
         else:
-            begin = _begin_walled(self.tenant_id, also, snapshot=snapshot)
+            begin = self._ended(_begin_walled(self.tenant_id, also, snapshot=snapshot))
         fresh, self._fresh = self._fresh, False
         self._announce(connection, begin, ())
         try:
@@ -299,13 +312,13 @@ class RequestDatabase:
         except Exception as error:
             if not (fresh and is_connection_failure(error)):
                 raise
-            # The first statement on a connection just checked out: the server dropped it
-            # while it was pooled, before the driver noticed (see db.engine). Nothing was
+            # The first statement on a connection just checked out (or parked): the server
+            # dropped it meanwhile, before the driver noticed (see db.engine). Nothing was
             # done on it; another connection, as a ping would have found, answers instead.
             await self._release()
             connection = await self._connect()
             self._fresh = False
-            begin = _begin_walled(self.tenant_id, also, snapshot=snapshot)
+            begin = self._ended(_begin_walled(self.tenant_id, also, snapshot=snapshot))
             self._announce(connection, begin, ())
             self.begun = await self._run(self._driver.execute(begin))
         # A unit of work carries on in a read transaction of READ COMMITTED, never in a
@@ -313,6 +326,14 @@ class RequestDatabase:
         self._clean = not work and not snapshot
         self._in_snapshot = snapshot
         return connection
+
+    def _ended(self, begin: str) -> str:
+        """``begin`` after the end of the transaction the connection was parked in, if it
+        was (one simple query: the parked request's wall is gone before this one's is set)."""
+        if not self._ending:
+            return begin
+        self._ending = False
+        return f"ROLLBACK; {begin}"
 
     def _announce(self, connection: AsyncConnection, sql: str, arguments: Sequence[Any]) -> None:
         """Tell the engine's ``before_cursor_execute`` listeners (statement counters) about
@@ -406,15 +427,17 @@ class RequestDatabase:
 
     async def _release(self) -> None:
         """End the transaction open and return the connection to the pool (the pool turn
-        stays with the request). A connection the server dropped cannot be rolled back; it
-        is invalidated (SQLAlchemy has already invalidated one a session found lost), so
-        that failure is not the caller's (a subscription between two events of a database
-        outage, say)."""
+        stays with the request), or park it, its transaction ended by the next request's
+        first round trip, on an engine that parks (db/parking.py). A connection the server
+        dropped cannot be rolled back; it is invalidated (SQLAlchemy has already
+        invalidated one a session found lost), so that failure is not the caller's (a
+        subscription between two events of a database outage, say)."""
         self._clean = False
         self._in_snapshot = False
         session, self._session = self._session, None
         connection, self._connection = self._connection, None
         driver, self._driver = self._driver, None
+        ending, self._ending = self._ending, False
         try:
             if session is not None:
                 try:
@@ -423,7 +446,16 @@ class RequestDatabase:
                     if not is_connection_failure(error):
                         raise
         finally:
-            if connection is not None:
+            parking = self._parking
+            if (
+                connection is not None
+                and parking is not None
+                and not ending  # taken parked, never used: its end is still due
+                and not connection.invalidated
+                and not driver.is_closed()
+            ):
+                parking.park(connection, driver)
+            elif connection is not None:
                 try:
                     if not connection.invalidated and driver.is_in_transaction():
                         await driver.execute("ROLLBACK")

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db.audit_partitions import ensure_partitions
 from db.embedded import EmbeddedPostgres, start_embedded
 from db.engine import create_engine, session_factory
+from db.parking import park_connections, release_parked
 from db.roles import app_database_url
 from db.scope import RequestDatabase
 from db.tenants import find_tenant_id
@@ -114,6 +115,9 @@ class Runtime:
             statement_timeout_ms=self.settings.db_statement_timeout_ms,
             prepared_statements=self.settings.db_prepared_statements,
         )
+        # Requests hand their connections on (db/parking.py); jobs and consumers use the
+        # owner engine, which does not.
+        park_connections(self.engine)
         self.sessions = session_factory(self.engine)
         # Each event consumer's round and the relay's hold an owner connection at once, as
         # an event wakes them all: a smaller pool opened and closed a connection (a new
@@ -123,6 +127,8 @@ class Runtime:
         self.owner_sessions = session_factory(self.owner_engine)
 
     async def close(self) -> None:
+        if self.engine is not None:
+            await release_parked(self.engine)
         for engine in (self.engine, self.owner_engine):
             if engine is not None:
                 await engine.dispose()
