@@ -28,9 +28,10 @@ import collections
 import functools
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ClauseElement, Executable, Select, Table
+from sqlalchemy import ClauseElement, Executable, Select, Table, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -53,6 +54,8 @@ class CompiledRead:
         "_binds",
         "_compiled",
         "_expanding",
+        "_expansions",
+        "_own",
         "_positions",
         "_results",
         "mergeable",
@@ -73,6 +76,9 @@ class CompiledRead:
         # Parameters rendered per execution (an expanding IN): the SQL text depends on them.
         self._expanding = bool(compiled.post_compile_params or compiled.literal_execute_params)
         self._positions = tuple(compiled.positiontup or ())
+        self._own = _own_values(compiled)
+        # Per length of each expanding parameter's list, its text and arguments' sources.
+        self._expansions: dict[tuple[int, ...], _Expansion] = {}
         processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors  # type: ignore[assignment]
         self._binds = tuple(
             (position, processors[name])
@@ -105,14 +111,20 @@ class CompiledRead:
         bound values (``extracted`` from it when it is not the statement this was compiled
         from)."""
         compiled = self._compiled
+        own = self._own if extracted is None else None
         if self._expanding:
-            return self._expanded(
-                compiled.construct_params(
+            if own is None:
+                values = compiled.construct_params(
                     params, extracted_parameters=extracted, _no_postcompile=True
                 )
-            )
-        values = compiled.construct_params(params, extracted_parameters=extracted)
-        arguments = [values[name] for name in self._positions]
+            else:
+                values = {name: _value(own[name], name, params) for name in own}
+            return self._expanded(values)
+        if own is None:
+            values = compiled.construct_params(params, extracted_parameters=extracted)
+            arguments = [values[name] for name in self._positions]
+        else:
+            arguments = [_value(own[name], name, params) for name in self._positions]
         for position, process in self._binds:
             arguments[position] = process(arguments[position])
         return self.sql, arguments
@@ -126,7 +138,18 @@ class CompiledRead:
 
     def _expanded(self, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
         """The text with its expanding parameters rendered for ``values``, as SQLAlchemy's
-        execution context renders it."""
+        execution context renders it: rendered once per length of each list (the text
+        depends on nothing else, unless a value is rendered into it)."""
+        lengths = _lengths(self._compiled, values)
+        expansion = self._expansions.get(lengths) if lengths is not None else None
+        if expansion is not None:
+            arguments = [
+                values[name] if index < 0 else values[name][index]
+                for name, index in expansion.sources
+            ]
+            for position, process in expansion.binds:
+                arguments[position] = process(arguments[position])
+            return expansion.sql, arguments
         state = self._compiled._process_parameters_for_postcompile(dict(values))
         # The expanded parameters' own, over the statement's (as the execution context merges).
         processors: dict[str, Callable[[Any], Any]] = {
@@ -134,9 +157,12 @@ class CompiledRead:
             **state.processors,
         }
         parameters = state.parameters
+        positions = state.positiontup or ()
+        if lengths is not None and len(self._expansions) < _EXPANSIONS:
+            self._expansions[lengths] = _expansion(state.statement, positions, state, processors)
         return state.statement, [
             processors[name](parameters[name]) if name in processors else parameters[name]
-            for name in state.positiontup or ()
+            for name in positions
         ]
 
     def rows(self, records: Sequence[Any]) -> list[Any]:
@@ -167,6 +193,90 @@ class CompiledRead:
             )
             for record in records
         ]
+
+
+# Bound parameters with no value of their own, which every execution must give.
+_REQUIRED = object()
+# Expanded texts kept per read (list lengths seen); past it, rendered every time.
+_EXPANSIONS = 64
+
+
+def _own_values(compiled: SQLCompiler) -> dict[str, tuple[str, Any]] | None:
+    """Per bound parameter's name, its key and the value it holds (``_REQUIRED``: none),
+    where an execution's values are found so without SQLAlchemy's ``construct_params`` (a
+    loop over every bound parameter, a quarter of a loader's read): None for a statement
+    with a parameter valued by a callable, or names escaped in its text."""
+    if compiled.escaped_bind_names or getattr(compiled, "_collect_params", False):
+        return None
+    own: dict[str, tuple[str, Any]] = {}
+    for bindparam, name in compiled.bind_names.items():
+        if bindparam.callable is not None:
+            return None
+        own[name] = (bindparam.key, _REQUIRED if bindparam.required else bindparam.value)
+    return own
+
+
+def _value(own: tuple[str, Any], name: str, params: Mapping[str, Any] | None) -> Any:
+    """A bound parameter's value in an execution given ``params`` (by its key, or its
+    name), as ``construct_params`` finds it."""
+    key, value = own
+    if params:
+        if key in params:
+            return params[key]
+        if name in params:
+            return params[name]
+    if value is _REQUIRED:
+        raise exc.InvalidRequestError(f"A value is required for bind parameter {key!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Expansion:
+    """A read's text for one length of each expanding list, and its arguments: per
+    position, the value it is (by name) or the element of a list it is (its index; -1: the
+    value itself), and the positions converted (as ``CompiledRead._binds``)."""
+
+    sql: str
+    sources: tuple[tuple[str, int], ...]
+    binds: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+def _lengths(compiled: SQLCompiler, values: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """The length of each expanding parameter's list (what the expanded text depends on),
+    None when the text depends on more: a value rendered into it, a list of tuples."""
+    if compiled.literal_execute_params:
+        return None
+    lengths = []
+    for bindparam in compiled.post_compile_params:
+        value = values.get(compiled.bind_names[bindparam])
+        if not isinstance(value, list | tuple) or bindparam.type._is_tuple_type:
+            return None
+        lengths.append(len(value))
+    return tuple(lengths)
+
+
+def _expansion(
+    sql: str,
+    positions: Sequence[str],
+    state: Any,
+    processors: Mapping[str, Callable[[Any], Any]],
+) -> _Expansion:
+    """How to bind the text SQLAlchemy expanded (``state``) for other lists of the same
+    lengths: each expanded parameter is an element of its list, by position."""
+    elements = {
+        expanded: (name, index)
+        for name, keys in state.parameter_expansion.items()
+        for index, expanded in enumerate(keys)
+    }
+    return _Expansion(
+        sql,
+        tuple(elements.get(position, (position, -1)) for position in positions),
+        tuple(
+            (index, processors[position])
+            for index, position in enumerate(positions)
+            if position in processors
+        ),
+    )
 
 
 @functools.lru_cache(maxsize=256)
