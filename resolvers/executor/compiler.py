@@ -232,16 +232,22 @@ def _already_serialised(leaf: TypePlan | None) -> type | None:
 
 def _enum_serializer(enum_type: GraphQLEnumType) -> Callable[[Any], Any]:
     """The enum's serialisation, with its Python members' names looked up in a dict
-    (Strawberry's enum type compares the value with each of the enum's in turn)."""
+    (Strawberry's enum type compares the value with each of the enum's in turn), by the
+    member's identity first: an Enum member's hash is a Python call (a page serialises a
+    hundred), and members live as long as their class, which ``names`` holds."""
     names: dict[Any, str] = {}
     members = getattr(enum_type, "wrapped_cls", None)
     for member in members or ():
         for name, value in enum_type.values.items():
             if value.value == member.value:
                 names.setdefault(member, name)
+    by_identity = {id(member): name for member, name in names.items()}
     fallback = enum_type.serialize
 
     def serialize(value: Any) -> Any:
+        name = by_identity.get(id(value))
+        if name is not None:
+            return name
         try:
             name = names.get(value)
         except TypeError:  # unhashable: not a member
