@@ -11,11 +11,14 @@ simple query, so the old wall is gone before the new one is set; db/scope.py). O
 taken by then is rolled back and returned to the pool, so no transaction stays open (a
 snapshot held back from vacuum, locks a migration would wait for) longer than that.
 
-A parked connection stays checked out of SQLAlchemy's pool; only request databases
-(``RequestDatabase``) take parked connections, each behind the pool's gate
-(``connection_gate``), so parking never makes a request wait for a connection: a request
-holding a turn finds one parked or one in the pool. Parking is per event loop, as the
-gate is.
+A parked connection stays checked out of SQLAlchemy's pool, and only request databases
+(``RequestDatabase``) take parked connections; others (a metrics scrape, a WebSocket's
+connection record, job workers) check theirs out of the pool. So a connection is parked
+only while the pool has room besides it: nobody can be waiting at the pool then, and one
+who comes to wait later is given the next connection a request closes with (the pool is
+full then: that one is not parked) or the parked one as it expires. At the pool's limit
+(as many requests in flight as it has connections) connections go back to the pool as
+before. Parking is per event loop, as the pool's gate (``connection_gate``) is.
 """
 
 from __future__ import annotations
@@ -51,15 +54,23 @@ class Parked:
 class Parking:
     """The connections parked on one pool in one event loop, the last parked taken first."""
 
-    def __init__(self, seconds: float = PARK_SECONDS) -> None:
+    def __init__(self, pool: Any, seconds: float = PARK_SECONDS) -> None:
+        self._pool = pool
+        overflow = getattr(pool, "_max_overflow", -1)
+        # The connections the pool may hand out at once (None: no bound).
+        self._capacity = pool.size() + overflow if overflow >= 0 else None
         self._seconds = seconds
         self._parked: list[Parked] = []
         self._returning: set[asyncio.Task[None]] = set()
 
-    def park(self, connection: AsyncConnection, driver: Any) -> None:
+    def park(self, connection: AsyncConnection, driver: Any) -> bool:
+        """Park ``connection`` if the pool has room besides it (the module's docstring)."""
+        if self._capacity is not None and self._pool.checkedout() >= self._capacity:
+            return False
         parked = Parked(connection, driver)
         parked.timer = asyncio.get_running_loop().call_later(self._seconds, self._expire, parked)
         self._parked.append(parked)
+        return True
 
     def take(self) -> Parked | None:
         """The connection parked last, if any, no longer parked."""
@@ -119,7 +130,7 @@ def parking(engine: AsyncEngine) -> Parking | None:
     loop = asyncio.get_running_loop()
     found = per_loop.get(loop)
     if found is None:
-        found = per_loop[loop] = Parking()
+        found = per_loop[loop] = Parking(engine.sync_engine.pool)
     return found
 
 

@@ -447,15 +447,13 @@ class RequestDatabase:
                         raise
         finally:
             parking = self._parking
-            if (
-                connection is not None
-                and parking is not None
+            if connection is not None and not (
+                parking is not None
                 and not ending  # taken parked, never used: its end is still due
                 and not connection.invalidated
                 and not driver.is_closed()
+                and parking.park(connection, driver)
             ):
-                parking.park(connection, driver)
-            elif connection is not None:
                 try:
                     if not connection.invalidated and driver.is_in_transaction():
                         await driver.execute("ROLLBACK")

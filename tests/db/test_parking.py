@@ -1,6 +1,7 @@
 """Connections parked between requests (db/parking.py): the next request ends the parked
 transaction in the round trip beginning its own, behind its own wall; one nobody takes is
-rolled back and returned to the pool; one the server dropped meanwhile is replaced."""
+rolled back and returned to the pool; one the server dropped meanwhile is replaced; at the
+pool's limit none is parked (whoever waits at the pool gets it)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ WHO = text(
 
 @pytest.fixture
 async def parking_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(app_database_url(database_url), pool_size=2, max_overflow=0)
+    engine = create_engine(app_database_url(database_url), pool_size=2, max_overflow=1)
     park_connections(engine)
     yield engine
     await release_parked(engine)
@@ -128,3 +129,22 @@ async def test_a_unit_of_work_on_a_parked_connection_writes_behind_its_own_wall(
         await db.close()
     assert row.pid == before.pid and row.tenant == str(second)
     assert row.began > before.began
+
+
+async def test_at_the_pools_limit_a_connection_goes_back_to_the_pool(
+    parking_engine: AsyncEngine, owner_sessions: Sessions
+) -> None:
+    sessions = session_factory(parking_engine)
+    pool = parking_engine.sync_engine.pool
+    holding = [RequestDatabase(sessions, uuid.uuid4()) for _ in range(2)]
+    try:
+        for db in holding:  # two of the pool's three connections in use
+            await db.rows(WHO)
+        row = await read(sessions, uuid.uuid4())  # the third: not parked
+        assert pool.checkedout() == 2  # type: ignore[attr-defined]
+        assert await state_of(owner_sessions, row.pid) == "idle"
+        async with parking_engine.connect() as connection:  # as anyone else would
+            assert (await connection.execute(text("SELECT pg_backend_pid()"))).scalar() == row.pid
+    finally:
+        for db in holding:
+            await db.close()
