@@ -13,12 +13,13 @@ snapshot held back from vacuum, locks a migration would wait for) longer than th
 
 A parked connection stays checked out of SQLAlchemy's pool, and only request databases
 (``RequestDatabase``) take parked connections; others (a metrics scrape, a WebSocket's
-connection record, job workers) check theirs out of the pool. So a connection is parked
-only while the pool has room besides it: nobody can be waiting at the pool then, and one
-who comes to wait later is given the next connection a request closes with (the pool is
-full then: that one is not parked) or the parked one as it expires. At the pool's limit
-(as many requests in flight as it has connections) connections go back to the pool as
-before. Parking is per event loop, as the pool's gate (``connection_gate``) is.
+connection record, job workers) check theirs out of the pool, and nothing says whether one
+waits there. While the pool has room besides the connection, nobody can be waiting. At
+its limit (as many requests in flight as it has connections) one connection in
+``RETURN_EVERY`` that requests close with goes back to the pool instead: one waiting there
+is served within that many requests' ends, and otherwise the next request checks it out
+again, as every request did before. Parking is per event loop, as the pool's gate
+(``connection_gate``) is.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ logger = logging.getLogger(__name__)
 # gate already; one client's next request comes a fraction of a millisecond after its
 # answer), short against what a transaction left open holds back.
 PARK_SECONDS = 0.05
+# At the pool's limit, one connection in this many goes back to the pool (the docstring).
+RETURN_EVERY = 4
 
 
 @dataclass(slots=True, eq=False)
@@ -62,11 +65,18 @@ class Parking:
         self._seconds = seconds
         self._parked: list[Parked] = []
         self._returning: set[asyncio.Task[None]] = set()
+        self._at_limit = 0  # connections parked in a row at the pool's limit
 
     def park(self, connection: AsyncConnection, driver: Any) -> bool:
-        """Park ``connection`` if the pool has room besides it (the module's docstring)."""
+        """Park ``connection``, unless the pool is at its limit and it is this one's turn to
+        go back to the pool (the module's docstring)."""
         if self._capacity is not None and self._pool.checkedout() >= self._capacity:
-            return False
+            self._at_limit += 1
+            if self._at_limit >= RETURN_EVERY:
+                self._at_limit = 0
+                return False
+        else:
+            self._at_limit = 0
         parked = Parked(connection, driver)
         parked.timer = asyncio.get_running_loop().call_later(self._seconds, self._expire, parked)
         self._parked.append(parked)
@@ -130,7 +140,7 @@ def parking(engine: AsyncEngine) -> Parking | None:
     loop = asyncio.get_running_loop()
     found = per_loop.get(loop)
     if found is None:
-        found = per_loop[loop] = Parking(engine.sync_engine.pool)
+        found = per_loop[loop] = Parking(engine.sync_engine.pool, PARK_SECONDS)
     return found
 
 

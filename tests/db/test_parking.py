@@ -1,7 +1,7 @@
 """Connections parked between requests (db/parking.py): the next request ends the parked
 transaction in the round trip beginning its own, behind its own wall; one nobody takes is
 rolled back and returned to the pool; one the server dropped meanwhile is replaced; at the
-pool's limit none is parked (whoever waits at the pool gets it)."""
+pool's limit every few go back to the pool (whoever waits there is served)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from db import parking as parking_module
 from db.engine import create_engine, session_factory
-from db.parking import PARK_SECONDS, park_connections, release_parked
+from db.parking import PARK_SECONDS, RETURN_EVERY, park_connections, release_parked
 from db.roles import app_database_url
 from db.scope import RequestDatabase
 from tests.conftest import round_trips
@@ -131,7 +132,7 @@ async def test_a_unit_of_work_on_a_parked_connection_writes_behind_its_own_wall(
     assert row.began > before.began
 
 
-async def test_at_the_pools_limit_a_connection_goes_back_to_the_pool(
+async def test_at_the_pools_limit_every_few_connections_go_back_to_the_pool(
     parking_engine: AsyncEngine, owner_sessions: Sessions
 ) -> None:
     sessions = session_factory(parking_engine)
@@ -140,7 +141,10 @@ async def test_at_the_pools_limit_a_connection_goes_back_to_the_pool(
     try:
         for db in holding:  # two of the pool's three connections in use
             await db.rows(WHO)
-        row = await read(sessions, uuid.uuid4())  # the third: not parked
+        for _ in range(RETURN_EVERY - 1):  # the third, parked and taken again
+            row = await read(sessions, uuid.uuid4())
+            assert pool.checkedout() == 3  # type: ignore[attr-defined]
+        row = await read(sessions, uuid.uuid4())  # its turn to go back
         assert pool.checkedout() == 2  # type: ignore[attr-defined]
         assert await state_of(owner_sessions, row.pid) == "idle"
         async with parking_engine.connect() as connection:  # as anyone else would
@@ -148,3 +152,32 @@ async def test_at_the_pools_limit_a_connection_goes_back_to_the_pool(
     finally:
         for db in holding:
             await db.close()
+
+
+async def test_one_waiting_at_the_full_pool_is_served_while_requests_hand_connections_on(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parked connections outlast the requests here (no timer returns them meanwhile): the
+    pool's waiter is served by the connection whose turn it is to go back."""
+    monkeypatch.setattr(parking_module, "PARK_SECONDS", 30.0)
+    engine = create_engine(app_database_url(database_url), pool_size=2, max_overflow=0)
+    park_connections(engine)
+    sessions = session_factory(engine)
+    holding = RequestDatabase(sessions, uuid.uuid4())
+    try:
+        await holding.rows(WHO)
+        await read(sessions, uuid.uuid4())  # parked: the pool is full
+        waiter = asyncio.ensure_future(engine.connect().start())
+        await asyncio.sleep(0.05)
+        assert not waiter.done()
+        for _ in range(RETURN_EVERY):
+            await read(sessions, uuid.uuid4())
+            await asyncio.sleep(0)
+            if waiter.done():
+                break
+        assert waiter.done()
+        await (await waiter).close()
+    finally:
+        await holding.close()
+        await release_parked(engine)
+        await engine.dispose()
