@@ -53,6 +53,7 @@ class CompiledRead:
     __slots__ = (
         "_binds",
         "_compiled",
+        "_expanded_names",
         "_expanding",
         "_expansions",
         "_own",
@@ -78,6 +79,7 @@ class CompiledRead:
         self._positions = tuple(compiled.positiontup or ())
         self._own = _own_values(compiled)
         # Per length of each expanding parameter's list, its text and arguments' sources.
+        self._expanded_names = _expanded_names(compiled) if self._expanding else None
         self._expansions: dict[tuple[int, ...], _Expansion] = {}
         processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors  # type: ignore[assignment]
         self._binds = tuple(
@@ -118,7 +120,7 @@ class CompiledRead:
                     params, extracted_parameters=extracted, _no_postcompile=True
                 )
             else:
-                values = {name: _value(own[name], name, params) for name in own}
+                values = {name: _value(held, name, params) for name, held in own.items()}
             return self._expanded(values)
         if own is None:
             values = compiled.construct_params(params, extracted_parameters=extracted)
@@ -140,7 +142,7 @@ class CompiledRead:
         """The text with its expanding parameters rendered for ``values``, as SQLAlchemy's
         execution context renders it: rendered once per length of each list (the text
         depends on nothing else, unless a value is rendered into it)."""
-        lengths = _lengths(self._compiled, values)
+        lengths = _lengths(self._expanded_names, values)
         expansion = self._expansions.get(lengths) if lengths is not None else None
         if expansion is not None:
             arguments = [
@@ -241,15 +243,25 @@ class _Expansion:
     binds: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
-def _lengths(compiled: SQLCompiler, values: Mapping[str, Any]) -> tuple[int, ...] | None:
-    """The length of each expanding parameter's list (what the expanded text depends on),
-    None when the text depends on more: a value rendered into it, a list of tuples."""
-    if compiled.literal_execute_params:
+def _expanded_names(compiled: SQLCompiler) -> tuple[str, ...] | None:
+    """The names of the expanding parameters whose lists' lengths are all the expanded text
+    depends on; None when it depends on more: a value rendered into it, a list of tuples."""
+    if compiled.literal_execute_params or any(
+        bindparam.type._is_tuple_type for bindparam in compiled.post_compile_params
+    ):
+        return None
+    return tuple(compiled.bind_names[bindparam] for bindparam in compiled.post_compile_params)
+
+
+def _lengths(names: tuple[str, ...] | None, values: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """The length of each of the ``names``' lists in ``values`` (None: no such key to the
+    text, or a value not a list)."""
+    if names is None:
         return None
     lengths = []
-    for bindparam in compiled.post_compile_params:
-        value = values.get(compiled.bind_names[bindparam])
-        if not isinstance(value, list | tuple) or bindparam.type._is_tuple_type:
+    for name in names:
+        value = values.get(name)
+        if not isinstance(value, list | tuple):
             return None
         lengths.append(len(value))
     return tuple(lengths)
