@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import os
 import shutil
 import signal
 import socket
@@ -193,10 +195,30 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
     return process.wait()
 
 
+# Ports handed out to the servers the tests start: below the kernel's ephemeral range
+# (32768 and up on Linux), so that no socket bound to port 0 and no outgoing connection
+# takes one, and one block per xdist worker, so that no other worker hands the same one out
+# between its check here and its server's bind (a split set's router once composed another
+# worker's subgraph, answering at the port its own had been given).
+_PORTS_FROM = 20_000
+_PORTS_PER_WORKER = 500
+_next_port = itertools.count(os.getpid() % _PORTS_PER_WORKER)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on, from this xdist worker's own block (each port
+    in turn, so two servers starting at once are never given the same one)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = _PORTS_FROM + int(worker or 0) * _PORTS_PER_WORKER
+    for _ in range(_PORTS_PER_WORKER):
+        port = first + next(_next_port) % _PORTS_PER_WORKER
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use, or connections to it still in TIME_WAIT
+        return port
+    raise RuntimeError(f"no free port in {first}..{first + _PORTS_PER_WORKER - 1}")
 
 
 class RedisServer:
