@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import orjson
@@ -42,10 +42,11 @@ from router.telemetry import span
 
 logger = logging.getLogger(__name__)
 
-# An object waiting for an entity fetch, the number of the Flatten path it was found at (its
-# concrete response paths are looked up only to report an error), and where it stands: the
-# object or list holding it and its key or index there.
-Placement = tuple[dict[str, Any], int, Any, Any]
+# An object waiting for an entity fetch: the position of its representation among those
+# sent, the object, the number of the Flatten path it was found at (its concrete response
+# paths are looked up only to report an error), and where it stands: the object or list
+# holding it and its key or index there.
+Placement = tuple[int, dict[str, Any], int, Any, Any]
 # Per Flatten path, the position its objects are tidied to as the answer is merged, or None.
 Finalising = tuple[Position | None, ...]
 
@@ -116,56 +117,52 @@ class PlanExecution:
 
     async def _entities(self, flatten: FlattenNode) -> None:
         fetch = flatten.node
-        entities: dict[str | None, RequiredEntity] = {
-            typename: entity
-            for entity in fetch.requires or ()
-            for typename in entity.typenames or (entity.type_name,)
-        }
-        for interface in fetch.requires or ():
-            if interface.type_name in interface.typenames:
+        # Per __typename met in the response, the entity it stands for and, when its key is
+        # one field of its own (and nothing is required), that field: its value, when a
+        # string, is the representation's identity with the type's name (no dict scanned,
+        # none built twice).
+        kinds: dict[str | None, tuple[RequiredEntity, str | None]] = {}
+        for entity in fetch.requires or ():
+            name = _single_key(entity)
+            for typename in entity.typenames or (entity.type_name,):
+                kinds[typename] = (entity, name)
+            if entity.type_name in entity.typenames:
                 # Objects an @interfaceObject returned carry no __typename of their own.
-                entities[None] = interface
-        # An entity whose key is one field of its own: its value, when a string, is the
-        # representation's identity with the type's name (no dict scanned, none built twice).
-        single = {
-            type_name: entity.key[0].name
-            for type_name, entity in entities.items()
-            if len(entity.key) == 1 and not entity.key[0].children and not entity.required
-        }
+                kinds[None] = (entity, name)
         representations: list[dict[str, Any]] = []
-        placements: list[list[Placement]] = []
+        placements: list[Placement] = []
         index: dict[Hashable, int] = {}
         skipped: set[int] = set()  # the paths where an object is not asked for
-        found = (
-            (obj, number, holder, at)
-            for number, path in enumerate(flatten.paths)
-            for obj, holder, at in objects_in(self.data, path)
-        )
-        for obj, number, holder, at in found:
-            type_name = obj.get("__typename")
-            entity = entities.get(type_name) if isinstance(type_name, str | None) else None
-            if entity is None:
-                skipped.add(number)
-                continue
-            name = single.get(type_name)
-            representation: dict[str, Any] | None = None
-            if name is not None and type(value := obj.get(name)) is str:
-                identity: Hashable = (entity.type_name, value)  # built only when new
-            else:
-                representation = _representation(obj, entity)
-                if representation is None:
+        levels: dict[tuple[str, ...], list[Any]] = {}  # shared by paths with one prefix
+        for number, path in enumerate(flatten.paths):
+            for obj, holder, at in objects_in(self.data, path, levels):
+                type_name = obj.get("__typename")
+                kind = (
+                    kinds.get(type_name)
+                    if type_name is None or isinstance(type_name, str)
+                    else None
+                )
+                if kind is None:
                     skipped.add(number)
                     continue
-                identity = _identity(representation)
-            position = index.get(identity)
-            if position is None:
-                if representation is None:  # the one-field key's
-                    assert name is not None
-                    representation = {"__typename": entity.type_name, name: value}
-                position = index[identity] = len(representations)
-                representations.append(representation)
-                placements.append([])
-            placements[position].append((obj, number, holder, at))
+                entity, name = kind
+                if name is not None and type(value := obj.get(name)) is str:
+                    identity: Hashable = (entity.type_name, value)
+                    position = index.get(identity)
+                    if position is None:
+                        position = index[identity] = len(representations)
+                        representations.append({"__typename": entity.type_name, name: value})
+                else:
+                    representation = _representation(obj, entity)
+                    if representation is None:
+                        skipped.add(number)
+                        continue
+                    identity = _identity(representation)
+                    position = index.get(identity)
+                    if position is None:
+                        position = index[identity] = len(representations)
+                        representations.append(representation)
+                placements.append((position, obj, number, holder, at))
         if not representations:
             # Nothing reached this path (null parents, skipped fields, other types).
             self._skipped(self._finalising(flatten), skipped)
@@ -180,14 +177,14 @@ class PlanExecution:
             # Errors are placed at the objects waiting: then they stay where they are.
             self._merge_in_order(answers, placements, finalising, replace=not response.errors)
         elif isinstance(answers, list):
-            for position, answer in enumerate(answers[: len(placements)]):
-                if isinstance(answer, dict):
-                    for obj, *_ in placements[position]:
-                        deep_merge(obj, answer)
+            count = len(answers)
+            for position, obj, *_ in placements:
+                if position < count and isinstance(answer := answers[position], dict):
+                    deep_merge(obj, answer)
         if response.errors:
-            located = _Located(self.data, flatten)
+            located = _Located(self.data, flatten, placements)
             for error in response.errors:
-                self._entity_error(error, placements, located, fetch.subgraph)
+                self._entity_error(error, len(representations), located, fetch.subgraph)
 
     def _finalising(self, flatten: FlattenNode) -> Finalising | None:
         """Per path of ``flatten``, the position its objects are tidied to now that its
@@ -213,7 +210,7 @@ class PlanExecution:
     def _merge_in_order(
         self,
         answers: Any,
-        placements: list[list[Placement]],
+        placements: list[Placement],
         finalising: Finalising,
         *,
         replace: bool,
@@ -225,6 +222,7 @@ class PlanExecution:
         answer for every object of that entity at that path: a blast radius's thousands of
         objects each cost a store rather than a merge."""
         answered = answers if isinstance(answers, list) else []
+        count = len(answered)
         # Per path, the Append of the objects there that give their place to the answer
         # (never at the root: nothing holds it).
         replaced = [
@@ -238,51 +236,51 @@ class PlanExecution:
             else None
             for at in finalising
         ]
-        for position, group in enumerate(placements):
-            answer = answered[position] if position < len(answered) else None
+        # Per path, per answer, the answer as the objects there take it (None: it lacks a
+        # key they select).
+        taken: list[dict[int, dict[str, Any] | None]] = [{} for _ in finalising]
+        for position, obj, number, holder, key in placements:
+            answer = answered[position] if position < count else None
             if not isinstance(answer, dict):
-                if any(finalising[number] is not None for _, number, _, _ in group):
+                if finalising[number] is not None:
                     self.untidy = True
                 continue
-            taken: dict[int, dict[str, Any] | None] = {}  # per path, the answer it takes
-            for obj, number, holder, key in group:
-                append = replaced[number]
-                if append is not None and tuple(obj) == append.before:
-                    if number in taken:
-                        whole = taken[number]
-                    else:
-                        whole = taken[number] = _taken(answer, append)
-                    if whole is not None:
-                        holder[key] = whole
-                        continue
-                at = finalising[number]
-                if at is None:
-                    deep_merge(obj, answer)
+            append = replaced[number]
+            if append is not None and tuple(obj) == append.before:
+                at_path = taken[number]
+                if position in at_path:
+                    whole = at_path[position]
+                else:
+                    whole = at_path[position] = _taken(answer, append)
+                if whole is not None:
+                    holder[key] = whole
                     continue
-                if at.typename is not None:
-                    obj["__typename"] = at.typename
-                if at.append is not None and _appended(obj, answer, at.append):
-                    continue
-                if not merge_in_order(obj, answer, at.keys):
-                    self.untidy = True
+            at = finalising[number]
+            if at is None:
+                deep_merge(obj, answer)
+                continue
+            if at.typename is not None:
+                obj["__typename"] = at.typename
+            if at.append is not None and _appended(obj, answer, at.append):
+                continue
+            if not merge_in_order(obj, answer, at.keys):
+                self.untidy = True
 
     def _entity_error(
-        self,
-        error: dict[str, Any],
-        placements: Sequence[list[Placement]],
-        located: _Located,
-        service: str,
+        self, error: dict[str, Any], sent: int, located: _Located, service: str
     ) -> None:
+        """Report ``error`` at the objects waiting for the representation it names (of the
+        ``sent`` ones), else at every object waiting for the fetch."""
         path = error.get("path")
         if (
             isinstance(path, list)
             and len(path) >= 2
             and path[0] == "_entities"
             and isinstance(path[1], int)
-            and 0 <= path[1] < len(placements)
+            and 0 <= path[1] < sent
         ):
             field = path[2] if len(path) > 2 else None
-            for obj, number, *_ in placements[path[1]]:
+            for obj, number in located.waiting(path[1]):
                 selected = located.selected(number)
                 # A merged fetch asks every path for every field; report where it was asked.
                 if selected is None or not isinstance(field, str) or field in selected:
@@ -290,10 +288,9 @@ class PlanExecution:
                         self.errors.append(subgraph_error(error, (*at, *path[2:]), service))
             return
         # Not tied to one representation: every object waiting for this fetch is affected.
-        for group in placements:
-            for obj, number, *_ in group:
-                for at in located.paths(obj, number):
-                    self.errors.append(subgraph_error(error, at, service))
+        for _, obj, number, *_ in located.placements:
+            for at in located.paths(obj, number):
+                self.errors.append(subgraph_error(error, at, service))
 
     def _introspection(self, node: IntrospectionNode) -> None:
         result = execute_sync(
@@ -355,13 +352,27 @@ def _appended(obj: dict[str, Any], answer: dict[str, Any], append: Append) -> bo
 
 
 class _Located:
-    """The concrete response paths of the objects at a Flatten's paths, found when an error
-    must name them (objects are found without their paths otherwise)."""
+    """The objects waiting for an entity fetch, per representation, and their concrete
+    response paths: found when an error must name them (objects are found without their
+    paths otherwise)."""
 
-    def __init__(self, data: dict[str, Any], flatten: FlattenNode) -> None:
+    def __init__(
+        self, data: dict[str, Any], flatten: FlattenNode, placements: list[Placement]
+    ) -> None:
         self._data = data
         self._flatten = flatten
+        self.placements = placements
         self._paths: dict[tuple[int, int], list[Path]] | None = None
+        self._waiting: dict[int, list[tuple[dict[str, Any], int]]] | None = None
+
+    def waiting(self, position: int) -> list[tuple[dict[str, Any], int]]:
+        """The objects waiting for the representation at ``position``, with their path's
+        number."""
+        if self._waiting is None:
+            self._waiting = {}
+            for at, obj, number, *_ in self.placements:
+                self._waiting.setdefault(at, []).append((obj, number))
+        return self._waiting.get(position, [])
 
     def paths(self, obj: dict[str, Any], number: int) -> list[Path]:
         if self._paths is None:
@@ -373,6 +384,15 @@ class _Located:
 
     def selected(self, number: int) -> frozenset[str] | None:
         return self._flatten.selected[number] if self._flatten.selected else None
+
+
+def _single_key(entity: RequiredEntity) -> str | None:
+    """The key field of ``entity`` when its key is one field of its own and it requires
+    nothing, else None."""
+    key = entity.key
+    if len(key) == 1 and not key[0].children and not entity.required:
+        return key[0].name
+    return None
 
 
 def _representation(obj: dict[str, Any], entity: RequiredEntity) -> dict[str, Any] | None:

@@ -98,14 +98,28 @@ def objects_at(value: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], 
     return [(found, at) for found, at in level if isinstance(found, dict)]
 
 
-def objects_in(value: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], Any, Any]]:
+def objects_in(
+    value: Any, path: tuple[str, ...], levels: dict[tuple[str, ...], list[Any]] | None = None
+) -> list[tuple[dict[str, Any], Any, Any]]:
     """Every object at ``path``, as :func:`objects_at` finds them, without their paths:
     each with where it stands, the object or list holding it and its key or index there
-    (None and None for the root)."""
+    (None and None for the root). ``levels``: what was found at each prefix of the paths
+    walked before in ``value`` (several paths of one Flatten share most of theirs)."""
     if not path:
         return [(value, None, None)] if isinstance(value, dict) else []
     level: list[Any] = [value]
-    for step in path[:-1]:
+    depth = len(path) - 1
+    start = 0
+    if levels is not None:
+        for start in range(depth, 0, -1):
+            known = levels.get(path[:start])
+            if known is not None:
+                level = known
+                break
+        else:
+            start = 0
+    for at in range(start, depth):
+        step = path[at]
         below: list[Any] = []
         if step == "@":
             for found in level:
@@ -116,6 +130,8 @@ def objects_in(value: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], 
                 if isinstance(found, dict) and step in found:
                     below.append(found[step])
         level = below
+        if levels is not None:
+            levels[path[: at + 1]] = level
     last = path[-1]
     if last == "@":
         return [
