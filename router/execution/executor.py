@@ -288,9 +288,10 @@ class PlanExecution:
                         self.errors.append(subgraph_error(error, (*at, *path[2:]), service))
             return
         # Not tied to one representation: every object waiting for this fetch is affected.
-        for _, obj, number, *_ in located.placements:
-            for at in located.paths(obj, number):
-                self.errors.append(subgraph_error(error, at, service))
+        for position in range(sent):
+            for obj, number in located.waiting(position):
+                for at in located.paths(obj, number):
+                    self.errors.append(subgraph_error(error, at, service))
 
     def _introspection(self, node: IntrospectionNode) -> None:
         result = execute_sync(
@@ -361,7 +362,7 @@ class _Located:
     ) -> None:
         self._data = data
         self._flatten = flatten
-        self.placements = placements
+        self._placements = placements
         self._paths: dict[tuple[int, int], list[Path]] | None = None
         self._waiting: dict[int, list[tuple[dict[str, Any], int]]] | None = None
 
@@ -370,7 +371,7 @@ class _Located:
         number."""
         if self._waiting is None:
             self._waiting = {}
-            for at, obj, number, *_ in self.placements:
+            for at, obj, number, *_ in self._placements:
                 self._waiting.setdefault(at, []).append((obj, number))
         return self._waiting.get(position, [])
 
