@@ -331,11 +331,15 @@ def _taken(answer: dict[str, Any], append: Append) -> dict[str, Any] | None:
     """``answer`` as the objects ``append`` replaces take it: itself when it holds just the
     keys they add, else those keys of it (one entity fetch answers every path it serves
     with the fields any of them selected); None when it lacks one."""
-    if tuple(answer) == append.added:
+    added = append.added
+    if tuple(answer) == added:
         return answer
+    if len(added) == 1:  # a dict display: no comprehension's frame (a page takes hundreds)
+        key = added[0]
+        return {key: answer[key]} if key in answer else None
     if not append.wanted.issubset(answer):
         return None
-    return {key: answer[key] for key in append.added}
+    return {key: answer[key] for key in added}
 
 
 def _appended(obj: dict[str, Any], answer: dict[str, Any], append: Append) -> bool:
