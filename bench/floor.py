@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -109,6 +110,11 @@ def create_app(database_url: str, tenant: uuid.UUID) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         nonlocal pool
         pool = await asyncpg.create_pool(database_url, min_size=2, max_size=10)
+        # As a long-running Python server does (OpsGraph: opsgraph/gc_tuning.py), the heap
+        # its imports made is frozen out of every collection: without it, the floor's full
+        # collections came about once a second under load and paused it ~50 ms each.
+        gc.collect()
+        gc.freeze()
         yield
         await pool.close()
 
