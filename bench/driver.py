@@ -2,13 +2,17 @@
 
 A minimal HTTP/1.1 client on asyncio streams (pre-encoded requests, Content-Length bodies)
 so that the driver costs far less CPU per request than the servers it measures; an httpx
-client would itself be the bottleneck near the floor's rate."""
+client would itself be the bottleneck near the floor's rate. Its cyclic garbage collector
+is off while it measures (`collector_paused`): a full collection pauses every connection it
+drives at once, and their requests would be timed late by as long."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,12 +196,28 @@ async def measure(
         return await asyncio.to_thread(sample)
 
     started_at = asyncio.create_task(at_record_start())
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    with collector_paused():
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
     at_start = await started_at
     at_end = sample()
     result.server_cpu_seconds = _used(at_start.get("server"), at_end.get("server"))
     result.database_cpu_seconds = _used(at_start.get("database"), at_end.get("database"))
     return result
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """This process's cyclic garbage collector off for a measured window, after a
+    collection (the driver's garbage is freed by reference counting meanwhile; what cycles
+    it makes wait for the next window's collection)."""
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _used(start: float | None, end: float | None) -> float | None:

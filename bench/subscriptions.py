@@ -27,7 +27,7 @@ goes on past a late rate (its CPU per event at higher rates shows what batching 
 stops after one that lost events.
 
 The driver's cyclic garbage collector is off while a window is measured, and collects
-between windows (:func:`collector_paused`): holding a thousand subscribers' state, its full
+between windows (bench.driver.collector_paused): holding a thousand subscribers' state, its full
 collections took 130-170 ms every few seconds, and every delivery read during one was
 timed late (the first ramp rate's p99 at 190 ms, "saturated at 5 events/s", while the
 server's own collections stayed under 50 ms)."""
@@ -36,17 +36,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import itertools
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import orjson
 import psutil
 
-from bench.driver import Connection, HttpError
+from bench.driver import Connection, HttpError, collector_paused
 from bench.websocket_client import WebSocket, connect
 
 # What the wallboard subscribes to (incident fields resolved per delivery, team and assignee
@@ -310,21 +309,6 @@ async def measure(
     for subscriber in opened:
         await close(subscriber)
     return result
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """This process's cyclic garbage collector off for a measured window, after a
-    collection (the driver's garbage is freed by reference counting meanwhile; what cycles
-    it makes wait for the next window's collection)."""
-    enabled = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 async def close(subscriber: Subscriber) -> None:

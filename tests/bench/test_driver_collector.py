@@ -1,10 +1,10 @@
-"""The subscription driver measures with its cyclic garbage collector off, as it was after."""
+"""The bench's drivers measure with their cyclic garbage collector off, as it was after."""
 
 from __future__ import annotations
 
 import gc
 
-from bench.subscriptions import collector_paused
+from bench.driver import collector_paused
 
 
 def test_the_collector_is_off_while_a_window_is_measured_and_on_after() -> None:
