@@ -146,22 +146,22 @@ class PlanExecution:
                     skipped.add(number)
                     continue
                 entity, name = kind
+                representation: dict[str, Any] | None = None
                 if name is not None and type(value := obj.get(name)) is str:
-                    identity: Hashable = (entity.type_name, value)
-                    position = index.get(identity)
-                    if position is None:
-                        position = index[identity] = len(representations)
-                        representations.append({"__typename": entity.type_name, name: value})
+                    identity: Hashable = (entity.type_name, value)  # built only when new
                 else:
                     representation = _representation(obj, entity)
                     if representation is None:
                         skipped.add(number)
                         continue
                     identity = _identity(representation)
-                    position = index.get(identity)
-                    if position is None:
-                        position = index[identity] = len(representations)
-                        representations.append(representation)
+                position = index.get(identity)
+                if position is None:
+                    if representation is None:  # the one-field key's
+                        assert name is not None
+                        representation = {"__typename": entity.type_name, name: value}
+                    position = index[identity] = len(representations)
+                    representations.append(representation)
                 placements.append((position, obj, number, holder, at))
         if not representations:
             # Nothing reached this path (null parents, skipped fields, other types).

@@ -107,17 +107,10 @@ def objects_in(
     walked before in ``value`` (several paths of one Flatten share most of theirs)."""
     if not path:
         return [(value, None, None)] if isinstance(value, dict) else []
-    level: list[Any] = [value]
     depth = len(path) - 1
-    start = 0
-    if levels is not None:
-        for start in range(depth, 0, -1):
-            known = levels.get(path[:start])
-            if known is not None:
-                level = known
-                break
-        else:
-            start = 0
+    # The longest prefix walked before, if any.
+    start = next((n for n in range(depth, 0, -1) if path[:n] in levels), 0) if levels else 0
+    level: list[Any] = levels[path[:start]] if levels and start else [value]
     for at in range(start, depth):
         step = path[at]
         below: list[Any] = []
