@@ -130,12 +130,21 @@ class PlanExecution:
                 # Objects an @interfaceObject returned carry no __typename of their own.
                 kinds[None] = (entity, name)
         representations: list[dict[str, Any]] = []
-        placements: list[Placement] = []
         index: dict[Hashable, int] = {}
         skipped: set[int] = set()  # the paths where an object is not asked for
         levels: dict[tuple[str, ...], list[Any]] = {}  # shared by paths with one prefix
+        # Per path, its objects: one entity's known by a one-field key (_Uniform), or placed
+        # one by one.
+        at_paths: list[_Uniform | list[Placement]] = []
         for number, path in enumerate(flatten.paths):
-            for obj, holder, at in objects_in(self.data, path, levels):
+            found = objects_in(self.data, path, levels)
+            uniform = _uniform(found, kinds, index, representations) if found else None
+            if uniform is not None:
+                at_paths.append(uniform)
+                continue
+            placements: list[Placement] = []
+            at_paths.append(placements)
+            for obj, holder, at in found:
                 type_name = obj.get("__typename")
                 kind = (
                     kinds.get(type_name)
@@ -175,16 +184,63 @@ class PlanExecution:
         if finalising is not None:
             self._skipped(finalising, skipped)
             # Errors are placed at the objects waiting: then they stay where they are.
-            self._merge_in_order(answers, placements, finalising, replace=not response.errors)
-        elif isinstance(answers, list):
-            count = len(answers)
-            for position, obj, *_ in placements:
-                if position < count and isinstance(answer := answers[position], dict):
-                    deep_merge(obj, answer)
+            if response.errors:
+                placed = _placements(at_paths)
+                self._merge_in_order(answers, placed, finalising, replace=False)
+            else:
+                placed = self._replaced(answers, at_paths, finalising)
+                self._merge_in_order(answers, placed, finalising, replace=True)
+        else:
+            placed = _placements(at_paths)
+            if isinstance(answers, list):
+                count = len(answers)
+                for position, obj, *_ in placed:
+                    if position < count and isinstance(answer := answers[position], dict):
+                        deep_merge(obj, answer)
         if response.errors:
-            located = _Located(self.data, flatten, placements)
+            located = _Located(self.data, flatten, placed)
             for error in response.errors:
                 self._entity_error(error, len(representations), located, fetch.subgraph)
+
+    def _replaced(
+        self, answers: Any, at_paths: list[_Uniform | list[Placement]], finalising: Finalising
+    ) -> list[Placement]:
+        """Put each answer in the place of the objects of a uniform path that give their
+        place to it (:class:`Append` ``replaces``; each holds just its ``__typename`` and
+        key), the same answer for every object of that entity there, as
+        ``_merge_in_order`` would one by one; the placements of every other object."""
+        answered = answers if isinstance(answers, list) else []
+        count = len(answered)
+        placed: list[Placement] = []
+        for number, objects in enumerate(at_paths):
+            if not isinstance(objects, _Uniform):
+                placed += objects
+                continue
+            at = finalising[number]
+            append = at.append if at is not None and at.path and at.typename is None else None
+            if (
+                append is None
+                or not append.replaces
+                or set(append.before) != {"__typename", objects.key}
+                or {len(obj) for obj, _, _ in objects.found} != {2}
+            ):
+                placed += objects.placements(number)
+                continue
+            # Per answer these objects wait for, the answer as they take it (None: it is not
+            # an object, or lacks a key they select: those objects are merged one by one).
+            wholes = {
+                position: _taken(answer, append)
+                if position < count and isinstance(answer := answered[position], dict)
+                else None
+                for position in set(objects.positions)
+            }
+            for (obj, holder, key), position in zip(objects.found, objects.positions, strict=True):
+                whole = wholes[position]
+                if whole is None:
+                    placed.append((position, obj, number, holder, key))
+                else:
+                    holder[key] = whole
+        return placed
 
     def _finalising(self, flatten: FlattenNode) -> Finalising | None:
         """Per path of ``flatten``, the position its objects are tidied to now that its
@@ -325,6 +381,70 @@ class PlanExecution:
             # Transports should not raise; if one does, the request still gets an answer.
             logger.exception("Transport for subgraph %s raised", fetch.subgraph)
             return failure("Subgraph request failed")
+
+
+class _Uniform:
+    """The objects found at one path of a Flatten when all are of one entity known by a
+    one-field key whose values are strings (the stubs ``{__typename, id}`` of a page's
+    assignees, say): as ``objects_in`` found them, each with the position of its
+    representation, ``key`` naming the key field. Their representations are found a path
+    at a time, and their answers put in place a path at a time
+    (:meth:`PlanExecution._replaced`), not an object at a time."""
+
+    __slots__ = ("found", "key", "positions")
+
+    def __init__(
+        self, found: list[tuple[dict[str, Any], Any, Any]], key: str, positions: list[int]
+    ) -> None:
+        self.found = found
+        self.key = key
+        self.positions = positions
+
+    def placements(self, number: int) -> list[Placement]:
+        """The objects as placements at the path numbered ``number``."""
+        return [
+            (position, obj, number, holder, at)
+            for (obj, holder, at), position in zip(self.found, self.positions, strict=True)
+        ]
+
+
+def _uniform(
+    found: list[tuple[dict[str, Any], Any, Any]],
+    kinds: Mapping[str | None, tuple[RequiredEntity, str | None]],
+    index: dict[Hashable, int],
+    representations: list[dict[str, Any]],
+) -> _Uniform | None:
+    """``found`` as a :class:`_Uniform` when its objects are all of one type whose entity
+    has a one-field key and their key values are all strings, the representations not
+    asked for yet appended (in the order the objects come, with the identity the objects
+    placed one by one get); None otherwise."""
+    type_names = {obj.get("__typename") for obj, _, _ in found}
+    if len(type_names) != 1:
+        return None
+    (type_name,) = type_names
+    kind = kinds.get(type_name) if type(type_name) is str else None
+    if kind is None:
+        return None
+    entity, name = kind
+    if name is None:
+        return None
+    values = [obj.get(name) for obj, _, _ in found]
+    if set(map(type, values)) != {str}:
+        return None
+    entity_name = entity.type_name
+    new = [value for value in dict.fromkeys(values) if (entity_name, value) not in index]
+    # A new identity takes the next position (``len`` is read before it is added).
+    positions = [index.setdefault((entity_name, value), len(index)) for value in values]
+    representations.extend({"__typename": entity_name, name: value} for value in new)
+    return _Uniform(found, name, positions)
+
+
+def _placements(at_paths: list[_Uniform | list[Placement]]) -> list[Placement]:
+    """Every object waiting, path by path, as placements."""
+    placed: list[Placement] = []
+    for number, objects in enumerate(at_paths):
+        placed += objects.placements(number) if isinstance(objects, _Uniform) else objects
+    return placed
 
 
 def _taken(answer: dict[str, Any], append: Append) -> dict[str, Any] | None:
