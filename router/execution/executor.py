@@ -452,11 +452,13 @@ def _taken(answer: dict[str, Any], append: Append) -> dict[str, Any] | None:
     keys they add, else those keys of it (one entity fetch answers every path it serves
     with the fields any of them selected); None when it lacks one."""
     added = append.added
-    if tuple(answer) == added:
-        return answer
     if len(added) == 1:  # a dict display: no comprehension's frame (a page takes hundreds)
         key = added[0]
-        return {key: answer[key]} if key in answer else None
+        if key not in answer:
+            return None
+        return answer if len(answer) == 1 else {key: answer[key]}
+    if tuple(answer) == added:
+        return answer
     if not append.wanted.issubset(answer):
         return None
     return {key: answer[key] for key in added}
