@@ -22,7 +22,7 @@ import orjson
 import uvloop
 from sqlalchemy.engine import make_url
 
-from bench import dataset, postgraphile, processes, statements, subscriptions
+from bench import dataset, postgraphile, processes, router_replay, statements, subscriptions
 from bench.driver import Measurement, measure
 from bench.lock_waits import LockWaits
 from bench.scenarios import PAGE, PAGE_VARIABLES, Fixtures, build
@@ -139,6 +139,14 @@ def parse_args() -> argparse.Namespace:
         help="instead: the subscription benchmark (--subscribers, --rate, --duration)",
     )
     parser.add_argument(
+        "--router-replay",
+        action="store_true",
+        help="instead: the router's side of the page's entity fetch, replayed in-process "
+        "(--replay-runs per round, --replay-rounds rounds): steadier than any req/s",
+    )
+    parser.add_argument("--replay-runs", type=int, default=400, help="replays per round")
+    parser.add_argument("--replay-rounds", type=int, default=5, help="rounds of replays")
+    parser.add_argument(
         "--subscribers", type=int, default=1000, help="concurrent incidentEvents subscribers"
     )
     parser.add_argument("--rate", type=float, default=20.0, help="createIncident per second")
@@ -161,6 +169,7 @@ def parse_args() -> argparse.Namespace:
         args.scale, args.duration, args.warmup, args.concurrency = 0.01, 1.0, 0.3, "1,4"
         args.subscribers, args.rate = min(args.subscribers, 20), min(args.rate, 5.0)
         args.ramp, args.ramp_seconds = "5,10", 1.0
+        args.replay_runs, args.replay_rounds = 20, 2
     args.levels = [int(level) for level in args.concurrency.split(",")]
     args.ramp_rates = [float(rate) for rate in args.ramp.split(",") if rate.strip()]
     return args
@@ -223,6 +232,21 @@ def server_env(url: str, response_cache: bool = False) -> dict[str, str]:
         "OPSGRAPH_RATE_LIMIT_PER_SECOND": "0",  # measure throughput, not the limiter
         "OPSGRAPH_RESPONSE_CACHE_SIZE": "1000" if response_cache else "0",
     }
+
+
+def run_router_replay(args: argparse.Namespace) -> router_replay.Replayed:
+    """The router's side of the page's entity fetch, replayed in this process."""
+    url, embedded = bench_database(args)
+    try:
+        loaded, _ = asyncio.run(prepare(url, args.scale, args.seed))
+        return asyncio.run(
+            router_replay.replay(
+                url, loaded.tenant_id, runs=args.replay_runs, rounds=args.replay_rounds
+            )
+        )
+    finally:
+        if embedded is not None:
+            embedded.stop()
 
 
 def run_subscriptions(args: argparse.Namespace) -> subscriptions.Result:
@@ -591,6 +615,11 @@ def main() -> None:
         write(args, {"subscriptions": asdict(measured)}, started)
         if subscriptions.failed(measured):
             raise SystemExit(1)
+        return
+    if args.router_replay:
+        replayed = run_router_replay(args)
+        print(router_replay.report(replayed), flush=True)
+        write(args, {"router_replay": router_replay.as_json(replayed)}, started)
         return
     print(HEADER)
     result = run(args)

@@ -110,6 +110,18 @@ def test_subscription_smoke_run(server_url: str, tmp_path: Path) -> None:
     assert "saturated at " in stdout or "not saturated up to 10 events/s" in stdout
 
 
+def test_router_replay_smoke_run(server_url: str, tmp_path: Path) -> None:
+    """The page's entity fetch replayed (--smoke: 2 rounds of 20): it found the page's
+    objects and entities, and every round's tree was the real fetch's (or the run fails)."""
+    output = tmp_path / "replay.json"
+    stdout = run_smoke(server_url, output, "--router-replay")
+    result = json.loads(output.read_text())["router_replay"]
+    assert result["objects"] >= result["representations"] > 0
+    assert len(result["rounds_us"]) == 2 and all(us > 0 for us in result["rounds_us"])
+    assert result["best_us"] == min(result["rounds_us"])
+    assert "router-side work of the page's entity fetch (" in stdout
+
+
 def test_cmdb_smoke_run(server_url: str) -> None:
     """`python -m bench.cmdb --smoke`: the blast radius through the router prints its figures,
     the collector's share among them (collections paced as the server paces them); so do
