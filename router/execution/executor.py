@@ -184,12 +184,11 @@ class PlanExecution:
         if finalising is not None:
             self._skipped(finalising, skipped)
             # Errors are placed at the objects waiting: then they stay where they are.
-            if response.errors:
-                placed = _placements(at_paths)
-                self._merge_in_order(answers, placed, finalising, replace=False)
-            else:
-                placed = self._replaced(answers, at_paths, finalising)
-                self._merge_in_order(answers, placed, finalising, replace=True)
+            replace = not response.errors
+            placed = (
+                self._replaced(answers, at_paths, finalising) if replace else _placements(at_paths)
+            )
+            self._merge_in_order(answers, placed, finalising, replace=replace)
         else:
             placed = _placements(at_paths)
             if isinstance(answers, list):
@@ -216,11 +215,9 @@ class PlanExecution:
             if not isinstance(objects, _Uniform):
                 placed += objects
                 continue
-            at = finalising[number]
-            append = at.append if at is not None and at.path and at.typename is None else None
+            append = _replacing(finalising[number])
             if (
                 append is None
-                or not append.replaces
                 or set(append.before) != {"__typename", objects.key}
                 or {len(obj) for obj, _, _ in objects.found} != {2}
             ):
@@ -279,19 +276,8 @@ class PlanExecution:
         objects each cost a store rather than a merge."""
         answered = answers if isinstance(answers, list) else []
         count = len(answered)
-        # Per path, the Append of the objects there that give their place to the answer
-        # (never at the root: nothing holds it).
-        replaced = [
-            at.append
-            if replace
-            and at
-            and at.path
-            and at.typename is None
-            and at.append
-            and at.append.replaces
-            else None
-            for at in finalising
-        ]
+        # Per path, the Append of the objects there that give their place to the answer.
+        replaced = [_replacing(at) if replace else None for at in finalising]
         # Per path, per answer, the answer as the objects there take it (None: it lacks a
         # key they select).
         taken: list[dict[int, dict[str, Any] | None]] = [{} for _ in finalising]
@@ -445,6 +431,16 @@ def _placements(at_paths: list[_Uniform | list[Placement]]) -> list[Placement]:
     for number, objects in enumerate(at_paths):
         placed += objects.placements(number) if isinstance(objects, _Uniform) else objects
     return placed
+
+
+def _replacing(at: Position | None) -> Append | None:
+    """The Append of the objects tidied to ``at`` when they give their place to the answer
+    (they hold nothing the client selected), else None; never at the root: nothing holds
+    it."""
+    if at is None or not at.path or at.typename is not None:
+        return None
+    append = at.append
+    return append if append is not None and append.replaces else None
 
 
 def _taken(answer: dict[str, Any], append: Append) -> dict[str, Any] | None:
